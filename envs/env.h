@@ -1,0 +1,117 @@
+/* rlc envs: the environment API with Gymnasium's semantics, spaces, the registry, and the
+ * vector env.
+ *
+ * An environment is an env_def (its constant description and four functions) plus a state
+ * block the framework allocates (def->state_size bytes). Observations are float32, actions are
+ * passed as float32 arrays for both kinds of space (a Discrete action is its index stored in
+ * action[0]). terminated (an MDP terminal state: no bootstrap) and truncated (a time limit: the
+ * next state's value still counts) stay separate everywhere.
+ *
+ * Adding an environment: write one C file with an env_def and either call env_register(&def)
+ * from your program / a plugin's rlc_plugin_init(), or add it to the built-in list in
+ * envs/registry.c. See docs/adding-an-environment.md. */
+#ifndef RLC_ENVS_ENV_H
+#define RLC_ENVS_ENV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+
+#define ENV_MAX_DIM 512
+
+typedef enum { ENV_SPACE_DISCRETE = 0, ENV_SPACE_BOX } env_space_kind;
+
+typedef struct {
+    env_space_kind kind;
+    int n;                 /* Discrete: number of actions (values 0..n-1); Box: unused (0) */
+    int dim;               /* Box: flat dimension; Discrete: 1 (one float holds the index) */
+    const float *low;      /* Box: (dim) bounds, may be -INFINITY / INFINITY; Discrete: NULL */
+    const float *high;
+} env_space;
+
+/* The constant description of an environment kind. All function pointers are required except
+ * close. `state` is def->state_size zeroed bytes owned by the framework. */
+typedef struct env_def {
+    const char *id;                 /* "CartPole-v1" */
+    size_t state_size;
+    int max_episode_steps;          /* the TimeLimit; 0 = none */
+    double reward_threshold;        /* NAN when none is registered */
+    env_space obs_space, act_space; /* bounds point to static arrays of the env's file */
+    /* Prepares state (e.g. loads a model). Returns a status with a message on failure. */
+    rl_status (*init)(void *state, char *err, size_t err_sz);
+    /* Samples the initial state from rng and writes the first observation obs (obs dim). */
+    void (*reset)(void *state, rl_rng *rng, float *obs);
+    /* Advances one step. Writes obs, *reward, *terminated; sets *truncated only for reasons
+     * other than the time limit (the framework's TimeLimit ORs its own). */
+    void (*step)(void *state, rl_rng *rng, const float *action, float *obs, float *reward,
+                 bool *terminated, bool *truncated);
+    void (*close)(void *state);     /* may be NULL */
+} env_def;
+
+/* ---- registry ---------------------------------------------------------------------------- */
+
+/* Registers a definition (the pointer must outlive the program). Returns RL_ERR_ARG if the id
+ * is taken. Built-in environments are registered on first use of the registry. */
+rl_status env_register(const env_def *def, char *err, size_t err_sz);
+const env_def *env_find(const char *id);
+/* All registered definitions in registration order; *n receives the count. */
+const env_def *const *env_list(int *n);
+/* Loads a shared object and calls its `rl_status rlc_plugin_init(char *err, size_t err_sz)`,
+ * which registers its environments. */
+rl_status env_load_plugin(const char *path, char *err, size_t err_sz);
+
+/* ---- one environment instance (with TimeLimit and episode statistics) -------------------- */
+
+typedef struct {
+    const env_def *def;
+    void *state;
+    rl_rng rng;
+    int max_steps;          /* effective time limit (def's unless overridden); 0 = none */
+    int elapsed;            /* steps since reset */
+    double ep_return;       /* running return and length of the current episode */
+    int ep_length;
+} env_instance;
+
+/* max_steps_override > 0 replaces the registered limit. */
+rl_status env_make(env_instance *e, const char *id, int max_steps_override, char *err,
+                   size_t err_sz);
+/* seed >= 0 reseeds the env's RNG (Gymnasium's reset(seed=...)); seed < 0 keeps it. */
+void env_reset(env_instance *e, int64_t seed, float *obs);
+/* Steps; applies the TimeLimit (truncated when elapsed >= max_steps). */
+void env_step(env_instance *e, const float *action, float *obs, float *reward, bool *terminated,
+              bool *truncated);
+void env_close(env_instance *e);   /* NULL-safe */
+
+/* ---- vector env: N copies with same-step autoreset --------------------------------------- */
+
+/* After vec_step, obs holds each copy's current observation (the NEW episode's first observation
+ * for copies that just finished); final_obs holds the last observation of the finished episode
+ * for copies with done[i] (terminated or truncated), so truncated episodes can bootstrap.
+ * ep_return / ep_length hold the finished episode's statistics where done[i]. */
+typedef struct {
+    int n;
+    int obs_dim, act_dim;
+    env_instance *envs;       /* (n) */
+    float *obs;               /* (n, obs_dim) */
+    float *final_obs;         /* (n, obs_dim) valid where terminated[i] || truncated[i] */
+    float *rewards;           /* (n) */
+    bool *terminated, *truncated;   /* (n) */
+    double *ep_return;        /* (n) valid where done */
+    int *ep_length;           /* (n) valid where done */
+} env_vec;
+
+rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
+                       size_t err_sz);
+/* Resets copy i with seed + i (Gymnasium's vector convention) and writes v->obs. */
+void env_vec_reset(env_vec *v, int64_t seed);
+/* actions (n, act_dim). Steps every copy, autoresets finished ones (their RNG continues). */
+void env_vec_step(env_vec *v, const float *actions);
+void env_vec_free(env_vec *v);   /* NULL-safe */
+
+/* Observation / action dimension of a space as stored in float arrays. */
+static inline int env_space_dim(const env_space *s) { return s->kind == ENV_SPACE_DISCRETE ? 1 : s->dim; }
+
+#endif

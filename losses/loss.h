@@ -1,0 +1,135 @@
+/* rlc losses: every loss as a pure function over float arrays, and the registry by name.
+ *
+ * The contract, for every loss_<name> function:
+ *   - it returns the loss averaged over the batch (the mean of the per-sample losses, or the
+ *     weighted mean sum_i w_i l_i / n when per-sample weights w are given: weights are
+ *     importance weights, not a renormalisation, so w = NULL and w = all-ones agree);
+ *   - it WRITES (=) the gradient of that returned value with respect to each differentiable input
+ *     into the matching d<input> array, already scaled by 1/n; a NULL gradient pointer means
+ *     "value only" and skips that gradient;
+ *   - it never allocates and never touches global state; parameters are plain arguments.
+ * Parameters are validated once, when a loss is chosen by name (loss_spec_make), never inside
+ * the kernels, which only assert their invariants.
+ *
+ * The registry maps YAML names ("mse", "huber", "clipped", "ppo_clip", ...) to a descriptor:
+ * its kind (which call signature it has), its parameters with defaults and valid ranges, and a
+ * one-line formula. Agents hold a loss_spec (descriptor + resolved parameter values) and call it
+ * through the kind's dispatch function, so a YAML file can swap any loss for another of the same
+ * kind. */
+#ifndef RLC_LOSSES_LOSS_H
+#define RLC_LOSSES_LOSS_H
+
+#include <stddef.h>
+
+#include "core/status.h"
+
+/* ---- kernels: value losses and regression ------------------------------------------------ */
+
+/* mean_i w_i (pred_i - target_i)^2 ... note: 0.5 is NOT applied (torch.nn.functional.mse_loss).
+ * dpred (n). */
+float loss_mse(const float *pred, const float *target, const float *w, int n, float *dpred);
+/* torch.nn.functional.huber_loss(delta): 0.5 d^2 if |d| <= delta else delta (|d| - 0.5 delta). */
+float loss_huber(const float *pred, const float *target, const float *w, int n, float delta,
+                 float *dpred);
+/* PPO's clipped value loss (Schulman et al. 2017 code; CleanRL):
+ *   0.5 * max((v - ret)^2, (v_old + clip(v - v_old, -c, c) - ret)^2). dv (n). */
+float loss_value_clipped(const float *v, const float *v_old, const float *ret, const float *w,
+                         int n, float clip, float *dv);
+
+/* ---- kernels: policy terms --------------------------------------------------------------- */
+
+/* PPO clipped surrogate, to be minimised:
+ *   mean_i max(-A_i r_i, -A_i clip(r_i, 1-c, 1+c)),  r_i = exp(logp_i - logp_old_i).
+ * dlogp (n). If clipfrac is non-NULL it receives the fraction of samples with |r - 1| > c, and
+ * approx_kl (if non-NULL) the estimator mean((r - 1) - log r) (Schulman's k3). */
+float loss_ppo_clip(const float *logp, const float *logp_old, const float *adv, const float *w,
+                    int n, float clip, float *dlogp, float *clipfrac, float *approx_kl);
+/* Entropy bonus as a loss to minimise: -mean_i w_i ent_i. dent (n) = -w_i / n. */
+float loss_entropy_bonus(const float *ent, const float *w, int n, float *dent);
+
+/* ---- the registry ------------------------------------------------------------------------ */
+
+#define LOSS_MAX_PARAMS 6
+
+/* Which call signature a loss has; agents accept a set of kinds for each slot. */
+typedef enum {
+    LOSS_KIND_REGRESSION = 0,  /* (pred, target, w, n, params, dpred) */
+    LOSS_KIND_VALUE_CLIPPED,   /* (v, v_old, ret, w, n, params, dv) */
+    LOSS_KIND_POLICY_RATIO,    /* (logp, logp_old, adv, w, n, params, dlogp) */
+    LOSS_KIND_ENTROPY,         /* (ent, w, n, params, dent) */
+    LOSS_KIND_COUNT
+} loss_kind;
+
+#define LOSS_KINDS(k) (1u << (k))
+/* The kinds a value-function slot accepts: any regression loss or the clipped value loss. */
+#define LOSS_KINDS_VALUE (LOSS_KINDS(LOSS_KIND_REGRESSION) | LOSS_KINDS(LOSS_KIND_VALUE_CLIPPED))
+
+typedef struct {
+    const char *name;          /* YAML key under the loss, e.g. "delta" */
+    float def;                 /* default */
+    float lo, hi;              /* valid range */
+    int lo_open, hi_open;      /* 1 if the bound itself is excluded */
+    const char *doc;
+} loss_param_desc;
+
+typedef struct loss_desc {
+    const char *name;          /* registry name, e.g. "huber" */
+    loss_kind kind;
+    const char *formula;       /* one line */
+    int n_params;
+    loss_param_desc params[LOSS_MAX_PARAMS];
+    /* exactly one of these is set, matching kind */
+    float (*regression)(const float *pred, const float *target, const float *w, int n,
+                        const float *params, float *dpred);
+    float (*value_clipped)(const float *v, const float *v_old, const float *ret, const float *w,
+                           int n, const float *params, float *dv);
+    float (*policy_ratio)(const float *logp, const float *logp_old, const float *adv,
+                          const float *w, int n, const float *params, float *dlogp);
+    float (*entropy)(const float *ent, const float *w, int n, const float *params, float *dent);
+} loss_desc;
+
+/* A chosen loss with its resolved parameter values. */
+typedef struct {
+    const loss_desc *desc;
+    float p[LOSS_MAX_PARAMS];
+} loss_spec;
+
+/* Every registered loss, in a fixed order; *n receives the count. */
+const loss_desc *loss_registry(int *n);
+/* The descriptor for name, or NULL. */
+const loss_desc *loss_find(const char *name);
+const char *loss_kind_name(loss_kind k);
+
+/* Resolves a loss by name for a slot that accepts the kinds in kinds_mask, with parameter
+ * overrides keys[i] = vals[i] (i < n_kv; the rest take defaults). Errors name `where` (e.g.
+ * "configs/x.yaml:12: losses.value"), the loss and the parameter: unknown loss, a loss of a kind
+ * the slot does not accept, an unknown parameter, a value outside its range. */
+rl_status loss_spec_make(loss_spec *out, unsigned kinds_mask, const char *name,
+                         const char *const *keys, const double *vals, int n_kv,
+                         const char *where, char *err, size_t err_sz);
+
+/* Dispatch for a value-function slot: regression losses see (v, ret), the clipped loss sees
+ * (v, v_old, ret). */
+float loss_value_eval(const loss_spec *s, const float *v, const float *v_old, const float *ret,
+                      const float *w, int n, float *dv);
+float loss_policy_eval(const loss_spec *s, const float *logp, const float *logp_old,
+                       const float *adv, const float *w, int n, float *dlogp);
+float loss_entropy_eval(const loss_spec *s, const float *ent, const float *w, int n, float *dent);
+
+/* ---- targets ----------------------------------------------------------------------------- */
+
+/* Generalised advantage estimation over a rollout of T steps and N envs (arrays (T, N)):
+ *   delta_t = r_t + gamma * nv_t - v_t,   A_t = delta_t + gamma * lambda * A_{t+1} (cut at ends)
+ * where nv_t is the value of the state after step t:
+ *   terminated[t]            -> 0 (no bootstrap),
+ *   truncated[t] (only)      -> final_values[t] (value of the final observation),
+ *   neither, t < T-1          -> values[t+1],
+ *   neither, t = T-1          -> last_values (N).
+ * and the recursion A_{t+1} is cut (0) when step t ended an episode. ret = adv + values.
+ * This is the single GAE implementation; the rollout buffer calls it. */
+void loss_gae(float *adv, float *ret, const float *rewards, const float *values,
+              const float *final_values, const unsigned char *terminated,
+              const unsigned char *truncated, const float *last_values, int T, int N,
+              float gamma, float lambda);
+
+#endif

@@ -1,0 +1,172 @@
+/* rlc nn: the small MLP library on OpenBLAS.
+ *
+ * Conventions (llm.c style): outputs first, then inputs, then parameters, then sizes. Arrays are
+ * float32, row-major, with shape comments. Forward functions write their outputs; backward
+ * functions ADD (+=) into parameter gradients and WRITE (=) the input gradient when the pointer is
+ * non-NULL. Dense weights use PyTorch's nn.Linear layout, weight (O, I) and bias (O), so a
+ * checkpoint loads into torch unchanged. Nothing here allocates after init. */
+#ifndef RLC_NN_NN_H
+#define RLC_NN_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rng.h"
+#include "core/status.h"
+
+/* ---- activations ---------------------------------------------------------------------- */
+
+typedef enum { NN_ACT_NONE = 0, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_COUNT } nn_act;
+
+/* "none", "tanh", "relu". */
+const char *nn_act_name(nn_act a);
+/* Returns 0 and sets *out when name is known, -1 otherwise. */
+int nn_act_from_name(const char *name, nn_act *out);
+
+/* out (n) = act(inp (n)); out may alias inp. */
+void nn_act_forward(float *out, const float *inp, nn_act a, size_t n);
+/* dinp (n) = dout (n) * act'(.), computed from the activation OUTPUT y (tanh: 1 - y^2, relu: y > 0).
+ * dinp may alias dout. */
+void nn_act_backward(float *dinp, const float *dout, const float *y, nn_act a, size_t n);
+
+/* ---- dense layer ---------------------------------------------------------------------- */
+
+/* out (B, O) = inp (B, I) @ weight^T (I, O) + bias (O). bias may be NULL. One cblas_sgemm. */
+void nn_dense_forward(float *out, const float *inp, const float *weight, const float *bias,
+                      int B, int I, int O);
+/* dweight (O, I) += dout^T @ inp; dbias (O) += sum_b dout; dinp (B, I) = dout @ weight when
+ * dinp != NULL. Any of dweight, dbias may be NULL to skip. */
+void nn_dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
+                       const float *inp, const float *weight, int B, int I, int O);
+/* Plain triple-loop reference kernels (tests compare the BLAS kernels against them). */
+void nn_dense_forward_ref(float *out, const float *inp, const float *weight, const float *bias,
+                          int B, int I, int O);
+void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
+                           const float *inp, const float *weight, int B, int I, int O);
+
+/* ---- MLP ------------------------------------------------------------------------------ */
+
+#define NN_MAX_LAYERS 8
+
+/* An MLP is its shape plus pointers into caller-owned flat buffers (see nn_mlp_bind):
+ * layer l maps sizes[l] -> sizes[l+1]; hidden layers use hidden_act, the last layer out_act.
+ * Parameter layout per layer: weight (O, I) then bias (O); layers in order. */
+typedef struct {
+    int n_layers;                     /* number of dense layers */
+    int sizes[NN_MAX_LAYERS + 1];     /* sizes[0] = input dim, sizes[n_layers] = output dim */
+    nn_act hidden_act, out_act;
+    size_t n_params;
+    float *params, *grads;            /* not owned; grads may be NULL (inference) */
+    float *w[NN_MAX_LAYERS], *b[NN_MAX_LAYERS];
+    float *dw[NN_MAX_LAYERS], *db[NN_MAX_LAYERS];
+} nn_mlp;
+
+/* Sets the shape: n_in -> hidden[0] -> ... -> hidden[n_hidden-1] -> n_out. Asserts on sizes
+ * (n_hidden + 1 <= NN_MAX_LAYERS, all sizes > 0). No memory is touched. */
+void nn_mlp_shape(nn_mlp *m, int n_in, const int *hidden, int n_hidden, int n_out,
+                  nn_act hidden_act, nn_act out_act);
+/* Carves the per-layer pointers from flat buffers of at least m->n_params floats. */
+void nn_mlp_bind(nn_mlp *m, float *params, float *grads);
+/* Orthogonal init of each weight matrix (QR of a Gaussian matrix with the sign fix, as
+ * torch.nn.init.orthogonal_) times gains[l]; biases set to 0. gains has n_layers entries. */
+void nn_mlp_init_orthogonal(nn_mlp *m, const float *gains, rl_rng *rng);
+
+/* Forward cache: the output of every layer (post-activation) for up to max_batch rows, plus
+ * two scratch rows for backward. Memory comes from a caller-owned float buffer. */
+typedef struct {
+    int max_batch;
+    float *act[NN_MAX_LAYERS + 1];    /* act[0] unused (the input is passed in); act[l] (B, sizes[l]) */
+    float *scratch[2];                /* (max_batch, max width) each */
+} nn_mlp_cache;
+
+/* Floats a cache for max_batch rows needs. */
+size_t nn_mlp_cache_floats(const nn_mlp *m, int max_batch);
+void nn_mlp_cache_bind(nn_mlp_cache *c, const nn_mlp *m, float *buf, int max_batch);
+
+/* inp (B, sizes[0]) -> returns a pointer to the output (B, sizes[n_layers]) inside the cache.
+ * B <= c->max_batch. */
+float *nn_mlp_forward(nn_mlp_cache *c, const nn_mlp *m, const float *inp, int B);
+/* Backward of the last forward on this cache: dout (B, out) is the gradient of the loss with
+ * respect to the MLP output (after out_act). Adds into m->grads; writes dinp (B, in) if non-NULL.
+ * inp must be the same input the forward saw. */
+void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
+                     const float *inp, int B);
+
+/* ---- optimisation --------------------------------------------------------------------- */
+
+/* Adam exactly as torch.optim.Adam (bias-corrected, eps added to sqrt(v_hat), no weight decay
+ * unless weight_decay > 0, which is L2 added to the gradient as torch does). */
+typedef struct {
+    float lr, beta1, beta2, eps, weight_decay;
+    int64_t t;                        /* steps taken */
+    size_t n;
+    float *m, *v;                     /* owned, n floats each */
+} nn_adam;
+
+rl_status nn_adam_init(nn_adam *opt, size_t n, float lr, float beta1, float beta2, float eps,
+                       char *err, size_t err_sz);
+/* params (n) -= step(grads (n)). Uses opt->lr (callers anneal it by setting the field). */
+void nn_adam_step(nn_adam *opt, float *params, const float *grads);
+void nn_adam_free(nn_adam *opt);
+
+/* Global L2 norm of grads (n); if it exceeds max_norm > 0, scales grads by max_norm / (norm + 1e-6)
+ * as torch.nn.utils.clip_grad_norm_. Returns the norm before clipping. */
+float nn_clip_grad_norm(float *grads, size_t n, float max_norm);
+/* lr0 * (1 - done / total), the linear annealing of CleanRL (done in [0, total]). */
+float nn_lr_linear(float lr0, int64_t done, int64_t total);
+/* target = tau * source + (1 - tau) * target, over n floats (Polyak averaging). */
+void nn_polyak(float *target, const float *source, size_t n, float tau);
+
+/* ---- categorical distribution over logits (B, K) ---------------------------------------- */
+
+/* actions (B) sampled from softmax(logits) with rng (inverse CDF on one uniform per row). */
+void nn_categorical_sample(int *actions, const float *logits, int B, int K, rl_rng *rng);
+/* actions (B) = argmax of each row (first maximum). */
+void nn_categorical_mode(int *actions, const float *logits, int B, int K);
+/* logp (B) = log softmax(logits)[a]. */
+void nn_categorical_log_prob(float *logp, const float *logits, const int *actions, int B, int K);
+/* ent (B) = -sum_k p_k log p_k. */
+void nn_categorical_entropy(float *ent, const float *logits, int B, int K);
+/* dlogits (B, K) += dlogp[b] * d logp[b] / d logits + dent[b] * d ent[b] / d logits.
+ * dlogp or dent may be NULL (no contribution). */
+void nn_categorical_backward(float *dlogits, const float *logits, const int *actions,
+                             const float *dlogp, const float *dent, int B, int K);
+
+/* ---- checkpoints: safetensors ----------------------------------------------------------- */
+
+/* One named float32 tensor. For saving, data is read; for loading, data is written and the
+ * shape in the file must equal the one given here. */
+typedef struct {
+    const char *name;
+    float *data;
+    int ndim;
+    int64_t shape[4];
+} nn_tensor;
+
+/* A string key/value pair of the safetensors "__metadata__" object. */
+typedef struct {
+    const char *key;
+    const char *value;
+} nn_meta;
+
+/* Writes a safetensors file (8-byte little-endian header length, JSON header built with cJSON,
+ * raw little-endian F32 data, tensors in the order given) atomically: to "<path>.tmp", fsync,
+ * then rename over path. An existing file at path is untouched on any error. */
+rl_status nn_safetensors_save(const char *path, const nn_tensor *tensors, int n_tensors,
+                              const nn_meta *meta, int n_meta, char *err, size_t err_sz);
+
+/* An open, fully validated safetensors file (header parsed, every offset checked against the
+ * file size, dtype F32 for float tensors). */
+typedef struct nn_safetensors nn_safetensors;
+
+/* Reads and validates the whole file. A truncated file, a bad header length, malformed JSON,
+ * overlapping or out-of-range offsets give RL_ERR_FORMAT with a message naming the file. */
+rl_status nn_safetensors_open(nn_safetensors **out, const char *path, char *err, size_t err_sz);
+/* Copies tensor `t->name` into t->data; the file's dtype must be F32 and its shape equal t's. */
+rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, size_t err_sz);
+/* The metadata value for key, or NULL. Valid until close. */
+const char *nn_safetensors_meta(const nn_safetensors *f, const char *key);
+/* NULL-safe. */
+void nn_safetensors_close(nn_safetensors *f);
+
+#endif

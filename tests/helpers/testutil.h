@@ -1,0 +1,46 @@
+/* rlc tests: shared helpers for every Criterion test program.
+ *
+ *  - rlt_gradcheck: central finite differences (in double) of a scalar objective against an
+ *    analytic gradient, on a handful of coordinates, asserting the analytic gradient is not all
+ *    zero on the checked coordinates (a zero gradient passes every FD check vacuously);
+ *  - rlt_fixture_*: golden values written by scripts/gen_fixtures.py (PyTorch) as JSON files
+ *    under tests/fixtures/, read with cJSON. */
+#ifndef RLC_TESTS_TESTUTIL_H
+#define RLC_TESTS_TESTUTIL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* Evaluates the objective at the current contents of the input being checked. */
+typedef double (*rlt_objective)(void *ctx);
+
+typedef struct {
+    double h;        /* step; default 1e-3 */
+    double rtol;     /* relative tolerance; default 2e-2 */
+    double atol;     /* absolute tolerance; default 1e-4 */
+    int n_check;     /* coordinates to check (spread over the array); default min(n, 16) */
+} rlt_gradcheck_opts;
+
+/* Perturbs x[i] in place (restoring it) for the checked coordinates and compares
+ * (f(x+h) - f(x-h)) / 2h with analytic[i]. `what` names the check in failure messages.
+ * opts may be NULL for the defaults. Returns the largest relative error seen. */
+double rlt_gradcheck(rlt_objective f, void *ctx, float *x, const float *analytic, int n,
+                     const rlt_gradcheck_opts *opts, const char *what);
+
+/* Loads tests/fixtures/<file> (JSON). Aborts the test with a message when missing. */
+cJSON *rlt_fixture_load(const char *file);
+/* obj[key] must be a (possibly nested) numeric array with exactly n numbers; flattened into out. */
+void rlt_fixture_floats(const cJSON *obj, const char *key, float *out, int n);
+double rlt_fixture_number(const cJSON *obj, const char *key);
+/* Number of numbers in obj[key] (flattened). */
+int rlt_fixture_count(const cJSON *obj, const char *key);
+
+/* Asserts |a[i] - b[i]| <= atol + rtol * |b[i]| for all i, naming the first failure. */
+void rlt_assert_close(const float *a, const float *b, int n, double rtol, double atol,
+                      const char *what);
+
+/* Writes the file contents to a fresh temporary path under /tmp and returns it (static buffer
+ * per call site is not safe: caller passes out). */
+void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents);
+
+#endif
