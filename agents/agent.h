@@ -1,0 +1,54 @@
+/* rlc agents: the one interface every algorithm implements, and the algorithm registry.
+ *
+ * The trainer (agents/trainer.h) drives any agent through the same loop:
+ *   act(obs, explore=true) -> vector env step -> observe(...) -> learn(...) when due,
+ * evaluates with act(explore=false) on separate env copies, and checkpoints through save/load.
+ * An agent owns its networks, optimizer, buffers and RNG; everything is sized in create. */
+#ifndef RLC_AGENTS_AGENT_H
+#define RLC_AGENTS_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "envs/env.h"
+#include "nn/nn.h"
+
+#define AGENT_MAX_STATS 16
+/* largest batch act() is called with outside training (evaluation) */
+#define AGENT_EVAL_BATCH 64
+
+typedef struct agent_algo {
+    const char *name;                 /* the config's `algo:` value */
+    int n_stats;                      /* learning statistics written to metrics.csv */
+    const char *stat_names[AGENT_MAX_STATS];
+    /* Validates the agent's config sections and losses (errors name the key and line), then
+     * allocates everything. n_envs is the training vector env's size. */
+    rl_status (*create)(void **self, const rl_config *cfg, const env_space *obs_space,
+                        const env_space *act_space, int n_envs, char *err, size_t err_sz);
+    /* actions (n, act_dim) for obs (n, obs_dim); n <= max(n_envs, AGENT_EVAL_BATCH). With explore
+     * the agent samples and remembers what observe() needs; without, it acts deterministically
+     * and remembers nothing. */
+    void (*act)(void *self, const float *obs, int n, float *actions, bool explore);
+    /* The result of the training vector env's step for the actions of the last explore act():
+     * v->rewards, v->terminated, v->truncated, v->final_obs, and v->obs (next observations). */
+    void (*observe)(void *self, const env_vec *v);
+    /* Runs an update when one is due (step = environment steps so far). Returns true and fills
+     * stats (n_stats values) when it updated. A non-finite loss skips the update and is counted. */
+    bool (*learn)(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
+    /* Writes a safetensors checkpoint: weights always, training state (optimizer moments, RNG,
+     * counters) too; extra metadata from the trainer is added. Atomic. */
+    rl_status (*save)(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
+                      size_t err_sz);
+    /* Loads weights, and the training state when train_state is true, from an open file. */
+    rl_status (*load)(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz);
+    void (*destroy)(void *self);      /* NULL-safe */
+} agent_algo;
+
+/* The registered algorithm called name, or NULL. */
+const agent_algo *agent_find(const char *name);
+
+extern const agent_algo agent_ppo;
+
+#endif

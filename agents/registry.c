@@ -1,0 +1,13 @@
+/* rlc agents: the algorithm registry (the config's `algo:` names). */
+#include <string.h>
+
+#include "agents/agent.h"
+
+static const agent_algo *const algos[] = {&agent_ppo};
+
+const agent_algo *agent_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof algos / sizeof algos[0]; i++)
+        if (strcmp(algos[i]->name, name) == 0) return algos[i];
+    return NULL;
+}

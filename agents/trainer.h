@@ -1,0 +1,56 @@
+/* rlc agents: the training loop shared by every agent, and evaluation.
+ *
+ * trainer_run builds the vector env and the agent from a config, trains for total_steps,
+ * logs (progress line, metrics.csv, eval.csv, timing.csv), evaluates deterministically on
+ * separate env copies every eval_interval steps and at the end, and checkpoints atomically
+ * every checkpoint_interval steps, at the end and on SIGINT/SIGTERM. A run directory holds:
+ *   config.yaml               the resolved config
+ *   checkpoint.safetensors    weights + training state (+ the resolved config in its metadata)
+ *   metrics.csv, eval.csv     deterministic: identical for the same config, seed and threads
+ *   timing.csv                wall-clock figures */
+#ifndef RLC_AGENTS_TRAINER_H
+#define RLC_AGENTS_TRAINER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "agents/agent.h"
+#include "core/config.h"
+
+typedef struct {
+    const char *run_dir;      /* required */
+    bool resume;              /* continue from run_dir/checkpoint.safetensors */
+    bool quiet;               /* no progress line */
+    FILE *out;                /* progress and summaries; NULL = stdout */
+} trainer_opts;
+
+typedef struct {
+    int64_t steps;            /* environment steps taken */
+    double wall_s;            /* training wall-clock seconds (this invocation) */
+    double sps;               /* steps per second (this invocation) */
+    double eval_mean, eval_std;       /* final deterministic evaluation */
+    int64_t threshold_step;   /* first step where the mean of the last return_window episodes
+                               * reached the env's reward threshold; -1 if never */
+    double threshold_wall_s;  /* wall-clock seconds at that moment; NAN if never */
+} trainer_result;
+
+/* Trains; returns RL_ERR_INTERRUPTED (after a clean checkpoint) on SIGINT/SIGTERM. */
+rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
+                      char *err, size_t err_sz);
+
+/* Runs n_episodes deterministic episodes of agent on env_id with seeds seed, seed+1, ...
+ * (batched over up to AGENT_EVAL_BATCH copies) and writes the mean and std of the returns. */
+rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
+                           int n_episodes, int64_t seed, double *mean, double *std, char *err,
+                           size_t err_sz);
+
+/* Loads a run directory or a checkpoint file for inference: rebuilds the config from the
+ * checkpoint's metadata, creates the agent and loads its weights. */
+rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
+                             void **agent, char *err, size_t err_sz);
+
+/* Prepares envs for a config: loads env.plugin if set. Idempotent per plugin path. */
+rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz);
+
+#endif

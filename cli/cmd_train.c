@@ -1,0 +1,213 @@
+/* rlc cli: `rlc train` and `rlc eval`. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agents/trainer.h"
+#include "cli/cli.h"
+
+#define MAX_SETS 128
+
+static void train_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rlc train CONFIG.yaml [--set section.key=value]... [--seed N] [--run-dir DIR] [--quiet]\n"
+            "       rlc train --resume RUN_DIR [--set section.key=value]...\n\n"
+            "Trains the agent a YAML config describes and prints its final evaluation.\n\n"
+            "  --set k=v      override any config key (same validation as the file); repeatable,\n"
+            "                 e.g. --set ppo.learning_rate=1e-3 --set losses.value=huber\n"
+            "  --seed N       shorthand for --set seed=N\n"
+            "  --run-dir DIR  where to write config.yaml, checkpoint.safetensors, metrics.csv, eval.csv\n"
+            "                 (default runs/<config name>-seed<N>, with -2, -3... if taken)\n"
+            "  --resume DIR   continue an interrupted run from its checkpoint\n"
+            "  --quiet        no progress line\n\n"
+            "`rlc config` lists every config key with its default.\n");
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static void default_run_dir(char *out, size_t sz, const char *config_path, int64_t seed)
+{
+    const char *base = strrchr(config_path, '/');
+    base = base ? base + 1 : config_path;
+    char stem[200];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot) *dot = '\0';
+    snprintf(out, sz, "runs/%s-seed%lld", stem, (long long)seed);
+    for (int k = 2; is_dir(out) && k < 10000; k++)
+        snprintf(out, sz, "runs/%s-seed%lld-%d", stem, (long long)seed, k);
+}
+
+int cli_train(int argc, char **argv)
+{
+    const char *config = NULL, *run_dir = NULL, *resume = NULL;
+    const char *sets[MAX_SETS];
+    char seed_set[64];
+    int n_sets = 0;
+    bool quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            train_usage(stdout);
+            return 0;
+        }
+        int needs = strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--run-dir") == 0 ||
+                    strcmp(a, "--resume") == 0;
+        if (needs && i + 1 >= argc) {
+            fprintf(stderr, "rlc train: %s needs a value\n", a);
+            return 2;
+        }
+        if (strcmp(a, "--set") == 0) {
+            if (n_sets == MAX_SETS) {
+                fprintf(stderr, "rlc train: more than %d --set options\n", MAX_SETS);
+                return 2;
+            }
+            sets[n_sets++] = argv[++i];
+        } else if (strcmp(a, "--seed") == 0) {
+            const char *v = argv[++i];
+            char *end;
+            errno = 0;
+            long long s = strtoll(v, &end, 10);
+            if (*end || end == v || errno || s < 0 || s > 2147483647) {
+                fprintf(stderr, "rlc train: --seed: expected an integer in 0..2147483647, got '%s'\n", v);
+                return 2;
+            }
+            snprintf(seed_set, sizeof seed_set, "seed=%lld", s);
+            if (n_sets == MAX_SETS) return 2;
+            sets[n_sets++] = seed_set;
+        } else if (strcmp(a, "--run-dir") == 0) {
+            run_dir = argv[++i];
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = argv[++i];
+        } else if (strcmp(a, "--quiet") == 0) {
+            quiet = true;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rlc train: unknown option '%s' (see rlc train --help)\n", a);
+            return 2;
+        } else if (!config) {
+            config = a;
+        } else {
+            fprintf(stderr, "rlc train: unexpected argument '%s' (one config file only)\n", a);
+            return 2;
+        }
+    }
+    if (!config && !resume) {
+        fprintf(stderr, "rlc train: missing CONFIG.yaml (see rlc train --help)\n");
+        return 2;
+    }
+    if (config && resume) {
+        fprintf(stderr, "rlc train: give either CONFIG.yaml or --resume RUN_DIR, not both\n");
+        return 2;
+    }
+    char cfg_path[1100], dir[1100];
+    if (resume) {
+        snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", resume);
+        config = cfg_path;
+        run_dir = resume;
+    }
+    char err[1024] = "";
+    rl_config cfg;
+    rl_status st = rl_config_load(&cfg, config, sets, n_sets, err, sizeof err);
+    if (st != RL_OK) {
+        fprintf(stderr, "rlc train: %s\n", err);
+        return 1;
+    }
+    if (!run_dir) {
+        default_run_dir(dir, sizeof dir, config, cfg.root.seed);
+        run_dir = dir;
+    }
+    printf("rlc train: %s on %s, seed %lld, %lld steps -> %s\n", cfg.root.algo, cfg.env.id,
+           (long long)cfg.root.seed, (long long)cfg.root.total_steps, run_dir);
+    trainer_opts opts = {.run_dir = run_dir, .resume = resume != NULL, .quiet = quiet, .out = stdout};
+    trainer_result res;
+    st = trainer_run(&cfg, &opts, &res, err, sizeof err);
+    if (st != RL_OK) {
+        fprintf(stderr, "rlc train: %s\n", err);
+        return st == RL_ERR_INTERRUPTED ? 130 : 1;
+    }
+    printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res.steps, res.wall_s, res.sps);
+    if (res.threshold_step >= 0)
+        printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
+               (long long)cfg.log.return_window, (long long)res.threshold_step, res.threshold_wall_s);
+    printf("final evaluation: return %.2f +- %.2f over %lld episodes\n", res.eval_mean, res.eval_std,
+           (long long)cfg.log.eval_episodes);
+    printf("run directory: %s\n", run_dir);
+    return 0;
+}
+
+int cli_eval(int argc, char **argv)
+{
+    const char *path = NULL;
+    long long episodes = 10, seed = 1000000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S]\n\n"
+                   "Runs N deterministic episodes (default 10, seeds S, S+1, ...; default S 1000000)\n"
+                   "with a trained agent and prints the mean and standard deviation of the return.\n");
+            return 0;
+        }
+        if ((strcmp(a, "--episodes") == 0 || strcmp(a, "--seed") == 0)) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rlc eval: %s needs a value\n", a);
+                return 2;
+            }
+            char *end;
+            errno = 0;
+            long long v = strtoll(argv[++i], &end, 10);
+            long long lo = strcmp(a, "--episodes") == 0 ? 1 : 0;
+            if (*end || end == argv[i] || errno || v < lo || v > 1000000000LL) {
+                fprintf(stderr, "rlc eval: %s: expected an integer >= %lld, got '%s'\n", a, lo, argv[i]);
+                return 2;
+            }
+            if (strcmp(a, "--episodes") == 0) episodes = v;
+            else seed = v;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rlc eval: unknown option '%s' (see rlc eval --help)\n", a);
+            return 2;
+        } else if (!path) {
+            path = a;
+        } else {
+            fprintf(stderr, "rlc eval: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "rlc eval: missing RUN_DIR_OR_CHECKPOINT (see rlc eval --help)\n");
+        return 2;
+    }
+    char err[1024] = "";
+    rl_config cfg;
+    const agent_algo *algo;
+    void *agent = NULL;
+    rl_status st = trainer_load_agent(path, &cfg, &algo, &agent, err, sizeof err);
+    if (st != RL_OK) {
+        fprintf(stderr, "rlc eval: %s\n", err);
+        return 1;
+    }
+    double mean, std;
+    st = trainer_evaluate(algo, agent, &cfg, (int)episodes, seed, &mean, &std, err, sizeof err);
+    algo->destroy(agent);
+    if (st != RL_OK) {
+        fprintf(stderr, "rlc eval: %s\n", err);
+        return 1;
+    }
+    printf("%s on %s: return %.2f +- %.2f over %lld episodes\n", cfg.root.algo, cfg.env.id, mean, std, episodes);
+    return 0;
+}
+
+int cli_config(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    rl_config_print_reference(stdout);
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* rlc cli: the `rlc` program: dispatches to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cli_train, "train an agent from a YAML config"},
+    {"eval", cli_eval, "evaluate a trained agent (run directory or checkpoint)"},
+    {"losses", cli_losses, "list every registered loss with its parameters and formula"},
+    {"config", cli_config, "print every config key with its type, default and meaning"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: rlc <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n`rlc <command> --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "rlc: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,674 @@
+/* rlc core: YAML config loading (libyaml), --set overrides, validation and dump.
+ *
+ * The YAML document is first turned into a small tree of nodes that remember their line; --set
+ * overrides are parsed as YAML flow text and grafted into that tree; then the tree is walked
+ * against the field tables generated from core/config_fields.h. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+/* ---- field tables ------------------------------------------------------------------------ */
+
+typedef enum { T_I64, T_F64, T_BOOL, T_STR, T_LIST, T_LOSS } ftype;
+
+typedef struct {
+    const char *key;
+    ftype type;
+    size_t off;
+    double dnum;
+    const char *dstr;
+    double lo, hi;
+    const char *choices;
+    const char *doc;
+} field_desc;
+
+typedef struct {
+    const char *key;   /* "" for top level */
+    const field_desc *fields;
+    int n;
+} section_desc;
+
+#define F(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) \
+    {#name, T_##type, offsetof(rl_config, S.name), (double)(dnum), dstr, (double)(lo), (double)(hi), choices, doc},
+#define SEC_TABLE(field, key, list) static const field_desc fields_##field[] = {list(F, field)};
+RL_CONFIG_SECTIONS(SEC_TABLE)
+#undef SEC_TABLE
+#define SEC_ROW(field, key, list) {key, fields_##field, RL_ARRAY_LEN(fields_##field)},
+static const section_desc sections[] = {RL_CONFIG_SECTIONS(SEC_ROW)};
+#undef SEC_ROW
+#undef F
+
+static const section_desc *find_section(const char *key)
+{
+    for (int s = 0; s < RL_ARRAY_LEN(sections); s++)
+        if (strcmp(sections[s].key, key) == 0) return &sections[s];
+    return NULL;
+}
+
+static const field_desc *find_field(const section_desc *sec, const char *key)
+{
+    for (int f = 0; f < sec->n; f++)
+        if (strcmp(sec->fields[f].key, key) == 0) return &sec->fields[f];
+    return NULL;
+}
+
+/* ---- defaults ---------------------------------------------------------------------------- */
+
+static void parse_default_list(rl_int_list *l, const char *s)
+{
+    l->n = 0;
+    while (s && *s && l->n < RL_LIST_MAX) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s) break;
+        l->v[l->n++] = v;
+        s = end;
+    }
+}
+
+static void set_default(rl_config *cfg, const field_desc *f)
+{
+    char *p = (char *)cfg + f->off;
+    switch (f->type) {
+    case T_I64: *(int64_t *)p = (int64_t)f->dnum; break;
+    case T_F64: *(double *)p = f->dnum; break;
+    case T_BOOL: *(bool *)p = f->dnum != 0; break;
+    case T_STR: snprintf(p, RL_STR_MAX, "%s", f->dstr ? f->dstr : ""); break;
+    case T_LIST: parse_default_list((rl_int_list *)p, f->dstr); break;
+    case T_LOSS: {
+        rl_loss_cfg *l = (rl_loss_cfg *)p;
+        memset(l, 0, sizeof *l);
+        snprintf(l->name, sizeof l->name, "%s", f->dstr);
+        snprintf(l->where, sizeof l->where, "default");
+        break;
+    }
+    }
+}
+
+void rl_config_default(rl_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (int s = 0; s < RL_ARRAY_LEN(sections); s++)
+        for (int f = 0; f < sections[s].n; f++) set_default(cfg, &sections[s].fields[f]);
+}
+
+/* ---- a small tree of YAML nodes ---------------------------------------------------------- */
+
+typedef enum { N_SCALAR, N_MAP, N_SEQ } nkind;
+
+typedef struct cnode {
+    nkind kind;
+    int line;               /* 1-based line in the file; 0 for --set values */
+    char *key;              /* key in the parent mapping (NULL for sequence items and the root) */
+    char *val;              /* scalar text */
+    int plain;              /* scalar was unquoted */
+    const char *origin;     /* file name or the --set argument */
+    struct cnode *kids;
+    int n, cap;
+} cnode;
+
+static void node_free(cnode *n)
+{
+    if (!n) return;
+    for (int i = 0; i < n->n; i++) node_free(&n->kids[i]);
+    free(n->kids);
+    free(n->key);
+    free(n->val);
+    n->kids = NULL;
+    n->key = n->val = NULL;
+    n->n = n->cap = 0;
+}
+
+static cnode *node_add(cnode *parent)
+{
+    if (parent->n == parent->cap) {
+        parent->cap = parent->cap ? parent->cap * 2 : 8;
+        parent->kids = realloc(parent->kids, (size_t)parent->cap * sizeof(cnode));
+        RL_ASSERT(parent->kids != NULL);
+    }
+    cnode *k = &parent->kids[parent->n++];
+    memset(k, 0, sizeof *k);
+    return k;
+}
+
+static cnode *node_child(const cnode *map, const char *key)
+{
+    for (int i = 0; i < map->n; i++)
+        if (map->kids[i].key && strcmp(map->kids[i].key, key) == 0) return &map->kids[i];
+    return NULL;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = rl_xmalloc(n);
+    memcpy(d, s, n);
+    return d;
+}
+
+/* where-prefix for messages: "file:line" or "--set arg" */
+static void node_where(const cnode *n, char *buf, size_t sz)
+{
+    if (n->line > 0) snprintf(buf, sz, "%s:%d", n->origin, n->line);
+    else snprintf(buf, sz, "%s", n->origin);
+}
+
+static rl_status convert_node(cnode *out, yaml_document_t *doc, yaml_node_t *yn, const char *origin,
+                              int line_base, int depth, char *err, size_t err_sz)
+{
+    out->origin = origin;
+    out->line = line_base ? 0 : (int)yn->start_mark.line + 1;
+    if (depth > 16)
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: nesting too deep", origin, out->line);
+    switch (yn->type) {
+    case YAML_SCALAR_NODE:
+        out->kind = N_SCALAR;
+        out->val = xstrdup((const char *)yn->data.scalar.value);
+        out->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        return RL_OK;
+    case YAML_SEQUENCE_NODE:
+        out->kind = N_SEQ;
+        for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top; it++) {
+            cnode *k = node_add(out);
+            rl_status st = convert_node(k, doc, yaml_document_get_node(doc, *it), origin, line_base,
+                                        depth + 1, err, err_sz);
+            if (st != RL_OK) return st;
+        }
+        return RL_OK;
+    case YAML_MAPPING_NODE:
+        out->kind = N_MAP;
+        for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top; p++) {
+            yaml_node_t *kn = yaml_document_get_node(doc, p->key);
+            int kline = line_base ? 0 : (int)kn->start_mark.line + 1;
+            if (kn->type != YAML_SCALAR_NODE) {
+                if (kline) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: a key must be a plain name", origin, kline);
+                return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: a key must be a plain name", origin);
+            }
+            const char *key = (const char *)kn->data.scalar.value;
+            if (node_child(out, key)) {
+                if (kline) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: duplicate key '%s'", origin, kline, key);
+                return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: duplicate key '%s'", origin, key);
+            }
+            cnode *k = node_add(out);
+            rl_status st = convert_node(k, doc, yaml_document_get_node(doc, p->value), origin,
+                                        line_base, depth + 1, err, err_sz);
+            k->key = xstrdup(key);
+            if (kline) k->line = kline;
+            if (st != RL_OK) return st;
+        }
+        return RL_OK;
+    default:
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: empty node", origin, out->line);
+    }
+}
+
+/* Parses YAML text into a tree. An empty document gives an empty mapping. */
+static rl_status parse_yaml(cnode *root, const char *text, size_t len, const char *origin,
+                            int is_set, char *err, size_t err_sz)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    memset(root, 0, sizeof *root);
+    root->kind = N_MAP;
+    root->origin = origin;
+    if (!yaml_parser_initialize(&parser)) return rl_errf(err, err_sz, RL_ERR_NOMEM, "libyaml init failed");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    rl_status st = RL_OK;
+    if (!yaml_parser_load(&parser, &doc)) {
+        if (is_set)
+            st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin,
+                         parser.problem ? parser.problem : "syntax error");
+        else
+            st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s%s%s", origin,
+                         parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                         parser.problem ? parser.problem : "unknown problem",
+                         parser.context ? " " : "", parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        return st;
+    }
+    yaml_node_t *top = yaml_document_get_root_node(&doc);
+    if (top) {
+        st = convert_node(root, &doc, top, origin, is_set, 0, err, err_sz);
+        if (st == RL_OK && !is_set && root->kind != N_MAP)
+            st = rl_errf(err, err_sz, RL_ERR_PARSE,
+                         "%s:%d: the top level must be a mapping of keys (algo:, env:, ppo:, ...)",
+                         origin, root->line);
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return st;
+}
+
+/* ---- converting scalars ------------------------------------------------------------------ */
+
+static const char *type_name(ftype t)
+{
+    switch (t) {
+    case T_I64: return "an integer";
+    case T_F64: return "a number";
+    case T_BOOL: return "true or false";
+    case T_STR: return "a string";
+    case T_LIST: return "a list of integers like [64, 64]";
+    case T_LOSS: return "a loss name or {name: ..., param: value}";
+    }
+    return "?";
+}
+
+static int parse_i64(const char *s, int64_t *out)
+{
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno) {
+        /* accept integral numbers written with an exponent (1e6) */
+        double d = strtod(s, &end);
+        if (end == s || *end || !isfinite(d) || d != floor(d) || fabs(d) > 9.0e18) return -1;
+        v = (long long)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_f64(const char *s, double *out)
+{
+    errno = 0;
+    char *end;
+    double d = strtod(s, &end);
+    if (end == s || *end || !isfinite(d)) return -1;
+    *out = d;
+    return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+    static const char *const t[] = {"true", "True", "TRUE", "yes", "on", "1"};
+    static const char *const f[] = {"false", "False", "FALSE", "no", "off", "0"};
+    for (int i = 0; i < 6; i++) {
+        if (strcmp(s, t[i]) == 0) { *out = true; return 0; }
+        if (strcmp(s, f[i]) == 0) { *out = false; return 0; }
+    }
+    return -1;
+}
+
+static int in_choices(const char *choices, const char *s)
+{
+    size_t n = strlen(s);
+    const char *c = choices;
+    while (*c) {
+        const char *bar = strchr(c, '|');
+        size_t len = bar ? (size_t)(bar - c) : strlen(c);
+        if (len == n && strncmp(c, s, n) == 0) return 1;
+        if (!bar) break;
+        c = bar + 1;
+    }
+    return 0;
+}
+
+static void fmt_range(char *buf, size_t sz, const field_desc *f)
+{
+    if (f->type == T_I64 || f->type == T_LIST) snprintf(buf, sz, "%.0f..%.0f", f->lo, f->hi);
+    else snprintf(buf, sz, "%g..%g", f->lo, f->hi);
+}
+
+#define FIELD_ERR(st, ...)                                                                       \
+    do {                                                                                         \
+        char msg_[400];                                                                          \
+        snprintf(msg_, sizeof msg_, __VA_ARGS__);                                                \
+        return rl_errf(err, err_sz, (st), "%s: %s: %s", where, path, msg_);                      \
+    } while (0)
+
+static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n, const char *path,
+                             char *err, size_t err_sz)
+{
+    char where[RL_STR_MAX + 32], range[64];
+    node_where(n, where, sizeof where);
+    char *p = (char *)cfg + f->off;
+    fmt_range(range, sizeof range, f);
+    if (f->type != T_LIST && f->type != T_LOSS && n->kind != N_SCALAR)
+        FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a %s", type_name(f->type),
+                  n->kind == N_MAP ? "mapping" : "list");
+    switch (f->type) {
+    case T_I64: {
+        int64_t v;
+        if (parse_i64(n->val, &v)) FIELD_ERR(RL_ERR_CONFIG, "expected an integer, got '%s'", n->val);
+        if ((double)v < f->lo || (double)v > f->hi)
+            FIELD_ERR(RL_ERR_CONFIG, "%lld is out of range (expected %s)", (long long)v, range);
+        *(int64_t *)p = v;
+        return RL_OK;
+    }
+    case T_F64: {
+        double v;
+        if (parse_f64(n->val, &v)) FIELD_ERR(RL_ERR_CONFIG, "expected a number, got '%s'", n->val);
+        if (v < f->lo || v > f->hi) FIELD_ERR(RL_ERR_CONFIG, "%g is out of range (expected %s)", v, range);
+        *(double *)p = v;
+        return RL_OK;
+    }
+    case T_BOOL:
+        if (parse_bool(n->val, (bool *)p)) FIELD_ERR(RL_ERR_CONFIG, "expected true or false, got '%s'", n->val);
+        return RL_OK;
+    case T_STR:
+        if (strlen(n->val) >= RL_STR_MAX) FIELD_ERR(RL_ERR_CONFIG, "string longer than %d characters", RL_STR_MAX - 1);
+        if (f->choices && !in_choices(f->choices, n->val))
+            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %s", n->val, f->choices);
+        snprintf(p, RL_STR_MAX, "%s", n->val);
+        return RL_OK;
+    case T_LIST: {
+        rl_int_list *l = (rl_int_list *)p;
+        if (n->kind == N_MAP) FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a mapping", type_name(f->type));
+        int cnt = n->kind == N_SCALAR ? 1 : n->n;
+        if (cnt < 1 || cnt > RL_LIST_MAX) FIELD_ERR(RL_ERR_CONFIG, "expected 1 to %d entries, got %d", RL_LIST_MAX, cnt);
+        for (int i = 0; i < cnt; i++) {
+            const cnode *it = n->kind == N_SCALAR ? n : &n->kids[i];
+            int64_t v;
+            if (it->kind != N_SCALAR || parse_i64(it->val, &v))
+                FIELD_ERR(RL_ERR_CONFIG, "entry %d: expected an integer", i + 1);
+            if ((double)v < f->lo || (double)v > f->hi)
+                FIELD_ERR(RL_ERR_CONFIG, "entry %d: %lld is out of range (expected %s)", i + 1, (long long)v, range);
+            l->v[i] = v;
+        }
+        l->n = cnt;
+        return RL_OK;
+    }
+    case T_LOSS: {
+        rl_loss_cfg *l = (rl_loss_cfg *)p;
+        memset(l, 0, sizeof *l);
+        snprintf(l->where, sizeof l->where, "%.190s: %.60s", where, path);
+        if (n->kind == N_SEQ) FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a list", type_name(f->type));
+        if (n->kind == N_SCALAR) {
+            if (strlen(n->val) >= sizeof l->name || !n->val[0]) FIELD_ERR(RL_ERR_CONFIG, "bad loss name '%s'", n->val);
+            snprintf(l->name, sizeof l->name, "%s", n->val);
+            return RL_OK;
+        }
+        const cnode *name = node_child(n, "name");
+        if (!name || name->kind != N_SCALAR) FIELD_ERR(RL_ERR_CONFIG, "a loss mapping needs 'name: <loss>'");
+        snprintf(l->name, sizeof l->name, "%s", name->val);
+        for (int i = 0; i < n->n; i++) {
+            const cnode *kv = &n->kids[i];
+            if (kv == name) continue;
+            if (l->n_kv == RL_LOSS_MAX_KV) FIELD_ERR(RL_ERR_CONFIG, "more than %d loss parameters", RL_LOSS_MAX_KV);
+            double v;
+            if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
+                FIELD_ERR(RL_ERR_CONFIG, "parameter '%s' of loss '%s': expected a number", kv->key, l->name);
+            snprintf(l->keys[l->n_kv], sizeof l->keys[0], "%s", kv->key);
+            l->vals[l->n_kv++] = v;
+        }
+        return RL_OK;
+    }
+    }
+    return RL_OK;
+}
+
+static void list_keys(char *buf, size_t sz, const section_desc *sec, int with_sections)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int f = 0; f < sec->n && at < sz; f++)
+        at += (size_t)snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", sec->fields[f].key);
+    if (with_sections)
+        for (int s = 0; s < RL_ARRAY_LEN(sections) && at < sz; s++)
+            if (sections[s].key[0]) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
+}
+
+static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t err_sz)
+{
+    const section_desc *top = find_section("");
+    char where[RL_STR_MAX + 32], known[1024];
+    for (int i = 0; i < root->n; i++) {
+        const cnode *k = &root->kids[i];
+        node_where(k, where, sizeof where);
+        const field_desc *f = find_field(top, k->key);
+        if (f) {
+            rl_status st = apply_field(cfg, f, k, k->key, err, err_sz);
+            if (st != RL_OK) return st;
+            continue;
+        }
+        const section_desc *sec = find_section(k->key);
+        if (!sec) {
+            list_keys(known, sizeof known, top, 1);
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (expected one of: %s)",
+                           where, k->key, known);
+        }
+        if (k->kind != N_MAP)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a mapping of keys", where, k->key);
+        for (int j = 0; j < k->n; j++) {
+            const cnode *kv = &k->kids[j];
+            char path[200];
+            snprintf(path, sizeof path, "%s.%s", k->key, kv->key);
+            const field_desc *ff = find_field(sec, kv->key);
+            if (!ff) {
+                node_where(kv, where, sizeof where);
+                list_keys(known, sizeof known, sec, 0);
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (known keys in %s: %s)",
+                               where, path, k->key, known);
+            }
+            rl_status st = apply_field(cfg, ff, kv, path, err, err_sz);
+            if (st != RL_OK) return st;
+        }
+    }
+    return RL_OK;
+}
+
+/* ---- --set overrides --------------------------------------------------------------------- */
+
+/* Grafts value (parsed YAML) at the dotted path into root, replacing what was there. origin
+ * ("--set arg") names the override in messages and must outlive the tree. */
+static rl_status apply_set(cnode *root, const char *arg, const char *origin, char *err,
+                           size_t err_sz)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: expected section.key=value", arg);
+    char path[200];
+    size_t plen = (size_t)(eq - arg);
+    if (plen >= sizeof path) return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: key too long", arg);
+    memcpy(path, arg, plen);
+    path[plen] = '\0';
+    const char *value = eq + 1;
+
+    cnode val;
+    rl_status st = parse_yaml(&val, value[0] ? value : "''", value[0] ? strlen(value) : 2, origin, 1, err, err_sz);
+    if (st != RL_OK) return st;
+
+    /* walk/create the path */
+    cnode *at = root;
+    char *save = NULL;
+    char *part = strtok_r(path, ".", &save);
+    while (part) {
+        char *next = strtok_r(NULL, ".", &save);
+        cnode *child = node_child(at, part);
+        if (!next) {
+            if (child) node_free(child);
+            else child = node_add(at);
+            *child = val;
+            child->key = xstrdup(part);
+            child->origin = origin;
+            return RL_OK;
+        }
+        if (!child) {
+            child = node_add(at);
+            child->kind = N_MAP;
+            child->key = xstrdup(part);
+            child->origin = origin;
+        } else if (child->kind == N_SCALAR && at != root) {
+            /* losses.value.delta=2 on `value: huber`: turn the scalar into {name: huber} */
+            char *name = child->val;
+            child->val = NULL;
+            child->kind = N_MAP;
+            cnode *nm = node_add(child);
+            nm->kind = N_SCALAR;
+            nm->key = xstrdup("name");
+            nm->val = name;
+            nm->origin = child->origin;
+            nm->line = child->line;
+        } else if (child->kind != N_MAP) {
+            node_free(&val);
+            return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: '%s' is not a section", arg, part);
+        }
+        at = child;
+        part = next;
+    }
+    node_free(&val);
+    return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: empty key", arg);
+}
+
+static rl_status load_common(rl_config *cfg, const char *text, size_t len, const char *name,
+                             const char *const *sets, int n_sets, char *err, size_t err_sz)
+{
+    rl_config_default(cfg);
+    cnode root;
+    rl_status st = parse_yaml(&root, text, len, name, 0, err, err_sz);
+    char **origins = rl_xcalloc((size_t)n_sets + 1, sizeof(char *));
+    for (int i = 0; st == RL_OK && i < n_sets; i++) {
+        size_t olen = strlen(sets[i]) + 8;
+        origins[i] = rl_xmalloc(olen);
+        snprintf(origins[i], olen, "--set %s", sets[i]);
+        st = apply_set(&root, sets[i], origins[i], err, err_sz);
+    }
+    if (st == RL_OK) st = apply_tree(cfg, &root, err, err_sz);
+    node_free(&root);
+    for (int i = 0; i < n_sets; i++) free(origins[i]);
+    free(origins);
+    if (st == RL_OK) snprintf(cfg->source, sizeof cfg->source, "%s", name);
+    return st;
+}
+
+rl_status rl_config_load_string(rl_config *cfg, const char *yaml, const char *name,
+                                const char *const *sets, int n_sets, char *err, size_t err_sz)
+{
+    return load_common(cfg, yaml, strlen(yaml), name, sets, n_sets, err, err_sz);
+}
+
+rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *sets, int n_sets,
+                         char *err, size_t err_sz)
+{
+    if (!path) return load_common(cfg, "", 0, "(defaults)", sets, n_sets, err, err_sz);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open config: %s", path, strerror(errno));
+    if (fseek(fp, 0, SEEK_END) != 0) {
+        fclose(fp);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot read config (is it a directory?)", path);
+    }
+    long len = ftell(fp);
+    if (len < 0 || len > (1 << 24)) {
+        fclose(fp);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot read config (not a regular file or larger than 16 MiB)", path);
+    }
+    rewind(fp);
+    char *buf = rl_xmalloc((size_t)len + 1);
+    size_t got = fread(buf, 1, (size_t)len, fp);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        free(buf);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: read error", path);
+    }
+    buf[got] = '\0';
+    rl_status st = load_common(cfg, buf, got, path, sets, n_sets, err, err_sz);
+    free(buf);
+    return st;
+}
+
+/* ---- dump -------------------------------------------------------------------------------- */
+
+/* the shortest %g form that reads back to the same double */
+static void fmt_double(char *buf, size_t sz, double v)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sz, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    /* keep it a number to YAML readers even when integral */
+    if (!strpbrk(buf, ".eEn")) strncat(buf, ".0", sz - strlen(buf) - 1);
+}
+
+static void dump_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, const char *indent)
+{
+    const char *p = (const char *)cfg + f->off;
+    char num[64];
+    fprintf(out, "%s%s: ", indent, f->key);
+    switch (f->type) {
+    case T_I64: fprintf(out, "%lld", (long long)*(const int64_t *)p); break;
+    case T_F64: fmt_double(num, sizeof num, *(const double *)p); fputs(num, out); break;
+    case T_BOOL: fputs(*(const bool *)p ? "true" : "false", out); break;
+    case T_STR: dump_string(out, p); break;
+    case T_LIST: {
+        const rl_int_list *l = (const rl_int_list *)p;
+        fputc('[', out);
+        for (int i = 0; i < l->n; i++) fprintf(out, "%s%lld", i ? ", " : "", (long long)l->v[i]);
+        fputc(']', out);
+        break;
+    }
+    case T_LOSS: {
+        const rl_loss_cfg *l = (const rl_loss_cfg *)p;
+        fputs("{name: ", out);
+        dump_string(out, l->name);
+        for (int i = 0; i < l->n_kv; i++) {
+            fmt_double(num, sizeof num, l->vals[i]);
+            fprintf(out, ", %s: %s", l->keys[i], num);
+        }
+        fputc('}', out);
+        break;
+    }
+    }
+    fputc('\n', out);
+}
+
+void rl_config_dump(const rl_config *cfg, FILE *out)
+{
+    fprintf(out, "# rlc resolved config (every field, defaults included)\n");
+    for (int s = 0; s < RL_ARRAY_LEN(sections); s++) {
+        const section_desc *sec = &sections[s];
+        if (sec->key[0]) fprintf(out, "%s:\n", sec->key);
+        for (int f = 0; f < sec->n; f++) dump_field(out, cfg, &sec->fields[f], sec->key[0] ? "  " : "");
+    }
+}
+
+char *rl_config_dump_string(const rl_config *cfg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    RL_ASSERT(mem != NULL);
+    rl_config_dump(cfg, mem);
+    fclose(mem);
+    return buf;
+}
+
+void rl_config_print_reference(FILE *out)
+{
+    for (int s = 0; s < RL_ARRAY_LEN(sections); s++) {
+        const section_desc *sec = &sections[s];
+        fprintf(out, "%s\n", sec->key[0] ? sec->key : "(top level)");
+        for (int f = 0; f < sec->n; f++) {
+            const field_desc *fd = &sec->fields[f];
+            char def[96], range[64] = "";
+            switch (fd->type) {
+            case T_I64: snprintf(def, sizeof def, "%.0f", fd->dnum); fmt_range(range, sizeof range, fd); break;
+            case T_F64: snprintf(def, sizeof def, "%g", fd->dnum); fmt_range(range, sizeof range, fd); break;
+            case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
+            default: snprintf(def, sizeof def, "%s", fd->dstr ? fd->dstr : ""); break;
+            }
+            if (fd->choices) snprintf(range, sizeof range, "%s", fd->choices);
+            fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
+                     fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
+                     : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : "loss",
+                     def, range, fd->doc);
+        }
+    }
+}

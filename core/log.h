@@ -1,0 +1,43 @@
+/* rlc core: timing, the progress line and CSV metric files.
+ *
+ * metrics.csv and eval.csv hold only values that depend on the config and seed, never on the
+ * clock, so two runs with the same seed write identical files; wall-clock figures go to the
+ * progress line and to timing.csv. Rows are flushed as they are written, so a killed run keeps
+ * every row it logged. */
+#ifndef RLC_CORE_LOG_H
+#define RLC_CORE_LOG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/status.h"
+
+/* Monotonic seconds. */
+double rl_now(void);
+
+#define RL_CSV_MAX_COLS 32
+
+typedef struct {
+    FILE *fp;
+    int n_cols;
+    char path[512];
+} rl_csv;
+
+/* Opens path for writing with the given header. append: keep existing rows (the header must
+ * match, else RL_ERR_FORMAT); otherwise the file is created anew. */
+rl_status rl_csv_open(rl_csv *c, const char *path, const char *const *cols, int n_cols,
+                      bool append, char *err, size_t err_sz);
+/* Writes one row of n_cols values (integral values print without a fraction) and flushes. */
+void rl_csv_row(rl_csv *c, const double *vals);
+void rl_csv_close(rl_csv *c);   /* NULL-safe */
+/* Keeps the header and the rows whose first column is <= max_step (used when a run resumes
+ * from a checkpoint taken at max_step). A missing file is not an error. */
+rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, size_t err_sz);
+
+/* The one-line progress display: on a terminal it is redrawn in place, otherwise one line per
+ * call. mean_return may be NAN (no episode finished yet). */
+void rl_progress_print(FILE *out, int64_t step, int64_t total, double sps, double mean_return,
+                       double elapsed, bool final);
+
+#endif
