@@ -221,16 +221,21 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
 
     run_state r = {.cfg = cfg, .algo = algo, .run_dir = opts->run_dir};
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
-    if ((st = mkdir_p(opts->run_dir, err, err_sz))) return st;
     if (!opts->resume && file_exists(r.ckpt))
         return rl_errf(err, err_sz, RL_ERR_ARG,
                        "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",
                        opts->run_dir, opts->run_dir);
 
+    /* the env and the agent validate the rest of the config before anything is written */
     env_vec v;
     int N = (int)cfg->env.num_envs;
     if ((st = env_vec_make(&v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz))) return st;
     if ((st = algo->create(&r.agent, cfg, &def->obs_space, &def->act_space, N, err, err_sz))) {
+        env_vec_free(&v);
+        return st;
+    }
+    if ((st = mkdir_p(opts->run_dir, err, err_sz))) {
+        algo->destroy(r.agent);
         env_vec_free(&v);
         return st;
     }

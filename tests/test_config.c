@@ -1,0 +1,203 @@
+/* rlc tests: config loading, --set overrides, validation errors and the rlc program's exit
+ * status on bad input. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "tests/helpers/testutil.h"
+
+static rl_status load_text(rl_config *cfg, const char *yaml, const char *const *sets, int n,
+                           char *err, size_t err_sz)
+{
+    return rl_config_load_string(cfg, yaml, "test.yaml", sets, n, err, err_sz);
+}
+
+#define EXPECT_ERR(st_expected, yaml, sets, n, ...)                                                \
+    do {                                                                                           \
+        rl_config cfg_;                                                                            \
+        char err_[1024] = "";                                                                      \
+        rl_status st_ = load_text(&cfg_, yaml, sets, n, err_, sizeof err_);                        \
+        cr_assert_eq(st_, st_expected, "status %s, message: %s", rl_status_str(st_), err_);        \
+        const char *needles_[] = {__VA_ARGS__};                                                    \
+        for (size_t i_ = 0; i_ < sizeof needles_ / sizeof needles_[0]; i_++)                       \
+            cr_assert(strstr(err_, needles_[i_]) != NULL, "message '%s' lacks '%s'", err_,         \
+                      needles_[i_]);                                                               \
+    } while (0)
+
+Test(config, defaults_are_filled)
+{
+    rl_config cfg;
+    rl_config_default(&cfg);
+    cr_assert_str_eq(cfg.root.algo, "ppo");
+    cr_assert_str_eq(cfg.env.id, "CartPole-v1");
+    cr_assert_eq(cfg.network.hidden.n, 2);
+    cr_assert_eq(cfg.network.hidden.v[0], 64);
+    cr_assert_float_eq(cfg.ppo.learning_rate, 2.5e-4, 1e-12);
+    cr_assert_str_eq(cfg.losses.value.name, "clipped");
+    cr_assert(cfg.ppo.anneal_lr);
+}
+
+Test(config, parses_every_type)
+{
+    const char *yaml = "algo: ppo\nseed: 7\ntotal_steps: 1e5\n"
+                       "env: {id: CartPole-v1, num_envs: 8}\n"
+                       "network:\n  hidden: [32, 16, 8]\n  activation: relu\n"
+                       "ppo:\n  learning_rate: 0.001\n  anneal_lr: false\n"
+                       "losses:\n  value: {name: huber, delta: 2.5}\n  policy: ppo_clip\n";
+    rl_config cfg;
+    char err[512];
+    cr_assert_eq(load_text(&cfg, yaml, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(cfg.root.seed, 7);
+    cr_assert_eq(cfg.root.total_steps, 100000);
+    cr_assert_eq(cfg.env.num_envs, 8);
+    cr_assert_eq(cfg.network.hidden.n, 3);
+    cr_assert_eq(cfg.network.hidden.v[2], 8);
+    cr_assert_str_eq(cfg.network.activation, "relu");
+    cr_assert_float_eq(cfg.ppo.learning_rate, 0.001, 1e-15);
+    cr_assert(!cfg.ppo.anneal_lr);
+    cr_assert_str_eq(cfg.losses.value.name, "huber");
+    cr_assert_eq(cfg.losses.value.n_kv, 1);
+    cr_assert_str_eq(cfg.losses.value.keys[0], "delta");
+    cr_assert_float_eq(cfg.losses.value.vals[0], 2.5, 1e-12);
+    cr_assert(strstr(cfg.losses.value.where, "test.yaml:12") != NULL, "%s", cfg.losses.value.where);
+    cr_assert_str_eq(cfg.losses.policy.name, "ppo_clip");
+}
+
+Test(config, unknown_top_level_key_names_file_line_key)
+{
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nseeed: 3\n", NULL, 0, "test.yaml:2", "seeed");
+}
+
+Test(config, unknown_section_key_names_file_line_key)
+{
+    EXPECT_ERR(RL_ERR_CONFIG, "ppo:\n  gamma: 0.9\n  lerning_rate: 0.1\n", NULL, 0, "test.yaml:3",
+               "ppo.lerning_rate", "learning_rate");
+}
+
+Test(config, wrong_type_names_key_and_expectation)
+{
+    EXPECT_ERR(RL_ERR_CONFIG, "env:\n  num_envs: four\n", NULL, 0, "test.yaml:2", "env.num_envs",
+               "expected an integer", "four");
+    EXPECT_ERR(RL_ERR_CONFIG, "ppo:\n  learning_rate: fast\n", NULL, 0, "ppo.learning_rate",
+               "expected a number");
+    EXPECT_ERR(RL_ERR_CONFIG, "ppo:\n  anneal_lr: maybe\n", NULL, 0, "ppo.anneal_lr",
+               "expected true or false");
+    EXPECT_ERR(RL_ERR_CONFIG, "ppo: 3\n", NULL, 0, "test.yaml:1", "ppo", "mapping");
+    EXPECT_ERR(RL_ERR_CONFIG, "network:\n  hidden: [64, x]\n", NULL, 0, "network.hidden", "entry 2");
+    EXPECT_ERR(RL_ERR_CONFIG, "env:\n  num_envs: 2.5\n", NULL, 0, "env.num_envs", "integer");
+}
+
+Test(config, out_of_range_names_range)
+{
+    EXPECT_ERR(RL_ERR_CONFIG, "ppo:\n  gamma: 1.5\n", NULL, 0, "test.yaml:2", "ppo.gamma",
+               "out of range", "0..1");
+    EXPECT_ERR(RL_ERR_CONFIG, "env:\n  num_envs: 0\n", NULL, 0, "env.num_envs", "out of range");
+    EXPECT_ERR(RL_ERR_CONFIG, "network:\n  activation: sigmoid\n", NULL, 0, "network.activation",
+               "tanh|relu");
+}
+
+Test(config, malformed_yaml_names_line)
+{
+    EXPECT_ERR(RL_ERR_PARSE, "env:\n  id: [CartPole\nppo:\n", NULL, 0, "test.yaml:", "YAML");
+    EXPECT_ERR(RL_ERR_PARSE, "- a\n- b\n", NULL, 0, "top level must be a mapping");
+    EXPECT_ERR(RL_ERR_PARSE, "seed: 1\nseed: 2\n", NULL, 0, "test.yaml:2", "duplicate key 'seed'");
+}
+
+Test(config, missing_file_names_path)
+{
+    rl_config cfg;
+    char err[512];
+    rl_status st = rl_config_load(&cfg, "/nonexistent/dir/x.yaml", NULL, 0, err, sizeof err);
+    cr_assert_eq(st, RL_ERR_IO);
+    cr_assert(strstr(err, "/nonexistent/dir/x.yaml") != NULL, "%s", err);
+    st = rl_config_load(&cfg, "/tmp", NULL, 0, err, sizeof err);
+    cr_assert_eq(st, RL_ERR_IO, "a directory is not a config: %s", err);
+}
+
+Test(config, set_overrides_with_validation)
+{
+    const char *sets[] = {"ppo.learning_rate=1e-3", "seed=42", "network.hidden=[128, 128]",
+                          "losses.value=huber", "losses.value.delta=3"};
+    rl_config cfg;
+    char err[512];
+    cr_assert_eq(load_text(&cfg, "ppo:\n  learning_rate: 0.1\n", sets, 5, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_float_eq(cfg.ppo.learning_rate, 1e-3, 1e-15);
+    cr_assert_eq(cfg.root.seed, 42);
+    cr_assert_eq(cfg.network.hidden.v[1], 128);
+    cr_assert_str_eq(cfg.losses.value.name, "huber");
+    cr_assert_float_eq(cfg.losses.value.vals[0], 3.0, 1e-12);
+
+    const char *bad_type[] = {"ppo.gamma=high"};
+    EXPECT_ERR(RL_ERR_CONFIG, "", bad_type, 1, "--set ppo.gamma=high", "expected a number");
+    const char *bad_key[] = {"ppo.gama=0.9"};
+    EXPECT_ERR(RL_ERR_CONFIG, "", bad_key, 1, "--set ppo.gama=0.9", "unknown key 'ppo.gama'");
+    const char *bad_range[] = {"ppo.gamma=2"};
+    EXPECT_ERR(RL_ERR_CONFIG, "", bad_range, 1, "--set ppo.gamma=2", "out of range");
+    const char *no_eq[] = {"ppo.gamma"};
+    EXPECT_ERR(RL_ERR_ARG, "", no_eq, 1, "section.key=value");
+}
+
+Test(config, dump_round_trips)
+{
+    const char *sets[] = {"ppo.learning_rate=0.000123", "losses.value={name: huber, delta: 0.7}",
+                          "env.id=weird \"name\""};
+    rl_config a, b;
+    char err[512];
+    cr_assert_eq(load_text(&a, "seed: 9\n", sets, 3, err, sizeof err), RL_OK, "%s", err);
+    char *d1 = rl_config_dump_string(&a);
+    cr_assert_eq(rl_config_load_string(&b, d1, "dump", NULL, 0, err, sizeof err), RL_OK, "%s\n%s", err, d1);
+    char *d2 = rl_config_dump_string(&b);
+    cr_assert_str_eq(d1, d2);
+    cr_assert_eq(a.ppo.learning_rate, b.ppo.learning_rate);
+    cr_assert_str_eq(b.env.id, "weird \"name\"");
+    free(d1);
+    free(d2);
+}
+
+/* ---- the program's exit status and messages on bad input -------------------------------- */
+
+static int run_cmd(const char *cmd, char *out, size_t out_sz)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p != NULL);
+    size_t n = fread(out, 1, out_sz - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(config, program_exits_nonzero_naming_the_problem)
+{
+    char path[256], cmd[1024], out[4096];
+    rlt_tmpfile(path, sizeof path, "badcfg", "algo: ppo\nppo:\n  clip_coef_typo: 0.2\n");
+    snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_never 2>&1", RLC_BINARY, path);
+    int code = run_cmd(cmd, out, sizeof out);
+    cr_assert_neq(code, 0, "exit 0 on a bad config: %s", out);
+    cr_assert(strstr(out, path) && strstr(out, ":3") && strstr(out, "ppo.clip_coef_typo"), "%s", out);
+    remove(path);
+
+    snprintf(cmd, sizeof cmd, "%s train /nonexistent.yaml 2>&1", RLC_BINARY);
+    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert(strstr(out, "/nonexistent.yaml") != NULL, "%s", out);
+
+    snprintf(cmd, sizeof cmd, "%s train --bogus 2>&1", RLC_BINARY);
+    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert(strstr(out, "--bogus") != NULL, "%s", out);
+
+    /* a loss name is checked against the registry before training starts */
+    rlt_tmpfile(path, sizeof path, "badloss", "total_steps: 1000\nlosses:\n  value: {name: hubr}\n");
+    snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_badloss_%d 2>&1", RLC_BINARY, path, (int)getpid());
+    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "losses.value") && strstr(out, "hubr") && strstr(out, ":3"), "%s", out);
+    remove(path);
+
+    rlt_tmpfile(path, sizeof path, "badparam", "total_steps: 1000\nlosses:\n  value: {name: huber, delta: -1}\n");
+    snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_badparam_%d 2>&1", RLC_BINARY, path, (int)getpid());
+    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "huber") && strstr(out, "delta"), "%s", out);
+    remove(path);
+}
