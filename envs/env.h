@@ -101,6 +101,9 @@ typedef struct {
     bool *terminated, *truncated;   /* (n) */
     double *ep_return;        /* (n) valid where done */
     int *ep_length;           /* (n) valid where done */
+    int n_threads;            /* worker threads stepping the copies (1 = the caller only);
+                                 change it with env_vec_set_threads, never directly */
+    struct env_vec_pool *pool;   /* private: the worker threads when n_threads > 1 */
 } env_vec;
 
 rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
@@ -110,6 +113,10 @@ void env_vec_reset(env_vec *v, int64_t seed);
 /* actions (n, act_dim). Steps every copy, autoresets finished ones (their RNG continues). */
 void env_vec_step(env_vec *v, const float *actions);
 void env_vec_free(env_vec *v);   /* NULL-safe */
+/* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
+ * contiguous ranges, the caller runs the first. Results are identical for every thread count
+ * (each copy owns its RNG). n_threads is capped at n; 1 stops the workers. */
+rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz);
 
 /* Observation / action dimension of a space as stored in float arrays. */
 static inline int env_space_dim(const env_space *s) { return s->kind == ENV_SPACE_DISCRETE ? 1 : s->dim; }

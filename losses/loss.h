@@ -20,6 +20,7 @@
 #define RLC_LOSSES_LOSS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/status.h"
 
@@ -86,6 +87,9 @@ typedef struct loss_desc {
     float (*policy_ratio)(const float *logp, const float *logp_old, const float *adv,
                           const float *w, int n, const float *params, float *dlogp);
     float (*entropy)(const float *ent, const float *w, int n, const float *params, float *dent);
+    /* optional check of relations between parameters (e.g. v_min < v_max) after the range checks;
+     * returns 0 when fine, else writes why (naming the parameters) into why and returns -1 */
+    int (*check)(const float *params, char *why, size_t why_sz);
 } loss_desc;
 
 /* A chosen loss with its resolved parameter values. */
@@ -116,6 +120,12 @@ float loss_policy_eval(const loss_spec *s, const float *logp, const float *logp_
                        const float *adv, const float *w, int n, float *dlogp);
 float loss_entropy_eval(const loss_spec *s, const float *ent, const float *w, int n, float *dent);
 
+/* Writes the valid range of p in words ("> 0", "in (0, 1)", ">= 0") into buf. */
+void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz);
+/* Lists every registered loss with its kind, parameters (default and range) and formula; this is
+ * what `rlc losses` prints. */
+void loss_catalogue_print(FILE *out);
+
 /* ---- targets ----------------------------------------------------------------------------- */
 
 /* Generalised advantage estimation over a rollout of T steps and N envs (arrays (T, N)):
@@ -131,5 +141,9 @@ void loss_gae(float *adv, float *ret, const float *rewards, const float *values,
               const float *final_values, const unsigned char *terminated,
               const unsigned char *truncated, const float *last_values, int T, int N,
               float gamma, float lambda);
+
+/* the rest of the catalogue: regression, classification, probabilistic, metric, adversarial,
+ * generative, RL, distributional, exploration, preference, regularisation */
+#include "losses/loss_catalogue.h"
 
 #endif

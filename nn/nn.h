@@ -14,6 +14,12 @@
 #include "core/rng.h"
 #include "core/status.h"
 
+/* <complex.h>, which OpenBLAS's <cblas.h> pulls in, defines the macro I; it would break the
+ * parameter names I (input size) below when cblas.h is included first. rlc uses no complex. */
+#ifdef I
+#undef I
+#endif
+
 /* ---- activations ---------------------------------------------------------------------- */
 
 typedef enum { NN_ACT_NONE = 0, NN_ACT_TANH, NN_ACT_RELU, NN_ACT_COUNT } nn_act;

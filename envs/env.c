@@ -1,0 +1,79 @@
+/* rlc envs: one environment instance with Gymnasium's reset/step semantics, the TimeLimit and
+ * running episode statistics.
+ *
+ * Seeding (Gymnasium's reset(seed=...)): env_reset with seed >= 0 replaces the instance's RNG
+ * by rl_rng_seed(&e->rng, seed, 0) -- stream 0, so an instance reset with seed s always
+ * replays the same episode whatever happened before. seed < 0 keeps the RNG where it is (the
+ * next episode continues the sequence). Gymnasium seeds from OS entropy when the first reset has
+ * no seed; rlc is deterministic instead: env_make seeds the RNG with seed 0, stream 0, exactly
+ * as env_reset(e, 0, ...) would. Draws are not bit-compatible with numpy's PCG64 (spec D.1:
+ * not needed for comparable scores). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/env.h"
+
+rl_status env_make(env_instance *e, const char *id, int max_steps_override, char *err,
+                   size_t err_sz)
+{
+    memset(e, 0, sizeof(*e));
+    const env_def *def = env_find(id);
+    if (!def)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)");
+    void *state = calloc(1, def->state_size ? def->state_size : 1);
+    if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
+    rl_status st = def->init(state, err, err_sz);
+    if (st != RL_OK) {
+        free(state);
+        return st;
+    }
+    e->def = def;
+    e->state = state;
+    rl_rng_seed(&e->rng, 0, 0);
+    e->max_steps = max_steps_override > 0 ? max_steps_override : def->max_episode_steps;
+    e->elapsed = 0;
+    e->ep_return = 0.0;
+    e->ep_length = 0;
+    return RL_OK;
+}
+
+void env_reset(env_instance *e, int64_t seed, float *obs)
+{
+    RL_ASSERT(e && e->def);
+    if (seed >= 0) rl_rng_seed(&e->rng, (uint64_t)seed, 0);
+    e->def->reset(e->state, &e->rng, obs);
+    e->elapsed = 0;
+    e->ep_return = 0.0;
+    e->ep_length = 0;
+}
+
+void env_step(env_instance *e, const float *action, float *obs, float *reward, bool *terminated,
+              bool *truncated)
+{
+    RL_ASSERT(e && e->def);
+    const env_space *as = &e->def->act_space;
+    if (as->kind == ENV_SPACE_DISCRETE)
+        RL_ASSERT_MSG(action[0] >= 0.0f && action[0] < (float)as->n && action[0] == floorf(action[0]),
+                      "a Discrete action must be an integer index in [0, n)");
+    bool term = false, trunc = false;
+    float r = 0.0f;
+    e->def->step(e->state, &e->rng, action, obs, &r, &term, &trunc);
+    e->elapsed++;
+    e->ep_length++;
+    e->ep_return += (double)r;
+    if (e->max_steps > 0 && e->elapsed >= e->max_steps) trunc = true;
+    *reward = r;
+    *terminated = term;
+    *truncated = trunc;
+}
+
+void env_close(env_instance *e)
+{
+    if (!e || !e->def) return;
+    if (e->def->close) e->def->close(e->state);
+    free(e->state);
+    memset(e, 0, sizeof(*e));
+}

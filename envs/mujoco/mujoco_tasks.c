@@ -1,0 +1,626 @@
+/* rlc envs/mujoco: the tasks. One mj_task per Gymnasium id (reset noise, reward terms, health
+ * check, observation layout; spec: /work/shared/specs/gymnasium_envs.md section B) and the
+ * env_def table returned by env_mujoco_defs(). Default constructor arguments throughout.
+ *
+ * v4 vs v5 (section B.10): v4 pays the healthy reward on every step, including the terminal
+ * one; Walker2d-v4 uses the model with right-foot friction 0.9; Ant-v4 observes qpos[2:] and
+ * qvel only (27) with no contact cost; Humanoid-v4 observes 376 values (world rows and every
+ * qfrc_actuator entry included) with no contact cost. Hopper and HalfCheetah are the same. */
+#include "envs/mujoco/mujoco_internal.h"
+
+#include <math.h>
+
+/* ---- shared pieces ------------------------------------------------------------------------- */
+
+static double sum_sq(const double *x, int n)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return s;
+}
+
+static double clip(double x, double lo, double hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+static void put(float *obs, int *k, const mjtNum *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        obs[(*k)++] = (float)x[i];
+}
+
+static void put_clipped(float *obs, int *k, const mjtNum *x, int n, double lo, double hi)
+{
+    for (int i = 0; i < n; i++)
+        obs[(*k)++] = (float)clip(x[i], lo, hi);
+}
+
+/* qpos = qpos0 + U(-s, s) for every coordinate, then qvel = U(-s, s) (Gymnasium's draw order) */
+static void noise_uniform(mj_env *e, rl_rng *rng, double s)
+{
+    const mjModel *m = e->m;
+    mjData *d = e->d;
+    for (int i = 0; i < m->nq; i++)
+        d->qpos[i] = m->qpos0[i] + rl_rng_uniform(rng, -s, s);
+    for (int i = 0; i < m->nv; i++)
+        d->qvel[i] = rl_rng_uniform(rng, -s, s);
+}
+
+/* qpos = qpos0 + U(-s, s), qvel = s * N(0, 1) (HalfCheetah, Ant, InvertedDoublePendulum) */
+static void noise_uniform_gauss(mj_env *e, rl_rng *rng, double s)
+{
+    const mjModel *m = e->m;
+    mjData *d = e->d;
+    for (int i = 0; i < m->nq; i++)
+        d->qpos[i] = m->qpos0[i] + rl_rng_uniform(rng, -s, s);
+    for (int i = 0; i < m->nv; i++)
+        d->qvel[i] = s * rl_rng_normal(rng);
+}
+
+/* the forward progress of the planar robots and the swimmer is measured on qpos[0] */
+static void before_qpos_x(mj_env *e)
+{
+    e->before[0] = e->d->qpos[0];
+}
+
+static double forward_qpos_x(const mj_env *e)
+{
+    return (e->d->qpos[0] - e->before[0]) / e->dt;
+}
+
+/* ---- InvertedPendulum-v5 ------------------------------------------------------------------- */
+
+static void ip_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, 0.01);
+}
+
+static bool ip_healthy(const mj_env *e)
+{
+    const mjData *d = e->d;
+    for (int i = 0; i < 2; i++)
+        if (!isfinite(d->qpos[i]) || !isfinite(d->qvel[i]))
+            return false;
+    return fabs(d->qpos[1]) <= 0.2;
+}
+
+static void ip_after(mj_env *e, bool *terminated)
+{
+    *terminated = !ip_healthy(e);
+    e->terms[0] = *terminated ? 0.0 : 1.0;     /* alive */
+}
+
+static void ip_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos, 2);
+    put(obs, &k, e->d->qvel, 2);
+}
+
+static const mj_task TASK_IP = {
+    .asset = "inverted_pendulum.xml", .frame_skip = 2, .nq = 2, .nv = 2, .nu = 1, .nbody = 3,
+    .obs_dim = 4, .act_bound = 3.0f, .nterms = 1, .term_names = {"alive"},
+    .divergence_terminates = true,
+    .reset_noise = ip_noise, .after = ip_after, .observe = ip_observe, .healthy = ip_healthy,
+};
+
+/* ---- InvertedDoublePendulum-v5 ------------------------------------------------------------- */
+
+enum { IDP_TIP = 0 };
+
+static void idp_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform_gauss(e, rng, 0.1);
+}
+
+static bool idp_healthy(const mj_env *e)
+{
+    return !(e->d->site_xpos[3 * e->ids[IDP_TIP] + 2] <= 1.0);
+}
+
+static void idp_after(mj_env *e, bool *terminated)
+{
+    const mjtNum *tip = e->d->site_xpos + 3 * e->ids[IDP_TIP];
+    double x = tip[0], y = tip[2];
+    double v1 = e->d->qvel[1], v2 = e->d->qvel[2];
+    *terminated = y <= 1.0;
+    e->terms[0] = *terminated ? 0.0 : 10.0;                          /* alive */
+    e->terms[1] = -(0.01 * x * x + (y - 2.0) * (y - 2.0));           /* distance */
+    e->terms[2] = -(1e-3 * v1 * v1 + 5e-3 * v2 * v2);                /* velocity */
+}
+
+static void idp_observe(const mj_env *e, float *obs)
+{
+    const mjData *d = e->d;
+    int k = 0;
+    obs[k++] = (float)d->qpos[0];
+    obs[k++] = (float)sin(d->qpos[1]);
+    obs[k++] = (float)sin(d->qpos[2]);
+    obs[k++] = (float)cos(d->qpos[1]);
+    obs[k++] = (float)cos(d->qpos[2]);
+    put_clipped(obs, &k, d->qvel, 3, -10.0, 10.0);
+    put_clipped(obs, &k, d->qfrc_constraint, 1, -10.0, 10.0);
+}
+
+static const mj_task TASK_IDP = {
+    .asset = "inverted_double_pendulum.xml", .frame_skip = 5, .nq = 3, .nv = 3, .nu = 1,
+    .nbody = 4, .obs_dim = 9, .act_bound = 1.0f, .nterms = 3,
+    .term_names = {"alive", "distance", "velocity"}, .divergence_terminates = true,
+    .id_kind = {MJE_SITE}, .id_name = {"tip"},
+    .reset_noise = idp_noise, .after = idp_after, .observe = idp_observe, .healthy = idp_healthy,
+};
+
+/* ---- Reacher-v5 ---------------------------------------------------------------------------- */
+
+enum { REACHER_FINGERTIP = 0, REACHER_TARGET = 1 };
+
+static void reacher_noise(mj_env *e, rl_rng *rng)
+{
+    const mjModel *m = e->m;
+    mjData *d = e->d;
+    for (int i = 0; i < 4; i++)
+        d->qpos[i] = m->qpos0[i] + rl_rng_uniform(rng, -0.1, 0.1);
+    double gx, gy;
+    do {
+        gx = rl_rng_uniform(rng, -0.2, 0.2);
+        gy = rl_rng_uniform(rng, -0.2, 0.2);
+    } while (!(sqrt(gx * gx + gy * gy) < 0.2));
+    d->qpos[2] = gx;
+    d->qpos[3] = gy;
+    for (int i = 0; i < 4; i++)
+        d->qvel[i] = rl_rng_uniform(rng, -0.005, 0.005);
+    d->qvel[2] = d->qvel[3] = 0.0;
+}
+
+/* fingertip - target, from xpos (Gymnasium's get_body_com) */
+static void reacher_vec(const mj_env *e, double v[3])
+{
+    const mjtNum *f = e->d->xpos + 3 * e->ids[REACHER_FINGERTIP];
+    const mjtNum *g = e->d->xpos + 3 * e->ids[REACHER_TARGET];
+    for (int i = 0; i < 3; i++)
+        v[i] = f[i] - g[i];
+}
+
+static void reacher_after(mj_env *e, bool *terminated)
+{
+    double v[3];
+    reacher_vec(e, v);     /* after the step (v5; v4 measured it before) */
+    e->terms[0] = -sqrt(sum_sq(v, 3));              /* distance, weight 1 */
+    e->terms[1] = -sum_sq(e->act, 2);               /* ctrl, weight 1 */
+    *terminated = false;
+}
+
+static void reacher_observe(const mj_env *e, float *obs)
+{
+    const mjData *d = e->d;
+    double v[3];
+    reacher_vec(e, v);
+    int k = 0;
+    obs[k++] = (float)cos(d->qpos[0]);
+    obs[k++] = (float)cos(d->qpos[1]);
+    obs[k++] = (float)sin(d->qpos[0]);
+    obs[k++] = (float)sin(d->qpos[1]);
+    put(obs, &k, d->qpos + 2, 2);
+    put(obs, &k, d->qvel, 2);
+    put(obs, &k, v, 2);
+}
+
+static const mj_task TASK_REACHER = {
+    .asset = "reacher.xml", .frame_skip = 2, .nq = 4, .nv = 4, .nu = 2, .nbody = 5,
+    .obs_dim = 10, .act_bound = 1.0f, .nterms = 2, .term_names = {"distance", "ctrl"},
+    .divergence_terminates = false,
+    .id_kind = {MJE_BODY, MJE_BODY}, .id_name = {"fingertip", "target"},
+    .reset_noise = reacher_noise, .after = reacher_after, .observe = reacher_observe,
+};
+
+/* ---- Swimmer-v5 ------------------------------------------------------------------------------ */
+
+static void swimmer_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, 0.1);
+}
+
+static void swimmer_after(mj_env *e, bool *terminated)
+{
+    e->terms[0] = forward_qpos_x(e);                /* forward, weight 1 */
+    e->terms[1] = -1e-4 * sum_sq(e->act, 2);        /* ctrl */
+    *terminated = false;
+}
+
+static void swimmer_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 2, 3);
+    put(obs, &k, e->d->qvel, 5);
+}
+
+static const mj_task TASK_SWIMMER = {
+    .asset = "swimmer.xml", .frame_skip = 4, .nq = 5, .nv = 5, .nu = 2, .nbody = 4,
+    .obs_dim = 8, .act_bound = 1.0f, .nterms = 2, .term_names = {"forward", "ctrl"},
+    .divergence_terminates = false,
+    .reset_noise = swimmer_noise, .before = before_qpos_x, .after = swimmer_after,
+    .observe = swimmer_observe,
+};
+
+/* ---- Hopper-v5 / v4 ---------------------------------------------------------------------------- */
+
+static void hopper_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, 5e-3);
+}
+
+/* strict: qpos[2:] and qvel in (-100, 100), z in (0.7, inf), angle in (-0.2, 0.2); a NaN fails */
+static bool hopper_healthy(const mj_env *e)
+{
+    const mjData *d = e->d;
+    for (int i = 2; i < 6; i++)
+        if (!(d->qpos[i] > -100.0 && d->qpos[i] < 100.0))
+            return false;
+    for (int i = 0; i < 6; i++)
+        if (!(d->qvel[i] > -100.0 && d->qvel[i] < 100.0))
+            return false;
+    double z = d->qpos[1], angle = d->qpos[2];
+    return z > 0.7 && angle > -0.2 && angle < 0.2;
+}
+
+/* forward, healthy and ctrl terms of Hopper and Walker2d; v4 pays the healthy reward always */
+static void walker_terms(mj_env *e, bool healthy, bool v4, int nu, bool *terminated)
+{
+    e->terms[0] = forward_qpos_x(e);                           /* forward, weight 1 */
+    e->terms[1] = (healthy || v4) ? 1.0 : 0.0;                 /* healthy */
+    e->terms[2] = -1e-3 * sum_sq(e->act, nu);                  /* ctrl */
+    *terminated = !healthy;
+}
+
+static void hopper_after_v5(mj_env *e, bool *terminated)
+{
+    walker_terms(e, hopper_healthy(e), false, 3, terminated);
+}
+
+static void hopper_after_v4(mj_env *e, bool *terminated)
+{
+    walker_terms(e, hopper_healthy(e), true, 3, terminated);
+}
+
+static void hopper_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 1, 5);
+    put_clipped(obs, &k, e->d->qvel, 6, -10.0, 10.0);
+}
+
+#define HOPPER_TASK(after_fn)                                                                     \
+    {                                                                                             \
+        .asset = "hopper.xml", .frame_skip = 4, .nq = 6, .nv = 6, .nu = 3, .nbody = 5,            \
+        .obs_dim = 11, .act_bound = 1.0f, .nterms = 3,                                            \
+        .term_names = {"forward", "healthy", "ctrl"}, .divergence_terminates = true,              \
+        .reset_noise = hopper_noise, .before = before_qpos_x, .after = after_fn,                  \
+        .observe = hopper_observe, .healthy = hopper_healthy,                                     \
+    }
+static const mj_task TASK_HOPPER_V5 = HOPPER_TASK(hopper_after_v5);
+static const mj_task TASK_HOPPER_V4 = HOPPER_TASK(hopper_after_v4);
+
+/* ---- HalfCheetah-v5 / v4 (identical) ----------------------------------------------------------- */
+
+static void cheetah_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform_gauss(e, rng, 0.1);
+}
+
+static void cheetah_after(mj_env *e, bool *terminated)
+{
+    e->terms[0] = forward_qpos_x(e);                /* forward, weight 1 */
+    e->terms[1] = -0.1 * sum_sq(e->act, 6);         /* ctrl */
+    *terminated = false;
+}
+
+static void cheetah_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 1, 8);
+    put(obs, &k, e->d->qvel, 9);
+}
+
+static const mj_task TASK_CHEETAH = {
+    .asset = "half_cheetah.xml", .frame_skip = 5, .nq = 9, .nv = 9, .nu = 6, .nbody = 8,
+    .obs_dim = 17, .act_bound = 1.0f, .nterms = 2, .term_names = {"forward", "ctrl"},
+    .divergence_terminates = false,
+    .reset_noise = cheetah_noise, .before = before_qpos_x, .after = cheetah_after,
+    .observe = cheetah_observe,
+};
+
+/* ---- Walker2d-v5 / v4 ------------------------------------------------------------------------ */
+
+static void walker_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, 5e-3);
+}
+
+/* strict: z in (0.8, 2.0), angle in (-1, 1); a NaN fails */
+static bool walker_healthy(const mj_env *e)
+{
+    double z = e->d->qpos[1], angle = e->d->qpos[2];
+    return z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0;
+}
+
+static void walker_after_v5(mj_env *e, bool *terminated)
+{
+    walker_terms(e, walker_healthy(e), false, 6, terminated);
+}
+
+static void walker_after_v4(mj_env *e, bool *terminated)
+{
+    walker_terms(e, walker_healthy(e), true, 6, terminated);
+}
+
+static void walker_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 1, 8);
+    put_clipped(obs, &k, e->d->qvel, 9, -10.0, 10.0);
+}
+
+#define WALKER_TASK(file, after_fn)                                                               \
+    {                                                                                             \
+        .asset = file, .frame_skip = 4, .nq = 9, .nv = 9, .nu = 6, .nbody = 8, .obs_dim = 17,     \
+        .act_bound = 1.0f, .nterms = 3, .term_names = {"forward", "healthy", "ctrl"},             \
+        .divergence_terminates = true,                                                            \
+        .reset_noise = walker_noise, .before = before_qpos_x, .after = after_fn,                  \
+        .observe = walker_observe, .healthy = walker_healthy,                                     \
+    }
+static const mj_task TASK_WALKER_V5 = WALKER_TASK("walker2d_v5.xml", walker_after_v5);
+static const mj_task TASK_WALKER_V4 = WALKER_TASK("walker2d_v4.xml", walker_after_v4);
+
+/* ---- Ant-v5 / v4 ------------------------------------------------------------------------------- */
+
+enum { ANT_TORSO = 0 };
+
+static void ant_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform_gauss(e, rng, 0.1);
+}
+
+/* qpos and qvel finite and 0.2 <= z <= 1.0 (inclusive) */
+static bool ant_healthy(const mj_env *e)
+{
+    const mjData *d = e->d;
+    for (int i = 0; i < 15; i++)
+        if (!isfinite(d->qpos[i]))
+            return false;
+    for (int i = 0; i < 14; i++)
+        if (!isfinite(d->qvel[i]))
+            return false;
+    return d->qpos[2] >= 0.2 && d->qpos[2] <= 1.0;
+}
+
+/* progress of the torso frame origin (xpos, one evaluation behind qpos, as in Gymnasium) */
+static void ant_before(mj_env *e)
+{
+    e->before[0] = e->d->xpos[3 * e->ids[ANT_TORSO]];
+}
+
+static void ant_terms(mj_env *e, bool v4, bool *terminated)
+{
+    bool healthy = ant_healthy(e);
+    e->terms[0] = (e->d->xpos[3 * e->ids[ANT_TORSO]] - e->before[0]) / e->dt;   /* forward */
+    e->terms[1] = (healthy || v4) ? 1.0 : 0.0;                                  /* healthy */
+    e->terms[2] = -0.5 * sum_sq(e->act, 8);                                     /* ctrl */
+    if (!v4) {
+        /* contact: every body's clipped external force, world row included (it is 0) */
+        double s = 0.0;
+        for (int i = 0; i < 6 * 14; i++) {
+            double f = clip(e->d->cfrc_ext[i], -1.0, 1.0);
+            s += f * f;
+        }
+        e->terms[3] = -5e-4 * s;
+    }
+    *terminated = !healthy;
+}
+
+static void ant_after_v5(mj_env *e, bool *terminated)
+{
+    ant_terms(e, false, terminated);
+}
+
+static void ant_after_v4(mj_env *e, bool *terminated)
+{
+    ant_terms(e, true, terminated);
+}
+
+static void ant_observe_v5(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 2, 13);
+    put(obs, &k, e->d->qvel, 14);
+    put_clipped(obs, &k, e->d->cfrc_ext + 6, 6 * 13, -1.0, 1.0);
+}
+
+static void ant_observe_v4(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos + 2, 13);
+    put(obs, &k, e->d->qvel, 14);
+}
+
+static const mj_task TASK_ANT_V5 = {
+    .asset = "ant.xml", .frame_skip = 5, .nq = 15, .nv = 14, .nu = 8, .nbody = 14,
+    .obs_dim = 105, .act_bound = 1.0f, .nterms = 4,
+    .term_names = {"forward", "healthy", "ctrl", "contact"}, .divergence_terminates = true,
+    .id_kind = {MJE_BODY}, .id_name = {"torso"},
+    .reset_noise = ant_noise, .before = ant_before, .after = ant_after_v5,
+    .observe = ant_observe_v5, .healthy = ant_healthy,
+};
+
+static const mj_task TASK_ANT_V4 = {
+    .asset = "ant.xml", .frame_skip = 5, .nq = 15, .nv = 14, .nu = 8, .nbody = 14,
+    .obs_dim = 27, .act_bound = 1.0f, .nterms = 3,
+    .term_names = {"forward", "healthy", "ctrl"}, .divergence_terminates = true,
+    .id_kind = {MJE_BODY}, .id_name = {"torso"},
+    .reset_noise = ant_noise, .before = ant_before, .after = ant_after_v4,
+    .observe = ant_observe_v4, .healthy = ant_healthy,
+};
+
+/* ---- Humanoid-v5 / v4 -------------------------------------------------------------------------- */
+
+static void humanoid_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, 0.01);
+}
+
+static bool humanoid_healthy(const mj_env *e)
+{
+    double z = e->d->qpos[2];
+    return z > 1.0 && z < 2.0;
+}
+
+/* x of the whole-body centre of mass: sum(mass * xipos) / sum(mass) */
+static double humanoid_com_x(const mj_env *e)
+{
+    const mjModel *m = e->m;
+    double mx = 0.0, mass = 0.0;
+    for (int b = 0; b < m->nbody; b++) {
+        mx += m->body_mass[b] * e->d->xipos[3 * b];
+        mass += m->body_mass[b];
+    }
+    return mx / mass;
+}
+
+static void humanoid_before(mj_env *e)
+{
+    e->before[0] = humanoid_com_x(e);
+}
+
+static void humanoid_terms(mj_env *e, bool v4, bool *terminated)
+{
+    bool healthy = humanoid_healthy(e);
+    e->terms[0] = 1.25 * (humanoid_com_x(e) - e->before[0]) / e->dt;   /* forward */
+    e->terms[1] = (healthy || v4) ? 5.0 : 0.0;                         /* healthy */
+    e->terms[2] = -0.1 * sum_sq(e->d->ctrl, 17);                       /* ctrl (d->ctrl) */
+    if (!v4) {
+        /* contact: unclipped cfrc_ext of every body, the cost capped at 10 */
+        double s = 5e-7 * sum_sq(e->d->cfrc_ext, 6 * 14);
+        e->terms[3] = -(s > 10.0 ? 10.0 : s);
+    }
+    *terminated = !healthy;
+}
+
+static void humanoid_after_v5(mj_env *e, bool *terminated)
+{
+    humanoid_terms(e, false, terminated);
+}
+
+static void humanoid_after_v4(mj_env *e, bool *terminated)
+{
+    humanoid_terms(e, true, terminated);
+}
+
+static void humanoid_observe_v5(const mj_env *e, float *obs)
+{
+    const mjData *d = e->d;
+    int k = 0;
+    put(obs, &k, d->qpos + 2, 22);
+    put(obs, &k, d->qvel, 23);
+    put(obs, &k, d->cinert + 10, 10 * 13);
+    put(obs, &k, d->cvel + 6, 6 * 13);
+    put(obs, &k, d->qfrc_actuator + 6, 17);
+    put(obs, &k, d->cfrc_ext + 6, 6 * 13);
+}
+
+static void humanoid_observe_v4(const mj_env *e, float *obs)
+{
+    const mjData *d = e->d;
+    int k = 0;
+    put(obs, &k, d->qpos + 2, 22);
+    put(obs, &k, d->qvel, 23);
+    put(obs, &k, d->cinert, 10 * 14);
+    put(obs, &k, d->cvel, 6 * 14);
+    put(obs, &k, d->qfrc_actuator, 23);
+    put(obs, &k, d->cfrc_ext, 6 * 14);
+}
+
+static const mj_task TASK_HUMANOID_V5 = {
+    .asset = "humanoid.xml", .frame_skip = 5, .nq = 24, .nv = 23, .nu = 17, .nbody = 14,
+    .obs_dim = 348, .act_bound = 0.4f, .nterms = 4,
+    .term_names = {"forward", "healthy", "ctrl", "contact"}, .divergence_terminates = true,
+    .reset_noise = humanoid_noise, .before = humanoid_before, .after = humanoid_after_v5,
+    .observe = humanoid_observe_v5, .healthy = humanoid_healthy,
+};
+
+static const mj_task TASK_HUMANOID_V4 = {
+    .asset = "humanoid.xml", .frame_skip = 5, .nq = 24, .nv = 23, .nu = 17, .nbody = 14,
+    .obs_dim = 376, .act_bound = 0.4f, .nterms = 3,
+    .term_names = {"forward", "healthy", "ctrl"}, .divergence_terminates = true,
+    .reset_noise = humanoid_noise, .before = humanoid_before, .after = humanoid_after_v4,
+    .observe = humanoid_observe_v4, .healthy = humanoid_healthy,
+};
+
+/* ---- the env_def table ------------------------------------------------------------------------ */
+
+/* observation bounds: (-inf, inf) everywhere, one static array wide enough for every task */
+#define R4(x) x, x, x, x
+#define R16(x) R4(x), R4(x), R4(x), R4(x)
+#define R64(x) R16(x), R16(x), R16(x), R16(x)
+#define R512(x) R64(x), R64(x), R64(x), R64(x), R64(x), R64(x), R64(x), R64(x)
+static const float OBS_LOW[ENV_MAX_DIM] = {R512(-INFINITY)};
+static const float OBS_HIGH[ENV_MAX_DIM] = {R512(INFINITY)};
+
+/* action bounds: the models' ctrlrange, checked against the model at init */
+static const float ACT_LOW_1[MJE_MAX_NU] = {R16(-1.0f), R16(-1.0f)};
+static const float ACT_HIGH_1[MJE_MAX_NU] = {R16(1.0f), R16(1.0f)};
+static const float ACT_LOW_3[1] = {-3.0f};
+static const float ACT_HIGH_3[1] = {3.0f};
+static const float ACT_LOW_04[MJE_MAX_NU] = {R16(-0.4f), R16(-0.4f)};
+static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
+
+#define BOX(n_, lo, hi) {.kind = ENV_SPACE_BOX, .n = 0, .dim = (n_), .low = (lo), .high = (hi)}
+
+/* one init function and one env_def per id (the state block is blank before init; obs_dim and
+ * nu repeat the task's figures as constants, which the tests compare with the observations) */
+#define MJE_DEFINE(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi) \
+    static rl_status init_##name(void *state, char *err, size_t err_sz)                          \
+    {                                                                                            \
+        return mje_init(state, &task_var, err, err_sz);                                          \
+    }                                                                                            \
+    static const env_def DEF_##name = {                                                          \
+        .id = id_str,                                                                            \
+        .state_size = sizeof(mj_env),                                                            \
+        .max_episode_steps = max_steps,                                                          \
+        .reward_threshold = threshold,                                                           \
+        .obs_space = BOX(n_obs, OBS_LOW, OBS_HIGH),                                              \
+        .act_space = BOX(n_act, act_lo, act_hi),                                                 \
+        .init = init_##name,                                                                     \
+        .reset = mje_reset,                                                                      \
+        .step = mje_step,                                                                        \
+        .close = mje_close,                                                                      \
+    };
+
+MJE_DEFINE(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3)
+MJE_DEFINE(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(hopper5, TASK_HOPPER_V5, "Hopper-v5", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(cheetah5, TASK_CHEETAH, "HalfCheetah-v5", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(walker5, TASK_WALKER_V5, "Walker2d-v5", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04,
+           ACT_HIGH_04)
+MJE_DEFINE(hopper4, TASK_HOPPER_V4, "Hopper-v4", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(cheetah4, TASK_CHEETAH, "HalfCheetah-v4", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(walker4, TASK_WALKER_V4, "Walker2d-v4", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04,
+           ACT_HIGH_04)
+
+static const env_def *const MJE_DEFS[] = {
+    &DEF_ip,      &DEF_idp,     &DEF_reacher,  &DEF_swimmer, &DEF_hopper5,
+    &DEF_cheetah5, &DEF_walker5, &DEF_ant5,    &DEF_humanoid5,
+    &DEF_hopper4, &DEF_cheetah4, &DEF_walker4, &DEF_ant4,    &DEF_humanoid4,
+};
+
+const env_def *const *env_mujoco_defs(int *n)
+{
+    *n = RL_ARRAY_LEN(MJE_DEFS);
+    return MJE_DEFS;
+}

@@ -1,0 +1,150 @@
+/* rlc envs: the registry of environment definitions (id -> env_def) and plugin loading.
+ *
+ * The built-in list below is registered once, on the first call into the registry
+ * (pthread_once). User definitions are appended by env_register, from a program or from a
+ * plugin's rlc_plugin_init (env_load_plugin). Lookups are linear over a few dozen ids.
+ * The array returned by env_list stays valid until the next successful env_register. */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/classic/classic.h"
+#include "envs/env.h"
+
+/* the built-in environments, in the order `rlc envs` lists them */
+static const env_def *const builtin_defs[] = {
+    &env_cartpole_v1,
+    &env_acrobot_v1,
+    &env_mountain_car_v0,
+    &env_mountain_car_continuous_v0,
+    &env_pendulum_v1,
+};
+
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t reg_mutex = PTHREAD_MUTEX_INITIALIZER;
+static const env_def **reg_defs;
+static int reg_n, reg_cap;
+
+/* appends def; the caller holds reg_mutex */
+static rl_status reg_append(const env_def *def, char *err, size_t err_sz)
+{
+    for (int i = 0; i < reg_n; i++)
+        if (strcmp(reg_defs[i]->id, def->id) == 0)
+            return rl_errf(err, err_sz, RL_ERR_ARG, "environment id '%s' is already registered",
+                           def->id);
+    if (reg_n == reg_cap) {
+        int cap = reg_cap ? 2 * reg_cap : 32;
+        const env_def **p = realloc(reg_defs, (size_t)cap * sizeof(*p));
+        if (!p) return rl_errf(err, err_sz, RL_ERR_NOMEM, "registering '%s': out of memory", def->id);
+        reg_defs = p;
+        reg_cap = cap;
+    }
+    reg_defs[reg_n++] = def;
+    return RL_OK;
+}
+
+static void reg_builtins(void)
+{
+    for (int i = 0; i < RL_ARRAY_LEN(builtin_defs); i++) {
+        rl_status st = reg_append(builtin_defs[i], NULL, 0);
+        RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
+    }
+}
+
+/* checks the parts of a definition the framework relies on */
+static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
+{
+    if (!def || !def->id || !def->id[0])
+        return rl_errf(err, err_sz, RL_ERR_ARG, "env_register: definition without an id");
+    if (!def->init || !def->reset || !def->step)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': init, reset and step are required",
+                       def->id);
+    if (def->max_episode_steps < 0)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': max_episode_steps must be >= 0",
+                       def->id);
+    const env_space *sp[2] = {&def->obs_space, &def->act_space};
+    const char *names[2] = {"observation", "action"};
+    for (int k = 0; k < 2; k++) {
+        const env_space *s = sp[k];
+        if (s->kind == ENV_SPACE_DISCRETE) {
+            if (s->n < 1)
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Discrete %s space needs n >= 1",
+                               def->id, names[k]);
+        } else if (s->kind == ENV_SPACE_BOX) {
+            if (s->dim < 1 || s->dim > ENV_MAX_DIM || !s->low || !s->high)
+                return rl_errf(err, err_sz, RL_ERR_ARG,
+                               "environment '%s': Box %s space needs 1 <= dim <= %d and bounds",
+                               def->id, names[k], ENV_MAX_DIM);
+        } else {
+            return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': unknown %s space kind",
+                           def->id, names[k]);
+        }
+    }
+    return RL_OK;
+}
+
+rl_status env_register(const env_def *def, char *err, size_t err_sz)
+{
+    pthread_once(&reg_once, reg_builtins);
+    rl_status st = def_validate(def, err, err_sz);
+    if (st != RL_OK) return st;
+    pthread_mutex_lock(&reg_mutex);
+    st = reg_append(def, err, err_sz);
+    pthread_mutex_unlock(&reg_mutex);
+    return st;
+}
+
+const env_def *env_find(const char *id)
+{
+    pthread_once(&reg_once, reg_builtins);
+    if (!id) return NULL;
+    const env_def *found = NULL;
+    pthread_mutex_lock(&reg_mutex);
+    for (int i = 0; i < reg_n && !found; i++)
+        if (strcmp(reg_defs[i]->id, id) == 0) found = reg_defs[i];
+    pthread_mutex_unlock(&reg_mutex);
+    return found;
+}
+
+const env_def *const *env_list(int *n)
+{
+    pthread_once(&reg_once, reg_builtins);
+    pthread_mutex_lock(&reg_mutex);
+    *n = reg_n;
+    const env_def *const *list = reg_defs;
+    pthread_mutex_unlock(&reg_mutex);
+    return list;
+}
+
+typedef rl_status (*plugin_init_fn)(char *err, size_t err_sz);
+
+rl_status env_load_plugin(const char *path, char *err, size_t err_sz)
+{
+    pthread_once(&reg_once, reg_builtins);
+    if (!path || !path[0]) return rl_errf(err, err_sz, RL_ERR_ARG, "env_load_plugin: empty path");
+    /* a path without '/' would make dlopen search the library path; use it as given */
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot load plugin: %s", path,
+                       why ? why : "unknown error");
+    }
+    dlerror();
+    void *sym = dlsym(h, "rlc_plugin_init");
+    if (!sym) {
+        dlclose(h);
+        return rl_errf(err, err_sz, RL_ERR_FORMAT,
+                       "%s: not an rlc plugin (no symbol rlc_plugin_init)", path);
+    }
+    plugin_init_fn init;
+    memcpy(&init, &sym, sizeof(init));   /* object pointer -> function pointer, as POSIX allows */
+    char msg[256] = "";
+    rl_status st = init(msg, sizeof(msg));
+    /* the library stays loaded even on failure: it may have registered definitions that point
+     * into it before failing */
+    if (st != RL_OK)
+        return rl_errf(err, err_sz, st, "%s: rlc_plugin_init failed: %s", path,
+                       msg[0] ? msg : rl_status_str(st));
+    return RL_OK;
+}

@@ -1,0 +1,256 @@
+/* rlc envs: the vector env -- N copies of one environment stepped together with same-step
+ * autoreset (Gymnasium's SAME_STEP mode, SB3's VecEnv): a copy whose episode ends is reset
+ * inside the same env_vec_step; obs then holds the new episode's first observation and
+ * final_obs the last observation of the finished one, so a truncated episode can bootstrap.
+ *
+ * Seeding: env_vec_make seeds copy i as env_reset(seed = i) would, so copies differ even when
+ * never explicitly seeded; env_vec_reset(seed >= 0) reseeds copy i with seed + i; an autoreset
+ * keeps the copy's RNG running.
+ *
+ * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
+ * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
+ * rows, so the results are identical for every thread count. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/env.h"
+
+/* ---- the worker pool --------------------------------------------------------------------- */
+
+struct env_vec_pool {
+    int n_workers;              /* threads besides the caller (n_threads - 1) */
+    pthread_t *threads;         /* (n_workers) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv_start, cv_done;
+    unsigned long generation;   /* bumped for every job */
+    int pending;                /* workers still busy on the current job */
+    int quit;
+    env_vec *v;
+    const float *actions;       /* the current job: step with these actions */
+    int is_reset;               /* or: reset with seed */
+    int64_t seed;
+};
+
+typedef struct {
+    struct env_vec_pool *pool;
+    int index;                  /* 1..n_workers; range 0 is the caller's */
+} worker_arg;
+
+/* the copies [lo, hi) handled by range k of n_ranges */
+static void vec_range(int n, int k, int n_ranges, int *lo, int *hi)
+{
+    *lo = (int)((long)n * k / n_ranges);
+    *hi = (int)((long)n * (k + 1) / n_ranges);
+}
+
+static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
+{
+    for (int i = lo; i < hi; i++) {
+        env_reset(&v->envs[i], seed >= 0 ? seed + i : -1, v->obs + (size_t)i * v->obs_dim);
+        v->terminated[i] = v->truncated[i] = false;
+        v->rewards[i] = 0.0f;
+        v->ep_return[i] = 0.0;
+        v->ep_length[i] = 0;
+    }
+}
+
+static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
+{
+    for (int i = lo; i < hi; i++) {
+        env_instance *e = &v->envs[i];
+        float *obs = v->obs + (size_t)i * v->obs_dim;
+        env_step(e, actions + (size_t)i * v->act_dim, obs, &v->rewards[i], &v->terminated[i],
+                 &v->truncated[i]);
+        if (v->terminated[i] || v->truncated[i]) {
+            memcpy(v->final_obs + (size_t)i * v->obs_dim, obs, (size_t)v->obs_dim * sizeof(float));
+            v->ep_return[i] = e->ep_return;
+            v->ep_length[i] = e->ep_length;
+            env_reset(e, -1, obs);
+        } else {
+            v->ep_return[i] = 0.0;
+            v->ep_length[i] = 0;
+        }
+    }
+}
+
+static void pool_run_range(struct env_vec_pool *p, int k)
+{
+    int lo, hi;
+    vec_range(p->v->n, k, p->n_workers + 1, &lo, &hi);
+    if (p->is_reset) vec_reset_range(p->v, p->seed, lo, hi);
+    else vec_step_range(p->v, p->actions, lo, hi);
+}
+
+static void *pool_worker(void *arg)
+{
+    worker_arg *wa = arg;
+    struct env_vec_pool *p = wa->pool;
+    unsigned long seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->cv_start, &p->mu);
+        if (p->quit) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        seen = p->generation;
+        pthread_mutex_unlock(&p->mu);
+
+        pool_run_range(p, wa->index);
+
+        pthread_mutex_lock(&p->mu);
+        if (--p->pending == 0) pthread_cond_signal(&p->cv_done);
+        pthread_mutex_unlock(&p->mu);
+    }
+    free(wa);
+    return NULL;
+}
+
+/* runs one job on every range; the caller takes range 0 */
+static void pool_run(struct env_vec_pool *p, const float *actions, int is_reset, int64_t seed)
+{
+    pthread_mutex_lock(&p->mu);
+    p->actions = actions;
+    p->is_reset = is_reset;
+    p->seed = seed;
+    p->pending = p->n_workers;
+    p->generation++;
+    pthread_cond_broadcast(&p->cv_start);
+    pthread_mutex_unlock(&p->mu);
+
+    pool_run_range(p, 0);
+
+    pthread_mutex_lock(&p->mu);
+    while (p->pending > 0) pthread_cond_wait(&p->cv_done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void pool_free(struct env_vec_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = 1;
+    pthread_cond_broadcast(&p->cv_start);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n_workers; i++) pthread_join(p->threads[i], NULL);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv_start);
+    pthread_cond_destroy(&p->cv_done);
+    free(p->threads);
+    free(p);
+}
+
+static rl_status pool_make(struct env_vec_pool **out, env_vec *v, int n_workers, char *err,
+                           size_t err_sz)
+{
+    *out = NULL;
+    struct env_vec_pool *p = calloc(1, sizeof(*p));
+    if (!p) return rl_errf(err, err_sz, RL_ERR_NOMEM, "env_vec: cannot allocate the thread pool");
+    p->threads = calloc((size_t)n_workers, sizeof(pthread_t));
+    if (!p->threads) {
+        free(p);
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "env_vec: cannot allocate the thread pool");
+    }
+    p->v = v;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv_start, NULL);
+    pthread_cond_init(&p->cv_done, NULL);
+    for (int i = 0; i < n_workers; i++) {
+        worker_arg *wa = malloc(sizeof(*wa));
+        if (wa) {
+            wa->pool = p;
+            wa->index = i + 1;
+        }
+        int rc = wa ? pthread_create(&p->threads[i], NULL, pool_worker, wa) : -1;
+        if (rc != 0) {
+            free(wa);
+            p->n_workers = i;   /* join the ones already started */
+            pool_free(p);
+            return rl_errf(err, err_sz, RL_ERR_NOMEM, "env_vec: cannot start worker thread %d", i + 1);
+        }
+        p->n_workers = i + 1;
+    }
+    *out = p;
+    return RL_OK;
+}
+
+/* ---- the vector env ---------------------------------------------------------------------- */
+
+rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
+                       size_t err_sz)
+{
+    memset(v, 0, sizeof(*v));
+    if (n < 1) return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: number of copies must be >= 1, got %d", n);
+    const env_def *def = env_find(id);
+    if (!def)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)");
+    v->n = n;
+    v->obs_dim = env_space_dim(&def->obs_space);
+    v->act_dim = env_space_dim(&def->act_space);
+    v->n_threads = 1;
+    v->envs = rl_xcalloc((size_t)n, sizeof(env_instance));
+    for (int i = 0; i < n; i++) {
+        rl_status st = env_make(&v->envs[i], id, max_steps_override, err, err_sz);
+        if (st != RL_OK) {
+            env_vec_free(v);
+            return st;
+        }
+        rl_rng_seed(&v->envs[i].rng, (uint64_t)i, 0);
+    }
+    v->obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
+    v->final_obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
+    v->rewards = rl_xcalloc((size_t)n, sizeof(float));
+    v->terminated = rl_xcalloc((size_t)n, sizeof(bool));
+    v->truncated = rl_xcalloc((size_t)n, sizeof(bool));
+    v->ep_return = rl_xcalloc((size_t)n, sizeof(double));
+    v->ep_length = rl_xcalloc((size_t)n, sizeof(int));
+    return RL_OK;
+}
+
+rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz)
+{
+    if (n_threads < 1)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: n_threads must be >= 1, got %d", n_threads);
+    if (n_threads > v->n) n_threads = v->n;   /* never more ranges than copies */
+    pool_free(v->pool);
+    v->pool = NULL;
+    v->n_threads = 1;
+    if (n_threads > 1) {
+        rl_status st = pool_make(&v->pool, v, n_threads - 1, err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    v->n_threads = n_threads;
+    return RL_OK;
+}
+
+void env_vec_reset(env_vec *v, int64_t seed)
+{
+    if (v->pool) pool_run(v->pool, NULL, 1, seed);
+    else vec_reset_range(v, seed, 0, v->n);
+}
+
+void env_vec_step(env_vec *v, const float *actions)
+{
+    if (v->pool) pool_run(v->pool, actions, 0, 0);
+    else vec_step_range(v, actions, 0, v->n);
+}
+
+void env_vec_free(env_vec *v)
+{
+    if (!v) return;
+    pool_free(v->pool);
+    if (v->envs)
+        for (int i = 0; i < v->n; i++) env_close(&v->envs[i]);
+    free(v->envs);
+    free(v->obs);
+    free(v->final_obs);
+    free(v->rewards);
+    free(v->terminated);
+    free(v->truncated);
+    free(v->ep_return);
+    free(v->ep_length);
+    memset(v, 0, sizeof(*v));
+}

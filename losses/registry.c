@@ -1,0 +1,188 @@
+/* rlc losses: the registry of losses by YAML name, parameter validation and dispatch.
+ *
+ * Each entry binds a name to its kind (call signature), its parameters (default and valid range)
+ * and a one-line formula. loss_spec_make resolves a name plus overrides into a loss_spec, checking
+ * everything once so that kernels only assert. The table itself lives in registry_table.c. */
+#include "losses/loss.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "losses/registry_table.h"
+
+static const char *const kind_names[LOSS_KIND_COUNT] = {
+    [LOSS_KIND_REGRESSION] = "regression",
+    [LOSS_KIND_VALUE_CLIPPED] = "value_clipped",
+    [LOSS_KIND_POLICY_RATIO] = "policy_ratio",
+    [LOSS_KIND_ENTROPY] = "entropy",
+};
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == LOSS_KIND_COUNT,
+               "kind_names must cover every loss_kind");
+
+const char *loss_kind_name(loss_kind k)
+{
+    if ((int)k < 0 || k >= LOSS_KIND_COUNT || !kind_names[k]) return "unknown";
+    return kind_names[k];
+}
+
+const loss_desc *loss_registry(int *n)
+{
+    if (n) *n = loss_table_len;
+    return loss_table;
+}
+
+const loss_desc *loss_find(const char *name)
+{
+    if (!name) return NULL;
+    for (int i = 0; i < loss_table_len; i++)
+        if (strcmp(loss_table[i].name, name) == 0) return &loss_table[i];
+    return NULL;
+}
+
+/* "> 0", "in (0, 1)", ">= 0", "any" */
+void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz)
+{
+    int has_lo = isfinite(p->lo), has_hi = isfinite(p->hi);
+    if (has_lo && has_hi)
+        snprintf(buf, sz, "in %c%g, %g%c", p->lo_open ? '(' : '[', p->lo, p->hi,
+                 p->hi_open ? ')' : ']');
+    else if (has_lo)
+        snprintf(buf, sz, "%s %g", p->lo_open ? ">" : ">=", p->lo);
+    else if (has_hi)
+        snprintf(buf, sz, "%s %g", p->hi_open ? "<" : "<=", p->hi);
+    else
+        snprintf(buf, sz, "any finite value");
+}
+
+static int param_in_range(const loss_param_desc *p, double v)
+{
+    if (!isfinite(v)) return 0;
+    if (isfinite(p->lo) && (p->lo_open ? !(v > p->lo) : !(v >= p->lo))) return 0;
+    if (isfinite(p->hi) && (p->hi_open ? !(v < p->hi) : !(v <= p->hi))) return 0;
+    return 1;
+}
+
+/* appends "a, b, c" of the names in the table whose kind is in mask */
+static void list_names(char *buf, size_t sz, unsigned mask)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < loss_table_len && at + 1 < sz; i++) {
+        if (!(mask & LOSS_KINDS(loss_table[i].kind))) continue;
+        int k = snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", loss_table[i].name);
+        if (k < 0) break;
+        at += (size_t)k;
+    }
+}
+
+static void list_kinds(char *buf, size_t sz, unsigned mask)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < LOSS_KIND_COUNT && at + 1 < sz; k++) {
+        if (!(mask & LOSS_KINDS(k))) continue;
+        int m = snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", loss_kind_name((loss_kind)k));
+        if (m < 0) break;
+        at += (size_t)m;
+    }
+}
+
+rl_status loss_spec_make(loss_spec *out, unsigned kinds_mask, const char *name,
+                         const char *const *keys, const double *vals, int n_kv,
+                         const char *where, char *err, size_t err_sz)
+{
+    char list[1024];
+    RL_ASSERT(out);
+    if (!where) where = "losses";
+    if (!name || !name[0])
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: no loss name given", where);
+    const loss_desc *d = loss_find(name);
+    if (!d) {
+        list_names(list, sizeof list, kinds_mask);
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: unknown loss '%s' (this slot accepts: %s)",
+                       where, name, list[0] ? list : "nothing");
+    }
+    if (!(kinds_mask & LOSS_KINDS(d->kind))) {
+        list_kinds(list, sizeof list, kinds_mask);
+        char names[1024];
+        list_names(names, sizeof names, kinds_mask);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: loss '%s' is a %s loss, but this slot accepts %s losses (%s)", where,
+                       name, loss_kind_name(d->kind), list[0] ? list : "no", names);
+    }
+    if (n_kv < 0 || (n_kv > 0 && (!keys || !vals)))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "%s: loss '%s': bad parameter list", where, name);
+
+    loss_spec s;
+    memset(&s, 0, sizeof s);
+    s.desc = d;
+    for (int j = 0; j < d->n_params; j++) s.p[j] = d->params[j].def;
+    for (int i = 0; i < n_kv; i++) {
+        int j = 0;
+        while (j < d->n_params && (!keys[i] || strcmp(d->params[j].name, keys[i]) != 0)) j++;
+        if (j == d->n_params) {
+            size_t at = 0;
+            list[0] = '\0';
+            for (int q = 0; q < d->n_params; q++)
+                at += (size_t)snprintf(list + at, sizeof list - at, "%s%s", q ? ", " : "",
+                                       d->params[q].name);
+            return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                           "%s: loss '%s' has no parameter '%s' (%s%s)", where, name,
+                           keys[i] ? keys[i] : "(null)",
+                           d->n_params ? "parameters: " : "it takes no parameters",
+                           d->n_params ? list : "");
+        }
+        for (int q = 0; q < i; q++)
+            if (keys[q] && strcmp(keys[q], keys[i]) == 0)
+                return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                               "%s: loss '%s': parameter '%s' given twice", where, name, keys[i]);
+        const loss_param_desc *p = &d->params[j];
+        if (!param_in_range(p, vals[i])) {
+            loss_param_range_str(p, list, sizeof list);
+            return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                           "%s: loss '%s': parameter '%s' = %g is out of range (must be %s)",
+                           where, name, p->name, vals[i], list);
+        }
+        s.p[j] = (float)vals[i];
+    }
+    /* relations between parameters (e.g. v_min < v_max) */
+    if (d->check) {
+        char why[256];
+        if (d->check(s.p, why, sizeof why) != 0)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: loss '%s': %s", where, name, why);
+    }
+    *out = s;
+    return RL_OK;
+}
+
+float loss_value_eval(const loss_spec *s, const float *v, const float *v_old, const float *ret,
+                      const float *w, int n, float *dv)
+{
+    RL_ASSERT(s && s->desc);
+    switch (s->desc->kind) {
+    case LOSS_KIND_REGRESSION:
+        RL_ASSERT(s->desc->regression);
+        return s->desc->regression(v, ret, w, n, s->p, dv);
+    case LOSS_KIND_VALUE_CLIPPED:
+        RL_ASSERT_MSG(v_old != NULL, "the clipped value loss needs the old values");
+        RL_ASSERT(s->desc->value_clipped);
+        return s->desc->value_clipped(v, v_old, ret, w, n, s->p, dv);
+    default:
+        RL_ASSERT_MSG(0, "loss_value_eval: not a value loss");
+    }
+    return 0.0f;
+}
+
+float loss_policy_eval(const loss_spec *s, const float *logp, const float *logp_old,
+                       const float *adv, const float *w, int n, float *dlogp)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_POLICY_RATIO && s->desc->policy_ratio);
+    return s->desc->policy_ratio(logp, logp_old, adv, w, n, s->p, dlogp);
+}
+
+float loss_entropy_eval(const loss_spec *s, const float *ent, const float *w, int n, float *dent)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_ENTROPY && s->desc->entropy);
+    return s->desc->entropy(ent, w, n, s->p, dent);
+}
