@@ -2,6 +2,7 @@
 #include "nn/nn.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const act_names[] = {
@@ -30,6 +31,46 @@ int nn_act_from_name(const char *name, nn_act *out)
     return -1;
 }
 
+/* tanh without libm calls, written branch-free so that the loop vectorises (glibc's tanhf took
+ * 70% of a PPO CartPole run). |x| < 0.625: odd polynomial x + x^3 P(x^2); otherwise
+ * sign(x) (1 - 2 / (e^{2|x|} + 1)) with e^y from Cody-Waite range reduction y = n ln2 + r and a
+ * degree-6 polynomial for e^r (the coefficient sets are Cephes's tanhf and expf). Relative error
+ * below 3e-7 over the float range; NaN propagates (tests/test_nn_act.c checks both). */
+static inline float fast_expf(float x)
+{
+    // x in [-88, 88]
+    const float round_magic = 12582912.0f;   /* 1.5 * 2^23: adding and subtracting rounds to int */
+    float fx = (x * 1.44269504088896341f + round_magic) - round_magic;
+    float r = x - fx * 0.693359375f;
+    r = r - fx * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int32_t i; float f; } scale;
+    scale.i = ((int32_t)fx + 127) << 23;
+    return p * scale.f;
+}
+
+static inline float fast_tanhf(float x)
+{
+    float ax = fabsf(x);
+    float z = x * x;
+    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
+                    1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+    float y = 2.0f * ax;
+    y = y < 88.0f ? y : 88.0f;
+    float large = 1.0f - 2.0f / (fast_expf(y) + 1.0f);
+    large = x < 0.0f ? -large : large;
+    large = x == x ? large : x;   /* NaN stays NaN */
+    return ax < 0.625f ? small : large;
+}
+
+float nn_tanh(float x) { return fast_tanhf(x); }
+
 void nn_act_forward(float *out, const float *inp, nn_act a, size_t n)
 {
     // out (n), inp (n)
@@ -38,7 +79,7 @@ void nn_act_forward(float *out, const float *inp, nn_act a, size_t n)
         if (out != inp) memmove(out, inp, n * sizeof(float));
         break;
     case NN_ACT_TANH:
-        for (size_t i = 0; i < n; i++) out[i] = tanhf(inp[i]);
+        for (size_t i = 0; i < n; i++) out[i] = fast_tanhf(inp[i]);
         break;
     case NN_ACT_RELU:
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;

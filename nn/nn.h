@@ -29,6 +29,8 @@ const char *nn_act_name(nn_act a);
 /* Returns 0 and sets *out when name is known, -1 otherwise. */
 int nn_act_from_name(const char *name, nn_act *out);
 
+/* The tanh nn_act_forward uses: relative error < 3e-7, vectorisable, no libm call. */
+float nn_tanh(float x);
 /* out (n) = act(inp (n)); out may alias inp. */
 void nn_act_forward(float *out, const float *inp, nn_act a, size_t n);
 /* dinp (n) = dout (n) * act'(.), computed from the activation OUTPUT y (tanh: 1 - y^2, relu: y > 0).
