@@ -402,7 +402,7 @@ static rl_status ppo_load(void *self, nn_safetensors *f, bool train_state, char 
         if (st != RL_OK) return st;
     }
     if (!train_state) return RL_OK;
-    unsigned long long at, rs, ri, up;
+    unsigned long long at = 0, rs = 0, ri = 0, up = 0;
     rl_status st;
     if ((st = meta_u64(f, "ppo.adam_t", &at, err, err_sz)) || (st = meta_u64(f, "ppo.rng_state", &rs, err, err_sz)) ||
         (st = meta_u64(f, "ppo.rng_inc", &ri, err, err_sz)) || (st = meta_u64(f, "ppo.updates", &up, err, err_sz)))

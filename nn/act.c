@@ -31,45 +31,71 @@ int nn_act_from_name(const char *name, nn_act *out)
     return -1;
 }
 
-/* tanh without libm calls, written branch-free so that the loop vectorises (glibc's tanhf took
- * 70% of a PPO CartPole run). |x| < 0.625: odd polynomial x + x^3 P(x^2); otherwise
- * sign(x) (1 - 2 / (e^{2|x|} + 1)) with e^y from Cody-Waite range reduction y = n ln2 + r and a
- * degree-6 polynomial for e^r (the coefficient sets are Cephes's tanhf and expf). Relative error
- * below 3e-7 over the float range; NaN propagates (tests/test_nn_act.c checks both). */
-static inline float fast_expf(float x)
+/* tanh without libm calls, on 4 floats at a time (one SSE register) with GCC's vector extensions so that it
+ * compiles to SIMD on any x86-64 (glibc's tanhf took 70% of a PPO CartPole run).
+ * |x| < 0.625: odd polynomial x + x^3 P(x^2); otherwise sign(x) (1 - 2 / (e^{2|x|} + 1)) with
+ * e^y from Cody-Waite range reduction y = n ln2 + r and a degree-6 polynomial for e^r (the
+ * coefficient sets are Cephes's tanhf and expf). Relative error below 3e-7; NaN propagates
+ * (tests/test_nn_act.c checks both). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline __attribute__((always_inline)) v4f vsel(v4i mask, v4f a, v4f b)
 {
-    // x in [-88, 88]
+    return (v4f)((mask & (v4i)a) | (~mask & (v4i)b));
+}
+
+static inline __attribute__((always_inline)) v4f tanh4(v4f x)
+{
+    const v4i sign_bit = (v4i){0} + (int32_t)0x80000000;
+    v4f ax = (v4f)((v4i)x & ~sign_bit);
+    v4f z = x * x;
+    v4f small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
+                  1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
+    v4f y = 2.0f * ax;
+    y = vsel(y < 88.0f, y, (v4f){0} + 88.0f);
+    /* e^y, y in [0, 88] */
     const float round_magic = 12582912.0f;   /* 1.5 * 2^23: adding and subtracting rounds to int */
-    float fx = (x * 1.44269504088896341f + round_magic) - round_magic;
-    float r = x - fx * 0.693359375f;
+    v4f fx = (y * 1.44269504088896341f + round_magic) - round_magic;
+    v4f r = y - fx * 0.693359375f;
     r = r - fx * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
+    v4f p = 1.9875691500e-4f * r + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    union { int32_t i; float f; } scale;
-    scale.i = ((int32_t)fx + 127) << 23;
-    return p * scale.f;
+    v4i n = __builtin_convertvector(fx, v4i);
+    v4f e = p * (v4f)((n + 127) << 23);
+    v4f large = 1.0f - 2.0f / (e + 1.0f);
+    large = (v4f)((v4i)large | ((v4i)x & sign_bit));   /* odd function */
+    large = vsel(x == x, large, x);                      /* NaN stays NaN */
+    return vsel(ax < 0.625f, small, large);
 }
 
-static inline float fast_tanhf(float x)
+static void tanh_array(float *out, const float *inp, size_t n)
 {
-    float ax = fabsf(x);
-    float z = x * x;
-    float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z +
-                    1.33314422036e-1f) * z - 3.33332819422e-1f) * z * x + x;
-    float y = 2.0f * ax;
-    y = y < 88.0f ? y : 88.0f;
-    float large = 1.0f - 2.0f / (fast_expf(y) + 1.0f);
-    large = x < 0.0f ? -large : large;
-    large = x == x ? large : x;   /* NaN stays NaN */
-    return ax < 0.625f ? small : large;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4f x;
+        memcpy(&x, inp + i, sizeof x);
+        x = tanh4(x);
+        memcpy(out + i, &x, sizeof x);
+    }
+    if (i < n) {
+        v4f x = {0};
+        memcpy(&x, inp + i, (n - i) * sizeof(float));
+        x = tanh4(x);
+        memcpy(out + i, &x, (n - i) * sizeof(float));
+    }
 }
 
-float nn_tanh(float x) { return fast_tanhf(x); }
+float nn_tanh(float x)
+{
+    float y;
+    tanh_array(&y, &x, 1);
+    return y;
+}
 
 void nn_act_forward(float *out, const float *inp, nn_act a, size_t n)
 {
@@ -79,7 +105,7 @@ void nn_act_forward(float *out, const float *inp, nn_act a, size_t n)
         if (out != inp) memmove(out, inp, n * sizeof(float));
         break;
     case NN_ACT_TANH:
-        for (size_t i = 0; i < n; i++) out[i] = fast_tanhf(inp[i]);
+        tanh_array(out, inp, n);
         break;
     case NN_ACT_RELU:
         for (size_t i = 0; i < n; i++) out[i] = inp[i] > 0.0f ? inp[i] : 0.0f;
