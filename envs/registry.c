@@ -1,6 +1,6 @@
 /* rlc envs: the registry of environment definitions (id -> env_def) and plugin loading.
  *
- * The built-in list below is registered once, on the first call into the registry
+ * The built-in list below (then the MuJoCo tasks when the build has MuJoCo) is registered once, on the first call into the registry
  * (pthread_once). User definitions are appended by env_register, from a program or from a
  * plugin's rlc_plugin_init (env_load_plugin). Lookups are linear over a few dozen ids.
  * The array returned by env_list stays valid until the next successful env_register. */
@@ -11,6 +11,9 @@
 
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#ifdef RLC_HAVE_MUJOCO
+#include "envs/mujoco/mujoco_envs.h"
+#endif
 
 /* the built-in environments, in the order `rlc envs` lists them */
 static const env_def *const builtin_defs[] = {
@@ -50,6 +53,15 @@ static void reg_builtins(void)
         rl_status st = reg_append(builtin_defs[i], NULL, 0);
         RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
     }
+#ifdef RLC_HAVE_MUJOCO
+    /* the MuJoCo tasks, when this build has MuJoCo (envs/mujoco) */
+    int n_mj = 0;
+    const env_def *const *mj = env_mujoco_defs(&n_mj);
+    for (int i = 0; i < n_mj; i++) {
+        rl_status st = reg_append(mj[i], NULL, 0);
+        RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
+    }
+#endif
 }
 
 /* checks the parts of a definition the framework relies on */

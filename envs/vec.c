@@ -11,6 +11,8 @@
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
  * rows, so the results are identical for every thread count. */
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +25,9 @@ struct env_vec_pool {
     pthread_t *threads;         /* (n_workers) */
     pthread_mutex_t mu;
     pthread_cond_t cv_start, cv_done;
-    unsigned long generation;   /* bumped for every job */
-    int pending;                /* workers still busy on the current job */
-    int quit;
+    atomic_ulong generation;    /* bumped (under mu) for every job */
+    atomic_int pending;         /* workers still busy on the current job */
+    atomic_int quit;
     env_vec *v;
     const float *actions;       /* the current job: step with these actions */
     int is_reset;               /* or: reset with seed */
@@ -82,26 +84,35 @@ static void pool_run_range(struct env_vec_pool *p, int k)
     else vec_step_range(p->v, p->actions, lo, hi);
 }
 
+/* Polls before blocking: an env step is often a microsecond, far below the cost of a condition
+ * variable wake-up, so waiting threads first spin (yielding the CPU now and then). */
+#define POOL_SPIN 2000
+
 static void *pool_worker(void *arg)
 {
     worker_arg *wa = arg;
     struct env_vec_pool *p = wa->pool;
     unsigned long seen = 0;
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->cv_start, &p->mu);
-        if (p->quit) {
+        for (int k = 0; k < POOL_SPIN && !atomic_load(&p->quit) &&
+                        atomic_load(&p->generation) == seen; k++)
+            if ((k & 63) == 63) sched_yield();
+        if (atomic_load(&p->generation) == seen && !atomic_load(&p->quit)) {
+            pthread_mutex_lock(&p->mu);
+            while (!atomic_load(&p->quit) && atomic_load(&p->generation) == seen)
+                pthread_cond_wait(&p->cv_start, &p->mu);
             pthread_mutex_unlock(&p->mu);
-            break;
         }
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
+        if (atomic_load(&p->quit)) break;
+        seen = atomic_load(&p->generation);
 
         pool_run_range(p, wa->index);
 
-        pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0) pthread_cond_signal(&p->cv_done);
-        pthread_mutex_unlock(&p->mu);
+        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->cv_done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
     free(wa);
     return NULL;
@@ -114,23 +125,27 @@ static void pool_run(struct env_vec_pool *p, const float *actions, int is_reset,
     p->actions = actions;
     p->is_reset = is_reset;
     p->seed = seed;
-    p->pending = p->n_workers;
-    p->generation++;
+    atomic_store(&p->pending, p->n_workers);
+    atomic_fetch_add(&p->generation, 1);
     pthread_cond_broadcast(&p->cv_start);
     pthread_mutex_unlock(&p->mu);
 
     pool_run_range(p, 0);
 
-    pthread_mutex_lock(&p->mu);
-    while (p->pending > 0) pthread_cond_wait(&p->cv_done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    for (int k = 0; k < POOL_SPIN && atomic_load(&p->pending) > 0; k++)
+        if ((k & 63) == 63) sched_yield();
+    if (atomic_load(&p->pending) > 0) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->cv_done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 static void pool_free(struct env_vec_pool *p)
 {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    atomic_store(&p->quit, 1);
     pthread_cond_broadcast(&p->cv_start);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->n_workers; i++) pthread_join(p->threads[i], NULL);
@@ -153,6 +168,9 @@ static rl_status pool_make(struct env_vec_pool **out, env_vec *v, int n_workers,
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "env_vec: cannot allocate the thread pool");
     }
     p->v = v;
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->quit, 0);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv_start, NULL);
     pthread_cond_init(&p->cv_done, NULL);

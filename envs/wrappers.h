@@ -10,7 +10,8 @@
  * The trainer applies them in this order after each env_vec_step: episode statistics on the
  * raw rewards (the vector env reports raw ep_return), then reward normalisation, then
  * observation normalisation of v->obs (and env_norm_obs_transform on final_obs, without
- * updating, for bootstrapping). Statistics are kept in double (as SB3 and Gymnasium 0.29 do).
+ * updating, for bootstrapping). After env_vec_reset: env_norm_obs_apply on v->obs (Gymnasium
+ * updates on reset observations too), env_norm_reward_reset and env_episode_stats_start. Statistics are kept in double (as SB3 and Gymnasium 0.29 do).
  * They can be frozen for evaluation (`update = false`) and exported / imported as float arrays
  * for checkpoints. */
 #ifndef RLC_ENVS_WRAPPERS_H

@@ -524,3 +524,31 @@ Test(vec, bad_arguments)
     cr_assert_null(v.pool);
     env_vec_free(&v);
 }
+
+/* ---- plugin loading (active when CMake builds examples/plugin_env as a module and passes its
+ * path as RLC_PLUGIN_POINT_REACH; the test program must then be built with ENABLE_EXPORTS) ---- */
+
+#ifdef RLC_PLUGIN_POINT_REACH
+Test(registry, plugin_example_loads_and_runs)
+{
+    char err[512] = "";
+    cr_assert_eq(env_load_plugin(RLC_PLUGIN_POINT_REACH, err, sizeof(err)), RL_OK, "%s", err);
+    const env_def *d = env_find("PointReach-v0");
+    cr_assert_not_null(d);
+    cr_assert_eq(d->act_space.dim, 2);
+    env_instance e = make_env("PointReach-v0", 0);
+    float obs[4], a[2] = {0.3f, -0.2f}, r;
+    bool term = false, trunc = false;
+    env_reset(&e, 1, obs);
+    int t = 0;
+    while (!term && !trunc) {
+        env_step(&e, a, obs, &r, &term, &trunc);
+        t++;
+    }
+    cr_assert_leq(t, 200);
+    cr_assert(term || t == 200);
+    env_close(&e);
+    /* loading twice fails: the id is taken */
+    cr_assert_eq(env_load_plugin(RLC_PLUGIN_POINT_REACH, err, sizeof(err)), RL_ERR_ARG);
+}
+#endif

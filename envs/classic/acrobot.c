@@ -51,6 +51,7 @@ static void ab_dsdt(const double y[4], double a, double dy[4])
 static double ab_wrap(double x, double lo, double hi)
 {
     double diff = hi - lo;
+    if (!isfinite(x)) return x;   /* the loops below would never end on an infinity */
     while (x > hi) x = x - diff;
     while (x < lo) x = x + diff;
     return x;
