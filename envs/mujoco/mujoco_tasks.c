@@ -576,11 +576,12 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
 
 #define BOX(n_, lo, hi) {.kind = ENV_SPACE_BOX, .n = 0, .dim = (n_), .low = (lo), .high = (hi)}
 
-/* one init function and one env_def per id (the state block is blank before init; obs_dim and
- * nu repeat the task's figures as constants, which the tests compare with the observations) */
+/* one init function and one env_def per id (the state block is blank before init; n_obs and
+ * n_act repeat the task's figures as constants for the static spaces, checked at init) */
 #define MJE_DEFINE(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi) \
     static rl_status init_##name(void *state, char *err, size_t err_sz)                          \
     {                                                                                            \
+        RL_ASSERT(task_var.obs_dim == (n_obs) && task_var.nu == (n_act));                        \
         return mje_init(state, &task_var, err, err_sz);                                          \
     }                                                                                            \
     static const env_def DEF_##name = {                                                          \
