@@ -147,8 +147,13 @@ float loss_asymmetric(const float *logits, const float *targets, const float *w,
                 double mod = gn == 0.0 ? 1.0 : pow(pmar, gn);
                 double dmod = gn == 0.0 ? 0.0 : gn * pow(pmar, gn - 1.0);
                 lneg = -mod * log1m;
-                /* d/dp_m = -(dmod log(1 - p_m) - mod / (1 - p_m)), dp_m/dx = p (1 - p) */
-                gneg = -(dmod * log1m - mod / one_m) * p * pm1;
+                if (m == 0.0)
+                    /* p^g softplus(x): d/dx = g p^g (1 - p) softplus(x) + p^(g+1), no 1/(1-p) */
+                    gneg = gn * mod * pm1 * lm_softplus(x) + mod * p;
+                else
+                    /* d/dp_m = -(dmod log(1 - p_m) - mod / (1 - p_m)), dp_m/dx = p (1 - p);
+                     * 1 - p_m >= clip > 0 here */
+                    gneg = -(dmod * log1m - mod / one_m) * p * pm1;
             }
         }
         s += wi * (y * lpos + (1.0 - y) * lneg);

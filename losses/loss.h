@@ -58,6 +58,12 @@ typedef enum {
     LOSS_KIND_VALUE_CLIPPED,   /* (v, v_old, ret, w, n, params, dv) */
     LOSS_KIND_POLICY_RATIO,    /* (logp, logp_old, adv, w, n, params, dlogp) */
     LOSS_KIND_ENTROPY,         /* (ent, w, n, params, dent) */
+    LOSS_KIND_BINARY,          /* (logits, targets, w, n, params, dlogits): one output per sample */
+    LOSS_KIND_CATEGORICAL,     /* (logits (n, K), labels, w, n, K, params, dlogits) */
+    LOSS_KIND_GAN_D,           /* (real, n_real, fake, n_fake, params, dreal, dfake) */
+    LOSS_KIND_GAN_G,           /* (fake, n, params, dfake) */
+    LOSS_KIND_PREFERENCE,      /* (pc, pr, ref_c, ref_r, len_c, len_r, w, n, params, dpc, dpr) */
+    LOSS_KIND_KERNEL,          /* its own signature: call loss_<name> directly with spec.p[] */
     LOSS_KIND_COUNT
 } loss_kind;
 
@@ -87,6 +93,17 @@ typedef struct loss_desc {
     float (*policy_ratio)(const float *logp, const float *logp_old, const float *adv,
                           const float *w, int n, const float *params, float *dlogp);
     float (*entropy)(const float *ent, const float *w, int n, const float *params, float *dent);
+    float (*binary)(const float *logits, const float *targets, const float *w, int n,
+                    const float *params, float *dlogits);
+    float (*categorical)(const float *logits, const int *labels, const float *w, int n, int K,
+                         const float *params, float *dlogits);
+    float (*gan_d)(const float *real, int n_real, const float *fake, int n_fake,
+                   const float *params, float *dreal, float *dfake);
+    float (*gan_g)(const float *fake, int n, const float *params, float *dfake);
+    float (*preference)(const float *pc, const float *pr, const float *ref_c, const float *ref_r,
+                        const float *len_c, const float *len_r, const float *w, int n,
+                        const float *params, float *dpc, float *dpr);
+    const char *kernel;        /* the C function(s) implementing it, e.g. "loss_triplet" */
     /* optional check of relations between parameters (e.g. v_min < v_max) after the range checks;
      * returns 0 when fine, else writes why (naming the parameters) into why and returns -1 */
     int (*check)(const float *params, char *why, size_t why_sz);
@@ -119,6 +136,22 @@ float loss_value_eval(const loss_spec *s, const float *v, const float *v_old, co
 float loss_policy_eval(const loss_spec *s, const float *logp, const float *logp_old,
                        const float *adv, const float *w, int n, float *dlogp);
 float loss_entropy_eval(const loss_spec *s, const float *ent, const float *w, int n, float *dent);
+
+/* Dispatch for the other dispatchable kinds (the spec's kind must match; see loss_kind). For
+ * preference losses, ref_c/ref_r are ignored by reference-free losses (bradley_terry, simpo, orpo)
+ * and may be NULL there; len_c/len_r are needed by simpo and orpo only. */
+float loss_binary_eval(const loss_spec *s, const float *logits, const float *targets,
+                       const float *w, int n, float *dlogits);
+float loss_categorical_eval(const loss_spec *s, const float *logits, const int *labels,
+                            const float *w, int n, int K, float *dlogits);
+float loss_gan_d_eval(const loss_spec *s, const float *real, int n_real, const float *fake,
+                      int n_fake, float *dreal, float *dfake);
+float loss_gan_g_eval(const loss_spec *s, const float *fake, int n, float *dfake);
+float loss_preference_eval(const loss_spec *s, const float *pc, const float *pr,
+                           const float *ref_c, const float *ref_r, const float *len_c,
+                           const float *len_r, const float *w, int n, float *dpc, float *dpr);
+/* The value of parameter `name` in a resolved spec (aborts if the loss has no such parameter). */
+float loss_spec_param(const loss_spec *s, const char *name);
 
 /* Writes the valid range of p in words ("> 0", "in (0, 1)", ">= 0") into buf. */
 void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz);

@@ -213,10 +213,10 @@ float loss_flow_matching(const float *v_hat, const float *u, const float *w, int
 
 /* ==== RL policy terms ====================================================================== */
 
-/* REINFORCE: -mean (G - b) logp; baseline (n) may be NULL. dlogp (n); dbaseline (n) is the gradient
- * of the baseline's own regression (b - G)^2 mean, when non-NULL. */
+/* REINFORCE: -mean (G - b) logp; baseline (n) may be NULL and is a constant here (fit it with a
+ * value loss, e.g. loss_mse(baseline, returns)). dlogp (n). */
 float loss_reinforce(const float *logp, const float *returns, const float *baseline,
-                     const float *w, int n, float *dlogp, float *dbaseline);
+                     const float *w, int n, float *dlogp);
 /* Actor-critic / A2C policy term: -mean A logp (advantages are constants). */
 float loss_policy_gradient(const float *logp, const float *adv, const float *w, int n,
                            float *dlogp);

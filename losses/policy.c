@@ -53,7 +53,7 @@ float loss_entropy_bonus(const float *ent, const float *w, int n, float *dent)
 /* ---- policy gradient family -------------------------------------------------------------------- */
 
 float loss_reinforce(const float *logp, const float *returns, const float *baseline,
-                     const float *w, int n, float *dlogp, float *dbaseline)
+                     const float *w, int n, float *dlogp)
 {
     RL_ASSERT(logp && returns && n > 0);
     double s = 0.0, inv = 1.0 / n;
@@ -61,7 +61,6 @@ float loss_reinforce(const float *logp, const float *returns, const float *basel
         double a = (double)returns[i] - (baseline ? baseline[i] : 0.0), wi = WI(w, i);
         s += -wi * a * logp[i];
         if (dlogp) dlogp[i] = (float)(-wi * a * inv);
-        if (dbaseline) dbaseline[i] = baseline ? (float)(-2.0 * wi * a * inv) : 0.0f;
     }
     return (float)(s * inv);
 }
@@ -69,7 +68,7 @@ float loss_reinforce(const float *logp, const float *returns, const float *basel
 float loss_policy_gradient(const float *logp, const float *adv, const float *w, int n,
                            float *dlogp)
 {
-    return loss_reinforce(logp, adv, NULL, w, n, dlogp, NULL);
+    return loss_reinforce(logp, adv, NULL, w, n, dlogp);
 }
 
 float loss_awr(const float *logp, const float *adv, const float *w, int n, float beta,

@@ -16,6 +16,12 @@ static const char *const kind_names[LOSS_KIND_COUNT] = {
     [LOSS_KIND_VALUE_CLIPPED] = "value_clipped",
     [LOSS_KIND_POLICY_RATIO] = "policy_ratio",
     [LOSS_KIND_ENTROPY] = "entropy",
+    [LOSS_KIND_BINARY] = "binary",
+    [LOSS_KIND_CATEGORICAL] = "categorical",
+    [LOSS_KIND_GAN_D] = "gan_d",
+    [LOSS_KIND_GAN_G] = "gan_g",
+    [LOSS_KIND_PREFERENCE] = "preference",
+    [LOSS_KIND_KERNEL] = "kernel",
 };
 _Static_assert(sizeof kind_names / sizeof kind_names[0] == LOSS_KIND_COUNT,
                "kind_names must cover every loss_kind");
@@ -185,4 +191,48 @@ float loss_entropy_eval(const loss_spec *s, const float *ent, const float *w, in
 {
     RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_ENTROPY && s->desc->entropy);
     return s->desc->entropy(ent, w, n, s->p, dent);
+}
+
+float loss_binary_eval(const loss_spec *s, const float *logits, const float *targets,
+                       const float *w, int n, float *dlogits)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_BINARY && s->desc->binary);
+    return s->desc->binary(logits, targets, w, n, s->p, dlogits);
+}
+
+float loss_categorical_eval(const loss_spec *s, const float *logits, const int *labels,
+                            const float *w, int n, int K, float *dlogits)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_CATEGORICAL && s->desc->categorical);
+    return s->desc->categorical(logits, labels, w, n, K, s->p, dlogits);
+}
+
+float loss_gan_d_eval(const loss_spec *s, const float *real, int n_real, const float *fake,
+                      int n_fake, float *dreal, float *dfake)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_GAN_D && s->desc->gan_d);
+    return s->desc->gan_d(real, n_real, fake, n_fake, s->p, dreal, dfake);
+}
+
+float loss_gan_g_eval(const loss_spec *s, const float *fake, int n, float *dfake)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_GAN_G && s->desc->gan_g);
+    return s->desc->gan_g(fake, n, s->p, dfake);
+}
+
+float loss_preference_eval(const loss_spec *s, const float *pc, const float *pr,
+                           const float *ref_c, const float *ref_r, const float *len_c,
+                           const float *len_r, const float *w, int n, float *dpc, float *dpr)
+{
+    RL_ASSERT(s && s->desc && s->desc->kind == LOSS_KIND_PREFERENCE && s->desc->preference);
+    return s->desc->preference(pc, pr, ref_c, ref_r, len_c, len_r, w, n, s->p, dpc, dpr);
+}
+
+float loss_spec_param(const loss_spec *s, const char *name)
+{
+    RL_ASSERT(s && s->desc && name);
+    for (int j = 0; j < s->desc->n_params; j++)
+        if (strcmp(s->desc->params[j].name, name) == 0) return s->p[j];
+    RL_ASSERT_MSG(0, "loss_spec_param: no such parameter");
+    return 0.0f;
 }

@@ -53,7 +53,7 @@ cJSON *rlt_fixture_load(const char *file)
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", RLC_FIXTURES_DIR, file);
     FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "fixture %s missing (run scripts/gen_fixtures.py)", path);
+    cr_assert(fp != NULL, "fixture %s missing (regenerate with scripts/gen_fixtures_*.py)", path);
     fseek(fp, 0, SEEK_END);
     long len = ftell(fp);
     fseek(fp, 0, SEEK_SET);

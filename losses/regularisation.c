@@ -1,0 +1,148 @@
+/* rlc losses: regularisers over a parameter buffer (L1, L2, elastic net, EWC) and diversity
+ * objectives (novelty against an archive, DPP log-determinant). */
+#include <math.h>
+#include <string.h>
+
+#include "losses/lmath.h"
+#include "losses/loss.h"
+
+float loss_elastic_net(const float *theta, int P, float l1, float l2, float *dtheta)
+{
+    RL_ASSERT(theta && P > 0 && l1 >= 0.0f && l2 >= 0.0f);
+    double s = 0.0;
+    for (int i = 0; i < P; i++) {
+        double t = theta[i];
+        s += l1 * fabs(t) + 0.5 * l2 * t * t;
+        if (dtheta) dtheta[i] = (float)(l1 * (t > 0 ? 1.0 : (t < 0 ? -1.0 : 0.0)) + l2 * t);
+    }
+    return (float)s;
+}
+
+float loss_l1_reg(const float *theta, int P, float lambda, float *dtheta)
+{
+    return loss_elastic_net(theta, P, lambda, 0.0f, dtheta);
+}
+
+float loss_l2_reg(const float *theta, int P, float lambda, float *dtheta)
+{
+    return loss_elastic_net(theta, P, 0.0f, lambda, dtheta);
+}
+
+float loss_ewc(const float *theta, const float *theta_star, const float *fisher, int P,
+               float lambda, float *dtheta)
+{
+    RL_ASSERT(theta && theta_star && fisher && P > 0 && lambda >= 0.0f);
+    double s = 0.0;
+    for (int i = 0; i < P; i++) {
+        double d = (double)theta[i] - theta_star[i];
+        s += 0.5 * lambda * fisher[i] * d * d;
+        if (dtheta) dtheta[i] = (float)(lambda * fisher[i] * d);
+    }
+    return (float)s;
+}
+
+float loss_novelty(const float *b, const float *archive, int n, int M, int D, int k,
+                   float *scratch, float *novelty_out, float *db)
+{
+    RL_ASSERT(b && archive && n > 0 && M > 0 && D > 0 && k > 0 && scratch);
+    if (k > M) k = M;
+    double s = 0.0, inv = 1.0 / n;
+    for (int i = 0; i < n; i++) {
+        const float *bi = b + (size_t)i * D;
+        for (int j = 0; j < M; j++) {
+            double acc = 0.0;
+            for (int d = 0; d < D; d++) {
+                double t = (double)bi[d] - archive[(size_t)j * D + d];
+                acc += t * t;
+            }
+            scratch[j] = (float)sqrt(acc + 1e-12);
+        }
+        if (db) memset(db + (size_t)i * D, 0, sizeof(float) * D);
+        double nov = 0.0;
+        /* k rounds of selecting the nearest remaining member (k is small) */
+        for (int r = 0; r < k; r++) {
+            int jm = 0;
+            for (int j = 1; j < M; j++) if (scratch[j] < scratch[jm]) jm = j;
+            double dj = scratch[jm];
+            nov += dj;
+            if (db)
+                for (int d = 0; d < D; d++)
+                    db[(size_t)i * D + d] += (float)(inv / k * ((double)bi[d] - archive[(size_t)jm * D + d]) / dj);
+            scratch[jm] = INFINITY;
+        }
+        nov /= k;
+        if (novelty_out) novelty_out[i] = (float)nov;
+        s += nov;
+    }
+    return (float)(s * inv);
+}
+
+int loss_dpp_scratch(int n) { return 2 * n * n; }
+
+float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jitter,
+                      float *scratch, float *dx)
+{
+    RL_ASSERT(x && n > 0 && D > 0 && lengthscale > 0.0f && jitter >= 0.0f && scratch);
+    float *K = scratch, *L = scratch + (size_t)n * n;
+    double il2 = 1.0 / ((double)lengthscale * lengthscale);
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double acc = 0.0;
+            for (int d = 0; d < D; d++) {
+                double t = (double)x[(size_t)i * D + d] - x[(size_t)j * D + d];
+                acc += t * t;
+            }
+            K[(size_t)i * n + j] = (float)(exp(-0.5 * acc * il2) + (i == j ? jitter : 0.0));
+        }
+    /* Cholesky K = L L^T (lower) */
+    double logdet = 0.0;
+    for (int j = 0; j < n; j++) {
+        double s = K[(size_t)j * n + j];
+        for (int k = 0; k < j; k++) s -= (double)L[(size_t)j * n + k] * L[(size_t)j * n + k];
+        if (!(s > 0.0)) return INFINITY;
+        double ljj = sqrt(s);
+        L[(size_t)j * n + j] = (float)ljj;
+        logdet += 2.0 * log(ljj);
+        for (int i = j + 1; i < n; i++) {
+            double t = K[(size_t)i * n + j];
+            for (int k = 0; k < j; k++) t -= (double)L[(size_t)i * n + k] * L[(size_t)j * n + k];
+            L[(size_t)i * n + j] = (float)(t / ljj);
+        }
+        for (int i = 0; i < j; i++) L[(size_t)i * n + j] = 0.0f;
+    }
+    if (dx) {
+        /* L^{-1} in place (lower triangular), then K^{-1} = L^{-T} L^{-1} into K */
+        for (int j = 0; j < n; j++) {
+            L[(size_t)j * n + j] = (float)(1.0 / L[(size_t)j * n + j]);
+            for (int i = j + 1; i < n; i++) {
+                double t = 0.0;
+                for (int k = j; k < i; k++) t -= (double)L[(size_t)i * n + k] * L[(size_t)k * n + j];
+                L[(size_t)i * n + j] = (float)(t / L[(size_t)i * n + i]);
+            }
+        }
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) {
+                double t = 0.0;
+                for (int k = i > j ? i : j; k < n; k++)
+                    t += (double)L[(size_t)k * n + i] * L[(size_t)k * n + j];
+                K[(size_t)i * n + j] = (float)t;
+            }
+        /* d(-logdet)/dx_i = (2 / l^2) sum_j Kinv_ij k_ij (x_i - x_j), k without the jitter */
+        for (int i = 0; i < n; i++)
+            for (int d = 0; d < D; d++) {
+                double g = 0.0;
+                for (int j = 0; j < n; j++) {
+                    if (j == i) continue;
+                    double acc = 0.0;
+                    for (int e = 0; e < D; e++) {
+                        double t = (double)x[(size_t)i * D + e] - x[(size_t)j * D + e];
+                        acc += t * t;
+                    }
+                    double kij = exp(-0.5 * acc * il2);
+                    g += K[(size_t)i * n + j] * kij * ((double)x[(size_t)i * D + d] - x[(size_t)j * D + d]);
+                }
+                dx[(size_t)i * D + d] = (float)(2.0 * il2 * g);
+            }
+    }
+    return (float)-logdet;
+}

@@ -1,0 +1,133 @@
+/* rlc losses: value targets for TD learning (TD(0), n-step, TD(lambda)) and the C51 projection.
+ * They produce constants for the value losses; GAE is loss_gae (losses/gae.c). */
+#include <math.h>
+
+#include "losses/lmath.h"
+#include "losses/loss.h"
+
+void loss_td0_target(float *y, const float *rewards, const float *next_values,
+                     const unsigned char *terminated, int n, float gamma)
+{
+    RL_ASSERT(y && rewards && next_values && n > 0);
+    for (int i = 0; i < n; i++)
+        y[i] = (float)((double)rewards[i] +
+                       ((terminated && terminated[i]) ? 0.0 : (double)gamma * next_values[i]));
+}
+
+void loss_nstep_targets(float *y, const float *rewards, const float *next_values,
+                        const unsigned char *terminated, const unsigned char *truncated, int T,
+                        int N, int nstep, float gamma)
+{
+    RL_ASSERT(y && rewards && next_values && T > 0 && N > 0 && nstep > 0);
+    for (int e = 0; e < N; e++)
+        for (int t = 0; t < T; t++) {
+            double G = 0.0, disc = 1.0;
+            for (int k = 0; k < nstep; k++) {
+                int s = t + k;
+                size_t ix = (size_t)s * N + e;
+                G += disc * rewards[ix];
+                if (terminated && terminated[ix]) break;
+                if ((truncated && truncated[ix]) || k == nstep - 1 || s == T - 1) {
+                    G += disc * gamma * next_values[ix];
+                    break;
+                }
+                disc *= gamma;
+            }
+            y[(size_t)t * N + e] = (float)G;
+        }
+}
+
+void loss_td_lambda_targets(float *y, const float *rewards, const float *next_values,
+                            const unsigned char *terminated, const unsigned char *truncated,
+                            int T, int N, float gamma, float lambda)
+{
+    RL_ASSERT(y && rewards && next_values && T > 0 && N > 0);
+    for (int e = 0; e < N; e++) {
+        double G = 0.0;
+        for (int t = T - 1; t >= 0; t--) {
+            size_t ix = (size_t)t * N + e;
+            double r = rewards[ix], nv = next_values[ix];
+            if (terminated && terminated[ix]) G = r;
+            else if ((truncated && truncated[ix]) || t == T - 1) G = r + gamma * nv;
+            else G = r + gamma * ((1.0 - lambda) * nv + lambda * G);
+            y[ix] = (float)G;
+        }
+    }
+}
+
+void loss_c51_project(float *target_probs, const float *next_probs, const float *rewards,
+                      const unsigned char *dones, int n, int A, float gamma, float v_min,
+                      float v_max)
+{
+    RL_ASSERT(target_probs && next_probs && rewards && n > 0 && A > 1 && v_min < v_max);
+    double dz = ((double)v_max - v_min) / (A - 1);
+    for (int i = 0; i < n; i++) {
+        float *m = target_probs + (size_t)i * A;
+        const float *p = next_probs + (size_t)i * A;
+        double disc = (dones && dones[i]) ? 0.0 : gamma;
+        for (int k = 0; k < A; k++) m[k] = 0.0f;
+        for (int j = 0; j < A; j++) {
+            double z = v_min + j * dz, tz = rewards[i] + disc * z;
+            tz = tz < v_min ? v_min : (tz > v_max ? v_max : tz);
+            double b = (tz - v_min) / dz;
+            if (b > A - 1) b = A - 1;
+            int l = (int)floor(b), u = (int)ceil(b);
+            if (l == u) m[l] += p[j];
+            else {
+                m[l] += (float)(p[j] * (u - b));
+                m[u] += (float)(p[j] * (b - l));
+            }
+        }
+    }
+}
+
+float loss_c51(const float *logits, const float *target_probs, const float *w, int n, int A,
+               float *dlogits)
+{
+    return loss_soft_cross_entropy(logits, target_probs, w, n, A, dlogits);
+}
+
+/* ---- quantile regression ------------------------------------------------------------------------ */
+
+void loss_qr_taus(float *taus, int Nq)
+{
+    RL_ASSERT(taus && Nq > 0);
+    for (int i = 0; i < Nq; i++) taus[i] = (float)((2.0 * i + 1.0) / (2.0 * Nq));
+}
+
+void loss_iqn_sample_taus(float *taus, int n, rl_rng *rng)
+{
+    RL_ASSERT(taus && n > 0 && rng);
+    for (int i = 0; i < n; i++) {
+        double u;
+        do u = rl_rng_double(rng); while (u <= 0.0 || u >= 1.0);
+        taus[i] = (float)u;
+    }
+}
+
+float loss_quantile_huber(const float *theta, const float *target, const float *taus,
+                          int taus_per_sample, const float *w, int n, int Nq, int Nt, float kappa,
+                          float *dtheta)
+{
+    RL_ASSERT(theta && target && taus && n > 0 && Nq > 0 && Nt > 0 && kappa >= 0.0f);
+    double s = 0.0, inv = 1.0 / ((double)n * Nt), k = kappa;
+    for (int b = 0; b < n; b++) {
+        const float *th = theta + (size_t)b * Nq, *tg = target + (size_t)b * Nt;
+        const float *tau = taus + (taus_per_sample ? (size_t)b * Nq : 0);
+        double wb = LW(w, b);
+        for (int i = 0; i < Nq; i++) {
+            double g = 0.0;
+            for (int j = 0; j < Nt; j++) {
+                double u = (double)tg[j] - th[i], au = fabs(u);
+                double wt = fabs(tau[i] - (u < 0 ? 1.0 : 0.0)), L, dL;
+                if (k == 0.0) { L = au; dL = u > 0 ? 1.0 : (u < 0 ? -1.0 : 0.0); }
+                else if (au <= k) { L = 0.5 * u * u / k; dL = u / k; }
+                else { L = au - 0.5 * k; dL = u > 0 ? 1.0 : -1.0; }
+                s += wb * wt * L;
+                g -= wb * wt * dL; /* du/dtheta = -1 */
+            }
+            if (dtheta) dtheta[(size_t)b * Nq + i] = (float)(g * inv);
+        }
+    }
+    return (float)(s * inv);
+}
