@@ -7,5 +7,15 @@ int cli_train(int argc, char **argv);
 int cli_eval(int argc, char **argv);
 int cli_losses(int argc, char **argv);
 int cli_config(int argc, char **argv);
+int cli_ablate(int argc, char **argv);
+int cli_compare(int argc, char **argv);
+int cli_envs(int argc, char **argv);
+int cli_rollout(int argc, char **argv);
+int cli_check_env(int argc, char **argv);
+
+/* An installed rlc (<prefix>/bin/rlc) reads its data from <prefix>/share/rlc: when the
+ * RLC_DATA_DIR environment variable is unset or empty and that directory exists, sets it there
+ * (the MuJoCo model search reads it first). Called once by main. */
+void cli_default_data_dir(void);
 
 #endif

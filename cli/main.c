@@ -15,6 +15,11 @@ static const command commands[] = {
     {"eval", cli_eval, "evaluate a trained agent (run directory or checkpoint)"},
     {"losses", cli_losses, "list every registered loss with its parameters and formula"},
     {"config", cli_config, "print every config key with its type, default and meaning"},
+    {"ablate", cli_ablate, "run a grid of config variants x seeds in parallel (resumable)"},
+    {"compare", cli_compare, "compare runs: IQM with bootstrap CIs, probability of improvement, plots"},
+    {"envs", cli_envs, "list the registered environments with their spaces and step limits"},
+    {"rollout", cli_rollout, "write a CSV of steps under a random or trained policy"},
+    {"check-env", cli_check_env, "check an environment before training on it"},
 };
 
 static void usage(FILE *out)
@@ -35,6 +40,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    cli_default_data_dir();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "rlc: unknown command '%s'\n\n", argv[1]);

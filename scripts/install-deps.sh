@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
-          libcriterion-dev libmujoco-dev)
+          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-torch python3-numpy)
 fi

@@ -1,0 +1,545 @@
+/* rlc agents: ablation files, grid expansion, validation and the parallel runner. */
+#include "agents/ablation.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "agents/agent.h"
+#include "agents/trainer.h"
+#include "core/log.h"
+
+/* ---- parsing ----------------------------------------------------------------------------- */
+
+typedef struct {
+    yaml_document_t *doc;
+    const char *file;
+    char *err;
+    size_t err_sz;
+} pctx;
+
+static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* YAML flow text of a node, to be read back by --set */
+static int emit_flow(pctx *c, const yaml_node_t *n, char *out, size_t sz)
+{
+    size_t at = strlen(out);
+    if (at + 4 >= sz) return -1;
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *s = (const char *)n->data.scalar.value;
+        if (n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+            snprintf(out + at, sz - at, "%s", s);
+        } else {
+            out[at++] = '"';
+            for (; *s && at + 3 < sz; s++) {
+                if (*s == '"' || *s == '\\') out[at++] = '\\';
+                out[at++] = *s;
+            }
+            out[at++] = '"';
+            out[at] = '\0';
+        }
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        strncat(out, "[", sz - at - 1);
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            if (it != n->data.sequence.items.start) strncat(out, ", ", sz - strlen(out) - 1);
+            if (emit_flow(c, yaml_document_get_node(c->doc, *it), out, sz)) return -1;
+        }
+        strncat(out, "]", sz - strlen(out) - 1);
+    } else if (n->type == YAML_MAPPING_NODE) {
+        strncat(out, "{", sz - at - 1);
+        for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+            if (p != n->data.mapping.pairs.start) strncat(out, ", ", sz - strlen(out) - 1);
+            if (emit_flow(c, yaml_document_get_node(c->doc, p->key), out, sz)) return -1;
+            strncat(out, ": ", sz - strlen(out) - 1);
+            if (emit_flow(c, yaml_document_get_node(c->doc, p->value), out, sz)) return -1;
+        }
+        strncat(out, "}", sz - strlen(out) - 1);
+    }
+    return strlen(out) + 2 >= sz ? -1 : 0;
+}
+
+/* a file-name-safe label of a value: letters, digits, '.', '-', '_' kept; mappings become
+ * their values joined by '-' ({name: huber, delta: 2} -> huber-2) */
+static void make_label(const char *flow, char *out, size_t sz)
+{
+    size_t at = 0;
+    int in_key = 0, sep = 0;
+    for (const char *s = flow; *s && at + 2 < sz; s++) {
+        char ch = *s;
+        if (ch == '{') { in_key = 1; continue; }
+        if (ch == ':') { in_key = 0; continue; }
+        if (ch == ',') { in_key = flow[0] == '{'; sep = 1; continue; }
+        if (ch == '}' || ch == '[' || ch == ']' || ch == '"' || ch == ' ') continue;
+        if (in_key) continue;
+        if (sep && at) out[at++] = '-';
+        sep = 0;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '-' || ch == '_' || ch == '+';
+        out[at++] = ok ? ch : '_';
+    }
+    out[at] = '\0';
+    if (!at) snprintf(out, sz, "empty");
+}
+
+static rl_status perr(pctx *c, const yaml_node_t *n, const char *fmt, const char *a, const char *b)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, fmt, a, b);
+    return rl_errf(c->err, c->err_sz, RL_ERR_CONFIG, "%s:%d: %s", c->file, n ? line_of(n) : 0, msg);
+}
+
+static void resolve_path(char *out, size_t sz, const char *file, const char *rel)
+{
+    if (rel[0] == '/') {
+        snprintf(out, sz, "%s", rel);
+        return;
+    }
+    const char *slash = strrchr(file, '/');
+    if (!slash) snprintf(out, sz, "%s", rel);
+    else snprintf(out, sz, "%.*s/%s", (int)(slash - file), file, rel);
+}
+
+static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
+{
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return perr(c, root, "an ablation file is a mapping with base, seeds and axes%s%s", "", "");
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+        const char *key = scalar(k);
+        if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
+        if (strcmp(key, "name") == 0) {
+            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
+                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
+            snprintf(a->name, sizeof a->name, "%s", scalar(v));
+        } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
+            if (v->type == YAML_SCALAR_NODE) {
+                a->n_bases = 1;
+                resolve_path(a->bases[0], RL_STR_MAX, c->file, scalar(v));
+                continue;
+            }
+            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "%s: expected a path or a list of paths%s", key, "");
+            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+                if (!scalar(e)) return perr(c, e, "%s: expected a path%s", key, "");
+                if (a->n_bases == ABL_MAX_BASES) return perr(c, e, "%s: more than 8 bases%s", key, "");
+                resolve_path(a->bases[a->n_bases++], RL_STR_MAX, c->file, scalar(e));
+            }
+        } else if (strcmp(key, "seeds") == 0) {
+            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "seeds: expected a list of integers like [1, 2, 3]%s%s", "", "");
+            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+                char *end;
+                const char *s = scalar(e);
+                long long seed = s ? strtoll(s, &end, 10) : -1;
+                if (!s || *end || seed < 0 || seed > 2147483647) return perr(c, e, "seeds: '%s' is not an integer in 0..2147483647%s", s ? s : "?", "");
+                if (a->n_seeds == ABL_MAX_SEEDS) return perr(c, e, "seeds: more than 64%s%s", "", "");
+                for (int i = 0; i < a->n_seeds; i++)
+                    if (a->seeds[i] == seed) return perr(c, e, "seeds: %s is listed twice%s", s, "");
+                a->seeds[a->n_seeds++] = seed;
+            }
+        } else if (strcmp(key, "set") == 0 || strcmp(key, "axes") == 0) {
+            int is_axes = key[0] == 'a';
+            if (v->type != YAML_MAPPING_NODE) return perr(c, v, "%s: expected a mapping of config keys%s", key, "");
+            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+                yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
+                const char *ck = scalar(kk);
+                if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
+                if (!is_axes) {
+                    if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
+                    char flow[ABL_TEXT] = "";
+                    if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
+                    snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
+                    continue;
+                }
+                if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
+                if (vv->type != YAML_SEQUENCE_NODE || vv->data.sequence.items.top == vv->data.sequence.items.start)
+                    return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
+                int ax = a->n_axes++;
+                snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
+                for (yaml_node_item_t *it = vv->data.sequence.items.start; it < vv->data.sequence.items.top; it++) {
+                    if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
+                    int vi = a->n_values[ax]++;
+                    if (emit_flow(c, yaml_document_get_node(c->doc, *it), a->values[ax][vi], ABL_TEXT))
+                        return perr(c, vv, "axes.%s: value too long%s", ck, "");
+                    make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
+                    for (int j = 0; j < vi; j++)
+                        if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
+                            return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);
+                }
+            }
+        } else {
+            return perr(c, k, "unknown key '%s' (expected name, base or bases, seeds, set, axes)%s", key, "");
+        }
+    }
+    if (!a->n_bases) return perr(c, root, "missing 'base: path/to/config.yaml'%s%s", "", "");
+    if (!a->n_seeds) return perr(c, root, "missing 'seeds: [1, 2, ...]'%s%s", "", "");
+    if (!a->n_axes) return perr(c, root, "missing 'axes:' (at least one config key with a list of values)%s%s", "", "");
+    return RL_OK;
+}
+
+rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
+                        char *err, size_t err_sz)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->source, sizeof a->source, "%s", path);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open ablation file: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    rl_status st;
+    if (!yaml_parser_load(&parser, &doc)) {
+        st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s", path,
+                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+                     parser.problem ? parser.problem : "unknown problem");
+    } else {
+        pctx c = {&doc, path, err, err_sz};
+        st = parse_root(a, &c, yaml_document_get_root_node(&doc));
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&parser);
+    fclose(fp);
+    if (st != RL_OK) return st;
+    for (int i = 0; i < n_extra; i++) {
+        if (a->n_sets == ABL_MAX_SETS) return rl_errf(err, err_sz, RL_ERR_ARG, "too many --set options");
+        snprintf(a->sets[a->n_sets++], ABL_TEXT, "%s", extra_sets[i]);
+    }
+    if (!a->name[0]) {
+        const char *b = strrchr(path, '/');
+        snprintf(a->name, sizeof a->name, "%s", b ? b + 1 : path);
+        char *dot = strrchr(a->name, '.');
+        if (dot) *dot = '\0';
+    }
+    return RL_OK;
+}
+
+int ablation_n_variants(const ablation *a)
+{
+    int n = 1;
+    for (int ax = 0; ax < a->n_axes; ax++) n *= a->n_values[ax];
+    return n;
+}
+
+int ablation_n_runs(const ablation *a) { return ablation_n_variants(a) * a->n_bases * a->n_seeds; }
+
+void ablation_run_at(const ablation *a, int index, const char *runs_root, ablation_run *out)
+{
+    memset(out, 0, sizeof *out);
+    int nv = ablation_n_variants(a);
+    out->seed = a->seeds[index % a->n_seeds];
+    index /= a->n_seeds;
+    out->variant = index % nv;
+    out->base = index / nv;
+    /* variant name: key=label for each axis, joined by ',' (the key's last component) */
+    size_t at = 0;
+    int rem = out->variant;
+    int digit[ABL_MAX_AXES];
+    for (int ax = a->n_axes - 1; ax >= 0; ax--) {
+        digit[ax] = rem % a->n_values[ax];
+        rem /= a->n_values[ax];
+    }
+    for (int ax = 0; ax < a->n_axes; ax++) {
+        const char *k = strrchr(a->axis_key[ax], '.');
+        k = k ? k + 1 : a->axis_key[ax];
+        at += (size_t)snprintf(out->variant_name + at, sizeof out->variant_name - at, "%s%s=%s", ax ? "," : "", k,
+                               a->labels[ax][digit[ax]]);
+    }
+    for (int i = 0; i < a->n_sets; i++) snprintf(out->sets[out->n_sets++], ABL_TEXT, "%s", a->sets[i]);
+    for (int ax = 0; ax < a->n_axes; ax++)
+        snprintf(out->sets[out->n_sets++], ABL_TEXT, "%.120s=%.190s", a->axis_key[ax], a->values[ax][digit[ax]]);
+    snprintf(out->sets[out->n_sets++], ABL_TEXT, "seed=%lld", (long long)out->seed);
+    if (a->n_bases > 1) {
+        const char *env = a->base_env[out->base][0] ? a->base_env[out->base] : "base";
+        snprintf(out->run_dir, sizeof out->run_dir, "%s/%s/%s/%s/seed_%lld", runs_root, a->name, out->variant_name,
+                 env, (long long)out->seed);
+    } else {
+        snprintf(out->run_dir, sizeof out->run_dir, "%s/%s/%s/seed_%lld", runs_root, a->name, out->variant_name,
+                 (long long)out->seed);
+    }
+}
+
+static rl_status load_run_config(const ablation *a, const ablation_run *r, rl_config *cfg, char *err, size_t err_sz)
+{
+    const char *sets[ABL_MAX_SETS + ABL_MAX_AXES + 1];
+    for (int i = 0; i < r->n_sets; i++) sets[i] = r->sets[i];
+    return rl_config_load(cfg, a->bases[r->base], sets, r->n_sets, err, err_sz);
+}
+
+rl_status ablation_validate(ablation *a, char *err, size_t err_sz)
+{
+    int n = ablation_n_runs(a);
+    rl_config *cfg = rl_xmalloc(sizeof *cfg);
+    rl_status st = RL_OK;
+    for (int i = 0; i < n && st == RL_OK; i++) {
+        ablation_run r;
+        ablation_run_at(a, i, "runs", &r);
+        char msg[900];
+        st = load_run_config(a, &r, cfg, msg, sizeof msg);
+        if (st == RL_OK) {
+            snprintf(a->base_env[r.base], RL_STR_MAX, "%s", cfg->env.id);
+            /* creating the agent checks the losses and the agent's own constraints */
+            const agent_algo *algo = NULL;
+            const env_def *def = NULL;
+            if ((st = trainer_prepare_envs(cfg, msg, sizeof msg)) == RL_OK) {
+                algo = agent_find(cfg->root.algo);
+                def = env_find(cfg->env.id);
+                if (!algo) st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "algo: unknown algorithm '%s'", cfg->root.algo);
+                else if (!def) st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "env.id: unknown environment '%s'", cfg->env.id);
+            }
+            if (st == RL_OK) {
+                void *agent = NULL;
+                st = algo->create(&agent, cfg, &def->obs_space, &def->act_space, (int)cfg->env.num_envs, msg, sizeof msg);
+                if (st == RL_OK) algo->destroy(agent);
+            }
+        }
+        if (st != RL_OK) st = rl_errf(err, err_sz, st, "%s: variant %s, seed %lld: %s", a->source, r.variant_name,
+                                      (long long)r.seed, msg);
+    }
+    free(cfg);
+    /* run directories must be distinct (two bases on the same env would collide) */
+    for (int i = 0; i < a->n_bases && st == RL_OK; i++)
+        for (int j = 0; j < i && st == RL_OK; j++)
+            if (strcmp(a->base_env[i], a->base_env[j]) == 0)
+                st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: bases %s and %s are both on %s; use one base per environment",
+                             a->source, a->bases[j], a->bases[i], a->base_env[i]);
+    return st;
+}
+
+/* ---- running ----------------------------------------------------------------------------- */
+
+static volatile sig_atomic_t abl_stop = 0;
+static void abl_on_signal(int sig) { abl_stop = sig; }
+
+static int path_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static void mkdirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *c = buf + 1; *c; c++)
+        if (*c == '/') {
+            *c = '\0';
+            mkdir(buf, 0755);
+            *c = '/';
+        }
+    mkdir(buf, 0755);
+}
+
+/* the step of the last row of a run's timing.csv (0 if none yet) */
+static int64_t run_progress(const char *run_dir)
+{
+    char path[1100], line[256], last[256] = "";
+    snprintf(path, sizeof path, "%s/timing.csv", run_dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return 0;
+    while (fgets(line, sizeof line, fp)) memcpy(last, line, sizeof last);
+    fclose(fp);
+    return last[0] >= '0' && last[0] <= '9' ? strtoll(last, NULL, 10) : 0;
+}
+
+typedef struct {
+    pid_t pid;
+    int index;
+    int64_t total;
+} worker;
+
+static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume)
+{
+    char log[1100];
+    mkdirs(r->run_dir);
+    snprintf(log, sizeof log, "%s/train.log", r->run_dir);
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) dup2(devnull, 0);
+    const char *argv[8 + 2 * (ABL_MAX_SETS + ABL_MAX_AXES + 1)];
+    int n = 0;
+    argv[n++] = binary;
+    argv[n++] = "train";
+    if (resume) {
+        argv[n++] = "--resume";
+        argv[n++] = r->run_dir;
+    } else {
+        argv[n++] = a->bases[r->base];
+        argv[n++] = "--run-dir";
+        argv[n++] = r->run_dir;
+        for (int i = 0; i < r->n_sets; i++) {
+            argv[n++] = "--set";
+            argv[n++] = r->sets[i];
+        }
+    }
+    argv[n++] = "--quiet";
+    argv[n] = NULL;
+    execv(binary, (char *const *)argv);
+    fprintf(stderr, "rlc ablate: cannot run %s: %s\n", binary, strerror(errno));
+    _exit(127);
+}
+
+static void print_progress(FILE *out, const ablation *a, int done, int running, int failed, int total,
+                           int64_t steps, int64_t all_steps, double el, bool final)
+{
+    int tty = isatty(fileno(out));
+    double frac = all_steps > 0 ? (double)steps / (double)all_steps : 0.0;
+    double eta = frac > 0.01 ? el * (1.0 - frac) / frac : NAN;
+    char eta_s[32];
+    if (isnan(eta)) snprintf(eta_s, sizeof eta_s, "--");
+    else snprintf(eta_s, sizeof eta_s, "%.0fs", eta);
+    fprintf(out, "%s[ablate %s] runs %d/%d done, %d running, %d failed | steps %lld/%lld (%.1f%%) | elapsed %.0fs | remaining %s%s",
+            tty ? "\r" : "", a->name, done, total, running, failed, (long long)steps, (long long)all_steps,
+            100.0 * frac, el, eta_s, tty ? "\033[K" : "");
+    if (!tty || final) fputc('\n', out);
+    fflush(out);
+}
+
+rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
+                           const char *rlc_binary, FILE *out, ablation_summary *sum,
+                           char *err, size_t err_sz)
+{
+    memset(sum, 0, sizeof *sum);
+    int n = ablation_n_runs(a);
+    sum->total = n;
+    if (jobs < 1) jobs = 1;
+    int64_t *totals = rl_xcalloc((size_t)n, sizeof(int64_t));
+    unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed */
+    worker *w = rl_xcalloc((size_t)jobs, sizeof(worker));
+    rl_config *cfg = rl_xmalloc(sizeof *cfg);
+    int64_t all_steps = 0, done_steps = 0;
+    for (int i = 0; i < n; i++) {
+        ablation_run r;
+        ablation_run_at(a, i, runs_root, &r);
+        char msg[900], done_path[1100];
+        if (load_run_config(a, &r, cfg, msg, sizeof msg) == RL_OK) totals[i] = cfg->root.total_steps;
+        all_steps += totals[i];
+        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+        if (path_exists(done_path)) {
+            state[i] = 2;
+            sum->skipped++;
+            done_steps += totals[i];
+        }
+    }
+    free(cfg);
+    if (sum->skipped) fprintf(out, "[ablate %s] %d of %d runs already finished: skipped\n", a->name, sum->skipped, n);
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = abl_on_signal;
+    sigemptyset(&sa.sa_mask);
+    abl_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    double t0 = rl_now(), last_print = -1;
+    int next = 0, running = 0;
+    for (;;) {
+        /* start runs while there are free workers */
+        while (!abl_stop && running < jobs && next < n) {
+            if (state[next] != 0) {
+                next++;
+                continue;
+            }
+            ablation_run r;
+            ablation_run_at(a, next, runs_root, &r);
+            char ckpt[1100];
+            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
+            pid_t pid = spawn(rlc_binary, a, &r, path_exists(ckpt));
+            if (pid < 0) {
+                fprintf(out, "\n[ablate %s] cannot start a worker: %s\n", a->name, strerror(errno));
+                state[next++] = 3;
+                sum->failed++;
+                continue;
+            }
+            for (int k = 0; k < jobs; k++)
+                if (w[k].pid == 0) {
+                    w[k] = (worker){pid, next, totals[next]};
+                    break;
+                }
+            state[next++] = 1;
+            running++;
+        }
+        if (running == 0 && (next >= n || abl_stop)) break;
+        /* reap finished workers */
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid > 0) {
+            for (int k = 0; k < jobs; k++) {
+                if (w[k].pid != pid) continue;
+                ablation_run r;
+                ablation_run_at(a, w[k].index, runs_root, &r);
+                int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+                if (ok) {
+                    char done_path[1100];
+                    snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+                    FILE *fp = fopen(done_path, "w");
+                    if (fp) fclose(fp);
+                    state[w[k].index] = 2;
+                    sum->finished++;
+                    done_steps += w[k].total;
+                } else if (!abl_stop) {
+                    state[w[k].index] = 3;
+                    sum->failed++;
+                    fprintf(out, "%s[ablate %s] run %s seed %lld FAILED (%s %d): see %s/train.log\n",
+                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
+                            WIFEXITED(status) ? "exit status" : "signal",
+                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), r.run_dir);
+                }
+                w[k].pid = 0;
+                running--;
+            }
+            continue;
+        }
+        if (abl_stop) {
+            /* forward the signal once; workers checkpoint and exit */
+            for (int k = 0; k < jobs; k++)
+                if (w[k].pid > 0) kill(w[k].pid, SIGINT);
+        }
+        double now = rl_now();
+        if (now - last_print >= 1.0) {
+            int64_t steps = done_steps;
+            for (int k = 0; k < jobs; k++) {
+                if (w[k].pid <= 0) continue;
+                ablation_run r;
+                ablation_run_at(a, w[k].index, runs_root, &r);
+                steps += run_progress(r.run_dir);
+            }
+            print_progress(out, a, sum->finished + sum->skipped, running, sum->failed, n, steps, all_steps, now - t0, false);
+            last_print = now;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sum->wall_s = rl_now() - t0;
+    print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, done_steps, all_steps, sum->wall_s, true);
+    free(totals);
+    free(state);
+    free(w);
+    if (abl_stop)
+        return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
+                       "interrupted; the running workers checkpointed: run the same command again to resume");
+    return RL_OK;
+}

@@ -1,0 +1,88 @@
+/* rlc agents: ablation runs: a grid of config variants x seeds, run in parallel worker
+ * processes, resumable.
+ *
+ * An ablation file names one or more base configs, the axes to vary (any config key with a list
+ * of values) and the seeds:
+ *
+ *   name: ppo_value_loss          # runs go to runs/<name>/ (default: the file's stem)
+ *   base: ../ppo_cartpole.yaml    # or bases: [a.yaml, b.yaml], one per environment
+ *   seeds: [1, 2, 3, 4, 5]
+ *   set: {total_steps: 100000}    # overrides common to every run (optional)
+ *   axes:
+ *     losses.value: [mse, huber, clipped]
+ *
+ * Paths are relative to the ablation file. The grid is expanded and every run's config is
+ * loaded and its agent created before any run starts, so an unknown key or a bad value is an
+ * error up front. Each run is `rlc train` in a worker process writing to
+ * runs/<name>/<variant>/seed_<k>/ (with an <env id>/ level between when there are several
+ * bases); a finished run is marked by a DONE file and skipped next time, an interrupted one is
+ * resumed from its checkpoint, a failed one is reported with its log path and does not stop the
+ * others. */
+#ifndef RLC_AGENTS_ABLATION_H
+#define RLC_AGENTS_ABLATION_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/status.h"
+
+#define ABL_MAX_BASES 8
+#define ABL_MAX_SEEDS 64
+#define ABL_MAX_AXES 6
+#define ABL_MAX_VALUES 16
+#define ABL_MAX_SETS 32
+#define ABL_TEXT 320
+
+typedef struct {
+    char name[128];
+    char source[RL_STR_MAX];
+    int n_bases;
+    char bases[ABL_MAX_BASES][RL_STR_MAX];
+    char base_env[ABL_MAX_BASES][RL_STR_MAX];      /* env.id of each base (filled by validate) */
+    int n_seeds;
+    int64_t seeds[ABL_MAX_SEEDS];
+    int n_axes;
+    char axis_key[ABL_MAX_AXES][128];
+    int n_values[ABL_MAX_AXES];
+    char values[ABL_MAX_AXES][ABL_MAX_VALUES][ABL_TEXT];   /* YAML flow text for --set */
+    char labels[ABL_MAX_AXES][ABL_MAX_VALUES][64];         /* file-name-safe value labels */
+    int n_sets;
+    char sets[ABL_MAX_SETS][ABL_TEXT];                     /* "key=value" common overrides */
+} ablation;
+
+/* One run of the grid. */
+typedef struct {
+    int base, variant;
+    int64_t seed;
+    char variant_name[256];
+    char run_dir[1024];
+    int n_sets;
+    char sets[ABL_MAX_SETS + ABL_MAX_AXES + 1][ABL_TEXT];  /* everything passed as --set */
+} ablation_run;
+
+/* Parses an ablation file; extra_sets ("key=value") are appended to its common overrides.
+ * Errors name the file, line and key. */
+rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
+                        char *err, size_t err_sz);
+int ablation_n_variants(const ablation *a);
+int ablation_n_runs(const ablation *a);
+/* Describes run `index` (0 <= index < ablation_n_runs) under runs_root/<name>/. */
+void ablation_run_at(const ablation *a, int index, const char *runs_root, ablation_run *out);
+/* Loads every run's config and creates (then frees) every agent, so that nothing starts when any
+ * run would fail on its config. Fills a->base_env. */
+rl_status ablation_validate(ablation *a, char *err, size_t err_sz);
+
+typedef struct {
+    int total, skipped, finished, failed;
+    double wall_s;
+} ablation_summary;
+
+/* Runs the grid with up to `jobs` worker processes of the rlc program at rlc_binary. Progress
+ * goes to out. Returns RL_OK even when some runs failed (see summary->failed; their log paths are
+ * printed); RL_ERR_INTERRUPTED on SIGINT/SIGTERM after the workers have checkpointed. */
+rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
+                           const char *rlc_binary, FILE *out, ablation_summary *summary,
+                           char *err, size_t err_sz);
+
+#endif

@@ -1,0 +1,37 @@
+/* rlc agents: comparing runs with honest statistics (rlc compare).
+ *
+ * Collects every run under a directory (a run is a directory with config.yaml and eval.csv;
+ * runs written by `rlc ablate` are grouped by variant, from the path <variant>/[<env>/]seed_<k>),
+ * and reports per variant and per environment: mean, std, median, and the IQM with a 95%
+ * stratified-bootstrap confidence interval, plus the probability of improvement of every ordered
+ * pair of variants with its interval. With several environments, scores are also normalised as
+ * (score - random) / (reference - random), where random is the return of a uniform random policy
+ * measured here (100 episodes) and reference is the environment's registered reward threshold
+ * (or, when none is registered, the best variant mean observed), and aggregated across them.
+ * Output: a table on `out`, report.md, summary.csv, and PNG plots drawn with PLplot:
+ * sample-efficiency curves (IQM over steps with 95% bands), a performance profile and an interval
+ * plot. */
+#ifndef RLC_AGENTS_COMPARE_H
+#define RLC_AGENTS_COMPARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/status.h"
+
+typedef struct {
+    const char *metric;      /* "eval_return" (eval.csv) or a metrics.csv column; default eval_return */
+    int64_t at;              /* use the last row with step <= at; < 0 = each run's last row */
+    int n_boot;              /* bootstrap resamples; default 2000 */
+    uint64_t seed;           /* bootstrap seed; default 0 */
+    const char *out_dir;     /* where the report and plots go; default the runs directory */
+    bool plots;              /* draw the PNG plots; default true */
+} compare_opts;
+
+void compare_opts_default(compare_opts *o);
+
+rl_status compare_runs(const char *runs_dir, const compare_opts *o, FILE *out, char *err,
+                       size_t err_sz);
+
+#endif
