@@ -1,0 +1,183 @@
+/* rlc tests: ablation files and grid expansion, validation before any run, a tiny ablation end
+ * to end (report and plots), and a rerun that only does what is missing. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agents/ablation.h"
+#include "tests/helpers/testutil.h"
+
+#define BASE RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    cr_assert(fp != NULL);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void tmp_dir(char *out, size_t sz, const char *tag)
+{
+    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
+    cr_assert(mkdtemp(out) != NULL);
+}
+
+static int exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0;
+}
+
+static int run_cmd(const char *cmd, char *out, size_t out_sz)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p != NULL);
+    size_t n = fread(out, 1, out_sz - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Test(ablation, grid_expansion_and_naming)
+{
+    char dir[256], path[300], err[1024];
+    tmp_dir(dir, sizeof dir, "grid");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    write_file(path, "name: grid\nbase: " BASE "\nseeds: [3, 7]\n"
+                     "set: {total_steps: 1000, log.eval_episodes: 1}\n"
+                     "axes:\n  losses.value: [mse, {name: huber, delta: 2}]\n  ppo.ent_coef: [0.0, 0.01, 0.1]\n");
+    ablation a;
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(ablation_n_variants(&a), 6);
+    cr_assert_eq(ablation_n_runs(&a), 12);
+    cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
+    ablation_run r;
+    ablation_run_at(&a, 0, "R", &r);
+    cr_assert_str_eq(r.variant_name, "value=mse,ent_coef=0.0");
+    cr_assert_eq(r.seed, 3);
+    cr_assert_str_eq(r.run_dir, "R/grid/value=mse,ent_coef=0.0/seed_3");
+    ablation_run_at(&a, 11, "R", &r);
+    cr_assert_str_eq(r.variant_name, "value=huber-2,ent_coef=0.1");
+    cr_assert_eq(r.seed, 7);
+    /* the --set list: common overrides, then the axes, then the seed */
+    cr_assert_str_eq(r.sets[0], "total_steps=1000");
+    cr_assert_str_eq(r.sets[2], "losses.value={name: huber, delta: 2}");
+    cr_assert_str_eq(r.sets[3], "ppo.ent_coef=0.1");
+    cr_assert_str_eq(r.sets[4], "seed=7");
+    /* every run index maps to a distinct directory */
+    for (int i = 0; i < 12; i++) {
+        ablation_run x, y;
+        ablation_run_at(&a, i, "R", &x);
+        for (int j = 0; j < i; j++) {
+            ablation_run_at(&a, j, "R", &y);
+            cr_assert_str_neq(x.run_dir, y.run_dir);
+        }
+    }
+}
+
+static void expect_invalid(const char *body, const char *needle1, const char *needle2)
+{
+    char dir[256], path[300], err[1500], cmd[900], out[4096];
+    tmp_dir(dir, sizeof dir, "invalid");
+    snprintf(path, sizeof path, "%s/bad.yaml", dir);
+    write_file(path, body);
+    /* through the program: non-zero exit, the message names the problem, no run started */
+    snprintf(cmd, sizeof cmd, "%s ablate %s --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
+    int code = run_cmd(cmd, out, sizeof out);
+    cr_assert_neq(code, 0, "accepted: %s", out);
+    cr_assert(strstr(out, needle1) && strstr(out, needle2), "message lacks '%s'/'%s': %s", needle1, needle2, out);
+    char runs[300];
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    cr_assert(!exists(runs), "a run directory was created before validation failed");
+    (void)err;
+}
+
+Test(ablation, invalid_axes_fail_before_any_run)
+{
+    expect_invalid("base: " BASE "\nseeds: [1]\naxes:\n  ppo.gama: [0.9, 0.99]\n", "ppo.gama", "unknown key");
+    expect_invalid("base: " BASE "\nseeds: [1]\naxes:\n  ppo.gamma: [0.9, 2.0]\n", "ppo.gamma", "out of range");
+    expect_invalid("base: " BASE "\nseeds: [1]\naxes:\n  losses.value: [mse, hubr]\n", "hubr", "value=hubr");
+    expect_invalid("base: " BASE "\nseeds: [1]\naxes:\n  ppo.gamma: []\n", "bad.yaml:4", "non-empty list");
+    expect_invalid("base: " BASE "\nseeds: [1, 1]\naxes:\n  ppo.gamma: [0.9]\n", "bad.yaml:2", "twice");
+    expect_invalid("base: " BASE "\nseeds: [1]\naxis:\n  ppo.gamma: [0.9]\n", "bad.yaml:3", "unknown key 'axis'");
+    expect_invalid("seeds: [1]\naxes:\n  ppo.gamma: [0.9]\n", "bad.yaml", "missing 'base");
+    expect_invalid("base: /nonexistent/base.yaml\nseeds: [1]\naxes:\n  ppo.gamma: [0.9]\n", "/nonexistent/base.yaml", "cannot open");
+}
+
+Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
+{
+    char dir[256], path[300], cmd[1200], out[16384], p[600];
+    tmp_dir(dir, sizeof dir, "tiny");
+    snprintf(path, sizeof path, "%s/tiny.yaml", dir);
+    write_file(path, "name: tiny\nbase: " BASE "\nseeds: [1, 2]\n"
+                     "set: {total_steps: 4096, log.log_interval: 1024, log.eval_interval: 2048, log.eval_episodes: 2}\n"
+                     "axes:\n  losses.value: [mse, huber]\n");
+    snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 2 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
+    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "4 finished now, 0 already done, 0 failed"), "%s", out);
+    const char *variants[] = {"value=mse", "value=huber"};
+    for (int v = 0; v < 2; v++)
+        for (int s = 1; s <= 2; s++) {
+            snprintf(p, sizeof p, "%s/runs/tiny/%s/seed_%d/DONE", dir, variants[v], s);
+            cr_assert(exists(p), "missing %s", p);
+        }
+
+    snprintf(cmd, sizeof cmd, "%s compare %s/runs/tiny --boot 200 2>&1", RLC_BINARY, dir);
+    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "value=mse") && strstr(out, "P(value=huber > value=mse)"), "%s", out);
+    const char *files[] = {"report.md", "summary.csv", "curves_CartPole-v1.png", "intervals.png", "profile.png"};
+    for (int i = 0; i < 5; i++) {
+        struct stat sb;
+        snprintf(p, sizeof p, "%s/runs/tiny/%s", dir, files[i]);
+        cr_assert(stat(p, &sb) == 0 && sb.st_size > 100, "%s missing or empty", p);
+    }
+    /* the PNGs are PNGs */
+    snprintf(p, sizeof p, "%s/runs/tiny/profile.png", dir);
+    FILE *fp = fopen(p, "rb");
+    unsigned char sig[8];
+    cr_assert_eq(fread(sig, 1, 8, fp), 8u);
+    fclose(fp);
+    cr_assert(sig[0] == 0x89 && sig[1] == 'P' && sig[2] == 'N' && sig[3] == 'G');
+
+    /* simulate an interruption: one run lost entirely, one stopped after its checkpoint */
+    snprintf(cmd, sizeof cmd, "rm -rf %s/runs/tiny/value=mse/seed_2 && rm %s/runs/tiny/value=huber/seed_1/DONE", dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    struct stat before, after;
+    snprintf(p, sizeof p, "%s/runs/tiny/value=mse/seed_1/metrics.csv", dir);
+    cr_assert_eq(stat(p, &before), 0);
+    snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 2 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
+    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "2 finished now, 2 already done, 0 failed"), "%s", out);
+    cr_assert_eq(stat(p, &after), 0);
+    cr_assert(before.st_mtime == after.st_mtime && before.st_size == after.st_size, "a finished run was redone");
+    snprintf(p, sizeof p, "%s/runs/tiny/value=huber/seed_1/train.log", dir);
+    fp = fopen(p, "r");
+    cr_assert(fp != NULL);
+    char log[4096] = "";
+    size_t n = fread(log, 1, sizeof log - 1, fp);
+    log[n] = '\0';
+    fclose(fp);
+    cr_assert(strstr(log, "resuming") != NULL, "the interrupted run was not resumed:\n%s", log);
+}
+
+Test(ablation, a_failing_run_is_reported_and_others_continue, .timeout = 0)
+{
+    char dir[256], path[300], cmd[1200], out[16384], p[600];
+    tmp_dir(dir, sizeof dir, "fail");
+    snprintf(path, sizeof path, "%s/f.yaml", dir);
+    write_file(path, "name: f\nbase: " BASE "\nseeds: [1]\nset: {total_steps: 2048, log.eval_episodes: 1}\n"
+                     "axes:\n  ppo.learning_rate: [0.001, 0.002]\n");
+    /* make one run's directory unusable: a file where its checkpoint directory would be */
+    snprintf(p, sizeof p, "mkdir -p %s/runs/f/learning_rate=0.002 && touch %s/runs/f/learning_rate=0.002/seed_1", dir, dir);
+    cr_assert_eq(system(p), 0);
+    snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 1 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
+    int code = run_cmd(cmd, out, sizeof out);
+    cr_assert_neq(code, 0, "%s", out);
+    cr_assert(strstr(out, "FAILED") && strstr(out, "learning_rate=0.002") && strstr(out, "train.log"), "%s", out);
+    cr_assert(strstr(out, "1 finished now"), "the other run did not finish: %s", out);
+}
