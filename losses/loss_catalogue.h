@@ -220,6 +220,10 @@ float loss_reinforce(const float *logp, const float *returns, const float *basel
 /* Actor-critic / A2C policy term: -mean A logp (advantages are constants). */
 float loss_policy_gradient(const float *logp, const float *adv, const float *w, int n,
                            float *dlogp);
+/* The unclipped importance-weighted surrogate (Schulman et al. 2017, "no clipping" row):
+ * -mean w A r, r = exp(logp - logp_old); dlogp = -w A r / n. PPO's clip ablated. */
+float loss_ppo_unclipped(const float *logp, const float *logp_old, const float *adv, const float *w,
+                         int n, float *dlogp);
 /* Advantage-weighted regression (Peng et al. 2019): -mean min(exp(A / beta), max_weight) logp. */
 float loss_awr(const float *logp, const float *adv, const float *w, int n, float beta,
                float max_weight, float *dlogp);

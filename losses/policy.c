@@ -71,6 +71,19 @@ float loss_policy_gradient(const float *logp, const float *adv, const float *w, 
     return loss_reinforce(logp, adv, NULL, w, n, dlogp);
 }
 
+float loss_ppo_unclipped(const float *logp, const float *logp_old, const float *adv, const float *w,
+                         int n, float *dlogp)
+{
+    RL_ASSERT(logp && logp_old && adv && n > 0);
+    double s = 0.0, inv = 1.0 / n;
+    for (int i = 0; i < n; i++) {
+        double r = exp((double)logp[i] - logp_old[i]), wi = WI(w, i);
+        s += -wi * adv[i] * r;
+        if (dlogp) dlogp[i] = (float)(-wi * adv[i] * r * inv);
+    }
+    return (float)(s * inv);
+}
+
 float loss_awr(const float *logp, const float *adv, const float *w, int n, float beta,
                float max_weight, float *dlogp)
 {

@@ -52,6 +52,13 @@ static float pr_pg(const float *logp, const float *logp_old, const float *adv, c
     return loss_policy_gradient(logp, adv, w, n, dlogp);
 }
 
+static float pr_ppo_unclipped(const float *logp, const float *logp_old, const float *adv,
+                              const float *w, int n, const float *p, float *dlogp)
+{
+    (void)p;
+    return loss_ppo_unclipped(logp, logp_old, adv, w, n, dlogp);
+}
+
 static float pr_awr(const float *logp, const float *logp_old, const float *adv, const float *w,
                     int n, const float *p, float *dlogp)
 {
@@ -260,6 +267,9 @@ const loss_desc loss_table[] = {
      .formula = "mean w max(-A r, -A clip(r, 1 - clip, 1 + clip)), r = exp(logp - logp_old)",
      .n_params = 1, .params = {P_OPEN01("clip", 0.2f, "clip range of the probability ratio")},
      .policy_ratio = pr_ppo_clip, .kernel = "loss_ppo_clip"},
+    {.name = "ppo_unclipped", .kind = LOSS_KIND_POLICY_RATIO,
+     .formula = "mean w -A r, r = exp(logp - logp_old) (the surrogate without PPO's clip)",
+     .policy_ratio = pr_ppo_unclipped, .kernel = "loss_ppo_unclipped"},
     {.name = "pg", .kind = LOSS_KIND_POLICY_RATIO,
      .formula = "mean w -A logp (REINFORCE with baseline / actor-critic; logp_old unused)",
      .policy_ratio = pr_pg, .kernel = "loss_policy_gradient"},
