@@ -1,0 +1,456 @@
+/* rlc cli: `rlc envs` (the registered environments and their spaces), `rlc rollout` (a CSV of
+ * one episode stream under a random or trained policy) and `rlc check-env` (envs/check.h), and
+ * where an installed rlc finds its data (cli_default_data_dir). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agents/trainer.h"
+#include "cli/cli.h"
+#include "envs/check.h"
+#include "envs/env.h"
+#ifdef RLC_HAVE_MUJOCO
+#include "envs/mujoco/mujoco_envs.h"
+#endif
+
+#define MAX_PLUGINS 16
+
+/* ---- shared helpers ---------------------------------------------------------------------- */
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+void cli_default_data_dir(void)
+{
+    const char *v = getenv("RLC_DATA_DIR");
+    if (v && v[0]) return;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    /* <prefix>/bin/rlc -> <prefix>/share/rlc */
+    for (int k = 0; k < 2; k++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash) return;
+        *slash = '\0';
+    }
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/share/rlc", exe[0] ? exe : "");
+    if (is_dir(dir)) setenv("RLC_DATA_DIR", dir, 1);
+}
+
+/* parses an integer option value in [lo, hi]; prints the error and returns false otherwise */
+static bool parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
+                     long long *out)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (*end || end == v || errno || x < lo || x > hi) {
+        fprintf(stderr, "rlc %s: %s: expected an integer in %lld..%lld, got '%s'\n", cmd, opt, lo, hi, v);
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+/* loads the plugins in order; prints the error and returns false on the first failure */
+static bool load_plugins(const char *cmd, const char *const *plugins, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char err[1024] = "";
+        if (env_load_plugin(plugins[i], err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc %s: %s\n", cmd, err);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- rlc envs ---------------------------------------------------------------------------- */
+
+static void envs_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rlc envs [ID] [--plugin PATH]... [--data-dir]\n\n"
+            "Lists every registered environment id with its observation and action spaces (kind,\n"
+            "shape, bounds), its step limit (TimeLimit) and reward threshold. With ID, prints that\n"
+            "environment's bounds dimension by dimension.\n\n"
+            "  --plugin PATH  load an environment plugin (.so) first; repeatable\n"
+            "  --data-dir     print the directory the MuJoCo model files are read from and exit\n"
+            "                 (searched in: $RLC_DATA_DIR/mujoco, <install prefix>/share/rlc/mujoco,\n"
+            "                 the source tree; an installed rlc sets RLC_DATA_DIR to\n"
+            "                 <its prefix>/share/rlc when unset or empty)\n");
+}
+
+static void print_bounds(const char *name, const float *v, int n, FILE *out)
+{
+    fprintf(out, "    %-5s", name);
+    for (int i = 0; i < n; i++) fprintf(out, " %.6g", v[i]);
+    fputc('\n', out);
+}
+
+static void print_env_details(const env_def *d, FILE *out)
+{
+    char buf[160];
+    fprintf(out, "%s\n", d->id);
+    const env_space *sp[2] = {&d->obs_space, &d->act_space};
+    const char *names[2] = {"observation", "action"};
+    for (int k = 0; k < 2; k++) {
+        fprintf(out, "  %-12s %s\n", names[k], env_space_describe(sp[k], buf, sizeof buf));
+        if (sp[k]->kind == ENV_SPACE_BOX && sp[k]->low && sp[k]->high) {
+            print_bounds("low", sp[k]->low, sp[k]->dim, out);
+            print_bounds("high", sp[k]->high, sp[k]->dim, out);
+        }
+    }
+    fprintf(out, "  %-12s %d%s\n", "step limit", d->max_episode_steps,
+            d->max_episode_steps ? "" : " (none)");
+    if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");
+    else fprintf(out, "  %-12s %g\n", "threshold", d->reward_threshold);
+}
+
+static int print_data_dir(void)
+{
+#ifdef RLC_HAVE_MUJOCO
+    char path[2048], err[4096] = "";
+    if (env_mujoco_find_asset("hopper.xml", path, sizeof path, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc envs: %s\n", err);
+        return 1;
+    }
+    char *slash = strrchr(path, '/');
+    if (slash) *slash = '\0';
+    printf("%s\n", path);
+    return 0;
+#else
+    fprintf(stderr, "rlc envs: this build has no MuJoCo, so no data directory is used\n");
+    return 1;
+#endif
+}
+
+int cli_envs(int argc, char **argv)
+{
+    const char *plugins[MAX_PLUGINS];
+    int n_plugins = 0;
+    const char *id = NULL;
+    bool data_dir = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            envs_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--plugin") == 0) {
+            if (i + 1 >= argc || n_plugins == MAX_PLUGINS) {
+                fprintf(stderr, "rlc envs: --plugin needs a path (at most %d plugins)\n", MAX_PLUGINS);
+                return 2;
+            }
+            plugins[n_plugins++] = argv[++i];
+        } else if (strcmp(a, "--data-dir") == 0) {
+            data_dir = true;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rlc envs: unknown option '%s' (see rlc envs --help)\n", a);
+            return 2;
+        } else if (!id) {
+            id = a;
+        } else {
+            fprintf(stderr, "rlc envs: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (data_dir) return print_data_dir();
+    /* which registry entries each plugin added, for the source column */
+    int first[MAX_PLUGINS + 1];
+    int n;
+    env_list(&n);
+    first[0] = n;
+    for (int p = 0; p < n_plugins; p++) {
+        if (!load_plugins("envs", &plugins[p], 1)) return 1;
+        env_list(&n);
+        first[p + 1] = n;
+    }
+    if (id) {
+        const env_def *d = env_find(id);
+        if (!d) {
+            fprintf(stderr, "rlc envs: unknown environment id '%s' (`rlc envs` lists them)\n", id);
+            return 1;
+        }
+        print_env_details(d, stdout);
+        return 0;
+    }
+    const env_def *const *defs = env_list(&n);
+    printf("%-27s %-42s %-20s %6s %9s  %s\n", "id", "observation", "action", "steps", "threshold", "source");
+    for (int i = 0; i < n; i++) {
+        const env_def *d = defs[i];
+        char obs[160], act[160], thr[32] = "-";
+        if (!isnan(d->reward_threshold)) snprintf(thr, sizeof thr, "%g", d->reward_threshold);
+        const char *src = "built-in";
+        for (int p = 0; p < n_plugins; p++)
+            if (i >= first[p] && i < first[p + 1]) src = plugins[p];
+        printf("%-27s %-42s %-20s %6d %9s  %s\n", d->id, env_space_describe(&d->obs_space, obs, sizeof obs),
+               env_space_describe(&d->act_space, act, sizeof act), d->max_episode_steps, thr, src);
+    }
+    printf("%d environments (steps = the TimeLimit, 0 = none; `rlc envs ID` prints all bounds)\n", n);
+    return 0;
+}
+
+/* ---- rlc rollout ------------------------------------------------------------------------- */
+
+static void rollout_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rlc rollout --env ID [--seed S] [--steps N] [--policy random|CHECKPOINT]\n"
+            "                   [--out FILE.csv] [--plugin PATH]...\n\n"
+            "Steps an environment N times (default 1000) from reset(seed S) (default 0), resetting\n"
+            "when an episode ends, and writes one CSV row per step:\n"
+            "  step, episode, obs_0..obs_{d-1} (the observation the action was chosen on),\n"
+            "  act_0..act_{k-1}, reward, terminated, truncated\n\n"
+            "  --policy random      sample the action space (default): Box uniform within finite\n"
+            "                       bounds, normal where unbounded; Discrete uniform\n"
+            "  --policy CHECKPOINT  a run directory or checkpoint file: the trained agent's\n"
+            "                       deterministic action (--env defaults to its environment)\n"
+            "  --out FILE.csv       write there (atomically) instead of stdout\n"
+            "  --plugin PATH        load an environment plugin (.so) first; repeatable\n");
+}
+
+/* one CSV row */
+static void rollout_row(FILE *fp, long long step, long long episode, const float *obs, int obs_dim,
+                        const float *act, int act_dim, float reward, bool term, bool trunc)
+{
+    fprintf(fp, "%lld,%lld", step, episode);
+    for (int i = 0; i < obs_dim; i++) fprintf(fp, ",%.9g", obs[i]);
+    for (int i = 0; i < act_dim; i++) fprintf(fp, ",%.9g", act[i]);
+    fprintf(fp, ",%.9g,%d,%d\n", reward, term, trunc);
+}
+
+int cli_rollout(int argc, char **argv)
+{
+    const char *plugins[MAX_PLUGINS];
+    int n_plugins = 0;
+    const char *env_id = NULL, *policy = "random", *out_path = NULL;
+    long long seed = 0, steps = 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            rollout_usage(stdout);
+            return 0;
+        }
+        bool known = strcmp(a, "--env") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--steps") == 0 ||
+                     strcmp(a, "--policy") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--plugin") == 0;
+        if (!known) {
+            fprintf(stderr, "rlc rollout: unknown %s '%s' (see rlc rollout --help)\n",
+                    a[0] == '-' ? "option" : "argument", a);
+            return 2;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "rlc rollout: %s needs a value\n", a);
+            return 2;
+        }
+        const char *v = argv[++i];
+        if (strcmp(a, "--env") == 0) env_id = v;
+        else if (strcmp(a, "--policy") == 0) policy = v;
+        else if (strcmp(a, "--out") == 0) out_path = v;
+        else if (strcmp(a, "--seed") == 0) {
+            if (!parse_ll("rollout", a, v, 0, 2147483647LL, &seed)) return 2;
+        } else if (strcmp(a, "--steps") == 0) {
+            if (!parse_ll("rollout", a, v, 1, 1000000000LL, &steps)) return 2;
+        } else {
+            if (n_plugins == MAX_PLUGINS) {
+                fprintf(stderr, "rlc rollout: at most %d plugins\n", MAX_PLUGINS);
+                return 2;
+            }
+            plugins[n_plugins++] = v;
+        }
+    }
+    if (!load_plugins("rollout", plugins, n_plugins)) return 1;
+
+    char err[1024] = "";
+    rl_config cfg;
+    const agent_algo *algo = NULL;
+    void *agent = NULL;
+    bool random = strcmp(policy, "random") == 0;
+    if (!random) {
+        if (trainer_load_agent(policy, &cfg, &algo, &agent, err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc rollout: --policy: %s\n", err);
+            return 1;
+        }
+        if (!env_id) env_id = cfg.env.id;
+    }
+    if (!env_id) {
+        fprintf(stderr, "rlc rollout: missing --env ID (see rlc rollout --help)\n");
+        return 2;
+    }
+    int status = 1;
+    env_instance e = {0};
+    float *obs = NULL, *next = NULL, *act = NULL;
+    FILE *fp = NULL;
+    char tmp[1200] = "";
+    int max_steps = !random && strcmp(env_id, cfg.env.id) == 0 ? (int)cfg.env.max_episode_steps : 0;
+    if (env_make(&e, env_id, max_steps, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc rollout: %s\n", err);
+        goto out;
+    }
+    const env_def *d = e.def;
+    int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
+    if (!random) {
+        const env_def *trained = env_find(cfg.env.id);
+        if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
+            env_space_dim(&trained->act_space) != act_dim ||
+            trained->act_space.kind != d->act_space.kind ||
+            (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
+            fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n",
+                    policy, cfg.env.id, env_id);
+            goto out;
+        }
+    }
+    obs = calloc((size_t)obs_dim, sizeof(float));
+    next = calloc((size_t)obs_dim, sizeof(float));
+    act = calloc((size_t)act_dim, sizeof(float));
+    if (!obs || !next || !act) {
+        fprintf(stderr, "rlc rollout: out of memory\n");
+        goto out;
+    }
+    if (out_path) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+        fp = fopen(tmp, "w");
+        if (!fp) {
+            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", tmp, strerror(errno));
+            tmp[0] = '\0';
+            goto out;
+        }
+    } else {
+        fp = stdout;
+    }
+    fprintf(fp, "step,episode");
+    for (int i = 0; i < obs_dim; i++) fprintf(fp, ",obs_%d", i);
+    for (int i = 0; i < act_dim; i++) fprintf(fp, ",act_%d", i);
+    fprintf(fp, ",reward,terminated,truncated\n");
+
+    rl_rng rng;
+    rl_rng_seed(&rng, (uint64_t)seed, 1);   /* stream 1: the env's own RNG uses stream 0 */
+    env_reset(&e, seed, obs);
+    long long episode = 0;
+    for (long long t = 0; t < steps; t++) {
+        if (random) env_space_sample(&d->act_space, &rng, act);
+        else algo->act(agent, obs, 1, act, false);
+        float r;
+        bool term, trunc;
+        env_step(&e, act, next, &r, &term, &trunc);
+        rollout_row(fp, t, episode, obs, obs_dim, act, act_dim, r, term, trunc);
+        if (term || trunc) {
+            episode++;
+            env_reset(&e, -1, obs);
+        } else {
+            memcpy(obs, next, (size_t)obs_dim * sizeof(float));
+        }
+    }
+    if (fp != stdout) {
+        int bad = ferror(fp);
+        bad |= fclose(fp) != 0;
+        fp = NULL;
+        if (bad || rename(tmp, out_path) != 0) {
+            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
+            goto out;
+        }
+        tmp[0] = '\0';
+    } else if (fflush(stdout) != 0) {
+        goto out;
+    }
+    status = 0;
+out:
+    if (fp && fp != stdout) fclose(fp);
+    if (tmp[0]) remove(tmp);
+    free(obs);
+    free(next);
+    free(act);
+    env_close(&e);
+    if (algo) algo->destroy(agent);
+    return status;
+}
+
+/* ---- rlc check-env ----------------------------------------------------------------------- */
+
+static void check_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: rlc check-env ID [--plugin PATH]... [--steps N] [--seed S]\n\n"
+            "Runs an environment through the checks to pass before training on it: well-formed\n"
+            "spaces, observations of the declared dimension, inside the declared space and finite,\n"
+            "finite rewards, the same seed giving the same trajectory and different seeds\n"
+            "different ones, clean resets after termination and after truncation, truncation at\n"
+            "the declared step limit. Prints PASS, FAIL or SKIP per check with what is wrong;\n"
+            "exits with status 1 when a check fails.\n\n"
+            "  --plugin PATH  load an environment plugin (.so) first; repeatable\n"
+            "  --steps N      random steps of the main run (default 2000)\n"
+            "  --seed S       first seed (default 0)\n");
+}
+
+int cli_check_env(int argc, char **argv)
+{
+    const char *plugins[MAX_PLUGINS];
+    int n_plugins = 0;
+    const char *id = NULL;
+    env_check_opts opts;
+    env_check_opts_default(&opts);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            check_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "--plugin") == 0 || strcmp(a, "--steps") == 0 || strcmp(a, "--seed") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rlc check-env: %s needs a value\n", a);
+                return 2;
+            }
+            const char *v = argv[++i];
+            long long x;
+            if (strcmp(a, "--plugin") == 0) {
+                if (n_plugins == MAX_PLUGINS) {
+                    fprintf(stderr, "rlc check-env: at most %d plugins\n", MAX_PLUGINS);
+                    return 2;
+                }
+                plugins[n_plugins++] = v;
+            } else if (strcmp(a, "--steps") == 0) {
+                if (!parse_ll("check-env", a, v, 1, 100000000LL, &x)) return 2;
+                opts.n_steps = (int)x;
+            } else {
+                if (!parse_ll("check-env", a, v, 0, 2147483647LL, &x)) return 2;
+                opts.seed = x;
+            }
+        } else if (a[0] == '-') {
+            fprintf(stderr, "rlc check-env: unknown option '%s' (see rlc check-env --help)\n", a);
+            return 2;
+        } else if (!id) {
+            id = a;
+        } else {
+            fprintf(stderr, "rlc check-env: unexpected argument '%s'\n", a);
+            return 2;
+        }
+    }
+    if (!id) {
+        fprintf(stderr, "rlc check-env: missing ID (see rlc check-env --help)\n");
+        return 2;
+    }
+    if (!load_plugins("check-env", plugins, n_plugins)) return 1;
+    const env_def *d = env_find(id);
+    if (!d) {
+        fprintf(stderr, "rlc check-env: unknown environment id '%s' (`rlc envs` lists them)\n", id);
+        return 1;
+    }
+    env_check_report rep;
+    char err[512] = "";
+    if (env_check_run(d, &opts, &rep, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc check-env: %s\n", err);
+        return 1;
+    }
+    env_check_print(&rep, id, stdout);
+    return rep.n_failed ? 1 : 0;
+}

@@ -1,0 +1,617 @@
+/* rlc envs: environment checks (`rlc check-env`) and space sampling; see envs/check.h.
+ *
+ * Every reset and step of every phase goes through ck_reset / ck_step, which fill the
+ * observation buffer (and GUARD floats past it) with a canary NaN first and afterwards count
+ * unwritten or overwritten floats, non-finite values and values outside the space, keeping the
+ * first occurrence of each for the report. Comparisons run two instances in lockstep with the
+ * same random actions and compare observations, rewards and flags bit for bit. */
+#include "envs/check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- spaces ---------------------------------------------------------------------------- */
+
+/* Exp(1) */
+static double rng_exponential(rl_rng *rng) { return -log(1.0 - rl_rng_double(rng)); }
+
+void env_space_sample(const env_space *s, rl_rng *rng, float *out)
+{
+    if (s->kind == ENV_SPACE_DISCRETE) {
+        out[0] = (float)rl_rng_below(rng, (uint32_t)s->n);
+        return;
+    }
+    for (int i = 0; i < s->dim; i++) {
+        double lo = s->low[i], hi = s->high[i];
+        bool flo = isfinite(lo), fhi = isfinite(hi);
+        double v;
+        if (flo && fhi) v = rl_rng_uniform(rng, lo, hi);
+        else if (flo) v = lo + rng_exponential(rng);
+        else if (fhi) v = hi - rng_exponential(rng);
+        else v = rl_rng_normal(rng);
+        out[i] = (float)v;
+    }
+}
+
+bool env_space_contains(const env_space *s, const float *x)
+{
+    if (s->kind == ENV_SPACE_DISCRETE)
+        return isfinite(x[0]) && x[0] == floorf(x[0]) && x[0] >= 0.0f && x[0] < (float)s->n;
+    for (int i = 0; i < s->dim; i++)
+        if (!isfinite(x[i]) || !(x[i] >= s->low[i] && x[i] <= s->high[i])) return false;
+    return true;
+}
+
+char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
+{
+    if (s->kind == ENV_SPACE_DISCRETE) {
+        snprintf(buf, buf_sz, "Discrete(%d)", s->n);
+        return buf;
+    }
+    if (s->kind != ENV_SPACE_BOX || !s->low || !s->high || s->dim < 1) {
+        snprintf(buf, buf_sz, "(malformed space)");
+        return buf;
+    }
+    float lmin = s->low[0], lmax = s->low[0], hmin = s->high[0], hmax = s->high[0];
+    for (int i = 1; i < s->dim; i++) {
+        lmin = fminf(lmin, s->low[i]);
+        lmax = fmaxf(lmax, s->low[i]);
+        hmin = fminf(hmin, s->high[i]);
+        hmax = fmaxf(hmax, s->high[i]);
+    }
+    if (lmin == lmax && hmin == hmax)
+        snprintf(buf, buf_sz, "Box(%d) [%.4g, %.4g]", s->dim, lmin, hmin);
+    else
+        snprintf(buf, buf_sz, "Box(%d) low %.4g..%.4g high %.4g..%.4g", s->dim, lmin, lmax, hmin,
+                 hmax);
+    return buf;
+}
+
+/* ---- the report -------------------------------------------------------------------------- */
+
+enum {
+    IT_DEF,
+    IT_ACT,
+    IT_OBS,
+    IT_INIT,
+    IT_DIMS,
+    IT_SPACE,
+    IT_FINITE,
+    IT_SAME_SEED,
+    IT_SEEDS_DIFFER,
+    IT_RESET_TERM,
+    IT_TRUNC,
+    IT_RESET_TRUNC,
+    IT_COUNT
+};
+
+static const char *const item_names[IT_COUNT] = {
+    [IT_DEF] = "definition",
+    [IT_ACT] = "action space",
+    [IT_OBS] = "observation space",
+    [IT_INIT] = "init",
+    [IT_DIMS] = "observation dims",
+    [IT_SPACE] = "observations in space",
+    [IT_FINITE] = "finite values",
+    [IT_SAME_SEED] = "same seed, same run",
+    [IT_SEEDS_DIFFER] = "seeds differ",
+    [IT_RESET_TERM] = "reset after termination",
+    [IT_TRUNC] = "truncation at step limit",
+    [IT_RESET_TRUNC] = "reset after truncation",
+};
+_Static_assert(IT_COUNT <= ENV_CHECK_MAX_ITEMS, "ENV_CHECK_MAX_ITEMS too small");
+
+__attribute__((format(printf, 3, 4)))
+static void item_set(env_check_item *it, env_check_outcome o, const char *fmt, ...)
+{
+    it->outcome = o;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(it->detail, sizeof it->detail, fmt, ap);
+    va_end(ap);
+}
+
+/* marks items [from, IT_COUNT) as skipped for reason */
+static void skip_rest(env_check_report *rep, int from, const char *reason)
+{
+    for (int i = from; i < IT_COUNT; i++) item_set(&rep->items[i], ENV_CHECK_SKIP, "%s", reason);
+}
+
+/* ---- the checker ------------------------------------------------------------------------- */
+
+#define GUARD 16
+#define CANARY_BITS 0x7fa5a5a5u   /* a quiet NaN with a payload no computation produces */
+#define MSG 320
+
+typedef struct {
+    const env_def *def;
+    int obs_dim;
+    float *obs_a, *obs_b;     /* (obs_dim + GUARD) */
+    float *act;               /* (act_dim) */
+    const char *phase;        /* for messages: "the random run", ... */
+    long n_dims_bad, n_out, n_nonfinite, n_values;
+    char dims_msg[MSG], out_msg[MSG], nf_msg[MSG];
+} checker;
+
+static bool is_canary(const float *p)
+{
+    uint32_t b;
+    memcpy(&b, p, sizeof b);
+    return b == CANARY_BITS;
+}
+
+static void ck_fill(const checker *c, float *obs)
+{
+    uint32_t b = CANARY_BITS;
+    for (int i = 0; i < c->obs_dim + GUARD; i++) memcpy(&obs[i], &b, sizeof b);
+}
+
+/* where the last reset / step happened, for messages */
+static void ck_where(const checker *c, const env_instance *e, bool after_step, char *buf, size_t sz)
+{
+    if (after_step) snprintf(buf, sz, "at step %d of an episode in %s", e->elapsed, c->phase);
+    else snprintf(buf, sz, "after reset in %s", c->phase);
+}
+
+/* checks what the env wrote into obs (and reward when non-NULL) */
+static void ck_validate(checker *c, const env_instance *e, const float *obs, const float *reward)
+{
+    const env_space *s = &c->def->obs_space;
+    char where[160];
+    int unwritten = -1, over = -1;
+    for (int i = 0; i < c->obs_dim && unwritten < 0; i++)
+        if (is_canary(&obs[i])) unwritten = i;
+    for (int i = c->obs_dim + GUARD - 1; i >= c->obs_dim; i--)
+        if (!is_canary(&obs[i])) over = i;
+    if (unwritten >= 0 || over >= 0) {
+        if (c->n_dims_bad++ == 0) {
+            ck_where(c, e, reward != NULL, where, sizeof where);
+            if (over >= 0)
+                snprintf(c->dims_msg, MSG, "obs[%d] was written %s, but the observation space has dim %d",
+                         over, where, c->obs_dim);
+            else
+                snprintf(c->dims_msg, MSG, "obs[%d] (dim %d) was not written %s", unwritten,
+                         c->obs_dim, where);
+        }
+    }
+    c->n_values += c->obs_dim + (reward ? 1 : 0);
+    for (int i = 0; i < c->obs_dim; i++) {
+        if (is_canary(&obs[i])) continue;   /* counted above */
+        float v = obs[i];
+        if (!isfinite(v)) {
+            if (c->n_nonfinite++ == 0) {
+                ck_where(c, e, reward != NULL, where, sizeof where);
+                snprintf(c->nf_msg, MSG, "obs[%d] = %g %s", i, v, where);
+            }
+            continue;
+        }
+        bool in;
+        char range[64];
+        if (s->kind == ENV_SPACE_DISCRETE) {
+            in = v == floorf(v) && v >= 0.0f && v < (float)s->n;
+            snprintf(range, sizeof range, "an integer in [0, %d)", s->n);
+        } else {
+            in = v >= s->low[i] && v <= s->high[i];
+            snprintf(range, sizeof range, "[%g, %g]", s->low[i], s->high[i]);
+        }
+        if (!in && c->n_out++ == 0) {
+            ck_where(c, e, reward != NULL, where, sizeof where);
+            snprintf(c->out_msg, MSG, "obs[%d] = %.9g is outside %s %s", i, v, range, where);
+        }
+    }
+    if (reward && !isfinite(*reward) && c->n_nonfinite++ == 0) {
+        ck_where(c, e, true, where, sizeof where);
+        snprintf(c->nf_msg, MSG, "reward = %g %s", *reward, where);
+    }
+}
+
+static void ck_reset(checker *c, env_instance *e, int64_t seed, float *obs)
+{
+    ck_fill(c, obs);
+    env_reset(e, seed, obs);
+    ck_validate(c, e, obs, NULL);
+}
+
+static void ck_step(checker *c, env_instance *e, const float *act, float *obs, float *reward,
+                    bool *term, bool *trunc)
+{
+    ck_fill(c, obs);
+    env_step(e, act, obs, reward, term, trunc);
+    ck_validate(c, e, obs, reward);
+}
+
+/* an instance of def outside the registry (as env_make does for registered ids) */
+static rl_status inst_open(env_instance *e, const env_def *def, int max_steps, char *err,
+                           size_t err_sz)
+{
+    memset(e, 0, sizeof(*e));
+    void *state = calloc(1, def->state_size ? def->state_size : 1);
+    if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
+    rl_status st = def->init(state, err, err_sz);
+    if (st != RL_OK) {
+        free(state);
+        return st;
+    }
+    e->def = def;
+    e->state = state;
+    rl_rng_seed(&e->rng, 0, 0);
+    e->max_steps = max_steps;
+    return RL_OK;
+}
+
+/* the first float that differs bit for bit, or -1 */
+static int first_diff(const float *a, const float *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(float)) != 0) return i;
+    return -1;
+}
+
+/* Resets a with seed_a and b with seed_b, then steps both with the same random actions (from
+ * act_seed) for n steps, resetting both (seed -1) when their episodes end. Returns -1 when
+ * everything matched bit for bit, else the step (0 = the reset) where they first differed,
+ * with what differed in why. */
+static int ck_lockstep(checker *c, env_instance *a, env_instance *b, int64_t seed_a,
+                       int64_t seed_b, uint64_t act_seed, int n, char *why, size_t why_sz)
+{
+    const env_def *def = c->def;
+    rl_rng ar;
+    rl_rng_seed(&ar, act_seed, 11);
+    ck_reset(c, a, seed_a, c->obs_a);
+    ck_reset(c, b, seed_b, c->obs_b);
+    int d = first_diff(c->obs_a, c->obs_b, c->obs_dim);
+    if (d >= 0) {
+        snprintf(why, why_sz, "the first observations differ: obs[%d] = %.9g vs %.9g", d,
+                 c->obs_a[d], c->obs_b[d]);
+        return 0;
+    }
+    for (int k = 1; k <= n; k++) {
+        float ra, rb;
+        bool ta, tb, ua, ub;
+        env_space_sample(&def->act_space, &ar, c->act);
+        ck_step(c, a, c->act, c->obs_a, &ra, &ta, &ua);
+        ck_step(c, b, c->act, c->obs_b, &rb, &tb, &ub);
+        d = first_diff(c->obs_a, c->obs_b, c->obs_dim);
+        if (d >= 0) {
+            snprintf(why, why_sz, "step %d: obs[%d] = %.9g vs %.9g", k, d, c->obs_a[d], c->obs_b[d]);
+            return k;
+        }
+        if (memcmp(&ra, &rb, sizeof ra) != 0) {
+            snprintf(why, why_sz, "step %d: reward %.9g vs %.9g", k, ra, rb);
+            return k;
+        }
+        if (ta != tb || ua != ub) {
+            snprintf(why, why_sz, "step %d: terminated %d vs %d, truncated %d vs %d", k, ta, tb, ua, ub);
+            return k;
+        }
+        if (ta || ua) {
+            ck_reset(c, a, -1, c->obs_a);
+            ck_reset(c, b, -1, c->obs_b);
+            d = first_diff(c->obs_a, c->obs_b, c->obs_dim);
+            if (d >= 0) {
+                snprintf(why, why_sz, "after the reset at step %d: obs[%d] = %.9g vs %.9g", k, d,
+                         c->obs_a[d], c->obs_b[d]);
+                return k;
+            }
+        }
+    }
+    return -1;
+}
+
+/* Compares `used` (an instance that just ended an episode) reset with seed against a fresh
+ * instance; fills item. `how` is "terminated" or "was truncated". */
+static void ck_reset_after(checker *c, env_instance *used, int64_t seed, uint64_t act_seed,
+                           int n, const char *how, env_check_item *item)
+{
+    env_instance fresh;
+    char err[256] = "", why[MSG];
+    if (inst_open(&fresh, c->def, used->max_steps, err, sizeof err) != RL_OK) {
+        item_set(item, ENV_CHECK_FAIL, "creating a second instance failed: %s", err);
+        return;
+    }
+    int k = ck_lockstep(c, used, &fresh, seed, seed, act_seed, n, why, sizeof why);
+    if (k >= 0)
+        item_set(item, ENV_CHECK_FAIL,
+                 "after an episode %s, reset(seed %lld) does not replay what a fresh instance does "
+                 "with that seed (state left over from the episode?): %s",
+                 how, (long long)seed, why);
+    else
+        item_set(item, ENV_CHECK_PASS, "reset(seed) replays a fresh instance for %d steps", n);
+    env_close(&fresh);
+}
+
+/* checks a space; returns false when it is unusable (the checks cannot run) */
+static bool check_space(const env_space *s, bool is_action, env_check_item *item)
+{
+    char desc[160];
+    if (s->kind == ENV_SPACE_DISCRETE) {
+        if (s->n < 1) {
+            item_set(item, ENV_CHECK_FAIL, "Discrete space with n = %d (needs n >= 1)", s->n);
+            return false;
+        }
+        item_set(item, ENV_CHECK_PASS, "%s", env_space_describe(s, desc, sizeof desc));
+        return true;
+    }
+    if (s->kind != ENV_SPACE_BOX) {
+        item_set(item, ENV_CHECK_FAIL, "unknown space kind %d", (int)s->kind);
+        return false;
+    }
+    if (s->dim < 1 || s->dim > ENV_MAX_DIM) {
+        item_set(item, ENV_CHECK_FAIL, "Box dim %d (needs 1 <= dim <= %d)", s->dim, ENV_MAX_DIM);
+        return false;
+    }
+    if (!s->low || !s->high) {
+        item_set(item, ENV_CHECK_FAIL, "Box without bounds (low or high is NULL)");
+        return false;
+    }
+    for (int i = 0; i < s->dim; i++) {
+        float lo = s->low[i], hi = s->high[i];
+        if (isnan(lo) || isnan(hi)) {
+            item_set(item, ENV_CHECK_FAIL, "bound %d is NaN (low %g, high %g)", i, lo, hi);
+            return true;
+        }
+        if (is_action && (!isfinite(lo) || !isfinite(hi))) {
+            item_set(item, ENV_CHECK_FAIL,
+                     "dimension %d has an infinite bound [%g, %g]: policies squash or clip to "
+                     "finite action bounds",
+                     i, lo, hi);
+            return true;
+        }
+        if (is_action ? !(lo < hi) : !(lo <= hi)) {
+            item_set(item, ENV_CHECK_FAIL, "dimension %d: low %g %s high %g", i, lo,
+                     is_action ? ">=" : ">", hi);
+            return true;
+        }
+    }
+    item_set(item, ENV_CHECK_PASS, "%s", env_space_describe(s, desc, sizeof desc));
+    return true;
+}
+
+void env_check_opts_default(env_check_opts *o)
+{
+    o->n_steps = 2000;
+    o->seed = 0;
+}
+
+rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_check_report *rep,
+                        char *err, size_t err_sz)
+{
+    env_check_opts dflt;
+    env_check_opts_default(&dflt);
+    if (!opts) opts = &dflt;
+    if (!def || !rep) return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: NULL definition or report");
+    if (opts->n_steps < 1 || opts->seed < 0)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: needs n_steps >= 1 and seed >= 0");
+    memset(rep, 0, sizeof(*rep));
+    rep->n_items = IT_COUNT;
+    for (int i = 0; i < IT_COUNT; i++) rep->items[i].name = item_names[i];
+    env_check_item *it = rep->items;
+
+    /* the definition and the spaces */
+    bool usable = true;
+    const char *id = def->id && def->id[0] ? def->id : "(no id)";
+    if (!def->id || !def->id[0]) {
+        item_set(&it[IT_DEF], ENV_CHECK_FAIL, "no id");
+    } else if (!def->init || !def->reset || !def->step) {
+        item_set(&it[IT_DEF], ENV_CHECK_FAIL, "init, reset and step are required (missing:%s%s%s)",
+                 def->init ? "" : " init", def->reset ? "" : " reset", def->step ? "" : " step");
+        usable = false;
+    } else if (def->max_episode_steps < 0) {
+        item_set(&it[IT_DEF], ENV_CHECK_FAIL, "max_episode_steps = %d (needs >= 0; 0 = no limit)",
+                 def->max_episode_steps);
+        usable = false;
+    } else if (isinf(def->reward_threshold)) {
+        item_set(&it[IT_DEF], ENV_CHECK_FAIL, "reward_threshold is infinite (NAN means none)");
+    } else {
+        char thr[32] = "none";
+        if (!isnan(def->reward_threshold)) snprintf(thr, sizeof thr, "%g", def->reward_threshold);
+        item_set(&it[IT_DEF], ENV_CHECK_PASS, "id %s, max_episode_steps %d, reward threshold %s",
+                 id, def->max_episode_steps, thr);
+    }
+    usable = check_space(&def->act_space, true, &it[IT_ACT]) && usable;
+    usable = check_space(&def->obs_space, false, &it[IT_OBS]) && usable;
+    if (!usable) {
+        skip_rest(rep, IT_INIT, "the definition above cannot be run");
+        goto count;
+    }
+
+    checker c = {.def = def, .obs_dim = env_space_dim(&def->obs_space), .phase = "the random run"};
+    c.obs_a = calloc((size_t)c.obs_dim + GUARD, sizeof(float));
+    c.obs_b = calloc((size_t)c.obs_dim + GUARD, sizeof(float));
+    c.act = calloc((size_t)env_space_dim(&def->act_space), sizeof(float));
+    env_instance m = {0};
+    char ierr[256] = "";
+    if (!c.obs_a || !c.obs_b || !c.act) {
+        free(c.obs_a);
+        free(c.obs_b);
+        free(c.act);
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "env_check_run: out of memory");
+    }
+    if (inst_open(&m, def, def->max_episode_steps, ierr, sizeof ierr) != RL_OK) {
+        item_set(&it[IT_INIT], ENV_CHECK_FAIL, "init failed: %s", ierr[0] ? ierr : "(no message)");
+        skip_rest(rep, IT_INIT + 1, "init failed");
+        goto done;
+    }
+    item_set(&it[IT_INIT], ENV_CHECK_PASS, "state %zu bytes", def->state_size);
+
+    /* the random run: value checks, and the resets after the first termination / truncation */
+    const int L = def->max_episode_steps;
+    const int n_cmp = opts->n_steps < 300 ? opts->n_steps : 300;
+    const int64_t seed = opts->seed;
+    rl_rng act_rng;
+    rl_rng_seed(&act_rng, (uint64_t)seed, 12);
+    long episodes = 0, reached_limit = 0, early_trunc = 0, terminated = 0;
+    int min_term_len = 0, longest = 0;
+    char early_msg[MSG] = "";
+    bool done_term = false, done_trunc = false;
+    ck_reset(&c, &m, seed, c.obs_a);
+    for (int t = 0; t < opts->n_steps; t++) {
+        float r;
+        bool term, trunc;
+        env_space_sample(&def->act_space, &act_rng, c.act);
+        ck_step(&c, &m, c.act, c.obs_a, &r, &term, &trunc);
+        int len = m.elapsed;
+        if (trunc && !(L > 0 && len >= L) && early_trunc++ == 0)
+            snprintf(early_msg, MSG, "the env set truncated at step %d of episode %ld", len, episodes);
+        if (term) {
+            terminated++;
+            if (!min_term_len || len < min_term_len) min_term_len = len;
+        }
+        if (L > 0 && len == L && !term) reached_limit++;
+        if (len > longest) longest = len;
+        if (term && !done_term) {
+            done_term = true;
+            c.phase = "the reset-after-termination comparison";
+            ck_reset_after(&c, &m, seed + 2, (uint64_t)seed + 2, n_cmp, "terminated", &it[IT_RESET_TERM]);
+            c.phase = "the random run";
+        } else if (trunc && L > 0 && len == L && !done_trunc) {
+            done_trunc = true;
+            c.phase = "the reset-after-truncation comparison";
+            ck_reset_after(&c, &m, seed + 3, (uint64_t)seed + 3, n_cmp, "was truncated", &it[IT_RESET_TRUNC]);
+            c.phase = "the random run";
+        }
+        if (term || trunc) {
+            episodes++;
+            ck_reset(&c, &m, -1, c.obs_a);
+        }
+    }
+    if (!done_term)
+        item_set(&it[IT_RESET_TERM], ENV_CHECK_SKIP,
+                 "no episode terminated in %d random steps (fine for an env without terminal states)",
+                 opts->n_steps);
+
+    /* truncation at the declared limit; when no random episode lasted that long, the TimeLimit
+     * is exercised with a shorter override so that a reset after truncation is still checked */
+    if (early_trunc) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_FAIL,
+                 "%s, before the step limit %d (%ld times); the framework adds the time limit: set "
+                 "truncated only for other cut-offs",
+                 early_msg, L, early_trunc);
+    } else if (L == 0) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP, "no step limit declared (max_episode_steps 0)");
+    } else if (reached_limit) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_PASS, "%ld episode(s) truncated at step %d", reached_limit, L);
+    } else {
+        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP,
+                 "no random episode lasted %d steps in %d steps (longest %d)", L, opts->n_steps, longest);
+    }
+    if (!done_trunc) {
+        int k = min_term_len > 1 ? min_term_len / 2 : 1;
+        if (L > 0 && k >= L) k = L - 1 > 0 ? L - 1 : 1;
+        env_instance s;
+        c.phase = "a run with a shortened step limit";
+        if (inst_open(&s, def, k, ierr, sizeof ierr) != RL_OK) {
+            item_set(&it[IT_RESET_TRUNC], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
+        } else {
+            ck_reset(&c, &s, seed + 4, c.obs_b);
+            bool found = false;
+            for (int t = 0; t < opts->n_steps && !found; t++) {
+                float r;
+                bool term, trunc;
+                env_space_sample(&def->act_space, &act_rng, c.act);
+                ck_step(&c, &s, c.act, c.obs_b, &r, &term, &trunc);
+                if (trunc && !term && s.elapsed == k) {
+                    found = true;
+                    c.phase = "the reset-after-truncation comparison";
+                    ck_reset_after(&c, &s, seed + 3, (uint64_t)seed + 3, n_cmp, "was truncated",
+                                   &it[IT_RESET_TRUNC]);
+                    if (it[IT_TRUNC].outcome == ENV_CHECK_SKIP && L > 0)
+                        item_set(&it[IT_TRUNC], ENV_CHECK_PASS,
+                                 "no early truncation; no random episode lasted %d steps (longest "
+                                 "%d), so the limit was exercised with a %d-step override",
+                                 L, longest, k);
+                    if (it[IT_RESET_TRUNC].outcome == ENV_CHECK_PASS)
+                        item_set(&it[IT_RESET_TRUNC], ENV_CHECK_PASS,
+                                 "reset(seed) replays a fresh instance for %d steps (truncated by a "
+                                 "%d-step limit)", n_cmp, k);
+                } else if (term || trunc) {
+                    ck_reset(&c, &s, -1, c.obs_b);
+                }
+            }
+            if (!found)
+                item_set(&it[IT_RESET_TRUNC], ENV_CHECK_SKIP,
+                         "no episode was truncated by a %d-step limit in %d steps", k, opts->n_steps);
+            env_close(&s);
+        }
+    }
+
+    /* determinism across instances, and sensitivity to the seed */
+    env_instance a, b;
+    char why[MSG];
+    c.phase = "the same-seed comparison";
+    if (inst_open(&a, def, L, ierr, sizeof ierr) != RL_OK) {
+        item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no second instance");
+    } else {
+        if (inst_open(&b, def, L, ierr, sizeof ierr) != RL_OK) {
+            item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a third instance failed: %s", ierr);
+            item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no third instance");
+        } else {
+            int k = ck_lockstep(&c, &a, &b, seed + 1, seed + 1, (uint64_t)seed + 1, n_cmp, why, sizeof why);
+            if (k >= 0)
+                item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL,
+                         "two instances reset with seed %lld and given the same actions differ at %s "
+                         "(a random draw not from the rng argument, or state shared between instances?)",
+                         (long long)seed + 1, why);
+            else
+                item_set(&it[IT_SAME_SEED], ENV_CHECK_PASS, "%d steps identical bit for bit", n_cmp);
+            c.phase = "the different-seed comparison";
+            k = ck_lockstep(&c, &a, &b, seed + 5, seed + 6, (uint64_t)seed + 5, n_cmp, why, sizeof why);
+            if (k < 0)
+                item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
+                         "seeds %lld and %lld gave identical trajectories over %d steps with the same "
+                         "actions: reset should draw the initial state from its rng argument",
+                         (long long)seed + 5, (long long)seed + 6, n_cmp);
+            else
+                item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_PASS, "first difference: %s", why);
+            env_close(&b);
+        }
+        env_close(&a);
+    }
+
+    /* the value checks, over every reset and step above */
+    if (c.n_dims_bad)
+        item_set(&it[IT_DIMS], ENV_CHECK_FAIL, "%ld bad observation(s); first: %s", c.n_dims_bad, c.dims_msg);
+    else
+        item_set(&it[IT_DIMS], ENV_CHECK_PASS, "%d floats written by every reset and step", c.obs_dim);
+    if (c.n_out)
+        item_set(&it[IT_SPACE], ENV_CHECK_FAIL, "%ld value(s) outside the space; first: %s", c.n_out, c.out_msg);
+    else
+        item_set(&it[IT_SPACE], ENV_CHECK_PASS, "%ld values checked", c.n_values);
+    if (c.n_nonfinite)
+        item_set(&it[IT_FINITE], ENV_CHECK_FAIL, "%ld non-finite value(s); first: %s", c.n_nonfinite, c.nf_msg);
+    else
+        item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
+                 opts->n_steps, episodes, terminated);
+
+done:
+    env_close(&m);
+    free(c.obs_a);
+    free(c.obs_b);
+    free(c.act);
+count:
+    for (int i = 0; i < rep->n_items; i++) rep->n_failed += rep->items[i].outcome == ENV_CHECK_FAIL;
+    return RL_OK;
+}
+
+const env_check_item *env_check_find(const env_check_report *rep, const char *name)
+{
+    for (int i = 0; i < rep->n_items; i++)
+        if (strcmp(rep->items[i].name, name) == 0) return &rep->items[i];
+    return NULL;
+}
+
+void env_check_print(const env_check_report *rep, const char *id, FILE *out)
+{
+    static const char *const tags[] = {"PASS", "FAIL", "SKIP"};
+    int n[3] = {0, 0, 0};
+    fprintf(out, "check-env %s\n", id ? id : "");
+    for (int i = 0; i < rep->n_items; i++) {
+        const env_check_item *it = &rep->items[i];
+        n[it->outcome]++;
+        fprintf(out, "  %s  %-25s %s\n", tags[it->outcome], it->name, it->detail);
+    }
+    fprintf(out, "%d checks: %d passed, %d failed, %d skipped\n", rep->n_items, n[0], n[1], n[2]);
+}

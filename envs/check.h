@@ -1,0 +1,88 @@
+/* rlc envs: the checks an environment should pass before anyone trains on it (what
+ * Stable-Baselines3's check_env does for Gymnasium), and sampling from a space.
+ *
+ * env_check_run drives an env_def (registered or not) through reset and a few thousand random
+ * steps and reports, check by check, PASS / FAIL / SKIP with what is wrong:
+ *
+ *   definition             id, init/reset/step present, max_episode_steps >= 0, threshold
+ *   action space           Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, finite bounds, low < high
+ *   observation space      Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, no NaN bound, low <= high
+ *   init                   an instance can be created (the env's init succeeds)
+ *   observation dims       reset and step write exactly dim floats (guard values around them)
+ *   observations in space  every observation inside the declared bounds (Discrete: an index)
+ *   finite values          no NaN / infinity in observations or rewards
+ *   same seed, same run    two fresh instances reset with the same seed and given the same
+ *                          actions produce bit-identical observations, rewards and flags
+ *   seeds differ           seeds s and s + 1 give different trajectories
+ *   reset after termination  reset(seed) of an instance that just terminated replays exactly
+ *                          what a fresh instance does with that seed
+ *   truncation at step limit  an episode that lasts max_episode_steps is truncated exactly
+ *                          there, and the env never raises truncated on its own before it
+ *   reset after truncation as for termination, after a truncation
+ *
+ * The checks call the env's functions directly; an env that crashes still crashes. */
+#ifndef RLC_ENVS_CHECK_H
+#define RLC_ENVS_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/rng.h"
+#include "envs/env.h"
+
+/* ---- spaces ---------------------------------------------------------------------------- */
+
+/* Writes one random element of s into out (env_space_dim(s) floats), like Gymnasium's
+ * Space.sample(): Discrete: uniform index; Box per dimension: uniform on [low, high) where both
+ * bounds are finite, low + Exp(1) / high - Exp(1) where only one is, N(0, 1) where neither is. */
+void env_space_sample(const env_space *s, rl_rng *rng, float *out);
+
+/* True when x (env_space_dim(s) floats) is inside s: a finite value within the bounds (Box), an
+ * integer index in [0, n) (Discrete). */
+bool env_space_contains(const env_space *s, const float *x);
+
+/* A one-line summary of s into buf: "Discrete(3)", "Box(2) [-1, 1]" when every dimension has
+ * the same bounds, else "Box(4) low -inf..-0.4189 high 0.4189..inf" (the range of the lower
+ * and of the upper bounds over the dimensions). Returns buf. */
+char *env_space_describe(const env_space *s, char *buf, size_t buf_sz);
+
+/* ---- the checks ---------------------------------------------------------------------------- */
+
+typedef enum { ENV_CHECK_PASS = 0, ENV_CHECK_FAIL, ENV_CHECK_SKIP } env_check_outcome;
+
+#define ENV_CHECK_MAX_ITEMS 16
+#define ENV_CHECK_DETAIL 384
+
+typedef struct {
+    const char *name;                  /* static string, e.g. "finite values" */
+    env_check_outcome outcome;
+    char detail[ENV_CHECK_DETAIL];     /* FAIL: what is wrong; SKIP: why; PASS: a short note */
+} env_check_item;
+
+typedef struct {
+    int n_items;
+    int n_failed;
+    env_check_item items[ENV_CHECK_MAX_ITEMS];
+} env_check_report;
+
+typedef struct {
+    int n_steps;       /* random steps of the main run (and the budget of searches); 2000 */
+    int64_t seed;      /* first env seed; 0 (the checks also use seed + 1 ...) */
+} env_check_opts;
+
+void env_check_opts_default(env_check_opts *o);
+
+/* Runs every check on def, which needs not be registered. opts may be NULL (defaults). Returns
+ * RL_OK when the checks ran, whatever their outcome (rep->n_failed counts the failures);
+ * RL_ERR_ARG for a NULL def or n_steps < 1, RL_ERR_NOMEM when out of memory. */
+rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_check_report *rep,
+                        char *err, size_t err_sz);
+
+/* The item called name, or NULL. */
+const env_check_item *env_check_find(const env_check_report *rep, const char *name);
+
+/* One line per check: "PASS  name  detail" (FAIL / SKIP alike), then a summary line. */
+void env_check_print(const env_check_report *rep, const char *id, FILE *out);
+
+#endif
