@@ -369,6 +369,8 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     }
 
 done:
+    for (int i = 0; i < N; i++)
+        if (v.envs[i].def->warnings) res->env_warnings += v.envs[i].def->warnings(v.envs[i].state);
     rl_csv_close(&metrics);
     rl_csv_close(&evals);
     rl_csv_close(&timing);

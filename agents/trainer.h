@@ -33,6 +33,8 @@ typedef struct {
     int64_t threshold_step;   /* first step where the mean of the last return_window episodes
                                * reached the env's reward threshold; -1 if never */
     double threshold_wall_s;  /* wall-clock seconds at that moment; NAN if never */
+    uint64_t env_warnings;    /* numerical trouble reported by the training envs (env_def.warnings:
+                               * MuJoCo warnings and divergence resets) */
 } trainer_result;
 
 /* Trains; returns RL_ERR_INTERRUPTED (after a clean checkpoint) on SIGINT/SIGTERM. */

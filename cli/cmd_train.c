@@ -137,6 +137,9 @@ int cli_train(int argc, char **argv)
     if (res.threshold_step >= 0)
         printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
                (long long)cfg.log.return_window, (long long)res.threshold_step, res.threshold_wall_s);
+    if (res.env_warnings)
+        printf("environment warnings: %llu (numerical trouble counted by the envs, e.g. MuJoCo warnings "
+               "and simulation resets after divergence)\n", (unsigned long long)res.env_warnings);
     printf("final evaluation: return %.2f +- %.2f over %lld episodes\n", res.eval_mean, res.eval_std,
            (long long)cfg.log.eval_episodes);
     printf("run directory: %s\n", run_dir);

@@ -49,6 +49,9 @@ typedef struct env_def {
     void (*step)(void *state, rl_rng *rng, const float *action, float *obs, float *reward,
                  bool *terminated, bool *truncated);
     void (*close)(void *state);     /* may be NULL */
+    /* Numerical trouble the instance has seen since init (e.g. MuJoCo warnings and simulation
+     * resets after divergence), for the trainer's report. May be NULL (never any). */
+    uint64_t (*warnings)(const void *state);
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */

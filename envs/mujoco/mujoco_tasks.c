@@ -558,6 +558,12 @@ static const mj_task TASK_HUMANOID_V4 = {
 
 /* ---- the env_def table ------------------------------------------------------------------------ */
 
+/* what the trainer reports as numerical trouble: MuJoCo's warnings plus divergence resets */
+static uint64_t mje_trouble(const void *state)
+{
+    return env_mujoco_warnings(state) + env_mujoco_divergences(state);
+}
+
 /* observation bounds: (-inf, inf) everywhere, one static array wide enough for every task */
 #define R4(x) x, x, x, x
 #define R16(x) R4(x), R4(x), R4(x), R4(x)
@@ -595,6 +601,7 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
         .reset = mje_reset,                                                                      \
         .step = mje_step,                                                                        \
         .close = mje_close,                                                                      \
+        .warnings = mje_trouble,                                                                 \
     };
 
 MJE_DEFINE(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3)
