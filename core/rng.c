@@ -1,7 +1,10 @@
 /* rlc core: PCG32 generator, uniform/normal sampling and seed derivation. */
 #include "core/rng.h"
 
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 #define PCG_MULT 6364136223846793005ULL
 
@@ -82,4 +85,26 @@ uint64_t rl_seed_derive(uint64_t seed, uint64_t index)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
     return z ^ (z >> 31);
+}
+
+void rl_rng_encode(const rl_rng *r, char *buf, size_t sz)
+{
+    uint64_t bits;
+    memcpy(&bits, &r->spare, sizeof bits);
+    snprintf(buf, sz, "pcg32 %016" PRIx64 " %016" PRIx64 " %d %016" PRIx64, r->state, r->inc,
+             r->has_spare ? 1 : 0, bits);
+}
+
+int rl_rng_decode(rl_rng *r, const char *s)
+{
+    uint64_t state, inc, bits;
+    int spare, used = 0;
+    if (!s || sscanf(s, "pcg32 %" SCNx64 " %" SCNx64 " %d %" SCNx64 "%n", &state, &inc, &spare, &bits, &used) != 4 ||
+        s[used] != '\0' || (spare != 0 && spare != 1) || (inc & 1u) == 0)
+        return -1;
+    r->state = state;
+    r->inc = inc;
+    r->has_spare = spare;
+    memcpy(&r->spare, &bits, sizeof bits);
+    return 0;
 }

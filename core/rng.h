@@ -9,6 +9,7 @@
 #ifndef RLC_CORE_RNG_H
 #define RLC_CORE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -33,6 +34,13 @@ double rl_rng_uniform(rl_rng *r, double lo, double hi);
 uint32_t rl_rng_below(rl_rng *r, uint32_t n);
 /* Standard normal N(0, 1). */
 double rl_rng_normal(rl_rng *r);
+
+/* The whole generator state (including a pending Box-Muller value) as text, for checkpoint
+ * metadata: "pcg32 <state> <inc> <has_spare> <spare bits>" in hex. RL_RNG_TEXT bytes suffice. */
+#define RL_RNG_TEXT 80
+void rl_rng_encode(const rl_rng *r, char *buf, size_t sz);
+/* Restores what rl_rng_encode wrote; returns 0, or -1 (r untouched) when s is malformed. */
+int rl_rng_decode(rl_rng *r, const char *s);
 
 /* Derives a 64-bit seed for sub-object `index` from a run seed (SplitMix64 mix), so that
  * objects seeded from one run seed do not share sequences. */

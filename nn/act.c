@@ -126,7 +126,11 @@ void nn_act_backward(float *dinp, const float *dout, const float *y, nn_act a, s
         for (size_t i = 0; i < n; i++) dinp[i] = dout[i] * (1.0f - y[i] * y[i]);
         break;
     case NN_ACT_RELU:
-        for (size_t i = 0; i < n; i++) dinp[i] = y[i] > 0.0f ? dout[i] : 0.0f;
+        /* load unconditionally, then select: the loop vectorises (a conditional load does not) */
+        for (size_t i = 0; i < n; i++) {
+            float d = dout[i];
+            dinp[i] = y[i] > 0.0f ? d : 0.0f;
+        }
         break;
     default:
         RL_ASSERT_MSG(0, "unknown activation");

@@ -177,4 +177,51 @@ const char *nn_safetensors_meta(const nn_safetensors *f, const char *key);
 /* NULL-safe. */
 void nn_safetensors_close(nn_safetensors *f);
 
+/* ---- diagonal Gaussian over Box actions (nn/gaussian.c) ---------------------------------- */
+
+/* log_std is one row shared by the batch (state-independent: ls_stride = 0, shape (D)) or one row
+ * per sample (state-dependent: ls_stride = D, shape (B, D)). u is the pre-squash sample; with
+ * tanh_squash the action is tanh(u) rescaled to the bounds and log-probabilities include the
+ * change of variables -sum_d log(1 - tanh(u_d)^2) (the constant log-scale of the bounds is left
+ * out: it cancels in every ratio). */
+
+/* u (B, D) = mean + exp(log_std) * N(0, 1) draws from rng. */
+void nn_gaussian_sample(float *u, const float *mean, const float *log_std, int ls_stride, int B,
+                        int D, rl_rng *rng);
+/* u (B, D) = mean (the deterministic action before the map to the bounds). */
+void nn_gaussian_mode(float *u, const float *mean, int B, int D);
+/* logp (B) = sum_d log N(u; mean, exp(log_std)^2) [- log(1 - tanh(u)^2) if tanh_squash]. */
+void nn_gaussian_log_prob(float *logp, const float *u, const float *mean, const float *log_std,
+                          int ls_stride, int B, int D, int tanh_squash);
+/* ent (B) = sum_d (log_std + 0.5 log(2 pi e)): the entropy of the Gaussian before squashing
+ * (a tanh-squashed policy has no closed form; this is the usual surrogate). */
+void nn_gaussian_entropy(float *ent, const float *log_std, int ls_stride, int B, int D);
+/* dmean (B, D) += dlogp[b] d logp[b] / d mean; dlog_std ((D) summed over the batch, or (B, D))
+ * += dlogp[b] d logp[b] / d log_std + dent[b] d ent[b] / d log_std, u held fixed (the squash
+ * correction depends on u only). dlogp or dent may be NULL. */
+void nn_gaussian_backward(float *dmean, float *dlog_std, const float *u, const float *mean,
+                          const float *log_std, const float *dlogp, const float *dent,
+                          int ls_stride, int B, int D);
+/* action (B, D) for the env: clip(u, low, high), or with tanh_squash low + (tanh(u) + 1) / 2 *
+ * (high - low) (plain tanh(u) when a bound is infinite). low / high (D) may be NULL (unbounded);
+ * action may equal u. */
+void nn_gaussian_to_action(float *action, const float *u, const float *low, const float *high,
+                           int B, int D, int tanh_squash);
+
+/* ---- RMSprop (nn/rmsprop.c) --------------------------------------------------------------- */
+
+/* torch.optim.RMSprop without momentum or centering: v = alpha v + (1 - alpha) g^2,
+ * p -= lr g / (sqrt(v) + eps). */
+typedef struct {
+    float lr, alpha, eps;
+    int64_t t;
+    size_t n;
+    float *v;                         /* owned, n floats */
+} nn_rmsprop;
+
+rl_status nn_rmsprop_init(nn_rmsprop *opt, size_t n, float lr, float alpha, float eps, char *err,
+                          size_t err_sz);
+void nn_rmsprop_step(nn_rmsprop *opt, float *params, const float *grads);
+void nn_rmsprop_free(nn_rmsprop *opt);   /* NULL-safe */
+
 #endif

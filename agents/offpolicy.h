@@ -1,0 +1,61 @@
+/* rlc agents: helpers shared by the off-policy agents (agents/dqn.c, agents/sac.c), and the
+ * functions their tests call directly. Internal to agents/ and tests/. */
+#ifndef RLC_AGENTS_OFFPOLICY_H
+#define RLC_AGENTS_OFFPOLICY_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "agents/agent.h"
+
+/* PyTorch's default nn.Linear init: weight and bias uniform in +-1/sqrt(fan_in). */
+static inline void offp_init_torch_default(nn_mlp *m, rl_rng *rng)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        int I = m->sizes[l], O = m->sizes[l + 1];
+        double b = 1.0 / sqrt((double)I);
+        for (int i = 0; i < O * I; i++) m->w[l][i] = (float)rl_rng_uniform(rng, -b, b);
+        for (int i = 0; i < O; i++) m->b[l][i] = (float)rl_rng_uniform(rng, -b, b);
+    }
+}
+
+/* Appends the tensors of an MLP ("prefix.l.weight" (O, I), "prefix.l.bias" (O)) to t. */
+static inline int offp_mlp_tensors(nn_tensor *t, char names[][48], const char *prefix,
+                                   const nn_mlp *m)
+{
+    int n = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        snprintf(names[n], 48, "%s.%d.weight", prefix, l);
+        t[n] = (nn_tensor){names[n], m->w[l], 2, {m->sizes[l + 1], m->sizes[l]}};
+        n++;
+        snprintf(names[n], 48, "%s.%d.bias", prefix, l);
+        t[n] = (nn_tensor){names[n], m->b[l], 1, {m->sizes[l + 1]}};
+        n++;
+    }
+    return n;
+}
+
+static inline rl_status offp_meta_u64(nn_safetensors *f, const char *key, unsigned long long *out,
+                                      char *err, size_t err_sz)
+{
+    const char *s = nn_safetensors_meta(f, key);
+    char *end;
+    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
+    *out = strtoull(s, &end, 10);
+    if (*end) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
+    return RL_OK;
+}
+
+/* ---- test hooks (agents/sac.c) ------------------------------------------------------------ */
+
+/* The SAC actor objective J = mean_b w_b (alpha logp(a_b|s_b) - min(Q1, Q2)(s_b, a_b)) with the
+ * reparameterised action a = tanh(mu + std eps) for the given noise eps (B, act_dim), on the
+ * agent's current networks. When dactor is non-NULL it receives dJ/d(actor params) (the actor's
+ * n_params floats) computed analytically through the critics' input gradient. Returns J. */
+double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, int B,
+                           float *dactor);
+/* The actor's flat parameter buffer and its size (to perturb it in finite differences). */
+float *sac_actor_params(void *sac_agent, size_t *n);
+
+#endif
