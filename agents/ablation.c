@@ -15,6 +15,7 @@
 
 #include "agents/agent.h"
 #include "agents/trainer.h"
+#include "core/fs.h"
 #include "core/log.h"
 
 /* ---- parsing ----------------------------------------------------------------------------- */
@@ -324,25 +325,6 @@ rl_status ablation_validate(ablation *a, char *err, size_t err_sz)
 static volatile sig_atomic_t abl_stop = 0;
 static void abl_on_signal(int sig) { abl_stop = sig; }
 
-static int path_exists(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0;
-}
-
-static void mkdirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *c = buf + 1; *c; c++)
-        if (*c == '/') {
-            *c = '\0';
-            mkdir(buf, 0755);
-            *c = '/';
-        }
-    mkdir(buf, 0755);
-}
-
 /* the step of the last row of a run's timing.csv (0 if none yet) */
 static int64_t run_progress(const char *run_dir)
 {
@@ -361,10 +343,12 @@ typedef struct {
     int64_t total;
 } worker;
 
-static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume)
+/* starts a worker; returns its pid, or -1 with a message in err */
+static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume,
+                   char *err, size_t err_sz)
 {
     char log[1100];
-    mkdirs(r->run_dir);
+    if (rl_mkdir_p(r->run_dir, err, err_sz) != RL_OK) return -1;
     snprintf(log, sizeof log, "%s/train.log", r->run_dir);
     pid_t pid = fork();
     if (pid != 0) return pid;
@@ -435,7 +419,7 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
         if (load_run_config(a, &r, cfg, msg, sizeof msg) == RL_OK) totals[i] = cfg->root.total_steps;
         all_steps += totals[i];
         snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
-        if (path_exists(done_path)) {
+        if (rl_path_exists(done_path)) {
             state[i] = 2;
             sum->skipped++;
             done_steps += totals[i];
@@ -465,9 +449,12 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
             ablation_run_at(a, next, runs_root, &r);
             char ckpt[1100];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
-            pid_t pid = spawn(rlc_binary, a, &r, path_exists(ckpt));
+            char why[1200] = "";
+            pid_t pid = spawn(rlc_binary, a, &r, rl_path_exists(ckpt), why, sizeof why);
             if (pid < 0) {
-                fprintf(out, "\n[ablate %s] cannot start a worker: %s\n", a->name, strerror(errno));
+                if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
+                fprintf(out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(out)) ? "\r\033[K" : "",
+                        a->name, r.variant_name, (long long)r.seed, why);
                 state[next++] = 3;
                 sum->failed++;
                 continue;

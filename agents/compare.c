@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/config.h"
+#include "core/fs.h"
 #include "core/stats.h"
 #include "envs/env.h"
 
@@ -49,18 +50,6 @@ void compare_opts_default(compare_opts *o)
 }
 
 /* ---- reading runs ------------------------------------------------------------------------ */
-
-static int is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static int is_file(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
-}
 
 /* reads (step, column) pairs of a CSV; returns the count or -1 when the column is missing */
 static int read_series(const char *path, const char *column, int64_t *steps, double *vals, int max)
@@ -163,7 +152,7 @@ static rl_status walk(run_set *rs, const char *root, const char *dir, int depth,
     char p1[1100], p2[1100];
     snprintf(p1, sizeof p1, "%s/eval.csv", dir);
     snprintf(p2, sizeof p2, "%s/config.yaml", dir);
-    if (is_file(p1) && is_file(p2)) return add_run(rs, root, dir, o, err, err_sz);
+    if (rl_is_file(p1) && rl_is_file(p2)) return add_run(rs, root, dir, o, err, err_sz);
     if (depth > 6) return RL_OK;
     DIR *d = opendir(dir);
     if (!d) return RL_OK;
@@ -182,7 +171,7 @@ static rl_status walk(run_set *rs, const char *root, const char *dir, int depth,
     for (int i = 0; i < n; i++) {
         char sub[1100];
         snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
-        if (st == RL_OK && is_dir(sub)) st = walk(rs, root, sub, depth + 1, o, err, err_sz);
+        if (st == RL_OK && rl_is_dir(sub)) st = walk(rs, root, sub, depth + 1, o, err, err_sz);
         free(names[i]);
     }
     free(names);
@@ -292,7 +281,7 @@ rl_status compare_runs(const char *runs_dir, const compare_opts *opts, FILE *out
         o.out_dir = opts->out_dir;
         o.plots = opts->plots;
     }
-    if (!is_dir(runs_dir)) return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", runs_dir);
+    if (!rl_is_dir(runs_dir)) return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", runs_dir);
     const char *out_dir = o.out_dir ? o.out_dir : runs_dir;
     char root[1024];
     snprintf(root, sizeof root, "%s", runs_dir);

@@ -9,49 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/fs.h"
 #include "core/log.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
 static void on_signal(int sig) { stop_signal = sig; }
-
-static rl_status mkdir_p(const char *path, char *err, size_t err_sz)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *c = buf + 1; *c; c++) {
-        if (*c != '/') continue;
-        *c = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-        *c = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot create directory: %s", buf, strerror(errno));
-    struct stat sb;
-    if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", buf);
-    return RL_OK;
-}
-
-static int file_exists(const char *path)
-{
-    struct stat sb;
-    return stat(path, &sb) == 0;
-}
-
-/* writes text to path atomically (tmp + rename) */
-static rl_status write_atomic(const char *path, const char *text, char *err, size_t err_sz)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *fp = fopen(tmp, "w");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-    fputs(text, fp);
-    if (fclose(fp) != 0 || rename(tmp, path) != 0)
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    return RL_OK;
-}
 
 rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
 {
@@ -221,7 +184,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
 
     run_state r = {.cfg = cfg, .algo = algo, .run_dir = opts->run_dir};
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
-    if (!opts->resume && file_exists(r.ckpt))
+    if (!opts->resume && rl_path_exists(r.ckpt))
         return rl_errf(err, err_sz, RL_ERR_ARG,
                        "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",
                        opts->run_dir, opts->run_dir);
@@ -234,7 +197,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         env_vec_free(&v);
         return st;
     }
-    if ((st = mkdir_p(opts->run_dir, err, err_sz))) {
+    if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) {
         algo->destroy(r.agent);
         env_vec_free(&v);
         return st;
@@ -268,7 +231,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     {
         char *yaml = rl_config_dump_string(cfg);
         snprintf(path, sizeof path, "%s/config.yaml", opts->run_dir);
-        st = write_atomic(path, yaml, err, err_sz);
+        st = rl_write_atomic(path, yaml, err, err_sz);
         free(yaml);
         if (st != RL_OK) goto done;
     }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "agents/trainer.h"
+#include "core/fs.h"
 #include "cli/cli.h"
 
 #define MAX_SETS 128
@@ -27,12 +28,6 @@ static void train_usage(FILE *out)
             "`rlc config` lists every config key with its default.\n");
 }
 
-static int is_dir(const char *p)
-{
-    struct stat sb;
-    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
 static void default_run_dir(char *out, size_t sz, const char *config_path, int64_t seed)
 {
     const char *base = strrchr(config_path, '/');
@@ -42,7 +37,7 @@ static void default_run_dir(char *out, size_t sz, const char *config_path, int64
     char *dot = strrchr(stem, '.');
     if (dot) *dot = '\0';
     snprintf(out, sz, "runs/%s-seed%lld", stem, (long long)seed);
-    for (int k = 2; is_dir(out) && k < 10000; k++)
+    for (int k = 2; rl_is_dir(out) && k < 10000; k++)
         snprintf(out, sz, "runs/%s-seed%lld-%d", stem, (long long)seed, k);
 }
 

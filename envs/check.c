@@ -222,23 +222,14 @@ static void ck_step(checker *c, env_instance *e, const float *act, float *obs, f
     ck_validate(c, e, obs, reward);
 }
 
-/* an instance of def outside the registry (as env_make does for registered ids) */
+/* an instance of def outside the registry; max_steps 0 means none (unlike env_make_def, whose
+ * 0 means the registered limit) */
 static rl_status inst_open(env_instance *e, const env_def *def, int max_steps, char *err,
                            size_t err_sz)
 {
-    memset(e, 0, sizeof(*e));
-    void *state = calloc(1, def->state_size ? def->state_size : 1);
-    if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
-    rl_status st = def->init(state, err, err_sz);
-    if (st != RL_OK) {
-        free(state);
-        return st;
-    }
-    e->def = def;
-    e->state = state;
-    rl_rng_seed(&e->rng, 0, 0);
-    e->max_steps = max_steps;
-    return RL_OK;
+    rl_status st = env_make_def(e, def, 0, err, err_sz);
+    if (st == RL_OK) e->max_steps = max_steps;
+    return st;
 }
 
 /* the first float that differs bit for bit, or -1 */

@@ -14,15 +14,10 @@
 
 #include "envs/env.h"
 
-rl_status env_make(env_instance *e, const char *id, int max_steps_override, char *err,
-                   size_t err_sz)
+rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_override, char *err,
+                       size_t err_sz)
 {
     memset(e, 0, sizeof(*e));
-    const env_def *def = env_find(id);
-    if (!def)
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
-                       id ? id : "(null)");
     void *state = calloc(1, def->state_size ? def->state_size : 1);
     if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
     rl_status st = def->init(state, err, err_sz);
@@ -34,10 +29,19 @@ rl_status env_make(env_instance *e, const char *id, int max_steps_override, char
     e->state = state;
     rl_rng_seed(&e->rng, 0, 0);
     e->max_steps = max_steps_override > 0 ? max_steps_override : def->max_episode_steps;
-    e->elapsed = 0;
-    e->ep_return = 0.0;
-    e->ep_length = 0;
     return RL_OK;
+}
+
+rl_status env_make(env_instance *e, const char *id, int max_steps_override, char *err,
+                   size_t err_sz)
+{
+    memset(e, 0, sizeof(*e));
+    const env_def *def = env_find(id);
+    if (!def)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)");
+    return env_make_def(e, def, max_steps_override, err, err_sz);
 }
 
 void env_reset(env_instance *e, int64_t seed, float *obs)

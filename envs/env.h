@@ -81,6 +81,9 @@ typedef struct {
 /* max_steps_override > 0 replaces the registered limit. */
 rl_status env_make(env_instance *e, const char *id, int max_steps_override, char *err,
                    size_t err_sz);
+/* The same for a definition that need not be registered (rlc check-env, tests). */
+rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_override, char *err,
+                       size_t err_sz);
 /* seed >= 0 reseeds the env's RNG (Gymnasium's reset(seed=...)); seed < 0 keeps it. */
 void env_reset(env_instance *e, int64_t seed, float *obs);
 /* Steps; applies the TimeLimit (truncated when elapsed >= max_steps). */

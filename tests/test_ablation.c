@@ -172,12 +172,20 @@ Test(ablation, a_failing_run_is_reported_and_others_continue, .timeout = 0)
     snprintf(path, sizeof path, "%s/f.yaml", dir);
     write_file(path, "name: f\nbase: " BASE "\nseeds: [1]\nset: {total_steps: 2048, log.eval_episodes: 1}\n"
                      "axes:\n  ppo.learning_rate: [0.001, 0.002]\n");
-    /* make one run's directory unusable: a file where its checkpoint directory would be */
-    snprintf(p, sizeof p, "mkdir -p %s/runs/f/learning_rate=0.002 && touch %s/runs/f/learning_rate=0.002/seed_1", dir, dir);
+    /* make one run fail once started: a directory where its metrics.csv goes */
+    snprintf(p, sizeof p, "mkdir -p %s/runs/f/learning_rate=0.002/seed_1/metrics.csv", dir);
     cr_assert_eq(system(p), 0);
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 1 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
     int code = run_cmd(cmd, out, sizeof out);
     cr_assert_neq(code, 0, "%s", out);
     cr_assert(strstr(out, "FAILED") && strstr(out, "learning_rate=0.002") && strstr(out, "train.log"), "%s", out);
+    snprintf(p, sizeof p, "%s/runs/f/learning_rate=0.002/seed_1/train.log", dir);
+    FILE *fp = fopen(p, "r");
+    cr_assert(fp != NULL, "no log for the failed run");
+    char log[2048] = "";
+    size_t n = fread(log, 1, sizeof log - 1, fp);
+    log[n] = '\0';
+    fclose(fp);
+    cr_assert(strstr(log, "metrics.csv") != NULL, "the log does not say what failed: %s", log);
     cr_assert(strstr(out, "1 finished now"), "the other run did not finish: %s", out);
 }

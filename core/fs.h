@@ -1,0 +1,17 @@
+/* rlc core: the few file-system operations run directories need. */
+#ifndef RLC_CORE_FS_H
+#define RLC_CORE_FS_H
+
+#include <stddef.h>
+
+#include "core/status.h"
+
+/* mkdir -p: creates path and its missing parents; an existing directory is fine. */
+rl_status rl_mkdir_p(const char *path, char *err, size_t err_sz);
+int rl_path_exists(const char *path);
+int rl_is_dir(const char *path);
+int rl_is_file(const char *path);
+/* Writes text to path atomically ("<path>.tmp", then rename over path). */
+rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t err_sz);
+
+#endif
