@@ -33,16 +33,6 @@ static int exists(const char *p)
     return stat(p, &sb) == 0;
 }
 
-static int run_cmd(const char *cmd, char *out, size_t out_sz)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert(p != NULL);
-    size_t n = fread(out, 1, out_sz - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 Test(ablation, grid_expansion_and_naming)
 {
     char dir[256], path[300], err[1024];
@@ -88,7 +78,7 @@ static void expect_invalid(const char *body, const char *needle1, const char *ne
     write_file(path, body);
     /* through the program: non-zero exit, the message names the problem, no run started */
     snprintf(cmd, sizeof cmd, "%s ablate %s --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
-    int code = run_cmd(cmd, out, sizeof out);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
     cr_assert_neq(code, 0, "accepted: %s", out);
     cr_assert(strstr(out, needle1) && strstr(out, needle2), "message lacks '%s'/'%s': %s", needle1, needle2, out);
     char runs[300];
@@ -118,7 +108,7 @@ Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
                      "set: {total_steps: 4096, log.log_interval: 1024, log.eval_interval: 2048, log.eval_episodes: 2}\n"
                      "axes:\n  losses.value: [mse, huber]\n");
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 2 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "4 finished now, 0 already done, 0 failed"), "%s", out);
     const char *variants[] = {"value=mse", "value=huber"};
     for (int v = 0; v < 2; v++)
@@ -128,7 +118,7 @@ Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
         }
 
     snprintf(cmd, sizeof cmd, "%s compare %s/runs/tiny --boot 200 2>&1", RLC_BINARY, dir);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "value=mse") && strstr(out, "P(value=huber > value=mse)"), "%s", out);
     const char *files[] = {"report.md", "summary.csv", "curves_CartPole-v1.png", "intervals.png", "profile.png"};
     for (int i = 0; i < 5; i++) {
@@ -151,7 +141,7 @@ Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
     snprintf(p, sizeof p, "%s/runs/tiny/value=mse/seed_1/metrics.csv", dir);
     cr_assert_eq(stat(p, &before), 0);
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 2 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "2 finished now, 2 already done, 0 failed"), "%s", out);
     cr_assert_eq(stat(p, &after), 0);
     cr_assert(before.st_mtime == after.st_mtime && before.st_size == after.st_size, "a finished run was redone");
@@ -176,7 +166,7 @@ Test(ablation, a_failing_run_is_reported_and_others_continue, .timeout = 0)
     snprintf(p, sizeof p, "mkdir -p %s/runs/f/learning_rate=0.002/seed_1/metrics.csv", dir);
     cr_assert_eq(system(p), 0);
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 1 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
-    int code = run_cmd(cmd, out, sizeof out);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
     cr_assert_neq(code, 0, "%s", out);
     cr_assert(strstr(out, "FAILED") && strstr(out, "learning_rate=0.002") && strstr(out, "train.log"), "%s", out);
     snprintf(p, sizeof p, "%s/runs/f/learning_rate=0.002/seed_1/train.log", dir);

@@ -160,44 +160,34 @@ Test(config, dump_round_trips)
 
 /* ---- the program's exit status and messages on bad input -------------------------------- */
 
-static int run_cmd(const char *cmd, char *out, size_t out_sz)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert(p != NULL);
-    size_t n = fread(out, 1, out_sz - 1, p);
-    out[n] = '\0';
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 Test(config, program_exits_nonzero_naming_the_problem)
 {
     char path[256], cmd[1024], out[4096];
     rlt_tmpfile(path, sizeof path, "badcfg", "algo: ppo\nppo:\n  clip_coef_typo: 0.2\n");
     snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_never 2>&1", RLC_BINARY, path);
-    int code = run_cmd(cmd, out, sizeof out);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
     cr_assert_neq(code, 0, "exit 0 on a bad config: %s", out);
     cr_assert(strstr(out, path) && strstr(out, ":3") && strstr(out, "ppo.clip_coef_typo"), "%s", out);
     remove(path);
 
     snprintf(cmd, sizeof cmd, "%s train /nonexistent.yaml 2>&1", RLC_BINARY);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "/nonexistent.yaml") != NULL, "%s", out);
 
     snprintf(cmd, sizeof cmd, "%s train --bogus 2>&1", RLC_BINARY);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "--bogus") != NULL, "%s", out);
 
     /* a loss name is checked against the registry before training starts */
     rlt_tmpfile(path, sizeof path, "badloss", "total_steps: 1000\nlosses:\n  value: {name: hubr}\n");
     snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_badloss_%d 2>&1", RLC_BINARY, path, (int)getpid());
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "losses.value") && strstr(out, "hubr") && strstr(out, ":3"), "%s", out);
     remove(path);
 
     rlt_tmpfile(path, sizeof path, "badparam", "total_steps: 1000\nlosses:\n  value: {name: huber, delta: -1}\n");
     snprintf(cmd, sizeof cmd, "%s train %s --run-dir /tmp/rlc_test_badparam_%d 2>&1", RLC_BINARY, path, (int)getpid());
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "huber") && strstr(out, "delta"), "%s", out);
     remove(path);
 }

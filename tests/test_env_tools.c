@@ -17,18 +17,6 @@
 
 /* runs a shell command; returns its exit status and its stdout (+ stderr if the command
  * redirects it) in out */
-static int run_cmd(const char *cmd, char *out, size_t out_sz)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert(p != NULL);
-    size_t n = fread(out, 1, out_sz - 1, p);
-    out[n] = '\0';
-    char sink[4096];
-    while (fread(sink, 1, sizeof sink, p) > 0) {}
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static env_check_report check_def(const env_def *def, int n_steps)
 {
     env_check_report rep;
@@ -320,13 +308,13 @@ Test(env_tools, envs_lists_builtins_and_plugin)
 {
     char cmd[1024], out[16384];
     snprintf(cmd, sizeof cmd, "%s envs", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "CartPole-v1") && strstr(out, "Discrete(2)") && strstr(out, "475"), "%s", out);
     cr_assert(strstr(out, "Pendulum-v1") && strstr(out, "Box(1) [-2, 2]"), "%s", out);
     cr_assert(!strstr(out, "PointReach-v0"), "%s", out);
 
     snprintf(cmd, sizeof cmd, "%s envs --plugin %s", RLC_BINARY, RLC_PLUGIN_POINT_REACH);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     const char *line = strstr(out, "PointReach-v0");
     cr_assert(line, "%s", out);
     char row[512];
@@ -335,11 +323,11 @@ Test(env_tools, envs_lists_builtins_and_plugin)
               strstr(row, "point_reach"), "%s", row);
 
     snprintf(cmd, sizeof cmd, "%s envs MountainCarContinuous-v0", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "low   -1.2 -0.07") && strstr(out, "high  0.6 0.07") && strstr(out, "999"), "%s", out);
 
     snprintf(cmd, sizeof cmd, "%s envs --plugin /nonexistent/plugin.so 2>&1", RLC_BINARY);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "/nonexistent/plugin.so"), "%s", out);
 }
 
@@ -347,18 +335,18 @@ Test(env_tools, check_env_command)
 {
     char cmd[1024], out[16384];
     snprintf(cmd, sizeof cmd, "%s check-env CartPole-v1", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "PASS  finite values") && strstr(out, "0 failed"), "%s", out);
 
     snprintf(cmd, sizeof cmd, "%s check-env PointReach-v0 --plugin %s", RLC_BINARY, RLC_PLUGIN_POINT_REACH);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "PASS  truncation at step limit") && strstr(out, "0 failed"), "%s", out);
 
     snprintf(cmd, sizeof cmd, "%s check-env NoSuchEnv-v0 2>&1", RLC_BINARY);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "NoSuchEnv-v0"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s check-env 2>&1", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 2);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2);
 }
 
 /* counts lines; returns the first line (header) in header */
@@ -398,11 +386,11 @@ Test(env_tools, rollout_random_csv)
     snprintf(b, sizeof b, "/tmp/rlc_rollout_b_%d.csv", pid);
     snprintf(c, sizeof c, "/tmp/rlc_rollout_c_%d.csv", pid);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --seed 3 --steps 300 --out %s", RLC_BINARY, a);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --seed 3 --steps 300 --out %s", RLC_BINARY, b);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --seed 4 --steps 300 --out %s", RLC_BINARY, c);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_eq(csv_lines(a, header, sizeof header), 301);
     cr_assert_str_eq(header, "step,episode,obs_0,obs_1,obs_2,obs_3,act_0,reward,terminated,truncated\n");
     char *ta = slurp(a), *tb = slurp(b), *tc = slurp(c);
@@ -442,22 +430,22 @@ Test(env_tools, rollout_random_csv)
     /* Box actions: within the bounds; stdout by default; a plugin env */
     snprintf(cmd, sizeof cmd, "%s rollout --env Pendulum-v1 --steps 50 | awk -F, 'NR>1 && ($6 < -2 || $6 > 2)' | wc -l",
              RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert_eq(atoi(out), 0, "Pendulum actions outside [-2, 2]: %s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env PointReach-v0 --plugin %s --steps 20 | wc -l", RLC_BINARY,
              RLC_PLUGIN_POINT_REACH);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert_eq(atoi(out), 21, "%s", out);
 
     /* errors: nothing written */
     snprintf(cmd, sizeof cmd, "%s rollout --env NoSuchEnv-v0 --out %s 2>&1", RLC_BINARY, a);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "NoSuchEnv-v0"), "%s", out);
     cr_assert(access(a, F_OK) != 0);
     snprintf(cmd, sizeof cmd, "%s rollout 2>&1", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --steps 0 2>&1", RLC_BINARY);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
 }
 
 /* trains briefly, then rolls the checkpoint out deterministically */
@@ -469,14 +457,14 @@ Test(env_tools, rollout_with_a_checkpoint, .timeout = 120)
              "%s train %s/configs/ppo_cartpole.yaml --run-dir %s --quiet --set total_steps=2048 "
              "--set log.eval_episodes=1 > /dev/null 2>&1",
              RLC_BINARY, RLC_SOURCE_DIR, dir);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     snprintf(a, sizeof a, "%s/a.csv", dir);
     snprintf(b, sizeof b, "%s/b.csv", dir);
     snprintf(cmd, sizeof cmd, "%s rollout --policy %s --seed 9 --steps 200 --out %s 2>&1", RLC_BINARY, dir, a);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --policy %s/checkpoint.safetensors --seed 9 --steps 200 --out %s 2>&1",
              RLC_BINARY, dir, b);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_eq(csv_lines(a, header, sizeof header), 201);
     char *ta = slurp(a), *tb = slurp(b);
     cr_assert_str_eq(ta, tb, "the deterministic policy gave different rollouts");
@@ -484,7 +472,7 @@ Test(env_tools, rollout_with_a_checkpoint, .timeout = 120)
     free(tb);
     /* an agent trained on CartPole cannot act in Pendulum */
     snprintf(cmd, sizeof cmd, "%s rollout --env Pendulum-v1 --policy %s --steps 5 2>&1", RLC_BINARY, dir);
-    cr_assert_neq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert(strstr(out, "spaces differ"), "%s", out);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
@@ -504,14 +492,14 @@ Test(env_tools, plugin_env_trains, .timeout = 300)
              RLC_PLUGIN_POINT_REACH);
     rlt_tmpfile(cfg, sizeof cfg, "plugin_train", yaml);
     snprintf(cmd, sizeof cmd, "%s train %s --run-dir %s --quiet 2>&1", RLC_BINARY, cfg, dir);
-    int code = run_cmd(cmd, out, sizeof out);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
     remove(cfg);
     cr_assert_eq(code, 0, "%s", out);
     cr_assert(strstr(out, "trained 4096 steps"), "%s", out);
     cr_assert(strstr(out, "final evaluation"), "%s", out);
     /* the checkpoint remembers the plugin: rollout needs no --plugin */
     snprintf(cmd, sizeof cmd, "%s rollout --policy %s --steps 50 | wc -l", RLC_BINARY, dir);
-    cr_assert_eq(run_cmd(cmd, out, sizeof out), 0);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert_eq(atoi(out), 51, "%s", out);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);

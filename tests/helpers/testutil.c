@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #ifndef RLC_FIXTURES_DIR
@@ -124,4 +125,14 @@ void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents
     size_t len = strlen(contents);
     cr_assert_eq(write(fd, contents, len), (ssize_t)len);
     close(fd);
+}
+
+int rlt_run_cmd(const char *cmd, char *out, size_t out_sz)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert(p != NULL, "cannot run %s", cmd);
+    size_t n = fread(out, 1, out_sz - 1, p);
+    out[n] = '\0';
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -39,6 +39,10 @@ int rlt_fixture_count(const cJSON *obj, const char *key);
 void rlt_assert_close(const float *a, const float *b, int n, double rtol, double atol,
                       const char *what);
 
+/* Runs a shell command, captures its output (stdout; add 2>&1 to the command for stderr) into
+ * out, and returns its exit status (-1 if it did not exit normally). */
+int rlt_run_cmd(const char *cmd, char *out, size_t out_sz);
+
 /* Writes the file contents to a fresh temporary path under /tmp and returns it (static buffer
  * per call site is not safe: caller passes out). */
 void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents);
