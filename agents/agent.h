@@ -52,5 +52,6 @@ const agent_algo *agent_find(const char *name);
 extern const agent_algo agent_ppo;
 extern const agent_algo agent_a2c, agent_reinforce;   /* agents/a2c.c, agents/reinforce.c */
 extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;   /* agents/dqn.c */
+extern const agent_algo agent_sac;                            /* agents/sac.c */
 
 #endif

@@ -358,7 +358,7 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
-    printf("%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
+    fprintf(stderr, "%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
            (long long)p->buf.cfg.capacity, D, p->prioritized ? "prioritized" : "uniform", rc.n_step,
            replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
@@ -464,11 +464,6 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
         qs += vals[a];
     }
     *qmean = qs / B;
-    if (getenv("RLC_DQN_DEBUG") && p->updates % 500 == 0) {
-        int nz = 0; double mt = 0, mr = 0;
-        for (int i = 0; i < B; i++) nz += b->discount[i] == 0.0f, mt += p->target[i], mr += b->returns[i];
-        fprintf(stderr, "upd %lld zero-disc %d/%d mean target %.3f mean R %.3f qmean %.3f\n", (long long)p->updates, nz, B, mt / B, mr / B, qs / B);
-    }
     float loss;
     if (p->kind == VB_DQN) {
         loss = loss_value_eval(&p->loss, p->qsa, NULL, p->target, w, B, p->dqsa);
@@ -507,13 +502,6 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
     }
     *gnorm = nn_clip_grad_norm(p->grads, p->n_params, p->max_grad_norm);
     nn_adam_step(&p->opt, p->params, p->grads);
-    if (getenv("RLC_DQN_DEBUG") && p->updates % 500 == 0) {
-        const float *o2 = qnet_forward(&p->c_obs, &p->net, b->obs, B);
-        for (int i = 0; i < B; i++) p->qsa[i] = o2[(size_t)i * KM + (int)b->actions[i]];
-        float l2 = loss_value_eval(&p->loss, p->qsa, NULL, p->target, w, B, NULL);
-        const float *t2 = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);
-        fprintf(stderr, "loss before %.4f after %.4f  target-net out0 %.4f online-on-next %.4f\n", loss, l2, t2[0], qnet_forward(&p->c_next, &p->net, b->next_obs, B)[0]);
-    }
     if (p->prioritized) replay_buffer_update_priorities(&p->buf, b->idx, p->td, B);
     p->updates++;
     return loss;
@@ -533,6 +521,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     float beta = p->per_beta0 + (1.0f - p->per_beta0) * (float)((double)step / (double)total_steps);
     if (beta > 1.0f) beta = 1.0f;
     if (phases > 0 && replay_buffer_valid(&p->buf) >= 1) {
+        FTZ_ENTER();
         for (int64_t ph = 0; ph < phases; ph++)
             for (int64_t g = 0; g < p->grad_steps; g++) {
                 double qm = 0.0, gn = 0.0;
@@ -542,6 +531,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
                 sl += l, sq += qm, sg += gn;
                 n_ok++;
             }
+        FTZ_LEAVE();
     }
     if (step / p->target_iv != prev / p->target_iv) {
         if (p->tau >= 1.0f) memcpy(p->tparams, p->params, p->n_params * sizeof(float));

@@ -9,6 +9,22 @@
 
 #include "agents/agent.h"
 
+#if defined(__x86_64__) || defined(__SSE__)
+#include <xmmintrin.h>
+/* The off-policy agents update with denormals flushed to zero (FTZ | DAZ): Adam's moments of dead ReLU units decay
+ * through the subnormal range, where every multiply costs ~100 cycles (measured: Adam took 56% of
+ * a SAC Pendulum run, 3.4x slower overall). The mode is set around the agent's own work and restored, so nothing else in
+ * the process sees it. */
+#define FTZ_ENTER() unsigned ftz_saved_ = _mm_getcsr(); _mm_setcsr(ftz_saved_ | 0x8040u)
+#define FTZ_LEAVE() _mm_setcsr(ftz_saved_)
+#define FTZ_SET_THREAD() _mm_setcsr(_mm_getcsr() | 0x8040u)
+#else
+#define FTZ_ENTER() (void)0
+#define FTZ_LEAVE() (void)0
+#define FTZ_SET_THREAD() (void)0
+#endif
+
+
 /* PyTorch's default nn.Linear init: weight and bias uniform in +-1/sqrt(fan_in). */
 static inline void offp_init_torch_default(nn_mlp *m, rl_rng *rng)
 {

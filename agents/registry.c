@@ -3,7 +3,7 @@
 
 #include "agents/agent.h"
 
-static const agent_algo *const algos[] = {&agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51};
+static const agent_algo *const algos[] = {&agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51, &agent_sac};
 
 const agent_algo *agent_find(const char *name)
 {

@@ -158,14 +158,13 @@ Test(dqn, checkpoint_round_trip_gives_identical_actions)
     a2->destroy(g2);
 }
 
-/* The learning test: seed 1, 60k steps (~3 s of CPU), the stated score is an evaluation return of
- * at least 475 over 10 episodes at the end. */
+/* The learning test: configs/dqn_cartpole.yaml as shipped, seed 1, 200k steps (~3 s of CPU); the
+ * stated score is an evaluation return of at least 475 over 10 episodes at the end. */
 Test(dqn, learns_cartpole, .timeout = 120)
 {
-    const char *sets[] = {"total_steps=60000", "dqn.learning_starts=5000", "dqn.exploration_fraction=0.3",
-                          "dqn.train_frequency=4", "log.eval_interval=0"};
+    const char *sets[] = {"log.eval_interval=0"};
     trainer_result res;
     char dir[256];
-    run(CONFIG, sets, 5, &res, dir, sizeof dir, "dqnlearn");
-    cr_assert(res.eval_mean >= 475.0, "DQN seed 1 reached only %.1f on CartPole-v1 in 60k steps", res.eval_mean);
+    run(CONFIG, sets, 1, &res, dir, sizeof dir, "dqnlearn");
+    cr_assert(res.eval_mean >= 475.0, "DQN seed 1 reached only %.1f on CartPole-v1 in 200k steps", res.eval_mean);
 }

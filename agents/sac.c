@@ -1,0 +1,674 @@
+/* rlc agents: Soft Actor-Critic for Box actions (Haarnoja et al. 2018, with the automatic
+ * temperature of the "Algorithms and Applications" paper), in the form of SB3 / CleanRL.
+ *
+ * Actor: an MLP obs -> (mu, log_std) (A each), log_std clamped to [log_std_min, log_std_max];
+ * the action is the tanh-squashed reparameterised sample a = tanh(mu + std eps), eps ~ N(0, I),
+ *   log pi(a|s) = sum_d [-eps_d^2 / 2 - log std_d - log(2 pi) / 2 - log(1 - a_d^2)]
+ * with log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)) for stability, and it is mapped to the
+ * env's bounds affinely. Deterministic actions are tanh(mu).
+ * Critics: two MLPs (obs, a) -> Q with Polyak-averaged targets (tau). Per update (utd updates per
+ * environment step after learning_starts steps of uniform random actions):
+ *   y = R + disc (min_k Q_target_k(s', a') - alpha log pi(a'|s')),  a' ~ pi(.|s')
+ *   critic loss = losses.critic(Q_1(s, a), y) + losses.critic(Q_2(s, a), y)   (mse by default)
+ *   actor loss  = losses sac_actor: mean(alpha log pi(a~|s) - min_k Q_k(s, a~)), a~ ~ pi(.|s); the
+ *                 gradient reaches the actor through the critics' input gradient dQ/da
+ *   temperature = losses sac_alpha: -mean log_alpha (log pi + target_entropy), target -scale |A|
+ * where R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a
+ * termination, truncation bootstraps from the final observation. Three Adam optimizers (actor,
+ * critics, log_alpha). With sac.threads = 2 the two critics' forward, loss and backward run on two
+ * threads (one worker created at init, synchronised by spinning then a condition variable). */
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agents/offpolicy.h"
+#include "core/arena.h"
+#include "core/mathx.h"
+#include "losses/loss.h"
+#include "replay/replay.h"
+
+#define LOG_2PI 1.8378770664093453
+#define LOG_2 0.6931471805599453
+
+typedef struct sac sac;
+
+/* the worker that updates critic 1 while the caller updates critic 0 */
+typedef struct {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    atomic_int gen, done, quit;
+    sac *p;
+    int started;
+} sac_worker;
+
+struct sac {
+    int obs_dim, A, SA, n_envs, B;
+    float gamma, tau, utd, log_alpha, alpha, target_entropy, log_std_min, log_std_max;
+    bool autotune;
+    int64_t learning_starts, policy_freq;
+    float *act_center, *act_half;     /* (A) env action = center + half * a */
+    loss_spec critic_loss, actor_loss, alpha_loss;
+    nn_mlp actor, q[2], qt[2], qng[2];   /* qng: the critics without gradients (actor pass) */
+    float *aparams, *agrads, *cparams, *cgrads, *ctparams;
+    size_t n_actor, n_critic;         /* n_critic: both critics */
+    float la_param[1], la_grad[1];
+    nn_adam actor_opt, critic_opt, alpha_opt;
+    nn_mlp_cache c_actor, c_actor_next, c_q[2], c_qt[2], c_qpi[2];
+    rl_arena arena;
+    rl_rng rng;
+    replay_buffer buf;
+    replay_batch batch;
+    int64_t env_steps, updates, nonfinite_skips;
+    double credit;
+    sac_worker worker;
+    int threads;
+    /* per-step */
+    float *step_obs, *step_act, *next_fix;      /* (N, D), (N, A), (N, D) */
+    float *act_eps, *act_a, *act_logp, *act_u;  /* (maxb, A) x3 and (maxb) */
+    /* per-update */
+    float *eps, *a, *u, *stdv, *logp;           /* (B, A) x4, (B) */
+    float *sa, *sa_next, *sa_pi;                /* (B, SA) */
+    float *y, *qv[2], *dq[2], *qloss;           /* (B), (B) x2, (B) x2, (2) */
+    float *qmin, *dqmin, *dlogp, *da, *dsa[2], *dact;   /* (B) (B) (B) (B, A) (B, SA) x2 (B, 2A) */
+};
+
+enum { ST_CRITIC, ST_ACTOR, ST_ALPHA, ST_ENTROPY, ST_QMEAN, ST_SKIPPED, ST_COUNT };
+
+/* ---- the squashed Gaussian policy -------------------------------------------------------- */
+
+/* out (n, 2A) = (mu, log_std), eps (n, A) -> a (n, A), u (n, A), std (n, A), logp (n) */
+static void policy_sample(const sac *p, const float *out, const float *eps, int n, float *a, float *u,
+                          float *stdv, float *logp)
+{
+    const int A = p->A;
+    for (int i = 0; i < n; i++) {
+        const float *mu = out + (size_t)i * 2 * A, *ls = mu + A;
+        double lp = 0.0;
+        for (int d = 0; d < A; d++) {
+            float l = rl_clampf(ls[d], p->log_std_min, p->log_std_max), s = expf(l);
+            float e = eps[(size_t)i * A + d], x = mu[d] + s * e;
+            float t = tanhf(x);
+            u[(size_t)i * A + d] = x;
+            a[(size_t)i * A + d] = t;
+            stdv[(size_t)i * A + d] = s;
+            double corr = 2.0 * (LOG_2 - x - rl_softplus(-2.0f * x));   /* log(1 - tanh(x)^2) */
+            lp += -0.5 * (double)e * e - l - 0.5 * LOG_2PI - corr;
+        }
+        logp[i] = (float)lp;
+    }
+}
+
+/* dout (n, 2A) = dJ/d(mu, log_std) from da (n, A) = dJ/da and dlogp (n) = dJ/dlogp */
+static void policy_backward(const sac *p, float *dout, const float *out, const float *eps, const float *a,
+                            const float *stdv, const float *da, const float *dlogp, int n)
+{
+    const int A = p->A;
+    for (int i = 0; i < n; i++) {
+        const float *ls = out + (size_t)i * 2 * A + A;
+        float *dmu = dout + (size_t)i * 2 * A, *dls = dmu + A;
+        for (int d = 0; d < A; d++) {
+            size_t k = (size_t)i * A + d;
+            float t = a[k];
+            /* d(-log(1 - tanh(u)^2))/du = 2 tanh(u) */
+            float du = (da ? da[k] * (1.0f - t * t) : 0.0f) + dlogp[i] * 2.0f * t;
+            dmu[d] = du;
+            bool clamped = ls[d] < p->log_std_min || ls[d] > p->log_std_max;
+            dls[d] = clamped ? 0.0f : du * eps[k] * stdv[k] - dlogp[i];
+        }
+    }
+}
+
+static void fill_normal(float *x, size_t n, rl_rng *rng)
+{
+    for (size_t i = 0; i < n; i++) x[i] = (float)rl_rng_normal(rng);
+}
+
+/* dst (n, SA) = [obs (n, D) | act (n, A)] */
+static void concat(float *dst, const float *obs, const float *act, int n, int D, int A)
+{
+    for (int i = 0; i < n; i++) {
+        memcpy(dst + (size_t)i * (D + A), obs + (size_t)i * D, (size_t)D * sizeof(float));
+        memcpy(dst + (size_t)i * (D + A) + D, act + (size_t)i * A, (size_t)A * sizeof(float));
+    }
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static rl_status make_loss(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, char *err, size_t err_sz)
+{
+    const char *keys[RL_LOSS_MAX_KV];
+    for (int i = 0; i < l->n_kv; i++) keys[i] = l->keys[i];
+    return loss_spec_make(out, kinds, l->name, keys, l->vals, l->n_kv, l->where, err, err_sz);
+}
+
+static void *worker_main(void *arg);
+
+static void sac_destroy(void *self)
+{
+    sac *p = self;
+    if (!p) return;
+    if (p->worker.started) {
+        pthread_mutex_lock(&p->worker.mu);
+        atomic_store(&p->worker.quit, 1);
+        pthread_cond_signal(&p->worker.cv);
+        pthread_mutex_unlock(&p->worker.mu);
+        pthread_join(p->worker.th, NULL);
+        pthread_mutex_destroy(&p->worker.mu);
+        pthread_cond_destroy(&p->worker.cv);
+    }
+    free(p->aparams);
+    free(p->agrads);
+    free(p->cparams);
+    free(p->cgrads);
+    free(p->ctparams);
+    free(p->act_center);
+    free(p->act_half);
+    nn_adam_free(&p->actor_opt);
+    nn_adam_free(&p->critic_opt);
+    nn_adam_free(&p->alpha_opt);
+    rl_arena_free(&p->arena);
+    replay_buffer_free(&p->buf);
+    replay_batch_free(&p->batch);
+    free(p);
+}
+
+static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
+                            const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    if (act_space->kind != ENV_SPACE_BOX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs a Box action space", src);
+    if (obs_space->kind != ENV_SPACE_BOX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac: observations must be a Box", src);
+    for (int d = 0; d < act_space->dim; d++)
+        if (!isfinite(act_space->low[d]) || !isfinite(act_space->high[d]) || act_space->high[d] <= act_space->low[d])
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs finite action bounds (dimension %d)", src, d);
+    if (cfg->sac.log_std_min >= cfg->sac.log_std_max)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
+    sac *p = rl_xcalloc(1, sizeof *p);
+    rl_status st;
+    nn_act act;
+    const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
+    double va[] = {cfg->sac.alpha};
+    double ve[] = {-cfg->sac.target_entropy_scale * act_space->dim};
+    if ((st = make_loss(&p->critic_loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.critic, err, err_sz)) ||
+        (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err, err_sz)) ||
+        (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
+                             "sac.target_entropy_scale", err, err_sz))) {
+        free(p);
+        return st;
+    }
+    if (nn_act_from_name(cfg->network.activation, &act) != 0) {
+        free(p);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
+    }
+    p->obs_dim = obs_space->dim;
+    p->A = act_space->dim;
+    p->SA = p->obs_dim + p->A;
+    p->n_envs = n_envs;
+    p->B = (int)cfg->sac.batch_size;
+    p->gamma = (float)cfg->sac.gamma;
+    p->tau = (float)cfg->sac.tau;
+    p->utd = (float)cfg->sac.utd;
+    p->alpha = (float)cfg->sac.alpha;
+    p->log_alpha = logf(p->alpha > 0 ? p->alpha : 1e-30f);
+    p->autotune = cfg->sac.autotune;
+    p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
+    p->log_std_min = (float)cfg->sac.log_std_min;
+    p->log_std_max = (float)cfg->sac.log_std_max;
+    p->learning_starts = cfg->sac.learning_starts;
+    p->policy_freq = cfg->sac.policy_frequency;
+    p->threads = (int)cfg->sac.threads;
+    p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
+    p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
+    for (int d = 0; d < p->A; d++) {
+        p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
+        p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
+    }
+
+    int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
+    for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
+    nn_mlp_shape(&p->actor, p->obs_dim, hidden, nh, 2 * p->A, act, NN_ACT_NONE);
+    for (int k = 0; k < 2; k++) {
+        nn_mlp_shape(&p->q[k], p->SA, hidden, nh, 1, act, NN_ACT_NONE);
+        p->qt[k] = p->qng[k] = p->q[k];
+    }
+    p->n_actor = p->actor.n_params;
+    size_t nq = p->q[0].n_params;
+    p->n_critic = 2 * nq;
+    p->aparams = rl_xcalloc(p->n_actor, sizeof(float));
+    p->agrads = rl_xcalloc(p->n_actor, sizeof(float));
+    p->cparams = rl_xcalloc(p->n_critic, sizeof(float));
+    p->cgrads = rl_xcalloc(p->n_critic, sizeof(float));
+    p->ctparams = rl_xcalloc(p->n_critic, sizeof(float));
+    nn_mlp_bind(&p->actor, p->aparams, p->agrads);
+    for (int k = 0; k < 2; k++) {
+        nn_mlp_bind(&p->q[k], p->cparams + k * nq, p->cgrads + k * nq);
+        nn_mlp_bind(&p->qng[k], p->cparams + k * nq, NULL);
+        nn_mlp_bind(&p->qt[k], p->ctparams + k * nq, NULL);
+    }
+    rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
+    offp_init_torch_default(&p->actor, &p->rng);
+    offp_init_torch_default(&p->q[0], &p->rng);
+    offp_init_torch_default(&p->q[1], &p->rng);
+    memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
+    p->la_param[0] = p->log_alpha;
+
+    replay_config rc;
+    replay_config_default(&rc);
+    rc.capacity = cfg->sac.buffer_size;
+    rc.n_envs = n_envs;
+    rc.obs_dim = p->obs_dim;
+    rc.act_dim = p->A;
+    rc.n_step = (int)cfg->sac.n_step;
+    rc.gamma = p->gamma;
+    if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)cfg->sac.actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)cfg->sac.critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = nn_adam_init(&p->alpha_opt, 1, (float)cfg->sac.alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
+        (st = replay_batch_init(&p->batch, p->B, p->obs_dim, p->A, err, err_sz))) {
+        sac_destroy(p);
+        return st;
+    }
+
+    int maxb = n_envs > AGENT_EVAL_BATCH ? n_envs : AGENT_EVAL_BATCH;
+    int B = p->B, A = p->A, D = p->obs_dim, SA = p->SA, N = n_envs;
+    size_t fa = nn_mlp_cache_floats(&p->actor, maxb > B ? maxb : B), fq = nn_mlp_cache_floats(&p->q[0], B);
+    size_t fan = nn_mlp_cache_floats(&p->actor, B);
+    size_t need = rl_arena_need(fa * 4) + rl_arena_need(fan * 4) + 6 * rl_arena_need(fq * 4) +
+                  2 * rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
+                  3 * rl_arena_need((size_t)maxb * A * 4) + rl_arena_need((size_t)maxb * 4) +
+                  4 * rl_arena_need((size_t)B * A * 4) + rl_arena_need((size_t)B * 4) + 3 * rl_arena_need((size_t)B * SA * 4) +
+                  9 * rl_arena_need((size_t)B * 4) + rl_arena_need(2 * 4) + rl_arena_need((size_t)B * A * 4) +
+                  2 * rl_arena_need((size_t)B * SA * 4) + rl_arena_need((size_t)B * 2 * A * 4);
+    if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
+        sac_destroy(p);
+        return st;
+    }
+    rl_arena *ar = &p->arena;
+    nn_mlp_cache_bind(&p->c_actor, &p->actor, rl_arena_floats(ar, fa), maxb > B ? maxb : B);
+    nn_mlp_cache_bind(&p->c_actor_next, &p->actor, rl_arena_floats(ar, fan), B);
+    for (int k = 0; k < 2; k++) {
+        nn_mlp_cache_bind(&p->c_q[k], &p->q[k], rl_arena_floats(ar, fq), B);
+        nn_mlp_cache_bind(&p->c_qt[k], &p->qt[k], rl_arena_floats(ar, fq), B);
+        nn_mlp_cache_bind(&p->c_qpi[k], &p->qng[k], rl_arena_floats(ar, fq), B);
+    }
+    p->step_obs = rl_arena_floats(ar, (size_t)N * D);
+    p->next_fix = rl_arena_floats(ar, (size_t)N * D);
+    p->step_act = rl_arena_floats(ar, (size_t)N * A);
+    p->act_eps = rl_arena_floats(ar, (size_t)maxb * A);
+    p->act_a = rl_arena_floats(ar, (size_t)maxb * A);
+    p->act_u = rl_arena_floats(ar, (size_t)maxb * A);
+    p->act_logp = rl_arena_floats(ar, maxb);
+    p->eps = rl_arena_floats(ar, (size_t)B * A);
+    p->a = rl_arena_floats(ar, (size_t)B * A);
+    p->u = rl_arena_floats(ar, (size_t)B * A);
+    p->stdv = rl_arena_floats(ar, (size_t)B * A);
+    p->logp = rl_arena_floats(ar, B);
+    p->sa = rl_arena_floats(ar, (size_t)B * SA);
+    p->sa_next = rl_arena_floats(ar, (size_t)B * SA);
+    p->sa_pi = rl_arena_floats(ar, (size_t)B * SA);
+    p->y = rl_arena_floats(ar, B);
+    for (int k = 0; k < 2; k++) p->qv[k] = rl_arena_floats(ar, B), p->dq[k] = rl_arena_floats(ar, B);
+    p->qmin = rl_arena_floats(ar, B);
+    p->dqmin = rl_arena_floats(ar, B);
+    p->dlogp = rl_arena_floats(ar, B);
+    p->qloss = rl_arena_floats(ar, 2);
+    p->da = rl_arena_floats(ar, (size_t)B * A);
+    for (int k = 0; k < 2; k++) p->dsa[k] = rl_arena_floats(ar, (size_t)B * SA);
+    p->dact = rl_arena_floats(ar, (size_t)B * 2 * A);
+
+    if (p->threads == 2) {
+        sac_worker *w = &p->worker;
+        w->p = p;
+        atomic_init(&w->gen, 0);
+        atomic_init(&w->done, 0);
+        atomic_init(&w->quit, 0);
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
+            sac_destroy(p);
+            return rl_errf(err, err_sz, RL_ERR_NOMEM, "sac: cannot start the critic thread");
+        }
+        w->started = 1;
+    }
+    fprintf(stderr, "sac: replay buffer of %lld transitions (obs %d, action %d, n_step %d): %.1f MB\n",
+           (long long)p->buf.cfg.capacity, D, A, rc.n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
+    *self = p;
+    return RL_OK;
+}
+
+/* ---- acting ------------------------------------------------------------------------------ */
+
+static void sac_act(void *self, const float *obs, int n, float *actions, bool explore)
+{
+    sac *p = self;
+    const int A = p->A;
+    float *a = p->act_a;
+    if (explore && p->env_steps < p->learning_starts) {
+        for (int i = 0; i < n * A; i++) a[i] = (float)rl_rng_uniform(&p->rng, -1.0, 1.0);
+    } else {
+        const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
+        if (explore) {
+            fill_normal(p->act_eps, (size_t)n * A, &p->rng);
+            policy_sample(p, out, p->act_eps, n, a, p->act_u, p->act_u, p->act_logp);
+        } else {
+            for (int i = 0; i < n; i++)
+                for (int d = 0; d < A; d++) a[(size_t)i * A + d] = tanhf(out[(size_t)i * 2 * A + d]);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    if (!explore) return;
+    RL_ASSERT(n == p->n_envs);
+    memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
+    memcpy(p->step_act, a, (size_t)n * A * sizeof(float));
+}
+
+static void sac_observe(void *self, const env_vec *v)
+{
+    sac *p = self;
+    int N = p->n_envs, D = p->obs_dim;
+    for (int i = 0; i < N; i++) {
+        const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
+        memcpy(p->next_fix + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
+    }
+    replay_buffer_add(&p->buf, p->step_obs, p->step_act, v->rewards, p->next_fix, v->terminated, v->truncated);
+    p->env_steps += N;
+}
+
+/* ---- learning ---------------------------------------------------------------------------- */
+
+/* forward, loss and backward of critic k on the current batch (p->sa, p->y) */
+static void critic_pass(sac *p, int k)
+{
+    const float *q = nn_mlp_forward(&p->c_q[k], &p->q[k], p->sa, p->B);   // (B, 1)
+    memcpy(p->qv[k], q, (size_t)p->B * sizeof(float));
+    const float *w = p->buf.cfg.prioritized ? p->batch.weights : NULL;
+    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, w, p->B, p->dq[k]);
+    size_t nq = p->q[k].n_params;
+    memset(p->cgrads + k * nq, 0, nq * sizeof(float));
+    nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
+}
+
+static void *worker_main(void *arg)
+{
+    sac_worker *w = arg;
+    int seen = 0;
+    FTZ_SET_THREAD();
+    for (;;) {
+        for (int k = 0; k < 4000 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
+            if ((k & 255) == 255) sched_yield();
+        if (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) {
+            pthread_mutex_lock(&w->mu);
+            while (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) pthread_cond_wait(&w->cv, &w->mu);
+            pthread_mutex_unlock(&w->mu);
+        }
+        if (atomic_load(&w->quit)) break;
+        seen = atomic_load(&w->gen);
+        critic_pass(w->p, 1);
+        atomic_store(&w->done, seen);
+    }
+    return NULL;
+}
+
+static void critics_update(sac *p)
+{
+    if (p->threads == 2) {
+        sac_worker *w = &p->worker;
+        pthread_mutex_lock(&w->mu);
+        int g = atomic_load(&w->gen) + 1;
+        atomic_store(&w->gen, g);
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        critic_pass(p, 0);
+        while (atomic_load(&w->done) != g) { /* spin: the two passes take the same time */ }
+    } else {
+        critic_pass(p, 0);
+        critic_pass(p, 1);
+    }
+}
+
+/* The actor objective on obs (B, D) with noise eps (B, A): fills p->a, p->logp, p->qmin; with
+ * backward, writes the actor's gradient into p->agrads (zeroed first). Returns the loss. */
+static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool backward)
+{
+    const int A = p->A, D = p->obs_dim, SA = p->SA;
+    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
+    policy_sample(p, out, eps, B, p->a, p->u, p->stdv, p->logp);
+    concat(p->sa_pi, obs, p->a, B, D, A);
+    const float *q0 = nn_mlp_forward(&p->c_qpi[0], &p->qng[0], p->sa_pi, B);
+    const float *q1 = nn_mlp_forward(&p->c_qpi[1], &p->qng[1], p->sa_pi, B);
+    for (int i = 0; i < B; i++) p->qmin[i] = q0[i] < q1[i] ? q0[i] : q1[i];
+    float loss = loss_sac_actor(p->logp, p->qmin, NULL, B, p->alpha, backward ? p->dlogp : NULL,
+                                backward ? p->dqmin : NULL);
+    if (!backward) return loss;
+    /* dJ/da through the critic that gave the minimum, via its input gradient */
+    for (int i = 0; i < B; i++) {
+        bool first = q0[i] <= q1[i];
+        p->dq[0][i] = first ? p->dqmin[i] : 0.0f;
+        p->dq[1][i] = first ? 0.0f : p->dqmin[i];
+    }
+    nn_mlp_backward(p->dsa[0], &p->c_qpi[0], &p->qng[0], p->dq[0], p->sa_pi, B);
+    nn_mlp_backward(p->dsa[1], &p->c_qpi[1], &p->qng[1], p->dq[1], p->sa_pi, B);
+    for (int i = 0; i < B; i++)
+        for (int d = 0; d < A; d++)
+            p->da[(size_t)i * A + d] = p->dsa[0][(size_t)i * SA + D + d] + p->dsa[1][(size_t)i * SA + D + d];
+    policy_backward(p, p->dact, out, eps, p->a, p->stdv, p->da, p->dlogp, B);
+    memset(p->agrads, 0, p->n_actor * sizeof(float));
+    nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
+    return loss;
+}
+
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+static void update(sac *p, double *acc)
+{
+    const int B = p->B, A = p->A, D = p->obs_dim;
+    replay_batch *b = &p->batch;
+    replay_buffer_sample(&p->buf, b, B, 1.0f, &p->rng);
+
+    /* soft targets from the next observations */
+    const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, B);
+    fill_normal(p->eps, (size_t)B * A, &p->rng);
+    policy_sample(p, out, p->eps, B, p->a, p->u, p->stdv, p->logp);
+    concat(p->sa_next, b->next_obs, p->a, B, D, A);
+    const float *t0 = nn_mlp_forward(&p->c_qt[0], &p->qt[0], p->sa_next, B);
+    const float *t1 = nn_mlp_forward(&p->c_qt[1], &p->qt[1], p->sa_next, B);
+    for (int i = 0; i < B; i++) {
+        float m = t0[i] < t1[i] ? t0[i] : t1[i];
+        p->y[i] = b->returns[i] + b->discount[i] * (m - p->alpha * p->logp[i]);
+    }
+
+    /* critics */
+    concat(p->sa, b->obs, b->actions, B, D, A);
+    critics_update(p);
+    float closs = p->qloss[0] + p->qloss[1];
+    if (!isfinite(closs) || !all_finite(p->cgrads, p->n_critic)) {
+        p->nonfinite_skips++;
+        return;
+    }
+    nn_adam_step(&p->critic_opt, p->cparams, p->cgrads);
+    double qm = 0.0;
+    for (int i = 0; i < B; i++) qm += p->qv[0][i];
+    acc[ST_CRITIC] += closs;
+    acc[ST_QMEAN] += qm / B;
+
+    /* actor and temperature */
+    if (p->updates % p->policy_freq == 0) {
+        fill_normal(p->eps, (size_t)B * A, &p->rng);
+        float aloss = actor_pass(p, b->obs, p->eps, B, true);
+        if (isfinite(aloss) && all_finite(p->agrads, p->n_actor)) {
+            nn_adam_step(&p->actor_opt, p->aparams, p->agrads);
+            double ent = 0.0;
+            for (int i = 0; i < B; i++) ent -= p->logp[i];
+            acc[ST_ACTOR] += aloss;
+            acc[ST_ENTROPY] += ent / B;
+            acc[ST_COUNT] += 1;   /* actor updates */
+            if (p->autotune) {
+                loss_sac_alpha(p->la_param[0], p->logp, B, p->target_entropy, &p->la_grad[0]);
+                nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
+                p->log_alpha = p->la_param[0];
+                p->alpha = expf(p->log_alpha);
+            }
+        } else {
+            p->nonfinite_skips++;
+        }
+    }
+    nn_polyak(p->ctparams, p->cparams, p->n_critic, p->tau);
+    p->updates++;
+}
+
+static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
+{
+    (void)v;
+    (void)total_steps;
+    sac *p = self;
+    p->env_steps = step;
+    if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
+    p->credit += p->utd * p->n_envs;
+    if (p->credit < 1.0) return false;
+    double acc[ST_COUNT + 1] = {0};
+    int n = 0;
+    FTZ_ENTER();
+    while (p->credit >= 1.0) {
+        update(p, acc);
+        p->credit -= 1.0;
+        n++;
+    }
+    FTZ_LEAVE();
+    double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
+    stats[ST_CRITIC] = acc[ST_CRITIC] / n;
+    stats[ST_ACTOR] = acc[ST_ACTOR] / na;
+    stats[ST_ALPHA] = p->alpha;
+    stats[ST_ENTROPY] = acc[ST_ENTROPY] / na;
+    stats[ST_QMEAN] = acc[ST_QMEAN] / n;
+    stats[ST_SKIPPED] = (double)p->nonfinite_skips;
+    return true;
+}
+
+/* ---- test hooks -------------------------------------------------------------------------- */
+
+double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, int B, float *dactor)
+{
+    sac *p = sac_agent;
+    RL_ASSERT(B <= p->B);
+    float l = actor_pass(p, obs, eps, B, dactor != NULL);
+    if (dactor) memcpy(dactor, p->agrads, p->n_actor * sizeof(float));
+    return l;
+}
+
+float *sac_actor_params(void *sac_agent, size_t *n)
+{
+    sac *p = sac_agent;
+    *n = p->n_actor;
+    return p->aparams;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+#define SAC_MAX_TENSORS (2 * 5 * (NN_MAX_LAYERS + 1) + 8)
+
+static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
+{
+    int n = offp_mlp_tensors(t, names, "actor", &p->actor);
+    n += offp_mlp_tensors(t + n, names + n, "q1", &p->q[0]);
+    n += offp_mlp_tensors(t + n, names + n, "q2", &p->q[1]);
+    t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
+    if (train_state) {
+        n += offp_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
+        n += offp_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
+        t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
+        t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
+        t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};
+        t[n++] = (nn_tensor){"optim.critic.v", p->critic_opt.v, 1, {(int64_t)p->n_critic}};
+        t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
+        t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
+    }
+    return n;
+}
+
+static rl_status sac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
+                          size_t err_sz)
+{
+    sac *p = self;
+    nn_tensor t[SAC_MAX_TENSORS];
+    char names[SAC_MAX_TENSORS][48];
+    int n = sac_tensors(p, t, names, true);
+    char vals[8][32];
+    snprintf(vals[0], 32, "%lld", (long long)p->actor_opt.t);
+    snprintf(vals[1], 32, "%lld", (long long)p->critic_opt.t);
+    snprintf(vals[2], 32, "%lld", (long long)p->alpha_opt.t);
+    snprintf(vals[3], 32, "%llu", (unsigned long long)p->rng.state);
+    snprintf(vals[4], 32, "%llu", (unsigned long long)p->rng.inc);
+    snprintf(vals[5], 32, "%lld", (long long)p->updates);
+    snprintf(vals[6], 32, "%lld", (long long)p->env_steps);
+    nn_meta meta[40];
+    int nm = 0;
+    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.rng_state",
+                          "sac.rng_inc", "sac.updates", "sac.env_steps"};
+    meta[nm++] = (nn_meta){"rlc.algo", "sac"};
+    for (int i = 0; i < 7; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
+    for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
+    return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+}
+
+/* The replay buffer is not saved: a resumed run refills it. */
+static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
+{
+    sac *p = self;
+    nn_tensor t[SAC_MAX_TENSORS];
+    char names[SAC_MAX_TENSORS][48];
+    int n = sac_tensors(p, t, names, train_state);
+    for (int i = 0; i < n; i++) {
+        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    p->log_alpha = p->la_param[0];
+    p->alpha = expf(p->log_alpha);
+    if (!train_state) {
+        memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
+        return RL_OK;
+    }
+    unsigned long long v[7];
+    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.rng_state",
+                          "sac.rng_inc", "sac.updates", "sac.env_steps"};
+    for (int i = 0; i < 7; i++) {
+        rl_status st = offp_meta_u64(f, keys[i], &v[i], err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    p->actor_opt.t = (int64_t)v[0];
+    p->critic_opt.t = (int64_t)v[1];
+    p->alpha_opt.t = (int64_t)v[2];
+    p->rng.state = v[3];
+    p->rng.inc = v[4];
+    p->rng.has_spare = 0;
+    p->updates = (int64_t)v[5];
+    p->env_steps = (int64_t)v[6];
+    return RL_OK;
+}
+
+const agent_algo agent_sac = {
+    .name = "sac",
+    .n_stats = ST_COUNT,
+    .stat_names = {"critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "skipped_updates"},
+    .create = sac_create,
+    .act = sac_act,
+    .observe = sac_observe,
+    .learn = sac_learn,
+    .save = sac_save,
+    .load = sac_load,
+    .destroy = sac_destroy,
+};
