@@ -611,16 +611,17 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     snprintf(vals[0], 32, "%lld", (long long)p->actor_opt.t);
     snprintf(vals[1], 32, "%lld", (long long)p->critic_opt.t);
     snprintf(vals[2], 32, "%lld", (long long)p->alpha_opt.t);
-    snprintf(vals[3], 32, "%llu", (unsigned long long)p->rng.state);
-    snprintf(vals[4], 32, "%llu", (unsigned long long)p->rng.inc);
-    snprintf(vals[5], 32, "%lld", (long long)p->updates);
-    snprintf(vals[6], 32, "%lld", (long long)p->env_steps);
+    snprintf(vals[3], 32, "%lld", (long long)p->updates);
+    snprintf(vals[4], 32, "%lld", (long long)p->env_steps);
+    char rng[RL_RNG_TEXT];
+    rl_rng_encode(&p->rng, rng, sizeof rng);
     nn_meta meta[40];
     int nm = 0;
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.rng_state",
-                          "sac.rng_inc", "sac.updates", "sac.env_steps"};
+    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
+                          "sac.env_steps"};
     meta[nm++] = (nn_meta){"rlc.algo", "sac"};
-    for (int i = 0; i < 7; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
+    meta[nm++] = (nn_meta){"sac.rng", rng};
+    for (int i = 0; i < 5; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
@@ -642,21 +643,20 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
         memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
         return RL_OK;
     }
-    unsigned long long v[7];
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.rng_state",
-                          "sac.rng_inc", "sac.updates", "sac.env_steps"};
-    for (int i = 0; i < 7; i++) {
+    unsigned long long v[5];
+    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
+                          "sac.env_steps"};
+    if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "sac.rng")) != 0)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.rng' missing or malformed");
+    for (int i = 0; i < 5; i++) {
         rl_status st = offp_meta_u64(f, keys[i], &v[i], err, err_sz);
         if (st != RL_OK) return st;
     }
     p->actor_opt.t = (int64_t)v[0];
     p->critic_opt.t = (int64_t)v[1];
     p->alpha_opt.t = (int64_t)v[2];
-    p->rng.state = v[3];
-    p->rng.inc = v[4];
-    p->rng.has_spare = 0;
-    p->updates = (int64_t)v[5];
-    p->env_steps = (int64_t)v[6];
+    p->updates = (int64_t)v[3];
+    p->env_steps = (int64_t)v[4];
     return RL_OK;
 }
 
