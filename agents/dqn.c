@@ -582,19 +582,19 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[DQN_MAX_TENSORS];
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, true);
-    char vals[5][32];
+    char vals[3][32];
     snprintf(vals[0], 32, "%lld", (long long)p->opt.t);
     char rng[RL_RNG_TEXT];
     rl_rng_encode(&p->rng, rng, sizeof rng);
-    snprintf(vals[3], 32, "%lld", (long long)p->updates);
-    snprintf(vals[4], 32, "%lld", (long long)p->env_steps);
+    snprintf(vals[1], 32, "%lld", (long long)p->updates);
+    snprintf(vals[2], 32, "%lld", (long long)p->env_steps);
     nn_meta meta[40];
     int nm = 0;
     meta[nm++] = (nn_meta){"rlc.algo", vb_names[p->kind]};
     meta[nm++] = (nn_meta){"dqn.adam_t", vals[0]};
     meta[nm++] = (nn_meta){"dqn.rng", rng};
-    meta[nm++] = (nn_meta){"dqn.updates", vals[3]};
-    meta[nm++] = (nn_meta){"dqn.env_steps", vals[4]};
+    meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
+    meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
@@ -616,9 +616,9 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
     }
     unsigned long long at = 0, up = 0, es = 0;
     rl_status st;
-    if ((st = offp_meta_u64(f, "dqn.adam_t", &at, err, err_sz)) ||
-        (st = offp_meta_u64(f, "dqn.updates", &up, err, err_sz)) ||
-        (st = offp_meta_u64(f, "dqn.env_steps", &es, err, err_sz)))
+    if ((st = nn_safetensors_meta_u64(f, "dqn.adam_t", &at, err, err_sz)) ||
+        (st = nn_safetensors_meta_u64(f, "dqn.updates", &up, err, err_sz)) ||
+        (st = nn_safetensors_meta_u64(f, "dqn.env_steps", &es, err, err_sz)))
         return st;
     if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");

@@ -52,17 +52,6 @@ static inline int offp_mlp_tensors(nn_tensor *t, char names[][48], const char *p
     return n;
 }
 
-static inline rl_status offp_meta_u64(nn_safetensors *f, const char *key, unsigned long long *out,
-                                      char *err, size_t err_sz)
-{
-    const char *s = nn_safetensors_meta(f, key);
-    char *end;
-    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
-    *out = strtoull(s, &end, 10);
-    if (*end) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
-    return RL_OK;
-}
-
 /* ---- test hooks (agents/sac.c) ------------------------------------------------------------ */
 
 /* The SAC actor objective J = mean_b w_b (alpha logp(a_b|s_b) - min(Q1, Q2)(s_b, a_b)) with the

@@ -436,17 +436,6 @@ rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, cons
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
 
-static rl_status meta_u64(nn_safetensors *f, const char *key, unsigned long long *out, char *err,
-                          size_t err_sz)
-{
-    const char *s = nn_safetensors_meta(f, key);
-    char *end;
-    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
-    *out = strtoull(s, &end, 10);
-    if (*end) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
-    return RL_OK;
-}
-
 rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64_t *adam_t,
                          int64_t *updates, char *err, size_t err_sz)
 {
@@ -456,7 +445,7 @@ rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64
     snprintf(k[2], 48, "%s.rng", algo);
     unsigned long long v[2];
     for (int i = 0; i < 2; i++) {
-        rl_status st = meta_u64(f, k[i], &v[i], err, err_sz);
+        rl_status st = nn_safetensors_meta_u64(f, k[i], &v[i], err, err_sz);
         if (st != RL_OK) return st;
     }
     if (rl_rng_decode(rng, nn_safetensors_meta(f, k[2])) != 0)

@@ -607,7 +607,7 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[SAC_MAX_TENSORS];
     char names[SAC_MAX_TENSORS][48];
     int n = sac_tensors(p, t, names, true);
-    char vals[8][32];
+    char vals[5][32];
     snprintf(vals[0], 32, "%lld", (long long)p->actor_opt.t);
     snprintf(vals[1], 32, "%lld", (long long)p->critic_opt.t);
     snprintf(vals[2], 32, "%lld", (long long)p->alpha_opt.t);
@@ -649,7 +649,7 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "sac.rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.rng' missing or malformed");
     for (int i = 0; i < 5; i++) {
-        rl_status st = offp_meta_u64(f, keys[i], &v[i], err, err_sz);
+        rl_status st = nn_safetensors_meta_u64(f, keys[i], &v[i], err, err_sz);
         if (st != RL_OK) return st;
     }
     p->actor_opt.t = (int64_t)v[0];

@@ -67,15 +67,6 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     return RL_OK;
 }
 
-static int64_t meta_i64(nn_safetensors *f, const char *key, int64_t def)
-{
-    const char *s = nn_safetensors_meta(f, key);
-    if (!s) return def;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return *end ? def : (int64_t)v;
-}
-
 rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
                              void **agent, char *err, size_t err_sz)
 {
@@ -214,10 +205,14 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     if (opts->resume) {
         nn_safetensors *f = NULL;
         if ((st = nn_safetensors_open(&f, r.ckpt, err, err_sz))) goto done;
-        st = algo->load(r.agent, f, true, err, err_sz);
-        r.step = meta_i64(f, "rlc.step", 0);
-        r.episodes = meta_i64(f, "rlc.episodes", 0);
-        r.eval_count = meta_i64(f, "rlc.evals", 0);
+        unsigned long long step = 0, episodes = 0, evals = 0;
+        if ((st = algo->load(r.agent, f, true, err, err_sz)) == RL_OK &&
+            (st = nn_safetensors_meta_u64(f, "rlc.step", &step, err, err_sz)) == RL_OK &&
+            (st = nn_safetensors_meta_u64(f, "rlc.episodes", &episodes, err, err_sz)) == RL_OK)
+            st = nn_safetensors_meta_u64(f, "rlc.evals", &evals, err, err_sz);
+        r.step = (int64_t)step;
+        r.episodes = (int64_t)episodes;
+        r.eval_count = (int64_t)evals;
         nn_safetensors_close(f);
         if (st != RL_OK) goto done;
         const char *csvs[] = {"metrics.csv", "eval.csv", "timing.csv"};

@@ -174,6 +174,10 @@ rl_status nn_safetensors_open(nn_safetensors **out, const char *path, char *err,
 rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, size_t err_sz);
 /* The metadata value for key, or NULL. Valid until close. */
 const char *nn_safetensors_meta(const nn_safetensors *f, const char *key);
+/* The metadata value for key as an unsigned decimal integer; RL_ERR_FORMAT naming the key when
+ * it is missing or not a number. */
+rl_status nn_safetensors_meta_u64(const nn_safetensors *f, const char *key, unsigned long long *out,
+                                  char *err, size_t err_sz);
 /* NULL-safe. */
 void nn_safetensors_close(nn_safetensors *f);
 

@@ -586,3 +586,15 @@ void nn_safetensors_close(nn_safetensors *f)
     free(f->path);
     free(f);
 }
+
+rl_status nn_safetensors_meta_u64(const nn_safetensors *f, const char *key, unsigned long long *out,
+                                  char *err, size_t err_sz)
+{
+    const char *s = nn_safetensors_meta(f, key);
+    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end || *s == '-') return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
+    *out = v;
+    return RL_OK;
+}

@@ -562,3 +562,27 @@ Test(checkpoint, mlp_round_trip)
     const float *o1 = nn_mlp_forward(&c1, &a, inp, 2), *o2 = nn_mlp_forward(&c2, &b, inp, 2);
     cr_assert(memcmp(o1, o2, 6 * sizeof(float)) == 0);
 }
+
+Test(checkpoint, metadata_integers)
+{
+    char path[256], err[256];
+    snprintf(path, sizeof path, "/tmp/rlc_test_meta_u64_%d.safetensors", (int)getpid());
+    float x[2] = {1.0f, 2.0f};
+    nn_tensor t = {"x", x, 1, {2}};
+    nn_meta m[] = {{"steps", "123456789012"}, {"word", "12abc"}, {"neg", "-3"}};
+    cr_assert_eq(nn_safetensors_save(path, &t, 1, m, 3, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors *f = NULL;
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    unsigned long long v = 7;
+    cr_assert_eq(nn_safetensors_meta_u64(f, "steps", &v, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(v, 123456789012ULL);
+    v = 7;
+    cr_assert_eq(nn_safetensors_meta_u64(f, "word", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, "word") != NULL, "%s", err);
+    cr_assert_eq(nn_safetensors_meta_u64(f, "neg", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert_eq(nn_safetensors_meta_u64(f, "absent", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, "absent") && strstr(err, "missing"), "%s", err);
+    cr_assert_eq(v, 7u, "a failed read leaves the output untouched");
+    nn_safetensors_close(f);
+    remove(path);
+}
