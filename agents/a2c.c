@@ -6,7 +6,8 @@
  * (advantage: nstep, i.e. lambda = 1), actor and critic separate or on a shared trunk, and
  * RMSprop (alpha 0.99, eps 1e-5, as SB3) or Adam. Discrete and Box actions as PPO; it runs on
  * PPO's actor-critic engine (agents/ppo.c) with one epoch of one minibatch. The losses come from
- * the registry (losses.policy: pg by convention, losses.value: mse, losses.entropy). */
+ * the registry (losses.policy: pg by convention, losses.value: mse, losses.entropy). The shared
+ * trunk is a2c.shared or network.shared (either turns it on); auxiliary heads (`aux:`) need it. */
 #include <string.h>
 
 #include "agents/onpolicy.h"
@@ -31,7 +32,7 @@ static rl_status a2c_create(void **self, const rl_config *cfg, const env_space *
         .anneal_lr = cfg->a2c.anneal_lr,
         .norm_adv = cfg->a2c.norm_adv,
         .norm_adv_batch = true,
-        .shared = cfg->a2c.shared,
+        .shared = cfg->a2c.shared || cfg->network.shared,
         .rmsprop = strcmp(cfg->a2c.optimizer, "rmsprop") == 0,
     };
     return onp_ac_create(self, &s, cfg, obs_space, act_space, n_envs, err, err_sz);
@@ -48,4 +49,5 @@ const agent_algo agent_a2c = {
     .save = onp_ac_save,
     .load = onp_ac_load,
     .destroy = onp_ac_destroy,
+    .extra_stats = onp_ac_extra_stats,
 };

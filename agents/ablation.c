@@ -2,6 +2,7 @@
 #include "agents/ablation.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -73,17 +74,18 @@ static int emit_flow(pctx *c, const yaml_node_t *n, char *out, size_t sz)
 }
 
 /* a file-name-safe label of a value: letters, digits, '.', '-', '_' kept; mappings become
- * their values joined by '-' ({name: huber, delta: 2} -> huber-2) */
+ * their values joined by '-' ({name: huber, delta: 2} -> huber-2), also inside lists */
 static void make_label(const char *flow, char *out, size_t sz)
 {
     size_t at = 0;
-    int in_key = 0, sep = 0;
+    int in_key = 0, sep = 0, braces = 0;
     for (const char *s = flow; *s && at + 2 < sz; s++) {
         char ch = *s;
-        if (ch == '{') { in_key = 1; continue; }
+        if (ch == '{') { in_key = 1; braces++; continue; }
+        if (ch == '}') { braces--; continue; }
         if (ch == ':') { in_key = 0; continue; }
-        if (ch == ',') { in_key = flow[0] == '{'; sep = 1; continue; }
-        if (ch == '}' || ch == '[' || ch == ']' || ch == '"' || ch == ' ') continue;
+        if (ch == ',') { in_key = braces > 0; sep = 1; continue; }
+        if (ch == '[' || ch == ']' || ch == '"' || ch == ' ') continue;
         if (in_key) continue;
         if (sep && at) out[at++] = '-';
         sep = 0;
@@ -166,16 +168,37 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
                     continue;
                 }
                 if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
-                if (vv->type != YAML_SEQUENCE_NODE || vv->data.sequence.items.top == vv->data.sequence.items.start)
-                    return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
+                /* a list of values (labelled by their text), or a mapping label -> value */
+                bool named = vv->type == YAML_MAPPING_NODE;
+                if (!named && vv->type != YAML_SEQUENCE_NODE)
+                    return perr(c, vv, "axes.%s: expected a non-empty list of values (or a mapping of named values)%s", ck, "");
+                int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
+                                  : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
+                if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
                 int ax = a->n_axes++;
                 snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
-                for (yaml_node_item_t *it = vv->data.sequence.items.start; it < vv->data.sequence.items.top; it++) {
+                for (int e = 0; e < count; e++) {
                     if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
                     int vi = a->n_values[ax]++;
-                    if (emit_flow(c, yaml_document_get_node(c->doc, *it), a->values[ax][vi], ABL_TEXT))
-                        return perr(c, vv, "axes.%s: value too long%s", ck, "");
-                    make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
+                    yaml_node_t *val = named ? yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].value)
+                                             : yaml_document_get_node(c->doc, vv->data.sequence.items.start[e]);
+                    /* the value must fit the "key=value" --set text whole */
+                    if (emit_flow(c, val, a->values[ax][vi], ABL_TEXT) || strlen(a->values[ax][vi]) > 190)
+                        return perr(c, val, "axes.%s: value too long (at most 190 characters as YAML flow text)%s", ck, "");
+                    if (named) {
+                        yaml_node_t *lk = yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].key);
+                        const char *lab = scalar(lk);
+                        char safe[64];
+                        if (!lab || !lab[0] || strlen(lab) >= sizeof safe)
+                            return perr(c, lk, "axes.%s: a value's name must be a short plain name%s", ck, "");
+                        make_label(lab, safe, sizeof safe);
+                        if (strcmp(safe, lab) != 0)
+                            return perr(c, lk, "axes.%s: the name '%s' may hold only letters, digits, '.', '-', '_' and '+'",
+                                        ck, lab);
+                        snprintf(a->labels[ax][vi], sizeof a->labels[ax][vi], "%s", lab);
+                    } else {
+                        make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
+                    }
                     for (int j = 0; j < vi; j++)
                         if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
                             return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);

@@ -10,6 +10,9 @@
  *   set: {total_steps: 100000}    # overrides common to every run (optional)
  *   axes:
  *     losses.value: [mse, huber, clipped]
+ *     aux:                        # or a mapping name -> value: variants named aux=none, ...
+ *       none: []
+ *       reward_prediction: [{head: reward_prediction, loss: huber, weight: 0.1}]
  *
  * Paths are relative to the ablation file. The grid is expanded and every run's config is
  * loaded and its agent created before any run starts, so an unknown key or a bad value is an

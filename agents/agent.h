@@ -15,7 +15,7 @@
 #include "envs/env.h"
 #include "nn/nn.h"
 
-#define AGENT_MAX_STATS 16
+#define AGENT_MAX_STATS 24
 /* largest batch act() is called with outside training (evaluation) */
 #define AGENT_EVAL_BATCH 64
 
@@ -44,6 +44,10 @@ typedef struct agent_algo {
     /* Loads weights, and the training state when train_state is true, from an open file. */
     rl_status (*load)(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz);
     void (*destroy)(void *self);      /* NULL-safe */
+    /* Optional (may be NULL): the names of statistics this instance logs after the n_stats fixed
+     * ones (one per auxiliary head, say); returns their count, at most max. learn() writes their
+     * values at stats[n_stats + i]. Runs without such statistics keep exactly the fixed columns. */
+    int (*extra_stats)(void *self, const char **names, int max);
 } agent_algo;
 
 /* The registered algorithm called name, or NULL. */

@@ -216,6 +216,12 @@ void onp_net_logp_ent(onp_net *n, const float *u, int B, float *logp, float *ent
 void onp_net_backward(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
                       const float *dent, const float *dv)
 {
+    onp_net_backward_ext(n, obs, u, B, dlogp, dent, dv, NULL);
+}
+
+void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
+                          const float *dent, const float *dv, const float *dh_extra)
+{
     bool actor = dlogp || dent;
     const float *x = n->shared ? n->h : obs;
     if (actor) {
@@ -245,11 +251,15 @@ void onp_net_backward(onp_net *n, const float *obs, const float *u, int B, const
         nn_mlp_backward(n->shared ? n->dh : NULL, &n->actor_c, &n->actor, n->dact, x, B);
     }
     if (dv) nn_mlp_backward(n->shared ? n->dh2 : NULL, &n->critic_c, &n->critic, dv, x, B);
-    if (n->shared && (actor || dv)) {
+    RL_ASSERT(!dh_extra || n->shared);
+    if (n->shared && (actor || dv || dh_extra)) {
         size_t m = (size_t)B * n->trunk.sizes[n->trunk.n_layers];
-        if (!actor) memcpy(n->dh, n->dh2, m * sizeof(float));
+        if (!actor && dv) memcpy(n->dh, n->dh2, m * sizeof(float));
+        else if (!actor) memset(n->dh, 0, m * sizeof(float));
         else if (dv)
             for (size_t i = 0; i < m; i++) n->dh[i] += n->dh2[i];
+        if (dh_extra)
+            for (size_t i = 0; i < m; i++) n->dh[i] += dh_extra[i];
         nn_mlp_backward(NULL, &n->trunk_c, &n->trunk, n->dh, obs, B);
     }
 }

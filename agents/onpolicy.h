@@ -72,6 +72,10 @@ void onp_net_logp_ent(onp_net *n, const float *u, int B, float *logp, float *ent
  * Adds into n->grads. */
 void onp_net_backward(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
                       const float *dent, const float *dv);
+/* The same, with dh_extra (B, trunk out) added to the gradient at the shared trunk's output
+ * before the trunk's backward (auxiliary heads on the encoding, agents/aux.h); NULL = nothing. */
+void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
+                          const float *dent, const float *dv, const float *dh_extra);
 /* dv is (B, n_v); out_v is (B, n_v). */
 /* Checkpoint tensors (prefix "actor", "critic", "trunk", "log_std"); returns the count. */
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48]);
@@ -137,6 +141,8 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
                       size_t err_sz);
 rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz);
 void onp_ac_destroy(void *self);
+/* agent_algo.extra_stats: one "aux_<head>" column per auxiliary head. */
+int onp_ac_extra_stats(void *self, const char **names, int max);
 
 #define ONP_AC_STATS                                                                              \
     {"policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm",                \

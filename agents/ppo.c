@@ -12,12 +12,21 @@
  * annealed linearly to 0 over total_steps. Truncated episodes bootstrap from the value of their
  * final observation (replay/rollout.h). Observation and reward normalisation (normalize section)
  * live in the agent: the statistics update on training steps only, are frozen when acting
- * without exploration, and are saved in checkpoints. */
+ * without exploration, and are saved in checkpoints.
+ * Auxiliary heads (`aux:`, agents/aux.h) read the shared trunk's output: each minibatch adds
+ * sum_i weight_i L_i to the loss, in the same backward pass, gradient clip (the norm over the
+ * network and the heads together) and optimizer step (the heads' moments live in a second
+ * optimizer of identical settings, which is the same as one over both buffers). The rollout
+ * keeps, per step, the next observation (the final one when the episode ended, so no pair
+ * crosses an episode boundary) normalised as the trunk sees it, and the reward the critic
+ * learns; the k-step positive of temporal_contrastive is the next observation of step t + k - 1
+ * when no episode ended in steps t .. t + k - 2, else the row has none. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/aux.h"
 #include "agents/onpolicy.h"
 #include "core/arena.h"
 #include "replay/rollout.h"
@@ -53,6 +62,17 @@ typedef struct {
     float *mb_obs, *mb_u;             /* (mb, obs_dim), (mb, adim) */
     float *mb_logp_old, *mb_adv, *mb_ret, *mb_vold;       /* (mb) */
     float *mb_logp, *mb_ent, *mb_dlogp, *mb_dent, *mb_dv;
+    /* auxiliary heads on the shared trunk */
+    aux_module *aux;
+    onp_opt aux_opt;
+    float *aux_mem;                   /* owns everything below */
+    float *aux_next, *aux_rew;        /* (T, N, D) normalised next observations, (T, N) rewards */
+    unsigned char *aux_end;           /* (T, N) 1 where the step ended an episode */
+    int *aux_pos;                     /* (T, N) row of aux_next holding s_{t+k}, or -1 */
+    float *mb_next, *mb_pos, *mb_r, *mb_dh;   /* (mb, D), (mb, D), (mb), (mb, H) */
+    unsigned char *mb_pos_ok;         /* (mb) */
+    double *aux_loss, *aux_sum;       /* (n heads) */
+    int *aux_cnt;                     /* (n heads) */
 } ppo;
 
 enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
@@ -65,10 +85,63 @@ void onp_ac_destroy(void *self)
     onp_net_free(&p->net);
     onp_explore_free(p->ex);
     onp_opt_free(&p->opt);
+    if (p->aux) onp_opt_free(&p->aux_opt);
+    aux_free(p->aux);
+    free(p->aux_mem);
     onp_norm_free(&p->norm);
     rl_arena_free(&p->arena);
     replay_rollout_free(&p->buf);
     free(p);
+}
+
+/* the heads, their optimizer and the rollout fields they read (after the network: the heads
+ * draw from their own RNG, so the network's initial weights do not depend on them) */
+static rl_status aux_init(ppo *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (!p->s.shared)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads attach to the shared encoder: set network.shared: true%s",
+                       src, strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
+    nn_act act;
+    nn_act_from_name(cfg->network.activation, &act);
+    aux_shape sh = {.obs_dim = p->net.obs_dim, .K = p->net.K, .adim = p->net.adim, .max_batch = p->mb_size,
+                    .horizon = p->T, .act = act};
+    rl_status st = aux_create(&p->aux, cfg, &p->net.trunk, &sh, err, err_sz);
+    if (st != RL_OK) return st;
+    if ((st = onp_opt_init(&p->aux_opt, p->s.rmsprop, aux_n_params(p->aux), p->s.lr, p->s.eps, p->s.rms_alpha, err, err_sz))) {
+        aux_free(p->aux);
+        p->aux = NULL;
+        return st;
+    }
+    int TN = p->batch, D = p->net.obs_dim, mb = p->mb_size, nh = aux_n_heads(p->aux);
+    int H = p->net.trunk.sizes[p->net.trunk.n_layers];
+    /* floats: next, rew, pos (int), end (bytes, rounded up), mb next/pos/r/dh, mb_pos_ok, losses */
+    size_t nf = (size_t)TN * D + (size_t)TN + (size_t)TN + ((size_t)TN + 3) / 4 + 2 * (size_t)mb * D + (size_t)mb +
+                (size_t)mb * H + ((size_t)mb + 3) / 4 + 5 * (size_t)nh;
+    p->aux_mem = rl_xcalloc(nf, sizeof(float));
+    float *q = p->aux_mem;
+    p->aux_loss = (double *)q, q += 2 * (size_t)nh;   /* doubles first: 8-byte aligned */
+    p->aux_sum = (double *)q, q += 2 * (size_t)nh;
+    p->aux_next = q, q += (size_t)TN * D;
+    p->aux_rew = q, q += TN;
+    p->aux_pos = (int *)q, q += TN;
+    p->aux_end = (unsigned char *)q, q += ((size_t)TN + 3) / 4;
+    p->mb_next = q, q += (size_t)mb * D;
+    p->mb_pos = q, q += (size_t)mb * D;
+    p->mb_r = q, q += mb;
+    p->mb_dh = q, q += (size_t)mb * H;
+    p->mb_pos_ok = (unsigned char *)q, q += ((size_t)mb + 3) / 4;
+    p->aux_cnt = (int *)q, q += nh;
+    RL_ASSERT((size_t)(q - p->aux_mem) == nf);
+    return RL_OK;
+}
+
+int onp_ac_extra_stats(void *self, const char **names, int max)
+{
+    ppo *p = self;
+    int n = aux_n_heads(p->aux);
+    if (n > max) n = max;
+    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
+    return n;
 }
 
 rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
@@ -118,6 +191,10 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     }
 
     if ((st = onp_explore_create(&p->ex, cfg, &p->net, n_envs, p->T, p->mb_size, err, err_sz))) {
+        onp_ac_destroy(p);
+        return st;
+    }
+    if (cfg->aux.n > 0 && (st = aux_init(p, cfg, src, err, err_sz))) {
         onp_ac_destroy(p);
         return st;
     }
@@ -204,13 +281,25 @@ void onp_ac_observe(void *self, const env_vec *v)
         for (int i = 0; i < N; i++) p->final_values[i] = v->truncated[i] ? p->net.out_v[(size_t)i * p->net.n_v] : 0.0f;
     }
     onp_norm_reward(&p->norm, v->rewards, v->terminated, v->truncated, p->rewards);
-    if (p->ex) {
+    if (p->ex || p->aux) {
         /* the real next observation: the final one of a finished episode */
-        int D = p->obs_dim, t = p->buf.t;
+        int D = p->obs_dim;
         for (int i = 0; i < N; i++) {
             const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
             memcpy(p->next_raw + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
         }
+    }
+    if (p->aux) {
+        /* what the heads read: s_{t+1} as the trunk sees it, the extrinsic reward, the ends */
+        size_t at = (size_t)p->buf.t * N;
+        onp_norm_obs(&p->norm, p->next_raw, p->aux_next + at * p->obs_dim, N, false);
+        for (int i = 0; i < N; i++) {
+            p->aux_rew[at + i] = p->rewards[i];
+            p->aux_end[at + i] = v->terminated[i] || v->truncated[i];
+        }
+    }
+    if (p->ex) {
+        int t = p->buf.t;
         onp_explore_step(p->ex, t, p->step_raw, p->step_u, p->next_raw, p->step_rint);
         for (int i = 0; i < N; i++) {
             if (p->rnd) {
@@ -259,9 +348,21 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     int64_t done_steps = step - p->batch;
     if (done_steps < 0) done_steps = 0;
     onp_opt_set_lr(&p->opt, p->s.anneal_lr ? nn_lr_linear(p->s.lr, done_steps, total_steps) : p->s.lr);
+    if (p->aux) onp_opt_set_lr(&p->aux_opt, onp_opt_lr(&p->opt));
 
     double sum[ST_COUNT] = {0};
     int n_mb_done = 0;
+    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
+    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    if (pos_k > 0) {
+        /* s_{t+k} is the next observation of step t + k - 1, if the episode goes on until then */
+        for (int t = 0; t < p->T; t++)
+            for (int i = 0; i < N; i++) {
+                int j = t + pos_k - 1, ok = j < p->T;
+                for (int q = t; ok && q < j; q++) ok = !p->aux_end[(size_t)q * N + i];
+                p->aux_pos[(size_t)t * N + i] = ok ? j * N + i : -1;
+            }
+    }
     for (int i = 0; i < p->batch; i++) p->perm[i] = i;
     float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
                      ? p->policy_loss.p[0] : 0.2f;
@@ -287,6 +388,14 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
                 if (p->rnd) {
                     p->mb_vint_old[k] = p->v_int[idx];
                     p->mb_ret_int[k] = p->ret_int[idx];
+                }
+                if (p->aux) {
+                    memcpy(p->mb_next + (size_t)k * D, p->aux_next + (size_t)idx * D, (size_t)D * sizeof(float));
+                    p->mb_r[k] = p->aux_rew[idx];
+                    int pos = pos_k > 0 ? p->aux_pos[idx] : -1;
+                    p->mb_pos_ok[k] = pos >= 0;
+                    if (pos >= 0)
+                        memcpy(p->mb_pos + (size_t)k * D, p->aux_next + (size_t)pos * D, (size_t)D * sizeof(float));
                 }
             }
             if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
@@ -323,13 +432,41 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
             for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
 
             memset(p->net.grads, 0, p->net.n_params * sizeof(float));
-            onp_net_backward(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL, p->mb_dv);
-            if (!onp_all_finite(p->net.grads, p->net.n_params)) {
+            const float *dh_aux = NULL;
+            if (p->aux) {
+                /* the heads add their encoder gradient for the extra passes now, and dh_aux at
+                 * the trunk output joins the actor's and critic's in the backward below */
+                aux_batch ab = {.B = mb, .obs = p->mb_obs, .h = p->net.h, .u = p->mb_u, .r = p->mb_r,
+                                .next = p->mb_next, .pos = p->mb_pos, .pos_ok = p->mb_pos_ok};
+                bool touched;
+                float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
+                if (!isfinite(al)) {
+                    p->nonfinite_skips++;
+                    continue;
+                }
+                if (touched) dh_aux = p->mb_dh;
+            }
+            onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
+                                 p->mb_dv, dh_aux);
+            if (!onp_all_finite(p->net.grads, p->net.n_params) ||
+                (p->aux && !onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux)))) {
                 p->nonfinite_skips++;
                 continue;
             }
-            float gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
-            onp_opt_step(&p->opt, p->net.params, p->net.grads);
+            float gn;
+            if (p->aux) {
+                /* one clip over the network and the heads; with every weight 0 the heads'
+                 * gradients are zeros and this is nn_clip_grad_norm bit for bit */
+                gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(p->aux), aux_n_params(p->aux),
+                                        p->s.max_grad_norm);
+                onp_opt_step(&p->opt, p->net.params, p->net.grads);
+                onp_opt_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
+                for (int h = 0; h < n_aux; h++)
+                    if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+            } else {
+                gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
+                onp_opt_step(&p->opt, p->net.params, p->net.grads);
+            }
 
             sum[ST_POLICY] += pl;
             sum[ST_VALUE] += vl;
@@ -357,6 +494,8 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     stats[ST_EV] = vr > 0 ? 1.0 - ve / vr : NAN;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
     stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
+    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
+        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
     replay_rollout_clear(&p->buf);
     p->updates++;
     return true;
@@ -370,6 +509,20 @@ static int ac_tensors(ppo *p, nn_tensor *t, char names[][48], bool train_state)
     n += onp_norm_tensors(&p->norm, t + n);
     if (p->ex) n += onp_explore_tensors(p->ex, t + n, names + n, train_state);
     if (train_state) n += onp_opt_tensors(&p->opt, t + n);
+    if (p->aux) {
+        int64_t na = (int64_t)aux_n_params(p->aux);
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
+        if (train_state) {
+            /* the heads' optimizer state, named like the network's under "aux." */
+            nn_tensor ot[2];
+            int no = onp_opt_tensors(&p->aux_opt, ot);
+            for (int i = 0; i < no; i++) {
+                snprintf(names[n], 48, "aux.%s", ot[i].name);
+                ot[i].name = names[n];
+                t[n++] = ot[i];
+            }
+        }
+    }
     return n;
 }
 
@@ -382,7 +535,17 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
     int n = ac_tensors(p, t, names, true);
     onp_norm_stage(&p->norm);
     if (p->ex) onp_explore_stage(p->ex);
-    return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, extra, n_extra, err, err_sz);
+    if (!p->aux)
+        return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, extra, n_extra, err, err_sz);
+    /* the heads' RNG (augmentation noise) goes with the agent's metadata */
+    nn_meta meta[24];
+    char key[48], val[RL_RNG_TEXT];
+    int nm = 0;
+    for (int i = 0; i < n_extra && nm < 23; i++) meta[nm++] = extra[i];
+    snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
+    rl_rng_encode(aux_rng(p->aux), val, sizeof val);
+    meta[nm++] = (nn_meta){key, val};
+    return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, meta, nm, err, err_sz);
 }
 
 rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
@@ -401,6 +564,13 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
+    if (p->aux) {
+        char key[48];
+        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
+        if (rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, key)) != 0)
+            return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
+        *onp_opt_t(&p->aux_opt) = *onp_opt_t(&p->opt);   /* both step together */
+    }
     replay_rollout_clear(&p->buf);
     return RL_OK;
 }
@@ -425,6 +595,7 @@ static rl_status ppo_create(void **self, const rl_config *cfg, const env_space *
         .eps = (float)cfg->ppo.adam_eps,
         .anneal_lr = cfg->ppo.anneal_lr,
         .norm_adv = cfg->ppo.norm_adv,
+        .shared = cfg->network.shared,
     };
     return onp_ac_create(self, &s, cfg, obs_space, act_space, n_envs, err, err_sz);
 }
@@ -440,4 +611,5 @@ const agent_algo agent_ppo = {
     .save = onp_ac_save,
     .load = onp_ac_load,
     .destroy = onp_ac_destroy,
+    .extra_stats = onp_ac_extra_stats,
 };

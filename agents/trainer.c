@@ -232,10 +232,12 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     }
     const char *mcols[4 + AGENT_MAX_STATS] = {"step", "episodes", "return_mean", "length_mean"};
     for (int i = 0; i < algo->n_stats; i++) mcols[4 + i] = algo->stat_names[i];
+    int n_stats = algo->n_stats;
+    if (algo->extra_stats) n_stats += algo->extra_stats(r.agent, mcols + 4 + n_stats, AGENT_MAX_STATS - n_stats);
     const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
     const char *tcols[] = {"step", "wall_s", "steps_per_s"};
     snprintf(path, sizeof path, "%s/metrics.csv", opts->run_dir);
-    if ((st = rl_csv_open(&metrics, path, mcols, 4 + algo->n_stats, opts->resume, err, err_sz))) goto done;
+    if ((st = rl_csv_open(&metrics, path, mcols, 4 + n_stats, opts->resume, err, err_sz))) goto done;
     snprintf(path, sizeof path, "%s/eval.csv", opts->run_dir);
     if ((st = rl_csv_open(&evals, path, ecols, 4, opts->resume, err, err_sz))) goto done;
     snprintf(path, sizeof path, "%s/timing.csv", opts->run_dir);
@@ -288,7 +290,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
 
         if (r.step / log_iv != prev / log_iv || r.step >= total) {
             double row[4 + AGENT_MAX_STATS] = {(double)r.step, (double)r.episodes, mean_ret, mean_len};
-            for (int i = 0; i < algo->n_stats; i++) row[4 + i] = stats[i];
+            for (int i = 0; i < n_stats; i++) row[4 + i] = stats[i];
             rl_csv_row(&metrics, row);
             double el = rl_now() - t0, sps = (double)(r.step - start_step) / (el > 0 ? el : 1e-9);
             double trow[] = {(double)r.step, el, sps};

@@ -413,6 +413,135 @@ static void list_keys(char *buf, size_t sz, const section_desc *sec, int with_se
     if (with_sections)
         for (int s = 0; s < RL_ARRAY_LEN(sections) && at < sz; s++)
             if (sections[s].key[0]) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
+    if (with_sections && at < sz) snprintf(buf + at, sz - at, ", aux");
+}
+
+/* ---- the aux list ------------------------------------------------------------------------ */
+
+/* the name of the loss an aux entry gives, for messages ("(none)" when missing) */
+static const char *aux_loss_name(const cnode *e)
+{
+    const cnode *l = node_child(e, "loss");
+    if (!l) return "(none)";
+    if (l->kind == N_SCALAR) return l->val;
+    const cnode *nm = l->kind == N_MAP ? node_child(l, "name") : NULL;
+    return nm && nm->kind == N_SCALAR ? nm->val : "?";
+}
+
+/* `aux:` is a list of mappings, one per head; see rl_aux_head_cfg */
+static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err_sz)
+{
+    char where[RL_STR_MAX + 32], path[96];
+    rl_aux_cfg *a = &cfg->aux;
+    memset(a, 0, sizeof *a);
+    node_where(n, where, sizeof where);
+    snprintf(a->where, sizeof a->where, "%.250s", where);
+    if (n->kind == N_SCALAR) {
+        if (!n->val[0] || strcmp(n->val, "none") == 0) return RL_OK;
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux: expected a list of heads like [{head: reward_prediction, loss: huber, weight: 0.1}], got '%s'",
+                       where, n->val);
+    }
+    if (n->kind != N_SEQ)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux: expected a list of heads like [{head: reward_prediction, loss: huber, weight: 0.1}], got a mapping",
+                       where);
+    if (n->n > RL_AUX_MAX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: at most %d heads, got %d", where, RL_AUX_MAX, n->n);
+    /* head keys with their ranges; any other numeric key is a loss parameter */
+    static const field_desc keys[] = {
+        {"weight", T_F64, offsetof(rl_aux_head_cfg, weight), 1, NULL, 0, 1e6, NULL, NULL},
+        {"hidden", T_I64, offsetof(rl_aux_head_cfg, hidden), -1, NULL, -1, 65536, NULL, NULL},
+        {"k", T_I64, offsetof(rl_aux_head_cfg, k), 1, NULL, 1, 100000, NULL, NULL},
+        {"noise", T_F64, offsetof(rl_aux_head_cfg, noise), 0.1, NULL, 0, 100, NULL, NULL},
+        {"dim", T_I64, offsetof(rl_aux_head_cfg, dim), 0, NULL, 0, 65536, NULL, NULL},
+    };
+    static const char *const only_for[] = {NULL, NULL, "temporal_contrastive", "representation", "representation"};
+    for (int i = 0; i < n->n; i++) {
+        const cnode *e = &n->kids[i];
+        rl_aux_head_cfg *h = &a->heads[i];
+        node_where(e, where, sizeof where);
+        if (e->kind != N_MAP)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                           "%s: aux[%d]: expected a mapping like {head: reward_prediction, loss: huber, weight: 0.1}", where, i);
+        const cnode *hn = node_child(e, "head"), *ln = node_child(e, "loss");
+        if (!hn || hn->kind != N_SCALAR)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: missing 'head: <name>' (loss '%s'); heads: %s", where, i,
+                           aux_loss_name(e), RL_AUX_HEADS);
+        node_where(hn, where, sizeof where);
+        if (strlen(hn->val) >= sizeof h->head || !in_choices(RL_AUX_HEADS, hn->val))
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s", where, i,
+                           hn->val, aux_loss_name(e), RL_AUX_HEADS);
+        snprintf(h->head, sizeof h->head, "%s", hn->val);
+        for (int j = 0; j < i; j++)
+            if (strcmp(a->heads[j].head, h->head) == 0)
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: head '%s' (loss '%s') is listed twice", where, i,
+                               h->head, aux_loss_name(e));
+        if (!ln)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': missing 'loss: <name>' (rlc losses lists them)",
+                           where, i, h->head);
+        for (int f = 0; f < RL_ARRAY_LEN(keys); f++) {
+            char *p = (char *)h + keys[f].off;
+            if (keys[f].type == T_I64) *(int64_t *)p = (int64_t)keys[f].dnum;
+            else *(double *)p = keys[f].dnum;
+        }
+        /* the loss: a name or a mapping, parsed like the losses section's fields */
+        field_desc lf = {"loss", T_LOSS, (size_t)((char *)&h->loss - (char *)cfg), 0, NULL, 0, 0, NULL, NULL};
+        snprintf(path, sizeof path, "aux[%d] head '%s'", i, h->head);
+        rl_status st = apply_field(cfg, &lf, ln, path, err, err_sz);
+        if (st != RL_OK) return st;
+        for (int j = 0; j < e->n; j++) {
+            const cnode *kv = &e->kids[j];
+            if (kv == hn || kv == ln) continue;
+            int f = 0;
+            while (f < RL_ARRAY_LEN(keys) && strcmp(keys[f].key, kv->key) != 0) f++;
+            node_where(kv, where, sizeof where);
+            if (f < RL_ARRAY_LEN(keys)) {
+                if (only_for[f] && strcmp(only_for[f], h->head) != 0)
+                    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s' (loss '%s'): '%s' applies to %s only",
+                                   where, i, h->head, h->loss.name, kv->key, only_for[f]);
+                field_desc fd = keys[f];
+                fd.off += (size_t)((char *)h - (char *)cfg);
+                snprintf(path, sizeof path, "aux[%d].%s", i, kv->key);
+                if ((st = apply_field(cfg, &fd, kv, path, err, err_sz))) return st;
+                continue;
+            }
+            /* a parameter of the loss, as in {name: huber, delta: 2} */
+            double v;
+            rl_loss_cfg *l = &h->loss;
+            if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
+                return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                               "%s: aux[%d] head '%s' (loss '%s'): '%s' is neither a head key (weight, hidden, k, noise, dim) nor a numeric loss parameter",
+                               where, i, h->head, l->name, kv->key);
+            if (l->n_kv == RL_LOSS_MAX_KV)
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': more than %d loss parameters", where, i,
+                               h->head, RL_LOSS_MAX_KV);
+            snprintf(l->keys[l->n_kv], sizeof l->keys[0], "%s", kv->key);
+            l->vals[l->n_kv++] = v;
+        }
+    }
+    a->n = n->n;
+    return RL_OK;
+}
+
+/* relations between sections, once everything is read */
+static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
+{
+    bool onp_ac = strcmp(cfg->root.algo, "ppo") == 0 || strcmp(cfg->root.algo, "a2c") == 0;
+    if (cfg->network.shared && !onp_ac)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo ppo and a2c only (algo is '%s')",
+                       cfg->source, cfg->root.algo);
+    if (cfg->aux.n == 0) return RL_OK;
+    if (!onp_ac)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: auxiliary heads are implemented for algo ppo and a2c (algo is '%s')",
+                       cfg->aux.where, cfg->root.algo);
+    bool a2c = strcmp(cfg->root.algo, "a2c") == 0;
+    if (!cfg->network.shared && !(a2c && cfg->a2c.shared))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux: the heads (%s%s) attach to a shared encoder: set network.shared: true%s",
+                       cfg->aux.where, cfg->aux.heads[0].head, cfg->aux.n > 1 ? ", ..." : "",
+                       a2c ? " (or a2c.shared: true)" : "");
+    return RL_OK;
 }
 
 static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t err_sz)
@@ -425,6 +554,11 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
         const field_desc *f = find_field(top, k->key);
         if (f) {
             rl_status st = apply_field(cfg, f, k, k->key, err, err_sz);
+            if (st != RL_OK) return st;
+            continue;
+        }
+        if (strcmp(k->key, "aux") == 0) {
+            rl_status st = apply_aux(cfg, k, err, err_sz);
             if (st != RL_OK) return st;
             continue;
         }
@@ -535,6 +669,7 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
     for (int i = 0; i < n_sets; i++) free(origins[i]);
     free(origins);
     if (st == RL_OK) snprintf(cfg->source, sizeof cfg->source, "%s", name);
+    if (st == RL_OK) st = check_cross(cfg, err, err_sz);
     return st;
 }
 
@@ -637,6 +772,27 @@ void rl_config_dump(const rl_config *cfg, FILE *out)
         if (sec->key[0]) fprintf(out, "%s:\n", sec->key);
         for (int f = 0; f < sec->n; f++) dump_field(out, cfg, &sec->fields[f], sec->key[0] ? "  " : "");
     }
+    char num[64];
+    fputs(cfg->aux.n ? "aux:\n" : "aux: []\n", out);
+    for (int i = 0; i < cfg->aux.n; i++) {
+        const rl_aux_head_cfg *h = &cfg->aux.heads[i];
+        fputs("  - {head: ", out);
+        dump_string(out, h->head);
+        fputs(", loss: {name: ", out);
+        dump_string(out, h->loss.name);
+        for (int j = 0; j < h->loss.n_kv; j++) {
+            fmt_double(num, sizeof num, h->loss.vals[j]);
+            fprintf(out, ", %s: %s", h->loss.keys[j], num);
+        }
+        fmt_double(num, sizeof num, h->weight);
+        fprintf(out, "}, weight: %s, hidden: %lld", num, (long long)h->hidden);
+        if (strcmp(h->head, "temporal_contrastive") == 0) fprintf(out, ", k: %lld", (long long)h->k);
+        if (strcmp(h->head, "representation") == 0) {
+            fmt_double(num, sizeof num, h->noise);
+            fprintf(out, ", noise: %s, dim: %lld", num, (long long)h->dim);
+        }
+        fputs("}\n", out);
+    }
 }
 
 char *rl_config_dump_string(const rl_config *cfg)
@@ -671,4 +827,12 @@ void rl_config_print_reference(FILE *out)
                      def, range, fd->doc);
         }
     }
+    fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", RL_AUX_HEADS);
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "loss", "loss", "(required)", "", "loss by name; extra numeric keys are its parameters");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "weight", "number", "1", "0..1e+06", "weight of the head's loss in the total");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "hidden", "int", "-1", "-1..65536", "hidden units of the head (0 = linear, -1 = the head's default)");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "k", "int", "1", "1..100000", "temporal_contrastive: steps to the positive");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "noise", "number", "0.1", "0..100", "representation: std of the Gaussian view noise");
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "dim", "int", "0", "0..65536", "representation: projector size (0 = encoder width)");
 }

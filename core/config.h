@@ -37,10 +37,37 @@ typedef struct {
     char where[RL_STR_MAX];
 } rl_loss_cfg;
 
+/* Auxiliary heads on the shared encoder (agents/aux.h), the top-level `aux:` list:
+ *   aux:
+ *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
+ * Keys of an entry: head, loss (a name or {name: ..., param: value}), weight, hidden, k
+ * (temporal_contrastive), noise and dim (representation); any other numeric key is a parameter of
+ * the loss. Head names are checked here, losses and their fit to the head when the agent is
+ * created. */
+#define RL_AUX_MAX 8
+#define RL_AUX_HEADS "reward_prediction|forward_dynamics|inverse_dynamics|temporal_contrastive|representation"
+
+typedef struct {
+    char head[32];
+    rl_loss_cfg loss;          /* loss.where names the entry: "file:line: aux[i] head 'name'" */
+    double weight;             /* >= 0; default 1 */
+    int64_t hidden;            /* hidden units of the head's MLP; 0 = linear; -1 = the head's default */
+    int64_t k;                 /* temporal_contrastive: steps ahead of the positive; default 1 */
+    double noise;              /* representation: std of the Gaussian view noise; default 0.1 */
+    int64_t dim;               /* representation: projector output size; 0 = the encoder width */
+} rl_aux_head_cfg;
+
+typedef struct {
+    int n;
+    rl_aux_head_cfg heads[RL_AUX_MAX];
+    char where[RL_STR_MAX];    /* "file:line" of the aux key (or the --set argument) */
+} rl_aux_cfg;
+
 #define RL_CFG_X_DECL(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) ctype name;
 #define RL_CFG_X_SECTION(field, key, list) struct { list(RL_CFG_X_DECL, field) } field;
 typedef struct {
     RL_CONFIG_SECTIONS(RL_CFG_X_SECTION)
+    rl_aux_cfg aux;            /* top-level `aux:` list (empty by default) */
     char source[RL_STR_MAX];   /* the file the config came from ("" for defaults only) */
 } rl_config;
 #undef RL_CFG_X_SECTION

@@ -31,7 +31,9 @@
     X(S, double, hidden_gain, F64, 1.4142135623730951, NULL, 0, 100, NULL,                          \
       "orthogonal init gain of hidden layers")                                                   \
     X(S, double, actor_gain, F64, 0.01, NULL, 0, 100, NULL, "init gain of the policy output layer") \
-    X(S, double, critic_gain, F64, 1.0, NULL, 0, 100, NULL, "init gain of the value output layer")
+    X(S, double, critic_gain, F64, 1.0, NULL, 0, 100, NULL, "init gain of the value output layer") \
+    X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
+      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")
 
 #define RL_CFG_PPO_FIELDS(X, S)                                                                     \
     X(S, double, learning_rate, F64, 2.5e-4, NULL, 0, 1, NULL, "Adam learning rate")               \

@@ -120,6 +120,10 @@ void nn_adam_free(nn_adam *opt);
 /* Global L2 norm of grads (n); if it exceeds max_norm > 0, scales grads by max_norm / (norm + 1e-6)
  * as torch.nn.utils.clip_grad_norm_. Returns the norm before clipping. */
 float nn_clip_grad_norm(float *grads, size_t n, float max_norm);
+/* The same over two buffers as one parameter set (g1 (n1) then g2 (n2)): the norm of both
+ * together, both scaled by the same factor. With n2 = 0, or g2 all zeros, the result and g1 are
+ * bit for bit those of nn_clip_grad_norm(g1, n1, max_norm). */
+float nn_clip_grad_norm2(float *g1, size_t n1, float *g2, size_t n2, float max_norm);
 /* lr0 * (1 - done / total), the linear annealing of CleanRL (done in [0, total]). */
 float nn_lr_linear(float lr0, int64_t done, int64_t total);
 /* target = tau * source + (1 - tau) * target, over n floats (Polyak averaging). */

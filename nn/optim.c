@@ -97,6 +97,24 @@ float nn_clip_grad_norm(float *grads, size_t n, float max_norm)
     return (float)norm;
 }
 
+float nn_clip_grad_norm2(float *g1, size_t n1, float *g2, size_t n2, float max_norm)
+{
+    // g1 (n1), g2 (n2)
+    double ss = 0.0;
+    for (size_t i = 0; i < n1; i++) ss += (double)g1[i] * (double)g1[i];
+    for (size_t i = 0; i < n2; i++) ss += (double)g2[i] * (double)g2[i];
+    double norm = sqrt(ss);
+    if (max_norm > 0.0f) {
+        double coef = (double)max_norm / (norm + 1e-6);
+        if (coef < 1.0) {
+            float c = (float)coef;
+            for (size_t i = 0; i < n1; i++) g1[i] *= c;
+            for (size_t i = 0; i < n2; i++) g2[i] *= c;
+        }
+    }
+    return (float)norm;
+}
+
 float nn_lr_linear(float lr0, int64_t done, int64_t total)
 {
     RL_ASSERT(total > 0);

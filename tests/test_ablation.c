@@ -70,6 +70,60 @@ Test(ablation, grid_expansion_and_naming)
     }
 }
 
+Test(ablation, named_values_and_list_values)
+{
+    /* an axis given as a mapping name -> value: variants are named by the names, values may be
+     * lists (here the aux heads) */
+    char dir[256], path[300], err[1024];
+    tmp_dir(dir, sizeof dir, "named");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    write_file(path, "name: named\nbase: " BASE "\nseeds: [1]\n"
+                     "set: {total_steps: 1000, network.shared: true}\n"
+                     "axes:\n  aux:\n    none: []\n"
+                     "    reward_prediction: [{head: reward_prediction, loss: huber, weight: 0.1}]\n");
+    ablation a;
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(ablation_n_variants(&a), 2);
+    cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
+    ablation_run r;
+    ablation_run_at(&a, 0, "R", &r);
+    cr_assert_str_eq(r.variant_name, "aux=none");
+    cr_assert_str_eq(r.sets[2], "aux=[]");
+    ablation_run_at(&a, 1, "R", &r);
+    cr_assert_str_eq(r.variant_name, "aux=reward_prediction");
+    cr_assert_str_eq(r.run_dir, "R/named/aux=reward_prediction/seed_1");
+    cr_assert_str_eq(r.sets[2], "aux=[{head: reward_prediction, loss: huber, weight: 0.1}]");
+    /* a list value without a name is labelled by its text */
+    write_file(path, "base: " BASE "\nseeds: [1]\nset: {network.shared: true}\n"
+                     "axes:\n  aux: [[], [{head: reward_prediction, loss: huber, weight: 0.1}]]\n");
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    ablation_run_at(&a, 0, "R", &r);
+    cr_assert_str_eq(r.variant_name, "aux=empty");
+    ablation_run_at(&a, 1, "R", &r);
+    cr_assert_str_eq(r.variant_name, "aux=reward_prediction-huber-0.1");
+    /* names must be file-name safe */
+    write_file(path, "base: " BASE "\nseeds: [1]\naxes:\n  aux:\n    'no good': []\n");
+    cr_assert_neq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "no good") && strstr(err, ":5"), "%s", err);
+}
+
+Test(ablation, ready_aux_ablations_expand_and_validate)
+{
+    const char *files[] = {RLC_SOURCE_DIR "/configs/ablations/ppo_aux_cartpole.yaml",
+                           RLC_SOURCE_DIR "/configs/ablations/ppo_aux_hopper.yaml"};
+    for (int i = 0; i < 2; i++) {
+        ablation a;
+        char err[1500];
+        cr_assert_eq(ablation_load(&a, files[i], NULL, 0, err, sizeof err), RL_OK, "%s", err);
+        cr_assert_eq(ablation_n_variants(&a), 7);
+        cr_assert_eq(ablation_n_runs(&a), 35);
+        cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
+        ablation_run r;
+        ablation_run_at(&a, 0, "R", &r);
+        cr_assert_str_eq(r.variant_name, "aux=none");
+    }
+}
+
 static void expect_invalid(const char *body, const char *needle1, const char *needle2)
 {
     char dir[256], path[300], err[1500], cmd[900], out[4096];
