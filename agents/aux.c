@@ -178,8 +178,10 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
             int k = hd->k;
             aux_free(a);
             return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                           "%s: k = %d must be smaller than the rollout length per env (%d) for head '%s' (loss '%s')",
-                           hc->loss.where[0] ? hc->loss.where : "aux", k, shape->horizon, hc->head, hc->loss.name);
+                           "%s: k = %d must be smaller than the %s (%d) for head '%s' (loss '%s')",
+                           hc->loss.where[0] ? hc->loss.where : "aux", k,
+                           shape->horizon_name ? shape->horizon_name : "rollout length per env", shape->horizon, hc->head,
+                           hc->loss.name);
         }
         int hs[1] = {hidden};
         nn_mlp_shape(&hd->mlp, hd->in, hs, hidden > 0 ? 1 : 0, hd->out, shape->act, NN_ACT_NONE);

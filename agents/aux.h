@@ -51,6 +51,7 @@ typedef struct {
     int adim;         /* floats per stored action: 1 (Discrete index) or the Box dims */
     int max_batch;    /* largest B passed to aux_loss_grad */
     int horizon;      /* steps per env the agent's batches come from (bounds k); 0 = no bound */
+    const char *horizon_name;   /* what horizon is, for the error; NULL = "rollout length per env" */
     nn_act act;       /* hidden activation of the heads */
 } aux_shape;
 

@@ -15,12 +15,22 @@
  * online network's with double_q. The target network is a hard copy (tau = 1) or a Polyak
  * average every target_update_interval steps. Prioritized replay passes importance weights to the
  * loss as per-sample weights and updates priorities from |TD error| (|mean target - mean theta|
- * for qrdqn, the per-sample cross-entropy for c51), beta annealed linearly to 1 over the run. */
+ * for qrdqn, the per-sample cross-entropy for c51), beta annealed linearly to 1 over the run.
+ * Auxiliary heads (`aux:`, agents/aux.h, docs/aux-heads.md) read h, the online network's last
+ * hidden layer (its layers but the output layer are the encoder; with dueling, the shared trunk)
+ * on the update's minibatch. They see each sampled transition's first step as the replay stored
+ * it (s_t, a_t, r_t, s_{t+1}, whatever n_step is; s_{t+1} is the final observation at an episode
+ * end) and, for temporal_contrastive, s_{t+k} from the same env's later slots when the episode
+ * goes on until then (replay_buffer_later). Their gradient dh joins the TD gradient at h in the
+ * same backward pass, one clip over both (max_grad_norm) and one Adam step (the heads' moments in
+ * a second Adam of the same settings). Prioritized replay's importance weights are not applied to
+ * the heads' losses. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/aux.h"
 #include "agents/offpolicy.h"
 #include "core/arena.h"
 #include "core/mathx.h"
@@ -68,6 +78,16 @@ typedef struct {
     float *taus, *atoms;              /* (Nq), (A) */
     int *a_star;                      /* (B) */
     float *qsa, *target, *dqsa, *dout, *td, *probs;   /* (B, M) (B, M) (B, M) (B, KM) (B) (B, A) */
+    /* auxiliary heads on the last hidden layer of the online network */
+    aux_module *aux;
+    nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
+    nn_adam aux_opt;
+    float *aux_mem;                   /* owns everything below */
+    float *aux_next, *aux_pos, *aux_r, *aux_dh;   /* (B, D), (B, D), (B), (B, H) */
+    unsigned char *aux_pos_ok;        /* (B) */
+    double *aux_loss, *aux_sum;       /* (n heads) */
+    int *aux_cnt;                     /* (n heads) */
+    float aux_total;                  /* the weighted aux loss of the last update */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -145,11 +165,18 @@ static const float *qnet_forward(qnet_cache *c, const qnet *q, const float *obs,
     return c->q;
 }
 
-/* backward of the last forward on c; dq (n, out) */
-static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *obs, int n)
+/* the last hidden layer (n, H) of the last forward on c: the encoding the aux heads read */
+static const float *qnet_h(const qnet_cache *c, const qnet *q)
+{
+    return c->trunk.act[q->dueling ? q->trunk.n_layers : q->trunk.n_layers - 1];
+}
+
+/* backward of the last forward on c; dq (n, out); dh_aux (n, H) is added at qnet_h (NULL: none) */
+static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *obs, const float *dh_aux, int n)
 {
     if (!q->dueling) {
-        nn_mlp_backward(NULL, &c->trunk, &q->trunk, dq, obs, n);
+        if (dh_aux) nn_mlp_backward_add(NULL, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
+        else nn_mlp_backward(NULL, &c->trunk, &q->trunk, dq, obs, n);
         return;
     }
     int K = q->ah.sizes[1], H = q->vh.sizes[0];
@@ -163,6 +190,8 @@ static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *
     nn_mlp_backward(c->dh, &c->vh, &q->vh, c->dv, h, n);
     nn_mlp_backward(c->dh2, &c->ah, &q->ah, c->dadv, h, n);
     for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += c->dh2[i];
+    if (dh_aux)
+        for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
     nn_mlp_backward(NULL, &c->trunk, &q->trunk, c->dh, obs, n);
 }
 
@@ -185,13 +214,13 @@ static void action_values(const dqn *p, const float *out, float *val)
         } else {
             float mx = o[0];
             for (int j = 1; j < p->M; j++) mx = o[j] > mx ? o[j] : mx;
-            double z = 0.0;
+            float z = 0.0f, sf = 0.0f;     /* float expf: this only ranks actions and builds targets */
             for (int j = 0; j < p->M; j++) {
-                double e = exp((double)o[j] - mx);
+                float e = expf(o[j] - mx);
                 z += e;
-                s += e * p->atoms[j];
+                sf += e * p->atoms[j];
             }
-            s /= z;
+            s = (double)sf / z;
         }
         val[k] = (float)s;
     }
@@ -223,10 +252,65 @@ static void dqn_destroy(void *self)
     free(p->grads);
     free(p->tparams);
     nn_adam_free(&p->opt);
+    if (p->aux) nn_adam_free(&p->aux_opt);
+    aux_free(p->aux);
+    free(p->aux_mem);
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
     free(p);
+}
+
+/* the heads on the online network's last hidden layer, their Adam and the minibatch fields they
+ * read (after the network: the heads draw from their own RNG) */
+static rl_status dqn_aux_init(dqn *p, const rl_config *cfg, char *err, size_t err_sz)
+{
+    const qnet *q = &p->net;
+    if (q->dueling) {
+        p->enc = q->trunk;   /* the trunk ends at the last hidden layer */
+    } else {
+        RL_ASSERT(q->trunk.n_layers >= 2);
+        int nh = q->trunk.n_layers - 1;
+        nn_mlp_shape(&p->enc, p->obs_dim, q->trunk.sizes + 1, nh - 1, q->trunk.sizes[nh], q->trunk.hidden_act,
+                     q->trunk.hidden_act);
+        nn_mlp_bind(&p->enc, p->params, p->grads);   /* layer l's weight and bias sit where the trunk's do */
+        RL_ASSERT(p->enc.w[nh - 1] == q->trunk.w[nh - 1]);
+    }
+    int rows = (int)(p->buf.rows < 1000000000 ? p->buf.rows : 1000000000);
+    aux_shape sh = {.obs_dim = p->obs_dim, .K = p->K, .adim = 1, .max_batch = p->B, .horizon = rows,
+                    .horizon_name = "replay buffer's length per env (dqn.buffer_size / num_envs)",
+                    .act = q->trunk.hidden_act};
+    rl_status st = aux_create(&p->aux, cfg, &p->enc, &sh, err, err_sz);
+    if (st != RL_OK) return st;
+    if ((st = nn_adam_init(&p->aux_opt, aux_n_params(p->aux), p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz))) {
+        aux_free(p->aux);
+        p->aux = NULL;
+        return st;
+    }
+    int B = p->B, D = p->obs_dim, H = p->enc.sizes[p->enc.n_layers], nh = aux_n_heads(p->aux);
+    /* doubles first (8-byte aligned), then floats, then ints and bytes */
+    size_t nf = 4 * (size_t)nh + 2 * (size_t)B * D + (size_t)B + (size_t)B * H + (size_t)nh + ((size_t)B + 3) / 4;
+    p->aux_mem = rl_xcalloc(nf, sizeof(float));
+    float *m = p->aux_mem;
+    p->aux_loss = (double *)m, m += 2 * (size_t)nh;
+    p->aux_sum = (double *)m, m += 2 * (size_t)nh;
+    p->aux_next = m, m += (size_t)B * D;
+    p->aux_pos = m, m += (size_t)B * D;
+    p->aux_r = m, m += B;
+    p->aux_dh = m, m += (size_t)B * H;
+    p->aux_cnt = (int *)m, m += nh;
+    p->aux_pos_ok = (unsigned char *)m, m += ((size_t)B + 3) / 4;
+    RL_ASSERT((size_t)(m - p->aux_mem) == nf);
+    return RL_OK;
+}
+
+static int dqn_extra_stats(void *self, const char **names, int max)
+{
+    dqn *p = self;
+    int n = aux_n_heads(p->aux);
+    if (n > max) n = max;
+    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
+    return n;
 }
 
 static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
@@ -325,6 +409,16 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
         dqn_destroy(p);
         return st;
+    }
+    if (cfg->aux.n > 0) {
+        if (cfg->network.hidden.n < 1) {
+            dqn_destroy(p);
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
+        }
+        if ((st = dqn_aux_init(p, cfg, err, err_sz))) {
+            dqn_destroy(p);
+            return st;
+        }
     }
 
     int maxb = p->B;
@@ -429,14 +523,13 @@ static int all_finite(const float *x, size_t n)
     return 1;
 }
 
-/* one gradient step on a fresh minibatch; returns the loss (NAN when skipped) */
-static float update(dqn *p, float beta, double *qmean, double *gnorm)
+/* a fresh minibatch, its targets, and what the aux heads read of it */
+static void sample_batch(dqn *p, float beta)
 {
     const int B = p->B, M = p->M, KM = p->KM;
     replay_batch *b = &p->batch;
     replay_buffer_sample(&p->buf, b, B, beta, &p->rng);
-    const float *w = p->prioritized ? b->weights : NULL;
-    float *vals = p->dout;   /* the K-value scratch; dout is rebuilt below */
+    float *vals = p->dout;   /* the K-value scratch; dout is rebuilt in loss_grad */
 
     /* targets from the target network at a* */
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
@@ -453,6 +546,28 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
             for (int j = 0; j < M; j++) p->target[(size_t)i * M + j] = b->returns[i] + b->discount[i] * t[j];
         }
     }
+    if (!p->aux) return;
+    /* the first step of each sampled transition as stored (n_step does not matter), and the
+     * observation k steps after it when its episode goes on until then */
+    const replay_buffer *rb = &p->buf;
+    int D = p->obs_dim, k = aux_pos_k(p->aux);
+    for (int i = 0; i < B; i++) {
+        int64_t s = b->idx[i];
+        p->aux_r[i] = rb->rewards[s];
+        memcpy(p->aux_next + (size_t)i * D, rb->next_obs + (size_t)s * D, (size_t)D * sizeof(float));
+        int64_t later = k > 0 ? replay_buffer_later(rb, s, k - 1) : -1;
+        p->aux_pos_ok[i] = later >= 0;
+        if (later >= 0) memcpy(p->aux_pos + (size_t)i * D, rb->next_obs + (size_t)later * D, (size_t)D * sizeof(float));
+    }
+}
+
+/* loss and gradients (p->grads, aux_grads) on the sampled minibatch; NAN when non-finite */
+static float loss_grad(dqn *p, double *qmean)
+{
+    const int B = p->B, M = p->M, KM = p->KM;
+    const replay_batch *b = &p->batch;
+    const float *w = p->prioritized ? b->weights : NULL;
+    float *vals = p->dout;   /* the K-value scratch; dout is rebuilt below */
 
     /* online outputs at the taken actions */
     const float *out = qnet_forward(&p->c_obs, &p->net, b->obs, B);   // (B, KM)
@@ -470,14 +585,14 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
         for (int i = 0; i < B; i++) p->td[i] = p->qsa[i] - p->target[i];
     } else if (p->kind == VB_QRDQN) {
         loss = loss_quantile_huber(p->qsa, p->target, p->taus, 0, w, B, M, M, p->kappa, p->dqsa);
-        for (int i = 0; i < B; i++) {
+        for (int i = 0; p->prioritized && i < B; i++) {
             double d = 0.0;
             for (int j = 0; j < M; j++) d += p->target[(size_t)i * M + j] - p->qsa[(size_t)i * M + j];
             p->td[i] = (float)(d / M);
         }
     } else {
         loss = loss_c51(p->qsa, p->target, w, B, M, p->dqsa);
-        for (int i = 0; i < B; i++) {   /* per-sample cross-entropy as the priority */
+        for (int i = 0; p->prioritized && i < B; i++) {   /* per-sample cross-entropy as the priority */
             const float *l = p->qsa + (size_t)i * M, *m = p->target + (size_t)i * M;
             float lse = rl_logsumexp(l, M);
             double ce = 0.0;
@@ -495,17 +610,77 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
         memcpy(p->dout + (size_t)i * KM + (size_t)a * M, p->dqsa + (size_t)i * M, (size_t)M * sizeof(float));
     }
     memset(p->grads, 0, p->n_params * sizeof(float));
-    qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, B);
-    if (!all_finite(p->grads, p->n_params)) {
+    const float *dh_aux = NULL;
+    if (p->aux) {
+        /* the heads add the encoder gradient of their extra passes now; dh joins the TD
+         * gradient at the last hidden layer in the backward below */
+        aux_batch ab = {.B = B, .obs = b->obs, .h = qnet_h(&p->c_obs, &p->net), .u = b->actions, .r = p->aux_r,
+                        .next = p->aux_next, .pos = p->aux_pos, .pos_ok = p->aux_pos_ok};
+        bool touched;
+        p->aux_total = aux_loss_grad(p->aux, &ab, p->aux_dh, p->aux_loss, &touched);
+        if (!isfinite(p->aux_total)) {
+            p->nonfinite_skips++;
+            return NAN;
+        }
+        if (touched) dh_aux = p->aux_dh;
+    }
+    qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
+    if (!all_finite(p->grads, p->n_params) || (p->aux && !all_finite(aux_grads(p->aux), aux_n_params(p->aux)))) {
         p->nonfinite_skips++;
         return NAN;
     }
-    *gnorm = nn_clip_grad_norm(p->grads, p->n_params, p->max_grad_norm);
-    nn_adam_step(&p->opt, p->params, p->grads);
-    if (p->prioritized) replay_buffer_update_priorities(&p->buf, b->idx, p->td, B);
+    return loss;
+}
+
+/* one gradient step on a fresh minibatch; returns the loss (NAN when skipped) */
+static float update(dqn *p, float beta, double *qmean, double *gnorm)
+{
+    sample_batch(p, beta);
+    float loss = loss_grad(p, qmean);
+    if (isnan(loss)) return NAN;
+    if (p->aux) {
+        /* one clip over the network and the heads; with every weight 0 the heads' gradients
+         * are zeros and this is nn_clip_grad_norm bit for bit */
+        *gnorm = nn_clip_grad_norm2(p->grads, p->n_params, aux_grads(p->aux), aux_n_params(p->aux), p->max_grad_norm);
+        nn_adam_step(&p->opt, p->params, p->grads);
+        nn_adam_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
+        for (int h = 0; h < aux_n_heads(p->aux); h++)
+            if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+    } else {
+        *gnorm = nn_clip_grad_norm(p->grads, p->n_params, p->max_grad_norm);
+        nn_adam_step(&p->opt, p->params, p->grads);
+    }
+    if (p->prioritized) replay_buffer_update_priorities(&p->buf, p->batch.idx, p->td, p->B);
     p->updates++;
     return loss;
 }
+
+/* ---- test hooks -------------------------------------------------------------------------- */
+
+void dqn_test_sample(void *agent)
+{
+    dqn *p = agent;
+    sample_batch(p, 1.0f);
+}
+
+double dqn_test_objective(void *agent, float *dparams)
+{
+    dqn *p = agent;
+    double qm;
+    p->aux_total = 0.0f;
+    float l = loss_grad(p, &qm);
+    if (dparams) memcpy(dparams, p->grads, p->n_params * sizeof(float));
+    return (double)l + (double)p->aux_total;
+}
+
+float *dqn_test_params(void *agent, size_t *n)
+{
+    dqn *p = agent;
+    *n = p->n_params;
+    return p->params;
+}
+
+aux_module *dqn_test_aux(void *agent) { return ((dqn *)agent)->aux; }
 
 static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
@@ -520,6 +695,8 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     int n_ok = 0;
     float beta = p->per_beta0 + (1.0f - p->per_beta0) * (float)((double)step / (double)total_steps);
     if (beta > 1.0f) beta = 1.0f;
+    int n_aux = aux_n_heads(p->aux);
+    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
     if (phases > 0 && replay_buffer_valid(&p->buf) >= 1) {
         FTZ_ENTER();
         for (int64_t ph = 0; ph < phases; ph++)
@@ -544,12 +721,14 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     stats[ST_GRADNORM] = n_ok ? sg / n_ok : NAN;
     stats[ST_BETA] = p->prioritized ? beta : NAN;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
+    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
+        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
     return true;
 }
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
-#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 2)
+#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 5)
 
 static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
 {
@@ -571,6 +750,14 @@ static int dqn_tensors(dqn *p, nn_tensor *t, char names[][48], bool train_state)
         n += qnet_tensors(t + n, names + n, "q_target", &p->tnet);
         t[n++] = (nn_tensor){"optim.adam.m", p->opt.m, 1, {(int64_t)p->n_params}};
         t[n++] = (nn_tensor){"optim.adam.v", p->opt.v, 1, {(int64_t)p->n_params}};
+    }
+    if (p->aux) {
+        int64_t na = (int64_t)aux_n_params(p->aux);
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
+        if (train_state) {
+            t[n++] = (nn_tensor){"aux.optim.adam.m", p->aux_opt.m, 1, {na}};
+            t[n++] = (nn_tensor){"aux.optim.adam.v", p->aux_opt.v, 1, {na}};
+        }
     }
     return n;
 }
@@ -595,6 +782,12 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"dqn.rng", rng};
     meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
     meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
+    char aux_rng_text[RL_RNG_TEXT];
+    if (p->aux) {
+        /* the heads' RNG (augmentation noise) */
+        rl_rng_encode(aux_rng(p->aux), aux_rng_text, sizeof aux_rng_text);
+        meta[nm++] = (nn_meta){"dqn.aux_rng", aux_rng_text};
+    }
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
@@ -622,7 +815,10 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
         return st;
     if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");
+    if (p->aux && rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, "dqn.aux_rng")) != 0)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.aux_rng' missing or malformed");
     p->opt.t = (int64_t)at;
+    if (p->aux) p->aux_opt.t = p->opt.t;   /* both step together */
     p->updates = (int64_t)up;
     p->env_steps = (int64_t)es;
     return RL_OK;
@@ -633,17 +829,17 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
 const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
-    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
 };
 
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
-    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
 };
 
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
-    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "agents/agent.h"
+#include "agents/aux.h"
 
 #if defined(__x86_64__) || defined(__SSE__)
 #include <xmmintrin.h>
@@ -52,6 +53,19 @@ static inline int offp_mlp_tensors(nn_tensor *t, char names[][48], const char *p
     return n;
 }
 
+/* ---- test hooks (agents/dqn.c) ------------------------------------------------------------ */
+
+/* Samples the agent's next minibatch from its replay buffer (the agent's RNG, beta = 1), computes
+ * its TD targets with the target network and gathers what the aux heads read of it. */
+void dqn_test_sample(void *dqn_agent);
+/* The objective of one update on that minibatch at the current parameters, targets held fixed:
+ * the TD loss plus the weighted sum of the aux heads' losses. When dparams is non-NULL it
+ * receives d/d(Q-network params) (before clipping; n_params floats); the heads' gradients are in
+ * aux_grads(dqn_test_aux(agent)). Returns NAN when a loss is not finite. */
+double dqn_test_objective(void *dqn_agent, float *dparams);
+float *dqn_test_params(void *dqn_agent, size_t *n);
+aux_module *dqn_test_aux(void *dqn_agent);   /* NULL without heads */
+
 /* ---- test hooks (agents/sac.c) ------------------------------------------------------------ */
 
 /* The SAC actor objective J = mean_b w_b (alpha logp(a_b|s_b) - min(Q1, Q2)(s_b, a_b)) with the
@@ -62,5 +76,14 @@ double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, 
                            float *dactor);
 /* The actor's flat parameter buffer and its size (to perturb it in finite differences). */
 float *sac_actor_params(void *sac_agent, size_t *n);
+/* Samples the agent's next minibatch from its replay buffer and the actor's noise (the agent's
+ * RNG), and gathers what the aux heads read of it. */
+void sac_test_sample(void *sac_agent);
+/* With heads: the actor objective on that minibatch and noise plus the weighted sum of the heads'
+ * losses on it. dactor (n_actor floats, or NULL) receives its gradient with respect to the actor's
+ * parameters (the heads' encoder is the actor's hidden layers); the heads' gradients are in
+ * aux_grads(sac_test_aux(agent)). */
+double sac_test_objective(void *sac_agent, float *dactor);
+aux_module *sac_test_aux(void *sac_agent);   /* NULL without heads */
 
 #endif

@@ -532,9 +532,14 @@ static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo ppo and a2c only (algo is '%s')",
                        cfg->source, cfg->root.algo);
     if (cfg->aux.n == 0) return RL_OK;
-    if (!onp_ac)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: auxiliary heads are implemented for algo ppo and a2c (algo is '%s')",
+    bool offp = strcmp(cfg->root.algo, "dqn") == 0 || strcmp(cfg->root.algo, "qrdqn") == 0 ||
+                strcmp(cfg->root.algo, "c51") == 0 || strcmp(cfg->root.algo, "sac") == 0;
+    if (!onp_ac && !offp)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux: auxiliary heads are implemented for algo ppo, a2c, dqn, qrdqn, c51 and sac (algo is '%s')",
                        cfg->aux.where, cfg->root.algo);
+    /* dqn, qrdqn, c51: the encoder is the Q-network's hidden layers; sac: the actor's */
+    if (offp) return RL_OK;
     bool a2c = strcmp(cfg->root.algo, "a2c") == 0;
     if (!cfg->network.shared && !(a2c && cfg->a2c.shared))
         return rl_errf(err, err_sz, RL_ERR_CONFIG,

@@ -107,9 +107,16 @@ float *nn_mlp_forward(nn_mlp_cache *c, const nn_mlp *m, const float *inp, int B)
 void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
                      const float *inp, int B)
 {
-    // dinp (B, sizes[0]) or NULL, dout (B, sizes[L]), inp (B, sizes[0])
+    nn_mlp_backward_add(dinp, c, m, dout, inp, 0, NULL, B);
+}
+
+void nn_mlp_backward_add(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
+                         const float *inp, int at, const float *dact, int B)
+{
+    // dinp (B, sizes[0]) or NULL, dout (B, sizes[L]), inp (B, sizes[0]), dact (B, sizes[at]) or NULL
     RL_ASSERT(B >= 0 && B <= c->max_batch);
     int L = m->n_layers;
+    RL_ASSERT(!dact || (at >= 1 && at < L));
     // gradient with respect to the last layer's pre-activation
     float *cur = c->scratch[0], *next = c->scratch[1];
     nn_act_backward(cur, dout, c->act[L], m->out_act, (size_t)B * (size_t)m->sizes[L]);
@@ -119,7 +126,9 @@ void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
         float *dx = l == 0 ? dinp : next;
         nn_dense_backward(dx, m->dw[l], m->db[l], cur, x, m->w[l], B, I, O);
         if (l > 0) {
-            // through the hidden activation of layer l-1, whose output is act[l]
+            // the extra gradient at act[l], then through the hidden activation whose output it is
+            if (dact && l == at)
+                for (size_t i = 0; i < (size_t)B * (size_t)I; i++) next[i] += dact[i];
             nn_act_backward(next, next, c->act[l], m->hidden_act, (size_t)B * (size_t)I);
             float *t = cur;
             cur = next;

@@ -99,6 +99,12 @@ float *nn_mlp_forward(nn_mlp_cache *c, const nn_mlp *m, const float *inp, int B)
  * inp must be the same input the forward saw. */
 void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
                      const float *inp, int B);
+/* The same with an extra gradient dact (B, sizes[at]) ADDED to the gradient of act[at], the output
+ * of hidden layer at - 1 (after its activation), 1 <= at < n_layers: the backward of a loss that
+ * also reads a hidden layer (an auxiliary head on the first `at` layers used as an encoder).
+ * dact = NULL is nn_mlp_backward bit for bit. */
+void nn_mlp_backward_add(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
+                         const float *inp, int at, const float *dact, int B);
 
 /* ---- optimisation --------------------------------------------------------------------- */
 

@@ -163,6 +163,22 @@ void replay_buffer_add(replay_buffer *b, const float *obs, const float *actions,
     }
 }
 
+int64_t replay_buffer_later(const replay_buffer *b, int64_t slot, int j)
+{
+    const int N = b->cfg.n_envs;
+    RL_ASSERT(slot >= 0 && slot < b->cfg.capacity && j >= 0 && b->added_rows > 0);
+    /* the absolute row of slot: the newest stored row with that ring position */
+    int64_t newest = b->added_rows - 1, r = slot / N, e = slot % N;
+    int64_t a = newest - ((newest % b->rows - r + b->rows) % b->rows);
+    RL_ASSERT(a >= 0 && a > b->added_rows - 1 - b->rows);
+    if (a + j > newest) return -1;
+    for (int m = 0; m < j; m++) {
+        int64_t sm = ((a + m) % b->rows) * N + e;
+        if (b->terminated[sm] || b->truncated[sm]) return -1;
+    }
+    return ((a + j) % b->rows) * N + e;
+}
+
 /* n-step return of the transition in slot (absolute row a, env e) into row k of out */
 static void gather(const replay_buffer *b, replay_batch *out, int k, int64_t a, int e)
 {

@@ -86,6 +86,11 @@ void replay_buffer_sample(replay_buffer *b, replay_batch *out, int B, float beta
 /* Prioritized only: sets the priority of slots idx (B) to (|td| + eps)^alpha. */
 void replay_buffer_update_priorities(replay_buffer *b, const int64_t *idx, const float *td,
                                      int B);
+/* The slot of the transition j >= 0 steps after `slot` (from the same env copy), when it is stored
+ * and the episode goes on until it: no step in slot .. j - 1 steps later terminated or was
+ * truncated, and the ring has not written past it yet (nor overwritten slot). -1 otherwise. Its
+ * next_obs is then s_{t+j+1} of slot's episode. slot must hold a stored transition. */
+int64_t replay_buffer_later(const replay_buffer *b, int64_t slot, int j);
 /* Priority (after the exponent) of a slot; 0 for slots that cannot be sampled. Prioritized only. */
 double replay_buffer_priority(const replay_buffer *b, int64_t slot);
 

@@ -629,3 +629,49 @@ Test(nn_categorical, mode_and_sampling)
         cr_assert_eq(a[0], 1);
     }
 }
+
+/* nn_mlp_backward_add: without dact it is nn_mlp_backward bit for bit; with dact at hidden layer
+ * `at` it equals the backward of dot(out, r) + dot(act[at], s), checked by finite differences */
+typedef struct {
+    nn_mlp m;
+    nn_mlp_cache c;
+    float params[512], grads[512], cache[MAXF];
+    float inp[MB * 5], r[MB * 3], s[MB * 7];
+} mlp_add_ctx;
+
+static double mlp_add_obj(void *v)
+{
+    mlp_add_ctx *k = v;
+    const float *out = nn_mlp_forward(&k->c, &k->m, k->inp, MB);
+    return dot(out, k->r, MB * 3) + dot(k->c.act[1], k->s, MB * 7);
+}
+
+Test(nn_mlp, backward_add_at_a_hidden_layer)
+{
+    static mlp_add_ctx k;
+    int hidden[2] = {7, 6};
+    nn_mlp_shape(&k.m, 5, hidden, 2, 3, NN_ACT_TANH, NN_ACT_NONE);
+    nn_mlp_bind(&k.m, k.params, k.grads);
+    nn_mlp_cache_bind(&k.c, &k.m, k.cache, MB);
+    rl_rng rng;
+    rl_rng_seed(&rng, 17, 0);
+    float gains[3] = {1.5f, 1.5f, 1.0f};
+    nn_mlp_init_orthogonal(&k.m, gains, &rng);
+    fill_normal(k.inp, MB * 5, 1.0f, &rng);
+    fill_normal(k.r, MB * 3, 1.0f, &rng);
+    fill_normal(k.s, MB * 7, 1.0f, &rng);
+    static float g1[512], d1[MB * 5], d2[MB * 5];
+    (void)nn_mlp_forward(&k.c, &k.m, k.inp, MB);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward(d1, &k.c, &k.m, k.r, k.inp, MB);
+    memcpy(g1, k.grads, sizeof g1);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_add(d2, &k.c, &k.m, k.r, k.inp, 1, NULL, MB);
+    cr_assert(memcmp(g1, k.grads, sizeof g1) == 0 && memcmp(d1, d2, sizeof d1) == 0, "dact = NULL differs");
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_add(d2, &k.c, &k.m, k.r, k.inp, 1, k.s, MB);
+    rlt_gradcheck_opts o = {.n_check = 1000};
+    rlt_gradcheck(mlp_add_obj, &k, k.inp, d2, MB * 5, &o, "backward_add dinp");
+    memcpy(g1, k.grads, sizeof g1);
+    rlt_gradcheck(mlp_add_obj, &k, k.params, g1, (int)k.m.n_params, &o, "backward_add params");
+}

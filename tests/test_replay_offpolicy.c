@@ -201,3 +201,34 @@ Test(replay, a_million_mujoco_transitions_fit)
     cr_assert_eq(b.cfg.capacity, 1000000);
     replay_buffer_free(&b);
 }
+
+/* replay_buffer_later: the same env's slot j steps later, cut at episode ends (termination or
+ * truncation), at the newest row, and where the ring has wrapped */
+Test(replay, later_slots_stay_in_the_episode_and_the_ring)
+{
+    replay_buffer b;
+    make(&b, 10, 2, 1, 0.99f, false, 0.0f);   /* 5 rows of 2 envs */
+    bool end[2] = {false, true};               /* env 1's episode ends at row 1 */
+    add_row(&b, 0, NULL, NULL);
+    add_row(&b, 1, end, NULL);
+    add_row(&b, 2, NULL, end);                 /* and env 1's next one is truncated at row 2 */
+    add_row(&b, 3, NULL, NULL);
+    /* env 0: rows 0..3 are one episode */
+    cr_assert_eq(replay_buffer_later(&b, 0, 0), 0);
+    cr_assert_eq(replay_buffer_later(&b, 0, 3), 6);
+    cr_assert_eq(replay_buffer_later(&b, 0, 4), -1, "row 4 is not written yet");
+    cr_assert_eq(replay_buffer_later(&b, 2, 2), 6);
+    /* env 1: row 0 -> row 1 (the terminal step) is fine, row 2 is another episode */
+    cr_assert_eq(replay_buffer_later(&b, 1, 1), 3);
+    cr_assert_eq(replay_buffer_later(&b, 1, 2), -1);
+    cr_assert_eq(replay_buffer_later(&b, 5, 1), -1, "row 2 truncated");
+    cr_assert_eq(replay_buffer_later(&b, 5, 0), 5);
+    /* wrap: rows 4..7 go to ring rows 4, 0, 1, 2 (absolute row 3 stays at ring row 3) */
+    for (int t = 4; t < 8; t++) add_row(&b, t, NULL, NULL);
+    cr_assert_eq(replay_buffer_later(&b, 6, 1), 8, "absolute row 3 -> 4");
+    cr_assert_eq(replay_buffer_later(&b, 6, 4), 4, "absolute row 3 -> 7 at ring row 2");
+    cr_assert_eq(replay_buffer_later(&b, 6, 5), -1, "absolute row 8 is not written");
+    cr_assert_eq(replay_buffer_later(&b, 8, 1), 0, "ring row 4 -> ring row 0");
+    cr_assert(b.obs[2 * 4] == 7.0f && b.obs[2 * 8] == 4.0f);
+    replay_buffer_free(&b);
+}
