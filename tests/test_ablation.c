@@ -153,7 +153,7 @@ Test(ablation, invalid_axes_fail_before_any_run)
     expect_invalid("base: /nonexistent/base.yaml\nseeds: [1]\naxes:\n  ppo.gamma: [0.9]\n", "/nonexistent/base.yaml", "cannot open");
 }
 
-Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
+Test(ablation, tiny_ablation_end_to_end_and_resume)
 {
     char dir[256], path[300], cmd[1200], out[16384], p[600];
     tmp_dir(dir, sizeof dir, "tiny");
@@ -209,7 +209,7 @@ Test(ablation, tiny_ablation_end_to_end_and_resume, .timeout = 0)
     cr_assert(strstr(log, "resuming") != NULL, "the interrupted run was not resumed:\n%s", log);
 }
 
-Test(ablation, a_failing_run_is_reported_and_others_continue, .timeout = 0)
+Test(ablation, a_failing_run_is_reported_and_others_continue)
 {
     char dir[256], path[300], cmd[1200], out[16384], p[600];
     tmp_dir(dir, sizeof dir, "fail");

@@ -264,7 +264,7 @@ static void train(const rl_config *cfg, const char *dir, bool resume, trainer_re
 #define SMALL "total_steps=8192", "log.log_interval=1024", "log.eval_interval=4096", "log.eval_episodes=3", \
               "log.checkpoint_interval=0", "network.shared=true"
 
-Test(aux, weight_zero_heads_leave_ppo_bit_identical, .timeout = 0)
+Test(aux, weight_zero_heads_leave_ppo_bit_identical)
 {
     const char *none[] = {SMALL};
     const char *zero[] = {SMALL,
@@ -427,7 +427,7 @@ static void read_tensor(const char *file, const char *name, float *out, int64_t 
     nn_safetensors_close(f);
 }
 
-Test(aux, checkpoint_round_trip_with_heads, .timeout = 0)
+Test(aux, checkpoint_round_trip_with_heads)
 {
     const char *sets[] = {"total_steps=4096", "log.log_interval=1024", "log.eval_interval=0", "log.eval_episodes=2",
                           "log.checkpoint_interval=0", "network.shared=true",
@@ -498,7 +498,7 @@ Test(aux, checkpoint_round_trip_with_heads, .timeout = 0)
 
 /* ---- learning ----------------------------------------------------------------------------- */
 
-Test(aux, ppo_with_reward_prediction_learns_cartpole, .timeout = 0)
+Test(aux, ppo_with_reward_prediction_learns_cartpole)
 {
     /* shared trunk, lr 1e-3 (the shared trunk learns slowly at CleanRL's 2.5e-4), 150k steps */
     const char *sets[] = {"total_steps=150000", "log.eval_interval=0", "log.progress=false", "network.shared=true",

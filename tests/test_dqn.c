@@ -160,7 +160,7 @@ Test(dqn, checkpoint_round_trip_gives_identical_actions)
 
 /* The learning test: configs/dqn_cartpole.yaml as shipped, seed 1, 200k steps (~3 s of CPU); the
  * stated score is an evaluation return of at least 475 over 10 episodes at the end. */
-Test(dqn, learns_cartpole, .timeout = 120)
+Test(dqn, learns_cartpole)
 {
     const char *sets[] = {"log.eval_interval=0"};
     trainer_result res;

@@ -100,7 +100,7 @@ Test(env_tools, sample_discrete_uniform_and_contains)
 
 /* ---- the checks on every registered environment ------------------------------------------ */
 
-Test(env_tools, every_builtin_env_passes_the_checks, .timeout = 120)
+Test(env_tools, every_builtin_env_passes_the_checks)
 {
     int n;
     const env_def *const *defs = env_list(&n);
@@ -449,7 +449,7 @@ Test(env_tools, rollout_random_csv)
 }
 
 /* trains briefly, then rolls the checkpoint out deterministically */
-Test(env_tools, rollout_with_a_checkpoint, .timeout = 120)
+Test(env_tools, rollout_with_a_checkpoint)
 {
     char cmd[2048], out[8192], dir[256], a[300], b[300], header[4096];
     snprintf(dir, sizeof dir, "/tmp/rlc_rollout_run_%d", (int)getpid());
@@ -480,7 +480,7 @@ Test(env_tools, rollout_with_a_checkpoint, .timeout = 120)
 
 /* The plugin environment (Box actions) trains with PPO through `env.plugin` in the YAML, and the
  * checkpoint rolls out without --plugin (its config names the plugin). */
-Test(env_tools, plugin_env_trains, .timeout = 300)
+Test(env_tools, plugin_env_trains)
 {
     char cmd[2048], out[16384], cfg[256], dir[256], yaml[1024];
     snprintf(dir, sizeof dir, "/tmp/rlc_plugin_run_%d", (int)getpid());

@@ -100,7 +100,7 @@ Test(exploration, rnd_reward_higher_on_novel_observations)
     onp_net_free(&net);
 }
 
-Test(exploration, ppo_rnd_reaches_the_flag, .timeout = 120)
+Test(exploration, ppo_rnd_reaches_the_flag)
 {
     /* MountainCar-v0 never rewards before the flag. Without reward scaling, plain PPO with these
      * settings stays at -200 on every seed (configs/ablations/mountaincar_exploration.yaml), so

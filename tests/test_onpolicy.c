@@ -48,7 +48,7 @@ static trainer_result run(const char *config, const char *const *sets, int n, co
     return res;
 }
 
-Test(onpolicy, reinforce_learns_cartpole, .timeout = 60)
+Test(onpolicy, reinforce_learns_cartpole)
 {
     const char *sets[] = {"total_steps=150000", "log.eval_interval=0"};
     char dir[256];
@@ -56,7 +56,7 @@ Test(onpolicy, reinforce_learns_cartpole, .timeout = 60)
     cr_assert(r.eval_mean >= 450.0, "REINFORCE CartPole seed 1 at 150k steps: eval %.1f, want >= 450", r.eval_mean);
 }
 
-Test(onpolicy, a2c_learns_cartpole, .timeout = 60)
+Test(onpolicy, a2c_learns_cartpole)
 {
     const char *sets[] = {"total_steps=200000", "log.eval_interval=0"};
     char dir[256];
@@ -100,7 +100,7 @@ static void check_variant(const char *config, const char *const *extra, int n_ex
     cr_assert(rc.steps >= 8000);
 }
 
-Test(onpolicy, a2c_variants_deterministic_and_resumable, .timeout = 60)
+Test(onpolicy, a2c_variants_deterministic_and_resumable)
 {
     const char *shared_adam[] = {"a2c.shared=true", "a2c.optimizer=adam", "a2c.advantage=nstep",
                                  "a2c.norm_adv=true", "a2c.ent_coef=0.01"};
@@ -113,7 +113,7 @@ Test(onpolicy, a2c_variants_deterministic_and_resumable, .timeout = 60)
     check_variant(A2C, box, 6, "a2c_box");
 }
 
-Test(onpolicy, reinforce_variants_deterministic_and_resumable, .timeout = 60)
+Test(onpolicy, reinforce_variants_deterministic_and_resumable)
 {
     const char *nobase[] = {"reinforce.baseline=false", "losses.policy=pg", "reinforce.episodes_per_update=2"};
     check_variant(REINFORCE, nobase, 3, "rf_nobase");

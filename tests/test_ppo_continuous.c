@@ -194,7 +194,7 @@ static void tmp_dir(char *out, size_t sz, const char *tag)
     rmdir(out);
 }
 
-Test(ppo_continuous, learns_pendulum, .timeout = 60)
+Test(ppo_continuous, learns_pendulum)
 {
     rl_config cfg;
     char err[1024], dir[256];
@@ -221,7 +221,7 @@ Test(ppo_continuous, learns_pendulum, .timeout = 60)
     algo->destroy(agent);
 }
 
-Test(ppo_continuous, tanh_and_state_std_run_and_resume_match, .timeout = 60)
+Test(ppo_continuous, tanh_and_state_std_run_and_resume_match)
 {
     /* a short run with every Box option on, and normalised rewards: interrupted-and-resumed
      * equals uninterrupted (statistics, optimizer and RNG restored) */

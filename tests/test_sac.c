@@ -143,7 +143,7 @@ Test(sac, checkpoint_round_trip_gives_identical_actions)
 
 /* The learning test: RLtools' configuration, seed 1, 20k steps (~4 s of CPU); the stated score is
  * an evaluation return of at least -200 over 10 episodes at the end. */
-Test(sac, learns_pendulum, .timeout = 120)
+Test(sac, learns_pendulum)
 {
     const char *sets[] = {"log.eval_interval=0"};
     char dir[256];

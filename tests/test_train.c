@@ -267,7 +267,7 @@ Test(train, sigint_checkpoints_cleanly_and_resumes)
     cr_assert_eq(system(cmd), 0, "eval after SIGINT failed");
 }
 
-Test(train, ppo_learns_cartpole, .timeout = 0)
+Test(train, ppo_learns_cartpole)
 {
     rl_config cfg;
     load_cfg(&cfg, NULL, 0);
