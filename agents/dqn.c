@@ -79,15 +79,8 @@ typedef struct {
     int *a_star;                      /* (B) */
     float *qsa, *target, *dqsa, *dout, *td, *probs;   /* (B, M) (B, M) (B, M) (B, KM) (B) (B, A) */
     /* auxiliary heads on the last hidden layer of the online network */
-    aux_module *aux;
+    offp_aux ax;
     nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
-    nn_adam aux_opt;
-    float *aux_mem;                   /* owns everything below */
-    float *aux_next, *aux_pos, *aux_r, *aux_dh;   /* (B, D), (B, D), (B), (B, H) */
-    unsigned char *aux_pos_ok;        /* (B) */
-    double *aux_loss, *aux_sum;       /* (n heads) */
-    int *aux_cnt;                     /* (n heads) */
-    float aux_total;                  /* the weighted aux loss of the last update */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -252,9 +245,7 @@ static void dqn_destroy(void *self)
     free(p->grads);
     free(p->tparams);
     nn_adam_free(&p->opt);
-    if (p->aux) nn_adam_free(&p->aux_opt);
-    aux_free(p->aux);
-    free(p->aux_mem);
+    offp_aux_free(&p->ax);
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
@@ -280,37 +271,13 @@ static rl_status dqn_aux_init(dqn *p, const rl_config *cfg, char *err, size_t er
     aux_shape sh = {.obs_dim = p->obs_dim, .K = p->K, .adim = 1, .max_batch = p->B, .horizon = rows,
                     .horizon_name = "replay buffer's length per env (dqn.buffer_size / num_envs)",
                     .act = q->trunk.hidden_act};
-    rl_status st = aux_create(&p->aux, cfg, &p->enc, &sh, err, err_sz);
-    if (st != RL_OK) return st;
-    if ((st = nn_adam_init(&p->aux_opt, aux_n_params(p->aux), p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz))) {
-        aux_free(p->aux);
-        p->aux = NULL;
-        return st;
-    }
-    int B = p->B, D = p->obs_dim, H = p->enc.sizes[p->enc.n_layers], nh = aux_n_heads(p->aux);
-    /* doubles first (8-byte aligned), then floats, then ints and bytes */
-    size_t nf = 4 * (size_t)nh + 2 * (size_t)B * D + (size_t)B + (size_t)B * H + (size_t)nh + ((size_t)B + 3) / 4;
-    p->aux_mem = rl_xcalloc(nf, sizeof(float));
-    float *m = p->aux_mem;
-    p->aux_loss = (double *)m, m += 2 * (size_t)nh;
-    p->aux_sum = (double *)m, m += 2 * (size_t)nh;
-    p->aux_next = m, m += (size_t)B * D;
-    p->aux_pos = m, m += (size_t)B * D;
-    p->aux_r = m, m += B;
-    p->aux_dh = m, m += (size_t)B * H;
-    p->aux_cnt = (int *)m, m += nh;
-    p->aux_pos_ok = (unsigned char *)m, m += ((size_t)B + 3) / 4;
-    RL_ASSERT((size_t)(m - p->aux_mem) == nf);
-    return RL_OK;
+    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, p->lr, (float)cfg->dqn.adam_eps, err, err_sz);
 }
 
 static int dqn_extra_stats(void *self, const char **names, int max)
 {
     dqn *p = self;
-    int n = aux_n_heads(p->aux);
-    if (n > max) n = max;
-    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
-    return n;
+    return offp_aux_stat_names(&p->ax, names, max);
 }
 
 static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
@@ -546,19 +513,7 @@ static void sample_batch(dqn *p, float beta)
             for (int j = 0; j < M; j++) p->target[(size_t)i * M + j] = b->returns[i] + b->discount[i] * t[j];
         }
     }
-    if (!p->aux) return;
-    /* the first step of each sampled transition as stored (n_step does not matter), and the
-     * observation k steps after it when its episode goes on until then */
-    const replay_buffer *rb = &p->buf;
-    int D = p->obs_dim, k = aux_pos_k(p->aux);
-    for (int i = 0; i < B; i++) {
-        int64_t s = b->idx[i];
-        p->aux_r[i] = rb->rewards[s];
-        memcpy(p->aux_next + (size_t)i * D, rb->next_obs + (size_t)s * D, (size_t)D * sizeof(float));
-        int64_t later = k > 0 ? replay_buffer_later(rb, s, k - 1) : -1;
-        p->aux_pos_ok[i] = later >= 0;
-        if (later >= 0) memcpy(p->aux_pos + (size_t)i * D, rb->next_obs + (size_t)later * D, (size_t)D * sizeof(float));
-    }
+    if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, b->idx, B, p->obs_dim);
 }
 
 /* loss and gradients (p->grads, aux_grads) on the sampled minibatch; NAN when non-finite */
@@ -611,21 +566,21 @@ static float loss_grad(dqn *p, double *qmean)
     }
     memset(p->grads, 0, p->n_params * sizeof(float));
     const float *dh_aux = NULL;
-    if (p->aux) {
+    if (p->ax.aux) {
         /* the heads add the encoder gradient of their extra passes now; dh joins the TD
          * gradient at the last hidden layer in the backward below */
-        aux_batch ab = {.B = B, .obs = b->obs, .h = qnet_h(&p->c_obs, &p->net), .u = b->actions, .r = p->aux_r,
-                        .next = p->aux_next, .pos = p->aux_pos, .pos_ok = p->aux_pos_ok};
+        aux_batch ab = {.B = B, .obs = b->obs, .h = qnet_h(&p->c_obs, &p->net), .u = b->actions, .r = p->ax.r,
+                        .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
         bool touched;
-        p->aux_total = aux_loss_grad(p->aux, &ab, p->aux_dh, p->aux_loss, &touched);
-        if (!isfinite(p->aux_total)) {
+        p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
+        if (!isfinite(p->ax.total)) {
             p->nonfinite_skips++;
             return NAN;
         }
-        if (touched) dh_aux = p->aux_dh;
+        if (touched) dh_aux = p->ax.dh;
     }
     qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
-    if (!all_finite(p->grads, p->n_params) || (p->aux && !all_finite(aux_grads(p->aux), aux_n_params(p->aux)))) {
+    if (!all_finite(p->grads, p->n_params) || (p->ax.aux && !all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
         p->nonfinite_skips++;
         return NAN;
     }
@@ -638,14 +593,12 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
     sample_batch(p, beta);
     float loss = loss_grad(p, qmean);
     if (isnan(loss)) return NAN;
-    if (p->aux) {
+    if (p->ax.aux) {
         /* one clip over the network and the heads; with every weight 0 the heads' gradients
          * are zeros and this is nn_clip_grad_norm bit for bit */
-        *gnorm = nn_clip_grad_norm2(p->grads, p->n_params, aux_grads(p->aux), aux_n_params(p->aux), p->max_grad_norm);
+        *gnorm = nn_clip_grad_norm2(p->grads, p->n_params, aux_grads(p->ax.aux), aux_n_params(p->ax.aux), p->max_grad_norm);
         nn_adam_step(&p->opt, p->params, p->grads);
-        nn_adam_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
-        for (int h = 0; h < aux_n_heads(p->aux); h++)
-            if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+        offp_aux_step(&p->ax);
     } else {
         *gnorm = nn_clip_grad_norm(p->grads, p->n_params, p->max_grad_norm);
         nn_adam_step(&p->opt, p->params, p->grads);
@@ -667,10 +620,10 @@ double dqn_test_objective(void *agent, float *dparams)
 {
     dqn *p = agent;
     double qm;
-    p->aux_total = 0.0f;
+    p->ax.total = 0.0f;
     float l = loss_grad(p, &qm);
     if (dparams) memcpy(dparams, p->grads, p->n_params * sizeof(float));
-    return (double)l + (double)p->aux_total;
+    return (double)l + (double)p->ax.total;
 }
 
 float *dqn_test_params(void *agent, size_t *n)
@@ -680,7 +633,7 @@ float *dqn_test_params(void *agent, size_t *n)
     return p->params;
 }
 
-aux_module *dqn_test_aux(void *agent) { return ((dqn *)agent)->aux; }
+aux_module *dqn_test_aux(void *agent) { return ((dqn *)agent)->ax.aux; }
 
 static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
@@ -695,8 +648,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     int n_ok = 0;
     float beta = p->per_beta0 + (1.0f - p->per_beta0) * (float)((double)step / (double)total_steps);
     if (beta > 1.0f) beta = 1.0f;
-    int n_aux = aux_n_heads(p->aux);
-    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    offp_aux_stats_reset(&p->ax);
     if (phases > 0 && replay_buffer_valid(&p->buf) >= 1) {
         FTZ_ENTER();
         for (int64_t ph = 0; ph < phases; ph++)
@@ -721,8 +673,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     stats[ST_GRADNORM] = n_ok ? sg / n_ok : NAN;
     stats[ST_BETA] = p->prioritized ? beta : NAN;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
-    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
-        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+    offp_aux_stats(&p->ax, stats, ST_COUNT);
     return true;
 }
 
@@ -751,14 +702,7 @@ static int dqn_tensors(dqn *p, nn_tensor *t, char names[][48], bool train_state)
         t[n++] = (nn_tensor){"optim.adam.m", p->opt.m, 1, {(int64_t)p->n_params}};
         t[n++] = (nn_tensor){"optim.adam.v", p->opt.v, 1, {(int64_t)p->n_params}};
     }
-    if (p->aux) {
-        int64_t na = (int64_t)aux_n_params(p->aux);
-        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
-        if (train_state) {
-            t[n++] = (nn_tensor){"aux.optim.adam.m", p->aux_opt.m, 1, {na}};
-            t[n++] = (nn_tensor){"aux.optim.adam.v", p->aux_opt.v, 1, {na}};
-        }
-    }
+    n += offp_aux_tensors(&p->ax, t + n, train_state);
     return n;
 }
 
@@ -783,9 +727,9 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
     meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
     char aux_rng_text[RL_RNG_TEXT];
-    if (p->aux) {
+    if (p->ax.aux) {
         /* the heads' RNG (augmentation noise) */
-        rl_rng_encode(aux_rng(p->aux), aux_rng_text, sizeof aux_rng_text);
+        rl_rng_encode(aux_rng(p->ax.aux), aux_rng_text, sizeof aux_rng_text);
         meta[nm++] = (nn_meta){"dqn.aux_rng", aux_rng_text};
     }
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
@@ -815,10 +759,10 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
         return st;
     if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");
-    if (p->aux && rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, "dqn.aux_rng")) != 0)
+    if (p->ax.aux && rl_rng_decode(aux_rng(p->ax.aux), nn_safetensors_meta(f, "dqn.aux_rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.aux_rng' missing or malformed");
     p->opt.t = (int64_t)at;
-    if (p->aux) p->aux_opt.t = p->opt.t;   /* both step together */
+    if (p->ax.aux) p->ax.opt.t = p->opt.t;   /* both step together */
     p->updates = (int64_t)up;
     p->env_steps = (int64_t)es;
     return RL_OK;

@@ -9,6 +9,7 @@
 
 #include "agents/agent.h"
 #include "agents/aux.h"
+#include "replay/replay.h"
 
 #if defined(__x86_64__) || defined(__SSE__)
 #include <xmmintrin.h>
@@ -85,5 +86,37 @@ void sac_test_sample(void *sac_agent);
  * aux_grads(sac_test_aux(agent)). */
 double sac_test_objective(void *sac_agent, float *dactor);
 aux_module *sac_test_aux(void *sac_agent);   /* NULL without heads */
+
+/* ---- auxiliary heads (agents/offp_aux.c) ----------------------------------------------------- */
+
+/* The heads of an off-policy agent (`aux:`): the module on the agent's encoder, its Adam, and
+ * what the heads read of each minibatch (the first step of each sampled transition as stored,
+ * whatever n_step is, and the observation k steps after it when its episode goes on until then). */
+typedef struct {
+    aux_module *aux;                  /* NULL without heads */
+    nn_adam opt;
+    float *mem;                       /* owns everything below */
+    float *next, *pos, *r, *dh;       /* (B, D), (B, D), (B), (B, H) */
+    unsigned char *pos_ok;            /* (B) */
+    double *loss, *sum;               /* (n heads): last update's losses, sums since the last stats */
+    int *cnt;                         /* (n heads) */
+    float total;                      /* the weighted aux loss of the last update */
+} offp_aux;
+
+/* Creates the heads on enc (after the agent's networks: the heads draw from their own RNG), their
+ * Adam (lr, adam_eps) and the scratch for sh->max_batch rows. */
+rl_status offp_aux_init(offp_aux *x, const rl_config *cfg, nn_mlp *enc, const aux_shape *sh, float lr,
+                        float adam_eps, char *err, size_t err_sz);
+void offp_aux_free(offp_aux *x);      /* also without heads */
+/* Fills r, next, pos and pos_ok for the minibatch rows idx (B) of rb. */
+void offp_aux_gather(offp_aux *x, const replay_buffer *rb, const int64_t *idx, int B, int D);
+/* The heads' Adam step, and their last losses into the running sums. */
+void offp_aux_step(offp_aux *x);
+void offp_aux_stats_reset(offp_aux *x);
+/* stats[first + h] = head h's mean loss since the last reset (NAN if none). */
+void offp_aux_stats(const offp_aux *x, double *stats, int first);
+int offp_aux_stat_names(const offp_aux *x, const char **names, int max);
+/* Checkpoint tensors "aux.params" (+ "aux.optim.adam.m/v" with train_state); 0 without heads. */
+int offp_aux_tensors(offp_aux *x, nn_tensor *t, bool train_state);
 
 #endif

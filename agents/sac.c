@@ -84,15 +84,8 @@ struct sac {
     float *y, *qv[2], *dq[2], *qloss;           /* (B), (B) x2, (B) x2, (2) */
     float *qmin, *dqmin, *dlogp, *da, *dsa[2], *dact;   /* (B) (B) (B) (B, A) (B, SA) x2 (B, 2A) */
     /* auxiliary heads on the actor's last hidden layer */
-    aux_module *aux;
+    offp_aux ax;
     nn_mlp enc;                       /* the encoder: the actor's hidden layers, a prefix of aparams */
-    nn_adam aux_opt;
-    float *aux_mem;                   /* owns everything below */
-    float *aux_next, *aux_pos, *aux_r, *aux_dh;   /* (B, D), (B, D), (B), (B, H) */
-    unsigned char *aux_pos_ok;        /* (B) */
-    double *aux_loss, *aux_sum;       /* (n heads) */
-    int *aux_cnt;                     /* (n heads) */
-    float aux_total;                  /* the weighted aux loss of the last actor pass with heads */
 };
 
 enum { ST_CRITIC, ST_ACTOR, ST_ALPHA, ST_ENTROPY, ST_QMEAN, ST_SKIPPED, ST_COUNT };
@@ -189,9 +182,7 @@ static void sac_destroy(void *self)
     nn_adam_free(&p->actor_opt);
     nn_adam_free(&p->critic_opt);
     nn_adam_free(&p->alpha_opt);
-    if (p->aux) nn_adam_free(&p->aux_opt);
-    aux_free(p->aux);
-    free(p->aux_mem);
+    offp_aux_free(&p->ax);
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
@@ -212,37 +203,13 @@ static rl_status sac_aux_init(sac *p, const rl_config *cfg, char *err, size_t er
     aux_shape sh = {.obs_dim = p->obs_dim, .K = 0, .adim = p->A, .max_batch = p->B, .horizon = rows,
                     .horizon_name = "replay buffer's length per env (sac.buffer_size / num_envs)",
                     .act = a->hidden_act};
-    rl_status st = aux_create(&p->aux, cfg, &p->enc, &sh, err, err_sz);
-    if (st != RL_OK) return st;
-    if ((st = nn_adam_init(&p->aux_opt, aux_n_params(p->aux), (float)cfg->sac.actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz))) {
-        aux_free(p->aux);
-        p->aux = NULL;
-        return st;
-    }
-    int B = p->B, D = p->obs_dim, H = p->enc.sizes[p->enc.n_layers], n = aux_n_heads(p->aux);
-    /* doubles first (8-byte aligned), then floats, then ints and bytes */
-    size_t nf = 4 * (size_t)n + 2 * (size_t)B * D + (size_t)B + (size_t)B * H + (size_t)n + ((size_t)B + 3) / 4;
-    p->aux_mem = rl_xcalloc(nf, sizeof(float));
-    float *m = p->aux_mem;
-    p->aux_loss = (double *)m, m += 2 * (size_t)n;
-    p->aux_sum = (double *)m, m += 2 * (size_t)n;
-    p->aux_next = m, m += (size_t)B * D;
-    p->aux_pos = m, m += (size_t)B * D;
-    p->aux_r = m, m += B;
-    p->aux_dh = m, m += (size_t)B * H;
-    p->aux_cnt = (int *)m, m += n;
-    p->aux_pos_ok = (unsigned char *)m, m += ((size_t)B + 3) / 4;
-    RL_ASSERT((size_t)(m - p->aux_mem) == nf);
-    return RL_OK;
+    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, (float)cfg->sac.actor_lr, 1e-8f, err, err_sz);
 }
 
 static int sac_extra_stats(void *self, const char **names, int max)
 {
     sac *p = self;
-    int n = aux_n_heads(p->aux);
-    if (n > max) n = max;
-    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
-    return n;
+    return offp_aux_stat_names(&p->ax, names, max);
 }
 
 static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
@@ -517,7 +484,7 @@ static void critics_update(sac *p)
 /* The actor objective on obs (B, D) with noise eps (B, A): fills p->a, p->logp, p->qmin; with
  * backward, writes the actor's gradient into p->agrads (zeroed first). Returns the loss. With
  * with_aux (heads present, backward, obs the sampled minibatch's), the heads' loss on the batch
- * gathered by gather_aux goes into p->aux_total and p->aux_loss, their gradient into aux_grads
+ * gathered by offp_aux_gather goes into p->ax.total and p->ax.loss, their gradient into aux_grads
  * and, through h, into p->agrads. */
 static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool backward, bool with_aux)
 {
@@ -551,30 +518,13 @@ static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool 
     /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
      * gradient at its last hidden layer in the backward below */
     int at = p->actor.n_layers - 1;
-    aux_batch ab = {.B = B, .obs = obs, .h = p->c_actor.act[at], .u = p->batch.actions, .r = p->aux_r,
-                    .next = p->aux_next, .pos = p->aux_pos, .pos_ok = p->aux_pos_ok};
+    aux_batch ab = {.B = B, .obs = obs, .h = p->c_actor.act[at], .u = p->batch.actions, .r = p->ax.r,
+                    .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
     bool touched;
-    p->aux_total = aux_loss_grad(p->aux, &ab, p->aux_dh, p->aux_loss, &touched);
-    if (touched) nn_mlp_backward_add(NULL, &p->c_actor, &p->actor, p->dact, obs, at, p->aux_dh, B);
+    p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
+    if (touched) nn_mlp_backward_add(NULL, &p->c_actor, &p->actor, p->dact, obs, at, p->ax.dh, B);
     else nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
     return loss;
-}
-
-/* what the heads read of the sampled minibatch: the first step of each transition as stored (n_step
- * does not matter), and the observation k steps after it when its episode goes on until then */
-static void gather_aux(sac *p)
-{
-    const replay_buffer *rb = &p->buf;
-    const replay_batch *b = &p->batch;
-    int D = p->obs_dim, k = aux_pos_k(p->aux);
-    for (int i = 0; i < p->B; i++) {
-        int64_t s = b->idx[i];
-        p->aux_r[i] = rb->rewards[s];
-        memcpy(p->aux_next + (size_t)i * D, rb->next_obs + (size_t)s * D, (size_t)D * sizeof(float));
-        int64_t later = k > 0 ? replay_buffer_later(rb, s, k - 1) : -1;
-        p->aux_pos_ok[i] = later >= 0;
-        if (later >= 0) memcpy(p->aux_pos + (size_t)i * D, rb->next_obs + (size_t)later * D, (size_t)D * sizeof(float));
-    }
 }
 
 static int all_finite(const float *x, size_t n)
@@ -619,15 +569,13 @@ static void update(sac *p, double *acc)
     /* actor and temperature */
     if (p->updates % p->policy_freq == 0) {
         fill_normal(p->eps, (size_t)B * A, &p->rng);
-        if (p->aux) gather_aux(p);
-        float aloss = actor_pass(p, b->obs, p->eps, B, true, p->aux != NULL);
-        bool aux_ok = !p->aux || (isfinite(p->aux_total) && all_finite(aux_grads(p->aux), aux_n_params(p->aux)));
+        if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
+        float aloss = actor_pass(p, b->obs, p->eps, B, true, p->ax.aux != NULL);
+        bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
         if (isfinite(aloss) && all_finite(p->agrads, p->n_actor) && aux_ok) {
             nn_adam_step(&p->actor_opt, p->aparams, p->agrads);
-            if (p->aux) {
-                nn_adam_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
-                for (int h = 0; h < aux_n_heads(p->aux); h++)
-                    if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+            if (p->ax.aux) {
+                offp_aux_step(&p->ax);
             }
             double ent = 0.0;
             for (int i = 0; i < B; i++) ent -= p->logp[i];
@@ -658,8 +606,8 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     p->credit += p->utd * p->n_envs;
     if (p->credit < 1.0) return false;
     double acc[ST_COUNT + 1] = {0};
-    int n = 0, n_aux = aux_n_heads(p->aux);
-    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    int n = 0;
+    offp_aux_stats_reset(&p->ax);
     FTZ_ENTER();
     while (p->credit >= 1.0) {
         update(p, acc);
@@ -674,8 +622,7 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     stats[ST_ENTROPY] = acc[ST_ENTROPY] / na;
     stats[ST_QMEAN] = acc[ST_QMEAN] / n;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
-    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
-        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+    offp_aux_stats(&p->ax, stats, ST_COUNT);
     return true;
 }
 
@@ -702,19 +649,19 @@ void sac_test_sample(void *sac_agent)
     sac *p = sac_agent;
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
     fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
-    if (p->aux) gather_aux(p);
+    if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
 }
 
 double sac_test_objective(void *sac_agent, float *dactor)
 {
     sac *p = sac_agent;
-    RL_ASSERT(p->aux);
+    RL_ASSERT(p->ax.aux);
     float l = actor_pass(p, p->batch.obs, p->eps, p->B, true, true);
     if (dactor) memcpy(dactor, p->agrads, p->n_actor * sizeof(float));
-    return (double)l + (double)p->aux_total;
+    return (double)l + (double)p->ax.total;
 }
 
-aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->aux; }
+aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ax.aux; }
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
@@ -736,14 +683,7 @@ static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
         t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
         t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
     }
-    if (p->aux) {
-        int64_t na = (int64_t)aux_n_params(p->aux);
-        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
-        if (train_state) {
-            t[n++] = (nn_tensor){"aux.optim.adam.m", p->aux_opt.m, 1, {na}};
-            t[n++] = (nn_tensor){"aux.optim.adam.v", p->aux_opt.v, 1, {na}};
-        }
-    }
+    n += offp_aux_tensors(&p->ax, t + n, train_state);
     return n;
 }
 
@@ -770,9 +710,9 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"sac.rng", rng};
     for (int i = 0; i < 5; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
     char aux_rng_text[RL_RNG_TEXT];
-    if (p->aux) {
+    if (p->ax.aux) {
         /* the heads' RNG (augmentation noise) */
-        rl_rng_encode(aux_rng(p->aux), aux_rng_text, sizeof aux_rng_text);
+        rl_rng_encode(aux_rng(p->ax.aux), aux_rng_text, sizeof aux_rng_text);
         meta[nm++] = (nn_meta){"sac.aux_rng", aux_rng_text};
     }
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
@@ -808,10 +748,10 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     p->actor_opt.t = (int64_t)v[0];
     p->critic_opt.t = (int64_t)v[1];
     p->alpha_opt.t = (int64_t)v[2];
-    if (p->aux) {
-        if (rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, "sac.aux_rng")) != 0)
+    if (p->ax.aux) {
+        if (rl_rng_decode(aux_rng(p->ax.aux), nn_safetensors_meta(f, "sac.aux_rng")) != 0)
             return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.aux_rng' missing or malformed");
-        p->aux_opt.t = p->actor_opt.t;   /* both step together */
+        p->ax.opt.t = p->actor_opt.t;   /* both step together */
     }
     p->updates = (int64_t)v[3];
     p->env_steps = (int64_t)v[4];
