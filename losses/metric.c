@@ -229,12 +229,13 @@ static void cos_backward(float *dA1, float *dA2, float *dB1, float *dB2, const f
             double c = S[(size_t)i * B->n + j];
             const float *bj = rs_row(B, j, D);
             float *gj = rs_grow(dB1, dB2, B->split, j, D);
-            double fa = g / ((double)na[i] * nb[j]), fa2 = g * c / ((double)na[i] * na[i]);
-            double fb2 = g * c / ((double)nb[j] * nb[j]);
-            for (int k = 0; k < D; k++) {
-                if (gi) gi[k] += (float)(fa * bj[k] - fa2 * ai[k]);
-                if (gj) gj[k] += (float)(fa * ai[k] - fb2 * bj[k]);
-            }
+            /* the row updates in float: they vectorise, and gradients need no more */
+            float fa = (float)(g / ((double)na[i] * nb[j])), fa2 = (float)(g * c / ((double)na[i] * na[i]));
+            float fb2 = (float)(g * c / ((double)nb[j] * nb[j]));
+            if (gi)
+                for (int k = 0; k < D; k++) gi[k] += fa * bj[k] - fa2 * ai[k];
+            if (gj)
+                for (int k = 0; k < D; k++) gj[k] += fa * ai[k] - fb2 * bj[k];
         }
     }
 }
@@ -364,21 +365,32 @@ float loss_supcon(const float *z, const int *labels, int n, int D, float tempera
 int loss_vicreg_scratch(int D) { return D * D + 2 * D; }
 
 /* variance + covariance terms of one branch; ADDS their gradient into dz */
+#define VR_BLOCK 64
+
 static double vicreg_branch(const float *z, int n, int D, double var_w, double cov_w, double eps,
                             float *scratch, float *dz)
 {
+    /* Sums in double, the inner loops running over contiguous features (they vectorise) in
+     * blocks of VR_BLOCK; C is the unbiased covariance, symmetric. */
     float *mean = scratch, *sd = mean + D, *C = sd + D;
-    for (int d = 0; d < D; d++) {
-        double s = 0.0;
-        for (int i = 0; i < n; i++) s += z[(size_t)i * D + d];
-        mean[d] = (float)(s / n);
+    double acc[VR_BLOCK];
+    for (int d0 = 0; d0 < D; d0 += VR_BLOCK) {
+        int m = D - d0 < VR_BLOCK ? D - d0 : VR_BLOCK;
+        for (int k = 0; k < m; k++) acc[k] = 0.0;
+        for (int i = 0; i < n; i++)
+            for (int k = 0; k < m; k++) acc[k] += z[(size_t)i * D + d0 + k];
+        for (int k = 0; k < m; k++) mean[d0 + k] = (float)(acc[k] / n);
     }
     for (int a = 0; a < D; a++)
-        for (int b = a; b < D; b++) {
-            double s = 0.0;
-            for (int i = 0; i < n; i++)
-                s += ((double)z[(size_t)i * D + a] - mean[a]) * ((double)z[(size_t)i * D + b] - mean[b]);
-            C[(size_t)a * D + b] = C[(size_t)b * D + a] = (float)(s / (n - 1));
+        for (int b0 = a; b0 < D; b0 += VR_BLOCK) {
+            int m = D - b0 < VR_BLOCK ? D - b0 : VR_BLOCK;
+            for (int k = 0; k < m; k++) acc[k] = 0.0;
+            for (int i = 0; i < n; i++) {
+                const float *zi = z + (size_t)i * D + b0, *mb = mean + b0;
+                double za = (double)z[(size_t)i * D + a] - mean[a];
+                for (int k = 0; k < m; k++) acc[k] += za * ((double)zi[k] - mb[k]);
+            }
+            for (int k = 0; k < m; k++) C[(size_t)a * D + b0 + k] = C[(size_t)(b0 + k) * D + a] = (float)(acc[k] / (n - 1));
         }
     double var_l = 0.0, cov_l = 0.0;
     for (int d = 0; d < D; d++) {
@@ -391,16 +403,23 @@ static double vicreg_branch(const float *z, int n, int D, double var_w, double c
     if (dz) {
         /* var: d/dz_id of 0.5/D relu(1 - sd_d) = -0.5/D [sd_d < 1] zc_id / ((n-1) sd_d)
          * cov: d/dz_i. of (1/D) sum_{a!=b} C_ab^2 = 4/(D (n-1)) zc_i. C_offdiag (already centred) */
-        for (int i = 0; i < n; i++)
-            for (int d = 0; d < D; d++) {
-                double zc = (double)z[(size_t)i * D + d] - mean[d], g = 0.0;
-                if (sd[d] < 1.0f) g -= var_w * 0.5 / D * zc / ((n - 1) * (double)sd[d]);
-                double acc = 0.0;
-                for (int b = 0; b < D; b++)
-                    if (b != d) acc += ((double)z[(size_t)i * D + b] - mean[b]) * C[(size_t)b * D + d];
-                g += cov_w * 4.0 / ((double)D * (n - 1)) * acc;
-                dz[(size_t)i * D + d] += (float)g;
+        /* the cov term's sum_{b != d} zc_ib C_bd = (zc C)_id - zc_id C_dd, added into dz a row at
+         * a time (row b of the symmetric C is its column b) */
+        for (int i = 0; i < n; i++) {
+            const float *zi = z + (size_t)i * D;
+            float *di = dz + (size_t)i * D;
+            for (int b = 0; b < D; b++) {
+                float zb = (zi[b] - mean[b]) * (float)(cov_w * 4.0 / ((double)D * (n - 1)));
+                const float *Cb = C + (size_t)b * D;
+                for (int d = 0; d < D; d++) di[d] += zb * Cb[d];
             }
+            for (int d = 0; d < D; d++) {
+                float zc = zi[d] - mean[d];
+                float g = -(float)(cov_w * 4.0 / ((double)D * (n - 1))) * zc * C[(size_t)d * D + d];
+                if (sd[d] < 1.0f) g -= (float)(var_w * 0.5 / D) * zc / ((float)(n - 1) * sd[d]);
+                di[d] += g;
+            }
+        }
     }
     return var_w * 0.5 * var_l / D + cov_w * cov_l / D;
 }
@@ -466,14 +485,23 @@ float loss_barlow_twins(const float *z1, const float *z2, int n, int D, float la
     float *s2 = s1 + D;
     bn_cols(a, s1, z1, n, D, eps);
     bn_cols(b, s2, z2, n, D, eps);
-    double loss = 0.0;
+    /* C = a^T b / n with double sums over contiguous rows of b (blocks of VR_BLOCK columns) */
+    double loss = 0.0, acc[VR_BLOCK];
     for (int j = 0; j < D; j++)
-        for (int k = 0; k < D; k++) {
-            double c = 0.0;
-            for (int i = 0; i < n; i++) c += (double)a[(size_t)i * D + j] * b[(size_t)i * D + k];
-            c /= n;
-            C[(size_t)j * D + k] = (float)c;
-            loss += j == k ? (1.0 - c) * (1.0 - c) : lambda * c * c;
+        for (int k0 = 0; k0 < D; k0 += VR_BLOCK) {
+            int m = D - k0 < VR_BLOCK ? D - k0 : VR_BLOCK;
+            for (int t = 0; t < m; t++) acc[t] = 0.0;
+            for (int i = 0; i < n; i++) {
+                double aij = a[(size_t)i * D + j];
+                const float *bi = b + (size_t)i * D + k0;
+                for (int t = 0; t < m; t++) acc[t] += aij * bi[t];
+            }
+            for (int t = 0; t < m; t++) {
+                int k = k0 + t;
+                double c = acc[t] / n;
+                C[(size_t)j * D + k] = (float)c;
+                loss += j == k ? (1.0 - c) * (1.0 - c) : lambda * c * c;
+            }
         }
     if (dz1 || dz2) {
         /* G = dL/dC in place of C; dL/da = b G^T / n, dL/db = a G / n */
@@ -482,16 +510,19 @@ float loss_barlow_twins(const float *z1, const float *z2, int n, int D, float la
                 double c = C[(size_t)j * D + k];
                 C[(size_t)j * D + k] = (float)(j == k ? -2.0 * (1.0 - c) : 2.0 * lambda * c);
             }
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < D; j++) {
-                double ga = 0.0, gb = 0.0;
+        for (int i = 0; i < n; i++) {
+            const float *ai = a + (size_t)i * D, *bi = b + (size_t)i * D;
+            if (dz1)
+                for (int j = 0; j < D; j++) dz1[(size_t)i * D + j] = (float)(lm_dot(bi, C + (size_t)j * D, D) / n);
+            if (dz2) {
+                float *g = dz2 + (size_t)i * D;
+                for (int j = 0; j < D; j++) g[j] = 0.0f;
                 for (int k = 0; k < D; k++) {
-                    ga += (double)b[(size_t)i * D + k] * C[(size_t)j * D + k];
-                    gb += (double)a[(size_t)i * D + k] * C[(size_t)k * D + j];
+                    const float aik = ai[k] / (float)n, *Ck = C + (size_t)k * D;
+                    for (int j = 0; j < D; j++) g[j] += aik * Ck[j];
                 }
-                if (dz1) dz1[(size_t)i * D + j] = (float)(ga / n);
-                if (dz2) dz2[(size_t)i * D + j] = (float)(gb / n);
             }
+        }
         if (dz1) bn_back(dz1, dz1, a, s1, n, D);
         if (dz2) bn_back(dz2, dz2, b, s2, n, D);
     }
