@@ -208,46 +208,6 @@ Test(aux, joint_clip_with_zero_head_gradients_is_the_plain_clip)
 
 /* ---- runs --------------------------------------------------------------------------------- */
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_aux_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);   /* the trainer creates it */
-}
-
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* the first n_cols comma-separated columns of every line */
-static char *first_columns(const char *csv, int n_cols)
-{
-    char *out = malloc(strlen(csv) + 1);
-    size_t at = 0;
-    int col = 0;
-    for (const char *s = csv; *s; s++) {
-        if (*s == '\n') {
-            out[at++] = '\n';
-            col = 0;
-            continue;
-        }
-        if (*s == ',') col++;
-        if (col < n_cols) out[at++] = *s;
-    }
-    out[at] = '\0';
-    return out;
-}
-
 static void load(rl_config *cfg, const char *const *sets, int n)
 {
     char err[1024];
@@ -273,97 +233,61 @@ Test(aux, weight_zero_heads_leave_ppo_bit_identical)
                           " {head: temporal_contrastive, loss: info_nce, weight: 0, k: 3, temperature: 0.1},"
                           " {head: representation, loss: vicreg, weight: 0, noise: 0.1}]"};
     rl_config cfg;
-    char a[256], b[256], p[300];
+    char a[256], b[256];
     trainer_result ra, rb;
-    tmp_dir(a, sizeof a, "w0a");
-    tmp_dir(b, sizeof b, "w0b");
+    rlt_tmp_dir(a, sizeof a, "w0a");
+    rlt_tmp_dir(b, sizeof b, "w0b");
     load(&cfg, none, 6);
     train(&cfg, a, false, &ra);
     load(&cfg, zero, 7);
     cr_assert_eq(cfg.aux.n, 5);
     train(&cfg, b, false, &rb);
-
-    snprintf(p, sizeof p, "%s/metrics.csv", a);
-    char *ma = read_text(p);
-    snprintf(p, sizeof p, "%s/metrics.csv", b);
-    char *mb = read_text(p);
-    cr_assert(strstr(mb, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,aux_temporal_contrastive,"
-                         "aux_representation\n") != NULL, "aux columns missing: %.300s", mb);
-    cr_assert(strstr(ma, "aux_") == NULL, "a run without heads has aux columns: %.300s", ma);
-    char *cut = first_columns(mb, 14);   /* the 14 columns of a run without heads */
-    cr_assert(strlen(ma) > 200);
-    cr_assert_str_eq(cut, ma, "metrics differ with weight-0 heads");
-    free(ma);
-    free(mb);
-    free(cut);
-    snprintf(p, sizeof p, "%s/eval.csv", a);
-    ma = read_text(p);
-    snprintf(p, sizeof p, "%s/eval.csv", b);
-    mb = read_text(p);
-    cr_assert_str_eq(ma, mb);
+    rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,"
+                                      "aux_temporal_contrastive,aux_representation");
     cr_assert_eq(ra.eval_mean, rb.eval_mean);
-    free(ma);
-    free(mb);
 }
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static void expect_create_error(const char *yaml, const char *n1, const char *n2, const char *n3)
-{
-    rl_config cfg;
-    char err[1500];
-    rl_status st = rl_config_load_string(&cfg, yaml, "x.yaml", NULL, 0, err, sizeof err);
-    if (st == RL_OK) {
-        const env_def *def = env_find(cfg.env.id);
-        cr_assert_not_null(def);
-        void *agent = NULL;
-        st = agent_find(cfg.root.algo)->create(&agent, &cfg, &def->obs_space, &def->act_space, (int)cfg.env.num_envs, err,
-                                                sizeof err);
-        if (st == RL_OK) agent_find(cfg.root.algo)->destroy(agent);
-    }
-    cr_assert_neq(st, RL_OK, "accepted:\n%s", yaml);
-    cr_assert(strstr(err, n1) && strstr(err, n2) && (!n3 || strstr(err, n3)), "'%s' lacks '%s' / '%s' / '%s'", err, n1, n2,
-              n3 ? n3 : "");
-}
 
 #define CP "algo: ppo\nenv: {id: CartPole-v1}\nnetwork: {shared: true}\n"
 #define PD "algo: ppo\nenv: {id: Pendulum-v1}\nnetwork: {shared: true}\n"
 
 Test(aux, unknown_head_names_head_and_loss)
 {
-    expect_create_error(CP "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
+    rlt_expect_config_error(CP "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
 }
 
 Test(aux, unknown_loss_names_head_and_loss)
 {
-    expect_create_error(CP "aux:\n  - {head: reward_prediction, loss: hubr, weight: 0.1}\n", "reward_prediction", "hubr",
+    rlt_expect_config_error(CP "aux:\n  - {head: reward_prediction, loss: hubr, weight: 0.1}\n", "reward_prediction", "hubr",
                         "x.yaml:5");
     /* a parameter the loss does not have */
-    expect_create_error(CP "aux:\n  - {head: reward_prediction, loss: huber, weight: 0.1, dleta: 2}\n", "reward_prediction",
+    rlt_expect_config_error(CP "aux:\n  - {head: reward_prediction, loss: huber, weight: 0.1, dleta: 2}\n", "reward_prediction",
                         "dleta", "huber");
 }
 
 Test(aux, loss_that_does_not_fit_the_head_names_both)
 {
-    expect_create_error(PD "aux:\n  - {head: inverse_dynamics, loss: cross_entropy}\n", "inverse_dynamics", "cross_entropy",
+    rlt_expect_config_error(PD "aux:\n  - {head: inverse_dynamics, loss: cross_entropy}\n", "inverse_dynamics", "cross_entropy",
                         "regression");
-    expect_create_error(CP "aux:\n  - {head: inverse_dynamics, loss: mse}\n", "inverse_dynamics", "'mse'", NULL);
-    expect_create_error(CP "aux:\n  - {head: temporal_contrastive, loss: mse}\n", "temporal_contrastive", "'mse'", NULL);
-    expect_create_error(CP "aux:\n  - {head: representation, loss: info_nce}\n", "representation", "info_nce", NULL);
-    expect_create_error(CP "aux:\n  - {head: reward_prediction, loss: vicreg}\n", "reward_prediction", "vicreg", NULL);
+    rlt_expect_config_error(CP "aux:\n  - {head: inverse_dynamics, loss: mse}\n", "inverse_dynamics", "'mse'", NULL);
+    rlt_expect_config_error(CP "aux:\n  - {head: temporal_contrastive, loss: mse}\n", "temporal_contrastive", "'mse'", NULL);
+    rlt_expect_config_error(CP "aux:\n  - {head: representation, loss: info_nce}\n", "representation", "info_nce", NULL);
+    rlt_expect_config_error(CP "aux:\n  - {head: reward_prediction, loss: vicreg}\n", "reward_prediction", "vicreg", NULL);
     /* head keys on the wrong head, k beyond the rollout */
-    expect_create_error(CP "aux:\n  - {head: reward_prediction, loss: mse, k: 2}\n", "reward_prediction", "'k'", NULL);
-    expect_create_error(CP "aux:\n  - {head: temporal_contrastive, loss: info_nce, k: 128}\n", "temporal_contrastive",
+    rlt_expect_config_error(CP "aux:\n  - {head: reward_prediction, loss: mse, k: 2}\n", "reward_prediction", "'k'", NULL);
+    rlt_expect_config_error(CP "aux:\n  - {head: temporal_contrastive, loss: info_nce, k: 128}\n", "temporal_contrastive",
                         "info_nce", "k = 128");
 }
 
 Test(aux, heads_need_a_shared_encoder)
 {
-    expect_create_error("algo: ppo\naux:\n  - {head: reward_prediction, loss: mse}\n", "network.shared", "reward_prediction",
+    rlt_expect_config_error("algo: ppo\naux:\n  - {head: reward_prediction, loss: mse}\n", "network.shared", "reward_prediction",
                         NULL);
-    expect_create_error("algo: a2c\naux:\n  - {head: reward_prediction, loss: mse}\n", "a2c.shared", "network.shared", NULL);
+    rlt_expect_config_error("algo: a2c\naux:\n  - {head: reward_prediction, loss: mse}\n", "a2c.shared", "network.shared", NULL);
     /* an algo without heads (dqn, qrdqn, c51 and sac have them: tests/test_aux_offpolicy.c) */
-    expect_create_error("algo: reinforce\naux:\n  - {head: reward_prediction, loss: mse}\n", "aux", "reinforce", NULL);
+    rlt_expect_config_error("algo: reinforce\naux:\n  - {head: reward_prediction, loss: mse}\n", "aux", "reinforce", NULL);
     /* a2c's own key still gives the shared trunk */
     rl_config cfg;
     char err[1024];
@@ -376,7 +300,7 @@ Test(aux, rlc_train_exits_nonzero_naming_head_and_loss)
 {
     char file[300], dir[256], cmd[1200], out[4096];
     rlt_tmpfile(file, sizeof file, "auxbad", CP "aux:\n  - {head: temporal_contrastive, loss: huber, weight: 0.1}\n");
-    tmp_dir(dir, sizeof dir, "bad");
+    rlt_tmp_dir(dir, sizeof dir, "bad");
     snprintf(cmd, sizeof cmd, "%s train %s --run-dir %s 2>&1", RLC_BINARY, file, dir);
     int code = rlt_run_cmd(cmd, out, sizeof out);
     cr_assert_neq(code, 0, "accepted: %s", out);
@@ -436,7 +360,7 @@ Test(aux, checkpoint_round_trip_with_heads)
     rl_config cfg;
     load(&cfg, sets, 7);
     char dir[256], f1[300], f2[300], f3[300], err[1024];
-    tmp_dir(dir, sizeof dir, "ckpt");
+    rlt_tmp_dir(dir, sizeof dir, "ckpt");
     trainer_result res;
     train(&cfg, dir, false, &res);
     snprintf(f1, sizeof f1, "%s/checkpoint.safetensors", dir);
@@ -488,7 +412,7 @@ Test(aux, checkpoint_round_trip_with_heads)
     cr_assert_eq(res.steps, 8192);
     char p[300];
     snprintf(p, sizeof p, "%s/metrics.csv", dir);
-    char *csv = read_text(p);
+    char *csv = rlt_read_file(p);
     int rows = 0;
     for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) rows++;
     cr_assert_eq(rows, 8, "%s", csv);
@@ -506,7 +430,7 @@ Test(aux, ppo_with_reward_prediction_learns_cartpole)
     rl_config cfg;
     load(&cfg, sets, 6);
     char dir[256];
-    tmp_dir(dir, sizeof dir, "learn");
+    rlt_tmp_dir(dir, sizeof dir, "learn");
     trainer_result res;
     train(&cfg, dir, false, &res);
     cr_assert_geq(res.eval_mean, 475.0, "PPO + reward_prediction seed 1 reached only %.1f on CartPole-v1", res.eval_mean);
@@ -529,38 +453,17 @@ Test(aux, weight_zero_heads_leave_a2c_bit_identical)
                           "aux=[{head: reward_prediction, loss: mse, weight: 0}, {head: inverse_dynamics, loss: cross_entropy,"
                           " weight: 0}, {head: temporal_contrastive, loss: info_nce, weight: 0, k: 2}]"};
     rl_config cfg;
-    char a[256], b[256], p[300];
+    char a[256], b[256];
     trainer_result ra, rb;
-    tmp_dir(a, sizeof a, "a2c0a");
-    tmp_dir(b, sizeof b, "a2c0b");
+    rlt_tmp_dir(a, sizeof a, "a2c0a");
+    rlt_tmp_dir(b, sizeof b, "a2c0b");
     load_a2c(&cfg, none, 7);
     train(&cfg, a, false, &ra);
     load_a2c(&cfg, zero, 8);
     cr_assert_eq(cfg.aux.n, 3);
     train(&cfg, b, false, &rb);
-
-    snprintf(p, sizeof p, "%s/metrics.csv", a);
-    char *ma = read_text(p);
-    snprintf(p, sizeof p, "%s/metrics.csv", b);
-    char *mb = read_text(p);
-    cr_assert(strstr(mb, ",aux_reward_prediction,aux_inverse_dynamics,aux_temporal_contrastive\n") != NULL,
-              "aux columns missing: %.300s", mb);
-    int n_cols = 1;
-    for (const char *s = ma; *s && *s != '\n'; s++) n_cols += *s == ',';
-    char *cut = first_columns(mb, n_cols);
-    cr_assert(strlen(ma) > 200);
-    cr_assert_str_eq(cut, ma, "A2C metrics differ with weight-0 heads");
-    free(ma);
-    free(mb);
-    free(cut);
-    snprintf(p, sizeof p, "%s/eval.csv", a);
-    ma = read_text(p);
-    snprintf(p, sizeof p, "%s/eval.csv", b);
-    mb = read_text(p);
-    cr_assert_str_eq(ma, mb);
+    rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_inverse_dynamics,aux_temporal_contrastive");
     cr_assert_eq(ra.eval_mean, rb.eval_mean);
-    free(ma);
-    free(mb);
 }
 
 Test(aux, a2c_with_inverse_dynamics_learns_cartpole)
@@ -572,7 +475,7 @@ Test(aux, a2c_with_inverse_dynamics_learns_cartpole)
     rl_config cfg;
     load_a2c(&cfg, sets, 4);
     char dir[256];
-    tmp_dir(dir, sizeof dir, "a2clearn");
+    rlt_tmp_dir(dir, sizeof dir, "a2clearn");
     trainer_result res;
     train(&cfg, dir, false, &res);
     cr_assert_geq(res.eval_mean, 475.0, "A2C + inverse_dynamics seed 1 reached only %.1f on CartPole-v1", res.eval_mean);

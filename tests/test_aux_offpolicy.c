@@ -26,13 +26,6 @@
 #define DQN_CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"
 #define SAC_CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_auxoff_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);   /* the trainer creates it */
-}
-
 static void load(rl_config *cfg, const char *file, const char *const *sets, int n)
 {
     char err[1024];
@@ -156,39 +149,6 @@ Test(aux_offpolicy, sac_gradcheck_through_the_actor_encoder)
 
 /* ---- weight 0 ----------------------------------------------------------------------------- */
 
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)n, fp), (size_t)n);
-    buf[n] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* the first n_cols comma-separated columns of every line */
-static char *first_columns(const char *csv, int n_cols)
-{
-    char *out = malloc(strlen(csv) + 1);
-    size_t at = 0;
-    int col = 0;
-    for (const char *s = csv; *s; s++) {
-        if (*s == '\n') {
-            out[at++] = '\n';
-            col = 0;
-            continue;
-        }
-        if (*s == ',') col++;
-        if (col < n_cols) out[at++] = *s;
-    }
-    out[at] = '\0';
-    return out;
-}
-
 static void train(const rl_config *cfg, const char *dir, bool resume, trainer_result *res)
 {
     char err[1024];
@@ -203,7 +163,7 @@ static void train(const rl_config *cfg, const char *dir, bool resume, trainer_re
     " {head: representation, loss: vicreg, weight: 0, noise: 0.1}]"
 
 /* a run with sets[0..n) and the same run with five weight-0 heads: identical but for the aux columns */
-static void weight_zero_identical(const char *file, const char *const *sets, int n, int n_cols, const char *heads)
+static void weight_zero_identical(const char *file, const char *const *sets, int n, const char *heads)
 {
     const char *s2[16];
     for (int i = 0; i < n; i++) s2[i] = sets[i];
@@ -211,38 +171,23 @@ static void weight_zero_identical(const char *file, const char *const *sets, int
     rl_config cfg;
     char a[256], b[256], p[300];
     trainer_result ra, rb;
-    tmp_dir(a, sizeof a, "w0a");
-    tmp_dir(b, sizeof b, "w0b");
+    rlt_tmp_dir(a, sizeof a, "w0a");
+    rlt_tmp_dir(b, sizeof b, "w0b");
     load(&cfg, file, sets, n);
     train(&cfg, a, false, &ra);
     load(&cfg, file, s2, n + 1);
     cr_assert_eq(cfg.aux.n, 5);
     train(&cfg, b, false, &rb);
-    snprintf(p, sizeof p, "%s/metrics.csv", a);
-    char *ma = read_text(p);
-    snprintf(p, sizeof p, "%s/metrics.csv", b);
-    char *mb = read_text(p);
-    cr_assert(strstr(mb, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,aux_temporal_contrastive,"
-                         "aux_representation\n") != NULL, "aux columns missing: %.300s", mb);
-    cr_assert(strstr(ma, "aux_") == NULL, "a run without heads has aux columns: %.300s", ma);
-    char *cut = first_columns(mb, n_cols);
-    cr_assert(strlen(ma) > 200);
-    cr_assert_str_eq(cut, ma, "metrics differ with weight-0 heads");
+    rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,"
+                                      "aux_temporal_contrastive,aux_representation");
     /* the heads' losses were computed and logged */
+    snprintf(p, sizeof p, "%s/metrics.csv", b);
+    char *mb = rlt_read_file(p);
     const char *last = strrchr(mb, '\n');
     while (last > mb && last[-1] != '\n') last--;
     cr_assert(strstr(last, "nan,nan,nan,nan,nan") == NULL, "no aux loss logged: %s", last);
-    free(ma);
     free(mb);
-    free(cut);
-    snprintf(p, sizeof p, "%s/eval.csv", a);
-    ma = read_text(p);
-    snprintf(p, sizeof p, "%s/eval.csv", b);
-    mb = read_text(p);
-    cr_assert_str_eq(ma, mb);
     cr_assert_eq(ra.eval_mean, rb.eval_mean);
-    free(ma);
-    free(mb);
 }
 
 #define DQN_SMALL "total_steps=12000", "dqn.learning_starts=2000", "dqn.train_frequency=4", "log.log_interval=2000", \
@@ -251,57 +196,40 @@ static void weight_zero_identical(const char *file, const char *const *sets, int
 Test(aux_offpolicy, weight_zero_heads_leave_dqn_bit_identical)
 {
     const char *plain[] = {DQN_SMALL};
-    weight_zero_identical(DQN_CONFIG, plain, 7, 10, ZERO_HEADS("cross_entropy"));
+    weight_zero_identical(DQN_CONFIG, plain, 7, ZERO_HEADS("cross_entropy"));
     const char *options[] = {DQN_SMALL, "dqn.dueling=true", "dqn.n_step=3", "dqn.prioritized=true", "env.num_envs=2"};
-    weight_zero_identical(DQN_CONFIG, options, 11, 10, ZERO_HEADS("cross_entropy"));
+    weight_zero_identical(DQN_CONFIG, options, 11, ZERO_HEADS("cross_entropy"));
 }
 
 Test(aux_offpolicy, weight_zero_heads_leave_sac_bit_identical)
 {
     const char *sets[] = {"total_steps=2500", "log.log_interval=500", "log.eval_interval=1250", "log.eval_episodes=2",
                           "log.checkpoint_interval=0"};
-    weight_zero_identical(SAC_CONFIG, sets, 5, 10, ZERO_HEADS("mse"));
+    weight_zero_identical(SAC_CONFIG, sets, 5, ZERO_HEADS("mse"));
 }
 
 /* ---- errors ------------------------------------------------------------------------------- */
 
-static void expect_error(const char *yaml, const char *n1, const char *n2, const char *n3)
-{
-    rl_config cfg;
-    char err[1500];
-    rl_status st = rl_config_load_string(&cfg, yaml, "x.yaml", NULL, 0, err, sizeof err);
-    if (st == RL_OK) {
-        const env_def *def = env_find(cfg.env.id);
-        cr_assert_not_null(def);
-        void *agent = NULL;
-        st = agent_find(cfg.root.algo)->create(&agent, &cfg, &def->obs_space, &def->act_space, (int)cfg.env.num_envs, err,
-                                                sizeof err);
-        if (st == RL_OK) agent_find(cfg.root.algo)->destroy(agent);
-    }
-    cr_assert_neq(st, RL_OK, "accepted:\n%s", yaml);
-    cr_assert(strstr(err, n1) && strstr(err, n2) && (!n3 || strstr(err, n3)), "'%s' lacks '%s' / '%s' / '%s'", err, n1, n2,
-              n3 ? n3 : "");
-}
 
 #define DQN_Y "algo: dqn\nenv: {id: CartPole-v1}\nnetwork: {hidden: [16]}\n"
 #define SAC_Y "algo: sac\nenv: {id: Pendulum-v1}\nnetwork: {hidden: [16, 16]}\n"
 
 Test(aux_offpolicy, bad_heads_and_losses_on_dqn_and_sac_name_both)
 {
-    expect_error(DQN_Y "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
-    expect_error(SAC_Y "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
-    expect_error(DQN_Y "aux:\n  - {head: reward_prediction, loss: hubr}\n", "reward_prediction", "hubr", "x.yaml:5");
-    expect_error(SAC_Y "aux:\n  - {head: forward_dynamics, loss: msee}\n", "forward_dynamics", "msee", NULL);
-    expect_error(DQN_Y "aux:\n  - {head: inverse_dynamics, loss: mse}\n", "inverse_dynamics", "'mse'", "Discrete");
-    expect_error(SAC_Y "aux:\n  - {head: inverse_dynamics, loss: cross_entropy}\n", "inverse_dynamics", "cross_entropy",
+    rlt_expect_config_error(DQN_Y "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
+    rlt_expect_config_error(SAC_Y "aux:\n  - {head: reward_pred, loss: huber, weight: 0.1}\n", "reward_pred", "huber", "x.yaml:5");
+    rlt_expect_config_error(DQN_Y "aux:\n  - {head: reward_prediction, loss: hubr}\n", "reward_prediction", "hubr", "x.yaml:5");
+    rlt_expect_config_error(SAC_Y "aux:\n  - {head: forward_dynamics, loss: msee}\n", "forward_dynamics", "msee", NULL);
+    rlt_expect_config_error(DQN_Y "aux:\n  - {head: inverse_dynamics, loss: mse}\n", "inverse_dynamics", "'mse'", "Discrete");
+    rlt_expect_config_error(SAC_Y "aux:\n  - {head: inverse_dynamics, loss: cross_entropy}\n", "inverse_dynamics", "cross_entropy",
                  "Box");
-    expect_error(SAC_Y "aux:\n  - {head: temporal_contrastive, loss: mse}\n", "temporal_contrastive", "'mse'", NULL);
-    expect_error("algo: qrdqn\nenv: {id: CartPole-v1}\naux:\n  - {head: representation, loss: info_nce}\n", "representation",
+    rlt_expect_config_error(SAC_Y "aux:\n  - {head: temporal_contrastive, loss: mse}\n", "temporal_contrastive", "'mse'", NULL);
+    rlt_expect_config_error("algo: qrdqn\nenv: {id: CartPole-v1}\naux:\n  - {head: representation, loss: info_nce}\n", "representation",
                  "info_nce", NULL);
-    expect_error("algo: c51\nenv: {id: CartPole-v1}\naux:\n  - {head: reward_prediction, loss: huber, dleta: 2}\n",
+    rlt_expect_config_error("algo: c51\nenv: {id: CartPole-v1}\naux:\n  - {head: reward_prediction, loss: huber, dleta: 2}\n",
                  "reward_prediction", "dleta", "huber");
     /* k beyond the replay ring (rows per env) */
-    expect_error(DQN_Y "dqn: {buffer_size: 1000}\naux:\n  - {head: temporal_contrastive, loss: info_nce, k: 1000}\n",
+    rlt_expect_config_error(DQN_Y "dqn: {buffer_size: 1000}\naux:\n  - {head: temporal_contrastive, loss: info_nce, k: 1000}\n",
                  "temporal_contrastive", "k = 1000", "replay buffer");
     /* no hidden layer, no encoder (the config refuses an empty network.hidden; the agents check
      * it too, for configs built in code) */
@@ -319,7 +247,7 @@ Test(aux_offpolicy, bad_heads_and_losses_on_dqn_and_sac_name_both)
         cr_assert(strstr(err, "network.hidden") && strstr(err, i ? "actor" : "Q-network"), "%s", err);
     }
     /* an algo without heads */
-    expect_error("algo: reinforce\naux:\n  - {head: reward_prediction, loss: mse}\n", "aux", "reinforce", "sac");
+    rlt_expect_config_error("algo: reinforce\naux:\n  - {head: reward_prediction, loss: mse}\n", "aux", "reinforce", "sac");
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------- */
@@ -345,7 +273,7 @@ static void checkpoint_round_trip(const char *file, const char *const *sets, int
     rl_config cfg;
     load(&cfg, file, s1, n + 1);
     char dir[256], f1[300], f2[300], f3[300], err[1024], key[48];
-    tmp_dir(dir, sizeof dir, "ckpt");
+    rlt_tmp_dir(dir, sizeof dir, "ckpt");
     trainer_result res;
     train(&cfg, dir, false, &res);
     snprintf(f1, sizeof f1, "%s/checkpoint.safetensors", dir);
@@ -395,7 +323,7 @@ static void checkpoint_round_trip(const char *file, const char *const *sets, int
     cr_assert_eq(res.steps, steps2);
     char p[300];
     snprintf(p, sizeof p, "%s/metrics.csv", dir);
-    char *csv = read_text(p);
+    char *csv = rlt_read_file(p);
     cr_assert(strstr(csv, "aux_reward_prediction,aux_representation\n"), "%.300s", csv);
     free(csv);
 }
@@ -429,7 +357,7 @@ Test(aux_offpolicy, dqn_with_reward_prediction_learns_cartpole)
     rl_config cfg;
     load(&cfg, DQN_CONFIG, sets, 3);
     char dir[256];
-    tmp_dir(dir, sizeof dir, "learn");
+    rlt_tmp_dir(dir, sizeof dir, "learn");
     trainer_result res;
     train(&cfg, dir, false, &res);
     cr_assert_geq(res.eval_mean, 475.0, "DQN + reward_prediction seed 1 reached only %.1f on CartPole-v1", res.eval_mean);

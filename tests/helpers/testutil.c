@@ -1,6 +1,10 @@
 /* rlc tests: finite-difference gradient checks and fixture loading. */
 #include "tests/helpers/testutil.h"
 
+#include "agents/agent.h"
+#include "core/config.h"
+#include "envs/env.h"
+
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,16 +57,10 @@ cJSON *rlt_fixture_load(const char *file)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", RLC_FIXTURES_DIR, file);
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "fixture %s missing (regenerate with scripts/gen_fixtures_*.py)", path);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    cr_assert(buf != NULL);
-    size_t got = fread(buf, 1, (size_t)len, fp);
-    fclose(fp);
-    buf[got] = '\0';
+    FILE *probe = fopen(path, "rb");
+    cr_assert(probe != NULL, "fixture %s missing (regenerate with scripts/gen_fixtures_*.py)", path);
+    fclose(probe);
+    char *buf = rlt_read_file(path);
     cJSON *root = cJSON_Parse(buf);
     free(buf);
     cr_assert(root != NULL, "fixture %s is not valid JSON", path);
@@ -135,4 +133,96 @@ int rlt_run_cmd(const char *cmd, char *out, size_t out_sz)
     out[n] = '\0';
     int status = pclose(p);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *rlt_read_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert(fp != NULL, "cannot open %s", path);
+    fseek(fp, 0, SEEK_END);
+    long len = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *buf = malloc((size_t)len + 1);
+    cr_assert(buf != NULL);
+    size_t got = fread(buf, 1, (size_t)len, fp);
+    fclose(fp);
+    buf[got] = '\0';
+    return buf;
+}
+
+void rlt_tmp_dir(char *out, size_t out_sz, const char *tag)
+{
+    snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
+    cr_assert(mkdtemp(out) != NULL, "mkdtemp %s", out);
+    rmdir(out);
+}
+
+/* the first n_cols comma-separated columns of every line of csv (malloc'ed) */
+static char *first_columns(const char *csv, int n_cols)
+{
+    char *out = malloc(strlen(csv) + 1);
+    size_t at = 0;
+    int col = 0;
+    for (const char *s = csv; *s; s++) {
+        if (*s == '\n') {
+            out[at++] = '\n';
+            col = 0;
+            continue;
+        }
+        if (*s == ',') col++;
+        if (col < n_cols) out[at++] = *s;
+    }
+    out[at] = '\0';
+    return out;
+}
+
+void rlt_assert_same_run_but_aux(const char *a, const char *b, const char *aux_header)
+{
+    char p[600];
+    snprintf(p, sizeof p, "%s/metrics.csv", a);
+    char *ma = rlt_read_file(p);
+    snprintf(p, sizeof p, "%s/metrics.csv", b);
+    char *mb = rlt_read_file(p);
+    char want[512];
+    snprintf(want, sizeof want, "%s\n", aux_header);
+    cr_assert(strstr(mb, want) != NULL, "aux columns '%s' missing: %.300s", aux_header, mb);
+    cr_assert(strstr(ma, "aux_") == NULL, "a run without heads has aux columns: %.300s", ma);
+    int n_cols = 1;
+    for (const char *s = ma; *s && *s != '\n'; s++) n_cols += *s == ',';
+    char *cut = first_columns(mb, n_cols);
+    cr_assert(strlen(ma) > 200, "too short a metrics file: %s", ma);
+    cr_assert_str_eq(cut, ma, "metrics differ with weight-0 heads");
+    free(ma);
+    free(mb);
+    free(cut);
+    snprintf(p, sizeof p, "%s/eval.csv", a);
+    ma = rlt_read_file(p);
+    snprintf(p, sizeof p, "%s/eval.csv", b);
+    mb = rlt_read_file(p);
+    cr_assert_str_eq(ma, mb, "eval.csv differs with weight-0 heads");
+    free(ma);
+    free(mb);
+}
+
+int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz)
+{
+    rl_config cfg;
+    rl_status st = rl_config_load_string(&cfg, yaml, "x.yaml", NULL, 0, err, err_sz);
+    if (st != RL_OK) return st;
+    const env_def *def = env_find(cfg.env.id);
+    cr_assert_not_null(def, "env %s", cfg.env.id);
+    const agent_algo *a = agent_find(cfg.root.algo);
+    cr_assert_not_null(a, "algo %s", cfg.root.algo);
+    void *agent = NULL;
+    st = a->create(&agent, &cfg, &def->obs_space, &def->act_space, (int)cfg.env.num_envs, err, err_sz);
+    if (st == RL_OK) a->destroy(agent);
+    return st;
+}
+
+void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, const char *n3)
+{
+    char err[1500];
+    cr_assert_neq(rlt_config_and_agent(yaml, err, sizeof err), RL_OK, "accepted:\n%s", yaml);
+    cr_assert(strstr(err, n1) && strstr(err, n2) && (!n3 || strstr(err, n3)), "'%s' lacks '%s' / '%s' / '%s'", err, n1,
+              n2, n3 ? n3 : "");
 }

@@ -47,4 +47,23 @@ int rlt_run_cmd(const char *cmd, char *out, size_t out_sz);
  * per call site is not safe: caller passes out). */
 void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents);
 
+/* Loads a config from YAML text (named "x.yaml" in messages) and creates then destroys its agent;
+ * the first failure's status, its message in err. */
+int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz);
+
+/* Asserts that rlt_config_and_agent(yaml) fails with a message containing n1, n2 and (unless
+ * NULL) n3. */
+void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, const char *n3);
+
+/* The whole file as a NUL-terminated string (malloc'ed); aborts the test when unreadable. */
+char *rlt_read_file(const char *path);
+
+/* A fresh, not yet existing directory path under /tmp (the trainer creates it). */
+void rlt_tmp_dir(char *out, size_t out_sz, const char *tag);
+
+/* Asserts that run directory b (trained with auxiliary heads) matches run directory a (the same
+ * run without heads) byte for byte in eval.csv and in metrics.csv once b's rows are cut to a's
+ * columns, and that b's metrics header ends with aux_header (",aux_x,aux_y"). */
+void rlt_assert_same_run_but_aux(const char *a, const char *b, const char *aux_header);
+
 #endif
