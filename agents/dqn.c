@@ -726,12 +726,8 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"dqn.rng", rng};
     meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
     meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
-    char aux_rng_text[RL_RNG_TEXT];
-    if (p->ax.aux) {
-        /* the heads' RNG (augmentation noise) */
-        rl_rng_encode(aux_rng(p->ax.aux), aux_rng_text, sizeof aux_rng_text);
-        meta[nm++] = (nn_meta){"dqn.aux_rng", aux_rng_text};
-    }
+    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
+    nm += offp_aux_meta(&p->ax, "dqn", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
@@ -759,10 +755,8 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
         return st;
     if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");
-    if (p->ax.aux && rl_rng_decode(aux_rng(p->ax.aux), nn_safetensors_meta(f, "dqn.aux_rng")) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.aux_rng' missing or malformed");
     p->opt.t = (int64_t)at;
-    if (p->ax.aux) p->ax.opt.t = p->opt.t;   /* both step together */
+    if ((st = offp_aux_load_meta(&p->ax, f, "dqn", p->opt.t, err, err_sz))) return st;   /* both step together */
     p->updates = (int64_t)up;
     p->env_steps = (int64_t)es;
     return RL_OK;

@@ -1,4 +1,5 @@
 /* rlc agents: the auxiliary heads of the off-policy agents (agents/offpolicy.h, offp_aux). */
+#include <stdio.h>
 #include <string.h>
 
 #include "agents/offpolicy.h"
@@ -88,4 +89,25 @@ int offp_aux_tensors(offp_aux *x, nn_tensor *t, bool train_state)
         t[n++] = (nn_tensor){"aux.optim.adam.v", x->opt.v, 1, {na}};
     }
     return n;
+}
+
+int offp_aux_meta(const offp_aux *x, const char *algo, char *key, size_t key_sz, char *buf, nn_meta *meta)
+{
+    if (!x->aux) return 0;
+    snprintf(key, key_sz, "%s.aux_rng", algo);
+    rl_rng_encode(aux_rng(x->aux), buf, RL_RNG_TEXT);
+    *meta = (nn_meta){key, buf};
+    return 1;
+}
+
+rl_status offp_aux_load_meta(offp_aux *x, nn_safetensors *f, const char *algo, int64_t adam_t, char *err,
+                             size_t err_sz)
+{
+    if (!x->aux) return RL_OK;
+    char key[64];
+    snprintf(key, sizeof key, "%s.aux_rng", algo);
+    if (rl_rng_decode(aux_rng(x->aux), nn_safetensors_meta(f, key)) != 0)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
+    x->opt.t = adam_t;
+    return RL_OK;
 }

@@ -116,6 +116,13 @@ void offp_aux_stats_reset(offp_aux *x);
 /* stats[first + h] = head h's mean loss since the last reset (NAN if none). */
 void offp_aux_stats(const offp_aux *x, double *stats, int first);
 int offp_aux_stat_names(const offp_aux *x, const char **names, int max);
+/* Checkpoint metadata "<algo>.aux_rng" (the heads' RNG) into *meta, text kept in buf
+ * (RL_RNG_TEXT); returns 1, or 0 without heads. */
+int offp_aux_meta(const offp_aux *x, const char *algo, char *key, size_t key_sz, char *buf, nn_meta *meta);
+/* Restores the heads' RNG from that metadata and sets their Adam step count to adam_t (they step
+ * with the agent's optimizer); nothing without heads. */
+rl_status offp_aux_load_meta(offp_aux *x, nn_safetensors *f, const char *algo, int64_t adam_t, char *err,
+                             size_t err_sz);
 /* Checkpoint tensors "aux.params" (+ "aux.optim.adam.m/v" with train_state); 0 without heads. */
 int offp_aux_tensors(offp_aux *x, nn_tensor *t, bool train_state);
 

@@ -709,12 +709,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"rlc.algo", "sac"};
     meta[nm++] = (nn_meta){"sac.rng", rng};
     for (int i = 0; i < 5; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
-    char aux_rng_text[RL_RNG_TEXT];
-    if (p->ax.aux) {
-        /* the heads' RNG (augmentation noise) */
-        rl_rng_encode(aux_rng(p->ax.aux), aux_rng_text, sizeof aux_rng_text);
-        meta[nm++] = (nn_meta){"sac.aux_rng", aux_rng_text};
-    }
+    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
+    nm += offp_aux_meta(&p->ax, "sac", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
@@ -748,11 +744,8 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     p->actor_opt.t = (int64_t)v[0];
     p->critic_opt.t = (int64_t)v[1];
     p->alpha_opt.t = (int64_t)v[2];
-    if (p->ax.aux) {
-        if (rl_rng_decode(aux_rng(p->ax.aux), nn_safetensors_meta(f, "sac.aux_rng")) != 0)
-            return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.aux_rng' missing or malformed");
-        p->ax.opt.t = p->actor_opt.t;   /* both step together */
-    }
+    rl_status st = offp_aux_load_meta(&p->ax, f, "sac", p->actor_opt.t, err, err_sz);   /* step with the actor */
+    if (st != RL_OK) return st;
     p->updates = (int64_t)v[3];
     p->env_steps = (int64_t)v[4];
     return RL_OK;
