@@ -144,10 +144,23 @@ Test(aux, gradcheck_temporal_contrastive_nt_xent) { check("temporal_contrastive"
 Test(aux, gradcheck_representation_vicreg) { check("representation", "vicreg", true); }
 Test(aux, gradcheck_representation_barlow) { check("representation", "barlow_twins", false); }
 
+/* a and b agree to float rounding: |a - b| <= 1e-5 (|a| + max |a|), element by element */
+static void assert_close(const float *a, const float *b, size_t n, const char *what)
+{
+    float scale = 0.0f;
+    for (size_t i = 0; i < n; i++) scale = fmaxf(scale, fabsf(a[i]));
+    cr_assert(scale > 0.0f, "%s are all zero", what);
+    for (size_t i = 0; i < n; i++)
+        cr_assert(fabsf(a[i] - b[i]) <= 1e-5f * (fabsf(a[i]) + scale), "%s differ at %zu: %.9g vs %.9g", what, i,
+                  a[i], b[i]);
+}
+
 Test(aux, forward_target_defaults_to_the_encoders_own_encoding)
 {
     /* without h_next_target the module encodes next itself and holds it constant: the same loss
-     * and the same gradients as when given enc(next) as the target */
+     * and the same gradients as when given enc(next) as the target. Equal to float rounding, not
+     * bit for bit: the module encodes only the rows whose transition continues (a batch of 5 here,
+     * against the test's 6), and some BLAS kernels round a row differently with the batch size. */
     static ctx c;
     make(&c, "forward_dynamics", "huber", false, 0.7);
     size_t ne = c.enc.n_params, na = aux_n_params(c.a);
@@ -157,9 +170,9 @@ Test(aux, forward_target_defaults_to_the_encoders_own_encoding)
     memcpy(ga, aux_grads(c.a), na * sizeof(float));
     c.use_tgt = false;
     double l2 = objective(&c);
-    cr_assert_eq(l1, l2);
-    cr_assert(memcmp(ge, c.eg, ne * sizeof(float)) == 0, "encoder gradients differ");
-    cr_assert(memcmp(ga, aux_grads(c.a), na * sizeof(float)) == 0, "head gradients differ");
+    cr_assert(fabs(l1 - l2) <= 1e-6 * fabs(l1), "losses differ: %.9g vs %.9g", l1, l2);
+    assert_close(ge, c.eg, ne, "encoder gradients");
+    assert_close(ga, aux_grads(c.a), na, "head gradients");
     free(ge);
     free(ga);
     unmake(&c);
