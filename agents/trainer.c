@@ -131,6 +131,7 @@ static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
         {"format", "pt"},   /* lets safetensors' torch loader accept the file */
         {"rlc.version", "0.1.0"},
         {"rlc.env", r->cfg->env.id},
+        {"rlc.blas_kernel", nn_blas_kernel()},   /* bit-reproducible only on the same kernel */
         {"rlc.step", step},
         {"rlc.episodes", eps},
         {"rlc.evals", evals},

@@ -9,6 +9,7 @@
 #include "agents/trainer.h"
 #include "core/fs.h"
 #include "cli/cli.h"
+#include "nn/nn.h"
 
 #define MAX_SETS 128
 
@@ -119,8 +120,8 @@ int cli_train(int argc, char **argv)
         default_run_dir(dir, sizeof dir, config, cfg.root.seed);
         run_dir = dir;
     }
-    printf("rlc train: %s on %s, seed %lld, %lld steps -> %s\n", cfg.root.algo, cfg.env.id,
-           (long long)cfg.root.seed, (long long)cfg.root.total_steps, run_dir);
+    printf("rlc train: %s on %s, seed %lld, %lld steps, OpenBLAS %s kernel -> %s\n", cfg.root.algo, cfg.env.id,
+           (long long)cfg.root.seed, (long long)cfg.root.total_steps, nn_blas_kernel(), run_dir);
     trainer_opts opts = {.run_dir = run_dir, .resume = resume != NULL, .quiet = quiet, .out = stdout};
     trainer_result res;
     st = trainer_run(&cfg, &opts, &res, err, sizeof err);

@@ -52,6 +52,11 @@ void nn_dense_forward_ref(float *out, const float *inp, const float *weight, con
 void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, int B, int I, int O);
 
+/* The sgemm kernel OpenBLAS runs on this machine ("Haswell", "SkylakeX", ...): chosen by CPU, or
+ * forced by OPENBLAS_CORETYPE. Kernels round differently, so runs are bit-reproducible only with
+ * the same kernel (README, Determinism). */
+const char *nn_blas_kernel(void);
+
 /* ---- MLP ------------------------------------------------------------------------------ */
 
 #define NN_MAX_LAYERS 8

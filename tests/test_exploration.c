@@ -102,20 +102,13 @@ Test(exploration, rnd_reward_higher_on_novel_observations)
 
 Test(exploration, ppo_rnd_reaches_the_flag)
 {
-    /* MountainCar-v0 never rewards before the flag. Without reward scaling, plain PPO with these
-     * settings stays at -200 on every seed (configs/ablations/mountaincar_exploration.yaml), so
-     * reaching the flag here is RND's doing. */
-    rl_config cfg;
-    char err[1024], dir[256];
-    const char *sets[] = {"log.progress=false", "total_steps=400000", "log.eval_interval=0",
-                          "normalize.reward=false"};
-    cr_assert_eq(rl_config_load(&cfg, RLC_SOURCE_DIR "/configs/ppo_rnd_mountaincar.yaml", sets, 4, err, sizeof err),
-                 RL_OK, "%s", err);
-    snprintf(dir, sizeof dir, "/tmp/rlc_test_rnd_%d_XXXXXX", (int)getpid());
-    cr_assert(mkdtemp(dir) != NULL);
-    rmdir(dir);
-    trainer_opts o = {.run_dir = dir, .quiet = true};
-    trainer_result res;
-    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-    cr_assert(res.eval_mean > -200.0, "PPO+RND MountainCar seed 1 at 400k: eval %.1f, want > -200", res.eval_mean);
+    /* configs/ppo_rnd_mountaincar.yaml as shipped (rewards scaled, as the RL Zoo does) at 300k
+     * steps: most of seeds 1-3 reach the flag well before the 200-step limit (measured -131 to
+     * -157 under several BLAS kernels; an agent that never reaches it scores -200). That RND's
+     * reward is what reaches the flag without scaling is an ablation over seeds
+     * (configs/ablations/mountaincar_exploration.yaml), not a test: it holds on 3 of 5 seeds. */
+    const char *sets[] = {"log.progress=false", "total_steps=300000", "log.eval_interval=0"};
+    trainer_result runs[3];
+    rlt_train_seeds(RLC_SOURCE_DIR "/configs/ppo_rnd_mountaincar.yaml", sets, 3, 3, runs, "rnd", NULL, 0);
+    rlt_assert_learns("PPO + RND on MountainCar-v0 at 300k steps", runs, 3, 2, -180.0);
 }

@@ -51,17 +51,17 @@ static trainer_result run(const char *config, const char *const *sets, int n, co
 Test(onpolicy, reinforce_learns_cartpole)
 {
     const char *sets[] = {"total_steps=150000", "log.eval_interval=0"};
-    char dir[256];
-    trainer_result r = run(REINFORCE, sets, 2, "rf_learn", dir, sizeof dir);
-    cr_assert(r.eval_mean >= 450.0, "REINFORCE CartPole seed 1 at 150k steps: eval %.1f, want >= 450", r.eval_mean);
+    trainer_result runs[3];
+    rlt_train_seeds(REINFORCE, sets, 2, 3, runs, "rf_learn", NULL, 0);
+    rlt_assert_learns("REINFORCE on CartPole-v1 at 150k steps", runs, 3, 2, 400.0);
 }
 
 Test(onpolicy, a2c_learns_cartpole)
 {
     const char *sets[] = {"total_steps=200000", "log.eval_interval=0"};
-    char dir[256];
-    trainer_result r = run(A2C, sets, 2, "a2c_learn", dir, sizeof dir);
-    cr_assert(r.eval_mean >= 450.0, "A2C CartPole seed 1 at 200k steps: eval %.1f, want >= 450", r.eval_mean);
+    trainer_result runs[3];
+    rlt_train_seeds(A2C, sets, 2, 3, runs, "a2c_learn", NULL, 0);
+    rlt_assert_learns("A2C on CartPole-v1 at 200k steps", runs, 3, 2, 400.0);
 }
 
 /* same config twice -> identical metrics.csv; interrupted + resumed runs to the same step */

@@ -1,7 +1,9 @@
 /* rlc tests: finite-difference gradient checks and fixture loading. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "tests/helpers/testutil.h"
 
 #include "agents/agent.h"
+#include "agents/trainer.h"
 #include "core/config.h"
 #include "envs/env.h"
 
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -225,4 +228,70 @@ void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, c
     cr_assert_neq(rlt_config_and_agent(yaml, err, sizeof err), RL_OK, "accepted:\n%s", yaml);
     cr_assert(strstr(err, n1) && strstr(err, n2) && (!n3 || strstr(err, n3)), "'%s' lacks '%s' / '%s' / '%s'", err, n1,
               n2, n3 ? n3 : "");
+}
+
+/* ---- learning tests ------------------------------------------------------------------------ */
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *dir)
+{
+    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* trains one seed of config + sets in a fresh run directory (its path in dir); the final evaluation */
+static trainer_result train_seed(const char *config, const char *const *sets, int n_sets, int seed,
+                                 const char *tag, char *dir, size_t dir_sz)
+{
+    const char *all[32];
+    char seed_set[32];
+    snprintf(seed_set, sizeof seed_set, "seed=%d", seed);
+    for (int i = 0; i < n_sets; i++) all[i] = sets[i];
+    all[n_sets] = seed_set;
+    rl_config cfg;
+    char err[1024];
+    cr_assert_eq(rl_config_load(&cfg, config, all, n_sets + 1, err, sizeof err), RL_OK, "%s", err);
+    rlt_tmp_dir(dir, dir_sz, tag);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s seed %d: %s", tag, seed, err);
+    return res;
+}
+
+void rlt_train_seeds(const char *config, const char *const *sets, int n_sets, int n_seeds, trainer_result *runs,
+                     const char *tag, char *best_dir, size_t best_dir_sz)
+{
+    cr_assert(n_seeds > 0 && n_seeds <= RLT_MAX_SEEDS && n_sets >= 0 && n_sets < 31);
+    char kept[256] = "";
+    double kept_eval = -INFINITY;
+    for (int s = 0; s < n_seeds; s++) {
+        char dir[256];
+        runs[s] = train_seed(config, sets, n_sets, s + 1, tag, dir, sizeof dir);
+        if (best_dir && runs[s].eval_mean > kept_eval) {
+            if (kept[0]) remove_tree(kept);
+            snprintf(kept, sizeof kept, "%s", dir);
+            kept_eval = runs[s].eval_mean;
+        } else {
+            remove_tree(dir);
+        }
+    }
+    if (best_dir) snprintf(best_dir, best_dir_sz, "%s", kept);
+}
+
+void rlt_assert_learns(const char *what, const trainer_result *runs, int n, int need, double threshold)
+{
+    char list[512];
+    size_t at = 0;
+    int reached = 0;
+    for (int i = 0; i < n; i++) {
+        reached += runs[i].eval_mean >= threshold;
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%.1f", i ? ", " : "", runs[i].eval_mean);
+        if (at >= sizeof list) at = sizeof list - 1;
+    }
+    cr_assert(reached >= need, "%s: %d of seeds 1-%d reached %.1f, want at least %d (returns: %s)", what, reached, n,
+              threshold, need, list);
 }

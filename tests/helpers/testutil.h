@@ -8,6 +8,8 @@
 #ifndef RLC_TESTS_TESTUTIL_H
 #define RLC_TESTS_TESTUTIL_H
 
+#include "agents/trainer.h"
+
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
@@ -65,5 +67,23 @@ void rlt_tmp_dir(char *out, size_t out_sz, const char *tag);
  * run without heads) byte for byte in eval.csv and in metrics.csv once b's rows are cut to a's
  * columns, and that b's metrics header ends with aux_header (",aux_x,aux_y"). */
 void rlt_assert_same_run_but_aux(const char *a, const char *b, const char *aux_header);
+
+/* ---- learning tests that hold on any CPU -------------------------------------------------
+ * OpenBLAS picks its sgemm kernel by CPU (or OPENBLAS_CORETYPE), kernels round differently, and
+ * one seed's trajectory is not reproducible across kernels. A learning test therefore trains
+ * several seeds and asserts what the method reliably reaches: at least `need` of them. */
+
+enum { RLT_MAX_SEEDS = 8 };
+
+/* Loads `config` with `sets` (plus "seed=S"), trains seeds 1..n_seeds, each in a fresh temporary
+ * run directory, and stores each run's result (final evaluation, threshold step) in runs. The
+ * run directories are removed, except the best seed's when best_dir is not NULL (its path is
+ * written there). */
+void rlt_train_seeds(const char *config, const char *const *sets, int n_sets, int n_seeds, trainer_result *runs,
+                     const char *tag, char *best_dir, size_t best_dir_sz);
+
+/* Asserts that at least `need` of the n runs' final evaluations are >= threshold; the message
+ * lists every seed's return, so a failure says how far off each was. */
+void rlt_assert_learns(const char *what, const trainer_result *runs, int n, int need, double threshold);
 
 #endif

@@ -1,0 +1,44 @@
+#!/bin/sh
+# rlc tests: the dependency rule of docs/architecture.md. A source file may include headers of
+# its own folder and of the folders below it, never of a folder above:
+#   core  <-  nn, losses, replay, envs  <-  agents  <-  research  <-  cli
+# (replay may use losses: GAE and TD(lambda) returns are computed there). Run by CTest (test
+# `layering`):  layering_test.sh SOURCE_DIR     Exits 1 naming every offending include.
+set -eu
+root=$1
+cd "$root"
+
+# the folders each folder may include from (besides itself)
+allowed() {
+    case $1 in
+        core) echo "" ;;
+        nn | losses | envs) echo "core" ;;
+        replay) echo "core losses" ;;
+        agents) echo "core nn losses replay envs" ;;
+        research) echo "core nn losses replay envs agents" ;;
+        cli) echo "core nn losses replay envs agents research" ;;
+        *) echo "?" ;;
+    esac
+}
+
+bad=0
+checked=0
+for dir in core nn losses replay envs agents research cli; do
+    [ -d "$dir" ] || continue
+    ok=$(allowed "$dir")
+    for f in $(find "$dir" -name '*.[ch]' | sort); do
+        checked=$((checked + 1))
+        # every quoted include of the form "folder/file.h"
+        for inc in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([a-z_]*\)\/.*/\1/p' "$f" | sort -u); do
+            [ "$inc" = "$dir" ] && continue
+            case " $ok " in
+                *" $inc "*) ;;
+                *) echo "layering: $f includes a header of $inc/, which $dir/ may not use (allowed: ${ok:-none})" >&2
+                   bad=1 ;;
+            esac
+        done
+    done
+done
+[ "$checked" -gt 0 ] || { echo "layering: no source files found under $root" >&2; exit 1; }
+[ "$bad" -eq 0 ] || exit 1
+echo "layering: $checked files follow the dependency rule"
