@@ -712,6 +712,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     char aux_key[64], aux_rng_text[RL_RNG_TEXT];
     nm += offp_aux_meta(&p->ax, "sac", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
+    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
+    if (st != RL_OK) return st;
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
 
