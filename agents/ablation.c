@@ -260,6 +260,38 @@ int ablation_n_variants(const ablation *a)
 
 int ablation_n_runs(const ablation *a) { return ablation_n_variants(a) * a->n_bases * a->n_seeds; }
 
+/* FNV-1a, 64 bits: a stable hash of a variant's full name (the same on every machine and run) */
+static uint64_t fnv1a64(const char *s)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
+    return h;
+}
+
+/* The variant's directory name: key=label for each axis (the key's last component), joined by
+ * ','. A name longer than ABL_VARIANT_NAME_MAX keeps its first characters and ends in '~' and 16
+ * hex digits of the full name's hash, so that distinct variants never share a directory and every
+ * name fits one path component; shorter names are the full names, as they always were. */
+static void variant_name(const ablation *a, const int *digit, char out[ABL_VARIANT_NAME_MAX + 1])
+{
+    /* at most ABL_MAX_AXES * (key 127 + label 63 + 2) characters */
+    char full[ABL_MAX_AXES * (sizeof a->axis_key[0] + sizeof a->labels[0][0] + 2) + 1];
+    size_t at = 0;
+    for (int ax = 0; ax < a->n_axes; ax++) {
+        const char *k = strrchr(a->axis_key[ax], '.');
+        k = k ? k + 1 : a->axis_key[ax];
+        int w = snprintf(full + at, sizeof full - at, "%s%s=%s", ax ? "," : "", k, a->labels[ax][digit[ax]]);
+        RL_ASSERT(w >= 0 && (size_t)w < sizeof full - at);
+        at += (size_t)w;
+    }
+    if (at <= ABL_VARIANT_NAME_MAX) {
+        memcpy(out, full, at + 1);
+        return;
+    }
+    const int keep = ABL_VARIANT_NAME_MAX - 17;   /* '~' and 16 hex digits follow */
+    snprintf(out, ABL_VARIANT_NAME_MAX + 1, "%.*s~%016llx", keep, full, (unsigned long long)fnv1a64(full));
+}
+
 void ablation_run_at(const ablation *a, int index, const char *runs_root, ablation_run *out)
 {
     memset(out, 0, sizeof *out);
@@ -268,20 +300,13 @@ void ablation_run_at(const ablation *a, int index, const char *runs_root, ablati
     index /= a->n_seeds;
     out->variant = index % nv;
     out->base = index / nv;
-    /* variant name: key=label for each axis, joined by ',' (the key's last component) */
-    size_t at = 0;
     int rem = out->variant;
     int digit[ABL_MAX_AXES];
     for (int ax = a->n_axes - 1; ax >= 0; ax--) {
         digit[ax] = rem % a->n_values[ax];
         rem /= a->n_values[ax];
     }
-    for (int ax = 0; ax < a->n_axes; ax++) {
-        const char *k = strrchr(a->axis_key[ax], '.');
-        k = k ? k + 1 : a->axis_key[ax];
-        at += (size_t)snprintf(out->variant_name + at, sizeof out->variant_name - at, "%s%s=%s", ax ? "," : "", k,
-                               a->labels[ax][digit[ax]]);
-    }
+    variant_name(a, digit, out->variant_name);
     for (int i = 0; i < a->n_sets; i++) snprintf(out->sets[out->n_sets++], ABL_TEXT, "%s", a->sets[i]);
     for (int ax = 0; ax < a->n_axes; ax++)
         snprintf(out->sets[out->n_sets++], ABL_TEXT, "%.120s=%.190s", a->axis_key[ax], a->values[ax][digit[ax]]);
@@ -422,6 +447,23 @@ static void print_progress(FILE *out, const ablation *a, int done, int running, 
     fflush(out);
 }
 
+/* jobs within 1..ABL_MAX_JOBS, and every run directory fits its buffer (a cut path could make two
+ * runs share a directory) */
+static rl_status check_execute_args(const ablation *a, const char *runs_root, int jobs, char *err, size_t err_sz)
+{
+    if (jobs < 1 || jobs > ABL_MAX_JOBS)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "--jobs: %d worker processes requested; expected 1..%d", jobs,
+                       ABL_MAX_JOBS);
+    ablation_run r;
+    for (int i = 0; i < ablation_n_runs(a); i++) {
+        ablation_run_at(a, i, runs_root, &r);
+        if (strlen(r.run_dir) + 16 >= sizeof r.run_dir)   /* room for "/DONE", "/train.log" */
+            return rl_errf(err, err_sz, RL_ERR_ARG, "%s: run directory '%.80s...' is too long (at most %zu characters)",
+                           a->source, r.run_dir, sizeof r.run_dir - 16);
+    }
+    return RL_OK;
+}
+
 rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                            const char *rlc_binary, FILE *out, ablation_summary *sum,
                            char *err, size_t err_sz)
@@ -429,7 +471,9 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     memset(sum, 0, sizeof *sum);
     int n = ablation_n_runs(a);
     sum->total = n;
-    if (jobs < 1) jobs = 1;
+    rl_status st = check_execute_args(a, runs_root, jobs, err, err_sz);
+    if (st != RL_OK) return st;
+    if (jobs > n) jobs = n > 0 ? n : 1;   /* never more workers than runs */
     int64_t *totals = rl_xcalloc((size_t)n, sizeof(int64_t));
     unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed */
     worker *w = rl_xcalloc((size_t)jobs, sizeof(worker));

@@ -36,6 +36,12 @@
 #define ABL_MAX_VALUES 16
 #define ABL_MAX_SETS 32
 #define ABL_TEXT 320
+/* Longest variant directory name (one path component). A longer key=label list keeps its first
+ * 238 characters and ends in '~' and a 16-hex-digit hash of the whole list, so distinct variants
+ * never share a directory. */
+#define ABL_VARIANT_NAME_MAX 255
+/* Most worker processes `rlc ablate --jobs` may ask for. */
+#define ABL_MAX_JOBS 1024
 
 typedef struct {
     char name[128];
@@ -58,7 +64,7 @@ typedef struct {
 typedef struct {
     int base, variant;
     int64_t seed;
-    char variant_name[256];
+    char variant_name[ABL_VARIANT_NAME_MAX + 1];   /* see ABL_VARIANT_NAME_MAX */
     char run_dir[1024];
     int n_sets;
     char sets[ABL_MAX_SETS + ABL_MAX_AXES + 1][ABL_TEXT];  /* everything passed as --set */

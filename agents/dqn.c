@@ -32,6 +32,7 @@
 
 #include "agents/aux.h"
 #include "agents/offpolicy.h"
+#include "core/limits.h"
 #include "core/arena.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
@@ -280,6 +281,30 @@ static int dqn_extra_stats(void *self, const char **names, int max)
     return offp_aux_stat_names(&p->ax, names, max);
 }
 
+/* What the environment's dimensions make of the config's sizes, checked before allocating: the
+ * replay buffer (dqn.buffer_size transitions of two observations, action, reward), the
+ * Q-network's output layer (last hidden width x actions x quantiles or atoms) and the activation
+ * caches of a batch. */
+static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim, int K, int M, char *err,
+                             size_t err_sz)
+{
+    int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : obs_dim;
+    rl_status st = rl_limit_check(src, "dqn.buffer_size", "replay buffer floats",
+                                  rl_mul_sat(cfg->dqn.buffer_size, 2 * (int64_t)obs_dim + 2),
+                                  RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    if (st == RL_OK)
+        st = rl_limit_check(src, "network.hidden, dqn.n_quantiles, losses.c51 atoms",
+                            "output layer parameters ((last width + 1) x actions x quantiles or atoms)",
+                            rl_mul_sat(width + 1, rl_mul_sat(K, M)), RL_LIMIT_NET_PARAMS, err, err_sz);
+    /* online, target and double-Q passes over one batch */
+    int64_t cache = rl_mul_sat(4, rl_mlp_cache_per_sample(&cfg->network.hidden, obs_dim, rl_mul_sat(K, M)));
+    if (st == RL_OK)
+        st = rl_limit_check(src, "dqn.batch_size, network.hidden", "activation cache floats of a batch",
+                            rl_mul_sat(cfg->dqn.batch_size, rl_add_sat(cache, 4 * (int64_t)obs_dim)),
+                            RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    return st;
+}
+
 static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
                            const env_space *act_space, int n_envs, char *err, size_t err_sz)
 {
@@ -322,6 +347,10 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         p->M = (int)loss_spec_param(&p->loss, "atoms");
         p->v_min = loss_spec_param(&p->loss, "v_min");
         p->v_max = loss_spec_param(&p->loss, "v_max");
+    }
+    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
+        free(p);
+        return st;
     }
     p->KM = p->K * p->M;
     p->n_envs = n_envs;
@@ -729,6 +758,8 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     char aux_key[64], aux_rng_text[RL_RNG_TEXT];
     nm += offp_aux_meta(&p->ax, "dqn", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
+    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
+    if (st != RL_OK) return st;
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
 

@@ -443,6 +443,8 @@ rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, cons
     meta[nm++] = (nn_meta){k_r, v_r};
     meta[nm++] = (nn_meta){k_u, v_u};
     for (int i = 0; i < n_extra && nm < 32; i++) meta[nm++] = extra[i];
+    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
+    if (st != RL_OK) return st;
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
 

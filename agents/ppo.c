@@ -28,6 +28,7 @@
 
 #include "agents/aux.h"
 #include "agents/onpolicy.h"
+#include "core/limits.h"
 #include "core/arena.h"
 #include "replay/rollout.h"
 
@@ -144,6 +145,39 @@ int onp_ac_extra_stats(void *self, const char **names, int max)
     return n;
 }
 
+/* What the environment's dimensions make of the config's sizes, checked before anything is
+ * allocated (num_steps x num_envs itself is checked with the config):
+ *  - the rollout buffer and an exploration module's copies of it: steps x (observation, twice
+ *    more with exploration, + action + 8 scalars) float32 values;
+ *  - the activation caches of the largest batch (a minibatch, or the envs): actor, critic and
+ *    trunk, and the exploration module's three networks, bounded by rl_mlp_cache_per_sample. */
+static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings *s, const env_space *obs_space,
+                                    const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    bool ex = strcmp(cfg->exploration.name, "none") != 0;
+    int64_t D = env_space_dim(obs_space), A = env_space_dim(act_space);
+    int64_t out = act_space->kind == ENV_SPACE_DISCRETE ? act_space->n : 2 * A;
+    int64_t steps = rl_mul_sat((int64_t)s->T, n_envs), per = (ex ? 3 * D + A : D) + A + 8;
+    char key[96];
+    snprintf(key, sizeof key, "%s.num_steps x env.num_envs", s->algo);
+    rl_status st = rl_limit_check(src, key, "rollout buffer floats", rl_mul_sat(steps, per), RL_LIMIT_BUFFER_FLOATS,
+                                  err, err_sz);
+    if (st != RL_OK) return st;
+    int64_t batch = steps / (s->n_minibatches > 0 ? s->n_minibatches : 1);
+    if (batch < n_envs) batch = n_envs;
+    if (batch < AGENT_EVAL_BATCH) batch = AGENT_EVAL_BATCH;
+    int64_t cache = rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->network.hidden, D, out));
+    if (ex) {
+        int64_t F = cfg->exploration.feature_dim;
+        cache = rl_add_sat(cache, rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->exploration.hidden, 2 * F + A + D, F + A)));
+    }
+    cache = rl_add_sat(cache, 8 * (D + A + 8));
+    snprintf(key, sizeof key, "%s.num_steps x env.num_envs / %s.num_minibatches, network.hidden", s->algo, s->algo);
+    return rl_limit_check(src, key, "activation cache floats of a minibatch", rl_mul_sat(batch, cache),
+                          RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+}
+
 rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
                         const env_space *obs_space, const env_space *act_space, int n_envs,
                         char *err, size_t err_sz)
@@ -156,6 +190,10 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     if ((st = onp_loss(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO), &cfg->losses.policy, err, err_sz)) ||
         (st = onp_loss(&p->value_loss, LOSS_KINDS_VALUE, &cfg->losses.value, err, err_sz)) ||
         (st = onp_loss(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &cfg->losses.entropy, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    if ((st = check_rollout_size(cfg, s, obs_space, act_space, n_envs, err, err_sz))) {
         free(p);
         return st;
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "agents/onpolicy.h"
+#include "core/limits.h"
 
 typedef struct {
     int obs_dim, adim, n_envs, L, E, cap;
@@ -94,6 +95,16 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: reinforce.max_episode_steps: the env has no time limit; set the longest episode to store",
                        src);
+    }
+    /* episode segments (num_envs x L) and the update batch ((episodes_per_update + num_envs) x L),
+     * each step an observation, an action and 6 scalars, checked before allocating */
+    int64_t per_step = (int64_t)env_space_dim(obs_space) + env_space_dim(act_space) + 6;
+    int64_t steps = rl_mul_sat(rl_add_sat(rl_add_sat(cfg->reinforce.episodes_per_update, n_envs), n_envs), L);
+    if ((st = rl_limit_check(src, "reinforce.max_episode_steps x (reinforce.episodes_per_update + 2 env.num_envs)",
+                             "episode buffer floats", rl_mul_sat(steps, per_step), RL_LIMIT_BUFFER_FLOATS, err,
+                             err_sz))) {
+        free(p);
+        return st;
     }
     p->L = L;
     p->n_envs = n_envs;

@@ -34,6 +34,7 @@
 
 #include "agents/aux.h"
 #include "agents/offpolicy.h"
+#include "core/limits.h"
 #include "core/arena.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
@@ -241,6 +242,20 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     if (nn_act_from_name(cfg->network.activation, &act) != 0) {
         free(p);
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
+    }
+    /* the replay buffer (sac.buffer_size transitions of two observations, action, reward) and the
+     * activation caches of a batch (actor, twin critics and their targets) */
+    if ((st = rl_limit_check(src, "sac.buffer_size", "replay buffer floats",
+                             rl_mul_sat(cfg->sac.buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
+                             RL_LIMIT_BUFFER_FLOATS, err, err_sz)) ||
+        (st = rl_limit_check(src, "sac.batch_size, network.hidden", "activation cache floats of a batch",
+                             rl_mul_sat(cfg->sac.batch_size,
+                                        rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
+                                                                              obs_space->dim + act_space->dim,
+                                                                              2 * act_space->dim))),
+                             RL_LIMIT_BUFFER_FLOATS, err, err_sz))) {
+        free(p);
+        return st;
     }
     p->obs_dim = obs_space->dim;
     p->A = act_space->dim;
@@ -712,6 +727,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     char aux_key[64], aux_rng_text[RL_RNG_TEXT];
     nm += offp_aux_meta(&p->ax, "sac", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
+    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
+    if (st != RL_OK) return st;
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
 }
 

@@ -120,6 +120,20 @@ typedef struct {
     int64_t step, episodes, eval_count;
 } run_state;
 
+/* The agent's weights or statistics hold a NaN or an infinity, so the checkpoint was refused
+ * (the agents check every value before saving): the run stops here with the previous checkpoint kept. */
+static rl_status refuse_nonfinite(const run_state *r, char *err, size_t err_sz)
+{
+    char why[768];
+    snprintf(why, sizeof why, "%s", err ? err : "");
+    bool kept = rl_path_exists(r->ckpt);
+    return rl_errf(err, err_sz, RL_ERR_NUMERIC,
+                   "training diverged by step %lld: the agent's weights or statistics are not finite, so the run "
+                   "stops without saving them (%s%s). Detail: %s",
+                   (long long)r->step, kept ? "the last good checkpoint is kept: " : "no checkpoint was written",
+                   kept ? r->ckpt : "", why);
+}
+
 static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
 {
     char step[32], eps[32], evals[32];
@@ -139,7 +153,22 @@ static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
     };
     rl_status st = r->algo->save(r->agent, r->ckpt, meta, RL_ARRAY_LEN(meta), err, err_sz);
     free(yaml);
+    if (st == RL_ERR_NUMERIC) st = refuse_nonfinite(r, err, err_sz);
     return st;
+}
+
+/* The non-finite trouble of the training envs: a warning the first time it is seen, the count
+ * at the end. *seen is the count already reported (0 = none yet). */
+static void report_nonfinite(FILE *out, const env_vec *v, int64_t step, bool final, uint64_t *seen)
+{
+    uint64_t n = env_vec_nonfinite(v);
+    if (final && n > 0)
+        fprintf(out, "warning: %llu environment step(s) with a non-finite observation or reward were dropped "
+                     "(reward 0, episode truncated, env copy reset)\n", (unsigned long long)n);
+    else if (!final && n > 0 && *seen == 0)
+        fprintf(out, "warning: step %lld: the environment returned a non-finite observation or reward; "
+                     "such steps are dropped and counted\n", (long long)step);
+    if (n > 0) *seen = n;
 }
 
 static rl_status evaluate_row(run_state *r, rl_csv *eval_csv, double *mean, double *std, char *err,
@@ -268,6 +297,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         env_vec_step(&v, actions);
         int64_t prev = r.step;
         r.step += N;
+        report_nonfinite(out, &v, r.step, false, &res->env_nonfinite);
         for (int i = 0; i < N; i++) {
             if (!(v.terminated[i] || v.truncated[i])) continue;
             recent[n_recent % window] = v.ep_return[i];
@@ -330,6 +360,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     }
 
 done:
+    report_nonfinite(out, &v, r.step, true, &res->env_nonfinite);
     for (int i = 0; i < N; i++)
         if (v.envs[i].def->warnings) res->env_warnings += v.envs[i].def->warnings(v.envs[i].state);
     rl_csv_close(&metrics);

@@ -35,6 +35,8 @@ typedef struct {
     double threshold_wall_s;  /* wall-clock seconds at that moment; NAN if never */
     uint64_t env_warnings;    /* numerical trouble reported by the training envs (env_def.warnings:
                                * MuJoCo warnings and divergence resets) */
+    uint64_t env_nonfinite;   /* training env steps dropped for a non-finite observation or reward
+                               * (env_vec_nonfinite); also reported on opts->out */
 } trainer_result;
 
 /* Trains; returns RL_ERR_INTERRUPTED (after a clean checkpoint) on SIGINT/SIGTERM. */

@@ -1,6 +1,7 @@
 /* rlc cli: `rlc ablate` (run a grid of variants x seeds) and `rlc compare` (statistics, report
  * and plots over a directory of runs). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,13 @@
 #include "agents/compare.h"
 #include "cli/cli.h"
 
-static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long *out)
+static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi, long long *out)
 {
     char *end;
     errno = 0;
     long long x = strtoll(v, &end, 10);
-    if (*end || end == v || errno || x < lo) {
-        fprintf(stderr, "rlc %s: %s: expected an integer >= %lld, got '%s'\n", cmd, opt, lo, v);
+    if (*end || end == v || errno || x < lo || x > hi) {
+        fprintf(stderr, "rlc %s: %s: expected an integer in %lld..%lld, got '%s'\n", cmd, opt, lo, hi, v);
         return -1;
     }
     *out = x;
@@ -37,6 +38,7 @@ int cli_ablate(int argc, char **argv)
     int n_sets = 0;
     long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs < 1) jobs = 1;
+    if (jobs > ABL_MAX_JOBS) jobs = ABL_MAX_JOBS;
     int dry = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -55,7 +57,7 @@ int cli_ablate(int argc, char **argv)
             return 2;
         }
         if (strcmp(a, "--jobs") == 0) {
-            if (parse_ll("ablate", a, argv[++i], 1, &jobs)) return 2;
+            if (parse_ll("ablate", a, argv[++i], 1, ABL_MAX_JOBS, &jobs)) return 2;
         } else if (strcmp(a, "--set") == 0) {
             if (n_sets == ABL_MAX_SETS) return 2;
             sets[n_sets++] = argv[++i];
@@ -134,13 +136,13 @@ int cli_compare(int argc, char **argv)
         if (strcmp(a, "--metric") == 0) {
             o.metric = argv[++i];
         } else if (strcmp(a, "--at") == 0) {
-            if (parse_ll("compare", a, argv[++i], 0, &v)) return 2;
+            if (parse_ll("compare", a, argv[++i], 0, LLONG_MAX, &v)) return 2;
             o.at = v;
         } else if (strcmp(a, "--boot") == 0) {
-            if (parse_ll("compare", a, argv[++i], 2, &v)) return 2;
-            o.n_boot = (int)(v > 1000000 ? 1000000 : v);
+            if (parse_ll("compare", a, argv[++i], 2, 1000000, &v)) return 2;
+            o.n_boot = (int)v;
         } else if (strcmp(a, "--seed") == 0) {
-            if (parse_ll("compare", a, argv[++i], 0, &v)) return 2;
+            if (parse_ll("compare", a, argv[++i], 0, LLONG_MAX, &v)) return 2;
             o.seed = (uint64_t)v;
         } else if (strcmp(a, "--out") == 0) {
             o.out_dir = argv[++i];

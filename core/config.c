@@ -4,6 +4,7 @@
  * overrides are parsed as YAML flow text and grafted into that tree; then the tree is walked
  * against the field tables generated from core/config_fields.h. */
 #include "core/config.h"
+#include "core/limits.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -527,6 +528,8 @@ static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err
 /* relations between sections, once everything is read */
 static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 {
+    rl_status st = rl_config_check_limits(cfg, err, err_sz);   /* sizes: core/limits.c */
+    if (st != RL_OK) return st;
     bool onp_ac = strcmp(cfg->root.algo, "ppo") == 0 || strcmp(cfg->root.algo, "a2c") == 0;
     if (cfg->network.shared && !onp_ac)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo ppo and a2c only (algo is '%s')",

@@ -2,9 +2,11 @@
 #include "core/fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 rl_status rl_mkdir_p(const char *path, char *err, size_t err_sz)
 {
@@ -42,16 +44,39 @@ int rl_is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* fsync of the directory holding path, so that a rename into it is durable */
+static int sync_dir_of(const char *path)
+{
+    char dir[1200];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
 rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t err_sz)
 {
     char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "%.64s...: path too long", path);
     FILE *fp = fopen(tmp, "w");
     if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
-    fputs(text, fp);
-    if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+    /* the data reaches the disk before the rename makes it the file at path */
+    int ok = fputs(text, fp) >= 0 && fflush(fp) == 0 && fsync(fileno(fp)) == 0;
+    int saved = errno;
+    if (fclose(fp) != 0 && ok) ok = 0, saved = errno;
+    if (!ok || rename(tmp, path) != 0) {
+        if (ok) saved = errno;
         remove(tmp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", path, strerror(saved));
     }
+    /* and the rename itself survives a crash (best effort: some file systems refuse it) */
+    (void)sync_dir_of(path);
     return RL_OK;
 }

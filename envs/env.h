@@ -107,6 +107,8 @@ typedef struct {
     bool *terminated, *truncated;   /* (n) */
     double *ep_return;        /* (n) valid where done */
     int *ep_length;           /* (n) valid where done */
+    uint64_t *nonfinite;      /* (n) dropped steps and patched resets of each copy (non-finite
+                                 observation or reward); see env_vec_nonfinite */
     int n_threads;            /* worker threads stepping the copies (1 = the caller only);
                                  change it with env_vec_set_threads, never directly */
     struct env_vec_pool *pool;   /* private: the worker threads when n_threads > 1 */
@@ -119,6 +121,10 @@ void env_vec_reset(env_vec *v, int64_t seed);
 /* actions (n, act_dim). Steps every copy, autoresets finished ones (their RNG continues). */
 void env_vec_step(env_vec *v, const float *actions);
 void env_vec_free(env_vec *v);   /* NULL-safe */
+/* Steps dropped, and reset observations patched, because the environment returned a non-finite
+ * observation or reward, over all copies since env_vec_make. A dropped step has reward 0 and ends
+ * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */
+uint64_t env_vec_nonfinite(const env_vec *v);
 /* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
  * contiguous ranges, the caller runs the first. Results are identical for every thread count
  * (each copy owns its RNG). n_threads is capped at n; 1 stops the workers. */

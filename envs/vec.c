@@ -7,9 +7,15 @@
  * never explicitly seeded; env_vec_reset(seed >= 0) reseeds copy i with seed + i; an autoreset
  * keeps the copy's RNG running.
  *
+ * Non-finite values: a step whose observation or reward is not finite is dropped (reward 0, the
+ * episode truncated at the last finite observation, the copy reset) and counted per copy, so NaN
+ * and infinity never reach an agent, its buffers or its running statistics (env_vec_nonfinite).
+ * A reset observation with non-finite entries is counted too and those entries become 0.
+ *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
  * rows, so the results are identical for every thread count. */
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -46,10 +52,43 @@ static void vec_range(int n, int k, int n_ranges, int *lo, int *hi)
     *hi = (int)((long)n * (k + 1) / n_ranges);
 }
 
+/* ---- non-finite values from an environment ------------------------------------------------ */
+
+static bool all_finite(const float *x, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (!isfinite(x[k])) return false;
+    return true;
+}
+
+/* A reset observation of copy i with non-finite entries: counted, the entries replaced by 0
+ * (there is no earlier observation of the new episode to fall back on). */
+static void vec_fix_reset_obs(env_vec *v, int i, float *obs)
+{
+    if (all_finite(obs, v->obs_dim)) return;
+    v->nonfinite[i]++;
+    for (int k = 0; k < v->obs_dim; k++)
+        if (!isfinite(obs[k])) obs[k] = 0.0f;
+}
+
+/* Copy i's step returned a non-finite observation or reward: the step is dropped. It is counted,
+ * its reward becomes 0 (and leaves the episode's return alone: ret_before), and the episode ends
+ * truncated at the last finite observation, which the caller kept in final_obs, so agents
+ * bootstrap from a state they have seen. The caller then resets the copy. */
+static void vec_drop_step(env_vec *v, int i, double ret_before)
+{
+    v->nonfinite[i]++;
+    v->rewards[i] = 0.0f;
+    v->terminated[i] = false;
+    v->truncated[i] = true;
+    v->envs[i].ep_return = ret_before;
+}
+
 static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
 {
     for (int i = lo; i < hi; i++) {
         env_reset(&v->envs[i], seed >= 0 ? seed + i : -1, v->obs + (size_t)i * v->obs_dim);
+        vec_fix_reset_obs(v, i, v->obs + (size_t)i * v->obs_dim);
         v->terminated[i] = v->truncated[i] = false;
         v->rewards[i] = 0.0f;
         v->ep_return[i] = 0.0;
@@ -62,13 +101,20 @@ static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
     for (int i = lo; i < hi; i++) {
         env_instance *e = &v->envs[i];
         float *obs = v->obs + (size_t)i * v->obs_dim;
+        float *fin = v->final_obs + (size_t)i * v->obs_dim;
+        const size_t row = (size_t)v->obs_dim * sizeof(float);
+        double ret_before = e->ep_return;
+        memcpy(fin, obs, row);   /* the last finite observation, should this step be dropped */
         env_step(e, actions + (size_t)i * v->act_dim, obs, &v->rewards[i], &v->terminated[i],
                  &v->truncated[i]);
+        bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
+        if (!finite) vec_drop_step(v, i, ret_before);
         if (v->terminated[i] || v->truncated[i]) {
-            memcpy(v->final_obs + (size_t)i * v->obs_dim, obs, (size_t)v->obs_dim * sizeof(float));
+            if (finite) memcpy(fin, obs, row);
             v->ep_return[i] = e->ep_return;
             v->ep_length[i] = e->ep_length;
             env_reset(e, -1, obs);
+            vec_fix_reset_obs(v, i, obs);
         } else {
             v->ep_return[i] = 0.0;
             v->ep_length[i] = 0;
@@ -225,6 +271,7 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
     v->truncated = rl_xcalloc((size_t)n, sizeof(bool));
     v->ep_return = rl_xcalloc((size_t)n, sizeof(double));
     v->ep_length = rl_xcalloc((size_t)n, sizeof(int));
+    v->nonfinite = rl_xcalloc((size_t)n, sizeof(uint64_t));
     return RL_OK;
 }
 
@@ -256,6 +303,13 @@ void env_vec_step(env_vec *v, const float *actions)
     else vec_step_range(v, actions, 0, v->n);
 }
 
+uint64_t env_vec_nonfinite(const env_vec *v)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < v->n; i++) n += v->nonfinite[i];
+    return n;
+}
+
 void env_vec_free(env_vec *v)
 {
     if (!v) return;
@@ -270,5 +324,6 @@ void env_vec_free(env_vec *v)
     free(v->truncated);
     free(v->ep_return);
     free(v->ep_length);
+    free(v->nonfinite);
     memset(v, 0, sizeof(*v));
 }

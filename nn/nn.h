@@ -177,6 +177,10 @@ typedef struct {
  * then rename over path. An existing file at path is untouched on any error. */
 rl_status nn_safetensors_save(const char *path, const nn_tensor *tensors, int n_tensors,
                               const nn_meta *meta, int n_meta, char *err, size_t err_sz);
+/* RL_ERR_NUMERIC, naming path, the tensor and the count, when any value of the tensors is NaN or
+ * infinite. Agents call it before saving a checkpoint, so that none ever holds such values. */
+rl_status nn_tensors_check_finite(const char *path, const nn_tensor *tensors, int n_tensors, char *err,
+                                  size_t err_sz);
 
 /* An open, fully validated safetensors file (header parsed, every offset checked against the
  * file size, dtype F32 for float tensors). */

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,23 @@ static cJSON *build_header(const nn_tensor *tensors, int n_tensors, const nn_met
 fail:
     cJSON_Delete(root);
     return NULL;
+}
+
+rl_status nn_tensors_check_finite(const char *path, const nn_tensor *tensors, int n_tensors, char *err,
+                                  size_t err_sz)
+{
+    for (int i = 0; i < n_tensors; i++) {
+        const nn_tensor *t = &tensors[i];
+        int64_t numel = shape_numel(t->shape, t->ndim), bad = 0, first = -1;
+        for (int64_t k = 0; k < numel; k++)
+            if (!isfinite(t->data[k]) && bad++ == 0) first = k;
+        if (bad)
+            return rl_errf(err, err_sz, RL_ERR_NUMERIC,
+                           "%s: tensor '%s' holds %" PRId64 " non-finite value(s) (first at index %" PRId64
+                           "); not written, the file already at that path is unchanged",
+                           path, t->name, bad, first);
+    }
+    return RL_OK;
 }
 
 static rl_status check_save_args(const char *path, const nn_tensor *tensors, int n_tensors,

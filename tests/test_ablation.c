@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agents/ablation.h"
+#include "core/fs.h"
 #include "tests/helpers/testutil.h"
 
 #define BASE RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
@@ -232,4 +233,75 @@ Test(ablation, a_failing_run_is_reported_and_others_continue)
     fclose(fp);
     cr_assert(strstr(log, "metrics.csv") != NULL, "the log does not say what failed: %s", log);
     cr_assert(strstr(out, "1 finished now"), "the other run did not finish: %s", out);
+}
+
+/* ---- long variant names and --jobs ------------------------------------------------------- */
+
+/* 4 axes x 2 named values, each name 60 characters: full variant names of ~280 characters that
+ * differ only at their end (a cut at 255 characters used to map these 16 variants to 8). */
+static void write_long_grid(const char *path)
+{
+    const char *keys[] = {"ppo.ent_coef", "ppo.vf_coef", "ppo.gae_lambda", "ppo.gamma"};
+    const char *vals[][2] = {{"0.0", "0.01"}, {"0.5", "1.0"}, {"0.9", "0.95"}, {"0.98", "0.99"}};
+    char text[4096];
+    int at = snprintf(text, sizeof text, "name: long\nbase: " BASE "\nseeds: [1]\naxes:\n");
+    for (int ax = 0; ax < 4; ax++) {
+        at += snprintf(text + at, sizeof text - at, "  %s:\n", keys[ax]);
+        for (int v = 0; v < 2; v++)
+            at += snprintf(text + at, sizeof text - at, "    %.58s_%c: %s\n",
+                           "a_rather_long_descriptive_label_for_this_particular_setting", 'a' + v, vals[ax][v]);
+    }
+    write_file(path, text);
+}
+
+Test(ablation, long_variant_names_stay_distinct_and_bounded)
+{
+    char dir[256], path[300], err[1024];
+    tmp_dir(dir, sizeof dir, "longnames");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    write_long_grid(path);
+    ablation a;
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(ablation_n_runs(&a), 16);
+    char runs[300];
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    ablation_run r[16], again;
+    for (int i = 0; i < 16; i++) {
+        ablation_run_at(&a, i, runs, &r[i]);
+        size_t len = strlen(r[i].variant_name);
+        cr_assert_leq(len, (size_t)ABL_VARIANT_NAME_MAX);
+        cr_assert_str_eq(r[i].variant_name + len - 17, strrchr(r[i].variant_name, '~'),
+                         "a long name ends in '~' and its hash: %s", r[i].variant_name);
+        cr_assert(strncmp(r[i].variant_name, "ent_coef=a_rather_long", 22) == 0, "readable prefix: %s", r[i].variant_name);
+        ablation_run_at(&a, i, runs, &again);
+        cr_assert_str_eq(again.run_dir, r[i].run_dir, "the name is stable");
+        for (int j = 0; j < i; j++) cr_assert_str_neq(r[j].run_dir, r[i].run_dir, "runs %d and %d share a directory", j, i);
+        /* each name is one valid path component */
+        cr_assert_eq(rl_mkdir_p(r[i].run_dir, err, sizeof err), RL_OK, "%s", err);
+    }
+    char cmd[700], out[8192];
+    snprintf(cmd, sizeof cmd, "ls %s/long | wc -l", runs);
+    rlt_run_cmd(cmd, out, sizeof out);
+    cr_assert_eq(atoi(out), 16, "16 variant directories, got %s", out);
+}
+
+Test(ablation, jobs_beyond_the_limit_are_an_error)
+{
+    char dir[256], path[300], err[1024], cmd[800], out[4096];
+    tmp_dir(dir, sizeof dir, "jobs");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    write_long_grid(path);
+    snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 99999999999 --dry-run 2>&1", RLC_BINARY, path);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
+    cr_assert_eq(code, 2, "exit %d: %s", code, out);
+    cr_assert(strstr(out, "--jobs") && strstr(out, "1..1024") && strstr(out, "99999999999"), "%s", out);
+    ablation a;
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    ablation_summary sum;
+    char runs[300];
+    snprintf(runs, sizeof runs, "%s/runs", dir);
+    rl_status st = ablation_execute(&a, runs, ABL_MAX_JOBS + 1, RLC_BINARY, stdout, &sum, err, sizeof err);
+    cr_assert_eq(st, RL_ERR_ARG, "%s", err);
+    cr_assert(strstr(err, "--jobs") != NULL, "%s", err);
+    cr_assert(!exists(runs), "nothing was started");
 }
