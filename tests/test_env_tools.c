@@ -478,8 +478,10 @@ Test(env_tools, rollout_with_a_checkpoint)
     cr_assert_eq(system(cmd), 0);
 }
 
-/* The plugin environment (Box actions) trains with PPO through `env.plugin` in the YAML, and the
- * checkpoint rolls out without --plugin (its config names the plugin). */
+/* The plugin environment (Box actions) trains with PPO through `env.plugin` in the YAML the user
+ * names. The checkpoint names the plugin too, but eval, rollout and --resume never load code a
+ * checkpoint or a run directory names: without --plugin they fail naming the env id, the plugin
+ * path and --plugin; with it they work. */
 Test(env_tools, plugin_env_trains)
 {
     char cmd[2048], out[16384], cfg[256], dir[256], yaml[1024];
@@ -497,10 +499,32 @@ Test(env_tools, plugin_env_trains)
     cr_assert_eq(code, 0, "%s", out);
     cr_assert(strstr(out, "trained 4096 steps"), "%s", out);
     cr_assert(strstr(out, "final evaluation"), "%s", out);
-    /* the checkpoint remembers the plugin: rollout needs no --plugin */
-    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --steps 50 | wc -l", RLC_BINARY, dir);
+
+    /* no --plugin: refused, with what to do */
+    const char *uses[] = {"rollout --policy %s --steps 50", "eval %s --episodes 1", "train --resume %s --set total_steps=8192"};
+    for (int i = 0; i < 3; i++) {
+        char what[512];
+        snprintf(what, sizeof what, uses[i], dir);
+        snprintf(cmd, sizeof cmd, "%s %s 2>&1", RLC_BINARY, what);
+        cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "rlc %s loaded the checkpoint's plugin:\n%s", what, out);
+        cr_assert(strstr(out, "PointReach-v0") && strstr(out, RLC_PLUGIN_POINT_REACH) && strstr(out, "--plugin"),
+                  "rlc %s: the error does not say which env, which plugin and --plugin:\n%s", what, out);
+    }
+    /* with --plugin */
+    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --plugin %s --steps 50 | wc -l", RLC_BINARY, dir,
+             RLC_PLUGIN_POINT_REACH);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert_eq(atoi(out), 51, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s eval %s --plugin %s --episodes 2 2>&1", RLC_BINARY, dir, RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "PointReach-v0: return"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --plugin %s --set total_steps=8192 --quiet 2>&1", RLC_BINARY, dir,
+             RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "trained 8192 steps"), "%s", out);
+    /* --plugin is for --resume only: a YAML file names its plugin itself */
+    snprintf(cmd, sizeof cmd, "%s train %s --plugin %s 2>&1", RLC_BINARY, cfg, RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
 }
