@@ -528,10 +528,13 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                     /* another process trains in that directory: leave it alone, and say so */
                     state[w[k].index] = 4;
                     sum->busy++;
+                    char holder[48] = "see its train.log";
+                    long hp = rl_dir_lock_pid(r.run_dir);
+                    if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
                     fprintf(out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
-                            "(pid %ld); run the same command again once it has finished\n",
+                            "(%s); run the same command again once it has finished\n",
                             isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
-                            r.run_dir, rl_dir_lock_pid(r.run_dir));
+                            r.run_dir, holder);
                 } else if (code == 0) {
                     char done_path[1100];
                     snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);

@@ -119,8 +119,10 @@ rl_status rl_dir_lock_take(rl_dir_lock *lock, const char *dir, char *err, size_t
 void rl_dir_lock_release(rl_dir_lock *lock)
 {
     if (!lock || lock->fd < 0) return;
-    /* an empty file says nobody holds it; the flock goes with the close */
-    if (ftruncate(lock->fd, 0) != 0) { /* the stale pid is harmless: the flock decides */ }
+    /* an empty file says nobody holds it (a stale pid would be harmless: the flock decides);
+     * the flock goes with the close */
+    int ignored = ftruncate(lock->fd, 0);
+    (void)ignored;
     close(lock->fd);
     lock->fd = -1;
 }
