@@ -5,6 +5,7 @@
  *   - SIGHUP and SIGPIPE (closed stdout) checkpoint like SIGINT, with exit status 128 + signal,
  *     and --resume continues from that checkpoint;
  *   - --resume of a finished run says so and rewrites nothing (no second eval.csv row);
+ *   - nothing loads the plugin a checkpoint or a run directory's config names;
  *   - ablation workers die with a killed `rlc ablate` (after a checkpoint), and a run directory
  *     another process holds is reported as not run and left alone.
  * Children run long budgets (never infinite) so that a broken fix fails instead of hanging. */
@@ -19,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agents/trainer.h"
 #include "core/fs.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"
@@ -322,6 +324,36 @@ Test(run_dir, resume_of_a_finished_run_rewrites_nothing)
     cr_assert_str_eq(after, before[0], "eval.csv keeps a row the checkpoint does not count");
     free(after);
     for (int i = 0; i < 4; i++) free(before[i]);
+    remove_dir(dir);
+}
+
+/* ---- no code from a run directory -------------------------------------------------------- */
+
+/* a CartPole run whose saved config names a plugin (never loaded: trainer_run loads none): eval,
+ * rollout and --resume work without touching that path; were it loaded, they would fail on it */
+Test(run_dir, a_checkpoint_names_a_plugin_that_is_never_loaded)
+{
+    const char *sets[] = {"total_steps=2048", "log.eval_episodes=1", "log.progress=false",
+                          "env.plugin=/nonexistent/evil_plugin.so"};
+    rl_config cfg;
+    char err[1024], dir[256], cmd[1200], out[8192];
+    cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, 4, err, sizeof err), RL_OK, "%s", err);
+    rlt_tmp_dir(dir, sizeof dir, "noplugin");
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+    char *saved = read_in(dir, "config.yaml");
+    cr_assert(strstr(saved, "/nonexistent/evil_plugin.so"), "%s", saved);
+    free(saved);
+    const char *uses[] = {"eval %s --episodes 1", "rollout --policy %s --steps 5 --out %s/rollout.csv",
+                          "train --resume %s --set total_steps=4096 --quiet"};
+    for (int i = 0; i < 3; i++) {
+        char what[900];
+        snprintf(what, sizeof what, uses[i], dir, dir);
+        snprintf(cmd, sizeof cmd, "%s %s 2>&1", RLC_BINARY, what);
+        cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "rlc %s:\n%s", what, out);
+        cr_assert(!strstr(out, "evil_plugin"), "rlc %s tried the checkpoint's plugin:\n%s", what, out);
+    }
     remove_dir(dir);
 }
 
