@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -391,15 +394,30 @@ typedef struct {
     int64_t total;
 } worker;
 
-/* starts a worker; returns its pid, or -1 with a message in err */
+/* in a freshly forked worker: die with the parent. PR_SET_PDEATHSIG sends SIGTERM (the worker
+ * checkpoints and exits) when the parent dies; the getppid check covers a parent that died
+ * before the prctl call. Elsewhere only the check runs. */
+static void worker_follow_parent(pid_t parent)
+{
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+    if (getppid() != parent) _exit(128 + SIGTERM);
+}
+
+/* starts a worker; returns its pid, or -1 with a message in err. plugin: the base config's
+ * env.plugin (from the user's file), passed on when resuming since `rlc train --resume` loads
+ * no plugin named in a run directory */
 static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume,
-                   char *err, size_t err_sz)
+                   const char *plugin, char *err, size_t err_sz)
 {
     char log[1100];
     if (rl_mkdir_p(r->run_dir, err, err_sz) != RL_OK) return -1;
     snprintf(log, sizeof log, "%s/train.log", r->run_dir);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0) return pid;
+    worker_follow_parent(parent);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -408,13 +426,17 @@ static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r,
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    const char *argv[8 + 2 * (ABL_MAX_SETS + ABL_MAX_AXES + 1)];
+    const char *argv[10 + 2 * (ABL_MAX_SETS + ABL_MAX_AXES + 1)];
     int n = 0;
     argv[n++] = binary;
     argv[n++] = "train";
     if (resume) {
         argv[n++] = "--resume";
         argv[n++] = r->run_dir;
+        if (plugin && plugin[0]) {
+            argv[n++] = "--plugin";
+            argv[n++] = plugin;
+        }
     } else {
         argv[n++] = a->bases[r->base];
         argv[n++] = "--run-dir";
@@ -475,7 +497,7 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     if (st != RL_OK) return st;
     if (jobs > n) jobs = n > 0 ? n : 1;   /* never more workers than runs */
     int64_t *totals = rl_xcalloc((size_t)n, sizeof(int64_t));
-    unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed */
+    unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed, 4 busy */
     worker *w = rl_xcalloc((size_t)jobs, sizeof(worker));
     rl_config *cfg = rl_xmalloc(sizeof *cfg);
     int64_t all_steps = 0, done_steps = 0;
@@ -492,7 +514,6 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
             done_steps += totals[i];
         }
     }
-    free(cfg);
     if (sum->skipped) fprintf(out, "[ablate %s] %d of %d runs already finished: skipped\n", a->name, sum->skipped, n);
 
     struct sigaction sa, old_int, old_term;
@@ -517,7 +538,10 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
             char ckpt[1100];
             snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
             char why[1200] = "";
-            pid_t pid = spawn(rlc_binary, a, &r, rl_path_exists(ckpt), why, sizeof why);
+            bool resume = rl_path_exists(ckpt);
+            const char *plugin = resume && load_run_config(a, &r, cfg, why, sizeof why) == RL_OK ? cfg->env.plugin : NULL;
+            why[0] = '\0';
+            pid_t pid = spawn(rlc_binary, a, &r, resume, plugin, why, sizeof why);
             if (pid < 0) {
                 if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
                 fprintf(out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(out)) ? "\r\033[K" : "",
@@ -543,8 +567,19 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                 if (w[k].pid != pid) continue;
                 ablation_run r;
                 ablation_run_at(a, w[k].index, runs_root, &r);
-                int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-                if (ok) {
+                int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+                if (code == TRAINER_EXIT_BUSY) {
+                    /* another process trains in that directory: leave it alone, and say so */
+                    state[w[k].index] = 4;
+                    sum->busy++;
+                    char holder[48] = "see its train.log";
+                    long hp = rl_dir_lock_pid(r.run_dir);
+                    if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
+                    fprintf(out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
+                            "(%s); run the same command again once it has finished\n",
+                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
+                            r.run_dir, holder);
+                } else if (code == 0) {
                     char done_path[1100];
                     snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
                     FILE *fp = fopen(done_path, "w");
@@ -589,6 +624,7 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     sigaction(SIGTERM, &old_term, NULL);
     sum->wall_s = rl_now() - t0;
     print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, done_steps, all_steps, sum->wall_s, true);
+    free(cfg);
     free(totals);
     free(state);
     free(w);

@@ -20,7 +20,9 @@
  * runs/<name>/<variant>/seed_<k>/ (with an <env id>/ level between when there are several
  * bases); a finished run is marked by a DONE file and skipped next time, an interrupted one is
  * resumed from its checkpoint, a failed one is reported with its log path and does not stop the
- * others. */
+ * others, and one whose run directory another process holds (a locked run directory) is
+ * reported as not run and left alone. Workers die with the runner: when it is killed, they get
+ * SIGTERM and checkpoint. */
 #ifndef RLC_AGENTS_ABLATION_H
 #define RLC_AGENTS_ABLATION_H
 
@@ -84,6 +86,7 @@ rl_status ablation_validate(ablation *a, char *err, size_t err_sz);
 
 typedef struct {
     int total, skipped, finished, failed;
+    int busy;        /* runs not run: another process held their run directory's lock */
     double wall_s;
 } ablation_summary;
 

@@ -16,6 +16,57 @@ static volatile sig_atomic_t stop_signal = 0;
 
 static void on_signal(int sig) { stop_signal = sig; }
 
+/* the signals that stop a run with a checkpoint: Ctrl-C, kill, a dropped terminal or ssh
+ * session, and a closed stdout (`rlc train | head -1`) */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+#define N_STOP_SIGNALS RL_ARRAY_LEN(stop_signals)
+
+static void signals_install(struct sigaction *old)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    stop_signal = 0;
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(stop_signals[i], &sa, &old[i]);
+}
+
+static void signals_restore(const struct sigaction *old)
+{
+    for (int i = 0; i < N_STOP_SIGNALS; i++) sigaction(stop_signals[i], &old[i], NULL);
+}
+
+const char *trainer_signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP (terminal or ssh session closed)";
+    case SIGPIPE: return "SIGPIPE (stdout closed)";
+    default: return "a signal";
+    }
+}
+
+/* the error for an environment id nobody registered. A config's env.plugin is loaded only by
+ * trainer_prepare_envs, for a config the user named; from_run: the config came from a
+ * checkpoint or a run directory, whose plugin rlc never loads by itself */
+static rl_status env_missing(const rl_config *cfg, const char *where, bool from_run, char *err, size_t err_sz)
+{
+    if (cfg->env.plugin[0] && from_run)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "%s: environment '%s' comes from the plugin %s (env.plugin), and rlc does not load "
+                       "code named in a checkpoint or a run directory: pass --plugin %s (or where that "
+                       "plugin is on this machine) if you trust it",
+                       where, cfg->env.id, cfg->env.plugin, cfg->env.plugin);
+    if (cfg->env.plugin[0])
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: env.id: environment '%s' is not registered (the plugin %s was %s)", where,
+                       cfg->env.id, cfg->env.plugin,
+                       from_run ? "not loaded" : "loaded but does not register it, or was not loaded");
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s' (rlc envs lists them)",
+                   where, cfg->env.id);
+}
+
 rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
 {
     static char loaded[16][RL_STR_MAX];
@@ -84,8 +135,8 @@ rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo 
         nn_safetensors_close(f);
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: not an rlc checkpoint (no rlc.config metadata)", file);
     }
-    if ((st = rl_config_load_string(cfg, yaml, file, NULL, 0, err, err_sz)) ||
-        (st = trainer_prepare_envs(cfg, err, err_sz))) {
+    /* the config's env.plugin is never loaded from here: a checkpoint is data, not code */
+    if ((st = rl_config_load_string(cfg, yaml, file, NULL, 0, err, err_sz))) {
         nn_safetensors_close(f);
         return st;
     }
@@ -93,8 +144,9 @@ rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo 
     *algo = agent_find(cfg->root.algo);
     if (!def || !*algo) {
         nn_safetensors_close(f);
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: %s '%s' is not available in this build", file,
-                       def ? "algo" : "env", def ? cfg->root.algo : cfg->env.id);
+        if (!def) return env_missing(cfg, file, true, err, err_sz);
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: algo '%s' is not available in this build", file,
+                       cfg->root.algo);
     }
     if ((st = (*algo)->create(agent, cfg, &def->obs_space, &def->act_space, (int)cfg->env.num_envs, err, err_sz))) {
         nn_safetensors_close(f);
@@ -114,10 +166,17 @@ rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo 
 typedef struct {
     const rl_config *cfg;
     const agent_algo *algo;
+    const env_def *def;
     void *agent;
     const char *run_dir;
     char ckpt[1100];
     int64_t step, episodes, eval_count;
+    int64_t last_eval_step;   /* the step of the last eval.csv row; -1 when none */
+    env_vec v;
+    bool have_v;
+    rl_dir_lock lock;
+    rl_csv metrics, evals, timing;
+    int n_stats;              /* agent statistics in metrics.csv */
 } run_state;
 
 /* The agent's weights or statistics hold a NaN or an infinity, so the checkpoint was refused
@@ -171,8 +230,7 @@ static void report_nonfinite(FILE *out, const env_vec *v, int64_t step, bool fin
     if (n > 0) *seen = n;
 }
 
-static rl_status evaluate_row(run_state *r, rl_csv *eval_csv, double *mean, double *std, char *err,
-                              size_t err_sz)
+static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err, size_t err_sz)
 {
     /* evaluation seeds never overlap training seeds (vector resets use seed + i) */
     int64_t seed = (int64_t)(rl_seed_derive((uint64_t)r->cfg->root.seed, 1000 + (uint64_t)r->eval_count) & 0x3fffffff);
@@ -180,9 +238,187 @@ static rl_status evaluate_row(run_state *r, rl_csv *eval_csv, double *mean, doub
                                     mean, std, err, err_sz);
     if (st != RL_OK) return st;
     r->eval_count++;
+    r->last_eval_step = r->step;
     double row[] = {(double)r->step, *mean, *std, (double)r->cfg->log.eval_episodes};
-    rl_csv_row(eval_csv, row);
+    rl_csv_row(&r->evals, row);
     return RL_OK;
+}
+
+/* builds the env and the agent (which validate the rest of the config), then creates and locks
+ * the run directory: nothing in it is written before the lock is held */
+static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
+{
+    const rl_config *cfg = r->cfg;
+    int N = (int)cfg->env.num_envs;
+    rl_status st = env_vec_make(&r->v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz);
+    if (st != RL_OK) return st;
+    r->have_v = true;
+    if ((st = r->algo->create(&r->agent, cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz))) return st;
+    if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
+    if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
+    if (!opts->resume && rl_path_exists(r->ckpt))
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",
+                       opts->run_dir, opts->run_dir);
+    return RL_OK;
+}
+
+/* loads the checkpoint's weights and counters, then cuts the CSVs back to it: metrics and timing
+ * rows up to its step; eval rows up to its step and its evaluation count (an evaluation written
+ * after the checkpoint was not saved with it and is redone) */
+static rl_status run_resume(run_state *r, char *err, size_t err_sz)
+{
+    nn_safetensors *f = NULL;
+    rl_status st = nn_safetensors_open(&f, r->ckpt, err, err_sz);
+    if (st != RL_OK) return st;
+    unsigned long long step = 0, episodes = 0, evals = 0;
+    if ((st = r->algo->load(r->agent, f, true, err, err_sz)) == RL_OK &&
+        (st = nn_safetensors_meta_u64(f, "rlc.step", &step, err, err_sz)) == RL_OK &&
+        (st = nn_safetensors_meta_u64(f, "rlc.episodes", &episodes, err, err_sz)) == RL_OK)
+        st = nn_safetensors_meta_u64(f, "rlc.evals", &evals, err, err_sz);
+    nn_safetensors_close(f);
+    if (st != RL_OK) return st;
+    r->step = (int64_t)step;
+    r->episodes = (int64_t)episodes;
+    r->eval_count = (int64_t)evals;
+    char path[1100];
+    const char *csvs[] = {"metrics.csv", "timing.csv"};
+    for (int i = 0; i < 2 && st == RL_OK; i++) {
+        snprintf(path, sizeof path, "%s/%s", r->run_dir, csvs[i]);
+        st = rl_csv_truncate_after(path, (double)r->step, err, err_sz);
+    }
+    if (st != RL_OK) return st;
+    double last = -1;
+    snprintf(path, sizeof path, "%s/eval.csv", r->run_dir);
+    st = rl_csv_truncate(path, (double)r->step, r->eval_count, &last, err, err_sz);
+    r->last_eval_step = (int64_t)last;
+    return st;
+}
+
+/* writes config.yaml and opens the CSVs (appending when resuming) */
+static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err_sz)
+{
+    char path[1100];
+    char *yaml = rl_config_dump_string(r->cfg);
+    snprintf(path, sizeof path, "%s/config.yaml", r->run_dir);
+    rl_status st = rl_write_atomic(path, yaml, err, err_sz);
+    free(yaml);
+    if (st != RL_OK) return st;
+    const char *mcols[4 + AGENT_MAX_STATS] = {"step", "episodes", "return_mean", "length_mean"};
+    for (int i = 0; i < r->algo->n_stats; i++) mcols[4 + i] = r->algo->stat_names[i];
+    r->n_stats = r->algo->n_stats;
+    if (r->algo->extra_stats)
+        r->n_stats += r->algo->extra_stats(r->agent, mcols + 4 + r->n_stats, AGENT_MAX_STATS - r->n_stats);
+    const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
+    const char *tcols[] = {"step", "wall_s", "steps_per_s"};
+    snprintf(path, sizeof path, "%s/metrics.csv", r->run_dir);
+    if ((st = rl_csv_open(&r->metrics, path, mcols, 4 + r->n_stats, resume, err, err_sz))) return st;
+    snprintf(path, sizeof path, "%s/eval.csv", r->run_dir);
+    if ((st = rl_csv_open(&r->evals, path, ecols, 4, resume, err, err_sz))) return st;
+    snprintf(path, sizeof path, "%s/timing.csv", r->run_dir);
+    return rl_csv_open(&r->timing, path, tcols, 3, resume, err, err_sz);
+}
+
+/* trains until total_steps or a stop signal; logs, evaluates and checkpoints on the way */
+static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result *res, FILE *out,
+                          double *mean_ret_out, char *err, size_t err_sz)
+{
+    const rl_config *cfg = r->cfg;
+    const agent_algo *algo = r->algo;
+    env_vec *v = &r->v;
+    const int N = (int)cfg->env.num_envs, window = (int)cfg->log.return_window;
+    float *actions = rl_xcalloc((size_t)N * v->act_dim, sizeof(float));
+    double *recent = rl_xcalloc((size_t)window, sizeof(double));
+    double *recent_len = rl_xcalloc((size_t)window, sizeof(double));
+    double stats[AGENT_MAX_STATS];
+    for (int i = 0; i < AGENT_MAX_STATS; i++) stats[i] = NAN;
+    const int64_t total = cfg->root.total_steps;
+    const int64_t log_iv = cfg->log.log_interval, eval_iv = cfg->log.eval_interval, ckpt_iv = cfg->log.checkpoint_interval;
+    const int64_t start_step = r->step;
+    int64_t n_recent = 0;
+    const double threshold = r->def->reward_threshold;
+    double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
+    rl_status st = RL_OK;
+    while (r->step < total && !stop_signal) {
+        algo->act(r->agent, v->obs, N, actions, true);
+        env_vec_step(v, actions);
+        int64_t prev = r->step;
+        r->step += N;
+        report_nonfinite(out, v, r->step, false, &res->env_nonfinite);
+        for (int i = 0; i < N; i++) {
+            if (!(v->terminated[i] || v->truncated[i])) continue;
+            recent[n_recent % window] = v->ep_return[i];
+            recent_len[n_recent % window] = v->ep_length[i];
+            n_recent++;
+            r->episodes++;
+        }
+        if (n_recent > 0) {
+            int k = n_recent < window ? (int)n_recent : window;
+            double s = 0, sl = 0;
+            for (int i = 0; i < k; i++) s += recent[i], sl += recent_len[i];
+            mean_ret = s / k;
+            mean_len = sl / k;
+            if (res->threshold_step < 0 && n_recent >= window && !isnan(threshold) && mean_ret >= threshold) {
+                res->threshold_step = r->step;
+                res->threshold_wall_s = rl_now() - t0;
+            }
+        }
+        algo->observe(r->agent, v);
+        algo->learn(r->agent, v, r->step, total, stats);
+
+        if (r->step / log_iv != prev / log_iv || r->step >= total) {
+            double row[4 + AGENT_MAX_STATS] = {(double)r->step, (double)r->episodes, mean_ret, mean_len};
+            for (int i = 0; i < r->n_stats; i++) row[4 + i] = stats[i];
+            rl_csv_row(&r->metrics, row);
+            double el = rl_now() - t0, sps = (double)(r->step - start_step) / (el > 0 ? el : 1e-9);
+            double trow[] = {(double)r->step, el, sps};
+            rl_csv_row(&r->timing, trow);
+            if (cfg->log.progress && !opts->quiet)
+                rl_progress_print(out, r->step, total, sps, mean_ret, el, r->step >= total);
+        }
+        if (eval_iv > 0 && r->step / eval_iv != prev / eval_iv && r->step < total) {
+            double m, s;
+            if ((st = evaluate_row(r, &m, &s, err, err_sz))) break;
+        }
+        if (ckpt_iv > 0 && r->step / ckpt_iv != prev / ckpt_iv && r->step < total)
+            if ((st = checkpoint(r, err, err_sz))) break;
+    }
+    res->wall_s = rl_now() - t0;
+    res->sps = (double)(r->step - start_step) / (res->wall_s > 0 ? res->wall_s : 1e-9);
+    *mean_ret_out = mean_ret;
+    free(actions);
+    free(recent);
+    free(recent_len);
+    return st;
+}
+
+/* after the loop: the final checkpoint; then either the interruption error or the final
+ * evaluation (unless the last step was just evaluated) and a checkpoint that records it */
+static rl_status run_finish(run_state *r, const trainer_opts *opts, trainer_result *res, char *err, size_t err_sz)
+{
+    rl_status st = checkpoint(r, err, err_sz);
+    if (st != RL_OK) return st;
+    if (res->signal)
+        return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
+                       "interrupted by %s at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
+                       trainer_signal_name(res->signal), (long long)r->step, r->ckpt, opts->run_dir);
+    if (r->last_eval_step == r->step) return RL_OK;
+    if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) return st;
+    return checkpoint(r, err, err_sz);
+}
+
+static void run_close(run_state *r, trainer_result *res)
+{
+    if (r->have_v) {
+        for (int i = 0; i < r->v.n; i++)
+            if (r->v.envs[i].def->warnings) res->env_warnings += r->v.envs[i].def->warnings(r->v.envs[i].state);
+    }
+    rl_csv_close(&r->metrics);
+    rl_csv_close(&r->evals);
+    rl_csv_close(&r->timing);
+    if (r->agent) r->algo->destroy(r->agent);
+    if (r->have_v) env_vec_free(&r->v);
+    rl_dir_lock_release(&r->lock);
 }
 
 rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
@@ -194,182 +430,45 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     res->threshold_wall_s = NAN;
     openblas_set_num_threads(1);   /* small matrices: one thread is fastest and deterministic */
 
-    rl_status st = trainer_prepare_envs(cfg, err, err_sz);
-    if (st != RL_OK) return st;
-    const agent_algo *algo = agent_find(cfg->root.algo);
-    if (!algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
-    const env_def *def = env_find(cfg->env.id);
-    if (!def)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s' (rlc envs lists them)",
-                       cfg->source, cfg->env.id);
-
-    run_state r = {.cfg = cfg, .algo = algo, .run_dir = opts->run_dir};
+    run_state r = {.cfg = cfg, .run_dir = opts->run_dir, .last_eval_step = -1, .lock = {-1}};
+    r.algo = agent_find(cfg->root.algo);
+    if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
+    r.def = env_find(cfg->env.id);
+    if (!r.def) return env_missing(cfg, cfg->source, opts->resume, err, err_sz);
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
-    if (!opts->resume && rl_path_exists(r.ckpt))
-        return rl_errf(err, err_sz, RL_ERR_ARG,
-                       "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",
-                       opts->run_dir, opts->run_dir);
 
-    /* the env and the agent validate the rest of the config before anything is written */
-    env_vec v;
-    int N = (int)cfg->env.num_envs;
-    if ((st = env_vec_make(&v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz))) return st;
-    if ((st = algo->create(&r.agent, cfg, &def->obs_space, &def->act_space, N, err, err_sz))) {
-        env_vec_free(&v);
+    rl_status st = run_open(&r, opts, err, err_sz);
+    if (st == RL_OK && opts->resume) st = run_resume(&r, err, err_sz);
+    res->steps = r.step;
+    if (st == RL_OK && opts->resume && r.step >= cfg->root.total_steps && r.last_eval_step == r.step) {
+        /* finished and evaluated: nothing to redo, and nothing is rewritten */
+        res->already_finished = true;
+        run_close(&r, res);
+        return RL_OK;
+    }
+    if (st == RL_OK && opts->resume) fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
+    if (st == RL_OK) st = run_open_files(&r, opts->resume, err, err_sz);
+    if (st != RL_OK) {
+        run_close(&r, res);
         return st;
     }
-    if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) {
-        algo->destroy(r.agent);
-        env_vec_free(&v);
-        return st;
-    }
-    float *actions = rl_xcalloc((size_t)N * v.act_dim, sizeof(float));
-    int window = (int)cfg->log.return_window;
-    double *recent = rl_xcalloc((size_t)window, sizeof(double));
-    double *recent_len = rl_xcalloc((size_t)window, sizeof(double));
-    double stats[AGENT_MAX_STATS];
-    for (int i = 0; i < AGENT_MAX_STATS; i++) stats[i] = NAN;
-    rl_csv metrics = {0}, evals = {0}, timing = {0};
-    char path[1100];
-
-    if (opts->resume) {
-        nn_safetensors *f = NULL;
-        if ((st = nn_safetensors_open(&f, r.ckpt, err, err_sz))) goto done;
-        unsigned long long step = 0, episodes = 0, evals = 0;
-        if ((st = algo->load(r.agent, f, true, err, err_sz)) == RL_OK &&
-            (st = nn_safetensors_meta_u64(f, "rlc.step", &step, err, err_sz)) == RL_OK &&
-            (st = nn_safetensors_meta_u64(f, "rlc.episodes", &episodes, err, err_sz)) == RL_OK)
-            st = nn_safetensors_meta_u64(f, "rlc.evals", &evals, err, err_sz);
-        r.step = (int64_t)step;
-        r.episodes = (int64_t)episodes;
-        r.eval_count = (int64_t)evals;
-        nn_safetensors_close(f);
-        if (st != RL_OK) goto done;
-        const char *csvs[] = {"metrics.csv", "eval.csv", "timing.csv"};
-        for (int i = 0; i < 3 && st == RL_OK; i++) {
-            snprintf(path, sizeof path, "%s/%s", opts->run_dir, csvs[i]);
-            st = rl_csv_truncate_after(path, (double)r.step, err, err_sz);
-        }
-        if (st != RL_OK) goto done;
-        fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
-    }
-    {
-        char *yaml = rl_config_dump_string(cfg);
-        snprintf(path, sizeof path, "%s/config.yaml", opts->run_dir);
-        st = rl_write_atomic(path, yaml, err, err_sz);
-        free(yaml);
-        if (st != RL_OK) goto done;
-    }
-    const char *mcols[4 + AGENT_MAX_STATS] = {"step", "episodes", "return_mean", "length_mean"};
-    for (int i = 0; i < algo->n_stats; i++) mcols[4 + i] = algo->stat_names[i];
-    int n_stats = algo->n_stats;
-    if (algo->extra_stats) n_stats += algo->extra_stats(r.agent, mcols + 4 + n_stats, AGENT_MAX_STATS - n_stats);
-    const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
-    const char *tcols[] = {"step", "wall_s", "steps_per_s"};
-    snprintf(path, sizeof path, "%s/metrics.csv", opts->run_dir);
-    if ((st = rl_csv_open(&metrics, path, mcols, 4 + n_stats, opts->resume, err, err_sz))) goto done;
-    snprintf(path, sizeof path, "%s/eval.csv", opts->run_dir);
-    if ((st = rl_csv_open(&evals, path, ecols, 4, opts->resume, err, err_sz))) goto done;
-    snprintf(path, sizeof path, "%s/timing.csv", opts->run_dir);
-    if ((st = rl_csv_open(&timing, path, tcols, 3, opts->resume, err, err_sz))) goto done;
 
     /* a resumed run starts fresh episodes from a seed derived from where it stopped */
     int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
                                       : cfg->root.seed;
-    env_vec_reset(&v, reset_seed);
-
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    stop_signal = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-
-    const int64_t total = cfg->root.total_steps;
-    const int64_t log_iv = cfg->log.log_interval, eval_iv = cfg->log.eval_interval, ckpt_iv = cfg->log.checkpoint_interval;
-    const int64_t start_step = r.step;
-    int64_t last_eval_step = -1, n_recent = 0;
-    const double threshold = def->reward_threshold;
-    double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
-    while (r.step < total && !stop_signal) {
-        algo->act(r.agent, v.obs, N, actions, true);
-        env_vec_step(&v, actions);
-        int64_t prev = r.step;
-        r.step += N;
-        report_nonfinite(out, &v, r.step, false, &res->env_nonfinite);
-        for (int i = 0; i < N; i++) {
-            if (!(v.terminated[i] || v.truncated[i])) continue;
-            recent[n_recent % window] = v.ep_return[i];
-            recent_len[n_recent % window] = v.ep_length[i];
-            n_recent++;
-            r.episodes++;
-        }
-        if (n_recent > 0) {
-            int k = n_recent < window ? (int)n_recent : window;
-            double s = 0, sl = 0;
-            for (int i = 0; i < k; i++) s += recent[i], sl += recent_len[i];
-            mean_ret = s / k;
-            mean_len = sl / k;
-            if (res->threshold_step < 0 && n_recent >= window && !isnan(threshold) && mean_ret >= threshold) {
-                res->threshold_step = r.step;
-                res->threshold_wall_s = rl_now() - t0;
-            }
-        }
-        algo->observe(r.agent, &v);
-        algo->learn(r.agent, &v, r.step, total, stats);
-
-        if (r.step / log_iv != prev / log_iv || r.step >= total) {
-            double row[4 + AGENT_MAX_STATS] = {(double)r.step, (double)r.episodes, mean_ret, mean_len};
-            for (int i = 0; i < n_stats; i++) row[4 + i] = stats[i];
-            rl_csv_row(&metrics, row);
-            double el = rl_now() - t0, sps = (double)(r.step - start_step) / (el > 0 ? el : 1e-9);
-            double trow[] = {(double)r.step, el, sps};
-            rl_csv_row(&timing, trow);
-            if (cfg->log.progress && !opts->quiet)
-                rl_progress_print(out, r.step, total, sps, mean_ret, el, r.step >= total);
-        }
-        if (eval_iv > 0 && r.step / eval_iv != prev / eval_iv && r.step < total) {
-            double m, s;
-            if ((st = evaluate_row(&r, &evals, &m, &s, err, err_sz))) break;
-            last_eval_step = r.step;
-        }
-        if (ckpt_iv > 0 && r.step / ckpt_iv != prev / ckpt_iv && r.step < total)
-            if ((st = checkpoint(&r, err, err_sz))) break;
-    }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    env_vec_reset(&r.v, reset_seed);
+    struct sigaction old[N_STOP_SIGNALS];
+    signals_install(old);
+    double mean_ret = NAN;
+    st = run_loop(&r, opts, res, out, &mean_ret, err, err_sz);
+    res->signal = stop_signal;
     res->steps = r.step;
-    res->wall_s = rl_now() - t0;
-    res->sps = (double)(r.step - start_step) / (res->wall_s > 0 ? res->wall_s : 1e-9);
-    if (stop_signal && cfg->log.progress && !opts->quiet)
-        rl_progress_print(out, r.step, total, res->sps, mean_ret, res->wall_s, true);
-    if (st != RL_OK) goto done;
-
-    if ((st = checkpoint(&r, err, err_sz))) goto done;
-    if (stop_signal) {
-        st = rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
-                     "interrupted by signal %d at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
-                     (int)stop_signal, (long long)r.step, r.ckpt, opts->run_dir);
-        goto done;
-    }
-    if (last_eval_step != r.step) {
-        if ((st = evaluate_row(&r, &evals, &res->eval_mean, &res->eval_std, err, err_sz))) goto done;
-        /* the checkpoint records the evaluation count too */
-        if ((st = checkpoint(&r, err, err_sz))) goto done;
-    }
-
-done:
-    report_nonfinite(out, &v, r.step, true, &res->env_nonfinite);
-    for (int i = 0; i < N; i++)
-        if (v.envs[i].def->warnings) res->env_warnings += v.envs[i].def->warnings(v.envs[i].state);
-    rl_csv_close(&metrics);
-    rl_csv_close(&evals);
-    rl_csv_close(&timing);
-    free(actions);
-    free(recent);
-    free(recent_len);
-    algo->destroy(r.agent);
-    env_vec_free(&v);
+    if (res->signal && cfg->log.progress && !opts->quiet)
+        rl_progress_print(out, r.step, cfg->root.total_steps, res->sps, mean_ret, res->wall_s, true);
+    if (st == RL_OK) st = run_finish(&r, opts, res, err, err_sz);
+    /* the handlers stay until the last checkpoint is written */
+    signals_restore(old);
+    if (r.have_v) report_nonfinite(out, &r.v, r.step, true, &res->env_nonfinite);
+    run_close(&r, res);
     return st;
 }

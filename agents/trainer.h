@@ -3,7 +3,12 @@
  * trainer_run builds the vector env and the agent from a config, trains for total_steps,
  * logs (progress line, metrics.csv, eval.csv, timing.csv), evaluates deterministically on
  * separate env copies every eval_interval steps and at the end, and checkpoints atomically
- * every checkpoint_interval steps, at the end and on SIGINT/SIGTERM. A run directory holds:
+ * every checkpoint_interval steps, at the end and on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
+ * A run holds an exclusive lock on its directory (core/fs.h) from before its first write there
+ * until it returns. trainer_run and trainer_load_agent never load code: a config's env.plugin is
+ * loaded only by trainer_prepare_envs, which a caller runs for a config the user named. A run
+ * directory holds:
+ *   run.lock                  the lock file (the holder's pid while held)
  *   config.yaml               the resolved config
  *   checkpoint.safetensors    weights + training state (+ the resolved config in its metadata)
  *   metrics.csv, eval.csv     deterministic: identical for the same config, seed and threads
@@ -37,9 +42,20 @@ typedef struct {
                                * MuJoCo warnings and divergence resets) */
     uint64_t env_nonfinite;   /* training env steps dropped for a non-finite observation or reward
                                * (env_vec_nonfinite); also reported on opts->out */
+    int signal;               /* the signal that stopped the run (RL_ERR_INTERRUPTED); 0 if none */
+    bool already_finished;    /* resume of a run that had reached total_steps and been evaluated
+                               * there: nothing was trained or written (eval_mean is not set) */
 } trainer_result;
 
-/* Trains; returns RL_ERR_INTERRUPTED (after a clean checkpoint) on SIGINT/SIGTERM. */
+/* the exit status of `rlc train` when the run directory is locked by another process
+ * (EX_TEMPFAIL); the ablation runner reads it */
+#define TRAINER_EXIT_BUSY 75
+
+/* Trains. Returns RL_ERR_INTERRUPTED after a clean checkpoint when SIGINT, SIGTERM, SIGHUP or
+ * SIGPIPE arrives (res->signal says which), RL_ERR_BUSY when another process holds the run
+ * directory's lock (nothing is written), RL_ERR_NOT_FOUND when a resumed config's environment
+ * comes from a plugin nobody loaded. A resume of a finished run returns RL_OK with
+ * res->already_finished and changes nothing. */
 rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
                       char *err, size_t err_sz);
 
@@ -50,11 +66,18 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
                            size_t err_sz);
 
 /* Loads a run directory or a checkpoint file for inference: rebuilds the config from the
- * checkpoint's metadata, creates the agent and loads its weights. */
+ * checkpoint's metadata, creates the agent and loads its weights. Loads no code: when the
+ * checkpoint's environment comes from a plugin, the caller loads it first (env_load_plugin, from
+ * a path the user gave); otherwise the error names the env id and the plugin path. */
 rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
                              void **agent, char *err, size_t err_sz);
 
-/* Prepares envs for a config: loads env.plugin if set. Idempotent per plugin path. */
+/* Prepares envs for a config: loads env.plugin if set. Idempotent per plugin path. Only for a
+ * config the user named (a YAML file given to `rlc train`, an ablation's base): never for one
+ * read from a checkpoint or a run directory. */
 rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz);
+
+/* "SIGINT", "SIGHUP (terminal or ssh session closed)", ...: for messages. */
+const char *trainer_signal_name(int sig);
 
 #endif

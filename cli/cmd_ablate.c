@@ -102,12 +102,14 @@ int cli_ablate(int argc, char **argv)
     rl_status st = ablation_execute(&a, runs_root, (int)jobs, binary, stdout, &sum, err, sizeof err);
     printf("rlc ablate: %d runs: %d finished now, %d already done, %d failed, %.1f s\n", sum.total, sum.finished,
            sum.skipped, sum.failed, sum.wall_s);
+    if (sum.busy)
+        printf("rlc ablate: %d runs not run: their run directories are in use by other processes\n", sum.busy);
     if (st != RL_OK) {
         fprintf(stderr, "rlc ablate: %s\n", err);
         return st == RL_ERR_INTERRUPTED ? 130 : 1;
     }
-    if (sum.failed == 0) printf("compare them with: rlc compare %s/%s\n", runs_root, a.name);
-    return sum.failed ? 1 : 0;
+    if (sum.failed == 0 && sum.busy == 0) printf("compare them with: rlc compare %s/%s\n", runs_root, a.name);
+    return sum.failed || sum.busy ? 1 : 0;
 }
 
 int cli_compare(int argc, char **argv)

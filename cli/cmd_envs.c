@@ -216,7 +216,8 @@ static void rollout_usage(FILE *out)
             "                       bounds, normal where unbounded; Discrete uniform\n"
             "  --policy CHECKPOINT  a run directory or checkpoint file: the trained agent's\n"
             "                       deterministic action (--env defaults to its environment)\n"
-            "  --out FILE.csv       write there (atomically) instead of stdout\n"
+            "  --out FILE.csv       write there instead of stdout (atomically: a temporary file\n"
+            "                       renamed over it; a device or FIFO is written as it is)\n"
             "  --plugin PATH        load an environment plugin (.so) first; repeatable\n");
 }
 
@@ -317,7 +318,16 @@ int cli_rollout(int argc, char **argv)
         fprintf(stderr, "rlc rollout: out of memory\n");
         goto out;
     }
-    if (out_path) {
+    struct stat out_sb;
+    if (out_path && stat(out_path, &out_sb) == 0 && !S_ISREG(out_sb.st_mode)) {
+        /* a device or a FIFO (/dev/null, a pipe) is written as it is: renaming a temporary
+         * file over it would replace it */
+        fp = fopen(out_path, "w");
+        if (!fp) {
+            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
+            goto out;
+        }
+    } else if (out_path) {
         snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
         fp = fopen(tmp, "w");
         if (!fp) {
@@ -355,7 +365,7 @@ int cli_rollout(int argc, char **argv)
         int bad = ferror(fp);
         bad |= fclose(fp) != 0;
         fp = NULL;
-        if (bad || rename(tmp, out_path) != 0) {
+        if (bad || (tmp[0] && rename(tmp, out_path) != 0)) {
             fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
             goto out;
         }

@@ -1,6 +1,7 @@
 /* rlc cli: `rlc train` and `rlc eval`. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +13,30 @@
 #include "nn/nn.h"
 
 #define MAX_SETS 128
+#define MAX_PLUGINS 16
 
 static void train_usage(FILE *out)
 {
     fprintf(out,
             "usage: rlc train CONFIG.yaml [--set section.key=value]... [--seed N] [--run-dir DIR] [--quiet]\n"
-            "       rlc train --resume RUN_DIR [--set section.key=value]...\n\n"
+            "       rlc train --resume RUN_DIR [--plugin PATH]... [--set section.key=value]...\n\n"
             "Trains the agent a YAML config describes and prints its final evaluation.\n\n"
             "  --set k=v      override any config key (same validation as the file); repeatable,\n"
             "                 e.g. --set ppo.learning_rate=1e-3 --set losses.value=huber\n"
             "  --seed N       shorthand for --set seed=N\n"
             "  --run-dir DIR  where to write config.yaml, checkpoint.safetensors, metrics.csv, eval.csv\n"
             "                 (default runs/<config name>-seed<N>, with -2, -3... if taken)\n"
-            "  --resume DIR   continue an interrupted run from its checkpoint\n"
+            "  --resume DIR   continue an interrupted run from its checkpoint (a finished run is left\n"
+            "                 as it is: exit status 0)\n"
+            "  --plugin PATH  with --resume: load this environment plugin (.so); repeatable. A run\n"
+            "                 directory's env.plugin is never loaded by itself, since it could run\n"
+            "                 any code; a CONFIG.yaml you name loads its env.plugin as usual\n"
             "  --quiet        no progress line\n\n"
+            "One process at a time trains in a run directory (it holds DIR/run.lock). SIGINT,\n"
+            "SIGTERM, SIGHUP and SIGPIPE (stdout closed) stop the run after a checkpoint.\n"
+            "Exit status: 0 done, 1 error, 2 bad arguments, 75 the run directory is in use by\n"
+            "another process, 128 + the signal number when a signal stopped the run (130 SIGINT,\n"
+            "143 SIGTERM, 129 SIGHUP, 141 SIGPIPE).\n\n"
             "`rlc config` lists every config key with its default.\n");
 }
 
@@ -34,7 +45,7 @@ static void default_run_dir(char *out, size_t sz, const char *config_path, int64
     const char *base = strrchr(config_path, '/');
     base = base ? base + 1 : config_path;
     char stem[200];
-    snprintf(stem, sizeof stem, "%s", base);
+    snprintf(stem, sizeof stem, "%.*s", (int)sizeof stem - 1, base);
     char *dot = strrchr(stem, '.');
     if (dot) *dot = '\0';
     snprintf(out, sz, "runs/%s-seed%lld", stem, (long long)seed);
@@ -42,12 +53,33 @@ static void default_run_dir(char *out, size_t sz, const char *config_path, int64
         snprintf(out, sz, "runs/%s-seed%lld-%d", stem, (long long)seed, k);
 }
 
+/* the exit status for a trainer_run failure */
+static int train_exit_status(rl_status st, const trainer_result *res)
+{
+    if (st == RL_ERR_INTERRUPTED) return 128 + res->signal;
+    if (st == RL_ERR_BUSY) return TRAINER_EXIT_BUSY;
+    return 1;
+}
+
+/* loads the --plugin paths the user gave; prints the error and returns false on failure */
+static bool load_plugins(const char *cmd, const char *const *plugins, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char err[1024] = "";
+        if (env_load_plugin(plugins[i], err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc %s: --plugin: %s\n", cmd, err);
+            return false;
+        }
+    }
+    return true;
+}
+
 int cli_train(int argc, char **argv)
 {
     const char *config = NULL, *run_dir = NULL, *resume = NULL;
-    const char *sets[MAX_SETS];
+    const char *sets[MAX_SETS], *plugins[MAX_PLUGINS];
     char seed_set[64];
-    int n_sets = 0;
+    int n_sets = 0, n_plugins = 0;
     bool quiet = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -56,7 +88,7 @@ int cli_train(int argc, char **argv)
             return 0;
         }
         int needs = strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--run-dir") == 0 ||
-                    strcmp(a, "--resume") == 0;
+                    strcmp(a, "--resume") == 0 || strcmp(a, "--plugin") == 0;
         if (needs && i + 1 >= argc) {
             fprintf(stderr, "rlc train: %s needs a value\n", a);
             return 2;
@@ -83,6 +115,12 @@ int cli_train(int argc, char **argv)
             run_dir = argv[++i];
         } else if (strcmp(a, "--resume") == 0) {
             resume = argv[++i];
+        } else if (strcmp(a, "--plugin") == 0) {
+            if (n_plugins == MAX_PLUGINS) {
+                fprintf(stderr, "rlc train: more than %d --plugin options\n", MAX_PLUGINS);
+                return 2;
+            }
+            plugins[n_plugins++] = argv[++i];
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = true;
         } else if (a[0] == '-') {
@@ -103,6 +141,13 @@ int cli_train(int argc, char **argv)
         fprintf(stderr, "rlc train: give either CONFIG.yaml or --resume RUN_DIR, not both\n");
         return 2;
     }
+    if (n_plugins && !resume) {
+        fprintf(stderr, "rlc train: --plugin goes with --resume; a CONFIG.yaml names its plugin with env.plugin\n");
+        return 2;
+    }
+    /* a closed stdout must not kill the run: SIGPIPE checkpoints during training (trainer_run),
+     * and the messages after it fail quietly */
+    signal(SIGPIPE, SIG_IGN);
     char cfg_path[1100], dir[1100];
     if (resume) {
         snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", resume);
@@ -116,6 +161,13 @@ int cli_train(int argc, char **argv)
         fprintf(stderr, "rlc train: %s\n", err);
         return 1;
     }
+    /* the YAML file the user named may load its plugin; a run directory's config may not */
+    st = resume ? (load_plugins("train", plugins, n_plugins) ? RL_OK : RL_ERR_ARG)
+                : trainer_prepare_envs(&cfg, err, sizeof err);
+    if (st != RL_OK) {
+        if (!resume) fprintf(stderr, "rlc train: %s\n", err);
+        return 1;
+    }
     if (!run_dir) {
         default_run_dir(dir, sizeof dir, config, cfg.root.seed);
         run_dir = dir;
@@ -127,7 +179,13 @@ int cli_train(int argc, char **argv)
     st = trainer_run(&cfg, &opts, &res, err, sizeof err);
     if (st != RL_OK) {
         fprintf(stderr, "rlc train: %s\n", err);
-        return st == RL_ERR_INTERRUPTED ? 130 : 1;
+        return train_exit_status(st, &res);
+    }
+    if (res.already_finished) {
+        printf("%s already finished: step %lld of %lld, evaluated there (the last row of its eval.csv); "
+               "nothing to do (--set total_steps=N with a larger N trains it further)\n",
+               run_dir, (long long)res.steps, (long long)cfg.root.total_steps);
+        return 0;
     }
     printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res.steps, res.wall_s, res.sps);
     if (res.threshold_step >= 0)
@@ -144,15 +202,27 @@ int cli_train(int argc, char **argv)
 
 int cli_eval(int argc, char **argv)
 {
-    const char *path = NULL;
+    const char *path = NULL, *plugins[MAX_PLUGINS];
+    int n_plugins = 0;
     long long episodes = 10, seed = 1000000;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S]\n\n"
+            printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S] [--plugin PATH]...\n\n"
                    "Runs N deterministic episodes (default 10, seeds S, S+1, ...; default S 1000000)\n"
-                   "with a trained agent and prints the mean and standard deviation of the return.\n");
+                   "with a trained agent and prints the mean and standard deviation of the return.\n\n"
+                   "  --plugin PATH  load an environment plugin (.so) first; repeatable. Needed when the\n"
+                   "                 agent was trained on a plugin's environment: the plugin a checkpoint\n"
+                   "                 names is never loaded by itself, since it could run any code\n");
             return 0;
+        }
+        if (strcmp(a, "--plugin") == 0) {
+            if (i + 1 >= argc || n_plugins == MAX_PLUGINS) {
+                fprintf(stderr, "rlc eval: --plugin needs a path (at most %d plugins)\n", MAX_PLUGINS);
+                return 2;
+            }
+            plugins[n_plugins++] = argv[++i];
+            continue;
         }
         if ((strcmp(a, "--episodes") == 0 || strcmp(a, "--seed") == 0)) {
             if (i + 1 >= argc) {
@@ -183,6 +253,7 @@ int cli_eval(int argc, char **argv)
         fprintf(stderr, "rlc eval: missing RUN_DIR_OR_CHECKPOINT (see rlc eval --help)\n");
         return 2;
     }
+    if (!load_plugins("eval", plugins, n_plugins)) return 1;
     char err[1024] = "";
     rl_config cfg;
     const agent_algo *algo;

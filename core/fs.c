@@ -1,11 +1,14 @@
-/* rlc core: mkdir -p, existence checks and atomic small-file writes. */
+/* rlc core: mkdir -p, existence checks, atomic small-file writes and directory locks. */
 #include "core/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 rl_status rl_mkdir_p(const char *path, char *err, size_t err_sz)
@@ -79,4 +82,70 @@ rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t 
     /* and the rename itself survives a crash (best effort: some file systems refuse it) */
     (void)sync_dir_of(path);
     return RL_OK;
+}
+
+long rl_dir_lock_pid(const char *dir)
+{
+    char path[1100], text[32] = "";
+    snprintf(path, sizeof path, "%s/" RL_DIR_LOCK_FILE, dir);
+    FILE *fp = fopen(path, "r");
+    if (!fp) return 0;
+    if (!fgets(text, sizeof text, fp)) text[0] = '\0';
+    fclose(fp);
+    long pid = strtol(text, NULL, 10);
+    return pid > 0 ? pid : 0;
+}
+
+/* the holder's pid; a holder that has just taken the lock may not have written it yet */
+static long holder_pid(const char *dir)
+{
+    long pid = 0;
+    for (int i = 0; i < 20 && !(pid = rl_dir_lock_pid(dir)); i++) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return pid;
+}
+
+rl_status rl_dir_lock_take(rl_dir_lock *lock, const char *dir, char *err, size_t err_sz)
+{
+    char path[1100];
+    lock->fd = -1;
+    if (snprintf(path, sizeof path, "%s/" RL_DIR_LOCK_FILE, dir) >= (int)sizeof path)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "%.64s...: path too long", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open the lock file: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e != EWOULDBLOCK)
+            return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+        long pid = holder_pid(dir);
+        char who[48] = "pid unknown";
+        if (pid) snprintf(who, sizeof who, "pid %ld", pid);
+        return rl_errf(err, err_sz, RL_ERR_BUSY,
+                       "%s is in use by another rlc process (%s, lock file %s): wait for it to finish, "
+                       "or stop it (kill -INT saves a checkpoint) and resume",
+                       dir, who, path);
+    }
+    char text[32];
+    int n = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n) {
+        int e = errno;
+        close(fd);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write the pid: %s", path, strerror(e));
+    }
+    lock->fd = fd;
+    return RL_OK;
+}
+
+void rl_dir_lock_release(rl_dir_lock *lock)
+{
+    if (!lock || lock->fd < 0) return;
+    /* an empty file says nobody holds it (a stale pid would be harmless: the flock decides);
+     * the flock goes with the close */
+    int ignored = ftruncate(lock->fd, 0);
+    (void)ignored;
+    close(lock->fd);
+    lock->fd = -1;
 }

@@ -15,4 +15,22 @@ int rl_is_file(const char *path);
  * path, then the directory is fsync'ed. An existing file at path is untouched on any error. */
 rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t err_sz);
 
+/* An exclusive lock on a directory: flock(LOCK_EX) on <dir>/RL_DIR_LOCK_FILE, which holds the
+ * holder's pid as text while it is held. The lock belongs to the open file, so it is released by
+ * rl_dir_lock_release, by exit and by any kill (kill -9 included); the file itself stays. Linux
+ * emulates flock over NFS with fcntl locks. */
+#define RL_DIR_LOCK_FILE "run.lock"
+typedef struct {
+    int fd;   /* -1 when not held */
+} rl_dir_lock;
+
+/* Takes the lock without waiting. dir must exist. When another process holds it, returns
+ * RL_ERR_BUSY with a message naming dir and the holder's pid. */
+rl_status rl_dir_lock_take(rl_dir_lock *lock, const char *dir, char *err, size_t err_sz);
+/* Empties the pid and releases; NULL-safe and safe on a lock not held. */
+void rl_dir_lock_release(rl_dir_lock *lock);
+/* The pid written in dir's lock file (0 when none or unreadable). Says nothing on whether the
+ * lock is held: for messages. */
+long rl_dir_lock_pid(const char *dir);
+
 #endif

@@ -77,8 +77,10 @@ void rl_csv_close(rl_csv *c)
     c->fp = NULL;
 }
 
-rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, size_t err_sz)
+rl_status rl_csv_truncate(const char *path, double max_step, int64_t max_rows, double *last_step,
+                          char *err, size_t err_sz)
 {
+    if (last_step) *last_step = -1;
     FILE *r = fopen(path, "r");
     if (!r) return RL_OK;
     char tmp[600];
@@ -90,11 +92,14 @@ rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, si
     }
     char line[8192];
     int first = 1;
+    int64_t kept = 0;
     while (fgets(line, sizeof line, r)) {
         if (!first) {
             char *end;
             double step = strtod(line, &end);
-            if (end == line || step > max_step) continue;
+            if (end == line || step > max_step || (max_rows >= 0 && kept >= max_rows)) continue;
+            kept++;
+            if (last_step) *last_step = step;
         }
         first = 0;
         fputs(line, w);
@@ -103,6 +108,11 @@ rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, si
     if (fclose(w) != 0 || rename(tmp, path) != 0)
         return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot rewrite: %s", path, strerror(errno));
     return RL_OK;
+}
+
+rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, size_t err_sz)
+{
+    return rl_csv_truncate(path, max_step, -1, NULL, err, err_sz);
 }
 
 static void fmt_duration(char *buf, size_t sz, double s)

@@ -34,6 +34,10 @@ void rl_csv_close(rl_csv *c);   /* NULL-safe */
 /* Keeps the header and the rows whose first column is <= max_step (used when a run resumes
  * from a checkpoint taken at max_step). A missing file is not an error. */
 rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, size_t err_sz);
+/* Like rl_csv_truncate_after, keeping at most max_rows rows (max_rows < 0: no limit), and
+ * writes the first column of the last row kept to *last_step (-1 when none; may be NULL). */
+rl_status rl_csv_truncate(const char *path, double max_step, int64_t max_rows, double *last_step,
+                          char *err, size_t err_sz);
 
 /* The one-line progress display: on a terminal it is redrawn in place, otherwise one line per
  * call. mean_return may be NAN (no episode finished yet). */

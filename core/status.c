@@ -17,6 +17,7 @@ static const char *const status_names[] = {
     [RL_ERR_UNSUPPORTED] = "unsupported",
     [RL_ERR_NOT_FOUND] = "not found",
     [RL_ERR_INTERRUPTED] = "interrupted",
+    [RL_ERR_BUSY] = "busy",
 };
 _Static_assert(sizeof(status_names) / sizeof(status_names[0]) == RL_STATUS_COUNT,
                "status_names must name every rl_status");

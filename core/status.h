@@ -20,7 +20,8 @@ typedef enum {
     RL_ERR_NUMERIC,      /* a non-finite value that could not be handled */
     RL_ERR_UNSUPPORTED,  /* a valid request this build cannot serve (e.g. no MuJoCo) */
     RL_ERR_NOT_FOUND,    /* an id or name is not registered */
-    RL_ERR_INTERRUPTED,  /* stopped by SIGINT or SIGTERM */
+    RL_ERR_INTERRUPTED,  /* stopped by a signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) */
+    RL_ERR_BUSY,         /* held by another process (a locked run directory) */
     RL_STATUS_COUNT
 } rl_status;
 

@@ -3,9 +3,11 @@
  * and `rlc check-env` commands (plugin included), and training on the plugin environment. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -448,6 +450,44 @@ Test(env_tools, rollout_random_csv)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
 }
 
+/* --out to a FIFO (as to /dev/null): written through, not replaced by a regular file */
+Test(env_tools, rollout_out_to_a_fifo_keeps_the_fifo)
+{
+    char dir[256], fifo[300], cmd[1024], out[4096];
+    rlt_tmp_dir(dir, sizeof dir, "fifo");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(fifo, sizeof fifo, "%s/steps.csv", dir);
+    cr_assert_eq(mkfifo(fifo, 0644), 0);
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t reader = fork();
+    cr_assert(reader >= 0);
+    if (reader == 0) {   /* counts the lines that come through the FIFO */
+        close(fds[0]);
+        FILE *in = fopen(fifo, "r");
+        int lines = 0, ch;
+        while (in && (ch = fgetc(in)) != EOF) lines += ch == '\n';
+        dprintf(fds[1], "%d", lines);
+        _exit(0);
+    }
+    close(fds[1]);
+    snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --steps 5 --out %s 2>&1", RLC_BINARY, fifo);
+    int code = rlt_run_cmd(cmd, out, sizeof out);
+    struct stat sb;
+    int still_fifo = stat(fifo, &sb) == 0 && S_ISFIFO(sb.st_mode);
+    if (!still_fifo) kill(reader, SIGKILL);   /* it waits on the FIFO that was replaced */
+    waitpid(reader, NULL, 0);
+    char lines[32] = "";
+    ssize_t n = read(fds[0], lines, sizeof lines - 1);
+    lines[n > 0 ? n : 0] = '\0';
+    close(fds[0]);
+    cr_assert_eq(code, 0, "%s", out);
+    cr_assert(still_fifo, "rlc rollout --out replaced the FIFO with a regular file");
+    cr_assert_eq(atoi(lines), 6, "the reader got %s lines", lines);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
 /* trains briefly, then rolls the checkpoint out deterministically */
 Test(env_tools, rollout_with_a_checkpoint)
 {
@@ -478,8 +518,10 @@ Test(env_tools, rollout_with_a_checkpoint)
     cr_assert_eq(system(cmd), 0);
 }
 
-/* The plugin environment (Box actions) trains with PPO through `env.plugin` in the YAML, and the
- * checkpoint rolls out without --plugin (its config names the plugin). */
+/* The plugin environment (Box actions) trains with PPO through `env.plugin` in the YAML the user
+ * names. The checkpoint names the plugin too, but eval, rollout and --resume never load code a
+ * checkpoint or a run directory names: without --plugin they fail naming the env id, the plugin
+ * path and --plugin; with it they work. */
 Test(env_tools, plugin_env_trains)
 {
     char cmd[2048], out[16384], cfg[256], dir[256], yaml[1024];
@@ -497,10 +539,32 @@ Test(env_tools, plugin_env_trains)
     cr_assert_eq(code, 0, "%s", out);
     cr_assert(strstr(out, "trained 4096 steps"), "%s", out);
     cr_assert(strstr(out, "final evaluation"), "%s", out);
-    /* the checkpoint remembers the plugin: rollout needs no --plugin */
-    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --steps 50 | wc -l", RLC_BINARY, dir);
+
+    /* no --plugin: refused, with what to do */
+    const char *uses[] = {"rollout --policy %s --steps 50", "eval %s --episodes 1", "train --resume %s --set total_steps=8192"};
+    for (int i = 0; i < 3; i++) {
+        char what[512];
+        snprintf(what, sizeof what, uses[i], dir);
+        snprintf(cmd, sizeof cmd, "%s %s 2>&1", RLC_BINARY, what);
+        cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "rlc %s loaded the checkpoint's plugin:\n%s", what, out);
+        cr_assert(strstr(out, "PointReach-v0") && strstr(out, RLC_PLUGIN_POINT_REACH) && strstr(out, "--plugin"),
+                  "rlc %s: the error does not say which env, which plugin and --plugin:\n%s", what, out);
+    }
+    /* with --plugin */
+    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --plugin %s --steps 50 | wc -l", RLC_BINARY, dir,
+             RLC_PLUGIN_POINT_REACH);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
     cr_assert_eq(atoi(out), 51, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s eval %s --plugin %s --episodes 2 2>&1", RLC_BINARY, dir, RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "PointReach-v0: return"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --plugin %s --set total_steps=8192 --quiet 2>&1", RLC_BINARY, dir,
+             RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "trained 8192 steps"), "%s", out);
+    /* --plugin is for --resume only: a YAML file names its plugin itself */
+    snprintf(cmd, sizeof cmd, "%s train %s --plugin %s 2>&1", RLC_BINARY, cfg, RLC_PLUGIN_POINT_REACH);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
 }
