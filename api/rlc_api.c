@@ -24,6 +24,7 @@ static _Thread_local char last_err[API_ERR_SZ];
 struct rlc_vec {
     env_vec v;
     const env_def *def;
+    int n_done;     /* copies with terminated || truncated after the last step or reset */
 };
 
 struct rlc_policy {
@@ -175,17 +176,19 @@ void rlc_vec_free(rlc_vec *v)
     free(v);
 }
 
-void rlc_vec_get_buffers(const rlc_vec *h, rlc_vec_buffers *b)
+void rlc_vec_get_buffers(rlc_vec *h, rlc_vec_buffers *b)
 {
     const env_vec *v = &h->v;
     *b = (rlc_vec_buffers){.n = v->n, .obs_dim = v->obs_dim, .act_dim = v->act_dim, .obs = v->obs,
                            .final_obs = v->final_obs, .rewards = v->rewards, .terminated = v->terminated,
-                           .truncated = v->truncated, .ep_return = v->ep_return, .ep_length = v->ep_length};
+                           .truncated = v->truncated, .ep_return = v->ep_return, .ep_length = v->ep_length,
+                           .n_done = &h->n_done};
 }
 
 int rlc_vec_reset(rlc_vec *v, int64_t seed)
 {
     env_vec_reset(&v->v, seed);
+    v->n_done = 0;
     return RL_OK;
 }
 
@@ -219,6 +222,9 @@ int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
     int st = check_actions(h, actions);
     if (st != RL_OK) return st;
     env_vec_step(&h->v, actions);
+    int done = 0;
+    for (int i = 0; i < h->v.n; i++) done += h->v.terminated[i] || h->v.truncated[i];
+    h->n_done = done;
     return RL_OK;
 }
 

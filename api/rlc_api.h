@@ -70,13 +70,14 @@ typedef struct {
     bool *terminated, *truncated;   /* (n) */
     double *ep_return;              /* (n) */
     int *ep_length;                 /* (n) */
+    int *n_done;                    /* (1) copies whose episode ended in the last step */
 } rlc_vec_buffers;
 
 /* n copies of environment id; max_episode_steps > 0 replaces its time limit; threads >= 1 worker
  * threads step the copies (results do not depend on it). Copies are seeded 0..n-1 until reset. */
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads);
 void rlc_vec_free(rlc_vec *v);
-void rlc_vec_get_buffers(const rlc_vec *v, rlc_vec_buffers *b);
+void rlc_vec_get_buffers(rlc_vec *v, rlc_vec_buffers *b);
 /* Resets every copy; seed >= 0 seeds copy i with seed + i, seed < 0 keeps the RNG streams. */
 int rlc_vec_reset(rlc_vec *v, int64_t seed);
 /* Steps every copy with actions (n, act_dim) as floats (a Discrete action is its index) and

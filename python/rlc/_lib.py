@@ -26,7 +26,8 @@ class VecBuffers(ctypes.Structure):
                 ("terminated", ctypes.POINTER(ctypes.c_bool)),
                 ("truncated", ctypes.POINTER(ctypes.c_bool)),
                 ("ep_return", ctypes.POINTER(ctypes.c_double)),
-                ("ep_length", ctypes.POINTER(ctypes.c_int))]
+                ("ep_length", ctypes.POINTER(ctypes.c_int)),
+                ("n_done", ctypes.POINTER(ctypes.c_int))]
 
 
 class TrainResult(ctypes.Structure):

@@ -94,6 +94,9 @@ class VecEnv:
         self._actions = np.zeros((n, b.act_dim), dtype=np.float32)
         self._actions_flat = self._actions.reshape(-1)
         self._actions_ptr = self._actions.ctypes.data_as(ctypes.c_void_p)
+        self._n_values = self._actions.size
+        self._n_done = view(b.n_done, shape=(1,))
+        self._step = lib.rlc_vec_step
         self._discrete_obs = isinstance(self.single_observation_space, Discrete)
 
     def _observations(self, obs):
@@ -119,22 +122,26 @@ class VecEnv:
     def step(self, actions):
         """Steps every copy with actions (num_envs,) for Discrete or (num_envs, dim) for Box.
         Returns (obs, rewards, terminations, truncations, infos)."""
-        self._check_open()
         if self._needs_reset:
+            self._check_open()
             raise InvalidArgument(f"{self.env_id}: call reset() before step()", "bad argument")
-        a = np.asarray(actions)
-        if a.size == self._actions_flat.size:
+        a = actions if type(actions) is np.ndarray else np.asarray(actions)
+        if a.size == self._n_values:
             self._actions_flat[:] = a.reshape(-1)
-        check(lib.rlc_vec_step(self._handle, self._actions_ptr, a.size))
-        term, trunc = self._terminated, self._truncated
-        done = term | trunc
-        infos = self._final_infos(done) if done.any() else {}
+        status = self._step(self._handle, self._actions_ptr, a.size)
+        if status:
+            check(status)
+        infos = self._final_infos() if self._n_done[0] else {}
+        if self._discrete_obs:
+            obs = self._obs[:, 0].astype(np.int64)
+        else:
+            obs = self._obs.copy() if self.copy else self._obs
         if self.copy:
-            return (self._observations(self._obs), self._rewards.copy(), term.copy(), trunc.copy(),
-                    infos)
-        return self._observations(self._obs), self._rewards, term, trunc, infos
+            return obs, self._rewards.copy(), self._terminated.copy(), self._truncated.copy(), infos
+        return obs, self._rewards, self._terminated, self._truncated, infos
 
-    def _final_infos(self, done):
+    def _final_infos(self):
+        done = self._terminated | self._truncated
         final = np.empty(self.num_envs, dtype=object)
         for i in np.flatnonzero(done):
             fo = self._final_obs[i]
@@ -152,6 +159,7 @@ class VecEnv:
     def close(self):
         if not self.closed:
             self.closed = True
+            self._needs_reset = True
             lib.rlc_vec_free(self._handle)
             self._handle = ctypes.c_void_p()
 
