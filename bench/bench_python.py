@@ -2,7 +2,7 @@
 """rlc bench: steps/s of rlc.make_vec driven from Python (random actions drawn with numpy) against the C vector env (build/bench_vec, same environments, random actions drawn in C)
 and against Gymnasium's own vector env (gymnasium.make_vec, sync) when gymnasium is installed.
 
-usage: bench/bench_python.py [--build BUILD] [--seconds S] [--rounds R]
+usage: bench/bench_python.py [--build BUILD] [--seconds S] [--rounds R] [--instructions K]
   (run with Debian's /usr/bin/python3, with PYTHONPATH=python and RLC_LIBRARY=BUILD/librlc.so
    or an installed rlc package)
 
@@ -13,9 +13,14 @@ Python/C ratio, both on wall-clock time and on process CPU time (which a machine
 other jobs disturbs less). Environment steps = vector steps x copies. The Python loops cycle
 through 256 batches of random actions drawn with numpy before timing, so the figures measure the
 vector env (and its Python layer), not numpy's generator; C draws its actions inside the loop.
+
+--instructions K counts instructions instead (valgrind's callgrind, which no other job on the
+machine disturbs): each side runs once with K vector steps and once with none, and the difference
+divided by K is the cost of one vector step; the table gives C's count over Python's.
 """
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -82,17 +87,55 @@ def bench_gymnasium(env_id, n, seconds):
     return r
 
 
+def fixed_loop(env_id, n, k):
+    """K vector steps after the same warm-up as timed_loop (for --instructions)."""
+    import rlc
+    envs = rlc.make_vec(env_id, n, seed=0)
+    actions = random_actions(envs.single_action_space, n, np.random.default_rng(0))
+    envs.reset(seed=0)
+    for j in range(100 + k):
+        envs.step(actions[j % len(actions)])
+
+
+def callgrind(cmd):
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                         capture_output=True, text=True, check=True).stderr
+    return int(re.search(r"Collected : (\d+)", out).group(1))
+
+
+def instructions(build, cases, k):
+    print(f"instructions per vector step (callgrind, {k} steps minus none)")
+    print("| task | copies | C | Python | C / Python |")
+    print("|---|---|---|---|---|")
+    for env_id, n in cases:
+        c = [callgrind([os.path.join(build, "bench_vec"), env_id, str(n), "1", "1", str(s)])
+             for s in (k, 0)]
+        py = [callgrind([sys.executable, os.path.abspath(__file__), "--loop", env_id, str(n), str(s)])
+              for s in (k, 0)]
+        ci, pi = (c[0] - c[1]) / k, (py[0] - py[1]) / k
+        print(f"| {env_id} | {n} | {ci:,.0f} | {pi:,.0f} | {ci / pi:.1%} |", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     ap.add_argument("--seconds", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--tasks", nargs="*", default=TASKS)
+    ap.add_argument("--copies", nargs="*", type=int, default=COPIES)
+    ap.add_argument("--instructions", type=int, default=0, metavar="K")
+    ap.add_argument("--loop", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ.setdefault("RLC_LIBRARY", os.path.join(args.build, "librlc.so"))
+    if args.loop:
+        fixed_loop(args.loop[0], int(args.loop[1]), int(args.loop[2]))
+        return
     import rlc
     tasks = [t for t in args.tasks if rlc.have_mujoco() or "Cheetah" not in t]
-    cases = [(t, n) for t in tasks for n in COPIES]
+    cases = [(t, n) for t in tasks for n in args.copies]
+    if args.instructions:
+        instructions(args.build, cases, args.instructions)
+        return
     res = {c: {"c": [], "py": [], "gym": []} for c in cases}
     for r in range(args.rounds):
         for env_id, n in cases:

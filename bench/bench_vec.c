@@ -2,7 +2,9 @@
  * (env_vec_step with same-step autoreset) under uniformly random actions, for comparison with
  * the same vector env driven from Python (rlc.make_vec) and with Gymnasium's.
  *
- * usage: bench_vec ENV_ID N_COPIES [SECONDS (default 1)] [THREADS (default 1)]
+ * usage: bench_vec ENV_ID N_COPIES [SECONDS (default 1)] [THREADS (default 1)] [VECTOR_STEPS]
+ * With VECTOR_STEPS > 0 it takes exactly that many vector steps after the warm-up instead of
+ * running for SECONDS (for instruction counts under valgrind, which no load disturbs).
  * Prints one line: "<env id> <copies> <steps/s> <steps per CPU second>" (environment steps:
  * vector steps x copies; CPU seconds of the process, which a machine shared with other jobs
  * disturbs less than wall-clock seconds). */
@@ -35,11 +37,12 @@ static void random_actions(const env_space *s, int n, rl_rng *rng, float *a)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_vec ENV_ID N_COPIES [SECONDS] [THREADS]\n");
+        fprintf(stderr, "usage: bench_vec ENV_ID N_COPIES [SECONDS] [THREADS] [VECTOR_STEPS]\n");
         return 2;
     }
     int n = atoi(argv[2]), threads = argc > 4 ? atoi(argv[4]) : 1;
     double budget = argc > 3 ? atof(argv[3]) : 1.0;
+    long fixed = argc > 5 ? atol(argv[5]) : -1;
     char err[1024];
     env_vec v;
     if (env_vec_make(&v, argv[1], n, 0, err, sizeof err) != RL_OK ||
@@ -58,7 +61,12 @@ int main(int argc, char **argv)
     }
     long steps = 0;
     double t0 = now(CLOCK_MONOTONIC), t = t0, c0 = now(CLOCK_PROCESS_CPUTIME_ID);
-    while (t - t0 < budget) {
+    for (long k = 0; k < fixed; k++) {
+        random_actions(as, n, &rng, actions);
+        env_vec_step(&v, actions);
+        steps += n;
+    }
+    while (fixed < 0 && t - t0 < budget) {
         for (int k = 0; k < 16; k++) {
             random_actions(as, n, &rng, actions);
             env_vec_step(&v, actions);
@@ -66,6 +74,7 @@ int main(int argc, char **argv)
         steps += 16L * n;
         t = now(CLOCK_MONOTONIC);
     }
+    t = now(CLOCK_MONOTONIC);
     double cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
     printf("%s %d %.0f %.0f\n", argv[1], n, (double)steps / (t - t0), (double)steps / cpu);
     free(actions);
