@@ -123,6 +123,22 @@ class Errors(unittest.TestCase):
         self.assertIn("seed: 9", rlc.resolve_config(CARTPOLE, overrides=["seed=9"]))
 
 
+class Resume(unittest.TestCase):
+    def test_resume_continues_the_run(self):
+        small = dict(CARTPOLE, total_steps=8192, log=dict(CARTPOLE["log"], log_interval=2048,
+                                                           eval_episodes=2))
+        with tempfile.TemporaryDirectory() as d:
+            self.assertEqual(rlc.train(small, run_dir=d).steps, 8192)
+            r = rlc.train(run_dir=d, resume=True, overrides={"total_steps": 16384})
+            self.assertEqual((r.steps, r.run_dir), (16384, d))
+            with open(os.path.join(d, "metrics.csv")) as f:
+                steps = [int(float(l.split(",")[0])) for l in f.readlines()[1:]]
+            self.assertEqual(steps[-1], 16384)
+            self.assertIn(8192, steps)
+        with self.assertRaisesRegex(rlc.InvalidArgument, "resume: expected the run directory"):
+            rlc.train(resume=True)
+
+
 class Losses(unittest.TestCase):
     def test_registry_as_rlc_losses_lists_it(self):
         out = run_rlc("losses").stdout.splitlines()
