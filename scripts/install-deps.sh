@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs rlc's system dependencies from Debian's packages (Debian 12). Idempotent: when every
 # package is already installed it only checks and exits, without touching apt.
-#   scripts/install-deps.sh          what building, training and testing need
-#   scripts/install-deps.sh --dev    also python3-torch and python3-numpy (fixture generators)
+#   scripts/install-deps.sh          what building, training and testing need (python3-numpy:
+#                                    the Python package's tests)
+#   scripts/install-deps.sh --dev    also python3-torch (fixture generators)
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
-          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo)
+          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy)
 if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-torch python3-numpy)
+  packages+=(python3-torch)
 fi
 
 missing=()

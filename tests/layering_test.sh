@@ -1,7 +1,7 @@
 #!/bin/sh
 # rlc tests: the dependency rule of docs/architecture.md. A source file may include headers of
 # its own folder and of the folders below it, never of a folder above:
-#   core  <-  nn, losses, replay, envs  <-  agents  <-  research  <-  cli
+#   core  <-  nn, losses, replay, envs  <-  agents  <-  research  <-  cli, api
 # (replay may use losses: GAE and TD(lambda) returns are computed there). Run by CTest (test
 # `layering`):  layering_test.sh SOURCE_DIR     Exits 1 naming every offending include.
 set -eu
@@ -16,14 +16,14 @@ allowed() {
         replay) echo "core losses" ;;
         agents) echo "core nn losses replay envs" ;;
         research) echo "core nn losses replay envs agents" ;;
-        cli) echo "core nn losses replay envs agents research" ;;
+        cli | api) echo "core nn losses replay envs agents research" ;;
         *) echo "?" ;;
     esac
 }
 
 bad=0
 checked=0
-for dir in core nn losses replay envs agents research cli; do
+for dir in core nn losses replay envs agents research cli api; do
     [ -d "$dir" ] || continue
     ok=$(allowed "$dir")
     for f in $(find "$dir" -name '*.[ch]' | sort); do

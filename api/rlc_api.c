@@ -1,0 +1,417 @@
+/* rlc api: the stable C interface of librlc.so (api/rlc_api.h): thin wrappers over the vector env,
+ * the trainer, checkpoint loading and the loss registry, with per-thread error messages. */
+#define _GNU_SOURCE   /* dladdr */
+#include "api/rlc_api.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agents/trainer.h"
+#include "core/fs.h"
+#include "envs/env.h"
+#include "losses/loss.h"
+
+#define API_ERR_SZ 2048
+
+static _Thread_local char last_err[API_ERR_SZ];
+
+struct rlc_vec {
+    env_vec v;
+    const env_def *def;
+    int n_done;     /* copies with terminated || truncated after the last step or reset */
+};
+
+struct rlc_policy {
+    rl_config cfg;
+    const agent_algo *algo;
+    void *agent;
+    int obs_dim, act_dim;
+    float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, obs_dim), (AGENT_EVAL_BATCH, act_dim) */
+};
+
+/* ---- the library --------------------------------------------------------------------------- */
+
+int rlc_api_version(void) { return RLC_API_VERSION; }
+const char *rlc_last_error(void) { return last_err; }
+
+const char *rlc_status_name(int status)
+{
+    if (status < 0 || status >= RL_STATUS_COUNT) return "unknown status";
+    return rl_status_str((rl_status)status);
+}
+
+int rlc_have_mujoco(void)
+{
+#ifdef RLC_HAVE_MUJOCO
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+void rlc_free(void *p) { free(p); }
+
+/* <prefix>/lib/librlc.so -> RLC_DATA_DIR=<prefix>/share/rlc when unset and present */
+static void api_default_data_dir(void)
+{
+    const char *cur = getenv("RLC_DATA_DIR");
+    if (cur && cur[0]) return;
+    Dl_info info;
+    if (!dladdr((void *)api_default_data_dir, &info) || !info.dli_fname) return;
+    char lib[PATH_MAX];
+    if (!realpath(info.dli_fname, lib)) return;
+    for (int k = 0; k < 2; k++) {
+        char *slash = strrchr(lib, '/');
+        if (!slash) return;
+        *slash = '\0';
+    }
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/share/rlc", lib);
+    struct stat sb;
+    if (stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) setenv("RLC_DATA_DIR", dir, 1);
+}
+
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+static void api_init(void) { pthread_once(&api_once, api_default_data_dir); }
+
+/* ---- environments -------------------------------------------------------------------------- */
+
+int rlc_load_plugin(const char *path)
+{
+    api_init();
+    if (!path || !path[0])
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "plugin: expected the path of a shared object, got an empty path");
+    /* trainer_prepare_envs keeps the list of loaded plugins, shared with configs' env.plugin */
+    rl_config cfg;
+    rl_config_default(&cfg);
+    if (strlen(path) >= sizeof cfg.env.plugin)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "plugin: path longer than %d bytes: %s",
+                       (int)sizeof cfg.env.plugin - 1, path);
+    snprintf(cfg.env.plugin, sizeof cfg.env.plugin, "%s", path);
+    return trainer_prepare_envs(&cfg, last_err, API_ERR_SZ);
+}
+
+int rlc_env_count(void)
+{
+    int n;
+    env_list(&n);
+    return n;
+}
+
+const char *rlc_env_id(int i)
+{
+    int n;
+    const env_def *const *defs = env_list(&n);
+    return i >= 0 && i < n ? defs[i]->id : NULL;
+}
+
+static void space_out(const env_space *s, rlc_space *out)
+{
+    if (!out) return;
+    out->kind = s->kind == ENV_SPACE_DISCRETE ? 0 : 1;
+    out->n = s->n;
+    out->dim = env_space_dim(s);
+    out->low = s->low;
+    out->high = s->high;
+}
+
+static const env_def *find_env(const char *id)
+{
+    const env_def *def = env_find(id);
+    if (!def)
+        rl_errf(last_err, API_ERR_SZ, RL_ERR_NOT_FOUND,
+                "unknown environment id '%s' (`rlc envs` lists the registered ids)", id ? id : "(null)");
+    return def;
+}
+
+int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episode_steps,
+                 double *reward_threshold)
+{
+    api_init();
+    const env_def *def = find_env(id);
+    if (!def) return RL_ERR_NOT_FOUND;
+    space_out(&def->obs_space, obs);
+    space_out(&def->act_space, act);
+    if (max_episode_steps) *max_episode_steps = def->max_episode_steps;
+    if (reward_threshold) *reward_threshold = def->reward_threshold;
+    return RL_OK;
+}
+
+/* ---- the vector env ------------------------------------------------------------------------ */
+
+int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
+{
+    api_init();
+    *out = NULL;
+    if (max_episode_steps < 0)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                       "max_episode_steps: expected 0 (the registered limit) or a positive number, got %d",
+                       max_episode_steps);
+    if (threads < 1)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "threads: expected a number >= 1, got %d", threads);
+    if (!find_env(id)) return RL_ERR_NOT_FOUND;
+    rlc_vec *h = calloc(1, sizeof *h);
+    if (!h) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    rl_status st = env_vec_make(&h->v, id, n, max_episode_steps, last_err, API_ERR_SZ);
+    if (st == RL_OK) st = env_vec_set_threads(&h->v, threads, last_err, API_ERR_SZ);
+    if (st != RL_OK) {
+        rlc_vec_free(h);
+        return st;
+    }
+    h->def = h->v.envs[0].def;
+    *out = h;
+    return RL_OK;
+}
+
+void rlc_vec_free(rlc_vec *v)
+{
+    if (!v) return;
+    env_vec_free(&v->v);
+    free(v);
+}
+
+void rlc_vec_get_buffers(rlc_vec *h, rlc_vec_buffers *b)
+{
+    const env_vec *v = &h->v;
+    *b = (rlc_vec_buffers){.n = v->n, .obs_dim = v->obs_dim, .act_dim = v->act_dim, .obs = v->obs,
+                           .final_obs = v->final_obs, .rewards = v->rewards, .terminated = v->terminated,
+                           .truncated = v->truncated, .ep_return = v->ep_return, .ep_length = v->ep_length,
+                           .n_done = &h->n_done};
+}
+
+int rlc_vec_reset(rlc_vec *v, int64_t seed)
+{
+    env_vec_reset(&v->v, seed);
+    v->n_done = 0;
+    return RL_OK;
+}
+
+/* the first action that is not in the action space, or RL_OK */
+static int check_actions(const rlc_vec *h, const float *a)
+{
+    const env_space *s = &h->def->act_space;
+    int d = h->v.act_dim;
+    for (int i = 0; i < h->v.n; i++)
+        for (int j = 0; j < d; j++) {
+            float x = a[(size_t)i * d + j];
+            if (s->kind == ENV_SPACE_DISCRETE && !(x >= 0 && x < s->n && x == floorf(x)))
+                return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                               "%s: actions[%d] = %g: expected an integer in 0..%d (Discrete(%d))",
+                               h->def->id, i, (double)x, s->n - 1, s->n);
+            if (s->kind == ENV_SPACE_BOX && !isfinite(x))
+                return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                               "%s: actions[%d, %d] = %g: expected a finite number", h->def->id, i, j,
+                               (double)x);
+        }
+    return RL_OK;
+}
+
+int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
+{
+    int64_t want = (int64_t)h->v.n * h->v.act_dim;
+    if (n_values != want)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                       "%s: expected %lld action values (%d copies x %d), got %lld", h->def->id,
+                       (long long)want, h->v.n, h->v.act_dim, (long long)n_values);
+    int st = check_actions(h, actions);
+    if (st != RL_OK) return st;
+    env_vec_step(&h->v, actions);
+    int done = 0;
+    for (int i = 0; i < h->v.n; i++) done += h->v.terminated[i] || h->v.truncated[i];
+    h->n_done = done;
+    return RL_OK;
+}
+
+/* ---- training ------------------------------------------------------------------------------ */
+
+static rl_status load_config(rl_config *cfg, const char *path, const char *yaml, const char *name,
+                             const char *const *sets, int n_sets)
+{
+    if (n_sets < 0 || (n_sets > 0 && !sets))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "overrides: expected a list of section.key=value");
+    if (path && path[0]) return rl_config_load(cfg, path, sets, n_sets, last_err, API_ERR_SZ);
+    if (yaml) return rl_config_load_string(cfg, yaml, name && name[0] ? name : "<config>", sets, n_sets,
+                                           last_err, API_ERR_SZ);
+    return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "expected a config file or config text, got neither");
+}
+
+/* runs/<stem of the config name>-seed<N>, with -2, -3... if taken (as `rlc train`) */
+static void default_run_dir(char *out, size_t sz, const char *name, int64_t seed)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    char stem[200];
+    const char *dot = strrchr(base, '.');
+    int len = dot && dot != base ? (int)(dot - base) : (int)strlen(base);
+    snprintf(stem, sizeof stem, "%.*s", len, base);
+    snprintf(out, sz, "runs/%s-seed%lld", stem, (long long)seed);
+    for (int k = 2; rl_is_dir(out) && k < 10000; k++)
+        snprintf(out, sz, "runs/%s-seed%lld-%d", stem, (long long)seed, k);
+}
+
+int rlc_config_resolve(const char *config_path, const char *config_yaml, const char *yaml_name,
+                       const char *const *sets, int n_sets, char **yaml_out)
+{
+    *yaml_out = NULL;
+    rl_config cfg;
+    rl_status st = load_config(&cfg, config_path, config_yaml, yaml_name, sets, n_sets);
+    if (st == RL_OK) *yaml_out = rl_config_dump_string(&cfg);
+    return st;
+}
+
+int rlc_train(const char *config_path, const char *config_yaml, const char *yaml_name,
+              const char *const *sets, int n_sets, const char *run_dir, bool resume, bool quiet,
+              rlc_train_result *res, char *run_dir_out, int run_dir_sz)
+{
+    api_init();
+    memset(res, 0, sizeof *res);
+    bool have_dir = run_dir && run_dir[0];
+    if (resume && !have_dir)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "resume: expected the run directory to continue");
+    char resume_cfg[PATH_MAX + 16];
+    if (resume) {
+        snprintf(resume_cfg, sizeof resume_cfg, "%s/config.yaml", run_dir);
+        config_path = resume_cfg;
+    }
+    rl_config cfg;
+    rl_status st = load_config(&cfg, config_path, config_yaml, yaml_name, sets, n_sets);
+    if (st != RL_OK) return st;
+    char dir[PATH_MAX];
+    if (have_dir) snprintf(dir, sizeof dir, "%s", run_dir);
+    else default_run_dir(dir, sizeof dir, config_path && config_path[0] ? config_path : yaml_name ? yaml_name : "config",
+                         cfg.root.seed);
+    if (run_dir_out && run_dir_sz > 0) snprintf(run_dir_out, (size_t)run_dir_sz, "%s", dir);
+    trainer_opts opts = {.run_dir = dir, .resume = resume, .quiet = quiet, .out = stdout};
+    trainer_result r;
+    st = trainer_run(&cfg, &opts, &r, last_err, API_ERR_SZ);
+    fflush(stdout);
+    res->steps = r.steps;
+    res->wall_s = r.wall_s;
+    res->sps = r.sps;
+    res->eval_mean = r.eval_mean;
+    res->eval_std = r.eval_std;
+    res->threshold_step = r.threshold_step;
+    res->threshold_wall_s = r.threshold_wall_s;
+    res->env_warnings = r.env_warnings;
+    res->seed = cfg.root.seed;
+    return st;
+}
+
+/* ---- trained policies ---------------------------------------------------------------------- */
+
+int rlc_policy_load(rlc_policy **out, const char *path)
+{
+    api_init();
+    *out = NULL;
+    rlc_policy *p = calloc(1, sizeof *p);
+    if (!p) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    rl_status st = trainer_load_agent(path, &p->cfg, &p->algo, &p->agent, last_err, API_ERR_SZ);
+    if (st != RL_OK) {
+        free(p);
+        return st;
+    }
+    const env_def *def = env_find(p->cfg.env.id);
+    p->obs_dim = env_space_dim(&def->obs_space);
+    p->act_dim = env_space_dim(&def->act_space);
+    p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->obs_dim, sizeof(float));
+    p->act_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->act_dim, sizeof(float));
+    *out = p;
+    return RL_OK;
+}
+
+void rlc_policy_free(rlc_policy *p)
+{
+    if (!p) return;
+    if (p->algo) p->algo->destroy(p->agent);
+    free(p->obs_buf);
+    free(p->act_buf);
+    free(p);
+}
+
+const char *rlc_policy_env_id(const rlc_policy *p) { return p->cfg.env.id; }
+const char *rlc_policy_algo(const rlc_policy *p) { return p->cfg.root.algo; }
+char *rlc_policy_config(const rlc_policy *p) { return rl_config_dump_string(&p->cfg); }
+
+int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions)
+{
+    if (n < 0 || n_values != n * p->obs_dim)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                       "policy for %s: expected observations of %d values each, got %lld values for %lld observations",
+                       p->cfg.env.id, p->obs_dim, (long long)n_values, (long long)n);
+    for (int64_t k = 0; k < n_values; k++)
+        if (!isfinite(obs[k]))
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld, %lld] = %g: expected a finite number",
+                           p->cfg.env.id, (long long)(k / p->obs_dim), (long long)(k % p->obs_dim), (double)obs[k]);
+    /* act() takes at most AGENT_EVAL_BATCH rows outside training: go in chunks */
+    for (int64_t i = 0; i < n; i += AGENT_EVAL_BATCH) {
+        int b = n - i < AGENT_EVAL_BATCH ? (int)(n - i) : AGENT_EVAL_BATCH;
+        memcpy(p->obs_buf, obs + i * p->obs_dim, (size_t)b * p->obs_dim * sizeof(float));
+        p->algo->act(p->agent, p->obs_buf, b, p->act_buf, false);
+        memcpy(actions + i * p->act_dim, p->act_buf, (size_t)b * p->act_dim * sizeof(float));
+    }
+    return RL_OK;
+}
+
+int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std)
+{
+    if (n_episodes < 1)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "episodes: expected a number >= 1, got %d", n_episodes);
+    if (seed < 0)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "seed: expected a number >= 0, got %lld", (long long)seed);
+    return trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
+}
+
+/* ---- the loss registry --------------------------------------------------------------------- */
+
+int rlc_loss_count(void)
+{
+    int n;
+    loss_registry(&n);
+    return n;
+}
+
+static const loss_desc *loss_at(int i)
+{
+    int n;
+    const loss_desc *t = loss_registry(&n);
+    if (i < 0 || i >= n) {
+        rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "loss index %d out of range 0..%d", i, n - 1);
+        return NULL;
+    }
+    return &t[i];
+}
+
+int rlc_loss_get(int i, const char **name, const char **kind, const char **formula, int *n_params)
+{
+    const loss_desc *d = loss_at(i);
+    if (!d) return RL_ERR_ARG;
+    *name = d->name;
+    *kind = loss_kind_name(d->kind);
+    *formula = d->formula;
+    *n_params = d->n_params;
+    return RL_OK;
+}
+
+int rlc_loss_param(int i, int j, const char **name, double *def, double *lo, double *hi,
+                   int *lo_open, int *hi_open, const char **doc)
+{
+    const loss_desc *d = loss_at(i);
+    if (!d) return RL_ERR_ARG;
+    if (j < 0 || j >= d->n_params)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "loss %s: parameter index %d out of range", d->name, j);
+    const loss_param_desc *p = &d->params[j];
+    *name = p->name;
+    *def = p->def;
+    *lo = p->lo;
+    *hi = p->hi;
+    *lo_open = p->lo_open;
+    *hi_open = p->hi_open;
+    *doc = p->doc ? p->doc : "";
+    return RL_OK;
+}

@@ -1,0 +1,146 @@
+/* rlc api: the stable C interface of the shared library (librlc.so), for bindings such as the
+ * Python package in python/rlc (ctypes).
+ *
+ * Everything here uses plain C types and opaque handles, so a binding never lays out rlc's
+ * internal structs. Functions returning int return 0 (RL_OK) on success or an rl_status code
+ * (core/status.h; rlc_status_name gives its name); on failure the message is kept for the calling
+ * thread and rlc_last_error() returns it until that thread's next failing call. Handles are owned
+ * by the caller and freed with their *_free function (NULL-safe). A handle may be used by one
+ * thread at a time.
+ *
+ * The first call that touches environments sets RLC_DATA_DIR (where the MuJoCo models are read
+ * from) to <prefix>/share/rlc when the variable is unset or empty and the library lives in
+ * <prefix>/lib with that directory present, as the installed rlc program does. */
+#ifndef RLC_API_RLC_API_H
+#define RLC_API_RLC_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RLC_API_VERSION 1
+
+/* ---- the library --------------------------------------------------------------------------- */
+
+int rlc_api_version(void);
+/* This thread's last error message; "" when there was none. Never NULL. */
+const char *rlc_last_error(void);
+/* A short name for a status code ("config error", ...). Never NULL. */
+const char *rlc_status_name(int status);
+/* 1 when this build has the MuJoCo environments. */
+int rlc_have_mujoco(void);
+/* Frees a string an rlc_* function returned as malloc'ed (NULL-safe). */
+void rlc_free(void *p);
+
+/* ---- environments -------------------------------------------------------------------------- */
+
+/* Loads an environment plugin (a shared object with rlc_plugin_init). Loading the same path again
+ * (here or through a config's env.plugin) does nothing. The plugin resolves env_register & co.
+ * against the global symbol namespace, so a binding must load librlc.so with RTLD_GLOBAL. */
+int rlc_load_plugin(const char *path);
+/* The number of registered environments and the id of the i-th (NULL when out of range). */
+int rlc_env_count(void);
+const char *rlc_env_id(int i);
+
+/* A space as envs/env.h defines it: kind 0 = Discrete (values 0..n-1, dim 1), 1 = Box (dim
+ * floats; low/high point to dim bounds owned by the environment, possibly infinite). */
+typedef struct {
+    int kind;
+    int n;
+    int dim;
+    const float *low, *high;
+} rlc_space;
+
+/* The registered description of environment id. max_episode_steps is 0 when there is no time
+ * limit; reward_threshold is NAN when none is registered. Any output pointer may be NULL. */
+int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episode_steps,
+                 double *reward_threshold);
+
+/* ---- the vector env (envs/env.h env_vec: same-step autoreset) ---------------------------- */
+
+typedef struct rlc_vec rlc_vec;
+
+/* The arrays a vector env writes, valid until rlc_vec_free; each step overwrites them.
+ * final_obs, ep_return and ep_length hold meaningful values only where terminated[i] ||
+ * truncated[i]. */
+typedef struct {
+    int n, obs_dim, act_dim;
+    float *obs;                     /* (n, obs_dim) */
+    float *final_obs;               /* (n, obs_dim) */
+    float *rewards;                 /* (n) */
+    bool *terminated, *truncated;   /* (n) */
+    double *ep_return;              /* (n) */
+    int *ep_length;                 /* (n) */
+    int *n_done;                    /* (1) copies whose episode ended in the last step */
+} rlc_vec_buffers;
+
+/* n copies of environment id; max_episode_steps > 0 replaces its time limit; threads >= 1 worker
+ * threads step the copies (results do not depend on it). Copies are seeded 0..n-1 until reset. */
+int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads);
+void rlc_vec_free(rlc_vec *v);
+void rlc_vec_get_buffers(rlc_vec *v, rlc_vec_buffers *b);
+/* Resets every copy; seed >= 0 seeds copy i with seed + i, seed < 0 keeps the RNG streams. */
+int rlc_vec_reset(rlc_vec *v, int64_t seed);
+/* Steps every copy with actions (n, act_dim) as floats (a Discrete action is its index) and
+ * resets finished copies in the same step. n_values must be n * act_dim. Refuses, before
+ * stepping anything, a wrong count, a Discrete action that is not an integer in 0..n-1 and a
+ * Box action that is not finite. */
+int rlc_vec_step(rlc_vec *v, const float *actions, int64_t n_values);
+
+/* ---- training ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t steps;
+    double wall_s, sps;
+    double eval_mean, eval_std;
+    int64_t threshold_step;         /* -1 if the threshold was never reached */
+    double threshold_wall_s;        /* NAN if never */
+    uint64_t env_warnings;
+    int64_t seed;                   /* the run's seed */
+} rlc_train_result;
+
+/* Trains from a config given either as a file (config_path) or as YAML text (config_yaml, with
+ * yaml_name standing for the file in messages), after the n_sets overrides "section.key=value".
+ * resume: continue the run in run_dir (config_path and config_yaml are then ignored: the run's
+ * config.yaml is read). run_dir NULL or "" picks runs/<config name>-seed<N> as `rlc train` does;
+ * the directory used is written to run_dir_out (run_dir_sz bytes) when that is non-NULL. quiet: no
+ * progress line (the progress and the summary go to stdout). RL_ERR_INTERRUPTED means SIGINT or
+ * SIGTERM stopped the run after a clean checkpoint. */
+int rlc_train(const char *config_path, const char *config_yaml, const char *yaml_name,
+              const char *const *sets, int n_sets, const char *run_dir, bool resume, bool quiet,
+              rlc_train_result *res, char *run_dir_out, int run_dir_sz);
+
+/* Resolves a config as rlc_train would and sets *yaml_out to the resolved YAML (every key; free
+ * with rlc_free). */
+int rlc_config_resolve(const char *config_path, const char *config_yaml, const char *yaml_name,
+                       const char *const *sets, int n_sets, char **yaml_out);
+
+/* ---- trained policies ---------------------------------------------------------------------- */
+
+typedef struct rlc_policy rlc_policy;
+
+/* Loads a run directory or checkpoint file for inference (weights and normalisation). */
+int rlc_policy_load(rlc_policy **out, const char *path);
+void rlc_policy_free(rlc_policy *p);
+/* The environment id and algorithm the policy was trained with (owned by p). */
+const char *rlc_policy_env_id(const rlc_policy *p);
+const char *rlc_policy_algo(const rlc_policy *p);
+/* The resolved config of the run (free with rlc_free). */
+char *rlc_policy_config(const rlc_policy *p);
+/* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout
+ * --policy` and `rlc eval` take them. n_values must be n * obs_dim. */
+int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions);
+/* Mean and std of the return over n_episodes deterministic episodes with seeds seed, seed+1, ...
+ * on the training environment (as `rlc eval`). */
+int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std);
+
+/* ---- the loss registry --------------------------------------------------------------------- */
+
+int rlc_loss_count(void);
+/* The i-th registered loss; outputs point to constant strings. */
+int rlc_loss_get(int i, const char **name, const char **kind, const char **formula, int *n_params);
+/* Parameter j of loss i: name, default, valid range [lo, hi] (open at an end when *_open is 1)
+ * and its doc line ("" when none). */
+int rlc_loss_param(int i, int j, const char **name, double *def, double *lo, double *hi,
+                   int *lo_open, int *hi_open, const char **doc);
+
+#endif

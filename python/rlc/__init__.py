@@ -1,0 +1,61 @@
+"""rlc from Python: rlc's environments, training and trained agents over librlc.so (ctypes and
+numpy only).
+
+    import rlc
+    envs = rlc.make_vec("CartPole-v1", 8, seed=0)
+    obs, info = envs.reset()
+    obs, rewards, terminations, truncations, infos = envs.step(envs.action_space.sample())
+    result = rlc.train("configs/ppo_cartpole.yaml", run_dir="runs/py")
+    policy = rlc.load_policy(result.run_dir)
+    action = policy(obs[0])
+
+See docs/python.md. Errors raise rlc.RlcError (and subclasses) with rlc's own message.
+"""
+from .errors import ConfigError, Interrupted, InvalidArgument, NotFound, RlcError
+from .spaces import Box, Discrete, MultiDiscrete
+from .training import (EvalResult, Loss, LossParam, Policy, TrainResult, evaluate, load_policy,
+                       resolve_config, train)
+from .vector import VecEnv, env_ids, env_spaces, load_plugin
+from ._lib import lib as _clib
+
+__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "losses",
+           "resolve_config", "env_ids", "env_spaces", "load_plugin", "have_mujoco", "VecEnv",
+           "Policy", "TrainResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
+           "MultiDiscrete", "RlcError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
+
+
+def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_steps=None,
+             copy=True):
+    """num_envs copies of a registered environment as a vector env with Gymnasium's vector API
+    and same-step autoreset (rlc.VecEnv).
+
+    seed: the first reset()'s seed when reset() is called without one (copy i gets seed + i) and
+    the action space's sampling seed; threads: worker threads stepping the copies (results do
+    not depend on it); plugin: a path (or list of paths) of environment plugins to load first;
+    max_episode_steps: replaces the registered time limit; copy=False returns views of rlc's
+    buffers instead of copies (no allocation per step; the next step overwrites them)."""
+    return VecEnv(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
+                  max_episode_steps=max_episode_steps, copy=copy)
+
+
+def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
+                       max_episode_steps=None, copy=True):
+    """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package)."""
+    from .gymnasium_adapter import GymnasiumVecEnv
+    return GymnasiumVecEnv(make_vec(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
+                                    max_episode_steps=max_episode_steps, copy=copy))
+
+
+def have_mujoco():
+    """True when this librlc has the MuJoCo environments."""
+    return bool(_clib.rlc_have_mujoco())
+
+
+def __getattr__(name):
+    # rlc.losses: the loss registry, read from the library on first use
+    if name == "losses":
+        from .training import loss_registry
+        value = loss_registry()
+        globals()["losses"] = value
+        return value
+    raise AttributeError(f"module 'rlc' has no attribute {name!r}")

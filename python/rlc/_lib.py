@@ -1,0 +1,136 @@
+"""rlc python: loading librlc.so and declaring its C API (api/rlc_api.h) for ctypes.
+
+The library is looked for, in order: the RLC_LIBRARY environment variable (a path to
+librlc.so), the location `cmake --install` recorded in _install_paths.py, and librlc.so next to
+this package. It is loaded with RTLD_GLOBAL so that environment plugins resolve env_register
+and the other rlc symbols against it.
+"""
+import ctypes
+import os
+
+from .errors import RlcError, status_error
+
+_API_VERSION = 1
+
+
+class Space(ctypes.Structure):
+    _fields_ = [("kind", ctypes.c_int), ("n", ctypes.c_int), ("dim", ctypes.c_int),
+                ("low", ctypes.POINTER(ctypes.c_float)), ("high", ctypes.POINTER(ctypes.c_float))]
+
+
+class VecBuffers(ctypes.Structure):
+    _fields_ = [("n", ctypes.c_int), ("obs_dim", ctypes.c_int), ("act_dim", ctypes.c_int),
+                ("obs", ctypes.POINTER(ctypes.c_float)),
+                ("final_obs", ctypes.POINTER(ctypes.c_float)),
+                ("rewards", ctypes.POINTER(ctypes.c_float)),
+                ("terminated", ctypes.POINTER(ctypes.c_bool)),
+                ("truncated", ctypes.POINTER(ctypes.c_bool)),
+                ("ep_return", ctypes.POINTER(ctypes.c_double)),
+                ("ep_length", ctypes.POINTER(ctypes.c_int)),
+                ("n_done", ctypes.POINTER(ctypes.c_int))]
+
+
+class TrainResult(ctypes.Structure):
+    _fields_ = [("steps", ctypes.c_int64), ("wall_s", ctypes.c_double), ("sps", ctypes.c_double),
+                ("eval_mean", ctypes.c_double), ("eval_std", ctypes.c_double),
+                ("threshold_step", ctypes.c_int64), ("threshold_wall_s", ctypes.c_double),
+                ("env_warnings", ctypes.c_uint64), ("seed", ctypes.c_int64)]
+
+
+_c_int, _c_int64, _c_char_p, _c_void_p = ctypes.c_int, ctypes.c_int64, ctypes.c_char_p, ctypes.c_void_p
+_c_double_p, _c_int_p = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int)
+_c_float_p, _c_str_pp = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_char_p)
+
+# name: (result type, argument types)
+_PROTOTYPES = {
+    "rlc_api_version": (_c_int, []),
+    "rlc_last_error": (_c_char_p, []),
+    "rlc_status_name": (_c_char_p, [_c_int]),
+    "rlc_have_mujoco": (_c_int, []),
+    "rlc_free": (None, [_c_void_p]),
+    "rlc_load_plugin": (_c_int, [_c_char_p]),
+    "rlc_env_count": (_c_int, []),
+    "rlc_env_id": (_c_char_p, [_c_int]),
+    "rlc_env_info": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
+    "rlc_vec_make": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int]),
+    "rlc_vec_free": (None, [_c_void_p]),
+    "rlc_vec_get_buffers": (None, [_c_void_p, ctypes.POINTER(VecBuffers)]),
+    "rlc_vec_reset": (_c_int, [_c_void_p, _c_int64]),
+    "rlc_vec_step": (_c_int, [_c_void_p, _c_void_p, _c_int64]),
+    "rlc_train": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int, _c_char_p, ctypes.c_bool,
+                           ctypes.c_bool, ctypes.POINTER(TrainResult), ctypes.c_char_p, _c_int]),
+    "rlc_config_resolve": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int,
+                                    ctypes.POINTER(_c_void_p)]),
+    "rlc_policy_load": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p]),
+    "rlc_policy_free": (None, [_c_void_p]),
+    "rlc_policy_env_id": (_c_char_p, [_c_void_p]),
+    "rlc_policy_algo": (_c_char_p, [_c_void_p]),
+    "rlc_policy_config": (_c_void_p, [_c_void_p]),
+    "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
+    "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),
+    "rlc_loss_count": (_c_int, []),
+    "rlc_loss_get": (_c_int, [_c_int, _c_str_pp, _c_str_pp, _c_str_pp, _c_int_p]),
+    "rlc_loss_param": (_c_int, [_c_int, _c_int, _c_str_pp, _c_double_p, _c_double_p, _c_double_p,
+                                _c_int_p, _c_int_p, _c_str_pp]),
+}
+
+
+def _candidates():
+    env = os.environ.get("RLC_LIBRARY")
+    if env:
+        return [env]
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = []
+    try:
+        from . import _install_paths
+        paths.append(os.path.normpath(os.path.join(here, _install_paths.LIBRARY)))
+    except ImportError:
+        pass
+    paths.append(os.path.join(here, "librlc.so"))
+    return paths
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        if not os.path.exists(path):
+            tried.append(path)
+            continue
+        lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        for name, (res, args) in _PROTOTYPES.items():
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = res, args
+        if lib.rlc_api_version() != _API_VERSION:
+            raise ImportError(f"{path}: C API version {lib.rlc_api_version()}, this package needs "
+                              f"{_API_VERSION}; rebuild and reinstall rlc")
+        return lib
+    raise ImportError("cannot find librlc.so (looked at: " + ", ".join(tried) + "); build rlc with "
+                      "cmake and either `cmake --install` it or set RLC_LIBRARY to build/librlc.so")
+
+
+lib = _load()
+
+
+def check(status):
+    """Raises the exception for a non-zero status with the library's message."""
+    if status != 0:
+        raise status_error(status, lib.rlc_status_name(status).decode(),
+                           lib.rlc_last_error().decode(errors="replace"))
+
+
+def take_string(ptr):
+    """Copies and frees a malloc'ed C string returned as a void pointer (None for NULL)."""
+    if not ptr:
+        return None
+    try:
+        return ctypes.string_at(ptr).decode()
+    finally:
+        lib.rlc_free(ptr)
+
+
+def last_error():
+    return RlcError(lib.rlc_last_error().decode(errors="replace"))
+
+
+def encode(s):
+    return None if s is None else os.fsencode(s)

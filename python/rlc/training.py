@@ -1,0 +1,225 @@
+"""rlc python: training from a config file or dict, trained policies, evaluation and the loss
+registry, over librlc's C API (api/rlc_api.h)."""
+import collections
+import ctypes
+import json
+import math
+import os
+import re
+
+import numpy as np
+
+from ._lib import check, encode, lib, take_string
+from .errors import InvalidArgument
+from .vector import Discrete, env_spaces
+
+TrainResult = collections.namedtuple(
+    "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
+    "env_warnings seed")
+TrainResult.__doc__ = """What rlc.train returns: the run directory, environment steps, wall-clock
+seconds and steps/s of training, the final deterministic evaluation (mean and std of the return),
+the first step and second at which the mean training return reached the environment's threshold
+(None if never), the environments' numerical warnings and the run's seed."""
+
+EvalResult = collections.namedtuple("EvalResult", "mean std episodes")
+Loss = collections.namedtuple("Loss", "name kind formula params")
+LossParam = collections.namedtuple("LossParam", "name default low high low_open high_open doc")
+
+# ---- config dicts as YAML -------------------------------------------------------------------
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./+-]*")
+_YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}
+
+
+def _scalar(v, where):
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return ".nan"
+        if math.isinf(v):
+            return ".inf" if v > 0 else "-.inf"
+        return repr(v)
+    if isinstance(v, (str, os.PathLike)):
+        s = os.fspath(v)
+        return s if _PLAIN.fullmatch(s) and s.lower() not in _YAML_WORDS else json.dumps(s)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_key(k, where)}: {_scalar(x, where)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_scalar(x, where) for x in v) + "]"
+    raise InvalidArgument(f"{where}: cannot express {type(v).__name__} value {v!r} in a config "
+                          "(expected numbers, booleans, strings, lists and dicts)", "bad argument")
+
+
+def _key(k, where):
+    if not isinstance(k, str) or not _PLAIN.fullmatch(k):
+        raise InvalidArgument(f"{where}: config keys must be plain names, got {k!r}", "bad argument")
+    return k
+
+
+def config_to_yaml(config, indent=0, where="config"):
+    """A config dict as block YAML, one key per line (so rlc's messages name useful lines)."""
+    lines = []
+    for k, v in config.items():
+        k = _key(k, where)
+        if isinstance(v, dict) and v and indent == 0:
+            lines.append(f"{k}:")
+            lines.append(config_to_yaml(v, indent + 2, f"{where}.{k}"))
+        else:
+            lines.append(" " * indent + f"{k}: {_scalar(v, f'{where}.{k}')}")
+    return "\n".join(lines)
+
+
+def _overrides(overrides):
+    if overrides is None:
+        return []
+    if isinstance(overrides, dict):
+        return [f"{_key(k, 'overrides')}={_scalar(v, 'overrides.' + k)}" for k, v in overrides.items()]
+    if isinstance(overrides, str):
+        return [overrides]
+    return [str(s) for s in overrides]
+
+
+def _config_args(config, overrides):
+    """(path, yaml, sets as a ctypes array, count) for the C API."""
+    path = yaml = None
+    if isinstance(config, dict):
+        yaml = config_to_yaml(config).encode() + b"\n"
+    elif isinstance(config, (str, os.PathLike)):
+        path = os.fsencode(config)
+    elif config is not None:
+        raise InvalidArgument(f"config: expected a path or a dict, got {type(config).__name__}",
+                              "bad argument")
+    sets = [s.encode() for s in _overrides(overrides)]
+    arr = (ctypes.c_char_p * max(1, len(sets)))(*sets)
+    return path, yaml, arr, len(sets)
+
+
+def resolve_config(config, overrides=None):
+    """The resolved config (every key, as YAML text) that rlc.train would run."""
+    path, yaml, sets, n = _config_args(config, overrides)
+    out = ctypes.c_void_p()
+    check(lib.rlc_config_resolve(path, yaml, b"dict", sets, n, ctypes.byref(out)))
+    return take_string(out)
+
+
+def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, quiet=True):
+    """Trains an agent as `rlc train` does and returns a TrainResult.
+
+    config: a YAML file path or a dict of the same structure ({"algo": "ppo", "env": {"id": ...},
+    ...}); overrides: {"section.key": value} or ["section.key=value", ...] (as --set); seed:
+    shorthand for the override seed=N; run_dir: where to write the run (default
+    runs/<config name>-seed<N>, "dict" for a dict); resume=True continues the run in run_dir.
+    quiet=False prints the progress line. Raises ConfigError, InvalidArgument, ... with rlc's
+    message; Interrupted when SIGINT/SIGTERM stopped the run (its checkpoint is saved)."""
+    if resume and config is not None:
+        raise InvalidArgument("train: give either a config or resume=True with run_dir, not both",
+                              "bad argument")
+    sets = _overrides(overrides)
+    if seed is not None:
+        sets.append(f"seed={int(seed)}")
+    path, yaml, arr, n = _config_args(config, sets)
+    res = _lib_result()
+    out = ctypes.create_string_buffer(4096)
+    check(lib.rlc_train(path, yaml, b"dict", arr, n, encode(None if run_dir is None else os.fspath(run_dir)),
+                        bool(resume), bool(quiet), ctypes.byref(res), out, len(out)))
+    reached = res.threshold_step >= 0
+    return TrainResult(os.fsdecode(out.value), res.steps, res.wall_s, res.sps, res.eval_mean,
+                       res.eval_std, res.threshold_step if reached else None,
+                       res.threshold_wall_s if reached else None, res.env_warnings, res.seed)
+
+
+def _lib_result():
+    from ._lib import TrainResult as CResult
+    return CResult()
+
+
+class Policy:
+    """A trained agent loaded for inference: policy(obs) -> the deterministic action, with the
+    observation normalisation saved in the checkpoint applied (as `rlc rollout --policy` and
+    `rlc eval` act). obs is one observation (obs_dim,) or a batch (..., obs_dim); the result is
+    an int64 index (Discrete) or a float32 (act_dim,) array per observation."""
+
+    def __init__(self, path):
+        self._handle = ctypes.c_void_p()
+        check(lib.rlc_policy_load(ctypes.byref(self._handle), encode(os.fspath(path))))
+        self.path = os.fspath(path)
+        self.env_id = lib.rlc_policy_env_id(self._handle).decode()
+        self.algo = lib.rlc_policy_algo(self._handle).decode()
+        self.observation_space, self.action_space, _, _ = env_spaces(self.env_id)
+        self._discrete = isinstance(self.action_space, Discrete)
+        self._act_dim = 1 if self._discrete else self.action_space.shape[0]
+
+    @property
+    def config(self):
+        """The run's resolved config as YAML text."""
+        return take_string(lib.rlc_policy_config(self._handle))
+
+    def __call__(self, obs):
+        o = np.ascontiguousarray(obs, dtype=np.float32)
+        if o.ndim == 0:
+            o = o[None]
+        lead = o.shape[:-1]
+        n = int(np.prod(lead)) if lead else 1
+        out = np.empty((n, self._act_dim), dtype=np.float32)
+        check(lib.rlc_policy_act(self._handle, o.ctypes.data, n, o.size, out.ctypes.data))
+        if self._discrete:
+            return out[:, 0].astype(np.int64).reshape(lead)[()]
+        return out.reshape(lead + (self._act_dim,))
+
+    def evaluate(self, episodes=10, seed=1000000):
+        """Mean and std of the return over deterministic episodes seeded seed, seed+1, ..."""
+        mean, std = ctypes.c_double(), ctypes.c_double()
+        check(lib.rlc_policy_evaluate(self._handle, int(episodes), int(seed), ctypes.byref(mean),
+                                      ctypes.byref(std)))
+        return EvalResult(mean.value, std.value, int(episodes))
+
+    def close(self):
+        if self._handle:
+            lib.rlc_policy_free(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __del__(self):
+        if getattr(self, "_handle", None):
+            self.close()
+
+    def __repr__(self):
+        return f"rlc.Policy({self.path!r}: {self.algo} on {self.env_id})"
+
+
+def load_policy(run_or_checkpoint):
+    """Loads a run directory or checkpoint file: a Policy (callable obs -> action)."""
+    return Policy(run_or_checkpoint)
+
+
+def evaluate(policy_or_path, episodes=10, seed=1000000):
+    """Evaluates like `rlc eval`: deterministic episodes with seeds seed, seed+1, ... on the
+    training environment. Takes a Policy or a run directory / checkpoint path."""
+    p = policy_or_path if isinstance(policy_or_path, Policy) else Policy(policy_or_path)
+    return p.evaluate(episodes, seed)
+
+
+def loss_registry():
+    """Every registered loss as Loss(name, kind, formula, params), params a tuple of
+    LossParam(name, default, low, high, low_open, high_open, doc)."""
+    out = []
+    s = [ctypes.c_char_p() for _ in range(4)]
+    np_ = ctypes.c_int()
+    d = [ctypes.c_double() for _ in range(3)]
+    o = [ctypes.c_int() for _ in range(2)]
+    for i in range(lib.rlc_loss_count()):
+        check(lib.rlc_loss_get(i, ctypes.byref(s[0]), ctypes.byref(s[1]), ctypes.byref(s[2]),
+                               ctypes.byref(np_)))
+        name, kind, formula = (x.value.decode() for x in s[:3])
+        params = []
+        for j in range(np_.value):
+            check(lib.rlc_loss_param(i, j, ctypes.byref(s[3]), *(ctypes.byref(x) for x in d),
+                                     *(ctypes.byref(x) for x in o), ctypes.byref(s[0])))
+            params.append(LossParam(s[3].value.decode(), d[0].value, d[1].value, d[2].value,
+                                    bool(o[0].value), bool(o[1].value), s[0].value.decode()))
+        out.append(Loss(name, kind, formula, tuple(params)))
+    return tuple(out)

@@ -1,0 +1,178 @@
+"""rlc python: rlc's vector env with Gymnasium's vector API.
+
+VecEnv steps n copies of a registered environment inside librlc (envs/env.h env_vec) with
+Gymnasium's same-step autoreset: when a copy's episode ends, step() returns the new episode's first
+observation in obs and the finished episode's last observation in infos["final_obs"] (an object
+array, None for copies that did not finish; infos["_final_obs"] is the mask), with the finished
+episode's return and length in infos["final_info"]["episode"] ("r", "l"). Observations, rewards
+and flags are numpy views of rlc's own buffers; with copy=True (the default, as Gymnasium's)
+step() and reset() return copies that the next step does not overwrite.
+"""
+import ctypes
+
+import numpy as np
+
+from . import _lib
+from ._lib import check, encode, lib
+from .errors import InvalidArgument
+from .spaces import Box, Discrete, batch_space
+
+
+def env_ids():
+    """The ids of every registered environment (plugins loaded so far included)."""
+    return [lib.rlc_env_id(i).decode() for i in range(lib.rlc_env_count())]
+
+
+def load_plugin(path):
+    """Loads an environment plugin (.so with rlc_plugin_init); loading a path twice does nothing."""
+    check(lib.rlc_load_plugin(encode(str(path))))
+
+
+def _space(s):
+    if s.kind == 0:
+        return Discrete(s.n)
+    low = np.ctypeslib.as_array(s.low, shape=(s.dim,)).copy()
+    high = np.ctypeslib.as_array(s.high, shape=(s.dim,)).copy()
+    return Box(low, high, dtype=np.float32)
+
+
+def env_spaces(env_id):
+    """(observation_space, action_space, max_episode_steps, reward_threshold) of a registered id;
+    max_episode_steps is None without a time limit, reward_threshold None when there is none."""
+    obs, act = _lib.Space(), _lib.Space()
+    steps, thr = ctypes.c_int(), ctypes.c_double()
+    check(lib.rlc_env_info(encode(env_id), ctypes.byref(obs), ctypes.byref(act), ctypes.byref(steps),
+                           ctypes.byref(thr)))
+    return (_space(obs), _space(act), steps.value or None,
+            None if np.isnan(thr.value) else thr.value)
+
+
+class VecEnv:
+    """num_envs copies of env_id (see the module doc and rlc.make_vec)."""
+
+    metadata = {"autoreset_mode": "SameStep", "render_modes": []}
+    render_mode = None
+
+    def __init__(self, env_id, num_envs, seed=None, threads=1, plugin=None, max_episode_steps=None,
+                 copy=True):
+        for p in ([] if plugin is None else [plugin] if isinstance(plugin, (str, bytes)) or
+                  hasattr(plugin, "__fspath__") else plugin):
+            load_plugin(p)
+        self._handle = ctypes.c_void_p()
+        self.closed = True
+        if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)):
+            raise InvalidArgument(f"num_envs: expected an integer >= 1, got {num_envs!r}", "bad argument")
+        check(lib.rlc_vec_make(ctypes.byref(self._handle), encode(env_id), int(num_envs),
+                               int(max_episode_steps or 0), int(threads)))
+        self.closed = False
+        self.env_id = env_id
+        self.num_envs = int(num_envs)
+        self.copy = copy
+        obs_space, act_space, limit, thr = env_spaces(env_id)
+        self.max_episode_steps = max_episode_steps or limit
+        self.reward_threshold = thr
+        self.single_observation_space, self.single_action_space = obs_space, act_space
+        self.observation_space = batch_space(obs_space, self.num_envs)
+        self.action_space = batch_space(act_space, self.num_envs)
+        self._seed = seed
+        if seed is not None:
+            self.action_space.seed(seed)
+        self._map_buffers()
+        self._needs_reset = True
+
+    def _map_buffers(self):
+        b = _lib.VecBuffers()
+        lib.rlc_vec_get_buffers(self._handle, ctypes.byref(b))
+        n, view = b.n, np.ctypeslib.as_array
+        self._obs = view(b.obs, shape=(n, b.obs_dim))
+        self._final_obs = view(b.final_obs, shape=(n, b.obs_dim))
+        self._rewards = view(b.rewards, shape=(n,))
+        self._terminated = view(b.terminated, shape=(n,))
+        self._truncated = view(b.truncated, shape=(n,))
+        self._ep_return = view(b.ep_return, shape=(n,))
+        self._ep_length = view(b.ep_length, shape=(n,))
+        self._actions = np.zeros((n, b.act_dim), dtype=np.float32)
+        self._actions_flat = self._actions.reshape(-1)
+        self._actions_ptr = self._actions.ctypes.data_as(ctypes.c_void_p)
+        self._n_values = self._actions.size
+        self._n_done = view(b.n_done, shape=(1,))
+        self._step = lib.rlc_vec_step
+        self._discrete_obs = isinstance(self.single_observation_space, Discrete)
+
+    def _observations(self, obs):
+        if self._discrete_obs:
+            return obs[:, 0].astype(np.int64)
+        return obs.copy() if self.copy else obs
+
+    def reset(self, *, seed=None, options=None):
+        """Resets every copy: seed (an int) seeds copy i with seed + i; None keeps the RNG streams
+        (the first reset uses make_vec's seed). Returns (obs, infos)."""
+        self._check_open()
+        if seed is None and self._needs_reset and self._seed is not None:
+            seed = self._seed
+        if seed is not None:
+            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+                raise InvalidArgument(f"reset: seed: expected an integer >= 0 or None, got {seed!r}",
+                                      "bad argument")
+            self.action_space.seed(int(seed))
+        check(lib.rlc_vec_reset(self._handle, -1 if seed is None else int(seed)))
+        self._needs_reset = False
+        return self._observations(self._obs), {}
+
+    def step(self, actions):
+        """Steps every copy with actions (num_envs,) for Discrete or (num_envs, dim) for Box.
+        Returns (obs, rewards, terminations, truncations, infos)."""
+        if self._needs_reset:
+            self._check_open()
+            raise InvalidArgument(f"{self.env_id}: call reset() before step()", "bad argument")
+        a = actions if type(actions) is np.ndarray else np.asarray(actions)
+        if a.size == self._n_values:
+            self._actions_flat[:] = a.reshape(-1)
+        status = self._step(self._handle, self._actions_ptr, a.size)
+        if status:
+            check(status)
+        infos = self._final_infos() if self._n_done[0] else {}
+        if self._discrete_obs:
+            obs = self._obs[:, 0].astype(np.int64)
+        else:
+            obs = self._obs.copy() if self.copy else self._obs
+        if self.copy:
+            return obs, self._rewards.copy(), self._terminated.copy(), self._truncated.copy(), infos
+        return obs, self._rewards, self._terminated, self._truncated, infos
+
+    def _final_infos(self):
+        done = self._terminated | self._truncated
+        final = np.empty(self.num_envs, dtype=object)
+        for i in np.flatnonzero(done):
+            fo = self._final_obs[i]
+            final[i] = np.int64(fo[0]) if self._discrete_obs else fo.copy()
+        episode = {"r": np.where(done, self._ep_return, 0.0), "_r": done.copy(),
+                   "l": np.where(done, self._ep_length, 0).astype(np.int32), "_l": done.copy()}
+        return {"final_obs": final, "_final_obs": done.copy(),
+                "final_info": {"episode": episode, "_episode": done.copy()},
+                "_final_info": done.copy()}
+
+    def _check_open(self):
+        if self.closed:
+            raise InvalidArgument("the vector env is closed", "bad argument")
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self._needs_reset = True
+            lib.rlc_vec_free(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __del__(self):
+        if getattr(self, "closed", True) is False:
+            self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        return f"rlc.VecEnv({self.env_id!r}, num_envs={self.num_envs})"
