@@ -731,6 +731,12 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
     if (plen >= sizeof path) return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: key too long", arg);
     memcpy(path, arg, plen);
     path[plen] = '\0';
+    /* the key's parts become mapping keys as they are: names only (no control characters or
+     * broken UTF-8 that the dump could not write back) */
+    for (const char *c = path; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+            return rl_errf(err, err_sz, RL_ERR_ARG,
+                           "--set %s: the key may hold only letters, digits, '_', '-' and '.' between names", arg);
     const char *value = eq + 1;
 
     cnode val;

@@ -167,6 +167,16 @@ Test(config_robust, dump_escapes_what_yaml_reads_as_breaks_or_refuses)
     free(d);
 }
 
+Test(config_robust, set_keys_are_names)
+{
+    /* the parts of a --set key become mapping keys as they are: a byte that is not UTF-8 made a
+     * loss parameter name the dump could not write back (found by fuzz_set) */
+    expect_text_error("", "losses.value.de\xEDlta=3", RL_ERR_ARG, "--set losses.value.de", "only letters, digits", NULL);
+    expect_text_error("", "losses.value.a b=3", RL_ERR_ARG, "--set losses.value.a b=3", "only letters, digits", NULL);
+    expect_text_error("", "losses.value.a\rb=3", RL_ERR_ARG, "--set losses.value.a", "only letters, digits", NULL);
+    free(round_trip("losses:\n  value: huber\n", "losses.value.delta=3"));
+}
+
 Test(config_robust, loss_parameter_names_round_trip_or_are_refused)
 {
     /* a parameter name YAML must quote */
