@@ -65,6 +65,7 @@ void onp_explore_free(onp_explore *x)
     free(x->grads);
     free(x->target_params);
     free(x->mem);
+    free(x->perm);
     free(x->s_obs);
     free(x->s_next);
     free(x->s_u);
