@@ -3,13 +3,20 @@
 # package is already installed it only checks and exits, without touching apt.
 #   scripts/install-deps.sh          what building, training and testing need
 #   scripts/install-deps.sh --dev    also python3-torch and python3-numpy (fixture generators)
+#   scripts/install-deps.sh --fuzz   also clang-14 and libclang-rt-14-dev (libFuzzer and the
+#                                    sanitizer runtimes for clang: scripts/fuzz.sh, CI)
+# The flags combine: scripts/install-deps.sh --dev --fuzz
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
           libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo)
-if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-torch python3-numpy)
-fi
+for flag in "$@"; do
+  case $flag in
+    --dev) packages+=(python3-torch python3-numpy) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option '$flag' (expected --dev or --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
