@@ -36,6 +36,7 @@
 #define ABL_MAX_VALUES 16
 #define ABL_MAX_SETS 32
 #define ABL_TEXT 320
+#define ABL_MAX_RUNS 100000   /* variants x bases x seeds */
 
 typedef struct {
     char name[128];
