@@ -827,8 +827,18 @@ static rl_status read_config_file(const char *path, char **out, size_t *out_len,
         fclose(fp);
         return rl_errf(err, err_sz, RL_ERR_IO, "%s: is a directory, not a config file", path);
     }
-    char *buf = rl_xmalloc((size_t)RL_CONFIG_MAX_BYTES + 2);
-    size_t got = fread(buf, 1, (size_t)RL_CONFIG_MAX_BYTES + 1, fp);
+    /* the buffer grows as needed, to one byte past the limit */
+    size_t cap = 4096, got = 0, max = (size_t)RL_CONFIG_MAX_BYTES + 1;
+    char *buf = rl_xmalloc(cap + 1);
+    for (size_t n; got < max && (n = fread(buf + got, 1, cap - got, fp)) > 0;) {
+        got += n;
+        if (got == cap && cap < max) {
+            cap = cap * 2 < max ? cap * 2 : max;
+            char *grown = realloc(buf, cap + 1);
+            RL_ASSERT(grown != NULL);
+            buf = grown;
+        }
+    }
     int bad = ferror(fp);
     fclose(fp);
     rl_status st = RL_OK;
