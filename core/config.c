@@ -275,24 +275,48 @@ static rl_status convert_node(tree_ctx *c, cnode *out, yaml_node_t *yn, int dept
  * config; empty means defaults) or a --set value. */
 typedef enum { SRC_FILE, SRC_TEXT, SRC_SET } yaml_source;
 
-static rl_status yaml_syntax_error(const yaml_parser_t *parser, const char *origin, yaml_source src,
-                                   char *err, size_t err_sz)
+/* libyaml's reader (encoding) errors give a byte offset, not a line: the line and column of it */
+static void offset_line_col(const char *text, size_t len, size_t off, size_t *line, size_t *col)
 {
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+static rl_status yaml_syntax_error(const yaml_parser_t *parser, const char *text, size_t len, const char *origin,
+                                   yaml_source src, char *err, size_t err_sz)
+{
+    const char *problem = parser->problem ? parser->problem : "syntax error";
+    if (parser->error == YAML_READER_ERROR) {
+        /* bytes that are not UTF-8 (or a control character): never loaded, never dumped */
+        size_t line, col;
+        offset_line_col(text, len, parser->problem_offset, &line, &col);
+        if (src == SRC_SET)
+            return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not UTF-8 text without control characters: %s", origin,
+                           problem);
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: not UTF-8 text without control characters: %s", origin,
+                       line, col, problem);
+    }
     if (src == SRC_SET)
-        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin,
-                       parser->problem ? parser->problem : "syntax error");
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin, problem);
     return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s%s%s", origin,
-                   parser->problem_mark.line + 1, parser->problem_mark.column + 1,
-                   parser->problem ? parser->problem : "unknown problem",
+                   parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
                    parser->context ? " " : "", parser->context ? parser->context : "");
 }
 
 /* A config is one YAML document; what follows a `---` would be silently ignored. */
-static rl_status check_single_document(yaml_parser_t *parser, const char *origin, yaml_source src,
-                                       char *err, size_t err_sz)
+static rl_status check_single_document(yaml_parser_t *parser, const char *text, size_t len, const char *origin,
+                                       yaml_source src, char *err, size_t err_sz)
 {
     yaml_document_t next;
-    if (!yaml_parser_load(parser, &next)) return yaml_syntax_error(parser, origin, src, err, err_sz);
+    if (!yaml_parser_load(parser, &next)) return yaml_syntax_error(parser, text, len, origin, src, err, err_sz);
     yaml_node_t *top = yaml_document_get_root_node(&next);
     int line = top ? (int)top->start_mark.line + 1 : 0;
     yaml_document_delete(&next);
@@ -333,13 +357,13 @@ static rl_status parse_yaml(cnode *root, const char *text, size_t len, const cha
     if (!yaml_parser_initialize(&parser)) return rl_errf(err, err_sz, RL_ERR_NOMEM, "libyaml init failed");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        rl_status st = yaml_syntax_error(&parser, origin, src, err, err_sz);
+        rl_status st = yaml_syntax_error(&parser, text, len, origin, src, err, err_sz);
         yaml_parser_delete(&parser);
         return st;
     }
     rl_status st = build_tree(root, &doc, origin, src, err, err_sz);
     yaml_document_delete(&doc);
-    if (st == RL_OK) st = check_single_document(&parser, origin, src, err, err_sz);
+    if (st == RL_OK) st = check_single_document(&parser, text, len, origin, src, err, err_sz);
     yaml_parser_delete(&parser);
     if (st != RL_OK) node_free(root);
     return st;

@@ -193,6 +193,15 @@ Test(config_robust, loss_parameter_names_round_trip_or_are_refused)
                       RL_ERR_CONFIG, "t.yaml:3", "'delta' of loss 'huber' is given twice", NULL);
 }
 
+Test(config_robust, broken_utf8_is_refused_at_load_naming_line_and_column)
+{
+    /* the choice for (c): bytes that are not UTF-8 never load, so a dump never holds them */
+    expect_text_error("seed: 1\nenv:\n  id: \"Cart\xFFPole\"\n", NULL, RL_ERR_PARSE, "t.yaml:3:12:", "not UTF-8 text",
+                      NULL);
+    expect_text_error("seed: 1\n# \x01\n", NULL, RL_ERR_PARSE, "t.yaml:2:3:", "control characters", NULL);
+    expect_text_error("", "env.id=Cart\xC3", RL_ERR_PARSE, "--set env.id=Cart", "not UTF-8 text", NULL);
+}
+
 Test(config_robust, nul_inside_a_string_is_an_error)
 {
     expect_text_error("env:\n  id: \"Cart\\0Pole\"\n", NULL, RL_ERR_PARSE, "t.yaml:2", "NUL character", NULL);
