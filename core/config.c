@@ -228,7 +228,8 @@ static rl_status convert_mapping(tree_ctx *c, cnode *out, yaml_node_t *yn, int d
         int kline = yaml_line(c, kn);
         if (kn->type != YAML_SCALAR_NODE) return tree_err(c, kline, "a key must be a plain name");
         char *key = NULL;
-        rl_status st = scalar_text(c, kn, kline, &key);
+        rl_status st = tree_charge(c, kline, depth + 1, kn->data.scalar.length);
+        if (st == RL_OK) st = scalar_text(c, kn, kline, &key);
         if (st != RL_OK) return st;
         if (node_child(out, key)) {
             st = tree_err(c, kline, "duplicate key '%s'", key);
