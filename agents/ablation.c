@@ -214,6 +214,15 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
     if (!a->n_bases) return perr(c, root, "missing 'base: path/to/config.yaml'%s%s", "", "");
     if (!a->n_seeds) return perr(c, root, "missing 'seeds: [1, 2, ...]'%s%s", "", "");
     if (!a->n_axes) return perr(c, root, "missing 'axes:' (at least one config key with a list of values)%s%s", "", "");
+    /* at most 16^6 x 8 x 64 runs would fit the arrays: more than an int counts */
+    int64_t runs = (int64_t)a->n_bases * a->n_seeds;
+    for (int ax = 0; ax < a->n_axes; ax++) runs *= a->n_values[ax];
+    if (runs > ABL_MAX_RUNS) {
+        char n[32], max[32];
+        snprintf(n, sizeof n, "%lld", (long long)runs);
+        snprintf(max, sizeof max, "%d", ABL_MAX_RUNS);
+        return perr(c, root, "the grid has %s runs (values of every axis x bases x seeds), more than %s", n, max);
+    }
     return RL_OK;
 }
 

@@ -44,6 +44,7 @@
 #define ABL_VARIANT_NAME_MAX 255
 /* Most worker processes `rlc ablate --jobs` may ask for. */
 #define ABL_MAX_JOBS 1024
+#define ABL_MAX_RUNS 100000   /* variants x bases x seeds */
 
 typedef struct {
     char name[128];

@@ -9,9 +9,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <yaml.h>
 
 /* ---- field tables ------------------------------------------------------------------------ */
@@ -160,58 +162,194 @@ static void node_where(const cnode *n, char *buf, size_t sz)
     else snprintf(buf, sz, "%s", n->origin);
 }
 
-static rl_status convert_node(cnode *out, yaml_document_t *doc, yaml_node_t *yn, const char *origin,
-                              int line_base, int depth, char *err, size_t err_sz)
+/* What building one tree from a YAML document has used so far, against the RL_CONFIG_MAX_*
+ * limits: aliases make a small document stand for a huge tree (an alias bomb), so the limits
+ * count the tree built, not the text read. */
+typedef struct {
+    yaml_document_t *doc;
+    const char *origin;     /* file name or "--set arg" */
+    int is_set;             /* --set values have no line numbers */
+    int nodes;              /* nodes built */
+    size_t bytes;           /* scalar text copied */
+    char *err;
+    size_t err_sz;
+} tree_ctx;
+
+/* "origin:line: msg" (or "origin: msg" without a line) into the context's error buffer */
+static rl_status tree_err(const tree_ctx *c, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static rl_status tree_err(const tree_ctx *c, int line, const char *fmt, ...)
 {
-    out->origin = origin;
-    out->line = line_base ? 0 : (int)yn->start_mark.line + 1;
-    if (depth > 16)
-        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: nesting too deep", origin, out->line);
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (line > 0) return rl_errf(c->err, c->err_sz, RL_ERR_PARSE, "%s:%d: %s", c->origin, line, msg);
+    return rl_errf(c->err, c->err_sz, RL_ERR_PARSE, "%s: %s", c->origin, msg);
+}
+
+static int yaml_line(const tree_ctx *c, const yaml_node_t *yn)
+{
+    return c->is_set ? 0 : (int)yn->start_mark.line + 1;
+}
+
+/* counts one node of `len` bytes of text against the limits */
+static rl_status tree_charge(tree_ctx *c, int line, int depth, size_t len)
+{
+    if (depth > RL_CONFIG_MAX_DEPTH)
+        return tree_err(c, line, "nested deeper than %d levels (the limit of a config)", RL_CONFIG_MAX_DEPTH);
+    if (++c->nodes > RL_CONFIG_MAX_NODES)
+        return tree_err(c, line, "more than %d YAML nodes once aliases (*name) are expanded "
+                        "(the limit of a config, against alias bombs)", RL_CONFIG_MAX_NODES);
+    c->bytes += len;
+    if (c->bytes > RL_CONFIG_MAX_BYTES)
+        return tree_err(c, line, "more than %d bytes of text once aliases (*name) are expanded "
+                        "(the limit of a config)", RL_CONFIG_MAX_BYTES);
+    return RL_OK;
+}
+
+/* a scalar's text; a NUL inside ("\0" in a quoted string) would silently cut it short */
+static rl_status scalar_text(const tree_ctx *c, const yaml_node_t *yn, int line, char **out)
+{
+    const char *v = (const char *)yn->data.scalar.value;
+    size_t len = yn->data.scalar.length;
+    if (memchr(v, '\0', len))
+        return tree_err(c, line, "a NUL character (\\0) inside the string '%s...'", v);
+    *out = xstrdup(v);
+    return RL_OK;
+}
+
+static rl_status convert_node(tree_ctx *c, cnode *out, yaml_node_t *yn, int depth);
+
+static rl_status convert_mapping(tree_ctx *c, cnode *out, yaml_node_t *yn, int depth)
+{
+    for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top; p++) {
+        yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
+        int kline = yaml_line(c, kn);
+        if (kn->type != YAML_SCALAR_NODE) return tree_err(c, kline, "a key must be a plain name");
+        char *key = NULL;
+        rl_status st = tree_charge(c, kline, depth + 1, kn->data.scalar.length);
+        if (st == RL_OK) st = scalar_text(c, kn, kline, &key);
+        if (st != RL_OK) return st;
+        if (node_child(out, key)) {
+            st = tree_err(c, kline, "duplicate key '%s'", key);
+            free(key);
+            return st;
+        }
+        cnode *k = node_add(out);
+        k->key = key;
+        st = convert_node(c, k, yaml_document_get_node(c->doc, p->value), depth + 1);
+        if (kline) k->line = kline;
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
+}
+
+static rl_status convert_node(tree_ctx *c, cnode *out, yaml_node_t *yn, int depth)
+{
+    out->origin = c->origin;
+    out->line = yaml_line(c, yn);
+    size_t len = yn->type == YAML_SCALAR_NODE ? yn->data.scalar.length : 0;
+    rl_status st = tree_charge(c, out->line, depth, len);
+    if (st != RL_OK) return st;
     switch (yn->type) {
     case YAML_SCALAR_NODE:
         out->kind = N_SCALAR;
-        out->val = xstrdup((const char *)yn->data.scalar.value);
         out->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        return RL_OK;
+        return scalar_text(c, yn, out->line, &out->val);
     case YAML_SEQUENCE_NODE:
         out->kind = N_SEQ;
         for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top; it++) {
             cnode *k = node_add(out);
-            rl_status st = convert_node(k, doc, yaml_document_get_node(doc, *it), origin, line_base,
-                                        depth + 1, err, err_sz);
-            if (st != RL_OK) return st;
+            if ((st = convert_node(c, k, yaml_document_get_node(c->doc, *it), depth + 1)) != RL_OK) return st;
         }
         return RL_OK;
     case YAML_MAPPING_NODE:
         out->kind = N_MAP;
-        for (yaml_node_pair_t *p = yn->data.mapping.pairs.start; p < yn->data.mapping.pairs.top; p++) {
-            yaml_node_t *kn = yaml_document_get_node(doc, p->key);
-            int kline = line_base ? 0 : (int)kn->start_mark.line + 1;
-            if (kn->type != YAML_SCALAR_NODE) {
-                if (kline) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: a key must be a plain name", origin, kline);
-                return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: a key must be a plain name", origin);
-            }
-            const char *key = (const char *)kn->data.scalar.value;
-            if (node_child(out, key)) {
-                if (kline) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: duplicate key '%s'", origin, kline, key);
-                return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: duplicate key '%s'", origin, key);
-            }
-            cnode *k = node_add(out);
-            rl_status st = convert_node(k, doc, yaml_document_get_node(doc, p->value), origin,
-                                        line_base, depth + 1, err, err_sz);
-            k->key = xstrdup(key);
-            if (kline) k->line = kline;
-            if (st != RL_OK) return st;
-        }
-        return RL_OK;
+        return convert_mapping(c, out, yn, depth);
     default:
-        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: empty node", origin, out->line);
+        return tree_err(c, out->line, "empty node");
     }
 }
 
-/* Parses YAML text into a tree. An empty document gives an empty mapping. */
+/* Where the text comes from: a config file (must hold a mapping), text in memory (a checkpoint's
+ * config; empty means defaults) or a --set value. */
+typedef enum { SRC_FILE, SRC_TEXT, SRC_SET } yaml_source;
+
+/* libyaml's reader (encoding) errors give a byte offset, not a line: the line and column of it */
+static void offset_line_col(const char *text, size_t len, size_t off, size_t *line, size_t *col)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        if (text[i] == '\n') {
+            ++*line;
+            *col = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            ++*col;
+        }
+    }
+}
+
+static rl_status yaml_syntax_error(const yaml_parser_t *parser, const char *text, size_t len, const char *origin,
+                                   yaml_source src, char *err, size_t err_sz)
+{
+    const char *problem = parser->problem ? parser->problem : "syntax error";
+    if (parser->error == YAML_READER_ERROR) {
+        /* bytes that are not UTF-8 (or a control character): never loaded, never dumped */
+        size_t line, col;
+        offset_line_col(text, len, parser->problem_offset, &line, &col);
+        if (src == SRC_SET)
+            return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not UTF-8 text without control characters: %s", origin,
+                           problem);
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: not UTF-8 text without control characters: %s", origin,
+                       line, col, problem);
+    }
+    if (src == SRC_SET)
+        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin, problem);
+    return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s%s%s", origin,
+                   parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
+                   parser->context ? " " : "", parser->context ? parser->context : "");
+}
+
+/* A config is one YAML document; what follows a `---` would be silently ignored. */
+static rl_status check_single_document(yaml_parser_t *parser, const char *text, size_t len, const char *origin,
+                                       yaml_source src, char *err, size_t err_sz)
+{
+    yaml_document_t next;
+    if (!yaml_parser_load(parser, &next)) return yaml_syntax_error(parser, text, len, origin, src, err, err_sz);
+    yaml_node_t *top = yaml_document_get_root_node(&next);
+    int line = top ? (int)top->start_mark.line + 1 : 0;
+    yaml_document_delete(&next);
+    if (!top) return RL_OK;
+    if (src == SRC_SET) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: more than one YAML document", origin);
+    return rl_errf(err, err_sz, RL_ERR_PARSE,
+                   "%s:%d: a second YAML document (after '---'); a config is a single mapping", origin, line);
+}
+
+/* the tree of a loaded document into root (an empty mapping when the document is empty) */
+static rl_status build_tree(cnode *root, yaml_document_t *doc, const char *origin, yaml_source src,
+                            char *err, size_t err_sz)
+{
+    yaml_node_t *top = yaml_document_get_root_node(doc);
+    if (!top && src == SRC_FILE)
+        return rl_errf(err, err_sz, RL_ERR_PARSE,
+                       "%s: the file holds no YAML (empty or only comments); a config is a mapping of keys "
+                       "(algo:, env:, ppo:, ...)", origin);
+    if (!top) return RL_OK;
+    tree_ctx c = {doc, origin, src == SRC_SET, 0, 0, err, err_sz};
+    rl_status st = convert_node(&c, root, top, 0);
+    if (st == RL_OK && src != SRC_SET && root->kind != N_MAP)
+        st = rl_errf(err, err_sz, RL_ERR_PARSE,
+                     "%s:%d: the top level must be a mapping of keys (algo:, env:, ppo:, ...)", origin, root->line);
+    return st;
+}
+
+/* Parses YAML text into a tree. An empty document gives an empty mapping (an error for a file).
+ * On error the tree is freed. */
 static rl_status parse_yaml(cnode *root, const char *text, size_t len, const char *origin,
-                            int is_set, char *err, size_t err_sz)
+                            yaml_source src, char *err, size_t err_sz)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -220,29 +358,16 @@ static rl_status parse_yaml(cnode *root, const char *text, size_t len, const cha
     root->origin = origin;
     if (!yaml_parser_initialize(&parser)) return rl_errf(err, err_sz, RL_ERR_NOMEM, "libyaml init failed");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    rl_status st = RL_OK;
     if (!yaml_parser_load(&parser, &doc)) {
-        if (is_set)
-            st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin,
-                         parser.problem ? parser.problem : "syntax error");
-        else
-            st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s%s%s", origin,
-                         parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                         parser.problem ? parser.problem : "unknown problem",
-                         parser.context ? " " : "", parser.context ? parser.context : "");
+        rl_status st = yaml_syntax_error(&parser, text, len, origin, src, err, err_sz);
         yaml_parser_delete(&parser);
         return st;
     }
-    yaml_node_t *top = yaml_document_get_root_node(&doc);
-    if (top) {
-        st = convert_node(root, &doc, top, origin, is_set, 0, err, err_sz);
-        if (st == RL_OK && !is_set && root->kind != N_MAP)
-            st = rl_errf(err, err_sz, RL_ERR_PARSE,
-                         "%s:%d: the top level must be a mapping of keys (algo:, env:, ppo:, ...)",
-                         origin, root->line);
-    }
+    rl_status st = build_tree(root, &doc, origin, src, err, err_sz);
     yaml_document_delete(&doc);
+    if (st == RL_OK) st = check_single_document(&parser, text, len, origin, src, err, err_sz);
     yaml_parser_delete(&parser);
+    if (st != RL_OK) node_free(root);
     return st;
 }
 
@@ -317,6 +442,31 @@ static void fmt_range(char *buf, size_t sz, const field_desc *f)
     else snprintf(buf, sz, "%g..%g", f->lo, f->hi);
 }
 
+/* Adds a numeric parameter to a loss; non-zero with the reason in why when there are too many,
+ * the name is too long to keep whole, or it is given twice ({name: huber, delta: 1} plus an aux
+ * entry's delta: 2), any of which would make the dump differ from what was read. */
+static int loss_add_param(rl_loss_cfg *l, const char *key, double v, char *why, size_t why_sz)
+{
+    if (l->n_kv == RL_LOSS_MAX_KV) {
+        snprintf(why, why_sz, "more than %d loss parameters", RL_LOSS_MAX_KV);
+        return -1;
+    }
+    if (strlen(key) >= sizeof l->keys[0]) {
+        snprintf(why, why_sz, "loss parameter name '%.40s...' is longer than %d characters", key,
+                 (int)sizeof l->keys[0] - 1);
+        return -1;
+    }
+    for (int i = 0; i < l->n_kv; i++) {
+        if (strcmp(l->keys[i], key) == 0) {
+            snprintf(why, why_sz, "parameter '%s' of loss '%s' is given twice", key, l->name);
+            return -1;
+        }
+    }
+    snprintf(l->keys[l->n_kv], sizeof l->keys[0], "%s", key);
+    l->vals[l->n_kv++] = v;
+    return 0;
+}
+
 #define FIELD_ERR(st, ...)                                                                       \
     do {                                                                                         \
         char msg_[400];                                                                          \
@@ -388,16 +538,16 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         }
         const cnode *name = node_child(n, "name");
         if (!name || name->kind != N_SCALAR) FIELD_ERR(RL_ERR_CONFIG, "a loss mapping needs 'name: <loss>'");
+        if (strlen(name->val) >= sizeof l->name || !name->val[0]) FIELD_ERR(RL_ERR_CONFIG, "bad loss name '%s'", name->val);
         snprintf(l->name, sizeof l->name, "%s", name->val);
         for (int i = 0; i < n->n; i++) {
             const cnode *kv = &n->kids[i];
             if (kv == name) continue;
-            if (l->n_kv == RL_LOSS_MAX_KV) FIELD_ERR(RL_ERR_CONFIG, "more than %d loss parameters", RL_LOSS_MAX_KV);
             double v;
+            char why[160];
             if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
                 FIELD_ERR(RL_ERR_CONFIG, "parameter '%s' of loss '%s': expected a number", kv->key, l->name);
-            snprintf(l->keys[l->n_kv], sizeof l->keys[0], "%s", kv->key);
-            l->vals[l->n_kv++] = v;
+            if (loss_add_param(l, kv->key, v, why, sizeof why)) FIELD_ERR(RL_ERR_CONFIG, "%s", why);
         }
         return RL_OK;
     }
@@ -514,11 +664,9 @@ static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err
                 return rl_errf(err, err_sz, RL_ERR_CONFIG,
                                "%s: aux[%d] head '%s' (loss '%s'): '%s' is neither a head key (weight, hidden, k, noise, dim) nor a numeric loss parameter",
                                where, i, h->head, l->name, kv->key);
-            if (l->n_kv == RL_LOSS_MAX_KV)
-                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': more than %d loss parameters", where, i,
-                               h->head, RL_LOSS_MAX_KV);
-            snprintf(l->keys[l->n_kv], sizeof l->keys[0], "%s", kv->key);
-            l->vals[l->n_kv++] = v;
+            char why[160];
+            if (loss_add_param(l, kv->key, v, why, sizeof why))
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': %s", where, i, h->head, why);
         }
     }
     a->n = n->n;
@@ -611,10 +759,17 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
     if (plen >= sizeof path) return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: key too long", arg);
     memcpy(path, arg, plen);
     path[plen] = '\0';
+    /* the key's parts become mapping keys as they are: names only (no control characters or
+     * broken UTF-8 that the dump could not write back) */
+    for (const char *c = path; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
+            return rl_errf(err, err_sz, RL_ERR_ARG,
+                           "--set %s: the key may hold only letters, digits, '_', '-' and '.' between names", arg);
     const char *value = eq + 1;
 
     cnode val;
-    rl_status st = parse_yaml(&val, value[0] ? value : "''", value[0] ? strlen(value) : 2, origin, 1, err, err_sz);
+    rl_status st = parse_yaml(&val, value[0] ? value : "''", value[0] ? strlen(value) : 2, origin, SRC_SET, err,
+                              err_sz);
     if (st != RL_OK) return st;
 
     /* walk/create the path */
@@ -660,11 +815,12 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
 }
 
 static rl_status load_common(rl_config *cfg, const char *text, size_t len, const char *name,
-                             const char *const *sets, int n_sets, char *err, size_t err_sz)
+                             yaml_source src, const char *const *sets, int n_sets, char *err,
+                             size_t err_sz)
 {
     rl_config_default(cfg);
     cnode root;
-    rl_status st = parse_yaml(&root, text, len, name, 0, err, err_sz);
+    rl_status st = parse_yaml(&root, text, len, name, src, err, err_sz);
     char **origins = rl_xcalloc((size_t)n_sets + 1, sizeof(char *));
     for (int i = 0; st == RL_OK && i < n_sets; i++) {
         size_t olen = strlen(sets[i]) + 8;
@@ -684,35 +840,71 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
 rl_status rl_config_load_string(rl_config *cfg, const char *yaml, const char *name,
                                 const char *const *sets, int n_sets, char *err, size_t err_sz)
 {
-    return load_common(cfg, yaml, strlen(yaml), name, sets, n_sets, err, err_sz);
+    return load_common(cfg, yaml, strlen(yaml), name, SRC_TEXT, sets, n_sets, err, err_sz);
+}
+
+/* Reads at most RL_CONFIG_MAX_BYTES of path into a malloc'ed, NUL-terminated buffer. Reading in
+ * a loop (not by the size stat gives) serves pipes and process substitution, and bounds what a
+ * device such as /dev/zero, which never ends, can make it read. */
+static rl_status read_config_file(const char *path, char **out, size_t *out_len, char *err, size_t err_sz)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open config: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: is a directory, not a config file", path);
+    }
+    /* the buffer grows as needed, to one byte past the limit */
+    size_t cap = 4096, got = 0, max = (size_t)RL_CONFIG_MAX_BYTES + 1;
+    char *buf = rl_xmalloc(cap + 1);
+    for (size_t n; got < max && (n = fread(buf + got, 1, cap - got, fp)) > 0;) {
+        got += n;
+        if (got == cap && cap < max) {
+            cap = cap * 2 < max ? cap * 2 : max;
+            char *grown = realloc(buf, cap + 1);
+            RL_ASSERT(grown != NULL);
+            buf = grown;
+        }
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    rl_status st = RL_OK;
+    if (bad) st = rl_errf(err, err_sz, RL_ERR_IO, "%s: read error", path);
+    else if (got > RL_CONFIG_MAX_BYTES)
+        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: larger than %d bytes (the limit of a config file)", path,
+                     RL_CONFIG_MAX_BYTES);
+    if (st != RL_OK) {
+        free(buf);
+        return st;
+    }
+    buf[got] = '\0';
+    *out = buf;
+    *out_len = got;
+    return RL_OK;
+}
+
+/* a NUL byte means a binary file (and libyaml would stop reading there) */
+static rl_status check_no_nul(const char *path, const char *text, size_t len, char *err, size_t err_sz)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (!nul) return RL_OK;
+    int line = 1;
+    for (const char *c = text; c < nul; c++) line += *c == '\n';
+    return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: a NUL byte (at byte %zu): not a YAML text file", path, line,
+                   (size_t)(nul - text));
 }
 
 rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *sets, int n_sets,
                          char *err, size_t err_sz)
 {
-    if (!path) return load_common(cfg, "", 0, "(defaults)", sets, n_sets, err, err_sz);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open config: %s", path, strerror(errno));
-    if (fseek(fp, 0, SEEK_END) != 0) {
-        fclose(fp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot read config (is it a directory?)", path);
-    }
-    long len = ftell(fp);
-    if (len < 0 || len > (1 << 24)) {
-        fclose(fp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot read config (not a regular file or larger than 16 MiB)", path);
-    }
-    rewind(fp);
-    char *buf = rl_xmalloc((size_t)len + 1);
-    size_t got = fread(buf, 1, (size_t)len, fp);
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        free(buf);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: read error", path);
-    }
-    buf[got] = '\0';
-    rl_status st = load_common(cfg, buf, got, path, sets, n_sets, err, err_sz);
+    if (!path) return load_common(cfg, "", 0, "(defaults)", SRC_TEXT, sets, n_sets, err, err_sz);
+    char *buf = NULL;
+    size_t len = 0;
+    rl_status st = read_config_file(path, &buf, &len, err, err_sz);
+    if (st != RL_OK) return st;
+    st = check_no_nul(path, buf, len, err, err_sz);
+    if (st == RL_OK) st = load_common(cfg, buf, len, path, SRC_FILE, sets, n_sets, err, err_sz);
     free(buf);
     return st;
 }
@@ -730,14 +922,81 @@ static void fmt_double(char *buf, size_t sz, double v)
     if (!strpbrk(buf, ".eEn")) strncat(buf, ".0", sz - strlen(buf) - 1);
 }
 
-static void dump_string(FILE *out, const char *s)
+/* Decodes one UTF-8 character at s into *cp; its length in bytes, or 0 when the bytes are not
+ * valid UTF-8 (stray continuation byte, overlong form, surrogate, past U+10FFFF, cut short). */
+static int utf8_decode(const unsigned char *s, unsigned *cp)
 {
+    int len = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    if (len == 0 || s[0] > 0xF4) return 0;
+    unsigned v = s[0] & (0x7Fu >> len);
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    static const unsigned min_of_len[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min_of_len[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
+    *cp = v;
+    return len;
+}
+
+/* Characters YAML does not read back as themselves inside a double-quoted scalar: those outside
+ * its printable set, and NEL, LS and PS, which it takes for line breaks and folds. BOM too. */
+static int yaml_needs_escape(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF || cp == 0xFFFE ||
+           cp == 0xFFFF;
+}
+
+/* A double-quoted YAML string that reads back as s: quote, backslash and every control
+ * character escaped (CR as \r, so a config can never write a config.yaml that does not reload).
+ * The loader only ever holds valid UTF-8 (libyaml rejects anything else, naming line and
+ * column); a byte that is not, which only code setting a field directly can produce, is written
+ * as \xNN. */
+static void dump_string(FILE *out, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
     fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fputc('\\', out);
-        fputc(*s, out);
+    while (*s) {
+        unsigned cp;
+        if (*s == '"' || *s == '\\') {
+            fprintf(out, "\\%c", *s++);
+        } else if (*s == '\n' || *s == '\r' || *s == '\t') {
+            fprintf(out, "\\%c", *s == '\n' ? 'n' : *s == '\r' ? 'r' : 't');
+            s++;
+        } else if (*s < 0x20 || *s == 0x7F) {
+            fprintf(out, "\\x%02X", *s++);
+        } else if (*s < 0x80) {
+            fputc(*s++, out);
+        } else {
+            int len = utf8_decode(s, &cp);
+            if (len == 0) fprintf(out, "\\x%02X", *s++);
+            else if (yaml_needs_escape(cp)) fprintf(out, "\\u%04X", cp);
+            else fwrite(s, 1, (size_t)len, out);
+            s += len;
+        }
     }
     fputc('"', out);
+}
+
+/* a mapping key: plain when it is a simple name (every key rlc defines), quoted otherwise */
+static void dump_key(FILE *out, const char *key)
+{
+    int simple = key[0] != '\0' && (isalpha((unsigned char)key[0]) || key[0] == '_');
+    for (const char *c = key; simple && *c; c++) simple = isalnum((unsigned char)*c) || *c == '_';
+    if (simple) fputs(key, out);
+    else dump_string(out, key);
+}
+
+/* ", key: value" for each loss parameter */
+static void dump_loss_params(FILE *out, const rl_loss_cfg *l)
+{
+    char num[64];
+    for (int i = 0; i < l->n_kv; i++) {
+        fmt_double(num, sizeof num, l->vals[i]);
+        fputs(", ", out);
+        dump_key(out, l->keys[i]);
+        fprintf(out, ": %s", num);
+    }
 }
 
 static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, const char *indent)
@@ -761,10 +1020,7 @@ static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, con
         const rl_loss_cfg *l = (const rl_loss_cfg *)p;
         fputs("{name: ", out);
         dump_string(out, l->name);
-        for (int i = 0; i < l->n_kv; i++) {
-            fmt_double(num, sizeof num, l->vals[i]);
-            fprintf(out, ", %s: %s", l->keys[i], num);
-        }
+        dump_loss_params(out, l);
         fputc('}', out);
         break;
     }
@@ -788,10 +1044,7 @@ void rl_config_dump(const rl_config *cfg, FILE *out)
         dump_string(out, h->head);
         fputs(", loss: {name: ", out);
         dump_string(out, h->loss.name);
-        for (int j = 0; j < h->loss.n_kv; j++) {
-            fmt_double(num, sizeof num, h->loss.vals[j]);
-            fprintf(out, ", %s: %s", h->loss.keys[j], num);
-        }
+        dump_loss_params(out, &h->loss);
         fmt_double(num, sizeof num, h->weight);
         fprintf(out, "}, weight: %s, hidden: %lld", num, (long long)h->hidden);
         if (strcmp(h->head, "temporal_contrastive") == 0) fprintf(out, ", k: %lld", (long long)h->k);

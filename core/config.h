@@ -20,6 +20,15 @@
 #define RL_LIST_MAX 8
 #define RL_LOSS_MAX_KV 6
 
+/* Limits on what the YAML parser accepts (config files, --set values, the config inside a
+ * checkpoint), so that no data file can exhaust memory or time: a config file is read up to
+ * RL_CONFIG_MAX_BYTES; the tree it builds, aliases (*name) expanded, holds at most
+ * RL_CONFIG_MAX_NODES nodes and RL_CONFIG_MAX_BYTES bytes of text, nested at most
+ * RL_CONFIG_MAX_DEPTH deep. A real config has a few hundred nodes. */
+#define RL_CONFIG_MAX_BYTES (1 << 20)
+#define RL_CONFIG_MAX_NODES 10000
+#define RL_CONFIG_MAX_DEPTH 16
+
 typedef char rl_str[RL_STR_MAX];
 
 typedef struct {
@@ -77,8 +86,10 @@ void rl_config_default(rl_config *cfg);
 
 /* Loads path (NULL = defaults only) and then applies the n_sets overrides "section.key=value"
  * (top-level keys have no section: "seed=3"). On error returns RL_ERR_IO (missing or unreadable
- * file), RL_ERR_PARSE (malformed YAML or a structure that is not a mapping of sections) or
- * RL_ERR_CONFIG (unknown key, wrong type, value out of range) with a message in err. */
+ * file, or one larger than RL_CONFIG_MAX_BYTES: /dev/zero is an error, not an empty config),
+ * RL_ERR_PARSE (malformed YAML, a NUL byte, an empty file, a second YAML document, a structure
+ * that is not a mapping of sections, or a document past the limits above) or RL_ERR_CONFIG
+ * (unknown key, wrong type, value out of range) with a message in err. */
 rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *sets, int n_sets,
                          char *err, size_t err_sz);
 
@@ -86,7 +97,9 @@ rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *se
 rl_status rl_config_load_string(rl_config *cfg, const char *yaml, const char *name,
                                 const char *const *sets, int n_sets, char *err, size_t err_sz);
 
-/* Writes the resolved config (every field) as YAML; loading it again gives the same config. */
+/* Writes the resolved config (every field) as YAML; loading it again gives the same config.
+ * Strings are double-quoted with every character YAML would not read back as itself escaped
+ * (control characters, CR, NEL, line and paragraph separators, non-characters). */
 void rl_config_dump(const rl_config *cfg, FILE *out);
 /* The dump as a malloc'ed string (caller frees). */
 char *rl_config_dump_string(const rl_config *cfg);

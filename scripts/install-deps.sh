@@ -4,13 +4,20 @@
 #   scripts/install-deps.sh          what building, training and testing need (python3-numpy:
 #                                    the Python package's tests)
 #   scripts/install-deps.sh --dev    also python3-torch (fixture generators)
+#   scripts/install-deps.sh --fuzz   also clang-14 and libclang-rt-14-dev (libFuzzer and the
+#                                    sanitizer runtimes for clang: scripts/fuzz.sh, CI)
+# The flags combine: scripts/install-deps.sh --dev --fuzz
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
           libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy)
-if [[ "${1:-}" == "--dev" ]]; then
-  packages+=(python3-torch)
-fi
+for flag in "$@"; do
+  case $flag in
+    --dev) packages+=(python3-torch) ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    *) echo "install-deps: unknown option '$flag' (expected --dev or --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

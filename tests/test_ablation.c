@@ -154,6 +154,29 @@ Test(ablation, invalid_axes_fail_before_any_run)
     expect_invalid("base: /nonexistent/base.yaml\nseeds: [1]\naxes:\n  ppo.gamma: [0.9]\n", "/nonexistent/base.yaml", "cannot open");
 }
 
+Test(ablation, a_grid_past_the_run_limit_is_an_error)
+{
+    /* 16^6 x 8 x 64 runs overflowed the int that counts them (found by fuzz_ablation) */
+    char dir[256], path[300], err[1024], text[4096], vals[64] = "[";
+    tmp_dir(dir, sizeof dir, "huge");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    for (int i = 1; i <= 16; i++) snprintf(vals + strlen(vals), sizeof vals - strlen(vals), "%s%d", i > 1 ? "," : "", i);
+    strcat(vals, "]");
+    int at = snprintf(text, sizeof text, "base: [" BASE ", " BASE "a, " BASE "b, " BASE "c, " BASE "d, " BASE "e, " BASE
+                      "f, " BASE "g]\nseeds: [0");
+    for (int i = 1; i < 64; i++) at += snprintf(text + at, sizeof text - (size_t)at, ", %d", i);
+    at += snprintf(text + at, sizeof text - (size_t)at, "]\naxes:\n");
+    const char *keys[] = {"ppo.num_steps", "ppo.update_epochs", "ppo.num_minibatches", "log.eval_episodes",
+                          "log.return_window", "network.hidden"};
+    for (int k = 0; k < 6; k++) at += snprintf(text + at, sizeof text - (size_t)at, "  %s: %s\n", keys[k], vals);
+    write_file(path, text);
+    ablation a;
+    cr_assert_eq(ablation_load(&a, path, NULL, 0, err, sizeof err), RL_ERR_CONFIG, "%s", err);
+    cr_assert(strstr(err, path) && strstr(err, "8589934592 runs") && strstr(err, "100000"), "%s", err);
+    remove(path);
+    rmdir(dir);
+}
+
 Test(ablation, tiny_ablation_end_to_end_and_resume)
 {
     char dir[256], path[300], cmd[1200], out[16384], p[600];

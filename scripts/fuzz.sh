@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Builds rlc's libFuzzer targets (tests/fuzz/, in build-fuzz/ with clang, AddressSanitizer and
+# UBSan) and runs each for SECONDS (default 60) from its seed corpus. Exits non-zero when a
+# target finds a crash, a leak, undefined behaviour, an input slower than 10 s, more than 2 GB of
+# memory, or a broken property; the input that shows it is kept in build-fuzz/findings/<target>/
+# (replay: build-fuzz/<target> build-fuzz/findings/<target>/crash-...). docs/fuzzing.md.
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation
+# Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs=${1:-60}
+shift || true
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation)
+fi
+if ! [[ "$secs" =~ ^[0-9]+$ ]] || [[ "$secs" -lt 1 ]]; then
+  echo "fuzz.sh: SECONDS must be a positive integer, got '$secs'" >&2
+  exit 2
+fi
+
+build=build-fuzz
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DRLC_FUZZ=ON -DRLC_BUILD_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j2 --target rlc_cli "${targets[@]}" >/dev/null
+
+export OPENBLAS_NUM_THREADS=1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+# checkpoints of tiny runs of each algorithm, made by this build's rlc so that they follow the
+# current format; one run a line: name|config|--set values separated by '|'
+checkpoint_runs='ppo|configs/ppo_cartpole.yaml|ppo.num_steps=16|env.num_envs=2|normalize.obs=true|normalize.reward=true
+ppo_aux|configs/ppo_cartpole.yaml|ppo.num_steps=16|env.num_envs=2|network.shared=true|aux=[{head: reward_prediction, loss: huber, weight: 0.1}]
+ppo_cont|configs/ppo_pendulum.yaml|ppo.num_steps=16|env.num_envs=2
+a2c|configs/a2c_cartpole.yaml|env.num_envs=2
+reinforce|configs/reinforce_cartpole.yaml|reinforce.episodes_per_update=1
+dqn|configs/dqn_cartpole.yaml|dqn.learning_starts=100|dqn.buffer_size=500|dqn.batch_size=8|env.num_envs=1
+qrdqn|configs/qrdqn_cartpole.yaml|dqn.learning_starts=100|dqn.buffer_size=500|dqn.batch_size=8|dqn.n_quantiles=4|env.num_envs=1
+c51|configs/c51_cartpole.yaml|dqn.learning_starts=100|dqn.buffer_size=500|dqn.batch_size=8|env.num_envs=1
+sac|configs/sac_pendulum.yaml|sac.learning_starts=100|sac.buffer_size=500|sac.batch_size=8
+icm|configs/ppo_icm_mountaincar.yaml|ppo.num_steps=16|env.num_envs=2|exploration.hidden=[8]'
+
+make_checkpoint_seeds() {
+  local out=$1 runs="$build/seed-runs" line
+  rm -rf "$runs"
+  while IFS= read -r line; do
+    IFS='|' read -ra f <<<"$line"
+    local args=(train "${f[1]}" --quiet --run-dir "$runs/${f[0]}")
+    for s in total_steps=400 log.eval_interval=0 log.eval_episodes=1 'network.hidden=[8]' "${f[@]:2}"; do
+      args+=(--set "$s")
+    done
+    if ! "$build/rlc" "${args[@]}" >"$runs.log" 2>&1; then
+      echo "fuzz.sh: the seed run ${f[0]} failed:" >&2
+      cat "$runs.log" >&2
+      exit 1
+    fi
+    cp "$runs/${f[0]}/checkpoint.safetensors" "$out/${f[0]}.safetensors"
+  done <<<"$checkpoint_runs"
+}
+
+# the working corpus of a target in $corpus: its seeds, copied (libFuzzer adds what it finds
+# there, and the source tree stays as it is)
+seed_corpus() {
+  local t=$1
+  corpus="$build/corpus/$t"
+  mkdir -p "$corpus"
+  case $t in
+    fuzz_config) cp configs/*.yaml tests/fuzz/corpus/config/* "$corpus/" ;;
+    fuzz_set) cp tests/fuzz/corpus/set/* "$corpus/" ;;
+    fuzz_checkpoint) make_checkpoint_seeds "$corpus" ;;
+    fuzz_ablation) cp configs/ablations/*.yaml "$corpus/" ;;
+    *) echo "fuzz.sh: unknown target '$t'" >&2; exit 2 ;;
+  esac
+}
+
+failed=()
+for t in "${targets[@]}"; do
+  seed_corpus "$t"
+  findings="$build/findings/$t"
+  mkdir -p "$findings"
+  log="$build/$t.log"
+  echo "fuzz.sh: $t for ${secs}s ($(ls "$corpus" | wc -l) inputs in $corpus)"
+  if "$build/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+       -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" >"$log" 2>&1; then
+    grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" | tr '\n' ' ' | sed 's/^/  /'
+    echo
+  else
+    echo "fuzz.sh: $t FAILED; the log: $log, the input: $(ls "$findings" | head -1)" >&2
+    grep -E "ERROR|SUMMARY|property broken|Test unit written" "$log" | head -5 >&2 || true
+    failed+=("$t")
+  fi
+done
+
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "fuzz.sh: findings in ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz.sh: ${#targets[@]} targets, ${secs}s each, no findings"

@@ -1,0 +1,76 @@
+/* rlc fuzzing: ablation files.
+ *
+ * The input is written as ablations/input.yaml in a scratch directory whose top holds links to
+ * every file of configs/, so that the seeds' `base: ../ppo_cartpole.yaml` resolve. Then, as
+ * `rlc ablate` does before it starts anything: ablation_load, the size of the grid, and for the
+ * first runs their run directory names and the config each would train (the base with the
+ * ablation's values re-read as --set overrides). Agents are not created and env plugins never
+ * loaded. Checks: no crash, leak or undefined behaviour; every error has a message. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agents/ablation.h"
+#include "core/config.h"
+#include "tests/fuzz/fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static char input_path[600];
+
+/* <scratch>/ablations/ for the input and <scratch>/<name>.yaml -> configs/<name>.yaml */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *tmp = getenv("TMPDIR");
+    char dir[400], link[900], target[900];
+    snprintf(dir, sizeof dir, "%s/rlc-fuzz-ablation-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    fuzz_require(mkdtemp(dir) != NULL, "cannot create a scratch directory", dir);
+    snprintf(link, sizeof link, "%s/ablations", dir);
+    fuzz_require(mkdir(link, 0755) == 0, "cannot create", link);
+    snprintf(input_path, sizeof input_path, "%s/ablations/input.yaml", dir);
+    DIR *d = opendir(RLC_SOURCE_DIR "/configs");
+    fuzz_require(d != NULL, "cannot list", RLC_SOURCE_DIR "/configs");
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strstr(e->d_name, ".yaml")) continue;
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        snprintf(target, sizeof target, "%s/configs/%s", RLC_SOURCE_DIR, e->d_name);
+        fuzz_require(symlink(target, link) == 0, "cannot link", link);
+    }
+    closedir(d);
+    return 0;
+}
+
+/* the config of run i, loaded as ablation_validate loads it */
+static void load_run(const ablation *a, int i)
+{
+    static ablation_run r;
+    static rl_config cfg;
+    char err[1024] = "";
+    ablation_run_at(a, i, "runs", &r);
+    const char *sets[ABL_MAX_SETS + ABL_MAX_AXES + 1];
+    for (int k = 0; k < r.n_sets; k++) sets[k] = r.sets[k];
+    if (rl_config_load(&cfg, a->bases[r.base], sets, r.n_sets, err, sizeof err) != RL_OK)
+        fuzz_require(err[0] != '\0', "a run's config failed without a message", r.run_dir);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static ablation a;
+    char err[1024] = "";
+    FILE *fp = fopen(input_path, "wb");
+    fuzz_require(fp && fwrite(data, 1, size, fp) == size && fclose(fp) == 0, "cannot write", input_path);
+    if (ablation_load(&a, input_path, NULL, 0, err, sizeof err) != RL_OK) {
+        fuzz_require(err[0] != '\0', "ablation_load failed without a message", NULL);
+        return 0;
+    }
+    int n = ablation_n_runs(&a);
+    for (int i = 0; i < n && i < 8; i++) load_run(&a, i);
+    return 0;
+}
