@@ -237,6 +237,19 @@ Test(run_dir, kill_9_leaves_no_stale_lock)
     remove_dir(dir);
 }
 
+/* the run pid stopped on signal sig: exit status 128 + sig, a checkpoint, a message on stderr
+ * (errf) naming the signal and how to resume, and --resume continues; then dir is removed */
+static void assert_stopped_by(pid_t pid, int sig, const char *name, const char *dir, const char *errf)
+{
+    cr_assert_eq(wait_exit(pid), 128 + sig);
+    cr_assert(file_exists(dir, "checkpoint.safetensors"), "no checkpoint after %s", name);
+    char *msg = rlt_read_file(errf);
+    cr_assert(strstr(msg, name) && strstr(msg, "--resume"), "%s", msg);
+    free(msg);
+    assert_resume_continues(dir);
+    remove_dir(dir);
+}
+
 /* ---- signals ----------------------------------------------------------------------------- */
 
 Test(run_dir, sighup_checkpoints_and_resume_continues)
@@ -251,13 +264,7 @@ Test(run_dir, sighup_checkpoints_and_resume_continues)
     snprintf(metrics, sizeof metrics, "%s/metrics.csv", dir);
     wait_rows(pid, metrics, 2);
     kill(pid, SIGHUP);
-    cr_assert_eq(wait_exit(pid), 128 + SIGHUP);
-    cr_assert(file_exists(dir, "checkpoint.safetensors"), "no checkpoint after SIGHUP");
-    char *msg = rlt_read_file(errf);
-    cr_assert(strstr(msg, "SIGHUP") && strstr(msg, "--resume"), "%s", msg);
-    free(msg);
-    assert_resume_continues(dir);
-    remove_dir(dir);
+    assert_stopped_by(pid, SIGHUP, "SIGHUP", dir, errf);
 }
 
 /* `rlc train | head -1`: the reader goes away; the run checkpoints and exits with 141 instead of
@@ -277,13 +284,7 @@ Test(run_dir, closed_stdout_sigpipe_checkpoints_and_resume_continues)
     snprintf(metrics, sizeof metrics, "%s/metrics.csv", dir);
     wait_rows(pid, metrics, 2);
     close(fds[0]);   /* the reader exits */
-    cr_assert_eq(wait_exit(pid), 128 + SIGPIPE);
-    cr_assert(file_exists(dir, "checkpoint.safetensors"), "no checkpoint after SIGPIPE");
-    char *msg = rlt_read_file(errf);
-    cr_assert(strstr(msg, "SIGPIPE") && strstr(msg, "--resume"), "%s", msg);
-    free(msg);
-    assert_resume_continues(dir);
-    remove_dir(dir);
+    assert_stopped_by(pid, SIGPIPE, "SIGPIPE", dir, errf);
 }
 
 /* ---- resume of a finished run ------------------------------------------------------------ */
