@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/trainer_dp.h"
 #include "core/fs.h"
 #include "core/log.h"
 
@@ -184,11 +185,16 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     env_vec v;
     int N = (int)cfg->env.num_envs;
     if ((st = env_vec_make(&v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz))) return st;
-    if ((st = algo->create(&r.agent, cfg, &def->obs_space, &def->act_space, N, err, err_sz))) {
+    /* data-parallel over MPI ranks (agents/trainer_dp.h): this rank's seed; rank 0 alone writes */
+    trainer_dp dp;
+    if ((st = trainer_dp_begin(&dp, cfg, algo, err, err_sz)) ||
+        (st = algo->create(&r.agent, dp.cfg, &def->obs_space, &def->act_space, N, err, err_sz))) {
+        trainer_dp_end(&dp);
         env_vec_free(&v);
         return st;
     }
-    if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) {
+    if (dp.lead && (st = rl_mkdir_p(opts->run_dir, err, err_sz))) {
+        trainer_dp_end(&dp);
         algo->destroy(r.agent);
         env_vec_free(&v);
         return st;
@@ -216,7 +222,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         nn_safetensors_close(f);
         if (st != RL_OK) goto done;
         const char *csvs[] = {"metrics.csv", "eval.csv", "timing.csv"};
-        for (int i = 0; i < 3 && st == RL_OK; i++) {
+        for (int i = 0; i < 3 && st == RL_OK && dp.lead; i++) {
             snprintf(path, sizeof path, "%s/%s", opts->run_dir, csvs[i]);
             st = rl_csv_truncate_after(path, (double)r.step, err, err_sz);
         }
@@ -226,7 +232,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     {
         char *yaml = rl_config_dump_string(cfg);
         snprintf(path, sizeof path, "%s/config.yaml", opts->run_dir);
-        st = rl_write_atomic(path, yaml, err, err_sz);
+        if (dp.lead) st = rl_write_atomic(path, yaml, err, err_sz);
         free(yaml);
         if (st != RL_OK) goto done;
     }
@@ -237,16 +243,19 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
     const char *tcols[] = {"step", "wall_s", "steps_per_s"};
     snprintf(path, sizeof path, "%s/metrics.csv", opts->run_dir);
+    if (!dp.lead) goto opened;   /* the other ranks' rows go nowhere (rl_csv_row on a closed file) */
     if ((st = rl_csv_open(&metrics, path, mcols, 4 + n_stats, opts->resume, err, err_sz))) goto done;
     snprintf(path, sizeof path, "%s/eval.csv", opts->run_dir);
     if ((st = rl_csv_open(&evals, path, ecols, 4, opts->resume, err, err_sz))) goto done;
     snprintf(path, sizeof path, "%s/timing.csv", opts->run_dir);
     if ((st = rl_csv_open(&timing, path, tcols, 3, opts->resume, err, err_sz))) goto done;
+opened:
 
     /* a resumed run starts fresh episodes from a seed derived from where it stopped */
-    int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
-                                      : cfg->root.seed;
+    int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)dp.cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
+                                      : dp.cfg->root.seed;
     env_vec_reset(&v, reset_seed);
+    trainer_dp_broadcast(&dp, algo, r.agent, r.episodes);
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -262,11 +271,11 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     int64_t last_eval_step = -1, n_recent = 0;
     const double threshold = def->reward_threshold;
     double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
-    while (r.step < total && !stop_signal) {
+    while (r.step < total && !trainer_dp_stop(&dp, stop_signal)) {
         algo->act(r.agent, v.obs, N, actions, true);
         env_vec_step(&v, actions);
         int64_t prev = r.step;
-        r.step += N;
+        r.step += (int64_t)N * dp.size;   /* every rank's steps */
         for (int i = 0; i < N; i++) {
             if (!(v.terminated[i] || v.truncated[i])) continue;
             recent[n_recent % window] = v.ep_return[i];
@@ -289,6 +298,8 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         algo->learn(r.agent, &v, r.step, total, stats);
 
         if (r.step / log_iv != prev / log_iv || r.step >= total) {
+            trainer_dp_episodes(&dp, recent, recent_len, n_recent, window, &r.episodes, &mean_ret, &mean_len);
+            if ((st = trainer_dp_check(&dp, algo, r.agent, r.step, err, err_sz))) break;
             double row[4 + AGENT_MAX_STATS] = {(double)r.step, (double)r.episodes, mean_ret, mean_len};
             for (int i = 0; i < n_stats; i++) row[4 + i] = stats[i];
             rl_csv_row(&metrics, row);
@@ -298,12 +309,12 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
             if (cfg->log.progress && !opts->quiet)
                 rl_progress_print(out, r.step, total, sps, mean_ret, el, r.step >= total);
         }
-        if (eval_iv > 0 && r.step / eval_iv != prev / eval_iv && r.step < total) {
+        if (dp.lead && eval_iv > 0 && r.step / eval_iv != prev / eval_iv && r.step < total) {
             double m, s;
             if ((st = evaluate_row(&r, &evals, &m, &s, err, err_sz))) break;
             last_eval_step = r.step;
         }
-        if (ckpt_iv > 0 && r.step / ckpt_iv != prev / ckpt_iv && r.step < total)
+        if (dp.lead && ckpt_iv > 0 && r.step / ckpt_iv != prev / ckpt_iv && r.step < total)
             if ((st = checkpoint(&r, err, err_sz))) break;
     }
     sigaction(SIGINT, &old_int, NULL);
@@ -315,14 +326,14 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         rl_progress_print(out, r.step, total, res->sps, mean_ret, res->wall_s, true);
     if (st != RL_OK) goto done;
 
-    if ((st = checkpoint(&r, err, err_sz))) goto done;
-    if (stop_signal) {
+    if (dp.lead && (st = checkpoint(&r, err, err_sz))) goto done;
+    if (trainer_dp_stop(&dp, stop_signal)) {
         st = rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                      "interrupted by signal %d at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
                      (int)stop_signal, (long long)r.step, r.ckpt, opts->run_dir);
         goto done;
     }
-    if (last_eval_step != r.step) {
+    if (dp.lead && last_eval_step != r.step) {
         if ((st = evaluate_row(&r, &evals, &res->eval_mean, &res->eval_std, err, err_sz))) goto done;
         /* the checkpoint records the evaluation count too */
         if ((st = checkpoint(&r, err, err_sz))) goto done;
@@ -339,5 +350,6 @@ done:
     free(recent_len);
     algo->destroy(r.agent);
     env_vec_free(&v);
+    trainer_dp_end(&dp);
     return st;
 }
