@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "agents/ablation_dist.h"
 #include "agents/agent.h"
 #include "agents/trainer.h"
 #include "core/fs.h"
@@ -553,3 +554,13 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                        "interrupted; the running workers checkpointed: run the same command again to resume");
     return RL_OK;
 }
+
+/* the worker start, for the MPI runner (agents/ablation_dist.c) */
+pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
+                     char *err, size_t err_sz)
+{
+    return spawn(rlc_binary, a, r, resume, err, err_sz);
+}
+
+/* the step a running run has logged, for the MPI runner's progress display */
+int64_t ablation_run_progress(const char *run_dir) { return run_progress(run_dir); }

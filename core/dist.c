@@ -3,12 +3,16 @@
 #include "core/dist.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #ifdef RLC_HAVE_MPI
 #include <mpi.h>
+#endif
+#ifdef __linux__
+#include <sys/prctl.h>
 #endif
 
 static struct {
@@ -28,7 +32,7 @@ bool rl_dist_compiled(void)
 int rl_dist_requested(void)
 {
     const char *child = getenv(RL_DIST_CHILD_ENV);
-    if (child && child[0]) return 1;
+    if (child && child[0]) return 0;
     /* Open MPI's mpirun, MPICH/Intel (PMI), Slurm's srun (its own step size) */
     const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"};
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
@@ -43,6 +47,11 @@ int rl_dist_requested(void)
 rl_status rl_dist_init(int *argc, char ***argv, char *err, size_t err_sz)
 {
     int want = rl_dist_requested();
+#ifdef __linux__
+    /* a worker of an MPI job checkpoints and stops when its rank dies (a killed job) */
+    const char *child = getenv(RL_DIST_CHILD_ENV);
+    if (child && child[0]) prctl(PR_SET_PDEATHSIG, SIGINT);
+#endif
 #ifdef RLC_HAVE_MPI
     (void)err;
     (void)err_sz;

@@ -24,7 +24,7 @@
 /* True when this build has MPI. */
 bool rl_dist_compiled(void);
 /* The number of processes the launcher started, read from its environment (Open MPI, PMI, PMIx,
- * Slurm's srun); 1 when not started by a launcher or when RL_DIST_CHILD_ENV is set. */
+ * Slurm's srun); 0 when not started by a launcher or when RL_DIST_CHILD_ENV is set. */
 int rl_dist_requested(void);
 /* Joins the MPI world when a launcher started more than zero ranks of us (MPI_Init). Without
  * MPI compiled in and more than one rank requested: RL_ERR_UNSUPPORTED with a message saying so.

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
-          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo)
+          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo
+          libopenmpi-dev openmpi-bin)
 if [[ "${1:-}" == "--dev" ]]; then
   packages+=(python3-torch python3-numpy)
 fi
