@@ -8,9 +8,10 @@
  *     data, and are the same bits on every rank;
  *   - the averaged gradient of a policy/value network equals the gradient of one process over
  *     the union of the ranks' batches (same data), also with unequal batches (REINFORCE's union);
- *   - PPO (with observation and reward normalisation), A2C and REINFORCE: the weights differ
- *     across ranks before the broadcast, and after k updates on each rank's own environments
- *     they are bit-identical on every rank (and have moved). */
+ *   - PPO (with observation and reward normalisation), A2C, REINFORCE, SAC and DQN: the weights
+ *     differ across ranks before the broadcast, and after k updates on each rank's own
+ *     environments (and, off-policy, its own replay buffer) they are bit-identical on every rank
+ *     (and have moved). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,12 @@ static void test_agents(void)
     train_agent("a2c", "algo: a2c\nseed: 4\nenv: {id: CartPole-v1, num_envs: 3}\n", 5);
     train_agent("reinforce",
                 "algo: reinforce\nseed: 5\nenv: {id: CartPole-v1, num_envs: 2}\nreinforce: {episodes_per_update: 3}\n", 3);
+    train_agent("sac",
+                "algo: sac\nseed: 6\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
+                "sac: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);
+    train_agent("dqn",
+                "algo: dqn\nseed: 7\nenv: {id: CartPole-v1, num_envs: 2}\nnetwork: {hidden: [32, 32]}\n"
+                "dqn: {learning_starts: 64, batch_size: 16, buffer_size: 1000, train_frequency: 4}\n", 6);
 }
 
 int main(int argc, char **argv)
