@@ -645,9 +645,11 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     (void)v;
     dqn *p = self;
     p->env_steps = step;
-    int64_t prev = step - (int64_t)p->n_envs * rl_dist_size();   /* every rank's steps */
     if (step < p->learning_starts) return false;
-    int64_t phases = step / p->train_freq - prev / p->train_freq;
+    /* the update schedule counts this rank's own steps (data-parallel: step counts every rank's,
+     * docs/distributed.md), so each rank updates as one process on its share of the steps */
+    int64_t own = step / rl_dist_size(), prev = own - p->n_envs;
+    int64_t phases = own / p->train_freq - prev / p->train_freq;
     bool did = false;
     double sl = 0.0, sq = 0.0, sg = 0.0;
     int n_ok = 0;
@@ -667,7 +669,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
             }
         FTZ_LEAVE();
     }
-    if (step / p->target_iv != prev / p->target_iv) {
+    if (own / p->target_iv != prev / p->target_iv) {
         if (p->tau >= 1.0f) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
         else nn_polyak(p->tparams, p->params, p->n_params, p->tau);
     }

@@ -113,6 +113,8 @@ int cli_ablate(int argc, char **argv)
     }
     char binary[1024];
     self_binary(binary, sizeof binary, argv[0]);
+    /* the workers are single processes, even under an MPI launcher (mpirun -np 1 included) */
+    setenv(RL_DIST_CHILD_ENV, "1", 1);
     ablation_summary sum;
     rl_status st = rl_dist_size() > 1
                        ? ablation_execute_dist(&a, runs_root, (int)jobs, binary, gather, stdout, &sum, err, sizeof err)

@@ -225,6 +225,28 @@ Test(distributed, grid_over_3_ranks_runs_each_run_once_and_gather_writes_the_sam
     cr_assert_eq(atoi(out), 12, "%s", out);
 }
 
+Test(distributed, grid_under_mpirun_np1_is_the_grid_without_mpi)
+{
+    char dir[256], grid[400], cmd[2048];
+    rlt_tmp_dir(dir, sizeof dir, "grid1");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_grid(dir, "g", 2048, grid, sizeof grid);
+    const char *launch[] = {"", MPIRUN " -np 1"}, *root[] = {"plain", "np1"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "%s %s ablate %s --jobs 2 --runs-dir %s/%s 2>&1", launch[i], RLC_BINARY, grid, dir,
+                 root[i]);
+        cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+        cr_assert(strstr(out, "6 runs: 6 finished now, 0 already done, 0 failed"), "%s", out);
+    }
+    for (int v = 0; v < 2; v++)
+        for (int s = 1; s <= 3; s++) {
+            char a[600], b[600];
+            run_dir_of(a, sizeof a, dir, "plain/g", v, s);
+            run_dir_of(b, sizeof b, dir, "np1/g", v, s);
+            assert_same_run(a, b);
+        }
+}
+
 static int count_done(const char *root)
 {
     char cmd[700];
