@@ -271,7 +271,7 @@ opened:
     int64_t last_eval_step = -1, n_recent = 0;
     const double threshold = def->reward_threshold;
     double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
-    while (r.step < total && !trainer_dp_stop(&dp, stop_signal)) {
+    while (r.step < total && !trainer_dp_stop(&dp, stop_signal, false)) {
         algo->act(r.agent, v.obs, N, actions, true);
         env_vec_step(&v, actions);
         int64_t prev = r.step;
@@ -327,7 +327,7 @@ opened:
     if (st != RL_OK) goto done;
 
     if (dp.lead && (st = checkpoint(&r, err, err_sz))) goto done;
-    if (trainer_dp_stop(&dp, stop_signal)) {
+    if (trainer_dp_stop(&dp, stop_signal, true)) {
         st = rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                      "interrupted by signal %d at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
                      (int)stop_signal, (long long)r.step, r.ckpt, opts->run_dir);

@@ -51,9 +51,10 @@ void trainer_dp_broadcast(trainer_dp *d, const agent_algo *algo, void *agent, in
     }
 }
 
-bool trainer_dp_stop(const trainer_dp *d, int local_signal)
+bool trainer_dp_stop(trainer_dp *d, int local_signal, bool now)
 {
     if (d->size == 1) return local_signal != 0;
+    if (!now && d->stop_calls++ % TRAINER_DP_STOP_EVERY != 0) return false;
     return rl_dist_max_i64(local_signal) != 0;
 }
 

@@ -18,6 +18,7 @@
 #include "core/config.h"
 
 #define TRAINER_DP_MAX_TENSORS 16
+#define TRAINER_DP_STOP_EVERY 32
 
 typedef struct {
     int rank, size;
@@ -25,6 +26,7 @@ typedef struct {
     const rl_config *cfg;        /* what this rank builds its env and agent from */
     rl_config *own;              /* size > 1: the copy with this rank's seed (owned) */
     int64_t episodes_base;       /* the run's episode count at the last merge */
+    int64_t stop_calls;          /* in-loop trainer_dp_stop calls so far */
 } trainer_dp;
 
 /* Sets d up for cfg. With several ranks: RL_ERR_UNSUPPORTED when algo has no dp_tensors or the
@@ -36,8 +38,10 @@ void trainer_dp_end(trainer_dp *d);   /* NULL-safe */
 /* Collective: every rank's agent takes rank 0's dp_tensors. episodes: the run's count (after a
  * resume, the checkpoint's). */
 void trainer_dp_broadcast(trainer_dp *d, const agent_algo *algo, void *agent, int64_t episodes);
-/* Collective: whether any rank was signalled (every rank stops at the same step). */
-bool trainer_dp_stop(const trainer_dp *d, int local_signal);
+/* Whether any rank was signalled, so that every rank stops at the same step. In the loop (now =
+ * false) the ranks compare every TRAINER_DP_STOP_EVERY calls only (a collective per step would
+ * cost a rendezvous per step); now = true compares at once. Collective with several ranks. */
+bool trainer_dp_stop(trainer_dp *d, int local_signal, bool now);
 /* Collective, at a log step: *episodes becomes the run's count over every rank, and mean_return
  * / mean_length those of the union of the ranks' last episodes (recent, recent_len: a rank's
  * ring of min(n_recent, window) values). */

@@ -11,7 +11,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
 rlc="$build/rlc"
-mpirun=(mpirun --allow-run-as-root --oversubscribe)
+# --bind-to none: on a shared machine a rank pinned to a busy core stalls every collective
+mpirun=(mpirun --allow-run-as-root --oversubscribe --bind-to none)
 export OPENBLAS_NUM_THREADS=1
 PPO_STEPS="${PPO_STEPS:-1000000}"
 SAC_STEPS="${SAC_STEPS:-200000}"
