@@ -50,4 +50,5 @@ const agent_algo agent_a2c = {
     .load = onp_ac_load,
     .destroy = onp_ac_destroy,
     .extra_stats = onp_ac_extra_stats,
+    .dp_tensors = onp_ac_dp_tensors,
 };

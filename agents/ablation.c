@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "agents/ablation_dist.h"
 #include "agents/agent.h"
 #include "agents/trainer.h"
 #include "core/fs.h"
@@ -642,3 +643,22 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                        "interrupted; the running workers checkpointed: run the same command again to resume");
     return RL_OK;
 }
+
+/* the worker start, for the MPI runner (agents/ablation_dist.c) */
+pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
+                     char *err, size_t err_sz)
+{
+    /* a resumed worker gets the base config's plugin on its command line, as in ablation_execute */
+    const char *plugin = NULL;
+    rl_config *cfg = NULL;
+    if (resume) {
+        cfg = rl_xcalloc(1, sizeof *cfg);
+        if (load_run_config(a, r, cfg, err, err_sz) == RL_OK) plugin = cfg->env.plugin;
+    }
+    pid_t pid = spawn(rlc_binary, a, r, resume, plugin, err, err_sz);
+    free(cfg);
+    return pid;
+}
+
+/* the step a running run has logged, for the MPI runner's progress display */
+int64_t ablation_run_progress(const char *run_dir) { return run_progress(run_dir); }

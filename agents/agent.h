@@ -48,6 +48,11 @@ typedef struct agent_algo {
      * ones (one per auxiliary head, say); returns their count, at most max. learn() writes their
      * values at stats[n_stats + i]. Runs without such statistics keep exactly the fixed columns. */
     int (*extra_stats)(void *self, const char **names, int max);
+    /* Optional (data-parallel training, docs/distributed.md): the float buffers every rank must
+     * hold identically (weights, target networks, optimizer moments), in a fixed order; returns
+     * their count, at most max. The trainer broadcasts them from rank 0 after create and after a
+     * resume, and compares their checksums across ranks. NULL: no data-parallel training. */
+    int (*dp_tensors)(void *self, nn_tensor *t, int max);
 } agent_algo;
 
 /* The registered algorithm called name, or NULL. */

@@ -31,9 +31,11 @@
 #include <string.h>
 
 #include "agents/aux.h"
+#include "agents/dataparallel.h"
 #include "agents/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
+#include "core/dist.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
 #include "replay/replay.h"
@@ -621,7 +623,10 @@ static float update(dqn *p, float beta, double *qmean, double *gnorm)
 {
     sample_batch(p, beta);
     float loss = loss_grad(p, qmean);
-    if (isnan(loss)) return NAN;
+    /* data-parallel: the mean of every rank's gradients (agents/dataparallel.h) */
+    bool ok = agent_dp_grads(p->grads, p->n_params, !isnan(loss));
+    if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
+    if (!ok) return NAN;
     if (p->ax.aux) {
         /* one clip over the network and the heads; with every weight 0 the heads' gradients
          * are zeros and this is nn_clip_grad_norm bit for bit */
@@ -669,9 +674,11 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     (void)v;
     dqn *p = self;
     p->env_steps = step;
-    int64_t prev = step - p->n_envs;
     if (step < p->learning_starts) return false;
-    int64_t phases = step / p->train_freq - prev / p->train_freq;
+    /* the update schedule counts this rank's own steps (data-parallel: step counts every rank's,
+     * docs/distributed.md), so each rank updates as one process on its share of the steps */
+    int64_t own = step / rl_dist_size(), prev = own - p->n_envs;
+    int64_t phases = own / p->train_freq - prev / p->train_freq;
     bool did = false;
     double sl = 0.0, sq = 0.0, sg = 0.0;
     int n_ok = 0;
@@ -691,7 +698,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
             }
         FTZ_LEAVE();
     }
-    if (step / p->target_iv != prev / p->target_iv) {
+    if (own / p->target_iv != prev / p->target_iv) {
         if (p->tau >= 1.0f) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
         else nn_polyak(p->tparams, p->params, p->n_params, p->tau);
     }
@@ -795,20 +802,40 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
 
 #define VB_STATS {"td_loss", "q_mean", "epsilon", "grad_norm", "per_beta", "skipped_updates"}
 
+static int dqn_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    dqn *p = self;
+    RL_ASSERT(max >= 7);
+    int n = 0;
+    t[n++] = (nn_tensor){"params", p->params, 1, {(int64_t)p->n_params}};
+    t[n++] = (nn_tensor){"target", p->tparams, 1, {(int64_t)p->n_params}};
+    t[n++] = (nn_tensor){"adam.m", p->opt.m, 1, {(int64_t)p->opt.n}};
+    t[n++] = (nn_tensor){"adam.v", p->opt.v, 1, {(int64_t)p->opt.n}};
+    if (p->ax.aux) {
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
+        t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
+        t[n++] = (nn_tensor){"aux.adam.v", p->ax.opt.v, 1, {(int64_t)p->ax.opt.n}};
+    }
+    return n;
+}
+
 const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors,
 };
 
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors,
 };
 
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors,
 };

@@ -308,7 +308,18 @@ rl_status onp_norm_init(onp_norm *w, const rl_config *cfg, int obs_dim, int n_en
         return st;
     }
     w->rms_buf = rl_xcalloc((size_t)(2 * obs_dim + 1 + 3 + n_envs), sizeof(float));
+    /* data-parallel training merges the ranks' statistics at every update */
+    w->dp = agent_dp_on();
+    if (w->dp && w->obs_on) agent_dp_rms_init(&w->dp_obs, &w->obs.rms, NULL, 0);
+    if (w->dp && w->rew_on) agent_dp_rms_init(&w->dp_rew, &w->rew.rms, NULL, 0);
     return RL_OK;
+}
+
+void onp_norm_dp_merge(onp_norm *w)
+{
+    if (!w->dp) return;
+    if (w->obs_on) agent_dp_rms_merge(&w->dp_obs, &w->obs.rms);
+    if (w->rew_on) agent_dp_rms_merge(&w->dp_rew, &w->rew.rms);
 }
 
 void onp_norm_free(onp_norm *w)
@@ -316,6 +327,7 @@ void onp_norm_free(onp_norm *w)
     if (!w) return;
     if (w->obs_on) env_norm_obs_free(&w->obs);
     if (w->rew_on) env_norm_reward_free(&w->rew);
+    if (w->dp) agent_dp_rms_free(&w->dp_obs), agent_dp_rms_free(&w->dp_rew);
     free(w->rms_buf);
     w->rms_buf = NULL;
 }
@@ -367,6 +379,8 @@ rl_status onp_norm_unstage(onp_norm *w, char *err, size_t err_sz)
         if ((st = env_rms_import(&w->rew.rms, w->rms_buf + 2 * D + 1, err, err_sz))) return st;
         for (int i = 0; i < w->n_envs; i++) w->rew.G[i] = w->rms_buf[2 * D + 4 + i];
     }
+    if (w->dp && w->obs_on) agent_dp_rms_mark(&w->dp_obs, &w->obs.rms);
+    if (w->dp && w->rew_on) agent_dp_rms_mark(&w->dp_rew, &w->rew.rms);
     return RL_OK;
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include "agents/agent.h"
+#include "agents/dataparallel.h"
 #include "envs/wrappers.h"
 #include "losses/loss.h"
 
@@ -88,11 +89,16 @@ typedef struct {
     env_norm_reward rew;
     float *rms_buf;                   /* export scratch: (2 obs_dim + 1) + 3 + n_envs */
     int n_envs, obs_dim;
+    bool dp;                          /* data-parallel: the ranks' statistics are merged */
+    agent_dp_rms dp_obs, dp_rew;
 } onp_norm;
 
 rl_status onp_norm_init(onp_norm *w, const rl_config *cfg, int obs_dim, int n_envs, double gamma,
                         char *err, size_t err_sz);
 void onp_norm_free(onp_norm *w);
+/* Data-parallel training (collective): merges every rank's statistics since the last merge, so
+ * that all ranks normalise alike; nothing with one rank. Called before each update. */
+void onp_norm_dp_merge(onp_norm *w);
 /* out = normalised in (B rows); updates the statistics first when update (training steps). */
 void onp_norm_obs(onp_norm *w, const float *in, float *out, int B, bool update);
 /* out (n_envs) = scaled rewards of a training step (updates the statistics). */
@@ -143,6 +149,8 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
 void onp_ac_destroy(void *self);
 /* agent_algo.extra_stats: one "aux_<head>" column per auxiliary head. */
 int onp_ac_extra_stats(void *self, const char **names, int max);
+/* agent_algo.dp_tensors: the network's parameters and optimizer moments (and the heads'). */
+int onp_ac_dp_tensors(void *self, nn_tensor *t, int max);
 
 #define ONP_AC_STATS                                                                              \
     {"policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm",                \

@@ -30,6 +30,7 @@
 #include "agents/onpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
+#include "core/dist.h"
 #include "replay/rollout.h"
 
 typedef struct {
@@ -352,11 +353,21 @@ void onp_ac_observe(void *self, const env_vec *v)
                        v->terminated, v->truncated, any_trunc ? p->final_values : NULL);
 }
 
+/* Data-parallel training: the network's and the heads' gradients become the mean over the ranks
+ * (agents/dataparallel.h). ok: this rank's are finite. False: every rank skips this step. */
+static bool dp_average(ppo *p, bool ok)
+{
+    ok = agent_dp_grads(p->net.grads, p->net.n_params, ok);
+    if (p->aux) ok = agent_dp_grads(aux_grads(p->aux), aux_n_params(p->aux), ok);
+    return ok;
+}
+
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
     ppo *p = self;
     if (p->buf.t < p->T) return false;
     int N = p->n_envs, D = p->obs_dim, A = p->adim, mb = p->mb_size;
+    onp_norm_dp_merge(&p->norm);
 
     /* advantages: bootstrap from the value of the observations after the rollout */
     onp_norm_obs(&p->norm, v->obs, p->tmp_obs, N, false);
@@ -380,10 +391,11 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
         p->last_rint = p->rnd ? mean / p->batch : onp_explore_update(p->ex);
         if (p->rnd) onp_explore_update(p->ex);
     }
-    if (p->s.norm_adv && p->s.norm_adv_batch) onp_standardise(p->buf.adv, p->batch);
+    /* over the whole rollout: every rank's (agents/dataparallel.h) */
+    if (p->s.norm_adv && p->s.norm_adv_batch) agent_dp_standardise(p->buf.adv, p->batch);
 
     /* CleanRL anneals with the fraction of updates done before this one */
-    int64_t done_steps = step - p->batch;
+    int64_t done_steps = step - (int64_t)p->batch * rl_dist_size();   /* every rank's rollout */
     if (done_steps < 0) done_steps = 0;
     onp_opt_set_lr(&p->opt, p->s.anneal_lr ? nn_lr_linear(p->s.lr, done_steps, total_steps) : p->s.lr);
     if (p->aux) onp_opt_set_lr(&p->aux_opt, onp_opt_lr(&p->opt));
@@ -456,6 +468,7 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
             }
             if (!isfinite(pl) || !isfinite(el) || !isfinite(vl)) {
                 p->nonfinite_skips++;
+                dp_average(p, false);
                 continue;
             }
             /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
@@ -480,14 +493,15 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
                 float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
                 if (!isfinite(al)) {
                     p->nonfinite_skips++;
+                    dp_average(p, false);
                     continue;
                 }
                 if (touched) dh_aux = p->mb_dh;
             }
             onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
                                  p->mb_dv, dh_aux);
-            if (!onp_all_finite(p->net.grads, p->net.n_params) ||
-                (p->aux && !onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux)))) {
+            if (!dp_average(p, onp_all_finite(p->net.grads, p->net.n_params) &&
+                                   (!p->aux || onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
                 p->nonfinite_skips++;
                 continue;
             }
@@ -515,7 +529,7 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
             epoch_kl += kl / mb;
             n_mb_done++;
         }
-        if (p->s.target_kl > 0 && epoch_kl / p->n_mb > p->s.target_kl) break;
+        if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
     }
     /* explained variance of the rollout's value estimates */
     double mr = 0, vr = 0, me = 0, ve = 0;
@@ -613,6 +627,20 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     return RL_OK;
 }
 
+int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    ppo *p = self;
+    RL_ASSERT(max >= 6);
+    int n = 0;
+    t[n++] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
+    n += onp_opt_tensors(&p->opt, t + n);
+    if (p->aux) {
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {(int64_t)aux_n_params(p->aux)}};
+        n += onp_opt_tensors(&p->aux_opt, t + n);
+    }
+    return n;
+}
+
 /* ---- PPO ---------------------------------------------------------------------------------- */
 
 static rl_status ppo_create(void **self, const rl_config *cfg, const env_space *obs_space,
@@ -650,4 +678,5 @@ const agent_algo agent_ppo = {
     .load = onp_ac_load,
     .destroy = onp_ac_destroy,
     .extra_stats = onp_ac_extra_stats,
+    .dp_tensors = onp_ac_dp_tensors,
 };

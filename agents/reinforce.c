@@ -207,40 +207,48 @@ static void rf_observe(void *self, const env_vec *v)
     }
 }
 
+/* the losses and the gradient of the n > 0 steps of this rank's batch; false if not finite */
+static bool rf_grads(reinforce *p, int n, float *pl, float *el, float *vl, double *ent)
+{
+    onp_net_forward(&p->net, p->b_obs, n, true, p->baseline);
+    onp_net_logp_ent(&p->net, p->b_u, n, p->logp, p->ent);
+    for (int k = 0; k < n; k++) p->adv[k] = p->b_ret[k] - (p->baseline ? p->net.out_v[k] : 0.0f);
+    if (p->norm_returns) agent_dp_standardise(p->adv, n);   /* over every rank's batch */
+    *pl = p->kernel_reinforce
+              ? loss_reinforce(p->logp, p->adv, NULL, NULL, n, p->dlogp)
+              : loss_policy_eval(&p->policy_loss, p->logp, p->b_logp, p->adv, NULL, n, p->dlogp);
+    *el = loss_entropy_eval(&p->entropy_loss, p->ent, NULL, n, p->dent);
+    *vl = 0.0f;
+    if (p->baseline) {
+        memcpy(p->vold, p->net.out_v, (size_t)n * sizeof(float));
+        *vl = loss_value_eval(&p->value_loss, p->net.out_v, p->vold, p->b_ret, NULL, n, p->dv);
+        for (int k = 0; k < n; k++) p->dv[k] *= p->vf_coef;
+    }
+    for (int k = 0; k < n; k++) p->dent[k] *= p->ent_coef;
+    for (int k = 0; k < n; k++) *ent += p->ent[k];
+    if (!(isfinite(*pl) && isfinite(*el) && isfinite(*vl))) return false;
+    onp_net_backward(&p->net, p->b_obs, p->b_u, n, p->dlogp, p->ent_coef > 0 ? p->dent : NULL,
+                     p->baseline ? p->dv : NULL);
+    return onp_all_finite(p->net.grads, p->net.n_params);
+}
+
 static bool rf_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
     (void)v;
     (void)step;
     (void)total_steps;
     reinforce *p = self;
-    if (p->b_eps < p->E) return false;
+    /* data-parallel: the batch is the union of the ranks' episodes (agents/dataparallel.h) */
+    if (!agent_dp_reached(p->b_eps, p->E)) return false;
+    onp_norm_dp_merge(&p->norm);
     int n = p->b_n;
-    onp_net_forward(&p->net, p->b_obs, n, true, p->baseline);
-    onp_net_logp_ent(&p->net, p->b_u, n, p->logp, p->ent);
-    for (int k = 0; k < n; k++) p->adv[k] = p->b_ret[k] - (p->baseline ? p->net.out_v[k] : 0.0f);
-    if (p->norm_returns) onp_standardise(p->adv, n);
-    float pl = p->kernel_reinforce
-                   ? loss_reinforce(p->logp, p->adv, NULL, NULL, n, p->dlogp)
-                   : loss_policy_eval(&p->policy_loss, p->logp, p->b_logp, p->adv, NULL, n, p->dlogp);
-    float el = loss_entropy_eval(&p->entropy_loss, p->ent, NULL, n, p->dent);
-    float vl = 0.0f;
-    if (p->baseline) {
-        memcpy(p->vold, p->net.out_v, (size_t)n * sizeof(float));
-        vl = loss_value_eval(&p->value_loss, p->net.out_v, p->vold, p->b_ret, NULL, n, p->dv);
-        for (int k = 0; k < n; k++) p->dv[k] *= p->vf_coef;
-    }
-    for (int k = 0; k < n; k++) p->dent[k] *= p->ent_coef;
+    float pl = NAN, el = NAN, vl = NAN, gn = NAN;
     double ent = 0.0;
-    for (int k = 0; k < n; k++) ent += p->ent[k];
-    float gn = NAN;
-    bool ok = isfinite(pl) && isfinite(el) && isfinite(vl);
-    if (ok) {
-        memset(p->net.grads, 0, p->net.n_params * sizeof(float));
-        onp_net_backward(&p->net, p->b_obs, p->b_u, n, p->dlogp, p->ent_coef > 0 ? p->dent : NULL,
-                         p->baseline ? p->dv : NULL);
-        ok = onp_all_finite(p->net.grads, p->net.n_params);
-    }
-    if (ok) {
+    memset(p->net.grads, 0, p->net.n_params * sizeof(float));
+    bool ok = true;
+    if (n > 0) ok = rf_grads(p, n, &pl, &el, &vl, &ent);
+    else if (p->norm_returns) agent_dp_standardise(p->adv, 0);   /* a rank without episodes */
+    if (agent_dp_grads_union(p->net.grads, p->net.n_params, ok, n)) {
         gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->max_grad_norm);
         onp_opt_step(&p->opt, p->net.params, p->net.grads);
     } else {
@@ -248,7 +256,7 @@ static bool rf_learn(void *self, const env_vec *v, int64_t step, int64_t total_s
     }
     stats[ST_POLICY] = pl;
     stats[ST_VALUE] = p->baseline ? vl : NAN;
-    stats[ST_ENTROPY] = ent / n;
+    stats[ST_ENTROPY] = n > 0 ? ent / n : NAN;
     stats[ST_GRADNORM] = gn;
     stats[ST_EPISODES] = p->b_eps;
     stats[ST_BATCH] = n;
@@ -298,6 +306,14 @@ static rl_status rf_load(void *self, nn_safetensors *f, bool train_state, char *
     return RL_OK;
 }
 
+static int rf_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    reinforce *p = self;
+    RL_ASSERT(max >= 3);
+    t[0] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
+    return 1 + onp_opt_tensors(&p->opt, t + 1);
+}
+
 const agent_algo agent_reinforce = {
     .name = "reinforce",
     .n_stats = ST_COUNT,
@@ -310,4 +326,5 @@ const agent_algo agent_reinforce = {
     .save = rf_save,
     .load = rf_load,
     .destroy = rf_destroy,
+    .dp_tensors = rf_dp_tensors,
 };

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "agents/aux.h"
+#include "agents/dataparallel.h"
 #include "agents/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -571,7 +572,8 @@ static void update(sac *p, double *acc)
     concat(p->sa, b->obs, b->actions, B, D, A);
     critics_update(p);
     float closs = p->qloss[0] + p->qloss[1];
-    if (!isfinite(closs) || !all_finite(p->cgrads, p->n_critic)) {
+    /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
+    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && all_finite(p->cgrads, p->n_critic))) {
         p->nonfinite_skips++;
         return;
     }
@@ -587,7 +589,9 @@ static void update(sac *p, double *acc)
         if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
         float aloss = actor_pass(p, b->obs, p->eps, B, true, p->ax.aux != NULL);
         bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
-        if (isfinite(aloss) && all_finite(p->agrads, p->n_actor) && aux_ok) {
+        bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && all_finite(p->agrads, p->n_actor) && aux_ok);
+        if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
+        if (ok) {
             nn_adam_step(&p->actor_opt, p->aparams, p->agrads);
             if (p->ax.aux) {
                 offp_aux_step(&p->ax);
@@ -599,6 +603,7 @@ static void update(sac *p, double *acc)
             acc[ST_COUNT] += 1;   /* actor updates */
             if (p->autotune) {
                 loss_sac_alpha(p->la_param[0], p->logp, B, p->target_entropy, &p->la_grad[0]);
+                agent_dp_grads(p->la_grad, 1, true);
                 nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
                 p->log_alpha = p->la_param[0];
                 p->alpha = expf(p->log_alpha);
@@ -639,6 +644,28 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
     offp_aux_stats(&p->ax, stats, ST_COUNT);
     return true;
+}
+
+static int sac_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    sac *p = self;
+    RL_ASSERT(max >= 13);
+    int n = 0;
+    t[n++] = (nn_tensor){"actor", p->aparams, 1, {(int64_t)p->n_actor}};
+    t[n++] = (nn_tensor){"critic", p->cparams, 1, {(int64_t)p->n_critic}};
+    t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
+    t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
+    nn_adam *opts[] = {&p->actor_opt, &p->critic_opt, &p->alpha_opt};
+    for (int i = 0; i < 3; i++) {
+        t[n++] = (nn_tensor){"adam.m", opts[i]->m, 1, {(int64_t)opts[i]->n}};
+        t[n++] = (nn_tensor){"adam.v", opts[i]->v, 1, {(int64_t)opts[i]->n}};
+    }
+    if (p->ax.aux) {
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
+        t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
+        t[n++] = (nn_tensor){"aux.adam.v", p->ax.opt.v, 1, {(int64_t)p->ax.opt.n}};
+    }
+    return n;
 }
 
 /* ---- test hooks -------------------------------------------------------------------------- */
@@ -780,4 +807,5 @@ const agent_algo agent_sac = {
     .load = sac_load,
     .destroy = sac_destroy,
     .extra_stats = sac_extra_stats,
+    .dp_tensors = sac_dp_tensors,
 };

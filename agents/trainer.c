@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/trainer_dp.h"
 #include "core/fs.h"
 #include "core/log.h"
 
@@ -175,6 +176,7 @@ typedef struct {
     env_vec v;
     bool have_v;
     rl_dir_lock lock;
+    trainer_dp dp;            /* data-parallel over MPI ranks; rank 0 (dp.lead) alone writes */
     rl_csv metrics, evals, timing;
     int n_stats;              /* agent statistics in metrics.csv */
 } run_state;
@@ -253,7 +255,11 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     rl_status st = env_vec_make(&r->v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz);
     if (st != RL_OK) return st;
     r->have_v = true;
-    if ((st = r->algo->create(&r->agent, cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz))) return st;
+    /* this rank's config (its seed) for the agent */
+    if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
+    if ((st = r->algo->create(&r->agent, r->dp.cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz)))
+        return st;
+    if (!r->dp.lead) return RL_OK;
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
     if (!opts->resume && rl_path_exists(r->ckpt))
@@ -281,6 +287,7 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
     r->step = (int64_t)step;
     r->episodes = (int64_t)episodes;
     r->eval_count = (int64_t)evals;
+    if (!r->dp.lead) return RL_OK;
     char path[1100];
     const char *csvs[] = {"metrics.csv", "timing.csv"};
     for (int i = 0; i < 2 && st == RL_OK; i++) {
@@ -298,6 +305,7 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
 /* writes config.yaml and opens the CSVs (appending when resuming) */
 static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err_sz)
 {
+    if (!r->dp.lead) return RL_OK;   /* the other ranks' rows go nowhere (rl_csv_row on a closed file) */
     char path[1100];
     char *yaml = rl_config_dump_string(r->cfg);
     snprintf(path, sizeof path, "%s/config.yaml", r->run_dir);
@@ -339,11 +347,11 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     const double threshold = r->def->reward_threshold;
     double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
     rl_status st = RL_OK;
-    while (r->step < total && !stop_signal) {
+    while (r->step < total && !trainer_dp_stop(&r->dp, stop_signal, false)) {
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
         int64_t prev = r->step;
-        r->step += N;
+        r->step += (int64_t)N * r->dp.size;   /* every rank's steps */
         report_nonfinite(out, v, r->step, false, &res->env_nonfinite);
         for (int i = 0; i < N; i++) {
             if (!(v->terminated[i] || v->truncated[i])) continue;
@@ -367,6 +375,8 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
         algo->learn(r->agent, v, r->step, total, stats);
 
         if (r->step / log_iv != prev / log_iv || r->step >= total) {
+            trainer_dp_episodes(&r->dp, recent, recent_len, n_recent, window, &r->episodes, &mean_ret, &mean_len);
+            if ((st = trainer_dp_check(&r->dp, algo, r->agent, r->step, err, err_sz))) break;
             double row[4 + AGENT_MAX_STATS] = {(double)r->step, (double)r->episodes, mean_ret, mean_len};
             for (int i = 0; i < r->n_stats; i++) row[4 + i] = stats[i];
             rl_csv_row(&r->metrics, row);
@@ -376,11 +386,11 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             if (cfg->log.progress && !opts->quiet)
                 rl_progress_print(out, r->step, total, sps, mean_ret, el, r->step >= total);
         }
-        if (eval_iv > 0 && r->step / eval_iv != prev / eval_iv && r->step < total) {
+        if (r->dp.lead && eval_iv > 0 && r->step / eval_iv != prev / eval_iv && r->step < total) {
             double m, s;
             if ((st = evaluate_row(r, &m, &s, err, err_sz))) break;
         }
-        if (ckpt_iv > 0 && r->step / ckpt_iv != prev / ckpt_iv && r->step < total)
+        if (r->dp.lead && ckpt_iv > 0 && r->step / ckpt_iv != prev / ckpt_iv && r->step < total)
             if ((st = checkpoint(r, err, err_sz))) break;
     }
     res->wall_s = rl_now() - t0;
@@ -396,13 +406,13 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
  * evaluation (unless the last step was just evaluated) and a checkpoint that records it */
 static rl_status run_finish(run_state *r, const trainer_opts *opts, trainer_result *res, char *err, size_t err_sz)
 {
-    rl_status st = checkpoint(r, err, err_sz);
+    rl_status st = r->dp.lead ? checkpoint(r, err, err_sz) : RL_OK;
     if (st != RL_OK) return st;
     if (res->signal)
         return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                        "interrupted by %s at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
                        trainer_signal_name(res->signal), (long long)r->step, r->ckpt, opts->run_dir);
-    if (r->last_eval_step == r->step) return RL_OK;
+    if (!r->dp.lead || r->last_eval_step == r->step) return RL_OK;
     if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) return st;
     return checkpoint(r, err, err_sz);
 }
@@ -418,6 +428,7 @@ static void run_close(run_state *r, trainer_result *res)
     rl_csv_close(&r->timing);
     if (r->agent) r->algo->destroy(r->agent);
     if (r->have_v) env_vec_free(&r->v);
+    trainer_dp_end(&r->dp);
     rl_dir_lock_release(&r->lock);
 }
 
@@ -454,14 +465,18 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     }
 
     /* a resumed run starts fresh episodes from a seed derived from where it stopped */
-    int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
-                                      : cfg->root.seed;
+    const rl_config *rank_cfg = r.dp.cfg;   /* this rank's seed */
+    int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)rank_cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
+                                      : rank_cfg->root.seed;
     env_vec_reset(&r.v, reset_seed);
+    trainer_dp_broadcast(&r.dp, r.algo, r.agent, r.episodes);
     struct sigaction old[N_STOP_SIGNALS];
     signals_install(old);
     double mean_ret = NAN;
     st = run_loop(&r, opts, res, out, &mean_ret, err, err_sz);
     res->signal = stop_signal;
+    /* every rank stops at the same step; a rank stopped because another was signalled says SIGTERM */
+    if (st == RL_OK && trainer_dp_stop(&r.dp, stop_signal, true) && !res->signal) res->signal = SIGTERM;
     res->steps = r.step;
     if (res->signal && cfg->log.progress && !opts->quiet)
         rl_progress_print(out, r.step, cfg->root.total_steps, res->sps, mean_ret, res->wall_s, true);

@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "agents/ablation.h"
+#include "agents/ablation_dist.h"
 #include "agents/compare.h"
 #include "cli/cli.h"
+#include "core/dist.h"
 
 static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi, long long *out)
 {
@@ -39,16 +41,21 @@ int cli_ablate(int argc, char **argv)
     long long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs < 1) jobs = 1;
     if (jobs > ABL_MAX_JOBS) jobs = ABL_MAX_JOBS;
-    int dry = 0;
+    int dry = 0, gather = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: rlc ablate ABLATION.yaml [--jobs N] [--set key=value]... [--runs-dir DIR] [--dry-run]\n\n"
+            printf("usage: rlc ablate ABLATION.yaml [--jobs N] [--set key=value]... [--runs-dir DIR] [--dry-run]\n"
+                   "       mpirun -np RANKS rlc ablate ABLATION.yaml [--jobs N] [--gather] ...\n\n"
                    "Runs every variant of the ablation's axes for every seed in parallel worker processes\n"
                    "(default: one per core) and writes each run to DIR/<name>/<variant>/seed_<k>/ (DIR\n"
                    "defaults to runs). Running it again skips finished runs and resumes interrupted ones.\n"
                    "--set applies to every run. --dry-run validates and lists the runs. Then:\n"
-                   "rlc compare DIR/<name>. The file format is in docs/ablations.md.\n");
+                   "rlc compare DIR/<name>. The file format is in docs/ablations.md.\n\n"
+                   "Under mpirun (or srun) rank 0 hands the runs out to the ranks as they become free and\n"
+                   "each rank runs N at a time; DIR must be on a filesystem every rank shares, unless\n"
+                   "--gather: then the ranks send each run's files to rank 0 over MPI. See\n"
+                   "docs/distributed.md.\n");
             return 0;
         }
         int needs = strcmp(a, "--jobs") == 0 || strcmp(a, "--set") == 0 || strcmp(a, "--runs-dir") == 0;
@@ -65,6 +72,8 @@ int cli_ablate(int argc, char **argv)
             runs_root = argv[++i];
         } else if (strcmp(a, "--dry-run") == 0) {
             dry = 1;
+        } else if (strcmp(a, "--gather") == 0) {
+            gather = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "rlc ablate: unknown option '%s' (see rlc ablate --help)\n", a);
             return 2;
@@ -79,6 +88,12 @@ int cli_ablate(int argc, char **argv)
         fprintf(stderr, "rlc ablate: missing ABLATION.yaml (see rlc ablate --help)\n");
         return 2;
     }
+    if (gather && rl_dist_size() < 2) {
+        fprintf(stderr, "rlc ablate: --gather sends runs between MPI ranks: start it with mpirun -np N (N >= 2)\n");
+        return 2;
+    }
+    /* under MPI, rank 0 speaks for the job (docs/distributed.md) */
+    if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
     static ablation a;
     char err[1500];
     if (ablation_load(&a, file, sets, n_sets, err, sizeof err) != RL_OK || ablation_validate(&a, err, sizeof err) != RL_OK) {
@@ -86,8 +101,10 @@ int cli_ablate(int argc, char **argv)
         return 1;
     }
     int n = ablation_n_runs(&a);
-    printf("rlc ablate: %s: %d variants x %d base%s x %d seeds = %d runs, %lld workers -> %s/%s\n", a.name,
-           ablation_n_variants(&a), a.n_bases, a.n_bases > 1 ? "s" : "", a.n_seeds, n, jobs, runs_root, a.name);
+    printf("rlc ablate: %s: %d variants x %d base%s x %d seeds = %d runs, %lld workers", a.name,
+           ablation_n_variants(&a), a.n_bases, a.n_bases > 1 ? "s" : "", a.n_seeds, n, jobs);
+    if (rl_dist_size() > 1) printf(" on each of %d ranks%s", rl_dist_size(), gather ? ", gathered to rank 0" : "");
+    printf(" -> %s/%s\n", runs_root, a.name);
     if (dry) {
         for (int i = 0; i < n; i++) {
             ablation_run r;
@@ -98,8 +115,12 @@ int cli_ablate(int argc, char **argv)
     }
     char binary[1024];
     self_binary(binary, sizeof binary, argv[0]);
+    /* the workers are single processes, even under an MPI launcher (mpirun -np 1 included) */
+    setenv(RL_DIST_CHILD_ENV, "1", 1);
     ablation_summary sum;
-    rl_status st = ablation_execute(&a, runs_root, (int)jobs, binary, stdout, &sum, err, sizeof err);
+    rl_status st = rl_dist_size() > 1
+                       ? ablation_execute_dist(&a, runs_root, (int)jobs, binary, gather, stdout, &sum, err, sizeof err)
+                       : ablation_execute(&a, runs_root, (int)jobs, binary, stdout, &sum, err, sizeof err);
     printf("rlc ablate: %d runs: %d finished now, %d already done, %d failed, %.1f s\n", sum.total, sum.finished,
            sum.skipped, sum.failed, sum.wall_s);
     if (sum.busy)

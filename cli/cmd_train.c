@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "agents/trainer.h"
+#include "core/dist.h"
 #include "core/fs.h"
 #include "cli/cli.h"
 #include "nn/nn.h"
@@ -169,16 +170,24 @@ int cli_train(int argc, char **argv)
         return 1;
     }
     if (!run_dir) {
-        default_run_dir(dir, sizeof dir, config, cfg.root.seed);
+        if (rl_dist_rank() == 0) default_run_dir(dir, sizeof dir, config, cfg.root.seed);
+        rl_dist_bcast(dir, sizeof dir, 0);   /* data-parallel: rank 0's choice */
         run_dir = dir;
     }
+    /* data-parallel (docs/distributed.md): rank 0 speaks for the job */
+    if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    if (rl_dist_size() > 1)
+        printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg.env.num_envs);
     printf("rlc train: %s on %s, seed %lld, %lld steps, OpenBLAS %s kernel -> %s\n", cfg.root.algo, cfg.env.id,
            (long long)cfg.root.seed, (long long)cfg.root.total_steps, nn_blas_kernel(), run_dir);
     trainer_opts opts = {.run_dir = run_dir, .resume = resume != NULL, .quiet = quiet, .out = stdout};
     trainer_result res;
     st = trainer_run(&cfg, &opts, &res, err, sizeof err);
     if (st != RL_OK) {
-        fprintf(stderr, "rlc train: %s\n", err);
+        if (rl_dist_rank() == 0 || st != RL_ERR_INTERRUPTED)
+            fprintf(stderr, "rlc train%s: %s\n", rl_dist_rank() ? " (a rank > 0)" : "", err);
+        /* one rank's error would leave the others waiting in a collective: end the job */
+        if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(1);
         return train_exit_status(st, &res);
     }
     if (res.already_finished) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/dist.h"
 
 typedef struct {
     const char *name;
@@ -30,6 +31,28 @@ static void usage(FILE *out)
     fprintf(out, "\n`rlc <command> --help` describes each command.\n");
 }
 
+/* Under an MPI launcher (mpirun, srun) train and ablate run as one job over the ranks
+ * (docs/distributed.md); the other commands are single-process tools. */
+static int run_command(const command *c, int argc, char **argv)
+{
+    char err[512];
+    if (rl_dist_init(&argc, &argv, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc %s: %s\n", c->name, err);
+        return 2;
+    }
+    int ranked = strcmp(c->name, "train") == 0 || strcmp(c->name, "ablate") == 0;
+    if (rl_dist_size() > 1 && !ranked) {
+        if (rl_dist_rank() == 0)
+            fprintf(stderr, "rlc %s: runs as one process; only train and ablate use MPI ranks (start it without mpirun)\n",
+                    c->name);
+        rl_dist_finalize();
+        return 2;
+    }
+    int rc = c->run(argc - 1, argv + 1);
+    rl_dist_finalize();
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -42,7 +65,7 @@ int main(int argc, char **argv)
     }
     cli_default_data_dir();
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) return run_command(&commands[i], argc, argv);
     fprintf(stderr, "rlc: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

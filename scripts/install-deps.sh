@@ -10,7 +10,8 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
-          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy)
+          libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy
+          libopenmpi-dev openmpi-bin)
 for flag in "$@"; do
   case $flag in
     --dev) packages+=(python3-torch) ;;
