@@ -78,6 +78,10 @@ seed_corpus() {
 failed=()
 for t in "${targets[@]}"; do
   seed_corpus "$t"
+  # the targets' scratch files (the input written to a file, the ablation directory)
+  export TMPDIR="$PWD/$build/tmp"
+  rm -rf "$TMPDIR"
+  mkdir -p "$TMPDIR"
   findings="$build/findings/$t"
   mkdir -p "$findings"
   log="$build/$t.log"
