@@ -78,6 +78,10 @@ seed_corpus() {
 failed=()
 for t in "${targets[@]}"; do
   seed_corpus "$t"
+  # the targets' scratch files (the input written to a file, the ablation directory)
+  export TMPDIR="$PWD/$build/tmp"
+  rm -rf "$TMPDIR"
+  mkdir -p "$TMPDIR"
   findings="$build/findings/$t"
   mkdir -p "$findings"
   log="$build/$t.log"
@@ -87,7 +91,7 @@ for t in "${targets[@]}"; do
     grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$log" | tr '\n' ' ' | sed 's/^/  /'
     echo
   else
-    echo "fuzz.sh: $t FAILED; the log: $log, the input: $(ls "$findings" | head -1)" >&2
+    echo "fuzz.sh: $t FAILED; the log: $log, the input: $findings/$(ls "$findings" | head -1)" >&2
     grep -E "ERROR|SUMMARY|property broken|Test unit written" "$log" | head -5 >&2 || true
     failed+=("$t")
   fi
