@@ -225,6 +225,22 @@ Test(nonfinite, vec_env_patches_a_nonfinite_reset)
 
 /* ---- training ---------------------------------------------------------------------------- */
 
+/* trains yaml (on NanEnv-v0) in a fresh run directory (its path in dir): the run succeeds and
+ * counts the steps it dropped */
+static trainer_result train_on_nan_env(const char *yaml, const char *tag, char *dir, size_t dir_sz)
+{
+    register_envs();
+    rl_config cfg;
+    load_yaml(&cfg, yaml);
+    char err[1024];
+    rlt_tmp_dir(dir, dir_sz, tag);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_gt(res.env_nonfinite, 100u, "the dropped steps are counted (%llu)", (unsigned long long)res.env_nonfinite);
+    return res;
+}
+
 static const char *ppo_yaml =
     "algo: ppo\nseed: 3\ntotal_steps: 4096\n"
     "env: {id: NanEnv-v0, num_envs: 4}\n"
@@ -235,15 +251,8 @@ static const char *ppo_yaml =
 
 Test(nonfinite, ppo_with_normalisation_checkpoints_only_finite_values)
 {
-    register_envs();
-    rl_config cfg;
-    load_yaml(&cfg, ppo_yaml);
-    char dir[256], err[1024], path[512];
-    rlt_tmp_dir(dir, sizeof dir, "nonfinite_ppo");
-    trainer_opts o = {.run_dir = dir, .quiet = true};
-    trainer_result res;
-    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_gt(res.env_nonfinite, 100u, "the dropped steps are counted (%llu)", (unsigned long long)res.env_nonfinite);
+    char dir[256], path[512];
+    trainer_result res = train_on_nan_env(ppo_yaml, "nonfinite_ppo", dir, sizeof dir);
     cr_assert(isfinite(res.eval_mean));
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
     cr_assert_gt(assert_checkpoint_finite(path), 4);
@@ -261,15 +270,8 @@ static const char *dqn_yaml =
 
 Test(nonfinite, dqn_never_stores_a_nonfinite_transition)
 {
-    register_envs();
-    rl_config cfg;
-    load_yaml(&cfg, dqn_yaml);
-    char dir[256], err[1024], path[512];
-    rlt_tmp_dir(dir, sizeof dir, "nonfinite_dqn");
-    trainer_opts o = {.run_dir = dir, .quiet = true};
-    trainer_result res;
-    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_gt(res.env_nonfinite, 100u);
+    char dir[256], path[512];
+    (void)train_on_nan_env(dqn_yaml, "nonfinite_dqn", dir, sizeof dir);
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
     double skipped = last_csv_value(path, "skipped_updates");
     cr_assert_eq(skipped, 0.0, "%g updates skipped: a non-finite transition reached the replay buffer", skipped);
