@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "agents/trainer_dp.h"
+#include "agents/trainer_watch.h"
 #include "core/fs.h"
 #include "core/log.h"
 
@@ -179,6 +180,7 @@ typedef struct {
     trainer_dp dp;            /* data-parallel over MPI ranks; rank 0 (dp.lead) alone writes */
     rl_csv metrics, evals, timing;
     int n_stats;              /* agent statistics in metrics.csv */
+    trainer_watch watch;      /* TensorBoard, the progress line's extras, the best return */
 } run_state;
 
 /* The agent's weights or statistics hold a NaN or an infinity, so the checkpoint was refused
@@ -195,7 +197,9 @@ static rl_status refuse_nonfinite(const run_state *r, char *err, size_t err_sz)
                    kept ? r->ckpt : "", why);
 }
 
-static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
+/* writes the agent and the run's counters to path; eval_return: the metadata rlc.eval_return
+ * (best.safetensors), or NULL */
+static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_return, char *err, size_t err_sz)
 {
     char step[32], eps[32], evals[32];
     snprintf(step, sizeof step, "%lld", (long long)r->step);
@@ -211,11 +215,45 @@ static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
         {"rlc.episodes", eps},
         {"rlc.evals", evals},
         {"rlc.config", yaml},
+        {"rlc.eval_return", eval_return},
     };
-    rl_status st = r->algo->save(r->agent, r->ckpt, meta, RL_ARRAY_LEN(meta), err, err_sz);
+    rl_status st = r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz);
     free(yaml);
     if (st == RL_ERR_NUMERIC) st = refuse_nonfinite(r, err, err_sz);
     return st;
+}
+
+static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
+{
+    return checkpoint_to(r, r->ckpt, NULL, err, err_sz);
+}
+
+/* checkpoint_<step>.safetensors, kept among the log.keep_checkpoints newest */
+static rl_status keep_history(run_state *r, char *err, size_t err_sz)
+{
+    if (r->cfg->log.keep_checkpoints == 0) return RL_OK;
+    char path[1100];
+    trainer_history_path(path, sizeof path, r->run_dir, r->step);
+    rl_status st = checkpoint_to(r, path, NULL, err, err_sz);
+    if (st != RL_OK) return st;
+    return trainer_history_prune(r->run_dir, r->cfg->log.keep_checkpoints, err, err_sz);
+}
+
+/* the latest checkpoint and its copy in the history */
+static rl_status checkpoint_kept(run_state *r, char *err, size_t err_sz)
+{
+    rl_status st = checkpoint(r, err, err_sz);
+    return st != RL_OK ? st : keep_history(r, err, err_sz);
+}
+
+/* best.safetensors when this evaluation beats every earlier one */
+static rl_status save_best(run_state *r, double mean, double std, char *err, size_t err_sz)
+{
+    if (!trainer_watch_eval(&r->watch, r->step, mean, std)) return RL_OK;
+    char path[1100], ret[64];
+    snprintf(path, sizeof path, "%s/%s", r->run_dir, TRAINER_BEST_FILE);
+    snprintf(ret, sizeof ret, "%.17g", mean);
+    return checkpoint_to(r, path, ret, err, err_sz);
 }
 
 /* The non-finite trouble of the training envs: a warning the first time it is seen, the count
@@ -243,7 +281,7 @@ static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err
     r->last_eval_step = r->step;
     double row[] = {(double)r->step, *mean, *std, (double)r->cfg->log.eval_episodes};
     rl_csv_row(&r->evals, row);
-    return RL_OK;
+    return save_best(r, *mean, *std, err, err_sz);
 }
 
 /* builds the env and the agent (which validate the rest of the config), then creates and locks
@@ -324,7 +362,8 @@ static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err
     snprintf(path, sizeof path, "%s/eval.csv", r->run_dir);
     if ((st = rl_csv_open(&r->evals, path, ecols, 4, resume, err, err_sz))) return st;
     snprintf(path, sizeof path, "%s/timing.csv", r->run_dir);
-    return rl_csv_open(&r->timing, path, tcols, 3, resume, err, err_sz);
+    if ((st = rl_csv_open(&r->timing, path, tcols, 3, resume, err, err_sz))) return st;
+    return trainer_watch_open(&r->watch, r->cfg, r->run_dir, mcols, 4 + r->n_stats, r->step, resume, err, err_sz);
 }
 
 /* trains until total_steps or a stop signal; logs, evaluates and checkpoints on the way */
@@ -359,6 +398,7 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             recent_len[n_recent % window] = v->ep_length[i];
             n_recent++;
             r->episodes++;
+            trainer_watch_episode(&r->watch, r->step, v->ep_return[i], v->ep_length[i]);
         }
         if (n_recent > 0) {
             int k = n_recent < window ? (int)n_recent : window;
@@ -372,7 +412,7 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             }
         }
         algo->observe(r->agent, v);
-        algo->learn(r->agent, v, r->step, total, stats);
+        if (algo->learn(r->agent, v, r->step, total, stats)) trainer_watch_learned(&r->watch, r->step);
 
         if (r->step / log_iv != prev / log_iv || r->step >= total) {
             trainer_dp_episodes(&r->dp, recent, recent_len, n_recent, window, &r->episodes, &mean_ret, &mean_len);
@@ -383,15 +423,16 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             double el = rl_now() - t0, sps = (double)(r->step - start_step) / (el > 0 ? el : 1e-9);
             double trow[] = {(double)r->step, el, sps};
             rl_csv_row(&r->timing, trow);
+            trainer_watch_metrics(&r->watch, row, sps);
             if (cfg->log.progress && !opts->quiet)
-                rl_progress_print(out, r->step, total, sps, mean_ret, el, r->step >= total);
+                trainer_watch_progress(&r->watch, out, row, total, sps, el, r->step >= total);
         }
         if (r->dp.lead && eval_iv > 0 && r->step / eval_iv != prev / eval_iv && r->step < total) {
             double m, s;
             if ((st = evaluate_row(r, &m, &s, err, err_sz))) break;
         }
         if (r->dp.lead && ckpt_iv > 0 && r->step / ckpt_iv != prev / ckpt_iv && r->step < total)
-            if ((st = checkpoint(r, err, err_sz))) break;
+            if ((st = checkpoint_kept(r, err, err_sz))) break;
     }
     res->wall_s = rl_now() - t0;
     res->sps = (double)(r->step - start_step) / (res->wall_s > 0 ? res->wall_s : 1e-9);
@@ -412,9 +453,12 @@ static rl_status run_finish(run_state *r, const trainer_opts *opts, trainer_resu
         return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                        "interrupted by %s at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
                        trainer_signal_name(res->signal), (long long)r->step, r->ckpt, opts->run_dir);
-    if (!r->dp.lead || r->last_eval_step == r->step) return RL_OK;
-    if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) return st;
-    return checkpoint(r, err, err_sz);
+    if (!r->dp.lead) return RL_OK;
+    if (r->last_eval_step != r->step) {
+        if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) return st;
+        if ((st = checkpoint(r, err, err_sz))) return st;
+    }
+    return keep_history(r, err, err_sz);
 }
 
 static void run_close(run_state *r, trainer_result *res)
@@ -426,6 +470,7 @@ static void run_close(run_state *r, trainer_result *res)
     rl_csv_close(&r->metrics);
     rl_csv_close(&r->evals);
     rl_csv_close(&r->timing);
+    trainer_watch_close(&r->watch);
     if (r->agent) r->algo->destroy(r->agent);
     if (r->have_v) env_vec_free(&r->v);
     trainer_dp_end(&r->dp);

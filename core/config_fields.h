@@ -68,7 +68,10 @@
       "steps between checkpoints; 0 = only at the end")                                          \
     X(S, bool, progress, BOOL, 1, NULL, 0, 1, NULL, "print the progress line")                     \
     X(S, int64_t, return_window, I64, 10, NULL, 1, 100000, NULL,                                    \
-      "episodes in the recent mean return")
+      "episodes in the recent mean return")                                                       \
+    X(S, bool, tensorboard, BOOL, 1, NULL, 0, 1, NULL, "write a TensorBoard events file in the run dir") \
+    X(S, int64_t, keep_checkpoints, I64, 0, NULL, 0, 1000000, NULL,                                 \
+      "checkpoint_<step>.safetensors files kept (the newest); 0 = none")
 
 /* off-policy value-based agents: dqn, qrdqn, c51 (agents/dqn.c); steps count environment steps */
 #define RL_CFG_DQN_FIELDS(X, S)                                                                     \

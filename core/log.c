@@ -126,15 +126,53 @@ static void fmt_duration(char *buf, size_t sz, double s)
 void rl_progress_print(FILE *out, int64_t step, int64_t total, double sps, double mean_return,
                        double elapsed, bool final)
 {
-    char el[32], eta[32], ret[32];
-    fmt_duration(el, sizeof el, elapsed);
-    fmt_duration(eta, sizeof eta, sps > 0 ? (double)(total - step) / sps : NAN);
-    if (isnan(mean_return)) snprintf(ret, sizeof ret, "--");
-    else snprintf(ret, sizeof ret, "%.2f", mean_return);
+    rl_progress p = {.step = step, .total = total, .sps = sps, .mean_return = mean_return,
+                     .eval_return = NAN, .elapsed = elapsed, .final = final,
+                     .remaining = sps > 0 ? (double)(total - step) / sps : NAN};
+    rl_progress_show(out, &p);
+}
+
+static void fmt_return(char *buf, size_t sz, double v)
+{
+    if (isnan(v)) snprintf(buf, sz, "--");
+    else snprintf(buf, sz, "%.2f", v);
+}
+
+void rl_progress_show(FILE *out, const rl_progress *p)
+{
+    char el[32], eta[32], ret[32], ev[32], losses[160] = "";
+    fmt_duration(el, sizeof el, p->elapsed);
+    fmt_duration(eta, sizeof eta, p->remaining);
+    fmt_return(ret, sizeof ret, p->mean_return);
+    fmt_return(ev, sizeof ev, p->eval_return);
+    size_t at = 0;
+    for (int i = 0; i < p->n_losses && i < RL_PROGRESS_MAX_LOSSES && at < sizeof losses; i++) {
+        char v[32];
+        if (isnan(p->losses[i])) snprintf(v, sizeof v, "--");
+        else snprintf(v, sizeof v, "%.3g", p->losses[i]);
+        at += (size_t)snprintf(losses + at, sizeof losses - at, " | %s %s", p->loss_names[i], v);
+    }
     int tty = isatty(fileno(out));
-    fprintf(out, "%s[%5.1f%%] step %lld/%lld | %.0f steps/s | return %s | elapsed %s | remaining %s%s",
-            tty ? "\r" : "", 100.0 * (double)step / (double)total, (long long)step, (long long)total,
-            sps, ret, el, eta, tty ? "\033[K" : "");
-    if (!tty || final) fputc('\n', out);
+    fprintf(out, "%s[%5.1f%%] step %lld/%lld | %.0f steps/s | return %s | eval %s%s | elapsed %s | remaining %s%s",
+            tty ? "\r" : "", 100.0 * (double)p->step / (double)p->total, (long long)p->step,
+            (long long)p->total, p->sps, ret, ev, losses, el, eta, tty ? "\033[K" : "");
+    if (!tty || p->final) fputc('\n', out);
     fflush(out);
+}
+
+void rl_eta_init(rl_eta *e) { memset(e, 0, sizeof *e); }
+
+void rl_eta_learning(rl_eta *e, int64_t step, double t)
+{
+    if (e->learning) return;
+    e->learning = true;
+    e->phase_step = step;
+    e->phase_t = t;
+}
+
+double rl_eta_remaining(const rl_eta *e, int64_t step, int64_t total, double t)
+{
+    if (!e->learning || step <= e->phase_step || t <= e->phase_t) return NAN;
+    double rate = (double)(step - e->phase_step) / (t - e->phase_t);
+    return step >= total ? 0.0 : (double)(total - step) / rate;
 }

@@ -44,4 +44,37 @@ rl_status rl_csv_truncate(const char *path, double max_step, int64_t max_rows, d
 void rl_progress_print(FILE *out, int64_t step, int64_t total, double sps, double mean_return,
                        double elapsed, bool final);
 
+/* The progress line with its extras: the last evaluation return and up to two losses. */
+#define RL_PROGRESS_MAX_LOSSES 2
+typedef struct {
+    int64_t step, total;
+    double sps;                 /* steps per second of this invocation */
+    double mean_return;         /* recent training episodes; NAN: none yet */
+    double eval_return;         /* the last evaluation; NAN: none yet */
+    const char *loss_names[RL_PROGRESS_MAX_LOSSES];
+    double losses[RL_PROGRESS_MAX_LOSSES];   /* NAN: no update yet */
+    int n_losses;
+    double elapsed, remaining;  /* seconds; remaining NAN: not known yet */
+    bool final;
+} rl_progress;
+
+void rl_progress_show(FILE *out, const rl_progress *p);
+
+/* The time left, estimated at the speed of the learning phase. Off-policy agents take their
+ * first learning_starts steps without updates, several times faster than the rest, so a rate
+ * averaged from the start promises too early an end; the rate here is measured from the first
+ * step that updated (rl_eta_learning). */
+typedef struct {
+    bool learning;          /* an update has happened */
+    int64_t phase_step;     /* the step of the first update */
+    double phase_t;         /* rl_now() then */
+} rl_eta;
+
+void rl_eta_init(rl_eta *e);
+/* Marks an update at step (time t); only the first call counts. */
+void rl_eta_learning(rl_eta *e, int64_t step, double t);
+/* Seconds to reach total from step at time t: NAN before any update, or before the learning
+ * phase has lasted any time or steps. */
+double rl_eta_remaining(const rl_eta *e, int64_t step, int64_t total, double t);
+
 #endif

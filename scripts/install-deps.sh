@@ -11,7 +11,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-dev
           libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy
-          libopenmpi-dev openmpi-bin)
+          libopenmpi-dev openmpi-bin protobuf-c-compiler libprotobuf-c-dev)
 for flag in "$@"; do
   case $flag in
     --dev) packages+=(python3-torch) ;;
