@@ -11,6 +11,9 @@
  *   run.lock                  the lock file (the holder's pid while held)
  *   config.yaml               the resolved config
  *   checkpoint.safetensors    weights + training state (+ the resolved config in its metadata)
+ *   best.safetensors          the same, at the best evaluation so far (agents/trainer_watch.h)
+ *   checkpoint_<step>.safetensors   the newest log.keep_checkpoints checkpoints
+ *   events.out.tfevents.*     TensorBoard events, one file per invocation (log.tensorboard)
  *   metrics.csv, eval.csv     deterministic: identical for the same config, seed and threads
  *   timing.csv                wall-clock figures */
 #ifndef RLC_AGENTS_TRAINER_H
