@@ -1,5 +1,5 @@
-/* rlc agents: ablation files, grid expansion, validation and the parallel runner. */
-#include "agents/ablation.h"
+/* rlc research: ablation files, grid expansion, validation and the parallel runner. */
+#include "research/ablation.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "agents/ablation_dist.h"
+#include "research/ablation_dist.h"
 #include "agents/agent.h"
 #include "agents/trainer.h"
 #include "core/fs.h"
@@ -644,7 +644,7 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     return RL_OK;
 }
 
-/* the worker start, for the MPI runner (agents/ablation_dist.c) */
+/* the worker start, for the MPI runner (research/ablation_dist.c) */
 pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
                      char *err, size_t err_sz)
 {
