@@ -127,7 +127,7 @@ void onp_opt_free(onp_opt *o);
 int onp_opt_tensors(onp_opt *o, nn_tensor *t);
 int64_t *onp_opt_t(onp_opt *o);
 
-/* ---- the actor-critic engine behind ppo and a2c (agents/ppo.c) -------------------------- */
+/* ---- the actor-critic engine behind ppo and a2c (agents/actor_critic.c) ----------------- */
 
 typedef struct {
     const char *algo;                 /* "ppo" / "a2c": checkpoint metadata prefix */
