@@ -363,14 +363,13 @@ static bool dp_average(actor_critic *p, bool ok)
     return ok;
 }
 
-bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
-{
-    actor_critic *p = self;
-    if (p->buf.t < p->T) return false;
-    int N = p->n_envs, D = p->obs_dim, A = p->adim, mb = p->mb_size;
-    onp_norm_dp_merge(&p->norm);
+/* ---- the steps of onp_ac_learn ---------------------------------------------------------- */
 
-    /* advantages: bootstrap from the value of the observations after the rollout */
+/* the advantages and returns of the rollout, bootstrapped from the value of the observations
+ * after it (with RND, the intrinsic stream's too, mixed in) */
+static void learn_advantages(actor_critic *p, const env_vec *v)
+{
+    int N = p->n_envs;
     onp_norm_obs(&p->norm, v->obs, p->tmp_obs, N, false);
     onp_net_forward(&p->net, p->tmp_obs, N, false, true);
     int nv = p->net.n_v;
@@ -394,144 +393,188 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     }
     /* over the whole rollout: every rank's (agents/dataparallel.h) */
     if (p->s.norm_adv && p->s.norm_adv_batch) agent_dp_standardise(p->buf.adv, p->batch);
+}
 
+static void learn_set_lr(actor_critic *p, int64_t step, int64_t total_steps)
+{
     /* CleanRL anneals with the fraction of updates done before this one */
     int64_t done_steps = step - (int64_t)p->batch * rl_dist_size();   /* every rank's rollout */
     if (done_steps < 0) done_steps = 0;
     onp_opt_set_lr(&p->opt, p->s.anneal_lr ? nn_lr_linear(p->s.lr, done_steps, total_steps) : p->s.lr);
     if (p->aux) onp_opt_set_lr(&p->aux_opt, onp_opt_lr(&p->opt));
+}
 
-    double sum[ST_COUNT] = {0};
-    int n_mb_done = 0;
-    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
-    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
-    if (pos_k > 0) {
-        /* s_{t+k} is the next observation of step t + k - 1, if the episode goes on until then */
-        for (int t = 0; t < p->T; t++)
-            for (int i = 0; i < N; i++) {
-                int j = t + pos_k - 1, ok = j < p->T;
-                for (int q = t; ok && q < j; q++) ok = !p->aux_end[(size_t)q * N + i];
-                p->aux_pos[(size_t)t * N + i] = ok ? j * N + i : -1;
-            }
-    }
-    for (int i = 0; i < p->batch; i++) p->perm[i] = i;
-    float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
-                     ? p->policy_loss.p[0] : 0.2f;
-    for (int epoch = 0; epoch < p->epochs; epoch++) {
-        if (p->n_mb > 1)
-            for (int i = p->batch - 1; i > 0; i--) {   /* Fisher-Yates */
-                int j = (int)rl_rng_below(&p->rng, (uint32_t)(i + 1));
-                int t = p->perm[i];
-                p->perm[i] = p->perm[j];
-                p->perm[j] = t;
-            }
-        double epoch_kl = 0.0;
-        for (int m = 0; m < p->n_mb; m++) {
-            /* gather the minibatch (flat index = t * N + env) */
-            for (int k = 0; k < mb; k++) {
-                int idx = p->perm[m * mb + k];
-                memcpy(p->mb_obs + (size_t)k * D, p->buf.obs + (size_t)idx * D, (size_t)D * sizeof(float));
-                memcpy(p->mb_u + (size_t)k * A, p->buf.actions + (size_t)idx * A, (size_t)A * sizeof(float));
-                p->mb_logp_old[k] = p->buf.logp[idx];
-                p->mb_adv[k] = p->buf.adv[idx];
-                p->mb_ret[k] = p->buf.ret[idx];
-                p->mb_vold[k] = p->buf.values[idx];
-                if (p->rnd) {
-                    p->mb_vint_old[k] = p->v_int[idx];
-                    p->mb_ret_int[k] = p->ret_int[idx];
-                }
-                if (p->aux) {
-                    memcpy(p->mb_next + (size_t)k * D, p->aux_next + (size_t)idx * D, (size_t)D * sizeof(float));
-                    p->mb_r[k] = p->aux_rew[idx];
-                    int pos = pos_k > 0 ? p->aux_pos[idx] : -1;
-                    p->mb_pos_ok[k] = pos >= 0;
-                    if (pos >= 0)
-                        memcpy(p->mb_pos + (size_t)k * D, p->aux_next + (size_t)pos * D, (size_t)D * sizeof(float));
-                }
-            }
-            if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
-            onp_net_forward(&p->net, p->mb_obs, mb, true, true);
-            onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
-            const float *val = p->net.out_v;
-            if (p->rnd)
-                for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
-
-            float pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
-            float el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
-            float vl;
-            if (!p->rnd) {
-                vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
-            } else {
-                /* the sum of the extrinsic and intrinsic heads' losses (CleanRL's RND PPO) */
-                vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
-                     loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
-                for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
-            }
-            if (!isfinite(pl) || !isfinite(el) || !isfinite(vl)) {
-                p->nonfinite_skips++;
-                dp_average(p, false);
-                continue;
-            }
-            /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
-            double kl = 0.0, cf = 0.0, ent = 0.0;
-            for (int k = 0; k < mb; k++) {
-                double lr = (double)p->mb_logp[k] - p->mb_logp_old[k];
-                kl += (exp(lr) - 1.0) - lr;
-                cf += fabs(exp(lr) - 1.0) > clip;
-                ent += p->mb_ent[k];
-            }
-            for (int k = 0; k < mb; k++) p->mb_dent[k] *= p->s.ent_coef;
-            for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
-
-            memset(p->net.grads, 0, p->net.n_params * sizeof(float));
-            const float *dh_aux = NULL;
-            if (p->aux) {
-                /* the heads add their encoder gradient for the extra passes now, and dh_aux at
-                 * the trunk output joins the actor's and critic's in the backward below */
-                aux_batch ab = {.B = mb, .obs = p->mb_obs, .h = p->net.h, .u = p->mb_u, .r = p->mb_r,
-                                .next = p->mb_next, .pos = p->mb_pos, .pos_ok = p->mb_pos_ok};
-                bool touched;
-                float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
-                if (!isfinite(al)) {
-                    p->nonfinite_skips++;
-                    dp_average(p, false);
-                    continue;
-                }
-                if (touched) dh_aux = p->mb_dh;
-            }
-            onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
-                                 p->mb_dv, dh_aux);
-            if (!dp_average(p, onp_all_finite(p->net.grads, p->net.n_params) &&
-                                   (!p->aux || onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
-                p->nonfinite_skips++;
-                continue;
-            }
-            float gn;
-            if (p->aux) {
-                /* one clip over the network and the heads; with every weight 0 the heads'
-                 * gradients are zeros and this is nn_clip_grad_norm bit for bit */
-                gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(p->aux), aux_n_params(p->aux),
-                                        p->s.max_grad_norm);
-                onp_opt_step(&p->opt, p->net.params, p->net.grads);
-                onp_opt_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
-                for (int h = 0; h < n_aux; h++)
-                    if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
-            } else {
-                gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
-                onp_opt_step(&p->opt, p->net.params, p->net.grads);
-            }
-
-            sum[ST_POLICY] += pl;
-            sum[ST_VALUE] += vl;
-            sum[ST_ENTROPY] += ent / mb;
-            sum[ST_KL] += kl / mb;
-            sum[ST_CLIPFRAC] += cf / mb;
-            sum[ST_GRADNORM] += gn;
-            epoch_kl += kl / mb;
-            n_mb_done++;
+/* temporal_contrastive's positives: the row of aux_next holding s_{t+k} (or -1) per step */
+static void aux_positions(actor_critic *p, int pos_k)
+{
+    int N = p->n_envs;
+    /* s_{t+k} is the next observation of step t + k - 1, if the episode goes on until then */
+    for (int t = 0; t < p->T; t++)
+        for (int i = 0; i < N; i++) {
+            int j = t + pos_k - 1, ok = j < p->T;
+            for (int q = t; ok && q < j; q++) ok = !p->aux_end[(size_t)q * N + i];
+            p->aux_pos[(size_t)t * N + i] = ok ? j * N + i : -1;
         }
-        if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
+}
+
+/* Fisher-Yates over the minibatch order */
+static void shuffle(actor_critic *p)
+{
+    for (int i = p->batch - 1; i > 0; i--) {
+        int j = (int)rl_rng_below(&p->rng, (uint32_t)(i + 1));
+        int t = p->perm[i];
+        p->perm[i] = p->perm[j];
+        p->perm[j] = t;
     }
+}
+
+/* minibatch m of the shuffled order: the rollout's rows (flat index = t * N + env) */
+static void gather_minibatch(actor_critic *p, int m, int pos_k)
+{
+    int D = p->obs_dim, A = p->adim, mb = p->mb_size;
+    for (int k = 0; k < mb; k++) {
+        int idx = p->perm[m * mb + k];
+        memcpy(p->mb_obs + (size_t)k * D, p->buf.obs + (size_t)idx * D, (size_t)D * sizeof(float));
+        memcpy(p->mb_u + (size_t)k * A, p->buf.actions + (size_t)idx * A, (size_t)A * sizeof(float));
+        p->mb_logp_old[k] = p->buf.logp[idx];
+        p->mb_adv[k] = p->buf.adv[idx];
+        p->mb_ret[k] = p->buf.ret[idx];
+        p->mb_vold[k] = p->buf.values[idx];
+        if (p->rnd) {
+            p->mb_vint_old[k] = p->v_int[idx];
+            p->mb_ret_int[k] = p->ret_int[idx];
+        }
+        if (p->aux) {
+            memcpy(p->mb_next + (size_t)k * D, p->aux_next + (size_t)idx * D, (size_t)D * sizeof(float));
+            p->mb_r[k] = p->aux_rew[idx];
+            int pos = pos_k > 0 ? p->aux_pos[idx] : -1;
+            p->mb_pos_ok[k] = pos >= 0;
+            if (pos >= 0)
+                memcpy(p->mb_pos + (size_t)k * D, p->aux_next + (size_t)pos * D, (size_t)D * sizeof(float));
+        }
+    }
+}
+
+/* forward pass and the three losses of the minibatch, their gradients in mb_dlogp, mb_dent,
+ * mb_dv; false when one is not finite */
+static bool minibatch_losses(actor_critic *p, float *pl_out, float *el_out, float *vl_out)
+{
+    int mb = p->mb_size;
+    if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
+    onp_net_forward(&p->net, p->mb_obs, mb, true, true);
+    onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
+    const float *val = p->net.out_v;
+    if (p->rnd)
+        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
+
+    float pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
+    float el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
+    float vl;
+    if (!p->rnd) {
+        vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
+    } else {
+        /* the sum of the extrinsic and intrinsic heads' losses (CleanRL's RND PPO) */
+        vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
+             loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
+        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
+    }
+    *pl_out = pl;
+    *el_out = el;
+    *vl_out = vl;
+    return isfinite(pl) && isfinite(el) && isfinite(vl);
+}
+
+/* the gradients of the minibatch's loss (the heads' too), averaged over the ranks; false (and
+ * counted) when they are not finite */
+static bool minibatch_backward(actor_critic *p)
+{
+    int mb = p->mb_size;
+    memset(p->net.grads, 0, p->net.n_params * sizeof(float));
+    const float *dh_aux = NULL;
+    if (p->aux) {
+        /* the heads add their encoder gradient for the extra passes now, and dh_aux at
+         * the trunk output joins the actor's and critic's in the backward below */
+        aux_batch ab = {.B = mb, .obs = p->mb_obs, .h = p->net.h, .u = p->mb_u, .r = p->mb_r,
+                        .next = p->mb_next, .pos = p->mb_pos, .pos_ok = p->mb_pos_ok};
+        bool touched;
+        float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
+        if (!isfinite(al)) {
+            p->nonfinite_skips++;
+            dp_average(p, false);
+            return false;
+        }
+        if (touched) dh_aux = p->mb_dh;
+    }
+    onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
+                         p->mb_dv, dh_aux);
+    if (!dp_average(p, onp_all_finite(p->net.grads, p->net.n_params) &&
+                           (!p->aux || onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
+        p->nonfinite_skips++;
+        return false;
+    }
+    return true;
+}
+
+/* one clip of the gradient norm and one optimizer step; returns the norm before clipping */
+static float minibatch_step(actor_critic *p)
+{
+    float gn;
+    if (p->aux) {
+        /* one clip over the network and the heads; with every weight 0 the heads'
+         * gradients are zeros and this is nn_clip_grad_norm bit for bit */
+        gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(p->aux), aux_n_params(p->aux),
+                                p->s.max_grad_norm);
+        onp_opt_step(&p->opt, p->net.params, p->net.grads);
+        onp_opt_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
+        for (int h = 0; h < aux_n_heads(p->aux); h++)
+            if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+    } else {
+        gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
+        onp_opt_step(&p->opt, p->net.params, p->net.grads);
+    }
+    return gn;
+}
+
+/* one minibatch: gather, losses, diagnostics, backward, step; false when it was skipped */
+static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, double *sum, double *epoch_kl)
+{
+    int mb = p->mb_size, nv = p->net.n_v;
+    gather_minibatch(p, m, pos_k);
+    float pl, el, vl;
+    if (!minibatch_losses(p, &pl, &el, &vl)) {
+        p->nonfinite_skips++;
+        dp_average(p, false);
+        return false;
+    }
+    /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
+    double kl = 0.0, cf = 0.0, ent = 0.0;
+    for (int k = 0; k < mb; k++) {
+        double lr = (double)p->mb_logp[k] - p->mb_logp_old[k];
+        kl += (exp(lr) - 1.0) - lr;
+        cf += fabs(exp(lr) - 1.0) > clip;
+        ent += p->mb_ent[k];
+    }
+    for (int k = 0; k < mb; k++) p->mb_dent[k] *= p->s.ent_coef;
+    for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
+
+    if (!minibatch_backward(p)) return false;
+    float gn = minibatch_step(p);
+
+    sum[ST_POLICY] += pl;
+    sum[ST_VALUE] += vl;
+    sum[ST_ENTROPY] += ent / mb;
+    sum[ST_KL] += kl / mb;
+    sum[ST_CLIPFRAC] += cf / mb;
+    sum[ST_GRADNORM] += gn;
+    *epoch_kl += kl / mb;
+    return true;
+}
+
+/* the update's statistics: minibatch means, explained variance of the rollout's values, the
+ * heads' losses */
+static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, double *stats)
+{
+    int n_aux = aux_n_heads(p->aux);
     /* explained variance of the rollout's value estimates */
     double mr = 0, vr = 0, me = 0, ve = 0;
     for (int i = 0; i < p->batch; i++) mr += p->buf.ret[i], me += p->buf.ret[i] - p->buf.values[i];
@@ -549,6 +592,32 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
     for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
         stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+}
+
+bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
+{
+    actor_critic *p = self;
+    if (p->buf.t < p->T) return false;
+    onp_norm_dp_merge(&p->norm);
+    learn_advantages(p, v);
+    learn_set_lr(p, step, total_steps);
+
+    double sum[ST_COUNT] = {0};
+    int n_mb_done = 0;
+    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
+    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    if (pos_k > 0) aux_positions(p, pos_k);
+    for (int i = 0; i < p->batch; i++) p->perm[i] = i;
+    float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
+                     ? p->policy_loss.p[0] : 0.2f;
+    for (int epoch = 0; epoch < p->epochs; epoch++) {
+        if (p->n_mb > 1) shuffle(p);
+        double epoch_kl = 0.0;
+        for (int m = 0; m < p->n_mb; m++)
+            n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, &epoch_kl);
+        if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
+    }
+    learn_stats(p, sum, n_mb_done, stats);
     replay_rollout_clear(&p->buf);
     p->updates++;
     return true;
