@@ -307,17 +307,12 @@ static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim,
     return st;
 }
 
-static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
-                           const env_space *act_space, int n_envs, char *err, size_t err_sz)
+/* ---- the steps of vb_create -------------------------------------------------------------- */
+
+/* the TD loss the kind needs, the activation, and the dueling option */
+static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const char *src, nn_act *act_out,
+                           char *err, size_t err_sz)
 {
-    const char *src = cfg->source[0] ? cfg->source : "config";
-    const char *name = vb_names[kind];
-    if (act_space->kind != ENV_SPACE_DISCRETE)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs a Discrete action space", src, name);
-    if (obs_space->kind != ENV_SPACE_BOX)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, name);
-    dqn *p = rl_xcalloc(1, sizeof *p);
-    p->kind = kind;
     rl_status st;
     nn_act act;
     if (kind == VB_DQN) st = make_loss(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.td, err, err_sz);
@@ -335,10 +330,14 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling: only algo dqn has dueling heads", src);
     if (st == RL_OK && cfg->dqn.dueling && cfg->network.hidden.n < 1)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling needs at least one hidden layer", src);
-    if (st != RL_OK) {
-        free(p);
-        return st;
-    }
+    if (st == RL_OK) *act_out = act;
+    return st;
+}
+
+/* the observation size, the actions and the outputs per action (quantiles, atoms) */
+static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env_space *act_space,
+                     const rl_config *cfg)
+{
     p->obs_dim = obs_space->dim;
     p->K = act_space->n;
     p->M = 1;
@@ -350,10 +349,11 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         p->v_min = loss_spec_param(&p->loss, "v_min");
         p->v_max = loss_spec_param(&p->loss, "v_max");
     }
-    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
-        free(p);
-        return st;
-    }
+}
+
+/* the scalar settings */
+static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
+{
     p->KM = p->K * p->M;
     p->n_envs = n_envs;
     p->B = (int)cfg->dqn.batch_size;
@@ -373,6 +373,11 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     p->double_q = cfg->dqn.double_q;
     p->prioritized = cfg->dqn.prioritized;
 
+}
+
+/* the online and target Q-networks in flat buffers, initialised from p->rng */
+static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
+{
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
     qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
@@ -391,6 +396,12 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     }
     memcpy(p->tparams, p->params, p->n_params * sizeof(float));
 
+}
+
+/* the optimizer, the replay buffer and the batch */
+static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     replay_config rc;
     replay_config_default(&rc);
     rc.capacity = cfg->dqn.buffer_size;
@@ -405,20 +416,24 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
-        dqn_destroy(p);
         return st;
     }
-    if (cfg->aux.n > 0) {
-        if (cfg->network.hidden.n < 1) {
-            dqn_destroy(p);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
-        }
-        if ((st = dqn_aux_init(p, cfg, err, err_sz))) {
-            dqn_destroy(p);
-            return st;
-        }
-    }
+    return RL_OK;
+}
 
+/* the auxiliary heads on the Q-network's last hidden layer (aux:) */
+static rl_status vb_attach_aux(dqn *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (cfg->network.hidden.n < 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
+    return dqn_aux_init(p, cfg, err, err_sz);
+}
+
+/* the arena: the forward caches and per-step or per-batch scratch, sized once; the quantile
+ * midpoints (QR-DQN) or the atoms (C51) */
+static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     int maxb = p->B;
     if (n_envs > maxb) maxb = n_envs;
     if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
@@ -428,7 +443,6 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
                   rl_arena_need((size_t)B * 4) * 2 + 3 * rl_arena_need((size_t)B * M * 4) +
                   rl_arena_need((size_t)B * p->KM * 4) + rl_arena_need((size_t)B * M * 4);
     if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
-        dqn_destroy(p);
         return st;
     }
     qnet_cache_bind(&p->c_obs, &p->net, &p->arena, maxb);
@@ -450,8 +464,41 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
+    return RL_OK;
+}
+
+static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
+                           const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    const char *name = vb_names[kind];
+    if (act_space->kind != ENV_SPACE_DISCRETE)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs a Discrete action space", src, name);
+    if (obs_space->kind != ENV_SPACE_BOX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, name);
+    dqn *p = rl_xcalloc(1, sizeof *p);
+    p->kind = kind;
+    rl_status st;
+    nn_act act;
+    if ((st = vb_losses(p, kind, cfg, src, &act, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_heads(p, kind, obs_space, act_space, cfg);
+    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_settings(p, cfg, n_envs);
+    vb_networks(p, cfg, act);
+    if ((st = vb_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (cfg->aux.n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) ||
+        (st = vb_scratch(p, kind, n_envs, err, err_sz))) {
+        dqn_destroy(p);
+        return st;
+    }
     fprintf(stderr, "%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
-           (long long)p->buf.cfg.capacity, D, p->prioritized ? "prioritized" : "uniform", rc.n_step,
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->prioritized ? "prioritized" : "uniform", (int)cfg->dqn.n_step,
            replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
     return RL_OK;
