@@ -496,6 +496,125 @@ static rl_status check_execute_args(const ablation *a, const char *runs_root, in
     return RL_OK;
 }
 
+/* ---- the steps of ablation_execute -------------------------------------------------------- */
+
+/* the runs of one ablation_execute: their state and the worker slots */
+typedef struct {
+    const ablation *a;
+    const char *runs_root, *rlc_binary;
+    FILE *out;
+    ablation_summary *sum;
+    int n, jobs, next, running;
+    int64_t *totals;                  /* (n) each run's total_steps */
+    unsigned char *state;             /* (n) 0 todo, 1 running, 2 done, 3 failed, 4 busy */
+    worker *w;                        /* (jobs) */
+    rl_config *cfg;                   /* scratch for a run's config */
+    int64_t all_steps, done_steps;
+} pool;
+
+/* every run's step budget, and the runs a DONE file marks finished */
+static void pool_scan(pool *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        ablation_run r;
+        ablation_run_at(p->a, i, p->runs_root, &r);
+        char msg[900], done_path[1100];
+        if (load_run_config(p->a, &r, p->cfg, msg, sizeof msg) == RL_OK) p->totals[i] = p->cfg->root.total_steps;
+        p->all_steps += p->totals[i];
+        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+        if (rl_path_exists(done_path)) {
+            p->state[i] = 2;
+            p->sum->skipped++;
+            p->done_steps += p->totals[i];
+        }
+    }
+}
+
+/* start runs while there are free workers */
+static void pool_start(pool *p)
+{
+    while (!abl_stop && p->running < p->jobs && p->next < p->n) {
+        if (p->state[p->next] != 0) {
+            p->next++;
+            continue;
+        }
+        ablation_run r;
+        ablation_run_at(p->a, p->next, p->runs_root, &r);
+        char ckpt[1100];
+        snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
+        char why[1200] = "";
+        bool resume = rl_path_exists(ckpt);
+        const char *plugin = resume && load_run_config(p->a, &r, p->cfg, why, sizeof why) == RL_OK ? p->cfg->env.plugin : NULL;
+        why[0] = '\0';
+        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugin, why, sizeof why);
+        if (pid < 0) {
+            if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
+            fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(p->out)) ? "\r\033[K" : "",
+                    p->a->name, r.variant_name, (long long)r.seed, why);
+            p->state[p->next++] = 3;
+            p->sum->failed++;
+            continue;
+        }
+        for (int k = 0; k < p->jobs; k++)
+            if (p->w[k].pid == 0) {
+                p->w[k] = (worker){pid, p->next, p->totals[p->next]};
+                break;
+            }
+        p->state[p->next++] = 1;
+        p->running++;
+    }
+}
+
+/* worker k (pid) finished with status: DONE file, or failed, or the directory was busy */
+static void pool_reap(pool *p, int k, int status)
+{
+    ablation_run r;
+    ablation_run_at(p->a, p->w[k].index, p->runs_root, &r);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == TRAINER_EXIT_BUSY) {
+        /* another process trains in that directory: leave it alone, and say so */
+        p->state[p->w[k].index] = 4;
+        p->sum->busy++;
+        char holder[48] = "see its train.log";
+        long hp = rl_dir_lock_pid(r.run_dir);
+        if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
+        fprintf(p->out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
+                "(%s); run the same command again once it has finished\n",
+                isatty(fileno(p->out)) ? "\r\033[K" : "", p->a->name, r.variant_name, (long long)r.seed,
+                r.run_dir, holder);
+    } else if (code == 0) {
+        char done_path[1100];
+        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+        FILE *fp = fopen(done_path, "w");
+        if (fp) fclose(fp);
+        p->state[p->w[k].index] = 2;
+        p->sum->finished++;
+        p->done_steps += p->w[k].total;
+    } else if (!abl_stop) {
+        p->state[p->w[k].index] = 3;
+        p->sum->failed++;
+        fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED (%s %d): see %s/train.log\n",
+                isatty(fileno(p->out)) ? "\r\033[K" : "", p->a->name, r.variant_name, (long long)r.seed,
+                WIFEXITED(status) ? "exit status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), r.run_dir);
+    }
+    p->w[k].pid = 0;
+    p->running--;
+}
+
+/* the progress line: finished runs' steps plus what the running ones have logged */
+static void pool_progress(pool *p, double elapsed)
+{
+    int64_t steps = p->done_steps;
+    for (int k = 0; k < p->jobs; k++) {
+        if (p->w[k].pid <= 0) continue;
+        ablation_run r;
+        ablation_run_at(p->a, p->w[k].index, p->runs_root, &r);
+        steps += run_progress(r.run_dir);
+    }
+    print_progress(p->out, p->a, p->sum->finished + p->sum->skipped, p->running, p->sum->failed, p->n, steps, p->all_steps, elapsed, false);
+}
+
 rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                            const char *rlc_binary, FILE *out, ablation_summary *sum,
                            char *err, size_t err_sz)
@@ -506,24 +625,12 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     rl_status st = check_execute_args(a, runs_root, jobs, err, err_sz);
     if (st != RL_OK) return st;
     if (jobs > n) jobs = n > 0 ? n : 1;   /* never more workers than runs */
-    int64_t *totals = rl_xcalloc((size_t)n, sizeof(int64_t));
-    unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed, 4 busy */
-    worker *w = rl_xcalloc((size_t)jobs, sizeof(worker));
-    rl_config *cfg = rl_xmalloc(sizeof *cfg);
-    int64_t all_steps = 0, done_steps = 0;
-    for (int i = 0; i < n; i++) {
-        ablation_run r;
-        ablation_run_at(a, i, runs_root, &r);
-        char msg[900], done_path[1100];
-        if (load_run_config(a, &r, cfg, msg, sizeof msg) == RL_OK) totals[i] = cfg->root.total_steps;
-        all_steps += totals[i];
-        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
-        if (rl_path_exists(done_path)) {
-            state[i] = 2;
-            sum->skipped++;
-            done_steps += totals[i];
-        }
-    }
+    pool p = {.a = a, .runs_root = runs_root, .rlc_binary = rlc_binary, .out = out, .sum = sum, .n = n, .jobs = jobs};
+    p.totals = rl_xcalloc((size_t)n, sizeof(int64_t));
+    p.state = rl_xcalloc((size_t)n, 1);
+    p.w = rl_xcalloc((size_t)jobs, sizeof(worker));
+    p.cfg = rl_xmalloc(sizeof *p.cfg);
+    pool_scan(&p);
     if (sum->skipped) fprintf(out, "[ablate %s] %d of %d runs already finished: skipped\n", a->name, sum->skipped, n);
 
     struct sigaction sa, old_int, old_term;
@@ -535,96 +642,25 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     sigaction(SIGTERM, &sa, &old_term);
 
     double t0 = rl_now(), last_print = -1;
-    int next = 0, running = 0;
     for (;;) {
-        /* start runs while there are free workers */
-        while (!abl_stop && running < jobs && next < n) {
-            if (state[next] != 0) {
-                next++;
-                continue;
-            }
-            ablation_run r;
-            ablation_run_at(a, next, runs_root, &r);
-            char ckpt[1100];
-            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
-            char why[1200] = "";
-            bool resume = rl_path_exists(ckpt);
-            const char *plugin = resume && load_run_config(a, &r, cfg, why, sizeof why) == RL_OK ? cfg->env.plugin : NULL;
-            why[0] = '\0';
-            pid_t pid = spawn(rlc_binary, a, &r, resume, plugin, why, sizeof why);
-            if (pid < 0) {
-                if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
-                fprintf(out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(out)) ? "\r\033[K" : "",
-                        a->name, r.variant_name, (long long)r.seed, why);
-                state[next++] = 3;
-                sum->failed++;
-                continue;
-            }
-            for (int k = 0; k < jobs; k++)
-                if (w[k].pid == 0) {
-                    w[k] = (worker){pid, next, totals[next]};
-                    break;
-                }
-            state[next++] = 1;
-            running++;
-        }
-        if (running == 0 && (next >= n || abl_stop)) break;
+        pool_start(&p);
+        if (p.running == 0 && (p.next >= n || abl_stop)) break;
         /* reap finished workers */
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
-            for (int k = 0; k < jobs; k++) {
-                if (w[k].pid != pid) continue;
-                ablation_run r;
-                ablation_run_at(a, w[k].index, runs_root, &r);
-                int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                if (code == TRAINER_EXIT_BUSY) {
-                    /* another process trains in that directory: leave it alone, and say so */
-                    state[w[k].index] = 4;
-                    sum->busy++;
-                    char holder[48] = "see its train.log";
-                    long hp = rl_dir_lock_pid(r.run_dir);
-                    if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
-                    fprintf(out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
-                            "(%s); run the same command again once it has finished\n",
-                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
-                            r.run_dir, holder);
-                } else if (code == 0) {
-                    char done_path[1100];
-                    snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
-                    FILE *fp = fopen(done_path, "w");
-                    if (fp) fclose(fp);
-                    state[w[k].index] = 2;
-                    sum->finished++;
-                    done_steps += w[k].total;
-                } else if (!abl_stop) {
-                    state[w[k].index] = 3;
-                    sum->failed++;
-                    fprintf(out, "%s[ablate %s] run %s seed %lld FAILED (%s %d): see %s/train.log\n",
-                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
-                            WIFEXITED(status) ? "exit status" : "signal",
-                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), r.run_dir);
-                }
-                w[k].pid = 0;
-                running--;
-            }
+            for (int k = 0; k < jobs; k++)
+                if (p.w[k].pid == pid) pool_reap(&p, k, status);
             continue;
         }
         if (abl_stop) {
             /* forward the signal once; workers checkpoint and exit */
             for (int k = 0; k < jobs; k++)
-                if (w[k].pid > 0) kill(w[k].pid, SIGINT);
+                if (p.w[k].pid > 0) kill(p.w[k].pid, SIGINT);
         }
         double now = rl_now();
         if (now - last_print >= 1.0) {
-            int64_t steps = done_steps;
-            for (int k = 0; k < jobs; k++) {
-                if (w[k].pid <= 0) continue;
-                ablation_run r;
-                ablation_run_at(a, w[k].index, runs_root, &r);
-                steps += run_progress(r.run_dir);
-            }
-            print_progress(out, a, sum->finished + sum->skipped, running, sum->failed, n, steps, all_steps, now - t0, false);
+            pool_progress(&p, now - t0);
             last_print = now;
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
@@ -633,11 +669,11 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sum->wall_s = rl_now() - t0;
-    print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, done_steps, all_steps, sum->wall_s, true);
-    free(cfg);
-    free(totals);
-    free(state);
-    free(w);
+    print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, p.done_steps, p.all_steps, sum->wall_s, true);
+    free(p.cfg);
+    free(p.totals);
+    free(p.state);
+    free(p.w);
     if (abl_stop)
         return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                        "interrupted; the running workers checkpointed: run the same command again to resume");
