@@ -789,6 +789,15 @@ static int dqn_tensors(dqn *p, nn_tensor *t, char names[][48], bool train_state)
     return n;
 }
 
+/* the metadata of a checkpoint, in the order it is written */
+static offp_ckpt dqn_ckpt(dqn *p)
+{
+    return (offp_ckpt){.algo = vb_names[p->kind], .prefix = "dqn", .rng = &p->rng, .n_fields = 4,
+                       .fields = {{"dqn.adam_t", &p->opt.t}, {"dqn.rng", NULL}, {"dqn.updates", &p->updates},
+                                  {"dqn.env_steps", &p->env_steps}},
+                       .ax = &p->ax, .aux_step = &p->opt.t};   /* the heads step with the Q-network */
+}
+
 static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                           size_t err_sz)
 {
@@ -796,25 +805,8 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[DQN_MAX_TENSORS];
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, true);
-    char vals[3][32];
-    snprintf(vals[0], 32, "%lld", (long long)p->opt.t);
-    char rng[RL_RNG_TEXT];
-    rl_rng_encode(&p->rng, rng, sizeof rng);
-    snprintf(vals[1], 32, "%lld", (long long)p->updates);
-    snprintf(vals[2], 32, "%lld", (long long)p->env_steps);
-    nn_meta meta[40];
-    int nm = 0;
-    meta[nm++] = (nn_meta){"rlc.algo", vb_names[p->kind]};
-    meta[nm++] = (nn_meta){"dqn.adam_t", vals[0]};
-    meta[nm++] = (nn_meta){"dqn.rng", rng};
-    meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
-    meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
-    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
-    nm += offp_aux_meta(&p->ax, "dqn", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
-    for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
-    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
-    if (st != RL_OK) return st;
-    return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+    offp_ckpt c = dqn_ckpt(p);
+    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
 /* The replay buffer is not saved: a resumed run refills it (updates wait for a full batch). */
@@ -824,26 +816,10 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
     nn_tensor t[DQN_MAX_TENSORS];
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, train_state);
-    for (int i = 0; i < n; i++) {
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    if (!train_state) {
-        memcpy(p->tparams, p->params, p->n_params * sizeof(float));
-        return RL_OK;
-    }
-    unsigned long long at = 0, up = 0, es = 0;
-    rl_status st;
-    if ((st = nn_safetensors_meta_u64(f, "dqn.adam_t", &at, err, err_sz)) ||
-        (st = nn_safetensors_meta_u64(f, "dqn.updates", &up, err, err_sz)) ||
-        (st = nn_safetensors_meta_u64(f, "dqn.env_steps", &es, err, err_sz)))
-        return st;
-    if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");
-    p->opt.t = (int64_t)at;
-    if ((st = offp_aux_load_meta(&p->ax, f, "dqn", p->opt.t, err, err_sz))) return st;   /* both step together */
-    p->updates = (int64_t)up;
-    p->env_steps = (int64_t)es;
+    offp_ckpt c = dqn_ckpt(p);
+    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
+    if (st != RL_OK) return st;
+    if (!train_state) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
     return RL_OK;
 }
 

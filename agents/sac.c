@@ -776,6 +776,16 @@ static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
     return n;
 }
 
+/* the metadata of a checkpoint, in the order it is written */
+static offp_ckpt sac_ckpt(sac *p)
+{
+    return (offp_ckpt){.algo = "sac", .prefix = "sac", .rng = &p->rng, .n_fields = 6,
+                       .fields = {{"sac.rng", NULL}, {"sac.actor_adam_t", &p->actor_opt.t},
+                                  {"sac.critic_adam_t", &p->critic_opt.t}, {"sac.alpha_adam_t", &p->alpha_opt.t},
+                                  {"sac.updates", &p->updates}, {"sac.env_steps", &p->env_steps}},
+                       .ax = &p->ax, .aux_step = &p->actor_opt.t};   /* the heads step with the actor */
+}
+
 static rl_status sac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                           size_t err_sz)
 {
@@ -783,27 +793,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[SAC_MAX_TENSORS];
     char names[SAC_MAX_TENSORS][48];
     int n = sac_tensors(p, t, names, true);
-    char vals[5][32];
-    snprintf(vals[0], 32, "%lld", (long long)p->actor_opt.t);
-    snprintf(vals[1], 32, "%lld", (long long)p->critic_opt.t);
-    snprintf(vals[2], 32, "%lld", (long long)p->alpha_opt.t);
-    snprintf(vals[3], 32, "%lld", (long long)p->updates);
-    snprintf(vals[4], 32, "%lld", (long long)p->env_steps);
-    char rng[RL_RNG_TEXT];
-    rl_rng_encode(&p->rng, rng, sizeof rng);
-    nn_meta meta[40];
-    int nm = 0;
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
-                          "sac.env_steps"};
-    meta[nm++] = (nn_meta){"rlc.algo", "sac"};
-    meta[nm++] = (nn_meta){"sac.rng", rng};
-    for (int i = 0; i < 5; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
-    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
-    nm += offp_aux_meta(&p->ax, "sac", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
-    for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
-    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
-    if (st != RL_OK) return st;
-    return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+    offp_ckpt c = sac_ckpt(p);
+    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
 /* The replay buffer is not saved: a resumed run refills it. */
@@ -813,32 +804,12 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     nn_tensor t[SAC_MAX_TENSORS];
     char names[SAC_MAX_TENSORS][48];
     int n = sac_tensors(p, t, names, train_state);
-    for (int i = 0; i < n; i++) {
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
+    offp_ckpt c = sac_ckpt(p);
+    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
+    if (st != RL_OK) return st;
     p->log_alpha = p->la_param[0];
     p->alpha = expf(p->log_alpha);
-    if (!train_state) {
-        memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
-        return RL_OK;
-    }
-    unsigned long long v[5];
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
-                          "sac.env_steps"};
-    if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "sac.rng")) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.rng' missing or malformed");
-    for (int i = 0; i < 5; i++) {
-        rl_status st = nn_safetensors_meta_u64(f, keys[i], &v[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    p->actor_opt.t = (int64_t)v[0];
-    p->critic_opt.t = (int64_t)v[1];
-    p->alpha_opt.t = (int64_t)v[2];
-    rl_status st = offp_aux_load_meta(&p->ax, f, "sac", p->actor_opt.t, err, err_sz);   /* step with the actor */
-    if (st != RL_OK) return st;
-    p->updates = (int64_t)v[3];
-    p->env_steps = (int64_t)v[4];
+    if (!train_state) memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
     return RL_OK;
 }
 
