@@ -289,24 +289,16 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     actor_critic *p = self;
-    if (!explore) {
-        onp_norm_obs(&p->norm, obs, p->tmp_obs, n, false);
-        onp_net_forward(&p->net, p->tmp_obs, n, true, false);
-        onp_net_mode(&p->net, n, actions);
-        onp_net_to_env(&p->net, actions, actions, n);
-        return;
-    }
-    RL_ASSERT(n == p->n_envs);
-    onp_norm_obs(&p->norm, obs, p->step_obs, n, true);
-    onp_net_forward(&p->net, p->step_obs, n, true, true);
-    onp_net_sample(&p->net, n, p->step_u, p->step_logp, &p->rng);
+    RL_ASSERT(!explore || n == p->n_envs);
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    onp_act(&a, obs, n, actions, explore, true);
+    if (!explore) return;
     int nv = p->net.n_v;
     for (int i = 0; i < n; i++) {
         p->step_values[i] = p->net.out_v[(size_t)i * nv];
         if (p->rnd) p->step_vint[i] = p->net.out_v[(size_t)i * nv + 1];
     }
     if (p->ex) memcpy(p->step_raw, obs, (size_t)n * p->obs_dim * sizeof(float));
-    onp_net_to_env(&p->net, p->step_u, actions, n);
 }
 
 void onp_ac_observe(void *self, const env_vec *v)

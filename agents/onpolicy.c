@@ -538,3 +538,20 @@ void onp_standardise(float *x, int n)
     float inv = (float)(1.0 / (sqrt(var / (n - 1)) + 1e-8));
     for (int k = 0; k < n; k++) x[k] = (float)((x[k] - mean) * inv);
 }
+
+/* ---- acting ------------------------------------------------------------------------------- */
+
+void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic)
+{
+    if (!explore) {
+        onp_norm_obs(a->norm, obs, a->scratch, n, false);
+        onp_net_forward(a->net, a->scratch, n, true, false);
+        onp_net_mode(a->net, n, actions);
+        onp_net_to_env(a->net, actions, actions, n);
+        return;
+    }
+    onp_norm_obs(a->norm, obs, a->step_obs, n, true);
+    onp_net_forward(a->net, a->step_obs, n, true, critic);
+    onp_net_sample(a->net, n, a->step_u, a->step_logp, a->rng);
+    onp_net_to_env(a->net, a->step_u, actions, n);
+}
