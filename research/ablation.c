@@ -119,99 +119,110 @@ static void resolve_path(char *out, size_t sz, const char *file, const char *rel
     else snprintf(out, sz, "%.*s/%s", (int)(slash - file), file, rel);
 }
 
-static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
+/* ---- the steps of parse_root ------------------------------------------------------------- */
+
+/* base: a path, or bases: a list of paths (relative to the ablation file) */
+static rl_status parse_bases(ablation *a, pctx *c, const char *key, yaml_node_t *v)
 {
-    if (!root || root->type != YAML_MAPPING_NODE)
-        return perr(c, root, "an ablation file is a mapping with base, seeds and axes%s%s", "", "");
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
-        const char *key = scalar(k);
-        if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
-        if (strcmp(key, "name") == 0) {
-            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
-                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
-            snprintf(a->name, sizeof a->name, "%s", scalar(v));
-        } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
-            if (v->type == YAML_SCALAR_NODE) {
-                a->n_bases = 1;
-                resolve_path(a->bases[0], RL_STR_MAX, c->file, scalar(v));
-                continue;
-            }
-            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "%s: expected a path or a list of paths%s", key, "");
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-                if (!scalar(e)) return perr(c, e, "%s: expected a path%s", key, "");
-                if (a->n_bases == ABL_MAX_BASES) return perr(c, e, "%s: more than 8 bases%s", key, "");
-                resolve_path(a->bases[a->n_bases++], RL_STR_MAX, c->file, scalar(e));
-            }
-        } else if (strcmp(key, "seeds") == 0) {
-            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "seeds: expected a list of integers like [1, 2, 3]%s%s", "", "");
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-                char *end;
-                const char *s = scalar(e);
-                long long seed = s ? strtoll(s, &end, 10) : -1;
-                if (!s || *end || seed < 0 || seed > 2147483647) return perr(c, e, "seeds: '%s' is not an integer in 0..2147483647%s", s ? s : "?", "");
-                if (a->n_seeds == ABL_MAX_SEEDS) return perr(c, e, "seeds: more than 64%s%s", "", "");
-                for (int i = 0; i < a->n_seeds; i++)
-                    if (a->seeds[i] == seed) return perr(c, e, "seeds: %s is listed twice%s", s, "");
-                a->seeds[a->n_seeds++] = seed;
-            }
-        } else if (strcmp(key, "set") == 0 || strcmp(key, "axes") == 0) {
-            int is_axes = key[0] == 'a';
-            if (v->type != YAML_MAPPING_NODE) return perr(c, v, "%s: expected a mapping of config keys%s", key, "");
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-                yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
-                const char *ck = scalar(kk);
-                if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
-                if (!is_axes) {
-                    if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
-                    char flow[ABL_TEXT] = "";
-                    if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
-                    snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
-                    continue;
-                }
-                if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
-                /* a list of values (labelled by their text), or a mapping label -> value */
-                bool named = vv->type == YAML_MAPPING_NODE;
-                if (!named && vv->type != YAML_SEQUENCE_NODE)
-                    return perr(c, vv, "axes.%s: expected a non-empty list of values (or a mapping of named values)%s", ck, "");
-                int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
-                                  : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
-                if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
-                int ax = a->n_axes++;
-                snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
-                for (int e = 0; e < count; e++) {
-                    if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
-                    int vi = a->n_values[ax]++;
-                    yaml_node_t *val = named ? yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].value)
-                                             : yaml_document_get_node(c->doc, vv->data.sequence.items.start[e]);
-                    /* the value must fit the "key=value" --set text whole */
-                    if (emit_flow(c, val, a->values[ax][vi], ABL_TEXT) || strlen(a->values[ax][vi]) > 190)
-                        return perr(c, val, "axes.%s: value too long (at most 190 characters as YAML flow text)%s", ck, "");
-                    if (named) {
-                        yaml_node_t *lk = yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].key);
-                        const char *lab = scalar(lk);
-                        char safe[64];
-                        if (!lab || !lab[0] || strlen(lab) >= sizeof safe)
-                            return perr(c, lk, "axes.%s: a value's name must be a short plain name%s", ck, "");
-                        make_label(lab, safe, sizeof safe);
-                        if (strcmp(safe, lab) != 0)
-                            return perr(c, lk, "axes.%s: the name '%s' may hold only letters, digits, '.', '-', '_' and '+'",
-                                        ck, lab);
-                        snprintf(a->labels[ax][vi], sizeof a->labels[ax][vi], "%s", lab);
-                    } else {
-                        make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
-                    }
-                    for (int j = 0; j < vi; j++)
-                        if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
-                            return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);
-                }
-            }
-        } else {
-            return perr(c, k, "unknown key '%s' (expected name, base or bases, seeds, set, axes)%s", key, "");
-        }
+    if (v->type == YAML_SCALAR_NODE) {
+        a->n_bases = 1;
+        resolve_path(a->bases[0], RL_STR_MAX, c->file, scalar(v));
+        return RL_OK;
     }
+    if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "%s: expected a path or a list of paths%s", key, "");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        if (!scalar(e)) return perr(c, e, "%s: expected a path%s", key, "");
+        if (a->n_bases == ABL_MAX_BASES) return perr(c, e, "%s: more than 8 bases%s", key, "");
+        resolve_path(a->bases[a->n_bases++], RL_STR_MAX, c->file, scalar(e));
+    }
+    return RL_OK;
+}
+
+/* seeds: a list of distinct integers */
+static rl_status parse_seeds(ablation *a, pctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "seeds: expected a list of integers like [1, 2, 3]%s%s", "", "");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        char *end;
+        const char *s = scalar(e);
+        long long seed = s ? strtoll(s, &end, 10) : -1;
+        if (!s || *end || seed < 0 || seed > 2147483647) return perr(c, e, "seeds: '%s' is not an integer in 0..2147483647%s", s ? s : "?", "");
+        if (a->n_seeds == ABL_MAX_SEEDS) return perr(c, e, "seeds: more than 64%s%s", "", "");
+        for (int i = 0; i < a->n_seeds; i++)
+            if (a->seeds[i] == seed) return perr(c, e, "seeds: %s is listed twice%s", s, "");
+        a->seeds[a->n_seeds++] = seed;
+    }
+    return RL_OK;
+}
+
+/* one axis: a list of values (labelled by their text), or a mapping label -> value */
+static rl_status parse_axis(ablation *a, pctx *c, yaml_node_t *kk, const char *ck, yaml_node_t *vv)
+{
+    if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
+    bool named = vv->type == YAML_MAPPING_NODE;
+    if (!named && vv->type != YAML_SEQUENCE_NODE)
+        return perr(c, vv, "axes.%s: expected a non-empty list of values (or a mapping of named values)%s", ck, "");
+    int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
+                      : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
+    if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
+    int ax = a->n_axes++;
+    snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
+    for (int e = 0; e < count; e++) {
+        if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
+        int vi = a->n_values[ax]++;
+        yaml_node_t *val = named ? yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].value)
+                                 : yaml_document_get_node(c->doc, vv->data.sequence.items.start[e]);
+        /* the value must fit the "key=value" --set text whole */
+        if (emit_flow(c, val, a->values[ax][vi], ABL_TEXT) || strlen(a->values[ax][vi]) > 190)
+            return perr(c, val, "axes.%s: value too long (at most 190 characters as YAML flow text)%s", ck, "");
+        if (named) {
+            yaml_node_t *lk = yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].key);
+            const char *lab = scalar(lk);
+            char safe[64];
+            if (!lab || !lab[0] || strlen(lab) >= sizeof safe)
+                return perr(c, lk, "axes.%s: a value's name must be a short plain name%s", ck, "");
+            make_label(lab, safe, sizeof safe);
+            if (strcmp(safe, lab) != 0)
+                return perr(c, lk, "axes.%s: the name '%s' may hold only letters, digits, '.', '-', '_' and '+'",
+                            ck, lab);
+            snprintf(a->labels[ax][vi], sizeof a->labels[ax][vi], "%s", lab);
+        } else {
+            make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
+        }
+        for (int j = 0; j < vi; j++)
+            if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
+                return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);
+    }
+    return RL_OK;
+}
+
+/* set: config keys applied to every run, or axes: config keys with their values */
+static rl_status parse_keys(ablation *a, pctx *c, const char *key, yaml_node_t *v)
+{
+    int is_axes = key[0] == 'a';
+    if (v->type != YAML_MAPPING_NODE) return perr(c, v, "%s: expected a mapping of config keys%s", key, "");
+    for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+        yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
+        const char *ck = scalar(kk);
+        if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
+        if (!is_axes) {
+            if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
+            char flow[ABL_TEXT] = "";
+            if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
+            snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
+            continue;
+        }
+        rl_status st = parse_axis(a, c, kk, ck, vv);
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
+}
+
+/* the grid: something to run, and not more runs than an int counts */
+static rl_status check_grid(ablation *a, pctx *c, yaml_node_t *root)
+{
     if (!a->n_bases) return perr(c, root, "missing 'base: path/to/config.yaml'%s%s", "", "");
     if (!a->n_seeds) return perr(c, root, "missing 'seeds: [1, 2, ...]'%s%s", "", "");
     if (!a->n_axes) return perr(c, root, "missing 'axes:' (at least one config key with a list of values)%s%s", "", "");
@@ -225,6 +236,33 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
         return perr(c, root, "the grid has %s runs (values of every axis x bases x seeds), more than %s", n, max);
     }
     return RL_OK;
+}
+
+static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
+{
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return perr(c, root, "an ablation file is a mapping with base, seeds and axes%s%s", "", "");
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+        const char *key = scalar(k);
+        if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
+        rl_status st = RL_OK;
+        if (strcmp(key, "name") == 0) {
+            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
+                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
+            snprintf(a->name, sizeof a->name, "%s", scalar(v));
+        } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
+            st = parse_bases(a, c, key, v);
+        } else if (strcmp(key, "seeds") == 0) {
+            st = parse_seeds(a, c, v);
+        } else if (strcmp(key, "set") == 0 || strcmp(key, "axes") == 0) {
+            st = parse_keys(a, c, key, v);
+        } else {
+            return perr(c, k, "unknown key '%s' (expected name, base or bases, seeds, set, axes)%s", key, "");
+        }
+        if (st != RL_OK) return st;
+    }
+    return check_grid(a, c, root);
 }
 
 rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
