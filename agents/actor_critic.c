@@ -180,6 +180,48 @@ static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings 
                           RL_LIMIT_BUFFER_FLOATS, err, err_sz);
 }
 
+/* every scratch array, sized once: per step (n_envs rows), per rollout, per minibatch, and
+ * the evaluation batch of up to maxb rows */
+static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
+{
+    int N = p->n_envs, mb = p->mb_size, A = p->adim, D = p->obs_dim, TN = p->batch;
+    size_t need = rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
+                  2 * rl_arena_need((size_t)N * D * 4) + 2 * rl_arena_need((size_t)N * 4) +
+                  4 * rl_arena_need((size_t)TN * 4) + rl_arena_need((size_t)TN) +
+                  6 * rl_arena_need((size_t)mb * 4) + rl_arena_need((size_t)mb * 8) +
+                  4 * rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * D * 4) +
+                  rl_arena_need((size_t)p->batch * sizeof(int)) + rl_arena_need((size_t)mb * D * 4) +
+                  rl_arena_need((size_t)mb * A * 4) + 9 * rl_arena_need((size_t)mb * 4);
+    rl_status st = rl_arena_init(&p->arena, need, err, err_sz);
+    if (st != RL_OK) return st;
+    p->step_obs = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->step_u = rl_arena_floats(&p->arena, (size_t)N * A);
+    p->step_logp = rl_arena_floats(&p->arena, N);
+    p->step_values = rl_arena_floats(&p->arena, N);
+    p->final_values = rl_arena_floats(&p->arena, N);
+    p->rewards = rl_arena_floats(&p->arena, N);
+    p->tmp_obs = rl_arena_floats(&p->arena, (size_t)maxb * D);
+    p->perm = rl_arena_alloc(&p->arena, (size_t)p->batch * sizeof(int));
+    p->mb_obs = rl_arena_floats(&p->arena, (size_t)mb * D);
+    p->mb_u = rl_arena_floats(&p->arena, (size_t)mb * A);
+    float **mbs[] = {&p->mb_logp_old, &p->mb_adv, &p->mb_ret, &p->mb_vold, &p->mb_logp,
+                     &p->mb_ent, &p->mb_dlogp, &p->mb_dent, &p->mb_dv};
+    for (size_t i = 0; i < sizeof mbs / sizeof mbs[0]; i++) *mbs[i] = rl_arena_floats(&p->arena, mb);
+    p->mb_dv = rl_arena_floats(&p->arena, (size_t)mb * 2);   /* (mb, n_v) */
+    p->step_raw = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->next_raw = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->step_rint = rl_arena_floats(&p->arena, N);
+    p->step_vint = rl_arena_floats(&p->arena, N);
+    p->r_int = rl_arena_floats(&p->arena, TN);
+    p->v_int = rl_arena_floats(&p->arena, TN);
+    p->adv_int = rl_arena_floats(&p->arena, TN);
+    p->ret_int = rl_arena_floats(&p->arena, TN);
+    p->no_end = rl_arena_alloc(&p->arena, (size_t)TN);
+    float **mbi[] = {&p->mb_vint_old, &p->mb_ret_int, &p->mb_vx, &p->mb_vi, &p->mb_dvx, &p->mb_dvi};
+    for (size_t i = 0; i < sizeof mbi / sizeof mbi[0]; i++) *mbi[i] = rl_arena_floats(&p->arena, mb);
+    return RL_OK;
+}
+
 rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
                         const env_space *obs_space, const env_space *act_space, int n_envs,
                         char *err, size_t err_sz)
@@ -244,44 +286,10 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     p->int_gamma = (float)cfg->exploration.int_gamma;
     p->last_rint = NAN;
 
-    /* every scratch array, sized once */
-    int N = n_envs, mb = p->mb_size, A = p->adim, D = p->obs_dim, TN = p->batch;
-    size_t need = rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
-                  2 * rl_arena_need((size_t)N * D * 4) + 2 * rl_arena_need((size_t)N * 4) +
-                  4 * rl_arena_need((size_t)TN * 4) + rl_arena_need((size_t)TN) +
-                  6 * rl_arena_need((size_t)mb * 4) + rl_arena_need((size_t)mb * 8) +
-                  4 * rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * D * 4) +
-                  rl_arena_need((size_t)p->batch * sizeof(int)) + rl_arena_need((size_t)mb * D * 4) +
-                  rl_arena_need((size_t)mb * A * 4) + 9 * rl_arena_need((size_t)mb * 4);
-    if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
+    if ((st = ac_scratch(p, maxb, err, err_sz))) {
         onp_ac_destroy(p);
         return st;
     }
-    p->step_obs = rl_arena_floats(&p->arena, (size_t)N * D);
-    p->step_u = rl_arena_floats(&p->arena, (size_t)N * A);
-    p->step_logp = rl_arena_floats(&p->arena, N);
-    p->step_values = rl_arena_floats(&p->arena, N);
-    p->final_values = rl_arena_floats(&p->arena, N);
-    p->rewards = rl_arena_floats(&p->arena, N);
-    p->tmp_obs = rl_arena_floats(&p->arena, (size_t)maxb * D);
-    p->perm = rl_arena_alloc(&p->arena, (size_t)p->batch * sizeof(int));
-    p->mb_obs = rl_arena_floats(&p->arena, (size_t)mb * D);
-    p->mb_u = rl_arena_floats(&p->arena, (size_t)mb * A);
-    float **mbs[] = {&p->mb_logp_old, &p->mb_adv, &p->mb_ret, &p->mb_vold, &p->mb_logp,
-                     &p->mb_ent, &p->mb_dlogp, &p->mb_dent, &p->mb_dv};
-    for (size_t i = 0; i < sizeof mbs / sizeof mbs[0]; i++) *mbs[i] = rl_arena_floats(&p->arena, mb);
-    p->mb_dv = rl_arena_floats(&p->arena, (size_t)mb * 2);   /* (mb, n_v) */
-    p->step_raw = rl_arena_floats(&p->arena, (size_t)N * D);
-    p->next_raw = rl_arena_floats(&p->arena, (size_t)N * D);
-    p->step_rint = rl_arena_floats(&p->arena, N);
-    p->step_vint = rl_arena_floats(&p->arena, N);
-    p->r_int = rl_arena_floats(&p->arena, TN);
-    p->v_int = rl_arena_floats(&p->arena, TN);
-    p->adv_int = rl_arena_floats(&p->arena, TN);
-    p->ret_int = rl_arena_floats(&p->arena, TN);
-    p->no_end = rl_arena_alloc(&p->arena, (size_t)TN);
-    float **mbi[] = {&p->mb_vint_old, &p->mb_ret_int, &p->mb_vx, &p->mb_vi, &p->mb_dvx, &p->mb_dvi};
-    for (size_t i = 0; i < sizeof mbi / sizeof mbi[0]; i++) *mbi[i] = rl_arena_floats(&p->arena, mb);
     *self = p;
     return RL_OK;
 }
