@@ -5,9 +5,10 @@
  * with advantages from GAE(gae_lambda) or n-step returns bootstrapped at the end of the rollout
  * (advantage: nstep, i.e. lambda = 1), actor and critic separate or on a shared trunk, and
  * RMSprop (alpha 0.99, eps 1e-5, as SB3) or Adam. Discrete and Box actions as PPO; it runs on
- * PPO's actor-critic engine (agents/ppo.c) with one epoch of one minibatch. The losses come from
- * the registry (losses.policy: pg by convention, losses.value: mse, losses.entropy). The shared
- * trunk is a2c.shared or network.shared (either turns it on); auxiliary heads (`aux:`) need it. */
+ * the actor-critic engine (agents/actor_critic.c) with one epoch of one minibatch. The losses
+ * come from the registry (losses.policy: pg by convention, losses.value: mse, losses.entropy).
+ * The shared trunk is a2c.shared or network.shared (either turns it on); auxiliary heads (`aux:`)
+ * need it. */
 #include <string.h>
 
 #include "agents/onpolicy.h"

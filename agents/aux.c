@@ -125,72 +125,57 @@ static rl_status resolve_loss(aux_head *hd, const rl_aux_head_cfg *hc, int i, in
     return loss_spec_make(&hd->loss, LOSS_KINDS(d->kind), name, keys, hc->loss.vals, hc->loss.n_kv, where, err, err_sz);
 }
 
-rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, const aux_shape *shape,
-                     char *err, size_t err_sz)
-{
-    *out = NULL;
-    if (cfg->aux.n == 0) return RL_OK;
-    RL_ASSERT(encoder && encoder->grads && shape->max_batch > 0);
-    aux_module *a = rl_xcalloc(1, sizeof *a);
-    a->enc = encoder;
-    a->D = shape->obs_dim;
-    a->H = encoder->sizes[encoder->n_layers];
-    a->K = shape->K;
-    a->adim = shape->adim;
-    a->A1 = shape->K ? shape->K : shape->adim;
-    a->max_batch = shape->max_batch;
-    RL_ASSERT(encoder->sizes[0] == a->D);
-    int H = a->H, A1 = a->A1, Bm = a->max_batch;
+/* ---- the steps of aux_create ------------------------------------------------------------- */
 
-    /* heads: losses and shapes first, then one parameter buffer */
-    size_t np = 0;
-    for (int i = 0; i < cfg->aux.n; i++) {
-        const rl_aux_head_cfg *hc = &cfg->aux.heads[i];
-        aux_head *hd = &a->heads[i];
-        int kind = 0;
-        while (kind < AUX_HEAD_COUNT && strcmp(head_names[kind], hc->head) != 0) kind++;
-        if (kind == AUX_HEAD_COUNT) {
-            aux_free(a);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s",
-                           cfg->aux.where[0] ? cfg->aux.where : "config", i, hc->head, hc->loss.name, RL_AUX_HEADS);
-        }
-        hd->kind = (aux_head_kind)kind;
-        rl_status st = resolve_loss(hd, hc, i, a->K, err, err_sz);
-        if (st != RL_OK) {
-            aux_free(a);
-            return st;
-        }
-        hd->weight = (float)hc->weight;
-        hd->noise = (float)hc->noise;
-        hd->k = (int)hc->k;
-        snprintf(hd->stat, sizeof hd->stat, "aux_%s", hc->head);
-        int hidden = (int)hc->hidden;
-        if (hidden < 0) hidden = hd->kind == AUX_TEMPORAL_CONTRASTIVE ? 0 : 64;
-        switch (hd->kind) {
-        case AUX_REWARD_PREDICTION: hd->in = H + A1, hd->out = 1; break;
-        case AUX_FORWARD_DYNAMICS: hd->in = H + A1, hd->out = H; break;
-        case AUX_INVERSE_DYNAMICS: hd->in = 2 * H, hd->out = a->K ? a->K : a->adim; break;
-        case AUX_TEMPORAL_CONTRASTIVE: hd->in = H, hd->out = H; break;
-        case AUX_REPRESENTATION: hd->in = H, hd->out = hc->dim > 0 ? (int)hc->dim : H; break;
-        default: RL_ASSERT(0);
-        }
-        if (hd->kind == AUX_TEMPORAL_CONTRASTIVE && shape->horizon > 0 && hd->k >= shape->horizon) {
-            int k = hd->k;
-            aux_free(a);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                           "%s: k = %d must be smaller than the %s (%d) for head '%s' (loss '%s')",
-                           hc->loss.where[0] ? hc->loss.where : "aux", k,
-                           shape->horizon_name ? shape->horizon_name : "rollout length per env", shape->horizon, hc->head,
-                           hc->loss.name);
-        }
-        int hs[1] = {hidden};
-        nn_mlp_shape(&hd->mlp, hd->in, hs, hidden > 0 ? 1 : 0, hd->out, shape->act, NN_ACT_NONE);
-        np += hd->mlp.n_params;
-        a->need_next |= hd->kind == AUX_FORWARD_DYNAMICS || hd->kind == AUX_INVERSE_DYNAMICS;
-        a->has_inverse |= hd->kind == AUX_INVERSE_DYNAMICS;
-        if (hd->kind == AUX_TEMPORAL_CONTRASTIVE) a->pos_k = hd->k, a->has_pos = true;
-        if (hd->kind == AUX_REPRESENTATION) a->has_repr = true;
+/* head i of the config: its kind, loss, settings and MLP shape (parameters bound later) */
+static rl_status head_config(aux_module *a, const rl_config *cfg, const aux_shape *shape, int i, char *err,
+                             size_t err_sz)
+{
+    int H = a->H, A1 = a->A1;
+    const rl_aux_head_cfg *hc = &cfg->aux.heads[i];
+    aux_head *hd = &a->heads[i];
+    int kind = 0;
+    while (kind < AUX_HEAD_COUNT && strcmp(head_names[kind], hc->head) != 0) kind++;
+    if (kind == AUX_HEAD_COUNT)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s",
+                       cfg->aux.where[0] ? cfg->aux.where : "config", i, hc->head, hc->loss.name, RL_AUX_HEADS);
+    hd->kind = (aux_head_kind)kind;
+    rl_status st = resolve_loss(hd, hc, i, a->K, err, err_sz);
+    if (st != RL_OK) return st;
+    hd->weight = (float)hc->weight;
+    hd->noise = (float)hc->noise;
+    hd->k = (int)hc->k;
+    snprintf(hd->stat, sizeof hd->stat, "aux_%s", hc->head);
+    int hidden = (int)hc->hidden;
+    if (hidden < 0) hidden = hd->kind == AUX_TEMPORAL_CONTRASTIVE ? 0 : 64;
+    switch (hd->kind) {
+    case AUX_REWARD_PREDICTION: hd->in = H + A1, hd->out = 1; break;
+    case AUX_FORWARD_DYNAMICS: hd->in = H + A1, hd->out = H; break;
+    case AUX_INVERSE_DYNAMICS: hd->in = 2 * H, hd->out = a->K ? a->K : a->adim; break;
+    case AUX_TEMPORAL_CONTRASTIVE: hd->in = H, hd->out = H; break;
+    case AUX_REPRESENTATION: hd->in = H, hd->out = hc->dim > 0 ? (int)hc->dim : H; break;
+    default: RL_ASSERT(0);
     }
+    if (hd->kind == AUX_TEMPORAL_CONTRASTIVE && shape->horizon > 0 && hd->k >= shape->horizon) {
+        int k = hd->k;
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: k = %d must be smaller than the %s (%d) for head '%s' (loss '%s')",
+                       hc->loss.where[0] ? hc->loss.where : "aux", k,
+                       shape->horizon_name ? shape->horizon_name : "rollout length per env", shape->horizon, hc->head,
+                       hc->loss.name);
+    }
+    int hs[1] = {hidden};
+    nn_mlp_shape(&hd->mlp, hd->in, hs, hidden > 0 ? 1 : 0, hd->out, shape->act, NN_ACT_NONE);
+    a->need_next |= hd->kind == AUX_FORWARD_DYNAMICS || hd->kind == AUX_INVERSE_DYNAMICS;
+    a->has_inverse |= hd->kind == AUX_INVERSE_DYNAMICS;
+    if (hd->kind == AUX_TEMPORAL_CONTRASTIVE) a->pos_k = hd->k, a->has_pos = true;
+    if (hd->kind == AUX_REPRESENTATION) a->has_repr = true;
+    return RL_OK;
+}
+
+/* one parameter buffer for every head, orthogonal initialisation from the module's own RNG */
+static void init_head_params(aux_module *a, const rl_config *cfg, size_t np)
+{
     a->n = cfg->aux.n;
     a->n_params = np;
     a->params = rl_xcalloc(np, sizeof(float));
@@ -207,16 +192,15 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
         gains[hd->mlp.n_layers - 1] = 1.0f;
         nn_mlp_init_orthogonal(&hd->mlp, gains, &a->rng);
     }
+}
 
-    /* caches and scratch in one block */
-    size_t fe = nn_mlp_cache_floats(encoder, Bm), tot = 0;
-    int n_enc = (a->need_next ? 1 : 0) + (a->has_pos ? 1 : 0) + (a->has_repr ? 2 : 0);
-    tot += (size_t)n_enc * fe;
+/* the loss scratch the heads need (floats, at least 1) */
+static size_t loss_scratch_floats(const aux_module *a)
+{
+    int Bm = a->max_batch;
     size_t sc = 1;
     for (int i = 0; i < a->n; i++) {
-        aux_head *hd = &a->heads[i];
-        int two = hd->kind == AUX_REPRESENTATION ? 2 : 1;
-        tot += (size_t)two * nn_mlp_cache_floats(&hd->mlp, Bm) + (size_t)Bm * (2 * hd->in + two * hd->out);
+        const aux_head *hd = &a->heads[i];
         size_t s = 0;
         const char *ln = hd->loss.desc->name;
         if (strcmp(ln, "info_nce") == 0) s = (size_t)loss_info_nce_scratch(Bm);
@@ -224,6 +208,23 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
         else if (strcmp(ln, "vicreg") == 0) s = (size_t)loss_vicreg_scratch(hd->out);
         else if (strcmp(ln, "barlow_twins") == 0) s = (size_t)loss_barlow_scratch(Bm, hd->out);
         if (s > sc) sc = s;
+    }
+    return sc;
+}
+
+/* the encoder caches of the extra passes, the heads' caches and every scratch array in one block */
+static void bind_memory(aux_module *a, nn_mlp *encoder)
+{
+    int H = a->H, Bm = a->max_batch;
+    /* caches and scratch in one block */
+    size_t fe = nn_mlp_cache_floats(encoder, Bm), tot = 0;
+    int n_enc = (a->need_next ? 1 : 0) + (a->has_pos ? 1 : 0) + (a->has_repr ? 2 : 0);
+    tot += (size_t)n_enc * fe;
+    size_t sc = loss_scratch_floats(a);
+    for (int i = 0; i < a->n; i++) {
+        aux_head *hd = &a->heads[i];
+        int two = hd->kind == AUX_REPRESENTATION ? 2 : 1;
+        tot += (size_t)two * nn_mlp_cache_floats(&hd->mlp, Bm) + (size_t)Bm * (2 * hd->in + two * hd->out);
     }
     tot += 3 * (size_t)Bm;                                   /* idx_next, idx_pos, labels */
     tot += 4 * (size_t)Bm * a->D + 5 * (size_t)Bm * H + (size_t)Bm * (a->adim > 1 ? a->adim : 1) + sc;
@@ -263,6 +264,36 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
     a->g_tgt = p, p += (size_t)Bm * H;
     a->scratch = p, p += sc;
     RL_ASSERT((size_t)(p - a->mem) == tot);
+}
+
+rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, const aux_shape *shape,
+                     char *err, size_t err_sz)
+{
+    *out = NULL;
+    if (cfg->aux.n == 0) return RL_OK;
+    RL_ASSERT(encoder && encoder->grads && shape->max_batch > 0);
+    aux_module *a = rl_xcalloc(1, sizeof *a);
+    a->enc = encoder;
+    a->D = shape->obs_dim;
+    a->H = encoder->sizes[encoder->n_layers];
+    a->K = shape->K;
+    a->adim = shape->adim;
+    a->A1 = shape->K ? shape->K : shape->adim;
+    a->max_batch = shape->max_batch;
+    RL_ASSERT(encoder->sizes[0] == a->D);
+
+    /* heads: losses and shapes first, then one parameter buffer */
+    size_t np = 0;
+    for (int i = 0; i < cfg->aux.n; i++) {
+        rl_status st = head_config(a, cfg, shape, i, err, err_sz);
+        if (st != RL_OK) {
+            aux_free(a);
+            return st;
+        }
+        np += a->heads[i].mlp.n_params;
+    }
+    init_head_params(a, cfg, np);
+    bind_memory(a, encoder);
     *out = a;
     return RL_OK;
 }
@@ -321,30 +352,176 @@ static void scatter_add(float *dh, const float *src, const int *idx, int n, int 
     }
 }
 
-float aux_loss_grad(aux_module *a, const aux_batch *b, float *dh, double *head_loss, bool *touched)
+/* ---- the steps of aux_loss_grad: one function per head ---------------------------------- */
+
+/* the rows with a valid next observation and its encoding (shared by both dynamics heads) */
+typedef struct {
+    int n1;                 /* rows with a next observation (their batch rows in a->idx_next) */
+    const float *e_next;    /* (n1, H) their encoding, or NULL */
+    bool grad;              /* a head put a gradient into a->dh_next */
+} next_rows;
+
+static void gather_next(aux_module *a, const aux_batch *b, next_rows *nx)
 {
     int B = b->B, H = a->H, D = a->D;
+    int n1 = 0;
+    const float *e_next = NULL;
+    for (int r = 0; r < B; r++)
+        if (!b->next_ok || b->next_ok[r]) {
+            a->idx_next[n1] = r;
+            memcpy(a->g_next + (size_t)n1 * D, b->next + (size_t)r * D, (size_t)D * sizeof(float));
+            if (b->h_next_target)
+                memcpy(a->g_tgt + (size_t)n1 * H, b->h_next_target + (size_t)r * H, (size_t)H * sizeof(float));
+            n1++;
+        }
+    if (n1 > 0 && (a->has_inverse || !b->h_next_target)) e_next = nn_mlp_forward(&a->enc_next, a->enc, a->g_next, n1);
+    memset(a->dh_next, 0, (size_t)(n1 > 0 ? n1 : 1) * H * sizeof(float));
+    nx->n1 = n1;
+    nx->e_next = e_next;
+    nx->grad = false;
+}
+
+/* reward prediction from (h_t, a_t) */
+static bool head_reward_prediction(aux_module *a, aux_head *hd, const aux_batch *b, float *dh, float *loss)
+{
+    int B = b->B, H = a->H;
+    bool g = hd->weight != 0.0f;
+    float w = hd->weight;
+    for (int r = 0; r < B; r++)
+        cat_h_action(a, hd->x + (size_t)r * hd->in, b->h + (size_t)r * H, b->u + (size_t)r * a->adim);
+    const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, B);
+    *loss = regression(&hd->loss, pred, b->r, B, g ? hd->dout : NULL);
+    if (!g) return true;
+    scale(hd->dout, (size_t)B, w);
+    nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, B);
+    scatter_add(dh, hd->dx, NULL, B, H, hd->in);
+    return true;
+}
+
+/* forward dynamics: (h_t, a_t) -> the encoding of s_{t+1}, on the rows that have one */
+static bool head_forward_dynamics(aux_module *a, aux_head *hd, const aux_batch *b, const next_rows *nx, float *dh,
+                                  float *loss)
+{
+    int H = a->H;
+    bool g = hd->weight != 0.0f;
+    float w = hd->weight;
+    int n1 = nx->n1;
+    const float *e_next = nx->e_next;
+    if (n1 == 0) return false;
+    for (int r = 0; r < n1; r++) {
+        int src = a->idx_next[r];
+        cat_h_action(a, hd->x + (size_t)r * hd->in, b->h + (size_t)src * H, b->u + (size_t)src * a->adim);
+    }
+    const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n1);
+    /* the target encoding is a constant (stop-gradient, as in SPR) */
+    const float *target = b->h_next_target ? a->g_tgt : e_next;
+    if (hd->loss.desc->kind == LOSS_KIND_REGRESSION)
+        *loss = regression(&hd->loss, pred, target, n1 * H, g ? hd->dout : NULL);
+    else
+        *loss = loss_byol(pred, target, NULL, n1, H, g ? hd->dout : NULL);
+    if (!g) return true;
+    scale(hd->dout, (size_t)n1 * H, w);
+    nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n1);
+    scatter_add(dh, hd->dx, a->idx_next, n1, H, hd->in);
+    return true;
+}
+
+/* inverse dynamics: (h_t, h_{t+1}) -> a_t; its gradient for h_{t+1} goes into a->dh_next */
+static bool head_inverse_dynamics(aux_module *a, aux_head *hd, const aux_batch *b, next_rows *nx, float *dh,
+                                  float *loss)
+{
+    int H = a->H;
+    bool g = hd->weight != 0.0f;
+    float w = hd->weight;
+    int n1 = nx->n1;
+    const float *e_next = nx->e_next;
+    if (n1 == 0) return false;
+    for (int r = 0; r < n1; r++) {
+        int src = a->idx_next[r];
+        float *row = hd->x + (size_t)r * hd->in;
+        memcpy(row, b->h + (size_t)src * H, (size_t)H * sizeof(float));
+        memcpy(row + H, e_next + (size_t)r * H, (size_t)H * sizeof(float));
+        if (a->K) a->labels[r] = (int)b->u[src];
+        else memcpy(a->tgt + (size_t)r * a->adim, b->u + (size_t)src * a->adim, (size_t)a->adim * sizeof(float));
+    }
+    const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n1);
+    if (a->K) *loss = loss_categorical_eval(&hd->loss, pred, a->labels, NULL, n1, a->K, g ? hd->dout : NULL);
+    else *loss = regression(&hd->loss, pred, a->tgt, n1 * a->adim, g ? hd->dout : NULL);
+    if (!g) return true;
+    scale(hd->dout, (size_t)n1 * hd->out, w);
+    nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n1);
+    scatter_add(dh, hd->dx, a->idx_next, n1, H, hd->in);
+    /* the second half of the input is h_{t+1}: back through the next-observation pass */
+    for (int r = 0; r < n1; r++)
+        for (int j = 0; j < H; j++) a->dh_next[(size_t)r * H + j] += hd->dx[(size_t)r * hd->in + H + j];
+    nx->grad = true;
+    return true;
+}
+
+/* temporal contrast: h_t against the encoding of s_{t+k}, the other rows as negatives */
+static bool head_temporal_contrastive(aux_module *a, aux_head *hd, const aux_batch *b, float *dh, float *loss)
+{
+    int B = b->B, H = a->H;
+    bool g = hd->weight != 0.0f;
+    float w = hd->weight;
+    int D = a->D;
+    int n2 = 0;
+    for (int r = 0; r < B; r++)
+        if (b->pos_ok[r]) {
+            a->idx_pos[n2] = r;
+            memcpy(hd->x + (size_t)n2 * H, b->h + (size_t)r * H, (size_t)H * sizeof(float));
+            memcpy(a->g_pos + (size_t)n2 * D, b->pos + (size_t)r * D, (size_t)D * sizeof(float));
+            n2++;
+        }
+    if (n2 < 2) return false;   /* no negatives */
+    const float *z1 = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n2);
+    const float *z2 = nn_mlp_forward(&a->enc_pos, a->enc, a->g_pos, n2);
+    *loss = two_view(a, &hd->loss, z1, z2, n2, H, g ? hd->dout : NULL, g ? a->dz_pos : NULL);
+    if (!g) return true;
+    scale(hd->dout, (size_t)n2 * H, w);
+    scale(a->dz_pos, (size_t)n2 * H, w);
+    nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n2);
+    scatter_add(dh, hd->dx, a->idx_pos, n2, H, H);
+    nn_mlp_backward(NULL, &a->enc_pos, a->enc, a->dz_pos, a->g_pos, n2);
+    return true;
+}
+
+/* representation: two noisy views of s_t through the encoder, VICReg or Barlow Twins */
+static bool head_representation(aux_module *a, aux_head *hd, const aux_batch *b, float *loss)
+{
+    int B = b->B;
+    bool g = hd->weight != 0.0f;
+    float w = hd->weight;
+    int D = a->D;
+    if (B < 2) return false;
+    for (size_t j = 0; j < (size_t)B * D; j++) {
+        a->v1[j] = b->obs[j] + hd->noise * (float)rl_rng_normal(&a->rng);
+        a->v2[j] = b->obs[j] + hd->noise * (float)rl_rng_normal(&a->rng);
+    }
+    const float *e1 = nn_mlp_forward(&a->enc_v1, a->enc, a->v1, B);
+    const float *e2 = nn_mlp_forward(&a->enc_v2, a->enc, a->v2, B);
+    const float *z1 = nn_mlp_forward(&hd->c, &hd->mlp, e1, B);
+    const float *z2 = nn_mlp_forward(&hd->c2, &hd->mlp, e2, B);
+    *loss = two_view(a, &hd->loss, z1, z2, B, hd->out, g ? hd->dout : NULL, g ? hd->dout2 : NULL);
+    if (!g) return true;
+    scale(hd->dout, (size_t)B * hd->out, w);
+    scale(hd->dout2, (size_t)B * hd->out, w);
+    nn_mlp_backward(a->de1, &hd->c, &hd->mlp, hd->dout, e1, B);
+    nn_mlp_backward(a->de2, &hd->c2, &hd->mlp, hd->dout2, e2, B);
+    nn_mlp_backward(NULL, &a->enc_v1, a->enc, a->de1, a->v1, B);
+    nn_mlp_backward(NULL, &a->enc_v2, a->enc, a->de2, a->v2, B);
+    return true;
+}
+
+float aux_loss_grad(aux_module *a, const aux_batch *b, float *dh, double *head_loss, bool *touched)
+{
+    int B = b->B, H = a->H;
     RL_ASSERT(B > 0 && B <= a->max_batch);
     memset(a->grads, 0, a->n_params * sizeof(float));
     memset(dh, 0, (size_t)B * H * sizeof(float));
     *touched = false;
-
-    /* rows with a valid next observation, and its encoding (shared by both dynamics heads) */
-    int n1 = 0;
-    const float *e_next = NULL;
-    bool next_grad = false;
-    if (a->need_next) {
-        for (int r = 0; r < B; r++)
-            if (!b->next_ok || b->next_ok[r]) {
-                a->idx_next[n1] = r;
-                memcpy(a->g_next + (size_t)n1 * D, b->next + (size_t)r * D, (size_t)D * sizeof(float));
-                if (b->h_next_target)
-                    memcpy(a->g_tgt + (size_t)n1 * H, b->h_next_target + (size_t)r * H, (size_t)H * sizeof(float));
-                n1++;
-            }
-        if (n1 > 0 && (a->has_inverse || !b->h_next_target)) e_next = nn_mlp_forward(&a->enc_next, a->enc, a->g_next, n1);
-        memset(a->dh_next, 0, (size_t)(n1 > 0 ? n1 : 1) * H * sizeof(float));
-    }
+    next_rows nx = {0};
+    if (a->need_next) gather_next(a, b, &nx);
 
     double total = 0.0;
     for (int i = 0; i < a->n; i++) {
@@ -352,112 +529,11 @@ float aux_loss_grad(aux_module *a, const aux_batch *b, float *dh, double *head_l
         bool g = hd->weight != 0.0f, done = true;
         float w = hd->weight, loss = NAN;
         switch (hd->kind) {
-        case AUX_REWARD_PREDICTION: {
-            for (int r = 0; r < B; r++)
-                cat_h_action(a, hd->x + (size_t)r * hd->in, b->h + (size_t)r * H, b->u + (size_t)r * a->adim);
-            const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, B);
-            loss = regression(&hd->loss, pred, b->r, B, g ? hd->dout : NULL);
-            if (!g) break;
-            scale(hd->dout, (size_t)B, w);
-            nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, B);
-            scatter_add(dh, hd->dx, NULL, B, H, hd->in);
-            break;
-        }
-        case AUX_FORWARD_DYNAMICS: {
-            if (n1 == 0) {
-                done = false;
-                break;
-            }
-            for (int r = 0; r < n1; r++) {
-                int src = a->idx_next[r];
-                cat_h_action(a, hd->x + (size_t)r * hd->in, b->h + (size_t)src * H, b->u + (size_t)src * a->adim);
-            }
-            const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n1);
-            /* the target encoding is a constant (stop-gradient, as in SPR) */
-            const float *target = b->h_next_target ? a->g_tgt : e_next;
-            if (hd->loss.desc->kind == LOSS_KIND_REGRESSION)
-                loss = regression(&hd->loss, pred, target, n1 * H, g ? hd->dout : NULL);
-            else
-                loss = loss_byol(pred, target, NULL, n1, H, g ? hd->dout : NULL);
-            if (!g) break;
-            scale(hd->dout, (size_t)n1 * H, w);
-            nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n1);
-            scatter_add(dh, hd->dx, a->idx_next, n1, H, hd->in);
-            break;
-        }
-        case AUX_INVERSE_DYNAMICS: {
-            if (n1 == 0) {
-                done = false;
-                break;
-            }
-            for (int r = 0; r < n1; r++) {
-                int src = a->idx_next[r];
-                float *row = hd->x + (size_t)r * hd->in;
-                memcpy(row, b->h + (size_t)src * H, (size_t)H * sizeof(float));
-                memcpy(row + H, e_next + (size_t)r * H, (size_t)H * sizeof(float));
-                if (a->K) a->labels[r] = (int)b->u[src];
-                else memcpy(a->tgt + (size_t)r * a->adim, b->u + (size_t)src * a->adim, (size_t)a->adim * sizeof(float));
-            }
-            const float *pred = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n1);
-            if (a->K) loss = loss_categorical_eval(&hd->loss, pred, a->labels, NULL, n1, a->K, g ? hd->dout : NULL);
-            else loss = regression(&hd->loss, pred, a->tgt, n1 * a->adim, g ? hd->dout : NULL);
-            if (!g) break;
-            scale(hd->dout, (size_t)n1 * hd->out, w);
-            nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n1);
-            scatter_add(dh, hd->dx, a->idx_next, n1, H, hd->in);
-            /* the second half of the input is h_{t+1}: back through the next-observation pass */
-            for (int r = 0; r < n1; r++)
-                for (int j = 0; j < H; j++) a->dh_next[(size_t)r * H + j] += hd->dx[(size_t)r * hd->in + H + j];
-            next_grad = true;
-            break;
-        }
-        case AUX_TEMPORAL_CONTRASTIVE: {
-            int n2 = 0;
-            for (int r = 0; r < B; r++)
-                if (b->pos_ok[r]) {
-                    a->idx_pos[n2] = r;
-                    memcpy(hd->x + (size_t)n2 * H, b->h + (size_t)r * H, (size_t)H * sizeof(float));
-                    memcpy(a->g_pos + (size_t)n2 * D, b->pos + (size_t)r * D, (size_t)D * sizeof(float));
-                    n2++;
-                }
-            if (n2 < 2) {   /* no negatives */
-                done = false;
-                break;
-            }
-            const float *z1 = nn_mlp_forward(&hd->c, &hd->mlp, hd->x, n2);
-            const float *z2 = nn_mlp_forward(&a->enc_pos, a->enc, a->g_pos, n2);
-            loss = two_view(a, &hd->loss, z1, z2, n2, H, g ? hd->dout : NULL, g ? a->dz_pos : NULL);
-            if (!g) break;
-            scale(hd->dout, (size_t)n2 * H, w);
-            scale(a->dz_pos, (size_t)n2 * H, w);
-            nn_mlp_backward(hd->dx, &hd->c, &hd->mlp, hd->dout, hd->x, n2);
-            scatter_add(dh, hd->dx, a->idx_pos, n2, H, H);
-            nn_mlp_backward(NULL, &a->enc_pos, a->enc, a->dz_pos, a->g_pos, n2);
-            break;
-        }
-        case AUX_REPRESENTATION: {
-            if (B < 2) {
-                done = false;
-                break;
-            }
-            for (size_t j = 0; j < (size_t)B * D; j++) {
-                a->v1[j] = b->obs[j] + hd->noise * (float)rl_rng_normal(&a->rng);
-                a->v2[j] = b->obs[j] + hd->noise * (float)rl_rng_normal(&a->rng);
-            }
-            const float *e1 = nn_mlp_forward(&a->enc_v1, a->enc, a->v1, B);
-            const float *e2 = nn_mlp_forward(&a->enc_v2, a->enc, a->v2, B);
-            const float *z1 = nn_mlp_forward(&hd->c, &hd->mlp, e1, B);
-            const float *z2 = nn_mlp_forward(&hd->c2, &hd->mlp, e2, B);
-            loss = two_view(a, &hd->loss, z1, z2, B, hd->out, g ? hd->dout : NULL, g ? hd->dout2 : NULL);
-            if (!g) break;
-            scale(hd->dout, (size_t)B * hd->out, w);
-            scale(hd->dout2, (size_t)B * hd->out, w);
-            nn_mlp_backward(a->de1, &hd->c, &hd->mlp, hd->dout, e1, B);
-            nn_mlp_backward(a->de2, &hd->c2, &hd->mlp, hd->dout2, e2, B);
-            nn_mlp_backward(NULL, &a->enc_v1, a->enc, a->de1, a->v1, B);
-            nn_mlp_backward(NULL, &a->enc_v2, a->enc, a->de2, a->v2, B);
-            break;
-        }
+        case AUX_REWARD_PREDICTION: done = head_reward_prediction(a, hd, b, dh, &loss); break;
+        case AUX_FORWARD_DYNAMICS: done = head_forward_dynamics(a, hd, b, &nx, dh, &loss); break;
+        case AUX_INVERSE_DYNAMICS: done = head_inverse_dynamics(a, hd, b, &nx, dh, &loss); break;
+        case AUX_TEMPORAL_CONTRASTIVE: done = head_temporal_contrastive(a, hd, b, dh, &loss); break;
+        case AUX_REPRESENTATION: done = head_representation(a, hd, b, &loss); break;
         default: RL_ASSERT(0);
         }
         head_loss[i] = loss;
@@ -466,6 +542,6 @@ float aux_loss_grad(aux_module *a, const aux_batch *b, float *dh, double *head_l
         *touched = true;
         total += (double)w * loss;
     }
-    if (next_grad) nn_mlp_backward(NULL, &a->enc_next, a->enc, a->dh_next, a->g_next, n1);
+    if (nx.grad) nn_mlp_backward(NULL, &a->enc_next, a->enc, a->dh_next, a->g_next, nx.n1);
     return (float)total;
 }

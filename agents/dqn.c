@@ -307,17 +307,12 @@ static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim,
     return st;
 }
 
-static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
-                           const env_space *act_space, int n_envs, char *err, size_t err_sz)
+/* ---- the steps of vb_create -------------------------------------------------------------- */
+
+/* the TD loss the kind needs, the activation, and the dueling option */
+static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const char *src, nn_act *act_out,
+                           char *err, size_t err_sz)
 {
-    const char *src = cfg->source[0] ? cfg->source : "config";
-    const char *name = vb_names[kind];
-    if (act_space->kind != ENV_SPACE_DISCRETE)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs a Discrete action space", src, name);
-    if (obs_space->kind != ENV_SPACE_BOX)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, name);
-    dqn *p = rl_xcalloc(1, sizeof *p);
-    p->kind = kind;
     rl_status st;
     nn_act act;
     if (kind == VB_DQN) st = make_loss(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.td, err, err_sz);
@@ -335,10 +330,14 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling: only algo dqn has dueling heads", src);
     if (st == RL_OK && cfg->dqn.dueling && cfg->network.hidden.n < 1)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling needs at least one hidden layer", src);
-    if (st != RL_OK) {
-        free(p);
-        return st;
-    }
+    if (st == RL_OK) *act_out = act;
+    return st;
+}
+
+/* the observation size, the actions and the outputs per action (quantiles, atoms) */
+static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env_space *act_space,
+                     const rl_config *cfg)
+{
     p->obs_dim = obs_space->dim;
     p->K = act_space->n;
     p->M = 1;
@@ -350,10 +349,11 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         p->v_min = loss_spec_param(&p->loss, "v_min");
         p->v_max = loss_spec_param(&p->loss, "v_max");
     }
-    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
-        free(p);
-        return st;
-    }
+}
+
+/* the scalar settings */
+static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
+{
     p->KM = p->K * p->M;
     p->n_envs = n_envs;
     p->B = (int)cfg->dqn.batch_size;
@@ -373,6 +373,11 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     p->double_q = cfg->dqn.double_q;
     p->prioritized = cfg->dqn.prioritized;
 
+}
+
+/* the online and target Q-networks in flat buffers, initialised from p->rng */
+static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
+{
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
     qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
@@ -391,6 +396,12 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     }
     memcpy(p->tparams, p->params, p->n_params * sizeof(float));
 
+}
+
+/* the optimizer, the replay buffer and the batch */
+static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     replay_config rc;
     replay_config_default(&rc);
     rc.capacity = cfg->dqn.buffer_size;
@@ -405,20 +416,24 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
-        dqn_destroy(p);
         return st;
     }
-    if (cfg->aux.n > 0) {
-        if (cfg->network.hidden.n < 1) {
-            dqn_destroy(p);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
-        }
-        if ((st = dqn_aux_init(p, cfg, err, err_sz))) {
-            dqn_destroy(p);
-            return st;
-        }
-    }
+    return RL_OK;
+}
 
+/* the auxiliary heads on the Q-network's last hidden layer (aux:) */
+static rl_status vb_attach_aux(dqn *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (cfg->network.hidden.n < 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
+    return dqn_aux_init(p, cfg, err, err_sz);
+}
+
+/* the arena: the forward caches and per-step or per-batch scratch, sized once; the quantile
+ * midpoints (QR-DQN) or the atoms (C51) */
+static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     int maxb = p->B;
     if (n_envs > maxb) maxb = n_envs;
     if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
@@ -428,7 +443,6 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
                   rl_arena_need((size_t)B * 4) * 2 + 3 * rl_arena_need((size_t)B * M * 4) +
                   rl_arena_need((size_t)B * p->KM * 4) + rl_arena_need((size_t)B * M * 4);
     if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
-        dqn_destroy(p);
         return st;
     }
     qnet_cache_bind(&p->c_obs, &p->net, &p->arena, maxb);
@@ -450,8 +464,41 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
+    return RL_OK;
+}
+
+static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
+                           const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    const char *name = vb_names[kind];
+    if (act_space->kind != ENV_SPACE_DISCRETE)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs a Discrete action space", src, name);
+    if (obs_space->kind != ENV_SPACE_BOX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, name);
+    dqn *p = rl_xcalloc(1, sizeof *p);
+    p->kind = kind;
+    rl_status st;
+    nn_act act;
+    if ((st = vb_losses(p, kind, cfg, src, &act, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_heads(p, kind, obs_space, act_space, cfg);
+    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_settings(p, cfg, n_envs);
+    vb_networks(p, cfg, act);
+    if ((st = vb_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (cfg->aux.n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) ||
+        (st = vb_scratch(p, kind, n_envs, err, err_sz))) {
+        dqn_destroy(p);
+        return st;
+    }
     fprintf(stderr, "%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
-           (long long)p->buf.cfg.capacity, D, p->prioritized ? "prioritized" : "uniform", rc.n_step,
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->prioritized ? "prioritized" : "uniform", (int)cfg->dqn.n_step,
            replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
     return RL_OK;
@@ -742,6 +789,15 @@ static int dqn_tensors(dqn *p, nn_tensor *t, char names[][48], bool train_state)
     return n;
 }
 
+/* the metadata of a checkpoint, in the order it is written */
+static offp_ckpt dqn_ckpt(dqn *p)
+{
+    return (offp_ckpt){.algo = vb_names[p->kind], .prefix = "dqn", .rng = &p->rng, .n_fields = 4,
+                       .fields = {{"dqn.adam_t", &p->opt.t}, {"dqn.rng", NULL}, {"dqn.updates", &p->updates},
+                                  {"dqn.env_steps", &p->env_steps}},
+                       .ax = &p->ax, .aux_step = &p->opt.t};   /* the heads step with the Q-network */
+}
+
 static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                           size_t err_sz)
 {
@@ -749,25 +805,8 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[DQN_MAX_TENSORS];
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, true);
-    char vals[3][32];
-    snprintf(vals[0], 32, "%lld", (long long)p->opt.t);
-    char rng[RL_RNG_TEXT];
-    rl_rng_encode(&p->rng, rng, sizeof rng);
-    snprintf(vals[1], 32, "%lld", (long long)p->updates);
-    snprintf(vals[2], 32, "%lld", (long long)p->env_steps);
-    nn_meta meta[40];
-    int nm = 0;
-    meta[nm++] = (nn_meta){"rlc.algo", vb_names[p->kind]};
-    meta[nm++] = (nn_meta){"dqn.adam_t", vals[0]};
-    meta[nm++] = (nn_meta){"dqn.rng", rng};
-    meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
-    meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
-    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
-    nm += offp_aux_meta(&p->ax, "dqn", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
-    for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
-    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
-    if (st != RL_OK) return st;
-    return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+    offp_ckpt c = dqn_ckpt(p);
+    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
 /* The replay buffer is not saved: a resumed run refills it (updates wait for a full batch). */
@@ -777,26 +816,10 @@ static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char 
     nn_tensor t[DQN_MAX_TENSORS];
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, train_state);
-    for (int i = 0; i < n; i++) {
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    if (!train_state) {
-        memcpy(p->tparams, p->params, p->n_params * sizeof(float));
-        return RL_OK;
-    }
-    unsigned long long at = 0, up = 0, es = 0;
-    rl_status st;
-    if ((st = nn_safetensors_meta_u64(f, "dqn.adam_t", &at, err, err_sz)) ||
-        (st = nn_safetensors_meta_u64(f, "dqn.updates", &up, err, err_sz)) ||
-        (st = nn_safetensors_meta_u64(f, "dqn.env_steps", &es, err, err_sz)))
-        return st;
-    if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "dqn.rng")) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'dqn.rng' missing or malformed");
-    p->opt.t = (int64_t)at;
-    if ((st = offp_aux_load_meta(&p->ax, f, "dqn", p->opt.t, err, err_sz))) return st;   /* both step together */
-    p->updates = (int64_t)up;
-    p->env_steps = (int64_t)es;
+    offp_ckpt c = dqn_ckpt(p);
+    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
+    if (st != RL_OK) return st;
+    if (!train_state) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
     return RL_OK;
 }
 

@@ -79,39 +79,36 @@ void onp_explore_free(onp_explore *x)
 
 bool onp_explore_is_rnd(const onp_explore *x) { return x && x->rnd; }
 
-rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_net *net,
-                             int n_envs, int T, int minibatch, char *err, size_t err_sz)
+/* ---- the steps of onp_explore_create ----------------------------------------------------- */
+
+/* the module's losses: RND's, or ICM's forward and inverse ones matching the action space */
+static rl_status explore_losses(onp_explore *x, const rl_config *c, const onp_net *net, char *err, size_t err_sz)
 {
-    *out = NULL;
-    const rl_config *c = cfg;
-    if (strcmp(c->exploration.name, "none") == 0) return RL_OK;
-    onp_explore *x = rl_xcalloc(1, sizeof *x);
-    x->rnd = strcmp(c->exploration.name, "rnd") == 0;
     rl_status st;
     unsigned kern = LOSS_KINDS(LOSS_KIND_KERNEL);
     if (x->rnd) st = onp_loss(&x->rnd_loss, kern, &c->exploration.rnd_loss, err, err_sz);
     else if (!(st = onp_loss(&x->fwd_loss, kern, &c->exploration.forward_loss, err, err_sz)))
         st = onp_loss(&x->inv_loss, kern, &c->exploration.inverse_loss, err, err_sz);
-    if (st) {
-        free(x);
-        return st;
-    }
+    if (st) return st;
     /* the kernel slots take the matching kernels only */
     const char *want = x->rnd ? "rnd" : "icm_forward";
     const loss_spec *chk = x->rnd ? &x->rnd_loss : &x->fwd_loss;
     const rl_loss_cfg *lc = x->rnd ? &c->exploration.rnd_loss : &c->exploration.forward_loss;
-    if (strcmp(chk->desc->name, want) != 0) {
-        free(x);
+    if (strcmp(chk->desc->name, want) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `%s` loss, not '%s'", lc->where, want, lc->name);
-    }
     if (!x->rnd) {
         const char *inv = net->K ? "icm_inverse" : "icm_inverse_continuous";
-        if (strcmp(x->inv_loss.desc->name, inv) != 0) {
-            free(x);
+        if (strcmp(x->inv_loss.desc->name, inv) != 0)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: this action space takes the `%s` loss, not '%s'",
                            c->exploration.inverse_loss.where, inv, c->exploration.inverse_loss.name);
-        }
     }
+    return RL_OK;
+}
+
+/* the scalar settings and sizes */
+static void explore_settings(onp_explore *x, const rl_config *c, const onp_net *net, int n_envs, int T,
+                             int minibatch)
+{
     x->obs_dim = net->obs_dim;
     x->adim = net->adim;
     x->K = net->K;
@@ -126,7 +123,12 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
     x->lr = (float)c->exploration.learning_rate;
     x->update_proportion = (float)c->exploration.update_proportion;
     rl_rng_seed(&x->rng, rl_seed_derive((uint64_t)c->root.seed, 7), 7);
+}
 
+/* the encoder with RND's fixed target, or ICM's inverse and forward models, in one parameter
+ * buffer, initialised from the module's own RNG */
+static void explore_networks(onp_explore *x, const rl_config *c, const onp_net *net)
+{
     nn_act act;
     nn_act_from_name(c->network.activation, &act);
     int hidden[RL_LIST_MAX], nh = c->exploration.hidden.n;
@@ -159,11 +161,12 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
         nn_mlp_init_orthogonal(&x->inv, gains, &x->rng);
         nn_mlp_init_orthogonal(&x->fwd, gains, &x->rng);
     }
-    if ((st = nn_adam_init(&x->opt, np, x->lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = env_rms_init(&x->obs_rms, D, err, err_sz)) || (st = env_rms_init(&x->ret_rms, 1, err, err_sz))) {
-        onp_explore_free(x);
-        return st;
-    }
+}
+
+/* the forward caches and scratch in one block, and the stored transitions */
+static void explore_memory(onp_explore *x, const onp_net *net, int n_envs)
+{
+    int D = x->obs_dim, F = x->F, A = net->K ? net->K : net->D;
     int B = x->mb > n_envs ? x->mb : n_envs;
     size_t fe = nn_mlp_cache_floats(&x->enc, B);
     size_t fo = x->rnd ? nn_mlp_cache_floats(&x->target, B) : nn_mlp_cache_floats(&x->inv, B) + nn_mlp_cache_floats(&x->fwd, B);
@@ -189,6 +192,29 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
     x->s_u = rl_xcalloc((size_t)x->cap * x->adim, sizeof(float));
     x->ret_acc = rl_xcalloc((size_t)n_envs, sizeof(double));
     x->stage = rl_xcalloc((size_t)(2 * D + 1 + 3), sizeof(float));
+}
+
+rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_net *net,
+                             int n_envs, int T, int minibatch, char *err, size_t err_sz)
+{
+    *out = NULL;
+    const rl_config *c = cfg;
+    if (strcmp(c->exploration.name, "none") == 0) return RL_OK;
+    onp_explore *x = rl_xcalloc(1, sizeof *x);
+    x->rnd = strcmp(c->exploration.name, "rnd") == 0;
+    rl_status st = explore_losses(x, c, net, err, err_sz);
+    if (st) {
+        free(x);
+        return st;
+    }
+    explore_settings(x, c, net, n_envs, T, minibatch);
+    explore_networks(x, c, net);
+    if ((st = nn_adam_init(&x->opt, x->n_params, x->lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = env_rms_init(&x->obs_rms, x->obs_dim, err, err_sz)) || (st = env_rms_init(&x->ret_rms, 1, err, err_sz))) {
+        onp_explore_free(x);
+        return st;
+    }
+    explore_memory(x, net, n_envs);
     *out = x;
     return RL_OK;
 }

@@ -126,4 +126,31 @@ rl_status offp_aux_load_meta(offp_aux *x, nn_safetensors *f, const char *algo, i
 /* Checkpoint tensors "aux.params" (+ "aux.optim.adam.m/v" with train_state); 0 without heads. */
 int offp_aux_tensors(offp_aux *x, nn_tensor *t, bool train_state);
 
+/* ---- checkpoints (agents/offp_checkpoint.c) -------------------------------------------------- */
+
+#define OFFP_CKPT_MAX_FIELDS 8
+
+/* What an off-policy agent keeps in its checkpoint's metadata besides its tensors: "rlc.algo",
+ * then the fields in order (each an int64 counter, or the agent's RNG where value is NULL), then
+ * the heads' RNG ("<prefix>.aux_rng"). The heads' Adam steps with the optimizer at aux_step. */
+typedef struct {
+    const char *algo;                 /* rlc.algo: "dqn", "qrdqn", "c51", "sac" */
+    const char *prefix;               /* of the metadata keys: "dqn", "sac" */
+    rl_rng *rng;
+    int n_fields;
+    struct {
+        const char *key;
+        int64_t *value;               /* NULL: the RNG */
+    } fields[OFFP_CKPT_MAX_FIELDS];
+    offp_aux *ax;
+    int64_t *aux_step;
+} offp_ckpt;
+
+/* Saves tensors t (n) with c's metadata and the run's extra metadata; refuses NaN or inf. */
+rl_status offp_ckpt_save(const offp_ckpt *c, const char *path, const nn_tensor *t, int n, const nn_meta *extra,
+                         int n_extra, char *err, size_t err_sz);
+/* Reads tensors t (n) from f, and with train_state c's metadata (fields in order) into the agent. */
+rl_status offp_ckpt_load(const offp_ckpt *c, nn_safetensors *f, nn_tensor *t, int n, bool train_state, char *err,
+                         size_t err_sz);
+
 #endif

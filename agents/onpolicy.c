@@ -9,32 +9,35 @@
 
 /* ---- networks ----------------------------------------------------------------------------- */
 
-rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_space,
-                       const env_space *act_space, bool critic, bool shared, int max_batch,
-                       rl_rng *rng, char *err, size_t err_sz)
+/* ---- the steps of onp_net_init ----------------------------------------------------------- */
+
+/* the config values the networks cannot be built with; the hidden activation in *act */
+static rl_status net_check(const rl_config *cfg, const env_space *obs_space, bool shared, nn_act *act,
+                           char *err, size_t err_sz)
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
-    memset(n, 0, sizeof *n);
+    int nh = cfg->network.hidden.n;
     if (obs_space->kind != ENV_SPACE_BOX)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, cfg->root.algo);
-    nn_act act;
-    if (nn_act_from_name(cfg->network.activation, &act) != 0)
+    if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    int nh = cfg->network.hidden.n;
     if (shared && nh < 1)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: a shared trunk needs at least one network.hidden layer", src);
     if (cfg->gaussian.log_std_min >= cfg->gaussian.log_std_max)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: gaussian.log_std_min must be < gaussian.log_std_max", src);
-    n->obs_dim = obs_space->dim;
-    n->has_critic = critic;
-    n->shared = shared;
-    n->n_v = critic && strcmp(cfg->exploration.name, "rnd") == 0 ? 2 : 1;
-    n->max_batch = max_batch;
-    int out;
+    return RL_OK;
+}
+
+/* the action distribution: categorical logits, or a Gaussian's mean (and log-std) with its bounds;
+ * the actor's output size in *out */
+static rl_status net_action_head(onp_net *n, const rl_config *cfg, const env_space *act_space, int *out,
+                                 char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
     if (act_space->kind == ENV_SPACE_DISCRETE) {
         n->K = act_space->n;
         n->adim = 1;
-        out = n->K;
+        *out = n->K;
     } else {
         n->D = act_space->dim;
         n->adim = n->D;
@@ -47,9 +50,17 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
             n->low[d] = act_space->low ? act_space->low[d] : -INFINITY;
             n->high[d] = act_space->high ? act_space->high[d] : INFINITY;
         }
-        out = n->state_std ? 2 * n->D : n->D;
+        *out = n->state_std ? 2 * n->D : n->D;
     }
+    return RL_OK;
+}
 
+/* the trunk (when shared), actor and critic shapes, bound to one parameter buffer with the
+ * log-std vector last; returns the heads' hidden layer count (0 on a shared trunk) */
+static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int *in_heads_out)
+{
+    int nh = cfg->network.hidden.n;
+    bool shared = n->shared, critic = n->has_critic;
     int hidden[RL_LIST_MAX];
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
     int in_heads = n->obs_dim, nh_heads = nh;
@@ -80,8 +91,15 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
         n->log_std = n->params + at;
         n->dlog_std = n->grads + at;
     }
+    *in_heads_out = in_heads;
+    return nh_heads;
+}
 
-    /* init: CleanRL's layer_init (orthogonal, hidden sqrt 2, actor 0.01, critic 1) */
+/* CleanRL's layer_init (orthogonal, hidden sqrt 2, actor 0.01, critic 1) and the initial log-std */
+static void net_init_weights(onp_net *n, const rl_config *cfg, int nh_heads, rl_rng *rng)
+{
+    bool shared = n->shared, critic = n->has_critic;
+    size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
     float gains[NN_MAX_LAYERS];
     float hg = (float)cfg->network.hidden_gain;
     if (shared) {
@@ -101,8 +119,12 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
         float *b = n->actor.b[n->actor.n_layers - 1];
         for (int d = 0; d < n->D; d++) b[n->D + d] = (float)cfg->gaussian.log_std_init;
     }
+}
 
-    /* caches and scratch in one block */
+/* the forward caches and the backward scratch in one block */
+static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
+{
+    bool shared = n->shared, critic = n->has_critic;
     size_t ft = shared ? nn_mlp_cache_floats(&n->trunk, max_batch) : 0;
     size_t fa = nn_mlp_cache_floats(&n->actor, max_batch);
     size_t fc = critic ? nn_mlp_cache_floats(&n->critic, max_batch) : 0;
@@ -124,8 +146,26 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
     n->dv = p, p += 2 * B;
     n->iact = (int *)p;   /* int and float have the same size on every supported target */
     _Static_assert(sizeof(int) == sizeof(float), "int must be 4 bytes");
-    (void)err;
-    (void)err_sz;
+}
+
+rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_space,
+                       const env_space *act_space, bool critic, bool shared, int max_batch,
+                       rl_rng *rng, char *err, size_t err_sz)
+{
+    memset(n, 0, sizeof *n);
+    nn_act act;
+    rl_status st = net_check(cfg, obs_space, shared, &act, err, err_sz);
+    if (st != RL_OK) return st;
+    n->obs_dim = obs_space->dim;
+    n->has_critic = critic;
+    n->shared = shared;
+    n->n_v = critic && strcmp(cfg->exploration.name, "rnd") == 0 ? 2 : 1;
+    n->max_batch = max_batch;
+    int out = 0, in_heads = 0;
+    if ((st = net_action_head(n, cfg, act_space, &out, err, err_sz)) != RL_OK) return st;
+    int nh_heads = net_shapes(n, cfg, act, out, &in_heads);
+    net_init_weights(n, cfg, nh_heads, rng);
+    net_caches(n, out, in_heads, max_batch);
     return RL_OK;
 }
 
@@ -497,4 +537,21 @@ void onp_standardise(float *x, int n)
     for (int k = 0; k < n; k++) var += (x[k] - mean) * (x[k] - mean);
     float inv = (float)(1.0 / (sqrt(var / (n - 1)) + 1e-8));
     for (int k = 0; k < n; k++) x[k] = (float)((x[k] - mean) * inv);
+}
+
+/* ---- acting ------------------------------------------------------------------------------- */
+
+void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic)
+{
+    if (!explore) {
+        onp_norm_obs(a->norm, obs, a->scratch, n, false);
+        onp_net_forward(a->net, a->scratch, n, true, false);
+        onp_net_mode(a->net, n, actions);
+        onp_net_to_env(a->net, actions, actions, n);
+        return;
+    }
+    onp_norm_obs(a->norm, obs, a->step_obs, n, true);
+    onp_net_forward(a->net, a->step_obs, n, true, critic);
+    onp_net_sample(a->net, n, a->step_u, a->step_logp, a->rng);
+    onp_net_to_env(a->net, a->step_u, actions, n);
 }

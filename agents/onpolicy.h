@@ -110,6 +110,25 @@ int onp_norm_tensors(onp_norm *w, nn_tensor *t);
 void onp_norm_stage(onp_norm *w);
 rl_status onp_norm_unstage(onp_norm *w, char *err, size_t err_sz);
 
+/* ---- acting ------------------------------------------------------------------------------- */
+
+/* What an on-policy agent's act() reads and writes: its policy, normalisation and RNG, a scratch
+ * for evaluation batches (max batch x obs_dim), and the record of a training step (n_envs rows):
+ * the observations as normalised, the stored actions u and their log-probabilities. */
+typedef struct {
+    onp_net *net;
+    onp_norm *norm;
+    rl_rng *rng;
+    float *scratch;
+    float *step_obs, *step_u, *step_logp;
+} onp_actor;
+
+/* agent_algo.act of the on-policy agents. Without explore: the policy's mode on observations
+ * normalised with frozen statistics. With explore: the statistics updated, a sampled action
+ * recorded in a's step arrays (and the critic run too when critic: its values are in
+ * a->net->out_v). actions (n, adim) in the environment's form either way. */
+void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic);
+
 /* ---- optimizer ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -127,7 +146,7 @@ void onp_opt_free(onp_opt *o);
 int onp_opt_tensors(onp_opt *o, nn_tensor *t);
 int64_t *onp_opt_t(onp_opt *o);
 
-/* ---- the actor-critic engine behind ppo and a2c (agents/ppo.c) -------------------------- */
+/* ---- the actor-critic engine behind ppo and a2c (agents/actor_critic.c) ----------------- */
 
 typedef struct {
     const char *algo;                 /* "ppo" / "a2c": checkpoint metadata prefix */

@@ -155,18 +155,9 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
 static void rf_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     reinforce *p = self;
-    if (!explore) {
-        onp_norm_obs(&p->norm, obs, p->tmp_obs, n, false);
-        onp_net_forward(&p->net, p->tmp_obs, n, true, false);
-        onp_net_mode(&p->net, n, actions);
-        onp_net_to_env(&p->net, actions, actions, n);
-        return;
-    }
-    RL_ASSERT(n == p->n_envs);
-    onp_norm_obs(&p->norm, obs, p->step_obs, n, true);
-    onp_net_forward(&p->net, p->step_obs, n, true, false);
-    onp_net_sample(&p->net, n, p->step_u, p->step_logp, &p->rng);
-    onp_net_to_env(&p->net, p->step_u, actions, n);
+    RL_ASSERT(!explore || n == p->n_envs);
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    onp_act(&a, obs, n, actions, explore, false);
 }
 
 static void rf_observe(void *self, const env_vec *v)

@@ -214,10 +214,12 @@ static int sac_extra_stats(void *self, const char **names, int max)
     return offp_aux_stat_names(&p->ax, names, max);
 }
 
-static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
-                            const env_space *act_space, int n_envs, char *err, size_t err_sz)
+/* ---- the steps of sac_create ------------------------------------------------------------ */
+
+/* the spaces and the config values SAC cannot run with, checked before anything is allocated */
+static rl_status sac_check_spaces(const rl_config *cfg, const env_space *obs_space, const env_space *act_space,
+                                  const char *src, char *err, size_t err_sz)
 {
-    const char *src = cfg->source[0] ? cfg->source : "config";
     if (act_space->kind != ENV_SPACE_BOX)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs a Box action space", src);
     if (obs_space->kind != ENV_SPACE_BOX)
@@ -227,23 +229,25 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs finite action bounds (dimension %d)", src, d);
     if (cfg->sac.log_std_min >= cfg->sac.log_std_max)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
-    sac *p = rl_xcalloc(1, sizeof *p);
+    return RL_OK;
+}
+
+/* the three losses, the activation and the memory the buffer and the caches will take */
+static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_space *obs_space,
+                                       const env_space *act_space, nn_act *act, const char *src,
+                                       char *err, size_t err_sz)
+{
     rl_status st;
-    nn_act act;
     const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
     double va[] = {cfg->sac.alpha};
     double ve[] = {-cfg->sac.target_entropy_scale * act_space->dim};
     if ((st = make_loss(&p->critic_loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.critic, err, err_sz)) ||
         (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err, err_sz)) ||
         (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
-                             "sac.target_entropy_scale", err, err_sz))) {
-        free(p);
+                             "sac.target_entropy_scale", err, err_sz)))
         return st;
-    }
-    if (nn_act_from_name(cfg->network.activation, &act) != 0) {
-        free(p);
+    if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    }
     /* the replay buffer (sac.buffer_size transitions of two observations, action, reward) and the
      * activation caches of a batch (actor, twin critics and their targets) */
     if ((st = rl_limit_check(src, "sac.buffer_size", "replay buffer floats",
@@ -255,9 +259,15 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
                                                                               obs_space->dim + act_space->dim,
                                                                               2 * act_space->dim))),
                              RL_LIMIT_BUFFER_FLOATS, err, err_sz))) {
-        free(p);
         return st;
     }
+    return RL_OK;
+}
+
+/* the scalar settings and the action bounds' centre and half-width */
+static void sac_settings(sac *p, const rl_config *cfg, const env_space *obs_space, const env_space *act_space,
+                         int n_envs)
+{
     p->obs_dim = obs_space->dim;
     p->A = act_space->dim;
     p->SA = p->obs_dim + p->A;
@@ -281,7 +291,11 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
         p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
         p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
     }
+}
 
+/* the actor and the twin critics (and their targets) in flat buffers, initialised from p->rng */
+static void sac_networks(sac *p, const rl_config *cfg, nn_act act)
+{
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
     nn_mlp_shape(&p->actor, p->obs_dim, hidden, nh, 2 * p->A, act, NN_ACT_NONE);
@@ -309,7 +323,12 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     offp_init_torch_default(&p->q[1], &p->rng);
     memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
     p->la_param[0] = p->log_alpha;
+}
 
+/* the three optimizers, the replay buffer and the batch */
+static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     replay_config rc;
     replay_config_default(&rc);
     rc.capacity = cfg->sac.buffer_size;
@@ -323,20 +342,23 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
         (st = nn_adam_init(&p->alpha_opt, 1, (float)cfg->sac.alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, p->A, err, err_sz))) {
-        sac_destroy(p);
         return st;
     }
-    if (cfg->aux.n > 0) {
-        if (nh < 1) {
-            sac_destroy(p);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the actor's last hidden layer: network.hidden needs at least one layer", src);
-        }
-        if ((st = sac_aux_init(p, cfg, err, err_sz))) {
-            sac_destroy(p);
-            return st;
-        }
-    }
+    return RL_OK;
+}
 
+/* the auxiliary heads on the actor's last hidden layer (aux:) */
+static rl_status sac_attach_aux(sac *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (cfg->network.hidden.n < 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the actor's last hidden layer: network.hidden needs at least one layer", src);
+    return sac_aux_init(p, cfg, err, err_sz);
+}
+
+/* the arena: every activation cache and per-step or per-batch scratch array, sized once */
+static rl_status sac_scratch(sac *p, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
     int maxb = n_envs > AGENT_EVAL_BATCH ? n_envs : AGENT_EVAL_BATCH;
     int B = p->B, A = p->A, D = p->obs_dim, SA = p->SA, N = n_envs;
     size_t fa = nn_mlp_cache_floats(&p->actor, maxb > B ? maxb : B), fq = nn_mlp_cache_floats(&p->q[0], B);
@@ -348,7 +370,6 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
                   9 * rl_arena_need((size_t)B * 4) + rl_arena_need(2 * 4) + rl_arena_need((size_t)B * A * 4) +
                   2 * rl_arena_need((size_t)B * SA * 4) + rl_arena_need((size_t)B * 2 * A * 4);
     if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
-        sac_destroy(p);
         return st;
     }
     rl_arena *ar = &p->arena;
@@ -383,25 +404,51 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     p->da = rl_arena_floats(ar, (size_t)B * A);
     for (int k = 0; k < 2; k++) p->dsa[k] = rl_arena_floats(ar, (size_t)B * SA);
     p->dact = rl_arena_floats(ar, (size_t)B * 2 * A);
+    return RL_OK;
+}
 
-    if (p->threads == 2) {
-        sac_worker *w = &p->worker;
-        w->p = p;
-        atomic_init(&w->gen, 0);
-        atomic_init(&w->done, 0);
-        atomic_init(&w->quit, 0);
-        pthread_mutex_init(&w->mu, NULL);
-        pthread_cond_init(&w->cv, NULL);
-        if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-            pthread_mutex_destroy(&w->mu);
-            pthread_cond_destroy(&w->cv);
-            sac_destroy(p);
-            return rl_errf(err, err_sz, RL_ERR_NOMEM, "sac: cannot start the critic thread");
-        }
-        w->started = 1;
+/* the critic thread of sac.threads = 2 */
+static rl_status sac_start_worker(sac *p, char *err, size_t err_sz)
+{
+    sac_worker *w = &p->worker;
+    w->p = p;
+    atomic_init(&w->gen, 0);
+    atomic_init(&w->done, 0);
+    atomic_init(&w->quit, 0);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "sac: cannot start the critic thread");
+    }
+    w->started = 1;
+    return RL_OK;
+}
+
+static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
+                            const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    rl_status st = sac_check_spaces(cfg, obs_space, act_space, src, err, err_sz);
+    if (st) return st;
+    sac *p = rl_xcalloc(1, sizeof *p);
+    nn_act act;
+    if ((st = sac_losses_and_limits(p, cfg, obs_space, act_space, &act, src, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    sac_settings(p, cfg, obs_space, act_space, n_envs);
+    sac_networks(p, cfg, act);
+    if ((st = sac_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) ||
+        (st = sac_scratch(p, n_envs, err, err_sz)) ||
+        (p->threads == 2 && (st = sac_start_worker(p, err, err_sz)))) {
+        sac_destroy(p);
+        return st;
     }
     fprintf(stderr, "sac: replay buffer of %lld transitions (obs %d, action %d, n_step %d): %.1f MB\n",
-           (long long)p->buf.cfg.capacity, D, A, rc.n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->A, (int)cfg->sac.n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
     return RL_OK;
 }
@@ -729,6 +776,16 @@ static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
     return n;
 }
 
+/* the metadata of a checkpoint, in the order it is written */
+static offp_ckpt sac_ckpt(sac *p)
+{
+    return (offp_ckpt){.algo = "sac", .prefix = "sac", .rng = &p->rng, .n_fields = 6,
+                       .fields = {{"sac.rng", NULL}, {"sac.actor_adam_t", &p->actor_opt.t},
+                                  {"sac.critic_adam_t", &p->critic_opt.t}, {"sac.alpha_adam_t", &p->alpha_opt.t},
+                                  {"sac.updates", &p->updates}, {"sac.env_steps", &p->env_steps}},
+                       .ax = &p->ax, .aux_step = &p->actor_opt.t};   /* the heads step with the actor */
+}
+
 static rl_status sac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                           size_t err_sz)
 {
@@ -736,27 +793,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     nn_tensor t[SAC_MAX_TENSORS];
     char names[SAC_MAX_TENSORS][48];
     int n = sac_tensors(p, t, names, true);
-    char vals[5][32];
-    snprintf(vals[0], 32, "%lld", (long long)p->actor_opt.t);
-    snprintf(vals[1], 32, "%lld", (long long)p->critic_opt.t);
-    snprintf(vals[2], 32, "%lld", (long long)p->alpha_opt.t);
-    snprintf(vals[3], 32, "%lld", (long long)p->updates);
-    snprintf(vals[4], 32, "%lld", (long long)p->env_steps);
-    char rng[RL_RNG_TEXT];
-    rl_rng_encode(&p->rng, rng, sizeof rng);
-    nn_meta meta[40];
-    int nm = 0;
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
-                          "sac.env_steps"};
-    meta[nm++] = (nn_meta){"rlc.algo", "sac"};
-    meta[nm++] = (nn_meta){"sac.rng", rng};
-    for (int i = 0; i < 5; i++) meta[nm++] = (nn_meta){keys[i], vals[i]};
-    char aux_key[64], aux_rng_text[RL_RNG_TEXT];
-    nm += offp_aux_meta(&p->ax, "sac", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
-    for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];
-    rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
-    if (st != RL_OK) return st;
-    return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+    offp_ckpt c = sac_ckpt(p);
+    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
 /* The replay buffer is not saved: a resumed run refills it. */
@@ -766,32 +804,12 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     nn_tensor t[SAC_MAX_TENSORS];
     char names[SAC_MAX_TENSORS][48];
     int n = sac_tensors(p, t, names, train_state);
-    for (int i = 0; i < n; i++) {
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
+    offp_ckpt c = sac_ckpt(p);
+    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
+    if (st != RL_OK) return st;
     p->log_alpha = p->la_param[0];
     p->alpha = expf(p->log_alpha);
-    if (!train_state) {
-        memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
-        return RL_OK;
-    }
-    unsigned long long v[5];
-    const char *keys[] = {"sac.actor_adam_t", "sac.critic_adam_t", "sac.alpha_adam_t", "sac.updates",
-                          "sac.env_steps"};
-    if (rl_rng_decode(&p->rng, nn_safetensors_meta(f, "sac.rng")) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata 'sac.rng' missing or malformed");
-    for (int i = 0; i < 5; i++) {
-        rl_status st = nn_safetensors_meta_u64(f, keys[i], &v[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    p->actor_opt.t = (int64_t)v[0];
-    p->critic_opt.t = (int64_t)v[1];
-    p->alpha_opt.t = (int64_t)v[2];
-    rl_status st = offp_aux_load_meta(&p->ax, f, "sac", p->actor_opt.t, err, err_sz);   /* step with the actor */
-    if (st != RL_OK) return st;
-    p->updates = (int64_t)v[3];
-    p->env_steps = (int64_t)v[4];
+    if (!train_state) memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
     return RL_OK;
 }
 

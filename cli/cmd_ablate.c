@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/ablation.h"
-#include "agents/ablation_dist.h"
-#include "agents/compare.h"
+#include "research/ablation.h"
+#include "research/ablation_dist.h"
+#include "research/compare.h"
 #include "cli/cli.h"
 #include "core/dist.h"
 

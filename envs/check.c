@@ -366,21 +366,11 @@ void env_check_opts_default(env_check_opts *o)
     o->seed = 0;
 }
 
-rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_check_report *rep,
-                        char *err, size_t err_sz)
-{
-    env_check_opts dflt;
-    env_check_opts_default(&dflt);
-    if (!opts) opts = &dflt;
-    if (!def || !rep) return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: NULL definition or report");
-    if (opts->n_steps < 1 || opts->seed < 0)
-        return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: needs n_steps >= 1 and seed >= 0");
-    memset(rep, 0, sizeof(*rep));
-    rep->n_items = IT_COUNT;
-    for (int i = 0; i < IT_COUNT; i++) rep->items[i].name = item_names[i];
-    env_check_item *it = rep->items;
+/* ---- the steps of env_check_run ---------------------------------------------------------- */
 
-    /* the definition and the spaces */
+/* the definition and the spaces; false when the checks cannot run */
+static bool check_definition(const env_def *def, env_check_item *it)
+{
     bool usable = true;
     const char *id = def->id && def->id[0] ? def->id : "(no id)";
     if (!def->id || !def->id[0]) {
@@ -403,7 +393,210 @@ rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_chec
     }
     usable = check_space(&def->act_space, true, &it[IT_ACT]) && usable;
     usable = check_space(&def->obs_space, false, &it[IT_OBS]) && usable;
-    if (!usable) {
+    return usable;
+}
+
+/* what the random run saw, and the action RNG the later runs continue */
+typedef struct {
+    int64_t seed;
+    int L, n_steps, n_cmp;            /* the step limit, random steps, lockstep comparison length */
+    rl_rng act_rng;
+    long episodes, reached_limit, early_trunc, terminated;
+    int min_term_len, longest;
+    char early_msg[MSG];
+    bool done_term, done_trunc;
+} random_run;
+
+/* the random run: value checks, and the resets after the first termination / truncation */
+static void check_random_run(checker *c, env_instance *m, random_run *rr, env_check_item *it)
+{
+    const env_def *def = c->def;
+    const int L = rr->L;
+    const int64_t seed = rr->seed;
+    rl_rng_seed(&rr->act_rng, (uint64_t)seed, 12);
+    ck_reset(c, m, seed, c->obs_a);
+    for (int t = 0; t < rr->n_steps; t++) {
+        float r;
+        bool term, trunc;
+        env_space_sample(&def->act_space, &rr->act_rng, c->act);
+        ck_step(c, m, c->act, c->obs_a, &r, &term, &trunc);
+        int len = m->elapsed;
+        if (trunc && !(L > 0 && len >= L) && rr->early_trunc++ == 0)
+            snprintf(rr->early_msg, MSG, "the env set truncated at step %d of episode %ld", len, rr->episodes);
+        if (term) {
+            rr->terminated++;
+            if (!rr->min_term_len || len < rr->min_term_len) rr->min_term_len = len;
+        }
+        if (L > 0 && len == L && !term) rr->reached_limit++;
+        if (len > rr->longest) rr->longest = len;
+        if (term && !rr->done_term) {
+            rr->done_term = true;
+            c->phase = "the reset-after-termination comparison";
+            ck_reset_after(c, m, seed + 2, (uint64_t)seed + 2, rr->n_cmp, "terminated", &it[IT_RESET_TERM]);
+            c->phase = "the random run";
+        } else if (trunc && L > 0 && len == L && !rr->done_trunc) {
+            rr->done_trunc = true;
+            c->phase = "the reset-after-truncation comparison";
+            ck_reset_after(c, m, seed + 3, (uint64_t)seed + 3, rr->n_cmp, "was truncated", &it[IT_RESET_TRUNC]);
+            c->phase = "the random run";
+        }
+        if (term || trunc) {
+            rr->episodes++;
+            ck_reset(c, m, -1, c->obs_a);
+        }
+    }
+    if (!rr->done_term)
+        item_set(&it[IT_RESET_TERM], ENV_CHECK_SKIP,
+                 "no episode terminated in %d random steps (fine for an env without terminal states)",
+                 rr->n_steps);
+}
+
+/* truncation at the declared limit, from what the random run saw */
+static void report_truncation(const random_run *rr, env_check_item *it)
+{
+    const int L = rr->L;
+    if (rr->early_trunc) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_FAIL,
+                 "%s, before the step limit %d (%ld times); the framework adds the time limit: set "
+                 "truncated only for other cut-offs",
+                 rr->early_msg, L, rr->early_trunc);
+    } else if (L == 0) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP, "no step limit declared (max_episode_steps 0)");
+    } else if (rr->reached_limit) {
+        item_set(&it[IT_TRUNC], ENV_CHECK_PASS, "%ld episode(s) truncated at step %d", rr->reached_limit, L);
+    } else {
+        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP,
+                 "no random episode lasted %d steps in %d steps (longest %d)", L, rr->n_steps, rr->longest);
+    }
+}
+
+/* when no random episode was truncated: the TimeLimit exercised with a shorter override, so
+ * that a reset after truncation is still checked */
+static void check_short_limit(checker *c, random_run *rr, env_check_item *it)
+{
+    const env_def *def = c->def;
+    const int L = rr->L;
+    const int64_t seed = rr->seed;
+    char ierr[256] = "";
+    int k = rr->min_term_len > 1 ? rr->min_term_len / 2 : 1;
+    if (L > 0 && k >= L) k = L - 1 > 0 ? L - 1 : 1;
+    env_instance s;
+    c->phase = "a run with a shortened step limit";
+    if (inst_open(&s, def, k, ierr, sizeof ierr) != RL_OK) {
+        item_set(&it[IT_RESET_TRUNC], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
+        return;
+    }
+    ck_reset(c, &s, seed + 4, c->obs_b);
+    bool found = false;
+    for (int t = 0; t < rr->n_steps && !found; t++) {
+        float r;
+        bool term, trunc;
+        env_space_sample(&def->act_space, &rr->act_rng, c->act);
+        ck_step(c, &s, c->act, c->obs_b, &r, &term, &trunc);
+        if (trunc && !term && s.elapsed == k) {
+            found = true;
+            c->phase = "the reset-after-truncation comparison";
+            ck_reset_after(c, &s, seed + 3, (uint64_t)seed + 3, rr->n_cmp, "was truncated",
+                           &it[IT_RESET_TRUNC]);
+            if (it[IT_TRUNC].outcome == ENV_CHECK_SKIP && L > 0)
+                item_set(&it[IT_TRUNC], ENV_CHECK_PASS,
+                         "no early truncation; no random episode lasted %d steps (longest "
+                         "%d), so the limit was exercised with a %d-step override",
+                         L, rr->longest, k);
+            if (it[IT_RESET_TRUNC].outcome == ENV_CHECK_PASS)
+                item_set(&it[IT_RESET_TRUNC], ENV_CHECK_PASS,
+                         "reset(seed) replays a fresh instance for %d steps (truncated by a "
+                         "%d-step limit)", rr->n_cmp, k);
+        } else if (term || trunc) {
+            ck_reset(c, &s, -1, c->obs_b);
+        }
+    }
+    if (!found)
+        item_set(&it[IT_RESET_TRUNC], ENV_CHECK_SKIP,
+                 "no episode was truncated by a %d-step limit in %d steps", k, rr->n_steps);
+    env_close(&s);
+}
+
+/* determinism across two instances a and b, and sensitivity to the seed */
+static void check_seeds_on(checker *c, env_instance *a, env_instance *b, const random_run *rr,
+                           env_check_item *it)
+{
+    const int64_t seed = rr->seed;
+    const int n_cmp = rr->n_cmp;
+    char why[MSG];
+    int k = ck_lockstep(c, a, b, seed + 1, seed + 1, (uint64_t)seed + 1, n_cmp, why, sizeof why);
+    if (k >= 0)
+        item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL,
+                 "two instances reset with seed %lld and given the same actions differ at %s "
+                 "(a random draw not from the rng argument, or state shared between instances?)",
+                 (long long)seed + 1, why);
+    else
+        item_set(&it[IT_SAME_SEED], ENV_CHECK_PASS, "%d steps identical bit for bit", n_cmp);
+    c->phase = "the different-seed comparison";
+    k = ck_lockstep(c, a, b, seed + 5, seed + 6, (uint64_t)seed + 5, n_cmp, why, sizeof why);
+    if (k < 0)
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
+                 "seeds %lld and %lld gave identical trajectories over %d steps with the same "
+                 "actions: reset should draw the initial state from its rng argument",
+                 (long long)seed + 5, (long long)seed + 6, n_cmp);
+    else
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_PASS, "first difference: %s", why);
+}
+
+/* opens the two instances check_seeds_on compares */
+static void check_seeds(checker *c, const random_run *rr, env_check_item *it)
+{
+    env_instance a, b;
+    char ierr[256] = "";
+    c->phase = "the same-seed comparison";
+    if (inst_open(&a, c->def, rr->L, ierr, sizeof ierr) != RL_OK) {
+        item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no second instance");
+        return;
+    }
+    if (inst_open(&b, c->def, rr->L, ierr, sizeof ierr) != RL_OK) {
+        item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a third instance failed: %s", ierr);
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no third instance");
+    } else {
+        check_seeds_on(c, &a, &b, rr, it);
+        env_close(&b);
+    }
+    env_close(&a);
+}
+
+/* the value checks, over every reset and step above */
+static void report_values(const checker *c, const random_run *rr, env_check_item *it)
+{
+    if (c->n_dims_bad)
+        item_set(&it[IT_DIMS], ENV_CHECK_FAIL, "%ld bad observation(s); first: %s", c->n_dims_bad, c->dims_msg);
+    else
+        item_set(&it[IT_DIMS], ENV_CHECK_PASS, "%d floats written by every reset and step", c->obs_dim);
+    if (c->n_out)
+        item_set(&it[IT_SPACE], ENV_CHECK_FAIL, "%ld value(s) outside the space; first: %s", c->n_out, c->out_msg);
+    else
+        item_set(&it[IT_SPACE], ENV_CHECK_PASS, "%ld values checked", c->n_values);
+    if (c->n_nonfinite)
+        item_set(&it[IT_FINITE], ENV_CHECK_FAIL, "%ld non-finite value(s); first: %s", c->n_nonfinite, c->nf_msg);
+    else
+        item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
+                 rr->n_steps, rr->episodes, rr->terminated);
+}
+
+rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_check_report *rep,
+                        char *err, size_t err_sz)
+{
+    env_check_opts dflt;
+    env_check_opts_default(&dflt);
+    if (!opts) opts = &dflt;
+    if (!def || !rep) return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: NULL definition or report");
+    if (opts->n_steps < 1 || opts->seed < 0)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "env_check_run: needs n_steps >= 1 and seed >= 0");
+    memset(rep, 0, sizeof(*rep));
+    rep->n_items = IT_COUNT;
+    for (int i = 0; i < IT_COUNT; i++) rep->items[i].name = item_names[i];
+    env_check_item *it = rep->items;
+
+    if (!check_definition(def, it)) {
         skip_rest(rep, IT_INIT, "the definition above cannot be run");
         goto count;
     }
@@ -427,155 +620,13 @@ rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_chec
     }
     item_set(&it[IT_INIT], ENV_CHECK_PASS, "state %zu bytes", def->state_size);
 
-    /* the random run: value checks, and the resets after the first termination / truncation */
-    const int L = def->max_episode_steps;
-    const int n_cmp = opts->n_steps < 300 ? opts->n_steps : 300;
-    const int64_t seed = opts->seed;
-    rl_rng act_rng;
-    rl_rng_seed(&act_rng, (uint64_t)seed, 12);
-    long episodes = 0, reached_limit = 0, early_trunc = 0, terminated = 0;
-    int min_term_len = 0, longest = 0;
-    char early_msg[MSG] = "";
-    bool done_term = false, done_trunc = false;
-    ck_reset(&c, &m, seed, c.obs_a);
-    for (int t = 0; t < opts->n_steps; t++) {
-        float r;
-        bool term, trunc;
-        env_space_sample(&def->act_space, &act_rng, c.act);
-        ck_step(&c, &m, c.act, c.obs_a, &r, &term, &trunc);
-        int len = m.elapsed;
-        if (trunc && !(L > 0 && len >= L) && early_trunc++ == 0)
-            snprintf(early_msg, MSG, "the env set truncated at step %d of episode %ld", len, episodes);
-        if (term) {
-            terminated++;
-            if (!min_term_len || len < min_term_len) min_term_len = len;
-        }
-        if (L > 0 && len == L && !term) reached_limit++;
-        if (len > longest) longest = len;
-        if (term && !done_term) {
-            done_term = true;
-            c.phase = "the reset-after-termination comparison";
-            ck_reset_after(&c, &m, seed + 2, (uint64_t)seed + 2, n_cmp, "terminated", &it[IT_RESET_TERM]);
-            c.phase = "the random run";
-        } else if (trunc && L > 0 && len == L && !done_trunc) {
-            done_trunc = true;
-            c.phase = "the reset-after-truncation comparison";
-            ck_reset_after(&c, &m, seed + 3, (uint64_t)seed + 3, n_cmp, "was truncated", &it[IT_RESET_TRUNC]);
-            c.phase = "the random run";
-        }
-        if (term || trunc) {
-            episodes++;
-            ck_reset(&c, &m, -1, c.obs_a);
-        }
-    }
-    if (!done_term)
-        item_set(&it[IT_RESET_TERM], ENV_CHECK_SKIP,
-                 "no episode terminated in %d random steps (fine for an env without terminal states)",
-                 opts->n_steps);
-
-    /* truncation at the declared limit; when no random episode lasted that long, the TimeLimit
-     * is exercised with a shorter override so that a reset after truncation is still checked */
-    if (early_trunc) {
-        item_set(&it[IT_TRUNC], ENV_CHECK_FAIL,
-                 "%s, before the step limit %d (%ld times); the framework adds the time limit: set "
-                 "truncated only for other cut-offs",
-                 early_msg, L, early_trunc);
-    } else if (L == 0) {
-        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP, "no step limit declared (max_episode_steps 0)");
-    } else if (reached_limit) {
-        item_set(&it[IT_TRUNC], ENV_CHECK_PASS, "%ld episode(s) truncated at step %d", reached_limit, L);
-    } else {
-        item_set(&it[IT_TRUNC], ENV_CHECK_SKIP,
-                 "no random episode lasted %d steps in %d steps (longest %d)", L, opts->n_steps, longest);
-    }
-    if (!done_trunc) {
-        int k = min_term_len > 1 ? min_term_len / 2 : 1;
-        if (L > 0 && k >= L) k = L - 1 > 0 ? L - 1 : 1;
-        env_instance s;
-        c.phase = "a run with a shortened step limit";
-        if (inst_open(&s, def, k, ierr, sizeof ierr) != RL_OK) {
-            item_set(&it[IT_RESET_TRUNC], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
-        } else {
-            ck_reset(&c, &s, seed + 4, c.obs_b);
-            bool found = false;
-            for (int t = 0; t < opts->n_steps && !found; t++) {
-                float r;
-                bool term, trunc;
-                env_space_sample(&def->act_space, &act_rng, c.act);
-                ck_step(&c, &s, c.act, c.obs_b, &r, &term, &trunc);
-                if (trunc && !term && s.elapsed == k) {
-                    found = true;
-                    c.phase = "the reset-after-truncation comparison";
-                    ck_reset_after(&c, &s, seed + 3, (uint64_t)seed + 3, n_cmp, "was truncated",
-                                   &it[IT_RESET_TRUNC]);
-                    if (it[IT_TRUNC].outcome == ENV_CHECK_SKIP && L > 0)
-                        item_set(&it[IT_TRUNC], ENV_CHECK_PASS,
-                                 "no early truncation; no random episode lasted %d steps (longest "
-                                 "%d), so the limit was exercised with a %d-step override",
-                                 L, longest, k);
-                    if (it[IT_RESET_TRUNC].outcome == ENV_CHECK_PASS)
-                        item_set(&it[IT_RESET_TRUNC], ENV_CHECK_PASS,
-                                 "reset(seed) replays a fresh instance for %d steps (truncated by a "
-                                 "%d-step limit)", n_cmp, k);
-                } else if (term || trunc) {
-                    ck_reset(&c, &s, -1, c.obs_b);
-                }
-            }
-            if (!found)
-                item_set(&it[IT_RESET_TRUNC], ENV_CHECK_SKIP,
-                         "no episode was truncated by a %d-step limit in %d steps", k, opts->n_steps);
-            env_close(&s);
-        }
-    }
-
-    /* determinism across instances, and sensitivity to the seed */
-    env_instance a, b;
-    char why[MSG];
-    c.phase = "the same-seed comparison";
-    if (inst_open(&a, def, L, ierr, sizeof ierr) != RL_OK) {
-        item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a second instance failed: %s", ierr);
-        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no second instance");
-    } else {
-        if (inst_open(&b, def, L, ierr, sizeof ierr) != RL_OK) {
-            item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL, "creating a third instance failed: %s", ierr);
-            item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_SKIP, "no third instance");
-        } else {
-            int k = ck_lockstep(&c, &a, &b, seed + 1, seed + 1, (uint64_t)seed + 1, n_cmp, why, sizeof why);
-            if (k >= 0)
-                item_set(&it[IT_SAME_SEED], ENV_CHECK_FAIL,
-                         "two instances reset with seed %lld and given the same actions differ at %s "
-                         "(a random draw not from the rng argument, or state shared between instances?)",
-                         (long long)seed + 1, why);
-            else
-                item_set(&it[IT_SAME_SEED], ENV_CHECK_PASS, "%d steps identical bit for bit", n_cmp);
-            c.phase = "the different-seed comparison";
-            k = ck_lockstep(&c, &a, &b, seed + 5, seed + 6, (uint64_t)seed + 5, n_cmp, why, sizeof why);
-            if (k < 0)
-                item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
-                         "seeds %lld and %lld gave identical trajectories over %d steps with the same "
-                         "actions: reset should draw the initial state from its rng argument",
-                         (long long)seed + 5, (long long)seed + 6, n_cmp);
-            else
-                item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_PASS, "first difference: %s", why);
-            env_close(&b);
-        }
-        env_close(&a);
-    }
-
-    /* the value checks, over every reset and step above */
-    if (c.n_dims_bad)
-        item_set(&it[IT_DIMS], ENV_CHECK_FAIL, "%ld bad observation(s); first: %s", c.n_dims_bad, c.dims_msg);
-    else
-        item_set(&it[IT_DIMS], ENV_CHECK_PASS, "%d floats written by every reset and step", c.obs_dim);
-    if (c.n_out)
-        item_set(&it[IT_SPACE], ENV_CHECK_FAIL, "%ld value(s) outside the space; first: %s", c.n_out, c.out_msg);
-    else
-        item_set(&it[IT_SPACE], ENV_CHECK_PASS, "%ld values checked", c.n_values);
-    if (c.n_nonfinite)
-        item_set(&it[IT_FINITE], ENV_CHECK_FAIL, "%ld non-finite value(s); first: %s", c.n_nonfinite, c.nf_msg);
-    else
-        item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
-                 opts->n_steps, episodes, terminated);
+    random_run rr = {.seed = opts->seed, .L = def->max_episode_steps, .n_steps = opts->n_steps,
+                     .n_cmp = opts->n_steps < 300 ? opts->n_steps : 300};
+    check_random_run(&c, &m, &rr, it);
+    report_truncation(&rr, it);
+    if (!rr.done_trunc) check_short_limit(&c, &rr, it);
+    check_seeds(&c, &rr, it);
+    report_values(&c, &rr, it);
 
 done:
     env_close(&m);

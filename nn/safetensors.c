@@ -390,7 +390,10 @@ static rl_status parse_entry(st_entry *e, const cJSON *node, const char *path, c
 }
 
 /* Parses and validates the header of f (buf, size and path set). */
-static rl_status parse_header(nn_safetensors *f, char *err, size_t err_sz)
+/* ---- the steps of parse_header ----------------------------------------------------------- */
+
+/* the 8-byte length and the JSON header it announces, nothing after it; where the data starts */
+static rl_status parse_json(nn_safetensors *f, char *err, size_t err_sz)
 {
     const char *path = f->path;
     if (f->size < 8)
@@ -418,6 +421,64 @@ static rl_status parse_header(nn_safetensors *f, char *err, size_t err_sz)
                            (long)(p - hdr) + 8);
     f->data = f->buf + 8 + n;
     f->data_size = (uint64_t)(f->size - 8) - n;
+    return RL_OK;
+}
+
+/* "__metadata__": an object of strings, at most once */
+static rl_status parse_metadata(nn_safetensors *f, const cJSON *node, char *err, size_t err_sz)
+{
+    const char *path = f->path;
+    if (f->meta) return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: \"__metadata__\" appears twice", path);
+    if (!cJSON_IsObject(node))
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: \"__metadata__\" is not an object", path);
+    f->meta = calloc((size_t)cJSON_GetArraySize(node) + 1, sizeof *f->meta);
+    if (!f->meta) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: out of memory", path);
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, node) {
+        if (!cJSON_IsString(kv))
+            return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata value of '%s' is not a string", path,
+                           kv->string);
+        f->meta[f->n_meta].key = kv->string;
+        f->meta[f->n_meta].value = kv->valuestring;
+        f->n_meta++;
+    }
+    return RL_OK;
+}
+
+/* the tensors must tile the data section: sorted by offset (order is sorted here), each starts
+ * where the previous ended, and the last ends at the end of the file */
+static rl_status check_tiling(nn_safetensors *f, st_entry **order, char *err, size_t err_sz)
+{
+    const char *path = f->path;
+    qsort(order, (size_t)f->n_entries, sizeof *order, cmp_begin);
+    uint64_t at = 0;
+    for (int i = 0; i < f->n_entries; i++) {
+        const st_entry *e = order[i];
+        if (e->end > f->data_size)
+            return rl_errf(err, err_sz, RL_ERR_FORMAT,
+                           "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
+                           "] out of range (data section is %" PRIu64 " bytes; file truncated?)",
+                           path, e->name, e->begin, e->end, f->data_size);
+        if (e->begin != at)
+            return rl_errf(err, err_sz, RL_ERR_FORMAT,
+                           "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] %s (expected "
+                           "it to start at byte %" PRIu64 ")",
+                           path, e->name, e->begin, e->end,
+                           e->begin < at ? "overlap another tensor" : "leave a gap", at);
+        at = e->end;
+    }
+    if (at != f->data_size)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT,
+                       "%s: data section is %" PRIu64 " bytes but the tensors cover %" PRIu64, path,
+                       f->data_size, at);
+    return RL_OK;
+}
+
+static rl_status parse_header(nn_safetensors *f, char *err, size_t err_sz)
+{
+    const char *path = f->path;
+    rl_status st = parse_json(f, err, err_sz);
+    if (st != RL_OK) return st;
 
     int count = cJSON_GetArraySize(f->root);
     f->entries = calloc((size_t)count + 1, sizeof *f->entries);
@@ -426,36 +487,11 @@ static rl_status parse_header(nn_safetensors *f, char *err, size_t err_sz)
         free(order);
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: out of memory", path);
     }
-    rl_status st = RL_OK;
     const cJSON *node;
     cJSON_ArrayForEach(node, f->root) {
         if (strcmp(node->string, "__metadata__") == 0) {
-            if (f->meta) {
-                st = rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: \"__metadata__\" appears twice",
-                             path);
-                goto done;
-            }
-            if (!cJSON_IsObject(node)) {
-                st = rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: \"__metadata__\" is not an object",
-                             path);
-                goto done;
-            }
-            f->meta = calloc((size_t)cJSON_GetArraySize(node) + 1, sizeof *f->meta);
-            if (!f->meta) {
-                st = rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: out of memory", path);
-                goto done;
-            }
-            const cJSON *kv;
-            cJSON_ArrayForEach(kv, node) {
-                if (!cJSON_IsString(kv)) {
-                    st = rl_errf(err, err_sz, RL_ERR_FORMAT,
-                                 "%s: metadata value of '%s' is not a string", path, kv->string);
-                    goto done;
-                }
-                f->meta[f->n_meta].key = kv->string;
-                f->meta[f->n_meta].value = kv->valuestring;
-                f->n_meta++;
-            }
+            st = parse_metadata(f, node, err, err_sz);
+            if (st != RL_OK) goto done;
             continue;
         }
         for (int j = 0; j < f->n_entries; j++) {
@@ -471,33 +507,7 @@ static rl_status parse_header(nn_safetensors *f, char *err, size_t err_sz)
         order[f->n_entries++] = e;
     }
 
-    /* the tensors must tile the data section: sorted by offset, each starts where the previous
-     * ended, and the last ends at the end of the file */
-    qsort(order, (size_t)f->n_entries, sizeof *order, cmp_begin);
-    uint64_t at = 0;
-    for (int i = 0; i < f->n_entries; i++) {
-        const st_entry *e = order[i];
-        if (e->end > f->data_size) {
-            st = rl_errf(err, err_sz, RL_ERR_FORMAT,
-                         "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64
-                         "] out of range (data section is %" PRIu64 " bytes; file truncated?)",
-                         path, e->name, e->begin, e->end, f->data_size);
-            goto done;
-        }
-        if (e->begin != at) {
-            st = rl_errf(err, err_sz, RL_ERR_FORMAT,
-                         "%s: tensor '%s': data_offsets [%" PRIu64 ", %" PRIu64 "] %s (expected "
-                         "it to start at byte %" PRIu64 ")",
-                         path, e->name, e->begin, e->end,
-                         e->begin < at ? "overlap another tensor" : "leave a gap", at);
-            goto done;
-        }
-        at = e->end;
-    }
-    if (at != f->data_size)
-        st = rl_errf(err, err_sz, RL_ERR_FORMAT,
-                     "%s: data section is %" PRIu64 " bytes but the tensors cover %" PRIu64, path,
-                     f->data_size, at);
+    st = check_tiling(f, order, err, err_sz);
 done:
     free(order);
     return st;

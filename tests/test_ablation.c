@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agents/ablation.h"
+#include "research/ablation.h"
 #include "core/fs.h"
 #include "tests/helpers/testutil.h"
 

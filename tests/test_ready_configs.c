@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "agents/ablation.h"
+#include "research/ablation.h"
 #include "agents/agent.h"
 #include "core/config.h"
 #include "envs/env.h"

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "core/stats.h"
+#include "research/stats.h"
 
 Test(stats, iqm_hand_worked)
 {

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agents/ablation.h"
+#include "research/ablation.h"
 #include "core/config.h"
 #include "tests/fuzz/fuzz_common.h"
 

@@ -1,4 +1,4 @@
-/* rlc agents: the ablation grid over MPI ranks (agents/ablation_dist.h): rank 0's work queue,
+/* rlc research: the ablation grid over MPI ranks (research/ablation_dist.h): rank 0's work queue,
  * the other ranks' request loop, and the transfer of run files for --gather.
  *
  * Messages (core/dist.h): a fixed-size control record on TAG_CTL, file contents on TAG_DATA.
@@ -7,7 +7,7 @@
  * (--gather) and RESULT; it sends PROGRESS now and then and BYE when it has nothing left. A rank
  * sends file contents only while no request of its own is pending, and rank 0 sends them only in
  * answer to a request, so two ranks never block sending large messages to each other. */
-#include "agents/ablation_dist.h"
+#include "research/ablation_dist.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* rlc agents: ablation files, grid expansion, validation and the parallel runner. */
-#include "agents/ablation.h"
+/* rlc research: ablation files, grid expansion, validation and the parallel runner. */
+#include "research/ablation.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "agents/ablation_dist.h"
+#include "research/ablation_dist.h"
 #include "agents/agent.h"
 #include "agents/trainer.h"
 #include "core/fs.h"
@@ -119,99 +119,110 @@ static void resolve_path(char *out, size_t sz, const char *file, const char *rel
     else snprintf(out, sz, "%.*s/%s", (int)(slash - file), file, rel);
 }
 
-static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
+/* ---- the steps of parse_root ------------------------------------------------------------- */
+
+/* base: a path, or bases: a list of paths (relative to the ablation file) */
+static rl_status parse_bases(ablation *a, pctx *c, const char *key, yaml_node_t *v)
 {
-    if (!root || root->type != YAML_MAPPING_NODE)
-        return perr(c, root, "an ablation file is a mapping with base, seeds and axes%s%s", "", "");
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
-        const char *key = scalar(k);
-        if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
-        if (strcmp(key, "name") == 0) {
-            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
-                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
-            snprintf(a->name, sizeof a->name, "%s", scalar(v));
-        } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
-            if (v->type == YAML_SCALAR_NODE) {
-                a->n_bases = 1;
-                resolve_path(a->bases[0], RL_STR_MAX, c->file, scalar(v));
-                continue;
-            }
-            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "%s: expected a path or a list of paths%s", key, "");
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-                if (!scalar(e)) return perr(c, e, "%s: expected a path%s", key, "");
-                if (a->n_bases == ABL_MAX_BASES) return perr(c, e, "%s: more than 8 bases%s", key, "");
-                resolve_path(a->bases[a->n_bases++], RL_STR_MAX, c->file, scalar(e));
-            }
-        } else if (strcmp(key, "seeds") == 0) {
-            if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "seeds: expected a list of integers like [1, 2, 3]%s%s", "", "");
-            for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-                yaml_node_t *e = yaml_document_get_node(c->doc, *it);
-                char *end;
-                const char *s = scalar(e);
-                long long seed = s ? strtoll(s, &end, 10) : -1;
-                if (!s || *end || seed < 0 || seed > 2147483647) return perr(c, e, "seeds: '%s' is not an integer in 0..2147483647%s", s ? s : "?", "");
-                if (a->n_seeds == ABL_MAX_SEEDS) return perr(c, e, "seeds: more than 64%s%s", "", "");
-                for (int i = 0; i < a->n_seeds; i++)
-                    if (a->seeds[i] == seed) return perr(c, e, "seeds: %s is listed twice%s", s, "");
-                a->seeds[a->n_seeds++] = seed;
-            }
-        } else if (strcmp(key, "set") == 0 || strcmp(key, "axes") == 0) {
-            int is_axes = key[0] == 'a';
-            if (v->type != YAML_MAPPING_NODE) return perr(c, v, "%s: expected a mapping of config keys%s", key, "");
-            for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-                yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
-                const char *ck = scalar(kk);
-                if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
-                if (!is_axes) {
-                    if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
-                    char flow[ABL_TEXT] = "";
-                    if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
-                    snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
-                    continue;
-                }
-                if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
-                /* a list of values (labelled by their text), or a mapping label -> value */
-                bool named = vv->type == YAML_MAPPING_NODE;
-                if (!named && vv->type != YAML_SEQUENCE_NODE)
-                    return perr(c, vv, "axes.%s: expected a non-empty list of values (or a mapping of named values)%s", ck, "");
-                int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
-                                  : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
-                if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
-                int ax = a->n_axes++;
-                snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
-                for (int e = 0; e < count; e++) {
-                    if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
-                    int vi = a->n_values[ax]++;
-                    yaml_node_t *val = named ? yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].value)
-                                             : yaml_document_get_node(c->doc, vv->data.sequence.items.start[e]);
-                    /* the value must fit the "key=value" --set text whole */
-                    if (emit_flow(c, val, a->values[ax][vi], ABL_TEXT) || strlen(a->values[ax][vi]) > 190)
-                        return perr(c, val, "axes.%s: value too long (at most 190 characters as YAML flow text)%s", ck, "");
-                    if (named) {
-                        yaml_node_t *lk = yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].key);
-                        const char *lab = scalar(lk);
-                        char safe[64];
-                        if (!lab || !lab[0] || strlen(lab) >= sizeof safe)
-                            return perr(c, lk, "axes.%s: a value's name must be a short plain name%s", ck, "");
-                        make_label(lab, safe, sizeof safe);
-                        if (strcmp(safe, lab) != 0)
-                            return perr(c, lk, "axes.%s: the name '%s' may hold only letters, digits, '.', '-', '_' and '+'",
-                                        ck, lab);
-                        snprintf(a->labels[ax][vi], sizeof a->labels[ax][vi], "%s", lab);
-                    } else {
-                        make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
-                    }
-                    for (int j = 0; j < vi; j++)
-                        if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
-                            return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);
-                }
-            }
-        } else {
-            return perr(c, k, "unknown key '%s' (expected name, base or bases, seeds, set, axes)%s", key, "");
-        }
+    if (v->type == YAML_SCALAR_NODE) {
+        a->n_bases = 1;
+        resolve_path(a->bases[0], RL_STR_MAX, c->file, scalar(v));
+        return RL_OK;
     }
+    if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "%s: expected a path or a list of paths%s", key, "");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        if (!scalar(e)) return perr(c, e, "%s: expected a path%s", key, "");
+        if (a->n_bases == ABL_MAX_BASES) return perr(c, e, "%s: more than 8 bases%s", key, "");
+        resolve_path(a->bases[a->n_bases++], RL_STR_MAX, c->file, scalar(e));
+    }
+    return RL_OK;
+}
+
+/* seeds: a list of distinct integers */
+static rl_status parse_seeds(ablation *a, pctx *c, yaml_node_t *v)
+{
+    if (v->type != YAML_SEQUENCE_NODE) return perr(c, v, "seeds: expected a list of integers like [1, 2, 3]%s%s", "", "");
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        char *end;
+        const char *s = scalar(e);
+        long long seed = s ? strtoll(s, &end, 10) : -1;
+        if (!s || *end || seed < 0 || seed > 2147483647) return perr(c, e, "seeds: '%s' is not an integer in 0..2147483647%s", s ? s : "?", "");
+        if (a->n_seeds == ABL_MAX_SEEDS) return perr(c, e, "seeds: more than 64%s%s", "", "");
+        for (int i = 0; i < a->n_seeds; i++)
+            if (a->seeds[i] == seed) return perr(c, e, "seeds: %s is listed twice%s", s, "");
+        a->seeds[a->n_seeds++] = seed;
+    }
+    return RL_OK;
+}
+
+/* one axis: a list of values (labelled by their text), or a mapping label -> value */
+static rl_status parse_axis(ablation *a, pctx *c, yaml_node_t *kk, const char *ck, yaml_node_t *vv)
+{
+    if (a->n_axes == ABL_MAX_AXES) return perr(c, kk, "axes: more than 6 axes%s%s", "", "");
+    bool named = vv->type == YAML_MAPPING_NODE;
+    if (!named && vv->type != YAML_SEQUENCE_NODE)
+        return perr(c, vv, "axes.%s: expected a non-empty list of values (or a mapping of named values)%s", ck, "");
+    int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
+                      : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
+    if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
+    int ax = a->n_axes++;
+    snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
+    for (int e = 0; e < count; e++) {
+        if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
+        int vi = a->n_values[ax]++;
+        yaml_node_t *val = named ? yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].value)
+                                 : yaml_document_get_node(c->doc, vv->data.sequence.items.start[e]);
+        /* the value must fit the "key=value" --set text whole */
+        if (emit_flow(c, val, a->values[ax][vi], ABL_TEXT) || strlen(a->values[ax][vi]) > 190)
+            return perr(c, val, "axes.%s: value too long (at most 190 characters as YAML flow text)%s", ck, "");
+        if (named) {
+            yaml_node_t *lk = yaml_document_get_node(c->doc, vv->data.mapping.pairs.start[e].key);
+            const char *lab = scalar(lk);
+            char safe[64];
+            if (!lab || !lab[0] || strlen(lab) >= sizeof safe)
+                return perr(c, lk, "axes.%s: a value's name must be a short plain name%s", ck, "");
+            make_label(lab, safe, sizeof safe);
+            if (strcmp(safe, lab) != 0)
+                return perr(c, lk, "axes.%s: the name '%s' may hold only letters, digits, '.', '-', '_' and '+'",
+                            ck, lab);
+            snprintf(a->labels[ax][vi], sizeof a->labels[ax][vi], "%s", lab);
+        } else {
+            make_label(a->values[ax][vi], a->labels[ax][vi], sizeof a->labels[ax][vi]);
+        }
+        for (int j = 0; j < vi; j++)
+            if (strcmp(a->labels[ax][j], a->labels[ax][vi]) == 0)
+                return perr(c, vv, "axes.%s: two values share the label '%s'", ck, a->labels[ax][vi]);
+    }
+    return RL_OK;
+}
+
+/* set: config keys applied to every run, or axes: config keys with their values */
+static rl_status parse_keys(ablation *a, pctx *c, const char *key, yaml_node_t *v)
+{
+    int is_axes = key[0] == 'a';
+    if (v->type != YAML_MAPPING_NODE) return perr(c, v, "%s: expected a mapping of config keys%s", key, "");
+    for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+        yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
+        const char *ck = scalar(kk);
+        if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
+        if (!is_axes) {
+            if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
+            char flow[ABL_TEXT] = "";
+            if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
+            snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
+            continue;
+        }
+        rl_status st = parse_axis(a, c, kk, ck, vv);
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
+}
+
+/* the grid: something to run, and not more runs than an int counts */
+static rl_status check_grid(ablation *a, pctx *c, yaml_node_t *root)
+{
     if (!a->n_bases) return perr(c, root, "missing 'base: path/to/config.yaml'%s%s", "", "");
     if (!a->n_seeds) return perr(c, root, "missing 'seeds: [1, 2, ...]'%s%s", "", "");
     if (!a->n_axes) return perr(c, root, "missing 'axes:' (at least one config key with a list of values)%s%s", "", "");
@@ -225,6 +236,33 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
         return perr(c, root, "the grid has %s runs (values of every axis x bases x seeds), more than %s", n, max);
     }
     return RL_OK;
+}
+
+static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
+{
+    if (!root || root->type != YAML_MAPPING_NODE)
+        return perr(c, root, "an ablation file is a mapping with base, seeds and axes%s%s", "", "");
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key), *v = yaml_document_get_node(c->doc, p->value);
+        const char *key = scalar(k);
+        if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
+        rl_status st = RL_OK;
+        if (strcmp(key, "name") == 0) {
+            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
+                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
+            snprintf(a->name, sizeof a->name, "%s", scalar(v));
+        } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
+            st = parse_bases(a, c, key, v);
+        } else if (strcmp(key, "seeds") == 0) {
+            st = parse_seeds(a, c, v);
+        } else if (strcmp(key, "set") == 0 || strcmp(key, "axes") == 0) {
+            st = parse_keys(a, c, key, v);
+        } else {
+            return perr(c, k, "unknown key '%s' (expected name, base or bases, seeds, set, axes)%s", key, "");
+        }
+        if (st != RL_OK) return st;
+    }
+    return check_grid(a, c, root);
 }
 
 rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
@@ -496,6 +534,125 @@ static rl_status check_execute_args(const ablation *a, const char *runs_root, in
     return RL_OK;
 }
 
+/* ---- the steps of ablation_execute -------------------------------------------------------- */
+
+/* the runs of one ablation_execute: their state and the worker slots */
+typedef struct {
+    const ablation *a;
+    const char *runs_root, *rlc_binary;
+    FILE *out;
+    ablation_summary *sum;
+    int n, jobs, next, running;
+    int64_t *totals;                  /* (n) each run's total_steps */
+    unsigned char *state;             /* (n) 0 todo, 1 running, 2 done, 3 failed, 4 busy */
+    worker *w;                        /* (jobs) */
+    rl_config *cfg;                   /* scratch for a run's config */
+    int64_t all_steps, done_steps;
+} pool;
+
+/* every run's step budget, and the runs a DONE file marks finished */
+static void pool_scan(pool *p)
+{
+    for (int i = 0; i < p->n; i++) {
+        ablation_run r;
+        ablation_run_at(p->a, i, p->runs_root, &r);
+        char msg[900], done_path[1100];
+        if (load_run_config(p->a, &r, p->cfg, msg, sizeof msg) == RL_OK) p->totals[i] = p->cfg->root.total_steps;
+        p->all_steps += p->totals[i];
+        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+        if (rl_path_exists(done_path)) {
+            p->state[i] = 2;
+            p->sum->skipped++;
+            p->done_steps += p->totals[i];
+        }
+    }
+}
+
+/* start runs while there are free workers */
+static void pool_start(pool *p)
+{
+    while (!abl_stop && p->running < p->jobs && p->next < p->n) {
+        if (p->state[p->next] != 0) {
+            p->next++;
+            continue;
+        }
+        ablation_run r;
+        ablation_run_at(p->a, p->next, p->runs_root, &r);
+        char ckpt[1100];
+        snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
+        char why[1200] = "";
+        bool resume = rl_path_exists(ckpt);
+        const char *plugin = resume && load_run_config(p->a, &r, p->cfg, why, sizeof why) == RL_OK ? p->cfg->env.plugin : NULL;
+        why[0] = '\0';
+        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugin, why, sizeof why);
+        if (pid < 0) {
+            if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
+            fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(p->out)) ? "\r\033[K" : "",
+                    p->a->name, r.variant_name, (long long)r.seed, why);
+            p->state[p->next++] = 3;
+            p->sum->failed++;
+            continue;
+        }
+        for (int k = 0; k < p->jobs; k++)
+            if (p->w[k].pid == 0) {
+                p->w[k] = (worker){pid, p->next, p->totals[p->next]};
+                break;
+            }
+        p->state[p->next++] = 1;
+        p->running++;
+    }
+}
+
+/* worker k (pid) finished with status: DONE file, or failed, or the directory was busy */
+static void pool_reap(pool *p, int k, int status)
+{
+    ablation_run r;
+    ablation_run_at(p->a, p->w[k].index, p->runs_root, &r);
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code == TRAINER_EXIT_BUSY) {
+        /* another process trains in that directory: leave it alone, and say so */
+        p->state[p->w[k].index] = 4;
+        p->sum->busy++;
+        char holder[48] = "see its train.log";
+        long hp = rl_dir_lock_pid(r.run_dir);
+        if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
+        fprintf(p->out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
+                "(%s); run the same command again once it has finished\n",
+                isatty(fileno(p->out)) ? "\r\033[K" : "", p->a->name, r.variant_name, (long long)r.seed,
+                r.run_dir, holder);
+    } else if (code == 0) {
+        char done_path[1100];
+        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
+        FILE *fp = fopen(done_path, "w");
+        if (fp) fclose(fp);
+        p->state[p->w[k].index] = 2;
+        p->sum->finished++;
+        p->done_steps += p->w[k].total;
+    } else if (!abl_stop) {
+        p->state[p->w[k].index] = 3;
+        p->sum->failed++;
+        fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED (%s %d): see %s/train.log\n",
+                isatty(fileno(p->out)) ? "\r\033[K" : "", p->a->name, r.variant_name, (long long)r.seed,
+                WIFEXITED(status) ? "exit status" : "signal",
+                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), r.run_dir);
+    }
+    p->w[k].pid = 0;
+    p->running--;
+}
+
+/* the progress line: finished runs' steps plus what the running ones have logged */
+static void pool_progress(pool *p, double elapsed)
+{
+    int64_t steps = p->done_steps;
+    for (int k = 0; k < p->jobs; k++) {
+        if (p->w[k].pid <= 0) continue;
+        ablation_run r;
+        ablation_run_at(p->a, p->w[k].index, p->runs_root, &r);
+        steps += run_progress(r.run_dir);
+    }
+    print_progress(p->out, p->a, p->sum->finished + p->sum->skipped, p->running, p->sum->failed, p->n, steps, p->all_steps, elapsed, false);
+}
+
 rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
                            const char *rlc_binary, FILE *out, ablation_summary *sum,
                            char *err, size_t err_sz)
@@ -506,24 +663,12 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     rl_status st = check_execute_args(a, runs_root, jobs, err, err_sz);
     if (st != RL_OK) return st;
     if (jobs > n) jobs = n > 0 ? n : 1;   /* never more workers than runs */
-    int64_t *totals = rl_xcalloc((size_t)n, sizeof(int64_t));
-    unsigned char *state = rl_xcalloc((size_t)n, 1);   /* 0 todo, 1 running, 2 done, 3 failed, 4 busy */
-    worker *w = rl_xcalloc((size_t)jobs, sizeof(worker));
-    rl_config *cfg = rl_xmalloc(sizeof *cfg);
-    int64_t all_steps = 0, done_steps = 0;
-    for (int i = 0; i < n; i++) {
-        ablation_run r;
-        ablation_run_at(a, i, runs_root, &r);
-        char msg[900], done_path[1100];
-        if (load_run_config(a, &r, cfg, msg, sizeof msg) == RL_OK) totals[i] = cfg->root.total_steps;
-        all_steps += totals[i];
-        snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
-        if (rl_path_exists(done_path)) {
-            state[i] = 2;
-            sum->skipped++;
-            done_steps += totals[i];
-        }
-    }
+    pool p = {.a = a, .runs_root = runs_root, .rlc_binary = rlc_binary, .out = out, .sum = sum, .n = n, .jobs = jobs};
+    p.totals = rl_xcalloc((size_t)n, sizeof(int64_t));
+    p.state = rl_xcalloc((size_t)n, 1);
+    p.w = rl_xcalloc((size_t)jobs, sizeof(worker));
+    p.cfg = rl_xmalloc(sizeof *p.cfg);
+    pool_scan(&p);
     if (sum->skipped) fprintf(out, "[ablate %s] %d of %d runs already finished: skipped\n", a->name, sum->skipped, n);
 
     struct sigaction sa, old_int, old_term;
@@ -535,96 +680,25 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     sigaction(SIGTERM, &sa, &old_term);
 
     double t0 = rl_now(), last_print = -1;
-    int next = 0, running = 0;
     for (;;) {
-        /* start runs while there are free workers */
-        while (!abl_stop && running < jobs && next < n) {
-            if (state[next] != 0) {
-                next++;
-                continue;
-            }
-            ablation_run r;
-            ablation_run_at(a, next, runs_root, &r);
-            char ckpt[1100];
-            snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
-            char why[1200] = "";
-            bool resume = rl_path_exists(ckpt);
-            const char *plugin = resume && load_run_config(a, &r, cfg, why, sizeof why) == RL_OK ? cfg->env.plugin : NULL;
-            why[0] = '\0';
-            pid_t pid = spawn(rlc_binary, a, &r, resume, plugin, why, sizeof why);
-            if (pid < 0) {
-                if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
-                fprintf(out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(out)) ? "\r\033[K" : "",
-                        a->name, r.variant_name, (long long)r.seed, why);
-                state[next++] = 3;
-                sum->failed++;
-                continue;
-            }
-            for (int k = 0; k < jobs; k++)
-                if (w[k].pid == 0) {
-                    w[k] = (worker){pid, next, totals[next]};
-                    break;
-                }
-            state[next++] = 1;
-            running++;
-        }
-        if (running == 0 && (next >= n || abl_stop)) break;
+        pool_start(&p);
+        if (p.running == 0 && (p.next >= n || abl_stop)) break;
         /* reap finished workers */
         int status;
         pid_t pid = waitpid(-1, &status, WNOHANG);
         if (pid > 0) {
-            for (int k = 0; k < jobs; k++) {
-                if (w[k].pid != pid) continue;
-                ablation_run r;
-                ablation_run_at(a, w[k].index, runs_root, &r);
-                int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-                if (code == TRAINER_EXIT_BUSY) {
-                    /* another process trains in that directory: leave it alone, and say so */
-                    state[w[k].index] = 4;
-                    sum->busy++;
-                    char holder[48] = "see its train.log";
-                    long hp = rl_dir_lock_pid(r.run_dir);
-                    if (hp) snprintf(holder, sizeof holder, "pid %ld", hp);
-                    fprintf(out, "%s[ablate %s] run %s seed %lld NOT RUN: %s is in use by another process "
-                            "(%s); run the same command again once it has finished\n",
-                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
-                            r.run_dir, holder);
-                } else if (code == 0) {
-                    char done_path[1100];
-                    snprintf(done_path, sizeof done_path, "%s/DONE", r.run_dir);
-                    FILE *fp = fopen(done_path, "w");
-                    if (fp) fclose(fp);
-                    state[w[k].index] = 2;
-                    sum->finished++;
-                    done_steps += w[k].total;
-                } else if (!abl_stop) {
-                    state[w[k].index] = 3;
-                    sum->failed++;
-                    fprintf(out, "%s[ablate %s] run %s seed %lld FAILED (%s %d): see %s/train.log\n",
-                            isatty(fileno(out)) ? "\r\033[K" : "", a->name, r.variant_name, (long long)r.seed,
-                            WIFEXITED(status) ? "exit status" : "signal",
-                            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), r.run_dir);
-                }
-                w[k].pid = 0;
-                running--;
-            }
+            for (int k = 0; k < jobs; k++)
+                if (p.w[k].pid == pid) pool_reap(&p, k, status);
             continue;
         }
         if (abl_stop) {
             /* forward the signal once; workers checkpoint and exit */
             for (int k = 0; k < jobs; k++)
-                if (w[k].pid > 0) kill(w[k].pid, SIGINT);
+                if (p.w[k].pid > 0) kill(p.w[k].pid, SIGINT);
         }
         double now = rl_now();
         if (now - last_print >= 1.0) {
-            int64_t steps = done_steps;
-            for (int k = 0; k < jobs; k++) {
-                if (w[k].pid <= 0) continue;
-                ablation_run r;
-                ablation_run_at(a, w[k].index, runs_root, &r);
-                steps += run_progress(r.run_dir);
-            }
-            print_progress(out, a, sum->finished + sum->skipped, running, sum->failed, n, steps, all_steps, now - t0, false);
+            pool_progress(&p, now - t0);
             last_print = now;
         }
         struct timespec ts = {0, 50 * 1000 * 1000};
@@ -633,18 +707,18 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sum->wall_s = rl_now() - t0;
-    print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, done_steps, all_steps, sum->wall_s, true);
-    free(cfg);
-    free(totals);
-    free(state);
-    free(w);
+    print_progress(out, a, sum->finished + sum->skipped, 0, sum->failed, n, p.done_steps, p.all_steps, sum->wall_s, true);
+    free(p.cfg);
+    free(p.totals);
+    free(p.state);
+    free(p.w);
     if (abl_stop)
         return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
                        "interrupted; the running workers checkpointed: run the same command again to resume");
     return RL_OK;
 }
 
-/* the worker start, for the MPI runner (agents/ablation_dist.c) */
+/* the worker start, for the MPI runner (research/ablation_dist.c) */
 pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
                      char *err, size_t err_sz)
 {

@@ -1,6 +1,6 @@
-/* rlc agents: rlc compare: collect runs, statistics per variant and environment, the report
+/* rlc research: rlc compare: collect runs, statistics per variant and environment, the report
  * (terminal, Markdown, CSV) and the PLplot figures. */
-#include "agents/compare.h"
+#include "research/compare.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include "core/config.h"
 #include "core/fs.h"
-#include "core/stats.h"
+#include "research/stats.h"
 #include "envs/env.h"
 
 #define CMP_MAX_RUNS 4096

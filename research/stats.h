@@ -1,4 +1,4 @@
-/* rlc core: the statistics for comparing training runs (Agarwal et al., "Deep Reinforcement
+/* rlc research: the statistics for comparing training runs (Agarwal et al., "Deep Reinforcement
  * Learning at the Edge of the Statistical Precipice", NeurIPS 2021).
  *
  * Scores are a (runs x tasks) matrix per algorithm: scores[r * n_tasks + t] is run r's
@@ -6,8 +6,8 @@
  * intervals come from the stratified bootstrap, which resamples runs with replacement
  * independently within each task, and are percentile intervals. Every function that resamples
  * takes the rl_rng explicitly. Scratch memory is the caller's. */
-#ifndef RLC_CORE_STATS_H
-#define RLC_CORE_STATS_H
+#ifndef RLC_RESEARCH_STATS_H
+#define RLC_RESEARCH_STATS_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-/* rlc agents: ablation runs: a grid of config variants x seeds, run in parallel worker
+/* rlc research: ablation runs: a grid of config variants x seeds, run in parallel worker
  * processes, resumable.
  *
  * An ablation file names one or more base configs, the axes to vary (any config key with a list

@@ -1,4 +1,4 @@
-/* rlc agents: comparing runs with honest statistics (rlc compare).
+/* rlc research: comparing runs with honest statistics (rlc compare).
  *
  * Collects every run under a directory (a run is a directory with config.yaml and eval.csv;
  * runs written by `rlc ablate` are grouped by variant, from the path <variant>/[<env>/]seed_<k>),

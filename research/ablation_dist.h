@@ -1,4 +1,4 @@
-/* rlc agents: an ablation grid run over MPI ranks (`mpirun -np N rlc ablate X.yaml`,
+/* rlc research: an ablation grid run over MPI ranks (`mpirun -np N rlc ablate X.yaml`,
  * docs/distributed.md).
  *
  * Rank 0 keeps the queue of the grid's runs and hands one out whenever a rank has a free worker
@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "agents/ablation.h"
+#include "research/ablation.h"
 
 /* Collective over every rank. out: rank 0's progress (the other ranks print nothing). The
  * summary is the grid's (filled on rank 0). */
@@ -28,10 +28,10 @@ rl_status ablation_execute_dist(const ablation *a, const char *runs_root, int jo
                                 ablation_summary *summary, char *err, size_t err_sz);
 
 /* Starts one `rlc train` worker for run r (resuming when resume) with its output in
- * r->run_dir/train.log; its pid, or -1 with a message in err (agents/ablation.c). */
+ * r->run_dir/train.log; its pid, or -1 with a message in err (research/ablation.c). */
 pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
                      char *err, size_t err_sz);
-/* The last step a run in run_dir has logged in its timing.csv (0 if none) (agents/ablation.c). */
+/* The last step a run in run_dir has logged in its timing.csv (0 if none) (research/ablation.c). */
 int64_t ablation_run_progress(const char *run_dir);
 
 #endif

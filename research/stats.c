@@ -1,5 +1,5 @@
-/* rlc core: aggregate statistics, stratified bootstrap and probability of improvement. */
-#include "core/stats.h"
+/* rlc research: aggregate statistics, stratified bootstrap and probability of improvement. */
+#include "research/stats.h"
 
 #include <math.h>
 #include <stdlib.h>
