@@ -762,6 +762,13 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     meta[nm++] = (nn_meta){"dqn.rng", rng};
     meta[nm++] = (nn_meta){"dqn.updates", vals[1]};
     meta[nm++] = (nn_meta){"dqn.env_steps", vals[2]};
+    char vrange[2][32];   /* c51: the atoms' range, for readers without rlc (scripts/rlc_policy.py) */
+    if (p->kind == VB_C51) {
+        snprintf(vrange[0], 32, "%.9g", (double)p->v_min);
+        snprintf(vrange[1], 32, "%.9g", (double)p->v_max);
+        meta[nm++] = (nn_meta){"c51.v_min", vrange[0]};
+        meta[nm++] = (nn_meta){"c51.v_max", vrange[1]};
+    }
     char aux_key[64], aux_rng_text[RL_RNG_TEXT];
     nm += offp_aux_meta(&p->ax, "dqn", aux_key, sizeof aux_key, aux_rng_text, &meta[nm]);
     for (int i = 0; i < n_extra && nm < 40; i++) meta[nm++] = extra[i];

@@ -12,6 +12,7 @@
 #include "agents/trainer_dp.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "envs/space_text.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -202,6 +203,7 @@ static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
     snprintf(eps, sizeof eps, "%lld", (long long)r->episodes);
     snprintf(evals, sizeof evals, "%lld", (long long)r->eval_count);
     char *yaml = rl_config_dump_string(r->cfg);
+    char *act_space = env_space_to_json(&r->def->act_space), *obs_space = env_space_to_json(&r->def->obs_space);
     nn_meta meta[] = {
         {"format", "pt"},   /* lets safetensors' torch loader accept the file */
         {"rlc.version", "0.1.0"},
@@ -211,9 +213,13 @@ static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
         {"rlc.episodes", eps},
         {"rlc.evals", evals},
         {"rlc.config", yaml},
+        {"rlc.action_space", act_space},   /* for readers without rlc (scripts/rlc_policy.py) */
+        {"rlc.obs_space", obs_space},
     };
     rl_status st = r->algo->save(r->agent, r->ckpt, meta, RL_ARRAY_LEN(meta), err, err_sz);
     free(yaml);
+    free(act_space);
+    free(obs_space);
     if (st == RL_ERR_NUMERIC) st = refuse_nonfinite(r, err, err_sz);
     return st;
 }
