@@ -308,6 +308,22 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
     return st;
 }
 
+/* with the lock held: what --set changed on this resume, appended to resume_changes.txt with
+ * the step it applies from (config.yaml is about to hold the new values) */
+static rl_status append_resume_changes(const run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
+{
+    if (!r->dp.lead || !opts->resume_changes || !opts->resume_changes[0]) return RL_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/resume_changes.txt", r->run_dir);
+    FILE *fp = fopen(path, "a");
+    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot append: %s", path, strerror(errno));
+    fprintf(fp, "# resumed at step %lld with:\n%s", (long long)r->step, opts->resume_changes);
+    int bad = ferror(fp);
+    bad |= fclose(fp) != 0;
+    if (bad) return rl_errf(err, err_sz, RL_ERR_IO, "%s: write error", path);
+    return RL_OK;
+}
+
 /* writes config.yaml and opens the CSVs (appending when resuming) */
 static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err_sz)
 {
@@ -464,6 +480,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         return RL_OK;
     }
     if (st == RL_OK && opts->resume) fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
+    if (st == RL_OK && opts->resume) st = append_resume_changes(&r, opts, err, err_sz);
     if (st == RL_OK) st = run_open_files(&r, opts->resume, err, err_sz);
     if (st != RL_OK) {
         run_close(&r, res);
