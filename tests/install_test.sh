@@ -76,6 +76,30 @@ EOF_C
 cc -std=c11 -O2 -Wall -Wextra -Werror $cflags -o embed embed.c $libs || fail "a program does not link with pkg-config --libs rlc"
 LD_LIBRARY_PATH="$prefix/lib" ./embed "$prefix/work/plugin/point_reach.so" > embed.txt ||
     fail "the program linked with librlc failed: $(cat embed.txt)"
+# the static library with the dependencies rlc.pc lists for it
+cat > static.c <<'EOF_C'
+#include <stdio.h>
+#include "envs/env.h"
+int main(void)
+{
+    env_instance e;
+    char err[256];
+    float obs[4], next[4], action[1] = {1}, reward;
+    bool terminated, truncated;
+    if (env_make(&e, "CartPole-v1", 0, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    env_reset(&e, 1, obs);
+    env_step(&e, action, next, &reward, &terminated, &truncated);
+    env_close(&e);
+    return reward == 1.0f ? 0 : 1;
+}
+EOF_C
+static_libs=$(pkg-config --static --libs rlc | sed 's/-lrlc//') || fail "pkg-config --static --libs rlc failed"
+cc -std=c11 -O2 -Wall -Wextra -Werror $cflags -o static static.c "$prefix/lib/librlc.a" $static_libs ||
+    fail "a program does not link with librlc.a and pkg-config --static --libs rlc"
+./static || fail "the program linked with librlc.a failed"
 # train on the plugin with the installed rlc; env.plugin is relative to the YAML file
 cat > cfg/point.yaml <<'EOF_Y'
 algo: ppo
