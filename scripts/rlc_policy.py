@@ -145,7 +145,8 @@ class Policy:
         text = self.meta.get(key)
         if text is None:
             raise PolicyError(f"{self.path}: no '{key}' metadata: the checkpoint was written by an rlc "
-                              "older than this reader (retrain, or resume it for one step to rewrite it)")
+                              "older than this reader (retrain it, or resume it with --set total_steps=<a larger N>, "
+                              "which writes a new checkpoint)")
         space = json.loads(text)
         if space.get("kind") == "box":
             for b, inf in (("low", -np.inf), ("high", np.inf)):
