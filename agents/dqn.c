@@ -806,7 +806,17 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     char names[DQN_MAX_TENSORS][48];
     int n = dqn_tensors(p, t, names, true);
     offp_ckpt c = dqn_ckpt(p);
-    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
+    if (p->kind != VB_C51) return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
+    /* c51: the atoms' range too, for readers without rlc (scripts/rlc_policy.py) */
+    nn_meta all[32];
+    char vrange[2][32];
+    int na = 0;
+    for (int i = 0; i < n_extra && na < 30; i++) all[na++] = extra[i];
+    snprintf(vrange[0], sizeof vrange[0], "%.9g", (double)p->v_min);
+    snprintf(vrange[1], sizeof vrange[1], "%.9g", (double)p->v_max);
+    all[na++] = (nn_meta){"c51.v_min", vrange[0]};
+    all[na++] = (nn_meta){"c51.v_max", vrange[1]};
+    return offp_ckpt_save(&c, path, t, n, all, na, err, err_sz);
 }
 
 /* The replay buffer is not saved: a resumed run refills it (updates wait for a full batch). */

@@ -13,6 +13,7 @@
 #include "agents/trainer_watch.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "envs/space_text.h"
 
 static volatile sig_atomic_t stop_signal = 0;
 
@@ -206,6 +207,7 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
     snprintf(eps, sizeof eps, "%lld", (long long)r->episodes);
     snprintf(evals, sizeof evals, "%lld", (long long)r->eval_count);
     char *yaml = rl_config_dump_string(r->cfg);
+    char *act_space = env_space_to_json(&r->def->act_space), *obs_space = env_space_to_json(&r->def->obs_space);
     nn_meta meta[] = {
         {"format", "pt"},   /* lets safetensors' torch loader accept the file */
         {"rlc.version", "0.1.0"},
@@ -215,10 +217,14 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.episodes", eps},
         {"rlc.evals", evals},
         {"rlc.config", yaml},
-        {"rlc.eval_return", eval_return},
+        {"rlc.action_space", act_space},   /* for readers without rlc (scripts/rlc_policy.py) */
+        {"rlc.obs_space", obs_space},
+        {"rlc.eval_return", eval_return},  /* last: left out when NULL */
     };
     rl_status st = r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz);
     free(yaml);
+    free(act_space);
+    free(obs_space);
     if (st == RL_ERR_NUMERIC) st = refuse_nonfinite(r, err, err_sz);
     return st;
 }
@@ -338,6 +344,22 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
     st = rl_csv_truncate(path, (double)r->step, r->eval_count, &last, err, err_sz);
     r->last_eval_step = (int64_t)last;
     return st;
+}
+
+/* with the lock held: what --set changed on this resume, appended to resume_changes.txt with
+ * the step it applies from (config.yaml is about to hold the new values) */
+static rl_status append_resume_changes(const run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
+{
+    if (!r->dp.lead || !opts->resume_changes || !opts->resume_changes[0]) return RL_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/resume_changes.txt", r->run_dir);
+    FILE *fp = fopen(path, "a");
+    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot append: %s", path, strerror(errno));
+    fprintf(fp, "# resumed at step %lld with:\n%s", (long long)r->step, opts->resume_changes);
+    int bad = ferror(fp);
+    bad |= fclose(fp) != 0;
+    if (bad) return rl_errf(err, err_sz, RL_ERR_IO, "%s: write error", path);
+    return RL_OK;
 }
 
 /* writes config.yaml and opens the CSVs (appending when resuming) */
@@ -503,6 +525,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         return RL_OK;
     }
     if (st == RL_OK && opts->resume) fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
+    if (st == RL_OK && opts->resume) st = append_resume_changes(&r, opts, err, err_sz);
     if (st == RL_OK) st = run_open_files(&r, opts->resume, err, err_sz);
     if (st != RL_OK) {
         run_close(&r, res);

@@ -31,6 +31,9 @@ typedef struct {
     bool resume;              /* continue from run_dir/checkpoint.safetensors */
     bool quiet;               /* no progress line */
     FILE *out;                /* progress and summaries; NULL = stdout */
+    const char *resume_changes;   /* with resume: text appended to run_dir/resume_changes.txt once
+                                   * the run directory is locked (the config keys --set changed);
+                                   * NULL or "" = nothing */
 } trainer_opts;
 
 typedef struct {

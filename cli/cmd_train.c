@@ -11,6 +11,7 @@
 #include "core/dist.h"
 #include "core/fs.h"
 #include "cli/cli.h"
+#include "cli/resume_changes.h"
 #include "nn/nn.h"
 
 #define MAX_SETS 128
@@ -28,7 +29,8 @@ static void train_usage(FILE *out)
             "  --run-dir DIR  where to write config.yaml, checkpoint.safetensors, metrics.csv, eval.csv\n"
             "                 (default runs/<config name>-seed<N>, with -2, -3... if taken)\n"
             "  --resume DIR   continue an interrupted run from its checkpoint (a finished run is left\n"
-            "                 as it is: exit status 0)\n"
+            "                 as it is: exit status 0). --set then changes keys from that step on,\n"
+            "                 printed and appended to DIR/resume_changes.txt; algo cannot change\n"
             "  --plugin PATH  with --resume: load this environment plugin (.so); repeatable. A run\n"
             "                 directory's env.plugin is never loaded by itself, since it could run\n"
             "                 any code; a CONFIG.yaml you name loads its env.plugin as usual\n"
@@ -75,114 +77,150 @@ static bool load_plugins(const char *cmd, const char *const *plugins, int n)
     return true;
 }
 
-int cli_train(int argc, char **argv)
-{
-    const char *config = NULL, *run_dir = NULL, *resume = NULL;
+/* what the command line of `rlc train` asks for */
+typedef struct {
+    const char *config, *run_dir, *resume;
     const char *sets[MAX_SETS], *plugins[MAX_PLUGINS];
     char seed_set[64];
-    int n_sets = 0, n_plugins = 0;
-    bool quiet = false;
+    int n_sets, n_plugins;
+    bool quiet;
+} train_args;
+
+/* one option with its value at argv[*i]; returns -1 to go on, else the exit status */
+static int train_parse_option(train_args *a, char **argv, int *i)
+{
+    const char *opt = argv[*i], *v = argv[++*i];
+    if (strcmp(opt, "--set") == 0 || strcmp(opt, "--seed") == 0) {
+        if (a->n_sets == MAX_SETS) {
+            fprintf(stderr, "rlc train: more than %d --set options\n", MAX_SETS);
+            return 2;
+        }
+        if (strcmp(opt, "--set") == 0) {
+            a->sets[a->n_sets++] = v;
+            return -1;
+        }
+        char *end;
+        errno = 0;
+        long long s = strtoll(v, &end, 10);
+        if (*end || end == v || errno || s < 0 || s > 2147483647) {
+            fprintf(stderr, "rlc train: --seed: expected an integer in 0..2147483647, got '%s'\n", v);
+            return 2;
+        }
+        snprintf(a->seed_set, sizeof a->seed_set, "seed=%lld", s);
+        a->sets[a->n_sets++] = a->seed_set;
+    } else if (strcmp(opt, "--run-dir") == 0) {
+        a->run_dir = v;
+    } else if (strcmp(opt, "--resume") == 0) {
+        a->resume = v;
+    } else {
+        if (a->n_plugins == MAX_PLUGINS) {
+            fprintf(stderr, "rlc train: more than %d --plugin options\n", MAX_PLUGINS);
+            return 2;
+        }
+        a->plugins[a->n_plugins++] = v;
+    }
+    return -1;
+}
+
+/* returns -1 when the arguments are complete and consistent, else the exit status */
+static int train_parse_args(int argc, char **argv, train_args *a)
+{
+    memset(a, 0, sizeof *a);
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
             train_usage(stdout);
             return 0;
         }
-        int needs = strcmp(a, "--set") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--run-dir") == 0 ||
-                    strcmp(a, "--resume") == 0 || strcmp(a, "--plugin") == 0;
+        int needs = strcmp(arg, "--set") == 0 || strcmp(arg, "--seed") == 0 || strcmp(arg, "--run-dir") == 0 ||
+                    strcmp(arg, "--resume") == 0 || strcmp(arg, "--plugin") == 0;
+        int rc = -1;
         if (needs && i + 1 >= argc) {
-            fprintf(stderr, "rlc train: %s needs a value\n", a);
+            fprintf(stderr, "rlc train: %s needs a value\n", arg);
             return 2;
         }
-        if (strcmp(a, "--set") == 0) {
-            if (n_sets == MAX_SETS) {
-                fprintf(stderr, "rlc train: more than %d --set options\n", MAX_SETS);
-                return 2;
-            }
-            sets[n_sets++] = argv[++i];
-        } else if (strcmp(a, "--seed") == 0) {
-            const char *v = argv[++i];
-            char *end;
-            errno = 0;
-            long long s = strtoll(v, &end, 10);
-            if (*end || end == v || errno || s < 0 || s > 2147483647) {
-                fprintf(stderr, "rlc train: --seed: expected an integer in 0..2147483647, got '%s'\n", v);
-                return 2;
-            }
-            snprintf(seed_set, sizeof seed_set, "seed=%lld", s);
-            if (n_sets == MAX_SETS) return 2;
-            sets[n_sets++] = seed_set;
-        } else if (strcmp(a, "--run-dir") == 0) {
-            run_dir = argv[++i];
-        } else if (strcmp(a, "--resume") == 0) {
-            resume = argv[++i];
-        } else if (strcmp(a, "--plugin") == 0) {
-            if (n_plugins == MAX_PLUGINS) {
-                fprintf(stderr, "rlc train: more than %d --plugin options\n", MAX_PLUGINS);
-                return 2;
-            }
-            plugins[n_plugins++] = argv[++i];
-        } else if (strcmp(a, "--quiet") == 0) {
-            quiet = true;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "rlc train: unknown option '%s' (see rlc train --help)\n", a);
+        if (needs) rc = train_parse_option(a, argv, &i);
+        else if (strcmp(arg, "--quiet") == 0) a->quiet = true;
+        else if (arg[0] == '-') {
+            fprintf(stderr, "rlc train: unknown option '%s' (see rlc train --help)\n", arg);
             return 2;
-        } else if (!config) {
-            config = a;
-        } else {
-            fprintf(stderr, "rlc train: unexpected argument '%s' (one config file only)\n", a);
+        } else if (!a->config) a->config = arg;
+        else {
+            fprintf(stderr, "rlc train: unexpected argument '%s' (one config file only)\n", arg);
             return 2;
         }
+        if (rc >= 0) return rc;
     }
-    if (!config && !resume) {
-        fprintf(stderr, "rlc train: missing CONFIG.yaml (see rlc train --help)\n");
+    const char *bad = !a->config && !a->resume ? "missing CONFIG.yaml (see rlc train --help)"
+                      : a->config && a->resume ? "give either CONFIG.yaml or --resume RUN_DIR, not both"
+                      : a->n_plugins && !a->resume
+                          ? "--plugin goes with --resume; a CONFIG.yaml names its plugin with env.plugin"
+                          : NULL;
+    if (bad) {
+        fprintf(stderr, "rlc train: %s\n", bad);
         return 2;
     }
-    if (config && resume) {
-        fprintf(stderr, "rlc train: give either CONFIG.yaml or --resume RUN_DIR, not both\n");
-        return 2;
-    }
-    if (n_plugins && !resume) {
-        fprintf(stderr, "rlc train: --plugin goes with --resume; a CONFIG.yaml names its plugin with env.plugin\n");
-        return 2;
-    }
-    /* a closed stdout must not kill the run: SIGPIPE checkpoints during training (trainer_run),
-     * and the messages after it fail quietly */
-    signal(SIGPIPE, SIG_IGN);
-    char cfg_path[1100], dir[1100];
-    if (resume) {
-        snprintf(cfg_path, sizeof cfg_path, "%s/config.yaml", resume);
-        config = cfg_path;
-        run_dir = resume;
-    }
+    return -1;
+}
+
+/* The config of a run (CONFIG.yaml, or RUN_DIR/config.yaml with --resume) with the --set
+ * overrides, its plugins loaded: the named YAML's env.plugin, or --plugin with --resume (a run
+ * directory's plugin is never loaded by itself). Returns false after printing the error. */
+static bool train_load_config(train_args *a, rl_config *cfg, char *cfg_path, size_t cfg_sz)
+{
     char err[1024] = "";
-    rl_config cfg;
-    rl_status st = rl_config_load(&cfg, config, sets, n_sets, err, sizeof err);
-    if (st != RL_OK) {
+    if (a->resume) {
+        snprintf(cfg_path, cfg_sz, "%s/config.yaml", a->resume);
+        a->config = cfg_path;
+        a->run_dir = a->resume;
+    }
+    if (rl_config_load(cfg, a->config, a->sets, a->n_sets, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc train: %s\n", err);
-        return 1;
+        return false;
     }
-    /* the YAML file the user named may load its plugin; a run directory's config may not */
-    st = resume ? (load_plugins("train", plugins, n_plugins) ? RL_OK : RL_ERR_ARG)
-                : trainer_prepare_envs(&cfg, err, sizeof err);
-    if (st != RL_OK) {
-        if (!resume) fprintf(stderr, "rlc train: %s\n", err);
-        return 1;
+    if (a->resume) return load_plugins("train", a->plugins, a->n_plugins);
+    if (trainer_prepare_envs(cfg, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc train: %s\n", err);
+        return false;
     }
-    if (!run_dir) {
-        if (rl_dist_rank() == 0) default_run_dir(dir, sizeof dir, config, cfg.root.seed);
-        rl_dist_bcast(dir, sizeof dir, 0);   /* data-parallel: rank 0's choice */
-        run_dir = dir;
+    return true;
+}
+
+/* the final report of a run that ended normally */
+static void train_report(const rl_config *cfg, const trainer_result *res, const char *run_dir)
+{
+    if (res->already_finished) {
+        printf("%s already finished: step %lld of %lld, evaluated there (the last row of its eval.csv); "
+               "nothing to do (--set total_steps=N with a larger N trains it further)\n",
+               run_dir, (long long)res->steps, (long long)cfg->root.total_steps);
+        return;
     }
+    printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res->steps, res->wall_s, res->sps);
+    if (res->threshold_step >= 0)
+        printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
+               (long long)cfg->log.return_window, (long long)res->threshold_step, res->threshold_wall_s);
+    if (res->env_warnings)
+        printf("environment warnings: %llu (numerical trouble counted by the envs, e.g. MuJoCo warnings "
+               "and simulation resets after divergence)\n", (unsigned long long)res->env_warnings);
+    printf("final evaluation: return %.2f +- %.2f over %lld episodes\n", res->eval_mean, res->eval_std,
+           (long long)cfg->log.eval_episodes);
+    printf("run directory: %s\n", run_dir);
+}
+
+/* trains; returns the exit status */
+static int train_execute(const rl_config *cfg, const train_args *a, const char *changes)
+{
     /* data-parallel (docs/distributed.md): rank 0 speaks for the job */
     if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
     if (rl_dist_size() > 1)
-        printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg.env.num_envs);
-    printf("rlc train: %s on %s, seed %lld, %lld steps, OpenBLAS %s kernel -> %s\n", cfg.root.algo, cfg.env.id,
-           (long long)cfg.root.seed, (long long)cfg.root.total_steps, nn_blas_kernel(), run_dir);
-    trainer_opts opts = {.run_dir = run_dir, .resume = resume != NULL, .quiet = quiet, .out = stdout};
+        printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg->env.num_envs);
+    printf("rlc train: %s on %s, seed %lld, %lld steps, OpenBLAS %s kernel -> %s\n", cfg->root.algo, cfg->env.id,
+           (long long)cfg->root.seed, (long long)cfg->root.total_steps, nn_blas_kernel(), a->run_dir);
+    trainer_opts opts = {.run_dir = a->run_dir, .resume = a->resume != NULL, .quiet = a->quiet, .out = stdout,
+                         .resume_changes = changes};
     trainer_result res;
-    st = trainer_run(&cfg, &opts, &res, err, sizeof err);
+    char err[1024] = "";
+    rl_status st = trainer_run(cfg, &opts, &res, err, sizeof err);
     if (st != RL_OK) {
         if (rl_dist_rank() == 0 || st != RL_ERR_INTERRUPTED)
             fprintf(stderr, "rlc train%s: %s\n", rl_dist_rank() ? " (a rank > 0)" : "", err);
@@ -190,23 +228,34 @@ int cli_train(int argc, char **argv)
         if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(1);
         return train_exit_status(st, &res);
     }
-    if (res.already_finished) {
-        printf("%s already finished: step %lld of %lld, evaluated there (the last row of its eval.csv); "
-               "nothing to do (--set total_steps=N with a larger N trains it further)\n",
-               run_dir, (long long)res.steps, (long long)cfg.root.total_steps);
-        return 0;
-    }
-    printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res.steps, res.wall_s, res.sps);
-    if (res.threshold_step >= 0)
-        printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
-               (long long)cfg.log.return_window, (long long)res.threshold_step, res.threshold_wall_s);
-    if (res.env_warnings)
-        printf("environment warnings: %llu (numerical trouble counted by the envs, e.g. MuJoCo warnings "
-               "and simulation resets after divergence)\n", (unsigned long long)res.env_warnings);
-    printf("final evaluation: return %.2f +- %.2f over %lld episodes\n", res.eval_mean, res.eval_std,
-           (long long)cfg.log.eval_episodes);
-    printf("run directory: %s\n", run_dir);
+    train_report(cfg, &res, a->run_dir);
     return 0;
+}
+
+int cli_train(int argc, char **argv)
+{
+    /* stdout and stderr often share one file (an ablation's train.log, `> log 2>&1`): line
+     * buffering keeps their lines in the order they were written */
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    train_args a;
+    int rc = train_parse_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+    /* a closed stdout must not kill the run: SIGPIPE checkpoints during training (trainer_run),
+     * and the messages after it fail quietly */
+    signal(SIGPIPE, SIG_IGN);
+    char cfg_path[1100], dir[1100];
+    rl_config cfg;
+    if (!train_load_config(&a, &cfg, cfg_path, sizeof cfg_path)) return 1;
+    char *changes = NULL;
+    if (a.resume && !train_resume_changes(a.resume, cfg_path, &cfg, &changes)) return 1;
+    if (!a.run_dir) {
+        if (rl_dist_rank() == 0) default_run_dir(dir, sizeof dir, a.config, cfg.root.seed);
+        rl_dist_bcast(dir, sizeof dir, 0);   /* data-parallel: rank 0's choice */
+        a.run_dir = dir;
+    }
+    rc = train_execute(&cfg, &a, changes);
+    free(changes);
+    return rc;
 }
 
 int cli_eval(int argc, char **argv)

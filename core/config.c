@@ -814,6 +814,73 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
     return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: empty key", arg);
 }
 
+/* ---- checks on the tree as written ------------------------------------------------------ */
+
+/* the text rl_config_dump writes (a run directory's config.yaml, a checkpoint's rlc.config):
+ * every section is there, whatever the algo */
+#define RESOLVED_DUMP_HEADER "# rlc resolved config"
+
+/* the sections that configure one algorithm family, and the algos each serves */
+static const struct {
+    const char *section, *algos[3];
+} algo_sections[] = {
+    {"ppo", {"ppo"}}, {"a2c", {"a2c"}}, {"reinforce", {"reinforce"}}, {"dqn", {"dqn", "qrdqn", "c51"}}, {"sac", {"sac"}},
+};
+
+static bool section_serves(int s, const char *algo)
+{
+    for (int a = 0; a < 3 && algo_sections[s].algos[a]; a++)
+        if (strcmp(algo_sections[s].algos[a], algo) == 0) return true;
+    return false;
+}
+
+/* A section for another algorithm (a dqn: section or --set dqn.batch_size=64 with algo ppo)
+ * would be ignored: it is an error naming the key and the algo. In a resolved dump only the
+ * --set keys (line 0) count, since the dump writes every section. */
+static rl_status check_algo_sections(const rl_config *cfg, const cnode *root, bool dump, char *err, size_t err_sz)
+{
+    bool known = false;
+    for (int s = 0; s < RL_ARRAY_LEN(algo_sections); s++) known |= section_serves(s, cfg->root.algo);
+    if (!known) return RL_OK;   /* an unknown algo is reported where the agent is made */
+    char where[RL_STR_MAX + 32], algos[64];
+    for (int s = 0; s < RL_ARRAY_LEN(algo_sections); s++) {
+        const cnode *sec = node_child(root, algo_sections[s].section);
+        if (!sec || section_serves(s, cfg->root.algo)) continue;
+        const cnode *key = NULL;
+        for (int i = 0; i < sec->n && !key; i++)
+            if (!dump || sec->kids[i].line == 0) key = &sec->kids[i];
+        if (!key && (dump || sec->n > 0)) continue;
+        node_where(key ? key : sec, where, sizeof where);
+        snprintf(algos, sizeof algos, "%s%s%s", algo_sections[s].algos[0], algo_sections[s].algos[1] ? ", " : "",
+                 algo_sections[s].algos[1] ? "qrdqn and c51" : "");
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s%s%s: the %s section configures algo %s, but this config's algo is '%s', which "
+                       "would ignore it (remove it, or change algo)",
+                       where, sec->key, key ? "." : "", key ? key->key : "", sec->key, algos, cfg->root.algo);
+    }
+    return RL_OK;
+}
+
+/* env.plugin written in a config file is relative to that file's directory (as an ablation's
+ * bases are to the ablation file); it becomes absolute, so the dump in a run directory names the
+ * same file. --set env.plugin=... (line 0) stays relative to the working directory. */
+static rl_status resolve_plugin(rl_config *cfg, const cnode *root, const char *path, char *err, size_t err_sz)
+{
+    const cnode *env = node_child(root, "env");
+    const cnode *plugin = env && env->kind == N_MAP ? node_child(env, "plugin") : NULL;
+    if (!plugin || plugin->line == 0 || !cfg->env.plugin[0] || cfg->env.plugin[0] == '/') return RL_OK;
+    char dir[4096], abs[4096], joined[8300];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+    if (!realpath(dir, abs)) snprintf(abs, sizeof abs, "%s", dir);
+    snprintf(joined, sizeof joined, "%s/%s", strcmp(abs, "/") == 0 ? "" : abs, cfg->env.plugin);
+    if (strlen(joined) >= sizeof cfg->env.plugin)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s:%d: env.plugin: the path resolved against the config's "
+                       "directory, %s, is longer than %d bytes", path, plugin->line, joined, RL_STR_MAX - 1);
+    snprintf(cfg->env.plugin, sizeof cfg->env.plugin, "%s", joined);
+    return RL_OK;
+}
+
 static rl_status load_common(rl_config *cfg, const char *text, size_t len, const char *name,
                              yaml_source src, const char *const *sets, int n_sets, char *err,
                              size_t err_sz)
@@ -829,6 +896,9 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
         st = apply_set(&root, sets[i], origins[i], err, err_sz);
     }
     if (st == RL_OK) st = apply_tree(cfg, &root, err, err_sz);
+    bool dump = strncmp(text, RESOLVED_DUMP_HEADER, strlen(RESOLVED_DUMP_HEADER)) == 0;
+    if (st == RL_OK) st = check_algo_sections(cfg, &root, dump, err, err_sz);
+    if (st == RL_OK && src == SRC_FILE && !dump) st = resolve_plugin(cfg, &root, name, err, err_sz);
     node_free(&root);
     for (int i = 0; i < n_sets; i++) free(origins[i]);
     free(origins);

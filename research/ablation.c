@@ -225,7 +225,7 @@ static rl_status check_grid(ablation *a, pctx *c, yaml_node_t *root)
 {
     if (!a->n_bases) return perr(c, root, "missing 'base: path/to/config.yaml'%s%s", "", "");
     if (!a->n_seeds) return perr(c, root, "missing 'seeds: [1, 2, ...]'%s%s", "", "");
-    if (!a->n_axes) return perr(c, root, "missing 'axes:' (at least one config key with a list of values)%s%s", "", "");
+    /* no axes: one variant, the base config itself, over the seeds (named ABL_NO_AXES_VARIANT) */
     /* at most 16^6 x 8 x 64 runs would fit the arrays: more than an int counts */
     int64_t runs = (int64_t)a->n_bases * a->n_seeds;
     for (int ax = 0; ax < a->n_axes; ax++) runs *= a->n_values[ax];
@@ -328,6 +328,10 @@ static void variant_name(const ablation *a, const int *digit, char out[ABL_VARIA
     /* at most ABL_MAX_AXES * (key 127 + label 63 + 2) characters */
     char full[ABL_MAX_AXES * (sizeof a->axis_key[0] + sizeof a->labels[0][0] + 2) + 1];
     size_t at = 0;
+    if (a->n_axes == 0) {
+        snprintf(out, ABL_VARIANT_NAME_MAX + 1, "%s", ABL_NO_AXES_VARIANT);
+        return;
+    }
     for (int ax = 0; ax < a->n_axes; ax++) {
         const char *k = strrchr(a->axis_key[ax], '.');
         k = k ? k + 1 : a->axis_key[ax];

@@ -14,6 +14,7 @@
  *       none: []
  *       reward_prediction: [{head: reward_prediction, loss: huber, weight: 0.1}]
  *
+ * Without axes the file runs the base config over the seeds (one variant, named "base").
  * Paths are relative to the ablation file. The grid is expanded and every run's config is
  * loaded and its agent created before any run starts, so an unknown key or a bad value is an
  * error up front. Each run is `rlc train` in a worker process writing to
@@ -42,6 +43,8 @@
  * 238 characters and ends in '~' and a 16-hex-digit hash of the whole list, so distinct variants
  * never share a directory. */
 #define ABL_VARIANT_NAME_MAX 255
+/* The one variant of a file without axes (seeds of the base config alone): runs/<name>/base/. */
+#define ABL_NO_AXES_VARIANT "base"
 /* Most worker processes `rlc ablate --jobs` may ask for. */
 #define ABL_MAX_JOBS 1024
 #define ABL_MAX_RUNS 100000   /* variants x bases x seeds */

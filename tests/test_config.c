@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -190,4 +191,73 @@ Test(config, program_exits_nonzero_naming_the_problem)
     cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "huber") && strstr(out, "delta"), "%s", out);
     remove(path);
+}
+
+/* A section for another algorithm would be ignored: it is an error naming the key and the algo,
+ * from the file (with its line) and from --set. The dqn section serves qrdqn and c51 too. */
+Test(config, section_of_another_algo_is_an_error)
+{
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nenv: {id: CartPole-v1}\ndqn:\n  batch_size: 64\n", NULL, 0,
+               "test.yaml:4", "dqn.batch_size", "algo is 'ppo'", "algo dqn, qrdqn and c51");
+    const char *sets[] = {"dqn.batch_size=64"};
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\n", sets, 1, "--set dqn.batch_size=64", "dqn.batch_size", "'ppo'");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: sac\nppo: {}\n", NULL, 0, "test.yaml:2", "ppo", "algo is 'sac'");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: a2c\nppo:\n  learning_rate: 0.001\n", NULL, 0, "ppo.learning_rate", "'a2c'");
+    rl_config cfg;
+    char err[1024] = "";
+    cr_assert_eq(load_text(&cfg, "algo: qrdqn\ndqn:\n  n_quantiles: 8\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(load_text(&cfg, "algo: ppo\nppo:\n  num_steps: 64\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+}
+
+/* rlc's own dump (a run directory's config.yaml) holds every section: it loads, but a --set of
+ * another algorithm's key on it (rlc train --resume) is still refused */
+Test(config, resolved_dump_loads_but_foreign_set_is_refused)
+{
+    rl_config cfg;
+    char err[1024] = "";
+    cr_assert_eq(load_text(&cfg, "algo: sac\nenv: {id: Pendulum-v1}\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    char *dump = rl_config_dump_string(&cfg);
+    cr_assert(strstr(dump, "\nppo:\n") && strstr(dump, "\ndqn:\n"), "%s", dump);
+    cr_assert_eq(load_text(&cfg, dump, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    const char *ok[] = {"sac.batch_size=64"}, *bad[] = {"dqn.batch_size=64"};
+    cr_assert_eq(load_text(&cfg, dump, ok, 1, err, sizeof err), RL_OK, "%s", err);
+    EXPECT_ERR(RL_ERR_CONFIG, dump, bad, 1, "--set dqn.batch_size=64", "dqn.batch_size", "algo is 'sac'");
+    free(dump);
+}
+
+/* env.plugin in a config file is relative to the file's directory (made absolute); an absolute
+ * path is kept; --set env.plugin=... stays relative to the working directory */
+Test(config, plugin_path_resolves_against_the_config_file)
+{
+    char dir[256], sub[300], path[400], want[4200], real[4096];
+    snprintf(dir, sizeof dir, "/tmp/rlc_cfg_plugin_%d", (int)getpid());
+    snprintf(sub, sizeof sub, "%s/configs", dir);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    cr_assert_eq(mkdir(sub, 0755), 0);
+    snprintf(path, sizeof path, "%s/env.yaml", sub);
+    FILE *fp = fopen(path, "w");
+    cr_assert(fp);
+    fprintf(fp, "algo: ppo\nenv:\n  id: PointReach-v0\n  plugin: ../plugins/point_reach.so\n");
+    fclose(fp);
+    cr_assert(realpath(sub, real));
+    snprintf(want, sizeof want, "%s/../plugins/point_reach.so", real);
+    rl_config cfg;
+    char err[1024] = "";
+    cr_assert_eq(rl_config_load(&cfg, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(cfg.env.plugin, want);
+    const char *rel[] = {"env.plugin=build/p.so"}, *abs[] = {"env.plugin=/opt/p.so"};
+    cr_assert_eq(rl_config_load(&cfg, path, rel, 1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(cfg.env.plugin, "build/p.so");
+    cr_assert_eq(rl_config_load(&cfg, path, abs, 1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(cfg.env.plugin, "/opt/p.so");
+    /* the resolved path survives the dump a run directory keeps */
+    cr_assert_eq(rl_config_load(&cfg, path, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    char *dump = rl_config_dump_string(&cfg);
+    rl_config again;
+    cr_assert_eq(rl_config_load_string(&again, dump, "config.yaml", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(again.env.plugin, want);
+    free(dump);
+    remove(path);
+    rmdir(sub);
+    rmdir(dir);
 }

@@ -1,0 +1,15 @@
+/* rlc envs: a space as one line of JSON, for checkpoint metadata ("rlc.action_space",
+ * "rlc.obs_space"), so that a reader without rlc (scripts/rlc_policy.py) knows the action bounds. */
+#ifndef RLC_ENVS_SPACE_TEXT_H
+#define RLC_ENVS_SPACE_TEXT_H
+
+#include "envs/env.h"
+
+/* Returns a malloc'ed string the caller frees:
+ *   Discrete: {"kind": "discrete", "n": 3}
+ *   Box:      {"kind": "box", "dim": 2, "low": [-1, -2], "high": [1, 2]}
+ * Each bound is the shortest %g form of the float (9 significant digits); an infinite bound is
+ * written as null (JSON has no infinity). */
+char *env_space_to_json(const env_space *s);
+
+#endif

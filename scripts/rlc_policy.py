@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""rlc_policy: an rlc agent's deterministic action for an observation, with numpy alone.
+
+Reads a run directory (its checkpoint.safetensors) or any rlc checkpoint file and rebuilds the
+policy the way `rlc eval` and `rlc rollout --policy` run it: observation normalisation with the
+saved running mean and variance, the network, and the mapping to the environment's action.
+
+    import rlc_policy
+    policy = rlc_policy.load("runs/ppo_cartpole-seed1")
+    action = policy.act(obs)           # obs (obs_dim,) -> action; (B, obs_dim) -> (B, ...)
+
+Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
+the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
+the mean), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
+(argmax of the expected value over the atoms). Auxiliary heads and intrinsic-reward modules are
+read past: they never change the action.
+
+From a shell: `/usr/bin/python3 scripts/rlc_policy.py RUN_OR_CHECKPOINT OBS_0 OBS_1 ...` prints
+the action. The safetensors reader below checks the file as rlc does (header within the file,
+tensors inside the data section, sizes that match their shapes) and runs no code from it.
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+
+__all__ = ["load", "Policy", "read_safetensors", "PolicyError"]
+
+DTYPES = {"F32": np.float32, "F64": np.float64, "I32": np.int32, "I64": np.int64, "U8": np.uint8}
+
+
+class PolicyError(Exception):
+    """A file that is not a usable rlc checkpoint; the message names the file and the problem."""
+
+
+# ---- the file -------------------------------------------------------------------------------
+
+def read_safetensors(path):
+    """Returns ({name: ndarray}, {metadata key: str}) for a safetensors file.
+
+    Layout: 8 bytes little-endian u64 N, N bytes of JSON header, then the data; each tensor's
+    data_offsets are [begin, end) relative to the first byte after the header."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    if len(blob) < 8:
+        raise PolicyError(f"{path}: file is {len(blob)} bytes, too short for the 8-byte header length")
+    (n,) = struct.unpack("<Q", blob[:8])
+    if n > len(blob) - 8:
+        raise PolicyError(f"{path}: header length {n} exceeds the file size ({len(blob)} bytes)")
+    try:
+        header = json.loads(blob[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise PolicyError(f"{path}: header is not valid JSON ({e})") from None
+    if not isinstance(header, dict):
+        raise PolicyError(f"{path}: header is not a JSON object")
+    data = memoryview(blob)[8 + n:]
+    meta = header.pop("__metadata__", None) or {}
+    tensors = {name: _tensor(path, name, info, data) for name, info in header.items()}
+    return tensors, meta
+
+
+def _tensor(path, name, info, data):
+    try:
+        dtype = np.dtype(DTYPES[info["dtype"]]).newbyteorder("<")
+        shape = [int(d) for d in info["shape"]]
+        begin, end = (int(x) for x in info["data_offsets"])
+    except (KeyError, TypeError, ValueError):
+        raise PolicyError(f"{path}: tensor '{name}': needs a known dtype, a shape and data_offsets") from None
+    count = int(np.prod(shape)) if shape else 1
+    if min(shape, default=0) < 0 or not 0 <= begin <= end <= len(data):
+        raise PolicyError(f"{path}: tensor '{name}': data_offsets [{begin}, {end}] out of range "
+                          f"(data section is {len(data)} bytes)")
+    if end - begin != count * dtype.itemsize:
+        raise PolicyError(f"{path}: tensor '{name}': data_offsets [{begin}, {end}] hold {end - begin} bytes, "
+                          f"but dtype {info['dtype']} and shape {shape} need {count * dtype.itemsize}")
+    return np.frombuffer(data[begin:end], dtype=dtype).reshape(shape).astype(np.float32)
+
+
+def read_config(text):
+    """The scalar keys of rlc's resolved config (the `rlc.config` metadata): {"algo": "ppo",
+    "network.activation": "tanh", ...}. Flow mappings and lists are kept as their text."""
+    out, section = {}, ""
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#") or ":" not in line:
+            continue
+        key, _, value = line.strip().partition(":")
+        value = value.strip()
+        if not line.startswith(" "):
+            section = key if value == "" else ""
+            if value == "":
+                continue
+        name = f"{section}.{key}" if line.startswith(" ") and section else key
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1]
+        out[name] = value
+    return out
+
+
+# ---- the networks ---------------------------------------------------------------------------
+
+ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, np.float32(0)), "none": lambda x: x}
+
+
+def _layers(tensors, prefix):
+    """[(weight (out, in), bias (out)), ...] of the dense layers named prefix.0, prefix.1, ..."""
+    layers = []
+    while f"{prefix}.{len(layers)}.weight" in tensors:
+        l = len(layers)
+        layers.append((tensors[f"{prefix}.{l}.weight"], tensors[f"{prefix}.{l}.bias"]))
+    return layers
+
+
+def _mlp(layers, x, act, last_act=None):
+    """rlc's nn_mlp: act after every layer but the last, last_act (default none) after it."""
+    for i, (w, b) in enumerate(layers):
+        x = x @ w.T + b
+        last = i == len(layers) - 1
+        f = (last_act or ACTIVATIONS["none"]) if last else act
+        x = f(x).astype(np.float32)
+    return x
+
+
+class Policy:
+    """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim)."""
+
+    def __init__(self, path):
+        file = os.path.join(path, "checkpoint.safetensors") if os.path.isdir(path) else path
+        self.path = file
+        self.tensors, self.meta = read_safetensors(file)
+        if "rlc.config" not in self.meta:
+            raise PolicyError(f"{file}: not an rlc checkpoint (no rlc.config metadata)")
+        self.config = read_config(self.meta["rlc.config"])
+        self.algo = self.config.get("algo", "")
+        self.env_id = self.config.get("env.id", "")
+        act = self.config.get("network.activation", "tanh")
+        if act not in ACTIVATIONS:
+            raise PolicyError(f"{file}: network.activation '{act}' is not one this reader knows")
+        self.activation = ACTIVATIONS[act]
+        self.action_space = self._space("rlc.action_space")
+        self._build()
+
+    def _space(self, key):
+        text = self.meta.get(key)
+        if text is None:
+            raise PolicyError(f"{self.path}: no '{key}' metadata: the checkpoint was written by an rlc "
+                              "older than this reader (retrain it, or resume it with --set total_steps=<a larger N>, "
+                              "which writes a new checkpoint)")
+        space = json.loads(text)
+        if space.get("kind") == "box":
+            for b, inf in (("low", -np.inf), ("high", np.inf)):
+                space[b] = np.array([inf if v is None else v for v in space[b]], dtype=np.float32)
+        return space
+
+    def _build(self):
+        t = self.tensors
+        self.norm = None
+        if "norm.obs" in t:   # (2 D + 1): running mean (D), running variance (D), count
+            v = t["norm.obs"]
+            d = (v.shape[0] - 1) // 2
+            self.norm = (v[:d].astype(np.float64), v[d:2 * d].astype(np.float64),
+                         float(self.config.get("normalize.clip_obs", "10")))
+        if self.algo in ("ppo", "a2c", "reinforce"):
+            self.kind = "onpolicy"
+            self.trunk, self.actor = _layers(t, "trunk"), _layers(t, "actor")
+        elif self.algo == "sac":
+            self.kind, self.actor = "sac", _layers(t, "actor")
+        elif self.algo in ("dqn", "qrdqn", "c51"):
+            self.kind = "q"
+            self.dueling = "q.trunk.0.weight" in t
+            if self.dueling:
+                self.trunk = _layers(t, "q.trunk")
+                self.value, self.advantage = _layers(t, "q.value"), _layers(t, "q.advantage")
+            else:
+                self.trunk = _layers(t, "q")
+            if self.algo == "c51":
+                self.v_range = (float(self.meta["c51.v_min"]), float(self.meta["c51.v_max"]))
+        else:
+            raise PolicyError(f"{self.path}: algo '{self.algo}' is not one this reader knows")
+        first = (self.trunk or self.actor)[0][0] if self.kind != "sac" else self.actor[0][0]
+        self.obs_dim = first.shape[1]
+
+    # ---- acting -------------------------------------------------------------------------
+
+    def normalise(self, obs):
+        """What the network sees: (obs - mean) / sqrt(var + 1e-8), clipped to +-clip_obs."""
+        if self.norm is None:
+            return obs
+        mean, var, clip = self.norm
+        y = ((obs.astype(np.float64) - mean) / np.sqrt(var + 1e-8)).astype(np.float32)
+        return np.clip(y, -clip, clip) if clip > 0 else y
+
+    def act(self, obs):
+        obs = np.asarray(obs, dtype=np.float32)
+        single = obs.ndim == 1
+        if obs.shape[-1] != self.obs_dim or obs.ndim not in (1, 2):
+            raise ValueError(f"{self.path}: expected observations of {self.obs_dim} floats, got shape {obs.shape}")
+        x = self.normalise(obs.reshape(1, -1) if single else obs)
+        a = {"onpolicy": self._act_onpolicy, "sac": self._act_sac, "q": self._act_q}[self.kind](x)
+        return a[0] if single else a
+
+    __call__ = act
+
+    def _act_onpolicy(self, x):
+        if self.trunk:
+            x = _mlp(self.trunk, x, self.activation, self.activation)
+        out = _mlp(self.actor, x, self.activation)
+        sp = self.action_space
+        if sp["kind"] == "discrete":
+            return np.argmax(out, axis=1).astype(np.int64)
+        mean = out[:, :sp["dim"]]   # a state-dependent log-std fills the second half
+        low, high = sp["low"], sp["high"]
+        if self.config.get("gaussian.bound") == "tanh":
+            t = np.tanh(mean)
+            scaled = low + np.float32(0.5) * (t + np.float32(1)) * (high - low)
+            return np.where(np.isfinite(low) & np.isfinite(high), scaled, t).astype(np.float32)
+        return np.clip(mean, low, high)
+
+    def _act_sac(self, x):
+        sp = self.action_space
+        a = np.tanh(_mlp(self.actor, x, self.activation)[:, :sp["dim"]])
+        center = np.float32(0.5) * (sp["high"] + sp["low"])
+        half = np.float32(0.5) * (sp["high"] - sp["low"])
+        return (center + half * a).astype(np.float32)
+
+    def q_values(self, x):
+        """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn) or
+        the expectation over the atoms (c51)."""
+        if not self.dueling:
+            out = _mlp(self.trunk, x, self.activation)
+        else:
+            h = _mlp(self.trunk, x, self.activation, self.activation)
+            v, adv = _mlp(self.value, h, self.activation), _mlp(self.advantage, h, self.activation)
+            out = v + adv - adv.mean(axis=1, keepdims=True)
+        K = self.action_space["n"]
+        out = out.reshape(out.shape[0], K, -1).astype(np.float64)
+        if self.algo == "dqn":
+            return out[:, :, 0]
+        if self.algo == "qrdqn":
+            return out.mean(axis=2)
+        M = out.shape[2]
+        lo, hi = self.v_range
+        atoms = np.array([np.float32(lo + (hi - lo) * j / (M - 1.0)) for j in range(M)], dtype=np.float64)
+        p = np.exp(out - out.max(axis=2, keepdims=True))
+        return (p * atoms).sum(axis=2) / p.sum(axis=2)
+
+    def _act_q(self, x):
+        return np.argmax(self.q_values(x), axis=1).astype(np.int64)
+
+
+def load(path):
+    """The Policy of a run directory or a checkpoint file."""
+    return Policy(path)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print("usage: rlc_policy.py RUN_DIR_OR_CHECKPOINT OBS_0 OBS_1 ...\n\n"
+              "Prints the deterministic action of the agent for one observation.")
+        return 0 if len(argv) >= 2 else 2
+    try:
+        policy = load(argv[1])
+        obs = np.array([float(v) for v in argv[2:]], dtype=np.float32)
+        print(" ".join(f"{v:.9g}" for v in np.atleast_1d(policy.act(obs))))
+    except (OSError, PolicyError, ValueError) as e:
+        print(f"rlc_policy: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
