@@ -26,7 +26,8 @@ static void list_trials(const tune_search *t, const char *runs_root)
     printf("rlc tune: %s: %d trials x %d seeds, %d rung%s (eta %d) -> %s/%s\n", t->name, t->n_trials, t->n_seeds,
            t->rungs, t->rungs > 1 ? "s" : "", t->eta, runs_root, t->name);
     for (int r = 0; r < t->rungs; r++)
-        printf("  rung %d: %d trials, %lld steps per run\n", r, tune_rung_trials(t, r), (long long)tune_rung_budget(t, r));
+        printf("  rung %d: %d trial%s, %lld steps per run\n", r, tune_rung_trials(t, r), tune_rung_trials(t, r) > 1 ? "s" : "",
+               (long long)tune_rung_budget(t, r));
     for (int i = 0; i < t->n_trials; i++) {
         printf("  trial_%04d", i);
         for (int j = 0; j < t->n_params; j++) printf(" %s=%s", t->params[j].key, t->values[i][j]);

@@ -288,3 +288,20 @@ Test(tune, resumes_after_sigterm_without_rerunning_finished_trials)
     tune_free(&t);
     remove_dir(dir);
 }
+
+/* the shipped search files (configs/tune/) load and sample */
+Test(tune, shipped_search_files_load)
+{
+    static const char *files[] = {RLC_SOURCE_DIR "/configs/tune/ppo_cartpole.yaml",
+                                  RLC_SOURCE_DIR "/configs/tune/ppo_halfcheetah.yaml"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        static tune_search t;
+        char err[1500];
+#ifndef RLC_HAVE_MUJOCO
+        if (strstr(files[i], "halfcheetah")) continue;
+#endif
+        cr_assert_eq(tune_load(&t, files[i], err, sizeof err), RL_OK, "%s", err);
+        cr_assert_gt(t.n_trials, 1);
+        tune_free(&t);
+    }
+}
