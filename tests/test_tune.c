@@ -305,3 +305,39 @@ Test(tune, shipped_search_files_load)
         tune_free(&t);
     }
 }
+
+/* the ablation runner's listed variants (what each rung of a search is): names and overrides as
+ * listed, after the common overrides and before the seed, one run per variant and seed */
+Test(tune, ablation_listed_variants_replace_the_grid)
+{
+    static ablation a;
+    static char names[2][ABL_VARIANT_NAME_MAX + 1] = {"trial_0003", "trial_0007"};
+    static char sets[2][ABL_LIST_MAX_SETS][ABL_TEXT] = {{"ppo.learning_rate=0.001", "total_steps=100"},
+                                                         {"ppo.learning_rate=0.01", "total_steps=100"}};
+    ablation_variant_list list = {2, 2, (const char(*)[ABL_VARIANT_NAME_MAX + 1])names,
+                                  (const char(*)[ABL_LIST_MAX_SETS][ABL_TEXT])sets};
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "rung_0");
+    a.n_bases = 1;
+    snprintf(a.bases[0], sizeof a.bases[0], "%s", BASE);
+    a.n_seeds = 2;
+    a.seeds[0] = 4;
+    a.seeds[1] = 5;
+    a.n_sets = 1;
+    snprintf(a.sets[0], sizeof a.sets[0], "log.eval_episodes=2");
+    a.listed = &list;
+    cr_assert_eq(ablation_n_variants(&a), 2);
+    cr_assert_eq(ablation_n_runs(&a), 4);
+    static ablation_run r;
+    ablation_run_at(&a, 3, "R", &r);
+    cr_assert_str_eq(r.variant_name, "trial_0007");
+    cr_assert_eq(r.seed, 5);
+    cr_assert_str_eq(r.run_dir, "R/rung_0/trial_0007/seed_5");
+    cr_assert_eq(r.n_sets, 4);
+    cr_assert_str_eq(r.sets[0], "log.eval_episodes=2");
+    cr_assert_str_eq(r.sets[1], "ppo.learning_rate=0.01");
+    cr_assert_str_eq(r.sets[2], "total_steps=100");
+    cr_assert_str_eq(r.sets[3], "seed=5");
+    char err[1500];
+    cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
+}
