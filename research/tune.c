@@ -225,6 +225,51 @@ static void write_report(const tune_search *t, const char *root, const tune_tabl
 
 /* ---- the search --------------------------------------------------------------------------- */
 
+/* What the runs under root were started with: the base, the schedule, the common overrides and
+ * every trial's values (malloc'ed text). Run directories are named by trial index only, so a
+ * search file edited since would otherwise resume onto runs of other values. */
+static char *search_fingerprint(const tune_search *t)
+{
+    size_t cap = 4096 + (size_t)t->n_sets * ABL_TEXT + (size_t)t->n_trials * (16 + (size_t)t->n_params * (ABL_TEXT + 132));
+    char *s = rl_xmalloc(cap);
+    size_t at = (size_t)snprintf(s, cap, "# rlc tune: what the runs of this directory were sampled with\nbase: %s\n"
+                                 "budget: %lld\nrungs: %d\neta: %d\nscore: %d\nseeds:", t->base, (long long)t->budget,
+                                 t->rungs, t->eta, (int)t->score);
+    for (int i = 0; i < t->n_seeds; i++) at += (size_t)snprintf(s + at, cap - at, " %lld", (long long)t->seeds[i]);
+    for (int i = 0; i < t->n_sets; i++) at += (size_t)snprintf(s + at, cap - at, "\nset %s", t->sets[i]);
+    for (int i = 0; i < t->n_trials; i++) {
+        at += (size_t)snprintf(s + at, cap - at, "\ntrial_%04d", i);
+        for (int j = 0; j < t->n_params; j++)
+            at += (size_t)snprintf(s + at, cap - at, " %s=%s", t->params[j].key, t->values[i][j]);
+    }
+    snprintf(s + at, cap - at, "\n");
+    return s;
+}
+
+/* writes root/trials.txt on the first run; on a later one, it must hold the same text */
+static rl_status check_fingerprint(const tune_search *t, const char *root, char *err, size_t err_sz)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/trials.txt", root);
+    char *want = search_fingerprint(t);
+    rl_status st = RL_OK;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        st = rl_write_atomic(path, want, err, err_sz);
+    } else {
+        size_t n = strlen(want);
+        char *have = rl_xmalloc(n + 2);
+        size_t got = fread(have, 1, n + 1, fp);
+        fclose(fp);
+        if (got != n || memcmp(have, want, n) != 0)
+            st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the search differs from the one %s was started with (see "
+                         "%s): give it another name, or remove that directory to start again", t->source, root, path);
+        free(have);
+    }
+    free(want);
+    return st;
+}
+
 static void table_init(tune_table *tab, const tune_search *t)
 {
     size_t n = (size_t)t->n_trials * t->rungs;
@@ -286,6 +331,7 @@ rl_status tune_run(const tune_search *t, const char *runs_root, int jobs, const 
     if ((size_t)snprintf(root, sizeof root, "%s/%s", runs_root, t->name) >= sizeof root - 100)
         return rl_errf(err, err_sz, RL_ERR_ARG, "--runs-dir: '%.80s...' is too long", runs_root);
     rl_status st = rl_mkdir_p(root, err, err_sz);
+    if (st == RL_OK) st = check_fingerprint(t, root, err, err_sz);
     if (st != RL_OK) return st;
     tune_table tab;
     table_init(&tab, t);

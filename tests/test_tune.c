@@ -341,3 +341,20 @@ Test(tune, ablation_listed_variants_replace_the_grid)
     char err[1500];
     cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
 }
+
+/* a directory started by another search (its trials.txt differs) is refused before anything runs:
+ * run directories are named by trial index, so resuming there would mix other values' runs */
+Test(tune, refuses_a_directory_started_by_another_search)
+{
+    char *dir = tmp_dir(), search[256], root[300], path[400];
+    snprintf(search, sizeof search, "%s/planted.yaml", dir);
+    write_file(search, planted);
+    snprintf(root, sizeof root, "%s/planted", dir);
+    cr_assert_eq(mkdir(root, 0755), 0);
+    snprintf(path, sizeof path, "%s/trials.txt", root);
+    write_file(path, "# rlc tune: what the runs of this directory were sampled with\nbase: other.yaml\n");
+    cr_assert_eq(wait_exit(start_tune(search, dir, "1", "other")), 1);
+    snprintf(path, sizeof path, "%s/rung_0", root);
+    cr_assert(access(path, F_OK) != 0, "runs were started in a directory of another search");
+    remove_dir(dir);
+}
