@@ -18,6 +18,7 @@ static const command commands[] = {
     {"config", cli_config, "print every config key with its type, default and meaning"},
     {"ablate", cli_ablate, "run a grid of config variants x seeds in parallel (resumable)"},
     {"compare", cli_compare, "compare runs: IQM with bootstrap CIs, probability of improvement, plots"},
+    {"tune", cli_tune, "search hyperparameters: sampled trials, successive halving, best config (resumable)"},
     {"envs", cli_envs, "list the registered environments with their spaces and step limits"},
     {"rollout", cli_rollout, "write a CSV of steps under a random or trained policy"},
     {"check-env", cli_check_env, "check an environment before training on it"},

@@ -23,6 +23,10 @@
  * activation caches of one (mini)batch: 4 GiB each */
 #define RL_LIMIT_BUFFER_FLOATS (INT64_C(1) << 30)
 
+/* trials of one hyperparameter search (rlc tune, research/tune.h); trials x seeds also stays
+ * within the ablation runner's limit of runs */
+#define RL_LIMIT_TUNE_TRIALS 4096
+
 /* a * b for non-negative a and b; INT64_MAX when the product overflows */
 int64_t rl_mul_sat(int64_t a, int64_t b);
 /* a + b for non-negative a and b; INT64_MAX when the sum overflows */

@@ -304,6 +304,7 @@ rl_status ablation_load(ablation *a, const char *path, const char *const *extra_
 
 int ablation_n_variants(const ablation *a)
 {
+    if (a->listed) return a->listed->n;
     int n = 1;
     for (int ax = 0; ax < a->n_axes; ax++) n *= a->n_values[ax];
     return n;
@@ -347,6 +348,27 @@ static void variant_name(const ablation *a, const int *digit, char out[ABL_VARIA
     snprintf(out, ABL_VARIANT_NAME_MAX + 1, "%.*s~%016llx", keep, full, (unsigned long long)fnv1a64(full));
 }
 
+/* the name and overrides of a grid variant (out->variant numbers the grid's points) */
+static void run_grid_variant(const ablation *a, ablation_run *out)
+{
+    int rem = out->variant;
+    int digit[ABL_MAX_AXES];
+    for (int ax = a->n_axes - 1; ax >= 0; ax--) {
+        digit[ax] = rem % a->n_values[ax];
+        rem /= a->n_values[ax];
+    }
+    variant_name(a, digit, out->variant_name);
+    for (int ax = 0; ax < a->n_axes; ax++)
+        snprintf(out->sets[out->n_sets++], ABL_TEXT, "%.120s=%.190s", a->axis_key[ax], a->values[ax][digit[ax]]);
+}
+
+/* the name and overrides of a listed variant */
+static void run_listed_variant(const ablation_variant_list *l, ablation_run *out)
+{
+    snprintf(out->variant_name, sizeof out->variant_name, "%s", l->names[out->variant]);
+    for (int i = 0; i < l->n_sets; i++) snprintf(out->sets[out->n_sets++], ABL_TEXT, "%s", l->sets[out->variant][i]);
+}
+
 void ablation_run_at(const ablation *a, int index, const char *runs_root, ablation_run *out)
 {
     memset(out, 0, sizeof *out);
@@ -355,16 +377,11 @@ void ablation_run_at(const ablation *a, int index, const char *runs_root, ablati
     index /= a->n_seeds;
     out->variant = index % nv;
     out->base = index / nv;
-    int rem = out->variant;
-    int digit[ABL_MAX_AXES];
-    for (int ax = a->n_axes - 1; ax >= 0; ax--) {
-        digit[ax] = rem % a->n_values[ax];
-        rem /= a->n_values[ax];
-    }
-    variant_name(a, digit, out->variant_name);
     for (int i = 0; i < a->n_sets; i++) snprintf(out->sets[out->n_sets++], ABL_TEXT, "%s", a->sets[i]);
-    for (int ax = 0; ax < a->n_axes; ax++)
-        snprintf(out->sets[out->n_sets++], ABL_TEXT, "%.120s=%.190s", a->axis_key[ax], a->values[ax][digit[ax]]);
+    if (a->listed)
+        run_listed_variant(a->listed, out);
+    else
+        run_grid_variant(a, out);
     snprintf(out->sets[out->n_sets++], ABL_TEXT, "seed=%lld", (long long)out->seed);
     if (a->n_bases > 1) {
         const char *env = a->base_env[out->base][0] ? a->base_env[out->base] : "base";
@@ -378,7 +395,7 @@ void ablation_run_at(const ablation *a, int index, const char *runs_root, ablati
 
 static rl_status load_run_config(const ablation *a, const ablation_run *r, rl_config *cfg, char *err, size_t err_sz)
 {
-    const char *sets[ABL_MAX_SETS + ABL_MAX_AXES + 1];
+    const char *sets[ABL_RUN_MAX_SETS];
     for (int i = 0; i < r->n_sets; i++) sets[i] = r->sets[i];
     return rl_config_load(cfg, a->bases[r->base], sets, r->n_sets, err, err_sz);
 }
@@ -478,7 +495,7 @@ static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r,
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    const char *argv[10 + 2 * (ABL_MAX_SETS + ABL_MAX_AXES + 1)];
+    const char *argv[10 + 2 * (ABL_RUN_MAX_SETS)];
     int n = 0;
     argv[n++] = binary;
     argv[n++] = "train";

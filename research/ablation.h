@@ -49,6 +49,19 @@
 #define ABL_MAX_JOBS 1024
 #define ABL_MAX_RUNS 100000   /* variants x bases x seeds */
 
+/* Variants listed one by one instead of the grid of the axes (rlc tune, research/tune.h):
+ * variant v is named names[v] and adds the n_sets overrides sets[v][0..n_sets-1]. The caller owns
+ * the arrays; they must outlive every use of the ablation. */
+#define ABL_LIST_MAX_SETS 16
+_Static_assert(ABL_LIST_MAX_SETS >= ABL_MAX_AXES, "a listed variant holds at least as many overrides as a grid's");
+/* the most --set overrides of one run: the common ones, the variant's, the seed */
+#define ABL_RUN_MAX_SETS (ABL_MAX_SETS + ABL_LIST_MAX_SETS + 1)
+typedef struct {
+    int n, n_sets;
+    const char (*names)[ABL_VARIANT_NAME_MAX + 1];
+    const char (*sets)[ABL_LIST_MAX_SETS][ABL_TEXT];
+} ablation_variant_list;
+
 typedef struct {
     char name[128];
     char source[RL_STR_MAX];
@@ -64,6 +77,7 @@ typedef struct {
     char labels[ABL_MAX_AXES][ABL_MAX_VALUES][64];         /* file-name-safe value labels */
     int n_sets;
     char sets[ABL_MAX_SETS][ABL_TEXT];                     /* "key=value" common overrides */
+    const ablation_variant_list *listed;   /* non-NULL: these variants replace the axes' grid */
 } ablation;
 
 /* One run of the grid. */
@@ -73,7 +87,7 @@ typedef struct {
     char variant_name[ABL_VARIANT_NAME_MAX + 1];   /* see ABL_VARIANT_NAME_MAX */
     char run_dir[1024];
     int n_sets;
-    char sets[ABL_MAX_SETS + ABL_MAX_AXES + 1][ABL_TEXT];  /* everything passed as --set */
+    char sets[ABL_RUN_MAX_SETS][ABL_TEXT];  /* everything passed as --set */
 } ablation_run;
 
 /* Parses an ablation file; extra_sets ("key=value") are appended to its common overrides.

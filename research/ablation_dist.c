@@ -335,7 +335,7 @@ static void show(queue *q, double el, bool final)
 static void queue_scan(queue *q)
 {
     rl_config *cfg = rl_xmalloc(sizeof *cfg);
-    const char *sets[ABL_MAX_SETS + ABL_MAX_AXES + 1];
+    const char *sets[ABL_RUN_MAX_SETS];
     for (int i = 0; i < q->n; i++) {
         ablation_run r;
         ablation_run_at(q->d->a, i, q->d->runs_root, &r);

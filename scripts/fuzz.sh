@@ -4,7 +4,7 @@
 # target finds a crash, a leak, undefined behaviour, an input slower than 10 s, more than 2 GB of
 # memory, or a broken property; the input that shows it is kept in build-fuzz/findings/<target>/
 # (replay: build-fuzz/<target> build-fuzz/findings/<target>/crash-...). docs/fuzzing.md.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation
+#   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune
 # Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation)
+  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune)
 fi
 if ! [[ "$secs" =~ ^[0-9]+$ ]] || [[ "$secs" -lt 1 ]]; then
   echo "fuzz.sh: SECONDS must be a positive integer, got '$secs'" >&2
@@ -71,6 +71,7 @@ seed_corpus() {
     fuzz_set) cp tests/fuzz/corpus/set/* "$corpus/" ;;
     fuzz_checkpoint) make_checkpoint_seeds "$corpus" ;;
     fuzz_ablation) cp configs/ablations/*.yaml "$corpus/" ;;
+    fuzz_tune) cp configs/tune/*.yaml "$corpus/" ;;
     *) echo "fuzz.sh: unknown target '$t'" >&2; exit 2 ;;
   esac
 }

@@ -54,7 +54,7 @@ static void load_run(const ablation *a, int i)
     static rl_config cfg;
     char err[1024] = "";
     ablation_run_at(a, i, "runs", &r);
-    const char *sets[ABL_MAX_SETS + ABL_MAX_AXES + 1];
+    const char *sets[ABL_RUN_MAX_SETS];
     for (int k = 0; k < r.n_sets; k++) sets[k] = r.sets[k];
     if (rl_config_load(&cfg, a->bases[r.base], sets, r.n_sets, err, sizeof err) != RL_OK)
         fuzz_require(err[0] != '\0', "a run's config failed without a message", r.run_dir);

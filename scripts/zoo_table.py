@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Regenerates the zoo table of docs/zoo.md from the zoo configs and run directories.
+
+    scripts/zoo_table.py [--zoo configs/zoo] [--runs DIR]... [--update docs/zoo.md]
+
+Every (agent, environment) pair of the zoo configs gets a cell (environment by row, agent by
+column). A run is any directory under a --runs DIR holding config.yaml and eval.csv (rlc train
+and rlc ablate write both); runs are grouped by the algo and env.id of their config.yaml. A
+measured cell gives the mean over seeds of each run's final evaluation return, the IQM over seeds
+with a 95% bootstrap interval (2000 resamples; the interquartile mean drops floor(n/4) runs at
+each end, as rlc compare and rliable do), the number of seeds, the budget and the mean wall-clock
+seconds of a run (timing.csv). Pairs without runs are marked "not yet measured". Each cell ends
+with the published references listed below. With --update the table replaces the lines between
+the markers <!-- zoo-table:start --> and <!-- zoo-table:end --> of that file; otherwise it is
+printed. Standard library only.
+"""
+import argparse
+import math
+import os
+import random
+import sys
+
+ALGOS = ["ppo", "sac", "dqn", "qrdqn", "c51", "a2c", "reinforce"]
+ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
+        "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5", "Hopper-v5",
+        "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Hopper-v4", "HalfCheetah-v4",
+        "Walker2d-v4", "Ant-v4", "Humanoid-v4"]
+
+# Published figures: (algo, task) -> [(value, budget, source key)]. The task is the environment's
+# name without its version: the sources ran MuJoCo v2/v3 tasks on mujoco-py, rlc runs v4/v5
+# tasks on MuJoCo 2.2.2 (docs/zoo.md, "MuJoCo versions").
+# Z: RL Zoo benchmark.md (rl-baselines3-zoo): one trained agent, deterministic evaluation.
+# T: Tianshou examples/mujoco/README.md: the best mean return over 10 seeds within 1M steps.
+REFERENCES = {
+    ("ppo", "CartPole"): [(500.0, "100k", "Z")],
+    ("ppo", "Acrobot"): [(-73.5, "1M", "Z")],
+    ("ppo", "MountainCar"): [(-110.4, "1M", "Z")],
+    ("ppo", "MountainCarContinuous"): [(88.3, "20k", "Z")],
+    ("ppo", "Pendulum"): [(-172.2, "100k", "Z")],
+    ("ppo", "InvertedPendulum"): [(1000.0, "1M", "T")],
+    ("ppo", "InvertedDoublePendulum"): [(9231.3, "1M", "T")],
+    ("ppo", "Reacher"): [(-4.1, "1M", "T")],
+    ("ppo", "Swimmer"): [(281.6, "1M", "Z"), (66.7, "1M", "T")],
+    ("ppo", "Hopper"): [(2410.4, "1M", "Z"), (2609.3, "1M", "T")],
+    ("ppo", "HalfCheetah"): [(5819.1, "1M", "Z"), (5783.9, "1M", "T")],
+    ("ppo", "Walker2d"): [(3478.8, "1M", "Z"), (3588.5, "1M", "T")],
+    ("ppo", "Ant"): [(1327.2, "1M", "Z"), (3258.4, "1M", "T")],
+    ("ppo", "Humanoid"): [(787.1, "1M", "T")],
+    ("sac", "Pendulum"): [(-157.0, "20k", "Z")],
+    ("sac", "InvertedPendulum"): [(1000.0, "1M", "T")],
+    ("sac", "InvertedDoublePendulum"): [(9359.5, "1M", "T")],
+    ("sac", "Reacher"): [(-2.6, "1M", "T")],
+    ("sac", "Swimmer"): [(345.6, "1M", "Z"), (44.4, "1M", "T")],
+    ("sac", "Hopper"): [(2325.5, "1M", "Z"), (3542.2, "1M", "T")],
+    ("sac", "HalfCheetah"): [(9535.5, "1M", "Z"), (12138.8, "1M", "T")],
+    ("sac", "Walker2d"): [(3863.2, "1M", "Z"), (5007.0, "1M", "T")],
+    ("sac", "Ant"): [(4615.8, "1M", "Z"), (5850.2, "1M", "T")],
+    ("sac", "Humanoid"): [(6232.3, "2M", "Z"), (5488.5, "1M", "T")],
+    ("dqn", "CartPole"): [(500.0, "50k", "Z")],
+    ("dqn", "Acrobot"): [(-76.6, "100k", "Z")],
+    ("dqn", "MountainCar"): [(-100.8, "120k", "Z")],
+    ("qrdqn", "CartPole"): [(500.0, "50k", "Z")],
+    ("qrdqn", "Acrobot"): [(-69.1, "100k", "Z")],
+    ("qrdqn", "MountainCar"): [(-106.0, "120k", "Z")],
+    ("a2c", "CartPole"): [(500.0, "500k", "Z")],
+    ("a2c", "Acrobot"): [(-83.4, "500k", "Z")],
+}
+SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou"}
+
+
+def simple_yaml(path):
+    """algo, env.id and total_steps of a config (rlc's own dump or a zoo file): no YAML library."""
+    out, section = {}, ""
+    with open(path) as f:
+        for raw in f:
+            line = raw.split("#", 1)[0].rstrip()
+            if not line.strip() or ":" not in line:
+                continue
+            key, _, value = line.partition(":")
+            value = value.strip().strip('"')
+            if not line.startswith(" "):
+                section = key.strip() if not value else ""
+                if value:
+                    out[key.strip()] = value
+            elif section == "env" and key.strip() == "id":
+                out["env.id"] = value
+    return out
+
+
+def last_float(path, column):
+    """the value in `column` of the last data row of a CSV file, or None"""
+    try:
+        with open(path) as f:
+            rows = [r.strip().split(",") for r in f if r.strip()]
+    except OSError:
+        return None
+    if len(rows) < 2 or column not in rows[0]:
+        return None
+    try:
+        return float(rows[-1][rows[0].index(column)])
+    except (ValueError, IndexError):
+        return None
+
+
+def iqm(xs):
+    s = sorted(xs)
+    k = len(s) // 4
+    mid = s[k:len(s) - k]
+    return sum(mid) / len(mid)
+
+
+def iqm_ci(xs, n_boot=2000, seed=0):
+    """IQM and its 95% percentile bootstrap interval over runs"""
+    point = iqm(xs)
+    if len(xs) < 2:
+        return point, point, point
+    rng = random.Random(seed)
+    boots = sorted(iqm([rng.choice(xs) for _ in xs]) for _ in range(n_boot))
+    lo = boots[int(math.floor(0.025 * (n_boot - 1)))]
+    hi = boots[int(math.ceil(0.975 * (n_boot - 1)))]
+    return point, lo, hi
+
+
+def collect_runs(roots):
+    """(algo, env) -> list of (final eval return, total_steps, wall seconds)"""
+    runs = {}
+    for root in roots:
+        for d, _, files in os.walk(root):
+            if "config.yaml" not in files or "eval.csv" not in files:
+                continue
+            cfg = simple_yaml(os.path.join(d, "config.yaml"))
+            ret = last_float(os.path.join(d, "eval.csv"), "return_mean")
+            if ret is None or "algo" not in cfg or "env.id" not in cfg:
+                continue
+            wall = last_float(os.path.join(d, "timing.csv"), "wall_s")
+            runs.setdefault((cfg["algo"], cfg["env.id"]), []).append((ret, int(float(cfg.get("total_steps", 0))), wall))
+    return runs
+
+
+def steps_text(n):
+    if n >= 1000000 and n % 100000 == 0:
+        return "%gM" % (n / 1e6)
+    if n >= 1000 and n % 1000 == 0:
+        return "%gk" % (n / 1e3)
+    return str(n)
+
+
+def references(algo, env):
+    task = env.rsplit("-v", 1)[0]
+    refs = REFERENCES.get((algo, task), [])
+    if not refs:
+        return "published: none found"
+    return "published: " + ", ".join("%s %g (%s)" % (SOURCE_NAMES[s], v, b) for v, b, s in refs)
+
+
+def cell(algo, env, budget, runs):
+    rs = runs.get((algo, env), [])
+    if not rs:
+        text = "not yet measured<br>budget %s" % steps_text(budget)
+    else:
+        finals = [r[0] for r in rs]
+        point, lo, hi = iqm_ci(finals)
+        walls = [r[2] for r in rs if r[2] is not None]
+        budgets = sorted(set(r[1] for r in rs))
+        text = "mean %.1f<br>IQM %.1f [%.1f, %.1f], %d seed%s<br>budget %s, %s" % (
+            sum(finals) / len(finals), point, lo, hi, len(finals), "" if len(finals) == 1 else "s",
+            "/".join(steps_text(b) for b in budgets),
+            "%.0f s" % (sum(walls) / len(walls)) if walls else "wall-clock not recorded")
+    return text + "<br>" + references(algo, env)
+
+
+def zoo_pairs(zoo_dir):
+    """(algo, env) -> budget, from the zoo configs"""
+    pairs = {}
+    for name in sorted(os.listdir(zoo_dir)):
+        if name.endswith(".yaml"):
+            cfg = simple_yaml(os.path.join(zoo_dir, name))
+            pairs[(cfg.get("algo"), cfg.get("env.id"))] = int(float(cfg.get("total_steps", 0)))
+    return pairs
+
+
+def table(pairs, runs):
+    algos = [a for a in ALGOS if any(p[0] == a for p in pairs)]
+    envs = [e for e in ENVS if any(p[1] == e for p in pairs)]
+    envs += sorted(set(p[1] for p in pairs) - set(envs))
+    lines = ["| environment | " + " | ".join(algos) + " |", "|---" * (len(algos) + 1) + "|"]
+    for env in envs:
+        cells = [cell(a, env, pairs[(a, env)], runs) if (a, env) in pairs else "" for a in algos]
+        lines.append("| %s | %s |" % (env, " | ".join(cells)))
+    return "\n".join(lines) + "\n"
+
+
+def update(path, text):
+    start, end = "<!-- zoo-table:start -->", "<!-- zoo-table:end -->"
+    with open(path) as f:
+        doc = f.read()
+    if start not in doc or end not in doc:
+        sys.exit("zoo_table.py: %s has no %s ... %s markers" % (path, start, end))
+    head, rest = doc.split(start, 1)
+    _, tail = rest.split(end, 1)
+    with open(path + ".tmp", "w") as f:
+        f.write(head + start + "\n" + text + end + tail)
+    os.replace(path + ".tmp", path)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--zoo", default=os.path.join(here, "..", "configs", "zoo"))
+    ap.add_argument("--runs", action="append", default=[], help="a directory of run directories (repeatable)")
+    ap.add_argument("--update", help="the markdown file whose table to replace (docs/zoo.md)")
+    args = ap.parse_args()
+    for d in [args.zoo] + args.runs:
+        if not os.path.isdir(d):
+            sys.exit("zoo_table.py: %s is not a directory" % d)
+    text = table(zoo_pairs(args.zoo), collect_runs(args.runs))
+    if args.update:
+        update(args.update, text)
+    else:
+        sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()

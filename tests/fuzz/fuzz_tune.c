@@ -1,0 +1,67 @@
+/* rlc fuzzing: rlc tune's search files.
+ *
+ * The input is written as tune/input.yaml in a scratch directory whose top holds links to every
+ * file of configs/, so that the seeds' `base: ../ppo_cartpole.yaml` resolve. Then, as `rlc tune`
+ * does before it trains anything: tune_load (parsing, every parameter tried on the base config,
+ * the trials sampled) and the rungs' schedule. Checks: no crash, leak or undefined behaviour;
+ * every error has a message; a loaded search has a value for every parameter of every trial and
+ * rungs of at least one trial and one step. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "research/tune.h"
+#include "tests/fuzz/fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static char input_path[600];
+
+/* <scratch>/tune/ for the input and <scratch>/<name>.yaml -> configs/<name>.yaml */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    const char *tmp = getenv("TMPDIR");
+    char dir[400], link[900], target[900];
+    snprintf(dir, sizeof dir, "%s/rlc-fuzz-tune-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    fuzz_require(mkdtemp(dir) != NULL, "cannot create a scratch directory", dir);
+    snprintf(link, sizeof link, "%s/tune", dir);
+    fuzz_require(mkdir(link, 0755) == 0, "cannot create", link);
+    snprintf(input_path, sizeof input_path, "%s/tune/input.yaml", dir);
+    DIR *d = opendir(RLC_SOURCE_DIR "/configs");
+    fuzz_require(d != NULL, "cannot list", RLC_SOURCE_DIR "/configs");
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strstr(e->d_name, ".yaml")) continue;
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        snprintf(target, sizeof target, "%s/configs/%s", RLC_SOURCE_DIR, e->d_name);
+        fuzz_require(symlink(target, link) == 0, "cannot link", link);
+    }
+    closedir(d);
+    snprintf(link, sizeof link, "%s/zoo", dir);   /* configs/tune/ppo_halfcheetah.yaml's base */
+    fuzz_require(symlink(RLC_SOURCE_DIR "/configs/zoo", link) == 0, "cannot link", link);
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static tune_search t;
+    char err[1024] = "";
+    FILE *fp = fopen(input_path, "wb");
+    fuzz_require(fp && fwrite(data, 1, size, fp) == size && fclose(fp) == 0, "cannot write", input_path);
+    if (tune_load(&t, input_path, err, sizeof err) != RL_OK) {
+        fuzz_require(err[0] != '\0', "tune_load failed without a message", NULL);
+        return 0;
+    }
+    for (int i = 0; i < t.n_trials; i++)
+        for (int j = 0; j < t.n_params; j++) fuzz_require(t.values[i][j][0] != '\0', "an empty sampled value", t.params[j].key);
+    for (int r = 0; r < t.rungs; r++)
+        fuzz_require(tune_rung_trials(&t, r) >= 1 && tune_rung_budget(&t, r) >= 1, "an empty rung", t.name);
+    tune_free(&t);
+    return 0;
+}

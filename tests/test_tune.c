@@ -1,0 +1,360 @@
+/* rlc tests: rlc tune (research/tune.h): search files and their errors, deterministic sampling,
+ * a search that finds a planted best value, and a search resumed after SIGTERM. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+#include "research/tune.h"
+
+#define BASE RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
+
+static char *tmp_dir(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/rlc_tune_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    return dir;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp, "cannot write %s", path);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* writes text to <dir>/<name> and loads it */
+static rl_status load_text(tune_search *t, const char *dir, const char *name, const char *text, char *err, size_t sz)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    write_file(path, text);
+    return tune_load(t, path, err, sz);
+}
+
+static const char *space =
+    "base: " BASE "\n"
+    "seed: 7\n"
+    "trials: 12\n"
+    "seeds: [1, 2]\n"
+    "budget: 90000\n"
+    "params:\n"
+    "  ppo.learning_rate: {low: 1.0e-5, high: 1.0e-2, log: true}\n"
+    "  ppo.update_epochs: {low: 2, high: 10, int: true}\n"
+    "  network.hidden: {choices: [[32, 32], [64, 64]]}\n"
+    "prune: {rungs: 3, eta: 3}\n";
+
+Test(tune, sampling_is_deterministic_and_within_the_ranges)
+{
+    char *dir = tmp_dir(), err[1500];
+    static tune_search a, b, c;
+    cr_assert_eq(load_text(&a, dir, "a.yaml", space, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(load_text(&b, dir, "b.yaml", space, err, sizeof err), RL_OK, "%s", err);
+    char other[1024];
+    snprintf(other, sizeof other, "%s", space);
+    memcpy(strstr(other, "seed: 7"), "seed: 8", 7);
+    cr_assert_eq(load_text(&c, dir, "c.yaml", other, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(a.name, "a");
+    int differ = 0, small_net = 0;
+    for (int i = 0; i < a.n_trials; i++) {
+        for (int j = 0; j < a.n_params; j++) {
+            cr_assert_str_eq(a.values[i][j], b.values[i][j], "trial %d param %d", i, j);
+            differ += strcmp(a.values[i][j], c.values[i][j]) != 0;
+        }
+        double lr = atof(a.values[i][0]);
+        cr_assert(lr >= 1e-5 && lr <= 1e-2, "learning rate %s", a.values[i][0]);
+        char *end;
+        long ep = strtol(a.values[i][1], &end, 10);
+        cr_assert(!*end && ep >= 2 && ep <= 10, "update_epochs %s", a.values[i][1]);
+        cr_assert(strcmp(a.values[i][2], "[32, 32]") == 0 || strcmp(a.values[i][2], "[64, 64]") == 0, "%s",
+                  a.values[i][2]);
+        small_net += strcmp(a.values[i][2], "[32, 32]") == 0;
+    }
+    cr_assert_gt(differ, 0, "another sampler seed gave the same trials");
+    cr_assert(small_net > 0 && small_net < a.n_trials, "one choice only: %d of %d", small_net, a.n_trials);
+    /* a log range spreads over its decades: some rates below 1e-4 and some above 1e-3 */
+    int low = 0, high = 0;
+    for (int i = 0; i < a.n_trials; i++) {
+        low += atof(a.values[i][0]) < 1e-4;
+        high += atof(a.values[i][0]) > 1e-3;
+    }
+    cr_assert(low > 0 && high > 0, "log range not spread: %d low, %d high", low, high);
+    /* successive halving: 12, 4, 1 trials at 10000, 30000, 90000 steps */
+    cr_assert_eq(tune_rung_trials(&a, 0), 12);
+    cr_assert_eq(tune_rung_trials(&a, 1), 4);
+    cr_assert_eq(tune_rung_trials(&a, 2), 1);
+    cr_assert_eq(tune_rung_budget(&a, 0), 10000);
+    cr_assert_eq(tune_rung_budget(&a, 2), 90000);
+    tune_free(&a);
+    tune_free(&b);
+    tune_free(&c);
+    remove_dir(dir);
+}
+
+/* a bad search file is an error naming the file, the line and the key */
+static void expect_error(const char *text, const char *where, const char *what)
+{
+    char *dir = tmp_dir(), err[1500] = "";
+    static tune_search t;
+    rl_status st = load_text(&t, dir, "bad.yaml", text, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "accepted:\n%s", text);
+    cr_assert_not_null(strstr(err, where), "'%s' not in: %s", where, err);
+    cr_assert_not_null(strstr(err, what), "'%s' not in: %s", what, err);
+    remove_dir(dir);
+}
+
+Test(tune, bad_search_files_name_file_line_and_key)
+{
+    const char *head = "base: " BASE "\ntrials: 4\nseeds: [1]\nbudget: 1000\n";
+    char text[1024];
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {low: 0.1, high: 0.01}\n", head);
+    expect_error(text, "bad.yaml:6", "low must not exceed high");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {low: 0, high: 0.01, log: true}\n", head);
+    expect_error(text, "bad.yaml:6", "log range needs low > 0");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.no_such_key: {low: 1, high: 2}\n", head);
+    expect_error(text, "bad.yaml:6: params.ppo.no_such_key", "no_such_key");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {choices: [0.1], low: 1}\n", head);
+    expect_error(text, "bad.yaml:6", "not both");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {lo: 1, high: 2}\n", head);
+    expect_error(text, "bad.yaml:6", "unknown key");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {choices: [0.1]}\nprune: {rungs: 9}\n", head);
+    expect_error(text, "bad.yaml:7: prune.rungs", "1..8");
+    snprintf(text, sizeof text, "%sparams:\n  ppo.learning_rate: {choices: [0.1]}\nbogus: 1\n", head);
+    expect_error(text, "bad.yaml:7: bogus", "unknown key");
+    expect_error("base: " BASE "\ntrials: 4097\nseeds: [1]\nbudget: 1000\nparams: {seed: {low: 1, high: 2}}\n",
+                 "bad.yaml:2: trials", "1..4096");
+    expect_error("base: " BASE "\ntrials: 4\nseeds: [1]\nparams:\n  ppo.gamma: {low: 0.9, high: 0.99}\n",
+                 "bad.yaml:1: budget", "missing");
+    expect_error("base: " BASE "\ntrials: 2\nseeds: [1]\nbudget: 10\nparams:\n  total_steps: {low: 1, high: 2}\n",
+                 "bad.yaml:6: params", "set by the search");
+    expect_error("trials: [\n", "bad.yaml:", "YAML syntax error");
+}
+
+/* runs `rlc tune search --jobs J --runs-dir dir`, its output in <dir>/out_<tag>.txt; returns the pid */
+static pid_t start_tune(const char *search, const char *dir, const char *jobs, const char *tag)
+{
+    char out[300];
+    snprintf(out, sizeof out, "%s/out_%s.txt", dir, tag);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (!freopen(out, "w", stdout) || !freopen("/dev/null", "w", stderr)) _exit(126);
+        execl(RLC_BINARY, "rlc", "tune", search, "--jobs", jobs, "--runs-dir", dir, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* the value of `key:` in the ppo section of a YAML file (as text) */
+static double yaml_ppo_value(const char *path, const char *key)
+{
+    FILE *fp = fopen(path, "r");
+    cr_assert_not_null(fp, "no %s", path);
+    char line[512];
+    int in_ppo = 0;
+    double v = NAN;
+    while (fgets(line, sizeof line, fp)) {
+        if (line[0] != ' ') in_ppo = strncmp(line, "ppo:", 4) == 0;
+        char *k = strstr(line, key);
+        if (in_ppo && k && k[strlen(key)] == ':') v = atof(k + strlen(key) + 1);
+    }
+    fclose(fp);
+    return v;
+}
+
+/* PPO on CartPole with a learning rate of 1e-7 (nothing is learnt in 8k steps) or 3e-3 (it
+ * learns): the search must keep a good rate, prune the tiny one at the first rung, and write a
+ * best.yaml with the good rate and the full budget */
+static const char *planted =
+    "name: planted\n"
+    "base: " BASE "\n"
+    "seed: 3\n"
+    "trials: 4\n"
+    "seeds: [1, 2]\n"
+    "budget: 8192\n"
+    "set: {log.eval_interval: 2048, log.log_interval: 2048, log.eval_episodes: 5, log.checkpoint_interval: 0}\n"
+    "params:\n"
+    "  ppo.learning_rate: {choices: [1.0e-7, 3.0e-3]}\n"
+    "  ppo.update_epochs: {low: 2, high: 6, int: true}\n"
+    "prune: {rungs: 2, eta: 2}\n";
+
+Test(tune, finds_the_planted_best_learning_rate)
+{
+    char *dir = tmp_dir(), search[256], path[400], err[1500];
+    snprintf(search, sizeof search, "%s/planted.yaml", dir);
+    write_file(search, planted);
+    static tune_search t;
+    cr_assert_eq(tune_load(&t, search, err, sizeof err), RL_OK, "%s", err);
+    int tiny = -1;
+    for (int i = 0; i < t.n_trials; i++)
+        if (strcmp(t.values[i][0], "1.0e-7") == 0) tiny = i;
+    cr_assert_geq(tiny, 0, "no trial drew the tiny rate: choose another sampler seed for this test");
+    cr_assert_eq(wait_exit(start_tune(search, dir, "2", "run")), 0, "rlc tune failed: see %s/out_run.txt", dir);
+    snprintf(path, sizeof path, "%s/planted/best.yaml", dir);
+    cr_assert_float_eq(yaml_ppo_value(path, "learning_rate"), 3e-3, 1e-9);
+    FILE *fp = fopen(path, "r");
+    char line[256];
+    int full = 0;
+    while (fgets(line, sizeof line, fp)) full |= strcmp(line, "total_steps: 8192\n") == 0;
+    fclose(fp);
+    cr_assert(full, "best.yaml does not train for the full budget");
+    snprintf(path, sizeof path, "%s/planted/rung_1/trial_%04d", dir, tiny);
+    cr_assert(access(path, F_OK) != 0, "the tiny learning rate reached the second rung");
+    snprintf(path, sizeof path, "%s/planted/report.md", dir);
+    cr_assert_eq(access(path, F_OK), 0);
+    tune_free(&t);
+    remove_dir(dir);
+}
+
+/* the first finished run of rung 0 (its directory), or "" */
+static void first_done(const char *root, const tune_search *t, char *out, size_t sz)
+{
+    out[0] = '\0';
+    for (int i = 0; i < t->n_trials; i++)
+        for (int s = 0; s < t->n_seeds; s++) {
+            char p[400];
+            snprintf(p, sizeof p, "%s/rung_0/trial_%04d/seed_%lld/DONE", root, i, (long long)t->seeds[s]);
+            if (access(p, F_OK) == 0) {
+                snprintf(out, sz, "%.*s", (int)(strlen(p) - 5), p);
+                return;
+            }
+        }
+}
+
+Test(tune, resumes_after_sigterm_without_rerunning_finished_trials)
+{
+    char *dir = tmp_dir(), search[256], root[300], done[400] = "", err[1500];
+    snprintf(search, sizeof search, "%s/planted.yaml", dir);
+    write_file(search, planted);
+    snprintf(root, sizeof root, "%s/planted", dir);
+    static tune_search t;
+    cr_assert_eq(tune_load(&t, search, err, sizeof err), RL_OK, "%s", err);
+    pid_t pid = start_tune(search, dir, "1", "first");
+    /* wait for the first finished run, then stop the search */
+    while (!done[0]) {
+        first_done(root, &t, done, sizeof done);
+        int status;
+        cr_assert_eq(waitpid(pid, &status, WNOHANG), 0, "rlc tune ended before it was stopped");
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    cr_assert_eq(wait_exit(pid), 130, "an interrupted search exits with 130");
+    char eval[500];
+    snprintf(eval, sizeof eval, "%s/eval.csv", done);
+    struct stat before, after;
+    cr_assert_eq(stat(eval, &before), 0);
+    cr_assert(access(root, F_OK) == 0);
+    char best[400];
+    snprintf(best, sizeof best, "%s/best.yaml", root);
+    cr_assert(access(best, F_OK) != 0, "an interrupted search wrote best.yaml");
+    /* again: the finished run is skipped, the search completes */
+    cr_assert_eq(wait_exit(start_tune(search, dir, "1", "second")), 0, "the resumed search failed");
+    cr_assert_eq(stat(eval, &after), 0);
+    cr_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec && before.st_mtim.tv_nsec == after.st_mtim.tv_nsec &&
+                  before.st_ino == after.st_ino,
+              "the finished run %s was trained again", done);
+    cr_assert_eq(access(best, F_OK), 0);
+    char out[400], line[512];
+    snprintf(out, sizeof out, "%s/out_second.txt", dir);
+    FILE *fp = fopen(out, "r");
+    int skipped = 0;
+    while (fgets(line, sizeof line, fp)) skipped |= strstr(line, "already finished: skipped") != NULL;
+    fclose(fp);
+    cr_assert(skipped, "the resumed search did not report skipped runs");
+    tune_free(&t);
+    remove_dir(dir);
+}
+
+/* the shipped search files (configs/tune/) load and sample */
+Test(tune, shipped_search_files_load)
+{
+    static const char *files[] = {RLC_SOURCE_DIR "/configs/tune/ppo_cartpole.yaml",
+                                  RLC_SOURCE_DIR "/configs/tune/ppo_halfcheetah.yaml"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        static tune_search t;
+        char err[1500];
+#ifndef RLC_HAVE_MUJOCO
+        if (strstr(files[i], "halfcheetah")) continue;
+#endif
+        cr_assert_eq(tune_load(&t, files[i], err, sizeof err), RL_OK, "%s", err);
+        cr_assert_gt(t.n_trials, 1);
+        tune_free(&t);
+    }
+}
+
+/* the ablation runner's listed variants (what each rung of a search is): names and overrides as
+ * listed, after the common overrides and before the seed, one run per variant and seed */
+Test(tune, ablation_listed_variants_replace_the_grid)
+{
+    static ablation a;
+    static char names[2][ABL_VARIANT_NAME_MAX + 1] = {"trial_0003", "trial_0007"};
+    static char sets[2][ABL_LIST_MAX_SETS][ABL_TEXT] = {{"ppo.learning_rate=0.001", "total_steps=100"},
+                                                         {"ppo.learning_rate=0.01", "total_steps=100"}};
+    ablation_variant_list list = {2, 2, (const char(*)[ABL_VARIANT_NAME_MAX + 1])names,
+                                  (const char(*)[ABL_LIST_MAX_SETS][ABL_TEXT])sets};
+    memset(&a, 0, sizeof a);
+    snprintf(a.name, sizeof a.name, "rung_0");
+    a.n_bases = 1;
+    snprintf(a.bases[0], sizeof a.bases[0], "%s", BASE);
+    a.n_seeds = 2;
+    a.seeds[0] = 4;
+    a.seeds[1] = 5;
+    a.n_sets = 1;
+    snprintf(a.sets[0], sizeof a.sets[0], "log.eval_episodes=2");
+    a.listed = &list;
+    cr_assert_eq(ablation_n_variants(&a), 2);
+    cr_assert_eq(ablation_n_runs(&a), 4);
+    static ablation_run r;
+    ablation_run_at(&a, 3, "R", &r);
+    cr_assert_str_eq(r.variant_name, "trial_0007");
+    cr_assert_eq(r.seed, 5);
+    cr_assert_str_eq(r.run_dir, "R/rung_0/trial_0007/seed_5");
+    cr_assert_eq(r.n_sets, 4);
+    cr_assert_str_eq(r.sets[0], "log.eval_episodes=2");
+    cr_assert_str_eq(r.sets[1], "ppo.learning_rate=0.01");
+    cr_assert_str_eq(r.sets[2], "total_steps=100");
+    cr_assert_str_eq(r.sets[3], "seed=5");
+    char err[1500];
+    cr_assert_eq(ablation_validate(&a, err, sizeof err), RL_OK, "%s", err);
+}
+
+/* a directory started by another search (its trials.txt differs) is refused before anything runs:
+ * run directories are named by trial index, so resuming there would mix other values' runs */
+Test(tune, refuses_a_directory_started_by_another_search)
+{
+    char *dir = tmp_dir(), search[256], root[300], path[400];
+    snprintf(search, sizeof search, "%s/planted.yaml", dir);
+    write_file(search, planted);
+    snprintf(root, sizeof root, "%s/planted", dir);
+    cr_assert_eq(mkdir(root, 0755), 0);
+    snprintf(path, sizeof path, "%s/trials.txt", root);
+    write_file(path, "# rlc tune: what the runs of this directory were sampled with\nbase: other.yaml\n");
+    cr_assert_eq(wait_exit(start_tune(search, dir, "1", "other")), 1);
+    snprintf(path, sizeof path, "%s/rung_0", root);
+    cr_assert(access(path, F_OK) != 0, "runs were started in a directory of another search");
+    remove_dir(dir);
+}

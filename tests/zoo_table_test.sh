@@ -1,0 +1,43 @@
+#!/bin/sh
+# rlc tests: scripts/zoo_table.py regenerates the zoo table (docs/zoo.md) from run directories.
+# Two tiny PPO CartPole runs are trained; the CartPole-v1 row's PPO cell must give their mean,
+# the IQM with an interval, 2 seeds and the budget, and an unmeasured pair must say so; --update
+# replaces the table between the markers and nothing else. Run by CTest (test `zoo_table`):
+#   zoo_table_test.sh RLC_BINARY SOURCE_DIR PYTHON
+set -eu
+rlc=$1
+src=$2
+py=$3
+tmp=$(mktemp -d /tmp/rlc_zoo_table_XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+for seed in 1 2; do
+    "$rlc" train "$src/configs/ppo_cartpole.yaml" --run-dir "$tmp/runs/ppo_cartpole/seed_$seed" --quiet \
+        --set seed=$seed --set total_steps=2048 --set log.eval_interval=1024 --set log.eval_episodes=2 \
+        --set log.checkpoint_interval=0 > /dev/null
+done
+# the expected mean of the two final evaluations, computed here from eval.csv
+mean=$(for s in 1 2; do tail -n 1 "$tmp/runs/ppo_cartpole/seed_$s/eval.csv"; done |
+       awk -F, '{ sum += $2 } END { printf "%.1f", sum / NR }')
+
+"$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" > "$tmp/table.md"
+row=$(grep '^| CartPole-v1 |' "$tmp/table.md") || { echo "zoo_table: no CartPole-v1 row" >&2; cat "$tmp/table.md" >&2; exit 1; }
+ppo=$(echo "$row" | cut -d'|' -f3)
+for want in "mean $mean<br>" "IQM " ", 2 seeds<br>" "budget 2048" "published: RL Zoo 500 (100k)"; do
+    case $ppo in
+        *"$want"*) ;;
+        *) echo "zoo_table: the PPO CartPole cell lacks '$want': $ppo" >&2; exit 1 ;;
+    esac
+done
+grep '^| Acrobot-v1 |' "$tmp/table.md" | grep -q 'not yet measured<br>budget 500k' ||
+    { echo "zoo_table: unmeasured DQN/PPO Acrobot cells are not marked" >&2; exit 1; }
+grep -q '^| HalfCheetah-v5 |' "$tmp/table.md" || { echo "zoo_table: no HalfCheetah-v5 row" >&2; exit 1; }
+
+# --update: the text around the markers is kept, the table between them replaced
+printf 'before\n<!-- zoo-table:start -->\nold table\n<!-- zoo-table:end -->\nafter\n' > "$tmp/doc.md"
+"$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" --update "$tmp/doc.md"
+head -n 2 "$tmp/doc.md" | tail -n 1 | grep -q 'zoo-table:start' || { echo "zoo_table: head lost" >&2; exit 1; }
+tail -n 1 "$tmp/doc.md" | grep -qx 'after' || { echo "zoo_table: tail lost" >&2; exit 1; }
+! grep -q 'old table' "$tmp/doc.md" || { echo "zoo_table: old table kept" >&2; exit 1; }
+grep -q "mean $mean<br>" "$tmp/doc.md" || { echo "zoo_table: --update wrote no measured cell" >&2; exit 1; }
+echo "zoo_table: table regenerated from 2 runs (PPO CartPole mean $mean)"
