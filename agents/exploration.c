@@ -10,15 +10,19 @@
  * is the predictor's error on s' (exploration.rnd_loss), normalised by a running std of the
  * non-episodic discounted intrinsic return; the agent gives it its own value head and discount.
  * Both normalise their inputs with a running mean/std of the observations they see; each module
- * owns its networks, Adam and RNG. Sized at create; no allocation per step. */
+ * owns its networks, Adam and RNG. Sized at create; no allocation per step.
+ * SimHash counts (Tang et al. 2017) are the third module, in agents/exploration_simhash.c: this
+ * file only forwards to it (x->sh). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/exploration_simhash.h"
 #include "agents/onpolicy.h"
 
 struct onp_explore {
+    onp_simhash *sh;                 /* set for `simhash`: everything else is unused */
     bool rnd;
     int obs_dim, adim, K, F, N, T, cap, mb, epochs;
     float eta, beta, lr, update_proportion;
@@ -61,6 +65,7 @@ static void norm_in(const env_rms *r, const float *in, float *out, int B, float 
 void onp_explore_free(onp_explore *x)
 {
     if (!x) return;
+    onp_simhash_free(x->sh);
     free(x->params);
     free(x->grads);
     free(x->target_params);
@@ -78,6 +83,19 @@ void onp_explore_free(onp_explore *x)
 }
 
 bool onp_explore_is_rnd(const onp_explore *x) { return x && x->rnd; }
+
+static rl_status create_simhash(onp_explore **out, const rl_config *cfg, const onp_net *net,
+                                int n_envs, char *err, size_t err_sz)
+{
+    onp_explore *x = rl_xcalloc(1, sizeof *x);
+    rl_status st = onp_simhash_create(&x->sh, cfg, net->obs_dim, n_envs, err, err_sz);
+    if (st) {
+        free(x);
+        return st;
+    }
+    *out = x;
+    return RL_OK;
+}
 
 /* ---- the steps of onp_explore_create ----------------------------------------------------- */
 
@@ -200,6 +218,8 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
     *out = NULL;
     const rl_config *c = cfg;
     if (strcmp(c->exploration.name, "none") == 0) return RL_OK;
+    if (strcmp(c->exploration.name, "simhash") == 0)
+        return create_simhash(out, cfg, net, n_envs, err, err_sz);
     onp_explore *x = rl_xcalloc(1, sizeof *x);
     x->rnd = strcmp(c->exploration.name, "rnd") == 0;
     rl_status st = explore_losses(x, c, net, err, err_sz);
@@ -256,6 +276,10 @@ static void reward_of(onp_explore *x, const float *obs, const float *u, const fl
 void onp_explore_step(onp_explore *x, int t, const float *obs, const float *u, const float *next,
                       float *r_int)
 {
+    if (x->sh) {
+        onp_simhash_step(x->sh, next, r_int);
+        return;
+    }
     int N = x->N, D = x->obs_dim;
     env_rms_update(&x->obs_rms, next, N);
     size_t at = (size_t)t * N;
@@ -335,6 +359,7 @@ static float batch_loss(onp_explore *x, int mb, const float *w)
 
 double onp_explore_update(onp_explore *x)
 {
+    if (x->sh) return onp_simhash_mean_bonus(x->sh);   /* nothing to train */
     int n = x->cap, mb = x->mb, D = x->obs_dim;
     double total = 0.0;
     int count = 0;
@@ -376,6 +401,7 @@ double onp_explore_update(onp_explore *x)
 
 int onp_explore_tensors(onp_explore *x, nn_tensor *t, char names[][48], bool train_state)
 {
+    if (x->sh) return onp_simhash_tensors(x->sh, t);
     int k = 0;
     const char *pre = x->rnd ? "rnd" : "icm";
     snprintf(names[k], 48, "%s.params", pre);
@@ -400,12 +426,17 @@ int onp_explore_tensors(onp_explore *x, nn_tensor *t, char names[][48], bool tra
 
 void onp_explore_stage(onp_explore *x)
 {
+    if (x->sh) {
+        onp_simhash_stage(x->sh);
+        return;
+    }
     env_rms_export(&x->obs_rms, x->stage);
     env_rms_export(&x->ret_rms, x->stage + 2 * x->obs_dim + 1);
 }
 
 rl_status onp_explore_unstage(onp_explore *x, char *err, size_t err_sz)
 {
+    if (x->sh) return onp_simhash_unstage(x->sh, err, err_sz);
     rl_status st = env_rms_import(&x->obs_rms, x->stage, err, err_sz);
     if (st == RL_OK) st = env_rms_import(&x->ret_rms, x->stage + 2 * x->obs_dim + 1, err, err_sz);
     return st;
@@ -414,6 +445,11 @@ rl_status onp_explore_unstage(onp_explore *x, char *err, size_t err_sz)
 float onp_explore_loss_grad(onp_explore *x, const float *obs, const float *u, const float *next,
                             int B, float **params, float **grads, size_t *n_params)
 {
+    if (x->sh) {   /* no parameters */
+        *params = *grads = NULL;
+        *n_params = 0;
+        return 0.0f;
+    }
     RL_ASSERT(B <= x->mb);
     norm_in(&x->obs_rms, obs, x->x1, B, 5.0f);
     norm_in(&x->obs_rms, next, x->x2, B, 5.0f);

@@ -177,14 +177,14 @@
 
 /* intrinsic rewards for ppo and a2c: `exploration: {name: icm, ...}` (agents/exploration.c) */
 #define RL_CFG_EXPLORATION_FIELDS(X, S)                                                             \
-    X(S, rl_str, name, STR, 0, "none", 0, 0, "none|icm|rnd", "intrinsic-reward module")             \
+    X(S, rl_str, name, STR, 0, "none", 0, 0, "none|icm|rnd|simhash", "intrinsic-reward module")             \
     X(S, double, learning_rate, F64, 1e-3, NULL, 0, 1, NULL, "Adam learning rate of the module")   \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden sizes of its networks")    \
     X(S, int64_t, feature_dim, I64, 32, NULL, 1, 65536, NULL, "ICM feature / RND output size")    \
     X(S, double, eta, F64, 0.01, NULL, 0, 1e6, NULL, "ICM intrinsic reward scale")                 \
     X(S, double, beta, F64, 0.2, NULL, 0, 1, NULL,                                                  \
       "ICM weighting: (1 - beta) inverse + beta forward")                                        \
-    X(S, double, int_coef, F64, 1.0, NULL, 0, 1e6, NULL, "weight of intrinsic advantages (rnd) or rewards (icm)") \
+    X(S, double, int_coef, F64, 1.0, NULL, 0, 1e6, NULL, "weight of intrinsic advantages (rnd) or rewards (icm, simhash)") \
     X(S, double, ext_coef, F64, 2.0, NULL, 0, 1e6, NULL, "weight of extrinsic advantages (rnd)")   \
     X(S, double, int_gamma, F64, 0.99, NULL, 0, 1, NULL, "intrinsic discount (rnd, non-episodic)") \
     X(S, double, update_proportion, F64, 0.25, NULL, 0, 1, NULL,                                    \
@@ -193,7 +193,9 @@
     X(S, rl_loss_cfg, forward_loss, LOSS, 0, "icm_forward", 0, 0, NULL, "ICM forward-model loss")  \
     X(S, rl_loss_cfg, inverse_loss, LOSS, 0, "icm_inverse", 0, 0, NULL,                             \
       "ICM inverse-model loss (icm_inverse_continuous for Box actions)")                         \
-    X(S, rl_loss_cfg, rnd_loss, LOSS, 0, "rnd", 0, 0, NULL, "RND predictor loss")
+    X(S, rl_loss_cfg, rnd_loss, LOSS, 0, "rnd", 0, 0, NULL, "RND predictor loss")             \
+    X(S, rl_loss_cfg, simhash_loss, LOSS, 0, "simhash", 0, 0, NULL,                                 \
+      "SimHash count bonus: code bits and bonus scale beta")
 
 /* section list: X(field name in rl_config, yaml key ("" = top level), field list) */
 #define RL_CONFIG_SECTIONS(X)                                                                    \

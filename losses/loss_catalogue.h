@@ -354,10 +354,116 @@ float loss_novelty(const float *b, const float *archive, int n, int M, int D, in
                    float *scratch, float *novelty_out, float *db);
 /* DPP diversity (Parker-Holder et al. 2020): -log det(K + jitter I) with the RBF kernel
  * K_ij = exp(-||x_i - x_j||^2 / (2 l^2)) over embeddings x (n, D); minimising it spreads them.
- * scratch: loss_dpp_scratch(n). dx (n, D). Returns +INFINITY if the matrix is not positive
- * definite even with the jitter. */
+ * scratch: loss_dpp_scratch(n) DOUBLES (the factorisation runs in double, so a small jitter is
+ * not rounded away). dx (n, D). If the matrix is not positive definite even with the jitter it
+ * returns +INFINITY and writes a zero gradient. */
 int loss_dpp_scratch(int n);
 float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jitter,
-                      float *scratch, float *dx);
+                      double *scratch, float *dx);
+
+/* ==== more metric and self-supervised losses (losses/selfsup.c) =============================== */
+
+/* N-pair (Sohn 2016), multi-class form: s_ij = a_i . p_j, l_i = CE(s_i, i) (the other n - 1
+ * positives are the negatives), plus l2_reg (||a_i||^2 + ||p_i||^2); mean over n.
+ * anchor, pos, danchor, dpos (n, D); scratch (n). */
+float loss_npair(const float *anchor, const float *pos, int n, int D, float l2_reg,
+                 float *scratch, float *danchor, float *dpos);
+/* ProxyNCA (Movshovitz-Attias et al. 2017): embeddings and class proxies normalised and scaled by
+ * s, d_ic = ||s x_i/|x_i| - s p_c/|p_c| ||^2 = 2 s^2 (1 - cos(x_i, p_c));
+ * l_i = d_iy + log sum_{c != y} exp(-d_ic) (the positive is not in the denominator, as the paper).
+ * emb, demb (n, D); proxies, dproxies (C, D), C >= 2; scratch: loss_proxy_nca_scratch(C). */
+int loss_proxy_nca_scratch(int C);
+float loss_proxy_nca(const float *emb, const float *proxies, const int *labels, const float *w,
+                     int n, int D, int C, float scale, float *scratch, float *demb,
+                     float *dproxies);
+/* DINO (Caron et al. 2021) for one student / teacher view pair: the teacher's output is centred and
+ * sharpened, t = softmax((teacher - center) / tau_t), a constant; l_i = -sum_k t_ik log
+ * softmax(student_i / tau_s)_k. student, teacher, dstudent (n, K); center (K). */
+float loss_dino(const float *student, const float *teacher, const float *center, const float *w,
+                int n, int K, float tau_s, float tau_t, float *dstudent);
+/* DINO's centre update after a step: center = m center + (1 - m) mean_i teacher_i. */
+void loss_dino_update_center(float *center, const float *teacher, int n, int K, float momentum);
+/* MoCo (He et al. 2020) InfoNCE against a queue of negatives: logits [cos(q_i, k_i),
+ * cos(q_i, queue_m) for m < M] / T with the positive key first; mean_i CE(logits_i, 0). Keys and
+ * queue come from the momentum encoder (constants): only dq (n, D). queue (M, D);
+ * scratch: loss_moco_scratch(M). */
+int loss_moco_scratch(int M);
+float loss_moco(const float *q, const float *k, const float *queue, int n, int D, int M,
+                float temperature, float *scratch, float *dq);
+/* Writes the n keys (n, D) into the ring buffer queue (M, D) at *head and advances it (n <= M). */
+void loss_moco_enqueue(float *queue, int M, int D, int *head, const float *keys, int n);
+
+/* ==== more generative objectives (losses/generative.c) ====================================== */
+
+/* v-prediction (Salimans & Ho 2022): v = sqrt(abar_i) eps - sqrt(1 - abar_i) x0 (with x_t from
+ * loss_diffusion_make_xt, x0 = sqrt(abar) x_t - sqrt(1 - abar) v). x0, eps, v (n, D); alpha_bar (n)
+ * in (0, 1]. */
+void loss_diffusion_v_target(float *v, const float *x0, const float *eps, const float *alpha_bar,
+                             int n, int D);
+/* mean_i w_i mean_d (v_hat - v)^2. dv_hat (n, D). */
+float loss_diffusion_v(const float *v_hat, const float *v, const float *w, int n, int D,
+                       float *dv_hat);
+/* Normalizing-flow NLL in nats (Dinh et al. 2017): -log N(z; 0, I) - log|det dz/dx| =
+ * 0.5 ||z||^2 + 0.5 D log(2 pi) - logdet per sample; divide by D log 2 for bits per dimension.
+ * z, dz (n, D); logdet, dlogdet (n). */
+float loss_flow_nll(const float *z, const float *logdet, const float *w, int n, int D, float *dz,
+                    float *dlogdet);
+
+/* ==== world models and more RL objectives (losses/worldmodel.c, losses/policy_extra.c) ====== */
+
+/* RSSM world-model loss (Dreamer; categorical latents of S groups of C classes, as V2/V3):
+ *   l_i = 0.5 ||obs_hat - obs||^2 + kl_scale max(free_nats, KL(q || p))
+ *         + reward_scale 0.5 (r_hat - r)^2 + cont_scale BCE(cont_logit, cont)
+ * with KL summed over the groups, q = softmax(post), p = softmax(prior), cont = 1 - terminal.
+ * KL balancing: the KL gradient is split, kl_balance of it to the prior (KL(sg(q) || p)) and
+ * 1 - kl_balance to the posterior (KL(q || sg(p))), so dpost / dprior are NOT the plain gradient
+ * of the value unless kl_balance is 0 / 1; free nats are per sample: a KL at or under free_nats
+ * gets no gradient. obs_hat, obs, dobs_hat (n, Dx); post, prior, dpost, dprior (n, S C);
+ * reward_hat, reward, cont_logit, cont and their gradients (n). terms_out (4), if non-NULL: the
+ * means of the reconstruction, the (unclamped) KL, the reward and the continue terms. */
+float loss_rssm(const float *obs_hat, const float *obs, const float *post, const float *prior,
+                const float *reward_hat, const float *reward, const float *cont_logit,
+                const float *cont, const float *w, int n, int Dx, int S, int C, float kl_balance,
+                float free_nats, float kl_scale, float reward_scale, float cont_scale,
+                float *terms_out, float *dobs_hat, float *dpost, float *dprior,
+                float *dreward_hat, float *dcont_logit);
+/* PPO's KL-penalty surrogate (Schulman et al. 2017, section 4): mean w [-A r + beta k3],
+ * r = exp(logp - logp_old), k3 = (r - 1) - log r, the sample estimate of KL(old || new) from the
+ * old policy's actions. dlogp (n); kl_out, if non-NULL, the mean k3 (what the adaptive rule reads). */
+float loss_ppo_kl(const float *logp, const float *logp_old, const float *adv, const float *w,
+                  int n, float beta, float *dlogp, float *kl_out);
+/* The paper's adaptive coefficient, applied after each policy update with its measured KL:
+ * beta / 2 if kl < kl_target / 1.5, beta * 2 if kl > 1.5 kl_target, else beta. */
+float loss_ppo_kl_adapt(float beta, float kl, float kl_target);
+/* V-MPO (Song et al. 2020). Both use the top half of the batch by advantage (the ceil(n/2)
+ * largest, ties in index order) and psi_i = softmax over the top half of A_i / eta.
+ * Policy loss: -sum_top psi_i logp_i with psi constant; dlogp (n), 0 outside the top half.
+ * Temperature loss: eta eps_eta + eta log mean_top exp(A_i / eta); *deta its derivative (chain it
+ * through the caller's parameterisation of eta > 0). scratch (2 n) for both. The KL trust region
+ * of V-MPO (alpha) is a separate term: use kl_categorical / kl_diag_gaussian. */
+float loss_vmpo_policy(const float *logp, const float *adv, int n, float eta, float *scratch,
+                       float *dlogp);
+float loss_vmpo_temperature(float eta, const float *adv, int n, float eps_eta, float *scratch,
+                            float *deta);
+/* The RLHF per-token reward (Ziegler et al. 2019; InstructGPT): for token t < len_i,
+ * r_t = -beta (logp_t - logp_ref_t), plus the sequence's score at t = len_i - 1; 0 after the end.
+ * A target, not a loss: nothing to differentiate. logp, logp_ref, rewards (n, T); score (n);
+ * lengths (n) in [1, T]. Returns the mean over sequences of the summed per-token log-ratio (the
+ * k1 KL estimate an adaptive KL controller reads); kl_out (n), if non-NULL, gets each. */
+float loss_rlhf_kl_reward(float *rewards, const float *logp, const float *logp_ref,
+                          const float *score, const int *lengths, int n, int T, float beta,
+                          float *kl_out);
+
+/* ==== more diversity and exploration (losses/regularisation.c, losses/count.c) ============== */
+
+/* Pairwise behavioural diversity of a population: -mean over ordered pairs i != j of d(b_i, b_j),
+ * d = sqrt(||b_i - b_j||^2 + 1e-12) (squared = 0) or ||b_i - b_j||^2 (squared = 1); minimising it
+ * spreads the behaviours. b, db (n, D), n >= 2. */
+float loss_diversity_pairwise(const float *b, int n, int D, int squared, float *db);
+/* SimHash codes (Charikar 2002; Tang et al. 2017): bit j of codes[i] is set when
+ * proj_j . x_i > 0; proj (k, D) a fixed Gaussian projection, k in [1, 32]. x (n, D). */
+void loss_simhash_codes(uint32_t *codes, const float *x, const float *proj, int n, int D, int k);
+/* The count-based bonus r_int = beta / sqrt(count), counts (n) >= 1. */
+void loss_count_bonus(float *r_int, const float *counts, int n, float beta);
 
 #endif

@@ -204,6 +204,8 @@ static int chk_recon(const float *p, char *why, size_t sz) { return chk_int_name
 static int chk_symmetric(const float *p, char *why, size_t sz) { return chk_int_named(p, 1, "symmetric", why, sz); }
 static int chk_nstep(const float *p, char *why, size_t sz) { return chk_int_named(p, 0, "n", why, sz); }
 static int chk_k(const float *p, char *why, size_t sz) { return chk_int_named(p, 0, "k", why, sz); }
+static int chk_squared(const float *p, char *why, size_t sz) { return chk_int_named(p, 0, "squared", why, sz); }
+static int chk_bits(const float *p, char *why, size_t sz) { return chk_int_named(p, 0, "bits", why, sz); }
 static int chk_c51(const float *p, char *why, size_t sz)
 {
     if (!(p[0] < p[1])) {
@@ -522,5 +524,56 @@ const loss_desc loss_table[] = {
      .formula = "-log det(K + jitter I), K_ij = exp(-||x_i - x_j||^2 / (2 l^2))", .n_params = 2,
      .params = {P_POS("lengthscale", 1.0f, "RBF length scale l"),
                 P_NONNEG("jitter", 1e-6f, "added to the diagonal")}},
+
+    /* ---- more metric / self-supervised, generative, RL, diversity and exploration entries ---- */
+    {.name = "npair", K("loss_npair"),
+     .formula = "mean_i -log softmax_j(a_i . p_j)_i + l2_reg (||a_i||^2 + ||p_i||^2)", .n_params = 1,
+     .params = {P_NONNEG("l2_reg", 0.002f, "weight of the embedding-norm penalty")}},
+    {.name = "proxy_nca", K("loss_proxy_nca"),
+     .formula = "mean w [d_iy + log sum_{c != y} exp(-d_ic)], d_ic = 2 s^2 (1 - cos(x_i, proxy_c))",
+     .n_params = 1, .params = {P_POS("scale", 3.0f, "scale s of the normalised embeddings and proxies")}},
+    {.name = "dino", K("loss_dino, loss_dino_update_center"),
+     .formula = "mean w -sum_k softmax((t - center) / tau_t)_k log softmax(s / tau_s)_k",
+     .n_params = 3,
+     .params = {P_POS("student_temp", 0.1f, "student temperature tau_s"),
+                P_POS("teacher_temp", 0.04f, "teacher temperature tau_t (sharpening)"),
+                P_CLOSED01("center_momentum", 0.9f, "EMA rate of the teacher centre")}},
+    {.name = "moco", K("loss_moco, loss_moco_enqueue"),
+     .formula = "mean_i -log softmax([cos(q_i, k_i), cos(q_i, queue_m)] / T)_0", .n_params = 1,
+     .params = {P_POS("temperature", 0.07f, "softmax temperature")}},
+    {.name = "diffusion_v", K("loss_diffusion_v_target, loss_diffusion_v"),
+     .formula = "mean w mean_d (v_hat(x_t, t) - v)^2, v = sqrt(abar) eps - sqrt(1 - abar) x0"},
+    {.name = "flow_nll", K("loss_flow_nll"),
+     .formula = "mean w [0.5 ||z||^2 + 0.5 D log 2 pi - log|det dz/dx|]"},
+    {.name = "rssm", K("loss_rssm"),
+     .formula = "mean w [0.5 ||x_hat - x||^2 + kl_scale max(free, KL(q || p)) + reward_scale 0.5 "
+                "(r_hat - r)^2 + cont_scale BCE(c_logit, c)], KL balanced",
+     .n_params = 5,
+     .params = {P_CLOSED01("kl_balance", 0.8f, "share of the KL gradient that trains the prior"),
+                P_NONNEG("free_nats", 1.0f, "KL per sample left unpenalised"),
+                P_NONNEG("kl_scale", 1.0f, "weight of the KL term"),
+                P_NONNEG("reward_scale", 1.0f, "weight of the reward term"),
+                P_NONNEG("cont_scale", 1.0f, "weight of the continue term")}},
+    {.name = "ppo_kl", K("loss_ppo_kl, loss_ppo_kl_adapt"),
+     .formula = "mean w [-A r + beta ((r - 1) - log r)]; beta halves / doubles when KL < target / 1.5 "
+                "/ > 1.5 target",
+     .n_params = 2,
+     .params = {P_NONNEG("beta", 1.0f, "initial KL coefficient"),
+                P_POS("kl_target", 0.01f, "target KL of the adaptive rule")}},
+    {.name = "vmpo", K("loss_vmpo_policy, loss_vmpo_temperature"),
+     .formula = "-sum_top psi logp, psi = softmax_top(A / eta); eta eps_eta + eta log mean_top e^(A / eta)",
+     .n_params = 1, .params = {P_POS("eps_eta", 0.01f, "bound of the temperature's dual")}},
+    {.name = "rlhf_kl_reward", K("loss_rlhf_kl_reward"),
+     .formula = "r_t = -beta (logp_t - logp_ref_t) [+ score at the last token]", .n_params = 1,
+     .params = {P_NONNEG("beta", 0.05f, "KL coefficient")}},
+    {.name = "diversity_pairwise", K("loss_diversity_pairwise"),
+     .formula = "-mean_{i != j} ||b_i - b_j|| (or its square)", .n_params = 1,
+     .params = {P_FLAG("squared", 0.0f, "1: squared distances")}, .check = chk_squared},
+    {.name = "simhash", K("loss_simhash_codes, loss_count_bonus"),
+     .formula = "r_int = beta / sqrt(n(code(s'))), code bits = sign(A s'), A (bits, D) Gaussian",
+     .n_params = 2,
+     .params = {{"bits", 16.0f, 1.0f, 22.0f, 0, 0, "code length k (the module keeps 2^k counts)"},
+                P_NONNEG("beta", 0.01f, "bonus scale")},
+     .check = chk_bits},
 };
 const int loss_table_len = (int)(sizeof loss_table / sizeof loss_table[0]);

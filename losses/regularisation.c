@@ -79,12 +79,9 @@ float loss_novelty(const float *b, const float *archive, int n, int M, int D, in
 
 int loss_dpp_scratch(int n) { return 2 * n * n; }
 
-float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jitter,
-                      float *scratch, float *dx)
+/* K (n, n) = exp(-||x_i - x_j||^2 / (2 l^2)), plus jitter on the diagonal when add_jitter */
+static void dpp_kernel(double *K, const float *x, int n, int D, double il2, double jitter)
 {
-    RL_ASSERT(x && n > 0 && D > 0 && lengthscale > 0.0f && jitter >= 0.0f && scratch);
-    float *K = scratch, *L = scratch + (size_t)n * n;
-    double il2 = 1.0 / ((double)lengthscale * lengthscale);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             double acc = 0.0;
@@ -92,41 +89,66 @@ float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jit
                 double t = (double)x[(size_t)i * D + d] - x[(size_t)j * D + d];
                 acc += t * t;
             }
-            K[(size_t)i * n + j] = (float)(exp(-0.5 * acc * il2) + (i == j ? jitter : 0.0));
+            K[(size_t)i * n + j] = exp(-0.5 * acc * il2) + (i == j ? jitter : 0.0);
         }
-    /* Cholesky K = L L^T (lower) */
+}
+
+/* Cholesky K = L L^T (L lower, its upper part zeroed); returns log det K, or NAN when K is not
+ * positive definite */
+static double dpp_cholesky(double *L, const double *K, int n)
+{
     double logdet = 0.0;
     for (int j = 0; j < n; j++) {
         double s = K[(size_t)j * n + j];
-        for (int k = 0; k < j; k++) s -= (double)L[(size_t)j * n + k] * L[(size_t)j * n + k];
-        if (!(s > 0.0)) return INFINITY;
+        for (int k = 0; k < j; k++) s -= L[(size_t)j * n + k] * L[(size_t)j * n + k];
+        if (!(s > 0.0)) return NAN;
         double ljj = sqrt(s);
-        L[(size_t)j * n + j] = (float)ljj;
+        L[(size_t)j * n + j] = ljj;
         logdet += 2.0 * log(ljj);
         for (int i = j + 1; i < n; i++) {
             double t = K[(size_t)i * n + j];
-            for (int k = 0; k < j; k++) t -= (double)L[(size_t)i * n + k] * L[(size_t)j * n + k];
-            L[(size_t)i * n + j] = (float)(t / ljj);
+            for (int k = 0; k < j; k++) t -= L[(size_t)i * n + k] * L[(size_t)j * n + k];
+            L[(size_t)i * n + j] = t / ljj;
         }
-        for (int i = 0; i < j; i++) L[(size_t)i * n + j] = 0.0f;
+        for (int i = 0; i < j; i++) L[(size_t)i * n + j] = 0.0;
+    }
+    return logdet;
+}
+
+/* K^{-1} = L^{-T} L^{-1} into Kinv, inverting L in place */
+static void dpp_inverse(double *Kinv, double *L, int n)
+{
+    for (int j = 0; j < n; j++) {
+        L[(size_t)j * n + j] = 1.0 / L[(size_t)j * n + j];
+        for (int i = j + 1; i < n; i++) {
+            double t = 0.0;
+            for (int k = j; k < i; k++) t -= L[(size_t)i * n + k] * L[(size_t)k * n + j];
+            L[(size_t)i * n + j] = t / L[(size_t)i * n + i];
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            double t = 0.0;
+            for (int k = i > j ? i : j; k < n; k++) t += L[(size_t)k * n + i] * L[(size_t)k * n + j];
+            Kinv[(size_t)i * n + j] = t;
+        }
+}
+
+float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jitter,
+                      double *scratch, float *dx)
+{
+    RL_ASSERT(x && n > 0 && D > 0 && lengthscale > 0.0f && jitter >= 0.0f && scratch);
+    double *K = scratch, *L = scratch + (size_t)n * n;
+    double il2 = 1.0 / ((double)lengthscale * lengthscale);
+    dpp_kernel(K, x, n, D, il2, jitter);
+    double logdet = dpp_cholesky(L, K, n);
+    if (isnan(logdet)) {
+        /* singular: the value is +inf and the gradient is undefined; write zeros (contract) */
+        if (dx) memset(dx, 0, sizeof(float) * (size_t)n * D);
+        return INFINITY;
     }
     if (dx) {
-        /* L^{-1} in place (lower triangular), then K^{-1} = L^{-T} L^{-1} into K */
-        for (int j = 0; j < n; j++) {
-            L[(size_t)j * n + j] = (float)(1.0 / L[(size_t)j * n + j]);
-            for (int i = j + 1; i < n; i++) {
-                double t = 0.0;
-                for (int k = j; k < i; k++) t -= (double)L[(size_t)i * n + k] * L[(size_t)k * n + j];
-                L[(size_t)i * n + j] = (float)(t / L[(size_t)i * n + i]);
-            }
-        }
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) {
-                double t = 0.0;
-                for (int k = i > j ? i : j; k < n; k++)
-                    t += (double)L[(size_t)k * n + i] * L[(size_t)k * n + j];
-                K[(size_t)i * n + j] = (float)t;
-            }
+        dpp_inverse(K, L, n);
         /* d(-logdet)/dx_i = (2 / l^2) sum_j Kinv_ij k_ij (x_i - x_j), k without the jitter */
         for (int i = 0; i < n; i++)
             for (int d = 0; d < D; d++) {
@@ -145,4 +167,30 @@ float loss_dpp_logdet(const float *x, int n, int D, float lengthscale, float jit
             }
     }
     return (float)-logdet;
+}
+
+float loss_diversity_pairwise(const float *b, int n, int D, int squared, float *db)
+{
+    RL_ASSERT(b && n >= 2 && D > 0);
+    double s = 0.0, inv = 1.0 / ((double)n * (n - 1));
+    if (db) memset(db, 0, sizeof(float) * (size_t)n * D);
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double acc = 0.0;
+            for (int d = 0; d < D; d++) {
+                double t = (double)b[(size_t)i * D + d] - b[(size_t)j * D + d];
+                acc += t * t;
+            }
+            double dist = squared ? acc : sqrt(acc + 1e-12);
+            s += 2.0 * dist; /* the pair (i, j) and (j, i) */
+            if (!db) continue;
+            /* d(-2 dist inv)/db_i = -2 inv (squared ? 2 (b_i - b_j) : (b_i - b_j) / dist) */
+            double g = -2.0 * inv * (squared ? 2.0 : 1.0 / dist);
+            for (int d = 0; d < D; d++) {
+                double t = (double)b[(size_t)i * D + d] - b[(size_t)j * D + d];
+                db[(size_t)i * D + d] += (float)(g * t);
+                db[(size_t)j * D + d] -= (float)(g * t);
+            }
+        }
+    return (float)(-s * inv);
 }

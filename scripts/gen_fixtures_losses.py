@@ -1083,8 +1083,255 @@ def gen_regularisation(g):
     write("dpp", {"l1": case(lambda x: dpp(x, 1.0, 1e-3), {"x": x}, ["x"],
                              {"n": n2, "D": D2, "lengthscale": 1.0, "jitter": 1e-3, "fd_h": 1e-3, "fd_atol": 3e-4})})
 
+
+# ---- the rest of the catalogue: more metric / self-supervised, generative, RL, exploration -------
+
+def wm(per, w):
+    return (w * per).mean() if w is not None else per.mean()
+
+
+def gen_selfsup(g):
+    n, D, C, K, M = 6, 4, 4, 5, 7
+    anc = rnd(g, n, D, scale=0.7)
+    pos = f32(anc.numpy() + g.standard_normal((n, D)) * 0.4)
+
+    def npair(anchor, pos, l2):
+        S = anchor @ pos.T
+        return F.cross_entropy(S, torch.arange(n)) + l2 * ((anchor ** 2).sum(1) + (pos ** 2).sum(1)).mean()
+
+    write("npair", {
+        "l0": case(lambda anchor, pos: npair(anchor, pos, 0.0), {"anchor": anc, "pos": pos},
+                   ["anchor", "pos"], {"n": n, "D": D, "l2_reg": 0.0}),
+        "l002": case(lambda anchor, pos: npair(anchor, pos, 0.02), {"anchor": anc, "pos": pos},
+                     ["anchor", "pos"], {"n": n, "D": D, "l2_reg": 0.02})})
+
+    emb = rnd(g, n, D)
+    prox = rnd(g, C, D)
+    labels = torch.tensor([0, 1, 2, 3, 1, 2])
+    w = W(g, n)
+
+    def proxy_nca(emb, proxies, labels, s, w=None):
+        x = F.normalize(emb, dim=1, eps=1e-8) * s
+        p = F.normalize(proxies, dim=1, eps=1e-8) * s
+        d = ((x[:, None, :] - p[None, :, :]) ** 2).sum(2)
+        mask = F.one_hot(labels, C).bool()
+        per = d[mask] + torch.logsumexp(-d.masked_fill(mask, float("inf")), 1)
+        return wm(per, w)
+
+    write("proxy_nca", {
+        "s1": case(lambda emb, proxies, labels: proxy_nca(emb, proxies, labels, 1.0),
+                   {"emb": emb, "proxies": prox, "labels": labels}, ["emb", "proxies"],
+                   {"n": n, "D": D, "C": C, "scale": 1.0}),
+        "s3_w": case(lambda emb, proxies, labels, w: proxy_nca(emb, proxies, labels, 3.0, w),
+                     {"emb": emb, "proxies": prox, "labels": labels, "w": w}, ["emb", "proxies"],
+                     {"n": n, "D": D, "C": C, "scale": 3.0, "fd_h": 1e-3})})
+
+    stu = rnd(g, n, K)
+    tea = rnd(g, n, K)
+    cen = rnd(g, K, scale=0.3)
+
+    def dino(student, teacher, center, ts, tt, w=None):
+        t = F.softmax((teacher - center) / tt, dim=1)
+        return wm(-(t * F.log_softmax(student / ts, dim=1)).sum(1), w)
+
+    def center_after(m):
+        return tolist(m * cen + (1 - m) * tea.mean(0))
+
+    write("dino", {
+        "default": case(lambda student, teacher, center: dino(student, teacher, center, 0.1, 0.04),
+                        {"student": stu, "teacher": tea, "center": cen}, ["student"],
+                        {"n": n, "K": K, "student_temp": 0.1, "teacher_temp": 0.04,
+                         "center_momentum": 0.9, "out_center": center_after(0.9), "fd_h": 2e-3,
+                         "fd_atol": 1e-3}),
+        "soft_w": case(lambda student, teacher, center, w: dino(student, teacher, center, 0.5, 0.2, w),
+                       {"student": stu, "teacher": tea, "center": cen, "w": w}, ["student"],
+                       {"n": n, "K": K, "student_temp": 0.5, "teacher_temp": 0.2,
+                        "center_momentum": 0.5, "out_center": center_after(0.5)})})
+
+    q = rnd(g, n, D)
+    k = f32(q.numpy() + g.standard_normal((n, D)) * 0.5)
+    queue = rnd(g, M, D)
+
+    def moco(q, k, queue, T):
+        qn, kn = F.normalize(q, dim=1, eps=1e-8), F.normalize(k, dim=1, eps=1e-8)
+        Qn = F.normalize(queue, dim=1, eps=1e-8)
+        logits = torch.cat([(qn * kn).sum(1, keepdim=True), qn @ Qn.T], 1) / T
+        return F.cross_entropy(logits, torch.zeros(n, dtype=torch.long))
+
+    write("moco", {
+        "t02": case(lambda q, k, queue: moco(q, k, queue, 0.2), {"q": q, "k": k, "queue": queue}, ["q"],
+                    {"n": n, "D": D, "M": M, "temperature": 0.2}),
+        "t007": case(lambda q, k, queue: moco(q, k, queue, 0.07), {"q": q, "k": k, "queue": queue}, ["q"],
+                     {"n": n, "D": D, "M": M, "temperature": 0.07, "fd_h": 5e-4})})
+
+
+def gen_generative_more(g):
+    n, D = 5, 3
+    x0, eps, vh = rnd(g, n, D), rnd(g, n, D), rnd(g, n, D)
+    ab = f32(g.uniform(0.05, 0.99, n))
+    w = W(g, n)
+    with torch.no_grad():
+        v = ab.sqrt()[:, None] * eps - (1 - ab).sqrt()[:, None] * x0
+    write("diffusion_v", {
+        "plain": case(lambda v_hat, v, **_: ((v_hat - v) ** 2).mean(1).mean(),
+                      {"v_hat": vh, "v": f32(v.numpy()), "x0": x0, "eps": eps, "alpha_bar": ab}, ["v_hat"],
+                      {"n": n, "D": D, "out_v": tolist(v)}),
+        "weighted": case(lambda v_hat, v, w: (w * ((v_hat - v) ** 2).mean(1)).mean(),
+                         {"v_hat": vh, "v": f32(v.numpy()), "w": w}, ["v_hat"], {"n": n, "D": D})})
+    z, ld = rnd(g, n, D), rnd(g, n)
+    normal = torch.distributions.Normal(0.0, 1.0)
+
+    def flow(z, logdet, w=None):
+        return wm(-(normal.log_prob(z).sum(1) + logdet), w)
+
+    write("flow_nll", {
+        "plain": case(lambda z, logdet: flow(z, logdet), {"z": z, "logdet": ld}, ["z", "logdet"],
+                      {"n": n, "D": D}),
+        "weighted": case(lambda z, logdet, w: flow(z, logdet, w), {"z": z, "logdet": ld, "w": w},
+                         ["z", "logdet"], {"n": n, "D": D})})
+
+
+def gen_rl_more(g):
+    # RSSM world model
+    n, Dx, S, C = 6, 4, 3, 4
+    xh, x = rnd(g, n, Dx), rnd(g, n, Dx)
+    post, prior = rnd(g, n, S * C, scale=1.5), rnd(g, n, S * C, scale=1.5)
+    rh, r = rnd(g, n), rnd(g, n)
+    cl = rnd(g, n, scale=2.0)
+    cont = f32((g.uniform(size=n) > 0.3).astype(np.float64))
+    w = W(g, n)
+
+    def kl(a, b):
+        lq, lp = F.log_softmax(a.view(n, S, C), -1), F.log_softmax(b.view(n, S, C), -1)
+        return (lq.exp() * (lq - lp)).sum((1, 2))
+
+    with torch.no_grad():
+        kls = np.sort(kl(post, prior).numpy())
+    gaps = np.diff(kls)
+    j = int(np.argmax(gaps))
+    free_mid = float(np.float32(0.5 * (kls[j] + kls[j + 1])))   # some samples clamped, none near
+
+    def rssm(obs_hat, obs, post, prior, reward_hat, reward, cont_logit, cont, a, free, ks, rs, cs, w=None):
+        rec = 0.5 * ((obs_hat - obs) ** 2).sum(1)
+        klt = a * torch.clamp(kl(post.detach(), prior), min=free) + \
+            (1 - a) * torch.clamp(kl(post, prior.detach()), min=free)
+        rew = 0.5 * (reward_hat - reward) ** 2
+        con = F.binary_cross_entropy_with_logits(cont_logit, cont, reduction="none")
+        with torch.no_grad():
+            terms = [float(wm(t, w)) for t in (rec, kl(post, prior), rew, con)]
+        return wm(rec + ks * klt + rs * rew + cs * con, w), terms
+
+    data = {"obs_hat": xh, "obs": x, "post": post, "prior": prior, "reward_hat": rh, "reward": r,
+            "cont_logit": cl, "cont": cont}
+    diff = ["obs_hat", "post", "prior", "reward_hat", "cont_logit"]
+    fx = {}
+    for tag, a, free, ks, rs, cs, wt in (("balanced", 0.8, 0.0, 1.0, 1.0, 1.0, False),
+                                         ("free_w", 0.8, free_mid, 0.5, 2.0, 0.7, True),
+                                         ("prior_only", 1.0, 0.0, 1.0, 1.0, 1.0, False)):
+        d = dict(data, w=w) if wt else data
+        _, terms = rssm(**d, a=a, free=free, ks=ks, rs=rs, cs=cs)
+        fx[tag] = case(lambda a=a, free=free, ks=ks, rs=rs, cs=cs, **kw: rssm(**kw, a=a, free=free, ks=ks,
+                                                                              rs=rs, cs=cs)[0],
+                       d, diff, {"n": n, "Dx": Dx, "S": S, "C": C, "kl_balance": a, "free_nats": free,
+                                 "kl_scale": ks, "reward_scale": rs, "cont_scale": cs, "out_terms": terms,
+                                 "fd_skip": ["post", "prior"]})
+    write("rssm", fx)
+
+    # PPO's KL-penalty surrogate
+    n = 12
+    old = f32(-g.uniform(0.1, 3.0, n))
+    logp = f32(old.numpy() + g.uniform(-0.4, 0.4, n))
+    adv = rnd(g, n)
+    w = W(g, n)
+
+    def ppo_kl(logp, logp_old, adv, beta, w=None):
+        lr = logp - logp_old
+        r = torch.exp(lr)
+        return wm(-adv * r + beta * ((r - 1) - lr), w)
+
+    def kl_mean():
+        lr = logp - old
+        return float(((torch.exp(lr) - 1) - lr).mean())
+
+    write("ppo_kl", {
+        "b1": case(lambda logp, logp_old, adv: ppo_kl(logp, logp_old, adv, 1.0),
+                   {"logp": logp, "logp_old": old, "adv": adv}, ["logp"], {"beta": 1.0, "out_kl": [kl_mean()]}),
+        "b3_w": case(lambda logp, logp_old, adv, w: ppo_kl(logp, logp_old, adv, 3.0, w),
+                     {"logp": logp, "logp_old": old, "adv": adv, "w": w}, ["logp"],
+                     {"beta": 3.0, "out_kl": [kl_mean()]})})
+
+    # V-MPO
+    n = 9
+    adv = rnd(g, n, scale=1.5)
+    logp = f32(-g.uniform(0.1, 3.0, n))
+    k = (n + 1) // 2
+    top = sorted(range(n), key=lambda i: (-float(adv[i]), i))[:k]
+
+    def vmpo_policy(logp, adv, eta):
+        psi = F.softmax(adv[top] / eta, 0).detach()
+        return -(psi * logp[top]).sum()
+
+    def vmpo_temp(eta, adv, eps):
+        return eta[0] * eps + eta[0] * (torch.logsumexp(adv[top] / eta[0], 0) - math.log(k))
+
+    write("vmpo", {
+        "e1": case(lambda logp, adv: vmpo_policy(logp, adv, 1.0), {"logp": logp, "adv": adv}, ["logp"],
+                   {"eta": 1.0}),
+        "e03": case(lambda logp, adv: vmpo_policy(logp, adv, 0.3), {"logp": logp, "adv": adv}, ["logp"],
+                    {"eta": 0.3})})
+    write("vmpo_temperature", {
+        "e1": case(lambda eta, adv: vmpo_temp(eta, adv, 0.01), {"eta": f32([1.0]), "adv": adv}, ["eta"],
+                   {"eps_eta": 0.01}),
+        "e05": case(lambda eta, adv: vmpo_temp(eta, adv, 0.1), {"eta": f32([0.5]), "adv": adv}, ["eta"],
+                    {"eps_eta": 0.1, "fd_h": 1e-3})})
+
+    # RLHF per-token KL-shaped reward
+    n, T, beta = 3, 5, 0.1
+    lp, lref, score = rnd(g, n, T), rnd(g, n, T), rnd(g, n)
+    lengths = np.array([5, 2, 4])
+    rew = np.zeros((n, T))
+    kls = np.zeros(n)
+    for i in range(n):
+        for t in range(lengths[i]):
+            d = float(lp[i, t]) - float(lref[i, t])
+            kls[i] += d
+            rew[i, t] = -beta * d
+        rew[i, lengths[i] - 1] += float(score[i])
+    write("rlhf_kl_reward", {"b01": {"logp": tolist(lp), "logp_ref": tolist(lref), "score": tolist(score),
+                                     "lengths": lengths.tolist(), "n": n, "T": T, "beta": beta,
+                                     "value": float(kls.mean()), "diff": [], "out_rewards": rew.tolist(),
+                                     "out_kl": kls.tolist()}})
+
+
+def gen_diversity_more(g):
+    n, D = 5, 3
+    b = rnd(g, n, D)
+
+    def diversity(b, squared):
+        d2 = ((b[:, None, :] - b[None, :, :]) ** 2).sum(2)
+        d = d2 if squared else torch.sqrt(d2 + 1e-12)
+        off = ~torch.eye(n, dtype=torch.bool)
+        return -d[off].mean()
+
+    write("diversity_pairwise", {
+        "euclid": case(lambda b: diversity(b, False), {"b": b}, ["b"], {"n": n, "D": D, "squared": 0}),
+        "squared": case(lambda b: diversity(b, True), {"b": b}, ["b"], {"n": n, "D": D, "squared": 1})})
+
+    # SimHash codes of observations and the count bonus
+    n, D, k, beta = 7, 4, 12, 0.05
+    x, proj = rnd(g, n, D), rnd(g, k, D)
+    counts = f32(g.integers(1, 50, n).astype(np.float64))
+    with torch.no_grad():
+        bits = (x @ proj.T > 0).long()
+        codes = (bits * (2 ** torch.arange(k))).sum(1)
+        bonus = beta / counts.sqrt()
+    write("simhash", {"k12": {"x": tolist(x), "proj": tolist(proj), "counts": tolist(counts), "n": n,
+                              "D": D, "bits": k, "beta": beta, "value": 0.0, "diff": [],
+                              "out_codes": codes.tolist(), "out_bonus": tolist(bonus)}})
+
 GENERATORS = [gen_regression, gen_policy, gen_regression_more, gen_classification, gen_probabilistic, gen_metric, gen_adversarial, gen_rl, gen_targets, gen_distributional,
-              gen_exploration, gen_preference, gen_regularisation]
+              gen_exploration, gen_preference, gen_regularisation,
+              gen_selfsup, gen_generative_more, gen_rl_more, gen_diversity_more]
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

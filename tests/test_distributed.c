@@ -368,6 +368,17 @@ Test(distributed, an_exploration_module_refuses_ranks)
     cr_assert(strstr(out, "exploration.name") && strstr(out, "data-parallel"), "%s", out);
 }
 
+Test(distributed, simhash_counts_refuse_ranks)
+{
+    /* the counts are per process (not shared between ranks), so the module is refused like ICM
+     * and RND */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, MPIRUN " -np 2 %s train " RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml "
+             "--set exploration.name=simhash --quiet --run-dir /tmp/rlc_dist_never_sh_%d 2>&1", RLC_BINARY, (int)getpid());
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "exploration.name") && strstr(out, "simhash") && strstr(out, "data-parallel"), "%s", out);
+}
+
 #else /* no MPI compiled in */
 
 Test(distributed, asking_for_ranks_says_mpi_is_not_compiled_in)

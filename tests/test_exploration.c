@@ -112,3 +112,75 @@ Test(exploration, ppo_rnd_reaches_the_flag)
     rlt_train_seeds(RLC_SOURCE_DIR "/configs/ppo_rnd_mountaincar.yaml", sets, 3, 3, runs, "rnd", NULL, 0);
     rlt_assert_learns("PPO + RND on MountainCar-v0 at 300k steps", runs, 3, 2, -180.0);
 }
+
+/* ---- SimHash counts (agents/exploration_simhash.c) ----------------------------------------- */
+
+Test(exploration, simhash_bonus_is_beta_over_sqrt_count)
+{
+    static ex_ctx c;
+    onp_net net;
+    make(&c, "simhash", true, &net);
+    /* a rollout (N = 2) that keeps visiting the same two observations: once the statistics have
+     * settled, each visit of a code adds one count and the bonus is beta / sqrt(count) */
+    float seen[2 * OD] = {0.1f, -0.2f, 0.3f, -0.1f, 0.2f, 0.0f}, u[2] = {0, 1}, r[2];
+    for (int t = 0; t < 400; t++) onp_explore_step(c.x, t % 8, seen, u, seen, r);
+    double beta = 0.01, m = onp_explore_update(c.x);
+    cr_assert(m > 0.0 && m < beta, "mean bonus %g over the rollout", m);
+    cr_assert(r[0] <= beta / sqrt(50.0), "a code seen 50+ times: bonus %g", r[0]);
+    float r2[2];
+    onp_explore_step(c.x, 0, seen, u, seen, r2);
+    cr_assert(r2[0] < r[0] || r2[1] < r[1], "counts grow: %g %g then %g %g", r[0], r[1], r2[0], r2[1]);
+    /* observations far from everything seen fall in codes never counted: the full bonus */
+    float novel[2 * OD] = {3.0f, 2.5f, -3.0f, -2.0f, -3.5f, 2.0f};
+    onp_explore_step(c.x, 0, seen, u, novel, r);
+    cr_assert(r[0] == (float)beta || r[1] == (float)beta, "novel codes: %g %g, expected %g", r[0], r[1], beta);
+    onp_explore_free(c.x);
+    onp_net_free(&net);
+}
+
+/* stage -> tensors -> another module -> unstage: the copy continues exactly where the first was */
+Test(exploration, simhash_state_round_trips_and_bad_counts_are_refused)
+{
+    static ex_ctx a, b;
+    onp_net na, nb;
+    make(&a, "simhash", true, &na);
+    make(&b, "simhash", true, &nb);
+    float u[2] = {0, 1}, ra[2], rb[2];
+    for (int t = 0; t < 20; t++) {
+        a.next[0] = 0.1f * (float)t;
+        onp_explore_step(a.x, t % 8, a.obs, u, a.next, ra);
+    }
+    nn_tensor ta[8], tb[8];
+    char names[8][48];
+    onp_explore_stage(a.x);
+    int n = onp_explore_tensors(a.x, ta, names, true);
+    cr_assert_eq(onp_explore_tensors(b.x, tb, names, true), n);
+    for (int i = 0; i < n; i++) {
+        cr_assert_str_eq(ta[i].name, tb[i].name);
+        int64_t len = 1;
+        for (int d = 0; d < ta[i].ndim; d++) len *= ta[i].shape[d];
+        memcpy(tb[i].data, ta[i].data, (size_t)len * sizeof(float));
+    }
+    char err[256];
+    cr_assert_eq(onp_explore_unstage(b.x, err, sizeof err), RL_OK, "%s", err);
+    onp_explore_step(a.x, 0, a.obs, u, a.next, ra);
+    onp_explore_step(b.x, 0, a.obs, u, a.next, rb);
+    cr_assert(ra[0] == rb[0] && ra[1] == rb[1], "resumed bonus %g %g vs %g %g", rb[0], rb[1], ra[0], ra[1]);
+    /* a checkpoint with a negative count is refused, naming the tensor */
+    for (int i = 0; i < n; i++)
+        if (strcmp(tb[i].name, "simhash.counts") == 0) tb[i].data[3] = -2.0f;
+    cr_assert_eq(onp_explore_unstage(b.x, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, "simhash.counts"), "%s", err);
+    onp_explore_free(a.x);
+    onp_explore_free(b.x);
+    onp_net_free(&na);
+    onp_net_free(&nb);
+}
+
+Test(exploration, simhash_config_errors_name_the_key)
+{
+    rlt_expect_config_error("algo: ppo\nexploration: {name: simhash, simhash_loss: {name: simhash, bits: 30}}\n",
+                            "simhash_loss", "bits", "22");
+    rlt_expect_config_error("algo: ppo\nexploration: {name: simhash, simhash_loss: {name: rnd}}\n",
+                            "simhash_loss", "simhash", "rnd");
+}

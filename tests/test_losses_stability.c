@@ -202,11 +202,40 @@ Test(stability, identical_embeddings)
     cr_assert_float_eq(v, 0.0f, 1e-5);
     all_finite(g1, n * D, "novelty");
     /* DPP of duplicates: singular without jitter (reported as +inf), finite with it */
-    v = loss_dpp_logdet(e, n, D, 1.0f, 0.0f, scr, g1);
+    double dscr[2 * n * n];
+    v = loss_dpp_logdet(e, n, D, 1.0f, 0.0f, dscr, g1);
     cr_assert(isinf(v) && v > 0);
-    v = loss_dpp_logdet(e, n, D, 1.0f, 1e-3f, scr, g1);
+    v = loss_dpp_logdet(e, n, D, 1.0f, 1e-3f, dscr, g1);
     FIN(v, "dpp jitter");
     all_finite(g1, n * D, "dpp jitter");
+}
+
+Test(stability, dpp_singular_writes_a_zero_gradient)
+{
+    enum { n = 4, D = 2 };
+    float x[n * D], g[n * D];
+    double scr[2 * n * n];
+    for (int i = 0; i < n * D; i++) x[i] = 0.25f * (float)(i % D); /* four copies of one point */
+    for (int i = 0; i < n * D; i++) g[i] = NAN;
+    float v = loss_dpp_logdet(x, n, D, 1.0f, 0.0f, scr, g);
+    cr_assert(isinf(v) && v > 0, "singular kernel: +inf, got %g", v);
+    for (int i = 0; i < n * D; i++) cr_assert(g[i] == 0.0f, "dx[%d] = %g must be written (0)", i, g[i]);
+}
+
+Test(stability, dpp_small_jitter_is_not_rounded_away)
+{
+    /* n copies of one point: K = J (all ones) + jitter I has eigenvalues n + jitter (once) and
+     * jitter (n - 1 times), so -log det = -log(n + jitter) - (n - 1) log(jitter) exactly. The
+     * 1e-6 jitter is below float resolution next to 1, so a float factorisation fails here. */
+    enum { n = 5, D = 3 };
+    float x[n * D], g[n * D];
+    double scr[2 * n * n], jit = 1e-6;
+    for (int i = 0; i < n * D; i++) x[i] = 0.3f * (float)(i % D) - 0.2f;
+    float v = loss_dpp_logdet(x, n, D, 1.0f, (float)jit, scr, g);
+    double want = -log(n + (double)(float)jit) - (n - 1) * log((double)(float)jit);
+    cr_assert(isfinite(v), "jitter 1e-6 must make the matrix positive definite, got %g", v);
+    cr_assert(fabs(v - want) <= 1e-4 * fabs(want), "-log det = %.8g, expected %.8g", v, want);
+    all_finite(g, n * D, "dpp 1e-6 jitter");
 }
 
 Test(stability, zero_variance_batches)

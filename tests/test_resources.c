@@ -127,6 +127,12 @@ Test(resources, icm_and_rnd_free_everything)
     assert_no_leak("algo: a2c\nenv: {id: MountainCar-v0, num_envs: 2}\nexploration: {name: icm}\n");
 }
 
+Test(resources, simhash_frees_everything)
+{
+    assert_no_leak("algo: ppo\nenv: {id: MountainCar-v0, num_envs: 2}\nppo: {num_steps: 16, num_minibatches: 2}\n"
+                   "exploration: {name: simhash}\n");
+}
+
 Test(resources, agents_free_everything)
 {
     assert_no_leak("algo: ppo\nenv: {id: CartPole-v1, num_envs: 2}\nnormalize: {obs: true, reward: true}\n");
