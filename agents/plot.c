@@ -191,8 +191,8 @@ static void draw_legend(const run_curves *runs, int n)
     }
     PLFLT w, h;
     plcol0(1);
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | PL_POSITION_BOTTOM | PL_POSITION_RIGHT, 0.02, 0.02,
-             0.08, 0, 1, 1, 0, 0, n, opts, 0.8, 0.8, 1.6, 1.0, text_colors, names, NULL, NULL, NULL, NULL, colors,
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | PL_POSITION_TOP | PL_POSITION_LEFT, 0.02, 0.02,
+             0.08, 0, 1, 1, 0, 0, n, opts, 0.8, 0.8, 1.6, 0.0, text_colors, names, NULL, NULL, NULL, NULL, colors,
              styles, widths, NULL, NULL, NULL, NULL);
 }
 
@@ -209,7 +209,7 @@ static void draw_panel(const run_curves *runs, int n, bool eval, double *band_x,
     pllab("environment steps", eval ? "evaluation return" : "training episode return",
           eval ? "Evaluation (deterministic policy, +-1 std)" : "Training episodes");
     for (int r = 0; r < n; r++) draw_curve(eval ? &runs[r].eval : &runs[r].train, r, band_x, band_y);
-    draw_legend(runs, n);
+    if (eval) draw_legend(runs, n);   /* once, in the left panel (learning curves leave its top left empty) */
 }
 
 static rl_status out_dir_ok(const char *out, char *err, size_t err_sz)
