@@ -12,6 +12,7 @@ static const unsigned char palette[][3] = {{31, 119, 180}, {255, 127, 14}, {44, 
                                            {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127},
                                            {188, 189, 34}, {23, 190, 207}};
 #define N_PALETTE ((int)(sizeof palette / sizeof palette[0]))
+#define FIGURE_GRID_COLOR (2 + N_PALETTE)
 
 static const char *device_of(const char *path)
 {
@@ -34,9 +35,10 @@ rl_status figure_begin(const char *path, double width_in, double height_in, int 
     plsdev(dev);
     plsfnam(path);
     plspage(dpi, dpi, (PLINT)(width_in * dpi + 0.5), (PLINT)(height_in * dpi + 0.5), 0, 0);
-    plscmap0n(2 + N_PALETTE);
+    plscmap0n(3 + N_PALETTE);
     plscol0(0, 255, 255, 255);
     plscol0(1, 0, 0, 0);
+    plscol0(FIGURE_GRID_COLOR, 215, 215, 215);
     for (int i = 0; i < N_PALETTE; i++) plscol0(2 + i, palette[i][0], palette[i][1], palette[i][2]);
     plssub(panels_x, panels_y);
     plinit();
@@ -46,6 +48,18 @@ rl_status figure_begin(const char *path, double width_in, double height_in, int 
 }
 
 void figure_end(void) { plend(); }
+
+void figure_axes(const char *xopt, const char *yopt, bool xgrid, bool ygrid)
+{
+    if (xgrid || ygrid) {
+        plcol0(FIGURE_GRID_COLOR);
+        plwidth(0.5);
+        plbox(xgrid ? "g" : "", 0, 0, ygrid ? "g" : "", 0, 0);
+        plwidth(1);
+    }
+    plcol0(1);
+    plbox(xopt, 0, 0, yopt, 0, 0);
+}
 
 int figure_color_index(int i) { return 2 + i % N_PALETTE; }
 

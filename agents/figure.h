@@ -3,7 +3,7 @@
  * The file name picks the device: .png (cairo, 200 dots per inch), .svg or .pdf (cairo, vector).
  * Sizes are in inches, so a figure is the same size in every format: FIGURE_COLUMN_W is one
  * column of a two-column paper, FIGURE_PAGE_W the full text width. Colours: 0 white background,
- * 1 black, 2.. the palette (colour-blind-safe tab10 order) for series. */
+ * 1 black, 2.. the palette (the tab10 order) for series, then a light grey for grids. */
 #ifndef RLC_AGENTS_FIGURE_H
 #define RLC_AGENTS_FIGURE_H
 
@@ -24,6 +24,8 @@ rl_status figure_begin(const char *path, double width_in, double height_in, int 
                        double text_scale, char *err, size_t err_sz);
 /* Finishes the figure and writes the file. */
 void figure_end(void);
+/* Draws light grid lines (when asked) under black axes: plbox's options xopt / yopt without 'g'. */
+void figure_axes(const char *xopt, const char *yopt, bool xgrid, bool ygrid);
 /* Selects series colour i (cycling through the palette) with opacity alpha in [0, 1]. */
 void figure_color(int i, double alpha);
 /* The palette index figure_color(i, .) selects (for pllegend's colour arrays). */

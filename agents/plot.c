@@ -204,8 +204,7 @@ static void draw_panel(const run_curves *runs, int n, bool eval, double *band_x,
     pladv(0);
     plvsta();
     plwind(0, xmax, ymin - pad, ymax + pad);
-    plcol0(1);
-    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+    figure_axes("bcnst", "bcnstv", false, true);
     pllab("environment steps", eval ? "evaluation return" : "training episode return",
           eval ? "Evaluation (deterministic policy, +-1 std)" : "Training episodes");
     for (int r = 0; r < n; r++) draw_curve(eval ? &runs[r].eval : &runs[r].train, r, band_x, band_y);
