@@ -175,8 +175,8 @@ static rl_status plot_intervals(cmp_analysis *a, const char *path, char *err, si
     }
     if (!(xmax > xmin)) xmin -= 1, xmax += 1;
     double pad = 0.08 * (xmax - xmin);
-    /* labels: about 0.055 inch per character at this text size */
-    const double w = FIGURE_COLUMN_W, h = fmax(1.6, 0.75 + 0.25 * a->V), left = fmin(0.6 * w, 0.15 + 0.06 * (double)longest);
+    /* labels: about 0.035 inch per character at this text size */
+    const double w = FIGURE_COLUMN_W, h = fmax(1.6, 0.75 + 0.25 * a->V), left = fmin(0.6 * w, 0.15 + 0.036 * (double)longest);
     rl_status st = figure_begin(path, w, h, 1, 1, CMP_TEXT, err, err_sz);
     if (st != RL_OK) return st;
     one_panel(w, h, left);
@@ -260,7 +260,7 @@ static rl_status plot_profile(cmp_analysis *a, const char *path, plot_buf *b, ch
         shown[v] = true;
         if (a->nrun[v] > 1) {
             profile_band(a, v, taus, b);
-            figure_color(v, 0.25);
+            figure_color(v, 0.15);
             band(CMP_PROFILE_TAUS, taus, b->lo, b->hi, b->xs, b->ys);
             banded = true;
         }
