@@ -144,7 +144,7 @@ static rl_status walk(run_set *rs, const char *root, const char *dir, int depth,
         strcpy(names[n++], e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);   /* names is NULL in an empty directory */
     rl_status st = RL_OK;
     for (int i = 0; i < n; i++) {
         char sub[1100];
