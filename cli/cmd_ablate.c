@@ -133,6 +133,29 @@ int cli_ablate(int argc, char **argv)
     return sum.failed || sum.busy ? 1 : 0;
 }
 
+/* "png,svg,pdf" (any non-empty subset) into COMPARE_* flags; prints the error and returns false */
+static bool parse_formats(const char *list, unsigned *out)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", list);
+    unsigned f = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        if (strcmp(tok, "png") == 0) f |= COMPARE_PNG;
+        else if (strcmp(tok, "svg") == 0) f |= COMPARE_SVG;
+        else if (strcmp(tok, "pdf") == 0) f |= COMPARE_PDF;
+        else {
+            fprintf(stderr, "rlc compare: --formats: unknown format '%s' (expected png, svg or pdf, comma-separated)\n", tok);
+            return false;
+        }
+    }
+    if (!f) {
+        fprintf(stderr, "rlc compare: --formats: expected png, svg or pdf, comma-separated, got '%s'\n", list);
+        return false;
+    }
+    *out = f;
+    return true;
+}
+
 int cli_compare(int argc, char **argv)
 {
     compare_opts o;
@@ -142,15 +165,17 @@ int cli_compare(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: rlc compare RUNS_DIR [--metric eval_return|<metrics.csv column>] [--at STEPS]\n"
-                   "                   [--boot N] [--seed S] [--out DIR] [--no-plots]\n\n"
+                   "                   [--boot N] [--seed S] [--out DIR] [--no-plots] [--formats png,svg,pdf]\n\n"
                    "Per variant and environment: mean, std, median, IQM with a 95%% stratified-bootstrap CI;\n"
                    "probability of improvement for every pair of variants; normalised aggregate across\n"
-                   "environments. Writes report.md, summary.csv and PNG plots (curves_<env>.png,\n"
-                   "intervals.png, profile.png) to RUNS_DIR (or --out).\n");
+                   "environments (a variant with one run gets no interval: n=1). Writes report.md,\n"
+                   "summary.csv and figures one paper column wide (curves_<env>, intervals, profile) to\n"
+                   "RUNS_DIR, or to --out DIR (created when missing).\n\n"
+                   "  --formats LIST  figure formats, comma-separated among png, svg, pdf (default all three)\n");
             return 0;
         }
         int needs = strcmp(a, "--metric") == 0 || strcmp(a, "--at") == 0 || strcmp(a, "--boot") == 0 ||
-                    strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0;
+                    strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 || strcmp(a, "--formats") == 0;
         if (needs && i + 1 >= argc) {
             fprintf(stderr, "rlc compare: %s needs a value\n", a);
             return 2;
@@ -169,6 +194,8 @@ int cli_compare(int argc, char **argv)
             o.seed = (uint64_t)v;
         } else if (strcmp(a, "--out") == 0) {
             o.out_dir = argv[++i];
+        } else if (strcmp(a, "--formats") == 0) {
+            if (!parse_formats(argv[++i], &o.formats)) return 2;
         } else if (strcmp(a, "--no-plots") == 0) {
             o.plots = false;
         } else if (a[0] == '-') {

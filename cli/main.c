@@ -22,6 +22,8 @@ static const command commands[] = {
     {"envs", cli_envs, "list the registered environments with their spaces and step limits"},
     {"rollout", cli_rollout, "write a CSV of steps under a random or trained policy"},
     {"check-env", cli_check_env, "check an environment before training on it"},
+    {"record", cli_record, "film a trained agent's deterministic policy (MP4 or GIF)"},
+    {"plot", cli_plot, "plot the evaluation and training curves of runs (PNG, SVG, PDF)"},
 };
 
 static void usage(FILE *out)

@@ -1,11 +1,11 @@
-/* rlc research: rlc compare: collect runs, statistics per variant and environment, the report
- * (terminal, Markdown, CSV) and the PLplot figures. */
+/* rlc research: rlc compare: collect runs, statistics per variant and environment and the report
+ * (terminal, Markdown, CSV); the figures are drawn by compare_plots.c. */
 #include "research/compare.h"
+#include "research/compare_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
-#include <plplot.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,30 +15,7 @@
 #include "research/stats.h"
 #include "envs/env.h"
 
-#define CMP_MAX_RUNS 4096
-#define CMP_MAX_POINTS 4096
-#define CMP_MAX_VARIANTS 64
-#define CMP_MAX_ENVS 16
 #define CMP_RANDOM_EPISODES 50
-
-typedef struct {
-    char variant[256];
-    char env[RL_STR_MAX];
-    char dir[1024];
-    int n;                       /* points of the curve */
-    int64_t *steps;
-    double *vals;
-    double final;
-} run_rec;
-
-typedef struct {
-    run_rec *runs;
-    int n_runs;
-    char variants[CMP_MAX_VARIANTS][256];
-    int n_variants;
-    char envs[CMP_MAX_ENVS][RL_STR_MAX];
-    int n_envs;
-} run_set;
 
 void compare_opts_default(compare_opts *o)
 {
@@ -47,6 +24,7 @@ void compare_opts_default(compare_opts *o)
     o->at = -1;
     o->n_boot = 2000;
     o->plots = true;
+    o->formats = COMPARE_PNG | COMPARE_SVG | COMPARE_PDF;
 }
 
 /* ---- reading runs ------------------------------------------------------------------------ */
@@ -166,7 +144,7 @@ static rl_status walk(run_set *rs, const char *root, const char *dir, int depth,
         strcpy(names[n++], e->d_name);
     }
     closedir(d);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);   /* names is NULL in an empty directory */
     rl_status st = RL_OK;
     for (int i = 0; i < n; i++) {
         char sub[1100];
@@ -213,54 +191,9 @@ static double random_return(const char *env_id)
     return total / CMP_RANDOM_EPISODES;
 }
 
-/* ---- plotting ---------------------------------------------------------------------------- */
+/* ---- statistics --------------------------------------------------------------------------- */
 
-static const unsigned char palette[][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40},
-                                           {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127},
-                                           {188, 189, 34}, {23, 190, 207}};
-#define N_PALETTE ((int)(sizeof palette / sizeof palette[0]))
-
-static void plot_begin(const char *path)
-{
-    plsdev("pngcairo");
-    plsfnam(path);
-    plspage(0, 0, 960, 640, 0, 0);
-    plscmap0n(2 + N_PALETTE);
-    plscol0(0, 255, 255, 255);
-    plscol0(1, 0, 0, 0);
-    for (int i = 0; i < N_PALETTE; i++) plscol0(2 + i, palette[i][0], palette[i][1], palette[i][2]);
-    plinit();
-}
-
-static void set_color(int variant, double alpha)
-{
-    const unsigned char *c = palette[variant % N_PALETTE];
-    plscol0a(2 + variant % N_PALETTE, c[0], c[1], c[2], alpha);
-    plcol0(2 + variant % N_PALETTE);
-}
-
-/* a legend at (x0, y0) in data units: a line of length len, then the variant's name */
-static void legend(const run_set *rs, double x0, double y0, double dy, double len)
-{
-    for (int v = 0; v < rs->n_variants; v++) {
-        set_color(v, 1.0);
-        PLFLT xs[2] = {x0, x0 + len}, ys[2] = {y0 - v * dy, y0 - v * dy};
-        plwidth(3);
-        plline(2, xs, ys);
-        plwidth(1);
-        plcol0(1);
-        plptex(x0 + 1.25 * len, y0 - v * dy, 1, 0, 0, rs->variants[v]);
-    }
-}
-
-/* ---- the report -------------------------------------------------------------------------- */
-
-typedef struct {
-    int n;
-    double mean, std, median, iqm, lo, hi;
-} cell;
-
-static int collect(const run_set *rs, int v, int env, double *out)
+int cmp_collect(const run_set *rs, int v, int env, double *out)
 {
     int n = 0;
     for (int i = 0; i < rs->n_runs; i++)
@@ -269,293 +202,315 @@ static int collect(const run_set *rs, int v, int env, double *out)
     return n;
 }
 
-rl_status compare_runs(const char *runs_dir, const compare_opts *opts, FILE *out, char *err, size_t err_sz)
+/* mean, std, median and the IQM of x (n); the IQM's bootstrap interval only when n > 1 */
+static void cell_stats(cmp_analysis *a, cell *c, const double *x, int n)
 {
-    compare_opts o;
-    compare_opts_default(&o);
-    if (opts) {
-        if (opts->metric) o.metric = opts->metric;
-        o.at = opts->at;
-        if (opts->n_boot > 1) o.n_boot = opts->n_boot;
-        o.seed = opts->seed;
-        o.out_dir = opts->out_dir;
-        o.plots = opts->plots;
+    c->n = n;
+    if (!n) return;
+    c->mean = rl_stats_mean(x, n);
+    c->std = rl_stats_std(x, n);
+    c->median = rl_stats_median(x, n, a->scratch);
+    if (n > 1)
+        rl_stats_bootstrap_ci(RL_AGG_IQM, x, n, 1, a->o.n_boot, 0.95, &a->rng, &c->iqm, &c->lo, &c->hi, a->scratch);
+    else
+        c->iqm = c->lo = c->hi = x[0];
+}
+
+static void compute_cells(cmp_analysis *a)
+{
+    for (int v = 0; v < a->V; v++)
+        for (int e = 0; e < a->E; e++) {
+            int n = cmp_collect(&a->rs, v, e, a->buf);
+            cell_stats(a, &a->cells[v][e], a->buf, n);
+        }
+}
+
+/* the normalisation of each environment: a uniform random policy's return and a reference (the
+ * registered reward threshold, else the best variant mean) */
+static void compute_references(cmp_analysis *a)
+{
+    for (int e = 0; e < a->E; e++) {
+        const env_def *def = env_find(a->rs.envs[e]);
+        a->rand_ret[e] = random_return(a->rs.envs[e]);
+        a->ref_is_threshold[e] = def && !isnan(def->reward_threshold);
+        a->ref[e] = a->ref_is_threshold[e] ? def->reward_threshold : -INFINITY;
+        if (!a->ref_is_threshold[e])
+            for (int v = 0; v < a->V; v++)
+                if (a->cells[v][e].n && a->cells[v][e].mean > a->ref[e]) a->ref[e] = a->cells[v][e].mean;
     }
-    if (!rl_is_dir(runs_dir)) return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", runs_dir);
-    const char *out_dir = o.out_dir ? o.out_dir : runs_dir;
-    char root[1024];
-    snprintf(root, sizeof root, "%s", runs_dir);
-    size_t rl = strlen(root);
-    while (rl > 1 && root[rl - 1] == '/') root[--rl] = '\0';
+}
 
-    run_set rs = {0};
-    rs.runs = rl_xcalloc(CMP_MAX_RUNS, sizeof(run_rec));
-    rl_status st = walk(&rs, root, root, 0, &o, err, err_sz);
-    if (st == RL_OK && rs.n_runs == 0)
-        st = rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: no runs with results (a run is a directory with config.yaml and eval.csv)", runs_dir);
-    if (st != RL_OK) goto done;
-
-    /* sort variants and envs for a stable report */
-    qsort(rs.variants, (size_t)rs.n_variants, sizeof rs.variants[0], (int (*)(const void *, const void *))strcmp);
-    qsort(rs.envs, (size_t)rs.n_envs, sizeof rs.envs[0], (int (*)(const void *, const void *))strcmp);
-
-    int V = rs.n_variants, E = rs.n_envs;
-    cell cells[CMP_MAX_VARIANTS][CMP_MAX_ENVS];
-    double *buf = rl_xmalloc(CMP_MAX_RUNS * sizeof(double));
-    double *scratch = rl_xmalloc((2 * CMP_MAX_RUNS + o.n_boot + 16) * sizeof(double));
-    rl_rng rng;
-    rl_rng_seed(&rng, o.seed, 0xc0ffee);
-    for (int v = 0; v < V; v++)
+/* the normalised (runs x environments) matrix of each variant and its IQM over all of it; the
+ * matrix has nrun[v] rows (the smallest run count over the environments), so it holds
+ * nrun[v] * E runs */
+static void compute_aggregate(cmp_analysis *a)
+{
+    const int E = a->E;
+    for (int v = 0; v < a->V; v++) {
+        int least = CMP_MAX_RUNS, total = 0;
         for (int e = 0; e < E; e++) {
-            cell *c = &cells[v][e];
-            c->n = collect(&rs, v, e, buf);
-            if (!c->n) continue;
-            c->mean = rl_stats_mean(buf, c->n);
-            c->std = rl_stats_std(buf, c->n);
-            c->median = rl_stats_median(buf, c->n, scratch);
-            if (c->n > 1) rl_stats_bootstrap_ci(RL_AGG_IQM, buf, c->n, 1, o.n_boot, 0.95, &rng, &c->iqm, &c->lo, &c->hi, scratch);
-            else c->iqm = c->lo = c->hi = buf[0];
+            least = a->cells[v][e].n < least ? a->cells[v][e].n : least;
+            total += a->cells[v][e].n;
         }
-
-    /* normalisation references */
-    double rand_ret[CMP_MAX_ENVS], ref[CMP_MAX_ENVS];
-    int ref_is_threshold[CMP_MAX_ENVS];
-    for (int e = 0; e < E; e++) {
-        const env_def *def = env_find(rs.envs[e]);
-        rand_ret[e] = random_return(rs.envs[e]);
-        ref_is_threshold[e] = def && !isnan(def->reward_threshold);
-        ref[e] = ref_is_threshold[e] ? def->reward_threshold : -INFINITY;
-        if (!ref_is_threshold[e])
-            for (int v = 0; v < V; v++)
-                if (cells[v][e].n && cells[v][e].mean > ref[e]) ref[e] = cells[v][e].mean;
-    }
-    /* normalised score matrix per variant: runs x envs (the smallest run count across envs) */
-    int nrun[CMP_MAX_VARIANTS];
-    double *norm = rl_xmalloc((size_t)V * CMP_MAX_RUNS * sizeof(double));
-    cell agg[CMP_MAX_VARIANTS];
-    for (int v = 0; v < V; v++) {
-        nrun[v] = CMP_MAX_RUNS;
-        for (int e = 0; e < E; e++) nrun[v] = cells[v][e].n < nrun[v] ? cells[v][e].n : nrun[v];
-        double *m = norm + (size_t)v * CMP_MAX_RUNS;
+        a->nrun[v] = least;
+        a->dropped[v] = total - least * E;
+        double *m = a->norm + (size_t)v * CMP_MAX_RUNS;
         for (int e = 0; e < E; e++) {
-            int n = collect(&rs, v, e, buf);
-            double den = ref[e] - rand_ret[e];
-            for (int r = 0; r < nrun[v] && r < n; r++)
-                m[r * E + e] = fabs(den) > 1e-12 ? (buf[r] - rand_ret[e]) / den : NAN;
+            cmp_collect(&a->rs, v, e, a->buf);
+            double den = a->ref[e] - a->rand_ret[e];
+            for (int r = 0; r < least; r++) m[r * E + e] = fabs(den) > 1e-12 ? (a->buf[r] - a->rand_ret[e]) / den : NAN;
         }
-        agg[v].n = nrun[v];
-        if (nrun[v] > 1) {
-            rl_stats_bootstrap_ci(RL_AGG_IQM, m, nrun[v], E, o.n_boot, 0.95, &rng, &agg[v].iqm, &agg[v].lo, &agg[v].hi, scratch);
-            agg[v].mean = rl_stats_mean(m, nrun[v] * E);
-        } else if (nrun[v] == 1) {
-            agg[v].iqm = agg[v].lo = agg[v].hi = agg[v].mean = rl_stats_mean(m, E);
+        cell *g = &a->agg[v];
+        g->n = least * E;
+        if (least > 1) {
+            rl_stats_bootstrap_ci(RL_AGG_IQM, m, least, E, a->o.n_boot, 0.95, &a->rng, &g->iqm, &g->lo, &g->hi,
+                                  a->scratch);
+            g->mean = rl_stats_mean(m, least * E);
+        } else if (least == 1) {
+            g->iqm = g->lo = g->hi = g->mean = rl_stats_mean(m, E);
         }
     }
+}
 
-    /* terminal table */
-    fprintf(out, "%d runs, %d variants, %d environments; metric %s%s\n", rs.n_runs, V, E, o.metric,
-            o.at >= 0 ? " (at the last row <= --at)" : " (each run's last row)");
-    for (int e = 0; e < E; e++) {
-        fprintf(out, "\n%s (random policy %.1f, reference %.1f%s)\n", rs.envs[e], rand_ret[e], ref[e],
-                ref_is_threshold[e] ? " = registered threshold" : " = best variant mean");
-        fprintf(out, "  %-40s %4s %10s %9s %10s %10s  %-22s\n", "variant", "n", "mean", "std", "median", "IQM", "95% CI of IQM");
-        for (int v = 0; v < V; v++) {
-            cell *c = &cells[v][e];
+/* P(a > b) over all environments with its interval (point value only with one run per side) */
+static void compute_poi(cmp_analysis *a)
+{
+    for (int x = 0; x < a->V; x++)
+        for (int y = 0; y < a->V; y++) {
+            if (x == y || a->nrun[x] < 1 || a->nrun[y] < 1) continue;
+            const double *px = a->norm + (size_t)x * CMP_MAX_RUNS, *py = a->norm + (size_t)y * CMP_MAX_RUNS;
+            double *p = a->poi[x][y];
+            if (a->nrun[x] > 1 || a->nrun[y] > 1)
+                rl_stats_prob_improvement_ci(px, a->nrun[x], py, a->nrun[y], a->E, a->o.n_boot, 0.95, &a->rng, &p[0],
+                                             &p[1], &p[2], a->scratch);
+            else
+                p[0] = p[1] = p[2] = rl_stats_prob_improvement(px, 1, py, 1, a->E);
+        }
+}
+
+/* ---- the report ----------------------------------------------------------------------------- */
+
+/* "[lo, hi]" with digits decimals, or the single-run note */
+static const char *interval_text(const cell *c, int digits, char *buf, size_t sz)
+{
+    if (c->n < 2) snprintf(buf, sz, "n=1, no interval");
+    else snprintf(buf, sz, "[%.*f, %.*f]", digits, c->lo, digits, c->hi);
+    return buf;
+}
+
+static void print_env_tables(const cmp_analysis *a, FILE *out)
+{
+    for (int e = 0; e < a->E; e++) {
+        fprintf(out, "\n%s (random policy %.1f, reference %.1f%s)\n", a->rs.envs[e], a->rand_ret[e], a->ref[e],
+                a->ref_is_threshold[e] ? " = registered threshold" : " = best variant mean");
+        fprintf(out, "  %-40s %4s %10s %9s %10s %10s  %-22s\n", "variant", "n", "mean", "std", "median", "IQM",
+                "95% CI of IQM");
+        for (int v = 0; v < a->V; v++) {
+            const cell *c = &a->cells[v][e];
             if (!c->n) continue;
             char ci[64];
-            snprintf(ci, sizeof ci, "[%.2f, %.2f]", c->lo, c->hi);
-            fprintf(out, "  %-40s %4d %10.2f %9.2f %10.2f %10.2f  %-22s\n", rs.variants[v], c->n, c->mean, c->std, c->median, c->iqm, ci);
+            fprintf(out, "  %-40s %4d %10.2f %9.2f %10.2f %10.2f  %-22s\n", a->rs.variants[v], c->n, c->mean, c->std,
+                    c->median, c->iqm, interval_text(c, 2, ci, sizeof ci));
         }
     }
-    if (E > 1) {
+}
+
+static void print_aggregate_and_poi(const cmp_analysis *a, FILE *out)
+{
+    char ci[64];
+    if (a->E > 1) {
         fprintf(out, "\nall environments, normalised (score - random) / (reference - random)\n");
-        for (int v = 0; v < V; v++)
-            fprintf(out, "  %-40s %4d runs  IQM %.3f  95%% CI [%.3f, %.3f]\n", rs.variants[v], agg[v].n, agg[v].iqm, agg[v].lo, agg[v].hi);
+        for (int v = 0; v < a->V; v++) {
+            fprintf(out, "  %-40s %4d runs (%d per environment)  IQM %.3f  95%% CI %s", a->rs.variants[v], a->agg[v].n,
+                    a->nrun[v], a->agg[v].iqm, interval_text(&a->agg[v], 3, ci, sizeof ci));
+            if (a->dropped[v]) fprintf(out, "  (%d runs left out to balance the environments)", a->dropped[v]);
+            fprintf(out, "\n");
+        }
     }
     fprintf(out, "\nprobability of improvement P(row > column) over all environments, with 95%% CI\n");
-    double poi[CMP_MAX_VARIANTS][CMP_MAX_VARIANTS][3];
-    for (int a = 0; a < V; a++)
-        for (int b = 0; b < V; b++) {
-            if (a == b || nrun[a] < 1 || nrun[b] < 1) continue;
-            double *x = norm + (size_t)a * CMP_MAX_RUNS, *y = norm + (size_t)b * CMP_MAX_RUNS;
-            rl_stats_prob_improvement_ci(x, nrun[a], y, nrun[b], E, o.n_boot, 0.95, &rng, &poi[a][b][0],
-                                         &poi[a][b][1], &poi[a][b][2], scratch);
-            fprintf(out, "  P(%s > %s) = %.3f [%.3f, %.3f]\n", rs.variants[a], rs.variants[b], poi[a][b][0],
-                    poi[a][b][1], poi[a][b][2]);
+    for (int x = 0; x < a->V; x++)
+        for (int y = 0; y < a->V; y++) {
+            if (x == y || a->nrun[x] < 1 || a->nrun[y] < 1) continue;
+            const double *p = a->poi[x][y];
+            fprintf(out, "  P(%s > %s) = %.3f ", a->rs.variants[x], a->rs.variants[y], p[0]);
+            if (a->nrun[x] > 1 || a->nrun[y] > 1) fprintf(out, "[%.3f, %.3f]\n", p[1], p[2]);
+            else fprintf(out, "(n=1 each, no interval)\n");
         }
+}
 
-    /* CSV and Markdown */
-    char path[1100];
-    snprintf(path, sizeof path, "%s/summary.csv", out_dir);
-    FILE *csv = fopen(path, "w");
-    snprintf(path, sizeof path, "%s/report.md", out_dir);
-    FILE *md = fopen(path, "w");
-    if (!csv || !md) {
-        if (csv) fclose(csv);
-        if (md) fclose(md);
-        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write the report: %s", out_dir, strerror(errno));
-        free(buf); free(scratch); free(norm);
-        goto done;
-    }
+static void write_csv(const cmp_analysis *a, FILE *csv)
+{
     fprintf(csv, "env,variant,runs,mean,std,median,iqm,iqm_ci_low,iqm_ci_high\n");
-    fprintf(md, "# Comparison of %s\n\nMetric: `%s`, %s. %d runs. Intervals are 95%% stratified-bootstrap "
-                "percentile intervals (%d resamples) of the interquartile mean (Agarwal et al., NeurIPS 2021).\n",
-            runs_dir, o.metric, o.at >= 0 ? "last value at or before --at" : "each run's last value", rs.n_runs, o.n_boot);
-    for (int e = 0; e < E; e++) {
-        fprintf(md, "\n## %s\n\nRandom policy %.1f; reference %.1f (%s).\n\n| variant | runs | mean | std | median | IQM | 95%% CI |\n|---|---|---|---|---|---|---|\n",
-                rs.envs[e], rand_ret[e], ref[e], ref_is_threshold[e] ? "registered threshold" : "best variant mean");
-        for (int v = 0; v < V; v++) {
-            cell *c = &cells[v][e];
+    for (int e = 0; e < a->E; e++)
+        for (int v = 0; v < a->V; v++) {
+            const cell *c = &a->cells[v][e];
             if (!c->n) continue;
-            fprintf(md, "| %s | %d | %.2f | %.2f | %.2f | %.2f | [%.2f, %.2f] |\n", rs.variants[v], c->n, c->mean, c->std, c->median, c->iqm, c->lo, c->hi);
-            fprintf(csv, "%s,%s,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", rs.envs[e], rs.variants[v], c->n, c->mean, c->std, c->median, c->iqm, c->lo, c->hi);
+            fprintf(csv, "%s,%s,%d,%.6g,%.6g,%.6g,%.6g,", a->rs.envs[e], a->rs.variants[v], c->n, c->mean, c->std,
+                    c->median, c->iqm);
+            /* no interval from one run: the fields stay empty */
+            if (c->n > 1) fprintf(csv, "%.6g,%.6g\n", c->lo, c->hi);
+            else fprintf(csv, ",\n");
+        }
+}
+
+static void write_md_tables(const cmp_analysis *a, FILE *md)
+{
+    char ci[64];
+    fprintf(md, "# Comparison of %s\n\nMetric: `%s`, %s. %d runs. Intervals are 95%% stratified-bootstrap "
+                "percentile intervals (%d resamples) of the interquartile mean (Agarwal et al., NeurIPS 2021); "
+                "a variant with one run has none.\n",
+            a->runs_dir, a->o.metric, a->o.at >= 0 ? "last value at or before --at" : "each run's last value",
+            a->rs.n_runs, a->o.n_boot);
+    for (int e = 0; e < a->E; e++) {
+        fprintf(md, "\n## %s\n\nRandom policy %.1f; reference %.1f (%s).\n\n| variant | runs | mean | std | median "
+                    "| IQM | 95%% CI |\n|---|---|---|---|---|---|---|\n",
+                a->rs.envs[e], a->rand_ret[e], a->ref[e], a->ref_is_threshold[e] ? "registered threshold" : "best variant mean");
+        for (int v = 0; v < a->V; v++) {
+            const cell *c = &a->cells[v][e];
+            if (c->n)
+                fprintf(md, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %s |\n", a->rs.variants[v], c->n, c->mean, c->std,
+                        c->median, c->iqm, interval_text(c, 2, ci, sizeof ci));
         }
     }
-    if (E > 1) {
+    if (a->E > 1) {
         fprintf(md, "\n## All environments (normalised)\n\n| variant | runs | IQM | 95%% CI |\n|---|---|---|---|\n");
-        for (int v = 0; v < V; v++)
-            fprintf(md, "| %s | %d | %.3f | [%.3f, %.3f] |\n", rs.variants[v], agg[v].n, agg[v].iqm, agg[v].lo, agg[v].hi);
+        for (int v = 0; v < a->V; v++)
+            fprintf(md, "| %s | %d | %.3f | %s |\n", a->rs.variants[v], a->agg[v].n, a->agg[v].iqm,
+                    interval_text(&a->agg[v], 3, ci, sizeof ci));
     }
+}
+
+static void write_md_poi_and_figures(const cmp_analysis *a, FILE *md)
+{
     fprintf(md, "\n## Probability of improvement\n\n| P(row > column) |");
-    for (int b = 0; b < V; b++) fprintf(md, " %s |", rs.variants[b]);
+    for (int y = 0; y < a->V; y++) fprintf(md, " %s |", a->rs.variants[y]);
     fprintf(md, "\n|---|");
-    for (int b = 0; b < V; b++) fprintf(md, "---|");
-    for (int a = 0; a < V; a++) {
-        fprintf(md, "\n| %s |", rs.variants[a]);
-        for (int b = 0; b < V; b++) {
-            if (a == b || nrun[a] < 1 || nrun[b] < 1) fprintf(md, " - |");
-            else fprintf(md, " %.2f [%.2f, %.2f] |", poi[a][b][0], poi[a][b][1], poi[a][b][2]);
+    for (int y = 0; y < a->V; y++) fprintf(md, "---|");
+    for (int x = 0; x < a->V; x++) {
+        fprintf(md, "\n| %s |", a->rs.variants[x]);
+        for (int y = 0; y < a->V; y++) {
+            const double *p = a->poi[x][y];
+            if (x == y || a->nrun[x] < 1 || a->nrun[y] < 1) fprintf(md, " - |");
+            else if (a->nrun[x] > 1 || a->nrun[y] > 1) fprintf(md, " %.2f [%.2f, %.2f] |", p[0], p[1], p[2]);
+            else fprintf(md, " %.2f (n=1) |", p[0]);
         }
     }
     fprintf(md, "\n");
-    if (o.plots) {
-        fprintf(md, "\n## Plots\n\n");
-        for (int e = 0; e < E; e++) fprintf(md, "![%s](curves_%s.png)\n\n", rs.envs[e], rs.envs[e]);
+    if (a->o.plots && (a->o.formats & COMPARE_PNG)) {
+        fprintf(md, "\n## Figures\n\n");
+        for (int e = 0; e < a->E; e++) fprintf(md, "![%s](curves_%s.png)\n\n", a->rs.envs[e], a->rs.envs[e]);
         fprintf(md, "![intervals](intervals.png)\n\n![performance profile](profile.png)\n");
     }
-    fclose(csv);
-    fclose(md);
+}
 
-    if (o.plots) {
-        /* sample-efficiency curves: IQM over runs at each evaluation, with a 95% band */
-        double *xs = rl_xmalloc(2 * CMP_MAX_POINTS * sizeof(double)), *ys = rl_xmalloc(2 * CMP_MAX_POINTS * sizeof(double));
-        double *lo = rl_xmalloc(CMP_MAX_POINTS * sizeof(double)), *hi = rl_xmalloc(CMP_MAX_POINTS * sizeof(double));
-        double *mid = rl_xmalloc(CMP_MAX_POINTS * sizeof(double));
-        for (int e = 0; e < E; e++) {
-            snprintf(path, sizeof path, "%s/curves_%s.png", out_dir, rs.envs[e]);
-            double xmax = 1, ymin = INFINITY, ymax = -INFINITY;
-            for (int i = 0; i < rs.n_runs; i++) {
-                if (strcmp(rs.runs[i].env, rs.envs[e]) != 0) continue;
-                for (int k = 0; k < rs.runs[i].n; k++) {
-                    xmax = fmax(xmax, (double)rs.runs[i].steps[k]);
-                    ymin = fmin(ymin, rs.runs[i].vals[k]);
-                    ymax = fmax(ymax, rs.runs[i].vals[k]);
-                }
-            }
-            if (!(ymax > ymin)) { ymin -= 1; ymax += 1; }
-            plot_begin(path);
-            plcol0(1);
-            plenv(0, xmax, ymin, ymax + 0.25 * (ymax - ymin), 0, 0);
-            char title[512];
-            snprintf(title, sizeof title, "%s: IQM of %s over runs, 95%% CI", rs.envs[e], o.metric);
-            pllab("environment steps", o.metric, title);
-            for (int v = 0; v < V; v++) {
-                /* the runs of this variant; points by row index up to the shortest run */
-                int idx[CMP_MAX_RUNS], nr = 0, np = CMP_MAX_POINTS;
-                for (int i = 0; i < rs.n_runs; i++)
-                    if (strcmp(rs.runs[i].variant, rs.variants[v]) == 0 && strcmp(rs.runs[i].env, rs.envs[e]) == 0) {
-                        idx[nr++] = i;
-                        np = rs.runs[i].n < np ? rs.runs[i].n : np;
-                    }
-                if (!nr) continue;
-                for (int k = 0; k < np; k++) {
-                    for (int r = 0; r < nr; r++) buf[r] = rs.runs[idx[r]].vals[k];
-                    xs[k] = (double)rs.runs[idx[0]].steps[k];
-                    if (nr > 1) rl_stats_bootstrap_ci(RL_AGG_IQM, buf, nr, 1, 500, 0.95, &rng, &mid[k], &lo[k], &hi[k], scratch);
-                    else mid[k] = lo[k] = hi[k] = buf[0];
-                }
-                for (int k = 0; k < np; k++) {
-                    ys[k] = lo[k];
-                    xs[2 * np - 1 - k] = xs[k];
-                    ys[2 * np - 1 - k] = hi[k];
-                }
-                set_color(v, 0.25);
-                if (np > 1) plfill(2 * np, xs, ys);
-                set_color(v, 1.0);
-                plwidth(2);
-                plline(np, xs, mid);
-                plwidth(1);
-            }
-            legend(&rs, 0.03 * xmax, ymax + 0.2 * (ymax - ymin), 0.06 * (ymax - ymin), 0.05 * xmax);
-            plend();
-        }
-        /* interval plot: IQM and its CI per variant (aggregate over environments when several) */
-        snprintf(path, sizeof path, "%s/intervals.png", out_dir);
-        double xmin = INFINITY, xmax2 = -INFINITY;
-        for (int v = 0; v < V; v++) {
-            const cell *c = E > 1 ? &agg[v] : &cells[v][0];
-            xmin = fmin(xmin, c->lo);
-            xmax2 = fmax(xmax2, c->hi);
-        }
-        if (!(xmax2 > xmin)) { xmin -= 1; xmax2 += 1; }
-        double pad = 0.1 * (xmax2 - xmin);
-        plot_begin(path);
-        plcol0(1);
-        plenv(xmin - pad, xmax2 + pad, 0, V + 1, 0, 0);
-        pllab(E > 1 ? "normalised IQM (95% CI)" : "IQM (95% CI)", "", E > 1 ? "all environments" : rs.envs[0]);
-        for (int v = 0; v < V; v++) {
-            const cell *c = E > 1 ? &agg[v] : &cells[v][0];
-            double y = V - v;
-            PLFLT bx[4] = {c->lo, c->hi, c->hi, c->lo}, by[4] = {y - 0.3, y - 0.3, y + 0.3, y + 0.3};
-            set_color(v, 0.6);
-            plfill(4, bx, by);
-            set_color(v, 1.0);
-            PLFLT px[2] = {c->iqm, c->iqm}, py[2] = {y - 0.35, y + 0.35};
-            plwidth(3);
-            plline(2, px, py);
-            plwidth(1);
-            plcol0(1);
-            plptex(xmin - pad * 0.8, y + 0.4, 1, 0, 0, rs.variants[v]);
-        }
-        plend();
-        /* performance profile over normalised scores */
-        snprintf(path, sizeof path, "%s/profile.png", out_dir);
-        double smin = INFINITY, smax = -INFINITY;
-        for (int v = 0; v < V; v++)
-            for (int i = 0; i < nrun[v] * E; i++) {
-                double s = norm[(size_t)v * CMP_MAX_RUNS + i];
-                smin = fmin(smin, s);
-                smax = fmax(smax, s);
-            }
-        if (!(smax > smin)) { smin -= 0.5; smax += 0.5; }
-        enum { NT = 200 };
-        double taus[NT], frac[NT];
-        for (int k = 0; k < NT; k++) taus[k] = smin + (smax - smin) * 1.05 * k / (NT - 1) - 0.025 * (smax - smin);
-        plot_begin(path);
-        plcol0(1);
-        plenv(taus[0], taus[NT - 1], 0, 1.3, 0, 0);
-        pllab("normalised score tau", "fraction of runs with score > tau", "performance profile");
-        for (int v = 0; v < V; v++) {
-            if (nrun[v] < 1) continue;
-            rl_stats_profile(frac, norm + (size_t)v * CMP_MAX_RUNS, nrun[v] * E, taus, NT);
-            set_color(v, 1.0);
-            plwidth(2);
-            plline(NT, taus, frac);
-            plwidth(1);
-        }
-        legend(&rs, taus[0] + 0.03 * (taus[NT - 1] - taus[0]), 1.25, 0.07, 0.05 * (taus[NT - 1] - taus[0]));
-        plend();
-        free(xs); free(ys); free(lo); free(hi); free(mid);
+static rl_status write_report(const cmp_analysis *a, char *err, size_t err_sz)
+{
+    char csv_path[1100], md_path[1100];
+    snprintf(csv_path, sizeof csv_path, "%s/summary.csv", a->out_dir);
+    snprintf(md_path, sizeof md_path, "%s/report.md", a->out_dir);
+    FILE *csv = fopen(csv_path, "w"), *md = fopen(md_path, "w");
+    rl_status st = RL_OK;
+    if (!csv || !md) {
+        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write the report: %s", a->out_dir, strerror(errno));
+    } else {
+        write_csv(a, csv);
+        write_md_tables(a, md);
+        write_md_poi_and_figures(a, md);
     }
-    fprintf(out, "\nreport: %s/report.md, %s/summary.csv%s\n", out_dir, out_dir, o.plots ? ", plots: curves_<env>.png, intervals.png, profile.png" : "");
-    free(buf);
-    free(scratch);
-    free(norm);
-done:
-    for (int i = 0; i < rs.n_runs; i++) {
-        free(rs.runs[i].steps);
-        free(rs.runs[i].vals);
+    if (csv && fclose(csv) != 0 && st == RL_OK) st = rl_errf(err, err_sz, RL_ERR_IO, "%s: write failed", csv_path);
+    if (md && fclose(md) != 0 && st == RL_OK) st = rl_errf(err, err_sz, RL_ERR_IO, "%s: write failed", md_path);
+    return st;
+}
+
+/* ---- compare_runs --------------------------------------------------------------------------- */
+
+/* the options with defaults filled in, the buffers */
+static rl_status setup(cmp_analysis *a, const char *runs_dir, const compare_opts *opts, char *err, size_t err_sz)
+{
+    compare_opts_default(&a->o);
+    if (opts) {
+        if (opts->metric) a->o.metric = opts->metric;
+        a->o.at = opts->at;
+        if (opts->n_boot > 1) a->o.n_boot = opts->n_boot;
+        a->o.seed = opts->seed;
+        a->o.out_dir = opts->out_dir;
+        a->o.plots = opts->plots;
+        if (opts->formats) a->o.formats = opts->formats;
     }
-    free(rs.runs);
+    a->runs_dir = runs_dir;
+    if (!rl_is_dir(runs_dir)) return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", runs_dir);
+    snprintf(a->out_dir, sizeof a->out_dir, "%s", a->o.out_dir ? a->o.out_dir : runs_dir);
+    a->rs.runs = rl_xcalloc(CMP_MAX_RUNS, sizeof(run_rec));
+    a->buf = rl_xmalloc(CMP_MAX_RUNS * sizeof(double));
+    a->scratch = rl_xmalloc((2 * CMP_MAX_RUNS + (size_t)a->o.n_boot + 16) * sizeof(double));
+    a->norm = rl_xmalloc((size_t)CMP_MAX_VARIANTS * CMP_MAX_RUNS * sizeof(double));
+    rl_rng_seed(&a->rng, a->o.seed, 0xc0ffee);
+    return RL_OK;
+}
+
+static rl_status collect_runs(cmp_analysis *a, char *err, size_t err_sz)
+{
+    char root[1024];
+    snprintf(root, sizeof root, "%s", a->runs_dir);
+    size_t rl = strlen(root);
+    while (rl > 1 && root[rl - 1] == '/') root[--rl] = '\0';
+    rl_status st = walk(&a->rs, root, root, 0, &a->o, err, err_sz);
+    if (st != RL_OK) return st;
+    if (a->rs.n_runs == 0)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "%s: no runs with results (a run is a directory with config.yaml and eval.csv)", a->runs_dir);
+    /* sorted variants and environments: a stable report */
+    qsort(a->rs.variants, (size_t)a->rs.n_variants, sizeof a->rs.variants[0], (int (*)(const void *, const void *))strcmp);
+    qsort(a->rs.envs, (size_t)a->rs.n_envs, sizeof a->rs.envs[0], (int (*)(const void *, const void *))strcmp);
+    a->V = a->rs.n_variants;
+    a->E = a->rs.n_envs;
+    return RL_OK;
+}
+
+/* --out DIR is created (with its parents) when missing, once there is something to write */
+static rl_status make_out_dir(const cmp_analysis *a, char *err, size_t err_sz)
+{
+    if (rl_is_dir(a->out_dir)) return RL_OK;
+    char msg[512];
+    if (rl_mkdir_p(a->out_dir, msg, sizeof msg) != RL_OK)
+        return rl_errf(err, err_sz, RL_ERR_IO, "--out %s: cannot create the directory: %s", a->out_dir, msg);
+    return RL_OK;
+}
+
+static void analysis_free(cmp_analysis *a)
+{
+    for (int i = 0; i < a->rs.n_runs; i++) {
+        free(a->rs.runs[i].steps);
+        free(a->rs.runs[i].vals);
+    }
+    free(a->rs.runs);
+    free(a->buf);
+    free(a->scratch);
+    free(a->norm);
+    free(a);
+}
+
+rl_status compare_runs(const char *runs_dir, const compare_opts *opts, FILE *out, char *err, size_t err_sz)
+{
+    cmp_analysis *a = rl_xcalloc(1, sizeof *a);
+    rl_status st = setup(a, runs_dir, opts, err, err_sz);
+    if (st == RL_OK) st = collect_runs(a, err, err_sz);
+    if (st == RL_OK) st = make_out_dir(a, err, err_sz);
+    if (st == RL_OK) {
+        compute_cells(a);
+        compute_references(a);
+        compute_aggregate(a);
+        compute_poi(a);
+        fprintf(out, "%d runs, %d variants, %d environments; metric %s%s\n", a->rs.n_runs, a->V, a->E, a->o.metric,
+                a->o.at >= 0 ? " (at the last row <= --at)" : " (each run's last row)");
+        print_env_tables(a, out);
+        print_aggregate_and_poi(a, out);
+        st = write_report(a, err, err_sz);
+    }
+    if (st == RL_OK && a->o.plots) st = cmp_plot_all(a, err, err_sz);
+    if (st == RL_OK)
+        fprintf(out, "\nreport: %s/report.md, %s/summary.csv%s\n", a->out_dir, a->out_dir,
+                a->o.plots ? "; figures: curves_<env>, intervals, profile (.png .svg .pdf as asked)" : "");
+    analysis_free(a);
     return st;
 }

@@ -8,9 +8,11 @@
  * (score - random) / (reference - random), where random is the return of a uniform random policy
  * measured here (100 episodes) and reference is the environment's registered reward threshold
  * (or, when none is registered, the best variant mean observed), and aggregated across them.
- * Output: a table on `out`, report.md, summary.csv, and PNG plots drawn with PLplot:
- * sample-efficiency curves (IQM over steps with 95% bands), a performance profile and an interval
- * plot. */
+ * Output: a table on `out`, report.md, summary.csv, and figures drawn with PLplot in PNG, SVG
+ * and PDF, sized for one column of a two-column paper: sample-efficiency curves (IQM over steps
+ * with 95% bands), an interval plot (variants on a categorical axis) and a performance profile
+ * (with 95% bootstrap bands). A variant with a single run gets its value and "n=1", never an
+ * interval. */
 #ifndef RLC_AGENTS_COMPARE_H
 #define RLC_AGENTS_COMPARE_H
 
@@ -20,13 +22,17 @@
 
 #include "core/status.h"
 
+enum { COMPARE_PNG = 1, COMPARE_SVG = 2, COMPARE_PDF = 4 };
+
 typedef struct {
     const char *metric;      /* "eval_return" (eval.csv) or a metrics.csv column; default eval_return */
     int64_t at;              /* use the last row with step <= at; < 0 = each run's last row */
     int n_boot;              /* bootstrap resamples; default 2000 */
     uint64_t seed;           /* bootstrap seed; default 0 */
-    const char *out_dir;     /* where the report and plots go; default the runs directory */
-    bool plots;              /* draw the PNG plots; default true */
+    const char *out_dir;     /* where the report and plots go (created when missing); default
+                                the runs directory */
+    bool plots;              /* draw the figures; default true */
+    unsigned formats;        /* COMPARE_PNG | COMPARE_SVG | COMPARE_PDF; default all three */
 } compare_opts;
 
 void compare_opts_default(compare_opts *o);

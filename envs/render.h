@@ -1,0 +1,50 @@
+/* rlc envs: drawing an environment's current state into an RGB image (rlc record).
+ *
+ * Classic control (CartPole-v1, Pendulum-v1, MountainCar-v0, MountainCarContinuous-v0,
+ * Acrobot-v1) is drawn with cairo after Gymnasium's renderers (same scene, sizes and colours);
+ * the MuJoCo tasks are rendered offscreen by MuJoCo's own renderer (mjv_/mjr_) on an OSMesa
+ * context, with a camera that follows the model's first body. Other environments (plugins) have
+ * no renderer: env_render_open says so. */
+#ifndef RLC_ENVS_RENDER_H
+#define RLC_ENVS_RENDER_H
+
+#include <stdint.h>
+
+#include "envs/env.h"
+
+typedef struct env_renderer env_renderer;
+
+/* Opens a renderer for e's kind of environment. width/height <= 0 pick the environment's
+ * default size (Gymnasium's: 600x400 CartPole and MountainCar, 500x500 Pendulum and Acrobot,
+ * 480x480 MuJoCo). Errors: RL_ERR_UNSUPPORTED when the environment has no renderer,
+ * RL_ERR_ARG for a size outside [16, 4096]. */
+rl_status env_render_open(env_renderer **r, const env_instance *e, int width, int height, char *err,
+                          size_t err_sz);
+/* The frame size and the environment's natural frame rate (Gymnasium's render_fps; 1/dt for
+ * MuJoCo, rounded). */
+void env_render_size(const env_renderer *r, int *width, int *height, int *fps);
+/* Draws e's current state into rgb (height, width, 3), rows top to bottom. e must be of the
+ * kind the renderer was opened for. */
+rl_status env_render_frame(env_renderer *r, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz);
+void env_render_close(env_renderer *r);   /* NULL-safe */
+
+/* ---- the back ends (render.c dispatches to them) ----------------------------------------- */
+
+/* Classic control, cairo (envs/classic/render_classic.c). find returns NULL for other ids. */
+typedef struct {
+    const char *id;
+    int width, height, fps;   /* Gymnasium's screen size and render_fps */
+    /* draws state (the env's state struct) on cr (a cairo_t) of width x height pixels */
+    void (*draw)(void *cr, const void *state, int width, int height);
+} env_render_classic;
+const env_render_classic *env_render_classic_find(const char *id);
+
+/* MuJoCo on OSMesa (envs/mujoco/render_mujoco.c, only in a build with MuJoCo); *fps receives
+ * the task's 1/dt, rounded. */
+typedef struct env_render_mj env_render_mj;
+rl_status env_render_mj_open(env_render_mj **m, const env_instance *e, int width, int height, int *fps,
+                             char *err, size_t err_sz);
+rl_status env_render_mj_frame(env_render_mj *m, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz);
+void env_render_mj_close(env_render_mj *m);
+
+#endif

@@ -1,0 +1,122 @@
+/* rlc tests: rlc plot: PNG, SVG and PDF figures of one and several runs, and clear errors for a
+ * directory that is not a run, a run with no rows yet and a bad file name. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agents/plot.h"
+#include "tests/helpers/testutil.h"
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    cr_assert(fp != NULL, "%s", path);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* a run directory with the files rlc train writes (the columns rlc plot reads, and others) */
+static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
+{
+    rlt_tmp_dir(dir, dir_sz, tag);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    char eval[4096] = "step,return_mean,return_std,episodes\n", metrics[4096] = "step,episodes,return_mean,length_mean,policy_loss\n";
+    for (int k = 1; k <= 10; k++) {
+        char row[128];
+        snprintf(row, sizeof row, "%d,%g,%g,10\n", 1000 * k, scale * k * k, 2.0 * k);
+        strcat(eval, row);
+        snprintf(row, sizeof row, "%d,%d,%g,%d,0.1\n", 1000 * k, 5 * k, scale * k * k * 0.8, 20 * k);
+        strcat(metrics, row);
+    }
+    strcat(metrics, "11000,55,nan,0,0.1\n");   /* no episode finished in the last interval */
+    write_file(dir, "eval.csv", eval);
+    write_file(dir, "metrics.csv", metrics);
+}
+
+static long file_head(const char *path, char *head, size_t n)
+{
+    FILE *fp = fopen(path, "rb");
+    cr_assert(fp != NULL, "%s was not written", path);
+    size_t got = fread(head, 1, n, fp);
+    fseek(fp, 0, SEEK_END);
+    long size = ftell(fp);
+    fclose(fp);
+    cr_assert(got == n, "%s: %ld bytes", path, size);
+    return size;
+}
+
+Test(plot, writes_valid_png_svg_and_pdf, .timeout = 300)
+{
+    char a[256], b[256], out[400], err[1024], head[64];
+    fake_run(a, sizeof a, "plot_a", 3.0);
+    fake_run(b, sizeof b, "plot_b", 2.0);
+    const char *runs[2] = {a, b};
+
+    snprintf(out, sizeof out, "%s/two.png", a);
+    cr_assert_eq(plot_runs(runs, 2, out, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(file_head(out, head, 8) > 1000);
+    cr_assert(memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0, "%s: no PNG signature", out);
+
+    snprintf(out, sizeof out, "%s/two.svg", a);
+    cr_assert_eq(plot_runs(runs, 2, out, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(file_head(out, head, 5) > 1000);
+    char *svg = rlt_read_file(out);
+    cr_assert(strncmp(svg, "<?xml", 5) == 0 && strstr(svg, "<svg") && strstr(svg, "</svg>"), "%s is not SVG", out);
+    free(svg);
+
+    snprintf(out, sizeof out, "%s/one.pdf", b);
+    cr_assert_eq(plot_runs(runs + 1, 1, out, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(file_head(out, head, 5) > 1000);
+    cr_assert(memcmp(head, "%PDF-", 5) == 0, "%s: no PDF header", out);
+}
+
+Test(plot, bad_input_is_named_and_nothing_is_written)
+{
+    char a[256], empty[256], out[400], err[1024];
+    fake_run(a, sizeof a, "plot_ok", 1.0);
+    rlt_tmp_dir(empty, sizeof empty, "plot_empty");
+    cr_assert_eq(mkdir(empty, 0755), 0);
+    write_file(empty, "eval.csv", "step,return_mean,return_std,episodes\n");
+    write_file(empty, "metrics.csv", "step,episodes,return_mean,length_mean\n10,0,nan,0\n");
+    snprintf(out, sizeof out, "%s/x.png", a);
+
+    const char *missing[1] = {"/nonexistent/run"};
+    cr_assert_eq(plot_runs(missing, 1, out, err, sizeof err), RL_ERR_IO);
+    cr_assert(strstr(err, "/nonexistent/run") && strstr(err, "not a run directory"), "%s", err);
+
+    const char *runs[2] = {a, empty};
+    cr_assert_eq(plot_runs(runs, 2, out, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, empty) && strstr(err, "no rows"), "%s", err);
+
+    write_file(empty, "eval.csv", "step,mean\n1,2\n");
+    cr_assert_eq(plot_runs(runs, 2, out, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, "eval.csv") && strstr(err, "return_mean"), "%s", err);
+
+    struct stat sb;
+    cr_assert(stat(out, &sb) != 0, "%s was written despite the errors", out);
+
+    snprintf(out, sizeof out, "%s/x.jpg", a);
+    cr_assert_eq(plot_runs(runs, 1, out, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, ".png, .svg or .pdf"), "%s", err);
+}
+
+Test(plot, cli_default_out_and_errors)
+{
+    char a[256], cmd[1024], out[4096], path[400];
+    fake_run(a, sizeof a, "plot_cli", 1.0);
+    snprintf(cmd, sizeof cmd, "%s plot %s 2>&1", RLC_BINARY, a);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(path, sizeof path, "%s/curves.png", a);
+    struct stat sb;
+    cr_assert(stat(path, &sb) == 0 && sb.st_size > 1000, "%s missing", path);
+    snprintf(cmd, sizeof cmd, "%s plot %s %s 2>&1", RLC_BINARY, a, a);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2);
+    cr_assert(strstr(out, "--out"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s plot /nonexistent/run --out /tmp/x.png 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1);
+    cr_assert(strstr(out, "not a run directory"), "%s", out);
+}
