@@ -126,6 +126,11 @@ rl_status nn_adam_init(nn_adam *opt, size_t n, float lr, float beta1, float beta
                        char *err, size_t err_sz);
 /* params (n) -= step(grads (n)). Uses opt->lr (callers anneal it by setting the field). */
 void nn_adam_step(nn_adam *opt, float *params, const float *grads);
+/* nn_adam_step in parts: nn_adam_tick counts the step, then nn_adam_apply updates elements
+ * lo..hi-1 (params, grads: the whole n-float buffers). Applying disjoint ranges that cover 0..n,
+ * in any order or on different threads, gives nn_adam_step's result bit for bit. */
+void nn_adam_tick(nn_adam *opt);
+void nn_adam_apply(const nn_adam *opt, float *params, const float *grads, size_t lo, size_t hi);
 void nn_adam_free(nn_adam *opt);
 
 /* Global L2 norm of grads (n); if it exceeds max_norm > 0, scales grads by max_norm / (norm + 1e-6)

@@ -463,6 +463,36 @@ static void adam_golden(const char *tag)
 Test(nn_adam, golden_torch) { adam_golden("plain"); }
 Test(nn_adam, golden_torch_weight_decay) { adam_golden("decay"); }
 
+/* nn_adam_step in parts (SAC steps its twin critics on two threads): one tick and two disjoint
+ * ranges applied in reverse order equal the whole step bit for bit, over several steps */
+Test(nn_adam, step_in_ranges_equals_whole_step)
+{
+    enum { N = 203, CUT = 77 };
+    float p1[N], p2[N], g[N];
+    nn_adam a, b;
+    char err[256];
+    cr_assert_eq(nn_adam_init(&a, N, 1e-2f, 0.9f, 0.999f, 1e-8f, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(nn_adam_init(&b, N, 1e-2f, 0.9f, 0.999f, 1e-8f, err, sizeof err), RL_OK, "%s", err);
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    fill_normal(p1, N, 1.0f, &rng);
+    memcpy(p2, p1, sizeof p1);
+    float p0 = p1[0];
+    for (int s = 0; s < 4; s++) {
+        fill_normal(g, N, 0.3f, &rng);
+        nn_adam_step(&a, p1, g);
+        nn_adam_tick(&b);
+        nn_adam_apply(&b, p2, g, CUT, N);
+        nn_adam_apply(&b, p2, g, 0, CUT);
+    }
+    cr_assert_eq(a.t, b.t);
+    cr_assert(p1[0] != p0, "the step moved nothing");
+    cr_assert(memcmp(p1, p2, sizeof p1) == 0);
+    cr_assert(memcmp(a.m, b.m, N * sizeof(float)) == 0 && memcmp(a.v, b.v, N * sizeof(float)) == 0);
+    nn_adam_free(&a);
+    nn_adam_free(&b);
+}
+
 Test(nn_adam, init_rejects_bad_arguments)
 {
     nn_adam opt;
