@@ -94,6 +94,8 @@ struct sac {
     float *eps2, *pa, *pu, *pstdv, *plogp;      /* (B, A) x4, (B) */
     const float *peps, *pout, *tq[2], *pq[2];   /* the actor pass's noise and outputs; critic outputs */
     int pb;                                     /* the actor pass's batch */
+    int blayer;                                 /* the actor layer job_actor_layer is at */
+    const float *bobs, *bdact;                  /* the actor backward's input and extra gradient */
     bool do_actor;                              /* this update steps the actor */
     /* auxiliary heads on the actor's last hidden layer */
     offp_aux ax;
@@ -599,6 +601,24 @@ static float actor_loss(sac *p, bool backward)
                           backward ? p->dqmin : NULL);
 }
 
+/* layer p->blayer of the actor's backward: k = 0 its input gradient, k = 1 its parameters' */
+static void job_actor_layer(sac *p, int k)
+{
+    int l = p->blayer, at = p->actor.n_layers - 1;
+    if (k == 0) nn_mlp_backward_input(NULL, &p->c_actor, &p->actor, l, at, p->bdact, p->pb);
+    else nn_mlp_backward_params(&p->c_actor, &p->actor, p->bobs, l, p->pb);
+}
+
+/* nn_mlp_backward_add of the actor from p->dact, with dact (or NULL) at its last hidden layer,
+ * each layer's two halves in parallel */
+static void actor_backward(sac *p, const float *obs, const float *dact)
+{
+    p->bobs = obs;
+    p->bdact = dact;
+    nn_mlp_backward_top(&p->c_actor, &p->actor, p->dact, p->pb);
+    for (p->blayer = p->actor.n_layers - 1; p->blayer >= 0; p->blayer--) par_run(p, job_actor_layer);
+}
+
 /* the actor's gradient into p->agrads (zeroed first) from the critics' input gradients; with
  * with_aux, the heads' loss on the batch gathered by offp_aux_gather goes into p->ax.total and
  * p->ax.loss, their gradient into aux_grads and, through h, into p->agrads */
@@ -611,7 +631,7 @@ static void actor_back(sac *p, const float *obs, bool with_aux)
     policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);
     memset(p->agrads, 0, p->n_actor * sizeof(float));
     if (!with_aux) {
-        nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
+        actor_backward(p, obs, NULL);
         return;
     }
     /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
@@ -621,8 +641,7 @@ static void actor_back(sac *p, const float *obs, bool with_aux)
                     .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
     bool touched;
     p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
-    if (touched) nn_mlp_backward_add(NULL, &p->c_actor, &p->actor, p->dact, obs, at, p->ax.dh, B);
-    else nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
+    actor_backward(p, obs, touched ? p->ax.dh : NULL);
 }
 
 /* The actor objective on obs (B, D) with noise eps (B, A) in one go (the test hooks): fills p->pa,

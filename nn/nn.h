@@ -110,6 +110,14 @@ void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
  * dact = NULL is nn_mlp_backward bit for bit. */
 void nn_mlp_backward_add(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
                          const float *inp, int at, const float *dact, int B);
+/* nn_mlp_backward_add in steps, so that a layer's parameter gradient and its input gradient can
+ * run on two threads: nn_mlp_backward_top(dout), then for l = n_layers - 1 down to 0 both
+ * nn_mlp_backward_params(l) and nn_mlp_backward_input(l) (in either order or at once), the next
+ * l only after both. The result is nn_mlp_backward_add's bit for bit. _input with l = 0 writes
+ * dinp (nothing when dinp is NULL); dact and at as in nn_mlp_backward_add. */
+void nn_mlp_backward_top(nn_mlp_cache *c, const nn_mlp *m, const float *dout, int B);
+void nn_mlp_backward_params(nn_mlp_cache *c, nn_mlp *m, const float *inp, int l, int B);
+void nn_mlp_backward_input(float *dinp, nn_mlp_cache *c, const nn_mlp *m, int l, int at, const float *dact, int B);
 
 /* ---- optimisation --------------------------------------------------------------------- */
 

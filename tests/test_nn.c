@@ -708,3 +708,59 @@ Test(nn_mlp, backward_add_at_a_hidden_layer)
     memcpy(g1, k.grads, sizeof g1);
     rlt_gradcheck(mlp_add_obj, &k, k.params, g1, (int)k.m.n_params, &o, "backward_add params");
 }
+
+/* The backward in layer steps (SAC runs a layer's input and parameter gradients on two threads):
+ * input before parameters at each layer gives nn_mlp_backward_add's result bit for bit, and both
+ * agree with a plain reference built from nn_dense_backward_ref (tolerance relative to magnitude) */
+static void mlp_backward_reference(float *dinp, float *grads, const mlp_add_ctx *k, const float *dact, int at)
+{
+    static float cur[MB * 8], nxt[MB * 8];
+    const nn_mlp *m = &k->m;
+    int L = m->n_layers;
+    nn_mlp bound = *m;
+    nn_mlp_bind(&bound, (float *)k->params, grads);
+    nn_act_backward(cur, k->r, k->c.act[L], m->out_act, (size_t)MB * m->sizes[L]);
+    for (int l = L - 1; l >= 0; l--) {
+        int I = m->sizes[l], O = m->sizes[l + 1];
+        const float *x = l == 0 ? k->inp : k->c.act[l];
+        nn_dense_backward_ref(l == 0 ? dinp : nxt, bound.dw[l], bound.db[l], cur, x, m->w[l], MB, I, O);
+        if (l == 0) break;
+        for (int i = 0; dact && l == at && i < MB * I; i++) nxt[i] += dact[i];
+        nn_act_backward(cur, nxt, k->c.act[l], m->hidden_act, (size_t)MB * I);
+    }
+}
+
+Test(nn_mlp, backward_in_layer_steps_matches_whole_and_reference)
+{
+    static mlp_add_ctx k;
+    int hidden[2] = {7, 6};
+    nn_mlp_shape(&k.m, 5, hidden, 2, 3, NN_ACT_RELU, NN_ACT_NONE);
+    nn_mlp_bind(&k.m, k.params, k.grads);
+    nn_mlp_cache_bind(&k.c, &k.m, k.cache, MB);
+    rl_rng rng;
+    rl_rng_seed(&rng, 23, 0);
+    float gains[3] = {1.5f, 1.5f, 1.0f};
+    nn_mlp_init_orthogonal(&k.m, gains, &rng);
+    fill_normal(k.inp, MB * 5, 1.0f, &rng);
+    fill_normal(k.r, MB * 3, 1.0f, &rng);
+    fill_normal(k.s, MB * 7, 1.0f, &rng);
+    static float g1[512], g3[512], d1[MB * 5], d2[MB * 5], d3[MB * 5];
+    (void)nn_mlp_forward(&k.c, &k.m, k.inp, MB);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_add(d1, &k.c, &k.m, k.r, k.inp, 1, k.s, MB);
+    memcpy(g1, k.grads, sizeof g1);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_top(&k.c, &k.m, k.r, MB);
+    for (int l = k.m.n_layers - 1; l >= 0; l--) {
+        nn_mlp_backward_input(d2, &k.c, &k.m, l, 1, k.s, MB);
+        nn_mlp_backward_params(&k.c, &k.m, k.inp, l, MB);
+    }
+    cr_assert(memcmp(g1, k.grads, sizeof g1) == 0 && memcmp(d1, d2, sizeof d1) == 0, "steps differ from the whole");
+    memset(g3, 0, sizeof g3);
+    mlp_backward_reference(d3, g3, &k, k.s, 1);
+    int n = (int)k.m.n_params, nonzero = 0;
+    for (int i = 0; i < n; i++) nonzero += g3[i] != 0.0f;
+    cr_assert(nonzero > n / 2, "reference gradient mostly zero (%d of %d)", nonzero, n);
+    rlt_assert_close(k.grads, g3, n, 1e-5, 1e-6, "layer steps: params");
+    rlt_assert_close(d2, d3, MB * 5, 1e-5, 1e-6, "layer steps: dinp");
+}
