@@ -15,8 +15,11 @@
  *   temperature = losses sac_alpha: -mean log_alpha (log pi + target_entropy), target -scale |A|
  * where R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a
  * termination, truncation bootstraps from the final observation. Three Adam optimizers (actor,
- * critics, log_alpha). With sac.threads = 2 the two critics' forward, loss and backward run on two
- * threads (one worker created at init, synchronised by spinning then a condition variable).
+ * critics, log_alpha). With sac.threads = 2 every step of an update runs on two threads (one worker
+ * created at init, synchronised by spinning then a condition variable): the policy at s' beside
+ * the actor's forward at s, each twin critic and its target with its own Adam and Polyak half,
+ * each actor layer's input and parameter gradients, the halves of the actor's Adam step. Each
+ * float gets the same operations either way: sac.threads 1 and 2 give the same run (par_run).
  * Auxiliary heads (`aux:`, agents/aux.h, docs/aux-heads.md) attach to the actor's hidden layers,
  * the only observation-only encoder here (the critics read (obs, a) from their first layer): h
  * is the actor's last hidden layer on the minibatch's observations. The heads see each sampled
@@ -97,6 +100,7 @@ struct sac {
     int blayer;                                 /* the actor layer job_actor_layer is at */
     const float *bobs, *bdact;                  /* the actor backward's input and extra gradient */
     bool do_actor;                              /* this update steps the actor */
+    bool finite[2];                             /* each half of a gradient is finite */
     /* auxiliary heads on the actor's last hidden layer */
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: the actor's hidden layers, a prefix of aparams */
@@ -475,6 +479,27 @@ static void sac_observe(void *self, const env_vec *v)
 
 /* ---- the update's steps ------------------------------------------------------------------ */
 
+static int all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* the actor's gradient in two halves: k's half is finite */
+static void job_actor_finite(sac *p, int k)
+{
+    size_t h = p->n_actor / 2, lo = k ? h : 0, hi = k ? p->n_actor : h;
+    p->finite[k] = all_finite(p->agrads + lo, hi - lo);
+}
+
+/* the actor's Adam step (ticked by the caller) on k's half */
+static void job_actor_step(sac *p, int k)
+{
+    size_t h = p->n_actor / 2;
+    nn_adam_apply(&p->actor_opt, p->aparams, p->agrads, k ? h : 0, k ? p->n_actor : h);
+}
+
 /* Each parallel step is a job over the twin index k = 0, 1 that writes only k's buffers and reads
  * nothing the other k writes in the same step. With sac.threads = 2 the worker runs k = 1 while the
  * caller runs k = 0; with 1 the caller runs k = 0 then k = 1. Every float gets the same operations
@@ -563,6 +588,7 @@ static void job_critic_backward(sac *p, int k)
     size_t nq = p->q[k].n_params;
     memset(p->cgrads + k * nq, 0, nq * sizeof(float));
     nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
+    p->finite[k] = all_finite(p->cgrads + k * nq, nq);
 }
 
 /* critic k's Adam step (ticked by the caller), its target's Polyak average and, when the actor
@@ -658,13 +684,6 @@ static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool 
     return loss;
 }
 
-static int all_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
 /* y = R + disc (min_k Q_target_k(s', a') - alpha log pi(a'|s')) */
 static void soft_targets(sac *p)
 {
@@ -684,13 +703,15 @@ static void actor_update(sac *p, double *acc)
     par_run(p, job_pi_q_backward);
     actor_back(p, p->batch.obs, p->ax.aux != NULL);
     bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
-    bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && all_finite(p->agrads, p->n_actor) && aux_ok);
+    par_run(p, job_actor_finite);
+    bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && p->finite[0] && p->finite[1] && aux_ok);
     if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
     if (!ok) {
         p->nonfinite_skips++;
         return;
     }
-    nn_adam_step(&p->actor_opt, p->aparams, p->agrads);
+    nn_adam_tick(&p->actor_opt);
+    par_run(p, job_actor_step);
     if (p->ax.aux) offp_aux_step(&p->ax);
     double ent = 0.0;
     for (int i = 0; i < B; i++) ent -= p->plogp[i];
@@ -725,7 +746,7 @@ static void update(sac *p, double *acc)
     par_run(p, job_critic_backward);
     float closs = p->qloss[0] + p->qloss[1];
     /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
-    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && all_finite(p->cgrads, p->n_critic))) {
+    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && p->finite[0] && p->finite[1])) {
         p->nonfinite_skips++;
         p->rng = before_actor;   /* a skipped update draws no actor noise */
         return;

@@ -119,7 +119,7 @@
     X(S, double, log_std_min, F64, -20, NULL, -100, 100, NULL, "lower clamp of the actor log-std") \
     X(S, double, log_std_max, F64, 2, NULL, -100, 100, NULL, "upper clamp of the actor log-std")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = update the twin critics on two threads")
+    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = each update on two threads (twin critics, actor layers; same results)")
 
 /* Box actions of the on-policy agents (ppo, a2c, reinforce): a diagonal Gaussian policy */
 #define RL_CFG_GAUSSIAN_FIELDS(X, S)                                                                \
