@@ -1,16 +1,17 @@
 /* rlc bench: the throughput of SAC's update against the GEMM-only bound of the same update.
  *
- * Usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads LIST] [--buffer N]
+ * Usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads LIST] [--buffer N] [--no-bound]
  *   CONFIG defaults to configs/sac_halfcheetah.yaml (256-256 ReLU, batch 256); the spaces are
  *   HalfCheetah-v5's (observation 17, action 6 in [-1, 1]) unless the config's env says otherwise
  *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
  *
- * For each thread count: creates the agent, fills its replay buffer with random transitions,
- * records the sgemm calls of one update (shapes and order; the bench links with
- * --wrap=cblas_sgemm), then alternates R rounds of N updates with R rounds of the recorded calls
- * run alone back to back on one thread over buffers of the same sizes. Prints updates/s, the
+ * First records the sgemm calls of one update on one thread (shapes and order; the bench links
+ * with --wrap=cblas_sgemm). Then for each thread count: creates the agent, fills its replay buffer
+ * with random transitions, and alternates R rounds of N updates with R rounds of the recorded
+ * calls run alone back to back on one thread over buffers of the same sizes. Prints updates/s, the
  * GFLOP/s the updates achieve (2 M N K summed over the recorded calls), the GEMM-only bound
  * measured in the same run and their ratio (per core with 2 threads), and the OpenBLAS kernel.
+ * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
 #include <math.h>
@@ -114,6 +115,7 @@ typedef struct {
     const char *config;
     int updates, rounds, buffer, obs_dim, act_dim;
     int threads[4], n_threads;
+    bool bound;
 } bench_opts;
 
 /* random transitions through act (uniform actions before learning_starts) and observe */
@@ -171,7 +173,25 @@ static void run_updates(void *agent, int64_t *step, int n, double *stats)
     for (int i = 0; i < n; i++) agent_sac.learn(agent, NULL, (*step)++, INT64_MAX, stats);
 }
 
-static void bench_threads(const bench_opts *o, int threads, gemm_replay *rp, int *have_replay)
+/* the sgemm calls of one update, recorded on one thread from an agent with a small buffer */
+static void record_calls(const bench_opts *o, gemm_replay *rp)
+{
+    bench_opts small = *o;
+    small.buffer = 2000;
+    int64_t step;
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    void *agent = make_agent(&small, 1, &step);
+    fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
+    double stats[AGENT_MAX_STATS];
+    g_recording = 1;
+    run_updates(agent, &step, 1, stats);
+    g_recording = 0;
+    agent_sac.destroy(agent);
+    replay_init(rp, &rng);
+}
+
+static void bench_threads(const bench_opts *o, int threads, const gemm_replay *rp)
 {
     int64_t step;
     rl_rng rng;
@@ -179,17 +199,6 @@ static void bench_threads(const bench_opts *o, int threads, gemm_replay *rp, int
     void *agent = make_agent(o, threads, &step);
     fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
     double stats[AGENT_MAX_STATS];
-    if (!*have_replay) {
-        if (threads != 1) {
-            fprintf(stderr, "bench_sac_update: the first thread count must be 1 (it records the calls)\n");
-            exit(2);
-        }
-        g_recording = 1;
-        run_updates(agent, &step, 1, stats);
-        g_recording = 0;
-        replay_init(rp, &rng);
-        *have_replay = 1;
-    }
     run_updates(agent, &step, o->updates / 4 + 1, stats);   /* warm up */
     replay_run(rp);
     double t_upd = 0.0, t_gemm = 0.0;
@@ -197,12 +206,12 @@ static void bench_threads(const bench_opts *o, int threads, gemm_replay *rp, int
         double t0 = now();
         run_updates(agent, &step, o->updates, stats);
         double t1 = now();
-        for (int i = 0; i < o->updates; i++) replay_run(rp);
+        for (int i = 0; o->bound && i < o->updates; i++) replay_run(rp);
         t_upd += t1 - t0;
         t_gemm += now() - t1;
     }
     double n = (double)o->updates * o->rounds;
-    double ups = n / t_upd, bound_ups = n / t_gemm;
+    double ups = n / t_upd, bound_ups = o->bound ? n / t_gemm : NAN;
     double gf = ups * rp->flops * 1e-9, bound_gf = bound_ups * rp->flops * 1e-9;
     printf("sac.threads %d: %8.1f updates/s  %7.1f GFLOP/s  | GEMM-only bound (1 core) %8.1f updates/s %7.1f GFLOP/s"
            "  | achieved/bound %.2f  per core %.2f  (critic loss %.4g)\n",
@@ -241,11 +250,12 @@ static int parse_int(const char *flag, const char *v, int lo, int hi)
 static void parse_args(bench_opts *o, int argc, char **argv)
 {
     *o = (bench_opts){.config = RLC_SOURCE_DIR "/configs/sac_halfcheetah.yaml", .updates = 200, .rounds = 5,
-                      .buffer = 100000, .obs_dim = 17, .act_dim = 6};
+                      .buffer = 100000, .obs_dim = 17, .act_dim = 6, .bound = true};
     parse_threads(o, "1,2");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] != '-') { o->config = a; continue; }
+        if (strcmp(a, "--no-bound") == 0) { o->bound = false; continue; }
         if (strcmp(a, "--updates") == 0) o->updates = parse_int(a, v, 1, 100000000);
         else if (strcmp(a, "--rounds") == 0) o->rounds = parse_int(a, v, 1, 1000);
         else if (strcmp(a, "--buffer") == 0) o->buffer = parse_int(a, v, 1000, 1000000);
@@ -254,7 +264,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         else if (strcmp(a, "--threads") == 0 && v) parse_threads(o, v);
         else {
             fprintf(stderr, "usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads 1,2] "
-                            "[--buffer N] [--obs D] [--act A]\n");
+                            "[--buffer N] [--obs D] [--act A] [--no-bound]\n");
             exit(2);
         }
         i++;
@@ -267,16 +277,10 @@ int main(int argc, char **argv)
     parse_args(&o, argc, argv);
     openblas_set_num_threads(1);
     gemm_replay rp;
-    int have = 0;
-    for (int i = 0; i < o.n_threads; i++) {
-        bench_threads(&o, o.threads[i], &rp, &have);
-        if (i == 0) {
-            printf("  one update: %d sgemm calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, "
-                   "%d rounds of %d updates\n",
-                   g_n_calls, rp.flops * 1e-6, nn_blas_kernel(), o.config, o.obs_dim, o.act_dim, o.rounds,
-                   o.updates);
-        }
-    }
-    if (have) replay_free(&rp);
+    record_calls(&o, &rp);
+    printf("one update: %d sgemm calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, %d rounds of %d updates\n",
+           g_n_calls, rp.flops * 1e-6, nn_blas_kernel(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    for (int i = 0; i < o.n_threads; i++) bench_threads(&o, o.threads[i], &rp);
+    replay_free(&rp);
     return 0;
 }
