@@ -5,12 +5,13 @@
  *   HalfCheetah-v5's (observation 17, action 6 in [-1, 1]) unless the config's env says otherwise
  *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
  *
- * First records the sgemm calls of one update on one thread (shapes and order; the bench links
- * with --wrap=cblas_sgemm). Then for each thread count: creates the agent, fills its replay buffer
- * with random transitions, and alternates R rounds of N updates with R rounds of the recorded
- * calls run alone back to back on one thread over buffers of the same sizes. Prints updates/s, the
- * GFLOP/s the updates achieve (2 M N K summed over the recorded calls), the GEMM-only bound
- * measured in the same run and their ratio (per core with 2 threads), and the OpenBLAS kernel.
+ * First records the GEMM calls of one update on one thread (shapes and order; the bench links
+ * with --wrap=nn_sgemm, the one GEMM of the dense layers). Then for each thread count: creates
+ * the agent, fills its replay buffer with random transitions, and alternates R rounds of N
+ * updates with R rounds of the recorded calls run alone back to back on one thread over buffers
+ * of the same sizes. Prints updates/s, the GFLOP/s the updates achieve (2 M N K summed over the
+ * recorded calls), the GEMM-only bound measured in the same run and their ratio (per core with 2
+ * threads), and the OpenBLAS kernel.
  * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
@@ -20,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <stdbool.h>
+
 #include "agents/agent.h"
 #include "core/rng.h"
 
@@ -28,8 +31,7 @@
 #define MAX_CALLS 256
 
 typedef struct {
-    enum CBLAS_ORDER order;
-    enum CBLAS_TRANSPOSE ta, tb;
+    bool ta, tb;
     int M, N, K, lda, ldb, ldc;
     float beta;
 } gemm_call;
@@ -37,21 +39,17 @@ typedef struct {
 static gemm_call g_calls[MAX_CALLS];
 static int g_n_calls, g_recording;
 
-void __real_cblas_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint M,
-                        blasint N, blasint K, float alpha, const float *A, blasint lda, const float *B,
-                        blasint ldb, float beta, float *C, blasint ldc);
-void __wrap_cblas_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint M,
-                        blasint N, blasint K, float alpha, const float *A, blasint lda, const float *B,
-                        blasint ldb, float beta, float *C, blasint ldc);
+void __real_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc);
+void __wrap_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc);
 
-/* every sgemm of the library comes here; while recording (one update on one thread) it notes the call */
-void __wrap_cblas_sgemm(enum CBLAS_ORDER order, enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, blasint M,
-                        blasint N, blasint K, float alpha, const float *A, blasint lda, const float *B,
-                        blasint ldb, float beta, float *C, blasint ldc)
+/* every GEMM of the library comes here; while recording (one update on one thread) it notes the call */
+void __wrap_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
 {
-    if (g_recording && g_n_calls < MAX_CALLS)
-        g_calls[g_n_calls++] = (gemm_call){order, ta, tb, (int)M, (int)N, (int)K, (int)lda, (int)ldb, (int)ldc, beta};
-    __real_cblas_sgemm(order, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (g_recording && g_n_calls < MAX_CALLS) g_calls[g_n_calls++] = (gemm_call){ta, tb, M, N, K, lda, ldb, ldc, beta};
+    __real_nn_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 static double now(void)
@@ -68,7 +66,7 @@ typedef struct {
     double flops;
 } gemm_replay;
 
-static size_t rows_of(enum CBLAS_TRANSPOSE t, int rows, int cols) { return (size_t)(t == CblasNoTrans ? rows : cols); }
+static size_t rows_of(bool t, int rows, int cols) { return (size_t)(t ? cols : rows); }
 
 /* one buffer per operand per call (as the update's distinct layers have), filled with small values */
 static void replay_init(gemm_replay *r, rl_rng *rng)
@@ -95,8 +93,7 @@ static void replay_run(const gemm_replay *r)
 {
     for (int i = 0; i < g_n_calls; i++) {
         const gemm_call *g = &g_calls[i];
-        __real_cblas_sgemm(g->order, g->ta, g->tb, g->M, g->N, g->K, 1.0f, r->a[i], g->lda, r->b[i], g->ldb,
-                           g->beta, r->c[i], g->ldc);
+        __real_nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, r->a[i], g->lda, r->b[i], g->ldb, g->beta, r->c[i], g->ldc);
     }
 }
 
@@ -278,7 +275,7 @@ int main(int argc, char **argv)
     openblas_set_num_threads(1);
     gemm_replay rp;
     record_calls(&o, &rp);
-    printf("one update: %d sgemm calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, %d rounds of %d updates\n",
+    printf("one update: %d GEMM calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, %d rounds of %d updates\n",
            g_n_calls, rp.flops * 1e-6, nn_blas_kernel(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
     for (int i = 0; i < o.n_threads; i++) bench_threads(&o, o.threads[i], &rp);
     replay_free(&rp);

@@ -8,6 +8,7 @@
 #ifndef RLC_NN_NN_H
 #define RLC_NN_NN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,11 @@ void nn_dense_forward_ref(float *out, const float *inp, const float *weight, con
                           int B, int I, int O);
 void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, int B, int I, int O);
+
+/* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
+ * GEMM of the dense layers (OpenBLAS's cblas_sgemm, one thread as the trainer sets it). */
+void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc);
 
 /* The sgemm kernel OpenBLAS runs on this machine ("Haswell", "SkylakeX", ...): chosen by CPU, or
  * forced by OPENBLAS_CORETYPE. Kernels round differently, so runs are bit-reproducible only with

@@ -108,6 +108,38 @@ Test(nn_dense, blas_matches_reference)
     }
 }
 
+/* The fast GEMMs (nn_sgemm) on the
+ * shapes of SAC's HalfCheetah update (batch 256; inputs 17, 23, 256; outputs 256, 12, 1) against
+ * the double-accumulating reference, with a tolerance relative to the sums' magnitude (sqrt of
+ * the summed length, the values being of order 1) */
+Test(nn_dense, fast_path_matches_reference_on_sac_shapes)
+{
+    static const int shapes[][3] = {{256, 17, 256}, {256, 23, 256}, {256, 256, 256}, {256, 256, 12}, {256, 256, 1}};
+    static float inp[256 * 256], w[256 * 256], bias[256], dout[256 * 256], o1[256 * 256], o2[256 * 256];
+    static float dw1[256 * 256], dw2[256 * 256], db1[256], db2[256], di1[256 * 256], di2[256 * 256];
+    rl_rng rng;
+    rl_rng_seed(&rng, 43, 0);
+    for (int s = 0; s < RL_ARRAY_LEN(shapes); s++) {
+        int B = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
+        fill_normal(inp, B * I, 1.0f, &rng);
+        fill_normal(w, O * I, 0.5f, &rng);
+        fill_normal(bias, O, 0.5f, &rng);
+        fill_normal(dout, B * O, 1.0f, &rng);
+        nn_dense_forward(o1, inp, w, bias, B, I, O);
+        nn_dense_forward_ref(o2, inp, w, bias, B, I, O);
+        rlt_assert_close(o1, o2, B * O, 1e-5, 2e-6 * sqrt((double)I), "forward");
+        fill_normal(dw1, O * I, 1.0f, &rng);
+        memcpy(dw2, dw1, sizeof(float) * O * I);
+        memset(db1, 0, sizeof db1);
+        memset(db2, 0, sizeof db2);
+        nn_dense_backward(di1, dw1, db1, dout, inp, w, B, I, O);
+        nn_dense_backward_ref(di2, dw2, db2, dout, inp, w, B, I, O);
+        rlt_assert_close(di1, di2, B * I, 1e-5, 2e-6 * sqrt((double)O), "dinp");
+        rlt_assert_close(dw1, dw2, O * I, 1e-5, 2e-6 * sqrt((double)B), "dweight");
+        rlt_assert_close(db1, db2, O, 1e-5, 2e-6 * sqrt((double)B), "dbias");
+    }
+}
+
 Test(nn_dense, backward_accumulates_and_skips_null)
 {
     enum { B = 3, I = 4, O = 2 };
