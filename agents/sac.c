@@ -15,8 +15,11 @@
  *   temperature = losses sac_alpha: -mean log_alpha (log pi + target_entropy), target -scale |A|
  * where R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a
  * termination, truncation bootstraps from the final observation. Three Adam optimizers (actor,
- * critics, log_alpha). With sac.threads = 2 the two critics' forward, loss and backward run on two
- * threads (one worker created at init, synchronised by spinning then a condition variable).
+ * critics, log_alpha). With sac.threads = 2 every step of an update runs on two threads (one worker
+ * created at init, synchronised by spinning then a condition variable): the policy at s' beside
+ * the actor's forward at s, each twin critic and its target with its own Adam and Polyak half,
+ * each actor layer's input and parameter gradients, the halves of the actor's Adam step. Each
+ * float gets the same operations either way: sac.threads 1 and 2 give the same run (par_run).
  * Auxiliary heads (`aux:`, agents/aux.h, docs/aux-heads.md) attach to the actor's hidden layers,
  * the only observation-only encoder here (the critics read (obs, a) from their first layer): h
  * is the actor's last hidden layer on the minibatch's observations. The heads see each sampled
@@ -46,12 +49,16 @@
 
 typedef struct sac sac;
 
-/* the worker that updates critic 1 while the caller updates critic 0 */
+/* a step of the update over the twin index k = 0, 1 (see par_run) */
+typedef void (*sac_job)(sac *p, int k);
+
+/* the worker that runs k = 1 of each parallel step while the caller runs k = 0 */
 typedef struct {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     atomic_int gen, done, quit;
+    sac_job job;                      /* written before gen is raised */
     sac *p;
     int started;
 } sac_worker;
@@ -85,6 +92,15 @@ struct sac {
     float *sa, *sa_next, *sa_pi;                /* (B, SA) */
     float *y, *qv[2], *dq[2], *qloss;           /* (B), (B) x2, (B) x2, (2) */
     float *qmin, *dqmin, *dlogp, *da, *dsa[2], *dact;   /* (B) (B) (B) (B, A) (B, SA) x2 (B, 2A) */
+    /* the actor pass's own buffers (it overlaps the targets' policy sample) */
+    float *par_block;                           /* owns the five below */
+    float *eps2, *pa, *pu, *pstdv, *plogp;      /* (B, A) x4, (B) */
+    const float *peps, *pout, *tq[2], *pq[2];   /* the actor pass's noise and outputs; critic outputs */
+    int pb;                                     /* the actor pass's batch */
+    int blayer;                                 /* the actor layer job_actor_layer is at */
+    const float *bobs, *bdact;                  /* the actor backward's input and extra gradient */
+    bool do_actor;                              /* this update steps the actor */
+    bool finite[2];                             /* each half of a gradient is finite */
     /* auxiliary heads on the actor's last hidden layer */
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: the actor's hidden layers, a prefix of aparams */
@@ -181,6 +197,7 @@ static void sac_destroy(void *self)
     free(p->ctparams);
     free(p->act_center);
     free(p->act_half);
+    free(p->par_block);
     nn_adam_free(&p->actor_opt);
     nn_adam_free(&p->critic_opt);
     nn_adam_free(&p->alpha_opt);
@@ -212,6 +229,18 @@ static int sac_extra_stats(void *self, const char **names, int max)
 {
     sac *p = self;
     return offp_aux_stat_names(&p->ax, names, max);
+}
+
+/* the actor pass's own noise and sample buffers, so that it can run beside the targets' */
+static void sac_par_init(sac *p)
+{
+    size_t ba = (size_t)p->B * (size_t)p->A;
+    p->par_block = rl_xcalloc(4 * ba + (size_t)p->B, sizeof(float));
+    p->eps2 = p->par_block;
+    p->pa = p->eps2 + ba;
+    p->pu = p->pa + ba;
+    p->pstdv = p->pu + ba;
+    p->plogp = p->pstdv + ba;
 }
 
 /* ---- the steps of sac_create ------------------------------------------------------------ */
@@ -440,6 +469,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     }
     sac_settings(p, cfg, obs_space, act_space, n_envs);
     sac_networks(p, cfg, act);
+    sac_par_init(p);
     if ((st = sac_buffers(p, cfg, n_envs, err, err_sz)) ||
         (cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) ||
         (st = sac_scratch(p, n_envs, err, err_sz)) ||
@@ -494,101 +524,7 @@ static void sac_observe(void *self, const env_vec *v)
 
 /* ---- learning ---------------------------------------------------------------------------- */
 
-/* forward, loss and backward of critic k on the current batch (p->sa, p->y) */
-static void critic_pass(sac *p, int k)
-{
-    const float *q = nn_mlp_forward(&p->c_q[k], &p->q[k], p->sa, p->B);   // (B, 1)
-    memcpy(p->qv[k], q, (size_t)p->B * sizeof(float));
-    const float *w = p->buf.cfg.prioritized ? p->batch.weights : NULL;
-    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, w, p->B, p->dq[k]);
-    size_t nq = p->q[k].n_params;
-    memset(p->cgrads + k * nq, 0, nq * sizeof(float));
-    nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
-}
-
-static void *worker_main(void *arg)
-{
-    sac_worker *w = arg;
-    int seen = 0;
-    FTZ_SET_THREAD();
-    for (;;) {
-        for (int k = 0; k < 4000 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
-            if ((k & 255) == 255) sched_yield();
-        if (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) {
-            pthread_mutex_lock(&w->mu);
-            while (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) pthread_cond_wait(&w->cv, &w->mu);
-            pthread_mutex_unlock(&w->mu);
-        }
-        if (atomic_load(&w->quit)) break;
-        seen = atomic_load(&w->gen);
-        critic_pass(w->p, 1);
-        atomic_store(&w->done, seen);
-    }
-    return NULL;
-}
-
-static void critics_update(sac *p)
-{
-    if (p->threads == 2) {
-        sac_worker *w = &p->worker;
-        pthread_mutex_lock(&w->mu);
-        int g = atomic_load(&w->gen) + 1;
-        atomic_store(&w->gen, g);
-        pthread_cond_signal(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-        critic_pass(p, 0);
-        while (atomic_load(&w->done) != g) { /* spin: the two passes take the same time */ }
-    } else {
-        critic_pass(p, 0);
-        critic_pass(p, 1);
-    }
-}
-
-/* The actor objective on obs (B, D) with noise eps (B, A): fills p->a, p->logp, p->qmin; with
- * backward, writes the actor's gradient into p->agrads (zeroed first). Returns the loss. With
- * with_aux (heads present, backward, obs the sampled minibatch's), the heads' loss on the batch
- * gathered by offp_aux_gather goes into p->ax.total and p->ax.loss, their gradient into aux_grads
- * and, through h, into p->agrads. */
-static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool backward, bool with_aux)
-{
-    const int A = p->A, D = p->obs_dim, SA = p->SA;
-    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
-    policy_sample(p, out, eps, B, p->a, p->u, p->stdv, p->logp);
-    concat(p->sa_pi, obs, p->a, B, D, A);
-    const float *q0 = nn_mlp_forward(&p->c_qpi[0], &p->qng[0], p->sa_pi, B);
-    const float *q1 = nn_mlp_forward(&p->c_qpi[1], &p->qng[1], p->sa_pi, B);
-    for (int i = 0; i < B; i++) p->qmin[i] = q0[i] < q1[i] ? q0[i] : q1[i];
-    float loss = loss_sac_actor(p->logp, p->qmin, NULL, B, p->alpha, backward ? p->dlogp : NULL,
-                                backward ? p->dqmin : NULL);
-    if (!backward) return loss;
-    /* dJ/da through the critic that gave the minimum, via its input gradient */
-    for (int i = 0; i < B; i++) {
-        bool first = q0[i] <= q1[i];
-        p->dq[0][i] = first ? p->dqmin[i] : 0.0f;
-        p->dq[1][i] = first ? 0.0f : p->dqmin[i];
-    }
-    nn_mlp_backward(p->dsa[0], &p->c_qpi[0], &p->qng[0], p->dq[0], p->sa_pi, B);
-    nn_mlp_backward(p->dsa[1], &p->c_qpi[1], &p->qng[1], p->dq[1], p->sa_pi, B);
-    for (int i = 0; i < B; i++)
-        for (int d = 0; d < A; d++)
-            p->da[(size_t)i * A + d] = p->dsa[0][(size_t)i * SA + D + d] + p->dsa[1][(size_t)i * SA + D + d];
-    policy_backward(p, p->dact, out, eps, p->a, p->stdv, p->da, p->dlogp, B);
-    memset(p->agrads, 0, p->n_actor * sizeof(float));
-    if (!with_aux) {
-        nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
-        return loss;
-    }
-    /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
-     * gradient at its last hidden layer in the backward below */
-    int at = p->actor.n_layers - 1;
-    aux_batch ab = {.B = B, .obs = obs, .h = p->c_actor.act[at], .u = p->batch.actions, .r = p->ax.r,
-                    .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
-    bool touched;
-    p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
-    if (touched) nn_mlp_backward_add(NULL, &p->c_actor, &p->actor, p->dact, obs, at, p->ax.dh, B);
-    else nn_mlp_backward(NULL, &p->c_actor, &p->actor, p->dact, obs, B);
-    return loss;
-}
+/* ---- the update's steps ------------------------------------------------------------------ */
 
 static int all_finite(const float *x, size_t n)
 {
@@ -597,69 +533,278 @@ static int all_finite(const float *x, size_t n)
     return 1;
 }
 
-static void update(sac *p, double *acc)
+/* the actor's gradient in two halves: k's half is finite */
+static void job_actor_finite(sac *p, int k)
 {
-    const int B = p->B, A = p->A, D = p->obs_dim;
-    replay_batch *b = &p->batch;
-    replay_buffer_sample(&p->buf, b, B, 1.0f, &p->rng);
+    size_t h = p->n_actor / 2, lo = k ? h : 0, hi = k ? p->n_actor : h;
+    p->finite[k] = all_finite(p->agrads + lo, hi - lo);
+}
 
-    /* soft targets from the next observations */
-    const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, B);
-    fill_normal(p->eps, (size_t)B * A, &p->rng);
-    policy_sample(p, out, p->eps, B, p->a, p->u, p->stdv, p->logp);
-    concat(p->sa_next, b->next_obs, p->a, B, D, A);
-    const float *t0 = nn_mlp_forward(&p->c_qt[0], &p->qt[0], p->sa_next, B);
-    const float *t1 = nn_mlp_forward(&p->c_qt[1], &p->qt[1], p->sa_next, B);
-    for (int i = 0; i < B; i++) {
-        float m = t0[i] < t1[i] ? t0[i] : t1[i];
+/* the actor's Adam step (ticked by the caller) on k's half */
+static void job_actor_step(sac *p, int k)
+{
+    size_t h = p->n_actor / 2;
+    nn_adam_apply(&p->actor_opt, p->aparams, p->agrads, k ? h : 0, k ? p->n_actor : h);
+}
+
+/* Each parallel step is a job over the twin index k = 0, 1 that writes only k's buffers and reads
+ * nothing the other k writes in the same step. With sac.threads = 2 the worker runs k = 1 while the
+ * caller runs k = 0; with 1 the caller runs k = 0 then k = 1. Every float gets the same operations
+ * in the same order either way, so both thread counts give the same run. */
+static void par_run(sac *p, sac_job job)
+{
+    if (p->threads != 2) {
+        job(p, 0);
+        job(p, 1);
+        return;
+    }
+    sac_worker *w = &p->worker;
+    pthread_mutex_lock(&w->mu);
+    w->job = job;
+    int g = atomic_load(&w->gen) + 1;
+    atomic_store(&w->gen, g);
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    job(p, 0);
+    /* spin: the two halves take about the same time; yield the core when it is shared */
+    for (int k = 0; atomic_load(&w->done) != g; k++)
+        if (k >= 2000) sched_yield();
+}
+
+static void *worker_main(void *arg)
+{
+    sac_worker *w = arg;
+    int seen = 0;
+    FTZ_SET_THREAD();
+    for (;;) {
+        /* spin through the caller's serial parts of an update, then sleep */
+        for (int k = 0; k < 65536 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
+            if ((k & 63) == 63) sched_yield();
+        if (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) {
+            pthread_mutex_lock(&w->mu);
+            while (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) pthread_cond_wait(&w->cv, &w->mu);
+            pthread_mutex_unlock(&w->mu);
+        }
+        if (atomic_load(&w->quit)) break;
+        seen = atomic_load(&w->gen);
+        w->job(w->p, 1);
+        atomic_store(&w->done, seen);
+    }
+    return NULL;
+}
+
+/* the actor's half of the actor pass on obs (B, D) with noise eps (B, A): its output, the squashed
+ * sample into p->pa, p->pu, p->pstdv, p->plogp, and sa_pi = [obs | a] */
+static void actor_front(sac *p, const float *obs, const float *eps, int B)
+{
+    p->pb = B;
+    p->peps = eps;
+    p->pout = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
+    policy_sample(p, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp);
+    concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
+}
+
+/* k = 0: the policy at the next observations (targets); k = 1: the critics' input and, when the
+ * actor steps, the actor pass's forward (the actor does not change before its own step) */
+static void job_policy(sac *p, int k)
+{
+    const replay_batch *b = &p->batch;
+    if (k == 0) {
+        const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, p->B);
+        policy_sample(p, out, p->eps, p->B, p->a, p->u, p->stdv, p->logp);
+        concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
+        return;
+    }
+    concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
+    if (p->do_actor) actor_front(p, b->obs, p->eps2, p->B);
+}
+
+/* target critic k at (s', a') and critic k at (s, a) */
+static void job_q_forward(sac *p, int k)
+{
+    p->tq[k] = nn_mlp_forward(&p->c_qt[k], &p->qt[k], p->sa_next, p->B);   // (B, 1)
+    const float *q = nn_mlp_forward(&p->c_q[k], &p->q[k], p->sa, p->B);
+    memcpy(p->qv[k], q, (size_t)p->B * sizeof(float));
+}
+
+/* critic k's loss against p->y and its gradient (its part of p->cgrads, zeroed first) */
+static void job_critic_backward(sac *p, int k)
+{
+    const float *w = p->buf.cfg.prioritized ? p->batch.weights : NULL;
+    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, w, p->B, p->dq[k]);
+    size_t nq = p->q[k].n_params;
+    memset(p->cgrads + k * nq, 0, nq * sizeof(float));
+    nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
+    p->finite[k] = all_finite(p->cgrads + k * nq, nq);
+}
+
+/* critic k's Adam step (ticked by the caller), its target's Polyak average and, when the actor
+ * steps, critic k at the actor's action (it reads only critic k's new weights) */
+static void job_critic_step(sac *p, int k)
+{
+    size_t nq = p->q[k].n_params;
+    nn_adam_apply(&p->critic_opt, p->cparams, p->cgrads, k * nq, (k + 1) * nq);
+    nn_polyak(p->ctparams + k * nq, p->cparams + k * nq, nq, p->tau);
+    if (p->do_actor) p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &p->qng[k], p->sa_pi, p->pb);
+}
+
+static void job_pi_q_forward(sac *p, int k)
+{
+    p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &p->qng[k], p->sa_pi, p->pb);
+}
+
+/* dJ/d(s, a) through critic k where it gave the minimum (p->dqmin), into p->dsa[k] */
+static void job_pi_q_backward(sac *p, int k)
+{
+    const float *q0 = p->pq[0], *q1 = p->pq[1];
+    for (int i = 0; i < p->pb; i++) {
+        bool first = q0[i] <= q1[i];
+        p->dq[k][i] = first == (k == 0) ? p->dqmin[i] : 0.0f;
+    }
+    nn_mlp_backward(p->dsa[k], &p->c_qpi[k], &p->qng[k], p->dq[k], p->sa_pi, p->pb);
+}
+
+/* the actor loss from the critics' outputs at the actor's action; with backward, its gradients
+ * with respect to log pi and min Q */
+static float actor_loss(sac *p, bool backward)
+{
+    int B = p->pb;
+    for (int i = 0; i < B; i++) p->qmin[i] = p->pq[0][i] < p->pq[1][i] ? p->pq[0][i] : p->pq[1][i];
+    return loss_sac_actor(p->plogp, p->qmin, NULL, B, p->alpha, backward ? p->dlogp : NULL,
+                          backward ? p->dqmin : NULL);
+}
+
+/* layer p->blayer of the actor's backward: k = 0 its input gradient, k = 1 its parameters' */
+static void job_actor_layer(sac *p, int k)
+{
+    int l = p->blayer, at = p->actor.n_layers - 1;
+    if (k == 0) nn_mlp_backward_input(NULL, &p->c_actor, &p->actor, l, at, p->bdact, p->pb);
+    else nn_mlp_backward_params(&p->c_actor, &p->actor, p->bobs, l, p->pb);
+}
+
+/* nn_mlp_backward_add of the actor from p->dact, with dact (or NULL) at its last hidden layer,
+ * each layer's two halves in parallel */
+static void actor_backward(sac *p, const float *obs, const float *dact)
+{
+    p->bobs = obs;
+    p->bdact = dact;
+    nn_mlp_backward_top(&p->c_actor, &p->actor, p->dact, p->pb);
+    for (p->blayer = p->actor.n_layers - 1; p->blayer >= 0; p->blayer--) par_run(p, job_actor_layer);
+}
+
+/* the actor's gradient into p->agrads (zeroed first) from the critics' input gradients; with
+ * with_aux, the heads' loss on the batch gathered by offp_aux_gather goes into p->ax.total and
+ * p->ax.loss, their gradient into aux_grads and, through h, into p->agrads */
+static void actor_back(sac *p, const float *obs, bool with_aux)
+{
+    const int A = p->A, D = p->obs_dim, SA = p->SA, B = p->pb;
+    for (int i = 0; i < B; i++)
+        for (int d = 0; d < A; d++)
+            p->da[(size_t)i * A + d] = p->dsa[0][(size_t)i * SA + D + d] + p->dsa[1][(size_t)i * SA + D + d];
+    policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);
+    memset(p->agrads, 0, p->n_actor * sizeof(float));
+    if (!with_aux) {
+        actor_backward(p, obs, NULL);
+        return;
+    }
+    /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
+     * gradient at its last hidden layer in the backward below */
+    int at = p->actor.n_layers - 1;
+    aux_batch ab = {.B = B, .obs = obs, .h = p->c_actor.act[at], .u = p->batch.actions, .r = p->ax.r,
+                    .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
+    bool touched;
+    p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
+    actor_backward(p, obs, touched ? p->ax.dh : NULL);
+}
+
+/* The actor objective on obs (B, D) with noise eps (B, A) in one go (the test hooks): fills p->pa,
+ * p->plogp, p->qmin; with backward, writes the actor's gradient into p->agrads (and the heads'
+ * with with_aux, as actor_back). Returns the loss. */
+static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool backward, bool with_aux)
+{
+    actor_front(p, obs, eps, B);
+    par_run(p, job_pi_q_forward);
+    float loss = actor_loss(p, backward);
+    if (!backward) return loss;
+    par_run(p, job_pi_q_backward);
+    actor_back(p, obs, with_aux);
+    return loss;
+}
+
+/* y = R + disc (min_k Q_target_k(s', a') - alpha log pi(a'|s')) */
+static void soft_targets(sac *p)
+{
+    const replay_batch *b = &p->batch;
+    for (int i = 0; i < p->B; i++) {
+        float m = p->tq[0][i] < p->tq[1][i] ? p->tq[0][i] : p->tq[1][i];
         p->y[i] = b->returns[i] + b->discount[i] * (m - p->alpha * p->logp[i]);
     }
+}
 
-    /* critics */
-    concat(p->sa, b->obs, b->actions, B, D, A);
-    critics_update(p);
-    float closs = p->qloss[0] + p->qloss[1];
-    /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
-    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && all_finite(p->cgrads, p->n_critic))) {
+/* the actor's step after its forward (job_policy) and critic forward (job_critic_step), and the
+ * temperature's */
+static void actor_update(sac *p, double *acc)
+{
+    const int B = p->B;
+    float aloss = actor_loss(p, true);
+    par_run(p, job_pi_q_backward);
+    actor_back(p, p->batch.obs, p->ax.aux != NULL);
+    bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
+    par_run(p, job_actor_finite);
+    bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && p->finite[0] && p->finite[1] && aux_ok);
+    if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
+    if (!ok) {
         p->nonfinite_skips++;
         return;
     }
-    nn_adam_step(&p->critic_opt, p->cparams, p->cgrads);
+    nn_adam_tick(&p->actor_opt);
+    par_run(p, job_actor_step);
+    if (p->ax.aux) offp_aux_step(&p->ax);
+    double ent = 0.0;
+    for (int i = 0; i < B; i++) ent -= p->plogp[i];
+    acc[ST_ACTOR] += aloss;
+    acc[ST_ENTROPY] += ent / B;
+    acc[ST_COUNT] += 1;   /* actor updates */
+    if (p->autotune) {
+        loss_sac_alpha(p->la_param[0], p->plogp, B, p->target_entropy, &p->la_grad[0]);
+        agent_dp_grads(p->la_grad, 1, true);
+        nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
+        p->log_alpha = p->la_param[0];
+        p->alpha = expf(p->log_alpha);
+    }
+}
+
+/* One update: the minibatch and both noises are drawn first (in the order of the algorithm: the
+ * actor's noise after the targets'), then the parallel steps of the critics and the actor. */
+static void update(sac *p, double *acc)
+{
+    const int B = p->B, A = p->A;
+    replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
+    fill_normal(p->eps, (size_t)B * A, &p->rng);
+    p->do_actor = p->updates % p->policy_freq == 0;
+    rl_rng before_actor = p->rng;
+    if (p->do_actor) {
+        fill_normal(p->eps2, (size_t)B * A, &p->rng);
+        if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
+    }
+    par_run(p, job_policy);
+    par_run(p, job_q_forward);
+    soft_targets(p);
+    par_run(p, job_critic_backward);
+    float closs = p->qloss[0] + p->qloss[1];
+    /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
+    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && p->finite[0] && p->finite[1])) {
+        p->nonfinite_skips++;
+        p->rng = before_actor;   /* a skipped update draws no actor noise */
+        return;
+    }
+    nn_adam_tick(&p->critic_opt);
+    par_run(p, job_critic_step);   /* with the targets' Polyak average */
     double qm = 0.0;
     for (int i = 0; i < B; i++) qm += p->qv[0][i];
     acc[ST_CRITIC] += closs;
     acc[ST_QMEAN] += qm / B;
-
-    /* actor and temperature */
-    if (p->updates % p->policy_freq == 0) {
-        fill_normal(p->eps, (size_t)B * A, &p->rng);
-        if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
-        float aloss = actor_pass(p, b->obs, p->eps, B, true, p->ax.aux != NULL);
-        bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
-        bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && all_finite(p->agrads, p->n_actor) && aux_ok);
-        if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
-        if (ok) {
-            nn_adam_step(&p->actor_opt, p->aparams, p->agrads);
-            if (p->ax.aux) {
-                offp_aux_step(&p->ax);
-            }
-            double ent = 0.0;
-            for (int i = 0; i < B; i++) ent -= p->logp[i];
-            acc[ST_ACTOR] += aloss;
-            acc[ST_ENTROPY] += ent / B;
-            acc[ST_COUNT] += 1;   /* actor updates */
-            if (p->autotune) {
-                loss_sac_alpha(p->la_param[0], p->logp, B, p->target_entropy, &p->la_grad[0]);
-                agent_dp_grads(p->la_grad, 1, true);
-                nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
-                p->log_alpha = p->la_param[0];
-                p->alpha = expf(p->log_alpha);
-            }
-        } else {
-            p->nonfinite_skips++;
-        }
-    }
-    nn_polyak(p->ctparams, p->cparams, p->n_critic, p->tau);
+    if (p->do_actor) actor_update(p, acc);
     p->updates++;
 }
 

@@ -290,6 +290,18 @@ static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err
     return save_best(r, *mean, *std, err, err_sz);
 }
 
+/* env.threads: the training vector env's copies stepped on that many threads (each copy owns its
+ * RNG, so the run is the same for every count) */
+static rl_status run_env_threads(run_state *r, char *err, size_t err_sz)
+{
+    if (r->cfg->env.threads <= 1) return RL_OK;
+    char why[256];
+    if (env_vec_set_threads(&r->v, (int)r->cfg->env.threads, why, sizeof why) != RL_OK)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.threads = %lld: %s",
+                       r->cfg->source[0] ? r->cfg->source : "config", (long long)r->cfg->env.threads, why);
+    return RL_OK;
+}
+
 /* builds the env and the agent (which validate the rest of the config), then creates and locks
  * the run directory: nothing in it is written before the lock is held */
 static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
@@ -299,6 +311,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     rl_status st = env_vec_make(&r->v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz);
     if (st != RL_OK) return st;
     r->have_v = true;
+    if ((st = run_env_threads(r, err, err_sz))) return st;
     /* this rank's config (its seed) for the agent */
     if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
     if ((st = r->algo->create(&r->agent, r->dp.cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz)))
@@ -516,6 +529,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
 
     rl_status st = run_open(&r, opts, err, err_sz);
+    if (r.have_v) res->env_threads = r.v.n_threads;
     if (st == RL_OK && opts->resume) st = run_resume(&r, err, err_sz);
     res->steps = r.step;
     if (st == RL_OK && opts->resume && r.step >= cfg->root.total_steps && r.last_eval_step == r.step) {

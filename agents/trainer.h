@@ -49,6 +49,8 @@ typedef struct {
     uint64_t env_nonfinite;   /* training env steps dropped for a non-finite observation or reward
                                * (env_vec_nonfinite); also reported on opts->out */
     int signal;               /* the signal that stopped the run (RL_ERR_INTERRUPTED); 0 if none */
+    int env_threads;          /* threads the training vector env stepped on (env.threads, at most
+                               * num_envs) */
     bool already_finished;    /* resume of a run that had reached total_steps and been evaluated
                                * there: nothing was trained or written (eval_mean is not set) */
 } trainer_result;

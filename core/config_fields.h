@@ -23,7 +23,9 @@
     X(S, int64_t, num_envs, I64, 4, NULL, 1, 4096, NULL, "parallel copies in the vector env")       \
     X(S, int64_t, max_episode_steps, I64, 0, NULL, 0, 1e9, NULL,                                    \
       "time limit override; 0 = the registered limit")                                           \
-    X(S, rl_str, plugin, STR, 0, "", 0, 0, NULL, "shared object to load environments from")
+    X(S, rl_str, plugin, STR, 0, "", 0, 0, NULL, "shared object to load environments from")     \
+    X(S, int64_t, threads, I64, 1, NULL, 1, 256, NULL,                                              \
+      "threads stepping the training vector env's copies (at most num_envs used); same results")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden layer sizes")               \
@@ -120,7 +122,7 @@
     X(S, double, log_std_min, F64, -20, NULL, -100, 100, NULL, "lower clamp of the actor log-std") \
     X(S, double, log_std_max, F64, 2, NULL, -100, 100, NULL, "upper clamp of the actor log-std")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = update the twin critics on two threads")
+    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = each update on two threads (twin critics, actor layers; same results)")
 
 /* Box actions of the on-policy agents (ppo, a2c, reinforce): a diagonal Gaussian policy */
 #define RL_CFG_GAUSSIAN_FIELDS(X, S)                                                                \

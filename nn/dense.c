@@ -1,6 +1,7 @@
 /* rlc nn: the dense (fully connected) layer, out = inp @ weight^T + bias, in PyTorch's
- * nn.Linear layout (weight (O, I), bias (O)). The optimised kernels are one cblas_sgemm each;
- * the _ref twins are plain loops (double accumulation) that the tests compare them against. */
+ * nn.Linear layout (weight (O, I), bias (O)). The optimised kernels are one GEMM each (nn_sgemm,
+ * nn/gemm.c); the _ref twins are plain loops (double accumulation) that the tests compare
+ * them against. */
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -26,8 +27,7 @@ void nn_dense_forward(float *out, const float *inp, const float *weight, const f
         for (int b = 0; b < B; b++) memcpy(out + (size_t)b * O, bias, (size_t)O * sizeof(float));
         beta = 1.0f;
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, O, I, 1.0f, inp, I, weight, I, beta,
-                out, O);
+    nn_sgemm(false, true, B, O, I, inp, I, weight, I, beta, out, O);
 }
 
 void nn_dense_backward(float *dinp, float *dweight, float *dbias, const float *dout,
@@ -41,8 +41,7 @@ void nn_dense_backward(float *dinp, float *dweight, float *dbias, const float *d
     }
     if (dweight) {
         // dweight (O, I) += dout^T (O, B) @ inp (B, I)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, O, I, B, 1.0f, dout, O, inp, I, 1.0f,
-                    dweight, I);
+        nn_sgemm(true, false, O, I, B, dout, O, inp, I, 1.0f, dweight, I);
     }
     if (dbias) {
         for (int b = 0; b < B; b++) {
@@ -52,8 +51,7 @@ void nn_dense_backward(float *dinp, float *dweight, float *dbias, const float *d
     }
     if (dinp) {
         // dinp (B, I) = dout (B, O) @ weight (O, I)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, I, O, 1.0f, dout, O, weight, I,
-                    0.0f, dinp, I);
+        nn_sgemm(false, false, B, I, O, dout, O, weight, I, 0.0f, dinp, I);
     }
 }
 

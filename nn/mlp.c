@@ -113,26 +113,48 @@ void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
 void nn_mlp_backward_add(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
                          const float *inp, int at, const float *dact, int B)
 {
-    // dinp (B, sizes[0]) or NULL, dout (B, sizes[L]), inp (B, sizes[0]), dact (B, sizes[at]) or NULL
+    RL_ASSERT(!dact || (at >= 1 && at < m->n_layers));
+    nn_mlp_backward_top(c, m, dout, B);
+    for (int l = m->n_layers - 1; l >= 0; l--) {
+        nn_mlp_backward_params(c, m, inp, l, B);
+        nn_mlp_backward_input(dinp, c, m, l, at, dact, B);
+    }
+}
+
+/* the gradient with respect to layer l's pre-activation: scratch rows alternate from the top */
+static float *pre_grad(nn_mlp_cache *c, const nn_mlp *m, int l)
+{
+    return c->scratch[(m->n_layers - 1 - l) & 1];
+}
+
+void nn_mlp_backward_top(nn_mlp_cache *c, const nn_mlp *m, const float *dout, int B)
+{
+    // dout (B, sizes[L]) -> the last layer's pre-activation gradient
     RL_ASSERT(B >= 0 && B <= c->max_batch);
     int L = m->n_layers;
-    RL_ASSERT(!dact || (at >= 1 && at < L));
-    // gradient with respect to the last layer's pre-activation
-    float *cur = c->scratch[0], *next = c->scratch[1];
-    nn_act_backward(cur, dout, c->act[L], m->out_act, (size_t)B * (size_t)m->sizes[L]);
-    for (int l = L - 1; l >= 0; l--) {
-        int I = m->sizes[l], O = m->sizes[l + 1];
-        const float *x = l == 0 ? inp : c->act[l];
-        float *dx = l == 0 ? dinp : next;
-        nn_dense_backward(dx, m->dw[l], m->db[l], cur, x, m->w[l], B, I, O);
-        if (l > 0) {
-            // the extra gradient at act[l], then through the hidden activation whose output it is
-            if (dact && l == at)
-                for (size_t i = 0; i < (size_t)B * (size_t)I; i++) next[i] += dact[i];
-            nn_act_backward(next, next, c->act[l], m->hidden_act, (size_t)B * (size_t)I);
-            float *t = cur;
-            cur = next;
-            next = t;
-        }
-    }
+    nn_act_backward(pre_grad(c, m, L - 1), dout, c->act[L], m->out_act, (size_t)B * (size_t)m->sizes[L]);
+}
+
+void nn_mlp_backward_params(nn_mlp_cache *c, nn_mlp *m, const float *inp, int l, int B)
+{
+    // dw[l] (O, I) += cur^T x, db[l] (O) += sum_b cur, x = layer l's input (B, I)
+    RL_ASSERT(l >= 0 && l < m->n_layers && B <= c->max_batch);
+    const float *x = l == 0 ? inp : c->act[l];
+    nn_dense_backward(NULL, m->dw[l], m->db[l], pre_grad(c, m, l), x, m->w[l], B, m->sizes[l], m->sizes[l + 1]);
+}
+
+void nn_mlp_backward_input(float *dinp, nn_mlp_cache *c, const nn_mlp *m, int l, int at, const float *dact, int B)
+{
+    // layer l's input gradient: dinp (B, sizes[0]) for l = 0 (if non-NULL), else layer l-1's
+    // pre-activation gradient (B, sizes[l]), with dact (B, sizes[at]) added at l == at
+    RL_ASSERT(l >= 0 && l < m->n_layers && B <= c->max_batch);
+    int I = m->sizes[l], O = m->sizes[l + 1];
+    float *dx = l == 0 ? dinp : pre_grad(c, m, l - 1);
+    if (!dx) return;
+    nn_dense_backward(dx, NULL, NULL, pre_grad(c, m, l), NULL, m->w[l], B, I, O);
+    if (l == 0) return;
+    // the extra gradient at act[l], then through the hidden activation whose output it is
+    if (dact && l == at)
+        for (size_t i = 0; i < (size_t)B * (size_t)I; i++) dx[i] += dact[i];
+    nn_act_backward(dx, dx, c->act[l], m->hidden_act, (size_t)B * (size_t)I);
 }

@@ -8,6 +8,7 @@
 #ifndef RLC_NN_NN_H
 #define RLC_NN_NN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,11 @@ void nn_dense_forward_ref(float *out, const float *inp, const float *weight, con
                           int B, int I, int O);
 void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, int B, int I, int O);
+
+/* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
+ * GEMM of the dense layers (OpenBLAS's cblas_sgemm, one thread as the trainer sets it). */
+void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc);
 
 /* The sgemm kernel OpenBLAS runs on this machine ("Haswell", "SkylakeX", ...): chosen by CPU, or
  * forced by OPENBLAS_CORETYPE. Kernels round differently, so runs are bit-reproducible only with
@@ -110,6 +116,14 @@ void nn_mlp_backward(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
  * dact = NULL is nn_mlp_backward bit for bit. */
 void nn_mlp_backward_add(float *dinp, nn_mlp_cache *c, nn_mlp *m, const float *dout,
                          const float *inp, int at, const float *dact, int B);
+/* nn_mlp_backward_add in steps, so that a layer's parameter gradient and its input gradient can
+ * run on two threads: nn_mlp_backward_top(dout), then for l = n_layers - 1 down to 0 both
+ * nn_mlp_backward_params(l) and nn_mlp_backward_input(l) (in either order or at once), the next
+ * l only after both. The result is nn_mlp_backward_add's bit for bit. _input with l = 0 writes
+ * dinp (nothing when dinp is NULL); dact and at as in nn_mlp_backward_add. */
+void nn_mlp_backward_top(nn_mlp_cache *c, const nn_mlp *m, const float *dout, int B);
+void nn_mlp_backward_params(nn_mlp_cache *c, nn_mlp *m, const float *inp, int l, int B);
+void nn_mlp_backward_input(float *dinp, nn_mlp_cache *c, const nn_mlp *m, int l, int at, const float *dact, int B);
 
 /* ---- optimisation --------------------------------------------------------------------- */
 
@@ -126,6 +140,11 @@ rl_status nn_adam_init(nn_adam *opt, size_t n, float lr, float beta1, float beta
                        char *err, size_t err_sz);
 /* params (n) -= step(grads (n)). Uses opt->lr (callers anneal it by setting the field). */
 void nn_adam_step(nn_adam *opt, float *params, const float *grads);
+/* nn_adam_step in parts: nn_adam_tick counts the step, then nn_adam_apply updates elements
+ * lo..hi-1 (params, grads: the whole n-float buffers). Applying disjoint ranges that cover 0..n,
+ * in any order or on different threads, gives nn_adam_step's result bit for bit. */
+void nn_adam_tick(nn_adam *opt);
+void nn_adam_apply(const nn_adam *opt, float *params, const float *grads, size_t lo, size_t hi);
 void nn_adam_free(nn_adam *opt);
 
 /* Global L2 norm of grads (n); if it exceeds max_norm > 0, scales grads by max_norm / (norm + 1e-6)

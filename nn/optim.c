@@ -45,9 +45,20 @@ rl_status nn_adam_init(nn_adam *opt, size_t n, float lr, float beta1, float beta
 
 void nn_adam_step(nn_adam *opt, float *params, const float *grads)
 {
-    // params (n), grads (n), opt->m (n), opt->v (n)
+    nn_adam_tick(opt);
+    nn_adam_apply(opt, params, grads, 0, opt->n);
+}
+
+void nn_adam_tick(nn_adam *opt)
+{
     RL_ASSERT(opt->m != NULL && opt->v != NULL);
     opt->t += 1;
+}
+
+void nn_adam_apply(const nn_adam *opt, float *params, const float *grads, size_t lo, size_t hi)
+{
+    // params (n), grads (n), opt->m (n), opt->v (n); elements lo..hi-1
+    RL_ASSERT(opt->m != NULL && opt->v != NULL && opt->t > 0 && lo <= hi && hi <= opt->n);
     /* scalars in double, then rounded to float, as torch does with Python-float scalars;
      * the per-element operations follow torch's order (mul_, add_, addcmul_, sqrt, div, add,
      * addcdiv_) so that results agree to float rounding */
@@ -58,7 +69,7 @@ void nn_adam_step(nn_adam *opt, float *params, const float *grads)
     const float b1 = opt->beta1, b2 = opt->beta2, eps = opt->eps, wd = opt->weight_decay;
     const float omb1 = (float)(1.0 - (double)b1), omb2 = (float)(1.0 - (double)b2);
     float *m = opt->m, *v = opt->v;
-    for (size_t i = 0; i < opt->n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         float g = grads[i];
         if (wd != 0.0f) g = g + wd * params[i];
         float mi = m[i] * b1;

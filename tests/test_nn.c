@@ -108,6 +108,38 @@ Test(nn_dense, blas_matches_reference)
     }
 }
 
+/* The fast GEMMs (nn_sgemm) on the
+ * shapes of SAC's HalfCheetah update (batch 256; inputs 17, 23, 256; outputs 256, 12, 1) against
+ * the double-accumulating reference, with a tolerance relative to the sums' magnitude (sqrt of
+ * the summed length, the values being of order 1) */
+Test(nn_dense, fast_path_matches_reference_on_sac_shapes)
+{
+    static const int shapes[][3] = {{256, 17, 256}, {256, 23, 256}, {256, 256, 256}, {256, 256, 12}, {256, 256, 1}};
+    static float inp[256 * 256], w[256 * 256], bias[256], dout[256 * 256], o1[256 * 256], o2[256 * 256];
+    static float dw1[256 * 256], dw2[256 * 256], db1[256], db2[256], di1[256 * 256], di2[256 * 256];
+    rl_rng rng;
+    rl_rng_seed(&rng, 43, 0);
+    for (int s = 0; s < RL_ARRAY_LEN(shapes); s++) {
+        int B = shapes[s][0], I = shapes[s][1], O = shapes[s][2];
+        fill_normal(inp, B * I, 1.0f, &rng);
+        fill_normal(w, O * I, 0.5f, &rng);
+        fill_normal(bias, O, 0.5f, &rng);
+        fill_normal(dout, B * O, 1.0f, &rng);
+        nn_dense_forward(o1, inp, w, bias, B, I, O);
+        nn_dense_forward_ref(o2, inp, w, bias, B, I, O);
+        rlt_assert_close(o1, o2, B * O, 1e-5, 2e-6 * sqrt((double)I), "forward");
+        fill_normal(dw1, O * I, 1.0f, &rng);
+        memcpy(dw2, dw1, sizeof(float) * O * I);
+        memset(db1, 0, sizeof db1);
+        memset(db2, 0, sizeof db2);
+        nn_dense_backward(di1, dw1, db1, dout, inp, w, B, I, O);
+        nn_dense_backward_ref(di2, dw2, db2, dout, inp, w, B, I, O);
+        rlt_assert_close(di1, di2, B * I, 1e-5, 2e-6 * sqrt((double)O), "dinp");
+        rlt_assert_close(dw1, dw2, O * I, 1e-5, 2e-6 * sqrt((double)B), "dweight");
+        rlt_assert_close(db1, db2, O, 1e-5, 2e-6 * sqrt((double)B), "dbias");
+    }
+}
+
 Test(nn_dense, backward_accumulates_and_skips_null)
 {
     enum { B = 3, I = 4, O = 2 };
@@ -463,6 +495,36 @@ static void adam_golden(const char *tag)
 Test(nn_adam, golden_torch) { adam_golden("plain"); }
 Test(nn_adam, golden_torch_weight_decay) { adam_golden("decay"); }
 
+/* nn_adam_step in parts (SAC steps its twin critics on two threads): one tick and two disjoint
+ * ranges applied in reverse order equal the whole step bit for bit, over several steps */
+Test(nn_adam, step_in_ranges_equals_whole_step)
+{
+    enum { N = 203, CUT = 77 };
+    float p1[N], p2[N], g[N];
+    nn_adam a, b;
+    char err[256];
+    cr_assert_eq(nn_adam_init(&a, N, 1e-2f, 0.9f, 0.999f, 1e-8f, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(nn_adam_init(&b, N, 1e-2f, 0.9f, 0.999f, 1e-8f, err, sizeof err), RL_OK, "%s", err);
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    fill_normal(p1, N, 1.0f, &rng);
+    memcpy(p2, p1, sizeof p1);
+    float p0 = p1[0];
+    for (int s = 0; s < 4; s++) {
+        fill_normal(g, N, 0.3f, &rng);
+        nn_adam_step(&a, p1, g);
+        nn_adam_tick(&b);
+        nn_adam_apply(&b, p2, g, CUT, N);
+        nn_adam_apply(&b, p2, g, 0, CUT);
+    }
+    cr_assert_eq(a.t, b.t);
+    cr_assert(p1[0] != p0, "the step moved nothing");
+    cr_assert(memcmp(p1, p2, sizeof p1) == 0);
+    cr_assert(memcmp(a.m, b.m, N * sizeof(float)) == 0 && memcmp(a.v, b.v, N * sizeof(float)) == 0);
+    nn_adam_free(&a);
+    nn_adam_free(&b);
+}
+
 Test(nn_adam, init_rejects_bad_arguments)
 {
     nn_adam opt;
@@ -677,4 +739,60 @@ Test(nn_mlp, backward_add_at_a_hidden_layer)
     rlt_gradcheck(mlp_add_obj, &k, k.inp, d2, MB * 5, &o, "backward_add dinp");
     memcpy(g1, k.grads, sizeof g1);
     rlt_gradcheck(mlp_add_obj, &k, k.params, g1, (int)k.m.n_params, &o, "backward_add params");
+}
+
+/* The backward in layer steps (SAC runs a layer's input and parameter gradients on two threads):
+ * input before parameters at each layer gives nn_mlp_backward_add's result bit for bit, and both
+ * agree with a plain reference built from nn_dense_backward_ref (tolerance relative to magnitude) */
+static void mlp_backward_reference(float *dinp, float *grads, const mlp_add_ctx *k, const float *dact, int at)
+{
+    static float cur[MB * 8], nxt[MB * 8];
+    const nn_mlp *m = &k->m;
+    int L = m->n_layers;
+    nn_mlp bound = *m;
+    nn_mlp_bind(&bound, (float *)k->params, grads);
+    nn_act_backward(cur, k->r, k->c.act[L], m->out_act, (size_t)MB * m->sizes[L]);
+    for (int l = L - 1; l >= 0; l--) {
+        int I = m->sizes[l], O = m->sizes[l + 1];
+        const float *x = l == 0 ? k->inp : k->c.act[l];
+        nn_dense_backward_ref(l == 0 ? dinp : nxt, bound.dw[l], bound.db[l], cur, x, m->w[l], MB, I, O);
+        if (l == 0) break;
+        for (int i = 0; dact && l == at && i < MB * I; i++) nxt[i] += dact[i];
+        nn_act_backward(cur, nxt, k->c.act[l], m->hidden_act, (size_t)MB * I);
+    }
+}
+
+Test(nn_mlp, backward_in_layer_steps_matches_whole_and_reference)
+{
+    static mlp_add_ctx k;
+    int hidden[2] = {7, 6};
+    nn_mlp_shape(&k.m, 5, hidden, 2, 3, NN_ACT_RELU, NN_ACT_NONE);
+    nn_mlp_bind(&k.m, k.params, k.grads);
+    nn_mlp_cache_bind(&k.c, &k.m, k.cache, MB);
+    rl_rng rng;
+    rl_rng_seed(&rng, 23, 0);
+    float gains[3] = {1.5f, 1.5f, 1.0f};
+    nn_mlp_init_orthogonal(&k.m, gains, &rng);
+    fill_normal(k.inp, MB * 5, 1.0f, &rng);
+    fill_normal(k.r, MB * 3, 1.0f, &rng);
+    fill_normal(k.s, MB * 7, 1.0f, &rng);
+    static float g1[512], g3[512], d1[MB * 5], d2[MB * 5], d3[MB * 5];
+    (void)nn_mlp_forward(&k.c, &k.m, k.inp, MB);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_add(d1, &k.c, &k.m, k.r, k.inp, 1, k.s, MB);
+    memcpy(g1, k.grads, sizeof g1);
+    memset(k.grads, 0, sizeof k.grads);
+    nn_mlp_backward_top(&k.c, &k.m, k.r, MB);
+    for (int l = k.m.n_layers - 1; l >= 0; l--) {
+        nn_mlp_backward_input(d2, &k.c, &k.m, l, 1, k.s, MB);
+        nn_mlp_backward_params(&k.c, &k.m, k.inp, l, MB);
+    }
+    cr_assert(memcmp(g1, k.grads, sizeof g1) == 0 && memcmp(d1, d2, sizeof d1) == 0, "steps differ from the whole");
+    memset(g3, 0, sizeof g3);
+    mlp_backward_reference(d3, g3, &k, k.s, 1);
+    int n = (int)k.m.n_params, nonzero = 0;
+    for (int i = 0; i < n; i++) nonzero += g3[i] != 0.0f;
+    cr_assert(nonzero > n / 2, "reference gradient mostly zero (%d of %d)", nonzero, n);
+    rlt_assert_close(k.grads, g3, n, 1e-5, 1e-6, "layer steps: params");
+    rlt_assert_close(d2, d3, MB * 5, 1e-5, 1e-6, "layer steps: dinp");
 }

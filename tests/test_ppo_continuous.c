@@ -245,3 +245,55 @@ Test(ppo_continuous, tanh_and_state_std_run_and_resume_match)
     cr_assert(isfinite(r2.eval_mean));
     cr_assert_eq(r2.steps, 16384);
 }
+
+/* env.threads: the training copies stepped on 1 or 2 threads give the same run (each copy owns
+ * its RNG): metrics.csv and eval.csv equal byte for byte (timing.csv differs by nature) */
+static void run_with_env_threads(const char *config, const char *const *base, int n_base, int threads, char *dir,
+                                 size_t dsz, trainer_result *res)
+{
+    const char *sets[16];
+    char t[32];
+    snprintf(t, sizeof t, "env.threads=%d", threads);
+    for (int i = 0; i < n_base; i++) sets[i] = base[i];
+    sets[n_base] = t;
+    rl_config cfg;
+    char err[1024];
+    cr_assert_eq(rl_config_load(&cfg, config, sets, n_base + 1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(cfg.env.threads, threads);
+    tmp_dir(dir, dsz, "envthreads");
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
+}
+
+static void env_threads_same_run(const char *config, const char *const *base, int n_base)
+{
+    char d1[256], d2[256], p[300];
+    trainer_result r1, r2;
+    run_with_env_threads(config, base, n_base, 1, d1, sizeof d1, &r1);
+    run_with_env_threads(config, base, n_base, 2, d2, sizeof d2, &r2);
+    const char *files[] = {"metrics.csv", "eval.csv"};
+    for (int f = 0; f < 2; f++) {
+        snprintf(p, sizeof p, "%s/%s", d1, files[f]);
+        char *a = rlt_read_file(p);
+        snprintf(p, sizeof p, "%s/%s", d2, files[f]);
+        char *b = rlt_read_file(p);
+        cr_assert(a && b && strchr(a, '\n') && strchr(strchr(a, '\n') + 1, '\n'), "%s: no rows", files[f]);
+        cr_assert_str_eq(a, b, "%s differs between env.threads 1 and 2", files[f]);
+        free(a);
+        free(b);
+    }
+    cr_assert_eq(r1.eval_mean, r2.eval_mean);
+    cr_assert(r1.env_threads == 1 && r2.env_threads == 2, "env threads %d and %d", r1.env_threads, r2.env_threads);
+}
+
+Test(ppo_continuous, env_threads_give_the_same_run)
+{
+    const char *pend[] = {"log.progress=false", "total_steps=8192", "env.num_envs=4", "ppo.num_steps=512",
+                          "log.eval_interval=4096", "log.eval_episodes=2", "log.log_interval=2048"};
+    env_threads_same_run(PENDULUM, pend, 7);
+#ifdef RLC_HAVE_MUJOCO
+    const char *hop[] = {"log.progress=false", "total_steps=4096", "env.num_envs=2", "ppo.num_steps=1024",
+                         "log.eval_interval=2048", "log.eval_episodes=1", "log.log_interval=1024"};
+    env_threads_same_run(RLC_SOURCE_DIR "/configs/ppo_hopper.yaml", hop, 7);
+#endif
+}

@@ -1,0 +1,283 @@
+/* rlc bench: the throughput of SAC's update against the GEMM-only bound of the same update.
+ *
+ * Usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads LIST] [--buffer N] [--no-bound]
+ *   CONFIG defaults to configs/sac_halfcheetah.yaml (256-256 ReLU, batch 256); the spaces are
+ *   HalfCheetah-v5's (observation 17, action 6 in [-1, 1]) unless the config's env says otherwise
+ *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
+ *
+ * First records the GEMM calls of one update on one thread (shapes and order; the bench links
+ * with --wrap=nn_sgemm, the one GEMM of the dense layers). Then for each thread count: creates
+ * the agent, fills its replay buffer with random transitions, and alternates R rounds of N
+ * updates with R rounds of the recorded calls run alone back to back on one thread over buffers
+ * of the same sizes. Prints updates/s, the GFLOP/s the updates achieve (2 M N K summed over the
+ * recorded calls), the GEMM-only bound measured in the same run and their ratio (per core with 2
+ * threads), and the OpenBLAS kernel.
+ * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
+ * One BLAS thread. Figures only: nothing is asserted. */
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <stdbool.h>
+
+#include "agents/agent.h"
+#include "core/rng.h"
+
+#undef I
+
+#define MAX_CALLS 256
+
+typedef struct {
+    bool ta, tb;
+    int M, N, K, lda, ldb, ldc;
+    float beta;
+} gemm_call;
+
+static gemm_call g_calls[MAX_CALLS];
+static int g_n_calls, g_recording;
+
+void __real_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc);
+void __wrap_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc);
+
+/* every GEMM of the library comes here; while recording (one update on one thread) it notes the call */
+void __wrap_nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
+{
+    if (g_recording && g_n_calls < MAX_CALLS) g_calls[g_n_calls++] = (gemm_call){ta, tb, M, N, K, lda, ldb, ldc, beta};
+    __real_nn_sgemm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- the recorded calls alone -------------------------------------------------------------- */
+
+typedef struct {
+    float *a[MAX_CALLS], *b[MAX_CALLS], *c[MAX_CALLS];
+    double flops;
+} gemm_replay;
+
+static size_t rows_of(bool t, int rows, int cols) { return (size_t)(t ? cols : rows); }
+
+/* one buffer per operand per call (as the update's distinct layers have), filled with small values */
+static void replay_init(gemm_replay *r, rl_rng *rng)
+{
+    r->flops = 0.0;
+    for (int i = 0; i < g_n_calls; i++) {
+        const gemm_call *g = &g_calls[i];
+        size_t na = rows_of(g->ta, g->M, g->K) * (size_t)g->lda, nb = rows_of(g->tb, g->K, g->N) * (size_t)g->ldb;
+        size_t nc = (size_t)g->M * (size_t)g->ldc;
+        r->a[i] = malloc(na * sizeof(float));
+        r->b[i] = malloc(nb * sizeof(float));
+        r->c[i] = calloc(nc, sizeof(float));
+        if (!r->a[i] || !r->b[i] || !r->c[i]) {
+            fprintf(stderr, "bench_sac_update: out of memory\n");
+            exit(1);
+        }
+        for (size_t k = 0; k < na; k++) r->a[i][k] = (float)rl_rng_uniform(rng, -0.1, 0.1);
+        for (size_t k = 0; k < nb; k++) r->b[i][k] = (float)rl_rng_uniform(rng, -0.1, 0.1);
+        r->flops += 2.0 * g->M * g->N * g->K;
+    }
+}
+
+static void replay_run(const gemm_replay *r)
+{
+    for (int i = 0; i < g_n_calls; i++) {
+        const gemm_call *g = &g_calls[i];
+        __real_nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, r->a[i], g->lda, r->b[i], g->ldb, g->beta, r->c[i], g->ldc);
+    }
+}
+
+static void replay_free(gemm_replay *r)
+{
+    for (int i = 0; i < g_n_calls; i++) {
+        free(r->a[i]);
+        free(r->b[i]);
+        free(r->c[i]);
+    }
+}
+
+/* ---- the agent ----------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *config;
+    int updates, rounds, buffer, obs_dim, act_dim;
+    int threads[4], n_threads;
+    bool bound;
+} bench_opts;
+
+/* random transitions through act (uniform actions before learning_starts) and observe */
+static void fill_buffer(void *agent, int obs_dim, int act_dim, int64_t n, rl_rng *rng)
+{
+    float *obs = malloc((size_t)obs_dim * sizeof(float)), *next = malloc((size_t)obs_dim * sizeof(float));
+    float *act = malloc((size_t)act_dim * sizeof(float)), rew = 0.0f;
+    bool term = false, trunc = false;
+    env_vec v = {.n = 1, .obs_dim = obs_dim, .act_dim = act_dim, .obs = next, .final_obs = next, .rewards = &rew,
+                 .terminated = &term, .truncated = &trunc};
+    for (int d = 0; d < obs_dim; d++) obs[d] = (float)rl_rng_normal(rng);
+    for (int64_t s = 0; s < n; s++) {
+        agent_sac.act(agent, obs, 1, act, true);
+        for (int d = 0; d < obs_dim; d++) next[d] = (float)rl_rng_normal(rng);
+        rew = (float)rl_rng_uniform(rng, -1.0, 1.0);
+        term = rl_rng_uniform(rng, 0.0, 1.0) < 0.001;
+        trunc = !term && (s + 1) % 1000 == 0;
+        agent_sac.observe(agent, &v);
+        memcpy(obs, next, (size_t)obs_dim * sizeof(float));
+    }
+    free(obs);
+    free(next);
+    free(act);
+}
+
+static void *make_agent(const bench_opts *o, int threads, int64_t *learning_starts)
+{
+    char set_threads[64], set_buf[64], set_ls[64];
+    snprintf(set_threads, sizeof set_threads, "sac.threads=%d", threads);
+    snprintf(set_buf, sizeof set_buf, "sac.buffer_size=%d", o->buffer);
+    snprintf(set_ls, sizeof set_ls, "sac.learning_starts=%d", o->buffer);
+    const char *sets[] = {set_threads, set_buf, set_ls, "log.progress=false"};
+    rl_config cfg;
+    char err[1024];
+    if (rl_config_load(&cfg, o->config, sets, 4, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "bench_sac_update: %s\n", err);
+        exit(1);
+    }
+    float olo[64], ohi[64], alo[64], ahi[64];
+    for (int d = 0; d < 64; d++) olo[d] = -INFINITY, ohi[d] = INFINITY, alo[d] = -1.0f, ahi[d] = 1.0f;
+    env_space os = {.kind = ENV_SPACE_BOX, .dim = o->obs_dim, .low = olo, .high = ohi};
+    env_space as = {.kind = ENV_SPACE_BOX, .dim = o->act_dim, .low = alo, .high = ahi};
+    void *agent = NULL;
+    if (agent_sac.create(&agent, &cfg, &os, &as, 1, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "bench_sac_update: %s\n", err);
+        exit(1);
+    }
+    *learning_starts = cfg.sac.learning_starts;
+    return agent;
+}
+
+/* one update per learn call: step past learning_starts, one environment per step, utd 1 */
+static void run_updates(void *agent, int64_t *step, int n, double *stats)
+{
+    for (int i = 0; i < n; i++) agent_sac.learn(agent, NULL, (*step)++, INT64_MAX, stats);
+}
+
+/* the sgemm calls of one update, recorded on one thread from an agent with a small buffer */
+static void record_calls(const bench_opts *o, gemm_replay *rp)
+{
+    bench_opts small = *o;
+    small.buffer = 2000;
+    int64_t step;
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    void *agent = make_agent(&small, 1, &step);
+    fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
+    double stats[AGENT_MAX_STATS];
+    g_recording = 1;
+    run_updates(agent, &step, 1, stats);
+    g_recording = 0;
+    agent_sac.destroy(agent);
+    replay_init(rp, &rng);
+}
+
+static void bench_threads(const bench_opts *o, int threads, const gemm_replay *rp)
+{
+    int64_t step;
+    rl_rng rng;
+    rl_rng_seed(&rng, 7, 0);
+    void *agent = make_agent(o, threads, &step);
+    fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
+    double stats[AGENT_MAX_STATS];
+    run_updates(agent, &step, o->updates / 4 + 1, stats);   /* warm up */
+    replay_run(rp);
+    double t_upd = 0.0, t_gemm = 0.0;
+    for (int r = 0; r < o->rounds; r++) {
+        double t0 = now();
+        run_updates(agent, &step, o->updates, stats);
+        double t1 = now();
+        for (int i = 0; o->bound && i < o->updates; i++) replay_run(rp);
+        t_upd += t1 - t0;
+        t_gemm += now() - t1;
+    }
+    double n = (double)o->updates * o->rounds;
+    double ups = n / t_upd, bound_ups = o->bound ? n / t_gemm : NAN;
+    double gf = ups * rp->flops * 1e-9, bound_gf = bound_ups * rp->flops * 1e-9;
+    printf("sac.threads %d: %8.1f updates/s  %7.1f GFLOP/s  | GEMM-only bound (1 core) %8.1f updates/s %7.1f GFLOP/s"
+           "  | achieved/bound %.2f  per core %.2f  (critic loss %.4g)\n",
+           threads, ups, gf, bound_ups, bound_gf, gf / bound_gf, gf / bound_gf / threads, stats[0]);
+    agent_sac.destroy(agent);
+}
+
+static void parse_threads(bench_opts *o, const char *list)
+{
+    o->n_threads = 0;
+    for (const char *s = list; *s && o->n_threads < 4;) {
+        int t = atoi(s);
+        if (t != 1 && t != 2) {
+            fprintf(stderr, "bench_sac_update: --threads: each value must be 1 or 2, got '%s'\n", list);
+            exit(2);
+        }
+        o->threads[o->n_threads++] = t;
+        const char *c = strchr(s, ',');
+        if (!c) break;
+        s = c + 1;
+    }
+}
+
+static int parse_int(const char *flag, const char *v, int lo, int hi)
+{
+    char *end;
+    long x = v ? strtol(v, &end, 10) : 0;
+    if (!v || *end || x < lo || x > hi) {
+        fprintf(stderr, "bench_sac_update: %s: expected an integer in [%d, %d], got '%s'\n", flag, lo, hi,
+                v ? v : "(nothing)");
+        exit(2);
+    }
+    return (int)x;
+}
+
+static void parse_args(bench_opts *o, int argc, char **argv)
+{
+    *o = (bench_opts){.config = RLC_SOURCE_DIR "/configs/sac_halfcheetah.yaml", .updates = 200, .rounds = 5,
+                      .buffer = 100000, .obs_dim = 17, .act_dim = 6, .bound = true};
+    parse_threads(o, "1,2");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (a[0] != '-') { o->config = a; continue; }
+        if (strcmp(a, "--no-bound") == 0) { o->bound = false; continue; }
+        if (strcmp(a, "--updates") == 0) o->updates = parse_int(a, v, 1, 100000000);
+        else if (strcmp(a, "--rounds") == 0) o->rounds = parse_int(a, v, 1, 1000);
+        else if (strcmp(a, "--buffer") == 0) o->buffer = parse_int(a, v, 1000, 1000000);
+        else if (strcmp(a, "--obs") == 0) o->obs_dim = parse_int(a, v, 1, 64);
+        else if (strcmp(a, "--act") == 0) o->act_dim = parse_int(a, v, 1, 64);
+        else if (strcmp(a, "--threads") == 0 && v) parse_threads(o, v);
+        else {
+            fprintf(stderr, "usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads 1,2] "
+                            "[--buffer N] [--obs D] [--act A] [--no-bound]\n");
+            exit(2);
+        }
+        i++;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    bench_opts o;
+    parse_args(&o, argc, argv);
+    openblas_set_num_threads(1);
+    gemm_replay rp;
+    record_calls(&o, &rp);
+    printf("one update: %d GEMM calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, %d rounds of %d updates\n",
+           g_n_calls, rp.flops * 1e-6, nn_blas_kernel(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    for (int i = 0; i < o.n_threads; i++) bench_threads(&o, o.threads[i], &rp);
+    replay_free(&rp);
+    return 0;
+}
