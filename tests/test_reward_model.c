@@ -312,3 +312,17 @@ Test(reward_model, resumed_run_keeps_its_labels)
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
 }
+
+/* ---- learning from preferences ------------------------------------------------------------ */
+
+/* PPO on Pendulum-v1 (RLtools' configuration, 307k steps) trained only on the learned reward
+ * from 1,000 labels reaches -150 to -180 (true reward at evaluation) on this machine's kernel,
+ * as the same agent on the true reward does (its test asks -250); a random policy scores about
+ * -1200. Asked here: -300 in 2 of 3 seeds. */
+Test(reward_model, ppo_learns_pendulum_from_preferences)
+{
+    const char *sets[] = {"log.progress=false"};
+    trainer_result runs[3];
+    rlt_train_seeds(PREF_PENDULUM, sets, 1, 3, runs, "pref_pendulum", NULL, 0);
+    rlt_assert_learns("PPO on Pendulum-v1 from 1,000 preference labels", runs, 3, 2, -300.0);
+}
