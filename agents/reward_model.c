@@ -91,14 +91,18 @@ static float norm_apply(const reward_model *rm, float x)
 /* refits the statistics on the newest stored transitions (after the model changed) */
 void rm_norm_refit(reward_model *rm)
 {
-    int64_t stored = (rm->added_rows < rm->rows ? rm->added_rows : rm->rows) * rm->N;
-    int64_t n = stored < RM_NORM_REFIT ? stored : RM_NORM_REFIT;
-    if (n < 2) return;
+    const int N = rm->N;
+    int64_t stored = rm->added_rows < rm->rows ? rm->added_rows : rm->rows;
+    int64_t want = (RM_NORM_REFIT + N - 1) / N, take = stored < want ? stored : want;
+    if (take * N < 2) return;
     rm->norm_n = rm->norm_mean = rm->norm_m2 = 0.0;
-    for (int64_t s0 = 0; s0 < n; s0 += rm->max_rows) {
-        int m = n - s0 < rm->max_rows ? (int)(n - s0) : rm->max_rows;
-        rm_predict_mean(rm, rm->ring_x + (size_t)s0 * rm->in_dim, m, rm->pred);
-        for (int i = 0; i < m; i++) norm_add(rm, rm->pred[i]);
+    for (int64_t abs = rm->added_rows - take; abs < rm->added_rows;) {
+        int64_t row = abs % rm->rows, cnt = rm->added_rows - abs;
+        if (cnt > rm->rows - row) cnt = rm->rows - row;   /* contiguous up to the ring's end */
+        if (cnt > rm->max_rows / N) cnt = rm->max_rows / N;
+        rm_predict_mean(rm, rm->ring_x + (size_t)row * N * rm->in_dim, (int)(cnt * N), rm->pred);
+        for (int64_t i = 0; i < cnt * N; i++) norm_add(rm, rm->pred[i]);
+        abs += cnt;
     }
 }
 
