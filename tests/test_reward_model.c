@@ -7,6 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "agents/reward_model.h"
 #include "agents/trainer.h"
@@ -310,6 +315,51 @@ Test(reward_model, resumed_run_keeps_its_labels)
     free(x2);
     free(csv);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* rlc train killed by SIGTERM once it holds labels, then resumed: the labels it had are kept
+ * and it goes on asking for more */
+Test(reward_model, killed_run_resumes_with_its_labels)
+{
+    char dir[256], path[400], cfg[256], cmd[1200];
+    rlt_tmp_dir(dir, sizeof dir, "rm_kill");
+    rlt_tmpfile(cfg, sizeof cfg, "rm_kill.yaml",
+                "algo: ppo\nenv: {id: Pendulum-v1, num_envs: 2}\nppo: {num_steps: 256}\ntotal_steps: 100000000\n"
+                "log: {log_interval: 1024, eval_interval: 0, eval_episodes: 2, checkpoint_interval: 1024}\n"
+                "reward_model: {enabled: true, segment_length: 10, queries_per_round: 20, query_start: 1024, "
+                "query_interval: 1024, max_labels: 100000, epochs: 2}\n");
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(RLC_BINARY, "rlc", "train", cfg, "--run-dir", dir, "--quiet", (char *)NULL);
+        _exit(127);
+    }
+    /* wait for a checkpoint holding labels (the rounds start at step 1024), then kill */
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    struct stat sb;
+    for (int i = 0; i < 6000 && stat(path, &sb) != 0; i++) usleep(20000);
+    for (int i = 0; i < 200; i++) usleep(20000);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 127,
+              "rlc train did not stop with a checkpoint after SIGTERM");
+    unsigned long long n1, s1, n2, s2;
+    float *x1 = read_labels(dir, &n1, &s1);
+    cr_assert(n1 > 0 && s1 >= 1024, "labels %llu at step %llu", n1, s1);
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%llu --quiet > /dev/null 2>&1", RLC_BINARY, dir,
+             s1 + 4096);
+    cr_assert_eq(system(cmd), 0, "resume after SIGTERM failed");
+    float *x2 = read_labels(dir, &n2, &s2);
+    cr_assert(s2 == s1 + 4096 && n2 > n1, "after resume: labels %llu -> %llu, step %llu -> %llu", n1, n2, s1, s2);
+    cr_assert(memcmp(x1, x2, n1 * 2 * 10 * 4 * sizeof(float)) == 0, "the first %llu labelled pairs changed", n1);
+    free(x1);
+    free(x2);
+    snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, cfg);
     cr_assert_eq(system(cmd), 0);
 }
 
