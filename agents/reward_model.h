@@ -36,7 +36,7 @@ void reward_model_free(reward_model *rm);   /* NULL-safe */
 
 /* The column names of its statistics (RM_N_STATS) into names. */
 void reward_model_stat_names(const char **names);
-/* The current statistics (RM_N_STATS): learned episode return, labels, loss, accuracy, queries. */
+/* The current statistics (RM_N_STATS): learned episode return, labels, queries, loss, accuracy. */
 void reward_model_stats(const reward_model *rm, double *out);
 
 /* Remembers the observations the next actions are taken in (after a reset of v). */
