@@ -19,6 +19,11 @@
 /* largest batch act() is called with outside training (evaluation) */
 #define AGENT_EVAL_BATCH 64
 
+/* A reward function over n <= AGENT_RELABEL_BATCH transitions: observations (n, obs_dim) and
+ * actions (n, act_dim) as the environment received them -> rewards (n). */
+typedef void (*agent_reward_fn)(void *ctx, const float *obs, const float *actions, int n, float *rewards);
+#define AGENT_RELABEL_BATCH 64
+
 typedef struct agent_algo {
     const char *name;                 /* the config's `algo:` value */
     int n_stats;                      /* learning statistics written to metrics.csv */
@@ -53,6 +58,10 @@ typedef struct agent_algo {
      * their count, at most max. The trainer broadcasts them from rank 0 after create and after a
      * resume, and compares their checksums across ranks. NULL: no data-parallel training. */
     int (*dp_tensors)(void *self, nn_tensor *t, int max);
+    /* Optional (learned rewards, agents/reward_model.h): recomputes every reward held in the
+     * agent's replay buffer with fn(ctx, ...), in chunks of at most AGENT_RELABEL_BATCH
+     * transitions (PEBBLE). NULL: the agent keeps no rewards across updates (on-policy). */
+    void (*relabel)(void *self, agent_reward_fn fn, void *ctx);
 } agent_algo;
 
 /* The registered algorithm called name, or NULL. */

@@ -958,6 +958,23 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
     return RL_OK;
 }
 
+/* PEBBLE: every stored reward recomputed by fn, on the stored observation and the stored action
+ * mapped back to the environment's scale (act_u is free scratch outside act()) */
+static void sac_relabel(void *self, agent_reward_fn fn, void *ctx)
+{
+    sac *p = self;
+    replay_buffer *b = &p->buf;
+    const int D = p->obs_dim, A = p->A;
+    int64_t rows = b->added_rows < b->rows ? b->added_rows : b->rows, n = rows * b->cfg.n_envs;
+    for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
+        int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
+        for (int i = 0; i < k; i++)
+            for (int d = 0; d < A; d++)
+                p->act_u[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * b->actions[(size_t)(s + i) * A + d];
+        fn(ctx, b->obs + (size_t)s * D, p->act_u, k, b->rewards + s);
+    }
+}
+
 const agent_algo agent_sac = {
     .name = "sac",
     .n_stats = ST_COUNT,
@@ -971,4 +988,5 @@ const agent_algo agent_sac = {
     .destroy = sac_destroy,
     .extra_stats = sac_extra_stats,
     .dp_tensors = sac_dp_tensors,
+    .relabel = sac_relabel,
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/reward_model.h"
 #include "agents/trainer_dp.h"
 #include "agents/trainer_watch.h"
 #include "core/fs.h"
@@ -182,6 +183,8 @@ typedef struct {
     rl_csv metrics, evals, timing;
     int n_stats;              /* agent statistics in metrics.csv */
     trainer_watch watch;      /* TensorBoard, the progress line's extras, the best return */
+    reward_model *rm;         /* the reward learned from preferences; NULL when not enabled */
+    int n_agent_stats;        /* the agent's own statistics, before the reward model's */
 } run_state;
 
 /* The agent's weights or statistics hold a NaN or an infinity, so the checkpoint was refused
@@ -229,8 +232,13 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
     return st;
 }
 
+/* the latest checkpoint, the one a resume reads (best and kept copies hold the agent alone) */
 static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
 {
+    if (r->rm) {   /* first, so that the agent's checkpoint never points past its reward model */
+        rl_status rs = reward_model_save(r->rm, r->run_dir, r->step, err, err_sz);
+        if (rs != RL_OK) return rs == RL_ERR_NUMERIC ? refuse_nonfinite(r, err, err_sz) : rs;
+    }
     return checkpoint_to(r, r->ckpt, NULL, err, err_sz);
 }
 
@@ -316,6 +324,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
     if ((st = r->algo->create(&r->agent, r->dp.cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz)))
         return st;
+    if ((st = reward_model_open(&r->rm, cfg, r->def, N, r->dp.size, err, err_sz))) return st;
     if (!r->dp.lead) return RL_OK;
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
@@ -344,6 +353,7 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
     r->step = (int64_t)step;
     r->episodes = (int64_t)episodes;
     r->eval_count = (int64_t)evals;
+    if (r->rm && (st = reward_model_load(r->rm, r->run_dir, r->step, err, err_sz))) return st;
     if (!r->dp.lead) return RL_OK;
     char path[1100];
     const char *csvs[] = {"metrics.csv", "timing.csv"};
@@ -390,6 +400,12 @@ static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err
     r->n_stats = r->algo->n_stats;
     if (r->algo->extra_stats)
         r->n_stats += r->algo->extra_stats(r->agent, mcols + 4 + r->n_stats, AGENT_MAX_STATS - r->n_stats);
+    r->n_agent_stats = r->n_stats;
+    if (r->rm) {
+        RL_ASSERT(r->n_stats + RM_N_STATS <= AGENT_MAX_STATS);
+        reward_model_stat_names(mcols + 4 + r->n_stats);
+        r->n_stats += RM_N_STATS;
+    }
     const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
     const char *tcols[] = {"step", "wall_s", "steps_per_s"};
     snprintf(path, sizeof path, "%s/metrics.csv", r->run_dir);
@@ -424,6 +440,7 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     while (r->step < total && !trainer_dp_stop(&r->dp, stop_signal, false)) {
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
+        if (r->rm) reward_model_observe(r->rm, v, actions);   /* the agent sees the learned reward */
         int64_t prev = r->step;
         r->step += (int64_t)N * r->dp.size;   /* every rank's steps */
         report_nonfinite(out, v, r->step, false, &res->env_nonfinite);
@@ -448,12 +465,14 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
         }
         algo->observe(r->agent, v);
         if (algo->learn(r->agent, v, r->step, total, stats)) trainer_watch_learned(&r->watch, r->step);
+        if (r->rm) reward_model_update(r->rm, r->step, algo, r->agent);
 
         if (r->step / log_iv != prev / log_iv || r->step >= total) {
             trainer_dp_episodes(&r->dp, recent, recent_len, n_recent, window, &r->episodes, &mean_ret, &mean_len);
             if ((st = trainer_dp_check(&r->dp, algo, r->agent, r->step, err, err_sz))) break;
             double row[4 + AGENT_MAX_STATS] = {(double)r->step, (double)r->episodes, mean_ret, mean_len};
-            for (int i = 0; i < r->n_stats; i++) row[4 + i] = stats[i];
+            for (int i = 0; i < r->n_agent_stats; i++) row[4 + i] = stats[i];
+            if (r->rm) reward_model_stats(r->rm, row + 4 + r->n_agent_stats);
             rl_csv_row(&r->metrics, row);
             double el = rl_now() - t0, sps = (double)(r->step - start_step) / (el > 0 ? el : 1e-9);
             double trow[] = {(double)r->step, el, sps};
@@ -507,6 +526,7 @@ static void run_close(run_state *r, trainer_result *res)
     rl_csv_close(&r->timing);
     trainer_watch_close(&r->watch);
     if (r->agent) r->algo->destroy(r->agent);
+    reward_model_free(r->rm);
     if (r->have_v) env_vec_free(&r->v);
     trainer_dp_end(&r->dp);
     rl_dir_lock_release(&r->lock);
@@ -551,6 +571,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     int64_t reset_seed = opts->resume ? (int64_t)(rl_seed_derive((uint64_t)rank_cfg->root.seed, (uint64_t)r.step) & 0x3fffffff)
                                       : rank_cfg->root.seed;
     env_vec_reset(&r.v, reset_seed);
+    if (r.rm) reward_model_begin(r.rm, &r.v);
     trainer_dp_broadcast(&r.dp, r.algo, r.agent, r.episodes);
     struct sigaction old[N_STOP_SIGNALS];
     signals_install(old);
