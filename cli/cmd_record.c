@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/plot.h"
+#include "research/plot.h"
 #include "agents/record.h"
 #include "cli/cli.h"
 #include "envs/env.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agents/compare.h"
+#include "research/compare.h"
 #include "core/fs.h"
 #include "tests/helpers/testutil.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agents/plot.h"
+#include "research/plot.h"
 #include "tests/helpers/testutil.h"
 
 static void write_file(const char *dir, const char *name, const char *text)
