@@ -231,12 +231,18 @@ static void rollout_row(FILE *fp, long long step, long long episode, const float
     fprintf(fp, ",%.9g,%d,%d\n", reward, term, trunc);
 }
 
-int cli_rollout(int argc, char **argv)
-{
+/* rlc rollout's command line */
+typedef struct {
     const char *plugins[MAX_PLUGINS];
-    int n_plugins = 0;
-    const char *env_id = NULL, *policy = "random", *out_path = NULL;
-    long long seed = 0, steps = 1000;
+    int n_plugins;
+    const char *env_id, *policy, *out_path;
+    long long seed, steps;
+} rollout_args;
+
+/* parses argv into *ra; returns -1 to go on, else the exit status (0 after --help) */
+static int rollout_parse(int argc, char **argv, rollout_args *ra)
+{
+    *ra = (rollout_args){.policy = "random", .steps = 1000};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -255,30 +261,164 @@ int cli_rollout(int argc, char **argv)
             return 2;
         }
         const char *v = argv[++i];
-        if (strcmp(a, "--env") == 0) env_id = v;
-        else if (strcmp(a, "--policy") == 0) policy = v;
-        else if (strcmp(a, "--out") == 0) out_path = v;
+        if (strcmp(a, "--env") == 0) ra->env_id = v;
+        else if (strcmp(a, "--policy") == 0) ra->policy = v;
+        else if (strcmp(a, "--out") == 0) ra->out_path = v;
         else if (strcmp(a, "--seed") == 0) {
-            if (!parse_ll("rollout", a, v, 0, 2147483647LL, &seed)) return 2;
+            if (!parse_ll("rollout", a, v, 0, 2147483647LL, &ra->seed)) return 2;
         } else if (strcmp(a, "--steps") == 0) {
-            if (!parse_ll("rollout", a, v, 1, 1000000000LL, &steps)) return 2;
+            if (!parse_ll("rollout", a, v, 1, 1000000000LL, &ra->steps)) return 2;
         } else {
-            if (n_plugins == MAX_PLUGINS) {
+            if (ra->n_plugins == MAX_PLUGINS) {
                 fprintf(stderr, "rlc rollout: at most %d plugins\n", MAX_PLUGINS);
                 return 2;
             }
-            plugins[n_plugins++] = v;
+            ra->plugins[ra->n_plugins++] = v;
         }
     }
-    if (!load_plugins("rollout", plugins, n_plugins)) return 1;
+    return -1;
+}
+
+/* whether the agent trained on `trained_id` can act in env d (same spaces); says why not */
+static bool rollout_spaces_match(const env_def *d, const char *trained_id, const char *policy, const char *env_id)
+{
+    const env_def *trained = env_find(trained_id);
+    int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
+    if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
+        env_space_dim(&trained->act_space) != act_dim || trained->act_space.kind != d->act_space.kind ||
+        (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
+        fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n", policy,
+                trained_id, env_id);
+        return false;
+    }
+    return true;
+}
+
+/* the CSV destination: stdout, a device or FIFO written as it is, or out_path's temporary
+ * file `tmp` (renamed over out_path at the end); NULL after saying why */
+static FILE *rollout_open_out(const char *out_path, char *tmp, size_t tmp_sz)
+{
+    tmp[0] = '\0';
+    if (!out_path) return stdout;
+    struct stat sb;
+    FILE *fp;
+    if (stat(out_path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* a device or a FIFO (/dev/null, a pipe) is written as it is: renaming a temporary
+         * file over it would replace it */
+        fp = fopen(out_path, "w");
+        if (!fp) fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
+        return fp;
+    }
+    snprintf(tmp, tmp_sz, "%s.tmp", out_path);
+    fp = fopen(tmp, "w");
+    if (!fp) {
+        fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", tmp, strerror(errno));
+        tmp[0] = '\0';
+    }
+    return fp;
+}
+
+static void rollout_header(FILE *fp, int obs_dim, int act_dim)
+{
+    fprintf(fp, "step,episode");
+    for (int i = 0; i < obs_dim; i++) fprintf(fp, ",obs_%d", i);
+    for (int i = 0; i < act_dim; i++) fprintf(fp, ",act_%d", i);
+    fprintf(fp, ",reward,terminated,truncated\n");
+}
+
+/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions */
+static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, long long seed,
+                          long long steps, float *obs, float *next, float *act)
+{
+    const env_def *d = e->def;
+    int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
+    rl_rng rng;
+    rl_rng_seed(&rng, (uint64_t)seed, 1);   /* stream 1: the env's own RNG uses stream 0 */
+    env_reset(e, seed, obs);
+    long long episode = 0;
+    for (long long t = 0; t < steps; t++) {
+        if (!algo) env_space_sample(&d->act_space, &rng, act);
+        else algo->act(agent, obs, 1, act, false);
+        float r;
+        bool term, trunc;
+        env_step(e, act, next, &r, &term, &trunc);
+        rollout_row(fp, t, episode, obs, obs_dim, act, act_dim, r, term, trunc);
+        if (term || trunc) {
+            episode++;
+            env_reset(e, -1, obs);
+        } else {
+            memcpy(obs, next, (size_t)obs_dim * sizeof(float));
+        }
+    }
+}
+
+/* closes the CSV and renames its temporary file over out_path; false after saying why */
+static bool rollout_close_out(FILE *fp, char *tmp, const char *out_path)
+{
+    if (fp == stdout) return fflush(stdout) == 0;
+    int bad = ferror(fp);
+    bad |= fclose(fp) != 0;
+    if (bad || (tmp[0] && rename(tmp, out_path) != 0)) {
+        fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
+        return false;
+    }
+    tmp[0] = '\0';
+    return true;
+}
+
+/* the rollout itself, once the agent (algo NULL: random) is loaded; returns the exit status */
+static int rollout_run(const rollout_args *ra, const char *env_id, const rl_config *cfg, const agent_algo *algo,
+                       void *agent)
+{
+    int status = 1;
+    env_instance e = {0};
+    float *obs = NULL, *next = NULL, *act = NULL;
+    FILE *fp = NULL;
+    char tmp[1200] = "", err[1024] = "";
+    int max_steps = algo && strcmp(env_id, cfg->env.id) == 0 ? (int)cfg->env.max_episode_steps : 0;
+    if (env_make(&e, env_id, max_steps, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc rollout: %s\n", err);
+        goto out;
+    }
+    if (algo && !rollout_spaces_match(e.def, cfg->env.id, ra->policy, env_id)) goto out;
+    int obs_dim = env_space_dim(&e.def->obs_space), act_dim = env_space_dim(&e.def->act_space);
+    obs = calloc((size_t)obs_dim, sizeof(float));
+    next = calloc((size_t)obs_dim, sizeof(float));
+    act = calloc((size_t)act_dim, sizeof(float));
+    if (!obs || !next || !act) {
+        fprintf(stderr, "rlc rollout: out of memory\n");
+        goto out;
+    }
+    if (!(fp = rollout_open_out(ra->out_path, tmp, sizeof tmp))) goto out;
+    rollout_header(fp, obs_dim, act_dim);
+    rollout_steps(fp, &e, algo, agent, ra->seed, ra->steps, obs, next, act);
+    bool closed = rollout_close_out(fp, tmp, ra->out_path);
+    fp = NULL;
+    if (closed) status = 0;
+out:
+    if (fp && fp != stdout) fclose(fp);
+    if (tmp[0]) remove(tmp);
+    free(obs);
+    free(next);
+    free(act);
+    env_close(&e);
+    return status;
+}
+
+int cli_rollout(int argc, char **argv)
+{
+    rollout_args ra;
+    int rc = rollout_parse(argc, argv, &ra);
+    if (rc >= 0) return rc;
+    if (!load_plugins("rollout", ra.plugins, ra.n_plugins)) return 1;
 
     char err[1024] = "";
     rl_config cfg;
     const agent_algo *algo = NULL;
     void *agent = NULL;
-    bool random = strcmp(policy, "random") == 0;
-    if (!random) {
-        if (trainer_load_agent(policy, &cfg, &algo, &agent, err, sizeof err) != RL_OK) {
+    const char *env_id = ra.env_id;
+    if (strcmp(ra.policy, "random") != 0) {
+        if (trainer_load_agent(ra.policy, &cfg, &algo, &agent, err, sizeof err) != RL_OK) {
             fprintf(stderr, "rlc rollout: --policy: %s\n", err);
             return 1;
         }
@@ -288,104 +428,10 @@ int cli_rollout(int argc, char **argv)
         fprintf(stderr, "rlc rollout: missing --env ID (see rlc rollout --help)\n");
         return 2;
     }
-    int status = 1;
-    env_instance e = {0};
-    float *obs = NULL, *next = NULL, *act = NULL;
-    FILE *fp = NULL;
-    char tmp[1200] = "";
-    int max_steps = !random && strcmp(env_id, cfg.env.id) == 0 ? (int)cfg.env.max_episode_steps : 0;
-    if (env_make(&e, env_id, max_steps, err, sizeof err) != RL_OK) {
-        fprintf(stderr, "rlc rollout: %s\n", err);
-        goto out;
-    }
-    const env_def *d = e.def;
-    int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
-    if (!random) {
-        const env_def *trained = env_find(cfg.env.id);
-        if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
-            env_space_dim(&trained->act_space) != act_dim ||
-            trained->act_space.kind != d->act_space.kind ||
-            (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
-            fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n",
-                    policy, cfg.env.id, env_id);
-            goto out;
-        }
-    }
-    obs = calloc((size_t)obs_dim, sizeof(float));
-    next = calloc((size_t)obs_dim, sizeof(float));
-    act = calloc((size_t)act_dim, sizeof(float));
-    if (!obs || !next || !act) {
-        fprintf(stderr, "rlc rollout: out of memory\n");
-        goto out;
-    }
-    struct stat out_sb;
-    if (out_path && stat(out_path, &out_sb) == 0 && !S_ISREG(out_sb.st_mode)) {
-        /* a device or a FIFO (/dev/null, a pipe) is written as it is: renaming a temporary
-         * file over it would replace it */
-        fp = fopen(out_path, "w");
-        if (!fp) {
-            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
-            goto out;
-        }
-    } else if (out_path) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-        fp = fopen(tmp, "w");
-        if (!fp) {
-            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", tmp, strerror(errno));
-            tmp[0] = '\0';
-            goto out;
-        }
-    } else {
-        fp = stdout;
-    }
-    fprintf(fp, "step,episode");
-    for (int i = 0; i < obs_dim; i++) fprintf(fp, ",obs_%d", i);
-    for (int i = 0; i < act_dim; i++) fprintf(fp, ",act_%d", i);
-    fprintf(fp, ",reward,terminated,truncated\n");
-
-    rl_rng rng;
-    rl_rng_seed(&rng, (uint64_t)seed, 1);   /* stream 1: the env's own RNG uses stream 0 */
-    env_reset(&e, seed, obs);
-    long long episode = 0;
-    for (long long t = 0; t < steps; t++) {
-        if (random) env_space_sample(&d->act_space, &rng, act);
-        else algo->act(agent, obs, 1, act, false);
-        float r;
-        bool term, trunc;
-        env_step(&e, act, next, &r, &term, &trunc);
-        rollout_row(fp, t, episode, obs, obs_dim, act, act_dim, r, term, trunc);
-        if (term || trunc) {
-            episode++;
-            env_reset(&e, -1, obs);
-        } else {
-            memcpy(obs, next, (size_t)obs_dim * sizeof(float));
-        }
-    }
-    if (fp != stdout) {
-        int bad = ferror(fp);
-        bad |= fclose(fp) != 0;
-        fp = NULL;
-        if (bad || (tmp[0] && rename(tmp, out_path) != 0)) {
-            fprintf(stderr, "rlc rollout: %s: cannot write: %s\n", out_path, strerror(errno));
-            goto out;
-        }
-        tmp[0] = '\0';
-    } else if (fflush(stdout) != 0) {
-        goto out;
-    }
-    status = 0;
-out:
-    if (fp && fp != stdout) fclose(fp);
-    if (tmp[0]) remove(tmp);
-    free(obs);
-    free(next);
-    free(act);
-    env_close(&e);
+    int status = rollout_run(&ra, env_id, &cfg, algo, agent);
     if (algo) algo->destroy(agent);
     return status;
 }
-
-/* ---- rlc check-env ----------------------------------------------------------------------- */
 
 static void check_usage(FILE *out)
 {
