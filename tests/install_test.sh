@@ -4,12 +4,15 @@
 # even with RLC_DATA_DIR set to nothing; and that a plugin author needs only the installed
 # prefix: the example plugin and a program using librlc compile with `pkg-config ... rlc` outside
 # the source tree, and the installed rlc trains on the plugin. Run by CTest (test `install`):
-#   install_test.sh CMAKE_COMMAND BUILD_DIR HAVE_MUJOCO(0|1) SOURCE_DIR
+#   install_test.sh CMAKE_COMMAND BUILD_DIR HAVE_MUJOCO(0|1) SOURCE_DIR [SANITIZER_FLAGS]
 set -eu
 cmake_cmd=$1
 build=$2
 have_mujoco=$3
 source_dir=$4
+# a sanitizer build's librlc needs the sanitizer runtime in the programs that link it
+san_flags=${5:-}
+run_linked() { if [ -n "$san_flags" ]; then ASAN_OPTIONS=detect_leaks=0 "$@"; else "$@"; fi; }
 
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/rlc_install.XXXXXX")
 prefix=$(cd "$prefix" && pwd -P)   # the path the program sees in /proc/self/exe
@@ -53,7 +56,7 @@ cflags=$(pkg-config --cflags rlc) || fail "pkg-config --cflags rlc failed"
 libs=$(pkg-config --libs rlc) || fail "pkg-config --libs rlc failed"
 case "$cflags" in *"$prefix/include/rlc"*) ;; *) fail "pkg-config --cflags rlc gives '$cflags'" ;; esac
 # a plugin resolves env_register from the program that loads it: headers only
-cc -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $cflags -o plugin/point_reach.so plugin/point_reach.c ||
+cc -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared $san_flags $cflags -o plugin/point_reach.so plugin/point_reach.c ||
     fail "the example plugin does not compile against the installed headers"
 # a program linked with librlc (the stable C API): loads the plugin and steps its environment
 cat > embed.c <<'EOF_C'
@@ -73,8 +76,8 @@ int main(int argc, char **argv)
     return !ok;
 }
 EOF_C
-cc -std=c11 -O2 -Wall -Wextra -Werror $cflags -o embed embed.c $libs || fail "a program does not link with pkg-config --libs rlc"
-LD_LIBRARY_PATH="$prefix/lib" ./embed "$prefix/work/plugin/point_reach.so" > embed.txt ||
+cc -std=c11 -O2 -Wall -Wextra -Werror $san_flags $cflags -o embed embed.c $libs || fail "a program does not link with pkg-config --libs rlc"
+LD_LIBRARY_PATH="$prefix/lib" run_linked ./embed "$prefix/work/plugin/point_reach.so" > embed.txt ||
     fail "the program linked with librlc failed: $(cat embed.txt)"
 # the static library with the dependencies rlc.pc lists for it
 cat > static.c <<'EOF_C'
@@ -97,9 +100,9 @@ int main(void)
 }
 EOF_C
 static_libs=$(pkg-config --static --libs rlc | sed 's/-lrlc//') || fail "pkg-config --static --libs rlc failed"
-cc -std=c11 -O2 -Wall -Wextra -Werror $cflags -o static static.c "$prefix/lib/librlc.a" $static_libs ||
+cc -std=c11 -O2 -Wall -Wextra -Werror $san_flags $cflags -o static static.c "$prefix/lib/librlc.a" $static_libs ||
     fail "a program does not link with librlc.a and pkg-config --static --libs rlc"
-./static || fail "the program linked with librlc.a failed"
+run_linked ./static || fail "the program linked with librlc.a failed"
 # train on the plugin with the installed rlc; env.plugin is relative to the YAML file
 cat > cfg/point.yaml <<'EOF_Y'
 algo: ppo
