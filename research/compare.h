@@ -6,7 +6,7 @@
  * stratified-bootstrap confidence interval, plus the probability of improvement of every ordered
  * pair of variants with its interval. With several environments, scores are also normalised as
  * (score - random) / (reference - random), where random is the return of a uniform random policy
- * measured here (100 episodes) and reference is the environment's registered reward threshold
+ * measured here (50 episodes) and reference is the environment's registered reward threshold
  * (or, when none is registered, the best variant mean observed), and aggregated across them.
  * Output: a table on `out`, report.md, summary.csv, and figures drawn with PLplot in PNG, SVG
  * and PDF, sized for one column of a two-column paper: sample-efficiency curves (IQM over steps

@@ -67,6 +67,16 @@ REFERENCES = {
 }
 SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou"}
 
+# The registered reward thresholds (Gymnasium's reward_threshold, as `rlc envs` prints them): a
+# measured cell counts the seeds whose final evaluation reaches it.
+THRESHOLDS = {
+    "CartPole-v1": 475.0, "Acrobot-v1": -100.0, "MountainCar-v0": -110.0,
+    "MountainCarContinuous-v0": 90.0, "InvertedPendulum-v5": 950.0,
+    "InvertedDoublePendulum-v5": 9100.0, "Reacher-v5": -3.75, "Swimmer-v5": 360.0,
+    "Hopper-v5": 3800.0, "HalfCheetah-v5": 4800.0, "Ant-v5": 6000.0,
+    "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0,
+}
+
 
 def simple_yaml(path):
     """algo, env.id and total_steps of a config (rlc's own dump or a zoo file): no YAML library."""
@@ -166,6 +176,9 @@ def cell(algo, env, budget, runs):
             sum(finals) / len(finals), point, lo, hi, len(finals), "" if len(finals) == 1 else "s",
             "/".join(steps_text(b) for b in budgets),
             "%.0f s" % (sum(walls) / len(walls)) if walls else "wall-clock not recorded")
+        if env in THRESHOLDS:
+            reached = sum(1 for f in finals if f >= THRESHOLDS[env])
+            text += "<br>%d/%d seeds reach %g" % (reached, len(finals), THRESHOLDS[env])
     return text + "<br>" + references(algo, env)
 
 

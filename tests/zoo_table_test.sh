@@ -1,7 +1,7 @@
 #!/bin/sh
 # rlc tests: scripts/zoo_table.py regenerates the zoo table (docs/zoo.md) from run directories.
 # Two tiny PPO CartPole runs are trained; the CartPole-v1 row's PPO cell must give their mean,
-# the IQM with an interval, 2 seeds and the budget, and an unmeasured pair must say so; --update
+# the IQM with an interval, 2 seeds, the budget and how many reach the threshold, and an unmeasured pair must say so; --update
 # replaces the table between the markers and nothing else. Run by CTest (test `zoo_table`):
 #   zoo_table_test.sh RLC_BINARY SOURCE_DIR PYTHON
 set -eu
@@ -20,10 +20,14 @@ done
 mean=$(for s in 1 2; do tail -n 1 "$tmp/runs/ppo_cartpole/seed_$s/eval.csv"; done |
        awk -F, '{ sum += $2 } END { printf "%.1f", sum / NR }')
 
+# and how many of them reach CartPole's registered threshold, 475
+reached=$(for s in 1 2; do tail -n 1 "$tmp/runs/ppo_cartpole/seed_$s/eval.csv"; done |
+          awk -F, '$2 >= 475 { n++ } END { print n + 0 }')
+
 "$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" > "$tmp/table.md"
 row=$(grep '^| CartPole-v1 |' "$tmp/table.md") || { echo "zoo_table: no CartPole-v1 row" >&2; cat "$tmp/table.md" >&2; exit 1; }
 ppo=$(echo "$row" | cut -d'|' -f3)
-for want in "mean $mean<br>" "IQM " ", 2 seeds<br>" "budget 2048" "published: RL Zoo 500 (100k)"; do
+for want in "mean $mean<br>" "IQM " ", 2 seeds<br>" "budget 2048" "<br>$reached/2 seeds reach 475<br>" "published: RL Zoo 500 (100k)"; do
     case $ppo in
         *"$want"*) ;;
         *) echo "zoo_table: the PPO CartPole cell lacks '$want': $ppo" >&2; exit 1 ;;
