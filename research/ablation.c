@@ -474,6 +474,19 @@ static void worker_follow_parent(pid_t parent)
     if (getppid() != parent) _exit(128 + SIGTERM);
 }
 
+/* the file a worker writes its output to: run_dir's train.log, or /dev/null when another process
+ * holds the run directory (the worker will find it locked and exit with TRAINER_EXIT_BUSY; the
+ * holder's train.log is left to the holder). The probe releases the lock at once; a process that
+ * takes it in between is still refused by the worker itself. */
+static const char *worker_log(const char *run_dir, const char *log)
+{
+    rl_dir_lock probe;
+    char e[8];
+    if (rl_dir_lock_take(&probe, run_dir, e, sizeof e) == RL_ERR_BUSY) return "/dev/null";
+    rl_dir_lock_release(&probe);
+    return log;
+}
+
 /* starts a worker; returns its pid, or -1 with a message in err. plugin: the base config's
  * env.plugin (from the user's file), passed on when resuming since `rlc train --resume` loads
  * no plugin named in a run directory */
@@ -487,7 +500,7 @@ static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r,
     pid_t pid = fork();
     if (pid != 0) return pid;
     worker_follow_parent(parent);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int fd = open(worker_log(r->run_dir, log), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
         dup2(fd, 2);

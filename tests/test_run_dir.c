@@ -441,6 +441,7 @@ Test(run_dir, ablate_leaves_a_locked_run_alone_and_says_so)
     cr_assert(strstr(out, "NOT RUN") && strstr(out, runs[1]) && strstr(out, want), "%s", out);
     cr_assert(strstr(out, "1 finished now, 0 already done, 0 failed"), "%s", out);
     cr_assert(!file_exists(runs[1], "config.yaml") && !file_exists(runs[1], "DONE"), "the locked run was touched");
+    cr_assert(!file_exists(runs[1], "train.log"), "the refused worker wrote into the holder's directory's train.log");
 
     /* once the holder is gone, the same command runs what is missing */
     rl_dir_lock_release(&held);
