@@ -11,20 +11,27 @@
 
 static void tune_usage(void)
 {
-    printf("usage: rlc tune SEARCH.yaml [--jobs N] [--runs-dir DIR] [--dry-run]\n\n"
+    printf("usage: rlc tune SEARCH.yaml [--jobs N] [--runs-dir DIR] [--dry-run]\n"
+           "       mpirun -np RANKS rlc tune SEARCH.yaml [--jobs N] [--gather] ...\n\n"
            "Samples the search file's trials (Halton or random, over ranges, log ranges and choices),\n"
            "trains them with successive halving: every trial for a short budget, the best 1/eta for\n"
            "eta times longer, and so on up to the full budget, N runs at a time (default: one per\n"
            "core). Writes DIR/<name>/best.yaml (the best config, for rlc train) and report.md (every\n"
            "trial's IQM over seeds with a 95%% bootstrap interval). Running it again skips finished\n"
            "runs and resumes interrupted ones. --dry-run lists the trials and the rungs. The file\n"
-           "format is in docs/zoo.md.\n");
+           "format is in docs/zoo.md.\n\n"
+           "Under mpirun (or srun) every rung is spread over the ranks as rlc ablate spreads a grid:\n"
+           "each rank runs N at a time and rank 0 scores the rungs and writes the files; DIR must be\n"
+           "on a filesystem every rank shares, unless --gather: then the ranks send each run's files\n"
+           "to rank 0 over MPI. See docs/distributed.md.\n");
 }
 
-static void list_trials(const tune_search *t, const char *runs_root)
+static void list_trials(const tune_search *t, const char *runs_root, int jobs, bool gather)
 {
-    printf("rlc tune: %s: %d trials x %d seeds, %d rung%s (eta %d) -> %s/%s\n", t->name, t->n_trials, t->n_seeds,
-           t->rungs, t->rungs > 1 ? "s" : "", t->eta, runs_root, t->name);
+    printf("rlc tune: %s: %d trials x %d seeds, %d rung%s (eta %d), %d workers", t->name, t->n_trials, t->n_seeds,
+           t->rungs, t->rungs > 1 ? "s" : "", t->eta, jobs);
+    if (rl_dist_size() > 1) printf(" on each of %d ranks%s", rl_dist_size(), gather ? ", gathered to rank 0" : "");
+    printf(" -> %s/%s\n", runs_root, t->name);
     for (int r = 0; r < t->rungs; r++)
         printf("  rung %d: %d trial%s, %lld steps per run\n", r, tune_rung_trials(t, r), tune_rung_trials(t, r) > 1 ? "s" : "",
                (long long)tune_rung_budget(t, r));
@@ -36,7 +43,8 @@ static void list_trials(const tune_search *t, const char *runs_root)
 }
 
 /* 0 when the options parse; 2 after a message otherwise */
-static int parse_args(int argc, char **argv, const char **file, const char **runs_root, long *jobs, int *dry)
+static int parse_args(int argc, char **argv, const char **file, const char **runs_root, long *jobs, int *dry,
+                      int *gather)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -56,6 +64,8 @@ static int parse_args(int argc, char **argv, const char **file, const char **run
             *runs_root = argv[++i];
         } else if (strcmp(a, "--dry-run") == 0) {
             *dry = 1;
+        } else if (strcmp(a, "--gather") == 0) {
+            *gather = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "rlc tune: unknown option '%s' (see rlc tune --help)\n", a);
             return 2;
@@ -66,8 +76,31 @@ static int parse_args(int argc, char **argv, const char **file, const char **run
             return 2;
         }
     }
-    if (!*file) fprintf(stderr, "rlc tune: missing SEARCH.yaml (see rlc tune --help)\n");
-    return *file ? 0 : 2;
+    if (!*file) {
+        fprintf(stderr, "rlc tune: missing SEARCH.yaml (see rlc tune --help)\n");
+        return 2;
+    }
+    if (*gather && rl_dist_size() < 2) {
+        fprintf(stderr, "rlc tune: --gather sends runs between MPI ranks: start it with mpirun -np N (N >= 2)\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* the search's outcome, on rank 0 (the other ranks' stdout is /dev/null); the exit code */
+static int report_outcome(rl_status st, const tune_search *t, const tune_result *res, const char *runs_root,
+                          const char *err)
+{
+    printf("rlc tune: %d runs finished now, %d already done, %d failed, %.1f s\n", res->runs_finished,
+           res->runs_skipped, res->runs_failed, res->wall_s);
+    if (st == RL_OK && res->best >= 0)
+        printf("rlc tune: best trial_%04d: %.6g [%.6g, %.6g]; config %s/%s/best.yaml, report %s/%s/report.md\n",
+               res->best, res->best_score, res->best_lo, res->best_hi, runs_root, t->name, runs_root, t->name);
+    if (st != RL_OK) {
+        if (rl_dist_rank() == 0) fprintf(stderr, "rlc tune: %s\n", err);
+        return st == RL_ERR_INTERRUPTED ? 130 : 1;
+    }
+    return res->runs_failed ? 1 : 0;
 }
 
 int cli_tune(int argc, char **argv)
@@ -81,15 +114,19 @@ int cli_tune(int argc, char **argv)
     long jobs = sysconf(_SC_NPROCESSORS_ONLN);
     if (jobs < 1) jobs = 1;
     if (jobs > ABL_MAX_JOBS) jobs = ABL_MAX_JOBS;
-    int dry = 0;
-    if (parse_args(argc, argv, &file, &runs_root, &jobs, &dry)) return 2;
+    int dry = 0, gather = 0;
+    if (parse_args(argc, argv, &file, &runs_root, &jobs, &dry, &gather)) return 2;
+    /* under MPI, rank 0 speaks for the job (docs/distributed.md); every rank loads the search */
+    if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
     static tune_search t;
     char err[1500];
-    if (tune_load(&t, file, err, sizeof err) != RL_OK) {
-        fprintf(stderr, "rlc tune: %s\n", err);
+    rl_status st = rl_dist_agree(tune_load(&t, file, err, sizeof err), err, sizeof err);
+    if (st != RL_OK) {
+        if (rl_dist_rank() == 0) fprintf(stderr, "rlc tune: %s\n", err);
+        tune_free(&t);
         return 1;
     }
-    list_trials(&t, runs_root);
+    list_trials(&t, runs_root, (int)jobs, gather);
     if (dry) {
         tune_free(&t);
         return 0;
@@ -100,16 +137,9 @@ int cli_tune(int argc, char **argv)
     else snprintf(binary, sizeof binary, "%s", argv[0]);
     setenv(RL_DIST_CHILD_ENV, "1", 1);   /* the workers are single processes */
     tune_result res;
-    rl_status st = tune_run(&t, runs_root, (int)jobs, binary, stdout, &res, err, sizeof err);
-    printf("rlc tune: %d runs finished now, %d already done, %d failed, %.1f s\n", res.runs_finished,
-           res.runs_skipped, res.runs_failed, res.wall_s);
-    if (st == RL_OK && res.best >= 0)
-        printf("rlc tune: best trial_%04d: %.6g [%.6g, %.6g]; config %s/%s/best.yaml, report %s/%s/report.md\n",
-               res.best, res.best_score, res.best_lo, res.best_hi, runs_root, t.name, runs_root, t.name);
+    tune_exec ex = {(int)jobs, binary, gather};
+    st = tune_run(&t, runs_root, &ex, stdout, &res, err, sizeof err);
+    int rc = report_outcome(st, &t, &res, runs_root, err);
     tune_free(&t);
-    if (st != RL_OK) {
-        fprintf(stderr, "rlc tune: %s\n", err);
-        return st == RL_ERR_INTERRUPTED ? 130 : 1;
-    }
-    return res.runs_failed ? 1 : 0;
+    return rc;
 }

@@ -34,7 +34,7 @@ static void usage(FILE *out)
     fprintf(out, "\n`rlc <command> --help` describes each command.\n");
 }
 
-/* Under an MPI launcher (mpirun, srun) train and ablate run as one job over the ranks
+/* Under an MPI launcher (mpirun, srun) train, ablate and tune run as one job over the ranks
  * (docs/distributed.md); the other commands are single-process tools. */
 static int run_command(const command *c, int argc, char **argv)
 {
@@ -43,10 +43,10 @@ static int run_command(const command *c, int argc, char **argv)
         fprintf(stderr, "rlc %s: %s\n", c->name, err);
         return 2;
     }
-    int ranked = strcmp(c->name, "train") == 0 || strcmp(c->name, "ablate") == 0;
+    int ranked = strcmp(c->name, "train") == 0 || strcmp(c->name, "ablate") == 0 || strcmp(c->name, "tune") == 0;
     if (rl_dist_size() > 1 && !ranked) {
         if (rl_dist_rank() == 0)
-            fprintf(stderr, "rlc %s: runs as one process; only train and ablate use MPI ranks (start it without mpirun)\n",
+            fprintf(stderr, "rlc %s: runs as one process; only train, ablate and tune use MPI ranks (start it without mpirun)\n",
                     c->name);
         rl_dist_finalize();
         return 2;

@@ -103,6 +103,24 @@ uint64_t rl_dist_hash(uint64_t h, const void *bytes, size_t n)
     return h;
 }
 
+rl_status rl_dist_agree(rl_status st, char *err, size_t err_sz)
+{
+    if (world.size == 1) return st;
+    /* who speaks: rank 0 when it failed (it ranks above every other), else the highest failing */
+    int64_t mine = st == RL_OK ? -1 : world.rank == 0 ? world.size : world.rank;
+    int64_t top = rl_dist_max_i64(mine);
+    if (top < 0) return RL_OK;
+    int root = top == world.size ? 0 : (int)top;
+    int32_t code = (int32_t)st;
+    char msg[1536] = "";
+    if (world.rank == root && root) snprintf(msg, sizeof msg, "rank %d: %.1500s", root, err_sz ? err : "");
+    else if (world.rank == root) snprintf(msg, sizeof msg, "%.1500s", err_sz ? err : "");
+    rl_dist_bcast(&code, sizeof code, root);
+    rl_dist_bcast(msg, sizeof msg, root);
+    if (err_sz) snprintf(err, err_sz, "%s", msg);
+    return (rl_status)code;
+}
+
 #ifdef RLC_HAVE_MPI
 
 /* the largest count one MPI call takes */

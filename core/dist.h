@@ -54,6 +54,11 @@ void rl_dist_allgather_f64(const double *in, size_t n, double *out);
 /* True on every rank when h is the same on every rank. */
 bool rl_dist_same_u64(uint64_t h);
 void rl_dist_barrier(void);
+/* One status for every rank (collective): RL_OK when every rank's st is RL_OK; otherwise rank 0's
+ * failure, or, when rank 0 is fine, the highest failing rank's, with its message in err on every
+ * rank (prefixed "rank <r>: " when it is not rank 0's). Lets a job whose ranks check things on
+ * their own stop on every rank together instead of leaving some waiting in a collective. */
+rl_status rl_dist_agree(rl_status st, char *err, size_t err_sz);
 
 /* 64-bit FNV-1a of bytes, continuing from h (start with RL_DIST_HASH0). */
 #define RL_DIST_HASH0 0xcbf29ce484222325ull

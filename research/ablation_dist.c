@@ -161,6 +161,20 @@ static void mark_done(const char *run_dir)
 
 /* ---- local workers -------------------------------------------------------------------------- */
 
+/* the first line a worker adds to a run's train.log: the rank and host that run it */
+static void note_rank(const node *d, const char *run_dir)
+{
+    char path[1100], host[256] = "", why[256];
+    if (rl_mkdir_p(run_dir, why, sizeof why) != RL_OK) return;   /* ablation_spawn reports it */
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "?");
+    host[sizeof host - 1] = '\0';
+    snprintf(path, sizeof path, "%s/train.log", run_dir);
+    FILE *fp = fopen(path, "a");
+    if (!fp) return;
+    fprintf(fp, "rlc ablate: on rank %d of %d (host %s)\n", d->rank, d->size, host);
+    fclose(fp);
+}
+
 /* starts run index in a free slot; false (the run failed to start, message printed) */
 static bool start_local(node *d, int index)
 {
@@ -168,6 +182,7 @@ static bool start_local(node *d, int index)
     local_run(d, index, &r);
     char ckpt[1100], why[1200] = "";
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
+    note_rank(d, r.run_dir);
     pid_t pid = ablation_spawn(d->binary, d->a, &r, rl_path_exists(ckpt), why, sizeof why);
     if (pid < 0) {
         fprintf(stderr, "rlc ablate (rank %d): run %s seed %lld: %s\n", d->rank, r.variant_name, (long long)r.seed,

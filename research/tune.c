@@ -1,6 +1,10 @@
 /* rlc research: rlc tune's runner (research/tune.h): successive halving over rungs, each rung
  * one ablation of the trials still in the race, scores from the runs' evaluation curves, the best
- * config and the report. */
+ * config and the report.
+ *
+ * Under MPI every rank runs every rung together (ablation_execute_dist); rank 0 alone reads the
+ * scores, decides the promotions and writes files, then sends every rank its status and the trials
+ * still in the race, so the ranks always build the same next rung or stop together. */
 #include "research/tune.h"
 
 #include <math.h>
@@ -8,9 +12,11 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/dist.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/rng.h"
+#include "research/ablation_dist.h"
 #include "research/stats.h"
 
 #define TUNE_BOOT 2000
@@ -124,18 +130,24 @@ static void build_rung(const tune_search *t, int rung, const int *active, int n_
     a->listed = list;
 }
 
+/* rung r's ablation over the active trials: one process's ablation_execute, or, under MPI,
+ * ablation_execute_dist on every rank (rank 0 alone prints and validates) */
 static rl_status run_rung(const tune_search *t, const char *root, int rung, const int *active, int n_active,
-                          int jobs, const char *binary, FILE *out, rung_space *sp, tune_result *res, char *err,
-                          size_t err_sz)
+                          const tune_exec *ex, FILE *out, rung_space *sp, tune_result *res, char *err, size_t err_sz)
 {
     ablation_variant_list list;
     build_rung(t, rung, active, n_active, sp, &list);
-    fprintf(out, "[tune %s] rung %d (of 0..%d): %d trials x %d seeds, %lld steps each\n", t->name, rung, t->rungs - 1,
-            n_active, t->n_seeds, (long long)tune_rung_budget(t, rung));
-    rl_status st = rung == 0 ? ablation_validate(sp->abl, err, err_sz) : RL_OK;
+    bool dist = rl_dist_size() > 1, lead = rl_dist_rank() == 0;
+    if (lead)
+        fprintf(out, "[tune %s] rung %d (of 0..%d): %d trials x %d seeds, %lld steps each\n", t->name, rung,
+                t->rungs - 1, n_active, t->n_seeds, (long long)tune_rung_budget(t, rung));
+    rl_status st = rung == 0 && lead ? ablation_validate(sp->abl, err, err_sz) : RL_OK;
+    st = rl_dist_agree(st, err, err_sz);
     if (st != RL_OK) return st;
     ablation_summary sum;
-    st = ablation_execute(sp->abl, root, jobs, binary, out, &sum, err, err_sz);
+    st = dist ? ablation_execute_dist(sp->abl, root, ex->jobs, ex->binary, ex->gather, out, &sum, err, err_sz)
+              : ablation_execute(sp->abl, root, ex->jobs, ex->binary, out, &sum, err, err_sz);
+    if (!lead) return st;   /* the summary is rank 0's */
     res->runs_finished += sum.finished;
     res->runs_skipped += sum.skipped;
     res->runs_failed += sum.failed;
@@ -290,9 +302,38 @@ static void table_free(tune_table *tab)
     free(tab->n_runs);
 }
 
-/* every rung in turn; on return active[0] is the best trial of the last rung that ran */
-static rl_status run_rungs(const tune_search *t, const char *root, int jobs, const char *binary, FILE *out,
-                           int *active, tune_table *tab, tune_result *res, char *err, size_t err_sz)
+/* rank 0, after rung r: scores the active trials and keeps the best for the next rung (n_active),
+ * or names the best trial after the last */
+static rl_status promote(const tune_search *t, const char *root, int r, int *active, int *n_active, tune_table *tab,
+                         rl_rng *rng, tune_result *res, char *err, size_t err_sz)
+{
+    for (int k = 0; k < *n_active; k++) score_trial(t, root, r, active[k], tab, rng);
+    sort_by_score(active, *n_active, tab, r);
+    int scored = 0;
+    while (scored < *n_active && !isnan(tab->iqm[r * t->n_trials + active[scored]])) scored++;
+    if (!scored)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "no run of rung %d finished with an evaluation: see the "
+                       "train.log files under %s/rung_%d", r, root, r);
+    if (r + 1 < t->rungs) *n_active = tune_rung_trials(t, r + 1) < scored ? tune_rung_trials(t, r + 1) : scored;
+    else res->best = active[0];
+    return RL_OK;
+}
+
+/* rank 0's promotions on every rank (no-op on one process) */
+static void share_active(int *active, int *n_active, tune_result *res)
+{
+    int32_t n = *n_active, best = res->best;
+    rl_dist_bcast(&n, sizeof n, 0);
+    rl_dist_bcast(&best, sizeof best, 0);
+    rl_dist_bcast(active, (size_t)n * sizeof *active, 0);
+    *n_active = n;
+    res->best = best;
+}
+
+/* every rung in turn; on return active[0] is the best trial of the last rung that ran. Under
+ * MPI a failure or an interruption on any rank stops every rank after the rung. */
+static rl_status run_rungs(const tune_search *t, const char *root, const tune_exec *ex, FILE *out, int *active,
+                           tune_table *tab, tune_result *res, char *err, size_t err_sz)
 {
     rung_space sp = {rl_xcalloc((size_t)t->n_trials, sizeof *sp.names),
                      rl_xcalloc((size_t)t->n_trials, sizeof *sp.sets), rl_xcalloc(1, sizeof(ablation))};
@@ -302,19 +343,11 @@ static rl_status run_rungs(const tune_search *t, const char *root, int jobs, con
     for (int i = 0; i < n_active; i++) active[i] = i;
     rl_status st = RL_OK;
     for (int r = 0; r < t->rungs && st == RL_OK; r++) {
-        st = run_rung(t, root, r, active, n_active, jobs, binary, out, &sp, res, err, err_sz);
+        st = rl_dist_agree(run_rung(t, root, r, active, n_active, ex, out, &sp, res, err, err_sz), err, err_sz);
         if (st != RL_OK) break;
-        for (int k = 0; k < n_active; k++) score_trial(t, root, r, active[k], tab, &rng);
-        sort_by_score(active, n_active, tab, r);
-        int scored = 0;
-        while (scored < n_active && !isnan(tab->iqm[r * t->n_trials + active[scored]])) scored++;
-        if (!scored) {
-            st = rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "no run of rung %d finished with an evaluation: see the "
-                         "train.log files under %s/rung_%d", r, root, r);
-            break;
-        }
-        if (r + 1 < t->rungs) n_active = tune_rung_trials(t, r + 1) < scored ? tune_rung_trials(t, r + 1) : scored;
-        else res->best = active[0];
+        if (rl_dist_rank() == 0) st = promote(t, root, r, active, &n_active, tab, &rng, res, err, err_sz);
+        st = rl_dist_agree(st, err, err_sz);
+        if (st == RL_OK) share_active(active, &n_active, res);
     }
     free(sp.names);
     free(sp.sets);
@@ -322,31 +355,61 @@ static rl_status run_rungs(const tune_search *t, const char *root, int jobs, con
     return st;
 }
 
-rl_status tune_run(const tune_search *t, const char *runs_root, int jobs, const char *rlc_binary, FILE *out,
-                   tune_result *res, char *err, size_t err_sz)
+/* rank 0 makes root and checks or writes its trials.txt; every rank gets the outcome. Under
+ * MPI the ranks must also have sampled the same trials (each reads the search file itself). */
+static rl_status open_root(const tune_search *t, const char *root, char *err, size_t err_sz)
+{
+    char *fp = search_fingerprint(t);
+    bool same = rl_dist_same_u64(rl_dist_hash(RL_DIST_HASH0, fp, strlen(fp)));
+    free(fp);
+    if (!same)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the ranks sampled different trials: every rank must read the "
+                       "same search file and base config", t->source);
+    rl_status st = RL_OK;
+    if (rl_dist_rank() == 0) {
+        st = rl_mkdir_p(root, err, err_sz);
+        if (st == RL_OK) st = check_fingerprint(t, root, err, err_sz);
+    }
+    return rl_dist_agree(st, err, err_sz);
+}
+
+/* rank 0: the best trial's scores, best.yaml and report.md */
+static rl_status finish(const tune_search *t, const char *root, const tune_table *tab, rl_status st,
+                        tune_result *res, char *err, size_t err_sz)
+{
+    if (res->best >= 0) {
+        int at = (t->rungs - 1) * t->n_trials + res->best;
+        res->best_score = tab->iqm[at];
+        res->best_lo = tab->lo[at];
+        res->best_hi = tab->hi[at];
+        if (st == RL_OK) st = write_best(t, root, res, err, err_sz);
+    }
+    write_report(t, root, tab, res);
+    return st;
+}
+
+rl_status tune_run(const tune_search *t, const char *runs_root, const tune_exec *ex, FILE *out, tune_result *res,
+                   char *err, size_t err_sz)
 {
     memset(res, 0, sizeof *res);
     res->best = -1;
     char root[1024];
     if ((size_t)snprintf(root, sizeof root, "%s/%s", runs_root, t->name) >= sizeof root - 100)
         return rl_errf(err, err_sz, RL_ERR_ARG, "--runs-dir: '%.80s...' is too long", runs_root);
-    rl_status st = rl_mkdir_p(root, err, err_sz);
-    if (st == RL_OK) st = check_fingerprint(t, root, err, err_sz);
+    rl_status st = open_root(t, root, err, err_sz);
     if (st != RL_OK) return st;
     tune_table tab;
     table_init(&tab, t);
     int *active = rl_xcalloc((size_t)t->n_trials, sizeof(int));
     double t0 = rl_now();
-    st = run_rungs(t, root, jobs, rlc_binary, out, active, &tab, res, err, err_sz);
+    st = run_rungs(t, root, ex, out, active, &tab, res, err, err_sz);
     res->wall_s = rl_now() - t0;
-    if (res->best >= 0) {
-        int at = (t->rungs - 1) * t->n_trials + res->best;
-        res->best_score = tab.iqm[at];
-        res->best_lo = tab.lo[at];
-        res->best_hi = tab.hi[at];
-        if (st == RL_OK) st = write_best(t, root, res, err, err_sz);
+    if (rl_dist_rank() == 0) st = finish(t, root, &tab, st, res, err, err_sz);
+    /* every rank returns rank 0's outcome */
+    if (rl_dist_size() > 1) {
+        st = rl_dist_agree(st, err, err_sz);
+        rl_dist_bcast(res, sizeof *res, 0);
     }
-    write_report(t, root, &tab, res);
     free(active);
     table_free(&tab);
     return st;

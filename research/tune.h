@@ -26,7 +26,8 @@
  * runs and resumes interrupted ones, and the promotions are recomputed from the run directories,
  * running the same command again resumes a search where it stopped. At the end the best trial's
  * resolved config is written to best.yaml (usable with rlc train) and report.md holds every trial
- * with its scores: IQM over seeds with a 95% stratified-bootstrap interval, as rlc compare reports. */
+ * with its scores: IQM over seeds with a 95% stratified-bootstrap interval, as rlc compare reports.
+ * Under mpirun every rung is spread over the ranks as `rlc ablate` spreads a grid (tune_run). */
 #ifndef RLC_RESEARCH_TUNE_H
 #define RLC_RESEARCH_TUNE_H
 
@@ -90,11 +91,24 @@ typedef struct {
     double wall_s;
 } tune_result;
 
-/* Runs the search with up to `jobs` worker processes of the rlc program at rlc_binary, writing
+/* How the runs are executed. */
+typedef struct {
+    int jobs;                  /* worker processes at a time (on each rank under MPI) */
+    const char *binary;        /* the rlc program the workers run */
+    bool gather;               /* under MPI: the ranks send their runs' files to rank 0 (no shared
+                                  filesystem needed), as rlc ablate --gather */
+} tune_exec;
+
+/* Runs the search with up to ex->jobs worker processes of the rlc program ex->binary, writing
  * under runs_root/<name>/ (best.yaml, report.md, rung_<r>/). Progress goes to out. Returns
  * RL_ERR_INTERRUPTED on SIGINT/SIGTERM once the workers have checkpointed (run it again to
- * resume). */
-rl_status tune_run(const tune_search *t, const char *runs_root, int jobs, const char *rlc_binary,
-                   FILE *out, tune_result *res, char *err, size_t err_sz);
+ * resume).
+ *
+ * Under MPI (rl_dist_size() > 1) it is collective: every rank calls it with the same search, every
+ * rung runs over the ranks as ablation_execute_dist (research/ablation_dist.h), rank 0 alone
+ * prints, scores the runs, decides the promotions and writes files, and every rank returns rank
+ * 0's status, message and result; a failure or an interruption on any rank stops every rank. */
+rl_status tune_run(const tune_search *t, const char *runs_root, const tune_exec *ex, FILE *out, tune_result *res,
+                   char *err, size_t err_sz);
 
 #endif

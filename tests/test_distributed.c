@@ -352,7 +352,7 @@ Test(distributed, commands_without_ranks_refuse_them)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, MPIRUN " -np 2 %s envs 2>&1", RLC_BINARY);
     cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
-    cr_assert(strstr(out, "only train and ablate use MPI ranks"), "%s", out);
+    cr_assert(strstr(out, "only train, ablate and tune use MPI ranks"), "%s", out);
     snprintf(cmd, sizeof cmd, "%s ablate " RLC_SOURCE_DIR "/configs/ablations/ppo_value_loss.yaml --gather 2>&1",
              RLC_BINARY);
     cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
