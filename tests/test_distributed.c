@@ -247,41 +247,6 @@ Test(distributed, grid_under_mpirun_np1_is_the_grid_without_mpi)
         }
 }
 
-static int count_done(const char *root)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "find %s -name DONE 2>/dev/null | wc -l", root);
-    static char o[64];
-    if (rlt_run_cmd(cmd, o, sizeof o) != 0) return 0;
-    return atoi(o);
-}
-
-/* whether an `rlc train` worker with needle in an argument is still alive (reads /proc) */
-static int worker_alive(const char *needle)
-{
-    DIR *dp = opendir("/proc");
-    cr_assert(dp);
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(dp))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        char path[300], args[8192];
-        snprintf(path, sizeof path, "/proc/%.200s/cmdline", e->d_name);
-        FILE *fp = fopen(path, "rb");
-        if (!fp) continue;
-        size_t n = fread(args, 1, sizeof args - 1, fp);
-        fclose(fp);
-        args[n] = '\0';
-        /* argv[0] \0 argv[1] \0 ...: argv[1] is the command */
-        const char *a1 = args + strlen(args) + 1;
-        if ((size_t)(a1 - args) >= n || strcmp(a1, "train") != 0) continue;
-        for (const char *a = a1; (size_t)(a - args) < n; a += strlen(a) + 1)
-            if (strstr(a, needle)) found = 1;
-    }
-    closedir(dp);
-    return found;
-}
-
 Test(distributed, a_killed_grid_run_again_finishes_only_what_is_missing)
 {
     char dir[256], grid[400], root[400], cmd[2048];
@@ -301,12 +266,12 @@ Test(distributed, a_killed_grid_run_again_finishes_only_what_is_missing)
     }
     /* kill the job once a run has finished (while it is still running) */
     int status, exited = 0;
-    while (count_done(root) < 1 && !(exited = waitpid(pid, &status, WNOHANG) == pid)) usleep(50000);
+    while (rlt_count_named(root, "DONE") < 1 && !(exited = waitpid(pid, &status, WNOHANG) == pid)) usleep(50000);
     cr_assert(!exited, "the grid ended before it could be killed");
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
-    while (worker_alive(root)) usleep(50000);   /* the workers' checkpoints */
-    int done_first = count_done(root);
+    while (rlt_worker_alive(root)) usleep(50000);   /* the workers' checkpoints */
+    int done_first = rlt_count_named(root, "DONE");
     cr_assert(done_first >= 1 && done_first < 6, "%d runs done when killed", done_first);
 
     /* the finished runs' files, to check they are left alone */
@@ -328,7 +293,7 @@ Test(distributed, a_killed_grid_run_again_finishes_only_what_is_missing)
     char want[128];
     snprintf(want, sizeof want, "6 runs: %d finished now, %d already done, 0 failed", 6 - done_first, done_first);
     cr_assert(strstr(out, want), "want '%s' in: %s", want, out);
-    cr_assert_eq(count_done(root), 6);
+    cr_assert_eq(rlt_count_named(root, "DONE"), 6);
     for (int i = 0; i < 6; i++) {
         char rd[500], p[600], b[620];
         run_dir_of(rd, sizeof rd, root, "k", i / 3, i % 3 + 1);

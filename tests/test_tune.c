@@ -13,6 +13,7 @@
 
 #include "core/limits.h"
 #include "research/tune.h"
+#include "tests/helpers/testutil.h"
 
 #define BASE RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
 
@@ -168,23 +169,6 @@ static int wait_exit(pid_t pid)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* the value of `key:` in the ppo section of a YAML file (as text) */
-static double yaml_ppo_value(const char *path, const char *key)
-{
-    FILE *fp = fopen(path, "r");
-    cr_assert_not_null(fp, "no %s", path);
-    char line[512];
-    int in_ppo = 0;
-    double v = NAN;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] != ' ') in_ppo = strncmp(line, "ppo:", 4) == 0;
-        char *k = strstr(line, key);
-        if (in_ppo && k && k[strlen(key)] == ':') v = atof(k + strlen(key) + 1);
-    }
-    fclose(fp);
-    return v;
-}
-
 /* PPO on CartPole with a learning rate of 1e-7 (nothing is learnt in 8k steps) or 3e-3 (it
  * learns): the search must keep a good rate, prune the tiny one at the first rung, and write a
  * best.yaml with the good rate and the full budget */
@@ -214,7 +198,7 @@ Test(tune, finds_the_planted_best_learning_rate)
     cr_assert_geq(tiny, 0, "no trial drew the tiny rate: choose another sampler seed for this test");
     cr_assert_eq(wait_exit(start_tune(search, dir, "2", "run")), 0, "rlc tune failed: see %s/out_run.txt", dir);
     snprintf(path, sizeof path, "%s/planted/best.yaml", dir);
-    cr_assert_float_eq(yaml_ppo_value(path, "learning_rate"), 3e-3, 1e-9);
+    cr_assert_float_eq(rlt_yaml_value(path, "ppo", "learning_rate"), 3e-3, 1e-9);
     FILE *fp = fopen(path, "r");
     char line[256];
     int full = 0;

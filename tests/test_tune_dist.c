@@ -79,23 +79,6 @@ Test(tune_dist, gather_without_ranks_is_refused)
 
 #define MPIRUN RLC_MPIEXEC " --allow-run-as-root --oversubscribe"
 
-/* the value of `key:` in the ppo section of a YAML file */
-static double yaml_ppo_value(const char *path, const char *key)
-{
-    FILE *fp = fopen(path, "r");
-    cr_assert_not_null(fp, "no %s", path);
-    char line[512];
-    int in_ppo = 0;
-    double v = NAN;
-    while (fgets(line, sizeof line, fp)) {
-        if (line[0] != ' ') in_ppo = strncmp(line, "ppo:", 4) == 0;
-        char *k = strstr(line, key);
-        if (in_ppo && k && k[strlen(key)] == ':') v = atof(k + strlen(key) + 1);
-    }
-    fclose(fp);
-    return v;
-}
-
 /* how many of the search's train.log files under root hold needle */
 static int logs_with(const char *root, const char *needle)
 {
@@ -117,7 +100,7 @@ static void tune_ok(const char *launch, const char *search, const char *dir, con
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "12 runs finished now, 0 already done, 0 failed"), "%s", out);
     snprintf(best, best_sz, "%s/%s/planted/best.yaml", dir, runs_dir);
-    cr_assert_float_eq(yaml_ppo_value(best, "learning_rate"), 3e-3, 1e-9, "%s", best);
+    cr_assert_float_eq(rlt_yaml_value(best, "ppo", "learning_rate"), 3e-3, 1e-9, "%s", best);
 }
 
 /* every run of root's search was trained on one rank of two, and each rank trained some */
@@ -158,40 +141,6 @@ Test(tune_dist, two_ranks_find_the_planted_best_a_single_process_finds)
     remove_dir(dir);
 }
 
-static int count_done(const char *root)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "find %s -name DONE 2>/dev/null | wc -l", root);
-    static char o[64];
-    if (rlt_run_cmd(cmd, o, sizeof o) != 0) return 0;
-    return atoi(o);
-}
-
-/* whether an `rlc train` worker with needle in an argument is still alive (reads /proc) */
-static int worker_alive(const char *needle)
-{
-    DIR *dp = opendir("/proc");
-    cr_assert(dp);
-    struct dirent *e;
-    int found = 0;
-    while (!found && (e = readdir(dp))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        char path[300], args[8192];
-        snprintf(path, sizeof path, "/proc/%.200s/cmdline", e->d_name);
-        FILE *fp = fopen(path, "rb");
-        if (!fp) continue;
-        size_t n = fread(args, 1, sizeof args - 1, fp);
-        fclose(fp);
-        args[n] = '\0';
-        const char *a1 = args + strlen(args) + 1;   /* argv[1]: the command */
-        if ((size_t)(a1 - args) >= n || strcmp(a1, "train") != 0) continue;
-        for (const char *a = a1; (size_t)(a - args) < n; a += strlen(a) + 1)
-            if (strstr(a, needle)) found = 1;
-    }
-    closedir(dp);
-    return found;
-}
-
 /* starts `mpirun -np 2 rlc tune` in the background, its output in dir/first.log; waits for the
  * first finished run and stops the job with SIGTERM, as a scheduler does; returns its exit code */
 static int tune_until_first_run(const char *search, const char *dir, const char *root)
@@ -206,11 +155,11 @@ static int tune_until_first_run(const char *search, const char *dir, const char 
         _exit(127);
     }
     int status, exited = 0;
-    while (count_done(root) < 1 && !(exited = waitpid(pid, &status, WNOHANG) == pid)) usleep(20000);
+    while (rlt_count_named(root, "DONE") < 1 && !(exited = waitpid(pid, &status, WNOHANG) == pid)) usleep(20000);
     cr_assert(!exited, "the search ended before it could be stopped");
     kill(pid, SIGTERM);
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    while (worker_alive(root)) usleep(50000);   /* the workers' checkpoints */
+    while (rlt_worker_alive(root)) usleep(50000);   /* the workers' checkpoints */
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -247,7 +196,7 @@ Test(tune_dist, a_search_over_2_ranks_stopped_midway_resumes_where_it_stopped)
     snprintf(root, sizeof root, "%s/planted", dir);
     snprintf(best, sizeof best, "%s/best.yaml", root);
     cr_assert_neq(tune_until_first_run(search, dir, root), 0, "a stopped search exits with an error");
-    int done_first = count_done(root);
+    int done_first = rlt_count_named(root, "DONE");
     cr_assert(done_first >= 1 && done_first < 12, "%d runs done when stopped", done_first);
     cr_assert(access(best, F_OK) != 0, "a stopped search wrote best.yaml");
     /* the finished runs' files as they are now */
@@ -260,8 +209,8 @@ Test(tune_dist, a_search_over_2_ranks_stopped_midway_resumes_where_it_stopped)
     snprintf(want, sizeof want, "%d runs finished now, %d already done, 0 failed", 12 - done_first, done_first);
     cr_assert(strstr(out, want), "want '%s' in: %s", want, out);
     cr_assert(strstr(out, "already finished: skipped"), "%s", out);
-    cr_assert_float_eq(yaml_ppo_value(best, "learning_rate"), 3e-3, 1e-9);
-    cr_assert_eq(count_done(root), 12);
+    cr_assert_float_eq(rlt_yaml_value(best, "ppo", "learning_rate"), 3e-3, 1e-9);
+    cr_assert_eq(rlt_count_named(root, "DONE"), 12);
     /* a finished run is not trained again; the others started once and resumed at most once */
     snprintf(cmd, sizeof cmd, "cd %s && for b in $(find . -name '*.before'); do cmp $b ${b%%.before} || exit 1; done 2>&1",
              root);

@@ -8,6 +8,7 @@
 #include "envs/env.h"
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,4 +295,54 @@ void rlt_assert_learns(const char *what, const trainer_result *runs, int n, int 
     }
     cr_assert(reached >= need, "%s: %d of seeds 1-%d reached %.1f, want at least %d (returns: %s)", what, reached, n,
               threshold, need, list);
+}
+
+int rlt_count_named(const char *root, const char *name)
+{
+    char cmd[1200], o[64];
+    snprintf(cmd, sizeof cmd, "find %s -name %s 2>/dev/null | wc -l", root, name);
+    if (rlt_run_cmd(cmd, o, sizeof o) != 0) return 0;
+    return atoi(o);
+}
+
+int rlt_worker_alive(const char *needle)
+{
+    DIR *dp = opendir("/proc");
+    cr_assert(dp);
+    struct dirent *e;
+    int found = 0;
+    while (!found && (e = readdir(dp))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char path[300], args[8192];
+        snprintf(path, sizeof path, "/proc/%.200s/cmdline", e->d_name);
+        FILE *fp = fopen(path, "rb");
+        if (!fp) continue;
+        size_t n = fread(args, 1, sizeof args - 1, fp);
+        fclose(fp);
+        args[n] = '\0';
+        /* argv[0] \0 argv[1] \0 ...: argv[1] is the command */
+        const char *a1 = args + strlen(args) + 1;
+        if ((size_t)(a1 - args) >= n || strcmp(a1, "train") != 0) continue;
+        for (const char *a = a1; (size_t)(a - args) < n; a += strlen(a) + 1)
+            if (strstr(a, needle)) found = 1;
+    }
+    closedir(dp);
+    return found;
+}
+
+double rlt_yaml_value(const char *path, const char *section, const char *key)
+{
+    FILE *fp = fopen(path, "r");
+    cr_assert_not_null(fp, "no %s", path);
+    char line[512];
+    size_t sl = strlen(section);
+    int inside = 0;
+    double v = NAN;
+    while (fgets(line, sizeof line, fp)) {
+        if (line[0] != ' ') inside = strncmp(line, section, sl) == 0 && line[sl] == ':';
+        char *k = strstr(line, key);
+        if (inside && k && k[strlen(key)] == ':') v = atof(k + strlen(key) + 1);
+    }
+    fclose(fp);
+    return v;
 }

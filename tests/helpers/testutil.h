@@ -60,6 +60,16 @@ void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, c
 /* The whole file as a NUL-terminated string (malloc'ed); aborts the test when unreadable. */
 char *rlt_read_file(const char *path);
 
+/* How many files called name are under root (find); 0 when none or on any error. */
+int rlt_count_named(const char *root, const char *name);
+
+/* Whether an `rlc train` process with needle in one of its arguments is alive (reads /proc). */
+int rlt_worker_alive(const char *needle);
+
+/* The number after `key:` in the top-level section of a YAML file (read as text; NAN when
+ * absent); aborts the test when the file is unreadable. */
+double rlt_yaml_value(const char *path, const char *section, const char *key);
+
 /* A fresh, not yet existing directory path under /tmp (the trainer creates it). */
 void rlt_tmp_dir(char *out, size_t out_sz, const char *tag);
 
