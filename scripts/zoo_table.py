@@ -5,7 +5,8 @@
 
 Every (agent, environment) pair of the zoo configs gets a cell (environment by row, agent by
 column). A run is any directory under a --runs DIR holding config.yaml and eval.csv (rlc train
-and rlc ablate write both); runs are grouped by the algo and env.id of their config.yaml. A
+and rlc ablate write both) whose last evaluation is at total_steps (the final one: runs still
+training are left out); runs are grouped by the algo and env.id of their config.yaml. A
 measured cell gives the mean over seeds of each run's final evaluation return, the IQM over seeds
 with a 95% bootstrap interval (2000 resamples; the interquartile mean drops floor(n/4) runs at
 each end, as rlc compare and rliable do), the number of seeds, the budget and the mean wall-clock
@@ -141,6 +142,9 @@ def collect_runs(roots):
             cfg = simple_yaml(os.path.join(d, "config.yaml"))
             ret = last_float(os.path.join(d, "eval.csv"), "return_mean")
             if ret is None or "algo" not in cfg or "env.id" not in cfg:
+                continue
+            # a run still training (or stopped early) has no final evaluation yet: left out
+            if (last_float(os.path.join(d, "eval.csv"), "step") or 0) < float(cfg.get("total_steps", 0)):
                 continue
             wall = last_float(os.path.join(d, "timing.csv"), "wall_s")
             runs.setdefault((cfg["algo"], cfg["env.id"]), []).append((ret, int(float(cfg.get("total_steps", 0))), wall))

@@ -1,6 +1,6 @@
 #!/bin/sh
 # rlc tests: scripts/zoo_table.py regenerates the zoo table (docs/zoo.md) from run directories.
-# Two tiny PPO CartPole runs are trained; the CartPole-v1 row's PPO cell must give their mean,
+# Two tiny PPO CartPole runs are trained (and a copy of one cut short, which must be left out); the CartPole-v1 row's PPO cell must give their mean,
 # the IQM with an interval, 2 seeds, the budget and how many reach the threshold, and an unmeasured pair must say so; --update
 # replaces the table between the markers and nothing else. Run by CTest (test `zoo_table`):
 #   zoo_table_test.sh RLC_BINARY SOURCE_DIR PYTHON
@@ -16,6 +16,9 @@ for seed in 1 2; do
         --set seed=$seed --set total_steps=2048 --set log.eval_interval=1024 --set log.eval_episodes=2 \
         --set log.checkpoint_interval=0 > /dev/null
 done
+# a third run stopped before its budget (its last evaluation at step 1024 of 2048) is left out
+cp -r "$tmp/runs/ppo_cartpole/seed_1" "$tmp/runs/ppo_cartpole/seed_3"
+sed -i '$d' "$tmp/runs/ppo_cartpole/seed_3/eval.csv"
 # the expected mean of the two final evaluations, computed here from eval.csv
 mean=$(for s in 1 2; do tail -n 1 "$tmp/runs/ppo_cartpole/seed_$s/eval.csv"; done |
        awk -F, '{ sum += $2 } END { printf "%.1f", sum / NR }')
