@@ -279,6 +279,7 @@ Test(tune, shipped_search_files_load)
     static const char *files[] = {RLC_SOURCE_DIR "/configs/tune/ppo_cartpole.yaml",
                                   RLC_SOURCE_DIR "/configs/tune/ppo_halfcheetah.yaml",
                                   RLC_SOURCE_DIR "/configs/tune/ppo_mountaincar.yaml",
+                                  RLC_SOURCE_DIR "/configs/tune/dqn_mountaincar.yaml",
                                   RLC_SOURCE_DIR "/configs/tune/ppo_mountaincarcontinuous.yaml"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         static tune_search t;
