@@ -216,6 +216,7 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.version", "0.1.0"},
         {"rlc.env", r->cfg->env.id},
         {"rlc.blas_kernel", nn_blas_kernel()},   /* bit-reproducible only on the same kernel */
+        {"rlc.gemm", nn_gemm_library()},         /* ... and the same GEMM paths */
         {"rlc.step", step},
         {"rlc.episodes", eps},
         {"rlc.evals", evals},

@@ -97,6 +97,30 @@ static void replay_run(const gemm_replay *r)
     }
 }
 
+/* --calls: each recorded call alone, OpenBLAS only against the dispatch (nn/gemm.c), microseconds */
+static void per_call(const gemm_replay *r)
+{
+    bool was = nn_gemm_small_enabled();
+    printf("call  ta tb     M     N     K beta | OpenBLAS us | dispatch us | ratio\n");
+    for (int i = 0; i < g_n_calls; i++) {
+        const gemm_call *g = &g_calls[i];
+        double best[2] = {1e30, 1e30};
+        int reps = (int)(2e8 / (2.0 * g->M * g->N * g->K + 1.0)) + 1;
+        for (int round = 0; round < 6; round++) {
+            nn_gemm_set_small(round % 2 == 1);
+            double t0 = now();
+            for (int k = 0; k < reps; k++)
+                __real_nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, r->a[i], g->lda, r->b[i], g->ldb, g->beta, r->c[i],
+                                g->ldc);
+            double t = (now() - t0) / reps * 1e6;
+            if (t < best[round % 2]) best[round % 2] = t;
+        }
+        printf("%4d  %2d %2d %5d %5d %5d %4g | %11.2f | %11.2f | %5.2f\n", i, g->ta, g->tb, g->M, g->N, g->K,
+               g->beta, best[0], best[1], best[0] / best[1]);
+    }
+    nn_gemm_set_small(was);
+}
+
 static void replay_free(gemm_replay *r)
 {
     for (int i = 0; i < g_n_calls; i++) {
@@ -112,7 +136,7 @@ typedef struct {
     const char *config;
     int updates, rounds, buffer, obs_dim, act_dim;
     int threads[4], n_threads;
-    bool bound;
+    bool bound, calls;
 } bench_opts;
 
 /* random transitions through act (uniform actions before learning_starts) and observe */
@@ -188,6 +212,23 @@ static void record_calls(const bench_opts *o, gemm_replay *rp)
     replay_init(rp, &rng);
 }
 
+/* the GEMM paths compared: OpenBLAS alone, and the dispatch (nn/gemm.c) when the build has LIBXSMM */
+enum { PATH_BLAS, PATH_AUTO, N_PATHS };
+static const char *const path_name[N_PATHS] = {"OpenBLAS only", "dispatch"};
+static double g_ups[N_PATHS][3];   /* updates/s by path and sac.threads, for the summary */
+
+static void print_path(int threads, int path, double n, double t_upd, double t_gemm, const gemm_replay *rp,
+                       double loss)
+{
+    double ups = n / t_upd, bound_ups = t_gemm > 0.0 ? n / t_gemm : NAN;
+    double gf = ups * rp->flops * 1e-9, bound_gf = bound_ups * rp->flops * 1e-9;
+    g_ups[path][threads] = ups;
+    printf("sac.threads %d, %-13s: %8.1f updates/s  %7.1f GFLOP/s  | GEMM-only bound (1 core) %8.1f updates/s "
+           "%7.1f GFLOP/s  | achieved/bound %.2f  per core %.2f  (critic loss %.4g)\n",
+           threads, path_name[path], ups, gf, bound_ups, bound_gf, gf / bound_gf, gf / bound_gf / threads, loss);
+}
+
+/* R rounds; in each, every path in turn: N updates, then N replays of the recorded calls */
 static void bench_threads(const bench_opts *o, int threads, const gemm_replay *rp)
 {
     int64_t step;
@@ -195,24 +236,28 @@ static void bench_threads(const bench_opts *o, int threads, const gemm_replay *r
     rl_rng_seed(&rng, 7, 0);
     void *agent = make_agent(o, threads, &step);
     fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
-    double stats[AGENT_MAX_STATS];
-    run_updates(agent, &step, o->updates / 4 + 1, stats);   /* warm up */
-    replay_run(rp);
-    double t_upd = 0.0, t_gemm = 0.0;
-    for (int r = 0; r < o->rounds; r++) {
-        double t0 = now();
-        run_updates(agent, &step, o->updates, stats);
-        double t1 = now();
-        for (int i = 0; o->bound && i < o->updates; i++) replay_run(rp);
-        t_upd += t1 - t0;
-        t_gemm += now() - t1;
+    double stats[AGENT_MAX_STATS], loss[N_PATHS] = {0};
+    int n_paths = nn_gemm_small_available() ? N_PATHS : 1;
+    for (int p = 0; p < n_paths; p++) {   /* warm up (LIBXSMM compiles its kernels) */
+        nn_gemm_set_small(p == PATH_AUTO);
+        run_updates(agent, &step, o->updates / 4 + 1, stats);
+        replay_run(rp);
     }
-    double n = (double)o->updates * o->rounds;
-    double ups = n / t_upd, bound_ups = o->bound ? n / t_gemm : NAN;
-    double gf = ups * rp->flops * 1e-9, bound_gf = bound_ups * rp->flops * 1e-9;
-    printf("sac.threads %d: %8.1f updates/s  %7.1f GFLOP/s  | GEMM-only bound (1 core) %8.1f updates/s %7.1f GFLOP/s"
-           "  | achieved/bound %.2f  per core %.2f  (critic loss %.4g)\n",
-           threads, ups, gf, bound_ups, bound_gf, gf / bound_gf, gf / bound_gf / threads, stats[0]);
+    double t_upd[N_PATHS] = {0}, t_gemm[N_PATHS] = {0};
+    for (int r = 0; r < o->rounds; r++) {
+        for (int p = 0; p < n_paths; p++) {
+            nn_gemm_set_small(p == PATH_AUTO);
+            double t0 = now();
+            run_updates(agent, &step, o->updates, stats);
+            double t1 = now();
+            for (int i = 0; o->bound && i < o->updates; i++) replay_run(rp);
+            t_upd[p] += t1 - t0;
+            t_gemm[p] += now() - t1;
+            loss[p] = stats[0];
+        }
+    }
+    for (int p = 0; p < n_paths; p++)
+        print_path(threads, p, (double)o->updates * o->rounds, t_upd[p], o->bound ? t_gemm[p] : 0.0, rp, loss[p]);
     agent_sac.destroy(agent);
 }
 
@@ -253,6 +298,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (a[0] != '-') { o->config = a; continue; }
         if (strcmp(a, "--no-bound") == 0) { o->bound = false; continue; }
+        if (strcmp(a, "--calls") == 0) { o->calls = true; continue; }
         if (strcmp(a, "--updates") == 0) o->updates = parse_int(a, v, 1, 100000000);
         else if (strcmp(a, "--rounds") == 0) o->rounds = parse_int(a, v, 1, 1000);
         else if (strcmp(a, "--buffer") == 0) o->buffer = parse_int(a, v, 1000, 1000000);
@@ -261,7 +307,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         else if (strcmp(a, "--threads") == 0 && v) parse_threads(o, v);
         else {
             fprintf(stderr, "usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads 1,2] "
-                            "[--buffer N] [--obs D] [--act A] [--no-bound]\n");
+                            "[--buffer N] [--obs D] [--act A] [--no-bound] [--calls]\n");
             exit(2);
         }
         i++;
@@ -275,9 +321,15 @@ int main(int argc, char **argv)
     openblas_set_num_threads(1);
     gemm_replay rp;
     record_calls(&o, &rp);
-    printf("one update: %d GEMM calls, %.1f MFLOP; OpenBLAS kernel %s; %s, obs %d, act %d, %d rounds of %d updates\n",
-           g_n_calls, rp.flops * 1e-6, nn_blas_kernel(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    nn_gemm_set_small(true);
+    printf("one update: %d GEMM calls, %.1f MFLOP; GEMM: %s; %s, obs %d, act %d, %d rounds of %d updates\n",
+           g_n_calls, rp.flops * 1e-6, nn_gemm_library(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    if (o.calls) per_call(&rp);
     for (int i = 0; i < o.n_threads; i++) bench_threads(&o, o.threads[i], &rp);
+    int top = o.threads[o.n_threads - 1], n_paths = nn_gemm_small_available() ? N_PATHS : 1;
+    if (g_ups[PATH_BLAS][1] > 0.0)
+        printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx\n", path_name[n_paths - 1], top,
+               g_ups[n_paths - 1][top] / g_ups[PATH_BLAS][1]);
     replay_free(&rp);
     return 0;
 }

@@ -214,8 +214,8 @@ static int train_execute(const rl_config *cfg, const train_args *a, const char *
     if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
     if (rl_dist_size() > 1)
         printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg->env.num_envs);
-    printf("rlc train: %s on %s, seed %lld, %lld steps, OpenBLAS %s kernel -> %s\n", cfg->root.algo, cfg->env.id,
-           (long long)cfg->root.seed, (long long)cfg->root.total_steps, nn_blas_kernel(), a->run_dir);
+    printf("rlc train: %s on %s, seed %lld, %lld steps, %s -> %s\n", cfg->root.algo, cfg->env.id,
+           (long long)cfg->root.seed, (long long)cfg->root.total_steps, nn_gemm_library(), a->run_dir);
     trainer_opts opts = {.run_dir = a->run_dir, .resume = a->resume != NULL, .quiet = a->quiet, .out = stdout,
                          .resume_changes = changes};
     trainer_result res;

@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/dist.h"
+#include "nn/nn.h"
 
 typedef struct {
     const char *name;
@@ -67,6 +68,11 @@ int main(int argc, char **argv)
         return 0;
     }
     cli_default_data_dir();
+    char err[256];
+    if (nn_gemm_check_env(err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc: %s\n", err);
+        return 2;
+    }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0) return run_command(&commands[i], argc, argv);
     fprintf(stderr, "rlc: unknown command '%s'\n\n", argv[1]);

@@ -1,16 +1,167 @@
-/* rlc nn: nn_sgemm, the one GEMM of the dense layers (OpenBLAS's cblas_sgemm). In its own file so
- * that a benchmark sees every call (bench/bench_sac_update.c links with --wrap=nn_sgemm), and so
- * that a per-shape dispatch to another small-GEMM library would have one place to go. */
+/* rlc nn: nn_sgemm, the one GEMM of the dense layers, and where each shape goes.
+ *
+ * Two paths:
+ *   - OpenBLAS's cblas_sgemm takes every shape (the only path in a build without LIBXSMM, or with
+ *     RLC_GEMM=blas in the environment);
+ *   - LIBXSMM's JIT-compiled kernels take the small shapes where they measured faster: a side of
+ *     at most 64 (a layer of 17 or 23 inputs, a head of 12 outputs, a batch of 64), at most 2^22
+ *     multiply-adds, and at least 8 output columns (LIBXSMM vectorises along them; a value head's
+ *     single column stays with OpenBLAS). LIBXSMM 1.17 compiles no kernel for a transposed first
+ *     operand, so the forward pass's weight (op(B) = B^T in row-major terms) is transposed into a
+ *     per-thread scratch of GEMM_TBUF floats first; larger weights stay with OpenBLAS.
+ * The rule looks at the shape only, never at a timing, so the same config, seed, thread count and
+ * machine still give the same run. docs/performance.md has the measurements behind it.
+ *
+ * In its own file so that a benchmark sees every call (bench/bench_sac_update.c links with
+ * --wrap=nn_sgemm). */
 #include "nn/nn.h"
 
 #include <cblas.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef RLC_HAVE_LIBXSMM
+#include <libxsmm.h>
+#endif
 
 #undef I
+
+#define GEMM_SMALL_SIDE 64          /* a shape is small when its shortest side is at most this */
+#define GEMM_SMALL_MACS (1L << 22)  /* ... and M N K is at most this */
+#define GEMM_WIDE_MACS (1L << 24)   /* the most M N K LIBXSMM takes when OpenBLAS's kernel is below it */
+#define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS */
+#define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static atomic_bool g_small;         /* LIBXSMM takes the small shapes */
+static atomic_bool g_wide;          /* ... and the wide ones (by default when LIBXSMM's code has AVX-512 and
+                                       OpenBLAS's kernel has not) */
+static char g_name_small[96], g_name_wide[112], g_name_blas[64];
+
+static void gemm_init(void)
+{
+    const char *env = getenv("RLC_GEMM");
+    bool blas_only = env && strcmp(env, "blas") == 0;
+    snprintf(g_name_blas, sizeof g_name_blas, "OpenBLAS %s", nn_blas_kernel());
+#ifdef RLC_HAVE_LIBXSMM
+    libxsmm_init();
+    const char *kernel = nn_blas_kernel();
+    bool blas_avx512 = strstr(kernel, "SkylakeX") || strstr(kernel, "Cooperlake") || strstr(kernel, "SapphireRapids");
+    atomic_store(&g_wide, !blas_avx512 && libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CORE);
+    snprintf(g_name_small, sizeof g_name_small, "OpenBLAS %s + LIBXSMM %s (small shapes)", kernel,
+             libxsmm_get_target_arch());
+    snprintf(g_name_wide, sizeof g_name_wide, "OpenBLAS %s + LIBXSMM %s (small and wide shapes)", kernel,
+             libxsmm_get_target_arch());
+    atomic_store(&g_small, !blas_only);
+#else
+    (void)blas_only;
+    atomic_store(&g_small, false);
+#endif
+}
+
+bool nn_gemm_small_available(void)
+{
+#ifdef RLC_HAVE_LIBXSMM
+    return true;
+#else
+    return false;
+#endif
+}
+
+rl_status nn_gemm_check_env(char *err, size_t err_len)
+{
+    const char *env = getenv("RLC_GEMM");
+    if (!env || strcmp(env, "blas") == 0 || strcmp(env, "auto") == 0) return RL_OK;
+    return rl_errf(err, err_len, RL_ERR_ARG, "environment variable RLC_GEMM='%.40s': expected 'auto' (LIBXSMM "
+                   "for small shapes, OpenBLAS for the rest) or 'blas' (OpenBLAS for every shape)", env);
+}
+
+void nn_gemm_set_small(bool on)
+{
+    pthread_once(&g_once, gemm_init);
+    atomic_store(&g_small, on && nn_gemm_small_available());
+}
+
+void nn_gemm_set_wide(bool on)
+{
+    pthread_once(&g_once, gemm_init);
+    atomic_store(&g_wide, on && nn_gemm_small_available());
+}
+
+bool nn_gemm_wide_enabled(void)
+{
+    pthread_once(&g_once, gemm_init);
+    return atomic_load_explicit(&g_wide, memory_order_relaxed);
+}
+
+bool nn_gemm_small_enabled(void)
+{
+    pthread_once(&g_once, gemm_init);
+    return atomic_load_explicit(&g_small, memory_order_relaxed);
+}
+
+const char *nn_gemm_library(void)
+{
+    if (!nn_gemm_small_enabled()) return g_name_blas;
+    return nn_gemm_wide_enabled() ? g_name_wide : g_name_small;
+}
+
+#ifdef RLC_HAVE_LIBXSMM
+/* the rule (measured per call with bench_sac_update --calls; docs/performance.md): never fewer than
+ * GEMM_MIN_COLS output columns; every shape up to GEMM_WIDE_MACS when g_wide; otherwise a shortest
+ * side of at most GEMM_SMALL_SIDE, and for op(B) = B^T (the forward pass) a short M or N: a short K
+ * there costs a transposition that OpenBLAS's own B^T kernels beat */
+static bool xsmm_shape(bool tb, int M, int N, int K)
+{
+    long macs = (long)M * N * K;
+    int mn = M < N ? M : N, side = mn < K ? mn : K;
+    if (side < 1 || N < GEMM_MIN_COLS || (tb && (long)N * K > GEMM_TBUF)) return false;
+    if (atomic_load_explicit(&g_wide, memory_order_relaxed)) return macs <= GEMM_WIDE_MACS;
+    return macs <= GEMM_SMALL_MACS && (tb ? mn : side) <= GEMM_SMALL_SIDE;
+}
+
+/* Bt (K, N), leading dimension N, from B (N, K) with leading dimension ldb, in 16 x 16 tiles so
+ * that both sides stay in cache lines */
+static const float *transpose_into(float *t, const float *B, int ldb, int K, int N)
+{
+    enum { TILE = 16 };
+    for (int n0 = 0; n0 < N; n0 += TILE) {
+        int n1 = n0 + TILE < N ? n0 + TILE : N;
+        for (int k0 = 0; k0 < K; k0 += TILE) {
+            int k1 = k0 + TILE < K ? k0 + TILE : K;
+            for (int n = n0; n < n1; n++)
+                for (int k = k0; k < k1; k++) t[(size_t)k * N + n] = B[(size_t)n * ldb + k];
+        }
+    }
+    return t;
+}
+
+/* Row-major C = op(A) op(B) + beta C is column-major C^T = op(B)^T op(A)^T, so LIBXSMM's (m, n, k)
+ * are (N, M, K), its first operand is B and its second A. Returns false, with nothing written,
+ * when the shape is not LIBXSMM's. */
+static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                       float beta, float *C, int ldc)
+{
+    static _Thread_local float tbuf[GEMM_TBUF];
+    if ((beta != 0.0f && beta != 1.0f) || !xsmm_shape(tb, M, N, K)) return false;
+    int flags = (ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (beta == 0.0f ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
+    libxsmm_blasint m = N, n = M, k = K, lfirst = tb ? N : ldb, lsecond = lda, lc = ldc;
+    libxsmm_smmfunction kernel = libxsmm_smmdispatch(m, n, k, &lfirst, &lsecond, &lc, NULL, NULL, &flags, NULL);
+    if (!kernel) return false;
+    kernel(tb ? transpose_into(tbuf, B, ldb, K, N) : B, A, C);
+    return true;
+}
+#endif
 
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc)
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
+#ifdef RLC_HAVE_LIBXSMM
+    if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+#endif
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda,
                 B, ldb, beta, C, ldc);
 }

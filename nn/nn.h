@@ -54,9 +54,26 @@ void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const floa
                            const float *inp, const float *weight, int B, int I, int O);
 
 /* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
- * GEMM of the dense layers (OpenBLAS's cblas_sgemm, one thread as the trainer sets it). */
+ * GEMM of the dense layers: LIBXSMM's kernels for small shapes when the build has LIBXSMM, OpenBLAS's
+ * cblas_sgemm (one thread, as the trainer sets it) for the rest; the rule is by shape only
+ * (nn/gemm.c). Thread-safe. */
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
+/* Whether this build has the LIBXSMM path; whether small shapes go to it now (on unless the
+ * environment has RLC_GEMM=blas); switch it for the whole process (benchmarks and tests compare
+ * the paths; call it before any thread runs a GEMM). */
+bool nn_gemm_small_available(void);
+bool nn_gemm_small_enabled(void);
+void nn_gemm_set_small(bool on);
+/* Whether LIBXSMM takes the wide shapes too (up to 256 x 256 x 256): by default when its code has
+ * AVX-512 and OpenBLAS's kernel has not (a kernel forced below the CPU, as OPENBLAS_CORETYPE=Haswell
+ * on an AVX-512 machine); set for tests and benchmarks */
+bool nn_gemm_wide_enabled(void);
+void nn_gemm_set_wide(bool on);
+/* RL_OK when RLC_GEMM is unset, "auto" or "blas"; otherwise an error naming the variable */
+rl_status nn_gemm_check_env(char *err, size_t err_len);
+/* What runs the GEMMs now: "OpenBLAS Haswell" or "OpenBLAS Haswell + LIBXSMM skx" */
+const char *nn_gemm_library(void);
 
 /* The sgemm kernel OpenBLAS runs on this machine ("Haswell", "SkylakeX", ...): chosen by CPU, or
  * forced by OPENBLAS_CORETYPE. Kernels round differently, so runs are bit-reproducible only with

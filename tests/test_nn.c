@@ -6,6 +6,7 @@
  * Golden values: tests/fixtures/nn_*.json, written by scripts/gen_fixtures_nn.py. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,140 @@ Test(nn_dense, fast_path_matches_reference_on_sac_shapes)
         rlt_assert_close(dw1, dw2, O * I, 1e-5, 2e-6 * sqrt((double)B), "dweight");
         rlt_assert_close(db1, db2, O, 1e-5, 2e-6 * sqrt((double)B), "dbias");
     }
+}
+
+/* ---- nn_sgemm: every path of the dispatch (nn/gemm.c) against a double-accumulating loop ---- */
+
+static void gemm_ref(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
+{
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            double acc = beta == 0.0f ? 0.0 : (double)beta * C[(size_t)m * ldc + n];
+            for (int k = 0; k < K; k++) {
+                double a = ta ? A[(size_t)k * lda + m] : A[(size_t)m * lda + k];
+                double b = tb ? B[(size_t)n * ldb + k] : B[(size_t)k * ldb + n];
+                acc += a * b;
+            }
+            C[(size_t)m * ldc + n] = (float)acc;
+        }
+}
+
+typedef struct {
+    bool ta, tb;
+    int M, N, K;
+    float beta;
+    int pad;   /* added to every leading dimension */
+} gemm_case;
+
+/* one shape per branch of the rule: the dense layers' three GEMMs (forward NT, dweight TN, dinput
+ * NN) at SAC's and PPO's sizes, fewer than 8 columns, a short K under NT, wide shapes, a transposed
+ * weight too large for the scratch, padded leading dimensions, beta 0 and 1 */
+static const gemm_case gemm_cases[] = {
+    {false, true, 256, 256, 17, 1.0f, 0},  {false, true, 256, 12, 256, 1.0f, 0}, {false, true, 256, 1, 256, 1.0f, 0},
+    {false, true, 256, 256, 256, 1.0f, 0}, {false, true, 300, 300, 300, 0.0f, 0}, {false, true, 64, 64, 17, 0.0f, 5},
+    {true, false, 1, 256, 256, 1.0f, 0},   {true, false, 256, 23, 256, 1.0f, 0},  {true, false, 12, 256, 256, 1.0f, 3},
+    {true, false, 256, 256, 256, 1.0f, 0}, {false, false, 256, 256, 1, 0.0f, 0},  {false, false, 256, 23, 256, 0.0f, 0},
+    {false, false, 256, 256, 256, 0.0f, 0}, {false, false, 64, 64, 64, 1.0f, 7},  {false, false, 5, 9, 7, 0.0f, 0},
+    {false, false, 33, 8, 2, 1.0f, 0},     {false, false, 100, 7, 50, 0.0f, 0},   {true, true, 40, 24, 30, 1.0f, 2},
+};
+
+static float *gemm_buf(size_t n, float scale, rl_rng *rng)
+{
+    float *x = malloc(n * sizeof(float));
+    cr_assert(x);
+    fill_normal(x, (int)n, scale, rng);
+    return x;
+}
+
+/* C of one case through nn_sgemm and through the reference, from the same inputs */
+static void gemm_check(const gemm_case *g, rl_rng *rng, const char *mode)
+{
+    int lda = (g->ta ? g->M : g->K) + g->pad, ldb = (g->tb ? g->K : g->N) + g->pad, ldc = g->N + g->pad;
+    size_t na = (size_t)(g->ta ? g->K : g->M) * lda, nb = (size_t)(g->tb ? g->N : g->K) * ldb;
+    size_t nc = (size_t)g->M * ldc;
+    float *A = gemm_buf(na, 1.0f, rng), *B = gemm_buf(nb, 1.0f, rng), *C = gemm_buf(nc, 1.0f, rng);
+    float *R = malloc(nc * sizeof(float));
+    cr_assert(R);
+    memcpy(R, C, nc * sizeof(float));
+    nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, C, ldc);
+    gemm_ref(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, R, ldc);
+    char what[128];
+    snprintf(what, sizeof what, "%s: ta %d tb %d M %d N %d K %d beta %g", mode, g->ta, g->tb, g->M, g->N, g->K,
+             g->beta);
+    rlt_assert_close(C, R, (int)nc, 1e-5, 2e-6 * sqrt((double)g->K + 1.0), what);
+    free(A); free(B); free(C); free(R);
+}
+
+Test(nn_gemm, every_path_matches_reference)
+{
+    bool small0 = nn_gemm_small_enabled(), wide0 = nn_gemm_wide_enabled();
+    static const struct { bool small, wide; const char *name; } modes[] = {
+        {false, false, "OpenBLAS only"}, {true, false, "LIBXSMM small shapes"}, {true, true, "LIBXSMM small and wide"}};
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    for (int m = 0; m < RL_ARRAY_LEN(modes); m++) {
+        nn_gemm_set_small(modes[m].small);
+        nn_gemm_set_wide(modes[m].wide);
+        cr_assert_eq(nn_gemm_small_enabled(), modes[m].small && nn_gemm_small_available());
+        for (int c = 0; c < RL_ARRAY_LEN(gemm_cases); c++) gemm_check(&gemm_cases[c], &rng, modes[m].name);
+    }
+    nn_gemm_set_small(small0);
+    nn_gemm_set_wide(wide0);
+}
+
+/* the transposed-weight scratch is per thread: two threads running the forward GEMM at once give
+ * what each gives alone, bit for bit */
+typedef struct {
+    const float *x, *w;
+    float *y;
+    int B, I, O;
+} gemm_job;
+
+static void *gemm_job_run(void *arg)
+{
+    gemm_job *j = arg;
+    for (int rep = 0; rep < 50; rep++) nn_sgemm(false, true, j->B, j->O, j->I, j->x, j->I, j->w, j->I, 0.0f, j->y, j->O);
+    return NULL;
+}
+
+Test(nn_gemm, two_threads_give_the_single_thread_result)
+{
+    enum { B = 64, I = 23, O = 256 };
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 0);
+    gemm_job jobs[2];
+    float *alone[2];
+    for (int t = 0; t < 2; t++) {
+        jobs[t] = (gemm_job){gemm_buf(B * I, 1.0f, &rng), gemm_buf(O * I, 1.0f, &rng), gemm_buf(B * O, 1.0f, &rng), B, I, O};
+        gemm_job_run(&jobs[t]);
+        alone[t] = malloc(sizeof(float) * B * O);
+        memcpy(alone[t], jobs[t].y, sizeof(float) * B * O);
+        memset(jobs[t].y, 0, sizeof(float) * B * O);
+    }
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, gemm_job_run, &jobs[1]), 0);
+    gemm_job_run(&jobs[0]);
+    pthread_join(th, NULL);
+    for (int t = 0; t < 2; t++) {
+        cr_assert_eq(memcmp(jobs[t].y, alone[t], sizeof(float) * B * O), 0, "thread %d", t);
+        free((void *)jobs[t].x); free((void *)jobs[t].w); free(jobs[t].y); free(alone[t]);
+    }
+}
+
+Test(nn_gemm, rlc_gemm_variable_is_checked)
+{
+    char err[256];
+    const char *ok[] = {"auto", "blas"};
+    for (int i = 0; i < 2; i++) {
+        setenv("RLC_GEMM", ok[i], 1);
+        cr_assert_eq(nn_gemm_check_env(err, sizeof err), RL_OK);
+    }
+    setenv("RLC_GEMM", "libxsmm", 1);
+    cr_assert_eq(nn_gemm_check_env(err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "RLC_GEMM") && strstr(err, "'libxsmm'") && strstr(err, "'blas'"), "%s", err);
+    unsetenv("RLC_GEMM");
+    cr_assert_eq(nn_gemm_check_env(err, sizeof err), RL_OK);
 }
 
 Test(nn_dense, backward_accumulates_and_skips_null)
