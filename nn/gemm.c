@@ -1,16 +1,17 @@
 /* rlc nn: nn_sgemm, the one GEMM of the dense layers, and where each shape goes.
  *
  * Two paths:
- *   - OpenBLAS's cblas_sgemm takes every shape (the only path in a build without LIBXSMM, or with
- *     RLC_GEMM=blas in the environment);
- *   - LIBXSMM's JIT-compiled kernels take the small shapes where they measured faster: a side of
- *     at most 64 (a layer of 17 or 23 inputs, a head of 12 outputs, a batch of 64), at most 2^22
- *     multiply-adds, and at least 8 output columns (LIBXSMM vectorises along them; a value head's
- *     single column stays with OpenBLAS). LIBXSMM 1.17 compiles no kernel for a transposed first
- *     operand, so the forward pass's weight (op(B) = B^T in row-major terms) is transposed into a
- *     per-thread scratch of GEMM_TBUF floats first; larger weights stay with OpenBLAS.
- * The rule looks at the shape only, never at a timing, so the same config, seed, thread count and
- * machine still give the same run. docs/performance.md has the measurements behind it.
+ *   - OpenBLAS's cblas_sgemm takes every shape (the only path in a build without LIBXSMM, with
+ *     RLC_GEMM=blas in the environment, or when LIBXSMM's code for this CPU has no AVX-512);
+ *   - LIBXSMM's JIT-compiled kernels take the shapes where they measured faster (xsmm_shape):
+ *     the narrow ones (a layer of 17 or 23 inputs, a head of 12 outputs) at SAC's batch of 256,
+ *     and, when OpenBLAS runs a kernel without AVX-512 on an AVX-512 CPU (OPENBLAS_CORETYPE=Haswell
+ *     on this project's machine), nearly every shape up to 256 x 256 x 256. LIBXSMM 1.17 compiles no
+ *     kernel for a transposed first operand, so the forward pass's weight (op(B) = B^T in row-major
+ *     terms) is transposed into a per-thread scratch first, which pays back over 64 rows or more.
+ * The rule looks at the shape and the two libraries' instruction sets only, never at a timing, so
+ * the same config, seed, thread count and machine still give the same run. docs/performance.md has
+ * the measurements behind it.
  *
  * In its own file so that a benchmark sees every call (bench/bench_sac_update.c links with
  * --wrap=nn_sgemm). */
@@ -28,10 +29,12 @@
 
 #undef I
 
-#define GEMM_SMALL_SIDE 64          /* a shape is small when its shortest side is at most this */
-#define GEMM_SMALL_MACS (1L << 22)  /* ... and M N K is at most this */
-#define GEMM_WIDE_MACS (1L << 24)   /* the most M N K LIBXSMM takes when OpenBLAS's kernel is below it */
+#define GEMM_SIDE 64                /* a short side */
+#define GEMM_MIN_MACS (1L << 20)    /* the fewest M N K LIBXSMM takes beside an AVX-512 OpenBLAS kernel */
+#define GEMM_MAX_MACS (1L << 24)    /* the most M N K it takes (256 x 256 x 256) */
 #define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS */
+#define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
+#define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
@@ -54,7 +57,8 @@ static void gemm_init(void)
              libxsmm_get_target_arch());
     snprintf(g_name_wide, sizeof g_name_wide, "OpenBLAS %s + LIBXSMM %s (small and wide shapes)", kernel,
              libxsmm_get_target_arch());
-    atomic_store(&g_small, !blas_only);
+    /* measured with AVX-512 code only: below that, OpenBLAS takes every shape */
+    atomic_store(&g_small, !blas_only && libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CORE);
 #else
     (void)blas_only;
     atomic_store(&g_small, false);
@@ -109,17 +113,23 @@ const char *nn_gemm_library(void)
 }
 
 #ifdef RLC_HAVE_LIBXSMM
-/* the rule (measured per call with bench_sac_update --calls; docs/performance.md): never fewer than
- * GEMM_MIN_COLS output columns; every shape up to GEMM_WIDE_MACS when g_wide; otherwise a shortest
- * side of at most GEMM_SMALL_SIDE, and for op(B) = B^T (the forward pass) a short M or N: a short K
- * there costs a transposition that OpenBLAS's own B^T kernels beat */
+/* The rule, from each shape timed on both paths (bench_sac_update --calls, docs/performance.md):
+ * never fewer than GEMM_MIN_COLS output columns nor more than GEMM_MAX_MACS multiply-adds. With
+ * op(B) = B^T (the forward pass), at least GEMM_NT_ROWS rows, and a short K or N (a short K and
+ * at least GEMM_NT_WIDE_ROWS rows with g_wide). Otherwise: every shape with g_wide; beside an
+ * AVX-512 OpenBLAS kernel (whose own small-matrix code is fast) a short side and at least
+ * GEMM_MIN_MACS multiply-adds. */
 static bool xsmm_shape(bool tb, int M, int N, int K)
 {
     long macs = (long)M * N * K;
     int mn = M < N ? M : N, side = mn < K ? mn : K;
-    if (side < 1 || N < GEMM_MIN_COLS || (tb && (long)N * K > GEMM_TBUF)) return false;
-    if (atomic_load_explicit(&g_wide, memory_order_relaxed)) return macs <= GEMM_WIDE_MACS;
-    return macs <= GEMM_SMALL_MACS && (tb ? mn : side) <= GEMM_SMALL_SIDE;
+    bool wide = atomic_load_explicit(&g_wide, memory_order_relaxed);
+    if (side < 1 || N < GEMM_MIN_COLS || macs > GEMM_MAX_MACS) return false;
+    if (tb) {
+        if (M < GEMM_NT_ROWS || (long)N * K > GEMM_TBUF) return false;
+        return K <= GEMM_SIDE || (wide ? M >= GEMM_NT_WIDE_ROWS : N <= GEMM_SIDE);
+    }
+    return wide || (side <= GEMM_SIDE && macs >= GEMM_MIN_MACS);
 }
 
 /* Bt (K, N), leading dimension N, from B (N, K) with leading dimension ldb, in 16 x 16 tiles so
@@ -151,6 +161,12 @@ static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, in
     libxsmm_smmfunction kernel = libxsmm_smmdispatch(m, n, k, &lfirst, &lsecond, &lc, NULL, NULL, &flags, NULL);
     if (!kernel) return false;
     kernel(tb ? transpose_into(tbuf, B, ldb, K, N) : B, A, C);
+    /* LIBXSMM's AVX-512 code returns with the upper halves of the vector registers dirty; the SSE
+     * code compiled for baseline x86-64 (the activations, the losses) then runs several times
+     * slower until they are cleared (tanh took a third of a PPO run's time without this) */
+#if defined(__x86_64__)
+    __asm__ volatile("vzeroupper" ::: "memory");
+#endif
     return true;
 }
 #endif
