@@ -173,7 +173,9 @@ static int count_in(const char *path, const char *needle)
 }
 
 /* each run that was not finished when stopped: one start, plus at most one resume from its
- * checkpoint (a worker ended by the launcher's SIGKILL may lose its own start line) */
+ * checkpoint (a worker ended by the launcher's SIGKILL may lose its own start line), or a second
+ * start when the stop came before it had saved anything (a loaded machine can take that long to
+ * set a run up) */
 static void assert_resumed_once(const char *root)
 {
     char cmd[700], list[8192];
@@ -184,8 +186,9 @@ static void assert_resumed_once(const char *root)
         snprintf(before, sizeof before, "%s.before", log);
         if (access(before, F_OK) == 0) continue;
         int starts = count_in(log, "rlc train: ppo"), resumes = count_in(log, "resuming");
-        cr_assert(starts >= 1 && starts <= 1 + resumes && resumes <= 1, "%s: %d starts, %d resumes", log, starts,
-                  resumes);
+        bool resumed = starts >= 1 && starts <= 1 + resumes && resumes <= 1;
+        bool restarted = starts == 2 && resumes == 0 && count_in(log, "checkpoint saved") == 0;
+        cr_assert(resumed || restarted, "%s: %d starts, %d resumes", log, starts, resumes);
     }
 }
 
