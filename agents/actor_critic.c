@@ -32,6 +32,7 @@
 #include "core/limits.h"
 #include "core/arena.h"
 #include "core/dist.h"
+#include "core/twin.h"
 #include "replay/rollout.h"
 
 typedef struct {
@@ -76,6 +77,12 @@ typedef struct {
     unsigned char *mb_pos_ok;         /* (mb) */
     double *aux_loss, *aux_sum;       /* (n heads) */
     int *aux_cnt;                     /* (n heads) */
+    /* split minibatches (separate actor and critic, Adam, no aux heads): the actor's half of each
+     * step is k = 0, the critic's k = 1, on two threads with threads = 2 (core/twin.h) */
+    bool split;
+    rl_twin twin;
+    float mb_pl, mb_el, mb_vl, mb_c, diag_clip;
+    double mb_kl, mb_cf, mb_entsum, mb_ss[2];
 } actor_critic;
 
 enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
@@ -85,6 +92,7 @@ void onp_ac_destroy(void *self)
 {
     actor_critic *p = self;
     if (!p) return;
+    rl_twin_stop(&p->twin);
     onp_net_free(&p->net);
     onp_explore_free(p->ex);
     onp_opt_free(&p->opt);
@@ -222,6 +230,19 @@ static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
     return RL_OK;
 }
 
+/* Minibatches split into the actor's and the critic's halves whenever the two are separate
+ * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
+static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
+{
+    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop;
+    if (p->s.threads < 2) return RL_OK;
+    if (!p->split)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false) "
+                       "and no aux heads", src, p->s.algo);
+    return rl_twin_start(&p->twin, NULL, err, err_sz);
+}
+
 rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
                         const env_space *obs_space, const env_space *act_space, int n_envs,
                         char *err, size_t err_sz)
@@ -286,7 +307,7 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     p->int_gamma = (float)cfg->exploration.int_gamma;
     p->last_rint = NAN;
 
-    if ((st = ac_scratch(p, maxb, err, err_sz))) {
+    if ((st = ac_scratch(p, maxb, err, err_sz)) || (st = ac_split_init(p, src, err, err_sz))) {
         onp_ac_destroy(p);
         return st;
     }
@@ -535,11 +556,138 @@ static float minibatch_step(actor_critic *p)
     return gn;
 }
 
+/* ---- split minibatches: the actor's half (k = 0) and the critic's (k = 1) -------------- */
+
+/* the actor region of the flat buffer is the actor MLP and the log-std vector after the critic */
+static void split_regions(const actor_critic *p, int k, size_t *lo, size_t *hi, size_t *lo2, size_t *hi2)
+{
+    size_t na = p->net.actor.n_params, nc = p->net.critic.n_params;
+    *lo = k ? na : 0;
+    *hi = k ? na + nc : na;
+    *lo2 = k ? p->net.n_params : na + nc;   /* the log-std, for the actor: may be empty */
+    *hi2 = p->net.n_params;
+}
+
+/* the actor's forward, policy and entropy losses, diagnostics and backward */
+static void split_actor(actor_critic *p)
+{
+    int mb = p->mb_size;
+    if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
+    onp_net_forward(&p->net, p->mb_obs, mb, true, false);
+    onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
+    p->mb_pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
+    p->mb_el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
+    /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
+    double kl = 0.0, cf = 0.0, ent = 0.0;
+    for (int k = 0; k < mb; k++) {
+        double lr = (double)p->mb_logp[k] - p->mb_logp_old[k];
+        kl += (exp(lr) - 1.0) - lr;
+        cf += fabs(exp(lr) - 1.0) > p->diag_clip;
+        ent += p->mb_ent[k];
+    }
+    p->mb_kl = kl, p->mb_cf = cf, p->mb_entsum = ent;
+    for (int k = 0; k < mb; k++) p->mb_dent[k] *= p->s.ent_coef;
+    if (!isfinite(p->mb_pl) || !isfinite(p->mb_el)) return;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, 0, &lo, &hi, &lo2, &hi2);
+    memset(p->net.grads + lo, 0, (hi - lo) * sizeof(float));
+    memset(p->net.grads + lo2, 0, (hi2 - lo2) * sizeof(float));
+    onp_net_backward(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL, NULL);
+}
+
+/* the critic's forward, value loss (both heads' with RND) and backward */
+static void split_critic(actor_critic *p)
+{
+    int mb = p->mb_size, nv = p->net.n_v;
+    onp_net_forward(&p->net, p->mb_obs, mb, false, true);
+    const float *val = p->net.out_v;
+    if (!p->rnd) {
+        p->mb_vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
+    } else {
+        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
+        p->mb_vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
+                   loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
+        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
+    }
+    for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
+    if (!isfinite(p->mb_vl)) return;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, 1, &lo, &hi, &lo2, &hi2);
+    memset(p->net.grads + lo, 0, (hi - lo) * sizeof(float));
+    onp_net_backward(&p->net, p->mb_obs, p->mb_u, mb, NULL, NULL, p->mb_dv);
+}
+
+static void job_losses_backward(void *ctx, int k)
+{
+    if (k == 0) split_actor(ctx);
+    else split_critic(ctx);
+}
+
+/* the sum of squares of k's gradients (not finite when one is not) */
+static void job_sumsq(void *ctx, int k)
+{
+    actor_critic *p = ctx;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, k, &lo, &hi, &lo2, &hi2);
+    p->mb_ss[k] = nn_sumsq(p->net.grads + lo, hi - lo) + nn_sumsq(p->net.grads + lo2, hi2 - lo2);
+}
+
+/* k's gradients scaled by the clip factor and its Adam step (ticked by the caller) */
+static void job_clip_step(void *ctx, int k)
+{
+    actor_critic *p = ctx;
+    size_t r[4];
+    split_regions(p, k, &r[0], &r[1], &r[2], &r[3]);
+    for (int j = 0; j < 4; j += 2) {
+        float *g = p->net.grads, c = p->mb_c;
+        if (c != 1.0f)
+            for (size_t i = r[j]; i < r[j + 1]; i++) g[i] *= c;
+        nn_adam_apply(&p->opt.adam, p->net.params, g, r[j], r[j + 1]);
+    }
+}
+
+/* one split minibatch after its gather: both halves, the finite check (averaged over the ranks
+ * first when there are several), the clip and the step; false when it was skipped */
+static bool split_minibatch(actor_critic *p, double *sum, double *epoch_kl)
+{
+    int mb = p->mb_size;
+    rl_twin_run(&p->twin, job_losses_backward, p);
+    if (!isfinite(p->mb_pl) || !isfinite(p->mb_el) || !isfinite(p->mb_vl)) {
+        p->nonfinite_skips++;
+        dp_average(p, false);
+        return false;
+    }
+    bool ok = true;
+    if (agent_dp_on()) ok = dp_average(p, onp_all_finite(p->net.grads, p->net.n_params));
+    if (ok) {
+        rl_twin_run(&p->twin, job_sumsq, p);
+        ok = isfinite(p->mb_ss[0] + p->mb_ss[1]);
+    }
+    if (!ok) {
+        p->nonfinite_skips++;
+        return false;
+    }
+    float gn;
+    p->mb_c = nn_clip_coef(p->mb_ss[0] + p->mb_ss[1], p->s.max_grad_norm, &gn);
+    nn_adam_tick(&p->opt.adam);
+    rl_twin_run(&p->twin, job_clip_step, p);
+
+    sum[ST_POLICY] += p->mb_pl;
+    sum[ST_VALUE] += p->mb_vl;
+    sum[ST_ENTROPY] += p->mb_entsum / mb;
+    sum[ST_KL] += p->mb_kl / mb;
+    sum[ST_CLIPFRAC] += p->mb_cf / mb;
+    sum[ST_GRADNORM] += gn;
+    *epoch_kl += p->mb_kl / mb;
+    return true;
+}
+
 /* one minibatch: gather, losses, diagnostics, backward, step; false when it was skipped */
 static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, double *sum, double *epoch_kl)
 {
     int mb = p->mb_size, nv = p->net.n_v;
     gather_minibatch(p, m, pos_k);
+    if (p->split) return split_minibatch(p, sum, epoch_kl);
     float pl, el, vl;
     if (!minibatch_losses(p, &pl, &el, &vl)) {
         p->nonfinite_skips++;
@@ -610,6 +758,7 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     for (int i = 0; i < p->batch; i++) p->perm[i] = i;
     float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
                      ? p->policy_loss.p[0] : 0.2f;
+    p->diag_clip = clip;
     for (int epoch = 0; epoch < p->epochs; epoch++) {
         if (p->n_mb > 1) shuffle(p);
         double epoch_kl = 0.0;

@@ -154,6 +154,7 @@ typedef struct {
     float gamma, lambda, ent_coef, vf_coef, max_grad_norm, lr, target_kl, eps, rms_alpha;
     bool anneal_lr, norm_adv, shared, rmsprop;
     bool norm_adv_batch;              /* standardise over the whole rollout, not per minibatch */
+    int threads;                      /* 2: each minibatch's actor and critic halves on two threads */
 } onp_ac_settings;
 
 rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,

@@ -23,6 +23,7 @@ static rl_status ppo_create(void **self, const rl_config *cfg, const env_space *
         .anneal_lr = cfg->ppo.anneal_lr,
         .norm_adv = cfg->ppo.norm_adv,
         .shared = cfg->network.shared,
+        .threads = (int)cfg->ppo.threads,
     };
     return onp_ac_create(self, &s, cfg, obs_space, act_space, n_envs, err, err_sz);
 }

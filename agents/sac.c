@@ -28,9 +28,6 @@
  * trained with the actor: at each actor update dh joins the actor's gradient at h in the same
  * backward pass and the heads take an Adam step of the actor's settings at the same time. */
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +37,7 @@
 #include "agents/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
+#include "core/twin.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
 #include "replay/replay.h"
@@ -52,16 +50,6 @@ typedef struct sac sac;
 /* a step of the update over the twin index k = 0, 1 (see par_run) */
 typedef void (*sac_job)(sac *p, int k);
 
-/* the worker that runs k = 1 of each parallel step while the caller runs k = 0 */
-typedef struct {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    atomic_int gen, done, quit;
-    sac_job job;                      /* written before gen is raised */
-    sac *p;
-    int started;
-} sac_worker;
 
 struct sac {
     int obs_dim, A, SA, n_envs, B;
@@ -82,7 +70,8 @@ struct sac {
     replay_batch batch;
     int64_t env_steps, updates, nonfinite_skips;
     double credit;
-    sac_worker worker;
+    rl_twin worker;                   /* sac.threads = 2: runs k = 1 of each parallel step */
+    sac_job job;                      /* the parallel step being run */
     int threads;
     /* per-step */
     float *step_obs, *step_act, *next_fix;      /* (N, D), (N, A), (N, D) */
@@ -175,21 +164,11 @@ static rl_status make_loss(loss_spec *out, unsigned kinds, const rl_loss_cfg *l,
     return loss_spec_make(out, kinds, l->name, keys, l->vals, l->n_kv, l->where, err, err_sz);
 }
 
-static void *worker_main(void *arg);
-
 static void sac_destroy(void *self)
 {
     sac *p = self;
     if (!p) return;
-    if (p->worker.started) {
-        pthread_mutex_lock(&p->worker.mu);
-        atomic_store(&p->worker.quit, 1);
-        pthread_cond_signal(&p->worker.cv);
-        pthread_mutex_unlock(&p->worker.mu);
-        pthread_join(p->worker.th, NULL);
-        pthread_mutex_destroy(&p->worker.mu);
-        pthread_cond_destroy(&p->worker.cv);
-    }
+    rl_twin_stop(&p->worker);
     free(p->aparams);
     free(p->agrads);
     free(p->cparams);
@@ -436,24 +415,8 @@ static rl_status sac_scratch(sac *p, int n_envs, char *err, size_t err_sz)
     return RL_OK;
 }
 
-/* the critic thread of sac.threads = 2 */
-static rl_status sac_start_worker(sac *p, char *err, size_t err_sz)
-{
-    sac_worker *w = &p->worker;
-    w->p = p;
-    atomic_init(&w->gen, 0);
-    atomic_init(&w->done, 0);
-    atomic_init(&w->quit, 0);
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        return rl_errf(err, err_sz, RL_ERR_NOMEM, "sac: cannot start the critic thread");
-    }
-    w->started = 1;
-    return RL_OK;
-}
+/* the worker of sac.threads = 2 updates with denormals flushed, as the caller does */
+static void sac_worker_init(void) { FTZ_SET_THREAD(); }
 
 static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
                             const env_space *act_space, int n_envs, char *err, size_t err_sz)
@@ -473,7 +436,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     if ((st = sac_buffers(p, cfg, n_envs, err, err_sz)) ||
         (cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) ||
         (st = sac_scratch(p, n_envs, err, err_sz)) ||
-        (p->threads == 2 && (st = sac_start_worker(p, err, err_sz)))) {
+        (p->threads == 2 && (st = rl_twin_start(&p->worker, sac_worker_init, err, err_sz)))) {
         sac_destroy(p);
         return st;
     }
@@ -551,46 +514,16 @@ static void job_actor_step(sac *p, int k)
  * nothing the other k writes in the same step. With sac.threads = 2 the worker runs k = 1 while the
  * caller runs k = 0; with 1 the caller runs k = 0 then k = 1. Every float gets the same operations
  * in the same order either way, so both thread counts give the same run. */
-static void par_run(sac *p, sac_job job)
+static void par_trampoline(void *ctx, int k)
 {
-    if (p->threads != 2) {
-        job(p, 0);
-        job(p, 1);
-        return;
-    }
-    sac_worker *w = &p->worker;
-    pthread_mutex_lock(&w->mu);
-    w->job = job;
-    int g = atomic_load(&w->gen) + 1;
-    atomic_store(&w->gen, g);
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    job(p, 0);
-    /* spin: the two halves take about the same time; yield the core when it is shared */
-    for (int k = 0; atomic_load(&w->done) != g; k++)
-        if (k >= 2000) sched_yield();
+    sac *p = ctx;
+    p->job(p, k);
 }
 
-static void *worker_main(void *arg)
+static void par_run(sac *p, sac_job job)
 {
-    sac_worker *w = arg;
-    int seen = 0;
-    FTZ_SET_THREAD();
-    for (;;) {
-        /* spin through the caller's serial parts of an update, then sleep */
-        for (int k = 0; k < 65536 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
-            if ((k & 63) == 63) sched_yield();
-        if (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) {
-            pthread_mutex_lock(&w->mu);
-            while (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) pthread_cond_wait(&w->cv, &w->mu);
-            pthread_mutex_unlock(&w->mu);
-        }
-        if (atomic_load(&w->quit)) break;
-        seen = atomic_load(&w->gen);
-        w->job(w->p, 1);
-        atomic_store(&w->done, seen);
-    }
-    return NULL;
+    p->job = job;
+    rl_twin_run(&p->worker, par_trampoline, p);
 }
 
 /* the actor's half of the actor pass on obs (B, D) with noise eps (B, A): its output, the squashed

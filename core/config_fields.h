@@ -50,7 +50,9 @@
     X(S, double, vf_coef, F64, 0.5, NULL, 0, 100, NULL, "weight of the value loss")                \
     X(S, double, max_grad_norm, F64, 0.5, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off") \
     X(S, double, adam_eps, F64, 1e-5, NULL, 1e-12, 1, NULL, "Adam epsilon")                        \
-    X(S, double, target_kl, F64, 0, NULL, 0, 100, NULL, "stop the epochs early above this KL; 0 = off")
+    X(S, double, target_kl, F64, 0, NULL, 0, 100, NULL, "stop the epochs early above this KL; 0 = off") \
+    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL,                                                \
+      "2 = each minibatch's actor and critic halves on two threads (same results)")
 
 #define RL_CFG_LOSSES_FIELDS(X, S)                                                                  \
     X(S, rl_loss_cfg, policy, LOSS, 0, "ppo_clip", 0, 0, NULL, "policy loss (rlc losses)")          \

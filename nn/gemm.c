@@ -9,6 +9,9 @@
  *     on this project's machine), nearly every shape up to 256 x 256 x 256. LIBXSMM 1.17 compiles no
  *     kernel for a transposed first operand, so the forward pass's weight (op(B) = B^T in row-major
  *     terms) is transposed into a per-thread scratch first, which pays back over 64 rows or more.
+ * A third path is rlc's own: a forward pass of at most GEMM_ROWS rows (acting: one row per
+ * environment copy) is M x N dot products of contiguous rows, which a short loop does faster than
+ * a GEMM library's packing of the whole weight (gemm_rows).
  * The rule looks at the shape and the two libraries' instruction sets only, never at a timing, so
  * the same config, seed, thread count and machine still give the same run. docs/performance.md has
  * the measurements behind it.
@@ -36,9 +39,11 @@
 #define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
 #define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
+#define GEMM_ROWS 4                 /* the most rows of a forward pass gemm_rows takes */
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_bool g_small;         /* LIBXSMM takes the small shapes */
+static atomic_bool g_rows;          /* gemm_rows takes forward passes of few rows */
 static atomic_bool g_wide;          /* ... and the wide ones (by default when LIBXSMM's code has AVX-512 and
                                        OpenBLAS's kernel has not) */
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
@@ -48,6 +53,7 @@ static void gemm_init(void)
     const char *env = getenv("RLC_GEMM");
     bool blas_only = env && strcmp(env, "blas") == 0;
     snprintf(g_name_blas, sizeof g_name_blas, "OpenBLAS %s", nn_blas_kernel());
+    atomic_store(&g_rows, !blas_only);
 #ifdef RLC_HAVE_LIBXSMM
     libxsmm_init();
     const char *kernel = nn_blas_kernel();
@@ -94,6 +100,18 @@ void nn_gemm_set_wide(bool on)
     atomic_store(&g_wide, on && nn_gemm_small_available());
 }
 
+void nn_gemm_set_rows(bool on)
+{
+    pthread_once(&g_once, gemm_init);
+    atomic_store(&g_rows, on);
+}
+
+bool nn_gemm_rows_enabled(void)
+{
+    pthread_once(&g_once, gemm_init);
+    return atomic_load_explicit(&g_rows, memory_order_relaxed);
+}
+
 bool nn_gemm_wide_enabled(void)
 {
     pthread_once(&g_once, gemm_init);
@@ -108,8 +126,12 @@ bool nn_gemm_small_enabled(void)
 
 const char *nn_gemm_library(void)
 {
-    if (!nn_gemm_small_enabled()) return g_name_blas;
-    return nn_gemm_wide_enabled() ? g_name_wide : g_name_small;
+    static char names[2][3][160];
+    int rows = nn_gemm_rows_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
+    const char *base = lib == 0 ? g_name_blas : lib == 1 ? g_name_small : g_name_wide;
+    char *s = names[rows][lib];
+    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, rows ? " + rlc few-row kernel" : "");
+    return s;
 }
 
 #ifdef RLC_HAVE_LIBXSMM
@@ -171,10 +193,59 @@ static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, in
 }
 #endif
 
+/* C (M, N) = A (M, K) B^T + beta C for M <= GEMM_ROWS: per row of A, four B rows at a time with
+ * two 4-float partial sums each (eight independent chains; plain SSE on any x86-64, no fused
+ * multiply-add); each output's partial sums are added in a fixed order, then the tail of K */
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline float rows_finish(v4f a0, v4f a1, const float *a, const float *b, int K8, int K)
+{
+    v4f v = a0 + a1;
+    float d = (v[0] + v[1]) + (v[2] + v[3]);
+    for (int k = K8; k < K; k++) d += a[k] * b[k];
+    return d;
+}
+
+static void gemm_rows(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc)
+{
+    enum { NB = 4 };
+    int K8 = K & ~7;
+    float d[NB];
+    for (int m = 0; m < M; m++) {
+        const float *a = A + (size_t)m * lda;
+        float *c = C + (size_t)m * ldc;
+        for (int n0 = 0; n0 < N; n0 += NB) {
+            int nb = N - n0 < NB ? N - n0 : NB;
+            const float *b[NB];
+            for (int j = 0; j < NB; j++) b[j] = B + (size_t)(n0 + (j < nb ? j : 0)) * ldb;
+            v4f acc[NB][2] = {{{0}}};
+            for (int k = 0; k < K8; k += 8) {
+                v4f x0, x1;
+                memcpy(&x0, a + k, sizeof x0);
+                memcpy(&x1, a + k + 4, sizeof x1);
+                for (int j = 0; j < NB; j++) {
+                    v4f y0, y1;
+                    memcpy(&y0, b[j] + k, sizeof y0);
+                    memcpy(&y1, b[j] + k + 4, sizeof y1);
+                    acc[j][0] += x0 * y0;
+                    acc[j][1] += x1 * y1;
+                }
+            }
+            for (int j = 0; j < nb; j++) d[j] = rows_finish(acc[j][0], acc[j][1], a, b[j], K8, K);
+            for (int j = 0; j < nb; j++) c[n0 + j] = beta == 0.0f ? d[j] : d[j] + beta * c[n0 + j];
+        }
+    }
+}
+
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc)
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
+    if (!ta && tb && M <= GEMM_ROWS && nn_gemm_rows_enabled()) {
+        gemm_rows(M, N, K, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
 #ifdef RLC_HAVE_LIBXSMM
     if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
 #endif

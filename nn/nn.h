@@ -63,6 +63,9 @@ void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, co
  * environment has RLC_GEMM=blas); switch it for the whole process (benchmarks and tests compare
  * the paths; call it before any thread runs a GEMM). */
 bool nn_gemm_small_available(void);
+/* rlc's own kernel for forward passes of at most 4 rows (acting); on unless RLC_GEMM=blas */
+void nn_gemm_set_rows(bool on);
+bool nn_gemm_rows_enabled(void);
 bool nn_gemm_small_enabled(void);
 void nn_gemm_set_small(bool on);
 /* Whether LIBXSMM takes the wide shapes too (up to 256 x 256 x 256): by default when its code has
@@ -171,6 +174,12 @@ float nn_clip_grad_norm(float *grads, size_t n, float max_norm);
  * together, both scaled by the same factor. With n2 = 0, or g2 all zeros, the result and g1 are
  * bit for bit those of nn_clip_grad_norm(g1, n1, max_norm). */
 float nn_clip_grad_norm2(float *g1, size_t n1, float *g2, size_t n2, float max_norm);
+/* nn_clip_grad_norm in parts, for a parameter set split over threads: nn_sumsq is the sum of
+ * squares of x (n) in double (four interleaved partial sums, added in a fixed order; not finite
+ * when an element is not), nn_clip_coef turns the parts' total into the norm (*norm) and the
+ * factor to scale every gradient by (1 when max_norm is 0 or not exceeded). */
+double nn_sumsq(const float *x, size_t n);
+float nn_clip_coef(double ss, float max_norm, float *norm);
 /* lr0 * (1 - done / total), the linear annealing of CleanRL (done in [0, total]). */
 float nn_lr_linear(float lr0, int64_t done, int64_t total);
 /* target = tau * source + (1 - tau) * target, over n floats (Polyak averaging). */

@@ -108,6 +108,32 @@ float nn_clip_grad_norm(float *grads, size_t n, float max_norm)
     return (float)norm;
 }
 
+double nn_sumsq(const float *x, size_t n)
+{
+    // x (n)
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += (double)x[i] * x[i];
+        s1 += (double)x[i + 1] * x[i + 1];
+        s2 += (double)x[i + 2] * x[i + 2];
+        s3 += (double)x[i + 3] * x[i + 3];
+    }
+    for (; i < n; i++) s0 += (double)x[i] * x[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+float nn_clip_coef(double ss, float max_norm, float *norm)
+{
+    double nrm = sqrt(ss);
+    *norm = (float)nrm;
+    if (max_norm > 0.0f) {
+        double coef = (double)max_norm / (nrm + 1e-6);
+        if (coef < 1.0) return (float)coef;
+    }
+    return 1.0f;
+}
+
 float nn_clip_grad_norm2(float *g1, size_t n1, float *g2, size_t n2, float max_norm)
 {
     // g1 (n1), g2 (n2)

@@ -247,30 +247,31 @@ Test(ppo_continuous, tanh_and_state_std_run_and_resume_match)
 }
 
 /* env.threads: the training copies stepped on 1 or 2 threads give the same run (each copy owns
- * its RNG): metrics.csv and eval.csv equal byte for byte (timing.csv differs by nature) */
-static void run_with_env_threads(const char *config, const char *const *base, int n_base, int threads, char *dir,
-                                 size_t dsz, trainer_result *res)
+ * its RNG); ppo.threads: each minibatch's actor and critic halves on 1 or 2 threads give the same
+ * run (core/twin.h). metrics.csv and eval.csv equal byte for byte (timing.csv differs by nature). */
+static void run_with_threads(const char *config, const char *const *base, int n_base, const char *key, int threads,
+                             char *dir, size_t dsz, trainer_result *res)
 {
     const char *sets[16];
-    char t[32];
-    snprintf(t, sizeof t, "env.threads=%d", threads);
+    char t[48];
+    snprintf(t, sizeof t, "%s=%d", key, threads);
     for (int i = 0; i < n_base; i++) sets[i] = base[i];
     sets[n_base] = t;
     rl_config cfg;
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n_base + 1, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(cfg.env.threads, threads);
-    tmp_dir(dir, dsz, "envthreads");
+    cr_assert_eq(strcmp(key, "env.threads") == 0 ? cfg.env.threads : cfg.ppo.threads, threads);
+    tmp_dir(dir, dsz, "threads");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
 }
 
-static void env_threads_same_run(const char *config, const char *const *base, int n_base)
+static void threads_same_run(const char *config, const char *const *base, int n_base, const char *key)
 {
     char d1[256], d2[256], p[300];
     trainer_result r1, r2;
-    run_with_env_threads(config, base, n_base, 1, d1, sizeof d1, &r1);
-    run_with_env_threads(config, base, n_base, 2, d2, sizeof d2, &r2);
+    run_with_threads(config, base, n_base, key, 1, d1, sizeof d1, &r1);
+    run_with_threads(config, base, n_base, key, 2, d2, sizeof d2, &r2);
     const char *files[] = {"metrics.csv", "eval.csv"};
     for (int f = 0; f < 2; f++) {
         snprintf(p, sizeof p, "%s/%s", d1, files[f]);
@@ -278,22 +279,50 @@ static void env_threads_same_run(const char *config, const char *const *base, in
         snprintf(p, sizeof p, "%s/%s", d2, files[f]);
         char *b = rlt_read_file(p);
         cr_assert(a && b && strchr(a, '\n') && strchr(strchr(a, '\n') + 1, '\n'), "%s: no rows", files[f]);
-        cr_assert_str_eq(a, b, "%s differs between env.threads 1 and 2", files[f]);
+        cr_assert_str_eq(a, b, "%s differs between %s 1 and 2", files[f], key);
         free(a);
         free(b);
     }
     cr_assert_eq(r1.eval_mean, r2.eval_mean);
-    cr_assert(r1.env_threads == 1 && r2.env_threads == 2, "env threads %d and %d", r1.env_threads, r2.env_threads);
+    if (strcmp(key, "env.threads") == 0)
+        cr_assert(r1.env_threads == 1 && r2.env_threads == 2, "env threads %d and %d", r1.env_threads, r2.env_threads);
 }
 
 Test(ppo_continuous, env_threads_give_the_same_run)
 {
     const char *pend[] = {"log.progress=false", "total_steps=8192", "env.num_envs=4", "ppo.num_steps=512",
                           "log.eval_interval=4096", "log.eval_episodes=2", "log.log_interval=2048"};
-    env_threads_same_run(PENDULUM, pend, 7);
+    threads_same_run(PENDULUM, pend, 7, "env.threads");
 #ifdef RLC_HAVE_MUJOCO
     const char *hop[] = {"log.progress=false", "total_steps=4096", "env.num_envs=2", "ppo.num_steps=1024",
                          "log.eval_interval=2048", "log.eval_episodes=1", "log.log_interval=1024"};
-    env_threads_same_run(RLC_SOURCE_DIR "/configs/ppo_hopper.yaml", hop, 7);
+    threads_same_run(RLC_SOURCE_DIR "/configs/ppo_hopper.yaml", hop, 7, "env.threads");
 #endif
+}
+
+/* the update on two threads: Box actions with normalised rewards and a clipped value loss, and
+ * Discrete actions with an entropy bonus, advantages normalised per minibatch */
+Test(ppo_continuous, two_update_threads_give_the_same_run)
+{
+    const char *pend[] = {"log.progress=false", "total_steps=8192", "env.num_envs=2", "ppo.num_steps=512",
+                          "normalize.reward=true", "losses.value=clipped", "log.eval_interval=4096",
+                          "log.eval_episodes=2", "log.log_interval=2048"};
+    threads_same_run(PENDULUM, pend, 9, "ppo.threads");
+    const char *cart[] = {"log.progress=false", "total_steps=8192", "ppo.ent_coef=0.01", "log.eval_interval=4096",
+                          "log.eval_episodes=2", "log.log_interval=2048"};
+    threads_same_run(RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml", cart, 6, "ppo.threads");
+}
+
+/* the halves need separate networks: a shared trunk is refused, naming the key */
+Test(ppo_continuous, two_update_threads_need_separate_networks)
+{
+    const char *sets[] = {"network.shared=true", "ppo.threads=2", "total_steps=512"};
+    rl_config cfg;
+    char err[1024], dir[256];
+    cr_assert_eq(rl_config_load(&cfg, PENDULUM, sets, 3, err, sizeof err), RL_OK, "%s", err);
+    tmp_dir(dir, sizeof dir, "shared2");
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result r;
+    cr_assert_neq(trainer_run(&cfg, &o, &r, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "ppo.threads") && strstr(err, "network.shared"), "message: %s", err);
 }
