@@ -389,10 +389,10 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
     qnet_bind(&p->net, p->params, p->grads);
     qnet_bind(&p->tnet, p->tparams, NULL);
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
-    offp_init_torch_default(&p->net.trunk, &p->rng);
+    nn_mlp_init_torch_default(&p->net.trunk, &p->rng);
     if (p->net.dueling) {
-        offp_init_torch_default(&p->net.vh, &p->rng);
-        offp_init_torch_default(&p->net.ah, &p->rng);
+        nn_mlp_init_torch_default(&p->net.vh, &p->rng);
+        nn_mlp_init_torch_default(&p->net.ah, &p->rng);
     }
     memcpy(p->tparams, p->params, p->n_params * sizeof(float));
 

@@ -27,17 +27,6 @@
 #endif
 
 
-/* PyTorch's default nn.Linear init: weight and bias uniform in +-1/sqrt(fan_in). */
-static inline void offp_init_torch_default(nn_mlp *m, rl_rng *rng)
-{
-    for (int l = 0; l < m->n_layers; l++) {
-        int I = m->sizes[l], O = m->sizes[l + 1];
-        double b = 1.0 / sqrt((double)I);
-        for (int i = 0; i < O * I; i++) m->w[l][i] = (float)rl_rng_uniform(rng, -b, b);
-        for (int i = 0; i < O; i++) m->b[l][i] = (float)rl_rng_uniform(rng, -b, b);
-    }
-}
-
 /* Appends the tensors of an MLP ("prefix.l.weight" (O, I), "prefix.l.bias" (O)) to t. */
 static inline int offp_mlp_tensors(nn_tensor *t, char names[][48], const char *prefix,
                                    const nn_mlp *m)

@@ -95,23 +95,34 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     return nh_heads;
 }
 
-/* CleanRL's layer_init (orthogonal, hidden sqrt 2, actor 0.01, critic 1) and the initial log-std */
-static void net_init_weights(onp_net *n, const rl_config *cfg, int nh_heads, rl_rng *rng)
+/* CleanRL's layer_init: orthogonal, hidden sqrt 2, actor 0.01, critic 1 (network.*_gain) */
+static void net_init_orthogonal(onp_net *n, const rl_config *cfg, int nh_heads, rl_rng *rng)
 {
-    bool shared = n->shared, critic = n->has_critic;
-    size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
     float gains[NN_MAX_LAYERS];
     float hg = (float)cfg->network.hidden_gain;
-    if (shared) {
+    if (n->shared) {
         for (int l = 0; l < n->trunk.n_layers; l++) gains[l] = hg;
         nn_mlp_init_orthogonal(&n->trunk, gains, rng);
     }
     for (int l = 0; l < nh_heads; l++) gains[l] = hg;
     gains[nh_heads] = (float)cfg->network.actor_gain;
     nn_mlp_init_orthogonal(&n->actor, gains, rng);
-    if (critic) {
+    if (n->has_critic) {
         gains[nh_heads] = (float)cfg->network.critic_gain;
         nn_mlp_init_orthogonal(&n->critic, gains, rng);
+    }
+}
+
+/* the weights (network.init: orthogonal, or PyTorch's default) and the initial log-std */
+static void net_init_weights(onp_net *n, const rl_config *cfg, int nh_heads, rl_rng *rng)
+{
+    size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
+    if (strcmp(cfg->network.init, "torch") == 0) {
+        if (n->shared) nn_mlp_init_torch_default(&n->trunk, rng);
+        nn_mlp_init_torch_default(&n->actor, rng);
+        if (n->has_critic) nn_mlp_init_torch_default(&n->critic, rng);
+    } else {
+        net_init_orthogonal(n, cfg, nh_heads, rng);
     }
     if (nls)
         for (int d = 0; d < n->D; d++) n->log_std[d] = (float)cfg->gaussian.log_std_init;

@@ -326,9 +326,9 @@ static void sac_networks(sac *p, const rl_config *cfg, nn_act act)
         nn_mlp_bind(&p->qt[k], p->ctparams + k * nq, NULL);
     }
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
-    offp_init_torch_default(&p->actor, &p->rng);
-    offp_init_torch_default(&p->q[0], &p->rng);
-    offp_init_torch_default(&p->q[1], &p->rng);
+    nn_mlp_init_torch_default(&p->actor, &p->rng);
+    nn_mlp_init_torch_default(&p->q[0], &p->rng);
+    nn_mlp_init_torch_default(&p->q[1], &p->rng);
     memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
     p->la_param[0] = p->log_alpha;
 }

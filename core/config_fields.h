@@ -34,6 +34,9 @@
       "orthogonal init gain of hidden layers")                                                   \
     X(S, double, actor_gain, F64, 0.01, NULL, 0, 100, NULL, "init gain of the policy output layer") \
     X(S, double, critic_gain, F64, 1.0, NULL, 0, 100, NULL, "init gain of the value output layer") \
+    X(S, rl_str, init, STR, 0, "orthogonal", 0, 0, "orthogonal|torch",                              \
+      "ppo, a2c, reinforce: orthogonal with the gains above (CleanRL), or torch: PyTorch's default "  \
+      "nn.Linear init, uniform in +-1/sqrt(fan_in) (SB3 with ortho_init=False); gains unused")     \
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
       "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")
 

@@ -10,7 +10,7 @@ static void *twin_main(void *arg)
     if (w->thread_init) w->thread_init();
     for (;;) {
         /* spin through the caller's serial parts, then sleep */
-        for (int k = 0; k < 2048 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
+        for (int k = 0; k < 65536 && atomic_load(&w->gen) == seen && !atomic_load(&w->quit); k++)
             if ((k & 63) == 63) sched_yield();
         if (atomic_load(&w->gen) == seen && !atomic_load(&w->quit)) {
             pthread_mutex_lock(&w->mu);

@@ -6,9 +6,9 @@
  * caller. Either way every float gets the same operations in the same order, so an agent that
  * splits its update into such jobs gives the same run on one thread and on two.
  *
- * Between jobs the worker spin-waits for about a hundred microseconds before it sleeps: an
- * update's serial parts are shorter, and a condition-variable wake-up costs more; between updates
- * it sleeps, leaving the core to the environment's threads. */
+ * Between jobs the worker spins (yielding every 64 polls) for about a millisecond before it
+ * sleeps: SAC's environment step between two updates and an update's serial parts are shorter
+ * than that, and a condition-variable wake-up costs more than the spin on this project's VM. */
 #ifndef RLC_CORE_TWIN_H
 #define RLC_CORE_TWIN_H
 

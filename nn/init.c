@@ -72,3 +72,13 @@ void nn_mlp_init_orthogonal(nn_mlp *m, const float *gains, rl_rng *rng)
     }
     free(scratch);
 }
+
+void nn_mlp_init_torch_default(nn_mlp *m, rl_rng *rng)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        int I = m->sizes[l], O = m->sizes[l + 1];
+        double b = 1.0 / sqrt((double)I);
+        for (int i = 0; i < O * I; i++) m->w[l][i] = (float)rl_rng_uniform(rng, -b, b);
+        for (int i = 0; i < O; i++) m->b[l][i] = (float)rl_rng_uniform(rng, -b, b);
+    }
+}

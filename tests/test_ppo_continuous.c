@@ -326,3 +326,42 @@ Test(ppo_continuous, two_update_threads_need_separate_networks)
     cr_assert_neq(trainer_run(&cfg, &o, &r, err, sizeof err), RL_OK);
     cr_assert(strstr(err, "ppo.threads") && strstr(err, "network.shared"), "message: %s", err);
 }
+
+/* network.init: torch draws every weight and bias uniformly in +-1/sqrt(fan_in) (variance
+ * 1/(3 fan_in)); orthogonal gives zero biases. The log-std starts at its configured value either way. */
+Test(policy_net, torch_default_init)
+{
+    static const float lo[2] = {-1, -1}, hi[2] = {1, 1};
+    env_space os = {ENV_SPACE_BOX, 0, 17, NULL, NULL}, as = {ENV_SPACE_BOX, 0, 2, lo, hi};
+    rl_config cfg;
+    rl_config_default(&cfg);
+    snprintf(cfg.network.init, RL_STR_MAX, "torch");
+    cfg.network.hidden.n = 1;
+    cfg.network.hidden.v[0] = 256;
+    cfg.gaussian.log_std_init = -2.0;
+    onp_net n;
+    rl_rng r;
+    rl_rng_seed(&r, 3, 0);
+    char err[256];
+    cr_assert_eq(onp_net_init(&n, &cfg, &os, &as, true, false, 4, &r, err, sizeof err), RL_OK, "%s", err);
+    const nn_mlp *nets[2] = {&n.actor, &n.critic};
+    for (int k = 0; k < 2; k++)
+        for (int l = 0; l < nets[k]->n_layers; l++) {
+            int I = nets[k]->sizes[l], O = nets[k]->sizes[l + 1];
+            double b = 1.0 / sqrt((double)I), ss = 0.0, bias_abs = 0.0;
+            for (int i = 0; i < O * I; i++) {
+                float w = nets[k]->w[l][i];
+                cr_assert(fabsf(w) <= b, "net %d layer %d weight %g beyond %g", k, l, w, b);
+                ss += (double)w * w;
+            }
+            for (int i = 0; i < O; i++) {
+                cr_assert(fabsf(nets[k]->b[l][i]) <= b);
+                bias_abs += fabsf(nets[k]->b[l][i]);
+            }
+            double var = ss / (O * I), want = b * b / 3.0;
+            cr_assert(fabs(var - want) < 0.2 * want, "net %d layer %d weight variance %g, want %g", k, l, var, want);
+            cr_assert(bias_abs > 0.0, "net %d layer %d: biases all zero", k, l);
+        }
+    cr_assert_eq(n.log_std[0], -2.0f);
+    onp_net_free(&n);
+}
