@@ -9,9 +9,10 @@
  *     on this project's machine), nearly every shape up to 256 x 256 x 256. LIBXSMM 1.17 compiles no
  *     kernel for a transposed first operand, so the forward pass's weight (op(B) = B^T in row-major
  *     terms) is transposed into a per-thread scratch first, which pays back over 64 rows or more.
- * A third path is rlc's own: a forward pass of at most GEMM_ROWS rows (acting: one row per
- * environment copy) is M x N dot products of contiguous rows, which a short loop does faster than
- * a GEMM library's packing of the whole weight (gemm_rows).
+ * A third path is rlc's own: a forward pass of one row (acting with one environment copy) is N
+ * dot products of contiguous rows, which a short loop does faster than a GEMM library's packing of
+ * the whole weight (gemm_rows). From two rows on OpenBLAS is faster: with up to four rows this
+ * kernel made PPO on Pendulum with 4 copies take 1.25x the time (docs/performance.md).
  * The rule looks at the shape and the two libraries' instruction sets only, never at a timing, so
  * the same config, seed, thread count and machine still give the same run. docs/performance.md has
  * the measurements behind it.
@@ -39,11 +40,11 @@
 #define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
 #define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
-#define GEMM_ROWS 4                 /* the most rows of a forward pass gemm_rows takes */
+#define GEMM_ROWS 1                 /* the most rows of a forward pass gemm_rows takes */
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_bool g_small;         /* LIBXSMM takes the small shapes */
-static atomic_bool g_rows;          /* gemm_rows takes forward passes of few rows */
+static atomic_bool g_rows;          /* gemm_rows takes forward passes of one row */
 static atomic_bool g_wide;          /* ... and the wide ones (by default when LIBXSMM's code has AVX-512 and
                                        OpenBLAS's kernel has not) */
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
@@ -130,7 +131,7 @@ const char *nn_gemm_library(void)
     int rows = nn_gemm_rows_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
     const char *base = lib == 0 ? g_name_blas : lib == 1 ? g_name_small : g_name_wide;
     char *s = names[rows][lib];
-    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, rows ? " + rlc few-row kernel" : "");
+    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, rows ? " + rlc one-row kernel" : "");
     return s;
 }
 

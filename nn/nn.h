@@ -63,7 +63,7 @@ void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, co
  * environment has RLC_GEMM=blas); switch it for the whole process (benchmarks and tests compare
  * the paths; call it before any thread runs a GEMM). */
 bool nn_gemm_small_available(void);
-/* rlc's own kernel for forward passes of at most 4 rows (acting); on unless RLC_GEMM=blas */
+/* rlc's own kernel for forward passes of one row (acting with one copy); on unless RLC_GEMM=blas */
 void nn_gemm_set_rows(bool on);
 bool nn_gemm_rows_enabled(void);
 bool nn_gemm_small_enabled(void);
