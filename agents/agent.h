@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "envs/env.h"
 #include "nn/nn.h"
+#include "replay/replay.h"
 
 #define AGENT_MAX_STATS 24
 /* largest batch act() is called with outside training (evaluation) */
@@ -62,6 +63,10 @@ typedef struct agent_algo {
      * agent's replay buffer with fn(ctx, ...), in chunks of at most AGENT_RELABEL_BATCH
      * transitions (PEBBLE). NULL: the agent keeps no rewards across updates (on-policy). */
     void (*relabel)(void *self, agent_reward_fn fn, void *ctx);
+    /* Optional (agents with a replay buffer): the buffer, which the trainer saves beside the
+     * checkpoint when a single-process run is interrupted and restores when it resumes. NULL: the
+     * agent keeps no experience across updates. */
+    replay_buffer *(*replay)(void *self);
 } agent_algo;
 
 /* The registered algorithm called name, or NULL. */

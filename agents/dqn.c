@@ -819,7 +819,8 @@ static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, in
     return offp_ckpt_save(&c, path, t, n, all, na, err, err_sz);
 }
 
-/* The replay buffer is not saved: a resumed run refills it (updates wait for a full batch). */
+static replay_buffer *dqn_replay(void *self) { return &((dqn *)self)->buf; }
+
 static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
 {
     dqn *p = self;
@@ -856,19 +857,19 @@ const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
-    .dp_tensors = dqn_dp_tensors,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };
 
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
-    .dp_tensors = dqn_dp_tensors,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };
 
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
-    .dp_tensors = dqn_dp_tensors,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };

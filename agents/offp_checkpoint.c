@@ -1,6 +1,6 @@
 /* rlc agents: the checkpoints of the off-policy agents (agents/offpolicy.h, offp_ckpt): their
  * tensors, counters and RNG states, one save and one load for DQN, QR-DQN, C51 and SAC. The replay
- * buffer is not saved: a resumed run refills it (updates wait for a full batch). */
+ * buffer has its own file, written when a run is interrupted (agents/offp_replay.c). */
 #include <stdio.h>
 
 #include "agents/offpolicy.h"

@@ -875,7 +875,8 @@ static rl_status sac_save(void *self, const char *path, const nn_meta *extra, in
     return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
-/* The replay buffer is not saved: a resumed run refills it. */
+static replay_buffer *sac_replay(void *self) { return &((sac *)self)->buf; }
+
 static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
 {
     sac *p = self;
@@ -922,4 +923,5 @@ const agent_algo agent_sac = {
     .extra_stats = sac_extra_stats,
     .dp_tensors = sac_dp_tensors,
     .relabel = sac_relabel,
+    .replay = sac_replay,
 };

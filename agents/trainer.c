@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/offpolicy.h"
 #include "agents/reward_model.h"
 #include "agents/trainer_dp.h"
 #include "agents/trainer_watch.h"
@@ -336,6 +337,64 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     return RL_OK;
 }
 
+/* ---- the replay buffer across an interruption ---------------------------------------------- */
+
+/* the buffer's file, when this run keeps one: an agent with a buffer, one process (with several
+ * ranks each rank's buffer is refilled on resume) */
+static bool replay_file(const run_state *r, char *path, size_t n)
+{
+    if (!r->algo->replay || r->dp.size > 1) return false;
+    snprintf(path, n, "%s/replay.safetensors", r->run_dir);
+    return true;
+}
+
+/* an interrupted run: the buffer beside the checkpoint just written (same step); what happened
+ * goes into note, for the interruption message */
+static void save_replay(run_state *r, char *note, size_t note_sz)
+{
+    char path[1100], why[512];
+    note[0] = 0;
+    if (!replay_file(r, path, sizeof path)) return;
+    const replay_buffer *b = r->algo->replay(r->agent);
+    if (offp_replay_save(b, path, r->step, why, sizeof why) == RL_OK)
+        snprintf(note, note_sz, "; replay buffer (%lld transitions) in %s",
+                 (long long)(b->added_rows < b->rows ? b->added_rows : b->rows) * b->cfg.n_envs, path);
+    else
+        snprintf(note, note_sz, "; the replay buffer was not saved (%s): a resume refills it", why);
+}
+
+/* a resumed run: the buffer saved with its checkpoint, if any */
+static rl_status resume_replay(run_state *r, FILE *out, char *err, size_t err_sz)
+{
+    char path[1100];
+    if (!replay_file(r, path, sizeof path)) return RL_OK;
+    if (!rl_path_exists(path)) {
+        fprintf(out, "replay buffer: none saved at step %lld; it refills from new experience\n", (long long)r->step);
+        return RL_OK;
+    }
+    replay_buffer *b = r->algo->replay(r->agent);
+    int64_t file_step = -1;
+    rl_status st = offp_replay_load(b, path, r->step, &file_step, err, err_sz);
+    if (st != RL_OK) {
+        size_t n = strlen(err);
+        snprintf(err + n, err_sz - n, " (remove %s to resume with an empty replay buffer)", path);
+        return st;
+    }
+    if (file_step != r->step)
+        fprintf(out, "replay buffer: %s is from step %lld, the checkpoint from step %lld; it refills from new experience\n",
+                path, (long long)file_step, (long long)r->step);
+    else
+        fprintf(out, "replay buffer: %lld transitions restored from %s\n", (long long)replay_buffer_valid(b), path);
+    return RL_OK;
+}
+
+/* a finished run: a buffer saved at an earlier interruption is stale */
+static void drop_replay(run_state *r)
+{
+    char path[1100];
+    if (replay_file(r, path, sizeof path) && rl_path_exists(path)) remove(path);
+}
+
 /* loads the checkpoint's weights and counters, then cuts the CSVs back to it: metrics and timing
  * rows up to its step; eval rows up to its step and its evaluation count (an evaluation written
  * after the checkpoint was not saved with it and is redone) */
@@ -504,15 +563,19 @@ static rl_status run_finish(run_state *r, const trainer_opts *opts, trainer_resu
 {
     rl_status st = r->dp.lead ? checkpoint(r, err, err_sz) : RL_OK;
     if (st != RL_OK) return st;
-    if (res->signal)
+    if (res->signal) {
+        char replay[1800];
+        save_replay(r, replay, sizeof replay);
         return rl_errf(err, err_sz, RL_ERR_INTERRUPTED,
-                       "interrupted by %s at step %lld; checkpoint saved in %s; continue with `rlc train --resume %s`",
-                       trainer_signal_name(res->signal), (long long)r->step, r->ckpt, opts->run_dir);
+                       "interrupted by %s at step %lld; checkpoint saved in %s%s; continue with `rlc train --resume %s`",
+                       trainer_signal_name(res->signal), (long long)r->step, r->ckpt, replay, opts->run_dir);
+    }
     if (!r->dp.lead) return RL_OK;
     if (r->last_eval_step != r->step) {
         if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) return st;
         if ((st = checkpoint(r, err, err_sz))) return st;
     }
+    drop_replay(r);
     return keep_history(r, err, err_sz);
 }
 
@@ -560,6 +623,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         return RL_OK;
     }
     if (st == RL_OK && opts->resume) fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
+    if (st == RL_OK && opts->resume) st = resume_replay(&r, out, err, err_sz);
     if (st == RL_OK && opts->resume) st = append_resume_changes(&r, opts, err, err_sz);
     if (st == RL_OK) st = run_open_files(&r, opts->resume, err, err_sz);
     if (st != RL_OK) {

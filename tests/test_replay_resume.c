@@ -1,0 +1,275 @@
+/* rlc tests: the replay buffer across an interruption (agents/offp_replay.c): a saved and
+ * restored buffer holds the same transitions, ring position and priorities, and no n-step return
+ * runs past the interruption; a file of another step is left unread, one of other sizes, with bad
+ * flags or larger than the buffer could be is refused with its name; an interrupted DQN run writes
+ * the file, its resume restores it, and the finished run removes it. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agents/offpolicy.h"
+#include "tests/helpers/testutil.h"
+
+static void make(replay_buffer *b, int64_t cap, int n_envs, int obs_dim, int n_step, bool per)
+{
+    replay_config c;
+    replay_config_default(&c);
+    c.capacity = cap;
+    c.n_envs = n_envs;
+    c.obs_dim = obs_dim;
+    c.act_dim = 2;
+    c.n_step = n_step;
+    c.gamma = 0.5f;
+    c.prioritized = per;
+    char err[256];
+    cr_assert_eq(replay_buffer_init(b, &c, err, sizeof err), RL_OK, "%s", err);
+}
+
+/* row t: every value a function of (t, env, index); env 1 terminates every 7th row */
+static void add_rows(replay_buffer *b, int from, int to)
+{
+    int N = b->cfg.n_envs, D = b->cfg.obs_dim, A = b->cfg.act_dim;
+    float obs[8 * 8], next[8 * 8], act[8 * 4], rew[8];
+    bool term[8], trunc[8];
+    for (int t = from; t < to; t++) {
+        for (int e = 0; e < N; e++) {
+            for (int d = 0; d < D; d++) {
+                obs[e * D + d] = (float)(t * 100 + e * 10 + d);
+                next[e * D + d] = obs[e * D + d] + 0.5f;
+            }
+            for (int a = 0; a < A; a++) act[e * A + a] = (float)(-t - a) / 7.0f;
+            rew[e] = (float)(t % 5) - (float)e;
+            term[e] = e == 1 && t % 7 == 6;
+            trunc[e] = e == 0 && t % 11 == 10;
+        }
+        replay_buffer_add(b, obs, act, rew, next, term, trunc);
+    }
+}
+
+static void tmp_file(char *out, size_t sz, const char *tag)
+{
+    snprintf(out, sz, "/tmp/rlc_test_replay_%s_%d.safetensors", tag, (int)getpid());
+    remove(out);
+}
+
+/* b and c hold the same stored transitions; c's last row is also marked truncated */
+static void assert_same_buffer(const replay_buffer *b, const replay_buffer *c)
+{
+    cr_assert_eq(c->added_rows, b->added_rows);
+    cr_assert_eq(c->max_priority, b->max_priority);
+    int64_t rows = b->added_rows < b->rows ? b->added_rows : b->rows, F = rows * b->cfg.n_envs;
+    int64_t last = ((b->added_rows - 1) % b->rows) * b->cfg.n_envs;
+    cr_assert_eq(memcmp(c->obs, b->obs, (size_t)F * b->cfg.obs_dim * sizeof(float)), 0);
+    cr_assert_eq(memcmp(c->next_obs, b->next_obs, (size_t)F * b->cfg.obs_dim * sizeof(float)), 0);
+    cr_assert_eq(memcmp(c->actions, b->actions, (size_t)F * b->cfg.act_dim * sizeof(float)), 0);
+    cr_assert_eq(memcmp(c->rewards, b->rewards, (size_t)F * sizeof(float)), 0);
+    for (int64_t s = 0; s < F; s++) {
+        cr_assert_eq(c->terminated[s], b->terminated[s], "slot %lld", (long long)s);
+        bool in_last = s >= last && s < last + b->cfg.n_envs;
+        cr_assert_eq(c->truncated[s], in_last ? 1 : b->truncated[s], "slot %lld", (long long)s);
+        if (b->tree)
+            cr_assert_eq(replay_buffer_priority(c, s), (double)(float)replay_buffer_priority(b, s), "slot %lld",
+                         (long long)s);
+    }
+    if (b->tree) cr_assert_float_eq(c->tree[1], b->tree[1], 1e-6 * b->tree[1]);
+}
+
+static void round_trip(int64_t cap, int n_envs, int n_step, bool per, int rows)
+{
+    replay_buffer b, c;
+    make(&b, cap, n_envs, 3, n_step, per);
+    make(&c, cap, n_envs, 3, n_step, per);
+    add_rows(&b, 0, rows);
+    if (per) {   /* priorities other than the defaults */
+        int64_t idx[3] = {0, 1, 2};
+        float td[3] = {0.25f, 3.0f, 0.125f};
+        replay_buffer_update_priorities(&b, idx, td, 3);
+    }
+    char path[256], err[512];
+    tmp_file(path, sizeof path, "trip");
+    cr_assert_eq(offp_replay_save(&b, path, 1234, err, sizeof err), RL_OK, "%s", err);
+    int64_t file_step = 0;
+    cr_assert_eq(offp_replay_load(&c, path, 1234, &file_step, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(file_step, 1234);
+    assert_same_buffer(&b, &c);
+    cr_assert_eq(replay_buffer_valid(&c), replay_buffer_valid(&b));
+    remove(path);
+    replay_buffer_free(&b);
+    replay_buffer_free(&c);
+}
+
+Test(replay_resume, a_restored_buffer_holds_what_was_saved)
+{
+    round_trip(64, 2, 1, false, 10);    /* not yet full */
+    round_trip(64, 2, 3, false, 75);    /* wrapped around */
+    round_trip(60, 3, 3, true, 45);     /* prioritized, wrapped, priorities updated */
+    round_trip(16, 1, 1, true, 16);     /* exactly full */
+}
+
+Test(replay_resume, no_n_step_return_runs_past_the_interruption)
+{
+    replay_buffer b;
+    make(&b, 40, 1, 2, 3, false);
+    add_rows(&b, 0, 5);   /* rows 0-4, no episode end */
+    char path[256], err[512];
+    tmp_file(path, sizeof path, "cut");
+    cr_assert_eq(offp_replay_save(&b, path, 5, err, sizeof err), RL_OK, "%s", err);
+    replay_buffer_free(&b);
+    make(&b, 40, 1, 2, 3, false);
+    int64_t file_step;
+    cr_assert_eq(offp_replay_load(&b, path, 5, &file_step, err, sizeof err), RL_OK, "%s", err);
+    add_rows(&b, 100, 104);   /* a new episode after the resume */
+    /* row 3 was stored with rows 4 after it (saved), then row 100 (new): its return stops at row 4 */
+    cr_assert_eq(replay_buffer_later(&b, 3, 1), 4);
+    cr_assert_eq(replay_buffer_later(&b, 3, 2), -1, "a return ran into the resumed run's episode");
+    replay_batch batch;
+    cr_assert_eq(replay_batch_init(&batch, 256, 2, 2, err, sizeof err), RL_OK);
+    rl_rng rng;
+    rl_rng_seed(&rng, 3, 0);
+    replay_buffer_sample(&b, &batch, 256, 1.0f, &rng);
+    int seen = 0;
+    for (int k = 0; k < 256; k++) {
+        if (batch.idx[k] != 3) continue;
+        seen++;
+        /* rewards t % 5 of rows 3 and 4, then the cut: 3 + 0.5 * 4, bootstrapped from row 4's next obs */
+        cr_assert_float_eq(batch.returns[k], 5.0f, 1e-6);
+        cr_assert_float_eq(batch.discount[k], 0.25f, 1e-7);
+        cr_assert_float_eq(batch.next_obs[(size_t)k * 2], 400.5f, 1e-4);
+    }
+    cr_assert(seen > 0, "slot 3 never sampled");
+    replay_batch_free(&batch);
+    replay_buffer_free(&b);
+    remove(path);
+}
+
+Test(replay_resume, a_file_of_another_step_is_left_unread)
+{
+    replay_buffer b, c;
+    make(&b, 32, 2, 3, 1, false);
+    make(&c, 32, 2, 3, 1, false);
+    add_rows(&b, 0, 9);
+    add_rows(&c, 50, 52);
+    char path[256], err[512];
+    tmp_file(path, sizeof path, "stale");
+    cr_assert_eq(offp_replay_save(&b, path, 900, err, sizeof err), RL_OK, "%s", err);
+    int64_t file_step = 0;
+    cr_assert_eq(offp_replay_load(&c, path, 1000, &file_step, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(file_step, 900);
+    cr_assert_eq(c.added_rows, 2, "a stale file changed the buffer");
+    cr_assert_eq(c.obs[0], 5000.0f);
+    remove(path);
+    replay_buffer_free(&b);
+    replay_buffer_free(&c);
+}
+
+/* load into c must fail with a message holding want */
+static void expect_refused(replay_buffer *c, const char *path, const char *want)
+{
+    char err[512] = "";
+    int64_t file_step;
+    cr_assert_neq(offp_replay_load(c, path, 7, &file_step, err, sizeof err), RL_OK, "accepted, want '%s'", want);
+    cr_assert(strstr(err, path) && strstr(err, want), "want '%s' and the path in: %s", want, err);
+    cr_assert_eq(c->added_rows, 0, "a refused file changed the buffer");
+}
+
+Test(replay_resume, files_that_do_not_fit_are_refused_with_their_name)
+{
+    replay_buffer b, other, c;
+    make(&b, 32, 2, 3, 1, false);
+    add_rows(&b, 0, 9);
+    char path[256], err[512];
+    tmp_file(path, sizeof path, "bad");
+    cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
+    make(&other, 32, 2, 4, 1, false);   /* another observation size */
+    expect_refused(&other, path, "rlc.replay.obs_dim");
+    replay_buffer_free(&other);
+    make(&other, 32, 2, 3, 1, true);    /* another sampler */
+    expect_refused(&other, path, "rlc.replay.prioritized");
+    replay_buffer_free(&other);
+
+    /* a flag that is not 0 or 1, written over the first terminated flag */
+    char *bytes = rlt_read_file(path);
+    char *at = strstr(bytes + 8, "\"replay.terminated\"");   /* the header, after its length */
+    cr_assert(at);
+    unsigned long long begin = 0, hlen = 0;
+    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
+    memcpy(&hlen, bytes, 8);
+    free(bytes);
+    FILE *fp = fopen(path, "r+b");
+    float half = 0.5f;
+    fseek(fp, (long)(8 + hlen + begin), SEEK_SET);
+    fwrite(&half, sizeof half, 1, fp);
+    fclose(fp);
+    make(&c, 32, 2, 3, 1, false);
+    expect_refused(&c, path, "flag");
+
+    /* larger than any save of this buffer: refused before it is read */
+    cr_assert_eq(truncate(path, (off_t)1 << 32), 0);
+    expect_refused(&c, path, "more than a buffer of this config can take");
+    remove(path);
+    replay_buffer_free(&b);
+    replay_buffer_free(&c);
+}
+
+/* the recorded step of a checkpoint or replay file */
+static long long file_meta(const char *path, const char *key)
+{
+    nn_safetensors *f;
+    char err[512];
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    unsigned long long v = 0;
+    cr_assert_eq(nn_safetensors_meta_u64(f, key, &v, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors_close(f);
+    return (long long)v;
+}
+
+Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
+{
+    char dir[256], file[400], replay[400], cmd[1400], out[8192];
+    rlt_tmp_dir(dir, sizeof dir, "replay_resume");   /* configs/dqn_cartpole.yaml: 1 env, a buffer of 10000 */
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(RLC_BINARY, "rlc", "train", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml", "--run-dir", dir, "--set",
+              "total_steps=100000000", "--set", "log.checkpoint_interval=0", (char *)NULL);
+        _exit(127);
+    }
+    snprintf(file, sizeof file, "%s/metrics.csv", dir);
+    struct stat sb;
+    for (int i = 0; i < 600 && stat(file, &sb) != 0; i++) usleep(50000);
+    usleep(300000);
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM, "status %#x", status);
+    snprintf(file, sizeof file, "%s/checkpoint.safetensors", dir);
+    snprintf(replay, sizeof replay, "%s/replay.safetensors", dir);
+    long long step = file_meta(file, "rlc.step");
+    cr_assert(step > 0);
+    cr_assert_eq(file_meta(replay, "rlc.replay.step"), step, "the buffer is not from the checkpoint's step");
+    cr_assert_eq(file_meta(replay, "rlc.replay.added_rows"), step, "one env: a row per step");
+
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%lld --quiet 2>&1", RLC_BINARY, dir,
+             step + 500);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    char want[200];
+    snprintf(want, sizeof want, "replay buffer: %lld transitions restored", step < 10000 ? step : 10000LL);
+    cr_assert(strstr(out, want), "want '%s' in: %s", want, out);
+    cr_assert_neq(stat(replay, &sb), 0, "the finished run kept its stale buffer file");
+
+    /* resumed again with nothing saved: it says the buffer refills */
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%lld --quiet 2>&1", RLC_BINARY, dir,
+             step + 1000);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "replay buffer: none saved"), "%s", out);
+}
