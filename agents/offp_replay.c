@@ -123,17 +123,46 @@ static rl_status check_sizes(nn_safetensors *f, const char *path, const replay_b
     return RL_OK;
 }
 
+/* whether the slot s of a buffer with `added` rows written can be sampled (its n-step window is
+ * complete): every row but the newest n_step - 1 */
+static bool slot_valid(const replay_buffer *b, int64_t added, int64_t s)
+{
+    int64_t row = s / b->cfg.n_envs, newest = (added - 1) % b->rows;
+    int64_t age = (newest - row + b->rows) % b->rows;   /* 0: the newest row */
+    return age >= b->cfg.n_step - 1;
+}
+
+/* the priorities as the sampler needs them: finite, 0 on the slots it cannot take yet, some mass
+ * when it can take any */
+static rl_status check_priorities(const replay_buffer *b, const float *prio, int64_t F, int64_t added,
+                                  const char *path, char *err, size_t err_sz)
+{
+    double total = 0.0;
+    bool any_valid = false;
+    for (int64_t s = 0; s < F; s++) {
+        bool valid = slot_valid(b, added, s);
+        if (!(isfinite(prio[s]) && prio[s] >= 0.0f) || (!valid && prio[s] != 0.0f))
+            return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: slot %lld: priority %g, expected %s", path, (long long)s,
+                           (double)prio[s], valid ? "a finite value >= 0" : "0 (its n-step window is not complete)");
+        total += prio[s];
+        any_valid |= valid;
+    }
+    if (any_valid && !(total > 0.0))
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: every priority is 0: nothing could be sampled", path);
+    return RL_OK;
+}
+
 /* the flags and priorities read into floats become the buffer's; every value checked first */
 static rl_status take_flags(replay_buffer *b, const float *term, const float *trunc, const float *prio, int64_t F,
-                            const char *path, char *err, size_t err_sz)
+                            int64_t added, const char *path, char *err, size_t err_sz)
 {
-    for (int64_t s = 0; s < F; s++) {
+    for (int64_t s = 0; s < F; s++)
         if ((term[s] != 0.0f && term[s] != 1.0f) || (trunc[s] != 0.0f && trunc[s] != 1.0f))
             return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: slot %lld: a terminated or truncated flag is not 0 or 1",
                            path, (long long)s);
-        if (b->tree && !(isfinite(prio[s]) && prio[s] >= 0.0f))
-            return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: slot %lld: priority %g is not finite and >= 0", path,
-                           (long long)s, (double)prio[s]);
+    if (b->tree) {
+        rl_status st = check_priorities(b, prio, F, added, path, err, err_sz);
+        if (st != RL_OK) return st;
     }
     for (int64_t s = 0; s < F; s++) {
         b->terminated[s] = term[s] != 0.0f;
@@ -159,7 +188,7 @@ static rl_status read_replay(replay_buffer *b, nn_safetensors *f, const char *pa
     int nt = replay_tensors(b, F, data, t);
     rl_status st = RL_OK;
     for (int i = 0; i < nt && st == RL_OK; i++) st = nn_safetensors_read(f, &t[i], err, err_sz);
-    if (st == RL_OK) st = take_flags(b, flags, flags + F, flags + 2 * F, F, path, err, err_sz);
+    if (st == RL_OK) st = take_flags(b, flags, flags + F, flags + 2 * F, F, added, path, err, err_sz);
     free(flags);
     return st;
 }

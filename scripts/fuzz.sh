@@ -5,6 +5,7 @@
 # memory, or a broken property; the input that shows it is kept in build-fuzz/findings/<target>/
 # (replay: build-fuzz/<target> build-fuzz/findings/<target>/crash-...). docs/fuzzing.md.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune
+#                                             fuzz_replay
 # Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune)
+  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune fuzz_replay)
 fi
 if ! [[ "$secs" =~ ^[0-9]+$ ]] || [[ "$secs" -lt 1 ]]; then
   echo "fuzz.sh: SECONDS must be a positive integer, got '$secs'" >&2
@@ -60,6 +61,31 @@ make_checkpoint_seeds() {
   done <<<"$checkpoint_runs"
 }
 
+# replay buffers of tiny off-policy runs stopped by SIGTERM after a second (the buffer is written
+# only when a run is interrupted); one run a line, as above
+replay_runs='dqn|configs/dqn_cartpole.yaml|dqn.buffer_size=256|env.num_envs=2
+dqn_per|configs/dqn_cartpole.yaml|dqn.buffer_size=300|env.num_envs=3|dqn.prioritized=true|dqn.n_step=3
+sac|configs/sac_pendulum.yaml|sac.buffer_size=200|sac.learning_starts=50|sac.batch_size=8'
+
+make_replay_seeds() {
+  local out=$1 runs="$build/seed-replay" line
+  rm -rf "$runs"
+  while IFS= read -r line; do
+    IFS='|' read -ra f <<<"$line"
+    local args=(train "${f[1]}" --quiet --run-dir "$runs/${f[0]}")
+    for s in total_steps=100000000 log.checkpoint_interval=0 'network.hidden=[8]' "${f[@]:2}"; do
+      args+=(--set "$s")
+    done
+    timeout -s TERM 1 "$build/rlc" "${args[@]}" >"$runs.log" 2>&1 || true
+    if [[ -f "$runs/${f[0]}/replay.safetensors" ]]; then
+      cp "$runs/${f[0]}/replay.safetensors" "$out/${f[0]}.safetensors"
+    else
+      echo "fuzz.sh: the seed run ${f[0]} left no replay buffer (the target starts without it):" >&2
+      tail -3 "$runs.log" >&2
+    fi
+  done <<<"$replay_runs"
+}
+
 # the working corpus of a target in $corpus: its seeds, copied (libFuzzer adds what it finds
 # there, and the source tree stays as it is)
 seed_corpus() {
@@ -72,6 +98,7 @@ seed_corpus() {
     fuzz_checkpoint) make_checkpoint_seeds "$corpus" ;;
     fuzz_ablation) cp configs/ablations/*.yaml "$corpus/" ;;
     fuzz_tune) cp configs/tune/*.yaml "$corpus/" ;;
+    fuzz_replay) make_replay_seeds "$corpus" ;;
     *) echo "fuzz.sh: unknown target '$t'" >&2; exit 2 ;;
   esac
 }

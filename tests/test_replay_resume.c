@@ -179,6 +179,24 @@ static void expect_refused(replay_buffer *c, const char *path, const char *want)
     cr_assert_eq(c->added_rows, 0, "a refused file changed the buffer");
 }
 
+/* writes v over element i of tensor name in the safetensors file at path */
+static void patch_float(const char *path, const char *name, long i, float v)
+{
+    char *bytes = rlt_read_file(path), quoted[80];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    char *at = strstr(bytes + 8, quoted);   /* the header, after its 8-byte length */
+    cr_assert(at, "%s: no tensor %s", path, name);
+    unsigned long long begin = 0, hlen = 0;
+    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
+    memcpy(&hlen, bytes, 8);
+    free(bytes);
+    FILE *fp = fopen(path, "r+b");
+    cr_assert(fp);
+    fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET);
+    cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
+    fclose(fp);
+}
+
 Test(replay_resume, files_that_do_not_fit_are_refused_with_their_name)
 {
     replay_buffer b, other, c;
@@ -194,25 +212,36 @@ Test(replay_resume, files_that_do_not_fit_are_refused_with_their_name)
     expect_refused(&other, path, "rlc.replay.prioritized");
     replay_buffer_free(&other);
 
-    /* a flag that is not 0 or 1, written over the first terminated flag */
-    char *bytes = rlt_read_file(path);
-    char *at = strstr(bytes + 8, "\"replay.terminated\"");   /* the header, after its length */
-    cr_assert(at);
-    unsigned long long begin = 0, hlen = 0;
-    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
-    memcpy(&hlen, bytes, 8);
-    free(bytes);
-    FILE *fp = fopen(path, "r+b");
-    float half = 0.5f;
-    fseek(fp, (long)(8 + hlen + begin), SEEK_SET);
-    fwrite(&half, sizeof half, 1, fp);
-    fclose(fp);
+    /* a flag that is not 0 or 1 */
+    patch_float(path, "replay.terminated", 0, 0.5f);
     make(&c, 32, 2, 3, 1, false);
     expect_refused(&c, path, "flag");
 
     /* larger than any save of this buffer: refused before it is read */
     cr_assert_eq(truncate(path, (off_t)1 << 32), 0);
     expect_refused(&c, path, "more than a buffer of this config can take");
+    remove(path);
+    replay_buffer_free(&b);
+    replay_buffer_free(&c);
+}
+
+Test(replay_resume, priorities_the_sampler_could_not_use_are_refused)
+{
+    replay_buffer b, c;
+    make(&b, 30, 1, 2, 3, true);
+    add_rows(&b, 0, 10);   /* rows 8 and 9 wait for their 3-step window: priority 0 */
+    char path[256], err[512];
+    tmp_file(path, sizeof path, "prio");
+    cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
+    make(&c, 30, 1, 2, 3, true);
+    patch_float(path, "replay.priorities", 9, 1.0f);
+    expect_refused(&c, path, "expected 0 (its n-step window is not complete)");
+    cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
+    patch_float(path, "replay.priorities", 2, NAN);
+    expect_refused(&c, path, "slot 2: priority nan");
+    cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
+    for (int s = 0; s < 8; s++) patch_float(path, "replay.priorities", s, 0.0f);
+    expect_refused(&c, path, "nothing could be sampled");
     remove(path);
     replay_buffer_free(&b);
     replay_buffer_free(&c);
