@@ -21,19 +21,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agents/trainer.h"
 #include "core/dist.h"
 #include "core/fs.h"
 #include "core/log.h"
 
 enum { TAG_CTL = 1, TAG_DATA = 2 };
 enum { M_REQ, M_ASSIGN, M_STOP, M_RESULT, M_PROGRESS, M_FILE, M_BYE };
-enum { S_TODO, S_RUNNING, S_DONE, S_FAILED, S_INTERRUPTED };
+enum { S_TODO, S_RUNNING, S_DONE, S_FAILED, S_INTERRUPTED, S_BUSY };   /* S_BUSY: another process held the run directory */
 #define DATA_CHUNK ((size_t)1 << 24)
 #define FILE_MAX ((int64_t)1 << 34)   /* a run's file larger than 16 GiB is not a run's file */
 
 typedef struct {
     int32_t kind, index;
-    int32_t status;      /* RESULT: S_DONE / S_FAILED / S_INTERRUPTED; STOP: 1 = interrupt */
+    int32_t status;      /* RESULT: S_DONE / S_FAILED / S_INTERRUPTED / S_BUSY; STOP: 1 = interrupt */
     int32_t count;       /* ASSIGN: files that follow; PROGRESS: running runs; RESULT: exit code */
     int64_t steps;       /* PROGRESS: steps of the running runs */
     int64_t bytes;       /* FILE: size */
@@ -198,8 +199,8 @@ static bool start_local(node *d, int index)
     return true;
 }
 
-/* a finished local worker: true with its run index, state (S_DONE / S_FAILED / S_INTERRUPTED)
- * and exit code (or signal) */
+/* a finished local worker: true with its run index, state (S_DONE / S_FAILED / S_INTERRUPTED /
+ * S_BUSY) and exit code (or signal) */
 static bool reap_local(node *d, int *index, int *state, int *code)
 {
     int status;
@@ -210,7 +211,8 @@ static bool reap_local(node *d, int *index, int *state, int *code)
         *index = d->w[k].index;
         bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
         *code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        *state = ok ? S_DONE : dist_stop ? S_INTERRUPTED : S_FAILED;
+        bool busy = WIFEXITED(status) && WEXITSTATUS(status) == TRAINER_EXIT_BUSY;
+        *state = ok ? S_DONE : busy ? S_BUSY : dist_stop ? S_INTERRUPTED : S_FAILED;
         d->w[k].pid = 0;
         d->running--;
         return true;
@@ -267,6 +269,12 @@ static void on_result(queue *q, int index, int state, int code, int rank)
         mark_done(r.run_dir);
         q->sum->finished++;
         q->done_steps += q->totals[index];
+    } else if (state == S_BUSY) {
+        /* another process trains in that directory: left alone, as the single-process runner does */
+        q->sum->busy++;
+        fprintf(q->out, "%s[ablate %s] run %s seed %lld NOT RUN on rank %d: %s is in use by another process; run "
+                "the same command again once it has finished\n", isatty(fileno(q->out)) ? "\r\033[K" : "",
+                q->d->a->name, r.variant_name, (long long)r.seed, rank, r.run_dir);
     } else if (state == S_FAILED) {
         q->sum->failed++;
         fprintf(q->out, "%s[ablate %s] run %s seed %lld FAILED on rank %d (exit status %d): see %s/train.log\n",

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fs.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
@@ -315,6 +316,31 @@ Test(distributed, a_killed_grid_run_again_finishes_only_what_is_missing)
             cr_assert(starts >= 1 && starts <= 2, "%s: %d starts, %d resumes", p, starts, resumes);
         }
     }
+}
+
+Test(distributed, a_grid_over_ranks_leaves_a_locked_run_alone_and_says_so)
+{
+    char dir[256], grid[400], root[400], held_dir[600], cmd[2048], err[512];
+    rlt_tmp_dir(dir, sizeof dir, "busy");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    write_grid(dir, "b", 2048, grid, sizeof grid);
+    snprintf(root, sizeof root, "%s/runs", dir);
+    run_dir_of(held_dir, sizeof held_dir, root, "b", 1, 2);
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", held_dir);
+    cr_assert_eq(system(cmd), 0);
+    rl_dir_lock held;
+    cr_assert_eq(rl_dir_lock_take(&held, held_dir, err, sizeof err), RL_OK, "%s", err);
+    snprintf(cmd, sizeof cmd, MPIRUN " -np 2 %s ablate %s --jobs 1 --runs-dir %s 2>&1", RLC_BINARY, grid, root);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "NOT RUN") && strstr(out, held_dir), "%s", out);
+    cr_assert(strstr(out, "5 finished now, 0 already done, 0 failed"), "%s", out);
+    cr_assert(strstr(out, "1 runs not run"), "%s", out);
+    cr_assert(!exists(held_dir) || rlt_count_named(held_dir, "config.yaml") == 0, "the locked run was touched");
+    rl_dir_lock_release(&held);
+    /* once the holder is gone, the same command runs what is missing */
+    snprintf(cmd, sizeof cmd, MPIRUN " -np 2 %s ablate %s --jobs 1 --runs-dir %s 2>&1", RLC_BINARY, grid, root);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "1 finished now, 5 already done, 0 failed"), "%s", out);
 }
 
 Test(distributed, commands_without_ranks_refuse_them)
