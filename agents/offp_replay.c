@@ -25,13 +25,6 @@ static const char *const rt_names[RT_COUNT] = {"replay.obs",        "replay.next
                                                 "replay.rewards",    "replay.terminated", "replay.truncated",
                                                 "replay.priorities"};
 
-/* the slots holding a transition: the whole ring once it has wrapped */
-static int64_t filled_slots(const replay_buffer *b)
-{
-    int64_t rows = b->added_rows < b->rows ? b->added_rows : b->rows;
-    return rows * b->cfg.n_envs;
-}
-
 /* the tensors of F slots over data (obs, next, actions, rewards, term, trunc, prio); returns how
  * many (6, or 7 with priorities) */
 static int replay_tensors(const replay_buffer *b, int64_t F, float *const data[RT_COUNT], nn_tensor *t)
@@ -65,7 +58,7 @@ static int replay_meta(const replay_buffer *b, int64_t step, char vals[][40], nn
 
 rl_status offp_replay_save(const replay_buffer *b, const char *path, int64_t step, char *err, size_t err_sz)
 {
-    int64_t F = filled_slots(b);
+    int64_t F = replay_buffer_stored(b);
     float *flags = malloc((size_t)(F > 0 ? F : 1) * 3 * sizeof(float));
     if (!flags) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate %lld flags", path, (long long)F);
     float *term = flags, *trunc = flags + F, *prio = flags + 2 * F;

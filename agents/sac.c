@@ -899,7 +899,7 @@ static void sac_relabel(void *self, agent_reward_fn fn, void *ctx)
     sac *p = self;
     replay_buffer *b = &p->buf;
     const int D = p->obs_dim, A = p->A;
-    int64_t rows = b->added_rows < b->rows ? b->added_rows : b->rows, n = rows * b->cfg.n_envs;
+    int64_t n = replay_buffer_stored(b);
     for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
         int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
         for (int i = 0; i < k; i++)

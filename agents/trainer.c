@@ -358,7 +358,7 @@ static void save_replay(run_state *r, char *note, size_t note_sz)
     const replay_buffer *b = r->algo->replay(r->agent);
     if (offp_replay_save(b, path, r->step, why, sizeof why) == RL_OK)
         snprintf(note, note_sz, "; replay buffer (%lld transitions) in %s",
-                 (long long)(b->added_rows < b->rows ? b->added_rows : b->rows) * b->cfg.n_envs, path);
+                 (long long)replay_buffer_stored(b), path);
     else
         snprintf(note, note_sz, "; the replay buffer was not saved (%s): a resume refills it", why);
 }
@@ -384,7 +384,8 @@ static rl_status resume_replay(run_state *r, FILE *out, char *err, size_t err_sz
         fprintf(out, "replay buffer: %s is from step %lld, the checkpoint from step %lld; it refills from new experience\n",
                 path, (long long)file_step, (long long)r->step);
     else
-        fprintf(out, "replay buffer: %lld transitions restored from %s\n", (long long)replay_buffer_valid(b), path);
+        fprintf(out, "replay buffer: %lld transitions restored from %s\n",
+                (long long)replay_buffer_stored(b), path);
     return RL_OK;
 }
 

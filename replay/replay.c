@@ -136,6 +136,11 @@ int64_t replay_buffer_valid(const replay_buffer *b)
     return l < f ? 0 : (l - f + 1) * b->cfg.n_envs;
 }
 
+int64_t replay_buffer_stored(const replay_buffer *b)
+{
+    return (b->added_rows < b->rows ? b->added_rows : b->rows) * b->cfg.n_envs;
+}
+
 void replay_buffer_add(replay_buffer *b, const float *obs, const float *actions,
                        const float *rewards, const float *next_obs, const bool *terminated,
                        const bool *truncated)

@@ -80,6 +80,8 @@ void replay_buffer_add(replay_buffer *b, const float *obs, const float *actions,
                        const bool *truncated);
 /* Slots that can be sampled now. */
 int64_t replay_buffer_valid(const replay_buffer *b);
+/* Transitions stored now (at most the capacity): slots [0, stored) of the ring. */
+int64_t replay_buffer_stored(const replay_buffer *b);
 /* Samples B <= out->max_batch transitions (B <= valid is not required: with replacement).
  * beta is the importance exponent (ignored for uniform). Asserts valid > 0. No allocation. */
 void replay_buffer_sample(replay_buffer *b, replay_batch *out, int B, float beta, rl_rng *rng);

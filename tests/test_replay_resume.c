@@ -100,6 +100,8 @@ static void round_trip(int64_t cap, int n_envs, int n_step, bool per, int rows)
     cr_assert_eq(file_step, 1234);
     assert_same_buffer(&b, &c);
     cr_assert_eq(replay_buffer_valid(&c), replay_buffer_valid(&b));
+    int64_t ring_rows = cap / n_envs;
+    cr_assert_eq(replay_buffer_stored(&c), (rows < ring_rows ? rows : ring_rows) * n_envs);
     remove(path);
     replay_buffer_free(&b);
     replay_buffer_free(&c);
