@@ -33,6 +33,7 @@
 #include "core/arena.h"
 #include "core/dist.h"
 #include "core/twin.h"
+#include "losses/loss_catalogue.h"
 #include "replay/rollout.h"
 
 typedef struct {
@@ -87,6 +88,10 @@ typedef struct {
 
 enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
 _Static_assert(ST_COUNT == ONP_AC_N_STATS, "stat names");
+
+/* PPO's KL-penalty surrogate (losses.policy: ppo_kl): its beta, policy_loss.p[0], is state that
+ * adapts after each update and goes with the checkpoint */
+static bool kl_penalty(const actor_critic *p) { return strcmp(p->policy_loss.desc->name, "ppo_kl") == 0; }
 
 void onp_ac_destroy(void *self)
 {
@@ -152,8 +157,10 @@ int onp_ac_extra_stats(void *self, const char **names, int max)
     int n = aux_n_heads(p->aux);
     if (n > max) n = max;
     for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
+    if (kl_penalty(p) && n < max) names[n++] = "kl_beta";
     return n;
 }
+
 
 /* What the environment's dimensions make of the config's sizes, checked before anything is
  * allocated (num_steps x num_envs itself is checked with the config):
@@ -740,6 +747,18 @@ static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, doubl
     stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
     for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
         stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+    if (kl_penalty(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
+}
+
+/* the KL penalty's rule after an update whose KL was kl, with beta kept in [1e-6, 1e6] so that a
+ * run of quiet updates (an annealed rate, say) cannot halve it to 0, from where doubling never
+ * brings it back; a beta of 0 in the config stays 0 (the plain surrogate) */
+static void adapt_kl_beta(actor_critic *p, double kl)
+{
+    float beta = p->policy_loss.p[0];
+    if (beta == 0.0f) return;
+    beta = loss_ppo_kl_adapt(beta, (float)kl, p->policy_loss.p[1]);
+    p->policy_loss.p[0] = beta < 1e-6f ? 1e-6f : beta > 1e6f ? 1e6f : beta;
 }
 
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
@@ -759,14 +778,18 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
                      ? p->policy_loss.p[0] : 0.2f;
     p->diag_clip = clip;
+    double epoch_kl = 0.0;
     for (int epoch = 0; epoch < p->epochs; epoch++) {
         if (p->n_mb > 1) shuffle(p);
-        double epoch_kl = 0.0;
+        epoch_kl = 0.0;
         for (int m = 0; m < p->n_mb; m++)
             n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, &epoch_kl);
         if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
     }
     learn_stats(p, sum, n_mb_done, stats);
+    /* the KL penalty's rule, on the mean KL of the last epoch (the policy as the update left it,
+     * estimated while it was being updated); every rank takes the same mean */
+    if (kl_penalty(p)) adapt_kl_beta(p, agent_dp_mean(epoch_kl) / p->n_mb);
     replay_rollout_clear(&p->buf);
     p->updates++;
     return true;
@@ -806,17 +829,37 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
     int n = ac_tensors(p, t, names, true);
     onp_norm_stage(&p->norm);
     if (p->ex) onp_explore_stage(p->ex);
-    if (!p->aux)
-        return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, extra, n_extra, err, err_sz);
-    /* the heads' RNG (augmentation noise) goes with the agent's metadata */
-    nn_meta meta[24];
-    char key[48], val[RL_RNG_TEXT];
+    /* the heads' RNG (augmentation noise) and the KL penalty's beta go with the agent's metadata */
+    nn_meta meta[26];
+    char key[48], val[RL_RNG_TEXT], beta_key[48], beta[32];
     int nm = 0;
-    for (int i = 0; i < n_extra && nm < 23; i++) meta[nm++] = extra[i];
-    snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
-    rl_rng_encode(aux_rng(p->aux), val, sizeof val);
-    meta[nm++] = (nn_meta){key, val};
+    for (int i = 0; i < n_extra && nm < 24; i++) meta[nm++] = extra[i];
+    if (p->aux) {
+        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
+        rl_rng_encode(aux_rng(p->aux), val, sizeof val);
+        meta[nm++] = (nn_meta){key, val};
+    }
+    if (kl_penalty(p)) {
+        snprintf(beta_key, sizeof beta_key, "%s.kl_beta", p->s.algo);
+        snprintf(beta, sizeof beta, "%.9g", (double)p->policy_loss.p[0]);
+        meta[nm++] = (nn_meta){beta_key, beta};
+    }
     return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, meta, nm, err, err_sz);
+}
+
+/* the KL penalty's beta where the checkpoint left it: a finite number >= 0 */
+static rl_status load_kl_beta(actor_critic *p, nn_safetensors *f, char *err, size_t err_sz)
+{
+    char key[48];
+    snprintf(key, sizeof key, "%s.kl_beta", p->s.algo);
+    const char *v = nn_safetensors_meta(f, key);
+    char *end = NULL;
+    float beta = v ? strtof(v, &end) : NAN;
+    if (!v || end == v || *end || !isfinite(beta) || beta < 0.0f)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or not a finite number >= 0",
+                       key);
+    p->policy_loss.p[0] = beta;
+    return RL_OK;
 }
 
 rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
@@ -835,6 +878,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
+    if (kl_penalty(p) && (st = load_kl_beta(p, f, err, err_sz))) return st;
     if (p->aux) {
         char key[48];
         snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);

@@ -59,6 +59,13 @@ static float pr_ppo_unclipped(const float *logp, const float *logp_old, const fl
     return loss_ppo_unclipped(logp, logp_old, adv, w, n, dlogp);
 }
 
+/* p[0] is the current beta: the agent keeps it and applies loss_ppo_kl_adapt after each update */
+static float pr_ppo_kl(const float *logp, const float *logp_old, const float *adv, const float *w, int n,
+                       const float *p, float *dlogp)
+{
+    return loss_ppo_kl(logp, logp_old, adv, w, n, p[0], dlogp, NULL);
+}
+
 static float pr_awr(const float *logp, const float *logp_old, const float *adv, const float *w,
                     int n, const float *p, float *dlogp)
 {
@@ -554,7 +561,8 @@ const loss_desc loss_table[] = {
                 P_NONNEG("kl_scale", 1.0f, "weight of the KL term"),
                 P_NONNEG("reward_scale", 1.0f, "weight of the reward term"),
                 P_NONNEG("cont_scale", 1.0f, "weight of the continue term")}},
-    {.name = "ppo_kl", K("loss_ppo_kl, loss_ppo_kl_adapt"),
+    {.name = "ppo_kl", .kind = LOSS_KIND_POLICY_RATIO, .policy_ratio = pr_ppo_kl,
+     .kernel = "loss_ppo_kl, loss_ppo_kl_adapt",
      .formula = "mean w [-A r + beta ((r - 1) - log r)]; beta halves / doubles when KL < target / 1.5 "
                 "/ > 1.5 target",
      .n_params = 2,
