@@ -43,25 +43,34 @@ c51|configs/c51_cartpole.yaml|dqn.learning_starts=100|dqn.buffer_size=500|dqn.ba
 sac|configs/sac_pendulum.yaml|sac.learning_starts=100|sac.buffer_size=500|sac.batch_size=8
 icm|configs/ppo_icm_mountaincar.yaml|ppo.num_steps=16|env.num_envs=2|exploration.hidden=[8]'
 
+# sets name and args (`rlc train` of one seed run line under directory runs): the line's config,
+# the given --set values, then the line's own
+seed_run() {
+  local runs=$1 line=$2 s
+  shift 2
+  IFS='|' read -ra f <<<"$line"
+  name=${f[0]}
+  args=(train "${f[1]}" --quiet --run-dir "$runs/$name")
+  for s in "$@" "${f[@]:2}"; do
+    args+=(--set "$s")
+  done
+}
+
 make_checkpoint_seeds() {
   local out=$1 runs="$build/seed-runs" line
   rm -rf "$runs"
   while IFS= read -r line; do
-    IFS='|' read -ra f <<<"$line"
-    local args=(train "${f[1]}" --quiet --run-dir "$runs/${f[0]}")
-    for s in total_steps=400 log.eval_interval=0 log.eval_episodes=1 'network.hidden=[8]' "${f[@]:2}"; do
-      args+=(--set "$s")
-    done
+    seed_run "$runs" "$line" total_steps=400 log.eval_interval=0 log.eval_episodes=1 'network.hidden=[8]'
     if ! "$build/rlc" "${args[@]}" >"$runs.log" 2>&1; then
-      echo "fuzz.sh: the seed run ${f[0]} failed:" >&2
+      echo "fuzz.sh: the seed run $name failed:" >&2
       cat "$runs.log" >&2
       exit 1
     fi
-    cp "$runs/${f[0]}/checkpoint.safetensors" "$out/${f[0]}.safetensors"
+    cp "$runs/$name/checkpoint.safetensors" "$out/$name.safetensors"
   done <<<"$checkpoint_runs"
 }
 
-# replay buffers of tiny off-policy runs stopped by SIGTERM after a second (the buffer is written
+# replay buffers of tiny off-policy runs stopped by SIGTERM after 3 seconds (the buffer is written
 # only when a run is interrupted); one run a line, as above
 replay_runs='dqn|configs/dqn_cartpole.yaml|dqn.buffer_size=256|env.num_envs=2
 dqn_per|configs/dqn_cartpole.yaml|dqn.buffer_size=300|env.num_envs=3|dqn.prioritized=true|dqn.n_step=3
@@ -71,16 +80,12 @@ make_replay_seeds() {
   local out=$1 runs="$build/seed-replay" line
   rm -rf "$runs"
   while IFS= read -r line; do
-    IFS='|' read -ra f <<<"$line"
-    local args=(train "${f[1]}" --quiet --run-dir "$runs/${f[0]}")
-    for s in total_steps=100000000 log.checkpoint_interval=0 'network.hidden=[8]' "${f[@]:2}"; do
-      args+=(--set "$s")
-    done
-    timeout -s TERM 1 "$build/rlc" "${args[@]}" >"$runs.log" 2>&1 || true
-    if [[ -f "$runs/${f[0]}/replay.safetensors" ]]; then
-      cp "$runs/${f[0]}/replay.safetensors" "$out/${f[0]}.safetensors"
+    seed_run "$runs" "$line" total_steps=100000000 log.checkpoint_interval=0 'network.hidden=[8]'
+    timeout -s TERM 3 "$build/rlc" "${args[@]}" >"$runs.log" 2>&1 || true
+    if [[ -f "$runs/$name/replay.safetensors" ]]; then
+      cp "$runs/$name/replay.safetensors" "$out/$name.safetensors"
     else
-      echo "fuzz.sh: the seed run ${f[0]} left no replay buffer (the target starts without it):" >&2
+      echo "fuzz.sh: the seed run $name left no replay buffer (the target starts without it):" >&2
       tail -3 "$runs.log" >&2
     fi
   done <<<"$replay_runs"

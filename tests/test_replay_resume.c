@@ -4,7 +4,6 @@
  * flags or larger than the buffer could be is refused with its name; an interrupted DQN run writes
  * the file, its resume restores it, and the finished run removes it. */
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -265,19 +264,11 @@ Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
 {
     char dir[256], file[400], replay[400], cmd[1400], out[8192];
     rlt_tmp_dir(dir, sizeof dir, "replay_resume");   /* configs/dqn_cartpole.yaml: 1 env, a buffer of 10000 */
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(RLC_BINARY, "rlc", "train", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml", "--run-dir", dir, "--set",
-              "total_steps=100000000", "--set", "log.checkpoint_interval=0", (char *)NULL);
-        _exit(127);
-    }
+    const char *args[] = {"train", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml", "--run-dir", dir, "--set",
+                          "total_steps=100000000", "--set", "log.checkpoint_interval=0", NULL};
+    pid_t pid = rlt_spawn_rlc(args);
     snprintf(file, sizeof file, "%s/metrics.csv", dir);
-    struct stat sb;
-    for (int i = 0; i < 600 && stat(file, &sb) != 0; i++) usleep(50000);
+    rlt_wait_path(file, 30.0);
     usleep(300000);
     kill(pid, SIGTERM);
     int status;
@@ -296,6 +287,7 @@ Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
     char want[200];
     snprintf(want, sizeof want, "replay buffer: %lld transitions restored", step < 10000 ? step : 10000LL);
     cr_assert(strstr(out, want), "want '%s' in: %s", want, out);
+    struct stat sb;
     cr_assert_neq(stat(replay, &sb), 0, "the finished run kept its stale buffer file");
 
     /* resumed again with nothing saved: it says the buffer refills */

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -329,20 +327,12 @@ Test(reward_model, killed_run_resumes_with_its_labels)
                 "log: {log_interval: 1024, eval_interval: 0, eval_episodes: 2, checkpoint_interval: 1024}\n"
                 "reward_model: {enabled: true, segment_length: 10, queries_per_round: 20, query_start: 1024, "
                 "query_interval: 1024, max_labels: 100000, epochs: 2}\n");
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        dup2(fd, 2);
-        execl(RLC_BINARY, "rlc", "train", cfg, "--run-dir", dir, "--quiet", (char *)NULL);
-        _exit(127);
-    }
+    const char *args[] = {"train", cfg, "--run-dir", dir, "--quiet", NULL};
+    pid_t pid = rlt_spawn_rlc(args);
     /* wait for a checkpoint holding labels (the rounds start at step 1024), then kill */
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
-    struct stat sb;
-    for (int i = 0; i < 6000 && stat(path, &sb) != 0; i++) usleep(20000);
-    for (int i = 0; i < 200; i++) usleep(20000);
+    rlt_wait_path(path, 120.0);
+    usleep(4000000);
     kill(pid, SIGTERM);
     int status;
     waitpid(pid, &status, 0);

@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,4 +348,32 @@ double rlt_yaml_value(const char *path, const char *section, const char *key)
     }
     fclose(fp);
     return v;
+}
+
+pid_t rlt_spawn_rlc(const char *const *args)
+{
+    const char *argv[32] = {"rlc"};
+    int n = 1;
+    while (args[n - 1] && n < 31) argv[n] = args[n - 1], n++;
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(RLC_BINARY, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+void rlt_wait_path(const char *path, double timeout_s)
+{
+    struct stat sb;
+    for (double t = 0; stat(path, &sb) != 0; t += 0.02) {
+        cr_assert(t < timeout_s, "%s did not appear within %g s", path, timeout_s);
+        usleep(20000);
+    }
 }

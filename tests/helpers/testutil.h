@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Evaluates the objective at the current contents of the input being checked. */
 typedef double (*rlt_objective)(void *ctx);
@@ -44,6 +45,13 @@ void rlt_assert_close(const float *a, const float *b, int n, double rtol, double
 /* Runs a shell command, captures its output (stdout; add 2>&1 to the command for stderr) into
  * out, and returns its exit status (-1 if it did not exit normally). */
 int rlt_run_cmd(const char *cmd, char *out, size_t out_sz);
+
+/* Starts the rlc program with args (NULL-terminated, without the program name) in the
+ * background, its output discarded; it is killed if the test process dies. Returns its pid. */
+pid_t rlt_spawn_rlc(const char *const *args);
+
+/* Waits until path exists, polling for up to timeout_s seconds; fails the test if it never does. */
+void rlt_wait_path(const char *path, double timeout_s);
 
 /* Writes the file contents to a fresh temporary path under /tmp and returns it (static buffer
  * per call site is not safe: caller passes out). */
