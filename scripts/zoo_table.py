@@ -10,7 +10,7 @@ training are left out); runs are grouped by the algo and env.id of their config.
 measured cell gives the mean over seeds of each run's final evaluation return, the IQM over seeds
 with a 95% bootstrap interval (2000 resamples; the interquartile mean drops floor(n/4) runs at
 each end, as rlc compare and rliable do), the number of seeds, the budget and the mean wall-clock
-seconds of a run (timing.csv). Pairs without runs are marked "not yet measured". Each cell ends
+seconds of a run (timing.csv, its segments added up when it was resumed). Pairs without runs are marked "not yet measured". Each cell ends
 with the published references listed below. With --update the table replaces the lines between
 the markers <!-- zoo-table:start --> and <!-- zoo-table:end --> of that file; otherwise it is
 printed. Standard library only.
@@ -113,6 +113,29 @@ def last_float(path, column):
         return None
 
 
+def run_wall(path):
+    """a run's wall-clock seconds from its timing.csv, or None: wall_s restarts at 0 when a run is
+    resumed, so each segment's last value is added (the time between a segment's last row and the
+    checkpoint it was resumed from is not recorded and not counted)"""
+    try:
+        with open(path) as f:
+            rows = [r.strip().split(",") for r in f if r.strip()]
+    except OSError:
+        return None
+    if len(rows) < 2 or "wall_s" not in rows[0]:
+        return None
+    col, total, prev = rows[0].index("wall_s"), 0.0, None
+    try:
+        for r in rows[1:]:
+            w = float(r[col])
+            if prev is not None and w < prev:
+                total += prev
+            prev = w
+    except (ValueError, IndexError):
+        return None
+    return total + prev
+
+
 def iqm(xs):
     s = sorted(xs)
     k = len(s) // 4
@@ -146,7 +169,7 @@ def collect_runs(roots):
             # a run still training (or stopped early) has no final evaluation yet: left out
             if (last_float(os.path.join(d, "eval.csv"), "step") or 0) < float(cfg.get("total_steps", 0)):
                 continue
-            wall = last_float(os.path.join(d, "timing.csv"), "wall_s")
+            wall = run_wall(os.path.join(d, "timing.csv"))
             runs.setdefault((cfg["algo"], cfg["env.id"]), []).append((ret, int(float(cfg.get("total_steps", 0))), wall))
     return runs
 
