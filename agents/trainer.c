@@ -623,6 +623,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
         run_close(&r, res);
         return RL_OK;
     }
+    res->start_step = r.step;
     if (st == RL_OK && opts->resume) fprintf(out, "resuming %s at step %lld\n", opts->run_dir, (long long)r.step);
     if (st == RL_OK && opts->resume) st = resume_replay(&r, out, err, err_sz);
     if (st == RL_OK && opts->resume) st = append_resume_changes(&r, opts, err, err_sz);

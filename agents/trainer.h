@@ -38,6 +38,7 @@ typedef struct {
 
 typedef struct {
     int64_t steps;            /* environment steps taken */
+    int64_t start_step;       /* where this invocation started: 0, or the resumed checkpoint's step */
     double wall_s;            /* training wall-clock seconds (this invocation) */
     double sps;               /* steps per second (this invocation) */
     double eval_mean, eval_std;       /* final deterministic evaluation */

@@ -195,7 +195,11 @@ static void train_report(const rl_config *cfg, const trainer_result *res, const 
                run_dir, (long long)res->steps, (long long)cfg->root.total_steps);
         return;
     }
-    printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res->steps, res->wall_s, res->sps);
+    if (res->start_step > 0)
+        printf("trained steps %lld to %lld (%lld in this run) in %.2f s (%.0f steps/s)\n", (long long)res->start_step,
+               (long long)res->steps, (long long)(res->steps - res->start_step), res->wall_s, res->sps);
+    else
+        printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res->steps, res->wall_s, res->sps);
     if (res->threshold_step >= 0)
         printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
                (long long)cfg->log.return_window, (long long)res->threshold_step, res->threshold_wall_s);
