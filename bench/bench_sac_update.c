@@ -6,16 +6,21 @@
  *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
  *
  * First records the GEMM calls of one update on one thread (shapes and order; the bench links
- * with --wrap=nn_sgemm, the one GEMM of the dense layers). Then for each thread count: creates
- * the agent, fills its replay buffer with random transitions, and alternates R rounds of N
- * updates with R rounds of the recorded calls run alone back to back on one thread over buffers
- * of the same sizes. Prints updates/s, the GFLOP/s the updates achieve (2 M N K summed over the
- * recorded calls), the GEMM-only bound measured in the same run and their ratio (per core with 2
- * threads), and the OpenBLAS kernel.
+ * with --wrap=nn_sgemm, the one GEMM of the dense layers). Then creates one agent per thread count
+ * and fills its replay buffer with random transitions, and runs R rounds; in each, for each GEMM
+ * path: N updates of every agent, the recorded calls N times alone on one core (over buffers of
+ * the same sizes), and, when 2 threads are measured, N times on each of two cores at once (each
+ * core its own copy, nothing shared, no synchronisation). Every figure printed comes from the
+ * same interleaved rounds: updates/s, the GFLOP/s they achieve (2 M N K summed over the recorded
+ * calls), the GEMM-only bounds of one core and of two cores together (below twice one core's when
+ * the cores share the machine's resources), the achieved fraction of each, the speed-up of the
+ * last thread count over OpenBLAS only on one thread and the speed-up the GEMM-only bound allows,
+ * and the OpenBLAS kernel.
  * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +126,33 @@ static void per_call(const gemm_replay *r)
     nn_gemm_set_small(was);
 }
 
+/* the recorded calls n times on a second thread while this one runs them n times on its own copy */
+typedef struct {
+    const gemm_replay *r;
+    int n;
+} replay_job;
+
+static void *replay_many(void *arg)
+{
+    const replay_job *j = arg;
+    for (int i = 0; i < j->n; i++) replay_run(j->r);
+    return NULL;
+}
+
+static double replay_two_cores(const gemm_replay *r0, const gemm_replay *r1, int n)
+{
+    pthread_t th;
+    replay_job j0 = {r0, n}, j1 = {r1, n};
+    double t0 = now();
+    if (pthread_create(&th, NULL, replay_many, &j1) != 0) {
+        fprintf(stderr, "bench_sac_update: cannot start a thread\n");
+        exit(1);
+    }
+    replay_many(&j0);
+    pthread_join(th, NULL);
+    return now() - t0;
+}
+
 static void replay_free(gemm_replay *r)
 {
     for (int i = 0; i < g_n_calls; i++) {
@@ -215,50 +247,88 @@ static void record_calls(const bench_opts *o, gemm_replay *rp)
 /* the GEMM paths compared: OpenBLAS alone, and the dispatch (nn/gemm.c) when the build has LIBXSMM */
 enum { PATH_BLAS, PATH_AUTO, N_PATHS };
 static const char *const path_name[N_PATHS] = {"OpenBLAS only", "dispatch"};
-static double g_ups[N_PATHS][3];   /* updates/s by path and sac.threads, for the summary */
 
-static void print_path(int threads, int path, double n, double t_upd, double t_gemm, const gemm_replay *rp,
-                       double loss)
+/* seconds summed over the rounds, by path: the updates by entry of --threads, and the recorded
+ * calls on one core and on two cores at once (2 N calls in all) */
+typedef struct {
+    double upd[N_PATHS][4], one[N_PATHS], two[N_PATHS], loss[N_PATHS][4];
+} bench_times;
+
+static void print_path(const bench_opts *o, int path, const bench_times *t, const gemm_replay *rp)
 {
-    double ups = n / t_upd, bound_ups = t_gemm > 0.0 ? n / t_gemm : NAN;
-    double gf = ups * rp->flops * 1e-9, bound_gf = bound_ups * rp->flops * 1e-9;
-    g_ups[path][threads] = ups;
-    printf("sac.threads %d, %-13s: %8.1f updates/s  %7.1f GFLOP/s  | GEMM-only bound (1 core) %8.1f updates/s "
-           "%7.1f GFLOP/s  | achieved/bound %.2f  per core %.2f  (critic loss %.4g)\n",
-           threads, path_name[path], ups, gf, bound_ups, bound_gf, gf / bound_gf, gf / bound_gf / threads, loss);
+    double n = (double)o->updates * o->rounds, mf = rp->flops * 1e-9;
+    double one = n / t->one[path], two = 2.0 * n / t->two[path];
+    if (o->bound) {
+        printf("%s: GEMM-only bound, 1 core %.1f updates/s %.1f GFLOP/s", path_name[path], one, one * mf);
+        if (t->two[path] > 0.0) printf("; 2 cores at once %.1f updates/s %.1f GFLOP/s (%.2fx 1 core)", two, two * mf, two / one);
+        printf("\n");
+    }
+    for (int i = 0; i < o->n_threads; i++) {
+        int th = o->threads[i];
+        double ups = n / t->upd[path][i];
+        printf("sac.threads %d, %-13s: %8.1f updates/s  %7.1f GFLOP/s", th, path_name[path], ups, ups * mf);
+        if (o->bound) printf("  | per core %.2f of 1 core's bound", ups / one / th);
+        if (o->bound && th == 2) printf(", %.2f of 2 cores at once", ups / two);
+        printf("  (critic loss %.4g)\n", t->loss[path][i]);
+    }
 }
 
-/* R rounds; in each, every path in turn: N updates, then N replays of the recorded calls */
-static void bench_threads(const bench_opts *o, int threads, const gemm_replay *rp)
+/* the summary: the fastest path on the last --threads entry against OpenBLAS only on 1 thread,
+ * and what the GEMM-only bound of as many cores allows */
+static void print_summary(const bench_opts *o, const bench_times *t, int n_paths)
 {
-    int64_t step;
-    rl_rng rng;
-    rl_rng_seed(&rng, 7, 0);
-    void *agent = make_agent(o, threads, &step);
-    fill_buffer(agent, o->obs_dim, o->act_dim, step, &rng);
-    double stats[AGENT_MAX_STATS], loss[N_PATHS] = {0};
+    int first = -1, last = o->n_threads - 1, p = n_paths - 1;
+    for (int i = 0; i < o->n_threads; i++)
+        if (o->threads[i] == 1 && first < 0) first = i;
+    if (first < 0) return;
+    double base = t->upd[PATH_BLAS][first], top = t->upd[p][last];
+    printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx", path_name[p], o->threads[last],
+           base / top);
+    double bound = o->threads[last] == 2 ? t->two[p] / 2.0 : t->one[p];
+    if (bound > 0.0) printf("; the GEMM-only bound of %d core(s) allows %.2fx", o->threads[last], base / bound);
+    printf("\n");
+}
+
+/* R rounds; in each, every path in turn: N updates with each thread count, then the recorded calls
+ * N times on one core and, when 2 threads are measured, N times on each of two cores at once */
+static void bench_all(const bench_opts *o, const gemm_replay *rp, const gemm_replay *rp2)
+{
+    void *agent[4];
+    int64_t step[4];
+    double stats[AGENT_MAX_STATS];
+    bool two = false;
+    for (int i = 0; i < o->n_threads; i++) {
+        rl_rng rng;
+        rl_rng_seed(&rng, 7, 0);
+        agent[i] = make_agent(o, o->threads[i], &step[i]);
+        fill_buffer(agent[i], o->obs_dim, o->act_dim, step[i], &rng);
+        two |= o->bound && o->threads[i] == 2;
+    }
     int n_paths = nn_gemm_small_available() ? N_PATHS : 1;
     for (int p = 0; p < n_paths; p++) {   /* warm up (LIBXSMM compiles its kernels) */
         nn_gemm_set_small(p == PATH_AUTO);
-        run_updates(agent, &step, o->updates / 4 + 1, stats);
+        for (int i = 0; i < o->n_threads; i++) run_updates(agent[i], &step[i], o->updates / 4 + 1, stats);
         replay_run(rp);
     }
-    double t_upd[N_PATHS] = {0}, t_gemm[N_PATHS] = {0};
+    bench_times t = {0};
     for (int r = 0; r < o->rounds; r++) {
         for (int p = 0; p < n_paths; p++) {
             nn_gemm_set_small(p == PATH_AUTO);
-            double t0 = now();
-            run_updates(agent, &step, o->updates, stats);
+            for (int i = 0; i < o->n_threads; i++) {
+                double t0 = now();
+                run_updates(agent[i], &step[i], o->updates, stats);
+                t.upd[p][i] += now() - t0;
+                t.loss[p][i] = stats[0];
+            }
             double t1 = now();
             for (int i = 0; o->bound && i < o->updates; i++) replay_run(rp);
-            t_upd[p] += t1 - t0;
-            t_gemm[p] += now() - t1;
-            loss[p] = stats[0];
+            if (o->bound) t.one[p] += now() - t1;
+            if (two) t.two[p] += replay_two_cores(rp, rp2, o->updates);
         }
     }
-    for (int p = 0; p < n_paths; p++)
-        print_path(threads, p, (double)o->updates * o->rounds, t_upd[p], o->bound ? t_gemm[p] : 0.0, rp, loss[p]);
-    agent_sac.destroy(agent);
+    for (int p = 0; p < n_paths; p++) print_path(o, p, &t, rp);
+    print_summary(o, &t, n_paths);
+    for (int i = 0; i < o->n_threads; i++) agent_sac.destroy(agent[i]);
 }
 
 static void parse_threads(bench_opts *o, const char *list)
@@ -319,17 +389,17 @@ int main(int argc, char **argv)
     bench_opts o;
     parse_args(&o, argc, argv);
     openblas_set_num_threads(1);
-    gemm_replay rp;
+    gemm_replay rp, rp2;
     record_calls(&o, &rp);
+    rl_rng rng;
+    rl_rng_seed(&rng, 13, 0);
+    replay_init(&rp2, &rng);
     nn_gemm_set_small(true);
     printf("one update: %d GEMM calls, %.1f MFLOP; GEMM: %s; %s, obs %d, act %d, %d rounds of %d updates\n",
            g_n_calls, rp.flops * 1e-6, nn_gemm_library(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
     if (o.calls) per_call(&rp);
-    for (int i = 0; i < o.n_threads; i++) bench_threads(&o, o.threads[i], &rp);
-    int top = o.threads[o.n_threads - 1], n_paths = nn_gemm_small_available() ? N_PATHS : 1;
-    if (g_ups[PATH_BLAS][1] > 0.0)
-        printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx\n", path_name[n_paths - 1], top,
-               g_ups[n_paths - 1][top] / g_ups[PATH_BLAS][1]);
+    bench_all(&o, &rp, &rp2);
     replay_free(&rp);
+    replay_free(&rp2);
     return 0;
 }
