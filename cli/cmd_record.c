@@ -19,13 +19,14 @@ static void record_usage(FILE *out)
             "                  [--size WxH] [--plugin PATH]...\n\n"
             "Films the agent's deterministic policy: N episodes (default 1) on seeds S, S+1, ...\n"
             "(default S 1000000, the episodes rlc eval --seed S plays). Classic-control tasks are\n"
-            "drawn as Gymnasium draws them, MuJoCo tasks are rendered offscreen by MuJoCo's renderer.\n\n"
+            "drawn as Gymnasium draws them, MuJoCo tasks are rendered offscreen by MuJoCo's renderer,\n"
+            "a plugin's environment by the renderer its plugin registers (if it registers one).\n\n"
             "  --out FILE     .mp4 (H.264, or MPEG-4 when FFmpeg has no H.264 encoder) or .gif;\n"
             "                 default <run directory>/record.mp4. Written to FILE.tmp, then renamed.\n"
             "  --size WxH     frame size in pixels, even (default: 600x400 CartPole and MountainCar,\n"
-            "                 500x500 Pendulum and Acrobot, 480x480 MuJoCo)\n"
-            "  --plugin PATH  load an environment plugin (.so) first; repeatable (plugin environments\n"
-            "                 have no renderer, so this only serves their error message)\n");
+            "                 500x500 Pendulum and Acrobot, 480x480 MuJoCo, a plugin's own size)\n"
+            "  --plugin PATH  load an environment plugin (.so) first; repeatable (the checkpoint names\n"
+            "                 its plugin, but rlc loads code only from the command line)\n");
 }
 
 static bool parse_int(const char *opt, const char *v, long long lo, long long hi, long long *out)

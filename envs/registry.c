@@ -11,6 +11,7 @@
 
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#include "envs/render.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -27,7 +28,10 @@ static const env_def *const builtin_defs[] = {
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reg_mutex = PTHREAD_MUTEX_INITIALIZER;
 static const env_def **reg_defs;
-static int reg_n, reg_cap;
+static int reg_n, reg_cap, reg_n_builtin;
+/* the renderers registered for environments rlc does not draw (envs/render.h), under reg_mutex */
+static const env_render_def **rend_defs;
+static int rend_n, rend_cap;
 
 /* appends def; the caller holds reg_mutex */
 static rl_status reg_append(const env_def *def, char *err, size_t err_sz)
@@ -62,6 +66,7 @@ static void reg_builtins(void)
         RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
     }
 #endif
+    reg_n_builtin = reg_n;   /* rlc draws every built-in environment itself (envs/render.c) */
 }
 
 /* checks the parts of a definition the framework relies on */
@@ -127,6 +132,72 @@ const env_def *const *env_list(int *n)
     const env_def *const *list = reg_defs;
     pthread_mutex_unlock(&reg_mutex);
     return list;
+}
+
+/* ---- renderers (here, not in render.c, so that every program that loads plugins has them) -- */
+
+static const env_render_def *find_renderer_locked(const char *id)
+{
+    for (int i = 0; i < rend_n; i++)
+        if (strcmp(rend_defs[i]->id, id) == 0) return rend_defs[i];
+    return NULL;
+}
+
+const env_render_def *env_find_renderer(const char *id)
+{
+    if (!id) return NULL;
+    pthread_mutex_lock(&reg_mutex);
+    const env_render_def *d = find_renderer_locked(id);
+    pthread_mutex_unlock(&reg_mutex);
+    return d;
+}
+
+/* the checks that need no lock: fields and ranges */
+static rl_status render_def_validate(const env_render_def *d, char *err, size_t err_sz)
+{
+    if (!d || !d->id) return rl_errf(err, err_sz, RL_ERR_ARG, "env_register_renderer: no definition or no id");
+    if (!d->draw) return rl_errf(err, err_sz, RL_ERR_ARG, "renderer for '%s': draw is NULL", d->id);
+    if (d->width < 16 || d->width > 4096 || d->height < 16 || d->height > 4096 || d->width % 2 || d->height % 2)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "renderer for '%s': size %dx%d, expected both even and in [16, 4096]",
+                       d->id, d->width, d->height);
+    if (d->fps < 1 || d->fps > 1000)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "renderer for '%s': fps %d, expected 1 to 1000", d->id, d->fps);
+    return RL_OK;
+}
+
+/* the checks against the registry; the caller holds reg_mutex */
+static rl_status render_def_place(const env_render_def *d, char *err, size_t err_sz)
+{
+    int at = -1;
+    for (int i = 0; i < reg_n && at < 0; i++)
+        if (strcmp(reg_defs[i]->id, d->id) == 0) at = i;
+    if (at < 0)
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "renderer for '%s': no environment of that id is registered (call env_register first)", d->id);
+    if (at < reg_n_builtin)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "renderer for '%s': rlc draws that environment itself", d->id);
+    if (find_renderer_locked(d->id))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "renderer for '%s': one is already registered", d->id);
+    if (rend_n == rend_cap) {
+        int cap = rend_cap ? 2 * rend_cap : 8;
+        const env_render_def **p = realloc(rend_defs, (size_t)cap * sizeof *p);
+        if (!p) return rl_errf(err, err_sz, RL_ERR_NOMEM, "renderer for '%s': out of memory", d->id);
+        rend_defs = p;
+        rend_cap = cap;
+    }
+    rend_defs[rend_n++] = d;
+    return RL_OK;
+}
+
+rl_status env_register_renderer(const env_render_def *def, char *err, size_t err_sz)
+{
+    pthread_once(&reg_once, reg_builtins);
+    rl_status st = render_def_validate(def, err, err_sz);
+    if (st != RL_OK) return st;
+    pthread_mutex_lock(&reg_mutex);
+    st = render_def_place(def, err, err_sz);
+    pthread_mutex_unlock(&reg_mutex);
+    return st;
 }
 
 typedef rl_status (*plugin_init_fn)(char *err, size_t err_sz);

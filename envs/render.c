@@ -1,5 +1,5 @@
-/* rlc envs: the renderer of rlc record: picks the cairo drawing of a classic task or MuJoCo's
- * offscreen renderer, and owns the frame surface (see render.h). */
+/* rlc envs: the renderer of rlc record: picks the cairo drawing of a classic task, MuJoCo's
+ * offscreen renderer or a registered one, and owns the frame surface (see render.h). */
 #include "envs/render.h"
 
 #include <cairo.h>
@@ -11,7 +11,8 @@
 #endif
 
 struct env_renderer {
-    const env_render_classic *classic;   /* NULL for MuJoCo */
+    const env_render_classic *classic;   /* one of these three, or mj */
+    const env_render_def *custom;
     env_render_mj *mj;
     int width, height, fps;
     cairo_surface_t *surface;            /* classic: the ARGB32 surface drawn on */
@@ -52,24 +53,29 @@ static bool is_mujoco(const env_def *def)
 }
 #endif
 
+/* ---- opening and drawing ------------------------------------------------------------------- */
+
 rl_status env_render_open(env_renderer **out, const env_instance *e, int width, int height, char *err,
                           size_t err_sz)
 {
     *out = NULL;
     const env_render_classic *classic = env_render_classic_find(e->def->id);
     bool mj = !classic && is_mujoco(e->def);
-    if (!classic && !mj)
+    const env_render_def *custom = classic || mj ? NULL : env_find_renderer(e->def->id);
+    if (!classic && !mj && !custom)
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
-                       "%s has no renderer (rlc record draws the classic-control and MuJoCo tasks)", e->def->id);
+                       "%s has no renderer (rlc draws the classic-control and MuJoCo tasks; a plugin registers "
+                       "its own with env_register_renderer, docs/adding-an-environment.md)", e->def->id);
     if ((width > 0 || height > 0) && (width < 16 || height < 16 || width > 4096 || height > 4096))
         return rl_errf(err, err_sz, RL_ERR_ARG, "frame size %dx%d: expected both in [16, 4096]", width, height);
     env_renderer *r = calloc(1, sizeof *r);
     if (!r) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
     r->classic = classic;
-    r->width = width > 0 ? width : classic ? classic->width : 480;
-    r->height = height > 0 ? height : classic ? classic->height : 480;
-    r->fps = classic ? classic->fps : 30;
-    rl_status st = classic ? classic_open(r, err, err_sz) : mujoco_open(r, e, err, err_sz);
+    r->custom = custom;
+    r->width = width > 0 ? width : classic ? classic->width : custom ? custom->width : 480;
+    r->height = height > 0 ? height : classic ? classic->height : custom ? custom->height : 480;
+    r->fps = classic ? classic->fps : custom ? custom->fps : 30;
+    rl_status st = classic ? classic_open(r, err, err_sz) : custom ? RL_OK : mujoco_open(r, e, err, err_sz);
     if (st != RL_OK) {
         env_render_close(r);
         return st;
@@ -102,11 +108,21 @@ static void surface_to_rgb(cairo_surface_t *s, int width, int height, uint8_t *r
     }
 }
 
+/* a registered renderer's frame; its failure is reported with the environment's id */
+static rl_status custom_frame(env_renderer *r, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz)
+{
+    char why[256] = "";
+    rl_status st = r->custom->draw(e->state, rgb, r->width, r->height, why, sizeof why);
+    if (st == RL_OK) return RL_OK;
+    return rl_errf(err, err_sz, st, "%s: its renderer failed: %s", e->def->id, why[0] ? why : rl_status_str(st));
+}
+
 rl_status env_render_frame(env_renderer *r, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz)
 {
 #ifdef RLC_HAVE_MUJOCO
     if (r->mj) return env_render_mj_frame(r->mj, e, rgb, err, err_sz);
 #endif
+    if (r->custom) return custom_frame(r, e, rgb, err, err_sz);
     cairo_t *cr = cairo_create(r->surface);
     r->classic->draw(cr, e->state, r->width, r->height);
     cairo_status_t cs = cairo_status(cr);

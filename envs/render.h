@@ -3,8 +3,9 @@
  * Classic control (CartPole-v1, Pendulum-v1, MountainCar-v0, MountainCarContinuous-v0,
  * Acrobot-v1) is drawn with cairo after Gymnasium's renderers (same scene, sizes and colours);
  * the MuJoCo tasks are rendered offscreen by MuJoCo's own renderer (mjv_/mjr_) on an OSMesa
- * context, with a camera that follows the model's first body. Other environments (plugins) have
- * no renderer: env_render_open says so. */
+ * context, with a camera that follows the model's first body. Any other registered environment
+ * (a plugin's, a program's own) is drawn by the function its author registers with
+ * env_register_renderer; without one env_render_open says there is no renderer. */
 #ifndef RLC_ENVS_RENDER_H
 #define RLC_ENVS_RENDER_H
 
@@ -14,9 +15,29 @@
 
 typedef struct env_renderer env_renderer;
 
+/* A renderer for an environment rlc does not draw itself. draw writes the picture of state (the
+ * environment's state, as its step left it) into rgb: height rows of width pixels, top to
+ * bottom, 3 bytes (R, G, B) each, for any width and height in [16, 4096]. It returns RL_OK, or a
+ * status with a message in err. */
+typedef struct env_render_def {
+    const char *id;           /* the registered environment it draws */
+    int width, height;        /* the default frame size, each even and in [16, 4096] (videos
+                                 need even sizes) */
+    int fps;                  /* the natural frame rate (Gymnasium's render_fps), in [1, 1000] */
+    rl_status (*draw)(const void *state, uint8_t *rgb, int width, int height, char *err, size_t err_sz);
+} env_render_def;
+
+/* Registers def (the pointer must outlive the program; a plugin calls this from rlc_plugin_init
+ * after env_register). RL_ERR_ARG, naming the id, when the id is not registered, already has a
+ * renderer (built in or registered), draw is NULL or a size or rate is out of range. */
+rl_status env_register_renderer(const env_render_def *def, char *err, size_t err_sz);
+/* The registered renderer of id, or NULL. */
+const env_render_def *env_find_renderer(const char *id);
+
 /* Opens a renderer for e's kind of environment. width/height <= 0 pick the environment's
  * default size (Gymnasium's: 600x400 CartPole and MountainCar, 500x500 Pendulum and Acrobot,
- * 480x480 MuJoCo). Errors: RL_ERR_UNSUPPORTED when the environment has no renderer,
+ * 480x480 MuJoCo, the registered size otherwise). Errors: RL_ERR_UNSUPPORTED when the
+ * environment has no renderer,
  * RL_ERR_ARG for a size outside [16, 4096]. */
 rl_status env_render_open(env_renderer **r, const env_instance *e, int width, int height, char *err,
                           size_t err_sz);

@@ -264,3 +264,144 @@ Test(record, hopper_renders_offscreen_through_mujoco, .timeout = 600)
     cr_assert(d.first_last_diff > 0.05, "first and last Hopper frames nearly equal (%g)", d.first_last_diff);
 }
 #endif
+
+/* ---- renderers registered by plugins ------------------------------------------------------- */
+
+/* PointReach-v0's state (examples/plugin_env/point_reach.c) */
+typedef struct {
+    double x, y, gx, gy;
+} point_reach_state;
+
+static void load_point_reach(void)
+{
+    char err[512];
+    cr_assert_eq(env_load_plugin(RLC_PLUGIN_POINT_REACH, err, sizeof err), RL_OK, "%s", err);
+}
+
+Test(record, a_plugin_renderer_draws_the_point_and_the_goal)
+{
+    load_point_reach();
+    env_instance e;
+    char err[512];
+    cr_assert_eq(env_make(&e, "PointReach-v0", 0, err, sizeof err), RL_OK, "%s", err);
+    env_renderer *r;
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h, fps;
+    env_render_size(r, &w, &h, &fps);
+    cr_assert(w == 400 && h == 400 && fps == 30, "%dx%d at %d fps", w, h, fps);
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    point_reach_state *s = e.state;
+    *s = (point_reach_state){.x = -0.5, .y = 0.5, .gx = 0.5, .gy = -0.5};
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    int c[3];
+    /* x = -0.5 is a quarter of the way across (pixel 99.75); y = 0.5 a quarter of the way down */
+    pixel(rgb, w, 100, 100, c);
+    cr_assert(c[0] == 30 && c[1] == 80 && c[2] == 220, "point pixel (%d,%d,%d)", c[0], c[1], c[2]);
+    pixel(rgb, w, 299, 299, c);
+    cr_assert(c[0] == 40 && c[1] == 170 && c[2] == 60, "goal pixel (%d,%d,%d)", c[0], c[1], c[2]);
+    pixel(rgb, w, 200, 200, c);
+    cr_assert(c[0] == 255 && c[1] == 255 && c[2] == 255, "background pixel (%d,%d,%d)", c[0], c[1], c[2]);
+    /* the point moves to the centre: its old place is background */
+    s->x = 0.0, s->y = 0.0;
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    pixel(rgb, w, 100, 100, c);
+    cr_assert(c[0] == 255 && c[1] == 255 && c[2] == 255, "old point pixel (%d,%d,%d)", c[0], c[1], c[2]);
+    pixel(rgb, w, 200, 200, c);
+    cr_assert(c[0] == 30 && c[1] == 80 && c[2] == 220, "moved point pixel (%d,%d,%d)", c[0], c[1], c[2]);
+    free(rgb);
+    env_render_close(r);
+    env_close(&e);
+}
+
+static rl_status draw_fails(const void *state, uint8_t *rgb, int width, int height, char *err, size_t err_sz)
+{
+    (void)state, (void)rgb, (void)width, (void)height;
+    return rl_errf(err, err_sz, RL_ERR_IO, "the canvas is gone");
+}
+
+Test(record, renderer_definitions_are_checked_when_registered)
+{
+    load_point_reach();
+    char err[512];
+    env_render_def d = {.id = "NoSuchEnv-v0", .width = 64, .height = 64, .fps = 30, .draw = draw_fails};
+    cr_assert_eq(env_register_renderer(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "NoSuchEnv-v0") && strstr(err, "env_register"), "%s", err);
+    d.id = "CartPole-v1";
+    cr_assert_eq(env_register_renderer(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "CartPole-v1") && strstr(err, "itself"), "%s", err);
+    d.id = "PointReach-v0";
+    cr_assert_eq(env_register_renderer(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "already registered"), "%s", err);
+    cr_assert(env_find_renderer("PointReach-v0") != NULL && env_find_renderer("CartPole-v1") == NULL);
+    const struct { int w, h, fps; const char *want; } bad[] = {
+        {63, 64, 30, "63x64"}, {8, 64, 30, "8x64"}, {64, 5000, 30, "64x5000"}, {64, 64, 0, "fps 0"}};
+    for (int i = 0; i < 4; i++) {
+        env_render_def b = {.id = "PointReach-v0", .width = bad[i].w, .height = bad[i].h, .fps = bad[i].fps,
+                            .draw = draw_fails};
+        cr_assert_eq(env_register_renderer(&b, err, sizeof err), RL_ERR_ARG);
+        cr_assert(strstr(err, bad[i].want), "%s", err);
+    }
+}
+
+/* a registered environment whose renderer fails: the failure names the environment */
+static rl_status blank_init(void *state, char *err, size_t err_sz) { (void)state, (void)err, (void)err_sz; return RL_OK; }
+static void blank_reset(void *state, rl_rng *rng, float *obs) { (void)state, (void)rng, obs[0] = 0.0f; }
+static void blank_step(void *state, rl_rng *rng, const float *action, float *obs, float *reward, bool *terminated,
+                       bool *truncated)
+{
+    (void)state, (void)rng, (void)action;
+    obs[0] = 0.0f, *reward = 0.0f, *terminated = false, *truncated = false;
+}
+static const float blank_lo[1] = {-1}, blank_hi[1] = {1};
+
+Test(record, a_failing_renderer_is_reported_with_the_environment)
+{
+    static const env_def blank = {.id = "Blank-v0", .state_size = 8, .max_episode_steps = 10,
+                                  .reward_threshold = NAN,
+                                  .obs_space = {.kind = ENV_SPACE_BOX, .dim = 1, .low = blank_lo, .high = blank_hi},
+                                  .act_space = {.kind = ENV_SPACE_BOX, .dim = 1, .low = blank_lo, .high = blank_hi},
+                                  .init = blank_init, .reset = blank_reset, .step = blank_step};
+    static const env_render_def draw = {.id = "Blank-v0", .width = 32, .height = 32, .fps = 10, .draw = draw_fails};
+    char err[512];
+    cr_assert_eq(env_register(&blank, err, sizeof err), RL_OK, "%s", err);
+    env_instance e;
+    cr_assert_eq(env_make(&e, "Blank-v0", 0, err, sizeof err), RL_OK, "%s", err);
+    env_renderer *r;
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_ERR_UNSUPPORTED);
+    cr_assert(strstr(err, "Blank-v0 has no renderer") && strstr(err, "env_register_renderer"), "%s", err);
+    cr_assert_eq(env_register_renderer(&draw, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    uint8_t rgb[32 * 32 * 3];
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_ERR_IO);
+    cr_assert(strstr(err, "Blank-v0") && strstr(err, "the canvas is gone"), "%s", err);
+    env_render_close(r);
+    env_close(&e);
+}
+
+/* rlc record on a run trained on the plugin: the plugin named on the command line films it */
+Test(record, a_plugin_environment_is_filmed_and_decodes, .timeout = 600)
+{
+    char dir[256], path[400], cmd[2048], out[8192];
+    rlt_tmp_dir(dir, sizeof dir, "rec_plugin");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/pr.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "algo: ppo\ntotal_steps: 2048\nenv: {id: PointReach-v0, plugin: %s, num_envs: 2}\n"
+                "log: {eval_episodes: 1}\n", RLC_PLUGIN_POINT_REACH);
+    fclose(fp);
+    snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 %s train %s --run-dir %s/run --quiet 2>&1", RLC_BINARY, path, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s\n%s", cmd, out);
+    snprintf(cmd, sizeof cmd, "%s record %s/run --plugin %s --out %s/pr.gif 2>&1", RLC_BINARY, dir,
+             RLC_PLUGIN_POINT_REACH, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s\n%s", cmd, out);
+    long long frames = 0;
+    const char *at = strstr(out, " frames 400x400 at 30 fps");
+    cr_assert(at != NULL, "%s", out);
+    while (at > out && at[-1] >= '0' && at[-1] <= '9') at--;
+    frames = atoll(at);
+    snprintf(path, sizeof path, "%s/pr.gif", dir);
+    decoded d = decode_gif(path);
+    cr_assert(d.frames == frames && frames >= 2, "%d frames decoded, %lld reported", d.frames, frames);
+    cr_assert(d.width == 400 && d.height == 400, "%dx%d", d.width, d.height);
+    cr_assert(d.first_last_diff > 0.0, "first and last frames are the same");
+}

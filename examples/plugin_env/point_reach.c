@@ -10,10 +10,16 @@
  * Observation (4): position (x, y) and goal (gx, gy), all in [-1, 1].
  * Action: Box(2) in [-1, 1]: the velocity; the point moves by 0.05 * clip(action) per step
  * and stays in the square. Reward: minus the distance to the goal after the move, and +10 on
- * reaching it (distance < 0.05), which terminates. TimeLimit 200 steps. */
+ * reaching it (distance < 0.05), which terminates. TimeLimit 200 steps.
+ *
+ * It also registers a renderer (env_register_renderer, envs/render.h), so `rlc record` can film
+ * it: the square seen from above on a white background, the goal's reach circle in green and
+ * the point in blue, drawn straight into the RGB frame. */
 #include <math.h>
+#include <string.h>
 
 #include "envs/env.h"
+#include "envs/render.h"
 
 typedef struct {
     double x, y, gx, gy;
@@ -78,9 +84,45 @@ static const env_def point_reach_def = {
     .close = NULL,
 };
 
-/* called once by env_load_plugin */
+/* ---- the picture ------------------------------------------------------------------------- */
+
+/* the pixel of world point (x, y): the square [-1, 1]^2 fills the frame, y up */
+static double px_x(double x, int width) { return (x + 1.0) * 0.5 * (width - 1); }
+static double px_y(double y, int height) { return (1.0 - y) * 0.5 * (height - 1); }
+
+static void fill_disk(uint8_t *rgb, int width, int height, double cx, double cy, double r, const uint8_t col[3])
+{
+    for (int y = (int)floor(cy - r); y <= (int)ceil(cy + r); y++) {
+        for (int x = (int)floor(cx - r); x <= (int)ceil(cx + r); x++) {
+            if (x < 0 || y < 0 || x >= width || y >= height) continue;
+            if ((x - cx) * (x - cx) + (y - cy) * (y - cy) > r * r) continue;
+            uint8_t *p = rgb + ((size_t)y * width + x) * 3;
+            p[0] = col[0], p[1] = col[1], p[2] = col[2];
+        }
+    }
+}
+
+static rl_status pr_draw(const void *state, uint8_t *rgb, int width, int height, char *err, size_t err_sz)
+{
+    (void)err;
+    (void)err_sz;
+    static const uint8_t goal[3] = {40, 170, 60}, point[3] = {30, 80, 220};
+    const point_reach_state *s = state;
+    double scale = 0.5 * (width < height ? width - 1 : height - 1);   /* pixels per unit */
+    memset(rgb, 255, (size_t)width * height * 3);
+    fill_disk(rgb, width, height, px_x(s->gx, width), px_y(s->gy, height), fmax(0.05 * scale, 3.0), goal);
+    fill_disk(rgb, width, height, px_x(s->x, width), px_y(s->y, height), fmax(0.03 * scale, 2.0), point);
+    return RL_OK;
+}
+
+static const env_render_def point_reach_render = {
+    .id = "PointReach-v0", .width = 400, .height = 400, .fps = 30, .draw = pr_draw};
+
+/* called once by env_load_plugin: the environment first, then its renderer */
 rl_status rlc_plugin_init(char *err, size_t err_sz);
 rl_status rlc_plugin_init(char *err, size_t err_sz)
 {
-    return env_register(&point_reach_def, err, err_sz);
+    rl_status st = env_register(&point_reach_def, err, err_sz);
+    if (st != RL_OK) return st;
+    return env_register_renderer(&point_reach_render, err, err_sz);
 }
