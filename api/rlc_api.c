@@ -15,6 +15,7 @@
 #include "agents/trainer.h"
 #include "core/fs.h"
 #include "envs/env.h"
+#include "envs/render.h"
 #include "losses/loss.h"
 
 #define API_ERR_SZ 2048
@@ -25,6 +26,7 @@ struct rlc_vec {
     env_vec v;
     const env_def *def;
     int n_done;     /* copies with terminated || truncated after the last step or reset */
+    env_renderer *renderer;   /* rlc_vec_render_open's, or NULL */
 };
 
 struct rlc_policy {
@@ -172,6 +174,7 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
+    env_render_close(v->renderer);
     env_vec_free(&v->v);
     free(v);
 }
@@ -226,6 +229,31 @@ int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
     for (int i = 0; i < h->v.n; i++) done += h->v.terminated[i] || h->v.truncated[i];
     h->n_done = done;
     return RL_OK;
+}
+
+int rlc_vec_render_open(rlc_vec *h, int width, int height, int *width_out, int *height_out, int *fps)
+{
+    env_renderer *r;
+    rl_status st = env_render_open(&r, &h->v.envs[0], width, height, last_err, API_ERR_SZ);
+    if (st != RL_OK) return st;
+    env_render_close(h->renderer);
+    h->renderer = r;
+    env_render_size(r, width_out, height_out, fps);
+    return RL_OK;
+}
+
+int rlc_vec_render(rlc_vec *h, int i, uint8_t *rgb, int64_t n_bytes)
+{
+    if (!h->renderer)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s: no renderer is open (rlc_vec_render_open)", h->def->id);
+    if (i < 0 || i >= h->v.n)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s: copy %d: expected 0 to %d", h->def->id, i, h->v.n - 1);
+    int w, ht;
+    env_render_size(h->renderer, &w, &ht, NULL);
+    if (!rgb || n_bytes != (int64_t)w * ht * 3)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s: expected a buffer of %lld bytes (%dx%d RGB), got %lld",
+                       h->def->id, (long long)w * ht * 3, w, ht, (long long)n_bytes);
+    return env_render_frame(h->renderer, &h->v.envs[i], rgb, last_err, API_ERR_SZ);
 }
 
 /* ---- training ------------------------------------------------------------------------------ */

@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 1
+#define RLC_API_VERSION 2   /* 2: rlc_vec_render_open, rlc_vec_render */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -85,6 +85,15 @@ int rlc_vec_reset(rlc_vec *v, int64_t seed);
  * stepping anything, a wrong count, a Discrete action that is not an integer in 0..n-1 and a
  * Box action that is not finite. */
 int rlc_vec_step(rlc_vec *v, const float *actions, int64_t n_values);
+/* Opens (or reopens at another size) v's renderer, the one rlc record uses (envs/render.h):
+ * width x height pixels, each in [16, 4096], or both <= 0 for the environment's default;
+ * writes the frame size and the environment's frame rate (any output may be NULL).
+ * RL_ERR_UNSUPPORTED when the environment has no renderer. */
+int rlc_vec_render_open(rlc_vec *v, int width, int height, int *width_out, int *height_out, int *fps);
+/* Draws copy i's current state (after the last reset or step: for a copy whose episode just
+ * ended, the next episode's first state) into rgb, height rows of width pixels, top to bottom,
+ * 3 bytes (R, G, B) each; n_bytes must be width * height * 3 of the open renderer. */
+int rlc_vec_render(rlc_vec *v, int i, uint8_t *rgb, int64_t n_bytes);
 
 /* ---- training ------------------------------------------------------------------------------ */
 

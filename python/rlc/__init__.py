@@ -25,7 +25,7 @@ __all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate",
 
 
 def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_steps=None,
-             copy=True):
+             copy=True, render_mode=None, render_size=None):
     """num_envs copies of a registered environment as a vector env with Gymnasium's vector API
     and same-step autoreset (rlc.VecEnv).
 
@@ -33,17 +33,21 @@ def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_
     the action space's sampling seed; threads: worker threads stepping the copies (results do
     not depend on it); plugin: a path (or list of paths) of environment plugins to load first;
     max_episode_steps: replaces the registered time limit; copy=False returns views of rlc's
-    buffers instead of copies (no allocation per step; the next step overwrites them)."""
+    buffers instead of copies (no allocation per step; the next step overwrites them);
+    render_mode="rgb_array" makes render() return every copy's picture, render_size=(width,
+    height) its size (default: the environment's, as rlc record draws it)."""
     return VecEnv(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
-                  max_episode_steps=max_episode_steps, copy=copy)
+                  max_episode_steps=max_episode_steps, copy=copy, render_mode=render_mode,
+                  render_size=render_size)
 
 
 def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
-                       max_episode_steps=None, copy=True):
+                       max_episode_steps=None, copy=True, render_mode=None, render_size=None):
     """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package)."""
     from .gymnasium_adapter import GymnasiumVecEnv
     return GymnasiumVecEnv(make_vec(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
-                                    max_episode_steps=max_episode_steps, copy=copy))
+                                    max_episode_steps=max_episode_steps, copy=copy,
+                                    render_mode=render_mode, render_size=render_size))
 
 
 def have_mujoco():

@@ -10,7 +10,7 @@ import os
 
 from .errors import RlcError, status_error
 
-_API_VERSION = 1
+_API_VERSION = 2
 
 
 class Space(ctypes.Structure):
@@ -57,6 +57,8 @@ _PROTOTYPES = {
     "rlc_vec_get_buffers": (None, [_c_void_p, ctypes.POINTER(VecBuffers)]),
     "rlc_vec_reset": (_c_int, [_c_void_p, _c_int64]),
     "rlc_vec_step": (_c_int, [_c_void_p, _c_void_p, _c_int64]),
+    "rlc_vec_render_open": (_c_int, [_c_void_p, _c_int, _c_int, _c_int_p, _c_int_p, _c_int_p]),
+    "rlc_vec_render": (_c_int, [_c_void_p, _c_int, _c_void_p, _c_int64]),
     "rlc_train": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int, _c_char_p, ctypes.c_bool,
                            ctypes.c_bool, ctypes.POINTER(TrainResult), ctypes.c_char_p, _c_int]),
     "rlc_config_resolve": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int,

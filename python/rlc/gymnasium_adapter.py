@@ -35,8 +35,8 @@ class GymnasiumVecEnv(gymnasium.vector.VectorEnv):
                                                                     self.num_envs)
         self.action_space = gymnasium.vector.utils.batch_space(self.single_action_space,
                                                                self.num_envs)
-        self.metadata = {"autoreset_mode": _autoreset_same_step(), "render_modes": []}
-        self.render_mode = None
+        self.metadata = dict(vec.metadata, autoreset_mode=_autoreset_same_step())
+        self.render_mode = vec.render_mode
         self.closed = False
 
     def reset(self, *, seed=None, options=None):
@@ -46,6 +46,9 @@ class GymnasiumVecEnv(gymnasium.vector.VectorEnv):
 
     def step(self, actions):
         return self.rlc_env.step(np.asarray(actions))
+
+    def render(self):
+        return self.rlc_env.render()
 
     def close(self, **kwargs):
         self.rlc_env.close()

@@ -7,6 +7,10 @@ array, None for copies that did not finish; infos["_final_obs"] is the mask), wi
 episode's return and length in infos["final_info"]["episode"] ("r", "l"). Observations, rewards
 and flags are numpy views of rlc's own buffers; with copy=True (the default, as Gymnasium's)
 step() and reset() return copies that the next step does not overwrite.
+
+With render_mode="rgb_array", render() draws every copy's current state as rlc record does
+(classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
+tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
 """
 import ctypes
 
@@ -54,7 +58,7 @@ class VecEnv:
     render_mode = None
 
     def __init__(self, env_id, num_envs, seed=None, threads=1, plugin=None, max_episode_steps=None,
-                 copy=True):
+                 copy=True, render_mode=None, render_size=None):
         for p in ([] if plugin is None else [plugin] if isinstance(plugin, (str, bytes)) or
                   hasattr(plugin, "__fspath__") else plugin):
             load_plugin(p)
@@ -79,6 +83,48 @@ class VecEnv:
             self.action_space.seed(seed)
         self._map_buffers()
         self._needs_reset = True
+        self._open_renderer(render_mode, render_size)
+
+    def _open_renderer(self, render_mode, render_size):
+        self.metadata = dict(VecEnv.metadata)
+        if render_mode is None:
+            if render_size is not None:
+                raise InvalidArgument("render_size: needs render_mode='rgb_array'", "bad argument")
+            return
+        if render_mode != "rgb_array":
+            raise InvalidArgument(f"render_mode: expected None or 'rgb_array', got {render_mode!r}",
+                                  "bad argument")
+        width, height = 0, 0
+        if render_size is not None:
+            try:
+                width, height = (int(v) for v in render_size)
+            except (TypeError, ValueError):
+                raise InvalidArgument(f"render_size: expected (width, height), got {render_size!r}",
+                                      "bad argument") from None
+            if width < 1 or height < 1:
+                raise InvalidArgument(f"render_size: expected positive (width, height), got "
+                                      f"{render_size!r}", "bad argument")
+        w, h, fps = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+        check(lib.rlc_vec_render_open(self._handle, width, height, ctypes.byref(w), ctypes.byref(h),
+                                      ctypes.byref(fps)))
+        self.render_mode = render_mode
+        self._frame_shape = (h.value, w.value, 3)
+        self.metadata.update(render_modes=["rgb_array"], render_fps=fps.value)
+
+    def render(self):
+        """Every copy's current state as a tuple of (height, width, 3) uint8 RGB arrays (the
+        vector env must be made with render_mode="rgb_array"). After a step, a copy whose
+        episode ended shows the next episode's first state, as its observation does."""
+        self._check_open()
+        if self.render_mode is None:
+            raise InvalidArgument(f"{self.env_id}: render() needs a vector env made with "
+                                  "render_mode='rgb_array'", "bad argument")
+        frames = []
+        for i in range(self.num_envs):
+            rgb = np.empty(self._frame_shape, dtype=np.uint8)
+            check(lib.rlc_vec_render(self._handle, i, rgb.ctypes.data_as(ctypes.c_void_p), rgb.size))
+            frames.append(rgb)
+        return tuple(frames)
 
     def _map_buffers(self):
         b = _lib.VecBuffers()

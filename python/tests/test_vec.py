@@ -207,5 +207,68 @@ class Errors(unittest.TestCase):
         self.check_refused("Pendulum-v1", good, np.zeros(3), "expected 2 action values")
 
 
+class Render(unittest.TestCase):
+    def test_cartpole_frames_show_each_copy(self):
+        envs = rlc.make_vec("CartPole-v1", 2, render_mode="rgb_array")
+        self.assertEqual(envs.metadata["render_modes"], ["rgb_array"])
+        self.assertEqual(envs.metadata["render_fps"], 50)
+        envs.reset(seed=3)
+        frames = envs.render()
+        self.assertEqual(len(frames), 2)
+        for f in frames:
+            self.assertEqual((f.shape, f.dtype), ((400, 600, 3), np.uint8))
+            # the cart (black) sits at the centre after a reset: |x| <= 0.05 m is 6 pixels
+            np.testing.assert_array_equal(f[400 - 95, 300], [0, 0, 0])
+            np.testing.assert_array_equal(f[10, 10], [255, 255, 255])
+        self.assertFalse(np.array_equal(frames[0], frames[1]), "seeds 3 and 4 start apart")
+        for _ in range(20):
+            envs.step(np.array([1, 1]))
+        moved = envs.render()
+        self.assertFalse(np.array_equal(moved[0], frames[0]), "pushing right moves the cart")
+        envs.close()
+
+    def test_size_and_errors(self):
+        envs = rlc.make_vec("Pendulum-v1", 1, render_mode="rgb_array", render_size=(64, 48))
+        envs.reset(seed=0)
+        (frame,) = envs.render()
+        self.assertEqual(frame.shape, (48, 64, 3))
+        self.assertGreater(int((frame != 255).sum()), 50)
+        envs.close()
+        with self.assertRaisesRegex(rlc.InvalidArgument, "render_mode='rgb_array'"):
+            plain = rlc.make_vec("CartPole-v1", 1)
+            plain.reset()
+            plain.render()
+        with self.assertRaisesRegex(rlc.InvalidArgument, "render_mode: expected None or 'rgb_array'"):
+            rlc.make_vec("CartPole-v1", 1, render_mode="human")
+        with self.assertRaisesRegex(rlc.InvalidArgument, re.escape("frame size 8x8")):
+            rlc.make_vec("CartPole-v1", 1, render_mode="rgb_array", render_size=(8, 8))
+        with self.assertRaisesRegex(rlc.InvalidArgument, "render_size: expected \\(width, height\\)"):
+            rlc.make_vec("CartPole-v1", 1, render_mode="rgb_array", render_size=64)
+
+    def test_plugin_renderer(self):
+        path = os.environ.get("RLC_PLUGIN_POINT_REACH")
+        if not path:
+            self.skipTest("RLC_PLUGIN_POINT_REACH not set")
+        envs = rlc.make_vec("PointReach-v0", 1, plugin=path, render_mode="rgb_array")
+        self.assertEqual(envs.metadata["render_fps"], 30)
+        envs.reset(seed=1)
+        (frame,) = envs.render()
+        self.assertEqual(frame.shape, (400, 400, 3))
+        blue = np.all(frame == [30, 80, 220], axis=-1)
+        green = np.all(frame == [40, 170, 60], axis=-1)
+        self.assertTrue(blue.any() and green.any(), "the point and the goal are drawn")
+        envs.close()
+
+    @unittest.skipUnless(MUJOCO, "this build has no MuJoCo")
+    def test_hopper_offscreen(self):
+        envs = rlc.make_vec("Hopper-v5", 1, render_mode="rgb_array", render_size=(80, 60))
+        self.assertEqual(envs.metadata["render_fps"], 125)
+        envs.reset(seed=0)
+        (frame,) = envs.render()
+        self.assertEqual(frame.shape, (60, 80, 3))
+        self.assertGreater(float(frame.std()), 5.0, "not a blank frame")
+        envs.close()
+
+
 if __name__ == "__main__":
     unittest.main()
