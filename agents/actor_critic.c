@@ -893,7 +893,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
 int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
 {
     actor_critic *p = self;
-    RL_ASSERT(max >= 6);
+    RL_ASSERT(max >= 10);
     int n = 0;
     t[n++] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
     n += onp_opt_tensors(&p->opt, t + n);
@@ -901,5 +901,6 @@ int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
         t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {(int64_t)aux_n_params(p->aux)}};
         n += onp_opt_tensors(&p->aux_opt, t + n);
     }
+    if (p->ex) n += onp_explore_dp_tensors(p->ex, t + n);
     return n;
 }

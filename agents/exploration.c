@@ -11,6 +11,10 @@
  * non-episodic discounted intrinsic return; the agent gives it its own value head and discount.
  * Both normalise their inputs with a running mean/std of the observations they see; each module
  * owns its networks, Adam and RNG. Sized at create; no allocation per step.
+ * Over several MPI ranks (agents/dataparallel.h) each rank trains on its own rollout with every
+ * minibatch's gradient averaged over the ranks (RND's weighted by the samples each rank kept),
+ * and both running statistics are merged at each update; the networks and Adam's moments are
+ * among the weights the trainer broadcasts and checks (onp_explore_dp_tensors).
  * SimHash counts (Tang et al. 2017) are the third module, in agents/exploration_simhash.c: this
  * file only forwards to it (x->sh). */
 #include <math.h>
@@ -18,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agents/dataparallel.h"
 #include "agents/exploration_simhash.h"
 #include "agents/onpolicy.h"
 
@@ -49,6 +54,9 @@ struct onp_explore {
     float *w, *rtmp;                 /* (B) */
     int *iact, *perm;                /* (B), (cap) */
     float *stage;                    /* checkpoint staging of the rms: 2 D + 1 + 3 */
+    /* data-parallel training (agents/dataparallel.h): both statistics merged over the ranks */
+    bool dp;
+    agent_dp_rms dp_obs, dp_ret;
 };
 
 static void norm_in(const env_rms *r, const float *in, float *out, int B, float clip)
@@ -79,6 +87,7 @@ void onp_explore_free(onp_explore *x)
     nn_adam_free(&x->opt);
     env_rms_free(&x->obs_rms);
     env_rms_free(&x->ret_rms);
+    if (x->dp) agent_dp_rms_free(&x->dp_obs), agent_dp_rms_free(&x->dp_ret);
     free(x);
 }
 
@@ -234,6 +243,11 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
         onp_explore_free(x);
         return st;
     }
+    if (agent_dp_on()) {
+        x->dp = true;
+        agent_dp_rms_init(&x->dp_obs, &x->obs_rms, NULL, 0);
+        agent_dp_rms_init(&x->dp_ret, &x->ret_rms, NULL, 0);
+    }
     explore_memory(x, net, n_envs);
     *out = x;
     return RL_OK;
@@ -300,6 +314,7 @@ void onp_explore_normalise_rewards(onp_explore *x, float *r_int, int T, float in
         }
         env_rms_update(&x->ret_rms, x->rtmp, N);
     }
+    if (x->dp) agent_dp_rms_merge(&x->dp_ret, &x->ret_rms);   /* every rank's returns */
     float inv = (float)(1.0 / sqrt(x->ret_rms.var[0] + 1e-8));
     for (size_t k = 0; k < (size_t)T * N; k++) r_int[k] *= inv;
 }
@@ -357,10 +372,51 @@ static float batch_loss(onp_explore *x, int mb, const float *w)
     return loss;
 }
 
+/* minibatch m's rows of the rollout (in x->perm order) into x1, x2, uu */
+static void gather_minibatch(onp_explore *x, int m)
+{
+    int mb = x->mb, D = x->obs_dim;
+    for (int k = 0; k < mb; k++) {
+        int idx = x->perm[m + k];
+        norm_in(&x->obs_rms, x->s_obs + (size_t)idx * D, x->x1 + (size_t)k * D, 1, 5.0f);
+        norm_in(&x->obs_rms, x->s_next + (size_t)idx * D, x->x2 + (size_t)k * D, 1, 5.0f);
+        memcpy(x->uu + (size_t)k * x->adim, x->s_u + (size_t)idx * x->adim, (size_t)x->adim * sizeof(float));
+    }
+}
+
+/* RND: each sample trains the predictor with probability update_proportion; the weights (mb)
+ * make the loss the mean over the kept samples. Returns how many were kept. */
+static int rnd_mask(onp_explore *x)
+{
+    int mb = x->mb, kept = 0;
+    for (int k = 0; k < mb; k++) kept += (x->w[k] = rl_rng_float(&x->rng) < x->update_proportion);
+    for (int k = 0; kept > 0 && k < mb; k++) x->w[k] *= (float)mb / kept;
+    return kept;
+}
+
+/* One minibatch's step; false when it was skipped. Over several ranks every rank takes part in
+ * every minibatch (its gradient averaged with the others', weighted by RND's kept samples; a
+ * rank that kept none contributes nothing), and all skip together. */
+static bool minibatch_step(onp_explore *x, int m, float *loss)
+{
+    gather_minibatch(x, m);
+    int kept = x->rnd ? rnd_mask(x) : x->mb;
+    if (kept == 0 && !x->dp) return false;
+    *loss = kept > 0 ? batch_loss(x, x->mb, x->rnd ? x->w : NULL) : 0.0f;
+    bool ok = isfinite(*loss) && onp_all_finite(x->grads, x->n_params);
+    if (x->dp)
+        ok = x->rnd ? agent_dp_grads_union(x->grads, x->n_params, ok, kept) : agent_dp_grads(x->grads, x->n_params, ok);
+    if (!ok) return false;
+    nn_clip_grad_norm(x->grads, x->n_params, 1.0f);
+    nn_adam_step(&x->opt, x->params, x->grads);
+    return kept > 0;
+}
+
 double onp_explore_update(onp_explore *x)
 {
     if (x->sh) return onp_simhash_mean_bonus(x->sh);   /* nothing to train */
-    int n = x->cap, mb = x->mb, D = x->obs_dim;
+    if (x->dp) agent_dp_rms_merge(&x->dp_obs, &x->obs_rms);   /* every rank's observations */
+    int n = x->cap, mb = x->mb;
     double total = 0.0;
     int count = 0;
     for (int i = 0; i < n; i++) x->perm[i] = i;
@@ -372,31 +428,23 @@ double onp_explore_update(onp_explore *x)
             x->perm[j] = tmp;
         }
         for (int m = 0; m + mb <= n; m += mb) {
-            float *uu = x->uu;
-            for (int k = 0; k < mb; k++) {
-                int idx = x->perm[m + k];
-                norm_in(&x->obs_rms, x->s_obs + (size_t)idx * D, x->x1 + (size_t)k * D, 1, 5.0f);
-                norm_in(&x->obs_rms, x->s_next + (size_t)idx * D, x->x2 + (size_t)k * D, 1, 5.0f);
-                memcpy(uu + (size_t)k * x->adim, x->s_u + (size_t)idx * x->adim, (size_t)x->adim * sizeof(float));
-            }
-            float *w = NULL;
-            if (x->rnd) {
-                /* each sample trains the predictor with probability update_proportion */
-                int kept = 0;
-                for (int k = 0; k < mb; k++) kept += (x->w[k] = rl_rng_float(&x->rng) < x->update_proportion);
-                if (kept == 0) continue;
-                for (int k = 0; k < mb; k++) x->w[k] *= (float)mb / kept;
-                w = x->w;
-            }
-            float loss = batch_loss(x, mb, w);
-            if (!isfinite(loss) || !onp_all_finite(x->grads, x->n_params)) continue;
-            nn_clip_grad_norm(x->grads, x->n_params, 1.0f);
-            nn_adam_step(&x->opt, x->params, x->grads);
-            total += loss;
-            count++;
+            float loss;
+            if (minibatch_step(x, m, &loss)) total += loss, count++;
         }
     }
     return count ? total / count : NAN;
+}
+
+/* the trained module's tensors every rank must hold alike: its networks and Adam's moments */
+int onp_explore_dp_tensors(onp_explore *x, nn_tensor *t)
+{
+    if (x->sh) return 0;
+    int k = 0;
+    t[k++] = (nn_tensor){"explore.params", x->params, 1, {(int64_t)x->n_params}};
+    t[k++] = (nn_tensor){"explore.adam.m", x->opt.m, 1, {(int64_t)x->n_params}};
+    t[k++] = (nn_tensor){"explore.adam.v", x->opt.v, 1, {(int64_t)x->n_params}};
+    if (x->rnd) t[k++] = (nn_tensor){"explore.target", x->target_params, 1, {(int64_t)x->target.n_params}};
+    return k;
 }
 
 int onp_explore_tensors(onp_explore *x, nn_tensor *t, char names[][48], bool train_state)
@@ -439,6 +487,7 @@ rl_status onp_explore_unstage(onp_explore *x, char *err, size_t err_sz)
     if (x->sh) return onp_simhash_unstage(x->sh, err, err_sz);
     rl_status st = env_rms_import(&x->obs_rms, x->stage, err, err_sz);
     if (st == RL_OK) st = env_rms_import(&x->ret_rms, x->stage + 2 * x->obs_dim + 1, err, err_sz);
+    if (st == RL_OK && x->dp) agent_dp_rms_mark(&x->dp_obs, &x->obs_rms), agent_dp_rms_mark(&x->dp_ret, &x->ret_rms);
     return st;
 }
 

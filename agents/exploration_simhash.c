@@ -8,8 +8,8 @@
  * exploration.int_coef as ICM's is. Counts live in a direct table of 2^k floats (k <= 22, so at
  * most 16 MiB, sized at create); a count stops growing at 2^24 visits of one code, where the
  * bonus is already beta / 4096. Nothing is trained. Projection, counts and the observation
- * statistics are saved in checkpoints. With more than one MPI rank the module is refused (as ICM
- * and RND are, agents/trainer_dp.c): counts are not shared between ranks. */
+ * statistics are saved in checkpoints. With more than one MPI rank the module is refused
+ * (agents/trainer_dp.c): counts are not shared between ranks. */
 #include "agents/exploration_simhash.h"
 
 #include <math.h>

@@ -199,6 +199,8 @@ double onp_explore_update(onp_explore *x);
 float onp_explore_loss_grad(onp_explore *x, const float *obs, const float *u, const float *next,
                             int B, float **params, float **grads, size_t *n_params);
 int onp_explore_tensors(onp_explore *x, nn_tensor *t, char names[][48], bool train_state);
+/* ICM and RND: the tensors data-parallel training keeps equal on every rank (at most 4) */
+int onp_explore_dp_tensors(onp_explore *x, nn_tensor *t);
 void onp_explore_stage(onp_explore *x);
 rl_status onp_explore_unstage(onp_explore *x, char *err, size_t err_sz);
 
