@@ -143,25 +143,31 @@ static double final_eval(const char *text)
     return atof(p + strlen("final evaluation: return "));
 }
 
-Test(distributed, ppo_over_2_ranks_learns_cartpole)
+/* config at `steps` over 2 ranks, seeds 1-3: the final evaluation passes `above` on 2 of 3 */
+static void assert_learns_over_2_ranks(const char *config, long steps, double above, const char *what)
 {
-    /* 100k steps over both ranks; one process reaches ~450-500 there, a random policy ~22 */
     int good = 0;
     char summary[512] = "";
     for (int seed = 1; seed <= 3; seed++) {
         char dir[256], cmd[2048];
         rlt_tmp_dir(dir, sizeof dir, "learn");
         snprintf(cmd, sizeof cmd,
-                 MPIRUN " -np 2 %s train " CONFIG " --set total_steps=100000 --set log.eval_interval=0 --seed %d --quiet "
+                 MPIRUN " -np 2 %s train %s --set total_steps=%ld --set log.eval_interval=0 --seed %d --quiet "
                         "--run-dir %s 2>&1",
-                 RLC_BINARY, seed, dir);
+                 RLC_BINARY, config, steps, seed, dir);
         cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
         double ev = final_eval(out);
-        good += ev >= 300.0;
+        good += ev > above;
         size_t at = strlen(summary);
         snprintf(summary + at, sizeof summary - at, " seed %d: %.1f", seed, ev);
     }
-    cr_assert(good >= 2, "PPO over 2 ranks at 100k steps: want >= 300 on 2 of 3 seeds;%s", summary);
+    cr_assert(good >= 2, "%s over 2 ranks at %ld steps: want > %g on 2 of 3 seeds;%s", what, steps, above, summary);
+}
+
+Test(distributed, ppo_over_2_ranks_learns_cartpole)
+{
+    /* 100k steps over both ranks; one process reaches ~450-500 there, a random policy ~22 */
+    assert_learns_over_2_ranks(CONFIG, 100000, 300.0, "PPO on CartPole");
 }
 
 /* ---- distributed ablations ----------------------------------------------------------------- */
@@ -386,22 +392,8 @@ Test(distributed, ppo_rnd_over_2_ranks_reaches_the_flag)
     /* configs/ppo_rnd_mountaincar.yaml at 300k steps over both ranks: seeds 1-3 end at -132 to
      * -158 under the Haswell and Prescott kernels (one process: -131 to -157); a policy that
      * never reaches the flag scores -200. The criterion is test_exploration's: 2 of 3 above -180. */
-    int good = 0;
-    char summary[512] = "";
-    for (int seed = 1; seed <= 3; seed++) {
-        char dir[256], cmd[2048];
-        rlt_tmp_dir(dir, sizeof dir, "rnd_learn");
-        snprintf(cmd, sizeof cmd,
-                 MPIRUN " -np 2 %s train " RLC_SOURCE_DIR "/configs/ppo_rnd_mountaincar.yaml --set total_steps=300000 "
-                        "--set log.eval_interval=0 --seed %d --quiet --run-dir %s 2>&1",
-                 RLC_BINARY, seed, dir);
-        cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
-        double ev = final_eval(out);
-        good += ev > -180.0;
-        size_t at = strlen(summary);
-        snprintf(summary + at, sizeof summary - at, " seed %d: %.1f", seed, ev);
-    }
-    cr_assert(good >= 2, "PPO + RND over 2 ranks at 300k steps: want > -180 on 2 of 3 seeds;%s", summary);
+    assert_learns_over_2_ranks(RLC_SOURCE_DIR "/configs/ppo_rnd_mountaincar.yaml", 300000, -180.0,
+                               "PPO + RND on MountainCar");
 }
 
 /* the observation count of RND's statistics in a run's checkpoint (CartPole: tensor rnd.rms holds
