@@ -86,14 +86,20 @@ static void train(const char *launch, const char *run_dir, const char *extra)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
 }
 
-Test(distributed, np1_is_the_run_without_mpi)
+/* the run under mpirun -np 1 writes the files of the run without MPI */
+static void assert_np1_is_without_mpi(const char *extra)
 {
     char a[256], b[256];
     rlt_tmp_dir(a, sizeof a, "nompi");
     rlt_tmp_dir(b, sizeof b, "np1");
-    train("", a, "--set normalize.obs=true --set normalize.reward=true");
-    train(MPIRUN " -np 1", b, "--set normalize.obs=true --set normalize.reward=true");
+    train("", a, extra);
+    train(MPIRUN " -np 1", b, extra);
     assert_same_run(a, b);
+}
+
+Test(distributed, np1_is_the_run_without_mpi)
+{
+    assert_np1_is_without_mpi("--set normalize.obs=true --set normalize.reward=true");
 }
 
 Test(distributed, same_ranks_config_and_seed_give_the_same_run)
@@ -430,12 +436,7 @@ Test(distributed, rnd_statistics_count_every_ranks_observations)
 /* the module's update over one rank is the update without MPI */
 Test(distributed, rnd_under_np1_is_the_run_without_mpi)
 {
-    char a[256], b[256];
-    rlt_tmp_dir(a, sizeof a, "rnd_nompi");
-    rlt_tmp_dir(b, sizeof b, "rnd_np1");
-    train("", a, "--set exploration.name=rnd");
-    train(MPIRUN " -np 1", b, "--set exploration.name=rnd");
-    assert_same_run(a, b);
+    assert_np1_is_without_mpi("--set exploration.name=rnd");
 }
 
 Test(distributed, simhash_counts_refuse_ranks)
