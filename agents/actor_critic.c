@@ -32,8 +32,10 @@
 #include "core/limits.h"
 #include "core/arena.h"
 #include "core/dist.h"
+#include "core/mathx.h"
 #include "core/twin.h"
 #include "losses/loss_catalogue.h"
+#include "replay/returns.h"
 #include "replay/rollout.h"
 
 typedef struct {
@@ -409,7 +411,7 @@ static void learn_advantages(actor_critic *p, const env_vec *v)
         if (p->rnd) {
             onp_explore_normalise_rewards(p->ex, p->r_int, p->T, p->int_gamma);
             for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv + 1];
-            loss_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v,
+            replay_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v,
                      p->T, N, p->int_gamma, p->s.lambda);
             for (int i = 0; i < p->batch; i++) {
                 p->buf.adv[i] = p->ext_coef * p->buf.adv[i] + p->int_coef * p->adv_int[i];
@@ -488,7 +490,7 @@ static void gather_minibatch(actor_critic *p, int m, int pos_k)
 static bool minibatch_losses(actor_critic *p, float *pl_out, float *el_out, float *vl_out)
 {
     int mb = p->mb_size;
-    if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
+    if (p->s.norm_adv && !p->s.norm_adv_batch) rl_standardise(p->mb_adv, mb);
     onp_net_forward(&p->net, p->mb_obs, mb, true, true);
     onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
     const float *val = p->net.out_v;
@@ -535,8 +537,8 @@ static bool minibatch_backward(actor_critic *p)
     }
     onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
                          p->mb_dv, dh_aux);
-    if (!dp_average(p, onp_all_finite(p->net.grads, p->net.n_params) &&
-                           (!p->aux || onp_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
+    if (!dp_average(p, rl_all_finite(p->net.grads, p->net.n_params) &&
+                           (!p->aux || rl_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
         p->nonfinite_skips++;
         return false;
     }
@@ -579,7 +581,7 @@ static void split_regions(const actor_critic *p, int k, size_t *lo, size_t *hi, 
 static void split_actor(actor_critic *p)
 {
     int mb = p->mb_size;
-    if (p->s.norm_adv && !p->s.norm_adv_batch) onp_standardise(p->mb_adv, mb);
+    if (p->s.norm_adv && !p->s.norm_adv_batch) rl_standardise(p->mb_adv, mb);
     onp_net_forward(&p->net, p->mb_obs, mb, true, false);
     onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
     p->mb_pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
@@ -665,7 +667,7 @@ static bool split_minibatch(actor_critic *p, double *sum, double *epoch_kl)
         return false;
     }
     bool ok = true;
-    if (agent_dp_on()) ok = dp_average(p, onp_all_finite(p->net.grads, p->net.n_params));
+    if (agent_dp_on()) ok = dp_average(p, rl_all_finite(p->net.grads, p->net.n_params));
     if (ok) {
         rl_twin_run(&p->twin, job_sumsq, p);
         ok = isfinite(p->mb_ss[0] + p->mb_ss[1]);

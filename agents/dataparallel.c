@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/onpolicy.h"
 #include "core/dist.h"
+#include "core/mathx.h"
 
 bool agent_dp_on(void) { return rl_dist_size() > 1; }
 
@@ -16,7 +16,7 @@ bool agent_dp_grads(float *grads, size_t n, bool local_ok)
     /* a NaN from any rank survives the sum: every rank sees it and skips */
     if (!local_ok && n > 0) grads[0] = NAN;
     rl_dist_mean_f32(grads, n);
-    return onp_all_finite(grads, n);
+    return rl_all_finite(grads, n);
 }
 
 bool agent_dp_grads_union(float *grads, size_t n, bool local_ok, int count)
@@ -50,7 +50,7 @@ bool agent_dp_reached(int64_t count, int64_t need)
 void agent_dp_standardise(float *x, int n)
 {
     if (!agent_dp_on()) {
-        onp_standardise(x, n);
+        rl_standardise(x, n);
         return;
     }
     double s[2] = {0.0, (double)n};

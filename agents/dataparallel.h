@@ -36,7 +36,7 @@ double agent_dp_mean(double x);
 /* Whether the sum over the ranks of count reaches need (the same answer on every rank). */
 bool agent_dp_reached(int64_t count, int64_t need);
 /* x (n) standardised with the mean and std (n - 1 in the denominator) of the union of every
- * rank's x; onp_standardise with one rank. */
+ * rank's x; rl_standardise (core/mathx.h) with one rank. */
 void agent_dp_standardise(float *x, int n);
 
 /* Running statistics (envs/wrappers.h env_rms) that every rank updates with its own data, merged

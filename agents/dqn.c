@@ -561,13 +561,6 @@ static void dqn_observe(void *self, const env_vec *v)
 
 /* ---- learning ---------------------------------------------------------------------------- */
 
-static int all_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
 /* a fresh minibatch, its targets, and what the aux heads read of it */
 static void sample_batch(dqn *p, float beta)
 {
@@ -658,7 +651,7 @@ static float loss_grad(dqn *p, double *qmean)
         if (touched) dh_aux = p->ax.dh;
     }
     qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
-    if (!all_finite(p->grads, p->n_params) || (p->ax.aux && !all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
+    if (!rl_all_finite(p->grads, p->n_params) || (p->ax.aux && !rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
         p->nonfinite_skips++;
         return NAN;
     }

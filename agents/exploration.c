@@ -25,6 +25,7 @@
 #include "agents/dataparallel.h"
 #include "agents/exploration_simhash.h"
 #include "agents/onpolicy.h"
+#include "core/mathx.h"
 
 struct onp_explore {
     onp_simhash *sh;                 /* set for `simhash`: everything else is unused */
@@ -403,7 +404,7 @@ static bool minibatch_step(onp_explore *x, int m, float *loss)
     int kept = x->rnd ? rnd_mask(x) : x->mb;
     if (kept == 0 && !x->dp) return false;
     *loss = kept > 0 ? batch_loss(x, x->mb, x->rnd ? x->w : NULL) : 0.0f;
-    bool ok = isfinite(*loss) && onp_all_finite(x->grads, x->n_params);
+    bool ok = isfinite(*loss) && rl_all_finite(x->grads, x->n_params);
     if (x->dp)
         ok = x->rnd ? agent_dp_grads_union(x->grads, x->n_params, ok, kept) : agent_dp_grads(x->grads, x->n_params, ok);
     if (!ok) return false;

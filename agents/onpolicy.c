@@ -532,24 +532,6 @@ rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64
     return RL_OK;
 }
 
-int onp_all_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
-void onp_standardise(float *x, int n)
-{
-    if (n < 2) return;
-    double mean = 0.0, var = 0.0;
-    for (int k = 0; k < n; k++) mean += x[k];
-    mean /= n;
-    for (int k = 0; k < n; k++) var += (x[k] - mean) * (x[k] - mean);
-    float inv = (float)(1.0 / (sqrt(var / (n - 1)) + 1e-8));
-    for (int k = 0; k < n; k++) x[k] = (float)((x[k] - mean) * inv);
-}
-
 /* ---- acting ------------------------------------------------------------------------------- */
 
 void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic)

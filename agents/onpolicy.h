@@ -213,8 +213,5 @@ rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, cons
                    size_t err_sz);
 rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64_t *adam_t,
                          int64_t *updates, char *err, size_t err_sz);
-int onp_all_finite(const float *x, size_t n);
-/* adv (n) standardised in place (torch .std(): n - 1). */
-void onp_standardise(float *x, int n);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "agents/onpolicy.h"
 #include "core/limits.h"
+#include "core/mathx.h"
 
 typedef struct {
     int obs_dim, adim, n_envs, L, E, cap;
@@ -220,7 +221,7 @@ static bool rf_grads(reinforce *p, int n, float *pl, float *el, float *vl, doubl
     if (!(isfinite(*pl) && isfinite(*el) && isfinite(*vl))) return false;
     onp_net_backward(&p->net, p->b_obs, p->b_u, n, p->dlogp, p->ent_coef > 0 ? p->dent : NULL,
                      p->baseline ? p->dv : NULL);
-    return onp_all_finite(p->net.grads, p->net.n_params);
+    return rl_all_finite(p->net.grads, p->net.n_params);
 }
 
 static bool rf_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)

@@ -117,6 +117,107 @@ void reward_model_reward(void *ctx, const float *obs, const float *actions, int 
     for (int i = 0; i < n; i++) rewards[i] = norm_apply(rm, rewards[i]);
 }
 
+/* ---- training ----------------------------------------------------------------------------- */
+
+/* The preference loss of member k on labelled pairs idx[0..n): every pair gives two entries,
+ * (R0 over R1) weighted 2y and (R1 over R0) weighted 2(1 - y), so the loss is the mean over
+ * pairs of the soft-label cross entropy (for bradley_terry). With grads, dL/dR of each segment
+ * goes to each of its valid steps and through member k's backward (added to its gradient). */
+static double pair_loss(reward_model *rm, int k, const int64_t *idx, int n, bool grads)
+{
+    const int L = rm->L;
+    const size_t S = (size_t)L * rm->in_dim;
+    for (int j = 0; j < n; j++) {
+        memcpy(rm->bx + (size_t)j * 2 * S, rm->ds_x + (size_t)idx[j] * 2 * S, 2 * S * sizeof(float));
+        rm->blen[2 * j] = rm->ds_len[2 * idx[j]];
+        rm->blen[2 * j + 1] = rm->ds_len[2 * idx[j] + 1];
+    }
+    int rows = 2 * n * L;
+    const float *out = nn_mlp_forward(&rm->cache, &rm->net[k], rm->bx, rows);   // (rows, 1)
+    for (int j = 0; j < n; j++) {
+        double R[2] = {0.0, 0.0};
+        for (int s = 0; s < 2; s++)
+            for (int t = 0; t < (int)rm->blen[2 * j + s]; t++) R[s] += out[(size_t)(2 * j + s) * L + t];
+        float y = rm->ds_y[idx[j]];
+        rm->pc[2 * j] = (float)R[0], rm->pr[2 * j] = (float)R[1], rm->w[2 * j] = 2.0f * y;
+        rm->pc[2 * j + 1] = (float)R[1], rm->pr[2 * j + 1] = (float)R[0], rm->w[2 * j + 1] = 2.0f * (1.0f - y);
+        rm->lc[2 * j] = rm->lr[2 * j + 1] = rm->blen[2 * j];
+        rm->lr[2 * j] = rm->lc[2 * j + 1] = rm->blen[2 * j + 1];
+    }
+    double loss = loss_preference_eval(&rm->loss, rm->pc, rm->pr, rm->zero, rm->zero, rm->lc, rm->lr, rm->w, 2 * n,
+                                       grads ? rm->dpc : NULL, grads ? rm->dpr : NULL);
+    if (!grads) return loss;
+    for (int j = 0; j < n; j++) {
+        float d[2] = {rm->dpc[2 * j] + rm->dpr[2 * j + 1], rm->dpr[2 * j] + rm->dpc[2 * j + 1]};
+        for (int s = 0; s < 2; s++)
+            for (int t = 0; t < L; t++) rm->dout[(size_t)(2 * j + s) * L + t] = t < (int)rm->blen[2 * j + s] ? d[s] : 0.0f;
+    }
+    nn_mlp_backward(NULL, &rm->cache, &rm->net[k], rm->dout, rm->bx, rows);
+    return loss;
+}
+
+double reward_model_pair_loss(reward_model *rm, int k, const int64_t *idx, int n, bool grads)
+{
+    RL_ASSERT(k >= 0 && k < rm->M && n > 0 && n <= rm->batch);
+    if (grads) memset(rm->grads + (size_t)k * rm->P, 0, rm->P * sizeof(float));
+    return pair_loss(rm, k, idx, n, grads);
+}
+
+/* the ensemble mean's agreement with the teacher on the labelled pairs (ties left out) */
+static double accuracy(reward_model *rm)
+{
+    const size_t S = (size_t)rm->L * rm->in_dim;
+    int64_t right = 0, counted = 0;
+    for (int64_t j0 = 0; j0 < rm->n_labels; j0 += rm->batch) {
+        int64_t m = rm->n_labels - j0 < rm->batch ? rm->n_labels - j0 : rm->batch;
+        rm_segment_returns(rm, -1, rm->ds_x + (size_t)j0 * 2 * S, rm->ds_len + 2 * j0, 2 * m, rm->seg_r);
+        for (int64_t j = 0; j < m; j++) {
+            float y = rm->ds_y[j0 + j];
+            if (y == 0.5f) continue;
+            counted++;
+            right += (rm->seg_r[2 * j] > rm->seg_r[2 * j + 1]) == (y > 0.5f);
+        }
+    }
+    return counted ? (double)right / (double)counted : NAN;
+}
+
+static void shuffle(int64_t *p, int64_t n, rl_rng *rng)
+{
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)(rl_rng_double(rng) * (double)(i + 1));
+        if (j > i) j = i;
+        int64_t t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+    }
+}
+
+/* Every member sees its own shuffle of the labels; the members step together (one Adam over the
+ * flat ensemble buffer is M independent Adams). A non-finite loss skips that minibatch. */
+void reward_model_train(reward_model *rm)
+{
+    const int64_t n = rm->n_labels, lab = rm->max_labels;
+    if (n == 0) return;
+    for (int k = 0; k < rm->M; k++)
+        for (int64_t i = 0; i < n; i++) rm->perm[(size_t)k * lab + i] = i;
+    double last = 0.0;
+    for (int64_t ep = 0; ep < rm->epochs; ep++) {
+        for (int k = 0; k < rm->M; k++) shuffle(rm->perm + (size_t)k * lab, n, &rm->rng);
+        last = 0.0;
+        for (int64_t b0 = 0; b0 < n; b0 += rm->batch) {
+            int m = n - b0 < rm->batch ? (int)(n - b0) : (int)rm->batch;
+            memset(rm->grads, 0, (size_t)rm->M * rm->P * sizeof(float));
+            double l = 0.0;
+            for (int k = 0; k < rm->M; k++) l += pair_loss(rm, k, rm->perm + (size_t)k * lab + b0, m, true);
+            if (!isfinite(l)) continue;
+            last += l * m / ((double)rm->M * (double)n);
+            nn_adam_step(&rm->opt, rm->params, rm->grads);
+        }
+    }
+    rm->last_loss = last;
+    rm->last_acc = accuracy(rm);
+}
+
 /* ---- the per-step hook -------------------------------------------------------------------- */
 
 void reward_model_begin(reward_model *rm, const env_vec *v)
@@ -149,22 +250,6 @@ void reward_model_observe(reward_model *rm, env_vec *v, const float *actions)
     }
     rm->added_rows++;
     memcpy(rm->prev_obs, v->obs, (size_t)N * rm->D * sizeof(float));
-}
-
-bool reward_model_update(reward_model *rm, int64_t step, const agent_algo *algo, void *agent)
-{
-    if (step < rm->next_query || rm->queries >= rm->max_labels) return false;
-    if (!rm_query_round(rm)) {
-        /* not enough complete segments yet: try again a little later */
-        int64_t wait = rm->query_interval < 1000 ? rm->query_interval : 1000;
-        rm->next_query = step + wait;
-        return false;
-    }
-    rm->next_query = step + rm->query_interval;
-    reward_model_train(rm);
-    rm_norm_refit(rm);
-    if (algo->relabel) algo->relabel(agent, reward_model_reward, rm);
-    return true;
 }
 
 /* ---- statistics --------------------------------------------------------------------------- */

@@ -489,18 +489,11 @@ static void sac_observe(void *self, const env_vec *v)
 
 /* ---- the update's steps ------------------------------------------------------------------ */
 
-static int all_finite(const float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i])) return 0;
-    return 1;
-}
-
 /* the actor's gradient in two halves: k's half is finite */
 static void job_actor_finite(sac *p, int k)
 {
     size_t h = p->n_actor / 2, lo = k ? h : 0, hi = k ? p->n_actor : h;
-    p->finite[k] = all_finite(p->agrads + lo, hi - lo);
+    p->finite[k] = rl_all_finite(p->agrads + lo, hi - lo);
 }
 
 /* the actor's Adam step (ticked by the caller) on k's half */
@@ -568,7 +561,7 @@ static void job_critic_backward(sac *p, int k)
     size_t nq = p->q[k].n_params;
     memset(p->cgrads + k * nq, 0, nq * sizeof(float));
     nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
-    p->finite[k] = all_finite(p->cgrads + k * nq, nq);
+    p->finite[k] = rl_all_finite(p->cgrads + k * nq, nq);
 }
 
 /* critic k's Adam step (ticked by the caller), its target's Polyak average and, when the actor
@@ -682,7 +675,7 @@ static void actor_update(sac *p, double *acc)
     float aloss = actor_loss(p, true);
     par_run(p, job_pi_q_backward);
     actor_back(p, p->batch.obs, p->ax.aux != NULL);
-    bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
+    bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
     par_run(p, job_actor_finite);
     bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && p->finite[0] && p->finite[1] && aux_ok);
     if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);

@@ -1,9 +1,10 @@
-/* rlc core: small numerically careful helpers shared by nn/ and losses/.
+/* rlc core: small numerically careful helpers shared by nn/, losses/ and the agents.
  * Header-only (static inline) so that kernels in both modules inline them. */
 #ifndef RLC_CORE_MATHX_H
 #define RLC_CORE_MATHX_H
 
 #include <math.h>
+#include <stddef.h>
 
 /* log(sum_k exp(x[k])) over a row of K values, stable for any finite input. */
 static inline float rl_logsumexp(const float *x, int K)
@@ -46,6 +47,27 @@ static inline float rl_sigmoid(float x)
 static inline float rl_clampf(float x, float lo, float hi)
 {
     return x < lo ? lo : (x > hi ? hi : x);
+}
+
+/* 1 when every x[k] (n) is finite (a gradient worth applying), 0 otherwise. */
+static inline int rl_all_finite(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+/* x (n) standardised in place: (x - mean) / (std + 1e-8), std with n - 1 (torch .std()); n < 2
+ * leaves x as it is. */
+static inline void rl_standardise(float *x, int n)
+{
+    if (n < 2) return;
+    double mean = 0.0, var = 0.0;
+    for (int k = 0; k < n; k++) mean += x[k];
+    mean /= n;
+    for (int k = 0; k < n; k++) var += (x[k] - mean) * (x[k] - mean);
+    float inv = (float)(1.0 / (sqrt(var / (n - 1)) + 1e-8));
+    for (int k = 0; k < n; k++) x[k] = (float)((x[k] - mean) * inv);
 }
 
 #endif

@@ -159,22 +159,6 @@ void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz);
  * what `rlc losses` prints. */
 void loss_catalogue_print(FILE *out);
 
-/* ---- targets ----------------------------------------------------------------------------- */
-
-/* Generalised advantage estimation over a rollout of T steps and N envs (arrays (T, N)):
- *   delta_t = r_t + gamma * nv_t - v_t,   A_t = delta_t + gamma * lambda * A_{t+1} (cut at ends)
- * where nv_t is the value of the state after step t:
- *   terminated[t]            -> 0 (no bootstrap),
- *   truncated[t] (only)      -> final_values[t] (value of the final observation),
- *   neither, t < T-1          -> values[t+1],
- *   neither, t = T-1          -> last_values (N).
- * and the recursion A_{t+1} is cut (0) when step t ended an episode. ret = adv + values.
- * This is the single GAE implementation; the rollout buffer calls it. */
-void loss_gae(float *adv, float *ret, const float *rewards, const float *values,
-              const float *final_values, const unsigned char *terminated,
-              const unsigned char *truncated, const float *last_values, int T, int N,
-              float gamma, float lambda);
-
 /* the rest of the catalogue: regression, classification, probabilistic, metric, adversarial,
  * generative, RL, distributional, exploration, preference, regularisation */
 #include "losses/loss_catalogue.h"

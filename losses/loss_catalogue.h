@@ -251,26 +251,6 @@ void loss_grpo_advantages(float *adv, const float *rewards, int n_groups, int gr
 float loss_grpo(const float *logp, const float *logp_old, const float *logp_ref, const float *adv,
                 const float *w, int n, float clip, float beta, float *dlogp);
 
-/* ==== RL targets (constants for the value losses; GAE is loss_gae in loss.h) ===============
- * Arrays (T, N). next_values[t] is the value of the state reached after step t: values[t+1] within
- * the rollout, the final observation's value on truncation, the bootstrap value at t = T-1; it is
- * ignored where terminated[t]. An episode ends at t when terminated[t] or truncated[t]. */
-
-/* y = r + gamma (1 - terminated) next_value, elementwise over n. */
-void loss_td0_target(float *y, const float *rewards, const float *next_values,
-                     const unsigned char *terminated, int n, float gamma);
-/* n-step return: sum_{k<m} gamma^k r_{t+k} + gamma^m V, stopping after n steps, at the end of an
- * episode or at the end of the rollout; bootstraps with next_values of the last step unless it
- * terminated. */
-void loss_nstep_targets(float *y, const float *rewards, const float *next_values,
-                        const unsigned char *terminated, const unsigned char *truncated, int T,
-                        int N, int nstep, float gamma);
-/* TD(lambda) return: G_t = r_t + gamma (1 - term_t) [(1 - lambda) nv_t + lambda G_{t+1}], with
- * G_{t+1} replaced by nv_t at episode ends and at t = T-1. */
-void loss_td_lambda_targets(float *y, const float *rewards, const float *next_values,
-                            const unsigned char *terminated, const unsigned char *truncated,
-                            int T, int N, float gamma, float lambda);
-
 /* ==== distributional ======================================================================= */
 
 /* QR-DQN fixed quantile midpoints tau_i = (2i + 1) / (2 Nq). */

@@ -453,13 +453,13 @@ const loss_desc loss_table[] = {
      .formula = "mean w mean_d (v_hat(x_t, t) - u)^2, x_t = (1 - (1 - s) t) x0 + t x1, u = x1 - (1 - s) x0",
      .n_params = 1, .params = {{"sigma_min", 0.0f, 0.0f, 1.0f, 0, 1, "width s of the path at t = 1"}}},
 
-    /* ---- RL targets ---- */
-    {.name = "td0", K("loss_td0_target"), .formula = "y = r + gamma (1 - terminated) V(s')",
+    /* ---- RL targets (computed in replay/returns.c; listed so `rlc losses` shows them) ---- */
+    {.name = "td0", K("replay_td0_target"), .formula = "y = r + gamma (1 - terminated) V(s')",
      .n_params = 1, .params = {P_GAMMA}},
-    {.name = "nstep", K("loss_nstep_targets"),
+    {.name = "nstep", K("replay_nstep_targets"),
      .formula = "y = sum_{k<m} gamma^k r_{t+k} + gamma^m V(s_{t+m}), m <= n, cut at episode ends",
      .n_params = 2, .params = {{"n", 3.0f, 1.0f, INF, 0, 0, "steps"}, P_GAMMA}, .check = chk_nstep},
-    {.name = "td_lambda", K("loss_td_lambda_targets"),
+    {.name = "td_lambda", K("replay_td_lambda_targets"),
      .formula = "G_t = r_t + gamma (1 - term_t) [(1 - lambda) V(s_{t+1}) + lambda G_{t+1}]",
      .n_params = 2, .params = {P_GAMMA, P_CLOSED01("lambda", 0.95f, "trace decay")}},
 

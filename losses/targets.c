@@ -1,59 +1,9 @@
-/* rlc losses: value targets for TD learning (TD(0), n-step, TD(lambda)) and the C51 projection.
- * They produce constants for the value losses; GAE is loss_gae (losses/gae.c). */
+/* rlc losses: the distributional targets and losses (C51's projection and loss, QR-DQN's and
+ * IQN's quantiles). The TD targets (TD(0), n-step, TD(lambda)) and GAE are replay/returns.c. */
 #include <math.h>
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
-
-void loss_td0_target(float *y, const float *rewards, const float *next_values,
-                     const unsigned char *terminated, int n, float gamma)
-{
-    RL_ASSERT(y && rewards && next_values && n > 0);
-    for (int i = 0; i < n; i++)
-        y[i] = (float)((double)rewards[i] +
-                       ((terminated && terminated[i]) ? 0.0 : (double)gamma * next_values[i]));
-}
-
-void loss_nstep_targets(float *y, const float *rewards, const float *next_values,
-                        const unsigned char *terminated, const unsigned char *truncated, int T,
-                        int N, int nstep, float gamma)
-{
-    RL_ASSERT(y && rewards && next_values && T > 0 && N > 0 && nstep > 0);
-    for (int e = 0; e < N; e++)
-        for (int t = 0; t < T; t++) {
-            double G = 0.0, disc = 1.0;
-            for (int k = 0; k < nstep; k++) {
-                int s = t + k;
-                size_t ix = (size_t)s * N + e;
-                G += disc * rewards[ix];
-                if (terminated && terminated[ix]) break;
-                if ((truncated && truncated[ix]) || k == nstep - 1 || s == T - 1) {
-                    G += disc * gamma * next_values[ix];
-                    break;
-                }
-                disc *= gamma;
-            }
-            y[(size_t)t * N + e] = (float)G;
-        }
-}
-
-void loss_td_lambda_targets(float *y, const float *rewards, const float *next_values,
-                            const unsigned char *terminated, const unsigned char *truncated,
-                            int T, int N, float gamma, float lambda)
-{
-    RL_ASSERT(y && rewards && next_values && T > 0 && N > 0);
-    for (int e = 0; e < N; e++) {
-        double G = 0.0;
-        for (int t = T - 1; t >= 0; t--) {
-            size_t ix = (size_t)t * N + e;
-            double r = rewards[ix], nv = next_values[ix];
-            if (terminated && terminated[ix]) G = r;
-            else if ((truncated && truncated[ix]) || t == T - 1) G = r + gamma * nv;
-            else G = r + gamma * ((1.0 - lambda) * nv + lambda * G);
-            y[ix] = (float)G;
-        }
-    }
-}
 
 void loss_c51_project(float *target_probs, const float *next_probs, const float *rewards,
                       const unsigned char *dones, int n, int A, float gamma, float v_min,

@@ -9,12 +9,6 @@
 
 #undef I /* from <complex.h> via cblas.h; I is the input size here */
 
-const char *nn_blas_kernel(void)
-{
-    const char *name = openblas_get_corename();
-    return name && name[0] ? name : "unknown";
-}
-
 void nn_dense_forward(float *out, const float *inp, const float *weight, const float *bias,
                       int B, int I, int O)
 {

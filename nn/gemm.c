@@ -49,6 +49,12 @@ static atomic_bool g_wide;          /* ... and the wide ones (by default when LI
                                        OpenBLAS's kernel has not) */
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
 
+const char *nn_blas_kernel(void)
+{
+    const char *name = openblas_get_corename();
+    return name && name[0] ? name : "unknown";
+}
+
 static void gemm_init(void)
 {
     const char *env = getenv("RLC_GEMM");

@@ -1,12 +1,12 @@
 /* rlc replay: the on-policy rollout buffer (T steps x N envs) and its GAE pass.
  *
  * Every array is allocated once by replay_rollout_init; add copies one vector step into row t;
- * finish hands the arrays to loss_gae. final_values rows are zero where a step did not
+ * finish hands the arrays to replay_gae. final_values rows are zero where a step did not
  * truncate (or where add got final_values = NULL). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "losses/loss.h"
+#include "replay/returns.h"
 #include "replay/rollout.h"
 
 rl_status replay_rollout_init(replay_rollout *b, int T, int N, int obs_dim, int act_dim,
@@ -62,7 +62,7 @@ void replay_rollout_finish(replay_rollout *b, const float *last_values, float ga
                            float lambda)
 {
     RL_ASSERT_MSG(b->t == b->T, "replay_rollout_finish: the rollout is not full");
-    loss_gae(b->adv, b->ret, b->rewards, b->values, b->final_values, b->terminated, b->truncated,
+    replay_gae(b->adv, b->ret, b->rewards, b->values, b->final_values, b->terminated, b->truncated,
              last_values, b->T, b->N, gamma, lambda);
 }
 

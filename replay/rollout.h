@@ -2,7 +2,7 @@
  *
  * Filled one vector step at a time by replay_rollout_add; after T steps the agent calls
  * replay_rollout_finish with the values of the observations that follow the last step, which
- * computes advantages and returns through loss_gae (the one GAE implementation). A step that
+ * computes advantages and returns through replay_gae (the one GAE implementation). A step that
  * ended by truncation stores the value of its final observation (final_values), so that it
  * bootstraps; a terminated step does not. All arrays are allocated once at init. */
 #ifndef RLC_REPLAY_ROLLOUT_H

@@ -1,4 +1,4 @@
-/* rlc tests: loss_gae (losses/gae.c) on a hand-worked rollout with a termination and a
+/* rlc tests: replay_gae (replay/returns.c) on a hand-worked rollout with a termination and a
  * truncation, against an independent forward-sum reference, and the rollout buffer round trip
  * (replay/rollout.c). */
 #include <criterion/criterion.h>
@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "losses/loss.h"
+#include "replay/returns.h"
 #include "replay/rollout.h"
 
 /* ---- the hand-worked example --------------------------------------------------------------
@@ -50,7 +50,7 @@ Test(gae, hand_worked_example)
 {
     float adv[HT * HN], ret[HT * HN];
     memset(adv, 0x7f, sizeof(adv));   /* garbage: nothing may be read before it is written */
-    loss_gae(adv, ret, h_rewards, h_values, h_final, h_term, h_trunc, h_last, HT, HN, 0.9f, 0.8f);
+    replay_gae(adv, ret, h_rewards, h_values, h_final, h_term, h_trunc, h_last, HT, HN, 0.9f, 0.8f);
     assert_close_arr(adv, h_adv, HT * HN, 1e-5f, "adv");
     assert_close_arr(ret, h_ret, HT * HN, 1e-5f, "ret");
 }
@@ -59,7 +59,7 @@ Test(gae, lambda_zero_is_one_step_td_and_lambda_one_gamma_one_is_monte_carlo)
 {
     float adv[HT * HN], ret[HT * HN];
     /* lambda = 0: A_t = delta_t (env 0, t = 1: 0 + 0.9*3 - 2 = 0.7) */
-    loss_gae(adv, ret, h_rewards, h_values, h_final, h_term, h_trunc, h_last, HT, HN, 0.9f, 0.0f);
+    replay_gae(adv, ret, h_rewards, h_values, h_final, h_term, h_trunc, h_last, HT, HN, 0.9f, 0.0f);
     cr_assert_float_eq(adv[1 * HN + 0], 0.7f, 1e-6f);
     cr_assert_float_eq(adv[3 * HN + 0], 1.5f, 1e-6f);
     cr_assert_float_eq(adv[0 * HN + 1], -0.1f, 1e-6f);
@@ -67,7 +67,7 @@ Test(gae, lambda_zero_is_one_step_td_and_lambda_one_gamma_one_is_monte_carlo)
     const unsigned char none[HT] = {0};
     const float r[HT] = {1, 2, 3, 4, 5}, v[HT] = {0.5f, -1, 2, 0, 3}, last[1] = {10};
     float a1[HT], r1[HT];
-    loss_gae(a1, r1, r, v, NULL, none, none, last, HT, 1, 1.0f, 1.0f);
+    replay_gae(a1, r1, r, v, NULL, none, none, last, HT, 1, 1.0f, 1.0f);
     const float mc[HT] = {25, 24, 22, 19, 15};
     assert_close_arr(r1, mc, HT, 1e-5f, "monte-carlo ret");
     for (int t = 0; t < HT; t++) cr_assert_float_eq(a1[t], mc[t] - v[t], 1e-5f);
@@ -116,7 +116,7 @@ Test(gae, matches_forward_reference_on_random_rollout)
     cr_assert_gt(n_trunc, 2);
     double ref[T * N];
     ref_gae(ref, r, v, fv, term, trunc, last, T, N, 0.99, 0.95);
-    loss_gae(adv, ret, r, v, fv, term, trunc, last, T, N, 0.99f, 0.95f);
+    replay_gae(adv, ret, r, v, fv, term, trunc, last, T, N, 0.99f, 0.95f);
     for (int i = 0; i < T * N; i++) {
         cr_assert_float_eq(adv[i], ref[i], 1e-4 * (1 + fabs(ref[i])), "adv[%d]", i);
         cr_assert_float_eq(ret[i], adv[i] + v[i], 1e-6);

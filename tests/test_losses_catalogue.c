@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "losses/loss.h"
+#include "replay/returns.h"
 #include "tests/helpers/testutil.h"
 
 #define FX_MAX 24
@@ -419,7 +420,7 @@ static double ad_td0(fx *f)
 {
     int n = N(f, "T") * N(f, "N");
     if (f->want_grad)
-        loss_td0_target(Y(f, "y", n), A(f, "rewards"), A(f, "next_values"), U(f, "terminated"), n,
+        replay_td0_target(Y(f, "y", n), A(f, "rewards"), A(f, "next_values"), U(f, "terminated"), n,
                         P(f, "gamma"));
     return 0.0;
 }
@@ -428,7 +429,7 @@ static double ad_nstep(fx *f)
 {
     int T = N(f, "T"), E = N(f, "N");
     if (f->want_grad)
-        loss_nstep_targets(Y(f, "y", T * E), A(f, "rewards"), A(f, "next_values"),
+        replay_nstep_targets(Y(f, "y", T * E), A(f, "rewards"), A(f, "next_values"),
                            U(f, "terminated"), U(f, "truncated"), T, E, N(f, "nstep"),
                            P(f, "gamma"));
     return 0.0;
@@ -438,7 +439,7 @@ static double ad_td_lambda(fx *f)
 {
     int T = N(f, "T"), E = N(f, "N");
     if (f->want_grad)
-        loss_td_lambda_targets(Y(f, "y", T * E), A(f, "rewards"), A(f, "next_values"),
+        replay_td_lambda_targets(Y(f, "y", T * E), A(f, "rewards"), A(f, "next_values"),
                                U(f, "terminated"), U(f, "truncated"), T, E, P(f, "gamma"),
                                P(f, "lambda"));
     return 0.0;
@@ -719,12 +720,12 @@ Test(targets, td_lambda_limits_match_td0_and_monte_carlo)
     }
     term[3 * E + 0] = 1;
     /* lambda = 0 is TD(0); lambda = 1 is the Monte-Carlo / n = infinity return */
-    loss_td_lambda_targets(yl, r, nv, term, trunc, T, E, 0.9f, 0.0f);
-    loss_td0_target(y0, r, nv, term, T * E, 0.9f);
+    replay_td_lambda_targets(yl, r, nv, term, trunc, T, E, 0.9f, 0.0f);
+    replay_td0_target(y0, r, nv, term, T * E, 0.9f);
     rlt_assert_close(yl, y0, T * E, 1e-6, 1e-6, "lambda 0 vs td0");
-    loss_td_lambda_targets(yl, r, nv, term, trunc, T, E, 0.9f, 1.0f);
-    loss_nstep_targets(yn, r, nv, term, trunc, T, E, 1000, 0.9f);
+    replay_td_lambda_targets(yl, r, nv, term, trunc, T, E, 0.9f, 1.0f);
+    replay_nstep_targets(yn, r, nv, term, trunc, T, E, 1000, 0.9f);
     rlt_assert_close(yl, yn, T * E, 1e-6, 1e-6, "lambda 1 vs n = inf");
-    loss_nstep_targets(y1, r, nv, term, trunc, T, E, 1, 0.9f);
+    replay_nstep_targets(y1, r, nv, term, trunc, T, E, 1, 0.9f);
     rlt_assert_close(y1, y0, T * E, 1e-6, 1e-6, "n = 1 vs td0");
 }
