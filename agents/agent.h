@@ -1,6 +1,6 @@
 /* rlc agents: the one interface every algorithm implements, and the algorithm registry.
  *
- * The trainer (agents/trainer.h) drives any agent through the same loop:
+ * The trainer (train/trainer.h) drives any agent through the same loop:
  *   act(obs, explore=true) -> vector env step -> observe(...) -> learn(...) when due,
  * evaluates with act(explore=false) on separate env copies, and checkpoints through save/load.
  * An agent owns its networks, optimizer, buffers and RNG; everything is sized in create. */
@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "envs/env.h"
+#include "losses/loss.h"
 #include "nn/nn.h"
 #include "replay/replay.h"
 
@@ -59,7 +60,7 @@ typedef struct agent_algo {
      * their count, at most max. The trainer broadcasts them from rank 0 after create and after a
      * resume, and compares their checksums across ranks. NULL: no data-parallel training. */
     int (*dp_tensors)(void *self, nn_tensor *t, int max);
-    /* Optional (learned rewards, agents/reward_model.h): recomputes every reward held in the
+    /* Optional (learned rewards, addons/reward_model.h): recomputes every reward held in the
      * agent's replay buffer with fn(ctx, ...), in chunks of at most AGENT_RELABEL_BATCH
      * transitions (PEBBLE). NULL: the agent keeps no rewards across updates (on-policy). */
     void (*relabel)(void *self, agent_reward_fn fn, void *ctx);
@@ -69,12 +70,18 @@ typedef struct agent_algo {
     replay_buffer *(*replay)(void *self);
 } agent_algo;
 
+/* A config entry's loss (name and parameters) resolved into *out, of one of `kinds`
+ * (LOSS_KINDS(...)); errors name `where`, or l->where when where is NULL. The one adapter from
+ * the config to the loss registry, for every algorithm and add-on. */
+rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, const char *where, char *err,
+                          size_t err_sz);
+
 /* The registered algorithm called name, or NULL. */
 const agent_algo *agent_find(const char *name);
 
 extern const agent_algo agent_ppo;
-extern const agent_algo agent_a2c, agent_reinforce;   /* agents/a2c.c, agents/reinforce.c */
-extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;   /* agents/dqn.c */
-extern const agent_algo agent_sac;                            /* agents/sac.c */
+extern const agent_algo agent_a2c, agent_reinforce;   /* algos/a2c.c, algos/reinforce.c */
+extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;   /* algos/dqn.c */
+extern const agent_algo agent_sac;                            /* algos/sac.c */
 
 #endif

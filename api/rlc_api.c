@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/fs.h"
 #include "envs/env.h"
 #include "envs/render.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "cli/cli.h"
 #include "envs/check.h"
 #include "envs/env.h"

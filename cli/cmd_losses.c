@@ -7,7 +7,7 @@
 #include "losses/loss.h"
 
 /* Where a config chooses a loss, and what each place accepts: any loss of the kinds in `kinds`,
- * or one of the names in `names` (space-separated). The rules are the agents' own (agents/ppo.c,
+ * or one of the names in `names` (space-separated). The rules are the agents' own (algos/ppo.c,
  * reinforce.c, dqn.c, sac.c, exploration.c, aux.c); tests/test_usability.c builds agents with
  * what this table claims. */
 typedef struct {

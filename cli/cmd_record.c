@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "research/plot.h"
-#include "agents/record.h"
+#include "train/record.h"
 #include "cli/cli.h"
 #include "envs/env.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/dist.h"
 #include "core/fs.h"
 #include "cli/cli.h"

@@ -46,7 +46,7 @@ typedef struct {
     char where[RL_STR_MAX];
 } rl_loss_cfg;
 
-/* Auxiliary heads on the shared encoder (agents/aux.h), the top-level `aux:` list:
+/* Auxiliary heads on the shared encoder (addons/aux.h), the top-level `aux:` list:
  *   aux:
  *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
  * Keys of an entry: head, loss (a name or {name: ..., param: value}), weight, hidden, k

@@ -80,7 +80,7 @@
     X(S, int64_t, keep_checkpoints, I64, 0, NULL, 0, 1000000, NULL,                                 \
       "checkpoint_<step>.safetensors files kept (the newest); 0 = none")
 
-/* off-policy value-based agents: dqn, qrdqn, c51 (agents/dqn.c); steps count environment steps */
+/* off-policy value-based agents: dqn, qrdqn, c51 (algos/dqn.c); steps count environment steps */
 #define RL_CFG_DQN_FIELDS(X, S)                                                                     \
     X(S, double, learning_rate, F64, 2.5e-4, NULL, 0, 1, NULL, "Adam learning rate")               \
     X(S, double, adam_eps, F64, 1e-8, NULL, 1e-12, 1, NULL, "Adam epsilon")                        \
@@ -107,7 +107,7 @@
     X(S, double, per_eps, F64, 1e-6, NULL, 0, 1, NULL, "added to |TD error| in priorities")        \
     X(S, int64_t, n_quantiles, I64, 50, NULL, 1, 10000, NULL, "quantiles (qrdqn)")
 
-/* SAC for Box actions (agents/sac.c) */
+/* SAC for Box actions (algos/sac.c) */
 #define RL_CFG_SAC_FIELDS(X, S)                                                                     \
     X(S, double, actor_lr, F64, 3e-4, NULL, 0, 1, NULL, "actor Adam learning rate")               \
     X(S, double, critic_lr, F64, 1e-3, NULL, 0, 1, NULL, "critics' Adam learning rate")           \
@@ -149,7 +149,7 @@
       "scale rewards by the running std of the discounted return (Gymnasium NormalizeReward)")   \
     X(S, double, clip_reward, F64, 10, NULL, 0, 1e9, NULL, "clip scaled rewards; 0 = off")
 
-/* A2C (agents/a2c.c): n-step rollouts over num_envs, one update per rollout */
+/* A2C (algos/a2c.c): n-step rollouts over num_envs, one update per rollout */
 #define RL_CFG_A2C_FIELDS(X, S)                                                                     \
     X(S, double, learning_rate, F64, 7e-4, NULL, 0, 1, NULL, "learning rate")                      \
     X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL, "anneal the learning rate linearly to 0")     \
@@ -167,7 +167,7 @@
     X(S, double, rms_alpha, F64, 0.99, NULL, 0, 0.999999, NULL, "RMSprop smoothing constant")     \
     X(S, double, eps, F64, 1e-5, NULL, 1e-12, 1, NULL, "RMSprop / Adam epsilon")
 
-/* REINFORCE (agents/reinforce.c): Monte-Carlo returns of whole episodes */
+/* REINFORCE (algos/reinforce.c): Monte-Carlo returns of whole episodes */
 #define RL_CFG_REINFORCE_FIELDS(X, S)                                                               \
     X(S, double, learning_rate, F64, 1e-3, NULL, 0, 1, NULL, "Adam learning rate")                 \
     X(S, int64_t, episodes_per_update, I64, 4, NULL, 1, 1e6, NULL,                                  \
@@ -182,7 +182,7 @@
     X(S, int64_t, max_episode_steps, I64, 0, NULL, 0, 1e7, NULL,                                    \
       "longest episode stored; 0 = the env's time limit")
 
-/* intrinsic rewards for ppo and a2c: `exploration: {name: icm, ...}` (agents/exploration.c) */
+/* intrinsic rewards for ppo and a2c: `exploration: {name: icm, ...}` (addons/exploration.c) */
 #define RL_CFG_EXPLORATION_FIELDS(X, S)                                                             \
     X(S, rl_str, name, STR, 0, "none", 0, 0, "none|icm|rnd|simhash", "intrinsic-reward module")             \
     X(S, double, learning_rate, F64, 1e-3, NULL, 0, 1, NULL, "Adam learning rate of the module")   \
@@ -204,7 +204,7 @@
     X(S, rl_loss_cfg, simhash_loss, LOSS, 0, "simhash", 0, 0, NULL,                                 \
       "SimHash count bonus: code bits and bonus scale beta")
 
-/* preference-based RL for any agent (agents/reward_model.c, docs/preferences.md): an ensemble of
+/* preference-based RL for any agent (addons/reward_model.c, docs/preferences.md): an ensemble of
  * learned rewards r(s, a) trained from a simulated teacher's preferences between segments */
 #define RL_CFG_REWARD_MODEL_FIELDS(X, S)                                                            \
     X(S, bool, enabled, BOOL, 0, NULL, 0, 1, NULL, "train the agent on a reward learned from preferences") \

@@ -1,6 +1,6 @@
 /* rlc losses: count-based exploration bonuses over SimHash codes (Tang et al. 2017): the codes of
  * observations under a fixed Gaussian projection and the bonus beta / sqrt(n(code)). The counts
- * themselves live in the exploration module (agents/exploration_simhash.c). */
+ * themselves live in the exploration module (addons/exploration_simhash.c). */
 #include <math.h>
 
 #include "losses/lmath.h"

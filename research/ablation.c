@@ -19,7 +19,7 @@
 
 #include "research/ablation_dist.h"
 #include "agents/agent.h"
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/fs.h"
 #include "core/log.h"
 

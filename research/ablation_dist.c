@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/dist.h"
 #include "core/fs.h"
 #include "core/log.h"

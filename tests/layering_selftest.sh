@@ -8,7 +8,7 @@ root=$1
 check=$root/tests/layering_test.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for dir in core nn losses replay envs agents research cli api; do
+for dir in core nn losses replay envs agents addons algos train research cli api; do
     [ -d "$root/$dir" ] && cp -R "$root/$dir" "$tmp/$dir"
 done
 sh "$check" "$tmp" > /dev/null 2>&1 || { echo "layering_selftest: the unmodified tree fails" >&2; exit 1; }
@@ -16,7 +16,9 @@ sh "$check" "$tmp" > /dev/null 2>&1 || { echo "layering_selftest: the unmodified
 # plant one upward include in each of these files (FILE:HEADER), then expect a failure that
 # names every one of them
 planted="core/rng.c:nn/nn.h nn/nn.h:losses/loss.h losses/loss.h:replay/rollout.h
-envs/env.h:agents/agent.h agents/trainer.c:research/ablation.h research/compare.c:cli/cli.h"
+replay/rollout.c:losses/loss.h envs/env.h:agents/agent.h agents/registry.c:algos/onpolicy.h
+addons/aux.c:algos/offpolicy.h algos/sac.c:train/trainer.h train/trainer.c:research/ablation.h
+research/compare.c:cli/cli.h"
 for p in $planted; do
     printf '#include "%s"\n' "${p#*:}" >> "$tmp/${p%%:*}"
 done

@@ -1,8 +1,12 @@
 #!/bin/sh
 # rlc tests: the dependency rule of docs/architecture.md. A source file may include headers of
 # its own folder and of the folders below it, never of a folder above:
-#   core  <-  nn, losses, replay, envs  <-  agents  <-  research  <-  cli, api
-# (GAE and the TD returns are replay/returns.c, so replay needs only core). Run by CTest (test
+#   core  <-  nn, losses, replay, envs  <-  agents  <-  addons  <-  algos  <-  train  <-  research
+#         <-  cli, api
+# agents/ is the interface (agent.h, the registry, the data-parallel hooks); addons/ the modules
+# an algorithm attaches (aux heads, exploration, preference reward models); algos/ the
+# algorithms; train/ what runs a training (trainer, evaluation, checkpoints, replay files,
+# recording). GAE and the TD returns are replay/returns.c, so replay needs only core. Run by CTest (test
 # `layering`):  layering_test.sh SOURCE_DIR     Exits 1 naming every offending include.
 set -eu
 root=$1
@@ -15,15 +19,18 @@ allowed() {
         nn | losses | envs) echo "core" ;;
         replay) echo "core" ;;
         agents) echo "core nn losses replay envs" ;;
-        research) echo "core nn losses replay envs agents" ;;
-        cli | api) echo "core nn losses replay envs agents research" ;;
+        addons) echo "core nn losses replay envs agents" ;;
+        algos) echo "core nn losses replay envs agents addons" ;;
+        train) echo "core nn losses replay envs agents addons algos" ;;
+        research) echo "core nn losses replay envs agents addons algos train" ;;
+        cli | api) echo "core nn losses replay envs agents addons algos train research" ;;
         *) echo "?" ;;
     esac
 }
 
 bad=0
 checked=0
-for dir in core nn losses replay envs agents research cli api; do
+for dir in core nn losses replay envs agents addons algos train research cli api; do
     [ -d "$dir" ] || continue
     ok=$(allowed "$dir")
     for f in $(find "$dir" -name '*.[ch]' | sort); do

@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "agents/dataparallel.h"
-#include "agents/onpolicy.h"
-#include "agents/trainer_dp.h"
+#include "algos/onpolicy.h"
+#include "train/trainer_dp.h"
 #include "core/dist.h"
 #include "core/rng.h"
 

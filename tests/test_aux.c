@@ -1,4 +1,4 @@
-/* rlc tests: auxiliary heads on the shared encoder (agents/aux.c, `aux:` in the config):
+/* rlc tests: auxiliary heads on the shared encoder (addons/aux.c, `aux:` in the config):
  *   - finite-difference checks of every head's loss through the encoder: encoder parameters
  *     (including the extra passes over next observations, k-step positives and augmented views)
  *     and head parameters, Discrete and Box actions, with rows excluded by next_ok / pos_ok;
@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "agents/aux.h"
-#include "agents/trainer.h"
+#include "addons/aux.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define CARTPOLE RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"

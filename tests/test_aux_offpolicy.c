@@ -1,4 +1,4 @@
-/* rlc tests: auxiliary heads on the off-policy agents (agents/dqn.c: dqn, qrdqn, c51; agents/sac.c):
+/* rlc tests: auxiliary heads on the off-policy agents (algos/dqn.c: dqn, qrdqn, c51; algos/sac.c):
  *   - finite-difference checks of one update's objective (TD loss + weighted heads, targets fixed)
  *     through the DQN encoder (the Q-network's hidden layers, plain and dueling) and of the SAC
  *     actor objective + heads through the actor's hidden layers: every parameter of the network
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/offpolicy.h"
-#include "agents/trainer.h"
+#include "algos/offpolicy.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define DQN_CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"

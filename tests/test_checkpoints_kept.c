@@ -1,4 +1,4 @@
-/* rlc tests: the checkpoints a run keeps besides checkpoint.safetensors (agents/trainer_watch.h):
+/* rlc tests: the checkpoints a run keeps besides checkpoint.safetensors (train/trainer_watch.h):
  *   - best.safetensors is the agent of the evaluation with the highest return (the first such),
  *     and a resumed run keeps comparing against it;
  *   - checkpoint_<step>.safetensors: the log.keep_checkpoints newest, the oldest removed; none by
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/trainer.h"
-#include "agents/trainer_watch.h"
+#include "train/trainer.h"
+#include "train/trainer_watch.h"
 #include "core/fs.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"

@@ -1,4 +1,4 @@
-/* rlc tests: the value-based off-policy agents (agents/dqn.c) and the pieces they use: the C51
+/* rlc tests: the value-based off-policy agents (algos/dqn.c) and the pieces they use: the C51
  * projection against a hand-worked example (atoms at both bounds, a terminal sample), the quantile
  * Huber loss against finite differences, the Polyak target update, checkpoints, every option
  * (double, dueling, n-step, prioritized; qrdqn, c51) running, and the learning test: DQN on
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "losses/loss.h"
 #include "tests/helpers/testutil.h"
 

@@ -1,4 +1,4 @@
-/* rlc tests: the intrinsic-reward modules (agents/exploration.c): finite-difference checks of the
+/* rlc tests: the intrinsic-reward modules (addons/exploration.c): finite-difference checks of the
  * ICM (discrete and continuous actions) and RND training losses through every parameter, RND's
  * intrinsic reward higher on novel observations than on repeatedly seen ones, and the learning
  * test: PPO + RND on a small sparse task (MountainCar-v0, seed 1) must reach the flag. */
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/onpolicy.h"
-#include "agents/trainer.h"
+#include "algos/onpolicy.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 enum { B = 6, OD = 3 };
@@ -44,7 +44,8 @@ static void make(ex_ctx *c, const char *name, bool discrete, onp_net *net)
     rl_rng_seed(&r, 3, 0);
     char err[512];
     cr_assert_eq(onp_net_init(net, &cfg, &os, &as, true, false, 8, &r, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(onp_explore_create(&c->x, &cfg, net, 2, 8, B, err, sizeof err), RL_OK, "%s", err);
+    onp_explore_shape shape = {net->obs_dim, net->adim, net->K, net->D};
+    cr_assert_eq(onp_explore_create(&c->x, &cfg, &shape, 2, 8, B, err, sizeof err), RL_OK, "%s", err);
     cr_assert_not_null(c->x);
     for (int i = 0; i < B * OD; i++) {
         c->obs[i] = (float)rl_rng_normal(&r);
@@ -113,7 +114,7 @@ Test(exploration, ppo_rnd_reaches_the_flag)
     rlt_assert_learns("PPO + RND on MountainCar-v0 at 300k steps", runs, 3, 2, -180.0);
 }
 
-/* ---- SimHash counts (agents/exploration_simhash.c) ----------------------------------------- */
+/* ---- SimHash counts (addons/exploration_simhash.c) ----------------------------------------- */
 
 Test(exploration, simhash_bonus_is_beta_over_sqrt_count)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/limits.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "envs/env.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"

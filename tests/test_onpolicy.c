@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define A2C RLC_SOURCE_DIR "/configs/a2c_cartpole.yaml"

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/onpolicy.h"
-#include "agents/trainer.h"
+#include "algos/onpolicy.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define PENDULUM RLC_SOURCE_DIR "/configs/ppo_pendulum.yaml"

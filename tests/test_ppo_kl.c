@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "agents/record.h"
+#include "train/record.h"
 #include "envs/classic/classic.h"
 #include "envs/render.h"
 #include "envs/video.h"

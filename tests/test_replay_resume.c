@@ -1,4 +1,4 @@
-/* rlc tests: the replay buffer across an interruption (agents/offp_replay.c): a saved and
+/* rlc tests: the replay buffer across an interruption (train/offp_replay.c): a saved and
  * restored buffer holds the same transitions, ring position and priorities, and no n-step return
  * runs past the interruption; a file of another step is left unread, one of other sizes, with bad
  * flags or larger than the buffer could be is refused with its name; an interrupted DQN run writes
@@ -13,7 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agents/offpolicy.h"
+#include "algos/offpolicy.h"
+#include "train/offp_replay.h"
 #include "tests/helpers/testutil.h"
 
 static void make(replay_buffer *b, int64_t cap, int n_envs, int obs_dim, int n_step, bool per)

@@ -1,4 +1,4 @@
-/* rlc tests: the reward model learned from preferences (agents/reward_model.h): the gradient of
+/* rlc tests: the reward model learned from preferences (addons/reward_model.h): the gradient of
  * the preference loss through an ensemble member against finite differences, the config errors,
  * the ranking of held-out segments learned from a noiseless teacher, SAC's replay relabelling
  * hook, a resumed run keeping its labels, and PPO learning Pendulum-v1 from preferences. */
@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agents/reward_model.h"
-#include "agents/trainer.h"
+#include "addons/reward_model.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define PREF_PENDULUM RLC_SOURCE_DIR "/configs/ppo_pref_pendulum.yaml"

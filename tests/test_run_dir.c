@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/fs.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"

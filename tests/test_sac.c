@@ -1,4 +1,4 @@
-/* rlc tests: SAC (agents/sac.c): the actor's gradient, which flows through the critics' input
+/* rlc tests: SAC (algos/sac.c): the actor's gradient, which flows through the critics' input
  * gradient dQ/da and the tanh-squashed Gaussian, against central finite differences of the full
  * actor objective; the two-thread critic update giving the same run as one thread; a checkpoint
  * round trip; and the learning test on Pendulum-v1 (fixed seed, RLtools' configuration, 20k
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/offpolicy.h"
-#include "agents/trainer.h"
+#include "algos/offpolicy.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"

@@ -1,5 +1,5 @@
 /* rlc tests: TensorBoard events files (core/tbwriter.c) and what a run writes into them
- * (agents/trainer_watch.c):
+ * (train/trainer_watch.c):
  *   - CRC-32C gives its standard check value, and the mask is TensorFlow's;
  *   - every record of a written file is framed as TensorFlow's record files are: the length as
  *     8 little-endian bytes, its masked CRC-32C, the payload, the payload's masked CRC-32C; each
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/config.h"
 #include "core/fs.h"
 #include "core/tbevent.pb-c.h"

@@ -12,7 +12,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"

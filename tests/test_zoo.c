@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/config.h"
 #include "envs/env.h"
 

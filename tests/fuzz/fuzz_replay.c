@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/offpolicy.h"
+#include "algos/offpolicy.h"
+#include "train/offp_replay.h"
 #include "tests/fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -3,7 +3,7 @@
 #include "tests/helpers/testutil.h"
 
 #include "agents/agent.h"
-#include "agents/trainer.h"
+#include "train/trainer.h"
 #include "core/config.h"
 #include "envs/env.h"
 

@@ -8,7 +8,7 @@
 #ifndef RLC_TESTS_TESTUTIL_H
 #define RLC_TESTS_TESTUTIL_H
 
-#include "agents/trainer.h"
+#include "train/trainer.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>

@@ -1,0 +1,84 @@
+/* rlc addons: learning the reward from preferences (the `reward_model:` section), for any agent.
+ *
+ * Christiano et al. 2017, with B-Pref's simulated teacher (Lee et al. 2021) and PEBBLE's replay
+ * relabelling (Lee et al. 2021). The trainer hands every vector-env step to
+ * reward_model_observe, which stores (s, a, true r) in a ring of recent transitions and replaces
+ * the rewards the agent sees by the ensemble's mean prediction, normalised by a running mean/std.
+ * When a round is due (query_start, then every query_interval steps, until max_labels queries
+ * were asked), reward_model_update draws pairs of segments (segment_length steps of one episode),
+ * picks queries_per_round of them uniformly or by the ensemble's disagreement (variance of the
+ * preference probability over the members), asks the teacher (true segment returns, optionally
+ * noisy, myopic, skipping or calling ties), adds the labels to the preference dataset, trains
+ * every member for `epochs` passes with the preference loss chosen from the registry, refits the
+ * reward normalisation and asks an off-policy agent to relabel its replay buffer
+ * (agent_algo.relabel). Everything is sized at open; nothing is allocated per step.
+ * The model, its optimiser, the normalisation, the RNGs and the whole preference dataset are
+ * checkpointed beside the agent (reward_model_save / reward_model_load); the ring of recent
+ * transitions is not (a resumed run refills it, as the replay buffer). */
+#ifndef RLC_ADDONS_REWARD_MODEL_H
+#define RLC_ADDONS_REWARD_MODEL_H
+
+#include <stdint.h>
+
+#include "agents/agent.h"
+
+typedef struct reward_model reward_model;
+
+/* statistics appended to metrics.csv after the agent's */
+#define RM_N_STATS 5
+
+/* Validates cfg->reward_model (errors name the key) and allocates everything; *out = NULL when
+ * the section is not enabled. n_envs: the training vector env's size; n_ranks: data-parallel
+ * ranks (a reward model needs one). */
+rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_def *def, int n_envs,
+                            int n_ranks, char *err, size_t err_sz);
+void reward_model_free(reward_model *rm);   /* NULL-safe */
+
+/* The column names of its statistics (RM_N_STATS) into names. */
+void reward_model_stat_names(const char **names);
+/* The current statistics (RM_N_STATS): learned episode return, labels, queries, loss, accuracy. */
+void reward_model_stats(const reward_model *rm, double *out);
+
+/* Remembers the observations the next actions are taken in (after a reset of v). */
+void reward_model_begin(reward_model *rm, const env_vec *v);
+/* After env_vec_step(v, actions): stores the transitions with their true rewards and overwrites
+ * v->rewards with the learned, normalised rewards. */
+void reward_model_observe(reward_model *rm, env_vec *v, const float *actions);
+/* Runs a query round when one is due at env step `step` and then relabels the agent's replay
+ * buffer (when the agent has a relabel hook). Returns true when the model changed. */
+bool reward_model_update(reward_model *rm, int64_t step, const agent_algo *algo, void *agent);
+
+/* The normalised learned reward of n <= AGENT_RELABEL_BATCH (obs (n, obs_dim), env actions
+ * (n, act_dim)) pairs into rewards (n); an agent_reward_fn with ctx = the reward model. */
+void reward_model_reward(void *rm, const float *obs, const float *actions, int n, float *rewards);
+
+/* Saves to <run_dir>/reward_model.safetensors (atomic), first moving the previous file to
+ * reward_model.prev.safetensors, so that the file matching the agent's checkpoint survives a
+ * crash between the two writes. step is the checkpoint's. Refuses non-finite weights. */
+rl_status reward_model_save(const reward_model *rm, const char *run_dir, int64_t step, char *err,
+                            size_t err_sz);
+/* Loads the file of run_dir whose step equals `step` (the current one or the previous one).
+ * Sizes in the file are checked against the config's before anything is read. */
+rl_status reward_model_load(reward_model *rm, const char *run_dir, int64_t step, char *err, size_t err_sz);
+
+/* ---- for tests ---------------------------------------------------------------------------- */
+
+/* Members, parameters per member, and the flat parameters / gradients (ensemble x params). */
+int reward_model_members(const reward_model *rm, size_t *n_params, float **params, float **grads);
+/* The preference loss of member k on labelled pairs idx[0..n) (n <= batch_size); with grads,
+ * writes (zeroes first) that member's parameter gradient. */
+double reward_model_pair_loss(reward_model *rm, int k, const int64_t *idx, int n, bool grads);
+/* Adds one labelled pair: segments x0, x1 (segment_length, obs_dim + features) of model inputs
+ * (reward_model_features), label y = P(x0 preferred) in {0, 1/2, 1}. False when the budget is full. */
+bool reward_model_add_label(reward_model *rm, const float *x0, const float *x1, float y);
+/* The model input of (obs, env action): obs then the action (one-hot when Discrete, clipped to
+ * finite Box bounds). in = obs_dim + action features; *in_dim receives it when x is NULL. */
+void reward_model_features(const reward_model *rm, const float *obs, const float *action, float *x, int *in_dim);
+/* Mean ensemble return (unnormalised) of a segment of model inputs (segment_length rows). */
+double reward_model_segment_return(reward_model *rm, const float *x);
+/* Trains every member for `epochs` passes on the labels held. */
+void reward_model_train(reward_model *rm);
+/* Labels held. */
+int64_t reward_model_labels(const reward_model *rm);
+
+#endif

@@ -1,0 +1,909 @@
+/* rlc algos: the on-policy actor-critic engine behind PPO (algos/ppo.c) and A2C (algos/a2c.c),
+ * whose thin files choose its losses and schedule (onp_ac_settings, algos/onpolicy.h).
+ *
+ * Discrete actions use a categorical policy, Box actions a diagonal Gaussian (gaussian section:
+ * learned log-std vector or a log-std head; actions clipped to the bounds or tanh-squashed).
+ * Actor and critic are separate MLPs or one trunk with two heads (onp_net), in one flat
+ * parameter buffer under one optimizer (Adam, or RMSprop for A2C). Each rollout of num_steps x
+ * num_envs steps is followed by `epochs` passes over shuffled minibatches (PPO: update_epochs
+ * passes of num_minibatches; A2C: one pass of one):
+ *   loss = policy(logp, logp_old, adv) + ent_coef * entropy(ent) + vf_coef * value(v, v_old, ret)
+ * where the three terms come from the loss registry by name (losses.policy, losses.value,
+ * losses.entropy), gradients are clipped to max_grad_norm and the learning rate is optionally
+ * annealed linearly to 0 over total_steps. Truncated episodes bootstrap from the value of their
+ * final observation (replay/rollout.h). Observation and reward normalisation (normalize section)
+ * live in the agent: the statistics update on training steps only, are frozen when acting
+ * without exploration, and are saved in checkpoints.
+ * Auxiliary heads (`aux:`, addons/aux.h) read the shared trunk's output: each minibatch adds
+ * sum_i weight_i L_i to the loss, in the same backward pass, gradient clip (the norm over the
+ * network and the heads together) and optimizer step (the heads' moments live in a second
+ * optimizer of identical settings, which is the same as one over both buffers). The rollout
+ * keeps, per step, the next observation (the final one when the episode ended, so no pair
+ * crosses an episode boundary) normalised as the trunk sees it, and the reward the critic
+ * learns; the k-step positive of temporal_contrastive is the next observation of step t + k - 1
+ * when no episode ended in steps t .. t + k - 2, else the row has none. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addons/aux.h"
+#include "algos/onpolicy.h"
+#include "core/limits.h"
+#include "core/arena.h"
+#include "core/dist.h"
+#include "core/mathx.h"
+#include "core/twin.h"
+#include "losses/loss_catalogue.h"
+#include "replay/returns.h"
+#include "replay/rollout.h"
+
+typedef struct {
+    onp_ac_settings s;
+    int obs_dim, adim, n_envs, T, batch, mb_size, n_mb, epochs;
+    loss_spec policy_loss, value_loss, entropy_loss;
+    onp_net net;
+    onp_opt opt;
+    onp_norm norm;
+    rl_arena arena;
+    rl_rng rng;
+    replay_rollout buf;
+    int64_t updates;
+    int64_t nonfinite_skips;
+    /* intrinsic rewards (exploration section): ICM adds them to the reward; RND keeps its own
+     * stream with a second value head, a non-episodic discount and weighted advantages */
+    onp_explore *ex;
+    bool rnd;
+    float int_coef, ext_coef, int_gamma;
+    float *step_raw, *next_raw, *step_rint, *step_vint;   /* (N, D), (N, D), (N), (N) */
+    float *r_int, *v_int, *adv_int, *ret_int;             /* (T, N) */
+    unsigned char *no_end;                                /* (T, N) zeros: intrinsic never ends */
+    float *mb_vint_old, *mb_ret_int, *mb_vx, *mb_vi, *mb_dvx, *mb_dvi;   /* (mb) */
+    double last_rint;
+    /* per-step scratch of the last explore act() */
+    float *step_obs, *step_u, *step_logp, *step_values;   /* (N, .) */
+    float *final_values, *rewards;                       /* (N) */
+    float *tmp_obs;                                      /* (max batch, obs_dim) */
+    /* minibatch scratch */
+    int *perm;                        /* (batch) */
+    float *mb_obs, *mb_u;             /* (mb, obs_dim), (mb, adim) */
+    float *mb_logp_old, *mb_adv, *mb_ret, *mb_vold;       /* (mb) */
+    float *mb_logp, *mb_ent, *mb_dlogp, *mb_dent, *mb_dv;
+    /* auxiliary heads on the shared trunk */
+    aux_module *aux;
+    onp_opt aux_opt;
+    float *aux_mem;                   /* owns everything below */
+    float *aux_next, *aux_rew;        /* (T, N, D) normalised next observations, (T, N) rewards */
+    unsigned char *aux_end;           /* (T, N) 1 where the step ended an episode */
+    int *aux_pos;                     /* (T, N) row of aux_next holding s_{t+k}, or -1 */
+    float *mb_next, *mb_pos, *mb_r, *mb_dh;   /* (mb, D), (mb, D), (mb), (mb, H) */
+    unsigned char *mb_pos_ok;         /* (mb) */
+    double *aux_loss, *aux_sum;       /* (n heads) */
+    int *aux_cnt;                     /* (n heads) */
+    /* split minibatches (separate actor and critic, Adam, no aux heads): the actor's half of each
+     * step is k = 0, the critic's k = 1, on two threads with threads = 2 (core/twin.h) */
+    bool split;
+    rl_twin twin;
+    float mb_pl, mb_el, mb_vl, mb_c, diag_clip;
+    double mb_kl, mb_cf, mb_entsum, mb_ss[2];
+} actor_critic;
+
+enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
+_Static_assert(ST_COUNT == ONP_AC_N_STATS, "stat names");
+
+/* PPO's KL-penalty surrogate (losses.policy: ppo_kl): its beta, policy_loss.p[0], is state that
+ * adapts after each update and goes with the checkpoint */
+static bool kl_penalty(const actor_critic *p) { return strcmp(p->policy_loss.desc->name, "ppo_kl") == 0; }
+
+void onp_ac_destroy(void *self)
+{
+    actor_critic *p = self;
+    if (!p) return;
+    rl_twin_stop(&p->twin);
+    onp_net_free(&p->net);
+    onp_explore_free(p->ex);
+    onp_opt_free(&p->opt);
+    if (p->aux) onp_opt_free(&p->aux_opt);
+    aux_free(p->aux);
+    free(p->aux_mem);
+    onp_norm_free(&p->norm);
+    rl_arena_free(&p->arena);
+    replay_rollout_free(&p->buf);
+    free(p);
+}
+
+/* the heads, their optimizer and the rollout fields they read (after the network: the heads
+ * draw from their own RNG, so the network's initial weights do not depend on them) */
+static rl_status aux_init(actor_critic *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (!p->s.shared)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads attach to the shared encoder: set network.shared: true%s",
+                       src, strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
+    nn_act act;
+    nn_act_from_name(cfg->network.activation, &act);
+    aux_shape sh = {.obs_dim = p->net.obs_dim, .K = p->net.K, .adim = p->net.adim, .max_batch = p->mb_size,
+                    .horizon = p->T, .act = act};
+    rl_status st = aux_create(&p->aux, cfg, &p->net.trunk, &sh, err, err_sz);
+    if (st != RL_OK) return st;
+    if ((st = onp_opt_init(&p->aux_opt, p->s.rmsprop, aux_n_params(p->aux), p->s.lr, p->s.eps, p->s.rms_alpha, err, err_sz))) {
+        aux_free(p->aux);
+        p->aux = NULL;
+        return st;
+    }
+    int TN = p->batch, D = p->net.obs_dim, mb = p->mb_size, nh = aux_n_heads(p->aux);
+    int H = p->net.trunk.sizes[p->net.trunk.n_layers];
+    /* floats: next, rew, pos (int), end (bytes, rounded up), mb next/pos/r/dh, mb_pos_ok, losses */
+    size_t nf = (size_t)TN * D + (size_t)TN + (size_t)TN + ((size_t)TN + 3) / 4 + 2 * (size_t)mb * D + (size_t)mb +
+                (size_t)mb * H + ((size_t)mb + 3) / 4 + 5 * (size_t)nh;
+    p->aux_mem = rl_xcalloc(nf, sizeof(float));
+    float *q = p->aux_mem;
+    p->aux_loss = (double *)q, q += 2 * (size_t)nh;   /* doubles first: 8-byte aligned */
+    p->aux_sum = (double *)q, q += 2 * (size_t)nh;
+    p->aux_next = q, q += (size_t)TN * D;
+    p->aux_rew = q, q += TN;
+    p->aux_pos = (int *)q, q += TN;
+    p->aux_end = (unsigned char *)q, q += ((size_t)TN + 3) / 4;
+    p->mb_next = q, q += (size_t)mb * D;
+    p->mb_pos = q, q += (size_t)mb * D;
+    p->mb_r = q, q += mb;
+    p->mb_dh = q, q += (size_t)mb * H;
+    p->mb_pos_ok = (unsigned char *)q, q += ((size_t)mb + 3) / 4;
+    p->aux_cnt = (int *)q, q += nh;
+    RL_ASSERT((size_t)(q - p->aux_mem) == nf);
+    return RL_OK;
+}
+
+int onp_ac_extra_stats(void *self, const char **names, int max)
+{
+    actor_critic *p = self;
+    int n = aux_n_heads(p->aux);
+    if (n > max) n = max;
+    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
+    if (kl_penalty(p) && n < max) names[n++] = "kl_beta";
+    return n;
+}
+
+
+/* What the environment's dimensions make of the config's sizes, checked before anything is
+ * allocated (num_steps x num_envs itself is checked with the config):
+ *  - the rollout buffer and an exploration module's copies of it: steps x (observation, twice
+ *    more with exploration, + action + 8 scalars) float32 values;
+ *  - the activation caches of the largest batch (a minibatch, or the envs): actor, critic and
+ *    trunk, and the exploration module's three networks, bounded by rl_mlp_cache_per_sample. */
+static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings *s, const env_space *obs_space,
+                                    const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    bool ex = strcmp(cfg->exploration.name, "none") != 0;
+    int64_t D = env_space_dim(obs_space), A = env_space_dim(act_space);
+    int64_t out = act_space->kind == ENV_SPACE_DISCRETE ? act_space->n : 2 * A;
+    int64_t steps = rl_mul_sat((int64_t)s->T, n_envs), per = (ex ? 3 * D + A : D) + A + 8;
+    char key[96];
+    snprintf(key, sizeof key, "%s.num_steps x env.num_envs", s->algo);
+    rl_status st = rl_limit_check(src, key, "rollout buffer floats", rl_mul_sat(steps, per), RL_LIMIT_BUFFER_FLOATS,
+                                  err, err_sz);
+    if (st != RL_OK) return st;
+    int64_t batch = steps / (s->n_minibatches > 0 ? s->n_minibatches : 1);
+    if (batch < n_envs) batch = n_envs;
+    if (batch < AGENT_EVAL_BATCH) batch = AGENT_EVAL_BATCH;
+    int64_t cache = rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->network.hidden, D, out));
+    if (ex) {
+        int64_t F = cfg->exploration.feature_dim;
+        cache = rl_add_sat(cache, rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->exploration.hidden, 2 * F + A + D, F + A)));
+    }
+    cache = rl_add_sat(cache, 8 * (D + A + 8));
+    snprintf(key, sizeof key, "%s.num_steps x env.num_envs / %s.num_minibatches, network.hidden", s->algo, s->algo);
+    return rl_limit_check(src, key, "activation cache floats of a minibatch", rl_mul_sat(batch, cache),
+                          RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+}
+
+/* every scratch array, sized once: per step (n_envs rows), per rollout, per minibatch, and
+ * the evaluation batch of up to maxb rows */
+static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
+{
+    int N = p->n_envs, mb = p->mb_size, A = p->adim, D = p->obs_dim, TN = p->batch;
+    size_t need = rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
+                  2 * rl_arena_need((size_t)N * D * 4) + 2 * rl_arena_need((size_t)N * 4) +
+                  4 * rl_arena_need((size_t)TN * 4) + rl_arena_need((size_t)TN) +
+                  6 * rl_arena_need((size_t)mb * 4) + rl_arena_need((size_t)mb * 8) +
+                  4 * rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * D * 4) +
+                  rl_arena_need((size_t)p->batch * sizeof(int)) + rl_arena_need((size_t)mb * D * 4) +
+                  rl_arena_need((size_t)mb * A * 4) + 9 * rl_arena_need((size_t)mb * 4);
+    rl_status st = rl_arena_init(&p->arena, need, err, err_sz);
+    if (st != RL_OK) return st;
+    p->step_obs = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->step_u = rl_arena_floats(&p->arena, (size_t)N * A);
+    p->step_logp = rl_arena_floats(&p->arena, N);
+    p->step_values = rl_arena_floats(&p->arena, N);
+    p->final_values = rl_arena_floats(&p->arena, N);
+    p->rewards = rl_arena_floats(&p->arena, N);
+    p->tmp_obs = rl_arena_floats(&p->arena, (size_t)maxb * D);
+    p->perm = rl_arena_alloc(&p->arena, (size_t)p->batch * sizeof(int));
+    p->mb_obs = rl_arena_floats(&p->arena, (size_t)mb * D);
+    p->mb_u = rl_arena_floats(&p->arena, (size_t)mb * A);
+    float **mbs[] = {&p->mb_logp_old, &p->mb_adv, &p->mb_ret, &p->mb_vold, &p->mb_logp,
+                     &p->mb_ent, &p->mb_dlogp, &p->mb_dent, &p->mb_dv};
+    for (size_t i = 0; i < sizeof mbs / sizeof mbs[0]; i++) *mbs[i] = rl_arena_floats(&p->arena, mb);
+    p->mb_dv = rl_arena_floats(&p->arena, (size_t)mb * 2);   /* (mb, n_v) */
+    p->step_raw = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->next_raw = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->step_rint = rl_arena_floats(&p->arena, N);
+    p->step_vint = rl_arena_floats(&p->arena, N);
+    p->r_int = rl_arena_floats(&p->arena, TN);
+    p->v_int = rl_arena_floats(&p->arena, TN);
+    p->adv_int = rl_arena_floats(&p->arena, TN);
+    p->ret_int = rl_arena_floats(&p->arena, TN);
+    p->no_end = rl_arena_alloc(&p->arena, (size_t)TN);
+    float **mbi[] = {&p->mb_vint_old, &p->mb_ret_int, &p->mb_vx, &p->mb_vi, &p->mb_dvx, &p->mb_dvi};
+    for (size_t i = 0; i < sizeof mbi / sizeof mbi[0]; i++) *mbi[i] = rl_arena_floats(&p->arena, mb);
+    return RL_OK;
+}
+
+/* Minibatches split into the actor's and the critic's halves whenever the two are separate
+ * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
+static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
+{
+    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop;
+    if (p->s.threads < 2) return RL_OK;
+    if (!p->split)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false) "
+                       "and no aux heads", src, p->s.algo);
+    return rl_twin_start(&p->twin, NULL, err, err_sz);
+}
+
+rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
+                        const env_space *obs_space, const env_space *act_space, int n_envs,
+                        char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    actor_critic *p = rl_xcalloc(1, sizeof *p);
+    p->s = *s;
+    rl_status st;
+    /* losses first: a bad name or parameter fails before anything else is allocated */
+    if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO), &cfg->losses.policy, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &cfg->losses.value, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &cfg->losses.entropy, NULL, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    if ((st = check_rollout_size(cfg, s, obs_space, act_space, n_envs, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    p->n_envs = n_envs;
+    p->T = s->T;
+    p->batch = p->T * n_envs;
+    p->n_mb = s->n_minibatches;
+    if (p->batch % p->n_mb != 0) {
+        int batch = p->batch;
+        free(p);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s.num_minibatches: %d does not divide the batch num_steps x num_envs = %d",
+                       src, s->algo, s->n_minibatches, batch);
+    }
+    p->mb_size = p->batch / p->n_mb;
+    p->epochs = s->epochs;
+    int maxb = p->mb_size;
+    if (n_envs > maxb) maxb = n_envs;
+    if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
+
+    rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
+    if ((st = onp_net_init(&p->net, cfg, obs_space, act_space, true, s->shared, maxb, &p->rng, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    p->obs_dim = p->net.obs_dim;
+    p->adim = p->net.adim;
+    if ((st = onp_opt_init(&p->opt, s->rmsprop, p->net.n_params, s->lr, s->eps, s->rms_alpha, err, err_sz)) ||
+        (st = onp_norm_init(&p->norm, cfg, p->obs_dim, n_envs, s->gamma, err, err_sz)) ||
+        (st = replay_rollout_init(&p->buf, p->T, n_envs, p->obs_dim, p->adim, err, err_sz))) {
+        onp_ac_destroy(p);
+        return st;
+    }
+
+    onp_explore_shape shape = {p->net.obs_dim, p->net.adim, p->net.K, p->net.D};
+    if ((st = onp_explore_create(&p->ex, cfg, &shape, n_envs, p->T, p->mb_size, err, err_sz))) {
+        onp_ac_destroy(p);
+        return st;
+    }
+    if (cfg->aux.n > 0 && (st = aux_init(p, cfg, src, err, err_sz))) {
+        onp_ac_destroy(p);
+        return st;
+    }
+    p->rnd = onp_explore_is_rnd(p->ex);
+    p->int_coef = (float)cfg->exploration.int_coef;
+    p->ext_coef = p->rnd ? (float)cfg->exploration.ext_coef : 1.0f;
+    p->int_gamma = (float)cfg->exploration.int_gamma;
+    p->last_rint = NAN;
+
+    if ((st = ac_scratch(p, maxb, err, err_sz)) || (st = ac_split_init(p, src, err, err_sz))) {
+        onp_ac_destroy(p);
+        return st;
+    }
+    *self = p;
+    return RL_OK;
+}
+
+void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore)
+{
+    actor_critic *p = self;
+    RL_ASSERT(!explore || n == p->n_envs);
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    onp_act(&a, obs, n, actions, explore, true);
+    if (!explore) return;
+    int nv = p->net.n_v;
+    for (int i = 0; i < n; i++) {
+        p->step_values[i] = p->net.out_v[(size_t)i * nv];
+        if (p->rnd) p->step_vint[i] = p->net.out_v[(size_t)i * nv + 1];
+    }
+    if (p->ex) memcpy(p->step_raw, obs, (size_t)n * p->obs_dim * sizeof(float));
+}
+
+void onp_ac_observe(void *self, const env_vec *v)
+{
+    actor_critic *p = self;
+    int N = p->n_envs, any_trunc = 0;
+    for (int i = 0; i < N; i++) any_trunc |= v->truncated[i] && !v->terminated[i];
+    if (any_trunc) {
+        /* bootstrap values of the final observations of truncated episodes (one batch) */
+        onp_norm_obs(&p->norm, v->final_obs, p->tmp_obs, N, false);
+        onp_net_forward(&p->net, p->tmp_obs, N, false, true);
+        for (int i = 0; i < N; i++) p->final_values[i] = v->truncated[i] ? p->net.out_v[(size_t)i * p->net.n_v] : 0.0f;
+    }
+    onp_norm_reward(&p->norm, v->rewards, v->terminated, v->truncated, p->rewards);
+    if (p->ex || p->aux) {
+        /* the real next observation: the final one of a finished episode */
+        int D = p->obs_dim;
+        for (int i = 0; i < N; i++) {
+            const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
+            memcpy(p->next_raw + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
+        }
+    }
+    if (p->aux) {
+        /* what the heads read: s_{t+1} as the trunk sees it, the extrinsic reward, the ends */
+        size_t at = (size_t)p->buf.t * N;
+        onp_norm_obs(&p->norm, p->next_raw, p->aux_next + at * p->obs_dim, N, false);
+        for (int i = 0; i < N; i++) {
+            p->aux_rew[at + i] = p->rewards[i];
+            p->aux_end[at + i] = v->terminated[i] || v->truncated[i];
+        }
+    }
+    if (p->ex) {
+        int t = p->buf.t;
+        onp_explore_step(p->ex, t, p->step_raw, p->step_u, p->next_raw, p->step_rint);
+        for (int i = 0; i < N; i++) {
+            if (p->rnd) {
+                p->r_int[(size_t)t * N + i] = p->step_rint[i];
+                p->v_int[(size_t)t * N + i] = p->step_vint[i];
+            } else {
+                p->rewards[i] += p->int_coef * p->step_rint[i];
+            }
+        }
+    }
+    replay_rollout_add(&p->buf, p->step_obs, p->step_u, p->step_logp, p->step_values, p->rewards,
+                       v->terminated, v->truncated, any_trunc ? p->final_values : NULL);
+}
+
+/* Data-parallel training: the network's and the heads' gradients become the mean over the ranks
+ * (agents/dataparallel.h). ok: this rank's are finite. False: every rank skips this step. */
+static bool dp_average(actor_critic *p, bool ok)
+{
+    ok = agent_dp_grads(p->net.grads, p->net.n_params, ok);
+    if (p->aux) ok = agent_dp_grads(aux_grads(p->aux), aux_n_params(p->aux), ok);
+    return ok;
+}
+
+/* ---- the steps of onp_ac_learn ---------------------------------------------------------- */
+
+/* the advantages and returns of the rollout, bootstrapped from the value of the observations
+ * after it (with RND, the intrinsic stream's too, mixed in) */
+static void learn_advantages(actor_critic *p, const env_vec *v)
+{
+    int N = p->n_envs;
+    onp_norm_obs(&p->norm, v->obs, p->tmp_obs, N, false);
+    onp_net_forward(&p->net, p->tmp_obs, N, false, true);
+    int nv = p->net.n_v;
+    float *last_v = p->step_rint;   /* free until the next step: (N) */
+    for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv];
+    replay_rollout_finish(&p->buf, last_v, p->s.gamma, p->s.lambda);
+    if (p->ex) {
+        double mean = 0.0;
+        if (p->rnd) {
+            onp_explore_normalise_rewards(p->ex, p->r_int, p->T, p->int_gamma);
+            for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv + 1];
+            replay_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v,
+                     p->T, N, p->int_gamma, p->s.lambda);
+            for (int i = 0; i < p->batch; i++) {
+                p->buf.adv[i] = p->ext_coef * p->buf.adv[i] + p->int_coef * p->adv_int[i];
+                mean += p->r_int[i];
+            }
+        }
+        p->last_rint = p->rnd ? mean / p->batch : onp_explore_update(p->ex);
+        if (p->rnd) onp_explore_update(p->ex);
+    }
+    /* over the whole rollout: every rank's (agents/dataparallel.h) */
+    if (p->s.norm_adv && p->s.norm_adv_batch) agent_dp_standardise(p->buf.adv, p->batch);
+}
+
+static void learn_set_lr(actor_critic *p, int64_t step, int64_t total_steps)
+{
+    /* CleanRL anneals with the fraction of updates done before this one */
+    int64_t done_steps = step - (int64_t)p->batch * rl_dist_size();   /* every rank's rollout */
+    if (done_steps < 0) done_steps = 0;
+    onp_opt_set_lr(&p->opt, p->s.anneal_lr ? nn_lr_linear(p->s.lr, done_steps, total_steps) : p->s.lr);
+    if (p->aux) onp_opt_set_lr(&p->aux_opt, onp_opt_lr(&p->opt));
+}
+
+/* temporal_contrastive's positives: the row of aux_next holding s_{t+k} (or -1) per step */
+static void aux_positions(actor_critic *p, int pos_k)
+{
+    int N = p->n_envs;
+    /* s_{t+k} is the next observation of step t + k - 1, if the episode goes on until then */
+    for (int t = 0; t < p->T; t++)
+        for (int i = 0; i < N; i++) {
+            int j = t + pos_k - 1, ok = j < p->T;
+            for (int q = t; ok && q < j; q++) ok = !p->aux_end[(size_t)q * N + i];
+            p->aux_pos[(size_t)t * N + i] = ok ? j * N + i : -1;
+        }
+}
+
+/* Fisher-Yates over the minibatch order */
+static void shuffle(actor_critic *p)
+{
+    for (int i = p->batch - 1; i > 0; i--) {
+        int j = (int)rl_rng_below(&p->rng, (uint32_t)(i + 1));
+        int t = p->perm[i];
+        p->perm[i] = p->perm[j];
+        p->perm[j] = t;
+    }
+}
+
+/* minibatch m of the shuffled order: the rollout's rows (flat index = t * N + env) */
+static void gather_minibatch(actor_critic *p, int m, int pos_k)
+{
+    int D = p->obs_dim, A = p->adim, mb = p->mb_size;
+    for (int k = 0; k < mb; k++) {
+        int idx = p->perm[m * mb + k];
+        memcpy(p->mb_obs + (size_t)k * D, p->buf.obs + (size_t)idx * D, (size_t)D * sizeof(float));
+        memcpy(p->mb_u + (size_t)k * A, p->buf.actions + (size_t)idx * A, (size_t)A * sizeof(float));
+        p->mb_logp_old[k] = p->buf.logp[idx];
+        p->mb_adv[k] = p->buf.adv[idx];
+        p->mb_ret[k] = p->buf.ret[idx];
+        p->mb_vold[k] = p->buf.values[idx];
+        if (p->rnd) {
+            p->mb_vint_old[k] = p->v_int[idx];
+            p->mb_ret_int[k] = p->ret_int[idx];
+        }
+        if (p->aux) {
+            memcpy(p->mb_next + (size_t)k * D, p->aux_next + (size_t)idx * D, (size_t)D * sizeof(float));
+            p->mb_r[k] = p->aux_rew[idx];
+            int pos = pos_k > 0 ? p->aux_pos[idx] : -1;
+            p->mb_pos_ok[k] = pos >= 0;
+            if (pos >= 0)
+                memcpy(p->mb_pos + (size_t)k * D, p->aux_next + (size_t)pos * D, (size_t)D * sizeof(float));
+        }
+    }
+}
+
+/* forward pass and the three losses of the minibatch, their gradients in mb_dlogp, mb_dent,
+ * mb_dv; false when one is not finite */
+static bool minibatch_losses(actor_critic *p, float *pl_out, float *el_out, float *vl_out)
+{
+    int mb = p->mb_size;
+    if (p->s.norm_adv && !p->s.norm_adv_batch) rl_standardise(p->mb_adv, mb);
+    onp_net_forward(&p->net, p->mb_obs, mb, true, true);
+    onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
+    const float *val = p->net.out_v;
+    if (p->rnd)
+        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
+
+    float pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
+    float el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
+    float vl;
+    if (!p->rnd) {
+        vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
+    } else {
+        /* the sum of the extrinsic and intrinsic heads' losses (CleanRL's RND PPO) */
+        vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
+             loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
+        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
+    }
+    *pl_out = pl;
+    *el_out = el;
+    *vl_out = vl;
+    return isfinite(pl) && isfinite(el) && isfinite(vl);
+}
+
+/* the gradients of the minibatch's loss (the heads' too), averaged over the ranks; false (and
+ * counted) when they are not finite */
+static bool minibatch_backward(actor_critic *p)
+{
+    int mb = p->mb_size;
+    memset(p->net.grads, 0, p->net.n_params * sizeof(float));
+    const float *dh_aux = NULL;
+    if (p->aux) {
+        /* the heads add their encoder gradient for the extra passes now, and dh_aux at
+         * the trunk output joins the actor's and critic's in the backward below */
+        aux_batch ab = {.B = mb, .obs = p->mb_obs, .h = p->net.h, .u = p->mb_u, .r = p->mb_r,
+                        .next = p->mb_next, .pos = p->mb_pos, .pos_ok = p->mb_pos_ok};
+        bool touched;
+        float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
+        if (!isfinite(al)) {
+            p->nonfinite_skips++;
+            dp_average(p, false);
+            return false;
+        }
+        if (touched) dh_aux = p->mb_dh;
+    }
+    onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
+                         p->mb_dv, dh_aux);
+    if (!dp_average(p, rl_all_finite(p->net.grads, p->net.n_params) &&
+                           (!p->aux || rl_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
+        p->nonfinite_skips++;
+        return false;
+    }
+    return true;
+}
+
+/* one clip of the gradient norm and one optimizer step; returns the norm before clipping */
+static float minibatch_step(actor_critic *p)
+{
+    float gn;
+    if (p->aux) {
+        /* one clip over the network and the heads; with every weight 0 the heads'
+         * gradients are zeros and this is nn_clip_grad_norm bit for bit */
+        gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(p->aux), aux_n_params(p->aux),
+                                p->s.max_grad_norm);
+        onp_opt_step(&p->opt, p->net.params, p->net.grads);
+        onp_opt_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
+        for (int h = 0; h < aux_n_heads(p->aux); h++)
+            if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+    } else {
+        gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
+        onp_opt_step(&p->opt, p->net.params, p->net.grads);
+    }
+    return gn;
+}
+
+/* ---- split minibatches: the actor's half (k = 0) and the critic's (k = 1) -------------- */
+
+/* the actor region of the flat buffer is the actor MLP and the log-std vector after the critic */
+static void split_regions(const actor_critic *p, int k, size_t *lo, size_t *hi, size_t *lo2, size_t *hi2)
+{
+    size_t na = p->net.actor.n_params, nc = p->net.critic.n_params;
+    *lo = k ? na : 0;
+    *hi = k ? na + nc : na;
+    *lo2 = k ? p->net.n_params : na + nc;   /* the log-std, for the actor: may be empty */
+    *hi2 = p->net.n_params;
+}
+
+/* the actor's forward, policy and entropy losses, diagnostics and backward */
+static void split_actor(actor_critic *p)
+{
+    int mb = p->mb_size;
+    if (p->s.norm_adv && !p->s.norm_adv_batch) rl_standardise(p->mb_adv, mb);
+    onp_net_forward(&p->net, p->mb_obs, mb, true, false);
+    onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
+    p->mb_pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
+    p->mb_el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
+    /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
+    double kl = 0.0, cf = 0.0, ent = 0.0;
+    for (int k = 0; k < mb; k++) {
+        double lr = (double)p->mb_logp[k] - p->mb_logp_old[k];
+        kl += (exp(lr) - 1.0) - lr;
+        cf += fabs(exp(lr) - 1.0) > p->diag_clip;
+        ent += p->mb_ent[k];
+    }
+    p->mb_kl = kl, p->mb_cf = cf, p->mb_entsum = ent;
+    for (int k = 0; k < mb; k++) p->mb_dent[k] *= p->s.ent_coef;
+    if (!isfinite(p->mb_pl) || !isfinite(p->mb_el)) return;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, 0, &lo, &hi, &lo2, &hi2);
+    memset(p->net.grads + lo, 0, (hi - lo) * sizeof(float));
+    memset(p->net.grads + lo2, 0, (hi2 - lo2) * sizeof(float));
+    onp_net_backward(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL, NULL);
+}
+
+/* the critic's forward, value loss (both heads' with RND) and backward */
+static void split_critic(actor_critic *p)
+{
+    int mb = p->mb_size, nv = p->net.n_v;
+    onp_net_forward(&p->net, p->mb_obs, mb, false, true);
+    const float *val = p->net.out_v;
+    if (!p->rnd) {
+        p->mb_vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
+    } else {
+        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
+        p->mb_vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
+                   loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
+        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
+    }
+    for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
+    if (!isfinite(p->mb_vl)) return;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, 1, &lo, &hi, &lo2, &hi2);
+    memset(p->net.grads + lo, 0, (hi - lo) * sizeof(float));
+    onp_net_backward(&p->net, p->mb_obs, p->mb_u, mb, NULL, NULL, p->mb_dv);
+}
+
+static void job_losses_backward(void *ctx, int k)
+{
+    if (k == 0) split_actor(ctx);
+    else split_critic(ctx);
+}
+
+/* the sum of squares of k's gradients (not finite when one is not) */
+static void job_sumsq(void *ctx, int k)
+{
+    actor_critic *p = ctx;
+    size_t lo, hi, lo2, hi2;
+    split_regions(p, k, &lo, &hi, &lo2, &hi2);
+    p->mb_ss[k] = nn_sumsq(p->net.grads + lo, hi - lo) + nn_sumsq(p->net.grads + lo2, hi2 - lo2);
+}
+
+/* k's gradients scaled by the clip factor and its Adam step (ticked by the caller) */
+static void job_clip_step(void *ctx, int k)
+{
+    actor_critic *p = ctx;
+    size_t r[4];
+    split_regions(p, k, &r[0], &r[1], &r[2], &r[3]);
+    for (int j = 0; j < 4; j += 2) {
+        float *g = p->net.grads, c = p->mb_c;
+        if (c != 1.0f)
+            for (size_t i = r[j]; i < r[j + 1]; i++) g[i] *= c;
+        nn_adam_apply(&p->opt.adam, p->net.params, g, r[j], r[j + 1]);
+    }
+}
+
+/* one split minibatch after its gather: both halves, the finite check (averaged over the ranks
+ * first when there are several), the clip and the step; false when it was skipped */
+static bool split_minibatch(actor_critic *p, double *sum, double *epoch_kl)
+{
+    int mb = p->mb_size;
+    rl_twin_run(&p->twin, job_losses_backward, p);
+    if (!isfinite(p->mb_pl) || !isfinite(p->mb_el) || !isfinite(p->mb_vl)) {
+        p->nonfinite_skips++;
+        dp_average(p, false);
+        return false;
+    }
+    bool ok = true;
+    if (agent_dp_on()) ok = dp_average(p, rl_all_finite(p->net.grads, p->net.n_params));
+    if (ok) {
+        rl_twin_run(&p->twin, job_sumsq, p);
+        ok = isfinite(p->mb_ss[0] + p->mb_ss[1]);
+    }
+    if (!ok) {
+        p->nonfinite_skips++;
+        return false;
+    }
+    float gn;
+    p->mb_c = nn_clip_coef(p->mb_ss[0] + p->mb_ss[1], p->s.max_grad_norm, &gn);
+    nn_adam_tick(&p->opt.adam);
+    rl_twin_run(&p->twin, job_clip_step, p);
+
+    sum[ST_POLICY] += p->mb_pl;
+    sum[ST_VALUE] += p->mb_vl;
+    sum[ST_ENTROPY] += p->mb_entsum / mb;
+    sum[ST_KL] += p->mb_kl / mb;
+    sum[ST_CLIPFRAC] += p->mb_cf / mb;
+    sum[ST_GRADNORM] += gn;
+    *epoch_kl += p->mb_kl / mb;
+    return true;
+}
+
+/* one minibatch: gather, losses, diagnostics, backward, step; false when it was skipped */
+static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, double *sum, double *epoch_kl)
+{
+    int mb = p->mb_size, nv = p->net.n_v;
+    gather_minibatch(p, m, pos_k);
+    if (p->split) return split_minibatch(p, sum, epoch_kl);
+    float pl, el, vl;
+    if (!minibatch_losses(p, &pl, &el, &vl)) {
+        p->nonfinite_skips++;
+        dp_average(p, false);
+        return false;
+    }
+    /* diagnostics: k3 KL estimate, clip fraction, mean entropy */
+    double kl = 0.0, cf = 0.0, ent = 0.0;
+    for (int k = 0; k < mb; k++) {
+        double lr = (double)p->mb_logp[k] - p->mb_logp_old[k];
+        kl += (exp(lr) - 1.0) - lr;
+        cf += fabs(exp(lr) - 1.0) > clip;
+        ent += p->mb_ent[k];
+    }
+    for (int k = 0; k < mb; k++) p->mb_dent[k] *= p->s.ent_coef;
+    for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
+
+    if (!minibatch_backward(p)) return false;
+    float gn = minibatch_step(p);
+
+    sum[ST_POLICY] += pl;
+    sum[ST_VALUE] += vl;
+    sum[ST_ENTROPY] += ent / mb;
+    sum[ST_KL] += kl / mb;
+    sum[ST_CLIPFRAC] += cf / mb;
+    sum[ST_GRADNORM] += gn;
+    *epoch_kl += kl / mb;
+    return true;
+}
+
+/* the update's statistics: minibatch means, explained variance of the rollout's values, the
+ * heads' losses */
+static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, double *stats)
+{
+    int n_aux = aux_n_heads(p->aux);
+    /* explained variance of the rollout's value estimates */
+    double mr = 0, vr = 0, me = 0, ve = 0;
+    for (int i = 0; i < p->batch; i++) mr += p->buf.ret[i], me += p->buf.ret[i] - p->buf.values[i];
+    mr /= p->batch;
+    me /= p->batch;
+    for (int i = 0; i < p->batch; i++) {
+        double r = p->buf.ret[i] - mr, e = p->buf.ret[i] - p->buf.values[i] - me;
+        vr += r * r;
+        ve += e * e;
+    }
+    for (int s = 0; s < ST_LR; s++) stats[s] = n_mb_done ? sum[s] / n_mb_done : NAN;
+    stats[ST_LR] = onp_opt_lr(&p->opt);
+    stats[ST_EV] = vr > 0 ? 1.0 - ve / vr : NAN;
+    stats[ST_SKIPPED] = (double)p->nonfinite_skips;
+    stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
+    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
+        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+    if (kl_penalty(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
+}
+
+/* the KL penalty's rule after an update whose KL was kl, with beta kept in [1e-6, 1e6] so that a
+ * run of quiet updates (an annealed rate, say) cannot halve it to 0, from where doubling never
+ * brings it back; a beta of 0 in the config stays 0 (the plain surrogate) */
+static void adapt_kl_beta(actor_critic *p, double kl)
+{
+    float beta = p->policy_loss.p[0];
+    if (beta == 0.0f) return;
+    beta = loss_ppo_kl_adapt(beta, (float)kl, p->policy_loss.p[1]);
+    p->policy_loss.p[0] = beta < 1e-6f ? 1e-6f : beta > 1e6f ? 1e6f : beta;
+}
+
+bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
+{
+    actor_critic *p = self;
+    if (p->buf.t < p->T) return false;
+    onp_norm_dp_merge(&p->norm);
+    learn_advantages(p, v);
+    learn_set_lr(p, step, total_steps);
+
+    double sum[ST_COUNT] = {0};
+    int n_mb_done = 0;
+    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
+    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    if (pos_k > 0) aux_positions(p, pos_k);
+    for (int i = 0; i < p->batch; i++) p->perm[i] = i;
+    float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
+                     ? p->policy_loss.p[0] : 0.2f;
+    p->diag_clip = clip;
+    double epoch_kl = 0.0;
+    for (int epoch = 0; epoch < p->epochs; epoch++) {
+        if (p->n_mb > 1) shuffle(p);
+        epoch_kl = 0.0;
+        for (int m = 0; m < p->n_mb; m++)
+            n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, &epoch_kl);
+        if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
+    }
+    learn_stats(p, sum, n_mb_done, stats);
+    /* the KL penalty's rule, on the mean KL of the last epoch (the policy as the update left it,
+     * estimated while it was being updated); every rank takes the same mean */
+    if (kl_penalty(p)) adapt_kl_beta(p, agent_dp_mean(epoch_kl) / p->n_mb);
+    replay_rollout_clear(&p->buf);
+    p->updates++;
+    return true;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+static int ac_tensors(actor_critic *p, nn_tensor *t, char names[][48], bool train_state)
+{
+    int n = onp_net_tensors(&p->net, t, names);
+    n += onp_norm_tensors(&p->norm, t + n);
+    if (p->ex) n += onp_explore_tensors(p->ex, t + n, names + n, train_state);
+    if (train_state) n += onp_opt_tensors(&p->opt, t + n);
+    if (p->aux) {
+        int64_t na = (int64_t)aux_n_params(p->aux);
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
+        if (train_state) {
+            /* the heads' optimizer state, named like the network's under "aux." */
+            nn_tensor ot[2];
+            int no = onp_opt_tensors(&p->aux_opt, ot);
+            for (int i = 0; i < no; i++) {
+                snprintf(names[n], 48, "aux.%s", ot[i].name);
+                ot[i].name = names[n];
+                t[n++] = ot[i];
+            }
+        }
+    }
+    return n;
+}
+
+rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
+                      size_t err_sz)
+{
+    actor_critic *p = self;
+    nn_tensor t[ONP_MAX_TENSORS];
+    char names[ONP_MAX_TENSORS][48];
+    int n = ac_tensors(p, t, names, true);
+    onp_norm_stage(&p->norm);
+    if (p->ex) onp_explore_stage(p->ex);
+    /* the heads' RNG (augmentation noise) and the KL penalty's beta go with the agent's metadata */
+    nn_meta meta[26];
+    char key[48], val[RL_RNG_TEXT], beta_key[48], beta[32];
+    int nm = 0;
+    for (int i = 0; i < n_extra && nm < 24; i++) meta[nm++] = extra[i];
+    if (p->aux) {
+        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
+        rl_rng_encode(aux_rng(p->aux), val, sizeof val);
+        meta[nm++] = (nn_meta){key, val};
+    }
+    if (kl_penalty(p)) {
+        snprintf(beta_key, sizeof beta_key, "%s.kl_beta", p->s.algo);
+        snprintf(beta, sizeof beta, "%.9g", (double)p->policy_loss.p[0]);
+        meta[nm++] = (nn_meta){beta_key, beta};
+    }
+    return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, meta, nm, err, err_sz);
+}
+
+/* the KL penalty's beta where the checkpoint left it: a finite number >= 0 */
+static rl_status load_kl_beta(actor_critic *p, nn_safetensors *f, char *err, size_t err_sz)
+{
+    char key[48];
+    snprintf(key, sizeof key, "%s.kl_beta", p->s.algo);
+    const char *v = nn_safetensors_meta(f, key);
+    char *end = NULL;
+    float beta = v ? strtof(v, &end) : NAN;
+    if (!v || end == v || *end || !isfinite(beta) || beta < 0.0f)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or not a finite number >= 0",
+                       key);
+    p->policy_loss.p[0] = beta;
+    return RL_OK;
+}
+
+rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
+{
+    actor_critic *p = self;
+    nn_tensor t[ONP_MAX_TENSORS];
+    char names[ONP_MAX_TENSORS][48];
+    int n = ac_tensors(p, t, names, train_state);
+    /* the reward accumulators are training state: read them only when resuming */
+    for (int i = 0; i < n; i++) {
+        if (!train_state && strcmp(t[i].name, "norm.reward_G") == 0) continue;
+        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    rl_status st = onp_norm_unstage(&p->norm, err, err_sz);
+    if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
+    if (st != RL_OK || !train_state) return st;
+    if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
+    if (kl_penalty(p) && (st = load_kl_beta(p, f, err, err_sz))) return st;
+    if (p->aux) {
+        char key[48];
+        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
+        if (rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, key)) != 0)
+            return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
+        *onp_opt_t(&p->aux_opt) = *onp_opt_t(&p->opt);   /* both step together */
+    }
+    replay_rollout_clear(&p->buf);
+    return RL_OK;
+}
+
+int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    actor_critic *p = self;
+    RL_ASSERT(max >= 10);
+    int n = 0;
+    t[n++] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
+    n += onp_opt_tensors(&p->opt, t + n);
+    if (p->aux) {
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {(int64_t)aux_n_params(p->aux)}};
+        n += onp_opt_tensors(&p->aux_opt, t + n);
+    }
+    if (p->ex) n += onp_explore_dp_tensors(p->ex, t + n);
+    return n;
+}

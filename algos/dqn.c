@@ -1,0 +1,861 @@
+/* rlc algos: value-based off-policy agents for Discrete actions: DQN (Mnih et al. 2015),
+ * QR-DQN (Dabney et al. 2018) and C51 (Bellemare et al. 2017), one file, three registry entries.
+ *
+ * The Q-network is an MLP (PyTorch default init) with one output per action (dqn), Nq quantiles
+ * per action (qrdqn) or the logits of A atoms per action (c51); DQN may use dueling heads
+ * (Q = V + A - mean A over a shared trunk). Exploration is epsilon-greedy with epsilon decayed
+ * linearly from start_e to end_e over exploration_fraction x total_steps. After learning_starts
+ * steps, every train_frequency environment steps the agent runs gradient_steps updates on
+ * minibatches from the replay buffer (replay/replay.h: uniform or prioritized, 1- or n-step):
+ *   dqn    y = R + disc Q_target(s', a*),  loss = losses.td (huber by default; mse, ...)
+ *   qrdqn  T_j = R + disc theta_target(s', a*)_j, loss = losses.quantile (quantile_huber, kappa)
+ *   c51    m = projection of R + disc z onto the atoms of p_target(s', a*), loss = losses.c51
+ * where R, disc are the n-step return and discount (disc = 0 after a termination, gamma^m
+ * otherwise, truncation bootstraps) and a* = argmax of the target network's mean value, or of the
+ * online network's with double_q. The target network is a hard copy (tau = 1) or a Polyak
+ * average every target_update_interval steps. Prioritized replay passes importance weights to the
+ * loss as per-sample weights and updates priorities from |TD error| (|mean target - mean theta|
+ * for qrdqn, the per-sample cross-entropy for c51), beta annealed linearly to 1 over the run.
+ * Auxiliary heads (`aux:`, addons/aux.h, docs/aux-heads.md) read h, the online network's last
+ * hidden layer (its layers but the output layer are the encoder; with dueling, the shared trunk)
+ * on the update's minibatch. They see each sampled transition's first step as the replay stored
+ * it (s_t, a_t, r_t, s_{t+1}, whatever n_step is; s_{t+1} is the final observation at an episode
+ * end) and, for temporal_contrastive, s_{t+k} from the same env's later slots when the episode
+ * goes on until then (replay_buffer_later). Their gradient dh joins the TD gradient at h in the
+ * same backward pass, one clip over both (max_grad_norm) and one Adam step (the heads' moments in
+ * a second Adam of the same settings). Prioritized replay's importance weights are not applied to
+ * the heads' losses. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addons/aux.h"
+#include "agents/dataparallel.h"
+#include "algos/offpolicy.h"
+#include "core/limits.h"
+#include "core/arena.h"
+#include "core/dist.h"
+#include "core/mathx.h"
+#include "losses/loss.h"
+#include "replay/replay.h"
+
+typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
+
+static const char *const vb_names[] = {"dqn", "qrdqn", "c51"};
+
+/* a Q-network: one MLP, or a trunk with value and advantage heads (dueling) */
+typedef struct {
+    bool dueling;
+    nn_mlp trunk, vh, ah;
+} qnet;
+
+typedef struct {
+    nn_mlp_cache trunk, vh, ah;
+    float *q;                         /* (max_batch, K) dueling output */
+    float *dadv, *dv, *dh, *dh2;      /* dueling backward scratch */
+} qnet_cache;
+
+typedef struct {
+    vb_kind kind;
+    int obs_dim, K, M, KM, n_envs, B; /* M outputs per action (1, Nq or atoms) */
+    float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
+    int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
+    bool double_q, prioritized;
+    loss_spec loss;
+    float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
+    qnet net, tnet;
+    float *params, *grads, *tparams;  /* (n_params) */
+    size_t n_params;
+    nn_adam opt;
+    qnet_cache c_obs, c_next, c_tnext;   /* online on obs, online on next obs, target on next obs */
+    rl_arena arena;
+    rl_rng rng;
+    replay_buffer buf;
+    replay_batch batch;
+    int64_t env_steps, updates, nonfinite_skips;
+    /* per-step */
+    float *step_obs, *step_act, *next_fix;   /* (N, D), (N), (N, D) */
+    int *iact;                               /* (max act batch) */
+    /* per-update */
+    float *taus, *atoms;              /* (Nq), (A) */
+    int *a_star;                      /* (B) */
+    float *qsa, *target, *dqsa, *dout, *td, *probs;   /* (B, M) (B, M) (B, M) (B, KM) (B) (B, A) */
+    /* auxiliary heads on the last hidden layer of the online network */
+    offp_aux ax;
+    nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
+} dqn;
+
+enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
+
+/* ---- the Q-network ----------------------------------------------------------------------- */
+
+static void qnet_shape(qnet *q, int D, const int *hidden, int nh, int out, nn_act act, bool dueling)
+{
+    q->dueling = dueling;
+    if (!dueling) {
+        nn_mlp_shape(&q->trunk, D, hidden, nh, out, act, NN_ACT_NONE);
+        return;
+    }
+    /* the last hidden layer is the trunk's output; the heads are single dense layers */
+    int H = hidden[nh - 1];
+    nn_mlp_shape(&q->trunk, D, hidden, nh - 1, H, act, act);
+    nn_mlp_shape(&q->vh, H, NULL, 0, 1, act, NN_ACT_NONE);
+    nn_mlp_shape(&q->ah, H, NULL, 0, out, act, NN_ACT_NONE);
+}
+
+static size_t qnet_params(const qnet *q)
+{
+    return q->trunk.n_params + (q->dueling ? q->vh.n_params + q->ah.n_params : 0);
+}
+
+static void qnet_bind(qnet *q, float *params, float *grads)
+{
+    nn_mlp_bind(&q->trunk, params, grads);
+    if (!q->dueling) return;
+    size_t a = q->trunk.n_params, b = a + q->vh.n_params;
+    nn_mlp_bind(&q->vh, params + a, grads ? grads + a : NULL);
+    nn_mlp_bind(&q->ah, params + b, grads ? grads + b : NULL);
+}
+
+static size_t qnet_cache_need(const qnet *q, int maxb)
+{
+    size_t n = rl_arena_need(nn_mlp_cache_floats(&q->trunk, maxb) * 4);
+    if (q->dueling) {
+        int K = q->ah.sizes[1], H = q->vh.sizes[0];
+        n += rl_arena_need(nn_mlp_cache_floats(&q->vh, maxb) * 4) +
+             rl_arena_need(nn_mlp_cache_floats(&q->ah, maxb) * 4) + 2 * rl_arena_need((size_t)maxb * K * 4) +
+             rl_arena_need((size_t)maxb * 4) + 2 * rl_arena_need((size_t)maxb * H * 4);
+    }
+    return n;
+}
+
+static void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
+{
+    nn_mlp_cache_bind(&c->trunk, &q->trunk, rl_arena_floats(a, nn_mlp_cache_floats(&q->trunk, maxb)), maxb);
+    if (!q->dueling) return;
+    int K = q->ah.sizes[1], H = q->vh.sizes[0];
+    nn_mlp_cache_bind(&c->vh, &q->vh, rl_arena_floats(a, nn_mlp_cache_floats(&q->vh, maxb)), maxb);
+    nn_mlp_cache_bind(&c->ah, &q->ah, rl_arena_floats(a, nn_mlp_cache_floats(&q->ah, maxb)), maxb);
+    c->q = rl_arena_floats(a, (size_t)maxb * K);
+    c->dadv = rl_arena_floats(a, (size_t)maxb * K);
+    c->dv = rl_arena_floats(a, maxb);
+    c->dh = rl_arena_floats(a, (size_t)maxb * H);
+    c->dh2 = rl_arena_floats(a, (size_t)maxb * H);
+}
+
+/* obs (n, D) -> (n, out) */
+static const float *qnet_forward(qnet_cache *c, const qnet *q, const float *obs, int n)
+{
+    float *h = nn_mlp_forward(&c->trunk, &q->trunk, obs, n);
+    if (!q->dueling) return h;
+    const float *v = nn_mlp_forward(&c->vh, &q->vh, h, n);    // (n, 1)
+    const float *adv = nn_mlp_forward(&c->ah, &q->ah, h, n);  // (n, K)
+    int K = q->ah.sizes[1];
+    for (int i = 0; i < n; i++) {
+        double m = 0.0;
+        for (int k = 0; k < K; k++) m += adv[(size_t)i * K + k];
+        m /= K;
+        for (int k = 0; k < K; k++) c->q[(size_t)i * K + k] = (float)(v[i] + adv[(size_t)i * K + k] - m);
+    }
+    return c->q;
+}
+
+/* the last hidden layer (n, H) of the last forward on c: the encoding the aux heads read */
+static const float *qnet_h(const qnet_cache *c, const qnet *q)
+{
+    return c->trunk.act[q->dueling ? q->trunk.n_layers : q->trunk.n_layers - 1];
+}
+
+/* backward of the last forward on c; dq (n, out); dh_aux (n, H) is added at qnet_h (NULL: none) */
+static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *obs, const float *dh_aux, int n)
+{
+    if (!q->dueling) {
+        if (dh_aux) nn_mlp_backward_add(NULL, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
+        else nn_mlp_backward(NULL, &c->trunk, &q->trunk, dq, obs, n);
+        return;
+    }
+    int K = q->ah.sizes[1], H = q->vh.sizes[0];
+    for (int i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int k = 0; k < K; k++) s += dq[(size_t)i * K + k];
+        c->dv[i] = (float)s;
+        for (int k = 0; k < K; k++) c->dadv[(size_t)i * K + k] = (float)(dq[(size_t)i * K + k] - s / K);
+    }
+    const float *h = c->trunk.act[q->trunk.n_layers];
+    nn_mlp_backward(c->dh, &c->vh, &q->vh, c->dv, h, n);
+    nn_mlp_backward(c->dh2, &c->ah, &q->ah, c->dadv, h, n);
+    for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += c->dh2[i];
+    if (dh_aux)
+        for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
+    nn_mlp_backward(NULL, &c->trunk, &q->trunk, c->dh, obs, n);
+}
+
+/* ---- values from the network output ------------------------------------------------------ */
+
+/* value (K) of each action for one row of output (KM): the mean quantile (qrdqn), the
+ * expectation over the atoms (c51), or the output itself (dqn) */
+static void action_values(const dqn *p, const float *out, float *val)
+{
+    if (p->kind == VB_DQN) {
+        memcpy(val, out, (size_t)p->K * sizeof(float));
+        return;
+    }
+    for (int k = 0; k < p->K; k++) {
+        const float *o = out + (size_t)k * p->M;
+        double s = 0.0;
+        if (p->kind == VB_QRDQN) {
+            for (int j = 0; j < p->M; j++) s += o[j];
+            s /= p->M;
+        } else {
+            float mx = o[0];
+            for (int j = 1; j < p->M; j++) mx = o[j] > mx ? o[j] : mx;
+            float z = 0.0f, sf = 0.0f;     /* float expf: this only ranks actions and builds targets */
+            for (int j = 0; j < p->M; j++) {
+                float e = expf(o[j] - mx);
+                z += e;
+                sf += e * p->atoms[j];
+            }
+            s = (double)sf / z;
+        }
+        val[k] = (float)s;
+    }
+}
+
+static int argmax_row(const dqn *p, const float *out, float *scratch_k)
+{
+    action_values(p, out, scratch_k);
+    int best = 0;
+    for (int k = 1; k < p->K; k++)
+        if (scratch_k[k] > scratch_k[best]) best = k;
+    return best;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static void dqn_destroy(void *self)
+{
+    dqn *p = self;
+    if (!p) return;
+    free(p->params);
+    free(p->grads);
+    free(p->tparams);
+    nn_adam_free(&p->opt);
+    offp_aux_free(&p->ax);
+    rl_arena_free(&p->arena);
+    replay_buffer_free(&p->buf);
+    replay_batch_free(&p->batch);
+    free(p);
+}
+
+/* the heads on the online network's last hidden layer, their Adam and the minibatch fields they
+ * read (after the network: the heads draw from their own RNG) */
+static rl_status dqn_aux_init(dqn *p, const rl_config *cfg, char *err, size_t err_sz)
+{
+    const qnet *q = &p->net;
+    if (q->dueling) {
+        p->enc = q->trunk;   /* the trunk ends at the last hidden layer */
+    } else {
+        RL_ASSERT(q->trunk.n_layers >= 2);
+        int nh = q->trunk.n_layers - 1;
+        nn_mlp_shape(&p->enc, p->obs_dim, q->trunk.sizes + 1, nh - 1, q->trunk.sizes[nh], q->trunk.hidden_act,
+                     q->trunk.hidden_act);
+        nn_mlp_bind(&p->enc, p->params, p->grads);   /* layer l's weight and bias sit where the trunk's do */
+        RL_ASSERT(p->enc.w[nh - 1] == q->trunk.w[nh - 1]);
+    }
+    int rows = (int)(p->buf.rows < 1000000000 ? p->buf.rows : 1000000000);
+    aux_shape sh = {.obs_dim = p->obs_dim, .K = p->K, .adim = 1, .max_batch = p->B, .horizon = rows,
+                    .horizon_name = "replay buffer's length per env (dqn.buffer_size / num_envs)",
+                    .act = q->trunk.hidden_act};
+    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, p->lr, (float)cfg->dqn.adam_eps, err, err_sz);
+}
+
+static int dqn_extra_stats(void *self, const char **names, int max)
+{
+    dqn *p = self;
+    return offp_aux_stat_names(&p->ax, names, max);
+}
+
+/* What the environment's dimensions make of the config's sizes, checked before allocating: the
+ * replay buffer (dqn.buffer_size transitions of two observations, action, reward), the
+ * Q-network's output layer (last hidden width x actions x quantiles or atoms) and the activation
+ * caches of a batch. */
+static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim, int K, int M, char *err,
+                             size_t err_sz)
+{
+    int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : obs_dim;
+    rl_status st = rl_limit_check(src, "dqn.buffer_size", "replay buffer floats",
+                                  rl_mul_sat(cfg->dqn.buffer_size, 2 * (int64_t)obs_dim + 2),
+                                  RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    if (st == RL_OK)
+        st = rl_limit_check(src, "network.hidden, dqn.n_quantiles, losses.c51 atoms",
+                            "output layer parameters ((last width + 1) x actions x quantiles or atoms)",
+                            rl_mul_sat(width + 1, rl_mul_sat(K, M)), RL_LIMIT_NET_PARAMS, err, err_sz);
+    /* online, target and double-Q passes over one batch */
+    int64_t cache = rl_mul_sat(4, rl_mlp_cache_per_sample(&cfg->network.hidden, obs_dim, rl_mul_sat(K, M)));
+    if (st == RL_OK)
+        st = rl_limit_check(src, "dqn.batch_size, network.hidden", "activation cache floats of a batch",
+                            rl_mul_sat(cfg->dqn.batch_size, rl_add_sat(cache, 4 * (int64_t)obs_dim)),
+                            RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    return st;
+}
+
+/* ---- the steps of vb_create -------------------------------------------------------------- */
+
+/* the TD loss the kind needs, the activation, and the dueling option */
+static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const char *src, nn_act *act_out,
+                           char *err, size_t err_sz)
+{
+    rl_status st;
+    nn_act act;
+    if (kind == VB_DQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.td, NULL, err, err_sz);
+    else if (kind == VB_QRDQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &cfg->losses.quantile, NULL, err, err_sz);
+    else st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &cfg->losses.c51, NULL, err, err_sz);
+    if (st == RL_OK && kind == VB_QRDQN && strcmp(p->loss.desc->name, "quantile_huber") != 0)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.quantile: qrdqn needs quantile_huber (got '%s')",
+                     cfg->losses.quantile.where, p->loss.desc->name);
+    if (st == RL_OK && kind == VB_C51 && strcmp(p->loss.desc->name, "c51") != 0)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.c51: c51 needs the c51 loss (got '%s')",
+                     cfg->losses.c51.where, p->loss.desc->name);
+    if (st == RL_OK && nn_act_from_name(cfg->network.activation, &act) != 0)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
+    if (st == RL_OK && cfg->dqn.dueling && kind != VB_DQN)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling: only algo dqn has dueling heads", src);
+    if (st == RL_OK && cfg->dqn.dueling && cfg->network.hidden.n < 1)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling needs at least one hidden layer", src);
+    if (st == RL_OK) *act_out = act;
+    return st;
+}
+
+/* the observation size, the actions and the outputs per action (quantiles, atoms) */
+static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env_space *act_space,
+                     const rl_config *cfg)
+{
+    p->obs_dim = obs_space->dim;
+    p->K = act_space->n;
+    p->M = 1;
+    if (kind == VB_QRDQN) {
+        p->M = (int)cfg->dqn.n_quantiles;
+        p->kappa = loss_spec_param(&p->loss, "kappa");
+    } else if (kind == VB_C51) {
+        p->M = (int)loss_spec_param(&p->loss, "atoms");
+        p->v_min = loss_spec_param(&p->loss, "v_min");
+        p->v_max = loss_spec_param(&p->loss, "v_max");
+    }
+}
+
+/* the scalar settings */
+static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
+{
+    p->KM = p->K * p->M;
+    p->n_envs = n_envs;
+    p->B = (int)cfg->dqn.batch_size;
+    p->gamma = (float)cfg->dqn.gamma;
+    p->lr = (float)cfg->dqn.learning_rate;
+    p->max_grad_norm = (float)cfg->dqn.max_grad_norm;
+    p->tau = (float)cfg->dqn.tau;
+    p->start_e = (float)cfg->dqn.start_e;
+    p->end_e = (float)cfg->dqn.end_e;
+    p->per_beta0 = (float)cfg->dqn.per_beta;
+    p->total_steps = cfg->root.total_steps;
+    p->learning_starts = cfg->dqn.learning_starts;
+    p->train_freq = cfg->dqn.train_frequency;
+    p->grad_steps = cfg->dqn.gradient_steps;
+    p->target_iv = cfg->dqn.target_update_interval;
+    p->explore_steps = (int64_t)(cfg->dqn.exploration_fraction * (double)cfg->root.total_steps);
+    p->double_q = cfg->dqn.double_q;
+    p->prioritized = cfg->dqn.prioritized;
+
+}
+
+/* the online and target Q-networks in flat buffers, initialised from p->rng */
+static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
+{
+    int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
+    for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
+    qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
+    qnet_shape(&p->tnet, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
+    p->n_params = qnet_params(&p->net);
+    p->params = rl_xcalloc(p->n_params, sizeof(float));
+    p->grads = rl_xcalloc(p->n_params, sizeof(float));
+    p->tparams = rl_xcalloc(p->n_params, sizeof(float));
+    qnet_bind(&p->net, p->params, p->grads);
+    qnet_bind(&p->tnet, p->tparams, NULL);
+    rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
+    nn_mlp_init_torch_default(&p->net.trunk, &p->rng);
+    if (p->net.dueling) {
+        nn_mlp_init_torch_default(&p->net.vh, &p->rng);
+        nn_mlp_init_torch_default(&p->net.ah, &p->rng);
+    }
+    memcpy(p->tparams, p->params, p->n_params * sizeof(float));
+
+}
+
+/* the optimizer, the replay buffer and the batch */
+static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
+    replay_config rc;
+    replay_config_default(&rc);
+    rc.capacity = cfg->dqn.buffer_size;
+    rc.n_envs = n_envs;
+    rc.obs_dim = p->obs_dim;
+    rc.act_dim = 1;
+    rc.n_step = (int)cfg->dqn.n_step;
+    rc.gamma = p->gamma;
+    rc.prioritized = p->prioritized;
+    rc.alpha = (float)cfg->dqn.per_alpha;
+    rc.eps = (float)cfg->dqn.per_eps;
+    if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz)) ||
+        (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
+        (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
+        return st;
+    }
+    return RL_OK;
+}
+
+/* the auxiliary heads on the Q-network's last hidden layer (aux:) */
+static rl_status vb_attach_aux(dqn *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
+{
+    if (cfg->network.hidden.n < 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
+    return dqn_aux_init(p, cfg, err, err_sz);
+}
+
+/* the arena: the forward caches and per-step or per-batch scratch, sized once; the quantile
+ * midpoints (QR-DQN) or the atoms (C51) */
+static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t err_sz)
+{
+    rl_status st;
+    int maxb = p->B;
+    if (n_envs > maxb) maxb = n_envs;
+    if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
+    int N = n_envs, D = p->obs_dim, B = p->B, M = p->M;
+    size_t need = 3 * qnet_cache_need(&p->net, maxb) + 2 * rl_arena_need((size_t)N * D * 4) +
+                  rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * 4) + rl_arena_need((size_t)M * 4) * 2 +
+                  rl_arena_need((size_t)B * 4) * 2 + 3 * rl_arena_need((size_t)B * M * 4) +
+                  rl_arena_need((size_t)B * p->KM * 4) + rl_arena_need((size_t)B * M * 4);
+    if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
+        return st;
+    }
+    qnet_cache_bind(&p->c_obs, &p->net, &p->arena, maxb);
+    qnet_cache_bind(&p->c_next, &p->net, &p->arena, maxb);
+    qnet_cache_bind(&p->c_tnext, &p->tnet, &p->arena, maxb);
+    p->step_obs = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->next_fix = rl_arena_floats(&p->arena, (size_t)N * D);
+    p->step_act = rl_arena_floats(&p->arena, N);
+    p->iact = rl_arena_alloc(&p->arena, (size_t)maxb * sizeof(int));
+    p->taus = rl_arena_floats(&p->arena, M);
+    p->atoms = rl_arena_floats(&p->arena, M);
+    p->a_star = rl_arena_alloc(&p->arena, (size_t)B * sizeof(int));
+    p->td = rl_arena_floats(&p->arena, B);
+    p->qsa = rl_arena_floats(&p->arena, (size_t)B * M);
+    p->target = rl_arena_floats(&p->arena, (size_t)B * M);
+    p->dqsa = rl_arena_floats(&p->arena, (size_t)B * M);
+    p->dout = rl_arena_floats(&p->arena, (size_t)B * p->KM);
+    p->probs = rl_arena_floats(&p->arena, (size_t)B * M);
+    if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
+    if (kind == VB_C51)
+        for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
+    return RL_OK;
+}
+
+static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, const env_space *obs_space,
+                           const env_space *act_space, int n_envs, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    const char *name = vb_names[kind];
+    if (act_space->kind != ENV_SPACE_DISCRETE)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs a Discrete action space", src, name);
+    if (obs_space->kind != ENV_SPACE_BOX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations must be a Box", src, name);
+    dqn *p = rl_xcalloc(1, sizeof *p);
+    p->kind = kind;
+    rl_status st;
+    nn_act act;
+    if ((st = vb_losses(p, kind, cfg, src, &act, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_heads(p, kind, obs_space, act_space, cfg);
+    if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
+        free(p);
+        return st;
+    }
+    vb_settings(p, cfg, n_envs);
+    vb_networks(p, cfg, act);
+    if ((st = vb_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (cfg->aux.n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) ||
+        (st = vb_scratch(p, kind, n_envs, err, err_sz))) {
+        dqn_destroy(p);
+        return st;
+    }
+    fprintf(stderr, "%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->prioritized ? "prioritized" : "uniform", (int)cfg->dqn.n_step,
+           replay_buffer_bytes(&p->buf) / 1048576.0);
+    *self = p;
+    return RL_OK;
+}
+
+static rl_status dqn_create(void **self, const rl_config *cfg, const env_space *o, const env_space *a, int n,
+                            char *err, size_t err_sz)
+{
+    return vb_create(VB_DQN, self, cfg, o, a, n, err, err_sz);
+}
+static rl_status qrdqn_create(void **self, const rl_config *cfg, const env_space *o, const env_space *a, int n,
+                              char *err, size_t err_sz)
+{
+    return vb_create(VB_QRDQN, self, cfg, o, a, n, err, err_sz);
+}
+static rl_status c51_create(void **self, const rl_config *cfg, const env_space *o, const env_space *a, int n,
+                            char *err, size_t err_sz)
+{
+    return vb_create(VB_C51, self, cfg, o, a, n, err, err_sz);
+}
+
+/* ---- acting ------------------------------------------------------------------------------ */
+
+static float epsilon_at(const dqn *p, int64_t step)
+{
+    if (p->explore_steps <= 0 || step >= p->explore_steps) return p->end_e;
+    double f = (double)step / (double)p->explore_steps;
+    return (float)(p->start_e + f * (p->end_e - p->start_e));
+}
+
+static void dqn_act(void *self, const float *obs, int n, float *actions, bool explore)
+{
+    dqn *p = self;
+    const float *out = qnet_forward(&p->c_next, &p->net, obs, n);   // (n, KM)
+    float *vals = p->dout;   /* free between updates; K <= KM floats per call */
+    float eps = explore ? epsilon_at(p, p->env_steps) : 0.0f;
+    for (int i = 0; i < n; i++) {
+        int a;
+        if (explore && rl_rng_float(&p->rng) < eps) a = (int)rl_rng_below(&p->rng, (uint32_t)p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, vals);
+        actions[i] = (float)a;
+    }
+    if (!explore) return;
+    RL_ASSERT(n == p->n_envs);
+    memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
+    memcpy(p->step_act, actions, (size_t)n * sizeof(float));
+}
+
+static void dqn_observe(void *self, const env_vec *v)
+{
+    dqn *p = self;
+    int N = p->n_envs, D = p->obs_dim;
+    for (int i = 0; i < N; i++) {
+        const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
+        memcpy(p->next_fix + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
+    }
+    replay_buffer_add(&p->buf, p->step_obs, p->step_act, v->rewards, p->next_fix, v->terminated, v->truncated);
+    p->env_steps += N;
+}
+
+/* ---- learning ---------------------------------------------------------------------------- */
+
+/* a fresh minibatch, its targets, and what the aux heads read of it */
+static void sample_batch(dqn *p, float beta)
+{
+    const int B = p->B, M = p->M, KM = p->KM;
+    replay_batch *b = &p->batch;
+    replay_buffer_sample(&p->buf, b, B, beta, &p->rng);
+    float *vals = p->dout;   /* the K-value scratch; dout is rebuilt in loss_grad */
+
+    /* targets from the target network at a* */
+    const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
+    const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, b->next_obs, B) : tout;
+    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals);
+    for (int i = 0; i < B; i++) {
+        const float *t = tout + (size_t)i * KM + (size_t)p->a_star[i] * M;
+        if (p->kind == VB_C51) {
+            /* next distribution at a*, then its projection with this sample's discount */
+            rl_softmax(p->probs + (size_t)i * M, t, M);
+            loss_c51_project(p->target + (size_t)i * M, p->probs + (size_t)i * M, &b->returns[i], NULL, 1, M,
+                             b->discount[i], p->v_min, p->v_max);
+        } else {
+            for (int j = 0; j < M; j++) p->target[(size_t)i * M + j] = b->returns[i] + b->discount[i] * t[j];
+        }
+    }
+    if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, b->idx, B, p->obs_dim);
+}
+
+/* loss and gradients (p->grads, aux_grads) on the sampled minibatch; NAN when non-finite */
+static float loss_grad(dqn *p, double *qmean)
+{
+    const int B = p->B, M = p->M, KM = p->KM;
+    const replay_batch *b = &p->batch;
+    const float *w = p->prioritized ? b->weights : NULL;
+    float *vals = p->dout;   /* the K-value scratch; dout is rebuilt below */
+
+    /* online outputs at the taken actions */
+    const float *out = qnet_forward(&p->c_obs, &p->net, b->obs, B);   // (B, KM)
+    double qs = 0.0;
+    for (int i = 0; i < B; i++) {
+        int a = (int)b->actions[i];
+        memcpy(p->qsa + (size_t)i * M, out + (size_t)i * KM + (size_t)a * M, (size_t)M * sizeof(float));
+        action_values(p, out + (size_t)i * KM, vals);
+        qs += vals[a];
+    }
+    *qmean = qs / B;
+    float loss;
+    if (p->kind == VB_DQN) {
+        loss = loss_value_eval(&p->loss, p->qsa, NULL, p->target, w, B, p->dqsa);
+        for (int i = 0; i < B; i++) p->td[i] = p->qsa[i] - p->target[i];
+    } else if (p->kind == VB_QRDQN) {
+        loss = loss_quantile_huber(p->qsa, p->target, p->taus, 0, w, B, M, M, p->kappa, p->dqsa);
+        for (int i = 0; p->prioritized && i < B; i++) {
+            double d = 0.0;
+            for (int j = 0; j < M; j++) d += p->target[(size_t)i * M + j] - p->qsa[(size_t)i * M + j];
+            p->td[i] = (float)(d / M);
+        }
+    } else {
+        loss = loss_c51(p->qsa, p->target, w, B, M, p->dqsa);
+        for (int i = 0; p->prioritized && i < B; i++) {   /* per-sample cross-entropy as the priority */
+            const float *l = p->qsa + (size_t)i * M, *m = p->target + (size_t)i * M;
+            float lse = rl_logsumexp(l, M);
+            double ce = 0.0;
+            for (int j = 0; j < M; j++) ce -= m[j] * (l[j] - lse);
+            p->td[i] = (float)ce;
+        }
+    }
+    if (!isfinite(loss)) {
+        p->nonfinite_skips++;
+        return NAN;
+    }
+    memset(p->dout, 0, (size_t)B * KM * sizeof(float));
+    for (int i = 0; i < B; i++) {
+        int a = (int)b->actions[i];
+        memcpy(p->dout + (size_t)i * KM + (size_t)a * M, p->dqsa + (size_t)i * M, (size_t)M * sizeof(float));
+    }
+    memset(p->grads, 0, p->n_params * sizeof(float));
+    const float *dh_aux = NULL;
+    if (p->ax.aux) {
+        /* the heads add the encoder gradient of their extra passes now; dh joins the TD
+         * gradient at the last hidden layer in the backward below */
+        aux_batch ab = {.B = B, .obs = b->obs, .h = qnet_h(&p->c_obs, &p->net), .u = b->actions, .r = p->ax.r,
+                        .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
+        bool touched;
+        p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
+        if (!isfinite(p->ax.total)) {
+            p->nonfinite_skips++;
+            return NAN;
+        }
+        if (touched) dh_aux = p->ax.dh;
+    }
+    qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
+    if (!rl_all_finite(p->grads, p->n_params) || (p->ax.aux && !rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
+        p->nonfinite_skips++;
+        return NAN;
+    }
+    return loss;
+}
+
+/* one gradient step on a fresh minibatch; returns the loss (NAN when skipped) */
+static float update(dqn *p, float beta, double *qmean, double *gnorm)
+{
+    sample_batch(p, beta);
+    float loss = loss_grad(p, qmean);
+    /* data-parallel: the mean of every rank's gradients (agents/dataparallel.h) */
+    bool ok = agent_dp_grads(p->grads, p->n_params, !isnan(loss));
+    if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
+    if (!ok) return NAN;
+    if (p->ax.aux) {
+        /* one clip over the network and the heads; with every weight 0 the heads' gradients
+         * are zeros and this is nn_clip_grad_norm bit for bit */
+        *gnorm = nn_clip_grad_norm2(p->grads, p->n_params, aux_grads(p->ax.aux), aux_n_params(p->ax.aux), p->max_grad_norm);
+        nn_adam_step(&p->opt, p->params, p->grads);
+        offp_aux_step(&p->ax);
+    } else {
+        *gnorm = nn_clip_grad_norm(p->grads, p->n_params, p->max_grad_norm);
+        nn_adam_step(&p->opt, p->params, p->grads);
+    }
+    if (p->prioritized) replay_buffer_update_priorities(&p->buf, p->batch.idx, p->td, p->B);
+    p->updates++;
+    return loss;
+}
+
+/* ---- test hooks -------------------------------------------------------------------------- */
+
+void dqn_test_sample(void *agent)
+{
+    dqn *p = agent;
+    sample_batch(p, 1.0f);
+}
+
+double dqn_test_objective(void *agent, float *dparams)
+{
+    dqn *p = agent;
+    double qm;
+    p->ax.total = 0.0f;
+    float l = loss_grad(p, &qm);
+    if (dparams) memcpy(dparams, p->grads, p->n_params * sizeof(float));
+    return (double)l + (double)p->ax.total;
+}
+
+float *dqn_test_params(void *agent, size_t *n)
+{
+    dqn *p = agent;
+    *n = p->n_params;
+    return p->params;
+}
+
+aux_module *dqn_test_aux(void *agent) { return ((dqn *)agent)->ax.aux; }
+
+static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
+{
+    (void)v;
+    dqn *p = self;
+    p->env_steps = step;
+    if (step < p->learning_starts) return false;
+    /* the update schedule counts this rank's own steps (data-parallel: step counts every rank's,
+     * docs/distributed.md), so each rank updates as one process on its share of the steps */
+    int64_t own = step / rl_dist_size(), prev = own - p->n_envs;
+    int64_t phases = own / p->train_freq - prev / p->train_freq;
+    bool did = false;
+    double sl = 0.0, sq = 0.0, sg = 0.0;
+    int n_ok = 0;
+    float beta = p->per_beta0 + (1.0f - p->per_beta0) * (float)((double)step / (double)total_steps);
+    if (beta > 1.0f) beta = 1.0f;
+    offp_aux_stats_reset(&p->ax);
+    if (phases > 0 && replay_buffer_valid(&p->buf) >= 1) {
+        FTZ_ENTER();
+        for (int64_t ph = 0; ph < phases; ph++)
+            for (int64_t g = 0; g < p->grad_steps; g++) {
+                double qm = 0.0, gn = 0.0;
+                float l = update(p, beta, &qm, &gn);
+                did = true;
+                if (isnan(l)) continue;
+                sl += l, sq += qm, sg += gn;
+                n_ok++;
+            }
+        FTZ_LEAVE();
+    }
+    if (own / p->target_iv != prev / p->target_iv) {
+        if (p->tau >= 1.0f) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
+        else nn_polyak(p->tparams, p->params, p->n_params, p->tau);
+    }
+    if (!did) return false;
+    stats[ST_LOSS] = n_ok ? sl / n_ok : NAN;
+    stats[ST_QMEAN] = n_ok ? sq / n_ok : NAN;
+    stats[ST_EPS] = epsilon_at(p, step);
+    stats[ST_GRADNORM] = n_ok ? sg / n_ok : NAN;
+    stats[ST_BETA] = p->prioritized ? beta : NAN;
+    stats[ST_SKIPPED] = (double)p->nonfinite_skips;
+    offp_aux_stats(&p->ax, stats, ST_COUNT);
+    return true;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 5)
+
+static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
+{
+    char pre[24];
+    if (!q->dueling) return offp_mlp_tensors(t, names, prefix, &q->trunk);
+    snprintf(pre, sizeof pre, "%s.trunk", prefix);
+    int n = offp_mlp_tensors(t, names, pre, &q->trunk);
+    snprintf(pre, sizeof pre, "%s.value", prefix);
+    n += offp_mlp_tensors(t + n, names + n, pre, &q->vh);
+    snprintf(pre, sizeof pre, "%s.advantage", prefix);
+    n += offp_mlp_tensors(t + n, names + n, pre, &q->ah);
+    return n;
+}
+
+static int dqn_tensors(dqn *p, nn_tensor *t, char names[][48], bool train_state)
+{
+    int n = qnet_tensors(t, names, "q", &p->net);
+    if (train_state) {
+        n += qnet_tensors(t + n, names + n, "q_target", &p->tnet);
+        t[n++] = (nn_tensor){"optim.adam.m", p->opt.m, 1, {(int64_t)p->n_params}};
+        t[n++] = (nn_tensor){"optim.adam.v", p->opt.v, 1, {(int64_t)p->n_params}};
+    }
+    n += offp_aux_tensors(&p->ax, t + n, train_state);
+    return n;
+}
+
+/* the metadata of a checkpoint, in the order it is written */
+static offp_ckpt dqn_ckpt(dqn *p)
+{
+    return (offp_ckpt){.algo = vb_names[p->kind], .prefix = "dqn", .rng = &p->rng, .n_fields = 4,
+                       .fields = {{"dqn.adam_t", &p->opt.t}, {"dqn.rng", NULL}, {"dqn.updates", &p->updates},
+                                  {"dqn.env_steps", &p->env_steps}},
+                       .ax = &p->ax, .aux_step = &p->opt.t};   /* the heads step with the Q-network */
+}
+
+static rl_status dqn_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
+                          size_t err_sz)
+{
+    dqn *p = self;
+    nn_tensor t[DQN_MAX_TENSORS];
+    char names[DQN_MAX_TENSORS][48];
+    int n = dqn_tensors(p, t, names, true);
+    offp_ckpt c = dqn_ckpt(p);
+    if (p->kind != VB_C51) return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
+    /* c51: the atoms' range too, for readers without rlc (scripts/rlc_policy.py) */
+    nn_meta all[32];
+    char vrange[2][32];
+    int na = 0;
+    for (int i = 0; i < n_extra && na < 30; i++) all[na++] = extra[i];
+    snprintf(vrange[0], sizeof vrange[0], "%.9g", (double)p->v_min);
+    snprintf(vrange[1], sizeof vrange[1], "%.9g", (double)p->v_max);
+    all[na++] = (nn_meta){"c51.v_min", vrange[0]};
+    all[na++] = (nn_meta){"c51.v_max", vrange[1]};
+    return offp_ckpt_save(&c, path, t, n, all, na, err, err_sz);
+}
+
+static replay_buffer *dqn_replay(void *self) { return &((dqn *)self)->buf; }
+
+static rl_status dqn_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
+{
+    dqn *p = self;
+    nn_tensor t[DQN_MAX_TENSORS];
+    char names[DQN_MAX_TENSORS][48];
+    int n = dqn_tensors(p, t, names, train_state);
+    offp_ckpt c = dqn_ckpt(p);
+    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
+    if (st != RL_OK) return st;
+    if (!train_state) memcpy(p->tparams, p->params, p->n_params * sizeof(float));
+    return RL_OK;
+}
+
+#define VB_STATS {"td_loss", "q_mean", "epsilon", "grad_norm", "per_beta", "skipped_updates"}
+
+static int dqn_dp_tensors(void *self, nn_tensor *t, int max)
+{
+    dqn *p = self;
+    RL_ASSERT(max >= 7);
+    int n = 0;
+    t[n++] = (nn_tensor){"params", p->params, 1, {(int64_t)p->n_params}};
+    t[n++] = (nn_tensor){"target", p->tparams, 1, {(int64_t)p->n_params}};
+    t[n++] = (nn_tensor){"adam.m", p->opt.m, 1, {(int64_t)p->opt.n}};
+    t[n++] = (nn_tensor){"adam.v", p->opt.v, 1, {(int64_t)p->opt.n}};
+    if (p->ax.aux) {
+        t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
+        t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
+        t[n++] = (nn_tensor){"aux.adam.v", p->ax.opt.v, 1, {(int64_t)p->ax.opt.n}};
+    }
+    return n;
+}
+
+const agent_algo agent_dqn = {
+    .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+};
+
+const agent_algo agent_qrdqn = {
+    .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+};
+
+const agent_algo agent_c51 = {
+    .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
+    .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+};

@@ -1,0 +1,190 @@
+/* rlc algos (internal): the pieces the on-policy agents (ppo, a2c, reinforce) share.
+ *
+ *   onp_net    the policy (categorical for Discrete actions, diagonal Gaussian for Box actions
+ *              with a state-independent or state-dependent log-std, clipped or tanh-squashed)
+ *              and an optional value function, as separate MLPs or one trunk with two heads,
+ *              in one flat parameter buffer;
+ *   onp_norm   observation and reward normalisation (envs/wrappers.h) owned by the agent, so that
+ *              its statistics are checkpointed with the weights and frozen at evaluation;
+ *   onp_opt    Adam or RMSprop over the flat buffer;
+ *   onp_loss   a loss by name from the config (losses/loss.h registry).
+ * What the rollout stores as the "action" is the pre-squash sample u (Box) or the index
+ * (Discrete); onp_net_to_env maps it to the env's action. Nothing here allocates after init. */
+#ifndef RLC_ALGOS_ONPOLICY_H
+#define RLC_ALGOS_ONPOLICY_H
+
+#include <stdbool.h>
+
+#include "agents/agent.h"
+#include "addons/exploration.h"
+#include "agents/dataparallel.h"
+#include "envs/wrappers.h"
+#include "losses/loss.h"
+
+#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 16)
+
+typedef struct {
+    int obs_dim, adim;                /* floats per observation / stored action */
+    int K;                            /* Discrete: number of actions; Box: 0 */
+    int D;                            /* Box: action dims */
+    bool state_std, tanh_squash;
+    float ls_min, ls_max;
+    float low[ENV_MAX_DIM], high[ENV_MAX_DIM];
+    bool has_critic, shared;
+    int n_v;                          /* value outputs: 1, or 2 (extrinsic, intrinsic) with RND */
+    int max_batch;
+    nn_mlp trunk, actor, critic;      /* shared: trunk + heads; else actor and critic on obs */
+    float *log_std, *dlog_std;        /* Box, state-independent: (D) inside params / grads */
+    float *params, *grads;            /* (n_params), owned */
+    size_t n_params;
+    nn_mlp_cache trunk_c, actor_c, critic_c;
+    float *cache_mem;                 /* owned */
+    /* scratch (max_batch rows) */
+    float *mean, *ls;                 /* (B, D): state-dependent views (clamped log-std) */
+    float *dmean, *dls;               /* (B, D) */
+    float *dact;                      /* (B, actor out) */
+    float *dh, *dh2;                  /* (B, trunk out) */
+    float *dv;                        /* (B) */
+    int *iact;                        /* (B) */
+    /* results of the last forward */
+    const float *h, *out_actor, *out_v;
+    const float *dist_mean, *dist_ls;
+    int ls_stride;
+} onp_net;
+
+/* Shapes and initialises (orthogonal: network.hidden_gain, actor_gain, critic_gain) from the
+ * network and gaussian sections. max_batch bounds every later B. */
+rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_space,
+                       const env_space *act_space, bool critic, bool shared, int max_batch,
+                       rl_rng *rng, char *err, size_t err_sz);
+void onp_net_free(onp_net *n);   /* NULL-safe */
+/* Runs the actor and/or the critic on obs (B, obs_dim); results in n->out_actor, n->out_v and
+ * the distribution views. */
+void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool critic);
+/* From the last actor forward: u (B, adim) sampled (explore) or the mode, and logp (B) when
+ * non-NULL. */
+void onp_net_sample(onp_net *n, int B, float *u, float *logp, rl_rng *rng);
+void onp_net_mode(onp_net *n, int B, float *u);
+/* Env actions (B, adim) for stored actions u. actions may equal u. */
+void onp_net_to_env(const onp_net *n, const float *u, float *actions, int B);
+/* logp, ent (B) of stored actions u under the last actor forward; ent may be NULL. */
+void onp_net_logp_ent(onp_net *n, const float *u, int B, float *logp, float *ent);
+/* Backward of the last forward(obs, B, actor, critic) with loss gradients dlogp, dent (B) (the
+ * policy; either may be NULL, both NULL skips the actor) and dv (B) (the critic; NULL skips it).
+ * Adds into n->grads. */
+void onp_net_backward(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
+                      const float *dent, const float *dv);
+/* The same, with dh_extra (B, trunk out) added to the gradient at the shared trunk's output
+ * before the trunk's backward (auxiliary heads on the encoding, addons/aux.h); NULL = nothing. */
+void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, const float *dlogp,
+                          const float *dent, const float *dv, const float *dh_extra);
+/* dv is (B, n_v); out_v is (B, n_v). */
+/* Checkpoint tensors (prefix "actor", "critic", "trunk", "log_std"); returns the count. */
+int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48]);
+
+/* ---- normalisation ------------------------------------------------------------------------ */
+
+typedef struct {
+    bool obs_on, rew_on;
+    env_norm_obs obs;
+    env_norm_reward rew;
+    float *rms_buf;                   /* export scratch: (2 obs_dim + 1) + 3 + n_envs */
+    int n_envs, obs_dim;
+    bool dp;                          /* data-parallel: the ranks' statistics are merged */
+    agent_dp_rms dp_obs, dp_rew;
+} onp_norm;
+
+rl_status onp_norm_init(onp_norm *w, const rl_config *cfg, int obs_dim, int n_envs, double gamma,
+                        char *err, size_t err_sz);
+void onp_norm_free(onp_norm *w);
+/* Data-parallel training (collective): merges every rank's statistics since the last merge, so
+ * that all ranks normalise alike; nothing with one rank. Called before each update. */
+void onp_norm_dp_merge(onp_norm *w);
+/* out = normalised in (B rows); updates the statistics first when update (training steps). */
+void onp_norm_obs(onp_norm *w, const float *in, float *out, int B, bool update);
+/* out (n_envs) = scaled rewards of a training step (updates the statistics). */
+void onp_norm_reward(onp_norm *w, const float *rewards, const bool *terminated,
+                     const bool *truncated, float *out);
+/* Checkpoint tensors "norm.obs" (2 obs_dim + 1), "norm.reward" (3) and "norm.reward_G" (n_envs),
+ * staged through rms_buf: call onp_norm_stage before saving, onp_norm_unstage after loading. */
+int onp_norm_tensors(onp_norm *w, nn_tensor *t);
+void onp_norm_stage(onp_norm *w);
+rl_status onp_norm_unstage(onp_norm *w, char *err, size_t err_sz);
+
+/* ---- acting ------------------------------------------------------------------------------- */
+
+/* What an on-policy agent's act() reads and writes: its policy, normalisation and RNG, a scratch
+ * for evaluation batches (max batch x obs_dim), and the record of a training step (n_envs rows):
+ * the observations as normalised, the stored actions u and their log-probabilities. */
+typedef struct {
+    onp_net *net;
+    onp_norm *norm;
+    rl_rng *rng;
+    float *scratch;
+    float *step_obs, *step_u, *step_logp;
+} onp_actor;
+
+/* agent_algo.act of the on-policy agents. Without explore: the policy's mode on observations
+ * normalised with frozen statistics. With explore: the statistics updated, a sampled action
+ * recorded in a's step arrays (and the critic run too when critic: its values are in
+ * a->net->out_v). actions (n, adim) in the environment's form either way. */
+void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic);
+
+/* ---- optimizer ---------------------------------------------------------------------------- */
+
+typedef struct {
+    bool rmsprop;
+    nn_adam adam;
+    nn_rmsprop rms;
+} onp_opt;
+
+rl_status onp_opt_init(onp_opt *o, bool rmsprop, size_t n, float lr, float eps, float alpha,
+                       char *err, size_t err_sz);
+void onp_opt_set_lr(onp_opt *o, float lr);
+float onp_opt_lr(const onp_opt *o);
+void onp_opt_step(onp_opt *o, float *params, const float *grads);
+void onp_opt_free(onp_opt *o);
+int onp_opt_tensors(onp_opt *o, nn_tensor *t);
+int64_t *onp_opt_t(onp_opt *o);
+
+/* ---- the actor-critic engine behind ppo and a2c (algos/actor_critic.c) ----------------- */
+
+typedef struct {
+    const char *algo;                 /* "ppo" / "a2c": checkpoint metadata prefix */
+    int T, n_minibatches, epochs;
+    float gamma, lambda, ent_coef, vf_coef, max_grad_norm, lr, target_kl, eps, rms_alpha;
+    bool anneal_lr, norm_adv, shared, rmsprop;
+    bool norm_adv_batch;              /* standardise over the whole rollout, not per minibatch */
+    int threads;                      /* 2: each minibatch's actor and critic halves on two threads */
+} onp_ac_settings;
+
+rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *cfg,
+                        const env_space *obs_space, const env_space *act_space, int n_envs,
+                        char *err, size_t err_sz);
+void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore);
+void onp_ac_observe(void *self, const env_vec *v);
+bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
+rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
+                      size_t err_sz);
+rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz);
+void onp_ac_destroy(void *self);
+/* agent_algo.extra_stats: one "aux_<head>" column per auxiliary head. */
+int onp_ac_extra_stats(void *self, const char **names, int max);
+/* agent_algo.dp_tensors: the network's parameters and optimizer moments (and the heads'). */
+int onp_ac_dp_tensors(void *self, nn_tensor *t, int max);
+
+#define ONP_AC_STATS                                                                              \
+    {"policy_loss", "value_loss", "entropy", "approx_kl", "clipfrac", "grad_norm",                \
+     "learning_rate", "explained_variance", "skipped_minibatches", "intrinsic_reward"}
+#define ONP_AC_N_STATS 10
+
+/* ---- misc --------------------------------------------------------------------------------- */
+
+/* Saves tensors t plus the agent's RNG / counters / optimizer step count as metadata. */
+rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, const rl_rng *rng,
+                   int64_t adam_t, int64_t updates, const nn_meta *extra, int n_extra, char *err,
+                   size_t err_sz);
+rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64_t *adam_t,
+                         int64_t *updates, char *err, size_t err_sz);
+
+#endif

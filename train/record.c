@@ -1,0 +1,125 @@
+/* rlc train: rlc record: plays a trained agent's deterministic policy and films it (see
+ * record.h). */
+#include "train/record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/trainer.h"
+#include "core/fs.h"
+#include "envs/render.h"
+#include "envs/video.h"
+
+/* what one recording holds while it runs */
+typedef struct {
+    const agent_algo *algo;
+    void *agent;
+    env_instance env;
+    env_renderer *renderer;
+    env_video *video;
+    float *obs, *act;   /* (obs_dim), (act_dim) */
+    uint8_t *frame;     /* (height, width, 3) */
+} recorder;
+
+void record_opts_default(record_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->episodes = 1;
+    o->seed = 1000000;
+}
+
+/* <run directory>/record.mp4, the run directory being path or the checkpoint's directory */
+static void default_out(const char *path, char *out, size_t out_sz)
+{
+    if (rl_is_dir(path)) {
+        snprintf(out, out_sz, "%s/record.mp4", path);
+        return;
+    }
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(out, out_sz, "record.mp4");
+    else snprintf(out, out_sz, "%.*s/record.mp4", (int)(slash - path), path);
+}
+
+static rl_status recorder_open(recorder *r, const record_opts *o, record_result *res, char *err, size_t err_sz)
+{
+    rl_config cfg;
+    rl_status st = trainer_load_agent(o->path, &cfg, &r->algo, &r->agent, err, err_sz);
+    if (st != RL_OK) return st;
+    st = env_make(&r->env, cfg.env.id, (int)cfg.env.max_episode_steps, err, err_sz);
+    if (st != RL_OK) return st;
+    snprintf(res->env_id, sizeof res->env_id, "%s", cfg.env.id);
+    st = env_render_open(&r->renderer, &r->env, o->width, o->height, err, err_sz);
+    if (st != RL_OK) return st;
+    env_render_size(r->renderer, &res->width, &res->height, &res->fps);
+    st = env_video_open(&r->video, res->out, res->width, res->height, res->fps, err, err_sz);
+    if (st != RL_OK) return st;
+    res->codec = env_video_codec(r->video);
+    r->obs = calloc((size_t)env_space_dim(&r->env.def->obs_space), sizeof(float));
+    r->act = calloc((size_t)env_space_dim(&r->env.def->act_space), sizeof(float));
+    r->frame = malloc((size_t)res->width * res->height * 3);
+    if (!r->obs || !r->act || !r->frame) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
+    return RL_OK;
+}
+
+static void recorder_free(recorder *r)
+{
+    env_video_abort(r->video);
+    env_render_close(r->renderer);
+    env_close(&r->env);
+    if (r->agent) r->algo->destroy(r->agent);
+    free(r->obs);
+    free(r->act);
+    free(r->frame);
+}
+
+static rl_status film_state(recorder *r, record_result *res, char *err, size_t err_sz)
+{
+    rl_status st = env_render_frame(r->renderer, &r->env, r->frame, err, err_sz);
+    if (st == RL_OK) st = env_video_write(r->video, r->frame, err, err_sz);
+    if (st == RL_OK) res->frames++;
+    return st;
+}
+
+/* one deterministic episode from seed: its first state and every state after a step */
+static rl_status film_episode(recorder *r, int64_t seed, record_result *res, double *ret, char *err, size_t err_sz)
+{
+    env_reset(&r->env, seed, r->obs);
+    rl_status st = film_state(r, res, err, err_sz);
+    bool term = false, trunc = false;
+    *ret = 0.0;
+    while (st == RL_OK && !term && !trunc) {
+        r->algo->act(r->agent, r->obs, 1, r->act, false);
+        float reward;
+        env_step(&r->env, r->act, r->obs, &reward, &term, &trunc);
+        *ret += reward;
+        st = film_state(r, res, err, err_sz);
+    }
+    return st;
+}
+
+rl_status record_policy(const record_opts *o, record_result *res, char *err, size_t err_sz)
+{
+    memset(res, 0, sizeof *res);
+    if (!o->path) return rl_errf(err, err_sz, RL_ERR_ARG, "record: no run directory or checkpoint given");
+    if (o->episodes < 1 || o->episodes > RECORD_MAX_EPISODES)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "record: %d episodes: expected 1..%d", o->episodes, RECORD_MAX_EPISODES);
+    if (o->out) snprintf(res->out, sizeof res->out, "%s", o->out);
+    else default_out(o->path, res->out, sizeof res->out);
+    recorder r = {0};
+    rl_status st = recorder_open(&r, o, res, err, err_sz);
+    double sum = 0.0;
+    for (int ep = 0; st == RL_OK && ep < o->episodes; ep++) {
+        double ret;
+        st = film_episode(&r, o->seed + ep, res, &ret, err, err_sz);
+        sum += ret;
+        res->episodes++;
+    }
+    if (st == RL_OK) {
+        st = env_video_close(r.video, err, err_sz);
+        r.video = NULL;
+    }
+    res->return_mean = res->episodes ? sum / res->episodes : 0.0;
+    recorder_free(&r);
+    return st;
+}
