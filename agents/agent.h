@@ -26,10 +26,37 @@
 typedef void (*agent_reward_fn)(void *ctx, const float *obs, const float *actions, int n, float *rewards);
 #define AGENT_RELABEL_BATCH 64
 
+#define AGENT_MAX_SLOTS 8
+#define AGENT_MAX_RATES 4
+
+/* A config key that names a loss (`losses.td: huber`): the kinds it takes (LOSS_KINDS(...)) and
+ * the loss names it takes besides (space-separated, or NULL); note is printed after the agent's
+ * name by `rlc losses` (" (with a baseline)"). */
+typedef struct {
+    const char *key, *names, *note;
+    unsigned kinds;
+} agent_loss_slot;
+
+/* A learning rate that is a constant of the config: TensorBoard tag and config key. */
+typedef struct {
+    const char *tag, *key;
+} agent_rate;
+
 typedef struct agent_algo {
     const char *name;                 /* the config's `algo:` value */
     int n_stats;                      /* learning statistics written to metrics.csv */
     const char *stat_names[AGENT_MAX_STATS];
+    /* The config sections the agent reads besides core's (NULL-terminated; agents of one family
+     * may share one), RL_CFG_* flags (core/config.h), and the checks of relations between its
+     * keys once a config is loaded (NULL: none). The registry hands them to the config layer. */
+    const rl_config_section *const *sections;
+    unsigned config_flags;
+    rl_status (*check_config)(const rl_config *cfg, char *err, size_t err_sz);
+    /* the config keys that name its losses (`rlc losses` lists them) */
+    agent_loss_slot loss_slots[AGENT_MAX_SLOTS];
+    /* the learning rates that are constants of its config, logged to TensorBoard beside its
+     * statistics (an annealed rate is a statistic instead: learning_rate) */
+    agent_rate rates[AGENT_MAX_RATES];
     /* Validates the agent's config sections and losses (errors name the key and line), then
      * allocates everything. n_envs is the training vector env's size. */
     rl_status (*create)(void **self, const rl_config *cfg, const env_space *obs_space,
@@ -78,10 +105,7 @@ rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, 
 
 /* The registered algorithm called name, or NULL. */
 const agent_algo *agent_find(const char *name);
-
-extern const agent_algo agent_ppo;
-extern const agent_algo agent_a2c, agent_reinforce;   /* algos/a2c.c, algos/reinforce.c */
-extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;   /* algos/dqn.c */
-extern const agent_algo agent_sac;                            /* algos/sac.c */
+/* The registered algorithms in registry order; *n receives their count. */
+const agent_algo *const *agent_all(int *n);
 
 #endif

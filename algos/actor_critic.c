@@ -91,9 +91,9 @@ typedef struct {
 enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
 _Static_assert(ST_COUNT == ONP_AC_N_STATS, "stat names");
 
-/* PPO's KL-penalty surrogate (losses.policy: ppo_kl): its beta, policy_loss.p[0], is state that
- * adapts after each update and goes with the checkpoint */
-static bool kl_penalty(const actor_critic *p) { return strcmp(p->policy_loss.desc->name, "ppo_kl") == 0; }
+/* a policy loss with adapted state (PPO's KL penalty: beta, policy_loss.p[0]): the state changes
+ * after each update (loss_desc.adapt), is logged and goes with the checkpoint */
+static bool loss_state(const actor_critic *p) { return p->policy_loss.desc->adapt != NULL; }
 
 void onp_ac_destroy(void *self)
 {
@@ -159,7 +159,7 @@ int onp_ac_extra_stats(void *self, const char **names, int max)
     int n = aux_n_heads(p->aux);
     if (n > max) n = max;
     for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
-    if (kl_penalty(p) && n < max) names[n++] = "kl_beta";
+    if (loss_state(p) && n < max) names[n++] = p->policy_loss.desc->state_name;
     return n;
 }
 
@@ -261,9 +261,9 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     p->s = *s;
     rl_status st;
     /* losses first: a bad name or parameter fails before anything else is allocated */
-    if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO), &cfg->losses.policy, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &cfg->losses.value, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &cfg->losses.entropy, NULL, err, err_sz))) {
+    if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO), &onp_losses_of(cfg)->policy, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &onp_losses_of(cfg)->value, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &onp_losses_of(cfg)->entropy, NULL, err, err_sz))) {
         free(p);
         return st;
     }
@@ -750,18 +750,7 @@ static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, doubl
     stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
     for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
         stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
-    if (kl_penalty(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
-}
-
-/* the KL penalty's rule after an update whose KL was kl, with beta kept in [1e-6, 1e6] so that a
- * run of quiet updates (an annealed rate, say) cannot halve it to 0, from where doubling never
- * brings it back; a beta of 0 in the config stays 0 (the plain surrogate) */
-static void adapt_kl_beta(actor_critic *p, double kl)
-{
-    float beta = p->policy_loss.p[0];
-    if (beta == 0.0f) return;
-    beta = loss_ppo_kl_adapt(beta, (float)kl, p->policy_loss.p[1]);
-    p->policy_loss.p[0] = beta < 1e-6f ? 1e-6f : beta > 1e6f ? 1e6f : beta;
+    if (loss_state(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
 }
 
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
@@ -778,8 +767,8 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
     if (pos_k > 0) aux_positions(p, pos_k);
     for (int i = 0; i < p->batch; i++) p->perm[i] = i;
-    float clip = p->policy_loss.desc->kind == LOSS_KIND_POLICY_RATIO && strcmp(p->policy_loss.desc->name, "ppo_clip") == 0
-                     ? p->policy_loss.p[0] : 0.2f;
+    /* the clip fraction counts ratios outside the loss's own clip range (0.2 when it has none) */
+    float clip = p->policy_loss.desc->clip ? p->policy_loss.desc->clip(p->policy_loss.p) : 0.2f;
     p->diag_clip = clip;
     double epoch_kl = 0.0;
     for (int epoch = 0; epoch < p->epochs; epoch++) {
@@ -790,9 +779,10 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
         if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
     }
     learn_stats(p, sum, n_mb_done, stats);
-    /* the KL penalty's rule, on the mean KL of the last epoch (the policy as the update left it,
-     * estimated while it was being updated); every rank takes the same mean */
-    if (kl_penalty(p)) adapt_kl_beta(p, agent_dp_mean(epoch_kl) / p->n_mb);
+    /* the loss's adapted state (the KL penalty's beta), on the mean KL of the last epoch (the
+     * policy as the update left it, estimated while it was being updated); every rank takes the
+     * same mean */
+    if (loss_state(p)) p->policy_loss.desc->adapt(p->policy_loss.p, agent_dp_mean(epoch_kl) / p->n_mb);
     replay_rollout_clear(&p->buf);
     p->updates++;
     return true;
@@ -842,19 +832,20 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
         rl_rng_encode(aux_rng(p->aux), val, sizeof val);
         meta[nm++] = (nn_meta){key, val};
     }
-    if (kl_penalty(p)) {
-        snprintf(beta_key, sizeof beta_key, "%s.kl_beta", p->s.algo);
+    if (loss_state(p)) {
+        snprintf(beta_key, sizeof beta_key, "%s.%s", p->s.algo, p->policy_loss.desc->state_name);
         snprintf(beta, sizeof beta, "%.9g", (double)p->policy_loss.p[0]);
         meta[nm++] = (nn_meta){beta_key, beta};
     }
     return onp_save(p->s.algo, path, t, n, &p->rng, *onp_opt_t(&p->opt), p->updates, meta, nm, err, err_sz);
 }
 
-/* the KL penalty's beta where the checkpoint left it: a finite number >= 0 */
-static rl_status load_kl_beta(actor_critic *p, nn_safetensors *f, char *err, size_t err_sz)
+/* the loss's adapted state (the KL penalty's beta) where the checkpoint left it: a finite
+ * number >= 0 */
+static rl_status load_loss_state(actor_critic *p, nn_safetensors *f, char *err, size_t err_sz)
 {
     char key[48];
-    snprintf(key, sizeof key, "%s.kl_beta", p->s.algo);
+    snprintf(key, sizeof key, "%s.%s", p->s.algo, p->policy_loss.desc->state_name);
     const char *v = nn_safetensors_meta(f, key);
     char *end = NULL;
     float beta = v ? strtof(v, &end) : NAN;
@@ -881,7 +872,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
-    if (kl_penalty(p) && (st = load_kl_beta(p, f, err, err_sz))) return st;
+    if (loss_state(p) && (st = load_loss_state(p, f, err, err_sz))) return st;
     if (p->aux) {
         char key[48];
         snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);

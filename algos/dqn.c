@@ -40,6 +40,58 @@
 #include "losses/loss.h"
 #include "replay/replay.h"
 
+/* ---- the config: the dqn: section (dqn, qrdqn, c51) and the loss slots ---------------------- */
+
+#define DQN_FIELDS(X, S)                                                                     \
+    X(S, double, learning_rate, F64, 2.5e-4, NULL, 0, 1, NULL, "Adam learning rate")               \
+    X(S, double, adam_eps, F64, 1e-8, NULL, 1e-12, 1, NULL, "Adam epsilon")                        \
+    X(S, int64_t, buffer_size, I64, 100000, NULL, 1, 1e9, NULL, "replay capacity (transitions)")  \
+    X(S, int64_t, batch_size, I64, 128, NULL, 1, 65536, NULL, "minibatch size")                     \
+    X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")                                   \
+    X(S, int64_t, learning_starts, I64, 10000, NULL, 0, 1e13, NULL, "steps before the first update") \
+    X(S, int64_t, train_frequency, I64, 10, NULL, 1, 1e9, NULL, "steps between training phases")  \
+    X(S, int64_t, gradient_steps, I64, 1, NULL, 1, 1e6, NULL, "updates per training phase")       \
+    X(S, int64_t, target_update_interval, I64, 500, NULL, 1, 1e13, NULL,                            \
+      "steps between target-network updates")                                                    \
+    X(S, double, tau, F64, 1.0, NULL, 0, 1, NULL, "target update: 1 = hard copy, < 1 = Polyak")    \
+    X(S, double, start_e, F64, 1.0, NULL, 0, 1, NULL, "initial epsilon")                           \
+    X(S, double, end_e, F64, 0.05, NULL, 0, 1, NULL, "final epsilon")                              \
+    X(S, double, exploration_fraction, F64, 0.5, NULL, 0, 1, NULL,                                  \
+      "fraction of total_steps over which epsilon decays linearly")                              \
+    X(S, double, max_grad_norm, F64, 10, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off") \
+    X(S, bool, double_q, BOOL, 0, NULL, 0, 1, NULL, "double DQN targets (dqn, qrdqn, c51)")         \
+    X(S, bool, dueling, BOOL, 0, NULL, 0, 1, NULL, "dueling value/advantage heads (dqn)")         \
+    X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
+    X(S, bool, prioritized, BOOL, 0, NULL, 0, 1, NULL, "prioritized replay (sum tree)")           \
+    X(S, double, per_alpha, F64, 0.6, NULL, 0, 10, NULL, "priority exponent")                      \
+    X(S, double, per_beta, F64, 0.4, NULL, 0, 1, NULL, "initial importance exponent (annealed to 1)") \
+    X(S, double, per_eps, F64, 1e-6, NULL, 0, 1, NULL, "added to |TD error| in priorities")        \
+    X(S, int64_t, n_quantiles, I64, 50, NULL, 1, 10000, NULL, "quantiles (qrdqn)")
+RL_CFG_SECTION_TYPE(dqn_cfg, DQN_FIELDS);
+static const rl_config_section dqn_section = RL_CFG_SECTION_INIT("dqn", dqn_cfg, DQN_FIELDS);
+
+#define DQN_LOSSES_FIELDS(X, S)                                                                     \
+    X(S, rl_loss_cfg, td, LOSS, 0, "huber", 0, 0, NULL, "DQN TD loss: huber, mse, ...")             \
+    X(S, rl_loss_cfg, quantile, LOSS, 0, "quantile_huber", 0, 0, NULL, "QR-DQN loss (kappa)")      \
+    X(S, rl_loss_cfg, c51, LOSS, 0, "c51", 0, 0, NULL, "C51 loss (v_min, v_max, atoms)")
+RL_CFG_SECTION_TYPE(dqn_losses_cfg, DQN_LOSSES_FIELDS);
+static const rl_config_section dqn_losses_section = RL_CFG_SECTION_INIT("losses", dqn_losses_cfg, DQN_LOSSES_FIELDS);
+
+static const dqn_cfg *dqn_of(const rl_config *cfg) { return rl_config_section_of(cfg, &dqn_section); }
+static const dqn_losses_cfg *dqn_losses_of(const rl_config *cfg) { return rl_config_section_of(cfg, &dqn_losses_section); }
+
+static rl_status dqn_check_config(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const dqn_cfg *c = dqn_of(cfg);
+    return rl_limit_check_replay(cfg->source[0] ? cfg->source : "config", "dqn", c->batch_size, c->buffer_size,
+                                 c->n_step, cfg->env.num_envs, err, err_sz);
+}
+
+#define DQN_CONFIG                                                                                  \
+    .sections = (const rl_config_section *const[]){&dqn_section, &dqn_losses_section, NULL},       \
+    .config_flags = RL_CFG_AUX_HEADS, .check_config = dqn_check_config,                             \
+    .rates = {{"train/learning_rate", "dqn.learning_rate"}}
+
 typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
 
 static const char *const vb_names[] = {"dqn", "qrdqn", "c51"};
@@ -267,7 +319,7 @@ static rl_status dqn_aux_init(dqn *p, const rl_config *cfg, char *err, size_t er
     aux_shape sh = {.obs_dim = p->obs_dim, .K = p->K, .adim = 1, .max_batch = p->B, .horizon = rows,
                     .horizon_name = "replay buffer's length per env (dqn.buffer_size / num_envs)",
                     .act = q->trunk.hidden_act};
-    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, p->lr, (float)cfg->dqn.adam_eps, err, err_sz);
+    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, p->lr, (float)dqn_of(cfg)->adam_eps, err, err_sz);
 }
 
 static int dqn_extra_stats(void *self, const char **names, int max)
@@ -285,7 +337,7 @@ static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim,
 {
     int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : obs_dim;
     rl_status st = rl_limit_check(src, "dqn.buffer_size", "replay buffer floats",
-                                  rl_mul_sat(cfg->dqn.buffer_size, 2 * (int64_t)obs_dim + 2),
+                                  rl_mul_sat(dqn_of(cfg)->buffer_size, 2 * (int64_t)obs_dim + 2),
                                   RL_LIMIT_BUFFER_FLOATS, err, err_sz);
     if (st == RL_OK)
         st = rl_limit_check(src, "network.hidden, dqn.n_quantiles, losses.c51 atoms",
@@ -295,7 +347,7 @@ static rl_status check_sizes(const rl_config *cfg, const char *src, int obs_dim,
     int64_t cache = rl_mul_sat(4, rl_mlp_cache_per_sample(&cfg->network.hidden, obs_dim, rl_mul_sat(K, M)));
     if (st == RL_OK)
         st = rl_limit_check(src, "dqn.batch_size, network.hidden", "activation cache floats of a batch",
-                            rl_mul_sat(cfg->dqn.batch_size, rl_add_sat(cache, 4 * (int64_t)obs_dim)),
+                            rl_mul_sat(dqn_of(cfg)->batch_size, rl_add_sat(cache, 4 * (int64_t)obs_dim)),
                             RL_LIMIT_BUFFER_FLOATS, err, err_sz);
     return st;
 }
@@ -308,20 +360,20 @@ static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const cha
 {
     rl_status st;
     nn_act act;
-    if (kind == VB_DQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.td, NULL, err, err_sz);
-    else if (kind == VB_QRDQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &cfg->losses.quantile, NULL, err, err_sz);
-    else st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &cfg->losses.c51, NULL, err, err_sz);
+    if (kind == VB_DQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &dqn_losses_of(cfg)->td, NULL, err, err_sz);
+    else if (kind == VB_QRDQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &dqn_losses_of(cfg)->quantile, NULL, err, err_sz);
+    else st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &dqn_losses_of(cfg)->c51, NULL, err, err_sz);
     if (st == RL_OK && kind == VB_QRDQN && strcmp(p->loss.desc->name, "quantile_huber") != 0)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.quantile: qrdqn needs quantile_huber (got '%s')",
-                     cfg->losses.quantile.where, p->loss.desc->name);
+                     dqn_losses_of(cfg)->quantile.where, p->loss.desc->name);
     if (st == RL_OK && kind == VB_C51 && strcmp(p->loss.desc->name, "c51") != 0)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.c51: c51 needs the c51 loss (got '%s')",
-                     cfg->losses.c51.where, p->loss.desc->name);
+                     dqn_losses_of(cfg)->c51.where, p->loss.desc->name);
     if (st == RL_OK && nn_act_from_name(cfg->network.activation, &act) != 0)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    if (st == RL_OK && cfg->dqn.dueling && kind != VB_DQN)
+    if (st == RL_OK && dqn_of(cfg)->dueling && kind != VB_DQN)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling: only algo dqn has dueling heads", src);
-    if (st == RL_OK && cfg->dqn.dueling && cfg->network.hidden.n < 1)
+    if (st == RL_OK && dqn_of(cfg)->dueling && cfg->network.hidden.n < 1)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling needs at least one hidden layer", src);
     if (st == RL_OK) *act_out = act;
     return st;
@@ -335,7 +387,7 @@ static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env
     p->K = act_space->n;
     p->M = 1;
     if (kind == VB_QRDQN) {
-        p->M = (int)cfg->dqn.n_quantiles;
+        p->M = (int)dqn_of(cfg)->n_quantiles;
         p->kappa = loss_spec_param(&p->loss, "kappa");
     } else if (kind == VB_C51) {
         p->M = (int)loss_spec_param(&p->loss, "atoms");
@@ -349,22 +401,22 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
 {
     p->KM = p->K * p->M;
     p->n_envs = n_envs;
-    p->B = (int)cfg->dqn.batch_size;
-    p->gamma = (float)cfg->dqn.gamma;
-    p->lr = (float)cfg->dqn.learning_rate;
-    p->max_grad_norm = (float)cfg->dqn.max_grad_norm;
-    p->tau = (float)cfg->dqn.tau;
-    p->start_e = (float)cfg->dqn.start_e;
-    p->end_e = (float)cfg->dqn.end_e;
-    p->per_beta0 = (float)cfg->dqn.per_beta;
+    p->B = (int)dqn_of(cfg)->batch_size;
+    p->gamma = (float)dqn_of(cfg)->gamma;
+    p->lr = (float)dqn_of(cfg)->learning_rate;
+    p->max_grad_norm = (float)dqn_of(cfg)->max_grad_norm;
+    p->tau = (float)dqn_of(cfg)->tau;
+    p->start_e = (float)dqn_of(cfg)->start_e;
+    p->end_e = (float)dqn_of(cfg)->end_e;
+    p->per_beta0 = (float)dqn_of(cfg)->per_beta;
     p->total_steps = cfg->root.total_steps;
-    p->learning_starts = cfg->dqn.learning_starts;
-    p->train_freq = cfg->dqn.train_frequency;
-    p->grad_steps = cfg->dqn.gradient_steps;
-    p->target_iv = cfg->dqn.target_update_interval;
-    p->explore_steps = (int64_t)(cfg->dqn.exploration_fraction * (double)cfg->root.total_steps);
-    p->double_q = cfg->dqn.double_q;
-    p->prioritized = cfg->dqn.prioritized;
+    p->learning_starts = dqn_of(cfg)->learning_starts;
+    p->train_freq = dqn_of(cfg)->train_frequency;
+    p->grad_steps = dqn_of(cfg)->gradient_steps;
+    p->target_iv = dqn_of(cfg)->target_update_interval;
+    p->explore_steps = (int64_t)(dqn_of(cfg)->exploration_fraction * (double)cfg->root.total_steps);
+    p->double_q = dqn_of(cfg)->double_q;
+    p->prioritized = dqn_of(cfg)->prioritized;
 
 }
 
@@ -373,8 +425,8 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
 {
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
-    qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
-    qnet_shape(&p->tnet, p->obs_dim, hidden, nh, p->KM, act, cfg->dqn.dueling);
+    qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
+    qnet_shape(&p->tnet, p->obs_dim, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
     p->n_params = qnet_params(&p->net);
     p->params = rl_xcalloc(p->n_params, sizeof(float));
     p->grads = rl_xcalloc(p->n_params, sizeof(float));
@@ -397,16 +449,16 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
     rl_status st;
     replay_config rc;
     replay_config_default(&rc);
-    rc.capacity = cfg->dqn.buffer_size;
+    rc.capacity = dqn_of(cfg)->buffer_size;
     rc.n_envs = n_envs;
     rc.obs_dim = p->obs_dim;
     rc.act_dim = 1;
-    rc.n_step = (int)cfg->dqn.n_step;
+    rc.n_step = (int)dqn_of(cfg)->n_step;
     rc.gamma = p->gamma;
     rc.prioritized = p->prioritized;
-    rc.alpha = (float)cfg->dqn.per_alpha;
-    rc.eps = (float)cfg->dqn.per_eps;
-    if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)cfg->dqn.adam_eps, err, err_sz)) ||
+    rc.alpha = (float)dqn_of(cfg)->per_alpha;
+    rc.eps = (float)dqn_of(cfg)->per_eps;
+    if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)dqn_of(cfg)->adam_eps, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
         return st;
@@ -491,7 +543,7 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         return st;
     }
     fprintf(stderr, "%s: replay buffer of %lld transitions (obs %d, %s, n_step %d): %.1f MB\n", name,
-           (long long)p->buf.cfg.capacity, p->obs_dim, p->prioritized ? "prioritized" : "uniform", (int)cfg->dqn.n_step,
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->prioritized ? "prioritized" : "uniform", (int)dqn_of(cfg)->n_step,
            replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
     return RL_OK;
@@ -841,6 +893,7 @@ static int dqn_dp_tensors(void *self, nn_tensor *t, int max)
 
 const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    DQN_CONFIG, .loss_slots = {{"losses.td", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
     .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
@@ -848,6 +901,7 @@ const agent_algo agent_dqn = {
 
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    DQN_CONFIG, .loss_slots = {{"losses.quantile", "quantile_huber", NULL, 0}},
     .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
@@ -855,6 +909,7 @@ const agent_algo agent_qrdqn = {
 
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
+    DQN_CONFIG, .loss_slots = {{"losses.c51", "c51", NULL, 0}},
     .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
+
 /* ---- networks ----------------------------------------------------------------------------- */
 
 /* ---- the steps of onp_net_init ----------------------------------------------------------- */
@@ -540,4 +542,20 @@ void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool e
     onp_net_forward(a->net, a->step_obs, n, true, critic);
     onp_net_sample(a->net, n, a->step_u, a->step_logp, a->rng);
     onp_net_to_env(a->net, a->step_u, actions, n);
+}
+
+/* ---- config ------------------------------------------------------------------------------- */
+
+const rl_config_section onp_losses_section = RL_CFG_SECTION_INIT("losses", onp_losses_cfg, ONP_LOSSES_FIELDS);
+
+rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,
+                              const char *alt, char *err, size_t err_sz)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s.num_steps x env.num_envs", sec);
+    rl_status st = rl_limit_check(cfg->source[0] ? cfg->source : "config", key, "rollout steps",
+                                  rl_mul_sat(num_steps, cfg->env.num_envs), RL_LIMIT_ROLLOUT_STEPS, err, err_sz);
+    if (st != RL_OK || cfg->aux.n == 0 || shared) return st;
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads (%s%s) attach to a shared encoder: set network.shared: true%s",
+                   cfg->aux.where, cfg->aux.heads[0].head, cfg->aux.n > 1 ? ", ..." : "", alt ? alt : "");
 }

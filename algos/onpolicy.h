@@ -178,6 +178,28 @@ int onp_ac_dp_tensors(void *self, nn_tensor *t, int max);
      "learning_rate", "explained_variance", "skipped_minibatches", "intrinsic_reward"}
 #define ONP_AC_N_STATS 10
 
+/* ---- the config the on-policy agents share ------------------------------------------------ */
+
+/* their loss slots, `losses: {policy, value, entropy}` */
+#define ONP_LOSSES_FIELDS(X, S)                                                                     \
+    X(S, rl_loss_cfg, policy, LOSS, 0, "ppo_clip", 0, 0, NULL, "policy loss (rlc losses)")          \
+    X(S, rl_loss_cfg, value, LOSS, 0, "clipped", 0, 0, NULL, "value loss: mse, huber, clipped, ...") \
+    X(S, rl_loss_cfg, entropy, LOSS, 0, "entropy", 0, 0, NULL, "entropy term")
+RL_CFG_SECTION_TYPE(onp_losses_cfg, ONP_LOSSES_FIELDS);
+extern const rl_config_section onp_losses_section;
+static inline const onp_losses_cfg *onp_losses_of(const rl_config *cfg)
+{
+    return (const onp_losses_cfg *)rl_config_section_of(cfg, &onp_losses_section);
+}
+/* The slots as `rlc losses` lists them (reinforce's policy slot takes its kernel too). */
+#define ONP_SLOT_POLICY {"losses.policy", NULL, NULL, LOSS_KINDS(LOSS_KIND_POLICY_RATIO)}
+#define ONP_SLOT_VALUE {"losses.value", NULL, NULL, LOSS_KINDS_VALUE}
+#define ONP_SLOT_ENTROPY {"losses.entropy", NULL, NULL, LOSS_KINDS(LOSS_KIND_ENTROPY)}
+/* the actor-critic agents' check: rollout size, and aux heads on a shared encoder (alt: another
+ * key that shares it, or NULL) */
+rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,
+                              const char *alt, char *err, size_t err_sz);
+
 /* ---- misc --------------------------------------------------------------------------------- */
 
 /* Saves tensors t plus the agent's RNG / counters / optimizer step count as metadata. */

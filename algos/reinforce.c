@@ -20,6 +20,26 @@
 #include "core/limits.h"
 #include "core/mathx.h"
 
+/* ---- the reinforce: section --------------------------------------------------------------- */
+
+#define REINFORCE_FIELDS(X, S)                                                               \
+    X(S, double, learning_rate, F64, 1e-3, NULL, 0, 1, NULL, "Adam learning rate")                 \
+    X(S, int64_t, episodes_per_update, I64, 4, NULL, 1, 1e6, NULL,                                  \
+      "finished episodes per gradient step")                                                     \
+    X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")                                   \
+    X(S, bool, norm_returns, BOOL, 1, NULL, 0, 1, NULL,                                             \
+      "normalise returns (advantages with a baseline) over the batch")                           \
+    X(S, bool, baseline, BOOL, 0, NULL, 0, 1, NULL, "learn a state-value baseline")                \
+    X(S, double, ent_coef, F64, 0.0, NULL, 0, 100, NULL, "weight of the entropy loss")             \
+    X(S, double, vf_coef, F64, 0.5, NULL, 0, 100, NULL, "weight of the baseline's value loss")     \
+    X(S, double, max_grad_norm, F64, 0, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off")  \
+    X(S, int64_t, max_episode_steps, I64, 0, NULL, 0, 1e7, NULL,                                    \
+      "longest episode stored; 0 = the env's time limit")
+RL_CFG_SECTION_TYPE(reinforce_cfg, REINFORCE_FIELDS);
+static const rl_config_section reinforce_section = RL_CFG_SECTION_INIT("reinforce", reinforce_cfg, REINFORCE_FIELDS);
+
+static const reinforce_cfg *rf_cfg(const rl_config *cfg) { return rl_config_section_of(cfg, &reinforce_section); }
+
 typedef struct {
     int obs_dim, adim, n_envs, L, E, cap;
     float gamma, ent_coef, vf_coef, max_grad_norm, lr;
@@ -66,9 +86,9 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
     reinforce *p = rl_xcalloc(1, sizeof *p);
     rl_status st;
     if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO) | LOSS_KINDS(LOSS_KIND_KERNEL),
-                       &cfg->losses.policy, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &cfg->losses.value, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &cfg->losses.entropy, NULL, err, err_sz))) {
+                       &onp_losses_of(cfg)->policy, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &onp_losses_of(cfg)->value, NULL, err, err_sz)) ||
+        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &onp_losses_of(cfg)->entropy, NULL, err, err_sz))) {
         free(p);
         return st;
     }
@@ -81,11 +101,11 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
             free(p);
             return rl_errf(err, err_sz, RL_ERR_CONFIG,
                            "%s: losses.policy: algo reinforce takes `reinforce` or a policy-ratio loss (pg, ppo_clip, awr), not '%s'",
-                           cfg->losses.policy.where[0] ? cfg->losses.policy.where : src, cfg->losses.policy.name);
+                           onp_losses_of(cfg)->policy.where[0] ? onp_losses_of(cfg)->policy.where : src, onp_losses_of(cfg)->policy.name);
         }
         p->kernel_reinforce = true;
     }
-    int L = (int)cfg->reinforce.max_episode_steps;
+    int L = (int)rf_cfg(cfg)->max_episode_steps;
     if (L == 0) L = (int)cfg->env.max_episode_steps;
     if (L == 0) {
         const env_def *def = env_find(cfg->env.id);
@@ -100,7 +120,7 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
     /* episode segments (num_envs x L) and the update batch ((episodes_per_update + num_envs) x L),
      * each step an observation, an action and 6 scalars, checked before allocating */
     int64_t per_step = (int64_t)env_space_dim(obs_space) + env_space_dim(act_space) + 6;
-    int64_t steps = rl_mul_sat(rl_add_sat(rl_add_sat(cfg->reinforce.episodes_per_update, n_envs), n_envs), L);
+    int64_t steps = rl_mul_sat(rl_add_sat(rl_add_sat(rf_cfg(cfg)->episodes_per_update, n_envs), n_envs), L);
     if ((st = rl_limit_check(src, "reinforce.max_episode_steps x (reinforce.episodes_per_update + 2 env.num_envs)",
                              "episode buffer floats", rl_mul_sat(steps, per_step), RL_LIMIT_BUFFER_FLOATS, err,
                              err_sz))) {
@@ -109,15 +129,15 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
     }
     p->L = L;
     p->n_envs = n_envs;
-    p->E = (int)cfg->reinforce.episodes_per_update;
+    p->E = (int)rf_cfg(cfg)->episodes_per_update;
     p->cap = (p->E + n_envs) * L;   /* up to E - 1 episodes plus one finishing per env */
-    p->gamma = (float)cfg->reinforce.gamma;
-    p->ent_coef = (float)cfg->reinforce.ent_coef;
-    p->vf_coef = (float)cfg->reinforce.vf_coef;
-    p->max_grad_norm = (float)cfg->reinforce.max_grad_norm;
-    p->lr = (float)cfg->reinforce.learning_rate;
-    p->baseline = cfg->reinforce.baseline;
-    p->norm_returns = cfg->reinforce.norm_returns;
+    p->gamma = (float)rf_cfg(cfg)->gamma;
+    p->ent_coef = (float)rf_cfg(cfg)->ent_coef;
+    p->vf_coef = (float)rf_cfg(cfg)->vf_coef;
+    p->max_grad_norm = (float)rf_cfg(cfg)->max_grad_norm;
+    p->lr = (float)rf_cfg(cfg)->learning_rate;
+    p->baseline = rf_cfg(cfg)->baseline;
+    p->norm_returns = rf_cfg(cfg)->norm_returns;
     int maxb = p->cap;
     if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
@@ -311,6 +331,10 @@ const agent_algo agent_reinforce = {
     .n_stats = ST_COUNT,
     .stat_names = {"policy_loss", "value_loss", "entropy", "grad_norm", "episodes_per_update",
                    "batch_steps", "skipped_updates"},
+    .sections = (const rl_config_section *const[]){&reinforce_section, &onp_losses_section, NULL},
+    .loss_slots = {{"losses.policy", "reinforce", NULL, LOSS_KINDS(LOSS_KIND_POLICY_RATIO)},
+                   {"losses.value", NULL, " (with a baseline)", LOSS_KINDS_VALUE}, ONP_SLOT_ENTROPY},
+    .rates = {{"train/learning_rate", "reinforce.learning_rate"}},
     .create = rf_create,
     .act = rf_act,
     .observe = rf_observe,

@@ -42,6 +42,46 @@
 #include "losses/loss.h"
 #include "replay/replay.h"
 
+/* ---- the config: the sac: section and the critic's loss slot ------------------------------- */
+
+#define SAC_FIELDS(X, S)                                                                     \
+    X(S, double, actor_lr, F64, 3e-4, NULL, 0, 1, NULL, "actor Adam learning rate")               \
+    X(S, double, critic_lr, F64, 1e-3, NULL, 0, 1, NULL, "critics' Adam learning rate")           \
+    X(S, double, alpha_lr, F64, 1e-3, NULL, 0, 1, NULL, "temperature Adam learning rate")         \
+    X(S, int64_t, buffer_size, I64, 1000000, NULL, 1, 1e9, NULL, "replay capacity (transitions)") \
+    X(S, int64_t, batch_size, I64, 256, NULL, 1, 65536, NULL, "minibatch size")                     \
+    X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")                                   \
+    X(S, double, tau, F64, 0.005, NULL, 0, 1, NULL, "Polyak rate of the target critics")           \
+    X(S, int64_t, learning_starts, I64, 5000, NULL, 0, 1e13, NULL,                                  \
+      "steps of uniform random actions before the first update")                                 \
+    X(S, double, utd, F64, 1.0, NULL, 0, 1e4, NULL, "update-to-data ratio: updates per env step")  \
+    X(S, int64_t, policy_frequency, I64, 1, NULL, 1, 1e6, NULL, "critic updates per actor update") \
+    X(S, bool, autotune, BOOL, 1, NULL, 0, 1, NULL, "learn the temperature alpha")                 \
+    X(S, double, alpha, F64, 1.0, NULL, 0, 1e6, NULL, "temperature: initial (autotune) or fixed")  \
+    X(S, double, target_entropy_scale, F64, 1.0, NULL, 0, 1e3, NULL,                                \
+      "target entropy = -scale * dim(A)")                                                        \
+    X(S, double, log_std_min, F64, -20, NULL, -100, 100, NULL, "lower clamp of the actor log-std") \
+    X(S, double, log_std_max, F64, 2, NULL, -100, 100, NULL, "upper clamp of the actor log-std")  \
+    X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
+    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = each update on two threads (twin critics, actor layers; same results)")
+RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
+static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
+
+#define SAC_LOSSES_FIELDS(X, S) \
+    X(S, rl_loss_cfg, critic, LOSS, 0, "mse", 0, 0, NULL, "SAC critic loss: mse, huber, ...")
+RL_CFG_SECTION_TYPE(sac_losses_cfg, SAC_LOSSES_FIELDS);
+static const rl_config_section sac_losses_section = RL_CFG_SECTION_INIT("losses", sac_losses_cfg, SAC_LOSSES_FIELDS);
+
+static const sac_cfg *sac_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_section); }
+static const sac_losses_cfg *sac_losses_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_losses_section); }
+
+static rl_status sac_check_config(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const sac_cfg *c = sac_of(cfg);
+    return rl_limit_check_replay(cfg->source[0] ? cfg->source : "config", "sac", c->batch_size, c->buffer_size,
+                                 c->n_step, cfg->env.num_envs, err, err_sz);
+}
+
 #define LOG_2PI 1.8378770664093453
 #define LOG_2 0.6931471805599453
 
@@ -194,7 +234,7 @@ static rl_status sac_aux_init(sac *p, const rl_config *cfg, char *err, size_t er
     aux_shape sh = {.obs_dim = p->obs_dim, .K = 0, .adim = p->A, .max_batch = p->B, .horizon = rows,
                     .horizon_name = "replay buffer's length per env (sac.buffer_size / num_envs)",
                     .act = a->hidden_act};
-    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, (float)cfg->sac.actor_lr, 1e-8f, err, err_sz);
+    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, (float)sac_of(cfg)->actor_lr, 1e-8f, err, err_sz);
 }
 
 static int sac_extra_stats(void *self, const char **names, int max)
@@ -228,7 +268,7 @@ static rl_status sac_check_spaces(const rl_config *cfg, const env_space *obs_spa
     for (int d = 0; d < act_space->dim; d++)
         if (!isfinite(act_space->low[d]) || !isfinite(act_space->high[d]) || act_space->high[d] <= act_space->low[d])
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs finite action bounds (dimension %d)", src, d);
-    if (cfg->sac.log_std_min >= cfg->sac.log_std_max)
+    if (sac_of(cfg)->log_std_min >= sac_of(cfg)->log_std_max)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
     return RL_OK;
 }
@@ -240,9 +280,9 @@ static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_s
 {
     rl_status st;
     const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
-    double va[] = {cfg->sac.alpha};
-    double ve[] = {-cfg->sac.target_entropy_scale * act_space->dim};
-    if ((st = agent_loss_spec(&p->critic_loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &cfg->losses.critic, NULL, err, err_sz)) ||
+    double va[] = {sac_of(cfg)->alpha};
+    double ve[] = {-sac_of(cfg)->target_entropy_scale * act_space->dim};
+    if ((st = agent_loss_spec(&p->critic_loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &sac_losses_of(cfg)->critic, NULL, err, err_sz)) ||
         (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err, err_sz)) ||
         (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
                              "sac.target_entropy_scale", err, err_sz)))
@@ -252,10 +292,10 @@ static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_s
     /* the replay buffer (sac.buffer_size transitions of two observations, action, reward) and the
      * activation caches of a batch (actor, twin critics and their targets) */
     if ((st = rl_limit_check(src, "sac.buffer_size", "replay buffer floats",
-                             rl_mul_sat(cfg->sac.buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
+                             rl_mul_sat(sac_of(cfg)->buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
                              RL_LIMIT_BUFFER_FLOATS, err, err_sz)) ||
         (st = rl_limit_check(src, "sac.batch_size, network.hidden", "activation cache floats of a batch",
-                             rl_mul_sat(cfg->sac.batch_size,
+                             rl_mul_sat(sac_of(cfg)->batch_size,
                                         rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
                                                                               obs_space->dim + act_space->dim,
                                                                               2 * act_space->dim))),
@@ -273,19 +313,19 @@ static void sac_settings(sac *p, const rl_config *cfg, const env_space *obs_spac
     p->A = act_space->dim;
     p->SA = p->obs_dim + p->A;
     p->n_envs = n_envs;
-    p->B = (int)cfg->sac.batch_size;
-    p->gamma = (float)cfg->sac.gamma;
-    p->tau = (float)cfg->sac.tau;
-    p->utd = (float)cfg->sac.utd;
-    p->alpha = (float)cfg->sac.alpha;
+    p->B = (int)sac_of(cfg)->batch_size;
+    p->gamma = (float)sac_of(cfg)->gamma;
+    p->tau = (float)sac_of(cfg)->tau;
+    p->utd = (float)sac_of(cfg)->utd;
+    p->alpha = (float)sac_of(cfg)->alpha;
     p->log_alpha = logf(p->alpha > 0 ? p->alpha : 1e-30f);
-    p->autotune = cfg->sac.autotune;
+    p->autotune = sac_of(cfg)->autotune;
     p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
-    p->log_std_min = (float)cfg->sac.log_std_min;
-    p->log_std_max = (float)cfg->sac.log_std_max;
-    p->learning_starts = cfg->sac.learning_starts;
-    p->policy_freq = cfg->sac.policy_frequency;
-    p->threads = (int)cfg->sac.threads;
+    p->log_std_min = (float)sac_of(cfg)->log_std_min;
+    p->log_std_max = (float)sac_of(cfg)->log_std_max;
+    p->learning_starts = sac_of(cfg)->learning_starts;
+    p->policy_freq = sac_of(cfg)->policy_frequency;
+    p->threads = (int)sac_of(cfg)->threads;
     p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
     p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
     for (int d = 0; d < p->A; d++) {
@@ -332,15 +372,15 @@ static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err
     rl_status st;
     replay_config rc;
     replay_config_default(&rc);
-    rc.capacity = cfg->sac.buffer_size;
+    rc.capacity = sac_of(cfg)->buffer_size;
     rc.n_envs = n_envs;
     rc.obs_dim = p->obs_dim;
     rc.act_dim = p->A;
-    rc.n_step = (int)cfg->sac.n_step;
+    rc.n_step = (int)sac_of(cfg)->n_step;
     rc.gamma = p->gamma;
-    if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)cfg->sac.actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)cfg->sac.critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = nn_adam_init(&p->alpha_opt, 1, (float)cfg->sac.alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+    if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)sac_of(cfg)->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)sac_of(cfg)->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
+        (st = nn_adam_init(&p->alpha_opt, 1, (float)sac_of(cfg)->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, p->A, err, err_sz))) {
         return st;
@@ -434,7 +474,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
         return st;
     }
     fprintf(stderr, "sac: replay buffer of %lld transitions (obs %d, action %d, n_step %d): %.1f MB\n",
-           (long long)p->buf.cfg.capacity, p->obs_dim, p->A, (int)cfg->sac.n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
+           (long long)p->buf.cfg.capacity, p->obs_dim, p->A, (int)sac_of(cfg)->n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
     *self = p;
     return RL_OK;
 }
@@ -899,6 +939,11 @@ const agent_algo agent_sac = {
     .name = "sac",
     .n_stats = ST_COUNT,
     .stat_names = {"critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "skipped_updates"},
+    .sections = (const rl_config_section *const[]){&sac_section, &sac_losses_section, NULL},
+    .config_flags = RL_CFG_AUX_HEADS,
+    .check_config = sac_check_config,
+    .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
+    .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},
     .create = sac_create,
     .act = sac_act,
     .observe = sac_observe,

@@ -181,12 +181,12 @@ static void fill_buffer(void *agent, int obs_dim, int act_dim, int64_t n, rl_rng
                  .terminated = &term, .truncated = &trunc};
     for (int d = 0; d < obs_dim; d++) obs[d] = (float)rl_rng_normal(rng);
     for (int64_t s = 0; s < n; s++) {
-        agent_sac.act(agent, obs, 1, act, true);
+        agent_find("sac")->act(agent, obs, 1, act, true);
         for (int d = 0; d < obs_dim; d++) next[d] = (float)rl_rng_normal(rng);
         rew = (float)rl_rng_uniform(rng, -1.0, 1.0);
         term = rl_rng_uniform(rng, 0.0, 1.0) < 0.001;
         trunc = !term && (s + 1) % 1000 == 0;
-        agent_sac.observe(agent, &v);
+        agent_find("sac")->observe(agent, &v);
         memcpy(obs, next, (size_t)obs_dim * sizeof(float));
     }
     free(obs);
@@ -212,18 +212,18 @@ static void *make_agent(const bench_opts *o, int threads, int64_t *learning_star
     env_space os = {.kind = ENV_SPACE_BOX, .dim = o->obs_dim, .low = olo, .high = ohi};
     env_space as = {.kind = ENV_SPACE_BOX, .dim = o->act_dim, .low = alo, .high = ahi};
     void *agent = NULL;
-    if (agent_sac.create(&agent, &cfg, &os, &as, 1, err, sizeof err) != RL_OK) {
+    if (agent_find("sac")->create(&agent, &cfg, &os, &as, 1, err, sizeof err) != RL_OK) {
         fprintf(stderr, "bench_sac_update: %s\n", err);
         exit(1);
     }
-    *learning_starts = cfg.sac.learning_starts;
+    *learning_starts = *(const int64_t *)rl_config_get(&cfg, "sac.learning_starts");
     return agent;
 }
 
 /* one update per learn call: step past learning_starts, one environment per step, utd 1 */
 static void run_updates(void *agent, int64_t *step, int n, double *stats)
 {
-    for (int i = 0; i < n; i++) agent_sac.learn(agent, NULL, (*step)++, INT64_MAX, stats);
+    for (int i = 0; i < n; i++) agent_find("sac")->learn(agent, NULL, (*step)++, INT64_MAX, stats);
 }
 
 /* the sgemm calls of one update, recorded on one thread from an agent with a small buffer */
@@ -240,7 +240,7 @@ static void record_calls(const bench_opts *o, gemm_replay *rp)
     g_recording = 1;
     run_updates(agent, &step, 1, stats);
     g_recording = 0;
-    agent_sac.destroy(agent);
+    agent_find("sac")->destroy(agent);
     replay_init(rp, &rng);
 }
 
@@ -328,7 +328,7 @@ static void bench_all(const bench_opts *o, const gemm_replay *rp, const gemm_rep
     }
     for (int p = 0; p < n_paths; p++) print_path(o, p, &t, rp);
     print_summary(o, &t, n_paths);
-    for (int i = 0; i < o->n_threads; i++) agent_sac.destroy(agent[i]);
+    for (int i = 0; i < o->n_threads; i++) agent_find("sac")->destroy(agent[i]);
 }
 
 static void parse_threads(bench_opts *o, const char *list)

@@ -3,49 +3,121 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agents/agent.h"
 #include "cli/cli.h"
 #include "losses/loss.h"
 
 /* Where a config chooses a loss, and what each place accepts: any loss of the kinds in `kinds`,
- * or one of the names in `names` (space-separated). The rules are the agents' own (algos/ppo.c,
- * reinforce.c, dqn.c, sac.c, exploration.c, aux.c); tests/test_usability.c builds agents with
- * what this table claims. */
+ * or one of the names in `names` (space-separated). The agents' slots come from their
+ * descriptors (agent_algo.loss_slots, algos/); the add-ons' are listed here (addons/exploration.c,
+ * addons/aux.c). tests/test_usability.c builds agents with what these claim. */
 typedef struct {
-    const char *slot, *algos;
+    const char *slot, *algos;   /* algos NULL: the agents that take aux heads */
     unsigned kinds;
     const char *names;
 } loss_slot;
 
 #define K(k) LOSS_KINDS(LOSS_KIND_##k)
-static const loss_slot slots[] = {
-    {"losses.policy", "ppo, a2c", K(POLICY_RATIO), NULL},
-    {"losses.policy", "reinforce", K(POLICY_RATIO), "reinforce"},
-    {"losses.value", "ppo, a2c, reinforce (with a baseline)", K(REGRESSION) | K(VALUE_CLIPPED), NULL},
-    {"losses.entropy", "ppo, a2c, reinforce", K(ENTROPY), NULL},
-    {"losses.td", "dqn", K(REGRESSION), NULL},
-    {"losses.quantile", "qrdqn", 0, "quantile_huber"},
-    {"losses.c51", "c51", 0, "c51"},
-    {"losses.critic", "sac", K(REGRESSION), NULL},
+static const loss_slot addon_slots[] = {
     {"exploration.forward_loss", "ppo, a2c (exploration.name: icm)", 0, "icm_forward"},
     {"exploration.inverse_loss", "ppo, a2c (exploration.name: icm)", 0, "icm_inverse icm_inverse_continuous"},
     {"exploration.rnd_loss", "ppo, a2c (exploration.name: rnd)", 0, "rnd"},
-    {"aux: head reward_prediction", "ppo, a2c, dqn, qrdqn, c51, sac", K(REGRESSION), NULL},
-    {"aux: head forward_dynamics", "ppo, a2c, dqn, qrdqn, c51, sac", K(REGRESSION), "byol"},
-    {"aux: head inverse_dynamics", "ppo, a2c, dqn, qrdqn, c51, sac (classification: Discrete actions; "
-     "regression: Box)", K(CATEGORICAL) | K(REGRESSION), NULL},
-    {"aux: head temporal_contrastive", "ppo, a2c, dqn, qrdqn, c51, sac", 0, "info_nce nt_xent"},
-    {"aux: head representation", "ppo, a2c, dqn, qrdqn, c51, sac", 0, "vicreg barlow_twins nt_xent"},
+    {"aux: head reward_prediction", NULL, K(REGRESSION), NULL},
+    {"aux: head forward_dynamics", NULL, K(REGRESSION), "byol"},
+    {"aux: head inverse_dynamics", NULL, K(CATEGORICAL) | K(REGRESSION), NULL},
+    {"aux: head temporal_contrastive", NULL, 0, "info_nce nt_xent"},
+    {"aux: head representation", NULL, 0, "vicreg barlow_twins nt_xent"},
 };
 #undef K
 
-static bool slot_takes(const loss_slot *s, const loss_desc *d)
+static bool takes(unsigned kinds, const char *names, const loss_desc *d)
 {
-    if (s->kinds & LOSS_KINDS(d->kind)) return true;
-    if (!s->names) return false;
+    if (kinds & LOSS_KINDS(d->kind)) return true;
+    if (!names) return false;
     size_t n = strlen(d->name);
-    for (const char *p = s->names; (p = strstr(p, d->name)) != NULL; p += n)
-        if ((p == s->names || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
+    for (const char *p = names; (p = strstr(p, d->name)) != NULL; p += n)
+        if ((p == names || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return true;
     return false;
+}
+
+static bool same_slot(const agent_loss_slot *a, const agent_loss_slot *b, bool rule)
+{
+    if (strcmp(a->key, b->key) != 0) return false;
+    if (!rule) return true;
+    return a->kinds == b->kinds && ((!a->names && !b->names) || (a->names && b->names && strcmp(a->names, b->names) == 0));
+}
+
+/* whether slot i of agent `a` is the first in registry order with its key (rule: and rule) */
+static bool first_slot(const agent_algo *const *all, int a, int i, bool rule)
+{
+    const agent_loss_slot *s = &all[a]->loss_slots[i];
+    for (int b = 0; b <= a; b++)
+        for (int j = 0; j < AGENT_MAX_SLOTS && all[b]->loss_slots[j].key && (b < a || j < i); j++)
+            if (same_slot(&all[b]->loss_slots[j], s, rule)) return false;
+    return true;
+}
+
+/* "ppo, a2c, reinforce (with a baseline)": the agents with slot s's key and rule */
+static void slot_algos(char *buf, size_t sz, const agent_algo *const *all, int n, const agent_loss_slot *s)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < n; a++)
+        for (int j = 0; j < AGENT_MAX_SLOTS && all[a]->loss_slots[j].key && at < sz; j++)
+            if (same_slot(&all[a]->loss_slots[j], s, true))
+                at += (size_t)snprintf(buf + at, sz - at, "%s%s%s", at ? ", " : "", all[a]->name,
+                                       all[a]->loss_slots[j].note ? all[a]->loss_slots[j].note : "");
+}
+
+/* the agents' slots that take d, grouped by key in registry order; returns how many */
+static int print_agent_slots(FILE *out, const loss_desc *d)
+{
+    int n, printed = 0;
+    const agent_algo *const *all = agent_all(&n);
+    char algos[256];
+    for (int a = 0; a < n; a++)
+        for (int i = 0; i < AGENT_MAX_SLOTS && all[a]->loss_slots[i].key; i++) {
+            if (!first_slot(all, a, i, false)) continue;
+            /* every rule under this key, in registry order */
+            for (int b = a; b < n; b++)
+                for (int j = 0; j < AGENT_MAX_SLOTS && all[b]->loss_slots[j].key; j++) {
+                    const agent_loss_slot *s = &all[b]->loss_slots[j];
+                    if (strcmp(s->key, all[a]->loss_slots[i].key) != 0 || !first_slot(all, b, j, true)) continue;
+                    if (!takes(s->kinds, s->names, d)) continue;
+                    slot_algos(algos, sizeof algos, all, n, s);
+                    fprintf(out, "  %-32s %s\n", s->key, algos);
+                    printed++;
+                }
+        }
+    return printed;
+}
+
+/* "ppo, a2c, dqn, qrdqn, c51, sac": the agents that take aux heads */
+static void aux_algos(char *buf, size_t sz)
+{
+    int n;
+    const agent_algo *const *all = agent_all(&n);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < n && at < sz; a++)
+        if (all[a]->config_flags & RL_CFG_AUX_HEADS)
+            at += (size_t)snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", all[a]->name);
+}
+
+static int print_addon_slots(FILE *out, const loss_desc *d)
+{
+    int printed = 0;
+    char algos[256];
+    for (size_t i = 0; i < sizeof addon_slots / sizeof addon_slots[0]; i++) {
+        const loss_slot *s = &addon_slots[i];
+        if (!takes(s->kinds, s->names, d)) continue;
+        if (s->algos) snprintf(algos, sizeof algos, "%s", s->algos);
+        else aux_algos(algos, sizeof algos);
+        bool inv = strcmp(s->slot, "aux: head inverse_dynamics") == 0;
+        fprintf(out, "  %-32s %s%s\n", s->slot, algos, inv ? " (classification: Discrete actions; regression: Box)" : "");
+        printed++;
+    }
+    return printed;
 }
 
 /* one loss: its kind, formula, parameters and the slots that take it */
@@ -65,13 +137,9 @@ static int print_one(FILE *out, const char *name)
         fprintf(out, "  %-16s default %-8g %-18s %s\n", d->params[j].name, d->params[j].def, range,
                 d->params[j].doc ? d->params[j].doc : "");
     }
-    int n = 0;
     fprintf(out, "\naccepted in:\n");
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
-        if (!slot_takes(&slots[i], d)) continue;
-        fprintf(out, "  %-32s %s\n", slots[i].slot, slots[i].algos);
-        n++;
-    }
+    int n = print_agent_slots(out, d);
+    n += print_addon_slots(out, d);
     if (!n) fprintf(out, "  no agent slot: a library loss, called from C (losses/loss.h)\n");
     return 0;
 }

@@ -18,23 +18,22 @@
 
 /* ---- field tables ------------------------------------------------------------------------ */
 
-typedef enum { T_I64, T_F64, T_BOOL, T_STR, T_LIST, T_LOSS } ftype;
+/* a field's offset is from the start of rl_config: core's sections are members of it, the
+ * algorithms' sections are laid out in rl_config.algo_sections when they are registered */
+typedef rl_config_field field_desc;
+#define T_I64 RL_CFG_I64
+#define T_F64 RL_CFG_F64
+#define T_BOOL RL_CFG_BOOL
+#define T_STR RL_CFG_STR
+#define T_LIST RL_CFG_LIST
+#define T_LOSS RL_CFG_LOSS
 
 typedef struct {
-    const char *key;
-    ftype type;
-    size_t off;
-    double dnum;
-    const char *dstr;
-    double lo, hi;
-    const char *choices;
-    const char *doc;
-} field_desc;
-
-typedef struct {
-    const char *key;   /* "" for top level */
+    const char *key;                  /* "" for top level; several sections may share a key */
     const field_desc *fields;
     int n;
+    const rl_config_section *algo;    /* an algorithm's section (NULL: core's) */
+    size_t off;                       /* ... at this offset in rl_config */
 } section_desc;
 
 #define F(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) \
@@ -42,24 +41,174 @@ typedef struct {
 #define SEC_TABLE(field, key, list) static const field_desc fields_##field[] = {list(F, field)};
 RL_CONFIG_SECTIONS(SEC_TABLE)
 #undef SEC_TABLE
-#define SEC_ROW(field, key, list) {key, fields_##field, RL_ARRAY_LEN(fields_##field)},
-static const section_desc sections[] = {RL_CONFIG_SECTIONS(SEC_ROW)};
+#define SEC_ROW(field, key, list) {key, fields_##field, RL_ARRAY_LEN(fields_##field), NULL, 0},
+static const section_desc core_sections[] = {RL_CONFIG_SECTIONS(SEC_ROW)};
 #undef SEC_ROW
 #undef F
 
-static const section_desc *find_section(const char *key)
+#define MAX_ALGOS 32
+#define MAX_SECTIONS 64
+#define MAX_ALGO_FIELDS 512
+
+/* the registered algorithms, and every section in the order of the dump: core's up to network,
+ * the algorithms' (in registration order), then core's others */
+static const rl_config_algo *g_algos[MAX_ALGOS];
+static int g_n_algos;
+static char g_algo_choices[MAX_ALGOS * 24];
+static section_desc sections_buf[MAX_SECTIONS];
+static field_desc g_algo_fields[MAX_ALGO_FIELDS];
+static const section_desc *sections = core_sections;
+static int n_sections = RL_ARRAY_LEN(core_sections);
+
+/* the algorithm's sections, each once, laid out in rl_config.algo_sections */
+static int layout_algo_sections(section_desc *out, int max)
 {
-    for (int s = 0; s < RL_ARRAY_LEN(sections); s++)
-        if (strcmp(sections[s].key, key) == 0) return &sections[s];
+    int n = 0, n_fields = 0;
+    size_t at = offsetof(rl_config, algo_sections);
+    for (int a = 0; a < g_n_algos; a++) {
+        for (const rl_config_section *const *s = g_algos[a]->sections; s && *s; s++) {
+            bool seen = false;
+            for (int i = 0; i < n && !seen; i++) seen = out[i].algo == *s;
+            if (seen) continue;
+            RL_ASSERT(n < max && n_fields + (*s)->n <= MAX_ALGO_FIELDS);
+            at = (at + 7) & ~(size_t)7;
+            RL_ASSERT_MSG(at + (*s)->size <= offsetof(rl_config, algo_sections) + RL_CONFIG_ALGO_BYTES,
+                          "the algorithms' config sections exceed RL_CONFIG_ALGO_BYTES");
+            field_desc *f = &g_algo_fields[n_fields];
+            for (int k = 0; k < (*s)->n; k++) f[k] = (*s)->fields[k], f[k].off += at;
+            out[n++] = (section_desc){(*s)->key, f, (*s)->n, *s, at};
+            n_fields += (*s)->n;
+            at += (*s)->size;
+        }
+    }
+    return n;
+}
+
+void rl_config_register_algos(const rl_config_algo *const *algos, int n)
+{
+    RL_ASSERT(n >= 0 && n <= MAX_ALGOS);
+    g_n_algos = n;
+    size_t at = 0;
+    g_algo_choices[0] = '\0';
+    for (int a = 0; a < n; a++) {
+        g_algos[a] = algos[a];
+        at += (size_t)snprintf(g_algo_choices + at, sizeof g_algo_choices - at, "%s%s", a ? "|" : "", algos[a]->name);
+        RL_ASSERT(at < sizeof g_algo_choices);
+    }
+    int core_first = 0, k = 0;
+    while (core_first < RL_ARRAY_LEN(core_sections) && strcmp(core_sections[core_first].key, "network") != 0) core_first++;
+    core_first++;   /* root, env, network come before the algorithms' sections */
+    for (int i = 0; i < core_first; i++) sections_buf[k++] = core_sections[i];
+    k += layout_algo_sections(sections_buf + k, MAX_SECTIONS - RL_ARRAY_LEN(core_sections));
+    for (int i = core_first; i < RL_ARRAY_LEN(core_sections); i++) sections_buf[k++] = core_sections[i];
+    sections = sections_buf;
+    n_sections = k;
+}
+
+const rl_config_algo *rl_config_find_algo(const char *name)
+{
+    for (int a = 0; a < g_n_algos; a++)
+        if (strcmp(g_algos[a]->name, name) == 0) return g_algos[a];
     return NULL;
 }
 
-static const field_desc *find_field(const section_desc *sec, const char *key)
+/* "a, b and c": the registered algorithms with every flag in `flags`, or those reading a section
+ * with key `key` (when key is not NULL) */
+static void algo_names(char *buf, size_t sz, unsigned flags, const char *key)
 {
-    for (int f = 0; f < sec->n; f++)
-        if (strcmp(sec->fields[f].key, key) == 0) return &sec->fields[f];
+    const char *names[MAX_ALGOS];
+    int n = 0;
+    for (int a = 0; a < g_n_algos; a++) {
+        bool take = (g_algos[a]->flags & flags) == flags;
+        if (key) {
+            take = false;
+            for (const rl_config_section *const *s = g_algos[a]->sections; s && *s; s++) take |= strcmp((*s)->key, key) == 0;
+        }
+        if (take) names[n++] = g_algos[a]->name;
+    }
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && at < sz; i++)
+        at += (size_t)snprintf(buf + at, sz - at, "%s%s", i == 0 ? "" : i == n - 1 ? " and " : ", ", names[i]);
+}
+
+/* the choices of a string field: `algo:` takes the registered names */
+static const char *field_choices(const field_desc *f)
+{
+    if (f == &fields_root[0] && g_n_algos > 0) return g_algo_choices;
+    return f->choices;
+}
+
+/* the default of a string, list or loss field: `algo:` defaults to the first registered name */
+static const char *field_default(const field_desc *f)
+{
+    if (f == &fields_root[0] && g_n_algos > 0) return g_algos[0]->name;
+    return f->dstr;
+}
+
+static bool section_known(const char *key)
+{
+    for (int s = 0; s < n_sections; s++)
+        if (strcmp(sections[s].key, key) == 0) return true;
+    return false;
+}
+
+/* whether only the algorithms' sections have this key (a section of some algorithm) */
+static bool algo_section_key(const char *key)
+{
+    bool algo = false;
+    for (int s = 0; s < n_sections; s++)
+        if (strcmp(sections[s].key, key) == 0) {
+            if (!sections[s].algo) return false;
+            algo = true;
+        }
+    return algo;
+}
+
+static const field_desc *find_field(const char *sec_key, const char *key)
+{
+    for (int s = 0; s < n_sections; s++) {
+        if (strcmp(sections[s].key, sec_key) != 0) continue;
+        for (int f = 0; f < sections[s].n; f++)
+            if (strcmp(sections[s].fields[f].key, key) == 0) return &sections[s].fields[f];
+    }
     return NULL;
 }
+
+/* whether sections[s] is the first with its key (the dump and the reference group by key) */
+static bool first_of_key(int s)
+{
+    for (int i = 0; i < s; i++)
+        if (strcmp(sections[i].key, sections[s].key) == 0) return false;
+    return true;
+}
+
+const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec)
+{
+    for (int s = 0; s < n_sections; s++)
+        if (sections[s].algo == sec) return (const char *)cfg + sections[s].off;
+    RL_ASSERT_MSG(0, "config section not registered (rl_config_register_algos)");
+    return NULL;
+}
+
+void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec)
+{
+    return (void *)rl_config_section_of(cfg, sec);
+}
+
+const void *rl_config_get(const rl_config *cfg, const char *dotted)
+{
+    char sec[64];
+    const char *dot = strchr(dotted, '.');
+    size_t n = dot ? (size_t)(dot - dotted) : 0;
+    if (n >= sizeof sec) return NULL;
+    memcpy(sec, dotted, n);
+    sec[n] = '\0';
+    const field_desc *f = find_field(sec, dot ? dot + 1 : dotted);
+    return f ? (const char *)cfg + f->off : NULL;
+}
+
+void *rl_config_get_mut(rl_config *cfg, const char *dotted) { return (void *)rl_config_get(cfg, dotted); }
 
 /* ---- defaults ---------------------------------------------------------------------------- */
 
@@ -82,7 +231,7 @@ static void set_default(rl_config *cfg, const field_desc *f)
     case T_I64: *(int64_t *)p = (int64_t)f->dnum; break;
     case T_F64: *(double *)p = f->dnum; break;
     case T_BOOL: *(bool *)p = f->dnum != 0; break;
-    case T_STR: snprintf(p, RL_STR_MAX, "%s", f->dstr ? f->dstr : ""); break;
+    case T_STR: snprintf(p, RL_STR_MAX, "%s", field_default(f) ? field_default(f) : ""); break;
     case T_LIST: parse_default_list((rl_int_list *)p, f->dstr); break;
     case T_LOSS: {
         rl_loss_cfg *l = (rl_loss_cfg *)p;
@@ -97,7 +246,7 @@ static void set_default(rl_config *cfg, const field_desc *f)
 void rl_config_default(rl_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    for (int s = 0; s < RL_ARRAY_LEN(sections); s++)
+    for (int s = 0; s < n_sections; s++)
         for (int f = 0; f < sections[s].n; f++) set_default(cfg, &sections[s].fields[f]);
 }
 
@@ -373,7 +522,7 @@ static rl_status parse_yaml(cnode *root, const char *text, size_t len, const cha
 
 /* ---- converting scalars ------------------------------------------------------------------ */
 
-static const char *type_name(ftype t)
+static const char *type_name(rl_cfg_type t)
 {
     switch (t) {
     case T_I64: return "an integer";
@@ -505,8 +654,8 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         return RL_OK;
     case T_STR:
         if (strlen(n->val) >= RL_STR_MAX) FIELD_ERR(RL_ERR_CONFIG, "string longer than %d characters", RL_STR_MAX - 1);
-        if (f->choices && !in_choices(f->choices, n->val))
-            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %s", n->val, f->choices);
+        if (field_choices(f) && !in_choices(field_choices(f), n->val))
+            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %.120s", n->val, field_choices(f));
         snprintf(p, RL_STR_MAX, "%s", n->val);
         return RL_OK;
     case T_LIST: {
@@ -555,15 +704,16 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
     return RL_OK;
 }
 
-static void list_keys(char *buf, size_t sz, const section_desc *sec, int with_sections)
+static void list_keys(char *buf, size_t sz, const char *sec_key, int with_sections)
 {
     size_t at = 0;
     buf[0] = '\0';
-    for (int f = 0; f < sec->n && at < sz; f++)
-        at += (size_t)snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", sec->fields[f].key);
+    for (int s = 0; s < n_sections; s++)
+        for (int f = 0; strcmp(sections[s].key, sec_key) == 0 && f < sections[s].n && at < sz; f++)
+            at += (size_t)snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", sections[s].fields[f].key);
     if (with_sections)
-        for (int s = 0; s < RL_ARRAY_LEN(sections) && at < sz; s++)
-            if (sections[s].key[0]) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
+        for (int s = 0; s < n_sections && at < sz; s++)
+            if (sections[s].key[0] && first_of_key(s)) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
     if (with_sections && at < sz) snprintf(buf + at, sz - at, ", aux");
 }
 
@@ -673,41 +823,35 @@ static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err
     return RL_OK;
 }
 
-/* relations between sections, once everything is read */
+/* relations between sections, once everything is read: the sizes (core/limits.c), the keys that
+ * apply to some algorithms only, then the algorithm's own checks */
 static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 {
     rl_status st = rl_config_check_limits(cfg, err, err_sz);   /* sizes: core/limits.c */
     if (st != RL_OK) return st;
-    bool onp_ac = strcmp(cfg->root.algo, "ppo") == 0 || strcmp(cfg->root.algo, "a2c") == 0;
-    if (cfg->network.shared && !onp_ac)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo ppo and a2c only (algo is '%s')",
-                       cfg->source, cfg->root.algo);
-    if (cfg->aux.n == 0) return RL_OK;
-    bool offp = strcmp(cfg->root.algo, "dqn") == 0 || strcmp(cfg->root.algo, "qrdqn") == 0 ||
-                strcmp(cfg->root.algo, "c51") == 0 || strcmp(cfg->root.algo, "sac") == 0;
-    if (!onp_ac && !offp)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux: auxiliary heads are implemented for algo ppo, a2c, dqn, qrdqn, c51 and sac (algo is '%s')",
-                       cfg->aux.where, cfg->root.algo);
-    /* dqn, qrdqn, c51: the encoder is the Q-network's hidden layers; sac: the actor's */
-    if (offp) return RL_OK;
-    bool a2c = strcmp(cfg->root.algo, "a2c") == 0;
-    if (!cfg->network.shared && !(a2c && cfg->a2c.shared))
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux: the heads (%s%s) attach to a shared encoder: set network.shared: true%s",
-                       cfg->aux.where, cfg->aux.heads[0].head, cfg->aux.n > 1 ? ", ..." : "",
-                       a2c ? " (or a2c.shared: true)" : "");
-    return RL_OK;
+    const rl_config_algo *algo = rl_config_find_algo(cfg->root.algo);
+    unsigned flags = algo ? algo->flags : 0;
+    char names[256];
+    if (cfg->network.shared && !(flags & RL_CFG_NETWORK_SHARED)) {
+        algo_names(names, sizeof names, RL_CFG_NETWORK_SHARED, NULL);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo %s only (algo is '%s')",
+                       cfg->source, names, cfg->root.algo);
+    }
+    if (cfg->aux.n > 0 && !(flags & RL_CFG_AUX_HEADS)) {
+        algo_names(names, sizeof names, RL_CFG_AUX_HEADS, NULL);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: auxiliary heads are implemented for algo %s (algo is '%s')",
+                       cfg->aux.where, names, cfg->root.algo);
+    }
+    return algo && algo->check ? algo->check(cfg, err, err_sz) : RL_OK;
 }
 
 static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t err_sz)
 {
-    const section_desc *top = find_section("");
     char where[RL_STR_MAX + 32], known[1024];
     for (int i = 0; i < root->n; i++) {
         const cnode *k = &root->kids[i];
         node_where(k, where, sizeof where);
-        const field_desc *f = find_field(top, k->key);
+        const field_desc *f = find_field("", k->key);
         if (f) {
             rl_status st = apply_field(cfg, f, k, k->key, err, err_sz);
             if (st != RL_OK) return st;
@@ -718,9 +862,8 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
             if (st != RL_OK) return st;
             continue;
         }
-        const section_desc *sec = find_section(k->key);
-        if (!sec) {
-            list_keys(known, sizeof known, top, 1);
+        if (!section_known(k->key)) {
+            list_keys(known, sizeof known, "", 1);
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (expected one of: %s)",
                            where, k->key, known);
         }
@@ -730,10 +873,10 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
             const cnode *kv = &k->kids[j];
             char path[200];
             snprintf(path, sizeof path, "%s.%s", k->key, kv->key);
-            const field_desc *ff = find_field(sec, kv->key);
+            const field_desc *ff = find_field(k->key, kv->key);
             if (!ff) {
                 node_where(kv, where, sizeof where);
-                list_keys(known, sizeof known, sec, 0);
+                list_keys(known, sizeof known, k->key, 0);
                 return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (known keys in %s: %s)",
                                where, path, k->key, known);
             }
@@ -820,39 +963,26 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
  * every section is there, whatever the algo */
 #define RESOLVED_DUMP_HEADER "# rlc resolved config"
 
-/* the sections that configure one algorithm family, and the algos each serves */
-static const struct {
-    const char *section, *algos[3];
-} algo_sections[] = {
-    {"ppo", {"ppo"}}, {"a2c", {"a2c"}}, {"reinforce", {"reinforce"}}, {"dqn", {"dqn", "qrdqn", "c51"}}, {"sac", {"sac"}},
-};
-
-static bool section_serves(int s, const char *algo)
-{
-    for (int a = 0; a < 3 && algo_sections[s].algos[a]; a++)
-        if (strcmp(algo_sections[s].algos[a], algo) == 0) return true;
-    return false;
-}
-
-/* A section for another algorithm (a dqn: section or --set dqn.batch_size=64 with algo ppo)
- * would be ignored: it is an error naming the key and the algo. In a resolved dump only the
- * --set keys (line 0) count, since the dump writes every section. */
+/* A section of another algorithm (a dqn: section or --set dqn.batch_size=64 with algo ppo)
+ * would be ignored: it is an error naming the key and the algorithms that read it. In a resolved
+ * dump only the --set keys (line 0) count, since the dump writes every section. */
 static rl_status check_algo_sections(const rl_config *cfg, const cnode *root, bool dump, char *err, size_t err_sz)
 {
-    bool known = false;
-    for (int s = 0; s < RL_ARRAY_LEN(algo_sections); s++) known |= section_serves(s, cfg->root.algo);
-    if (!known) return RL_OK;   /* an unknown algo is reported where the agent is made */
-    char where[RL_STR_MAX + 32], algos[64];
-    for (int s = 0; s < RL_ARRAY_LEN(algo_sections); s++) {
-        const cnode *sec = node_child(root, algo_sections[s].section);
-        if (!sec || section_serves(s, cfg->root.algo)) continue;
+    const rl_config_algo *algo = rl_config_find_algo(cfg->root.algo);
+    if (!algo) return RL_OK;   /* an unknown algo is reported where the agent is made */
+    char where[RL_STR_MAX + 32], algos[256];
+    for (int i = 0; i < root->n; i++) {
+        const cnode *sec = &root->kids[i];
+        if (sec->kind != N_MAP || !algo_section_key(sec->key)) continue;
+        bool serves = false;
+        for (const rl_config_section *const *s = algo->sections; s && *s; s++) serves |= strcmp((*s)->key, sec->key) == 0;
+        if (serves) continue;
         const cnode *key = NULL;
-        for (int i = 0; i < sec->n && !key; i++)
-            if (!dump || sec->kids[i].line == 0) key = &sec->kids[i];
+        for (int j = 0; j < sec->n && !key; j++)
+            if (!dump || sec->kids[j].line == 0) key = &sec->kids[j];
         if (!key && (dump || sec->n > 0)) continue;
         node_where(key ? key : sec, where, sizeof where);
-        snprintf(algos, sizeof algos, "%s%s%s", algo_sections[s].algos[0], algo_sections[s].algos[1] ? ", " : "",
-                 algo_sections[s].algos[1] ? "qrdqn and c51" : "");
+        algo_names(algos, sizeof algos, 0, sec->key);
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: %s%s%s: the %s section configures algo %s, but this config's algo is '%s', which "
                        "would ignore it (remove it, or change algo)",
@@ -1101,10 +1231,13 @@ static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, con
 void rl_config_dump(const rl_config *cfg, FILE *out)
 {
     fprintf(out, "# rlc resolved config (every field, defaults included)\n");
-    for (int s = 0; s < RL_ARRAY_LEN(sections); s++) {
-        const section_desc *sec = &sections[s];
-        if (sec->key[0]) fprintf(out, "%s:\n", sec->key);
-        for (int f = 0; f < sec->n; f++) dump_field(out, cfg, &sec->fields[f], sec->key[0] ? "  " : "");
+    for (int s = 0; s < n_sections; s++) {
+        if (!first_of_key(s)) continue;
+        const char *key = sections[s].key;
+        if (key[0]) fprintf(out, "%s:\n", key);
+        for (int t = s; t < n_sections; t++)
+            for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++)
+                dump_field(out, cfg, &sections[t].fields[f], key[0] ? "  " : "");
     }
     char num[64];
     fputs(cfg->aux.n ? "aux:\n" : "aux: []\n", out);
@@ -1137,26 +1270,31 @@ char *rl_config_dump_string(const rl_config *cfg)
     return buf;
 }
 
+/* one line of `rlc config`: key, type, default, range or choices, doc */
+static void print_field(FILE *out, const field_desc *fd)
+{
+    char def[96], range[64] = "";
+    switch (fd->type) {
+    case T_I64: snprintf(def, sizeof def, "%.0f", fd->dnum); fmt_range(range, sizeof range, fd); break;
+    case T_F64: snprintf(def, sizeof def, "%g", fd->dnum); fmt_range(range, sizeof range, fd); break;
+    case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
+    default: snprintf(def, sizeof def, "%s", field_default(fd) ? field_default(fd) : ""); break;
+    }
+    const char *shown = field_choices(fd) ? field_choices(fd) : range;
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
+             fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
+             : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : "loss",
+             def, shown, fd->doc);
+}
+
 void rl_config_print_reference(FILE *out)
 {
-    for (int s = 0; s < RL_ARRAY_LEN(sections); s++) {
-        const section_desc *sec = &sections[s];
-        fprintf(out, "%s\n", sec->key[0] ? sec->key : "(top level)");
-        for (int f = 0; f < sec->n; f++) {
-            const field_desc *fd = &sec->fields[f];
-            char def[96], range[64] = "";
-            switch (fd->type) {
-            case T_I64: snprintf(def, sizeof def, "%.0f", fd->dnum); fmt_range(range, sizeof range, fd); break;
-            case T_F64: snprintf(def, sizeof def, "%g", fd->dnum); fmt_range(range, sizeof range, fd); break;
-            case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
-            default: snprintf(def, sizeof def, "%s", fd->dstr ? fd->dstr : ""); break;
-            }
-            if (fd->choices) snprintf(range, sizeof range, "%s", fd->choices);
-            fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
-                     fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
-                     : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : "loss",
-                     def, range, fd->doc);
-        }
+    for (int s = 0; s < n_sections; s++) {
+        if (!first_of_key(s)) continue;
+        const char *key = sections[s].key;
+        fprintf(out, "%s\n", key[0] ? key : "(top level)");
+        for (int t = s; t < n_sections; t++)
+            for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
     }
     fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", RL_AUX_HEADS);

@@ -10,6 +10,7 @@
 #define RLC_CORE_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -72,14 +73,92 @@ typedef struct {
     char where[RL_STR_MAX];    /* "file:line" of the aux key (or the --set argument) */
 } rl_aux_cfg;
 
+/* bytes of rl_config that hold the sections the algorithms declare (rl_config_register_algos) */
+#define RL_CONFIG_ALGO_BYTES 12288
+
 #define RL_CFG_X_DECL(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) ctype name;
 #define RL_CFG_X_SECTION(field, key, list) struct { list(RL_CFG_X_DECL, field) } field;
 typedef struct {
     RL_CONFIG_SECTIONS(RL_CFG_X_SECTION)
     rl_aux_cfg aux;            /* top-level `aux:` list (empty by default) */
     char source[RL_STR_MAX];   /* the file the config came from ("" for defaults only) */
+    /* the algorithms' own sections, laid out by rl_config_register_algos; read them through
+     * rl_config_section (typed, by the algorithm) or rl_config_get (by key) */
+    _Alignas(8) unsigned char algo_sections[RL_CONFIG_ALGO_BYTES];
 } rl_config;
 #undef RL_CFG_X_SECTION
+
+/* ---- sections the algorithms declare -------------------------------------------------------
+ * core/config_fields.h lists the sections every run has (env, network, log, ...). An algorithm's
+ * own sections (its hyperparameters, its loss slots under `losses:`) are declared in the
+ * algorithm's file with the same X-macro rows and reach the parser through
+ * rl_config_register_algos, which the agent registry (agents/registry.c) calls before main():
+ * core knows no algorithm's name. Loading, --set, the range checks, the dump, `rlc config` and
+ * the error for a section of another algorithm treat them as they treat core's sections. */
+
+typedef enum { RL_CFG_I64, RL_CFG_F64, RL_CFG_BOOL, RL_CFG_STR, RL_CFG_LIST, RL_CFG_LOSS } rl_cfg_type;
+
+/* One key: its C offset in the section's struct, default (dnum, or dstr for strings, lists and
+ * losses), inclusive range (lo, hi), choices ("a|b") and the line `rlc config` prints. */
+typedef struct {
+    const char *key;
+    rl_cfg_type type;
+    size_t off;
+    double dnum;
+    const char *dstr;
+    double lo, hi;
+    const char *choices;
+    const char *doc;
+} rl_config_field;
+
+/* One X-macro row (the format of core/config_fields.h) as an rl_config_field of struct S. */
+#define RL_CFG_X_FIELD(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc)                    \
+    {#name, RL_CFG_##type, offsetof(S, name), (double)(dnum), dstr, (double)(lo), (double)(hi), choices, doc},
+
+/* A section: the YAML key (several sections may share one, as the algorithms' loss slots share
+ * `losses:`), its keys and the size of its struct. */
+typedef struct {
+    const char *key;
+    const rl_config_field *fields;
+    int n;
+    size_t size;
+} rl_config_section;
+
+/* The struct `type` with one member per row of the X-list `list`, and the initialiser of its
+ * section for YAML key `key`:
+ *   RL_CFG_SECTION_TYPE(ppo_cfg, PPO_FIELDS);
+ *   static const rl_config_section ppo_section = RL_CFG_SECTION_INIT("ppo", ppo_cfg, PPO_FIELDS); */
+#define RL_CFG_SECTION_TYPE(type, list) typedef struct { list(RL_CFG_X_DECL, type) } type
+#define RL_CFG_SECTION_INIT(key, type, list)                                                      \
+    {key, (const rl_config_field[]){list(RL_CFG_X_FIELD, type)},                                  \
+     (int)(sizeof((const rl_config_field[]){list(RL_CFG_X_FIELD, type)}) / sizeof(rl_config_field)), sizeof(type)}
+
+#define RL_CFG_NETWORK_SHARED 1u   /* network.shared applies to the algorithm */
+#define RL_CFG_AUX_HEADS 2u        /* the algorithm takes `aux:` heads */
+
+/* What the config layer knows of one algorithm: its `algo:` name, the sections it reads besides
+ * core's (NULL-terminated; algorithms may share one), flags, and its own checks of relations
+ * between keys once everything is read (NULL: none; errors name the file and the keys). */
+typedef struct {
+    const char *name;
+    const rl_config_section *const *sections;
+    unsigned flags;
+    rl_status (*check)(const rl_config *cfg, char *err, size_t err_sz);
+} rl_config_algo;
+
+/* Makes the n algorithms known (their names become the choices of `algo:`, their sections
+ * loadable) and lays their sections out in rl_config. Called once, before any config is made;
+ * a second call replaces the first. Aborts if the sections exceed RL_CONFIG_ALGO_BYTES. */
+void rl_config_register_algos(const rl_config_algo *const *algos, int n);
+/* The registered algorithm called name, or NULL. */
+const rl_config_algo *rl_config_find_algo(const char *name);
+/* An algorithm's section inside cfg (aborts if sec was not registered). */
+const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec);
+void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec);
+/* The field "section.key" ("seed" at the top level) of any section, or NULL if there is none:
+ * an int64_t, double, bool, rl_str, rl_int_list or rl_loss_cfg as the key's type says. */
+const void *rl_config_get(const rl_config *cfg, const char *dotted);
+void *rl_config_get_mut(rl_config *cfg, const char *dotted);
 
 /* Fills every field with its default. */
 void rl_config_default(rl_config *cfg);

@@ -52,14 +52,6 @@ static int64_t mlp_params(const rl_int_list *hidden, int64_t in, int64_t out)
     return rl_add_sat(n, rl_add_sat(rl_mul_sat(prev, out), out));
 }
 
-static bool algo_is(const rl_config *cfg, const char *names)
-{
-    size_t n = strlen(cfg->root.algo);
-    for (const char *p = names; (p = strstr(p, cfg->root.algo)); p += n)
-        if ((p == names || p[-1] == '|') && (p[n] == '|' || p[n] == '\0')) return true;
-    return false;
-}
-
 static rl_status check_networks(const rl_config *cfg, const char *src, char *err, size_t err_sz)
 {
     const int64_t io = RL_LIMIT_IO_DIM;
@@ -81,10 +73,8 @@ static rl_status check_networks(const rl_config *cfg, const char *src, char *err
     return st;
 }
 
-/* <sec>.batch_size fits the buffer it is drawn from, and every env's share of <sec>.buffer_size
- * holds an n-step window */
-static rl_status check_replay(const char *src, const char *sec, int64_t batch, int64_t buf, int64_t n_step,
-                              int64_t n_envs, char *err, size_t err_sz)
+rl_status rl_limit_check_replay(const char *src, const char *sec, int64_t batch, int64_t buf, int64_t n_step,
+                                int64_t n_envs, char *err, size_t err_sz)
 {
     if (batch > buf)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
@@ -100,20 +90,5 @@ static rl_status check_replay(const char *src, const char *sec, int64_t batch, i
 
 rl_status rl_config_check_limits(const rl_config *cfg, char *err, size_t err_sz)
 {
-    const char *src = cfg->source[0] ? cfg->source : "config";
-    rl_status st = check_networks(cfg, src, err, err_sz);
-    if (st != RL_OK) return st;
-    if (algo_is(cfg, "ppo"))
-        st = rl_limit_check(src, "ppo.num_steps x env.num_envs", "rollout steps",
-                            rl_mul_sat(cfg->ppo.num_steps, cfg->env.num_envs), RL_LIMIT_ROLLOUT_STEPS, err, err_sz);
-    if (algo_is(cfg, "a2c"))
-        st = rl_limit_check(src, "a2c.num_steps x env.num_envs", "rollout steps",
-                            rl_mul_sat(cfg->a2c.num_steps, cfg->env.num_envs), RL_LIMIT_ROLLOUT_STEPS, err, err_sz);
-    if (st == RL_OK && algo_is(cfg, "dqn|qrdqn|c51"))
-        st = check_replay(src, "dqn", cfg->dqn.batch_size, cfg->dqn.buffer_size, cfg->dqn.n_step, cfg->env.num_envs,
-                          err, err_sz);
-    if (st == RL_OK && algo_is(cfg, "sac"))
-        st = check_replay(src, "sac", cfg->sac.batch_size, cfg->sac.buffer_size, cfg->sac.n_step, cfg->env.num_envs,
-                          err, err_sz);
-    return st;
+    return check_networks(cfg, cfg->source[0] ? cfg->source : "config", err, err_sz);
 }

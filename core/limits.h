@@ -41,9 +41,13 @@ int64_t rl_mlp_cache_per_sample(const rl_int_list *hidden, int64_t in, int64_t o
 rl_status rl_limit_check(const char *where, const char *key, const char *what, int64_t value,
                          int64_t limit, char *err, size_t err_sz);
 
-/* The sizes a config asks for that do not depend on the environment: network and exploration
- * widths, the rollout length x number of envs, batch sizes against buffer sizes. Part of config
- * validation (the agents check what depends on the environment's dimensions). */
+/* The sizes a config asks for that do not depend on the environment or the algorithm: the
+ * networks (network, exploration, aux heads). Each algorithm checks its own sizes (rollout,
+ * replay) in its rl_config_algo.check. RL_ERR_CONFIG naming the key and the limit. */
 rl_status rl_config_check_limits(const rl_config *cfg, char *err, size_t err_sz);
+/* <sec>.batch_size fits the buffer it is drawn from (buf), and every env's share of the buffer
+ * holds an n-step window; src names the config in the message. */
+rl_status rl_limit_check_replay(const char *src, const char *sec, int64_t batch, int64_t buf, int64_t n_step,
+                                int64_t n_envs, char *err, size_t err_sz);
 
 #endif

@@ -107,6 +107,14 @@ typedef struct loss_desc {
     /* optional check of relations between parameters (e.g. v_min < v_max) after the range checks;
      * returns 0 when fine, else writes why (naming the parameters) into why and returns -1 */
     int (*check)(const float *params, char *why, size_t why_sz);
+    /* Optional diagnostics a policy-ratio loss reports through its descriptor, so no agent
+     * needs its name. clip: the range |ratio - 1| > clip the agent counts as its clip fraction
+     * (NULL: the conventional 0.2). adapt: the loss keeps state in params[0] that changes after
+     * each update from the update's mean KL (PPO's KL penalty, beta); the agent calls it, logs
+     * params[0] as the statistic `state_name` and checkpoints it as <algo>.<state_name>. */
+    float (*clip)(const float *params);
+    void (*adapt)(float *params, double kl);
+    const char *state_name;
 } loss_desc;
 
 /* A chosen loss with its resolved parameter values. */

@@ -59,7 +59,20 @@ static float pr_ppo_unclipped(const float *logp, const float *logp_old, const fl
     return loss_ppo_unclipped(logp, logp_old, adv, w, n, dlogp);
 }
 
-/* p[0] is the current beta: the agent keeps it and applies loss_ppo_kl_adapt after each update */
+/* ppo_clip's clip fraction counts the ratios outside its own clip range */
+static float clip_ppo_clip(const float *p) { return p[0]; }
+
+/* p[0] is the current beta, adapted after each update with loss_ppo_kl_adapt and kept in
+ * [1e-6, 1e6], so that a run of quiet updates (an annealed rate, say) cannot halve it to 0, from
+ * where doubling never brings it back; a beta of 0 in the config stays 0 (the plain surrogate) */
+static void adapt_ppo_kl(float *p, double kl)
+{
+    float beta = p[0];
+    if (beta == 0.0f) return;
+    beta = loss_ppo_kl_adapt(beta, (float)kl, p[1]);
+    p[0] = beta < 1e-6f ? 1e-6f : beta > 1e6f ? 1e6f : beta;
+}
+
 static float pr_ppo_kl(const float *logp, const float *logp_old, const float *adv, const float *w, int n,
                        const float *p, float *dlogp)
 {
@@ -275,7 +288,7 @@ const loss_desc loss_table[] = {
     {.name = "ppo_clip", .kind = LOSS_KIND_POLICY_RATIO,
      .formula = "mean w max(-A r, -A clip(r, 1 - clip, 1 + clip)), r = exp(logp - logp_old)",
      .n_params = 1, .params = {P_OPEN01("clip", 0.2f, "clip range of the probability ratio")},
-     .policy_ratio = pr_ppo_clip, .kernel = "loss_ppo_clip"},
+     .policy_ratio = pr_ppo_clip, .kernel = "loss_ppo_clip", .clip = clip_ppo_clip},
     {.name = "ppo_unclipped", .kind = LOSS_KIND_POLICY_RATIO,
      .formula = "mean w -A r, r = exp(logp - logp_old) (the surrogate without PPO's clip)",
      .policy_ratio = pr_ppo_unclipped, .kernel = "loss_ppo_unclipped"},
@@ -562,7 +575,7 @@ const loss_desc loss_table[] = {
                 P_NONNEG("reward_scale", 1.0f, "weight of the reward term"),
                 P_NONNEG("cont_scale", 1.0f, "weight of the continue term")}},
     {.name = "ppo_kl", .kind = LOSS_KIND_POLICY_RATIO, .policy_ratio = pr_ppo_kl,
-     .kernel = "loss_ppo_kl, loss_ppo_kl_adapt",
+     .kernel = "loss_ppo_kl, loss_ppo_kl_adapt", .adapt = adapt_ppo_kl, .state_name = "kl_beta",
      .formula = "mean w [-A r + beta ((r - 1) - log r)]; beta halves / doubles when KL < target / 1.5 "
                 "/ > 1.5 target",
      .n_params = 2,

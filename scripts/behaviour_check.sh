@@ -13,7 +13,9 @@
 #
 #   scripts/behaviour_check.sh build/rlc /tmp/before && ... && diff /tmp/before/behaviour.txt /tmp/after/behaviour.txt
 #
-# checkpoint.safetensors (the final one) is hashed too: it pins the tensor and metadata names.
+# checkpoint.safetensors (the final one) is hashed too: its tensors and metadata (names and values),
+# and the resolved config it records as sorted lines, so that reordering the dump's sections is
+# not a difference.
 # Runs are sequential (one core); the run directories are removed when the check ends, whatever
 # the outcome. Exits 1 if a run fails (its output is kept in OUT_DIR/failed/).
 set -eu
@@ -23,6 +25,7 @@ out=$2
 here=$(cd "$(dirname "$0")" && pwd)
 configs=${3:-$here/../configs}
 [ -x "$rlc" ] || { echo "behaviour_check: $rlc is not an executable" >&2; exit 2; }
+py=$(command -v python3) || { echo "behaviour_check: needs python3 (standard library only)" >&2; exit 2; }
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/rlc-behaviour.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM HUP
@@ -68,12 +71,32 @@ run() {
         failed=1
         return 0
     fi
-    for f in metrics.csv eval.csv checkpoint.safetensors; do
+    for f in metrics.csv eval.csv; do
         h=$(sha256sum "$dir/$f" | cut -d' ' -f1)
         echo "$h  $name/$f" >>"$list"
     done
+    ckpt_hashes "$dir/checkpoint.safetensors" "$name" >>"$list"
     rm -rf "$dir" "$work/$name.log"
     echo "behaviour_check: $name" >&2
+}
+
+# two lines for a checkpoint: its tensors and metadata without rlc.config, and the resolved config
+# it records as sorted lines (the order of the sections in a dump is not behaviour)
+ckpt_hashes() {
+    "$py" - "$1" "$2" <<'PY'
+import hashlib, json, struct, sys
+path, name = sys.argv[1], sys.argv[2]
+with open(path, "rb") as f:
+    data = f.read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+meta = header.pop("__metadata__", {})
+config = meta.pop("rlc.config", "")
+body = json.dumps([header, meta], sort_keys=True).encode() + data[8 + n:]
+print(hashlib.sha256(body).hexdigest() + "  " + name + "/checkpoint.safetensors (tensors, metadata)")
+lines = "\n".join(sorted(config.splitlines())).encode()
+print(hashlib.sha256(lines).hexdigest() + "  " + name + "/checkpoint.safetensors (rlc.config, sorted lines)")
+PY
 }
 
 algo_of() { sed -n 's/^algo:[[:space:]]*\([a-z0-9_]*\).*/\1/p' "$1"; }
@@ -124,5 +147,5 @@ run ppo_explore_icm_pendulum "$configs/ppo_pendulum.yaml" ppo --set exploration.
 run a2c_explore_rnd "$configs/a2c_cartpole.yaml" a2c --set exploration.name=rnd
 
 n=$(wc -l <"$list")
-echo "behaviour_check: $((n / 3)) runs hashed into $list" >&2
+echo "behaviour_check: $((n / 4)) runs hashed into $list" >&2
 [ "$failed" -eq 0 ] || { echo "behaviour_check: some runs failed (see $out/failed/)" >&2; exit 1; }

@@ -383,18 +383,18 @@ Test(aux, checkpoint_round_trip_with_heads)
     /* a fresh agent, saved before and after loading the run's training state */
     const env_def *def = env_find("CartPole-v1");
     void *ag = NULL;
-    cr_assert_eq(agent_ppo.create(&ag, &cfg, &def->obs_space, &def->act_space, 4, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(agent_ppo.save(ag, f3, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(agent_find("ppo")->create(&ag, &cfg, &def->obs_space, &def->act_space, 4, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(agent_find("ppo")->save(ag, f3, NULL, 0, err, sizeof err), RL_OK, "%s", err);
     nn_safetensors *f = NULL;
     cr_assert_eq(nn_safetensors_open(&f, f1, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(agent_ppo.load(ag, f, true, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(agent_find("ppo")->load(ag, f, true, err, sizeof err), RL_OK, "%s", err);
     const char *rng1 = nn_safetensors_meta(f, "ppo.aux_rng");
     cr_assert_not_null(rng1);
     char rng_saved[128];
     snprintf(rng_saved, sizeof rng_saved, "%s", rng1);
     nn_safetensors_close(f);
-    cr_assert_eq(agent_ppo.save(ag, f2, NULL, 0, err, sizeof err), RL_OK, "%s", err);
-    agent_ppo.destroy(ag);
+    cr_assert_eq(agent_find("ppo")->save(ag, f2, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    agent_find("ppo")->destroy(ag);
 
     /* the heads' flat buffer: (H + A) -> 64 -> 1 and H -> 64 -> H with H = 64, A = 2 (one-hot) */
     int64_t n = (66 * 64 + 64 + 64 + 1) + (64 * 64 + 64 + 64 * 64 + 64);

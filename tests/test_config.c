@@ -37,9 +37,9 @@ Test(config, defaults_are_filled)
     cr_assert_str_eq(cfg.env.id, "CartPole-v1");
     cr_assert_eq(cfg.network.hidden.n, 2);
     cr_assert_eq(cfg.network.hidden.v[0], 64);
-    cr_assert_float_eq(cfg.ppo.learning_rate, 2.5e-4, 1e-12);
-    cr_assert_str_eq(cfg.losses.value.name, "clipped");
-    cr_assert(cfg.ppo.anneal_lr);
+    cr_assert_float_eq(RLT_F64(&cfg, "ppo.learning_rate"), 2.5e-4, 1e-12);
+    cr_assert_str_eq(RLT_LOSS(&cfg, "losses.value")->name, "clipped");
+    cr_assert(RLT_BOOL(&cfg, "ppo.anneal_lr"));
 }
 
 Test(config, parses_every_type)
@@ -58,14 +58,14 @@ Test(config, parses_every_type)
     cr_assert_eq(cfg.network.hidden.n, 3);
     cr_assert_eq(cfg.network.hidden.v[2], 8);
     cr_assert_str_eq(cfg.network.activation, "relu");
-    cr_assert_float_eq(cfg.ppo.learning_rate, 0.001, 1e-15);
-    cr_assert(!cfg.ppo.anneal_lr);
-    cr_assert_str_eq(cfg.losses.value.name, "huber");
-    cr_assert_eq(cfg.losses.value.n_kv, 1);
-    cr_assert_str_eq(cfg.losses.value.keys[0], "delta");
-    cr_assert_float_eq(cfg.losses.value.vals[0], 2.5, 1e-12);
-    cr_assert(strstr(cfg.losses.value.where, "test.yaml:12") != NULL, "%s", cfg.losses.value.where);
-    cr_assert_str_eq(cfg.losses.policy.name, "ppo_clip");
+    cr_assert_float_eq(RLT_F64(&cfg, "ppo.learning_rate"), 0.001, 1e-15);
+    cr_assert(!RLT_BOOL(&cfg, "ppo.anneal_lr"));
+    cr_assert_str_eq(RLT_LOSS(&cfg, "losses.value")->name, "huber");
+    cr_assert_eq(RLT_LOSS(&cfg, "losses.value")->n_kv, 1);
+    cr_assert_str_eq(RLT_LOSS(&cfg, "losses.value")->keys[0], "delta");
+    cr_assert_float_eq(RLT_LOSS(&cfg, "losses.value")->vals[0], 2.5, 1e-12);
+    cr_assert(strstr(RLT_LOSS(&cfg, "losses.value")->where, "test.yaml:12") != NULL, "%s", RLT_LOSS(&cfg, "losses.value")->where);
+    cr_assert_str_eq(RLT_LOSS(&cfg, "losses.policy")->name, "ppo_clip");
 }
 
 Test(config, unknown_top_level_key_names_file_line_key)
@@ -126,11 +126,11 @@ Test(config, set_overrides_with_validation)
     rl_config cfg;
     char err[512];
     cr_assert_eq(load_text(&cfg, "ppo:\n  learning_rate: 0.1\n", sets, 5, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_float_eq(cfg.ppo.learning_rate, 1e-3, 1e-15);
+    cr_assert_float_eq(RLT_F64(&cfg, "ppo.learning_rate"), 1e-3, 1e-15);
     cr_assert_eq(cfg.root.seed, 42);
     cr_assert_eq(cfg.network.hidden.v[1], 128);
-    cr_assert_str_eq(cfg.losses.value.name, "huber");
-    cr_assert_float_eq(cfg.losses.value.vals[0], 3.0, 1e-12);
+    cr_assert_str_eq(RLT_LOSS(&cfg, "losses.value")->name, "huber");
+    cr_assert_float_eq(RLT_LOSS(&cfg, "losses.value")->vals[0], 3.0, 1e-12);
 
     const char *bad_type[] = {"ppo.gamma=high"};
     EXPECT_ERR(RL_ERR_CONFIG, "", bad_type, 1, "--set ppo.gamma=high", "expected a number");
@@ -153,7 +153,7 @@ Test(config, dump_round_trips)
     cr_assert_eq(rl_config_load_string(&b, d1, "dump", NULL, 0, err, sizeof err), RL_OK, "%s\n%s", err, d1);
     char *d2 = rl_config_dump_string(&b);
     cr_assert_str_eq(d1, d2);
-    cr_assert_eq(a.ppo.learning_rate, b.ppo.learning_rate);
+    cr_assert_eq(RLT_F64(&a, "ppo.learning_rate"), RLT_F64(&b, "ppo.learning_rate"));
     cr_assert_str_eq(b.env.id, "weird \"name\"");
     free(d1);
     free(d2);

@@ -148,8 +148,8 @@ Test(limits, batch_larger_than_buffer)
      * ppo config is refused as ignored: tests/test_config.c) */
     rl_config ppo;
     rl_config_default(&ppo);
-    ppo.dqn.buffer_size = 10;
-    ppo.dqn.batch_size = 128;
+    RLT_I64(&ppo, "dqn.buffer_size") = 10;
+    RLT_I64(&ppo, "dqn.batch_size") = 128;
     char *dump = rl_config_dump_string(&ppo);
     cr_assert(strstr(dump, "algo: \"ppo\"") && strstr(dump, "buffer_size: 10\n"), "%s", dump);
     cr_assert_eq(rlt_config_and_agent(dump, err, sizeof err), RL_OK, "%s", err);

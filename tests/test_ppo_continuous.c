@@ -260,7 +260,7 @@ static void run_with_threads(const char *config, const char *const *base, int n_
     rl_config cfg;
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n_base + 1, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(strcmp(key, "env.threads") == 0 ? cfg.env.threads : cfg.ppo.threads, threads);
+    cr_assert_eq(strcmp(key, "env.threads") == 0 ? cfg.env.threads : RLT_I64(&cfg, "ppo.threads"), threads);
     tmp_dir(dir, dsz, "threads");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);

@@ -218,8 +218,8 @@ Test(reward_model, sac_relabels_every_stored_transition)
                  "%s", err);
     const env_def *def = env_find(cfg.env.id);
     void *agent = NULL;
-    cr_assert_eq(agent_sac.create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    cr_assert(agent_sac.relabel != NULL);
+    cr_assert_eq(agent_find("sac")->create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(agent_find("sac")->relabel != NULL);
     env_vec v;
     cr_assert_eq(env_vec_make(&v, "Pendulum-v1", 1, 0, err, sizeof err), RL_OK, "%s", err);
     env_vec_reset(&v, 4);
@@ -227,16 +227,16 @@ Test(reward_model, sac_relabels_every_stored_transition)
     float obs[T * 3], act[T];
     for (int t = 0; t < T; t++) {
         memcpy(obs + t * 3, v.obs, 3 * sizeof(float));
-        agent_sac.act(agent, v.obs, 1, act + t, true);
+        agent_find("sac")->act(agent, v.obs, 1, act + t, true);
         env_vec_step(&v, act + t);
-        agent_sac.observe(agent, &v);
+        agent_find("sac")->observe(agent, &v);
     }
     relabel_ctx c = {.obs = obs, .act = act};
-    agent_sac.relabel(agent, check_fn, &c);
+    agent_find("sac")->relabel(agent, check_fn, &c);
     cr_assert_eq(c.seen, T, "relabelled %d of %d stored transitions", c.seen, T);
     cr_assert_eq(c.wrong, 0, "%d values differ from the stored transitions", c.wrong);
     env_vec_free(&v);
-    agent_sac.destroy(agent);
+    agent_find("sac")->destroy(agent);
 }
 
 /* ---- resume keeps the labels -------------------------------------------------------------- */

@@ -31,7 +31,7 @@ static void *make_agent(const char *const *sets, int n)
     const env_def *def = env_find(cfg.env.id);
     cr_assert(def != NULL);
     void *agent = NULL;
-    cr_assert_eq(agent_sac.create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK,
+    cr_assert_eq(agent_find("sac")->create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK,
                  "%s", err);
     return agent;
 }
@@ -70,7 +70,7 @@ static void actor_gradient_check(const char *activation)
     }
     cr_assert(checked > 20 && nonzero > 10, "%d checked, %d non-zero", checked, nonzero);
     free(grad);
-    agent_sac.destroy(agent);
+    agent_find("sac")->destroy(agent);
 }
 
 Test(sac, actor_gradient_through_the_critic_matches_finite_differences)

@@ -13,6 +13,7 @@
 #include "train/trainer.h"
 #include "core/config.h"
 #include "envs/env.h"
+#include "tests/helpers/testutil.h"
 
 #define ZOO_DIR RLC_SOURCE_DIR "/configs/zoo"
 #define ZOO_MAX 128
@@ -43,9 +44,9 @@ static int small_sets(const rl_config *cfg, char sets[][64])
     const char *algo = cfg->root.algo;
     long long steps = 400;
     if (strcmp(algo, "ppo") == 0) {
-        steps = cfg->ppo.num_steps * cfg->env.num_envs;   /* one rollout and its update */
+        steps = RLT_I64(cfg, "ppo.num_steps") * cfg->env.num_envs;   /* one rollout and its update */
     } else if (strcmp(algo, "a2c") == 0) {
-        steps = 4 * cfg->a2c.num_steps * cfg->env.num_envs;
+        steps = 4 * RLT_I64(cfg, "a2c.num_steps") * cfg->env.num_envs;
     } else if (strcmp(algo, "sac") == 0) {
         snprintf(sets[n++], 64, "sac.learning_starts=100");
         snprintf(sets[n++], 64, "sac.buffer_size=1000");

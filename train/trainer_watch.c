@@ -12,34 +12,31 @@
 #include "core/fs.h"
 #include "nn/nn.h"
 
-/* the learning rates that are constants of the config; PPO and A2C log theirs (annealed or
- * not) as the metrics.csv column learning_rate */
-static int constant_rates(const rl_config *cfg, const char **tags, double *vals)
+/* the learning rates that are constants of the config (the agent's descriptor names them); PPO
+ * and A2C log theirs (annealed or not) as the metrics.csv column learning_rate */
+static int constant_rates(const rl_config *cfg, const char **tags, double *vals, int max)
 {
-    const char *a = cfg->root.algo;
-    if (strcmp(a, "sac") == 0) {
-        tags[0] = "train/actor_lr", vals[0] = cfg->sac.actor_lr;
-        tags[1] = "train/critic_lr", vals[1] = cfg->sac.critic_lr;
-        return 2;
+    const agent_algo *a = agent_find(cfg->root.algo);
+    int n = 0;
+    for (int i = 0; a && i < AGENT_MAX_RATES && a->rates[i].tag && n < max; i++) {
+        const double *v = rl_config_get(cfg, a->rates[i].key);
+        RL_ASSERT_MSG(v, "agent rate: no config key");
+        tags[n] = a->rates[i].tag, vals[n++] = *v;
     }
-    tags[0] = "train/learning_rate";
-    if (strcmp(a, "dqn") == 0 || strcmp(a, "qrdqn") == 0 || strcmp(a, "c51") == 0) vals[0] = cfg->dqn.learning_rate;
-    else if (strcmp(a, "reinforce") == 0) vals[0] = cfg->reinforce.learning_rate;
-    else return 0;
-    return 1;
+    return n;
 }
 
 /* the tags of a metrics row: train/<column> for every column after step, then the speed and
  * the constant learning rates; and the first two loss columns for the progress line */
 static void name_tags(trainer_watch *w, const rl_config *cfg, const char *const *cols, int n_cols)
 {
-    RL_ASSERT(n_cols >= 1 && n_cols - 1 + 3 <= TRAINER_WATCH_MAX_TAGS);
+    RL_ASSERT(n_cols >= 1 && n_cols - 1 + 1 + AGENT_MAX_RATES <= TRAINER_WATCH_MAX_TAGS);
     w->n_cols = n_cols;
     int k = 0;
     for (int i = 1; i < n_cols; i++) snprintf(w->tags[k++], sizeof w->tags[0], "train/%s", cols[i]);
     snprintf(w->tags[k++], sizeof w->tags[0], "time/steps_per_s");
-    const char *lr_tags[2];
-    w->n_lr = constant_rates(cfg, lr_tags, w->lr);
+    const char *lr_tags[AGENT_MAX_RATES];
+    w->n_lr = constant_rates(cfg, lr_tags, w->lr, (int)(sizeof w->lr / sizeof w->lr[0]));
     for (int i = 0; i < w->n_lr; i++) snprintf(w->tags[k++], sizeof w->tags[0], "%s", lr_tags[i]);
     w->n_tags = k;
     for (int i = 0; i < k; i++) w->tag_ptrs[i] = w->tags[i];

@@ -23,12 +23,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "agents/agent.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/tbwriter.h"
 
 #define TRAINER_BEST_FILE "best.safetensors"
-#define TRAINER_WATCH_MAX_TAGS (RL_CSV_MAX_COLS + 4)
+#define TRAINER_WATCH_MAX_TAGS (RL_CSV_MAX_COLS + 1 + AGENT_MAX_RATES)
 
 typedef struct {
     bool tb_on;                 /* an events file is open */
@@ -36,7 +37,7 @@ typedef struct {
     int n_tags;                 /* metrics.csv columns after step, then steps/s, then constant rates */
     int n_cols;                 /* metrics.csv columns, step included */
     int n_lr;                   /* constant learning rates */
-    double lr[2];
+    double lr[AGENT_MAX_RATES];
     char tags[TRAINER_WATCH_MAX_TAGS][80];
     const char *tag_ptrs[TRAINER_WATCH_MAX_TAGS];
     int n_losses;               /* losses shown on the progress line: metrics.csv columns */

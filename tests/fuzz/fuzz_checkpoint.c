@@ -37,21 +37,23 @@ static int losses_fit(const rl_loss_cfg *l)
     return 1;
 }
 
+static int64_t key_i64(const rl_config *c, const char *key) { return *(const int64_t *)rl_config_get(c, key); }
+
 /* whether creating cfg's agent stays within a few tens of MB */
 static int fits_budget(const rl_config *c)
 {
     int64_t envs = c->env.num_envs;
     if (envs > 16 || !list_fits(&c->network.hidden, 256) || !list_fits(&c->exploration.hidden, 256)) return 0;
-    if (c->exploration.feature_dim > 256 || c->dqn.n_quantiles > 256) return 0;
-    if (c->ppo.num_steps * envs > 4096 || c->a2c.num_steps * envs > 4096) return 0;
-    if (c->dqn.buffer_size > 10000 || c->sac.buffer_size > 10000) return 0;
-    if (c->dqn.batch_size > 512 || c->sac.batch_size > 512) return 0;
-    if (c->reinforce.episodes_per_update > 16 || c->reinforce.max_episode_steps > 2000) return 0;
+    if (c->exploration.feature_dim > 256 || key_i64(c, "dqn.n_quantiles") > 256) return 0;
+    if (key_i64(c, "ppo.num_steps") * envs > 4096 || key_i64(c, "a2c.num_steps") * envs > 4096) return 0;
+    if (key_i64(c, "dqn.buffer_size") > 10000 || key_i64(c, "sac.buffer_size") > 10000) return 0;
+    if (key_i64(c, "dqn.batch_size") > 512 || key_i64(c, "sac.batch_size") > 512) return 0;
+    if (key_i64(c, "reinforce.episodes_per_update") > 16 || key_i64(c, "reinforce.max_episode_steps") > 2000) return 0;
     if (c->env.max_episode_steps > 2000) return 0;
-    const rl_loss_cfg *losses[] = {&c->losses.policy, &c->losses.value, &c->losses.entropy, &c->losses.td,
-                                   &c->losses.quantile, &c->losses.c51, &c->losses.critic};
+    static const char *const losses[] = {"losses.policy", "losses.value", "losses.entropy", "losses.td",
+                                         "losses.quantile", "losses.c51", "losses.critic"};
     for (int i = 0; i < RL_ARRAY_LEN(losses); i++)
-        if (!losses_fit(losses[i])) return 0;
+        if (!losses_fit(rl_config_get(c, losses[i]))) return 0;
     for (int i = 0; i < c->aux.n; i++)
         if (c->aux.heads[i].hidden > 256 || c->aux.heads[i].dim > 256 || !losses_fit(&c->aux.heads[i].loss)) return 0;
     return 1;

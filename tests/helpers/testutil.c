@@ -377,3 +377,10 @@ void rlt_wait_path(const char *path, double timeout_s)
         usleep(20000);
     }
 }
+
+void *rlt_cfg(const rl_config *cfg, const char *key)
+{
+    void *v = rl_config_get_mut((rl_config *)cfg, key);
+    RL_ASSERT_MSG(v, "rlt_cfg: no such config key");
+    return v;
+}

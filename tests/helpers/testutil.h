@@ -60,6 +60,13 @@ void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents
 /* Loads a config from YAML text (named "x.yaml" in messages) and creates then destroys its agent;
  * the first failure's status, its message in err. */
 int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz);
+/* A config key's value by name (core's or an algorithm's section, "ppo.learning_rate"); aborts
+ * when the config has no such key. */
+void *rlt_cfg(const rl_config *cfg, const char *key);
+#define RLT_F64(cfg, key) (*(double *)rlt_cfg(cfg, key))
+#define RLT_I64(cfg, key) (*(int64_t *)rlt_cfg(cfg, key))
+#define RLT_BOOL(cfg, key) (*(bool *)rlt_cfg(cfg, key))
+#define RLT_LOSS(cfg, key) ((rl_loss_cfg *)rlt_cfg(cfg, key))
 
 /* Asserts that rlt_config_and_agent(yaml) fails with a message containing n1, n2 and (unless
  * NULL) n3. */
