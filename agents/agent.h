@@ -1,5 +1,10 @@
 /* rlc agents: the one interface every algorithm implements, and the algorithm registry.
  *
+ * An algorithm is one unit: an agent_algo descriptor in its own file under algos/ holds every
+ * fact about it (its config sections, loss slots, logged statistics and learning rates) and its
+ * hooks, and agents/registry.c lists it in one row. Nothing else names it: the config layer, the
+ * trainer, `rlc config` and `rlc losses` iterate the registry.
+ *
  * The trainer (train/trainer.h) drives any agent through the same loop:
  *   act(obs, explore=true) -> vector env step -> observe(...) -> learn(...) when due,
  * evaluates with act(explore=false) on separate env copies, and checkpoints through save/load.

@@ -862,13 +862,8 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     nn_tensor t[ONP_MAX_TENSORS];
     char names[ONP_MAX_TENSORS][48];
     int n = ac_tensors(p, t, names, train_state);
-    /* the reward accumulators are training state: read them only when resuming */
-    for (int i = 0; i < n; i++) {
-        if (!train_state && strcmp(t[i].name, "norm.reward_G") == 0) continue;
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    rl_status st = onp_norm_unstage(&p->norm, err, err_sz);
+    rl_status st = onp_read_tensors(f, t, n, train_state, err, err_sz);
+    if (st == RL_OK) st = onp_norm_unstage(&p->norm, err, err_sz);
     if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;

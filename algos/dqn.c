@@ -595,13 +595,8 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
 static void dqn_observe(void *self, const env_vec *v)
 {
     dqn *p = self;
-    int N = p->n_envs, D = p->obs_dim;
-    for (int i = 0; i < N; i++) {
-        const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
-        memcpy(p->next_fix + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
-    }
-    replay_buffer_add(&p->buf, p->step_obs, p->step_act, v->rewards, p->next_fix, v->terminated, v->truncated);
-    p->env_steps += N;
+    offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
+    p->env_steps += p->n_envs;
 }
 
 /* ---- learning ---------------------------------------------------------------------------- */
@@ -805,13 +800,13 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
 static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
 {
     char pre[24];
-    if (!q->dueling) return offp_mlp_tensors(t, names, prefix, &q->trunk);
+    if (!q->dueling) return nn_mlp_tensors(t, names, prefix, &q->trunk);
     snprintf(pre, sizeof pre, "%s.trunk", prefix);
-    int n = offp_mlp_tensors(t, names, pre, &q->trunk);
+    int n = nn_mlp_tensors(t, names, pre, &q->trunk);
     snprintf(pre, sizeof pre, "%s.value", prefix);
-    n += offp_mlp_tensors(t + n, names + n, pre, &q->vh);
+    n += nn_mlp_tensors(t + n, names + n, pre, &q->vh);
     snprintf(pre, sizeof pre, "%s.advantage", prefix);
-    n += offp_mlp_tensors(t + n, names + n, pre, &q->ah);
+    n += nn_mlp_tensors(t + n, names + n, pre, &q->ah);
     return n;
 }
 

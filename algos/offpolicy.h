@@ -27,21 +27,13 @@
 #endif
 
 
-/* Appends the tensors of an MLP ("prefix.l.weight" (O, I), "prefix.l.bias" (O)) to t. */
-static inline int offp_mlp_tensors(nn_tensor *t, char names[][48], const char *prefix,
-                                   const nn_mlp *m)
-{
-    int n = 0;
-    for (int l = 0; l < m->n_layers; l++) {
-        snprintf(names[n], 48, "%s.%d.weight", prefix, l);
-        t[n] = (nn_tensor){names[n], m->w[l], 2, {m->sizes[l + 1], m->sizes[l]}};
-        n++;
-        snprintf(names[n], 48, "%s.%d.bias", prefix, l);
-        t[n] = (nn_tensor){names[n], m->b[l], 1, {m->sizes[l + 1]}};
-        n++;
-    }
-    return n;
-}
+/* ---- acting (algos/offpolicy.c) --------------------------------------------------------- */
+
+/* Stores a training step in buf: the observations and actions of the last explore act() (N rows
+ * of D and of the stored action size), the rewards and flags of v, and as next observation the
+ * final observation where an episode ended, v->obs elsewhere (gathered in next_fix, N x D). */
+void offp_store_step(replay_buffer *buf, const float *obs, const float *act, float *next_fix, int N, int D,
+                     const env_vec *v);
 
 /* ---- test hooks (algos/dqn.c) ------------------------------------------------------------ */
 

@@ -317,26 +317,12 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
     }
 }
 
-static int mlp_tensors(nn_tensor *t, char names[][48], const char *prefix, nn_mlp *m)
-{
-    int k = 0;
-    for (int l = 0; l < m->n_layers; l++) {
-        snprintf(names[k], 48, "%s.%d.weight", prefix, l);
-        t[k] = (nn_tensor){names[k], m->w[l], 2, {m->sizes[l + 1], m->sizes[l]}};
-        k++;
-        snprintf(names[k], 48, "%s.%d.bias", prefix, l);
-        t[k] = (nn_tensor){names[k], m->b[l], 1, {m->sizes[l + 1]}};
-        k++;
-    }
-    return k;
-}
-
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
 {
     int k = 0;
-    if (n->shared) k += mlp_tensors(t + k, names + k, "trunk", &n->trunk);
-    k += mlp_tensors(t + k, names + k, "actor", &n->actor);
-    if (n->has_critic) k += mlp_tensors(t + k, names + k, "critic", &n->critic);
+    if (n->shared) k += nn_mlp_tensors(t + k, names + k, "trunk", &n->trunk);
+    k += nn_mlp_tensors(t + k, names + k, "actor", &n->actor);
+    if (n->has_critic) k += nn_mlp_tensors(t + k, names + k, "critic", &n->critic);
     if (n->log_std) t[k++] = (nn_tensor){"log_std", n->log_std, 1, {n->D}};
     return k;
 }
@@ -506,6 +492,16 @@ rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, cons
     rl_status st = nn_tensors_check_finite(path, t, n, err, err_sz);   /* never save NaN or inf */
     if (st != RL_OK) return st;
     return nn_safetensors_save(path, t, n, meta, nm, err, err_sz);
+}
+
+rl_status onp_read_tensors(nn_safetensors *f, nn_tensor *t, int n, bool train_state, char *err, size_t err_sz)
+{
+    for (int i = 0; i < n; i++) {
+        if (!train_state && strcmp(t[i].name, "norm.reward_G") == 0) continue;
+        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
 }
 
 rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64_t *adam_t,

@@ -206,6 +206,9 @@ rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num
 rl_status onp_save(const char *algo, const char *path, nn_tensor *t, int n, const rl_rng *rng,
                    int64_t adam_t, int64_t updates, const nn_meta *extra, int n_extra, char *err,
                    size_t err_sz);
+/* Reads the tensors t (n) of an on-policy agent's checkpoint from f; the reward normaliser's
+ * accumulators ("norm.reward_G") are training state, read only with train_state. */
+rl_status onp_read_tensors(nn_safetensors *f, nn_tensor *t, int n, bool train_state, char *err, size_t err_sz);
 rl_status onp_load_state(nn_safetensors *f, const char *algo, rl_rng *rng, int64_t *adam_t,
                          int64_t *updates, char *err, size_t err_sz);
 

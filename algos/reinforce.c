@@ -304,12 +304,8 @@ static rl_status rf_load(void *self, nn_safetensors *f, bool train_state, char *
     nn_tensor t[ONP_MAX_TENSORS];
     char names[ONP_MAX_TENSORS][48];
     int n = rf_tensors(p, t, names, train_state);
-    for (int i = 0; i < n; i++) {
-        if (!train_state && strcmp(t[i].name, "norm.reward_G") == 0) continue;
-        rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
-        if (st != RL_OK) return st;
-    }
-    rl_status st = onp_norm_unstage(&p->norm, err, err_sz);
+    rl_status st = onp_read_tensors(f, t, n, train_state, err, err_sz);
+    if (st == RL_OK) st = onp_norm_unstage(&p->norm, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, "reinforce", &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
     /* episodes in progress are not checkpointed: a resumed run starts fresh ones */

@@ -509,13 +509,8 @@ static void sac_act(void *self, const float *obs, int n, float *actions, bool ex
 static void sac_observe(void *self, const env_vec *v)
 {
     sac *p = self;
-    int N = p->n_envs, D = p->obs_dim;
-    for (int i = 0; i < N; i++) {
-        const float *src = (v->terminated[i] || v->truncated[i]) ? v->final_obs : v->obs;
-        memcpy(p->next_fix + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
-    }
-    replay_buffer_add(&p->buf, p->step_obs, p->step_act, v->rewards, p->next_fix, v->terminated, v->truncated);
-    p->env_steps += N;
+    offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
+    p->env_steps += p->n_envs;
 }
 
 /* ---- learning ---------------------------------------------------------------------------- */
@@ -862,13 +857,13 @@ aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ax.aux; }
 
 static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
 {
-    int n = offp_mlp_tensors(t, names, "actor", &p->actor);
-    n += offp_mlp_tensors(t + n, names + n, "q1", &p->q[0]);
-    n += offp_mlp_tensors(t + n, names + n, "q2", &p->q[1]);
+    int n = nn_mlp_tensors(t, names, "actor", &p->actor);
+    n += nn_mlp_tensors(t + n, names + n, "q1", &p->q[0]);
+    n += nn_mlp_tensors(t + n, names + n, "q2", &p->q[1]);
     t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
     if (train_state) {
-        n += offp_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
-        n += offp_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
+        n += nn_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
+        n += nn_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
         t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
         t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
         t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};

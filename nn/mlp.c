@@ -7,6 +7,7 @@
  * buffer. Orthogonal initialisation lives in init.c. */
 #include "nn/nn.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static nn_act layer_act(const nn_mlp *m, int l)
@@ -36,6 +37,20 @@ void nn_mlp_shape(nn_mlp *m, int n_in, const int *hidden, int n_hidden, int n_ou
     for (int l = 0; l < m->n_layers; l++)
         n += (size_t)m->sizes[l + 1] * (size_t)m->sizes[l] + (size_t)m->sizes[l + 1];
     m->n_params = n;
+}
+
+int nn_mlp_tensors(nn_tensor *t, char names[][48], const char *prefix, const nn_mlp *m)
+{
+    int n = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        snprintf(names[n], 48, "%s.%d.weight", prefix, l);
+        t[n] = (nn_tensor){names[n], m->w[l], 2, {m->sizes[l + 1], m->sizes[l]}};
+        n++;
+        snprintf(names[n], 48, "%s.%d.bias", prefix, l);
+        t[n] = (nn_tensor){names[n], m->b[l], 1, {m->sizes[l + 1]}};
+        n++;
+    }
+    return n;
 }
 
 void nn_mlp_bind(nn_mlp *m, float *params, float *grads)

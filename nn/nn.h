@@ -214,6 +214,11 @@ typedef struct {
     int64_t shape[4];
 } nn_tensor;
 
+/* The checkpoint tensors of m, the one naming of an MLP's weights: "prefix.l.weight" (O, I) and
+ * "prefix.l.bias" (O) for each layer l, written to t with their names in names (48 bytes each);
+ * returns their count, 2 n_layers. */
+int nn_mlp_tensors(nn_tensor *t, char names[][48], const char *prefix, const nn_mlp *m);
+
 /* A string key/value pair of the safetensors "__metadata__" object. */
 typedef struct {
     const char *key;
