@@ -313,7 +313,8 @@ static rl_status run_env_threads(run_state *r, char *err, size_t err_sz)
 }
 
 /* builds the env and the agent (which validate the rest of the config), then creates and locks
- * the run directory: nothing in it is written before the lock is held */
+ * the run directory: nothing in it is written, and the banner is not printed, before the lock is
+ * held */
 static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
 {
     const rl_config *cfg = r->cfg;
@@ -330,6 +331,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     if (!r->dp.lead) return RL_OK;
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
+    if (opts->banner) fputs(opts->banner, opts->out ? opts->out : stdout);
     if (!opts->resume && rl_path_exists(r->ckpt))
         return rl_errf(err, err_sz, RL_ERR_ARG,
                        "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",

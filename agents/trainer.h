@@ -34,6 +34,8 @@ typedef struct {
     const char *resume_changes;   /* with resume: text appended to run_dir/resume_changes.txt once
                                    * the run directory is locked (the config keys --set changed);
                                    * NULL or "" = nothing */
+    const char *banner;       /* printed on out once the run directory is locked, so a process
+                               * refused the directory announces nothing; NULL = none */
 } trainer_opts;
 
 typedef struct {

@@ -216,12 +216,17 @@ static int train_execute(const rl_config *cfg, const train_args *a, const char *
 {
     /* data-parallel (docs/distributed.md): rank 0 speaks for the job */
     if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    /* the banner: printed by trainer_run once it holds the run directory's lock */
+    char banner[2048];
+    int len = 0;
     if (rl_dist_size() > 1)
-        printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg->env.num_envs);
-    printf("rlc train: %s on %s, seed %lld, %lld steps, %s -> %s\n", cfg->root.algo, cfg->env.id,
-           (long long)cfg->root.seed, (long long)cfg->root.total_steps, nn_gemm_library(), a->run_dir);
+        len = snprintf(banner, sizeof banner, "rlc train: data-parallel over %d ranks, %lld envs each\n",
+                       rl_dist_size(), (long long)cfg->env.num_envs);
+    snprintf(banner + len, sizeof banner - (size_t)len, "rlc train: %s on %s, seed %lld, %lld steps, %s -> %s\n",
+             cfg->root.algo, cfg->env.id, (long long)cfg->root.seed, (long long)cfg->root.total_steps,
+             nn_gemm_library(), a->run_dir);
     trainer_opts opts = {.run_dir = a->run_dir, .resume = a->resume != NULL, .quiet = a->quiet, .out = stdout,
-                         .resume_changes = changes};
+                         .resume_changes = changes, .banner = banner};
     trainer_result res;
     char err[1024] = "";
     rl_status st = trainer_run(cfg, &opts, &res, err, sizeof err);
