@@ -37,7 +37,9 @@ static void train_usage(FILE *out)
             "  --quiet        no progress line\n\n"
             "One process at a time trains in a run directory (it holds DIR/run.lock). SIGINT,\n"
             "SIGTERM, SIGHUP and SIGPIPE (stdout closed) stop the run after a checkpoint.\n"
-            "Exit status: 0 done, 1 error, 2 bad arguments, 75 the run directory is in use by\n"
+            "Exit status: 0 done, 1 error, 2 bad arguments, 74 a write into the run directory\n"
+            "failed while training (disk full, file size limit: the files keep whole rows, and\n"
+            "--resume continues from the last checkpoint), 75 the run directory is in use by\n"
             "another process, 128 + the signal number when a signal stopped the run (130 SIGINT,\n"
             "143 SIGTERM, 129 SIGHUP, 141 SIGPIPE).\n\n"
             "`rlc config` lists every config key with its default.\n");
@@ -61,6 +63,7 @@ static int train_exit_status(rl_status st, const trainer_result *res)
 {
     if (st == RL_ERR_INTERRUPTED) return 128 + res->signal;
     if (st == RL_ERR_BUSY) return TRAINER_EXIT_BUSY;
+    if (res->write_failed) return TRAINER_EXIT_WRITE;
     return 1;
 }
 
@@ -228,13 +231,13 @@ static int train_execute(const rl_config *cfg, const train_args *a, const char *
     trainer_opts opts = {.run_dir = a->run_dir, .resume = a->resume != NULL, .quiet = a->quiet, .out = stdout,
                          .resume_changes = changes, .banner = banner};
     trainer_result res;
-    char err[1024] = "";
+    char err[2048] = "";
     rl_status st = trainer_run(cfg, &opts, &res, err, sizeof err);
     if (st != RL_OK) {
         if (rl_dist_rank() == 0 || st != RL_ERR_INTERRUPTED)
             fprintf(stderr, "rlc train%s: %s\n", rl_dist_rank() ? " (a rank > 0)" : "", err);
         /* one rank's error would leave the others waiting in a collective: end the job */
-        if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(1);
+        if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(train_exit_status(st, &res));
         return train_exit_status(st, &res);
     }
     train_report(cfg, &res, a->run_dir);

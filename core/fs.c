@@ -84,6 +84,31 @@ rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t 
     return RL_OK;
 }
 
+int rl_append_whole(int fd, const void *buf, size_t n, int64_t *end, int *cut_errno)
+{
+    const char *p = buf;
+    size_t left = n;
+    int e = 0;
+    while (left > 0 && !e) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) e = k < 0 ? errno : EIO;
+        else p += k, left -= (size_t)k;
+    }
+    *cut_errno = 0;
+    if (!e) {
+        *end += (int64_t)n;
+        return 0;
+    }
+    /* what reached the file is a cut row: take it away */
+    while (ftruncate(fd, (off_t)*end) != 0)
+        if (errno != EINTR) {
+            *cut_errno = errno;
+            break;
+        }
+    return e;
+}
+
 long rl_dir_lock_pid(const char *dir)
 {
     char path[1100], text[32] = "";

@@ -3,6 +3,7 @@
 #define RLC_CORE_FS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/status.h"
 
@@ -14,6 +15,13 @@ int rl_is_file(const char *path);
 /* Writes text to path atomically and durably: "<path>.tmp" is written and fsync'ed, renamed over
  * path, then the directory is fsync'ed. An existing file at path is untouched on any error. */
 rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t err_sz);
+
+/* Appends n bytes to the file of fd (opened with O_APPEND) whose first *end bytes are whole
+ * rows or records: all of them, or none. On success *end grows by n and 0 is returned. When a
+ * write fails part way (a full disk: ENOSPC, the file size limit: EFBIG, EIO), the file is cut
+ * back to *end bytes and the write's errno is returned; *cut_errno is the errno of a failed cut
+ * (0 when the file was cut back). The caller ignores SIGXFSZ, or the size limit kills it. */
+int rl_append_whole(int fd, const void *buf, size_t n, int64_t *end, int *cut_errno);
 
 /* An exclusive lock on a directory: flock(LOCK_EX) on <dir>/RL_DIR_LOCK_FILE, which holds the
  * holder's pid as text while it is held. The lock belongs to the open file, so it is released by
