@@ -377,7 +377,8 @@ Test(replay_resume, a_dqn_buffer_with_actions_cartpole_has_not_is_refused)
     expect_resume_refused(run, step, "replay.obs", 4 * 3 + 2, NAN, "replay.obs[3, 2] = nan: expected a finite number");
     expect_resume_refused(run, step, "replay.next_obs", 4 * 9, -INFINITY,
                           "replay.next_obs[9, 0] = -inf: expected a finite number");
-    expect_resume_refused(run, step, "replay.rewards", 11, INFINITY, "replay.rewards[11] = inf: expected a finite number");
+    expect_resume_refused(run, step, "replay.rewards", 11, INFINITY,
+                          "replay.rewards[11] = inf: expected a finite number");
     remove_dir(run);
 }
 

@@ -60,7 +60,8 @@ static bool restore(replay_buffer *b, const char *path)
     rl_status st = offp_replay_load(b, path, 0, &file_step, err, sizeof err);
     if (st == RL_OK && file_step != 0) st = offp_replay_load(b, path, file_step, &file_step, err, sizeof err);
     fuzz_require(st == RL_OK || err[0] != '\0', "a replay file was refused without a message", NULL);
-    if (st == RL_OK) fuzz_require(replay_buffer_valid(b) <= b->cfg.capacity, "more valid slots than the capacity", NULL);
+    if (st == RL_OK)
+        fuzz_require(replay_buffer_valid(b) <= b->cfg.capacity, "more valid slots than the capacity", NULL);
     return st == RL_OK;
 }
 
@@ -135,8 +136,8 @@ static void agent_yaml(char *out, size_t n, const env_def *def, const replay_con
              "dqn: {buffer_size: %lld, batch_size: 8, learning_starts: 0, train_frequency: 1, n_step: %d, "
              "prioritized: %s, n_quantiles: 8, double_q: %s}\n"
              "losses: {c51: {name: c51, v_min: -10, v_max: 10, atoms: 11}}\n%s",
-             algo[variant % 3], def->id, c->n_envs, (long long)c->capacity, c->n_step, c->prioritized ? "true" : "false",
-             variant / 3 % 2 ? "true" : "false",
+             algo[variant % 3], def->id, c->n_envs, (long long)c->capacity, c->n_step,
+             c->prioritized ? "true" : "false", variant / 3 % 2 ? "true" : "false",
              variant / 6 % 2 ? "aux: [{head: inverse_dynamics, loss: cross_entropy, weight: 0.1}]\n" : "");
 }
 
