@@ -157,6 +157,23 @@ char *rlt_read_file(const char *path)
     return buf;
 }
 
+void rlt_patch_tensor_float(const char *path, const char *name, long i, float v)
+{
+    char *bytes = rlt_read_file(path), quoted[200];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    char *at = strstr(bytes + 8, quoted);   /* the header, after its 8-byte length */
+    cr_assert(at, "%s: no tensor %s", path, name);
+    unsigned long long begin = 0, hlen = 0;
+    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
+    memcpy(&hlen, bytes, 8);
+    free(bytes);
+    FILE *fp = fopen(path, "r+b");
+    cr_assert(fp);
+    cr_assert_eq(fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET), 0);
+    cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
+    cr_assert_eq(fclose(fp), 0);
+}
+
 void rlt_tmp_dir(char *out, size_t out_sz, const char *tag)
 {
     snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());

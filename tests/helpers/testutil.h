@@ -68,6 +68,10 @@ void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, c
 /* The whole file as a NUL-terminated string (malloc'ed); aborts the test when unreadable. */
 char *rlt_read_file(const char *path);
 
+/* Writes v over element i (flat) of the F32 tensor `name` of the safetensors file at path, in place
+ * (a little-endian host, as every machine rlc is tested on). */
+void rlt_patch_tensor_float(const char *path, const char *name, long i, float v);
+
 /* How many files called name are under root (find); 0 when none or on any error. */
 int rlt_count_named(const char *root, const char *name);
 
