@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/status.h"
 
@@ -12,6 +13,18 @@ rl_status rl_mkdir_p(const char *path, char *err, size_t err_sz);
 int rl_path_exists(const char *path);
 int rl_is_dir(const char *path);
 int rl_is_file(const char *path);
+/* Opens path for reading, for every reader of a run directory's files (checkpoints, replay
+ * buffers, reward models, CSVs): anything but a regular file is refused without blocking, as
+ * RL_ERR_IO "PATH: not a regular file (a FIFO)" (or a directory, a device, a socket). The open
+ * uses O_NONBLOCK, so a FIFO without a writer cannot hang the process; fstat decides; the flag is
+ * then cleared. *fd gets the descriptor (close-on-exec); size, when not NULL, the file's size.
+ * A missing file is RL_ERR_IO "PATH: cannot open: No such file or directory" (errno is kept). */
+rl_status rl_open_regular(const char *path, int *fd, int64_t *size, char *err, size_t err_sz);
+/* The same as a stdio stream opened "rb". */
+rl_status rl_fopen_regular(const char *path, FILE **fp, char *err, size_t err_sz);
+/* "a FIFO", "a directory", ... for a st_mode that is not a regular file's; "a regular file". */
+const char *rl_file_kind(unsigned mode);
+
 /* Writes text to path atomically and durably: "<path>.tmp" is written and fsync'ed, renamed over
  * path, then the directory is fsync'ed. An existing file at path is untouched on any error. */
 rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t err_sz);

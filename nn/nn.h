@@ -230,14 +230,22 @@ rl_status nn_safetensors_save(const char *path, const nn_tensor *tensors, int n_
 rl_status nn_tensors_check_finite(const char *path, const nn_tensor *tensors, int n_tensors, char *err,
                                   size_t err_sz);
 
-/* An open, fully validated safetensors file (header parsed, every offset checked against the
- * file size, dtype F32 for float tensors). */
+/* The largest JSON header a safetensors file may have, as in the reference implementation. */
+#define NN_SAFETENSORS_HEADER_MAX 100000000
+
+/* An open safetensors file whose header is validated (parsed, every tensor's size checked against
+ * its dtype and shape, the tensors tiling the rest of the file exactly). The file stays open until
+ * nn_safetensors_close; tensors are read from it when asked for. */
 typedef struct nn_safetensors nn_safetensors;
 
-/* Reads and validates the whole file. A truncated file, a bad header length, malformed JSON,
- * overlapping or out-of-range offsets give RL_ERR_FORMAT with a message naming the file. */
+/* Opens a regular file (a FIFO, a directory or a device is RL_ERR_IO "not a regular file",
+ * without blocking) and reads and validates its header only: what is allocated is bounded by the
+ * header's size, never by the file's. A truncated file, a bad header length, malformed JSON,
+ * overlapping or out-of-range offsets, bytes past the last tensor give RL_ERR_FORMAT with a
+ * message naming the file. */
 rl_status nn_safetensors_open(nn_safetensors **out, const char *path, char *err, size_t err_sz);
-/* Copies tensor `t->name` into t->data; the file's dtype must be F32 and its shape equal t's. */
+/* Reads tensor `t->name` into t->data; the file's dtype must be F32 and its shape equal t's (checked
+ * before anything is read). RL_ERR_IO when the file was cut short since it was opened. */
 rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, size_t err_sz);
 /* The metadata value for key, or NULL. Valid until close. */
 const char *nn_safetensors_meta(const nn_safetensors *f, const char *key);

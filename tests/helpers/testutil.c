@@ -9,13 +9,16 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -393,4 +396,38 @@ void rlt_wait_path(const char *path, double timeout_s)
         cr_assert(t < timeout_s, "%s did not appear within %g s", path, timeout_s);
         usleep(20000);
     }
+}
+
+int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long *maxrss_kb)
+{
+    char log[64] = "/tmp/rlc_test_child_XXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd >= 0, "mkstemp: %s", strerror(errno));
+    const char *argv[32] = {"rlc"};
+    int n = 1;
+    while (args[n - 1] && n < 31) argv[n] = args[n - 1], n++;
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+        alarm(120);
+        execv(RLC_BINARY, (char *const *)argv);
+        _exit(127);
+    }
+    close(fd);
+    int status = 0;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+    if (maxrss_kb) *maxrss_kb = ru.ru_maxrss;
+    FILE *fp = fopen(log, "r");
+    size_t got = fp ? fread(out, 1, out_sz - 1, fp) : 0;
+    out[got] = '\0';
+    if (fp) fclose(fp);
+    remove(log);
+    cr_assert(!(WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM),
+              "rlc %s %s blocked (killed by its alarm after 120 s); output:\n%s", args[0], args[1] ? args[1] : "",
+              out);
+    return status;
 }
