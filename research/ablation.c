@@ -22,6 +22,7 @@
 #include "agents/trainer.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/yaml_load.h"
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 
@@ -270,24 +271,12 @@ rl_status ablation_load(ablation *a, const char *path, const char *const *extra_
 {
     memset(a, 0, sizeof *a);
     snprintf(a->source, sizeof a->source, "%s", path);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open ablation file: %s", path, strerror(errno));
-    yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, fp);
-    rl_status st;
-    if (!yaml_parser_load(&parser, &doc)) {
-        st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s", path,
-                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                     parser.problem ? parser.problem : "unknown problem");
-    } else {
-        pctx c = {&doc, path, err, err_sz};
-        st = parse_root(a, &c, yaml_document_get_root_node(&doc));
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(fp);
+    rl_status st = rl_yaml_load_file(&doc, path, "ablation file", err, err_sz);
+    if (st != RL_OK) return st;
+    pctx c = {&doc, path, err, err_sz};
+    st = parse_root(a, &c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
     if (st != RL_OK) return st;
     for (int i = 0; i < n_extra; i++) {
         if (a->n_sets == ABL_MAX_SETS) return rl_errf(err, err_sz, RL_ERR_ARG, "too many --set options");

@@ -6,12 +6,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/rng.h"
+#include "core/yaml_load.h"
 
 /* ---- YAML helpers ------------------------------------------------------------------------- */
 
@@ -374,28 +374,12 @@ static rl_status check_params(const tune_search *t, char *err, size_t err_sz)
 
 static rl_status parse_file(tune_search *t, const char *path, char *err, size_t err_sz)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open search file: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > RL_CONFIG_MAX_BYTES) {
-        fclose(fp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a regular file of at most %d bytes", path, RL_CONFIG_MAX_BYTES);
-    }
-    yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, fp);
-    rl_status st;
-    if (!yaml_parser_load(&parser, &doc)) {
-        st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s", path, parser.problem_mark.line + 1,
-                     parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown problem");
-    } else {
-        tctx c = {&doc, path, err, err_sz};
-        st = parse_root(t, &c, yaml_document_get_root_node(&doc));
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(fp);
+    rl_status st = rl_yaml_load_file(&doc, path, "search file", err, err_sz);
+    if (st != RL_OK) return st;
+    tctx c = {&doc, path, err, err_sz};
+    st = parse_root(t, &c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
     return st;
 }
 

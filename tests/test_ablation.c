@@ -330,3 +330,36 @@ Test(ablation, jobs_beyond_the_limit_are_an_error)
     cr_assert(strstr(err, "--jobs") != NULL, "%s", err);
     cr_assert(!exists(runs), "nothing was started");
 }
+
+/* loads text as <dir>/<file> with the --set overrides sets (NULL: none) and asserts it is refused
+ * with a message holding n1 and n2; removes what it wrote */
+static void expect_load_error(const char *file, const char *text, const char *set, const char *n1, const char *n2)
+{
+    char dir[256], path[400], err[1500] = "";
+    tmp_dir(dir, sizeof dir, "loaderr");
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    write_file(path, text);
+    static ablation a;
+    const char *sets[] = {set};
+    rl_status st = ablation_load(&a, path, sets, set ? 1 : 0, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "accepted:\n%s", text);
+    cr_assert(strstr(err, n1) && strstr(err, n2), "message lacks '%s' or '%s': %s", n1, n2, err);
+    remove(path);
+    cr_assert_eq(rmdir(dir), 0);
+}
+
+Test(ablation, deep_nesting_is_refused_where_the_limit_is_crossed)
+{
+    /* never closed, so a loader that reads the whole document first (as ablation files were read)
+     * can only report the syntax error at the end; the 17th '[' opens at column 8 + 16 */
+    char *text = malloc(RL_CONFIG_MAX_BYTES + 1);
+    cr_assert(text != NULL);
+    size_t head = (size_t)sprintf(text, "base: %s\nseeds: ", BASE);
+    memset(text + head, '[', 300);
+    text[head + 300] = '\0';
+    expect_load_error("a.yaml", text, NULL, "a.yaml:2:24: ", "nested deeper than 16 levels (the limit of an ablation file)");
+    memset(text + head, '[', RL_CONFIG_MAX_BYTES - head);
+    text[RL_CONFIG_MAX_BYTES] = '\0';
+    expect_load_error("a.yaml", text, NULL, "a.yaml:2:24: ", "nested deeper than 16 levels (the limit of an ablation file)");
+    free(text);
+}

@@ -147,6 +147,22 @@ Test(tune, bad_search_files_name_file_line_and_key)
     expect_error("trials: [\n", "bad.yaml:", "YAML syntax error");
 }
 
+Test(tune, deep_nesting_is_refused_where_the_limit_is_crossed)
+{
+    /* never closed, so a loader that reads the whole document first (as search files were read)
+     * can only report the syntax error at the end; the 17th '[' opens at column 8 + 16 */
+    char *text = malloc(RL_CONFIG_MAX_BYTES + 1);
+    cr_assert(text != NULL);
+    size_t head = (size_t)sprintf(text, "base: %s\nseeds: ", BASE);
+    memset(text + head, '[', 300);
+    text[head + 300] = '\0';
+    expect_error(text, "bad.yaml:2:24: ", "nested deeper than 16 levels (the limit of a search file)");
+    memset(text + head, '[', RL_CONFIG_MAX_BYTES - head);
+    text[RL_CONFIG_MAX_BYTES] = '\0';
+    expect_error(text, "bad.yaml:2:24: ", "nested deeper than 16 levels (the limit of a search file)");
+    free(text);
+}
+
 /* runs `rlc tune search --jobs J --runs-dir dir`, its output in <dir>/out_<tag>.txt; returns the pid */
 static pid_t start_tune(const char *search, const char *dir, const char *jobs, const char *tag)
 {
