@@ -176,6 +176,10 @@ static bool train_load_config(train_args *a, rl_config *cfg, char *cfg_path, siz
         snprintf(cfg_path, cfg_sz, "%s/config.yaml", a->resume);
         a->config = cfg_path;
         a->run_dir = a->resume;
+        if (rl_path_exists(cfg_path) && !rl_is_file(cfg_path)) {   /* a FIFO would block the read */
+            fprintf(stderr, "rlc train: %s: not a regular file (a FIFO, a directory or a device in place of its config)\n", cfg_path);
+            return false;
+        }
     }
     if (rl_config_load(cfg, a->config, a->sets, a->n_sets, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc train: %s\n", err);

@@ -29,8 +29,9 @@ static void header_line(char *buf, size_t sz, const char *const *cols, int n)
 static void read_header(const char *path, char *buf, size_t sz)
 {
     buf[0] = '\0';
-    FILE *r = fopen(path, "r");
-    if (!r) return;
+    FILE *r;
+    char ignored[8];
+    if (rl_fopen_regular(path, &r, ignored, sizeof ignored) != RL_OK) return;
     if (!fgets(buf, (int)sz, r)) buf[0] = '\0';
     fclose(r);
     buf[strcspn(buf, "\r\n")] = '\0';
@@ -47,6 +48,8 @@ rl_status rl_csv_open(rl_csv *c, const char *path, const char *const *cols, int 
     if (have[0] && strcmp(have, want) != 0)
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: existing header '%s' differs from '%s'", path, have, want);
     bool keep = have[0] != '\0';
+    if (rl_path_exists(path) && !rl_is_file(path))   /* a FIFO would block the open below */
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a regular file", path);
     c->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | (keep ? 0 : O_CREAT | O_TRUNC), 0644);
     if (c->fd < 0)
         return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot %s: %s", path, keep ? "open" : "create", strerror(errno));
@@ -148,8 +151,10 @@ rl_status rl_csv_truncate(const char *path, double max_step, int64_t max_rows, d
                           char *err, size_t err_sz)
 {
     if (last_step) *last_step = -1;
-    FILE *r = fopen(path, "r");
-    if (!r) return RL_OK;
+    FILE *r;
+    if (!rl_path_exists(path)) return RL_OK;
+    rl_status st = rl_fopen_regular(path, &r, err, err_sz);
+    if (st != RL_OK) return st;
     char tmp[600];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *w = fopen(tmp, "w");

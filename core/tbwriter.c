@@ -249,9 +249,7 @@ rl_status rl_tb_reader_open(rl_tb_reader *r, const char *path, char *err, size_t
 {
     memset(r, 0, sizeof *r);
     snprintf(r->path, sizeof r->path, "%s", path);
-    r->fp = fopen(path, "rb");
-    if (!r->fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    return RL_OK;
+    return rl_fopen_regular(path, &r->fp, err, err_sz);
 }
 
 rl_status rl_tb_read(rl_tb_reader *r, const uint8_t **payload, size_t *len, char *err, size_t err_sz)

@@ -549,8 +549,9 @@ static int64_t run_progress(const char *run_dir)
 {
     char path[1100], line[256], last[256] = "";
     snprintf(path, sizeof path, "%s/timing.csv", run_dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return 0;
+    FILE *fp;
+    char ignored[8];
+    if (rl_fopen_regular(path, &fp, ignored, sizeof ignored) != RL_OK) return 0;
     while (fgets(line, sizeof line, fp)) memcpy(last, line, sizeof last);
     fclose(fp);
     return last[0] >= '0' && last[0] <= '9' ? strtoll(last, NULL, 10) : 0;
