@@ -654,10 +654,11 @@ rl_status nn_safetensors_meta_u64(const nn_safetensors *f, const char *key, unsi
                                   char *err, size_t err_sz)
 {
     const char *s = nn_safetensors_meta(f, key);
-    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
+    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' missing", f->path, key);
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || *s == '-') return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
+    if (*end || *s == '-') return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' is not a number",
+                                 f->path, key);
     *out = v;
     return RL_OK;
 }

@@ -255,6 +255,24 @@ Test(checkpoint, save_overwrites_existing_file)
 
 /* ---- refusals ----------------------------------------------------------------------------- */
 
+Test(checkpoint, a_bad_integer_metadata_names_the_file)
+{
+    char path[512], err[512] = "";
+    path_in_dir(path, sizeof path, "meta.safetensors");
+    float x[1] = {1.0f};
+    nn_tensor t = {"x", x, 1, {1}};
+    nn_meta meta[] = {{"step", "-3"}};
+    cr_assert_eq(nn_safetensors_save(path, &t, 1, meta, 1, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors *f;
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    unsigned long long v;
+    cr_assert_eq(nn_safetensors_meta_u64(f, "step", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, path) && strstr(err, "'step' is not a number"), "%s", err);
+    cr_assert_eq(nn_safetensors_meta_u64(f, "total", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, path) && strstr(err, "'total' missing"), "%s", err);
+    nn_safetensors_close(f);
+}
+
 Test(checkpoint, missing_file_is_io_error)
 {
     char path[512];
