@@ -109,6 +109,10 @@ void nn_mlp_bind(nn_mlp *m, float *params, float *grads);
 /* Orthogonal init of each weight matrix (QR of a Gaussian matrix with the sign fix, as
  * torch.nn.init.orthogonal_) times gains[l]; biases set to 0. gains has n_layers entries. */
 void nn_mlp_init_orthogonal(nn_mlp *m, const float *gains, rl_rng *rng);
+/* w (rows, cols) = gain times an orthogonal matrix, as torch.nn.init.orthogonal_ on a tensor whose
+ * first dimension is rows (rows * cols normals drawn from rng; init-time: allocates a scratch).
+ * The weights of nn_mlp_init_orthogonal, of convolutions and of recurrent layers. */
+void nn_init_orthogonal(float *w, int rows, int cols, float gain, rl_rng *rng);
 /* PyTorch's default nn.Linear init: each layer's weight, then its bias, uniform in
  * +-1/sqrt(fan_in), drawn in row-major order. */
 void nn_mlp_init_torch_default(nn_mlp *m, rl_rng *rng);
