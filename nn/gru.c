@@ -8,19 +8,23 @@
 
 #include <string.h>
 
-/* g (B, 3H) holds the input side's pre-activations, hh (B, 3H) the hidden side's: r, z and n
- * activated into g, W_hn h + b_hn kept in hn (B, H), h (B, H) = (1 - z) n + z hprev */
-static void gru_cell(float *g, float *hn, float *h, const float *hh, const float *hprev, int B, int H)
+/* g (B, 3H) holds the input side's projection w_ih x, hh (B, 3H) the hidden side's w_hh h (no
+ * biases in either): r, z and n activated into g, W_hn h + b_hn kept in hn (B, H), and
+ * h (B, H) = (1 - z) n + z hprev. Sigmoids through the vectorised tanh, s(x) = 0.5 tanh(x / 2) + 0.5. */
+static void gru_cell(float *g, float *hn, float *h, const float *hh, const float *hprev, const nn_rnn *r,
+                     const float *bsum, int B)
 {
+    int H = r->H;
+    const float *b_in = r->b_ih + 2 * H, *b_hn = r->b_hh + 2 * H;
     for (int b = 0; b < B; b++) {
-        float *row = g + (size_t)b * 3 * H;
+        float *row = g + (size_t)b * 3 * H, *n = row + 2 * H, *hnr = hn + (size_t)b * H;
         const float *hrow = hh + (size_t)b * 3 * H;
-        for (int j = 0; j < 2 * H; j++) row[j] += hrow[j];
-        nn_rnn_sigmoid(row, 2 * (size_t)H);
-        float *n = row + 2 * H, *hnr = hn + (size_t)b * H;
+        for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * (row[q] + hrow[q] + bsum[q]);
+        nn_act_forward(row, row, NN_ACT_TANH, 2 * (size_t)H);
+        for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * row[q] + 0.5f;
         for (int j = 0; j < H; j++) {
-            hnr[j] = hrow[2 * H + j];
-            n[j] += row[j] * hnr[j];
+            hnr[j] = hrow[2 * H + j] + b_hn[j];
+            n[j] += b_in[j] + row[j] * hnr[j];
         }
         nn_act_forward(n, n, NN_ACT_TANH, (size_t)H);
         const float *z = row + H, *hp = hprev + (size_t)b * H;
@@ -36,10 +40,9 @@ void nn_gru_steps(nn_rnn_cache *k, const nn_rnn *r, const float *h0)
     for (int t = 0; t < k->T; t++) {
         float *hp = k->hprev + t * bh;
         nn_rnn_reset_rows(hp, t ? k->h + (t - 1) * bh : h0, k->keep + (size_t)t * B, B, H);
-        // hh (B, 3H) = hp (B, H) @ w_hh^T (H, 3H) + b_hh
-        for (int b = 0; b < B; b++) memcpy(k->hh + (size_t)b * gh, r->b_hh, (size_t)gh * sizeof(float));
-        nn_sgemm(false, true, B, gh, H, hp, H, r->w_hh, H, 1.0f, k->hh, gh);
-        gru_cell(k->gates + t * bg, k->aux + t * bh, k->h + t * bh, k->hh, hp, B, H);
+        // hh (B, 3H) = hp (B, H) @ w_hh^T (H, 3H)
+        nn_sgemm(false, true, B, gh, H, hp, H, r->w_hh, H, 0.0f, k->hh, gh);
+        gru_cell(k->gates + t * bg, k->aux + t * bh, k->h + t * bh, k->hh, hp, r, k->bsum, B);
     }
 }
 

@@ -1,31 +1,46 @@
 /* rlc nn: the LSTM cell's recurrence, forward and backward through time (torch.nn.LSTM's
- * equations, nn/rnn.h). Each step is one GEMM (B, 4H, H) and elementwise work; the cache keeps
- * the activated gates, tanh(c_t), and the states entering each step. */
+ * equations, nn/rnn.h). Each step is one GEMM (B, 4H, H) and elementwise passes over the whole
+ * step (B rows at once, so that the vectorised tanh runs over long arrays: one call for the
+ * gates, one for the cells); the cache keeps the activated gates, tanh(c_t), and the states
+ * entering each step. */
 #include "nn/rnn_impl.h"
 
 #include <string.h>
 
-/* one row block of gates (B, 4H) from pre-activations: sigmoid on i, f and o, tanh on g */
-static void lstm_activate(float *g, int B, int H)
+/* Sigmoids go through the vectorised tanh: s(x) = 0.5 tanh(x / 2) + 0.5. */
+
+/* g (B, 4H) = (g + bsum) halved in the i, f and o blocks: what tanh takes next */
+static void lstm_pre(float *g, const float *bsum, int B, int H)
 {
     for (int b = 0; b < B; b++) {
         float *row = g + (size_t)b * 4 * H;
-        nn_rnn_sigmoid(row, 2 * (size_t)H);
-        nn_act_forward(row + 2 * H, row + 2 * H, NN_ACT_TANH, (size_t)H);
-        nn_rnn_sigmoid(row + 3 * H, (size_t)H);
+        for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * (row[q] + bsum[q]);
+        for (int q = 2 * H; q < 3 * H; q++) row[q] += bsum[q];
+        for (int q = 3 * H; q < 4 * H; q++) row[q] = 0.5f * (row[q] + bsum[q]);
     }
 }
 
-/* c = f cprev + i g, tc = tanh(c), h = o tc, each (B, H) */
-static void lstm_cell(float *c, float *tc, float *h, const float *g, const float *cprev, int B, int H)
+/* g (B, 4H) from tanh of lstm_pre's values to the gates (i, f, o = 0.5 t + 0.5; g as it is), and
+ * c (B, H) = f cprev + i g */
+static void lstm_gates_cell(float *c, float *g, const float *cprev, int B, int H)
 {
     for (int b = 0; b < B; b++) {
-        const float *gi = g + (size_t)b * 4 * H, *gf = gi + H, *gg = gi + 2 * H;
-        const float *cp = cprev + (size_t)b * H;
+        float *gi = g + (size_t)b * 4 * H, *gf = gi + H, *go = gi + 3 * H;
+        const float *gg = gi + 2 * H, *cp = cprev + (size_t)b * H;
         float *cr = c + (size_t)b * H;
-        for (int j = 0; j < H; j++) cr[j] = gf[j] * cp[j] + gi[j] * gg[j];
+        for (int j = 0; j < H; j++) {
+            float i = 0.5f * gi[j] + 0.5f, f = 0.5f * gf[j] + 0.5f;
+            gi[j] = i;
+            gf[j] = f;
+            go[j] = 0.5f * go[j] + 0.5f;
+            cr[j] = f * cp[j] + i * gg[j];
+        }
     }
-    nn_act_forward(tc, c, NN_ACT_TANH, (size_t)B * H);
+}
+
+/* h (B, H) = o tc */
+static void lstm_out(float *h, const float *g, const float *tc, int B, int H)
+{
     for (int b = 0; b < B; b++) {
         const float *go = g + (size_t)b * 4 * H + 3 * H, *t = tc + (size_t)b * H;
         float *hr = h + (size_t)b * H;
@@ -39,13 +54,17 @@ void nn_lstm_steps(nn_rnn_cache *k, const nn_rnn *r, const float *h0, const floa
     size_t bh = (size_t)B * H, bg = bh * 4;
     for (int t = 0; t < k->T; t++) {
         float *hp = k->hprev + t * bh, *cp = k->cprev + t * bh, *g = k->gates + t * bg;
+        float *c = k->c + t * bh, *tc = k->aux + t * bh;
         const float *keep = k->keep + (size_t)t * B;
         nn_rnn_reset_rows(hp, t ? k->h + (t - 1) * bh : h0, keep, B, H);
         nn_rnn_reset_rows(cp, t ? k->c + (t - 1) * bh : c0, keep, B, H);
-        // g (B, 4H) += hp (B, H) @ w_hh^T (H, 4H)
+        // g (B, 4H) += hp (B, H) @ w_hh^T (H, 4H), then the biases and the activations
         nn_sgemm(false, true, B, 4 * H, H, hp, H, r->w_hh, H, 1.0f, g, 4 * H);
-        lstm_activate(g, B, H);
-        lstm_cell(k->c + t * bh, k->aux + t * bh, k->h + t * bh, g, cp, B, H);
+        lstm_pre(g, k->bsum, B, H);
+        nn_act_forward(g, g, NN_ACT_TANH, bg);
+        lstm_gates_cell(c, g, cp, B, H);
+        nn_act_forward(tc, c, NN_ACT_TANH, bh);
+        lstm_out(k->h + t * bh, g, tc, B, H);
     }
 }
 

@@ -1,8 +1,8 @@
 /* rlc nn: the recurrent layers' shape, parameters, cache, and the parts of forward and backward
  * common to the LSTM and the GRU (the cells are nn/lstm.c and nn/gru.c; layouts in nn/rnn.h).
  *
- * Forward: gates (T B, G H) = inp (T B, I) w_ih^T + biases, one GEMM for all steps, then the
- * recurrence adds hprev_t w_hh^T step by step. Backward: the recurrence fills the gate gradients
+ * Forward: gates (T B, G H) = inp (T B, I) w_ih^T, one GEMM for all steps, then the recurrence
+ * adds hprev_t w_hh^T and the biases step by step. Backward: the recurrence fills the gate gradients
  * of every step, then dw_ih += dgates^T inp, dw_hh += dgh^T hprev and dinp = dgates w_ih, one GEMM
  * each over all T B rows. */
 #include "nn/rnn_impl.h"
@@ -76,9 +76,9 @@ static size_t cache_layout(nn_rnn_cache *k, const nn_rnn *r, int T, int B, float
     bool lstm = r->kind == NN_RNN_LSTM;
     size_t tb = (size_t)T * B, tbh = tb * r->H, tbg = tbh * r->G, bh = (size_t)B * r->H;
     float **slot[] = {&k->keep, &k->hprev, &k->cprev, &k->gates, &k->aux, &k->h, &k->c, &k->hh,
-                      &k->dgates, &k->dgh, &k->dh, &k->dh2, &k->dc};
+                      &k->dgates, &k->dgh, &k->dh, &k->dh2, &k->dc, &k->bsum};
     size_t n[] = {tb, tbh, lstm ? tbh : 0, tbg, tbh, tbh, lstm ? tbh : 0, lstm ? 0 : bh * r->G,
-                  tbg, lstm ? 0 : tbg, bh, bh, lstm ? bh : 0};
+                  tbg, lstm ? 0 : tbg, bh, bh, lstm ? bh : 0, (size_t)r->G * r->H};
     _Static_assert(sizeof slot / sizeof slot[0] == sizeof n / sizeof n[0], "one size per array");
     size_t at = 0;
     for (int i = 0; i < RL_ARRAY_LEN(n); i++) {
@@ -121,13 +121,6 @@ void nn_rnn_cut_rows(float *x, const float *keep, int B, int H)
         if (keep[b] == 0.0f) memset(x + (size_t)b * H, 0, (size_t)H * sizeof(float));
 }
 
-void nn_rnn_sigmoid(float *x, size_t n)
-{
-    for (size_t i = 0; i < n; i++) x[i] *= 0.5f;
-    nn_act_forward(x, x, NN_ACT_TANH, n);
-    for (size_t i = 0; i < n; i++) x[i] = 0.5f * x[i] + 0.5f;
-}
-
 void nn_rnn_begin_forward(nn_rnn_cache *k, const nn_rnn *r, const float *c0, const bool *starts, int T, int B)
 {
     RL_ASSERT(T >= 1 && T <= k->max_T && B >= 0 && B <= k->max_B);
@@ -139,12 +132,10 @@ void nn_rnn_begin_forward(nn_rnn_cache *k, const nn_rnn *r, const float *c0, con
 
 static void input_projection(nn_rnn_cache *k, const nn_rnn *r, const float *inp)
 {
-    // gates (T B, G H) = inp (T B, I) @ w_ih^T (I, G H) + b_ih (+ b_hh for the LSTM)
-    int gh = r->G * r->H, M = k->T * k->B;
-    float *g = k->gates;
-    for (int j = 0; j < gh; j++) g[j] = r->kind == NN_RNN_LSTM ? r->b_ih[j] + r->b_hh[j] : r->b_ih[j];
-    for (int m = 1; m < M; m++) memcpy(g + (size_t)m * gh, g, (size_t)gh * sizeof(float));
-    nn_sgemm(false, true, M, gh, r->I, inp, r->I, r->w_ih, r->I, 1.0f, g, gh);
+    // gates (T B, G H) = inp (T B, I) @ w_ih^T (I, G H); the cells add the biases step by step
+    int gh = r->G * r->H;
+    nn_sgemm(false, true, k->T * k->B, gh, r->I, inp, r->I, r->w_ih, r->I, 0.0f, k->gates, gh);
+    for (int j = 0; j < gh; j++) k->bsum[j] = r->b_ih[j] + r->b_hh[j];
 }
 
 float *nn_rnn_forward(nn_rnn_cache *k, const nn_rnn *r, const float *inp, const float *h0, const float *c0,

@@ -64,6 +64,7 @@ typedef struct {
     float *dgates, *dgh;              /* (T, B, G H): gradients of the gates' pre-activations (GRU:
                                          dgates for the input side, dgh for the hidden side) */
     float *dh, *dh2, *dc;             /* (B, H): the running state gradients */
+    float *bsum;                      /* (G H): b_ih + b_hh */
 } nn_rnn_cache;
 
 size_t nn_rnn_cache_floats(const nn_rnn *r, int max_T, int max_B);

@@ -8,8 +8,8 @@
 
 #include "nn/rnn.h"
 
-/* The T steps of k->T, k->B: k->gates holds each step's input projection with its biases
- * (LSTM: b_ih + b_hh, GRU: b_ih) on entry; fills hprev (and cprev), gates, aux, h (and c). */
+/* The T steps of k->T, k->B: k->gates holds each step's input projection w_ih x (no bias) on
+ * entry, k->bsum b_ih + b_hh; fills hprev (and cprev), gates, aux, h (and c). */
 void nn_lstm_steps(nn_rnn_cache *k, const nn_rnn *r, const float *h0, const float *c0);
 void nn_gru_steps(nn_rnn_cache *k, const nn_rnn *r, const float *h0);
 /* Backpropagation through time: fills k->dgates (and for the GRU k->dgh, the hidden side) with
@@ -26,7 +26,5 @@ void nn_rnn_begin_forward(nn_rnn_cache *k, const nn_rnn *r, const float *c0, con
 void nn_rnn_reset_rows(float *dst, const float *src, const float *keep, int B, int H);
 /* x (B, H) rows zeroed where keep[b] is 0: the state gradient leaving a step backwards */
 void nn_rnn_cut_rows(float *x, const float *keep, int B, int H);
-/* x (n) = sigmoid(x) as 0.5 tanh(x / 2) + 0.5 with nn_tanh (vectorised, no libm call) */
-void nn_rnn_sigmoid(float *x, size_t n);
 
 #endif
