@@ -117,9 +117,10 @@ static void im2col(float *cols, const float *x, const nn_conv2d *c, int nb)
                         continue;
                     }
                     const float *src = img + ((size_t)ih * c->W + (ow * c->sw - c->pw + j0)) * c->C;
-                    memset(dst, 0, (size_t)j0 * c->C * sizeof(float));
+                    // (memset only at the padding: calls per kernel row were most of im2col's time)
+                    if (j0 > 0) memset(dst, 0, (size_t)j0 * c->C * sizeof(float));
                     memcpy(dst + (size_t)j0 * c->C, src, (size_t)(j1 - j0) * c->C * sizeof(float));
-                    memset(dst + (size_t)j1 * c->C, 0, (size_t)(c->kw - j1) * c->C * sizeof(float));
+                    if (j1 < c->kw) memset(dst + (size_t)j1 * c->C, 0, (size_t)(c->kw - j1) * c->C * sizeof(float));
                 }
             }
     }
