@@ -196,22 +196,13 @@ void nn_conv2d_forward(float *out, nn_conv2d_cache *k, const float *inp, const f
     }
 }
 
-static void bias_grad_add(float *dbias, const float *dout, const nn_conv2d *c, int B)
-{
-    size_t rows = (size_t)B * c->P;
-    for (size_t m = 0; m < rows; m++) {
-        const float *row = dout + m * c->K;
-        for (int o = 0; o < c->K; o++) dbias[o] += row[o];
-    }
-}
-
 void nn_conv2d_backward(float *dinp, float *dweight, float *dbias, nn_conv2d_cache *k, const float *dout,
                         const float *inp, const float *weight, const nn_conv2d *c, int B)
 {
     // dinp (B, H, W, C) or NULL, dweight (K, C, kh, kw) or NULL, dbias (K) or NULL, dout (B, OH, OW, K)
     RL_ASSERT(B >= 0 && c->P > 0);
     if (B == 0) return;
-    if (dbias) bias_grad_add(dbias, dout, c, B);
+    if (dbias) nn_colsum_add(dbias, dout, (size_t)B * c->P, c->K);
     if (!dinp && !dweight) return;
     if (dinp) {
         weight_to_cols(k->wt, weight, c);

@@ -53,6 +53,12 @@ void nn_dense_forward_ref(float *out, const float *inp, const float *weight, con
 void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, int B, int I, int O);
 
+/* acc (cols) += the column sums of x (rows, cols): the bias gradient of a layer over many rows
+ * (a convolution's B OH OW positions, a recurrent layer's T B steps). Sums of 64 rows in float,
+ * added in double, so the rounding error does not grow with the row count as a plain float sum's
+ * does. */
+void nn_colsum_add(float *acc, const float *x, size_t rows, int cols);
+
 /* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
  * GEMM of the dense layers: LIBXSMM's kernels for small shapes when the build has LIBXSMM, OpenBLAS's
  * cblas_sgemm (one thread, as the trainer sets it) for the rest; the rule is by shape only

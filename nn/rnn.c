@@ -149,14 +149,6 @@ float *nn_rnn_forward(nn_rnn_cache *k, const nn_rnn *r, const float *inp, const 
     return k->h;
 }
 
-static void column_sums_add(float *acc, const float *x, int rows, int cols)
-{
-    for (int m = 0; m < rows; m++) {
-        const float *row = x + (size_t)m * cols;
-        for (int j = 0; j < cols; j++) acc[j] += row[j];
-    }
-}
-
 void nn_rnn_backward(float *dinp, float *dh0, float *dc0, nn_rnn_cache *k, nn_rnn *r, const float *dout,
                      const float *dhT, const float *dcT, const float *inp)
 {
@@ -171,8 +163,8 @@ void nn_rnn_backward(float *dinp, float *dh0, float *dc0, nn_rnn_cache *k, nn_rn
         // dw_ih (G H, I) += dgates^T (G H, M) @ inp (M, I); dw_hh (G H, H) += dgh^T @ hprev (M, H)
         nn_sgemm(true, false, gh, r->I, M, k->dgates, gh, inp, r->I, 1.0f, r->dw_ih, r->I);
         nn_sgemm(true, false, gh, r->H, M, dgh, gh, k->hprev, r->H, 1.0f, r->dw_hh, r->H);
-        column_sums_add(r->db_ih, k->dgates, M, gh);
-        column_sums_add(r->db_hh, dgh, M, gh);
+        nn_colsum_add(r->db_ih, k->dgates, (size_t)M, gh);
+        nn_colsum_add(r->db_hh, dgh, (size_t)M, gh);
     }
     // dinp (M, I) = dgates (M, G H) @ w_ih (G H, I)
     if (dinp) nn_sgemm(false, false, M, r->I, gh, k->dgates, gh, r->w_ih, r->I, 0.0f, dinp, r->I);

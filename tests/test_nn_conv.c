@@ -156,23 +156,26 @@ static void check_against_reference(const conv_case *cc, rl_rng *rng)
     nn_conv2d_cache k;
     nn_conv2d_cache_bind(&k, &c, cache);
     char what[96];
+    /* tolerances relative to the sums' magnitude (sqrt of the summed length, the values being of
+     * order 1), as tests/test_nn.c's, with room for the kernels' rounding: the largest error
+     * seen under the Zen, Haswell, Sandybridge and Prescott kernels was 0.23 of these */
     double sk = sqrt((double)c.CKK), sm = sqrt((double)B * c.P), sd = sqrt((double)c.K * c.kh * c.kw);
     nn_conv2d_forward(o1, &k, inp, w, bias, &c, B);
     nn_conv2d_forward_ref(o2, inp, w, bias, &c, B);
     snprintf(what, sizeof what, "%s: forward", cc->name);
-    rlt_assert_close(o1, o2, (int)no, 1e-5, 2e-6 * sk, what);
+    rlt_assert_close(o1, o2, (int)no, 1e-5, 4e-6 * sk, what);
     nn_conv2d_forward(o1, &k, inp, w, NULL, &c, B);
     nn_conv2d_forward_ref(o2, inp, w, NULL, &c, B);
     snprintf(what, sizeof what, "%s: forward without bias", cc->name);
-    rlt_assert_close(o1, o2, (int)no, 1e-5, 2e-6 * sk, what);
+    rlt_assert_close(o1, o2, (int)no, 1e-5, 4e-6 * sk, what);
     nn_conv2d_backward(di1, dw1, db1, &k, dout, inp, w, &c, B);
     nn_conv2d_backward_ref(di2, dw2, db2, dout, inp, w, &c, B);
     snprintf(what, sizeof what, "%s: dinp", cc->name);
-    rlt_assert_close(di1, di2, (int)ni, 1e-5, 2e-6 * sd, what);
+    rlt_assert_close(di1, di2, (int)ni, 1e-5, 4e-6 * sd, what);
     snprintf(what, sizeof what, "%s: dweight", cc->name);
-    rlt_assert_close(dw1, dw2, (int)c.n_weight, 1e-5, 2e-6 * sm, what);
+    rlt_assert_close(dw1, dw2, (int)c.n_weight, 1e-5, 4e-6 * sm, what);
     snprintf(what, sizeof what, "%s: dbias", cc->name);
-    rlt_assert_close(db1, db2, c.K, 1e-5, 2e-6 * sm, what);
+    rlt_assert_close(db1, db2, c.K, 1e-5, 4e-6 * sm, what);
     cr_assert(dot(di2, di2, ni) > 0.0, "%s: reference dinp is zero", cc->name);
     float *all[] = {inp, w, bias, dout, o1, o2, di1, di2, dw1, dw2, db1, db2, cache};
     for (int i = 0; i < RL_ARRAY_LEN(all); i++) free(all[i]);
@@ -329,7 +332,8 @@ static float *synth(size_t n, uint32_t salt, double scale)
     return x;
 }
 
-/* a result checked at the fixture's sampled entries and by its sum */
+/* a result checked at the fixture's sampled entries and by its sum; the weight gradients are sums
+ * over 800 output positions of order-one products, hence the absolute tolerance of 3e-5 */
 static void assert_sampled(const cJSON *fc, const char *key, const float *got, size_t n)
 {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(fc, key);
@@ -341,7 +345,7 @@ static void assert_sampled(const cJSON *fc, const char *key, const float *got, s
     for (int i = 0; i < m; i++) picked[i] = got[(size_t)idx[i]];
     char what[64];
     snprintf(what, sizeof what, "nature: %s (sampled)", key);
-    rlt_assert_close(picked, want, m, 1e-4, 1e-5, what);
+    rlt_assert_close(picked, want, m, 1e-4, 3e-5, what);
     double sum = 0.0, want_sum = rlt_fixture_number(s, "sum"), abs_sum = rlt_fixture_number(s, "abs_sum");
     for (size_t i = 0; i < n; i++) sum += got[i];
     cr_assert(fabs(sum - want_sum) <= 1e-5 * abs_sum + 1e-6, "nature: %s: sum %.9g, torch %.9g", key, sum, want_sum);
