@@ -1,4 +1,4 @@
-/* rlc nn: what nn/rnn.c shares with the cells of nn/lstm.c and nn/gru.c (not installed API).
+/* rlc nn: what nn/rnn.c shares with the cells of nn/lstm.c and nn/gru.c (internal, not API).
  *
  * nn/rnn.c does the parts common to both cells: the reset mask, the input projection of all T
  * steps in one GEMM before the recurrence, and after backpropagation through time the weight
