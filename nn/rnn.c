@@ -90,14 +90,15 @@ static size_t cache_layout(nn_rnn_cache *k, const nn_rnn *r, int T, int B, float
 
 size_t nn_rnn_cache_floats(const nn_rnn *r, int max_T, int max_B)
 {
-    RL_ASSERT(r->G > 0 && max_T > 0 && max_B > 0);
+    // T B rows are one GEMM's M
+    RL_ASSERT(r->G > 0 && max_T > 0 && max_B > 0 && (int64_t)max_T * max_B <= INT_MAX);
     nn_rnn_cache k;
     return cache_layout(&k, r, max_T, max_B, NULL);
 }
 
 void nn_rnn_cache_bind(nn_rnn_cache *k, const nn_rnn *r, float *buf, int max_T, int max_B)
 {
-    RL_ASSERT(r->G > 0 && max_T > 0 && max_B > 0 && buf != NULL);
+    RL_ASSERT(r->G > 0 && max_T > 0 && max_B > 0 && (int64_t)max_T * max_B <= INT_MAX && buf != NULL);
     memset(k, 0, sizeof *k);
     (void)cache_layout(k, r, max_T, max_B, buf);
     k->max_T = max_T;
