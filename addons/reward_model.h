@@ -58,7 +58,10 @@ void reward_model_reward(void *rm, const float *obs, const float *actions, int n
 rl_status reward_model_save(const reward_model *rm, const char *run_dir, int64_t step, char *err,
                             size_t err_sz);
 /* Loads the file of run_dir whose step equals `step` (the current one or the previous one).
- * Sizes in the file are checked against the config's before anything is read. */
+ * Sizes in the file are checked against the config's before anything is read; every tensor read
+ * must be finite (Adam's second moments also >= 0), the dataset's lengths and labels in range,
+ * else RL_ERR_FORMAT with a message starting "reward model file <path>: " naming the tensor and
+ * element. */
 rl_status reward_model_load(reward_model *rm, const char *run_dir, int64_t step, char *err, size_t err_sz);
 
 /* ---- for tests ---------------------------------------------------------------------------- */

@@ -77,11 +77,38 @@ static bool read_doubles(reward_model *rm, const nn_safetensors *f)
     return true;
 }
 
+/* the file's metadata value for key as an unsigned integer */
+static rl_status meta_u64(const nn_safetensors *f, const char *path, const char *key, unsigned long long *v, char *err,
+                          size_t err_sz)
+{
+    if (nn_safetensors_meta_u64(f, key, v, err, err_sz) == RL_OK) return RL_OK;
+    return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' missing or not a whole number", path, key);
+}
+
+/* every value read is finite, and Adam's second moments are >= 0 (their square roots divide the
+ * steps): a NaN here would surface later as a diverging agent */
+static rl_status check_tensors(const nn_tensor *t, int nt, const char *path, char *err, size_t err_sz)
+{
+    for (int i = 0; i < nt; i++) {
+        int64_t n = 1;
+        for (int d = 0; d < t[i].ndim; d++) n *= t[i].shape[d];
+        bool moments = strcmp(t[i].name, "rm.adam_v") == 0;
+        for (int64_t k = 0; k < n; k++) {
+            float v = t[i].data[k];
+            if (isfinite(v) && (!moments || v >= 0.0f)) continue;
+            return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: %s[%lld] = %g: expected a finite number%s",
+                           path, t[i].name, (long long)k, (double)v, moments ? " >= 0" : "");
+        }
+    }
+    return RL_OK;
+}
+
+/* the open file at path (of the checkpoint's step) into rm; every message starts with the path */
 static rl_status load_open_file(reward_model *rm, nn_safetensors *f, const char *path, char *err, size_t err_sz)
 {
     unsigned long long v[RM_META_U64];
     for (int i = 0; i < RM_META_U64; i++) {
-        rl_status st = nn_safetensors_meta_u64(f, u64_keys[i], &v[i], err, err_sz);
+        rl_status st = meta_u64(f, path, u64_keys[i], &v[i], err, err_sz);
         if (st != RL_OK) return st;
     }
     /* the counts size what is read: checked against the config's budget first */
@@ -100,6 +127,8 @@ static rl_status load_open_file(reward_model *rm, nn_safetensors *f, const char 
         rl_status st = nn_safetensors_read(f, &t[i], err, err_sz);
         if (st != RL_OK) return st;
     }
+    rl_status st = check_tensors(t, nt, path, err, err_sz);
+    if (st != RL_OK) return st;
     for (int64_t i = 0; i < 2 * rm->n_labels; i++)
         if (!(rm->ds_len[i] >= 1.0f && rm->ds_len[i] <= (float)rm->L))
             return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: rm.data_len[%lld] = %g: expected 1..%d (segment_length)",
@@ -126,15 +155,16 @@ rl_status reward_model_load(reward_model *rm, const char *run_dir, int64_t step,
         unsigned long long s = 0;
         rl_status st = nn_safetensors_meta_u64(f, "rm.step", &s, err, err_sz);
         if (st == RL_OK && s == (unsigned long long)step) {
-            st = load_open_file(rm, f, path, err, err_sz);
+            char why[1024];
+            st = load_open_file(rm, f, path, why, sizeof why);
             nn_safetensors_close(f);
-            return st;
+            return st == RL_OK ? RL_OK : rl_errf(err, err_sz, st, "reward model file %s", why);
         }
         if (st == RL_OK) snprintf(found + strlen(found), sizeof found - strlen(found), " %s at step %llu;", names[i], s);
         nn_safetensors_close(f);
     }
     return rl_errf(err, err_sz, RL_ERR_FORMAT,
-                   "%s: no reward model saved at the checkpoint's step %lld (%s): the run used reward_model "
+                   "%s: no reward model file saved at the checkpoint's step %lld (%s): the run used reward_model "
                    "and cannot resume without its preference dataset",
                    run_dir, (long long)step, found[0] ? found : " neither " RM_FILE " nor " RM_PREV " is readable");
 }

@@ -283,6 +283,14 @@ static int argmax_row(const dqn *p, const float *out, float *scratch_k)
     return best;
 }
 
+/* the action index a sampled transition holds; a restored buffer's actions were checked when it
+ * was read (offp_replay_load), so this only guards the index against a broken invariant */
+static inline int batch_action(const dqn *p, float a)
+{
+    RL_ASSERT_MSG(a >= 0.0f && a < (float)p->K, "dqn: a replayed action is not an index of the env's actions");
+    return (int)a;
+}
+
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void dqn_destroy(void *self)
@@ -453,6 +461,7 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
     rc.n_envs = n_envs;
     rc.obs_dim = p->obs_dim;
     rc.act_dim = 1;
+    rc.n_actions = p->K;   /* the stored action is the index of the action taken */
     rc.n_step = (int)dqn_of(cfg)->n_step;
     rc.gamma = p->gamma;
     rc.prioritized = p->prioritized;
@@ -639,7 +648,7 @@ static float loss_grad(dqn *p, double *qmean)
     const float *out = qnet_forward(&p->c_obs, &p->net, b->obs, B);   // (B, KM)
     double qs = 0.0;
     for (int i = 0; i < B; i++) {
-        int a = (int)b->actions[i];
+        int a = batch_action(p, b->actions[i]);
         memcpy(p->qsa + (size_t)i * M, out + (size_t)i * KM + (size_t)a * M, (size_t)M * sizeof(float));
         action_values(p, out + (size_t)i * KM, vals);
         qs += vals[a];
@@ -672,7 +681,7 @@ static float loss_grad(dqn *p, double *qmean)
     }
     memset(p->dout, 0, (size_t)B * KM * sizeof(float));
     for (int i = 0; i < B; i++) {
-        int a = (int)b->actions[i];
+        int a = batch_action(p, b->actions[i]);
         memcpy(p->dout + (size_t)i * KM + (size_t)a * M, p->dqsa + (size_t)i * M, (size_t)M * sizeof(float));
     }
     memset(p->grads, 0, p->n_params * sizeof(float));

@@ -376,6 +376,8 @@ static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err
     rc.n_envs = n_envs;
     rc.obs_dim = p->obs_dim;
     rc.act_dim = p->A;
+    rc.act_low = -1.0f;   /* the stored action is the squashed tanh(u), before the env's scaling */
+    rc.act_high = 1.0f;
     rc.n_step = (int)sac_of(cfg)->n_step;
     rc.gamma = p->gamma;
     if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)sac_of(cfg)->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||

@@ -82,6 +82,12 @@ static void api_default_data_dir(void)
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 static void api_init(void) { pthread_once(&api_once, api_default_data_dir); }
 
+/* RL_ERR_ARG for a NULL handle (never made, or freed and cleared) or a NULL required pointer */
+static int null_arg(const char *fn, const char *arg)
+{
+    return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s: %s is NULL", fn, arg);
+}
+
 /* ---- environments -------------------------------------------------------------------------- */
 
 int rlc_load_plugin(const char *path)
@@ -150,6 +156,7 @@ int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episod
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
 {
     api_init();
+    if (!out) return null_arg(__func__, "out");
     *out = NULL;
     if (max_episode_steps < 0)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
@@ -181,6 +188,12 @@ void rlc_vec_free(rlc_vec *v)
 
 void rlc_vec_get_buffers(rlc_vec *h, rlc_vec_buffers *b)
 {
+    if (!b) return;
+    if (!h) {
+        *b = (rlc_vec_buffers){0};
+        null_arg(__func__, "the vector env");
+        return;
+    }
     const env_vec *v = &h->v;
     *b = (rlc_vec_buffers){.n = v->n, .obs_dim = v->obs_dim, .act_dim = v->act_dim, .obs = v->obs,
                            .final_obs = v->final_obs, .rewards = v->rewards, .terminated = v->terminated,
@@ -190,6 +203,7 @@ void rlc_vec_get_buffers(rlc_vec *h, rlc_vec_buffers *b)
 
 int rlc_vec_reset(rlc_vec *v, int64_t seed)
 {
+    if (!v) return null_arg(__func__, "the vector env");
     env_vec_reset(&v->v, seed);
     v->n_done = 0;
     return RL_OK;
@@ -217,6 +231,8 @@ static int check_actions(const rlc_vec *h, const float *a)
 
 int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
 {
+    if (!h) return null_arg(__func__, "the vector env");
+    if (!actions) return null_arg(__func__, "actions");
     int64_t want = (int64_t)h->v.n * h->v.act_dim;
     if (n_values != want)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
@@ -233,6 +249,7 @@ int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
 
 int rlc_vec_render_open(rlc_vec *h, int width, int height, int *width_out, int *height_out, int *fps)
 {
+    if (!h) return null_arg(__func__, "the vector env");
     env_renderer *r;
     rl_status st = env_render_open(&r, &h->v.envs[0], width, height, last_err, API_ERR_SZ);
     if (st != RL_OK) return st;
@@ -244,6 +261,7 @@ int rlc_vec_render_open(rlc_vec *h, int width, int height, int *width_out, int *
 
 int rlc_vec_render(rlc_vec *h, int i, uint8_t *rgb, int64_t n_bytes)
 {
+    if (!h) return null_arg(__func__, "the vector env");
     if (!h->renderer)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s: no renderer is open (rlc_vec_render_open)", h->def->id);
     if (i < 0 || i >= h->v.n)
@@ -286,6 +304,7 @@ static void default_run_dir(char *out, size_t sz, const char *name, int64_t seed
 int rlc_config_resolve(const char *config_path, const char *config_yaml, const char *yaml_name,
                        const char *const *sets, int n_sets, char **yaml_out)
 {
+    if (!yaml_out) return null_arg(__func__, "yaml_out");
     *yaml_out = NULL;
     rl_config cfg;
     rl_status st = load_config(&cfg, config_path, config_yaml, yaml_name, sets, n_sets);
@@ -298,6 +317,7 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
               rlc_train_result *res, char *run_dir_out, int run_dir_sz)
 {
     api_init();
+    if (!res) return null_arg(__func__, "res");
     memset(res, 0, sizeof *res);
     bool have_dir = run_dir && run_dir[0];
     if (resume && !have_dir)
@@ -336,7 +356,9 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
 int rlc_policy_load(rlc_policy **out, const char *path)
 {
     api_init();
+    if (!out) return null_arg(__func__, "out");
     *out = NULL;
+    if (!path) return null_arg(__func__, "path");
     rlc_policy *p = calloc(1, sizeof *p);
     if (!p) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
     rl_status st = trainer_load_agent(path, &p->cfg, &p->algo, &p->agent, last_err, API_ERR_SZ);
@@ -362,12 +384,37 @@ void rlc_policy_free(rlc_policy *p)
     free(p);
 }
 
-const char *rlc_policy_env_id(const rlc_policy *p) { return p->cfg.env.id; }
-const char *rlc_policy_algo(const rlc_policy *p) { return p->cfg.root.algo; }
-char *rlc_policy_config(const rlc_policy *p) { return rl_config_dump_string(&p->cfg); }
+const char *rlc_policy_env_id(const rlc_policy *p)
+{
+    if (!p) {
+        null_arg(__func__, "the policy");
+        return NULL;
+    }
+    return p->cfg.env.id;
+}
+
+const char *rlc_policy_algo(const rlc_policy *p)
+{
+    if (!p) {
+        null_arg(__func__, "the policy");
+        return NULL;
+    }
+    return p->cfg.root.algo;
+}
+
+char *rlc_policy_config(const rlc_policy *p)
+{
+    if (!p) {
+        null_arg(__func__, "the policy");
+        return NULL;
+    }
+    return rl_config_dump_string(&p->cfg);
+}
 
 int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions)
 {
+    if (!p) return null_arg(__func__, "the policy");
+    if (n > 0 && (!obs || !actions)) return null_arg(__func__, obs ? "actions" : "obs");
     if (n < 0 || n_values != n * p->obs_dim)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                        "policy for %s: expected observations of %d values each, got %lld values for %lld observations",
@@ -388,6 +435,8 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
 
 int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std)
 {
+    if (!p) return null_arg(__func__, "the policy");
+    if (!mean || !std) return null_arg(__func__, mean ? "std" : "mean");
     if (n_episodes < 1)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "episodes: expected a number >= 1, got %d", n_episodes);
     if (seed < 0)
@@ -419,6 +468,7 @@ int rlc_loss_get(int i, const char **name, const char **kind, const char **formu
 {
     const loss_desc *d = loss_at(i);
     if (!d) return RL_ERR_ARG;
+    if (!name || !kind || !formula || !n_params) return null_arg(__func__, "an output");
     *name = d->name;
     *kind = loss_kind_name(d->kind);
     *formula = d->formula;
@@ -433,6 +483,7 @@ int rlc_loss_param(int i, int j, const char **name, double *def, double *lo, dou
     if (!d) return RL_ERR_ARG;
     if (j < 0 || j >= d->n_params)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "loss %s: parameter index %d out of range", d->name, j);
+    if (!name || !def || !lo || !hi || !lo_open || !hi_open || !doc) return null_arg(__func__, "an output");
     const loss_param_desc *p = &d->params[j];
     *name = p->name;
     *def = p->def;

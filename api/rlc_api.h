@@ -6,7 +6,10 @@
  * (core/status.h; rlc_status_name gives its name); on failure the message is kept for the calling
  * thread and rlc_last_error() returns it until that thread's next failing call. Handles are owned
  * by the caller and freed with their *_free function (NULL-safe). A handle may be used by one
- * thread at a time.
+ * thread at a time. A NULL handle (or a NULL where an array or output is required) is refused
+ * with RL_ERR_ARG (RL_ERR_ARG is 1), or NULL from a function returning a string, never
+ * dereferenced; a freed handle cannot be told apart from a live one, so a binding clears its
+ * copy when it frees it.
  *
  * The first call that touches environments sets RLC_DATA_DIR (where the MuJoCo models are read
  * from) to <prefix>/share/rlc when the variable is unset or empty and the library lives in
@@ -77,6 +80,7 @@ typedef struct {
  * threads step the copies (results do not depend on it). Copies are seeded 0..n-1 until reset. */
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads);
 void rlc_vec_free(rlc_vec *v);
+/* The buffers of v (all zero, n = 0 and NULL arrays, for a NULL v). */
 void rlc_vec_get_buffers(rlc_vec *v, rlc_vec_buffers *b);
 /* Resets every copy; seed >= 0 seeds copy i with seed + i, seed < 0 keeps the RNG streams. */
 int rlc_vec_reset(rlc_vec *v, int64_t seed);
@@ -130,10 +134,10 @@ typedef struct rlc_policy rlc_policy;
 /* Loads a run directory or checkpoint file for inference (weights and normalisation). */
 int rlc_policy_load(rlc_policy **out, const char *path);
 void rlc_policy_free(rlc_policy *p);
-/* The environment id and algorithm the policy was trained with (owned by p). */
+/* The environment id and algorithm the policy was trained with (owned by p; NULL for a NULL p). */
 const char *rlc_policy_env_id(const rlc_policy *p);
 const char *rlc_policy_algo(const rlc_policy *p);
-/* The resolved config of the run (free with rlc_free). */
+/* The resolved config of the run (free with rlc_free; NULL for a NULL p). */
 char *rlc_policy_config(const rlc_policy *p);
 /* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout
  * --policy` and `rlc eval` take them. n_values must be n * obs_dim. */

@@ -165,13 +165,22 @@ int cli_compare(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: rlc compare RUNS_DIR [--metric eval_return|<metrics.csv column>] [--at STEPS]\n"
-                   "                   [--boot N] [--seed S] [--out DIR] [--no-plots] [--formats png,svg,pdf]\n\n"
+                   "                   [--boot N] [--seed S] [--out DIR] [--no-plots] [--formats png,svg,pdf]\n"
+                   "                   [--allow-unequal]\n\n"
                    "Per variant and environment: mean, std, median, IQM with a 95%% stratified-bootstrap CI;\n"
                    "probability of improvement for every pair of variants; normalised aggregate across\n"
                    "environments (a variant with one run gets no interval: n=1). Writes report.md,\n"
                    "summary.csv and figures one paper column wide (curves_<env>, intervals, profile) to\n"
                    "RUNS_DIR, or to --out DIR (created when missing).\n\n"
-                   "  --formats LIST  figure formats, comma-separated among png, svg, pdf (default all three)\n");
+                   "A run directory whose config.yaml or eval.csv is missing, empty, without rows or not a\n"
+                   "regular file is left out, and named with the reason. By default the comparison is refused\n"
+                   "(exit status 1) when a run is unfinished (its last row before total_steps, or before\n"
+                   "STEPS with --at), when the variants have different numbers of usable runs on an\n"
+                   "environment, or when the runs of an environment are compared at different steps.\n\n"
+                   "  --at STEPS       compare each run at its last row at or before STEPS (default: its last row)\n"
+                   "  --formats LIST   figure formats, comma-separated among png, svg, pdf (default all three)\n"
+                   "  --allow-unequal  compare anyway: unequal samples, mismatched steps and unfinished runs\n"
+                   "                   (at their last row) are named in the output and in report.md\n");
             return 0;
         }
         int needs = strcmp(a, "--metric") == 0 || strcmp(a, "--at") == 0 || strcmp(a, "--boot") == 0 ||
@@ -198,6 +207,8 @@ int cli_compare(int argc, char **argv)
             if (!parse_formats(argv[++i], &o.formats)) return 2;
         } else if (strcmp(a, "--no-plots") == 0) {
             o.plots = false;
+        } else if (strcmp(a, "--allow-unequal") == 0) {
+            o.allow_unequal = true;
         } else if (a[0] == '-') {
             fprintf(stderr, "rlc compare: unknown option '%s' (see rlc compare --help)\n", a);
             return 2;

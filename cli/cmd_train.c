@@ -37,7 +37,9 @@ static void train_usage(FILE *out)
             "  --quiet        no progress line\n\n"
             "One process at a time trains in a run directory (it holds DIR/run.lock). SIGINT,\n"
             "SIGTERM, SIGHUP and SIGPIPE (stdout closed) stop the run after a checkpoint.\n"
-            "Exit status: 0 done, 1 error, 2 bad arguments, 75 the run directory is in use by\n"
+            "Exit status: 0 done, 1 error, 2 bad arguments, 74 a write into the run directory\n"
+            "failed while training (disk full, file size limit: the files keep whole rows, and\n"
+            "--resume continues from the last checkpoint), 75 the run directory is in use by\n"
             "another process, 128 + the signal number when a signal stopped the run (130 SIGINT,\n"
             "143 SIGTERM, 129 SIGHUP, 141 SIGPIPE).\n\n"
             "`rlc config` lists every config key with its default.\n");
@@ -61,6 +63,7 @@ static int train_exit_status(rl_status st, const trainer_result *res)
 {
     if (st == RL_ERR_INTERRUPTED) return 128 + res->signal;
     if (st == RL_ERR_BUSY) return TRAINER_EXIT_BUSY;
+    if (res->write_failed) return TRAINER_EXIT_WRITE;
     return 1;
 }
 
@@ -173,6 +176,10 @@ static bool train_load_config(train_args *a, rl_config *cfg, char *cfg_path, siz
         snprintf(cfg_path, cfg_sz, "%s/config.yaml", a->resume);
         a->config = cfg_path;
         a->run_dir = a->resume;
+        if (rl_path_exists(cfg_path) && !rl_is_file(cfg_path)) {   /* a FIFO would block the read */
+            fprintf(stderr, "rlc train: %s: not a regular file (a FIFO, a directory or a device in place of its config)\n", cfg_path);
+            return false;
+        }
     }
     if (rl_config_load(cfg, a->config, a->sets, a->n_sets, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc train: %s\n", err);
@@ -216,20 +223,25 @@ static int train_execute(const rl_config *cfg, const train_args *a, const char *
 {
     /* data-parallel (docs/distributed.md): rank 0 speaks for the job */
     if (rl_dist_rank() > 0 && !freopen("/dev/null", "w", stdout)) return 1;
+    /* the banner: printed by trainer_run once it holds the run directory's lock */
+    char banner[2048];
+    int len = 0;
     if (rl_dist_size() > 1)
-        printf("rlc train: data-parallel over %d ranks, %lld envs each\n", rl_dist_size(), (long long)cfg->env.num_envs);
-    printf("rlc train: %s on %s, seed %lld, %lld steps, %s -> %s\n", cfg->root.algo, cfg->env.id,
-           (long long)cfg->root.seed, (long long)cfg->root.total_steps, nn_gemm_library(), a->run_dir);
+        len = snprintf(banner, sizeof banner, "rlc train: data-parallel over %d ranks, %lld envs each\n",
+                       rl_dist_size(), (long long)cfg->env.num_envs);
+    snprintf(banner + len, sizeof banner - (size_t)len, "rlc train: %s on %s, seed %lld, %lld steps, %s -> %s\n",
+             cfg->root.algo, cfg->env.id, (long long)cfg->root.seed, (long long)cfg->root.total_steps,
+             nn_gemm_library(), a->run_dir);
     trainer_opts opts = {.run_dir = a->run_dir, .resume = a->resume != NULL, .quiet = a->quiet, .out = stdout,
-                         .resume_changes = changes};
+                         .resume_changes = changes, .banner = banner};
     trainer_result res;
-    char err[1024] = "";
+    char err[2048] = "";
     rl_status st = trainer_run(cfg, &opts, &res, err, sizeof err);
     if (st != RL_OK) {
         if (rl_dist_rank() == 0 || st != RL_ERR_INTERRUPTED)
             fprintf(stderr, "rlc train%s: %s\n", rl_dist_rank() ? " (a rank > 0)" : "", err);
         /* one rank's error would leave the others waiting in a collective: end the job */
-        if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(1);
+        if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(train_exit_status(st, &res));
         return train_exit_status(st, &res);
     }
     train_report(cfg, &res, a->run_dir);

@@ -99,7 +99,7 @@ bool train_resume_changes(const char *run_dir, const char *run_config_path, cons
     free(old_dump);
     free(new_dump);
     if (*changes)
-        printf("rlc train: resuming %s with changed settings (recorded in %s/resume_changes.txt):\n%s", run_dir,
-               run_dir, *changes);
+        printf("rlc train: resuming %s with changed settings (appended to %s/resume_changes.txt once the run resumes):\n%s",
+               run_dir, run_dir, *changes);
     return true;
 }

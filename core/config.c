@@ -5,6 +5,7 @@
  * against the field tables generated from core/config_fields.h. */
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/yaml_load.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +14,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 /* ---- field tables ------------------------------------------------------------------------ */
@@ -313,7 +313,7 @@ static void node_where(const cnode *n, char *buf, size_t sz)
 
 /* What building one tree from a YAML document has used so far, against the RL_CONFIG_MAX_*
  * limits: aliases make a small document stand for a huge tree (an alias bomb), so the limits
- * count the tree built, not the text read. */
+ * count the tree built, not the text read (which the loader, core/yaml_load.h, has bounded). */
 typedef struct {
     yaml_document_t *doc;
     const char *origin;     /* file name or "--set arg" */
@@ -347,7 +347,8 @@ static int yaml_line(const tree_ctx *c, const yaml_node_t *yn)
 static rl_status tree_charge(tree_ctx *c, int line, int depth, size_t len)
 {
     if (depth > RL_CONFIG_MAX_DEPTH)
-        return tree_err(c, line, "nested deeper than %d levels (the limit of a config)", RL_CONFIG_MAX_DEPTH);
+        return tree_err(c, line, "nested deeper than %d levels once aliases (*name) are expanded "
+                        "(the limit of a config)", RL_CONFIG_MAX_DEPTH);
     if (++c->nodes > RL_CONFIG_MAX_NODES)
         return tree_err(c, line, "more than %d YAML nodes once aliases (*name) are expanded "
                         "(the limit of a config, against alias bombs)", RL_CONFIG_MAX_NODES);
@@ -355,17 +356,6 @@ static rl_status tree_charge(tree_ctx *c, int line, int depth, size_t len)
     if (c->bytes > RL_CONFIG_MAX_BYTES)
         return tree_err(c, line, "more than %d bytes of text once aliases (*name) are expanded "
                         "(the limit of a config)", RL_CONFIG_MAX_BYTES);
-    return RL_OK;
-}
-
-/* a scalar's text; a NUL inside ("\0" in a quoted string) would silently cut it short */
-static rl_status scalar_text(const tree_ctx *c, const yaml_node_t *yn, int line, char **out)
-{
-    const char *v = (const char *)yn->data.scalar.value;
-    size_t len = yn->data.scalar.length;
-    if (memchr(v, '\0', len))
-        return tree_err(c, line, "a NUL character (\\0) inside the string '%s...'", v);
-    *out = xstrdup(v);
     return RL_OK;
 }
 
@@ -377,17 +367,11 @@ static rl_status convert_mapping(tree_ctx *c, cnode *out, yaml_node_t *yn, int d
         yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
         int kline = yaml_line(c, kn);
         if (kn->type != YAML_SCALAR_NODE) return tree_err(c, kline, "a key must be a plain name");
-        char *key = NULL;
+        /* the loader has refused duplicate keys and NUL characters */
         rl_status st = tree_charge(c, kline, depth + 1, kn->data.scalar.length);
-        if (st == RL_OK) st = scalar_text(c, kn, kline, &key);
         if (st != RL_OK) return st;
-        if (node_child(out, key)) {
-            st = tree_err(c, kline, "duplicate key '%s'", key);
-            free(key);
-            return st;
-        }
         cnode *k = node_add(out);
-        k->key = key;
+        k->key = xstrdup((const char *)kn->data.scalar.value);
         st = convert_node(c, k, yaml_document_get_node(c->doc, p->value), depth + 1);
         if (kline) k->line = kline;
         if (st != RL_OK) return st;
@@ -406,7 +390,8 @@ static rl_status convert_node(tree_ctx *c, cnode *out, yaml_node_t *yn, int dept
     case YAML_SCALAR_NODE:
         out->kind = N_SCALAR;
         out->plain = yn->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-        return scalar_text(c, yn, out->line, &out->val);
+        out->val = xstrdup((const char *)yn->data.scalar.value);
+        return RL_OK;
     case YAML_SEQUENCE_NODE:
         out->kind = N_SEQ;
         for (yaml_node_item_t *it = yn->data.sequence.items.start; it < yn->data.sequence.items.top; it++) {
@@ -426,57 +411,6 @@ static rl_status convert_node(tree_ctx *c, cnode *out, yaml_node_t *yn, int dept
  * config; empty means defaults) or a --set value. */
 typedef enum { SRC_FILE, SRC_TEXT, SRC_SET } yaml_source;
 
-/* libyaml's reader (encoding) errors give a byte offset, not a line: the line and column of it */
-static void offset_line_col(const char *text, size_t len, size_t off, size_t *line, size_t *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && i < len; i++) {
-        if (text[i] == '\n') {
-            ++*line;
-            *col = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            ++*col;
-        }
-    }
-}
-
-static rl_status yaml_syntax_error(const yaml_parser_t *parser, const char *text, size_t len, const char *origin,
-                                   yaml_source src, char *err, size_t err_sz)
-{
-    const char *problem = parser->problem ? parser->problem : "syntax error";
-    if (parser->error == YAML_READER_ERROR) {
-        /* bytes that are not UTF-8 (or a control character): never loaded, never dumped */
-        size_t line, col;
-        offset_line_col(text, len, parser->problem_offset, &line, &col);
-        if (src == SRC_SET)
-            return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not UTF-8 text without control characters: %s", origin,
-                           problem);
-        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: not UTF-8 text without control characters: %s", origin,
-                       line, col, problem);
-    }
-    if (src == SRC_SET)
-        return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: not a valid YAML value: %s", origin, problem);
-    return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s%s%s", origin,
-                   parser->problem_mark.line + 1, parser->problem_mark.column + 1, problem,
-                   parser->context ? " " : "", parser->context ? parser->context : "");
-}
-
-/* A config is one YAML document; what follows a `---` would be silently ignored. */
-static rl_status check_single_document(yaml_parser_t *parser, const char *text, size_t len, const char *origin,
-                                       yaml_source src, char *err, size_t err_sz)
-{
-    yaml_document_t next;
-    if (!yaml_parser_load(parser, &next)) return yaml_syntax_error(parser, text, len, origin, src, err, err_sz);
-    yaml_node_t *top = yaml_document_get_root_node(&next);
-    int line = top ? (int)top->start_mark.line + 1 : 0;
-    yaml_document_delete(&next);
-    if (!top) return RL_OK;
-    if (src == SRC_SET) return rl_errf(err, err_sz, RL_ERR_PARSE, "%s: more than one YAML document", origin);
-    return rl_errf(err, err_sz, RL_ERR_PARSE,
-                   "%s:%d: a second YAML document (after '---'); a config is a single mapping", origin, line);
-}
-
 /* the tree of a loaded document into root (an empty mapping when the document is empty) */
 static rl_status build_tree(cnode *root, yaml_document_t *doc, const char *origin, yaml_source src,
                             char *err, size_t err_sz)
@@ -495,27 +429,20 @@ static rl_status build_tree(cnode *root, yaml_document_t *doc, const char *origi
     return st;
 }
 
-/* Parses YAML text into a tree. An empty document gives an empty mapping (an error for a file).
- * On error the tree is freed. */
+/* Parses YAML text into a tree (through the bounded loader, core/yaml_load.h). An empty document
+ * gives an empty mapping (an error for a file). On error the tree is freed. */
 static rl_status parse_yaml(cnode *root, const char *text, size_t len, const char *origin,
                             yaml_source src, char *err, size_t err_sz)
 {
-    yaml_parser_t parser;
     yaml_document_t doc;
     memset(root, 0, sizeof *root);
     root->kind = N_MAP;
     root->origin = origin;
-    if (!yaml_parser_initialize(&parser)) return rl_errf(err, err_sz, RL_ERR_NOMEM, "libyaml init failed");
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rl_status st = yaml_syntax_error(&parser, text, len, origin, src, err, err_sz);
-        yaml_parser_delete(&parser);
-        return st;
-    }
-    rl_status st = build_tree(root, &doc, origin, src, err, err_sz);
+    rl_yaml_source ys = {origin, "config", src != SRC_SET};
+    rl_status st = rl_yaml_load(&doc, text, len, &ys, err, err_sz);
+    if (st != RL_OK) return st;
+    st = build_tree(root, &doc, origin, src, err, err_sz);
     yaml_document_delete(&doc);
-    if (st == RL_OK) st = check_single_document(&parser, text, len, origin, src, err, err_sz);
-    yaml_parser_delete(&parser);
     if (st != RL_OK) node_free(root);
     return st;
 }
@@ -889,6 +816,18 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
 
 /* ---- --set overrides --------------------------------------------------------------------- */
 
+/* The key's parts become mapping keys as they are: names only (no control characters or broken
+ * UTF-8 that the dump could not write back, no '=' that would end the key early). */
+bool rl_config_key_ok(const char *key)
+{
+    bool named = false;
+    for (const char *c = key; *c; c++) {
+        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.') return false;
+        named |= *c != '.';
+    }
+    return named;
+}
+
 /* Grafts value (parsed YAML) at the dotted path into root, replacing what was there. origin
  * ("--set arg") names the override in messages and must outlive the tree. */
 static rl_status apply_set(cnode *root, const char *arg, const char *origin, char *err,
@@ -902,12 +841,9 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
     if (plen >= sizeof path) return rl_errf(err, err_sz, RL_ERR_ARG, "--set %s: key too long", arg);
     memcpy(path, arg, plen);
     path[plen] = '\0';
-    /* the key's parts become mapping keys as they are: names only (no control characters or
-     * broken UTF-8 that the dump could not write back) */
-    for (const char *c = path; *c; c++)
-        if (!isalnum((unsigned char)*c) && *c != '_' && *c != '-' && *c != '.')
-            return rl_errf(err, err_sz, RL_ERR_ARG,
-                           "--set %s: the key may hold only letters, digits, '_', '-' and '.' between names", arg);
+    if (!rl_config_key_ok(path))
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "--set %s: the key may hold only letters, digits, '_', '-' and '.' between names", arg);
     const char *value = eq + 1;
 
     cnode val;
@@ -1011,6 +947,19 @@ static rl_status resolve_plugin(rl_config *cfg, const cnode *root, const char *p
     return RL_OK;
 }
 
+/* "--set arg" for messages, the argument cut after 200 bytes (at a character boundary) with
+ * "...": an error names the override without repeating a value of a megabyte */
+static char *set_origin(const char *arg)
+{
+    size_t n = strlen(arg), keep = n;
+    if (n > 200)
+        for (keep = 200; keep > 0 && ((unsigned char)arg[keep] & 0xC0) == 0x80;) keep--;
+    size_t sz = keep + 16;
+    char *o = rl_xmalloc(sz);
+    snprintf(o, sz, "--set %.*s%s", (int)keep, arg, keep < n ? "..." : "");
+    return o;
+}
+
 static rl_status load_common(rl_config *cfg, const char *text, size_t len, const char *name,
                              yaml_source src, const char *const *sets, int n_sets, char *err,
                              size_t err_sz)
@@ -1020,9 +969,7 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
     rl_status st = parse_yaml(&root, text, len, name, src, err, err_sz);
     char **origins = rl_xcalloc((size_t)n_sets + 1, sizeof(char *));
     for (int i = 0; st == RL_OK && i < n_sets; i++) {
-        size_t olen = strlen(sets[i]) + 8;
-        origins[i] = rl_xmalloc(olen);
-        snprintf(origins[i], olen, "--set %s", sets[i]);
+        origins[i] = set_origin(sets[i]);
         st = apply_set(&root, sets[i], origins[i], err, err_sz);
     }
     if (st == RL_OK) st = apply_tree(cfg, &root, err, err_sz);
@@ -1043,68 +990,15 @@ rl_status rl_config_load_string(rl_config *cfg, const char *yaml, const char *na
     return load_common(cfg, yaml, strlen(yaml), name, SRC_TEXT, sets, n_sets, err, err_sz);
 }
 
-/* Reads at most RL_CONFIG_MAX_BYTES of path into a malloc'ed, NUL-terminated buffer. Reading in
- * a loop (not by the size stat gives) serves pipes and process substitution, and bounds what a
- * device such as /dev/zero, which never ends, can make it read. */
-static rl_status read_config_file(const char *path, char **out, size_t *out_len, char *err, size_t err_sz)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open config: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fclose(fp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: is a directory, not a config file", path);
-    }
-    /* the buffer grows as needed, to one byte past the limit */
-    size_t cap = 4096, got = 0, max = (size_t)RL_CONFIG_MAX_BYTES + 1;
-    char *buf = rl_xmalloc(cap + 1);
-    for (size_t n; got < max && (n = fread(buf + got, 1, cap - got, fp)) > 0;) {
-        got += n;
-        if (got == cap && cap < max) {
-            cap = cap * 2 < max ? cap * 2 : max;
-            char *grown = realloc(buf, cap + 1);
-            RL_ASSERT(grown != NULL);
-            buf = grown;
-        }
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    rl_status st = RL_OK;
-    if (bad) st = rl_errf(err, err_sz, RL_ERR_IO, "%s: read error", path);
-    else if (got > RL_CONFIG_MAX_BYTES)
-        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: larger than %d bytes (the limit of a config file)", path,
-                     RL_CONFIG_MAX_BYTES);
-    if (st != RL_OK) {
-        free(buf);
-        return st;
-    }
-    buf[got] = '\0';
-    *out = buf;
-    *out_len = got;
-    return RL_OK;
-}
-
-/* a NUL byte means a binary file (and libyaml would stop reading there) */
-static rl_status check_no_nul(const char *path, const char *text, size_t len, char *err, size_t err_sz)
-{
-    const char *nul = memchr(text, '\0', len);
-    if (!nul) return RL_OK;
-    int line = 1;
-    for (const char *c = text; c < nul; c++) line += *c == '\n';
-    return rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%d: a NUL byte (at byte %zu): not a YAML text file", path, line,
-                   (size_t)(nul - text));
-}
-
 rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *sets, int n_sets,
                          char *err, size_t err_sz)
 {
     if (!path) return load_common(cfg, "", 0, "(defaults)", SRC_TEXT, sets, n_sets, err, err_sz);
     char *buf = NULL;
     size_t len = 0;
-    rl_status st = read_config_file(path, &buf, &len, err, err_sz);
+    rl_status st = rl_yaml_read_file(path, "config file", &buf, &len, err, err_sz);
     if (st != RL_OK) return st;
-    st = check_no_nul(path, buf, len, err, err_sz);
-    if (st == RL_OK) st = load_common(cfg, buf, len, path, SRC_FILE, sets, n_sets, err, err_sz);
+    st = load_common(cfg, buf, len, path, SRC_FILE, sets, n_sets, err, err_sz);
     free(buf);
     return st;
 }

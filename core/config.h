@@ -22,9 +22,11 @@
 #define RL_LOSS_MAX_KV 6
 
 /* Limits on what the YAML parser accepts (config files, --set values, the config inside a
- * checkpoint), so that no data file can exhaust memory or time: a config file is read up to
- * RL_CONFIG_MAX_BYTES; the tree it builds, aliases (*name) expanded, holds at most
- * RL_CONFIG_MAX_NODES nodes and RL_CONFIG_MAX_BYTES bytes of text, nested at most
+ * checkpoint; ablation and search files too), so that no data file can exhaust memory or time: a
+ * file is read up to RL_CONFIG_MAX_BYTES; its text holds at most RL_CONFIG_MAX_NODES nodes and
+ * aliases nested at most RL_CONFIG_MAX_DEPTH deep, refused at the first one past a limit as the
+ * parser reaches it (core/yaml_load.h); and the tree a config builds, aliases (*name) expanded,
+ * holds at most RL_CONFIG_MAX_NODES nodes and RL_CONFIG_MAX_BYTES bytes of text, nested at most
  * RL_CONFIG_MAX_DEPTH deep. A real config has a few hundred nodes. */
 #define RL_CONFIG_MAX_BYTES (1 << 20)
 #define RL_CONFIG_MAX_NODES 10000
@@ -166,8 +168,9 @@ void rl_config_default(rl_config *cfg);
 /* Loads path (NULL = defaults only) and then applies the n_sets overrides "section.key=value"
  * (top-level keys have no section: "seed=3"). On error returns RL_ERR_IO (missing or unreadable
  * file, or one larger than RL_CONFIG_MAX_BYTES: /dev/zero is an error, not an empty config),
- * RL_ERR_PARSE (malformed YAML, a NUL byte, an empty file, a second YAML document, a structure
- * that is not a mapping of sections, or a document past the limits above) or RL_ERR_CONFIG
+ * RL_ERR_PARSE (malformed YAML, a NUL byte, an empty file, a second YAML document, a key given
+ * twice in one mapping, a structure that is not a mapping of sections, or a document past the
+ * limits above; with the line and column where the parser found it) or RL_ERR_CONFIG
  * (unknown key, wrong type, value out of range) with a message in err. */
 rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *sets, int n_sets,
                          char *err, size_t err_sz);
@@ -175,6 +178,10 @@ rl_status rl_config_load(rl_config *cfg, const char *path, const char *const *se
 /* Loads a config from YAML text held in memory; `name` stands for the file in messages. */
 rl_status rl_config_load_string(rl_config *cfg, const char *yaml, const char *name,
                                 const char *const *sets, int n_sets, char *err, size_t err_sz);
+
+/* Whether key can be the key of a --set override ("section.key", "seed"): letters, digits, '_',
+ * '-' and the dots between names, at least one name. */
+bool rl_config_key_ok(const char *key);
 
 /* Writes the resolved config (every field) as YAML; loading it again gives the same config.
  * Strings are double-quoted with every character YAML would not read back as itself escaped

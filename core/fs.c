@@ -47,6 +47,61 @@ int rl_is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+const char *rl_file_kind(unsigned mode)
+{
+    if (S_ISREG(mode)) return "a regular file";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a file";
+}
+
+rl_status rl_open_regular(const char *path, int *fd, int64_t *size, char *err, size_t err_sz)
+{
+    *fd = -1;
+    int d = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (d < 0) {
+        int e = errno;
+        rl_status st = rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+        errno = e;
+        return st;
+    }
+    struct stat sb;
+    if (fstat(d, &sb) != 0) {
+        int e = errno;
+        close(d);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(d);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a regular file (%s)", path, rl_file_kind(sb.st_mode));
+    }
+    int flags = fcntl(d, F_GETFL);
+    if (flags < 0 || fcntl(d, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(d);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    *fd = d;
+    if (size) *size = (int64_t)sb.st_size;
+    return RL_OK;
+}
+
+rl_status rl_fopen_regular(const char *path, FILE **fp, char *err, size_t err_sz)
+{
+    *fp = NULL;
+    int fd;
+    rl_status st = rl_open_regular(path, &fd, NULL, err, err_sz);
+    if (st != RL_OK) return st;
+    if (!(*fp = fdopen(fd, "rb"))) {
+        int e = errno;
+        close(fd);
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return RL_OK;
+}
+
 /* fsync of the directory holding path, so that a rename into it is durable */
 static int sync_dir_of(const char *path)
 {
@@ -84,12 +139,37 @@ rl_status rl_write_atomic(const char *path, const char *text, char *err, size_t 
     return RL_OK;
 }
 
+int rl_append_whole(int fd, const void *buf, size_t n, int64_t *end, int *cut_errno)
+{
+    const char *p = buf;
+    size_t left = n;
+    int e = 0;
+    while (left > 0 && !e) {
+        ssize_t k = write(fd, p, left);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) e = k < 0 ? errno : EIO;
+        else p += k, left -= (size_t)k;
+    }
+    *cut_errno = 0;
+    if (!e) {
+        *end += (int64_t)n;
+        return 0;
+    }
+    /* what reached the file is a cut row: take it away */
+    while (ftruncate(fd, (off_t)*end) != 0)
+        if (errno != EINTR) {
+            *cut_errno = errno;
+            break;
+        }
+    return e;
+}
+
 long rl_dir_lock_pid(const char *dir)
 {
     char path[1100], text[32] = "";
     snprintf(path, sizeof path, "%s/" RL_DIR_LOCK_FILE, dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return 0;
+    FILE *fp;
+    if (rl_fopen_regular(path, &fp, NULL, 0) != RL_OK) return 0;
     if (!fgets(text, sizeof text, fp)) text[0] = '\0';
     fclose(fp);
     long pid = strtol(text, NULL, 10);

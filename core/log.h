@@ -2,8 +2,8 @@
  *
  * metrics.csv and eval.csv hold only values that depend on the config and seed, never on the
  * clock, so two runs with the same seed write identical files; wall-clock figures go to the
- * progress line and to timing.csv. Rows are flushed as they are written, so a killed run keeps
- * every row it logged. */
+ * progress line and to timing.csv. Rows are written as they come (no buffering), so a killed run
+ * keeps every row it logged, and a file holds whole rows only, even when a write fails. */
 #ifndef RLC_CORE_LOG_H
 #define RLC_CORE_LOG_H
 
@@ -18,9 +18,17 @@ double rl_now(void);
 
 #define RL_CSV_MAX_COLS 32
 
+/* A CSV file rows are appended to. A row reaches the file whole or not at all: when a write fails
+ * (a full disk: ENOSPC, the file size limit: EFBIG, an I/O error), what reached the file of that
+ * row is cut away again, the row is refused with a message naming the file and the error, and
+ * the file takes no more rows. A zeroed rl_csv is closed. */
 typedef struct {
-    FILE *fp;
+    int fd;
+    bool open;          /* rows are written (a closed file drops them) */
     int n_cols;
+    int64_t end;        /* bytes of the header and the whole rows: where the next row goes */
+    int err_no;         /* the errno of the write that failed; 0 while none has */
+    int cut_errno;      /* the errno of cutting that row away; 0 when it was cut */
     char path[512];
 } rl_csv;
 
@@ -28,11 +36,14 @@ typedef struct {
  * match, else RL_ERR_FORMAT); otherwise the file is created anew. */
 rl_status rl_csv_open(rl_csv *c, const char *path, const char *const *cols, int n_cols,
                       bool append, char *err, size_t err_sz);
-/* Writes one row of n_cols values (integral values print without a fraction) and flushes. */
-void rl_csv_row(rl_csv *c, const double *vals);
+/* Appends one row of n_cols values (integral values print without a fraction) with one write.
+ * RL_OK on a closed file; RL_ERR_IO when the row could not be written, now or at an earlier row. */
+rl_status rl_csv_row(rl_csv *c, const double *vals, char *err, size_t err_sz);
 void rl_csv_close(rl_csv *c);   /* NULL-safe */
 /* Keeps the header and the rows whose first column is <= max_step (used when a run resumes
- * from a checkpoint taken at max_step). A missing file is not an error. */
+ * from a checkpoint taken at max_step), dropping any row that is not whole (no final newline, or
+ * not the header's column count). Rewrites the file atomically: on an error (a full disk) the
+ * file is as it was. A missing file is not an error. */
 rl_status rl_csv_truncate_after(const char *path, double max_step, char *err, size_t err_sz);
 /* Like rl_csv_truncate_after, keeping at most max_rows rows (max_rows < 0: no limit), and
  * writes the first column of the last row kept to *last_step (-1 when none; may be NULL). */

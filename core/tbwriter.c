@@ -2,18 +2,21 @@
 #include "core/tbwriter.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fs.h"
 #include "core/tbevent.pb-c.h"
 
 #define TB_HEADER 12                  /* length + its masked CRC */
 #define TB_TRAILER 4                  /* the payload's masked CRC */
 #define TB_MAX_VALUES 64              /* scalars in one Event */
 #define TB_DT_STRING 7                /* TensorFlow's DataType for strings */
+#define TB_BUFFER (64u << 10)         /* records buffered before they are written */
 
 uint32_t rl_crc32c(uint32_t crc, const void *data, size_t n)
 {
@@ -52,38 +55,46 @@ static double wall_clock(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* frames one packed Event into w->buf and writes it; the buffer grows only for a record larger
- * than any written before (a long text) */
-static rl_status write_event(rl_tb_writer *w, const Rltb__Event *ev)
+/* writes the buffered records; on a failure the file keeps its whole records and the writer
+ * stops */
+static rl_status flush(rl_tb_writer *w)
 {
-    if (!w->fp) return w->failed;
-    size_t n = rltb__event__get_packed_size(ev);
-    if (n + TB_HEADER + TB_TRAILER > w->cap) {
-        uint8_t *grown = realloc(w->buf, n + TB_HEADER + TB_TRAILER);
-        if (!grown) return w->failed = RL_ERR_NOMEM;
-        w->buf = grown;
-        w->cap = n + TB_HEADER + TB_TRAILER;
-    }
-    put_le64(w->buf, (uint64_t)n);
-    put_le32(w->buf + 8, rl_crc32c_mask(rl_crc32c(0, w->buf, 8)));
-    rltb__event__pack(ev, w->buf + TB_HEADER);
-    put_le32(w->buf + TB_HEADER + n, rl_crc32c_mask(rl_crc32c(0, w->buf + TB_HEADER, n)));
-    if (fwrite(w->buf, 1, n + TB_HEADER + TB_TRAILER, w->fp) != n + TB_HEADER + TB_TRAILER) {
-        fclose(w->fp);
-        w->fp = NULL;
+    if (!w->open || w->len == 0) return w->failed;
+    int e = rl_append_whole(w->fd, w->buf, w->len, &w->end, &w->cut_errno);
+    w->len = 0;
+    if (e) {
+        close(w->fd);
+        w->open = false;
         w->failed = RL_ERR_IO;
+        w->err_no = e;
     }
     return w->failed;
 }
 
-static rl_status flush(rl_tb_writer *w)
+/* frames one packed Event at the end of w->buf, writing what is buffered first when it would
+ * not fit; the buffer grows only for a record larger than it (a long text) */
+static rl_status write_event(rl_tb_writer *w, const Rltb__Event *ev)
 {
-    if (w->fp && fflush(w->fp) != 0) {
-        fclose(w->fp);
-        w->fp = NULL;
-        w->failed = RL_ERR_IO;
+    if (!w->open) return w->failed;
+    size_t n = rltb__event__get_packed_size(ev), rec = n + TB_HEADER + TB_TRAILER;
+    if (w->len + rec > w->cap && flush(w) != RL_OK) return w->failed;
+    if (rec > w->cap) {
+        uint8_t *grown = realloc(w->buf, rec);
+        if (!grown) {
+            close(w->fd);
+            w->open = false;
+            return w->failed = RL_ERR_NOMEM;
+        }
+        w->buf = grown;
+        w->cap = rec;
     }
-    return w->failed;
+    uint8_t *p = w->buf + w->len;
+    put_le64(p, (uint64_t)n);
+    put_le32(p + 8, rl_crc32c_mask(rl_crc32c(0, p, 8)));
+    rltb__event__pack(ev, p + TB_HEADER);
+    put_le32(p + TB_HEADER + n, rl_crc32c_mask(rl_crc32c(0, p + TB_HEADER, n)));
+    w->len += rec;
+    return RL_OK;
 }
 
 /* events.out.tfevents.<unix seconds>.<host>, the host name without '/' */
@@ -104,24 +115,27 @@ rl_status rl_tb_open(rl_tb_writer *w, const char *dir, char *err, size_t err_sz)
     events_name(name, sizeof name);
     /* a new file each time: "<name>.1", "<name>.2", ... when two runs start in the same second
      * (TensorBoard reads every file with "tfevents" in its name) */
-    for (int i = 0; i < 100 && !w->fp; i++) {
+    for (int i = 0; i < 100 && !w->open; i++) {
         int n = i ? snprintf(w->path, sizeof w->path, "%s/%s.%d", dir, name, i)
                   : snprintf(w->path, sizeof w->path, "%s/%s", dir, name);
         if (n >= (int)sizeof w->path)
             return rl_errf(err, err_sz, RL_ERR_ARG, "%s: run directory path too long for an events file", dir);
-        w->fp = fopen(w->path, "wbx");
-        if (!w->fp && errno != EEXIST) break;
+        w->fd = open(w->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+        w->open = w->fd >= 0;
+        if (!w->open && errno != EEXIST) break;
     }
-    if (!w->fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
-    w->cap = 4096;
+    if (!w->open) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot create: %s", w->path, strerror(errno));
+    w->cap = TB_BUFFER;
     w->buf = rl_xmalloc(w->cap);
     Rltb__Event ev = RLTB__EVENT__INIT;
     ev.wall_time = wall_clock();
     ev.what_case = RLTB__EVENT__WHAT_FILE_VERSION;
     ev.file_version = RL_TB_FILE_VERSION;
     if (write_event(w, &ev) != RL_OK || flush(w) != RL_OK) {
+        rl_status st = rl_tb_error(w, err, err_sz);
+        unlink(w->path);   /* empty: it was cut back */
         rl_tb_close(w);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s", w->path, strerror(errno));
+        return st;
     }
     return RL_OK;
 }
@@ -205,14 +219,28 @@ rl_status rl_tb_session_start(rl_tb_writer *w, int64_t step)
 
 rl_status rl_tb_flush(rl_tb_writer *w) { return flush(w); }
 
+rl_status rl_tb_error(const rl_tb_writer *w, char *err, size_t err_sz)
+{
+    if (w->failed == RL_OK) return RL_OK;
+    if (w->failed != RL_ERR_IO)
+        return rl_errf(err, err_sz, w->failed, "%s: no memory for a record; nothing more is written", w->path);
+    if (w->cut_errno)
+        return rl_errf(err, err_sz, RL_ERR_IO,
+                       "%s: cannot write: %s (and cutting the file back to its whole records failed: %s)", w->path,
+                       strerror(w->err_no), strerror(w->cut_errno));
+    return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write: %s (the file keeps its %lld bytes of whole records)",
+                   w->path, strerror(w->err_no), (long long)w->end);
+}
+
 void rl_tb_close(rl_tb_writer *w)
 {
     if (!w) return;
-    if (w->fp) fclose(w->fp);
-    w->fp = NULL;
+    flush(w);
+    if (w->open) close(w->fd);
+    w->open = false;
     free(w->buf);
     w->buf = NULL;
-    w->cap = 0;
+    w->cap = w->len = 0;
 }
 
 /* ---- reading back ------------------------------------------------------------------------ */
@@ -221,9 +249,7 @@ rl_status rl_tb_reader_open(rl_tb_reader *r, const char *path, char *err, size_t
 {
     memset(r, 0, sizeof *r);
     snprintf(r->path, sizeof r->path, "%s", path);
-    r->fp = fopen(path, "rb");
-    if (!r->fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    return RL_OK;
+    return rl_fopen_regular(path, &r->fp, err, err_sz);
 }
 
 rl_status rl_tb_read(rl_tb_reader *r, const uint8_t **payload, size_t *len, char *err, size_t err_sz)

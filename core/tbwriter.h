@@ -28,12 +28,21 @@ uint32_t rl_crc32c(uint32_t crc, const void *data, size_t n);
 /* The masking TensorFlow's record files apply to a stored CRC. */
 uint32_t rl_crc32c_mask(uint32_t crc);
 
+/* A writer buffers whole records and appends them to the file (rl_tb_flush, or when 64 KiB are
+ * waiting). When a write fails (a full disk: ENOSPC, the file size limit: EFBIG, an I/O error),
+ * what reached the file of those records is cut away again, so that the file holds whole records
+ * only and reads to its end; the writer then writes nothing more, and rl_tb_error says what
+ * happened. */
 typedef struct {
-    FILE *fp;           /* NULL when closed, and after a write error */
+    int fd;
+    bool open;          /* false when closed, and after a write error */
     char path[1100];
-    uint8_t *buf;       /* one record: header, payload and trailer; grown only by a large text */
-    size_t cap;
+    uint8_t *buf;       /* the whole records not written yet; grown only by a large text */
+    size_t len, cap;
+    int64_t end;        /* bytes of whole records in the file */
     rl_status failed;   /* the first write error; nothing more is written after it */
+    int err_no;         /* its errno (RL_ERR_IO) */
+    int cut_errno;      /* the errno of cutting the file back to its whole records; 0 when it was */
 } rl_tb_writer;
 
 /* Creates dir/events.out.tfevents.<unix seconds>.<host name> (with a suffix .1, .2, ... when
@@ -42,13 +51,15 @@ rl_status rl_tb_open(rl_tb_writer *w, const char *dir, char *err, size_t err_sz)
 /* One Event at step holding n scalar values (tag[i], value[i]); non-finite values are left out,
  * and nothing is written when none is left. Allocates nothing. Returns the writer's status. */
 rl_status rl_tb_scalars(rl_tb_writer *w, int64_t step, const char *const *tags, const double *values, int n);
-/* Flushes what was written to the file (the scalars are buffered). */
+/* Writes the buffered records to the file. Returns the writer's status. */
 rl_status rl_tb_flush(rl_tb_writer *w);
-/* A text summary (TensorBoard's text plugin renders it as Markdown). */
+/* A text summary (TensorBoard's text plugin renders it as Markdown); flushed. */
 rl_status rl_tb_text(rl_tb_writer *w, int64_t step, const char *tag, const char *markdown);
 /* A SessionLog START at step: TensorBoard drops what earlier files logged at steps >= step, so a
- * run resumed from a checkpoint continues its curves from there. */
+ * run resumed from a checkpoint continues its curves from there. Flushed. */
 rl_status rl_tb_session_start(rl_tb_writer *w, int64_t step);
+/* The writer's status, with a message naming the file and the error when a write failed. */
+rl_status rl_tb_error(const rl_tb_writer *w, char *err, size_t err_sz);
 /* Flushes and closes; NULL-safe; safe on a writer never opened (zeroed). */
 void rl_tb_close(rl_tb_writer *w);
 

@@ -16,11 +16,14 @@ float loss_ppo_kl(const float *logp, const float *logp_old, const float *adv, co
 {
     RL_ASSERT(logp && logp_old && adv && n > 0 && beta >= 0.0f);
     double loss = 0.0, kl = 0.0, inv = 1.0 / n;
+    /* -A r + beta ((r - 1) - log r) regrouped as (beta - A) r - beta (1 + log r): for a large r
+     * the two terms in r would cancel to nothing and lose beta (1 + log r) (and the gradient
+     * -A r + beta (r - 1) its -beta) */
     for (int i = 0; i < n; i++) {
-        double lr = (double)logp[i] - logp_old[i], r = exp(lr), k3 = (r - 1.0) - lr, wi = LW(w, i);
-        loss += wi * (-adv[i] * r + beta * k3);
-        kl += k3;
-        if (dlogp) dlogp[i] = (float)(wi * inv * (-adv[i] * r + beta * (r - 1.0)));
+        double lr = (double)logp[i] - logp_old[i], r = exp(lr), wi = LW(w, i), c = beta - (double)adv[i];
+        loss += wi * (c * r - beta * (1.0 + lr));
+        kl += (r - 1.0) - lr;
+        if (dlogp) dlogp[i] = (float)(wi * inv * (c * r - beta));
     }
     if (kl_out) *kl_out = (float)(kl * inv);
     return (float)(loss * inv);

@@ -49,6 +49,26 @@ void nn_dense_backward(float *dinp, float *dweight, float *dbias, const float *d
     }
 }
 
+void nn_colsum_add(float *acc, const float *x, size_t rows, int cols)
+{
+    // acc (cols) += sum over rows of x (rows, cols), in tiles of 64 columns by blocks of 64 rows
+    enum { TILE = 64 };
+    for (int j0 = 0; j0 < cols; j0 += TILE) {
+        int w = cols - j0 < TILE ? cols - j0 : TILE;
+        double total[TILE] = {0};
+        for (size_t r0 = 0; r0 < rows; r0 += TILE) {
+            size_t r1 = r0 + TILE < rows ? r0 + TILE : rows;
+            float part[TILE] = {0};
+            for (size_t r = r0; r < r1; r++) {
+                const float *row = x + r * (size_t)cols + j0;
+                for (int j = 0; j < w; j++) part[j] += row[j];
+            }
+            for (int j = 0; j < w; j++) total[j] += part[j];
+        }
+        for (int j = 0; j < w; j++) acc[j0 + j] += (float)total[j];
+    }
+}
+
 void nn_dense_forward_ref(float *out, const float *inp, const float *weight, const float *bias,
                           int B, int I, int O)
 {

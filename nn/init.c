@@ -6,7 +6,7 @@
  * Gram-Schmidt with one re-orthogonalisation pass ("twice is enough"), in double. Gram-Schmidt
  * yields diag(R) > 0 by construction, which is exactly the sign convention torch's fix-up
  * enforces, so the result is the same Q as torch's for the same Gaussian draw. Init-time only:
- * it allocates a scratch matrix per layer. */
+ * it allocates a scratch matrix per weight. */
 #include "nn/nn.h"
 
 #include <math.h>
@@ -56,21 +56,22 @@ static void orthogonal_fill(float *w, int rows, int cols, float gain, rl_rng *rn
     }
 }
 
+void nn_init_orthogonal(float *w, int rows, int cols, float gain, rl_rng *rng)
+{
+    RL_ASSERT(w != NULL && rng != NULL && rows > 0 && cols > 0);
+    double *scratch = rl_xmalloc((size_t)rows * (size_t)cols * sizeof(double));
+    orthogonal_fill(w, rows, cols, gain, rng, scratch);
+    free(scratch);
+}
+
 void nn_mlp_init_orthogonal(nn_mlp *m, const float *gains, rl_rng *rng)
 {
     RL_ASSERT(m->params != NULL && gains != NULL && rng != NULL);
-    size_t max_sz = 0;
-    for (int l = 0; l < m->n_layers; l++) {
-        size_t sz = (size_t)m->sizes[l] * (size_t)m->sizes[l + 1];
-        if (sz > max_sz) max_sz = sz;
-    }
-    double *scratch = rl_xmalloc(max_sz * sizeof(double));
     for (int l = 0; l < m->n_layers; l++) {
         int I = m->sizes[l], O = m->sizes[l + 1];
-        orthogonal_fill(m->w[l], O, I, gains[l], rng, scratch);
+        nn_init_orthogonal(m->w[l], O, I, gains[l], rng);
         for (int o = 0; o < O; o++) m->b[l][o] = 0.0f;
     }
-    free(scratch);
 }
 
 void nn_mlp_init_torch_default(nn_mlp *m, rl_rng *rng)

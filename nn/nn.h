@@ -53,6 +53,12 @@ void nn_dense_forward_ref(float *out, const float *inp, const float *weight, con
 void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const float *dout,
                            const float *inp, const float *weight, int B, int I, int O);
 
+/* acc (cols) += the column sums of x (rows, cols): the bias gradient of a layer over many rows
+ * (a convolution's B OH OW positions, a recurrent layer's T B steps). Sums of 64 rows in float,
+ * added in double, so the rounding error does not grow with the row count as a plain float sum's
+ * does. */
+void nn_colsum_add(float *acc, const float *x, size_t rows, int cols);
+
 /* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
  * GEMM of the dense layers: LIBXSMM's kernels for small shapes when the build has LIBXSMM, OpenBLAS's
  * cblas_sgemm (one thread, as the trainer sets it) for the rest; the rule is by shape only
@@ -109,6 +115,10 @@ void nn_mlp_bind(nn_mlp *m, float *params, float *grads);
 /* Orthogonal init of each weight matrix (QR of a Gaussian matrix with the sign fix, as
  * torch.nn.init.orthogonal_) times gains[l]; biases set to 0. gains has n_layers entries. */
 void nn_mlp_init_orthogonal(nn_mlp *m, const float *gains, rl_rng *rng);
+/* w (rows, cols) = gain times an orthogonal matrix, as torch.nn.init.orthogonal_ on a tensor whose
+ * first dimension is rows (rows * cols normals drawn from rng; init-time: allocates a scratch).
+ * The weights of nn_mlp_init_orthogonal, of convolutions and of recurrent layers. */
+void nn_init_orthogonal(float *w, int rows, int cols, float gain, rl_rng *rng);
 /* PyTorch's default nn.Linear init: each layer's weight, then its bias, uniform in
  * +-1/sqrt(fan_in), drawn in row-major order. */
 void nn_mlp_init_torch_default(nn_mlp *m, rl_rng *rng);
@@ -235,14 +245,22 @@ rl_status nn_safetensors_save(const char *path, const nn_tensor *tensors, int n_
 rl_status nn_tensors_check_finite(const char *path, const nn_tensor *tensors, int n_tensors, char *err,
                                   size_t err_sz);
 
-/* An open, fully validated safetensors file (header parsed, every offset checked against the
- * file size, dtype F32 for float tensors). */
+/* The largest JSON header a safetensors file may have, as in the reference implementation. */
+#define NN_SAFETENSORS_HEADER_MAX 100000000
+
+/* An open safetensors file whose header is validated (parsed, every tensor's size checked against
+ * its dtype and shape, the tensors tiling the rest of the file exactly). The file stays open until
+ * nn_safetensors_close; tensors are read from it when asked for. */
 typedef struct nn_safetensors nn_safetensors;
 
-/* Reads and validates the whole file. A truncated file, a bad header length, malformed JSON,
- * overlapping or out-of-range offsets give RL_ERR_FORMAT with a message naming the file. */
+/* Opens a regular file (a FIFO, a directory or a device is RL_ERR_IO "not a regular file",
+ * without blocking) and reads and validates its header only: what is allocated is bounded by the
+ * header's size, never by the file's. A truncated file, a bad header length, malformed JSON,
+ * overlapping or out-of-range offsets, bytes past the last tensor give RL_ERR_FORMAT with a
+ * message naming the file. */
 rl_status nn_safetensors_open(nn_safetensors **out, const char *path, char *err, size_t err_sz);
-/* Copies tensor `t->name` into t->data; the file's dtype must be F32 and its shape equal t's. */
+/* Reads tensor `t->name` into t->data; the file's dtype must be F32 and its shape equal t's (checked
+ * before anything is read). RL_ERR_IO when the file was cut short since it was opened. */
 rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, size_t err_sz);
 /* The metadata value for key, or NULL. Valid until close. */
 const char *nn_safetensors_meta(const nn_safetensors *f, const char *key);

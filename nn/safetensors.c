@@ -9,8 +9,14 @@
  * against dtype * shape before anything is copied.
  *
  * Saving is atomic: everything goes to "<path>.tmp", which is flushed, fsync'ed and renamed over
- * path, so a failed save never touches an existing checkpoint. Loading reads the whole file into
- * memory (checkpoints of MLPs are small) and validates all of it in nn_safetensors_open. */
+ * path, so a failed save never touches an existing checkpoint. Loading never reads more than the
+ * header says is there: nn_safetensors_open opens a regular file only (rl_open_regular: a FIFO is
+ * refused, never waited on), reads the 8-byte length, refuses a header past the file or past
+ * NN_SAFETENSORS_HEADER_MAX, reads and validates the header alone (every tensor's size against
+ * its dtype and shape, the tensors tiling exactly the rest of the file as fstat measures it), and
+ * nn_safetensors_read then reads one tensor, after its shape matched the caller's, with pread. A
+ * huge or sparse file is thus refused, or read only as far as the caller's tensors go, without
+ * allocating its size. */
 #include "nn/nn.h"
 
 #include <cjson/cJSON.h>
@@ -23,6 +29,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "core/fs.h"
 
 #define ST_MAX_DIMS 8
 #define ST_MAX_SAFE_INT 9007199254740992.0 /* 2^53: larger JSON numbers are not exact doubles */
@@ -47,9 +55,11 @@ typedef struct {
 
 struct nn_safetensors {
     char *path;
-    unsigned char *buf;       /* the whole file */
-    size_t size;
-    const unsigned char *data; /* first byte after the header */
+    int fd;                   /* open until close: tensors are read from it on demand */
+    uint64_t size;            /* of the file, as fstat gave it at open */
+    char *header;             /* the JSON header (header_len bytes, then a NUL) */
+    uint64_t header_len;
+    uint64_t data_start;      /* 8 + header_len: the first byte after the header */
     uint64_t data_size;
     cJSON *root;
     st_entry *entries;
@@ -261,6 +271,11 @@ rl_status nn_safetensors_save(const char *path, const nn_tensor *tensors, int n_
     if (!json) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot build the header", path);
     size_t json_len = strlen(json);
     size_t header_len = (json_len + 7) / 8 * 8;
+    if (header_len > NN_SAFETENSORS_HEADER_MAX) {   /* no reader would take it */
+        free(json);
+        return rl_errf(err, err_sz, RL_ERR_ARG, "%s: a header of %zu bytes exceeds the format's limit of %d bytes",
+                       path, header_len, NN_SAFETENSORS_HEADER_MAX);
+    }
     unsigned char len_le[8];
     for (int i = 0; i < 8; i++) len_le[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
 
@@ -389,24 +404,68 @@ static rl_status parse_entry(st_entry *e, const cJSON *node, const char *path, c
     return RL_OK;
 }
 
-/* Parses and validates the header of f (buf, size and path set). */
-/* ---- the steps of parse_header ----------------------------------------------------------- */
+/* ---- the steps of nn_safetensors_open ----------------------------------------------------- */
 
-/* the 8-byte length and the JSON header it announces, nothing after it; where the data starts */
-static rl_status parse_json(nn_safetensors *f, char *err, size_t err_sz)
+/* n bytes at offset into dst; -1 on an error or when the file ends first (errno 0 then) */
+static int pread_full(int fd, void *dst, uint64_t n, uint64_t offset)
+{
+    unsigned char *p = dst;
+    while (n > 0) {
+        size_t chunk = n < (UINT64_C(1) << 30) ? (size_t)n : (size_t)1 << 30;
+        ssize_t got = pread(fd, p, chunk, (off_t)offset);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (got == 0) errno = 0;
+            return -1;
+        }
+        p += got;
+        offset += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
+static rl_status read_error(const nn_safetensors *f, char *err, size_t err_sz)
+{
+    if (errno) return rl_errf(err, err_sz, RL_ERR_IO, "%s: read error: %s", f->path, strerror(errno));
+    return rl_errf(err, err_sz, RL_ERR_IO, "%s: read error: the file is shorter than when it was opened "
+                   "(%" PRIu64 " bytes); was it rewritten meanwhile?", f->path, f->size);
+}
+
+/* the 8-byte length and the header it announces, read alone: the length is checked against the
+ * file size and NN_SAFETENSORS_HEADER_MAX before anything is allocated */
+static rl_status read_header(nn_safetensors *f, char *err, size_t err_sz)
 {
     const char *path = f->path;
     if (f->size < 8)
         return rl_errf(err, err_sz, RL_ERR_FORMAT,
-                       "%s: file is %zu bytes, too short for the 8-byte header length", path,
-                       f->size);
+                       "%s: file is %" PRIu64 " bytes, too short for the 8-byte header length", path, f->size);
+    unsigned char len_le[8];
+    if (pread_full(f->fd, len_le, 8, 0) != 0) return read_error(f, err, err_sz);
     uint64_t n = 0;
-    for (int i = 0; i < 8; i++) n |= (uint64_t)f->buf[i] << (8 * i);
-    if (n > (uint64_t)(f->size - 8))
+    for (int i = 0; i < 8; i++) n |= (uint64_t)len_le[i] << (8 * i);
+    if (n > f->size - 8)
         return rl_errf(err, err_sz, RL_ERR_FORMAT,
-                       "%s: header length %" PRIu64 " exceeds the file size (%zu bytes)", path, n,
-                       f->size);
-    const char *hdr = (const char *)f->buf + 8;
+                       "%s: header length %" PRIu64 " exceeds the file size (%" PRIu64 " bytes)", path, n, f->size);
+    if (n > NN_SAFETENSORS_HEADER_MAX)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT,
+                       "%s: header length %" PRIu64 " exceeds the format's limit of %d bytes", path, n,
+                       NN_SAFETENSORS_HEADER_MAX);
+    f->header = malloc((size_t)n + 1);
+    if (!f->header) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate a %" PRIu64 "-byte header", path, n);
+    if (pread_full(f->fd, f->header, n, 8) != 0) return read_error(f, err, err_sz);
+    f->header[n] = '\0';
+    f->header_len = n;
+    f->data_start = 8 + n;
+    f->data_size = f->size - 8 - n;
+    return RL_OK;
+}
+
+/* the JSON header is one object, with nothing but whitespace after it */
+static rl_status parse_json(nn_safetensors *f, char *err, size_t err_sz)
+{
+    const char *path = f->path, *hdr = f->header;
+    uint64_t n = f->header_len;
     if (n == 0 || hdr[0] != '{')
         return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: header is not a JSON object", path);
     const char *end = NULL;
@@ -419,8 +478,6 @@ static rl_status parse_json(nn_safetensors *f, char *err, size_t err_sz)
             return rl_errf(err, err_sz, RL_ERR_FORMAT,
                            "%s: unexpected bytes after the JSON header (byte %ld)", path,
                            (long)(p - hdr) + 8);
-    f->data = f->buf + 8 + n;
-    f->data_size = (uint64_t)(f->size - 8) - n;
     return RL_OK;
 }
 
@@ -522,39 +579,17 @@ rl_status nn_safetensors_open(nn_safetensors **out, const char *path, char *err,
         free(f);
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: out of memory", path);
     }
-    rl_status st = RL_OK;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-        goto fail;
+    int64_t size = 0;
+    rl_status st = rl_open_regular(path, &f->fd, &size, err, err_sz);
+    f->size = (uint64_t)size;
+    if (st == RL_OK) st = read_header(f, err, err_sz);
+    if (st == RL_OK) st = parse_header(f, err, err_sz);
+    if (st != RL_OK) {
+        nn_safetensors_close(f);
+        return st;
     }
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: not a regular file", path);
-        goto fail;
-    }
-    f->size = (size_t)sb.st_size;
-    f->buf = malloc(f->size ? f->size : 1);
-    if (!f->buf) {
-        fclose(fp);
-        st = rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, f->size);
-        goto fail;
-    }
-    size_t got = fread(f->buf, 1, f->size, fp);
-    int read_err = ferror(fp);
-    fclose(fp);
-    if (read_err || got != f->size) {
-        st = rl_errf(err, err_sz, RL_ERR_IO, "%s: read error", path);
-        goto fail;
-    }
-    st = parse_header(f, err, err_sz);
-    if (st != RL_OK) goto fail;
     *out = f;
     return RL_OK;
-fail:
-    nn_safetensors_close(f);
-    return st;
 }
 
 rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, size_t err_sz)
@@ -583,15 +618,14 @@ rl_status nn_safetensors_read(nn_safetensors *f, const nn_tensor *t, char *err, 
     size_t n = (size_t)((e->end - e->begin) / sizeof(float));
     if (n == 0) return RL_OK;
     RL_ASSERT(t->data != NULL);
-    const unsigned char *src = f->data + e->begin;
+    if (pread_full(f->fd, t->data, e->end - e->begin, f->data_start + e->begin) != 0)
+        return read_error(f, err, err_sz);
 #if ST_BIG_ENDIAN
     for (size_t i = 0; i < n; i++) {
-        unsigned char b[4];
-        for (int j = 0; j < 4; j++) b[j] = src[4 * i + (size_t)(3 - j)];
-        memcpy(t->data + i, b, 4);
+        unsigned char b[4], *p = (unsigned char *)(t->data + i);
+        for (int j = 0; j < 4; j++) b[j] = p[3 - j];
+        memcpy(p, b, 4);
     }
-#else
-    memcpy(t->data, src, n * sizeof(float));
 #endif
     return RL_OK;
 }
@@ -610,7 +644,8 @@ void nn_safetensors_close(nn_safetensors *f)
     cJSON_Delete(f->root);
     free(f->entries);
     free(f->meta);
-    free(f->buf);
+    free(f->header);
+    if (f->fd >= 0) close(f->fd);
     free(f->path);
     free(f);
 }
@@ -619,10 +654,11 @@ rl_status nn_safetensors_meta_u64(const nn_safetensors *f, const char *key, unsi
                                   char *err, size_t err_sz)
 {
     const char *s = nn_safetensors_meta(f, key);
-    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing", key);
+    if (!s || !*s) return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' missing", f->path, key);
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || *s == '-') return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' is not a number", key);
+    if (*end || *s == '-') return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' is not a number",
+                                 f->path, key);
     *out = v;
     return RL_OK;
 }

@@ -14,6 +14,8 @@ void replay_config_default(replay_config *c)
     c->gamma = 0.99f;
     c->alpha = 0.6f;
     c->eps = 1e-6f;
+    c->act_low = -INFINITY;
+    c->act_high = INFINITY;
 }
 
 static int64_t leaves_for(int64_t capacity)
@@ -48,6 +50,9 @@ rl_status replay_buffer_init(replay_buffer *b, const replay_config *c, char *err
                        c->n_envs, c->obs_dim, c->act_dim, (long long)c->capacity);
     if (c->n_step < 1)
         return rl_errf(err, err_sz, RL_ERR_ARG, "replay: n_step must be >= 1 (got %d)", c->n_step);
+    if (c->n_actions < 0 || (c->n_actions > 0 && c->act_dim != 1) || !(c->act_low <= c->act_high))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "replay: bad action space (n_actions %d, act_dim %d, bounds %g to %g)",
+                       c->n_actions, c->act_dim, (double)c->act_low, (double)c->act_high);
     b->cfg = *c;
     b->cfg.capacity = rounded_capacity(c);
     b->rows = b->cfg.capacity / c->n_envs;

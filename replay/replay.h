@@ -34,6 +34,10 @@ typedef struct {
     bool prioritized;
     float alpha;           /* priority exponent (prioritized only) */
     float eps;             /* added to |td| (prioritized only) */
+    /* what a stored action may be, checked when a buffer is restored from a file
+     * (offp_replay_load; replay_buffer_add trusts its caller): */
+    int n_actions;         /* > 0: act_dim 1, a whole number in 0..n_actions-1 (a Discrete index) */
+    float act_low, act_high;   /* n_actions 0: every value finite and in [act_low, act_high] */
 } replay_config;
 
 /* A sampled minibatch; arrays sized for max_batch rows by replay_batch_init. */

@@ -22,6 +22,7 @@
 #include "train/trainer.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/yaml_load.h"
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 
@@ -30,6 +31,8 @@ typedef struct {
     const char *file;
     char *err;
     size_t err_sz;
+    int set_line[ABL_MAX_SETS];    /* the line of each key of set: */
+    int axis_line[ABL_MAX_AXES];   /* the line of each axis */
 } pctx;
 
 static int line_of(const yaml_node_t *n) { return (int)n->start_mark.line + 1; }
@@ -119,6 +122,53 @@ static void resolve_path(char *out, size_t sz, const char *file, const char *rel
     else snprintf(out, sz, "%.*s/%s", (int)(slash - file), file, rel);
 }
 
+/* ---- names and keys ---------------------------------------------------------------------- */
+
+bool ablation_name_ok(const char *name, size_t max, char *why, size_t why_sz)
+{
+    const unsigned char *u = (const unsigned char *)name;
+    size_t len = strlen(name);
+    bool control = false;
+    for (size_t i = 0; i < len; i++)   /* ASCII and C1 control characters (U+0080..U+009F) */
+        control |= u[i] < 0x20 || u[i] == 0x7F || (u[i] == 0xC2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9F);
+    if (!len) snprintf(why, why_sz, "the name is empty");
+    else if (control) snprintf(why, why_sz, "the name holds a control character (a newline, a tab, ...)");
+    else if (len >= max) snprintf(why, why_sz, "the name is longer than %zu bytes", max - 1);
+    else if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        snprintf(why, why_sz, "'%s' is the runs directory itself or its parent", name);
+    else if (strchr(name, '/')) snprintf(why, why_sz, "'%s' holds a '/'", name);
+    else return true;
+    snprintf(why + strlen(why), why_sz - strlen(why), "; expected one directory name");
+    return false;
+}
+
+/* the next non-empty part of a dotted key at *s ("ppo..gamma": ppo, gamma, as --set reads it),
+ * its length in *len; NULL when none is left */
+static const char *key_part(const char **s, size_t *len)
+{
+    while (**s == '.') ++*s;
+    if (!**s) return NULL;
+    const char *start = *s;
+    while (**s && **s != '.') ++*s;
+    *len = (size_t)(*s - start);
+    return start;
+}
+
+bool ablation_keys_overlap(const char *a, const char *b)
+{
+    for (;;) {
+        size_t la = 0, lb = 0;
+        const char *pa = key_part(&a, &la), *pb = key_part(&b, &lb);
+        if (!pa || !pb) return true;   /* one is the other, or a section holding it */
+        if (la != lb || memcmp(pa, pb, la) != 0) return false;
+    }
+}
+
+void ablation_set_key(const char *set, char *out, size_t sz)
+{
+    snprintf(out, sz, "%.*s", (int)strcspn(set, "="), set);
+}
+
 /* ---- the steps of parse_root ------------------------------------------------------------- */
 
 /* base: a path, or bases: a list of paths (relative to the ablation file) */
@@ -167,7 +217,14 @@ static rl_status parse_axis(ablation *a, pctx *c, yaml_node_t *kk, const char *c
     int count = named ? (int)(vv->data.mapping.pairs.top - vv->data.mapping.pairs.start)
                       : (int)(vv->data.sequence.items.top - vv->data.sequence.items.start);
     if (count == 0) return perr(c, vv, "axes.%s: expected a non-empty list of values%s", ck, "");
+    for (int j = 0; j < a->n_axes; j++)
+        if (ablation_keys_overlap(a->axis_key[j], ck)) {
+            char line[32];
+            snprintf(line, sizeof line, "%d", c->axis_line[j]);
+            return perr(c, kk, "axes.%s: varies what the axis on line %s varies too; give each key one axis", ck, line);
+        }
     int ax = a->n_axes++;
+    c->axis_line[ax] = line_of(kk);
     snprintf(a->axis_key[ax], sizeof a->axis_key[ax], "%s", ck);
     for (int e = 0; e < count; e++) {
         if (a->n_values[ax] == ABL_MAX_VALUES) return perr(c, vv, "axes.%s: more than 16 values%s", ck, "");
@@ -198,6 +255,25 @@ static rl_status parse_axis(ablation *a, pctx *c, yaml_node_t *kk, const char *c
     return RL_OK;
 }
 
+/* one key of set: (an override common to every run), refused when an earlier key sets the same */
+static rl_status parse_set(ablation *a, pctx *c, yaml_node_t *kk, const char *ck, yaml_node_t *vv)
+{
+    if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
+    for (int i = 0; i < a->n_sets; i++) {
+        char prev[ABL_TEXT], line[32];
+        ablation_set_key(a->sets[i], prev, sizeof prev);
+        snprintf(line, sizeof line, "%d", c->set_line[i]);
+        if (ablation_keys_overlap(prev, ck))
+            return perr(c, kk, "set.%s: sets what the key on line %s sets too; give each key once", ck, line);
+    }
+    char flow[ABL_TEXT] = "";
+    if (emit_flow(c, vv, flow, sizeof flow) || strlen(flow) > 200)
+        return perr(c, vv, "set.%s: value too long (at most 200 characters as YAML flow text)%s", ck, "");
+    c->set_line[a->n_sets] = line_of(kk);
+    snprintf(a->sets[a->n_sets++], ABL_TEXT, "%s=%s", ck, flow);
+    return RL_OK;
+}
+
 /* set: config keys applied to every run, or axes: config keys with their values */
 static rl_status parse_keys(ablation *a, pctx *c, const char *key, yaml_node_t *v)
 {
@@ -206,15 +282,12 @@ static rl_status parse_keys(ablation *a, pctx *c, const char *key, yaml_node_t *
     for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
         yaml_node_t *kk = yaml_document_get_node(c->doc, q->key), *vv = yaml_document_get_node(c->doc, q->value);
         const char *ck = scalar(kk);
-        if (!ck) return perr(c, kk, "%s: keys must be config keys like ppo.gamma%s", key, "");
-        if (!is_axes) {
-            if (a->n_sets == ABL_MAX_SETS) return perr(c, kk, "set: more than 32 keys%s%s", "", "");
-            char flow[ABL_TEXT] = "";
-            if (emit_flow(c, vv, flow, sizeof flow)) return perr(c, vv, "set.%s: value too long%s", ck, "");
-            snprintf(a->sets[a->n_sets++], ABL_TEXT, "%.100s=%.200s", ck, flow);
-            continue;
-        }
-        rl_status st = parse_axis(a, c, kk, ck, vv);
+        if (!ck || !rl_config_key_ok(ck) || strlen(ck) > 100)
+            return perr(c, kk, "%s: keys must be config keys like ppo.gamma (letters, digits, '_', '-' and '.' "
+                        "between names; at most 100)%s", key, "");
+        if (ablation_keys_overlap(ck, "seed"))
+            return perr(c, kk, "%s.seed: each run's seed comes from seeds: and would replace this one%s", key, "");
+        rl_status st = is_axes ? parse_axis(a, c, kk, ck, vv) : parse_set(a, c, kk, ck, vv);
         if (st != RL_OK) return st;
     }
     return RL_OK;
@@ -248,10 +321,12 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
         if (!key) return perr(c, k, "keys must be plain names%s%s", "", "");
         rl_status st = RL_OK;
         if (strcmp(key, "name") == 0) {
-            if (!scalar(v) || !scalar(v)[0] || strchr(scalar(v), '/'))
-                return perr(c, v, "name: expected a plain name without '/'%s%s", "", "");
+            char why[160] = "expected one directory name";
+            if (!scalar(v) || !ablation_name_ok(scalar(v), sizeof a->name, why, sizeof why))
+                return perr(c, v, "name: %s (runs go to <runs-dir>/<name>/)%s", why, "");
             snprintf(a->name, sizeof a->name, "%s", scalar(v));
         } else if (strcmp(key, "base") == 0 || strcmp(key, "bases") == 0) {
+            if (a->n_bases) return perr(c, k, "%s: the file gives both base and bases; give one of them%s", key, "");
             st = parse_bases(a, c, key, v);
         } else if (strcmp(key, "seeds") == 0) {
             st = parse_seeds(a, c, v);
@@ -265,41 +340,65 @@ static rl_status parse_root(ablation *a, pctx *c, yaml_node_t *root)
     return check_grid(a, c, root);
 }
 
+/* A key given in set: (or by --set) and by an axis, or the seed, would be replaced in every run by
+ * the overrides that follow it (the axes', then the seed's): an error naming both places. */
+static rl_status check_overrides(const ablation *a, const pctx *c, int n_file_sets)
+{
+    char key[ABL_TEXT], line[32];
+    for (int i = 0; i < a->n_sets; i++) {
+        ablation_set_key(a->sets[i], key, sizeof key);
+        bool from_file = i < n_file_sets;
+        if (!from_file && ablation_keys_overlap(key, "seed"))
+            return rl_errf(c->err, c->err_sz, RL_ERR_ARG, "--set %s: each run's seed comes from %s's seeds: and would "
+                           "replace this one", a->sets[i], c->file);
+        for (int ax = 0; ax < a->n_axes; ax++) {
+            if (!ablation_keys_overlap(key, a->axis_key[ax])) continue;
+            snprintf(line, sizeof line, "%d", c->axis_line[ax]);
+            if (from_file)
+                return rl_errf(c->err, c->err_sz, RL_ERR_CONFIG, "%s:%d: set.%s: the axis axes.%s (line %s) varies it "
+                               "too, and every run would take the axis's value instead; give it in one place",
+                               c->file, c->set_line[i], key, a->axis_key[ax], line);
+            return rl_errf(c->err, c->err_sz, RL_ERR_ARG, "--set %s: %s:%s: the axis axes.%s varies it too, and every "
+                           "run would take the axis's value instead", a->sets[i], c->file, line, a->axis_key[ax]);
+        }
+    }
+    return RL_OK;
+}
+
+/* the name runs go under: name:, or the file's name without its extension */
+static rl_status default_name(ablation *a, const char *path, char *err, size_t err_sz)
+{
+    if (a->name[0]) return RL_OK;
+    const char *b = strrchr(path, '/');
+    snprintf(a->name, sizeof a->name, "%s", b ? b + 1 : path);
+    char *dot = strrchr(a->name, '.');
+    if (dot) *dot = '\0';
+    char why[160];
+    if (ablation_name_ok(a->name, sizeof a->name, why, sizeof why)) return RL_OK;
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the file's name gives no usable name for its runs (%s); "
+                   "give one with name:", path, why);
+}
+
 rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
                         char *err, size_t err_sz)
 {
     memset(a, 0, sizeof *a);
     snprintf(a->source, sizeof a->source, "%s", path);
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open ablation file: %s", path, strerror(errno));
-    yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, fp);
-    rl_status st;
-    if (!yaml_parser_load(&parser, &doc)) {
-        st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s", path,
-                     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
-                     parser.problem ? parser.problem : "unknown problem");
-    } else {
-        pctx c = {&doc, path, err, err_sz};
-        st = parse_root(a, &c, yaml_document_get_root_node(&doc));
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(fp);
+    rl_status st = rl_yaml_load_file(&doc, path, "ablation file", err, err_sz);
     if (st != RL_OK) return st;
+    pctx c = {.doc = &doc, .file = path, .err = err, .err_sz = err_sz};
+    st = parse_root(a, &c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    if (st != RL_OK) return st;
+    int n_file_sets = a->n_sets;
     for (int i = 0; i < n_extra; i++) {
         if (a->n_sets == ABL_MAX_SETS) return rl_errf(err, err_sz, RL_ERR_ARG, "too many --set options");
         snprintf(a->sets[a->n_sets++], ABL_TEXT, "%s", extra_sets[i]);
     }
-    if (!a->name[0]) {
-        const char *b = strrchr(path, '/');
-        snprintf(a->name, sizeof a->name, "%s", b ? b + 1 : path);
-        char *dot = strrchr(a->name, '.');
-        if (dot) *dot = '\0';
-    }
-    return RL_OK;
+    st = check_overrides(a, &c, n_file_sets);
+    if (st == RL_OK) st = default_name(a, path, err, err_sz);
+    return st;
 }
 
 int ablation_n_variants(const ablation *a)
@@ -450,8 +549,9 @@ static int64_t run_progress(const char *run_dir)
 {
     char path[1100], line[256], last[256] = "";
     snprintf(path, sizeof path, "%s/timing.csv", run_dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return 0;
+    FILE *fp;
+    char ignored[8];
+    if (rl_fopen_regular(path, &fp, ignored, sizeof ignored) != RL_OK) return 0;
     while (fgets(line, sizeof line, fp)) memcpy(last, line, sizeof last);
     fclose(fp);
     return last[0] >= '0' && last[0] <= '9' ? strtoll(last, NULL, 10) : 0;

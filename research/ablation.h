@@ -27,6 +27,7 @@
 #ifndef RLC_AGENTS_ABLATION_H
 #define RLC_AGENTS_ABLATION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -91,9 +92,23 @@ typedef struct {
 } ablation_run;
 
 /* Parses an ablation file; extra_sets ("key=value") are appended to its common overrides.
- * Errors name the file, line and key. */
+ * Errors name the file, line and key. Refused besides bad values: a key given twice in one
+ * mapping, both base and bases, keys that are not config keys, two axes that vary the same key (or
+ * a section and a key in it), a key both in set: (or extra_sets) and varied by an axis, seed in
+ * set:, axes: or extra_sets (each run's seed comes from seeds:), and a name (or, without name:, a
+ * file name) that is not one directory name (see ablation_name_ok). */
 rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
                         char *err, size_t err_sz);
+/* Whether name can be one directory of a run's path (<runs-dir>/<name>/): not empty, not "." or
+ * "..", without '/' or control characters (newline, tab, C1 controls), shorter than max bytes.
+ * When not, why says what is wrong. Used for the names of ablations and searches. */
+bool ablation_name_ok(const char *name, size_t max, char *why, size_t why_sz);
+/* Whether two config keys set overlapping parts of a config: the same key, or a section and a key
+ * in it (ppo and ppo.gamma); parts are compared as --set reads them (ppo..gamma is ppo.gamma). */
+bool ablation_keys_overlap(const char *a, const char *b);
+/* The key of a "key=value" override into out. */
+void ablation_set_key(const char *set, char *out, size_t sz);
+
 int ablation_n_variants(const ablation *a);
 int ablation_n_runs(const ablation *a);
 /* Describes run `index` (0 <= index < ablation_n_runs) under runs_root/<name>/. */

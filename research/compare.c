@@ -1,9 +1,9 @@
-/* rlc research: rlc compare: collect runs, statistics per variant and environment and the report
- * (terminal, Markdown, CSV); the figures are drawn by compare_plots.c. */
+/* rlc research: rlc compare: statistics per variant and environment and the report (terminal,
+ * Markdown, CSV); the runs are collected and checked by compare_runs.c, the figures drawn by
+ * compare_plots.c. */
 #include "research/compare.h"
 #include "research/compare_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -25,135 +25,6 @@ void compare_opts_default(compare_opts *o)
     o->n_boot = 2000;
     o->plots = true;
     o->formats = COMPARE_PNG | COMPARE_SVG | COMPARE_PDF;
-}
-
-/* ---- reading runs ------------------------------------------------------------------------ */
-
-/* reads (step, column) pairs of a CSV; returns the count or -1 when the column is missing */
-static int read_series(const char *path, const char *column, int64_t *steps, double *vals, int max)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp) return -1;
-    char line[8192];
-    int col = -1, n = 0;
-    if (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        int i = 0;
-        for (char *tok = strtok(line, ","); tok; tok = strtok(NULL, ","), i++)
-            if (strcmp(tok, column) == 0) col = i;
-    }
-    while (col >= 0 && n < max && fgets(line, sizeof line, fp)) {
-        char *p = line;
-        double step = strtod(p, NULL), v = NAN;
-        for (int i = 0; i < col && p; i++) {
-            p = strchr(p, ',');
-            if (p) p++;
-        }
-        if (!p) continue;
-        v = strtod(p, NULL);
-        steps[n] = (int64_t)step;
-        vals[n++] = v;
-    }
-    fclose(fp);
-    return col < 0 ? -1 : n;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static int find_or_add(char (*list)[256], int *n, int max, const char *s)
-{
-    for (int i = 0; i < *n; i++)
-        if (strcmp(list[i], s) == 0) return i;
-    if (*n == max) return -1;
-    snprintf(list[*n], 256, "%s", s);
-    return (*n)++;
-}
-
-static rl_status add_run(run_set *rs, const char *root, const char *dir, const compare_opts *o, char *err,
-                         size_t err_sz)
-{
-    char path[1100];
-    rl_config cfg;
-    snprintf(path, sizeof path, "%s/config.yaml", dir);
-    char msg[512];
-    if (rl_config_load(&cfg, path, NULL, 0, msg, sizeof msg) != RL_OK)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: cannot read the run's config: %s", dir, msg);
-    if (rs->n_runs == CMP_MAX_RUNS) return rl_errf(err, err_sz, RL_ERR_ARG, "more than %d runs", CMP_MAX_RUNS);
-    run_rec *r = &rs->runs[rs->n_runs];
-    memset(r, 0, sizeof *r);
-    snprintf(r->dir, sizeof r->dir, "%s", dir);
-    snprintf(r->env, sizeof r->env, "%s", cfg.env.id);
-    /* variant: the path under root without the seed_<k> and <env> levels */
-    const char *rel = dir + strlen(root);
-    while (*rel == '/') rel++;
-    char v[1024];
-    snprintf(v, sizeof v, "%s", rel);
-    char *last = strrchr(v, '/');
-    if (strncmp(last ? last + 1 : v, "seed_", 5) == 0) {
-        if (last) *last = '\0';
-        else v[0] = '\0';
-        last = strrchr(v, '/');
-        if (last && strcmp(last + 1, cfg.env.id) == 0) *last = '\0';
-    }
-    snprintf(r->variant, sizeof r->variant, "%s", v[0] ? v : ".");
-    r->steps = rl_xmalloc(CMP_MAX_POINTS * sizeof(int64_t));
-    r->vals = rl_xmalloc(CMP_MAX_POINTS * sizeof(double));
-    int eval = strcmp(o->metric, "eval_return") == 0;
-    snprintf(path, sizeof path, "%s/%s", dir, eval ? "eval.csv" : "metrics.csv");
-    int n = read_series(path, eval ? "return_mean" : o->metric, r->steps, r->vals, CMP_MAX_POINTS);
-    if (n < 0) {
-        free(r->steps);
-        free(r->vals);
-        return rl_errf(err, err_sz, RL_ERR_ARG, "%s: no column '%s' (eval_return or a metrics.csv column)", path,
-                       eval ? "return_mean" : o->metric);
-    }
-    /* keep rows up to --at */
-    if (o->at >= 0)
-        while (n > 0 && r->steps[n - 1] > o->at) n--;
-    if (n == 0) {   /* a run with nothing to report yet is left out */
-        free(r->steps);
-        free(r->vals);
-        return RL_OK;
-    }
-    r->n = n;
-    r->final = r->vals[n - 1];
-    if (find_or_add(rs->variants, &rs->n_variants, CMP_MAX_VARIANTS, r->variant) < 0 ||
-        find_or_add(rs->envs, &rs->n_envs, CMP_MAX_ENVS, r->env) < 0)
-        return rl_errf(err, err_sz, RL_ERR_ARG, "too many variants or environments");
-    rs->n_runs++;
-    return RL_OK;
-}
-
-static rl_status walk(run_set *rs, const char *root, const char *dir, int depth, const compare_opts *o,
-                      char *err, size_t err_sz)
-{
-    char p1[1100], p2[1100];
-    snprintf(p1, sizeof p1, "%s/eval.csv", dir);
-    snprintf(p2, sizeof p2, "%s/config.yaml", dir);
-    if (rl_is_file(p1) && rl_is_file(p2)) return add_run(rs, root, dir, o, err, err_sz);
-    if (depth > 6) return RL_OK;
-    DIR *d = opendir(dir);
-    if (!d) return RL_OK;
-    char **names = NULL;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        names = realloc(names, (size_t)(n + 1) * sizeof *names);
-        names[n] = rl_xmalloc(strlen(e->d_name) + 1);
-        strcpy(names[n++], e->d_name);
-    }
-    closedir(d);
-    if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);   /* names is NULL in an empty directory */
-    rl_status st = RL_OK;
-    for (int i = 0; i < n; i++) {
-        char sub[1100];
-        snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
-        if (st == RL_OK && rl_is_dir(sub)) st = walk(rs, root, sub, depth + 1, o, err, err_sz);
-        free(names[i]);
-    }
-    free(names);
-    return st;
 }
 
 /* ---- random-policy reference ------------------------------------------------------------- */
@@ -415,6 +286,7 @@ static rl_status write_report(const cmp_analysis *a, char *err, size_t err_sz)
     } else {
         write_csv(a, csv);
         write_md_tables(a, md);
+        cmp_write_md_sample(a, md);
         write_md_poi_and_figures(a, md);
     }
     if (csv && fclose(csv) != 0 && st == RL_OK) st = rl_errf(err, err_sz, RL_ERR_IO, "%s: write failed", csv_path);
@@ -436,34 +308,17 @@ static rl_status setup(cmp_analysis *a, const char *runs_dir, const compare_opts
         a->o.out_dir = opts->out_dir;
         a->o.plots = opts->plots;
         if (opts->formats) a->o.formats = opts->formats;
+        a->o.allow_unequal = opts->allow_unequal;
     }
     a->runs_dir = runs_dir;
     if (!rl_is_dir(runs_dir)) return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a directory", runs_dir);
     snprintf(a->out_dir, sizeof a->out_dir, "%s", a->o.out_dir ? a->o.out_dir : runs_dir);
     a->rs.runs = rl_xcalloc(CMP_MAX_RUNS, sizeof(run_rec));
+    a->rs.left_out = rl_xcalloc(CMP_MAX_RUNS, sizeof(run_left_out));
     a->buf = rl_xmalloc(CMP_MAX_RUNS * sizeof(double));
     a->scratch = rl_xmalloc((2 * CMP_MAX_RUNS + (size_t)a->o.n_boot + 16) * sizeof(double));
     a->norm = rl_xmalloc((size_t)CMP_MAX_VARIANTS * CMP_MAX_RUNS * sizeof(double));
     rl_rng_seed(&a->rng, a->o.seed, 0xc0ffee);
-    return RL_OK;
-}
-
-static rl_status collect_runs(cmp_analysis *a, char *err, size_t err_sz)
-{
-    char root[1024];
-    snprintf(root, sizeof root, "%s", a->runs_dir);
-    size_t rl = strlen(root);
-    while (rl > 1 && root[rl - 1] == '/') root[--rl] = '\0';
-    rl_status st = walk(&a->rs, root, root, 0, &a->o, err, err_sz);
-    if (st != RL_OK) return st;
-    if (a->rs.n_runs == 0)
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "%s: no runs with results (a run is a directory with config.yaml and eval.csv)", a->runs_dir);
-    /* sorted variants and environments: a stable report */
-    qsort(a->rs.variants, (size_t)a->rs.n_variants, sizeof a->rs.variants[0], (int (*)(const void *, const void *))strcmp);
-    qsort(a->rs.envs, (size_t)a->rs.n_envs, sizeof a->rs.envs[0], (int (*)(const void *, const void *))strcmp);
-    a->V = a->rs.n_variants;
-    a->E = a->rs.n_envs;
     return RL_OK;
 }
 
@@ -484,6 +339,7 @@ static void analysis_free(cmp_analysis *a)
         free(a->rs.runs[i].vals);
     }
     free(a->rs.runs);
+    free(a->rs.left_out);
     free(a->buf);
     free(a->scratch);
     free(a->norm);
@@ -494,7 +350,8 @@ rl_status compare_runs(const char *runs_dir, const compare_opts *opts, FILE *out
 {
     cmp_analysis *a = rl_xcalloc(1, sizeof *a);
     rl_status st = setup(a, runs_dir, opts, err, err_sz);
-    if (st == RL_OK) st = collect_runs(a, err, err_sz);
+    if (st == RL_OK) st = cmp_collect_runs(a, out, err, err_sz);
+    if (st == RL_OK) st = cmp_check_sample(a, out, err, err_sz);
     if (st == RL_OK) st = make_out_dir(a, err, err_sz);
     if (st == RL_OK) {
         compute_cells(a);

@@ -12,7 +12,15 @@
  * and PDF, sized for one column of a two-column paper: sample-efficiency curves (IQM over steps
  * with 95% bands), an interval plot (variants on a categorical axis) and a performance profile
  * (with 95% bootstrap bands). A variant with a single run gets its value and "n=1", never an
- * interval. */
+ * interval.
+ *
+ * The sample is never changed silently: a run directory whose config.yaml or eval.csv (or
+ * metrics.csv with --metric) is missing, empty, without rows, or not a regular file (a FIFO is
+ * never opened) is left out and named with the reason; a run that has not reached its
+ * total_steps (nor, with --at, that step) is named unfinished. Unless allow_unequal is set, the
+ * comparison is then refused (RL_ERR_ARG) when a run is unfinished, when the variants have
+ * different numbers of usable runs on an environment, or when the runs of an environment are
+ * compared at different steps. */
 #ifndef RLC_AGENTS_COMPARE_H
 #define RLC_AGENTS_COMPARE_H
 
@@ -33,6 +41,9 @@ typedef struct {
                                 the runs directory */
     bool plots;              /* draw the figures; default true */
     unsigned formats;        /* COMPARE_PNG | COMPARE_SVG | COMPARE_PDF; default all three */
+    bool allow_unequal;      /* compare unequal samples, mismatched steps and unfinished runs
+                                (named in the output and the report) instead of refusing; default
+                                false */
 } compare_opts;
 
 void compare_opts_default(compare_opts *o);

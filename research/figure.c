@@ -1,9 +1,12 @@
 /* rlc research: PLplot figure set-up for rlc plot and rlc compare (see figure.h). */
 #include "research/figure.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <plplot.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define FIGURE_PNG_DPI 200.0
 #define FIGURE_POINTS 72.0   /* the cairo vector devices count in points */
@@ -25,11 +28,26 @@ static const char *device_of(const char *path)
 
 bool figure_path_ok(const char *path) { return device_of(path) != NULL; }
 
+/* PLplot ends the process ("IMMEDIATE EXIT") when it cannot open its file: open it here first,
+ * without truncating a file that exists, and remove it again if this created it */
+static rl_status figure_writable(const char *path, char *err, size_t err_sz)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    bool created = fd >= 0;
+    if (!created && errno == EEXIST) fd = open(path, O_WRONLY);
+    if (fd < 0) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot write the figure: %s", path, strerror(errno));
+    close(fd);
+    if (created) unlink(path);
+    return RL_OK;
+}
+
 rl_status figure_begin(const char *path, double width_in, double height_in, int panels_x, int panels_y,
                        double text_scale, char *err, size_t err_sz)
 {
     const char *dev = device_of(path);
     if (!dev) return rl_errf(err, err_sz, RL_ERR_ARG, "%s: expected a file name ending in .png, .svg or .pdf", path);
+    rl_status st = figure_writable(path, err, err_sz);
+    if (st != RL_OK) return st;
     bool png = strcmp(dev, "pngcairo") == 0;
     double dpi = png ? FIGURE_PNG_DPI : FIGURE_POINTS;
     plsdev(dev);

@@ -18,7 +18,8 @@
 /* true when path ends in .png, .svg or .pdf */
 bool figure_path_ok(const char *path);
 /* Starts a figure at path (width x height inches) of panels_x x panels_y panels (pladv(0) moves
- * to the next); RL_ERR_ARG for another extension. Text is scaled by text_scale (1 = PLplot's
+ * to the next); RL_ERR_ARG for another extension, RL_ERR_IO naming path when it cannot be
+ * written (a read-only directory, a directory in its place). Text is scaled by text_scale (1 = PLplot's
  * default height). */
 rl_status figure_begin(const char *path, double width_in, double height_in, int panels_x, int panels_y,
                        double text_scale, char *err, size_t err_sz);

@@ -47,8 +47,9 @@ static double run_score(const char *run_dir, tune_score how)
     snprintf(path, sizeof path, "%s/DONE", run_dir);
     if (!rl_path_exists(path)) return NAN;
     snprintf(path, sizeof path, "%s/eval.csv", run_dir);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return NAN;
+    FILE *fp;
+    char ignored[8];
+    if (rl_fopen_regular(path, &fp, ignored, sizeof ignored) != RL_OK) return NAN;
     double sum = 0.0, last = NAN;
     int n = 0;
     while (fgets(line, sizeof line, fp)) {

@@ -6,12 +6,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yaml.h>
 
 #include "core/config.h"
 #include "core/limits.h"
 #include "core/rng.h"
+#include "core/yaml_load.h"
 
 /* ---- YAML helpers ------------------------------------------------------------------------- */
 
@@ -20,6 +20,7 @@ typedef struct {
     const char *file;
     char *err;
     size_t err_sz;
+    int set_line[ABL_MAX_SETS];   /* the line of each key of set: */
 } tctx;
 
 static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
@@ -141,8 +142,18 @@ static rl_status parse_sets(tune_search *t, tctx *c, yaml_node_t *v)
         yaml_node_t *k = node(c, p->key), *val = node(c, p->value);
         char flow[ABL_TEXT] = "";
         const char *key = scalar(k);
-        if (!key || strlen(key) > 100) return terr(c, k, "set", "keys are config keys like ppo.gamma");
+        if (!key || strlen(key) > 100 || !rl_config_key_ok(key))
+            return terr(c, k, "set", "keys are config keys like ppo.gamma (letters, digits, '_', '-' and '.')");
+        if (ablation_keys_overlap(key, "total_steps") || ablation_keys_overlap(key, "seed"))
+            return terr(c, k, "set", "total_steps and seed are set by the search (budget, seeds) and would replace this");
         if (t->n_sets == ABL_MAX_SETS) return terr(c, k, "set", "more than 32 keys");
+        for (int i = 0; i < t->n_sets; i++) {
+            char prev[ABL_TEXT], msg[200];
+            ablation_set_key(t->sets[i], prev, sizeof prev);
+            snprintf(msg, sizeof msg, "sets what the key on line %d sets too; give each key once", c->set_line[i]);
+            if (ablation_keys_overlap(prev, key)) return terr(c, k, key, msg);
+        }
+        c->set_line[t->n_sets] = line_of(k);
         if (flow_text(c, val, flow, sizeof flow, 0) || strlen(flow) > 200) return terr(c, val, key, "value too long");
         snprintf(t->sets[t->n_sets++], ABL_TEXT, "%.100s=%.200s", key, flow);
     }
@@ -197,13 +208,18 @@ static rl_status parse_params(tune_search *t, tctx *c, yaml_node_t *v)
         return terr(c, v, "params", "expected a mapping of config keys to ranges or choices");
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(c, p->key);
-        if (!scalar(k) || !scalar(k)[0] || strlen(scalar(k)) >= sizeof t->params[0].key)
-            return terr(c, k, "params", "keys are config keys like ppo.learning_rate");
-        if (strcmp(scalar(k), "total_steps") == 0 || strcmp(scalar(k), "seed") == 0)
+        if (!scalar(k) || !rl_config_key_ok(scalar(k)) || strlen(scalar(k)) >= sizeof t->params[0].key)
+            return terr(c, k, "params", "keys are config keys like ppo.learning_rate (letters, digits, '_', '-' and '.')");
+        if (ablation_keys_overlap(scalar(k), "total_steps") || ablation_keys_overlap(scalar(k), "seed"))
             return terr(c, k, "params", "total_steps and seed are set by the search (budget, seeds)");
         if (t->n_params == TUNE_MAX_PARAMS) return terr(c, k, "params", "more than 15 parameters");
         for (int i = 0; i < t->n_params; i++)
-            if (strcmp(t->params[i].key, scalar(k)) == 0) return terr(c, k, scalar(k), "listed twice");
+            if (ablation_keys_overlap(t->params[i].key, scalar(k))) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "varies what params.%.100s (line %d) varies too; give each key once",
+                         t->params[i].key, t->params[i].line);
+                return terr(c, k, scalar(k), msg);
+            }
         tune_param *pp = &t->params[t->n_params++];
         snprintf(pp->key, sizeof pp->key, "%s", scalar(k));
         pp->line = line_of(k);
@@ -240,7 +256,11 @@ static rl_status parse_scalar_key(tune_search *t, tctx *c, const char *key, yaml
     int64_t x;
     if (!s) return terr(c, v, key, "expected a single value");
     if (strcmp(key, "name") == 0) {
-        if (!s[0] || strchr(s, '/') || strlen(s) >= sizeof t->name) return terr(c, v, key, "expected a plain name without '/'");
+        char why[160], msg[200];
+        if (!ablation_name_ok(s, sizeof t->name, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "%s (runs go to <runs-dir>/<name>/)", why);
+            return terr(c, v, key, msg);
+        }
         snprintf(t->name, sizeof t->name, "%s", s);
     } else if (strcmp(key, "base") == 0) {
         resolve_path(t->base, sizeof t->base, c->file, s);
@@ -267,6 +287,22 @@ static rl_status parse_scalar_key(tune_search *t, tctx *c, const char *key, yaml
     return RL_OK;
 }
 
+/* A key of set: that a parameter also gives would be replaced in every trial by the parameter's
+ * value: an error naming both lines. */
+static rl_status check_sets_against_params(const tune_search *t, tctx *c)
+{
+    for (int i = 0; i < t->n_sets; i++) {
+        char key[ABL_TEXT];
+        ablation_set_key(t->sets[i], key, sizeof key);
+        for (int j = 0; j < t->n_params; j++)
+            if (ablation_keys_overlap(key, t->params[j].key))
+                return rl_errf(c->err, c->err_sz, RL_ERR_CONFIG, "%s:%d: set.%s: params.%s (line %d) varies it too, "
+                               "and every trial would take the parameter's value instead; give it in one place",
+                               c->file, c->set_line[i], key, t->params[j].key, t->params[j].line);
+    }
+    return RL_OK;
+}
+
 static rl_status parse_root(tune_search *t, tctx *c, yaml_node_t *root)
 {
     if (!root || root->type != YAML_MAPPING_NODE)
@@ -286,6 +322,8 @@ static rl_status parse_root(tune_search *t, tctx *c, yaml_node_t *root)
     const char *missing = !t->base[0] ? "base" : !t->n_trials ? "trials" : !t->n_seeds ? "seeds"
                         : !t->budget ? "budget" : !t->n_params ? "params" : NULL;
     if (missing) return terr(c, root, missing, "missing (a search needs base, trials, seeds, budget and params)");
+    rl_status st = check_sets_against_params(t, c);
+    if (st != RL_OK) return st;
     if ((int64_t)t->n_trials * t->n_seeds > ABL_MAX_RUNS)
         return terr(c, root, "trials", "trials x seeds exceeds the ablation runner's limit of 100000 runs");
     if (tune_rung_budget(t, 0) < 1) return terr(c, root, "budget", "too small for the rungs: budget / eta^(rungs-1) < 1 step");
@@ -374,29 +412,27 @@ static rl_status check_params(const tune_search *t, char *err, size_t err_sz)
 
 static rl_status parse_file(tune_search *t, const char *path, char *err, size_t err_sz)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return rl_errf(err, err_sz, RL_ERR_IO, "%s: cannot open search file: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > RL_CONFIG_MAX_BYTES) {
-        fclose(fp);
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: not a regular file of at most %d bytes", path, RL_CONFIG_MAX_BYTES);
-    }
-    yaml_parser_t parser;
     yaml_document_t doc;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, fp);
-    rl_status st;
-    if (!yaml_parser_load(&parser, &doc)) {
-        st = rl_errf(err, err_sz, RL_ERR_PARSE, "%s:%zu:%zu: YAML syntax error: %s", path, parser.problem_mark.line + 1,
-                     parser.problem_mark.column + 1, parser.problem ? parser.problem : "unknown problem");
-    } else {
-        tctx c = {&doc, path, err, err_sz};
-        st = parse_root(t, &c, yaml_document_get_root_node(&doc));
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&parser);
-    fclose(fp);
+    rl_status st = rl_yaml_load_file(&doc, path, "search file", err, err_sz);
+    if (st != RL_OK) return st;
+    tctx c = {.doc = &doc, .file = path, .err = err, .err_sz = err_sz};
+    st = parse_root(t, &c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
     return st;
+}
+
+/* without name:, the search file's name without its extension */
+static rl_status default_name(tune_search *t, const char *path, char *err, size_t err_sz)
+{
+    if (t->name[0]) return RL_OK;
+    const char *b = strrchr(path, '/');
+    snprintf(t->name, sizeof t->name, "%s", b ? b + 1 : path);
+    char *dot = strrchr(t->name, '.');
+    if (dot) *dot = '\0';
+    char why[160];
+    if (ablation_name_ok(t->name, sizeof t->name, why, sizeof why)) return RL_OK;
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the file's name gives no usable name for the search's runs (%s); "
+                   "give one with name:", path, why);
 }
 
 rl_status tune_load(tune_search *t, const char *path, char *err, size_t err_sz)
@@ -407,13 +443,8 @@ rl_status tune_load(tune_search *t, const char *path, char *err, size_t err_sz)
     t->eta = 3;
     rl_status st = parse_file(t, path, err, err_sz);
     if (st == RL_OK) st = check_params(t, err, err_sz);
+    if (st == RL_OK) st = default_name(t, path, err, err_sz);
     if (st != RL_OK) return st;
-    if (!t->name[0]) {
-        const char *b = strrchr(path, '/');
-        snprintf(t->name, sizeof t->name, "%s", b ? b + 1 : path);
-        char *dot = strrchr(t->name, '.');
-        if (dot) *dot = '\0';
-    }
     t->values = rl_xcalloc((size_t)t->n_trials, sizeof *t->values);
     sample_trials(t);
     return RL_OK;

@@ -330,3 +330,98 @@ Test(ablation, jobs_beyond_the_limit_are_an_error)
     cr_assert(strstr(err, "--jobs") != NULL, "%s", err);
     cr_assert(!exists(runs), "nothing was started");
 }
+
+/* loads text as <dir>/<file> with the --set overrides sets (NULL: none) and asserts it is refused
+ * with a message holding n1 and n2; removes what it wrote */
+static void expect_load_error(const char *file, const char *text, const char *set, const char *n1, const char *n2)
+{
+    char dir[256], path[400], err[1500] = "";
+    tmp_dir(dir, sizeof dir, "loaderr");
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    write_file(path, text);
+    static ablation a;
+    const char *sets[] = {set};
+    rl_status st = ablation_load(&a, path, sets, set ? 1 : 0, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "accepted:\n%s", text);
+    cr_assert(strstr(err, n1) && strstr(err, n2), "message lacks '%s' or '%s': %s", n1, n2, err);
+    remove(path);
+    cr_assert_eq(rmdir(dir), 0);
+}
+
+Test(ablation, deep_nesting_is_refused_where_the_limit_is_crossed)
+{
+    /* never closed, so a loader that reads the whole document first (as ablation files were read)
+     * can only report the syntax error at the end; the 17th '[' opens at column 8 + 16 */
+    char *text = malloc(RL_CONFIG_MAX_BYTES + 1);
+    cr_assert(text != NULL);
+    size_t head = (size_t)sprintf(text, "base: %s\nseeds: ", BASE);
+    memset(text + head, '[', 300);
+    text[head + 300] = '\0';
+    expect_load_error("a.yaml", text, NULL, "a.yaml:2:24: ", "nested deeper than 16 levels (the limit of an ablation file)");
+    memset(text + head, '[', RL_CONFIG_MAX_BYTES - head);
+    text[RL_CONFIG_MAX_BYTES] = '\0';
+    expect_load_error("a.yaml", text, NULL, "a.yaml:2:24: ", "nested deeper than 16 levels (the limit of an ablation file)");
+    free(text);
+}
+
+Test(ablation, duplicate_and_overridden_keys_are_errors)
+{
+    /* a repeated key merged (seeds [1] then [5, 6] gave three seeds) */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nseeds: [5, 6]\n", NULL, "bad.yaml:3:1: duplicate key 'seeds'",
+                      "first at line 2");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\naxes:\n  ppo.gamma: [0.9]\n  ppo.gamma: [0.99]\n", NULL,
+                      "bad.yaml:5:3: duplicate key 'ppo.gamma'", "first at line 4");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nset:\n  total_steps: 1\n  total_steps: 2\n", NULL,
+                      "bad.yaml:5:3: duplicate key 'total_steps'", "first at line 4");
+    /* two axes on one key, written differently, or a section and a key in it */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\naxes:\n  ppo.gamma: [0.9]\n  ppo..gamma: [0.99]\n", NULL,
+                      "bad.yaml:5: axes.ppo..gamma", "the axis on line 4");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\naxes:\n  ppo: [{gamma: 0.9}]\n  ppo.gamma: [0.99]\n", NULL,
+                      "bad.yaml:5: axes.ppo.gamma", "the axis on line 4");
+    /* a key in set: and on an axis: the axis's value replaced set's in every run */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nset: {total_steps: 5}\naxes:\n  total_steps: [100, 200]\n",
+                      NULL, "bad.yaml:3: set.total_steps", "axes.total_steps (line 5)");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nset: {ppo: {gamma: 0.9}, ppo.gamma: 0.8}\n", NULL,
+                      "bad.yaml:3: set.ppo.gamma", "line 3");
+    /* --set on rlc ablate's command line, replaced by an axis */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\naxes:\n  ppo.gamma: [0.9, 0.99]\n", "ppo.gamma=0.5",
+                      "--set ppo.gamma=0.5", "bad.yaml:4: the axis axes.ppo.gamma");
+    /* the seed, which every run's seed=<k> replaced */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nset: {seed: 3}\n", NULL, "bad.yaml:3: set.seed", "seeds:");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\naxes:\n  seed: [3, 4]\n", NULL, "bad.yaml:4: axes.seed", "seeds:");
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\n", "seed=3", "--set seed=3", "seeds:");
+    /* base and bases: the second replaced or extended the first */
+    expect_load_error("bad.yaml", "base: " BASE "\nbases: [" BASE "]\nseeds: [1]\n", NULL, "bad.yaml:2: bases",
+                      "both base and bases");
+    /* a key the --set text would read differently */
+    expect_load_error("bad.yaml", "base: " BASE "\nseeds: [1]\nset: {a=b: 1}\n", NULL, "bad.yaml:3: set",
+                      "config keys like ppo.gamma");
+}
+
+Test(ablation, run_names_are_one_directory_name)
+{
+    const char *names[] = {"..", ".", "''", "a/b", "\"a\\nb\"", "\"a\\tb\"", "\"a\\x85b\""};
+    const char *why[] = {"'..' is the runs directory itself or its parent", "'.' is the runs directory", "is empty",
+                         "'a/b' holds a '/'", "control character", "control character", "control character"};
+    for (int i = 0; i < 7; i++) {
+        char text[400];
+        snprintf(text, sizeof text, "name: %s\nbase: " BASE "\nseeds: [1]\n", names[i]);
+        expect_load_error("bad.yaml", text, NULL, "bad.yaml:1: name: ", why[i]);
+    }
+    /* without name:, the file's name: "..yaml" would give "." */
+    expect_load_error("..yaml", "base: " BASE "\nseeds: [1]\n", NULL, "..yaml: the file's name", "give one with name:");
+
+    /* through the program: refused, and nothing written beside --runs-dir */
+    char dir[256], path[400], cmd[900], out[4096];
+    tmp_dir(dir, sizeof dir, "dotdot");
+    snprintf(path, sizeof path, "%s/a.yaml", dir);
+    write_file(path, "name: ..\nbase: " BASE "\nseeds: [1]\nset: {total_steps: 64}\n");
+    snprintf(cmd, sizeof cmd, "%s ablate %s --runs-dir %s/runs/inner --dry-run 2>&1", RLC_BINARY, path, dir);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "name: .. accepted: %s", out);
+    cr_assert(strstr(out, "a.yaml:1: name: '..'"), "%s", out);
+    snprintf(cmd, sizeof cmd, "ls -A %s", dir);
+    rlt_run_cmd(cmd, out, sizeof out);
+    cr_assert_str_eq(out, "a.yaml\n", "written beside the ablation file: %s", out);
+    remove(path);
+    cr_assert_eq(rmdir(dir), 0);
+}

@@ -1,19 +1,28 @@
 /* rlc tests: safetensors checkpoints (nn/safetensors.c) — round trip of tensors and metadata,
  * the byte layout, every refusal of a damaged or mismatched file (truncation, header length,
  * JSON, offsets, dtype, names, shapes) with a message naming the file, and atomic saving (a
- * failed save leaves an existing checkpoint untouched). */
+ * failed save leaves an existing checkpoint untouched). Then what a run directory may hold
+ * instead of a checkpoint, with real processes: a 3 GiB sparse file is refused by its header
+ * (the child's peak memory stays small), and a FIFO in place of checkpoint.safetensors,
+ * replay.safetensors or best.safetensors makes `rlc eval` and `rlc train --resume` stop with
+ * "not a regular file" instead of blocking. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nn/nn.h"
+#include "tests/helpers/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -245,6 +254,24 @@ Test(checkpoint, save_overwrites_existing_file)
 }
 
 /* ---- refusals ----------------------------------------------------------------------------- */
+
+Test(checkpoint, a_bad_integer_metadata_names_the_file)
+{
+    char path[512], err[512] = "";
+    path_in_dir(path, sizeof path, "meta.safetensors");
+    float x[1] = {1.0f};
+    nn_tensor t = {"x", x, 1, {1}};
+    nn_meta meta[] = {{"step", "-3"}};
+    cr_assert_eq(nn_safetensors_save(path, &t, 1, meta, 1, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors *f;
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    unsigned long long v;
+    cr_assert_eq(nn_safetensors_meta_u64(f, "step", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, path) && strstr(err, "'step' is not a number"), "%s", err);
+    cr_assert_eq(nn_safetensors_meta_u64(f, "total", &v, err, sizeof err), RL_ERR_FORMAT);
+    cr_assert(strstr(err, path) && strstr(err, "'total' missing"), "%s", err);
+    nn_safetensors_close(f);
+}
 
 Test(checkpoint, missing_file_is_io_error)
 {
@@ -585,4 +612,152 @@ Test(checkpoint, metadata_integers)
     cr_assert_eq(v, 7u, "a failed read leaves the output untouched");
     nn_safetensors_close(f);
     remove(path);
+}
+
+/* ---- what a run directory may hold instead of a checkpoint --------------------------------- */
+
+/* A file of `size` bytes, sparse past a header of hlen bytes (header's own length when
+ * UINT64_MAX) and data_len data bytes: it takes no disk and no memory unless read. */
+static void write_sparse(const char *path, uint64_t hlen, const char *header, size_t data_len, off_t size)
+{
+    unsigned char zeros[64] = {0};
+    write_raw(path, hlen, header, zeros, data_len);
+    cr_assert_eq(truncate(path, size), 0, "%s: %s", path, strerror(errno));
+}
+
+#define GIB3 ((off_t)3 << 30)
+#define SMALL_RSS_KB (256 * 1024)   /* far below the 3 GiB that reading the whole file took */
+
+Test(checkpoint, a_huge_sparse_file_is_refused_by_its_header_without_being_read)
+{
+    char path[512], out[4096];
+    path_in_dir(path, sizeof path, "huge.safetensors");
+    /* a small valid-looking header, then 3 GiB of nothing: the tensors do not tile the file */
+    write_sparse(path, UINT64_MAX, "{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", 12, GIB3);
+    const char *args[] = {"eval", path, NULL};
+    long rss = 0;
+    int status = rlt_run_rlc_guarded(args, out, sizeof out, &rss);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "status %#x: %s", status, out);
+    cr_assert(strstr(out, path) && strstr(out, "data section is") && strstr(out, "cover 12"), "%s", out);
+    cr_assert_lt(rss, SMALL_RSS_KB, "rlc eval peaked at %ld KiB to refuse the file", rss);
+
+    /* a header length of 2 GiB, which the file holds: refused by the format's limit before any
+     * of it is allocated */
+    write_sparse(path, (uint64_t)2 << 30, "{", 0, GIB3);
+    status = rlt_run_rlc_guarded(args, out, sizeof out, &rss);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0, "status %#x: %s", status, out);
+    cr_assert(strstr(out, path) && strstr(out, "header length 2147483648 exceeds the format's limit"), "%s", out);
+    cr_assert_lt(rss, SMALL_RSS_KB, "rlc eval peaked at %ld KiB to refuse the header length", rss);
+}
+
+/* in a child: a valid file whose one tensor is 3 GiB opens (its header is all that is read), and
+ * a caller expecting another shape is refused before any data is read. Exit 0 when so. */
+static int open_big_tensor_child(const char *path)
+{
+    nn_safetensors *f = NULL;
+    char err[512] = "";
+    if (nn_safetensors_open(&f, path, err, sizeof err) != RL_OK) return fprintf(stderr, "open: %s\n", err), 1;
+    float x[3];
+    nn_tensor t = {"big", x, 1, {3}};
+    rl_status st = nn_safetensors_read(f, &t, err, sizeof err);
+    nn_safetensors_close(f);
+    if (st != RL_ERR_FORMAT || !strstr(err, "expected shape [3], found [805306366]"))
+        return fprintf(stderr, "read: %s\n", err), 2;
+    return 0;
+}
+
+Test(checkpoint, a_huge_tensor_is_checked_against_the_callers_shape_before_it_is_read)
+{
+    char path[512], header[256];
+    path_in_dir(path, sizeof path, "bigtensor.safetensors");
+    const uint64_t bytes = (uint64_t)805306366 * 4;
+    snprintf(header, sizeof header, "{\"big\":{\"dtype\":\"F32\",\"shape\":[805306366],\"data_offsets\":[0,%llu]}}",
+             (unsigned long long)bytes);
+    write_sparse(path, UINT64_MAX, header, 0, (off_t)(8 + strlen(header) + bytes));
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        alarm(120);
+        _exit(open_big_tensor_child(path));
+    }
+    int status = 0;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x (see stderr)", status);
+    cr_assert_lt(ru.ru_maxrss, SMALL_RSS_KB, "peaked at %ld KiB for a tensor it never read", ru.ru_maxrss);
+}
+
+Test(checkpoint, a_fifo_is_refused_without_blocking)
+{
+    char path[512];
+    path_in_dir(path, sizeof path, "fifo.safetensors");
+    cr_assert_eq(mkfifo(path, 0644), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {   /* the open, in a child that its alarm kills if the open blocks */
+        alarm(120);
+        nn_safetensors *f = NULL;
+        char err[512] = "";
+        rl_status st = nn_safetensors_open(&f, path, err, sizeof err);
+        _exit(st == RL_ERR_IO && !f && strstr(err, path) && strstr(err, "not a regular file (a FIFO)") ? 0 : 1);
+    }
+    int status = 0;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(!WIFSIGNALED(status), "nn_safetensors_open blocked on a FIFO (killed by signal %d)", WTERMSIG(status));
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "no clear refusal (status %#x)", status);
+    /* a directory is refused the same way */
+    path_in_dir(path, sizeof path, "dir.safetensors");
+    cr_assert_eq(mkdir(path, 0755), 0);
+    nn_safetensors *f = NULL;
+    char err[512] = "";
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_ERR_IO);
+    cr_assert(strstr(err, path) && strstr(err, "not a regular file (a directory)"), "%s", err);
+}
+
+Test(checkpoint, eval_and_resume_refuse_a_fifo_checkpoint)
+{
+    char dir[512], path[600], out[4096];
+    path_in_dir(dir, sizeof dir, "fiforun");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/config.yaml", dir);
+    const char *yaml = "algo: ppo\nenv:\n  id: CartPole-v1\n";
+    write_all(path, yaml, strlen(yaml));
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    cr_assert_eq(mkfifo(path, 0644), 0);
+    const char *eval[] = {"eval", dir, NULL}, *resume[] = {"train", "--resume", dir, "--quiet", NULL};
+    const char *const *cmds[] = {eval, resume};
+    for (int i = 0; i < 2; i++) {
+        int status = rlt_run_rlc_guarded(cmds[i], out, sizeof out, NULL);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "rlc %s: status %#x: %s", cmds[i][0], status, out);
+        cr_assert(strstr(out, path) && strstr(out, "not a regular file (a FIFO)"), "rlc %s: %s", cmds[i][0], out);
+    }
+}
+
+Test(checkpoint, resume_refuses_a_fifo_in_place_of_any_run_file, .timeout = 600)
+{
+    char dir[512], path[600], out[8192];
+    path_in_dir(dir, sizeof dir, "dqnrun");
+    const char *train[] = {"train", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml", "--run-dir", dir, "--quiet",
+                           "--set", "total_steps=1000", "--set", "log.eval_interval=500", NULL};
+    int status = rlt_run_rlc_guarded(train, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x: %s", status, out);
+    const char *resume[] = {"train", "--resume", dir, "--quiet", "--set", "total_steps=2000", NULL};
+    /* each file a resume reads or appends to, in turn replaced by a FIFO, then put back */
+    const char *files[] = {"replay.safetensors", "best.safetensors", "config.yaml",
+                           "metrics.csv", "eval.csv", "timing.csv"};
+    for (int i = 0; i < 6; i++) {
+        char keep[700];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        snprintf(keep, sizeof keep, "%s.keep", path);
+        bool had = access(path, F_OK) == 0;   /* a finished run has no replay buffer file */
+        cr_assert(!had || rename(path, keep) == 0, "%s", path);
+        cr_assert_eq(mkfifo(path, 0644), 0);
+        status = rlt_run_rlc_guarded(resume, out, sizeof out, NULL);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "%s: status %#x: %s", files[i], status, out);
+        cr_assert(strstr(out, path) && strstr(out, "not a regular file"), "%s: %s", files[i], out);
+        remove(path);
+        cr_assert(!had || rename(keep, path) == 0, "%s", keep);
+    }
 }

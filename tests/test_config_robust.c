@@ -220,7 +220,7 @@ Test(config_robust, empty_comment_only_nul_and_endless_files_are_errors)
     cr_assert(strstr(err, path) && strstr(err, ":2: a NUL byte"), "%s", err);
     cr_assert_eq(load_bytes("seed: 3\n---\nseed: 4\n", 20, path, sizeof path, err, sizeof err), RL_ERR_PARSE, "%s",
                  err);
-    cr_assert(strstr(err, ":3: a second YAML document"), "%s", err);
+    cr_assert(strstr(err, ":3:1: a second YAML document"), "%s", err);
 
     rl_config cfg;
     cr_assert_eq(rl_config_load(&cfg, "/dev/zero", NULL, 0, err, sizeof err), RL_ERR_IO, "%s", err);
@@ -240,4 +240,77 @@ Test(config_robust, program_refuses_dev_zero_and_empty_files)
     cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "an empty config trained: %s", out);
     cr_assert(strstr(out, path) && strstr(out, "holds no YAML"), "%s", out);
     remove(path);
+}
+
+/* ---- (e) deep nesting is refused where the parser crosses the limit --------------------- */
+
+/* head, then open repeated up to size bytes in all, never closed: nested far past the limit, and
+ * a syntax error at its very end. A loader that stops where the nesting crosses the limit reports
+ * the nesting there, on line 1 at an early column; one that reads the whole document first can
+ * only report the syntax error at the end (libyaml's document loader did, after a time quadratic
+ * in the depth: most of an hour for 1 MiB). */
+static char *unclosed_nest(const char *head, const char *open, size_t size)
+{
+    char *s = malloc(size + 1);
+    cr_assert(s != NULL);
+    size_t at = (size_t)sprintf(s, "%s", head), n = strlen(open);
+    for (; at + n <= size; at += n) memcpy(s + at, open, n);
+    s[at] = '\0';
+    return s;
+}
+
+Test(config_robust, deep_nesting_is_refused_where_the_limit_is_crossed)
+{
+    /* the 17th '[' (16 levels below the root) opens at column 6 + 16 + 1 */
+    char *small = unclosed_nest("algo: ", "[", 300);
+    expect_text_error(small, NULL, RL_ERR_PARSE, "t.yaml:1:23: ", "nested deeper than 16 levels", NULL);
+    free(small);
+
+    /* 1 MiB of it: a config file, and the config a checkpoint carries (text in memory, as rlc eval
+     * reads it) */
+    char path[256], err[1024];
+    char *seq = unclosed_nest("algo: ", "[", RL_CONFIG_MAX_BYTES);
+    cr_assert_eq(load_bytes(seq, strlen(seq), path, sizeof path, err, sizeof err), RL_ERR_PARSE, "%s", err);
+    cr_assert(strstr(err, path) && strstr(err, ":1:23: nested deeper than 16 levels"), "%s", err);
+    rl_config cfg;
+    cr_assert_eq(rl_config_load_string(&cfg, seq, "run/checkpoint.safetensors", NULL, 0, err, sizeof err),
+                 RL_ERR_PARSE, "%s", err);
+    cr_assert(strstr(err, "run/checkpoint.safetensors:1:23: nested deeper than 16 levels"), "%s", err);
+    free(seq);
+
+    /* mappings {a: {a: ...: the key inside the 16th mapping is the 17th level, at column 5 + 15 x 4 + 2 */
+    char *map = unclosed_nest("env: ", "{a: ", RL_CONFIG_MAX_BYTES);
+    cr_assert_eq(load_bytes(map, strlen(map), path, sizeof path, err, sizeof err), RL_ERR_PARSE, "%s", err);
+    cr_assert(strstr(err, path) && strstr(err, ":1:67: nested deeper than 16 levels"), "%s", err);
+    free(map);
+
+    /* a --set value (no line or column there): named by its argument, cut short */
+    char *set = unclosed_nest("algo=", "[", RL_CONFIG_MAX_BYTES);
+    const char *sets[] = {set};
+    cr_assert_eq(rl_config_load_string(&cfg, "", "t.yaml", sets, 1, err, sizeof err), RL_ERR_PARSE, "%s", err);
+    cr_assert(strstr(err, "--set algo=[[[[") && strstr(err, "nested deeper than 16 levels"), "%s", err);
+    cr_assert_lt(strlen(err), 600, "the message repeats the whole --set value: %s", err);
+    free(set);
+}
+
+Test(config_robust, deep_nesting_in_a_set_value_through_the_program)
+{
+    /* 100 KB: below the kernel's limit on one argument (128 KiB) */
+    char *set = unclosed_nest("algo=", "[", 100000);
+    size_t sz = strlen(set) + 512;
+    char *cmd = malloc(sz), out[4096];
+    snprintf(cmd, sz, "%s train %s/configs/ppo_cartpole.yaml --set '%s' --run-dir /tmp/rlc_test_never_deep 2>&1",
+             RLC_BINARY, RLC_SOURCE_DIR, set);
+    cr_assert_neq(rlt_run_cmd(cmd, out, sizeof out), 0, "a 100 KB nest of '[' trained: %s", out);
+    cr_assert(strstr(out, "--set algo=[[[[") && strstr(out, "nested deeper than 16 levels"), "%s", out);
+    cr_assert_lt(strlen(out), 600, "the message repeats the whole --set value: %s", out);
+    free(cmd);
+    free(set);
+}
+
+Test(config_robust, an_alias_inside_the_collection_it_names_is_an_error)
+{
+    /* libyaml's loader made a cycle of it, which only the depth limit stopped */
+    expect_text_error("ppo: &a [1, *a]\n", NULL, RL_ERR_PARSE, "t.yaml:1:13: ", "the alias *a is inside", "cycle");
+    expect_text_error("ppo: [1, *b]\n", NULL, RL_ERR_PARSE, "t.yaml:1:10: ", "*b names no anchor", NULL);
 }

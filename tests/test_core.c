@@ -152,13 +152,13 @@ Test(csv, rows_append_and_truncate)
     cr_assert_eq(rl_csv_open(&c, path, cols, 2, false, err, sizeof err), RL_OK, "%s", err);
     for (int i = 1; i <= 4; i++) {
         double row[] = {i * 100.0, i * 0.5};
-        rl_csv_row(&c, row);
+        cr_assert_eq(rl_csv_row(&c, row, err, sizeof err), RL_OK, "%s", err);
     }
     rl_csv_close(&c);
     cr_assert_eq(rl_csv_truncate_after(path, 200, err, sizeof err), RL_OK);
     cr_assert_eq(rl_csv_open(&c, path, cols, 2, true, err, sizeof err), RL_OK, "%s", err);
     double row[] = {300, NAN};
-    rl_csv_row(&c, row);
+    cr_assert_eq(rl_csv_row(&c, row, err, sizeof err), RL_OK, "%s", err);
     rl_csv_close(&c);
     FILE *fp = fopen(path, "r");
     char buf[256] = "";

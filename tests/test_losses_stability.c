@@ -284,3 +284,15 @@ Test(stability, regression_extremes)
     cr_assert(isfinite(v) || isinf(v), "KL is +inf at worst, never NaN");
     cr_assert(!isnan(v));
 }
+
+/* PPO's KL-penalty surrogate at a ratio of e^100: -A r and beta (r - 1) are each about 2.7e43, so
+ * evaluating the formula term by term cancels them and loses beta (1 + log r). With A = beta = 1
+ * the value is -101 and the gradient w.r.t. logp is (beta - A) r - beta = -1. */
+Test(stability, ppo_kl_large_ratio_keeps_the_penalty)
+{
+    float logp[2] = {100, 100}, logp_old[2] = {0, 0}, adv[2] = {1, 1}, g[2];
+    float v = loss_ppo_kl(logp, logp_old, adv, NULL, 2, 1.0f, g, NULL);
+    cr_assert_float_eq(v, -101.0f, 1e-4, "value %g, expected -101", (double)v);
+    cr_assert_float_eq(g[0], -0.5f, 1e-6, "gradient %g, expected -beta / n = -0.5", (double)g[0]);
+    cr_assert_float_eq(g[1], -0.5f, 1e-6);
+}

@@ -303,6 +303,26 @@ Test(nn_dense, backward_accumulates_and_skips_null)
     cr_assert_float_eq(di[0], before, 1e-6f);
 }
 
+/* nn_colsum_add (the bias gradients of the convolution and recurrent layers) adds column sums
+ * whose error does not grow with the row count: 2^20 rows of 0.1f sum to what double gives (a plain
+ * float sum is off by more than 100), over a ragged last tile and a ragged last block of rows */
+Test(nn_colsum, adds_column_sums_accurately)
+{
+    enum { ROWS = (1 << 20) + 37, COLS = 70 };
+    float *x = malloc(sizeof(float) * ROWS * COLS), acc[COLS], naive = 0.0f;
+    cr_assert(x != NULL);
+    for (size_t i = 0; i < (size_t)ROWS * COLS; i++) x[i] = 0.1f + (float)(i % COLS) * 0.25f;
+    for (int j = 0; j < COLS; j++) acc[j] = 1.0f;
+    nn_colsum_add(acc, x, ROWS, COLS);
+    for (int r = 0; r < ROWS; r++) naive += x[(size_t)r * COLS];
+    for (int j = 0; j < COLS; j++) {
+        double want = 1.0 + (double)ROWS * (double)(0.1f + (float)j * 0.25f);
+        cr_assert(fabs(acc[j] - want) <= 1e-6 * want, "column %d: %.9g, expected %.9g", j, acc[j], want);
+    }
+    cr_assert(fabs(naive - ((double)ROWS * 0.1f)) > 100.0, "a plain float sum was expected to drift (%.9g)", naive);
+    free(x);
+}
+
 /* ---- dense layer: finite differences ----------------------------------------------------- */
 
 enum { DB = 3, DI = 5, DO = 4 };

@@ -1,10 +1,15 @@
 /* rlc tests: rlc plot: PNG, SVG and PDF figures of one and several runs, and clear errors for a
- * directory that is not a run, a run with no rows yet and a bad file name. */
+ * directory that is not a run, a run with no rows yet, a bad file name and an output directory
+ * that cannot be written. */
+#define _GNU_SOURCE   /* setgroups */
 #include <criterion/criterion.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "research/plot.h"
 #include "tests/helpers/testutil.h"
@@ -119,4 +124,58 @@ Test(plot, cli_default_out_and_errors)
     snprintf(cmd, sizeof cmd, "%s plot /nonexistent/run --out /tmp/x.png 2>&1", RLC_BINARY);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1);
     cr_assert(strstr(out, "not a run directory"), "%s", out);
+}
+
+/* runs `sh -c cmd` with stdout and stderr in out and returns its exit status (-1 when killed);
+ * as root the command runs as nobody (uid and gid 65534), for whom permission bits apply */
+static int run_unprivileged(const char *cmd, char *out, size_t out_sz)
+{
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        if (geteuid() == 0 && (setgroups(0, NULL) || setgid(65534) || setuid(65534))) _exit(126);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n + 1 < out_sz && (got = read(fd[0], out + n, out_sz - 1 - n)) > 0) n += (size_t)got;
+    out[n] = '\0';
+    close(fd[0]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* an output directory without write permission: rlc's own error naming the file, exit 1, and
+ * nothing written (PLplot, handed the file, ended the process with "IMMEDIATE EXIT") */
+Test(plot, cli_read_only_output_directory)
+{
+    char a[256], ro[300], png[400], cmd[1024], out[4096];
+    fake_run(a, sizeof a, "plot_ro", 1.0);
+    snprintf(ro, sizeof ro, "%s/ro", a);
+    cr_assert_eq(mkdir(ro, 0555), 0);
+    cr_assert_eq(chmod(ro, 0555), 0);   /* whatever the umask */
+    cr_assert_eq(chmod(a, 0755), 0);    /* the run stays readable for nobody */
+    snprintf(png, sizeof png, "%s/curves.png", ro);
+    snprintf(cmd, sizeof cmd, "%s plot %s --out %s", RLC_BINARY, a, png);
+    int rc = run_unprivileged(cmd, out, sizeof out);
+    cr_assert_eq(rc, 1, "exit %d:\n%s", rc, out);
+    cr_assert(strstr(out, "rlc plot: ") && strstr(out, png) && strstr(out, "cannot write"), "%s", out);
+    cr_assert(!strstr(out, "IMMEDIATE EXIT"), "%s", out);
+    struct stat sb;
+    cr_assert(stat(png, &sb) != 0, "%s was written", png);
+    /* into a directory that is writable the same command works */
+    cr_assert_eq(chmod(ro, 0777), 0);
+    rc = run_unprivileged(cmd, out, sizeof out);
+    cr_assert_eq(rc, 0, "exit %d:\n%s", rc, out);
+    cr_assert(stat(png, &sb) == 0 && sb.st_size > 1000, "%s missing", png);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", a);
+    cr_assert_eq(system(cmd), 0);
 }

@@ -2,7 +2,9 @@
  * restored buffer holds the same transitions, ring position and priorities, and no n-step return
  * runs past the interruption; a file of another step is left unread, one of other sizes, with bad
  * flags or larger than the buffer could be is refused with its name; an interrupted DQN run writes
- * the file, its resume restores it, and the finished run removes it. */
+ * the file, its resume restores it, and the finished run removes it; the resume of a DQN or SAC
+ * run whose file holds an action the agent cannot have taken, or a non-finite observation or
+ * reward, is refused naming the file, tensor and element, and leaves the run directory as it was. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <signal.h>
@@ -171,32 +173,24 @@ Test(replay_resume, a_file_of_another_step_is_left_unread)
     replay_buffer_free(&c);
 }
 
-/* load into c must fail with a message holding want */
-static void expect_refused(replay_buffer *c, const char *path, const char *want)
+/* the message of loading path (step 7) into c, which must fail and leave c empty */
+static const char *refusal(replay_buffer *c, const char *path)
 {
-    char err[512] = "";
+    static char err[512];
     int64_t file_step;
-    cr_assert_neq(offp_replay_load(c, path, 7, &file_step, err, sizeof err), RL_OK, "accepted, want '%s'", want);
-    cr_assert(strstr(err, path) && strstr(err, want), "want '%s' and the path in: %s", want, err);
+    err[0] = '\0';
+    cr_assert_neq(offp_replay_load(c, path, 7, &file_step, err, sizeof err), RL_OK, "%s accepted", path);
     cr_assert_eq(c->added_rows, 0, "a refused file changed the buffer");
+    return err;
 }
 
-/* writes v over element i of tensor name in the safetensors file at path */
-static void patch_float(const char *path, const char *name, long i, float v)
+/* load into c must fail with a message holding want, naming the file as a replay buffer file */
+static void expect_refused(replay_buffer *c, const char *path, const char *want)
 {
-    char *bytes = rlt_read_file(path), quoted[80];
-    snprintf(quoted, sizeof quoted, "\"%s\"", name);
-    char *at = strstr(bytes + 8, quoted);   /* the header, after its 8-byte length */
-    cr_assert(at, "%s: no tensor %s", path, name);
-    unsigned long long begin = 0, hlen = 0;
-    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
-    memcpy(&hlen, bytes, 8);
-    free(bytes);
-    FILE *fp = fopen(path, "r+b");
-    cr_assert(fp);
-    fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET);
-    cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
-    fclose(fp);
+    const char *err = refusal(c, path);
+    char named[300];
+    snprintf(named, sizeof named, "replay buffer file %s: ", path);
+    cr_assert(strstr(err, named) == err && strstr(err, want), "want '%s%s' in: %s", named, want, err);
 }
 
 Test(replay_resume, files_that_do_not_fit_are_refused_with_their_name)
@@ -213,9 +207,14 @@ Test(replay_resume, files_that_do_not_fit_are_refused_with_their_name)
     make(&other, 32, 2, 3, 1, true);    /* another sampler */
     expect_refused(&other, path, "rlc.replay.prioritized");
     replay_buffer_free(&other);
+    make(&other, 30, 2, 3, 1, false);   /* another capacity: both are said as they are */
+    const char *msg = refusal(&other, path), *want = "rlc.replay.capacity is 32, expected 30";
+    cr_assert(strlen(msg) >= strlen(want) && strcmp(msg + strlen(msg) - strlen(want), want) == 0,
+              "want the message to end with '%s': %s", want, msg);
+    replay_buffer_free(&other);
 
     /* a flag that is not 0 or 1 */
-    patch_float(path, "replay.terminated", 0, 0.5f);
+    rlt_patch_tensor_float(path, "replay.terminated", 0, 0.5f);
     make(&c, 32, 2, 3, 1, false);
     expect_refused(&c, path, "flag");
 
@@ -236,13 +235,13 @@ Test(replay_resume, priorities_the_sampler_could_not_use_are_refused)
     tmp_file(path, sizeof path, "prio");
     cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
     make(&c, 30, 1, 2, 3, true);
-    patch_float(path, "replay.priorities", 9, 1.0f);
+    rlt_patch_tensor_float(path, "replay.priorities", 9, 1.0f);
     expect_refused(&c, path, "expected 0 (its n-step window is not complete)");
     cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
-    patch_float(path, "replay.priorities", 2, NAN);
+    rlt_patch_tensor_float(path, "replay.priorities", 2, NAN);
     expect_refused(&c, path, "slot 2: priority nan");
     cr_assert_eq(offp_replay_save(&b, path, 7, err, sizeof err), RL_OK, "%s", err);
-    for (int s = 0; s < 8; s++) patch_float(path, "replay.priorities", s, 0.0f);
+    for (int s = 0; s < 8; s++) rlt_patch_tensor_float(path, "replay.priorities", s, 0.0f);
     expect_refused(&c, path, "nothing could be sampled");
     remove(path);
     replay_buffer_free(&b);
@@ -261,12 +260,21 @@ static long long file_meta(const char *path, const char *key)
     return (long long)v;
 }
 
-Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
+/* `rlc train config` (total_steps unbounded, no periodic checkpoint, then the extra --set values
+ * sets, NULL-terminated) in a fresh directory dir, stopped by SIGTERM soon after it starts: it
+ * leaves a checkpoint and replay.safetensors of the same step; returns that step */
+static long long interrupted_run(char *dir, size_t dir_sz, const char *tag, const char *config, const char *const *sets)
 {
-    char dir[256], file[400], replay[400], cmd[1400], out[8192];
-    rlt_tmp_dir(dir, sizeof dir, "replay_resume");   /* configs/dqn_cartpole.yaml: 1 env, a buffer of 10000 */
-    const char *args[] = {"train", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml", "--run-dir", dir, "--set",
-                          "total_steps=100000000", "--set", "log.checkpoint_interval=0", NULL};
+    char file[400], replay[400];
+    const char *args[32] = {"train", config, "--run-dir", dir, "--set", "total_steps=100000000", "--set",
+                            "log.checkpoint_interval=0"};
+    int n = 8;
+    for (; *sets && n < 30; sets++) {
+        args[n++] = "--set";
+        args[n++] = *sets;
+    }
+    args[n] = NULL;
+    rlt_tmp_dir(dir, dir_sz, tag);
     pid_t pid = rlt_spawn_rlc(args);
     snprintf(file, sizeof file, "%s/metrics.csv", dir);
     rlt_wait_path(file, 30.0);
@@ -280,6 +288,23 @@ Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
     long long step = file_meta(file, "rlc.step");
     cr_assert(step > 0);
     cr_assert_eq(file_meta(replay, "rlc.replay.step"), step, "the buffer is not from the checkpoint's step");
+    return step;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
+{
+    char dir[256], replay[400], cmd[1400], out[8192];
+    const char *none[] = {NULL};   /* configs/dqn_cartpole.yaml: 1 env, a buffer of 10000 */
+    long long step = interrupted_run(dir, sizeof dir, "replay_resume", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml",
+                                     none);
+    snprintf(replay, sizeof replay, "%s/replay.safetensors", dir);
     cr_assert_eq(file_meta(replay, "rlc.replay.added_rows"), step, "one env: a row per step");
 
     snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%lld --quiet 2>&1", RLC_BINARY, dir,
@@ -296,4 +321,84 @@ Test(replay_resume, an_interrupted_dqn_run_keeps_its_buffer_until_it_finishes)
              step + 1000);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "replay buffer: none saved"), "%s", out);
+    remove_dir(dir);
+}
+
+/* ---- tampered buffer files of real runs ------------------------------------------------------ */
+
+/* A copy of the interrupted run `run` (checkpoint at `step`) whose replay.safetensors holds v at
+ * element i of tensor: `rlc train --resume` must refuse it, exit non-zero, say "replay buffer file
+ * <path>: " and want, and leave every file of the run directory as it was. */
+static void expect_resume_refused(const char *run, long long step, const char *tensor, long i, float v,
+                                  const char *want)
+{
+    char dir[300], before[320], replay[400], cmd[1400], out[8192];
+    snprintf(dir, sizeof dir, "%s_tampered", run);
+    snprintf(before, sizeof before, "%s_before", run);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' && cp -a '%s' '%s'", dir, before, run, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(replay, sizeof replay, "%s/replay.safetensors", dir);
+    rlt_patch_tensor_float(replay, tensor, i, v);
+    snprintf(cmd, sizeof cmd, "cp -a '%s' '%s'", dir, before);
+    cr_assert_eq(system(cmd), 0);
+
+    /* a bounded resume: the run before the fix went on training on the bad buffer */
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%lld --quiet 2>&1", RLC_BINARY, dir,
+             step + 200);
+    int rc = rlt_run_cmd(cmd, out, sizeof out);
+    cr_assert(rc > 0, "%s[%ld] = %g: the resume exited with %d, want an error:\n%s", tensor, i, (double)v, rc, out);
+    char named[500];
+    snprintf(named, sizeof named, "replay buffer file %s: %s", replay, want);
+    cr_assert(strstr(out, named), "%s[%ld] = %g: want '%s' in:\n%s", tensor, i, (double)v, named, out);
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s' 2>&1", before, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "the refused resume changed the run directory:\n%s", out);
+    remove_dir(dir);
+    remove_dir(before);
+}
+
+/* DQN on CartPole (2 actions): an action is an array index; before the check 1e9, NaN and inf
+ * crashed the resume's first update and 2, -1 or 0.5 were taken (written outside the rows of the
+ * Q-values, silently) */
+Test(replay_resume, a_dqn_buffer_with_actions_cartpole_has_not_is_refused)
+{
+    char run[256];
+    const char *sets[] = {"dqn.learning_starts=100", "dqn.buffer_size=2000", NULL};
+    long long step = interrupted_run(run, sizeof run, "replay_tamper_dqn", RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml",
+                                     sets);
+    cr_assert_gt(step, 20, "too few steps before the interruption to tamper with");
+    const char *exp = ": expected a whole number in 0..1 (the index of one of the 2 actions)";
+    const float bad[] = {2.0f, -1.0f, 1e9f, NAN, INFINITY, 0.5f};
+    const char *shown[] = {"2", "-1", "1e+09", "nan", "inf", "0.5"};
+    for (int k = 0; k < RL_ARRAY_LEN(bad); k++) {
+        char want[200];
+        snprintf(want, sizeof want, "replay.actions[%d] = %s%s", 5 + k, shown[k], exp);
+        expect_resume_refused(run, step, "replay.actions", 5 + k, bad[k], want);
+    }
+    /* observations (4 a slot) and rewards must be finite */
+    expect_resume_refused(run, step, "replay.obs", 4 * 3 + 2, NAN, "replay.obs[3, 2] = nan: expected a finite number");
+    expect_resume_refused(run, step, "replay.next_obs", 4 * 9, -INFINITY,
+                          "replay.next_obs[9, 0] = -inf: expected a finite number");
+    expect_resume_refused(run, step, "replay.rewards", 11, INFINITY,
+                          "replay.rewards[11] = inf: expected a finite number");
+    remove_dir(run);
+}
+
+/* SAC on Pendulum (1 action): the buffer holds the squashed action tanh(u), in [-1, 1] */
+Test(replay_resume, a_sac_buffer_with_actions_out_of_bounds_is_refused)
+{
+    char run[256];
+    const char *sets[] = {"sac.buffer_size=2000", NULL};
+    long long step = interrupted_run(run, sizeof run, "replay_tamper_sac", RLC_SOURCE_DIR "/configs/sac_pendulum.yaml",
+                                     sets);
+    cr_assert_gt(step, 20, "too few steps before the interruption to tamper with");
+    const char *exp = ": expected a finite number in [-1, 1]";
+    const float bad[] = {1.5f, -1.001f, NAN, -INFINITY};
+    const char *shown[] = {"1.5", "-1.001", "nan", "-inf"};
+    for (int k = 0; k < RL_ARRAY_LEN(bad); k++) {
+        char want[200];
+        snprintf(want, sizeof want, "replay.actions[%d] = %s%s", 3 + k, shown[k], exp);
+        expect_resume_refused(run, step, "replay.actions", 3 + k, bad[k], want);
+    }
+    expect_resume_refused(run, step, "replay.rewards", 7, NAN, "replay.rewards[7] = nan: expected a finite number");
+    remove_dir(run);
 }

@@ -1,13 +1,15 @@
 /* rlc tests: the reward model learned from preferences (addons/reward_model.h): the gradient of
  * the preference loss through an ensemble member against finite differences, the config errors,
  * the ranking of held-out segments learned from a noiseless teacher, SAC's replay relabelling
- * hook, a resumed run keeping its labels, and PPO learning Pendulum-v1 from preferences. */
+ * hook, a resumed run keeping its labels, a file with non-finite tensors refused, and PPO learning
+ * Pendulum-v1 from preferences. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -312,6 +314,43 @@ Test(reward_model, resumed_run_keeps_its_labels)
     free(x1);
     free(x2);
     free(csv);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* the message of loading dir's reward model (step 100), which must fail */
+static void expect_load_refused(reward_model *rm, const char *dir, const char *want)
+{
+    char err[1024] = "", named[600];
+    cr_assert_neq(reward_model_load(rm, dir, 100, err, sizeof err), RL_OK, "accepted, want '%s'", want);
+    snprintf(named, sizeof named, "reward model file %s/reward_model.safetensors: %s", dir, want);
+    cr_assert(strstr(err, named) == err, "want '%s' in: %s", named, err);
+}
+
+/* a weight or an Adam moment that is not finite (or a negative second moment) is refused when the
+ * file is read, naming the file and the tensor: it used to be taken, and the divergence it caused
+ * later was blamed on the agent */
+Test(reward_model, a_file_with_non_finite_tensors_is_refused)
+{
+    reward_model *rm = open_rm("env: {id: Pendulum-v1}\nreward_model: {enabled: true, max_labels: 100}\n", 1);
+    char dir[256], path[400], err[1024];
+    rlt_tmp_dir(dir, sizeof dir, "rm_nonfinite");
+    cr_assert_eq(mkdir(dir, 0700), 0);
+    cr_assert_eq(reward_model_save(rm, dir, 100, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(reward_model_load(rm, dir, 100, err, sizeof err), RL_OK, "the file as saved: %s", err);
+    snprintf(path, sizeof path, "%s/reward_model.safetensors", dir);
+    rlt_patch_tensor_float(path, "rm.params", 3, NAN);
+    expect_load_refused(rm, dir, "rm.params[3] = nan: expected a finite number");
+    rlt_patch_tensor_float(path, "rm.params", 3, 0.0f);
+    rlt_patch_tensor_float(path, "rm.adam_m", 7, INFINITY);
+    expect_load_refused(rm, dir, "rm.adam_m[7] = inf: expected a finite number");
+    rlt_patch_tensor_float(path, "rm.adam_m", 7, 0.0f);
+    rlt_patch_tensor_float(path, "rm.adam_v", 2, -1.0f);
+    expect_load_refused(rm, dir, "rm.adam_v[2] = -1: expected a finite number >= 0");
+    rlt_patch_tensor_float(path, "rm.adam_v", 2, 0.0f);
+    cr_assert_eq(reward_model_load(rm, dir, 100, err, sizeof err), RL_OK, "the file put right: %s", err);
+    reward_model_free(rm);
+    char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
 }

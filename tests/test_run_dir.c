@@ -151,7 +151,8 @@ Test(run_dir, lock_is_exclusive_and_names_the_holder)
     remove_dir(dir);
 }
 
-/* nothing is written into a directory another process holds, not even config.yaml */
+/* nothing is written into a directory another process holds, not even config.yaml, and nothing
+ * is printed but the refusal */
 Test(run_dir, train_writes_nothing_into_a_locked_directory)
 {
     char dir[256], err[1024], cmd[1200], out[8192], pid[32];
@@ -163,6 +164,8 @@ Test(run_dir, train_writes_nothing_into_a_locked_directory)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 75, "%s", out);
     snprintf(pid, sizeof pid, "pid %d", (int)getpid());
     cr_assert(strstr(out, pid) && strstr(out, "in use"), "%s", out);
+    /* the losing process never announces a run it does not get to train */
+    cr_assert(!strstr(out, "rlc train: ppo on"), "the banner came before the lock:\n%s", out);
     const char *files[] = {"config.yaml", "metrics.csv", "eval.csv", "timing.csv", "checkpoint.safetensors"};
     for (int i = 0; i < 5; i++) cr_assert(!file_exists(dir, files[i]), "%s was written into a locked directory", files[i]);
     rl_dir_lock_release(&held);

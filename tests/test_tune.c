@@ -147,6 +147,57 @@ Test(tune, bad_search_files_name_file_line_and_key)
     expect_error("trials: [\n", "bad.yaml:", "YAML syntax error");
 }
 
+Test(tune, duplicate_and_overridden_keys_are_errors)
+{
+    const char *head = "base: " BASE "\ntrials: 4\nbudget: 1000\n";
+    const char *params = "params:\n  ppo.learning_rate: {low: 0.001, high: 0.01}\n";
+    char text[1024];
+    /* a repeated key merged (seeds [1] then [5, 6] gave three seeds) */
+    snprintf(text, sizeof text, "%sseeds: [1]\nseeds: [5, 6]\n%s", head, params);
+    expect_error(text, "bad.yaml:5:1: duplicate key 'seeds'", "first at line 4");
+    snprintf(text, sizeof text, "%sseeds: [1]\n%s  ppo.learning_rate: {low: 0.1, high: 0.2}\n", head, params);
+    expect_error(text, "bad.yaml:7:3: duplicate key 'ppo.learning_rate'", "first at line 6");
+    /* total_steps in set: was replaced by each rung's budget without a word; seed by the seeds */
+    snprintf(text, sizeof text, "%sseeds: [1]\nset: {total_steps: 5}\n%s", head, params);
+    expect_error(text, "bad.yaml:5: set", "set by the search");
+    snprintf(text, sizeof text, "%sseeds: [1]\nset: {seed: 5}\n%s", head, params);
+    expect_error(text, "bad.yaml:5: set", "set by the search");
+    /* a key in set: and in params: the parameter's value replaced set's in every trial */
+    snprintf(text, sizeof text, "%sseeds: [1]\nset: {ppo.learning_rate: 0.1}\n%s", head, params);
+    expect_error(text, "bad.yaml:5: set.ppo.learning_rate", "params.ppo.learning_rate (line 7)");
+    snprintf(text, sizeof text, "%sseeds: [1]\n%sset: {ppo: {learning_rate: 0.1}}\n", head, params);
+    expect_error(text, "bad.yaml:7: set.ppo", "params.ppo.learning_rate (line 6)");
+    snprintf(text, sizeof text, "%sseeds: [1]\nset: {ppo.gamma: 0.9, ppo..gamma: 0.8}\n%s", head, params);
+    expect_error(text, "bad.yaml:5: ppo..gamma", "line 5");
+    /* two parameters on one key, written differently */
+    snprintf(text, sizeof text, "%sseeds: [1]\n%s  ppo..learning_rate: {low: 0.1, high: 0.2}\n", head, params);
+    expect_error(text, "bad.yaml:7: ppo..learning_rate", "params.ppo.learning_rate (line 6)");
+    /* names of the runs' directory */
+    const char *names[] = {"..", ".", "''", "a/b", "\"a\\nb\""};
+    const char *why[] = {"'..' is the runs directory itself or its parent", "'.' is the runs directory", "is empty",
+                         "'a/b' holds a '/'", "control character"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(text, sizeof text, "name: %s\n%sseeds: [1]\n%s", names[i], head, params);
+        expect_error(text, "bad.yaml:1: name: ", why[i]);
+    }
+}
+
+Test(tune, deep_nesting_is_refused_where_the_limit_is_crossed)
+{
+    /* never closed, so a loader that reads the whole document first (as search files were read)
+     * can only report the syntax error at the end; the 17th '[' opens at column 8 + 16 */
+    char *text = malloc(RL_CONFIG_MAX_BYTES + 1);
+    cr_assert(text != NULL);
+    size_t head = (size_t)sprintf(text, "base: %s\nseeds: ", BASE);
+    memset(text + head, '[', 300);
+    text[head + 300] = '\0';
+    expect_error(text, "bad.yaml:2:24: ", "nested deeper than 16 levels (the limit of a search file)");
+    memset(text + head, '[', RL_CONFIG_MAX_BYTES - head);
+    text[RL_CONFIG_MAX_BYTES] = '\0';
+    expect_error(text, "bad.yaml:2:24: ", "nested deeper than 16 levels (the limit of a search file)");
+    free(text);
+}
+
 /* runs `rlc tune search --jobs J --runs-dir dir`, its output in <dir>/out_<tag>.txt; returns the pid */
 static pid_t start_tune(const char *search, const char *dir, const char *jobs, const char *tag)
 {

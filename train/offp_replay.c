@@ -7,7 +7,10 @@
  * the leaf priorities (to float precision). Its metadata records the sizes, the rows written so
  * far (which fixes the ring position) and the step of the checkpoint it goes with. Reading checks
  * the file's size against the largest buffer the config allows before anything is read, so a
- * planted file cannot make rlc allocate more than the run's own buffer. */
+ * planted file cannot make rlc allocate more than the run's own buffer, then every value read
+ * before the buffer takes it: observations and rewards finite, actions ones the agent can have
+ * taken (the agents use a Discrete action as an array index), flags 0 or 1, priorities the
+ * sampler can use. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -84,11 +87,12 @@ static rl_status meta_in(nn_safetensors *f, const char *path, const char *key, l
                          long long *out, char *err, size_t err_sz)
 {
     unsigned long long v = 0;
-    rl_status st = nn_safetensors_meta_u64(f, key, &v, err, err_sz);
-    if (st != RL_OK) return st;
-    if (v < (unsigned long long)lo || v > (unsigned long long)hi)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: %s is %llu, expected %lld%s%lld", path, key, v, lo,
-                       lo == hi ? "" : " to ", lo == hi ? 0LL : hi);
+    if (nn_safetensors_meta_u64(f, key, &v, err, err_sz) != RL_OK)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: metadata '%s' missing or not a whole number", path, key);
+    if (v < (unsigned long long)lo || v > (unsigned long long)hi) {
+        if (lo == hi) return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: %s is %llu, expected %lld", path, key, v, lo);
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: %s is %llu, expected %lld to %lld", path, key, v, lo, hi);
+    }
     *out = (long long)v;
     return RL_OK;
 }
@@ -170,6 +174,48 @@ static rl_status take_flags(replay_buffer *b, const float *term, const float *tr
     return RL_OK;
 }
 
+/* every value of tensor `name` (F rows of `width`) finite and in [lo, hi], and a whole number when
+ * `whole`; the first that is not is named with its row, column and what was expected */
+static rl_status check_range(const float *x, int64_t F, int64_t width, float lo, float hi, bool whole,
+                             const char *name, const char *expected, const char *path, char *err, size_t err_sz)
+{
+    for (int64_t i = 0; i < F * width; i++) {
+        float v = x[i];
+        if (isfinite(v) && v >= lo && v <= hi && (!whole || v == floorf(v))) continue;
+        char at[48];
+        if (width == 1) snprintf(at, sizeof at, "[%lld]", (long long)i);
+        else snprintf(at, sizeof at, "[%lld, %lld]", (long long)(i / width), (long long)(i % width));
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: %s%s = %g: expected %s", path, name, at, (double)v, expected);
+    }
+    return RL_OK;
+}
+
+/* the observations and rewards finite, the actions ones the agent can have taken (b's action
+ * space: a Discrete index, or finite values within its bounds) */
+static rl_status check_values(const replay_buffer *b, int64_t F, const char *path, char *err, size_t err_sz)
+{
+    const replay_config *c = &b->cfg;
+    const char *finite = "a finite number";
+    rl_status st = check_range(b->obs, F, c->obs_dim, -INFINITY, INFINITY, false, rt_names[RT_OBS], finite, path,
+                               err, err_sz);
+    if (st == RL_OK)
+        st = check_range(b->next_obs, F, c->obs_dim, -INFINITY, INFINITY, false, rt_names[RT_NEXT], finite, path, err,
+                         err_sz);
+    if (st == RL_OK)
+        st = check_range(b->rewards, F, 1, -INFINITY, INFINITY, false, rt_names[RT_REW], finite, path, err, err_sz);
+    if (st != RL_OK) return st;
+    char expected[96];
+    if (c->n_actions > 0) {
+        snprintf(expected, sizeof expected, "a whole number in 0..%d (the index of one of the %d actions)",
+                 c->n_actions - 1, c->n_actions);
+        return check_range(b->actions, F, 1, 0.0f, (float)(c->n_actions - 1), true, rt_names[RT_ACT], expected, path,
+                           err, err_sz);
+    }
+    snprintf(expected, sizeof expected, "a finite number in [%g, %g]", (double)c->act_low, (double)c->act_high);
+    return check_range(b->actions, F, c->act_dim, c->act_low, c->act_high, false, rt_names[RT_ACT], expected, path,
+                       err, err_sz);
+}
+
 /* the tensors of an open, matching file into b (its flags through scratch) */
 static rl_status read_replay(replay_buffer *b, nn_safetensors *f, const char *path, int64_t added, char *err,
                              size_t err_sz)
@@ -182,6 +228,7 @@ static rl_status read_replay(replay_buffer *b, nn_safetensors *f, const char *pa
     int nt = replay_tensors(b, F, data, t);
     rl_status st = RL_OK;
     for (int i = 0; i < nt && st == RL_OK; i++) st = nn_safetensors_read(f, &t[i], err, err_sz);
+    if (st == RL_OK) st = check_values(b, F, path, err, err_sz);
     if (st == RL_OK) st = take_flags(b, flags, flags + F, flags + 2 * F, F, added, path, err, err_sz);
     free(flags);
     return st;
@@ -194,7 +241,8 @@ static uint64_t max_file_bytes(const replay_buffer *b)
     return 8 + REPLAY_HEADER_MAX + (uint64_t)b->cfg.capacity * per * sizeof(float);
 }
 
-rl_status offp_replay_load(replay_buffer *b, const char *path, int64_t step, int64_t *file_step, char *err,
+/* offp_replay_load; every message starts with the path */
+static rl_status load_file(replay_buffer *b, const char *path, int64_t step, int64_t *file_step, char *err,
                            size_t err_sz)
 {
     struct stat sb;
@@ -220,5 +268,14 @@ rl_status offp_replay_load(replay_buffer *b, const char *path, int64_t step, int
         int64_t s0 = ((added - 1) % b->rows) * b->cfg.n_envs;
         for (int e = 0; e < b->cfg.n_envs; e++) b->truncated[s0 + e] = 1;
     }
+    return RL_OK;
+}
+
+rl_status offp_replay_load(replay_buffer *b, const char *path, int64_t step, int64_t *file_step, char *err,
+                           size_t err_sz)
+{
+    char why[1024];
+    rl_status st = load_file(b, path, step, file_step, why, sizeof why);
+    if (st != RL_OK) return rl_errf(err, err_sz, st, "replay buffer file %s", why);
     return RL_OK;
 }

@@ -186,7 +186,17 @@ typedef struct {
     trainer_watch watch;      /* TensorBoard, the progress line's extras, the best return */
     reward_model *rm;         /* the reward learned from preferences; NULL when not enabled */
     int n_agent_stats;        /* the agent's own statistics, before the reward model's */
+    int64_t ckpt_step;        /* the step of checkpoint.safetensors; -1 when none */
+    bool write_failed;        /* a write into the run directory failed: the run stops (write_stop) */
 } run_state;
+
+/* st of a write into the run directory: RL_ERR_IO (a full disk, the file size limit, an I/O
+ * error) stops the run at once, keeping the last checkpoint (write_stop) */
+static rl_status run_write(run_state *r, rl_status st)
+{
+    if (st == RL_ERR_IO) r->write_failed = true;
+    return st;
+}
 
 /* The agent's weights or statistics hold a NaN or an infinity, so the checkpoint was refused
  * (the agents check every value before saving): the run stops here with the previous checkpoint kept. */
@@ -226,7 +236,7 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.obs_space", obs_space},
         {"rlc.eval_return", eval_return},  /* last: left out when NULL */
     };
-    rl_status st = r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz);
+    rl_status st = run_write(r, r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz));
     free(yaml);
     free(act_space);
     free(obs_space);
@@ -234,14 +244,19 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
     return st;
 }
 
-/* the latest checkpoint, the one a resume reads (best and kept copies hold the agent alone) */
+/* the latest checkpoint, the one a resume reads (best and kept copies hold the agent alone).
+ * Every log file is whole up to its step: a failed write stops the run before the next one. */
 static rl_status checkpoint(run_state *r, char *err, size_t err_sz)
 {
+    rl_status st = run_write(r, trainer_watch_flush(&r->watch, err, err_sz));   /* the episodes since the last log */
+    if (st != RL_OK) return st;
     if (r->rm) {   /* first, so that the agent's checkpoint never points past its reward model */
-        rl_status rs = reward_model_save(r->rm, r->run_dir, r->step, err, err_sz);
+        rl_status rs = run_write(r, reward_model_save(r->rm, r->run_dir, r->step, err, err_sz));
         if (rs != RL_OK) return rs == RL_ERR_NUMERIC ? refuse_nonfinite(r, err, err_sz) : rs;
     }
-    return checkpoint_to(r, r->ckpt, NULL, err, err_sz);
+    st = checkpoint_to(r, r->ckpt, NULL, err, err_sz);
+    if (st == RL_OK) r->ckpt_step = r->step;
+    return st;
 }
 
 /* checkpoint_<step>.safetensors, kept among the log.keep_checkpoints newest */
@@ -252,7 +267,7 @@ static rl_status keep_history(run_state *r, char *err, size_t err_sz)
     trainer_history_path(path, sizeof path, r->run_dir, r->step);
     rl_status st = checkpoint_to(r, path, NULL, err, err_sz);
     if (st != RL_OK) return st;
-    return trainer_history_prune(r->run_dir, r->cfg->log.keep_checkpoints, err, err_sz);
+    return run_write(r, trainer_history_prune(r->run_dir, r->cfg->log.keep_checkpoints, err, err_sz));
 }
 
 /* the latest checkpoint and its copy in the history */
@@ -262,10 +277,12 @@ static rl_status checkpoint_kept(run_state *r, char *err, size_t err_sz)
     return st != RL_OK ? st : keep_history(r, err, err_sz);
 }
 
-/* best.safetensors when this evaluation beats every earlier one */
+/* the evaluation in the events file, and best.safetensors when it beats every earlier one */
 static rl_status save_best(run_state *r, double mean, double std, char *err, size_t err_sz)
 {
-    if (!trainer_watch_eval(&r->watch, r->step, mean, std)) return RL_OK;
+    bool best = trainer_watch_eval(&r->watch, r->step, mean, std);
+    rl_status st = run_write(r, trainer_watch_flush(&r->watch, err, err_sz));
+    if (st != RL_OK || !best) return st;
     char path[1100], ret[64];
     snprintf(path, sizeof path, "%s/%s", r->run_dir, TRAINER_BEST_FILE);
     snprintf(ret, sizeof ret, "%.17g", mean);
@@ -296,7 +313,7 @@ static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err
     r->eval_count++;
     r->last_eval_step = r->step;
     double row[] = {(double)r->step, *mean, *std, (double)r->cfg->log.eval_episodes};
-    rl_csv_row(&r->evals, row);
+    if ((st = run_write(r, rl_csv_row(&r->evals, row, err, err_sz)))) return st;
     return save_best(r, *mean, *std, err, err_sz);
 }
 
@@ -313,7 +330,8 @@ static rl_status run_env_threads(run_state *r, char *err, size_t err_sz)
 }
 
 /* builds the env and the agent (which validate the rest of the config), then creates and locks
- * the run directory: nothing in it is written before the lock is held */
+ * the run directory: nothing in it is written, and the banner is not printed, before the lock is
+ * held */
 static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
 {
     const rl_config *cfg = r->cfg;
@@ -330,6 +348,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     if (!r->dp.lead) return RL_OK;
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
+    if (opts->banner) fputs(opts->banner, opts->out ? opts->out : stdout);
     if (!opts->resume && rl_path_exists(r->ckpt))
         return rl_errf(err, err_sz, RL_ERR_ARG,
                        "%s already holds a checkpoint: resume it with `rlc train --resume %s`, or choose another --run-dir",
@@ -412,6 +431,7 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
     nn_safetensors_close(f);
     if (st != RL_OK) return st;
     r->step = (int64_t)step;
+    r->ckpt_step = r->step;
     r->episodes = (int64_t)episodes;
     r->eval_count = (int64_t)evals;
     if (r->rm && (st = reward_model_load(r->rm, r->run_dir, r->step, err, err_sz))) return st;
@@ -478,6 +498,19 @@ static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err
     return trainer_watch_open(&r->watch, r->cfg, r->run_dir, mcols, 4 + r->n_stats, r->step, resume, err, err_sz);
 }
 
+/* a log step's rows: metrics.csv, timing.csv and the events file */
+static rl_status log_rows(run_state *r, const double *row, double elapsed, double sps, char *err, size_t err_sz)
+{
+    double trow[] = {row[0], elapsed, sps};
+    rl_status st = rl_csv_row(&r->metrics, row, err, err_sz);
+    if (st == RL_OK) st = rl_csv_row(&r->timing, trow, err, err_sz);
+    if (st == RL_OK) {
+        trainer_watch_metrics(&r->watch, row, sps);
+        st = trainer_watch_flush(&r->watch, err, err_sz);
+    }
+    return run_write(r, st);
+}
+
 /* trains until total_steps or a stop signal; logs, evaluates and checkpoints on the way */
 static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result *res, FILE *out,
                           double *mean_ret_out, char *err, size_t err_sz)
@@ -534,11 +567,8 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             double row[4 + AGENT_MAX_STATS] = {(double)r->step, (double)r->episodes, mean_ret, mean_len};
             for (int i = 0; i < r->n_agent_stats; i++) row[4 + i] = stats[i];
             if (r->rm) reward_model_stats(r->rm, row + 4 + r->n_agent_stats);
-            rl_csv_row(&r->metrics, row);
             double el = rl_now() - t0, sps = (double)(r->step - start_step) / (el > 0 ? el : 1e-9);
-            double trow[] = {(double)r->step, el, sps};
-            rl_csv_row(&r->timing, trow);
-            trainer_watch_metrics(&r->watch, row, sps);
+            if ((st = log_rows(r, row, el, sps, err, err_sz))) break;
             if (cfg->log.progress && !opts->quiet)
                 trainer_watch_progress(&r->watch, out, row, total, sps, el, r->step >= total);
         }
@@ -597,8 +627,28 @@ static void run_close(run_state *r, trainer_result *res)
     rl_dir_lock_release(&r->lock);
 }
 
-rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
-                      char *err, size_t err_sz)
+/* A write into the run directory failed (err says which and why): the run stopped right there,
+ * without a new checkpoint, so every file is whole up to the last checkpoint (and past it in
+ * whole rows only), and --resume goes on from that checkpoint, cutting the logs back to it. */
+static rl_status write_stop(const run_state *r, const trainer_opts *opts, trainer_result *res, char *err,
+                            size_t err_sz)
+{
+    char what[1024];
+    snprintf(what, sizeof what, "%s", err);
+    res->write_failed = true;
+    if (r->ckpt_step < 0)
+        return rl_errf(err, err_sz, RL_ERR_IO,
+                       "%s. Training stopped at step %lld before any checkpoint was written: make room (or raise "
+                       "the file size limit) and start the run again with the same command (there is nothing to "
+                       "resume)",
+                       what, (long long)r->step);
+    return rl_errf(err, err_sz, RL_ERR_IO,
+                   "%s. Training stopped at step %lld; the files keep whole rows and the checkpoint of step %lld: "
+                   "make room (or raise the file size limit) and continue from there with `rlc train --resume %s`",
+                   what, (long long)r->step, (long long)r->ckpt_step, opts->run_dir);
+}
+
+static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_result *res, char *err, size_t err_sz)
 {
     FILE *out = opts->out ? opts->out : stdout;
     memset(res, 0, sizeof *res);
@@ -606,7 +656,7 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     res->threshold_wall_s = NAN;
     openblas_set_num_threads(1);   /* small matrices: one thread is fastest and deterministic */
 
-    run_state r = {.cfg = cfg, .run_dir = opts->run_dir, .last_eval_step = -1, .lock = {-1}};
+    run_state r = {.cfg = cfg, .run_dir = opts->run_dir, .last_eval_step = -1, .lock = {-1}, .ckpt_step = -1};
     r.algo = agent_find(cfg->root.algo);
     if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
     r.def = env_find(cfg->env.id);
@@ -648,12 +698,28 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
     /* every rank stops at the same step; a rank stopped because another was signalled says SIGTERM */
     if (st == RL_OK && trainer_dp_stop(&r.dp, stop_signal, true) && !res->signal) res->signal = SIGTERM;
     res->steps = r.step;
-    if (res->signal && cfg->log.progress && !opts->quiet)
+    if ((res->signal || r.write_failed) && cfg->log.progress && !opts->quiet)
         rl_progress_print(out, r.step, cfg->root.total_steps, res->sps, mean_ret, res->wall_s, true);
     if (st == RL_OK) st = run_finish(&r, opts, res, err, err_sz);
     /* the handlers stay until the last checkpoint is written */
     signals_restore(old);
     if (r.have_v) report_nonfinite(out, &r.v, r.step, true, &res->env_nonfinite);
+    if (st == RL_ERR_IO && r.write_failed) st = write_stop(&r, opts, res, err, err_sz);
     run_close(&r, res);
+    return st;
+}
+
+rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
+                      char *err, size_t err_sz)
+{
+    /* a file size limit (ulimit -f) makes a write fail with EFBIG, a failed write like any
+     * other, rather than kill the process */
+    struct sigaction ignore, old;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGXFSZ, &ignore, &old);
+    rl_status st = train(cfg, opts, res, err, err_sz);
+    sigaction(SIGXFSZ, &old, NULL);
     return st;
 }

@@ -3,7 +3,8 @@
  * trainer_run builds the vector env and the agent from a config, trains for total_steps,
  * logs (progress line, metrics.csv, eval.csv, timing.csv), evaluates deterministically on
  * separate env copies every eval_interval steps and at the end, and checkpoints atomically
- * every checkpoint_interval steps, at the end and on SIGINT, SIGTERM, SIGHUP and SIGPIPE.
+ * every checkpoint_interval steps, at the end and on SIGINT, SIGTERM, SIGHUP and SIGPIPE; a
+ * failed write (a full disk) stops it with every file whole (trainer_run).
  * A run holds an exclusive lock on its directory (core/fs.h) from before its first write there
  * until it returns. trainer_run and trainer_load_agent never load code: a config's env.plugin is
  * loaded only by trainer_prepare_envs, which a caller runs for a config the user named. A run
@@ -34,6 +35,8 @@ typedef struct {
     const char *resume_changes;   /* with resume: text appended to run_dir/resume_changes.txt once
                                    * the run directory is locked (the config keys --set changed);
                                    * NULL or "" = nothing */
+    const char *banner;       /* printed on out once the run directory is locked, so a process
+                               * refused the directory announces nothing; NULL = none */
 } trainer_opts;
 
 typedef struct {
@@ -54,17 +57,27 @@ typedef struct {
                                * num_envs) */
     bool already_finished;    /* resume of a run that had reached total_steps and been evaluated
                                * there: nothing was trained or written (eval_mean is not set) */
+    bool write_failed;        /* a write into the run directory failed (full disk, file size
+                               * limit): the run stopped with RL_ERR_IO, see trainer_run */
 } trainer_result;
 
 /* the exit status of `rlc train` when the run directory is locked by another process
  * (EX_TEMPFAIL); the ablation runner reads it */
 #define TRAINER_EXIT_BUSY 75
+/* ... and when a write into the run directory failed during training (EX_IOERR) */
+#define TRAINER_EXIT_WRITE 74
 
 /* Trains. Returns RL_ERR_INTERRUPTED after a clean checkpoint when SIGINT, SIGTERM, SIGHUP or
  * SIGPIPE arrives (res->signal says which), RL_ERR_BUSY when another process holds the run
  * directory's lock (nothing is written), RL_ERR_NOT_FOUND when a resumed config's environment
  * comes from a plugin nobody loaded. A resume of a finished run returns RL_OK with
- * res->already_finished and changes nothing. */
+ * res->already_finished and changes nothing.
+ * A write into the run directory that fails while training (a CSV row, an events record, a
+ * checkpoint: ENOSPC, EFBIG, EIO) stops the run at once with RL_ERR_IO and res->write_failed:
+ * the file that failed is cut back to its whole rows or records, no new checkpoint is written, so
+ * every file is whole up to the last checkpoint, and --resume continues from it (the message
+ * names the file, the error and that step). SIGXFSZ is ignored while trainer_run runs, so a file
+ * size limit fails a write with EFBIG instead of killing the process. */
 rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
                       char *err, size_t err_sz);
 

@@ -94,10 +94,9 @@ static rl_status open_events(trainer_watch *w, const rl_config *cfg, const char 
     w->tb_on = true;
     if (resume) rl_tb_session_start(&w->tb, step);
     char *md = config_markdown(cfg);
-    st = rl_tb_text(&w->tb, step, "config", md);
+    rl_tb_text(&w->tb, step, "config", md);
     free(md);
-    if (st != RL_OK) return rl_errf(err, err_sz, st, "%s: cannot write: %s", w->tb.path, strerror(errno));
-    return RL_OK;
+    return rl_tb_error(&w->tb, err, err_sz);
 }
 
 rl_status trainer_watch_open(trainer_watch *w, const rl_config *cfg, const char *run_dir,
@@ -165,6 +164,13 @@ bool trainer_watch_eval(trainer_watch *w, int64_t step, double mean, double std)
     if (!(mean > w->best_eval)) return false;
     w->best_eval = mean;
     return true;
+}
+
+rl_status trainer_watch_flush(trainer_watch *w, char *err, size_t err_sz)
+{
+    if (!w->tb_on) return RL_OK;
+    rl_tb_flush(&w->tb);
+    return rl_tb_error(&w->tb, err, err_sz);
 }
 
 void trainer_watch_close(trainer_watch *w)

@@ -66,6 +66,10 @@ void trainer_watch_progress(const trainer_watch *w, FILE *out, const double *row
                             double sps, double elapsed, bool final);
 /* An evaluation at step; returns true when it beats every earlier one (best.safetensors is due). */
 bool trainer_watch_eval(trainer_watch *w, int64_t step, double mean, double std);
+/* Writes the records the events file buffers (episodes since the last metrics row). RL_OK, or
+ * the error of its first failed write (core/tbwriter.h: the file keeps its whole records and
+ * takes no more), with a message naming the file. */
+rl_status trainer_watch_flush(trainer_watch *w, char *err, size_t err_sz);
 void trainer_watch_close(trainer_watch *w);   /* NULL-safe, and safe on a zeroed one */
 
 /* run_dir/checkpoint_<step>.safetensors */

@@ -6,9 +6,10 @@ this package. It is loaded with RTLD_GLOBAL so that environment plugins resolve 
 and the other rlc symbols against it.
 """
 import ctypes
+import operator
 import os
 
-from .errors import RlcError, status_error
+from .errors import InvalidArgument, RlcError, status_error
 
 _API_VERSION = 2
 
@@ -136,3 +137,23 @@ def last_error():
 
 def encode(s):
     return None if s is None else os.fsencode(s)
+
+
+_C_RANGES = {"int": (-2**31, 2**31 - 1), "int64_t": (-2**63, 2**63 - 1)}
+
+
+def c_integer(value, where, c_type="int"):
+    """value as a Python int that fits the C type of the argument it is passed as ("int" or
+    "int64_t"). ctypes keeps only the low bits of a larger integer (2**64 + 5 would arrive as 5),
+    so anything else, or a value that is not an integer, raises InvalidArgument naming where."""
+    lo, hi = _C_RANGES[c_type]
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        v = operator.index(value)
+    except TypeError:
+        raise InvalidArgument(f"{where}: expected an integer, got {value!r}", "bad argument") from None
+    if not lo <= v <= hi:
+        raise InvalidArgument(f"{where}: expected an integer that fits a C {c_type} ({lo}..{hi}), got {v}",
+                              "bad argument")
+    return v

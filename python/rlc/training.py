@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from ._lib import check, encode, lib, take_string
+from ._lib import c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
 from .vector import Discrete, env_spaces
 
@@ -121,7 +121,7 @@ def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, qu
                               "bad argument")
     sets = _overrides(overrides)
     if seed is not None:
-        sets.append(f"seed={int(seed)}")
+        sets.append(f"seed={c_integer(seed, 'seed', 'int64_t')}")
     path, yaml, arr, n = _config_args(config, sets)
     res = _lib_result()
     out = ctypes.create_string_buffer(4096)
@@ -154,12 +154,18 @@ class Policy:
         self._discrete = isinstance(self.action_space, Discrete)
         self._act_dim = 1 if self._discrete else self.action_space.shape[0]
 
+    def _check_open(self):
+        if not self._handle:
+            raise InvalidArgument(f"{self.path}: the policy is closed", "bad argument")
+
     @property
     def config(self):
         """The run's resolved config as YAML text."""
+        self._check_open()
         return take_string(lib.rlc_policy_config(self._handle))
 
     def __call__(self, obs):
+        self._check_open()
         o = np.ascontiguousarray(obs, dtype=np.float32)
         if o.ndim == 0:
             o = o[None]
@@ -173,12 +179,16 @@ class Policy:
 
     def evaluate(self, episodes=10, seed=1000000):
         """Mean and std of the return over deterministic episodes seeded seed, seed+1, ..."""
+        self._check_open()
+        episodes = c_integer(episodes, "episodes")
+        seed = c_integer(seed, "seed", "int64_t")
         mean, std = ctypes.c_double(), ctypes.c_double()
-        check(lib.rlc_policy_evaluate(self._handle, int(episodes), int(seed), ctypes.byref(mean),
-                                      ctypes.byref(std)))
-        return EvalResult(mean.value, std.value, int(episodes))
+        check(lib.rlc_policy_evaluate(self._handle, episodes, seed, ctypes.byref(mean), ctypes.byref(std)))
+        return EvalResult(mean.value, std.value, episodes)
 
     def close(self):
+        """Frees the agent; using the policy afterwards raises ValueError (closing again does
+        nothing)."""
         if self._handle:
             lib.rlc_policy_free(self._handle)
             self._handle = ctypes.c_void_p()

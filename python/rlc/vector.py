@@ -6,7 +6,9 @@ observation in obs and the finished episode's last observation in infos["final_o
 array, None for copies that did not finish; infos["_final_obs"] is the mask), with the finished
 episode's return and length in infos["final_info"]["episode"] ("r", "l"). Observations, rewards
 and flags are numpy views of rlc's own buffers; with copy=True (the default, as Gymnasium's)
-step() and reset() return copies that the next step does not overwrite.
+step() and reset() return copies that the next step does not overwrite. With copy=False they are
+the views themselves, and a view keeps the environment's memory alive (numpy's base chain): the
+environment is freed when neither the VecEnv nor any view refers to it any more.
 
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
@@ -17,7 +19,7 @@ import ctypes
 import numpy as np
 
 from . import _lib
-from ._lib import check, encode, lib
+from ._lib import c_integer, check, encode, lib
 from .errors import InvalidArgument
 from .spaces import Box, Discrete, batch_space
 
@@ -51,8 +53,47 @@ def env_spaces(env_id):
             None if np.isnan(thr.value) else thr.value)
 
 
+class _VecOwner:
+    """Owns an rlc_vec handle and frees it with the last reference: the VecEnv's (until close)
+    or a numpy view's of its buffers."""
+
+    _free = lib.rlc_vec_free   # kept here: module globals may be gone when the last view goes
+
+    def __init__(self):
+        self.handle = ctypes.c_void_p()
+
+    def __del__(self):
+        if self.handle:
+            self._free(self.handle)
+            self.handle = ctypes.c_void_p()
+
+
+class _Buffer:
+    """One of the vector env's C arrays as numpy sees it (__array_interface__): the base of the
+    array made from it, holding the owner of the memory."""
+
+    def __init__(self, owner, ptr, shape, ctype):
+        self.owner = owner
+        self.__array_interface__ = {"version": 3, "shape": shape, "typestr": np.dtype(ctype).str,
+                                    "data": (ctypes.cast(ptr, ctypes.c_void_p).value, False)}
+
+
+def _view(owner, ptr, shape):
+    return np.asarray(_Buffer(owner, ptr, shape, ptr._type_))
+
+
+def _check_seed(seed, where):
+    """A seed for rlc_vec_reset (int64_t): an integer >= 0."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidArgument(f"{where}: expected an integer >= 0 or None, got {seed!r}", "bad argument")
+    return c_integer(seed, where, "int64_t")
+
+
 class VecEnv:
     """num_envs copies of env_id (see the module doc and rlc.make_vec)."""
+
+    _VIEWS = ("_obs", "_final_obs", "_rewards", "_terminated", "_truncated", "_ep_return", "_ep_length",
+              "_n_done")
 
     metadata = {"autoreset_mode": "SameStep", "render_modes": []}
     render_mode = None
@@ -66,11 +107,18 @@ class VecEnv:
         self.closed = True
         if isinstance(num_envs, bool) or not isinstance(num_envs, (int, np.integer)):
             raise InvalidArgument(f"num_envs: expected an integer >= 1, got {num_envs!r}", "bad argument")
-        check(lib.rlc_vec_make(ctypes.byref(self._handle), encode(env_id), int(num_envs),
-                               int(max_episode_steps or 0), int(threads)))
+        num_envs = c_integer(num_envs, "num_envs")
+        max_episode_steps = c_integer(max_episode_steps or 0, "max_episode_steps")
+        threads = c_integer(threads, "threads")
+        if seed is not None:
+            seed = _check_seed(seed, "seed")
+        self._owner = _VecOwner()
+        check(lib.rlc_vec_make(ctypes.byref(self._owner.handle), encode(env_id), num_envs,
+                               max_episode_steps, threads))
+        self._handle = self._owner.handle
         self.closed = False
         self.env_id = env_id
-        self.num_envs = int(num_envs)
+        self.num_envs = num_envs
         self.copy = copy
         obs_space, act_space, limit, thr = env_spaces(env_id)
         self.max_episode_steps = max_episode_steps or limit
@@ -97,10 +145,11 @@ class VecEnv:
         width, height = 0, 0
         if render_size is not None:
             try:
-                width, height = (int(v) for v in render_size)
+                width, height = render_size
             except (TypeError, ValueError):
                 raise InvalidArgument(f"render_size: expected (width, height), got {render_size!r}",
                                       "bad argument") from None
+            width, height = (c_integer(v, "render_size") for v in (width, height))
             if width < 1 or height < 1:
                 raise InvalidArgument(f"render_size: expected positive (width, height), got "
                                       f"{render_size!r}", "bad argument")
@@ -129,19 +178,19 @@ class VecEnv:
     def _map_buffers(self):
         b = _lib.VecBuffers()
         lib.rlc_vec_get_buffers(self._handle, ctypes.byref(b))
-        n, view = b.n, np.ctypeslib.as_array
-        self._obs = view(b.obs, shape=(n, b.obs_dim))
-        self._final_obs = view(b.final_obs, shape=(n, b.obs_dim))
-        self._rewards = view(b.rewards, shape=(n,))
-        self._terminated = view(b.terminated, shape=(n,))
-        self._truncated = view(b.truncated, shape=(n,))
-        self._ep_return = view(b.ep_return, shape=(n,))
-        self._ep_length = view(b.ep_length, shape=(n,))
+        n, owner = b.n, self._owner
+        self._obs = _view(owner, b.obs, (n, b.obs_dim))
+        self._final_obs = _view(owner, b.final_obs, (n, b.obs_dim))
+        self._rewards = _view(owner, b.rewards, (n,))
+        self._terminated = _view(owner, b.terminated, (n,))
+        self._truncated = _view(owner, b.truncated, (n,))
+        self._ep_return = _view(owner, b.ep_return, (n,))
+        self._ep_length = _view(owner, b.ep_length, (n,))
         self._actions = np.zeros((n, b.act_dim), dtype=np.float32)
         self._actions_flat = self._actions.reshape(-1)
         self._actions_ptr = self._actions.ctypes.data_as(ctypes.c_void_p)
         self._n_values = self._actions.size
-        self._n_done = view(b.n_done, shape=(1,))
+        self._n_done = _view(owner, b.n_done, (1,))
         self._step = lib.rlc_vec_step
         self._discrete_obs = isinstance(self.single_observation_space, Discrete)
 
@@ -157,11 +206,9 @@ class VecEnv:
         if seed is None and self._needs_reset and self._seed is not None:
             seed = self._seed
         if seed is not None:
-            if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-                raise InvalidArgument(f"reset: seed: expected an integer >= 0 or None, got {seed!r}",
-                                      "bad argument")
-            self.action_space.seed(int(seed))
-        check(lib.rlc_vec_reset(self._handle, -1 if seed is None else int(seed)))
+            seed = _check_seed(seed, "reset: seed")
+            self.action_space.seed(seed)
+        check(lib.rlc_vec_reset(self._handle, -1 if seed is None else seed))
         self._needs_reset = False
         return self._observations(self._obs), {}
 
@@ -203,15 +250,16 @@ class VecEnv:
             raise InvalidArgument("the vector env is closed", "bad argument")
 
     def close(self):
+        """Closes the vector env: using it afterwards raises ValueError (closing again does
+        nothing). Its memory is freed now, or when the last copy=False result still referring
+        to it goes."""
         if not self.closed:
             self.closed = True
             self._needs_reset = True
-            lib.rlc_vec_free(self._handle)
             self._handle = ctypes.c_void_p()
-
-    def __del__(self):
-        if getattr(self, "closed", True) is False:
-            self.close()
+            for name in self._VIEWS:
+                setattr(self, name, None)
+            self._owner = None
 
     def __enter__(self):
         return self

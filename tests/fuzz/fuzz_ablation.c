@@ -5,7 +5,9 @@
  * `rlc ablate` does before it starts anything: ablation_load, the size of the grid, and for the
  * first runs their run directory names and the config each would train (the base with the
  * ablation's values re-read as --set overrides). Agents are not created and env plugins never
- * loaded. Checks: no crash, leak or undefined behaviour; every error has a message. */
+ * loaded. Checks: no crash, leak or undefined behaviour; every error has a message; a loaded
+ * ablation's name is one directory name, and no two overrides of a run set the same key (or a
+ * section and a key in it), since the later would replace the earlier without a word. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,6 +56,13 @@ static void load_run(const ablation *a, int i)
     static rl_config cfg;
     char err[1024] = "";
     ablation_run_at(a, i, "runs", &r);
+    for (int k = 0; k < r.n_sets; k++)
+        for (int j = 0; j < k; j++) {
+            char kk[ABL_TEXT], kj[ABL_TEXT];
+            ablation_set_key(r.sets[k], kk, sizeof kk);
+            ablation_set_key(r.sets[j], kj, sizeof kj);
+            fuzz_require(!ablation_keys_overlap(kk, kj), "two overrides of one run set the same key", r.sets[k]);
+        }
     const char *sets[ABL_RUN_MAX_SETS];
     for (int k = 0; k < r.n_sets; k++) sets[k] = r.sets[k];
     if (rl_config_load(&cfg, a->bases[r.base], sets, r.n_sets, err, sizeof err) != RL_OK)
@@ -70,6 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_require(err[0] != '\0', "ablation_load failed without a message", NULL);
         return 0;
     }
+    char why[200];
+    fuzz_require(ablation_name_ok(a.name, sizeof a.name, why, sizeof why), "a loaded ablation's name is not one "
+                 "directory name", a.name);
     int n = ablation_n_runs(&a);
     for (int i = 0; i < n && i < 8; i++) load_run(&a, i);
     return 0;

@@ -5,7 +5,8 @@
  * does before it trains anything: tune_load (parsing, every parameter tried on the base config,
  * the trials sampled) and the rungs' schedule. Checks: no crash, leak or undefined behaviour;
  * every error has a message; a loaded search has a value for every parameter of every trial and
- * rungs of at least one trial and one step. */
+ * rungs of at least one trial and one step, its name is one directory name, and no two of a run's
+ * overrides (set:, the parameters, the budget's total_steps) set the same key. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* the keys of every override of a trial's run: set:, the parameters, total_steps and seed */
+static void check_overrides(const tune_search *t)
+{
+    static char keys[ABL_MAX_SETS + TUNE_MAX_PARAMS + 2][ABL_TEXT];
+    int n = 0;
+    for (int i = 0; i < t->n_sets; i++) ablation_set_key(t->sets[i], keys[n++], ABL_TEXT);
+    for (int j = 0; j < t->n_params; j++) snprintf(keys[n++], ABL_TEXT, "%s", t->params[j].key);
+    snprintf(keys[n++], ABL_TEXT, "total_steps");
+    snprintf(keys[n++], ABL_TEXT, "seed");
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < k; j++) fuzz_require(!ablation_keys_overlap(keys[k], keys[j]), "two overrides set the same key", keys[k]);
+    char why[200];
+    fuzz_require(ablation_name_ok(t->name, sizeof t->name, why, sizeof why), "the name is not one directory name", t->name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static tune_search t;
@@ -60,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int i = 0; i < t.n_trials; i++)
         for (int j = 0; j < t.n_params; j++) fuzz_require(t.values[i][j][0] != '\0', "an empty sampled value", t.params[j].key);
+    check_overrides(&t);
     for (int r = 0; r < t.rungs; r++)
         fuzz_require(tune_rung_trials(&t, r) >= 1 && tune_rung_budget(&t, r) >= 1, "an empty rung", t.name);
     tune_free(&t);

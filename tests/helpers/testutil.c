@@ -9,13 +9,16 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,6 +158,23 @@ char *rlt_read_file(const char *path)
     fclose(fp);
     buf[got] = '\0';
     return buf;
+}
+
+void rlt_patch_tensor_float(const char *path, const char *name, long i, float v)
+{
+    char *bytes = rlt_read_file(path), quoted[200];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    char *at = strstr(bytes + 8, quoted);   /* the header, after its 8-byte length */
+    cr_assert(at, "%s: no tensor %s", path, name);
+    unsigned long long begin = 0, hlen = 0;
+    cr_assert_eq(sscanf(strstr(at, "data_offsets"), "data_offsets\":[%llu", &begin), 1);
+    memcpy(&hlen, bytes, 8);
+    free(bytes);
+    FILE *fp = fopen(path, "r+b");
+    cr_assert(fp);
+    cr_assert_eq(fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET), 0);
+    cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
+    cr_assert_eq(fclose(fp), 0);
 }
 
 void rlt_tmp_dir(char *out, size_t out_sz, const char *tag)
@@ -383,4 +403,38 @@ void *rlt_cfg(const rl_config *cfg, const char *key)
     void *v = rl_config_get_mut((rl_config *)cfg, key);
     RL_ASSERT_MSG(v, "rlt_cfg: no such config key");
     return v;
+}
+
+int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long *maxrss_kb)
+{
+    char log[64] = "/tmp/rlc_test_child_XXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd >= 0, "mkstemp: %s", strerror(errno));
+    const char *argv[32] = {"rlc"};
+    int n = 1;
+    while (args[n - 1] && n < 31) argv[n] = args[n - 1], n++;
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        if (dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+        alarm(120);
+        execv(RLC_BINARY, (char *const *)argv);
+        _exit(127);
+    }
+    close(fd);
+    int status = 0;
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+    if (maxrss_kb) *maxrss_kb = ru.ru_maxrss;
+    FILE *fp = fopen(log, "r");
+    size_t got = fp ? fread(out, 1, out_sz - 1, fp) : 0;
+    out[got] = '\0';
+    if (fp) fclose(fp);
+    remove(log);
+    cr_assert(!(WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM),
+              "rlc %s %s blocked (killed by its alarm after 120 s); output:\n%s", args[0], args[1] ? args[1] : "",
+              out);
+    return status;
 }

@@ -50,6 +50,13 @@ int rlt_run_cmd(const char *cmd, char *out, size_t out_sz);
  * background, its output discarded; it is killed if the test process dies. Returns its pid. */
 pid_t rlt_spawn_rlc(const char *const *args);
 
+/* Runs `rlc ARGS...` (args NULL-terminated, without the program name) as a child, its stdout and
+ * stderr into out, and returns its wait status. The child sets alarm(120) before exec (kept across
+ * it), so a process that blocks forever (on a FIFO, say) dies of SIGALRM and the test fails naming
+ * the command instead of hanging. maxrss_kb, when not NULL, gets the child's peak resident size
+ * (getrusage through wait4). */
+int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long *maxrss_kb);
+
 /* Waits until path exists, polling for up to timeout_s seconds; fails the test if it never does. */
 void rlt_wait_path(const char *path, double timeout_s);
 
@@ -74,6 +81,10 @@ void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, c
 
 /* The whole file as a NUL-terminated string (malloc'ed); aborts the test when unreadable. */
 char *rlt_read_file(const char *path);
+
+/* Writes v over element i (flat) of the F32 tensor `name` of the safetensors file at path, in place
+ * (a little-endian host, as every machine rlc is tested on). */
+void rlt_patch_tensor_float(const char *path, const char *name, long i, float v);
 
 /* How many files called name are under root (find); 0 when none or on any error. */
 int rlt_count_named(const char *root, const char *name);
