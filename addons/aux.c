@@ -8,6 +8,7 @@
 #include "addons/aux.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,33 @@ static const char *const head_names[AUX_HEAD_COUNT] = {
 };
 
 const char *aux_head_name(aux_head_kind k) { return k >= 0 && k < AUX_HEAD_COUNT ? head_names[k] : NULL; }
+
+/* ---- the aux: list's keys, handed to the config layer ------------------------------------ */
+
+#define AUX_KEY(name, type, dnum, lo, hi, only, doc) \
+    {{#name, RL_CFG_##type, offsetof(rl_aux_head_cfg, name), dnum, NULL, lo, hi, NULL, doc}, only}
+static const rl_aux_key aux_keys[] = {
+    AUX_KEY(weight, F64, 1, 0, 1e6, NULL, "weight of the head's loss in the total"),
+    AUX_KEY(hidden, I64, -1, -1, 65536, NULL, "hidden units of the head (0 = linear, -1 = the head's default)"),
+    AUX_KEY(k, I64, 1, 1, 100000, "temporal_contrastive", "temporal_contrastive: steps to the positive"),
+    AUX_KEY(noise, F64, 0.1, 0, 100, "representation", "representation: std of the Gaussian view noise"),
+    AUX_KEY(dim, I64, 0, 0, 65536, "representation", "representation: projector size (0 = encoder width)"),
+};
+#undef AUX_KEY
+
+static char aux_head_list[160];   /* "reward_prediction|forward_dynamics|..." */
+
+/* The config layer learns the heads and their keys before main() runs (this file is linked
+ * whenever the algorithms are: they attach the heads). */
+__attribute__((constructor)) static void aux_register_config(void)
+{
+    size_t at = 0;
+    for (int k = 0; k < AUX_HEAD_COUNT; k++)
+        at += (size_t)snprintf(aux_head_list + at, sizeof aux_head_list - at, "%s%s", k ? "|" : "", head_names[k]);
+    RL_ASSERT(at < sizeof aux_head_list);
+    static const rl_aux_schema schema = {aux_head_list, aux_keys, (int)(sizeof aux_keys / sizeof aux_keys[0])};
+    rl_config_register_aux(&schema);
+}
 
 typedef struct {
     aux_head_kind kind;
@@ -137,7 +165,7 @@ static rl_status head_config(aux_module *a, const rl_config *cfg, const aux_shap
     while (kind < AUX_HEAD_COUNT && strcmp(head_names[kind], hc->head) != 0) kind++;
     if (kind == AUX_HEAD_COUNT)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s",
-                       cfg->aux.where[0] ? cfg->aux.where : "config", i, hc->head, hc->loss.name, RL_AUX_HEADS);
+                       cfg->aux.where[0] ? cfg->aux.where : "config", i, hc->head, hc->loss.name, aux_head_list);
     hd->kind = (aux_head_kind)kind;
     rl_status st = resolve_loss(hd, hc, i, a->K, err, err_sz);
     if (st != RL_OK) return st;

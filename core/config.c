@@ -657,9 +657,104 @@ static const char *aux_loss_name(const cnode *e)
 }
 
 /* `aux:` is a list of mappings, one per head; see rl_aux_head_cfg */
-static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err_sz)
+static const rl_aux_schema *g_aux;
+static char g_aux_key_names[256];
+
+void rl_config_register_aux(const rl_aux_schema *s)
+{
+    g_aux = s;
+    size_t at = 0;
+    g_aux_key_names[0] = '\0';
+    for (int k = 0; s && k < s->n_keys && at < sizeof g_aux_key_names; k++)
+        at += (size_t)snprintf(g_aux_key_names + at, sizeof g_aux_key_names - at, "%s%s", k ? ", " : "", s->keys[k].f.key);
+}
+
+static const char *aux_heads(void) { return g_aux ? g_aux->heads : ""; }
+
+/* the head of entry i, checked against the add-on's names and the entries before it */
+static rl_status aux_head(rl_aux_cfg *a, int i, const cnode *e, char *where, size_t where_sz, char *err, size_t err_sz)
+{
+    rl_aux_head_cfg *h = &a->heads[i];
+    const cnode *hn = node_child(e, "head");
+    if (!hn || hn->kind != N_SCALAR)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: missing 'head: <name>' (loss '%s'); heads: %s", where, i,
+                       aux_loss_name(e), aux_heads());
+    node_where(hn, where, where_sz);
+    if (strlen(hn->val) >= sizeof h->head || !in_choices(aux_heads(), hn->val))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s", where, i,
+                       hn->val, aux_loss_name(e), aux_heads());
+    snprintf(h->head, sizeof h->head, "%s", hn->val);
+    for (int j = 0; j < i; j++)
+        if (strcmp(a->heads[j].head, h->head) == 0)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: head '%s' (loss '%s') is listed twice", where, i,
+                           h->head, aux_loss_name(e));
+    if (!node_child(e, "loss"))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': missing 'loss: <name>' (rlc losses lists them)",
+                       where, i, h->head);
+    return RL_OK;
+}
+
+/* one key of entry i besides head and loss: a key of the add-on's, or a parameter of the loss */
+static rl_status aux_key(rl_config *cfg, int i, const cnode *kv, char *err, size_t err_sz)
+{
+    rl_aux_head_cfg *h = &cfg->aux.heads[i];
+    char where[RL_STR_MAX + 32], path[96];
+    node_where(kv, where, sizeof where);
+    for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
+        const rl_aux_key *k = &g_aux->keys[f];
+        if (strcmp(k->f.key, kv->key) != 0) continue;
+        if (k->only_for && strcmp(k->only_for, h->head) != 0)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s' (loss '%s'): '%s' applies to %s only",
+                           where, i, h->head, h->loss.name, kv->key, k->only_for);
+        field_desc fd = k->f;
+        fd.off += (size_t)((char *)h - (char *)cfg);
+        snprintf(path, sizeof path, "aux[%d].%s", i, kv->key);
+        return apply_field(cfg, &fd, kv, path, err, err_sz);
+    }
+    /* a parameter of the loss, as in {name: huber, delta: 2} */
+    double v;
+    rl_loss_cfg *l = &h->loss;
+    if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux[%d] head '%s' (loss '%s'): '%s' is neither a head key (%s) nor a numeric loss parameter",
+                       where, i, h->head, l->name, kv->key, g_aux_key_names);
+    char why[160];
+    if (loss_add_param(l, kv->key, v, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': %s", where, i, h->head, why);
+    return RL_OK;
+}
+
+/* entry i: its head, the add-on's defaults, its loss (a name or a mapping, parsed like the
+ * losses section's fields), then its other keys */
+static rl_status aux_entry(rl_config *cfg, int i, const cnode *e, char *err, size_t err_sz)
 {
     char where[RL_STR_MAX + 32], path[96];
+    rl_aux_head_cfg *h = &cfg->aux.heads[i];
+    node_where(e, where, sizeof where);
+    if (e->kind != N_MAP)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: aux[%d]: expected a mapping like {head: reward_prediction, loss: huber, weight: 0.1}", where, i);
+    rl_status st = aux_head(&cfg->aux, i, e, where, sizeof where, err, err_sz);
+    if (st != RL_OK) return st;
+    for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
+        char *p = (char *)h + g_aux->keys[f].f.off;
+        if (g_aux->keys[f].f.type == T_I64) *(int64_t *)p = (int64_t)g_aux->keys[f].f.dnum;
+        else *(double *)p = g_aux->keys[f].f.dnum;
+    }
+    const cnode *hn = node_child(e, "head"), *ln = node_child(e, "loss");
+    field_desc lf = {"loss", T_LOSS, (size_t)((char *)&h->loss - (char *)cfg), 0, NULL, 0, 0, NULL, NULL};
+    snprintf(path, sizeof path, "aux[%d] head '%s'", i, h->head);
+    if ((st = apply_field(cfg, &lf, ln, path, err, err_sz))) return st;
+    for (int j = 0; j < e->n; j++) {
+        if (&e->kids[j] == hn || &e->kids[j] == ln) continue;
+        if ((st = aux_key(cfg, i, &e->kids[j], err, err_sz))) return st;
+    }
+    return RL_OK;
+}
+
+static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err_sz)
+{
+    char where[RL_STR_MAX + 32];
     rl_aux_cfg *a = &cfg->aux;
     memset(a, 0, sizeof *a);
     node_where(n, where, sizeof where);
@@ -676,75 +771,9 @@ static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err
                        where);
     if (n->n > RL_AUX_MAX)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: at most %d heads, got %d", where, RL_AUX_MAX, n->n);
-    /* head keys with their ranges; any other numeric key is a loss parameter */
-    static const field_desc keys[] = {
-        {"weight", T_F64, offsetof(rl_aux_head_cfg, weight), 1, NULL, 0, 1e6, NULL, NULL},
-        {"hidden", T_I64, offsetof(rl_aux_head_cfg, hidden), -1, NULL, -1, 65536, NULL, NULL},
-        {"k", T_I64, offsetof(rl_aux_head_cfg, k), 1, NULL, 1, 100000, NULL, NULL},
-        {"noise", T_F64, offsetof(rl_aux_head_cfg, noise), 0.1, NULL, 0, 100, NULL, NULL},
-        {"dim", T_I64, offsetof(rl_aux_head_cfg, dim), 0, NULL, 0, 65536, NULL, NULL},
-    };
-    static const char *const only_for[] = {NULL, NULL, "temporal_contrastive", "representation", "representation"};
     for (int i = 0; i < n->n; i++) {
-        const cnode *e = &n->kids[i];
-        rl_aux_head_cfg *h = &a->heads[i];
-        node_where(e, where, sizeof where);
-        if (e->kind != N_MAP)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                           "%s: aux[%d]: expected a mapping like {head: reward_prediction, loss: huber, weight: 0.1}", where, i);
-        const cnode *hn = node_child(e, "head"), *ln = node_child(e, "loss");
-        if (!hn || hn->kind != N_SCALAR)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: missing 'head: <name>' (loss '%s'); heads: %s", where, i,
-                           aux_loss_name(e), RL_AUX_HEADS);
-        node_where(hn, where, sizeof where);
-        if (strlen(hn->val) >= sizeof h->head || !in_choices(RL_AUX_HEADS, hn->val))
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s", where, i,
-                           hn->val, aux_loss_name(e), RL_AUX_HEADS);
-        snprintf(h->head, sizeof h->head, "%s", hn->val);
-        for (int j = 0; j < i; j++)
-            if (strcmp(a->heads[j].head, h->head) == 0)
-                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: head '%s' (loss '%s') is listed twice", where, i,
-                               h->head, aux_loss_name(e));
-        if (!ln)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': missing 'loss: <name>' (rlc losses lists them)",
-                           where, i, h->head);
-        for (int f = 0; f < RL_ARRAY_LEN(keys); f++) {
-            char *p = (char *)h + keys[f].off;
-            if (keys[f].type == T_I64) *(int64_t *)p = (int64_t)keys[f].dnum;
-            else *(double *)p = keys[f].dnum;
-        }
-        /* the loss: a name or a mapping, parsed like the losses section's fields */
-        field_desc lf = {"loss", T_LOSS, (size_t)((char *)&h->loss - (char *)cfg), 0, NULL, 0, 0, NULL, NULL};
-        snprintf(path, sizeof path, "aux[%d] head '%s'", i, h->head);
-        rl_status st = apply_field(cfg, &lf, ln, path, err, err_sz);
+        rl_status st = aux_entry(cfg, i, &n->kids[i], err, err_sz);
         if (st != RL_OK) return st;
-        for (int j = 0; j < e->n; j++) {
-            const cnode *kv = &e->kids[j];
-            if (kv == hn || kv == ln) continue;
-            int f = 0;
-            while (f < RL_ARRAY_LEN(keys) && strcmp(keys[f].key, kv->key) != 0) f++;
-            node_where(kv, where, sizeof where);
-            if (f < RL_ARRAY_LEN(keys)) {
-                if (only_for[f] && strcmp(only_for[f], h->head) != 0)
-                    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s' (loss '%s'): '%s' applies to %s only",
-                                   where, i, h->head, h->loss.name, kv->key, only_for[f]);
-                field_desc fd = keys[f];
-                fd.off += (size_t)((char *)h - (char *)cfg);
-                snprintf(path, sizeof path, "aux[%d].%s", i, kv->key);
-                if ((st = apply_field(cfg, &fd, kv, path, err, err_sz))) return st;
-                continue;
-            }
-            /* a parameter of the loss, as in {name: huber, delta: 2} */
-            double v;
-            rl_loss_cfg *l = &h->loss;
-            if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
-                return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                               "%s: aux[%d] head '%s' (loss '%s'): '%s' is neither a head key (weight, hidden, k, noise, dim) nor a numeric loss parameter",
-                               where, i, h->head, l->name, kv->key);
-            char why[160];
-            if (loss_add_param(l, kv->key, v, why, sizeof why))
-                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': %s", where, i, h->head, why);
-        }
     }
     a->n = n->n;
     return RL_OK;
@@ -1142,12 +1171,14 @@ void rl_config_dump(const rl_config *cfg, FILE *out)
         fputs(", loss: {name: ", out);
         dump_string(out, h->loss.name);
         dump_loss_params(out, &h->loss);
-        fmt_double(num, sizeof num, h->weight);
-        fprintf(out, "}, weight: %s, hidden: %lld", num, (long long)h->hidden);
-        if (strcmp(h->head, "temporal_contrastive") == 0) fprintf(out, ", k: %lld", (long long)h->k);
-        if (strcmp(h->head, "representation") == 0) {
-            fmt_double(num, sizeof num, h->noise);
-            fprintf(out, ", noise: %s, dim: %lld", num, (long long)h->dim);
+        fputc('}', out);
+        for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
+            const rl_aux_key *k = &g_aux->keys[f];
+            if (k->only_for && strcmp(k->only_for, h->head) != 0) continue;
+            const char *p = (const char *)h + k->f.off;
+            if (k->f.type == T_I64) snprintf(num, sizeof num, "%lld", (long long)*(const int64_t *)p);
+            else fmt_double(num, sizeof num, *(const double *)p);
+            fprintf(out, ", %s: %s", k->f.key, num);
         }
         fputs("}\n", out);
     }
@@ -1191,11 +1222,7 @@ void rl_config_print_reference(FILE *out)
             for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
     }
     fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", RL_AUX_HEADS);
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", aux_heads());
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "loss", "loss", "(required)", "", "loss by name; extra numeric keys are its parameters");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "weight", "number", "1", "0..1e+06", "weight of the head's loss in the total");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "hidden", "int", "-1", "-1..65536", "hidden units of the head (0 = linear, -1 = the head's default)");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "k", "int", "1", "1..100000", "temporal_contrastive: steps to the positive");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "noise", "number", "0.1", "0..100", "representation: std of the Gaussian view noise");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "dim", "int", "0", "0..65536", "representation: projector size (0 = encoder width)");
+    for (int f = 0; g_aux && f < g_aux->n_keys; f++) print_field(out, &g_aux->keys[f].f);
 }

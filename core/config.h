@@ -52,12 +52,11 @@ typedef struct {
 /* Auxiliary heads on the shared encoder (addons/aux.h), the top-level `aux:` list:
  *   aux:
  *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
- * Keys of an entry: head, loss (a name or {name: ..., param: value}), weight, hidden, k
- * (temporal_contrastive), noise and dim (representation); any other numeric key is a parameter of
- * the loss. Head names are checked here, losses and their fit to the head when the agent is
- * created. */
+ * Keys of an entry: head, loss (a name or {name: ..., param: value}) and the keys the add-on
+ * declares (rl_config_register_aux: weight, hidden, and keys of one head only); any other numeric
+ * key is a parameter of the loss. Head names are checked here against the add-on's list, losses
+ * and their fit to the head when the agent is created. */
 #define RL_AUX_MAX 8
-#define RL_AUX_HEADS "reward_prediction|forward_dynamics|inverse_dynamics|temporal_contrastive|representation"
 
 typedef struct {
     char head[32];
@@ -154,6 +153,23 @@ typedef struct {
 void rl_config_register_algos(const rl_config_algo *const *algos, int n);
 /* The registered algorithm called name, or NULL. */
 const rl_config_algo *rl_config_find_algo(const char *name);
+
+/* What the `aux:` list takes, supplied by the add-on that implements the heads (addons/aux.c):
+ * the head names ("a|b|c") and the keys of an entry besides head and loss, each an rl_config_field
+ * of rl_aux_head_cfg (RL_CFG_I64 or RL_CFG_F64: key, offset, default, range, doc) that applies to
+ * the head only_for alone, or to every head (NULL). Without it no head is known. */
+typedef struct {
+    rl_config_field f;
+    const char *only_for;
+} rl_aux_key;
+
+typedef struct {
+    const char *heads;
+    const rl_aux_key *keys;
+    int n_keys;
+} rl_aux_schema;
+
+void rl_config_register_aux(const rl_aux_schema *s);
 /* An algorithm's section inside cfg (aborts if sec was not registered). */
 const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec);
 void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec);
