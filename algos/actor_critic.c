@@ -396,8 +396,32 @@ static bool dp_average(actor_critic *p, bool ok)
 
 /* ---- the steps of onp_ac_learn ---------------------------------------------------------- */
 
+/* the exploration add-on's part of the advantages: RND's intrinsic stream (non-episodic, its own
+ * discount and value head) mixed into the extrinsic advantages, then the module's own update; ICM
+ * and SimHash added their bonus to the rewards at each step, so they only update. last_v: (N)
+ * scratch. Sets the statistic intrinsic_reward. */
+static void explore_advantages(actor_critic *p, float *last_v)
+{
+    if (!p->rnd) {
+        p->last_rint = onp_explore_update(p->ex);
+        return;
+    }
+    int N = p->n_envs, nv = p->net.n_v;
+    double mean = 0.0;
+    onp_explore_normalise_rewards(p->ex, p->r_int, p->T, p->int_gamma);
+    for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv + 1];
+    replay_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v, p->T, N,
+               p->int_gamma, p->s.lambda);
+    for (int i = 0; i < p->batch; i++) {
+        p->buf.adv[i] = p->ext_coef * p->buf.adv[i] + p->int_coef * p->adv_int[i];
+        mean += p->r_int[i];
+    }
+    p->last_rint = mean / p->batch;
+    onp_explore_update(p->ex);
+}
+
 /* the advantages and returns of the rollout, bootstrapped from the value of the observations
- * after it (with RND, the intrinsic stream's too, mixed in) */
+ * after it; the exploration add-on's part; then standardised over the whole rollout when asked */
 static void learn_advantages(actor_critic *p, const env_vec *v)
 {
     int N = p->n_envs;
@@ -407,21 +431,7 @@ static void learn_advantages(actor_critic *p, const env_vec *v)
     float *last_v = p->step_rint;   /* free until the next step: (N) */
     for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv];
     replay_rollout_finish(&p->buf, last_v, p->s.gamma, p->s.lambda);
-    if (p->ex) {
-        double mean = 0.0;
-        if (p->rnd) {
-            onp_explore_normalise_rewards(p->ex, p->r_int, p->T, p->int_gamma);
-            for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv + 1];
-            replay_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v,
-                     p->T, N, p->int_gamma, p->s.lambda);
-            for (int i = 0; i < p->batch; i++) {
-                p->buf.adv[i] = p->ext_coef * p->buf.adv[i] + p->int_coef * p->adv_int[i];
-                mean += p->r_int[i];
-            }
-        }
-        p->last_rint = p->rnd ? mean / p->batch : onp_explore_update(p->ex);
-        if (p->rnd) onp_explore_update(p->ex);
-    }
+    if (p->ex) explore_advantages(p, last_v);
     /* over the whole rollout: every rank's (agents/dataparallel.h) */
     if (p->s.norm_adv && p->s.norm_adv_batch) agent_dp_standardise(p->buf.adv, p->batch);
 }
@@ -753,6 +763,39 @@ static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, doubl
     if (loss_state(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
 }
 
+/* the aux heads' part of an update: their statistics reset, temporal_contrastive's positives
+ * found; returns the positives' step distance k (0: none) */
+static int aux_begin_update(actor_critic *p)
+{
+    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
+    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
+    if (pos_k > 0) aux_positions(p, pos_k);
+    return pos_k;
+}
+
+/* the epochs over shuffled minibatches, stopped early past target_kl; sums the statistics and
+ * leaves the last epoch's KL in *epoch_kl; returns the minibatches that stepped */
+static int learn_epochs(actor_critic *p, int pos_k, double *sum, double *epoch_kl)
+{
+    int n_mb_done = 0;
+    for (int i = 0; i < p->batch; i++) p->perm[i] = i;
+    /* the clip fraction counts ratios outside the loss's own clip range (0.2 when it has none) */
+    float clip = p->policy_loss.desc->clip ? p->policy_loss.desc->clip(p->policy_loss.p) : 0.2f;
+    p->diag_clip = clip;
+    for (int epoch = 0; epoch < p->epochs; epoch++) {
+        if (p->n_mb > 1) shuffle(p);
+        *epoch_kl = 0.0;
+        for (int m = 0; m < p->n_mb; m++)
+            n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, epoch_kl);
+        if (p->s.target_kl > 0 && agent_dp_mean(*epoch_kl) / p->n_mb > p->s.target_kl) break;
+    }
+    return n_mb_done;
+}
+
+/* One update, as the algorithm reads: advantages (with the exploration add-on's), the learning
+ * rate, the epochs of minibatch steps (with the aux heads' losses), the statistics, then the
+ * loss's adapted state (the KL penalty's beta) on the mean KL of the last epoch (the policy as the
+ * update left it, estimated while it was being updated; every rank takes the same mean). */
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
     actor_critic *p = self;
@@ -760,28 +803,10 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     onp_norm_dp_merge(&p->norm);
     learn_advantages(p, v);
     learn_set_lr(p, step, total_steps);
-
-    double sum[ST_COUNT] = {0};
-    int n_mb_done = 0;
-    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
-    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
-    if (pos_k > 0) aux_positions(p, pos_k);
-    for (int i = 0; i < p->batch; i++) p->perm[i] = i;
-    /* the clip fraction counts ratios outside the loss's own clip range (0.2 when it has none) */
-    float clip = p->policy_loss.desc->clip ? p->policy_loss.desc->clip(p->policy_loss.p) : 0.2f;
-    p->diag_clip = clip;
-    double epoch_kl = 0.0;
-    for (int epoch = 0; epoch < p->epochs; epoch++) {
-        if (p->n_mb > 1) shuffle(p);
-        epoch_kl = 0.0;
-        for (int m = 0; m < p->n_mb; m++)
-            n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, &epoch_kl);
-        if (p->s.target_kl > 0 && agent_dp_mean(epoch_kl) / p->n_mb > p->s.target_kl) break;
-    }
+    int pos_k = aux_begin_update(p);
+    double sum[ST_COUNT] = {0}, epoch_kl = 0.0;
+    int n_mb_done = learn_epochs(p, pos_k, sum, &epoch_kl);
     learn_stats(p, sum, n_mb_done, stats);
-    /* the loss's adapted state (the KL penalty's beta), on the mean KL of the last epoch (the
-     * policy as the update left it, estimated while it was being updated); every rank takes the
-     * same mean */
     if (loss_state(p)) p->policy_loss.desc->adapt(p->policy_loss.p, agent_dp_mean(epoch_kl) / p->n_mb);
     replay_rollout_clear(&p->buf);
     p->updates++;
