@@ -108,6 +108,13 @@ typedef struct agent_algo {
 rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, const char *where, char *err,
                           size_t err_sz);
 
+/* The loss algo's slot i names in cfg (its key, `losses.td` say), resolved into *out: a loss of
+ * one of the slot's kinds or of its names, else RL_ERR_CONFIG naming the key (and its line), the
+ * algo and what the slot takes. The slot table is the one source of what a slot accepts: the
+ * agent resolves its losses through it, and `rlc losses` prints it. */
+rl_status agent_slot_loss(loss_spec *out, const agent_algo *algo, int i, const rl_config *cfg, char *err,
+                          size_t err_sz);
+
 /* The registered algorithm called name, or NULL. */
 const agent_algo *agent_find(const char *name);
 /* The registered algorithms in registry order; *n receives their count. */

@@ -261,9 +261,10 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     p->s = *s;
     rl_status st;
     /* losses first: a bad name or parameter fails before anything else is allocated */
-    if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO), &onp_losses_of(cfg)->policy, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &onp_losses_of(cfg)->value, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &onp_losses_of(cfg)->entropy, NULL, err, err_sz))) {
+    const agent_algo *a = agent_find(s->algo);   /* ppo or a2c: the slots of its descriptor */
+    if ((st = agent_slot_loss(&p->policy_loss, a, 0, cfg, err, err_sz)) ||
+        (st = agent_slot_loss(&p->value_loss, a, 1, cfg, err, err_sz)) ||
+        (st = agent_slot_loss(&p->entropy_loss, a, 2, cfg, err, err_sz))) {
         free(p);
         return st;
     }

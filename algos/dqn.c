@@ -78,7 +78,6 @@ RL_CFG_SECTION_TYPE(dqn_losses_cfg, DQN_LOSSES_FIELDS);
 static const rl_config_section dqn_losses_section = RL_CFG_SECTION_INIT("losses", dqn_losses_cfg, DQN_LOSSES_FIELDS);
 
 static const dqn_cfg *dqn_of(const rl_config *cfg) { return rl_config_section_of(cfg, &dqn_section); }
-static const dqn_losses_cfg *dqn_losses_of(const rl_config *cfg) { return rl_config_section_of(cfg, &dqn_losses_section); }
 
 static rl_status dqn_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
@@ -368,15 +367,8 @@ static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const cha
 {
     rl_status st;
     nn_act act;
-    if (kind == VB_DQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &dqn_losses_of(cfg)->td, NULL, err, err_sz);
-    else if (kind == VB_QRDQN) st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &dqn_losses_of(cfg)->quantile, NULL, err, err_sz);
-    else st = agent_loss_spec(&p->loss, LOSS_KINDS(LOSS_KIND_KERNEL), &dqn_losses_of(cfg)->c51, NULL, err, err_sz);
-    if (st == RL_OK && kind == VB_QRDQN && strcmp(p->loss.desc->name, "quantile_huber") != 0)
-        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.quantile: qrdqn needs quantile_huber (got '%s')",
-                     dqn_losses_of(cfg)->quantile.where, p->loss.desc->name);
-    if (st == RL_OK && kind == VB_C51 && strcmp(p->loss.desc->name, "c51") != 0)
-        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: losses.c51: c51 needs the c51 loss (got '%s')",
-                     dqn_losses_of(cfg)->c51.where, p->loss.desc->name);
+    /* each kind's one loss slot (its descriptor's loss_slots[0]: td, quantile or c51) */
+    st = agent_slot_loss(&p->loss, agent_find(vb_names[kind]), 0, cfg, err, err_sz);
     if (st == RL_OK && nn_act_from_name(cfg->network.activation, &act) != 0)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
     if (st == RL_OK && dqn_of(cfg)->dueling && kind != VB_DQN)

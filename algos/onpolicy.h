@@ -187,10 +187,6 @@ int onp_ac_dp_tensors(void *self, nn_tensor *t, int max);
     X(S, rl_loss_cfg, entropy, LOSS, 0, "entropy", 0, 0, NULL, "entropy term")
 RL_CFG_SECTION_TYPE(onp_losses_cfg, ONP_LOSSES_FIELDS);
 extern const rl_config_section onp_losses_section;
-static inline const onp_losses_cfg *onp_losses_of(const rl_config *cfg)
-{
-    return (const onp_losses_cfg *)rl_config_section_of(cfg, &onp_losses_section);
-}
 /* The slots as `rlc losses` lists them (reinforce's policy slot takes its kernel too). */
 #define ONP_SLOT_POLICY {"losses.policy", NULL, NULL, LOSS_KINDS(LOSS_KIND_POLICY_RATIO)}
 #define ONP_SLOT_VALUE {"losses.value", NULL, NULL, LOSS_KINDS_VALUE}

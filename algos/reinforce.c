@@ -79,16 +79,18 @@ static void rf_destroy(void *self)
     free(p);
 }
 
+extern const agent_algo agent_reinforce;   /* below: its loss slots */
+
 static rl_status rf_create(void **self, const rl_config *cfg, const env_space *obs_space,
                            const env_space *act_space, int n_envs, char *err, size_t err_sz)
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
     reinforce *p = rl_xcalloc(1, sizeof *p);
     rl_status st;
-    if ((st = agent_loss_spec(&p->policy_loss, LOSS_KINDS(LOSS_KIND_POLICY_RATIO) | LOSS_KINDS(LOSS_KIND_KERNEL),
-                       &onp_losses_of(cfg)->policy, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->value_loss, LOSS_KINDS_VALUE, &onp_losses_of(cfg)->value, NULL, err, err_sz)) ||
-        (st = agent_loss_spec(&p->entropy_loss, LOSS_KINDS(LOSS_KIND_ENTROPY), &onp_losses_of(cfg)->entropy, NULL, err, err_sz))) {
+    /* the slots of the descriptor: policy (a policy-ratio loss or the `reinforce` kernel), value, entropy */
+    if ((st = agent_slot_loss(&p->policy_loss, &agent_reinforce, 0, cfg, err, err_sz)) ||
+        (st = agent_slot_loss(&p->value_loss, &agent_reinforce, 1, cfg, err, err_sz)) ||
+        (st = agent_slot_loss(&p->entropy_loss, &agent_reinforce, 2, cfg, err, err_sz))) {
         free(p);
         return st;
     }
@@ -96,15 +98,7 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
         free(p);
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: exploration.name: algo reinforce takes no intrinsic-reward module (ppo and a2c do)", src);
     }
-    if (p->policy_loss.desc->kind == LOSS_KIND_KERNEL) {
-        if (strcmp(p->policy_loss.desc->name, "reinforce") != 0) {
-            free(p);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                           "%s: losses.policy: algo reinforce takes `reinforce` or a policy-ratio loss (pg, ppo_clip, awr), not '%s'",
-                           onp_losses_of(cfg)->policy.where[0] ? onp_losses_of(cfg)->policy.where : src, onp_losses_of(cfg)->policy.name);
-        }
-        p->kernel_reinforce = true;
-    }
+    p->kernel_reinforce = p->policy_loss.desc->kind == LOSS_KIND_KERNEL;   /* the slot's only kernel */
     int L = (int)rf_cfg(cfg)->max_episode_steps;
     if (L == 0) L = (int)cfg->env.max_episode_steps;
     if (L == 0) {

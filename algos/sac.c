@@ -73,7 +73,6 @@ RL_CFG_SECTION_TYPE(sac_losses_cfg, SAC_LOSSES_FIELDS);
 static const rl_config_section sac_losses_section = RL_CFG_SECTION_INIT("losses", sac_losses_cfg, SAC_LOSSES_FIELDS);
 
 static const sac_cfg *sac_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_section); }
-static const sac_losses_cfg *sac_losses_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_losses_section); }
 
 static rl_status sac_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
@@ -273,6 +272,8 @@ static rl_status sac_check_spaces(const rl_config *cfg, const env_space *obs_spa
     return RL_OK;
 }
 
+extern const agent_algo agent_sac;   /* below: its loss slot */
+
 /* the three losses, the activation and the memory the buffer and the caches will take */
 static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_space *obs_space,
                                        const env_space *act_space, nn_act *act, const char *src,
@@ -282,7 +283,7 @@ static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_s
     const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
     double va[] = {sac_of(cfg)->alpha};
     double ve[] = {-sac_of(cfg)->target_entropy_scale * act_space->dim};
-    if ((st = agent_loss_spec(&p->critic_loss, LOSS_KINDS(LOSS_KIND_REGRESSION), &sac_losses_of(cfg)->critic, NULL, err, err_sz)) ||
+    if ((st = agent_slot_loss(&p->critic_loss, &agent_sac, 0, cfg, err, err_sz)) ||
         (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err, err_sz)) ||
         (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
                              "sac.target_entropy_scale", err, err_sz)))

@@ -9,8 +9,9 @@
 
 /* Where a config chooses a loss, and what each place accepts: any loss of the kinds in `kinds`,
  * or one of the names in `names` (space-separated). The agents' slots come from their
- * descriptors (agent_algo.loss_slots, algos/); the add-ons' are listed here (addons/exploration.c,
- * addons/aux.c). tests/test_usability.c builds agents with what these claim. */
+ * descriptors (agent_algo.loss_slots, algos/), which the agents resolve their losses through
+ * (agent_slot_loss); the add-ons' are listed here (addons/exploration.c, addons/aux.c).
+ * tests/test_usability.c builds agents with what these claim. */
 typedef struct {
     const char *slot, *algos;   /* algos NULL: the agents that take aux heads */
     unsigned kinds;

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agents/agent.h"
+#include "losses/loss.h"
 #include "tests/helpers/testutil.h"
 
 #define PPO_CFG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
@@ -109,6 +111,39 @@ Test(usability, losses_name_shows_the_slots_that_take_it)
     snprintf(cmd, sizeof cmd, "%s losses no_such_loss 2>&1", RLC_BINARY);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
     cr_assert(strstr(out, "unknown loss 'no_such_loss'"), "%s", out);
+}
+
+/* whether slot s takes loss d: one of its kinds, or one of its names */
+static bool slot_takes(const agent_loss_slot *s, const loss_desc *d)
+{
+    size_t len = strlen(d->name);
+    for (const char *at = s->names; at && (at = strstr(at, d->name)) != NULL; at += len)
+        if ((at == s->names || at[-1] == ' ') && (at[len] == ' ' || at[len] == '\0')) return true;
+    return (s->kinds & LOSS_KINDS(d->kind)) != 0;
+}
+
+/* every agent's loss slots, as its descriptor states them (agent_algo.loss_slots, which `rlc
+ * losses` prints), bound what the agent accepts: any other registered loss is refused naming the
+ * file, line and key (the slots' own losses are taken: the learning tests train them) */
+Test(usability, loss_slots_bound_what_the_agents_accept)
+{
+    int n, nl;
+    const agent_algo *const *all = agent_all(&n);
+    const loss_desc *reg = loss_registry(&nl);
+    char yaml[256], err[1024];
+    for (int a = 0; a < n; a++)
+        for (int i = 0; i < AGENT_MAX_SLOTS && all[a]->loss_slots[i].key; i++) {
+            const agent_loss_slot *s = &all[a]->loss_slots[i];
+            const char *env = strcmp(all[a]->name, "sac") == 0 ? "Pendulum-v1" : "CartPole-v1";
+            for (int l = 0; l < nl; l++) {
+                if (slot_takes(s, &reg[l])) continue;
+                snprintf(yaml, sizeof yaml, "algo: %s\nenv: {id: %s}\nlosses: {%s: %s}\n", all[a]->name, env,
+                         s->key + strlen("losses."), reg[l].name);
+                cr_assert_neq(rlt_config_and_agent(yaml, err, sizeof err), RL_OK, "%s: %s took '%s'", all[a]->name,
+                              s->key, reg[l].name);
+                cr_assert(strstr(err, "x.yaml:3: ") && strstr(err, s->key), "%s: %s", s->key, err);
+            }
+        }
 }
 
 /* an ablation file with seeds and no axes runs the base config over the seeds */
