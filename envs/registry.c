@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
 #include "envs/render.h"
@@ -93,6 +94,9 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                 return rl_errf(err, err_sz, RL_ERR_ARG,
                                "environment '%s': Box %s space needs 1 <= dim <= %d and bounds",
                                def->id, names[k], ENV_MAX_DIM);
+            char why[160];
+            if (!env_space_layout_ok(s, why, sizeof why))
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Box %s space: %s", def->id, names[k], why);
         } else {
             return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': unknown %s space kind",
                            def->id, names[k]);
