@@ -11,7 +11,8 @@ games   writes tests/fixtures/minatar/<game>.json: for both action sets (v0: all
         v1: the minimal set) and a few seeds, a long action sequence played through MinAtar's own
         Environment with its default sticky actions (0.1) and difficulty ramping, across episodes
         (reset without a seed after each termination, as a Gymnasium loop does), with per step
-        the reward, the terminal flag and a chained hash of the observation (see state_hash).
+        the reward, the terminal flag and a chained hash of the observations (see state_hash; its
+        low 32 bits every HASH_EVERY steps).
 returns prints a random policy's mean episode return per game (MinAtar's code) for comparing
         with rlc's (tests/test_envs_minatar.c prints rlc's).
 
@@ -86,9 +87,131 @@ def gen_rng():
                        "ops": [[str(a) for a in op] for op in RNG_OPS], "cases": cases})
 
 
+# ---- the games ---------------------------------------------------------------------------------
+
+# (version, seed): an integer seed >= 2^32 is given to numpy as the array [low, high] of
+# its 32-bit halves (numpy refuses the integer; rlc seeds such a seed that way)
+RUNS = [("v0", 0), ("v1", 1), ("v0", 2 ** 33 + 5), ("v1", 2024)]
+STEPS = {"freeway": 5200}   # two whole 2501-frame episodes
+DEFAULT_STEPS = 3000
+HASH_EVERY = 10
+FNV_OFFSET, FNV_PRIME, MASK64 = 0xCBF29CE484222325, 0x100000001B3, (1 << 64) - 1
+
+
+def load_minatar(path):
+    sys.path.insert(0, os.path.abspath(path))
+    from minatar.environment import Environment  # noqa: E402 (the checkout named on the command line)
+    return Environment
+
+
+class GymLike:
+    """minatar/gym.py's BaseEnv without Gymnasium: the action set, reset(seed), step."""
+
+    def __init__(self, Environment, game, version):
+        self.game = Environment(env_name=game)
+        minimal = version == "v1"
+        self.action_set = self.game.minimal_action_set() if minimal else list(range(self.game.num_actions()))
+
+    def reset(self, seed=None):
+        if seed is not None:
+            self.game.seed(seed if seed < 2 ** 32 else [seed & 0xFFFFFFFF, seed >> 32])
+        self.game.reset()
+        return self.game.state()
+
+    def step(self, a):
+        reward, done = self.game.act(self.action_set[a])
+        return self.game.state(), reward, done
+
+
+def state_hash(h, state):
+    """FNV-1a (64 bits) continued over the observation's 0/1 bytes in numpy's C order (y, x, c)."""
+    for b in np.asarray(state, dtype=np.uint8).ravel().tolist():
+        h = ((h ^ b) * FNV_PRIME) & MASK64
+    return h
+
+
+def preferred(game, g):
+    """A MinAtar action (0 no-op, 1 left, 2 up, 3 right, 4 down, 5 fire) that keeps the game going
+    longer than chance, from the game's internals (g), or None: the paddle follows the ball, the
+    chicken heads up, the submarine surfaces when oxygen runs low with a diver aboard."""
+    if game == "breakout":
+        x, y, dx = g.ball_x, g.ball_y, (-1, 1, 1, -1)[g.ball_dir]
+        while g.ball_dir in (2, 3) and y < 9:   # falling: where it will land, off the side walls
+            x, y = x + dx, y + 1
+            if x < 0 or x > 9:
+                x, dx = min(max(x, 0), 9), -dx
+        return 1 if x < g.pos else 3 if x > g.pos else 0
+    if game == "freeway":
+        return 2
+    if game == "seaquest" and g.oxygen < 60 and g.diver_count > 0:
+        return 2
+    return None
+
+
+RANDOM_SHARE = {"breakout": 0.05}   # the share of uniform actions (Breakout: any slip loses the ball)
+DEFAULT_RANDOM_SHARE = 0.3
+LOOKAHEAD = 3
+
+
+def survives(game, action_set, a, depth):
+    """Whether action a, then some actions, keep the game going for depth frames: tried on copies
+    of the game and of its generator, so the sticky-action draws are the real ones."""
+    trial = copy.deepcopy(game)
+    if trial.act(action_set[a])[1]:
+        return False
+    return depth <= 1 or any(survives(trial, action_set, b, depth - 1) for b in range(len(action_set)))
+
+
+def choose(env, name, rs):
+    """Sometimes a uniform action; else the preferred action when it survives LOOKAHEAD frames,
+    else a uniform one among those that do, so that the games reach deeper states than by chance."""
+    n = len(env.action_set)
+    if rs.rand() < RANDOM_SHARE.get(name, DEFAULT_RANDOM_SHARE):
+        return int(rs.randint(n))
+    safe = [a for a in range(n) if survives(env.game, env.action_set, a, LOOKAHEAD)]
+    want = preferred(name, env.game.env)
+    if want in env.action_set and env.action_set.index(want) in safe:
+        return env.action_set.index(want)
+    return int(safe[rs.randint(len(safe))]) if safe else int(rs.randint(n))
+
+
+def play(Environment, game, version, seed, steps, policy_seed):
+    env = GymLike(Environment, game, version)
+    rs = np.random.RandomState(policy_seed)
+    h = state_hash(FNV_OFFSET, env.reset(seed))
+    actions, rewards, terminals, hashes = [], [], [], []
+    for t in range(steps):
+        a = choose(env, game, rs)
+        state, r, done = env.step(a)
+        actions.append(str(a))
+        if r:
+            rewards.append([t, int(r)])
+        h = state_hash(h, state)
+        if (t + 1) % HASH_EVERY == 0:
+            hashes.append([t, "%08x" % (h & 0xFFFFFFFF)])
+        if done:
+            terminals.append(t)
+            h = state_hash(h, env.reset())
+    return {"version": version, "seed": seed, "steps": steps, "actions": "".join(actions),
+            "rewards": rewards, "terminals": terminals, "hashes": hashes}
+
+
+def gen_games(path, games):
+    Environment = load_minatar(path)
+    for gi, game in enumerate(games):
+        steps = STEPS.get(game, DEFAULT_STEPS)
+        runs = [play(Environment, game, v, seed, steps, 1000 * gi + k) for k, (v, seed) in enumerate(RUNS)]
+        for r in runs:
+            print("%s %s seed %d: %d episodes ended, %d rewards" % (game, r["version"], r["seed"],
+                                                                   len(r["terminals"]), len(r["rewards"])))
+        write(game + ".json", {"game": game, "hash_every": HASH_EVERY, "runs": runs})
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "rng":
         gen_rng()
+    elif what == "games" and len(sys.argv) > 2:
+        gen_games(sys.argv[2], sys.argv[3:] or GAMES)
     else:
         sys.exit(__doc__)

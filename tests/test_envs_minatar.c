@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "core/rng_mt.h"
+#include "envs/env.h"
+#include "envs/minatar/minatar.h"
 #include "tests/helpers/testutil.h"
 
 /* ---- the RandomState stream ----------------------------------------------------------------- */
@@ -131,3 +133,111 @@ Test(minatar_rng, large_seeds_seed_as_the_two_word_array_and_copies_replay)
     cr_assert_eq(rl_mt_randint(&a, 7, 8), 7);
     cr_assert_eq(rl_mt_u32(&a), rl_mt_u32(&c));
 }
+
+/* ---- the games against MinAtar's code ------------------------------------------------------------ */
+
+static const char *const GAME_FILES[MINATAR_GAMES][2] = {
+    {"asterix", "Asterix"}, {"breakout", "Breakout"}, {"freeway", "Freeway"},
+    {"seaquest", "Seaquest"}, {"space_invaders", "SpaceInvaders"},
+};
+
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
+/* FNV-1a continued over an observation's values as bytes (scripts/gen_fixtures_minatar.py) */
+static uint64_t obs_hash(uint64_t h, const float *obs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        cr_assert(obs[i] == 0.0f || obs[i] == 1.0f, "obs[%d] = %g is not 0 or 1", i, obs[i]);
+        h = (h ^ (uint64_t)obs[i]) * FNV_PRIME;
+    }
+    return h;
+}
+
+/* the fixture's per-step expectations of one run, unpacked */
+typedef struct {
+    int steps;
+    const char *actions;
+    int *reward;        /* (steps) */
+    bool *terminal;     /* (steps) */
+    const cJSON *hashes;
+} run_expect;
+
+static run_expect unpack_run(const cJSON *run)
+{
+    run_expect x = {.steps = (int)rlt_fixture_number(run, "steps"),
+                    .actions = cJSON_GetObjectItem(run, "actions")->valuestring,
+                    .hashes = cJSON_GetObjectItem(run, "hashes")};
+    cr_assert_eq((int)strlen(x.actions), x.steps);
+    x.reward = calloc((size_t)x.steps, sizeof *x.reward);
+    x.terminal = calloc((size_t)x.steps, sizeof *x.terminal);
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(run, "rewards"))
+        x.reward[(int)cJSON_GetArrayItem(it, 0)->valuedouble] = (int)cJSON_GetArrayItem(it, 1)->valuedouble;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(run, "terminals")) x.terminal[(int)it->valuedouble] = true;
+    return x;
+}
+
+/* plays one fixture run through env_make / env_reset / env_step and compares every step */
+static void replay_run(const char *id, const cJSON *run, int hash_every)
+{
+    run_expect x = unpack_run(run);
+    int64_t seed = (int64_t)rlt_fixture_number(run, "seed");
+    env_instance e;
+    char err[256];
+    cr_assert_eq(env_make(&e, id, 0, err, sizeof err), RL_OK, "%s: %s", id, err);
+    int dim = e.def->obs_space.dim, next_hash = 0;
+    float obs[ENV_MAX_DIM];
+    env_reset(&e, seed, obs);
+    uint64_t h = obs_hash(FNV_OFFSET, obs, dim);
+    for (int t = 0; t < x.steps; t++) {
+        float a = (float)(x.actions[t] - '0'), r;
+        bool term, trunc;
+        env_step(&e, &a, obs, &r, &term, &trunc);
+        cr_assert_eq((int)r, x.reward[t], "%s seed %lld step %d: reward %g, MinAtar %d", id, (long long)seed, t, r,
+                     x.reward[t]);
+        cr_assert_eq(term, x.terminal[t], "%s seed %lld step %d: terminated %d, MinAtar %d", id, (long long)seed, t,
+                     term, x.terminal[t]);
+        cr_assert(!trunc, "%s: truncated without a step limit", id);
+        h = obs_hash(h, obs, dim);
+        if ((t + 1) % hash_every == 0) {
+            const cJSON *want = cJSON_GetArrayItem(x.hashes, next_hash++);
+            cr_assert_eq((int)cJSON_GetArrayItem(want, 0)->valuedouble, t);
+            unsigned long w = strtoul(cJSON_GetArrayItem(want, 1)->valuestring, NULL, 16);
+            cr_assert_eq((unsigned long)(h & 0xffffffffu), w,
+                         "%s seed %lld: the observations differ from MinAtar's within steps %d..%d", id,
+                         (long long)seed, t + 1 - hash_every, t);
+        }
+        if (term) {
+            env_reset(&e, -1, obs);
+            h = obs_hash(h, obs, dim);
+        }
+    }
+    cr_assert_eq(next_hash, cJSON_GetArraySize(x.hashes));
+    env_close(&e);
+    free(x.reward);
+    free(x.terminal);
+}
+
+static void replay_game(env_minatar_game game)
+{
+    char file[64];
+    snprintf(file, sizeof file, "minatar/%s.json", GAME_FILES[game][0]);
+    cJSON *root = rlt_fixture_load(file);
+    const cJSON *runs = cJSON_GetObjectItem(root, "runs");
+    int versions[2] = {0, 0};
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs) {
+        const char *v = cJSON_GetObjectItem(run, "version")->valuestring;
+        char id[64];
+        snprintf(id, sizeof id, "MinAtar/%s-%s", GAME_FILES[game][1], v);
+        versions[strcmp(v, "v1") == 0]++;
+        replay_run(id, run, (int)rlt_fixture_number(root, "hash_every"));
+    }
+    cr_assert(versions[0] >= 1 && versions[1] >= 1, "%s: runs of both action sets", file);
+    cJSON_Delete(root);
+}
+
+Test(minatar_games, asterix_matches_minatar) { replay_game(MINATAR_ASTERIX); }
+Test(minatar_games, breakout_matches_minatar) { replay_game(MINATAR_BREAKOUT); }
+Test(minatar_games, freeway_matches_minatar) { replay_game(MINATAR_FREEWAY); }
