@@ -5,6 +5,7 @@
  * from Debian's numpy, <game>.json from MinAtar 1.0.15's own environments. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,3 +242,681 @@ static void replay_game(env_minatar_game game)
 Test(minatar_games, asterix_matches_minatar) { replay_game(MINATAR_ASTERIX); }
 Test(minatar_games, breakout_matches_minatar) { replay_game(MINATAR_BREAKOUT); }
 Test(minatar_games, freeway_matches_minatar) { replay_game(MINATAR_FREEWAY); }
+
+/* ---- registration, action sets, sticky actions, seeding ------------------------------------------ */
+
+Test(minatar_envs, ten_ids_with_image_spaces_and_action_sets)
+{
+    static const int channels[MINATAR_GAMES] = {4, 4, 7, 10, 6}, minimal[MINATAR_GAMES] = {5, 3, 3, 6, 4};
+    int n;
+    const env_def *const *defs = env_minatar_defs(&n);
+    cr_assert_eq(n, 10);
+    for (int g = 0; g < MINATAR_GAMES; g++)
+        for (int v = 0; v < 2; v++) {
+            char id[64];
+            snprintf(id, sizeof id, "MinAtar/%s-v%d", GAME_FILES[g][1], v);
+            const env_def *d = env_find(id);
+            cr_assert(d && d == defs[2 * g + v], "%s registered, in order", id);
+            const env_space *o = &d->obs_space;
+            cr_assert(o->kind == ENV_SPACE_BOX && o->rank == 3 && o->elem == ENV_ELEM_BOOL, "%s", id);
+            cr_assert(o->shape[0] == 10 && o->shape[1] == 10 && o->shape[2] == channels[g], "%s", id);
+            cr_assert_eq(o->dim, 100 * channels[g]);
+            for (int i = 0; i < o->dim; i++) cr_assert(o->low[i] == 0.0f && o->high[i] == 1.0f);
+            cr_assert_eq(d->act_space.kind, ENV_SPACE_DISCRETE);
+            cr_assert_eq(d->act_space.n, v ? minimal[g] : 6, "%s", id);
+            cr_assert_eq(env_minatar_info((env_minatar_game)g)->n_minimal, minimal[g]);
+            cr_assert_eq(env_minatar_info((env_minatar_game)g)->channels, channels[g]);
+            cr_assert_eq(d->max_episode_steps, 0, "MinAtar registers no time limit");
+            cr_assert(isnan(d->reward_threshold));
+        }
+}
+
+static env_instance make(const char *id)
+{
+    env_instance e;
+    char err[256];
+    cr_assert_eq(env_make(&e, id, 0, err, sizeof err), RL_OK, "%s: %s", id, err);
+    return e;
+}
+
+/* the first rand() of RandomState(seed) */
+static double first_draw(uint64_t seed)
+{
+    rl_mt m;
+    rl_mt_seed_u64(&m, seed);
+    return rl_mt_double(&m);
+}
+
+/* a seed whose first rand() is below 0.1 (sticky) or not */
+static int64_t seed_with_first_draw(bool sticky)
+{
+    for (int64_t s = 0;; s++)
+        if ((first_draw((uint64_t)s) < MINATAR_STICKY) == sticky) return s;
+}
+
+static int cannon_of(const env_instance *e) { return ((const env_minatar_state *)e->state)->g.space_invaders.pos; }
+
+Test(minatar_envs, the_minimal_set_maps_actions_and_sticky_actions_repeat_the_last_one)
+{
+    /* SpaceInvaders draws nothing but the sticky-action coin, so the first step's coin is the
+     * seed's first rand() */
+    env_instance e = make("MinAtar/SpaceInvaders-v1");   /* no-op, left, right, fire */
+    float obs[600], r, right = 2.0f, left = 1.0f;
+    bool term, trunc;
+    int64_t plain = seed_with_first_draw(false), sticky = seed_with_first_draw(true);
+    env_reset(&e, plain, obs);
+    env_step(&e, &right, obs, &r, &term, &trunc);
+    cr_assert_eq(cannon_of(&e), 6, "v1 action 2 is MinAtar's right");
+    cr_assert_eq(((env_minatar_state *)e.state)->last_action, MINATAR_RIGHT);
+    env_reset(&e, sticky, obs);
+    cr_assert_eq(((env_minatar_state *)e.state)->last_action, MINATAR_NOOP, "a seeded reset forgets it");
+    env_step(&e, &right, obs, &r, &term, &trunc);
+    cr_assert_eq(cannon_of(&e), 5, "seed %lld: the first step repeats the no-op", (long long)sticky);
+    /* an unseeded reset keeps the last action, as MinAtar does */
+    env_reset(&e, plain, obs);
+    env_step(&e, &left, obs, &r, &term, &trunc);
+    env_reset(&e, -1, obs);
+    cr_assert_eq(((env_minatar_state *)e.state)->last_action, MINATAR_LEFT);
+    env_close(&e);
+
+    /* over many steps the action is replaced about one time in ten */
+    e = make("MinAtar/Breakout-v0");
+    env_reset(&e, 3, obs);
+    int replaced = 0, n = 20000;
+    env_minatar_state *s = e.state;
+    for (int t = 0; t < n; t++) {
+        float a = (float)(t % 6);
+        int before = s->last_action;
+        env_step(&e, &a, obs, &r, &term, &trunc);
+        replaced += s->last_action != (int)a && s->last_action == before;
+        if (term) env_reset(&e, -1, obs);
+    }
+    cr_assert(replaced > n / 12 && replaced < n / 9, "%d of %d actions replaced (expected about 10%%)", replaced, n);
+    env_close(&e);
+}
+
+Test(minatar_envs, a_seed_replays_its_game_and_unseeded_resets_continue_the_stream)
+{
+    env_instance a = make("MinAtar/Freeway-v1"), b = make("MinAtar/Freeway-v1");
+    float oa[700], ob[700];
+    env_reset(&a, 11, oa);
+    env_reset(&b, 11, ob);
+    cr_assert(memcmp(oa, ob, sizeof oa) == 0);
+    env_reset(&b, 12, ob);
+    cr_assert(memcmp(oa, ob, sizeof oa) != 0, "another seed, other car speeds");
+    env_reset(&a, -1, oa);   /* continues seed 11's stream: other speeds again */
+    env_reset(&b, 11, ob);
+    cr_assert(memcmp(oa, ob, sizeof oa) != 0);
+    env_close(&a);
+    env_close(&b);
+}
+
+/* ---- hand-worked situations: Asterix --------------------------------------------------------------- */
+
+static float cell(const float *obs, int channels, int y, int x, int c) { return obs[env_minatar_index(channels, y, x, c)]; }
+
+static int count_channel(const float *obs, int channels, int c)
+{
+    int n = 0;
+    for (int i = c; i < 100 * channels; i += channels) n += obs[i] == 1.0f;
+    return n;
+}
+
+Test(minatar_asterix, spawns_every_ten_frames_where_the_draws_say)
+{
+    env_minatar_asterix g;
+    rl_mt mt, pred;
+    rl_mt_seed(&mt, 5);
+    env_minatar_asterix_reset(&g, &mt);
+    for (int t = 1; t <= 10; t++) {
+        env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+        for (int i = 0; i < 8; i++) cr_assert(!g.ent[i].live, "frame %d: nothing yet", t);
+    }
+    pred = mt;   /* frame 11 spawns (side, kind, then one of the 8 free rows) and moves (every 5) */
+    bool right = rl_mt_double(&pred) < 0.5, gold = rl_mt_double(&pred) < 1.0 / 3.0;
+    int slot = (int)rl_mt_randint(&pred, 0, 8);
+    env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    const env_minatar_asterix_entity *e = &g.ent[slot];
+    cr_assert(e->live && e->right == right && e->gold == gold && e->y == slot + 1 && e->x == (right ? 1 : 8));
+    cr_assert(memcmp(&mt, &pred, sizeof mt) == 0, "exactly those draws");
+    float obs[400];
+    env_minatar_asterix_observe(&g, obs);
+    cr_assert_eq(cell(obs, 4, e->y, e->x, gold ? 3 : 1), 1.0f);
+    cr_assert_eq(cell(obs, 4, e->y, right ? 0 : 9, 2), 1.0f, "the trail behind it");
+    cr_assert_eq(count_channel(obs, 4, 2), 1);
+    cr_assert_eq(cell(obs, 4, 5, 5, 0), 1.0f, "the player");
+}
+
+Test(minatar_asterix, treasure_pays_enemies_end_the_game)
+{
+    env_minatar_asterix g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 1);
+    env_minatar_asterix_reset(&g, &mt);
+    /* a treasure in the player's row steps onto it on a move frame */
+    g.move_timer = 0;
+    g.ent[4] = (env_minatar_asterix_entity){.live = true, .x = 4, .y = 5, .right = true, .gold = true};
+    cr_assert_eq(env_minatar_asterix_act(&g, &mt, MINATAR_NOOP), 1);
+    cr_assert(!g.ent[4].live && !g.terminal);
+    /* the player walks onto an enemy (which then moves on): the game is over */
+    g.move_timer = 0;
+    g.ent[4] = (env_minatar_asterix_entity){.live = true, .x = 6, .y = 5, .right = true, .gold = false};
+    cr_assert_eq(env_minatar_asterix_act(&g, &mt, MINATAR_RIGHT), 0);
+    cr_assert(g.terminal && g.ent[4].x == 7);
+    cr_assert_eq(env_minatar_asterix_act(&g, &mt, MINATAR_LEFT), 0, "nothing moves after the end");
+    cr_assert_eq(g.player_x, 6);
+    /* the player stays in rows 1..8, columns 0..9 */
+    env_minatar_asterix_reset(&g, &mt);
+    for (int t = 0; t < 6; t++) env_minatar_asterix_act(&g, &mt, MINATAR_UP);
+    cr_assert_eq(g.player_y, 1);
+    env_minatar_asterix_reset(&g, &mt);
+    for (int t = 0; t < 6; t++) env_minatar_asterix_act(&g, &mt, MINATAR_RIGHT);
+    cr_assert_eq(g.player_x, 9);
+}
+
+Test(minatar_asterix, the_difficulty_ramps_every_102_frames)
+{
+    env_minatar_asterix g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 2);
+    env_minatar_asterix_reset(&g, &mt);
+    g.spawn_timer = g.move_timer = 1000;   /* keep the grid empty */
+    for (int t = 1; t <= 101; t++) env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.spawn_speed == 10 && g.ramp_timer == -1);
+    env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);   /* frame 102: first ramp, spawning only */
+    cr_assert(g.spawn_speed == 9 && g.move_speed == 5 && g.ramp_index == 1 && g.ramp_timer == 100);
+    for (int t = 0; t < 102; t++) env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.spawn_speed == 8 && g.move_speed == 4 && g.ramp_index == 2, "the second ramp speeds up moves too");
+    g.spawn_speed = g.move_speed = 1;
+    g.ramp_timer = -1;
+    env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.ramp_index == 2 && g.ramp_timer == -1, "no ramp once both are at 1");
+}
+
+Test(minatar_asterix, a_full_grid_draws_side_and_kind_but_spawns_nothing)
+{
+    env_minatar_asterix g;
+    rl_mt mt, pred;
+    rl_mt_seed(&mt, 3);
+    env_minatar_asterix_reset(&g, &mt);
+    for (int i = 0; i < 8; i++)
+        g.ent[i] = (env_minatar_asterix_entity){.live = true, .x = 0, .y = i + 1, .right = true, .gold = true};
+    g.ent[4].x = 9;   /* not on the player (5, 5) */
+    g.spawn_timer = 0;
+    g.move_timer = 3;
+    pred = mt;
+    rl_mt_double(&pred);
+    rl_mt_double(&pred);
+    env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(memcmp(&mt, &pred, sizeof mt) == 0, "two draws, no row drawn");
+    /* with one free row there is nothing to draw either (randint(1) draws nothing) */
+    g.ent[2].live = false;
+    g.spawn_timer = 0;
+    pred = mt;
+    bool right = rl_mt_double(&pred) < 0.5;
+    rl_mt_double(&pred);
+    env_minatar_asterix_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(memcmp(&mt, &pred, sizeof mt) == 0);
+    cr_assert(g.ent[2].live && g.ent[2].y == 3 && g.ent[2].right == right);
+}
+
+/* ---- hand-worked situations: Breakout -------------------------------------------------------------- */
+
+/* a Breakout game with the ball at (x, y) going dir, the paddle at pos, no bricks but those given */
+static env_minatar_breakout bo_game(int x, int y, int dir, int pos)
+{
+    env_minatar_breakout g;
+    memset(&g, 0, sizeof g);
+    g.ball_x = g.last_x = x;
+    g.ball_y = g.last_y = y;
+    g.ball_dir = dir;
+    g.pos = pos;
+    g.bricks[0][0] = 1;   /* one far brick, so that no refill happens */
+    return g;
+}
+
+static void bo_expect(const env_minatar_breakout *g, int x, int y, int dir, const char *what)
+{
+    cr_assert(g->ball_x == x && g->ball_y == y && g->ball_dir == dir, "%s: ball (%d, %d) dir %d, expected (%d, %d) dir %d",
+              what, g->ball_x, g->ball_y, g->ball_dir, x, y, dir);
+}
+
+Test(minatar_breakout, starts_at_a_side_by_a_coin)
+{
+    env_minatar_breakout g;
+    rl_mt mt, pred;
+    for (uint32_t seed = 0; seed < 8; seed++) {
+        rl_mt_seed(&mt, seed);
+        pred = mt;
+        bool from_right = rl_mt_randint(&pred, 0, 2) == 1;
+        env_minatar_breakout_reset(&g, &mt);
+        bo_expect(&g, from_right ? 9 : 0, 3, from_right ? 3 : 2, "start");
+        cr_assert_eq(g.pos, 4);
+        float obs[400];
+        env_minatar_breakout_observe(&g, obs);
+        cr_assert_eq(count_channel(obs, 4, 3), 30, "rows 1..3 of bricks");
+        for (int x = 0; x < 10; x++) cr_assert(cell(obs, 4, 1, x, 3) == 1.0f && cell(obs, 4, 3, x, 3) == 1.0f);
+        cr_assert(cell(obs, 4, 9, 4, 0) == 1.0f && cell(obs, 4, 3, g.ball_x, 1) == 1.0f && cell(obs, 4, 3, g.ball_x, 2) == 1.0f);
+    }
+}
+
+Test(minatar_breakout, walls_top_and_bricks_reflect)
+{
+    rl_mt mt;
+    rl_mt_seed(&mt, 0);
+    env_minatar_breakout g = bo_game(9, 5, 1, 0);   /* up-right into the right wall */
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    bo_expect(&g, 9, 4, 0, "right wall");
+    g = bo_game(5, 0, 0, 0);   /* up-left through the top */
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    bo_expect(&g, 4, 0, 3, "top");
+    g = bo_game(5, 4, 1, 0);   /* up-right into a brick: it breaks, the ball stays on its row */
+    g.bricks[3][6] = 1;
+    cr_assert_eq(env_minatar_breakout_act(&g, &mt, MINATAR_NOOP), 1);
+    bo_expect(&g, 6, 4, 2, "brick");
+    cr_assert(!g.bricks[3][6] && g.strike && g.last_x == 5 && g.last_y == 4);
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(!g.strike, "a frame without a brick clears the strike");
+    /* on the frame after a hit the ball passes into a brick it meets, which stays */
+    g = bo_game(5, 5, 0, 0);
+    g.bricks[4][4] = 1;
+    g.strike = true;
+    cr_assert_eq(env_minatar_breakout_act(&g, &mt, MINATAR_NOOP), 0);
+    bo_expect(&g, 4, 4, 0, "into a brick");
+    cr_assert(g.bricks[4][4] && g.strike);
+}
+
+Test(minatar_breakout, the_paddle_returns_the_ball_or_the_game_ends)
+{
+    rl_mt mt;
+    rl_mt_seed(&mt, 0);
+    env_minatar_breakout g = bo_game(4, 8, 2, 4);   /* falling from above the paddle: straight back */
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    bo_expect(&g, 5, 8, 1, "from above");
+    g = bo_game(3, 8, 2, 4);   /* landing on the paddle's cell: back the way it came */
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    bo_expect(&g, 4, 8, 0, "onto the paddle");
+    g = bo_game(3, 8, 2, 6);   /* the paddle moves first: one step left is not enough */
+    env_minatar_breakout_act(&g, &mt, MINATAR_LEFT);
+    cr_assert_eq(g.pos, 5);
+    cr_assert(g.terminal);
+    bo_expect(&g, 4, 9, 2, "missed");
+    cr_assert_eq(env_minatar_breakout_act(&g, &mt, MINATAR_NOOP), 0);
+    bo_expect(&g, 4, 9, 2, "after the end");
+    /* no brick left when the ball reaches the bottom: the three rows come back */
+    g = bo_game(4, 8, 2, 4);
+    g.bricks[0][0] = 0;
+    env_minatar_breakout_act(&g, &mt, MINATAR_NOOP);
+    int n = 0;
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 10; x++) n += g.bricks[y][x];
+    cr_assert(n == 30 && g.bricks[1][0] && g.bricks[3][9]);
+}
+
+/* ---- hand-worked situations: Freeway --------------------------------------------------------------- */
+
+/* the speeds RandomState draws for the cars: randint(1, 6, 8), then the signs of rand(8) - 0.5 */
+static void fw_predict(rl_mt *m, int speed[8])
+{
+    for (int i = 0; i < 8; i++) speed[i] = (int)rl_mt_randint(m, 1, 6);
+    for (int i = 0; i < 8; i++) speed[i] *= rl_mt_double(m) < 0.5 ? -1 : 1;
+}
+
+/* parks every car far from column 4 (speed 5 at x 0 or 9) */
+static void fw_park(env_minatar_freeway *g)
+{
+    for (int i = 0; i < 8; i++) g->cars[i] = (env_minatar_car){.x = 9, .y = i + 1, .timer = 5, .speed = 5};
+}
+
+Test(minatar_freeway, cars_start_in_column_0_at_drawn_speeds)
+{
+    env_minatar_freeway g;
+    rl_mt mt, pred;
+    rl_mt_seed(&mt, 9);
+    pred = mt;
+    int speed[8];
+    fw_predict(&pred, speed);
+    env_minatar_freeway_reset(&g, &mt);
+    cr_assert(memcmp(&mt, &pred, sizeof mt) == 0);
+    for (int i = 0; i < 8; i++) {
+        const env_minatar_car *c = &g.cars[i];
+        cr_assert(c->x == 0 && c->y == i + 1 && c->speed == speed[i] && c->timer == abs(speed[i]), "car %d", i);
+    }
+    cr_assert(g.pos == 9 && g.move_timer == 3 && g.terminate_timer == 2500);
+    float obs[700];
+    env_minatar_freeway_observe(&g, obs);
+    for (int i = 0; i < 8; i++) {
+        int back = speed[i] > 0 ? 9 : 1, k = abs(speed[i]);
+        cr_assert_eq(cell(obs, 7, i + 1, 0, 1), 1.0f);
+        cr_assert_eq(cell(obs, 7, i + 1, back, 1 + k), 1.0f, "car %d: trail on speed%d behind it", i, k);
+    }
+    cr_assert_eq(cell(obs, 7, 9, 4, 0), 1.0f);
+}
+
+Test(minatar_freeway, the_chicken_moves_every_third_frame_and_scores_at_the_top)
+{
+    env_minatar_freeway g;
+    rl_mt mt, pred;
+    rl_mt_seed(&mt, 4);
+    env_minatar_freeway_reset(&g, &mt);
+    fw_park(&g);
+    int moved_at[4], n = 0;
+    for (int t = 1; n < 4; t++) {
+        int before = g.pos;
+        env_minatar_freeway_act(&g, &mt, MINATAR_UP);
+        if (g.pos != before) moved_at[n++] = t;
+        if (t % 6 == 0) fw_park(&g);
+    }
+    cr_assert(moved_at[0] == 4 && moved_at[1] == 7 && moved_at[2] == 10 && moved_at[3] == 13, "%d %d %d %d", moved_at[0],
+              moved_at[1], moved_at[2], moved_at[3]);
+    /* reaching row 0: +1, new speeds (positions kept), back to row 9 */
+    g.pos = 1;
+    g.move_timer = 0;
+    fw_park(&g);
+    pred = mt;
+    int speed[8];
+    fw_predict(&pred, speed);
+    cr_assert_eq(env_minatar_freeway_act(&g, &mt, MINATAR_UP), 1);
+    cr_assert_eq(g.pos, 9);
+    for (int i = 0; i < 8; i++)
+        cr_assert(g.cars[i].x == 9 && g.cars[i].speed == speed[i] && g.cars[i].timer == abs(speed[i]) - 1, "car %d", i);
+}
+
+Test(minatar_freeway, cars_wrap_and_send_the_chicken_home)
+{
+    env_minatar_freeway g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 4);
+    env_minatar_freeway_reset(&g, &mt);
+    fw_park(&g);
+    g.pos = 5;
+    g.cars[4] = (env_minatar_car){.x = 3, .y = 5, .timer = 0, .speed = 1};   /* drives onto (5, 4) */
+    g.cars[0] = (env_minatar_car){.x = 9, .y = 1, .timer = 0, .speed = 2};   /* wraps to column 0 */
+    g.cars[1] = (env_minatar_car){.x = 0, .y = 2, .timer = 0, .speed = -3};  /* wraps to column 9 */
+    env_minatar_freeway_act(&g, &mt, MINATAR_NOOP);
+    cr_assert_eq(g.pos, 9);
+    cr_assert(g.cars[4].x == 4 && g.cars[4].timer == 1);
+    cr_assert(g.cars[0].x == 0 && g.cars[0].timer == 2 && g.cars[1].x == 9 && g.cars[1].timer == 3);
+    float obs[700];
+    env_minatar_freeway_observe(&g, obs);
+    cr_assert_eq(cell(obs, 7, 1, 9, 3), 1.0f, "speed2's trail wraps to column 9");
+    cr_assert_eq(cell(obs, 7, 2, 0, 4), 1.0f, "speed3's trail wraps to column 0");
+    /* walking into a car that stands in column 4 also sends it home */
+    g.pos = 6;
+    g.move_timer = 0;
+    g.cars[4] = (env_minatar_car){.x = 4, .y = 5, .timer = 3, .speed = 4};
+    env_minatar_freeway_act(&g, &mt, MINATAR_UP);
+    cr_assert_eq(g.pos, 9);
+}
+
+Test(minatar_freeway, the_game_ends_on_frame_2501)
+{
+    env_minatar_freeway g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 6);
+    env_minatar_freeway_reset(&g, &mt);
+    for (int t = 1; t <= 2500; t++) {
+        env_minatar_freeway_act(&g, &mt, MINATAR_NOOP);
+        cr_assert(!g.terminal, "frame %d", t);
+    }
+    env_minatar_freeway_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal);
+}
+Test(minatar_games, seaquest_matches_minatar) { replay_game(MINATAR_SEAQUEST); }
+
+/* ---- hand-worked situations: Seaquest -------------------------------------------------------------- */
+
+/* a Seaquest game after reset with the spawn timers pushed far away (no new objects) */
+static env_minatar_seaquest sq_game(rl_mt *mt)
+{
+    env_minatar_seaquest g;
+    rl_mt_seed(mt, 8);
+    env_minatar_seaquest_reset(&g, mt);
+    g.e_spawn_timer = g.d_spawn_timer = 1000;
+    return g;
+}
+
+static env_minatar_sq_obj sq_obj(int x, int y, int right, int move_timer, int shot_timer)
+{
+    return (env_minatar_sq_obj){.x = x, .y = y, .right = right, .move_timer = move_timer, .shot_timer = shot_timer};
+}
+
+static void sq_add(env_minatar_sq_list *l, env_minatar_sq_obj o) { l->v[l->n++] = o; }
+
+Test(minatar_seaquest, oxygen_runs_out_and_its_gauge_shows_it)
+{
+    rl_mt mt;
+    env_minatar_seaquest g = sq_game(&mt);
+    float obs[1000];
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert_eq(count_channel(obs, 10, 7), 10, "a full tank: 10 cells");
+    cr_assert(cell(obs, 10, 0, 5, 0) == 1.0f && cell(obs, 10, 0, 6, 1) == 1.0f, "facing left, the back is to the right");
+    env_minatar_seaquest_act(&g, &mt, MINATAR_DOWN);
+    cr_assert(g.oxygen == 199 && !g.surface);
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert_eq(count_channel(obs, 10, 7), 9);
+    g.oxygen = 1;
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.oxygen == 0 && !g.terminal, "the frame that uses the last unit goes on");
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal && g.oxygen == -1, "the next frame finds no oxygen");
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert_eq(count_channel(obs, 10, 7), 0, "the gauge shows max(0, oxygen)");
+}
+
+Test(minatar_seaquest, surfacing_needs_a_diver_refills_and_ramps)
+{
+    rl_mt mt;
+    env_minatar_seaquest g = sq_game(&mt);
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(!g.terminal, "starting at the surface is no surfacing");
+    env_minatar_seaquest_act(&g, &mt, MINATAR_DOWN);
+    env_minatar_seaquest_act(&g, &mt, MINATAR_UP);
+    cr_assert(g.terminal, "surfacing without a diver ends the game");
+
+    g = sq_game(&mt);
+    g.sub_y = 1;
+    g.surface = false;
+    g.diver_count = 2;
+    g.oxygen = 40;
+    cr_assert_eq(env_minatar_seaquest_act(&g, &mt, MINATAR_UP), 0);
+    cr_assert(!g.terminal && g.oxygen == 200 && g.diver_count == 1 && g.surface);
+    cr_assert(g.e_spawn_speed == 19 && g.move_speed == 5 && g.ramp_index == 1, "the first ramp: spawning only");
+    float obs[1000];
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert(count_channel(obs, 10, 8) == 1 && cell(obs, 10, 9, 8, 8) == 1.0f, "one diver on the gauge, at column 8");
+    g.sub_y = 1;
+    g.surface = false;
+    env_minatar_seaquest_act(&g, &mt, MINATAR_UP);
+    cr_assert(g.e_spawn_speed == 18 && g.move_speed == 4 && g.ramp_index == 2 && g.diver_count == 0);
+}
+
+Test(minatar_seaquest, six_divers_pay_for_the_oxygen_left_and_leave_minus_one)
+{
+    rl_mt mt;
+    env_minatar_seaquest g = sq_game(&mt);
+    g.sub_y = 1;
+    g.surface = false;
+    g.diver_count = 6;
+    g.oxygen = 151;
+    cr_assert_eq(env_minatar_seaquest_act(&g, &mt, MINATAR_UP), 7, "151 * 10 // 200");
+    cr_assert(g.diver_count == -1 && g.oxygen == 200 && !g.terminal);
+    float obs[1000];
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert_eq(count_channel(obs, 10, 8), 0);
+    /* with -1 aboard, surfacing is allowed again (it is not 0) */
+    g.sub_y = 1;
+    g.surface = false;
+    env_minatar_seaquest_act(&g, &mt, MINATAR_UP);
+    cr_assert(g.diver_count == -2 && !g.terminal);
+}
+
+Test(minatar_seaquest, bullets_divers_and_enemy_fire)
+{
+    rl_mt mt;
+    env_minatar_seaquest g = sq_game(&mt);
+    g.sub_y = 4;
+    sq_add(&g.e_fish, sq_obj(3, 4, 1, 3, 0));   /* a fish to the left, waiting */
+    env_minatar_seaquest_act(&g, &mt, MINATAR_FIRE);   /* facing left: the bullet flies left at once */
+    cr_assert(g.f_bullets.n == 1 && g.f_bullets.v[0].x == 4 && g.shot_timer == 4);
+    cr_assert_eq(env_minatar_seaquest_act(&g, &mt, MINATAR_FIRE), 1, "the bullet meets the fish");
+    cr_assert(g.f_bullets.n == 0 && g.e_fish.n == 0 && g.shot_timer == 3, "and firing waits for the cool-down");
+
+    /* a diver drifting onto the sub is picked up */
+    g = sq_game(&mt);
+    g.sub_y = 2;
+    sq_add(&g.divers, sq_obj(4, 2, 1, 0, 0));
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.divers.n == 0 && g.diver_count == 1);
+    /* an enemy sub fires where it stands; its bullet flies on in the same frame */
+    g = sq_game(&mt);
+    g.sub_y = 2;
+    sq_add(&g.e_subs, sq_obj(8, 6, 0, 2, 0));
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.e_bullets.n == 1 && g.e_bullets.v[0].x == 7 && g.e_bullets.v[0].y == 6 && g.e_subs.v[0].shot_timer == 10);
+    float obs[1000];
+    env_minatar_seaquest_observe(&g, obs);
+    cr_assert(cell(obs, 10, 6, 7, 4) == 1.0f && cell(obs, 10, 6, 8, 6) == 1.0f && cell(obs, 10, 6, 9, 3) == 1.0f);
+    /* a sub shot by the player's bullet still fires on that frame, from where it died */
+    g = sq_game(&mt);
+    g.sub_y = 2;
+    sq_add(&g.e_subs, sq_obj(5, 6, 1, 0, 0));
+    sq_add(&g.f_bullets, sq_obj(6, 6, 0, 0, 0));
+    g.f_bullets.v[0].x = 7;   /* lands on (6, 6) in the bullet phase, the sub then moves onto it */
+    cr_assert_eq(env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP), 1);
+    cr_assert(g.e_subs.n == 0 && g.f_bullets.n == 0 && g.e_bullets.n == 1 && g.e_bullets.v[0].x == 7);
+    /* running into an enemy bullet ends the game */
+    g = sq_game(&mt);
+    g.sub_y = 3;
+    sq_add(&g.e_bullets, sq_obj(4, 3, 1, 0, 0));
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal);
+}
+
+Test(minatar_seaquest, no_enemy_enters_a_row_against_the_traffic)
+{
+    rl_mt mt, pred;
+    /* a seed whose first spawn goes left */
+    uint32_t seed = 0;
+    for (;; seed++) {
+        rl_mt_seed(&pred, seed);
+        if (rl_mt_double(&pred) >= 0.5) break;
+    }
+    env_minatar_seaquest g;
+    rl_mt_seed(&mt, seed);
+    env_minatar_seaquest_reset(&g, &mt);
+    g.e_spawn_timer = 0;
+    g.d_spawn_timer = 1000;
+    for (int y = 1; y <= 8; y++) sq_add(&g.e_fish, sq_obj(0, y, 1, 3, 0));   /* every row goes right */
+    g.sub_x = 9;
+    env_minatar_seaquest_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.e_fish.n == 8 && g.e_subs.n == 0, "the left-going spawn is dropped");
+    rl_mt_seed(&pred, seed);
+    rl_mt_double(&pred);
+    rl_mt_double(&pred);
+    rl_mt_randint(&pred, 1, 9);
+    cr_assert(memcmp(&mt, &pred, sizeof mt) == 0, "side, kind and row were drawn");
+}
+
+/* ---- hand-worked situations: SpaceInvaders ---------------------------------------------------------- */
+
+static int si_aliens(const env_minatar_space_invaders *g)
+{
+    int n = 0;
+    for (int y = 0; y < 10; y++)
+        for (int x = 0; x < 10; x++) n += g->aliens[y][x];
+    return n;
+}
+
+Test(minatar_space_invaders, the_block_steps_sideways_then_down_at_the_edge)
+{
+    env_minatar_space_invaders g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 0);
+    env_minatar_space_invaders_reset(&g, &mt);
+    g.alien_shot_timer = 1000;
+    float obs[600];
+    env_minatar_space_invaders_observe(&g, obs);
+    cr_assert(count_channel(obs, 6, 1) == 24 && count_channel(obs, 6, 2) == 24 && count_channel(obs, 6, 3) == 0,
+              "24 aliens going left");
+    cr_assert(cell(obs, 6, 0, 2, 1) == 1.0f && cell(obs, 6, 3, 7, 1) == 1.0f && cell(obs, 6, 9, 5, 0) == 1.0f);
+    for (int t = 1; t <= 12; t++) env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.aliens[0][2] && !g.aliens[0][1], "12 frames: no move yet");
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.aliens[0][1] && !g.aliens[0][7] && g.alien_move_timer == 11, "frame 13: one column left");
+    for (int t = 0; t < 12; t++) env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.aliens[0][0] && g.alien_dir == -1, "frame 25: at the left edge");
+    for (int t = 0; t < 12; t++) env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.aliens[1][0] && !g.aliens[0][0] && g.alien_dir == 1, "frame 37: down a row, turned right");
+    env_minatar_space_invaders_observe(&g, obs);
+    cr_assert(count_channel(obs, 6, 2) == 0 && count_channel(obs, 6, 3) == 24);
+    /* with few aliens left the block moves every min(aliens, interval) frames */
+    memset(g.aliens, 0, sizeof g.aliens);
+    g.aliens[2][4] = g.aliens[2][5] = g.aliens[3][4] = 1;
+    g.alien_move_timer = 0;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.aliens[2][6] && g.alien_move_timer == 2, "moved right; next move in 3 frames");
+}
+
+Test(minatar_space_invaders, shots_both_ways)
+{
+    env_minatar_space_invaders g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 0);
+    env_minatar_space_invaders_reset(&g, &mt);
+    g.alien_shot_timer = g.alien_move_timer = 1000;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_FIRE);
+    cr_assert(g.f_bullets[8][5] && g.shot_timer == 4, "the bullet rises at once");
+    int r = 0;
+    for (int t = 0; t < 5; t++) r += env_minatar_space_invaders_act(&g, &mt, MINATAR_FIRE);
+    cr_assert(r == 1 && !g.aliens[3][5] && si_aliens(&g) == 23, "it meets the lowest alien of column 5");
+    cr_assert(g.f_bullets[8][5], "and the cool-down allowed one more shot on the 5th frame");
+    /* the nearest column shoots, the left one on a tie, from its lowest alien */
+    memset(g.aliens, 0, sizeof g.aliens);
+    memset(g.f_bullets, 0, sizeof g.f_bullets);
+    g.aliens[1][3] = g.aliens[4][3] = g.aliens[6][7] = 1;
+    g.alien_shot_timer = 0;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.e_bullets[4][3] && !g.e_bullets[6][7] && g.alien_shot_timer == 9);
+    /* an alien bullet falling onto the cannon ends the game */
+    g.e_bullets[8][5] = 1;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal);
+}
+
+Test(minatar_space_invaders, a_cleared_wave_returns_faster_and_the_bottom_row_is_fatal)
+{
+    env_minatar_space_invaders g;
+    rl_mt mt;
+    rl_mt_seed(&mt, 0);
+    env_minatar_space_invaders_reset(&g, &mt);
+    g.alien_shot_timer = g.alien_move_timer = 1000;
+    memset(g.aliens, 0, sizeof g.aliens);
+    g.aliens[5][5] = 1;
+    g.f_bullets[6][5] = 1;
+    cr_assert_eq(env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP), 1);
+    cr_assert(si_aliens(&g) == 24 && g.aliens[0][2] && g.enemy_move_interval == 11 && g.ramp_index == 1);
+    g.enemy_move_interval = 6;
+    memset(g.aliens, 0, sizeof g.aliens);
+    g.aliens[5][5] = 1;
+    g.f_bullets[6][5] = 1;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.enemy_move_interval == 6 && g.ramp_index == 1, "no faster than 6");
+    /* turning at the edge with an alien on row 9 ends the game (the block rolls over) */
+    memset(g.aliens, 0, sizeof g.aliens);
+    g.aliens[9][0] = g.aliens[8][0] = 1;
+    g.pos = 6;
+    g.alien_dir = -1;
+    g.alien_move_timer = 0;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal && g.aliens[0][0] && g.aliens[9][0] && g.alien_dir == 1);
+    /* an alien reaching the cannon's cell ends it too */
+    env_minatar_space_invaders_reset(&g, &mt);
+    memset(g.aliens, 0, sizeof g.aliens);
+    g.aliens[9][4] = 1;
+    g.alien_dir = 1;
+    g.alien_move_timer = 0;
+    env_minatar_space_invaders_act(&g, &mt, MINATAR_NOOP);
+    cr_assert(g.terminal);
+}
+Test(minatar_games, space_invaders_matches_minatar) { replay_game(MINATAR_SPACE_INVADERS); }
