@@ -2,11 +2,13 @@
 """Golden values for rlc's MinAtar games and numpy's legacy RandomState stream (core/rng_mt.c).
 
     /usr/bin/python3 scripts/gen_fixtures_minatar.py rng
+    /usr/bin/python3 scripts/gen_fixtures_minatar.py palette
     /usr/bin/python3 scripts/gen_fixtures_minatar.py games MINATAR_DIR [GAME...]
     /usr/bin/python3 scripts/gen_fixtures_minatar.py returns MINATAR_DIR [EPISODES]
 
 rng     writes tests/fixtures/minatar/rng.json: raw MT19937 outputs and a sequence of rand() /
         randint() calls of RandomState for integer and array seeds (needs numpy only).
+palette writes tests/fixtures/minatar/palette.json: the GUI's channel colours (see gen_palette).
 games   writes tests/fixtures/minatar/<game>.json: for both action sets (v0: all six actions,
         v1: the minimal set) and a few seeds, a long action sequence played through MinAtar's own
         Environment with its default sticky actions (0.1) and difficulty ramping, across episodes
@@ -85,6 +87,25 @@ def gen_rng():
                       "ops": ops, "rand5000_last": float(u[-1]).hex(), "rand5000_xor": "%016x" % xor})
     write("rng.json", {"numpy": np.__version__,
                        "ops": [[str(a) for a in op] for op in RNG_OPS], "cases": cases})
+
+
+# ---- the GUI's colours ---------------------------------------------------------------------------
+
+def gen_palette():
+    """MinAtar's GUI palette for C channels: seaborn.color_palette("cubehelix", C), i.e. matplotlib's
+    cubehelix colormap (a 256-entry table of Green's formula with gamma 1, s 0.5, r -1.5, h 1) read
+    at linspace(0, 1, C + 2)[1:-1], computed here with numpy the way matplotlib builds and indexes
+    its table; as 0..255 integers (rounded)."""
+    n = 256
+    x = np.linspace(0, 1, n)
+    a, phi = x * (1 - x) / 2, 2 * np.pi * (0.5 / 3 + -1.5 * x)
+    lut = np.clip(np.stack([x + a * (p0 * np.cos(phi) + p1 * np.sin(phi))
+                            for p0, p1 in ((-0.14861, 1.78277), (-0.29227, -0.90649), (1.97294, 0.0))], 1), 0, 1)
+    out = {}
+    for c in (4, 6, 7, 10):
+        idx = np.clip((np.linspace(0, 1, c + 2)[1:-1] * n).astype(int), 0, n - 1)
+        out[str(c)] = [[int(round(v * 255)) for v in lut[i]] for i in idx]
+    write("palette.json", out)
 
 
 # ---- the games ---------------------------------------------------------------------------------
@@ -211,6 +232,8 @@ if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "rng":
         gen_rng()
+    elif what == "palette":
+        gen_palette()
     elif what == "games" and len(sys.argv) > 2:
         gen_games(sys.argv[2], sys.argv[3:] or GAMES)
     else:

@@ -13,6 +13,7 @@
 #include "core/rng_mt.h"
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
+#include "envs/render.h"
 #include "tests/helpers/testutil.h"
 
 /* ---- the RandomState stream ----------------------------------------------------------------- */
@@ -920,3 +921,80 @@ Test(minatar_space_invaders, a_cleared_wave_returns_faster_and_the_bottom_row_is
     cr_assert(g.terminal);
 }
 Test(minatar_games, space_invaders_matches_minatar) { replay_game(MINATAR_SPACE_INVADERS); }
+
+/* ---- rlc record's pictures --------------------------------------------------------------------------- */
+
+static void expect_pixel(const uint8_t *rgb, int width, int px, int py, const uint8_t want[3], const char *what)
+{
+    const uint8_t *p = rgb + ((size_t)py * width + px) * 3;
+    cr_assert(p[0] == want[0] && p[1] == want[1] && p[2] == want[2], "%s: pixel (%d, %d) is %d %d %d, expected %d %d %d",
+              what, px, py, p[0], p[1], p[2], want[0], want[1], want[2]);
+}
+
+Test(minatar_render, the_palette_is_minatars_gui_palette)
+{
+    cJSON *root = rlt_fixture_load("minatar/palette.json");
+    static const int channels[4] = {4, 6, 7, 10};
+    for (int i = 0; i < 4; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "%d", channels[i]);
+        const cJSON *pal = cJSON_GetObjectItem(root, key);
+        for (int k = 0; k < channels[i]; k++) {
+            uint8_t rgb[3];
+            env_minatar_palette(channels[i], k, rgb);
+            for (int j = 0; j < 3; j++)
+                cr_assert_eq(rgb[j], (int)cJSON_GetArrayItem(cJSON_GetArrayItem(pal, k), j)->valuedouble,
+                             "%d channels, colour %d, component %d", channels[i], k, j);
+        }
+    }
+    cJSON_Delete(root);
+}
+
+Test(minatar_render, cells_take_the_colour_of_their_highest_channel)
+{
+    env_instance e = make("MinAtar/Breakout-v1");
+    float obs[400];
+    env_reset(&e, 0, obs);
+    env_renderer *r = NULL;
+    char err[256];
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h, fps;
+    env_render_size(r, &w, &h, &fps);
+    cr_assert(w == 320 && h == 320 && fps == 20);
+    uint8_t *rgb = malloc((size_t)w * h * 3), pal[4][3], black[3] = {0, 0, 0};
+    for (int k = 0; k < 4; k++) env_minatar_palette(4, k, pal[k]);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    const env_minatar_breakout *g = &((env_minatar_state *)e.state)->g.breakout;
+    expect_pixel(rgb, w, g->ball_x * 32 + 16, 3 * 32 + 16, pal[3], "the ball starts in the brick row: bricks win");
+    float noop = 0.0f, rew;
+    bool term, trunc;
+    for (int t = 0; t < 2; t++) env_step(&e, &noop, obs, &rew, &term, &trunc);
+    cr_assert(g->ball_y == 5 && g->last_y == 4 && g->pos == 4);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    expect_pixel(rgb, w, 4 * 32 + 16, 9 * 32 + 16, pal[0], "the paddle");
+    expect_pixel(rgb, w, 4 * 32, 9 * 32, pal[0], "the paddle's corner");
+    expect_pixel(rgb, w, 4 * 32 + 31, 9 * 32 + 31, pal[0], "the paddle's other corner");
+    expect_pixel(rgb, w, 5 * 32, 9 * 32, black, "beside the paddle");
+    expect_pixel(rgb, w, 0 * 32 + 5, 1 * 32 + 30, pal[3], "a brick");
+    expect_pixel(rgb, w, g->ball_x * 32 + 16, 5 * 32 + 16, pal[1], "the ball");
+    expect_pixel(rgb, w, g->last_x * 32 + 16, 4 * 32 + 16, pal[2], "its trail");
+    expect_pixel(rgb, w, 6 * 32 + 16, 7 * 32 + 16, black, "an empty cell");
+    env_render_close(r);
+    /* any size: cell x covers the pixels px with px * 10 / width == x */
+    cr_assert_eq(env_render_open(&r, &e, 50, 30, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    expect_pixel(rgb, 50, 20, 27, pal[0], "the paddle at 50 x 30");
+    expect_pixel(rgb, 50, 24, 29, pal[0], "the paddle at 50 x 30");
+    expect_pixel(rgb, 50, 25, 27, black, "beside it at 50 x 30");
+    env_render_close(r);
+    free(rgb);
+    env_close(&e);
+    /* every MinAtar id has its renderer */
+    int n;
+    const env_def *const *defs = env_minatar_defs(&n);
+    for (int i = 0; i < n; i++) {
+        const env_render_def *rd = env_render_minatar_find(defs[i]->id);
+        cr_assert(rd && strcmp(rd->id, defs[i]->id) == 0, "%s", defs[i]->id);
+    }
+    cr_assert_null(env_render_minatar_find("CartPole-v1"));
+}

@@ -181,6 +181,11 @@ void env_minatar_observe(const env_minatar_state *s, float *obs);
  * receives the count (10). */
 const env_def *const *env_minatar_defs(int *n);
 
+/* The colour of channel k (0..channels-1) in rlc record's pictures (envs/minatar/render_minatar.c):
+ * MinAtar's GUI palette, seaborn's "cubehelix" palette of `channels` colours; an empty cell is
+ * black. */
+void env_minatar_palette(int channels, int k, uint8_t rgb[3]);
+
 /* the float of cell (y, x), channel c, in an observation of `channels` channels */
 static inline int env_minatar_index(int channels, int y, int x, int c)
 {
