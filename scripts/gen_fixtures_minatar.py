@@ -15,13 +15,14 @@ games   writes tests/fixtures/minatar/<game>.json: for both action sets (v0: all
         (reset without a seed after each termination, as a Gymnasium loop does), with per step
         the reward, the terminal flag and a chained hash of the observations (see state_hash; its
         low 32 bits every HASH_EVERY steps).
-returns prints a random policy's mean episode return per game (MinAtar's code) for comparing
-        with rlc's (tests/test_envs_minatar.c prints rlc's).
+returns writes tests/fixtures/minatar/returns.json: a uniform random policy's mean episode return
+        per id over 100 episodes (MinAtar's code), which rlc's test reproduces with the same
+        actions.
 
 MINATAR_DIR is a checkout of https://github.com/kenjyoung/MinAtar (1.0.15): the directory that
 holds the `minatar` package. Only its environments are used (they need numpy only); its GUI and
-Gymnasium parts are not imported. The Gymnasium wrapper (minatar/gym.py) is reproduced below in
-three lines: reset(seed) seeds the Environment, step(a) maps a through the action set.
+Gymnasium parts are not imported. What its Gymnasium wrapper (minatar/gym.py) adds is redone in
+the class GymLike: reset(seed) seeds the Environment, step(a) maps a through the action set.
 Deterministic: the actions come from fixed seeds."""
 import copy
 import json
@@ -228,12 +229,44 @@ def gen_games(path, games):
         write(game + ".json", {"game": game, "hash_every": HASH_EVERY, "runs": runs})
 
 
+# ---- a random policy's returns ---------------------------------------------------------------------
+
+RETURN_EPISODES, RETURN_ENV_SEED, RETURN_POLICY_SEED = 100, 0, 1
+
+
+def gen_returns(path, episodes):
+    """A uniform random policy (RandomState(RETURN_POLICY_SEED).randint(n) per step) for `episodes`
+    episodes of each id from reset(seed=RETURN_ENV_SEED), then resets without a seed: the mean
+    return and the steps taken. rlc's test plays the same actions and must get the same numbers."""
+    Environment = load_minatar(path)
+    out = {"episodes": episodes, "env_seed": RETURN_ENV_SEED, "policy_seed": RETURN_POLICY_SEED, "ids": {}}
+    for game in GAMES:
+        for version in ("v0", "v1"):
+            env = GymLike(Environment, game, version)
+            rs = np.random.RandomState(RETURN_POLICY_SEED)
+            env.reset(RETURN_ENV_SEED)
+            total, steps = 0, 0
+            for _ in range(episodes):
+                done = False
+                while not done:
+                    _, r, done = env.step(int(rs.randint(len(env.action_set))))
+                    total += r
+                    steps += 1
+                env.reset()
+            name = "MinAtar/%s-%s" % (game.title().replace("_", ""), version)
+            out["ids"][name] = {"mean": total / episodes, "steps": steps}
+            print("%-26s mean return %7.3f over %d episodes (%d steps)" % (name, total / episodes, episodes, steps))
+    write("returns.json", out)
+
+
 if __name__ == "__main__":
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "rng":
         gen_rng()
     elif what == "palette":
         gen_palette()
+    elif what == "returns" and len(sys.argv) > 2:
+        gen_returns(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else RETURN_EPISODES)
     elif what == "games" and len(sys.argv) > 2:
         gen_games(sys.argv[2], sys.argv[3:] or GAMES)
     else:

@@ -998,3 +998,36 @@ Test(minatar_render, cells_take_the_colour_of_their_highest_channel)
     }
     cr_assert_null(env_render_minatar_find("CartPole-v1"));
 }
+
+/* ---- a random policy's returns, as in MinAtar ------------------------------------------------------- */
+
+Test(minatar_games, a_random_policy_scores_what_it_scores_in_minatar)
+{
+    cJSON *root = rlt_fixture_load("minatar/returns.json");
+    int episodes = (int)rlt_fixture_number(root, "episodes");
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(root, "ids")) {
+        env_instance e = make(item->string);
+        rl_mt policy;   /* the fixture's policy: RandomState(policy_seed).randint(n) every step */
+        rl_mt_seed(&policy, (uint32_t)rlt_fixture_number(root, "policy_seed"));
+        float obs[ENV_MAX_DIM], r;
+        bool term = false, trunc;
+        env_reset(&e, (int64_t)rlt_fixture_number(root, "env_seed"), obs);
+        double total = 0.0;
+        long steps = 0;
+        for (int ep = 0; ep < episodes; ep++) {
+            do {
+                float a = (float)rl_mt_randint(&policy, 0, e.def->act_space.n);
+                env_step(&e, &a, obs, &r, &term, &trunc);
+                total += r;
+                steps++;
+            } while (!term);
+            env_reset(&e, -1, obs);
+        }
+        cr_assert_eq(steps, (long)rlt_fixture_number(item, "steps"), "%s", item->string);
+        cr_assert_eq(total / episodes, rlt_fixture_number(item, "mean"), "%s: mean return %g, MinAtar %g", item->string,
+                     total / episodes, rlt_fixture_number(item, "mean"));
+        env_close(&e);
+    }
+    cJSON_Delete(root);
+}
