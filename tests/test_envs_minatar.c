@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/rng_mt.h"
+#include "envs/check.h"
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
 #include "envs/render.h"
@@ -1030,4 +1031,42 @@ Test(minatar_games, a_random_policy_scores_what_it_scores_in_minatar)
         env_close(&e);
     }
     cJSON_Delete(root);
+}
+
+/* ---- rlc check-env and rlc envs ---------------------------------------------------------------------- */
+
+Test(minatar_envs, every_id_passes_check_env)
+{
+    int n;
+    const env_def *const *defs = env_minatar_defs(&n);
+    for (int i = 0; i < n; i++) {
+        env_check_opts o;
+        env_check_opts_default(&o);
+        if (strstr(defs[i]->id, "Freeway")) o.n_steps = 5200;   /* two 2501-frame episodes */
+        env_check_report rep;
+        char err[256] = "", shape[64];
+        cr_assert_eq(env_check_run(defs[i], &o, &rep, err, sizeof err), RL_OK, "%s", err);
+        if (rep.n_failed) env_check_print(&rep, defs[i]->id, stderr);
+        cr_assert_eq(rep.n_failed, 0, "%s fails %d check(s)", defs[i]->id, rep.n_failed);
+        cr_assert_eq(env_check_find(&rep, "reset after termination")->outcome, ENV_CHECK_PASS, "%s", defs[i]->id);
+        snprintf(shape, sizeof shape, "Box(10, 10, %d) bool [0, 1]", defs[i]->obs_space.shape[2]);
+        cr_assert_str_eq(env_check_find(&rep, "observation space")->detail, shape);
+    }
+}
+
+Test(minatar_envs, rlc_envs_and_check_env_print_the_image_space)
+{
+    char cmd[512], out[65536];
+    snprintf(cmd, sizeof cmd, "%s envs MinAtar/Breakout-v1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "observation  Box(10, 10, 4) bool [0, 1]") && strstr(out, "action       Discrete(3)") &&
+              strstr(out, "step limit   0 (none)"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s envs", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    const char *row = strstr(out, "MinAtar/Seaquest-v0");
+    cr_assert(row && strstr(row, "Box(10, 10, 10) bool [0, 1]") && strstr(row, "Discrete(6)"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env MinAtar/SpaceInvaders-v1 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "PASS  observation space         Box(10, 10, 6) bool [0, 1]") && strstr(out, "0 failed"), "%s",
+              out);
 }
