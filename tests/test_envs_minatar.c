@@ -139,10 +139,8 @@ Test(minatar_rng, large_seeds_seed_as_the_two_word_array_and_copies_replay)
 
 /* ---- the games against MinAtar's code ------------------------------------------------------------ */
 
-static const char *const GAME_FILES[MINATAR_GAMES][2] = {
-    {"asterix", "Asterix"}, {"breakout", "Breakout"}, {"freeway", "Freeway"},
-    {"seaquest", "Seaquest"}, {"space_invaders", "SpaceInvaders"},
-};
+/* the fixture of each game (the ids' names come from env_minatar_info) */
+static const char *const GAME_FILES[MINATAR_GAMES] = {"asterix", "breakout", "freeway", "seaquest", "space_invaders"};
 
 #define FNV_OFFSET 0xcbf29ce484222325ULL
 #define FNV_PRIME 0x100000001b3ULL
@@ -225,7 +223,7 @@ static void replay_run(const char *id, const cJSON *run, int hash_every)
 static void replay_game(env_minatar_game game)
 {
     char file[64];
-    snprintf(file, sizeof file, "minatar/%s.json", GAME_FILES[game][0]);
+    snprintf(file, sizeof file, "minatar/%s.json", GAME_FILES[game]);
     cJSON *root = rlt_fixture_load(file);
     const cJSON *runs = cJSON_GetObjectItem(root, "runs");
     int versions[2] = {0, 0};
@@ -233,7 +231,7 @@ static void replay_game(env_minatar_game game)
     cJSON_ArrayForEach(run, runs) {
         const char *v = cJSON_GetObjectItem(run, "version")->valuestring;
         char id[64];
-        snprintf(id, sizeof id, "MinAtar/%s-%s", GAME_FILES[game][1], v);
+        snprintf(id, sizeof id, "MinAtar/%s-%s", env_minatar_info(game)->name, v);
         versions[strcmp(v, "v1") == 0]++;
         replay_run(id, run, (int)rlt_fixture_number(root, "hash_every"));
     }
@@ -256,7 +254,7 @@ Test(minatar_envs, ten_ids_with_image_spaces_and_action_sets)
     for (int g = 0; g < MINATAR_GAMES; g++)
         for (int v = 0; v < 2; v++) {
             char id[64];
-            snprintf(id, sizeof id, "MinAtar/%s-v%d", GAME_FILES[g][1], v);
+            snprintf(id, sizeof id, "MinAtar/%s-v%d", env_minatar_info((env_minatar_game)g)->name, v);
             const env_def *d = env_find(id);
             cr_assert(d && d == defs[2 * g + v], "%s registered, in order", id);
             const env_space *o = &d->obs_space;
