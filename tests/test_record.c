@@ -225,6 +225,9 @@ Test(record, a_minatar_game_is_filmed_as_cells, .timeout = 600)
     cr_assert_eq(d.frames, g.frames);
     cr_assert(d.width == 320 && d.height == 320, "%dx%d", d.width, d.height);
     cr_assert(d.first_last_diff > 0.01, "first and last frames nearly equal (%g)", d.first_last_diff);
+    char cmd[512], out[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run);
+    rlt_run_cmd(cmd, out, sizeof out);
 }
 
 Test(record, a_failed_recording_leaves_the_earlier_file, .timeout = 600)
