@@ -7,12 +7,23 @@
  * next episode continues the sequence). Gymnasium seeds from OS entropy when the first reset has
  * no seed; rlc is deterministic instead: env_make seeds the RNG with seed 0, stream 0, exactly
  * as env_reset(e, 0, ...) would. Draws are not bit-compatible with numpy's PCG64 (spec D.1:
- * not needed for comparable scores). */
+ * not needed for comparable scores). An environment with its own generator (def->seed, e.g.
+ * MinAtar's RandomState) is told the same seeds: 0 at env_make, the seed of each seeded reset. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envs/env.h"
+
+const char *env_elem_name(env_elem_type t)
+{
+    switch (t) {
+    case ENV_ELEM_FLOAT32: return "float32";
+    case ENV_ELEM_UINT8: return "uint8";
+    case ENV_ELEM_BOOL: return "bool";
+    default: return "?";
+    }
+}
 
 rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_override, char *err,
                        size_t err_sz)
@@ -28,6 +39,7 @@ rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_overri
     e->def = def;
     e->state = state;
     rl_rng_seed(&e->rng, 0, 0);
+    if (def->seed) def->seed(state, 0);
     e->max_steps = max_steps_override > 0 ? max_steps_override : def->max_episode_steps;
     return RL_OK;
 }
@@ -47,7 +59,10 @@ rl_status env_make(env_instance *e, const char *id, int max_steps_override, char
 void env_reset(env_instance *e, int64_t seed, float *obs)
 {
     RL_ASSERT(e && e->def);
-    if (seed >= 0) rl_rng_seed(&e->rng, (uint64_t)seed, 0);
+    if (seed >= 0) {
+        rl_rng_seed(&e->rng, (uint64_t)seed, 0);
+        if (e->def->seed) e->def->seed(e->state, (uint64_t)seed);
+    }
     e->def->reset(e->state, &e->rng, obs);
     e->elapsed = 0;
     e->ep_return = 0.0;

@@ -20,9 +20,19 @@
 #include "core/rng.h"
 #include "core/status.h"
 
-#define ENV_MAX_DIM 512
+/* the largest Box dimension (MinAtar's Seaquest observes 10 x 10 x 10 values) */
+#define ENV_MAX_DIM 1024
 
 typedef enum { ENV_SPACE_DISCRETE = 0, ENV_SPACE_BOX } env_space_kind;
+
+/* What a Box's values are. They are passed as floats whatever the type; the type says which
+ * floats can occur, so that a consumer may store them compactly (a byte each) or scale them. */
+typedef enum {
+    ENV_ELEM_FLOAT32 = 0,  /* any float within the bounds (the default) */
+    ENV_ELEM_UINT8,        /* integers within the bounds, which lie in [0, 255] (pixels) */
+    ENV_ELEM_BOOL,         /* 0 or 1, within the bounds [0, 1] (MinAtar's channels) */
+    ENV_ELEM_COUNT
+} env_elem_type;
 
 typedef struct {
     env_space_kind kind;
@@ -30,6 +40,12 @@ typedef struct {
     int dim;               /* Box: flat dimension; Discrete: 1 (one float holds the index) */
     const float *low;      /* Box: (dim) bounds, may be -INFINITY / INFINITY; Discrete: NULL */
     const float *high;
+    /* Box only; both zero (the default) for a flat vector of float32 values: */
+    int rank;              /* 0: a flat vector; 3: an image of shape (height, width, channels) */
+    int shape[3];          /* rank 3: height, width, channels, stored row by row with the channels
+                              of a pixel together (numpy's C order of an (H, W, C) array):
+                              value (y, x, c) at (y * width + x) * channels + c; the product is dim */
+    env_elem_type elem;
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except
@@ -52,6 +68,11 @@ typedef struct env_def {
     /* Numerical trouble the instance has seen since init (e.g. MuJoCo warnings and simulation
      * resets after divergence), for the trainer's report. May be NULL (never any). */
     uint64_t (*warnings)(const void *state);
+    /* May be NULL (the environment draws from the rng argument of reset and step). For an
+     * environment whose randomness comes from its own generator seeded with the integer seed
+     * (MinAtar: numpy's RandomState(seed)): env_make calls it with 0 and env_reset with its seed
+     * (when >= 0), each time before reset, so the env sees the seeds the rng gets. */
+    void (*seed)(void *state, uint64_t seed);
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */
@@ -132,5 +153,15 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
 
 /* Observation / action dimension of a space as stored in float arrays. */
 static inline int env_space_dim(const env_space *s) { return s->kind == ENV_SPACE_DISCRETE ? 1 : s->dim; }
+
+/* The name of an element type: "float32", "uint8", "bool" ("?" for an invalid value). */
+const char *env_elem_name(env_elem_type t);
+
+/* The factor that brings a Box's values into [0, 1] for a consumer that scales image inputs:
+ * 1/255 for uint8 values (pixels), 1 for bool and float32 values (used as they are). */
+static inline float env_space_unit_scale(const env_space *s)
+{
+    return s->kind == ENV_SPACE_BOX && s->elem == ENV_ELEM_UINT8 ? 1.0f / 255.0f : 1.0f;
+}
 
 #endif

@@ -1,6 +1,7 @@
 /* rlc envs: the registry of environment definitions (id -> env_def) and plugin loading.
  *
- * The built-in list below (then the MuJoCo tasks when the build has MuJoCo) is registered once, on the first call into the registry
+ * The built-in list below, then the MinAtar games, then the MuJoCo tasks when the build has MuJoCo,
+ * are registered once, on the first call into the registry
  * (pthread_once). User definitions are appended by env_register, from a program or from a
  * plugin's rlc_plugin_init (env_load_plugin). Lookups are linear over a few dozen ids.
  * The array returned by env_list stays valid until the next successful env_register. */
@@ -9,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#include "envs/minatar/minatar.h"
 #include "envs/render.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
@@ -57,6 +60,13 @@ static void reg_builtins(void)
         rl_status st = reg_append(builtin_defs[i], NULL, 0);
         RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
     }
+    /* the MinAtar games (envs/minatar) */
+    int n_ma = 0;
+    const env_def *const *ma = env_minatar_defs(&n_ma);
+    for (int i = 0; i < n_ma; i++) {
+        rl_status st = reg_append(ma[i], NULL, 0);
+        RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
+    }
 #ifdef RLC_HAVE_MUJOCO
     /* the MuJoCo tasks, when this build has MuJoCo (envs/mujoco) */
     int n_mj = 0;
@@ -93,6 +103,9 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                 return rl_errf(err, err_sz, RL_ERR_ARG,
                                "environment '%s': Box %s space needs 1 <= dim <= %d and bounds",
                                def->id, names[k], ENV_MAX_DIM);
+            char why[160];
+            if (!env_space_layout_ok(s, why, sizeof why))
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Box %s space: %s", def->id, names[k], why);
         } else {
             return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': unknown %s space kind",
                            def->id, names[k]);
