@@ -21,7 +21,8 @@ reset() without a seed after each end of episode, through gym.make (so with its 
 A run stores the observation of every reset in order ("reset") and one row per step ("steps"):
 [action, observation, reward, terminated, truncated], plus Taxi's info["action_mask"] as a bit
 mask (bit a for action a) after every reset ("reset_mask") and step (last column). Blackjack's
-observation is the list [player sum, dealer card, usable ace].
+observation is the list [player sum, dealer card, usable ace]. FrozenLake and CliffWalking cases
+also hold the transition table "P": P[s][a] = [[probability, next state, reward, terminated]...].
 """
 import json
 import os
@@ -60,11 +61,24 @@ def run_case(gym, env_id, kwargs, seed, n_steps, with_mask):
     return run
 
 
-def cases_file(gym, version, cases, seeds, n_steps, with_mask=False):
+def transition_table(gym, env_id, kwargs):
+    """P[s][a] as lists of [probability, next state, reward, terminated]"""
+    env = gym.make(env_id, **kwargs)
+    P = env.unwrapped.P
+    table = [[[[float(p), int(n), float(r), int(t)] for p, n, r, t in P[s][a]] for a in sorted(P[s])]
+             for s in sorted(P)]
+    env.close()
+    return table
+
+
+def cases_file(gym, version, cases, seeds, n_steps, with_mask=False, with_table=False):
     out = {"gymnasium_version": version, "cases": []}
     for env_id, kwargs in cases:
         runs = [run_case(gym, env_id, kwargs, s, n_steps, with_mask) for s in seeds]
-        out["cases"].append({"id": env_id, "kwargs": kwargs, "runs": runs})
+        case = {"id": env_id, "kwargs": kwargs, "runs": runs}
+        if with_table:
+            case["P"] = transition_table(gym, env_id, kwargs)
+        out["cases"].append(case)
     return out
 
 
@@ -112,11 +126,11 @@ def main():
             ("FrozenLake-v1", {"is_slippery": False}),
             ("FrozenLake8x8-v1", {}),
             ("FrozenLake-v1", {"desc": lake_map, "success_rate": 0.75, "reward_schedule": [2, -1, 0]}),
-        ], seeds, 150),
+        ], seeds, 150, with_table=True),
         "cliff_walking.json": cases_file(gym, version, [
             ("CliffWalking-v1", {}),
             ("CliffWalkingSlippery-v1", {}),
-        ], seeds, 150),
+        ], seeds, 150, with_table=True),
         "blackjack.json": cases_file(gym, version, [
             ("Blackjack-v1", {}),
             ("Blackjack-v1", {"sab": False}),

@@ -3,10 +3,15 @@
  * scripts/gen_fixtures_toytext.py from numpy and Gymnasium's own code. */
 #include <criterion/criterion.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/nprng.h"
+#include "envs/check.h"
+#include "envs/env.h"
+#include "envs/toytext/toytext.h"
+#include "envs/wrappers.h"
 #include "tests/helpers/testutil.h"
 
 /* ---- numpy's generator ------------------------------------------------------------------- */
@@ -84,4 +89,294 @@ Test(nprng, categorical_is_gymnasiums)
     }
     const double zero[2] = {0.0, 0.0};
     cr_assert_eq(rl_pcg64_categorical(&a, zero, 2), 0);
+}
+
+/* ---- replaying Gymnasium's trajectories ------------------------------------------------------ */
+
+/* a definition with a fixture case's keyword arguments (each env's section fills it) */
+typedef struct {
+    env_def def;
+    union {
+        env_frozen_lake_params fl;
+    } storage;
+} case_def;
+
+typedef int (*obs_decoder)(const cJSON *obs);
+
+static int obs_int(const cJSON *obs) { return obs->valueint; }
+
+static bool kw_bool(const cJSON *kw, const char *key, bool dflt)
+{
+    const cJSON *v = cJSON_GetObjectItem(kw, key);
+    return v ? cJSON_IsTrue(v) : dflt;
+}
+
+static double kw_num(const cJSON *kw, const char *key, double dflt)
+{
+    const cJSON *v = cJSON_GetObjectItem(kw, key);
+    return v ? v->valuedouble : dflt;
+}
+
+/* one step row [action, obs, reward, terminated, truncated(, mask)] against what env does */
+static void replay_step(env_instance *e, const cJSON *row, obs_decoder dec, const char *what, int k)
+{
+    float a = (float)cJSON_GetArrayItem(row, 0)->valueint, obs, r;
+    bool term, trunc;
+    env_step(e, &a, &obs, &r, &term, &trunc);
+    int want_obs = dec(cJSON_GetArrayItem(row, 1));
+    double want_r = cJSON_GetArrayItem(row, 2)->valuedouble;
+    bool want_term = cJSON_GetArrayItem(row, 3)->valueint, want_trunc = cJSON_GetArrayItem(row, 4)->valueint;
+    cr_assert_eq((int)obs, want_obs, "%s step %d (action %d): obs %d, Gymnasium %d", what, k, (int)a, (int)obs, want_obs);
+    cr_assert_eq((double)r, want_r, "%s step %d: reward %g, Gymnasium %g", what, k, r, want_r);
+    cr_assert_eq(term, want_term, "%s step %d: terminated %d, Gymnasium %d", what, k, term, want_term);
+    cr_assert_eq(trunc, want_trunc, "%s step %d: truncated %d, Gymnasium %d", what, k, trunc, want_trunc);
+}
+
+/* the optional per-step check (Taxi's action mask): row, observation */
+typedef void (*step_extra)(const cJSON *want, int obs, const char *what, int k);
+
+/* replays every run of a case: reset(seed), the steps, reset() after each end of episode */
+static int replay_case(const env_def *def, const cJSON *c, obs_decoder dec, step_extra extra)
+{
+    const char *id = cJSON_GetObjectItem(c, "id")->valuestring;
+    int steps = 0;
+    const cJSON *run;
+    cJSON_ArrayForEach(run, cJSON_GetObjectItem(c, "runs")) {
+        env_instance e;
+        char err[256], what[160];
+        cr_assert_eq(env_make_def(&e, def, 0, err, sizeof err), RL_OK, "%s: %s", id, err);
+        long long seed = (long long)cJSON_GetObjectItem(run, "seed")->valuedouble;
+        char *kw = cJSON_PrintUnformatted(cJSON_GetObjectItem(c, "kwargs"));
+        snprintf(what, sizeof what, "%s %s seed %lld", id, kw, seed);
+        free(kw);
+        const cJSON *resets = cJSON_GetObjectItem(run, "reset"), *masks = cJSON_GetObjectItem(run, "reset_mask");
+        const cJSON *rows = cJSON_GetObjectItem(run, "steps");
+        int n_reset = 0;
+        float obs;
+        env_reset(&e, seed, &obs);
+        cr_assert_eq((int)obs, dec(cJSON_GetArrayItem(resets, 0)), "%s: reset obs %d", what, (int)obs);
+        if (extra) extra(cJSON_GetArrayItem(masks, 0), (int)obs, what, -1);
+        for (int k = 0; k < cJSON_GetArraySize(rows); k++) {
+            const cJSON *row = cJSON_GetArrayItem(rows, k);
+            replay_step(&e, row, dec, what, k);
+            if (extra) extra(cJSON_GetArrayItem(row, 5), dec(cJSON_GetArrayItem(row, 1)), what, k);
+            if (cJSON_GetArrayItem(row, 3)->valueint || cJSON_GetArrayItem(row, 4)->valueint) {
+                env_reset(&e, -1, &obs);
+                n_reset++;
+                cr_assert_eq((int)obs, dec(cJSON_GetArrayItem(resets, n_reset)), "%s: reset %d after step %d", what,
+                             n_reset, k);
+                if (extra) extra(cJSON_GetArrayItem(masks, n_reset), (int)obs, what, k);
+            }
+        }
+        cr_assert_eq(n_reset + 1, cJSON_GetArraySize(resets), "%s: resets", what);
+        steps += cJSON_GetArraySize(rows);
+        env_close(&e);
+    }
+    return steps;
+}
+
+/* ---- FrozenLake -------------------------------------------------------------------------------- */
+
+static void frozen_lake_case(case_def *cd, const cJSON *c)
+{
+    const char *id = cJSON_GetObjectItem(c, "id")->valuestring;
+    const cJSON *kw = cJSON_GetObjectItem(c, "kwargs");
+    const env_def *base = env_find(id);
+    cr_assert_not_null(base, "%s is registered", id);
+    env_frozen_lake_params p = *(const env_frozen_lake_params *)base->params;
+    p.is_slippery = kw_bool(kw, "is_slippery", p.is_slippery);
+    p.success_rate = kw_num(kw, "success_rate", p.success_rate);
+    const cJSON *rs = cJSON_GetObjectItem(kw, "reward_schedule"), *desc = cJSON_GetObjectItem(kw, "desc"), *row;
+    for (int k = 0; rs && k < 3; k++) p.reward_schedule[k] = cJSON_GetArrayItem(rs, k)->valuedouble;
+    cJSON_ArrayForEach(row, desc) {
+        if (p.desc[0]) strcat(p.desc, ",");
+        strcat(p.desc, row->valuestring);
+    }
+    char err[256];
+    cr_assert_eq(env_frozen_lake_def(&cd->def, base, &cd->storage.fl, &p, err, sizeof err), RL_OK, "%s", err);
+}
+
+Test(frozen_lake, replays_gymnasium)
+{
+    cJSON *root = rlt_fixture_load("toytext/frozen_lake.json");
+    const cJSON *c;
+    int steps = 0, cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        case_def cd;
+        frozen_lake_case(&cd, c);
+        steps += replay_case(&cd.def, c, obs_int, NULL);
+        cases++;
+    }
+    cr_assert_eq(cases, 4);
+    cr_assert_gt(steps, 2000);
+    cJSON_Delete(root);
+}
+
+typedef int (*transitions_fn)(const void *state, int s, int a, env_toytext_transition *out);
+
+/* an instance's P[s][a] for every s and a against Gymnasium's table (the case's "P") */
+static void check_table(const env_def *def, const cJSON *c, transitions_fn fn)
+{
+    env_instance e;
+    char err[256];
+    cr_assert_eq(env_make_def(&e, def, 0, err, sizeof err), RL_OK, "%s", err);
+    const cJSON *P = cJSON_GetObjectItem(c, "P");
+    cr_assert_eq(cJSON_GetArraySize(P), def->obs_space.n, "%s: states", def->id);
+    for (int s = 0; s < def->obs_space.n; s++)
+        for (int a = 0; a < def->act_space.n; a++) {
+            const cJSON *want = cJSON_GetArrayItem(cJSON_GetArrayItem(P, s), a);
+            env_toytext_transition t[4];
+            int n = fn(e.state, s, a, t);
+            cr_assert_eq(n, cJSON_GetArraySize(want), "%s P[%d][%d]: %d outcomes", def->id, s, a, n);
+            for (int i = 0; i < n; i++) {
+                const cJSON *w = cJSON_GetArrayItem(want, i);
+                cr_assert(t[i].prob == cJSON_GetArrayItem(w, 0)->valuedouble && t[i].next == cJSON_GetArrayItem(w, 1)->valueint &&
+                              t[i].reward == cJSON_GetArrayItem(w, 2)->valuedouble &&
+                              t[i].terminated == (bool)cJSON_GetArrayItem(w, 3)->valueint,
+                          "%s P[%d][%d][%d]: (%.17g, %d, %g, %d)", def->id, s, a, i, t[i].prob, t[i].next, t[i].reward,
+                          t[i].terminated);
+            }
+        }
+    env_close(&e);
+}
+
+static int fl_table(const void *state, int s, int a, env_toytext_transition *out)
+{
+    return env_frozen_lake_transitions(state, s, a, out);
+}
+
+Test(frozen_lake, transition_table_is_gymnasiums)
+{
+    cJSON *root = rlt_fixture_load("toytext/frozen_lake.json");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        case_def cd;
+        frozen_lake_case(&cd, c);
+        check_table(&cd.def, c, fl_table);
+    }
+    cJSON_Delete(root);
+}
+
+/* the registrations: ids, spaces, limits and thresholds of Gymnasium's register() calls */
+static void check_registered(const char *id, int obs_n, int act_n, int max_steps, double threshold)
+{
+    const env_def *d = env_find(id);
+    cr_assert_not_null(d, "%s is registered", id);
+    cr_assert_eq(d->obs_space.kind, ENV_SPACE_DISCRETE, "%s", id);
+    cr_assert_eq(d->obs_space.n, obs_n, "%s", id);
+    cr_assert_eq(d->act_space.kind, ENV_SPACE_DISCRETE, "%s", id);
+    cr_assert_eq(d->act_space.n, act_n, "%s", id);
+    cr_assert_eq(d->max_episode_steps, max_steps, "%s", id);
+    if (isnan(threshold)) cr_assert(isnan(d->reward_threshold), "%s has no threshold", id);
+    else cr_assert_eq(d->reward_threshold, threshold, "%s", id);
+}
+
+Test(frozen_lake, registrations)
+{
+    check_registered("FrozenLake-v1", 16, 4, 100, 0.70);
+    check_registered("FrozenLake8x8-v1", 64, 4, 200, 0.85);
+}
+
+/* rlc check-env's checks pass on the registered ids (the library's env_check_run) */
+static void check_env_passes(const char *id)
+{
+    env_check_report rep;
+    char err[256];
+    cr_assert_eq(env_check_run(env_find(id), NULL, &rep, err, sizeof err), RL_OK, "%s", err);
+    if (rep.n_failed) env_check_print(&rep, id, stderr);
+    cr_assert_eq(rep.n_failed, 0, "%s: %d checks failed", id, rep.n_failed);
+    cr_assert_eq(env_check_find(&rep, "same seed, same run")->outcome, ENV_CHECK_PASS, "%s", id);
+    cr_assert_eq(env_check_find(&rep, "seeds differ")->outcome, ENV_CHECK_PASS, "%s", id);
+}
+
+Test(frozen_lake, check_env_passes)
+{
+    check_env_passes("FrozenLake-v1");
+    check_env_passes("FrozenLake8x8-v1");
+}
+
+static rl_status fl_def_with(const char *desc, const char *map_name, double success_rate, env_def *def,
+                             env_frozen_lake_params *storage, char *err, size_t err_sz)
+{
+    env_frozen_lake_params p;
+    env_frozen_lake_params_default(&p);
+    snprintf(p.desc, sizeof p.desc, "%s", desc);
+    snprintf(p.map_name, sizeof p.map_name, "%s", map_name);
+    p.success_rate = success_rate;
+    return env_frozen_lake_def(def, env_find("FrozenLake-v1"), storage, &p, err, err_sz);
+}
+
+/* bad arguments are refused naming what is wrong; a custom map sizes the observation space */
+Test(frozen_lake, arguments)
+{
+    env_def def;
+    env_frozen_lake_params st;
+    char err[256] = "";
+    cr_assert_eq(fl_def_with("SFF,FHG", "", 0.5, &def, &st, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(def.obs_space.n, 6);
+    cr_assert_str_eq(def.id, "FrozenLake-v1");
+    cr_assert_eq(def.max_episode_steps, 100);
+    cr_assert_eq(fl_def_with("SFF,FH", "", 0.5, &def, &st, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "row 1 has 2 cells, expected 3"), "%s", err);
+    cr_assert_eq(fl_def_with("SFX", "", 0.5, &def, &st, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "'X'"), "%s", err);
+    cr_assert_eq(fl_def_with("FFG", "", 0.5, &def, &st, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "no start cell"), "%s", err);
+    cr_assert_eq(fl_def_with("", "5x5", 0.5, &def, &st, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "map_name '5x5'"), "%s", err);
+    cr_assert_eq(fl_def_with("", "8x8", 1.5, &def, &st, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "success_rate 1.5"), "%s", err);
+    cr_assert_eq(fl_def_with("", "8x8", 1.0, &def, &st, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(def.obs_space.n, 64);
+}
+
+/* with env_vec_opts.one_hot a Discrete observation reaches the rows as one-hot Box(n), the
+ * final observations too; without it the rows hold the index */
+Test(frozen_lake, vec_one_hot)
+{
+    env_vec plain, hot;
+    char err[256];
+    const env_def *def = env_find("FrozenLake-v1");
+    cr_assert_eq(env_vec_make(&plain, "FrozenLake-v1", 3, 0, err, sizeof err), RL_OK, "%s", err);
+    env_vec_opts o = {.one_hot = true};
+    cr_assert_eq(env_vec_make_def(&hot, def, 3, &o, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(plain.obs_dim, 1);
+    cr_assert_eq(hot.obs_dim, 16);
+    cr_assert_eq(hot.obs_space.kind, ENV_SPACE_BOX);
+    cr_assert_eq(hot.obs_space.dim, 16);
+    cr_assert(hot.obs_space.low[5] == 0.0f && hot.obs_space.high[5] == 1.0f);
+    env_vec_reset(&plain, 4);
+    env_vec_reset(&hot, 4);
+    rl_rng r;
+    rl_rng_seed(&r, 1, 0);
+    int ended = 0;
+    for (int t = 0; t < 300; t++) {
+        float a[3];
+        for (int i = 0; i < 3; i++) a[i] = (float)rl_rng_below(&r, 4);
+        env_vec_step(&plain, a);
+        env_vec_step(&hot, a);
+        for (int i = 0; i < 3; i++) {
+            for (int k = 0; k < 16; k++) {
+                cr_assert_eq(hot.obs[i * 16 + k], (float)(k == (int)plain.obs[i]), "step %d copy %d [%d]", t, i, k);
+                if (plain.terminated[i] || plain.truncated[i])
+                    cr_assert_eq(hot.final_obs[i * 16 + k], (float)(k == (int)plain.final_obs[i]));
+            }
+            ended += plain.terminated[i] || plain.truncated[i];
+            cr_assert_eq(hot.rewards[i], plain.rewards[i]);
+        }
+    }
+    cr_assert_gt(ended, 10);
+    cr_assert_eq(env_vec_nonfinite(&hot), 0);
+    env_vec_free(&plain);
+    env_vec_free(&hot);
+}
+
+/* the one-hot wrapper itself: a bad index gives a row of NaN */
+Test(wrappers, one_hot)
+{
+    float in[3] = {2.0f, 0.5f, 4.0f}, out[12];
+    env_one_hot(4, in, out, 3);
+    const float want[4] = {0, 0, 1, 0};
+    cr_assert_arr_eq(out, want, sizeof want);
+    for (int k = 4; k < 12; k++) cr_assert(isnan(out[k]), "[%d]", k);
 }
