@@ -63,6 +63,9 @@ typedef struct env_def {
      * of the registered one with another params (e.g. env_frozen_lake_def). */
     const void *params;
     size_t params_size;
+    /* The env draws nothing: the same actions give the same trajectory whatever the seed
+     * (CliffWalking-v1). rlc check-env then expects seeds to make no difference. */
+    bool deterministic;
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */

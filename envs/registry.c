@@ -26,6 +26,11 @@ static const env_def *const builtin_defs[] = {
     &env_pendulum_v1,
     &env_frozen_lake_v1,
     &env_frozen_lake_8x8_v1,
+    &env_cliff_walking_v1,
+    &env_cliff_walking_slippery_v1,
+    &env_taxi_v3,
+    &env_taxi_v4,
+    &env_blackjack_v1,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;

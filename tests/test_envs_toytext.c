@@ -98,6 +98,9 @@ typedef struct {
     env_def def;
     union {
         env_frozen_lake_params fl;
+        env_cliff_walking_params cw;
+        env_taxi_params tx;
+        env_blackjack_params bj;
     } storage;
 } case_def;
 
@@ -379,4 +382,288 @@ Test(wrappers, one_hot)
     const float want[4] = {0, 0, 1, 0};
     cr_assert_arr_eq(out, want, sizeof want);
     for (int k = 4; k < 12; k++) cr_assert(isnan(out[k]), "[%d]", k);
+}
+
+/* ---- CliffWalking ------------------------------------------------------------------------------ */
+
+static void cliff_case(case_def *cd, const cJSON *c)
+{
+    const env_def *base = env_find(cJSON_GetObjectItem(c, "id")->valuestring);
+    cr_assert_not_null(base);
+    env_cliff_walking_params p = *(const env_cliff_walking_params *)base->params;
+    p.is_slippery = kw_bool(cJSON_GetObjectItem(c, "kwargs"), "is_slippery", p.is_slippery);
+    char err[256];
+    cr_assert_eq(env_cliff_walking_def(&cd->def, base, &cd->storage.cw, &p, err, sizeof err), RL_OK, "%s", err);
+}
+
+static int cw_table(const void *state, int s, int a, env_toytext_transition *out)
+{
+    return env_cliff_walking_transitions(state, s, a, out);
+}
+
+Test(cliff_walking, replays_gymnasium)
+{
+    cJSON *root = rlt_fixture_load("toytext/cliff_walking.json");
+    const cJSON *c;
+    int cases = 0, steps = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        case_def cd;
+        cliff_case(&cd, c);
+        steps += replay_case(&cd.def, c, obs_int, NULL);
+        check_table(&cd.def, c, cw_table);
+        cases++;
+    }
+    cr_assert_eq(cases, 2);
+    cr_assert_gt(steps, 1000);
+    cJSON_Delete(root);
+}
+
+Test(cliff_walking, registrations_and_check_env)
+{
+    check_registered("CliffWalking-v1", 48, 4, 0, NAN);
+    check_registered("CliffWalkingSlippery-v1", 48, 4, 0, NAN);
+    check_env_passes("CliffWalking-v1");
+    check_env_passes("CliffWalkingSlippery-v1");
+}
+
+/* ---- Taxi ------------------------------------------------------------------------------------- */
+
+static void taxi_case(case_def *cd, const cJSON *c)
+{
+    const env_def *base = env_find(cJSON_GetObjectItem(c, "id")->valuestring);
+    cr_assert_not_null(base);
+    const cJSON *kw = cJSON_GetObjectItem(c, "kwargs");
+    env_taxi_params p = *(const env_taxi_params *)base->params;
+    p.is_rainy = kw_bool(kw, "is_rainy", p.is_rainy);
+    p.fickle_passenger = kw_bool(kw, "fickle_passenger", p.fickle_passenger);
+    char err[256];
+    cr_assert_eq(env_taxi_def(&cd->def, base, &cd->storage.tx, &p, err, sizeof err), RL_OK, "%s", err);
+}
+
+/* info["action_mask"] as bits (bit a: action a) against env_taxi_action_mask */
+static void taxi_mask(const cJSON *want, int obs, const char *what, int k)
+{
+    int8_t m[6];
+    env_taxi_action_mask(obs, m);
+    int bits = 0;
+    for (int a = 0; a < 6; a++) bits |= m[a] << a;
+    cr_assert_eq(bits, want->valueint, "%s after step %d (state %d): mask %#x, Gymnasium %#x", what, k, obs, bits,
+                 want->valueint);
+}
+
+static void taxi_replays(const char *file, int want_cases)
+{
+    cJSON *root = rlt_fixture_load(file);
+    const cJSON *c;
+    int cases = 0, steps = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        case_def cd;
+        taxi_case(&cd, c);
+        steps += replay_case(&cd.def, c, obs_int, taxi_mask);
+        cases++;
+    }
+    cr_assert_eq(cases, want_cases);
+    cr_assert_gt(steps, 3000);
+    cJSON_Delete(root);
+}
+
+Test(taxi, v3_replays_gymnasium) { taxi_replays("toytext/taxi_v3.json", 4); }
+Test(taxi, v4_replays_gymnasium) { taxi_replays("toytext/taxi_v4.json", 4); }
+
+Test(taxi, registrations_and_check_env)
+{
+    check_registered("Taxi-v3", 500, 6, 200, 8.0);
+    check_registered("Taxi-v4", 500, 6, 200, 8.0);
+    check_env_passes("Taxi-v3");
+    check_env_passes("Taxi-v4");
+}
+
+/* the mask by hand: the taxi at R (0, 0) with the passenger there can go south and pick up
+ * (east is a wall? no: "R:" is open); at (4, 0) (Y) with the passenger aboard, north and drop-off */
+Test(taxi, action_mask_by_hand)
+{
+    int8_t m[6];
+    env_taxi_action_mask(env_taxi_encode(0, 0, 0, 1), m);
+    const int8_t at_r[6] = {1, 0, 1, 0, 1, 0};
+    cr_assert_arr_eq(m, at_r, 6);
+    env_taxi_action_mask(env_taxi_encode(4, 0, 4, 1), m);
+    const int8_t at_y[6] = {0, 1, 0, 0, 0, 1};   /* "|Y|": walls east and west */
+    cr_assert_arr_eq(m, at_y, 6);
+    env_taxi_action_mask(env_taxi_encode(2, 2, 4, 3), m);
+    const int8_t open[6] = {1, 1, 1, 1, 0, 0};
+    cr_assert_arr_eq(m, open, 6);
+}
+
+Test(taxi, arguments)
+{
+    env_def def;
+    env_taxi_params st, p;
+    char err[256] = "";
+    env_taxi_params_default(&p, 3);
+    p.rainy_probability = 0.9;
+    cr_assert_eq(env_taxi_def(&def, env_find("Taxi-v3"), &st, &p, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "Taxi-v3 has no rainy_probability"), "%s", err);
+    env_taxi_params_default(&p, 4);
+    p.rainy_probability = 1.2;
+    cr_assert_eq(env_taxi_def(&def, env_find("Taxi-v4"), &st, &p, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "rainy_probability 1.2"), "%s", err);
+    env_taxi_params_default(&p, 4);
+    cr_assert_eq(env_taxi_def(&def, env_find("Taxi-v3"), &st, &p, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "version 4 given for Taxi-v3"), "%s", err);
+    p.is_rainy = true;
+    p.rainy_probability = 0.6;
+    cr_assert_eq(env_taxi_def(&def, env_find("Taxi-v4"), &st, &p, err, sizeof err), RL_OK, "%s", err);
+    env_instance e;
+    cr_assert_eq(env_make_def(&e, &def, 0, err, sizeof err), RL_OK, "%s", err);
+    env_toytext_transition t[3];
+    cr_assert_eq(env_taxi_transitions(e.state, env_taxi_encode(2, 2, 0, 1), 0, t), 3);
+    cr_assert(t[0].prob == 0.6 && t[1].prob == (1.0 - 0.6) / 2.0);
+    env_close(&e);
+}
+
+/* ---- Blackjack -------------------------------------------------------------------------------- */
+
+static int obs_blackjack(const cJSON *obs)
+{
+    return env_blackjack_encode(cJSON_GetArrayItem(obs, 0)->valueint, cJSON_GetArrayItem(obs, 1)->valueint,
+                                cJSON_GetArrayItem(obs, 2)->valueint);
+}
+
+static void blackjack_case(case_def *cd, const cJSON *c)
+{
+    const env_def *base = env_find(cJSON_GetObjectItem(c, "id")->valuestring);
+    cr_assert_not_null(base);
+    const cJSON *kw = cJSON_GetObjectItem(c, "kwargs");
+    env_blackjack_params p = *(const env_blackjack_params *)base->params;
+    p.sab = kw_bool(kw, "sab", p.sab);
+    p.natural = kw_bool(kw, "natural", p.natural);
+    char err[256];
+    cr_assert_eq(env_blackjack_def(&cd->def, base, &cd->storage.bj, &p, err, sizeof err), RL_OK, "%s", err);
+}
+
+Test(blackjack, replays_gymnasium)
+{
+    cJSON *root = rlt_fixture_load("toytext/blackjack.json");
+    const cJSON *c;
+    int cases = 0, steps = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(root, "cases")) {
+        case_def cd;
+        blackjack_case(&cd, c);
+        steps += replay_case(&cd.def, c, obs_blackjack, NULL);
+        cases++;
+    }
+    cr_assert_eq(cases, 3);
+    cr_assert_gt(steps, 1000);
+    cJSON_Delete(root);
+}
+
+Test(blackjack, registrations_and_check_env)
+{
+    check_registered("Blackjack-v1", 704, 2, 0, NAN);
+    const env_blackjack_params *p = env_find("Blackjack-v1")->params;
+    cr_assert(p->sab && !p->natural, "Blackjack-v1 registers sab=True, natural=False");
+    check_env_passes("Blackjack-v1");
+    int ps, dc, ua;
+    env_blackjack_decode(env_blackjack_encode(31, 10, 1), &ps, &dc, &ua);
+    cr_assert(ps == 31 && dc == 10 && ua == 1);
+    cr_assert_eq(env_blackjack_encode(31, 10, 1), 703);
+}
+
+/* a hand of the given cards */
+static env_blackjack_hand hand_of(const int *cards, int n)
+{
+    env_blackjack_hand h = {0};
+    for (int i = 0; i < n; i++) {
+        if (i < 2) h.first[i] = cards[i];
+        h.sum += cards[i];
+        h.has_ace = h.has_ace || cards[i] == 1;
+    }
+    h.n_cards = n;
+    return h;
+}
+
+/* sticks with the given hands under the given rules; returns the reward */
+static float stick_with(bool sab, bool natural, const int *player, int np, const int *dealer, int nd)
+{
+    env_def def;
+    env_blackjack_params st, p = {.natural = natural, .sab = sab};
+    env_instance e;
+    char err[256];
+    cr_assert_eq(env_blackjack_def(&def, env_find("Blackjack-v1"), &st, &p, err, sizeof err), RL_OK);
+    cr_assert_eq(env_make_def(&e, &def, 0, err, sizeof err), RL_OK, "%s", err);
+    env_blackjack_state *s = e.state;
+    s->player = hand_of(player, np);
+    s->dealer = hand_of(dealer, nd);
+    float stick = 0.0f, obs, r;
+    bool term, trunc;
+    env_step(&e, &stick, &obs, &r, &term, &trunc);
+    cr_assert(term && !trunc);
+    env_close(&e);
+    return r;
+}
+
+/* hand-worked rules: a natural against a dealer's 20 pays 1 (sab), 1.5 (natural without sab), 1
+ * (neither); against a dealer's natural it ties unless ...; a usable ace counts 11 */
+Test(blackjack, naturals_and_sab)
+{
+    const int nat[2] = {1, 10}, twenty[2] = {10, 10}, dealer_nat[2] = {10, 1}, soft[3] = {1, 5, 2};
+    cr_assert_eq(stick_with(true, false, nat, 2, twenty, 2), 1.0f);
+    cr_assert_eq(stick_with(false, true, nat, 2, twenty, 2), 1.5f);
+    cr_assert_eq(stick_with(false, false, nat, 2, twenty, 2), 1.0f);
+    cr_assert_eq(stick_with(true, true, nat, 2, twenty, 2), 1.0f, "sab overrides natural");
+    cr_assert_eq(stick_with(true, false, nat, 2, dealer_nat, 2), 0.0f, "two naturals tie");
+    cr_assert_eq(stick_with(false, true, nat, 2, dealer_nat, 2), 0.0f);
+    /* 21 from three cards is no natural: it beats 20 by 1 under every rule */
+    const int three21[3] = {7, 7, 7};
+    cr_assert_eq(stick_with(false, true, three21, 3, twenty, 2), 1.0f);
+    /* soft 18 (A, 5, 2) against 20 loses; against a dealer's 18 ties */
+    const int eighteen[2] = {10, 8};
+    cr_assert_eq(stick_with(true, false, soft, 3, twenty, 2), -1.0f);
+    cr_assert_eq(stick_with(true, false, soft, 3, eighteen, 2), 0.0f);
+    env_blackjack_hand h = hand_of(soft, 3);
+    int usable;
+    cr_assert_eq(env_blackjack_hand_value(&h, &usable), 18);
+    cr_assert_eq(usable, 1);
+    const int hard[3] = {1, 9, 5};   /* A + 9 + 5: the ace as 11 would bust */
+    h = hand_of(hard, 3);
+    cr_assert_eq(env_blackjack_hand_value(&h, &usable), 15);
+    cr_assert_eq(usable, 0);
+}
+
+/* ---- rlc check-env ------------------------------------------------------------------------------- */
+
+/* a deterministic definition must give the same run for every seed, and says so */
+Test(check_env, deterministic_declaration)
+{
+    env_def def;
+    env_frozen_lake_params st;
+    char err[256];
+    cr_assert_eq(fl_def_with("SFFF,FHFH,FFFH,HFFG", "", 1.0 / 3.0, &def, &st, err, sizeof err), RL_OK);
+    st.is_slippery = false;
+    cr_assert_eq(env_frozen_lake_def(&def, env_find("FrozenLake-v1"), &st, &st, err, sizeof err), RL_OK);
+    cr_assert(def.deterministic, "one start cell, not slippery");
+    env_check_report rep;
+    cr_assert_eq(env_check_run(&def, NULL, &rep, err, sizeof err), RL_OK);
+    cr_assert_eq(rep.n_failed, 0);
+    cr_assert(strstr(env_check_find(&rep, "seeds differ")->detail, "deterministic as declared"));
+    /* a slippery lake declared deterministic is caught */
+    def = *env_find("FrozenLake-v1");
+    def.deterministic = true;
+    cr_assert_eq(env_check_run(&def, NULL, &rep, err, sizeof err), RL_OK);
+    const env_check_item *it = env_check_find(&rep, "seeds differ");
+    cr_assert_eq(it->outcome, ENV_CHECK_FAIL);
+    cr_assert(strstr(it->detail, "declares the env deterministic"), "%s", it->detail);
+}
+
+/* the command on every toy-text id */
+Test(check_env, command_passes_on_every_id)
+{
+    const char *ids[] = {"FrozenLake-v1", "FrozenLake8x8-v1", "CliffWalking-v1", "CliffWalkingSlippery-v1",
+                         "Taxi-v3", "Taxi-v4", "Blackjack-v1"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char cmd[512], out[8192];
+        snprintf(cmd, sizeof cmd, "%s check-env %s 2>&1", RLC_BINARY, ids[i]);
+        cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s\n%s", cmd, out);
+        cr_assert(strstr(out, "0 failed"), "%s\n%s", cmd, out);
+    }
 }

@@ -209,5 +209,9 @@ rl_status env_frozen_lake_def(env_def *def, const env_def *base, env_frozen_lake
     *def = *base;
     def->params = params_storage;
     def->obs_space.n = nrow * ncol;
+    /* one start cell and sure moves: nothing is drawn that matters */
+    int starts = 0;
+    for (int i = 0; i < nrow * ncol; i++) starts += tiles[i] == 'S';
+    def->deterministic = !p->is_slippery && starts == 1;
     return RL_OK;
 }
