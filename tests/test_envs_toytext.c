@@ -10,6 +10,7 @@
 #include "core/nprng.h"
 #include "envs/check.h"
 #include "envs/env.h"
+#include "envs/render.h"
 #include "envs/toytext/toytext.h"
 #include "envs/wrappers.h"
 #include "tests/helpers/testutil.h"
@@ -665,5 +666,76 @@ Test(check_env, command_passes_on_every_id)
         snprintf(cmd, sizeof cmd, "%s check-env %s 2>&1", RLC_BINARY, ids[i]);
         cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s\n%s", cmd, out);
         cr_assert(strstr(out, "0 failed"), "%s\n%s", cmd, out);
+    }
+}
+
+/* ---- rendering (rlc record) ---------------------------------------------------------------------- */
+
+/* a frame of e at the renderer's default size; the caller frees it */
+static uint8_t *frame_of(env_renderer *r, const env_instance *e, size_t *bytes)
+{
+    int w, h;
+    char err[256];
+    env_render_size(r, &w, &h, NULL);
+    *bytes = (size_t)w * h * 3;
+    uint8_t *rgb = malloc(*bytes);
+    cr_assert_eq(env_render_frame(r, e, rgb, err, sizeof err), RL_OK, "%s", err);
+    return rgb;
+}
+
+static int distinct_colours(const uint8_t *rgb, size_t bytes)
+{
+    uint32_t seen[16];
+    int n = 0;
+    for (size_t i = 0; i + 2 < bytes && n < 16; i += 3) {
+        uint32_t c = (uint32_t)rgb[i] << 16 | (uint32_t)rgb[i + 1] << 8 | rgb[i + 2];
+        bool known = false;
+        for (int k = 0; k < n; k++) known = known || seen[k] == c;
+        if (!known) seen[n++] = c;
+    }
+    return n;
+}
+
+/* every toy-text id: Gymnasium's screen size and 4 fps, a frame with several colours, the same
+ * frame for the same state, a different one once the state moved */
+Test(render, every_toytext_id_draws_deterministic_frames)
+{
+    const struct {
+        const char *id;
+        int w, h;
+    } ids[] = {{"FrozenLake-v1", 256, 256}, {"FrozenLake8x8-v1", 512, 512}, {"CliffWalking-v1", 720, 240},
+               {"CliffWalkingSlippery-v1", 720, 240}, {"Taxi-v3", 550, 350}, {"Taxi-v4", 550, 350},
+               {"Blackjack-v1", 600, 500}};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        env_instance e;
+        env_renderer *r;
+        char err[256];
+        cr_assert_eq(env_make(&e, ids[i].id, 0, err, sizeof err), RL_OK, "%s", err);
+        float obs, rew;
+        bool term, trunc;
+        env_reset(&e, 3, &obs);
+        cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s: %s", ids[i].id, err);
+        int w, h, fps;
+        env_render_size(r, &w, &h, &fps);
+        cr_assert(w == ids[i].w && h == ids[i].h && fps == 4, "%s: %dx%d at %d fps", ids[i].id, w, h, fps);
+        size_t n;
+        uint8_t *a = frame_of(r, &e, &n), *b = frame_of(r, &e, &n);
+        cr_assert_geq(distinct_colours(a, n), 3, "%s draws more than a background", ids[i].id);
+        cr_assert_arr_eq(a, b, n, "%s: the same state gives the same frame", ids[i].id);
+        /* steps until the observation changes (Blackjack: a new hand after a stick) */
+        float first = obs;
+        for (int t = 0; t < 50 && obs == first; t++) {
+            float act = (float)(t % e.def->act_space.n);
+            env_step(&e, &act, &obs, &rew, &term, &trunc);
+            if (term || trunc) env_reset(&e, -1, &obs);
+        }
+        cr_assert_neq(obs, first, "%s: the state moved", ids[i].id);
+        free(b);
+        b = frame_of(r, &e, &n);
+        cr_assert(memcmp(a, b, n) != 0, "%s: a new state draws a new frame", ids[i].id);
+        free(a);
+        free(b);
+        env_render_close(r);
+        env_close(&e);
     }
 }
