@@ -22,7 +22,8 @@ A run stores the observation of every reset in order ("reset") and one row per s
 [action, observation, reward, terminated, truncated], plus Taxi's info["action_mask"] as a bit
 mask (bit a for action a) after every reset ("reset_mask") and step (last column). Blackjack's
 observation is the list [player sum, dealer card, usable ace]. FrozenLake and CliffWalking cases
-also hold the transition table "P": P[s][a] = [[probability, next state, reward, terminated]...].
+also hold the transition table "P": P[s][a] = [[probability, next state, reward, terminated]...];
+frozen_lake.json also holds maps of frozen_lake.generate_random_map(size, p, seed) ("random_maps").
 """
 import json
 import os
@@ -137,6 +138,11 @@ def main():
             ("Blackjack-v1", {"sab": False, "natural": True}),
         ], seeds + [2, 3, 4, 5, 6], 60),
     }
+    from gymnasium.envs.toy_text.frozen_lake import generate_random_map
+    files["frozen_lake.json"]["random_maps"] = [
+        {"size": size, "p": prob, "seed": seed, "desc": generate_random_map(size=size, p=prob, seed=seed)}
+        for size, prob, seed in [(2, 0.8, 0), (4, 0.8, 1), (8, 0.8, 0), (8, 0.8, 42), (8, 0.6, 7), (5, 0.5, 3),
+                                 (12, 0.9, 2**40 + 1), (3, 1.0, 5)]]
     for taxi in ("Taxi-v3", "Taxi-v4"):
         if taxi in registered:
             files[taxi.lower().replace("-", "_") + ".json"] = cases_file(gym, version, [

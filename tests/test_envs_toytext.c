@@ -739,3 +739,32 @@ Test(render, every_toytext_id_draws_deterministic_frames)
         env_close(&e);
     }
 }
+
+/* generate_random_map(size, p, seed) map for map, draws and retries included */
+Test(frozen_lake, random_maps_are_gymnasiums)
+{
+    cJSON *root = rlt_fixture_load("toytext/frozen_lake.json");
+    const cJSON *m;
+    int n = 0;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItem(root, "random_maps")) {
+        char want[ENV_FROZEN_LAKE_DESC_LEN] = "", got[ENV_FROZEN_LAKE_DESC_LEN], err[256];
+        const cJSON *row;
+        cJSON_ArrayForEach(row, cJSON_GetObjectItem(m, "desc")) {
+            if (want[0]) strcat(want, ",");
+            strcat(want, row->valuestring);
+        }
+        int size = cJSON_GetObjectItem(m, "size")->valueint;
+        double p = cJSON_GetObjectItem(m, "p")->valuedouble;
+        uint64_t seed = (uint64_t)cJSON_GetObjectItem(m, "seed")->valuedouble;
+        cr_assert_eq(env_frozen_lake_random_map(size, p, seed, got, sizeof got, err, sizeof err), RL_OK, "%s", err);
+        cr_assert_str_eq(got, want, "size %d p %g seed %" PRIu64, size, p, seed);
+        n++;
+    }
+    cr_assert_eq(n, 8);
+    char buf[16], err[256];
+    cr_assert_eq(env_frozen_lake_random_map(1, 0.8, 0, buf, sizeof buf, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "size 1"), "%s", err);
+    cr_assert_eq(env_frozen_lake_random_map(4, 0.8, 0, buf, 8, err, sizeof err), RL_ERR_ARG);
+    cr_assert_eq(env_frozen_lake_random_map(4, 0.0, 0, buf, sizeof buf, err, sizeof err), RL_ERR_ARG);
+    cJSON_Delete(root);
+}

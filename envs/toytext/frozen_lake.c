@@ -86,6 +86,62 @@ static rl_status fl_check(const env_frozen_lake_params *p, char *tiles, int *nro
     return text ? fl_parse(text, tiles, nrow, ncol, err, err_sz) : RL_ERR_ARG;
 }
 
+/* ---- generate_random_map ------------------------------------------------------------------------ */
+
+/* Gymnasium's is_valid: a path of non-hole cells from (0, 0) to a G, depth first */
+static bool fl_has_path(const char *board, int size)
+{
+    enum { MAXC = ENV_FROZEN_LAKE_MAX_SIDE * ENV_FROZEN_LAKE_MAX_SIDE };
+    static const int dirs[4][2] = {{1, 0}, {0, 1}, {-1, 0}, {0, -1}};
+    int stack[4 * MAXC + 1], top = 0;
+    bool seen[MAXC] = {false};
+    stack[top++] = 0;
+    while (top > 0) {
+        int cell = stack[--top];
+        if (seen[cell]) continue;
+        seen[cell] = true;
+        for (int d = 0; d < 4; d++) {
+            int r = cell / size + dirs[d][0], c = cell % size + dirs[d][1];
+            if (r < 0 || r >= size || c < 0 || c >= size) continue;
+            if (board[r * size + c] == 'G') return true;
+            if (board[r * size + c] != 'H') stack[top++] = r * size + c;
+        }
+    }
+    return false;
+}
+
+rl_status env_frozen_lake_random_map(int size, double p, uint64_t seed, char *desc, size_t desc_sz, char *err,
+                                     size_t err_sz)
+{
+    enum { MAXC = ENV_FROZEN_LAKE_MAX_SIDE * ENV_FROZEN_LAKE_MAX_SIDE, TRIES = 100000 };
+    if (size < 2 || size > ENV_FROZEN_LAKE_MAX_SIDE)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "FrozenLake random map: size %d, expected 2 to %d", size,
+                       ENV_FROZEN_LAKE_MAX_SIDE);
+    if (!(p > 0.0 && p <= 1.0))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "FrozenLake random map: p %g, expected a probability in (0, 1]", p);
+    if (desc_sz < (size_t)size * (size + 1))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "FrozenLake random map: a %d x %d map needs %d bytes", size, size,
+                       size * (size + 1));
+    rl_pcg64 r;
+    rl_pcg64_seed(&r, seed);
+    /* choice(["F", "H"], p=[p, 1 - p]): a cell is H when random() >= cdf[0] = p / (p + (1 - p)) */
+    const double cdf0 = p / (p + (1.0 - p));
+    char board[MAXC];
+    for (int t = 0; t < TRIES; t++) {
+        for (int i = 0; i < size * size; i++) board[i] = rl_pcg64_random(&r) >= cdf0 ? 'H' : 'F';
+        board[0] = 'S';
+        board[size * size - 1] = 'G';
+        if (!fl_has_path(board, size)) continue;
+        for (int row = 0; row < size; row++) {
+            memcpy(desc + row * (size + 1), board + row * size, (size_t)size);
+            desc[row * (size + 1) + size] = row == size - 1 ? '\0' : ',';
+        }
+        return RL_OK;
+    }
+    return rl_errf(err, err_sz, RL_ERR_ARG, "FrozenLake random map: no map with a path in %d tries (p %g too low)",
+                   TRIES, p);
+}
+
 static rl_status fl_init(void *state, char *err, size_t err_sz)
 {
     env_frozen_lake_state *s = state;

@@ -64,6 +64,13 @@ void env_frozen_lake_params_default(env_frozen_lake_params *p);
  * copied to params_storage, which def points to and which must outlive def. */
 rl_status env_frozen_lake_def(env_def *def, const env_def *base, env_frozen_lake_params *params_storage,
                               const env_frozen_lake_params *p, char *err, size_t err_sz);
+/* Gymnasium's generate_random_map(size, p, seed): a size x size map (2 <= size <= 64) whose cells
+ * are F with probability p and H otherwise (numpy's choice with p, from seed), S and G in the
+ * corners, drawn again until a path joins them; written to desc as a desc string (size (size + 1)
+ * bytes). Gymnasium's env draws such a map from an unseeded generator when desc and map_name are
+ * both None; rlc asks for the seed. */
+rl_status env_frozen_lake_random_map(int size, double p, uint64_t seed, char *desc, size_t desc_sz, char *err,
+                                     size_t err_sz);
 /* P[s][a] of an instance's map into out (up to 3 outcomes); returns how many. */
 int env_frozen_lake_transitions(const env_frozen_lake_state *st, int s, int a, env_toytext_transition *out);
 
