@@ -768,3 +768,110 @@ Test(frozen_lake, random_maps_are_gymnasiums)
     cr_assert_eq(env_frozen_lake_random_map(4, 0.0, 0, buf, sizeof buf, err, sizeof err), RL_ERR_ARG);
     cJSON_Delete(root);
 }
+
+/* ---- the framework pieces the toy-text envs added ---------------------------------------------- */
+
+/* vector copy i is seeded seed + i, so it replays a single instance reset with seed + i (numpy's
+ * generator included, through the seed hook) */
+Test(framework, vec_copies_replay_single_instances)
+{
+    env_vec v;
+    env_instance e[3];
+    char err[256];
+    cr_assert_eq(env_vec_make(&v, "Taxi-v3", 3, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(v.obs_space.kind, ENV_SPACE_DISCRETE, "without one_hot the space is the env's");
+    cr_assert_eq(v.obs_dim, 1);
+    env_vec_reset(&v, 10);
+    for (int i = 0; i < 3; i++) {
+        float o;
+        cr_assert_eq(env_make(&e[i], "Taxi-v3", 0, err, sizeof err), RL_OK);
+        env_reset(&e[i], 10 + i, &o);
+        cr_assert_eq(o, v.obs[i]);
+    }
+    for (int t = 0; t < 250; t++) {
+        float a[3] = {(float)(t % 6), (float)((t / 2) % 6), (float)((t * 7) % 6)};
+        env_vec_step(&v, a);
+        for (int i = 0; i < 3; i++) {
+            float o, r;
+            bool term, trunc;
+            env_step(&e[i], &a[i], &o, &r, &term, &trunc);
+            if (term || trunc) env_reset(&e[i], -1, &o);
+            cr_assert_eq(o, v.obs[i], "step %d copy %d", t, i);
+        }
+    }
+    for (int i = 0; i < 3; i++) env_close(&e[i]);
+    env_vec_free(&v);
+}
+
+/* one_hot leaves a Box observation alone */
+Test(framework, one_hot_leaves_box_spaces)
+{
+    env_vec v;
+    char err[256];
+    env_vec_opts o = {.one_hot = true};
+    cr_assert_eq(env_vec_make_def(&v, env_find("CartPole-v1"), 2, &o, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(v.obs_dim, 4);
+    cr_assert_eq(v.obs_space.kind, ENV_SPACE_BOX);
+    cr_assert_null(v.raw_obs);
+    env_vec_free(&v);
+}
+
+/* an env that writes an index outside its Discrete space: with one_hot the step is dropped as
+ * non-finite (the episode truncated at the last good observation) instead of reaching an agent */
+static rl_status bad_init(void *s, char *err, size_t err_sz)
+{
+    (void)s, (void)err, (void)err_sz;
+    return RL_OK;
+}
+static void bad_reset(void *s, rl_rng *rng, float *obs)
+{
+    (void)rng;
+    *(int *)s = 0;
+    obs[0] = 1.0f;
+}
+static void bad_step(void *s, rl_rng *rng, const float *a, float *obs, float *r, bool *term, bool *trunc)
+{
+    (void)rng, (void)a;
+    obs[0] = ++*(int *)s == 3 ? 7.0f : 2.0f;   /* the third step leaves Discrete(3) */
+    *r = 1.0f;
+    *term = *trunc = false;
+}
+
+Test(framework, one_hot_drops_an_index_outside_the_space)
+{
+    static const env_def bad = {.id = "BadIndex-v0", .state_size = sizeof(int), .max_episode_steps = 0,
+                                .reward_threshold = NAN, .obs_space = {.kind = ENV_SPACE_DISCRETE, .n = 3, .dim = 1},
+                                .act_space = {.kind = ENV_SPACE_DISCRETE, .n = 2, .dim = 1}, .init = bad_init,
+                                .reset = bad_reset, .step = bad_step};
+    env_vec v;
+    char err[256];
+    env_vec_opts o = {.one_hot = true};
+    cr_assert_eq(env_vec_make_def(&v, &bad, 1, &o, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 0);
+    float a = 0.0f;
+    for (int t = 0; t < 2; t++) env_vec_step(&v, &a);
+    cr_assert_eq(env_vec_nonfinite(&v), 0);
+    env_vec_step(&v, &a);
+    cr_assert_eq(env_vec_nonfinite(&v), 1);
+    cr_assert(v.truncated[0] && !v.terminated[0] && v.rewards[0] == 0.0f);
+    const float last[3] = {0, 0, 1}, first[3] = {0, 1, 0};
+    cr_assert_arr_eq(v.final_obs, last, sizeof last, "the last good observation (index 2)");
+    cr_assert_arr_eq(v.obs, first, sizeof first, "the copy was reset (index 1)");
+    env_vec_free(&v);
+}
+
+/* params must fit in the state: refused at registration and at creation, naming the id */
+Test(framework, params_larger_than_the_state_are_refused)
+{
+    static const double big[4] = {1, 2, 3, 4};
+    static const env_def def = {.id = "BigParams-v0", .state_size = sizeof(double), .reward_threshold = NAN,
+                                .obs_space = {.kind = ENV_SPACE_DISCRETE, .n = 3, .dim = 1},
+                                .act_space = {.kind = ENV_SPACE_DISCRETE, .n = 2, .dim = 1}, .init = bad_init,
+                                .reset = bad_reset, .step = bad_step, .params = big, .params_size = sizeof big};
+    char err[256] = "";
+    cr_assert_eq(env_register(&def, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "BigParams-v0") && strstr(err, "params_size"), "%s", err);
+    env_instance e;
+    cr_assert_eq(env_make_def(&e, &def, 0, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "BigParams-v0"), "%s", err);
+}
