@@ -597,7 +597,15 @@ static void check_seeds_on(checker *c, env_instance *a, env_instance *b, const r
         item_set(&it[IT_SAME_SEED], ENV_CHECK_PASS, "%d steps identical bit for bit", n_cmp);
     c->phase = "the different-seed comparison";
     k = ck_lockstep(c, a, b, seed + 5, seed + 6, (uint64_t)seed + 5, n_cmp, why, sizeof why);
-    if (k < 0)
+    if (c->def->deterministic && k >= 0)
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
+                 "the definition declares the env deterministic, but seeds %lld and %lld differ at %s",
+                 (long long)seed + 5, (long long)seed + 6, why);
+    else if (c->def->deterministic)
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_PASS,
+                 "deterministic as declared: seeds %lld and %lld gave the same %d steps", (long long)seed + 5,
+                 (long long)seed + 6, n_cmp);
+    else if (k < 0)
         item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
                  "seeds %lld and %lld gave identical trajectories over %d steps with the same "
                  "actions: reset should draw the initial state from its rng argument",

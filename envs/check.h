@@ -15,7 +15,8 @@
  *   finite values          no NaN / infinity in observations or rewards
  *   same seed, same run    two fresh instances reset with the same seed and given the same
  *                          actions produce bit-identical observations, rewards and flags
- *   seeds differ           seeds s and s + 1 give different trajectories
+ *   seeds differ           seeds s and s + 1 give different trajectories (for a definition
+ *                          that declares itself deterministic: the same trajectory)
  *   reset after termination  reset(seed) of an instance that just terminated replays exactly
  *                          what a fresh instance does with that seed
  *   truncation at step limit  an episode that lasts max_episode_steps is truncated exactly

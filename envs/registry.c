@@ -15,6 +15,7 @@
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
 #include "envs/render.h"
+#include "envs/toytext/toytext.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -26,6 +27,13 @@ static const env_def *const builtin_defs[] = {
     &env_mountain_car_v0,
     &env_mountain_car_continuous_v0,
     &env_pendulum_v1,
+    &env_frozen_lake_v1,
+    &env_frozen_lake_8x8_v1,
+    &env_cliff_walking_v1,
+    &env_cliff_walking_slippery_v1,
+    &env_taxi_v3,
+    &env_taxi_v4,
+    &env_blackjack_v1,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
@@ -90,6 +98,9 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
     if (def->max_episode_steps < 0)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': max_episode_steps must be >= 0",
                        def->id);
+    if (def->params && def->params_size > def->state_size)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': params_size %zu exceeds state_size %zu",
+                       def->id, def->params_size, def->state_size);
     const env_space *sp[2] = {&def->obs_space, &def->act_space};
     const char *names[2] = {"observation", "action"};
     for (int k = 0; k < 2; k++) {
