@@ -17,6 +17,14 @@
 /* Exp(1) */
 static double rng_exponential(rl_rng *rng) { return -log(1.0 - rl_rng_double(rng)); }
 
+/* an integer uniform on [ceil(lo), floor(hi)] (a uint8 or bool Box's bounds are finite) */
+static float sample_integer(double lo, double hi, rl_rng *rng)
+{
+    double a = ceil(lo), b = floor(hi);
+    if (!(b > a)) return (float)a;
+    return (float)(a + (double)rl_rng_below(rng, (uint32_t)(b - a) + 1u));
+}
+
 void env_space_sample(const env_space *s, rl_rng *rng, float *out)
 {
     if (s->kind == ENV_SPACE_DISCRETE) {
@@ -25,6 +33,10 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out)
     }
     for (int i = 0; i < s->dim; i++) {
         double lo = s->low[i], hi = s->high[i];
+        if (s->elem != ENV_ELEM_FLOAT32) {
+            out[i] = sample_integer(lo, hi, rng);
+            continue;
+        }
         bool flo = isfinite(lo), fhi = isfinite(hi);
         double v;
         if (flo && fhi) v = rl_rng_uniform(rng, lo, hi);
@@ -35,13 +47,59 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out)
     }
 }
 
+bool env_space_value_ok(const env_space *s, int i, float v)
+{
+    if (s->kind == ENV_SPACE_DISCRETE) return isfinite(v) && v == floorf(v) && v >= 0.0f && v < (float)s->n;
+    if (!isfinite(v) || !(v >= s->low[i] && v <= s->high[i])) return false;
+    if (s->elem == ENV_ELEM_BOOL) return v == 0.0f || v == 1.0f;
+    if (s->elem == ENV_ELEM_UINT8) return v == floorf(v);
+    return true;
+}
+
 bool env_space_contains(const env_space *s, const float *x)
 {
-    if (s->kind == ENV_SPACE_DISCRETE)
-        return isfinite(x[0]) && x[0] == floorf(x[0]) && x[0] >= 0.0f && x[0] < (float)s->n;
-    for (int i = 0; i < s->dim; i++)
-        if (!isfinite(x[i]) || !(x[i] >= s->low[i] && x[i] <= s->high[i])) return false;
+    for (int i = 0; i < env_space_dim(s); i++)
+        if (!env_space_value_ok(s, i, x[i])) return false;
     return true;
+}
+
+bool env_space_layout_ok(const env_space *s, char *why, size_t why_sz)
+{
+    if (s->kind != ENV_SPACE_BOX) return true;
+    if ((int)s->elem < 0 || s->elem >= ENV_ELEM_COUNT) {
+        snprintf(why, why_sz, "unknown element type %d", (int)s->elem);
+        return false;
+    }
+    if (s->rank != 0 && s->rank != 3) {
+        snprintf(why, why_sz, "rank %d (0: a flat vector, 3: an image (height, width, channels))", s->rank);
+        return false;
+    }
+    if (s->rank == 3) {
+        long long n = 1;
+        for (int k = 0; k < 3; k++) n *= s->shape[k] >= 1 ? s->shape[k] : 0;
+        if (n != s->dim) {
+            snprintf(why, why_sz, "shape (%d, %d, %d) does not hold dim %d values", s->shape[0], s->shape[1],
+                     s->shape[2], s->dim);
+            return false;
+        }
+    }
+    float top = s->elem == ENV_ELEM_BOOL ? 1.0f : 255.0f;
+    for (int i = 0; i < s->dim && s->elem != ENV_ELEM_FLOAT32 && s->low && s->high; i++)
+        if (!(s->low[i] >= 0.0f && s->high[i] <= top && s->low[i] <= s->high[i])) {
+            snprintf(why, why_sz, "%s values need bounds within [0, %g]; dimension %d has [%g, %g]",
+                     env_elem_name(s->elem), top, i, s->low[i], s->high[i]);
+            return false;
+        }
+    return true;
+}
+
+/* "(10, 10, 4) bool" / "(5) uint8" / "(3)": the shape and a non-float element type */
+static void describe_shape(const env_space *s, char *buf, size_t buf_sz)
+{
+    int at = s->rank == 3 ? snprintf(buf, buf_sz, "(%d, %d, %d)", s->shape[0], s->shape[1], s->shape[2])
+                          : snprintf(buf, buf_sz, "(%d)", s->dim);
+    if (s->elem != ENV_ELEM_FLOAT32 && at >= 0 && (size_t)at < buf_sz)
+        snprintf(buf + at, buf_sz - (size_t)at, " %s", env_elem_name(s->elem));
 }
 
 char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
@@ -61,11 +119,12 @@ char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
         hmin = fminf(hmin, s->high[i]);
         hmax = fmaxf(hmax, s->high[i]);
     }
+    char shape[64];
+    describe_shape(s, shape, sizeof shape);
     if (lmin == lmax && hmin == hmax)
-        snprintf(buf, buf_sz, "Box(%d) [%.4g, %.4g]", s->dim, lmin, hmin);
+        snprintf(buf, buf_sz, "Box%s [%.4g, %.4g]", shape, lmin, hmin);
     else
-        snprintf(buf, buf_sz, "Box(%d) low %.4g..%.4g high %.4g..%.4g", s->dim, lmin, lmax, hmin,
-                 hmax);
+        snprintf(buf, buf_sz, "Box%s low %.4g..%.4g high %.4g..%.4g", shape, lmin, lmax, hmin, hmax);
     return buf;
 }
 
@@ -187,15 +246,14 @@ static void ck_validate(checker *c, const env_instance *e, const float *obs, con
             }
             continue;
         }
-        bool in;
+        bool in = env_space_value_ok(s, i, v);
         char range[64];
-        if (s->kind == ENV_SPACE_DISCRETE) {
-            in = v == floorf(v) && v >= 0.0f && v < (float)s->n;
+        if (s->kind == ENV_SPACE_DISCRETE)
             snprintf(range, sizeof range, "an integer in [0, %d)", s->n);
-        } else {
-            in = v >= s->low[i] && v <= s->high[i];
+        else if (s->elem == ENV_ELEM_FLOAT32)
             snprintf(range, sizeof range, "[%g, %g]", s->low[i], s->high[i]);
-        }
+        else
+            snprintf(range, sizeof range, "the %s values of [%g, %g]", env_elem_name(s->elem), s->low[i], s->high[i]);
         if (!in && c->n_out++ == 0) {
             ck_where(c, e, reward != NULL, where, sizeof where);
             snprintf(c->out_msg, MSG, "obs[%d] = %.9g is outside %s %s", i, v, range, where);
@@ -335,6 +393,11 @@ static bool check_space(const env_space *s, bool is_action, env_check_item *item
     }
     if (!s->low || !s->high) {
         item_set(item, ENV_CHECK_FAIL, "Box without bounds (low or high is NULL)");
+        return false;
+    }
+    char why[160];
+    if (!env_space_layout_ok(s, why, sizeof why)) {
+        item_set(item, ENV_CHECK_FAIL, "%s", why);
         return false;
     }
     for (int i = 0; i < s->dim; i++) {
@@ -534,7 +597,15 @@ static void check_seeds_on(checker *c, env_instance *a, env_instance *b, const r
         item_set(&it[IT_SAME_SEED], ENV_CHECK_PASS, "%d steps identical bit for bit", n_cmp);
     c->phase = "the different-seed comparison";
     k = ck_lockstep(c, a, b, seed + 5, seed + 6, (uint64_t)seed + 5, n_cmp, why, sizeof why);
-    if (k < 0)
+    if (c->def->deterministic && k >= 0)
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
+                 "the definition declares the env deterministic, but seeds %lld and %lld differ at %s",
+                 (long long)seed + 5, (long long)seed + 6, why);
+    else if (c->def->deterministic)
+        item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_PASS,
+                 "deterministic as declared: seeds %lld and %lld gave the same %d steps", (long long)seed + 5,
+                 (long long)seed + 6, n_cmp);
+    else if (k < 0)
         item_set(&it[IT_SEEDS_DIFFER], ENV_CHECK_FAIL,
                  "seeds %lld and %lld gave identical trajectories over %d steps with the same "
                  "actions: reset should draw the initial state from its rng argument",

@@ -6,14 +6,17 @@
  *
  *   definition             id, init/reset/step present, max_episode_steps >= 0, threshold
  *   action space           Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, finite bounds, low < high
- *   observation space      Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, no NaN bound, low <= high
+ *   observation space      Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, no NaN bound, low <= high;
+ *                          an image's shape holds dim values, uint8 / bool bounds fit the type
  *   init                   an instance can be created (the env's init succeeds)
  *   observation dims       reset and step write exactly dim floats (guard values around them)
- *   observations in space  every observation inside the declared bounds (Discrete: an index)
+ *   observations in space  every observation inside the declared bounds and of the element type
+ *                          (Discrete: an index)
  *   finite values          no NaN / infinity in observations or rewards
  *   same seed, same run    two fresh instances reset with the same seed and given the same
  *                          actions produce bit-identical observations, rewards and flags
- *   seeds differ           seeds s and s + 1 give different trajectories
+ *   seeds differ           seeds s and s + 1 give different trajectories (for a definition
+ *                          that declares itself deterministic: the same trajectory)
  *   reset after termination  reset(seed) of an instance that just terminated replays exactly
  *                          what a fresh instance does with that seed
  *   truncation at step limit  an episode that lasts max_episode_steps is truncated exactly
@@ -35,16 +38,25 @@
 
 /* Writes one random element of s into out (env_space_dim(s) floats), like Gymnasium's
  * Space.sample(): Discrete: uniform index; Box per dimension: uniform on [low, high) where both
- * bounds are finite, low + Exp(1) / high - Exp(1) where only one is, N(0, 1) where neither is. */
+ * bounds are finite, low + Exp(1) / high - Exp(1) where only one is, N(0, 1) where neither is;
+ * a uint8 or bool Box: a uniform integer in [low, high]. */
 void env_space_sample(const env_space *s, rl_rng *rng, float *out);
 
-/* True when x (env_space_dim(s) floats) is inside s: a finite value within the bounds (Box), an
- * integer index in [0, n) (Discrete). */
+/* True when x (env_space_dim(s) floats) is inside s: a finite value within the bounds (Box), of
+ * the element type (0 or 1 for bool, an integer for uint8), an integer index in [0, n)
+ * (Discrete). env_space_value_ok checks value i alone. */
 bool env_space_contains(const env_space *s, const float *x);
+bool env_space_value_ok(const env_space *s, int i, float v);
+
+/* True when a Box's rank, shape and element type are consistent (Discrete: always): rank 0 or 3,
+ * a rank-3 shape of positive sizes whose product is dim, a known element type, and bounds within
+ * [0, 1] for bool, [0, 255] for uint8. Otherwise false, with what is wrong in why. */
+bool env_space_layout_ok(const env_space *s, char *why, size_t why_sz);
 
 /* A one-line summary of s into buf: "Discrete(3)", "Box(2) [-1, 1]" when every dimension has
  * the same bounds, else "Box(4) low -inf..-0.4189 high 0.4189..inf" (the range of the lower
- * and of the upper bounds over the dimensions). Returns buf. */
+ * and of the upper bounds over the dimensions). An image shows its shape and a non-float
+ * element type: "Box(10, 10, 4) bool [0, 1]". Returns buf. */
 char *env_space_describe(const env_space *s, char *buf, size_t buf_sz);
 
 /* ---- the checks ---------------------------------------------------------------------------- */

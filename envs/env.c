@@ -7,19 +7,35 @@
  * next episode continues the sequence). Gymnasium seeds from OS entropy when the first reset has
  * no seed; rlc is deterministic instead: env_make seeds the RNG with seed 0, stream 0, exactly
  * as env_reset(e, 0, ...) would. Draws are not bit-compatible with numpy's PCG64 (spec D.1:
- * not needed for comparable scores). */
+ * not needed for comparable scores), except in envs with a seed hook (env_def.seed), which keep
+ * their reference's generator in their state and are told the same seeds (MinAtar replays numpy's
+ * RandomState, the toy-text envs Gymnasium's PCG64 trajectories). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envs/env.h"
 
+const char *env_elem_name(env_elem_type t)
+{
+    switch (t) {
+    case ENV_ELEM_FLOAT32: return "float32";
+    case ENV_ELEM_UINT8: return "uint8";
+    case ENV_ELEM_BOOL: return "bool";
+    default: return "?";
+    }
+}
+
 rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_override, char *err,
                        size_t err_sz)
 {
     memset(e, 0, sizeof(*e));
+    if (def->params && def->params_size > def->state_size)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "%s: params_size %zu exceeds state_size %zu", def->id,
+                       def->params_size, def->state_size);
     void *state = calloc(1, def->state_size ? def->state_size : 1);
     if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
+    if (def->params) memcpy(state, def->params, def->params_size);
     rl_status st = def->init(state, err, err_sz);
     if (st != RL_OK) {
         free(state);
@@ -27,7 +43,7 @@ rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_overri
     }
     e->def = def;
     e->state = state;
-    rl_rng_seed(&e->rng, 0, 0);
+    env_seed(e, 0);
     e->max_steps = max_steps_override > 0 ? max_steps_override : def->max_episode_steps;
     return RL_OK;
 }
@@ -44,10 +60,17 @@ rl_status env_make(env_instance *e, const char *id, int max_steps_override, char
     return env_make_def(e, def, max_steps_override, err, err_sz);
 }
 
+void env_seed(env_instance *e, uint64_t seed)
+{
+    RL_ASSERT(e && e->def);
+    rl_rng_seed(&e->rng, seed, 0);
+    if (e->def->seed) e->def->seed(e->state, seed);
+}
+
 void env_reset(env_instance *e, int64_t seed, float *obs)
 {
     RL_ASSERT(e && e->def);
-    if (seed >= 0) rl_rng_seed(&e->rng, (uint64_t)seed, 0);
+    if (seed >= 0) env_seed(e, (uint64_t)seed);
     e->def->reset(e->state, &e->rng, obs);
     e->elapsed = 0;
     e->ep_return = 0.0;

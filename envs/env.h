@@ -20,9 +20,19 @@
 #include "core/rng.h"
 #include "core/status.h"
 
-#define ENV_MAX_DIM 512
+/* the largest Box dimension (MinAtar's Seaquest observes 10 x 10 x 10 values) */
+#define ENV_MAX_DIM 1024
 
 typedef enum { ENV_SPACE_DISCRETE = 0, ENV_SPACE_BOX } env_space_kind;
+
+/* What a Box's values are. They are passed as floats whatever the type; the type says which
+ * floats can occur, so that a consumer may store them compactly (a byte each) or scale them. */
+typedef enum {
+    ENV_ELEM_FLOAT32 = 0,  /* any float within the bounds (the default) */
+    ENV_ELEM_UINT8,        /* integers within the bounds, which lie in [0, 255] (pixels) */
+    ENV_ELEM_BOOL,         /* 0 or 1, within the bounds [0, 1] (MinAtar's channels) */
+    ENV_ELEM_COUNT
+} env_elem_type;
 
 typedef struct {
     env_space_kind kind;
@@ -30,6 +40,12 @@ typedef struct {
     int dim;               /* Box: flat dimension; Discrete: 1 (one float holds the index) */
     const float *low;      /* Box: (dim) bounds, may be -INFINITY / INFINITY; Discrete: NULL */
     const float *high;
+    /* Box only; both zero (the default) for a flat vector of float32 values: */
+    int rank;              /* 0: a flat vector; 3: an image of shape (height, width, channels) */
+    int shape[3];          /* rank 3: height, width, channels, stored row by row with the channels
+                              of a pixel together (numpy's C order of an (H, W, C) array):
+                              value (y, x, c) at (y * width + x) * channels + c; the product is dim */
+    env_elem_type elem;
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except
@@ -52,6 +68,21 @@ typedef struct env_def {
     /* Numerical trouble the instance has seen since init (e.g. MuJoCo warnings and simulation
      * resets after divergence), for the trainer's report. May be NULL (never any). */
     uint64_t (*warnings)(const void *state);
+    /* Optional (NULL when unused): an env that must replay a reference implementation's draws
+     * exactly keeps that generator in its state and reseeds it here, whenever the framework
+     * seeds the instance's rng (env_seed: env_make with 0, env_reset with seed >= 0, vector copy
+     * i with seed + i), each time before reset. MinAtar follows numpy's RandomState(seed) this
+     * way (core/rng_mt.h), the toy-text envs numpy's PCG64 (core/nprng.h). */
+    void (*seed)(void *state, uint64_t seed);
+    /* Optional keyword arguments (Gymnasium's env kwargs): when params is not NULL, its
+     * params_size bytes are copied to the start of the zeroed state before init, so the env's
+     * state struct begins with its parameter struct. A definition with other arguments is a copy
+     * of the registered one with another params (e.g. env_frozen_lake_def). */
+    const void *params;
+    size_t params_size;
+    /* The env draws nothing: the same actions give the same trajectory whatever the seed
+     * (CliffWalking-v1). rlc check-env then expects seeds to make no difference. */
+    bool deterministic;
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */
@@ -86,6 +117,8 @@ rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_overri
                        size_t err_sz);
 /* seed >= 0 reseeds the env's RNG (Gymnasium's reset(seed=...)); seed < 0 keeps it. */
 void env_reset(env_instance *e, int64_t seed, float *obs);
+/* Seeds the instance's rng with (seed, stream 0) and calls def->seed when set, without a reset. */
+void env_seed(env_instance *e, uint64_t seed);
 /* Steps; applies the TimeLimit (truncated when elapsed >= max_steps). */
 void env_step(env_instance *e, const float *action, float *obs, float *reward, bool *terminated,
               bool *truncated);
@@ -99,7 +132,11 @@ void env_close(env_instance *e);   /* NULL-safe */
  * ep_return / ep_length hold the finished episode's statistics where done[i]. */
 typedef struct {
     int n;
-    int obs_dim, act_dim;
+    int obs_dim, act_dim;     /* obs_dim: of obs_space (one-hot: n of the Discrete space) */
+    env_space obs_space;      /* the space of the rows of obs: the definition's, or with
+                                 env_vec_opts.one_hot a Discrete one as Box(n) in [0, 1] */
+    float *raw_obs;           /* one-hot only: (n) the environments' own observations */
+    float *one_hot_bounds;    /* one-hot only: (2 obs_dim) low then high of obs_space */
     env_instance *envs;       /* (n) */
     float *obs;               /* (n, obs_dim) */
     float *final_obs;         /* (n, obs_dim) valid where terminated[i] || truncated[i] */
@@ -116,6 +153,19 @@ typedef struct {
 
 rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
                        size_t err_sz);
+
+typedef struct {
+    int max_steps_override;   /* > 0 replaces the registered time limit */
+    /* A Discrete observation space is handed on one-hot encoded (env_one_hot, envs/wrappers.h):
+     * obs and final_obs rows are n floats and obs_space is Box(n) [0, 1]. Other spaces are
+     * unchanged. Agents need Box observations, so whatever makes their vector env sets this. */
+    bool one_hot;
+} env_vec_opts;
+
+/* The same for a definition that need not be registered (one with its own params), with
+ * options (NULL: none). env_vec_make(id) is env_vec_make_def(env_find(id)) without one-hot. */
+rl_status env_vec_make_def(env_vec *v, const env_def *def, int n, const env_vec_opts *opts,
+                           char *err, size_t err_sz);
 /* Resets copy i with seed + i (Gymnasium's vector convention) and writes v->obs. */
 void env_vec_reset(env_vec *v, int64_t seed);
 /* actions (n, act_dim). Steps every copy, autoresets finished ones (their RNG continues). */
@@ -132,5 +182,15 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
 
 /* Observation / action dimension of a space as stored in float arrays. */
 static inline int env_space_dim(const env_space *s) { return s->kind == ENV_SPACE_DISCRETE ? 1 : s->dim; }
+
+/* The name of an element type: "float32", "uint8", "bool" ("?" for an invalid value). */
+const char *env_elem_name(env_elem_type t);
+
+/* The factor that brings a Box's values into [0, 1] for a consumer that scales image inputs:
+ * 1/255 for uint8 values (pixels), 1 for bool and float32 values (used as they are). */
+static inline float env_space_unit_scale(const env_space *s)
+{
+    return s->kind == ENV_SPACE_BOX && s->elem == ENV_ELEM_UINT8 ? 1.0f / 255.0f : 1.0f;
+}
 
 #endif

@@ -1,6 +1,7 @@
 /* rlc envs: the registry of environment definitions (id -> env_def) and plugin loading.
  *
- * The built-in list below (then the MuJoCo tasks when the build has MuJoCo) is registered once, on the first call into the registry
+ * The built-in list below, then the MinAtar games, then the MuJoCo tasks when the build has MuJoCo,
+ * are registered once, on the first call into the registry
  * (pthread_once). User definitions are appended by env_register, from a program or from a
  * plugin's rlc_plugin_init (env_load_plugin). Lookups are linear over a few dozen ids.
  * The array returned by env_list stays valid until the next successful env_register. */
@@ -9,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#include "envs/minatar/minatar.h"
 #include "envs/render.h"
+#include "envs/toytext/toytext.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -23,6 +27,13 @@ static const env_def *const builtin_defs[] = {
     &env_mountain_car_v0,
     &env_mountain_car_continuous_v0,
     &env_pendulum_v1,
+    &env_frozen_lake_v1,
+    &env_frozen_lake_8x8_v1,
+    &env_cliff_walking_v1,
+    &env_cliff_walking_slippery_v1,
+    &env_taxi_v3,
+    &env_taxi_v4,
+    &env_blackjack_v1,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
@@ -57,6 +68,13 @@ static void reg_builtins(void)
         rl_status st = reg_append(builtin_defs[i], NULL, 0);
         RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
     }
+    /* the MinAtar games (envs/minatar) */
+    int n_ma = 0;
+    const env_def *const *ma = env_minatar_defs(&n_ma);
+    for (int i = 0; i < n_ma; i++) {
+        rl_status st = reg_append(ma[i], NULL, 0);
+        RL_ASSERT_MSG(st == RL_OK, "built-in environment ids must be unique");
+    }
 #ifdef RLC_HAVE_MUJOCO
     /* the MuJoCo tasks, when this build has MuJoCo (envs/mujoco) */
     int n_mj = 0;
@@ -80,6 +98,9 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
     if (def->max_episode_steps < 0)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': max_episode_steps must be >= 0",
                        def->id);
+    if (def->params && def->params_size > def->state_size)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': params_size %zu exceeds state_size %zu",
+                       def->id, def->params_size, def->state_size);
     const env_space *sp[2] = {&def->obs_space, &def->act_space};
     const char *names[2] = {"observation", "action"};
     for (int k = 0; k < 2; k++) {
@@ -93,6 +114,9 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                 return rl_errf(err, err_sz, RL_ERR_ARG,
                                "environment '%s': Box %s space needs 1 <= dim <= %d and bounds",
                                def->id, names[k], ENV_MAX_DIM);
+            char why[160];
+            if (!env_space_layout_ok(s, why, sizeof why))
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Box %s space: %s", def->id, names[k], why);
         } else {
             return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': unknown %s space kind",
                            def->id, names[k]);

@@ -1,5 +1,6 @@
 /* rlc envs: the renderer of rlc record: picks the cairo drawing of a classic task, MuJoCo's
- * offscreen renderer or a registered one, and owns the frame surface (see render.h). */
+ * offscreen renderer, the MinAtar cells or a registered one, and owns the frame surface (see
+ * render.h). */
 #include "envs/render.h"
 
 #include <cairo.h>
@@ -60,12 +61,15 @@ rl_status env_render_open(env_renderer **out, const env_instance *e, int width, 
 {
     *out = NULL;
     const env_render_classic *classic = env_render_classic_find(e->def->id);
+    if (!classic) classic = env_render_toytext_find(e->def->id);
     bool mj = !classic && is_mujoco(e->def);
-    const env_render_def *custom = classic || mj ? NULL : env_find_renderer(e->def->id);
+    const env_render_def *custom = classic || mj ? NULL : env_render_minatar_find(e->def->id);
+    if (!classic && !mj && !custom) custom = env_find_renderer(e->def->id);
     if (!classic && !mj && !custom)
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
-                       "%s has no renderer (rlc draws the classic-control and MuJoCo tasks; a plugin registers "
-                       "its own with env_register_renderer, docs/adding-an-environment.md)", e->def->id);
+                       "%s has no renderer (rlc draws the classic-control, toy-text, MinAtar and MuJoCo tasks; "
+                       "a plugin registers its own with env_register_renderer, docs/adding-an-environment.md)",
+                       e->def->id);
     if ((width > 0 || height > 0) && (width < 16 || height < 16 || width > 4096 || height > 4096))
         return rl_errf(err, err_sz, RL_ERR_ARG, "frame size %dx%d: expected both in [16, 4096]", width, height);
     env_renderer *r = calloc(1, sizeof *r);

@@ -21,8 +21,8 @@ static void append_bounds(char *buf, size_t cap, size_t *at, const char *name, c
 
 char *env_space_to_json(const env_space *s)
 {
-    /* 24 bytes bound each number ("-1.23456789e+38, ") and "null, " */
-    size_t cap = 96 + 2 * 24 * (size_t)(s->dim > 0 ? s->dim : 1);
+    /* 24 bytes bound each number ("-1.23456789e+38, ") and "null, "; 96 the rest (shape, dtype) */
+    size_t cap = 192 + 2 * 24 * (size_t)(s->dim > 0 ? s->dim : 1);
     char *buf = rl_xmalloc(cap);
     size_t at = 0;
     if (s->kind == ENV_SPACE_DISCRETE) {
@@ -30,6 +30,9 @@ char *env_space_to_json(const env_space *s)
         return buf;
     }
     at += (size_t)snprintf(buf, cap, "{\"kind\": \"box\", \"dim\": %d", s->dim);
+    if (s->rank == 3)
+        at += (size_t)snprintf(buf + at, cap - at, ", \"shape\": [%d, %d, %d]", s->shape[0], s->shape[1], s->shape[2]);
+    if (s->elem != ENV_ELEM_FLOAT32) at += (size_t)snprintf(buf + at, cap - at, ", \"dtype\": \"%s\"", env_elem_name(s->elem));
     append_bounds(buf, cap, &at, "low", s->low, s->dim);
     append_bounds(buf, cap, &at, "high", s->high, s->dim);
     snprintf(buf + at, cap - at, "}");

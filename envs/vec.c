@@ -12,6 +12,10 @@
  * and infinity never reach an agent, its buffers or its running statistics (env_vec_nonfinite).
  * A reset observation with non-finite entries is counted too and those entries become 0.
  *
+ * One-hot (env_vec_opts.one_hot): each copy writes its Discrete observation into raw_obs and the
+ * row of obs receives its one-hot encoding, before the non-finite checks (an index outside the
+ * space becomes a row of NaN and the step is dropped as above).
+ *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
  * rows, so the results are identical for every thread count. */
@@ -23,6 +27,7 @@
 #include <string.h>
 
 #include "envs/env.h"
+#include "envs/wrappers.h"
 
 /* ---- the worker pool --------------------------------------------------------------------- */
 
@@ -84,10 +89,23 @@ static void vec_drop_step(env_vec *v, int i, double ret_before)
     v->envs[i].ep_return = ret_before;
 }
 
+/* where copy i's environment writes its observation: its row of obs, or with one-hot its raw
+ * index, which vec_encode then expands into the row */
+static float *vec_env_obs(env_vec *v, int i)
+{
+    return v->raw_obs ? v->raw_obs + i : v->obs + (size_t)i * v->obs_dim;
+}
+
+static void vec_encode(env_vec *v, int i)
+{
+    if (v->raw_obs) env_one_hot(v->obs_dim, v->raw_obs + i, v->obs + (size_t)i * v->obs_dim, 1);
+}
+
 static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
 {
     for (int i = lo; i < hi; i++) {
-        env_reset(&v->envs[i], seed >= 0 ? seed + i : -1, v->obs + (size_t)i * v->obs_dim);
+        env_reset(&v->envs[i], seed >= 0 ? seed + i : -1, vec_env_obs(v, i));
+        vec_encode(v, i);
         vec_fix_reset_obs(v, i, v->obs + (size_t)i * v->obs_dim);
         v->terminated[i] = v->truncated[i] = false;
         v->rewards[i] = 0.0f;
@@ -105,15 +123,17 @@ static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
         const size_t row = (size_t)v->obs_dim * sizeof(float);
         double ret_before = e->ep_return;
         memcpy(fin, obs, row);   /* the last finite observation, should this step be dropped */
-        env_step(e, actions + (size_t)i * v->act_dim, obs, &v->rewards[i], &v->terminated[i],
+        env_step(e, actions + (size_t)i * v->act_dim, vec_env_obs(v, i), &v->rewards[i], &v->terminated[i],
                  &v->truncated[i]);
+        vec_encode(v, i);
         bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
         if (!finite) vec_drop_step(v, i, ret_before);
         if (v->terminated[i] || v->truncated[i]) {
             if (finite) memcpy(fin, obs, row);
             v->ep_return[i] = e->ep_return;
             v->ep_length[i] = e->ep_length;
-            env_reset(e, -1, obs);
+            env_reset(e, -1, vec_env_obs(v, i));
+            vec_encode(v, i);
             vec_fix_reset_obs(v, i, obs);
         } else {
             v->ep_return[i] = 0.0;
@@ -241,28 +261,37 @@ static rl_status pool_make(struct env_vec_pool **out, env_vec *v, int n_workers,
 
 /* ---- the vector env ---------------------------------------------------------------------- */
 
-rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
-                       size_t err_sz)
+/* the space of obs rows: the definition's, or its one-hot Box */
+static void vec_obs_space(env_vec *v, const env_def *def, bool one_hot)
+{
+    v->obs_space = def->obs_space;
+    v->obs_dim = env_space_dim(&def->obs_space);
+    if (!one_hot || def->obs_space.kind != ENV_SPACE_DISCRETE) return;
+    v->obs_dim = def->obs_space.n;
+    v->one_hot_bounds = rl_xcalloc(2 * (size_t)v->obs_dim, sizeof(float));
+    env_one_hot_space(v->obs_dim, v->one_hot_bounds, v->one_hot_bounds + v->obs_dim, &v->obs_space);
+    v->raw_obs = rl_xcalloc((size_t)v->n, sizeof(float));
+}
+
+rl_status env_vec_make_def(env_vec *v, const env_def *def, int n, const env_vec_opts *opts,
+                           char *err, size_t err_sz)
 {
     memset(v, 0, sizeof(*v));
+    const env_vec_opts none = {0};
+    if (!opts) opts = &none;
     if (n < 1) return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: number of copies must be >= 1, got %d", n);
-    const env_def *def = env_find(id);
-    if (!def)
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
-                       id ? id : "(null)");
     v->n = n;
-    v->obs_dim = env_space_dim(&def->obs_space);
+    vec_obs_space(v, def, opts->one_hot);
     v->act_dim = env_space_dim(&def->act_space);
     v->n_threads = 1;
     v->envs = rl_xcalloc((size_t)n, sizeof(env_instance));
     for (int i = 0; i < n; i++) {
-        rl_status st = env_make(&v->envs[i], id, max_steps_override, err, err_sz);
+        rl_status st = env_make_def(&v->envs[i], def, opts->max_steps_override, err, err_sz);
         if (st != RL_OK) {
             env_vec_free(v);
             return st;
         }
-        rl_rng_seed(&v->envs[i].rng, (uint64_t)i, 0);
+        env_seed(&v->envs[i], (uint64_t)i);
     }
     v->obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->final_obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
@@ -273,6 +302,19 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
     v->ep_length = rl_xcalloc((size_t)n, sizeof(int));
     v->nonfinite = rl_xcalloc((size_t)n, sizeof(uint64_t));
     return RL_OK;
+}
+
+rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
+                       size_t err_sz)
+{
+    memset(v, 0, sizeof(*v));
+    const env_def *def = env_find(id);
+    if (!def)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)");
+    const env_vec_opts opts = {.max_steps_override = max_steps_override, .one_hot = false};
+    return env_vec_make_def(v, def, n, &opts, err, err_sz);
 }
 
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz)
@@ -317,6 +359,8 @@ void env_vec_free(env_vec *v)
     if (v->envs)
         for (int i = 0; i < v->n; i++) env_close(&v->envs[i]);
     free(v->envs);
+    free(v->raw_obs);
+    free(v->one_hot_bounds);
     free(v->obs);
     free(v->final_obs);
     free(v->rewards);

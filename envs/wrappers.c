@@ -206,6 +206,27 @@ void env_clip_action(const env_space *s, const float *in, float *out, int batch)
         }
 }
 
+/* ---- OneHot ------------------------------------------------------------------------------ */
+
+void env_one_hot(int n, const float *in, float *out, int batch)
+{
+    for (int b = 0; b < batch; b++) {
+        float *row = out + (size_t)b * n, x = in[b];
+        bool valid = x >= 0.0f && x < (float)n && x == floorf(x);
+        for (int k = 0; k < n; k++) row[k] = valid ? 0.0f : NAN;
+        if (valid) row[(int)x] = 1.0f;
+    }
+}
+
+void env_one_hot_space(int n, float *low, float *high, env_space *out)
+{
+    for (int k = 0; k < n; k++) {
+        low[k] = 0.0f;
+        high[k] = 1.0f;
+    }
+    *out = (env_space){.kind = ENV_SPACE_BOX, .n = 0, .dim = n, .low = low, .high = high};
+}
+
 /* ---- RecordEpisodeStatistics ------------------------------------------------------------- */
 
 static double now_seconds(void)

@@ -6,6 +6,8 @@
  *   env_norm_reward    NormalizeReward (Gymnasium's or SB3 VecNormalize's return accumulator)
  *   env_clip_action    ClipAction
  *   env_episode_stats  RecordEpisodeStatistics: the last K episodes' return, length and time
+ *   env_one_hot        a Discrete observation as a one-hot Box (the vector env applies it when
+ *                      made with env_vec_opts.one_hot)
  *
  * The trainer applies them in this order after each env_vec_step: episode statistics on the
  * raw rewards (the vector env reports raw ep_return), then reward normalisation, then
@@ -128,5 +130,16 @@ int env_episode_stats_count(const env_episode_stats *s);
 double env_episode_stats_mean_return(const env_episode_stats *s);
 double env_episode_stats_mean_length(const env_episode_stats *s);
 void env_episode_stats_free(env_episode_stats *s);   /* NULL-safe */
+
+/* ---- OneHot ------------------------------------------------------------------------------ */
+
+/* A Discrete(n) observation (one float holding the index) as n floats: 1 at the index, 0
+ * elsewhere, what the DQN/PPO recipes feed their networks for FrozenLake and Taxi. in (batch),
+ * out (batch, n). An index that is not an integer in [0, n) gives a row of NaN, which the vector
+ * env then drops as a non-finite observation. */
+void env_one_hot(int n, const float *in, float *out, int batch);
+/* The space of env_one_hot's rows: Box(n) with bounds [0, 1] in low and high (n floats each,
+ * owned by the caller and kept alive as long as out). */
+void env_one_hot_space(int n, float *low, float *high, env_space *out);
 
 #endif

@@ -365,18 +365,18 @@ static rl_status check_overrides(const ablation *a, const pctx *c, int n_file_se
     return RL_OK;
 }
 
-/* the name runs go under: name:, or the file's name without its extension */
-static rl_status default_name(ablation *a, const char *path, char *err, size_t err_sz)
+rl_status ablation_default_name(char *name, size_t sz, const char *path, const char *whose, char *err,
+                                size_t err_sz)
 {
-    if (a->name[0]) return RL_OK;
+    if (name[0]) return RL_OK;
     const char *b = strrchr(path, '/');
-    snprintf(a->name, sizeof a->name, "%s", b ? b + 1 : path);
-    char *dot = strrchr(a->name, '.');
+    snprintf(name, sz, "%s", b ? b + 1 : path);
+    char *dot = strrchr(name, '.');
     if (dot) *dot = '\0';
     char why[160];
-    if (ablation_name_ok(a->name, sizeof a->name, why, sizeof why)) return RL_OK;
-    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the file's name gives no usable name for its runs (%s); "
-                   "give one with name:", path, why);
+    if (ablation_name_ok(name, sz, why, sizeof why)) return RL_OK;
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the file's name gives no usable name for %s runs (%s); "
+                   "give one with name:", path, whose, why);
 }
 
 rl_status ablation_load(ablation *a, const char *path, const char *const *extra_sets, int n_extra,
@@ -397,7 +397,7 @@ rl_status ablation_load(ablation *a, const char *path, const char *const *extra_
         snprintf(a->sets[a->n_sets++], ABL_TEXT, "%s", extra_sets[i]);
     }
     st = check_overrides(a, &c, n_file_sets);
-    if (st == RL_OK) st = default_name(a, path, err, err_sz);
+    if (st == RL_OK) st = ablation_default_name(a->name, sizeof a->name, path, "its", err, err_sz);
     return st;
 }
 

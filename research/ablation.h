@@ -103,6 +103,11 @@ rl_status ablation_load(ablation *a, const char *path, const char *const *extra_
  * "..", without '/' or control characters (newline, tab, C1 controls), shorter than max bytes.
  * When not, why says what is wrong. Used for the names of ablations and searches. */
 bool ablation_name_ok(const char *name, size_t max, char *why, size_t why_sz);
+/* With name[0] == '\0' (no name: in the file), name (of size sz) becomes the file's name without
+ * its extension; RL_ERR_CONFIG when that is not one directory name ("... no usable name for
+ * <whose> runs"). A name already set is left as it is. */
+rl_status ablation_default_name(char *name, size_t sz, const char *path, const char *whose, char *err,
+                                size_t err_sz);
 /* Whether two config keys set overlapping parts of a config: the same key, or a section and a key
  * in it (ppo and ppo.gamma); parts are compared as --set reads them (ppo..gamma is ppo.gamma). */
 bool ablation_keys_overlap(const char *a, const char *b);

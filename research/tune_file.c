@@ -421,20 +421,6 @@ static rl_status parse_file(tune_search *t, const char *path, char *err, size_t 
     return st;
 }
 
-/* without name:, the search file's name without its extension */
-static rl_status default_name(tune_search *t, const char *path, char *err, size_t err_sz)
-{
-    if (t->name[0]) return RL_OK;
-    const char *b = strrchr(path, '/');
-    snprintf(t->name, sizeof t->name, "%s", b ? b + 1 : path);
-    char *dot = strrchr(t->name, '.');
-    if (dot) *dot = '\0';
-    char why[160];
-    if (ablation_name_ok(t->name, sizeof t->name, why, sizeof why)) return RL_OK;
-    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the file's name gives no usable name for the search's runs (%s); "
-                   "give one with name:", path, why);
-}
-
 rl_status tune_load(tune_search *t, const char *path, char *err, size_t err_sz)
 {
     memset(t, 0, sizeof *t);
@@ -443,7 +429,7 @@ rl_status tune_load(tune_search *t, const char *path, char *err, size_t err_sz)
     t->eta = 3;
     rl_status st = parse_file(t, path, err, err_sz);
     if (st == RL_OK) st = check_params(t, err, err_sz);
-    if (st == RL_OK) st = default_name(t, path, err, err_sz);
+    if (st == RL_OK) st = ablation_default_name(t->name, sizeof t->name, path, "the search's", err, err_sz);
     if (st != RL_OK) return st;
     t->values = rl_xcalloc((size_t)t->n_trials, sizeof *t->values);
     sample_trials(t);

@@ -13,6 +13,7 @@
 
 #include "envs/check.h"
 #include "envs/env.h"
+#include "envs/space_text.h"
 #include "tests/helpers/testutil.h"
 
 /* ---- helpers ----------------------------------------------------------------------------- */
@@ -302,6 +303,134 @@ Test(env_tools, reports_init_failure_and_missing_functions)
     rep = check_def(&d, 100);
     expect(&rep, d.id, "definition", ENV_CHECK_FAIL, "missing: step");
     expect(&rep, d.id, "init", ENV_CHECK_SKIP, NULL);
+}
+
+/* ---- image spaces: shape and element type ------------------------------------------------- */
+
+/* Pixels-v0: a 2 x 2 x 1 bool image of a counter's bits; with g_px_half, one value is 0.5 */
+typedef struct {
+    int t;
+} px_state;
+static bool g_px_half;
+static const float px_low[4] = {0, 0, 0, 0}, px_high[4] = {1, 1, 1, 1};
+
+static void px_obs(const px_state *s, float *obs)
+{
+    for (int i = 0; i < 4; i++) obs[i] = (float)((s->t >> i) & 1);
+    if (g_px_half && s->t == 5) obs[3] = 0.5f;
+}
+
+static void px_reset(void *state, rl_rng *rng, float *obs)
+{
+    px_state *s = state;
+    s->t = (int)rl_rng_below(rng, 4);
+    px_obs(s, obs);
+}
+
+static void px_step(void *state, rl_rng *rng, const float *action, float *obs, float *reward, bool *terminated,
+                    bool *truncated)
+{
+    (void)action, (void)truncated;
+    px_state *s = state;
+    s->t += 1 + (int)rl_rng_below(rng, 2);
+    *terminated = s->t >= 14;
+    *reward = 0.0f;
+    px_obs(s, obs);
+}
+
+static env_def px_def(void)
+{
+    return (env_def){.id = "Pixels-v0", .state_size = sizeof(px_state), .reward_threshold = NAN,
+                     .obs_space = {.kind = ENV_SPACE_BOX, .dim = 4, .low = px_low, .high = px_high, .rank = 3,
+                                   .shape = {2, 2, 1}, .elem = ENV_ELEM_BOOL},
+                     .act_space = {.kind = ENV_SPACE_DISCRETE, .n = 2, .dim = 1},
+                     .init = walk_init, .reset = px_reset, .step = px_step};
+}
+
+Test(env_tools, image_spaces_describe_contain_and_sample)
+{
+    env_def d = px_def();
+    char buf[128];
+    cr_assert_str_eq(env_space_describe(&d.obs_space, buf, sizeof buf), "Box(2, 2, 1) bool [0, 1]");
+    static const float lo[3] = {0, 0, 0}, hi[3] = {255, 255, 255};
+    env_space u8 = {.kind = ENV_SPACE_BOX, .dim = 3, .low = lo, .high = hi, .elem = ENV_ELEM_UINT8};
+    cr_assert_str_eq(env_space_describe(&u8, buf, sizeof buf), "Box(3) uint8 [0, 255]");
+    cr_assert_float_eq(env_space_unit_scale(&u8), 1.0f / 255.0f, 1e-9f);
+    cr_assert_eq(env_space_unit_scale(&d.obs_space), 1.0f);
+    float ok[4] = {0, 1, 1, 0}, half[4] = {0, 0.5f, 1, 0}, frac[3] = {0, 254.5f, 3};
+    cr_assert(env_space_contains(&d.obs_space, ok));
+    cr_assert(!env_space_contains(&d.obs_space, half));
+    cr_assert(!env_space_contains(&u8, frac));
+    rl_rng rng;
+    rl_rng_seed(&rng, 3, 0);
+    int ones = 0, top = 0;
+    for (int k = 0; k < 1000; k++) {
+        float x[4], y[3];
+        env_space_sample(&d.obs_space, &rng, x);
+        env_space_sample(&u8, &rng, y);
+        cr_assert(env_space_contains(&d.obs_space, x) && env_space_contains(&u8, y), "%g %g", x[0], y[0]);
+        ones += x[0] == 1.0f;
+        top += y[0] == 255.0f;
+    }
+    cr_assert(ones > 400 && ones < 600, "bool samples: %d ones in 1000", ones);
+    cr_assert(top > 0, "uint8 samples reach 255");
+    char *json = env_space_to_json(&d.obs_space);
+    cr_assert(strstr(json, "\"dim\": 4, \"shape\": [2, 2, 1], \"dtype\": \"bool\", \"low\": [0, 0, 0, 0]"), "%s", json);
+    free(json);
+    json = env_space_to_json(&u8);
+    cr_assert(!strstr(json, "shape") && strstr(json, "\"dtype\": \"uint8\""), "%s", json);
+    free(json);
+}
+
+/* a layout that does not fit: refused by env_register and failed by the checks, with the reason */
+static void expect_bad_layout(env_def d, const char *needle)
+{
+    char why[160] = "", err[256] = "";
+    cr_assert(!env_space_layout_ok(&d.obs_space, why, sizeof why));
+    cr_assert(strstr(why, needle), "'%s' lacks '%s'", why, needle);
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "Pixels-v0") && strstr(err, "observation") && strstr(err, needle), "%s", err);
+    env_check_report rep = check_def(&d, 100);
+    expect(&rep, d.id, "observation space", ENV_CHECK_FAIL, needle);
+}
+
+static const float px_high2[4] = {1, 1, 2, 1};
+
+Test(env_tools, image_space_layouts_are_checked)
+{
+    env_def d = px_def();
+    char why[160];
+    cr_assert(env_space_layout_ok(&d.obs_space, why, sizeof why), "%s", why);
+    d.obs_space.rank = 2;
+    expect_bad_layout(d, "rank 2");
+    d = px_def();
+    d.obs_space.shape[1] = 3;
+    expect_bad_layout(d, "shape (2, 3, 1) does not hold dim 4 values");
+    d = px_def();
+    d.obs_space.shape[0] = -2;
+    d.obs_space.shape[1] = -2;
+    expect_bad_layout(d, "shape (-2, -2, 1)");
+    d = px_def();
+    d.obs_space.high = px_high2;
+    expect_bad_layout(d, "bool values need bounds within [0, 1]; dimension 2 has [0, 2]");
+    d = px_def();
+    d.obs_space.elem = (env_elem_type)7;
+    expect_bad_layout(d, "unknown element type 7");
+}
+
+Test(env_tools, catches_values_outside_the_element_type)
+{
+    env_def d = px_def();
+    g_px_half = false;
+    env_check_report rep = check_def(&d, 500);
+    if (rep.n_failed) print_report(&rep, d.id);
+    cr_assert_eq(rep.n_failed, 0);
+    expect(&rep, d.id, "observation space", ENV_CHECK_PASS, "Box(2, 2, 1) bool [0, 1]");
+    g_px_half = true;
+    rep = check_def(&d, 500);
+    g_px_half = false;
+    expect(&rep, d.id, "observations in space", ENV_CHECK_FAIL, "obs[3] = 0.5 is outside the bool values of [0, 1]");
+    cr_assert_eq(rep.n_failed, 1);
 }
 
 /* ---- the commands ------------------------------------------------------------------------ */

@@ -107,8 +107,8 @@ static const env_def counter_def = {
     .state_size = sizeof(int),
     .max_episode_steps = 5,
     .reward_threshold = NAN,
-    .obs_space = {ENV_SPACE_BOX, 0, 1, counter_lo, counter_hi},
-    .act_space = {ENV_SPACE_BOX, 0, 1, counter_alo, counter_ahi},
+    .obs_space = {.kind = ENV_SPACE_BOX, .dim = 1, .low = counter_lo, .high = counter_hi},
+    .act_space = {.kind = ENV_SPACE_BOX, .dim = 1, .low = counter_alo, .high = counter_ahi},
     .init = counter_init,
     .reset = counter_reset,
     .step = counter_step,
@@ -147,6 +147,35 @@ Test(registry, register_user_env_then_duplicate_fails)
     env_reset(&e, -1, obs);
     for (int t = 1; t <= 7; t++) env_step(&e, a, obs, &r, &term, &trunc);
     cr_assert(term && !trunc);
+    env_close(&e);
+}
+
+/* an environment with its own generator is told every seed the instance's rng gets */
+static uint64_t seeds_seen[8];
+static int n_seeds_seen;
+static void record_seed(void *state, uint64_t seed)
+{
+    if (n_seeds_seen == 0) cr_assert_eq(*(int *)state, 100, "init runs before the first seed");
+    seeds_seen[n_seeds_seen++] = seed;
+}
+
+Test(registry, an_env_with_its_own_generator_is_told_the_seeds)
+{
+    env_def d = counter_def;
+    d.id = "TestOwnSeed-v0";
+    d.seed = record_seed;
+    env_instance e;
+    char err[256] = "";
+    cr_assert_eq(env_make_def(&e, &d, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(n_seeds_seen, 1, "env_make seeds with 0, as it seeds the rng");
+    cr_assert_eq(seeds_seen[0], 0);
+    float obs[1];
+    env_reset(&e, -1, obs);
+    cr_assert_eq(n_seeds_seen, 1, "a reset without a seed does not reseed");
+    env_reset(&e, 42, obs);
+    env_reset(&e, 7, obs);
+    cr_assert_eq(n_seeds_seen, 3);
+    cr_assert(seeds_seen[1] == 42 && seeds_seen[2] == 7);
     env_close(&e);
 }
 

@@ -30,9 +30,9 @@ static double ex_obj(void *v)
 static void make(ex_ctx *c, const char *name, bool discrete, onp_net *net)
 {
     static const float lo[2] = {-1, -1}, hi[2] = {1, 1};
-    env_space os = {ENV_SPACE_BOX, 0, OD, NULL, NULL};
-    env_space as = discrete ? (env_space){ENV_SPACE_DISCRETE, 3, 1, NULL, NULL}
-                            : (env_space){ENV_SPACE_BOX, 0, 2, lo, hi};
+    env_space os = {.kind = ENV_SPACE_BOX, .dim = OD};
+    env_space as = discrete ? (env_space){.kind = ENV_SPACE_DISCRETE, .n = 3, .dim = 1}
+                            : (env_space){.kind = ENV_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     rl_config cfg;
     rl_config_default(&cfg);
     snprintf(cfg.exploration.name, RL_STR_MAX, "%s", name);

@@ -26,7 +26,7 @@ Test(limits, products_saturate)
     cr_assert_eq(rl_limit_check("f.yaml", "k", "size", 10, 10, err, sizeof err), RL_OK);
 }
 
-/* WideObs-v0: a 512-d observation (the widest an env may declare), 2 actions */
+/* WideObs-v0: an ENV_MAX_DIM-d observation (the widest an env may declare), 2 actions */
 static float wide_lo[ENV_MAX_DIM], wide_hi[ENV_MAX_DIM];
 static rl_status wide_init(void *state, char *err, size_t err_sz) { (void)state, (void)err, (void)err_sz; return RL_OK; }
 static void wide_reset(void *state, rl_rng *rng, float *obs) { (void)state, (void)rng; memset(obs, 0, ENV_MAX_DIM * sizeof(float)); }
@@ -59,7 +59,7 @@ Test(limits, rollout_steps_times_envs)
                             "ppo.num_steps x env.num_envs", "40960000000", "16777216");
     rlt_expect_config_error("algo: a2c\nenv: {num_envs: 4096}\na2c: {num_steps: 100000}\n",
                             "a2c.num_steps x env.num_envs", "409600000", "16777216");
-    /* within the step limit but not the float limit: 512-d observations, 4M steps */
+    /* within the step limit but not the float limit: ENV_MAX_DIM-d observations, 4M steps */
     register_wide_env();
     rlt_expect_config_error("algo: ppo\nenv: {id: WideObs-v0, num_envs: 1024}\nppo: {num_steps: 4096}\n",
                             "ppo.num_steps x env.num_envs", "rollout buffer floats", "1073741824");

@@ -149,7 +149,8 @@ static double net_obj(void *v)
 static void net_check(const char *log_std, const char *bound, bool shared)
 {
     static const float lo[2] = {-1, -2}, hi[2] = {1, 2};
-    env_space os = {ENV_SPACE_BOX, 0, 3, NULL, NULL}, as = {ENV_SPACE_BOX, 0, 2, lo, hi};
+    env_space os = {.kind = ENV_SPACE_BOX, .dim = 3};
+    env_space as = {.kind = ENV_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     rl_config cfg;
     rl_config_default(&cfg);
     snprintf(cfg.gaussian.log_std, RL_STR_MAX, "%s", log_std);
@@ -332,7 +333,8 @@ Test(ppo_continuous, two_update_threads_need_separate_networks)
 Test(policy_net, torch_default_init)
 {
     static const float lo[2] = {-1, -1}, hi[2] = {1, 1};
-    env_space os = {ENV_SPACE_BOX, 0, 17, NULL, NULL}, as = {ENV_SPACE_BOX, 0, 2, lo, hi};
+    env_space os = {.kind = ENV_SPACE_BOX, .dim = 17};
+    env_space as = {.kind = ENV_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     rl_config cfg;
     rl_config_default(&cfg);
     snprintf(cfg.network.init, RL_STR_MAX, "torch");

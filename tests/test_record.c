@@ -214,6 +214,22 @@ Test(record, cartpole_to_gif_and_mp4_decodes_to_the_frames_written, .timeout = 6
     cr_assert(d.first_last_diff > 0.05, "first and last MP4 frames nearly equal (%g)", d.first_last_diff);
 }
 
+Test(record, a_minatar_game_is_filmed_as_cells, .timeout = 600)
+{
+    char run[256], gif[400];
+    tiny_run("ppo_cartpole.yaml", "--set env.id=MinAtar/Breakout-v1 --set total_steps=2048", run, sizeof run, "rec_ma");
+    snprintf(gif, sizeof gif, "%s/breakout.gif", run);
+    record_result g = record_ok(run, gif, 2, 0, 0);
+    cr_assert(g.frames >= 2 * 2 + 2, "%lld frames", (long long)g.frames);
+    decoded d = decode_gif(gif);
+    cr_assert_eq(d.frames, g.frames);
+    cr_assert(d.width == 320 && d.height == 320, "%dx%d", d.width, d.height);
+    cr_assert(d.first_last_diff > 0.01, "first and last frames nearly equal (%g)", d.first_last_diff);
+    char cmd[512], out[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run);
+    rlt_run_cmd(cmd, out, sizeof out);
+}
+
 Test(record, a_failed_recording_leaves_the_earlier_file, .timeout = 600)
 {
     char dir[256], out[400], err[1024];

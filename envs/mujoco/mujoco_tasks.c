@@ -569,8 +569,10 @@ static uint64_t mje_trouble(const void *state)
 #define R16(x) R4(x), R4(x), R4(x), R4(x)
 #define R64(x) R16(x), R16(x), R16(x), R16(x)
 #define R512(x) R64(x), R64(x), R64(x), R64(x), R64(x), R64(x), R64(x), R64(x)
-static const float OBS_LOW[ENV_MAX_DIM] = {R512(-INFINITY)};
-static const float OBS_HIGH[ENV_MAX_DIM] = {R512(INFINITY)};
+#define R1024(x) R512(x), R512(x)
+_Static_assert(ENV_MAX_DIM == 1024, "OBS_LOW and OBS_HIGH below fill ENV_MAX_DIM bounds");
+static const float OBS_LOW[ENV_MAX_DIM] = {R1024(-INFINITY)};
+static const float OBS_HIGH[ENV_MAX_DIM] = {R1024(INFINITY)};
 
 /* action bounds: the models' ctrlrange, checked against the model at init */
 static const float ACT_LOW_1[MJE_MAX_NU] = {R16(-1.0f), R16(-1.0f)};
