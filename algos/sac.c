@@ -700,6 +700,18 @@ static void soft_targets(sac *p)
 
 /* the actor's step after its forward (job_policy) and critic forward (job_critic_step), and the
  * temperature's */
+/* the temperature's step towards the target entropy (autotune), on the actor step's log-probs */
+static void temperature_update(sac *p)
+{
+    loss_sac_alpha(p->la_param[0], p->plogp, p->B, p->target_entropy, &p->la_grad[0]);
+    agent_dp_grads(p->la_grad, 1, true);
+    nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
+    p->log_alpha = p->la_param[0];
+    p->alpha = expf(p->log_alpha);
+}
+
+/* the actor's step (with the aux heads' losses on its encoder; a non-finite loss or gradient
+ * skips it), then the temperature's */
 static void actor_update(sac *p, double *acc)
 {
     const int B = p->B;
@@ -722,18 +734,14 @@ static void actor_update(sac *p, double *acc)
     acc[ST_ACTOR] += aloss;
     acc[ST_ENTROPY] += ent / B;
     acc[ST_COUNT] += 1;   /* actor updates */
-    if (p->autotune) {
-        loss_sac_alpha(p->la_param[0], p->plogp, B, p->target_entropy, &p->la_grad[0]);
-        agent_dp_grads(p->la_grad, 1, true);
-        nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
-        p->log_alpha = p->la_param[0];
-        p->alpha = expf(p->log_alpha);
-    }
+    if (p->autotune) temperature_update(p);
 }
 
-/* One update: the minibatch and both noises are drawn first (in the order of the algorithm: the
- * actor's noise after the targets'), then the parallel steps of the critics and the actor. */
-static void update(sac *p, double *acc)
+/* the minibatch and its noise, drawn first in the order of the algorithm (the actor's noise after
+ * the targets'): the critics' reparameterised next actions (eps), and on an actor step the
+ * actor's (eps2) and what the aux heads read; returns the RNG as it was before the
+ * actor's draws, for a skipped update to draw none */
+static rl_rng sample_minibatch(sac *p)
 {
     const int B = p->B, A = p->A;
     replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
@@ -744,23 +752,40 @@ static void update(sac *p, double *acc)
         fill_normal(p->eps2, (size_t)B * A, &p->rng);
         if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
     }
+    return before_actor;
+}
+
+/* the twin critics' step on the soft Bellman targets (with the targets' Polyak average); false
+ * when a non-finite loss or gradient (on any rank) skips the whole update */
+static bool critic_update(sac *p, double *acc)
+{
+    const int B = p->B;
     par_run(p, job_policy);
     par_run(p, job_q_forward);
     soft_targets(p);
     par_run(p, job_critic_backward);
     float closs = p->qloss[0] + p->qloss[1];
     /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
-    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && p->finite[0] && p->finite[1])) {
-        p->nonfinite_skips++;
-        p->rng = before_actor;   /* a skipped update draws no actor noise */
-        return;
-    }
+    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && p->finite[0] && p->finite[1])) return false;
     nn_adam_tick(&p->critic_opt);
-    par_run(p, job_critic_step);   /* with the targets' Polyak average */
+    par_run(p, job_critic_step);
     double qm = 0.0;
     for (int i = 0; i < B; i++) qm += p->qv[0][i];
     acc[ST_CRITIC] += closs;
     acc[ST_QMEAN] += qm / B;
+    return true;
+}
+
+/* One update, as in Haarnoja et al. (2018), Algorithm 1: a minibatch, the critics' step, and every
+ * policy_frequency updates the actor's step and the temperature's (actor_update). */
+static void update(sac *p, double *acc)
+{
+    rl_rng before_actor = sample_minibatch(p);
+    if (!critic_update(p, acc)) {
+        p->nonfinite_skips++;
+        p->rng = before_actor;   /* a skipped update draws no actor noise */
+        return;
+    }
     if (p->do_actor) actor_update(p, acc);
     p->updates++;
 }
