@@ -14,7 +14,9 @@
  *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
- * rows, so the results are identical for every thread count. */
+ * rows, so the results are identical for every thread count. An environment with a batched step
+ * (env_def.step_batch: the callback environments the Python bridge registers) is stepped by one
+ * call for all copies on the calling thread, whatever n_threads was asked for. */
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -96,29 +98,57 @@ static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
     }
 }
 
+/* Copy i has stepped (final_obs holds its observation before the step, ret_before its return):
+ * drops a non-finite step, records a finished episode and resets the copy. */
+static void vec_after_step(env_vec *v, int i, double ret_before)
+{
+    env_instance *e = &v->envs[i];
+    float *obs = v->obs + (size_t)i * v->obs_dim;
+    float *fin = v->final_obs + (size_t)i * v->obs_dim;
+    bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
+    if (!finite) vec_drop_step(v, i, ret_before);
+    if (v->terminated[i] || v->truncated[i]) {
+        if (finite) memcpy(fin, obs, (size_t)v->obs_dim * sizeof(float));
+        v->ep_return[i] = e->ep_return;
+        v->ep_length[i] = e->ep_length;
+        env_reset(e, -1, obs);
+        vec_fix_reset_obs(v, i, obs);
+    } else {
+        v->ep_return[i] = 0.0;
+        v->ep_length[i] = 0;
+    }
+}
+
 static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
 {
     for (int i = lo; i < hi; i++) {
         env_instance *e = &v->envs[i];
         float *obs = v->obs + (size_t)i * v->obs_dim;
-        float *fin = v->final_obs + (size_t)i * v->obs_dim;
-        const size_t row = (size_t)v->obs_dim * sizeof(float);
         double ret_before = e->ep_return;
-        memcpy(fin, obs, row);   /* the last finite observation, should this step be dropped */
+        /* the last finite observation, should this step be dropped */
+        memcpy(v->final_obs + (size_t)i * v->obs_dim, obs, (size_t)v->obs_dim * sizeof(float));
         env_step(e, actions + (size_t)i * v->act_dim, obs, &v->rewards[i], &v->terminated[i],
                  &v->truncated[i]);
-        bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
-        if (!finite) vec_drop_step(v, i, ret_before);
-        if (v->terminated[i] || v->truncated[i]) {
-            if (finite) memcpy(fin, obs, row);
-            v->ep_return[i] = e->ep_return;
-            v->ep_length[i] = e->ep_length;
-            env_reset(e, -1, obs);
-            vec_fix_reset_obs(v, i, obs);
-        } else {
-            v->ep_return[i] = 0.0;
-            v->ep_length[i] = 0;
-        }
+        vec_after_step(v, i, ret_before);
+    }
+}
+
+/* def->step_batch: every copy in one call, then what env_step and vec_step_range do per copy */
+static void vec_step_batch(env_vec *v, const float *actions)
+{
+    const env_def *def = v->envs[0].def;
+    memcpy(v->final_obs, v->obs, (size_t)v->n * v->obs_dim * sizeof(float));
+    for (int i = 0; i < v->n; i++) {
+        env_assert_action(def, actions + (size_t)i * v->act_dim);
+        v->rewards[i] = 0.0f;
+        v->terminated[i] = v->truncated[i] = false;
+    }
+    def->step_batch(v->batch_states, v->batch_rngs, v->n, actions, v->obs, v->rewards, v->terminated,
+                    v->truncated);
+    for (int i = 0; i < v->n; i++) {
+        double ret_before = v->envs[i].ep_return;
+        env_step_account(&v->envs[i], v->rewards[i], &v->truncated[i]);
+        vec_after_step(v, i, ret_before);
     }
 }
 
@@ -264,6 +294,14 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
         }
         rl_rng_seed(&v->envs[i].rng, (uint64_t)i, 0);
     }
+    if (def->step_batch) {
+        v->batch_states = rl_xcalloc((size_t)n, sizeof(void *));
+        v->batch_rngs = rl_xcalloc((size_t)n, sizeof(rl_rng *));
+        for (int i = 0; i < n; i++) {
+            v->batch_states[i] = v->envs[i].state;
+            v->batch_rngs[i] = &v->envs[i].rng;
+        }
+    }
     v->obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->final_obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->rewards = rl_xcalloc((size_t)n, sizeof(float));
@@ -280,6 +318,7 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
     if (n_threads < 1)
         return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: n_threads must be >= 1, got %d", n_threads);
     if (n_threads > v->n) n_threads = v->n;   /* never more ranges than copies */
+    if (v->batch_states) n_threads = 1;       /* def->step_batch steps every copy at once */
     pool_free(v->pool);
     v->pool = NULL;
     v->n_threads = 1;
@@ -299,8 +338,19 @@ void env_vec_reset(env_vec *v, int64_t seed)
 
 void env_vec_step(env_vec *v, const float *actions)
 {
-    if (v->pool) pool_run(v->pool, actions, 0, 0);
+    if (v->batch_states) vec_step_batch(v, actions);
+    else if (v->pool) pool_run(v->pool, actions, 0, 0);
     else vec_step_range(v, actions, 0, v->n);
+}
+
+rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz)
+{
+    for (int i = 0; i < v->n; i++) {
+        const env_instance *e = &v->envs[i];
+        rl_status st = e->def->error ? e->def->error(e->state, err, err_sz) : RL_OK;
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
 }
 
 uint64_t env_vec_nonfinite(const env_vec *v)
@@ -325,5 +375,7 @@ void env_vec_free(env_vec *v)
     free(v->ep_return);
     free(v->ep_length);
     free(v->nonfinite);
+    free(v->batch_states);
+    free(v->batch_rngs);
     memset(v, 0, sizeof(*v));
 }
