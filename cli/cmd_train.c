@@ -328,6 +328,7 @@ int cli_eval(int argc, char **argv)
         return 2;
     }
     if (!load_plugins("eval", plugins, n_plugins)) return 1;
+    if (cli_refuse_python_env("eval", path)) return 1;
     char err[1024] = "";
     rl_config cfg;
     const agent_algo *algo;

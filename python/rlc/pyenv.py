@@ -323,7 +323,7 @@ def _fail(exc, err, err_sz, what):
         exc.rlc_where = what
         _pending.append(exc)
     text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, EnvError) else str(exc)
-    msg = (text + " (the Python exception is raised again with its traceback)").encode(errors="replace")
+    msg = text.encode(errors="replace")
     msg = msg[:max(0, err_sz - 1)] + b"\0"
     ctypes.memmove(err, msg, len(msg))
     return 1
@@ -430,6 +430,11 @@ def bind(source, env_id=None):
                                         b.max_episode_steps, b.reward_threshold, ctypes.byref(cb)))
     _by_id[b.env_id] = b
     return b.env_id
+
+
+def is_bound(env_id):
+    """True when env_id is bound to a Python environment in this process."""
+    return env_id in _by_id
 
 
 def register_unbound(env_id, obs_space, act_space):

@@ -134,7 +134,7 @@ def _python_env(env, env_id, resume, run_dir):
             raise InvalidArgument("env_id: names the Python environment given as env=, and none was given",
                                   "bad argument")
         run_id = _run_env_id(run_dir) if resume and run_dir is not None else None
-        if run_id and run_id.startswith(pyenv.PREFIX) and run_id not in env_ids():
+        if run_id and run_id.startswith(pyenv.PREFIX) and not pyenv.is_bound(run_id):
             raise InvalidArgument(f"{run_dir}: the run trained on the Python environment '{run_id}': pass it "
                                   "again as env= to resume", "bad argument")
         return None
