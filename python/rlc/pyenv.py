@@ -264,26 +264,59 @@ class _Binding:
         self._check_finite_obs(obs, "reset()")
 
     def step(self, n, handles, actions, obs, rewards, terminated, truncated):
-        envs, label = self.envs, self.label
+        """Steps every copy (the hot path: the checks of a good step are inlined; _bad_step
+        names what is wrong with a bad one)."""
+        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete
+        if self.act.discrete:
+            acts = (actions[:, 0].astype(np.int64) + self.act.start).tolist()
+        else:
+            acts = actions.reshape((n,) + self.act.shape).copy()
+        rews, terms, truncs, rows = [], [], [], []
+        flat = shape == (self.obs.dim,)
         for i, h in enumerate(handles.tolist()):
-            out = envs[h].step(self._action(actions[i]))
+            out = envs[h].step(acts[i])
             if type(out) is not tuple or len(out) != 5:
-                n_values = len(out) if isinstance(out, (tuple, list)) else type(out).__name__
-                raise EnvError(f"{label}: step() of copy {i} returned {n_values} values: expected (obs, reward, "
-                               "terminated, truncated, info) (Gymnasium's API)", "bad argument")
+                self._bad_step(i, out)
             o, r, te, tr, _ = out
-            self._obs_into(o, obs[i], f"step() of copy {i}")
-            number = type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer))
-            if not number or not math.isfinite(r):
-                raise EnvError(f"{label}: step() of copy {i} returned the reward {r!r} ({type(r).__name__}): "
-                               "expected a finite number", "bad argument")
-            rewards[i] = r
-            for flag, value, out_arr in (("terminated", te, terminated), ("truncated", tr, truncated)):
-                if type(value) is not bool and type(value) is not np.bool_:
-                    raise EnvError(f"{label}: step() of copy {i} returned {flag} = {value!r} "
-                                   f"({type(value).__name__}): expected a bool", "bad argument")
-                out_arr[i] = value
+            if discrete_obs:
+                self._obs_into(o, obs[i], f"step() of copy {i}")
+            else:
+                a = o if type(o) is np.ndarray else np.asarray(o)
+                if a.shape != shape or a.dtype.kind not in "biuf":
+                    self._obs_into(o, obs[i], f"step() of copy {i}")   # raises, naming the problem
+                rows.append(a if flat else a.reshape(-1))
+            if not ((type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer)))
+                    and math.isfinite(r)):
+                self._bad_step(i, out)
+            if (type(te) is not bool and type(te) is not np.bool_) or (type(tr) is not bool and type(tr) is not np.bool_):
+                self._bad_step(i, out)
+            rews.append(r)
+            terms.append(te)
+            truncs.append(tr)
+        if rows:
+            obs[:] = rows
+        rewards[:] = rews
+        terminated[:] = terms
+        truncated[:] = truncs
         self._check_finite_obs(obs, "step() of copy {i}")
+
+    def _bad_step(self, i, out):
+        """raises the EnvError that says what is wrong with step()'s return out of copy i"""
+        label = self.label
+        if type(out) is not tuple or len(out) != 5:
+            n_values = len(out) if isinstance(out, (tuple, list)) else type(out).__name__
+            raise EnvError(f"{label}: step() of copy {i} returned {n_values} values: expected (obs, reward, "
+                           "terminated, truncated, info) (Gymnasium's API)", "bad argument")
+        _, r, te, tr, _ = out
+        number = type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer))
+        if not number or not math.isfinite(r):
+            raise EnvError(f"{label}: step() of copy {i} returned the reward {r!r} ({type(r).__name__}): "
+                           "expected a finite number", "bad argument")
+        for flag, value in (("terminated", te), ("truncated", tr)):
+            if type(value) is not bool and type(value) is not np.bool_:
+                raise EnvError(f"{label}: step() of copy {i} returned {flag} = {value!r} "
+                               f"({type(value).__name__}): expected a bool", "bad argument")
+        raise AssertionError("_bad_step called on a good step")
 
     def render(self, handle, rgb_addr, width, height):
         env = self.envs[handle]
@@ -345,14 +378,24 @@ def _cb_reset(user, handle, seed, obs, err, err_sz):
         return _fail(e, err, err_sz, "reset()")
 
 
+_step_views = {}   # the arrays of a step call, by their addresses (a vector env's stay the same)
+
+
 def _cb_step(user, n, handles, actions, obs, rewards, terminated, truncated, err, err_sz):
     try:
         b = _bindings[user]
-        b.step(n, _view(handles, (n,), ctypes.c_int64, np.int64),
-               _view(actions, (n, b.act.dim), ctypes.c_float, np.float32),
-               _view(obs, (n, b.obs.dim), ctypes.c_float, np.float32),
-               _view(rewards, (n,), ctypes.c_float, np.float32),
-               _view(terminated, (n,), ctypes.c_bool, np.bool_), _view(truncated, (n,), ctypes.c_bool, np.bool_))
+        key = (user, n, handles, actions, obs, rewards, terminated, truncated)
+        views = _step_views.get(key)
+        if views is None:
+            if len(_step_views) > 64:
+                _step_views.clear()
+            views = (_view(handles, (n,), ctypes.c_int64, np.int64),
+                     _view(actions, (n, b.act.dim), ctypes.c_float, np.float32),
+                     _view(obs, (n, b.obs.dim), ctypes.c_float, np.float32),
+                     _view(rewards, (n,), ctypes.c_float, np.float32),
+                     _view(terminated, (n,), ctypes.c_bool, np.bool_), _view(truncated, (n,), ctypes.c_bool, np.bool_))
+            _step_views[key] = views
+        b.step(n, *views)
         return 0
     except BaseException as e:
         return _fail(e, err, err_sz, "step()")
