@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/record.h"
 #include "agents/trainer.h"
 #include "core/fs.h"
 #include "envs/callback.h"
@@ -248,6 +249,7 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
+    if (v->def && env_vec_error(&v->v, NULL, 0) != RL_OK) env_callback_clear(v->def->id);   /* reported */
     env_render_close(v->renderer);
     env_vec_free(&v->v);
     free(v);
@@ -414,6 +416,7 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
     if (callback) {
         env_callback_set_failure_hook(NULL);
         st = callback_outcome(cfg.env.id, st, &r, dir);
+        env_callback_clear(cfg.env.id);
     }
     fflush(stdout);
     res->steps = r.steps;
@@ -521,7 +524,37 @@ int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mea
     env_callback_clear(p->cfg.env.id);
     rl_status st = trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
     if (st == RL_OK) st = env_callback_error(p->cfg.env.id, last_err, API_ERR_SZ);
+    env_callback_clear(p->cfg.env.id);
     return st;
+}
+
+int rlc_record(const char *path, const char *out, int episodes, int64_t seed, int width, int height,
+               char *out_path, int out_sz, int64_t *frames, double *return_mean)
+{
+    api_init();
+    if (!path) return null_arg(__func__, "path");
+    record_opts o;
+    record_opts_default(&o);
+    o.path = path;
+    o.out = out && out[0] ? out : NULL;
+    o.episodes = episodes;
+    o.seed = seed;
+    o.width = width;
+    o.height = height;
+    record_result res;
+    const char *id = NULL;
+    rl_status st = record_policy(&o, &res, last_err, API_ERR_SZ);
+    id = res.env_id[0] ? res.env_id : NULL;
+    if (id && env_callback_error(id, last_err, API_ERR_SZ) != RL_OK) {   /* its episodes were cut short */
+        if (st == RL_OK) remove(res.out);
+        st = RL_ERR_ARG;
+        env_callback_clear(id);
+    }
+    if (st != RL_OK) return st;
+    if (out_path && out_sz > 0) snprintf(out_path, (size_t)out_sz, "%s", res.out);
+    if (frames) *frames = res.frames;
+    if (return_mean) *return_mean = res.return_mean;
+    return RL_OK;
 }
 
 /* ---- the loss registry --------------------------------------------------------------------- */

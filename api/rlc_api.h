@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 3   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback */
+#define RLC_API_VERSION 3   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -90,8 +90,8 @@ typedef struct {
  * with other callbacks are alive). When a reset or step callback fails, the run or evaluation
  * stops and the call returns its message: rlc_train stops as a signal stops it, with a checkpoint
  * of the step reached (the failing step counts as an episode truncated at its last observation
- * with reward 0); rlc_vec_step and rlc_vec_reset return the error until a new vector env is
- * made. */
+ * with reward 0); rlc_vec_step and rlc_vec_reset return the error until that vector env is
+ * freed; rlc_policy_evaluate and rlc_record return it. */
 int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
                               int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb);
 
@@ -182,6 +182,14 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
 /* Mean and std of the return over n_episodes deterministic episodes with seeds seed, seed+1, ...
  * on the training environment (as `rlc eval`). */
 int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std);
+
+/* Films the policy of a run directory or checkpoint as `rlc record` does: episodes (1 to 1000)
+ * deterministic episodes from seed, width x height frames (<= 0: the environment's size), into
+ * out (.mp4 or .gif; NULL or "" = <run directory>/record.mp4), whose path is written to out_path
+ * (out_sz bytes) when that is non-NULL; *frames and *return_mean (may be NULL) receive the frames
+ * written and the mean return. On failure nothing is left at out but what was there before. */
+int rlc_record(const char *path, const char *out, int episodes, int64_t seed, int width, int height,
+               char *out_path, int out_sz, int64_t *frames, double *return_mean);
 
 /* ---- the loss registry --------------------------------------------------------------------- */
 

@@ -13,15 +13,15 @@ See docs/python.md. Errors raise rlc.RlcError (and subclasses) with rlc's own me
 """
 from .errors import ConfigError, Interrupted, InvalidArgument, NotFound, RlcError
 from .spaces import Box, Discrete, MultiDiscrete
-from .training import (EvalResult, Loss, LossParam, Policy, TrainResult, evaluate, load_policy,
-                       resolve_config, train)
+from .training import (EvalResult, Loss, LossParam, Policy, RecordResult, TrainResult, evaluate, load_policy,
+                       record, resolve_config, train)
 from .pyenv import EnvError
 from .vector import VecEnv, env_ids, env_spaces, load_plugin
 from ._lib import lib as _clib
 
-__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "losses",
+__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "record", "losses",
            "resolve_config", "env_ids", "env_spaces", "load_plugin", "have_mujoco", "VecEnv",
-           "Policy", "TrainResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
+           "Policy", "TrainResult", "RecordResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
            "MultiDiscrete", "RlcError", "EnvError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
 
 

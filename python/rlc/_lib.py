@@ -88,6 +88,8 @@ _PROTOTYPES = {
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
     "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),
+    "rlc_record": (_c_int, [_c_char_p, _c_char_p, _c_int, _c_int64, _c_int, _c_int, ctypes.c_char_p, _c_int,
+                            ctypes.POINTER(_c_int64), _c_double_p]),
     "rlc_loss_count": (_c_int, []),
     "rlc_loss_get": (_c_int, [_c_int, _c_str_pp, _c_str_pp, _c_str_pp, _c_int_p]),
     "rlc_loss_param": (_c_int, [_c_int, _c_int, _c_str_pp, _c_double_p, _c_double_p, _c_double_p,

@@ -2,6 +2,7 @@
 registry, over librlc's C API (api/rlc_api.h)."""
 import collections
 import ctypes
+import functools
 import json
 import math
 import os
@@ -304,6 +305,31 @@ def evaluate(policy_or_path, episodes=10, seed=1000000, env=None):
     environment (class, factory or instance) of a policy trained on one."""
     p = policy_or_path if isinstance(policy_or_path, Policy) else Policy(policy_or_path)
     return p.evaluate(episodes, seed, env=env)
+
+
+RecordResult = collections.namedtuple("RecordResult", "path frames return_mean")
+
+
+def record(run_or_checkpoint, out=None, episodes=1, seed=1000000, size=None, env=None):
+    """Films the policy as `rlc record` does: `episodes` deterministic episodes from seed into out
+    (.mp4 or .gif; default <run directory>/record.mp4), frames of size (width, height) or the
+    environment's own. env: the Python environment of a policy trained on one; it must render
+    rgb_array frames (a class is made with render_mode="rgb_array"). Returns
+    RecordResult(path, frames, return_mean)."""
+    p = Policy(run_or_checkpoint)
+    try:
+        if env is not None:
+            pyenv.bind(functools.partial(env, render_mode="rgb_array") if isinstance(env, type) else env, p.env_id)
+    finally:
+        p.close()
+    width, height = (0, 0) if size is None else (c_integer(size[0], "size"), c_integer(size[1], "size"))
+    frames, ret = ctypes.c_int64(), ctypes.c_double()
+    path = ctypes.create_string_buffer(4096)
+    pyenv.clear_pending()
+    check(lib.rlc_record(encode(os.fspath(run_or_checkpoint)), encode(None if out is None else os.fspath(out)),
+                         c_integer(episodes, "episodes"), c_integer(seed, "seed", "int64_t"), width, height,
+                         path, len(path), ctypes.byref(frames), ctypes.byref(ret)))
+    return RecordResult(os.fsdecode(path.value), frames.value, ret.value)
 
 
 def loss_registry():

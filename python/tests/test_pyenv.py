@@ -270,6 +270,26 @@ class FreshProcess(unittest.TestCase):
             self.assertIn("rlc.evaluate(policy, env=...)", p.stderr)
 
 
+class Record(unittest.TestCase):
+    def test_record_films_a_python_environment(self):
+        """rlc.record renders the Python environment's rgb_array frames (a class is made with
+        render_mode="rgb_array") into a video, one frame per state, as rlc record does."""
+        with tempfile.TemporaryDirectory() as d:
+            run = rlc.train(SMALL, run_dir=os.path.join(d, "run"), env=CartPole, env_id="Filmed").run_dir
+            out = os.path.join(d, "film.gif")
+            res = rlc.record(run, out=out, episodes=2, env=CartPole)
+            self.assertEqual(res.path, out)
+            self.assertGreater(os.path.getsize(out), 0)
+            self.assertEqual(res.frames, res.return_mean * 2 + 2, "CartPole's return is its length")
+
+            class NoRender(CartPole):
+                def __init__(self, render_mode=None):
+                    super().__init__(None)
+            with self.assertRaisesRegex(rlc.RlcError, "render"):
+                rlc.record(run, out=os.path.join(d, "none.gif"), env=NoRender)
+            self.assertFalse(os.path.exists(os.path.join(d, "none.gif")))
+
+
 class Gymnasium(unittest.TestCase):
     def test_without_gymnasium_the_message_says_how_to_get_it(self):
         saved = sys.modules.get("gymnasium")
