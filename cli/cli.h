@@ -23,9 +23,9 @@ int cli_plot(int argc, char **argv);
  * (the MuJoCo model search reads it first). Called once by main. */
 void cli_default_data_dir(void);
 
-/* true, after printing why on stderr ("rlc CMD: ..."), when path (a run directory or checkpoint)
- * was trained on an environment written in Python (rlc.train(env=...)), which the rlc program
- * cannot recreate (cli/python_env.c) */
-bool cli_refuse_python_env(const char *cmd, const char *path);
+/* true, after printing why on stderr ("rlc CMD: ...") and instead (what to do), when path (a run
+ * directory or checkpoint) was trained on an environment written in Python (rlc.train(env=...)),
+ * which the rlc program cannot recreate (cli/python_env.c) */
+bool cli_refuse_python_env(const char *cmd, const char *path, const char *instead);
 
 #endif

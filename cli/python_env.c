@@ -1,7 +1,7 @@
 /* rlc cli: checkpoints of runs trained on an environment written in Python. rlc.train(env=...)
  * registers such an environment as "python:<name>" in the Python process only; the rlc program
- * cannot recreate it, so rlc eval, rlc record and rlc rollout --policy say so and where to go
- * instead (docs/python-envs.md). */
+ * cannot recreate it, so rlc eval, rlc record, rlc rollout --policy and rlc train --resume say so
+ * and what to do instead (docs/python-envs.md). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 
 #define PYTHON_ENV_PREFIX "python:"
 
-bool cli_refuse_python_env(const char *cmd, const char *path)
+bool cli_refuse_python_env(const char *cmd, const char *path, const char *instead)
 {
     char file[1100], err[512];
     struct stat sb;
@@ -26,8 +26,7 @@ bool cli_refuse_python_env(const char *cmd, const char *path)
     if (python)
         fprintf(stderr,
                 "rlc %s: %s: the run trained on '%s', an environment written in Python (rlc.train(env=...)), which "
-                "the rlc program cannot recreate: evaluate it from Python with rlc.evaluate(policy, env=...) "
-                "(docs/python-envs.md)\n", cmd, file, id);
+                "the rlc program cannot recreate: %s (docs/python-envs.md)\n", cmd, file, id, instead);
     nn_safetensors_close(f);
     return python;
 }

@@ -263,11 +263,15 @@ class FreshProcess(unittest.TestCase):
         self.assertIn("the run trained on the Python environment 'python:Fresh': pass it again as env=", out.stdout)
 
     def test_rlc_eval_refuses_clearly(self):
-        for args in (["eval", self.trained], ["rollout", "--policy", self.trained, "--steps", "5"], ["record", self.trained]):
+        cases = {("eval", self.trained): "evaluate it from Python with rlc.evaluate(policy, env=...)",
+                 ("rollout", "--policy", self.trained, "--steps", "5"): "rlc.evaluate(policy, env=...)",
+                 ("record", self.trained): "film it from Python with rlc.record(run, env=...)",
+                 ("train", "--resume", self.trained): "resume it from Python with rlc.train(run_dir=..., resume=True"}
+        for args, advice in cases.items():
             p = run_rlc(*args, check=False)
             self.assertEqual(p.returncode, 1, p.stderr)
             self.assertIn("'python:Fresh', an environment written in Python", p.stderr)
-            self.assertIn("rlc.evaluate(policy, env=...)", p.stderr)
+            self.assertIn(advice, p.stderr)
 
 
 class Record(unittest.TestCase):
