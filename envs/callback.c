@@ -20,7 +20,7 @@ typedef struct {
     env_render_def render;
     bool render_registered;
     char id[CB_ID_MAX];
-    const env_callbacks *cb;    /* the current binding (a copy, never freed); NULL = unbound */
+    const env_callbacks *cb;    /* the current binding (a copy); NULL = unbound */
     atomic_int live;            /* instances alive */
     atomic_int failed;
     char msg[CB_MSG_MAX];       /* the failure, under cb_mutex */
@@ -264,8 +264,10 @@ static rl_status cb_bind(cb_env *env, const env_callbacks *cb, char *err, size_t
         return rl_errf(err, err_sz, RL_ERR_BUSY,
                        "environment '%s': %d instances of it are alive (a vector env or evaluation): close them "
                        "before binding it to another environment", env->id, atomic_load(&env->live));
-    env_callbacks *copy = rl_xmalloc(sizeof *copy);   /* never freed: closed instances pointed to the old one */
+    /* no instance uses the old binding (live counts them, under cb_mutex with the binding) */
+    env_callbacks *copy = rl_xmalloc(sizeof *copy);
     *copy = *cb;
+    free((void *)env->cb);
     env->cb = copy;
     if (!cb->render || env->render_registered) return RL_OK;
     env->render = (env_render_def){.id = env->id, .width = cb->render_width, .height = cb->render_height,
