@@ -1,6 +1,7 @@
 /* rlc envs: callback environments (see callback.h). Each registration is a cb_env that starts
- * with its env_def, so the definition's init_def finds the registration it belongs to; instances
- * keep the binding (the callbacks) they were made with. Registrations live until the process
+ * with its env_def, whose init is cb_init_mark: that marks a callback environment's definition,
+ * and env_callback_init finds the registration from it; instances keep the binding (the
+ * callbacks) they were made with. Registrations live until the process
  * ends, as every registered definition does. */
 #include "envs/callback.h"
 
@@ -16,7 +17,7 @@
 #define CB_MSG_MAX 2048
 
 typedef struct {
-    env_def def;                /* first: init_def gets &def */
+    env_def def;                /* first: env_callback_init gets &def */
     env_render_def render;
     bool render_registered;
     char id[CB_ID_MAX];
@@ -36,12 +37,17 @@ typedef struct {
 static pthread_mutex_t cb_mutex = PTHREAD_MUTEX_INITIALIZER;
 static void (*failure_hook)(void);
 
-static rl_status cb_init(const env_def *def, void *state, char *err, size_t err_sz);
-
-static cb_env *cb_of(const env_def *def)
+/* the init of every callback environment's definition: env_make_def calls env_callback_init
+ * instead (it needs the definition), so this runs only when something calls def->init itself */
+static rl_status cb_init_mark(void *state, char *err, size_t err_sz)
 {
-    return def && def->init_def == cb_init ? (cb_env *)(void *)def : NULL;
+    (void)state;
+    return rl_errf(err, err_sz, RL_ERR_ARG, "a callback environment is made with env_make (its init needs the definition)");
 }
+
+bool env_callback_owns(const env_def *def) { return def && def->init == cb_init_mark; }
+
+static cb_env *cb_of(const env_def *def) { return env_callback_owns(def) ? (cb_env *)(void *)def : NULL; }
 
 /* ---- failure ------------------------------------------------------------------------------- */
 
@@ -65,7 +71,7 @@ static void cb_fail(cb_env *env, const char *what, const char *msg)
     cb_after_failure();
 }
 
-static rl_status cb_error(const void *state, char *err, size_t err_sz)
+rl_status env_callback_state_error(const void *state, char *err, size_t err_sz)
 {
     cb_env *env = ((const cb_state *)state)->env;
     if (!atomic_load(&env->failed)) return RL_OK;
@@ -77,9 +83,10 @@ static rl_status cb_error(const void *state, char *err, size_t err_sz)
 
 /* ---- the env_def functions ----------------------------------------------------------------- */
 
-static rl_status cb_init(const env_def *def, void *state, char *err, size_t err_sz)
+rl_status env_callback_init(const env_def *def, void *state, char *err, size_t err_sz)
 {
     cb_env *env = cb_of(def);
+    RL_ASSERT(env);
     cb_state *s = state;
     pthread_mutex_lock(&cb_mutex);
     s->env = env;
@@ -149,10 +156,9 @@ static const int64_t *batch_handles(void *const *states, int n)
     return tl_handles;
 }
 
-static void cb_step_batch(void *const *states, rl_rng *const *rngs, int n, const float *actions, float *obs,
-                          float *rewards, bool *terminated, bool *truncated)
+void env_callback_step_batch(void *const *states, int n, const float *actions, float *obs, float *rewards,
+                             bool *terminated, bool *truncated)
 {
-    (void)rngs;
     const cb_state *s0 = states[0];
     cb_env *env = s0->env;
     char msg[CB_MSG_MAX] = "";
@@ -171,9 +177,9 @@ static void cb_step_batch(void *const *states, rl_rng *const *rngs, int n, const
 static void cb_step(void *state, rl_rng *rng, const float *action, float *obs, float *reward, bool *terminated,
                     bool *truncated)
 {
+    (void)rng;
     void *states[1] = {state};
-    rl_rng *rngs[1] = {rng};
-    cb_step_batch(states, rngs, 1, action, obs, reward, terminated, truncated);
+    env_callback_step_batch(states, 1, action, obs, reward, terminated, truncated);
 }
 
 static rl_status cb_draw(const void *state, uint8_t *rgb, int width, int height, char *err, size_t err_sz)
@@ -238,12 +244,10 @@ static rl_status cb_create(const char *id, const env_space *obs, const env_space
     space_copy(&d->obs_space, obs);
     space_copy(&d->act_space, act);
     d->state_size = sizeof(cb_state) + (size_t)env_space_dim(obs) * sizeof(float);
-    d->init_def = cb_init;
+    d->init = cb_init_mark;
     d->reset = cb_reset;
     d->step = cb_step;
-    d->step_batch = cb_step_batch;
     d->close = cb_close;
-    d->error = cb_error;
     rl_status st = env_register(d, err, err_sz);
     if (st != RL_OK) {   /* a malformed space: nothing points to env yet */
         if (d->obs_space.kind == ENV_SPACE_BOX && d->obs_space.low != obs->low) free((void *)d->obs_space.low);

@@ -4,14 +4,15 @@
  *
  * A callback environment is registered under an id for the life of the process, like a plugin's,
  * so the trainer, evaluation, the vector env and rlc record step it like any other. Its vector
- * env crosses into the runtime once per vector step (env_def.step_batch, one thread), plus once
- * per reset. Each reset passes the runtime a seed drawn from the copy's RNG, so a run is
+ * env crosses into the runtime once per vector step (env_callback_step_batch, on one thread),
+ * plus once per reset. Its env_def is an ordinary one (env_callback_owns tells it apart), so
+ * env_def keeps its layout for plugins built against older headers. Each reset passes the runtime a seed drawn from the copy's RNG, so a run is
  * reproducible from its config's seed as with rlc's own environments.
  *
  * Failures: a callback returns non-zero with a message in err. A failed make fails env_make (the
  * usual error path). A failed reset or step marks the registration failed: from then on its
  * instances only end episodes (truncated, reward 0, their last observation) without calling the
- * runtime, env_def.error (env_vec_error) reports the message, and the failure hook (if set) runs
+ * runtime, env_vec_error reports the message, and the failure hook (if set) runs
  * after every such call so that the program driving them can stop. env_callback_clear starts
  * afresh. */
 #ifndef RLC_ENVS_CALLBACK_H
@@ -59,5 +60,18 @@ void env_callback_clear(const char *id);
 /* Sets the function called after every callback failure and every call on a failed
  * registration's instance (NULL: none). Process-wide. */
 void env_callback_set_failure_hook(void (*hook)(void));
+
+/* ---- for env.c and vec.c ---------------------------------------------------------------------- */
+
+/* true when def is a callback environment's definition */
+bool env_callback_owns(const env_def *def);
+/* a callback environment's init (env_make_def calls it instead of def->init: it needs def) */
+rl_status env_callback_init(const env_def *def, void *state, char *err, size_t err_sz);
+/* steps the n instances states (of one callback environment) in one call, as n calls of its step
+ * would: actions (n, act_dim) -> obs (n, obs_dim), rewards, terminated, truncated (n each) */
+void env_callback_step_batch(void *const *states, int n, const float *actions, float *obs, float *rewards,
+                             bool *terminated, bool *truncated);
+/* RL_OK, or the failure of the registration the instance state belongs to (its message in err) */
+rl_status env_callback_state_error(const void *state, char *err, size_t err_sz);
 
 #endif

@@ -375,9 +375,9 @@ static bool check_definition(const env_def *def, env_check_item *it)
     const char *id = def->id && def->id[0] ? def->id : "(no id)";
     if (!def->id || !def->id[0]) {
         item_set(&it[IT_DEF], ENV_CHECK_FAIL, "no id");
-    } else if ((!def->init && !def->init_def) || !def->reset || !def->step) {
+    } else if (!def->init || !def->reset || !def->step) {
         item_set(&it[IT_DEF], ENV_CHECK_FAIL, "init, reset and step are required (missing:%s%s%s)",
-                 def->init || def->init_def ? "" : " init", def->reset ? "" : " reset", def->step ? "" : " step");
+                 def->init ? "" : " init", def->reset ? "" : " reset", def->step ? "" : " step");
         usable = false;
     } else if (def->max_episode_steps < 0) {
         item_set(&it[IT_DEF], ENV_CHECK_FAIL, "max_episode_steps = %d (needs >= 0; 0 = no limit)",

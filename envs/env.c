@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/callback.h"
 #include "envs/env.h"
 
 rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_override, char *err,
@@ -20,7 +21,7 @@ rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_overri
     memset(e, 0, sizeof(*e));
     void *state = calloc(1, def->state_size ? def->state_size : 1);
     if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
-    rl_status st = def->init_def ? def->init_def(def, state, err, err_sz) : def->init(state, err, err_sz);
+    rl_status st = env_callback_owns(def) ? env_callback_init(def, state, err, err_sz) : def->init(state, err, err_sz);
     if (st != RL_OK) {
         free(state);
         return st;

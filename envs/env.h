@@ -52,21 +52,6 @@ typedef struct env_def {
     /* Numerical trouble the instance has seen since init (e.g. MuJoCo warnings and simulation
      * resets after divergence), for the trainer's report. May be NULL (never any). */
     uint64_t (*warnings)(const void *state);
-
-    /* ---- optional, for definitions made at run time (the callback environments of
-     * envs/callback.h, which the Python bridge registers); NULL in every other environment ---- */
-    /* Used instead of init when set: the same, with the definition the instance belongs to. */
-    rl_status (*init_def)(const struct env_def *def, void *state, char *err, size_t err_sz);
-    /* Steps n instances of this definition at once, as n calls of step would: states (n),
-     * actions (n, act_dim) -> obs (n, obs_dim), rewards, terminated, truncated (n each). A
-     * vector env of such an environment calls it once per vector step, on one thread (its
-     * env_vec_set_threads keeps 1). */
-    void (*step_batch)(void *const *states, rl_rng *const *rngs, int n, const float *actions,
-                       float *obs, float *rewards, bool *terminated, bool *truncated);
-    /* RL_OK, or the error that stopped the instance (a callback that failed), with its message in
-     * err: its reset and step then only end episodes (truncated, reward 0, the last observation)
-     * without running anything. env_vec_error reports it for a vector env. */
-    rl_status (*error)(const void *state, char *err, size_t err_sz);
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */
@@ -104,8 +89,9 @@ void env_reset(env_instance *e, int64_t seed, float *obs);
 /* Steps; applies the TimeLimit (truncated when elapsed >= max_steps). */
 void env_step(env_instance *e, const float *action, float *obs, float *reward, bool *terminated,
               bool *truncated);
-/* The framework's part of a step, after def->step (or def->step_batch) returned reward and
- * *truncated: the episode statistics and the TimeLimit (ORed into *truncated). */
+/* The framework's part of a step, after def->step (or a callback environment's batched step)
+ * returned reward and *truncated: the episode statistics and the TimeLimit (ORed into
+ * *truncated). */
 void env_step_account(env_instance *e, float reward, bool *truncated);
 /* Asserts that action is in def's action space where env_step relies on it (a Discrete index). */
 void env_assert_action(const env_def *def, const float *action);
@@ -132,8 +118,8 @@ typedef struct {
     int n_threads;            /* worker threads stepping the copies (1 = the caller only);
                                  change it with env_vec_set_threads, never directly */
     struct env_vec_pool *pool;   /* private: the worker threads when n_threads > 1 */
-    void **batch_states;      /* private: (n) the copies' states, for def->step_batch */
-    rl_rng **batch_rngs;      /* private: (n) their RNGs */
+    void **batch_states;      /* private: (n) the copies' states when they are stepped in one call
+                                 (a callback environment, envs/callback.h); NULL otherwise */
 } env_vec;
 
 rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
@@ -147,14 +133,15 @@ void env_vec_free(env_vec *v);   /* NULL-safe */
  * observation or reward, over all copies since env_vec_make. A dropped step has reward 0 and ends
  * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */
 uint64_t env_vec_nonfinite(const env_vec *v);
-/* RL_OK, or the error that stopped one of the copies (env_def.error: a callback environment whose
- * callback failed), with its message in err. A caller that steps an environment which can fail
- * checks it after env_vec_reset and env_vec_step: a failed copy's steps are not experience. */
+/* RL_OK, or the error that stopped one of the copies (a callback environment whose callback
+ * failed, envs/callback.h), with its message in err. A caller that steps an environment which can
+ * fail checks it after env_vec_reset and env_vec_step: a failed copy's steps are not experience. */
 rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz);
 /* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
  * contiguous ranges, the caller runs the first. Results are identical for every thread count
- * (each copy owns its RNG). n_threads is capped at n, and at 1 for an environment with
- * def->step_batch (stepped by one call on the caller's thread); 1 stops the workers. */
+ * (each copy owns its RNG). n_threads is capped at n, and at 1 for a callback environment
+ * (envs/callback.h: its copies are stepped by one call on the caller's thread); 1 stops the
+ * workers. */
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz);
 
 /* Observation / action dimension of a space as stored in float arrays. */

@@ -74,7 +74,7 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
 {
     if (!def || !def->id || !def->id[0])
         return rl_errf(err, err_sz, RL_ERR_ARG, "env_register: definition without an id");
-    if ((!def->init && !def->init_def) || !def->reset || !def->step)
+    if (!def->init || !def->reset || !def->step)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': init, reset and step are required",
                        def->id);
     if (def->max_episode_steps < 0)

@@ -14,9 +14,9 @@
  *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
- * rows, so the results are identical for every thread count. An environment with a batched step
- * (env_def.step_batch: the callback environments the Python bridge registers) is stepped by one
- * call for all copies on the calling thread, whatever n_threads was asked for. */
+ * rows, so the results are identical for every thread count. A callback environment (the Python
+ * bridge's, envs/callback.h) is stepped by one call for all copies on the calling thread, whatever
+ * n_threads was asked for. */
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/callback.h"
 #include "envs/env.h"
 
 /* ---- the worker pool --------------------------------------------------------------------- */
@@ -133,7 +134,8 @@ static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
     }
 }
 
-/* def->step_batch: every copy in one call, then what env_step and vec_step_range do per copy */
+/* a callback environment: every copy in one call, then what env_step and vec_step_range do per
+ * copy */
 static void vec_step_batch(env_vec *v, const float *actions)
 {
     const env_def *def = v->envs[0].def;
@@ -143,8 +145,7 @@ static void vec_step_batch(env_vec *v, const float *actions)
         v->rewards[i] = 0.0f;
         v->terminated[i] = v->truncated[i] = false;
     }
-    def->step_batch(v->batch_states, v->batch_rngs, v->n, actions, v->obs, v->rewards, v->terminated,
-                    v->truncated);
+    env_callback_step_batch(v->batch_states, v->n, actions, v->obs, v->rewards, v->terminated, v->truncated);
     for (int i = 0; i < v->n; i++) {
         double ret_before = v->envs[i].ep_return;
         env_step_account(&v->envs[i], v->rewards[i], &v->truncated[i]);
@@ -294,13 +295,9 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
         }
         rl_rng_seed(&v->envs[i].rng, (uint64_t)i, 0);
     }
-    if (def->step_batch) {
+    if (env_callback_owns(def)) {
         v->batch_states = rl_xcalloc((size_t)n, sizeof(void *));
-        v->batch_rngs = rl_xcalloc((size_t)n, sizeof(rl_rng *));
-        for (int i = 0; i < n; i++) {
-            v->batch_states[i] = v->envs[i].state;
-            v->batch_rngs[i] = &v->envs[i].rng;
-        }
+        for (int i = 0; i < n; i++) v->batch_states[i] = v->envs[i].state;
     }
     v->obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->final_obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
@@ -318,7 +315,7 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
     if (n_threads < 1)
         return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: n_threads must be >= 1, got %d", n_threads);
     if (n_threads > v->n) n_threads = v->n;   /* never more ranges than copies */
-    if (v->batch_states) n_threads = 1;       /* def->step_batch steps every copy at once */
+    if (v->batch_states) n_threads = 1;       /* one call steps every copy of a callback env */
     pool_free(v->pool);
     v->pool = NULL;
     v->n_threads = 1;
@@ -345,9 +342,9 @@ void env_vec_step(env_vec *v, const float *actions)
 
 rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz)
 {
+    if (!v->batch_states) return RL_OK;   /* only callback environments fail */
     for (int i = 0; i < v->n; i++) {
-        const env_instance *e = &v->envs[i];
-        rl_status st = e->def->error ? e->def->error(e->state, err, err_sz) : RL_OK;
+        rl_status st = env_callback_state_error(v->envs[i].state, err, err_sz);
         if (st != RL_OK) return st;
     }
     return RL_OK;
@@ -376,6 +373,5 @@ void env_vec_free(env_vec *v)
     free(v->ep_length);
     free(v->nonfinite);
     free(v->batch_states);
-    free(v->batch_rngs);
     memset(v, 0, sizeof(*v));
 }
