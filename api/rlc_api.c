@@ -7,16 +7,19 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "train/trainer.h"
 #include "core/fs.h"
+#include "envs/callback.h"
 #include "envs/env.h"
 #include "envs/render.h"
 #include "losses/loss.h"
+#include "train/record.h"
+#include "train/trainer.h"
 
 #define API_ERR_SZ 2048
 
@@ -151,6 +154,70 @@ int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episod
     return RL_OK;
 }
 
+/* ---- environments of the calling program ----------------------------------------------------- */
+
+static rl_status space_in(const rlc_space *s, env_space *out, const char *id, const char *which)
+{
+    if (!s) return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': no %s space given", id, which);
+    if (s->kind != 0 && s->kind != 1)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': %s space kind %d: expected 0 (Discrete) "
+                       "or 1 (Box)", id, which, s->kind);
+    *out = (env_space){.kind = s->kind == 0 ? ENV_SPACE_DISCRETE : ENV_SPACE_BOX, .n = s->n,
+                       .dim = s->kind == 0 ? 1 : s->dim, .low = s->low, .high = s->high};
+    return RL_OK;
+}
+
+int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
+                              int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb)
+{
+    api_init();
+    if (!id) return null_arg(__func__, "id");
+    env_space o, a;
+    rl_status st = space_in(obs, &o, id, "observation");
+    if (st == RL_OK) st = space_in(act, &a, id, "action");
+    if (st != RL_OK) return st;
+    if (max_episode_steps < 0)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': max_episode_steps %d: expected >= 0",
+                       id, max_episode_steps);
+    if (!cb) return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, NULL, last_err, API_ERR_SZ);
+    env_callbacks c = {.user = cb->user, .make = cb->make, .reset = cb->reset, .step = cb->step,
+                       .close = cb->close, .render = cb->render, .render_width = cb->render_width,
+                       .render_height = cb->render_height, .render_fps = cb->render_fps};
+    return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
+}
+
+/* While rlc_train runs on a callback environment: a failed callback stops the run the way SIGTERM
+ * does (the trainer checks its stop flag after the step and writes a checkpoint), once the
+ * trainer's handler is in place -- SIGTERM's action then differs from the one found before the
+ * run. Before that (the first reset) the next step's call raises it. */
+static struct sigaction api_term_before;
+
+static void api_stop_trainer(void)
+{
+    struct sigaction cur;
+    if (sigaction(SIGTERM, NULL, &cur) != 0) return;
+    if (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN && cur.sa_handler != api_term_before.sa_handler)
+        raise(SIGTERM);
+}
+
+/* the outcome of a run on callback environment id that returned st: its callback's failure, if
+ * any, with where the run stopped */
+static rl_status callback_outcome(const char *id, rl_status st, const trainer_result *r, const char *dir)
+{
+    char why[API_ERR_SZ];
+    if (env_callback_error(id, why, sizeof why) == RL_OK) return st;
+    char trainer[API_ERR_SZ] = "";
+    if (st != RL_OK && st != RL_ERR_INTERRUPTED) snprintf(trainer, sizeof trainer, "; then: %.1000s", last_err);
+    char ckpt[PATH_MAX + 32];
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", dir);
+    if (rl_path_exists(ckpt))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                       "%s; training stopped at step %lld, and %s holds the run up to there (continue with "
+                       "rlc.train(run_dir=..., resume=True, env=...))%s", why, (long long)r->steps, ckpt, trainer);
+    return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s; training stopped at step %lld before any checkpoint%s",
+                   why, (long long)r->steps, trainer);
+}
+
 /* ---- the vector env ------------------------------------------------------------------------ */
 
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
@@ -169,6 +236,7 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
     if (!h) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
     rl_status st = env_vec_make(&h->v, id, n, max_episode_steps, last_err, API_ERR_SZ);
     if (st == RL_OK) st = env_vec_set_threads(&h->v, threads, last_err, API_ERR_SZ);
+    if (st == RL_OK) env_callback_clear(id);   /* a callback environment's earlier failure */
     if (st != RL_OK) {
         rlc_vec_free(h);
         return st;
@@ -181,6 +249,7 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
+    if (v->def && env_vec_error(&v->v, NULL, 0) != RL_OK) env_callback_clear(v->def->id);   /* reported */
     env_render_close(v->renderer);
     env_vec_free(&v->v);
     free(v);
@@ -206,7 +275,7 @@ int rlc_vec_reset(rlc_vec *v, int64_t seed)
     if (!v) return null_arg(__func__, "the vector env");
     env_vec_reset(&v->v, seed);
     v->n_done = 0;
-    return RL_OK;
+    return env_vec_error(&v->v, last_err, API_ERR_SZ);
 }
 
 /* the first action that is not in the action space, or RL_OK */
@@ -244,7 +313,7 @@ int rlc_vec_step(rlc_vec *h, const float *actions, int64_t n_values)
     int done = 0;
     for (int i = 0; i < h->v.n; i++) done += h->v.terminated[i] || h->v.truncated[i];
     h->n_done = done;
-    return RL_OK;
+    return env_vec_error(&h->v, last_err, API_ERR_SZ);
 }
 
 int rlc_vec_render_open(rlc_vec *h, int width, int height, int *width_out, int *height_out, int *fps)
@@ -337,7 +406,18 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
     if (run_dir_out && run_dir_sz > 0) snprintf(run_dir_out, (size_t)run_dir_sz, "%s", dir);
     trainer_opts opts = {.run_dir = dir, .resume = resume, .quiet = quiet, .out = stdout};
     trainer_result r;
+    bool callback = env_callback_is(cfg.env.id);
+    if (callback) {
+        env_callback_clear(cfg.env.id);
+        sigaction(SIGTERM, NULL, &api_term_before);
+        env_callback_set_failure_hook(api_stop_trainer);
+    }
     st = trainer_run(&cfg, &opts, &r, last_err, API_ERR_SZ);
+    if (callback) {
+        env_callback_set_failure_hook(NULL);
+        st = callback_outcome(cfg.env.id, st, &r, dir);
+        env_callback_clear(cfg.env.id);
+    }
     fflush(stdout);
     res->steps = r.steps;
     res->wall_s = r.wall_s;
@@ -441,7 +521,40 @@ int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mea
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "episodes: expected a number >= 1, got %d", n_episodes);
     if (seed < 0)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "seed: expected a number >= 0, got %lld", (long long)seed);
-    return trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
+    env_callback_clear(p->cfg.env.id);
+    rl_status st = trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
+    if (st == RL_OK) st = env_callback_error(p->cfg.env.id, last_err, API_ERR_SZ);
+    env_callback_clear(p->cfg.env.id);
+    return st;
+}
+
+int rlc_record(const char *path, const char *out, int episodes, int64_t seed, int width, int height,
+               char *out_path, int out_sz, int64_t *frames, double *return_mean)
+{
+    api_init();
+    if (!path) return null_arg(__func__, "path");
+    record_opts o;
+    record_opts_default(&o);
+    o.path = path;
+    o.out = out && out[0] ? out : NULL;
+    o.episodes = episodes;
+    o.seed = seed;
+    o.width = width;
+    o.height = height;
+    record_result res;
+    const char *id = NULL;
+    rl_status st = record_policy(&o, &res, last_err, API_ERR_SZ);
+    id = res.env_id[0] ? res.env_id : NULL;
+    if (id && env_callback_error(id, last_err, API_ERR_SZ) != RL_OK) {   /* its episodes were cut short */
+        if (st == RL_OK) remove(res.out);
+        st = RL_ERR_ARG;
+        env_callback_clear(id);
+    }
+    if (st != RL_OK) return st;
+    if (out_path && out_sz > 0) snprintf(out_path, (size_t)out_sz, "%s", res.out);
+    if (frames) *frames = res.frames;
+    if (return_mean) *return_mean = res.return_mean;
+    return RL_OK;
 }
 
 /* ---- the loss registry --------------------------------------------------------------------- */

@@ -18,9 +18,10 @@
 #define RLC_API_RLC_API_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 2   /* 2: rlc_vec_render_open, rlc_vec_render */
+#define RLC_API_VERSION 3   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -57,6 +58,42 @@ typedef struct {
  * limit; reward_threshold is NAN when none is registered. Any output pointer may be NULL. */
 int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episode_steps,
                  double *reward_threshold);
+
+/* ---- environments of the calling program (envs/callback.h) -------------------------------- */
+
+/* The functions of an environment whose instances live in the calling program (the Python
+ * package registers Gymnasium environments with them). Each returns 0, or non-zero with a message
+ * in err (err_sz bytes). reset gets a seed drawn from the copy's RNG (so a run is reproducible
+ * from its config's seed); step gets n instances at once, actions (n, act_dim) as floats (a
+ * Discrete action is its index), and writes obs (n, obs_dim), rewards, terminated and truncated
+ * (the time limit is rlc's). They are called from the thread that drives the environment (the
+ * caller of rlc_train, rlc_policy_evaluate or rlc_vec_step), one call at a time per vector env. */
+typedef struct {
+    void *user;   /* passed back to every call */
+    int (*make)(void *user, int64_t *handle, char *err, size_t err_sz);
+    int (*reset)(void *user, int64_t handle, int64_t seed, float *obs, char *err, size_t err_sz);
+    int (*step)(void *user, int n, const int64_t *handles, const float *actions, float *obs,
+                float *rewards, bool *terminated, bool *truncated, char *err, size_t err_sz);
+    void (*close)(void *user, int64_t handle);   /* may be NULL */
+    /* draws an instance into rgb (height, width, 3) for rlc record and render(); NULL when the
+     * environment does not render. render_width/height (even, 16 to 4096) and render_fps (1 to
+     * 1000) are its defaults. */
+    int (*render)(void *user, int64_t handle, uint8_t *rgb, int width, int height, char *err, size_t err_sz);
+    int render_width, render_height, render_fps;
+} rlc_env_callbacks;
+
+/* Registers environment id with these spaces (bounds copied) and callbacks (copied; cb->user must
+ * stay valid while instances live), for the life of the process: rlc_train with env.id = id,
+ * rlc_vec_make and rlc_policy_evaluate then use it. cb NULL registers the id unbound (its
+ * spaces only: a checkpoint trained on it loads; making an instance fails). Registering an id that
+ * is a callback environment again binds it to cb (same spaces; RL_ERR_BUSY while instances made
+ * with other callbacks are alive). When a reset or step callback fails, the run or evaluation
+ * stops and the call returns its message: rlc_train stops as a signal stops it, with a checkpoint
+ * of the step reached (the failing step counts as an episode truncated at its last observation
+ * with reward 0); rlc_vec_step and rlc_vec_reset return the error until that vector env is
+ * freed; rlc_policy_evaluate and rlc_record return it. */
+int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
+                              int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb);
 
 /* ---- the vector env (envs/env.h env_vec: same-step autoreset) ---------------------------- */
 
@@ -145,6 +182,14 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
 /* Mean and std of the return over n_episodes deterministic episodes with seeds seed, seed+1, ...
  * on the training environment (as `rlc eval`). */
 int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std);
+
+/* Films the policy of a run directory or checkpoint as `rlc record` does: episodes (1 to 1000)
+ * deterministic episodes from seed, width x height frames (<= 0: the environment's size), into
+ * out (.mp4 or .gif; NULL or "" = <run directory>/record.mp4), whose path is written to out_path
+ * (out_sz bytes) when that is non-NULL; *frames and *return_mean (may be NULL) receive the frames
+ * written and the mean return. On failure nothing is left at out but what was there before. */
+int rlc_record(const char *path, const char *out, int episodes, int64_t seed, int width, int height,
+               char *out_path, int out_sz, int64_t *frames, double *return_mean);
 
 /* ---- the loss registry --------------------------------------------------------------------- */
 

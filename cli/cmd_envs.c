@@ -418,6 +418,7 @@ int cli_rollout(int argc, char **argv)
     void *agent = NULL;
     const char *env_id = ra.env_id;
     if (strcmp(ra.policy, "random") != 0) {
+        if (cli_refuse_python_env("rollout", ra.policy, "evaluate it from Python with rlc.evaluate(policy, env=...)")) return 1;
         if (trainer_load_agent(ra.policy, &cfg, &algo, &agent, err, sizeof err) != RL_OK) {
             fprintf(stderr, "rlc rollout: --policy: %s\n", err);
             return 1;

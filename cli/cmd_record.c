@@ -122,6 +122,7 @@ int cli_record(int argc, char **argv)
             return 1;
         }
     record_result res;
+    if (o.path && cli_refuse_python_env("record", o.path, "film it from Python with rlc.record(run, env=...)")) return 1;
     if (record_policy(&o, &res, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc record: %s\n", err);
         return 1;

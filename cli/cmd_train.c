@@ -261,6 +261,9 @@ int cli_train(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char cfg_path[1100], dir[1100];
     rl_config cfg;
+    if (a.resume && cli_refuse_python_env("train", a.resume, "resume it from Python with rlc.train(run_dir=..., "
+                                                             "resume=True, env=...)"))
+        return 1;
     if (!train_load_config(&a, &cfg, cfg_path, sizeof cfg_path)) return 1;
     char *changes = NULL;
     if (a.resume && !train_resume_changes(a.resume, cfg_path, &cfg, &changes)) return 1;
@@ -328,6 +331,7 @@ int cli_eval(int argc, char **argv)
         return 2;
     }
     if (!load_plugins("eval", plugins, n_plugins)) return 1;
+    if (cli_refuse_python_env("eval", path, "evaluate it from Python with rlc.evaluate(policy, env=...)")) return 1;
     char err[1024] = "";
     rl_config cfg;
     const agent_algo *algo;

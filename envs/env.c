@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/callback.h"
 #include "envs/env.h"
 
 const char *env_elem_name(env_elem_type t)
@@ -36,7 +37,7 @@ rl_status env_make_def(env_instance *e, const env_def *def, int max_steps_overri
     void *state = calloc(1, def->state_size ? def->state_size : 1);
     if (!state) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate its state", def->id);
     if (def->params) memcpy(state, def->params, def->params_size);
-    rl_status st = def->init(state, err, err_sz);
+    rl_status st = env_callback_owns(def) ? env_callback_init(def, state, err, err_sz) : def->init(state, err, err_sz);
     if (st != RL_OK) {
         free(state);
         return st;
@@ -81,20 +82,30 @@ void env_step(env_instance *e, const float *action, float *obs, float *reward, b
               bool *truncated)
 {
     RL_ASSERT(e && e->def);
-    const env_space *as = &e->def->act_space;
-    if (as->kind == ENV_SPACE_DISCRETE)
-        RL_ASSERT_MSG(action[0] >= 0.0f && action[0] < (float)as->n && action[0] == floorf(action[0]),
-                      "a Discrete action must be an integer index in [0, n)");
+    env_assert_action(e->def, action);
     bool term = false, trunc = false;
     float r = 0.0f;
     e->def->step(e->state, &e->rng, action, obs, &r, &term, &trunc);
-    e->elapsed++;
-    e->ep_length++;
-    e->ep_return += (double)r;
-    if (e->max_steps > 0 && e->elapsed >= e->max_steps) trunc = true;
+    env_step_account(e, r, &trunc);
     *reward = r;
     *terminated = term;
     *truncated = trunc;
+}
+
+void env_assert_action(const env_def *def, const float *action)
+{
+    const env_space *as = &def->act_space;
+    if (as->kind == ENV_SPACE_DISCRETE)
+        RL_ASSERT_MSG(action[0] >= 0.0f && action[0] < (float)as->n && action[0] == floorf(action[0]),
+                      "a Discrete action must be an integer index in [0, n)");
+}
+
+void env_step_account(env_instance *e, float reward, bool *truncated)
+{
+    e->elapsed++;
+    e->ep_length++;
+    e->ep_return += (double)reward;
+    if (e->max_steps > 0 && e->elapsed >= e->max_steps) *truncated = true;
 }
 
 void env_close(env_instance *e)

@@ -122,6 +122,12 @@ void env_seed(env_instance *e, uint64_t seed);
 /* Steps; applies the TimeLimit (truncated when elapsed >= max_steps). */
 void env_step(env_instance *e, const float *action, float *obs, float *reward, bool *terminated,
               bool *truncated);
+/* The framework's part of a step, after def->step (or a callback environment's batched step)
+ * returned reward and *truncated: the episode statistics and the TimeLimit (ORed into
+ * *truncated). */
+void env_step_account(env_instance *e, float reward, bool *truncated);
+/* Asserts that action is in def's action space where env_step relies on it (a Discrete index). */
+void env_assert_action(const env_def *def, const float *action);
 void env_close(env_instance *e);   /* NULL-safe */
 
 /* ---- vector env: N copies with same-step autoreset --------------------------------------- */
@@ -149,6 +155,8 @@ typedef struct {
     int n_threads;            /* worker threads stepping the copies (1 = the caller only);
                                  change it with env_vec_set_threads, never directly */
     struct env_vec_pool *pool;   /* private: the worker threads when n_threads > 1 */
+    void **batch_states;      /* private: (n) the copies' states when they are stepped in one call
+                                 (a callback environment, envs/callback.h); NULL otherwise */
 } env_vec;
 
 rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
@@ -175,9 +183,15 @@ void env_vec_free(env_vec *v);   /* NULL-safe */
  * observation or reward, over all copies since env_vec_make. A dropped step has reward 0 and ends
  * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */
 uint64_t env_vec_nonfinite(const env_vec *v);
+/* RL_OK, or the error that stopped one of the copies (a callback environment whose callback
+ * failed, envs/callback.h), with its message in err. A caller that steps an environment which can
+ * fail checks it after env_vec_reset and env_vec_step: a failed copy's steps are not experience. */
+rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz);
 /* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
  * contiguous ranges, the caller runs the first. Results are identical for every thread count
- * (each copy owns its RNG). n_threads is capped at n; 1 stops the workers. */
+ * (each copy owns its RNG). n_threads is capped at n, and at 1 for a callback environment
+ * (envs/callback.h: its copies are stepped by one call on the caller's thread); 1 stops the
+ * workers. */
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz);
 
 /* Observation / action dimension of a space as stored in float arrays. */

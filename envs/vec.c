@@ -18,7 +18,9 @@
  *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
- * rows, so the results are identical for every thread count. */
+ * rows, so the results are identical for every thread count. A callback environment (the Python
+ * bridge's, envs/callback.h) is stepped by one call for all copies on the calling thread, whatever
+ * n_threads was asked for. */
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/callback.h"
 #include "envs/env.h"
 #include "envs/wrappers.h"
 
@@ -114,31 +117,61 @@ static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
     }
 }
 
+/* Copy i has stepped (final_obs holds its observation before the step, ret_before its return):
+ * drops a non-finite step, records a finished episode and resets the copy. */
+static void vec_after_step(env_vec *v, int i, double ret_before)
+{
+    env_instance *e = &v->envs[i];
+    float *obs = v->obs + (size_t)i * v->obs_dim;
+    float *fin = v->final_obs + (size_t)i * v->obs_dim;
+    vec_encode(v, i);
+    bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
+    if (!finite) vec_drop_step(v, i, ret_before);
+    if (v->terminated[i] || v->truncated[i]) {
+        if (finite) memcpy(fin, obs, (size_t)v->obs_dim * sizeof(float));
+        v->ep_return[i] = e->ep_return;
+        v->ep_length[i] = e->ep_length;
+        env_reset(e, -1, vec_env_obs(v, i));
+        vec_encode(v, i);
+        vec_fix_reset_obs(v, i, obs);
+    } else {
+        v->ep_return[i] = 0.0;
+        v->ep_length[i] = 0;
+    }
+}
+
 static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
 {
     for (int i = lo; i < hi; i++) {
         env_instance *e = &v->envs[i];
         float *obs = v->obs + (size_t)i * v->obs_dim;
-        float *fin = v->final_obs + (size_t)i * v->obs_dim;
-        const size_t row = (size_t)v->obs_dim * sizeof(float);
         double ret_before = e->ep_return;
-        memcpy(fin, obs, row);   /* the last finite observation, should this step be dropped */
+        /* the last finite observation, should this step be dropped */
+        memcpy(v->final_obs + (size_t)i * v->obs_dim, obs, (size_t)v->obs_dim * sizeof(float));
         env_step(e, actions + (size_t)i * v->act_dim, vec_env_obs(v, i), &v->rewards[i], &v->terminated[i],
                  &v->truncated[i]);
-        vec_encode(v, i);
-        bool finite = isfinite(v->rewards[i]) && all_finite(obs, v->obs_dim);
-        if (!finite) vec_drop_step(v, i, ret_before);
-        if (v->terminated[i] || v->truncated[i]) {
-            if (finite) memcpy(fin, obs, row);
-            v->ep_return[i] = e->ep_return;
-            v->ep_length[i] = e->ep_length;
-            env_reset(e, -1, vec_env_obs(v, i));
-            vec_encode(v, i);
-            vec_fix_reset_obs(v, i, obs);
-        } else {
-            v->ep_return[i] = 0.0;
-            v->ep_length[i] = 0;
-        }
+        vec_after_step(v, i, ret_before);
+    }
+}
+
+/* a callback environment: every copy in one call, then what env_step and vec_step_range do per
+ * copy */
+static void vec_step_batch(env_vec *v, const float *actions)
+{
+    const env_def *def = v->envs[0].def;
+    memcpy(v->final_obs, v->obs, (size_t)v->n * v->obs_dim * sizeof(float));
+    for (int i = 0; i < v->n; i++) {
+        env_assert_action(def, actions + (size_t)i * v->act_dim);
+        v->rewards[i] = 0.0f;
+        v->terminated[i] = v->truncated[i] = false;
+    }
+    /* a Discrete observation (one float per copy) goes to raw_obs when one_hot encodes it */
+    env_callback_step_batch(v->batch_states, v->n, actions, v->raw_obs ? v->raw_obs : v->obs, v->rewards,
+                            v->terminated, v->truncated);
+    for (int i = 0; i < v->n; i++) {
+        double ret_before = v->envs[i].ep_return;
+        env_step_account(&v->envs[i], v->rewards[i], &v->truncated[i]);
+        vec_after_step(v, i, ret_before);
     }
 }
 
@@ -293,6 +326,10 @@ rl_status env_vec_make_def(env_vec *v, const env_def *def, int n, const env_vec_
         }
         env_seed(&v->envs[i], (uint64_t)i);
     }
+    if (env_callback_owns(def)) {
+        v->batch_states = rl_xcalloc((size_t)n, sizeof(void *));
+        for (int i = 0; i < n; i++) v->batch_states[i] = v->envs[i].state;
+    }
     v->obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->final_obs = rl_xcalloc((size_t)n * v->obs_dim, sizeof(float));
     v->rewards = rl_xcalloc((size_t)n, sizeof(float));
@@ -322,6 +359,7 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
     if (n_threads < 1)
         return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: n_threads must be >= 1, got %d", n_threads);
     if (n_threads > v->n) n_threads = v->n;   /* never more ranges than copies */
+    if (v->batch_states) n_threads = 1;       /* one call steps every copy of a callback env */
     pool_free(v->pool);
     v->pool = NULL;
     v->n_threads = 1;
@@ -341,8 +379,19 @@ void env_vec_reset(env_vec *v, int64_t seed)
 
 void env_vec_step(env_vec *v, const float *actions)
 {
-    if (v->pool) pool_run(v->pool, actions, 0, 0);
+    if (v->batch_states) vec_step_batch(v, actions);
+    else if (v->pool) pool_run(v->pool, actions, 0, 0);
     else vec_step_range(v, actions, 0, v->n);
+}
+
+rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz)
+{
+    if (!v->batch_states) return RL_OK;   /* only callback environments fail */
+    for (int i = 0; i < v->n; i++) {
+        rl_status st = env_callback_state_error(v->envs[i].state, err, err_sz);
+        if (st != RL_OK) return st;
+    }
+    return RL_OK;
 }
 
 uint64_t env_vec_nonfinite(const env_vec *v)
@@ -369,5 +418,6 @@ void env_vec_free(env_vec *v)
     free(v->ep_return);
     free(v->ep_length);
     free(v->nonfinite);
+    free(v->batch_states);
     memset(v, 0, sizeof(*v));
 }

@@ -13,20 +13,22 @@ See docs/python.md. Errors raise rlc.RlcError (and subclasses) with rlc's own me
 """
 from .errors import ConfigError, Interrupted, InvalidArgument, NotFound, RlcError
 from .spaces import Box, Discrete, MultiDiscrete
-from .training import (EvalResult, Loss, LossParam, Policy, TrainResult, evaluate, load_policy,
-                       resolve_config, train)
+from .training import (EvalResult, Loss, LossParam, Policy, RecordResult, TrainResult, evaluate, load_policy,
+                       record, resolve_config, train)
+from .pyenv import EnvError
 from .vector import VecEnv, env_ids, env_spaces, load_plugin
 from ._lib import lib as _clib
 
-__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "losses",
+__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "record", "losses",
            "resolve_config", "env_ids", "env_spaces", "load_plugin", "have_mujoco", "VecEnv",
-           "Policy", "TrainResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
-           "MultiDiscrete", "RlcError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
+           "Policy", "TrainResult", "RecordResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
+           "MultiDiscrete", "RlcError", "EnvError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
 
 
 def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_steps=None,
              copy=True, render_mode=None, render_size=None):
-    """num_envs copies of a registered environment as a vector env with Gymnasium's vector API
+    """num_envs copies of a registered environment (or of an environment written in Python: a
+    Gymnasium class, factory or instance, docs/python-envs.md) as a vector env with Gymnasium's vector API
     and same-step autoreset (rlc.VecEnv).
 
     seed: the first reset()'s seed when reset() is called without one (copy i gets seed + i) and
@@ -36,15 +38,30 @@ def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_
     buffers instead of copies (no allocation per step; the next step overwrites them);
     render_mode="rgb_array" makes render() return every copy's picture, render_size=(width,
     height) its size (default: the environment's, as rlc record draws it)."""
-    return VecEnv(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
+    return VecEnv(_env_id(env_id), num_envs, seed=seed, threads=threads, plugin=plugin,
                   max_episode_steps=max_episode_steps, copy=copy, render_mode=render_mode,
                   render_size=render_size)
+
+
+def _env_id(env):
+    """a registered id as given, or the id a Python environment (class, factory, instance) is bound to"""
+    if isinstance(env, (str, bytes)) or hasattr(env, "__fspath__"):
+        return env
+    from .pyenv import bind
+    return bind(env)
 
 
 def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
                        max_episode_steps=None, copy=True, render_mode=None, render_size=None):
     """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package)."""
-    from .gymnasium_adapter import GymnasiumVecEnv
+    try:
+        from .gymnasium_adapter import GymnasiumVecEnv
+    except ImportError as e:
+        if getattr(e, "name", None) != "gymnasium":
+            raise
+        raise ImportError("rlc.make_gymnasium_vec needs the gymnasium package, which is not installed: "
+                          "`pip install gymnasium` (Debian has no package of it); rlc.make_vec gives the same "
+                          "vector env with numpy alone", name="gymnasium") from e
     return GymnasiumVecEnv(make_vec(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
                                     max_episode_steps=max_episode_steps, copy=copy,
                                     render_mode=render_mode, render_size=render_size))

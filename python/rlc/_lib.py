@@ -11,7 +11,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 2
+_API_VERSION = 3
 
 
 class Space(ctypes.Structure):
@@ -39,6 +39,21 @@ class TrainResult(ctypes.Structure):
 
 
 _c_int, _c_int64, _c_char_p, _c_void_p = ctypes.c_int, ctypes.c_int64, ctypes.c_char_p, ctypes.c_void_p
+_c_size_t = ctypes.c_size_t
+
+# the callbacks of an environment written in Python (rlc_env_callbacks; python/rlc/pyenv.py)
+MAKE_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, ctypes.POINTER(_c_int64), _c_void_p, _c_size_t)
+RESET_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int64, _c_int64, _c_void_p, _c_void_p, _c_size_t)
+STEP_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int, _c_void_p, _c_void_p, _c_void_p, _c_void_p, _c_void_p,
+                           _c_void_p, _c_void_p, _c_size_t)
+CLOSE_FN = ctypes.CFUNCTYPE(None, _c_void_p, _c_int64)
+RENDER_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int64, _c_void_p, _c_int, _c_int, _c_void_p, _c_size_t)
+
+
+class EnvCallbacks(ctypes.Structure):
+    _fields_ = [("user", _c_void_p), ("make", MAKE_FN), ("reset", RESET_FN), ("step", STEP_FN),
+                ("close", CLOSE_FN), ("render", RENDER_FN), ("render_width", _c_int),
+                ("render_height", _c_int), ("render_fps", _c_int)]
 _c_double_p, _c_int_p = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int)
 _c_float_p, _c_str_pp = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_char_p)
 
@@ -53,6 +68,8 @@ _PROTOTYPES = {
     "rlc_env_count": (_c_int, []),
     "rlc_env_id": (_c_char_p, [_c_int]),
     "rlc_env_info": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
+    "rlc_env_register_callback": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int,
+                                           ctypes.c_double, ctypes.POINTER(EnvCallbacks)]),
     "rlc_vec_make": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int]),
     "rlc_vec_free": (None, [_c_void_p]),
     "rlc_vec_get_buffers": (None, [_c_void_p, ctypes.POINTER(VecBuffers)]),
@@ -71,6 +88,8 @@ _PROTOTYPES = {
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
     "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),
+    "rlc_record": (_c_int, [_c_char_p, _c_char_p, _c_int, _c_int64, _c_int, _c_int, ctypes.c_char_p, _c_int,
+                            ctypes.POINTER(_c_int64), _c_double_p]),
     "rlc_loss_count": (_c_int, []),
     "rlc_loss_get": (_c_int, [_c_int, _c_str_pp, _c_str_pp, _c_str_pp, _c_int_p]),
     "rlc_loss_param": (_c_int, [_c_int, _c_int, _c_str_pp, _c_double_p, _c_double_p, _c_double_p,
@@ -114,11 +133,19 @@ def _load():
 lib = _load()
 
 
+# set by python/rlc/pyenv.py: raises the exception a Python environment raised during the call
+# that failed, if any (with rlc's message attached)
+pending_env_error = None
+
+
 def check(status):
-    """Raises the exception for a non-zero status with the library's message."""
+    """Raises the exception for a non-zero status with the library's message (or the exception
+    that a Python environment raised inside the call, with that message attached)."""
     if status != 0:
-        raise status_error(status, lib.rlc_status_name(status).decode(),
-                           lib.rlc_last_error().decode(errors="replace"))
+        message = lib.rlc_last_error().decode(errors="replace")
+        if pending_env_error is not None:
+            pending_env_error(message)
+        raise status_error(status, lib.rlc_status_name(status).decode(), message)
 
 
 def take_string(ptr):

@@ -2,16 +2,20 @@
 registry, over librlc's C API (api/rlc_api.h)."""
 import collections
 import ctypes
+import functools
 import json
 import math
 import os
 import re
+import stat
 
 import numpy as np
 
+from . import pyenv
 from ._lib import c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
-from .vector import Discrete, env_spaces
+from .spaces import Box
+from .vector import Discrete, env_ids, env_spaces
 
 TrainResult = collections.namedtuple(
     "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
@@ -107,7 +111,41 @@ def resolve_config(config, overrides=None):
     return take_string(out)
 
 
-def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, quiet=True):
+def _run_env_id(run_dir):
+    """env.id of the run in run_dir (its config.yaml), or None when it cannot be read."""
+    try:
+        text = resolve_config(os.path.join(os.fspath(run_dir), "config.yaml"))
+    except Exception:
+        return None
+    section = None
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            section = line.split(":")[0]
+        elif section == "env" and line.strip().startswith("id:"):
+            value = line.split(":", 1)[1].strip()
+            return json.loads(value) if value.startswith('"') else value
+    return None
+
+
+def _python_env(env, env_id, resume, run_dir):
+    """Binds a Python environment for train() and returns the env.id override (None when the
+    config keeps its own); refuses resuming a Python environment's run without it."""
+    if env is None:
+        if env_id is not None:
+            raise InvalidArgument("env_id: names the Python environment given as env=, and none was given",
+                                  "bad argument")
+        run_id = _run_env_id(run_dir) if resume and run_dir is not None else None
+        if run_id and run_id.startswith(pyenv.PREFIX) and not pyenv.is_bound(run_id):
+            raise InvalidArgument(f"{run_dir}: the run trained on the Python environment '{run_id}': pass it "
+                                  "again as env= to resume", "bad argument")
+        return None
+    if resume and env_id is None and run_dir is not None:
+        env_id = _run_env_id(run_dir)
+    return pyenv.bind(env, env_id)
+
+
+def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, quiet=True, env=None,
+          env_id=None):
     """Trains an agent as `rlc train` does and returns a TrainResult.
 
     config: a YAML file path or a dict of the same structure ({"algo": "ppo", "env": {"id": ...},
@@ -115,13 +153,22 @@ def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, qu
     shorthand for the override seed=N; run_dir: where to write the run (default
     runs/<config name>-seed<N>, "dict" for a dict); resume=True continues the run in run_dir.
     quiet=False prints the progress line. Raises ConfigError, InvalidArgument, ... with rlc's
-    message; Interrupted when SIGINT/SIGTERM stopped the run (its checkpoint is saved)."""
+    message; Interrupted when SIGINT/SIGTERM stopped the run (its checkpoint is saved).
+
+    env: an environment written in Python with Gymnasium's API -- a class, a factory or an
+    instance -- trained on instead of the config's env.id (which becomes "python:<name>",
+    env_id or the environment's name; docs/python-envs.md). An exception raised inside it stops
+    the run with a checkpoint of the step reached and is raised again here, with its traceback."""
     if resume and config is not None:
         raise InvalidArgument("train: give either a config or resume=True with run_dir, not both",
                               "bad argument")
+    bound = _python_env(env, env_id, resume, run_dir)
     sets = _overrides(overrides)
+    if bound is not None and not resume:
+        sets.append(f"env.id={_scalar(bound, 'env')}")
     if seed is not None:
         sets.append(f"seed={c_integer(seed, 'seed', 'int64_t')}")
+    pyenv.clear_pending()
     path, yaml, arr, n = _config_args(config, sets)
     res = _lib_result()
     out = ctypes.create_string_buffer(4096)
@@ -146,6 +193,7 @@ class Policy:
 
     def __init__(self, path):
         self._handle = ctypes.c_void_p()
+        _register_checkpoint_env(path)
         check(lib.rlc_policy_load(ctypes.byref(self._handle), encode(os.fspath(path))))
         self.path = os.fspath(path)
         self.env_id = lib.rlc_policy_env_id(self._handle).decode()
@@ -177,9 +225,13 @@ class Policy:
             return out[:, 0].astype(np.int64).reshape(lead)[()]
         return out.reshape(lead + (self._act_dim,))
 
-    def evaluate(self, episodes=10, seed=1000000):
-        """Mean and std of the return over deterministic episodes seeded seed, seed+1, ..."""
+    def evaluate(self, episodes=10, seed=1000000, env=None):
+        """Mean and std of the return over deterministic episodes seeded seed, seed+1, ...
+        env: the Python environment (class, factory or instance) of a policy trained on one."""
         self._check_open()
+        if env is not None:
+            pyenv.bind(env, self.env_id)
+        pyenv.clear_pending()
         episodes = c_integer(episodes, "episodes")
         seed = c_integer(seed, "seed", "int64_t")
         mean, std = ctypes.c_double(), ctypes.c_double()
@@ -201,16 +253,83 @@ class Policy:
         return f"rlc.Policy({self.path!r}: {self.algo} on {self.env_id})"
 
 
+def _checkpoint_metadata(path):
+    """The metadata of a run directory's or checkpoint's safetensors header ({} when unreadable;
+    regular files only, so a FIFO never blocks)."""
+    path = os.fspath(path)
+    f = os.path.join(path, "checkpoint.safetensors") if os.path.isdir(path) else path
+    try:
+        if not stat.S_ISREG(os.stat(f).st_mode):
+            return {}
+        with open(f, "rb") as fh:
+            n = int.from_bytes(fh.read(8), "little")
+            if not 0 < n <= 100 << 20:
+                return {}
+            meta = json.loads(fh.read(n)).get("__metadata__")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _space_from_json(text):
+    d = json.loads(text)
+    if d["kind"] == "discrete":
+        return Discrete(d["n"])
+    low = [-np.inf if v is None else v for v in d["low"]]
+    high = [np.inf if v is None else v for v in d["high"]]
+    return Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
+
+
+def _register_checkpoint_env(path):
+    """A checkpoint trained on a Python environment that this process has not bound: its id is
+    registered with the checkpoint's spaces, so the policy loads (evaluate it with env=)."""
+    meta = _checkpoint_metadata(path)
+    env_id = meta.get("rlc.env")
+    if not isinstance(env_id, str) or not env_id.startswith(pyenv.PREFIX) or env_id in env_ids():
+        return
+    try:
+        obs, act = _space_from_json(meta["rlc.obs_space"]), _space_from_json(meta["rlc.action_space"])
+    except (KeyError, ValueError, TypeError):
+        return   # rlc_policy_load says what is wrong with the file
+    pyenv.register_unbound(env_id, obs, act)
+
+
 def load_policy(run_or_checkpoint):
     """Loads a run directory or checkpoint file: a Policy (callable obs -> action)."""
     return Policy(run_or_checkpoint)
 
 
-def evaluate(policy_or_path, episodes=10, seed=1000000):
+def evaluate(policy_or_path, episodes=10, seed=1000000, env=None):
     """Evaluates like `rlc eval`: deterministic episodes with seeds seed, seed+1, ... on the
-    training environment. Takes a Policy or a run directory / checkpoint path."""
+    training environment. Takes a Policy or a run directory / checkpoint path. env: the Python
+    environment (class, factory or instance) of a policy trained on one."""
     p = policy_or_path if isinstance(policy_or_path, Policy) else Policy(policy_or_path)
-    return p.evaluate(episodes, seed)
+    return p.evaluate(episodes, seed, env=env)
+
+
+RecordResult = collections.namedtuple("RecordResult", "path frames return_mean")
+
+
+def record(run_or_checkpoint, out=None, episodes=1, seed=1000000, size=None, env=None):
+    """Films the policy as `rlc record` does: `episodes` deterministic episodes from seed into out
+    (.mp4 or .gif; default <run directory>/record.mp4), frames of size (width, height) or the
+    environment's own. env: the Python environment of a policy trained on one; it must render
+    rgb_array frames (a class is made with render_mode="rgb_array"). Returns
+    RecordResult(path, frames, return_mean)."""
+    p = Policy(run_or_checkpoint)
+    try:
+        if env is not None:
+            pyenv.bind(functools.partial(env, render_mode="rgb_array") if isinstance(env, type) else env, p.env_id)
+    finally:
+        p.close()
+    width, height = (0, 0) if size is None else (c_integer(size[0], "size"), c_integer(size[1], "size"))
+    frames, ret = ctypes.c_int64(), ctypes.c_double()
+    path = ctypes.create_string_buffer(4096)
+    pyenv.clear_pending()
+    check(lib.rlc_record(encode(os.fspath(run_or_checkpoint)), encode(None if out is None else os.fspath(out)),
+                         c_integer(episodes, "episodes"), c_integer(seed, "seed", "int64_t"), width, height,
+                         path, len(path), ctypes.byref(frames), ctypes.byref(ret)))
+    return RecordResult(os.fsdecode(path.value), frames.value, ret.value)
 
 
 def loss_registry():

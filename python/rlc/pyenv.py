@@ -1,0 +1,488 @@
+"""rlc python: environments written in Python (Gymnasium's Env API), stepped by rlc.
+
+bind(env) registers a Gymnasium-style environment -- a class, a factory (any callable returning
+an environment) or an instance -- as a callback environment of librlc (envs/callback.h) under
+the id "python:<name>", so that rlc's trainer, evaluation and vector env step it like one of
+their own. A vector step crosses into Python once: the step callback steps every copy and writes
+straight into rlc's buffers. Each reset passes env.reset(seed=...) a seed drawn from the copy's
+seeded stream, so a run is reproducible from its config's seed.
+
+What the environment returns is checked: observations of the observation space's shape, numeric
+and finite; rewards finite numbers; terminated and truncated bools; reset() -> (obs, info) and
+step() -> (obs, reward, terminated, truncated, info). A bad value raises EnvError naming the
+environment, the method, the copy and the field. An exception raised inside the environment
+stops the run (rlc keeps the checkpoint of the step reached) and is raised again from the call
+that drove it (rlc.train, rlc.evaluate, VecEnv.step), with its own traceback and rlc's message
+added as a note.
+"""
+import copy as _copy
+import ctypes
+import math
+import re
+
+import numpy as np
+
+from . import _lib
+from ._lib import check, lib
+from .errors import InvalidArgument, RlcError
+from .spaces import Box, Discrete
+
+PREFIX = "python:"
+
+
+class EnvError(RlcError, ValueError):
+    """A Python environment returned something rlc cannot use, or declares a space it does not take."""
+
+
+# ---- spaces -------------------------------------------------------------------------------------
+
+class _SpaceInfo:
+    """A Gymnasium-style space as rlc sees it: Discrete(n, start) or a float Box of any shape
+    (flattened, at most 512 values)."""
+
+    def __init__(self, space, field, label):
+        kind = type(space).__name__
+        self.field, self.label, self.text = field, label, repr(space)
+        if kind == "Discrete" and hasattr(space, "n"):
+            self.discrete, self.n, self.start = True, int(space.n), int(getattr(space, "start", 0))
+            self.shape, self.dim = (), 1
+            if self.n < 1:
+                raise EnvError(f"{label}: {field} {space!r}: expected n >= 1", "bad argument")
+            self.rlc = Discrete(self.n)
+            return
+        if kind != "Box" or not all(hasattr(space, a) for a in ("low", "high", "shape")):
+            raise EnvError(f"{label}: {field} is {space!r}: rlc takes Box and Discrete spaces", "bad argument")
+        self.discrete, self.n, self.start = False, 0, 0
+        self.shape = tuple(int(d) for d in space.shape)
+        self.dim = int(np.prod(self.shape)) if self.shape else 1
+        if not 1 <= self.dim <= 512:
+            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to 512", "bad argument")
+        dtype = np.dtype(getattr(space, "dtype", np.float32))
+        if field == "action_space" and dtype.kind != "f":
+            raise EnvError(f"{label}: action_space {space!r} has dtype {dtype}: rlc's agents act in float Boxes "
+                           "(or Discrete)", "bad argument")
+        low = np.broadcast_to(np.asarray(space.low, dtype=np.float64), self.shape).reshape(-1)
+        high = np.broadcast_to(np.asarray(space.high, dtype=np.float64), self.shape).reshape(-1)
+        if np.isnan(low).any() or np.isnan(high).any() or (low > high).any():
+            raise EnvError(f"{label}: {field} {space!r}: bounds must be numbers with low <= high", "bad argument")
+        self.rlc = Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+    def same(self, other):
+        return self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
+
+    def c_space(self):
+        """(Space, arrays to keep alive while C copies the bounds)"""
+        s = _lib.Space()
+        if self.discrete:
+            s.kind, s.n, s.dim = 0, self.n, 1
+            return s, ()
+        low, high = np.ascontiguousarray(self.rlc.low), np.ascontiguousarray(self.rlc.high)
+        s.kind, s.n, s.dim = 1, 0, self.dim
+        s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        return s, (low, high)
+
+
+# ---- the C arrays a callback receives, as numpy views (cached: the vector env's buffers stay) ------
+
+_views = {}
+
+
+def _view(addr, shape, ctype, dtype):
+    key = (addr, shape, dtype)
+    v = _views.get(key)
+    if v is None:
+        if len(_views) > 256:
+            _views.clear()
+        count = int(np.prod(shape))
+        v = np.frombuffer((ctype * count).from_address(addr), dtype=dtype).reshape(shape)
+        _views[key] = v
+    return v
+
+
+# ---- one bound environment ---------------------------------------------------------------------
+
+def _kind(source):
+    if isinstance(source, type):
+        return "class"
+    if hasattr(source, "reset") and hasattr(source, "step"):
+        return "instance"
+    if callable(source):
+        return "factory"
+    raise InvalidArgument(f"env: expected a Gymnasium environment class, a factory returning one or an instance, "
+                          f"got {source!r}", "bad argument")
+
+
+def _name(source, probe):
+    spec_id = getattr(getattr(probe, "spec", None), "id", None)
+    if isinstance(spec_id, str) and spec_id:
+        name = spec_id
+    elif isinstance(source, type):
+        name = source.__name__
+    elif _kind(source) == "instance":
+        name = type(source).__name__
+    else:
+        name = getattr(source, "__name__", "") or type(probe).__name__
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
+            name = type(probe).__name__
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+class _Binding:
+    """A Python environment source and the instances rlc made of it (by handle)."""
+
+    def __init__(self, source, env_id=None):
+        self.source, self.kind = source, _kind(source)
+        self.envs, self.instance_free = {}, self.kind == "instance"
+        probe = source if self.kind == "instance" else self._construct()
+        try:
+            name = _name(source, probe)
+            self.env_id = env_id if env_id else PREFIX + name
+            self.label = f"environment '{self.env_id}' ({type(probe).__name__})"
+            self.obs = _SpaceInfo(self._space(probe, "observation_space"), "observation_space", self.label)
+            self.act = _SpaceInfo(self._space(probe, "action_space"), "action_space", self.label)
+            spec = getattr(probe, "spec", None)
+            self.max_episode_steps = int(getattr(spec, "max_episode_steps", None) or 0)
+            thr = getattr(spec, "reward_threshold", None)
+            self.reward_threshold = float(thr) if thr is not None else math.nan
+            self.render_size = self._probe_render(probe)
+            self.fps = int(getattr(probe, "metadata", {}).get("render_fps") or 30)
+        finally:
+            if self.kind != "instance":
+                _close_quietly(probe)
+
+    def _construct(self):
+        env = self.source()
+        if not (hasattr(env, "reset") and hasattr(env, "step")):
+            raise EnvError(f"env: {self.source!r} returned {env!r}, which has no reset() and step()", "bad argument")
+        return env
+
+    def _space(self, env, field):
+        space = getattr(env, field, None)
+        if space is None:
+            raise EnvError(f"{self.label}: no {field}", "bad argument")
+        return space
+
+    def _probe_render(self, probe):
+        """The frame size (width, height) when the environment renders rgb_array, else None."""
+        if getattr(probe, "render_mode", None) != "rgb_array":
+            return None
+        if self.kind == "instance":
+            try:   # the user's instance is not reset here; many environments render only after one
+                frame = self._frame(probe.render(), "render()")
+            except Exception:
+                return (600, 400)   # frames are scaled to the size rlc asks for
+        else:
+            probe.reset(seed=0)
+            frame = self._frame(probe.render(), "render() of a first instance")
+        h, w = frame.shape[:2]
+        return (min(max(16, w - w % 2), 4096), min(max(16, h - h % 2), 4096))
+
+    def _frame(self, frame, where):
+        f = np.asarray(frame)
+        if f.ndim != 3 or f.shape[2] not in (3, 4) or f.dtype != np.uint8:
+            raise EnvError(f"{self.label}: {where} returned an array of shape {f.shape} and dtype {f.dtype}: "
+                           "expected (height, width, 3) uint8 (render_mode 'rgb_array')", "bad argument")
+        return f
+
+    # -- instances --
+
+    def make(self):
+        if self.kind == "instance":
+            if self.instance_free:
+                self.instance_free = False
+                env = self.source
+            else:
+                try:
+                    env = _copy.deepcopy(self.source)
+                except Exception as e:
+                    raise EnvError(f"{self.label}: rlc needs one instance per vector copy and evaluation copy, and "
+                                   f"copy.deepcopy of the instance failed ({type(e).__name__}: {e}): pass the class "
+                                   "or a factory instead", "bad argument") from e
+        else:
+            env = self._construct()
+            for info, field in ((self.obs, "observation_space"), (self.act, "action_space")):
+                if not _SpaceInfo(self._space(env, field), field, self.label).same(info):
+                    raise EnvError(f"{self.label}: a new instance has {field} {getattr(env, field)!r}, the first "
+                                   f"had {info.text}", "bad argument")
+        handle = _next_handle()
+        self.envs[handle] = env
+        return handle
+
+    def close(self, handle):
+        env = self.envs.pop(handle, None)
+        if env is self.source:
+            self.instance_free = True   # the user's instance stays open: it is theirs
+        elif env is not None:
+            _close_quietly(env)
+
+    # -- values --
+
+    def _obs_into(self, o, row, where):
+        """writes observation o into row (obs_dim floats)"""
+        if self.obs.discrete:
+            integer = isinstance(o, (int, np.integer)) or (isinstance(o, np.ndarray) and o.shape == ()
+                                                            and o.dtype.kind in "iu")
+            if not integer or isinstance(o, (bool, np.bool_)):
+                raise EnvError(f"{self.label}: {where} returned the observation {o!r}: expected an integer "
+                               f"of {self.obs.text}", "bad argument")
+            k = int(o) - self.obs.start
+            if not 0 <= k < self.obs.n:
+                raise EnvError(f"{self.label}: {where} returned the observation {int(o)}: outside "
+                               f"{self.obs.text}", "bad argument")
+            row[0] = k
+            return
+        a = o if type(o) is np.ndarray else np.asarray(o)
+        if a.dtype.kind not in "biuf":
+            raise EnvError(f"{self.label}: {where} returned an observation of dtype {a.dtype} ({o!r:.80}): expected "
+                           f"numbers ({self.obs.text})", "bad argument")
+        if a.shape != self.obs.shape:
+            raise EnvError(f"{self.label}: {where} returned an observation of shape {a.shape}, expected "
+                           f"{self.obs.shape} ({self.obs.text})", "bad argument")
+        row[:] = a.reshape(-1)
+
+    def _check_finite_obs(self, obs, where):
+        if np.isfinite(obs).all():
+            return
+        i, j = np.argwhere(~np.isfinite(obs))[0]
+        raise EnvError(f"{self.label}: {where.format(i=i)} returned an observation with observation[{j}] = "
+                       f"{obs[i, j]}: expected finite numbers", "bad argument")
+
+    def _action(self, row):
+        if self.act.discrete:
+            return int(row[0]) + self.act.start
+        return row.reshape(self.act.shape).copy()
+
+    def reset(self, handle, seed, obs_addr):
+        env = self.envs[handle]
+        out = env.reset(seed=int(seed))
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise EnvError(f"{self.label}: reset() returned {type(out).__name__} {out!r:.80}: expected (obs, info)",
+                           "bad argument")
+        obs = _view(obs_addr, (1, self.obs.dim), ctypes.c_float, np.float32)
+        self._obs_into(out[0], obs[0], "reset()")
+        self._check_finite_obs(obs, "reset()")
+
+    def step(self, n, handles, actions, obs, rewards, terminated, truncated):
+        """Steps every copy (the hot path: the checks of a good step are inlined; _bad_step
+        names what is wrong with a bad one)."""
+        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete
+        if self.act.discrete:
+            acts = (actions[:, 0].astype(np.int64) + self.act.start).tolist()
+        else:
+            acts = actions.reshape((n,) + self.act.shape).copy()
+        rews, terms, truncs, rows = [], [], [], []
+        flat = shape == (self.obs.dim,)
+        for i, h in enumerate(handles.tolist()):
+            out = envs[h].step(acts[i])
+            if type(out) is not tuple or len(out) != 5:
+                self._bad_step(i, out)
+            o, r, te, tr, _ = out
+            if discrete_obs:
+                self._obs_into(o, obs[i], f"step() of copy {i}")
+            else:
+                a = o if type(o) is np.ndarray else np.asarray(o)
+                if a.shape != shape or a.dtype.kind not in "biuf":
+                    self._obs_into(o, obs[i], f"step() of copy {i}")   # raises, naming the problem
+                rows.append(a if flat else a.reshape(-1))
+            if not ((type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer)))
+                    and math.isfinite(r)):
+                self._bad_step(i, out)
+            if (type(te) is not bool and type(te) is not np.bool_) or (type(tr) is not bool and type(tr) is not np.bool_):
+                self._bad_step(i, out)
+            rews.append(r)
+            terms.append(te)
+            truncs.append(tr)
+        if rows:
+            obs[:] = rows
+        rewards[:] = rews
+        terminated[:] = terms
+        truncated[:] = truncs
+        self._check_finite_obs(obs, "step() of copy {i}")
+
+    def _bad_step(self, i, out):
+        """raises the EnvError that says what is wrong with step()'s return out of copy i"""
+        label = self.label
+        if type(out) is not tuple or len(out) != 5:
+            n_values = len(out) if isinstance(out, (tuple, list)) else type(out).__name__
+            raise EnvError(f"{label}: step() of copy {i} returned {n_values} values: expected (obs, reward, "
+                           "terminated, truncated, info) (Gymnasium's API)", "bad argument")
+        _, r, te, tr, _ = out
+        number = type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer))
+        if not number or not math.isfinite(r):
+            raise EnvError(f"{label}: step() of copy {i} returned the reward {r!r} ({type(r).__name__}): "
+                           "expected a finite number", "bad argument")
+        for flag, value in (("terminated", te), ("truncated", tr)):
+            if type(value) is not bool and type(value) is not np.bool_:
+                raise EnvError(f"{label}: step() of copy {i} returned {flag} = {value!r} "
+                               f"({type(value).__name__}): expected a bool", "bad argument")
+        raise AssertionError("_bad_step called on a good step")
+
+    def render(self, handle, rgb_addr, width, height):
+        env = self.envs[handle]
+        f = self._frame(env.render(), "render()")[:, :, :3]
+        h0, w0 = f.shape[:2]
+        if (h0, w0) != (height, width):   # nearest neighbour
+            f = f[(np.arange(height) * h0 // height)[:, None], (np.arange(width) * w0 // width)[None, :]]
+        _view(rgb_addr, (height, width, 3), ctypes.c_uint8, np.uint8)[:] = f
+
+
+def _close_quietly(env):
+    close = getattr(env, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:
+            pass
+
+
+_handles = [0]
+
+
+def _next_handle():
+    _handles[0] += 1
+    return _handles[0]
+
+
+# ---- the callbacks (one set for every binding: user is the binding's key) ------------------------
+
+_bindings = {}   # key -> _Binding; kept for the life of the process, as rlc keeps the registration
+_by_id = {}      # env id -> the _Binding it is bound to now
+_pending = []    # the exception a callback raised, until the call that drove it re-raises it
+
+
+def _fail(exc, err, err_sz, what):
+    if not _pending:
+        exc.rlc_where = what
+        _pending.append(exc)
+    text = f"{type(exc).__name__}: {exc}" if not isinstance(exc, EnvError) else str(exc)
+    msg = text.encode(errors="replace")
+    msg = msg[:max(0, err_sz - 1)] + b"\0"
+    ctypes.memmove(err, msg, len(msg))
+    return 1
+
+
+def _cb_make(user, handle, err, err_sz):
+    try:
+        handle[0] = _bindings[user].make()
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "creating an instance")
+
+
+def _cb_reset(user, handle, seed, obs, err, err_sz):
+    try:
+        _bindings[user].reset(handle, seed, obs)
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "reset()")
+
+
+_step_views = {}   # the arrays of a step call, by their addresses (a vector env's stay the same)
+
+
+def _cb_step(user, n, handles, actions, obs, rewards, terminated, truncated, err, err_sz):
+    try:
+        b = _bindings[user]
+        key = (user, n, handles, actions, obs, rewards, terminated, truncated)
+        views = _step_views.get(key)
+        if views is None:
+            if len(_step_views) > 64:
+                _step_views.clear()
+            views = (_view(handles, (n,), ctypes.c_int64, np.int64),
+                     _view(actions, (n, b.act.dim), ctypes.c_float, np.float32),
+                     _view(obs, (n, b.obs.dim), ctypes.c_float, np.float32),
+                     _view(rewards, (n,), ctypes.c_float, np.float32),
+                     _view(terminated, (n,), ctypes.c_bool, np.bool_), _view(truncated, (n,), ctypes.c_bool, np.bool_))
+            _step_views[key] = views
+        b.step(n, *views)
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "step()")
+
+
+def _cb_close(user, handle):
+    try:
+        _bindings[user].close(handle)
+    except BaseException:
+        pass   # closing cannot fail in rlc; the instance is dropped either way
+
+
+def _cb_render(user, handle, rgb, width, height, err, err_sz):
+    try:
+        _bindings[user].render(handle, rgb, width, height)
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "render()")
+
+
+_CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb_step), _lib.CLOSE_FN(_cb_close),
+              _lib.RENDER_FN(_cb_render))
+
+
+def _raise_pending(message):
+    """_lib.check's hook: the exception a Python environment raised during the failed call, with
+    rlc's message as a note, raised again with its own traceback."""
+    if not _pending:
+        return
+    exc = _pending.pop()
+    _pending.clear()
+    note = f"rlc: {message}"
+    if hasattr(exc, "add_note"):
+        exc.add_note(note)
+        raise exc
+    raise exc from RlcError(note)
+
+
+_lib.pending_env_error = _raise_pending
+
+
+def clear_pending():
+    _pending.clear()
+
+
+# ---- binding ------------------------------------------------------------------------------------
+
+def _full_id(env_id):
+    if not isinstance(env_id, str) or not env_id:
+        raise InvalidArgument(f"env_id: expected a non-empty string, got {env_id!r}", "bad argument")
+    return env_id if env_id.startswith(PREFIX) else PREFIX + env_id
+
+
+def bind(source, env_id=None):
+    """Registers source (a Gymnasium environment class, factory or instance) with rlc and returns
+    its id ("python:<name>": env_id, or the environment's spec id or class name). Binding the
+    same source again returns the same id."""
+    full = None if env_id is None else _full_id(env_id)
+    for b in _by_id.values():
+        if b.source is source and (full is None or b.env_id == full):
+            return b.env_id
+    clear_pending()
+    b = _Binding(source, full)
+    key = len(_bindings) + 1
+    cb = _lib.EnvCallbacks(key, *_CALLBACKS)
+    if b.render_size is not None:
+        cb.render_width, cb.render_height = b.render_size
+        cb.render_fps = min(max(1, b.fps), 1000)
+    else:
+        cb.render = _lib.RENDER_FN()
+    obs, keep_o = b.obs.c_space()
+    act, keep_a = b.act.c_space()
+    _bindings[key] = b
+    check(lib.rlc_env_register_callback(b.env_id.encode(), ctypes.byref(obs), ctypes.byref(act),
+                                        b.max_episode_steps, b.reward_threshold, ctypes.byref(cb)))
+    _by_id[b.env_id] = b
+    return b.env_id
+
+
+def is_bound(env_id):
+    """True when env_id is bound to a Python environment in this process."""
+    return env_id in _by_id
+
+
+def register_unbound(env_id, obs_space, act_space):
+    """Registers env_id with its spaces only (a checkpoint trained on it loads in a process where
+    its environment is not bound)."""
+    obs, keep_o = _SpaceInfo(obs_space, "observation_space", env_id).c_space()
+    act, keep_a = _SpaceInfo(act_space, "action_space", env_id).c_space()
+    check(lib.rlc_env_register_callback(env_id.encode(), ctypes.byref(obs), ctypes.byref(act), 0, math.nan, None))

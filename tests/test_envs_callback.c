@@ -1,0 +1,259 @@
+/* rlc tests: callback environments (envs/callback.h), the C side of the Python bridge -- a
+ * vector step is one batched call on one thread, the framework's time limit, statistics and
+ * autoreset apply to it, reset seeds come from the copies' streams, a failed callback ends every
+ * episode without calling again and is reported by env_vec_error and the failure hook, binding
+ * and unbound registrations, the renderer. The "runtime" here is a few C functions. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "envs/callback.h"
+#include "envs/render.h"
+
+/* the runtime: instances are counters; obs = [count, seed of the last reset % 1000] */
+typedef struct {
+    double count[64];
+    int64_t seed[64];
+    int n_made, n_closed, step_calls, reset_calls;
+    int fail_step_at;      /* step call that fails (1-based); 0 = never */
+    bool fail_make;
+    pthread_t step_thread;
+} runtime;
+
+static int rt_make(void *user, int64_t *handle, char *err, size_t err_sz)
+{
+    runtime *rt = user;
+    if (rt->fail_make) {
+        snprintf(err, err_sz, "no display");
+        return 1;
+    }
+    *handle = rt->n_made++;
+    return 0;
+}
+
+static int rt_reset(void *user, int64_t h, int64_t seed, float *obs, char *err, size_t err_sz)
+{
+    (void)err, (void)err_sz;
+    runtime *rt = user;
+    rt->reset_calls++;
+    rt->count[h] = 0;
+    rt->seed[h] = seed;
+    obs[0] = 0.0f;
+    obs[1] = (float)(seed % 1000);
+    return 0;
+}
+
+static int rt_step(void *user, int n, const int64_t *handles, const float *actions, float *obs, float *rewards,
+                   bool *terminated, bool *truncated, char *err, size_t err_sz)
+{
+    runtime *rt = user;
+    rt->step_calls++;
+    rt->step_thread = pthread_self();
+    if (rt->fail_step_at && rt->step_calls >= rt->fail_step_at) {
+        snprintf(err, err_sz, "KeyError: 'lost'");
+        obs[0] = 99.0f;   /* a partial write the framework must not keep */
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        int64_t h = handles[i];
+        rt->count[h] += actions[i];
+        obs[2 * i] = (float)rt->count[h];
+        obs[2 * i + 1] = (float)(rt->seed[h] % 1000);
+        rewards[i] = 1.0f;
+        terminated[i] = rt->count[h] >= 5;
+        truncated[i] = false;
+    }
+    return 0;
+}
+
+static void rt_close(void *user, int64_t h)
+{
+    (void)h;
+    ((runtime *)user)->n_closed++;
+}
+
+static int rt_render(void *user, int64_t h, uint8_t *rgb, int width, int height, char *err, size_t err_sz)
+{
+    (void)err, (void)err_sz;
+    runtime *rt = user;
+    memset(rgb, (int)rt->count[h], (size_t)width * height * 3);
+    return 0;
+}
+
+static const float obs_lo[2] = {-INFINITY, -INFINITY}, obs_hi[2] = {INFINITY, INFINITY};
+static const env_space OBS = {.kind = ENV_SPACE_BOX, .dim = 2, .low = obs_lo, .high = obs_hi};
+static const env_space ACT = {.kind = ENV_SPACE_DISCRETE, .n = 2, .dim = 1};
+
+static env_callbacks callbacks(runtime *rt)
+{
+    return (env_callbacks){.user = rt, .make = rt_make, .reset = rt_reset, .step = rt_step, .close = rt_close,
+                           .render = rt_render, .render_width = 32, .render_height = 16, .render_fps = 10};
+}
+
+static void reg(const char *id, runtime *rt, int max_steps)
+{
+    char err[512] = "";
+    env_callbacks cb = callbacks(rt);
+    cr_assert_eq(env_callback_register(id, &OBS, &ACT, max_steps, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+}
+
+static int hook_calls;
+static void count_hook(void) { hook_calls++; }
+
+Test(callback, vector_step_is_one_call_with_the_frameworks_time_limit_and_autoreset)
+{
+    runtime rt = {0};
+    reg("cb:Counter-v0", &rt, 3);
+    cr_assert(env_callback_is("cb:Counter-v0"));
+    env_vec v;
+    char err[512] = "";
+    cr_assert_eq(env_vec_make(&v, "cb:Counter-v0", 4, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_vec_set_threads(&v, 4, err, sizeof err), RL_OK);
+    cr_assert_eq(v.n_threads, 1, "a batched environment is stepped on the calling thread");
+    env_vec_reset(&v, 7);
+    float actions[4] = {1, 1, 0, 1};
+    for (int t = 1; t <= 3; t++) {
+        env_vec_step(&v, actions);
+        cr_assert_eq(rt.step_calls, t, "one callback per vector step");
+        cr_assert(pthread_equal(rt.step_thread, pthread_self()));
+    }
+    /* after 3 steps: the time limit truncated every copy; none counted to 5 */
+    for (int i = 0; i < 4; i++) {
+        cr_assert(v.truncated[i] && !v.terminated[i], "copy %d", i);
+        cr_assert_eq(v.ep_length[i], 3);
+        cr_assert_float_eq(v.ep_return[i], 3.0, 1e-9);
+        cr_assert_float_eq(v.final_obs[2 * i], actions[i] * 3, 1e-6, "the finished episode's last obs");
+        cr_assert_float_eq(v.obs[2 * i], 0.0f, 1e-6, "the next episode's first obs");
+    }
+    cr_assert_eq(rt.reset_calls, 8, "4 resets, then 4 autoresets");
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_OK);
+    env_vec_free(&v);
+    cr_assert_eq(rt.n_closed, 4);
+}
+
+Test(callback, reset_seeds_come_from_the_copies_streams)
+{
+    runtime a = {0}, b = {0};
+    reg("cb:SeedA-v0", &a, 0);
+    reg("cb:SeedB-v0", &b, 0);
+    env_vec va, vb;
+    char err[512];
+    cr_assert_eq(env_vec_make(&va, "cb:SeedA-v0", 3, 0, err, sizeof err), RL_OK);
+    cr_assert_eq(env_vec_make(&vb, "cb:SeedB-v0", 3, 0, err, sizeof err), RL_OK);
+    env_vec_reset(&va, 42);
+    env_vec_reset(&vb, 42);
+    for (int i = 0; i < 3; i++) cr_assert_eq(a.seed[i], b.seed[i], "same vector seed, same reset seeds");
+    cr_assert_neq(a.seed[0], a.seed[1], "copies get different seeds");
+    env_vec_reset(&vb, 43);
+    cr_assert_neq(a.seed[0], b.seed[0]);
+    env_vec_free(&va);
+    env_vec_free(&vb);
+}
+
+Test(callback, a_failed_step_ends_every_episode_and_is_reported)
+{
+    runtime rt = {.fail_step_at = 3};
+    reg("cb:Failing-v0", &rt, 0);
+    hook_calls = 0;
+    env_callback_set_failure_hook(count_hook);
+    env_vec v;
+    char err[512] = "";
+    cr_assert_eq(env_vec_make(&v, "cb:Failing-v0", 2, 0, err, sizeof err), RL_OK);
+    env_vec_reset(&v, 0);
+    float actions[2] = {1, 1};
+    env_vec_step(&v, actions);
+    env_vec_step(&v, actions);
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_OK);
+    env_vec_step(&v, actions);   /* fails; the two autoresets that follow run the hook too */
+    cr_assert_eq(hook_calls, 3);
+    for (int i = 0; i < 2; i++) {
+        cr_assert(v.truncated[i] && !v.terminated[i]);
+        cr_assert_float_eq(v.rewards[i], 0.0f, 0);
+        cr_assert_float_eq(v.final_obs[2 * i], 2.0f, 1e-6, "truncated at the last observation, not the partial write");
+    }
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "environment 'cb:Failing-v0': step failed: KeyError: 'lost'"), "%s", err);
+    char again[512];
+    cr_assert_eq(env_callback_error("cb:Failing-v0", again, sizeof again), RL_ERR_ARG);
+    cr_assert_str_eq(again, err);
+    /* failed: no more calls into the runtime, every step ends the episodes, the hook runs each time */
+    int calls = rt.step_calls, resets = rt.reset_calls;
+    env_vec_step(&v, actions);
+    cr_assert_eq(rt.step_calls, calls);
+    cr_assert_eq(rt.reset_calls, resets);
+    cr_assert(v.truncated[0] && v.truncated[1]);
+    cr_assert_eq(hook_calls, 3 + 3, "the step and the two autoresets");
+    /* cleared: the runtime is called again */
+    env_callback_clear("cb:Failing-v0");
+    rt.fail_step_at = 0;
+    env_vec_step(&v, actions);
+    cr_assert_eq(rt.step_calls, calls + 1);
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_OK);
+    env_callback_set_failure_hook(NULL);
+    env_vec_free(&v);
+}
+
+Test(callback, a_failed_make_fails_env_make)
+{
+    runtime rt = {.fail_make = true};
+    reg("cb:NoDisplay-v0", &rt, 0);
+    env_vec v;
+    char err[512] = "";
+    cr_assert_eq(env_vec_make(&v, "cb:NoDisplay-v0", 2, 0, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "environment 'cb:NoDisplay-v0': creating an instance failed: no display"), "%s", err);
+}
+
+Test(callback, unbound_ids_binding_and_refusals)
+{
+    char err[512] = "";
+    cr_assert_eq(env_callback_register("cb:Later-v0", &OBS, &ACT, 0, NAN, NULL, err, sizeof err), RL_OK, "%s", err);
+    env_instance e;
+    cr_assert_eq(env_make(&e, "cb:Later-v0", 0, err, sizeof err), RL_ERR_UNSUPPORTED);
+    cr_assert(strstr(err, "not bound in this process: evaluate it from Python with rlc.evaluate(policy, env=...)"),
+              "%s", err);
+    runtime rt = {0}, other = {0};
+    reg("cb:Later-v0", &rt, 0);
+    cr_assert_eq(env_make(&e, "cb:Later-v0", 0, err, sizeof err), RL_OK, "%s", err);
+    /* rebinding while an instance made with other callbacks lives is refused */
+    env_callbacks cb = callbacks(&other);
+    cr_assert_eq(env_callback_register("cb:Later-v0", &OBS, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_BUSY);
+    cr_assert(strstr(err, "1 instances of it are alive"), "%s", err);
+    env_close(&e);
+    cr_assert_eq(env_callback_register("cb:Later-v0", &OBS, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    /* other spaces, or an id of another kind of environment */
+    env_space act3 = {.kind = ENV_SPACE_DISCRETE, .n = 3, .dim = 1};
+    cr_assert_eq(env_callback_register("cb:Later-v0", &OBS, &act3, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "already registered with other spaces"), "%s", err);
+    cr_assert_eq(env_callback_register("CartPole-v1", &OBS, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "not as a callback environment"), "%s", err);
+    cr_assert_not(env_callback_is("CartPole-v1"));
+    env_space bad = {.kind = ENV_SPACE_BOX, .dim = 0};
+    cr_assert_eq(env_callback_register("cb:Bad-v0", &bad, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert_null(env_find("cb:Bad-v0"));
+}
+
+Test(callback, renders_through_the_runtime)
+{
+    runtime rt = {0};
+    reg("cb:Drawn-v0", &rt, 0);
+    env_instance e;
+    char err[512] = "";
+    cr_assert_eq(env_make(&e, "cb:Drawn-v0", 0, err, sizeof err), RL_OK);
+    float obs[2], r;
+    bool term, trunc;
+    env_reset(&e, 0, obs);
+    float a = 1;
+    env_step(&e, &a, obs, &r, &term, &trunc);
+    env_renderer *ren;
+    cr_assert_eq(env_render_open(&ren, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h, fps;
+    env_render_size(ren, &w, &h, &fps);
+    cr_assert(w == 32 && h == 16 && fps == 10);
+    uint8_t rgb[32 * 16 * 3];
+    cr_assert_eq(env_render_frame(ren, &e, rgb, err, sizeof err), RL_OK);
+    cr_assert_eq(rgb[0], 1);
+    env_render_close(ren);
+    env_close(&e);
+}
