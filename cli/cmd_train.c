@@ -194,8 +194,14 @@ static bool train_load_config(train_args *a, rl_config *cfg, char *cfg_path, siz
 }
 
 /* the final report of a run that ended normally */
-static void train_report(const rl_config *cfg, const trainer_result *res, const char *run_dir)
+static void train_report(const rl_config *cfg, const trainer_result *res, const char *run_dir, bool quiet)
 {
+    if (res->already_finished && res->stopped) {
+        printf("%s stopped early at %s; its stop rule still holds, so there is nothing to do (turn the rule off or "
+               "loosen it with --set stop.reward_threshold=... or stop.patience=... to train it further)\n",
+               run_dir, res->stop_reason);
+        return;
+    }
     if (res->already_finished) {
         printf("%s already finished: step %lld of %lld, evaluated there (the last row of its eval.csv); "
                "nothing to do (--set total_steps=N with a larger N trains it further)\n",
@@ -207,6 +213,7 @@ static void train_report(const rl_config *cfg, const trainer_result *res, const 
                (long long)res->steps, (long long)(res->steps - res->start_step), res->wall_s, res->sps);
     else
         printf("trained %lld steps in %.2f s (%.0f steps/s)\n", (long long)res->steps, res->wall_s, res->sps);
+    if (res->stopped && quiet) printf("stopped early at %s\n", res->stop_reason);
     if (res->threshold_step >= 0)
         printf("mean return of the last %lld episodes first reached the threshold at step %lld (%.2f s)\n",
                (long long)cfg->log.return_window, (long long)res->threshold_step, res->threshold_wall_s);
@@ -244,7 +251,7 @@ static int train_execute(const rl_config *cfg, const train_args *a, const char *
         if (rl_dist_size() > 1 && st != RL_ERR_INTERRUPTED) rl_dist_abort(train_exit_status(st, &res));
         return train_exit_status(st, &res);
     }
-    train_report(cfg, &res, a->run_dir);
+    train_report(cfg, &res, a->run_dir, a->quiet);
     return 0;
 }
 

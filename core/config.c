@@ -779,11 +779,30 @@ static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err
     return RL_OK;
 }
 
+/* stop: reward_threshold is none, env or a number; a stop rule needs evaluations during training */
+static rl_status check_stop(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const char *t = cfg->stop.reward_threshold;
+    double v;
+    bool none = strcmp(t, "none") == 0;
+    if (!none && strcmp(t, "env") != 0 && parse_f64(t, &v))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: stop.reward_threshold: expected a number, env (the environment's registered threshold) "
+                       "or none, got '%s'", cfg->source, t);
+    const char *rule = !none ? "stop.reward_threshold" : cfg->stop.patience > 0 ? "stop.patience" : NULL;
+    if (rule && cfg->log.eval_interval == 0)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s: needs evaluations during training, but log.eval_interval is 0 (only at the end)",
+                       cfg->source, rule);
+    return RL_OK;
+}
+
 /* relations between sections, once everything is read: the sizes (core/limits.c), the keys that
  * apply to some algorithms only, then the algorithm's own checks */
 static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 {
     rl_status st = rl_config_check_limits(cfg, err, err_sz);   /* sizes: core/limits.c */
+    if (st == RL_OK) st = check_stop(cfg, err, err_sz);
     if (st != RL_OK) return st;
     const rl_config_algo *algo = rl_config_find_algo(cfg->root.algo);
     unsigned flags = algo ? algo->flags : 0;

@@ -62,6 +62,17 @@
 
 
 
+/* stopping a run early at an evaluation (train/stopping.h, docs/configs.md): the policy is good
+ * enough, or it stopped getting better */
+#define RL_CFG_STOP_FIELDS(X, S)                                                                    \
+    X(S, rl_str, reward_threshold, STR, 0, "none", 0, 0, NULL,                                      \
+      "stop once an evaluation's mean return reaches this: a number, env (the environment's "     \
+      "registered threshold) or none")                                                             \
+    X(S, int64_t, patience, I64, 0, NULL, 0, 1000000, NULL,                                         \
+      "stop after this many evaluations in a row without a new best return; 0 = off")             \
+    X(S, int64_t, min_evals, I64, 0, NULL, 0, 1000000, NULL,                                        \
+      "evaluations before patience starts counting (they still set the best)")
+
 /* Box actions of the on-policy agents (ppo, a2c, reinforce): a diagonal Gaussian policy */
 #define RL_CFG_GAUSSIAN_FIELDS(X, S)                                                                \
     X(S, rl_str, log_std, STR, 0, "param", 0, 0, "param|state",                                     \
@@ -147,6 +158,7 @@
     X(normalize, "normalize", RL_CFG_NORMALIZE_FIELDS)                                           \
     X(exploration, "exploration", RL_CFG_EXPLORATION_FIELDS)                                     \
     X(reward_model, "reward_model", RL_CFG_REWARD_MODEL_FIELDS)                                  \
-    X(log, "log", RL_CFG_LOG_FIELDS)
+    X(log, "log", RL_CFG_LOG_FIELDS)                                                             \
+    X(stop, "stop", RL_CFG_STOP_FIELDS)
 
 #endif

@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "addons/reward_model.h"
 #include "train/offp_replay.h"
+#include "train/stopping.h"
 #include "train/trainer_dp.h"
 #include "train/trainer_watch.h"
 #include "core/fs.h"
@@ -188,7 +190,15 @@ typedef struct {
     int n_agent_stats;        /* the agent's own statistics, before the reward model's */
     int64_t ckpt_step;        /* the step of checkpoint.safetensors; -1 when none */
     bool write_failed;        /* a write into the run directory failed: the run stops (write_stop) */
+    const trainer_opts *opts;
+    trainer_stop stop;        /* the stop rules and why the run stopped early (train/stopping.h) */
+    bool eval_improved;       /* the last evaluation beat every earlier one */
+    const char *mcols[4 + AGENT_MAX_STATS];   /* metrics.csv's columns */
 } run_state;
+
+/* the value the loop hands trainer_dp_stop once a stop rule fired: above every signal number, so
+ * that every rank stops at the same step */
+#define STOP_EARLY_CODE 1000
 
 /* st of a write into the run directory: RL_ERR_IO (a full disk, the file size limit, an I/O
  * error) stops the run at once, keeping the last checkpoint (write_stop) */
@@ -234,8 +244,10 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.config", yaml},
         {"rlc.action_space", act_space},   /* for readers without rlc (scripts/rlc_policy.py) */
         {"rlc.obs_space", obs_space},
-        {"rlc.eval_return", eval_return},  /* last: left out when NULL */
+        /* [11, 11 + TRAINER_STOP_META): the stop state, below */
+        [11 + TRAINER_STOP_META] = {"rlc.eval_return", eval_return},  /* last: left out when NULL */
     };
+    trainer_stop_meta(&r->stop, meta + 11);
     rl_status st = run_write(r, r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz));
     free(yaml);
     free(act_space);
@@ -303,6 +315,14 @@ static void report_nonfinite(FILE *out, const env_vec *v, int64_t step, bool fin
     if (n > 0) *seen = n;
 }
 
+/* opts->on_row with a row just written; a non-zero return during training stops the run */
+static void row_hook(run_state *r, int kind, const char *const *names, const double *row, int n)
+{
+    const trainer_opts *o = r->opts;
+    if (o->on_row && o->on_row(o->on_row_user, kind, names, row, n) && r->step < r->cfg->root.total_steps)
+        trainer_stop_request(&r->stop, r->step);
+}
+
 static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err, size_t err_sz)
 {
     /* evaluation seeds never overlap training seeds (vector resets use seed + i) */
@@ -314,7 +334,12 @@ static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err
     r->last_eval_step = r->step;
     double row[] = {(double)r->step, *mean, *std, (double)r->cfg->log.eval_episodes};
     if ((st = run_write(r, rl_csv_row(&r->evals, row, err, err_sz)))) return st;
-    return save_best(r, *mean, *std, err, err_sz);
+    double best_before = r->watch.best_eval;
+    if ((st = save_best(r, *mean, *std, err, err_sz))) return st;
+    r->eval_improved = *mean > best_before;
+    static const char *const ecols[] = {"step", "return_mean", "return_std", "episodes"};
+    row_hook(r, TRAINER_ROW_EVAL, ecols, row, 4);
+    return RL_OK;
 }
 
 /* env.threads: the training vector env's copies stepped on that many threads (each copy owns its
@@ -428,6 +453,7 @@ static rl_status run_resume(run_state *r, char *err, size_t err_sz)
         (st = nn_safetensors_meta_u64(f, "rlc.step", &step, err, err_sz)) == RL_OK &&
         (st = nn_safetensors_meta_u64(f, "rlc.episodes", &episodes, err, err_sz)) == RL_OK)
         st = nn_safetensors_meta_u64(f, "rlc.evals", &evals, err, err_sz);
+    if (st == RL_OK) st = trainer_stop_load(&r->stop, f, err, err_sz);
     nn_safetensors_close(f);
     if (st != RL_OK) return st;
     r->step = (int64_t)step;
@@ -487,6 +513,7 @@ static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err
         reward_model_stat_names(mcols + 4 + r->n_stats);
         r->n_stats += RM_N_STATS;
     }
+    memcpy(r->mcols, mcols, sizeof mcols);
     const char *ecols[] = {"step", "return_mean", "return_std", "episodes"};
     const char *tcols[] = {"step", "wall_s", "steps_per_s"};
     snprintf(path, sizeof path, "%s/metrics.csv", r->run_dir);
@@ -531,7 +558,8 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     const double threshold = r->def->reward_threshold;
     double t0 = rl_now(), mean_ret = NAN, mean_len = NAN;
     rl_status st = RL_OK;
-    while (r->step < total && !trainer_dp_stop(&r->dp, stop_signal, false)) {
+    while (r->step < total &&
+           !trainer_dp_stop(&r->dp, stop_signal ? stop_signal : r->stop.fired ? STOP_EARLY_CODE : 0, false)) {
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
         if (r->rm) reward_model_observe(r->rm, v, actions);   /* the agent sees the learned reward */
@@ -571,10 +599,11 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
             if ((st = log_rows(r, row, el, sps, err, err_sz))) break;
             if (cfg->log.progress && !opts->quiet)
                 trainer_watch_progress(&r->watch, out, row, total, sps, el, r->step >= total);
+            if (r->dp.lead) row_hook(r, TRAINER_ROW_LOG, r->mcols, row, 4 + r->n_stats);
         }
         if (r->dp.lead && eval_iv > 0 && r->step / eval_iv != prev / eval_iv && r->step < total) {
-            double m, s;
-            if ((st = evaluate_row(r, &m, &s, err, err_sz))) break;
+            if ((st = evaluate_row(r, &res->eval_mean, &res->eval_std, err, err_sz))) break;
+            trainer_stop_eval(&r->stop, r->step, r->eval_count, res->eval_mean, r->eval_improved);
         }
         if (r->dp.lead && ckpt_iv > 0 && r->step / ckpt_iv != prev / ckpt_iv && r->step < total)
             if ((st = checkpoint_kept(r, err, err_sz))) break;
@@ -607,7 +636,8 @@ static rl_status run_finish(run_state *r, const trainer_opts *opts, trainer_resu
         if ((st = checkpoint(r, err, err_sz))) return st;
     }
     drop_replay(r);
-    return keep_history(r, err, err_sz);
+    if ((st = keep_history(r, err, err_sz))) return st;
+    return r->stop.fired ? run_write(r, trainer_stop_record(&r->stop, r->run_dir, err, err_sz)) : RL_OK;
 }
 
 static void run_close(run_state *r, trainer_result *res)
@@ -656,20 +686,26 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
     res->threshold_wall_s = NAN;
     openblas_set_num_threads(1);   /* small matrices: one thread is fastest and deterministic */
 
-    run_state r = {.cfg = cfg, .run_dir = opts->run_dir, .last_eval_step = -1, .lock = {-1}, .ckpt_step = -1};
+    run_state r = {.cfg = cfg, .run_dir = opts->run_dir, .last_eval_step = -1, .lock = {-1}, .ckpt_step = -1,
+                   .opts = opts};
     r.algo = agent_find(cfg->root.algo);
     if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
     r.def = env_find(cfg->env.id);
     if (!r.def) return env_missing(cfg, cfg->source, opts->resume, err, err_sz);
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
 
-    rl_status st = run_open(&r, opts, err, err_sz);
+    rl_status st = trainer_stop_init(&r.stop, cfg, r.def, err, err_sz);
+    if (st == RL_OK) st = run_open(&r, opts, err, err_sz);
     if (r.have_v) res->env_threads = r.v.n_threads;
     if (st == RL_OK && opts->resume) st = run_resume(&r, err, err_sz);
     res->steps = r.step;
-    if (st == RL_OK && opts->resume && r.step >= cfg->root.total_steps && r.last_eval_step == r.step) {
-        /* finished and evaluated: nothing to redo, and nothing is rewritten */
+    if (st == RL_OK && opts->resume &&
+        ((r.step >= cfg->root.total_steps && r.last_eval_step == r.step) || trainer_stop_resumed(&r.stop, opts->run_dir))) {
+        /* finished and evaluated, or stopped by a rule that still holds: nothing to redo, and
+         * nothing is rewritten */
         res->already_finished = true;
+        res->stopped = r.stop.fired != TRAINER_STOP_NONE;
+        snprintf(res->stop_reason, sizeof res->stop_reason, "%s", r.stop.reason);
         run_close(&r, res);
         return RL_OK;
     }
@@ -700,6 +736,13 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
     res->steps = r.step;
     if ((res->signal || r.write_failed) && cfg->log.progress && !opts->quiet)
         rl_progress_print(out, r.step, cfg->root.total_steps, res->sps, mean_ret, res->wall_s, true);
+    if (r.stop.fired && !res->signal) {
+        res->stopped = true;
+        snprintf(res->stop_reason, sizeof res->stop_reason, "%s", r.stop.reason);
+        if (!opts->quiet)   /* on a terminal, below the progress line */
+            fprintf(out, "%sstopping early at %s\n", cfg->log.progress && isatty(fileno(out)) ? "\n" : "",
+                    r.stop.reason);
+    }
     if (st == RL_OK) st = run_finish(&r, opts, res, err, err_sz);
     /* the handlers stay until the last checkpoint is written */
     signals_restore(old);

@@ -14,6 +14,7 @@
  *   checkpoint.safetensors    weights + training state (+ the resolved config in its metadata)
  *   best.safetensors          the same, at the best evaluation so far (train/trainer_watch.h)
  *   checkpoint_<step>.safetensors   the newest log.keep_checkpoints checkpoints
+ *   stopped.txt               why a stop rule ended the run early (train/stopping.h)
  *   events.out.tfevents.*     TensorBoard events, one file per invocation (log.tensorboard)
  *   metrics.csv, eval.csv     deterministic: identical for the same config, seed and threads
  *   timing.csv                wall-clock figures */
@@ -37,7 +38,16 @@ typedef struct {
                                    * NULL or "" = nothing */
     const char *banner;       /* printed on out once the run directory is locked, so a process
                                * refused the directory announces nothing; NULL = none */
+    /* called on the process that writes the run directory after each metrics.csv row (kind
+     * TRAINER_ROW_LOG) and each eval.csv row (TRAINER_ROW_EVAL, the final evaluation too) with
+     * the row's column names and values (names[0] = "step"); a non-zero return stops the run as
+     * a stop rule does (train/stopping.h); NULL = none */
+    int (*on_row)(void *user, int kind, const char *const *names, const double *values, int n);
+    void *on_row_user;
 } trainer_opts;
+
+#define TRAINER_ROW_LOG 0
+#define TRAINER_ROW_EVAL 1
 
 typedef struct {
     int64_t steps;            /* environment steps taken */
@@ -59,6 +69,9 @@ typedef struct {
                                * there: nothing was trained or written (eval_mean is not set) */
     bool write_failed;        /* a write into the run directory failed (full disk, file size
                                * limit): the run stopped with RL_ERR_IO, see trainer_run */
+    bool stopped;             /* a stop rule or opts->on_row ended the run before total_steps
+                               * (train/stopping.h); with already_finished: a resume of such a run */
+    char stop_reason[320];    /* why ("step N: ..."); "" when not stopped */
 } trainer_result;
 
 /* the exit status of `rlc train` when the run directory is locked by another process
@@ -70,8 +83,9 @@ typedef struct {
 /* Trains. Returns RL_ERR_INTERRUPTED after a clean checkpoint when SIGINT, SIGTERM, SIGHUP or
  * SIGPIPE arrives (res->signal says which), RL_ERR_BUSY when another process holds the run
  * directory's lock (nothing is written), RL_ERR_NOT_FOUND when a resumed config's environment
- * comes from a plugin nobody loaded. A resume of a finished run returns RL_OK with
- * res->already_finished and changes nothing.
+ * comes from a plugin nobody loaded. A run a stop rule (cfg->stop, train/stopping.h) or
+ * opts->on_row ends early returns RL_OK with res->stopped. A resume of a finished run (or of a
+ * stopped one whose rule still holds) returns RL_OK with res->already_finished and changes nothing.
  * A write into the run directory that fails while training (a CSV row, an events record, a
  * checkpoint: ENOSPC, EFBIG, EIO) stops the run at once with RL_ERR_IO and res->write_failed:
  * the file that failed is cut back to its whole rows or records, no new checkpoint is written, so
