@@ -370,6 +370,28 @@ static void default_run_dir(char *out, size_t sz, const char *name, int64_t seed
         snprintf(out, sz, "runs/%s-seed%lld-%d", stem, (long long)seed, k);
 }
 
+/* the calling thread's training callback (rlc_train_set_callback) and why its last run stopped */
+static _Thread_local rlc_train_callback train_cb;
+static _Thread_local void *train_cb_user;
+static _Thread_local char train_stop_reason[320];
+
+int rlc_train_set_callback(rlc_train_callback fn, void *user)
+{
+    train_cb = fn;
+    train_cb_user = user;
+    return RL_OK;
+}
+
+const char *rlc_train_stop_reason(void) { return train_stop_reason; }
+
+/* trainer_opts.on_row -> the API's callback */
+static int api_on_row(void *user, int kind, const char *const *names, const double *values, int n)
+{
+    (void)user;
+    rlc_train_event ev = {.kind = kind == TRAINER_ROW_EVAL ? 1 : 0, .n = n, .names = names, .values = values};
+    return train_cb(train_cb_user, &ev);
+}
+
 int rlc_config_resolve(const char *config_path, const char *config_yaml, const char *yaml_name,
                        const char *const *sets, int n_sets, char **yaml_out)
 {
@@ -386,6 +408,7 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
               rlc_train_result *res, char *run_dir_out, int run_dir_sz)
 {
     api_init();
+    train_stop_reason[0] = '\0';
     if (!res) return null_arg(__func__, "res");
     memset(res, 0, sizeof *res);
     bool have_dir = run_dir && run_dir[0];
@@ -404,7 +427,8 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
     else default_run_dir(dir, sizeof dir, config_path && config_path[0] ? config_path : yaml_name ? yaml_name : "config",
                          cfg.root.seed);
     if (run_dir_out && run_dir_sz > 0) snprintf(run_dir_out, (size_t)run_dir_sz, "%s", dir);
-    trainer_opts opts = {.run_dir = dir, .resume = resume, .quiet = quiet, .out = stdout};
+    trainer_opts opts = {.run_dir = dir, .resume = resume, .quiet = quiet, .out = stdout,
+                         .on_row = train_cb ? api_on_row : NULL};
     trainer_result r;
     bool callback = env_callback_is(cfg.env.id);
     if (callback) {
@@ -428,6 +452,7 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
     res->threshold_wall_s = r.threshold_wall_s;
     res->env_warnings = r.env_warnings;
     res->seed = cfg.root.seed;
+    snprintf(train_stop_reason, sizeof train_stop_reason, "%s", r.stopped ? r.stop_reason : "");
     return st;
 }
 

@@ -21,7 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 3   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record */
+#define RLC_API_VERSION 4   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+                             * 4: rlc_train_set_callback, rlc_train_stop_reason */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -158,6 +159,27 @@ typedef struct {
 int rlc_train(const char *config_path, const char *config_yaml, const char *yaml_name,
               const char *const *sets, int n_sets, const char *run_dir, bool resume, bool quiet,
               rlc_train_result *res, char *run_dir_out, int run_dir_sz);
+
+/* A row a training run just wrote, for the callback of rlc_train_set_callback: kind 0 is a
+ * metrics.csv row (each log.log_interval), 1 an eval.csv row (each evaluation, the final one
+ * too); names[i] and values[i], i < n, are its columns, names[0] = "step". Valid during the call. */
+typedef struct {
+    int kind;
+    int n;
+    const char *const *names;
+    const double *values;
+} rlc_train_event;
+
+/* Called on the thread of rlc_train: 0 goes on; non-zero stops the run as a `stop:` rule does
+ * (the final checkpoint and best model are written, the final evaluation made unless the step
+ * was just evaluated, and rlc_train returns 0 with rlc_train_stop_reason saying so). */
+typedef int (*rlc_train_callback)(void *user, const rlc_train_event *event);
+
+/* Sets the callback of the calling thread's rlc_train calls from now on (fn NULL: none). */
+int rlc_train_set_callback(rlc_train_callback fn, void *user);
+/* Why the calling thread's last rlc_train ended before total_steps ("step N: ...": a `stop:`
+ * rule or the callback), or "" when it did not. Never NULL. */
+const char *rlc_train_stop_reason(void);
 
 /* Resolves a config as rlc_train would and sets *yaml_out to the resolved YAML (every key; free
  * with rlc_free). */

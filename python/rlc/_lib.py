@@ -11,7 +11,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 3
+_API_VERSION = 4
 
 
 class Space(ctypes.Structure):
@@ -55,6 +55,14 @@ class EnvCallbacks(ctypes.Structure):
                 ("close", CLOSE_FN), ("render", RENDER_FN), ("render_width", _c_int),
                 ("render_height", _c_int), ("render_fps", _c_int)]
 _c_double_p, _c_int_p = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int)
+
+
+# a row a training run wrote (rlc_train_event) and the callback that sees it (python/rlc/training.py)
+class TrainEvent(ctypes.Structure):
+    _fields_ = [("kind", _c_int), ("n", _c_int), ("names", ctypes.POINTER(_c_char_p)), ("values", _c_double_p)]
+
+
+TRAIN_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, ctypes.POINTER(TrainEvent))
 _c_float_p, _c_str_pp = ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_char_p)
 
 # name: (result type, argument types)
@@ -79,6 +87,8 @@ _PROTOTYPES = {
     "rlc_vec_render": (_c_int, [_c_void_p, _c_int, _c_void_p, _c_int64]),
     "rlc_train": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int, _c_char_p, ctypes.c_bool,
                            ctypes.c_bool, ctypes.POINTER(TrainResult), ctypes.c_char_p, _c_int]),
+    "rlc_train_set_callback": (_c_int, [TRAIN_FN, _c_void_p]),
+    "rlc_train_stop_reason": (_c_char_p, []),
     "rlc_config_resolve": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int,
                                     ctypes.POINTER(_c_void_p)]),
     "rlc_policy_load": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p]),

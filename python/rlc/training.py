@@ -8,22 +8,24 @@ import math
 import os
 import re
 import stat
+import threading
 
 import numpy as np
 
 from . import pyenv
-from ._lib import c_integer, check, encode, lib, take_string
+from ._lib import TRAIN_FN, c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
 from .spaces import Box
 from .vector import Discrete, env_ids, env_spaces
 
 TrainResult = collections.namedtuple(
     "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
-    "env_warnings seed")
+    "env_warnings seed stop_reason")
 TrainResult.__doc__ = """What rlc.train returns: the run directory, environment steps, wall-clock
 seconds and steps/s of training, the final deterministic evaluation (mean and std of the return),
 the first step and second at which the mean training return reached the environment's threshold
-(None if never), the environments' numerical warnings and the run's seed."""
+(None if never), the environments' numerical warnings, the run's seed, and why the run ended
+before total_steps ("step N: ...", a `stop:` rule or the callback; None when it did not)."""
 
 EvalResult = collections.namedtuple("EvalResult", "mean std episodes")
 Loss = collections.namedtuple("Loss", "name kind formula params")
@@ -144,8 +146,52 @@ def _python_env(env, env_id, resume, run_dir):
     return pyenv.bind(env, env_id)
 
 
+_INT_COLUMNS = ("step", "episodes")
+_NO_CALLBACK = TRAIN_FN()   # NULL
+_callbacks = threading.local()   # the callback of the rlc.train running on this thread, if any
+
+
+def _train_callback(callback):
+    """The C function for rlc_train_set_callback over callback, and the list that receives an
+    exception it raises (the run then stops, and train raises it once the trainer has stopped)."""
+    raised = []
+
+    def on_row(_user, event):
+        if raised:
+            return 1   # not called again once it raised
+        try:
+            e = event.contents
+            row = {"kind": "eval" if e.kind == 1 else "log"}
+            for i in range(e.n):
+                name, value = e.names[i].decode(), e.values[i]
+                row[name] = int(value) if name in _INT_COLUMNS else value
+            return 1 if callback(row) is False else 0
+        except BaseException as exc:   # KeyboardInterrupt too: stop cleanly, raise it after
+            raised.append(exc)
+            return 1
+    return TRAIN_FN(on_row), raised
+
+
+def _run_with_callback(callback, run):
+    """run() (the rlc_train call) with callback set for this thread; the status, and the exception
+    the callback raised or None."""
+    if callback is not None and not callable(callback):
+        raise InvalidArgument(f"callback: expected a function of one argument, got {type(callback).__name__}",
+                              "bad argument")
+    fn, raised = _train_callback(callback) if callback is not None else (_NO_CALLBACK, [])
+    outer = getattr(_callbacks, "fn", _NO_CALLBACK)   # an rlc.train started from inside a callback
+    _callbacks.fn = fn
+    lib.rlc_train_set_callback(fn, None)
+    try:
+        status = run()
+    finally:
+        _callbacks.fn = outer
+        lib.rlc_train_set_callback(outer, None)
+    return status, raised[0] if raised else None
+
+
 def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, quiet=True, env=None,
-          env_id=None):
+          env_id=None, callback=None):
     """Trains an agent as `rlc train` does and returns a TrainResult.
 
     config: a YAML file path or a dict of the same structure ({"algo": "ppo", "env": {"id": ...},
@@ -158,7 +204,14 @@ def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, qu
     env: an environment written in Python with Gymnasium's API -- a class, a factory or an
     instance -- trained on instead of the config's env.id (which becomes "python:<name>",
     env_id or the environment's name; docs/python-envs.md). An exception raised inside it stops
-    the run with a checkpoint of the step reached and is raised again here, with its traceback."""
+    the run with a checkpoint of the step reached and is raised again here, with its traceback.
+
+    callback: a function called with a dict for every metrics.csv row (each log.log_interval:
+    {"kind": "log", "step": ..., "episodes": ..., "return_mean": ..., and the agent's columns})
+    and every evaluation ({"kind": "eval", "step", "return_mean", "return_std", "episodes"}).
+    Returning False stops the run as a `stop:` rule does: the checkpoint and best model are
+    written, and train returns with stop_reason set. Any other return value goes on. An exception
+    raised in it stops the run the same way and is raised again here, with its traceback."""
     if resume and config is not None:
         raise InvalidArgument("train: give either a config or resume=True with run_dir, not both",
                               "bad argument")
@@ -172,12 +225,17 @@ def train(config=None, run_dir=None, overrides=None, seed=None, resume=False, qu
     path, yaml, arr, n = _config_args(config, sets)
     res = _lib_result()
     out = ctypes.create_string_buffer(4096)
-    check(lib.rlc_train(path, yaml, b"dict", arr, n, encode(None if run_dir is None else os.fspath(run_dir)),
-                        bool(resume), bool(quiet), ctypes.byref(res), out, len(out)))
+    status, raised = _run_with_callback(callback, lambda: lib.rlc_train(
+        path, yaml, b"dict", arr, n, encode(None if run_dir is None else os.fspath(run_dir)), bool(resume),
+        bool(quiet), ctypes.byref(res), out, len(out)))
+    stop_reason = lib.rlc_train_stop_reason().decode(errors="replace") or None
+    if raised is not None:
+        raise raised
+    check(status)
     reached = res.threshold_step >= 0
     return TrainResult(os.fsdecode(out.value), res.steps, res.wall_s, res.sps, res.eval_mean,
                        res.eval_std, res.threshold_step if reached else None,
-                       res.threshold_wall_s if reached else None, res.env_warnings, res.seed)
+                       res.threshold_wall_s if reached else None, res.env_warnings, res.seed, stop_reason)
 
 
 def _lib_result():
