@@ -222,6 +222,8 @@ static rl_status refuse_nonfinite(const run_state *r, char *err, size_t err_sz)
                    kept ? r->ckpt : "", why);
 }
 
+#define RUN_META 11   /* checkpoint_to's metadata entries before the stop state */
+
 /* writes the agent and the run's counters to path; eval_return: the metadata rlc.eval_return
  * (best.safetensors), or NULL */
 static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_return, char *err, size_t err_sz)
@@ -244,10 +246,11 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.config", yaml},
         {"rlc.action_space", act_space},   /* for readers without rlc (scripts/rlc_policy.py) */
         {"rlc.obs_space", obs_space},
-        /* [11, 11 + TRAINER_STOP_META): the stop state, below */
-        [11 + TRAINER_STOP_META] = {"rlc.eval_return", eval_return},  /* last: left out when NULL */
+        /* [RUN_META, RUN_META + TRAINER_STOP_META): the stop state, below */
+        [RUN_META + TRAINER_STOP_META] = {"rlc.eval_return", eval_return},  /* last: left out when NULL */
     };
-    trainer_stop_meta(&r->stop, meta + 11);
+    RL_ASSERT(strcmp(meta[RUN_META - 1].key, "rlc.obs_space") == 0);
+    trainer_stop_meta(&r->stop, meta + RUN_META);
     rl_status st = run_write(r, r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz));
     free(yaml);
     free(act_space);
