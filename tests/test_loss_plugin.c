@@ -177,6 +177,63 @@ Test(loss_plugin, rlc_losses_lists_its_losses)
     cr_assert_neq(rlc(out, sizeof out, "losses log_cosh_scaled%s%s", "", ""), 0, "%s", out);
 }
 
+/* an ablation over a base config with a loss plugin: a run interrupted before DONE resumes with
+ * the base config's plugins on its worker's command line (`rlc train --resume` loads none by itself) */
+Test(loss_plugin, ablation_resumes_a_run_with_its_loss_plugin)
+{
+    char dir[256], cfg[600], abl[700], cmd[2000], out[16384];
+    write_config(dir, sizeof dir, cfg, sizeof cfg, "ppo", "  value: {name: log_cosh_scaled, plugin: lcs.so, scale: 2}");
+    snprintf(abl, sizeof abl, "%s/abl.yaml", dir);
+    FILE *f = fopen(abl, "w");
+    cr_assert(f && fprintf(f, "name: a\nbase: run.yaml\nseeds: [1]\naxes:\n  ppo.learning_rate: [0.001]\n") > 0 &&
+              fclose(f) == 0);
+    snprintf(cmd, sizeof cmd, "cd / && %s ablate %s --jobs 1 --runs-dir %s/runs 2>&1", RLC_BINARY, abl, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "1 finished now, 0 already done, 0 failed"), "%s", out);
+    char rm[1000];
+    snprintf(rm, sizeof rm, "rm %s/runs/a/learning_rate=0.001/seed_1/DONE", dir);
+    cr_assert_eq(rlt_run_cmd(rm, out, sizeof out), 0, "%s", out);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "1 finished now, 0 already done, 0 failed"), "%s", out);
+    remove_dir(dir);
+}
+
+/* ---- the config key ---------------------------------------------------------------------------- */
+
+/* `plugin:` in a loss mapping: relative to the config file (aux heads' losses too), kept relative
+ * from --set, written into the dump and read back the same; a non-string refused naming the key */
+Test(loss_plugin, config_key_resolves_dumps_and_reloads)
+{
+    char path[256], err[1024];
+    rlt_tmpfile(path, sizeof path, "lossplug_cfg",
+                "algo: ppo\nnetwork: {shared: true}\nlosses:\n  value: {name: log_cosh_scaled, plugin: sub/lcs.so, scale: 2}\n"
+                "aux:\n  - {head: reward_prediction, loss: {name: log_cosh_scaled, plugin: lcs.so}}\n");
+    rl_config *cfg = calloc(2, sizeof *cfg);
+    const char *sets[] = {"losses.entropy=entropy", "losses.entropy.plugin=rel.so"};
+    cr_assert_eq(rl_config_load(cfg, path, sets, 2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(RLT_LOSS(cfg, "losses.value")->plugin, "/tmp/sub/lcs.so");
+    cr_assert_str_eq(cfg->aux.heads[0].loss.plugin, "/tmp/lcs.so");
+    cr_assert_str_eq(RLT_LOSS(cfg, "losses.entropy")->plugin, "rel.so");
+    cr_assert_str_eq(RLT_LOSS(cfg, "losses.entropy")->name, "entropy");
+    const rl_loss_cfg *all[64];
+    int n = rl_config_losses(cfg, all, 64), with_plugin = 0;
+    for (int i = 0; i < n && i < 64; i++) with_plugin += all[i]->plugin[0] != 0;
+    cr_assert_eq(with_plugin, 3);
+    char *dump = rl_config_dump_string(cfg);
+    cr_assert(strstr(dump, "value: {name: \"log_cosh_scaled\", plugin: \"/tmp/sub/lcs.so\", scale: 2.0}"), "%s", dump);
+    cr_assert_eq(rl_config_load_string(cfg + 1, dump, "dump", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    char *again = rl_config_dump_string(cfg + 1);
+    cr_assert_str_eq(again, dump);
+    free(again);
+    free(dump);
+    unlink(path);
+    rlt_tmpfile(path, sizeof path, "lossplug_cfg", "algo: ppo\nlosses:\n  value: {name: huber, plugin: [a.so]}\n");
+    cr_assert_neq(rl_config_load(cfg, path, NULL, 0, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "losses.value") && strstr(err, "plugin") && strstr(err, ":3:"), "%s", err);
+    unlink(path);
+    free(cfg);
+}
+
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 /* rlc train on a config with losses `losses` fails naming each of n1, n2, n3 */
