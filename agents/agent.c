@@ -10,6 +10,13 @@ rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, 
     const char *keys[RL_LOSS_MAX_KV];
     for (int i = 0; i < l->n_kv; i++) keys[i] = l->keys[i];
     if (!where) where = l->where;
+    /* a config's loss plugins are loaded only by trainer_prepare_envs, for a config the user named */
+    if (l->plugin[0] && !loss_find(l->name))
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "%s: loss '%s' is not registered: it comes from the plugin %s, and rlc does not load "
+                       "code named in a checkpoint or a run directory: pass --plugin %s (or where that plugin "
+                       "is on this machine) if you trust it (a config file you name loads its plugins itself)",
+                       where, l->name, l->plugin, l->plugin);
     return loss_spec_make(out, kinds, l->name, keys, l->vals, l->n_kv, where, err, err_sz);
 }
 

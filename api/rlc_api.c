@@ -594,12 +594,12 @@ int rlc_loss_count(void)
 static const loss_desc *loss_at(int i)
 {
     int n;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     if (i < 0 || i >= n) {
         rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "loss index %d out of range 0..%d", i, n - 1);
         return NULL;
     }
-    return &t[i];
+    return t[i];
 }
 
 int rlc_loss_get(int i, const char **name, const char **kind, const char **formula, int *n_params)

@@ -1,10 +1,12 @@
-/* rlc cli: `rlc losses [NAME]`: the loss registry, or one loss and the config slots that take it. */
+/* rlc cli: `rlc losses [NAME] [--plugin PATH]...`: the loss registry (with the losses of the plugins
+ * named), or one loss and the config slots that take it. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "agents/agent.h"
 #include "cli/cli.h"
+#include "envs/env.h"
 #include "losses/loss.h"
 
 /* Where a config chooses a loss, and what each place accepts: any loss of the kinds in `kinds`,
@@ -121,8 +123,26 @@ static int print_addon_slots(FILE *out, const loss_desc *d)
     return printed;
 }
 
+/* the plugins of --plugin, and the registry entries each one added ([first[p], first[p + 1])) */
+#define MAX_PLUGINS 16
+typedef struct {
+    const char *path[MAX_PLUGINS];
+    int n, first[MAX_PLUGINS + 1];
+} plugin_list;
+
+/* the plugin that registered d, or NULL for a built-in */
+static const char *plugin_of(const plugin_list *pl, const loss_desc *d)
+{
+    int n;
+    const loss_desc *const *t = loss_registry(&n);
+    for (int p = 0; p < pl->n; p++)
+        for (int i = pl->first[p]; i < pl->first[p + 1]; i++)
+            if (t[i] == d) return pl->path[p];
+    return NULL;
+}
+
 /* one loss: its kind, formula, parameters and the slots that take it */
-static int print_one(FILE *out, const char *name)
+static int print_one(FILE *out, const char *name, const plugin_list *pl)
 {
     const loss_desc *d = loss_find(name);
     if (!d) {
@@ -131,6 +151,7 @@ static int print_one(FILE *out, const char *name)
     }
     fprintf(out, "%s: a %s loss\n  %s\n", d->name, loss_kind_name(d->kind), d->formula);
     if (d->kernel) fprintf(out, "  implemented by %s\n", d->kernel);
+    if (plugin_of(pl, d)) fprintf(out, "  from the plugin %s\n", plugin_of(pl, d));
     fprintf(out, "\nparameters%s\n", d->n_params ? " (default, valid range):" : ": none");
     for (int j = 0; j < d->n_params; j++) {
         char range[96];
@@ -145,19 +166,68 @@ static int print_one(FILE *out, const char *name)
     return 0;
 }
 
+/* below the catalogue: which losses each plugin registered */
+static void print_plugin_sources(FILE *out, const plugin_list *pl)
+{
+    int n;
+    const loss_desc *const *t = loss_registry(&n);
+    for (int p = 0; p < pl->n; p++) {
+        fprintf(out, "%s%s registers:", p ? "" : "\n", pl->path[p]);
+        for (int i = pl->first[p]; i < pl->first[p + 1]; i++) fprintf(out, " %s", t[i]->name);
+        fprintf(out, "%s\n", pl->first[p] == pl->first[p + 1] ? " no loss" : "");
+    }
+}
+
+/* loads the plugins in order, noting what each registered; false after printing the error */
+static bool load_plugins(plugin_list *pl)
+{
+    for (int p = 0; p < pl->n; p++) {
+        char err[1024] = "";
+        loss_registry(&pl->first[p]);
+        if (env_load_plugin(pl->path[p], err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc losses: --plugin: %s\n", err);
+            return false;
+        }
+        loss_registry(&pl->first[p + 1]);
+    }
+    return true;
+}
+
+static void losses_usage(void)
+{
+    printf("usage: rlc losses [NAME] [--plugin PATH]...\n\nLists every registered loss with its kind, parameters (default and\n"
+           "valid range) and formula. Configs choose losses by these names. With NAME: that loss\n"
+           "alone, and the config keys (agent slots) that accept it.\n\n"
+           "  --plugin PATH  load a plugin (.so) first, and list the losses it registers; repeatable\n"
+           "                 (docs/losses.md, \"Losses from a plugin\")\n");
+}
+
 int cli_losses(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: rlc losses [NAME]\n\nLists every registered loss with its kind, parameters (default and\n"
-               "valid range) and formula. Configs choose losses by these names. With NAME: that loss\n"
-               "alone, and the config keys (agent slots) that accept it.\n");
-        return 0;
+    plugin_list pl = {.n = 0};
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            losses_usage();
+            return 0;
+        }
+        if (strcmp(argv[i], "--plugin") == 0) {
+            if (i + 1 >= argc || pl.n == MAX_PLUGINS) {
+                fprintf(stderr, "rlc losses: --plugin needs a path (at most %d plugins)\n", MAX_PLUGINS);
+                return 2;
+            }
+            pl.path[pl.n++] = argv[++i];
+        } else if (name || argv[i][0] == '-') {
+            fprintf(stderr, "rlc losses: %s '%s' (see rlc losses --help)\n",
+                    name ? "one loss name at most, got another:" : "unknown option", argv[i]);
+            return 2;
+        } else {
+            name = argv[i];
+        }
     }
-    if (argc > 2) {
-        fprintf(stderr, "rlc losses: one loss name at most (see rlc losses --help)\n");
-        return 2;
-    }
-    if (argc == 2) return print_one(stdout, argv[1]);
+    if (!load_plugins(&pl)) return 1;
+    if (name) return print_one(stdout, name, &pl);
     loss_catalogue_print(stdout);
+    print_plugin_sources(stdout, &pl);
     return 0;
 }

@@ -31,9 +31,10 @@ static void train_usage(FILE *out)
             "  --resume DIR   continue an interrupted run from its checkpoint (a finished run is left\n"
             "                 as it is: exit status 0). --set then changes keys from that step on,\n"
             "                 printed and appended to DIR/resume_changes.txt; algo cannot change\n"
-            "  --plugin PATH  with --resume: load this environment plugin (.so); repeatable. A run\n"
-            "                 directory's env.plugin is never loaded by itself, since it could run\n"
-            "                 any code; a CONFIG.yaml you name loads its env.plugin as usual\n"
+            "  --plugin PATH  with --resume: load this plugin (.so: environments, losses); repeatable.\n"
+            "                 A run directory's env.plugin and loss plugins are never loaded by\n"
+            "                 themselves, since they could run any code; a CONFIG.yaml you name\n"
+            "                 loads its plugins as usual\n"
             "  --quiet        no progress line\n\n"
             "One process at a time trains in a run directory (it holds DIR/run.lock). SIGINT,\n"
             "SIGTERM, SIGHUP and SIGPIPE (stdout closed) stop the run after a checkpoint.\n"
@@ -157,7 +158,7 @@ static int train_parse_args(int argc, char **argv, train_args *a)
     const char *bad = !a->config && !a->resume ? "missing CONFIG.yaml (see rlc train --help)"
                       : a->config && a->resume ? "give either CONFIG.yaml or --resume RUN_DIR, not both"
                       : a->n_plugins && !a->resume
-                          ? "--plugin goes with --resume; a CONFIG.yaml names its plugin with env.plugin"
+                          ? "--plugin goes with --resume; a CONFIG.yaml names its plugins with env.plugin and losses' plugin"
                           : NULL;
     if (bad) {
         fprintf(stderr, "rlc train: %s\n", bad);
@@ -295,9 +296,10 @@ int cli_eval(int argc, char **argv)
             printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S] [--plugin PATH]...\n\n"
                    "Runs N deterministic episodes (default 10, seeds S, S+1, ...; default S 1000000)\n"
                    "with a trained agent and prints the mean and standard deviation of the return.\n\n"
-                   "  --plugin PATH  load an environment plugin (.so) first; repeatable. Needed when the\n"
-                   "                 agent was trained on a plugin's environment: the plugin a checkpoint\n"
-                   "                 names is never loaded by itself, since it could run any code\n");
+                   "  --plugin PATH  load a plugin (.so: environments, losses) first; repeatable. Needed\n"
+                   "                 when the agent was trained on a plugin's environment or loss: the\n"
+                   "                 plugin a checkpoint names is never loaded by itself, since it could\n"
+                   "                 run any code\n");
             return 0;
         }
         if (strcmp(a, "--plugin") == 0) {

@@ -619,6 +619,13 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         for (int i = 0; i < n->n; i++) {
             const cnode *kv = &n->kids[i];
             if (kv == name) continue;
+            if (strcmp(kv->key, "plugin") == 0) {
+                if (kv->kind != N_SCALAR || !kv->val[0] || strlen(kv->val) >= sizeof l->plugin)
+                    FIELD_ERR(RL_ERR_CONFIG, "plugin of loss '%s': expected the path of a shared object (at most %d bytes)",
+                              l->name, RL_STR_MAX - 1);
+                snprintf(l->plugin, sizeof l->plugin, "%s", kv->val);
+                continue;
+            }
             double v;
             char why[160];
             if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
@@ -975,24 +982,55 @@ static rl_status check_algo_sections(const rl_config *cfg, const cnode *root, bo
     return RL_OK;
 }
 
-/* env.plugin written in a config file is relative to that file's directory (as an ablation's
- * bases are to the ablation file); it becomes absolute, so the dump in a run directory names the
- * same file. --set env.plugin=... (line 0) stays relative to the working directory. */
-static rl_status resolve_plugin(rl_config *cfg, const cnode *root, const char *path, char *err, size_t err_sz)
+/* A plugin path written in a config file (node: its `plugin` key) is relative to that file's
+ * directory (as an ablation's bases are to the ablation file); it becomes absolute in dst (an
+ * rl_str), so the dump in a run directory names the same file. One from --set (line 0) stays
+ * relative to the working directory. key names it in messages. */
+static rl_status resolve_path(char *dst, const cnode *node, const char *path, const char *key, char *err,
+                              size_t err_sz)
 {
-    const cnode *env = node_child(root, "env");
-    const cnode *plugin = env && env->kind == N_MAP ? node_child(env, "plugin") : NULL;
-    if (!plugin || plugin->line == 0 || !cfg->env.plugin[0] || cfg->env.plugin[0] == '/') return RL_OK;
+    if (!node || node->line == 0 || !dst[0] || dst[0] == '/') return RL_OK;
     char dir[4096], abs[4096], joined[8300];
     const char *slash = strrchr(path, '/');
     snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
     if (!realpath(dir, abs)) snprintf(abs, sizeof abs, "%s", dir);
-    snprintf(joined, sizeof joined, "%s/%s", strcmp(abs, "/") == 0 ? "" : abs, cfg->env.plugin);
-    if (strlen(joined) >= sizeof cfg->env.plugin)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s:%d: env.plugin: the path resolved against the config's "
-                       "directory, %s, is longer than %d bytes", path, plugin->line, joined, RL_STR_MAX - 1);
-    snprintf(cfg->env.plugin, sizeof cfg->env.plugin, "%s", joined);
+    snprintf(joined, sizeof joined, "%s/%s", strcmp(abs, "/") == 0 ? "" : abs, dst);
+    if (strlen(joined) >= RL_STR_MAX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s:%d: %s: the path resolved against the config's "
+                       "directory, %s, is longer than %d bytes", path, node->line, key, joined, RL_STR_MAX - 1);
+    snprintf(dst, RL_STR_MAX, "%s", joined);
     return RL_OK;
+}
+
+/* the `plugin` node of the loss mapping at map.key, or NULL */
+static const cnode *loss_plugin_node(const cnode *map, const char *key)
+{
+    const cnode *l = map && map->kind == N_MAP ? node_child(map, key) : NULL;
+    return l && l->kind == N_MAP ? node_child(l, "plugin") : NULL;
+}
+
+/* env.plugin and the losses' plugin keys, as resolve_path says */
+static rl_status resolve_plugin(rl_config *cfg, const cnode *root, const char *path, char *err, size_t err_sz)
+{
+    const cnode *env = node_child(root, "env");
+    rl_status st = resolve_path(cfg->env.plugin, env && env->kind == N_MAP ? node_child(env, "plugin") : NULL,
+                                path, "env.plugin", err, err_sz);
+    for (int s = 0; st == RL_OK && s < n_sections; s++) {
+        const cnode *sec = sections[s].key[0] ? node_child(root, sections[s].key) : root;
+        for (int f = 0; st == RL_OK && f < sections[s].n; f++) {
+            const field_desc *fd = &sections[s].fields[f];
+            if (fd->type != T_LOSS) continue;
+            char key[160];
+            snprintf(key, sizeof key, "%s%s%s.plugin", sections[s].key, sections[s].key[0] ? "." : "", fd->key);
+            st = resolve_path(((rl_loss_cfg *)((char *)cfg + fd->off))->plugin, loss_plugin_node(sec, fd->key),
+                              path, key, err, err_sz);
+        }
+    }
+    const cnode *aux = node_child(root, "aux");
+    for (int i = 0; st == RL_OK && aux && aux->kind == N_SEQ && i < cfg->aux.n && i < aux->n; i++)
+        st = resolve_path(cfg->aux.heads[i].loss.plugin, loss_plugin_node(&aux->kids[i], "loss"), path,
+                          "aux loss plugin", err, err_sz);
+    return st;
 }
 
 /* "--set arg" for messages, the argument cut after 200 bytes (at a character boundary) with
@@ -1129,10 +1167,14 @@ static void dump_key(FILE *out, const char *key)
     else dump_string(out, key);
 }
 
-/* ", key: value" for each loss parameter */
+/* ", plugin: path" if the loss has one, and ", key: value" for each loss parameter */
 static void dump_loss_params(FILE *out, const rl_loss_cfg *l)
 {
     char num[64];
+    if (l->plugin[0]) {
+        fputs(", plugin: ", out);
+        dump_string(out, l->plugin);
+    }
     for (int i = 0; i < l->n_kv; i++) {
         fmt_double(num, sizeof num, l->vals[i]);
         fputs(", ", out);
@@ -1201,6 +1243,20 @@ void rl_config_dump(const rl_config *cfg, FILE *out)
         }
         fputs("}\n", out);
     }
+}
+
+int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max)
+{
+    int n = 0;
+    for (int s = 0; s < n_sections; s++)
+        for (int f = 0; f < sections[s].n; f++) {
+            if (sections[s].fields[f].type != T_LOSS) continue;
+            if (n < max) out[n] = (const rl_loss_cfg *)((const char *)cfg + sections[s].fields[f].off);
+            n++;
+        }
+    for (int i = 0; i < cfg->aux.n; i++, n++)
+        if (n < max) out[n] = &cfg->aux.heads[i].loss;
+    return n;
 }
 
 char *rl_config_dump_string(const rl_config *cfg)

@@ -40,13 +40,17 @@ typedef struct {
 } rl_int_list;
 
 /* A loss chosen by name, with optional parameters: `value: huber` or
- * `value: {name: huber, delta: 2.0}`. `where` names its origin for error messages. */
+ * `value: {name: huber, delta: 2.0}`, and a loss from a plugin: `value: {name: my_loss, plugin:
+ * my_loss.so}` (relative to the config file's directory, as env.plugin; loaded only for a config
+ * the user names, never from a checkpoint: trainer_prepare_envs). `where` names its origin for
+ * error messages. */
 typedef struct {
     char name[64];
     int n_kv;
     char keys[RL_LOSS_MAX_KV][32];
     double vals[RL_LOSS_MAX_KV];
     char where[RL_STR_MAX];
+    char plugin[RL_STR_MAX];   /* "" or the shared object that registers the loss */
 } rl_loss_cfg;
 
 /* Auxiliary heads on the shared encoder (addons/aux.h), the top-level `aux:` list:
@@ -205,6 +209,10 @@ bool rl_config_key_ok(const char *key);
 void rl_config_dump(const rl_config *cfg, FILE *out);
 /* The dump as a malloc'ed string (caller frees). */
 char *rl_config_dump_string(const rl_config *cfg);
+
+/* Every loss a config chooses (the loss keys of all sections, then the aux heads' losses): fills
+ * out[0..max) and returns how many there are. */
+int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max);
 
 /* Lists every section, key, type, default and doc (for `rlc train --help` and docs/configs.md). */
 void rl_config_print_reference(FILE *out);

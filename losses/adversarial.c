@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 /* mean over one batch of f(x), writing scale * f'(x) / n */
 typedef double (*scalar_fn)(double x, double *g);
@@ -121,3 +122,67 @@ float loss_flow_matching(const float *v_hat, const float *u, const float *w, int
 {
     return mse_rows(v_hat, u, w, n, D, dv_hat);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+#define GG(fn)                                                                                \
+    static float gg_##fn(const float *f, int n, const float *p, float *df)                    \
+    {                                                                                         \
+        (void)p;                                                                              \
+        return loss_##fn(f, n, df);                                                           \
+    }
+static float gd_gan(const float *r, int nr, const float *f, int nf, const float *p, float *dr,
+                    float *df)
+{
+    (void)p;
+    return loss_gan_d(r, nr, f, nf, dr, df);
+}
+static float gd_wgan(const float *r, int nr, const float *f, int nf, const float *p, float *dr,
+                     float *df)
+{
+    (void)p;
+    return loss_wgan_d(r, nr, f, nf, dr, df);
+}
+static float gd_hinge(const float *r, int nr, const float *f, int nf, const float *p, float *dr,
+                      float *df)
+{
+    (void)p;
+    return loss_hinge_gan_d(r, nr, f, nf, dr, df);
+}
+GG(gan_g_minimax)
+GG(gan_g_nonsat)
+GG(wgan_g)
+GG(hinge_gan_g)
+
+LOSS_DEF(510, gan_d,
+         .kind = LOSS_KIND_GAN_D,
+         .formula = "mean softplus(-D(real)) + mean softplus(D(fake)) (minimax / non-saturating D)",
+         .gan_d = gd_gan, .kernel = "loss_gan_d");
+LOSS_DEF(520, wgan_d,
+         .kind = LOSS_KIND_GAN_D, .formula = "mean D(fake) - mean D(real)",
+         .gan_d = gd_wgan, .kernel = "loss_wgan_d");
+LOSS_DEF(530, hinge_gan_d,
+         .kind = LOSS_KIND_GAN_D,
+         .formula = "mean relu(1 - D(real)) + mean relu(1 + D(fake))", .gan_d = gd_hinge,
+         .kernel = "loss_hinge_gan_d");
+LOSS_DEF(540, gan_g_minimax,
+         .kind = LOSS_KIND_GAN_G,
+         .formula = "mean log(1 - sigmoid(D(fake))) = -mean softplus(D(fake))",
+         .gan_g = gg_gan_g_minimax, .kernel = "loss_gan_g_minimax");
+LOSS_DEF(550, gan_g_nonsat,
+         .kind = LOSS_KIND_GAN_G, .formula = "mean softplus(-D(fake))",
+         .gan_g = gg_gan_g_nonsat, .kernel = "loss_gan_g_nonsat");
+LOSS_DEF(560, wgan_g,
+         .kind = LOSS_KIND_GAN_G, .formula = "-mean D(fake)", .gan_g = gg_wgan_g,
+         .kernel = "loss_wgan_g");
+LOSS_DEF(570, hinge_gan_g,
+         .kind = LOSS_KIND_GAN_G, .formula = "-mean D(fake)",
+         .gan_g = gg_hinge_gan_g, .kernel = "loss_hinge_gan_g");
+LOSS_DEF(580, diffusion_eps,
+         LOSS_KERNEL("loss_diffusion_make_xt, loss_diffusion_eps"),
+         .formula = "mean w mean_d (eps_hat(x_t, t) - eps)^2, x_t = sqrt(abar) x0 + sqrt(1 - abar) eps");
+LOSS_DEF(590, flow_matching,
+         LOSS_KERNEL("loss_flow_matching_target, loss_flow_matching"),
+         .formula = "mean w mean_d (v_hat(x_t, t) - u)^2, x_t = (1 - (1 - s) t) x0 + t x1, u = x1 - (1 - s) x0",
+         .n_params = 1, .params = {{"sigma_min", 0.0f, 0.0f, 1.0f, 0, 1, "width s of the path at t = 1"}});

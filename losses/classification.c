@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 float loss_bce_logits(const float *logits, const float *targets, const float *w, int n,
                       float pos_weight, float *dlogits)
@@ -268,3 +269,119 @@ float loss_distill(const float *student, const float *teacher, const int *labels
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static float bin_bce(const float *x, const float *y, const float *w, int n, const float *p,
+                     float *d)
+{
+    return loss_bce_logits(x, y, w, n, p[0], d);
+}
+static float bin_focal(const float *x, const float *y, const float *w, int n, const float *p,
+                       float *d)
+{
+    return loss_focal_binary(x, y, w, n, p[0], p[1], d);
+}
+static float bin_asl(const float *x, const float *y, const float *w, int n, const float *p,
+                     float *d)
+{
+    return loss_asymmetric(x, y, w, n, p[0], p[1], p[2], d);
+}
+static float bin_hinge(const float *x, const float *y, const float *w, int n, const float *p,
+                       float *d)
+{
+    return loss_hinge(x, y, w, n, p[0], d);
+}
+static float bin_sqhinge(const float *x, const float *y, const float *w, int n, const float *p,
+                         float *d)
+{
+    return loss_squared_hinge(x, y, w, n, p[0], d);
+}
+static float cat_ce(const float *x, const int *y, const float *w, int n, int K, const float *p,
+                    float *d)
+{
+    return loss_cross_entropy(x, y, NULL, w, n, K, p[0], d);
+}
+static float cat_focal(const float *x, const int *y, const float *w, int n, int K, const float *p,
+                       float *d)
+{
+    return loss_focal(x, y, w, n, K, p[0], p[1], d);
+}
+static float cat_poly1(const float *x, const int *y, const float *w, int n, int K, const float *p,
+                       float *d)
+{
+    return loss_poly1(x, y, w, n, K, p[0], d);
+}
+static float cat_mm(const float *x, const int *y, const float *w, int n, int K, const float *p,
+                    float *d)
+{
+    return loss_multi_margin(x, y, NULL, w, n, K, (int)p[0], p[1], d);
+}
+static int chk_multi_margin(const float *p, char *why, size_t sz)
+{
+    if (p[0] != 1.0f && p[0] != 2.0f) {
+        snprintf(why, sz, "parameter 'p' = %g must be 1 or 2", p[0]);
+        return -1;
+    }
+    return 0;
+}
+
+LOSS_DEF(220, bce,
+         .kind = LOSS_KIND_BINARY,
+         .formula = "mean w [pos_weight y softplus(-x) + (1 - y) softplus(x)]", .n_params = 1,
+         .params = {P_NONNEG("pos_weight", 1.0f, "weight of the positive term")},
+         .binary = bin_bce, .kernel = "loss_bce_logits");
+LOSS_DEF(230, focal_binary,
+         .kind = LOSS_KIND_BINARY,
+         .formula = "mean w alpha_t (1 - p_t)^gamma BCE(x, y)", .n_params = 2,
+         .params = {P_CLOSED01("alpha", 0.25f, "weight of positives (1 - alpha for negatives)"),
+                    P_NONNEG("gamma", 2.0f, "focusing exponent (0 = BCE)")},
+         .binary = bin_focal, .kernel = "loss_focal_binary");
+LOSS_DEF(240, asymmetric,
+         .kind = LOSS_KIND_BINARY,
+         .formula = "mean w [y (1-p)^g+ (-log p) + (1-y) p_m^g- (-log(1 - p_m))], p_m = max(p - clip, 0)",
+         .n_params = 3,
+         .params = {P_NONNEG("gamma_pos", 0.0f, "focusing exponent of positives"),
+                    P_NONNEG("gamma_neg", 4.0f, "focusing exponent of negatives"),
+                    {"clip", 0.05f, 0.0f, 1.0f, 0, 1, "probability shift of negatives"}},
+         .binary = bin_asl, .kernel = "loss_asymmetric");
+LOSS_DEF(250, hinge,
+         .kind = LOSS_KIND_BINARY, .formula = "mean w max(0, margin - s x), s = +-1",
+         .n_params = 1, .params = {P_NONNEG("margin", 1.0f, "margin")},
+         .binary = bin_hinge, .kernel = "loss_hinge");
+LOSS_DEF(260, squared_hinge,
+         .kind = LOSS_KIND_BINARY,
+         .formula = "mean w max(0, margin - s x)^2, s = +-1", .n_params = 1,
+         .params = {P_NONNEG("margin", 1.0f, "margin")},
+         .binary = bin_sqhinge, .kernel = "loss_squared_hinge");
+LOSS_DEF(270, cross_entropy,
+         .kind = LOSS_KIND_CATEGORICAL,
+         .formula = "sum w [(1-eps) cw_y (-log p_y) + eps/K sum_c cw_c (-log p_c)] / sum cw_y",
+         .n_params = 1,
+         .params = {P_CLOSED01("label_smoothing", 0.0f, "mass spread uniformly over the K classes")},
+         .categorical = cat_ce, .kernel = "loss_cross_entropy");
+LOSS_DEF(280, soft_cross_entropy,
+         LOSS_KERNEL("loss_soft_cross_entropy"),
+         .formula = "mean w -sum_c t_c log softmax(x)_c");
+LOSS_DEF(290, focal,
+         .kind = LOSS_KIND_CATEGORICAL,
+         .formula = "mean w -alpha (1 - p_y)^gamma log p_y", .n_params = 2,
+         .params = {P_NONNEG("alpha", 1.0f, "overall weight"),
+                    P_NONNEG("gamma", 2.0f, "focusing exponent (0 = cross-entropy)")},
+         .categorical = cat_focal, .kernel = "loss_focal");
+LOSS_DEF(300, poly1,
+         .kind = LOSS_KIND_CATEGORICAL, .formula = "mean w [-log p_y + epsilon (1 - p_y)]",
+         .n_params = 1, .params = {{"epsilon", 1.0f, -1.0f, INFINITY, 0, 0, "weight of the first polynomial term"}},
+         .categorical = cat_poly1, .kernel = "loss_poly1");
+LOSS_DEF(310, multi_margin,
+         .kind = LOSS_KIND_CATEGORICAL,
+         .formula = "mean w sum_{j != y} cw_y max(0, margin - x_y + x_j)^p / K", .n_params = 2,
+         .params = {{"p", 1.0f, 1.0f, 2.0f, 0, 0, "1 or 2"}, P_NONNEG("margin", 1.0f, "margin")},
+         .categorical = cat_mm, .check = chk_multi_margin, .kernel = "loss_multi_margin");
+LOSS_DEF(320, distill,
+         LOSS_KERNEL("loss_distill"),
+         .formula = "mean w [(1 - alpha) CE(s, y) + alpha T^2 KL(softmax(t/T) || softmax(s/T))]",
+         .n_params = 2,
+         .params = {P_POS("temperature", 2.0f, "softening temperature T"),
+                    P_CLOSED01("alpha", 0.5f, "weight of the distillation term")});

@@ -5,6 +5,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 void loss_simhash_codes(uint32_t *codes, const float *x, const float *proj, int n, int D, int k)
 {
@@ -25,3 +26,16 @@ void loss_count_bonus(float *r_int, const float *counts, int n, float beta)
         r_int[i] = (float)(beta / sqrt((double)counts[i]));
     }
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static int chk_bits(const float *p, char *why, size_t sz) { return loss_check_whole(p, 0, "bits", why, sz); }
+
+LOSS_DEF(920, simhash,
+         LOSS_KERNEL("loss_simhash_codes, loss_count_bonus"),
+         .formula = "r_int = beta / sqrt(n(code(s'))), code bits = sign(A s'), A (bits, D) Gaussian",
+         .n_params = 2,
+         .params = {{"bits", 16.0f, 1.0f, 22.0f, 0, 0, "code length k (the module keeps 2^k counts)"},
+                    P_NONNEG("beta", 0.01f, "bonus scale")},
+         .check = chk_bits);

@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 float loss_icm_forward(const float *phi_pred, const float *phi_next, const float *w, int n, int D,
                        float eta, float *r_int, float *dpred, float *dnext)
@@ -68,3 +69,21 @@ float loss_rnd(const float *pred, const float *target, const float *w, int n, in
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+
+LOSS_DEF(650, icm_forward,
+         LOSS_KERNEL("loss_icm_forward"),
+         .formula = "mean w 0.5 ||phi_pred - phi(s')||^2; r_int = eta 0.5 ||.||^2", .n_params = 1,
+         .params = {P_POS("eta", 1.0f, "intrinsic reward scale")});
+LOSS_DEF(660, icm_inverse,
+         LOSS_KERNEL("loss_icm_inverse_discrete"),
+         .formula = "mean w -log softmax(logits(phi(s), phi(s')))_a");
+LOSS_DEF(670, icm_inverse_continuous,
+         LOSS_KERNEL("loss_icm_inverse_continuous"),
+         .formula = "mean w 0.5 ||a_pred - a||^2");
+LOSS_DEF(680, rnd,
+         LOSS_KERNEL("loss_rnd"),
+         .formula = "mean w mean_d (f(s) - f_fixed(s))^2; r_int = per-sample error");

@@ -5,6 +5,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 void loss_diffusion_v_target(float *v, const float *x0, const float *eps, const float *alpha_bar,
                              int n, int D)
@@ -43,3 +44,14 @@ float loss_flow_nll(const float *z, const float *logdet, const float *w, int n, 
     }
     return (float)(loss * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+
+LOSS_DEF(850, diffusion_v,
+         LOSS_KERNEL("loss_diffusion_v_target, loss_diffusion_v"),
+         .formula = "mean w mean_d (v_hat(x_t, t) - v)^2, v = sqrt(abar) eps - sqrt(1 - abar) x0");
+LOSS_DEF(860, flow_nll,
+         LOSS_KERNEL("loss_flow_nll"),
+         .formula = "mean w [0.5 ||z||^2 + 0.5 D log 2 pi - log|det dz/dx|]");

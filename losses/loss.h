@@ -19,6 +19,7 @@
 #ifndef RLC_LOSSES_LOSS_H
 #define RLC_LOSSES_LOSS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -123,10 +124,26 @@ typedef struct {
     float p[LOSS_MAX_PARAMS];
 } loss_spec;
 
-/* Every registered loss, in a fixed order; *n receives the count. */
-const loss_desc *loss_registry(int *n);
+/* Every registered loss: the built-ins in their declared order (LOSS_DEF, losses/loss_row.h),
+ * then those registered by plugins and programs in the order they were registered; *n receives
+ * the count. The array stays valid until the next successful loss_register. */
+const loss_desc *const *loss_registry(int *n);
 /* The descriptor for name, or NULL. */
 const loss_desc *loss_find(const char *name);
+/* Whether d is one of rlc's own losses (not a plugin's). */
+bool loss_is_builtin(const loss_desc *d);
+
+/* Registers a loss from a plugin's rlc_plugin_init or from a program, after loss_desc_validate;
+ * d must outlive the process (a plugin stays loaded). Its name must be new: a built-in's name or
+ * one registered before is refused. Every config slot that accepts d's kind then takes it by
+ * name (`rlc losses NAME` lists those slots); docs/losses.md, "Losses from a plugin". */
+rl_status loss_register(const loss_desc *d, char *err, size_t err_sz);
+/* The checks loss_register makes, naming the loss and what is wrong: a name of 1 to 63 letters,
+ * digits and '_'; a formula; a kind a slot can take (not LOSS_KIND_KERNEL, whose losses agents
+ * call by their C name); the function of that kind set and no other kind's; at most
+ * LOSS_MAX_PARAMS parameters with distinct names, ranges lo <= hi that are not NaN, defaults
+ * inside them and passing d->check; clip and adapt (with state_name) on a policy_ratio loss only. */
+rl_status loss_desc_validate(const loss_desc *d, char *err, size_t err_sz);
 const char *loss_kind_name(loss_kind k);
 
 /* Resolves a loss by name for a slot that accepts the kinds in kinds_mask, with parameter

@@ -6,6 +6,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 #define PD_EPS 1e-6    /* torch pairwise_distance eps */
 #define COS_EPS 1e-8   /* norm floor for cosine similarity */
@@ -651,3 +652,73 @@ float loss_hinge_embedding(const float *x, const float *y, const float *w, int n
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static int chk_symmetric(const float *p, char *why, size_t sz) { return loss_check_whole(p, 1, "symmetric", why, sz); }
+
+LOSS_DEF(370, contrastive_pair,
+         LOSS_KERNEL("loss_contrastive_pair"),
+         .formula = "mean w [same d^2 + (1 - same) max(0, margin - d)^2], d = ||a - b||",
+         .n_params = 1, .params = {P_NONNEG("margin", 1.0f, "distance dissimilar pairs are pushed to")});
+LOSS_DEF(380, triplet,
+         LOSS_KERNEL("loss_triplet"),
+         .formula = "mean w max(d(a, p) - d(a, n) + margin, 0)", .n_params = 1,
+         .params = {P_NONNEG("margin", 1.0f, "margin")});
+LOSS_DEF(390, triplet_batch_hard,
+         LOSS_KERNEL("loss_triplet_batch_hard"),
+         .formula = "mean_a max(0, max_p d(a, p) - min_n d(a, n) + margin)", .n_params = 1,
+         .params = {P_NONNEG("margin", 0.3f, "margin")});
+LOSS_DEF(400, triplet_semi_hard,
+         LOSS_KERNEL("loss_triplet_semi_hard"),
+         .formula = "mean_(a,p) max(0, d(a, p) - d(a, n*) + margin), n* the closest n with d(a,n) > d(a,p)",
+         .n_params = 1, .params = {P_NONNEG("margin", 0.3f, "margin")});
+LOSS_DEF(410, info_nce,
+         LOSS_KERNEL("loss_info_nce"),
+         .formula = "mean_i -log softmax_j(cos(z1_i, z2_j) / T)_i [+ column loss, averaged, if symmetric]",
+         .n_params = 2,
+         .params = {P_POS("temperature", 0.07f, "softmax temperature"),
+                    P_FLAG("symmetric", 1.0f, "1: CLIP's symmetric loss")},
+         .check = chk_symmetric);
+LOSS_DEF(420, nt_xent,
+         LOSS_KERNEL("loss_nt_xent"),
+         .formula = "mean over 2n views -log softmax_{b != a}(cos(v_a, v_b) / T)_pos(a)", .n_params = 1,
+         .params = {P_POS("temperature", 0.5f, "softmax temperature")});
+LOSS_DEF(430, supcon,
+         LOSS_KERNEL("loss_supcon"),
+         .formula = "mean_i -1/|P(i)| sum_{p in P(i)} log softmax_{a != i}(cos(z_i, z_a) / T)_p",
+         .n_params = 1, .params = {P_POS("temperature", 0.07f, "softmax temperature")});
+LOSS_DEF(440, vicreg,
+         LOSS_KERNEL("loss_vicreg"),
+         .formula = "inv_w mse(z1, z2) + var_w mean relu(1 - std) + cov_w sum offdiag(C)^2 / D",
+         .n_params = 4,
+         .params = {P_NONNEG("inv_w", 25.0f, "invariance weight"),
+                    P_NONNEG("var_w", 25.0f, "variance weight"),
+                    P_NONNEG("cov_w", 1.0f, "covariance weight"),
+                    P_POS("eps", 1e-4f, "added to the variance under the square root")});
+LOSS_DEF(450, barlow_twins,
+         LOSS_KERNEL("loss_barlow_twins"),
+         .formula = "sum_j (1 - C_jj)^2 + lambda sum_{j != k} C_jk^2, C = z1n^T z2n / n", .n_params = 2,
+         .params = {P_NONNEG("lambda", 5e-3f, "weight of the redundancy term"),
+                    P_POS("eps", 1e-5f, "batch-norm epsilon")});
+LOSS_DEF(460, byol,
+         LOSS_KERNEL("loss_byol"), .formula = "mean w (2 - 2 cos(p, sg(z)))");
+LOSS_DEF(470, arcface,
+         LOSS_KERNEL("loss_arcface"),
+         .formula = "CE over s cos(theta_j), target s cos(theta_y + m)", .n_params = 2,
+         .params = {P_POS("scale", 64.0f, "logit scale s"),
+                    {"margin", 0.5f, 0.0f, 1.5707964f, 0, 1, "additive angular margin m (radians)"}});
+LOSS_DEF(480, cosface,
+         LOSS_KERNEL("loss_cosface"),
+         .formula = "CE over s cos(theta_j), target s (cos(theta_y) - m)", .n_params = 2,
+         .params = {P_POS("scale", 64.0f, "logit scale s"),
+                    P_NONNEG("margin", 0.35f, "additive cosine margin m")});
+LOSS_DEF(490, cosine_embedding,
+         LOSS_KERNEL("loss_cosine_embedding"),
+         .formula = "mean w [y = 1: 1 - cos(x1, x2); y = -1: max(0, cos(x1, x2) - margin)]",
+         .n_params = 1, .params = {{"margin", 0.0f, -1.0f, 1.0f, 0, 0, "cosine margin"}});
+LOSS_DEF(500, hinge_embedding,
+         LOSS_KERNEL("loss_hinge_embedding"),
+         .formula = "mean w [y = 1: x; y = -1: max(0, margin - x)]", .n_params = 1,
+         .params = {P_NONNEG("margin", 1.0f, "margin")});

@@ -3,6 +3,7 @@
  * Inputs are per-sample log-probabilities of the taken actions (and advantages computed by the
  * caller); the kernels return the mean loss to minimise and d(mean)/dlogp. */
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 #include <math.h>
 
@@ -207,3 +208,85 @@ float loss_grpo(const float *logp, const float *logp_old, const float *logp_ref,
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static float pr_ppo_clip(const float *logp, const float *logp_old, const float *adv,
+                         const float *w, int n, const float *p, float *dlogp)
+{
+    return loss_ppo_clip(logp, logp_old, adv, w, n, p[0], dlogp, NULL, NULL);
+}
+/* ppo_clip's clip fraction counts the ratios outside its own clip range */
+static float clip_ppo_clip(const float *p) { return p[0]; }
+static float pr_ppo_unclipped(const float *logp, const float *logp_old, const float *adv,
+                              const float *w, int n, const float *p, float *dlogp)
+{
+    (void)p;
+    return loss_ppo_unclipped(logp, logp_old, adv, w, n, dlogp);
+}
+static float pr_pg(const float *logp, const float *logp_old, const float *adv, const float *w,
+                   int n, const float *p, float *dlogp)
+{
+    (void)logp_old;
+    (void)p;
+    return loss_policy_gradient(logp, adv, w, n, dlogp);
+}
+static float pr_awr(const float *logp, const float *logp_old, const float *adv, const float *w,
+                    int n, const float *p, float *dlogp)
+{
+    (void)logp_old;
+    return loss_awr(logp, adv, w, n, p[0], p[1], dlogp);
+}
+static float ent_bonus(const float *ent, const float *w, int n, const float *p, float *dent)
+{
+    (void)p;
+    return loss_entropy_bonus(ent, w, n, dent);
+}
+
+LOSS_DEF(110, ppo_clip,
+         .kind = LOSS_KIND_POLICY_RATIO,
+         .formula = "mean w max(-A r, -A clip(r, 1 - clip, 1 + clip)), r = exp(logp - logp_old)",
+         .n_params = 1, .params = {P_OPEN01("clip", 0.2f, "clip range of the probability ratio")},
+         .policy_ratio = pr_ppo_clip, .kernel = "loss_ppo_clip", .clip = clip_ppo_clip);
+LOSS_DEF(120, ppo_unclipped,
+         .kind = LOSS_KIND_POLICY_RATIO,
+         .formula = "mean w -A r, r = exp(logp - logp_old) (the surrogate without PPO's clip)",
+         .policy_ratio = pr_ppo_unclipped, .kernel = "loss_ppo_unclipped");
+LOSS_DEF(130, pg,
+         .kind = LOSS_KIND_POLICY_RATIO,
+         .formula = "mean w -A logp (REINFORCE with baseline / actor-critic; logp_old unused)",
+         .policy_ratio = pr_pg, .kernel = "loss_policy_gradient");
+LOSS_DEF(140, awr,
+         .kind = LOSS_KIND_POLICY_RATIO,
+         .formula = "mean w -min(exp(A / beta), max_weight) logp (logp_old unused)", .n_params = 2,
+         .params = {P_POS("beta", 1.0f, "temperature of the advantage weights"),
+                    P_POS("max_weight", 20.0f, "clip of the weights")},
+         .policy_ratio = pr_awr, .kernel = "loss_awr");
+LOSS_DEF(150, reinforce,
+         LOSS_KERNEL("loss_reinforce"),
+         .formula = "mean w -(G - b) logp (baseline b constant; fit it with a value loss)");
+LOSS_DEF(160, entropy,
+         .kind = LOSS_KIND_ENTROPY, .formula = "-mean w ent",
+         .entropy = ent_bonus, .kernel = "loss_entropy_bonus");
+LOSS_DEF(170, entropy_categorical,
+         LOSS_KERNEL("loss_entropy_categorical"),
+         .formula = "-mean w H(softmax(logits)), H = -sum_k p_k log p_k");
+LOSS_DEF(180, entropy_gaussian,
+         LOSS_KERNEL("loss_entropy_gaussian"),
+         .formula = "-mean w sum_d (log_std_d + 0.5 log(2 pi e))");
+LOSS_DEF(190, sac_actor,
+         LOSS_KERNEL("loss_sac_actor"), .formula = "mean w (alpha logp(a~) - Q(s, a~))",
+         .n_params = 1, .params = {P_NONNEG("alpha", 0.2f, "entropy temperature")});
+LOSS_DEF(200, sac_alpha,
+         LOSS_KERNEL("loss_sac_alpha"),
+         .formula = "-mean log_alpha (logp + target_entropy) (logp constant)", .n_params = 1,
+         .params = {P_ANY("target_entropy", -1.0f, "usually -dim(action)")});
+LOSS_DEF(210, grpo,
+         LOSS_KERNEL("loss_grpo_advantages, loss_grpo"),
+         .formula = "mean w [max(-A r, -A clip(r, 1-clip, 1+clip)) + beta (e^(ref-logp) - (ref-logp) - 1)], "
+                    "A = (R - mean_group) / (std_group + eps)",
+         .n_params = 3,
+         .params = {P_OPEN01("clip", 0.2f, "clip range of the ratio"),
+                    P_NONNEG("beta", 0.04f, "weight of the k3 KL to the reference policy"),
+                    P_NONNEG("eps", 1e-4f, "added to the group std")});

@@ -8,6 +8,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 /* ---- PPO with a KL penalty ------------------------------------------------------------------ */
 
@@ -124,3 +125,39 @@ float loss_rlhf_kl_reward(float *rewards, const float *logp, const float *logp_r
     }
     return (float)(total / n);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static float pr_ppo_kl(const float *logp, const float *logp_old, const float *adv, const float *w, int n,
+                       const float *p, float *dlogp)
+{
+    return loss_ppo_kl(logp, logp_old, adv, w, n, p[0], dlogp, NULL);
+}
+/* p[0] is the current beta, adapted after each update with loss_ppo_kl_adapt and kept in
+ * [1e-6, 1e6], so that a run of quiet updates (an annealed rate, say) cannot halve it to 0, from
+ * where doubling never brings it back; a beta of 0 in the config stays 0 (the plain surrogate) */
+static void adapt_ppo_kl(float *p, double kl)
+{
+    float beta = p[0];
+    if (beta == 0.0f) return;
+    beta = loss_ppo_kl_adapt(beta, (float)kl, p[1]);
+    p[0] = beta < 1e-6f ? 1e-6f : beta > 1e6f ? 1e6f : beta;
+}
+
+LOSS_DEF(880, ppo_kl,
+         .kind = LOSS_KIND_POLICY_RATIO, .policy_ratio = pr_ppo_kl,
+         .kernel = "loss_ppo_kl, loss_ppo_kl_adapt", .adapt = adapt_ppo_kl, .state_name = "kl_beta",
+         .formula = "mean w [-A r + beta ((r - 1) - log r)]; beta halves / doubles when KL < target / 1.5 "
+                    "/ > 1.5 target",
+         .n_params = 2,
+         .params = {P_NONNEG("beta", 1.0f, "initial KL coefficient"),
+                    P_POS("kl_target", 0.01f, "target KL of the adaptive rule")});
+LOSS_DEF(890, vmpo,
+         LOSS_KERNEL("loss_vmpo_policy, loss_vmpo_temperature"),
+         .formula = "-sum_top psi logp, psi = softmax_top(A / eta); eta eps_eta + eta log mean_top e^(A / eta)",
+         .n_params = 1, .params = {P_POS("eps_eta", 0.01f, "bound of the temperature's dual")});
+LOSS_DEF(900, rlhf_kl_reward,
+         LOSS_KERNEL("loss_rlhf_kl_reward"),
+         .formula = "r_t = -beta (logp_t - logp_ref_t) [+ score at the last token]", .n_params = 1,
+         .params = {P_NONNEG("beta", 0.05f, "KL coefficient")});

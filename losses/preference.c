@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 float loss_bradley_terry(const float *r_chosen, const float *r_rejected, const float *w, int n,
                          float *dchosen, float *drejected)
@@ -111,3 +112,69 @@ float loss_orpo(const float *pc, const float *pr, const float *len_c, const floa
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+#define PREF_ARGS                                                                             \
+    const float *pc, const float *pr, const float *rc, const float *rr, const float *lc,       \
+        const float *lr, const float *w, int n, const float *p, float *dpc, float *dpr
+static float pf_bt(PREF_ARGS)
+{
+    (void)rc; (void)rr; (void)lc; (void)lr; (void)p;
+    return loss_bradley_terry(pc, pr, w, n, dpc, dpr);
+}
+static float pf_dpo(PREF_ARGS)
+{
+    (void)lc; (void)lr;
+    return loss_dpo(pc, pr, rc, rr, w, n, p[0], p[1], dpc, dpr);
+}
+static float pf_ipo(PREF_ARGS)
+{
+    (void)lc; (void)lr;
+    return loss_ipo(pc, pr, rc, rr, w, n, p[0], dpc, dpr);
+}
+static float pf_simpo(PREF_ARGS)
+{
+    (void)rc; (void)rr;
+    return loss_simpo(pc, pr, lc, lr, w, n, p[0], p[1], dpc, dpr);
+}
+static float pf_orpo(PREF_ARGS)
+{
+    (void)rc; (void)rr;
+    return loss_orpo(pc, pr, lc, lr, w, n, p[0], dpc, dpr);
+}
+
+LOSS_DEF(690, bradley_terry,
+         .kind = LOSS_KIND_PREFERENCE,
+         .formula = "mean w -log sigmoid(r_chosen - r_rejected)", .preference = pf_bt,
+         .kernel = "loss_bradley_terry");
+LOSS_DEF(700, dpo,
+         .kind = LOSS_KIND_PREFERENCE,
+         .formula = "mean w [(1-e) softplus(-h) + e softplus(h)], h = beta ((pc - rc) - (pr - rr))",
+         .n_params = 2,
+         .params = {P_POS("beta", 0.1f, "inverse temperature"),
+                    {"label_smoothing", 0.0f, 0.0f, 0.5f, 0, 1, "assumed label noise (cDPO)"}},
+         .preference = pf_dpo, .kernel = "loss_dpo");
+LOSS_DEF(710, ipo,
+         .kind = LOSS_KIND_PREFERENCE,
+         .formula = "mean w ((pc - rc) - (pr - rr) - 1 / (2 tau))^2", .n_params = 1,
+         .params = {P_POS("tau", 0.1f, "regularisation")}, .preference = pf_ipo, .kernel = "loss_ipo");
+LOSS_DEF(720, kto,
+         LOSS_KERNEL("loss_kto"),
+         .formula = "mean w [good: ld (1 - sigmoid(beta (r - z0))); bad: lu (1 - sigmoid(beta (z0 - r)))]",
+         .n_params = 3,
+         .params = {P_POS("beta", 0.1f, "inverse temperature"),
+                    P_POS("lambda_d", 1.0f, "weight of desirable samples"),
+                    P_POS("lambda_u", 1.0f, "weight of undesirable samples")});
+LOSS_DEF(730, simpo,
+         .kind = LOSS_KIND_PREFERENCE,
+         .formula = "mean w -log sigmoid(beta pc / |yc| - beta pr / |yr| - gamma)", .n_params = 2,
+         .params = {P_POS("beta", 2.0f, "scale of the length-normalised reward"),
+                    P_NONNEG("gamma", 1.0f, "target reward margin")},
+         .preference = pf_simpo, .kernel = "loss_simpo");
+LOSS_DEF(740, orpo,
+         .kind = LOSS_KIND_PREFERENCE,
+         .formula = "mean w [-pc / |yc| - lambda log sigmoid(logodds(pc/|yc|) - logodds(pr/|yr|))]",
+         .n_params = 1, .params = {P_NONNEG("lambda", 0.1f, "weight of the odds-ratio term")},
+         .preference = pf_orpo, .kernel = "loss_orpo");

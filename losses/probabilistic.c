@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 float loss_gaussian_nll(const float *mu, const float *target, const float *var, const float *w,
                         int n, float eps, int full, float *dmu, float *dvar)
@@ -121,3 +122,30 @@ float loss_vae_elbo(const float *x_hat, const float *x, const float *mu, const f
     if (kl_out) *kl_out = (float)(kl_sum * inv);
     return (float)(rec * inv + beta * kl_term);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static int chk_full(const float *p, char *why, size_t sz) { return loss_check_whole(p, 1, "full", why, sz); }
+static int chk_recon(const float *p, char *why, size_t sz) { return loss_check_whole(p, 2, "recon_bce", why, sz); }
+
+LOSS_DEF(330, gaussian_nll,
+         LOSS_KERNEL("loss_gaussian_nll"),
+         .formula = "mean w 0.5 (log v + (mu - y)^2 / v) [+ 0.5 log 2 pi], v = max(var, eps)",
+         .n_params = 2,
+         .params = {P_POS("eps", 1e-6f, "variance floor"), P_FLAG("full", 0.0f, "add the constant")},
+         .check = chk_full);
+LOSS_DEF(340, kl_categorical,
+         LOSS_KERNEL("loss_kl_categorical"),
+         .formula = "mean w sum_k p_k (log p_k - log q_k) from logits (forward: p = data; reverse: swap)");
+LOSS_DEF(350, kl_diag_gaussian,
+         LOSS_KERNEL("loss_kl_diag_gaussian"),
+         .formula = "mean w sum_d [log s2 - log s1 + (s1^2 + (mu1 - mu2)^2) / (2 s2^2) - 1/2]");
+LOSS_DEF(360, vae_elbo,
+         LOSS_KERNEL("loss_vae_elbo"),
+         .formula = "mean w recon(x_hat, x) + beta sum_j max(mean KL_j, free_bits), KL to N(0, I)",
+         .n_params = 3,
+         .params = {P_NONNEG("beta", 1.0f, "weight of the KL term (beta-VAE)"),
+                    P_NONNEG("free_bits", 0.0f, "nats per latent dimension left unpenalised"),
+                    P_FLAG("recon_bce", 0.0f, "0: squared error, 1: BCE with logits")},
+         .check = chk_recon);

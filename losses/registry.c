@@ -2,14 +2,19 @@
  *
  * Each entry binds a name to its kind (call signature), its parameters (default and valid range)
  * and a one-line formula. loss_spec_make resolves a name plus overrides into a loss_spec, checking
- * everything once so that kernels only assert. The table itself lives in registry_table.c. */
+ * everything once so that kernels only assert. The built-in rows live beside their kernels
+ * (LOSS_DEF, losses/loss_row.h) and are copied into the registry on the first call into it
+ * (pthread_once); plugins append theirs with loss_register. Lookups are linear over about a
+ * hundred names, at config time only. */
 #include "losses/loss.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "losses/registry_table.h"
+#include "losses/loss_row.h"
 
 static const char *const kind_names[LOSS_KIND_COUNT] = {
     [LOSS_KIND_REGRESSION] = "regression",
@@ -32,18 +37,90 @@ const char *loss_kind_name(loss_kind k)
     return kind_names[k];
 }
 
-const loss_desc *loss_registry(int *n)
+static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t reg_mutex = PTHREAD_MUTEX_INITIALIZER;
+static const loss_desc **reg_rows;
+static int reg_n, reg_cap;
+
+static void reg_builtins(void)
 {
-    if (n) *n = loss_table_len;
-    return loss_table;
+    reg_cap = loss_builtin_count + 16;
+    reg_rows = rl_xcalloc((size_t)reg_cap, sizeof *reg_rows);
+    for (int i = 0; i < loss_builtin_count; i++) reg_rows[i] = loss_builtin_rows[i];
+    reg_n = loss_builtin_count;
+}
+
+const loss_desc *const *loss_registry(int *n)
+{
+    pthread_once(&reg_once, reg_builtins);
+    pthread_mutex_lock(&reg_mutex);
+    if (n) *n = reg_n;
+    const loss_desc *const *rows = reg_rows;
+    pthread_mutex_unlock(&reg_mutex);
+    return rows;
+}
+
+/* the index of name in the registry, or -1; the caller holds reg_mutex */
+static int reg_index(const char *name)
+{
+    for (int i = 0; i < reg_n; i++)
+        if (strcmp(reg_rows[i]->name, name) == 0) return i;
+    return -1;
 }
 
 const loss_desc *loss_find(const char *name)
 {
     if (!name) return NULL;
-    for (int i = 0; i < loss_table_len; i++)
-        if (strcmp(loss_table[i].name, name) == 0) return &loss_table[i];
-    return NULL;
+    pthread_once(&reg_once, reg_builtins);
+    pthread_mutex_lock(&reg_mutex);
+    int i = reg_index(name);
+    const loss_desc *d = i >= 0 ? reg_rows[i] : NULL;
+    pthread_mutex_unlock(&reg_mutex);
+    return d;
+}
+
+bool loss_is_builtin(const loss_desc *d)
+{
+    for (int i = 0; i < loss_builtin_count; i++)
+        if (loss_builtin_rows[i] == d) return true;
+    return false;
+}
+
+rl_status loss_register(const loss_desc *d, char *err, size_t err_sz)
+{
+    rl_status st = loss_desc_validate(d, err, err_sz);
+    if (st != RL_OK) return st;
+    pthread_once(&reg_once, reg_builtins);
+    pthread_mutex_lock(&reg_mutex);
+    int i = reg_index(d->name);
+    if (i >= 0) {
+        pthread_mutex_unlock(&reg_mutex);
+        return rl_errf(err, err_sz, RL_ERR_ARG, "loss '%s' is already registered (%s): choose another name",
+                       d->name, i < loss_builtin_count ? "a built-in loss, rlc losses lists them"
+                                                       : "by a plugin loaded before");
+    }
+    if (reg_n == reg_cap) {
+        int cap = 2 * reg_cap;
+        const loss_desc **p = realloc(reg_rows, (size_t)cap * sizeof *p);
+        if (!p) {
+            pthread_mutex_unlock(&reg_mutex);
+            return rl_errf(err, err_sz, RL_ERR_NOMEM, "registering loss '%s': out of memory", d->name);
+        }
+        reg_rows = p;
+        reg_cap = cap;
+    }
+    reg_rows[reg_n++] = d;
+    pthread_mutex_unlock(&reg_mutex);
+    return RL_OK;
+}
+
+int loss_check_whole(const float *p, int idx, const char *name, char *why, size_t why_sz)
+{
+    if (p[idx] != floorf(p[idx])) {
+        snprintf(why, why_sz, "parameter '%s' = %g must be a whole number", name, p[idx]);
+        return -1;
+    }
+    return 0;
 }
 
 /* "> 0", "in (0, 1)", ">= 0", "any" */
@@ -61,7 +138,7 @@ void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz)
         snprintf(buf, sz, "any finite value");
 }
 
-static int param_in_range(const loss_param_desc *p, double v)
+int loss_param_in_range(const loss_param_desc *p, double v)
 {
     if (!isfinite(v)) return 0;
     if (isfinite(p->lo) && (p->lo_open ? !(v > p->lo) : !(v >= p->lo))) return 0;
@@ -73,10 +150,12 @@ static int param_in_range(const loss_param_desc *p, double v)
 static void list_names(char *buf, size_t sz, unsigned mask)
 {
     size_t at = 0;
+    int n;
+    const loss_desc *const *t = loss_registry(&n);
     buf[0] = '\0';
-    for (int i = 0; i < loss_table_len && at + 1 < sz; i++) {
-        if (!(mask & LOSS_KINDS(loss_table[i].kind))) continue;
-        int k = snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", loss_table[i].name);
+    for (int i = 0; i < n && at + 1 < sz; i++) {
+        if (!(mask & LOSS_KINDS(t[i]->kind))) continue;
+        int k = snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", t[i]->name);
         if (k < 0) break;
         at += (size_t)k;
     }
@@ -144,7 +223,7 @@ rl_status loss_spec_make(loss_spec *out, unsigned kinds_mask, const char *name,
                 return rl_errf(err, err_sz, RL_ERR_CONFIG,
                                "%s: loss '%s': parameter '%s' given twice", where, name, keys[i]);
         const loss_param_desc *p = &d->params[j];
-        if (!param_in_range(p, vals[i])) {
+        if (!loss_param_in_range(p, vals[i])) {
             loss_param_range_str(p, list, sizeof list);
             return rl_errf(err, err_sz, RL_ERR_CONFIG,
                            "%s: loss '%s': parameter '%s' = %g is out of range (must be %s)",

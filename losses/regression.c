@@ -4,6 +4,7 @@
  * penalty of the residual d = pred - target and writes d(mean)/dpred. Accumulation is in double so
  * that a batch of a million samples loses no precision. See losses/loss.h for the contract. */
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 #include <math.h>
 
@@ -174,3 +175,76 @@ float loss_cauchy(const float *pred, const float *target, const float *w, int n,
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+#define REG0(fn)                                                                              \
+    static float reg_##fn(const float *a, const float *b, const float *w, int n,              \
+                          const float *p, float *d)                                          \
+    {                                                                                         \
+        (void)p;                                                                              \
+        return loss_##fn(a, b, w, n, d);                                                      \
+    }
+#define REG1(fn)                                                                              \
+    static float reg_##fn(const float *a, const float *b, const float *w, int n,              \
+                          const float *p, float *d)                                          \
+    {                                                                                         \
+        return loss_##fn(a, b, w, n, p[0], d);                                                \
+    }
+REG0(mse)
+REG0(mae)
+REG1(huber)
+REG1(smooth_l1)
+REG1(quantile)
+REG0(log_cosh)
+REG1(tukey)
+REG1(cauchy)
+static float vc_clipped(const float *v, const float *v_old, const float *ret, const float *w,
+                        int n, const float *p, float *dv)
+{
+    return loss_value_clipped(v, v_old, ret, w, n, p[0], dv);
+}
+
+LOSS_DEF(10, mse,
+         .kind = LOSS_KIND_REGRESSION, .formula = "mean w (pred - target)^2",
+         .regression = reg_mse, .kernel = "loss_mse");
+LOSS_DEF(20, mae,
+         .kind = LOSS_KIND_REGRESSION, .formula = "mean w |pred - target|",
+         .regression = reg_mae, .kernel = "loss_mae");
+LOSS_DEF(30, huber,
+         .kind = LOSS_KIND_REGRESSION,
+         .formula = "mean w (0.5 d^2 if |d| <= delta else delta (|d| - 0.5 delta)), d = pred - target",
+         .n_params = 1, .params = {P_POS("delta", 1.0f, "switch from quadratic to linear at |d| = delta")},
+         .regression = reg_huber, .kernel = "loss_huber");
+LOSS_DEF(40, smooth_l1,
+         .kind = LOSS_KIND_REGRESSION,
+         .formula = "mean w (0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta)",
+         .n_params = 1, .params = {P_NONNEG("beta", 1.0f, "width of the quadratic zone (0 = L1)")},
+         .regression = reg_smooth_l1, .kernel = "loss_smooth_l1");
+LOSS_DEF(50, quantile,
+         .kind = LOSS_KIND_REGRESSION,
+         .formula = "mean w max(tau u, (tau - 1) u), u = target - pred",
+         .n_params = 1, .params = {P_OPEN01("tau", 0.5f, "quantile level")},
+         .regression = reg_quantile, .kernel = "loss_quantile");
+LOSS_DEF(60, quantile_multi,
+         LOSS_KERNEL("loss_quantile_multi"),
+         .formula = "mean_i mean_q max(tau_q u_iq, (tau_q - 1) u_iq), u_iq = target_i - pred_iq");
+LOSS_DEF(70, log_cosh,
+         .kind = LOSS_KIND_REGRESSION, .formula = "mean w log cosh(pred - target)",
+         .regression = reg_log_cosh, .kernel = "loss_log_cosh");
+LOSS_DEF(80, tukey,
+         .kind = LOSS_KIND_REGRESSION,
+         .formula = "mean w c^2/6 (1 - (1 - (d/c)^2)^3) for |d| <= c, c^2/6 beyond",
+         .n_params = 1, .params = {P_POS("c", 4.685f, "rejection point (4.685: 95% Gaussian efficiency)")},
+         .regression = reg_tukey, .kernel = "loss_tukey");
+LOSS_DEF(90, cauchy,
+         .kind = LOSS_KIND_REGRESSION, .formula = "mean w c^2/2 log(1 + (d/c)^2)",
+         .n_params = 1, .params = {P_POS("c", 1.0f, "scale of the residual")},
+         .regression = reg_cauchy, .kernel = "loss_cauchy");
+LOSS_DEF(100, clipped,
+         .kind = LOSS_KIND_VALUE_CLIPPED,
+         .formula = "mean w 0.5 max((v - ret)^2, (v_old + clip(v - v_old, -clip, clip) - ret)^2)",
+         .n_params = 1,
+         .params = {P_POS("clip", 0.2f, "how far v may move from v_old (CleanRL: the PPO clip coef)")},
+         .value_clipped = vc_clipped, .kernel = "loss_value_clipped");

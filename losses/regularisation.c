@@ -5,6 +5,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 float loss_elastic_net(const float *theta, int P, float l1, float l2, float *dtheta)
 {
@@ -194,3 +195,36 @@ float loss_diversity_pairwise(const float *b, int n, int D, int squared, float *
         }
     return (float)(-s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static int chk_k(const float *p, char *why, size_t sz) { return loss_check_whole(p, 0, "k", why, sz); }
+static int chk_squared(const float *p, char *why, size_t sz) { return loss_check_whole(p, 0, "squared", why, sz); }
+
+LOSS_DEF(750, l1,
+         LOSS_KERNEL("loss_l1_reg"), .formula = "lambda sum |theta|", .n_params = 1,
+         .params = {P_NONNEG("lambda", 1e-4f, "coefficient")});
+LOSS_DEF(760, l2,
+         LOSS_KERNEL("loss_l2_reg"), .formula = "0.5 lambda sum theta^2 (gradient = weight decay)",
+         .n_params = 1, .params = {P_NONNEG("lambda", 1e-4f, "coefficient")});
+LOSS_DEF(770, elastic_net,
+         LOSS_KERNEL("loss_elastic_net"),
+         .formula = "l1 sum |theta| + 0.5 l2 sum theta^2", .n_params = 2,
+         .params = {P_NONNEG("l1", 1e-4f, "L1 coefficient"), P_NONNEG("l2", 1e-4f, "L2 coefficient")});
+LOSS_DEF(780, ewc,
+         LOSS_KERNEL("loss_ewc"), .formula = "0.5 lambda sum F (theta - theta_star)^2",
+         .n_params = 1, .params = {P_NONNEG("lambda", 1.0f, "strength of the consolidation")});
+LOSS_DEF(790, novelty,
+         LOSS_KERNEL("loss_novelty"),
+         .formula = "mean_i (1/k) sum of the k smallest ||b_i - archive_j||", .n_params = 1,
+         .params = {{"k", 15.0f, 1.0f, INFINITY, 0, 0, "nearest neighbours"}}, .check = chk_k);
+LOSS_DEF(800, dpp,
+         LOSS_KERNEL("loss_dpp_logdet"),
+         .formula = "-log det(K + jitter I), K_ij = exp(-||x_i - x_j||^2 / (2 l^2))", .n_params = 2,
+         .params = {P_POS("lengthscale", 1.0f, "RBF length scale l"),
+                    P_NONNEG("jitter", 1e-6f, "added to the diagonal")});
+LOSS_DEF(910, diversity_pairwise,
+         LOSS_KERNEL("loss_diversity_pairwise"),
+         .formula = "-mean_{i != j} ||b_i - b_j|| (or its square)", .n_params = 1,
+         .params = {P_FLAG("squared", 0.0f, "1: squared distances")}, .check = chk_squared);

@@ -7,6 +7,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 #define NORM_EPS 1e-8 /* norm floor of the cosine similarities, as in metric.c */
 
@@ -169,3 +170,27 @@ void loss_moco_enqueue(float *queue, int M, int D, int *head, const float *keys,
         *head = (*head + 1) % M;
     }
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+
+LOSS_DEF(810, npair,
+         LOSS_KERNEL("loss_npair"),
+         .formula = "mean_i -log softmax_j(a_i . p_j)_i + l2_reg (||a_i||^2 + ||p_i||^2)", .n_params = 1,
+         .params = {P_NONNEG("l2_reg", 0.002f, "weight of the embedding-norm penalty")});
+LOSS_DEF(820, proxy_nca,
+         LOSS_KERNEL("loss_proxy_nca"),
+         .formula = "mean w [d_iy + log sum_{c != y} exp(-d_ic)], d_ic = 2 s^2 (1 - cos(x_i, proxy_c))",
+         .n_params = 1, .params = {P_POS("scale", 3.0f, "scale s of the normalised embeddings and proxies")});
+LOSS_DEF(830, dino,
+         LOSS_KERNEL("loss_dino, loss_dino_update_center"),
+         .formula = "mean w -sum_k softmax((t - center) / tau_t)_k log softmax(s / tau_s)_k",
+         .n_params = 3,
+         .params = {P_POS("student_temp", 0.1f, "student temperature tau_s"),
+                    P_POS("teacher_temp", 0.04f, "teacher temperature tau_t (sharpening)"),
+                    P_CLOSED01("center_momentum", 0.9f, "EMA rate of the teacher centre")});
+LOSS_DEF(840, moco,
+         LOSS_KERNEL("loss_moco, loss_moco_enqueue"),
+         .formula = "mean_i -log softmax([cos(q_i, k_i), cos(q_i, queue_m)] / T)_0", .n_params = 1,
+         .params = {P_POS("temperature", 0.07f, "softmax temperature")});

@@ -4,6 +4,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 void loss_c51_project(float *target_probs, const float *next_probs, const float *rewards,
                       const unsigned char *dones, int n, int A, float gamma, float v_min,
@@ -116,3 +117,41 @@ float loss_quantile_huber(const float *theta, const float *target, const float *
     }
     return (float)(s * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+static int chk_nstep(const float *p, char *why, size_t sz) { return loss_check_whole(p, 0, "n", why, sz); }
+static int chk_c51(const float *p, char *why, size_t sz)
+{
+    if (!(p[0] < p[1])) {
+        snprintf(why, sz, "parameter 'v_min' = %g must be below 'v_max' = %g", p[0], p[1]);
+        return -1;
+    }
+    return loss_check_whole(p, 2, "atoms", why, sz);
+}
+
+/* the RL targets are computed in replay/returns.c; their rows are here so that `rlc losses` shows
+ * them and their parameters */
+LOSS_DEF(600, td0,
+         LOSS_KERNEL("replay_td0_target"), .formula = "y = r + gamma (1 - terminated) V(s')",
+         .n_params = 1, .params = {P_GAMMA});
+LOSS_DEF(610, nstep,
+         LOSS_KERNEL("replay_nstep_targets"),
+         .formula = "y = sum_{k<m} gamma^k r_{t+k} + gamma^m V(s_{t+m}), m <= n, cut at episode ends",
+         .n_params = 2, .params = {{"n", 3.0f, 1.0f, INFINITY, 0, 0, "steps"}, P_GAMMA}, .check = chk_nstep);
+LOSS_DEF(620, td_lambda,
+         LOSS_KERNEL("replay_td_lambda_targets"),
+         .formula = "G_t = r_t + gamma (1 - term_t) [(1 - lambda) V(s_{t+1}) + lambda G_{t+1}]",
+         .n_params = 2, .params = {P_GAMMA, P_CLOSED01("lambda", 0.95f, "trace decay")});
+LOSS_DEF(630, quantile_huber,
+         LOSS_KERNEL("loss_quantile_huber"),
+         .formula = "mean_b sum_i mean_j |tau_i - 1{u_ij < 0}| L_kappa(u_ij) / kappa, u = T_j - theta_i",
+         .n_params = 1, .params = {P_NONNEG("kappa", 1.0f, "Huber threshold (0 = plain quantile loss)")});
+LOSS_DEF(640, c51,
+         LOSS_KERNEL("loss_c51_project, loss_c51"),
+         .formula = "mean w -sum_k m_k log softmax(x)_k, m = projection of r + gamma z onto the atoms",
+         .n_params = 4,
+         .params = {P_ANY("v_min", -10.0f, "lowest atom"), P_ANY("v_max", 10.0f, "highest atom"),
+                    {"atoms", 51.0f, 2.0f, INFINITY, 0, 0, "number of atoms"}, P_GAMMA},
+         .check = chk_c51);

@@ -6,6 +6,7 @@
 
 #include "losses/lmath.h"
 #include "losses/loss.h"
+#include "losses/loss_row.h"
 
 /* KL(q || p) summed over S groups of C logits; when dpost / dprior are non-NULL, writes gq times
  * dKL/dpost (q (log q - log p - KL_g)) and gp times dKL/dprior (p - q). */
@@ -69,3 +70,18 @@ float loss_rssm(const float *obs_hat, const float *obs, const float *post, const
         for (int k = 0; k < 4; k++) terms_out[k] = (float)(t[k] * inv);
     return (float)(loss * inv);
 }
+
+/* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
+ * kernel, and one LOSS_DEF per loss ---- */
+
+
+LOSS_DEF(870, rssm,
+         LOSS_KERNEL("loss_rssm"),
+         .formula = "mean w [0.5 ||x_hat - x||^2 + kl_scale max(free, KL(q || p)) + reward_scale 0.5 "
+                    "(r_hat - r)^2 + cont_scale BCE(c_logit, c)], KL balanced",
+         .n_params = 5,
+         .params = {P_CLOSED01("kl_balance", 0.8f, "share of the KL gradient that trains the prior"),
+                    P_NONNEG("free_nats", 1.0f, "KL per sample left unpenalised"),
+                    P_NONNEG("kl_scale", 1.0f, "weight of the KL term"),
+                    P_NONNEG("reward_scale", 1.0f, "weight of the reward term"),
+                    P_NONNEG("cont_scale", 1.0f, "weight of the continue term")});

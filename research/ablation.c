@@ -587,11 +587,30 @@ static const char *worker_log(const char *run_dir, const char *log)
     return log;
 }
 
-/* starts a worker; returns its pid, or -1 with a message in err. plugin: the base config's
- * env.plugin (from the user's file), passed on when resuming since `rlc train --resume` loads
- * no plugin named in a run directory */
+#define ABL_MAX_PLUGINS 16
+
+/* appends "--plugin PATH" to argv[n..] for env.plugin and each loss's plugin of cfg, each path
+ * once (at most ABL_MAX_PLUGINS); returns the new count */
+static int plugin_args(const char **argv, int n, const rl_config *cfg)
+{
+    const rl_loss_cfg *losses[64];
+    int nl = rl_config_losses(cfg, losses, RL_ARRAY_LEN(losses)), first = n;
+    for (int i = -1; i < nl && i < RL_ARRAY_LEN(losses) && n - first < 2 * ABL_MAX_PLUGINS; i++) {
+        const char *path = i < 0 ? cfg->env.plugin : losses[i]->plugin;
+        bool seen = !path[0];
+        for (int j = first + 1; j < n && !seen; j += 2) seen = strcmp(argv[j], path) == 0;
+        if (seen) continue;
+        argv[n++] = "--plugin";
+        argv[n++] = path;
+    }
+    return n;
+}
+
+/* starts a worker; returns its pid, or -1 with a message in err. plugins: the base config (from
+ * the user's files) whose env.plugin and loss plugins are passed on when resuming, since `rlc
+ * train --resume` loads no plugin named in a run directory (NULL: none) */
 static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume,
-                   const char *plugin, char *err, size_t err_sz)
+                   const rl_config *plugins, char *err, size_t err_sz)
 {
     char log[1100];
     if (rl_mkdir_p(r->run_dir, err, err_sz) != RL_OK) return -1;
@@ -608,17 +627,14 @@ static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r,
     }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
-    const char *argv[10 + 2 * (ABL_RUN_MAX_SETS)];
+    const char *argv[10 + 2 * (ABL_RUN_MAX_SETS) + 2 * ABL_MAX_PLUGINS];
     int n = 0;
     argv[n++] = binary;
     argv[n++] = "train";
     if (resume) {
         argv[n++] = "--resume";
         argv[n++] = r->run_dir;
-        if (plugin && plugin[0]) {
-            argv[n++] = "--plugin";
-            argv[n++] = plugin;
-        }
+        if (plugins) n = plugin_args(argv, n, plugins);
     } else {
         argv[n++] = a->bases[r->base];
         argv[n++] = "--run-dir";
@@ -716,9 +732,9 @@ static void pool_start(pool *p)
         snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
         char why[1200] = "";
         bool resume = rl_path_exists(ckpt);
-        const char *plugin = resume && load_run_config(p->a, &r, p->cfg, why, sizeof why) == RL_OK ? p->cfg->env.plugin : NULL;
+        const rl_config *plugins = resume && load_run_config(p->a, &r, p->cfg, why, sizeof why) == RL_OK ? p->cfg : NULL;
         why[0] = '\0';
-        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugin, why, sizeof why);
+        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugins, why, sizeof why);
         if (pid < 0) {
             if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
             fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(p->out)) ? "\r\033[K" : "",
@@ -856,14 +872,14 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
 pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
                      char *err, size_t err_sz)
 {
-    /* a resumed worker gets the base config's plugin on its command line, as in ablation_execute */
-    const char *plugin = NULL;
+    /* a resumed worker gets the base config's plugins on its command line, as in ablation_execute */
+    const rl_config *plugins = NULL;
     rl_config *cfg = NULL;
     if (resume) {
         cfg = rl_xcalloc(1, sizeof *cfg);
-        if (load_run_config(a, r, cfg, err, err_sz) == RL_OK) plugin = cfg->env.plugin;
+        if (load_run_config(a, r, cfg, err, err_sz) == RL_OK) plugins = cfg;
     }
-    pid_t pid = spawn(rlc_binary, a, r, resume, plugin, err, err_sz);
+    pid_t pid = spawn(rlc_binary, a, r, resume, plugins, err, err_sz);
     free(cfg);
     return pid;
 }

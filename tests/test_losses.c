@@ -335,12 +335,12 @@ Test(loss_registry, names_kinds_defaults)
     cr_assert_null(loss_find("no_such_loss"));
     cr_assert_null(loss_find(NULL));
     int n = 0;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     cr_assert(t != NULL && n >= 5);
     /* names are unique, every entry carries the function of its kind */
     for (int i = 0; i < n; i++) {
-        for (int j = i + 1; j < n; j++) cr_assert_str_neq(t[i].name, t[j].name);
-        cr_assert(t[i].formula && t[i].formula[0], "%s has no formula", t[i].name);
+        for (int j = i + 1; j < n; j++) cr_assert_str_neq(t[i]->name, t[j]->name);
+        cr_assert(t[i]->formula && t[i]->formula[0], "%s has no formula", t[i]->name);
     }
     cr_assert_str_eq(loss_kind_name(LOSS_KIND_POLICY_RATIO), "policy_ratio");
     cr_assert_str_eq(loss_kind_name(LOSS_KIND_COUNT), "unknown");
@@ -468,10 +468,10 @@ Test(loss_registry, catalogue_lists_every_loss)
     loss_catalogue_print(fp);
     fclose(fp);
     int n = 0;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     for (int i = 0; i < n; i++) {
-        cr_assert(strstr(buf, t[i].name) != NULL, "%s not in the catalogue", t[i].name);
-        cr_assert(strstr(buf, t[i].formula) != NULL, "%s formula not printed", t[i].name);
+        cr_assert(strstr(buf, t[i]->name) != NULL, "%s not in the catalogue", t[i]->name);
+        cr_assert(strstr(buf, t[i]->formula) != NULL, "%s formula not printed", t[i]->name);
     }
     cr_assert(strstr(buf, "delta") && strstr(buf, "> 0") && strstr(buf, "(0, 1)"));
     free(buf);

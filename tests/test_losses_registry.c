@@ -15,10 +15,10 @@
 Test(registry_all, entries_complete_and_defaults_valid)
 {
     int n = 0;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     cr_assert(n >= 75, "only %d losses registered", n);
     for (int i = 0; i < n; i++) {
-        const loss_desc *d = &t[i];
+        const loss_desc *d = t[i];
         cr_assert(d->name && d->name[0] && d->formula && d->formula[0]);
         /* the RL targets (td0, nstep, td_lambda) are computed in replay/returns.c */
         cr_assert(d->kernel && (strncmp(d->kernel, "loss_", 5) == 0 ||
@@ -63,9 +63,9 @@ Test(registry_all, entries_complete_and_defaults_valid)
 Test(registry_all, every_out_of_range_parameter_rejected)
 {
     int n = 0, checked = 0;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     for (int i = 0; i < n; i++) {
-        const loss_desc *d = &t[i];
+        const loss_desc *d = t[i];
         for (int j = 0; j < d->n_params; j++) {
             const loss_param_desc *p = &d->params[j];
             double bad[4];
@@ -235,16 +235,49 @@ Test(registry_all, catalogue_prints_kinds_parameters_and_ranges)
     loss_catalogue_print(fp);
     fclose(fp);
     int n = 0;
-    const loss_desc *t = loss_registry(&n);
+    const loss_desc *const *t = loss_registry(&n);
     for (int i = 0; i < n; i++) {
-        cr_assert(strstr(buf, t[i].formula), "%s formula missing", t[i].name);
-        for (int j = 0; j < t[i].n_params; j++)
-            cr_assert(strstr(buf, t[i].params[j].doc), "%s.%s doc missing", t[i].name,
-                      t[i].params[j].name);
+        cr_assert(strstr(buf, t[i]->formula), "%s formula missing", t[i]->name);
+        for (int j = 0; j < t[i]->n_params; j++)
+            cr_assert(strstr(buf, t[i]->params[j].doc), "%s.%s doc missing", t[i]->name,
+                      t[i]->params[j].name);
     }
     const char *must[] = {"categorical", "preference", "kernel", "gan_d", "in [0, 1]", "> 0",
                           ">= 0", "in (0, 1)"};
     for (int i = 0; i < RL_ARRAY_LEN(must); i++)
         cr_assert(strstr(buf, must[i]), "'%s' missing from the catalogue", must[i]);
     free(buf);
+}
+
+/* every LOSS_DEF row in the source files of losses/ is in the registry of this program (linked
+ * with librlc.a), in the order of the rows' order numbers: the generated table names every row,
+ * so no loss file is left out of the static library's link */
+Test(registry_all, every_loss_def_row_registered_in_order)
+{
+    char cmd[1024], out[16384];
+    snprintf(cmd, sizeof cmd,
+             "grep -h '^LOSS_DEF(' %s/losses/*.c | sed 's/^LOSS_DEF(\\([0-9]*\\), *\\([a-z0-9_]*\\),.*/\\1 \\2/' "
+             "| sort -n | awk '{print $2}'", RLC_SOURCE_DIR);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
+    int n = 0, rows = 0;
+    const loss_desc *const *t = loss_registry(&n);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), rows++) {
+        cr_assert(rows < n, "row %d (%s) past the registry's %d losses", rows, line, n);
+        cr_assert_str_eq(t[rows]->name, line, "registry entry %d", rows);
+        cr_assert(loss_is_builtin(t[rows]));
+    }
+    cr_assert_eq(rows, n, "%d LOSS_DEF rows, %d registered losses", rows, n);
+    cr_assert(n >= 90);
+}
+
+/* the built-in rows of a kind a slot takes pass the checks loss_register makes of a plugin's */
+Test(registry_all, builtin_rows_pass_the_plugin_checks)
+{
+    int n = 0;
+    char err[512];
+    const loss_desc *const *t = loss_registry(&n);
+    for (int i = 0; i < n; i++) {
+        if (t[i]->kind == LOSS_KIND_KERNEL) continue;
+        cr_assert_eq(loss_desc_validate(t[i], err, sizeof err), RL_OK, "%s: %s", t[i]->name, err);
+    }
 }

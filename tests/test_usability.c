@@ -129,18 +129,18 @@ Test(usability, loss_slots_bound_what_the_agents_accept)
 {
     int n, nl;
     const agent_algo *const *all = agent_all(&n);
-    const loss_desc *reg = loss_registry(&nl);
+    const loss_desc *const *reg = loss_registry(&nl);
     char yaml[256], err[1024];
     for (int a = 0; a < n; a++)
         for (int i = 0; i < AGENT_MAX_SLOTS && all[a]->loss_slots[i].key; i++) {
             const agent_loss_slot *s = &all[a]->loss_slots[i];
             const char *env = strcmp(all[a]->name, "sac") == 0 ? "Pendulum-v1" : "CartPole-v1";
             for (int l = 0; l < nl; l++) {
-                if (slot_takes(s, &reg[l])) continue;
+                if (slot_takes(s, reg[l])) continue;
                 snprintf(yaml, sizeof yaml, "algo: %s\nenv: {id: %s}\nlosses: {%s: %s}\n", all[a]->name, env,
-                         s->key + strlen("losses."), reg[l].name);
+                         s->key + strlen("losses."), reg[l]->name);
                 cr_assert_neq(rlt_config_and_agent(yaml, err, sizeof err), RL_OK, "%s: %s took '%s'", all[a]->name,
-                              s->key, reg[l].name);
+                              s->key, reg[l]->name);
                 cr_assert(strstr(err, "x.yaml:3: ") && strstr(err, s->key), "%s: %s", s->key, err);
             }
         }

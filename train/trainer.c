@@ -74,15 +74,33 @@ static rl_status env_missing(const rl_config *cfg, const char *where, bool from_
                    where, cfg->env.id);
 }
 
-rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
+/* loads the plugin at path unless this process loaded it through here before */
+static rl_status prepare_plugin(const char *path, char *err, size_t err_sz)
 {
     static char loaded[16][RL_STR_MAX];
     static int n_loaded = 0;
-    if (!cfg->env.plugin[0]) return RL_OK;
     for (int i = 0; i < n_loaded; i++)
-        if (strcmp(loaded[i], cfg->env.plugin) == 0) return RL_OK;
-    rl_status st = env_load_plugin(cfg->env.plugin, err, err_sz);
-    if (st == RL_OK && n_loaded < 16) snprintf(loaded[n_loaded++], RL_STR_MAX, "%s", cfg->env.plugin);
+        if (strcmp(loaded[i], path) == 0) return RL_OK;
+    rl_status st = env_load_plugin(path, err, err_sz);
+    if (st == RL_OK && n_loaded < 16) snprintf(loaded[n_loaded++], RL_STR_MAX, "%s", path);
+    return st;
+}
+
+rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
+{
+    rl_status st = cfg->env.plugin[0] ? prepare_plugin(cfg->env.plugin, err, err_sz) : RL_OK;
+    const rl_loss_cfg *losses[64];
+    int n = rl_config_losses(cfg, losses, RL_ARRAY_LEN(losses));
+    for (int i = 0; st == RL_OK && i < n && i < RL_ARRAY_LEN(losses); i++) {
+        if (!losses[i]->plugin[0]) continue;
+        char why[1024];
+        if ((st = prepare_plugin(losses[i]->plugin, why, sizeof why)) != RL_OK)
+            rl_errf(err, err_sz, st, "%s: plugin of loss '%s': %s", losses[i]->where, losses[i]->name, why);
+        else if (!loss_find(losses[i]->name))
+            st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: the plugin %s registers no loss '%s' (rlc losses --plugin %s "
+                         "lists what it registers)", losses[i]->where, losses[i]->plugin, losses[i]->name,
+                         losses[i]->plugin);
+    }
     return st;
 }
 

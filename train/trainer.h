@@ -108,9 +108,10 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
 rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
                              void **agent, char *err, size_t err_sz);
 
-/* Prepares envs for a config: loads env.plugin if set. Idempotent per plugin path. Only for a
- * config the user named (a YAML file given to `rlc train`, an ablation's base): never for one
- * read from a checkpoint or a run directory. */
+/* Prepares envs and losses for a config: loads env.plugin if set, then the plugin of every loss
+ * that names one (`losses.value: {name: ..., plugin: PATH}`). Idempotent per plugin path. Only
+ * for a config the user named (a YAML file given to `rlc train`, an ablation's base): never for
+ * one read from a checkpoint or a run directory. */
 rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz);
 
 /* "SIGINT", "SIGHUP (terminal or ssh session closed)", ...: for messages. */
