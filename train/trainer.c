@@ -84,13 +84,26 @@ rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
     return st;
 }
 
+rl_status trainer_env_vec(env_vec *v, const rl_config *cfg, int n, char *err, size_t err_sz)
+{
+    const env_def *def = env_find(cfg->env.id);
+    if (!def) return env_vec_make(v, cfg->env.id, n, (int)cfg->env.max_episode_steps, err, err_sz);
+    env_vec_opts o = {.max_steps_override = (int)cfg->env.max_episode_steps, .mask_velocity = cfg->env.mask_velocity};
+    char why[1200];
+    rl_status st = env_vec_make_def(v, def, n, &o, why, sizeof why);
+    if (st != RL_OK)
+        return rl_errf(err, err_sz, st == RL_ERR_NOT_FOUND ? RL_ERR_CONFIG : st, "%s: env.%s",
+                       cfg->source[0] ? cfg->source : "config", why);
+    return RL_OK;
+}
+
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
                            int n_episodes, int64_t seed, double *mean, double *std, char *err,
                            size_t err_sz)
 {
     int nb = n_episodes < AGENT_EVAL_BATCH ? n_episodes : AGENT_EVAL_BATCH;
     env_vec ev;
-    rl_status st = env_vec_make(&ev, cfg->env.id, nb, (int)cfg->env.max_episode_steps, err, err_sz);
+    rl_status st = trainer_env_vec(&ev, cfg, nb, err, err_sz);
     if (st != RL_OK) return st;
     float *actions = rl_xcalloc((size_t)nb * ev.act_dim, sizeof(float));
     bool *active = rl_xcalloc((size_t)nb, sizeof(bool));
@@ -336,7 +349,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
 {
     const rl_config *cfg = r->cfg;
     int N = (int)cfg->env.num_envs;
-    rl_status st = env_vec_make(&r->v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz);
+    rl_status st = trainer_env_vec(&r->v, cfg, N, err, err_sz);
     if (st != RL_OK) return st;
     r->have_v = true;
     if ((st = run_env_threads(r, err, err_sz))) return st;
