@@ -336,7 +336,10 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
     rl_rng_seed(&rng, (uint64_t)seed, 1);   /* stream 1: the env's own RNG uses stream 0 */
     env_reset(e, seed, obs);
     long long episode = 0;
+    bool start = true;   /* a policy with memory starts each episode afresh */
     for (long long t = 0; t < steps; t++) {
+        if (algo && algo->episode_starts) algo->episode_starts(agent, &start, 1);
+        start = false;
         if (!algo) env_space_sample(&d->act_space, &rng, act);
         else algo->act(agent, obs, 1, act, false);
         float r;
@@ -346,6 +349,7 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
         if (term || trunc) {
             episode++;
             env_reset(e, -1, obs);
+            start = true;
         } else {
             memcpy(obs, next, (size_t)obs_dim * sizeof(float));
         }

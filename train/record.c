@@ -99,6 +99,7 @@ static rl_status film_episode(recorder *r, int64_t seed, record_result *res, dou
 {
     env_reset(&r->env, seed, r->obs);
     mask_obs(r);
+    if (r->algo->episode_starts) r->algo->episode_starts(r->agent, (const bool[]){true}, 1);
     rl_status st = film_state(r, res, err, err_sz);
     bool term = false, trunc = false;
     *ret = 0.0;

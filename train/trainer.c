@@ -106,7 +106,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     rl_status st = trainer_env_vec(&ev, cfg, nb, err, err_sz);
     if (st != RL_OK) return st;
     float *actions = rl_xcalloc((size_t)nb * ev.act_dim, sizeof(float));
-    bool *active = rl_xcalloc((size_t)nb, sizeof(bool));
+    bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
     int done_eps = 0;
     while (done_eps < n_episodes) {
@@ -114,9 +114,13 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
         env_vec_reset(&ev, seed + done_eps);
         for (int i = 0; i < nb; i++) active[i] = i < k;
         int n_active = k;
+        /* a policy with memory starts every row afresh, then each row whose episode ended */
+        for (int i = 0; i < nb; i++) starts[i] = true;
         while (n_active > 0) {
+            if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
             algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
+            for (int i = 0; i < nb; i++) starts[i] = ev.terminated[i] || ev.truncated[i];
             for (int i = 0; i < nb; i++) {
                 if (!active[i] || !(ev.terminated[i] || ev.truncated[i])) continue;
                 active[i] = false;
@@ -132,6 +136,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     *std = var > 0 ? sqrt(var) : 0.0;
     free(actions);
     free(active);
+    free(starts);
     env_vec_free(&ev);
     return RL_OK;
 }
