@@ -96,3 +96,187 @@ static void check_gradient(const char *type, bool discrete)
 
 Test(recurrent, lstm_gradient_matches_finite_differences) { check_gradient("lstm", true); }
 Test(recurrent, gru_gradient_matches_finite_differences) { check_gradient("gru", false); }
+
+/* ---- the minibatch order ---------------------------------------------------------------- */
+
+/* every epoch's order holds every rollout row once, each minibatch whole sequences of one copy,
+ * time major, and each minibatch's first states are those kept at its sequences' first steps */
+Test(recurrent, minibatches_are_whole_sequences)
+{
+    enum { N = 3, T = 8, L = 4, NMB = 2, H = 2 };
+    rl_config cfg;
+    char err[256];
+    cr_assert_eq(rl_config_load_string(&cfg, "algo: ppo\nrecurrent: {type: gru, size: 2, seq_len: 4}\n", "x.yaml",
+                                       NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    int Lc;
+    cr_assert_eq(onp_rec_check(&cfg, "ppo", N, T, NMB, &Lc, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(Lc, L);
+    onp_rec *rec;
+    cr_assert_eq(onp_rec_create(&rec, &cfg, N, L, N * (T / L) / NMB, err, sizeof err), RL_OK);
+    cr_assert_eq(onp_rec_shape(rec, 3, err, sizeof err), RL_OK);
+    onp_rec_track s;
+    onp_rec_track_init(&s, rec, N, T, L, NMB, 4);
+    for (int i = 0; i < T * N * H; i++) s.roll_h[i] = (float)i;   /* row t N + e holds (t N + e) H + j */
+    for (int i = 0; i < T * N; i++) s.roll_starts[i] = i % 5 == 0;
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 1);
+    int perm[N * T], seen[N * T];
+    int ms = s.mb_seqs, mb = ms * L;
+    for (int epoch = 0; epoch < 3; epoch++) {
+        onp_rec_epoch_order(&s, perm, NMB, &rng);
+        memset(seen, 0, sizeof seen);
+        for (int m = 0; m < NMB; m++) {
+            onp_rec_minibatch(&s, m);
+            for (int q = 0; q < ms; q++) {
+                int first = perm[m * mb + q], t0 = first / N, e = first % N;
+                cr_assert_eq(t0 % L, 0, "a sequence starts at a multiple of seq_len");
+                cr_assert_eq(s.mb_h0[q * H], (float)(first * H), "its first state is the one kept at its first step");
+                for (int tt = 0; tt < L; tt++) {
+                    int row = perm[m * mb + tt * ms + q];
+                    cr_assert_eq(row, (t0 + tt) * N + e, "step tt of the same copy");
+                    cr_assert_eq(s.mb_starts[tt * ms + q], row % 5 == 0);
+                    seen[row]++;
+                }
+            }
+        }
+        for (int i = 0; i < N * T; i++) cr_assert_eq(seen[i], 1, "row %d once per epoch", i);
+    }
+    onp_rec_track_free(&s);
+    onp_rec_free(rec);
+}
+
+/* ---- training runs ------------------------------------------------------------------------ */
+
+#define LSTM_CARTPOLE RLC_SOURCE_DIR "/configs/zoo/ppo_lstm_cartpole_masked.yaml"
+#define MLP_CARTPOLE RLC_SOURCE_DIR "/configs/zoo/ppo_cartpole_masked.yaml"
+
+static trainer_result train_in(const char *config, const char *const *sets, int n, const char *dir)
+{
+    rl_config cfg;
+    char err[1500];
+    cr_assert_eq(rl_config_load(&cfg, config, sets, n, err, sizeof err), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s: %s", dir, err);
+    return res;
+}
+
+static void assert_same_file(const char *a, const char *b, const char *name)
+{
+    char pa[400], pb[400];
+    snprintf(pa, sizeof pa, "%s/%s", a, name);
+    snprintf(pb, sizeof pb, "%s/%s", b, name);
+    char *x = rlt_read_file(pa), *y = rlt_read_file(pb);
+    cr_assert_str_eq(x, y, "%s differs between %s and %s", name, a, b);
+    free(x);
+    free(y);
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[400], out[64];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0);
+}
+
+/* a short run of the zoo recipe: 3 updates, 2 evaluations */
+#define SHORT_SETS "total_steps=3072", "log.eval_interval=1024", "log.log_interval=1024", "log.eval_episodes=3"
+
+/* the same config, seed and thread count give the same run (twice in one process), and so do
+ * env.threads 1 and 2, for the LSTM and the GRU */
+Test(recurrent, runs_are_deterministic_across_env_threads)
+{
+    const char *types[] = {"recurrent.type=lstm", "recurrent.type=gru"};
+    for (int k = 0; k < 2; k++) {
+        char a[256], b[256], c[256];
+        rlt_tmp_dir(a, sizeof a, "rec_det_a");
+        rlt_tmp_dir(b, sizeof b, "rec_det_b");
+        rlt_tmp_dir(c, sizeof c, "rec_det_c");
+        const char *one[] = {SHORT_SETS, types[k]};
+        const char *two[] = {SHORT_SETS, types[k], "env.threads=2"};
+        train_in(LSTM_CARTPOLE, one, 5, a);
+        train_in(LSTM_CARTPOLE, one, 5, b);
+        train_in(LSTM_CARTPOLE, two, 6, c);
+        assert_same_file(a, b, "metrics.csv");
+        assert_same_file(a, b, "eval.csv");
+        assert_same_file(a, c, "metrics.csv");
+        assert_same_file(a, c, "eval.csv");
+        remove_dir(a);
+        remove_dir(b);
+        remove_dir(c);
+    }
+}
+
+/* each update recomputes the states the rollout acted with: with one minibatch and one epoch the
+ * update's policy, before its step, is the acting one (approx_kl ~ 1e-17; a state not zeroed at
+ * an episode start inside a sequence gives ~1e-7 once the policy uses its memory), for
+ * whole-rollout sequences and cut ones */
+Test(recurrent, update_recomputes_the_acting_states)
+{
+    const char *lens[] = {"recurrent.seq_len=0", "recurrent.seq_len=16"};
+    for (int k = 0; k < 2; k++) {
+        char dir[256];
+        rlt_tmp_dir(dir, sizeof dir, "rec_kl");
+        const char *sets[] = {"total_steps=20480", "ppo.update_epochs=1", "ppo.num_minibatches=1",
+                              "log.log_interval=1024", "log.eval_interval=0", lens[k]};
+        train_in(LSTM_CARTPOLE, sets, 6, dir);
+        char path[400];
+        snprintf(path, sizeof path, "%s/metrics.csv", dir);
+        char *csv = rlt_read_file(path);
+        int rows = 0;
+        double worst = 0.0;
+        /* step,episodes,return_mean,length_mean,policy_loss,value_loss,entropy,approx_kl,... */
+        for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+            double v[8];
+            if (sscanf(line + 1, "%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+                       &v[7]) != 8 || isnan(v[7]))
+                continue;
+            rows++;
+            if (fabs(v[7]) > worst) worst = fabs(v[7]);
+        }
+        cr_assert_eq(rows, 20, "%s: one row per update", lens[k]);
+        cr_assert(worst < 1e-10, "%s: approx_kl up to %g before an update's step", lens[k], worst);
+        free(csv);
+        remove_dir(dir);
+    }
+}
+
+/* ---- bad input ---------------------------------------------------------------------------- */
+
+#define REC_BASE "algo: ppo\nenv: {id: CartPole-v1, num_envs: 4}\nppo: {num_steps: 32, num_minibatches: 2}\n"
+
+Test(recurrent, bad_input_names_the_key)
+{
+    /* an agent without a recurrent stage */
+    rlt_expect_config_error("algo: dqn\nrecurrent: {type: lstm}\n", "recurrent", "dqn", NULL);
+    rlt_expect_config_error("algo: sac\nenv: {id: Pendulum-v1}\nrecurrent: {type: gru}\n", "recurrent", "sac", NULL);
+    rlt_expect_config_error("algo: reinforce\nrecurrent: {type: lstm}\n", "recurrent", "reinforce", NULL);
+    /* sizes and kinds */
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, size: 0}\n", "recurrent.size",
+                            "0", NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: rnn}\n", "recurrent.type", "lstm",
+                            NULL);
+    /* sequences that do not cut the rollout, minibatches that do not hold whole sequences */
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, seq_len: 5}\n",
+                            "recurrent.seq_len", "ppo.num_steps = 32", NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, seq_len: 64}\n",
+                            "recurrent.seq_len", "does not divide", NULL);
+    rlt_expect_config_error("algo: ppo\nenv: {id: CartPole-v1, num_envs: 3}\nppo: {num_steps: 32, num_minibatches: 2}\n"
+                            "network: {shared: true}\nrecurrent: {type: gru}\n",
+                            "ppo.num_minibatches", "3 sequences", NULL);
+    rlt_expect_config_error("algo: a2c\nenv: {id: CartPole-v1, num_envs: 4}\na2c: {num_steps: 8}\n"
+                            "network: {shared: true}\nrecurrent: {type: gru, seq_len: 3}\n",
+                            "recurrent.seq_len", "a2c.num_steps = 8", NULL);
+    /* what the stage needs around it */
+    rlt_expect_config_error(REC_BASE "recurrent: {type: lstm}\n", "recurrent.type", "network.shared", NULL);
+    rlt_expect_config_error("algo: ppo\nenv: {id: CartPole-v1, num_envs: 4}\nppo: {num_steps: 32, threads: 2}\n"
+                            "network: {shared: true}\nrecurrent: {type: lstm}\n", "ppo.threads", "separate", NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm}\n"
+                            "aux: [{head: reward_prediction, loss: huber, weight: 0.1}]\n", "aux", "recurrent", NULL);
+    /* and a good one is taken, by ppo and a2c alike */
+    char err[1500];
+    cr_assert_eq(rlt_config_and_agent(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, seq_len: 8}\n", err,
+                                      sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(rlt_config_and_agent("algo: a2c\na2c: {shared: true}\nrecurrent: {type: gru, size: 16}\n", err,
+                                      sizeof err), RL_OK, "%s", err);
+}
