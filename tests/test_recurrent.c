@@ -11,6 +11,7 @@
 
 #include "algos/onpolicy.h"
 #include "algos/recurrent.h"
+#include "train/record.h"
 #include "tests/helpers/testutil.h"
 
 /* ---- the network's gradient ------------------------------------------------------------- */
@@ -318,6 +319,37 @@ Test(recurrent, checkpoint_and_evaluation_reset_the_state_per_episode)
     cr_assert(m1 > 30.0, "the policy learned something to evaluate (%g)", m1);
     algo->destroy(a);
     algo->destroy(b);
+    remove_dir(dir);
+}
+
+/* rlc record plays what rlc eval does: each episode from a zero state, on masked observations
+ * (the same returns for the same seeds) */
+Test(recurrent, record_resets_the_state_and_masks_like_evaluation)
+{
+    char dir[256], err[1500], gif[400];
+    rlt_tmp_dir(dir, sizeof dir, "rec_record");
+    const char *sets[] = {"total_steps=30720", "log.eval_interval=0"};
+    train_in(LSTM_CARTPOLE, sets, 2, dir);
+    snprintf(gif, sizeof gif, "%s/r.gif", dir);
+    record_opts o;
+    record_opts_default(&o);
+    o.path = dir;
+    o.out = gif;
+    o.episodes = 3;
+    o.seed = 41;
+    o.width = 60;
+    o.height = 40;
+    record_result res;
+    cr_assert_eq(record_policy(&o, &res, err, sizeof err), RL_OK, "%s", err);
+    rl_config cfg;
+    const agent_algo *algo;
+    void *a;
+    cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &a, err, sizeof err), RL_OK, "%s", err);
+    double mean, std;
+    cr_assert_eq(trainer_evaluate(algo, a, &cfg, 3, 41, &mean, &std, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(res.return_mean == mean, "recorded %g, evaluated %g", res.return_mean, mean);
+    cr_assert(mean > 30.0, "a policy that does something (%g)", mean);
+    algo->destroy(a);
     remove_dir(dir);
 }
 
