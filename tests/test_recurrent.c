@@ -1,8 +1,9 @@
 /* rlc tests: recurrent PPO and A2C (algos/recurrent.c, `recurrent:`): the network's gradient
  * through trunk, LSTM/GRU (with a state carried in and episode starts inside the sequences) and
- * heads against finite differences; the minibatch order of whole sequences; determinism, env
- * threads and resume; evaluation and recording that reset the state per episode; bad input naming
- * the key; and the learning test on CartPole with masked velocities. */
+ * heads against finite differences; the minibatch order of whole sequences; determinism and env
+ * threads; updates that recompute the acting states; the checkpoint's tensors; evaluation and
+ * recording that reset the state per episode; bad input naming the key; and the learning test on
+ * CartPole with masked velocities. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
