@@ -185,8 +185,10 @@ rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *ob
     if (st != RL_OK) return st;
     RL_ASSERT(!rec || shared);
     n->rec = rec;
-    if (rec && (st = onp_rec_shape(rec, (int)cfg->network.hidden.v[cfg->network.hidden.n - 1], err, err_sz)))
-        return st;
+    if (rec) {   /* on the trunk's output (net_check: a shared trunk has a hidden layer) */
+        int trunk_out = (int)cfg->network.hidden.v[cfg->network.hidden.n - 1];
+        if ((st = onp_rec_shape(rec, trunk_out, cfg->source[0] ? cfg->source : "config", err, err_sz))) return st;
+    }
     n->obs_dim = obs_space->dim;
     n->has_critic = critic;
     n->shared = shared;

@@ -42,11 +42,12 @@ rl_status onp_rec_create(onp_rec **out, const rl_config *cfg, int step_B, int L,
     return RL_OK;
 }
 
-rl_status onp_rec_shape(onp_rec *r, int I, char *err, size_t err_sz)
+rl_status onp_rec_shape(onp_rec *r, int I, const char *src, char *err, size_t err_sz)
 {
     char why[256];
     if (nn_rnn_shape(&r->rnn, r->kind, I, r->H, why, sizeof why) != RL_OK)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "recurrent.size: %s", why);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: recurrent.size, network.hidden (its input: the last size): %s",
+                       src, why);
     r->I = I;
     size_t ns = nn_rnn_cache_floats(&r->rnn, 1, r->step_B), nq = nn_rnn_cache_floats(&r->rnn, r->L, r->seq_B);
     size_t rows = (size_t)r->L * r->seq_B > (size_t)r->step_B ? (size_t)r->L * r->seq_B : (size_t)r->step_B;

@@ -71,8 +71,9 @@ rl_status onp_rec_check(const rl_config *cfg, const char *sec, int N, int T, int
  * (acting) and of L steps of up to seq_B sequences (training). Shaped by onp_rec_shape. */
 rl_status onp_rec_create(onp_rec **out, const rl_config *cfg, int step_B, int L, int seq_B, char *err,
                          size_t err_sz);
-/* Shapes the layer on inputs of I floats and sizes its caches; then rnn.n_params is its size. */
-rl_status onp_rec_shape(onp_rec *r, int I, char *err, size_t err_sz);
+/* Shapes the layer on inputs of I floats and sizes its caches; then rnn.n_params is its size.
+ * Errors name src (the config file) and the keys. */
+rl_status onp_rec_shape(onp_rec *r, int I, const char *src, char *err, size_t err_sz);
 void onp_rec_free(onp_rec *r);   /* NULL-safe */
 /* Binds the layer's parameters (rnn.n_params floats) inside the network's buffers. */
 void onp_rec_bind(onp_rec *r, float *params, float *grads);

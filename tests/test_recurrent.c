@@ -115,7 +115,7 @@ Test(recurrent, minibatches_are_whole_sequences)
     cr_assert_eq(Lc, L);
     onp_rec *rec;
     cr_assert_eq(onp_rec_create(&rec, &cfg, N, L, N * (T / L) / NMB, err, sizeof err), RL_OK);
-    cr_assert_eq(onp_rec_shape(rec, 3, err, sizeof err), RL_OK);
+    cr_assert_eq(onp_rec_shape(rec, 3, "x.yaml", err, sizeof err), RL_OK);
     onp_rec_track s;
     onp_rec_track_init(&s, rec, N, T, L, NMB, 4);
     for (int i = 0; i < T * N * H; i++) s.roll_h[i] = (float)i;   /* row t N + e holds (t N + e) H + j */
