@@ -258,6 +258,8 @@ Test(recurrent, bad_input_names_the_key)
                             "0", NULL);
     rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: rnn}\n", "recurrent.type", "lstm",
                             NULL);
+    rlt_expect_config_error(REC_BASE "network: {hidden: [20000], shared: true}\nrecurrent: {type: gru, size: 4}\n",
+                            "network.hidden", "16384", NULL);
     /* sequences that do not cut the rollout, minibatches that do not hold whole sequences */
     rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, seq_len: 5}\n",
                             "recurrent.seq_len", "ppo.num_steps = 32", NULL);
