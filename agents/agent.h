@@ -73,6 +73,12 @@ typedef struct agent_algo {
     /* The result of the training vector env's step for the actions of the last explore act():
      * v->rewards, v->terminated, v->truncated, v->final_obs, and v->obs (next observations). */
     void (*observe)(void *self, const env_vec *v);
+    /* Optional (agents whose policy has memory: a recurrent network, algos/recurrent.h): marks
+     * the rows of the next act() without explore whose observation starts an episode (starts
+     * (n), n <= AGENT_EVAL_BATCH), so that their state is zeroed; each row keeps its own state
+     * from one such act() to the next. Whoever plays episodes with act() calls it for every row
+     * after a reset and for the rows that finished after each step. NULL: memoryless. */
+    void (*episode_starts)(void *self, const bool *starts, int n);
     /* Runs an update when one is due (step = environment steps so far). Returns true and fills
      * stats (n_stats values) when it updated. A non-finite loss skips the update and is counted. */
     bool (*learn)(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);

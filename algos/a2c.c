@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "algos/onpolicy.h"
+#include "algos/recurrent.h"
 
 /* ---- the a2c: section --------------------------------------------------------------------- */
 
@@ -75,13 +76,14 @@ const agent_algo agent_a2c = {
     .name = "a2c",
     .n_stats = ONP_AC_N_STATS,
     .stat_names = ONP_AC_STATS,
-    .sections = (const rl_config_section *const[]){&a2c_section, &onp_losses_section, NULL},
+    .sections = (const rl_config_section *const[]){&a2c_section, &onp_losses_section, &onp_recurrent_section, NULL},
     .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,
     .check_config = a2c_check_config,
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY},
     .create = a2c_create,
     .act = onp_ac_act,
     .observe = onp_ac_observe,
+    .episode_starts = onp_ac_episode_starts,
     .learn = onp_ac_learn,
     .save = onp_ac_save,
     .load = onp_ac_load,

@@ -29,6 +29,7 @@
 
 #include "addons/aux.h"
 #include "algos/onpolicy.h"
+#include "algos/recurrent.h"
 #include "core/limits.h"
 #include "core/arena.h"
 #include "core/dist.h"
@@ -43,6 +44,8 @@ typedef struct {
     int obs_dim, adim, n_envs, T, batch, mb_size, n_mb, epochs;
     loss_spec policy_loss, value_loss, entropy_loss;
     onp_net net;
+    onp_rec *rec;                     /* recurrent: the layer between trunk and heads, or NULL */
+    onp_rec_track rt;                 /* recurrent: the states it carries and the rollout's */
     onp_opt opt;
     onp_norm norm;
     rl_arena arena;
@@ -101,6 +104,8 @@ void onp_ac_destroy(void *self)
     if (!p) return;
     rl_twin_stop(&p->twin);
     onp_net_free(&p->net);
+    onp_rec_track_free(&p->rt);
+    onp_rec_free(p->rec);
     onp_explore_free(p->ex);
     onp_opt_free(&p->opt);
     if (p->aux) onp_opt_free(&p->aux_opt);
@@ -239,6 +244,25 @@ static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
     return RL_OK;
 }
 
+/* recurrent: the layer's checks (a shared trunk, no aux heads, whole sequences per minibatch) and
+ * the layer itself, before the network it goes into; the sequence length in *L */
+static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *src, int *L, char *err, size_t err_sz)
+{
+    const onp_recurrent_cfg *rc = onp_recurrent_of(cfg);
+    if (!rc) return RL_OK;
+    if (!p->s.shared)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: recurrent.type: %s needs the shared trunk under actor and critic: set network.shared: "
+                       "true%s", src, rc->type, strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
+    if (cfg->aux.n > 0)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads do not combine with recurrent.type: %s", src,
+                       rc->type);
+    rl_status st = onp_rec_check(cfg, p->s.algo, p->n_envs, p->T, p->n_mb, L, err, err_sz);
+    if (st != RL_OK) return st;
+    int step_B = p->n_envs > AGENT_EVAL_BATCH ? p->n_envs : AGENT_EVAL_BATCH;
+    return onp_rec_create(&p->rec, cfg, step_B, *L, p->n_envs * (p->T / *L) / p->n_mb, err, err_sz);
+}
+
 /* Minibatches split into the actor's and the critic's halves whenever the two are separate
  * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
 static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
@@ -290,10 +314,15 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     if (AGENT_EVAL_BATCH > maxb) maxb = AGENT_EVAL_BATCH;
 
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
-    if ((st = onp_net_init(&p->net, cfg, obs_space, act_space, true, s->shared, maxb, &p->rng, err, err_sz))) {
+    int L = 0;
+    if ((st = rec_create(p, cfg, src, &L, err, err_sz)) ||
+        (st = onp_net_init_rec(&p->net, cfg, obs_space, act_space, true, s->shared, maxb, p->rec, &p->rng, err,
+                               err_sz))) {
+        onp_rec_free(p->rec);
         free(p);
         return st;
     }
+    if (p->rec) onp_rec_track_init(&p->rt, p->rec, n_envs, p->T, L, p->n_mb, AGENT_EVAL_BATCH);
     p->obs_dim = p->net.obs_dim;
     p->adim = p->net.adim;
     if ((st = onp_opt_init(&p->opt, s->rmsprop, p->net.n_params, s->lr, s->eps, s->rms_alpha, err, err_sz)) ||
@@ -331,7 +360,9 @@ void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explor
     actor_critic *p = self;
     RL_ASSERT(!explore || n == p->n_envs);
     onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    if (p->rec) onp_rec_before_act(&p->rt, explore, n, p->buf.t);
     onp_act(&a, obs, n, actions, explore, true);
+    if (p->rec) onp_rec_after_act(&p->rt, explore, n);
     if (!explore) return;
     int nv = p->net.n_v;
     for (int i = 0; i < n; i++) {
@@ -349,6 +380,7 @@ void onp_ac_observe(void *self, const env_vec *v)
     if (any_trunc) {
         /* bootstrap values of the final observations of truncated episodes (one batch) */
         onp_norm_obs(&p->norm, v->final_obs, p->tmp_obs, N, false);
+        if (p->rec) onp_rec_layout_final(&p->rt);
         onp_net_forward(&p->net, p->tmp_obs, N, false, true);
         for (int i = 0; i < N; i++) p->final_values[i] = v->truncated[i] ? p->net.out_v[(size_t)i * p->net.n_v] : 0.0f;
     }
@@ -384,6 +416,13 @@ void onp_ac_observe(void *self, const env_vec *v)
     }
     replay_rollout_add(&p->buf, p->step_obs, p->step_u, p->step_logp, p->step_values, p->rewards,
                        v->terminated, v->truncated, any_trunc ? p->final_values : NULL);
+    if (p->rec) onp_rec_observe(&p->rt, v->terminated, v->truncated);
+}
+
+void onp_ac_episode_starts(void *self, const bool *starts, int n)
+{
+    actor_critic *p = self;
+    if (p->rec) onp_rec_eval_starts(&p->rt, starts, n);
 }
 
 /* Data-parallel training: the network's and the heads' gradients become the mean over the ranks
@@ -427,6 +466,7 @@ static void learn_advantages(actor_critic *p, const env_vec *v)
 {
     int N = p->n_envs;
     onp_norm_obs(&p->norm, v->obs, p->tmp_obs, N, false);
+    if (p->rec) onp_rec_layout_next(&p->rt);
     onp_net_forward(&p->net, p->tmp_obs, N, false, true);
     int nv = p->net.n_v;
     float *last_v = p->step_rint;   /* free until the next step: (N) */
@@ -708,6 +748,7 @@ static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, doubl
 {
     int mb = p->mb_size, nv = p->net.n_v;
     gather_minibatch(p, m, pos_k);
+    if (p->rec) onp_rec_minibatch(&p->rt, m);
     if (p->split) return split_minibatch(p, sum, epoch_kl);
     float pl, el, vl;
     if (!minibatch_losses(p, &pl, &el, &vl)) {
@@ -784,7 +825,8 @@ static int learn_epochs(actor_critic *p, int pos_k, double *sum, double *epoch_k
     float clip = p->policy_loss.desc->clip ? p->policy_loss.desc->clip(p->policy_loss.p) : 0.2f;
     p->diag_clip = clip;
     for (int epoch = 0; epoch < p->epochs; epoch++) {
-        if (p->n_mb > 1) shuffle(p);
+        if (p->rec) onp_rec_epoch_order(&p->rt, p->perm, p->n_mb, &p->rng);
+        else if (p->n_mb > 1) shuffle(p);
         *epoch_kl = 0.0;
         for (int m = 0; m < p->n_mb; m++)
             n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, epoch_kl);
@@ -902,6 +944,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
         *onp_opt_t(&p->aux_opt) = *onp_opt_t(&p->opt);   /* both step together */
     }
     replay_rollout_clear(&p->buf);
+    if (p->rec) onp_rec_track_reset(&p->rt);
     return RL_OK;
 }
 

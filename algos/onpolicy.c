@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "algos/recurrent.h"
 #include "core/limits.h"
 
 /* ---- networks ----------------------------------------------------------------------------- */
@@ -68,12 +69,13 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     int in_heads = n->obs_dim, nh_heads = nh;
     if (shared) {
         nn_mlp_shape(&n->trunk, n->obs_dim, hidden, nh - 1, hidden[nh - 1], act, act);
-        in_heads = hidden[nh - 1];
+        in_heads = n->rec ? n->rec->H : hidden[nh - 1];
         nh_heads = 0;
     }
     nn_mlp_shape(&n->actor, in_heads, hidden, nh_heads, out, act, NN_ACT_NONE);
     if (critic) nn_mlp_shape(&n->critic, in_heads, hidden, nh_heads, n->n_v, act, NN_ACT_NONE);
-    size_t np = (shared ? n->trunk.n_params : 0) + n->actor.n_params + (critic ? n->critic.n_params : 0);
+    size_t nr = n->rec ? n->rec->rnn.n_params : 0;
+    size_t np = (shared ? n->trunk.n_params : 0) + nr + n->actor.n_params + (critic ? n->critic.n_params : 0);
     size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
     n->n_params = np + nls;
     n->params = rl_xcalloc(n->n_params, sizeof(float));
@@ -82,6 +84,10 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     if (shared) {
         nn_mlp_bind(&n->trunk, n->params, n->grads);
         at += n->trunk.n_params;
+    }
+    if (n->rec) {
+        onp_rec_bind(n->rec, n->params + at, n->grads + at);
+        at += nr;
     }
     nn_mlp_bind(&n->actor, n->params + at, n->grads + at);
     at += n->actor.n_params;
@@ -126,6 +132,7 @@ static void net_init_weights(onp_net *n, const rl_config *cfg, int nh_heads, rl_
     } else {
         net_init_orthogonal(n, cfg, nh_heads, rng);
     }
+    if (n->rec) onp_rec_init(n->rec, cfg, rng);   /* after the MLPs: their draws stay those without it */
     if (nls)
         for (int d = 0; d < n->D; d++) n->log_std[d] = (float)cfg->gaussian.log_std_init;
     if (n->state_std) {
@@ -165,10 +172,23 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
                        const env_space *act_space, bool critic, bool shared, int max_batch,
                        rl_rng *rng, char *err, size_t err_sz)
 {
+    return onp_net_init_rec(n, cfg, obs_space, act_space, critic, shared, max_batch, NULL, rng, err, err_sz);
+}
+
+rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *obs_space,
+                           const env_space *act_space, bool critic, bool shared, int max_batch,
+                           struct onp_rec *rec, rl_rng *rng, char *err, size_t err_sz)
+{
     memset(n, 0, sizeof *n);
     nn_act act;
     rl_status st = net_check(cfg, obs_space, shared, &act, err, err_sz);
     if (st != RL_OK) return st;
+    RL_ASSERT(!rec || shared);
+    n->rec = rec;
+    if (rec) {   /* on the trunk's output (net_check: a shared trunk has a hidden layer) */
+        int trunk_out = (int)cfg->network.hidden.v[cfg->network.hidden.n - 1];
+        if ((st = onp_rec_shape(rec, trunk_out, cfg->source[0] ? cfg->source : "config", err, err_sz))) return st;
+    }
     n->obs_dim = obs_space->dim;
     n->has_critic = critic;
     n->shared = shared;
@@ -196,6 +216,7 @@ void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool criti
     RL_ASSERT(B <= n->max_batch);
     const float *x = obs;
     if (n->shared) x = n->h = nn_mlp_forward(&n->trunk_c, &n->trunk, obs, B);
+    if (n->rec) x = onp_rec_forward(n->rec, n->h, B);
     if (critic) {
         RL_ASSERT(n->has_critic);
         n->out_v = nn_mlp_forward(&n->critic_c, &n->critic, x, B);
@@ -276,7 +297,7 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
                           const float *dent, const float *dv, const float *dh_extra)
 {
     bool actor = dlogp || dent;
-    const float *x = n->shared ? n->h : obs;
+    const float *x = n->rec ? n->rec->out : n->shared ? n->h : obs;
     if (actor) {
         int out = n->actor.sizes[n->actor.n_layers];
         memset(n->dact, 0, (size_t)B * out * sizeof(float));
@@ -304,16 +325,17 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
         nn_mlp_backward(n->shared ? n->dh : NULL, &n->actor_c, &n->actor, n->dact, x, B);
     }
     if (dv) nn_mlp_backward(n->shared ? n->dh2 : NULL, &n->critic_c, &n->critic, dv, x, B);
-    RL_ASSERT(!dh_extra || n->shared);
+    RL_ASSERT(!dh_extra || (n->shared && !n->rec));
     if (n->shared && (actor || dv || dh_extra)) {
-        size_t m = (size_t)B * n->trunk.sizes[n->trunk.n_layers];
+        size_t m = (size_t)B * (n->rec ? n->rec->H : n->trunk.sizes[n->trunk.n_layers]);
         if (!actor && dv) memcpy(n->dh, n->dh2, m * sizeof(float));
         else if (!actor) memset(n->dh, 0, m * sizeof(float));
         else if (dv)
             for (size_t i = 0; i < m; i++) n->dh[i] += n->dh2[i];
         if (dh_extra)
             for (size_t i = 0; i < m; i++) n->dh[i] += dh_extra[i];
-        nn_mlp_backward(NULL, &n->trunk_c, &n->trunk, n->dh, obs, B);
+        const float *dtrunk = n->rec ? onp_rec_backward(n->rec, n->dh, n->h) : n->dh;
+        nn_mlp_backward(NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
     }
 }
 
@@ -321,6 +343,7 @@ int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
 {
     int k = 0;
     if (n->shared) k += nn_mlp_tensors(t + k, names + k, "trunk", &n->trunk);
+    if (n->rec) k += onp_rec_tensors(n->rec, t + k);
     k += nn_mlp_tensors(t + k, names + k, "actor", &n->actor);
     if (n->has_critic) k += nn_mlp_tensors(t + k, names + k, "critic", &n->critic);
     if (n->log_std) t[k++] = (nn_tensor){"log_std", n->log_std, 1, {n->D}};

@@ -34,6 +34,8 @@ typedef struct {
     int n_v;                          /* value outputs: 1, or 2 (extrinsic, intrinsic) with RND */
     int max_batch;
     nn_mlp trunk, actor, critic;      /* shared: trunk + heads; else actor and critic on obs */
+    struct onp_rec *rec;              /* not owned: a recurrent layer between the shared trunk and the
+                                         heads (algos/recurrent.h), or NULL */
     float *log_std, *dlog_std;        /* Box, state-independent: (D) inside params / grads */
     float *params, *grads;            /* (n_params), owned */
     size_t n_params;
@@ -57,6 +59,12 @@ typedef struct {
 rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_space,
                        const env_space *act_space, bool critic, bool shared, int max_batch,
                        rl_rng *rng, char *err, size_t err_sz);
+/* The same with a recurrent layer (algos/recurrent.h; NULL: none) between the shared trunk and
+ * the heads, shaped here on the trunk's output; its parameters follow the trunk's in the flat
+ * buffer. Each forward then runs the layout set on it last (onp_rec_layout). */
+rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *obs_space,
+                           const env_space *act_space, bool critic, bool shared, int max_batch,
+                           struct onp_rec *rec, rl_rng *rng, char *err, size_t err_sz);
 void onp_net_free(onp_net *n);   /* NULL-safe */
 /* Runs the actor and/or the critic on obs (B, obs_dim); results in n->out_actor, n->out_v and
  * the distribution views. */
@@ -163,6 +171,9 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
                         char *err, size_t err_sz);
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore);
 void onp_ac_observe(void *self, const env_vec *v);
+/* agent_algo.episode_starts: the evaluation rows whose next observation starts an episode
+ * (a recurrent policy zeroes their state; nothing otherwise). */
+void onp_ac_episode_starts(void *self, const bool *starts, int n);
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
 rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                       size_t err_sz);

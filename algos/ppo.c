@@ -3,6 +3,7 @@
  * update_epochs passes of num_minibatches shuffled minibatches, Adam, and the losses the registry
  * names (losses.policy: ppo_clip by convention, losses.value, losses.entropy). */
 #include "algos/onpolicy.h"
+#include "algos/recurrent.h"
 
 /* ---- the ppo: section --------------------------------------------------------------------- */
 
@@ -62,13 +63,14 @@ const agent_algo agent_ppo = {
     .name = "ppo",
     .n_stats = ONP_AC_N_STATS,
     .stat_names = ONP_AC_STATS,
-    .sections = (const rl_config_section *const[]){&ppo_section, &onp_losses_section, NULL},
+    .sections = (const rl_config_section *const[]){&ppo_section, &onp_losses_section, &onp_recurrent_section, NULL},
     .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,
     .check_config = ppo_check_config,
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY},
     .create = ppo_create,
     .act = onp_ac_act,
     .observe = onp_ac_observe,
+    .episode_starts = onp_ac_episode_starts,
     .learn = onp_ac_learn,
     .save = onp_ac_save,
     .load = onp_ac_load,

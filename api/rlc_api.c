@@ -17,6 +17,7 @@
 #include "envs/callback.h"
 #include "envs/env.h"
 #include "envs/render.h"
+#include "envs/wrappers.h"
 #include "losses/loss.h"
 #include "train/record.h"
 #include "train/trainer.h"
@@ -38,6 +39,8 @@ struct rlc_policy {
     void *agent;
     int obs_dim, act_dim;
     float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, obs_dim), (AGENT_EVAL_BATCH, act_dim) */
+    unsigned char *vel_mask;    /* env.mask_velocity: (obs_dim) the components zeroed; else NULL */
+    bool recurrent;             /* the policy keeps a state per row between calls */
 };
 
 /* ---- the library --------------------------------------------------------------------------- */
@@ -476,6 +479,15 @@ int rlc_policy_load(rlc_policy **out, const char *path)
     p->act_dim = env_space_dim(&def->act_space);
     p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->obs_dim, sizeof(float));
     p->act_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->act_dim, sizeof(float));
+    const char *rec = rl_config_get(&p->cfg, "recurrent.type");   /* ppo's and a2c's, when the algo has one */
+    p->recurrent = rec && p->algo->episode_starts && strcmp(rec, "none") != 0;
+    if (p->cfg.env.mask_velocity) {
+        p->vel_mask = rl_xcalloc((size_t)p->obs_dim, 1);
+        if ((st = env_velocity_mask(p->cfg.env.id, p->obs_dim, p->vel_mask, last_err, API_ERR_SZ))) {
+            rlc_policy_free(p);
+            return st;
+        }
+    }
     *out = p;
     return RL_OK;
 }
@@ -486,6 +498,7 @@ void rlc_policy_free(rlc_policy *p)
     if (p->algo) p->algo->destroy(p->agent);
     free(p->obs_buf);
     free(p->act_buf);
+    free(p->vel_mask);
     free(p);
 }
 
@@ -528,10 +541,15 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
         if (!isfinite(obs[k]))
             return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld, %lld] = %g: expected a finite number",
                            p->cfg.env.id, (long long)(k / p->obs_dim), (long long)(k % p->obs_dim), (double)obs[k]);
+    if (p->recurrent && n > AGENT_EVAL_BATCH)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                       "policy for %s: a recurrent policy keeps one state per row: at most %d observations a call, "
+                       "got %lld", p->cfg.env.id, AGENT_EVAL_BATCH, (long long)n);
     /* act() takes at most AGENT_EVAL_BATCH rows outside training: go in chunks */
     for (int64_t i = 0; i < n; i += AGENT_EVAL_BATCH) {
         int b = n - i < AGENT_EVAL_BATCH ? (int)(n - i) : AGENT_EVAL_BATCH;
         memcpy(p->obs_buf, obs + i * p->obs_dim, (size_t)b * p->obs_dim * sizeof(float));
+        if (p->vel_mask) env_velocity_mask_apply(p->vel_mask, p->obs_buf, p->obs_dim, b);
         p->algo->act(p->agent, p->obs_buf, b, p->act_buf, false);
         memcpy(actions + i * p->act_dim, p->act_buf, (size_t)b * p->act_dim * sizeof(float));
     }
@@ -548,9 +566,26 @@ int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mea
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "seed: expected a number >= 0, got %lld", (long long)seed);
     env_callback_clear(p->cfg.env.id);
     rl_status st = trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
+    (void)rlc_policy_reset(p, NULL, 0);   /* the rows' states are the evaluation's: start afresh */
     if (st == RL_OK) st = env_callback_error(p->cfg.env.id, last_err, API_ERR_SZ);
     env_callback_clear(p->cfg.env.id);
     return st;
+}
+
+int rlc_policy_recurrent(const rlc_policy *p) { return p && p->recurrent; }
+
+int rlc_policy_reset(rlc_policy *p, const unsigned char *rows, int64_t n)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    if (!rows) n = AGENT_EVAL_BATCH;
+    if (n < 0 || n > AGENT_EVAL_BATCH)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy reset: %lld rows: expected 0 to %d", (long long)n,
+                       AGENT_EVAL_BATCH);
+    if (!p->algo->episode_starts) return RL_OK;
+    bool starts[AGENT_EVAL_BATCH];
+    for (int64_t i = 0; i < n; i++) starts[i] = !rows || rows[i];
+    p->algo->episode_starts(p->agent, starts, (int)n);
+    return RL_OK;
 }
 
 int rlc_record(const char *path, const char *out, int episodes, int64_t seed, int width, int height,

@@ -21,8 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 4   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
-                             * 4: rlc_train_set_callback, rlc_train_stop_reason */
+#define RLC_API_VERSION 5   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+                             * 4: rlc_train_set_callback, rlc_train_stop_reason
+                             * 5: rlc_policy_recurrent, rlc_policy_reset */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -199,8 +200,18 @@ const char *rlc_policy_algo(const rlc_policy *p);
 /* The resolved config of the run (free with rlc_free; NULL for a NULL p). */
 char *rlc_policy_config(const rlc_policy *p);
 /* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout
- * --policy` and `rlc eval` take them. n_values must be n * obs_dim. */
+ * --policy` and `rlc eval` take them. n_values must be n * obs_dim. A policy trained with
+ * env.mask_velocity sees the observations with their velocities zeroed, as in training. A
+ * recurrent policy (rlc_policy_recurrent) takes at most 64 observations a call: row i of each call
+ * is one episode's stream, whose state carries from call to call (see rlc_policy_reset). */
 int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions);
+/* 1 when the policy keeps a state between calls (trained with `recurrent:`), 0 when not (or for a
+ * NULL p). */
+int rlc_policy_recurrent(const rlc_policy *p);
+/* Starts new episodes: the state of row i (0 <= i < n <= 64) of the next rlc_policy_act calls is
+ * zeroed where rows[i] is nonzero; rows NULL: every row. A loaded policy starts every row at
+ * zero, and rlc_policy_evaluate leaves every row reset. Nothing for a memoryless policy. */
+int rlc_policy_reset(rlc_policy *p, const unsigned char *rows, int64_t n);
 /* Mean and std of the return over n_episodes deterministic episodes with seeds seed, seed+1, ...
  * on the training environment (as `rlc eval`). */
 int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std);

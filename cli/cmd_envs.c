@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "envs/check.h"
 #include "envs/env.h"
+#include "envs/wrappers.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -326,9 +327,11 @@ static void rollout_header(FILE *fp, int obs_dim, int act_dim)
     fprintf(fp, ",reward,terminated,truncated\n");
 }
 
-/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions */
+/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions. vel_mask (or
+ * NULL): the components the policy does not see (env.mask_velocity), zeroed in what it is given
+ * (next serves as that copy before the step writes it); the CSV has the environment's own. */
 static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, long long seed,
-                          long long steps, float *obs, float *next, float *act)
+                          long long steps, float *obs, float *next, float *act, const unsigned char *vel_mask)
 {
     const env_def *d = e->def;
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
@@ -336,9 +339,17 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
     rl_rng_seed(&rng, (uint64_t)seed, 1);   /* stream 1: the env's own RNG uses stream 0 */
     env_reset(e, seed, obs);
     long long episode = 0;
+    bool start = true;   /* a policy with memory starts each episode afresh */
     for (long long t = 0; t < steps; t++) {
-        if (!algo) env_space_sample(&d->act_space, &rng, act);
-        else algo->act(agent, obs, 1, act, false);
+        if (algo && algo->episode_starts) algo->episode_starts(agent, &start, 1);
+        start = false;
+        if (!algo) {
+            env_space_sample(&d->act_space, &rng, act);
+        } else {
+            memcpy(next, obs, (size_t)obs_dim * sizeof(float));
+            if (vel_mask) env_velocity_mask_apply(vel_mask, next, obs_dim, 1);
+            algo->act(agent, next, 1, act, false);
+        }
         float r;
         bool term, trunc;
         env_step(e, act, next, &r, &term, &trunc);
@@ -346,6 +357,7 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
         if (term || trunc) {
             episode++;
             env_reset(e, -1, obs);
+            start = true;
         } else {
             memcpy(obs, next, (size_t)obs_dim * sizeof(float));
         }
@@ -373,6 +385,7 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
     int status = 1;
     env_instance e = {0};
     float *obs = NULL, *next = NULL, *act = NULL;
+    unsigned char *vel_mask = NULL;
     FILE *fp = NULL;
     char tmp[1200] = "", err[1024] = "";
     int max_steps = algo && strcmp(env_id, cfg->env.id) == 0 ? (int)cfg->env.max_episode_steps : 0;
@@ -389,9 +402,17 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
         fprintf(stderr, "rlc rollout: out of memory\n");
         goto out;
     }
+    if (algo && cfg->env.mask_velocity) {
+        vel_mask = calloc((size_t)obs_dim, 1);
+        if (!vel_mask || env_velocity_mask(env_id, obs_dim, vel_mask, err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc rollout: the policy was trained with env.mask_velocity: %s\n",
+                    vel_mask ? err : "out of memory");
+            goto out;
+        }
+    }
     if (!(fp = rollout_open_out(ra->out_path, tmp, sizeof tmp))) goto out;
     rollout_header(fp, obs_dim, act_dim);
-    rollout_steps(fp, &e, algo, agent, ra->seed, ra->steps, obs, next, act);
+    rollout_steps(fp, &e, algo, agent, ra->seed, ra->steps, obs, next, act, vel_mask);
     bool closed = rollout_close_out(fp, tmp, ra->out_path);
     fp = NULL;
     if (closed) status = 0;
@@ -401,6 +422,7 @@ out:
     free(obs);
     free(next);
     free(act);
+    free(vel_mask);
     env_close(&e);
     return status;
 }

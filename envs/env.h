@@ -143,6 +143,7 @@ typedef struct {
                                  env_vec_opts.one_hot a Discrete one as Box(n) in [0, 1] */
     float *raw_obs;           /* one-hot only: (n) the environments' own observations */
     float *one_hot_bounds;    /* one-hot only: (2 obs_dim) low then high of obs_space */
+    unsigned char *vel_mask;  /* mask_velocity only: (obs_dim) 1 where a component is zeroed */
     env_instance *envs;       /* (n) */
     float *obs;               /* (n, obs_dim) */
     float *final_obs;         /* (n, obs_dim) valid where terminated[i] || truncated[i] */
@@ -168,6 +169,10 @@ typedef struct {
      * obs and final_obs rows are n floats and obs_space is Box(n) [0, 1]. Other spaces are
      * unchanged. Agents need Box observations, so whatever makes their vector env sets this. */
     bool one_hot;
+    /* The velocity components of every observation are 0 (env_velocity_mask, envs/wrappers.h:
+     * RL Zoo's MaskVelocityWrapper), a partially observed task; an environment without a known
+     * mask is refused (RL_ERR_NOT_FOUND naming it). */
+    bool mask_velocity;
 } env_vec_opts;
 
 /* The same for a definition that need not be registered (one with its own params), with

@@ -16,6 +16,10 @@
  * row of obs receives its one-hot encoding, before the non-finite checks (an index outside the
  * space becomes a row of NaN and the step is dropped as above).
  *
+ * Masked velocities (env_vec_opts.mask_velocity): the velocity components of every observation
+ * (obs, final_obs, reset observations) are 0 (env_velocity_mask, envs/wrappers.h), before the
+ * non-finite checks.
+ *
  * Threads: with n_threads > 1 (env_vec_set_threads) the copies are split into n_threads fixed
  * contiguous ranges stepped by worker threads. Each copy owns its RNG and writes only its own
  * rows, so the results are identical for every thread count. A callback environment (the Python
@@ -102,6 +106,7 @@ static float *vec_env_obs(env_vec *v, int i)
 static void vec_encode(env_vec *v, int i)
 {
     if (v->raw_obs) env_one_hot(v->obs_dim, v->raw_obs + i, v->obs + (size_t)i * v->obs_dim, 1);
+    if (v->vel_mask) env_velocity_mask_apply(v->vel_mask, v->obs + (size_t)i * v->obs_dim, v->obs_dim, 1);
 }
 
 static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
@@ -315,6 +320,14 @@ rl_status env_vec_make_def(env_vec *v, const env_def *def, int n, const env_vec_
     if (n < 1) return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: number of copies must be >= 1, got %d", n);
     v->n = n;
     vec_obs_space(v, def, opts->one_hot);
+    if (opts->mask_velocity) {
+        v->vel_mask = rl_xcalloc((size_t)v->obs_dim, 1);
+        rl_status st = env_velocity_mask(def->id, v->obs_dim, v->vel_mask, err, err_sz);
+        if (st != RL_OK) {
+            env_vec_free(v);
+            return st;
+        }
+    }
     v->act_dim = env_space_dim(&def->act_space);
     v->n_threads = 1;
     v->envs = rl_xcalloc((size_t)n, sizeof(env_instance));
@@ -410,6 +423,7 @@ void env_vec_free(env_vec *v)
     free(v->envs);
     free(v->raw_obs);
     free(v->one_hot_bounds);
+    free(v->vel_mask);
     free(v->obs);
     free(v->final_obs);
     free(v->rewards);

@@ -3,6 +3,7 @@
 #include "envs/wrappers.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -315,4 +316,66 @@ void env_episode_stats_free(env_episode_stats *s)
     free(s->times);
     free(s->start);
     memset(s, 0, sizeof(*s));
+}
+
+/* ---- MaskVelocity ------------------------------------------------------------------------ */
+
+/* a task's velocity components: up to three spans [start, start + count) of its observation */
+typedef struct {
+    const char *id;
+    int obs_dim;
+    int span[3][2];
+} velocity_spans;
+
+static const velocity_spans VELOCITY_SPANS[] = {
+    {"CartPole-v1", 4, {{1, 1}, {3, 1}}},
+    {"MountainCar-v0", 2, {{1, 1}}},
+    {"MountainCarContinuous-v0", 2, {{1, 1}}},
+    {"Pendulum-v1", 3, {{2, 1}}},
+    {"Acrobot-v1", 6, {{4, 2}}},
+    {"InvertedPendulum-v5", 4, {{2, 2}}},
+    {"InvertedDoublePendulum-v5", 9, {{5, 3}}},
+    {"Reacher-v5", 10, {{6, 2}}},
+    {"Swimmer-v5", 8, {{3, 5}}},
+    {"Hopper-v5", 11, {{5, 6}}},
+    {"Hopper-v4", 11, {{5, 6}}},
+    {"HalfCheetah-v5", 17, {{8, 9}}},
+    {"HalfCheetah-v4", 17, {{8, 9}}},
+    {"Walker2d-v5", 17, {{8, 9}}},
+    {"Walker2d-v4", 17, {{8, 9}}},
+    {"Ant-v5", 105, {{13, 14}}},
+    {"Ant-v4", 27, {{13, 14}}},
+    {"Humanoid-v5", 348, {{22, 23}, {175, 78}}},
+    {"Humanoid-v4", 376, {{22, 23}, {185, 84}}},
+};
+
+rl_status env_velocity_mask(const char *id, int obs_dim, unsigned char *mask, char *err, size_t err_sz)
+{
+    const int n = (int)(sizeof VELOCITY_SPANS / sizeof VELOCITY_SPANS[0]);
+    for (int k = 0; k < n; k++) {
+        const velocity_spans *v = &VELOCITY_SPANS[k];
+        if (strcmp(v->id, id) != 0) continue;
+        if (v->obs_dim != obs_dim)
+            return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                           "mask_velocity: '%s' observes %d values here, its velocity mask is for %d", id, obs_dim,
+                           v->obs_dim);
+        memset(mask, 0, (size_t)obs_dim);
+        for (int s = 0; s < 3; s++)
+            for (int i = 0; i < v->span[s][1]; i++) mask[v->span[s][0] + i] = 1;
+        return RL_OK;
+    }
+    char known[1024];
+    size_t at = 0;
+    known[0] = '\0';
+    for (int k = 0; k < n && at < sizeof known; k++)
+        at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", k ? ", " : "", VELOCITY_SPANS[k].id);
+    return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                   "mask_velocity: no velocity mask is known for '%s' (known: %s)", id ? id : "(null)", known);
+}
+
+void env_velocity_mask_apply(const unsigned char *mask, float *obs, int dim, int batch)
+{
+    for (int b = 0; b < batch; b++)
+        for (int d = 0; d < dim; d++)
+            if (mask[d]) obs[(size_t)b * dim + d] = 0.0f;
 }

@@ -8,6 +8,9 @@
  *   env_episode_stats  RecordEpisodeStatistics: the last K episodes' return, length and time
  *   env_one_hot        a Discrete observation as a one-hot Box (the vector env applies it when
  *                      made with env_vec_opts.one_hot)
+ *   env_velocity_mask  RL Zoo's MaskVelocityWrapper: the velocity components of an observation
+ *                      set to 0, a partially observed task (the vector env applies it when made
+ *                      with env_vec_opts.mask_velocity)
  *
  * The trainer applies them in this order after each env_vec_step: episode statistics on the
  * raw rewards (the vector env reports raw ep_return), then reward normalisation, then
@@ -141,5 +144,17 @@ void env_one_hot(int n, const float *in, float *out, int batch);
 /* The space of env_one_hot's rows: Box(n) with bounds [0, 1] in low and high (n floats each,
  * owned by the caller and kept alive as long as out). */
 void env_one_hot_space(int n, float *low, float *high, env_space *out);
+
+/* ---- MaskVelocity ------------------------------------------------------------------------ */
+
+/* The velocity components of environment id's observation as a mask of obs_dim bytes (1: a
+ * velocity, zeroed). The classic tasks use the indices of RL Zoo's MaskVelocityWrapper
+ * (CartPole-v1: 1, 3; MountainCar-v0 and MountainCarContinuous-v0: 1; Pendulum-v1: 2) and
+ * Acrobot-v1's two angular velocities (4, 5); the MuJoCo tasks mask their qvel block (and
+ * Humanoid's body velocities cvel). RL_ERR_NOT_FOUND naming the id and the known ones when no
+ * mask is known or obs_dim is not the task's. */
+rl_status env_velocity_mask(const char *id, int obs_dim, unsigned char *mask, char *err, size_t err_sz);
+/* obs (batch, dim): the components where mask is 1 set to 0. */
+void env_velocity_mask_apply(const unsigned char *mask, float *obs, int dim, int batch);
 
 #endif

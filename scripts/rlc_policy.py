@@ -15,6 +15,11 @@ the mean), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean qua
 (argmax of the expected value over the atoms). Auxiliary heads and intrinsic-reward modules are
 read past: they never change the action.
 
+A policy trained with `recurrent:` (an LSTM or GRU between the trunk and the heads) is stateful:
+row i of each act() call continues the episode row i played in the previous call, and reset()
+starts new episodes (every row, or the rows where a boolean array is true), as rlc's own policy
+does. A policy trained with env.mask_velocity zeroes the velocity components of what it is given.
+
 From a shell: `/usr/bin/python3 scripts/rlc_policy.py RUN_OR_CHECKPOINT OBS_0 OBS_1 ...` prints
 the action. The safetensors reader below checks the file as rlc does (header within the file,
 tensors inside the data section, sizes that match their shapes) and runs no code from it.
@@ -98,6 +103,17 @@ def read_config(text):
     return out
 
 
+# the velocity components env.mask_velocity zeroes (envs/wrappers.c, docs/environments.md)
+VELOCITY_MASKS = {
+    "CartPole-v1": [1, 3], "MountainCar-v0": [1], "MountainCarContinuous-v0": [1], "Pendulum-v1": [2],
+    "Acrobot-v1": [4, 5], "InvertedPendulum-v5": [2, 3], "InvertedDoublePendulum-v5": [5, 6, 7],
+    "Reacher-v5": [6, 7], "Swimmer-v5": list(range(3, 8)), "Hopper-v5": list(range(5, 11)),
+    "Hopper-v4": list(range(5, 11)), "HalfCheetah-v5": list(range(8, 17)), "HalfCheetah-v4": list(range(8, 17)),
+    "Walker2d-v5": list(range(8, 17)), "Walker2d-v4": list(range(8, 17)), "Ant-v5": list(range(13, 27)),
+    "Ant-v4": list(range(13, 27)), "Humanoid-v5": list(range(22, 45)) + list(range(175, 253)),
+    "Humanoid-v4": list(range(22, 45)) + list(range(185, 269)),
+}
+
 # ---- the networks ---------------------------------------------------------------------------
 
 ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, np.float32(0)), "none": lambda x: x}
@@ -110,6 +126,26 @@ def _layers(tensors, prefix):
         l = len(layers)
         layers.append((tensors[f"{prefix}.{l}.weight"], tensors[f"{prefix}.{l}.bias"]))
     return layers
+
+
+def _sigmoid(x):
+    return (np.float32(1) / (np.float32(1) + np.exp(-x))).astype(np.float32)
+
+
+def _rnn_step(kind, w, x, h, c):
+    """One step of torch.nn.LSTM / torch.nn.GRU (weight_ih, weight_hh, bias_ih, bias_hh) from
+    state h (and c): the new h and c."""
+    w_ih, w_hh, b_ih, b_hh = w
+    gx, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+    H = h.shape[1]
+    if kind == "lstm":
+        g = gx + gh
+        i, f, o = _sigmoid(g[:, :H]), _sigmoid(g[:, H:2 * H]), _sigmoid(g[:, 3 * H:])
+        c = (f * c + i * np.tanh(g[:, 2 * H:3 * H])).astype(np.float32)
+        return (o * np.tanh(c)).astype(np.float32), c
+    r, z = _sigmoid(gx[:, :H] + gh[:, :H]), _sigmoid(gx[:, H:2 * H] + gh[:, H:2 * H])
+    n = np.tanh(gx[:, 2 * H:] + r * gh[:, 2 * H:])
+    return ((np.float32(1) - z) * n + z * h).astype(np.float32), c
 
 
 def _mlp(layers, x, act, last_act=None):
@@ -139,6 +175,11 @@ class Policy:
             raise PolicyError(f"{file}: network.activation '{act}' is not one this reader knows")
         self.activation = ACTIVATIONS[act]
         self.action_space = self._space("rlc.action_space")
+        self.mask = None
+        if self.config.get("env.mask_velocity") == "true":
+            if self.env_id not in VELOCITY_MASKS:
+                raise PolicyError(f"{file}: env.mask_velocity: no velocity mask is known for '{self.env_id}'")
+            self.mask = VELOCITY_MASKS[self.env_id]
         self._build()
 
     def _space(self, key):
@@ -164,6 +205,11 @@ class Policy:
         if self.algo in ("ppo", "a2c", "reinforce"):
             self.kind = "onpolicy"
             self.trunk, self.actor = _layers(t, "trunk"), _layers(t, "actor")
+            self.rnn = None
+            if "recurrent.weight_ih_l0" in t:
+                self.rnn = (self.config.get("recurrent.type", "lstm"),
+                            tuple(t[f"recurrent.{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+                self.state = None
         elif self.algo == "sac":
             self.kind, self.actor = "sac", _layers(t, "actor")
         elif self.algo in ("dqn", "qrdqn", "c51"):
@@ -183,6 +229,23 @@ class Policy:
 
     # ---- acting -------------------------------------------------------------------------
 
+    @property
+    def recurrent(self):
+        """True when the policy keeps a state per row between act() calls."""
+        return getattr(self, "rnn", None) is not None
+
+    def reset(self, rows=None):
+        """Starts new episodes: zeroes the state of every row (rows None) or of the rows where the
+        boolean array rows is true. Nothing for a memoryless policy."""
+        if not self.recurrent or self.state is None:
+            return
+        if rows is None:
+            self.state = None
+            return
+        rows = np.asarray(rows, dtype=bool)
+        for s in self.state:
+            s[rows[:s.shape[0]]] = 0
+
     def normalise(self, obs):
         """What the network sees: (obs - mean) / sqrt(var + 1e-8), clipped to +-clip_obs."""
         if self.norm is None:
@@ -196,7 +259,11 @@ class Policy:
         single = obs.ndim == 1
         if obs.shape[-1] != self.obs_dim or obs.ndim not in (1, 2):
             raise ValueError(f"{self.path}: expected observations of {self.obs_dim} floats, got shape {obs.shape}")
-        x = self.normalise(obs.reshape(1, -1) if single else obs)
+        x = obs.reshape(1, -1) if single else obs
+        if self.mask is not None:
+            x = x.copy()
+            x[:, self.mask] = 0
+        x = self.normalise(x)
         a = {"onpolicy": self._act_onpolicy, "sac": self._act_sac, "q": self._act_q}[self.kind](x)
         return a[0] if single else a
 
@@ -205,6 +272,17 @@ class Policy:
     def _act_onpolicy(self, x):
         if self.trunk:
             x = _mlp(self.trunk, x, self.activation, self.activation)
+        if self.recurrent:
+            kind, w = self.rnn
+            B, H = x.shape[0], w[1].shape[1]
+            if self.state is None or self.state[0].shape[0] < B:
+                old = self.state
+                self.state = (np.zeros((B, H), np.float32), np.zeros((B, H), np.float32))
+                if old is not None:
+                    self.state[0][:old[0].shape[0]], self.state[1][:old[1].shape[0]] = old
+            h, c = _rnn_step(kind, w, x, self.state[0][:B], self.state[1][:B])
+            self.state[0][:B], self.state[1][:B] = h, c
+            x = h
         out = _mlp(self.actor, x, self.activation)
         sp = self.action_space
         if sp["kind"] == "discrete":

@@ -8,7 +8,7 @@
  *     data, and are the same bits on every rank;
  *   - the averaged gradient of a policy/value network equals the gradient of one process over
  *     the union of the ranks' batches (same data), also with unequal batches (REINFORCE's union);
- *   - PPO (with observation and reward normalisation), A2C, REINFORCE, SAC and DQN: the weights
+ *   - PPO (with observation and reward normalisation; and recurrent), A2C, REINFORCE, SAC and DQN: the weights
  *     differ across ranks before the broadcast, and after k updates on each rank's own
  *     environments (and, off-policy, its own replay buffer) they are bit-identical on every rank
  *     (and have moved), and one ulp changed on one rank is reported as a desync on every rank. */
@@ -248,6 +248,11 @@ static void test_agents(void)
                 "ppo: {num_steps: 32, num_minibatches: 4, update_epochs: 2, target_kl: 0.5}\n"
                 "normalize: {obs: true, reward: true}\n", 3);
     train_agent("a2c", "algo: a2c\nseed: 4\nenv: {id: CartPole-v1, num_envs: 3}\n", 5);
+    /* recurrent: each rank's own sequences, the LSTM's weights averaged with the rest */
+    train_agent("ppo",
+                "algo: ppo\nseed: 8\nenv: {id: CartPole-v1, num_envs: 2}\n"
+                "network: {hidden: [16], shared: true}\nrecurrent: {type: lstm, size: 8, seq_len: 8}\n"
+                "ppo: {num_steps: 16, num_minibatches: 2, update_epochs: 2}\n", 3);
     train_agent("reinforce",
                 "algo: reinforce\nseed: 5\nenv: {id: CartPole-v1, num_envs: 2}\nreinforce: {episodes_per_update: 3}\n", 3);
     train_agent("sac",

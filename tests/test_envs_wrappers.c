@@ -304,3 +304,93 @@ Test(episode_stats, records_vector_env_episodes)
     env_episode_stats_free(&s);
     env_vec_free(&v);
 }
+
+/* ---- MaskVelocity ------------------------------------------------------------------------ */
+
+/* CartPole's velocities (1, 3) are 0 in reset, step and final observations, and the positions are
+ * those of the unmasked environment under the same seed and actions */
+Test(mask_velocity, cartpole_hides_the_velocities_and_keeps_the_positions)
+{
+    enum { N = 3, STEPS = 60 };
+    const env_def *def = env_find("CartPole-v1");
+    cr_assert_not_null(def);
+    env_vec plain, masked;
+    env_vec_opts o = {.mask_velocity = true};
+    cr_assert_eq(env_vec_make_def(&plain, def, N, NULL, NULL, 0), RL_OK);
+    cr_assert_eq(env_vec_make_def(&masked, def, N, &o, NULL, 0), RL_OK);
+    env_vec_reset(&plain, 7);
+    env_vec_reset(&masked, 7);
+    float act[N];
+    int ended = 0;
+    for (int s = 0; s < STEPS; s++) {
+        for (int i = 0; i < N; i++) {
+            const float *p = plain.obs + 4 * i, *m = masked.obs + 4 * i;
+            cr_assert(m[1] == 0.0f && m[3] == 0.0f, "velocities hidden at step %d", s);
+            cr_assert(p[1] != 0.0f || p[3] != 0.0f, "the plain env has velocities");
+            cr_assert(m[0] == p[0] && m[2] == p[2], "positions kept at step %d", s);
+            act[i] = (float)((s / 3 + i) % 2);
+        }
+        env_vec_step(&plain, act);
+        env_vec_step(&masked, act);
+        for (int i = 0; i < N; i++) {
+            if (!(masked.terminated[i] || masked.truncated[i])) continue;
+            ended++;
+            cr_assert(masked.final_obs[4 * i + 1] == 0.0f && masked.final_obs[4 * i + 3] == 0.0f);
+            cr_assert(masked.final_obs[4 * i] == plain.final_obs[4 * i]);
+        }
+    }
+    cr_assert(ended > 0, "some episode ended, so final observations were checked");
+    env_vec_free(&plain);
+    env_vec_free(&masked);
+}
+
+/* the masks of the classic tasks: RL Zoo's indices, and Acrobot's angular velocities */
+Test(mask_velocity, classic_indices)
+{
+    struct { const char *id; int dim; unsigned char want[6]; } c[] = {
+        {"CartPole-v1", 4, {0, 1, 0, 1}},
+        {"MountainCar-v0", 2, {0, 1}},
+        {"MountainCarContinuous-v0", 2, {0, 1}},
+        {"Pendulum-v1", 3, {0, 0, 1}},
+        {"Acrobot-v1", 6, {0, 0, 0, 0, 1, 1}},
+    };
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+        unsigned char m[6];
+        cr_assert_eq(env_velocity_mask(c[k].id, c[k].dim, m, NULL, 0), RL_OK, "%s", c[k].id);
+        cr_assert_arr_eq(m, c[k].want, (size_t)c[k].dim, "%s", c[k].id);
+        cr_assert_eq(env_space_dim(&env_find(c[k].id)->obs_space), c[k].dim);
+    }
+}
+
+/* every masked MuJoCo task that is built in has the observation size its mask is for */
+Test(mask_velocity, mujoco_masks_fit_the_registered_tasks)
+{
+    const char *ids[] = {"InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5",
+                         "Hopper-v5", "Hopper-v4", "HalfCheetah-v5", "HalfCheetah-v4", "Walker2d-v5",
+                         "Walker2d-v4", "Ant-v5", "Ant-v4", "Humanoid-v5", "Humanoid-v4"};
+    unsigned char m[ENV_MAX_DIM];
+    for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+        const env_def *d = env_find(ids[k]);
+        if (!d) continue;   /* a build without MuJoCo */
+        int dim = env_space_dim(&d->obs_space), n = 0;
+        char err[256];
+        cr_assert_eq(env_velocity_mask(ids[k], dim, m, err, sizeof err), RL_OK, "%s: %s", ids[k], err);
+        for (int i = 0; i < dim; i++) n += m[i];
+        cr_assert(n > 0 && n < dim, "%s masks %d of %d", ids[k], n, dim);
+    }
+}
+
+/* an environment without a known mask is refused, naming it and the ones that have one */
+Test(mask_velocity, unknown_environment_is_refused)
+{
+    env_def d = *env_find("CartPole-v1");
+    d.id = "NoVelocities-v0";
+    env_vec v;
+    env_vec_opts o = {.mask_velocity = true};
+    char err[1200];
+    cr_assert_eq(env_vec_make_def(&v, &d, 2, &o, err, sizeof err), RL_ERR_NOT_FOUND);
+    cr_assert(strstr(err, "'NoVelocities-v0'") && strstr(err, "Pendulum-v1"), "%s", err);
+    unsigned char m[8];
+    cr_assert_eq(env_velocity_mask("CartPole-v1", 5, m, err, sizeof err), RL_ERR_NOT_FOUND);
+    cr_assert(strstr(err, "CartPole-v1") && strstr(err, "5"), "%s", err);
+}

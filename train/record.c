@@ -10,6 +10,7 @@
 #include "core/fs.h"
 #include "envs/render.h"
 #include "envs/video.h"
+#include "envs/wrappers.h"
 
 /* what one recording holds while it runs */
 typedef struct {
@@ -19,6 +20,7 @@ typedef struct {
     env_renderer *renderer;
     env_video *video;
     float *obs, *act;   /* (obs_dim), (act_dim) */
+    unsigned char *vel_mask;   /* env.mask_velocity: (obs_dim) what the policy does not see; else NULL */
     uint8_t *frame;     /* (height, width, 3) */
 } recorder;
 
@@ -59,7 +61,11 @@ static rl_status recorder_open(recorder *r, const record_opts *o, record_result 
     r->act = calloc((size_t)env_space_dim(&r->env.def->act_space), sizeof(float));
     r->frame = malloc((size_t)res->width * res->height * 3);
     if (!r->obs || !r->act || !r->frame) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
-    return RL_OK;
+    if (!cfg.env.mask_velocity) return RL_OK;
+    int D = env_space_dim(&r->env.def->obs_space);
+    r->vel_mask = calloc((size_t)D, 1);
+    if (!r->vel_mask) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
+    return env_velocity_mask(cfg.env.id, D, r->vel_mask, err, err_sz);
 }
 
 static void recorder_free(recorder *r)
@@ -71,6 +77,13 @@ static void recorder_free(recorder *r)
     free(r->obs);
     free(r->act);
     free(r->frame);
+    free(r->vel_mask);
+}
+
+/* the observation as the policy saw it in training */
+static void mask_obs(recorder *r)
+{
+    if (r->vel_mask) env_velocity_mask_apply(r->vel_mask, r->obs, env_space_dim(&r->env.def->obs_space), 1);
 }
 
 static rl_status film_state(recorder *r, record_result *res, char *err, size_t err_sz)
@@ -85,6 +98,8 @@ static rl_status film_state(recorder *r, record_result *res, char *err, size_t e
 static rl_status film_episode(recorder *r, int64_t seed, record_result *res, double *ret, char *err, size_t err_sz)
 {
     env_reset(&r->env, seed, r->obs);
+    mask_obs(r);
+    if (r->algo->episode_starts) r->algo->episode_starts(r->agent, (const bool[]){true}, 1);
     rl_status st = film_state(r, res, err, err_sz);
     bool term = false, trunc = false;
     *ret = 0.0;
@@ -92,6 +107,7 @@ static rl_status film_episode(recorder *r, int64_t seed, record_result *res, dou
         r->algo->act(r->agent, r->obs, 1, r->act, false);
         float reward;
         env_step(&r->env, r->act, r->obs, &reward, &term, &trunc);
+        mask_obs(r);
         *ret += reward;
         st = film_state(r, res, err, err_sz);
     }

@@ -104,16 +104,29 @@ rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
     return st;
 }
 
+rl_status trainer_env_vec(env_vec *v, const rl_config *cfg, int n, char *err, size_t err_sz)
+{
+    const env_def *def = env_find(cfg->env.id);
+    if (!def) return env_vec_make(v, cfg->env.id, n, (int)cfg->env.max_episode_steps, err, err_sz);
+    env_vec_opts o = {.max_steps_override = (int)cfg->env.max_episode_steps, .mask_velocity = cfg->env.mask_velocity};
+    char why[1200];
+    rl_status st = env_vec_make_def(v, def, n, &o, why, sizeof why);
+    if (st != RL_OK)
+        return rl_errf(err, err_sz, st == RL_ERR_NOT_FOUND ? RL_ERR_CONFIG : st, "%s: env.%s",
+                       cfg->source[0] ? cfg->source : "config", why);
+    return RL_OK;
+}
+
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
                            int n_episodes, int64_t seed, double *mean, double *std, char *err,
                            size_t err_sz)
 {
     int nb = n_episodes < AGENT_EVAL_BATCH ? n_episodes : AGENT_EVAL_BATCH;
     env_vec ev;
-    rl_status st = env_vec_make(&ev, cfg->env.id, nb, (int)cfg->env.max_episode_steps, err, err_sz);
+    rl_status st = trainer_env_vec(&ev, cfg, nb, err, err_sz);
     if (st != RL_OK) return st;
     float *actions = rl_xcalloc((size_t)nb * ev.act_dim, sizeof(float));
-    bool *active = rl_xcalloc((size_t)nb, sizeof(bool));
+    bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
     int done_eps = 0;
     while (done_eps < n_episodes) {
@@ -121,9 +134,13 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
         env_vec_reset(&ev, seed + done_eps);
         for (int i = 0; i < nb; i++) active[i] = i < k;
         int n_active = k;
+        /* a policy with memory starts every row afresh, then each row whose episode ended */
+        for (int i = 0; i < nb; i++) starts[i] = true;
         while (n_active > 0) {
+            if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
             algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
+            for (int i = 0; i < nb; i++) starts[i] = ev.terminated[i] || ev.truncated[i];
             for (int i = 0; i < nb; i++) {
                 if (!active[i] || !(ev.terminated[i] || ev.truncated[i])) continue;
                 active[i] = false;
@@ -139,6 +156,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     *std = var > 0 ? sqrt(var) : 0.0;
     free(actions);
     free(active);
+    free(starts);
     env_vec_free(&ev);
     return RL_OK;
 }
@@ -382,7 +400,7 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
 {
     const rl_config *cfg = r->cfg;
     int N = (int)cfg->env.num_envs;
-    rl_status st = env_vec_make(&r->v, cfg->env.id, N, (int)cfg->env.max_episode_steps, err, err_sz);
+    rl_status st = trainer_env_vec(&r->v, cfg, N, err, err_sz);
     if (st != RL_OK) return st;
     r->have_v = true;
     if ((st = run_env_threads(r, err, err_sz))) return st;

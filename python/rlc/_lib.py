@@ -11,7 +11,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 4
+_API_VERSION = 5
 
 
 class Space(ctypes.Structure):
@@ -98,6 +98,8 @@ _PROTOTYPES = {
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
     "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),
+    "rlc_policy_recurrent": (_c_int, [_c_void_p]),
+    "rlc_policy_reset": (_c_int, [_c_void_p, _c_void_p, _c_int64]),
     "rlc_record": (_c_int, [_c_char_p, _c_char_p, _c_int, _c_int64, _c_int, _c_int, ctypes.c_char_p, _c_int,
                             ctypes.POINTER(_c_int64), _c_double_p]),
     "rlc_loss_count": (_c_int, []),

@@ -247,7 +247,12 @@ class Policy:
     """A trained agent loaded for inference: policy(obs) -> the deterministic action, with the
     observation normalisation saved in the checkpoint applied (as `rlc rollout --policy` and
     `rlc eval` act). obs is one observation (obs_dim,) or a batch (..., obs_dim); the result is
-    an int64 index (Discrete) or a float32 (act_dim,) array per observation."""
+    an int64 index (Discrete) or a float32 (act_dim,) array per observation.
+
+    A policy trained with `recurrent:` is stateful (policy.recurrent): row i of each call (at most
+    64 rows) continues the episode row i of the previous call played, and policy.reset() starts
+    new episodes (every row, or the rows where a boolean array is true). Call reset() at each
+    episode start; a fresh policy and one just evaluated start from a zero state."""
 
     def __init__(self, path):
         self._handle = ctypes.c_void_p()
@@ -282,6 +287,23 @@ class Policy:
         if self._discrete:
             return out[:, 0].astype(np.int64).reshape(lead)[()]
         return out.reshape(lead + (self._act_dim,))
+
+    @property
+    def recurrent(self):
+        """True when the policy keeps a state between calls (a recurrent network)."""
+        self._check_open()
+        return bool(lib.rlc_policy_recurrent(self._handle))
+
+    def reset(self, rows=None):
+        """Starts new episodes: a recurrent policy zeroes the state of every row (rows None) or of
+        the rows where the boolean array rows is true (row i: the i-th observation of a call).
+        Nothing for a memoryless policy."""
+        self._check_open()
+        if rows is None:
+            check(lib.rlc_policy_reset(self._handle, None, 0))
+            return
+        r = np.ascontiguousarray(np.asarray(rows, dtype=bool).reshape(-1), dtype=np.uint8)
+        check(lib.rlc_policy_reset(self._handle, r.ctypes.data, r.size))
 
     def evaluate(self, episodes=10, seed=1000000, env=None):
         """Mean and std of the return over deterministic episodes seeded seed, seed+1, ...
