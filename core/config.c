@@ -928,6 +928,23 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
  * every section is there, whatever the algo */
 #define RESOLVED_DUMP_HEADER "# rlc resolved config"
 
+/* Whether text is such a dump: the header is one of its leading comment lines (rlc tune's
+ * best.yaml and a user's note may sit above it), before the first line that is neither a comment
+ * nor blank. */
+static bool is_resolved_dump(const char *text, size_t len)
+{
+    const size_t hlen = strlen(RESOLVED_DUMP_HEADER);
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len, i = at;
+        while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
+        if (i < end && text[i] != '#') return false;
+        if (end - i >= hlen && memcmp(text + i, RESOLVED_DUMP_HEADER, hlen) == 0) return true;
+        at = end + 1;
+    }
+    return false;
+}
+
 /* A section of another algorithm (a dqn: section or --set dqn.batch_size=64 with algo ppo)
  * would be ignored: it is an error naming the key and the algorithms that read it. In a resolved
  * dump only the --set keys (line 0) count, since the dump writes every section. */
@@ -1002,7 +1019,7 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
         st = apply_set(&root, sets[i], origins[i], err, err_sz);
     }
     if (st == RL_OK) st = apply_tree(cfg, &root, err, err_sz);
-    bool dump = strncmp(text, RESOLVED_DUMP_HEADER, strlen(RESOLVED_DUMP_HEADER)) == 0;
+    bool dump = is_resolved_dump(text, len);
     if (st == RL_OK) st = check_algo_sections(cfg, &root, dump, err, err_sz);
     if (st == RL_OK && src == SRC_FILE && !dump) st = resolve_plugin(cfg, &root, name, err, err_sz);
     node_free(&root);
