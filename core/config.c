@@ -1229,17 +1229,48 @@ static void print_field(FILE *out, const field_desc *fd)
              def, shown, fd->doc);
 }
 
-void rl_config_print_reference(FILE *out)
+/* the fields of every section called key (the top level is "") under its name */
+static void print_section(FILE *out, const char *key)
 {
-    for (int s = 0; s < n_sections; s++) {
-        if (!first_of_key(s)) continue;
-        const char *key = sections[s].key;
-        fprintf(out, "%s\n", key[0] ? key : "(top level)");
-        for (int t = s; t < n_sections; t++)
-            for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
-    }
+    fprintf(out, "%s\n", key[0] ? key : "(top level)");
+    for (int t = 0; t < n_sections; t++)
+        for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
+}
+
+static void print_aux(FILE *out)
+{
     fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", aux_heads());
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "loss", "loss", "(required)", "", "loss by name; extra numeric keys are its parameters");
     for (int f = 0; g_aux && f < g_aux->n_keys; f++) print_field(out, &g_aux->keys[f].f);
+}
+
+void rl_config_print_reference(FILE *out)
+{
+    for (int s = 0; s < n_sections; s++)
+        if (first_of_key(s)) print_section(out, sections[s].key);
+    print_aux(out);
+}
+
+void rl_config_section_names(char *buf, size_t sz)
+{
+    size_t at = (size_t)snprintf(buf, sz, "top");
+    for (int s = 0; s < n_sections && at < sz; s++)
+        if (sections[s].key[0] && first_of_key(s)) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
+    if (at < sz) snprintf(buf + at, sz - at, ", aux");
+}
+
+rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz)
+{
+    /* "top" names the top-level keys (algo, seed, total_steps...) */
+    bool known = strcmp(name, "top") == 0 || strcmp(name, "aux") == 0 || (name[0] && section_known(name));
+    if (!known) {
+        char names[1024];
+        rl_config_section_names(names, sizeof names);
+        return rl_errf(err, err_sz, RL_ERR_ARG, "unknown section '%s'; sections: %s", name, names);
+    }
+    if (!out) return RL_OK;
+    if (strcmp(name, "aux") == 0) print_aux(out);
+    else print_section(out, strcmp(name, "top") == 0 ? "" : name);
+    return RL_OK;
 }

@@ -208,5 +208,10 @@ char *rl_config_dump_string(const rl_config *cfg);
 
 /* Lists every section, key, type, default and doc (for `rlc train --help` and docs/configs.md). */
 void rl_config_print_reference(FILE *out);
+/* The same for one section ("top" for the top-level keys, "aux" for the aux list); an unknown name
+ * is RL_ERR_ARG with the sections listed. out NULL only checks the name. */
+rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz);
+/* The section names rl_config_print_section takes, comma-separated. */
+void rl_config_section_names(char *buf, size_t sz);
 
 #endif
