@@ -261,6 +261,11 @@ int cli_train(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char cfg_path[1100], dir[1100];
     rl_config cfg;
+    if (a.resume && !rl_is_dir(a.resume)) {
+        fprintf(stderr, "rlc train: --resume %s: %s\n", a.resume,
+                rl_path_exists(a.resume) ? "not a directory (a run directory is expected)" : "no such run directory");
+        return 1;
+    }
     if (a.resume && cli_refuse_python_env("train", a.resume, "resume it from Python with rlc.train(run_dir=..., "
                                                              "resume=True, env=...)"))
         return 1;

@@ -5,6 +5,7 @@
  * against the field tables generated from core/config_fields.h. */
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/suggest.h"
 #include "core/yaml_load.h"
 
 #include <ctype.h>
@@ -581,8 +582,11 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         return RL_OK;
     case T_STR:
         if (strlen(n->val) >= RL_STR_MAX) FIELD_ERR(RL_ERR_CONFIG, "string longer than %d characters", RL_STR_MAX - 1);
-        if (field_choices(f) && !in_choices(field_choices(f), n->val))
-            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %.120s", n->val, field_choices(f));
+        if (field_choices(f) && !in_choices(field_choices(f), n->val)) {
+            char hint[200];
+            rl_did_you_mean(hint, sizeof hint, n->val, field_choices(f), "|");
+            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %.120s%s", n->val, field_choices(f), hint);
+        }
         snprintf(p, RL_STR_MAX, "%s", n->val);
         return RL_OK;
     case T_LIST: {
@@ -803,7 +807,7 @@ static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 
 static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t err_sz)
 {
-    char where[RL_STR_MAX + 32], known[1024];
+    char where[RL_STR_MAX + 32], known[1024], hint[200];
     for (int i = 0; i < root->n; i++) {
         const cnode *k = &root->kids[i];
         node_where(k, where, sizeof where);
@@ -820,8 +824,9 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
         }
         if (!section_known(k->key)) {
             list_keys(known, sizeof known, "", 1);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (expected one of: %s)",
-                           where, k->key, known);
+            rl_did_you_mean(hint, sizeof hint, k->key, known, ",");
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s'%s (expected one of: %s)",
+                           where, k->key, hint, known);
         }
         if (k->kind != N_MAP)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a mapping of keys", where, k->key);
@@ -833,11 +838,14 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
             if (!ff) {
                 node_where(kv, where, sizeof where);
                 list_keys(known, sizeof known, k->key, 0);
-                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (known keys in %s: %s)",
-                               where, path, k->key, known);
+                rl_did_you_mean(hint, sizeof hint, kv->key, known, ",");
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s'%s (known keys in %s: %s)",
+                               where, path, hint, k->key, known);
             }
             rl_status st = apply_field(cfg, ff, kv, path, err, err_sz);
             if (st != RL_OK) return st;
+            /* the environment is looked up after loading (a plugin may register it): its errors name this */
+            if (strcmp(path, "env.id") == 0) node_where(kv, cfg->env_id_where, sizeof cfg->env_id_where);
         }
     }
     return RL_OK;

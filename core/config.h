@@ -86,6 +86,7 @@ typedef struct {
     /* the algorithms' own sections, laid out by rl_config_register_algos; read them through
      * rl_config_section (typed, by the algorithm) or rl_config_get (by key) */
     _Alignas(8) unsigned char algo_sections[RL_CONFIG_ALGO_BYTES];
+    char env_id_where[RL_STR_MAX];   /* "file:line" (or "--set ...") of env.id; "" when defaulted */
 } rl_config;
 #undef RL_CFG_X_SECTION
 

@@ -127,6 +127,8 @@ typedef struct {
 const loss_desc *loss_registry(int *n);
 /* The descriptor for name, or NULL. */
 const loss_desc *loss_find(const char *name);
+/* " (did you mean 'huber'?)" for a misspelt loss name, into out ("" when no registered loss is near). */
+void loss_did_you_mean(char *out, size_t out_sz, const char *name);
 const char *loss_kind_name(loss_kind k);
 
 /* Resolves a loss by name for a slot that accepts the kinds in kinds_mask, with parameter

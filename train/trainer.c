@@ -68,8 +68,10 @@ static rl_status env_missing(const rl_config *cfg, const char *where, bool from_
                        "%s: env.id: environment '%s' is not registered (the plugin %s was %s)", where,
                        cfg->env.id, cfg->env.plugin,
                        from_run ? "not loaded" : "loaded but does not register it, or was not loaded");
-    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s' (rlc envs lists them)",
-                   where, cfg->env.id);
+    char hint[200];
+    env_did_you_mean(hint, sizeof hint, cfg->env.id);
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s'%s (rlc envs lists them)",
+                   where, cfg->env.id, hint);
 }
 
 rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
@@ -660,7 +662,7 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
     r.algo = agent_find(cfg->root.algo);
     if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
     r.def = env_find(cfg->env.id);
-    if (!r.def) return env_missing(cfg, cfg->source, opts->resume, err, err_sz);
+    if (!r.def) return env_missing(cfg, cfg->env_id_where[0] ? cfg->env_id_where : cfg->source, opts->resume, err, err_sz);
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
 
     rl_status st = run_open(&r, opts, err, err_sz);

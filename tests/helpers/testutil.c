@@ -262,7 +262,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
-static void remove_tree(const char *dir)
+void rlt_remove_tree(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -296,11 +296,11 @@ void rlt_train_seeds(const char *config, const char *const *sets, int n_sets, in
         char dir[256];
         runs[s] = train_seed(config, sets, n_sets, s + 1, tag, dir, sizeof dir);
         if (best_dir && runs[s].eval_mean > kept_eval) {
-            if (kept[0]) remove_tree(kept);
+            if (kept[0]) rlt_remove_tree(kept);
             snprintf(kept, sizeof kept, "%s", dir);
             kept_eval = runs[s].eval_mean;
         } else {
-            remove_tree(dir);
+            rlt_remove_tree(dir);
         }
     }
     if (best_dir) snprintf(best_dir, best_dir_sz, "%s", kept);

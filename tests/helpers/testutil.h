@@ -99,6 +99,9 @@ double rlt_yaml_value(const char *path, const char *section, const char *key);
 /* A fresh, not yet existing directory path under /tmp (the trainer creates it). */
 void rlt_tmp_dir(char *out, size_t out_sz, const char *tag);
 
+/* Removes path and everything under it (rm -rf); a missing path is no error. */
+void rlt_remove_tree(const char *path);
+
 /* Asserts that run directory b (trained with auxiliary heads) matches run directory a (the same
  * run without heads) byte for byte in eval.csv and in metrics.csv once b's rows are cut to a's
  * columns, and that b's metrics header ends with aux_header (",aux_x,aux_y"). */
