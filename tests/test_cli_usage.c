@@ -131,3 +131,15 @@ Test(cli_usage, resume_of_a_missing_directory_says_so)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
     cr_assert(strstr(out, dir) && strstr(out, "no such run directory") && !strstr(out, "config.yaml"), "%s", out);
 }
+
+/* rlc --version and rlc version print CMake's project version */
+Test(cli_usage, version_prints_the_project_version)
+{
+    char out[4096];
+    cr_assert_eq(rlc("--version", out, sizeof out), 0, "%s", out);
+    cr_assert_str_eq(out, "rlc " RLC_TEST_VERSION "\n");
+    cr_assert_eq(rlc("version", out, sizeof out), 0, "%s", out);
+    cr_assert_str_eq(out, "rlc " RLC_TEST_VERSION "\n");
+    cr_assert_eq(rlc("--help", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "  version "), "%s", out);
+}
