@@ -248,9 +248,8 @@ Test(config, resolved_dump_with_comments_above_its_header_loads)
 Test(config, plugin_path_resolves_against_the_config_file)
 {
     char dir[256], sub[300], path[400], want[4200], real[4096];
-    snprintf(dir, sizeof dir, "/tmp/rlc_cfg_plugin_%d", (int)getpid());
+    rlt_tmp_mkdir(dir, sizeof dir, "cfg_plugin");
     snprintf(sub, sizeof sub, "%s/configs", dir);
-    cr_assert_eq(mkdir(dir, 0755), 0);
     cr_assert_eq(mkdir(sub, 0755), 0);
     snprintf(path, sizeof path, "%s/env.yaml", sub);
     FILE *fp = fopen(path, "w");

@@ -19,17 +19,14 @@
 
 static char *tmp_dir(void)
 {
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/rlc_tune_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    static char dir[160];
+    rlt_tmp_mkdir(dir, sizeof dir, "tune");
     return dir;
 }
 
 static void remove_dir(const char *dir)
 {
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    rlt_remove_tree(dir);
 }
 
 static void write_file(const char *path, const char *text)

@@ -125,16 +125,6 @@ void rlt_assert_close(const float *a, const float *b, int n, double rtol, double
     }
 }
 
-void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents)
-{
-    snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    int fd = mkstemp(out);
-    cr_assert(fd >= 0, "cannot create a temporary file");
-    size_t len = strlen(contents);
-    cr_assert_eq(write(fd, contents, len), (ssize_t)len);
-    close(fd);
-}
-
 int rlt_run_cmd(const char *cmd, char *out, size_t out_sz)
 {
     FILE *p = popen(cmd, "r");
@@ -175,13 +165,6 @@ void rlt_patch_tensor_float(const char *path, const char *name, long i, float v)
     cr_assert_eq(fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET), 0);
     cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
     cr_assert_eq(fclose(fp), 0);
-}
-
-void rlt_tmp_dir(char *out, size_t out_sz, const char *tag)
-{
-    snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL, "mkdtemp %s", out);
-    rmdir(out);
 }
 
 /* the first n_cols comma-separated columns of every line of csv (malloc'ed) */
