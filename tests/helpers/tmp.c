@@ -48,6 +48,7 @@ ReportHook(PRE_ALL)(struct criterion_test_set *set)
         g_root[0] = '\0';
         return;
     }
+    chmod(g_root, 0755);   /* a test that runs rlc as another user (nobody) reaches its files */
     setenv(RLT_ROOT_ENV, g_root, 1);
 }
 
@@ -83,7 +84,8 @@ const char *rlt_test_dir(void)
     int n = root && root[0] ? snprintf(dir, sizeof dir, "%s/%s", root, key)
                             : snprintf(dir, sizeof dir, "%s/rlc_test_%s_%d", tmp_base(), key, (int)getpid());
     cr_assert(n > 0 && (size_t)n < sizeof dir, "temporary directory path too long");
-    cr_assert(mkdir(dir, 0700) == 0 || errno == EEXIST, "mkdir %s: %s", dir, strerror(errno));
+    if (mkdir(dir, 0755) == 0) chmod(dir, 0755);   /* as the root directory, whatever the umask */
+    else cr_assert(errno == EEXIST, "mkdir %s: %s", dir, strerror(errno));
     return dir;
 }
 
