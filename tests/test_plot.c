@@ -28,11 +28,9 @@ static void write_file(const char *dir, const char *name, const char *text)
     fclose(fp);
 }
 
-/* a run directory with the files rlc train writes (the columns rlc plot reads, and others) */
-static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
+/* fills dir with the files rlc train writes (the columns rlc plot reads, and others) */
+static void fill_run(const char *dir, double scale)
 {
-    rlt_tmp_dir(dir, dir_sz, tag);
-    cr_assert_eq(mkdir(dir, 0755), 0);
     char eval[4096] = "step,return_mean,return_std,episodes\n", metrics[4096] = "step,episodes,return_mean,length_mean,policy_loss\n";
     for (int k = 1; k <= 10; k++) {
         char row[128];
@@ -44,6 +42,14 @@ static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
     strcat(metrics, "11000,55,nan,0,0.1\n");   /* no episode finished in the last interval */
     write_file(dir, "eval.csv", eval);
     write_file(dir, "metrics.csv", metrics);
+}
+
+/* a run directory in the test's temporary directory */
+static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
+{
+    rlt_tmp_dir(dir, dir_sz, tag);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    fill_run(dir, scale);
 }
 
 static long file_head(const char *path, char *head, size_t n)
@@ -161,8 +167,10 @@ static int run_unprivileged(const char *cmd, char *out, size_t out_sz)
  * nothing written (PLplot, handed the file, ended the process with "IMMEDIATE EXIT") */
 Test(plot, cli_read_only_output_directory)
 {
-    char a[256], ro[300], png[400], cmd[1024], out[4096];
-    fake_run(a, sizeof a, "plot_ro", 1.0);
+    /* directly under /tmp: nobody must reach it, and $TMPDIR may be private to this user */
+    char a[256] = "/tmp/rlc_test_plot_ro_XXXXXX", ro[300], png[400], cmd[1024], out[4096];
+    cr_assert_not_null(mkdtemp(a));
+    fill_run(a, 1.0);
     snprintf(ro, sizeof ro, "%s/ro", a);
     cr_assert_eq(mkdir(ro, 0555), 0);
     cr_assert_eq(chmod(ro, 0555), 0);   /* whatever the umask */
