@@ -143,9 +143,12 @@ static rl_status resolve_loss(aux_head *hd, const rl_aux_head_cfg *hc, int i, in
         break;
     default: RL_ASSERT(0);
     }
-    if (!d)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown loss '%s' for head '%s' (the head takes %s; rlc losses lists them)",
-                       where, name, head, takes);
+    if (!d) {
+        char hint[200];
+        loss_did_you_mean(hint, sizeof hint, name);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown loss '%s'%s for head '%s' (the head takes %s; rlc losses lists them)",
+                       where, name, hint, head, takes);
+    }
     if (!ok)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: loss '%s' (a %s loss) does not fit head '%s', which takes %s", where,
                        name, loss_kind_name(d->kind), head, takes);

@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,38 +186,6 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
                        .close = cb->close, .render = cb->render, .render_width = cb->render_width,
                        .render_height = cb->render_height, .render_fps = cb->render_fps};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
-}
-
-/* While rlc_train runs on a callback environment: a failed callback stops the run the way SIGTERM
- * does (the trainer checks its stop flag after the step and writes a checkpoint), once the
- * trainer's handler is in place -- SIGTERM's action then differs from the one found before the
- * run. Before that (the first reset) the next step's call raises it. */
-static struct sigaction api_term_before;
-
-static void api_stop_trainer(void)
-{
-    struct sigaction cur;
-    if (sigaction(SIGTERM, NULL, &cur) != 0) return;
-    if (cur.sa_handler != SIG_DFL && cur.sa_handler != SIG_IGN && cur.sa_handler != api_term_before.sa_handler)
-        raise(SIGTERM);
-}
-
-/* the outcome of a run on callback environment id that returned st: its callback's failure, if
- * any, with where the run stopped */
-static rl_status callback_outcome(const char *id, rl_status st, const trainer_result *r, const char *dir)
-{
-    char why[API_ERR_SZ];
-    if (env_callback_error(id, why, sizeof why) == RL_OK) return st;
-    char trainer[API_ERR_SZ] = "";
-    if (st != RL_OK && st != RL_ERR_INTERRUPTED) snprintf(trainer, sizeof trainer, "; then: %.1000s", last_err);
-    char ckpt[PATH_MAX + 32];
-    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", dir);
-    if (rl_path_exists(ckpt))
-        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
-                       "%s; training stopped at step %lld, and %s holds the run up to there (continue with "
-                       "rlc.train(run_dir=..., resume=True, env=...))%s", why, (long long)r->steps, ckpt, trainer);
-    return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "%s; training stopped at step %lld before any checkpoint%s",
-                   why, (long long)r->steps, trainer);
 }
 
 /* ---- the vector env ------------------------------------------------------------------------ */
@@ -433,18 +400,12 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
     trainer_opts opts = {.run_dir = dir, .resume = resume, .quiet = quiet, .out = stdout,
                          .on_row = train_cb ? api_on_row : NULL};
     trainer_result r;
+    /* a callback environment's failure stops the run (the trainer checks it after every reset
+     * and step, keeping a checkpoint) with its message; the next call starts afresh */
     bool callback = env_callback_is(cfg.env.id);
-    if (callback) {
-        env_callback_clear(cfg.env.id);
-        sigaction(SIGTERM, NULL, &api_term_before);
-        env_callback_set_failure_hook(api_stop_trainer);
-    }
+    if (callback) env_callback_clear(cfg.env.id);
     st = trainer_run(&cfg, &opts, &r, last_err, API_ERR_SZ);
-    if (callback) {
-        env_callback_set_failure_hook(NULL);
-        st = callback_outcome(cfg.env.id, st, &r, dir);
-        env_callback_clear(cfg.env.id);
-    }
+    if (callback) env_callback_clear(cfg.env.id);
     fflush(stdout);
     res->steps = r.steps;
     res->wall_s = r.wall_s;

@@ -180,7 +180,9 @@ int cli_envs(int argc, char **argv)
     if (id) {
         const env_def *d = env_find(id);
         if (!d) {
-            fprintf(stderr, "rlc envs: unknown environment id '%s' (`rlc envs` lists them)\n", id);
+            char hint[200];
+            env_did_you_mean(hint, sizeof hint, id);
+            fprintf(stderr, "rlc envs: unknown environment id '%s'%s (`rlc envs` lists them)\n", id, hint);
             return 1;
         }
         print_env_details(d, stdout);
@@ -521,7 +523,9 @@ int cli_check_env(int argc, char **argv)
     if (!load_plugins("check-env", plugins, n_plugins)) return 1;
     const env_def *d = env_find(id);
     if (!d) {
-        fprintf(stderr, "rlc check-env: unknown environment id '%s' (`rlc envs` lists them)\n", id);
+        char hint[200];
+        env_did_you_mean(hint, sizeof hint, id);
+        fprintf(stderr, "rlc check-env: unknown environment id '%s'%s (`rlc envs` lists them)\n", id, hint);
         return 1;
     }
     env_check_report rep;

@@ -146,7 +146,9 @@ static int print_one(FILE *out, const char *name, const plugin_list *pl)
 {
     const loss_desc *d = loss_find(name);
     if (!d) {
-        fprintf(stderr, "rlc losses: unknown loss '%s' (rlc losses lists them)\n", name);
+        char hint[200];
+        loss_did_you_mean(hint, sizeof hint, name);
+        fprintf(stderr, "rlc losses: unknown loss '%s'%s (rlc losses lists them)\n", name, hint);
         return 1;
     }
     fprintf(out, "%s: a %s loss\n  %s\n", d->name, loss_kind_name(d->kind), d->formula);

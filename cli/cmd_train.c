@@ -269,6 +269,11 @@ int cli_train(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     char cfg_path[1100], dir[1100];
     rl_config cfg;
+    if (a.resume && !rl_is_dir(a.resume)) {
+        fprintf(stderr, "rlc train: --resume %s: %s\n", a.resume,
+                rl_path_exists(a.resume) ? "not a directory (a run directory is expected)" : "no such run directory");
+        return 1;
+    }
     if (a.resume && cli_refuse_python_env("train", a.resume, "resume it from Python with rlc.train(run_dir=..., "
                                                              "resume=True, env=...)"))
         return 1;
@@ -361,10 +366,36 @@ int cli_eval(int argc, char **argv)
     return 0;
 }
 
+static void config_usage(FILE *out)
+{
+    char names[1024];
+    rl_config_section_names(names, sizeof names);
+    fprintf(out,
+            "usage: rlc config [SECTION]...\n\n"
+            "Prints every config key with its type, default, range or choices and meaning; with\n"
+            "SECTION names, only those sections (top is the top-level keys: algo, seed, total_steps...).\n\n"
+            "sections: %s\n", names);
+}
+
+/* every SECTION is checked before any is printed */
 int cli_config(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    rl_config_print_reference(stdout);
+    for (int i = 1; i < argc; i++) {
+        char err[1400] = "";
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            config_usage(stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-') {
+            fprintf(stderr, "rlc config: unknown option '%s' (see rlc config --help)\n", argv[i]);
+            return 2;
+        }
+        if (rl_config_print_section(NULL, argv[i], err, sizeof err) != RL_OK) {
+            fprintf(stderr, "rlc config: %s\n", err);
+            return 2;
+        }
+    }
+    if (argc < 2) rl_config_print_reference(stdout);
+    for (int i = 1; i < argc; i++) rl_config_print_section(stdout, argv[i], NULL, 0);
     return 0;
 }

@@ -32,6 +32,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: rlc <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "  %-10s %s\n", "version", "print rlc's version (also rlc --version)");
     fprintf(out, "\n`rlc <command> --help` describes each command.\n");
 }
 
@@ -65,6 +66,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("rlc %s\n", RLC_VERSION);
         return 0;
     }
     cli_default_data_dir();

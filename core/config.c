@@ -5,6 +5,7 @@
  * against the field tables generated from core/config_fields.h. */
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/suggest.h"
 #include "core/yaml_load.h"
 
 #include <ctype.h>
@@ -581,8 +582,11 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         return RL_OK;
     case T_STR:
         if (strlen(n->val) >= RL_STR_MAX) FIELD_ERR(RL_ERR_CONFIG, "string longer than %d characters", RL_STR_MAX - 1);
-        if (field_choices(f) && !in_choices(field_choices(f), n->val))
-            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %.120s", n->val, field_choices(f));
+        if (field_choices(f) && !in_choices(field_choices(f), n->val)) {
+            char hint[200];
+            rl_did_you_mean(hint, sizeof hint, n->val, field_choices(f), "|");
+            FIELD_ERR(RL_ERR_CONFIG, "'%s' is not one of %.120s%s", n->val, field_choices(f), hint);
+        }
         snprintf(p, RL_STR_MAX, "%s", n->val);
         return RL_OK;
     case T_LIST: {
@@ -829,7 +833,7 @@ static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 
 static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t err_sz)
 {
-    char where[RL_STR_MAX + 32], known[1024];
+    char where[RL_STR_MAX + 32], known[1024], hint[200];
     for (int i = 0; i < root->n; i++) {
         const cnode *k = &root->kids[i];
         node_where(k, where, sizeof where);
@@ -846,8 +850,9 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
         }
         if (!section_known(k->key)) {
             list_keys(known, sizeof known, "", 1);
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (expected one of: %s)",
-                           where, k->key, known);
+            rl_did_you_mean(hint, sizeof hint, k->key, known, ",");
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s'%s (expected one of: %s)",
+                           where, k->key, hint, known);
         }
         if (k->kind != N_MAP)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a mapping of keys", where, k->key);
@@ -859,11 +864,14 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
             if (!ff) {
                 node_where(kv, where, sizeof where);
                 list_keys(known, sizeof known, k->key, 0);
-                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s' (known keys in %s: %s)",
-                               where, path, k->key, known);
+                rl_did_you_mean(hint, sizeof hint, kv->key, known, ",");
+                return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: unknown key '%s'%s (known keys in %s: %s)",
+                               where, path, hint, k->key, known);
             }
             rl_status st = apply_field(cfg, ff, kv, path, err, err_sz);
             if (st != RL_OK) return st;
+            /* the environment is looked up after loading (a plugin may register it): its errors name this */
+            if (strcmp(path, "env.id") == 0) node_where(kv, cfg->env_id_where, sizeof cfg->env_id_where);
         }
     }
     return RL_OK;
@@ -953,6 +961,23 @@ static rl_status apply_set(cnode *root, const char *arg, const char *origin, cha
 /* the text rl_config_dump writes (a run directory's config.yaml, a checkpoint's rlc.config):
  * every section is there, whatever the algo */
 #define RESOLVED_DUMP_HEADER "# rlc resolved config"
+
+/* Whether text is such a dump: the header is one of its leading comment lines (rlc tune's
+ * best.yaml and a user's note may sit above it), before the first line that is neither a comment
+ * nor blank. */
+static bool is_resolved_dump(const char *text, size_t len)
+{
+    const size_t hlen = strlen(RESOLVED_DUMP_HEADER);
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) : len, i = at;
+        while (i < end && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r')) i++;
+        if (i < end && text[i] != '#') return false;
+        if (end - i >= hlen && memcmp(text + i, RESOLVED_DUMP_HEADER, hlen) == 0) return true;
+        at = end + 1;
+    }
+    return false;
+}
 
 /* A section of another algorithm (a dqn: section or --set dqn.batch_size=64 with algo ppo)
  * would be ignored: it is an error naming the key and the algorithms that read it. In a resolved
@@ -1059,7 +1084,7 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
         st = apply_set(&root, sets[i], origins[i], err, err_sz);
     }
     if (st == RL_OK) st = apply_tree(cfg, &root, err, err_sz);
-    bool dump = strncmp(text, RESOLVED_DUMP_HEADER, strlen(RESOLVED_DUMP_HEADER)) == 0;
+    bool dump = is_resolved_dump(text, len);
     if (st == RL_OK) st = check_algo_sections(cfg, &root, dump, err, err_sz);
     if (st == RL_OK && src == SRC_FILE && !dump) st = resolve_plugin(cfg, &root, name, err, err_sz);
     node_free(&root);
@@ -1287,17 +1312,48 @@ static void print_field(FILE *out, const field_desc *fd)
              def, shown, fd->doc);
 }
 
-void rl_config_print_reference(FILE *out)
+/* the fields of every section called key (the top level is "") under its name */
+static void print_section(FILE *out, const char *key)
 {
-    for (int s = 0; s < n_sections; s++) {
-        if (!first_of_key(s)) continue;
-        const char *key = sections[s].key;
-        fprintf(out, "%s\n", key[0] ? key : "(top level)");
-        for (int t = s; t < n_sections; t++)
-            for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
-    }
+    fprintf(out, "%s\n", key[0] ? key : "(top level)");
+    for (int t = 0; t < n_sections; t++)
+        for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
+}
+
+static void print_aux(FILE *out)
+{
     fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", aux_heads());
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "loss", "loss", "(required)", "", "loss by name; extra numeric keys are its parameters");
     for (int f = 0; g_aux && f < g_aux->n_keys; f++) print_field(out, &g_aux->keys[f].f);
+}
+
+void rl_config_print_reference(FILE *out)
+{
+    for (int s = 0; s < n_sections; s++)
+        if (first_of_key(s)) print_section(out, sections[s].key);
+    print_aux(out);
+}
+
+void rl_config_section_names(char *buf, size_t sz)
+{
+    size_t at = (size_t)snprintf(buf, sz, "top");
+    for (int s = 0; s < n_sections && at < sz; s++)
+        if (sections[s].key[0] && first_of_key(s)) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
+    if (at < sz) snprintf(buf + at, sz - at, ", aux");
+}
+
+rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz)
+{
+    /* "top" names the top-level keys (algo, seed, total_steps...) */
+    bool known = strcmp(name, "top") == 0 || strcmp(name, "aux") == 0 || (name[0] && section_known(name));
+    if (!known) {
+        char names[1024];
+        rl_config_section_names(names, sizeof names);
+        return rl_errf(err, err_sz, RL_ERR_ARG, "unknown section '%s'; sections: %s", name, names);
+    }
+    if (!out) return RL_OK;
+    if (strcmp(name, "aux") == 0) print_aux(out);
+    else print_section(out, strcmp(name, "top") == 0 ? "" : name);
+    return RL_OK;
 }

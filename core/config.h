@@ -90,6 +90,7 @@ typedef struct {
     /* the algorithms' own sections, laid out by rl_config_register_algos; read them through
      * rl_config_section (typed, by the algorithm) or rl_config_get (by key) */
     _Alignas(8) unsigned char algo_sections[RL_CONFIG_ALGO_BYTES];
+    char env_id_where[RL_STR_MAX];   /* "file:line" (or "--set ...") of env.id; "" when defaulted */
 } rl_config;
 #undef RL_CFG_X_SECTION
 
@@ -216,5 +217,10 @@ int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max);
 
 /* Lists every section, key, type, default and doc (for `rlc train --help` and docs/configs.md). */
 void rl_config_print_reference(FILE *out);
+/* The same for one section ("top" for the top-level keys, "aux" for the aux list); an unknown name
+ * is RL_ERR_ARG with the sections listed. out NULL only checks the name. */
+rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz);
+/* The section names rl_config_print_section takes, comma-separated. */
+void rl_config_section_names(char *buf, size_t sz);
 
 #endif

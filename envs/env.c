@@ -54,10 +54,13 @@ rl_status env_make(env_instance *e, const char *id, int max_steps_override, char
 {
     memset(e, 0, sizeof(*e));
     const env_def *def = env_find(id);
-    if (!def)
+    if (!def) {
+        char hint[200];
+        env_did_you_mean(hint, sizeof hint, id);
         return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
-                       id ? id : "(null)");
+                       "unknown environment id '%s'%s (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)", hint);
+    }
     return env_make_def(e, def, max_steps_override, err, err_sz);
 }
 

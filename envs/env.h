@@ -93,6 +93,8 @@ rl_status env_register(const env_def *def, char *err, size_t err_sz);
 const env_def *env_find(const char *id);
 /* All registered definitions in registration order; *n receives the count. */
 const env_def *const *env_list(int *n);
+/* " (did you mean 'CartPole-v1'?)" for a misspelt id, into out ("" when no registered id is near). */
+void env_did_you_mean(char *out, size_t out_sz, const char *id);
 /* Loads a shared object and calls its `rl_status rlc_plugin_init(char *err, size_t err_sz)`,
  * which registers its environments. */
 rl_status env_load_plugin(const char *path, char *err, size_t err_sz);

@@ -7,9 +7,11 @@
  * The array returned by env_list stays valid until the next successful env_register. */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/suggest.h"
 #include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
@@ -156,6 +158,19 @@ const env_def *const *env_list(int *n)
     const env_def *const *list = reg_defs;
     pthread_mutex_unlock(&reg_mutex);
     return list;
+}
+
+void env_did_you_mean(char *out, size_t out_sz, const char *id)
+{
+    int n;
+    const env_def *const *defs = env_list(&n);
+    size_t sz = 1, at = 0;
+    for (int i = 0; i < n; i++) sz += strlen(defs[i]->id) + 1;
+    char *ids = rl_xmalloc(sz);
+    ids[0] = '\0';
+    for (int i = 0; i < n; i++) at += (size_t)snprintf(ids + at, sz - at, "%s\n", defs[i]->id);
+    rl_did_you_mean(out, out_sz, id, ids, "\n");
+    free(ids);
 }
 
 /* ---- renderers (here, not in render.c, so that every program that loads plugins has them) -- */

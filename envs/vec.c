@@ -359,10 +359,13 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
 {
     memset(v, 0, sizeof(*v));
     const env_def *def = env_find(id);
-    if (!def)
+    if (!def) {
+        char hint[200];
+        env_did_you_mean(hint, sizeof hint, id);
         return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "unknown environment id '%s' (`rlc envs` lists the registered ids)",
-                       id ? id : "(null)");
+                       "unknown environment id '%s'%s (`rlc envs` lists the registered ids)",
+                       id ? id : "(null)", hint);
+    }
     const env_vec_opts opts = {.max_steps_override = max_steps_override, .one_hot = false};
     return env_vec_make_def(v, def, n, &opts, err, err_sz);
 }

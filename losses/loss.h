@@ -144,6 +144,8 @@ rl_status loss_register(const loss_desc *d, char *err, size_t err_sz);
  * LOSS_MAX_PARAMS parameters with distinct names, ranges lo <= hi that are not NaN, defaults
  * inside them and passing d->check; clip and adapt (with state_name) on a policy_ratio loss only. */
 rl_status loss_desc_validate(const loss_desc *d, char *err, size_t err_sz);
+/* " (did you mean 'huber'?)" for a misspelt loss name, into out ("" when no registered loss is near). */
+void loss_did_you_mean(char *out, size_t out_sz, const char *name);
 const char *loss_kind_name(loss_kind k);
 
 /* Resolves a loss by name for a slot that accepts the kinds in kinds_mask, with parameter

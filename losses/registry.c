@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "losses/loss_row.h"
+#include "core/suggest.h"
 
 static const char *const kind_names[LOSS_KIND_COUNT] = {
     [LOSS_KIND_REGRESSION] = "regression",
@@ -147,6 +148,17 @@ int loss_param_in_range(const loss_param_desc *p, double v)
 }
 
 /* appends "a, b, c" of the names in the table whose kind is in mask */
+void loss_did_you_mean(char *out, size_t out_sz, const char *name)
+{
+    int n;
+    const loss_desc *const *all = loss_registry(&n);
+    char names[4096];
+    size_t at = 0;
+    names[0] = '\0';
+    for (int i = 0; i < n && at < sizeof names; i++) at += (size_t)snprintf(names + at, sizeof names - at, "%s,", all[i]->name);
+    rl_did_you_mean(out, out_sz, name, names, ",");
+}
+
 static void list_names(char *buf, size_t sz, unsigned mask)
 {
     size_t at = 0;
@@ -184,9 +196,11 @@ rl_status loss_spec_make(loss_spec *out, unsigned kinds_mask, const char *name,
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: no loss name given", where);
     const loss_desc *d = loss_find(name);
     if (!d) {
+        char hint[200];
         list_names(list, sizeof list, kinds_mask);
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: unknown loss '%s' (this slot accepts: %s)",
-                       where, name, list[0] ? list : "nothing");
+        rl_did_you_mean(hint, sizeof hint, name, list, ",");
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: unknown loss '%s'%s (this slot accepts: %s)",
+                       where, name, hint, list[0] ? list : "nothing");
     }
     if (!(kinds_mask & LOSS_KINDS(d->kind))) {
         list_kinds(list, sizeof list, kinds_mask);

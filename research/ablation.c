@@ -518,7 +518,11 @@ rl_status ablation_validate(ablation *a, char *err, size_t err_sz)
                 algo = agent_find(cfg->root.algo);
                 def = env_find(cfg->env.id);
                 if (!algo) st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "algo: unknown algorithm '%s'", cfg->root.algo);
-                else if (!def) st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "env.id: unknown environment '%s'", cfg->env.id);
+                else if (!def) {
+                    char hint[200];
+                    env_did_you_mean(hint, sizeof hint, cfg->env.id);
+                    st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "env.id: unknown environment '%s'%s", cfg->env.id, hint);
+                }
             }
             if (st == RL_OK) {
                 void *agent = NULL;

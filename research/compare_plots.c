@@ -20,6 +20,9 @@
 #define CMP_PROFILE_BOOT 500
 #define CMP_PROFILE_TAUS 200
 #define CMP_TEXT 0.8
+#define CMP_RIGHT_IN 0.15   /* margins of a one-panel figure, inches */
+#define CMP_BOTTOM_IN 0.32
+#define CMP_TOP_IN 0.25
 
 /* a readable axis label for a metric (the metrics.csv column names of the agents) */
 static const char *metric_label(const char *metric, char *buf, size_t sz)
@@ -40,7 +43,7 @@ static const char *metric_label(const char *metric, char *buf, size_t sz)
     return buf;
 }
 
-/* a legend of the variants (lines) at a corner of the plot */
+/* a legend of the variants (lines) at a corner of the plot (figure_spot picks it) */
 static void variant_legend(const cmp_analysis *a, PLINT position, const bool *shown)
 {
     PLINT opts[CMP_MAX_VARIANTS], colors[CMP_MAX_VARIANTS], styles[CMP_MAX_VARIANTS], text_colors[CMP_MAX_VARIANTS];
@@ -60,7 +63,8 @@ static void variant_legend(const cmp_analysis *a, PLINT position, const bool *sh
     if (!n) return;
     PLFLT w, h;
     plcol0(1);
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | position, 0.02, 0.02, 0.08, 0, 1, 1, 0, 0, n, opts,
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | position, 0.02, 0.02, 0.08, figure_legend_bg(), 1, 1,
+             0, 0, n, opts,
              0.8, 0.75, 1.5, 0.0, text_colors, names, NULL, NULL, NULL, NULL, colors, styles, widths, NULL, NULL, NULL,
              NULL);
 }
@@ -69,7 +73,21 @@ static void variant_legend(const cmp_analysis *a, PLINT position, const bool *sh
 static void one_panel(double w_in, double h_in, double left_in)
 {
     pladv(0);
-    plvpor(left_in / w_in, 1 - 0.12 / w_in, 0.4 / h_in, 1 - 0.25 / h_in);
+    plvpor(left_in / w_in, 1 - CMP_RIGHT_IN / w_in, CMP_BOTTOM_IN / h_in, 1 - CMP_TOP_IN / h_in);
+}
+
+/* the legend's size as fractions of a one-panel plot area (variants shown) */
+static void legend_fracs(const cmp_analysis *a, const bool *shown, double w_in, double h_in, double left_in,
+                         double *wf, double *hf)
+{
+    size_t longest = 1;
+    int n = 0;
+    for (int v = 0; v < a->V; v++)
+        if (shown[v]) {
+            n++;
+            longest = strlen(a->rs.variants[v]) > longest ? strlen(a->rs.variants[v]) : longest;
+        }
+    figure_legend_size(n, longest, CMP_TEXT, w_in - left_in - CMP_RIGHT_IN, h_in - CMP_BOTTOM_IN - CMP_TOP_IN, wf, hf);
 }
 
 /* a band between lo and hi over x (n points), xs/ys (2n) scratch */
@@ -129,19 +147,31 @@ static rl_status plot_curves(cmp_analysis *a, int e, const char *path, plot_buf 
             ymax = fmax(ymax, rs->runs[i].vals[k]);
         }
     }
-    if (!(ymax > ymin)) ymin -= 1, ymax += 1;
+    if (!isfinite(ymin)) ymin = ymax = 0;
+    double win[4];
+    figure_pad_range(0, xmax, 0.03, &win[0], &win[1]);   /* a point at the last step stays whole */
+    figure_pad_range(ymin, ymax, 0.05, &win[2], &win[3]);
     const double w = FIGURE_COLUMN_W, h = 2.5;
     rl_status st = figure_begin(path, w, h, 1, 1, CMP_TEXT, err, err_sz);
     if (st != RL_OK) return st;
     one_panel(w, h, 0.55);
-    plwind(0, xmax, ymin - 0.05 * (ymax - ymin), ymax + 0.05 * (ymax - ymin));
-    figure_axes("bcnst", "bcnstv", false, true);
+    plwind(win[0], win[1], win[2], win[3]);
+    figure_axes_labelled("bcnst", "bcnstv", false, true, true);
     char label[256], title[512];
     bool any_interval = false, shown[CMP_MAX_VARIANTS] = {false};
+    for (int i = 0; i < rs->n_runs; i++)
+        if (strcmp(rs->runs[i].env, rs->envs[e]) == 0)
+            for (int v = 0; v < a->V; v++) shown[v] = shown[v] || strcmp(rs->runs[i].variant, rs->variants[v]) == 0;
+    double wf, hf;
+    legend_fracs(a, shown, w, h, 0.55, &wf, &hf);
+    figure_spot spot;
+    figure_spot_init(&spot, win[0], win[1], win[2], win[3], wf, hf);
     for (int v = 0; v < a->V; v++) {
         int nr, np = curve_iqm(a, v, e, b, &nr);
+        shown[v] = np > 0;
         if (!np) continue;
-        shown[v] = true;
+        figure_spot_curve(&spot, b->x, b->mid, np);
+        if (nr > 1) figure_spot_curve(&spot, b->x, b->lo, np), figure_spot_curve(&spot, b->x, b->hi, np);
         any_interval = any_interval || nr > 1;
         figure_color(v, 0.25);
         if (nr > 1) band(np, b->x, b->lo, b->hi, b->xs, b->ys);
@@ -154,9 +184,15 @@ static rl_status plot_curves(cmp_analysis *a, int e, const char *path, plot_buf 
     snprintf(title, sizeof title, "%s: IQM over runs%s", rs->envs[e], any_interval ? ", 95% CI" : " (n=1: no interval)");
     plcol0(1);
     pllab("environment steps", metric_label(a->o.metric, label, sizeof label), title);
-    variant_legend(a, PL_POSITION_TOP | PL_POSITION_LEFT, shown);
+    variant_legend(a, figure_spot_best(&spot), shown);
     figure_end();
     return RL_OK;
+}
+
+/* the intervals figure's height: the margins and 0.25 inch per variant, at least 0.45 inch of plot */
+static double intervals_height(int n_variants)
+{
+    return CMP_BOTTOM_IN + CMP_TOP_IN + fmax(0.45, 0.25 * n_variants);
 }
 
 /* the IQM and its interval per variant; variants top to bottom on a categorical axis */
@@ -173,15 +209,16 @@ static rl_status plot_intervals(cmp_analysis *a, const char *path, char *err, si
         size_t len = strlen(a->rs.variants[v]) + (c->n < 2 ? 6 : 0);
         longest = len > longest ? len : longest;
     }
-    if (!(xmax > xmin)) xmin -= 1, xmax += 1;
-    double pad = 0.08 * (xmax - xmin);
-    /* labels: about 0.035 inch per character at this text size */
-    const double w = FIGURE_COLUMN_W, h = fmax(1.6, 0.75 + 0.25 * a->V), left = fmin(0.6 * w, 0.15 + 0.036 * (double)longest);
+    if (!isfinite(xmin)) xmin = xmax = 0;
+    double x0, x1;
+    figure_pad_range(xmin, xmax, 0.08, &x0, &x1);
+    /* labels: about 0.035 inch per character at this text size; rows 0.25 inch apart */
+    const double w = FIGURE_COLUMN_W, h = intervals_height(a->V), left = fmin(0.6 * w, 0.15 + 0.036 * (double)longest);
     rl_status st = figure_begin(path, w, h, 1, 1, CMP_TEXT, err, err_sz);
     if (st != RL_OK) return st;
     one_panel(w, h, left);
-    plwind(xmin - pad, xmax + pad, 0.5, a->V + 0.5);
-    figure_axes("bcnst", "bc", true, false);
+    plwind(x0, x1, 0.5, a->V + 0.5);
+    figure_axes_labelled("bcnst", "bc", true, false, false);
     for (int v = 0; v < a->V; v++) {
         const cell *c = agg ? &a->agg[v] : &a->cells[v][0];
         double y = a->V - v;
@@ -253,15 +290,21 @@ static rl_status plot_profile(cmp_analysis *a, const char *path, plot_buf *b, ch
     if (st != RL_OK) return st;
     one_panel(w, h, 0.55);
     plwind(taus[0], taus[CMP_PROFILE_TAUS - 1], 0, 1);
-    figure_axes("bcnst", "bcnstv", true, true);
+    figure_axes_labelled("bcnst", "bcnstv", true, true, false);
     bool shown[CMP_MAX_VARIANTS] = {false}, banded = false;
+    for (int v = 0; v < a->V; v++) shown[v] = a->nrun[v] >= 1;
+    double wf, hf;
+    legend_fracs(a, shown, w, h, 0.55, &wf, &hf);
+    figure_spot spot;
+    figure_spot_init(&spot, taus[0], taus[CMP_PROFILE_TAUS - 1], 0, 1, wf, hf);
     for (int v = 0; v < a->V; v++) {
-        if (a->nrun[v] < 1) continue;
-        shown[v] = true;
+        if (!shown[v]) continue;
         if (a->nrun[v] > 1) {
             profile_band(a, v, taus, b);
             figure_color(v, 0.15);
             band(CMP_PROFILE_TAUS, taus, b->lo, b->hi, b->xs, b->ys);
+            figure_spot_curve(&spot, taus, b->lo, CMP_PROFILE_TAUS);
+            figure_spot_curve(&spot, taus, b->hi, CMP_PROFILE_TAUS);
             banded = true;
         }
         rl_stats_profile(frac, a->norm + (size_t)v * CMP_MAX_RUNS, a->nrun[v] * a->E, taus, CMP_PROFILE_TAUS);
@@ -269,11 +312,12 @@ static rl_status plot_profile(cmp_analysis *a, const char *path, plot_buf *b, ch
         plwidth(1.5);
         plline(CMP_PROFILE_TAUS, taus, frac);
         plwidth(1);
+        figure_spot_curve(&spot, taus, frac, CMP_PROFILE_TAUS);
     }
     plcol0(1);
     pllab("normalised score #gt", "fraction of runs > #gt",
           banded ? "Performance profile, 95% CI" : "Performance profile (n=1: no interval)");
-    variant_legend(a, PL_POSITION_BOTTOM | PL_POSITION_LEFT, shown);
+    variant_legend(a, figure_spot_best(&spot), shown);
     figure_end();
     return RL_OK;
 }

@@ -27,6 +27,37 @@ rl_status figure_begin(const char *path, double width_in, double height_in, int 
 void figure_end(void);
 /* Draws light grid lines (when asked) under black axes: plbox's options xopt / yopt without 'g'. */
 void figure_axes(const char *xopt, const char *yopt, bool xgrid, bool ygrid);
+/* The same with plain tick labels, never the "(x10^4)" exponent PLplot would place past the
+ * frame's right edge: the x axis in steps (0, 50k, 100k, 1.5M) when x_steps, else as numbers
+ * (%g) like the y axis. xopt / yopt as for figure_axes, without 'o' (added here). */
+void figure_axes_labelled(const char *xopt, const char *yopt, bool xgrid, bool ygrid, bool x_steps);
+/* A tick label for an axis value: with steps 0, 500, 50k, 1.5M, else %g. */
+void figure_tick_label(double value, bool steps, char *out, size_t out_sz);
+
+/* The axis range for data spanning [lo, hi]: frac of the span added on each side, so points at
+ * the ends are not cut by the frame; a flat range (lo == hi) gets 5% of |lo| on each side (1 when
+ * lo is 0) instead of a span of rounding noise. */
+void figure_pad_range(double lo, double hi, double frac, double *out_lo, double *out_hi);
+
+/* Where a legend covers the least data: a corner of the plot window [x0, x1] x [y0, y1] for a
+ * legend box w_frac x h_frac of the window, chosen by counting the points of the curves given
+ * (each segment sampled along its length) that fall under it in each corner. */
+typedef struct {
+    double x0, x1, y0, y1, w_frac, h_frac;
+    int count[4];   /* top left, top right, bottom right, bottom left */
+} figure_spot;
+void figure_spot_init(figure_spot *s, double x0, double x1, double y0, double y1, double w_frac, double h_frac);
+void figure_spot_curve(figure_spot *s, const double *x, const double *y, int n);
+/* the emptiest corner as PLplot position flags (PL_POSITION_TOP | PL_POSITION_LEFT, ...); ties
+ * go to top left, then top right, bottom right, bottom left */
+int figure_spot_best(const figure_spot *s);
+/* The legend box's size as fractions of a plot w_in x h_in inches for n entries whose longest
+ * name has longest characters, at text scale text_scale. */
+void figure_legend_size(int n, size_t longest, double text_scale, double w_in, double h_in, double *w_frac,
+                        double *h_frac);
+/* pllegend's background colour: white, partly transparent, so data under it still shows */
+int figure_legend_bg(void);
+
 /* Selects series colour i (cycling through the palette) with opacity alpha in [0, 1]. */
 void figure_color(int i, double alpha);
 /* The palette index figure_color(i, .) selects (for pllegend's colour arrays). */

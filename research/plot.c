@@ -13,6 +13,9 @@
 
 #define PLOT_MAX_ROWS 1000000
 #define PLOT_MAX_COLS 3
+#define PLOT_TEXT 0.75                       /* text scale */
+#define PLOT_PANEL_H 2.6                     /* inches */
+#define PLOT_PANEL_W (FIGURE_PAGE_W / 2 - 0.6)   /* a panel's plot area, about */
 
 /* one curve: rows of (step, value[, spread]) with finite values */
 typedef struct {
@@ -147,10 +150,7 @@ static void curve_bounds(const run_curves *runs, int n, bool eval, double *xmax,
             *ymax = fmax(*ymax, c->y[i] + c->s[i]);
         }
     }
-    if (!(*ymax > *ymin)) {
-        *ymin = isfinite(*ymin) ? *ymin - 1 : 0;
-        *ymax = isfinite(*ymax) ? *ymax + 1 : 1;
-    }
+    if (!isfinite(*ymin) || !isfinite(*ymax)) *ymin = *ymax = 0;   /* no points: figure_pad_range opens it */
 }
 
 /* a band of +- spread around the curve, then the curve */
@@ -175,7 +175,27 @@ static void draw_curve(const curve *c, int color, double *band_x, double *band_y
     plwidth(1);
 }
 
-static void draw_legend(const run_curves *runs, int n)
+/* the corner of the panel where the legend covers the least of the curves (and their bands) */
+static int legend_corner(const run_curves *runs, int n, const double *win, double *band_y)
+{
+    size_t longest = 1;
+    for (int r = 0; r < n; r++) longest = strlen(runs[r].name) > longest ? strlen(runs[r].name) : longest;
+    double wf, hf;
+    figure_legend_size(n, longest, PLOT_TEXT, PLOT_PANEL_W, PLOT_PANEL_H - 0.7, &wf, &hf);
+    figure_spot spot;
+    figure_spot_init(&spot, win[0], win[1], win[2], win[3], wf, hf);
+    for (int r = 0; r < n; r++) {
+        const curve *c = &runs[r].eval;
+        figure_spot_curve(&spot, c->x, c->y, c->n);
+        for (int sign = -1; sign <= 1; sign += 2) {
+            for (int i = 0; i < c->n; i++) band_y[i] = c->y[i] + sign * c->s[i];
+            figure_spot_curve(&spot, c->x, band_y, c->n);
+        }
+    }
+    return figure_spot_best(&spot);
+}
+
+static void draw_legend(const run_curves *runs, int n, int position)
 {
     PLINT opts[PLOT_MAX_RUNS], colors[PLOT_MAX_RUNS], styles[PLOT_MAX_RUNS], text_colors[PLOT_MAX_RUNS];
     PLFLT widths[PLOT_MAX_RUNS];
@@ -191,24 +211,25 @@ static void draw_legend(const run_curves *runs, int n)
     }
     PLFLT w, h;
     plcol0(1);
-    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | PL_POSITION_TOP | PL_POSITION_LEFT, 0.02, 0.02,
-             0.08, 0, 1, 1, 0, 0, n, opts, 0.8, 0.8, 1.6, 0.0, text_colors, names, NULL, NULL, NULL, NULL, colors,
+    pllegend(&w, &h, PL_LEGEND_BACKGROUND, PL_POSITION_INSIDE | position, 0.02, 0.02, 0.08, figure_legend_bg(), 1, 1,
+             0, 0, n, opts, 0.8, 0.8, 1.6, 0.0, text_colors, names, NULL, NULL, NULL, NULL, colors,
              styles, widths, NULL, NULL, NULL, NULL);
 }
 
 static void draw_panel(const run_curves *runs, int n, bool eval, double *band_x, double *band_y)
 {
-    double xmax, ymin, ymax;
+    double xmax, ymin, ymax, win[4];
     curve_bounds(runs, n, eval, &xmax, &ymin, &ymax);
-    double pad = 0.05 * (ymax - ymin);
+    figure_pad_range(0, xmax, 0.03, &win[0], &win[1]);   /* a point at the last step stays whole */
+    figure_pad_range(ymin, ymax, 0.05, &win[2], &win[3]);
     pladv(0);
     plvsta();
-    plwind(0, xmax, ymin - pad, ymax + pad);
-    figure_axes("bcnst", "bcnstv", false, true);
+    plwind(win[0], win[1], win[2], win[3]);
+    figure_axes_labelled("bcnst", "bcnstv", false, true, true);
     pllab("environment steps", eval ? "evaluation return" : "training episode return",
           eval ? "Evaluation (deterministic policy, +-1 std)" : "Training episodes");
     for (int r = 0; r < n; r++) draw_curve(eval ? &runs[r].eval : &runs[r].train, r, band_x, band_y);
-    if (eval) draw_legend(runs, n);   /* once, in the left panel (learning curves leave its top left empty) */
+    if (eval) draw_legend(runs, n, legend_corner(runs, n, win, band_y));   /* once, in the left panel */
 }
 
 static rl_status out_dir_ok(const char *out, char *err, size_t err_sz)
@@ -240,7 +261,7 @@ rl_status plot_runs(const char *const *paths, int n, const char *out, char *err,
     double *band_x = st == RL_OK ? malloc(2 * (size_t)most * sizeof(double)) : NULL;
     double *band_y = st == RL_OK ? malloc(2 * (size_t)most * sizeof(double)) : NULL;
     if (st == RL_OK && (!band_x || !band_y)) st = rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
-    if (st == RL_OK) st = figure_begin(out, FIGURE_PAGE_W, 2.6, 2, 1, 0.75, err, err_sz);
+    if (st == RL_OK) st = figure_begin(out, FIGURE_PAGE_W, PLOT_PANEL_H, 2, 1, PLOT_TEXT, err, err_sz);
     if (st == RL_OK) {
         draw_panel(runs, n, true, band_x, band_y);
         draw_panel(runs, n, false, band_x, band_y);

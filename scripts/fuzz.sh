@@ -24,7 +24,7 @@ fi
 build=build-fuzz
 cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DRLC_FUZZ=ON -DRLC_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 --target rlc_cli "${targets[@]}" >/dev/null
+cmake --build "$build" -j2 --target rlc "${targets[@]}" >/dev/null
 
 export OPENBLAS_NUM_THREADS=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}

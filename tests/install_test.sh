@@ -16,7 +16,9 @@ run_linked() { if [ -n "$san_flags" ]; then ASAN_OPTIONS=detect_leaks=0 "$@"; el
 
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/rlc_install.XXXXXX")
 prefix=$(cd "$prefix" && pwd -P)   # the path the program sees in /proc/self/exe
-trap 'rm -rf "$prefix"' EXIT INT TERM
+# removed when the test passes, kept (and named) when it fails
+trap 'st=$?; if [ $st -eq 0 ]; then rm -rf "$prefix"; else echo "install test: files kept in $prefix" >&2; fi' EXIT
+trap 'exit 1' INT TERM
 
 fail() { echo "install test: $*" >&2; exit 1; }
 

@@ -6,8 +6,9 @@
 set -eu
 root=$1
 check=$root/tests/layering_test.sh
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rlc_layering.XXXXXX")
+# removed when the test passes, kept (and named) when it fails
+trap 'st=$?; if [ $st -eq 0 ]; then rm -rf "$tmp"; else echo "layering_selftest: files kept in $tmp" >&2; fi' EXIT
 for dir in core nn losses replay envs agents addons algos train research cli api; do
     [ -d "$root/$dir" ] && cp -R "$root/$dir" "$tmp/$dir"
 done

@@ -22,12 +22,6 @@ static void write_file(const char *path, const char *text)
     fclose(fp);
 }
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-}
-
 static int exists(const char *p)
 {
     struct stat sb;
@@ -37,7 +31,7 @@ static int exists(const char *p)
 Test(ablation, grid_expansion_and_naming)
 {
     char dir[256], path[300], err[1024];
-    tmp_dir(dir, sizeof dir, "grid");
+    rlt_tmp_mkdir(dir, sizeof dir, "grid");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     write_file(path, "name: grid\nbase: " BASE "\nseeds: [3, 7]\n"
                      "set: {total_steps: 1000, log.eval_episodes: 1}\n"
@@ -76,7 +70,7 @@ Test(ablation, named_values_and_list_values)
     /* an axis given as a mapping name -> value: variants are named by the names, values may be
      * lists (here the aux heads) */
     char dir[256], path[300], err[1024];
-    tmp_dir(dir, sizeof dir, "named");
+    rlt_tmp_mkdir(dir, sizeof dir, "named");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     write_file(path, "name: named\nbase: " BASE "\nseeds: [1]\n"
                      "set: {total_steps: 1000, network.shared: true}\n"
@@ -128,7 +122,7 @@ Test(ablation, ready_aux_ablations_expand_and_validate)
 static void expect_invalid(const char *body, const char *needle1, const char *needle2)
 {
     char dir[256], path[300], err[1500], cmd[900], out[4096];
-    tmp_dir(dir, sizeof dir, "invalid");
+    rlt_tmp_mkdir(dir, sizeof dir, "invalid");
     snprintf(path, sizeof path, "%s/bad.yaml", dir);
     write_file(path, body);
     /* through the program: non-zero exit, the message names the problem, no run started */
@@ -158,7 +152,7 @@ Test(ablation, a_grid_past_the_run_limit_is_an_error)
 {
     /* 16^6 x 8 x 64 runs overflowed the int that counts them (found by fuzz_ablation) */
     char dir[256], path[300], err[1024], text[4096], vals[64] = "[";
-    tmp_dir(dir, sizeof dir, "huge");
+    rlt_tmp_mkdir(dir, sizeof dir, "huge");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     for (int i = 1; i <= 16; i++) snprintf(vals + strlen(vals), sizeof vals - strlen(vals), "%s%d", i > 1 ? "," : "", i);
     strcat(vals, "]");
@@ -180,7 +174,7 @@ Test(ablation, a_grid_past_the_run_limit_is_an_error)
 Test(ablation, tiny_ablation_end_to_end_and_resume)
 {
     char dir[256], path[300], cmd[1200], out[16384], p[600];
-    tmp_dir(dir, sizeof dir, "tiny");
+    rlt_tmp_mkdir(dir, sizeof dir, "tiny");
     snprintf(path, sizeof path, "%s/tiny.yaml", dir);
     write_file(path, "name: tiny\nbase: " BASE "\nseeds: [1, 2]\n"
                      "set: {total_steps: 4096, log.log_interval: 1024, log.eval_interval: 2048, log.eval_episodes: 2}\n"
@@ -238,7 +232,7 @@ Test(ablation, tiny_ablation_end_to_end_and_resume)
 Test(ablation, a_failing_run_is_reported_and_others_continue)
 {
     char dir[256], path[300], cmd[1200], out[16384], p[600];
-    tmp_dir(dir, sizeof dir, "fail");
+    rlt_tmp_mkdir(dir, sizeof dir, "fail");
     snprintf(path, sizeof path, "%s/f.yaml", dir);
     write_file(path, "name: f\nbase: " BASE "\nseeds: [1]\nset: {total_steps: 2048, log.eval_episodes: 1}\n"
                      "axes:\n  ppo.learning_rate: [0.001, 0.002]\n");
@@ -282,7 +276,7 @@ static void write_long_grid(const char *path)
 Test(ablation, long_variant_names_stay_distinct_and_bounded)
 {
     char dir[256], path[300], err[1024];
-    tmp_dir(dir, sizeof dir, "longnames");
+    rlt_tmp_mkdir(dir, sizeof dir, "longnames");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     write_long_grid(path);
     ablation a;
@@ -313,7 +307,7 @@ Test(ablation, long_variant_names_stay_distinct_and_bounded)
 Test(ablation, jobs_beyond_the_limit_are_an_error)
 {
     char dir[256], path[300], err[1024], cmd[800], out[4096];
-    tmp_dir(dir, sizeof dir, "jobs");
+    rlt_tmp_mkdir(dir, sizeof dir, "jobs");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     write_long_grid(path);
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 99999999999 --dry-run 2>&1", RLC_BINARY, path);
@@ -336,7 +330,7 @@ Test(ablation, jobs_beyond_the_limit_are_an_error)
 static void expect_load_error(const char *file, const char *text, const char *set, const char *n1, const char *n2)
 {
     char dir[256], path[400], err[1500] = "";
-    tmp_dir(dir, sizeof dir, "loaderr");
+    rlt_tmp_mkdir(dir, sizeof dir, "loaderr");
     snprintf(path, sizeof path, "%s/%s", dir, file);
     write_file(path, text);
     static ablation a;
@@ -413,7 +407,7 @@ Test(ablation, run_names_are_one_directory_name)
 
     /* through the program: refused, and nothing written beside --runs-dir */
     char dir[256], path[400], cmd[900], out[4096];
-    tmp_dir(dir, sizeof dir, "dotdot");
+    rlt_tmp_mkdir(dir, sizeof dir, "dotdot");
     snprintf(path, sizeof path, "%s/a.yaml", dir);
     write_file(path, "name: ..\nbase: " BASE "\nseeds: [1]\nset: {total_steps: 64}\n");
     snprintf(cmd, sizeof cmd, "%s ablate %s --runs-dir %s/runs/inner --dry-run 2>&1", RLC_BINARY, path, dir);

@@ -28,20 +28,13 @@
 
 static char g_dir[256];
 
+/* (removed with the test's directory when the test passes: tests/helpers/tmp.c) */
 static void make_dir(void)
 {
-    snprintf(g_dir, sizeof g_dir, "/tmp/rlc_ckpt_%d_XXXXXX", (int)getpid());
-    cr_assert_not_null(mkdtemp(g_dir));
+    rlt_tmp_mkdir(g_dir, sizeof g_dir, "ckpt");
 }
 
-static void remove_dir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", g_dir);
-}
-
-TestSuite(checkpoint, .init = make_dir, .fini = remove_dir);
+TestSuite(checkpoint, .init = make_dir);
 
 static void path_in_dir(char *out, size_t out_sz, const char *name)
 {
@@ -593,7 +586,7 @@ Test(checkpoint, mlp_round_trip)
 Test(checkpoint, metadata_integers)
 {
     char path[256], err[256];
-    snprintf(path, sizeof path, "/tmp/rlc_test_meta_u64_%d.safetensors", (int)getpid());
+    rlt_tmp_path(path, sizeof path, "meta_u64.safetensors");
     float x[2] = {1.0f, 2.0f};
     nn_tensor t = {"x", x, 1, {2}};
     nn_meta m[] = {{"steps", "123456789012"}, {"word", "12abc"}, {"neg", "-3"}};

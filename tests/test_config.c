@@ -225,14 +225,31 @@ Test(config, resolved_dump_loads_but_foreign_set_is_refused)
     free(dump);
 }
 
+/* comment lines above the dump's header (rlc tune's best.yaml writes one, a user may add a note)
+ * leave it a dump; a header after the first key does not make a user file a dump */
+Test(config, resolved_dump_with_comments_above_its_header_loads)
+{
+    rl_config cfg;
+    char err[1024] = "";
+    cr_assert_eq(load_text(&cfg, "algo: ppo\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    char *dump = rl_config_dump_string(&cfg);
+    size_t len = strlen(dump) + 200;
+    char *text = malloc(len);
+    snprintf(text, len, "# rlc tune search.yaml: the best of 4 trials\n\n  # a note\n%s", dump);
+    cr_assert_eq(load_text(&cfg, text, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    snprintf(text, len, "algo: ppo\n%s", "# rlc resolved config\na2c:\n  learning_rate: 0.001\n");
+    EXPECT_ERR(RL_ERR_CONFIG, text, NULL, 0, "a2c.learning_rate", "algo is 'ppo'");
+    free(text);
+    free(dump);
+}
+
 /* env.plugin in a config file is relative to the file's directory (made absolute); an absolute
  * path is kept; --set env.plugin=... stays relative to the working directory */
 Test(config, plugin_path_resolves_against_the_config_file)
 {
     char dir[256], sub[300], path[400], want[4200], real[4096];
-    snprintf(dir, sizeof dir, "/tmp/rlc_cfg_plugin_%d", (int)getpid());
+    rlt_tmp_mkdir(dir, sizeof dir, "cfg_plugin");
     snprintf(sub, sizeof sub, "%s/configs", dir);
-    cr_assert_eq(mkdir(dir, 0755), 0);
     cr_assert_eq(mkdir(sub, 0755), 0);
     snprintf(path, sizeof path, "%s/env.yaml", sub);
     FILE *fp = fopen(path, "w");

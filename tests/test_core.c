@@ -1,6 +1,8 @@
 /* rlc tests: core: the PCG32 generator and its samplers, seed derivation, the arena, status
  * names, CSV files. */
 #include <criterion/criterion.h>
+
+#include "tests/helpers/testutil.h"
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,8 +147,8 @@ Test(status, names_and_messages)
 
 Test(csv, rows_append_and_truncate)
 {
-    char path[128], err[256];
-    snprintf(path, sizeof path, "/tmp/rlc_test_csv_%d.csv", (int)getpid());
+    char path[256], err[256];
+    rlt_tmp_path(path, sizeof path, "rows.csv");
     const char *cols[] = {"step", "value"};
     rl_csv c;
     cr_assert_eq(rl_csv_open(&c, path, cols, 2, false, err, sizeof err), RL_OK, "%s", err);

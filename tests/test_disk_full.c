@@ -277,8 +277,8 @@ static long long file_size(const char *path)
 
 Test(disk_full, a_csv_row_that_does_not_fit_is_cut_away_and_refused)
 {
-    char path[128], err[512];
-    snprintf(path, sizeof path, "/tmp/rlc_test_csv_fsize_%d.csv", (int)getpid());
+    char path[256], err[512];
+    rlt_tmp_path(path, sizeof path, "fsize.csv");
     const char *cols[] = {"step", "value"};
     rl_csv c;
     cr_assert_eq(rl_csv_open(&c, path, cols, 2, false, err, sizeof err), RL_OK, "%s", err);
@@ -303,8 +303,8 @@ Test(disk_full, a_csv_row_that_does_not_fit_is_cut_away_and_refused)
 
 Test(disk_full, truncating_a_csv_drops_cut_rows_and_a_failed_rewrite_changes_nothing)
 {
-    char path[128], tmp[140], err[512];
-    snprintf(path, sizeof path, "/tmp/rlc_test_csv_cut_%d.csv", (int)getpid());
+    char path[256], tmp[300], err[512];
+    rlt_tmp_path(path, sizeof path, "cut.csv");
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     /* what a killed pre-fix run could leave: a row of too many columns, a row without its end */
     const char *damaged = "step,a,b\n100,1,2\n200,3,4\n300,5,6,7,8\n400,9";
@@ -457,7 +457,7 @@ static long long fill(const char *path)
 
 Test(disk_full, a_full_tmpfs_stops_the_run_with_whole_rows_and_resume_continues, .fini = unmount_tmpfs)
 {
-    snprintf(mnt, sizeof mnt, "/tmp/rlc_test_tmpfs_%d", (int)getpid());
+    rlt_tmp_path(mnt, sizeof mnt, "tmpfs");
     cr_assert(mkdir(mnt, 0755) == 0, "%s: %s", mnt, strerror(errno));
     if (mount("tmpfs", mnt, "tmpfs", 0, "size=2m") != 0) {
         int e = errno;
@@ -468,7 +468,7 @@ Test(disk_full, a_full_tmpfs_stops_the_run_with_whole_rows_and_resume_continues,
     }
     char dir[300], err_path[300], metrics[400], filler[300];
     snprintf(dir, sizeof dir, "%s/run", mnt);
-    snprintf(err_path, sizeof err_path, "/tmp/rlc_test_tmpfs_%d.err", (int)getpid());
+    rlt_tmp_path(err_path, sizeof err_path, "tmpfs.err");
     snprintf(metrics, sizeof metrics, "%s/metrics.csv", dir);
     snprintf(filler, sizeof filler, "%s/filler", mnt);
     /* a long budget: the disk fills long before its end */

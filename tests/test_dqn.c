@@ -16,20 +16,13 @@
 
 #define CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);
-}
-
 static void run(const char *config, const char *const *sets, int n, trainer_result *res, char *dir, size_t dsz,
                 const char *tag)
 {
     rl_config cfg;
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(dir, dsz, tag);
+    rlt_tmp_dir(dir, dsz, tag);
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
 }

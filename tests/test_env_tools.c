@@ -512,10 +512,9 @@ static char *slurp(const char *path)
 Test(env_tools, rollout_random_csv)
 {
     char cmd[1024], out[4096], a[256], b[256], c[256], header[4096];
-    int pid = (int)getpid();
-    snprintf(a, sizeof a, "/tmp/rlc_rollout_a_%d.csv", pid);
-    snprintf(b, sizeof b, "/tmp/rlc_rollout_b_%d.csv", pid);
-    snprintf(c, sizeof c, "/tmp/rlc_rollout_c_%d.csv", pid);
+    rlt_tmp_path(a, sizeof a, "rollout_a.csv");
+    rlt_tmp_path(b, sizeof b, "rollout_b.csv");
+    rlt_tmp_path(c, sizeof c, "rollout_c.csv");
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --seed 3 --steps 300 --out %s", RLC_BINARY, a);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     snprintf(cmd, sizeof cmd, "%s rollout --env CartPole-v1 --seed 3 --steps 300 --out %s", RLC_BINARY, b);
@@ -621,7 +620,7 @@ Test(env_tools, rollout_out_to_a_fifo_keeps_the_fifo)
 Test(env_tools, rollout_with_a_checkpoint)
 {
     char cmd[2048], out[8192], dir[256], a[300], b[300], header[4096];
-    snprintf(dir, sizeof dir, "/tmp/rlc_rollout_run_%d", (int)getpid());
+    rlt_tmp_dir(dir, sizeof dir, "rollout_run");
     snprintf(cmd, sizeof cmd,
              "%s train %s/configs/ppo_cartpole.yaml --run-dir %s --quiet --set total_steps=2048 "
              "--set log.eval_episodes=1 > /dev/null 2>&1",
@@ -654,7 +653,7 @@ Test(env_tools, rollout_with_a_checkpoint)
 Test(env_tools, plugin_env_trains)
 {
     char cmd[2048], out[16384], cfg[256], dir[256], yaml[1024];
-    snprintf(dir, sizeof dir, "/tmp/rlc_plugin_run_%d", (int)getpid());
+    rlt_tmp_dir(dir, sizeof dir, "plugin_run");
     snprintf(yaml, sizeof yaml,
              "algo: ppo\nseed: 1\ntotal_steps: 4096\n"
              "env: {id: PointReach-v0, plugin: %s, num_envs: 4}\n"

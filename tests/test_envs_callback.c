@@ -9,8 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "envs/callback.h"
 #include "envs/render.h"
+#include "tests/helpers/testutil.h"
+#include "train/trainer.h"
 
 /* the runtime: instances are counters; obs = [count, seed of the last reset % 1000] */
 typedef struct {
@@ -18,7 +22,7 @@ typedef struct {
     int64_t seed[64];
     int n_made, n_closed, step_calls, reset_calls;
     int fail_step_at;      /* step call that fails (1-based); 0 = never */
-    bool fail_make;
+    bool fail_make, fail_reset;
     pthread_t step_thread;
 } runtime;
 
@@ -35,9 +39,12 @@ static int rt_make(void *user, int64_t *handle, char *err, size_t err_sz)
 
 static int rt_reset(void *user, int64_t h, int64_t seed, float *obs, char *err, size_t err_sz)
 {
-    (void)err, (void)err_sz;
     runtime *rt = user;
     rt->reset_calls++;
+    if (rt->fail_reset) {
+        snprintf(err, err_sz, "RuntimeError: reset exploded");
+        return 1;
+    }
     rt->count[h] = 0;
     rt->seed[h] = seed;
     obs[0] = 0.0f;
@@ -256,4 +263,84 @@ Test(callback, renders_through_the_runtime)
     cr_assert_eq(rgb[0], 1);
     env_render_close(ren);
     env_close(&e);
+}
+
+/* ---- the trainer on a callback environment that fails ------------------------------------ */
+
+static const char *fail_cfg =
+    "algo: ppo\n"
+    "total_steps: 100000\n"
+    "env: {id: cb:Fails-v0, num_envs: 2}\n"
+    "ppo: {num_steps: 32, update_epochs: 1, num_minibatches: 2}\n"
+    "log: {log_interval: 64, eval_interval: 0, eval_episodes: 2, checkpoint_interval: 128, progress: false}\n";
+
+/* trains fail_cfg (with sets) on a runtime whose step call fail_at fails; the status, the message in err */
+static rl_status train_failing(runtime *rt, const char *const *sets, int n_sets, const char *dir, trainer_result *res,
+                               char *err, size_t err_sz)
+{
+    reg("cb:Fails-v0", rt, 50);
+    env_callback_clear("cb:Fails-v0");
+    rl_config cfg;
+    cr_assert_eq(rl_config_load_string(&cfg, fail_cfg, "fails.yaml", sets, n_sets, err, err_sz), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    return trainer_run(&cfg, &o, res, err, err_sz);
+}
+
+/* The trainer checks the vector env after each step: the run stops at the step before the
+ * failed call (not at total_steps, stepping a failed environment), non-zero, naming the
+ * environment and its message, with a checkpoint of that step. No hook or signal is involved. */
+Test(callback, training_stops_at_a_failed_step_with_a_checkpoint)
+{
+    runtime rt = {.fail_step_at = 300};
+    char dir[256], err[4096] = "", ckpt[300];
+    rlt_tmp_dir(dir, sizeof dir, "cbfail");
+    trainer_result res;
+    rl_status st = train_failing(&rt, NULL, 0, dir, &res, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "the run went on after its environment failed (%lld steps)", (long long)res.steps);
+    cr_assert_eq(res.steps, 2 * 299, "stopped at step %lld: %s", (long long)res.steps, err);
+    cr_assert_eq(rt.step_calls, 300, "the failed environment was stepped again");
+    cr_assert(strstr(err, "environment 'cb:Fails-v0': step failed: KeyError: 'lost'") &&
+                  strstr(err, "training stopped at step 598") && strstr(err, "checkpoint.safetensors"),
+              "%s", err);
+    snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", dir);
+    cr_assert_eq(access(ckpt, F_OK), 0, "%s", err);
+    /* the run resumes from that checkpoint once the environment works */
+    runtime fixed = {0};
+    reg("cb:Fails-v0", &fixed, 50);
+    env_callback_clear("cb:Fails-v0");
+    rl_config cfg;
+    const char *shorter[] = {"total_steps=1024"};
+    cr_assert_eq(rl_config_load_string(&cfg, fail_cfg, "fails.yaml", shorter, 1, err, sizeof err), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true, .resume = true};
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(res.start_step, 598);
+    rlt_remove_tree(dir);
+}
+
+/* a failure in an evaluation during training stops the run the same way; one in the first
+ * reset of a fresh run stops it before any step, with nothing to resume */
+Test(callback, evaluation_and_first_reset_failures_stop_the_run)
+{
+    runtime rt = {.fail_step_at = 130};
+    char dir[256], err[4096] = "", path[300];
+    rlt_tmp_dir(dir, sizeof dir, "cbfail_eval");
+    trainer_result res;
+    const char *eval[] = {"log.eval_interval=256"};
+    /* training steps 1..256 are calls 1..128; the evaluation at step 256 fails at its second call */
+    rl_status st = train_failing(&rt, eval, 1, dir, &res, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "%s", err);
+    cr_assert_eq(res.steps, 256, "%s", err);
+    cr_assert(strstr(err, "step failed") && strstr(err, "training stopped at step 256"), "%s", err);
+    rlt_remove_tree(dir);
+
+    runtime bad_reset = {.fail_reset = true};
+    rlt_tmp_dir(dir, sizeof dir, "cbfail_reset");
+    st = train_failing(&bad_reset, NULL, 0, dir, &res, err, sizeof err);
+    cr_assert_neq(st, RL_OK, "%s", err);
+    cr_assert_eq(res.steps, 0, "%s", err);
+    cr_assert_eq(bad_reset.step_calls, 0, "a failed reset was followed by steps");
+    cr_assert(strstr(err, "reset failed: RuntimeError: reset exploded") && strstr(err, "before its first step"), "%s", err);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    cr_assert_neq(access(path, F_OK), 0, "a run that took no step wrote a checkpoint");
+    rlt_remove_tree(dir);
 }

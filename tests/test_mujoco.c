@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "envs/mujoco/mujoco_envs.h"
+#include "tests/helpers/testutil.h"
 
 /* ---- the spec's figures (section B summary table and per-task notes) ---------------------- */
 
@@ -1022,8 +1023,8 @@ static void redirect_output(void)
  * MUJOCO_LOG.TXT in the working directory; the envs count warnings silently instead. */
 Test(mujoco, warnings_are_silent, .init = redirect_output)
 {
-    char dir[] = "/tmp/rlc_mjlog_XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[256];
+    rlt_tmp_mkdir(dir, sizeof dir, "mjlog");
     char cwd[1024];
     cr_assert_not_null(getcwd(cwd, sizeof cwd));
     cr_assert_eq(chdir(dir), 0);
@@ -1262,8 +1263,8 @@ Test(mujoco, asset_search_order)
     cr_assert(access(path, R_OK) == 0 && strstr(path, "hopper.xml"), "%s", path);
 
     /* $RLC_DATA_DIR/mujoco/<file> wins */
-    char dir[] = "/tmp/rlc_mj_XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[200];
+    rlt_tmp_mkdir(dir, sizeof dir, "mj");
     char sub[256], file[300];
     snprintf(sub, sizeof sub, "%s/mujoco", dir);
     cr_assert_eq(mkdir(sub, 0700), 0);

@@ -14,13 +14,6 @@
 #define A2C RLC_SOURCE_DIR "/configs/a2c_cartpole.yaml"
 #define REINFORCE RLC_SOURCE_DIR "/configs/reinforce_cartpole.yaml"
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);
-}
-
 static char *slurp(const char *path, long *len)
 {
     FILE *fp = fopen(path, "rb");
@@ -41,7 +34,7 @@ static trainer_result run(const char *config, const char *const *sets, int n, co
     rl_config cfg;
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(dir, dir_sz, tag);
+    rlt_tmp_dir(dir, dir_sz, tag);
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
     cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s: %s", tag, err);
@@ -90,7 +83,7 @@ static void check_variant(const char *config, const char *const *extra, int n_ex
     char err[1024], c[256];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n, err, sizeof err), RL_OK, "%s", err);
     cfg.root.total_steps = 4000;
-    tmp_dir(c, sizeof c, tag);
+    rlt_tmp_dir(c, sizeof c, tag);
     trainer_opts o = {.run_dir = c, .quiet = true};
     trainer_result rc;
     cr_assert_eq(trainer_run(&cfg, &o, &rc, err, sizeof err), RL_OK, "%s", err);
@@ -128,7 +121,7 @@ Test(onpolicy, config_errors_name_the_key)
     char err[1024], dir[256];
     const char *bad_loss[] = {"losses.policy=mse"};
     cr_assert_eq(rl_config_load(&cfg, REINFORCE, bad_loss, 1, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(dir, sizeof dir, "rf_bad");
+    rlt_tmp_dir(dir, sizeof dir, "rf_bad");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result r;
     cr_assert_neq(trainer_run(&cfg, &o, &r, err, sizeof err), RL_OK);

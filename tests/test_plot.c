@@ -1,6 +1,7 @@
 /* rlc tests: rlc plot: PNG, SVG and PDF figures of one and several runs, and clear errors for a
  * directory that is not a run, a run with no rows yet, a bad file name and an output directory
- * that cannot be written. */
+ * that cannot be written; the figures' axis ranges, tick labels and legend placement
+ * (research/figure.h). */
 #define _GNU_SOURCE   /* setgroups */
 #include <criterion/criterion.h>
 #include <grp.h>
@@ -11,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <plplot.h>
+
+#include "research/figure.h"
 #include "research/plot.h"
 #include "tests/helpers/testutil.h"
 
@@ -24,11 +28,9 @@ static void write_file(const char *dir, const char *name, const char *text)
     fclose(fp);
 }
 
-/* a run directory with the files rlc train writes (the columns rlc plot reads, and others) */
-static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
+/* fills dir with the files rlc train writes (the columns rlc plot reads, and others) */
+static void fill_run(const char *dir, double scale)
 {
-    rlt_tmp_dir(dir, dir_sz, tag);
-    cr_assert_eq(mkdir(dir, 0755), 0);
     char eval[4096] = "step,return_mean,return_std,episodes\n", metrics[4096] = "step,episodes,return_mean,length_mean,policy_loss\n";
     for (int k = 1; k <= 10; k++) {
         char row[128];
@@ -40,6 +42,14 @@ static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
     strcat(metrics, "11000,55,nan,0,0.1\n");   /* no episode finished in the last interval */
     write_file(dir, "eval.csv", eval);
     write_file(dir, "metrics.csv", metrics);
+}
+
+/* a run directory in the test's temporary directory */
+static void fake_run(char *dir, size_t dir_sz, const char *tag, double scale)
+{
+    rlt_tmp_dir(dir, dir_sz, tag);
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    fill_run(dir, scale);
 }
 
 static long file_head(const char *path, char *head, size_t n)
@@ -157,8 +167,10 @@ static int run_unprivileged(const char *cmd, char *out, size_t out_sz)
  * nothing written (PLplot, handed the file, ended the process with "IMMEDIATE EXIT") */
 Test(plot, cli_read_only_output_directory)
 {
-    char a[256], ro[300], png[400], cmd[1024], out[4096];
-    fake_run(a, sizeof a, "plot_ro", 1.0);
+    /* directly under /tmp: nobody must reach it, and $TMPDIR may be private to this user */
+    char a[256] = "/tmp/rlc_test_plot_ro_XXXXXX", ro[300], png[400], cmd[1024], out[4096];
+    cr_assert_not_null(mkdtemp(a));
+    fill_run(a, 1.0);
     snprintf(ro, sizeof ro, "%s/ro", a);
     cr_assert_eq(mkdir(ro, 0555), 0);
     cr_assert_eq(chmod(ro, 0555), 0);   /* whatever the umask */
@@ -178,4 +190,62 @@ Test(plot, cli_read_only_output_directory)
     cr_assert(stat(png, &sb) == 0 && sb.st_size > 1000, "%s missing", png);
     snprintf(cmd, sizeof cmd, "rm -rf %s", a);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- axis ranges, tick labels, legend corner (research/figure.h) --------------------------- */
+
+Test(figure, ranges_are_padded_and_a_flat_range_is_opened_sensibly)
+{
+    double lo, hi;
+    figure_pad_range(0, 200000, 0.03, &lo, &hi);   /* a point at the last step stays inside */
+    cr_assert(lo < 0 && hi > 200000 && hi <= 206001, "%g %g", lo, hi);
+    figure_pad_range(500, 500, 0.05, &lo, &hi);   /* not 499..501 */
+    cr_assert_float_eq(lo, 475, 1e-9);
+    cr_assert_float_eq(hi, 525, 1e-9);
+    figure_pad_range(-150.5, -150.5, 0.05, &lo, &hi);
+    cr_assert(lo < -150.5 - 7 && hi > -150.5 + 7, "%g %g", lo, hi);
+    figure_pad_range(0, 0, 0.05, &lo, &hi);
+    cr_assert_float_eq(lo, -1, 1e-12);
+    cr_assert_float_eq(hi, 1, 1e-12);
+    figure_pad_range(10, 20, 0.05, &lo, &hi);
+    cr_assert_float_eq(lo, 9.5, 1e-12);
+    cr_assert_float_eq(hi, 20.5, 1e-12);
+}
+
+Test(figure, step_ticks_have_no_exponent)
+{
+    char t[32];
+    const struct { double v; bool steps; const char *want; } cases[] = {
+        {0, true, "0"}, {500, true, "500"}, {50000, true, "50k"}, {150000, true, "150k"},
+        {1500000, true, "1.5M"}, {2e6, true, "2M"}, {0.25, false, "0.25"}, {-150, false, "-150"}, {20000, false, "20000"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        figure_tick_label(cases[i].v, cases[i].steps, t, sizeof t);
+        cr_assert_str_eq(t, cases[i].want, "%g", cases[i].v);
+    }
+}
+
+Test(figure, the_legend_goes_where_the_curves_are_not)
+{
+    /* a learning curve: rises from the bottom left, flat along the top from the middle on */
+    double x[] = {0, 10, 20, 100}, rising[] = {0, 90, 100, 100};
+    figure_spot s;
+    figure_spot_init(&s, 0, 100, 0, 100, 0.35, 0.2);
+    figure_spot_curve(&s, x, rising, 4);
+    cr_assert_eq(figure_spot_best(&s), PL_POSITION_BOTTOM | PL_POSITION_RIGHT, "counts %d %d %d %d", s.count[0],
+                 s.count[1], s.count[2], s.count[3]);
+    /* a falling curve (a profile: 1 on the left, 0 on the right) leaves the top right and bottom left */
+    double xf[] = {0, 25, 50, 100}, falling[] = {100, 100, 0, 0};
+    figure_spot_init(&s, 0, 100, 0, 100, 0.35, 0.2);
+    figure_spot_curve(&s, xf, falling, 4);
+    cr_assert_eq(figure_spot_best(&s), PL_POSITION_TOP | PL_POSITION_RIGHT);
+    /* a segment crossing a corner counts there though no point of it does */
+    double xs[] = {0, 50}, ys[] = {70, 100};
+    figure_spot_init(&s, 0, 100, 0, 100, 0.35, 0.2);
+    figure_spot_curve(&s, xs, ys, 2);
+    cr_assert_gt(s.count[0], 0);
+    cr_assert_eq(figure_spot_best(&s), PL_POSITION_TOP | PL_POSITION_RIGHT);
+    /* nothing drawn: the top left, as before */
+    figure_spot_init(&s, 0, 100, 0, 100, 0.35, 0.2);
+    cr_assert_eq(figure_spot_best(&s), PL_POSITION_TOP | PL_POSITION_LEFT);
 }

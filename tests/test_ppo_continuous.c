@@ -188,13 +188,6 @@ Test(policy_net, gradcheck_param_std_shared) { net_check("param", "tanh", true);
 
 /* ---- PPO on Pendulum ---------------------------------------------------------------------- */
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);
-}
-
 Test(ppo_continuous, learns_pendulum)
 {
     char err[1024], dir[256];
@@ -229,8 +222,8 @@ Test(ppo_continuous, tanh_and_state_std_run_and_resume_match)
     rl_config cfg;
     char err[1024], d1[256], d2[256];
     cr_assert_eq(rl_config_load(&cfg, PENDULUM, sets, 9, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(d1, sizeof d1, "pend_full");
-    tmp_dir(d2, sizeof d2, "pend_half");
+    rlt_tmp_dir(d1, sizeof d1, "pend_full");
+    rlt_tmp_dir(d2, sizeof d2, "pend_half");
     trainer_opts o = {.run_dir = d1, .quiet = true};
     trainer_result r1, r2;
     cr_assert_eq(trainer_run(&cfg, &o, &r1, err, sizeof err), RL_OK, "%s", err);
@@ -262,7 +255,7 @@ static void run_with_threads(const char *config, const char *const *base, int n_
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, config, sets, n_base + 1, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(strcmp(key, "env.threads") == 0 ? cfg.env.threads : RLT_I64(&cfg, "ppo.threads"), threads);
-    tmp_dir(dir, dsz, "threads");
+    rlt_tmp_dir(dir, dsz, "threads");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
 }
@@ -321,7 +314,7 @@ Test(ppo_continuous, two_update_threads_need_separate_networks)
     rl_config cfg;
     char err[1024], dir[256];
     cr_assert_eq(rl_config_load(&cfg, PENDULUM, sets, 3, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(dir, sizeof dir, "shared2");
+    rlt_tmp_dir(dir, sizeof dir, "shared2");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result r;
     cr_assert_neq(trainer_run(&cfg, &o, &r, err, sizeof err), RL_OK);

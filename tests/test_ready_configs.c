@@ -10,6 +10,9 @@
 #include "agents/agent.h"
 #include "core/config.h"
 #include "envs/env.h"
+#ifdef RLC_HAVE_MUJOCO
+#include "envs/mujoco/mujoco_envs.h"
+#endif
 
 static int yaml_files(const char *dir, char names[][256], int max)
 {
@@ -59,3 +62,44 @@ Test(ready_configs, every_ready_ablation_validates)
         cr_assert_eq(ablation_validate(&ab, err, sizeof err), RL_OK, "%s: %s", files[i], err);
     }
 }
+
+#ifdef RLC_HAVE_MUJOCO
+static bool is_mujoco(const env_def *def)
+{
+    int n;
+    const env_def *const *defs = env_mujoco_defs(&n);
+    for (int i = 0; i < n; i++)
+        if (defs[i] == def) return true;
+    return false;
+}
+
+/* the MuJoCo ready configs (configs/ and configs/zoo/) show progress while they train: an
+ * evaluation at least every 25k steps (and at least 10 of them in a run) and a progress line at
+ * least every 10k steps */
+static int check_mujoco_cadence(const char *dir)
+{
+    char files[64][256];
+    int n = yaml_files(dir, files, 64), checked = 0;
+    for (int i = 0; i < n; i++) {
+        rl_config cfg;
+        char err[1500];
+        cr_assert_eq(rl_config_load(&cfg, files[i], NULL, 0, err, sizeof err), RL_OK, "%s", err);
+        const env_def *def = env_find(cfg.env.id);
+        if (!def || !is_mujoco(def)) continue;
+        checked++;
+        int64_t total = cfg.root.total_steps, ev = cfg.log.eval_interval, lg = cfg.log.log_interval;
+        cr_assert(ev > 0 && ev <= 25000 && total / ev >= 10, "%s: eval_interval %lld over %lld steps", files[i],
+                  (long long)ev, (long long)total);
+        cr_assert(lg <= 10000, "%s: log_interval %lld", files[i], (long long)lg);
+        cr_assert(cfg.log.eval_episodes >= 3 && cfg.log.eval_episodes <= 10, "%s: eval_episodes %lld", files[i],
+                  (long long)cfg.log.eval_episodes);
+    }
+    return checked;
+}
+
+Test(ready_configs, mujoco_configs_evaluate_and_log_while_training)
+{
+    int n = check_mujoco_cadence(RLC_SOURCE_DIR "/configs") + check_mujoco_cadence(RLC_SOURCE_DIR "/configs/zoo");
+    cr_assert_geq(n, 30, "only %d MuJoCo configs found", n);
+}
+#endif

@@ -57,7 +57,9 @@ static void add_rows(replay_buffer *b, int from, int to)
 
 static void tmp_file(char *out, size_t sz, const char *tag)
 {
-    snprintf(out, sz, "/tmp/rlc_test_replay_%s_%d.safetensors", tag, (int)getpid());
+    char name[128];
+    snprintf(name, sizeof name, "replay_%s.safetensors", tag);
+    rlt_tmp_path(out, sz, name);
     remove(out);
 }
 

@@ -16,13 +16,6 @@
 
 #define CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);
-}
-
 static void *make_agent(const char *const *sets, int n)
 {
     rl_config cfg;
@@ -97,7 +90,7 @@ static void train(const char *const *sets, int n, const char *tag, char *dir, si
     rl_config cfg;
     char err[1024];
     cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, n, err, sizeof err), RL_OK, "%s", err);
-    tmp_dir(dir, dsz, tag);
+    rlt_tmp_dir(dir, dsz, tag);
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
 }

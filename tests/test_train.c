@@ -17,13 +17,6 @@
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
 
-static void tmp_dir(char *out, size_t sz, const char *tag)
-{
-    snprintf(out, sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL);
-    rmdir(out);   /* the trainer creates it */
-}
-
 static char *read_file(const char *path, long *len)
 {
     FILE *fp = fopen(path, "rb");
@@ -60,8 +53,8 @@ Test(train, same_seed_gives_identical_metrics)
     rl_config cfg;
     load_cfg(&cfg, small, 5);
     char a[256], b[256], pa[300], pb[300];
-    tmp_dir(a, sizeof a, "detA");
-    tmp_dir(b, sizeof b, "detB");
+    rlt_tmp_dir(a, sizeof a, "detA");
+    rlt_tmp_dir(b, sizeof b, "detB");
     trainer_result ra, rb;
     train(&cfg, a, false, &ra);
     train(&cfg, b, false, &rb);
@@ -83,7 +76,7 @@ Test(train, same_seed_gives_identical_metrics)
                            "log.eval_episodes=3", "log.checkpoint_interval=8192", "seed=2"};
     load_cfg(&cfg, other, 6);
     char c[256], pc[300];
-    tmp_dir(c, sizeof c, "detC");
+    rlt_tmp_dir(c, sizeof c, "detC");
     trainer_result rc;
     train(&cfg, c, false, &rc);
     long la, lc;
@@ -107,7 +100,7 @@ Test(train, checkpoint_round_trip_gives_identical_actions)
     rl_config cfg;
     load_cfg(&cfg, small, 5);
     char dir[256], err[1024];
-    tmp_dir(dir, sizeof dir, "ckpt");
+    rlt_tmp_dir(dir, sizeof dir, "ckpt");
     trainer_result res;
     train(&cfg, dir, false, &res);
 
@@ -159,7 +152,7 @@ Test(train, corrupted_checkpoints_are_refused)
     const char *tiny[] = {"total_steps=2048", "log.eval_episodes=1"};
     load_cfg(&cfg, tiny, 2);
     char dir[256], file[300], bad[300];
-    tmp_dir(dir, sizeof dir, "corrupt");
+    rlt_tmp_dir(dir, sizeof dir, "corrupt");
     trainer_result res;
     train(&cfg, dir, false, &res);
     snprintf(file, sizeof file, "%s/checkpoint.safetensors", dir);
@@ -201,7 +194,7 @@ Test(train, resume_continues_an_interrupted_run)
                            "log.eval_episodes=2", "log.checkpoint_interval=4096"};
     load_cfg(&cfg, first, 5);
     char dir[256], path[300];
-    tmp_dir(dir, sizeof dir, "resume");
+    rlt_tmp_dir(dir, sizeof dir, "resume");
     trainer_result res;
     train(&cfg, dir, false, &res);
     cr_assert_eq(res.steps, 8192);
@@ -236,7 +229,7 @@ Test(train, resume_continues_an_interrupted_run)
 Test(train, sigint_checkpoints_cleanly_and_resumes)
 {
     char dir[256], cmd[1024], file[300];
-    tmp_dir(dir, sizeof dir, "sigint");
+    rlt_tmp_dir(dir, sizeof dir, "sigint");
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {

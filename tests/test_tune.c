@@ -19,17 +19,14 @@
 
 static char *tmp_dir(void)
 {
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/rlc_tune_XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
+    static char dir[160];
+    rlt_tmp_mkdir(dir, sizeof dir, "tune");
     return dir;
 }
 
 static void remove_dir(const char *dir)
 {
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    rlt_remove_tree(dir);
 }
 
 static void write_file(const char *path, const char *text)
@@ -256,6 +253,15 @@ Test(tune, finds_the_planted_best_learning_rate)
     while (fgets(line, sizeof line, fp)) full |= strcmp(line, "total_steps: 8192\n") == 0;
     fclose(fp);
     cr_assert(full, "best.yaml does not train for the full budget");
+    /* rlc train takes the file as it is (its comment line above the dump's header included) */
+    char trained[400], out[4096], dumped[450];
+    snprintf(trained, sizeof trained, "%s/from_best", dir);
+    const char *train[] = {"train", path, "--set", "total_steps=256", "--set", "log.eval_interval=256",
+                           "--run-dir", trained, "--quiet", NULL};
+    int ws = rlt_run_rlc_guarded(train, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "rlc train %s failed:\n%s", path, out);
+    snprintf(dumped, sizeof dumped, "%s/config.yaml", trained);
+    cr_assert_float_eq(rlt_yaml_value(dumped, "ppo", "learning_rate"), 3e-3, 1e-9);
     snprintf(path, sizeof path, "%s/planted/rung_1/trial_%04d", dir, tiny);
     cr_assert(access(path, F_OK) != 0, "the tiny learning rate reached the second rung");
     snprintf(path, sizeof path, "%s/planted/report.md", dir);

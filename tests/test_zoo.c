@@ -74,8 +74,8 @@ static void train_small(const char *file)
     const char *ptr[12];
     for (int i = 0; i < n; i++) ptr[i] = sets[i];
     cr_assert_eq(rl_config_load(cfg, file, ptr, n, err, sizeof err), RL_OK, "%s: %s", file, err);
-    char dir[] = "/tmp/rlc_zoo_XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
+    char dir[256];
+    rlt_tmp_mkdir(dir, sizeof dir, "zoo");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
     rl_status st = trainer_run(cfg, &o, &res, err, sizeof err);

@@ -8,8 +8,9 @@ set -eu
 rlc=$1
 src=$2
 py=$3
-tmp=$(mktemp -d /tmp/rlc_zoo_table_XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rlc_zoo_table_XXXXXX")
+# removed when the test passes, kept (and named) when it fails
+trap 'st=$?; if [ $st -eq 0 ]; then rm -rf "$tmp"; else echo "zoo_table test: files kept in $tmp" >&2; fi' EXIT
 
 for seed in 1 2; do
     "$rlc" train "$src/configs/ppo_cartpole.yaml" --run-dir "$tmp/runs/ppo_cartpole/seed_$seed" --quiet \

@@ -70,8 +70,10 @@ static rl_status env_missing(const rl_config *cfg, const char *where, bool from_
                        "%s: env.id: environment '%s' is not registered (the plugin %s was %s)", where,
                        cfg->env.id, cfg->env.plugin,
                        from_run ? "not loaded" : "loaded but does not register it, or was not loaded");
-    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s' (rlc envs lists them)",
-                   where, cfg->env.id);
+    char hint[200];
+    env_did_you_mean(hint, sizeof hint, cfg->env.id);
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s'%s (rlc envs lists them)",
+                   where, cfg->env.id, hint);
 }
 
 /* loads the plugin at path unless this process loaded it through here before */
@@ -129,17 +131,20 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
     int done_eps = 0;
-    while (done_eps < n_episodes) {
+    /* an environment that can fail (envs/callback.h) is checked after every reset and step */
+    while (done_eps < n_episodes && st == RL_OK) {
         int k = n_episodes - done_eps < nb ? n_episodes - done_eps : nb;
         env_vec_reset(&ev, seed + done_eps);
+        st = env_vec_error(&ev, err, err_sz);
         for (int i = 0; i < nb; i++) active[i] = i < k;
         int n_active = k;
         /* a policy with memory starts every row afresh, then each row whose episode ended */
         for (int i = 0; i < nb; i++) starts[i] = true;
-        while (n_active > 0) {
+        while (n_active > 0 && st == RL_OK) {
             if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
             algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
+            if ((st = env_vec_error(&ev, err, err_sz)) != RL_OK) break;
             for (int i = 0; i < nb; i++) starts[i] = ev.terminated[i] || ev.truncated[i];
             for (int i = 0; i < nb; i++) {
                 if (!active[i] || !(ev.terminated[i] || ev.truncated[i])) continue;
@@ -158,7 +163,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     free(active);
     free(starts);
     env_vec_free(&ev);
-    return RL_OK;
+    return st;
 }
 
 rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
@@ -601,6 +606,8 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
            !trainer_dp_stop(&r->dp, stop_signal ? stop_signal : r->stop.fired ? STOP_EARLY_CODE : 0, false)) {
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
+        /* a failed environment's step is no experience: the run stops before it (env_stop) */
+        if (env_vec_error(v, NULL, 0) != RL_OK) break;
         if (r->rm) reward_model_observe(r->rm, v, actions);   /* the agent sees the learned reward */
         int64_t prev = r->step;
         r->step += (int64_t)N * r->dp.size;   /* every rank's steps */
@@ -654,6 +661,23 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     free(recent);
     free(recent_len);
     return st;
+}
+
+/* A callback environment's reset or step failed (envs/callback.h: from then on it only ends
+ * episodes): the run stops at the step before the failed call, with a checkpoint there, as an
+ * interruption does; a fresh run that fails on its first reset has nothing to keep. */
+static rl_status env_stop(run_state *r, const trainer_opts *opts, char *err, size_t err_sz)
+{
+    char why[1200], note[1800];
+    rl_status failed = env_vec_error(&r->v, why, sizeof why);
+    if (r->step == 0 && !opts->resume)
+        return rl_errf(err, err_sz, failed, "%s; training stopped before its first step (nothing to resume: "
+                       "start the run again once the environment is fixed)", why);
+    rl_status st = r->dp.lead ? checkpoint(r, err, err_sz) : RL_OK;
+    if (st != RL_OK) return st;
+    save_replay(r, note, sizeof note);
+    return rl_errf(err, err_sz, failed, "%s; training stopped at step %lld, and %s holds the run up to there "
+                   "(resume it once the environment is fixed)%s", why, (long long)r->step, r->ckpt, note);
 }
 
 /* after the loop: the final checkpoint; then either the interruption error or the final
@@ -730,7 +754,7 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
     r.algo = agent_find(cfg->root.algo);
     if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
     r.def = env_find(cfg->env.id);
-    if (!r.def) return env_missing(cfg, cfg->source, opts->resume, err, err_sz);
+    if (!r.def) return env_missing(cfg, cfg->env_id_where[0] ? cfg->env_id_where : cfg->source, opts->resume, err, err_sz);
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
 
     rl_status st = trainer_stop_init(&r.stop, cfg, r.def, err, err_sz);
@@ -768,7 +792,9 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
     struct sigaction old[N_STOP_SIGNALS];
     signals_install(old);
     double mean_ret = NAN;
-    st = run_loop(&r, opts, res, out, &mean_ret, err, err_sz);
+    if (env_vec_error(&r.v, NULL, 0) == RL_OK) st = run_loop(&r, opts, res, out, &mean_ret, err, err_sz);
+    /* a failed environment (in training or in an evaluation) overrides what the loop returned */
+    if (env_vec_error(&r.v, NULL, 0) != RL_OK) st = env_stop(&r, opts, err, err_sz);
     res->signal = stop_signal;
     /* every rank stops at the same step; a rank stopped because another was signalled says SIGTERM */
     if (st == RL_OK && trainer_dp_stop(&r.dp, stop_signal, true) && !res->signal) res->signal = SIGTERM;

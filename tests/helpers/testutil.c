@@ -125,16 +125,6 @@ void rlt_assert_close(const float *a, const float *b, int n, double rtol, double
     }
 }
 
-void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents)
-{
-    snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    int fd = mkstemp(out);
-    cr_assert(fd >= 0, "cannot create a temporary file");
-    size_t len = strlen(contents);
-    cr_assert_eq(write(fd, contents, len), (ssize_t)len);
-    close(fd);
-}
-
 int rlt_run_cmd(const char *cmd, char *out, size_t out_sz)
 {
     FILE *p = popen(cmd, "r");
@@ -175,13 +165,6 @@ void rlt_patch_tensor_float(const char *path, const char *name, long i, float v)
     cr_assert_eq(fseek(fp, (long)(8 + hlen + begin + 4 * (unsigned long long)i), SEEK_SET), 0);
     cr_assert_eq(fwrite(&v, sizeof v, 1, fp), 1);
     cr_assert_eq(fclose(fp), 0);
-}
-
-void rlt_tmp_dir(char *out, size_t out_sz, const char *tag)
-{
-    snprintf(out, out_sz, "/tmp/rlc_test_%s_%d_XXXXXX", tag, (int)getpid());
-    cr_assert(mkdtemp(out) != NULL, "mkdtemp %s", out);
-    rmdir(out);
 }
 
 /* the first n_cols comma-separated columns of every line of csv (malloc'ed) */
@@ -262,7 +245,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
-static void remove_tree(const char *dir)
+void rlt_remove_tree(const char *dir)
 {
     nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -296,11 +279,11 @@ void rlt_train_seeds(const char *config, const char *const *sets, int n_sets, in
         char dir[256];
         runs[s] = train_seed(config, sets, n_sets, s + 1, tag, dir, sizeof dir);
         if (best_dir && runs[s].eval_mean > kept_eval) {
-            if (kept[0]) remove_tree(kept);
+            if (kept[0]) rlt_remove_tree(kept);
             snprintf(kept, sizeof kept, "%s", dir);
             kept_eval = runs[s].eval_mean;
         } else {
-            remove_tree(dir);
+            rlt_remove_tree(dir);
         }
     }
     if (best_dir) snprintf(best_dir, best_dir_sz, "%s", kept);

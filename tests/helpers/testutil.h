@@ -60,8 +60,18 @@ int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long 
 /* Waits until path exists, polling for up to timeout_s seconds; fails the test if it never does. */
 void rlt_wait_path(const char *path, double timeout_s);
 
-/* Writes the file contents to a fresh temporary path under /tmp and returns it (static buffer
- * per call site is not safe: caller passes out). */
+/* ---- temporary files (tests/helpers/tmp.c) ------------------------------------------------
+ * Everything a test writes goes under its own directory, rlt_test_dir(), inside one directory per
+ * test program under $TMPDIR (default /tmp); the runner removes a test's directory when the test
+ * passes and keeps it (naming it) when the test fails or crashes. */
+
+/* The running test's directory (made on first use). */
+const char *rlt_test_dir(void);
+/* rlt_test_dir()/name into out (not created); fails the test when it does not fit. */
+void rlt_tmp_path(char *out, size_t out_sz, const char *name);
+/* A fresh directory (made) in the test's directory, its name starting with tag. */
+void rlt_tmp_mkdir(char *out, size_t out_sz, const char *tag);
+/* Writes the file contents to a fresh temporary path in the test's directory and returns it. */
 void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents);
 
 /* Loads a config from YAML text (named "x.yaml" in messages) and creates then destroys its agent;
@@ -96,8 +106,11 @@ int rlt_worker_alive(const char *needle);
  * absent); aborts the test when the file is unreadable. */
 double rlt_yaml_value(const char *path, const char *section, const char *key);
 
-/* A fresh, not yet existing directory path under /tmp (the trainer creates it). */
+/* A fresh, not yet existing directory path in the test's directory (the trainer creates it). */
 void rlt_tmp_dir(char *out, size_t out_sz, const char *tag);
+
+/* Removes path and everything under it (rm -rf); a missing path is no error. */
+void rlt_remove_tree(const char *path);
 
 /* Asserts that run directory b (trained with auxiliary heads) matches run directory a (the same
  * run without heads) byte for byte in eval.csv and in metrics.csv once b's rows are cut to a's
