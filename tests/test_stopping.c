@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/fs.h"
+#include "helpers/testutil.h"
 #include "nn/nn.h"
 #include "train/stopping.h"
 #include "train/trainer.h"
@@ -24,19 +25,10 @@
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
 
-static void tmp_dir(char *dir, size_t sz)
-{
-    snprintf(dir, sz, "/tmp/rlc_stop_XXXXXX");
-    cr_assert(mkdtemp(dir));
-    snprintf(dir + strlen(dir), sz - strlen(dir), "/run");
-}
+/* a fresh run directory path in the test's own directory (tests/helpers/tmp.c) */
+static void tmp_dir(char *dir, size_t sz) { rlt_tmp_dir(dir, sz, "stop"); }
 
-static void remove_tmp(const char *dir)
-{
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf %.*s", (int)(strlen(dir) - strlen("/run")), dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void remove_tmp(const char *dir) { rlt_remove_tree(dir); }
 
 /* trains CONFIG (resume: the run's config.yaml, as rlc train --resume) with the overrides (quiet,
  * no TensorBoard) */
