@@ -155,6 +155,18 @@ float loss_sac_actor(const float *logp, const float *q, const float *w, int n, f
     return (float)(s * inv);
 }
 
+float loss_dpg(const float *q, const float *w, int n, float *dq)
+{
+    RL_ASSERT(q && n > 0);
+    double s = 0.0, inv = 1.0 / n;
+    for (int i = 0; i < n; i++) {
+        double wi = WI(w, i);
+        s -= wi * q[i];
+        if (dq) dq[i] = (float)(-wi * inv);
+    }
+    return (float)(s * inv);
+}
+
 float loss_sac_alpha(float log_alpha, const float *logp, int n, float target_entropy,
                      float *dlog_alpha)
 {

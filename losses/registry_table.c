@@ -310,6 +310,7 @@ const loss_desc loss_table[] = {
      .formula = "-mean w sum_d (log_std_d + 0.5 log(2 pi e))"},
     {.name = "sac_actor", K("loss_sac_actor"), .formula = "mean w (alpha logp(a~) - Q(s, a~))",
      .n_params = 1, .params = {P_NONNEG("alpha", 0.2f, "entropy temperature")}},
+    {.name = "dpg", K("loss_dpg"), .formula = "-mean w Q(s, mu(s)) (DDPG, TD3 actor)"},
     {.name = "sac_alpha", K("loss_sac_alpha"),
      .formula = "-mean log_alpha (logp + target_entropy) (logp constant)", .n_params = 1,
      .params = {P_ANY("target_entropy", -1.0f, "usually -dim(action)")}},
