@@ -500,8 +500,7 @@ static void job_critic_backward(det *p, int k)
     p->qloss[k] = 0.0f;
     p->finite[k] = true;
     if (k >= p->n_q) return;
-    const float *w = p->buf.cfg.prioritized ? p->batch.weights : NULL;
-    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, w, p->B, p->dq[k]);
+    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, NULL, p->B, p->dq[k]);
     memset(p->cgrads + k * p->nq, 0, p->nq * sizeof(float));
     nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
     p->finite[k] = rl_all_finite(p->cgrads + k * p->nq, p->nq);
