@@ -268,30 +268,35 @@ Test(td3, a_checkpoint_and_its_replay_buffer_resume_the_same_run)
     resume_is_identical("ddpg");
 }
 
-/* a reloaded checkpoint acts as the trained agent does (the trainer's load path, no train state) */
-Test(td3, checkpoint_round_trip_gives_identical_actions)
+/* the trainer's checkpoint loads the trained actor (the load path of rlc eval, no train state):
+ * two loads act alike, and unlike a fresh agent of the same seed */
+Test(td3, a_trained_checkpoint_loads_the_trained_actor)
 {
     const char *sets[] = {"total_steps=1500", "log.eval_interval=0", "log.eval_episodes=1"};
-    rl_config cfg;
+    rl_config cfg, c1, c2;
     char dir[256], err[1024];
     cr_assert_eq(rl_config_load(&cfg, TD3_CONFIG, sets, 3, err, sizeof err), RL_OK, "%s", err);
     rlt_tmp_dir(dir, sizeof dir, "td3trained");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
     cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-    rl_config c1;
-    const agent_algo *a1;
-    void *g1;
+    const agent_algo *a1, *a2;
+    void *g1, *g2;
     cr_assert_eq(trainer_load_agent(dir, &c1, &a1, &g1, err, sizeof err), RL_OK, "%s", err);
-    void *g2 = make_agent("td3", sets, 3);
-    float obs[8 * 3], x1[8], x2[8];
+    cr_assert_eq(trainer_load_agent(dir, &c2, &a2, &g2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_str_eq(a1->name, "td3");
+    void *fresh = make_agent("td3", sets, 3);
+    float obs[8 * 3], x1[8], x2[8], x3[8];
     for (int i = 0; i < 24; i++) obs[i] = (float)(i % 5) * 0.3f - 0.6f;
     a1->act(g1, obs, 8, x1, false);
-    a1->act(g2, obs, 8, x2, false);
-    cr_assert(memcmp(x1, x2, sizeof x1) != 0, "the trained actor acts as a fresh one");
+    a2->act(g2, obs, 8, x2, false);
+    a1->act(fresh, obs, 8, x3, false);
+    cr_assert(memcmp(x1, x2, sizeof x1) == 0);
+    cr_assert(memcmp(x1, x3, sizeof x1) != 0, "the trained actor acts as a fresh one");
     for (int i = 0; i < 8; i++) cr_assert(x1[i] >= -2.0f && x1[i] <= 2.0f);
     a1->destroy(g1);
-    a1->destroy(g2);
+    a2->destroy(g2);
+    a1->destroy(fresh);
     remove_dir(dir);
 }
 
