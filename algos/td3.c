@@ -1,7 +1,7 @@
 /* rlc algos: TD3 (Fujimoto et al. 2018) and DDPG (Lillicrap et al. 2016) for Box actions, in the
  * form of CleanRL's td3_continuous_action.py and ddpg_continuous_action.py (their defaults).
  *
- * Actor: an MLP obs -> tanh(mu(s)) (A), mapped to the env's bounds affinely; a target copy.
+ * Actor: an MLP with a tanh output layer, mu(s) in [-1, 1]^A, mapped to the env's bounds affinely; a target copy.
  * Critics: TD3 two MLPs (obs, a) -> Q, DDPG one, each with a target copy. Exploration: uniform
  * random actions for learning_starts steps, then a = clip(mu(s) + exploration_noise N(0, I), -1, 1)
  * (in the actor's [-1, 1] scale, stored in the replay buffer). Per update (utd updates per
