@@ -10,9 +10,11 @@ extern const agent_algo agent_a2c;                            /* algos/a2c.c */
 extern const agent_algo agent_reinforce;                      /* algos/reinforce.c */
 extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;    /* algos/dqn.c */
 extern const agent_algo agent_sac;                            /* algos/sac.c */
+extern const agent_algo agent_td3, agent_ddpg;                /* algos/td3.c */
 
 static const agent_algo *const algos[] = {
     &agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51, &agent_sac,
+    &agent_td3, &agent_ddpg,
 };
 
 const agent_algo *agent_find(const char *name)

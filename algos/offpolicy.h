@@ -35,6 +35,11 @@
 void offp_store_step(replay_buffer *buf, const float *obs, const float *act, float *next_fix, int N, int D,
                      const env_vec *v);
 
+/* The loss slot `losses.critic` of the actor-critics with Q critics (SAC, TD3, DDPG): one
+ * section they all list, as the on-policy agents share onp_losses_section (the config layer takes
+ * a key of a shared YAML section from one section only). */
+extern const rl_config_section offp_critic_losses_section;
+
 /* ---- test hooks (algos/dqn.c) ------------------------------------------------------------ */
 
 /* Samples the agent's next minibatch from its replay buffer (the agent's RNG, beta = 1), computes

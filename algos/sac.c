@@ -42,7 +42,7 @@
 #include "losses/loss.h"
 #include "replay/replay.h"
 
-/* ---- the config: the sac: section and the critic's loss slot ------------------------------- */
+/* ---- the config: the sac: section (its loss slot losses.critic is the family's) ------------------ */
 
 #define SAC_FIELDS(X, S)                                                                     \
     X(S, double, actor_lr, F64, 3e-4, NULL, 0, 1, NULL, "actor Adam learning rate")               \
@@ -67,10 +67,7 @@
 RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
 static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
 
-#define SAC_LOSSES_FIELDS(X, S) \
-    X(S, rl_loss_cfg, critic, LOSS, 0, "mse", 0, 0, NULL, "SAC critic loss: mse, huber, ...")
-RL_CFG_SECTION_TYPE(sac_losses_cfg, SAC_LOSSES_FIELDS);
-static const rl_config_section sac_losses_section = RL_CFG_SECTION_INIT("losses", sac_losses_cfg, SAC_LOSSES_FIELDS);
+/* the critic's loss slot, `losses.critic`, is the family's (offp_critic_losses_section) */
 
 static const sac_cfg *sac_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_section); }
 
@@ -962,7 +959,7 @@ const agent_algo agent_sac = {
     .name = "sac",
     .n_stats = ST_COUNT,
     .stat_names = {"critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "skipped_updates"},
-    .sections = (const rl_config_section *const[]){&sac_section, &sac_losses_section, NULL},
+    .sections = (const rl_config_section *const[]){&sac_section, &offp_critic_losses_section, NULL},
     .config_flags = RL_CFG_AUX_HEADS,
     .check_config = sac_check_config,
     .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},

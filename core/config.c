@@ -61,6 +61,23 @@ static field_desc g_algo_fields[MAX_ALGO_FIELDS];
 static const section_desc *sections = core_sections;
 static int n_sections = RL_ARRAY_LEN(core_sections);
 
+/* Two algorithms' sections of one YAML key (`losses:`) may not both declare a key: the config
+ * would read `losses.critic` into the first alone. Algorithms that take the same key share the
+ * section that declares it (algos/onpolicy.h, algos/offpolicy.h). Aborts naming the key. */
+static void check_no_shared_key(const section_desc *out, int n, const rl_config_section *s)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(out[i].key, s->key) != 0) continue;
+        for (int a = 0; a < out[i].n; a++)
+            for (int b = 0; b < s->n; b++)
+                if (strcmp(out[i].fields[a].key, s->fields[b].key) == 0) {
+                    fprintf(stderr, "rlc: config key %s.%s is declared by two algorithms' sections; "
+                                    "share one section instead\n", s->key, s->fields[b].key);
+                    RL_ASSERT_MSG(0, "an algorithm config key declared twice");
+                }
+    }
+}
+
 /* the algorithm's sections, each once, laid out in rl_config.algo_sections */
 static int layout_algo_sections(section_desc *out, int max)
 {
@@ -72,6 +89,7 @@ static int layout_algo_sections(section_desc *out, int max)
             for (int i = 0; i < n && !seen; i++) seen = out[i].algo == *s;
             if (seen) continue;
             RL_ASSERT(n < max && n_fields + (*s)->n <= MAX_ALGO_FIELDS);
+            check_no_shared_key(out, n, *s);
             at = (at + 7) & ~(size_t)7;
             RL_ASSERT_MSG(at + (*s)->size <= offsetof(rl_config, algo_sections) + RL_CONFIG_ALGO_BYTES,
                           "the algorithms' config sections exceed RL_CONFIG_ALGO_BYTES");

@@ -238,6 +238,9 @@ float loss_entropy_gaussian(const float *log_std, const float *w, int n, int D, 
  * it. dlogp = alpha w / n, dq = -w / n (chain dq through the critic to the action). */
 float loss_sac_actor(const float *logp, const float *q, const float *w, int n, float alpha,
                      float *dlogp, float *dq);
+/* Deterministic policy gradient (DDPG, TD3): -mean w q, q = Q(s, mu(s)) of the critic at the
+ * actor's action. dq = -w / n (chain it through the critic to the action, then the actor). */
+float loss_dpg(const float *q, const float *w, int n, float *dq);
 /* SAC temperature (SB3 form): -mean log_alpha (logp + target_entropy), logp constant.
  * *dlog_alpha receives the derivative. */
 float loss_sac_alpha(float log_alpha, const float *logp, int n, float target_entropy,

@@ -156,6 +156,18 @@ float loss_sac_actor(const float *logp, const float *q, const float *w, int n, f
     return (float)(s * inv);
 }
 
+float loss_dpg(const float *q, const float *w, int n, float *dq)
+{
+    RL_ASSERT(q && n > 0);
+    double s = 0.0, inv = 1.0 / n;
+    for (int i = 0; i < n; i++) {
+        double wi = WI(w, i);
+        s -= wi * q[i];
+        if (dq) dq[i] = (float)(-wi * inv);
+    }
+    return (float)(s * inv);
+}
+
 float loss_sac_alpha(float log_alpha, const float *logp, int n, float target_entropy,
                      float *dlog_alpha)
 {
@@ -278,6 +290,7 @@ LOSS_DEF(180, entropy_gaussian,
 LOSS_DEF(190, sac_actor,
          LOSS_KERNEL("loss_sac_actor"), .formula = "mean w (alpha logp(a~) - Q(s, a~))",
          .n_params = 1, .params = {P_NONNEG("alpha", 0.2f, "entropy temperature")});
+LOSS_DEF(195, dpg, LOSS_KERNEL("loss_dpg"), .formula = "-mean w Q(s, mu(s)) (DDPG, TD3 actor)");
 LOSS_DEF(200, sac_alpha,
          LOSS_KERNEL("loss_sac_alpha"),
          .formula = "-mean log_alpha (logp + target_entropy) (logp constant)", .n_params = 1,

@@ -1329,9 +1329,17 @@ def gen_diversity_more(g):
                               "D": D, "bits": k, "beta": beta, "value": 0.0, "diff": [],
                               "out_codes": codes.tolist(), "out_bonus": tolist(bonus)}})
 
+def gen_dpg(g):
+    # the deterministic policy gradient's actor loss (DDPG, TD3): -mean w Q(s, mu(s))
+    n = 9
+    q, w = rnd(g, n, scale=3.0), W(g, n)
+    write("dpg", {"plain": case(lambda q: -q.mean(), {"q": q}, ["q"]),
+                  "weighted": case(lambda q, w: -(w * q).mean(), {"q": q, "w": w}, ["q"])})
+
+
 GENERATORS = [gen_regression, gen_policy, gen_regression_more, gen_classification, gen_probabilistic, gen_metric, gen_adversarial, gen_rl, gen_targets, gen_distributional,
               gen_exploration, gen_preference, gen_regularisation,
-              gen_selfsup, gen_generative_more, gen_rl_more, gen_diversity_more]
+              gen_selfsup, gen_generative_more, gen_rl_more, gen_diversity_more, gen_dpg]
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

@@ -11,7 +11,7 @@ saved running mean and variance, the network, and the mapping to the environment
 
 Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
-the mean), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
+the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms). Auxiliary heads and intrinsic-reward modules are
 read past: they never change the action.
 
@@ -210,7 +210,7 @@ class Policy:
                 self.rnn = (self.config.get("recurrent.type", "lstm"),
                             tuple(t[f"recurrent.{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
                 self.state = None
-        elif self.algo == "sac":
+        elif self.algo in ("sac", "td3", "ddpg"):   # td3, ddpg: the actor's output layer is tanh
             self.kind, self.actor = "sac", _layers(t, "actor")
         elif self.algo in ("dqn", "qrdqn", "c51"):
             self.kind = "q"

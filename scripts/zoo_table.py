@@ -32,6 +32,8 @@ ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0
 # tasks on MuJoCo 2.2.2 (docs/zoo.md, "MuJoCo versions").
 # Z: RL Zoo benchmark.md (rl-baselines3-zoo): one trained agent, deterministic evaluation.
 # T: Tianshou examples/mujoco/README.md: the best mean return over 10 seeds within 1M steps.
+# C: CleanRL docs/rl-algorithms/td3.md and ddpg.md: the mean episodic return while training (with
+#    exploration noise) of 3 seeds at 1M steps, MuJoCo v2 tasks.
 REFERENCES = {
     ("ppo", "CartPole"): [(500.0, "100k", "Z")],
     ("ppo", "Acrobot"): [(-73.5, "1M", "Z")],
@@ -65,8 +67,14 @@ REFERENCES = {
     ("qrdqn", "MountainCar"): [(-106.0, "120k", "Z")],
     ("a2c", "CartPole"): [(500.0, "500k", "Z")],
     ("a2c", "Acrobot"): [(-83.4, "500k", "Z")],
+    ("td3", "HalfCheetah"): [(9018.31, "1M", "C")],
+    ("td3", "Walker2d"): [(4246.07, "1M", "C")],
+    ("td3", "Hopper"): [(3391.78, "1M", "C")],
+    ("ddpg", "HalfCheetah"): [(10210.57, "1M", "C")],
+    ("ddpg", "Walker2d"): [(1661.14, "1M", "C")],
+    ("ddpg", "Hopper"): [(1007.44, "1M", "C")],
 }
-SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou"}
+SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou", "C": "CleanRL"}
 
 # The registered reward thresholds (Gymnasium's reward_threshold, as `rlc envs` prints them): a
 # measured cell counts the seeds whose final evaluation reaches it.
@@ -221,6 +229,7 @@ def zoo_pairs(zoo_dir):
 
 def table(pairs, runs):
     algos = [a for a in ALGOS if any(p[0] == a for p in pairs)]
+    algos += sorted(set(p[0] for p in pairs) - set(algos))   # agents added since, after these
     envs = [e for e in ENVS if any(p[1] == e for p in pairs)]
     envs += sorted(set(p[1] for p in pairs) - set(envs))
     lines = ["| environment | " + " | ".join(algos) + " |", "|---" * (len(algos) + 1) + "|"]

@@ -258,6 +258,12 @@ static void test_agents(void)
     train_agent("sac",
                 "algo: sac\nseed: 6\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
                 "sac: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);
+    train_agent("td3",
+                "algo: td3\nseed: 8\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
+                "td3: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);
+    train_agent("ddpg",
+                "algo: ddpg\nseed: 9\nenv: {id: Pendulum-v1, num_envs: 2}\nnetwork: {hidden: [32, 32]}\n"
+                "ddpg: {learning_starts: 64, batch_size: 16, buffer_size: 1000, policy_frequency: 1}\n", 5);
     train_agent("dqn",
                 "algo: dqn\nseed: 7\nenv: {id: CartPole-v1, num_envs: 2}\nnetwork: {hidden: [32, 32]}\n"
                 "dqn: {learning_starts: 64, batch_size: 16, buffer_size: 1000, train_frequency: 4}\n", 6);

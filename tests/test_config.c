@@ -1,6 +1,7 @@
 /* rlc tests: config loading, --set overrides, validation errors and the rlc program's exit
  * status on bad input. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,4 +278,29 @@ Test(config, plugin_path_resolves_against_the_config_file)
     remove(path);
     rmdir(sub);
     rmdir(dir);
+}
+
+/* Two algorithms whose sections of one YAML key both declare a key (`losses.critic`): the config
+ * would read it into the first section alone, so registration refuses them (they share one
+ * section instead, as SAC, TD3 and DDPG share algos/offpolicy.h's). */
+#define DUP_FIELDS(X, S) X(S, rl_loss_cfg, critic, LOSS, 0, "mse", 0, 0, NULL, "a critic loss")
+RL_CFG_SECTION_TYPE(dup_cfg, DUP_FIELDS);
+static const rl_config_section dup_a = RL_CFG_SECTION_INIT("losses", dup_cfg, DUP_FIELDS);
+static const rl_config_section dup_b = RL_CFG_SECTION_INIT("losses", dup_cfg, DUP_FIELDS);
+
+Test(config, a_key_declared_by_two_algorithms_sections_aborts, .signal = SIGABRT)
+{
+    rl_config_algo a = {"algo_a", (const rl_config_section *const[]){&dup_a, NULL}, 0, NULL};
+    rl_config_algo b = {"algo_b", (const rl_config_section *const[]){&dup_b, NULL}, 0, NULL};
+    const rl_config_algo *both[] = {&a, &b};
+    rl_config_register_algos(both, 2);
+}
+
+Test(config, algorithms_sharing_one_section_register)
+{
+    rl_config_algo a = {"algo_a", (const rl_config_section *const[]){&dup_a, NULL}, 0, NULL};
+    rl_config_algo b = {"algo_b", (const rl_config_section *const[]){&dup_a, NULL}, 0, NULL};
+    const rl_config_algo *both[] = {&a, &b};
+    rl_config_register_algos(both, 2);
+    cr_assert_not_null(rl_config_find_algo("algo_b"));
 }

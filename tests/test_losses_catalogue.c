@@ -401,6 +401,7 @@ LOSS_TEST(rl, entropy_gaussian,
 LOSS_TEST(rl, sac_actor,
           return loss_sac_actor(A(f, "logp"), A(f, "q"), O(f, "w"), L(f, "logp"), P(f, "alpha"),
                                 G(f, "logp"), G(f, "q"));)
+LOSS_TEST(rl, dpg, return loss_dpg(A(f, "q"), O(f, "w"), L(f, "q"), G(f, "q"));)
 LOSS_TEST(rl, sac_alpha,
           return loss_sac_alpha(A(f, "log_alpha")[0], A(f, "logp"), L(f, "logp"),
                                 P(f, "target_entropy"), G(f, "log_alpha"));)

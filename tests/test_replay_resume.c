@@ -404,3 +404,24 @@ Test(replay_resume, a_sac_buffer_with_actions_out_of_bounds_is_refused)
     expect_resume_refused(run, step, "replay.rewards", 7, NAN, "replay.rewards[7] = nan: expected a finite number");
     remove_dir(run);
 }
+
+/* TD3 and DDPG keep their buffer through the trainer's replay hook as SAC does: an interrupted run
+ * resumes with every stored transition (one env: a row per step, under the capacity) */
+static void interrupted_run_restores(const char *algo, const char *config)
+{
+    char dir[256], cmd[1400], out[8192], set[64], want[200];
+    snprintf(set, sizeof set, "%s.buffer_size=200000", algo);
+    const char *sets[] = {set, NULL};
+    long long step = interrupted_run(dir, sizeof dir, "replay_resume_det", config, sets);
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --set total_steps=%lld --quiet 2>&1", RLC_BINARY, dir, step + 200);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(want, sizeof want, "replay buffer: %lld transitions restored", step);
+    cr_assert(strstr(out, want), "%s: want '%s' in: %s", algo, want, out);
+    remove_dir(dir);
+}
+
+Test(replay_resume, an_interrupted_td3_or_ddpg_run_keeps_its_buffer)
+{
+    interrupted_run_restores("td3", RLC_SOURCE_DIR "/configs/td3_pendulum.yaml");
+    interrupted_run_restores("ddpg", RLC_SOURCE_DIR "/configs/ddpg_pendulum.yaml");
+}

@@ -211,34 +211,48 @@ static void check_fn(void *p, const float *obs, const float *actions, int n, flo
     }
 }
 
-Test(reward_model, sac_relabels_every_stored_transition)
+/* algo (on config, learning_starts set by learning_starts) hands every stored transition to fn */
+static void relabels_every_stored_transition(const char *algo, const char *config, const char *learning_starts)
 {
     rl_config cfg;
     char err[1024];
-    const char *sets[] = {"sac.learning_starts=1000"};
-    cr_assert_eq(rl_config_load(&cfg, RLC_SOURCE_DIR "/configs/sac_pendulum.yaml", sets, 1, err, sizeof err), RL_OK,
-                 "%s", err);
+    const agent_algo *a = agent_find(algo);
+    cr_assert_eq(rl_config_load(&cfg, config, &learning_starts, 1, err, sizeof err), RL_OK, "%s", err);
     const env_def *def = env_find(cfg.env.id);
     void *agent = NULL;
-    cr_assert_eq(agent_find("sac")->create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    cr_assert(agent_find("sac")->relabel != NULL);
+    cr_assert_eq(a->create(&agent, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(a->relabel != NULL, "%s", algo);
     env_vec v;
     cr_assert_eq(env_vec_make(&v, "Pendulum-v1", 1, 0, err, sizeof err), RL_OK, "%s", err);
     env_vec_reset(&v, 4);
     enum { T = 300 };
     float obs[T * 3], act[T];
+    double stats[AGENT_MAX_STATS];
     for (int t = 0; t < T; t++) {
         memcpy(obs + t * 3, v.obs, 3 * sizeof(float));
-        agent_find("sac")->act(agent, v.obs, 1, act + t, true);
+        a->act(agent, v.obs, 1, act + t, true);
         env_vec_step(&v, act + t);
-        agent_find("sac")->observe(agent, &v);
+        a->observe(agent, &v);
+        a->learn(agent, &v, t + 1, T, stats);
     }
     relabel_ctx c = {.obs = obs, .act = act};
-    agent_find("sac")->relabel(agent, check_fn, &c);
-    cr_assert_eq(c.seen, T, "relabelled %d of %d stored transitions", c.seen, T);
-    cr_assert_eq(c.wrong, 0, "%d values differ from the stored transitions", c.wrong);
+    a->relabel(agent, check_fn, &c);
+    cr_assert_eq(c.seen, T, "%s: relabelled %d of %d stored transitions", algo, c.seen, T);
+    cr_assert_eq(c.wrong, 0, "%s: %d values differ from the stored transitions", algo, c.wrong);
     env_vec_free(&v);
-    agent_find("sac")->destroy(agent);
+    a->destroy(agent);
+}
+
+/* uniform random actions, then (TD3, DDPG) the actor's with exploration noise after step 100 */
+Test(reward_model, sac_relabels_every_stored_transition)
+{
+    relabels_every_stored_transition("sac", RLC_SOURCE_DIR "/configs/sac_pendulum.yaml", "sac.learning_starts=1000");
+}
+
+Test(reward_model, td3_and_ddpg_relabel_every_stored_transition)
+{
+    relabels_every_stored_transition("td3", RLC_SOURCE_DIR "/configs/td3_pendulum.yaml", "td3.learning_starts=100");
+    relabels_every_stored_transition("ddpg", RLC_SOURCE_DIR "/configs/ddpg_pendulum.yaml", "ddpg.learning_starts=100");
 }
 
 /* ---- resume keeps the labels -------------------------------------------------------------- */

@@ -125,6 +125,20 @@ static bool slot_takes(const agent_loss_slot *s, const loss_desc *d)
 /* every agent's loss slots, as its descriptor states them (agent_algo.loss_slots, which `rlc
  * losses` prints), bound what the agent accepts: any other registered loss is refused naming the
  * file, line and key (the slots' own losses are taken: the learning tests train them) */
+/* an environment the agent runs on with its defaults: CartPole-v1 (Discrete actions), else
+ * Pendulum-v1 (Box), so that only the loss under test can make its config fail */
+static const char *env_for(const char *algo)
+{
+    static const char *const envs[] = {"CartPole-v1", "Pendulum-v1"};
+    char yaml[128], err[1024];
+    for (int e = 0; e < 2; e++) {
+        snprintf(yaml, sizeof yaml, "algo: %s\nenv: {id: %s}\n", algo, envs[e]);
+        if (rlt_config_and_agent(yaml, err, sizeof err) == RL_OK) return envs[e];
+    }
+    cr_assert_fail("algo %s runs on neither CartPole-v1 nor Pendulum-v1: %s", algo, err);
+    return NULL;
+}
+
 Test(usability, loss_slots_bound_what_the_agents_accept)
 {
     int n, nl;
@@ -134,7 +148,7 @@ Test(usability, loss_slots_bound_what_the_agents_accept)
     for (int a = 0; a < n; a++)
         for (int i = 0; i < AGENT_MAX_SLOTS && all[a]->loss_slots[i].key; i++) {
             const agent_loss_slot *s = &all[a]->loss_slots[i];
-            const char *env = strcmp(all[a]->name, "sac") == 0 ? "Pendulum-v1" : "CartPole-v1";
+            const char *env = env_for(all[a]->name);
             for (int l = 0; l < nl; l++) {
                 if (slot_takes(s, reg[l])) continue;
                 snprintf(yaml, sizeof yaml, "algo: %s\nenv: {id: %s}\nlosses: {%s: %s}\n", all[a]->name, env,

@@ -2,7 +2,8 @@
  * trains a few hundred steps (at least one update of each agent), so a shipped recipe cannot rot.
  * Buffers and budgets are shrunk by overrides; every other key is the file's own. Also checks that
  * the zoo covers what docs/zoo.md promises: PPO on every registered environment, SAC on every
- * MuJoCo one, DQN, QR-DQN and C51 on every discrete classic task. */
+ * MuJoCo one, TD3 and DDPG on Pendulum, HalfCheetah, Hopper and Walker2d, DQN, QR-DQN and C51 on
+ * every discrete classic task. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -33,6 +34,23 @@ static int zoo_files(char names[][256])
     return n;
 }
 
+/* An off-policy agent's overrides, found through its registered sections: the section with a
+ * learning_starts key starts learning at step 100 with a buffer of 1000 (dqn: for DQN, QR-DQN and
+ * C51, sac:, td3:, ...); returns their count (0 for an agent without replay) */
+static int replay_sets(const char *algo, char sets[][64])
+{
+    const rl_config_algo *a = rl_config_find_algo(algo);
+    cr_assert_not_null(a, "algo %s is not registered", algo);
+    for (const rl_config_section *const *s = a->sections; s && *s; s++)
+        for (int f = 0; f < (*s)->n; f++)
+            if (strcmp((*s)->fields[f].key, "learning_starts") == 0) {
+                snprintf(sets[0], 64, "%s.learning_starts=100", (*s)->key);
+                snprintf(sets[1], 64, "%s.buffer_size=1000", (*s)->key);
+                return 2;
+            }
+    return 0;
+}
+
 /* the overrides that make a config train a few hundred steps with at least one update */
 static int small_sets(const rl_config *cfg, char sets[][64])
 {
@@ -47,12 +65,8 @@ static int small_sets(const rl_config *cfg, char sets[][64])
         steps = RLT_I64(cfg, "ppo.num_steps") * cfg->env.num_envs;   /* one rollout and its update */
     } else if (strcmp(algo, "a2c") == 0) {
         steps = 4 * RLT_I64(cfg, "a2c.num_steps") * cfg->env.num_envs;
-    } else if (strcmp(algo, "sac") == 0) {
-        snprintf(sets[n++], 64, "sac.learning_starts=100");
-        snprintf(sets[n++], 64, "sac.buffer_size=1000");
-    } else if (strcmp(algo, "reinforce") != 0) {   /* dqn, qrdqn, c51 */
-        snprintf(sets[n++], 64, "dqn.learning_starts=100");
-        snprintf(sets[n++], 64, "dqn.buffer_size=1000");
+    } else {
+        n += replay_sets(algo, sets + n);
     }
     snprintf(sets[n++], 64, "total_steps=%lld", steps);
     return n;
@@ -124,10 +138,18 @@ Test(zoo, covers_every_registered_environment)
     for (size_t i = 0; i < sizeof classic / sizeof classic[0]; i++) expect_pair("ppo", classic[i]);
     for (size_t i = 0; i < sizeof discrete / sizeof discrete[0]; i++)
         for (int a = 0; a < 3; a++) expect_pair(value_agents[a], discrete[i]);
+    expect_pair("td3", "Pendulum-v1");
+    expect_pair("ddpg", "Pendulum-v1");
 #ifdef RLC_HAVE_MUJOCO
     for (size_t i = 0; i < sizeof mujoco / sizeof mujoco[0]; i++) {
         expect_pair("ppo", mujoco[i]);
         expect_pair("sac", mujoco[i]);
+    }
+    static const char *td3_tasks[] = {"HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "HalfCheetah-v4", "Hopper-v4",
+                                      "Walker2d-v4"};
+    for (size_t i = 0; i < sizeof td3_tasks / sizeof td3_tasks[0]; i++) {
+        expect_pair("td3", td3_tasks[i]);
+        expect_pair("ddpg", td3_tasks[i]);
     }
 #else
     (void)mujoco;

@@ -45,6 +45,14 @@ done
 grep '^| Acrobot-v1 |' "$tmp/table.md" | grep -q 'not yet measured<br>budget 500k' ||
     { echo "zoo_table: unmeasured DQN/PPO Acrobot cells are not marked" >&2; exit 1; }
 grep -q '^| HalfCheetah-v5 |' "$tmp/table.md" || { echo "zoo_table: no HalfCheetah-v5 row" >&2; exit 1; }
+# every agent with a zoo config has its column (one added after the script was written too)
+header=$(grep '^| environment |' "$tmp/table.md")
+for algo in $(ls "$src/configs/zoo" | sed -n 's/^\([a-z0-9]*\)_.*\.yaml$/\1/p' | sort -u); do
+    case $header in
+        *" $algo |"*) ;;
+        *) echo "zoo_table: no column for $algo, which has zoo configs: $header" >&2; exit 1 ;;
+    esac
+done
 
 # --update: the text around the markers is kept, the table between them replaced
 printf 'before\n<!-- zoo-table:start -->\nold table\n<!-- zoo-table:end -->\nafter\n' > "$tmp/doc.md"
