@@ -20,6 +20,7 @@
 #include "losses/loss.h"
 #include "train/record.h"
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 
 #define API_ERR_SZ 2048
 
@@ -36,8 +37,9 @@ struct rlc_policy {
     rl_config cfg;
     const agent_algo *algo;
     void *agent;
-    int obs_dim, act_dim;
-    float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, obs_dim), (AGENT_EVAL_BATCH, act_dim) */
+    trainer_env te;             /* the training environment and the agent's view of it */
+    int obs_dim, act_dim;       /* of the environment's observations (a Discrete one: 1) and actions */
+    float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, the agent's observation dim), (AGENT_EVAL_BATCH, act_dim) */
 };
 
 /* ---- the library --------------------------------------------------------------------------- */
@@ -446,10 +448,13 @@ int rlc_policy_load(rlc_policy **out, const char *path)
         free(p);
         return st;
     }
-    const env_def *def = env_find(p->cfg.env.id);
-    p->obs_dim = env_space_dim(&def->obs_space);
-    p->act_dim = env_space_dim(&def->act_space);
-    p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->obs_dim, sizeof(float));
+    if ((st = trainer_env_open(&p->te, &p->cfg, path, true, last_err, API_ERR_SZ))) {
+        rlc_policy_free(p);
+        return st;
+    }
+    p->obs_dim = p->te.raw_dim;
+    p->act_dim = env_space_dim(&p->te.def->act_space);
+    p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->te.view.obs_space.dim, sizeof(float));
     p->act_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->act_dim, sizeof(float));
     *out = p;
     return RL_OK;
@@ -459,6 +464,7 @@ void rlc_policy_free(rlc_policy *p)
 {
     if (!p) return;
     if (p->algo) p->algo->destroy(p->agent);
+    trainer_env_close(&p->te);
     free(p->obs_buf);
     free(p->act_buf);
     free(p);
@@ -503,10 +509,15 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
         if (!isfinite(obs[k]))
             return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld, %lld] = %g: expected a finite number",
                            p->cfg.env.id, (long long)(k / p->obs_dim), (long long)(k % p->obs_dim), (double)obs[k]);
+    const env_space *os = &p->te.def->obs_space;
+    for (int64_t k = 0; os->kind == ENV_SPACE_DISCRETE && k < n_values; k++)
+        if (!(obs[k] >= 0 && obs[k] < os->n && obs[k] == floorf(obs[k])))
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld] = %g: expected an integer in 0..%d "
+                           "(Discrete(%d))", p->cfg.env.id, (long long)k, (double)obs[k], os->n - 1, os->n);
     /* act() takes at most AGENT_EVAL_BATCH rows outside training: go in chunks */
     for (int64_t i = 0; i < n; i += AGENT_EVAL_BATCH) {
         int b = n - i < AGENT_EVAL_BATCH ? (int)(n - i) : AGENT_EVAL_BATCH;
-        memcpy(p->obs_buf, obs + i * p->obs_dim, (size_t)b * p->obs_dim * sizeof(float));
+        trainer_env_encode(&p->te, obs + i * p->obs_dim, p->obs_buf, b);
         p->algo->act(p->agent, p->obs_buf, b, p->act_buf, false);
         memcpy(actions + i * p->act_dim, p->act_buf, (size_t)b * p->act_dim * sizeof(float));
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "cli/cli.h"
 #include "envs/check.h"
 #include "envs/env.h"
@@ -279,10 +280,10 @@ static int rollout_parse(int argc, char **argv, rollout_args *ra)
     return -1;
 }
 
-/* whether the agent trained on `trained_id` can act in env d (same spaces); says why not */
-static bool rollout_spaces_match(const env_def *d, const char *trained_id, const char *policy, const char *env_id)
+/* whether the agent trained on `trained` (id trained_id) can act in env d (same spaces); says why not */
+static bool rollout_spaces_match(const env_def *d, const env_def *trained, const char *trained_id, const char *policy,
+                                 const char *env_id)
 {
-    const env_def *trained = env_find(trained_id);
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
     if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
         env_space_dim(&trained->act_space) != act_dim || trained->act_space.kind != d->act_space.kind ||
@@ -326,9 +327,10 @@ static void rollout_header(FILE *fp, int obs_dim, int act_dim)
     fprintf(fp, ",reward,terminated,truncated\n");
 }
 
-/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions */
-static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, long long seed,
-                          long long steps, float *obs, float *next, float *act)
+/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions, else the agent's
+ * on the observations as it sees them (te, into seen) */
+static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, const trainer_env *te,
+                          long long seed, long long steps, float *obs, float *next, float *act, float *seen)
 {
     const env_def *d = e->def;
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
@@ -338,7 +340,10 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
     long long episode = 0;
     for (long long t = 0; t < steps; t++) {
         if (!algo) env_space_sample(&d->act_space, &rng, act);
-        else algo->act(agent, obs, 1, act, false);
+        else {
+            trainer_env_encode(te, obs, seen, 1);
+            algo->act(agent, seen, 1, act, false);
+        }
         float r;
         bool term, trunc;
         env_step(e, act, next, &r, &term, &trunc);
@@ -372,26 +377,31 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
 {
     int status = 1;
     env_instance e = {0};
-    float *obs = NULL, *next = NULL, *act = NULL;
+    trainer_env te = {0};
+    float *obs = NULL, *next = NULL, *act = NULL, *seen = NULL;
     FILE *fp = NULL;
     char tmp[1200] = "", err[1024] = "";
-    int max_steps = algo && strcmp(env_id, cfg->env.id) == 0 ? (int)cfg->env.max_episode_steps : 0;
-    if (env_make(&e, env_id, max_steps, err, sizeof err) != RL_OK) {
+    /* the training environment (its env.kwargs and time limit) when the policy plays on it */
+    bool trained_env = algo && strcmp(env_id, cfg->env.id) == 0;
+    rl_status st = algo ? trainer_env_open(&te, cfg, ra->policy, true, err, sizeof err) : RL_OK;
+    if (st == RL_OK) st = trained_env ? trainer_env_make(&te, cfg, &e, err, sizeof err) : env_make(&e, env_id, 0, err, sizeof err);
+    if (st != RL_OK) {
         fprintf(stderr, "rlc rollout: %s\n", err);
         goto out;
     }
-    if (algo && !rollout_spaces_match(e.def, cfg->env.id, ra->policy, env_id)) goto out;
+    if (algo && !rollout_spaces_match(e.def, te.def, cfg->env.id, ra->policy, env_id)) goto out;
     int obs_dim = env_space_dim(&e.def->obs_space), act_dim = env_space_dim(&e.def->act_space);
     obs = calloc((size_t)obs_dim, sizeof(float));
     next = calloc((size_t)obs_dim, sizeof(float));
     act = calloc((size_t)act_dim, sizeof(float));
-    if (!obs || !next || !act) {
+    seen = calloc(algo ? (size_t)te.view.obs_space.dim : 1, sizeof(float));
+    if (!obs || !next || !act || !seen) {
         fprintf(stderr, "rlc rollout: out of memory\n");
         goto out;
     }
     if (!(fp = rollout_open_out(ra->out_path, tmp, sizeof tmp))) goto out;
     rollout_header(fp, obs_dim, act_dim);
-    rollout_steps(fp, &e, algo, agent, ra->seed, ra->steps, obs, next, act);
+    rollout_steps(fp, &e, algo, agent, &te, ra->seed, ra->steps, obs, next, act, seen);
     bool closed = rollout_close_out(fp, tmp, ra->out_path);
     fp = NULL;
     if (closed) status = 0;
@@ -401,7 +411,9 @@ out:
     free(obs);
     free(next);
     free(act);
+    free(seen);
     env_close(&e);
+    trainer_env_close(&te);
     return status;
 }
 
