@@ -16,6 +16,7 @@
 #include "core/fs.h"
 #include "envs/callback.h"
 #include "envs/env.h"
+#include "envs/env_args.h"
 #include "envs/render.h"
 #include "losses/loss.h"
 #include "train/record.h"
@@ -31,6 +32,7 @@ struct rlc_vec {
     const env_def *def;
     int n_done;     /* copies with terminated || truncated after the last step or reset */
     env_renderer *renderer;   /* rlc_vec_render_open's, or NULL */
+    void *owned_def;          /* the definition with keyword arguments (envs/env_args.h), or NULL */
 };
 
 struct rlc_policy {
@@ -222,7 +224,27 @@ static rl_status callback_outcome(const char *id, rl_status st, const trainer_re
 
 /* ---- the vector env ------------------------------------------------------------------------ */
 
-int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
+/* kwargs in the config's form, for env_args_make */
+static rl_status api_kwargs(rl_kwargs *kw, const char *const *keys, const char *const *vals, int n)
+{
+    memset(kw, 0, sizeof *kw);
+    if (n < 0 || n > RL_KWARGS_MAX || (n > 0 && (!keys || !vals)))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "kwargs: expected 0 to %d keys and values, got %d",
+                       RL_KWARGS_MAX, n);
+    for (int i = 0; i < n; i++) {
+        if (!keys[i] || !vals[i]) return null_arg("rlc_vec_make_kwargs", "a key or value");
+        if (strlen(keys[i]) >= RL_KWARG_KEY_MAX || strlen(vals[i]) >= RL_STR_MAX)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_CONFIG, "kwargs: %.60s: key or value too long", keys[i]);
+        snprintf(kw->keys[i], RL_KWARG_KEY_MAX, "%s", keys[i]);
+        snprintf(kw->vals[i], RL_STR_MAX, "%s", vals[i]);
+        snprintf(kw->where[i], sizeof kw->where[i], "kwargs");
+    }
+    kw->n = n;
+    return RL_OK;
+}
+
+int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                        const char *const *keys, const char *const *vals, int n_kwargs)
 {
     api_init();
     if (!out) return null_arg(__func__, "out");
@@ -233,10 +255,20 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
                        max_episode_steps);
     if (threads < 1)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "threads: expected a number >= 1, got %d", threads);
-    if (!find_env(id)) return RL_ERR_NOT_FOUND;
+    const env_def *base = find_env(id), *def = NULL;
+    if (!base) return RL_ERR_NOT_FOUND;
+    rl_kwargs *kw = malloc(sizeof *kw);
     rlc_vec *h = calloc(1, sizeof *h);
-    if (!h) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
-    rl_status st = env_vec_make(&h->v, id, n, max_episode_steps, last_err, API_ERR_SZ);
+    if (!h || !kw) {
+        free(kw);
+        free(h);
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    }
+    rl_status st = api_kwargs(kw, keys, vals, n_kwargs);
+    if (st == RL_OK) st = env_args_make(base, kw, &def, &h->owned_def, last_err, API_ERR_SZ);
+    free(kw);
+    const env_vec_opts opts = {.max_steps_override = max_episode_steps};
+    if (st == RL_OK) st = env_vec_make_def(&h->v, def, n, &opts, last_err, API_ERR_SZ);
     if (st == RL_OK) st = env_vec_set_threads(&h->v, threads, last_err, API_ERR_SZ);
     if (st == RL_OK) env_callback_clear(id);   /* a callback environment's earlier failure */
     if (st != RL_OK) {
@@ -248,12 +280,29 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
     return RL_OK;
 }
 
+int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
+{
+    return rlc_vec_make_kwargs(out, id, n, max_episode_steps, threads, NULL, NULL, 0);
+}
+
+int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
+                 double *reward_threshold)
+{
+    if (!v) return null_arg(__func__, "the vector env");
+    space_out(&v->def->obs_space, obs);
+    space_out(&v->def->act_space, act);
+    if (max_episode_steps) *max_episode_steps = v->def->max_episode_steps;
+    if (reward_threshold) *reward_threshold = v->def->reward_threshold;
+    return RL_OK;
+}
+
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
     if (v->def && env_vec_error(&v->v, NULL, 0) != RL_OK) env_callback_clear(v->def->id);   /* reported */
     env_render_close(v->renderer);
     env_vec_free(&v->v);
+    free(v->owned_def);
     free(v);
 }
 

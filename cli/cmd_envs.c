@@ -14,6 +14,7 @@
 #include "train/trainer_env.h"
 #include "cli/cli.h"
 #include "envs/check.h"
+#include "envs/env_args.h"
 #include "envs/env.h"
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
@@ -116,6 +117,8 @@ static void print_env_details(const env_def *d, FILE *out)
             d->max_episode_steps ? "" : " (none)");
     if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");
     else fprintf(out, "  %-12s %g\n", "threshold", d->reward_threshold);
+    fprintf(out, "arguments (env.kwargs in a config, rlc.make(id, **kwargs) in Python)\n");
+    env_args_print(d, out);
 }
 
 static int print_data_dir(void)

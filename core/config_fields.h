@@ -29,7 +29,9 @@
       "time limit override; 0 = the registered limit")                                           \
     X(S, rl_str, plugin, STR, 0, "", 0, 0, NULL, "shared object to load environments from")     \
     X(S, int64_t, threads, I64, 1, NULL, 1, 256, NULL,                                              \
-      "threads stepping the training vector env's copies (at most num_envs used); same results")
+      "threads stepping the training vector env's copies (at most num_envs used); same results")   \
+    X(S, rl_kwargs, kwargs, KWARGS, 0, NULL, 0, 0, NULL,                                           \
+      "the environment's keyword arguments {name: value} (rlc envs ID lists them)")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden layer sizes")               \

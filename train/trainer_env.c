@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/env_args.h"
 #include "envs/wrappers.h"
 
 /* the error for an environment id nobody registered. A config's env.plugin is loaded only by
@@ -43,8 +44,10 @@ rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *whe
                            size_t err_sz)
 {
     memset(e, 0, sizeof *e);
-    e->def = env_find(cfg->env.id);
-    if (!e->def) return env_missing(cfg, where, from_run, err, err_sz);
+    const env_def *base = env_find(cfg->env.id);
+    if (!base) return env_missing(cfg, where, from_run, err, err_sz);
+    rl_status st = env_args_make(base, &cfg->env.kwargs, &e->def, &e->owned, err, err_sz);
+    if (st != RL_OK) return st;
     env_view(e);
     return RL_OK;
 }
