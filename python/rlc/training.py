@@ -188,8 +188,9 @@ def _lib_result():
 class Policy:
     """A trained agent loaded for inference: policy(obs) -> the deterministic action, with the
     observation normalisation saved in the checkpoint applied (as `rlc rollout --policy` and
-    `rlc eval` act). obs is one observation (obs_dim,) or a batch (..., obs_dim); the result is
-    an int64 index (Discrete) or a float32 (act_dim,) array per observation."""
+    `rlc eval` act). obs is one observation (obs_dim,) or a batch (..., obs_dim) -- for a Discrete
+    observation space an index or an array of indices (the agent sees them one-hot encoded); the
+    result is an int64 index (Discrete) or a float32 (act_dim,) array per observation."""
 
     def __init__(self, path):
         self._handle = ctypes.c_void_p()
@@ -215,7 +216,9 @@ class Policy:
     def __call__(self, obs):
         self._check_open()
         o = np.ascontiguousarray(obs, dtype=np.float32)
-        if o.ndim == 0:
+        if isinstance(self.observation_space, Discrete):
+            o = o[..., None]   # an index per observation (a toy-text env's; make_vec's obs rows)
+        elif o.ndim == 0:
             o = o[None]
         lead = o.shape[:-1]
         n = int(np.prod(lead)) if lead else 1
