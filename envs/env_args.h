@@ -47,11 +47,16 @@ typedef struct env_args_schema {
 } env_args_schema;
 
 /* the schemas of each family, in its own file: envs/classic/classic_args.c (CartPole's
- * sutton_barto_reward, MountainCar's goal_velocity, Pendulum's g), envs/toytext/toytext_args.c */
+ * sutton_barto_reward, MountainCar's goal_velocity, Pendulum's g), envs/toytext/toytext_args.c,
+ * and the v5 locomotion tasks' (Hopper, Walker2d, HalfCheetah) in envs/mujoco/mujoco_tasks.c */
 extern const env_args_schema env_classic_args[];
 extern const int env_classic_n_args;
 extern const env_args_schema env_toytext_args[];
 extern const int env_toytext_n_args;
+#ifdef RLC_HAVE_MUJOCO
+extern const env_args_schema env_mujoco_args[];   /* envs/mujoco/mujoco_tasks.c */
+extern const int env_mujoco_n_args;
+#endif
 
 /* The schema of def's arguments (by its id, so a definition made from a registered one has its
  * base's), or NULL when it takes none. */

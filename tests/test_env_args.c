@@ -273,3 +273,75 @@ Test(env_args, a_run_records_them_and_is_loaded_evaluated_and_resumed_with_them)
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     cr_assert_eq(system(path), 0);
 }
+
+/* ---- MuJoCo v5 --------------------------------------------------------------------------------- */
+
+#ifdef RLC_HAVE_MUJOCO
+#include "envs/mujoco/mujoco_envs.h"
+
+/* one step of Hopper-v5 from reset(seed) with action a: the reward and its terms */
+static float hopper_step(env_instance *e, const float *a, double terms[3], float *obs)
+{
+    float r;
+    bool term, trunc;
+    env_reset(e, 11, obs);
+    env_step(e, a, obs, &r, &term, &trunc);
+    cr_assert_eq(env_mujoco_reward_terms(e->state, NULL, terms, 3), 3);
+    return r;
+}
+
+Test(env_args, hopper_ctrl_cost_weight_zero_pays_no_control_cost)
+{
+    trainer_env te, te_default;
+    env_instance e = make_env("env: {id: Hopper-v5, kwargs: {ctrl_cost_weight: 0}}\n", &te);
+    env_instance d = make_env("env: {id: Hopper-v5}\n", &te_default);
+    const float a[3] = {0.5f, -0.8f, 0.3f};
+    double t[3], td[3];
+    float obs[12], obs_d[12];
+    float r = hopper_step(&e, a, t, obs), rd = hopper_step(&d, a, td, obs_d);
+    /* the same physics: forward and healthy terms alike; Gymnasium's ctrl cost by hand */
+    cr_assert(t[0] == td[0] && t[1] == td[1] && t[1] == 1.0, "forward %g/%g healthy %g/%g", t[0], td[0], t[1], td[1]);
+    double ctrl = 1e-3 * (0.25 + 0.64 + 0.09);
+    cr_assert(fabs(td[2] + ctrl) < 1e-9, "default ctrl term %.12g, by hand %.12g", td[2], -ctrl);
+    cr_assert_eq(t[2], 0.0);
+    cr_assert(fabs((double)r - (td[0] + td[1])) < 1e-5, "reward %.9g, forward + healthy %.9g", r, td[0] + td[1]);
+    cr_assert(fabs((double)rd - (td[0] + td[1] + td[2])) < 1e-5, "default reward %.9g", rd);
+    env_close(&e);
+    env_close(&d);
+    trainer_env_close(&te);
+    trainer_env_close(&te_default);
+}
+
+Test(env_args, hopper_health_and_observation_arguments)
+{
+    trainer_env te, te_default;
+    env_instance e = make_env("env:\n  id: Hopper-v5\n  kwargs:\n    terminate_when_unhealthy: false\n"
+                              "    healthy_z_range: [1.5, .inf]\n    healthy_reward: 2\n"
+                              "    exclude_current_positions_from_observation: false\n", &te);
+    env_instance d = make_env("env: {id: Hopper-v5}\n", &te_default);
+    cr_assert_eq(te.def->obs_space.dim, 12, "x observed: one value more");
+    cr_assert_eq(te.view.obs_space.dim, 12);
+    const float a[3] = {0, 0, 0};
+    double t[3], td[3];
+    float obs[12], obs_d[12];
+    hopper_step(&e, a, t, obs);
+    hopper_step(&d, a, td, obs_d);
+    for (int i = 0; i < 11; i++) cr_assert_eq(obs[i + 1], obs_d[i], "obs[%d]", i + 1);
+    /* z ~ 1.25 is below 1.5: unhealthy, no healthy reward, yet not terminated */
+    cr_assert_eq(t[1], 0.0);
+    cr_assert_eq(td[1], 1.0);
+    float r;
+    bool term = true, trunc;
+    env_step(&e, a, obs, &r, &term, &trunc);
+    cr_assert(!term, "terminate_when_unhealthy false");
+    env_close(&e);
+    env_close(&d);
+    trainer_env_close(&te);
+    trainer_env_close(&te_default);
+    char err[1024];
+    open_error("env: {id: Hopper-v5, kwargs: {healthy_z_range: [2, 1]}}\n", NULL, 0, err, sizeof err);
+    cr_assert(strstr(err, "healthy_z_range [2, 1]"), "%s", err);
+    open_error("env: {id: HalfCheetah-v5, kwargs: {healthy_reward: 1}}\n", NULL, 0, err, sizeof err);
+    cr_assert(strstr(err, "env.kwargs.healthy_reward") && strstr(err, "HalfCheetah-v5 takes no argument"), "%s", err);
+}
+#endif
