@@ -344,4 +344,29 @@ Test(env_args, hopper_health_and_observation_arguments)
     open_error("env: {id: HalfCheetah-v5, kwargs: {healthy_reward: 1}}\n", NULL, 0, err, sizeof err);
     cr_assert(strstr(err, "env.kwargs.healthy_reward") && strstr(err, "HalfCheetah-v5 takes no argument"), "%s", err);
 }
+Test(env_args, reset_noise_and_cost_weights_of_the_other_v5_tasks)
+{
+    trainer_env te;
+    env_instance e = make_env("env: {id: InvertedPendulum-v5, kwargs: {reset_noise_scale: 0}}\n", &te);
+    float obs[4], r;
+    bool term, trunc;
+    for (int64_t seed = 0; seed < 3; seed++) {
+        env_reset(&e, seed, obs);
+        for (int i = 0; i < 4; i++) cr_assert_eq(obs[i], 0.0f, "no noise: qpos0 and rest, obs[%d] = %g", i, obs[i]);
+    }
+    env_close(&e);
+    trainer_env_close(&te);
+    e = make_env("env: {id: Swimmer-v5, kwargs: {ctrl_cost_weight: 0.5, forward_reward_weight: 0}}\n", &te);
+    const float a[2] = {0.6f, -0.2f};
+    double t[2];
+    env_reset(&e, 1, obs);
+    float o8[8];
+    env_step(&e, a, o8, &r, &term, &trunc);
+    cr_assert_eq(env_mujoco_reward_terms(e.state, NULL, t, 2), 2);
+    cr_assert_eq(t[0], 0.0);
+    cr_assert(fabs(t[1] + 0.5 * (0.36 + 0.04)) < 1e-7, "ctrl %.12g", t[1]);
+    cr_assert(fabs((double)r - t[1]) < 1e-6);
+    env_close(&e);
+    trainer_env_close(&te);
+}
 #endif

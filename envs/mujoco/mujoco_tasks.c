@@ -78,7 +78,7 @@ static double forward_qpos_x(const mj_env *e)
 
 static void ip_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.01);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
 static bool ip_healthy(const mj_env *e)
@@ -116,7 +116,7 @@ enum { IDP_TIP = 0 };
 
 static void idp_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform_gauss(e, rng, 0.1);
+    noise_uniform_gauss(e, rng, e->p.reset_noise_scale);
 }
 
 static bool idp_healthy(const mj_env *e)
@@ -130,7 +130,7 @@ static void idp_after(mj_env *e, bool *terminated)
     double x = tip[0], y = tip[2];
     double v1 = e->d->qvel[1], v2 = e->d->qvel[2];
     *terminated = y <= 1.0;
-    e->terms[0] = *terminated ? 0.0 : 10.0;                          /* alive */
+    e->terms[0] = *terminated ? 0.0 : e->p.healthy_reward;           /* alive */
     e->terms[1] = -(0.01 * x * x + (y - 2.0) * (y - 2.0));           /* distance */
     e->terms[2] = -(1e-3 * v1 * v1 + 5e-3 * v2 * v2);                /* velocity */
 }
@@ -191,8 +191,8 @@ static void reacher_after(mj_env *e, bool *terminated)
 {
     double v[3];
     reacher_vec(e, v);     /* after the step (v5; v4 measured it before) */
-    e->terms[0] = -sqrt(sum_sq(v, 3));              /* distance, weight 1 */
-    e->terms[1] = -sum_sq(e->act, 2);               /* ctrl, weight 1 */
+    e->terms[0] = -e->p.reward_dist_weight * sqrt(sum_sq(v, 3));      /* distance */
+    e->terms[1] = -e->p.reward_control_weight * sum_sq(e->act, 2);    /* ctrl */
     *terminated = false;
 }
 
@@ -223,13 +223,13 @@ static const mj_task TASK_REACHER = {
 
 static void swimmer_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.1);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
 static void swimmer_after(mj_env *e, bool *terminated)
 {
-    e->terms[0] = forward_qpos_x(e);                /* forward, weight 1 */
-    e->terms[1] = -1e-4 * sum_sq(e->act, 2);        /* ctrl */
+    e->terms[0] = e->p.forward_reward_weight * forward_qpos_x(e);   /* forward */
+    e->terms[1] = -e->p.ctrl_cost_weight * sum_sq(e->act, 2);       /* ctrl */
     *terminated = false;
 }
 
@@ -399,10 +399,10 @@ enum { ANT_TORSO = 0 };
 
 static void ant_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform_gauss(e, rng, 0.1);
+    noise_uniform_gauss(e, rng, e->p.reset_noise_scale);
 }
 
-/* qpos and qvel finite and 0.2 <= z <= 1.0 (inclusive) */
+/* qpos and qvel finite and z in healthy_z_range, inclusive (Gymnasium's Ant): [0.2, 1] */
 static bool ant_healthy(const mj_env *e)
 {
     const mjData *d = e->d;
@@ -412,7 +412,7 @@ static bool ant_healthy(const mj_env *e)
     for (int i = 0; i < 14; i++)
         if (!isfinite(d->qvel[i]))
             return false;
-    return d->qpos[2] >= 0.2 && d->qpos[2] <= 1.0;
+    return d->qpos[2] >= e->p.healthy_z_range[0] && d->qpos[2] <= e->p.healthy_z_range[1];
 }
 
 /* progress of the torso frame origin (xpos, one evaluation behind qpos, as in Gymnasium) */
@@ -423,10 +423,11 @@ static void ant_before(mj_env *e)
 
 static void ant_terms(mj_env *e, bool v4, bool *terminated)
 {
+    const env_mujoco_params *p = &e->p;
     bool healthy = ant_healthy(e);
-    e->terms[0] = (e->d->xpos[3 * e->ids[ANT_TORSO]] - e->before[0]) / e->dt;   /* forward */
-    e->terms[1] = (healthy || v4) ? 1.0 : 0.0;                                  /* healthy */
-    e->terms[2] = -0.5 * sum_sq(e->act, 8);                                     /* ctrl */
+    e->terms[0] = p->forward_reward_weight * ((e->d->xpos[3 * e->ids[ANT_TORSO]] - e->before[0]) / e->dt);
+    e->terms[1] = (healthy || (v4 && p->terminate_when_unhealthy)) ? p->healthy_reward : 0.0;
+    e->terms[2] = -p->ctrl_cost_weight * sum_sq(e->act, 8);                     /* ctrl */
     if (!v4) {
         /* contact: every body's clipped external force, world row included (it is 0) */
         double s = 0.0;
@@ -434,9 +435,9 @@ static void ant_terms(mj_env *e, bool v4, bool *terminated)
             double f = clip(e->d->cfrc_ext[i], -1.0, 1.0);
             s += f * f;
         }
-        e->terms[3] = -5e-4 * s;
+        e->terms[3] = -p->contact_cost_weight * s;
     }
-    *terminated = !healthy;
+    *terminated = !healthy && p->terminate_when_unhealthy;
 }
 
 static void ant_after_v5(mj_env *e, bool *terminated)
@@ -486,13 +487,14 @@ static const mj_task TASK_ANT_V4 = {
 
 static void humanoid_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.01);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
+/* z in healthy_z_range, strict (Gymnasium's Humanoid): (1, 2) */
 static bool humanoid_healthy(const mj_env *e)
 {
     double z = e->d->qpos[2];
-    return z > 1.0 && z < 2.0;
+    return z > e->p.healthy_z_range[0] && z < e->p.healthy_z_range[1];
 }
 
 /* x of the whole-body centre of mass: sum(mass * xipos) / sum(mass) */
@@ -514,16 +516,17 @@ static void humanoid_before(mj_env *e)
 
 static void humanoid_terms(mj_env *e, bool v4, bool *terminated)
 {
+    const env_mujoco_params *p = &e->p;
     bool healthy = humanoid_healthy(e);
-    e->terms[0] = 1.25 * (humanoid_com_x(e) - e->before[0]) / e->dt;   /* forward */
-    e->terms[1] = (healthy || v4) ? 5.0 : 0.0;                         /* healthy */
-    e->terms[2] = -0.1 * sum_sq(e->d->ctrl, 17);                       /* ctrl (d->ctrl) */
+    e->terms[0] = p->forward_reward_weight * (humanoid_com_x(e) - e->before[0]) / e->dt;   /* forward */
+    e->terms[1] = (healthy || (v4 && p->terminate_when_unhealthy)) ? p->healthy_reward : 0.0;
+    e->terms[2] = -p->ctrl_cost_weight * sum_sq(e->d->ctrl, 17);      /* ctrl (d->ctrl) */
     if (!v4) {
         /* contact: unclipped cfrc_ext of every body, the cost capped at 10 */
-        double s = 5e-7 * sum_sq(e->d->cfrc_ext, 6 * 14);
+        double s = p->contact_cost_weight * sum_sq(e->d->cfrc_ext, 6 * 14);
         e->terms[3] = -(s > 10.0 ? 10.0 : s);
     }
-    *terminated = !healthy;
+    *terminated = !healthy && p->terminate_when_unhealthy;
 }
 
 static void humanoid_after_v5(mj_env *e, bool *terminated)
@@ -607,6 +610,24 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
 /* one init function and one env_def per id (the state block is blank before init; n_obs and
  * n_act repeat the task's figures as constants for the static spaces, checked at init) */
 /* the registered arguments (Gymnasium's defaults) of the tasks that read env_mujoco_params */
+#define NO_RANGES                                                                                   \
+    .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {-INFINITY, INFINITY},             \
+    .healthy_angle_range = {-INFINITY, INFINITY}, .exclude_current_positions_from_observation = true
+static const env_mujoco_params PARAMS_IP = {.reset_noise_scale = 0.01, NO_RANGES};
+static const env_mujoco_params PARAMS_IDP = {.healthy_reward = 10.0, .reset_noise_scale = 0.1, NO_RANGES};
+static const env_mujoco_params PARAMS_REACHER = {.reward_dist_weight = 1.0, .reward_control_weight = 1.0, NO_RANGES};
+static const env_mujoco_params PARAMS_SWIMMER = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-4, .reset_noise_scale = 0.1, NO_RANGES};
+static const env_mujoco_params PARAMS_ANT = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 0.5, .contact_cost_weight = 5e-4, .healthy_reward = 1.0,
+    .terminate_when_unhealthy = true, .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {0.2, 1.0},
+    .healthy_angle_range = {-INFINITY, INFINITY}, .reset_noise_scale = 0.1,
+    .exclude_current_positions_from_observation = true};
+static const env_mujoco_params PARAMS_HUMANOID = {
+    .forward_reward_weight = 1.25, .ctrl_cost_weight = 0.1, .contact_cost_weight = 5e-7, .healthy_reward = 5.0,
+    .terminate_when_unhealthy = true, .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {1.0, 2.0},
+    .healthy_angle_range = {-INFINITY, INFINITY}, .reset_noise_scale = 1e-2,
+    .exclude_current_positions_from_observation = true};
 static const env_mujoco_params PARAMS_HOPPER = {
     .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-3, .healthy_reward = 1.0, .terminate_when_unhealthy = true,
     .healthy_state_range = {-100.0, 100.0}, .healthy_z_range = {0.7, INFINITY}, .healthy_angle_range = {-0.2, 0.2},
@@ -620,9 +641,7 @@ static const env_mujoco_params PARAMS_CHEETAH = {
     .healthy_z_range = {-INFINITY, INFINITY}, .healthy_angle_range = {-INFINITY, INFINITY},
     .reset_noise_scale = 0.1, .exclude_current_positions_from_observation = true};
 
-/* MJE_DEFINE_P: a task that reads env_mujoco_params, with its registered values */
-#define MJE_DEFINE(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi) \
-    MJE_DEFINE_P(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi, NULL)
+/* prm: the task's registered env_mujoco_params (Gymnasium's defaults) */
 #define MJE_DEFINE_P(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi, prm) \
     static rl_status init_##name(void *state, char *err, size_t err_sz)                          \
     {                                                                                            \
@@ -645,22 +664,22 @@ static const env_mujoco_params PARAMS_CHEETAH = {
         .params_size = sizeof(env_mujoco_params),                                                \
     };
 
-MJE_DEFINE(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3)
-MJE_DEFINE(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1)
+MJE_DEFINE_P(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3, &PARAMS_IP)
+MJE_DEFINE_P(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1, &PARAMS_IDP)
+MJE_DEFINE_P(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_REACHER)
+MJE_DEFINE_P(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_SWIMMER)
 MJE_DEFINE_P(hopper5, TASK_HOPPER_V5, "Hopper-v5", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
 MJE_DEFINE_P(cheetah5, TASK_CHEETAH, "HalfCheetah-v5", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
 MJE_DEFINE_P(walker5, TASK_WALKER_V5, "Walker2d-v5", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_WALKER)
-MJE_DEFINE(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04,
-           ACT_HIGH_04)
+MJE_DEFINE_P(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
+MJE_DEFINE_P(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_HUMANOID)
 MJE_DEFINE_P(hopper4, TASK_HOPPER_V4, "Hopper-v4", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
 MJE_DEFINE_P(cheetah4, TASK_CHEETAH, "HalfCheetah-v4", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
 MJE_DEFINE_P(walker4, TASK_WALKER_V4, "Walker2d-v4", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_WALKER)
-MJE_DEFINE(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04,
-           ACT_HIGH_04)
+MJE_DEFINE_P(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
+MJE_DEFINE_P(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_HUMANOID)
 
 static const env_def *const MJE_DEFS[] = {
     &DEF_ip,      &DEF_idp,     &DEF_reacher,  &DEF_swimmer, &DEF_hopper5,
@@ -713,10 +732,45 @@ static const env_arg MJE_ARGS_CHEETAH[] = {
      0, 0, 0, 0, NULL, "false: observe x (qpos[0]) first, one value more"},
 };
 
+#define MJA_NOISE MJA_W(reset_noise_scale, "scale of the noise on the initial qpos and qvel")
+#define MJA_TERMINATE                                                                                  \
+    {"terminate_when_unhealthy", ENV_ARG_BOOL, MJA(terminate_when_unhealthy), 0, 0, 0, 0, NULL,          \
+     "end the episode (terminated) when the robot is unhealthy"}
+static const env_arg MJE_ARGS_IP[] = {MJA_NOISE};
+static const env_arg MJE_ARGS_IDP[] = {
+    MJA_W(healthy_reward, "reward for each step the pendulum stays up"),
+    MJA_NOISE,
+};
+static const env_arg MJE_ARGS_REACHER[] = {
+    MJA_W(reward_dist_weight, "weight of the fingertip-target distance cost"),
+    MJA_W(reward_control_weight, "weight of the control cost (sum of squared actions)"),
+};
+static const env_arg MJE_ARGS_SWIMMER[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_NOISE,
+};
+/* Ant's health range is inclusive, Humanoid's open, as Gymnasium's are */
+static const env_arg MJE_ARGS_ANT_HUMANOID[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_W(contact_cost_weight, "weight of the contact cost (external contact forces)"),
+    MJA_W(healthy_reward, "reward for each step the robot is healthy"),
+    MJA_TERMINATE,
+    MJA_RANGE(healthy_z_range, "the torso height (qpos[2]) a healthy robot keeps"),
+    MJA_NOISE,
+};
+
 const env_args_schema env_mujoco_args[] = {
+    {&DEF_ip, MJE_ARGS_IP, 1, mje_args_make},
+    {&DEF_idp, MJE_ARGS_IDP, 2, mje_args_make},
+    {&DEF_reacher, MJE_ARGS_REACHER, 2, mje_args_make},
+    {&DEF_swimmer, MJE_ARGS_SWIMMER, 3, mje_args_make},
     {&DEF_hopper5, MJE_ARGS_WALKERS, 9, mje_args_make},
     {&DEF_walker5, MJE_ARGS_WALKERS, 8, mje_args_make},
     {&DEF_cheetah5, MJE_ARGS_CHEETAH, 4, mje_args_make},
+    {&DEF_ant5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
+    {&DEF_humanoid5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
 };
 const int env_mujoco_n_args = (int)RL_ARRAY_LEN(env_mujoco_args);
 
