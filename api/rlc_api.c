@@ -537,6 +537,14 @@ const char *rlc_policy_algo(const rlc_policy *p)
     return p->cfg.root.algo;
 }
 
+int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    space_out(&p->te.def->obs_space, obs);
+    space_out(&p->te.def->act_space, act);
+    return RL_OK;
+}
+
 char *rlc_policy_config(const rlc_policy *p)
 {
     if (!p) {

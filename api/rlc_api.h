@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #define RLC_API_VERSION 4   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
-                                     4: rlc_vec_make_kwargs, rlc_vec_info */
+                                     4: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -185,6 +185,9 @@ void rlc_policy_free(rlc_policy *p);
 /* The environment id and algorithm the policy was trained with (owned by p; NULL for a NULL p). */
 const char *rlc_policy_env_id(const rlc_policy *p);
 const char *rlc_policy_algo(const rlc_policy *p);
+/* The spaces of the environment p was trained on, its env.kwargs applied (a FrozenLake desc sets
+ * the observation space), as rlc_env_info gives them for a registered id. */
+int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act);
 /* The resolved config of the run (free with rlc_free; NULL for a NULL p). */
 char *rlc_policy_config(const rlc_policy *p);
 /* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout

@@ -88,6 +88,7 @@ _PROTOTYPES = {
     "rlc_policy_free": (None, [_c_void_p]),
     "rlc_policy_env_id": (_c_char_p, [_c_void_p]),
     "rlc_policy_algo": (_c_char_p, [_c_void_p]),
+    "rlc_policy_spaces": (_c_int, [_c_void_p, ctypes.POINTER(Space), ctypes.POINTER(Space)]),
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
     "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),

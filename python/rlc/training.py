@@ -11,11 +11,11 @@ import stat
 
 import numpy as np
 
-from . import pyenv
+from . import _lib, pyenv
 from ._lib import c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
 from .spaces import Box
-from .vector import Discrete, env_ids, env_spaces
+from .vector import Discrete, _space, env_ids
 
 TrainResult = collections.namedtuple(
     "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
@@ -199,7 +199,7 @@ class Policy:
         self.path = os.fspath(path)
         self.env_id = lib.rlc_policy_env_id(self._handle).decode()
         self.algo = lib.rlc_policy_algo(self._handle).decode()
-        self.observation_space, self.action_space, _, _ = env_spaces(self.env_id)
+        self.observation_space, self.action_space = _policy_spaces(self._handle)
         self._discrete = isinstance(self.action_space, Discrete)
         self._act_dim = 1 if self._discrete else self.action_space.shape[0]
 
@@ -254,6 +254,14 @@ class Policy:
 
     def __repr__(self):
         return f"rlc.Policy({self.path!r}: {self.algo} on {self.env_id})"
+
+
+def _policy_spaces(handle):
+    """(observation_space, action_space) of the environment a policy was trained on, with its
+    run's env.kwargs"""
+    obs, act = _lib.Space(), _lib.Space()
+    check(lib.rlc_policy_spaces(handle, ctypes.byref(obs), ctypes.byref(act)))
+    return _space(obs), _space(act)
 
 
 def _checkpoint_metadata(path):

@@ -62,6 +62,7 @@ class DiscretePolicy(unittest.TestCase):
                       overrides={"total_steps": 1200, "dqn.learning_starts": 200, "log.eval_interval": 0,
                                  "env.kwargs.desc": ["SFF", "FFF", "FFG"]})
             policy = rlc.load_policy(run)
+            self.assertEqual(policy.observation_space.n, 9, "the run's map, not the registered 4x4")
             one = policy(4)
             batch = policy(np.array([0, 4, 8]))
             self.assertEqual(batch.shape, (3,))
