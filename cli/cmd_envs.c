@@ -288,7 +288,8 @@ static bool rollout_spaces_match(const env_def *d, const env_def *trained, const
                                  const char *env_id)
 {
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
-    if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
+    if (!trained || env_space_dim(&trained->obs_space) != obs_dim || trained->obs_space.kind != d->obs_space.kind ||
+        (d->obs_space.kind == ENV_SPACE_DISCRETE && trained->obs_space.n != d->obs_space.n) ||
         env_space_dim(&trained->act_space) != act_dim || trained->act_space.kind != d->act_space.kind ||
         (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
         fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n", policy,

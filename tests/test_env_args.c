@@ -370,3 +370,22 @@ Test(env_args, reset_noise_and_cost_weights_of_the_other_v5_tasks)
     trainer_env_close(&te);
 }
 #endif
+
+/* rlc rollout --policy on another id: a Discrete observation space of another size is refused (the
+ * agent's one-hot inputs would not fit), as Box spaces of another size are */
+Test(env_args, rollout_refuses_a_discrete_space_of_another_size)
+{
+    char dir[256], cmd[1200], out[4096];
+    rlt_tmp_dir(dir, sizeof dir, "kwargs_rollout");
+    snprintf(cmd, sizeof cmd, "%s train %s/configs/zoo/dqn_frozenlake_v1_nonslippery.yaml --run-dir %s --quiet "
+             "--set total_steps=300 --set dqn.learning_starts=100 --set log.eval_episodes=1 2>&1",
+             RLC_BINARY, RLC_SOURCE_DIR, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --env FrozenLake8x8-v1 --steps 3 2>&1", RLC_BINARY, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "whose spaces differ from FrozenLake8x8-v1's"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s rollout --policy %s --env FrozenLake-v1 --steps 3 2>&1", RLC_BINARY, dir);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
