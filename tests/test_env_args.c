@@ -359,8 +359,8 @@ Test(env_args, reset_noise_and_cost_weights_of_the_other_v5_tasks)
     e = make_env("env: {id: Swimmer-v5, kwargs: {ctrl_cost_weight: 0.5, forward_reward_weight: 0}}\n", &te);
     const float a[2] = {0.6f, -0.2f};
     double t[2];
-    env_reset(&e, 1, obs);
     float o8[8];
+    env_reset(&e, 1, o8);
     env_step(&e, a, o8, &r, &term, &trunc);
     cr_assert_eq(env_mujoco_reward_terms(e.state, NULL, t, 2), 2);
     cr_assert_eq(t[0], 0.0);
