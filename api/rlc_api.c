@@ -15,11 +15,13 @@
 #include "core/fs.h"
 #include "envs/callback.h"
 #include "envs/env.h"
+#include "envs/env_args.h"
 #include "envs/render.h"
 #include "envs/wrappers.h"
 #include "losses/loss.h"
 #include "train/record.h"
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 
 #define API_ERR_SZ 2048
 
@@ -30,15 +32,16 @@ struct rlc_vec {
     const env_def *def;
     int n_done;     /* copies with terminated || truncated after the last step or reset */
     env_renderer *renderer;   /* rlc_vec_render_open's, or NULL */
+    void *owned_def;          /* the definition with keyword arguments (envs/env_args.h), or NULL */
 };
 
 struct rlc_policy {
     rl_config cfg;
     const agent_algo *algo;
     void *agent;
-    int obs_dim, act_dim;
-    float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, obs_dim), (AGENT_EVAL_BATCH, act_dim) */
-    unsigned char *vel_mask;    /* env.mask_velocity: (obs_dim) the components zeroed; else NULL */
+    trainer_env te;             /* the training environment and the agent's view of it */
+    int obs_dim, act_dim;       /* of the environment's observations (a Discrete one: 1) and actions */
+    float *obs_buf, *act_buf;   /* (AGENT_EVAL_BATCH, the agent's observation dim), (AGENT_EVAL_BATCH, act_dim) */
     bool recurrent;             /* the policy keeps a state per row between calls */
 };
 
@@ -190,7 +193,27 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
 
 /* ---- the vector env ------------------------------------------------------------------------ */
 
-int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
+/* kwargs in the config's form, for env_args_make */
+static rl_status api_kwargs(rl_kwargs *kw, const char *const *keys, const char *const *vals, int n)
+{
+    memset(kw, 0, sizeof *kw);
+    if (n < 0 || n > RL_KWARGS_MAX || (n > 0 && (!keys || !vals)))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "kwargs: expected 0 to %d keys and values, got %d",
+                       RL_KWARGS_MAX, n);
+    for (int i = 0; i < n; i++) {
+        if (!keys[i] || !vals[i]) return null_arg("rlc_vec_make_kwargs", "a key or value");
+        if (strlen(keys[i]) >= RL_KWARG_KEY_MAX || strlen(vals[i]) >= RL_STR_MAX)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_CONFIG, "kwargs: %.60s: key or value too long", keys[i]);
+        snprintf(kw->keys[i], RL_KWARG_KEY_MAX, "%s", keys[i]);
+        snprintf(kw->vals[i], RL_STR_MAX, "%s", vals[i]);
+        snprintf(kw->where[i], sizeof kw->where[i], "kwargs");
+    }
+    kw->n = n;
+    return RL_OK;
+}
+
+int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                        const char *const *keys, const char *const *vals, int n_kwargs)
 {
     api_init();
     if (!out) return null_arg(__func__, "out");
@@ -201,10 +224,20 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
                        max_episode_steps);
     if (threads < 1)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "threads: expected a number >= 1, got %d", threads);
-    if (!find_env(id)) return RL_ERR_NOT_FOUND;
+    const env_def *base = find_env(id), *def = NULL;
+    if (!base) return RL_ERR_NOT_FOUND;
+    rl_kwargs *kw = malloc(sizeof *kw);
     rlc_vec *h = calloc(1, sizeof *h);
-    if (!h) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
-    rl_status st = env_vec_make(&h->v, id, n, max_episode_steps, last_err, API_ERR_SZ);
+    if (!h || !kw) {
+        free(kw);
+        free(h);
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    }
+    rl_status st = api_kwargs(kw, keys, vals, n_kwargs);
+    if (st == RL_OK) st = env_args_make(base, kw, &def, &h->owned_def, last_err, API_ERR_SZ);
+    free(kw);
+    const env_vec_opts opts = {.max_steps_override = max_episode_steps};
+    if (st == RL_OK) st = env_vec_make_def(&h->v, def, n, &opts, last_err, API_ERR_SZ);
     if (st == RL_OK) st = env_vec_set_threads(&h->v, threads, last_err, API_ERR_SZ);
     if (st == RL_OK) env_callback_clear(id);   /* a callback environment's earlier failure */
     if (st != RL_OK) {
@@ -216,12 +249,29 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
     return RL_OK;
 }
 
+int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
+{
+    return rlc_vec_make_kwargs(out, id, n, max_episode_steps, threads, NULL, NULL, 0);
+}
+
+int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
+                 double *reward_threshold)
+{
+    if (!v) return null_arg(__func__, "the vector env");
+    space_out(&v->def->obs_space, obs);
+    space_out(&v->def->act_space, act);
+    if (max_episode_steps) *max_episode_steps = v->def->max_episode_steps;
+    if (reward_threshold) *reward_threshold = v->def->reward_threshold;
+    return RL_OK;
+}
+
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
     if (v->def && env_vec_error(&v->v, NULL, 0) != RL_OK) env_callback_clear(v->def->id);   /* reported */
     env_render_close(v->renderer);
     env_vec_free(&v->v);
+    free(v->owned_def);
     free(v);
 }
 
@@ -435,20 +485,16 @@ int rlc_policy_load(rlc_policy **out, const char *path)
         free(p);
         return st;
     }
-    const env_def *def = env_find(p->cfg.env.id);
-    p->obs_dim = env_space_dim(&def->obs_space);
-    p->act_dim = env_space_dim(&def->act_space);
-    p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->obs_dim, sizeof(float));
+    if ((st = trainer_env_open(&p->te, &p->cfg, path, true, last_err, API_ERR_SZ))) {
+        rlc_policy_free(p);
+        return st;
+    }
+    p->obs_dim = p->te.raw_dim;
+    p->act_dim = env_space_dim(&p->te.def->act_space);
+    p->obs_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->te.view.obs_space.dim, sizeof(float));
     p->act_buf = rl_xcalloc((size_t)AGENT_EVAL_BATCH * p->act_dim, sizeof(float));
     const char *rec = rl_config_get(&p->cfg, "recurrent.type");   /* ppo's and a2c's, when the algo has one */
     p->recurrent = rec && p->algo->episode_starts && strcmp(rec, "none") != 0;
-    if (p->cfg.env.mask_velocity) {
-        p->vel_mask = rl_xcalloc((size_t)p->obs_dim, 1);
-        if ((st = env_velocity_mask(p->cfg.env.id, p->obs_dim, p->vel_mask, last_err, API_ERR_SZ))) {
-            rlc_policy_free(p);
-            return st;
-        }
-    }
     *out = p;
     return RL_OK;
 }
@@ -457,9 +503,9 @@ void rlc_policy_free(rlc_policy *p)
 {
     if (!p) return;
     if (p->algo) p->algo->destroy(p->agent);
+    trainer_env_close(&p->te);
     free(p->obs_buf);
     free(p->act_buf);
-    free(p->vel_mask);
     free(p);
 }
 
@@ -479,6 +525,14 @@ const char *rlc_policy_algo(const rlc_policy *p)
         return NULL;
     }
     return p->cfg.root.algo;
+}
+
+int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    space_out(&p->te.def->obs_space, obs);
+    space_out(&p->te.def->act_space, act);
+    return RL_OK;
 }
 
 char *rlc_policy_config(const rlc_policy *p)
@@ -502,6 +556,11 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
         if (!isfinite(obs[k]))
             return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld, %lld] = %g: expected a finite number",
                            p->cfg.env.id, (long long)(k / p->obs_dim), (long long)(k % p->obs_dim), (double)obs[k]);
+    const env_space *os = &p->te.def->obs_space;
+    for (int64_t k = 0; os->kind == ENV_SPACE_DISCRETE && k < n_values; k++)
+        if (!(obs[k] >= 0 && obs[k] < os->n && obs[k] == floorf(obs[k])))
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: obs[%lld] = %g: expected an integer in 0..%d "
+                           "(Discrete(%d))", p->cfg.env.id, (long long)k, (double)obs[k], os->n - 1, os->n);
     if (p->recurrent && n > AGENT_EVAL_BATCH)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                        "policy for %s: a recurrent policy keeps one state per row: at most %d observations a call, "
@@ -509,8 +568,7 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
     /* act() takes at most AGENT_EVAL_BATCH rows outside training: go in chunks */
     for (int64_t i = 0; i < n; i += AGENT_EVAL_BATCH) {
         int b = n - i < AGENT_EVAL_BATCH ? (int)(n - i) : AGENT_EVAL_BATCH;
-        memcpy(p->obs_buf, obs + i * p->obs_dim, (size_t)b * p->obs_dim * sizeof(float));
-        if (p->vel_mask) env_velocity_mask_apply(p->vel_mask, p->obs_buf, p->obs_dim, b);
+        trainer_env_encode(&p->te, obs + i * p->obs_dim, p->obs_buf, b);
         p->algo->act(p->agent, p->obs_buf, b, p->act_buf, false);
         memcpy(actions + i * p->act_dim, p->act_buf, (size_t)b * p->act_dim * sizeof(float));
     }

@@ -21,9 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 5   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 6   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
-                             * 5: rlc_policy_recurrent, rlc_policy_reset */
+                             * 5: rlc_policy_recurrent, rlc_policy_reset
+                             * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -118,6 +119,16 @@ typedef struct {
 /* n copies of environment id; max_episode_steps > 0 replaces its time limit; threads >= 1 worker
  * threads step the copies (results do not depend on it). Copies are seeded 0..n-1 until reset. */
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads);
+/* The same with the environment's keyword arguments (Gymnasium's make(id, **kwargs); `rlc envs ID`
+ * lists them): n_kwargs names keys[i] with values vals[i] written as YAML scalars ("false", "0.5",
+ * "8x8"; a list joined with ','). An unknown key, a value of the wrong type or out of range is
+ * RL_ERR_CONFIG naming the key. */
+int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                        const char *const *keys, const char *const *vals, int n_kwargs);
+/* The spaces, time limit and threshold of v's environment (with its keyword arguments: a
+ * FrozenLake desc sets the observation space), as rlc_env_info gives them for a registered id. */
+int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
+                 double *reward_threshold);
 void rlc_vec_free(rlc_vec *v);
 /* The buffers of v (all zero, n = 0 and NULL arrays, for a NULL v). */
 void rlc_vec_get_buffers(rlc_vec *v, rlc_vec_buffers *b);
@@ -197,6 +208,9 @@ void rlc_policy_free(rlc_policy *p);
 /* The environment id and algorithm the policy was trained with (owned by p; NULL for a NULL p). */
 const char *rlc_policy_env_id(const rlc_policy *p);
 const char *rlc_policy_algo(const rlc_policy *p);
+/* The spaces of the environment p was trained on, its env.kwargs applied (a FrozenLake desc sets
+ * the observation space), as rlc_env_info gives them for a registered id. */
+int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act);
 /* The resolved config of the run (free with rlc_free; NULL for a NULL p). */
 char *rlc_policy_config(const rlc_policy *p);
 /* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout

@@ -87,6 +87,7 @@ int main(int argc, char **argv)
         if (filter && !strstr(def->id, filter))
             continue;
         void *s = calloc(1, def->state_size);
+        if (def->params) memcpy(s, def->params, def->params_size);   /* as env_make does */
         char err[512];
         if (def->init(s, err, sizeof err) != RL_OK) {
             printf("%-27s init failed: %s\n", def->id, err);

@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "cli/cli.h"
 #include "envs/check.h"
+#include "envs/env_args.h"
 #include "envs/env.h"
 #include "envs/wrappers.h"
 #ifdef RLC_HAVE_MUJOCO
@@ -116,6 +118,8 @@ static void print_env_details(const env_def *d, FILE *out)
             d->max_episode_steps ? "" : " (none)");
     if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");
     else fprintf(out, "  %-12s %g\n", "threshold", d->reward_threshold);
+    fprintf(out, "arguments (env.kwargs in a config, rlc.make(id, **kwargs) in Python)\n");
+    env_args_print(d, out);
 }
 
 static int print_data_dir(void)
@@ -282,12 +286,13 @@ static int rollout_parse(int argc, char **argv, rollout_args *ra)
     return -1;
 }
 
-/* whether the agent trained on `trained_id` can act in env d (same spaces); says why not */
-static bool rollout_spaces_match(const env_def *d, const char *trained_id, const char *policy, const char *env_id)
+/* whether the agent trained on `trained` (id trained_id) can act in env d (same spaces); says why not */
+static bool rollout_spaces_match(const env_def *d, const env_def *trained, const char *trained_id, const char *policy,
+                                 const char *env_id)
 {
-    const env_def *trained = env_find(trained_id);
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
-    if (!trained || env_space_dim(&trained->obs_space) != obs_dim ||
+    if (!trained || env_space_dim(&trained->obs_space) != obs_dim || trained->obs_space.kind != d->obs_space.kind ||
+        (d->obs_space.kind == ENV_SPACE_DISCRETE && trained->obs_space.n != d->obs_space.n) ||
         env_space_dim(&trained->act_space) != act_dim || trained->act_space.kind != d->act_space.kind ||
         (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
         fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n", policy,
@@ -329,11 +334,11 @@ static void rollout_header(FILE *fp, int obs_dim, int act_dim)
     fprintf(fp, ",reward,terminated,truncated\n");
 }
 
-/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions. vel_mask (or
- * NULL): the components the policy does not see (env.mask_velocity), zeroed in what it is given
- * (next serves as that copy before the step writes it); the CSV has the environment's own. */
-static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, long long seed,
-                          long long steps, float *obs, float *next, float *act, const unsigned char *vel_mask)
+/* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions, else the agent's
+ * on the observations as it sees them (te, into seen: one-hot, velocities masked); the CSV has the
+ * environment's own */
+static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, const trainer_env *te,
+                          long long seed, long long steps, float *obs, float *next, float *act, float *seen)
 {
     const env_def *d = e->def;
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
@@ -345,12 +350,10 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
     for (long long t = 0; t < steps; t++) {
         if (algo && algo->episode_starts) algo->episode_starts(agent, &start, 1);
         start = false;
-        if (!algo) {
-            env_space_sample(&d->act_space, &rng, act);
-        } else {
-            memcpy(next, obs, (size_t)obs_dim * sizeof(float));
-            if (vel_mask) env_velocity_mask_apply(vel_mask, next, obs_dim, 1);
-            algo->act(agent, next, 1, act, false);
+        if (!algo) env_space_sample(&d->act_space, &rng, act);
+        else {
+            trainer_env_encode(te, obs, seen, 1);
+            algo->act(agent, seen, 1, act, false);
         }
         float r;
         bool term, trunc;
@@ -386,35 +389,31 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
 {
     int status = 1;
     env_instance e = {0};
-    float *obs = NULL, *next = NULL, *act = NULL;
-    unsigned char *vel_mask = NULL;
+    trainer_env te = {0};
+    float *obs = NULL, *next = NULL, *act = NULL, *seen = NULL;
     FILE *fp = NULL;
     char tmp[1200] = "", err[1024] = "";
-    int max_steps = algo && strcmp(env_id, cfg->env.id) == 0 ? (int)cfg->env.max_episode_steps : 0;
-    if (env_make(&e, env_id, max_steps, err, sizeof err) != RL_OK) {
+    /* the training environment (its env.kwargs and time limit) when the policy plays on it */
+    bool trained_env = algo && strcmp(env_id, cfg->env.id) == 0;
+    rl_status st = algo ? trainer_env_open(&te, cfg, ra->policy, true, err, sizeof err) : RL_OK;
+    if (st == RL_OK) st = trained_env ? trainer_env_make(&te, cfg, &e, err, sizeof err) : env_make(&e, env_id, 0, err, sizeof err);
+    if (st != RL_OK) {
         fprintf(stderr, "rlc rollout: %s\n", err);
         goto out;
     }
-    if (algo && !rollout_spaces_match(e.def, cfg->env.id, ra->policy, env_id)) goto out;
+    if (algo && !rollout_spaces_match(e.def, te.def, cfg->env.id, ra->policy, env_id)) goto out;
     int obs_dim = env_space_dim(&e.def->obs_space), act_dim = env_space_dim(&e.def->act_space);
     obs = calloc((size_t)obs_dim, sizeof(float));
     next = calloc((size_t)obs_dim, sizeof(float));
     act = calloc((size_t)act_dim, sizeof(float));
-    if (!obs || !next || !act) {
+    seen = calloc(algo ? (size_t)te.view.obs_space.dim : 1, sizeof(float));
+    if (!obs || !next || !act || !seen) {
         fprintf(stderr, "rlc rollout: out of memory\n");
         goto out;
     }
-    if (algo && cfg->env.mask_velocity) {
-        vel_mask = calloc((size_t)obs_dim, 1);
-        if (!vel_mask || env_velocity_mask(env_id, obs_dim, vel_mask, err, sizeof err) != RL_OK) {
-            fprintf(stderr, "rlc rollout: the policy was trained with env.mask_velocity: %s\n",
-                    vel_mask ? err : "out of memory");
-            goto out;
-        }
-    }
     if (!(fp = rollout_open_out(ra->out_path, tmp, sizeof tmp))) goto out;
     rollout_header(fp, obs_dim, act_dim);
-    rollout_steps(fp, &e, algo, agent, ra->seed, ra->steps, obs, next, act, vel_mask);
+    rollout_steps(fp, &e, algo, agent, &te, ra->seed, ra->steps, obs, next, act, seen);
     bool closed = rollout_close_out(fp, tmp, ra->out_path);
     fp = NULL;
     if (closed) status = 0;
@@ -424,8 +423,9 @@ out:
     free(obs);
     free(next);
     free(act);
-    free(vel_mask);
+    free(seen);
     env_close(&e);
+    trainer_env_close(&te);
     return status;
 }
 

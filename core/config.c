@@ -28,6 +28,7 @@ typedef rl_config_field field_desc;
 #define T_STR RL_CFG_STR
 #define T_LIST RL_CFG_LIST
 #define T_LOSS RL_CFG_LOSS
+#define T_KWARGS RL_CFG_KWARGS
 
 typedef struct {
     const char *key;                  /* "" for top level; several sections may share a key */
@@ -259,6 +260,7 @@ static void set_default(rl_config *cfg, const field_desc *f)
         snprintf(l->where, sizeof l->where, "default");
         break;
     }
+    case T_KWARGS: memset(p, 0, sizeof(rl_kwargs)); break;
     }
 }
 
@@ -477,6 +479,7 @@ static const char *type_name(rl_cfg_type t)
     case T_STR: return "a string";
     case T_LIST: return "a list of integers like [64, 64]";
     case T_LOSS: return "a loss name or {name: ..., param: value}";
+    case T_KWARGS: return "a mapping {name: value}";
     }
     return "?";
 }
@@ -569,6 +572,58 @@ static int loss_add_param(rl_loss_cfg *l, const char *key, double v, char *why, 
         return rl_errf(err, err_sz, (st), "%s: %s: %s", where, path, msg_);                      \
     } while (0)
 
+/* one value of a kwargs mapping: a scalar's text, or a list of scalars joined with ',' */
+static rl_status kwarg_value(rl_kwargs *k, int i, const cnode *v, const char *where, const char *path, char *err,
+                             size_t err_sz)
+{
+    k->list[i] = v->kind == N_SEQ;
+    if (v->kind == N_MAP)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a value or a list of values, got a mapping",
+                       where, path);
+    size_t at = 0;
+    for (int j = 0; j < (v->kind == N_SEQ ? v->n : 1); j++) {
+        const cnode *it = v->kind == N_SEQ ? &v->kids[j] : v;
+        if (it->kind != N_SCALAR)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: entry %d: expected a value", where, path, j + 1);
+        int w = snprintf(k->vals[i] + at, RL_STR_MAX - at, "%s%s", j ? "," : "", it->val);
+        if (w < 0 || (size_t)w >= RL_STR_MAX - at)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: longer than %d characters", where, path,
+                           RL_STR_MAX - 1);
+        at += (size_t)w;
+    }
+    return RL_OK;
+}
+
+/* env.kwargs: a mapping of names to values, kept as text with where each was written */
+static rl_status apply_kwargs(rl_kwargs *k, const cnode *n, const char *path, char *err, size_t err_sz)
+{
+    char where[RL_STR_MAX + 32];
+    node_where(n, where, sizeof where);
+    memset(k, 0, sizeof *k);
+    if (n->kind == N_SCALAR && (!n->val[0] || (n->plain && strcmp(n->val, "~") == 0))) return RL_OK;
+    if (n->kind != N_MAP)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a mapping {name: value}, got a %s", where,
+                       path, n->kind == N_SEQ ? "list" : "scalar");
+    if (n->n > RL_KWARGS_MAX)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: at most %d arguments, got %d", where, path,
+                       RL_KWARGS_MAX, n->n);
+    for (int i = 0; i < n->n; i++) {
+        const cnode *kv = &n->kids[i];
+        char kpath[RL_STR_MAX];
+        snprintf(kpath, sizeof kpath, "%.120s.%.120s", path, kv->key);
+        node_where(kv, where, sizeof where);
+        if (strlen(kv->key) >= RL_KWARG_KEY_MAX || !rl_config_key_ok(kv->key) || strchr(kv->key, '.'))
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a name of letters, digits and '_'", where,
+                           kpath);
+        snprintf(k->keys[i], RL_KWARG_KEY_MAX, "%s", kv->key);
+        snprintf(k->where[i], sizeof k->where[i], "%.*s", (int)sizeof k->where[i] - 1, where);
+        rl_status st = kwarg_value(k, i, kv, where, kpath, err, err_sz);
+        if (st != RL_OK) return st;
+        k->n = i + 1;
+    }
+    return RL_OK;
+}
+
 static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n, const char *path,
                              char *err, size_t err_sz)
 {
@@ -576,6 +631,7 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
     node_where(n, where, sizeof where);
     char *p = (char *)cfg + f->off;
     fmt_range(range, sizeof range, f);
+    if (f->type == T_KWARGS) return apply_kwargs((rl_kwargs *)p, n, path, err, err_sz);
     if (f->type != T_LIST && f->type != T_LOSS && n->kind != N_SCALAR)
         FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a %s", type_name(f->type),
                   n->kind == N_MAP ? "mapping" : "list");
@@ -656,6 +712,7 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         }
         return RL_OK;
     }
+    case T_KWARGS: break;   /* apply_kwargs, above */
     }
     return RL_OK;
 }
@@ -1226,6 +1283,47 @@ static void dump_loss_params(FILE *out, const rl_loss_cfg *l)
     }
 }
 
+/* a kwargs value as written: plain when its text reads back as itself, else a quoted string */
+static void dump_kwarg_scalar(FILE *out, const char *v, size_t len)
+{
+    bool plain = len > 0 && (isalnum((unsigned char)v[0]) || v[0] == '-' || v[0] == '.');
+    for (size_t i = 0; plain && i < len; i++)
+        plain = isalnum((unsigned char)v[i]) || strchr("_.+-", v[i]);
+    if (plain) {
+        fwrite(v, 1, len, out);
+        return;
+    }
+    char buf[RL_STR_MAX];
+    snprintf(buf, sizeof buf, "%.*s", (int)len, v);
+    dump_string(out, buf);
+}
+
+/* env.kwargs on one line: {name: value, name: [a, b]} */
+static void dump_kwargs(FILE *out, const rl_kwargs *k)
+{
+    fputc('{', out);
+    for (int i = 0; i < k->n; i++) {
+        fputs(i ? ", " : "", out);
+        dump_key(out, k->keys[i]);
+        fputs(": ", out);
+        if (!k->list[i]) {
+            dump_kwarg_scalar(out, k->vals[i], strlen(k->vals[i]));
+            continue;
+        }
+        fputc('[', out);
+        for (const char *a = k->vals[i];;) {
+            const char *c = strchr(a, ',');
+            size_t len = c ? (size_t)(c - a) : strlen(a);
+            dump_kwarg_scalar(out, a, len);
+            if (!c) break;
+            fputs(", ", out);
+            a = c + 1;
+        }
+        fputc(']', out);
+    }
+    fputc('}', out);
+}
+
 static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, const char *indent)
 {
     const char *p = (const char *)cfg + f->off;
@@ -1251,6 +1349,7 @@ static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, con
         fputc('}', out);
         break;
     }
+    case T_KWARGS: dump_kwargs(out, (const rl_kwargs *)p); break;
     }
     fputc('\n', out);
 }
@@ -1326,7 +1425,7 @@ static void print_field(FILE *out, const field_desc *fd)
     const char *shown = field_choices(fd) ? field_choices(fd) : range;
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
              fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
-             : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : "loss",
+             : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : fd->type == T_KWARGS ? "mapping" : "loss",
              def, shown, fd->doc);
 }
 

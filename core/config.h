@@ -53,6 +53,22 @@ typedef struct {
     char plugin[RL_STR_MAX];   /* "" or the shared object that registers the loss */
 } rl_loss_cfg;
 
+/* Keyword arguments of the environment, `env.kwargs: {is_slippery: false, map_name: "8x8"}`, kept
+ * as written: core does not know which environment takes which, so each value is its scalar's
+ * text (a list of scalars, as FrozenLake's desc, joined with ','), checked against the
+ * environment's declared arguments when it is made (envs/env_args.h). where[i] is "file:line" of
+ * the key (or the --set argument), for the messages of that check. */
+#define RL_KWARGS_MAX 16
+#define RL_KWARG_KEY_MAX 48
+
+typedef struct {
+    int n;
+    char keys[RL_KWARGS_MAX][RL_KWARG_KEY_MAX];
+    char vals[RL_KWARGS_MAX][RL_STR_MAX];
+    bool list[RL_KWARGS_MAX];      /* written as a list of scalars */
+    char where[RL_KWARGS_MAX][RL_STR_MAX / 2];
+} rl_kwargs;
+
 /* Auxiliary heads on the shared encoder (addons/aux.h), the top-level `aux:` list:
  *   aux:
  *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
@@ -102,7 +118,7 @@ typedef struct {
  * core knows no algorithm's name. Loading, --set, the range checks, the dump, `rlc config` and
  * the error for a section of another algorithm treat them as they treat core's sections. */
 
-typedef enum { RL_CFG_I64, RL_CFG_F64, RL_CFG_BOOL, RL_CFG_STR, RL_CFG_LIST, RL_CFG_LOSS } rl_cfg_type;
+typedef enum { RL_CFG_I64, RL_CFG_F64, RL_CFG_BOOL, RL_CFG_STR, RL_CFG_LIST, RL_CFG_LOSS, RL_CFG_KWARGS } rl_cfg_type;
 
 /* One key: its C offset in the section's struct, default (dnum, or dstr for strings, lists and
  * losses), inclusive range (lo, hi), choices ("a|b") and the line `rlc config` prints. */
@@ -179,7 +195,7 @@ void rl_config_register_aux(const rl_aux_schema *s);
 const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec);
 void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec);
 /* The field "section.key" ("seed" at the top level) of any section, or NULL if there is none:
- * an int64_t, double, bool, rl_str, rl_int_list or rl_loss_cfg as the key's type says. */
+ * an int64_t, double, bool, rl_str, rl_int_list, rl_loss_cfg or rl_kwargs as the key's type says. */
 const void *rl_config_get(const rl_config *cfg, const char *dotted);
 void *rl_config_get_mut(rl_config *cfg, const char *dotted);
 

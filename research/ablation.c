@@ -20,6 +20,7 @@
 #include "research/ablation_dist.h"
 #include "agents/agent.h"
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/yaml_load.h"
@@ -513,22 +514,18 @@ rl_status ablation_validate(ablation *a, char *err, size_t err_sz)
             snprintf(a->base_env[r.base], RL_STR_MAX, "%s", cfg->env.id);
             /* creating the agent checks the losses and the agent's own constraints */
             const agent_algo *algo = NULL;
-            const env_def *def = NULL;
+            trainer_env te = {0};
             if ((st = trainer_prepare_envs(cfg, msg, sizeof msg)) == RL_OK) {
                 algo = agent_find(cfg->root.algo);
-                def = env_find(cfg->env.id);
                 if (!algo) st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "algo: unknown algorithm '%s'", cfg->root.algo);
-                else if (!def) {
-                    char hint[200];
-                    env_did_you_mean(hint, sizeof hint, cfg->env.id);
-                    st = rl_errf(msg, sizeof msg, RL_ERR_CONFIG, "env.id: unknown environment '%s'%s", cfg->env.id, hint);
-                }
+                else st = trainer_env_open(&te, cfg, cfg->source[0] ? cfg->source : "config", false, msg, sizeof msg);
             }
             if (st == RL_OK) {
                 void *agent = NULL;
-                st = algo->create(&agent, cfg, &def->obs_space, &def->act_space, (int)cfg->env.num_envs, msg, sizeof msg);
+                st = trainer_env_agent(&te, algo, &agent, cfg, (int)cfg->env.num_envs, msg, sizeof msg);
                 if (st == RL_OK) algo->destroy(agent);
             }
+            trainer_env_close(&te);
         }
         if (st != RL_OK) st = rl_errf(err, err_sz, st, "%s: variant %s, seed %lld: %s", a->source, r.variant_name,
                                       (long long)r.seed, msg);

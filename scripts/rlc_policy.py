@@ -9,6 +9,9 @@ saved running mean and variance, the network, and the mapping to the environment
     policy = rlc_policy.load("runs/ppo_cartpole-seed1")
     action = policy.act(obs)           # obs (obs_dim,) -> action; (B, obs_dim) -> (B, ...)
 
+An environment with a Discrete observation space (the toy-text ones) is observed as its index:
+act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
+
 Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
@@ -180,6 +183,7 @@ class Policy:
             if self.env_id not in VELOCITY_MASKS:
                 raise PolicyError(f"{file}: env.mask_velocity: no velocity mask is known for '{self.env_id}'")
             self.mask = VELOCITY_MASKS[self.env_id]
+        self.obs_space = self._space("rlc.obs_space") if "rlc.obs_space" in self.meta else {"kind": "box"}
         self._build()
 
     def _space(self, key):
@@ -246,8 +250,25 @@ class Policy:
         for s in self.state:
             s[rows[:s.shape[0]]] = 0
 
+    def encode(self, obs):
+        """A Discrete observation space's indices (B, 1) as the one-hot rows (B, n) the network takes
+        (rlc one-hot encodes them for the agent: FrozenLake, Taxi, CliffWalking, Blackjack); other
+        observations as they are."""
+        if self.obs_space.get("kind") != "discrete":
+            return obs
+        n = int(self.obs_space["n"])
+        idx = obs[:, 0]
+        if obs.shape[1] != 1 or not np.all((idx >= 0) & (idx < n) & (idx == np.floor(idx))):
+            raise ValueError(f"{self.path}: expected Discrete({n}) observations (indices 0..{n - 1}), got {obs!r}")
+        out = np.zeros((obs.shape[0], n), dtype=np.float32)
+        out[np.arange(obs.shape[0]), idx.astype(np.int64)] = 1.0
+        return out
+
     def normalise(self, obs):
-        """What the network sees: (obs - mean) / sqrt(var + 1e-8), clipped to +-clip_obs."""
+        """What the network sees: a Discrete index one-hot encoded (encode), then
+        (obs - mean) / sqrt(var + 1e-8), clipped to +-clip_obs."""
+        if self.obs_space.get("kind") == "discrete":
+            obs = self.encode(np.asarray(obs, dtype=np.float32).reshape(-1, 1))
         if self.norm is None:
             return obs
         mean, var, clip = self.norm
@@ -256,9 +277,12 @@ class Policy:
 
     def act(self, obs):
         obs = np.asarray(obs, dtype=np.float32)
-        single = obs.ndim == 1
-        if obs.shape[-1] != self.obs_dim or obs.ndim not in (1, 2):
-            raise ValueError(f"{self.path}: expected observations of {self.obs_dim} floats, got shape {obs.shape}")
+        single = obs.ndim == 1 or obs.ndim == 0
+        dim = 1 if self.obs_space.get("kind") == "discrete" else self.obs_dim   # an index, or obs_dim floats
+        if obs.ndim == 0 and dim == 1:
+            obs = obs.reshape(1)
+        if obs.shape[-1] != dim or obs.ndim not in (1, 2):
+            raise ValueError(f"{self.path}: expected observations of {dim} floats, got shape {obs.shape}")
         x = obs.reshape(1, -1) if single else obs
         if self.mask is not None:
             x = x.copy()

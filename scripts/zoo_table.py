@@ -23,6 +23,7 @@ import sys
 
 ALGOS = ["ppo", "sac", "dqn", "qrdqn", "c51", "a2c", "reinforce"]
 ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
+        "FrozenLake-v1 (is_slippery=false)", "FrozenLake-v1", "CliffWalking-v1", "Taxi-v3",
         "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5", "Hopper-v5",
         "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Hopper-v4", "HalfCheetah-v4",
         "Walker2d-v4", "Ant-v4", "Humanoid-v4"]
@@ -80,7 +81,7 @@ SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou", "C": "CleanRL"}
 # measured cell counts the seeds whose final evaluation reaches it.
 THRESHOLDS = {
     "CartPole-v1": 475.0, "Acrobot-v1": -100.0, "MountainCar-v0": -110.0,
-    "MountainCarContinuous-v0": 90.0, "InvertedPendulum-v5": 950.0,
+    "MountainCarContinuous-v0": 90.0, "InvertedPendulum-v5": 950.0, "FrozenLake-v1": 0.7, "Taxi-v3": 8.0,
     "InvertedDoublePendulum-v5": 9100.0, "Reacher-v5": -3.75, "Swimmer-v5": 360.0,
     "Hopper-v5": 3800.0, "HalfCheetah-v5": 4800.0, "Ant-v5": 6000.0,
     "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0,
@@ -88,8 +89,9 @@ THRESHOLDS = {
 
 
 def simple_yaml(path):
-    """algo, env.id and total_steps of a config (rlc's own dump or a zoo file): no YAML library."""
-    out, section = {}, ""
+    """algo, env.id (with its env.kwargs, if any: "FrozenLake-v1 (is_slippery=false)") and
+    total_steps of a config (rlc's own dump or a zoo file): no YAML library."""
+    out, section, kwargs, in_kwargs = {}, "", [], False
     with open(path) as f:
         for raw in f:
             line = raw.split("#", 1)[0].rstrip()
@@ -97,12 +99,24 @@ def simple_yaml(path):
                 continue
             key, _, value = line.partition(":")
             value = value.strip().strip('"')
-            if not line.startswith(" "):
+            indent = len(line) - len(line.lstrip())
+            if indent == 0:
                 section = key.strip() if not value else ""
+                in_kwargs = False
                 if value:
                     out[key.strip()] = value
-            elif section == "env" and key.strip() == "id":
-                out["env.id"] = value
+            elif section == "env" and indent > 2 and in_kwargs:
+                kwargs.append("%s=%s" % (key.strip(), value))   # a block mapping under kwargs:
+            elif section == "env":
+                in_kwargs = key.strip() == "kwargs"
+                if key.strip() == "id":
+                    out["env.id"] = value
+                elif in_kwargs and value.strip("{} "):
+                    # rlc's dump writes them on one line: {name: value, name: value}
+                    kwargs += ["%s=%s" % (k.strip(), v.strip().strip('"')) for k, v in
+                               (kv.split(":", 1) for kv in value.strip("{}").split(", ") if ":" in kv)]
+    if kwargs and "env.id" in out:
+        out["env.id"] += " (%s)" % ", ".join(sorted(kwargs))
     return out
 
 
@@ -207,11 +221,13 @@ def cell(algo, env, budget, runs):
         point, lo, hi = iqm_ci(finals)
         walls = [r[2] for r in rs if r[2] is not None]
         budgets = sorted(set(r[1] for r in rs))
-        text = "mean %.1f<br>IQM %.1f [%.1f, %.1f], %d seed%s<br>budget %s, %s" % (
+        # success rates and returns of a few points (FrozenLake, Taxi) need two decimals
+        fmt = "%.2f" if max(abs(f) for f in finals) < 10 else "%.1f"
+        text = ("mean F<br>IQM F [F, F], %d seed%s<br>budget %s, %s".replace("F", fmt)) % (
             sum(finals) / len(finals), point, lo, hi, len(finals), "" if len(finals) == 1 else "s",
             "/".join(steps_text(b) for b in budgets),
             "%.0f s" % (sum(walls) / len(walls)) if walls else "wall-clock not recorded")
-        if env in THRESHOLDS:
+        if env in THRESHOLDS:   # the registered id's (with arguments, the threshold is not Gymnasium's)
             reached = sum(1 for f in finals if f >= THRESHOLDS[env])
             text += "<br>%d/%d seeds reach %g" % (reached, len(finals), THRESHOLDS[env])
     return text + "<br>" + references(algo, env)

@@ -75,6 +75,7 @@ static menv open_env(const char *id, uint64_t seed)
     e.def = find_def(id);
     cr_assert_not_null(e.def, "%s is not among env_mujoco_defs", id);
     e.s = calloc(1, e.def->state_size);
+    if (e.def->params) memcpy(e.s, e.def->params, e.def->params_size);   /* as env_make does */
     char err[512] = "";
     cr_assert_eq(e.def->init(e.s, err, sizeof err), RL_OK, "%s init: %s", id, err);
     rl_rng_seed(&e.rng, seed, 0);
@@ -1224,6 +1225,7 @@ static void *init_in_thread(void *arg)
     menv *e = arg;
     char err[512];
     e->s = calloc(1, e->def->state_size);
+    if (e->def->params) memcpy(e->s, e->def->params, e->def->params_size);   /* as env_make does */
     return (void *)(intptr_t)e->def->init(e->s, err, sizeof err);
 }
 

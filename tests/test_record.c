@@ -230,6 +230,25 @@ Test(record, a_minatar_game_is_filmed_as_cells, .timeout = 600)
     rlt_run_cmd(cmd, out, sizeof out);
 }
 
+/* a toy-text run with env.kwargs (a 3 x 3 map): rlc record makes the environment with them (its
+ * picture and the agent's 9 one-hot inputs) and the GIF decodes to the frames written */
+Test(record, a_toy_text_run_with_kwargs_is_filmed_and_decodes)
+{
+    char run[256], gif[400];
+    tiny_run("zoo/dqn_frozenlake_v1_nonslippery.yaml",
+             "--set total_steps=3000 --set 'env.kwargs.desc=[SFF, FHF, FFG]'", run, sizeof run, "rec_fl");
+    snprintf(gif, sizeof gif, "%s/lake.gif", run);
+    record_result g = record_ok(run, gif, 2, 0, 0);
+    cr_assert_str_eq(g.env_id, "FrozenLake-v1");
+    cr_assert(g.frames >= 2 * 2 + 2, "%lld frames", (long long)g.frames);
+    decoded d = decode_gif(gif);
+    cr_assert_eq(d.frames, g.frames);
+    cr_assert(d.width == 256 && d.height == 256, "FrozenLake-v1's picture size: %dx%d", d.width, d.height);
+    char cmd[512], out[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", run);
+    rlt_run_cmd(cmd, out, sizeof out);
+}
+
 Test(record, a_failed_recording_leaves_the_earlier_file, .timeout = 600)
 {
     char dir[256], out[400], err[1024];

@@ -3,7 +3,7 @@
  * Buffers and budgets are shrunk by overrides; every other key is the file's own. Also checks that
  * the zoo covers what docs/zoo.md promises: PPO on every registered environment, SAC on every
  * MuJoCo one, TD3 and DDPG on Pendulum, HalfCheetah, Hopper and Walker2d, DQN, QR-DQN and C51 on
- * every discrete classic task. */
+ * every discrete classic task, PPO and DQN on FrozenLake-v1, Taxi-v3 and CliffWalking-v1. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -135,7 +135,12 @@ Test(zoo, covers_every_registered_environment)
                                     "Pendulum-v1"};
     static const char *discrete[] = {"CartPole-v1", "Acrobot-v1", "MountainCar-v0"};
     static const char *value_agents[] = {"dqn", "qrdqn", "c51"};
+    static const char *toytext[] = {"FrozenLake-v1", "Taxi-v3", "CliffWalking-v1"};
     for (size_t i = 0; i < sizeof classic / sizeof classic[0]; i++) expect_pair("ppo", classic[i]);
+    for (size_t i = 0; i < sizeof toytext / sizeof toytext[0]; i++) {
+        expect_pair("ppo", toytext[i]);
+        expect_pair("dqn", toytext[i]);
+    }
     for (size_t i = 0; i < sizeof discrete / sizeof discrete[0]; i++)
         for (int a = 0; a < 3; a++) expect_pair(value_agents[a], discrete[i]);
     expect_pair("td3", "Pendulum-v1");

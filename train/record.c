@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "core/fs.h"
 #include "envs/render.h"
 #include "envs/video.h"
@@ -16,11 +17,11 @@
 typedef struct {
     const agent_algo *algo;
     void *agent;
+    trainer_env te;     /* the environment of the checkpoint's config (env.kwargs applied) */
     env_instance env;
     env_renderer *renderer;
     env_video *video;
-    float *obs, *act;   /* (obs_dim), (act_dim) */
-    unsigned char *vel_mask;   /* env.mask_velocity: (obs_dim) what the policy does not see; else NULL */
+    float *obs, *seen, *act;   /* the env's observation, as the agent sees it, the action */
     uint8_t *frame;     /* (height, width, 3) */
 } recorder;
 
@@ -48,7 +49,8 @@ static rl_status recorder_open(recorder *r, const record_opts *o, record_result 
     rl_config cfg;
     rl_status st = trainer_load_agent(o->path, &cfg, &r->algo, &r->agent, err, err_sz);
     if (st != RL_OK) return st;
-    st = env_make(&r->env, cfg.env.id, (int)cfg.env.max_episode_steps, err, err_sz);
+    st = trainer_env_open(&r->te, &cfg, o->path, true, err, err_sz);
+    if (st == RL_OK) st = trainer_env_make(&r->te, &cfg, &r->env, err, err_sz);
     if (st != RL_OK) return st;
     snprintf(res->env_id, sizeof res->env_id, "%s", cfg.env.id);
     st = env_render_open(&r->renderer, &r->env, o->width, o->height, err, err_sz);
@@ -57,15 +59,12 @@ static rl_status recorder_open(recorder *r, const record_opts *o, record_result 
     st = env_video_open(&r->video, res->out, res->width, res->height, res->fps, err, err_sz);
     if (st != RL_OK) return st;
     res->codec = env_video_codec(r->video);
-    r->obs = calloc((size_t)env_space_dim(&r->env.def->obs_space), sizeof(float));
+    r->obs = calloc((size_t)r->te.raw_dim, sizeof(float));
+    r->seen = calloc((size_t)r->te.view.obs_space.dim, sizeof(float));
     r->act = calloc((size_t)env_space_dim(&r->env.def->act_space), sizeof(float));
     r->frame = malloc((size_t)res->width * res->height * 3);
-    if (!r->obs || !r->act || !r->frame) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
-    if (!cfg.env.mask_velocity) return RL_OK;
-    int D = env_space_dim(&r->env.def->obs_space);
-    r->vel_mask = calloc((size_t)D, 1);
-    if (!r->vel_mask) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
-    return env_velocity_mask(cfg.env.id, D, r->vel_mask, err, err_sz);
+    if (!r->obs || !r->seen || !r->act || !r->frame) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
+    return RL_OK;
 }
 
 static void recorder_free(recorder *r)
@@ -73,18 +72,14 @@ static void recorder_free(recorder *r)
     env_video_abort(r->video);
     env_render_close(r->renderer);
     env_close(&r->env);
+    trainer_env_close(&r->te);
     if (r->agent) r->algo->destroy(r->agent);
     free(r->obs);
+    free(r->seen);
     free(r->act);
     free(r->frame);
-    free(r->vel_mask);
 }
 
-/* the observation as the policy saw it in training */
-static void mask_obs(recorder *r)
-{
-    if (r->vel_mask) env_velocity_mask_apply(r->vel_mask, r->obs, env_space_dim(&r->env.def->obs_space), 1);
-}
 
 static rl_status film_state(recorder *r, record_result *res, char *err, size_t err_sz)
 {
@@ -98,16 +93,15 @@ static rl_status film_state(recorder *r, record_result *res, char *err, size_t e
 static rl_status film_episode(recorder *r, int64_t seed, record_result *res, double *ret, char *err, size_t err_sz)
 {
     env_reset(&r->env, seed, r->obs);
-    mask_obs(r);
     if (r->algo->episode_starts) r->algo->episode_starts(r->agent, (const bool[]){true}, 1);
     rl_status st = film_state(r, res, err, err_sz);
     bool term = false, trunc = false;
     *ret = 0.0;
     while (st == RL_OK && !term && !trunc) {
-        r->algo->act(r->agent, r->obs, 1, r->act, false);
+        trainer_env_encode(&r->te, r->obs, r->seen, 1);
+        r->algo->act(r->agent, r->seen, 1, r->act, false);
         float reward;
         env_step(&r->env, r->act, r->obs, &reward, &term, &trunc);
-        mask_obs(r);
         *ret += reward;
         st = film_state(r, res, err, err_sz);
     }

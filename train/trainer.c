@@ -14,6 +14,7 @@
 #include "train/offp_replay.h"
 #include "train/stopping.h"
 #include "train/trainer_dp.h"
+#include "train/trainer_env.h"
 #include "train/trainer_watch.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -54,28 +55,6 @@ const char *trainer_signal_name(int sig)
     }
 }
 
-/* the error for an environment id nobody registered. A config's env.plugin is loaded only by
- * trainer_prepare_envs, for a config the user named; from_run: the config came from a
- * checkpoint or a run directory, whose plugin rlc never loads by itself */
-static rl_status env_missing(const rl_config *cfg, const char *where, bool from_run, char *err, size_t err_sz)
-{
-    if (cfg->env.plugin[0] && from_run)
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                       "%s: environment '%s' comes from the plugin %s (env.plugin), and rlc does not load "
-                       "code named in a checkpoint or a run directory: pass --plugin %s (or where that "
-                       "plugin is on this machine) if you trust it",
-                       where, cfg->env.id, cfg->env.plugin, cfg->env.plugin);
-    if (cfg->env.plugin[0])
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: env.id: environment '%s' is not registered (the plugin %s was %s)", where,
-                       cfg->env.id, cfg->env.plugin,
-                       from_run ? "not loaded" : "loaded but does not register it, or was not loaded");
-    char hint[200];
-    env_did_you_mean(hint, sizeof hint, cfg->env.id);
-    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s'%s (rlc envs lists them)",
-                   where, cfg->env.id, hint);
-}
-
 /* loads the plugin at path unless this process loaded it through here before */
 static rl_status prepare_plugin(const char *path, char *err, size_t err_sz)
 {
@@ -106,27 +85,19 @@ rl_status trainer_prepare_envs(const rl_config *cfg, char *err, size_t err_sz)
     return st;
 }
 
-rl_status trainer_env_vec(env_vec *v, const rl_config *cfg, int n, char *err, size_t err_sz)
-{
-    const env_def *def = env_find(cfg->env.id);
-    if (!def) return env_vec_make(v, cfg->env.id, n, (int)cfg->env.max_episode_steps, err, err_sz);
-    env_vec_opts o = {.max_steps_override = (int)cfg->env.max_episode_steps, .mask_velocity = cfg->env.mask_velocity};
-    char why[1200];
-    rl_status st = env_vec_make_def(v, def, n, &o, why, sizeof why);
-    if (st != RL_OK)
-        return rl_errf(err, err_sz, st == RL_ERR_NOT_FOUND ? RL_ERR_CONFIG : st, "%s: env.%s",
-                       cfg->source[0] ? cfg->source : "config", why);
-    return RL_OK;
-}
-
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
                            int n_episodes, int64_t seed, double *mean, double *std, char *err,
                            size_t err_sz)
 {
     int nb = n_episodes < AGENT_EVAL_BATCH ? n_episodes : AGENT_EVAL_BATCH;
+    trainer_env te;
     env_vec ev;
-    rl_status st = trainer_env_vec(&ev, cfg, nb, err, err_sz);
-    if (st != RL_OK) return st;
+    rl_status st = trainer_env_open(&te, cfg, cfg->source[0] ? cfg->source : "config", false, err, err_sz);
+    if (st == RL_OK) st = trainer_env_vec(&te, cfg, &ev, nb, err, err_sz);
+    if (st != RL_OK) {
+        trainer_env_close(&te);
+        return st;
+    }
     float *actions = rl_xcalloc((size_t)nb * ev.act_dim, sizeof(float));
     bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
@@ -163,6 +134,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     free(active);
     free(starts);
     env_vec_free(&ev);
+    trainer_env_close(&te);
     return st;
 }
 
@@ -188,15 +160,15 @@ rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo 
         nn_safetensors_close(f);
         return st;
     }
-    const env_def *def = env_find(cfg->env.id);
+    trainer_env te;
+    st = trainer_env_open(&te, cfg, file, true, err, err_sz);
     *algo = agent_find(cfg->root.algo);
-    if (!def || !*algo) {
-        nn_safetensors_close(f);
-        if (!def) return env_missing(cfg, file, true, err, err_sz);
-        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: algo '%s' is not available in this build", file,
-                       cfg->root.algo);
-    }
-    if ((st = (*algo)->create(agent, cfg, &def->obs_space, &def->act_space, (int)cfg->env.num_envs, err, err_sz))) {
+    if (st == RL_OK && !*algo)
+        st = rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: algo '%s' is not available in this build", file,
+                     cfg->root.algo);
+    if (st == RL_OK) st = trainer_env_agent(&te, *algo, agent, cfg, (int)cfg->env.num_envs, err, err_sz);
+    trainer_env_close(&te);
+    if (st != RL_OK) {
         nn_safetensors_close(f);
         return st;
     }
@@ -214,7 +186,8 @@ rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo 
 typedef struct {
     const rl_config *cfg;
     const agent_algo *algo;
-    const env_def *def;
+    const env_def *def;       /* te.def */
+    trainer_env te;           /* the environment and the agent's view of it */
     void *agent;
     const char *run_dir;
     char ckpt[1100];
@@ -405,15 +378,14 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
 {
     const rl_config *cfg = r->cfg;
     int N = (int)cfg->env.num_envs;
-    rl_status st = trainer_env_vec(&r->v, cfg, N, err, err_sz);
+    rl_status st = trainer_env_vec(&r->te, cfg, &r->v, N, err, err_sz);
     if (st != RL_OK) return st;
     r->have_v = true;
     if ((st = run_env_threads(r, err, err_sz))) return st;
     /* this rank's config (its seed) for the agent */
     if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
-    if ((st = r->algo->create(&r->agent, r->dp.cfg, &r->def->obs_space, &r->def->act_space, N, err, err_sz)))
-        return st;
-    if ((st = reward_model_open(&r->rm, cfg, r->def, N, r->dp.size, err, err_sz))) return st;
+    if ((st = trainer_env_agent(&r->te, r->algo, &r->agent, r->dp.cfg, N, err, err_sz))) return st;
+    if ((st = reward_model_open(&r->rm, cfg, &r->te.view, N, r->dp.size, err, err_sz))) return st;
     if (!r->dp.lead) return RL_OK;
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
@@ -718,6 +690,7 @@ static void run_close(run_state *r, trainer_result *res)
     if (r->have_v) env_vec_free(&r->v);
     trainer_dp_end(&r->dp);
     rl_dir_lock_release(&r->lock);
+    trainer_env_close(&r->te);
 }
 
 /* A write into the run directory failed (err says which and why): the run stopped right there,
@@ -753,11 +726,13 @@ static rl_status train(const rl_config *cfg, const trainer_opts *opts, trainer_r
                    .opts = opts};
     r.algo = agent_find(cfg->root.algo);
     if (!r.algo) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: unknown algorithm '%s'", cfg->source, cfg->root.algo);
-    r.def = env_find(cfg->env.id);
-    if (!r.def) return env_missing(cfg, cfg->env_id_where[0] ? cfg->env_id_where : cfg->source, opts->resume, err, err_sz);
+    rl_status st = trainer_env_open(&r.te, cfg, cfg->env_id_where[0] ? cfg->env_id_where : cfg->source, opts->resume,
+                                    err, err_sz);
+    if (st != RL_OK) return st;
+    r.def = r.te.def;
     snprintf(r.ckpt, sizeof r.ckpt, "%s/checkpoint.safetensors", opts->run_dir);
 
-    rl_status st = trainer_stop_init(&r.stop, cfg, r.def, err, err_sz);
+    st = trainer_stop_init(&r.stop, cfg, r.def, err, err_sz);
     if (st == RL_OK) st = run_open(&r, opts, err, err_sz);
     if (r.have_v) res->env_threads = r.v.n_threads;
     if (st == RL_OK && opts->resume) st = run_resume(&r, err, err_sz);

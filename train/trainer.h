@@ -95,10 +95,6 @@ typedef struct {
 rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
                       char *err, size_t err_sz);
 
-/* The vector env of n copies a config's env section describes (env.id, env.max_episode_steps,
- * env.mask_velocity); errors name the file and key. */
-rl_status trainer_env_vec(env_vec *v, const rl_config *cfg, int n, char *err, size_t err_sz);
-
 /* Runs n_episodes deterministic episodes of agent on env_id with seeds seed, seed+1, ...
  * (batched over up to AGENT_EVAL_BATCH copies) and writes the mean and std of the returns. */
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,

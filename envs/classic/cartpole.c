@@ -77,19 +77,22 @@ static void cp_step(void *state, rl_rng *rng, const float *action, float *obs, f
 
     bool term = s->x < -CP_X_THRESHOLD || s->x > CP_X_THRESHOLD ||
                 s->theta < -CP_THETA_THRESHOLD || s->theta > CP_THETA_THRESHOLD;
+    bool sb = s->p.sutton_barto_reward;   /* Sutton and Barto's rewards: 0, then -1 at the end */
     if (!term) {
-        *reward = 1.0f;
+        *reward = sb ? 0.0f : 1.0f;
     } else if (s->steps_beyond_terminated < 0) {
         s->steps_beyond_terminated = 0;   /* the pole just fell: this step still pays +1 */
-        *reward = 1.0f;
+        *reward = sb ? -1.0f : 1.0f;
     } else {
         s->steps_beyond_terminated++;     /* stepping a finished episode: reward 0 */
-        *reward = 0.0f;
+        *reward = sb ? -1.0f : 0.0f;
     }
     *terminated = term;
     *truncated = false;
     cp_obs(s, obs);
 }
+
+static const env_cartpole_params cp_params = {.sutton_barto_reward = false};
 
 const env_def env_cartpole_v1 = {
     .id = "CartPole-v1",
@@ -102,4 +105,6 @@ const env_def env_cartpole_v1 = {
     .reset = cp_reset,
     .step = cp_step,
     .close = NULL,
+    .params = &cp_params,
+    .params_size = sizeof cp_params,
 };

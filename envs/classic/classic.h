@@ -13,6 +13,11 @@
  * episode runs, 0 on the step that terminated, then counts extra steps taken without reset
  * (those get reward 0). */
 typedef struct {
+    bool sutton_barto_reward;   /* false: +1 every step; true: 0 per step, -1 on termination */
+} env_cartpole_params;
+
+typedef struct {
+    env_cartpole_params p;      /* env.kwargs (env_def.params); first, as env.h asks */
     double x, x_dot, theta, theta_dot;
     int steps_beyond_terminated;
 } env_cartpole_state;
@@ -25,12 +30,22 @@ typedef struct {
 
 /* MountainCar-v0 (float64) and MountainCarContinuous-v0 (values rounded to float32 each step). */
 typedef struct {
+    double goal_velocity;       /* 0: the velocity the goal needs besides its position */
+} env_mountain_car_params;
+
+typedef struct {
+    env_mountain_car_params p;
     double position, velocity;
 } env_mountain_car_state;
 
 /* Pendulum-v1: theta = 0 is upright; theta is never wrapped. last_u is the last applied
  * (clipped) torque, kept for inspection only. */
 typedef struct {
+    double g;                   /* 10.0: gravity */
+} env_pendulum_params;
+
+typedef struct {
+    env_pendulum_params p;
     double theta, theta_dot;
     float last_u;
 } env_pendulum_state;

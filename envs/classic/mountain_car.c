@@ -80,7 +80,7 @@ static void mc_step(void *state, rl_rng *rng, const float *action, float *obs, f
     int a = (int)action[0];
     RL_ASSERT_MSG(a >= 0 && a <= 2 && (float)a == action[0], "MountainCar-v0 action must be 0, 1 or 2");
     mc_move(s, (double)(a - 1) * MC_FORCE + cos(3.0 * s->position) * (-MC_GRAVITY));
-    *terminated = s->position >= MC_GOAL_POSITION && s->velocity >= MC_GOAL_VELOCITY;
+    *terminated = s->position >= MC_GOAL_POSITION && s->velocity >= s->p.goal_velocity;
     *truncated = false;
     *reward = -1.0f;
     mc_obs(s, obs);
@@ -94,7 +94,7 @@ static void mcc_step(void *state, rl_rng *rng, const float *action, float *obs, 
     double raw = (double)action[0];
     double force = raw < -1.0 ? -1.0 : (raw > 1.0 ? 1.0 : raw);
     mc_move(s, force * MCC_POWER - MC_GRAVITY * cos(3.0 * s->position));
-    bool term = s->position >= MCC_GOAL_POSITION && s->velocity >= MC_GOAL_VELOCITY;
+    bool term = s->position >= MCC_GOAL_POSITION && s->velocity >= s->p.goal_velocity;
     double r = term ? 100.0 : 0.0;
     r -= raw * raw * 0.1;   /* the penalty uses the unclipped action */
     /* stored as float32, like Gymnasium's np.array([position, velocity], dtype=np.float32) */
@@ -105,6 +105,8 @@ static void mcc_step(void *state, rl_rng *rng, const float *action, float *obs, 
     *reward = (float)r;
     mc_obs(s, obs);
 }
+
+static const env_mountain_car_params mc_params = {.goal_velocity = MC_GOAL_VELOCITY};
 
 const env_def env_mountain_car_v0 = {
     .id = "MountainCar-v0",
@@ -117,6 +119,8 @@ const env_def env_mountain_car_v0 = {
     .reset = mc_reset,
     .step = mc_step,
     .close = NULL,
+    .params = &mc_params,
+    .params_size = sizeof mc_params,
 };
 
 const env_def env_mountain_car_continuous_v0 = {
@@ -130,4 +134,6 @@ const env_def env_mountain_car_continuous_v0 = {
     .reset = mcc_reset,
     .step = mcc_step,
     .close = NULL,
+    .params = &mc_params,
+    .params_size = sizeof mc_params,
 };

@@ -64,7 +64,7 @@ static void pd_step(void *state, rl_rng *rng, const float *action, float *obs, f
     double u = (double)uf, th = s->theta, thdot = s->theta_dot;
     double an = pd_angle_normalize(th);
     double cost = an * an + 0.1 * thdot * thdot + 0.001 * (u * u);   /* pre-update state */
-    double newthdot = thdot + (3.0 * PD_G / (2.0 * PD_L) * sin(th) + 3.0 / (PD_M * PD_L * PD_L) * u) * PD_DT;
+    double newthdot = thdot + (3.0 * s->p.g / (2.0 * PD_L) * sin(th) + 3.0 / (PD_M * PD_L * PD_L) * u) * PD_DT;
     if (newthdot < -PD_MAX_SPEED) newthdot = -PD_MAX_SPEED;
     if (newthdot > PD_MAX_SPEED) newthdot = PD_MAX_SPEED;
     s->theta = th + newthdot * PD_DT;
@@ -74,6 +74,8 @@ static void pd_step(void *state, rl_rng *rng, const float *action, float *obs, f
     *truncated = false;
     pd_obs(s, obs);
 }
+
+static const env_pendulum_params pd_params = {.g = PD_G};
 
 const env_def env_pendulum_v1 = {
     .id = "Pendulum-v1",
@@ -86,4 +88,6 @@ const env_def env_pendulum_v1 = {
     .reset = pd_reset,
     .step = pd_step,
     .close = NULL,
+    .params = &pd_params,
+    .params_size = sizeof pd_params,
 };

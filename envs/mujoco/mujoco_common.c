@@ -146,7 +146,9 @@ static bool collect_warnings(mj_env *e)
 rl_status mje_init(void *state, const mj_task *task, char *err, size_t err_sz)
 {
     mj_env *e = state;
+    env_mujoco_params p = e->p;   /* the framework copied env_def.params here */
     memset(e, 0, sizeof *e);
+    e->p = p;
     const mjModel *m = NULL;
     rl_status st = model_get(task->asset, &m, err, err_sz);
     if (st != RL_OK)
@@ -178,6 +180,7 @@ rl_status mje_init(void *state, const mj_task *task, char *err, size_t err_sz)
     if (!e->d)
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: mj_makeData failed", task->asset);
     e->task = task;
+    e->obs_dim = task->obs_dim + (task->optional_x && !p.exclude_current_positions_from_observation);
     e->m = m;
     e->dt = m->opt.timestep * task->frame_skip;
     mj_forward(m, e->d);
@@ -250,7 +253,7 @@ void mje_step(void *state, rl_rng *rng, const float *action, float *obs, float *
             r += e->terms[i];
         t->observe(e, obs);
         bad = !isfinite(r) || !isfinite((float)r);
-        for (int i = 0; i < t->obs_dim && !bad; i++)
+        for (int i = 0; i < e->obs_dim && !bad; i++)
             bad = !isfinite(obs[i]);
     } else {
         bad = true;

@@ -31,6 +31,26 @@
 typedef struct mjModel_ mjModel;
 typedef struct mjData_ mjData;
 
+/* The keyword arguments of the locomotion tasks, with Gymnasium's v5 names: the first member of
+ * every MuJoCo state block (env_def.params). The v5 tasks take those Gymnasium lists for them as
+ * env.kwargs (envs/env_args.h; mujoco_tasks.c lists which); the registered values are
+ * Gymnasium's defaults, which the v4 tasks keep too. Ranges are open intervals, as Gymnasium's
+ * strict comparisons are. */
+typedef struct {
+    double forward_reward_weight;     /* 1 */
+    double ctrl_cost_weight;          /* 1e-3 (HalfCheetah 0.1) */
+    double healthy_reward;            /* 1 (Hopper, Walker2d) */
+    bool terminate_when_unhealthy;    /* true */
+    double healthy_state_range[2];    /* Hopper: (-100, 100) on qpos[2:] and qvel */
+    double healthy_z_range[2];        /* Hopper (0.7, inf), Walker2d (0.8, 2) */
+    double healthy_angle_range[2];    /* Hopper (-0.2, 0.2), Walker2d (-1, 1) */
+    double reset_noise_scale;         /* Hopper and Walker2d 5e-3, HalfCheetah 0.1, ... */
+    bool exclude_current_positions_from_observation;   /* true: x (qpos[0]) is not observed */
+    double contact_cost_weight;       /* Ant 5e-4, Humanoid 5e-7 */
+    double reward_dist_weight;        /* Reacher 1 */
+    double reward_control_weight;     /* Reacher 1 */
+} env_mujoco_params;
+
 /* All MuJoCo task definitions (static, never NULL); *n receives the count (14). */
 const env_def *const *env_mujoco_defs(int *n);
 

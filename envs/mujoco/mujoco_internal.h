@@ -40,11 +40,16 @@ typedef struct {
     void (*observe)(const mj_env *e, float *obs);
     /* the health check on the current state; NULL = always healthy */
     bool (*healthy)(const mj_env *e);
+    /* the task takes exclude_current_positions_from_observation (env_mujoco_params): false adds
+     * qpos[0] in front of the observation */
+    bool optional_x;
 } mj_task;
 
 /* The state block of every MuJoCo env (env_def.state_size = sizeof(mj_env)). */
 struct mj_env {
+    env_mujoco_params p;                  /* the arguments (env_def.params; kept by mje_init) */
     const mj_task *task;
+    int obs_dim;                          /* task->obs_dim, + 1 when x is observed */
     const mjModel *m;                     /* shared, read-only */
     mjData *d;                            /* owned */
     double dt;                            /* timestep * frame_skip */

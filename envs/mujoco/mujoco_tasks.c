@@ -9,6 +9,10 @@
 #include "envs/mujoco/mujoco_internal.h"
 
 #include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "envs/env_args.h"
 
 /* ---- shared pieces ------------------------------------------------------------------------- */
 
@@ -74,7 +78,7 @@ static double forward_qpos_x(const mj_env *e)
 
 static void ip_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.01);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
 static bool ip_healthy(const mj_env *e)
@@ -112,7 +116,7 @@ enum { IDP_TIP = 0 };
 
 static void idp_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform_gauss(e, rng, 0.1);
+    noise_uniform_gauss(e, rng, e->p.reset_noise_scale);
 }
 
 static bool idp_healthy(const mj_env *e)
@@ -126,7 +130,7 @@ static void idp_after(mj_env *e, bool *terminated)
     double x = tip[0], y = tip[2];
     double v1 = e->d->qvel[1], v2 = e->d->qvel[2];
     *terminated = y <= 1.0;
-    e->terms[0] = *terminated ? 0.0 : 10.0;                          /* alive */
+    e->terms[0] = *terminated ? 0.0 : e->p.healthy_reward;           /* alive */
     e->terms[1] = -(0.01 * x * x + (y - 2.0) * (y - 2.0));           /* distance */
     e->terms[2] = -(1e-3 * v1 * v1 + 5e-3 * v2 * v2);                /* velocity */
 }
@@ -187,8 +191,8 @@ static void reacher_after(mj_env *e, bool *terminated)
 {
     double v[3];
     reacher_vec(e, v);     /* after the step (v5; v4 measured it before) */
-    e->terms[0] = -sqrt(sum_sq(v, 3));              /* distance, weight 1 */
-    e->terms[1] = -sum_sq(e->act, 2);               /* ctrl, weight 1 */
+    e->terms[0] = -e->p.reward_dist_weight * sqrt(sum_sq(v, 3));      /* distance */
+    e->terms[1] = -e->p.reward_control_weight * sum_sq(e->act, 2);    /* ctrl */
     *terminated = false;
 }
 
@@ -219,13 +223,13 @@ static const mj_task TASK_REACHER = {
 
 static void swimmer_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.1);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
 static void swimmer_after(mj_env *e, bool *terminated)
 {
-    e->terms[0] = forward_qpos_x(e);                /* forward, weight 1 */
-    e->terms[1] = -1e-4 * sum_sq(e->act, 2);        /* ctrl */
+    e->terms[0] = e->p.forward_reward_weight * forward_qpos_x(e);   /* forward */
+    e->terms[1] = -e->p.ctrl_cost_weight * sum_sq(e->act, 2);       /* ctrl */
     *terminated = false;
 }
 
@@ -248,30 +252,47 @@ static const mj_task TASK_SWIMMER = {
 
 static void hopper_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 5e-3);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
-/* strict: qpos[2:] and qvel in (-100, 100), z in (0.7, inf), angle in (-0.2, 0.2); a NaN fails */
+/* x in the open interval r (a NaN is not) */
+static bool in_range(double x, const double r[2])
+{
+    return x > r[0] && x < r[1];
+}
+
+/* strict, with the defaults: qpos[2:] and qvel in (-100, 100), z in (0.7, inf), angle in
+ * (-0.2, 0.2); a NaN fails */
 static bool hopper_healthy(const mj_env *e)
 {
     const mjData *d = e->d;
+    const env_mujoco_params *p = &e->p;
     for (int i = 2; i < 6; i++)
-        if (!(d->qpos[i] > -100.0 && d->qpos[i] < 100.0))
+        if (!in_range(d->qpos[i], p->healthy_state_range))
             return false;
     for (int i = 0; i < 6; i++)
-        if (!(d->qvel[i] > -100.0 && d->qvel[i] < 100.0))
+        if (!in_range(d->qvel[i], p->healthy_state_range))
             return false;
-    double z = d->qpos[1], angle = d->qpos[2];
-    return z > 0.7 && angle > -0.2 && angle < 0.2;
+    return in_range(d->qpos[1], p->healthy_z_range) && in_range(d->qpos[2], p->healthy_angle_range);
 }
 
-/* forward, healthy and ctrl terms of Hopper and Walker2d; v4 pays the healthy reward always */
+/* forward, healthy and ctrl terms of Hopper and Walker2d; v5 pays the healthy reward when healthy,
+ * v4 also when unhealthy with terminate_when_unhealthy (Gymnasium's two healthy_reward
+ * properties) */
 static void walker_terms(mj_env *e, bool healthy, bool v4, int nu, bool *terminated)
 {
-    e->terms[0] = forward_qpos_x(e);                           /* forward, weight 1 */
-    e->terms[1] = (healthy || v4) ? 1.0 : 0.0;                 /* healthy */
-    e->terms[2] = -1e-3 * sum_sq(e->act, nu);                  /* ctrl */
-    *terminated = !healthy;
+    const env_mujoco_params *p = &e->p;
+    bool paid = healthy || (v4 && p->terminate_when_unhealthy);
+    e->terms[0] = p->forward_reward_weight * forward_qpos_x(e);   /* forward */
+    e->terms[1] = paid ? p->healthy_reward : 0.0;                  /* healthy */
+    e->terms[2] = -p->ctrl_cost_weight * sum_sq(e->act, nu);       /* ctrl */
+    *terminated = !healthy && p->terminate_when_unhealthy;
+}
+
+/* qpos from index 1, or from 0 when exclude_current_positions_from_observation is false */
+static int first_qpos(const mj_env *e)
+{
+    return e->obs_dim > e->task->obs_dim ? 0 : 1;
 }
 
 static void hopper_after_v5(mj_env *e, bool *terminated)
@@ -286,8 +307,8 @@ static void hopper_after_v4(mj_env *e, bool *terminated)
 
 static void hopper_observe(const mj_env *e, float *obs)
 {
-    int k = 0;
-    put(obs, &k, e->d->qpos + 1, 5);
+    int k = 0, q0 = first_qpos(e);
+    put(obs, &k, e->d->qpos + q0, 6 - q0);
     put_clipped(obs, &k, e->d->qvel, 6, -10.0, 10.0);
 }
 
@@ -297,7 +318,7 @@ static void hopper_observe(const mj_env *e, float *obs)
         .obs_dim = 11, .act_bound = 1.0f, .nterms = 3,                                            \
         .term_names = {"forward", "healthy", "ctrl"}, .divergence_terminates = true,              \
         .reset_noise = hopper_noise, .before = before_qpos_x, .after = after_fn,                  \
-        .observe = hopper_observe, .healthy = hopper_healthy,                                     \
+        .observe = hopper_observe, .healthy = hopper_healthy, .optional_x = true,                 \
     }
 static const mj_task TASK_HOPPER_V5 = HOPPER_TASK(hopper_after_v5);
 static const mj_task TASK_HOPPER_V4 = HOPPER_TASK(hopper_after_v4);
@@ -306,20 +327,20 @@ static const mj_task TASK_HOPPER_V4 = HOPPER_TASK(hopper_after_v4);
 
 static void cheetah_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform_gauss(e, rng, 0.1);
+    noise_uniform_gauss(e, rng, e->p.reset_noise_scale);
 }
 
 static void cheetah_after(mj_env *e, bool *terminated)
 {
-    e->terms[0] = forward_qpos_x(e);                /* forward, weight 1 */
-    e->terms[1] = -0.1 * sum_sq(e->act, 6);         /* ctrl */
+    e->terms[0] = e->p.forward_reward_weight * forward_qpos_x(e);   /* forward */
+    e->terms[1] = -e->p.ctrl_cost_weight * sum_sq(e->act, 6);       /* ctrl */
     *terminated = false;
 }
 
 static void cheetah_observe(const mj_env *e, float *obs)
 {
-    int k = 0;
-    put(obs, &k, e->d->qpos + 1, 8);
+    int k = 0, q0 = first_qpos(e);
+    put(obs, &k, e->d->qpos + q0, 9 - q0);
     put(obs, &k, e->d->qvel, 9);
 }
 
@@ -328,21 +349,20 @@ static const mj_task TASK_CHEETAH = {
     .obs_dim = 17, .act_bound = 1.0f, .nterms = 2, .term_names = {"forward", "ctrl"},
     .divergence_terminates = false,
     .reset_noise = cheetah_noise, .before = before_qpos_x, .after = cheetah_after,
-    .observe = cheetah_observe,
+    .observe = cheetah_observe, .optional_x = true,
 };
 
 /* ---- Walker2d-v5 / v4 ------------------------------------------------------------------------ */
 
 static void walker_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 5e-3);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
-/* strict: z in (0.8, 2.0), angle in (-1, 1); a NaN fails */
+/* strict, with the defaults: z in (0.8, 2.0), angle in (-1, 1); a NaN fails */
 static bool walker_healthy(const mj_env *e)
 {
-    double z = e->d->qpos[1], angle = e->d->qpos[2];
-    return z > 0.8 && z < 2.0 && angle > -1.0 && angle < 1.0;
+    return in_range(e->d->qpos[1], e->p.healthy_z_range) && in_range(e->d->qpos[2], e->p.healthy_angle_range);
 }
 
 static void walker_after_v5(mj_env *e, bool *terminated)
@@ -357,8 +377,8 @@ static void walker_after_v4(mj_env *e, bool *terminated)
 
 static void walker_observe(const mj_env *e, float *obs)
 {
-    int k = 0;
-    put(obs, &k, e->d->qpos + 1, 8);
+    int k = 0, q0 = first_qpos(e);
+    put(obs, &k, e->d->qpos + q0, 9 - q0);
     put_clipped(obs, &k, e->d->qvel, 9, -10.0, 10.0);
 }
 
@@ -368,7 +388,7 @@ static void walker_observe(const mj_env *e, float *obs)
         .act_bound = 1.0f, .nterms = 3, .term_names = {"forward", "healthy", "ctrl"},             \
         .divergence_terminates = true,                                                            \
         .reset_noise = walker_noise, .before = before_qpos_x, .after = after_fn,                  \
-        .observe = walker_observe, .healthy = walker_healthy,                                     \
+        .observe = walker_observe, .healthy = walker_healthy, .optional_x = true,                 \
     }
 static const mj_task TASK_WALKER_V5 = WALKER_TASK("walker2d_v5.xml", walker_after_v5);
 static const mj_task TASK_WALKER_V4 = WALKER_TASK("walker2d_v4.xml", walker_after_v4);
@@ -379,10 +399,10 @@ enum { ANT_TORSO = 0 };
 
 static void ant_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform_gauss(e, rng, 0.1);
+    noise_uniform_gauss(e, rng, e->p.reset_noise_scale);
 }
 
-/* qpos and qvel finite and 0.2 <= z <= 1.0 (inclusive) */
+/* qpos and qvel finite and z in healthy_z_range, inclusive (Gymnasium's Ant): [0.2, 1] */
 static bool ant_healthy(const mj_env *e)
 {
     const mjData *d = e->d;
@@ -392,7 +412,7 @@ static bool ant_healthy(const mj_env *e)
     for (int i = 0; i < 14; i++)
         if (!isfinite(d->qvel[i]))
             return false;
-    return d->qpos[2] >= 0.2 && d->qpos[2] <= 1.0;
+    return d->qpos[2] >= e->p.healthy_z_range[0] && d->qpos[2] <= e->p.healthy_z_range[1];
 }
 
 /* progress of the torso frame origin (xpos, one evaluation behind qpos, as in Gymnasium) */
@@ -403,10 +423,11 @@ static void ant_before(mj_env *e)
 
 static void ant_terms(mj_env *e, bool v4, bool *terminated)
 {
+    const env_mujoco_params *p = &e->p;
     bool healthy = ant_healthy(e);
-    e->terms[0] = (e->d->xpos[3 * e->ids[ANT_TORSO]] - e->before[0]) / e->dt;   /* forward */
-    e->terms[1] = (healthy || v4) ? 1.0 : 0.0;                                  /* healthy */
-    e->terms[2] = -0.5 * sum_sq(e->act, 8);                                     /* ctrl */
+    e->terms[0] = p->forward_reward_weight * ((e->d->xpos[3 * e->ids[ANT_TORSO]] - e->before[0]) / e->dt);
+    e->terms[1] = (healthy || (v4 && p->terminate_when_unhealthy)) ? p->healthy_reward : 0.0;
+    e->terms[2] = -p->ctrl_cost_weight * sum_sq(e->act, 8);                     /* ctrl */
     if (!v4) {
         /* contact: every body's clipped external force, world row included (it is 0) */
         double s = 0.0;
@@ -414,9 +435,9 @@ static void ant_terms(mj_env *e, bool v4, bool *terminated)
             double f = clip(e->d->cfrc_ext[i], -1.0, 1.0);
             s += f * f;
         }
-        e->terms[3] = -5e-4 * s;
+        e->terms[3] = -p->contact_cost_weight * s;
     }
-    *terminated = !healthy;
+    *terminated = !healthy && p->terminate_when_unhealthy;
 }
 
 static void ant_after_v5(mj_env *e, bool *terminated)
@@ -466,13 +487,14 @@ static const mj_task TASK_ANT_V4 = {
 
 static void humanoid_noise(mj_env *e, rl_rng *rng)
 {
-    noise_uniform(e, rng, 0.01);
+    noise_uniform(e, rng, e->p.reset_noise_scale);
 }
 
+/* z in healthy_z_range, strict (Gymnasium's Humanoid): (1, 2) */
 static bool humanoid_healthy(const mj_env *e)
 {
     double z = e->d->qpos[2];
-    return z > 1.0 && z < 2.0;
+    return z > e->p.healthy_z_range[0] && z < e->p.healthy_z_range[1];
 }
 
 /* x of the whole-body centre of mass: sum(mass * xipos) / sum(mass) */
@@ -494,16 +516,17 @@ static void humanoid_before(mj_env *e)
 
 static void humanoid_terms(mj_env *e, bool v4, bool *terminated)
 {
+    const env_mujoco_params *p = &e->p;
     bool healthy = humanoid_healthy(e);
-    e->terms[0] = 1.25 * (humanoid_com_x(e) - e->before[0]) / e->dt;   /* forward */
-    e->terms[1] = (healthy || v4) ? 5.0 : 0.0;                         /* healthy */
-    e->terms[2] = -0.1 * sum_sq(e->d->ctrl, 17);                       /* ctrl (d->ctrl) */
+    e->terms[0] = p->forward_reward_weight * (humanoid_com_x(e) - e->before[0]) / e->dt;   /* forward */
+    e->terms[1] = (healthy || (v4 && p->terminate_when_unhealthy)) ? p->healthy_reward : 0.0;
+    e->terms[2] = -p->ctrl_cost_weight * sum_sq(e->d->ctrl, 17);      /* ctrl (d->ctrl) */
     if (!v4) {
         /* contact: unclipped cfrc_ext of every body, the cost capped at 10 */
-        double s = 5e-7 * sum_sq(e->d->cfrc_ext, 6 * 14);
+        double s = p->contact_cost_weight * sum_sq(e->d->cfrc_ext, 6 * 14);
         e->terms[3] = -(s > 10.0 ? 10.0 : s);
     }
-    *terminated = !healthy;
+    *terminated = !healthy && p->terminate_when_unhealthy;
 }
 
 static void humanoid_after_v5(mj_env *e, bool *terminated)
@@ -586,7 +609,40 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
 
 /* one init function and one env_def per id (the state block is blank before init; n_obs and
  * n_act repeat the task's figures as constants for the static spaces, checked at init) */
-#define MJE_DEFINE(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi) \
+/* the registered arguments (Gymnasium's defaults) of the tasks that read env_mujoco_params */
+#define NO_RANGES                                                                                   \
+    .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {-INFINITY, INFINITY},             \
+    .healthy_angle_range = {-INFINITY, INFINITY}, .exclude_current_positions_from_observation = true
+static const env_mujoco_params PARAMS_IP = {.reset_noise_scale = 0.01, NO_RANGES};
+static const env_mujoco_params PARAMS_IDP = {.healthy_reward = 10.0, .reset_noise_scale = 0.1, NO_RANGES};
+static const env_mujoco_params PARAMS_REACHER = {.reward_dist_weight = 1.0, .reward_control_weight = 1.0, NO_RANGES};
+static const env_mujoco_params PARAMS_SWIMMER = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-4, .reset_noise_scale = 0.1, NO_RANGES};
+static const env_mujoco_params PARAMS_ANT = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 0.5, .contact_cost_weight = 5e-4, .healthy_reward = 1.0,
+    .terminate_when_unhealthy = true, .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {0.2, 1.0},
+    .healthy_angle_range = {-INFINITY, INFINITY}, .reset_noise_scale = 0.1,
+    .exclude_current_positions_from_observation = true};
+static const env_mujoco_params PARAMS_HUMANOID = {
+    .forward_reward_weight = 1.25, .ctrl_cost_weight = 0.1, .contact_cost_weight = 5e-7, .healthy_reward = 5.0,
+    .terminate_when_unhealthy = true, .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {1.0, 2.0},
+    .healthy_angle_range = {-INFINITY, INFINITY}, .reset_noise_scale = 1e-2,
+    .exclude_current_positions_from_observation = true};
+static const env_mujoco_params PARAMS_HOPPER = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-3, .healthy_reward = 1.0, .terminate_when_unhealthy = true,
+    .healthy_state_range = {-100.0, 100.0}, .healthy_z_range = {0.7, INFINITY}, .healthy_angle_range = {-0.2, 0.2},
+    .reset_noise_scale = 5e-3, .exclude_current_positions_from_observation = true};
+static const env_mujoco_params PARAMS_WALKER = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-3, .healthy_reward = 1.0, .terminate_when_unhealthy = true,
+    .healthy_state_range = {-INFINITY, INFINITY}, .healthy_z_range = {0.8, 2.0}, .healthy_angle_range = {-1.0, 1.0},
+    .reset_noise_scale = 5e-3, .exclude_current_positions_from_observation = true};
+static const env_mujoco_params PARAMS_CHEETAH = {
+    .forward_reward_weight = 1.0, .ctrl_cost_weight = 0.1, .healthy_state_range = {-INFINITY, INFINITY},
+    .healthy_z_range = {-INFINITY, INFINITY}, .healthy_angle_range = {-INFINITY, INFINITY},
+    .reset_noise_scale = 0.1, .exclude_current_positions_from_observation = true};
+
+/* prm: the task's registered env_mujoco_params (Gymnasium's defaults) */
+#define MJE_DEFINE_P(name, task_var, id_str, max_steps, threshold, n_obs, n_act, act_lo, act_hi, prm) \
     static rl_status init_##name(void *state, char *err, size_t err_sz)                          \
     {                                                                                            \
         RL_ASSERT(task_var.obs_dim == (n_obs) && task_var.nu == (n_act));                        \
@@ -604,30 +660,119 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
         .step = mje_step,                                                                        \
         .close = mje_close,                                                                      \
         .warnings = mje_trouble,                                                                 \
+        .params = (prm),                                                                         \
+        .params_size = sizeof(env_mujoco_params),                                                \
     };
 
-MJE_DEFINE(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3)
-MJE_DEFINE(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(hopper5, TASK_HOPPER_V5, "Hopper-v5", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(cheetah5, TASK_CHEETAH, "HalfCheetah-v5", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(walker5, TASK_WALKER_V5, "Walker2d-v5", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04,
-           ACT_HIGH_04)
-MJE_DEFINE(hopper4, TASK_HOPPER_V4, "Hopper-v4", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(cheetah4, TASK_CHEETAH, "HalfCheetah-v4", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(walker4, TASK_WALKER_V4, "Walker2d-v4", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1)
-MJE_DEFINE(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04,
-           ACT_HIGH_04)
+MJE_DEFINE_P(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3, &PARAMS_IP)
+MJE_DEFINE_P(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1, &PARAMS_IDP)
+MJE_DEFINE_P(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_REACHER)
+MJE_DEFINE_P(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_SWIMMER)
+MJE_DEFINE_P(hopper5, TASK_HOPPER_V5, "Hopper-v5", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
+MJE_DEFINE_P(cheetah5, TASK_CHEETAH, "HalfCheetah-v5", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
+MJE_DEFINE_P(walker5, TASK_WALKER_V5, "Walker2d-v5", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_WALKER)
+MJE_DEFINE_P(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
+MJE_DEFINE_P(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_HUMANOID)
+MJE_DEFINE_P(hopper4, TASK_HOPPER_V4, "Hopper-v4", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
+MJE_DEFINE_P(cheetah4, TASK_CHEETAH, "HalfCheetah-v4", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
+MJE_DEFINE_P(walker4, TASK_WALKER_V4, "Walker2d-v4", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_WALKER)
+MJE_DEFINE_P(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
+MJE_DEFINE_P(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_HUMANOID)
 
 static const env_def *const MJE_DEFS[] = {
     &DEF_ip,      &DEF_idp,     &DEF_reacher,  &DEF_swimmer, &DEF_hopper5,
     &DEF_cheetah5, &DEF_walker5, &DEF_ant5,    &DEF_humanoid5,
     &DEF_hopper4, &DEF_cheetah4, &DEF_walker4, &DEF_ant4,    &DEF_humanoid4,
 };
+
+/* the arguments each v5 locomotion task takes (envs/env_args.h): the definition with them has x
+ * in its observation when exclude_current_positions_from_observation is false */
+static rl_status mje_args_make(env_def *def, const env_def *base, void *storage, const void *params, char *err,
+                               size_t err_sz)
+{
+    const env_mujoco_params *p = params;
+    const char *names[3] = {"healthy_state_range", "healthy_z_range", "healthy_angle_range"};
+    const double *ranges[3] = {p->healthy_state_range, p->healthy_z_range, p->healthy_angle_range};
+    for (int i = 0; i < 3; i++)
+        if (!(ranges[i][0] < ranges[i][1]))
+            return rl_errf(err, err_sz, RL_ERR_ARG, "%s: %s [%g, %g]: the low end must be below the high end",
+                           base->id, names[i], ranges[i][0], ranges[i][1]);
+    memcpy(storage, p, sizeof *p);
+    *def = *base;
+    def->params = storage;
+    def->obs_space.dim += !p->exclude_current_positions_from_observation;
+    return RL_OK;
+}
+
+#define MJA(f) offsetof(env_mujoco_params, f)
+#define MJA_W(name, doc) {#name, ENV_ARG_FLOAT, MJA(name), 0, 1, 0.0, 1e6, NULL, doc}
+#define MJA_RANGE(name, doc) {#name, ENV_ARG_FLOAT, MJA(name), 0, 2, -INFINITY, INFINITY, NULL, doc}
+#define MJA_FORWARD {"forward_reward_weight", ENV_ARG_FLOAT, MJA(forward_reward_weight), 0, 1, -1e6, 1e6, NULL, \
+                     "weight of the forward velocity reward (negative: backwards)"}
+static const env_arg MJE_ARGS_WALKERS[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_W(healthy_reward, "reward for each step the robot is healthy"),
+    {"terminate_when_unhealthy", ENV_ARG_BOOL, MJA(terminate_when_unhealthy), 0, 0, 0, 0, NULL,
+     "end the episode (terminated) when the robot is unhealthy"},
+    MJA_RANGE(healthy_z_range, "the torso height (qpos[1]) a healthy robot keeps, open interval"),
+    MJA_RANGE(healthy_angle_range, "the torso angle (qpos[2]) a healthy robot keeps, open interval"),
+    MJA_W(reset_noise_scale, "scale of the uniform noise on the initial qpos and qvel"),
+    {"exclude_current_positions_from_observation", ENV_ARG_BOOL, MJA(exclude_current_positions_from_observation),
+     0, 0, 0, 0, NULL, "false: observe x (qpos[0]) first, one value more"},
+    MJA_RANGE(healthy_state_range, "(Hopper) the range of qpos[2:] and qvel of a healthy robot, open interval"),
+};
+static const env_arg MJE_ARGS_CHEETAH[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_W(reset_noise_scale, "scale of the noise on the initial qpos (uniform) and qvel (normal)"),
+    {"exclude_current_positions_from_observation", ENV_ARG_BOOL, MJA(exclude_current_positions_from_observation),
+     0, 0, 0, 0, NULL, "false: observe x (qpos[0]) first, one value more"},
+};
+
+#define MJA_NOISE MJA_W(reset_noise_scale, "scale of the noise on the initial qpos and qvel")
+#define MJA_TERMINATE                                                                                  \
+    {"terminate_when_unhealthy", ENV_ARG_BOOL, MJA(terminate_when_unhealthy), 0, 0, 0, 0, NULL,          \
+     "end the episode (terminated) when the robot is unhealthy"}
+static const env_arg MJE_ARGS_IP[] = {MJA_NOISE};
+static const env_arg MJE_ARGS_IDP[] = {
+    MJA_W(healthy_reward, "reward for each step the pendulum stays up"),
+    MJA_NOISE,
+};
+static const env_arg MJE_ARGS_REACHER[] = {
+    MJA_W(reward_dist_weight, "weight of the fingertip-target distance cost"),
+    MJA_W(reward_control_weight, "weight of the control cost (sum of squared actions)"),
+};
+static const env_arg MJE_ARGS_SWIMMER[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_NOISE,
+};
+/* Ant's health range is inclusive, Humanoid's open, as Gymnasium's are */
+static const env_arg MJE_ARGS_ANT_HUMANOID[] = {
+    MJA_FORWARD,
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared actions)"),
+    MJA_W(contact_cost_weight, "weight of the contact cost (external contact forces)"),
+    MJA_W(healthy_reward, "reward for each step the robot is healthy"),
+    MJA_TERMINATE,
+    MJA_RANGE(healthy_z_range, "the torso height (qpos[2]) a healthy robot keeps"),
+    MJA_NOISE,
+};
+
+const env_args_schema env_mujoco_args[] = {
+    {&DEF_ip, MJE_ARGS_IP, 1, mje_args_make},
+    {&DEF_idp, MJE_ARGS_IDP, 2, mje_args_make},
+    {&DEF_reacher, MJE_ARGS_REACHER, 2, mje_args_make},
+    {&DEF_swimmer, MJE_ARGS_SWIMMER, 3, mje_args_make},
+    {&DEF_hopper5, MJE_ARGS_WALKERS, 9, mje_args_make},
+    {&DEF_walker5, MJE_ARGS_WALKERS, 8, mje_args_make},
+    {&DEF_cheetah5, MJE_ARGS_CHEETAH, 4, mje_args_make},
+    {&DEF_ant5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
+    {&DEF_humanoid5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
+};
+const int env_mujoco_n_args = (int)RL_ARRAY_LEN(env_mujoco_args);
 
 const env_def *const *env_mujoco_defs(int *n)
 {

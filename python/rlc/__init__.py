@@ -26,7 +26,7 @@ __all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate",
 
 
 def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_steps=None,
-             copy=True, render_mode=None, render_size=None):
+             copy=True, render_mode=None, render_size=None, kwargs=None, **env_kwargs):
     """num_envs copies of a registered environment (or of an environment written in Python: a
     Gymnasium class, factory or instance, docs/python-envs.md) as a vector env with Gymnasium's vector API
     and same-step autoreset (rlc.VecEnv).
@@ -37,10 +37,25 @@ def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_
     max_episode_steps: replaces the registered time limit; copy=False returns views of rlc's
     buffers instead of copies (no allocation per step; the next step overwrites them);
     render_mode="rgb_array" makes render() return every copy's picture, render_size=(width,
-    height) its size (default: the environment's, as rlc record draws it)."""
+    height) its size (default: the environment's, as rlc record draws it); kwargs (a dict) and
+    any other keyword argument: the environment's own arguments, as gymnasium.make(id, **kwargs)
+    takes them (`rlc envs ID` lists them: make_vec("FrozenLake-v1", 4, is_slippery=False))."""
     return VecEnv(_env_id(env_id), num_envs, seed=seed, threads=threads, plugin=plugin,
                   max_episode_steps=max_episode_steps, copy=copy, render_mode=render_mode,
-                  render_size=render_size)
+                  render_size=render_size, kwargs=_merge_kwargs(kwargs, env_kwargs))
+
+
+def _merge_kwargs(kwargs, env_kwargs):
+    """kwargs={...} and the other keyword arguments of make_vec, as one dict (None: none)"""
+    if kwargs is not None and not isinstance(kwargs, dict):
+        raise InvalidArgument(f"kwargs: expected a dict of the environment's arguments, got {kwargs!r}",
+                              "bad argument")
+    both = dict(kwargs or {})
+    for k, v in env_kwargs.items():
+        if k in both:
+            raise InvalidArgument(f"kwargs: '{k}' is given twice", "bad argument")
+        both[k] = v
+    return both or None
 
 
 def _env_id(env):
@@ -52,7 +67,8 @@ def _env_id(env):
 
 
 def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
-                       max_episode_steps=None, copy=True, render_mode=None, render_size=None):
+                       max_episode_steps=None, copy=True, render_mode=None, render_size=None, kwargs=None,
+                       **env_kwargs):
     """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package)."""
     try:
         from .gymnasium_adapter import GymnasiumVecEnv
@@ -64,7 +80,8 @@ def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
                           "vector env with numpy alone", name="gymnasium") from e
     return GymnasiumVecEnv(make_vec(env_id, num_envs, seed=seed, threads=threads, plugin=plugin,
                                     max_episode_steps=max_episode_steps, copy=copy,
-                                    render_mode=render_mode, render_size=render_size))
+                                    render_mode=render_mode, render_size=render_size, kwargs=kwargs,
+                                    **env_kwargs))
 
 
 def have_mujoco():

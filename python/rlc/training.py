@@ -12,11 +12,11 @@ import threading
 
 import numpy as np
 
-from . import pyenv
+from . import _lib, pyenv
 from ._lib import TRAIN_FN, c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
 from .spaces import Box
-from .vector import Discrete, env_ids, env_spaces
+from .vector import Discrete, _space, env_ids
 
 TrainResult = collections.namedtuple(
     "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
@@ -252,7 +252,10 @@ class Policy:
     A policy trained with `recurrent:` is stateful (policy.recurrent): row i of each call (at most
     64 rows) continues the episode row i of the previous call played, and policy.reset() starts
     new episodes (every row, or the rows where a boolean array is true). Call reset() at each
-    episode start; a fresh policy and one just evaluated start from a zero state."""
+    episode start; a fresh policy and one just evaluated start from a zero state.
+
+    For a Discrete observation space obs is an index or an array of indices (the agent sees them
+    one-hot encoded)."""
 
     def __init__(self, path):
         self._handle = ctypes.c_void_p()
@@ -261,7 +264,7 @@ class Policy:
         self.path = os.fspath(path)
         self.env_id = lib.rlc_policy_env_id(self._handle).decode()
         self.algo = lib.rlc_policy_algo(self._handle).decode()
-        self.observation_space, self.action_space, _, _ = env_spaces(self.env_id)
+        self.observation_space, self.action_space = _policy_spaces(self._handle)
         self._discrete = isinstance(self.action_space, Discrete)
         self._act_dim = 1 if self._discrete else self.action_space.shape[0]
 
@@ -278,7 +281,9 @@ class Policy:
     def __call__(self, obs):
         self._check_open()
         o = np.ascontiguousarray(obs, dtype=np.float32)
-        if o.ndim == 0:
+        if isinstance(self.observation_space, Discrete):
+            o = o[..., None]   # an index per observation (a toy-text env's; make_vec's obs rows)
+        elif o.ndim == 0:
             o = o[None]
         lead = o.shape[:-1]
         n = int(np.prod(lead)) if lead else 1
@@ -331,6 +336,14 @@ class Policy:
 
     def __repr__(self):
         return f"rlc.Policy({self.path!r}: {self.algo} on {self.env_id})"
+
+
+def _policy_spaces(handle):
+    """(observation_space, action_space) of the environment a policy was trained on, with its
+    run's env.kwargs"""
+    obs, act = _lib.Space(), _lib.Space()
+    check(lib.rlc_policy_spaces(handle, ctypes.byref(obs), ctypes.byref(act)))
+    return _space(obs), _space(act)
 
 
 def _checkpoint_metadata(path):

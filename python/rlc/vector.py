@@ -53,6 +53,41 @@ def env_spaces(env_id):
             None if np.isnan(thr.value) else thr.value)
 
 
+def _kwarg_text(key, value):
+    """a keyword argument's value as the YAML scalar env.kwargs would hold (a list joined with ',')"""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_kwarg_text(key, v) for v in value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return repr(float(value)) if isinstance(value, (float, np.floating)) else str(int(value))
+    if isinstance(value, (str, bytes)):
+        return value.decode() if isinstance(value, bytes) else value
+    raise InvalidArgument(f"kwargs: {key}: expected a bool, number, string or a list of them, got {value!r}",
+                          "bad argument")
+
+
+def _kwargs_text(kwargs):
+    """(keys, values) as C strings for rlc_vec_make_kwargs"""
+    if kwargs is None:
+        return [], []
+    if not isinstance(kwargs, dict):
+        raise InvalidArgument(f"kwargs: expected a dict of the environment's arguments, got {kwargs!r}",
+                              "bad argument")
+    keys = [encode(str(k)) for k in kwargs]
+    vals = [encode(_kwarg_text(k, v)) for k, v in kwargs.items()]
+    return keys, vals
+
+
+def _vec_spaces(handle):
+    """env_spaces of a vector env's own environment (its keyword arguments applied)"""
+    obs, act = _lib.Space(), _lib.Space()
+    steps, thr = ctypes.c_int(), ctypes.c_double()
+    check(lib.rlc_vec_info(handle, ctypes.byref(obs), ctypes.byref(act), ctypes.byref(steps), ctypes.byref(thr)))
+    return (_space(obs), _space(act), steps.value or None,
+            None if np.isnan(thr.value) else thr.value)
+
+
 class _VecOwner:
     """Owns an rlc_vec handle and frees it with the last reference: the VecEnv's (until close)
     or a numpy view's of its buffers."""
@@ -99,7 +134,7 @@ class VecEnv:
     render_mode = None
 
     def __init__(self, env_id, num_envs, seed=None, threads=1, plugin=None, max_episode_steps=None,
-                 copy=True, render_mode=None, render_size=None):
+                 copy=True, render_mode=None, render_size=None, kwargs=None):
         for p in ([] if plugin is None else [plugin] if isinstance(plugin, (str, bytes)) or
                   hasattr(plugin, "__fspath__") else plugin):
             load_plugin(p)
@@ -113,14 +148,18 @@ class VecEnv:
         if seed is not None:
             seed = _check_seed(seed, "seed")
         self._owner = _VecOwner()
-        check(lib.rlc_vec_make(ctypes.byref(self._owner.handle), encode(env_id), num_envs,
-                               max_episode_steps, threads))
+        keys, vals = _kwargs_text(kwargs)
+        n_kw = len(keys)
+        check(lib.rlc_vec_make_kwargs(ctypes.byref(self._owner.handle), encode(env_id), num_envs,
+                                      max_episode_steps, threads, (ctypes.c_char_p * max(n_kw, 1))(*keys),
+                                      (ctypes.c_char_p * max(n_kw, 1))(*vals), n_kw))
         self._handle = self._owner.handle
         self.closed = False
         self.env_id = env_id
+        self.kwargs = dict(kwargs or {})
         self.num_envs = num_envs
         self.copy = copy
-        obs_space, act_space, limit, thr = env_spaces(env_id)
+        obs_space, act_space, limit, thr = _vec_spaces(self._handle)
         self.max_episode_steps = max_episode_steps or limit
         self.reward_threshold = thr
         self.single_observation_space, self.single_action_space = obs_space, act_space

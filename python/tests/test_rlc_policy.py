@@ -41,6 +41,10 @@ RUNS = {
                     "dqn.dueling=true"], 4, 1, True),
     "qrdqn": ("qrdqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
+    # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
+    "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
+                       "env.kwargs.desc=[SFF, FFF, FFG]"], 1, 1, True),
+    "ppo_taxi": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048"], 1, 1, True),
 }
 
 
@@ -125,6 +129,14 @@ class PolicyMatchesRollout(unittest.TestCase):
 
     def test_c51(self):
         self.check("c51")
+
+    def test_discrete_observations(self):
+        self.check("dqn_frozenlake")
+        self.check("ppo_taxi")
+        policy = rlc_policy.load(self.runs["ppo_taxi"])
+        self.assertEqual(int(policy.act(17)), int(policy.act([17])))
+        with self.assertRaises(ValueError):
+            policy.act(500)
 
     def test_checkpoint_file_and_command_line(self):
         ckpt = os.path.join(self.runs["ppo_box_norm"], "checkpoint.safetensors")

@@ -4,6 +4,7 @@
 
 #include "agents/agent.h"
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "core/config.h"
 #include "envs/env.h"
 
@@ -219,13 +220,14 @@ int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz)
     rl_config cfg;
     rl_status st = rl_config_load_string(&cfg, yaml, "x.yaml", NULL, 0, err, err_sz);
     if (st != RL_OK) return st;
-    const env_def *def = env_find(cfg.env.id);
-    cr_assert_not_null(def, "env %s", cfg.env.id);
+    trainer_env te;
+    if ((st = trainer_env_open(&te, &cfg, "x.yaml", false, err, err_sz))) return st;
     const agent_algo *a = agent_find(cfg.root.algo);
     cr_assert_not_null(a, "algo %s", cfg.root.algo);
     void *agent = NULL;
-    st = a->create(&agent, &cfg, &def->obs_space, &def->act_space, (int)cfg.env.num_envs, err, err_sz);
+    st = trainer_env_agent(&te, a, &agent, &cfg, (int)cfg.env.num_envs, err, err_sz);
     if (st == RL_OK) a->destroy(agent);
+    trainer_env_close(&te);
     return st;
 }
 

@@ -1,0 +1,101 @@
+/* rlc train: the environment a config names, as its agent sees it (trainer_env.h). */
+#include "train/trainer_env.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/env_args.h"
+#include "envs/wrappers.h"
+
+/* the error for an environment id nobody registered. A config's env.plugin is loaded only by
+ * trainer_prepare_envs, for a config the user named; from_run: the config came from a
+ * checkpoint or a run directory, whose plugin rlc never loads by itself */
+static rl_status env_missing(const rl_config *cfg, const char *where, bool from_run, char *err, size_t err_sz)
+{
+    if (cfg->env.plugin[0] && from_run)
+        return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
+                       "%s: environment '%s' comes from the plugin %s (env.plugin), and rlc does not load "
+                       "code named in a checkpoint or a run directory: pass --plugin %s (or where that "
+                       "plugin is on this machine) if you trust it",
+                       where, cfg->env.id, cfg->env.plugin, cfg->env.plugin);
+    if (cfg->env.plugin[0])
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: env.id: environment '%s' is not registered (the plugin %s was %s)", where,
+                       cfg->env.id, cfg->env.plugin,
+                       from_run ? "not loaded" : "loaded but does not register it, or was not loaded");
+    char hint[200];
+    env_did_you_mean(hint, sizeof hint, cfg->env.id);
+    return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.id: unknown environment '%s'%s (rlc envs lists them)",
+                   where, cfg->env.id, hint);
+}
+
+/* the agent's view of e->def: a Discrete observation space becomes the one-hot Box */
+static void env_view(trainer_env *e)
+{
+    e->view = *e->def;
+    e->raw_dim = env_space_dim(&e->def->obs_space);
+    e->one_hot = e->def->obs_space.kind == ENV_SPACE_DISCRETE;
+    if (!e->one_hot) return;
+    int n = e->def->obs_space.n;
+    e->bounds = rl_xcalloc(2 * (size_t)n, sizeof(float));
+    env_one_hot_space(n, e->bounds, e->bounds + n, &e->view.obs_space);
+}
+
+rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *where, bool from_run, char *err,
+                           size_t err_sz)
+{
+    memset(e, 0, sizeof *e);
+    const env_def *base = env_find(cfg->env.id);
+    if (!base) return env_missing(cfg, where, from_run, err, err_sz);
+    rl_status st = env_args_make(base, &cfg->env.kwargs, &e->def, &e->owned, err, err_sz);
+    if (st != RL_OK) return st;
+    env_view(e);
+    if (!cfg->env.mask_velocity) return RL_OK;
+    e->vel_mask = rl_xcalloc((size_t)e->raw_dim, 1);
+    char why[1000];
+    if ((st = env_velocity_mask(e->def->id, e->raw_dim, e->vel_mask, why, sizeof why)) != RL_OK) {
+        trainer_env_close(e);
+        return rl_errf(err, err_sz, st == RL_ERR_NOT_FOUND ? RL_ERR_CONFIG : st, "%s: env.%s", where, why);
+    }
+    return RL_OK;
+}
+
+void trainer_env_close(trainer_env *e)
+{
+    if (!e) return;
+    free(e->bounds);
+    free(e->owned);
+    free(e->vel_mask);
+    memset(e, 0, sizeof *e);
+}
+
+rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v, int n, char *err, size_t err_sz)
+{
+    const env_vec_opts opts = {.max_steps_override = (int)cfg->env.max_episode_steps, .one_hot = true,
+                               .mask_velocity = cfg->env.mask_velocity};
+    char why[1200];
+    rl_status st = env_vec_make_def(v, e->def, n, &opts, why, sizeof why);
+    if (st != RL_OK)
+        return rl_errf(err, err_sz, st == RL_ERR_NOT_FOUND ? RL_ERR_CONFIG : st, "%s: env.%s",
+                       cfg->source[0] ? cfg->source : "config", why);
+    return RL_OK;
+}
+
+rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_instance *inst, char *err, size_t err_sz)
+{
+    return env_make_def(inst, e->def, (int)cfg->env.max_episode_steps, err, err_sz);
+}
+
+void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch)
+{
+    if (e->one_hot) env_one_hot(e->view.obs_space.dim, raw, out, batch);
+    else memcpy(out, raw, (size_t)batch * e->raw_dim * sizeof(float));
+    if (e->vel_mask) env_velocity_mask_apply(e->vel_mask, out, e->raw_dim, batch);
+}
+
+rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
+                            int n_envs, char *err, size_t err_sz)
+{
+    return algo->create(agent, cfg, &e->view.obs_space, &e->view.act_space, n_envs, err, err_sz);
+}

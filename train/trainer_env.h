@@ -1,0 +1,52 @@
+/* rlc train: the environment a config names, as its agent sees it.
+ *
+ * Every place that builds an agent for a config's environment, or feeds it that environment's
+ * observations, goes through trainer_env, so that they cannot disagree: training and its
+ * evaluation (trainer.c), checkpoints loaded for rlc eval, record and rollout and for the Python
+ * package (trainer_load_agent, api/rlc_api.c), and the ablation runner's checks.
+ *
+ * The environment is the registered definition of env.id, or a copy with the arguments of
+ * env.kwargs applied (envs/env_args.h). The agent sees its observation space with a Discrete
+ * space one-hot encoded: Box(n) in [0, 1], the n floats env_one_hot writes (FrozenLake, Taxi,
+ * CliffWalking, Blackjack). With env.mask_velocity the agent sees the velocity components
+ * zeroed (envs/wrappers.h). The vector envs made here encode their rows themselves; a single
+ * instance's observation goes through trainer_env_encode. */
+#ifndef RLC_TRAIN_TRAINER_ENV_H
+#define RLC_TRAIN_TRAINER_ENV_H
+
+#include <stdbool.h>
+
+#include "agents/agent.h"
+#include "core/config.h"
+#include "envs/env.h"
+
+typedef struct {
+    const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned) */
+    env_def view;             /* def as the agent sees it: obs_space one-hot where def's is Discrete */
+    int raw_dim;              /* floats of one of def's own observations (1 for a Discrete one) */
+    bool one_hot;             /* def's observations are encoded for the agent */
+    float *bounds;            /* one-hot: the low then high bounds of view.obs_space (owned) */
+    void *owned;              /* env.kwargs: the definition and its arguments (owned) */
+    unsigned char *vel_mask;  /* env.mask_velocity: (raw_dim) the components zeroed (owned); else NULL */
+} trainer_env;
+
+/* Finds cfg's environment and applies env.kwargs. where names the config in messages (a file or
+ * checkpoint); from_run: the config came from a run or checkpoint (its plugin is never loaded,
+ * which the message for a missing plugin environment says). */
+rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *where, bool from_run, char *err,
+                           size_t err_sz);
+void trainer_env_close(trainer_env *e);   /* NULL-safe, and safe after a failed open */
+
+/* A vector env of n copies of e with cfg's time limit, observations encoded as the agent sees them. */
+rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v, int n, char *err, size_t err_sz);
+/* One instance of e with cfg's time limit (its observations are def's: see trainer_env_encode). */
+rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_instance *inst, char *err, size_t err_sz);
+/* batch observations of the environment (raw_dim floats each) as the agent sees them
+ * (view.obs_space's dim each): copied (velocities zeroed with env.mask_velocity), or one-hot
+ * encoded. */
+void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch);
+/* algo's agent for e (algo->create with the spaces the agent sees) */
+rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
+                            int n_envs, char *err, size_t err_sz);
+
+#endif
