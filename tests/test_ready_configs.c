@@ -14,6 +14,8 @@
 #include "envs/mujoco/mujoco_envs.h"
 #endif
 
+#define RLT_MAX_CONFIGS 256
+
 static int yaml_files(const char *dir, char names[][256], int max)
 {
     DIR *d = opendir(dir);
@@ -22,8 +24,9 @@ static int yaml_files(const char *dir, char names[][256], int max)
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 && n < max)
-            snprintf(names[n++], 256, "%s/%s", dir, e->d_name);
+        if (len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0) continue;
+        cr_assert_lt(n, max, "%s holds more than %d configs: raise RLT_MAX_CONFIGS", dir, max);
+        snprintf(names[n++], 256, "%s/%s", dir, e->d_name);
     }
     closedir(d);
     return n;
@@ -31,8 +34,8 @@ static int yaml_files(const char *dir, char names[][256], int max)
 
 Test(ready_configs, every_config_loads_and_creates_its_agent)
 {
-    char files[64][256];
-    int n = yaml_files(RLC_SOURCE_DIR "/configs", files, 64);
+    char files[RLT_MAX_CONFIGS][256];
+    int n = yaml_files(RLC_SOURCE_DIR "/configs", files, RLT_MAX_CONFIGS);
     cr_assert_geq(n, 15, "only %d configs found", n);
     for (int i = 0; i < n; i++) {
         rl_config cfg;
@@ -78,8 +81,8 @@ static bool is_mujoco(const env_def *def)
  * least every 10k steps */
 static int check_mujoco_cadence(const char *dir)
 {
-    char files[64][256];
-    int n = yaml_files(dir, files, 64), checked = 0;
+    char files[RLT_MAX_CONFIGS][256];
+    int n = yaml_files(dir, files, RLT_MAX_CONFIGS), checked = 0;
     for (int i = 0; i < n; i++) {
         rl_config cfg;
         char err[1500];
