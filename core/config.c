@@ -589,7 +589,10 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         rl_int_list *l = (rl_int_list *)p;
         if (n->kind == N_MAP) FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a mapping", type_name(f->type));
         int cnt = n->kind == N_SCALAR ? 1 : n->n;
-        if (cnt < 1 || cnt > RL_LIST_MAX) FIELD_ERR(RL_ERR_CONFIG, "expected 1 to %d entries, got %d", RL_LIST_MAX, cnt);
+        /* a list field whose choices are "[]" may be empty (network.hidden under an encoder) */
+        int min_cnt = field_choices(f) && strcmp(field_choices(f), "[]") == 0 ? 0 : 1;
+        if (cnt < min_cnt || cnt > RL_LIST_MAX)
+            FIELD_ERR(RL_ERR_CONFIG, "expected %d to %d entries, got %d", min_cnt, RL_LIST_MAX, cnt);
         for (int i = 0; i < cnt; i++) {
             const cnode *it = n->kind == N_SCALAR ? n : &n->kids[i];
             int64_t v;
