@@ -20,12 +20,13 @@
 
 #include "algos/encoder.h"
 #include "algos/offpolicy.h"
+#include "algos/onpolicy.h"
 #include "nn/encoder.h"
 #include "replay/replay.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
-#define BREAKOUT_ZOO RLC_SOURCE_DIR "/configs/zoo/dqn_minatar_breakout.yaml"
+#define BREAKOUT_ZOO RLC_SOURCE_DIR "/configs/zoo/dqn_minatar_breakout_v1.yaml"
 
 /* ---- the text form ------------------------------------------------------------------------ */
 
@@ -159,6 +160,81 @@ Test(encoder, dqn_objective_gradient_through_encoder_and_mlp)
     a->destroy(ag);
 }
 
+/* the on-policy network (ppo, a2c, reinforce): one encoder under actor and critic; the objective
+ * sum_b a_b logp_b + c_b v_b reaches the encoder through both heads (and a shared trunk) */
+typedef struct {
+    onp_net *n;
+    const float *obs, *u, *a, *c;
+    float *logp;
+    int B;
+} onp_fd;
+
+static double onp_obj(void *ctx)
+{
+    onp_fd *f = ctx;
+    onp_net_forward(f->n, f->obs, f->B, true, true);
+    onp_net_logp_ent(f->n, f->u, f->B, f->logp, NULL);
+    double s = 0.0;
+    for (int b = 0; b < f->B; b++) s += (double)f->a[b] * f->logp[b] + (double)f->c[b] * f->n->out_v[b];
+    return s;
+}
+
+static void onp_gradcheck(const char *shared, const char *hidden)
+{
+    enum { B = 6 };
+    const char *sets[] = {"network.encoder=4 3x3/1, 3 2x2/2 p1, dense 12", hidden, shared, "network.activation=tanh",
+                          "network.actor_gain=1"};
+    rl_config cfg;
+    load_cfg(&cfg, RLC_SOURCE_DIR "/configs/zoo/ppo_minatar_breakout_v1.yaml", sets, 5);
+    const env_def *def = env_find("MinAtar/Breakout-v1");
+    onp_net n;
+    rl_rng rng;
+    rl_rng_seed(&rng, 4, 0);
+    char err[512];
+    cr_assert_eq(onp_net_init(&n, &cfg, &def->obs_space, &def->act_space, true, cfg.network.shared, B, &rng, err,
+                              sizeof err), RL_OK, "%s", err);
+    cr_assert(n.has_img && n.in_dim == 12);
+    for (size_t i = 0; i < n.n_params; i++) n.params[i] += (float)rl_rng_uniform(&rng, -0.05, 0.05);
+    env_vec v;
+    cr_assert_eq(env_vec_make(&v, "MinAtar/Breakout-v1", B, 0, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 5);
+    float u[B], a[B], c[B], logp[B], act[B];
+    for (int t = 0; t < 6; t++) {
+        for (int b = 0; b < B; b++) act[b] = (float)rl_rng_below(&rng, 3);
+        env_vec_step(&v, act);
+    }
+    for (int b = 0; b < B; b++) u[b] = (float)rl_rng_below(&rng, 3), a[b] = (float)rl_rng_uniform(&rng, -1, 1),
+                                c[b] = (float)rl_rng_uniform(&rng, -1, 1);
+    onp_fd f = {&n, v.obs, u, a, c, logp, B};
+    onp_obj(&f);
+    memset(n.grads, 0, n.n_params * sizeof(float));
+    onp_net_backward(&n, v.obs, u, B, a, NULL, c);
+    size_t enc = n.n_params - n.img.n_params;   /* the encoder's parameters, last */
+    /* h = 1e-3: the objective is a float sum of order 1, whose rounding swamps steps of 1e-4 */
+    rlt_gradcheck_opts o = {.n_check = 200, .h = 1e-3, .rtol = 3e-2, .atol = 3e-4};
+    rlt_gradcheck(onp_obj, &f, n.params + enc, n.grads + enc, (int)n.img.n_params, &o, "ppo: the encoder");
+    rlt_gradcheck(onp_obj, &f, n.params, n.grads, (int)n.n_params, &o, "ppo: every parameter");
+    /* both heads reach it: the critic's part alone differs from the sum */
+    float *g = malloc(n.img.n_params * sizeof(float));
+    memcpy(g, n.grads + enc, n.img.n_params * sizeof(float));
+    memset(n.grads, 0, n.n_params * sizeof(float));
+    onp_obj(&f);
+    onp_net_backward(&n, v.obs, u, B, NULL, NULL, c);
+    double diff = 0.0;
+    for (size_t i = 0; i < n.img.n_params; i++) diff += fabs((double)g[i] - n.grads[enc + i]);
+    cr_assert(diff > 1e-5, "the actor adds nothing to the encoder's gradient");
+    free(g);
+    env_vec_free(&v);
+    onp_net_free(&n);
+}
+
+Test(encoder, ppo_gradient_through_the_shared_encoder)
+{
+    onp_gradcheck("network.shared=false", "network.hidden=[]");
+    onp_gradcheck("network.shared=false", "network.hidden=[7]");
+    onp_gradcheck("network.shared=true", "network.hidden=[7]");
+}
+
 /* ---- bad input ---------------------------------------------------------------------------- */
 
 #define MINATAR_YAML(algo, extra) "algo: " algo "\nenv: {id: MinAtar/Breakout-v1, num_envs: 1}\nnetwork: {activation: relu" extra "}\n"
@@ -269,6 +345,56 @@ Test(encoder, cnn_dqn_checkpoint_round_trip_gives_identical_actions)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     rlt_run_cmd(cmd, out, sizeof out);
 }
+
+/* a CNN PPO and a CNN A2C: trained briefly, loaded twice, the same actions; the shared encoder's
+ * tensors under their documented names */
+static void onp_round_trip(const char *algo)
+{
+    const char *sets[] = {"total_steps=2048", "log.eval_interval=0", "log.eval_episodes=1", "log.checkpoint_interval=0"};
+    char file[300];
+    snprintf(file, sizeof file, "%s/configs/zoo/%s_minatar_breakout_v1.yaml", RLC_SOURCE_DIR, algo);
+    rl_config cfg;
+    char dir[256], err[1024], cmd[400], out[256];
+    load_cfg(&cfg, file, sets, 4);
+    rlt_tmp_dir(dir, sizeof dir, "enc_onp");
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+    rl_config c1, c2;
+    const agent_algo *a1, *a2;
+    void *g1, *g2;
+    cr_assert_eq(trainer_load_agent(dir, &c1, &a1, &g1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_load_agent(dir, &c2, &a2, &g2, err, sizeof err), RL_OK, "%s", err);
+    env_vec v;
+    cr_assert_eq(env_vec_make(&v, "MinAtar/Breakout-v1", 16, 0, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 3);
+    float x1[16], x2[16], rnd[16];
+    for (int t = 0; t < 15; t++) {
+        for (int i = 0; i < 16; i++) rnd[i] = (float)((t + i) % 3);
+        env_vec_step(&v, rnd);
+    }
+    a1->act(g1, v.obs, 16, x1, false);
+    a2->act(g2, v.obs, 16, x2, false);
+    cr_assert(memcmp(x1, x2, sizeof x1) == 0);
+    env_vec_free(&v);
+    a1->destroy(g1);
+    a2->destroy(g2);
+    char path[400];
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    nn_safetensors *f;
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    float w[16 * 4 * 9], b[128];
+    nn_tensor t = {"encoder.conv.0.weight", w, 4, {16, 4, 3, 3}};
+    cr_assert_eq(nn_safetensors_read(f, &t, err, sizeof err), RL_OK, "%s", err);
+    t = (nn_tensor){"encoder.dense.bias", b, 1, {128}};
+    cr_assert_eq(nn_safetensors_read(f, &t, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors_close(f);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    rlt_run_cmd(cmd, out, sizeof out);
+}
+
+Test(encoder, cnn_ppo_checkpoint_round_trip_gives_identical_actions) { onp_round_trip("ppo"); }
+Test(encoder, cnn_a2c_checkpoint_round_trip_gives_identical_actions) { onp_round_trip("a2c"); }
 
 /* ---- the byte replay ---------------------------------------------------------------------- */
 

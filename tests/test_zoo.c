@@ -2,7 +2,8 @@
  * trains a few hundred steps (at least one update of each agent), so a shipped recipe cannot rot.
  * Buffers and budgets are shrunk by overrides; every other key is the file's own. Also checks that
  * the zoo covers what docs/zoo.md promises: PPO on every registered environment, SAC on every
- * MuJoCo one, DQN, QR-DQN and C51 on every discrete classic task. */
+ * MuJoCo one, DQN, QR-DQN and C51 on every discrete classic task, DQN, PPO and A2C on the five
+ * MinAtar -v1 games. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -101,7 +102,8 @@ static void expect_pair(const char *algo, const char *env_id)
 {
     char stem[128], path[400];
     snprintf(stem, sizeof stem, "%s", env_id);
-    for (char *c = stem; *c; c++) *c = *c == '-' ? '_' : (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    for (char *c = stem; *c; c++)
+        *c = *c == '-' || *c == '/' ? '_' : (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     snprintf(path, sizeof path, "%s/%s_%s.yaml", ZOO_DIR, algo, stem);
     rl_config *cfg = malloc(sizeof *cfg);
     char err[1500];
@@ -121,6 +123,13 @@ Test(zoo, covers_every_registered_environment)
                                     "Pendulum-v1"};
     static const char *discrete[] = {"CartPole-v1", "Acrobot-v1", "MountainCar-v0"};
     static const char *value_agents[] = {"dqn", "qrdqn", "c51"};
+    static const char *minatar[] = {"MinAtar/Asterix-v1", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1",
+                                    "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1"};
+    for (size_t i = 0; i < sizeof minatar / sizeof minatar[0]; i++) {   /* with the minatar encoder */
+        expect_pair("dqn", minatar[i]);
+        expect_pair("ppo", minatar[i]);
+        expect_pair("a2c", minatar[i]);
+    }
     for (size_t i = 0; i < sizeof classic / sizeof classic[0]; i++) expect_pair("ppo", classic[i]);
     for (size_t i = 0; i < sizeof discrete / sizeof discrete[0]; i++)
         for (int a = 0; a < 3; a++) expect_pair(value_agents[a], discrete[i]);
