@@ -23,6 +23,7 @@
 #include "algos/onpolicy.h"
 #include "nn/encoder.h"
 #include "replay/replay.h"
+#include "train/offp_replay.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
@@ -255,6 +256,14 @@ Test(encoder, bad_input_is_refused_naming_the_key)
     /* an encoder on a flat observation */
     rlt_expect_config_error("algo: c51\nenv: {id: CartPole-v1}\nnetwork: {encoder: minatar}\n", "network.encoder",
                             "flat vector of 4", "expected none");
+    /* an agent without an encoder says so */
+    rlt_expect_config_error("algo: sac\nenv: {id: Pendulum-v1}\nnetwork: {encoder: minatar}\n", "network.encoder",
+                            "algo sac has no image encoder", "expected none or flatten");
+    /* reinforce has one through the on-policy network */
+    char err0[1024];
+    cr_assert_eq(rlt_config_and_agent(MINATAR_YAML("reinforce", ", encoder: minatar") "reinforce: {max_episode_steps: 1000}\n",
+                                      err0, sizeof err0),
+                 RL_OK, "%s", err0);
     /* flatten says the MLP takes the image as one vector */
     char err[1024];
     cr_assert_eq(rlt_config_and_agent(MINATAR_YAML("dqn", ", encoder: flatten"), err, sizeof err), RL_OK, "%s", err);
@@ -436,6 +445,26 @@ Test(encoder, byte_replay_returns_its_values_and_holds_a_byte_each)
             cr_assert_eq(bt.next_obs[(size_t)k * D + j], (float)((row * 7 + e * D + j + 1) % 256));
         }
     }
+    /* saved across an interruption (train/offp_replay.c) and read back: the same bytes */
+    char dir[256], path[300], cmd[400], out[256];
+    rlt_tmp_dir(dir, sizeof dir, "enc_replay");
+    cr_assert_eq(mkdir(dir, 0755), 0);
+    snprintf(path, sizeof path, "%s/replay.safetensors", dir);
+    cr_assert_eq(offp_replay_save(&b, path, 40, err, sizeof err), RL_OK, "%s", err);
+    replay_buffer r;
+    cr_assert_eq(replay_buffer_init(&r, &rc, err, sizeof err), RL_OK, "%s", err);
+    int64_t fstep = 0;
+    cr_assert_eq(offp_replay_load(&r, path, 40, &fstep, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(memcmp(r.obs8, b.obs8, (size_t)CAP * D) == 0 && memcmp(r.next_obs8, b.next_obs8, (size_t)CAP * D) == 0);
+    replay_buffer_free(&r);
+    /* a value a byte cannot hold is refused, naming the tensor and what was expected */
+    rlt_patch_tensor_float(path, "replay.obs", 5, 0.5f);
+    cr_assert_eq(replay_buffer_init(&r, &rc, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_neq(offp_replay_load(&r, path, 40, &fstep, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "replay.obs[0, 5] = 0.5") && strstr(err, "a whole number in 0..255"), "%s", err);
+    replay_buffer_free(&r);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    rlt_run_cmd(cmd, out, sizeof out);
     replay_batch_free(&bt);
     replay_buffer_free(&b);
 }
