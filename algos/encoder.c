@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/limits.h"
+
 static const char *src_of(const rl_config *cfg) { return cfg->source[0] ? cfg->source : "config"; }
 
 static bool is_image(const env_space *o) { return o->kind == ENV_SPACE_BOX && o->rank == 3; }
@@ -36,6 +38,14 @@ rl_status algo_encoder_from_config(nn_encoder *e, bool *on, const rl_config *cfg
     rl_status st = nn_encoder_parse(&s, v, where, err, err_sz);
     if (st == RL_OK)
         st = nn_encoder_init(e, &s, o->shape[0], o->shape[1], o->shape[2], env_space_unit_scale(o), where, err, err_sz);
+    /* its sizes, before anything is allocated: the parameters, and the activations (and backward
+     * scratch) of one observation, which every batch row takes */
+    if (st == RL_OK)
+        st = rl_limit_check(src_of(cfg), "network.encoder", "encoder parameters", (int64_t)e->n_params,
+                            RL_LIMIT_NET_PARAMS, err, err_sz);
+    if (st == RL_OK)
+        st = rl_limit_check(src_of(cfg), "network.encoder", "activation floats of one observation",
+                            (int64_t)nn_encoder_cache_floats(e, 1), ALGO_ENCODER_MAX_ACT, err, err_sz);
     if (st == RL_OK) *on = true;
     return st;
 }

@@ -14,9 +14,14 @@
  * RL_ERR_CONFIG naming the file, the key and what was expected when: o is an image and the value is
  * `none` (an image needs an encoder, or `flatten` said explicitly); an encoder is asked for on a
  * flat vector; the value is no preset and no list of layers; the declared input (`in HxWxC`) is not
- * the environment's; a kernel is larger than its input. Inputs are scaled by
+ * the environment's; a kernel is larger than its input; the encoder's parameters or the
+ * activations of one observation exceed their limits (core/limits.h, ALGO_ENCODER_MAX_ACT). Inputs are scaled by
  * env_space_unit_scale(o) (uint8 pixels / 255; MinAtar's 0/1 channels as they are). Sets the shape
  * only: the caller binds and initialises it. */
+/* the most floats of activations, backward scratch and convolution scratch one observation may
+ * take in an encoder (16 MiB; the Nature network on 84x84x4 frames takes about 1.3 MiB) */
+#define ALGO_ENCODER_MAX_ACT (INT64_C(1) << 22)
+
 rl_status algo_encoder_from_config(nn_encoder *e, bool *on, const rl_config *cfg, const env_space *o,
                                    const char *algo, char *err, size_t err_sz);
 

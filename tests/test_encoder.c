@@ -253,6 +253,9 @@ Test(encoder, bad_input_is_refused_naming_the_key)
     /* an unknown preset */
     rlt_expect_config_error(MINATAR_YAML("qrdqn", ", encoder: atari"), "x.yaml: network.encoder",
                             "unknown preset or bad layer 'atari'", "minatar, nature");
+    /* an encoder too large for its limits, refused before anything is allocated */
+    rlt_expect_config_error(MINATAR_YAML("dqn", ", encoder: '4096 9x9/1 p40'"), "network.encoder",
+                            "activation floats of one observation", "exceeds the limit");
     /* an encoder on a flat observation */
     rlt_expect_config_error("algo: c51\nenv: {id: CartPole-v1}\nnetwork: {encoder: minatar}\n", "network.encoder",
                             "flat vector of 4", "expected none");
