@@ -7,8 +7,11 @@
  *     config, a kernel larger than its input, a declared input whose channels are not the
  *     environment's, an unknown preset, an encoder on a flat observation, a checkpoint of another
  *     encoder;
- *   - checkpoints of a CNN DQN: save, load, the same actions;
- *   - the byte replay returns what it was given and holds one byte per observation value;
+ *   - the on-policy network's gradient through the encoder shared by actor and critic;
+ *   - checkpoints of a CNN DQN, PPO and A2C: save, load, the same actions, the tensor names; every
+ *     value agent and option (dueling, double, n-step, prioritized, Polyak; qrdqn, c51) runs;
+ *   - the byte replay returns what it was given, holds one byte per observation value, and is
+ *     saved across an interruption and read back (a value a byte cannot hold refused);
  *   - DQN with the minatar preset on MinAtar/Breakout-v1 beats a random policy. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -407,6 +410,31 @@ static void onp_round_trip(const char *algo)
 
 Test(encoder, cnn_ppo_checkpoint_round_trip_gives_identical_actions) { onp_round_trip("ppo"); }
 Test(encoder, cnn_a2c_checkpoint_round_trip_gives_identical_actions) { onp_round_trip("a2c"); }
+
+/* every value agent and option with an encoder: a short run, finite, evaluated */
+Test(encoder, every_value_agent_and_option_runs_with_an_encoder)
+{
+    const char *variants[][3] = {{"algo=dqn", "dqn.dueling=true", "network.hidden=[16]"},
+                                 {"algo=dqn", "dqn.double_q=true", "dqn.n_step=3"},
+                                 {"algo=dqn", "dqn.prioritized=true", "dqn.tau=0.5"},
+                                 {"algo=qrdqn", "dqn.n_quantiles=8", "network.hidden=[]"},
+                                 {"algo=c51", "losses.c51={name: c51, atoms: 11, v_min: 0, v_max: 10}", "network.hidden=[]"}};
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        const char *sets[] = {variants[i][0], variants[i][1], variants[i][2], "total_steps=1200",
+                              "dqn.learning_starts=300", "dqn.buffer_size=2000", "log.eval_interval=0",
+                              "log.eval_episodes=2", "log.checkpoint_interval=0"};
+        rl_config cfg;
+        char dir[256], err[1024], cmd[400], out[256];
+        load_cfg(&cfg, BREAKOUT_ZOO, sets, 9);
+        rlt_tmp_dir(dir, sizeof dir, "enc_opts");
+        trainer_opts o = {.run_dir = dir, .quiet = true};
+        trainer_result res;
+        cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s %s: %s", variants[i][0], variants[i][1], err);
+        cr_assert(isfinite(res.eval_mean), "%s %s", variants[i][0], variants[i][1]);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        rlt_run_cmd(cmd, out, sizeof out);
+    }
+}
 
 /* ---- the byte replay ---------------------------------------------------------------------- */
 
