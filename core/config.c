@@ -1208,7 +1208,7 @@ static void print_field(FILE *out, const field_desc *fd)
     case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
     default: snprintf(def, sizeof def, "%s", field_default(fd) ? field_default(fd) : ""); break;
     }
-    const char *shown = field_choices(fd) ? field_choices(fd) : range;
+    const char *shown = field_choices(fd) && fd->type != T_LIST ? field_choices(fd) : range;
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
              fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
              : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : "loss",

@@ -45,7 +45,7 @@
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
       "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")     \
     X(S, rl_str, encoder, STR, 0, "none", 0, 0, NULL,                                               \
-      "image encoder before the MLP (dqn, qrdqn, c51, ppo, a2c): minatar, nature, a list such as "   \
+      "image encoder before the MLP (dqn, qrdqn, c51, ppo, a2c, reinforce): minatar, nature, a list such as "   \
       "'16 3x3/1, dense 128', none, or flatten (an image fed to the MLP as a vector)")
 
 
