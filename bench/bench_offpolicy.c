@@ -6,7 +6,8 @@
  * learning_starts exploring steps of the env, then N environment steps of learn() with no env step
  * between them (train_frequency 1: N updates, each a minibatch sampled, the target network's
  * pass, the online forward and backward through encoder and MLP, Adam), timed over 3 rounds;
- * prints updates/s and the microseconds of one update (the median round).
+ * prints updates per second of wall-clock and of the process's CPU time (the figure to read on a
+ * shared machine) and the microseconds of one update (the median round).
  * Otherwise prints, per seed and as medians: wall-clock seconds of the whole run (training; the final
  * evaluation is timed apart), steps per second, the best periodic evaluation, the final
  * deterministic evaluation (log.eval_episodes episodes) and the first step where an evaluation
@@ -54,10 +55,10 @@ static void read_evals(const char *run_dir, double threshold, double *best, doub
     fclose(fp);
 }
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(id, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -88,20 +89,22 @@ static int bench_updates(const rl_config *cfg, const char *config, long n_update
     int64_t start = *(const int64_t *)rl_config_get(cfg, "dqn.learning_starts");
     env_vec v;
     void *ag = filled_agent(cfg, a, &v, start);
-    double stats[64], per[3];
+    double stats[64], per[3], cpu[3];
     int64_t step = start;
     printf("%s on %s (%s), network.encoder %s, hidden %d layers, batch %lld: learn() alone\n", cfg->root.algo,
            cfg->env.id, config, cfg->network.encoder, cfg->network.hidden.n,
            (long long)*(const int64_t *)rl_config_get(cfg, "dqn.batch_size"));
     for (int r = 0; r < 3; r++) {
-        double t0 = now_s();
+        double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         for (long i = 0; i < n_updates; i++) a->learn(ag, &v, step += v.n, cfg->root.total_steps, stats);
-        per[r] = (now_s() - t0) / (double)n_updates;
-        printf("  round %d: %ld updates in %.2f s: %.0f updates/s\n", r + 1, n_updates, per[r] * n_updates, 1.0 / per[r]);
+        per[r] = (clock_s(CLOCK_MONOTONIC) - t0) / (double)n_updates;
+        cpu[r] = (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0) / (double)n_updates;
+        printf("  round %d: %ld updates in %.2f s (%.2f s of CPU): %.0f updates/s, %.0f per CPU second\n", r + 1,
+               n_updates, per[r] * n_updates, cpu[r] * n_updates, 1.0 / per[r], 1.0 / cpu[r]);
     }
-    double m = median(per, 3);
-    printf("median: %.0f updates/s, %.0f us per update (kernel %s, %s)\n", 1.0 / m, 1e6 * m, nn_blas_kernel(),
-           nn_gemm_library());
+    double m = median(per, 3), mc = median(cpu, 3);
+    printf("median: %.0f updates/s (%.0f us per update), %.0f per CPU second (%.0f us of CPU) (kernel %s, %s)\n",
+           1.0 / m, 1e6 * m, 1.0 / mc, 1e6 * mc, nn_blas_kernel(), nn_gemm_library());
     a->destroy(ag);
     env_vec_free(&v);
     return 0;
