@@ -35,7 +35,7 @@ typedef struct {
 /* Parses text (a preset or a list, above) into s. RL_ERR_CONFIG naming `where` (the file and key,
  * "run.yaml: network.encoder"), the item and what was expected, on anything else. */
 rl_status nn_encoder_parse(nn_encoder_spec *s, const char *text, const char *where, char *err, size_t err_sz);
-/* The spec back as text in the list form (`in` left out): what `rlc config` and docs print. */
+/* The spec back as text in the list form (`in` left out), as the presets are written. */
 void nn_encoder_format(const nn_encoder_spec *s, char *out, size_t out_sz);
 
 typedef struct {
