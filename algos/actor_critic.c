@@ -267,12 +267,12 @@ static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *s
  * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
 static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
 {
-    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop;
+    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop && !p->net.has_img;
     if (p->s.threads < 2) return RL_OK;
     if (!p->split)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false) "
-                       "and no aux heads", src, p->s.algo);
+                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false, "
+                       "network.encoder none) and no aux heads", src, p->s.algo);
     return rl_twin_start(&p->twin, NULL, err, err_sz);
 }
 

@@ -32,6 +32,7 @@
 
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
+#include "algos/encoder.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -95,13 +96,18 @@ typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
 
 static const char *const vb_names[] = {"dqn", "qrdqn", "c51"};
 
-/* a Q-network: one MLP, or a trunk with value and advantage heads (dueling) */
+/* a Q-network: one MLP, or a trunk with value and advantage heads (dueling), after the image
+ * encoder when network.encoder asks for one (its parameters first in the flat buffer) */
 typedef struct {
-    bool dueling;
+    bool dueling, has_img;
+    nn_encoder img;
     nn_mlp trunk, vh, ah;
 } qnet;
 
 typedef struct {
+    nn_encoder_cache img;
+    const float *feat;                /* what the trunk read in the last forward: obs or img's output */
+    float *dfeat;                     /* (max_batch, img.out_dim) */
     nn_mlp_cache trunk, vh, ah;
     float *q;                         /* (max_batch, K) dueling output */
     float *dadv, *dv, *dh, *dh2;      /* dueling backward scratch */
@@ -112,7 +118,7 @@ typedef struct {
     int obs_dim, K, M, KM, n_envs, B; /* M outputs per action (1, Nq or atoms) */
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
-    bool double_q, prioritized;
+    bool double_q, prioritized, obs_bytes;
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -157,11 +163,16 @@ static void qnet_shape(qnet *q, int D, const int *hidden, int nh, int out, nn_ac
 
 static size_t qnet_params(const qnet *q)
 {
-    return q->trunk.n_params + (q->dueling ? q->vh.n_params + q->ah.n_params : 0);
+    return (q->has_img ? q->img.n_params : 0) + q->trunk.n_params + (q->dueling ? q->vh.n_params + q->ah.n_params : 0);
 }
 
 static void qnet_bind(qnet *q, float *params, float *grads)
 {
+    if (q->has_img) {
+        nn_encoder_bind(&q->img, params, grads);
+        params += q->img.n_params;
+        grads = grads ? grads + q->img.n_params : NULL;
+    }
     nn_mlp_bind(&q->trunk, params, grads);
     if (!q->dueling) return;
     size_t a = q->trunk.n_params, b = a + q->vh.n_params;
@@ -172,6 +183,9 @@ static void qnet_bind(qnet *q, float *params, float *grads)
 static size_t qnet_cache_need(const qnet *q, int maxb)
 {
     size_t n = rl_arena_need(nn_mlp_cache_floats(&q->trunk, maxb) * 4);
+    if (q->has_img)
+        n += rl_arena_need(nn_encoder_cache_floats(&q->img, maxb) * 4) +
+             rl_arena_need((size_t)maxb * q->img.out_dim * 4);
     if (q->dueling) {
         int K = q->ah.sizes[1], H = q->vh.sizes[0];
         n += rl_arena_need(nn_mlp_cache_floats(&q->vh, maxb) * 4) +
@@ -184,6 +198,10 @@ static size_t qnet_cache_need(const qnet *q, int maxb)
 static void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
 {
     nn_mlp_cache_bind(&c->trunk, &q->trunk, rl_arena_floats(a, nn_mlp_cache_floats(&q->trunk, maxb)), maxb);
+    if (q->has_img) {
+        nn_encoder_cache_bind(&c->img, &q->img, rl_arena_floats(a, nn_encoder_cache_floats(&q->img, maxb)), maxb);
+        c->dfeat = rl_arena_floats(a, (size_t)maxb * q->img.out_dim);
+    }
     if (!q->dueling) return;
     int K = q->ah.sizes[1], H = q->vh.sizes[0];
     nn_mlp_cache_bind(&c->vh, &q->vh, rl_arena_floats(a, nn_mlp_cache_floats(&q->vh, maxb)), maxb);
@@ -198,7 +216,8 @@ static void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
 /* obs (n, D) -> (n, out) */
 static const float *qnet_forward(qnet_cache *c, const qnet *q, const float *obs, int n)
 {
-    float *h = nn_mlp_forward(&c->trunk, &q->trunk, obs, n);
+    c->feat = q->has_img ? nn_encoder_forward(&c->img, &q->img, obs, n) : obs;
+    float *h = nn_mlp_forward(&c->trunk, &q->trunk, c->feat, n);
     if (!q->dueling) return h;
     const float *v = nn_mlp_forward(&c->vh, &q->vh, h, n);    // (n, 1)
     const float *adv = nn_mlp_forward(&c->ah, &q->ah, h, n);  // (n, K)
@@ -219,11 +238,14 @@ static const float *qnet_h(const qnet_cache *c, const qnet *q)
 }
 
 /* backward of the last forward on c; dq (n, out); dh_aux (n, H) is added at qnet_h (NULL: none) */
-static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *obs, const float *dh_aux, int n)
+static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *dh_aux, int n)
 {
+    const float *obs = c->feat;
+    float *dfeat = q->has_img ? c->dfeat : NULL;
     if (!q->dueling) {
-        if (dh_aux) nn_mlp_backward_add(NULL, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
-        else nn_mlp_backward(NULL, &c->trunk, &q->trunk, dq, obs, n);
+        if (dh_aux) nn_mlp_backward_add(dfeat, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
+        else nn_mlp_backward(dfeat, &c->trunk, &q->trunk, dq, obs, n);
+        if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
         return;
     }
     int K = q->ah.sizes[1], H = q->vh.sizes[0];
@@ -239,7 +261,8 @@ static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *
     for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += c->dh2[i];
     if (dh_aux)
         for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
-    nn_mlp_backward(NULL, &c->trunk, &q->trunk, c->dh, obs, n);
+    nn_mlp_backward(dfeat, &c->trunk, &q->trunk, c->dh, obs, n);
+    if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
 }
 
 /* ---- values from the network output ------------------------------------------------------ */
@@ -396,6 +419,19 @@ static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env
     }
 }
 
+/* the image encoder (network.encoder) of both Q-networks, and whether the replay stores the
+ * observations a byte each (images of uint8 or bool values; not read by aux heads then) */
+static rl_status vb_encoder(dqn *p, const rl_config *cfg, const env_space *obs_space, const char *name, char *err,
+                            size_t err_sz)
+{
+    rl_status st = algo_encoder_from_config(&p->net.img, &p->net.has_img, cfg, obs_space, name, err, err_sz);
+    if (st != RL_OK) return st;
+    p->tnet.img = p->net.img;
+    p->tnet.has_img = p->net.has_img;
+    p->obs_bytes = algo_obs_bytes(obs_space) && cfg->aux.n == 0;
+    return RL_OK;
+}
+
 /* the scalar settings */
 static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
 {
@@ -425,8 +461,9 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
 {
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
-    qnet_shape(&p->net, p->obs_dim, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
-    qnet_shape(&p->tnet, p->obs_dim, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
+    int feat = p->net.has_img ? p->net.img.out_dim : p->obs_dim;   /* what the trunk reads */
+    qnet_shape(&p->net, feat, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
+    qnet_shape(&p->tnet, feat, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
     p->n_params = qnet_params(&p->net);
     p->params = rl_xcalloc(p->n_params, sizeof(float));
     p->grads = rl_xcalloc(p->n_params, sizeof(float));
@@ -434,6 +471,7 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
     qnet_bind(&p->net, p->params, p->grads);
     qnet_bind(&p->tnet, p->tparams, NULL);
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
+    if (p->net.has_img) nn_encoder_init_torch_default(&p->net.img, &p->rng);
     nn_mlp_init_torch_default(&p->net.trunk, &p->rng);
     if (p->net.dueling) {
         nn_mlp_init_torch_default(&p->net.vh, &p->rng);
@@ -459,6 +497,7 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
     rc.prioritized = p->prioritized;
     rc.alpha = (float)dqn_of(cfg)->per_alpha;
     rc.eps = (float)dqn_of(cfg)->per_eps;
+    rc.obs_bytes = p->obs_bytes;
     if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)dqn_of(cfg)->adam_eps, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
@@ -470,6 +509,8 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
 /* the auxiliary heads on the Q-network's last hidden layer (aux:) */
 static rl_status vb_attach_aux(dqn *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
 {
+    if (p->net.has_img)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads do not read an image encoder's features yet: expected network.encoder none or flatten with aux:", src);
     if (cfg->network.hidden.n < 1)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
     return dqn_aux_init(p, cfg, err, err_sz);
@@ -531,6 +572,10 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         return st;
     }
     vb_heads(p, kind, obs_space, act_space, cfg);
+    if ((st = vb_encoder(p, cfg, obs_space, name, err, err_sz))) {
+        free(p);
+        return st;
+    }
     if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
         free(p);
         return st;
@@ -691,7 +736,7 @@ static float loss_grad(dqn *p, double *qmean)
         }
         if (touched) dh_aux = p->ax.dh;
     }
-    qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
+    qnet_backward(&p->c_obs, &p->net, p->dout, dh_aux, B);
     if (!rl_all_finite(p->grads, p->n_params) || (p->ax.aux && !rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
         p->nonfinite_skips++;
         return NAN;
@@ -796,14 +841,21 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
-#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 5)
+#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 4 * (NN_ENC_MAX_CONV + 1) + 5)
 
+/* "q.0.weight", ... (or "q.trunk.*", "q.value.*", "q.advantage.*" with dueling), after the
+ * encoder's "q.encoder.conv.<i>.*" and "q.encoder.dense.*" when there is one */
 static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
 {
     char pre[24];
-    if (!q->dueling) return nn_mlp_tensors(t, names, prefix, &q->trunk);
+    int n = 0;
+    if (q->has_img) {
+        snprintf(pre, sizeof pre, "%s.encoder", prefix);
+        n = nn_encoder_tensors(t, names, pre, &q->img);
+    }
+    if (!q->dueling) return n + nn_mlp_tensors(t + n, names + n, prefix, &q->trunk);
     snprintf(pre, sizeof pre, "%s.trunk", prefix);
-    int n = nn_mlp_tensors(t, names, pre, &q->trunk);
+    n += nn_mlp_tensors(t + n, names + n, pre, &q->trunk);
     snprintf(pre, sizeof pre, "%s.value", prefix);
     n += nn_mlp_tensors(t + n, names + n, pre, &q->vh);
     snprintf(pre, sizeof pre, "%s.advantage", prefix);

@@ -66,9 +66,9 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     bool shared = n->shared, critic = n->has_critic;
     int hidden[RL_LIST_MAX];
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
-    int in_heads = n->obs_dim, nh_heads = nh;
+    int in_heads = n->in_dim, nh_heads = nh;
     if (shared) {
-        nn_mlp_shape(&n->trunk, n->obs_dim, hidden, nh - 1, hidden[nh - 1], act, act);
+        nn_mlp_shape(&n->trunk, n->in_dim, hidden, nh - 1, hidden[nh - 1], act, act);
         in_heads = n->rec ? n->rec->H : hidden[nh - 1];
         nh_heads = 0;
     }
@@ -77,7 +77,7 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     size_t nr = n->rec ? n->rec->rnn.n_params : 0;
     size_t np = (shared ? n->trunk.n_params : 0) + nr + n->actor.n_params + (critic ? n->critic.n_params : 0);
     size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
-    n->n_params = np + nls;
+    n->n_params = np + nls + (n->has_img ? n->img.n_params : 0);   /* the encoder last */
     n->params = rl_xcalloc(n->n_params, sizeof(float));
     n->grads = rl_xcalloc(n->n_params, sizeof(float));
     size_t at = 0;
@@ -196,8 +196,10 @@ rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *ob
     n->max_batch = max_batch;
     int out = 0, in_heads = 0;
     if ((st = net_action_head(n, cfg, act_space, &out, err, err_sz)) != RL_OK) return st;
+    if ((st = onp_img_shape(n, cfg, obs_space, err, err_sz)) != RL_OK) return st;
     int nh_heads = net_shapes(n, cfg, act, out, &in_heads);
     net_init_weights(n, cfg, nh_heads, rng);
+    if (n->has_img) onp_img_bind(n, cfg, n->n_params - n->img.n_params, rng);
     net_caches(n, out, in_heads, max_batch);
     return RL_OK;
 }
@@ -208,12 +210,14 @@ void onp_net_free(onp_net *n)
     free(n->params);
     free(n->grads);
     free(n->cache_mem);
-    n->params = n->grads = n->cache_mem = NULL;
+    free(n->img_mem);
+    n->params = n->grads = n->cache_mem = n->img_mem = NULL;
 }
 
 void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool critic)
 {
     RL_ASSERT(B <= n->max_batch);
+    obs = onp_img_forward(n, obs, B);
     const float *x = obs;
     if (n->shared) x = n->h = nn_mlp_forward(&n->trunk_c, &n->trunk, obs, B);
     if (n->rec) x = onp_rec_forward(n->rec, n->h, B);
@@ -297,7 +301,9 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
                           const float *dent, const float *dv, const float *dh_extra)
 {
     bool actor = dlogp || dent;
+    if (n->has_img) obs = n->feat;   /* what the MLPs read */
     const float *x = n->rec ? n->rec->out : n->shared ? n->h : obs;
+    float *dfa = n->has_img && !n->shared ? n->dfeat_a : NULL, *dfc = n->has_img && !n->shared ? n->dfeat_c : NULL;
     if (actor) {
         int out = n->actor.sizes[n->actor.n_layers];
         memset(n->dact, 0, (size_t)B * out * sizeof(float));
@@ -322,9 +328,9 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
                 }
             }
         }
-        nn_mlp_backward(n->shared ? n->dh : NULL, &n->actor_c, &n->actor, n->dact, x, B);
+        nn_mlp_backward(n->shared ? n->dh : dfa, &n->actor_c, &n->actor, n->dact, x, B);
     }
-    if (dv) nn_mlp_backward(n->shared ? n->dh2 : NULL, &n->critic_c, &n->critic, dv, x, B);
+    if (dv) nn_mlp_backward(n->shared ? n->dh2 : dfc, &n->critic_c, &n->critic, dv, x, B);
     RL_ASSERT(!dh_extra || (n->shared && !n->rec));
     if (n->shared && (actor || dv || dh_extra)) {
         size_t m = (size_t)B * (n->rec ? n->rec->H : n->trunk.sizes[n->trunk.n_layers]);
@@ -335,8 +341,10 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
         if (dh_extra)
             for (size_t i = 0; i < m; i++) n->dh[i] += dh_extra[i];
         const float *dtrunk = n->rec ? onp_rec_backward(n->rec, n->dh, n->h) : n->dh;
-        nn_mlp_backward(NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
+        nn_mlp_backward(n->has_img ? n->dfeat_a : NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
     }
+    if (n->has_img)
+        onp_img_backward(n, B, n->shared ? (actor || dv || dh_extra) : actor, n->shared ? false : dv != NULL);
 }
 
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
@@ -347,7 +355,7 @@ int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
     k += nn_mlp_tensors(t + k, names + k, "actor", &n->actor);
     if (n->has_critic) k += nn_mlp_tensors(t + k, names + k, "critic", &n->critic);
     if (n->log_std) t[k++] = (nn_tensor){"log_std", n->log_std, 1, {n->D}};
-    return k;
+    return k + onp_img_tensors(n, t + k, names + k);
 }
 
 /* ---- normalisation ------------------------------------------------------------------------ */

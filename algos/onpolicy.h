@@ -20,8 +20,9 @@
 #include "agents/dataparallel.h"
 #include "envs/wrappers.h"
 #include "losses/loss.h"
+#include "nn/encoder.h"
 
-#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 16)
+#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 2 * NN_ENC_MAX_CONV + 18)
 
 typedef struct {
     int obs_dim, adim;                /* floats per observation / stored action */
@@ -52,6 +53,15 @@ typedef struct {
     const float *h, *out_actor, *out_v;
     const float *dist_mean, *dist_ls;
     int ls_stride;
+    /* the image encoder (network.encoder, algos/onp_encoder.c) under actor, critic and trunk:
+     * obs -> feat -> the MLPs; its parameters last in params (after the log-std) */
+    bool has_img;
+    int in_dim;                       /* what the MLPs read: obs_dim, or img.out_dim */
+    nn_encoder img;
+    nn_encoder_cache img_c;
+    float *img_mem;                   /* owned: img_c, dfeat_a, dfeat_c */
+    const float *feat;                /* the last forward's features */
+    float *dfeat_a, *dfeat_c;         /* (max_batch, in_dim): the actor's (or trunk's), the critic's */
 } onp_net;
 
 /* Shapes and initialises (orthogonal: network.hidden_gain, actor_gain, critic_gain) from the
@@ -89,6 +99,22 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
 /* dv is (B, n_v); out_v is (B, n_v). */
 /* Checkpoint tensors (prefix "actor", "critic", "trunk", "log_std"); returns the count. */
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48]);
+
+/* ---- the image encoder of onp_net (algos/onp_encoder.c) ----------------------------------- */
+
+/* Reads network.encoder for obs_space (algos/encoder.h: its errors) into n->img, n->has_img and
+ * n->in_dim; refuses aux heads with an encoder. Before the MLPs are shaped. */
+rl_status onp_img_shape(onp_net *n, const rl_config *cfg, const env_space *obs_space, char *err, size_t err_sz);
+/* Binds the encoder to params + at (its n_params floats), initialises it (network.init:
+ * orthogonal with network.hidden_gain, or PyTorch's default) and allocates its caches. */
+void onp_img_bind(onp_net *n, const rl_config *cfg, size_t at, rl_rng *rng);
+/* obs (B, obs_dim) -> the features (B, in_dim) the MLPs read (obs itself without an encoder). */
+const float *onp_img_forward(onp_net *n, const float *obs, int B);
+/* The encoder's backward from the MLPs' input gradients of the last backward: dfeat_a (when
+ * actor_or_trunk) plus dfeat_c (when critic), the sum of both heads' gradients. */
+void onp_img_backward(onp_net *n, int B, bool actor_or_trunk, bool critic);
+/* "encoder.conv.<i>.weight", ... (nn_encoder_tensors); 0 without an encoder. */
+int onp_img_tensors(onp_net *n, nn_tensor *t, char names[][48]);
 
 /* ---- normalisation ------------------------------------------------------------------------ */
 

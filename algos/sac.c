@@ -34,6 +34,7 @@
 
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
+#include "algos/encoder.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -456,6 +457,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
     rl_status st = sac_check_spaces(cfg, obs_space, act_space, src, err, err_sz);
+    if (st == RL_OK) st = algo_encoder_refuse(cfg, obs_space, "sac", err, err_sz);   /* no image encoder yet */
     if (st) return st;
     sac *p = rl_xcalloc(1, sizeof *p);
     nn_act act;

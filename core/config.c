@@ -667,7 +667,10 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         rl_int_list *l = (rl_int_list *)p;
         if (n->kind == N_MAP) FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a mapping", type_name(f->type));
         int cnt = n->kind == N_SCALAR ? 1 : n->n;
-        if (cnt < 1 || cnt > RL_LIST_MAX) FIELD_ERR(RL_ERR_CONFIG, "expected 1 to %d entries, got %d", RL_LIST_MAX, cnt);
+        /* a list field whose choices are "[]" may be empty (network.hidden under an encoder) */
+        int min_cnt = field_choices(f) && strcmp(field_choices(f), "[]") == 0 ? 0 : 1;
+        if (cnt < min_cnt || cnt > RL_LIST_MAX)
+            FIELD_ERR(RL_ERR_CONFIG, "expected %d to %d entries, got %d", min_cnt, RL_LIST_MAX, cnt);
         for (int i = 0; i < cnt; i++) {
             const cnode *it = n->kind == N_SCALAR ? n : &n->kids[i];
             int64_t v;
@@ -1422,7 +1425,7 @@ static void print_field(FILE *out, const field_desc *fd)
     case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
     default: snprintf(def, sizeof def, "%s", field_default(fd) ? field_default(fd) : ""); break;
     }
-    const char *shown = field_choices(fd) ? field_choices(fd) : range;
+    const char *shown = field_choices(fd) && fd->type != T_LIST ? field_choices(fd) : range;
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
              fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
              : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : fd->type == T_KWARGS ? "mapping" : "loss",

@@ -7,7 +7,7 @@
  *   type     I64 (integer), F64 (number), BOOL, STR (string), LIST (list of ints), LOSS (a loss
  *            by name with optional parameters)
  *   lo, hi   inclusive range for I64 / F64 / each LIST entry
- *   choices  "a|b|c" for STR fields restricted to a set, or NULL
+ *   choices  "a|b|c" for STR fields restricted to a set, or NULL; "[]" for a LIST that may be empty
  * These are the sections every run has. An algorithm's own sections (its hyperparameters and loss
  * slots) are declared in its file (algos/<name>.c) and registered from outside core
  * (rl_config_register_algos, core/config.h); the choices of `algo:` are the registered names.
@@ -37,7 +37,8 @@
       "observed task")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
-    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden layer sizes")               \
+    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \
+      "hidden layer sizes (after network.encoder when there is one); [] = none: the output layer only") \
     X(S, rl_str, activation, STR, 0, "tanh", 0, 0, "tanh|relu", "hidden activation")              \
     X(S, double, hidden_gain, F64, 1.4142135623730951, NULL, 0, 100, NULL,                          \
       "orthogonal init gain of hidden layers")                                                   \
@@ -47,7 +48,10 @@
       "ppo, a2c, reinforce: orthogonal with the gains above (CleanRL), or torch: PyTorch's default "  \
       "nn.Linear init, uniform in +-1/sqrt(fan_in) (SB3 with ortho_init=False); gains unused")     \
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
-      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")
+      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")     \
+    X(S, rl_str, encoder, STR, 0, "none", 0, 0, NULL,                                               \
+      "image encoder before the MLP (dqn, qrdqn, c51, ppo, a2c, reinforce): minatar, nature, a list such as "   \
+      "'16 3x3/1, dense 128', none, or flatten (an image fed to the MLP as a vector)")
 
 
 

@@ -217,7 +217,8 @@ Test(record, cartpole_to_gif_and_mp4_decodes_to_the_frames_written, .timeout = 6
 Test(record, a_minatar_game_is_filmed_as_cells, .timeout = 600)
 {
     char run[256], gif[400];
-    tiny_run("ppo_cartpole.yaml", "--set env.id=MinAtar/Breakout-v1 --set total_steps=2048", run, sizeof run, "rec_ma");
+    tiny_run("ppo_cartpole.yaml", "--set env.id=MinAtar/Breakout-v1 --set network.encoder=minatar --set total_steps=2048", run,
+             sizeof run, "rec_ma");
     snprintf(gif, sizeof gif, "%s/breakout.gif", run);
     record_result g = record_ok(run, gif, 2, 0, 0);
     cr_assert(g.frames >= 2 * 2 + 2, "%lld frames", (long long)g.frames);
