@@ -228,6 +228,33 @@ extern const rl_config_section onp_losses_section;
 #define ONP_SLOT_POLICY {"losses.policy", NULL, NULL, LOSS_KINDS(LOSS_KIND_POLICY_RATIO)}
 #define ONP_SLOT_VALUE {"losses.value", NULL, NULL, LOSS_KINDS_VALUE}
 #define ONP_SLOT_ENTROPY {"losses.entropy", NULL, NULL, LOSS_KINDS(LOSS_KIND_ENTROPY)}
+/* The rows the actor-critic sections (ppo:, a2c:) share, each section's own defaults and words
+ * as arguments: its rollout rows (learning_rate, anneal_lr, num_steps) and its loss-weight rows
+ * (norm_adv, ent_coef, vf_coef, max_grad_norm); each section lists them where its keys stand. */
+#define ONP_AC_ROLLOUT_FIELDS(X, S, LR, LR_DOC, ANNEAL, STEPS, STEPS_DOC)                         \
+    X(S, double, learning_rate, F64, LR, NULL, 0, 1, NULL, LR_DOC)                                 \
+    X(S, bool, anneal_lr, BOOL, ANNEAL, NULL, 0, 1, NULL, "anneal the learning rate linearly to 0") \
+    X(S, int64_t, num_steps, I64, STEPS, NULL, 1, 1e7, NULL, STEPS_DOC)
+#define ONP_AC_WEIGHT_FIELDS(X, S, NORM_ADV, NORM_ADV_DOC, ENT)                                   \
+    X(S, bool, norm_adv, BOOL, NORM_ADV, NULL, 0, 1, NULL, NORM_ADV_DOC)                          \
+    X(S, double, ent_coef, F64, ENT, NULL, 0, 100, NULL, "weight of the entropy loss")             \
+    X(S, double, vf_coef, F64, 0.5, NULL, 0, 100, NULL, "weight of the value loss")                \
+    X(S, double, max_grad_norm, F64, 0.5, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off")
+#define ONP_AC_GAMMA_FIELD(X, S) X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")
+/* the onp_ac_settings those rows fill, from a section struct c that lists them */
+#define ONP_AC_SETTINGS_FROM(c)                                                                   \
+    .T = (int)(c)->num_steps, .gamma = (float)(c)->gamma, .ent_coef = (float)(c)->ent_coef,      \
+    .vf_coef = (float)(c)->vf_coef, .max_grad_norm = (float)(c)->max_grad_norm,                  \
+    .lr = (float)(c)->learning_rate, .anneal_lr = (c)->anneal_lr, .norm_adv = (c)->norm_adv
+/* what the actor-critic agents' descriptors (agent_ppo, agent_a2c) share besides their name,
+ * sections, check and create: the engine's stats, loss slots and functions */
+#define ONP_AC_AGENT_COMMON                                                                       \
+    .n_stats = ONP_AC_N_STATS, .stat_names = ONP_AC_STATS,                                        \
+    .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,                                     \
+    .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY}, .act = onp_ac_act,         \
+    .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
+    .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
+    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors
 /* the actor-critic agents' check: rollout size, and aux heads on a shared encoder (alt: another
  * key that shares it, or NULL) */
 rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,
