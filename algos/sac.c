@@ -178,20 +178,6 @@ static void policy_backward(const sac *p, float *dout, const float *out, const f
     }
 }
 
-static void fill_normal(float *x, size_t n, rl_rng *rng)
-{
-    for (size_t i = 0; i < n; i++) x[i] = (float)rl_rng_normal(rng);
-}
-
-/* dst (n, SA) = [obs (n, D) | act (n, A)] */
-static void concat(float *dst, const float *obs, const float *act, int n, int D, int A)
-{
-    for (int i = 0; i < n; i++) {
-        memcpy(dst + (size_t)i * (D + A), obs + (size_t)i * D, (size_t)D * sizeof(float));
-        memcpy(dst + (size_t)i * (D + A) + D, act + (size_t)i * A, (size_t)A * sizeof(float));
-    }
-}
-
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void sac_destroy(void *self)
@@ -325,12 +311,7 @@ static void sac_settings(sac *p, const rl_config *cfg, const env_space *obs_spac
     p->learning_starts = sac_of(cfg)->learning_starts;
     p->policy_freq = sac_of(cfg)->policy_frequency;
     p->threads = (int)sac_of(cfg)->threads;
-    p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
-    p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
-    for (int d = 0; d < p->A; d++) {
-        p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
-        p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
-    }
+    offp_action_bounds(act_space, &p->act_center, &p->act_half);
 }
 
 /* the actor and the twin critics (and their targets) in flat buffers, initialised from p->rng */
@@ -370,15 +351,8 @@ static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err
 {
     rl_status st;
     replay_config rc;
-    replay_config_default(&rc);
-    rc.capacity = sac_of(cfg)->buffer_size;
-    rc.n_envs = n_envs;
-    rc.obs_dim = p->obs_dim;
-    rc.act_dim = p->A;
-    rc.act_low = -1.0f;   /* the stored action is the squashed tanh(u), before the env's scaling */
-    rc.act_high = 1.0f;
-    rc.n_step = (int)sac_of(cfg)->n_step;
-    rc.gamma = p->gamma;
+    offp_replay_config(&rc, sac_of(cfg)->buffer_size, n_envs, p->obs_dim, p->A, (int)sac_of(cfg)->n_step,
+                       p->gamma);   /* the stored action is the squashed tanh(u) */
     if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)sac_of(cfg)->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)sac_of(cfg)->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->alpha_opt, 1, (float)sac_of(cfg)->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
@@ -493,15 +467,14 @@ static void sac_act(void *self, const float *obs, int n, float *actions, bool ex
     } else {
         const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
         if (explore) {
-            fill_normal(p->act_eps, (size_t)n * A, &p->rng);
+            offp_fill_normal(p->act_eps, (size_t)n * A, &p->rng);
             policy_sample(p, out, p->act_eps, n, a, p->act_u, p->act_u, p->act_logp);
         } else {
             for (int i = 0; i < n; i++)
                 for (int d = 0; d < A; d++) a[(size_t)i * A + d] = tanhf(out[(size_t)i * 2 * A + d]);
         }
     }
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    offp_to_env(actions, a, n, A, p->act_center, p->act_half);
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
@@ -557,7 +530,7 @@ static void actor_front(sac *p, const float *obs, const float *eps, int B)
     p->peps = eps;
     p->pout = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
     policy_sample(p, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp);
-    concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
+    offp_concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
 }
 
 /* k = 0: the policy at the next observations (targets); k = 1: the critics' input and, when the
@@ -568,10 +541,10 @@ static void job_policy(sac *p, int k)
     if (k == 0) {
         const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, p->B);
         policy_sample(p, out, p->eps, p->B, p->a, p->u, p->stdv, p->logp);
-        concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
+        offp_concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
         return;
     }
-    concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
+    offp_concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
     if (p->do_actor) actor_front(p, b->obs, p->eps2, p->B);
 }
 
@@ -744,11 +717,11 @@ static rl_rng sample_minibatch(sac *p)
 {
     const int B = p->B, A = p->A;
     replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
-    fill_normal(p->eps, (size_t)B * A, &p->rng);
+    offp_fill_normal(p->eps, (size_t)B * A, &p->rng);
     p->do_actor = p->updates % p->policy_freq == 0;
     rl_rng before_actor = p->rng;
     if (p->do_actor) {
-        fill_normal(p->eps2, (size_t)B * A, &p->rng);
+        offp_fill_normal(p->eps2, (size_t)B * A, &p->rng);
         if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
     }
     return before_actor;
@@ -829,10 +802,7 @@ static int sac_dp_tensors(void *self, nn_tensor *t, int max)
     t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
     t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
     nn_adam *opts[] = {&p->actor_opt, &p->critic_opt, &p->alpha_opt};
-    for (int i = 0; i < 3; i++) {
-        t[n++] = (nn_tensor){"adam.m", opts[i]->m, 1, {(int64_t)opts[i]->n}};
-        t[n++] = (nn_tensor){"adam.v", opts[i]->v, 1, {(int64_t)opts[i]->n}};
-    }
+    n += offp_dp_adam(t + n, opts, 3);
     if (p->ax.aux) {
         t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
         t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
@@ -863,7 +833,7 @@ void sac_test_sample(void *sac_agent)
 {
     sac *p = sac_agent;
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
-    fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
+    offp_fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
     if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
 }
 
@@ -945,16 +915,7 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
 static void sac_relabel(void *self, agent_reward_fn fn, void *ctx)
 {
     sac *p = self;
-    replay_buffer *b = &p->buf;
-    const int D = p->obs_dim, A = p->A;
-    int64_t n = replay_buffer_stored(b);
-    for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
-        int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
-        for (int i = 0; i < k; i++)
-            for (int d = 0; d < A; d++)
-                p->act_u[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * b->actions[(size_t)(s + i) * A + d];
-        fn(ctx, b->obs + (size_t)s * D, p->act_u, k, b->rewards + s);
-    }
+    offp_relabel(&p->buf, p->obs_dim, p->A, p->act_center, p->act_half, p->act_u, fn, ctx);
 }
 
 const agent_algo agent_sac = {

@@ -128,20 +128,6 @@ enum { ST_CRITIC, ST_ACTOR, ST_QMEAN, ST_SKIPPED, ST_COUNT };
 
 /* ---- small pieces -------------------------------------------------------------------------- */
 
-static void fill_normal(float *x, size_t n, rl_rng *rng)
-{
-    for (size_t i = 0; i < n; i++) x[i] = (float)rl_rng_normal(rng);
-}
-
-/* dst (n, D + A) = [obs (n, D) | act (n, A)] */
-static void concat(float *dst, const float *obs, const float *act, int n, int D, int A)
-{
-    for (int i = 0; i < n; i++) {
-        memcpy(dst + (size_t)i * (D + A), obs + (size_t)i * D, (size_t)D * sizeof(float));
-        memcpy(dst + (size_t)i * (D + A) + D, act + (size_t)i * A, (size_t)A * sizeof(float));
-    }
-}
-
 static void par_trampoline(void *ctx, int k)
 {
     det *p = ctx;
@@ -251,12 +237,7 @@ static void settings(det *p, const rl_config *cfg, const env_space *obs_space, c
     p->noise_clip = p->v->smooth ? (float)c->noise_clip : 0.0f;
     p->learning_starts = c->learning_starts;
     p->policy_freq = c->policy_frequency;
-    p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
-    p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
-    for (int d = 0; d < p->A; d++) {
-        p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
-        p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
-    }
+    offp_action_bounds(act_space, &p->act_center, &p->act_half);
 }
 
 /* the actor, the critics and their targets in flat buffers, initialised from p->rng as PyTorch's
@@ -300,15 +281,7 @@ static rl_status buffers(det *p, const rl_config *cfg, int n_envs, char *err, si
 {
     const td3_cfg *c = cfg_of(cfg, p->v);
     replay_config rc;
-    replay_config_default(&rc);
-    rc.capacity = c->buffer_size;
-    rc.n_envs = n_envs;
-    rc.obs_dim = p->obs_dim;
-    rc.act_dim = p->A;
-    rc.act_low = -1.0f;   /* the stored action is the actor's, before the env's scaling */
-    rc.act_high = 1.0f;
-    rc.n_step = (int)c->n_step;
-    rc.gamma = p->gamma;
+    offp_replay_config(&rc, c->buffer_size, n_envs, p->obs_dim, p->A, (int)c->n_step, p->gamma);
     rl_status st;
     if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)c->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)c->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
@@ -413,8 +386,7 @@ static void det_act(void *self, const float *obs, int n, float *actions, bool ex
         for (int i = 0; i < n * A; i++)
             a[i] = explore ? rl_clampf(mu[i] + p->expl_noise * (float)rl_rng_normal(&p->rng), -1.0f, 1.0f) : mu[i];
     }
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    offp_to_env(actions, a, n, A, p->act_center, p->act_half);
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
@@ -437,7 +409,7 @@ static void sample_minibatch(det *p)
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
     size_t n = (size_t)p->B * p->A;
     if (p->v->smooth) {
-        fill_normal(p->noise, n, &p->rng);
+        offp_fill_normal(p->noise, n, &p->rng);
         for (size_t i = 0; i < n; i++) p->noise[i] = rl_clampf(p->policy_noise * p->noise[i], -p->noise_clip, p->noise_clip);
     } else {
         memset(p->noise, 0, n * sizeof(float));
@@ -451,12 +423,12 @@ static void job_inputs(det *p, int k)
 {
     const replay_batch *b = &p->batch;
     if (k == 1) {
-        concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
+        offp_concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
         return;
     }
     const float *mu = nn_mlp_forward(&p->c_actor_t, &p->actor_t, b->next_obs, p->B);
     for (size_t i = 0; i < (size_t)p->B * p->A; i++) p->a_next[i] = rl_clampf(mu[i] + p->noise[i], -1.0f, 1.0f);
-    concat(p->sa_next, b->next_obs, p->a_next, p->B, p->obs_dim, p->A);
+    offp_concat(p->sa_next, b->next_obs, p->a_next, p->B, p->obs_dim, p->A);
 }
 
 static void target_forward(det *p, int k)
@@ -551,7 +523,7 @@ static float actor_pass(det *p, const float *obs, int B, bool backward)
 {
     const int A = p->A, D = p->obs_dim, SA = p->SA;
     p->pa = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, A)
-    concat(p->sa_pi, obs, p->pa, B, D, A);
+    offp_concat(p->sa_pi, obs, p->pa, B, D, A);
     p->pq = nn_mlp_forward(&p->c_qpi, &p->qng, p->sa_pi, B);
     float loss = loss_dpg(p->pq, NULL, B, backward ? p->dqpi : NULL);
     if (!backward) return loss;
@@ -626,10 +598,7 @@ static int det_dp_tensors(void *self, nn_tensor *t, int max)
     t[n++] = (nn_tensor){"actor_target", p->atparams, 1, {(int64_t)p->n_actor}};
     t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
     nn_adam *opts[] = {&p->actor_opt, &p->critic_opt};
-    for (int i = 0; i < 2; i++) {
-        t[n++] = (nn_tensor){"adam.m", opts[i]->m, 1, {(int64_t)opts[i]->n}};
-        t[n++] = (nn_tensor){"adam.v", opts[i]->v, 1, {(int64_t)opts[i]->n}};
-    }
+    n += offp_dp_adam(t + n, opts, 2);
     return n;
 }
 
@@ -731,16 +700,7 @@ static replay_buffer *det_replay(void *self) { return &((det *)self)->buf; }
 static void det_relabel(void *self, agent_reward_fn fn, void *ctx)
 {
     det *p = self;
-    replay_buffer *b = &p->buf;
-    const int D = p->obs_dim, A = p->A;
-    int64_t n = replay_buffer_stored(b);
-    for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
-        int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
-        for (int i = 0; i < k; i++)
-            for (int d = 0; d < A; d++)
-                p->act_a[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * b->actions[(size_t)(s + i) * A + d];
-        fn(ctx, b->obs + (size_t)s * D, p->act_a, k, b->rewards + s);
-    }
+    offp_relabel(&p->buf, p->obs_dim, p->A, p->act_center, p->act_half, p->act_a, fn, ctx);
 }
 
 #define DET_DESCRIPTOR(NAME, SECTION, CHECK, CREATE)                                                  \
