@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "core/limits.h"
+
 void offp_store_step(replay_buffer *buf, const float *obs, const float *act, float *next_fix, int N, int D,
                      const env_vec *v)
 {
@@ -67,6 +69,40 @@ void offp_relabel(replay_buffer *buf, int D, int A, const float *center, const f
         offp_to_env(scratch, buf->actions + (size_t)s * A, k, A, center, half);
         fn(ctx, buf->obs + (size_t)s * D, scratch, k, buf->rewards + s);
     }
+}
+
+rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size, int64_t batch_size,
+                         const rl_int_list *hidden, int D, int A, int actor_out, char *err, size_t err_sz)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s.buffer_size", algo);
+    rl_status st = rl_limit_check(src, key, "replay buffer floats", rl_mul_sat(buffer_size, 2 * (int64_t)D + A + 2),
+                                  RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    if (st) return st;
+    snprintf(key, sizeof key, "%s.batch_size, network.hidden", algo);
+    return rl_limit_check(src, key, "activation cache floats of a batch",
+                          rl_mul_sat(batch_size, rl_mul_sat(8, rl_mlp_cache_per_sample(hidden, D + A, actor_out))),
+                          RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+}
+
+int offp_updates_due(double *credit, float utd, int n_envs)
+{
+    *credit += utd * n_envs;
+    int n = 0;
+    while (*credit >= 1.0) {
+        *credit -= 1.0;
+        n++;
+    }
+    return n;
+}
+
+int offp_ac_optim_tensors(nn_tensor *t, nn_adam *actor, nn_adam *critic)
+{
+    t[0] = (nn_tensor){"optim.actor.m", actor->m, 1, {(int64_t)actor->n}};
+    t[1] = (nn_tensor){"optim.actor.v", actor->v, 1, {(int64_t)actor->n}};
+    t[2] = (nn_tensor){"optim.critic.m", critic->m, 1, {(int64_t)critic->n}};
+    t[3] = (nn_tensor){"optim.critic.v", critic->v, 1, {(int64_t)critic->n}};
+    return 4;
 }
 
 int offp_dp_adam(nn_tensor *t, nn_adam *const *opts, int n)

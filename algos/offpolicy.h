@@ -53,6 +53,18 @@ void offp_replay_config(replay_config *rc, int64_t capacity, int n_envs, int D, 
  * through scratch (AGENT_RELABEL_BATCH x A floats). */
 void offp_relabel(replay_buffer *buf, int D, int A, const float *center, const float *half, float *scratch,
                   agent_reward_fn fn, void *ctx);
+/* The memory limits of an actor-critic's config: its replay buffer ("<algo>.buffer_size": capacity
+ * transitions of two observations (D), an action (A), reward and flag) and the activation caches
+ * of a batch ("<algo>.batch_size, network.hidden": eight MLPs of the hidden sizes from D + A inputs
+ * to actor_out outputs). */
+rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size, int64_t batch_size,
+                         const rl_int_list *hidden, int D, int A, int actor_out, char *err, size_t err_sz);
+/* The updates due at an environment step: utd per env step of n_envs envs accrue in *credit, one
+ * update per whole unit taken from it (0 when none is due). */
+int offp_updates_due(double *credit, float utd, int n_envs);
+/* Checkpoint tensors "optim.actor.m", "optim.actor.v", "optim.critic.m", "optim.critic.v": the
+ * moments of the actor's and the critics' Adam; returns 4. */
+int offp_ac_optim_tensors(nn_tensor *t, nn_adam *actor, nn_adam *critic);
 /* agent_algo.dp_tensors: the Adam moments of opts (n) as "adam.m", "adam.v" pairs into t; returns
  * the number written (2 n). */
 int offp_dp_adam(nn_tensor *t, nn_adam *const *opts, int n);

@@ -274,20 +274,8 @@ static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_s
         return st;
     if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    /* the replay buffer (sac.buffer_size transitions of two observations, action, reward) and the
-     * activation caches of a batch (actor, twin critics and their targets) */
-    if ((st = rl_limit_check(src, "sac.buffer_size", "replay buffer floats",
-                             rl_mul_sat(sac_of(cfg)->buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz)) ||
-        (st = rl_limit_check(src, "sac.batch_size, network.hidden", "activation cache floats of a batch",
-                             rl_mul_sat(sac_of(cfg)->batch_size,
-                                        rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
-                                                                              obs_space->dim + act_space->dim,
-                                                                              2 * act_space->dim))),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz))) {
-        return st;
-    }
-    return RL_OK;
+    return offp_ac_limits(src, "sac", sac_of(cfg)->buffer_size, sac_of(cfg)->batch_size, &cfg->network.hidden,
+                          obs_space->dim, act_space->dim, 2 * act_space->dim, err, err_sz);
 }
 
 /* the scalar settings and the action bounds' centre and half-width */
@@ -769,17 +757,12 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     sac *p = self;
     p->env_steps = step;
     if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
-    p->credit += p->utd * p->n_envs;
-    if (p->credit < 1.0) return false;
+    int n = offp_updates_due(&p->credit, p->utd, p->n_envs);
+    if (n == 0) return false;
     double acc[ST_COUNT + 1] = {0};
-    int n = 0;
     offp_aux_stats_reset(&p->ax);
     FTZ_ENTER();
-    while (p->credit >= 1.0) {
-        update(p, acc);
-        p->credit -= 1.0;
-        n++;
-    }
+    for (int i = 0; i < n; i++) update(p, acc);
     FTZ_LEAVE();
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
@@ -861,10 +844,7 @@ static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
     if (train_state) {
         n += nn_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
         n += nn_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
-        t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
-        t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
-        t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};
-        t[n++] = (nn_tensor){"optim.critic.v", p->critic_opt.v, 1, {(int64_t)p->n_critic}};
+        n += offp_ac_optim_tensors(t + n, &p->actor_opt, &p->critic_opt);
         t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
         t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
     }

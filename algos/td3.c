@@ -197,7 +197,6 @@ static rl_status losses_and_limits(det *p, const rl_config *cfg, const env_space
                                    size_t err_sz)
 {
     const td3_cfg *c = cfg_of(cfg, p->v);
-    char key[64];
     rl_status st;
     if ((st = agent_slot_loss(&p->critic_loss, p->v->algo, 0, cfg, err, err_sz)) ||
         (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "dpg", NULL, NULL, 0, p->v->algo->name,
@@ -205,17 +204,8 @@ static rl_status losses_and_limits(det *p, const rl_config *cfg, const env_space
         return st;
     if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    snprintf(key, sizeof key, "%s.buffer_size", p->v->algo->name);
-    if ((st = rl_limit_check(src, key, "replay buffer floats",
-                             rl_mul_sat(c->buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz)))
-        return st;
-    snprintf(key, sizeof key, "%s.batch_size, network.hidden", p->v->algo->name);
-    return rl_limit_check(src, key, "activation cache floats of a batch",
-                          rl_mul_sat(c->batch_size, rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
-                                                                                       obs_space->dim + act_space->dim,
-                                                                                       act_space->dim))),
-                          RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    return offp_ac_limits(src, p->v->algo->name, c->buffer_size, c->batch_size, &cfg->network.hidden, obs_space->dim,
+                          act_space->dim, act_space->dim, err, err_sz);
 }
 
 /* the scalar settings and the action bounds' centre and half-width */
@@ -570,16 +560,11 @@ static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     det *p = self;
     p->env_steps = step;
     if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
-    p->credit += p->utd * p->n_envs;
-    if (p->credit < 1.0) return false;
+    int n = offp_updates_due(&p->credit, p->utd, p->n_envs);
+    if (n == 0) return false;
     double acc[ST_COUNT + 1] = {0};
-    int n = 0;
     FTZ_ENTER();
-    while (p->credit >= 1.0) {
-        update(p, acc);
-        p->credit -= 1.0;
-        n++;
-    }
+    for (int i = 0; i < n; i++) update(p, acc);
     FTZ_LEAVE();
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
     stats[ST_ACTOR] = acc[ST_COUNT] > 0 ? acc[ST_ACTOR] / acc[ST_COUNT] : NAN;
@@ -647,10 +632,7 @@ static int det_tensors(det *p, nn_tensor *t, char names[][48], bool train_state)
     if (!train_state) return n;
     n += nn_mlp_tensors(t + n, names + n, "actor_target", &p->actor_t);
     for (int k = 0; k < p->n_q; k++) n += nn_mlp_tensors(t + n, names + n, qtn[k], &p->qt[k]);
-    t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
-    t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
-    t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};
-    t[n++] = (nn_tensor){"optim.critic.v", p->critic_opt.v, 1, {(int64_t)p->n_critic}};
+    n += offp_ac_optim_tensors(t + n, &p->actor_opt, &p->critic_opt);
     return n;
 }
 
