@@ -357,3 +357,36 @@ Test(pixels, trainer_env_builds_what_the_config_asks)
     cr_assert(strstr(err, "frame_stack"), "%s", err);
     free(cfg);
 }
+
+/* a renderer opened on a wrapped instance draws the environment's own scene (rlc record of a
+ * policy trained on pixels) */
+Test(pixels, renderer_of_a_wrapped_instance_draws_the_scene)
+{
+    env_def *p = pixels_of(cartpole(), 16, 16, true), *d = stack_of(p, 2);
+    env_instance plain, wrapped;
+    make(&plain, cartpole());
+    make(&wrapped, d);
+    float s[4], *o = malloc(sizeof(float) * d->obs_space.dim);
+    env_reset(&plain, 1, s);
+    env_reset(&wrapped, 1, o);
+    env_renderer *ra, *rb;
+    char err[256];
+    cr_assert_eq(env_render_open(&ra, &plain, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_render_open(&rb, &wrapped, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h;
+    env_render_size(rb, &w, &h, NULL);
+    cr_assert(w == 600 && h == 400, "%dx%d", w, h);
+    uint8_t *fa = malloc(600 * 400 * 3), *fb = malloc(600 * 400 * 3);
+    cr_assert_eq(env_render_frame(ra, &plain, fa, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_render_frame(rb, &wrapped, fb, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_arr_eq(fa, fb, 600 * 400 * 3);
+    free(fa);
+    free(fb);
+    free(o);
+    env_render_close(ra);
+    env_render_close(rb);
+    env_close(&plain);
+    env_close(&wrapped);
+    free(d);
+    free(p);
+}
