@@ -219,10 +219,15 @@ static rl_status fs_init(void *state, char *err, size_t err_sz)
 static void fs_observe(const fs_state *s, float *obs)
 {
     int k = s->p.k, C = s->p.channels, P = s->p.frame_dim / C;
-    for (int j = 0; j < k; j++) {
-        const float *f = s->frames + (size_t)((s->oldest + j) % k) * s->p.frame_dim;
-        for (int px = 0; px < P; px++) memcpy(obs + ((size_t)px * k + j) * C, f + (size_t)px * C, C * sizeof(float));
+    const float *f[ENV_FRAME_STACK_MAX];
+    for (int j = 0; j < k; j++) f[j] = s->frames + (size_t)((s->oldest + j) % k) * s->p.frame_dim;
+    if (P == 1) {   /* a flat vector: the frames one after the other */
+        for (int j = 0; j < k; j++) memcpy(obs + (size_t)j * C, f[j], (size_t)C * sizeof(float));
+        return;
     }
+    for (size_t px = 0; px < (size_t)P; px++, obs += (size_t)k * C)
+        for (int j = 0; j < k; j++)
+            for (int c = 0; c < C; c++) obs[j * C + c] = f[j][px * C + c];
 }
 
 static void fs_reset(void *state, rl_rng *rng, float *obs)
