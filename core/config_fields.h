@@ -34,7 +34,17 @@
       "the environment's keyword arguments {name: value} (rlc envs ID lists them)")   \
     X(S, bool, mask_velocity, BOOL, 0, NULL, 0, 1, NULL,                                            \
       "zero the velocity components of observations (RL Zoo's MaskVelocityWrapper): a partially "  \
-      "observed task")
+      "observed task")                                                                            \
+    X(S, bool, pixels, BOOL, 0, NULL, 0, 1, NULL,                                                   \
+      "observe the rendered frame instead of the state: an image (pixels_height, pixels_width, 3), " \
+      "or 1 channel with pixels_grayscale")                                                       \
+    X(S, int64_t, pixels_width, I64, 84, NULL, 16, 1024, NULL, "env.pixels: the frame's width")      \
+    X(S, int64_t, pixels_height, I64, 84, NULL, 16, 1024, NULL, "env.pixels: the frame's height")    \
+    X(S, bool, pixels_grayscale, BOOL, 0, NULL, 0, 1, NULL,                                         \
+      "env.pixels: one luma channel (ITU-R 601, as OpenCV) instead of RGB")                         \
+    X(S, int64_t, frame_stack, I64, 1, NULL, 1, 64, NULL,                                           \
+      "observe the last k observations stacked along the last axis (channels), oldest first; "     \
+      "1 = off")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/pixels.h"
+
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -60,6 +62,7 @@ rl_status env_render_open(env_renderer **out, const env_instance *e, int width, 
                           size_t err_sz)
 {
     *out = NULL;
+    e = env_unwrap(e);   /* a pixels or frame_stack instance: the environment's own scene */
     const env_render_classic *classic = env_render_classic_find(e->def->id);
     if (!classic) classic = env_render_toytext_find(e->def->id);
     bool mj = !classic && is_mujoco(e->def);
@@ -123,6 +126,7 @@ static rl_status custom_frame(env_renderer *r, const env_instance *e, uint8_t *r
 
 rl_status env_render_frame(env_renderer *r, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz)
 {
+    e = env_unwrap(e);
 #ifdef RLC_HAVE_MUJOCO
     if (r->mj) return env_render_mj_frame(r->mj, e, rgb, err, err_sz);
 #endif

@@ -9,7 +9,9 @@
  * env.kwargs applied (envs/env_args.h). The agent sees its observation space with a Discrete
  * space one-hot encoded: Box(n) in [0, 1], the n floats env_one_hot writes (FrozenLake, Taxi,
  * CliffWalking, Blackjack). With env.mask_velocity the agent sees the velocity components
- * zeroed (envs/wrappers.h). The vector envs made here encode their rows themselves; a single
+ * zeroed (envs/wrappers.h). With env.pixels the environment is observed through its rendered
+ * frames, and with env.frame_stack its last k observations stacked (envs/pixels.h): def is then
+ * the wrapped definition, so every vector env and instance made here observes them. The vector envs made here encode their rows themselves; a single
  * instance's observation goes through trainer_env_encode. */
 #ifndef RLC_TRAIN_TRAINER_ENV_H
 #define RLC_TRAIN_TRAINER_ENV_H
@@ -21,13 +23,16 @@
 #include "envs/env.h"
 
 typedef struct {
-    const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned) */
+    const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned, wrapped
+                                 by pixels and stack) */
     env_def view;             /* def as the agent sees it: obs_space one-hot where def's is Discrete */
     int raw_dim;              /* floats of one of def's own observations (1 for a Discrete one) */
     bool one_hot;             /* def's observations are encoded for the agent */
     float *bounds;            /* one-hot: the low then high bounds of view.obs_space (owned) */
     void *owned;              /* env.kwargs: the definition and its arguments (owned) */
     unsigned char *vel_mask;  /* env.mask_velocity: (raw_dim) the components zeroed (owned); else NULL */
+    env_def *pixels;          /* env.pixels: the rendered-frame definition over the env.kwargs one (owned) */
+    env_def *stack;           /* env.frame_stack > 1: the stacked definition over the one before (owned) */
 } trainer_env;
 
 /* Finds cfg's environment and applies env.kwargs. where names the config in messages (a file or
