@@ -61,20 +61,21 @@ Test(threads_auto, one_cpu_of_affinity_gives_one_thread)
     pin_to_one_cpu();
     cr_assert_eq(rl_cpus_of_process(), 1);
     rl_config cfg;
-    const char *sets[] = {"env.num_envs=4"};
-    load(&cfg, SAC_PENDULUM, sets, 1);
+    const char *sets[] = {"env.num_envs=4", "env.threads=auto"};
+    load(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), 1);
     cr_assert_eq(cfg.env.threads, 1);
 }
 
-/* the whole affinity mask: min(its CPUs, 2) twin threads, min(its CPUs, num_envs) env threads */
+/* the whole affinity mask: min(its CPUs, 2) twin threads, min(its CPUs, num_envs) env threads
+ * (env.threads defaults to 1 and takes auto when asked) */
 Test(threads_auto, default_is_the_affinity_mask)
 {
     clear_cpu_env();
     int n = affinity_count();
     rl_config cfg;
-    const char *sets[] = {"env.num_envs=3"};
-    load(&cfg, SAC_PENDULUM, sets, 1);
+    const char *sets[] = {"env.num_envs=3", "env.threads=auto"};
+    load(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), n < 2 ? n : 2);
     cr_assert_eq(cfg.env.threads, min3(n, 3, 256));
 }
@@ -91,8 +92,8 @@ Test(threads_auto, rlc_cpus_and_mpi_ranks_on_the_node)
     cr_assert_eq(rl_cpus_usable(&c, err, sizeof err), RL_OK);
     cr_assert_eq(c, 3);
     rl_config cfg;
-    const char *sets[] = {"env.num_envs=8"};
-    load(&cfg, SAC_PENDULUM, sets, 1);
+    const char *sets[] = {"env.num_envs=8", "env.threads=auto"};
+    load(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), 2);
     cr_assert_eq(cfg.env.threads, 3);
     setenv(RL_CPUS_ENV, "two", 1);
@@ -143,8 +144,8 @@ Test(threads_auto, refused_two_falls_back_to_one)
     const char *sep[] = {"network.shared=false"};
     load(&cfg, PPO_CARTPOLE, sep, 1);
     cr_assert_eq(RLT_I64(&cfg, "ppo.threads"), 2);
-    const char *shared[] = {"network.shared=true"};
-    load(&cfg, PPO_CARTPOLE, shared, 1);
+    const char *shared[] = {"network.shared=true", "env.threads=auto"};
+    load(&cfg, PPO_CARTPOLE, shared, 2);
     cr_assert_eq(RLT_I64(&cfg, "ppo.threads"), 1);
     cr_assert_eq(cfg.env.threads, 2, "env.threads keeps its own count");
     const char *rec[] = {"network.shared=true", "recurrent.type=lstm"};
@@ -217,7 +218,7 @@ Test(threads_auto, ablate_workers_get_their_share)
     cr_assert_not_null(fp);
     fprintf(fp, "name: grid\nbase: %s\nseeds: [1, 2]\n"
                 "set: {total_steps: 256, env.num_envs: 4, ppo.num_steps: 32, log.log_interval: 128, "
-                "log.eval_interval: 0, log.eval_episodes: 1}\naxes:\n  ppo.ent_coef: [0.0]\n", PPO_CARTPOLE);
+                "log.eval_interval: 0, log.eval_episodes: 1, env.threads: auto}\naxes:\n  ppo.ent_coef: [0.0]\n", PPO_CARTPOLE);
     fclose(fp);
     snprintf(cmd, sizeof cmd, "%s ablate %s --jobs 2 --runs-dir %s/runs 2>&1", RLC_BINARY, path, dir);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
