@@ -16,15 +16,22 @@
     ONP_AC_WEIGHT_FIELDS(X, S, 1, "normalise advantages per minibatch", 0.01)                     \
     X(S, double, adam_eps, F64, 1e-5, NULL, 1e-12, 1, NULL, "Adam epsilon")                        \
     X(S, double, target_kl, F64, 0, NULL, 0, 100, NULL, "stop the epochs early above this KL; 0 = off") \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL,                                                \
-      "2 = each minibatch's actor and critic halves on two threads (same results)")
+    X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
+      "2 = each minibatch's actor and critic halves on two threads (same results); auto = 2 with "  \
+      "2 usable CPUs and separate networks, else 1")
 RL_CFG_SECTION_TYPE(ppo_cfg, PPO_FIELDS);
 static const rl_config_section ppo_section = RL_CFG_SECTION_INIT("ppo", ppo_cfg, PPO_FIELDS);
 
 static const ppo_cfg *ppo_of(const rl_config *cfg) { return rl_config_section_of(cfg, &ppo_section); }
 
+/* ppo.threads: 2 splits minibatches into the actor's and critic's halves, which a shared trunk
+ * (and so aux heads, recurrent PPO) does not have; refused here so that threads: auto falls back
+ * to 1 there (core/config.h), and again when the agent is made (actor_critic.c) */
 static rl_status ppo_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
+    if (ppo_of(cfg)->threads == 2 && cfg->network.shared)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: ppo.threads: 2 needs separate actor and critic networks "
+                       "(network.shared: false) and no aux heads", cfg->source[0] ? cfg->source : "config");
     return onp_ac_check_config(cfg, "ppo", ppo_of(cfg)->num_steps, cfg->network.shared, NULL, err, err_sz);
 }
 

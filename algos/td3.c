@@ -50,7 +50,8 @@
     X(S, double, exploration_noise, F64, 0.1, NULL, 0, 1e3, NULL,                                \
       "std of the Gaussian noise on the actor's actions while training (actions in [-1, 1])")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")     \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = the critics' passes on two threads (same results)")
+    X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
+      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")
 #define TD3_FIELDS(X, S)                                                                          \
     DET_COMMON_FIELDS(X, S)                                                                       \
     X(S, double, policy_noise, F64, 0.2, NULL, 0, 1e3, NULL,                                      \

@@ -28,8 +28,9 @@
     X(S, int64_t, max_episode_steps, I64, 0, NULL, 0, 1e9, NULL,                                    \
       "time limit override; 0 = the registered limit")                                           \
     X(S, rl_str, plugin, STR, 0, "", 0, 0, NULL, "shared object to load environments from")     \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 256, NULL,                                              \
-      "threads stepping the training vector env's copies (at most num_envs used); same results")   \
+    X(S, int64_t, threads, I64, 1, NULL, 1, 256, "auto",                                            \
+      "threads stepping the training vector env's copies; auto = min(usable CPUs, num_envs); "     \
+      "same results; 1 by default: a classic-control step costs less than a handoff to a thread")  \
     X(S, rl_kwargs, kwargs, KWARGS, 0, NULL, 0, 0, NULL,                                           \
       "the environment's keyword arguments {name: value} (rlc envs ID lists them)")   \
     X(S, bool, mask_velocity, BOOL, 0, NULL, 0, 1, NULL,                                            \
