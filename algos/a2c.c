@@ -82,6 +82,7 @@ const agent_algo agent_a2c = {
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY},
     .create = a2c_create,
     .act = onp_ac_act,
+    .act_sample = onp_ac_act_sample,
     .observe = onp_ac_observe,
     .episode_starts = onp_ac_episode_starts,
     .learn = onp_ac_learn,

@@ -69,6 +69,7 @@ const agent_algo agent_ppo = {
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY},
     .create = ppo_create,
     .act = onp_ac_act,
+    .act_sample = onp_ac_act_sample,
     .observe = onp_ac_observe,
     .episode_starts = onp_ac_episode_starts,
     .learn = onp_ac_learn,

@@ -481,6 +481,14 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
 
 /* ---- acting ------------------------------------------------------------------------------ */
 
+/* actions in (-1, 1) (n, A) -> the environment's bounds */
+static void squashed_to_env(const sac *p, const float *a, float *actions, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < p->A; d++)
+            actions[(size_t)i * p->A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * p->A + d];
+}
+
 static void sac_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     sac *p = self;
@@ -498,12 +506,21 @@ static void sac_act(void *self, const float *obs, int n, float *actions, bool ex
                 for (int d = 0; d < A; d++) a[(size_t)i * A + d] = tanhf(out[(size_t)i * 2 * A + d]);
         }
     }
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    squashed_to_env(p, a, actions, n);
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
     memcpy(p->step_act, a, (size_t)n * A * sizeof(float));
+}
+
+/* agent_algo.act_sample: a policy sample drawn with rng, nothing remembered */
+static void sac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    sac *p = self;
+    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
+    fill_normal(p->act_eps, (size_t)n * p->A, rng);
+    policy_sample(p, out, p->act_eps, n, p->act_a, p->act_u, p->act_u, p->act_logp);
+    squashed_to_env(p, p->act_a, actions, n);
 }
 
 static void sac_observe(void *self, const env_vec *v)
@@ -966,6 +983,7 @@ const agent_algo agent_sac = {
     .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},
     .create = sac_create,
     .act = sac_act,
+    .act_sample = sac_act_sample,
     .observe = sac_observe,
     .learn = sac_learn,
     .save = sac_save,

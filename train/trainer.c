@@ -102,6 +102,10 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
     int done_eps = 0;
+    /* log.eval_deterministic: false samples with an RNG of the evaluation's own, from its seed */
+    bool sample = !cfg->log.eval_deterministic && algo->act_sample;
+    rl_rng rng;
+    rl_rng_seed(&rng, (uint64_t)seed, 0x5eed5a3b1eULL);
     /* an environment that can fail (envs/callback.h) is checked after every reset and step */
     while (done_eps < n_episodes && st == RL_OK) {
         int k = n_episodes - done_eps < nb ? n_episodes - done_eps : nb;
@@ -113,7 +117,8 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
         for (int i = 0; i < nb; i++) starts[i] = true;
         while (n_active > 0 && st == RL_OK) {
             if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
-            algo->act(agent, ev.obs, nb, actions, false);
+            if (sample) algo->act_sample(agent, ev.obs, nb, actions, &rng);
+            else algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
             if ((st = env_vec_error(&ev, err, err_sz)) != RL_OK) break;
             for (int i = 0; i < nb; i++) starts[i] = ev.terminated[i] || ev.truncated[i];

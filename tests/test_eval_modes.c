@@ -1,0 +1,86 @@
+/* rlc tests: evaluation modes. log.eval_deterministic: false evaluates with actions sampled from
+ * the policy (agent_algo.act_sample) with an RNG of the evaluation's own: reproducible for a
+ * seed, different from the policy's mode, and leaving the agent (its RNG, its training) as it
+ * was. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/trainer.h"
+#include "tests/helpers/testutil.h"
+
+static void fresh_agent(const char *algo, bool deterministic, rl_config *cfg, const agent_algo **a, void **g)
+{
+    char err[1024], set_algo[64];
+    snprintf(set_algo, sizeof set_algo, "algo=%s", algo);
+    const char *sets[] = {set_algo, "env.id=CartPole-v1", "env.num_envs=4",
+                          deterministic ? "log.eval_deterministic=true" : "log.eval_deterministic=false"};
+    cr_assert_eq(rl_config_load_string(cfg, "{}", "x.yaml", sets, 4, err, sizeof err), RL_OK, "%s", err);
+    *a = agent_find(algo);
+    cr_assert(*a != NULL);
+    env_instance e;
+    cr_assert_eq(env_make(&e, "CartPole-v1", 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq((*a)->create(g, cfg, &e.def->obs_space, &e.def->act_space, 4, err, sizeof err), RL_OK, "%s", err);
+    env_close(&e);
+}
+
+static double eval_mean(const agent_algo *a, void *g, const rl_config *cfg, int64_t seed)
+{
+    char err[1024];
+    double mean, std;
+    cr_assert_eq(trainer_evaluate(a, g, cfg, 8, seed, &mean, &std, err, sizeof err), RL_OK, "%s", err);
+    return mean;
+}
+
+/* a fresh agent's mode on CartPole barely depends on the state (near-uniform logits, or Q values
+ * from an untrained net): its episodes end in about 10 steps, the sampled ones later */
+static void check_modes(const char *algo)
+{
+    rl_config cd, cs;
+    const agent_algo *a;
+    void *g, *unused;
+    fresh_agent(algo, true, &cd, &a, &g);
+    fresh_agent(algo, false, &cs, &a, &unused);
+    a->destroy(unused);
+    double det1 = eval_mean(a, g, &cd, 11);
+    double sto1 = eval_mean(a, g, &cs, 11), sto1b = eval_mean(a, g, &cs, 11), sto2 = eval_mean(a, g, &cs, 12);
+    double det1b = eval_mean(a, g, &cd, 11);
+    cr_assert_eq(sto1, sto1b, "%s: a stochastic evaluation is reproducible for its seed (%g, %g)", algo, sto1, sto1b);
+    cr_assert_neq(sto1, sto2, "%s: other seeds sample other actions", algo);
+    cr_assert_neq(sto1, det1, "%s: sampling differs from the mode (%g)", algo, det1);
+    cr_assert_eq(det1, det1b, "%s: a stochastic evaluation leaves the agent as it was", algo);
+    a->destroy(g);
+}
+
+Test(eval_modes, ppo_samples_from_the_policy) { check_modes("ppo"); }
+Test(eval_modes, reinforce_samples_from_the_policy) { check_modes("reinforce"); }
+Test(eval_modes, dqn_is_epsilon_greedy_at_the_current_rate) { check_modes("dqn"); }
+
+/* a training run's steps do not depend on the evaluation mode: the agent's own RNG is not used */
+Test(eval_modes, training_is_the_same_either_way)
+{
+    char err[1024], da[256], db[256], pa[300], pb[300];
+    rlt_tmp_dir(da, sizeof da, "det");
+    rlt_tmp_dir(db, sizeof db, "sto");
+    const char *sets[] = {"algo=ppo", "env.id=CartPole-v1", "total_steps=4096", "log.eval_interval=2048",
+                          "log.eval_episodes=3", "log.eval_deterministic=true"};
+    for (int k = 0; k < 2; k++) {
+        rl_config cfg;
+        if (k) sets[5] = "log.eval_deterministic=false";
+        cr_assert_eq(rl_config_load_string(&cfg, "{}", "x.yaml", sets, 6, err, sizeof err), RL_OK, "%s", err);
+        trainer_opts o = {.run_dir = k ? db : da, .quiet = true};
+        trainer_result res;
+        cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+    }
+    snprintf(pa, sizeof pa, "%s/metrics.csv", da);
+    snprintf(pb, sizeof pb, "%s/metrics.csv", db);
+    char *ma = rlt_read_file(pa), *mb = rlt_read_file(pb);
+    cr_assert_str_eq(ma, mb, "metrics.csv differs between evaluation modes");
+    free(ma);
+    free(mb);
+    snprintf(pa, sizeof pa, "%s/config.yaml", db);
+    char *yaml = rlt_read_file(pa);
+    cr_assert(strstr(yaml, "eval_deterministic: false") != NULL, "the resolved config records the mode");
+    free(yaml);
+}
