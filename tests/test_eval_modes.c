@@ -1,12 +1,15 @@
 /* rlc tests: evaluation modes. log.eval_deterministic: false evaluates with actions sampled from
  * the policy (agent_algo.act_sample) with an RNG of the evaluation's own: reproducible for a
  * seed, different from the policy's mode, and leaving the agent (its RNG, its training) as it
- * was. */
+ * was. log.record_evals films evaluations into videos/ (decoded back with giflib), leaves the
+ * training as it was, and stops the run with the reason when it cannot write. */
 #include <criterion/criterion.h>
+#include <gif_lib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fs.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
@@ -83,4 +86,73 @@ Test(eval_modes, training_is_the_same_either_way)
     char *yaml = rlt_read_file(pa);
     cr_assert(strstr(yaml, "eval_deterministic: false") != NULL, "the resolved config records the mode");
     free(yaml);
+}
+
+/* ---- videos at evaluations ---------------------------------------------------------------- */
+
+static rl_status train_ppo(const char *dir, const char *const *extra, int n_extra, char *err, size_t err_sz)
+{
+    const char *sets[8] = {"algo=ppo", "env.id=CartPole-v1", "total_steps=4096", "log.eval_interval=1024",
+                           "log.eval_episodes=2"};
+    for (int i = 0; i < n_extra; i++) sets[5 + i] = extra[i];
+    rl_config cfg;
+    cr_assert_eq(rl_config_load_string(&cfg, "{}", "x.yaml", sets, 5 + n_extra, err, err_sz), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    return trainer_run(&cfg, &o, &res, err, err_sz);
+}
+
+/* frames of a GIF, checking CartPole's 600x400 frame size */
+static int gif_frames(const char *path)
+{
+    int code = 0;
+    GifFileType *g = DGifOpenFileName(path, &code);
+    cr_assert(g != NULL, "%s: %s", path, GifErrorString(code));
+    cr_assert_eq(DGifSlurp(g), GIF_OK, "%s: %s", path, GifErrorString(g->Error));
+    cr_assert(g->SWidth == 600 && g->SHeight == 400, "%s: %dx%d", path, g->SWidth, g->SHeight);
+    int n = g->ImageCount;
+    DGifCloseFile(g, &code);
+    return n;
+}
+
+Test(eval_modes, videos_at_every_second_evaluation)
+{
+    char err[1024], dir[256], plain[256], path[400];
+    rlt_tmp_dir(dir, sizeof dir, "rec");
+    rlt_tmp_dir(plain, sizeof plain, "plain");
+    const char *rec[] = {"log.record_evals=2", "log.record_format=gif"};
+    cr_assert_eq(train_ppo(dir, rec, 2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(train_ppo(plain, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    /* evaluations at 1024, 2048, 3072 and 4096: the 1st and 3rd are filmed */
+    static const int filmed[] = {1024, 3072}, skipped[] = {2048, 4096};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/videos/step_%d.gif", dir, filmed[i]);
+        int n = gif_frames(path);
+        cr_assert(n > 1, "%s: %d frames", path, n);
+        snprintf(path, sizeof path, "%s/videos/step_%d.gif", dir, skipped[i]);
+        cr_assert(!rl_path_exists(path), "%s was written", path);
+    }
+    snprintf(path, sizeof path, "%s/videos", plain);
+    cr_assert(!rl_path_exists(path), "no videos directory when recording is off");
+    /* filming leaves the training as it was */
+    char pa[300], pb[300];
+    snprintf(pa, sizeof pa, "%s/metrics.csv", dir);
+    snprintf(pb, sizeof pb, "%s/metrics.csv", plain);
+    char *ma = rlt_read_file(pa), *mb = rlt_read_file(pb);
+    cr_assert_str_eq(ma, mb, "metrics.csv differs with recording on");
+    free(ma);
+    free(mb);
+}
+
+Test(eval_modes, a_video_that_cannot_be_written_stops_the_run)
+{
+    char err[1024] = "", dir[256], path[400];
+    rlt_tmp_mkdir(dir, sizeof dir, "blocked");
+    snprintf(path, sizeof path, "%s/videos", dir);
+    FILE *fp = fopen(path, "w");   /* a file where the videos directory goes */
+    cr_assert(fp != NULL);
+    fclose(fp);
+    const char *rec[] = {"log.record_evals=1"};
+    cr_assert_neq(train_ppo(dir, rec, 1, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "log.record_evals") && strstr(err, "step 1024") && strstr(err, "videos"), "%s", err);
 }
