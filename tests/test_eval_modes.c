@@ -13,17 +13,19 @@
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
-static void fresh_agent(const char *algo, bool deterministic, rl_config *cfg, const agent_algo **a, void **g)
+static void fresh_agent(const char *algo, const char *env, bool deterministic, rl_config *cfg, const agent_algo **a,
+                        void **g)
 {
-    char err[1024], set_algo[64];
+    char err[1024], set_algo[64], set_env[64];
     snprintf(set_algo, sizeof set_algo, "algo=%s", algo);
-    const char *sets[] = {set_algo, "env.id=CartPole-v1", "env.num_envs=4",
+    snprintf(set_env, sizeof set_env, "env.id=%s", env);
+    const char *sets[] = {set_algo, set_env, "env.num_envs=4",
                           deterministic ? "log.eval_deterministic=true" : "log.eval_deterministic=false"};
     cr_assert_eq(rl_config_load_string(cfg, "{}", "x.yaml", sets, 4, err, sizeof err), RL_OK, "%s", err);
     *a = agent_find(algo);
     cr_assert(*a != NULL);
     env_instance e;
-    cr_assert_eq(env_make(&e, "CartPole-v1", 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_make(&e, env, 0, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq((*a)->create(g, cfg, &e.def->obs_space, &e.def->act_space, 4, err, sizeof err), RL_OK, "%s", err);
     env_close(&e);
 }
@@ -38,13 +40,13 @@ static double eval_mean(const agent_algo *a, void *g, const rl_config *cfg, int6
 
 /* a fresh agent's mode on CartPole barely depends on the state (near-uniform logits, or Q values
  * from an untrained net): its episodes end in about 10 steps, the sampled ones later */
-static void check_modes(const char *algo)
+static void check_modes(const char *algo, const char *env)
 {
     rl_config cd, cs;
     const agent_algo *a;
     void *g, *unused;
-    fresh_agent(algo, true, &cd, &a, &g);
-    fresh_agent(algo, false, &cs, &a, &unused);
+    fresh_agent(algo, env, true, &cd, &a, &g);
+    fresh_agent(algo, env, false, &cs, &a, &unused);
     a->destroy(unused);
     double det1 = eval_mean(a, g, &cd, 11);
     double sto1 = eval_mean(a, g, &cs, 11), sto1b = eval_mean(a, g, &cs, 11), sto2 = eval_mean(a, g, &cs, 12);
@@ -56,9 +58,12 @@ static void check_modes(const char *algo)
     a->destroy(g);
 }
 
-Test(eval_modes, ppo_samples_from_the_policy) { check_modes("ppo"); }
-Test(eval_modes, reinforce_samples_from_the_policy) { check_modes("reinforce"); }
-Test(eval_modes, dqn_is_epsilon_greedy_at_the_current_rate) { check_modes("dqn"); }
+Test(eval_modes, ppo_samples_from_the_policy) { check_modes("ppo", "CartPole-v1"); }
+Test(eval_modes, reinforce_samples_from_the_policy) { check_modes("reinforce", "CartPole-v1"); }
+Test(eval_modes, dqn_is_epsilon_greedy_at_the_current_rate) { check_modes("dqn", "CartPole-v1"); }
+/* continuous actions: a fresh policy's mode and samples on Pendulum give other returns */
+Test(eval_modes, sac_samples_from_the_policy) { check_modes("sac", "Pendulum-v1"); }
+Test(eval_modes, continuous_ppo_samples_from_the_policy) { check_modes("ppo", "Pendulum-v1"); }
 
 /* a training run's steps do not depend on the evaluation mode: the agent's own RNG is not used */
 Test(eval_modes, training_is_the_same_either_way)
