@@ -70,6 +70,13 @@ typedef struct agent_algo {
      * the agent samples and remembers what observe() needs; without, it acts deterministically
      * and remembers nothing. */
     void (*act)(void *self, const float *obs, int n, float *actions, bool explore);
+    /* Optional: a stochastic action for evaluation (log.eval_deterministic: false, rlc eval
+     * --stochastic): what act() without explore does (same n, same memory rules, nothing
+     * remembered for observe()), but sampled from the policy with rng instead of its mode; the
+     * agent's own RNG and statistics are untouched. DQN-family: epsilon-greedy at the current
+     * exploration rate (SB3's predict(deterministic=False)). NULL: the policy is deterministic
+     * (TD3, DDPG: as in SB3, whose predict ignores `deterministic` for them). */
+    void (*act_sample)(void *self, const float *obs, int n, float *actions, rl_rng *rng);
     /* The result of the training vector env's step for the actions of the last explore act():
      * v->rewards, v->terminated, v->truncated, v->final_obs, and v->obs (next observations). */
     void (*observe)(void *self, const env_vec *v);

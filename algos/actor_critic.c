@@ -355,6 +355,15 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     return RL_OK;
 }
 
+void onp_ac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    actor_critic *p = self;
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    if (p->rec) onp_rec_before_act(&p->rt, false, n, p->buf.t);
+    onp_act_sample(&a, obs, n, actions, rng);
+    if (p->rec) onp_rec_after_act(&p->rt, false, n);
+}
+
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     actor_critic *p = self;

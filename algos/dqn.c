@@ -638,6 +638,21 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
     memcpy(p->step_act, actions, (size_t)n * sizeof(float));
 }
 
+/* agent_algo.act_sample: epsilon-greedy at the current exploration rate, drawn with rng (SB3's
+ * DQN.predict(deterministic=False)) */
+static void dqn_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    dqn *p = self;
+    const float *out = qnet_forward(&p->c_next, &p->net, obs, n);   // (n, KM)
+    float eps = epsilon_at(p, p->env_steps);
+    for (int i = 0; i < n; i++) {
+        int a;
+        if (rl_rng_float(rng) < eps) a = (int)rl_rng_below(rng, (uint32_t)p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, p->dout);
+        actions[i] = (float)a;
+    }
+}
+
 static void dqn_observe(void *self, const env_vec *v)
 {
     dqn *p = self;
@@ -942,7 +957,7 @@ static int dqn_dp_tensors(void *self, nn_tensor *t, int max)
 const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.td", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
-    .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = dqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };
@@ -950,7 +965,7 @@ const agent_algo agent_dqn = {
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.quantile", "quantile_huber", NULL, 0}},
-    .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = qrdqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };
@@ -958,7 +973,7 @@ const agent_algo agent_qrdqn = {
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.c51", "c51", NULL, 0}},
-    .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = c51_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
 };

@@ -571,6 +571,14 @@ void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool e
     onp_net_to_env(a->net, a->step_u, actions, n);
 }
 
+void onp_act_sample(const onp_actor *a, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    onp_norm_obs(a->norm, obs, a->scratch, n, false);
+    onp_net_forward(a->net, a->scratch, n, true, false);
+    onp_net_sample(a->net, n, actions, NULL, rng);
+    onp_net_to_env(a->net, actions, actions, n);
+}
+
 /* ---- config ------------------------------------------------------------------------------- */
 
 const rl_config_section onp_losses_section = RL_CFG_SECTION_INIT("losses", onp_losses_cfg, ONP_LOSSES_FIELDS);

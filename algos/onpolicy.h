@@ -164,6 +164,10 @@ typedef struct {
  * a->net->out_v). actions (n, adim) in the environment's form either way. */
 void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic);
 
+/* agent_algo.act_sample of the on-policy agents: as onp_act without explore (frozen statistics,
+ * nothing recorded), the action sampled from the policy with rng */
+void onp_act_sample(const onp_actor *a, const float *obs, int n, float *actions, rl_rng *rng);
+
 /* ---- optimizer ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -196,6 +200,7 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
                         const env_space *obs_space, const env_space *act_space, int n_envs,
                         char *err, size_t err_sz);
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore);
+void onp_ac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng);
 void onp_ac_observe(void *self, const env_vec *v);
 /* agent_algo.episode_starts: the evaluation rows whose next observation starts an episode
  * (a recurrent policy zeroes their state; nothing otherwise). */
@@ -252,6 +257,7 @@ extern const rl_config_section onp_losses_section;
     .n_stats = ONP_AC_N_STATS, .stat_names = ONP_AC_STATS,                                        \
     .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,                                     \
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY}, .act = onp_ac_act,         \
+    .act_sample = onp_ac_act_sample,                                                              \
     .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
     .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
     .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors

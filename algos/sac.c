@@ -471,6 +471,16 @@ static void sac_act(void *self, const float *obs, int n, float *actions, bool ex
     memcpy(p->step_act, a, (size_t)n * A * sizeof(float));
 }
 
+/* agent_algo.act_sample: a policy sample drawn with rng, nothing remembered */
+static void sac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    sac *p = self;
+    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
+    offp_fill_normal(p->act_eps, (size_t)n * p->A, rng);
+    policy_sample(p, out, p->act_eps, n, p->act_a, p->act_u, p->act_u, p->act_logp);
+    offp_to_env(actions, p->act_a, n, p->A, p->act_center, p->act_half);
+}
+
 static void sac_observe(void *self, const env_vec *v)
 {
     sac *p = self;
@@ -911,6 +921,7 @@ const agent_algo agent_sac = {
     .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},
     .create = sac_create,
     .act = sac_act,
+    .act_sample = sac_act_sample,
     .observe = sac_observe,
     .learn = sac_learn,
     .save = sac_save,

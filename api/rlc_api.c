@@ -584,6 +584,7 @@ int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mea
     if (seed < 0)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "seed: expected a number >= 0, got %lld", (long long)seed);
     env_callback_clear(p->cfg.env.id);
+    p->cfg.log.eval_deterministic = true;   /* the policy's mode, whatever the run evaluated with */
     rl_status st = trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
     (void)rlc_policy_reset(p, NULL, 0);   /* the rows' states are the evaluation's: start afresh */
     if (st == RL_OK) st = env_callback_error(p->cfg.env.id, last_err, API_ERR_SZ);

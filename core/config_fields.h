@@ -71,6 +71,13 @@
     X(S, int64_t, eval_interval, I64, 50000, NULL, 0, 1e13, NULL,                                   \
       "steps between evaluations; 0 = only at the end")                                          \
     X(S, int64_t, eval_episodes, I64, 10, NULL, 1, 100000, NULL, "episodes per evaluation")         \
+    X(S, bool, eval_deterministic, BOOL, 1, NULL, 0, 1, NULL,                                      \
+      "evaluate with the policy's mode (true) or actions sampled from it (false; DQN: epsilon-greedy " \
+      "at the current rate; TD3/DDPG are deterministic either way)")                             \
+    X(S, int64_t, record_evals, I64, 0, NULL, 0, 1000000, NULL,                                     \
+      "film one deterministic episode at every N-th evaluation (the 1st, N+1-th, ...) into "      \
+      "videos/step_<step>.<record_format> in the run dir; 0 = off")                              \
+    X(S, rl_str, record_format, STR, 0, "mp4", 0, 0, "mp4|gif", "the videos' format (log.record_evals)") \
     X(S, int64_t, checkpoint_interval, I64, 100000, NULL, 0, 1e13, NULL,                            \
       "steps between checkpoints; 0 = only at the end")                                          \
     X(S, bool, progress, BOOL, 1, NULL, 0, 1, NULL, "print the progress line")                     \

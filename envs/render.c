@@ -29,10 +29,14 @@ static rl_status classic_open(env_renderer *r, char *err, size_t err_sz)
     return RL_OK;
 }
 
+static bool render_antialias = true;
+
+void env_render_antialias(bool on) { render_antialias = on; }
+
 static rl_status mujoco_open(env_renderer *r, const env_instance *e, char *err, size_t err_sz)
 {
 #ifdef RLC_HAVE_MUJOCO
-    return env_render_mj_open(&r->mj, e, r->width, r->height, &r->fps, err, err_sz);
+    return env_render_mj_open(&r->mj, e, r->width, r->height, render_antialias, &r->fps, err, err_sz);
 #else
     (void)r;
     return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED, "%s: this rlc was built without MuJoCo", e->def->id);
