@@ -32,6 +32,7 @@
 
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
+#include "algos/act_mask.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -135,6 +136,7 @@ typedef struct {
     /* auxiliary heads on the last hidden layer of the online network */
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
+    act_mask am;                      /* the valid actions of the next act()'s rows (env.action_mask) */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -273,13 +275,11 @@ static void action_values(const dqn *p, const float *out, float *val)
     }
 }
 
-static int argmax_row(const dqn *p, const float *out, float *scratch_k)
+/* the best action among the valid ones (valid NULL: all) */
+static int argmax_row(const dqn *p, const float *out, float *scratch_k, const uint8_t *valid)
 {
     action_values(p, out, scratch_k);
-    int best = 0;
-    for (int k = 1; k < p->K; k++)
-        if (scratch_k[k] > scratch_k[best]) best = k;
-    return best;
+    return act_mask_argmax(scratch_k, valid, p->K);
 }
 
 /* the action index a sampled transition holds; a restored buffer's actions were checked when it
@@ -304,6 +304,7 @@ static void dqn_destroy(void *self)
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
+    act_mask_free(&p->am);
     free(p);
 }
 
@@ -507,6 +508,7 @@ static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t 
     p->dqsa = rl_arena_floats(&p->arena, (size_t)B * M);
     p->dout = rl_arena_floats(&p->arena, (size_t)B * p->KM);
     p->probs = rl_arena_floats(&p->arena, (size_t)B * M);
+    act_mask_init(&p->am, p->K, maxb);
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
@@ -583,15 +585,19 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
     float eps = explore ? epsilon_at(p, p->env_steps) : 0.0f;
     for (int i = 0; i < n; i++) {
         int a;
-        if (explore && rl_rng_float(&p->rng) < eps) a = (int)rl_rng_below(&p->rng, (uint32_t)p->K);
-        else a = argmax_row(p, out + (size_t)i * p->KM, vals);
+        const uint8_t *valid = act_mask_row(&p->am, i);
+        if (explore && rl_rng_float(&p->rng) < eps) a = act_mask_uniform(&p->rng, valid, p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, vals, valid);
         actions[i] = (float)a;
     }
+    p->am.set = false;
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
     memcpy(p->step_act, actions, (size_t)n * sizeof(float));
 }
+
+static void dqn_action_mask(void *self, const uint8_t *mask, int n) { act_mask_set(&((dqn *)self)->am, mask, n); }
 
 static void dqn_observe(void *self, const env_vec *v)
 {
@@ -613,7 +619,7 @@ static void sample_batch(dqn *p, float beta)
     /* targets from the target network at a* */
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
     const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, b->next_obs, B) : tout;
-    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals);
+    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals, NULL);
     for (int i = 0; i < B; i++) {
         const float *t = tout + (size_t)i * KM + (size_t)p->a_star[i] * M;
         if (p->kind == VB_C51) {
@@ -893,6 +899,7 @@ const agent_algo agent_dqn = {
     .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_qrdqn = {
@@ -901,6 +908,7 @@ const agent_algo agent_qrdqn = {
     .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_c51 = {
@@ -909,4 +917,5 @@ const agent_algo agent_c51 = {
     .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };

@@ -71,6 +71,7 @@ const agent_algo agent_ppo = {
     .act = onp_ac_act,
     .observe = onp_ac_observe,
     .episode_starts = onp_ac_episode_starts,
+    .action_mask = onp_ac_action_mask,
     .learn = onp_ac_learn,
     .save = onp_ac_save,
     .load = onp_ac_load,

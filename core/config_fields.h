@@ -34,7 +34,10 @@
       "the environment's keyword arguments {name: value} (rlc envs ID lists them)")   \
     X(S, bool, mask_velocity, BOOL, 0, NULL, 0, 1, NULL,                                            \
       "zero the velocity components of observations (RL Zoo's MaskVelocityWrapper): a partially "  \
-      "observed task")
+      "observed task")                                                                           \
+    X(S, bool, action_mask, BOOL, 1, NULL, 0, 1, NULL,                                              \
+      "use the valid-action masks the environment publishes (Taxi; agents ppo, a2c, dqn, qrdqn, "  \
+      "c51); false: every action is offered")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden layer sizes")               \
