@@ -48,3 +48,28 @@ int act_mask_uniform(rl_rng *rng, const uint8_t *valid, int K)
         if (valid[k] && j-- == 0) return k;
     return K - 1;   /* not reached */
 }
+
+void act_mask_store_init(act_mask_store *m, int K, int64_t capacity)
+{
+    m->K = K;
+    m->any = false;
+    m->rows = rl_xmalloc((size_t)capacity * K);
+    memset(m->rows, 1, (size_t)capacity * K);
+}
+
+void act_mask_store_free(act_mask_store *m)
+{
+    if (!m) return;
+    free(m->rows);
+    m->rows = NULL;
+}
+
+void act_mask_store_add(act_mask_store *m, int64_t first, int n, const uint8_t *mask, const uint8_t *final_mask,
+                        const bool *terminated, const bool *truncated)
+{
+    for (int i = 0; i < n; i++) {
+        const uint8_t *src = (terminated[i] || truncated[i]) ? final_mask : mask;
+        memcpy(m->rows + (size_t)(first + i) * m->K, src + (size_t)i * m->K, (size_t)m->K);
+    }
+    m->any = true;
+}

@@ -114,6 +114,7 @@ typedef struct {
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
     bool double_q, prioritized;
+    bool use_masks;                   /* env.action_mask: targets over the next state's valid actions */
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -137,6 +138,7 @@ typedef struct {
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
     act_mask am;                      /* the valid actions of the next act()'s rows (env.action_mask) */
+    act_mask_store next_masks;        /* env.action_mask: the next states' masks, slot by slot */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -305,6 +307,7 @@ static void dqn_destroy(void *self)
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
     act_mask_free(&p->am);
+    act_mask_store_free(&p->next_masks);
     free(p);
 }
 
@@ -418,7 +421,7 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
     p->explore_steps = (int64_t)(dqn_of(cfg)->exploration_fraction * (double)cfg->root.total_steps);
     p->double_q = dqn_of(cfg)->double_q;
     p->prioritized = dqn_of(cfg)->prioritized;
-
+    p->use_masks = cfg->env.action_mask;
 }
 
 /* the online and target Q-networks in flat buffers, initialised from p->rng */
@@ -509,6 +512,7 @@ static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t 
     p->dout = rl_arena_floats(&p->arena, (size_t)B * p->KM);
     p->probs = rl_arena_floats(&p->arena, (size_t)B * M);
     act_mask_init(&p->am, p->K, maxb);
+    if (p->use_masks) act_mask_store_init(&p->next_masks, p->K, p->buf.rows * p->n_envs);
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
@@ -602,6 +606,9 @@ static void dqn_action_mask(void *self, const uint8_t *mask, int n) { act_mask_s
 static void dqn_observe(void *self, const env_vec *v)
 {
     dqn *p = self;
+    if (p->use_masks && env_vec_masked(v))   /* beside the slots the step is about to fill */
+        act_mask_store_add(&p->next_masks, (p->buf.added_rows % p->buf.rows) * p->n_envs, p->n_envs, v->action_mask,
+                           v->final_mask, v->terminated, v->truncated);
     offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
     p->env_steps += p->n_envs;
 }
@@ -619,7 +626,8 @@ static void sample_batch(dqn *p, float beta)
     /* targets from the target network at a* */
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
     const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, b->next_obs, B) : tout;
-    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals, NULL);
+    for (int i = 0; i < B; i++)
+        p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals, act_mask_store_row(&p->next_masks, b->next_idx[i]));
     for (int i = 0; i < B; i++) {
         const float *t = tout + (size_t)i * KM + (size_t)p->a_star[i] * M;
         if (p->kind == VB_C51) {

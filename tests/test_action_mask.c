@@ -6,9 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "algos/act_mask.h"
 #include "algos/onpolicy.h"
 #include "envs/env.h"
 #include "nn/nn.h"
+#include "replay/replay.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 #include "envs/toytext/toytext.h"
@@ -355,4 +357,67 @@ Test(agent_mask, agent_without_masks_is_refused)
     const char *off[] = {"env.action_mask=false"};
     cr_assert_eq(rl_config_load_string(&cfg, yaml, "refuse.yaml", off, 1, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+}
+
+/* ---- the DQN family's pieces: choices under a mask, next-state masks beside the replay ------ */
+
+Test(dqn_mask, argmax_and_uniform_keep_to_valid_actions)
+{
+    const float q[5] = {3.0f, 9.0f, 1.0f, 2.0f, 9.0f};
+    const uint8_t valid[5] = {1, 0, 1, 1, 0};
+    cr_assert_eq(act_mask_argmax(q, NULL, 5), 1);
+    cr_assert_eq(act_mask_argmax(q, valid, 5), 0);
+    rl_rng a, b;
+    rl_rng_seed(&a, 5, 1);
+    rl_rng_seed(&b, 5, 1);
+    int seen[5] = {0};
+    for (int t = 0; t < 3000; t++) {
+        cr_assert_eq(act_mask_uniform(&a, NULL, 5), (int)rl_rng_below(&b, 5));   /* unmasked: as before */
+        int k = act_mask_uniform(&a, valid, 5);
+        rl_rng_below(&b, 3);
+        cr_assert(valid[k], "invalid action %d drawn", k);
+        seen[k]++;
+    }
+    cr_assert(seen[0] > 800 && seen[2] > 800 && seen[3] > 800, "%d %d %d", seen[0], seen[2], seen[3]);
+}
+
+/* n-step samples name the slot whose next observation they hold (replay_batch.next_idx), and the
+ * mask stored there is the next state's: the finished episode's last one where it ended */
+Test(dqn_mask, next_state_masks_follow_n_step_samples)
+{
+    replay_config c;
+    replay_config_default(&c);
+    c.capacity = 64, c.n_envs = 2, c.obs_dim = 1, c.act_dim = 1, c.n_step = 3, c.gamma = 0.9f;
+    replay_buffer buf;
+    replay_batch batch;
+    char err[256];
+    cr_assert_eq(replay_buffer_init(&buf, &c, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(replay_batch_init(&batch, 16, 1, 1, err, sizeof err), RL_OK, "%s", err);
+    act_mask_store ms;
+    act_mask_store_init(&ms, 2, buf.rows * 2);
+    cr_assert_null(act_mask_store_row(&ms, 0));
+    for (int t = 0; t < 20; t++) {
+        /* next obs = 100 t + copy; copy 1 ends an episode every 4th step */
+        float obs[2] = {0, 0}, act[2] = {0, 1}, rew[2] = {1, 1}, next[2] = {100.0f * t, 100.0f * t + 1};
+        bool term[2] = {false, t % 4 == 3}, trunc[2] = {false, false};
+        uint8_t mask[4] = {1, 0, 1, 0}, fin[4] = {0, 1, 0, 1};   /* a running state's mask 10, a last one's 01 */
+        act_mask_store_add(&ms, (buf.added_rows % buf.rows) * 2, 2, mask, fin, term, trunc);
+        replay_buffer_add(&buf, obs, act, rew, next, term, trunc);
+    }
+    rl_rng rng;
+    rl_rng_seed(&rng, 1, 1);
+    for (int r = 0; r < 20; r++) {
+        replay_buffer_sample(&buf, &batch, 16, 1.0f, &rng);
+        for (int k = 0; k < 16; k++) {
+            int64_t s = batch.next_idx[k];
+            cr_assert_float_eq(batch.next_obs[k], buf.next_obs[s], 0.0f);
+            const uint8_t *m = act_mask_store_row(&ms, s);
+            bool ended = batch.terminated[k];
+            cr_assert_eq(m[0], !ended, "sample %d slot %lld", k, (long long)s);
+            cr_assert_eq(m[1], ended);
+        }
+    }
+    act_mask_store_free(&ms);
+    replay_batch_free(&batch);
+    replay_buffer_free(&buf);
 }
