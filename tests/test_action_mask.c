@@ -12,6 +12,7 @@
 #include "nn/nn.h"
 #include "replay/replay.h"
 #include "train/trainer.h"
+#include "train/trainer_env.h"
 #include "tests/helpers/testutil.h"
 #include "envs/toytext/toytext.h"
 
@@ -420,4 +421,61 @@ Test(dqn_mask, next_state_masks_follow_n_step_samples)
     act_mask_store_free(&ms);
     replay_batch_free(&batch);
     replay_buffer_free(&buf);
+}
+
+/* ---- Taxi's masks in the agents' loop ------------------------------------------------------ */
+
+/* the trainer's loop by hand on Taxi-v3 (masks handed over before each act): no action an agent
+ * takes, exploring or greedy, is one Taxi's mask rules out, through updates. With one epoch of
+ * one minibatch, PPO's update starts from the policy that acted: its KL (approx_kl) is 0 only
+ * when the update masks the logits as acting did. */
+static void taxi_agent_respects_masks(const char *yaml)
+{
+    rl_config cfg;
+    char err[1024];
+    cr_assert_eq(rl_config_load_string(&cfg, yaml, "taxi.yaml", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    trainer_env te;
+    env_vec v;
+    cr_assert_eq(trainer_env_open(&te, &cfg, "taxi.yaml", false, err, sizeof err), RL_OK, "%s", err);
+    int N = (int)cfg.env.num_envs;
+    cr_assert_eq(trainer_env_vec(&te, &cfg, &v, N, err, sizeof err), RL_OK, "%s", err);
+    const agent_algo *algo = agent_find(cfg.root.algo);
+    void *agent = NULL;
+    cr_assert_eq(trainer_env_check_masks(&te, algo, &cfg, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_env_agent(&te, algo, &agent, &cfg, N, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 1);
+    float actions[8];
+    double stats[AGENT_MAX_STATS];
+    int updates = 0;
+    for (int64_t step = N; step <= cfg.root.total_steps; step += N) {
+        bool explore = step % (8 * N) != 0;
+        trainer_env_pass_masks(&cfg, algo, agent, &v);
+        algo->act(agent, v.obs, N, actions, explore);
+        for (int i = 0; i < N; i++)
+            cr_assert(v.action_mask[i * 6 + (int)actions[i]], "%s: step %lld copy %d took invalid action %d",
+                      cfg.root.algo, (long long)step, i, (int)actions[i]);
+        if (!explore) continue;   /* a greedy act, then the explore act of the same state */
+        env_vec_step(&v, actions);
+        algo->observe(agent, &v);
+        bool learned = algo->learn(agent, &v, step, cfg.root.total_steps, stats);
+        updates += learned;
+        if (learned && strcmp(algo->stat_names[3], "approx_kl") == 0)
+            cr_assert_lt(fabs(stats[3]), 1e-6, "the update's first policy differs from the acting one: KL %g", stats[3]);
+    }
+    cr_assert_gt(updates, 1, "%s updated %d times", cfg.root.algo, updates);
+    algo->destroy(agent);
+    env_vec_free(&v);
+    trainer_env_close(&te);
+}
+
+Test(agent_mask, ppo_on_taxi_respects_masks)
+{
+    taxi_agent_respects_masks("algo: ppo\ntotal_steps: 3000\nenv: {id: Taxi-v3, num_envs: 4}\n"
+                              "ppo: {num_steps: 128, num_minibatches: 1, update_epochs: 1}\n");
+}
+
+Test(agent_mask, dqn_on_taxi_respects_masks)
+{
+    taxi_agent_respects_masks("algo: dqn\ntotal_steps: 3000\nenv: {id: Taxi-v3, num_envs: 2}\n"
+                              "dqn: {learning_starts: 500, train_frequency: 4, exploration_fraction: 0.5}\n");
 }
