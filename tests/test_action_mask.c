@@ -8,6 +8,7 @@
 
 #include "algos/act_mask.h"
 #include "algos/onpolicy.h"
+#include "envs/check.h"
 #include "envs/env.h"
 #include "nn/nn.h"
 #include "replay/replay.h"
@@ -478,4 +479,58 @@ Test(agent_mask, dqn_on_taxi_respects_masks)
 {
     taxi_agent_respects_masks("algo: dqn\ntotal_steps: 3000\nenv: {id: Taxi-v3, num_envs: 2}\n"
                               "dqn: {learning_starts: 500, train_frequency: 4, exploration_fraction: 0.5}\n");
+}
+
+/* ---- check-env and registration --------------------------------------------------------- */
+
+static int bad_mask_kind;   /* 0: none valid, 1: a byte 2, 2: fine */
+
+static void trap_bad_mask(const void *state, uint8_t *mask)
+{
+    trap_mask(state, mask);
+    if (bad_mask_kind == 0) memset(mask, 0, TRAP_K);
+    if (bad_mask_kind == 1) mask[3] = 2;
+}
+
+static const env_check_item *check_mask_item(env_check_report *rep, int kind)
+{
+    trap_register();   /* the bounds */
+    env_def d = trap_def;
+    d.id = "MaskTrapBad-v0";
+    d.action_mask = kind == 2 ? trap_mask : trap_bad_mask;
+    bad_mask_kind = kind;
+    char err[256];
+    cr_assert_eq(env_check_run(&d, NULL, rep, err, sizeof err), RL_OK, "%s", err);
+    const env_check_item *it = env_check_find(rep, "action masks");
+    cr_assert_not_null(it);
+    return it;
+}
+
+Test(check_env_mask, masks_are_checked)
+{
+    env_check_report rep;
+    const env_check_item *it = check_mask_item(&rep, 2);
+    cr_assert_eq(it->outcome, ENV_CHECK_PASS, "%s", it->detail);
+    it = check_mask_item(&rep, 0);
+    cr_assert_eq(it->outcome, ENV_CHECK_FAIL);
+    cr_assert(strstr(it->detail, "no valid action") && strstr(it->detail, "after reset"), "%s", it->detail);
+    it = check_mask_item(&rep, 1);
+    cr_assert_eq(it->outcome, ENV_CHECK_FAIL);
+    cr_assert(strstr(it->detail, "mask[3] = 2") && strstr(it->detail, "expected 0 or 1"), "%s", it->detail);
+    env_check_report cp;
+    char err[256];
+    cr_assert_eq(env_check_run(env_find("CartPole-v1"), NULL, &cp, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_check_find(&cp, "action masks")->outcome, ENV_CHECK_PASS);
+    cr_assert(strstr(env_check_find(&cp, "action masks")->detail, "none published"));
+}
+
+Test(check_env_mask, box_action_space_with_mask_refused)
+{
+    static const float lo[1] = {-1}, hi[1] = {1};
+    env_def d = trap_def;
+    d.id = "MaskBox-v0";
+    d.act_space = (env_space){.kind = ENV_SPACE_BOX, .dim = 1, .low = lo, .high = hi};
+    char err[256];
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "MaskBox-v0") && strstr(err, "action_mask") && strstr(err, "Discrete"), "%s", err);
 }
