@@ -113,6 +113,13 @@ typedef struct agent_algo {
      * checkpoint when a single-process run is interrupted and restores when it resumes. NULL: the
      * agent keeps no experience across updates. */
     replay_buffer *(*replay)(void *self);
+    /* Optional (agents that use action masks, env.action_mask): the valid actions of the rows of
+     * the next act(), mask (n, act_space.n) with 1 = valid, as env_vec.action_mask holds them
+     * (n <= max(n_envs, AGENT_EVAL_BATCH)); the agent copies them and never chooses an action
+     * whose byte is 0 in that act(). Whoever calls act() on an environment that publishes masks
+     * calls it before every act() (the trainer: training and evaluation). NULL: the agent cannot
+     * use masks, and the trainer refuses a masking environment unless env.action_mask is false. */
+    void (*action_mask)(void *self, const uint8_t *mask, int n);
 } agent_algo;
 
 /* A config entry's loss (name and parameters) resolved into *out, of one of `kinds`

@@ -33,6 +33,7 @@
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
+#include "algos/act_mask.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -119,6 +120,7 @@ typedef struct {
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
     bool double_q, prioritized, obs_bytes;
+    bool use_masks;                   /* env.action_mask: targets over the next state's valid actions */
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -141,6 +143,8 @@ typedef struct {
     /* auxiliary heads on the last hidden layer of the online network */
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
+    act_mask am;                      /* the valid actions of the next act()'s rows (env.action_mask) */
+    act_mask_store next_masks;        /* env.action_mask: the next states' masks, slot by slot */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -296,13 +300,11 @@ static void action_values(const dqn *p, const float *out, float *val)
     }
 }
 
-static int argmax_row(const dqn *p, const float *out, float *scratch_k)
+/* the best action among the valid ones (valid NULL: all) */
+static int argmax_row(const dqn *p, const float *out, float *scratch_k, const uint8_t *valid)
 {
     action_values(p, out, scratch_k);
-    int best = 0;
-    for (int k = 1; k < p->K; k++)
-        if (scratch_k[k] > scratch_k[best]) best = k;
-    return best;
+    return act_mask_argmax(scratch_k, valid, p->K);
 }
 
 /* the action index a sampled transition holds; a restored buffer's actions were checked when it
@@ -327,6 +329,8 @@ static void dqn_destroy(void *self)
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
+    act_mask_free(&p->am);
+    act_mask_store_free(&p->next_masks);
     free(p);
 }
 
@@ -453,7 +457,7 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
     p->explore_steps = (int64_t)(dqn_of(cfg)->exploration_fraction * (double)cfg->root.total_steps);
     p->double_q = dqn_of(cfg)->double_q;
     p->prioritized = dqn_of(cfg)->prioritized;
-
+    p->use_masks = cfg->env.action_mask;
 }
 
 /* the online and target Q-networks in flat buffers, initialised from p->rng */
@@ -548,6 +552,8 @@ static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t 
     p->dqsa = rl_arena_floats(&p->arena, (size_t)B * M);
     p->dout = rl_arena_floats(&p->arena, (size_t)B * p->KM);
     p->probs = rl_arena_floats(&p->arena, (size_t)B * M);
+    act_mask_init(&p->am, p->K, maxb);
+    if (p->use_masks) act_mask_store_init(&p->next_masks, p->K, p->buf.rows * p->n_envs);
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
@@ -628,10 +634,12 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
     float eps = explore ? epsilon_at(p, p->env_steps) : 0.0f;
     for (int i = 0; i < n; i++) {
         int a;
-        if (explore && rl_rng_float(&p->rng) < eps) a = (int)rl_rng_below(&p->rng, (uint32_t)p->K);
-        else a = argmax_row(p, out + (size_t)i * p->KM, vals);
+        const uint8_t *valid = act_mask_row(&p->am, i);
+        if (explore && rl_rng_float(&p->rng) < eps) a = act_mask_uniform(&p->rng, valid, p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, vals, valid);
         actions[i] = (float)a;
     }
+    p->am.set = false;
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
@@ -639,7 +647,7 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
 }
 
 /* agent_algo.act_sample: epsilon-greedy at the current exploration rate, drawn with rng (SB3's
- * DQN.predict(deterministic=False)) */
+ * DQN.predict(deterministic=False)), among the valid actions when a mask was passed */
 static void dqn_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
 {
     dqn *p = self;
@@ -647,15 +655,22 @@ static void dqn_act_sample(void *self, const float *obs, int n, float *actions, 
     float eps = epsilon_at(p, p->env_steps);
     for (int i = 0; i < n; i++) {
         int a;
-        if (rl_rng_float(rng) < eps) a = (int)rl_rng_below(rng, (uint32_t)p->K);
-        else a = argmax_row(p, out + (size_t)i * p->KM, p->dout);
+        const uint8_t *valid = act_mask_row(&p->am, i);
+        if (rl_rng_float(rng) < eps) a = act_mask_uniform(rng, valid, p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, p->dout, valid);
         actions[i] = (float)a;
     }
+    p->am.set = false;
 }
+
+static void dqn_action_mask(void *self, const uint8_t *mask, int n) { act_mask_set(&((dqn *)self)->am, mask, n); }
 
 static void dqn_observe(void *self, const env_vec *v)
 {
     dqn *p = self;
+    if (p->use_masks && env_vec_masked(v))   /* beside the slots the step is about to fill */
+        act_mask_store_add(&p->next_masks, (p->buf.added_rows % p->buf.rows) * p->n_envs, p->n_envs, v->action_mask,
+                           v->final_mask, v->terminated, v->truncated);
     offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
     p->env_steps += p->n_envs;
 }
@@ -673,7 +688,8 @@ static void sample_batch(dqn *p, float beta)
     /* targets from the target network at a* */
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
     const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, b->next_obs, B) : tout;
-    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals);
+    for (int i = 0; i < B; i++)
+        p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals, act_mask_store_row(&p->next_masks, b->next_idx[i]));
     for (int i = 0; i < B; i++) {
         const float *t = tout + (size_t)i * KM + (size_t)p->a_star[i] * M;
         if (p->kind == VB_C51) {
@@ -960,6 +976,7 @@ const agent_algo agent_dqn = {
     .create = dqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_qrdqn = {
@@ -968,6 +985,7 @@ const agent_algo agent_qrdqn = {
     .create = qrdqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_c51 = {
@@ -976,4 +994,5 @@ const agent_algo agent_c51 = {
     .create = c51_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };

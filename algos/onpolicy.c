@@ -150,7 +150,8 @@ static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
     size_t fc = critic ? nn_mlp_cache_floats(&n->critic, max_batch) : 0;
     int H = shared ? in_heads : 1, DD = n->D ? n->D : 1;
     size_t B = (size_t)max_batch;
-    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + B;
+    size_t MK = n->K ? B * (size_t)n->K : 0;
+    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + MK + B;
     n->cache_mem = rl_xcalloc(total, sizeof(float));
     float *p = n->cache_mem;
     if (shared) nn_mlp_cache_bind(&n->trunk_c, &n->trunk, p, max_batch), p += ft;
@@ -164,6 +165,7 @@ static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
     n->dh = p, p += B * H;
     n->dh2 = p, p += B * H;
     n->dv = p, p += 2 * B;
+    n->masked_logits = p, p += MK;
     n->iact = (int *)p;   /* int and float have the same size on every supported target */
     _Static_assert(sizeof(int) == sizeof(float), "int must be 4 bytes");
 }
@@ -214,6 +216,14 @@ void onp_net_free(onp_net *n)
     n->params = n->grads = n->cache_mem = n->img_mem = NULL;
 }
 
+/* the logits of the actions mask marks invalid become ONP_MASKED_LOGIT (in masked_logits) */
+static void net_mask_logits(onp_net *n, int B)
+{
+    size_t BK = (size_t)B * n->K;
+    for (size_t j = 0; j < BK; j++) n->masked_logits[j] = n->mask[j] ? n->out_actor[j] : ONP_MASKED_LOGIT;
+    n->out_actor = n->masked_logits;
+}
+
 void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool critic)
 {
     RL_ASSERT(B <= n->max_batch);
@@ -227,7 +237,10 @@ void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool criti
     }
     if (!actor) return;
     n->out_actor = nn_mlp_forward(&n->actor_c, &n->actor, x, B);
-    if (n->K) return;
+    if (n->K) {
+        if (n->mask) net_mask_logits(n, B);
+        return;
+    }
     if (!n->state_std) {
         n->dist_mean = n->out_actor;
         n->dist_ls = n->log_std;

@@ -49,6 +49,11 @@ typedef struct {
     float *dh, *dh2;                  /* (B, trunk out) */
     float *dv;                        /* (B) */
     int *iact;                        /* (B) */
+    /* action masking (Discrete): when mask is set, the next forwards give the actions whose byte
+     * is 0 the logit ONP_MASKED_LOGIT (probability exactly 0: never sampled, no share of the
+     * entropy, no gradient); mask (B, K) belongs to the caller, masked_logits is scratch */
+    const uint8_t *mask;
+    float *masked_logits;             /* (B, K) */
     /* results of the last forward */
     const float *h, *out_actor, *out_v;
     const float *dist_mean, *dist_ls;
@@ -63,6 +68,9 @@ typedef struct {
     const float *feat;                /* the last forward's features */
     float *dfeat_a, *dfeat_c;         /* (max_batch, in_dim): the actor's (or trunk's), the critic's */
 } onp_net;
+
+/* the logit of an invalid action (sb3-contrib's MaskableCategorical uses the same) */
+#define ONP_MASKED_LOGIT (-1e8f)
 
 /* Shapes and initialises (orthogonal: network.hidden_gain, actor_gain, critic_gain) from the
  * network and gaussian sections. max_batch bounds every later B. */
@@ -205,6 +213,9 @@ void onp_ac_observe(void *self, const env_vec *v);
 /* agent_algo.episode_starts: the evaluation rows whose next observation starts an episode
  * (a recurrent policy zeroes their state; nothing otherwise). */
 void onp_ac_episode_starts(void *self, const bool *starts, int n);
+/* agent_algo.action_mask: the valid actions of the next act()'s rows; an explore act() keeps
+ * them with the rollout, and the update masks the logits of its minibatches with them */
+void onp_ac_action_mask(void *self, const uint8_t *mask, int n);
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
 rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                       size_t err_sz);
@@ -257,7 +268,7 @@ extern const rl_config_section onp_losses_section;
     .n_stats = ONP_AC_N_STATS, .stat_names = ONP_AC_STATS,                                        \
     .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,                                     \
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY}, .act = onp_ac_act,         \
-    .act_sample = onp_ac_act_sample,                                                              \
+    .act_sample = onp_ac_act_sample, .action_mask = onp_ac_action_mask,                           \
     .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
     .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
     .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors

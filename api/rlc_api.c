@@ -187,7 +187,8 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
     if (!cb) return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, NULL, last_err, API_ERR_SZ);
     env_callbacks c = {.user = cb->user, .make = cb->make, .reset = cb->reset, .step = cb->step,
                        .close = cb->close, .render = cb->render, .render_width = cb->render_width,
-                       .render_height = cb->render_height, .render_fps = cb->render_fps};
+                       .render_height = cb->render_height, .render_fps = cb->render_fps,
+                       .action_mask = cb->action_mask};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
 }
 

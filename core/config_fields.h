@@ -45,7 +45,10 @@
       "env.pixels: one luma channel (ITU-R 601, as OpenCV) instead of RGB")                         \
     X(S, int64_t, frame_stack, I64, 1, NULL, 1, 64, NULL,                                           \
       "observe the last k observations stacked along the last axis (channels), oldest first; "     \
-      "1 = off")
+      "1 = off")                                                                                 \
+    X(S, bool, action_mask, BOOL, 1, NULL, 0, 1, NULL,                                              \
+      "use the valid-action masks the environment publishes (Taxi; agents ppo, a2c, dqn, qrdqn, "  \
+      "c51); false: every action is offered")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \

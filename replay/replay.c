@@ -253,6 +253,7 @@ static void gather(const replay_buffer *b, replay_batch *out, int k, int64_t a, 
     out->discount[k] = term ? 0.0f : (float)disc;
     out->terminated[k] = term;
     obs_row(b, out->next_obs + (size_t)k * D, true, last);
+    out->next_idx[k] = last;
 }
 
 void replay_buffer_sample(replay_buffer *b, replay_batch *out, int B, float beta, rl_rng *rng)
@@ -324,8 +325,9 @@ rl_status replay_batch_init(replay_batch *out, int max_batch, int obs_dim, int a
     out->weights = calloc(B, sizeof(float));
     out->terminated = calloc(B, 1);
     out->idx = calloc(B, sizeof(int64_t));
+    out->next_idx = calloc(B, sizeof(int64_t));
     if (!out->obs || !out->next_obs || !out->actions || !out->returns || !out->discount ||
-        !out->weights || !out->terminated || !out->idx) {
+        !out->weights || !out->terminated || !out->idx || !out->next_idx) {
         replay_batch_free(out);
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "replay: cannot allocate a batch of %d", max_batch);
     }
@@ -343,5 +345,6 @@ void replay_batch_free(replay_batch *out)
     free(out->weights);
     free(out->terminated);
     free(out->idx);
+    free(out->next_idx);
     memset(out, 0, sizeof *out);
 }

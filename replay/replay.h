@@ -56,6 +56,8 @@ typedef struct {
     unsigned char *terminated;   /* (B) 1 when the return ended at a termination */
     float *weights;         /* (B) importance weights (all 1 for uniform sampling) */
     int64_t *idx;           /* (B) slot of each sample, for priority updates */
+    int64_t *next_idx;      /* (B) slot whose next_obs the sample holds (idx, or a later one with
+                               n_step > 1): where a caller's own per-slot data on it lives */
 } replay_batch;
 
 typedef struct {

@@ -118,6 +118,7 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
         for (int i = 0; i < nb; i++) starts[i] = true;
         while (n_active > 0 && st == RL_OK) {
             if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
+            trainer_env_pass_masks(cfg, algo, agent, &ev);
             if (sample) algo->act_sample(agent, ev.obs, nb, actions, &rng);
             else algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
@@ -408,7 +409,9 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     if ((st = run_env_threads(r, err, err_sz))) return st;
     /* this rank's config (its seed) for the agent */
     if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
-    if ((st = trainer_env_agent(&r->te, r->algo, &r->agent, r->dp.cfg, N, err, err_sz))) return st;
+    if ((st = trainer_env_check_masks(&r->te, r->algo, cfg, err, err_sz)) ||
+        (st = trainer_env_agent(&r->te, r->algo, &r->agent, r->dp.cfg, N, err, err_sz)))
+        return st;
     if ((st = reward_model_open(&r->rm, cfg, &r->te.view, N, r->dp.size, err, err_sz))) return st;
     if (!r->dp.lead) return RL_OK;
     char why[1024];
@@ -603,6 +606,7 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     rl_status st = RL_OK;
     while (r->step < total &&
            !trainer_dp_stop(&r->dp, stop_signal ? stop_signal : r->stop.fired ? STOP_EARLY_CODE : 0, false)) {
+        trainer_env_pass_masks(cfg, algo, r->agent, v);
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
         /* a failed environment's step is no experience: the run stops before it (env_stop) */

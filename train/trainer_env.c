@@ -132,3 +132,25 @@ rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void *
 {
     return algo->create(agent, cfg, &e->view.obs_space, &e->view.act_space, n_envs, err, err_sz);
 }
+
+rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
+                                  size_t err_sz)
+{
+    if (trainer_env_masks(e, cfg) && !algo->action_mask)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
+                       "env.action_mask: false to train it on every action, or use an agent that masks "
+                       "(ppo, a2c, dqn, qrdqn, c51)",
+                       cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
+    return RL_OK;
+}
+
+bool trainer_env_masks(const trainer_env *e, const rl_config *cfg)
+{
+    return cfg->env.action_mask && e->def->action_mask && e->def->act_space.kind == ENV_SPACE_DISCRETE;
+}
+
+void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v)
+{
+    if (cfg->env.action_mask && env_vec_masked(v) && algo->action_mask) algo->action_mask(agent, v->action_mask, v->n);
+}

@@ -50,6 +50,15 @@ rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_insta
  * (view.obs_space's dim each): copied (velocities zeroed with env.mask_velocity), or one-hot
  * encoded. */
 void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch);
+/* Action masks: whether the agent gets e's (env.action_mask on and the environment publishes them,
+ * env_def.action_mask), and the masks of v's rows handed to the agent before an act() on them. */
+bool trainer_env_masks(const trainer_env *e, const rl_config *cfg);
+void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v);
+/* RL_ERR_CONFIG naming env.action_mask when the agent would get e's masks (trainer_env_masks) and
+ * algo cannot use them (agent_algo.action_mask NULL); training checks it, a checkpoint's loader
+ * does not (acting without masks is still acting). */
+rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
+                                  size_t err_sz);
 /* algo's agent for e (algo->create with the spaces the agent sees) */
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz);
