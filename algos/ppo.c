@@ -2,6 +2,8 @@
  * on the actor-critic engine of algos/actor_critic.c: the ppo section's rollout size,
  * update_epochs passes of num_minibatches shuffled minibatches, Adam, and the losses the registry
  * names (losses.policy: ppo_clip by convention, losses.value, losses.entropy). */
+#include <string.h>
+
 #include "algos/onpolicy.h"
 #include "algos/recurrent.h"
 
@@ -25,13 +27,15 @@ static const rl_config_section ppo_section = RL_CFG_SECTION_INIT("ppo", ppo_cfg,
 static const ppo_cfg *ppo_of(const rl_config *cfg) { return rl_config_section_of(cfg, &ppo_section); }
 
 /* ppo.threads: 2 splits minibatches into the actor's and critic's halves, which a shared trunk
- * (and so aux heads, recurrent PPO) does not have; refused here so that threads: auto falls back
+ * (and so aux heads, recurrent PPO) and a shared image encoder do not have; refused here so that threads: auto falls back
  * to 1 there (core/config.h), and again when the agent is made (actor_critic.c) */
 static rl_status ppo_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
-    if (ppo_of(cfg)->threads == 2 && cfg->network.shared)
+    bool encoder = strcmp(cfg->network.encoder, "none") != 0;
+    if (ppo_of(cfg)->threads == 2 && (cfg->network.shared || encoder))
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: ppo.threads: 2 needs separate actor and critic networks "
-                       "(network.shared: false) and no aux heads", cfg->source[0] ? cfg->source : "config");
+                       "(network.shared: false, network.encoder: none) and no aux heads",
+                       cfg->source[0] ? cfg->source : "config");
     return onp_ac_check_config(cfg, "ppo", ppo_of(cfg)->num_steps, cfg->network.shared, NULL, err, err_sz);
 }
 
