@@ -279,7 +279,7 @@ static long long interrupted_run(char *dir, size_t dir_sz, const char *tag, cons
     rlt_tmp_dir(dir, dir_sz, tag);
     pid_t pid = rlt_spawn_rlc(args);
     snprintf(file, sizeof file, "%s/metrics.csv", dir);
-    rlt_wait_path(file, 30.0);
+    rlt_wait_path(file, pid);
     usleep(300000);
     kill(pid, SIGTERM);
     int status;

@@ -384,7 +384,7 @@ Test(reward_model, killed_run_resumes_with_its_labels)
     pid_t pid = rlt_spawn_rlc(args);
     /* wait for a checkpoint holding labels (the rounds start at step 1024), then kill */
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
-    rlt_wait_path(path, 120.0);
+    rlt_wait_path(path, pid);
     usleep(4000000);
     kill(pid, SIGTERM);
     int status;

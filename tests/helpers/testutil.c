@@ -374,11 +374,14 @@ pid_t rlt_spawn_rlc(const char *const *args)
     return pid;
 }
 
-void rlt_wait_path(const char *path, double timeout_s)
+void rlt_wait_path(const char *path, pid_t pid)
 {
     struct stat sb;
-    for (double t = 0; stat(path, &sb) != 0; t += 0.02) {
-        cr_assert(t < timeout_s, "%s did not appear within %g s", path, timeout_s);
+    while (stat(path, &sb) != 0) {
+        int status;
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        cr_assert(r == 0, "%s did not appear: the process %d ended first (status %#x)", path, (int)pid,
+                  r == pid ? status : -1);
         usleep(20000);
     }
 }

@@ -57,8 +57,9 @@ pid_t rlt_spawn_rlc(const char *const *args);
  * (getrusage through wait4). */
 int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long *maxrss_kb);
 
-/* Waits until path exists, polling for up to timeout_s seconds; fails the test if it never does. */
-void rlt_wait_path(const char *path, double timeout_s);
+/* Waits until path exists while process pid runs (no time limit: a loaded machine only makes it
+ * slower); fails the test if pid exits before path appears. */
+void rlt_wait_path(const char *path, pid_t pid);
 
 /* ---- temporary files (tests/helpers/tmp.c) ------------------------------------------------
  * Everything a test writes goes under its own directory, rlt_test_dir(), inside one directory per
