@@ -2,9 +2,13 @@
  * QR-DQN (Dabney et al. 2018) and C51 (Bellemare et al. 2017), one file, three registry entries.
  *
  * The Q-network is an MLP (PyTorch default init) with one output per action (dqn), Nq quantiles
- * per action (qrdqn) or the logits of A atoms per action (c51); DQN may use dueling heads
- * (Q = V + A - mean A over a shared trunk). Exploration is epsilon-greedy with epsilon decayed
- * linearly from start_e to end_e over exploration_fraction x total_steps. After learning_starts
+ * per action (qrdqn) or the logits of A atoms per action (c51); any of them may use dueling heads
+ * (Q = V + A - mean A over a shared trunk, per quantile or atom) and NoisyNet heads (dqn.noisy,
+ * nn/noisy.h: the layers after the trunk are NoisyLinear; new noise for the online network at each
+ * exploring act and each update, separate noise for the target network at each update; acting
+ * without exploring uses the mean weights; epsilon is then 0). Otherwise exploration is
+ * epsilon-greedy with epsilon decayed linearly from start_e to end_e over exploration_fraction x
+ * total_steps. After learning_starts
  * steps, every train_frequency environment steps the agent runs gradient_steps updates on
  * minibatches from the replay buffer (replay/replay.h: uniform or prioritized, 1- or n-step):
  *   dqn    y = R + disc Q_target(s', a*),  loss = losses.td (huber by default; mse, ...)

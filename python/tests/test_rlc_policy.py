@@ -39,6 +39,10 @@ RUNS = {
     "dqn": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     "dqn_dueling": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1",
                     "dqn.dueling=true"], 4, 1, True),
+    "dqn_noisy": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1",
+                  "dqn.noisy=true"], 4, 1, True),
+    # Rainbow: c51 with dueling and noisy heads (per-atom dueling, the heads' mu)
+    "rainbow": ("zoo/rainbow_cartpole_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500"], 4, 1, True),
     "qrdqn": ("qrdqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
@@ -123,12 +127,14 @@ class PolicyMatchesRollout(unittest.TestCase):
     def test_dqn(self):
         self.check("dqn")
         self.check("dqn_dueling")
+        self.check("dqn_noisy")
 
     def test_qrdqn(self):
         self.check("qrdqn")
 
     def test_c51(self):
         self.check("c51")
+        self.check("rainbow")
 
     def test_discrete_observations(self):
         self.check("dqn_frozenlake")
