@@ -1,5 +1,5 @@
 /* rlc tests: NoisyNet heads in the value-based agents (dqn.noisy, algos/dqn.c) and Rainbow
- * (configs/zoo/rainbow_cartpole_v1.yaml: c51 + dueling + noisy + prioritized + 3-step + double):
+ * (configs/zoo/c51_rainbow_cartpole_v1.yaml: c51 + dueling + noisy + prioritized + 3-step + double):
  *  - every combination of noisy with dqn, qrdqn, c51, dueling and aux heads runs;
  *  - the whole agent's gradient (mu and sigma of the noisy heads, the trunk) matches finite
  *    differences with the noise of the update held fixed;
@@ -19,7 +19,7 @@
 #include "tests/helpers/testutil.h"
 
 #define DQN_CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"
-#define RAINBOW RLC_SOURCE_DIR "/configs/zoo/rainbow_cartpole_v1.yaml"
+#define RAINBOW RLC_SOURCE_DIR "/configs/zoo/c51_rainbow_cartpole_v1.yaml"
 
 static void load(rl_config *cfg, const char *file, const char *const *sets, int n)
 {

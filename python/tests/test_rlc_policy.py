@@ -42,7 +42,7 @@ RUNS = {
     "dqn_noisy": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1",
                   "dqn.noisy=true"], 4, 1, True),
     # Rainbow: c51 with dueling and noisy heads (per-atom dueling, the heads' mu)
-    "rainbow": ("zoo/rainbow_cartpole_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500"], 4, 1, True),
+    "rainbow": ("zoo/c51_rainbow_cartpole_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500"], 4, 1, True),
     "qrdqn": ("qrdqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
