@@ -68,6 +68,7 @@
     X(S, bool, dueling, BOOL, 0, NULL, 0, 1, NULL, "dueling value/advantage heads (dqn, qrdqn, c51)") \
     X(S, bool, noisy, BOOL, 0, NULL, 0, 1, NULL,                                                      \
       "NoisyNet heads (factorised Gaussian); turns epsilon-greedy off")                          \
+    X(S, bool, noisy_epsilon, BOOL, 0, NULL, 0, 1, NULL, "with noisy: keep epsilon-greedy too (start_e, end_e)") \
     X(S, double, noisy_sigma0, F64, 0.5, NULL, 0, 100, NULL, "noisy heads' initial sigma x sqrt(fan_in)") \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
     X(S, bool, prioritized, BOOL, 0, NULL, 0, 1, NULL, "prioritized replay (sum tree)")           \
@@ -124,7 +125,7 @@ typedef struct {
     int obs_dim, K, M, KM, n_envs, B; /* M outputs per action (1, Nq or atoms) */
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
-    bool double_q, prioritized, noisy;
+    bool double_q, prioritized, noisy, noisy_eps;
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -518,6 +519,7 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
     p->double_q = dqn_of(cfg)->double_q;
     p->prioritized = dqn_of(cfg)->prioritized;
     p->noisy = dqn_of(cfg)->noisy;
+    p->noisy_eps = dqn_of(cfg)->noisy_epsilon;
 
 }
 
@@ -666,10 +668,10 @@ static rl_status c51_create(void **self, const rl_config *cfg, const env_space *
 
 /* ---- acting ------------------------------------------------------------------------------ */
 
-/* epsilon-greedy's epsilon; 0 with noisy heads, whose noise explores */
+/* epsilon-greedy's epsilon; 0 with noisy heads, whose noise explores (unless noisy_epsilon) */
 static float epsilon_at(const dqn *p, int64_t step)
 {
-    if (p->noisy) return 0.0f;
+    if (p->noisy && !p->noisy_eps) return 0.0f;
     if (p->explore_steps <= 0 || step >= p->explore_steps) return p->end_e;
     double f = (double)step / (double)p->explore_steps;
     return (float)(p->start_e + f * (p->end_e - p->start_e));

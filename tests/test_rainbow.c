@@ -3,6 +3,7 @@
  *  - every combination of noisy with dqn, qrdqn, c51, dueling and aux heads runs;
  *  - the whole agent's gradient (mu and sigma of the noisy heads, the trunk) matches finite
  *    differences with the noise of the update held fixed;
+ *  - epsilon is 0 with noisy heads unless dqn.noisy_epsilon keeps it;
  *  - exploring acts draw new noise (actions change between draws) while evaluation acts with mu
  *    (the same actions every time, whatever noise was drawn before);
  *  - a checkpoint holds the heads' mu and sigma under their names and loads into the same actions;
@@ -150,6 +151,28 @@ Test(rainbow, noise_changes_exploring_actions_and_evaluation_uses_mu)
     a->act(ag, obs, N, e2, false);
     cr_assert(memcmp(e1, e2, sizeof e1) == 0, "evaluation actions depend on the noise drawn before");
     a->destroy(ag);
+}
+
+/* the epsilon an update reports: 0 with noisy, start_e's schedule with noisy_epsilon or without noisy */
+static double epsilon_after_update(const char *noisy, const char *noisy_eps)
+{
+    const char *sets[] = {"dqn.learning_starts=100", "dqn.train_frequency=1", "dqn.start_e=1.0", "dqn.end_e=0.5",
+                          noisy, noisy_eps};
+    rl_config cfg;
+    load(&cfg, DQN_CONFIG, sets, 6);
+    const agent_algo *a;
+    void *ag = filled_agent(&cfg, &a, 200);
+    double stats[32];
+    cr_assert(a->learn(ag, NULL, 200, cfg.root.total_steps, stats), "no update ran");
+    a->destroy(ag);
+    return stats[2];   /* td_loss, q_mean, epsilon, ... */
+}
+
+Test(rainbow, noisy_turns_epsilon_off_unless_noisy_epsilon)
+{
+    cr_assert_eq(epsilon_after_update("dqn.noisy=true", "dqn.noisy_epsilon=false"), 0.0);
+    cr_assert_gt(epsilon_after_update("dqn.noisy=true", "dqn.noisy_epsilon=true"), 0.9);
+    cr_assert_gt(epsilon_after_update("dqn.noisy=false", "dqn.noisy_epsilon=false"), 0.9);
 }
 
 Test(rainbow, checkpoint_holds_mu_and_sigma_and_round_trips)
