@@ -70,6 +70,13 @@ typedef struct agent_algo {
      * the agent samples and remembers what observe() needs; without, it acts deterministically
      * and remembers nothing. */
     void (*act)(void *self, const float *obs, int n, float *actions, bool explore);
+    /* Optional: a stochastic action for evaluation (log.eval_deterministic: false, rlc eval
+     * --stochastic): what act() without explore does (same n, same memory rules, nothing
+     * remembered for observe()), but sampled from the policy with rng instead of its mode; the
+     * agent's own RNG and statistics are untouched. DQN-family: epsilon-greedy at the current
+     * exploration rate (SB3's predict(deterministic=False)). NULL: the policy is deterministic
+     * (TD3, DDPG: as in SB3, whose predict ignores `deterministic` for them). */
+    void (*act_sample)(void *self, const float *obs, int n, float *actions, rl_rng *rng);
     /* The result of the training vector env's step for the actions of the last explore act():
      * v->rewards, v->terminated, v->truncated, v->final_obs, and v->obs (next observations). */
     void (*observe)(void *self, const env_vec *v);
@@ -106,6 +113,13 @@ typedef struct agent_algo {
      * checkpoint when a single-process run is interrupted and restores when it resumes. NULL: the
      * agent keeps no experience across updates. */
     replay_buffer *(*replay)(void *self);
+    /* Optional (agents that use action masks, env.action_mask): the valid actions of the rows of
+     * the next act(), mask (n, act_space.n) with 1 = valid, as env_vec.action_mask holds them
+     * (n <= max(n_envs, AGENT_EVAL_BATCH)); the agent copies them and never chooses an action
+     * whose byte is 0 in that act(). Whoever calls act() on an environment that publishes masks
+     * calls it before every act() (the trainer: training and evaluation). NULL: the agent cannot
+     * use masks, and the trainer refuses a masking environment unless env.action_mask is false. */
+    void (*action_mask)(void *self, const uint8_t *mask, int n);
 } agent_algo;
 
 /* A config entry's loss (name and parameters) resolved into *out, of one of `kinds`

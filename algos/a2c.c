@@ -16,18 +16,13 @@
 
 /* ---- the a2c: section --------------------------------------------------------------------- */
 
-#define A2C_FIELDS(X, S)                                                                     \
-    X(S, double, learning_rate, F64, 7e-4, NULL, 0, 1, NULL, "learning rate")                      \
-    X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL, "anneal the learning rate linearly to 0")     \
-    X(S, int64_t, num_steps, I64, 5, NULL, 1, 1e7, NULL, "rollout length per env (n)")             \
-    X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")                                   \
+#define A2C_FIELDS(X, S)                                                                          \
+    ONP_AC_ROLLOUT_FIELDS(X, S, 7e-4, "learning rate", 0, 5, "rollout length per env (n)")          \
+    ONP_AC_GAMMA_FIELD(X, S)                                                                      \
     X(S, rl_str, advantage, STR, 0, "gae", 0, 0, "gae|nstep",                                       \
       "GAE(gae_lambda) or n-step returns bootstrapped at the rollout end")                       \
     X(S, double, gae_lambda, F64, 1.0, NULL, 0, 1, NULL, "GAE lambda (advantage: gae)")            \
-    X(S, bool, norm_adv, BOOL, 0, NULL, 0, 1, NULL, "normalise advantages over the rollout")       \
-    X(S, double, ent_coef, F64, 0.0, NULL, 0, 100, NULL, "weight of the entropy loss")             \
-    X(S, double, vf_coef, F64, 0.5, NULL, 0, 100, NULL, "weight of the value loss")                \
-    X(S, double, max_grad_norm, F64, 0.5, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off") \
+    ONP_AC_WEIGHT_FIELDS(X, S, 0, "normalise advantages over the rollout", 0.0)                   \
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL, "one trunk with actor and critic heads")         \
     X(S, rl_str, optimizer, STR, 0, "rmsprop", 0, 0, "rmsprop|adam", "optimizer")                  \
     X(S, double, rms_alpha, F64, 0.99, NULL, 0, 0.999999, NULL, "RMSprop smoothing constant")     \
@@ -49,45 +44,27 @@ static rl_status a2c_check_config(const rl_config *cfg, char *err, size_t err_sz
 static rl_status a2c_create(void **self, const rl_config *cfg, const env_space *obs_space,
                             const env_space *act_space, int n_envs, char *err, size_t err_sz)
 {
-    bool nstep = strcmp(a2c_of(cfg)->advantage, "nstep") == 0;
+    const a2c_cfg *c = a2c_of(cfg);
+    bool nstep = strcmp(c->advantage, "nstep") == 0;
     onp_ac_settings s = {
+        ONP_AC_SETTINGS_FROM(c),
         .algo = "a2c",
-        .T = (int)a2c_of(cfg)->num_steps,
         .n_minibatches = 1,
         .epochs = 1,
-        .gamma = (float)a2c_of(cfg)->gamma,
-        .lambda = nstep ? 1.0f : (float)a2c_of(cfg)->gae_lambda,
-        .ent_coef = (float)a2c_of(cfg)->ent_coef,
-        .vf_coef = (float)a2c_of(cfg)->vf_coef,
-        .max_grad_norm = (float)a2c_of(cfg)->max_grad_norm,
-        .lr = (float)a2c_of(cfg)->learning_rate,
-        .eps = (float)a2c_of(cfg)->eps,
-        .rms_alpha = (float)a2c_of(cfg)->rms_alpha,
-        .anneal_lr = a2c_of(cfg)->anneal_lr,
-        .norm_adv = a2c_of(cfg)->norm_adv,
+        .lambda = nstep ? 1.0f : (float)c->gae_lambda,
+        .eps = (float)c->eps,
+        .rms_alpha = (float)c->rms_alpha,
         .norm_adv_batch = true,
-        .shared = a2c_of(cfg)->shared || cfg->network.shared,
-        .rmsprop = strcmp(a2c_of(cfg)->optimizer, "rmsprop") == 0,
+        .shared = c->shared || cfg->network.shared,
+        .rmsprop = strcmp(c->optimizer, "rmsprop") == 0,
     };
     return onp_ac_create(self, &s, cfg, obs_space, act_space, n_envs, err, err_sz);
 }
 
 const agent_algo agent_a2c = {
+    ONP_AC_AGENT_COMMON,
     .name = "a2c",
-    .n_stats = ONP_AC_N_STATS,
-    .stat_names = ONP_AC_STATS,
     .sections = (const rl_config_section *const[]){&a2c_section, &onp_losses_section, &onp_recurrent_section, NULL},
-    .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,
     .check_config = a2c_check_config,
-    .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY},
     .create = a2c_create,
-    .act = onp_ac_act,
-    .observe = onp_ac_observe,
-    .episode_starts = onp_ac_episode_starts,
-    .learn = onp_ac_learn,
-    .save = onp_ac_save,
-    .load = onp_ac_load,
-    .destroy = onp_ac_destroy,
-    .extra_stats = onp_ac_extra_stats,
-    .dp_tensors = onp_ac_dp_tensors,
 };

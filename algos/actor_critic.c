@@ -89,6 +89,10 @@ typedef struct {
     rl_twin twin;
     float mb_pl, mb_el, mb_vl, mb_c, diag_clip;
     double mb_kl, mb_cf, mb_entsum, mb_ss[2];
+    /* action masks (Discrete, env.action_mask): the rows of the next act() (onp_ac_action_mask),
+     * the rollout's (T, N, K) rows and a minibatch's; masked: the rollout holds masks */
+    uint8_t *next_mask, *roll_mask, *mb_mask;
+    bool mask_set, masked;
 } actor_critic;
 
 enum { ST_POLICY, ST_VALUE, ST_ENTROPY, ST_KL, ST_CLIPFRAC, ST_GRADNORM, ST_LR, ST_EV, ST_SKIPPED, ST_INTRINSIC, ST_COUNT };
@@ -114,6 +118,9 @@ void onp_ac_destroy(void *self)
     onp_norm_free(&p->norm);
     rl_arena_free(&p->arena);
     replay_rollout_free(&p->buf);
+    free(p->next_mask);
+    free(p->roll_mask);
+    free(p->mb_mask);
     free(p);
 }
 
@@ -267,12 +274,12 @@ static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *s
  * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
 static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
 {
-    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop;
+    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop && !p->net.has_img;
     if (p->s.threads < 2) return RL_OK;
     if (!p->split)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false) "
-                       "and no aux heads", src, p->s.algo);
+                       "%s: %s.threads: 2 needs separate actor and critic networks (network.shared: false, "
+                       "network.encoder none) and no aux heads", src, p->s.algo);
     return rl_twin_start(&p->twin, NULL, err, err_sz);
 }
 
@@ -351,8 +358,26 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
         onp_ac_destroy(p);
         return st;
     }
+    if (p->net.K) {
+        size_t K = (size_t)p->net.K;
+        p->next_mask = rl_xcalloc((size_t)maxb * K, 1);
+        p->roll_mask = rl_xcalloc((size_t)p->batch * K, 1);
+        p->mb_mask = rl_xcalloc((size_t)p->mb_size * K, 1);
+    }
     *self = p;
     return RL_OK;
+}
+
+void onp_ac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    actor_critic *p = self;
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    if (p->rec) onp_rec_before_act(&p->rt, false, n, p->buf.t);
+    p->net.mask = p->mask_set ? p->next_mask : NULL;   /* a sample among the valid actions */
+    onp_act_sample(&a, obs, n, actions, rng);
+    p->net.mask = NULL;
+    p->mask_set = false;
+    if (p->rec) onp_rec_after_act(&p->rt, false, n);
 }
 
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore)
@@ -361,9 +386,21 @@ void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explor
     RL_ASSERT(!explore || n == p->n_envs);
     onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
     if (p->rec) onp_rec_before_act(&p->rt, explore, n, p->buf.t);
+    p->net.mask = p->mask_set ? p->next_mask : NULL;
     onp_act(&a, obs, n, actions, explore, true);
+    p->net.mask = NULL;
     if (p->rec) onp_rec_after_act(&p->rt, explore, n);
-    if (!explore) return;
+    if (!explore) {
+        p->mask_set = false;
+        return;
+    }
+    if (p->mask_set) {
+        /* the rollout's row keeps the mask the action was sampled under, for the update */
+        size_t K = (size_t)p->net.K;
+        memcpy(p->roll_mask + (size_t)p->buf.t * n * K, p->next_mask, (size_t)n * K);
+        p->masked = true;
+        p->mask_set = false;
+    }
     int nv = p->net.n_v;
     for (int i = 0; i < n; i++) {
         p->step_values[i] = p->net.out_v[(size_t)i * nv];
@@ -417,6 +454,14 @@ void onp_ac_observe(void *self, const env_vec *v)
     replay_rollout_add(&p->buf, p->step_obs, p->step_u, p->step_logp, p->step_values, p->rewards,
                        v->terminated, v->truncated, any_trunc ? p->final_values : NULL);
     if (p->rec) onp_rec_observe(&p->rt, v->terminated, v->truncated);
+}
+
+void onp_ac_action_mask(void *self, const uint8_t *mask, int n)
+{
+    actor_critic *p = self;
+    RL_ASSERT(p->net.K > 0 && n <= p->net.max_batch);
+    memcpy(p->next_mask, mask, (size_t)n * p->net.K);
+    p->mask_set = true;
 }
 
 void onp_ac_episode_starts(void *self, const bool *starts, int n)
@@ -514,6 +559,7 @@ static void shuffle(actor_critic *p)
 static void gather_minibatch(actor_critic *p, int m, int pos_k)
 {
     int D = p->obs_dim, A = p->adim, mb = p->mb_size;
+    p->net.mask = p->masked ? p->mb_mask : NULL;   /* the minibatch's forwards mask its logits */
     for (int k = 0; k < mb; k++) {
         int idx = p->perm[m * mb + k];
         memcpy(p->mb_obs + (size_t)k * D, p->buf.obs + (size_t)idx * D, (size_t)D * sizeof(float));
@@ -522,6 +568,8 @@ static void gather_minibatch(actor_critic *p, int m, int pos_k)
         p->mb_adv[k] = p->buf.adv[idx];
         p->mb_ret[k] = p->buf.ret[idx];
         p->mb_vold[k] = p->buf.values[idx];
+        if (p->masked)
+            memcpy(p->mb_mask + (size_t)k * p->net.K, p->roll_mask + (size_t)idx * p->net.K, (size_t)p->net.K);
         if (p->rnd) {
             p->mb_vint_old[k] = p->v_int[idx];
             p->mb_ret_int[k] = p->ret_int[idx];
@@ -852,6 +900,8 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     learn_stats(p, sum, n_mb_done, stats);
     if (loss_state(p)) p->policy_loss.desc->adapt(p->policy_loss.p, agent_dp_mean(epoch_kl) / p->n_mb);
     replay_rollout_clear(&p->buf);
+    p->net.mask = NULL;
+    p->masked = false;
     p->updates++;
     return true;
 }

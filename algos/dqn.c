@@ -6,7 +6,8 @@
  * (Q = V + A - mean A over a shared trunk, per quantile or atom) and NoisyNet heads (dqn.noisy,
  * nn/noisy.h: the layers after the trunk are NoisyLinear; new noise for the online network at each
  * exploring act and each update, separate noise for the target network at each update; acting
- * without exploring uses the mean weights; epsilon is then 0). Otherwise exploration is
+ * without exploring uses the mean weights; epsilon is then 0), and may start with an image
+ * encoder (network.encoder, nn/encoder.h) before the MLP. Otherwise exploration is
  * epsilon-greedy with epsilon decayed linearly from start_e to end_e over exploration_fraction x
  * total_steps. After learning_starts
  * steps, every train_frequency environment steps the agent runs gradient_steps updates on
@@ -36,6 +37,8 @@
 
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
+#include "algos/encoder.h"
+#include "algos/act_mask.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -105,16 +108,22 @@ typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
 static const char *const vb_names[] = {"dqn", "qrdqn", "c51"};
 
 /* a Q-network: one MLP, or a trunk (the hidden layers) with heads: value and advantage (dueling)
- * or one output head; the heads are dense layers, or NoisyLinear layers with noisy */
+ * or one output head; the heads are dense layers, or NoisyLinear layers with noisy; after the
+ * image encoder when network.encoder asks for one (its parameters first in the flat buffer) */
 typedef struct {
     bool dueling, noisy, split;       /* split = dueling || noisy: a trunk, then heads */
+    bool has_img;
     int K, M;                         /* actions, outputs per action */
+    nn_encoder img;
     nn_mlp trunk, vh, ah;             /* vh, ah: the dense heads (with noisy: their shapes, for the caches) */
     nn_noisy nv, na;                  /* the noisy heads (noisy) */
     float *noise_state;               /* owned: the noisy heads' noise and effective weights */
 } qnet;
 
 typedef struct {
+    nn_encoder_cache img;
+    const float *feat;                /* what the trunk read in the last forward: obs or img's output */
+    float *dfeat;                     /* (max_batch, img.out_dim) */
     nn_mlp_cache trunk, vh, ah;
     float *q;                         /* (max_batch, K M) dueling output */
     float *dadv, *dv, *dh, *dh2;      /* dueling backward scratch */
@@ -125,7 +134,8 @@ typedef struct {
     int obs_dim, K, M, KM, n_envs, B; /* M outputs per action (1, Nq or atoms) */
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
-    bool double_q, prioritized, noisy, noisy_eps;
+    bool double_q, prioritized, noisy, noisy_eps, obs_bytes;
+    bool use_masks;                   /* env.action_mask: targets over the next state's valid actions */
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -148,6 +158,8 @@ typedef struct {
     /* auxiliary heads on the last hidden layer of the online network */
     offp_aux ax;
     nn_mlp enc;                       /* the encoder: net.trunk's first layers, a prefix of params */
+    act_mask am;                      /* the valid actions of the next act()'s rows (env.action_mask) */
+    act_mask_store next_masks;        /* env.action_mask: the next states' masks, slot by slot */
 } dqn;
 
 enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
@@ -180,7 +192,7 @@ static size_t head_params(const qnet *q, const nn_mlp *m, const nn_noisy *nz)
 
 static size_t qnet_params(const qnet *q)
 {
-    size_t n = q->trunk.n_params;
+    size_t n = (q->has_img ? q->img.n_params : 0) + q->trunk.n_params;
     if (q->dueling) n += head_params(q, &q->vh, &q->nv);
     if (q->split) n += head_params(q, &q->ah, &q->na);
     return n;
@@ -189,6 +201,11 @@ static size_t qnet_params(const qnet *q)
 /* binds the trunk and heads into params (grads); allocates the noisy heads' state once */
 static void qnet_bind(qnet *q, float *params, float *grads)
 {
+    if (q->has_img) {
+        nn_encoder_bind(&q->img, params, grads);
+        params += q->img.n_params;
+        grads = grads ? grads + q->img.n_params : NULL;
+    }
     nn_mlp_bind(&q->trunk, params, grads);
     if (!q->split) return;
     size_t a = q->trunk.n_params;
@@ -204,10 +221,11 @@ static void qnet_bind(qnet *q, float *params, float *grads)
     else nn_mlp_bind(&q->ah, params + a, grads ? grads + a : NULL);
 }
 
-/* PyTorch's default init for the dense layers (trunk, then value and advantage heads), the
- * paper's for the noisy heads */
+/* PyTorch's default init for the image encoder and the dense layers (trunk, then value and
+ * advantage heads), the paper's for the noisy heads */
 static void qnet_init(qnet *q, float sigma0, rl_rng *rng)
 {
+    if (q->has_img) nn_encoder_init_torch_default(&q->img, rng);
     nn_mlp_init_torch_default(&q->trunk, rng);
     if (q->dueling) {
         if (q->noisy) nn_noisy_init(&q->nv, sigma0, rng);
@@ -238,6 +256,9 @@ static void qnet_noise_off(qnet *q)
 static size_t qnet_cache_need(const qnet *q, int maxb)
 {
     size_t n = rl_arena_need(nn_mlp_cache_floats(&q->trunk, maxb) * 4);
+    if (q->has_img)
+        n += rl_arena_need(nn_encoder_cache_floats(&q->img, maxb) * 4) +
+             rl_arena_need((size_t)maxb * q->img.out_dim * 4);
     if (q->split) {
         int KM = q->K * q->M, H = q->ah.sizes[0];
         n += rl_arena_need(nn_mlp_cache_floats(&q->vh, maxb) * 4) +
@@ -250,6 +271,10 @@ static size_t qnet_cache_need(const qnet *q, int maxb)
 static void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
 {
     nn_mlp_cache_bind(&c->trunk, &q->trunk, rl_arena_floats(a, nn_mlp_cache_floats(&q->trunk, maxb)), maxb);
+    if (q->has_img) {
+        nn_encoder_cache_bind(&c->img, &q->img, rl_arena_floats(a, nn_encoder_cache_floats(&q->img, maxb)), maxb);
+        c->dfeat = rl_arena_floats(a, (size_t)maxb * q->img.out_dim);
+    }
     if (!q->split) return;
     int KM = q->K * q->M, H = q->ah.sizes[0];
     nn_mlp_cache_bind(&c->vh, &q->vh, rl_arena_floats(a, nn_mlp_cache_floats(&q->vh, maxb)), maxb);
@@ -279,7 +304,8 @@ static void head_backward(float *dh, nn_mlp_cache *c, nn_mlp *m, nn_noisy *nz, c
 /* obs (n, D) -> (n, K M); dueling: out[k, j] = v[j] + a[k, j] - mean over k of a[k, j] */
 static const float *qnet_forward(qnet_cache *c, qnet *q, const float *obs, int n)
 {
-    float *h = nn_mlp_forward(&c->trunk, &q->trunk, obs, n);
+    c->feat = q->has_img ? nn_encoder_forward(&c->img, &q->img, obs, n) : obs;
+    float *h = nn_mlp_forward(&c->trunk, &q->trunk, c->feat, n);
     if (!q->split) return h;
     const float *v = q->dueling ? head_forward(&c->vh, &q->vh, q->noisy ? &q->nv : NULL, h, n) : NULL;   // (n, M)
     const float *adv = head_forward(&c->ah, &q->ah, q->noisy ? &q->na : NULL, h, n);                     // (n, K M)
@@ -318,11 +344,14 @@ static void dueling_backward(qnet_cache *c, const qnet *q, const float *dq, int 
 }
 
 /* backward of the last forward on c; dq (n, out); dh_aux (n, H) is added at qnet_h (NULL: none) */
-static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *obs, const float *dh_aux, int n)
+static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *dh_aux, int n)
 {
+    const float *obs = c->feat;
+    float *dfeat = q->has_img ? c->dfeat : NULL;
     if (!q->split) {
-        if (dh_aux) nn_mlp_backward_add(NULL, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
-        else nn_mlp_backward(NULL, &c->trunk, &q->trunk, dq, obs, n);
+        if (dh_aux) nn_mlp_backward_add(dfeat, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
+        else nn_mlp_backward(dfeat, &c->trunk, &q->trunk, dq, obs, n);
+        if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
         return;
     }
     int H = q->ah.sizes[0];
@@ -337,7 +366,8 @@ static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *
     }
     if (dh_aux)
         for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
-    nn_mlp_backward(NULL, &c->trunk, &q->trunk, c->dh, obs, n);
+    nn_mlp_backward(dfeat, &c->trunk, &q->trunk, c->dh, obs, n);
+    if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
 }
 
 /* ---- values from the network output ------------------------------------------------------ */
@@ -371,13 +401,11 @@ static void action_values(const dqn *p, const float *out, float *val)
     }
 }
 
-static int argmax_row(const dqn *p, const float *out, float *scratch_k)
+/* the best action among the valid ones (valid NULL: all) */
+static int argmax_row(const dqn *p, const float *out, float *scratch_k, const uint8_t *valid)
 {
     action_values(p, out, scratch_k);
-    int best = 0;
-    for (int k = 1; k < p->K; k++)
-        if (scratch_k[k] > scratch_k[best]) best = k;
-    return best;
+    return act_mask_argmax(scratch_k, valid, p->K);
 }
 
 /* the action index a sampled transition holds; a restored buffer's actions were checked when it
@@ -404,6 +432,8 @@ static void dqn_destroy(void *self)
     rl_arena_free(&p->arena);
     replay_buffer_free(&p->buf);
     replay_batch_free(&p->batch);
+    act_mask_free(&p->am);
+    act_mask_store_free(&p->next_masks);
     free(p);
 }
 
@@ -497,6 +527,19 @@ static void vb_heads(dqn *p, vb_kind kind, const env_space *obs_space, const env
     }
 }
 
+/* the image encoder (network.encoder) of both Q-networks, and whether the replay stores the
+ * observations a byte each (images of uint8 or bool values; not read by aux heads then) */
+static rl_status vb_encoder(dqn *p, const rl_config *cfg, const env_space *obs_space, const char *name, char *err,
+                            size_t err_sz)
+{
+    rl_status st = algo_encoder_from_config(&p->net.img, &p->net.has_img, cfg, obs_space, name, err, err_sz);
+    if (st != RL_OK) return st;
+    p->tnet.img = p->net.img;
+    p->tnet.has_img = p->net.has_img;
+    p->obs_bytes = algo_obs_bytes(obs_space) && cfg->aux.n == 0;
+    return RL_OK;
+}
+
 /* the scalar settings */
 static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
 {
@@ -520,7 +563,7 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
     p->prioritized = dqn_of(cfg)->prioritized;
     p->noisy = dqn_of(cfg)->noisy;
     p->noisy_eps = dqn_of(cfg)->noisy_epsilon;
-
+    p->use_masks = cfg->env.action_mask;
 }
 
 /* the online and target Q-networks in flat buffers, initialised from p->rng */
@@ -529,8 +572,9 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
     const dqn_cfg *c = dqn_of(cfg);
-    qnet_shape(&p->net, p->obs_dim, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
-    qnet_shape(&p->tnet, p->obs_dim, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
+    int feat = p->net.has_img ? p->net.img.out_dim : p->obs_dim;   /* what the trunk reads */
+    qnet_shape(&p->net, feat, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
+    qnet_shape(&p->tnet, feat, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
     p->n_params = qnet_params(&p->net);
     p->params = rl_xcalloc(p->n_params, sizeof(float));
     p->grads = rl_xcalloc(p->n_params, sizeof(float));
@@ -559,6 +603,7 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
     rc.prioritized = p->prioritized;
     rc.alpha = (float)dqn_of(cfg)->per_alpha;
     rc.eps = (float)dqn_of(cfg)->per_eps;
+    rc.obs_bytes = p->obs_bytes;
     if ((st = nn_adam_init(&p->opt, p->n_params, p->lr, 0.9f, 0.999f, (float)dqn_of(cfg)->adam_eps, err, err_sz)) ||
         (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
         (st = replay_batch_init(&p->batch, p->B, p->obs_dim, 1, err, err_sz))) {
@@ -570,6 +615,8 @@ static rl_status vb_buffers(dqn *p, const rl_config *cfg, int n_envs, char *err,
 /* the auxiliary heads on the Q-network's last hidden layer (aux:) */
 static rl_status vb_attach_aux(dqn *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
 {
+    if (p->net.has_img)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads do not read an image encoder's features yet: expected network.encoder none or flatten with aux:", src);
     if (cfg->network.hidden.n < 1)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the Q-network's last hidden layer: network.hidden needs at least one layer", src);
     return dqn_aux_init(p, cfg, err, err_sz);
@@ -607,6 +654,8 @@ static rl_status vb_scratch(dqn *p, vb_kind kind, int n_envs, char *err, size_t 
     p->dqsa = rl_arena_floats(&p->arena, (size_t)B * M);
     p->dout = rl_arena_floats(&p->arena, (size_t)B * p->KM);
     p->probs = rl_arena_floats(&p->arena, (size_t)B * M);
+    act_mask_init(&p->am, p->K, maxb);
+    if (p->use_masks) act_mask_store_init(&p->next_masks, p->K, p->buf.rows * p->n_envs);
     if (kind == VB_QRDQN) loss_qr_taus(p->taus, M);
     if (kind == VB_C51)
         for (int j = 0; j < M; j++) p->atoms[j] = (float)(p->v_min + (p->v_max - p->v_min) * j / (M - 1.0));
@@ -631,6 +680,10 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
         return st;
     }
     vb_heads(p, kind, obs_space, act_space, cfg);
+    if ((st = vb_encoder(p, cfg, obs_space, name, err, err_sz))) {
+        free(p);
+        return st;
+    }
     if ((st = check_sizes(cfg, src, p->obs_dim, p->K, p->M, err, err_sz))) {
         free(p);
         return st;
@@ -688,19 +741,45 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
     float eps = explore ? epsilon_at(p, p->env_steps) : 0.0f;
     for (int i = 0; i < n; i++) {
         int a;
-        if (explore && rl_rng_float(&p->rng) < eps) a = (int)rl_rng_below(&p->rng, (uint32_t)p->K);
-        else a = argmax_row(p, out + (size_t)i * p->KM, vals);
+        const uint8_t *valid = act_mask_row(&p->am, i);
+        if (explore && rl_rng_float(&p->rng) < eps) a = act_mask_uniform(&p->rng, valid, p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, vals, valid);
         actions[i] = (float)a;
     }
+    p->am.set = false;
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
     memcpy(p->step_act, actions, (size_t)n * sizeof(float));
 }
 
+/* agent_algo.act_sample: epsilon-greedy at the current exploration rate, drawn with rng (SB3's
+ * DQN.predict(deterministic=False)), among the valid actions when a mask was passed; noisy heads
+ * act with their mean (mu), and their epsilon is 0 unless dqn.noisy_epsilon */
+static void dqn_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    dqn *p = self;
+    qnet_noise_off(&p->net);
+    const float *out = qnet_forward(&p->c_next, &p->net, obs, n);   // (n, KM)
+    float eps = epsilon_at(p, p->env_steps);
+    for (int i = 0; i < n; i++) {
+        int a;
+        const uint8_t *valid = act_mask_row(&p->am, i);
+        if (rl_rng_float(rng) < eps) a = act_mask_uniform(rng, valid, p->K);
+        else a = argmax_row(p, out + (size_t)i * p->KM, p->dout, valid);
+        actions[i] = (float)a;
+    }
+    p->am.set = false;
+}
+
+static void dqn_action_mask(void *self, const uint8_t *mask, int n) { act_mask_set(&((dqn *)self)->am, mask, n); }
+
 static void dqn_observe(void *self, const env_vec *v)
 {
     dqn *p = self;
+    if (p->use_masks && env_vec_masked(v))   /* beside the slots the step is about to fill */
+        act_mask_store_add(&p->next_masks, (p->buf.added_rows % p->buf.rows) * p->n_envs, p->n_envs, v->action_mask,
+                           v->final_mask, v->terminated, v->truncated);
     offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
     p->env_steps += p->n_envs;
 }
@@ -721,7 +800,8 @@ static void sample_batch(dqn *p, float beta)
     /* targets from the target network at a* */
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, b->next_obs, B);   // (B, KM)
     const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, b->next_obs, B) : tout;
-    for (int i = 0; i < B; i++) p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals);
+    for (int i = 0; i < B; i++)
+        p->a_star[i] = argmax_row(p, sel + (size_t)i * KM, vals, act_mask_store_row(&p->next_masks, b->next_idx[i]));
     for (int i = 0; i < B; i++) {
         const float *t = tout + (size_t)i * KM + (size_t)p->a_star[i] * M;
         if (p->kind == VB_C51) {
@@ -799,7 +879,7 @@ static float loss_grad(dqn *p, double *qmean)
         }
         if (touched) dh_aux = p->ax.dh;
     }
-    qnet_backward(&p->c_obs, &p->net, p->dout, b->obs, dh_aux, B);
+    qnet_backward(&p->c_obs, &p->net, p->dout, dh_aux, B);
     if (!rl_all_finite(p->grads, p->n_params) || (p->ax.aux && !rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)))) {
         p->nonfinite_skips++;
         return NAN;
@@ -904,7 +984,7 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
-#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 4) + 5)
+#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 4) + 4 * (NN_ENC_MAX_CONV + 1) + 5)
 
 /* a head's tensors: "pre.0.weight", "pre.0.bias" (dense) or "pre.0.weight_mu", ".bias_mu",
  * ".weight_sigma", ".bias_sigma" (noisy) */
@@ -917,12 +997,19 @@ static int head_tensors(nn_tensor *t, char names[][48], const char *pre, const q
     return nn_noisy_tensors(t, names, p0, nz);
 }
 
+/* "q.0.weight", ... (or "q.trunk.*", "q.value.*", "q.advantage.*" with dueling, "q.trunk.*",
+ * "q.head.*" with noisy alone; noisy heads as head_tensors names them), after the encoder's "q.encoder.conv.<i>.*" and "q.encoder.dense.*" when there is one */
 static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
 {
     char pre[32];
-    if (!q->split) return nn_mlp_tensors(t, names, prefix, &q->trunk);
+    int n = 0;
+    if (q->has_img) {
+        snprintf(pre, sizeof pre, "%s.encoder", prefix);
+        n = nn_encoder_tensors(t, names, pre, &q->img);
+    }
+    if (!q->split) return n + nn_mlp_tensors(t + n, names + n, prefix, &q->trunk);
     snprintf(pre, sizeof pre, "%s.trunk", prefix);
-    int n = nn_mlp_tensors(t, names, pre, &q->trunk);
+    n += nn_mlp_tensors(t + n, names + n, pre, &q->trunk);
     if (q->dueling) {
         snprintf(pre, sizeof pre, "%s.value", prefix);
         n += head_tensors(t + n, names + n, pre, q, &q->vh, &q->nv);
@@ -1011,23 +1098,26 @@ static int dqn_dp_tensors(void *self, nn_tensor *t, int max)
 const agent_algo agent_dqn = {
     .name = "dqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.td", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
-    .create = dqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = dqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_qrdqn = {
     .name = "qrdqn", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.quantile", "quantile_huber", NULL, 0}},
-    .create = qrdqn_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = qrdqn_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };
 
 const agent_algo agent_c51 = {
     .name = "c51", .n_stats = ST_COUNT, .stat_names = VB_STATS,
     DQN_CONFIG, .loss_slots = {{"losses.c51", "c51", NULL, 0}},
-    .create = c51_create, .act = dqn_act, .observe = dqn_observe, .learn = dqn_learn,
+    .create = c51_create, .act = dqn_act, .act_sample = dqn_act_sample, .observe = dqn_observe, .learn = dqn_learn,
     .save = dqn_save, .load = dqn_load, .destroy = dqn_destroy, .extra_stats = dqn_extra_stats,
     .dp_tensors = dqn_dp_tensors, .replay = dqn_replay,
+    .action_mask = dqn_action_mask,
 };

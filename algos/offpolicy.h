@@ -35,6 +35,40 @@
 void offp_store_step(replay_buffer *buf, const float *obs, const float *act, float *next_fix, int N, int D,
                      const env_vec *v);
 
+/* ---- the actor-critics with Q critics on Box actions (SAC, TD3, DDPG; algos/offpolicy.c) ------- */
+
+/* x (n) = N(0, 1) draws of rng, in order */
+void offp_fill_normal(float *x, size_t n, rl_rng *rng);
+/* dst (n, D + A) = [obs (n, D) | act (n, A)]: a critic's input */
+void offp_concat(float *dst, const float *obs, const float *act, int n, int D, int A);
+/* The affine map of the actor's actions in [-1, 1] to the env's bounds: center and half (A each,
+ * allocated; the caller frees them) from act_space's finite low and high. */
+void offp_action_bounds(const env_space *act_space, float **center, float **half);
+/* env (n, A) = center + half * a (n, A) */
+void offp_to_env(float *env, const float *a, int n, int A, const float *center, const float *half);
+/* The replay config of a buffer storing the actor's actions in [-1, 1] (before the env's map). */
+void offp_replay_config(replay_config *rc, int64_t capacity, int n_envs, int D, int A, int n_step, float gamma);
+/* agent_algo.relabel (PEBBLE): every stored reward of buf recomputed by fn on the stored
+ * observation and the stored action mapped to the env's scale, AGENT_RELABEL_BATCH rows at a time
+ * through scratch (AGENT_RELABEL_BATCH x A floats). */
+void offp_relabel(replay_buffer *buf, int D, int A, const float *center, const float *half, float *scratch,
+                  agent_reward_fn fn, void *ctx);
+/* The memory limits of an actor-critic's config: its replay buffer ("<algo>.buffer_size": capacity
+ * transitions of two observations (D), an action (A), reward and flag) and the activation caches
+ * of a batch ("<algo>.batch_size, network.hidden": eight MLPs of the hidden sizes from D + A inputs
+ * to actor_out outputs). */
+rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size, int64_t batch_size,
+                         const rl_int_list *hidden, int D, int A, int actor_out, char *err, size_t err_sz);
+/* The updates due at an environment step: utd per env step of n_envs envs accrue in *credit, one
+ * update per whole unit taken from it (0 when none is due). */
+int offp_updates_due(double *credit, float utd, int n_envs);
+/* Checkpoint tensors "optim.actor.m", "optim.actor.v", "optim.critic.m", "optim.critic.v": the
+ * moments of the actor's and the critics' Adam; returns 4. */
+int offp_ac_optim_tensors(nn_tensor *t, nn_adam *actor, nn_adam *critic);
+/* agent_algo.dp_tensors: the Adam moments of opts (n) as "adam.m", "adam.v" pairs into t; returns
+ * the number written (2 n). */
+int offp_dp_adam(nn_tensor *t, nn_adam *const *opts, int n);
+
 /* The loss slot `losses.critic` of the actor-critics with Q critics (SAC, TD3, DDPG): one
  * section they all list, as the on-policy agents share onp_losses_section (the config layer takes
  * a key of a shared YAML section from one section only). */

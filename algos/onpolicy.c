@@ -66,9 +66,9 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     bool shared = n->shared, critic = n->has_critic;
     int hidden[RL_LIST_MAX];
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
-    int in_heads = n->obs_dim, nh_heads = nh;
+    int in_heads = n->in_dim, nh_heads = nh;
     if (shared) {
-        nn_mlp_shape(&n->trunk, n->obs_dim, hidden, nh - 1, hidden[nh - 1], act, act);
+        nn_mlp_shape(&n->trunk, n->in_dim, hidden, nh - 1, hidden[nh - 1], act, act);
         in_heads = n->rec ? n->rec->H : hidden[nh - 1];
         nh_heads = 0;
     }
@@ -77,7 +77,7 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     size_t nr = n->rec ? n->rec->rnn.n_params : 0;
     size_t np = (shared ? n->trunk.n_params : 0) + nr + n->actor.n_params + (critic ? n->critic.n_params : 0);
     size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
-    n->n_params = np + nls;
+    n->n_params = np + nls + (n->has_img ? n->img.n_params : 0);   /* the encoder last */
     n->params = rl_xcalloc(n->n_params, sizeof(float));
     n->grads = rl_xcalloc(n->n_params, sizeof(float));
     size_t at = 0;
@@ -150,7 +150,8 @@ static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
     size_t fc = critic ? nn_mlp_cache_floats(&n->critic, max_batch) : 0;
     int H = shared ? in_heads : 1, DD = n->D ? n->D : 1;
     size_t B = (size_t)max_batch;
-    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + B;
+    size_t MK = n->K ? B * (size_t)n->K : 0;
+    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + MK + B;
     n->cache_mem = rl_xcalloc(total, sizeof(float));
     float *p = n->cache_mem;
     if (shared) nn_mlp_cache_bind(&n->trunk_c, &n->trunk, p, max_batch), p += ft;
@@ -164,6 +165,7 @@ static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
     n->dh = p, p += B * H;
     n->dh2 = p, p += B * H;
     n->dv = p, p += 2 * B;
+    n->masked_logits = p, p += MK;
     n->iact = (int *)p;   /* int and float have the same size on every supported target */
     _Static_assert(sizeof(int) == sizeof(float), "int must be 4 bytes");
 }
@@ -196,8 +198,10 @@ rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *ob
     n->max_batch = max_batch;
     int out = 0, in_heads = 0;
     if ((st = net_action_head(n, cfg, act_space, &out, err, err_sz)) != RL_OK) return st;
+    if ((st = onp_img_shape(n, cfg, obs_space, err, err_sz)) != RL_OK) return st;
     int nh_heads = net_shapes(n, cfg, act, out, &in_heads);
     net_init_weights(n, cfg, nh_heads, rng);
+    if (n->has_img) onp_img_bind(n, cfg, n->n_params - n->img.n_params, rng);
     net_caches(n, out, in_heads, max_batch);
     return RL_OK;
 }
@@ -208,12 +212,22 @@ void onp_net_free(onp_net *n)
     free(n->params);
     free(n->grads);
     free(n->cache_mem);
-    n->params = n->grads = n->cache_mem = NULL;
+    free(n->img_mem);
+    n->params = n->grads = n->cache_mem = n->img_mem = NULL;
+}
+
+/* the logits of the actions mask marks invalid become ONP_MASKED_LOGIT (in masked_logits) */
+static void net_mask_logits(onp_net *n, int B)
+{
+    size_t BK = (size_t)B * n->K;
+    for (size_t j = 0; j < BK; j++) n->masked_logits[j] = n->mask[j] ? n->out_actor[j] : ONP_MASKED_LOGIT;
+    n->out_actor = n->masked_logits;
 }
 
 void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool critic)
 {
     RL_ASSERT(B <= n->max_batch);
+    obs = onp_img_forward(n, obs, B);
     const float *x = obs;
     if (n->shared) x = n->h = nn_mlp_forward(&n->trunk_c, &n->trunk, obs, B);
     if (n->rec) x = onp_rec_forward(n->rec, n->h, B);
@@ -223,7 +237,10 @@ void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool criti
     }
     if (!actor) return;
     n->out_actor = nn_mlp_forward(&n->actor_c, &n->actor, x, B);
-    if (n->K) return;
+    if (n->K) {
+        if (n->mask) net_mask_logits(n, B);
+        return;
+    }
     if (!n->state_std) {
         n->dist_mean = n->out_actor;
         n->dist_ls = n->log_std;
@@ -297,7 +314,9 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
                           const float *dent, const float *dv, const float *dh_extra)
 {
     bool actor = dlogp || dent;
+    if (n->has_img) obs = n->feat;   /* what the MLPs read */
     const float *x = n->rec ? n->rec->out : n->shared ? n->h : obs;
+    float *dfa = n->has_img && !n->shared ? n->dfeat_a : NULL, *dfc = n->has_img && !n->shared ? n->dfeat_c : NULL;
     if (actor) {
         int out = n->actor.sizes[n->actor.n_layers];
         memset(n->dact, 0, (size_t)B * out * sizeof(float));
@@ -322,9 +341,9 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
                 }
             }
         }
-        nn_mlp_backward(n->shared ? n->dh : NULL, &n->actor_c, &n->actor, n->dact, x, B);
+        nn_mlp_backward(n->shared ? n->dh : dfa, &n->actor_c, &n->actor, n->dact, x, B);
     }
-    if (dv) nn_mlp_backward(n->shared ? n->dh2 : NULL, &n->critic_c, &n->critic, dv, x, B);
+    if (dv) nn_mlp_backward(n->shared ? n->dh2 : dfc, &n->critic_c, &n->critic, dv, x, B);
     RL_ASSERT(!dh_extra || (n->shared && !n->rec));
     if (n->shared && (actor || dv || dh_extra)) {
         size_t m = (size_t)B * (n->rec ? n->rec->H : n->trunk.sizes[n->trunk.n_layers]);
@@ -335,8 +354,10 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
         if (dh_extra)
             for (size_t i = 0; i < m; i++) n->dh[i] += dh_extra[i];
         const float *dtrunk = n->rec ? onp_rec_backward(n->rec, n->dh, n->h) : n->dh;
-        nn_mlp_backward(NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
+        nn_mlp_backward(n->has_img ? n->dfeat_a : NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
     }
+    if (n->has_img)
+        onp_img_backward(n, B, n->shared ? (actor || dv || dh_extra) : actor, n->shared ? false : dv != NULL);
 }
 
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
@@ -347,7 +368,7 @@ int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
     k += nn_mlp_tensors(t + k, names + k, "actor", &n->actor);
     if (n->has_critic) k += nn_mlp_tensors(t + k, names + k, "critic", &n->critic);
     if (n->log_std) t[k++] = (nn_tensor){"log_std", n->log_std, 1, {n->D}};
-    return k;
+    return k + onp_img_tensors(n, t + k, names + k);
 }
 
 /* ---- normalisation ------------------------------------------------------------------------ */
@@ -561,6 +582,14 @@ void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool e
     onp_net_forward(a->net, a->step_obs, n, true, critic);
     onp_net_sample(a->net, n, a->step_u, a->step_logp, a->rng);
     onp_net_to_env(a->net, a->step_u, actions, n);
+}
+
+void onp_act_sample(const onp_actor *a, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    onp_norm_obs(a->norm, obs, a->scratch, n, false);
+    onp_net_forward(a->net, a->scratch, n, true, false);
+    onp_net_sample(a->net, n, actions, NULL, rng);
+    onp_net_to_env(a->net, actions, actions, n);
 }
 
 /* ---- config ------------------------------------------------------------------------------- */

@@ -20,8 +20,9 @@
 #include "agents/dataparallel.h"
 #include "envs/wrappers.h"
 #include "losses/loss.h"
+#include "nn/encoder.h"
 
-#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 16)
+#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 2 * NN_ENC_MAX_CONV + 18)
 
 typedef struct {
     int obs_dim, adim;                /* floats per observation / stored action */
@@ -48,11 +49,28 @@ typedef struct {
     float *dh, *dh2;                  /* (B, trunk out) */
     float *dv;                        /* (B) */
     int *iact;                        /* (B) */
+    /* action masking (Discrete): when mask is set, the next forwards give the actions whose byte
+     * is 0 the logit ONP_MASKED_LOGIT (probability exactly 0: never sampled, no share of the
+     * entropy, no gradient); mask (B, K) belongs to the caller, masked_logits is scratch */
+    const uint8_t *mask;
+    float *masked_logits;             /* (B, K) */
     /* results of the last forward */
     const float *h, *out_actor, *out_v;
     const float *dist_mean, *dist_ls;
     int ls_stride;
+    /* the image encoder (network.encoder, algos/onp_encoder.c) under actor, critic and trunk:
+     * obs -> feat -> the MLPs; its parameters last in params (after the log-std) */
+    bool has_img;
+    int in_dim;                       /* what the MLPs read: obs_dim, or img.out_dim */
+    nn_encoder img;
+    nn_encoder_cache img_c;
+    float *img_mem;                   /* owned: img_c, dfeat_a, dfeat_c */
+    const float *feat;                /* the last forward's features */
+    float *dfeat_a, *dfeat_c;         /* (max_batch, in_dim): the actor's (or trunk's), the critic's */
 } onp_net;
+
+/* the logit of an invalid action (sb3-contrib's MaskableCategorical uses the same) */
+#define ONP_MASKED_LOGIT (-1e8f)
 
 /* Shapes and initialises (orthogonal: network.hidden_gain, actor_gain, critic_gain) from the
  * network and gaussian sections. max_batch bounds every later B. */
@@ -89,6 +107,22 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
 /* dv is (B, n_v); out_v is (B, n_v). */
 /* Checkpoint tensors (prefix "actor", "critic", "trunk", "log_std"); returns the count. */
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48]);
+
+/* ---- the image encoder of onp_net (algos/onp_encoder.c) ----------------------------------- */
+
+/* Reads network.encoder for obs_space (algos/encoder.h: its errors) into n->img, n->has_img and
+ * n->in_dim; refuses aux heads with an encoder. Before the MLPs are shaped. */
+rl_status onp_img_shape(onp_net *n, const rl_config *cfg, const env_space *obs_space, char *err, size_t err_sz);
+/* Binds the encoder to params + at (its n_params floats), initialises it (network.init:
+ * orthogonal with network.hidden_gain, or PyTorch's default) and allocates its caches. */
+void onp_img_bind(onp_net *n, const rl_config *cfg, size_t at, rl_rng *rng);
+/* obs (B, obs_dim) -> the features (B, in_dim) the MLPs read (obs itself without an encoder). */
+const float *onp_img_forward(onp_net *n, const float *obs, int B);
+/* The encoder's backward from the MLPs' input gradients of the last backward: dfeat_a (when
+ * actor_or_trunk) plus dfeat_c (when critic), the sum of both heads' gradients. */
+void onp_img_backward(onp_net *n, int B, bool actor_or_trunk, bool critic);
+/* "encoder.conv.<i>.weight", ... (nn_encoder_tensors); 0 without an encoder. */
+int onp_img_tensors(onp_net *n, nn_tensor *t, char names[][48]);
 
 /* ---- normalisation ------------------------------------------------------------------------ */
 
@@ -138,6 +172,10 @@ typedef struct {
  * a->net->out_v). actions (n, adim) in the environment's form either way. */
 void onp_act(const onp_actor *a, const float *obs, int n, float *actions, bool explore, bool critic);
 
+/* agent_algo.act_sample of the on-policy agents: as onp_act without explore (frozen statistics,
+ * nothing recorded), the action sampled from the policy with rng */
+void onp_act_sample(const onp_actor *a, const float *obs, int n, float *actions, rl_rng *rng);
+
 /* ---- optimizer ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -170,10 +208,14 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
                         const env_space *obs_space, const env_space *act_space, int n_envs,
                         char *err, size_t err_sz);
 void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explore);
+void onp_ac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng);
 void onp_ac_observe(void *self, const env_vec *v);
 /* agent_algo.episode_starts: the evaluation rows whose next observation starts an episode
  * (a recurrent policy zeroes their state; nothing otherwise). */
 void onp_ac_episode_starts(void *self, const bool *starts, int n);
+/* agent_algo.action_mask: the valid actions of the next act()'s rows; an explore act() keeps
+ * them with the rollout, and the update masks the logits of its minibatches with them */
+void onp_ac_action_mask(void *self, const uint8_t *mask, int n);
 bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
 rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
                       size_t err_sz);
@@ -202,6 +244,34 @@ extern const rl_config_section onp_losses_section;
 #define ONP_SLOT_POLICY {"losses.policy", NULL, NULL, LOSS_KINDS(LOSS_KIND_POLICY_RATIO)}
 #define ONP_SLOT_VALUE {"losses.value", NULL, NULL, LOSS_KINDS_VALUE}
 #define ONP_SLOT_ENTROPY {"losses.entropy", NULL, NULL, LOSS_KINDS(LOSS_KIND_ENTROPY)}
+/* The rows the actor-critic sections (ppo:, a2c:) share, each section's own defaults and words
+ * as arguments: its rollout rows (learning_rate, anneal_lr, num_steps) and its loss-weight rows
+ * (norm_adv, ent_coef, vf_coef, max_grad_norm); each section lists them where its keys stand. */
+#define ONP_AC_ROLLOUT_FIELDS(X, S, LR, LR_DOC, ANNEAL, STEPS, STEPS_DOC)                         \
+    X(S, double, learning_rate, F64, LR, NULL, 0, 1, NULL, LR_DOC)                                 \
+    X(S, bool, anneal_lr, BOOL, ANNEAL, NULL, 0, 1, NULL, "anneal the learning rate linearly to 0") \
+    X(S, int64_t, num_steps, I64, STEPS, NULL, 1, 1e7, NULL, STEPS_DOC)
+#define ONP_AC_WEIGHT_FIELDS(X, S, NORM_ADV, NORM_ADV_DOC, ENT)                                   \
+    X(S, bool, norm_adv, BOOL, NORM_ADV, NULL, 0, 1, NULL, NORM_ADV_DOC)                          \
+    X(S, double, ent_coef, F64, ENT, NULL, 0, 100, NULL, "weight of the entropy loss")             \
+    X(S, double, vf_coef, F64, 0.5, NULL, 0, 100, NULL, "weight of the value loss")                \
+    X(S, double, max_grad_norm, F64, 0.5, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off")
+#define ONP_AC_GAMMA_FIELD(X, S) X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")
+/* the onp_ac_settings those rows fill, from a section struct c that lists them */
+#define ONP_AC_SETTINGS_FROM(c)                                                                   \
+    .T = (int)(c)->num_steps, .gamma = (float)(c)->gamma, .ent_coef = (float)(c)->ent_coef,      \
+    .vf_coef = (float)(c)->vf_coef, .max_grad_norm = (float)(c)->max_grad_norm,                  \
+    .lr = (float)(c)->learning_rate, .anneal_lr = (c)->anneal_lr, .norm_adv = (c)->norm_adv
+/* what the actor-critic agents' descriptors (agent_ppo, agent_a2c) share besides their name,
+ * sections, check and create: the engine's stats, loss slots and functions */
+#define ONP_AC_AGENT_COMMON                                                                       \
+    .n_stats = ONP_AC_N_STATS, .stat_names = ONP_AC_STATS,                                        \
+    .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,                                     \
+    .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY}, .act = onp_ac_act,         \
+    .act_sample = onp_ac_act_sample, .action_mask = onp_ac_action_mask,                           \
+    .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
+    .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
+    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors
 /* the actor-critic agents' check: rollout size, and aux heads on a shared encoder (alt: another
  * key that shares it, or NULL) */
 rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,

@@ -175,6 +175,13 @@ static void rf_act(void *self, const float *obs, int n, float *actions, bool exp
     onp_act(&a, obs, n, actions, explore, false);
 }
 
+static void rf_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    reinforce *p = self;
+    onp_actor a = {&p->net, &p->norm, &p->rng, p->tmp_obs, p->step_obs, p->step_u, p->step_logp};
+    onp_act_sample(&a, obs, n, actions, rng);
+}
+
 static void rf_observe(void *self, const env_vec *v)
 {
     reinforce *p = self;
@@ -327,6 +334,7 @@ const agent_algo agent_reinforce = {
     .rates = {{"train/learning_rate", "reinforce.learning_rate"}},
     .create = rf_create,
     .act = rf_act,
+    .act_sample = rf_act_sample,
     .observe = rf_observe,
     .learn = rf_learn,
     .save = rf_save,

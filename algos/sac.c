@@ -34,6 +34,7 @@
 
 #include "addons/aux.h"
 #include "agents/dataparallel.h"
+#include "algos/encoder.h"
 #include "algos/offpolicy.h"
 #include "core/limits.h"
 #include "core/arena.h"
@@ -63,7 +64,9 @@
     X(S, double, log_std_min, F64, -20, NULL, -100, 100, NULL, "lower clamp of the actor log-std") \
     X(S, double, log_std_max, F64, 2, NULL, -100, 100, NULL, "upper clamp of the actor log-std")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = each update on two threads (twin critics, actor layers; same results)")
+    X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
+      "2 = each update on two threads (twin critics, actor layers; same results); auto = 2 with 2 "  \
+      "usable CPUs")
 RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
 static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
 
@@ -177,20 +180,6 @@ static void policy_backward(const sac *p, float *dout, const float *out, const f
     }
 }
 
-static void fill_normal(float *x, size_t n, rl_rng *rng)
-{
-    for (size_t i = 0; i < n; i++) x[i] = (float)rl_rng_normal(rng);
-}
-
-/* dst (n, SA) = [obs (n, D) | act (n, A)] */
-static void concat(float *dst, const float *obs, const float *act, int n, int D, int A)
-{
-    for (int i = 0; i < n; i++) {
-        memcpy(dst + (size_t)i * (D + A), obs + (size_t)i * D, (size_t)D * sizeof(float));
-        memcpy(dst + (size_t)i * (D + A) + D, act + (size_t)i * A, (size_t)A * sizeof(float));
-    }
-}
-
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void sac_destroy(void *self)
@@ -287,20 +276,8 @@ static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_s
         return st;
     if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    /* the replay buffer (sac.buffer_size transitions of two observations, action, reward) and the
-     * activation caches of a batch (actor, twin critics and their targets) */
-    if ((st = rl_limit_check(src, "sac.buffer_size", "replay buffer floats",
-                             rl_mul_sat(sac_of(cfg)->buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz)) ||
-        (st = rl_limit_check(src, "sac.batch_size, network.hidden", "activation cache floats of a batch",
-                             rl_mul_sat(sac_of(cfg)->batch_size,
-                                        rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
-                                                                              obs_space->dim + act_space->dim,
-                                                                              2 * act_space->dim))),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz))) {
-        return st;
-    }
-    return RL_OK;
+    return offp_ac_limits(src, "sac", sac_of(cfg)->buffer_size, sac_of(cfg)->batch_size, &cfg->network.hidden,
+                          obs_space->dim, act_space->dim, 2 * act_space->dim, err, err_sz);
 }
 
 /* the scalar settings and the action bounds' centre and half-width */
@@ -324,12 +301,7 @@ static void sac_settings(sac *p, const rl_config *cfg, const env_space *obs_spac
     p->learning_starts = sac_of(cfg)->learning_starts;
     p->policy_freq = sac_of(cfg)->policy_frequency;
     p->threads = (int)sac_of(cfg)->threads;
-    p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
-    p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
-    for (int d = 0; d < p->A; d++) {
-        p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
-        p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
-    }
+    offp_action_bounds(act_space, &p->act_center, &p->act_half);
 }
 
 /* the actor and the twin critics (and their targets) in flat buffers, initialised from p->rng */
@@ -369,15 +341,8 @@ static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err
 {
     rl_status st;
     replay_config rc;
-    replay_config_default(&rc);
-    rc.capacity = sac_of(cfg)->buffer_size;
-    rc.n_envs = n_envs;
-    rc.obs_dim = p->obs_dim;
-    rc.act_dim = p->A;
-    rc.act_low = -1.0f;   /* the stored action is the squashed tanh(u), before the env's scaling */
-    rc.act_high = 1.0f;
-    rc.n_step = (int)sac_of(cfg)->n_step;
-    rc.gamma = p->gamma;
+    offp_replay_config(&rc, sac_of(cfg)->buffer_size, n_envs, p->obs_dim, p->A, (int)sac_of(cfg)->n_step,
+                       p->gamma);   /* the stored action is the squashed tanh(u) */
     if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)sac_of(cfg)->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)sac_of(cfg)->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->alpha_opt, 1, (float)sac_of(cfg)->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
@@ -456,6 +421,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
     rl_status st = sac_check_spaces(cfg, obs_space, act_space, src, err, err_sz);
+    if (st == RL_OK) st = algo_encoder_refuse(cfg, obs_space, "sac", err, err_sz);   /* no image encoder yet */
     if (st) return st;
     sac *p = rl_xcalloc(1, sizeof *p);
     nn_act act;
@@ -491,19 +457,28 @@ static void sac_act(void *self, const float *obs, int n, float *actions, bool ex
     } else {
         const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
         if (explore) {
-            fill_normal(p->act_eps, (size_t)n * A, &p->rng);
+            offp_fill_normal(p->act_eps, (size_t)n * A, &p->rng);
             policy_sample(p, out, p->act_eps, n, a, p->act_u, p->act_u, p->act_logp);
         } else {
             for (int i = 0; i < n; i++)
                 for (int d = 0; d < A; d++) a[(size_t)i * A + d] = tanhf(out[(size_t)i * 2 * A + d]);
         }
     }
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    offp_to_env(actions, a, n, A, p->act_center, p->act_half);
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
     memcpy(p->step_act, a, (size_t)n * A * sizeof(float));
+}
+
+/* agent_algo.act_sample: a policy sample drawn with rng, nothing remembered */
+static void sac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
+{
+    sac *p = self;
+    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
+    offp_fill_normal(p->act_eps, (size_t)n * p->A, rng);
+    policy_sample(p, out, p->act_eps, n, p->act_a, p->act_u, p->act_u, p->act_logp);
+    offp_to_env(actions, p->act_a, n, p->A, p->act_center, p->act_half);
 }
 
 static void sac_observe(void *self, const env_vec *v)
@@ -555,7 +530,7 @@ static void actor_front(sac *p, const float *obs, const float *eps, int B)
     p->peps = eps;
     p->pout = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
     policy_sample(p, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp);
-    concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
+    offp_concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
 }
 
 /* k = 0: the policy at the next observations (targets); k = 1: the critics' input and, when the
@@ -566,10 +541,10 @@ static void job_policy(sac *p, int k)
     if (k == 0) {
         const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, p->B);
         policy_sample(p, out, p->eps, p->B, p->a, p->u, p->stdv, p->logp);
-        concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
+        offp_concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
         return;
     }
-    concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
+    offp_concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
     if (p->do_actor) actor_front(p, b->obs, p->eps2, p->B);
 }
 
@@ -742,11 +717,11 @@ static rl_rng sample_minibatch(sac *p)
 {
     const int B = p->B, A = p->A;
     replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
-    fill_normal(p->eps, (size_t)B * A, &p->rng);
+    offp_fill_normal(p->eps, (size_t)B * A, &p->rng);
     p->do_actor = p->updates % p->policy_freq == 0;
     rl_rng before_actor = p->rng;
     if (p->do_actor) {
-        fill_normal(p->eps2, (size_t)B * A, &p->rng);
+        offp_fill_normal(p->eps2, (size_t)B * A, &p->rng);
         if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
     }
     return before_actor;
@@ -794,17 +769,12 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     sac *p = self;
     p->env_steps = step;
     if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
-    p->credit += p->utd * p->n_envs;
-    if (p->credit < 1.0) return false;
+    int n = offp_updates_due(&p->credit, p->utd, p->n_envs);
+    if (n == 0) return false;
     double acc[ST_COUNT + 1] = {0};
-    int n = 0;
     offp_aux_stats_reset(&p->ax);
     FTZ_ENTER();
-    while (p->credit >= 1.0) {
-        update(p, acc);
-        p->credit -= 1.0;
-        n++;
-    }
+    for (int i = 0; i < n; i++) update(p, acc);
     FTZ_LEAVE();
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
@@ -827,10 +797,7 @@ static int sac_dp_tensors(void *self, nn_tensor *t, int max)
     t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
     t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
     nn_adam *opts[] = {&p->actor_opt, &p->critic_opt, &p->alpha_opt};
-    for (int i = 0; i < 3; i++) {
-        t[n++] = (nn_tensor){"adam.m", opts[i]->m, 1, {(int64_t)opts[i]->n}};
-        t[n++] = (nn_tensor){"adam.v", opts[i]->v, 1, {(int64_t)opts[i]->n}};
-    }
+    n += offp_dp_adam(t + n, opts, 3);
     if (p->ax.aux) {
         t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
         t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
@@ -861,7 +828,7 @@ void sac_test_sample(void *sac_agent)
 {
     sac *p = sac_agent;
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
-    fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
+    offp_fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
     if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
 }
 
@@ -889,10 +856,7 @@ static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
     if (train_state) {
         n += nn_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
         n += nn_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
-        t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
-        t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
-        t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};
-        t[n++] = (nn_tensor){"optim.critic.v", p->critic_opt.v, 1, {(int64_t)p->n_critic}};
+        n += offp_ac_optim_tensors(t + n, &p->actor_opt, &p->critic_opt);
         t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
         t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
     }
@@ -943,16 +907,7 @@ static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char 
 static void sac_relabel(void *self, agent_reward_fn fn, void *ctx)
 {
     sac *p = self;
-    replay_buffer *b = &p->buf;
-    const int D = p->obs_dim, A = p->A;
-    int64_t n = replay_buffer_stored(b);
-    for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
-        int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
-        for (int i = 0; i < k; i++)
-            for (int d = 0; d < A; d++)
-                p->act_u[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * b->actions[(size_t)(s + i) * A + d];
-        fn(ctx, b->obs + (size_t)s * D, p->act_u, k, b->rewards + s);
-    }
+    offp_relabel(&p->buf, p->obs_dim, p->A, p->act_center, p->act_half, p->act_u, fn, ctx);
 }
 
 const agent_algo agent_sac = {
@@ -966,6 +921,7 @@ const agent_algo agent_sac = {
     .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},
     .create = sac_create,
     .act = sac_act,
+    .act_sample = sac_act_sample,
     .observe = sac_observe,
     .learn = sac_learn,
     .save = sac_save,

@@ -50,7 +50,8 @@
     X(S, double, exploration_noise, F64, 0.1, NULL, 0, 1e3, NULL,                                \
       "std of the Gaussian noise on the actor's actions while training (actions in [-1, 1])")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")     \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 2, NULL, "2 = the critics' passes on two threads (same results)")
+    X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
+      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")
 #define TD3_FIELDS(X, S)                                                                          \
     DET_COMMON_FIELDS(X, S)                                                                       \
     X(S, double, policy_noise, F64, 0.2, NULL, 0, 1e3, NULL,                                      \
@@ -128,20 +129,6 @@ enum { ST_CRITIC, ST_ACTOR, ST_QMEAN, ST_SKIPPED, ST_COUNT };
 
 /* ---- small pieces -------------------------------------------------------------------------- */
 
-static void fill_normal(float *x, size_t n, rl_rng *rng)
-{
-    for (size_t i = 0; i < n; i++) x[i] = (float)rl_rng_normal(rng);
-}
-
-/* dst (n, D + A) = [obs (n, D) | act (n, A)] */
-static void concat(float *dst, const float *obs, const float *act, int n, int D, int A)
-{
-    for (int i = 0; i < n; i++) {
-        memcpy(dst + (size_t)i * (D + A), obs + (size_t)i * D, (size_t)D * sizeof(float));
-        memcpy(dst + (size_t)i * (D + A) + D, act + (size_t)i * A, (size_t)A * sizeof(float));
-    }
-}
-
 static void par_trampoline(void *ctx, int k)
 {
     det *p = ctx;
@@ -211,7 +198,6 @@ static rl_status losses_and_limits(det *p, const rl_config *cfg, const env_space
                                    size_t err_sz)
 {
     const td3_cfg *c = cfg_of(cfg, p->v);
-    char key[64];
     rl_status st;
     if ((st = agent_slot_loss(&p->critic_loss, p->v->algo, 0, cfg, err, err_sz)) ||
         (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "dpg", NULL, NULL, 0, p->v->algo->name,
@@ -219,17 +205,8 @@ static rl_status losses_and_limits(det *p, const rl_config *cfg, const env_space
         return st;
     if (nn_act_from_name(cfg->network.activation, act) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    snprintf(key, sizeof key, "%s.buffer_size", p->v->algo->name);
-    if ((st = rl_limit_check(src, key, "replay buffer floats",
-                             rl_mul_sat(c->buffer_size, 2 * (int64_t)obs_space->dim + act_space->dim + 2),
-                             RL_LIMIT_BUFFER_FLOATS, err, err_sz)))
-        return st;
-    snprintf(key, sizeof key, "%s.batch_size, network.hidden", p->v->algo->name);
-    return rl_limit_check(src, key, "activation cache floats of a batch",
-                          rl_mul_sat(c->batch_size, rl_mul_sat(8, rl_mlp_cache_per_sample(&cfg->network.hidden,
-                                                                                       obs_space->dim + act_space->dim,
-                                                                                       act_space->dim))),
-                          RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+    return offp_ac_limits(src, p->v->algo->name, c->buffer_size, c->batch_size, &cfg->network.hidden, obs_space->dim,
+                          act_space->dim, act_space->dim, err, err_sz);
 }
 
 /* the scalar settings and the action bounds' centre and half-width */
@@ -251,12 +228,7 @@ static void settings(det *p, const rl_config *cfg, const env_space *obs_space, c
     p->noise_clip = p->v->smooth ? (float)c->noise_clip : 0.0f;
     p->learning_starts = c->learning_starts;
     p->policy_freq = c->policy_frequency;
-    p->act_center = rl_xcalloc((size_t)p->A, sizeof(float));
-    p->act_half = rl_xcalloc((size_t)p->A, sizeof(float));
-    for (int d = 0; d < p->A; d++) {
-        p->act_center[d] = 0.5f * (act_space->high[d] + act_space->low[d]);
-        p->act_half[d] = 0.5f * (act_space->high[d] - act_space->low[d]);
-    }
+    offp_action_bounds(act_space, &p->act_center, &p->act_half);
 }
 
 /* the actor, the critics and their targets in flat buffers, initialised from p->rng as PyTorch's
@@ -300,15 +272,7 @@ static rl_status buffers(det *p, const rl_config *cfg, int n_envs, char *err, si
 {
     const td3_cfg *c = cfg_of(cfg, p->v);
     replay_config rc;
-    replay_config_default(&rc);
-    rc.capacity = c->buffer_size;
-    rc.n_envs = n_envs;
-    rc.obs_dim = p->obs_dim;
-    rc.act_dim = p->A;
-    rc.act_low = -1.0f;   /* the stored action is the actor's, before the env's scaling */
-    rc.act_high = 1.0f;
-    rc.n_step = (int)c->n_step;
-    rc.gamma = p->gamma;
+    offp_replay_config(&rc, c->buffer_size, n_envs, p->obs_dim, p->A, (int)c->n_step, p->gamma);
     rl_status st;
     if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)c->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
         (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)c->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
@@ -413,8 +377,7 @@ static void det_act(void *self, const float *obs, int n, float *actions, bool ex
         for (int i = 0; i < n * A; i++)
             a[i] = explore ? rl_clampf(mu[i] + p->expl_noise * (float)rl_rng_normal(&p->rng), -1.0f, 1.0f) : mu[i];
     }
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < A; d++) actions[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * a[(size_t)i * A + d];
+    offp_to_env(actions, a, n, A, p->act_center, p->act_half);
     if (!explore) return;
     RL_ASSERT(n == p->n_envs);
     memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
@@ -437,7 +400,7 @@ static void sample_minibatch(det *p)
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
     size_t n = (size_t)p->B * p->A;
     if (p->v->smooth) {
-        fill_normal(p->noise, n, &p->rng);
+        offp_fill_normal(p->noise, n, &p->rng);
         for (size_t i = 0; i < n; i++) p->noise[i] = rl_clampf(p->policy_noise * p->noise[i], -p->noise_clip, p->noise_clip);
     } else {
         memset(p->noise, 0, n * sizeof(float));
@@ -451,12 +414,12 @@ static void job_inputs(det *p, int k)
 {
     const replay_batch *b = &p->batch;
     if (k == 1) {
-        concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
+        offp_concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
         return;
     }
     const float *mu = nn_mlp_forward(&p->c_actor_t, &p->actor_t, b->next_obs, p->B);
     for (size_t i = 0; i < (size_t)p->B * p->A; i++) p->a_next[i] = rl_clampf(mu[i] + p->noise[i], -1.0f, 1.0f);
-    concat(p->sa_next, b->next_obs, p->a_next, p->B, p->obs_dim, p->A);
+    offp_concat(p->sa_next, b->next_obs, p->a_next, p->B, p->obs_dim, p->A);
 }
 
 static void target_forward(det *p, int k)
@@ -551,7 +514,7 @@ static float actor_pass(det *p, const float *obs, int B, bool backward)
 {
     const int A = p->A, D = p->obs_dim, SA = p->SA;
     p->pa = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, A)
-    concat(p->sa_pi, obs, p->pa, B, D, A);
+    offp_concat(p->sa_pi, obs, p->pa, B, D, A);
     p->pq = nn_mlp_forward(&p->c_qpi, &p->qng, p->sa_pi, B);
     float loss = loss_dpg(p->pq, NULL, B, backward ? p->dqpi : NULL);
     if (!backward) return loss;
@@ -598,16 +561,11 @@ static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     det *p = self;
     p->env_steps = step;
     if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
-    p->credit += p->utd * p->n_envs;
-    if (p->credit < 1.0) return false;
+    int n = offp_updates_due(&p->credit, p->utd, p->n_envs);
+    if (n == 0) return false;
     double acc[ST_COUNT + 1] = {0};
-    int n = 0;
     FTZ_ENTER();
-    while (p->credit >= 1.0) {
-        update(p, acc);
-        p->credit -= 1.0;
-        n++;
-    }
+    for (int i = 0; i < n; i++) update(p, acc);
     FTZ_LEAVE();
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
     stats[ST_ACTOR] = acc[ST_COUNT] > 0 ? acc[ST_ACTOR] / acc[ST_COUNT] : NAN;
@@ -626,10 +584,7 @@ static int det_dp_tensors(void *self, nn_tensor *t, int max)
     t[n++] = (nn_tensor){"actor_target", p->atparams, 1, {(int64_t)p->n_actor}};
     t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
     nn_adam *opts[] = {&p->actor_opt, &p->critic_opt};
-    for (int i = 0; i < 2; i++) {
-        t[n++] = (nn_tensor){"adam.m", opts[i]->m, 1, {(int64_t)opts[i]->n}};
-        t[n++] = (nn_tensor){"adam.v", opts[i]->v, 1, {(int64_t)opts[i]->n}};
-    }
+    n += offp_dp_adam(t + n, opts, 2);
     return n;
 }
 
@@ -678,10 +633,7 @@ static int det_tensors(det *p, nn_tensor *t, char names[][48], bool train_state)
     if (!train_state) return n;
     n += nn_mlp_tensors(t + n, names + n, "actor_target", &p->actor_t);
     for (int k = 0; k < p->n_q; k++) n += nn_mlp_tensors(t + n, names + n, qtn[k], &p->qt[k]);
-    t[n++] = (nn_tensor){"optim.actor.m", p->actor_opt.m, 1, {(int64_t)p->n_actor}};
-    t[n++] = (nn_tensor){"optim.actor.v", p->actor_opt.v, 1, {(int64_t)p->n_actor}};
-    t[n++] = (nn_tensor){"optim.critic.m", p->critic_opt.m, 1, {(int64_t)p->n_critic}};
-    t[n++] = (nn_tensor){"optim.critic.v", p->critic_opt.v, 1, {(int64_t)p->n_critic}};
+    n += offp_ac_optim_tensors(t + n, &p->actor_opt, &p->critic_opt);
     return n;
 }
 
@@ -731,16 +683,7 @@ static replay_buffer *det_replay(void *self) { return &((det *)self)->buf; }
 static void det_relabel(void *self, agent_reward_fn fn, void *ctx)
 {
     det *p = self;
-    replay_buffer *b = &p->buf;
-    const int D = p->obs_dim, A = p->A;
-    int64_t n = replay_buffer_stored(b);
-    for (int64_t s = 0; s < n; s += AGENT_RELABEL_BATCH) {
-        int k = n - s < AGENT_RELABEL_BATCH ? (int)(n - s) : AGENT_RELABEL_BATCH;
-        for (int i = 0; i < k; i++)
-            for (int d = 0; d < A; d++)
-                p->act_a[(size_t)i * A + d] = p->act_center[d] + p->act_half[d] * b->actions[(size_t)(s + i) * A + d];
-        fn(ctx, b->obs + (size_t)s * D, p->act_a, k, b->rewards + s);
-    }
+    offp_relabel(&p->buf, p->obs_dim, p->A, p->act_center, p->act_half, p->act_a, fn, ctx);
 }
 
 #define DET_DESCRIPTOR(NAME, SECTION, CHECK, CREATE)                                                  \

@@ -187,7 +187,8 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
     if (!cb) return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, NULL, last_err, API_ERR_SZ);
     env_callbacks c = {.user = cb->user, .make = cb->make, .reset = cb->reset, .step = cb->step,
                        .close = cb->close, .render = cb->render, .render_width = cb->render_width,
-                       .render_height = cb->render_height, .render_fps = cb->render_fps};
+                       .render_height = cb->render_height, .render_fps = cb->render_fps,
+                       .action_mask = cb->action_mask};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
 }
 
@@ -584,6 +585,7 @@ int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mea
     if (seed < 0)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "seed: expected a number >= 0, got %lld", (long long)seed);
     env_callback_clear(p->cfg.env.id);
+    p->cfg.log.eval_deterministic = true;   /* the policy's mode, whatever the run evaluated with */
     rl_status st = trainer_evaluate(p->algo, p->agent, &p->cfg, n_episodes, seed, mean, std, last_err, API_ERR_SZ);
     (void)rlc_policy_reset(p, NULL, 0);   /* the rows' states are the evaluation's: start afresh */
     if (st == RL_OK) st = env_callback_error(p->cfg.env.id, last_err, API_ERR_SZ);

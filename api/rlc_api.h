@@ -21,10 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 6   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 7   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
-                             * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces */
+                             * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
+                             * 7: rlc_env_callbacks.action_mask */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -83,6 +84,10 @@ typedef struct {
      * 1000) are its defaults. */
     int (*render)(void *user, int64_t handle, uint8_t *rgb, int width, int height, char *err, size_t err_sz);
     int render_width, render_height, render_fps;
+    /* writes the valid actions of an instance's current state, n bytes for a Discrete(n) action
+     * space (1 = valid, at least one), called after its reset and each step; NULL when the
+     * environment publishes no masks (env.action_mask, docs/environments.md). Since C API 7. */
+    int (*action_mask)(void *user, int64_t handle, uint8_t *mask, char *err, size_t err_sz);
 } rlc_env_callbacks;
 
 /* Registers environment id with these spaces (bounds copied) and callbacks (copied; cb->user must

@@ -14,8 +14,12 @@
  * same interleaved rounds: updates/s, the GFLOP/s they achieve (2 M N K summed over the recorded
  * calls), the GEMM-only bounds of one core and of two cores together (below twice one core's when
  * the cores share the machine's resources), the achieved fraction of each, the speed-up of the
- * last thread count over OpenBLAS only on one thread and the speed-up the GEMM-only bound allows,
- * and the OpenBLAS kernel.
+ * last thread count over OpenBLAS only on one thread and the speed-up the GEMM-only bound allows.
+ * The GEMM paths: "dispatch", the choice nn/gemm.c makes on this CPU when nothing is set (what
+ * `rlc train` runs; on a CPU without AVX-512 that is OpenBLAS for every shape), "OpenBLAS only"
+ * when that differs, and "LIBXSMM small (alt.)", LIBXSMM on the small shapes where the dispatch
+ * does not take it here: an alternative, not what training runs. The first line names the CPU
+ * model, its AVX2/AVX-512 support, OpenBLAS's kernel and the dispatch's libraries.
  * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
@@ -102,17 +106,69 @@ static void replay_run(const gemm_replay *r)
     }
 }
 
-/* --calls: each recorded call alone, OpenBLAS only against the dispatch (nn/gemm.c), microseconds */
+/* the GEMM paths timed: path 0 the dispatch nn/gemm.c chose at start (what training runs), then
+ * the alternatives that differ from it */
+typedef struct {
+    const char *name;
+    bool small, wide;
+} gemm_path;
+
+static gemm_path g_paths[3];
+static int g_n_paths, g_blas_path;   /* g_blas_path: the path that is OpenBLAS only */
+
+static void paths_init(void)
+{
+    bool small = nn_gemm_small_enabled(), wide = nn_gemm_wide_enabled();   /* nothing set yet: the default */
+    g_paths[0] = (gemm_path){small ? "dispatch" : "dispatch (= OpenBLAS only)", small, wide};
+    g_n_paths = 1;
+    g_blas_path = 0;
+    if (small) {
+        g_blas_path = g_n_paths;
+        g_paths[g_n_paths++] = (gemm_path){"OpenBLAS only (alt.)", false, false};
+    } else if (nn_gemm_small_available()) {
+        g_paths[g_n_paths++] = (gemm_path){"LIBXSMM small (alt.)", true, false};
+    }
+}
+
+static void path_set(int p)
+{
+    nn_gemm_set_small(g_paths[p].small);
+    nn_gemm_set_wide(g_paths[p].wide);
+}
+
+/* the CPU model (/proc/cpuinfo), its vector extensions and OpenBLAS's kernel */
+static void print_machine(void)
+{
+    char line[512], model[256] = "unknown";
+    FILE *fp = fopen("/proc/cpuinfo", "r");
+    while (fp && fgets(line, sizeof line, fp)) {
+        char *c = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && c) {
+            snprintf(model, sizeof model, "%s", c + 2);
+            model[strcspn(model, "\n")] = '\0';
+            break;
+        }
+    }
+    if (fp) fclose(fp);
+    __builtin_cpu_init();
+    printf("CPU: %s; AVX2 %s, AVX-512F %s; OpenBLAS kernel %s\n", model,
+           __builtin_cpu_supports("avx2") ? "yes" : "no", __builtin_cpu_supports("avx512f") ? "yes" : "no",
+           nn_blas_kernel());
+}
+
+/* --calls: each recorded call alone, OpenBLAS only against the other path timed (the dispatch,
+ * or on a CPU where that is OpenBLAS, the LIBXSMM alternative), microseconds */
 static void per_call(const gemm_replay *r)
 {
-    bool was = nn_gemm_small_enabled();
-    printf("call  ta tb     M     N     K beta | OpenBLAS us | dispatch us | ratio\n");
+    if (g_n_paths < 2) return;
+    int other = g_blas_path == 0 ? 1 : 0;
+    printf("call  ta tb     M     N     K beta | OpenBLAS us | %s us | ratio\n", g_paths[other].name);
     for (int i = 0; i < g_n_calls; i++) {
         const gemm_call *g = &g_calls[i];
         double best[2] = {1e30, 1e30};
         int reps = (int)(2e8 / (2.0 * g->M * g->N * g->K + 1.0)) + 1;
         for (int round = 0; round < 6; round++) {
-            nn_gemm_set_small(round % 2 == 1);
+            path_set(round % 2 == 1 ? other : g_blas_path);
             double t0 = now();
             for (int k = 0; k < reps; k++)
                 __real_nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, r->a[i], g->lda, r->b[i], g->ldb, g->beta, r->c[i],
@@ -123,7 +179,7 @@ static void per_call(const gemm_replay *r)
         printf("%4d  %2d %2d %5d %5d %5d %4g | %11.2f | %11.2f | %5.2f\n", i, g->ta, g->tb, g->M, g->N, g->K,
                g->beta, best[0], best[1], best[0] / best[1]);
     }
-    nn_gemm_set_small(was);
+    path_set(0);
 }
 
 /* the recorded calls n times on a second thread while this one runs them n times on its own copy */
@@ -244,14 +300,10 @@ static void record_calls(const bench_opts *o, gemm_replay *rp)
     replay_init(rp, &rng);
 }
 
-/* the GEMM paths compared: OpenBLAS alone, and the dispatch (nn/gemm.c) when the build has LIBXSMM */
-enum { PATH_BLAS, PATH_AUTO, N_PATHS };
-static const char *const path_name[N_PATHS] = {"OpenBLAS only", "dispatch"};
-
 /* seconds summed over the rounds, by path: the updates by entry of --threads, and the recorded
  * calls on one core and on two cores at once (2 N calls in all) */
 typedef struct {
-    double upd[N_PATHS][4], one[N_PATHS], two[N_PATHS], loss[N_PATHS][4];
+    double upd[3][4], one[3], two[3], loss[3][4];
 } bench_times;
 
 static void print_path(const bench_opts *o, int path, const bench_times *t, const gemm_replay *rp)
@@ -259,30 +311,30 @@ static void print_path(const bench_opts *o, int path, const bench_times *t, cons
     double n = (double)o->updates * o->rounds, mf = rp->flops * 1e-9;
     double one = n / t->one[path], two = 2.0 * n / t->two[path];
     if (o->bound) {
-        printf("%s: GEMM-only bound, 1 core %.1f updates/s %.1f GFLOP/s", path_name[path], one, one * mf);
+        printf("%s: GEMM-only bound, 1 core %.1f updates/s %.1f GFLOP/s", g_paths[path].name, one, one * mf);
         if (t->two[path] > 0.0) printf("; 2 cores at once %.1f updates/s %.1f GFLOP/s (%.2fx 1 core)", two, two * mf, two / one);
         printf("\n");
     }
     for (int i = 0; i < o->n_threads; i++) {
         int th = o->threads[i];
         double ups = n / t->upd[path][i];
-        printf("sac.threads %d, %-13s: %8.1f updates/s  %7.1f GFLOP/s", th, path_name[path], ups, ups * mf);
+        printf("sac.threads %d, %-26s: %8.1f updates/s  %7.1f GFLOP/s", th, g_paths[path].name, ups, ups * mf);
         if (o->bound) printf("  | per core %.2f of 1 core's bound", ups / one / th);
         if (o->bound && th == 2) printf(", %.2f of 2 cores at once", ups / two);
         printf("  (critic loss %.4g)\n", t->loss[path][i]);
     }
 }
 
-/* the summary: the fastest path on the last --threads entry against OpenBLAS only on 1 thread,
- * and what the GEMM-only bound of as many cores allows */
-static void print_summary(const bench_opts *o, const bench_times *t, int n_paths)
+/* the summary: the dispatch on the last --threads entry against OpenBLAS only on 1 thread, and
+ * what the GEMM-only bound of as many cores allows */
+static void print_summary(const bench_opts *o, const bench_times *t)
 {
-    int first = -1, last = o->n_threads - 1, p = n_paths - 1;
+    int first = -1, last = o->n_threads - 1, p = 0;
     for (int i = 0; i < o->n_threads; i++)
         if (o->threads[i] == 1 && first < 0) first = i;
     if (first < 0) return;
-    double base = t->upd[PATH_BLAS][first], top = t->upd[p][last];
-    printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx", path_name[p], o->threads[last],
+    double base = t->upd[g_blas_path][first], top = t->upd[p][last];
+    printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx", g_paths[p].name, o->threads[last],
            base / top);
     double bound = o->threads[last] == 2 ? t->two[p] / 2.0 : t->one[p];
     if (bound > 0.0) printf("; the GEMM-only bound of %d core(s) allows %.2fx", o->threads[last], base / bound);
@@ -304,16 +356,16 @@ static void bench_all(const bench_opts *o, const gemm_replay *rp, const gemm_rep
         fill_buffer(agent[i], o->obs_dim, o->act_dim, step[i], &rng);
         two |= o->bound && o->threads[i] == 2;
     }
-    int n_paths = nn_gemm_small_available() ? N_PATHS : 1;
+    int n_paths = g_n_paths;
     for (int p = 0; p < n_paths; p++) {   /* warm up (LIBXSMM compiles its kernels) */
-        nn_gemm_set_small(p == PATH_AUTO);
+        path_set(p);
         for (int i = 0; i < o->n_threads; i++) run_updates(agent[i], &step[i], o->updates / 4 + 1, stats);
         replay_run(rp);
     }
     bench_times t = {0};
     for (int r = 0; r < o->rounds; r++) {
         for (int p = 0; p < n_paths; p++) {
-            nn_gemm_set_small(p == PATH_AUTO);
+            path_set(p);
             for (int i = 0; i < o->n_threads; i++) {
                 double t0 = now();
                 run_updates(agent[i], &step[i], o->updates, stats);
@@ -327,7 +379,8 @@ static void bench_all(const bench_opts *o, const gemm_replay *rp, const gemm_rep
         }
     }
     for (int p = 0; p < n_paths; p++) print_path(o, p, &t, rp);
-    print_summary(o, &t, n_paths);
+    print_summary(o, &t);
+    path_set(0);
     for (int i = 0; i < o->n_threads; i++) agent_find("sac")->destroy(agent[i]);
 }
 
@@ -394,7 +447,8 @@ int main(int argc, char **argv)
     rl_rng rng;
     rl_rng_seed(&rng, 13, 0);
     replay_init(&rp2, &rng);
-    nn_gemm_set_small(true);
+    paths_init();
+    print_machine();
     printf("one update: %d GEMM calls, %.1f MFLOP; GEMM: %s; %s, obs %d, act %d, %d rounds of %d updates\n",
            g_n_calls, rp.flops * 1e-6, nn_gemm_library(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
     if (o.calls) per_call(&rp);

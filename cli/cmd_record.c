@@ -9,6 +9,7 @@
 #include "train/record.h"
 #include "cli/cli.h"
 #include "envs/env.h"
+#include "envs/render.h"
 
 #define RECORD_MAX_PLUGINS 16
 
@@ -16,7 +17,7 @@ static void record_usage(FILE *out)
 {
     fprintf(out,
             "usage: rlc record RUN_DIR_OR_CHECKPOINT [--episodes N] [--out FILE.mp4|FILE.gif] [--seed S]\n"
-            "                  [--size WxH] [--plugin PATH]...\n\n"
+            "                  [--size WxH] [--fast] [--plugin PATH]...\n\n"
             "Films the agent's deterministic policy: N episodes (default 1) on seeds S, S+1, ...\n"
             "(default S 1000000, the episodes rlc eval --seed S plays). Classic-control tasks are\n"
             "drawn as Gymnasium draws them, MuJoCo tasks are rendered offscreen by MuJoCo's renderer,\n"
@@ -25,6 +26,8 @@ static void record_usage(FILE *out)
             "                 default <run directory>/record.mp4. Written to FILE.tmp, then renamed.\n"
             "  --size WxH     frame size in pixels, even (default: 600x400 CartPole and MountainCar,\n"
             "                 500x500 Pendulum and Acrobot, 480x480 MuJoCo, a plugin's own size)\n"
+            "  --fast         MuJoCo: no antialiasing (multisampling), about 2.4 times as fast on\n"
+            "                 software OpenGL, with stair-step edges\n"
             "  --plugin PATH  load an environment plugin (.so) first; repeatable (the checkpoint names\n"
             "                 its plugin, but rlc loads code only from the command line)\n");
 }
@@ -71,6 +74,10 @@ static int record_args(int argc, char **argv, record_opts *o, const char **plugi
                 return 2;
             }
             o->path = a;
+            continue;
+        }
+        if (strcmp(a, "--fast") == 0) {
+            env_render_antialias(false);
             continue;
         }
         bool known = strcmp(a, "--episodes") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--out") == 0 ||

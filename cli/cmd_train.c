@@ -221,8 +221,8 @@ static void train_report(const rl_config *cfg, const trainer_result *res, const 
     if (res->env_warnings)
         printf("environment warnings: %llu (numerical trouble counted by the envs, e.g. MuJoCo warnings "
                "and simulation resets after divergence)\n", (unsigned long long)res->env_warnings);
-    printf("final evaluation: return %.2f +- %.2f over %lld episodes\n", res->eval_mean, res->eval_std,
-           (long long)cfg->log.eval_episodes);
+    printf("final evaluation: return %.2f +- %.2f over %lld episodes%s\n", res->eval_mean, res->eval_std,
+           (long long)cfg->log.eval_episodes, cfg->log.eval_deterministic ? "" : " (stochastic policy)");
     printf("run directory: %s\n", run_dir);
 }
 
@@ -295,17 +295,26 @@ int cli_eval(int argc, char **argv)
     const char *path = NULL, *plugins[MAX_PLUGINS];
     int n_plugins = 0;
     long long episodes = 10, seed = 1000000;
+    bool stochastic = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S] [--plugin PATH]...\n\n"
+            printf("usage: rlc eval RUN_DIR_OR_CHECKPOINT [--episodes N] [--seed S] [--stochastic]\n"
+                   "                [--plugin PATH]...\n\n"
                    "Runs N deterministic episodes (default 10, seeds S, S+1, ...; default S 1000000)\n"
                    "with a trained agent and prints the mean and standard deviation of the return.\n\n"
+                   "  --stochastic   sample the actions from the policy instead of taking its mode (DQN:\n"
+                   "                 epsilon-greedy at the rate the run had reached; TD3 and DDPG are\n"
+                   "                 deterministic either way); the same seed gives the same returns\n"
                    "  --plugin PATH  load a plugin (.so: environments, losses) first; repeatable. Needed\n"
                    "                 when the agent was trained on a plugin's environment or loss: the\n"
                    "                 plugin a checkpoint names is never loaded by itself, since it could\n"
                    "                 run any code\n");
             return 0;
+        }
+        if (strcmp(a, "--stochastic") == 0) {
+            stochastic = true;
+            continue;
         }
         if (strcmp(a, "--plugin") == 0) {
             if (i + 1 >= argc || n_plugins == MAX_PLUGINS) {
@@ -356,13 +365,15 @@ int cli_eval(int argc, char **argv)
         return 1;
     }
     double mean, std;
+    cfg.log.eval_deterministic = !stochastic;   /* the run's log.eval_deterministic is for training */
     st = trainer_evaluate(algo, agent, &cfg, (int)episodes, seed, &mean, &std, err, sizeof err);
     algo->destroy(agent);
     if (st != RL_OK) {
         fprintf(stderr, "rlc eval: %s\n", err);
         return 1;
     }
-    printf("%s on %s: return %.2f +- %.2f over %lld episodes\n", cfg.root.algo, cfg.env.id, mean, std, episodes);
+    printf("%s on %s: return %.2f +- %.2f over %lld episodes%s\n", cfg.root.algo, cfg.env.id, mean, std, episodes,
+           stochastic ? " (stochastic policy)" : "");
     return 0;
 }
 

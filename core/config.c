@@ -4,6 +4,7 @@
  * overrides are parsed as YAML flow text and grafted into that tree; then the tree is walked
  * against the field tables generated from core/config_fields.h. */
 #include "core/config.h"
+#include "core/cpus.h"
 #include "core/limits.h"
 #include "core/suggest.h"
 #include "core/yaml_load.h"
@@ -534,6 +535,9 @@ static int in_choices(const char *choices, const char *s)
     return 0;
 }
 
+/* an I64 key that takes the word auto (its choices are "auto") */
+static bool takes_auto(const field_desc *f) { return f->type == T_I64 && f->choices && strcmp(f->choices, "auto") == 0; }
+
 static void fmt_range(char *buf, size_t sz, const field_desc *f)
 {
     if (f->type == T_I64 || f->type == T_LIST) snprintf(buf, sz, "%.0f..%.0f", f->lo, f->hi);
@@ -638,9 +642,14 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
     switch (f->type) {
     case T_I64: {
         int64_t v;
-        if (parse_i64(n->val, &v)) FIELD_ERR(RL_ERR_CONFIG, "expected an integer, got '%s'", n->val);
+        const char *or_auto = takes_auto(f) ? " or auto" : "";
+        if (takes_auto(f) && strcmp(n->val, "auto") == 0) {
+            *(int64_t *)p = RL_CFG_AUTO;
+            return RL_OK;
+        }
+        if (parse_i64(n->val, &v)) FIELD_ERR(RL_ERR_CONFIG, "expected an integer%s, got '%s'", or_auto, n->val);
         if ((double)v < f->lo || (double)v > f->hi)
-            FIELD_ERR(RL_ERR_CONFIG, "%lld is out of range (expected %s)", (long long)v, range);
+            FIELD_ERR(RL_ERR_CONFIG, "%lld is out of range (expected %s%s)", (long long)v, range, or_auto);
         *(int64_t *)p = v;
         return RL_OK;
     }
@@ -667,7 +676,10 @@ static rl_status apply_field(rl_config *cfg, const field_desc *f, const cnode *n
         rl_int_list *l = (rl_int_list *)p;
         if (n->kind == N_MAP) FIELD_ERR(RL_ERR_CONFIG, "expected %s, got a mapping", type_name(f->type));
         int cnt = n->kind == N_SCALAR ? 1 : n->n;
-        if (cnt < 1 || cnt > RL_LIST_MAX) FIELD_ERR(RL_ERR_CONFIG, "expected 1 to %d entries, got %d", RL_LIST_MAX, cnt);
+        /* a list field whose choices are "[]" may be empty (network.hidden under an encoder) */
+        int min_cnt = field_choices(f) && strcmp(field_choices(f), "[]") == 0 ? 0 : 1;
+        if (cnt < min_cnt || cnt > RL_LIST_MAX)
+            FIELD_ERR(RL_ERR_CONFIG, "expected %d to %d entries, got %d", min_cnt, RL_LIST_MAX, cnt);
         for (int i = 0; i < cnt; i++) {
             const cnode *it = n->kind == N_SCALAR ? n : &n->kids[i];
             int64_t v;
@@ -1146,6 +1158,55 @@ static char *set_origin(const char *arg)
     return o;
 }
 
+/* ---- auto thread counts (core/cpus.h) ----------------------------------------------------- */
+
+#define MAX_AUTO 16
+
+/* Each I64 key left at auto becomes a number: a thread count min(cpus, its maximum; env.threads
+ * also env.num_envs). The algorithms' keys set above 1 are listed in raised (at most max). */
+static int resolve_auto(rl_config *cfg, int cpus, int64_t **raised, int max)
+{
+    int n = 0;
+    for (int s = 0; s < n_sections; s++)
+        for (int f = 0; f < sections[s].n; f++) {
+            const field_desc *fd = &sections[s].fields[f];
+            int64_t *p = (int64_t *)((char *)cfg + fd->off);
+            if (!takes_auto(fd) || *p != RL_CFG_AUTO) continue;
+            int64_t v = cpus < fd->hi ? cpus : (int64_t)fd->hi;
+            if (p == &cfg->env.threads && v > cfg->env.num_envs) v = cfg->env.num_envs;
+            *p = v < fd->lo ? (int64_t)fd->lo : v;
+            if (sections[s].algo && *p > 1 && n < max) raised[n++] = p;
+        }
+    return n;
+}
+
+static bool has_auto(const rl_config *cfg)
+{
+    for (int s = 0; s < n_sections; s++)
+        for (int f = 0; f < sections[s].n; f++)
+            if (takes_auto(&sections[s].fields[f]) &&
+                *(const int64_t *)((const char *)cfg + sections[s].fields[f].off) == RL_CFG_AUTO)
+                return true;
+    return false;
+}
+
+/* auto resolved, then the checks across sections; when they refuse and an algorithm's auto count
+ * went above 1, once more with those at 1 (the count the algorithm always takes) */
+static rl_status resolve_auto_and_check(rl_config *cfg, char *err, size_t err_sz)
+{
+    int64_t *raised[MAX_AUTO];
+    int n = 0, cpus;
+    if (has_auto(cfg)) {
+        rl_status st = rl_cpus_usable(&cpus, err, err_sz);
+        if (st != RL_OK) return st;
+        n = resolve_auto(cfg, cpus, raised, MAX_AUTO);
+    }
+    rl_status st = check_cross(cfg, err, err_sz);
+    if (st == RL_OK || n == 0) return st;
+    for (int i = 0; i < n; i++) *raised[i] = 1;
+    return check_cross(cfg, err, err_sz);
+}
+
 static rl_status load_common(rl_config *cfg, const char *text, size_t len, const char *name,
                              yaml_source src, const char *const *sets, int n_sets, char *err,
                              size_t err_sz)
@@ -1166,7 +1227,7 @@ static rl_status load_common(rl_config *cfg, const char *text, size_t len, const
     for (int i = 0; i < n_sets; i++) free(origins[i]);
     free(origins);
     if (st == RL_OK) snprintf(cfg->source, sizeof cfg->source, "%s", name);
-    if (st == RL_OK) st = check_cross(cfg, err, err_sz);
+    if (st == RL_OK) st = resolve_auto_and_check(cfg, err, err_sz);
     return st;
 }
 
@@ -1330,7 +1391,10 @@ static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, con
     char num[64];
     fprintf(out, "%s%s: ", indent, f->key);
     switch (f->type) {
-    case T_I64: fprintf(out, "%lld", (long long)*(const int64_t *)p); break;
+    case T_I64:
+        if (takes_auto(f) && *(const int64_t *)p == RL_CFG_AUTO) fputs("auto", out);   /* never loaded */
+        else fprintf(out, "%lld", (long long)*(const int64_t *)p);
+        break;
     case T_F64: fmt_double(num, sizeof num, *(const double *)p); fputs(num, out); break;
     case T_BOOL: fputs(*(const bool *)p ? "true" : "false", out); break;
     case T_STR: dump_string(out, p); break;
@@ -1417,12 +1481,17 @@ static void print_field(FILE *out, const field_desc *fd)
 {
     char def[96], range[64] = "";
     switch (fd->type) {
-    case T_I64: snprintf(def, sizeof def, "%.0f", fd->dnum); fmt_range(range, sizeof range, fd); break;
+    case T_I64:
+        if (takes_auto(fd) && fd->dnum == RL_CFG_AUTO) snprintf(def, sizeof def, "auto");
+        else snprintf(def, sizeof def, "%.0f", fd->dnum);
+        fmt_range(range, sizeof range, fd);
+        if (takes_auto(fd)) snprintf(range + strlen(range), sizeof range - strlen(range), "|auto");
+        break;
     case T_F64: snprintf(def, sizeof def, "%g", fd->dnum); fmt_range(range, sizeof range, fd); break;
     case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
     default: snprintf(def, sizeof def, "%s", field_default(fd) ? field_default(fd) : ""); break;
     }
-    const char *shown = field_choices(fd) ? field_choices(fd) : range;
+    const char *shown = field_choices(fd) && fd->type != T_LIST && fd->type != T_I64 ? field_choices(fd) : range;
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", fd->key,
              fd->type == T_I64 ? "int" : fd->type == T_F64 ? "number" : fd->type == T_BOOL ? "bool"
              : fd->type == T_STR ? "string" : fd->type == T_LIST ? "list" : fd->type == T_KWARGS ? "mapping" : "loss",

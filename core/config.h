@@ -118,10 +118,17 @@ typedef struct {
  * core knows no algorithm's name. Loading, --set, the range checks, the dump, `rlc config` and
  * the error for a section of another algorithm treat them as they treat core's sections. */
 
+#define RL_CFG_AUTO (-1)   /* an I64 `auto` before the load resolves it */
+
 typedef enum { RL_CFG_I64, RL_CFG_F64, RL_CFG_BOOL, RL_CFG_STR, RL_CFG_LIST, RL_CFG_LOSS, RL_CFG_KWARGS } rl_cfg_type;
 
 /* One key: its C offset in the section's struct, default (dnum, or dstr for strings, lists and
- * losses), inclusive range (lo, hi), choices ("a|b") and the line `rlc config` prints. */
+ * losses), inclusive range (lo, hi), choices ("a|b") and the line `rlc config` prints. An I64 key
+ * whose choices are "auto" also takes the word auto, held as RL_CFG_AUTO until the load resolves
+ * it: a thread count (key `threads`) becomes min(the usable CPUs of core/cpus.h, hi; for
+ * env.threads also env.num_envs), and when the algorithm's check refuses its own resolved counts
+ * above 1 (ppo.threads with a shared network) those become 1. A loaded config holds numbers only,
+ * so its dump (a run's config.yaml, a checkpoint) records the count used. */
 typedef struct {
     const char *key;
     rl_cfg_type type;

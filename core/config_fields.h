@@ -7,7 +7,7 @@
  *   type     I64 (integer), F64 (number), BOOL, STR (string), LIST (list of ints), LOSS (a loss
  *            by name with optional parameters)
  *   lo, hi   inclusive range for I64 / F64 / each LIST entry
- *   choices  "a|b|c" for STR fields restricted to a set, or NULL
+ *   choices  "a|b|c" for STR fields restricted to a set, or NULL; "[]" for a LIST that may be empty
  * These are the sections every run has. An algorithm's own sections (its hyperparameters and loss
  * slots) are declared in its file (algos/<name>.c) and registered from outside core
  * (rl_config_register_algos, core/config.h); the choices of `algo:` are the registered names.
@@ -28,16 +28,31 @@
     X(S, int64_t, max_episode_steps, I64, 0, NULL, 0, 1e9, NULL,                                    \
       "time limit override; 0 = the registered limit")                                           \
     X(S, rl_str, plugin, STR, 0, "", 0, 0, NULL, "shared object to load environments from")     \
-    X(S, int64_t, threads, I64, 1, NULL, 1, 256, NULL,                                              \
-      "threads stepping the training vector env's copies (at most num_envs used); same results")   \
+    X(S, int64_t, threads, I64, 1, NULL, 1, 256, "auto",                                            \
+      "threads stepping the training vector env's copies; auto = min(usable CPUs, num_envs); "     \
+      "same results; 1 by default: a classic-control step costs less than a handoff to a thread")  \
     X(S, rl_kwargs, kwargs, KWARGS, 0, NULL, 0, 0, NULL,                                           \
       "the environment's keyword arguments {name: value} (rlc envs ID lists them)")   \
     X(S, bool, mask_velocity, BOOL, 0, NULL, 0, 1, NULL,                                            \
       "zero the velocity components of observations (RL Zoo's MaskVelocityWrapper): a partially "  \
-      "observed task")
+      "observed task")                                                                            \
+    X(S, bool, pixels, BOOL, 0, NULL, 0, 1, NULL,                                                   \
+      "observe the rendered frame instead of the state: an image (pixels_height, pixels_width, 3), " \
+      "or 1 channel with pixels_grayscale")                                                       \
+    X(S, int64_t, pixels_width, I64, 84, NULL, 16, 1024, NULL, "env.pixels: the frame's width")      \
+    X(S, int64_t, pixels_height, I64, 84, NULL, 16, 1024, NULL, "env.pixels: the frame's height")    \
+    X(S, bool, pixels_grayscale, BOOL, 0, NULL, 0, 1, NULL,                                         \
+      "env.pixels: one luma channel (ITU-R 601, as OpenCV) instead of RGB")                         \
+    X(S, int64_t, frame_stack, I64, 1, NULL, 1, 64, NULL,                                           \
+      "observe the last k observations stacked along the last axis (channels), oldest first; "     \
+      "1 = off")                                                                                 \
+    X(S, bool, action_mask, BOOL, 1, NULL, 0, 1, NULL,                                              \
+      "use the valid-action masks the environment publishes (Taxi; agents ppo, a2c, dqn, qrdqn, "  \
+      "c51); false: every action is offered")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
-    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden layer sizes")               \
+    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \
+      "hidden layer sizes (after network.encoder when there is one); [] = none: the output layer only") \
     X(S, rl_str, activation, STR, 0, "tanh", 0, 0, "tanh|relu", "hidden activation")              \
     X(S, double, hidden_gain, F64, 1.4142135623730951, NULL, 0, 100, NULL,                          \
       "orthogonal init gain of hidden layers")                                                   \
@@ -47,7 +62,10 @@
       "ppo, a2c, reinforce: orthogonal with the gains above (CleanRL), or torch: PyTorch's default "  \
       "nn.Linear init, uniform in +-1/sqrt(fan_in) (SB3 with ortho_init=False); gains unused")     \
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
-      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")
+      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")     \
+    X(S, rl_str, encoder, STR, 0, "none", 0, 0, NULL,                                               \
+      "image encoder before the MLP (dqn, qrdqn, c51, ppo, a2c, reinforce): minatar, nature, a list such as "   \
+      "'16 3x3/1, dense 128', none, or flatten (an image fed to the MLP as a vector)")
 
 
 
@@ -56,6 +74,13 @@
     X(S, int64_t, eval_interval, I64, 50000, NULL, 0, 1e13, NULL,                                   \
       "steps between evaluations; 0 = only at the end")                                          \
     X(S, int64_t, eval_episodes, I64, 10, NULL, 1, 100000, NULL, "episodes per evaluation")         \
+    X(S, bool, eval_deterministic, BOOL, 1, NULL, 0, 1, NULL,                                      \
+      "evaluate with the policy's mode (true) or actions sampled from it (false; DQN: epsilon-greedy " \
+      "at the current rate; TD3/DDPG are deterministic either way)")                             \
+    X(S, int64_t, record_evals, I64, 0, NULL, 0, 1000000, NULL,                                     \
+      "film one deterministic episode at every N-th evaluation (the 1st, N+1-th, ...) into "      \
+      "videos/step_<step>.<record_format> in the run dir; 0 = off")                              \
+    X(S, rl_str, record_format, STR, 0, "mp4", 0, 0, "mp4|gif", "the videos' format (log.record_evals)") \
     X(S, int64_t, checkpoint_interval, I64, 100000, NULL, 0, 1e13, NULL,                            \
       "steps between checkpoints; 0 = only at the end")                                          \
     X(S, bool, progress, BOOL, 1, NULL, 0, 1, NULL, "print the progress line")                     \

@@ -128,6 +128,19 @@ static void cb_reset(void *state, rl_rng *rng, float *obs)
     else memcpy(s->last_obs, obs, obs_bytes(env));
 }
 
+/* env_def.action_mask of a binding with masks; a failed environment (or call) offers every action */
+static void cb_action_mask(const void *state, uint8_t *mask)
+{
+    const cb_state *s = state;
+    cb_env *env = s->env;
+    int n = env->def.act_space.n;
+    char msg[CB_MSG_MAX] = "";
+    if (!atomic_load(&env->failed) && s->cb->action_mask &&
+        s->cb->action_mask(s->cb->user, s->handle, mask, msg, sizeof msg) != 0)
+        cb_fail(env, "action_mask", msg);
+    if (atomic_load(&env->failed) || !s->cb->action_mask) memset(mask, 1, (size_t)n);
+}
+
 /* a failed step: every copy's episode ends truncated at its last observation with reward 0 */
 static void cb_end_all(void *const *states, int n, float *obs, float *rewards, bool *terminated, bool *truncated)
 {
@@ -273,6 +286,7 @@ static rl_status cb_bind(cb_env *env, const env_callbacks *cb, char *err, size_t
     *copy = *cb;
     free((void *)env->cb);
     env->cb = copy;
+    env->def.action_mask = cb->action_mask && env->def.act_space.kind == ENV_SPACE_DISCRETE ? cb_action_mask : NULL;
     if (!cb->render || env->render_registered) return RL_OK;
     env->render = (env_render_def){.id = env->id, .width = cb->render_width, .height = cb->render_height,
                                    .fps = cb->render_fps, .draw = cb_draw};

@@ -40,6 +40,10 @@ typedef struct {
      * environment does not render. Its default frame size and rate: */
     int (*render)(void *user, int64_t handle, uint8_t *rgb, int width, int height, char *err, size_t err_sz);
     int render_width, render_height, render_fps;
+    /* writes the valid actions of instance handle's current state (a Discrete action space's n
+     * bytes, 1 = valid: env_def.action_mask), after its reset and each step; NULL when the
+     * environment publishes no masks */
+    int (*action_mask)(void *user, int64_t handle, uint8_t *mask, char *err, size_t err_sz);
 } env_callbacks;
 
 /* Registers id with these spaces (bounds are copied) and callbacks (copied; cb->user must stay

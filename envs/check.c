@@ -143,6 +143,7 @@ enum {
     IT_RESET_TERM,
     IT_TRUNC,
     IT_RESET_TRUNC,
+    IT_MASK,
     IT_COUNT
 };
 
@@ -159,6 +160,7 @@ static const char *const item_names[IT_COUNT] = {
     [IT_RESET_TERM] = "reset after termination",
     [IT_TRUNC] = "truncation at step limit",
     [IT_RESET_TRUNC] = "reset after truncation",
+    [IT_MASK] = "action masks",
 };
 _Static_assert(IT_COUNT <= ENV_CHECK_MAX_ITEMS, "ENV_CHECK_MAX_ITEMS too small");
 
@@ -192,6 +194,9 @@ typedef struct {
     const char *phase;        /* for messages: "the random run", ... */
     long n_dims_bad, n_out, n_nonfinite, n_values;
     char dims_msg[MSG], out_msg[MSG], nf_msg[MSG];
+    uint8_t *mask;            /* def->action_mask: (act n + GUARD) bytes */
+    long n_masks, n_mask_bad;
+    char mask_msg[MSG];
 } checker;
 
 static bool is_canary(const float *p)
@@ -265,11 +270,35 @@ static void ck_validate(checker *c, const env_instance *e, const float *obs, con
     }
 }
 
+/* the mask the env publishes now: 0 or 1 for each of the n actions, at least one 1, nothing
+ * written past them */
+static void ck_mask(checker *c, const env_instance *e, bool after_step)
+{
+    if (!c->mask) return;
+    int n = c->def->act_space.n, ones = 0, bad = -1, over = -1;
+    memset(c->mask, 0xa5, (size_t)n + GUARD);
+    c->def->action_mask(e->state, c->mask);
+    c->n_masks++;
+    for (int k = 0; k < n; k++) {
+        if (c->mask[k] > 1 && bad < 0) bad = k;
+        ones += c->mask[k] == 1;
+    }
+    for (int k = n; k < n + GUARD; k++)
+        if (c->mask[k] != 0xa5 && over < 0) over = k;
+    if ((bad < 0 && over < 0 && ones > 0) || c->n_mask_bad++ > 0) return;
+    char where[160];
+    ck_where(c, e, after_step, where, sizeof where);
+    if (bad >= 0) snprintf(c->mask_msg, MSG, "mask[%d] = %d %s: expected 0 or 1", bad, c->mask[bad], where);
+    else if (over >= 0) snprintf(c->mask_msg, MSG, "mask[%d] was written %s, but there are %d actions", over, where, n);
+    else snprintf(c->mask_msg, MSG, "no valid action %s: expected at least one 1 among %d", where, n);
+}
+
 static void ck_reset(checker *c, env_instance *e, int64_t seed, float *obs)
 {
     ck_fill(c, obs);
     env_reset(e, seed, obs);
     ck_validate(c, e, obs, NULL);
+    ck_mask(c, e, false);
 }
 
 static void ck_step(checker *c, env_instance *e, const float *act, float *obs, float *reward,
@@ -278,6 +307,7 @@ static void ck_step(checker *c, env_instance *e, const float *act, float *obs, f
     ck_fill(c, obs);
     env_step(e, act, obs, reward, term, trunc);
     ck_validate(c, e, obs, reward);
+    ck_mask(c, e, true);
 }
 
 /* an instance of def outside the registry; max_steps 0 means none (unlike env_make_def, whose
@@ -651,6 +681,13 @@ static void report_values(const checker *c, const random_run *rr, env_check_item
     else
         item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
                  rr->n_steps, rr->episodes, rr->terminated);
+    if (!c->mask)
+        item_set(&it[IT_MASK], ENV_CHECK_PASS, "none published: every action is always valid");
+    else if (c->n_mask_bad)
+        item_set(&it[IT_MASK], ENV_CHECK_FAIL, "%ld bad mask(s) of %ld; first: %s", c->n_mask_bad, c->n_masks,
+                 c->mask_msg);
+    else
+        item_set(&it[IT_MASK], ENV_CHECK_PASS, "%ld masks of 0/1 bytes, each with a valid action", c->n_masks);
 }
 
 rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_check_report *rep,
@@ -676,6 +713,8 @@ rl_status env_check_run(const env_def *def, const env_check_opts *opts, env_chec
     c.obs_a = calloc((size_t)c.obs_dim + GUARD, sizeof(float));
     c.obs_b = calloc((size_t)c.obs_dim + GUARD, sizeof(float));
     c.act = calloc((size_t)env_space_dim(&def->act_space), sizeof(float));
+    if (def->action_mask && def->act_space.kind == ENV_SPACE_DISCRETE)
+        c.mask = calloc((size_t)def->act_space.n + GUARD, 1);
     env_instance m = {0};
     char ierr[256] = "";
     if (!c.obs_a || !c.obs_b || !c.act) {
@@ -704,6 +743,7 @@ done:
     free(c.obs_a);
     free(c.obs_b);
     free(c.act);
+    free(c.mask);
 count:
     for (int i = 0; i < rep->n_items; i++) rep->n_failed += rep->items[i].outcome == ENV_CHECK_FAIL;
     return RL_OK;

@@ -83,6 +83,12 @@ typedef struct env_def {
     /* The env draws nothing: the same actions give the same trajectory whatever the seed
      * (CliffWalking-v1). rlc check-env then expects seeds to make no difference. */
     bool deterministic;
+    /* Optional action masking (NULL: every action is always valid; Discrete action spaces only):
+     * writes the actions valid in the current state, mask[a] = 1 when action a may be taken and 0
+     * when not (act_space.n bytes, at least one 1). The framework calls it after reset and after
+     * every step (Gymnasium's info["action_mask"], sb3-contrib's action_masks()); agents that use
+     * masks (env.action_mask, docs/environments.md) never choose an invalid action. */
+    void (*action_mask)(const void *state, uint8_t *mask);
 } env_def;
 
 /* ---- registry ---------------------------------------------------------------------------- */
@@ -160,6 +166,12 @@ typedef struct {
     struct env_vec_pool *pool;   /* private: the worker threads when n_threads > 1 */
     void **batch_states;      /* private: (n) the copies' states when they are stepped in one call
                                  (a callback environment, envs/callback.h); NULL otherwise */
+    /* Action masks, when the environment publishes them (env_vec_masked): the valid actions of
+     * each copy's current state (after an autoreset: the new episode's first state) and, where
+     * done[i], of the finished episode's last state (final_obs's); NULL otherwise. */
+    int n_actions;            /* act_space.n for a Discrete action space, else 0 */
+    uint8_t *action_mask;     /* (n, n_actions) */
+    uint8_t *final_mask;      /* (n, n_actions) valid where terminated[i] || truncated[i] */
 } env_vec;
 
 rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override, char *err,
@@ -186,6 +198,8 @@ void env_vec_reset(env_vec *v, int64_t seed);
 /* actions (n, act_dim). Steps every copy, autoresets finished ones (their RNG continues). */
 void env_vec_step(env_vec *v, const float *actions);
 void env_vec_free(env_vec *v);   /* NULL-safe */
+/* Whether the copies publish action masks (v->action_mask is set). */
+static inline bool env_vec_masked(const env_vec *v) { return v->action_mask != NULL; }
 /* Steps dropped, and reset observations patched, because the environment returned a non-finite
  * observation or reward, over all copies since env_vec_make. A dropped step has reward 0 and ends
  * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */

@@ -100,6 +100,10 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
     if (def->max_episode_steps < 0)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': max_episode_steps must be >= 0",
                        def->id);
+    if (def->action_mask && def->act_space.kind != ENV_SPACE_DISCRETE)
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "environment '%s': action_mask is for a Discrete action space (its n actions); this one is a Box",
+                       def->id);
     if (def->params && def->params_size > def->state_size)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': params_size %zu exceeds state_size %zu",
                        def->id, def->params_size, def->state_size);

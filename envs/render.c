@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/pixels.h"
+
 #ifdef RLC_HAVE_MUJOCO
 #include "envs/mujoco/mujoco_envs.h"
 #endif
@@ -27,10 +29,14 @@ static rl_status classic_open(env_renderer *r, char *err, size_t err_sz)
     return RL_OK;
 }
 
+static bool render_antialias = true;
+
+void env_render_antialias(bool on) { render_antialias = on; }
+
 static rl_status mujoco_open(env_renderer *r, const env_instance *e, char *err, size_t err_sz)
 {
 #ifdef RLC_HAVE_MUJOCO
-    return env_render_mj_open(&r->mj, e, r->width, r->height, &r->fps, err, err_sz);
+    return env_render_mj_open(&r->mj, e, r->width, r->height, render_antialias, &r->fps, err, err_sz);
 #else
     (void)r;
     return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED, "%s: this rlc was built without MuJoCo", e->def->id);
@@ -60,6 +66,7 @@ rl_status env_render_open(env_renderer **out, const env_instance *e, int width, 
                           size_t err_sz)
 {
     *out = NULL;
+    e = env_unwrap(e);   /* a pixels or frame_stack instance: the environment's own scene */
     const env_render_classic *classic = env_render_classic_find(e->def->id);
     if (!classic) classic = env_render_toytext_find(e->def->id);
     bool mj = !classic && is_mujoco(e->def);
@@ -123,6 +130,7 @@ static rl_status custom_frame(env_renderer *r, const env_instance *e, uint8_t *r
 
 rl_status env_render_frame(env_renderer *r, const env_instance *e, uint8_t *rgb, char *err, size_t err_sz)
 {
+    e = env_unwrap(e);
 #ifdef RLC_HAVE_MUJOCO
     if (r->mj) return env_render_mj_frame(r->mj, e, rgb, err, err_sz);
 #endif

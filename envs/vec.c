@@ -109,12 +109,22 @@ static void vec_encode(env_vec *v, int i)
     if (v->vel_mask) env_velocity_mask_apply(v->vel_mask, v->obs + (size_t)i * v->obs_dim, v->obs_dim, 1);
 }
 
+/* copy i's action mask (of its current state) into row i of mask, when it publishes one */
+static void vec_mask(env_vec *v, int i, uint8_t *mask)
+{
+    if (!mask) return;
+    const env_instance *e = &v->envs[i];
+    uint8_t *row = mask + (size_t)i * v->n_actions;
+    e->def->action_mask(e->state, row);
+}
+
 static void vec_reset_range(env_vec *v, int64_t seed, int lo, int hi)
 {
     for (int i = lo; i < hi; i++) {
         env_reset(&v->envs[i], seed >= 0 ? seed + i : -1, vec_env_obs(v, i));
         vec_encode(v, i);
         vec_fix_reset_obs(v, i, v->obs + (size_t)i * v->obs_dim);
+        vec_mask(v, i, v->action_mask);
         v->terminated[i] = v->truncated[i] = false;
         v->rewards[i] = 0.0f;
         v->ep_return[i] = 0.0;
@@ -136,6 +146,7 @@ static void vec_after_step(env_vec *v, int i, double ret_before)
         if (finite) memcpy(fin, obs, (size_t)v->obs_dim * sizeof(float));
         v->ep_return[i] = e->ep_return;
         v->ep_length[i] = e->ep_length;
+        vec_mask(v, i, v->final_mask);
         env_reset(e, -1, vec_env_obs(v, i));
         vec_encode(v, i);
         vec_fix_reset_obs(v, i, obs);
@@ -143,6 +154,7 @@ static void vec_after_step(env_vec *v, int i, double ret_before)
         v->ep_return[i] = 0.0;
         v->ep_length[i] = 0;
     }
+    vec_mask(v, i, v->action_mask);
 }
 
 static void vec_step_range(env_vec *v, const float *actions, int lo, int hi)
@@ -351,6 +363,14 @@ rl_status env_vec_make_def(env_vec *v, const env_def *def, int n, const env_vec_
     v->ep_return = rl_xcalloc((size_t)n, sizeof(double));
     v->ep_length = rl_xcalloc((size_t)n, sizeof(int));
     v->nonfinite = rl_xcalloc((size_t)n, sizeof(uint64_t));
+    if (def->act_space.kind == ENV_SPACE_DISCRETE) v->n_actions = def->act_space.n;
+    if (def->action_mask && v->n_actions > 0) {
+        /* all valid until the first reset writes the copies' masks */
+        v->action_mask = rl_xcalloc((size_t)n * v->n_actions, 1);
+        v->final_mask = rl_xcalloc((size_t)n * v->n_actions, 1);
+        memset(v->action_mask, 1, (size_t)n * v->n_actions);
+        memset(v->final_mask, 1, (size_t)n * v->n_actions);
+    }
     return RL_OK;
 }
 
@@ -436,5 +456,7 @@ void env_vec_free(env_vec *v)
     free(v->ep_length);
     free(v->nonfinite);
     free(v->batch_states);
+    free(v->action_mask);
+    free(v->final_mask);
     memset(v, 0, sizeof(*v));
 }

@@ -16,15 +16,19 @@ void nn_categorical_sample(int *actions, const float *logits, int B, int K, rl_r
         double lse = (double)rl_logsumexp(x, K);
         double u = rl_rng_double(rng);
         double cum = 0.0;
-        int a = K - 1;  // rounding may leave the total a hair below 1: fall back to the last
+        /* rounding may leave the total a hair below 1: fall back to the last action of
+         * non-zero probability (a masked action's is exactly 0: its logit is ONP's -1e8) */
+        int a = -1, last = K - 1;
         for (int k = 0; k < K; k++) {
-            cum += exp((double)x[k] - lse);
+            double pk = exp((double)x[k] - lse);
+            cum += pk;
+            if (pk > 0.0) last = k;
             if (u < cum) {
                 a = k;
                 break;
             }
         }
-        actions[b] = a;
+        actions[b] = a >= 0 ? a : last;
     }
 }
 

@@ -34,7 +34,8 @@ static int64_t rounded_capacity(const replay_config *c)
 size_t replay_config_bytes(const replay_config *c)
 {
     size_t cap = (size_t)rounded_capacity(c);
-    size_t per = (2 * (size_t)c->obs_dim + (size_t)c->act_dim + 1) * sizeof(float) + 2;
+    size_t obs_bytes = c->obs_bytes ? 1 : sizeof(float);
+    size_t per = 2 * (size_t)c->obs_dim * obs_bytes + ((size_t)c->act_dim + 1) * sizeof(float) + 2;
     size_t n = cap * per;
     if (c->prioritized) n += 2 * (size_t)leaves_for((int64_t)cap) * sizeof(double);
     return n;
@@ -61,8 +62,16 @@ rl_status replay_buffer_init(replay_buffer *b, const replay_config *c, char *err
                        "replay: capacity %lld holds %lld rows of %d envs, fewer than n_step = %d",
                        (long long)c->capacity, (long long)b->rows, c->n_envs, c->n_step);
     size_t cap = (size_t)b->cfg.capacity, D = (size_t)c->obs_dim, A = (size_t)c->act_dim;
-    b->obs = malloc(cap * D * sizeof(float));
-    b->next_obs = malloc(cap * D * sizeof(float));
+    bool obs_ok;
+    if (c->obs_bytes) {
+        b->obs8 = malloc(cap * D);
+        b->next_obs8 = malloc(cap * D);
+        obs_ok = b->obs8 && b->next_obs8;
+    } else {
+        b->obs = malloc(cap * D * sizeof(float));
+        b->next_obs = malloc(cap * D * sizeof(float));
+        obs_ok = b->obs && b->next_obs;
+    }
     b->actions = malloc(cap * A * sizeof(float));
     b->rewards = malloc(cap * sizeof(float));
     b->terminated = calloc(cap, 1);
@@ -71,7 +80,7 @@ rl_status replay_buffer_init(replay_buffer *b, const replay_config *c, char *err
         b->n_leaves = leaves_for(b->cfg.capacity);
         b->tree = calloc(2 * (size_t)b->n_leaves, sizeof(double));
     }
-    if (!b->obs || !b->next_obs || !b->actions || !b->rewards || !b->terminated || !b->truncated ||
+    if (!obs_ok || !b->actions || !b->rewards || !b->terminated || !b->truncated ||
         (c->prioritized && !b->tree)) {
         size_t need = replay_config_bytes(&b->cfg);
         replay_buffer_free(b);
@@ -87,6 +96,8 @@ void replay_buffer_free(replay_buffer *b)
     if (!b) return;
     free(b->obs);
     free(b->next_obs);
+    free(b->obs8);
+    free(b->next_obs8);
     free(b->actions);
     free(b->rewards);
     free(b->terminated);
@@ -146,14 +157,41 @@ int64_t replay_buffer_stored(const replay_buffer *b)
     return (b->added_rows < b->rows ? b->added_rows : b->rows) * b->cfg.n_envs;
 }
 
+/* the byte storage of observation values (replay_config.obs_bytes) */
+static void to_bytes(unsigned char *out, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float v = x[i] + 0.5f;
+        out[i] = (unsigned char)(!(v > 0.0f) ? 0.0f : v >= 255.0f ? 255.0f : v);   /* NaN: 0 */
+    }
+}
+
+static void from_bytes(float *out, const unsigned char *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) out[i] = (float)x[i];
+}
+
+/* observation row s (obs or next_obs) into out */
+static void obs_row(const replay_buffer *b, float *out, bool next, int64_t s)
+{
+    size_t D = (size_t)b->cfg.obs_dim;
+    if (b->cfg.obs_bytes) from_bytes(out, (next ? b->next_obs8 : b->obs8) + (size_t)s * D, D);
+    else memcpy(out, (next ? b->next_obs : b->obs) + (size_t)s * D, D * sizeof(float));
+}
+
 void replay_buffer_add(replay_buffer *b, const float *obs, const float *actions,
                        const float *rewards, const float *next_obs, const bool *terminated,
                        const bool *truncated)
 {
     const int N = b->cfg.n_envs, D = b->cfg.obs_dim, A = b->cfg.act_dim;
     int64_t row = b->added_rows % b->rows, s0 = row * N;
-    memcpy(b->obs + (size_t)s0 * D, obs, (size_t)N * D * sizeof(float));
-    memcpy(b->next_obs + (size_t)s0 * D, next_obs, (size_t)N * D * sizeof(float));
+    if (b->cfg.obs_bytes) {
+        to_bytes(b->obs8 + (size_t)s0 * D, obs, (size_t)N * D);
+        to_bytes(b->next_obs8 + (size_t)s0 * D, next_obs, (size_t)N * D);
+    } else {
+        memcpy(b->obs + (size_t)s0 * D, obs, (size_t)N * D * sizeof(float));
+        memcpy(b->next_obs + (size_t)s0 * D, next_obs, (size_t)N * D * sizeof(float));
+    }
     memcpy(b->actions + (size_t)s0 * A, actions, (size_t)N * A * sizeof(float));
     memcpy(b->rewards + s0, rewards, (size_t)N * sizeof(float));
     for (int e = 0; e < N; e++) {
@@ -194,7 +232,7 @@ static void gather(const replay_buffer *b, replay_batch *out, int k, int64_t a, 
 {
     const int N = b->cfg.n_envs, D = b->cfg.obs_dim, A = b->cfg.act_dim;
     int64_t s = (a % b->rows) * N + e;
-    memcpy(out->obs + (size_t)k * D, b->obs + (size_t)s * D, (size_t)D * sizeof(float));
+    obs_row(b, out->obs + (size_t)k * D, false, s);
     memcpy(out->actions + (size_t)k * A, b->actions + (size_t)s * A, (size_t)A * sizeof(float));
     out->idx[k] = s;
     double G = 0.0, disc = 1.0;
@@ -214,7 +252,8 @@ static void gather(const replay_buffer *b, replay_batch *out, int k, int64_t a, 
     out->returns[k] = (float)G;
     out->discount[k] = term ? 0.0f : (float)disc;
     out->terminated[k] = term;
-    memcpy(out->next_obs + (size_t)k * D, b->next_obs + (size_t)last * D, (size_t)D * sizeof(float));
+    obs_row(b, out->next_obs + (size_t)k * D, true, last);
+    out->next_idx[k] = last;
 }
 
 void replay_buffer_sample(replay_buffer *b, replay_batch *out, int B, float beta, rl_rng *rng)
@@ -286,8 +325,9 @@ rl_status replay_batch_init(replay_batch *out, int max_batch, int obs_dim, int a
     out->weights = calloc(B, sizeof(float));
     out->terminated = calloc(B, 1);
     out->idx = calloc(B, sizeof(int64_t));
+    out->next_idx = calloc(B, sizeof(int64_t));
     if (!out->obs || !out->next_obs || !out->actions || !out->returns || !out->discount ||
-        !out->weights || !out->terminated || !out->idx) {
+        !out->weights || !out->terminated || !out->idx || !out->next_idx) {
         replay_batch_free(out);
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "replay: cannot allocate a batch of %d", max_batch);
     }
@@ -305,5 +345,6 @@ void replay_batch_free(replay_batch *out)
     free(out->weights);
     free(out->terminated);
     free(out->idx);
+    free(out->next_idx);
     memset(out, 0, sizeof *out);
 }

@@ -38,6 +38,11 @@ typedef struct {
      * (offp_replay_load; replay_buffer_add trusts its caller): */
     int n_actions;         /* > 0: act_dim 1, a whole number in 0..n_actions-1 (a Discrete index) */
     float act_low, act_high;   /* n_actions 0: every value finite and in [act_low, act_high] */
+    /* observations stored a byte each (obs8, next_obs8) instead of a float: for image spaces whose
+     * values are whole numbers in 0..255 (uint8 pixels, bool channels; env_elem_type). A stored
+     * value is the float rounded to the nearest whole number and clamped to 0..255; sampling
+     * gives it back as a float, unscaled. */
+    bool obs_bytes;
 } replay_config;
 
 /* A sampled minibatch; arrays sized for max_batch rows by replay_batch_init. */
@@ -51,12 +56,15 @@ typedef struct {
     unsigned char *terminated;   /* (B) 1 when the return ended at a termination */
     float *weights;         /* (B) importance weights (all 1 for uniform sampling) */
     int64_t *idx;           /* (B) slot of each sample, for priority updates */
+    int64_t *next_idx;      /* (B) slot whose next_obs the sample holds (idx, or a later one with
+                               n_step > 1): where a caller's own per-slot data on it lives */
 } replay_batch;
 
 typedef struct {
     replay_config cfg;
     int64_t rows;           /* capacity / n_envs */
-    float *obs, *next_obs;  /* (capacity, obs_dim) */
+    float *obs, *next_obs;  /* (capacity, obs_dim); NULL with obs_bytes */
+    unsigned char *obs8, *next_obs8;   /* (capacity, obs_dim) with obs_bytes, else NULL */
     float *actions;         /* (capacity, act_dim) */
     float *rewards;         /* (capacity) */
     unsigned char *terminated, *truncated;   /* (capacity) */

@@ -21,6 +21,7 @@
 #include "agents/agent.h"
 #include "train/trainer.h"
 #include "train/trainer_env.h"
+#include "core/cpus.h"
 #include "core/fs.h"
 #include "core/log.h"
 #include "core/yaml_load.h"
@@ -607,19 +608,32 @@ static int plugin_args(const char **argv, int n, const rl_config *cfg)
     return n;
 }
 
+int ablation_worker_cpus(int jobs)
+{
+    int cpus;
+    char e[8];
+    if (rl_cpus_usable(&cpus, e, sizeof e) != RL_OK) cpus = rl_cpus_of_process();
+    cpus /= jobs > 1 ? jobs : 1;
+    return cpus < 1 ? 1 : cpus;
+}
+
 /* starts a worker; returns its pid, or -1 with a message in err. plugins: the base config (from
  * the user's files) whose env.plugin and loss plugins are passed on when resuming, since `rlc
- * train --resume` loads no plugin named in a run directory (NULL: none) */
+ * train --resume` loads no plugin named in a run directory (NULL: none). cpus: the worker's
+ * RLC_CPUS, what its `auto` thread counts resolve against (core/cpus.h) */
 static pid_t spawn(const char *binary, const ablation *a, const ablation_run *r, bool resume,
-                   const rl_config *plugins, char *err, size_t err_sz)
+                   const rl_config *plugins, int cpus, char *err, size_t err_sz)
 {
     char log[1100];
     if (rl_mkdir_p(r->run_dir, err, err_sz) != RL_OK) return -1;
     snprintf(log, sizeof log, "%s/train.log", r->run_dir);
+    char cpus_text[16];
+    snprintf(cpus_text, sizeof cpus_text, "%d", cpus);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid != 0) return pid;
     worker_follow_parent(parent);
+    setenv(RL_CPUS_ENV, cpus_text, 1);
     int fd = open(worker_log(r->run_dir, log), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         dup2(fd, 1);
@@ -735,7 +749,7 @@ static void pool_start(pool *p)
         bool resume = rl_path_exists(ckpt);
         const rl_config *plugins = resume && load_run_config(p->a, &r, p->cfg, why, sizeof why) == RL_OK ? p->cfg : NULL;
         why[0] = '\0';
-        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugins, why, sizeof why);
+        pid_t pid = spawn(p->rlc_binary, p->a, &r, resume, plugins, ablation_worker_cpus(p->jobs), why, sizeof why);
         if (pid < 0) {
             if (!why[0]) snprintf(why, sizeof why, "cannot start a worker: %s", strerror(errno));
             fprintf(p->out, "%s[ablate %s] run %s seed %lld FAILED: %s\n", isatty(fileno(p->out)) ? "\r\033[K" : "",
@@ -870,7 +884,7 @@ rl_status ablation_execute(const ablation *a, const char *runs_root, int jobs,
 }
 
 /* the worker start, for the MPI runner (research/ablation_dist.c) */
-pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
+pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume, int jobs,
                      char *err, size_t err_sz)
 {
     /* a resumed worker gets the base config's plugins on its command line, as in ablation_execute */
@@ -880,7 +894,7 @@ pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_r
         cfg = rl_xcalloc(1, sizeof *cfg);
         if (load_run_config(a, r, cfg, err, err_sz) == RL_OK) plugins = cfg;
     }
-    pid_t pid = spawn(rlc_binary, a, r, resume, plugins, err, err_sz);
+    pid_t pid = spawn(rlc_binary, a, r, resume, plugins, ablation_worker_cpus(jobs), err, err_sz);
     free(cfg);
     return pid;
 }

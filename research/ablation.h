@@ -128,6 +128,11 @@ typedef struct {
     double wall_s;
 } ablation_summary;
 
+/* The CPUs each of `jobs` workers may use, max(1, this process's usable CPUs / jobs) (core/cpus.h;
+ * under MPI, this rank's share): every worker gets it as RLC_CPUS, so that the `auto` thread
+ * counts of the runs together ask for no more cores than there are. */
+int ablation_worker_cpus(int jobs);
+
 /* Runs the grid with up to `jobs` worker processes of the rlc program at rlc_binary. Progress
  * goes to out. Returns RL_OK even when some runs failed (see summary->failed; their log paths are
  * printed); RL_ERR_INTERRUPTED on SIGINT/SIGTERM after the workers have checkpointed. */

@@ -184,7 +184,7 @@ static bool start_local(node *d, int index)
     char ckpt[1100], why[1200] = "";
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", r.run_dir);
     note_rank(d, r.run_dir);
-    pid_t pid = ablation_spawn(d->binary, d->a, &r, rl_path_exists(ckpt), why, sizeof why);
+    pid_t pid = ablation_spawn(d->binary, d->a, &r, rl_path_exists(ckpt), d->jobs, why, sizeof why);
     if (pid < 0) {
         fprintf(stderr, "rlc ablate (rank %d): run %s seed %lld: %s\n", d->rank, r.variant_name, (long long)r.seed,
                 why[0] ? why : strerror(errno));

@@ -28,8 +28,9 @@ rl_status ablation_execute_dist(const ablation *a, const char *runs_root, int jo
                                 ablation_summary *summary, char *err, size_t err_sz);
 
 /* Starts one `rlc train` worker for run r (resuming when resume) with its output in
- * r->run_dir/train.log; its pid, or -1 with a message in err (research/ablation.c). */
-pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume,
+ * r->run_dir/train.log and RLC_CPUS = ablation_worker_cpus(jobs); its pid, or -1 with a message
+ * in err (research/ablation.c). */
+pid_t ablation_spawn(const char *rlc_binary, const ablation *a, const ablation_run *r, bool resume, int jobs,
                      char *err, size_t err_sz);
 /* The last step a run in run_dir has logged in its timing.csv (0 if none) (research/ablation.c). */
 int64_t ablation_run_progress(const char *run_dir);

@@ -12,7 +12,8 @@ saved running mean and variance, the network, and the mapping to the environment
 An environment with a Discrete observation space (the toy-text ones) is observed as its index:
 act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
 
-Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
+Image encoders (network.encoder: convolutions, flatten, dense, before the MLP) are run as rlc runs
+them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
@@ -167,6 +168,69 @@ def _mlp(layers, x, act, last_act=None):
     return x
 
 
+# ---- the image encoder (network.encoder, nn/encoder.h) ----------------------------------------
+
+ENCODER_PRESETS = {"minatar": "16 3x3/1, dense 128", "nature": "32 8x8/4, 64 4x4/2, 64 3x3/1, dense 512"}
+
+
+def parse_encoder(text):
+    """[(stride, padding), ...] of the convolutions of a network.encoder value (a preset or a list
+    such as '16 3x3/1 p1, dense 128'); the filters and kernel sizes come from the tensors."""
+    text = ENCODER_PRESETS.get(text, text)
+    convs = []
+    for item in (i.strip() for i in text.split(",")):
+        if item.startswith("in ") or item.startswith("dense "):
+            continue
+        parts = item.split()
+        stride = int(parts[1].split("/")[1])
+        pad = int(parts[2][1:]) if len(parts) > 2 else 0
+        convs.append((stride, pad))
+    return convs
+
+
+def _conv_relu(x, w, b, stride, pad):
+    """ReLU(conv) of x (B, H, W, C) with torch's weight w (K, C, kh, kw): (B, OH, OW, K)."""
+    K, C, kh, kw = w.shape
+    if pad:
+        x = np.pad(x, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    OH, OW = (x.shape[1] - kh) // stride + 1, (x.shape[2] - kw) // stride + 1
+    out = np.zeros((x.shape[0], OH, OW, K), dtype=np.float64) + b
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i:i + stride * (OH - 1) + 1:stride, j:j + stride * (OW - 1) + 1:stride, :]
+            out += patch.astype(np.float64) @ w[:, :, i, j].T.astype(np.float64)
+    return np.maximum(out, 0).astype(np.float32)
+
+
+class Encoder:
+    """The convolutions (ReLU), torch's flatten and the optional dense layer (ReLU) of the tensors
+    prefix.conv.<i>.* and prefix.dense.*, on observations of the image space obs_space."""
+
+    def __init__(self, tensors, prefix, text, obs_space):
+        self.convs = []
+        while f"{prefix}.conv.{len(self.convs)}.weight" in tensors:
+            i = len(self.convs)
+            self.convs.append((tensors[f"{prefix}.conv.{i}.weight"], tensors[f"{prefix}.conv.{i}.bias"]))
+        self.geometry = parse_encoder(text)
+        if len(self.geometry) != len(self.convs):
+            raise PolicyError(f"network.encoder '{text}' has {len(self.geometry)} convolutions, the checkpoint "
+                              f"{len(self.convs)}")
+        self.dense = None
+        if f"{prefix}.dense.weight" in tensors:
+            self.dense = (tensors[f"{prefix}.dense.weight"], tensors[f"{prefix}.dense.bias"])
+        self.shape = tuple(obs_space["shape"])
+        self.scale = np.float32(1.0 / 255.0) if obs_space.get("dtype") == "uint8" else np.float32(1.0)
+
+    def __call__(self, x):
+        x = x.reshape((x.shape[0],) + self.shape) * self.scale
+        for (w, b), (stride, pad) in zip(self.convs, self.geometry):
+            x = _conv_relu(x, w, b, stride, pad)
+        x = x.transpose(0, 3, 1, 2).reshape(x.shape[0], -1)
+        if self.dense is not None:
+            x = np.maximum(x @ self.dense[0].T + self.dense[1], 0).astype(np.float32)
+        return x
+
+
 class Policy:
     """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim)."""
 
@@ -207,6 +271,10 @@ class Policy:
     def _build(self):
         t = self.tensors
         self.norm = None
+        self.encoder = None
+        enc_prefix = "q.encoder" if self.algo in ("dqn", "qrdqn", "c51") else "encoder"
+        if f"{enc_prefix}.conv.0.weight" in t:
+            self.encoder = Encoder(t, enc_prefix, self.config.get("network.encoder", ""), self._space("rlc.obs_space"))
         if "norm.obs" in t:   # (2 D + 1): running mean (D), running variance (D), count
             v = t["norm.obs"]
             d = (v.shape[0] - 1) // 2
@@ -238,7 +306,7 @@ class Policy:
         else:
             raise PolicyError(f"{self.path}: algo '{self.algo}' is not one this reader knows")
         first = (self.trunk or self.actor)[0][0] if self.kind != "sac" else self.actor[0][0]
-        self.obs_dim = first.shape[1]
+        self.obs_dim = int(np.prod(self.encoder.shape)) if self.encoder else first.shape[1]
 
     # ---- acting -------------------------------------------------------------------------
 
@@ -302,7 +370,12 @@ class Policy:
 
     __call__ = act
 
+    def features(self, x):
+        """What the MLPs read: the image encoder's features, or x itself without an encoder."""
+        return self.encoder(x) if self.encoder else x
+
     def _act_onpolicy(self, x):
+        x = self.features(x)
         if self.trunk:
             x = _mlp(self.trunk, x, self.activation, self.activation)
         if self.recurrent:
@@ -339,6 +412,7 @@ class Policy:
         """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn) or
         the expectation over the atoms (c51)."""
         K = self.action_space["n"]
+        x = self.features(x)
         if not self.split:
             out = _mlp(self.trunk, x, self.activation)
         else:

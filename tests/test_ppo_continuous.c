@@ -307,13 +307,19 @@ Test(ppo_continuous, two_update_threads_give_the_same_run)
     threads_same_run(RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml", cart, 6, "ppo.threads");
 }
 
-/* the halves need separate networks: a shared trunk is refused, naming the key */
+/* the halves need separate networks: a shared trunk is refused when the config is read, naming
+ * the key (and by the agent, for a config made without the loader) */
 Test(ppo_continuous, two_update_threads_need_separate_networks)
 {
     const char *sets[] = {"network.shared=true", "ppo.threads=2", "total_steps=512"};
     rl_config cfg;
-    char err[1024], dir[256];
-    cr_assert_eq(rl_config_load(&cfg, PENDULUM, sets, 3, err, sizeof err), RL_OK, "%s", err);
+    char err[1024];
+    cr_assert_neq(rl_config_load(&cfg, PENDULUM, sets, 3, err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "ppo.threads") && strstr(err, "network.shared"), "message: %s", err);
+    const char *one[] = {"network.shared=true", "ppo.threads=1", "total_steps=512"};
+    cr_assert_eq(rl_config_load(&cfg, PENDULUM, one, 3, err, sizeof err), RL_OK, "%s", err);
+    RLT_I64(&cfg, "ppo.threads") = 2;
+    char dir[256];
     rlt_tmp_dir(dir, sizeof dir, "shared2");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result r;

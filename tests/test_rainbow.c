@@ -5,7 +5,7 @@
  *    differences with the noise of the update held fixed;
  *  - epsilon is 0 with noisy heads unless dqn.noisy_epsilon keeps it;
  *  - exploring acts draw new noise (actions change between draws) while evaluation acts with mu
- *    (the same actions every time, whatever noise was drawn before);
+ *    (the same actions every time, whatever noise was drawn before), the stochastic one too;
  *  - a checkpoint holds the heads' mu and sigma under their names and loads into the same actions;
  *  - dqn.noisy with an algorithm outside the family is refused naming the key;
  *  - Rainbow learns CartPole-v1 on most of seeds 1-3 in its shipped budget (100k steps). */
@@ -84,6 +84,30 @@ Test(rainbow, every_noisy_combination_runs)
     }
 }
 
+/* noisy heads after main's other stages: an image encoder before the trunk (MinAtar), and Taxi's
+ * action masks in acting and targets */
+Test(rainbow, noisy_with_encoder_and_action_masks_runs)
+{
+    const char *common[] = {"total_steps=600", "dqn.learning_starts=200", "dqn.train_frequency=4",
+                            "dqn.buffer_size=1000", "log.eval_interval=0", "log.eval_episodes=2",
+                            "log.log_interval=1000", "dqn.noisy=true", "dqn.dueling=true"};
+    const char *config[] = {RLC_SOURCE_DIR "/configs/zoo/dqn_minatar_breakout_v1.yaml",
+                            RLC_SOURCE_DIR "/configs/zoo/dqn_taxi_v3.yaml"};
+    const char *extra[][2] = {{"network.encoder=16 3x3/1, dense 32", "network.hidden=[32]"},
+                              {"env.action_mask=true", "env.max_episode_steps=50"}};
+    for (int v = 0; v < 2; v++) {
+        const char *sets[11];
+        int n = 0;
+        for (int i = 0; i < 9; i++) sets[n++] = common[i];
+        for (int i = 0; i < 2; i++) sets[n++] = extra[v][i];
+        trainer_result res;
+        char dir[256];
+        run(config[v], sets, n, &res, dir, sizeof dir, "noisystage");
+        cr_assert_eq(res.steps, 600, "variant %d", v);
+        cr_assert(isfinite(res.eval_mean), "variant %d", v);
+    }
+}
+
 static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
 
 static void noisy_gradcheck(const char *algo, const char *dueling)
@@ -150,6 +174,30 @@ Test(rainbow, noise_changes_exploring_actions_and_evaluation_uses_mu)
     cr_assert(changed < 20 * N, "every exploring action differs from the mean network's");
     a->act(ag, obs, N, e2, false);
     cr_assert(memcmp(e1, e2, sizeof e1) == 0, "evaluation actions depend on the noise drawn before");
+    a->destroy(ag);
+}
+
+/* stochastic evaluation (act_sample) of a noisy agent: the mean network and epsilon 0, so the
+ * mean network's greedy actions whatever noise the exploring acts drew before */
+Test(rainbow, stochastic_evaluation_uses_mu)
+{
+    const char *sets[] = {"dqn.learning_starts=100000"};
+    rl_config cfg;
+    load(&cfg, RAINBOW, sets, 1);
+    const agent_algo *a;
+    void *ag = filled_agent(&cfg, &a, 10);
+    cr_assert(a->act_sample);
+    enum { N = 64 };
+    float obs[N * 4], e1[N], s[N], x[1];
+    some_states(obs, N);
+    a->act(ag, obs, N, e1, false);
+    rl_rng rng;
+    rl_rng_seed(&rng, 3, 1);
+    for (int t = 0; t < 5; t++) {
+        a->act(ag, obs + 4 * t, 1, x, true);   /* draws noise, left in the heads */
+        a->act_sample(ag, obs, N, s, &rng);
+        cr_assert(memcmp(e1, s, sizeof e1) == 0, "stochastic evaluation depends on the noise drawn before");
+    }
     a->destroy(ag);
 }
 

@@ -217,7 +217,8 @@ Test(record, cartpole_to_gif_and_mp4_decodes_to_the_frames_written, .timeout = 6
 Test(record, a_minatar_game_is_filmed_as_cells, .timeout = 600)
 {
     char run[256], gif[400];
-    tiny_run("ppo_cartpole.yaml", "--set env.id=MinAtar/Breakout-v1 --set total_steps=2048", run, sizeof run, "rec_ma");
+    tiny_run("ppo_cartpole.yaml", "--set env.id=MinAtar/Breakout-v1 --set network.encoder=minatar --set total_steps=2048", run,
+             sizeof run, "rec_ma");
     snprintf(gif, sizeof gif, "%s/breakout.gif", run);
     record_result g = record_ok(run, gif, 2, 0, 0);
     cr_assert(g.frames >= 2 * 2 + 2, "%lld frames", (long long)g.frames);
@@ -297,6 +298,39 @@ Test(record, hopper_renders_offscreen_through_mujoco, .timeout = 600)
     cr_assert_eq(d.frames, m.frames, "%d frames decoded, %lld written", d.frames, (long long)m.frames);
     cr_assert(d.width == 160 && d.height == 120, "%dx%d", d.width, d.height);
     cr_assert(d.first_last_diff > 0.05, "first and last Hopper frames nearly equal (%g)", d.first_last_diff);
+}
+
+/* one HalfCheetah frame (its first state) with env_render_antialias(on) */
+static uint8_t *cheetah_frame(bool antialias)
+{
+    char err[512];
+    env_instance e;
+    cr_assert_eq(env_make(&e, "HalfCheetah-v5", 0, err, sizeof err), RL_OK, "%s", err);
+    float obs[17];
+    env_reset(&e, 3, obs);
+    env_render_antialias(antialias);
+    env_renderer *r;
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    env_render_antialias(true);
+    uint8_t *rgb = malloc(480 * 480 * 3);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    env_render_close(r);
+    env_close(&e);
+    return rgb;
+}
+
+/* rlc record --fast: the same scene without multisampling: only edge pixels differ */
+Test(record, mujoco_without_antialiasing_differs_only_at_edges)
+{
+    uint8_t *aa = cheetah_frame(true), *fast = cheetah_frame(false), *again = cheetah_frame(true);
+    int differ = 0;
+    for (int i = 0; i < 480 * 480; i++) differ += memcmp(aa + 3 * i, fast + 3 * i, 3) != 0;
+    cr_assert(memcmp(aa, again, 480 * 480 * 3) == 0, "antialiased frames of one state are equal");
+    cr_assert(differ > 0, "multisampling changes no pixel");
+    cr_assert(differ < 480 * 480 / 20, "%d of %d pixels differ: not the same scene", differ, 480 * 480);
+    free(aa);
+    free(fast);
+    free(again);
 }
 #endif
 

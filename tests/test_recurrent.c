@@ -194,10 +194,10 @@ Test(recurrent, runs_are_deterministic_across_env_threads)
         rlt_tmp_dir(a, sizeof a, "rec_det_a");
         rlt_tmp_dir(b, sizeof b, "rec_det_b");
         rlt_tmp_dir(c, sizeof c, "rec_det_c");
-        const char *one[] = {SHORT_SETS, types[k]};
+        const char *one[] = {SHORT_SETS, types[k], "env.threads=1"};
         const char *two[] = {SHORT_SETS, types[k], "env.threads=2"};
-        train_in(LSTM_CARTPOLE, one, 5, a);
-        train_in(LSTM_CARTPOLE, one, 5, b);
+        train_in(LSTM_CARTPOLE, one, 6, a);
+        train_in(LSTM_CARTPOLE, one, 6, b);
         train_in(LSTM_CARTPOLE, two, 6, c);
         assert_same_file(a, b, "metrics.csv");
         assert_same_file(a, b, "eval.csv");

@@ -97,12 +97,13 @@ static void train(const char *const *sets, int n, const char *tag, char *dir, si
 
 Test(sac, two_critic_threads_give_the_same_run)
 {
-    const char *one[] = {"total_steps=1500", "log.eval_interval=0", "log.eval_episodes=2", "log.log_interval=250"};
+    const char *one[] = {"total_steps=1500", "log.eval_interval=0", "log.eval_episodes=2", "log.log_interval=250",
+                         "sac.threads=1"};
     const char *two[] = {"total_steps=1500", "log.eval_interval=0", "log.eval_episodes=2", "log.log_interval=250",
                          "sac.threads=2"};
     char d1[256], d2[256], p1[300], p2[300];
     trainer_result r1, r2;
-    train(one, 4, "sac1t", d1, sizeof d1, &r1);
+    train(one, 5, "sac1t", d1, sizeof d1, &r1);
     train(two, 5, "sac2t", d2, sizeof d2, &r2);
     snprintf(p1, sizeof p1, "%s/metrics.csv", d1);
     snprintf(p2, sizeof p2, "%s/metrics.csv", d2);

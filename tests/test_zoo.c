@@ -3,7 +3,8 @@
  * Buffers and budgets are shrunk by overrides; every other key is the file's own. Also checks that
  * the zoo covers what docs/zoo.md promises: PPO on every registered environment, SAC on every
  * MuJoCo one, TD3 and DDPG on Pendulum, HalfCheetah, Hopper and Walker2d, DQN, QR-DQN and C51 on
- * every discrete classic task, PPO and DQN on FrozenLake-v1, Taxi-v3 and CliffWalking-v1. */
+ * every discrete classic task, PPO and DQN on FrozenLake-v1, Taxi-v3 and CliffWalking-v1, DQN, PPO
+ * and A2C on the five MinAtar -v1 games. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -115,7 +116,8 @@ static void expect_pair(const char *algo, const char *env_id)
 {
     char stem[128], path[400];
     snprintf(stem, sizeof stem, "%s", env_id);
-    for (char *c = stem; *c; c++) *c = *c == '-' ? '_' : (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+    for (char *c = stem; *c; c++)
+        *c = *c == '-' || *c == '/' ? '_' : (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
     snprintf(path, sizeof path, "%s/%s_%s.yaml", ZOO_DIR, algo, stem);
     rl_config *cfg = malloc(sizeof *cfg);
     char err[1500];
@@ -136,6 +138,13 @@ Test(zoo, covers_every_registered_environment)
     static const char *discrete[] = {"CartPole-v1", "Acrobot-v1", "MountainCar-v0"};
     static const char *value_agents[] = {"dqn", "qrdqn", "c51"};
     static const char *toytext[] = {"FrozenLake-v1", "Taxi-v3", "CliffWalking-v1"};
+    static const char *minatar[] = {"MinAtar/Asterix-v1", "MinAtar/Breakout-v1", "MinAtar/Freeway-v1",
+                                    "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1"};
+    for (size_t i = 0; i < sizeof minatar / sizeof minatar[0]; i++) {   /* with the minatar encoder */
+        expect_pair("dqn", minatar[i]);
+        expect_pair("ppo", minatar[i]);
+        expect_pair("a2c", minatar[i]);
+    }
     for (size_t i = 0; i < sizeof classic / sizeof classic[0]; i++) expect_pair("ppo", classic[i]);
     for (size_t i = 0; i < sizeof toytext / sizeof toytext[0]; i++) {
         expect_pair("ppo", toytext[i]);

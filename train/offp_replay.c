@@ -60,18 +60,56 @@ static int replay_meta(const replay_buffer *b, int64_t step, char vals[][40], nn
     return n + 1;
 }
 
+/* A buffer of byte observations (replay_config.obs_bytes) is written and read as floats, as any
+ * other: its observations pass through two float copies (obs, next_obs) while the file is. */
+static rl_status float_obs(const replay_buffer *b, int64_t F, float **obs, float **next, const char *path, char *err,
+                           size_t err_sz)
+{
+    if (!b->cfg.obs_bytes) {
+        *obs = b->obs, *next = b->next_obs;
+        return RL_OK;
+    }
+    size_t n = (size_t)(F > 0 ? F : 1) * (size_t)b->cfg.obs_dim;
+    *obs = malloc(n * sizeof(float));
+    *next = malloc(n * sizeof(float));
+    if (!*obs || !*next) {
+        free(*obs), free(*next);
+        *obs = *next = NULL;
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate the float copy of %lld observations", path,
+                       (long long)F);
+    }
+    for (size_t i = 0; i < (size_t)F * (size_t)b->cfg.obs_dim; i++) {
+        (*obs)[i] = b->obs8[i];
+        (*next)[i] = b->next_obs8[i];
+    }
+    return RL_OK;
+}
+
+static void float_obs_free(const replay_buffer *b, float *obs, float *next)
+{
+    if (!b->cfg.obs_bytes) return;
+    free(obs);
+    free(next);
+}
+
 rl_status offp_replay_save(const replay_buffer *b, const char *path, int64_t step, char *err, size_t err_sz)
 {
     int64_t F = replay_buffer_stored(b);
+    float *obs, *next;
+    rl_status ost = float_obs(b, F, &obs, &next, path, err, err_sz);
+    if (ost != RL_OK) return ost;
     float *flags = malloc((size_t)(F > 0 ? F : 1) * 3 * sizeof(float));
-    if (!flags) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate %lld flags", path, (long long)F);
+    if (!flags) {
+        float_obs_free(b, obs, next);
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate %lld flags", path, (long long)F);
+    }
     float *term = flags, *trunc = flags + F, *prio = flags + 2 * F;
     for (int64_t s = 0; s < F; s++) {
         term[s] = b->terminated[s];
         trunc[s] = b->truncated[s];
         if (b->tree) prio[s] = (float)b->tree[b->n_leaves + s];
     }
-    float *const data[RT_COUNT] = {b->obs, b->next_obs, b->actions, b->rewards, term, trunc, prio};
+    float *const data[RT_COUNT] = {obs, next, b->actions, b->rewards, term, trunc, prio};
     nn_tensor t[RT_COUNT];
     int nt = replay_tensors(b, F, data, t);
     char vals[8][40];
@@ -79,6 +117,7 @@ rl_status offp_replay_save(const replay_buffer *b, const char *path, int64_t ste
     int nm = replay_meta(b, step, vals, m);
     rl_status st = nn_safetensors_save(path, t, nt, m, nm, err, err_sz);
     free(flags);
+    float_obs_free(b, obs, next);
     return st;
 }
 
@@ -192,15 +231,15 @@ static rl_status check_range(const float *x, int64_t F, int64_t width, float lo,
 
 /* the observations and rewards finite, the actions ones the agent can have taken (b's action
  * space: a Discrete index, or finite values within its bounds) */
-static rl_status check_values(const replay_buffer *b, int64_t F, const char *path, char *err, size_t err_sz)
+static rl_status check_values(const replay_buffer *b, const float *obs, const float *next, int64_t F,
+                              const char *path, char *err, size_t err_sz)
 {
     const replay_config *c = &b->cfg;
-    const char *finite = "a finite number";
-    rl_status st = check_range(b->obs, F, c->obs_dim, -INFINITY, INFINITY, false, rt_names[RT_OBS], finite, path,
-                               err, err_sz);
+    const char *finite = c->obs_bytes ? "a whole number in 0..255 (observations stored a byte each)" : "a finite number";
+    float lo = c->obs_bytes ? 0.0f : -INFINITY, hi = c->obs_bytes ? 255.0f : INFINITY;
+    rl_status st = check_range(obs, F, c->obs_dim, lo, hi, c->obs_bytes, rt_names[RT_OBS], finite, path, err, err_sz);
     if (st == RL_OK)
-        st = check_range(b->next_obs, F, c->obs_dim, -INFINITY, INFINITY, false, rt_names[RT_NEXT], finite, path, err,
-                         err_sz);
+        st = check_range(next, F, c->obs_dim, lo, hi, c->obs_bytes, rt_names[RT_NEXT], finite, path, err, err_sz);
     if (st == RL_OK)
         st = check_range(b->rewards, F, 1, -INFINITY, INFINITY, false, rt_names[RT_REW], finite, path, err, err_sz);
     if (st != RL_OK) return st;
@@ -221,16 +260,31 @@ static rl_status read_replay(replay_buffer *b, nn_safetensors *f, const char *pa
                              size_t err_sz)
 {
     int64_t rows = added < b->rows ? added : b->rows, F = rows * b->cfg.n_envs;
+    rl_status st = RL_OK;
+    float *obs = b->obs, *next = b->next_obs;
+    if (b->cfg.obs_bytes) {   /* read as floats, checked, then stored a byte each */
+        size_t n = (size_t)(F > 0 ? F : 1) * (size_t)b->cfg.obs_dim;
+        obs = malloc(n * sizeof(float));
+        next = malloc(n * sizeof(float));
+    }
     float *flags = malloc((size_t)(F > 0 ? F : 1) * 3 * sizeof(float));
-    if (!flags) return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate %lld flags", path, (long long)F);
-    float *const data[RT_COUNT] = {b->obs, b->next_obs, b->actions, b->rewards, flags, flags + F, flags + 2 * F};
+    if (!flags || !obs || !next) {
+        free(flags);
+        float_obs_free(b, obs, next);
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: cannot allocate the scratch of %lld slots", path, (long long)F);
+    }
+    float *const data[RT_COUNT] = {obs, next, b->actions, b->rewards, flags, flags + F, flags + 2 * F};
     nn_tensor t[RT_COUNT];
     int nt = replay_tensors(b, F, data, t);
-    rl_status st = RL_OK;
     for (int i = 0; i < nt && st == RL_OK; i++) st = nn_safetensors_read(f, &t[i], err, err_sz);
-    if (st == RL_OK) st = check_values(b, F, path, err, err_sz);
+    if (st == RL_OK) st = check_values(b, obs, next, F, path, err, err_sz);
     if (st == RL_OK) st = take_flags(b, flags, flags + F, flags + 2 * F, F, added, path, err, err_sz);
+    for (size_t i = 0; st == RL_OK && b->cfg.obs_bytes && i < (size_t)F * (size_t)b->cfg.obs_dim; i++) {
+        b->obs8[i] = (unsigned char)obs[i];
+        b->next_obs8[i] = (unsigned char)next[i];
+    }
     free(flags);
+    float_obs_free(b, obs, next);
     return st;
 }
 

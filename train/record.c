@@ -17,6 +17,7 @@
 typedef struct {
     const agent_algo *algo;
     void *agent;
+    bool owns_agent;    /* loaded here (rlc record), not a training run's live agent */
     trainer_env te;     /* the environment of the checkpoint's config (env.kwargs applied) */
     env_instance env;
     env_renderer *renderer;
@@ -44,16 +45,16 @@ static void default_out(const char *path, char *out, size_t out_sz)
     else snprintf(out, out_sz, "%.*s/record.mp4", (int)(slash - path), path);
 }
 
-static rl_status recorder_open(recorder *r, const record_opts *o, record_result *res, char *err, size_t err_sz)
+/* cfg's environment, a renderer of width x height (<= 0: its default), the video at res->out and
+ * the buffers; where names the config in messages, from_run as trainer_env_open */
+static rl_status recorder_open_env(recorder *r, const rl_config *cfg, const char *where, bool from_run, int width,
+                                   int height, record_result *res, char *err, size_t err_sz)
 {
-    rl_config cfg;
-    rl_status st = trainer_load_agent(o->path, &cfg, &r->algo, &r->agent, err, err_sz);
+    rl_status st = trainer_env_open(&r->te, cfg, where, from_run, err, err_sz);
+    if (st == RL_OK) st = trainer_env_make(&r->te, cfg, &r->env, err, err_sz);
     if (st != RL_OK) return st;
-    st = trainer_env_open(&r->te, &cfg, o->path, true, err, err_sz);
-    if (st == RL_OK) st = trainer_env_make(&r->te, &cfg, &r->env, err, err_sz);
-    if (st != RL_OK) return st;
-    snprintf(res->env_id, sizeof res->env_id, "%s", cfg.env.id);
-    st = env_render_open(&r->renderer, &r->env, o->width, o->height, err, err_sz);
+    snprintf(res->env_id, sizeof res->env_id, "%s", cfg->env.id);
+    st = env_render_open(&r->renderer, &r->env, width, height, err, err_sz);
     if (st != RL_OK) return st;
     env_render_size(r->renderer, &res->width, &res->height, &res->fps);
     st = env_video_open(&r->video, res->out, res->width, res->height, res->fps, err, err_sz);
@@ -67,13 +68,22 @@ static rl_status recorder_open(recorder *r, const record_opts *o, record_result 
     return RL_OK;
 }
 
+static rl_status recorder_open(recorder *r, const record_opts *o, record_result *res, char *err, size_t err_sz)
+{
+    rl_config cfg;
+    rl_status st = trainer_load_agent(o->path, &cfg, &r->algo, &r->agent, err, err_sz);
+    if (st != RL_OK) return st;
+    r->owns_agent = true;
+    return recorder_open_env(r, &cfg, o->path, true, o->width, o->height, res, err, err_sz);
+}
+
 static void recorder_free(recorder *r)
 {
     env_video_abort(r->video);
     env_render_close(r->renderer);
     env_close(&r->env);
     trainer_env_close(&r->te);
-    if (r->agent) r->algo->destroy(r->agent);
+    if (r->agent && r->owns_agent) r->algo->destroy(r->agent);
     free(r->obs);
     free(r->seen);
     free(r->act);
@@ -130,6 +140,37 @@ rl_status record_policy(const record_opts *o, record_result *res, char *err, siz
         r.video = NULL;
     }
     res->return_mean = res->episodes ? sum / res->episodes : 0.0;
+    recorder_free(&r);
+    return st;
+}
+
+rl_status record_episode(const agent_algo *algo, void *agent, const rl_config *cfg, const char *out, int64_t seed,
+                         record_result *res, char *err, size_t err_sz)
+{
+    memset(res, 0, sizeof *res);
+    snprintf(res->out, sizeof res->out, "%s", out);
+    recorder r = {.algo = algo, .agent = agent};
+    const char *where = cfg->source[0] ? cfg->source : "config";
+    rl_status st = recorder_open_env(&r, cfg, where, false, 0, 0, res, err, err_sz);
+    double ret = 0.0;
+    if (st == RL_OK) st = film_episode(&r, seed, res, &ret, err, err_sz);
+    if (st == RL_OK) {
+        st = env_video_close(r.video, err, err_sz);
+        r.video = NULL;
+        res->episodes = 1;
+        res->return_mean = ret;
+    }
+    recorder_free(&r);
+    return st;
+}
+
+rl_status record_check(const rl_config *cfg, char *err, size_t err_sz)
+{
+    recorder r = {0};
+    const char *where = cfg->source[0] ? cfg->source : "config";
+    rl_status st = trainer_env_open(&r.te, cfg, where, false, err, err_sz);
+    if (st == RL_OK) st = trainer_env_make(&r.te, cfg, &r.env, err, err_sz);
+    if (st == RL_OK) st = env_render_open(&r.renderer, &r.env, 0, 0, err, err_sz);
     recorder_free(&r);
     return st;
 }

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+#include "agents/agent.h"
+#include "core/config.h"
 #include "core/status.h"
 
 #define RECORD_MAX_EPISODES 1000
@@ -36,5 +38,16 @@ void record_opts_default(record_opts *o);
 
 /* Records. On any error nothing is left at o->out but what was there before. */
 rl_status record_policy(const record_opts *o, record_result *res, char *err, size_t err_sz);
+
+/* Films one deterministic episode (seed) of a live agent (a training run's, left as it was but
+ * for a recurrent policy's evaluation memory) on cfg's environment at its default frame size into
+ * out (.mp4 or .gif, by the name; written to out.tmp and renamed). The evaluations during training
+ * call it (log.record_evals). */
+rl_status record_episode(const agent_algo *algo, void *agent, const rl_config *cfg, const char *out, int64_t seed,
+                         record_result *res, char *err, size_t err_sz);
+
+/* Whether cfg's environment can be filmed (opens and closes a renderer): RL_ERR_UNSUPPORTED with
+ * a message when it cannot. */
+rl_status record_check(const rl_config *cfg, char *err, size_t err_sz);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "addons/reward_model.h"
 #include "train/offp_replay.h"
+#include "train/record.h"
 #include "train/stopping.h"
 #include "train/trainer_dp.h"
 #include "train/trainer_env.h"
@@ -102,6 +103,10 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     bool *active = rl_xcalloc((size_t)nb, sizeof(bool)), *starts = rl_xcalloc((size_t)nb, sizeof(bool));
     double sum = 0.0, sumsq = 0.0;
     int done_eps = 0;
+    /* log.eval_deterministic: false samples with an RNG of the evaluation's own, from its seed */
+    bool sample = !cfg->log.eval_deterministic && algo->act_sample;
+    rl_rng rng;
+    rl_rng_seed(&rng, (uint64_t)seed, 0x5eed5a3b1eULL);
     /* an environment that can fail (envs/callback.h) is checked after every reset and step */
     while (done_eps < n_episodes && st == RL_OK) {
         int k = n_episodes - done_eps < nb ? n_episodes - done_eps : nb;
@@ -113,7 +118,9 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
         for (int i = 0; i < nb; i++) starts[i] = true;
         while (n_active > 0 && st == RL_OK) {
             if (algo->episode_starts) algo->episode_starts(agent, starts, nb);
-            algo->act(agent, ev.obs, nb, actions, false);
+            trainer_env_pass_masks(cfg, algo, agent, &ev);
+            if (sample) algo->act_sample(agent, ev.obs, nb, actions, &rng);
+            else algo->act(agent, ev.obs, nb, actions, false);
             env_vec_step(&ev, actions);
             if ((st = env_vec_error(&ev, err, err_sz)) != RL_OK) break;
             for (int i = 0; i < nb; i++) starts[i] = ev.terminated[i] || ev.truncated[i];
@@ -340,12 +347,30 @@ static void row_hook(run_state *r, int kind, const char *const *names, const dou
         trainer_stop_request(&r->stop, r->step);
 }
 
+/* log.record_evals: the evaluation's first episode filmed into videos/step_<step>.<format> (rank 0);
+ * a failure stops the run with the reason */
+static rl_status film_eval(run_state *r, int64_t seed, char *err, size_t err_sz)
+{
+    const rl_config *cfg = r->cfg;
+    if (!cfg->log.record_evals || !r->dp.lead || r->eval_count % cfg->log.record_evals) return RL_OK;
+    char path[1200], why[1024];
+    snprintf(path, sizeof path, "%s/videos", r->run_dir);
+    rl_status st = rl_mkdir_p(path, why, sizeof why);
+    snprintf(path, sizeof path, "%s/videos/step_%lld.%s", r->run_dir, (long long)r->step, cfg->log.record_format);
+    record_result res;
+    if (st == RL_OK) st = record_episode(r->algo, r->agent, cfg, path, seed, &res, why, sizeof why);
+    if (st != RL_OK) return rl_errf(err, err_sz, st, "log.record_evals: filming step %lld into %s: %s",
+                                    (long long)r->step, path, why);
+    return RL_OK;
+}
+
 static rl_status evaluate_row(run_state *r, double *mean, double *std, char *err, size_t err_sz)
 {
     /* evaluation seeds never overlap training seeds (vector resets use seed + i) */
     int64_t seed = (int64_t)(rl_seed_derive((uint64_t)r->cfg->root.seed, 1000 + (uint64_t)r->eval_count) & 0x3fffffff);
     rl_status st = trainer_evaluate(r->algo, r->agent, r->cfg, (int)r->cfg->log.eval_episodes, seed,
                                     mean, std, err, err_sz);
+    if (st == RL_OK) st = film_eval(r, seed, err, err_sz);
     if (st != RL_OK) return st;
     r->eval_count++;
     r->last_eval_step = r->step;
@@ -384,9 +409,14 @@ static rl_status run_open(run_state *r, const trainer_opts *opts, char *err, siz
     if ((st = run_env_threads(r, err, err_sz))) return st;
     /* this rank's config (its seed) for the agent */
     if ((st = trainer_dp_begin(&r->dp, cfg, r->algo, err, err_sz))) return st;
-    if ((st = trainer_env_agent(&r->te, r->algo, &r->agent, r->dp.cfg, N, err, err_sz))) return st;
+    if ((st = trainer_env_check_masks(&r->te, r->algo, cfg, err, err_sz)) ||
+        (st = trainer_env_agent(&r->te, r->algo, &r->agent, r->dp.cfg, N, err, err_sz)))
+        return st;
     if ((st = reward_model_open(&r->rm, cfg, &r->te.view, N, r->dp.size, err, err_sz))) return st;
     if (!r->dp.lead) return RL_OK;
+    char why[1024];
+    if (cfg->log.record_evals && (st = record_check(cfg, why, sizeof why)))
+        return rl_errf(err, err_sz, st, "%s: log.record_evals: %s", cfg->source[0] ? cfg->source : "config", why);
     if ((st = rl_mkdir_p(opts->run_dir, err, err_sz))) return st;
     if ((st = rl_dir_lock_take(&r->lock, opts->run_dir, err, err_sz))) return st;
     if (opts->banner) fputs(opts->banner, opts->out ? opts->out : stdout);
@@ -576,6 +606,7 @@ static rl_status run_loop(run_state *r, const trainer_opts *opts, trainer_result
     rl_status st = RL_OK;
     while (r->step < total &&
            !trainer_dp_stop(&r->dp, stop_signal ? stop_signal : r->stop.fired ? STOP_EARLY_CODE : 0, false)) {
+        trainer_env_pass_masks(cfg, algo, r->agent, v);
         algo->act(r->agent, v->obs, N, actions, true);
         env_vec_step(v, actions);
         /* a failed environment's step is no experience: the run stops before it (env_stop) */

@@ -95,8 +95,10 @@ typedef struct {
 rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_result *res,
                       char *err, size_t err_sz);
 
-/* Runs n_episodes deterministic episodes of agent on env_id with seeds seed, seed+1, ...
- * (batched over up to AGENT_EVAL_BATCH copies) and writes the mean and std of the returns. */
+/* Runs n_episodes episodes of agent on env_id with seeds seed, seed+1, ... (batched over up to
+ * AGENT_EVAL_BATCH copies) and writes the mean and std of the returns. Deterministic (act without
+ * explore) unless cfg->log.eval_deterministic is false and the agent has act_sample: then the
+ * actions are sampled with an RNG seeded from seed, so the same call gives the same returns. */
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
                            int n_episodes, int64_t seed, double *mean, double *std, char *err,
                            size_t err_sz);

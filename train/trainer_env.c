@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "envs/env_args.h"
+#include "envs/pixels.h"
 #include "envs/wrappers.h"
 
 /* the error for an environment id nobody registered. A config's env.plugin is loaded only by
@@ -42,6 +43,32 @@ static void env_view(trainer_env *e)
     env_one_hot_space(n, e->bounds, e->bounds + n, &e->view.obs_space);
 }
 
+/* env.pixels and env.frame_stack: e->def wrapped (envs/pixels.h), pixels first */
+static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const char *where, char *err,
+                                    size_t err_sz)
+{
+    const char *id = cfg->env.id;
+    if (cfg->env.mask_velocity && (cfg->env.pixels || cfg->env.frame_stack > 1))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: env.mask_velocity masks %s's state vector: it does not go with env.%s", where, id,
+                       cfg->env.pixels ? "pixels (a frame has no velocity components)" : "frame_stack");
+    char why[600];
+    rl_status st = RL_OK;
+    if (cfg->env.pixels) {
+        const env_pixels_opts o = {.width = (int)cfg->env.pixels_width, .height = (int)cfg->env.pixels_height,
+                                   .grayscale = cfg->env.pixels_grayscale};
+        if ((st = env_pixels_def(e->def, &o, &e->pixels, why, sizeof why)) != RL_OK)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.%s", where, why);
+        e->def = e->pixels;
+    }
+    if (cfg->env.frame_stack > 1) {
+        if ((st = env_frame_stack_def(e->def, (int)cfg->env.frame_stack, &e->stack, why, sizeof why)) != RL_OK)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.%s", where, why);
+        e->def = e->stack;
+    }
+    return RL_OK;
+}
+
 rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *where, bool from_run, char *err,
                            size_t err_sz)
 {
@@ -49,7 +76,11 @@ rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *whe
     const env_def *base = env_find(cfg->env.id);
     if (!base) return env_missing(cfg, where, from_run, err, err_sz);
     rl_status st = env_args_make(base, &cfg->env.kwargs, &e->def, &e->owned, err, err_sz);
-    if (st != RL_OK) return st;
+    if (st == RL_OK) st = env_image_wrappers(e, cfg, where, err, err_sz);
+    if (st != RL_OK) {
+        trainer_env_close(e);
+        return st;
+    }
     env_view(e);
     if (!cfg->env.mask_velocity) return RL_OK;
     e->vel_mask = rl_xcalloc((size_t)e->raw_dim, 1);
@@ -65,6 +96,8 @@ void trainer_env_close(trainer_env *e)
 {
     if (!e) return;
     free(e->bounds);
+    free(e->stack);
+    free(e->pixels);
     free(e->owned);
     free(e->vel_mask);
     memset(e, 0, sizeof *e);
@@ -98,4 +131,26 @@ rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void *
                             int n_envs, char *err, size_t err_sz)
 {
     return algo->create(agent, cfg, &e->view.obs_space, &e->view.act_space, n_envs, err, err_sz);
+}
+
+rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
+                                  size_t err_sz)
+{
+    if (trainer_env_masks(e, cfg) && !algo->action_mask)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
+                       "env.action_mask: false to train it on every action, or use an agent that masks "
+                       "(ppo, a2c, dqn, qrdqn, c51)",
+                       cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
+    return RL_OK;
+}
+
+bool trainer_env_masks(const trainer_env *e, const rl_config *cfg)
+{
+    return cfg->env.action_mask && e->def->action_mask && e->def->act_space.kind == ENV_SPACE_DISCRETE;
+}
+
+void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v)
+{
+    if (cfg->env.action_mask && env_vec_masked(v) && algo->action_mask) algo->action_mask(agent, v->action_mask, v->n);
 }

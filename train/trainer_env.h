@@ -9,7 +9,9 @@
  * env.kwargs applied (envs/env_args.h). The agent sees its observation space with a Discrete
  * space one-hot encoded: Box(n) in [0, 1], the n floats env_one_hot writes (FrozenLake, Taxi,
  * CliffWalking, Blackjack). With env.mask_velocity the agent sees the velocity components
- * zeroed (envs/wrappers.h). The vector envs made here encode their rows themselves; a single
+ * zeroed (envs/wrappers.h). With env.pixels the environment is observed through its rendered
+ * frames, and with env.frame_stack its last k observations stacked (envs/pixels.h): def is then
+ * the wrapped definition, so every vector env and instance made here observes them. The vector envs made here encode their rows themselves; a single
  * instance's observation goes through trainer_env_encode. */
 #ifndef RLC_TRAIN_TRAINER_ENV_H
 #define RLC_TRAIN_TRAINER_ENV_H
@@ -21,13 +23,16 @@
 #include "envs/env.h"
 
 typedef struct {
-    const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned) */
+    const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned, wrapped
+                                 by pixels and stack) */
     env_def view;             /* def as the agent sees it: obs_space one-hot where def's is Discrete */
     int raw_dim;              /* floats of one of def's own observations (1 for a Discrete one) */
     bool one_hot;             /* def's observations are encoded for the agent */
     float *bounds;            /* one-hot: the low then high bounds of view.obs_space (owned) */
     void *owned;              /* env.kwargs: the definition and its arguments (owned) */
     unsigned char *vel_mask;  /* env.mask_velocity: (raw_dim) the components zeroed (owned); else NULL */
+    env_def *pixels;          /* env.pixels: the rendered-frame definition over the env.kwargs one (owned) */
+    env_def *stack;           /* env.frame_stack > 1: the stacked definition over the one before (owned) */
 } trainer_env;
 
 /* Finds cfg's environment and applies env.kwargs. where names the config in messages (a file or
@@ -45,6 +50,15 @@ rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_insta
  * (view.obs_space's dim each): copied (velocities zeroed with env.mask_velocity), or one-hot
  * encoded. */
 void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch);
+/* Action masks: whether the agent gets e's (env.action_mask on and the environment publishes them,
+ * env_def.action_mask), and the masks of v's rows handed to the agent before an act() on them. */
+bool trainer_env_masks(const trainer_env *e, const rl_config *cfg);
+void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v);
+/* RL_ERR_CONFIG naming env.action_mask when the agent would get e's masks (trainer_env_masks) and
+ * algo cannot use them (agent_algo.action_mask NULL); training checks it, a checkpoint's loader
+ * does not (acting without masks is still acting). */
+rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
+                                  size_t err_sz);
 /* algo's agent for e (algo->create with the spaces the agent sees) */
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz);

@@ -47,7 +47,7 @@ static void mj_render_error(const char *msg)
 static const char render_mjcf[] =
     "<mujoco>\n"
     "  <include file=\"%s\"/>\n"
-    "  <visual><quality shadowsize=\"2048\"/></visual>\n"
+    "  <visual><quality shadowsize=\"1024\"/></visual>\n"
     "  <asset>\n"
     "    <texture name=\"rlc_sky\" type=\"skybox\" builtin=\"gradient\" rgb1=\".55 .7 .85\" rgb2=\".9 .93 .97\"\n"
     "             width=\"64\" height=\"64\"/>\n"
@@ -189,8 +189,8 @@ static rl_status mj_context(env_render_mj *r, char *err, size_t err_sz)
     return RL_OK;
 }
 
-rl_status env_render_mj_open(env_render_mj **out, const env_instance *e, int width, int height, int *fps,
-                             char *err, size_t err_sz)
+rl_status env_render_mj_open(env_render_mj **out, const env_instance *e, int width, int height, bool antialias,
+                             int *fps, char *err, size_t err_sz)
 {
     *out = NULL;
     env_render_mj *r = calloc(1, sizeof *r);
@@ -207,6 +207,7 @@ rl_status env_render_mj_open(env_render_mj **out, const env_instance *e, int wid
     if (st == RL_OK) {
         r->m->vis.global.offwidth = width;
         r->m->vis.global.offheight = height;
+        if (!antialias) r->m->vis.quality.offsamples = 0;   /* else MuJoCo's default 4 */
         scene_look(r);
         st = mj_context(r, err, err_sz);
     }
@@ -236,14 +237,15 @@ rl_status env_render_mj_frame(env_render_mj *r, const env_instance *e, uint8_t *
     mjv_updateScene(r->m, r->d, &r->opt, NULL, &r->cam, mjCAT_ALL, &r->scn);
     mjrRect viewport = {0, 0, r->width, r->height};
     mjr_render(viewport, &r->scn, &r->con);
-    mjr_readPixels(r->flip, r->depth, viewport, &r->con);
+    mjr_readPixels(r->flip, r->dressed ? NULL : r->depth, viewport, &r->con);   /* depth: the sky of a bare model */
     uint8_t sky[3];
     for (int k = 0; k < 3; k++) sky[k] = (uint8_t)(255 * r->m->vis.rgba.fog[k] + 0.5f);
     for (int y = 0; y < r->height; y++) {
         const uint8_t *src = r->flip + (size_t)(r->height - 1 - y) * r->width * 3;
         const float *z = r->depth + (size_t)(r->height - 1 - y) * r->width;
         uint8_t *dst = rgb + (size_t)y * r->width * 3;
-        for (int x = 0; x < r->width; x++) memcpy(dst + 3 * x, z[x] >= 1.0f && !r->dressed ? sky : src + 3 * x, 3);
+        if (r->dressed) memcpy(dst, src, (size_t)r->width * 3);
+        else for (int x = 0; x < r->width; x++) memcpy(dst + 3 * x, z[x] >= 1.0f ? sky : src + 3 * x, 3);
     }
     return RL_OK;
 }

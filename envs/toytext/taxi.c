@@ -247,6 +247,14 @@ static void tx_step(void *state, rl_rng *rng, const float *action, float *obs, f
     *truncated = false;
 }
 
+/* the env_def hook: Gymnasium's info["action_mask"] of the current state */
+static void tx_action_mask(const void *state, uint8_t *mask)
+{
+    int8_t m[6];
+    env_taxi_action_mask(((const env_taxi_state *)state)->s, m);
+    for (int a = 0; a < 6; a++) mask[a] = (uint8_t)m[a];
+}
+
 static const env_taxi_params tx_params_v3 = {.version = 3, .rainy_probability = 0.8, .fickle_probability = 0.3};
 static const env_taxi_params tx_params_v4 = {.version = 4, .rainy_probability = 0.8, .fickle_probability = 0.3};
 
@@ -263,6 +271,7 @@ const env_def env_taxi_v3 = {
     .seed = tx_seed,
     .params = &tx_params_v3,
     .params_size = sizeof tx_params_v3,
+    .action_mask = tx_action_mask,
 };
 
 const env_def env_taxi_v4 = {
@@ -278,6 +287,7 @@ const env_def env_taxi_v4 = {
     .seed = tx_seed,
     .params = &tx_params_v4,
     .params_size = sizeof tx_params_v4,
+    .action_mask = tx_action_mask,
 };
 
 rl_status env_taxi_def(env_def *def, const env_def *base, env_taxi_params *params_storage, const env_taxi_params *p,

@@ -147,6 +147,7 @@ class _Binding:
             self.reward_threshold = float(thr) if thr is not None else math.nan
             self.render_size = self._probe_render(probe)
             self.fps = int(getattr(probe, "metadata", {}).get("render_fps") or 30)
+            self.masks = self.act.discrete and _mask_method(probe) is not None
         finally:
             if self.kind != "instance":
                 _close_quietly(probe)
@@ -318,6 +319,16 @@ class _Binding:
                                f"({type(value).__name__}): expected a bool", "bad argument")
         raise AssertionError("_bad_step called on a good step")
 
+    def action_mask(self, handle, mask_addr):
+        """writes the instance's action_masks() (sb3-contrib's convention) into mask_addr (n bytes)"""
+        m = np.asarray(_mask_method(self.envs[handle])())
+        n = self.act.n
+        if m.shape != (n,) or m.dtype.kind not in "biu" or not np.isin(m, (0, 1)).all() or not m.any():
+            raise EnvError(f"{self.label}: action_masks() returned {m!r:.80} (shape {m.shape}, dtype {m.dtype}): "
+                           f"expected {n} bools or 0/1 values, at least one true, one per action of "
+                           f"{self.act.text}", "bad argument")
+        _view(mask_addr, (n,), ctypes.c_uint8, np.uint8)[:] = m.astype(np.uint8)
+
     def render(self, handle, rgb_addr, width, height):
         env = self.envs[handle]
         f = self._frame(env.render(), "render()")[:, :, :3]
@@ -325,6 +336,15 @@ class _Binding:
         if (h0, w0) != (height, width):   # nearest neighbour
             f = f[(np.arange(height) * h0 // height)[:, None], (np.arange(width) * w0 // width)[None, :]]
         _view(rgb_addr, (height, width, 3), ctypes.c_uint8, np.uint8)[:] = f
+
+
+def _mask_method(env):
+    """the environment's action_masks() method (on it or its unwrapped environment), or None"""
+    for e in (env, getattr(env, "unwrapped", None)):
+        f = getattr(e, "action_masks", None) if e is not None else None
+        if callable(f):
+            return f
+    return None
 
 
 def _close_quietly(env):
@@ -416,8 +436,17 @@ def _cb_render(user, handle, rgb, width, height, err, err_sz):
         return _fail(e, err, err_sz, "render()")
 
 
+def _cb_action_mask(user, handle, mask, err, err_sz):
+    try:
+        _bindings[user].action_mask(handle, mask)
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "action_masks()")
+
+
 _CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb_step), _lib.CLOSE_FN(_cb_close),
               _lib.RENDER_FN(_cb_render))
+_MASK_CALLBACK = _lib.MASK_FN(_cb_action_mask)
 
 
 def _raise_pending(message):
@@ -466,6 +495,7 @@ def bind(source, env_id=None):
         cb.render_fps = min(max(1, b.fps), 1000)
     else:
         cb.render = _lib.RENDER_FN()
+    cb.action_mask = _MASK_CALLBACK if b.masks else _lib.MASK_FN()
     obs, keep_o = b.obs.c_space()
     act, keep_a = b.act.c_space()
     _bindings[key] = b

@@ -44,6 +44,10 @@ RUNS = {
     # Rainbow: c51 with dueling and noisy heads (per-atom dueling, the heads' mu)
     "rainbow": ("zoo/c51_rainbow_cartpole_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500"], 4, 1, True),
     "qrdqn": ("qrdqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
+    # image encoders (network.encoder) on MinAtar: a preset, and a list with stride and padding
+    "ppo_cnn": ("zoo/ppo_minatar_asterix_v1.yaml", ["total_steps=2048", "network.actor_gain=1"], 400, 1, True),
+    "dqn_cnn": ("zoo/dqn_minatar_breakout_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500",
+                "dqn.buffer_size=3000", "network.encoder=8 3x3/2 p1, 4 2x2/1, dense 32"], 400, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
     "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
@@ -129,6 +133,11 @@ class PolicyMatchesRollout(unittest.TestCase):
         self.check("dqn_dueling")
         self.check("dqn_noisy")
 
+    def test_image_encoders(self):
+        self.check("ppo_cnn")
+        self.check("dqn_cnn")
+        self.assertEqual(rlc_policy.load(self.runs["dqn_cnn"]).encoder.geometry, [(2, 1), (1, 0)])
+
     def test_qrdqn(self):
         self.check("qrdqn")
 
@@ -173,7 +182,7 @@ class PolicyMatchesRollout(unittest.TestCase):
 
 def policy_logits(policy, obs):
     """The on-policy actor's outputs (the categorical logits) for raw observations."""
-    x = policy.normalise(obs)
+    x = policy.features(policy.normalise(obs))
     if policy.trunk:
         x = rlc_policy._mlp(policy.trunk, x, policy.activation, policy.activation)
     return rlc_policy._mlp(policy.actor, x, policy.activation).astype(np.float64)

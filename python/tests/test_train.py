@@ -89,6 +89,29 @@ class PolicyWithNormalisation(unittest.TestCase):
                 policy(np.array([[0, 0, 0], [0, 0, np.nan]]))
 
 
+class ImageEncoder(unittest.TestCase):
+    def test_cnn_policy_from_a_dict(self):
+        """A DQN with an image encoder given as a list of layers in a dict (a string with commas,
+        hidden: []) trains, acts as `rlc rollout --policy` does and evaluates; a bad encoder is
+        refused with rlc's message before anything is written."""
+        cfg = {"algo": "dqn", "seed": 2, "total_steps": 3000,
+               "env": {"id": "MinAtar/Asterix-v1", "num_envs": 1},
+               "network": {"encoder": "8 3x3/1 p1, 4 3x3/2, dense 32", "hidden": [], "activation": "relu"},
+               "dqn": {"learning_starts": 500, "buffer_size": 3000, "batch_size": 32, "train_frequency": 1},
+               "log": {"eval_interval": 0, "eval_episodes": 2, "checkpoint_interval": 0}}
+        with tempfile.TemporaryDirectory() as d:
+            res = rlc.train(cfg, run_dir=os.path.join(d, "run"))
+            policy = rlc.load_policy(res.run_dir)
+            self.assertIn("8 3x3/1 p1, 4 3x3/2, dense 32", policy.config)
+            r = rollout("MinAtar/Asterix-v1", 4, 200, 400, 1, "--policy", res.run_dir)
+            np.testing.assert_array_equal(policy(r.obs), r.act[:, 0].astype(np.int64))
+            self.assertEqual(rlc.evaluate(res.run_dir, episodes=2).episodes, 2)
+            bad = dict(cfg, network=dict(cfg["network"], encoder="atari"))
+            with self.assertRaisesRegex(rlc.ConfigError, "network.encoder: unknown preset or bad layer 'atari'"):
+                rlc.train(bad, run_dir=os.path.join(d, "bad"))
+            self.assertFalse(os.path.exists(os.path.join(d, "bad")), "nothing may be written")
+
+
 class Errors(unittest.TestCase):
     def test_config_errors_carry_rlcs_message(self):
         """A bad key in a dict raises the message `rlc train` prints for the same YAML."""
