@@ -2,9 +2,14 @@
  * QR-DQN (Dabney et al. 2018) and C51 (Bellemare et al. 2017), one file, three registry entries.
  *
  * The Q-network is an MLP (PyTorch default init) with one output per action (dqn), Nq quantiles
- * per action (qrdqn) or the logits of A atoms per action (c51); DQN may use dueling heads
- * (Q = V + A - mean A over a shared trunk). Exploration is epsilon-greedy with epsilon decayed
- * linearly from start_e to end_e over exploration_fraction x total_steps. After learning_starts
+ * per action (qrdqn) or the logits of A atoms per action (c51); any of them may use dueling heads
+ * (Q = V + A - mean A over a shared trunk, per quantile or atom) and NoisyNet heads (dqn.noisy,
+ * nn/noisy.h: the layers after the trunk are NoisyLinear; new noise for the online network at each
+ * exploring act and each update, separate noise for the target network at each update; acting
+ * without exploring uses the mean weights; epsilon is then 0), and may start with an image
+ * encoder (network.encoder, nn/encoder.h) before the MLP. Otherwise exploration is
+ * epsilon-greedy with epsilon decayed linearly from start_e to end_e over exploration_fraction x
+ * total_steps. After learning_starts
  * steps, every train_frequency environment steps the agent runs gradient_steps updates on
  * minibatches from the replay buffer (replay/replay.h: uniform or prioritized, 1- or n-step):
  *   dqn    y = R + disc Q_target(s', a*),  loss = losses.td (huber by default; mse, ...)
@@ -40,6 +45,7 @@
 #include "core/dist.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
+#include "nn/noisy.h"
 #include "replay/replay.h"
 
 /* ---- the config: the dqn: section (dqn, qrdqn, c51) and the loss slots ---------------------- */
@@ -62,7 +68,11 @@
       "fraction of total_steps over which epsilon decays linearly")                              \
     X(S, double, max_grad_norm, F64, 10, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off") \
     X(S, bool, double_q, BOOL, 0, NULL, 0, 1, NULL, "double DQN targets (dqn, qrdqn, c51)")         \
-    X(S, bool, dueling, BOOL, 0, NULL, 0, 1, NULL, "dueling value/advantage heads (dqn)")         \
+    X(S, bool, dueling, BOOL, 0, NULL, 0, 1, NULL, "dueling value/advantage heads (dqn, qrdqn, c51)") \
+    X(S, bool, noisy, BOOL, 0, NULL, 0, 1, NULL,                                                      \
+      "NoisyNet heads (factorised Gaussian); turns epsilon-greedy off")                          \
+    X(S, bool, noisy_epsilon, BOOL, 0, NULL, 0, 1, NULL, "with noisy: keep epsilon-greedy too (start_e, end_e)") \
+    X(S, double, noisy_sigma0, F64, 0.5, NULL, 0, 100, NULL, "noisy heads' initial sigma x sqrt(fan_in)") \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
     X(S, bool, prioritized, BOOL, 0, NULL, 0, 1, NULL, "prioritized replay (sum tree)")           \
     X(S, double, per_alpha, F64, 0.6, NULL, 0, 10, NULL, "priority exponent")                      \
@@ -97,12 +107,17 @@ typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
 
 static const char *const vb_names[] = {"dqn", "qrdqn", "c51"};
 
-/* a Q-network: one MLP, or a trunk with value and advantage heads (dueling), after the image
- * encoder when network.encoder asks for one (its parameters first in the flat buffer) */
+/* a Q-network: one MLP, or a trunk (the hidden layers) with heads: value and advantage (dueling)
+ * or one output head; the heads are dense layers, or NoisyLinear layers with noisy; after the
+ * image encoder when network.encoder asks for one (its parameters first in the flat buffer) */
 typedef struct {
-    bool dueling, has_img;
+    bool dueling, noisy, split;       /* split = dueling || noisy: a trunk, then heads */
+    bool has_img;
+    int K, M;                         /* actions, outputs per action */
     nn_encoder img;
-    nn_mlp trunk, vh, ah;
+    nn_mlp trunk, vh, ah;             /* vh, ah: the dense heads (with noisy: their shapes, for the caches) */
+    nn_noisy nv, na;                  /* the noisy heads (noisy) */
+    float *noise_state;               /* owned: the noisy heads' noise and effective weights */
 } qnet;
 
 typedef struct {
@@ -110,7 +125,7 @@ typedef struct {
     const float *feat;                /* what the trunk read in the last forward: obs or img's output */
     float *dfeat;                     /* (max_batch, img.out_dim) */
     nn_mlp_cache trunk, vh, ah;
-    float *q;                         /* (max_batch, K) dueling output */
+    float *q;                         /* (max_batch, K M) dueling output */
     float *dadv, *dv, *dh, *dh2;      /* dueling backward scratch */
 } qnet_cache;
 
@@ -119,7 +134,7 @@ typedef struct {
     int obs_dim, K, M, KM, n_envs, B; /* M outputs per action (1, Nq or atoms) */
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
-    bool double_q, prioritized, obs_bytes;
+    bool double_q, prioritized, noisy, noisy_eps, obs_bytes;
     bool use_masks;                   /* env.action_mask: targets over the next state's valid actions */
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
@@ -151,25 +166,39 @@ enum { ST_LOSS, ST_QMEAN, ST_EPS, ST_GRADNORM, ST_BETA, ST_SKIPPED, ST_COUNT };
 
 /* ---- the Q-network ----------------------------------------------------------------------- */
 
-static void qnet_shape(qnet *q, int D, const int *hidden, int nh, int out, nn_act act, bool dueling)
+static void qnet_shape(qnet *q, int D, const int *hidden, int nh, int K, int M, nn_act act, bool dueling,
+                       bool noisy)
 {
-    q->dueling = dueling;
-    if (!dueling) {
-        nn_mlp_shape(&q->trunk, D, hidden, nh, out, act, NN_ACT_NONE);
+    q->dueling = dueling, q->noisy = noisy, q->split = dueling || noisy;
+    q->K = K, q->M = M;
+    if (!q->split) {
+        nn_mlp_shape(&q->trunk, D, hidden, nh, K * M, act, NN_ACT_NONE);
         return;
     }
-    /* the last hidden layer is the trunk's output; the heads are single dense layers */
+    /* the last hidden layer is the trunk's output; the heads are single (dense or noisy) layers */
     int H = hidden[nh - 1];
     nn_mlp_shape(&q->trunk, D, hidden, nh - 1, H, act, act);
-    nn_mlp_shape(&q->vh, H, NULL, 0, 1, act, NN_ACT_NONE);
-    nn_mlp_shape(&q->ah, H, NULL, 0, out, act, NN_ACT_NONE);
+    nn_mlp_shape(&q->vh, H, NULL, 0, M, act, NN_ACT_NONE);
+    nn_mlp_shape(&q->ah, H, NULL, 0, K * M, act, NN_ACT_NONE);
+    nn_noisy_shape(&q->nv, H, M);
+    nn_noisy_shape(&q->na, H, K * M);
+}
+
+/* a head's parameters: its dense layer's, or its noisy layer's (mu and sigma) */
+static size_t head_params(const qnet *q, const nn_mlp *m, const nn_noisy *nz)
+{
+    return q->noisy ? nz->n_params : m->n_params;
 }
 
 static size_t qnet_params(const qnet *q)
 {
-    return (q->has_img ? q->img.n_params : 0) + q->trunk.n_params + (q->dueling ? q->vh.n_params + q->ah.n_params : 0);
+    size_t n = (q->has_img ? q->img.n_params : 0) + q->trunk.n_params;
+    if (q->dueling) n += head_params(q, &q->vh, &q->nv);
+    if (q->split) n += head_params(q, &q->ah, &q->na);
+    return n;
 }
 
+/* binds the trunk and heads into params (grads); allocates the noisy heads' state once */
 static void qnet_bind(qnet *q, float *params, float *grads)
 {
     if (q->has_img) {
@@ -178,10 +207,50 @@ static void qnet_bind(qnet *q, float *params, float *grads)
         grads = grads ? grads + q->img.n_params : NULL;
     }
     nn_mlp_bind(&q->trunk, params, grads);
-    if (!q->dueling) return;
-    size_t a = q->trunk.n_params, b = a + q->vh.n_params;
-    nn_mlp_bind(&q->vh, params + a, grads ? grads + a : NULL);
-    nn_mlp_bind(&q->ah, params + b, grads ? grads + b : NULL);
+    if (!q->split) return;
+    size_t a = q->trunk.n_params;
+    if (q->noisy && !q->noise_state)
+        q->noise_state = rl_xcalloc(nn_noisy_state_floats(&q->nv) + nn_noisy_state_floats(&q->na), sizeof(float));
+    if (q->dueling) {
+        if (q->noisy) nn_noisy_bind(&q->nv, params + a, grads ? grads + a : NULL, q->noise_state);
+        else nn_mlp_bind(&q->vh, params + a, grads ? grads + a : NULL);
+        a += head_params(q, &q->vh, &q->nv);
+    }
+    if (q->noisy)
+        nn_noisy_bind(&q->na, params + a, grads ? grads + a : NULL, q->noise_state + nn_noisy_state_floats(&q->nv));
+    else nn_mlp_bind(&q->ah, params + a, grads ? grads + a : NULL);
+}
+
+/* PyTorch's default init for the image encoder and the dense layers (trunk, then value and
+ * advantage heads), the paper's for the noisy heads */
+static void qnet_init(qnet *q, float sigma0, rl_rng *rng)
+{
+    if (q->has_img) nn_encoder_init_torch_default(&q->img, rng);
+    nn_mlp_init_torch_default(&q->trunk, rng);
+    if (q->dueling) {
+        if (q->noisy) nn_noisy_init(&q->nv, sigma0, rng);
+        else nn_mlp_init_torch_default(&q->vh, rng);
+    }
+    if (q->split) {
+        if (q->noisy) nn_noisy_init(&q->na, sigma0, rng);
+        else nn_mlp_init_torch_default(&q->ah, rng);
+    }
+}
+
+/* new noise for the noisy heads (nothing without noisy) */
+static void qnet_resample(qnet *q, rl_rng *rng)
+{
+    if (!q->noisy) return;
+    if (q->dueling) nn_noisy_sample(&q->nv, rng);
+    nn_noisy_sample(&q->na, rng);
+}
+
+/* no noise: the heads compute with mu (deterministic evaluation) */
+static void qnet_noise_off(qnet *q)
+{
+    if (!q->noisy) return;
+    if (q->dueling) nn_noisy_zero_noise(&q->nv);
+    nn_noisy_zero_noise(&q->na);
 }
 
 static size_t qnet_cache_need(const qnet *q, int maxb)
@@ -190,11 +259,11 @@ static size_t qnet_cache_need(const qnet *q, int maxb)
     if (q->has_img)
         n += rl_arena_need(nn_encoder_cache_floats(&q->img, maxb) * 4) +
              rl_arena_need((size_t)maxb * q->img.out_dim * 4);
-    if (q->dueling) {
-        int K = q->ah.sizes[1], H = q->vh.sizes[0];
+    if (q->split) {
+        int KM = q->K * q->M, H = q->ah.sizes[0];
         n += rl_arena_need(nn_mlp_cache_floats(&q->vh, maxb) * 4) +
-             rl_arena_need(nn_mlp_cache_floats(&q->ah, maxb) * 4) + 2 * rl_arena_need((size_t)maxb * K * 4) +
-             rl_arena_need((size_t)maxb * 4) + 2 * rl_arena_need((size_t)maxb * H * 4);
+             rl_arena_need(nn_mlp_cache_floats(&q->ah, maxb) * 4) + 2 * rl_arena_need((size_t)maxb * KM * 4) +
+             rl_arena_need((size_t)maxb * q->M * 4) + 2 * rl_arena_need((size_t)maxb * H * 4);
     }
     return n;
 }
@@ -206,39 +275,72 @@ static void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
         nn_encoder_cache_bind(&c->img, &q->img, rl_arena_floats(a, nn_encoder_cache_floats(&q->img, maxb)), maxb);
         c->dfeat = rl_arena_floats(a, (size_t)maxb * q->img.out_dim);
     }
-    if (!q->dueling) return;
-    int K = q->ah.sizes[1], H = q->vh.sizes[0];
+    if (!q->split) return;
+    int KM = q->K * q->M, H = q->ah.sizes[0];
     nn_mlp_cache_bind(&c->vh, &q->vh, rl_arena_floats(a, nn_mlp_cache_floats(&q->vh, maxb)), maxb);
     nn_mlp_cache_bind(&c->ah, &q->ah, rl_arena_floats(a, nn_mlp_cache_floats(&q->ah, maxb)), maxb);
-    c->q = rl_arena_floats(a, (size_t)maxb * K);
-    c->dadv = rl_arena_floats(a, (size_t)maxb * K);
-    c->dv = rl_arena_floats(a, maxb);
+    c->q = rl_arena_floats(a, (size_t)maxb * KM);
+    c->dadv = rl_arena_floats(a, (size_t)maxb * KM);
+    c->dv = rl_arena_floats(a, (size_t)maxb * q->M);
     c->dh = rl_arena_floats(a, (size_t)maxb * H);
     c->dh2 = rl_arena_floats(a, (size_t)maxb * H);
 }
 
-/* obs (n, D) -> (n, out) */
-static const float *qnet_forward(qnet_cache *c, const qnet *q, const float *obs, int n)
+/* a head over h (n, H): its dense layer, or its noisy layer (output in the same cache row) */
+static const float *head_forward(nn_mlp_cache *c, const nn_mlp *m, nn_noisy *nz, const float *h, int n)
+{
+    if (!nz) return nn_mlp_forward(c, m, h, n);
+    nn_noisy_forward(c->act[1], h, nz, n);
+    return c->act[1];
+}
+
+static void head_backward(float *dh, nn_mlp_cache *c, nn_mlp *m, nn_noisy *nz, const float *dout, const float *h,
+                          int n)
+{
+    if (nz) nn_noisy_backward(dh, nz, dout, h, n);
+    else nn_mlp_backward(dh, c, m, dout, h, n);
+}
+
+/* obs (n, D) -> (n, K M); dueling: out[k, j] = v[j] + a[k, j] - mean over k of a[k, j] */
+static const float *qnet_forward(qnet_cache *c, qnet *q, const float *obs, int n)
 {
     c->feat = q->has_img ? nn_encoder_forward(&c->img, &q->img, obs, n) : obs;
     float *h = nn_mlp_forward(&c->trunk, &q->trunk, c->feat, n);
-    if (!q->dueling) return h;
-    const float *v = nn_mlp_forward(&c->vh, &q->vh, h, n);    // (n, 1)
-    const float *adv = nn_mlp_forward(&c->ah, &q->ah, h, n);  // (n, K)
-    int K = q->ah.sizes[1];
-    for (int i = 0; i < n; i++) {
-        double m = 0.0;
-        for (int k = 0; k < K; k++) m += adv[(size_t)i * K + k];
-        m /= K;
-        for (int k = 0; k < K; k++) c->q[(size_t)i * K + k] = (float)(v[i] + adv[(size_t)i * K + k] - m);
-    }
+    if (!q->split) return h;
+    const float *v = q->dueling ? head_forward(&c->vh, &q->vh, q->noisy ? &q->nv : NULL, h, n) : NULL;   // (n, M)
+    const float *adv = head_forward(&c->ah, &q->ah, q->noisy ? &q->na : NULL, h, n);                     // (n, K M)
+    if (!q->dueling) return adv;
+    int K = q->K, M = q->M;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < M; j++) {
+            const float *a = adv + (size_t)i * K * M + j;
+            double m = 0.0;
+            for (int k = 0; k < K; k++) m += a[(size_t)k * M];
+            m /= K;
+            for (int k = 0; k < K; k++)
+                c->q[((size_t)i * K + k) * M + j] = (float)(v[(size_t)i * M + j] + a[(size_t)k * M] - m);
+        }
     return c->q;
 }
 
 /* the last hidden layer (n, H) of the last forward on c: the encoding the aux heads read */
 static const float *qnet_h(const qnet_cache *c, const qnet *q)
 {
-    return c->trunk.act[q->dueling ? q->trunk.n_layers : q->trunk.n_layers - 1];
+    return c->trunk.act[q->split ? q->trunk.n_layers : q->trunk.n_layers - 1];
+}
+
+/* the dueling combination's backward: dv (n, M) and dadv (n, K M) from dq (n, K M) */
+static void dueling_backward(qnet_cache *c, const qnet *q, const float *dq, int n)
+{
+    int K = q->K, M = q->M;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < M; j++) {
+            const float *d = dq + (size_t)i * K * M + j;
+            double s = 0.0;
+            for (int k = 0; k < K; k++) s += d[(size_t)k * M];
+            c->dv[(size_t)i * M + j] = (float)s;
+            for (int k = 0; k < K; k++) c->dadv[((size_t)i * K + k) * M + j] = (float)(d[(size_t)k * M] - s / K);
+        }
 }
 
 /* backward of the last forward on c; dq (n, out); dh_aux (n, H) is added at qnet_h (NULL: none) */
@@ -246,23 +348,22 @@ static void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *
 {
     const float *obs = c->feat;
     float *dfeat = q->has_img ? c->dfeat : NULL;
-    if (!q->dueling) {
+    if (!q->split) {
         if (dh_aux) nn_mlp_backward_add(dfeat, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
         else nn_mlp_backward(dfeat, &c->trunk, &q->trunk, dq, obs, n);
         if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
         return;
     }
-    int K = q->ah.sizes[1], H = q->vh.sizes[0];
-    for (int i = 0; i < n; i++) {
-        double s = 0.0;
-        for (int k = 0; k < K; k++) s += dq[(size_t)i * K + k];
-        c->dv[i] = (float)s;
-        for (int k = 0; k < K; k++) c->dadv[(size_t)i * K + k] = (float)(dq[(size_t)i * K + k] - s / K);
-    }
+    int H = q->ah.sizes[0];
     const float *h = c->trunk.act[q->trunk.n_layers];
-    nn_mlp_backward(c->dh, &c->vh, &q->vh, c->dv, h, n);
-    nn_mlp_backward(c->dh2, &c->ah, &q->ah, c->dadv, h, n);
-    for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += c->dh2[i];
+    if (q->dueling) {
+        dueling_backward(c, q, dq, n);
+        head_backward(c->dh, &c->vh, &q->vh, q->noisy ? &q->nv : NULL, c->dv, h, n);
+        head_backward(c->dh2, &c->ah, &q->ah, q->noisy ? &q->na : NULL, c->dadv, h, n);
+        for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += c->dh2[i];
+    } else {
+        head_backward(c->dh, &c->ah, &q->ah, &q->na, dq, h, n);   /* split without dueling: noisy */
+    }
     if (dh_aux)
         for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
     nn_mlp_backward(dfeat, &c->trunk, &q->trunk, c->dh, obs, n);
@@ -324,6 +425,8 @@ static void dqn_destroy(void *self)
     free(p->params);
     free(p->grads);
     free(p->tparams);
+    free(p->net.noise_state);
+    free(p->tnet.noise_state);
     nn_adam_free(&p->opt);
     offp_aux_free(&p->ax);
     rl_arena_free(&p->arena);
@@ -339,7 +442,7 @@ static void dqn_destroy(void *self)
 static rl_status dqn_aux_init(dqn *p, const rl_config *cfg, char *err, size_t err_sz)
 {
     const qnet *q = &p->net;
-    if (q->dueling) {
+    if (q->split) {
         p->enc = q->trunk;   /* the trunk ends at the last hidden layer */
     } else {
         RL_ASSERT(q->trunk.n_layers >= 2);
@@ -398,10 +501,11 @@ static rl_status vb_losses(dqn *p, vb_kind kind, const rl_config *cfg, const cha
     st = agent_slot_loss(&p->loss, agent_find(vb_names[kind]), 0, cfg, err, err_sz);
     if (st == RL_OK && nn_act_from_name(cfg->network.activation, &act) != 0)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    if (st == RL_OK && dqn_of(cfg)->dueling && kind != VB_DQN)
-        st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling: only algo dqn has dueling heads", src);
     if (st == RL_OK && dqn_of(cfg)->dueling && cfg->network.hidden.n < 1)
         st = rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: dqn.dueling needs at least one hidden layer", src);
+    if (st == RL_OK && dqn_of(cfg)->noisy && cfg->network.hidden.n < 1)
+        st = rl_errf(err, err_sz, RL_ERR_CONFIG,
+                     "%s: dqn.noisy needs at least one hidden layer in network.hidden (the heads read the last)", src);
     if (st == RL_OK) *act_out = act;
     return st;
 }
@@ -457,6 +561,8 @@ static void vb_settings(dqn *p, const rl_config *cfg, int n_envs)
     p->explore_steps = (int64_t)(dqn_of(cfg)->exploration_fraction * (double)cfg->root.total_steps);
     p->double_q = dqn_of(cfg)->double_q;
     p->prioritized = dqn_of(cfg)->prioritized;
+    p->noisy = dqn_of(cfg)->noisy;
+    p->noisy_eps = dqn_of(cfg)->noisy_epsilon;
     p->use_masks = cfg->env.action_mask;
 }
 
@@ -465,9 +571,10 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
 {
     int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
     for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
+    const dqn_cfg *c = dqn_of(cfg);
     int feat = p->net.has_img ? p->net.img.out_dim : p->obs_dim;   /* what the trunk reads */
-    qnet_shape(&p->net, feat, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
-    qnet_shape(&p->tnet, feat, hidden, nh, p->KM, act, dqn_of(cfg)->dueling);
+    qnet_shape(&p->net, feat, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
+    qnet_shape(&p->tnet, feat, hidden, nh, p->K, p->M, act, c->dueling, c->noisy);
     p->n_params = qnet_params(&p->net);
     p->params = rl_xcalloc(p->n_params, sizeof(float));
     p->grads = rl_xcalloc(p->n_params, sizeof(float));
@@ -475,12 +582,7 @@ static void vb_networks(dqn *p, const rl_config *cfg, nn_act act)
     qnet_bind(&p->net, p->params, p->grads);
     qnet_bind(&p->tnet, p->tparams, NULL);
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
-    if (p->net.has_img) nn_encoder_init_torch_default(&p->net.img, &p->rng);
-    nn_mlp_init_torch_default(&p->net.trunk, &p->rng);
-    if (p->net.dueling) {
-        nn_mlp_init_torch_default(&p->net.vh, &p->rng);
-        nn_mlp_init_torch_default(&p->net.ah, &p->rng);
-    }
+    qnet_init(&p->net, (float)c->noisy_sigma0, &p->rng);
     memcpy(p->tparams, p->params, p->n_params * sizeof(float));
 
 }
@@ -619,8 +721,10 @@ static rl_status c51_create(void **self, const rl_config *cfg, const env_space *
 
 /* ---- acting ------------------------------------------------------------------------------ */
 
+/* epsilon-greedy's epsilon; 0 with noisy heads, whose noise explores (unless noisy_epsilon) */
 static float epsilon_at(const dqn *p, int64_t step)
 {
+    if (p->noisy && !p->noisy_eps) return 0.0f;
     if (p->explore_steps <= 0 || step >= p->explore_steps) return p->end_e;
     double f = (double)step / (double)p->explore_steps;
     return (float)(p->start_e + f * (p->end_e - p->start_e));
@@ -629,6 +733,9 @@ static float epsilon_at(const dqn *p, int64_t step)
 static void dqn_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     dqn *p = self;
+    /* noisy heads: new noise for each exploring step, the mean network (mu) otherwise */
+    if (explore) qnet_resample(&p->net, &p->rng);
+    else qnet_noise_off(&p->net);
     const float *out = qnet_forward(&p->c_next, &p->net, obs, n);   // (n, KM)
     float *vals = p->dout;   /* free between updates; K <= KM floats per call */
     float eps = explore ? epsilon_at(p, p->env_steps) : 0.0f;
@@ -647,10 +754,12 @@ static void dqn_act(void *self, const float *obs, int n, float *actions, bool ex
 }
 
 /* agent_algo.act_sample: epsilon-greedy at the current exploration rate, drawn with rng (SB3's
- * DQN.predict(deterministic=False)), among the valid actions when a mask was passed */
+ * DQN.predict(deterministic=False)), among the valid actions when a mask was passed; noisy heads
+ * act with their mean (mu), and their epsilon is 0 unless dqn.noisy_epsilon */
 static void dqn_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
 {
     dqn *p = self;
+    qnet_noise_off(&p->net);
     const float *out = qnet_forward(&p->c_next, &p->net, obs, n);   // (n, KM)
     float eps = epsilon_at(p, p->env_steps);
     for (int i = 0; i < n; i++) {
@@ -683,6 +792,9 @@ static void sample_batch(dqn *p, float beta)
     const int B = p->B, M = p->M, KM = p->KM;
     replay_batch *b = &p->batch;
     replay_buffer_sample(&p->buf, b, B, beta, &p->rng);
+    /* noisy heads: new noise for the online and (its own) for the target network, held for the update */
+    qnet_resample(&p->net, &p->rng);
+    qnet_resample(&p->tnet, &p->rng);
     float *vals = p->dout;   /* the K-value scratch; dout is rebuilt in loss_grad */
 
     /* targets from the target network at a* */
@@ -872,25 +984,38 @@ static bool dqn_learn(void *self, const env_vec *v, int64_t step, int64_t total_
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 
-#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 2) + 4 * (NN_ENC_MAX_CONV + 1) + 5)
+#define DQN_MAX_TENSORS (4 * (NN_MAX_LAYERS + 4) + 4 * (NN_ENC_MAX_CONV + 1) + 5)
 
-/* "q.0.weight", ... (or "q.trunk.*", "q.value.*", "q.advantage.*" with dueling), after the
- * encoder's "q.encoder.conv.<i>.*" and "q.encoder.dense.*" when there is one */
+/* a head's tensors: "pre.0.weight", "pre.0.bias" (dense) or "pre.0.weight_mu", ".bias_mu",
+ * ".weight_sigma", ".bias_sigma" (noisy) */
+static int head_tensors(nn_tensor *t, char names[][48], const char *pre, const qnet *q, const nn_mlp *m,
+                        const nn_noisy *nz)
+{
+    char p0[40];
+    if (!q->noisy) return nn_mlp_tensors(t, names, pre, m);
+    snprintf(p0, sizeof p0, "%s.0", pre);
+    return nn_noisy_tensors(t, names, p0, nz);
+}
+
+/* "q.0.weight", ... (or "q.trunk.*", "q.value.*", "q.advantage.*" with dueling, "q.trunk.*",
+ * "q.head.*" with noisy alone; noisy heads as head_tensors names them), after the encoder's "q.encoder.conv.<i>.*" and "q.encoder.dense.*" when there is one */
 static int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
 {
-    char pre[24];
+    char pre[32];
     int n = 0;
     if (q->has_img) {
         snprintf(pre, sizeof pre, "%s.encoder", prefix);
         n = nn_encoder_tensors(t, names, pre, &q->img);
     }
-    if (!q->dueling) return n + nn_mlp_tensors(t + n, names + n, prefix, &q->trunk);
+    if (!q->split) return n + nn_mlp_tensors(t + n, names + n, prefix, &q->trunk);
     snprintf(pre, sizeof pre, "%s.trunk", prefix);
     n += nn_mlp_tensors(t + n, names + n, pre, &q->trunk);
-    snprintf(pre, sizeof pre, "%s.value", prefix);
-    n += nn_mlp_tensors(t + n, names + n, pre, &q->vh);
-    snprintf(pre, sizeof pre, "%s.advantage", prefix);
-    n += nn_mlp_tensors(t + n, names + n, pre, &q->ah);
+    if (q->dueling) {
+        snprintf(pre, sizeof pre, "%s.value", prefix);
+        n += head_tensors(t + n, names + n, pre, q, &q->vh, &q->nv);
+    }
+    snprintf(pre, sizeof pre, "%s.%s", prefix, q->dueling ? "advantage" : "head");
+    n += head_tensors(t + n, names + n, pre, q, &q->ah, &q->na);
     return n;
 }
 

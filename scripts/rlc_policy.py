@@ -16,7 +16,8 @@ Image encoders (network.encoder: convolutions, flatten, dense, before the MLP) a
 them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
-(argmax of the expected value over the atoms). Auxiliary heads and intrinsic-reward modules are
+(argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
+the mean network, weight_mu and bias_mu, as rlc evaluates) in all three. Auxiliary heads and intrinsic-reward modules are
 read past: they never change the action.
 
 A policy trained with `recurrent:` (an LSTM or GRU between the trunk and the heads) is stateful:
@@ -124,12 +125,17 @@ ACTIVATIONS = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, np.float32(0)), 
 
 
 def _layers(tensors, prefix):
-    """[(weight (out, in), bias (out)), ...] of the dense layers named prefix.0, prefix.1, ..."""
+    """[(weight (out, in), bias (out)), ...] of the dense layers named prefix.0, prefix.1, ...; a
+    NoisyLinear layer (prefix.l.weight_mu, .bias_mu, .weight_sigma, .bias_sigma) as its mean"""
     layers = []
-    while f"{prefix}.{len(layers)}.weight" in tensors:
+    while True:
         l = len(layers)
-        layers.append((tensors[f"{prefix}.{l}.weight"], tensors[f"{prefix}.{l}.bias"]))
-    return layers
+        for w, b in (("weight", "bias"), ("weight_mu", "bias_mu")):
+            if f"{prefix}.{l}.{w}" in tensors:
+                layers.append((tensors[f"{prefix}.{l}.{w}"], tensors[f"{prefix}.{l}.{b}"]))
+                break
+        else:
+            return layers
 
 
 def _sigmoid(x):
@@ -286,10 +292,13 @@ class Policy:
             self.kind, self.actor = "sac", _layers(t, "actor")
         elif self.algo in ("dqn", "qrdqn", "c51"):
             self.kind = "q"
-            self.dueling = "q.trunk.0.weight" in t
-            if self.dueling:
+            # a trunk then heads: value and advantage (dueling) or one output head (noisy alone)
+            self.split = "q.trunk.0.weight" in t
+            self.dueling = "q.advantage.0.bias" in t or "q.advantage.0.bias_mu" in t
+            if self.split:
                 self.trunk = _layers(t, "q.trunk")
-                self.value, self.advantage = _layers(t, "q.value"), _layers(t, "q.advantage")
+                self.value = _layers(t, "q.value") if self.dueling else None
+                self.advantage = _layers(t, "q.advantage" if self.dueling else "q.head")
             else:
                 self.trunk = _layers(t, "q")
             if self.algo == "c51":
@@ -402,14 +411,17 @@ class Policy:
     def q_values(self, x):
         """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn) or
         the expectation over the atoms (c51)."""
+        K = self.action_space["n"]
         x = self.features(x)
-        if not self.dueling:
+        if not self.split:
             out = _mlp(self.trunk, x, self.activation)
         else:
             h = _mlp(self.trunk, x, self.activation, self.activation)
-            v, adv = _mlp(self.value, h, self.activation), _mlp(self.advantage, h, self.activation)
-            out = v + adv - adv.mean(axis=1, keepdims=True)
-        K = self.action_space["n"]
+            out = _mlp(self.advantage, h, self.activation)
+            if self.dueling:   # per atom or quantile j: v[j] + a[k, j] - mean over k of a[k, j]
+                adv = out.reshape(out.shape[0], K, -1)
+                v = _mlp(self.value, h, self.activation)[:, None, :]
+                out = (v + adv - adv.mean(axis=1, keepdims=True)).reshape(out.shape[0], -1)
         out = out.reshape(out.shape[0], K, -1).astype(np.float64)
         if self.algo == "dqn":
             return out[:, :, 0]

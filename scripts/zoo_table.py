@@ -237,7 +237,8 @@ def zoo_pairs(zoo_dir):
     """(algo, env) -> budget, from the zoo configs"""
     pairs = {}
     for name in sorted(os.listdir(zoo_dir)):
-        if name.endswith(".yaml"):
+        # <algo>_rainbow_*: Rainbow configs (c51 with all its parts); the c51 cell stays plain C51's (docs/zoo.md)
+        if name.endswith(".yaml") and "_rainbow_" not in name:
             cfg = simple_yaml(os.path.join(zoo_dir, name))
             pairs[(cfg.get("algo"), cfg.get("env.id"))] = int(float(cfg.get("total_steps", 0)))
     return pairs

@@ -39,6 +39,10 @@ RUNS = {
     "dqn": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     "dqn_dueling": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1",
                     "dqn.dueling=true"], 4, 1, True),
+    "dqn_noisy": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1",
+                  "dqn.noisy=true"], 4, 1, True),
+    # Rainbow: c51 with dueling and noisy heads (per-atom dueling, the heads' mu)
+    "rainbow": ("zoo/c51_rainbow_cartpole_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500"], 4, 1, True),
     "qrdqn": ("qrdqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # image encoders (network.encoder) on MinAtar: a preset, and a list with stride and padding
     "ppo_cnn": ("zoo/ppo_minatar_asterix_v1.yaml", ["total_steps=2048", "network.actor_gain=1"], 400, 1, True),
@@ -127,6 +131,7 @@ class PolicyMatchesRollout(unittest.TestCase):
     def test_dqn(self):
         self.check("dqn")
         self.check("dqn_dueling")
+        self.check("dqn_noisy")
 
     def test_image_encoders(self):
         self.check("ppo_cnn")
@@ -138,6 +143,7 @@ class PolicyMatchesRollout(unittest.TestCase):
 
     def test_c51(self):
         self.check("c51")
+        self.check("rainbow")
 
     def test_discrete_observations(self):
         self.check("dqn_frozenlake")
