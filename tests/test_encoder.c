@@ -531,6 +531,7 @@ static double random_breakout_return(void)
  * 10 episodes, where random play scores about 0.5 (asserted below 0.75) */
 Test(encoder, dqn_minatar_preset_learns_breakout)
 {
+    RLT_LEARNING_TEST();
     double rnd = random_breakout_return();
     cr_assert(rnd < 0.75, "random play scores %g", rnd);
     const char *sets[] = {"total_steps=15000", "dqn.learning_starts=2000", "dqn.exploration_fraction=0.2",

@@ -273,6 +273,7 @@ Test(rainbow, noisy_outside_the_dqn_family_is_refused_naming_the_key)
  * 1-5 end at 486.5, 500, 500, 500, 500 (docs/zoo.md). At least 2 of seeds 1-3 must pass 300. */
 Test(rainbow, learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(RAINBOW, sets, 1, 3, runs, "rainbowlearn", NULL, 0);

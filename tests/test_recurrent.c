@@ -364,6 +364,7 @@ Test(recurrent, record_resets_the_state_and_masks_like_evaluation)
  * it 40-46, docs/recurrent.md). */
 Test(recurrent, lstm_ppo_solves_masked_cartpole_where_mlp_does_not)
 {
+    RLT_LEARNING_TEST();
     trainer_result lstm[3], mlp[3];
     const char *sets[] = {"log.eval_interval=0", "log.checkpoint_interval=0"};
     rlt_train_seeds(LSTM_CARTPOLE, sets, 2, 3, lstm, "rec_learn", NULL, 0);

@@ -378,6 +378,7 @@ Test(td3, bad_input_is_named)
  * random policy (about -1200) over 10 episodes at the end; measured -139 to -165 at 20k steps */
 Test(td3, learns_pendulum)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0", "total_steps=15000"};
     trainer_result runs[3];
     rlt_train_seeds(TD3_CONFIG, sets, 2, 3, runs, "td3learn", NULL, 0);
@@ -386,6 +387,7 @@ Test(td3, learns_pendulum)
 
 Test(ddpg, learns_pendulum)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0", "total_steps=15000"};
     trainer_result runs[3];
     rlt_train_seeds(DDPG_CONFIG, sets, 2, 3, runs, "ddpglearn", NULL, 0);

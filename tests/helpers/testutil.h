@@ -61,6 +61,16 @@ int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long 
  * slower); fails the test if pid exits before path appears. */
 void rlt_wait_path(const char *path, pid_t pid);
 
+/* The first statement of a test that trains for minutes to check what a method reaches. Under
+ * AddressSanitizer such a run takes about five times as long and reaches no code the shorter
+ * tests of its program do not, so the sanitizer build (RLC_SANITIZED) skips it, saying why; the
+ * normal build runs it. */
+#ifdef RLC_SANITIZED
+#define RLT_LEARNING_TEST() cr_skip_test("a learning test: it runs in the normal build; this sanitizer build checks memory on the shorter tests")
+#else
+#define RLT_LEARNING_TEST() ((void)0)
+#endif
+
 /* ---- temporary files (tests/helpers/tmp.c) ------------------------------------------------
  * Everything a test writes goes under its own directory, rlt_test_dir(), inside one directory per
  * test program under $TMPDIR (default /tmp); the runner removes a test's directory when the test
