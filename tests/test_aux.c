@@ -437,6 +437,7 @@ Test(aux, checkpoint_round_trip_with_heads)
 
 Test(aux, ppo_with_reward_prediction_learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     /* shared trunk, lr 1e-3 (the shared trunk learns slowly at CleanRL's 2.5e-4); seeds 1-3 on
      * every BLAS kernel measured (README, Determinism) */
     const char *sets[] = {"total_steps=250000", "log.eval_interval=0", "log.progress=false", "network.shared=true",
@@ -478,6 +479,7 @@ Test(aux, weight_zero_heads_leave_a2c_bit_identical)
 
 Test(aux, a2c_with_inverse_dynamics_learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     /* configs/a2c_cartpole.yaml (500k steps) with a shared trunk and an inverse-dynamics head */
     const char *sets[] = {"log.eval_interval=0", "log.progress=false", "a2c.shared=true",
                           "aux=[{head: inverse_dynamics, loss: cross_entropy, weight: 0.1}]"};

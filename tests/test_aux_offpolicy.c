@@ -351,6 +351,7 @@ Test(aux_offpolicy, sac_checkpoint_round_trip_with_heads)
  * reward-prediction head: most of seeds 1-3 evaluate near the maximum at the end. */
 Test(aux_offpolicy, dqn_with_reward_prediction_learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0", "log.progress=false",
                           "aux=[{head: reward_prediction, loss: huber, weight: 0.1}]"};
     trainer_result runs[3];

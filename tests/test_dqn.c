@@ -156,6 +156,7 @@ Test(dqn, checkpoint_round_trip_gives_identical_actions)
  * of seeds 1-3 evaluate near the maximum over 10 episodes at the end. */
 Test(dqn, learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(CONFIG, sets, 1, 3, runs, "dqnlearn", NULL, 0);

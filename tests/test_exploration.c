@@ -103,6 +103,7 @@ Test(exploration, rnd_reward_higher_on_novel_observations)
 
 Test(exploration, ppo_rnd_reaches_the_flag)
 {
+    RLT_LEARNING_TEST();
     /* configs/ppo_rnd_mountaincar.yaml as shipped (rewards scaled, as the RL Zoo does) at 300k
      * steps: most of seeds 1-3 reach the flag well before the 200-step limit (measured -131 to
      * -157 under several BLAS kernels; an agent that never reaches it scores -200). That RND's

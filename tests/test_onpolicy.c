@@ -43,6 +43,7 @@ static trainer_result run(const char *config, const char *const *sets, int n, co
 
 Test(onpolicy, reinforce_learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"total_steps=150000", "log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(REINFORCE, sets, 2, 3, runs, "rf_learn", NULL, 0);
@@ -51,6 +52,7 @@ Test(onpolicy, reinforce_learns_cartpole)
 
 Test(onpolicy, a2c_learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"total_steps=200000", "log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(A2C, sets, 2, 3, runs, "a2c_learn", NULL, 0);

@@ -190,6 +190,7 @@ Test(policy_net, gradcheck_param_std_shared) { net_check("param", "tanh", true);
 
 Test(ppo_continuous, learns_pendulum)
 {
+    RLT_LEARNING_TEST();
     char err[1024], dir[256];
     const char *sets[] = {"log.progress=false"};
     trainer_result runs[3];

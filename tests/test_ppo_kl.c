@@ -15,6 +15,7 @@
 
 Test(ppo_kl, learns_cartpole)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {KL_LOSS, "total_steps=200000", "log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(CONFIG, sets, 3, 3, runs, "ppo_kl_learn", NULL, 0);

@@ -414,6 +414,7 @@ Test(reward_model, killed_run_resumes_with_its_labels)
  * -1200. Asked here: -300 in 2 of 3 seeds. */
 Test(reward_model, ppo_learns_pendulum_from_preferences)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.progress=false"};
     trainer_result runs[3];
     rlt_train_seeds(PREF_PENDULUM, sets, 1, 3, runs, "pref_pendulum", NULL, 0);

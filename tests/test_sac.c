@@ -169,6 +169,7 @@ Test(sac, checkpoint_round_trip_gives_identical_actions)
  * evaluate well above a random policy (about -1200) over 10 episodes at the end. */
 Test(sac, learns_pendulum)
 {
+    RLT_LEARNING_TEST();
     const char *sets[] = {"log.eval_interval=0"};
     trainer_result runs[3];
     rlt_train_seeds(CONFIG, sets, 1, 3, runs, "saclearn", NULL, 0);
