@@ -745,7 +745,10 @@ static void report_values(const checker *c, const random_run *rr, env_check_item
     else
         item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
                  rr->n_steps, rr->episodes, rr->terminated);
-    if (!c->mask)
+    if (c->def->action_mask && c->def->act_space.kind != ENV_SPACE_DISCRETE)
+        item_set(&it[IT_MASK], ENV_CHECK_FAIL, "published for a %s action space: rlc takes masks of Discrete "
+                 "spaces only (env_register refuses this definition)", env_space_kind_name(c->def->act_space.kind));
+    else if (!c->mask)
         item_set(&it[IT_MASK], ENV_CHECK_PASS, "none published: every action is always valid");
     else if (c->n_mask_bad)
         item_set(&it[IT_MASK], ENV_CHECK_FAIL, "%ld bad mask(s) of %ld; first: %s", c->n_mask_bad, c->n_masks,

@@ -16,6 +16,7 @@
 #include "envs/classic/classic.h"
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
+#include "envs/multi_target.h"
 #include "envs/render.h"
 #include "envs/toytext/toytext.h"
 #ifdef RLC_HAVE_MUJOCO
@@ -36,6 +37,8 @@ static const env_def *const builtin_defs[] = {
     &env_taxi_v3,
     &env_taxi_v4,
     &env_blackjack_v1,
+    &env_multi_discrete_target_v0,
+    &env_multi_binary_target_v0,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
