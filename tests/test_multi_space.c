@@ -136,6 +136,26 @@ Test(multi_space, agents_without_it_are_refused_naming_the_agent)
                             "aux[0]", "inverse_dynamics", "MultiBinary");
 }
 
+/* the preference reward model reads Discrete or Box actions: refused before anything is written
+ * (it copied Box bounds these spaces lack) */
+Test(multi_space, reward_model_is_refused)
+{
+    const char *yaml = "algo: ppo\ntotal_steps: 256\nenv: {id: MultiDiscreteTarget-v0, num_envs: 2}\n"
+                       "reward_model: {enabled: true}\n";
+    char dir[1024], err[1024];
+    rlt_tmp_dir(dir, sizeof dir, "rm");
+    rl_config cfg;
+    cr_assert_eq(rl_config_load_string(&cfg, yaml, "rm.yaml", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_ERR_CONFIG, "%s", err);
+    cr_assert(strstr(err, "reward_model.enabled") && strstr(err, "MultiDiscreteTarget-v0") && strstr(err, "MultiDiscrete"),
+              "%s", err);
+    char metrics[1100];
+    snprintf(metrics, sizeof metrics, "%s/metrics.csv", dir);
+    cr_assert(access(metrics, F_OK) != 0, "the refused run wrote %s", metrics);
+}
+
 Test(multi_space, ppo_learns_multidiscrete_target)
 {
     RLT_LEARNING_TEST();
