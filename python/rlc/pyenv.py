@@ -187,6 +187,9 @@ class _Binding:
             self.render_size = self._probe_render(probe)
             self.fps = int(getattr(probe, "metadata", {}).get("render_fps") or 30)
             self.masks = self.act.discrete and _mask_method(probe) is not None
+            if self.act.multi and _mask_method(probe) is not None:
+                raise EnvError(f"{self.label}: action_masks() with the action space {self.act.text}: rlc takes "
+                               "action masks for Discrete action spaces only", "bad argument")
         finally:
             if self.kind != "instance":
                 _close_quietly(probe)

@@ -75,6 +75,12 @@ class Spaces(unittest.TestCase):
         with self.assertRaisesRegex(rlc.EnvError, "observation_space.*MultiDiscrete for actions only"):
             rlc.make_vec(MultiObs, 1)
 
+        class Masked(Targets):
+            def action_masks(self):
+                return np.ones(7, dtype=bool)
+        with self.assertRaisesRegex(rlc.EnvError, r"Masked.*action_masks\(\).*MultiDiscrete.*Discrete action spaces only"):
+            rlc.make_vec(Masked, 1)
+
         class Flat(Targets):
             def __init__(self):
                 super().__init__()
