@@ -144,6 +144,9 @@ rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_
                        "%s: reward_model.enabled: learning a reward from preferences runs on one process "
                        "(not under data-parallel mpirun; grids with `mpirun rlc ablate` are fine)", src);
     const env_space *as = &def->act_space;
+    if (env_space_is_multi(as))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: reward_model.enabled: the reward model reads Discrete or Box "
+                       "actions, and env %s has a %s action space", src, def->id, env_space_kind_name(as->kind));
     int feat = as->kind == ENV_SPACE_DISCRETE ? as->n : as->dim;
     int in_dim = def->obs_space.dim + feat;
     nn_mlp shape;

@@ -120,6 +120,10 @@ typedef struct agent_algo {
      * calls it before every act() (the trainer: training and evaluation). NULL: the agent cannot
      * use masks, and the trainer refuses a masking environment unless env.action_mask is false. */
     void (*action_mask)(void *self, const uint8_t *mask, int n);
+    /* The agent acts in MultiDiscrete and MultiBinary action spaces (envs/env.h: env_space_is_multi;
+     * an action is act_space.dim integer components). false: create() is never called on one, the
+     * trainer refuses such an environment naming the agents that take it (trainer_env_agent). */
+    bool multi_actions;
 } agent_algo;
 
 /* A config entry's loss (name and parameters) resolved into *out, of one of `kinds`

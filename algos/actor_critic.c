@@ -189,6 +189,8 @@ static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings 
     bool ex = strcmp(cfg->exploration.name, "none") != 0;
     int64_t D = env_space_dim(obs_space), A = env_space_dim(act_space);
     int64_t out = act_space->kind == ENV_SPACE_DISCRETE ? act_space->n : 2 * A;
+    for (int m = 0; act_space->kind == ENV_SPACE_MULTI_DISCRETE && m < act_space->dim; m++)
+        out += act_space->nvec[m];   /* the logits (at most ENV_MAX_NVEC_SUM) */
     int64_t steps = rl_mul_sat((int64_t)s->T, n_envs), per = (ex ? 3 * D + A : D) + A + 8;
     char key[96];
     snprintf(key, sizeof key, "%s.num_steps x env.num_envs", s->algo);
@@ -299,7 +301,8 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
         free(p);
         return st;
     }
-    if ((st = check_rollout_size(cfg, s, obs_space, act_space, n_envs, err, err_sz))) {
+    if ((st = check_rollout_size(cfg, s, obs_space, act_space, n_envs, err, err_sz)) ||
+        (st = onp_multi_check(cfg, act_space, err, err_sz))) {
         free(p);
         return st;
     }

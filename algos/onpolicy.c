@@ -41,6 +41,8 @@ static rl_status net_action_head(onp_net *n, const rl_config *cfg, const env_spa
         n->K = act_space->n;
         n->adim = 1;
         *out = n->K;
+    } else if (env_space_is_multi(act_space)) {
+        *out = onp_multi_head(n, act_space);
     } else {
         n->D = act_space->dim;
         n->adim = n->D;
@@ -151,7 +153,7 @@ static void net_caches(onp_net *n, int out, int in_heads, int max_batch)
     int H = shared ? in_heads : 1, DD = n->D ? n->D : 1;
     size_t B = (size_t)max_batch;
     size_t MK = n->K ? B * (size_t)n->K : 0;
-    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + MK + B;
+    size_t total = ft + fa + fc + 4 * B * DD + B * out + 2 * B * H + 2 * B + MK + B * (n->M ? n->M : 1);
     n->cache_mem = rl_xcalloc(total, sizeof(float));
     float *p = n->cache_mem;
     if (shared) nn_mlp_cache_bind(&n->trunk_c, &n->trunk, p, max_batch), p += ft;
@@ -241,6 +243,8 @@ void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool criti
         if (n->mask) net_mask_logits(n, B);
         return;
     }
+    RL_ASSERT(!n->mask);
+    if (n->M) return;
     if (!n->state_std) {
         n->dist_mean = n->out_actor;
         n->dist_ls = n->log_std;
@@ -269,6 +273,10 @@ void onp_net_sample(onp_net *n, int B, float *u, float *logp, rl_rng *rng)
         for (int b = 0; b < B; b++) u[b] = (float)n->iact[b];
         return;
     }
+    if (n->M) {
+        onp_multi_sample(n, B, u, logp, rng);
+        return;
+    }
     nn_gaussian_sample(u, n->dist_mean, n->dist_ls, n->ls_stride, B, n->D, rng);
     if (logp) nn_gaussian_log_prob(logp, u, n->dist_mean, n->dist_ls, n->ls_stride, B, n->D, n->tanh_squash);
 }
@@ -280,13 +288,17 @@ void onp_net_mode(onp_net *n, int B, float *u)
         for (int b = 0; b < B; b++) u[b] = (float)n->iact[b];
         return;
     }
+    if (n->M) {
+        onp_multi_mode(n, B, u);
+        return;
+    }
     nn_gaussian_mode(u, n->dist_mean, B, n->D);
 }
 
 void onp_net_to_env(const onp_net *n, const float *u, float *actions, int B)
 {
-    if (n->K) {
-        if (actions != u) memcpy(actions, u, (size_t)B * sizeof(float));
+    if (n->K || n->M) {
+        if (actions != u) memcpy(actions, u, (size_t)B * n->adim * sizeof(float));
         return;
     }
     nn_gaussian_to_action(actions, u, n->low, n->high, B, n->D, n->tanh_squash);
@@ -298,6 +310,10 @@ void onp_net_logp_ent(onp_net *n, const float *u, int B, float *logp, float *ent
         for (int b = 0; b < B; b++) n->iact[b] = (int)u[b];
         nn_categorical_log_prob(logp, n->out_actor, n->iact, B, n->K);
         if (ent) nn_categorical_entropy(ent, n->out_actor, B, n->K);
+        return;
+    }
+    if (n->M) {
+        onp_multi_logp_ent(n, u, B, logp, ent);
         return;
     }
     nn_gaussian_log_prob(logp, u, n->dist_mean, n->dist_ls, n->ls_stride, B, n->D, n->tanh_squash);
@@ -323,6 +339,8 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
         if (n->K) {
             for (int b = 0; b < B; b++) n->iact[b] = (int)u[b];
             nn_categorical_backward(n->dact, n->out_actor, n->iact, dlogp, dent, B, n->K);
+        } else if (n->M) {
+            onp_multi_backward(n, u, B, dlogp, dent);
         } else if (!n->state_std) {
             nn_gaussian_backward(n->dact, n->dlog_std, u, n->dist_mean, n->dist_ls, dlogp, dent, 0, B, n->D);
         } else {

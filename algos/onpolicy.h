@@ -1,6 +1,7 @@
 /* rlc algos (internal): the pieces the on-policy agents (ppo, a2c, reinforce) share.
  *
- *   onp_net    the policy (categorical for Discrete actions, diagonal Gaussian for Box actions
+ *   onp_net    the policy (categorical for Discrete actions, diagonal Gaussian for Box actions,
+ *              independent categoricals / Bernoullis for MultiDiscrete / MultiBinary actions
  *              with a state-independent or state-dependent log-std, clipped or tanh-squashed)
  *              and an optional value function, as separate MLPs or one trunk with two heads,
  *              in one flat parameter buffer;
@@ -28,6 +29,9 @@ typedef struct {
     int obs_dim, adim;                /* floats per observation / stored action */
     int K;                            /* Discrete: number of actions; Box: 0 */
     int D;                            /* Box: action dims */
+    int M;                            /* MultiDiscrete / MultiBinary: components (= adim); else 0 */
+    bool binary;                      /* MultiBinary: one Bernoulli logit per component */
+    int nvec[ENV_MAX_DIM];            /* the choices of each of the M components (2 for a bit) */
     bool state_std, tanh_squash;
     float ls_min, ls_max;
     float low[ENV_MAX_DIM], high[ENV_MAX_DIM];
@@ -48,7 +52,7 @@ typedef struct {
     float *dact;                      /* (B, actor out) */
     float *dh, *dh2;                  /* (B, trunk out) */
     float *dv;                        /* (B) */
-    int *iact;                        /* (B) */
+    int *iact;                        /* (B, max(M, 1)) */
     /* action masking (Discrete): when mask is set, the next forwards give the actions whose byte
      * is 0 the logit ONP_MASKED_LOGIT (probability exactly 0: never sampled, no share of the
      * entropy, no gradient); mask (B, K) belongs to the caller, masked_logits is scratch */
@@ -107,6 +111,20 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
 /* dv is (B, n_v); out_v is (B, n_v). */
 /* Checkpoint tensors (prefix "actor", "critic", "trunk", "log_std"); returns the count. */
 int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48]);
+
+/* ---- the MultiDiscrete / MultiBinary head of onp_net (algos/onp_multi.c) ------------------ */
+
+/* The add-ons that cannot read such actions (exploration icm, aux heads forward_dynamics and
+ * inverse_dynamics) refused, naming the key; RL_OK for any other action space. */
+rl_status onp_multi_check(const rl_config *cfg, const env_space *act_space, char *err, size_t err_sz);
+/* Sets M, binary, nvec and adim from a MultiDiscrete or MultiBinary act_space; returns the
+ * actor's output size (sum nvec logits, or M). */
+int onp_multi_head(onp_net *n, const env_space *act_space);
+/* onp_net_sample, _mode, _logp_ent and the policy part of the backward (into n->dact) for it */
+void onp_multi_sample(onp_net *n, int B, float *u, float *logp, rl_rng *rng);
+void onp_multi_mode(onp_net *n, int B, float *u);
+void onp_multi_logp_ent(onp_net *n, const float *u, int B, float *logp, float *ent);
+void onp_multi_backward(onp_net *n, const float *u, int B, const float *dlogp, const float *dent);
 
 /* ---- the image encoder of onp_net (algos/onp_encoder.c) ----------------------------------- */
 
@@ -271,7 +289,7 @@ extern const rl_config_section onp_losses_section;
     .act_sample = onp_ac_act_sample, .action_mask = onp_ac_action_mask,                           \
     .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
     .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
-    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors
+    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors, .multi_actions = true
 /* the actor-critic agents' check: rollout size, and aux heads on a shared encoder (alt: another
  * key that shares it, or NULL) */
 rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,

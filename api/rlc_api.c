@@ -130,11 +130,12 @@ const char *rlc_env_id(int i)
 static void space_out(const env_space *s, rlc_space *out)
 {
     if (!out) return;
-    out->kind = s->kind == ENV_SPACE_DISCRETE ? 0 : 1;
+    out->kind = (int)s->kind;   /* env_space_kind's values are the API's kinds */
     out->n = s->n;
     out->dim = env_space_dim(s);
     out->low = s->low;
     out->high = s->high;
+    out->nvec = s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec : NULL;
 }
 
 static const env_def *find_env(const char *id)
@@ -164,12 +165,13 @@ int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episod
 static rl_status space_in(const rlc_space *s, env_space *out, const char *id, const char *which)
 {
     if (!s) return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': no %s space given", id, which);
-    if (s->kind != 0 && s->kind != 1)
-        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': %s space kind %d: expected 0 (Discrete) "
-                       "or 1 (Box)", id, which, s->kind);
-    *out = (env_space){.kind = s->kind == 0 ? ENV_SPACE_DISCRETE : ENV_SPACE_BOX, .n = s->n,
-                       .dim = s->kind == 0 ? 1 : s->dim, .low = s->low, .high = s->high};
-    return RL_OK;
+    if (s->kind < 0 || s->kind > 3)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': %s space kind %d: expected 0 (Discrete), "
+                       "1 (Box), 2 (MultiDiscrete) or 3 (MultiBinary)", id, which, s->kind);
+    *out = (env_space){.kind = (env_space_kind)s->kind, .n = s->n, .dim = s->kind == 0 ? 1 : s->dim,
+                       .low = s->kind == 1 ? s->low : NULL, .high = s->kind == 1 ? s->high : NULL,
+                       .nvec = s->kind == 2 ? s->nvec : NULL};
+    return RL_OK;   /* env_register checks the rest, naming the environment */
 }
 
 int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
@@ -311,6 +313,10 @@ static int check_actions(const rlc_vec *h, const float *a)
                 return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                                "%s: actions[%d] = %g: expected an integer in 0..%d (Discrete(%d))",
                                h->def->id, i, (double)x, s->n - 1, s->n);
+            if (env_space_is_multi(s) && !(x >= 0 && x < env_space_choices(s, j) && x == floorf(x)))
+                return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
+                               "%s: actions[%d, %d] = %g: expected an integer in 0..%d (%s)", h->def->id, i, j,
+                               (double)x, env_space_choices(s, j) - 1, env_space_kind_name(s->kind));
             if (s->kind == ENV_SPACE_BOX && !isfinite(x))
                 return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                                "%s: actions[%d, %d] = %g: expected a finite number", h->def->id, i, j,

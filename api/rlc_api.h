@@ -21,11 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 7   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 8   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
-                             * 7: rlc_env_callbacks.action_mask */
+                             * 7: rlc_env_callbacks.action_mask
+                             * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary) */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -50,12 +51,17 @@ int rlc_env_count(void);
 const char *rlc_env_id(int i);
 
 /* A space as envs/env.h defines it: kind 0 = Discrete (values 0..n-1, dim 1), 1 = Box (dim
- * floats; low/high point to dim bounds owned by the environment, possibly infinite). */
+ * floats; low/high point to dim bounds owned by the environment, possibly infinite), and for
+ * actions only 2 = MultiDiscrete (dim components, component i in 0..nvec[i]-1, each nvec[i] >= 2;
+ * nvec points to dim ints owned by the environment) and 3 = MultiBinary (dim bits, each 0 or 1).
+ * An action of kinds 2 and 3 is dim floats holding integers. low, high and nvec are NULL where
+ * the kind has none. */
 typedef struct {
     int kind;
     int n;
     int dim;
     const float *low, *high;
+    const int *nvec;
 } rlc_space;
 
 /* The registered description of environment id. max_episode_steps is 0 when there is no time

@@ -113,6 +113,11 @@ static void print_env_details(const env_def *d, FILE *out)
             print_bounds("low", sp[k]->low, sp[k]->dim, out);
             print_bounds("high", sp[k]->high, sp[k]->dim, out);
         }
+        if (sp[k]->kind == ENV_SPACE_MULTI_DISCRETE && sp[k]->dim > 9) {   /* the summary shows the first 8 */
+            fprintf(out, "  %-12s", "nvec");
+            for (int i = 0; i < sp[k]->dim; i++) fprintf(out, " %d", sp[k]->nvec[i]);
+            fputc('\n', out);
+        }
     }
     fprintf(out, "  %-12s %d%s\n", "step limit", d->max_episode_steps,
             d->max_episode_steps ? "" : " (none)");
@@ -294,7 +299,9 @@ static bool rollout_spaces_match(const env_def *d, const env_def *trained, const
     if (!trained || env_space_dim(&trained->obs_space) != obs_dim || trained->obs_space.kind != d->obs_space.kind ||
         (d->obs_space.kind == ENV_SPACE_DISCRETE && trained->obs_space.n != d->obs_space.n) ||
         env_space_dim(&trained->act_space) != act_dim || trained->act_space.kind != d->act_space.kind ||
-        (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n)) {
+        (d->act_space.kind == ENV_SPACE_DISCRETE && trained->act_space.n != d->act_space.n) ||
+        (d->act_space.kind == ENV_SPACE_MULTI_DISCRETE &&
+         memcmp(trained->act_space.nvec, d->act_space.nvec, (size_t)act_dim * sizeof(int)) != 0)) {
         fprintf(stderr, "rlc rollout: the agent in %s was trained on %s, whose spaces differ from %s's\n", policy,
                 trained_id, env_id);
         return false;

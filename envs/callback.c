@@ -212,16 +212,23 @@ static rl_status cb_draw(const void *state, uint8_t *rgb, int width, int height,
 static bool space_equal(const env_space *a, const env_space *b)
 {
     if (a->kind != b->kind || a->n != b->n || env_space_dim(a) != env_space_dim(b)) return false;
-    if (a->kind == ENV_SPACE_DISCRETE) return true;
+    if (a->kind == ENV_SPACE_DISCRETE || a->kind == ENV_SPACE_MULTI_BINARY) return true;
+    if (a->kind == ENV_SPACE_MULTI_DISCRETE && (!a->nvec || !b->nvec)) return a->nvec == b->nvec;
+    if (a->kind == ENV_SPACE_MULTI_DISCRETE) return memcmp(a->nvec, b->nvec, (size_t)a->dim * sizeof(int)) == 0;
     for (int i = 0; i < a->dim; i++)
         if (a->low[i] != b->low[i] || a->high[i] != b->high[i]) return false;
     return true;
 }
 
-/* dst = src with its bounds copied to heap memory the registration keeps */
+/* dst = src with its bounds (a MultiDiscrete's nvec) copied to heap memory the registration keeps */
 static void space_copy(env_space *dst, const env_space *src)
 {
     *dst = *src;
+    if (src->kind == ENV_SPACE_MULTI_DISCRETE && src->nvec && src->dim >= 1 && src->dim <= ENV_MAX_DIM) {
+        int *v = rl_xcalloc((size_t)src->dim, sizeof(int));
+        memcpy(v, src->nvec, (size_t)src->dim * sizeof(int));
+        dst->nvec = v;
+    }
     if (src->kind != ENV_SPACE_BOX || src->dim < 1 || src->dim > ENV_MAX_DIM || !src->low || !src->high) return;
     float *b = rl_xcalloc(2 * (size_t)src->dim, sizeof(float));
     memcpy(b, src->low, (size_t)src->dim * sizeof(float));
@@ -265,6 +272,8 @@ static rl_status cb_create(const char *id, const env_space *obs, const env_space
     if (st != RL_OK) {   /* a malformed space: nothing points to env yet */
         if (d->obs_space.kind == ENV_SPACE_BOX && d->obs_space.low != obs->low) free((void *)d->obs_space.low);
         if (d->act_space.kind == ENV_SPACE_BOX && d->act_space.low != act->low) free((void *)d->act_space.low);
+        if (d->act_space.nvec != act->nvec) free((void *)d->act_space.nvec);
+        if (d->obs_space.nvec != obs->nvec) free((void *)d->obs_space.nvec);
         free(env);
         return st;
     }

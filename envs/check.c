@@ -31,6 +31,10 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out)
         out[0] = (float)rl_rng_below(rng, (uint32_t)s->n);
         return;
     }
+    if (env_space_is_multi(s)) {
+        for (int i = 0; i < s->dim; i++) out[i] = (float)rl_rng_below(rng, (uint32_t)env_space_choices(s, i));
+        return;
+    }
     for (int i = 0; i < s->dim; i++) {
         double lo = s->low[i], hi = s->high[i];
         if (s->elem != ENV_ELEM_FLOAT32) {
@@ -50,6 +54,8 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out)
 bool env_space_value_ok(const env_space *s, int i, float v)
 {
     if (s->kind == ENV_SPACE_DISCRETE) return isfinite(v) && v == floorf(v) && v >= 0.0f && v < (float)s->n;
+    if (env_space_is_multi(s))
+        return isfinite(v) && v == floorf(v) && v >= 0.0f && v < (float)env_space_choices(s, i);
     if (!isfinite(v) || !(v >= s->low[i] && v <= s->high[i])) return false;
     if (s->elem == ENV_ELEM_BOOL) return v == 0.0f || v == 1.0f;
     if (s->elem == ENV_ELEM_UINT8) return v == floorf(v);
@@ -60,6 +66,33 @@ bool env_space_contains(const env_space *s, const float *x)
 {
     for (int i = 0; i < env_space_dim(s); i++)
         if (!env_space_value_ok(s, i, x[i])) return false;
+    return true;
+}
+
+bool env_space_multi_ok(const env_space *s, char *why, size_t why_sz)
+{
+    const char *kind = env_space_kind_name(s->kind);
+    if (s->dim < 1 || s->dim > ENV_MAX_DIM) {
+        snprintf(why, why_sz, "%s with dim %d (needs 1 <= dim <= %d components)", kind, s->dim, ENV_MAX_DIM);
+        return false;
+    }
+    if (s->kind == ENV_SPACE_MULTI_BINARY) return true;
+    if (!s->nvec) {
+        snprintf(why, why_sz, "MultiDiscrete without nvec (the choices of each of its %d components)", s->dim);
+        return false;
+    }
+    long long sum = 0;
+    for (int i = 0; i < s->dim; i++) {
+        if (s->nvec[i] < 2) {
+            snprintf(why, why_sz, "MultiDiscrete nvec[%d] = %d: each component needs at least 2 choices", i, s->nvec[i]);
+            return false;
+        }
+        sum += s->nvec[i];
+    }
+    if (sum > ENV_MAX_NVEC_SUM) {
+        snprintf(why, why_sz, "MultiDiscrete nvec sums to %lld choices (at most %d)", sum, ENV_MAX_NVEC_SUM);
+        return false;
+    }
     return true;
 }
 
@@ -102,10 +135,32 @@ static void describe_shape(const env_space *s, char *buf, size_t buf_sz)
         snprintf(buf + at, buf_sz - (size_t)at, " %s", env_elem_name(s->elem));
 }
 
+/* "MultiDiscrete([3, 3, 4])" (the first components and "..." when long) / "MultiBinary(5)" */
+static void describe_multi(const env_space *s, char *buf, size_t buf_sz)
+{
+    if (s->kind == ENV_SPACE_MULTI_BINARY || !s->nvec) {
+        snprintf(buf, buf_sz, "%s(%d)", env_space_kind_name(s->kind), s->dim);
+        return;
+    }
+    size_t at = (size_t)snprintf(buf, buf_sz, "MultiDiscrete([");
+    for (int i = 0; i < s->dim && at < buf_sz; i++) {
+        if (i == 8 && s->dim > 9) {
+            at += (size_t)snprintf(buf + at, buf_sz - at, ", ... %d components", s->dim);
+            break;
+        }
+        at += (size_t)snprintf(buf + at, buf_sz - at, "%s%d", i ? ", " : "", s->nvec[i]);
+    }
+    if (at < buf_sz) snprintf(buf + at, buf_sz - at, "])");
+}
+
 char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
 {
     if (s->kind == ENV_SPACE_DISCRETE) {
         snprintf(buf, buf_sz, "Discrete(%d)", s->n);
+        return buf;
+    }
+    if (env_space_is_multi(s)) {
+        describe_multi(s, buf, buf_sz);
         return buf;
     }
     if (s->kind != ENV_SPACE_BOX || !s->low || !s->high || s->dim < 1) {
@@ -413,6 +468,15 @@ static bool check_space(const env_space *s, bool is_action, env_check_item *item
         item_set(item, ENV_CHECK_PASS, "%s", env_space_describe(s, desc, sizeof desc));
         return true;
     }
+    if (env_space_is_multi(s)) {
+        char why[160];
+        bool ok = is_action && env_space_multi_ok(s, why, sizeof why);
+        if (!is_action) snprintf(why, sizeof why, "a %s observation space (rlc takes it for actions only)",
+                                 env_space_kind_name(s->kind));
+        if (ok) item_set(item, ENV_CHECK_PASS, "%s", env_space_describe(s, desc, sizeof desc));
+        else item_set(item, ENV_CHECK_FAIL, "%s", why);
+        return ok;
+    }
     if (s->kind != ENV_SPACE_BOX) {
         item_set(item, ENV_CHECK_FAIL, "unknown space kind %d", (int)s->kind);
         return false;
@@ -681,7 +745,10 @@ static void report_values(const checker *c, const random_run *rr, env_check_item
     else
         item_set(&it[IT_FINITE], ENV_CHECK_PASS, "%d random steps, %ld episodes ended (%ld terminated)",
                  rr->n_steps, rr->episodes, rr->terminated);
-    if (!c->mask)
+    if (c->def->action_mask && c->def->act_space.kind != ENV_SPACE_DISCRETE)
+        item_set(&it[IT_MASK], ENV_CHECK_FAIL, "published for a %s action space: rlc takes masks of Discrete "
+                 "spaces only (env_register refuses this definition)", env_space_kind_name(c->def->act_space.kind));
+    else if (!c->mask)
         item_set(&it[IT_MASK], ENV_CHECK_PASS, "none published: every action is always valid");
     else if (c->n_mask_bad)
         item_set(&it[IT_MASK], ENV_CHECK_FAIL, "%ld bad mask(s) of %ld; first: %s", c->n_mask_bad, c->n_masks,

@@ -5,7 +5,8 @@
  * steps and reports, check by check, PASS / FAIL / SKIP with what is wrong:
  *
  *   definition             id, init/reset/step present, max_episode_steps >= 0, threshold
- *   action space           Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, finite bounds, low < high
+ *   action space           Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, finite bounds, low < high;
+ *                          MultiDiscrete nvec entries >= 2; MultiBinary 1 <= dim <= ENV_MAX_DIM
  *   observation space      Discrete n >= 1; Box 1 <= dim <= ENV_MAX_DIM, no NaN bound, low <= high;
  *                          an image's shape holds dim values, uint8 / bool bounds fit the type
  *   init                   an instance can be created (the env's init succeeds)
@@ -47,6 +48,11 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out);
  * (Discrete). env_space_value_ok checks value i alone. */
 bool env_space_contains(const env_space *s, const float *x);
 bool env_space_value_ok(const env_space *s, int i, float v);
+
+/* True when a MultiDiscrete or MultiBinary space is usable: 1 <= dim <= ENV_MAX_DIM components,
+ * a MultiDiscrete's nvec set with every entry >= 2 and their sum at most ENV_MAX_NVEC_SUM.
+ * Otherwise false, with what is wrong in why. */
+bool env_space_multi_ok(const env_space *s, char *why, size_t why_sz);
 
 /* True when a Box's rank, shape and element type are consistent (Discrete: always): rank 0 or 3,
  * a rank-3 shape of positive sizes whose product is dim, a known element type, and bounds within

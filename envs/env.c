@@ -17,6 +17,17 @@
 #include "envs/callback.h"
 #include "envs/env.h"
 
+const char *env_space_kind_name(env_space_kind k)
+{
+    switch (k) {
+    case ENV_SPACE_DISCRETE: return "Discrete";
+    case ENV_SPACE_BOX: return "Box";
+    case ENV_SPACE_MULTI_DISCRETE: return "MultiDiscrete";
+    case ENV_SPACE_MULTI_BINARY: return "MultiBinary";
+    default: return "?";
+    }
+}
+
 const char *env_elem_name(env_elem_type t)
 {
     switch (t) {
@@ -101,6 +112,9 @@ void env_assert_action(const env_def *def, const float *action)
     if (as->kind == ENV_SPACE_DISCRETE)
         RL_ASSERT_MSG(action[0] >= 0.0f && action[0] < (float)as->n && action[0] == floorf(action[0]),
                       "a Discrete action must be an integer index in [0, n)");
+    for (int i = 0; env_space_is_multi(as) && i < as->dim; i++)
+        RL_ASSERT_MSG(action[i] >= 0.0f && action[i] < (float)env_space_choices(as, i) && action[i] == floorf(action[i]),
+                      "a MultiDiscrete / MultiBinary action component must be an integer in [0, nvec[i])");
 }
 
 void env_step_account(env_instance *e, float reward, bool *truncated)

@@ -23,7 +23,17 @@
 /* the largest Box dimension (MinAtar's Seaquest observes 10 x 10 x 10 values) */
 #define ENV_MAX_DIM 1024
 
-typedef enum { ENV_SPACE_DISCRETE = 0, ENV_SPACE_BOX } env_space_kind;
+/* Discrete(n); Box(low, high); and for actions only, Gymnasium's MultiDiscrete(nvec) (dim
+ * independent choices, component i in 0..nvec[i]-1) and MultiBinary(dim) (dim bits, each 0 or 1) */
+typedef enum {
+    ENV_SPACE_DISCRETE = 0,
+    ENV_SPACE_BOX,
+    ENV_SPACE_MULTI_DISCRETE,
+    ENV_SPACE_MULTI_BINARY
+} env_space_kind;
+
+/* the largest total of a MultiDiscrete's nvec (the policy's logits per row) */
+#define ENV_MAX_NVEC_SUM 65536
 
 /* What a Box's values are. They are passed as floats whatever the type; the type says which
  * floats can occur, so that a consumer may store them compactly (a byte each) or scale them. */
@@ -36,9 +46,11 @@ typedef enum {
 
 typedef struct {
     env_space_kind kind;
-    int n;                 /* Discrete: number of actions (values 0..n-1); Box: unused (0) */
-    int dim;               /* Box: flat dimension; Discrete: 1 (one float holds the index) */
-    const float *low;      /* Box: (dim) bounds, may be -INFINITY / INFINITY; Discrete: NULL */
+    int n;                 /* Discrete: number of actions (values 0..n-1); other kinds: unused (0) */
+    int dim;               /* Box: flat dimension; Discrete: 1 (one float holds the index);
+                              MultiDiscrete: the number of components; MultiBinary: of bits
+                              (an action is dim floats, each an integer) */
+    const float *low;      /* Box: (dim) bounds, may be -INFINITY / INFINITY; other kinds: NULL */
     const float *high;
     /* Box only; both zero (the default) for a flat vector of float32 values: */
     int rank;              /* 0: a flat vector; 3: an image of shape (height, width, channels) */
@@ -46,6 +58,8 @@ typedef struct {
                               of a pixel together (numpy's C order of an (H, W, C) array):
                               value (y, x, c) at (y * width + x) * channels + c; the product is dim */
     env_elem_type elem;
+    const int *nvec;       /* MultiDiscrete: (dim) the choices of each component, each >= 2 (points
+                              to a static array of the env's file); other kinds: NULL */
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except
@@ -83,7 +97,8 @@ typedef struct env_def {
     /* The env draws nothing: the same actions give the same trajectory whatever the seed
      * (CliffWalking-v1). rlc check-env then expects seeds to make no difference. */
     bool deterministic;
-    /* Optional action masking (NULL: every action is always valid; Discrete action spaces only):
+    /* Optional action masking (NULL: every action is always valid; Discrete action spaces only,
+     * a MultiDiscrete or MultiBinary env with a mask is refused at registration):
      * writes the actions valid in the current state, mask[a] = 1 when action a may be taken and 0
      * when not (act_space.n bytes, at least one 1). The framework calls it after reset and after
      * every step (Gymnasium's info["action_mask"], sb3-contrib's action_masks()); agents that use
@@ -217,6 +232,21 @@ rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_s
 
 /* Observation / action dimension of a space as stored in float arrays. */
 static inline int env_space_dim(const env_space *s) { return s->kind == ENV_SPACE_DISCRETE ? 1 : s->dim; }
+
+/* Whether s is a MultiDiscrete or MultiBinary space (an action of dim integer components). */
+static inline bool env_space_is_multi(const env_space *s)
+{
+    return s->kind == ENV_SPACE_MULTI_DISCRETE || s->kind == ENV_SPACE_MULTI_BINARY;
+}
+
+/* The choices of component i of a MultiDiscrete (nvec[i]) or MultiBinary (2) space. */
+static inline int env_space_choices(const env_space *s, int i)
+{
+    return s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec[i] : 2;
+}
+
+/* The name of a space kind: "Discrete", "Box", "MultiDiscrete", "MultiBinary" ("?" if invalid). */
+const char *env_space_kind_name(env_space_kind k);
 
 /* The name of an element type: "float32", "uint8", "bool" ("?" for an invalid value). */
 const char *env_elem_name(env_elem_type t);

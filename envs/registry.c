@@ -16,6 +16,7 @@
 #include "envs/classic/classic.h"
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
+#include "envs/multi_target.h"
 #include "envs/render.h"
 #include "envs/toytext/toytext.h"
 #ifdef RLC_HAVE_MUJOCO
@@ -36,6 +37,8 @@ static const env_def *const builtin_defs[] = {
     &env_taxi_v3,
     &env_taxi_v4,
     &env_blackjack_v1,
+    &env_multi_discrete_target_v0,
+    &env_multi_binary_target_v0,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
@@ -102,8 +105,8 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                        def->id);
     if (def->action_mask && def->act_space.kind != ENV_SPACE_DISCRETE)
         return rl_errf(err, err_sz, RL_ERR_ARG,
-                       "environment '%s': action_mask is for a Discrete action space (its n actions); this one is a Box",
-                       def->id);
+                       "environment '%s': action_mask is for a Discrete action space (its n actions); this one is a %s",
+                       def->id, env_space_kind_name(def->act_space.kind));
     if (def->params && def->params_size > def->state_size)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': params_size %zu exceeds state_size %zu",
                        def->id, def->params_size, def->state_size);
@@ -123,6 +126,13 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
             char why[160];
             if (!env_space_layout_ok(s, why, sizeof why))
                 return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Box %s space: %s", def->id, names[k], why);
+        } else if (env_space_is_multi(s)) {
+            char why[160];
+            if (k == 0)
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': a %s observation space: rlc "
+                               "takes MultiDiscrete and MultiBinary for actions only", def->id, env_space_kind_name(s->kind));
+            if (!env_space_multi_ok(s, why, sizeof why))
+                return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': action space: %s", def->id, why);
         } else {
             return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': unknown %s space kind",
                            def->id, names[k]);

@@ -29,6 +29,16 @@ char *env_space_to_json(const env_space *s)
         snprintf(buf, cap, "{\"kind\": \"discrete\", \"n\": %d}", s->n);
         return buf;
     }
+    if (s->kind == ENV_SPACE_MULTI_BINARY) {
+        snprintf(buf, cap, "{\"kind\": \"multi_binary\", \"n\": %d}", s->dim);
+        return buf;
+    }
+    if (s->kind == ENV_SPACE_MULTI_DISCRETE) {
+        at += (size_t)snprintf(buf, cap, "{\"kind\": \"multi_discrete\", \"nvec\": [");
+        for (int i = 0; i < s->dim; i++) at += (size_t)snprintf(buf + at, cap - at, "%s%d", i ? ", " : "", s->nvec[i]);
+        snprintf(buf + at, cap - at, "]}");
+        return buf;
+    }
     at += (size_t)snprintf(buf, cap, "{\"kind\": \"box\", \"dim\": %d", s->dim);
     if (s->rank == 3)
         at += (size_t)snprintf(buf + at, cap - at, ", \"shape\": [%d, %d, %d]", s->shape[0], s->shape[1], s->shape[2]);

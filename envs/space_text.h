@@ -8,6 +8,8 @@
 /* Returns a malloc'ed string the caller frees:
  *   Discrete: {"kind": "discrete", "n": 3}
  *   Box:      {"kind": "box", "dim": 2, "low": [-1, -2], "high": [1, 2]}
+ *   MultiDiscrete: {"kind": "multi_discrete", "nvec": [3, 3, 4]}
+ *   MultiBinary:   {"kind": "multi_binary", "n": 5}
  *   an image: {"kind": "box", "dim": 400, "shape": [10, 10, 4], "dtype": "bool", "low": ..., "high": ...}
  *             ("shape" for a rank-3 Box, "dtype" for uint8 or bool values)
  * Each bound is the shortest %g form of the float (9 significant digits); an infinite bound is

@@ -213,6 +213,29 @@ void nn_categorical_entropy(float *ent, const float *logits, int B, int K);
 void nn_categorical_backward(float *dlogits, const float *logits, const int *actions,
                              const float *dlogp, const float *dent, int B, int K);
 
+/* ---- MultiDiscrete and MultiBinary actions (nn/multi_dist.c) -------------------------------- */
+
+/* Independent categoricals, component m over nvec[m] logits; a row's logits are the components'
+ * concatenated (B, sum nvec), its actions (B, M) one index per component (SB3's
+ * MultiCategoricalDistribution). log_prob and entropy are the sums over the components; the
+ * backward adds dlogp[b] * d logp[b] + dent[b] * d ent[b] into dlogits (either may be NULL).
+ * Sampling draws one uniform per component, in order. */
+void nn_multicat_sample(int *actions, const float *logits, int B, const int *nvec, int M, rl_rng *rng);
+void nn_multicat_mode(int *actions, const float *logits, int B, const int *nvec, int M);
+void nn_multicat_log_prob(float *logp, const float *logits, const int *actions, int B, const int *nvec, int M);
+void nn_multicat_entropy(float *ent, const float *logits, int B, const int *nvec, int M);
+void nn_multicat_backward(float *dlogits, const float *logits, const int *actions, const float *dlogp,
+                          const float *dent, int B, const int *nvec, int M);
+/* Independent Bernoullis, bit m with P(1) = sigmoid(logits[b, m]) (SB3's BernoulliDistribution):
+ * logits and actions (B, M), actions 0 or 1; the same sums and backward. The mode is 1 where the
+ * logit is > 0. */
+void nn_bernoulli_sample(int *actions, const float *logits, int B, int M, rl_rng *rng);
+void nn_bernoulli_mode(int *actions, const float *logits, int B, int M);
+void nn_bernoulli_log_prob(float *logp, const float *logits, const int *actions, int B, int M);
+void nn_bernoulli_entropy(float *ent, const float *logits, int B, int M);
+void nn_bernoulli_backward(float *dlogits, const float *logits, const int *actions, const float *dlogp,
+                           const float *dent, int B, int M);
+
 /* ---- checkpoints: safetensors ----------------------------------------------------------- */
 
 /* One named float32 tensor. For saving, data is read; for loading, data is written and the

@@ -46,6 +46,8 @@ static double random_return(const char *env_id)
         while (!term && !trunc) {
             if (as->kind == ENV_SPACE_DISCRETE) {
                 act[0] = (float)rl_rng_below(&rng, (uint32_t)as->n);
+            } else if (env_space_is_multi(as)) {
+                for (int i = 0; i < as->dim; i++) act[i] = (float)rl_rng_below(&rng, (uint32_t)env_space_choices(as, i));
             } else {
                 for (int i = 0; i < as->dim; i++) {
                     float lo = as->low[i], hi = as->high[i];

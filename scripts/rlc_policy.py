@@ -13,7 +13,8 @@ An environment with a Discrete observation space (the toy-text ones) is observed
 act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
 
 Image encoders (network.encoder: convolutions, flatten, dense, before the MLP) are run as rlc runs
-them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action; Box:
+them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action;
+MultiDiscrete and MultiBinary, ppo and a2c: the most likely value of each component; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
@@ -393,6 +394,11 @@ class Policy:
         sp = self.action_space
         if sp["kind"] == "discrete":
             return np.argmax(out, axis=1).astype(np.int64)
+        if sp["kind"] == "multi_discrete":   # a categorical per component over its slice of the logits
+            parts = np.split(out, np.cumsum(sp["nvec"])[:-1], axis=1)
+            return np.stack([np.argmax(p, axis=1) for p in parts], axis=1).astype(np.int64)
+        if sp["kind"] == "multi_binary":   # a Bernoulli logit per bit: 1 where it is > 0
+            return (out > 0).astype(np.int8)
         mean = out[:, :sp["dim"]]   # a state-dependent log-std fills the second half
         low, high = sp["low"], sp["high"]
         if self.config.get("gaussian.bound") == "tanh":

@@ -248,6 +248,11 @@ static void test_agents(void)
                 "ppo: {num_steps: 32, num_minibatches: 4, update_epochs: 2, target_kl: 0.5}\n"
                 "normalize: {obs: true, reward: true}\n", 3);
     train_agent("a2c", "algo: a2c\nseed: 4\nenv: {id: CartPole-v1, num_envs: 3}\n", 5);
+    /* MultiDiscrete and MultiBinary actions: a categorical per component, a Bernoulli per bit */
+    train_agent("ppo",
+                "algo: ppo\nseed: 10\nenv: {id: MultiDiscreteTarget-v0, num_envs: 2}\n"
+                "ppo: {num_steps: 16, num_minibatches: 2, update_epochs: 2}\n", 3);
+    train_agent("a2c", "algo: a2c\nseed: 11\nenv: {id: MultiBinaryTarget-v0, num_envs: 3}\n", 5);
     /* recurrent: each rank's own sequences, the LSTM's weights averaged with the rest */
     train_agent("ppo",
                 "algo: ppo\nseed: 8\nenv: {id: CartPole-v1, num_envs: 2}\n"

@@ -6,6 +6,7 @@
  * is named with its reason, an unfinished run is named, and unequal samples, mismatched steps and
  * unfinished runs are refused unless --allow-unequal; --at decides what unfinished means. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,33 @@ Test(compare, aggregate_counts_every_run_over_the_environments, .timeout = 600)
     char *md = rlt_read_file(md_path);
     cr_assert(strstr(md, "| a | 10 |") && strstr(md, "| b | 10 |"), "%s", md);
     free(md);
+    free(out);
+}
+
+/* the random-policy reference of an environment with MultiDiscrete / MultiBinary actions draws
+ * each component (it read the Box bounds these spaces do not have) */
+Test(compare, random_reference_of_multi_action_spaces)
+{
+    char root[256], err[1024];
+    rlt_tmp_dir(root, sizeof root, "cmp_multi");
+    for (int s = 1; s <= 2; s++) {
+        fake_run(root, "a", "MultiDiscreteTarget-v0", s, 10 + s);
+        fake_run(root, "a", "MultiBinaryTarget-v0", s, 12 + s);
+    }
+    compare_opts o;
+    compare_opts_default(&o);
+    o.n_boot = 200;
+    o.plots = false;
+    rl_status st;
+    char *out = run_compare(root, &o, &st, err, sizeof err);
+    cr_assert_eq(st, RL_OK, "%s", err);
+    /* 16 steps x the expected fraction matched: (1/3 + 1/4 + 1/5) / 3 and 1/2 */
+    double md = NAN, mb = NAN;
+    const char *p = strstr(out, "MultiDiscreteTarget-v0 (random policy ");
+    cr_assert(p && sscanf(p, "MultiDiscreteTarget-v0 (random policy %lf", &md) == 1, "%s", out);
+    p = strstr(out, "MultiBinaryTarget-v0 (random policy ");
+    cr_assert(p && sscanf(p, "MultiBinaryTarget-v0 (random policy %lf", &mb) == 1, "%s", out);
+    cr_assert(fabs(md - 4.18) < 0.6 && fabs(mb - 8.0) < 0.8, "random returns %g and %g", md, mb);
     free(out);
 }
 

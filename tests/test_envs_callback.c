@@ -7,6 +7,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <unistd.h>
@@ -343,4 +344,29 @@ Test(callback, evaluation_and_first_reset_failures_stop_the_run)
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
     cr_assert_neq(access(path, F_OK), 0, "a run that took no step wrote a checkpoint");
     rlt_remove_tree(dir);
+}
+
+/* a MultiDiscrete action space: its nvec is copied (the caller's array may go), registering it
+ * again compares nvec, and an entry below 2 is refused naming it */
+Test(callback, multidiscrete_nvec_is_copied_and_compared)
+{
+    char err[512] = "";
+    int *nvec = malloc(2 * sizeof(int));
+    nvec[0] = 3, nvec[1] = 4;
+    env_space act = {.kind = ENV_SPACE_MULTI_DISCRETE, .dim = 2, .nvec = nvec};
+    cr_assert_eq(env_callback_register("cb:Multi-v0", &OBS, &act, 0, NAN, NULL, err, sizeof err), RL_OK, "%s", err);
+    nvec[1] = 9;   /* the registration kept its own copy */
+    const env_def *d = env_find("cb:Multi-v0");
+    cr_assert(d && d->act_space.nvec != nvec && d->act_space.nvec[1] == 4);
+    runtime rt = {0};
+    env_callbacks cb = callbacks(&rt);
+    cr_assert_eq(env_callback_register("cb:Multi-v0", &OBS, &act, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "already registered with other spaces"), "%s", err);
+    nvec[1] = 4;
+    cr_assert_eq(env_callback_register("cb:Multi-v0", &OBS, &act, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    nvec[0] = 1;
+    cr_assert_eq(env_callback_register("cb:BadMulti-v0", &OBS, &act, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "cb:BadMulti-v0") && strstr(err, "nvec[0] = 1"), "%s", err);
+    cr_assert_null(env_find("cb:BadMulti-v0"));
+    free(nvec);
 }

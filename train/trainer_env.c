@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/check.h"
 #include "envs/env_args.h"
 #include "envs/pixels.h"
 #include "envs/wrappers.h"
@@ -127,9 +128,28 @@ void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int 
     if (e->vel_mask) env_velocity_mask_apply(e->vel_mask, out, e->raw_dim, batch);
 }
 
+/* the names of the agents that act in MultiDiscrete / MultiBinary spaces, "ppo, a2c" */
+static void multi_agents(char *out, size_t out_sz)
+{
+    int n;
+    const agent_algo *const *all = agent_all(&n);
+    size_t at = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && at < out_sz; i++)
+        if (all[i]->multi_actions) at += (size_t)snprintf(out + at, out_sz - at, "%s%s", at ? ", " : "", all[i]->name);
+}
+
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz)
 {
+    const env_space *as = &e->view.act_space;
+    if (env_space_is_multi(as) && !algo->multi_actions) {
+        char names[128], desc[160];
+        multi_agents(names, sizeof names);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: %s cannot act in env %s's %s action space %s (%s do)",
+                       cfg->source[0] ? cfg->source : "config", algo->name, e->def->id,
+                       env_space_kind_name(as->kind), env_space_describe(as, desc, sizeof desc), names);
+    }
     return algo->create(agent, cfg, &e->view.obs_space, &e->view.act_space, n_envs, err, err_sz);
 }
 

@@ -11,12 +11,13 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 7
+_API_VERSION = 8
 
 
 class Space(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("n", ctypes.c_int), ("dim", ctypes.c_int),
-                ("low", ctypes.POINTER(ctypes.c_float)), ("high", ctypes.POINTER(ctypes.c_float))]
+                ("low", ctypes.POINTER(ctypes.c_float)), ("high", ctypes.POINTER(ctypes.c_float)),
+                ("nvec", ctypes.POINTER(ctypes.c_int))]
 
 
 class VecBuffers(ctypes.Structure):

@@ -7,7 +7,7 @@ the autoreset mode is Gymnasium's SAME_STEP (final observations in infos["final_
 import gymnasium
 import numpy as np
 
-from .spaces import Box, Discrete
+from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
 
 
 def _to_gymnasium(space):
@@ -15,6 +15,10 @@ def _to_gymnasium(space):
         return gymnasium.spaces.Discrete(space.n)
     if isinstance(space, Box):
         return gymnasium.spaces.Box(space.low, space.high, space.shape, dtype=space.dtype)
+    if isinstance(space, MultiDiscrete):
+        return gymnasium.spaces.MultiDiscrete(space.nvec)
+    if isinstance(space, MultiBinary):
+        return gymnasium.spaces.MultiBinary(space.n)
     raise TypeError(f"no gymnasium counterpart for {space!r}")
 
 

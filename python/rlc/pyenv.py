@@ -25,7 +25,7 @@ import numpy as np
 from . import _lib
 from ._lib import check, lib
 from .errors import InvalidArgument, RlcError
-from .spaces import Box, Discrete
+from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
 
 PREFIX = "python:"
 
@@ -38,11 +38,16 @@ class EnvError(RlcError, ValueError):
 
 class _SpaceInfo:
     """A Gymnasium-style space as rlc sees it: Discrete(n, start) or a float Box of any shape
-    (flattened, at most 512 values)."""
+    (flattened, at most 512 values); for actions also MultiDiscrete(nvec) (one-dimensional, each
+    entry >= 2) and MultiBinary(n)."""
 
     def __init__(self, space, field, label):
         kind = type(space).__name__
         self.field, self.label, self.text = field, label, repr(space)
+        self.multi, self.nvec = 0, None
+        if kind in ("MultiDiscrete", "MultiBinary"):
+            self._multi(space, kind, field, label)
+            return
         if kind == "Discrete" and hasattr(space, "n"):
             self.discrete, self.n, self.start = True, int(space.n), int(getattr(space, "start", 0))
             self.shape, self.dim = (), 1
@@ -51,7 +56,8 @@ class _SpaceInfo:
             self.rlc = Discrete(self.n)
             return
         if kind != "Box" or not all(hasattr(space, a) for a in ("low", "high", "shape")):
-            raise EnvError(f"{label}: {field} is {space!r}: rlc takes Box and Discrete spaces", "bad argument")
+            raise EnvError(f"{label}: {field} is {space!r}: rlc takes Box and Discrete spaces (and MultiDiscrete, "
+                           "MultiBinary actions)", "bad argument")
         self.discrete, self.n, self.start = False, 0, 0
         self.shape = tuple(int(d) for d in space.shape)
         self.dim = int(np.prod(self.shape)) if self.shape else 1
@@ -67,6 +73,32 @@ class _SpaceInfo:
             raise EnvError(f"{label}: {field} {space!r}: bounds must be numbers with low <= high", "bad argument")
         self.rlc = Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
 
+    def _multi(self, space, kind, field, label):
+        """MultiDiscrete (kind 2) or MultiBinary (kind 3): an action of dim integers"""
+        if field != "action_space":
+            raise EnvError(f"{label}: {field} is {space!r}: rlc takes {kind} for actions only", "bad argument")
+        self.discrete, self.n, self.start = False, 0, 0
+        shape = getattr(space, "shape", None)
+        if shape is None:   # a MultiBinary(n) that does not say its shape
+            shape = np.shape(space.nvec) if kind == "MultiDiscrete" else np.atleast_1d(space.n).tolist()
+        self.shape = tuple(int(d) for d in shape)
+        self.dim = int(np.prod(self.shape)) if self.shape else 1
+        if len(self.shape) != 1 or not 1 <= self.dim <= 512:
+            raise EnvError(f"{label}: {field} {space!r}: rlc takes a one-dimensional {kind} of 1 to 512 "
+                           "components", "bad argument")
+        if kind == "MultiBinary":
+            self.multi, self.rlc = 3, MultiBinary(self.dim)
+            return
+        nvec = np.asarray(space.nvec, dtype=np.int64).reshape(-1)
+        start = np.asarray(getattr(space, "start", 0), dtype=np.int64)
+        if (start != 0).any():
+            raise EnvError(f"{label}: {field} {space!r}: rlc takes a MultiDiscrete that starts at 0", "bad argument")
+        if (nvec < 2).any() or (nvec > 65536).any():
+            i = int(np.argmax((nvec < 2) | (nvec > 65536)))
+            raise EnvError(f"{label}: {field} {space!r}: nvec[{i}] = {int(nvec[i])}: each component needs 2 to "
+                           "65536 choices", "bad argument")
+        self.multi, self.nvec, self.rlc = 2, nvec.astype(np.int32), MultiDiscrete(nvec)
+
     def same(self, other):
         return self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
 
@@ -76,6 +108,13 @@ class _SpaceInfo:
         if self.discrete:
             s.kind, s.n, s.dim = 0, self.n, 1
             return s, ()
+        if self.multi:
+            s.kind, s.n, s.dim = self.multi, 0, self.dim
+            if self.nvec is None:
+                return s, ()
+            nvec = np.ascontiguousarray(self.nvec)
+            s.nvec = nvec.ctypes.data_as(ctypes.POINTER(ctypes.c_int))
+            return s, (nvec,)
         low, high = np.ascontiguousarray(self.rlc.low), np.ascontiguousarray(self.rlc.high)
         s.kind, s.n, s.dim = 1, 0, self.dim
         s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
@@ -148,6 +187,9 @@ class _Binding:
             self.render_size = self._probe_render(probe)
             self.fps = int(getattr(probe, "metadata", {}).get("render_fps") or 30)
             self.masks = self.act.discrete and _mask_method(probe) is not None
+            if self.act.multi and _mask_method(probe) is not None:
+                raise EnvError(f"{self.label}: action_masks() with the action space {self.act.text}: rlc takes "
+                               "action masks for Discrete action spaces only", "bad argument")
         finally:
             if self.kind != "instance":
                 _close_quietly(probe)
@@ -252,6 +294,8 @@ class _Binding:
     def _action(self, row):
         if self.act.discrete:
             return int(row[0]) + self.act.start
+        if self.act.multi:
+            return row.astype(self.act.rlc.dtype)
         return row.reshape(self.act.shape).copy()
 
     def reset(self, handle, seed, obs_addr):
@@ -270,6 +314,8 @@ class _Binding:
         envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete
         if self.act.discrete:
             acts = (actions[:, 0].astype(np.int64) + self.act.start).tolist()
+        elif self.act.multi:   # the space's integers (int64 components, int8 bits), one row per copy
+            acts = actions.astype(self.act.rlc.dtype)
         else:
             acts = actions.reshape((n,) + self.act.shape).copy()
         rews, terms, truncs, rows = [], [], [], []

@@ -1,8 +1,8 @@
 """rlc python: observation and action spaces, described the way Gymnasium describes them.
 
-Box(low, high, shape, dtype) and Discrete(n) for one environment, and their batched forms for a
-vector env of n copies (Gymnasium's batch_space): Box with a leading axis of n, and
-MultiDiscrete([k] * n). Only numpy is needed; the gymnasium adapter (rlc.gymnasium) converts
+Box(low, high, shape, dtype), Discrete(n), MultiDiscrete(nvec) and MultiBinary(n) for one
+environment, and their batched forms for a vector env of n copies (Gymnasium's batch_space): Box,
+MultiDiscrete and MultiBinary with a leading axis of n, and MultiDiscrete([k] * n) for Discrete. Only numpy is needed; the gymnasium adapter (rlc.gymnasium) converts
 them to gymnasium.spaces objects.
 """
 import numpy as np
@@ -100,10 +100,36 @@ class MultiDiscrete(Space):
         return isinstance(other, MultiDiscrete) and np.array_equal(self.nvec, other.nvec)
 
 
+class MultiBinary(Space):
+    """n independent bits, each 0 or 1 (n an int or a shape)."""
+
+    def __init__(self, n, seed=None):
+        self.n = n if isinstance(n, (int, np.integer)) else tuple(int(d) for d in n)
+        super().__init__((int(n),) if isinstance(n, (int, np.integer)) else self.n, np.int8, seed)
+
+    def sample(self):
+        return self.np_random.integers(0, 2, size=self.shape).astype(np.int8)
+
+    def contains(self, x):
+        x = np.asarray(x)
+        return (x.shape == self.shape and np.issubdtype(x.dtype, np.integer)
+                and bool(np.all((x == 0) | (x == 1))))
+
+    def __repr__(self):
+        return f"MultiBinary({self.n})"
+
+    def __eq__(self, other):
+        return isinstance(other, MultiBinary) and self.shape == other.shape
+
+
 def batch_space(space, n):
-    """The space of n stacked samples of space (Gymnasium's batch_space for Box and Discrete)."""
+    """The space of n stacked samples of space (Gymnasium's batch_space)."""
     if isinstance(space, Box):
         return Box(np.stack([space.low] * n), np.stack([space.high] * n), dtype=space.dtype)
     if isinstance(space, Discrete):
         return MultiDiscrete(np.full(n, space.n))
+    if isinstance(space, MultiDiscrete):
+        return MultiDiscrete(np.stack([space.nvec] * n))
+    if isinstance(space, MultiBinary):
+        return MultiBinary((n,) + space.shape)
     raise TypeError(f"cannot batch {space!r}")

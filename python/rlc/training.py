@@ -15,7 +15,7 @@ import numpy as np
 from . import _lib, pyenv
 from ._lib import TRAIN_FN, c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
-from .spaces import Box
+from .spaces import Box, MultiBinary, MultiDiscrete
 from .vector import Discrete, _space, env_ids
 
 TrainResult = collections.namedtuple(
@@ -247,7 +247,8 @@ class Policy:
     """A trained agent loaded for inference: policy(obs) -> the deterministic action, with the
     observation normalisation saved in the checkpoint applied (as `rlc rollout --policy` and
     `rlc eval` act). obs is one observation (obs_dim,) or a batch (..., obs_dim); the result is
-    an int64 index (Discrete) or a float32 (act_dim,) array per observation.
+    an int64 index (Discrete), an int64 (dim,) array (MultiDiscrete), an int8 (n,) array of bits
+    (MultiBinary) or a float32 (act_dim,) array (Box) per observation.
 
     A policy trained with `recurrent:` is stateful (policy.recurrent): row i of each call (at most
     64 rows) continues the episode row i of the previous call played, and policy.reset() starts
@@ -266,6 +267,7 @@ class Policy:
         self.algo = lib.rlc_policy_algo(self._handle).decode()
         self.observation_space, self.action_space = _policy_spaces(self._handle)
         self._discrete = isinstance(self.action_space, Discrete)
+        self._multi = isinstance(self.action_space, (MultiDiscrete, MultiBinary))
         self._act_dim = 1 if self._discrete else self.action_space.shape[0]
 
     def _check_open(self):
@@ -291,6 +293,8 @@ class Policy:
         check(lib.rlc_policy_act(self._handle, o.ctypes.data, n, o.size, out.ctypes.data))
         if self._discrete:
             return out[:, 0].astype(np.int64).reshape(lead)[()]
+        if self._multi:   # an integer per component, as the space holds them
+            return out.astype(self.action_space.dtype).reshape(lead + (self._act_dim,))
         return out.reshape(lead + (self._act_dim,))
 
     @property
@@ -368,6 +372,10 @@ def _space_from_json(text):
     d = json.loads(text)
     if d["kind"] == "discrete":
         return Discrete(d["n"])
+    if d["kind"] == "multi_discrete":
+        return MultiDiscrete(d["nvec"])
+    if d["kind"] == "multi_binary":
+        return MultiBinary(d["n"])
     low = [-np.inf if v is None else v for v in d["low"]]
     high = [np.inf if v is None else v for v in d["high"]]
     return Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)

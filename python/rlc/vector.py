@@ -21,7 +21,7 @@ import numpy as np
 from . import _lib
 from ._lib import c_integer, check, encode, lib
 from .errors import InvalidArgument
-from .spaces import Box, Discrete, batch_space
+from .spaces import Box, Discrete, MultiBinary, MultiDiscrete, batch_space
 
 
 def env_ids():
@@ -37,6 +37,10 @@ def load_plugin(path):
 def _space(s):
     if s.kind == 0:
         return Discrete(s.n)
+    if s.kind == 2:
+        return MultiDiscrete(np.ctypeslib.as_array(s.nvec, shape=(s.dim,)).astype(np.int64))
+    if s.kind == 3:
+        return MultiBinary(s.dim)
     low = np.ctypeslib.as_array(s.low, shape=(s.dim,)).copy()
     high = np.ctypeslib.as_array(s.high, shape=(s.dim,)).copy()
     return Box(low, high, dtype=np.float32)

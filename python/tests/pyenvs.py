@@ -28,10 +28,24 @@ class Discrete:
 
 class MultiBinary:
     def __init__(self, n):
-        self.n = n
+        self.n, self.shape, self.dtype = n, (n,), np.dtype(np.int8)
 
     def __repr__(self):
         return f"MultiBinary({self.n})"
+
+
+class MultiDiscrete:
+    def __init__(self, nvec):
+        self.nvec = np.asarray(nvec, dtype=np.int64)
+        self.shape, self.dtype = self.nvec.shape, np.dtype(np.int64)
+
+    def __repr__(self):
+        return f"MultiDiscrete({self.nvec.tolist()})"
+
+
+class Text:
+    def __repr__(self):
+        return "Text()"
 
 
 class CartPole:
@@ -135,4 +149,36 @@ class Pointer:
 class WrongActionSpace(Pointer):
     def __init__(self):
         super().__init__()
-        self.action_space = MultiBinary(3)
+        self.action_space = Text()
+
+
+class Targets:
+    """A MultiDiscrete([3, 4]) task (or MultiBinary(4) with binary=True): the observation shows a
+    target per component (one-hots, or the bits); reward the fraction of components that match;
+    10 steps. Records the actions it was given (their type and values)."""
+
+    def __init__(self, binary=False, nvec=(3, 4)):
+        self.binary, self.nvec = binary, list(nvec)
+        self.action_space = MultiBinary(4) if binary else MultiDiscrete(self.nvec)
+        dim = 4 if binary else sum(self.nvec)
+        self.observation_space = Box(0.0, 1.0, shape=(dim,), dtype=np.float32)
+        self.rng, self.t, self.seen = np.random.default_rng(0), 0, []
+
+    def _draw(self):
+        if self.binary:
+            self.target = self.rng.integers(0, 2, size=4)
+            return self.target.astype(np.float32)
+        self.target = np.array([self.rng.integers(k) for k in self.nvec])
+        return np.concatenate([np.eye(k, dtype=np.float32)[t] for k, t in zip(self.nvec, self.target)])
+
+    def reset(self, *, seed=None, options=None):
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+        self.t = 0
+        return self._draw(), {}
+
+    def step(self, action):
+        self.seen.append(action)
+        self.t += 1
+        reward = float(np.mean(np.asarray(action) == self.target))
+        return self._draw(), reward, False, self.t >= 10, {}

@@ -53,6 +53,9 @@ RUNS = {
     "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
                        "env.kwargs.desc=[SFF, FFF, FFG]"], 1, 1, True),
     "ppo_taxi": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048"], 1, 1, True),
+    # MultiDiscrete and MultiBinary actions: a categorical per component, a Bernoulli per bit
+    "ppo_multidiscrete": ("ppo_multidiscrete_target.yaml", ["total_steps=2048"], 12, 3, "multi"),
+    "a2c_multibinary": ("a2c_multibinary_target.yaml", ["total_steps=2000"], 6, 6, "multi"),
 }
 
 
@@ -82,6 +85,13 @@ class PolicyMatchesRollout(unittest.TestCase):
         policy = rlc_policy.load(run)
         r = rollout(policy.env_id, 5, STEPS, obs_dim, act_dim, "--policy", run)
         got = policy.act(r.obs)
+        if discrete == "multi":
+            # an integer per component; rounding may flip a near tie, so nearly all agree
+            self.assertEqual(got.shape, r.act.shape)
+            agree = (got == r.act.astype(np.int64)).mean()
+            self.assertGreater(agree, 0.98, f"{name}: {agree:.3f} of the components agree")
+            self.assertGreater(len(np.unique(got)), 1, f"{name}: the actions never change")
+            return
         if not discrete:
             np.testing.assert_allclose(got, r.act, rtol=0, atol=2e-4, err_msg=name)
             self.assertGreater(np.ptp(r.act), 1e-3, f"{name}: the actions never change")
@@ -100,6 +110,10 @@ class PolicyMatchesRollout(unittest.TestCase):
         self.assertGreater(len(np.unique(want)), 1, f"{name}: the actions never change")
         # one observation at a time gives the same as a batch
         self.assertEqual(int(policy.act(r.obs[7])), int(got[7]))
+
+    def test_multidiscrete_and_multibinary(self):
+        self.check("ppo_multidiscrete")
+        self.check("a2c_multibinary")
 
     def test_ppo_discrete(self):
         self.check("ppo_discrete")
