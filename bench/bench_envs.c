@@ -25,6 +25,10 @@ static void random_action(const env_space *s, rl_rng *rng, float *a)
         a[0] = (float)rl_rng_below(rng, (uint32_t)s->n);
         return;
     }
+    if (env_space_is_multi(s)) {   /* MultiDiscrete / MultiBinary: a uniform choice per component */
+        for (int d = 0; d < s->dim; d++) a[d] = (float)rl_rng_below(rng, (uint32_t)env_space_choices(s, d));
+        return;
+    }
     for (int d = 0; d < s->dim; d++) {
         double lo = isfinite(s->low[d]) ? s->low[d] : -1.0, hi = isfinite(s->high[d]) ? s->high[d] : 1.0;
         a[d] = (float)rl_rng_uniform(rng, lo, hi);

@@ -22,13 +22,15 @@ static double now(clockid_t clock)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* random actions (n, act_dim): Discrete uniform, Box uniform within its (finite) bounds */
+/* random actions (n, act_dim): Discrete uniform, Box uniform within its (finite) bounds, a
+ * MultiDiscrete / MultiBinary component uniform over its choices */
 static void random_actions(const env_space *s, int n, rl_rng *rng, float *a)
 {
     int d = env_space_dim(s);
     for (int i = 0; i < n; i++)
         for (int j = 0; j < d; j++)
-            a[i * d + j] = s->kind == ENV_SPACE_DISCRETE
+            a[i * d + j] = env_space_is_multi(s) ? (float)rl_rng_below(rng, (uint32_t)env_space_choices(s, j))
+                           : s->kind == ENV_SPACE_DISCRETE
                                ? (float)rl_rng_below(rng, (uint32_t)s->n)
                                : (float)rl_rng_uniform(rng, isfinite(s->low[j]) ? s->low[j] : -1.0,
                                                        isfinite(s->high[j]) ? s->high[j] : 1.0);

@@ -117,6 +117,23 @@ Test(multi_space, check_env_passes_the_tasks_and_names_a_bad_nvec)
     cr_assert(it->outcome == ENV_CHECK_FAIL && strstr(it->detail, "nvec[2] = 0"), "%s", it->detail);
 }
 
+/* the command line prints the spaces: rlc envs (the list and one id) and rlc check-env */
+Test(multi_space, rlc_envs_and_check_env_print_the_spaces)
+{
+    char out[16384];
+    const char *list[] = {"envs", NULL};
+    int ws = rlt_run_rlc_guarded(list, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", out);
+    cr_assert(strstr(out, "MultiDiscrete([3, 4, 5])") && strstr(out, "MultiBinary(6)"), "%s", out);
+    const char *one[] = {"envs", "MultiDiscreteTarget-v0", NULL};
+    ws = rlt_run_rlc_guarded(one, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && strstr(out, "action       MultiDiscrete([3, 4, 5])"), "%s", out);
+    const char *chk[] = {"check-env", "MultiBinaryTarget-v0", NULL};
+    ws = rlt_run_rlc_guarded(chk, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && strstr(out, "PASS  action space              MultiBinary(6)"),
+              "%s", out);
+}
+
 /* ---- agents ---------------------------------------------------------------------------------- */
 
 /* the agents without a MultiDiscrete policy are refused by name, with the ones that have one */

@@ -146,9 +146,9 @@ rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void *
     if (env_space_is_multi(as) && !algo->multi_actions) {
         char names[128], desc[160];
         multi_agents(names, sizeof names);
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: %s cannot act in env %s's %s action space %s (%s do)",
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo: %s cannot act in env %s's action space %s (%s do)",
                        cfg->source[0] ? cfg->source : "config", algo->name, e->def->id,
-                       env_space_kind_name(as->kind), env_space_describe(as, desc, sizeof desc), names);
+                       env_space_describe(as, desc, sizeof desc), names);
     }
     return algo->create(agent, cfg, &e->view.obs_space, &e->view.act_space, n_envs, err, err_sz);
 }

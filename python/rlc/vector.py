@@ -256,7 +256,8 @@ class VecEnv:
         return self._observations(self._obs), {}
 
     def step(self, actions):
-        """Steps every copy with actions (num_envs,) for Discrete or (num_envs, dim) for Box.
+        """Steps every copy with actions (num_envs,) for Discrete or (num_envs, dim) for Box,
+        MultiDiscrete (integers) and MultiBinary (0 or 1).
         Returns (obs, rewards, terminations, truncations, infos)."""
         if self._needs_reset:
             self._check_open()
