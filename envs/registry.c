@@ -15,6 +15,7 @@
 #include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#include "envs/goal/goal.h"
 #include "envs/minatar/minatar.h"
 #include "envs/render.h"
 #include "envs/toytext/toytext.h"
@@ -36,6 +37,8 @@ static const env_def *const builtin_defs[] = {
     &env_taxi_v3,
     &env_taxi_v4,
     &env_blackjack_v1,
+    &env_bit_flipping_v0,
+    &env_point_reach_v0,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
