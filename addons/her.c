@@ -24,7 +24,7 @@ static rl_status her_check_goal(const env_space *obs_space, const rl_config *cfg
     if (obs_space->kind != ENV_SPACE_BOX || g->goal_dim <= 0 || !g->compute_reward)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: her.enabled: environment '%s' publishes no goals (HER needs a goal-conditioned "
-                       "environment, such as BitFlipping-v0 or PointReach-v0, whose observation space has a goal "
+                       "environment, such as BitFlipping-v0 or PointGoal-v0, whose observation space has a goal "
                        "layout; env.pixels and env.frame_stack drop it); set her.enabled: false",
                        src, cfg->env.id);
     if (g->obs_dim < 1 || g->obs_dim + g->goal_dim != obs_space->dim || g->achieved_offset < 0 ||

@@ -38,7 +38,7 @@ static const env_def *const builtin_defs[] = {
     &env_taxi_v4,
     &env_blackjack_v1,
     &env_bit_flipping_v0,
-    &env_point_reach_v0,
+    &env_point_goal_v0,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;

@@ -23,17 +23,17 @@ typedef struct {
     unsigned char bits[ENV_BIT_FLIPPING_MAX_N], target[ENV_BIT_FLIPPING_MAX_N];
 } env_bit_flipping_state;
 
-/* PointReach-v0: a point in the square [-1, 1]^2 moved by its action, a velocity in [-1, 1]^2
+/* PointGoal-v0: a point in the square [-1, 1]^2 moved by its action, a velocity in [-1, 1]^2
  * (0.1 of the side's half per unit and step), towards a goal drawn uniformly in the square at
  * reset, as is the start. Reward -1 while the distance to the goal is above 0.05, else 0; never
  * terminates, truncated after 50 steps. Observation [x, y, goal x, goal y], achieved goal the
  * position (offset 0). */
 typedef struct {
     double pos[2], goal[2];
-} env_point_reach_state;
+} env_point_goal_state;
 
 extern const env_def env_bit_flipping_v0;
-extern const env_def env_point_reach_v0;
+extern const env_def env_point_goal_v0;
 
 /* env_bit_flipping_v0 with other parameters (env.kwargs): the spaces, the goal layout and the
  * time limit follow n */

@@ -1,4 +1,4 @@
-/* rlc envs/goal: PointReach-v0 (envs/goal/goal.h). */
+/* rlc envs/goal: PointGoal-v0 (envs/goal/goal.h). */
 #include <math.h>
 
 #include "envs/goal/goal.h"
@@ -20,7 +20,7 @@ static float pr_reward(const env_goal *g, const float *achieved, const float *de
     return sqrt(dx * dx + dy * dy) > PR_THRESHOLD ? -1.0f : 0.0f;
 }
 
-static void pr_obs(const env_point_reach_state *s, float *obs)
+static void pr_obs(const env_point_goal_state *s, float *obs)
 {
     obs[0] = (float)s->pos[0];
     obs[1] = (float)s->pos[1];
@@ -38,7 +38,7 @@ static rl_status pr_init(void *state, char *err, size_t err_sz)
 
 static void pr_reset(void *state, rl_rng *rng, float *obs)
 {
-    env_point_reach_state *s = state;
+    env_point_goal_state *s = state;
     for (int d = 0; d < 2; d++) s->pos[d] = rl_rng_uniform(rng, -1.0, 1.0);
     for (int d = 0; d < 2; d++) s->goal[d] = rl_rng_uniform(rng, -1.0, 1.0);
     pr_obs(s, obs);
@@ -48,7 +48,7 @@ static void pr_step(void *state, rl_rng *rng, const float *action, float *obs, f
                     bool *truncated)
 {
     (void)rng;
-    env_point_reach_state *s = state;
+    env_point_goal_state *s = state;
     for (int d = 0; d < 2; d++) {
         double a = action[d] < -1.0f ? -1.0 : action[d] > 1.0f ? 1.0 : (double)action[d];
         double x = s->pos[d] + PR_SPEED * a;
@@ -59,9 +59,9 @@ static void pr_step(void *state, rl_rng *rng, const float *action, float *obs, f
     *truncated = false;
 }
 
-const env_def env_point_reach_v0 = {
-    .id = "PointReach-v0",
-    .state_size = sizeof(env_point_reach_state),
+const env_def env_point_goal_v0 = {
+    .id = "PointGoal-v0",
+    .state_size = sizeof(env_point_goal_state),
     .max_episode_steps = 50,
     .reward_threshold = NAN,
     .obs_space = {.kind = ENV_SPACE_BOX, .dim = 4, .low = pr_obs_low, .high = pr_obs_high,
