@@ -49,7 +49,10 @@ static rl_status her_check_buffer(const replay_config *rc, const char *src, cons
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: %s.prioritized: true with her.enabled; HER samples uniformly: set %s.prioritized: false",
                        src, algo, algo);
-    RL_ASSERT_MSG(!rc->obs_bytes, "her: a goal-conditioned observation is stored as floats");
+    if (rc->obs_bytes)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: her.enabled: %s stores this environment's observations a byte each (a uint8 or bool "
+                       "space); HER relabels float observations", src, algo);
     return RL_OK;
 }
 
