@@ -263,6 +263,26 @@ Test(her, the_goal_environments_reward_what_compute_reward_says)
     cr_assert_eq(pg->compute_reward(pg, pa, far, &term), -1.0f);
 }
 
+/* a definition whose goal layout does not fit its observation is refused when registered */
+Test(her, a_malformed_goal_layout_is_refused_at_registration)
+{
+    env_def d = env_point_goal_v0;
+    char err[600];
+    d.id = "GoalBad-v0";
+    d.obs_space.goal.goal_dim = 3;   /* 2 + 3 != 4 */
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "GoalBad-v0") && strstr(err, "goal layout") && strstr(err, "goal_dim 3"), "%s", err);
+    d.obs_space.goal.goal_dim = 2;
+    d.obs_space.goal.achieved_offset = 1;   /* the achieved goal would overlap the desired goal */
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "achieved_offset 1"), "%s", err);
+    d.obs_space.goal.achieved_offset = 0;
+    d.obs_space.goal.compute_reward = NULL;
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "no compute_reward"), "%s", err);
+    cr_assert_null(env_find("GoalBad-v0"));
+}
+
 /* ---- config errors ------------------------------------------------------------------------- */
 
 /* creating algo on env id (with sets) fails with a message holding want1 and want2 */
