@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "addons/aux.h"
+#include "addons/her.h"
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
 #include "algos/act_mask.h"
@@ -99,7 +100,7 @@ static rl_status dqn_check_config(const rl_config *cfg, char *err, size_t err_sz
 }
 
 #define DQN_CONFIG                                                                                  \
-    .sections = (const rl_config_section *const[]){&dqn_section, &dqn_losses_section, NULL},       \
+    .sections = (const rl_config_section *const[]){&dqn_section, &dqn_losses_section, &her_section, NULL},       \
     .config_flags = RL_CFG_AUX_HEADS, .check_config = dqn_check_config,                             \
     .rates = {{"train/learning_rate", "dqn.learning_rate"}}
 
@@ -136,6 +137,7 @@ typedef struct {
     int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
     bool double_q, prioritized, noisy, noisy_eps, obs_bytes;
     bool use_masks;                   /* env.action_mask: targets over the next state's valid actions */
+    her_relabeler her;                /* her: (addons/her.h) */
     loss_spec loss;
     float kappa, v_min, v_max;        /* qrdqn / c51 parameters from the loss spec */
     qnet net, tnet;
@@ -691,6 +693,7 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     vb_settings(p, cfg, n_envs);
     vb_networks(p, cfg, act);
     if ((st = vb_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (st = her_init(&p->her, cfg, obs_space, &p->buf.cfg, name, err, err_sz)) ||
         (cfg->aux.n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) ||
         (st = vb_scratch(p, kind, n_envs, err, err_sz))) {
         dqn_destroy(p);
@@ -792,6 +795,7 @@ static void sample_batch(dqn *p, float beta)
     const int B = p->B, M = p->M, KM = p->KM;
     replay_batch *b = &p->batch;
     replay_buffer_sample(&p->buf, b, B, beta, &p->rng);
+    her_relabel(&p->her, &p->buf, b, B, &p->rng);
     /* noisy heads: new noise for the online and (its own) for the target network, held for the update */
     qnet_resample(&p->net, &p->rng);
     qnet_resample(&p->tnet, &p->rng);

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "addons/aux.h"
+#include "addons/her.h"
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
 #include "algos/offpolicy.h"
@@ -106,6 +107,7 @@ struct sac {
     rl_arena arena;
     rl_rng rng;
     replay_buffer buf;
+    her_relabeler her;                /* her: (addons/her.h) */
     replay_batch batch;
     int64_t env_steps, updates, nonfinite_skips;
     double credit;
@@ -433,6 +435,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
     sac_networks(p, cfg, act);
     sac_par_init(p);
     if ((st = sac_buffers(p, cfg, n_envs, err, err_sz)) ||
+        (st = her_init(&p->her, cfg, obs_space, &p->buf.cfg, "sac", err, err_sz)) ||
         (cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) ||
         (st = sac_scratch(p, n_envs, err, err_sz)) ||
         (p->threads == 2 && (st = rl_twin_start(&p->worker, sac_worker_init, err, err_sz)))) {
@@ -717,6 +720,7 @@ static rl_rng sample_minibatch(sac *p)
 {
     const int B = p->B, A = p->A;
     replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
+    her_relabel(&p->her, &p->buf, &p->batch, B, &p->rng);
     offp_fill_normal(p->eps, (size_t)B * A, &p->rng);
     p->do_actor = p->updates % p->policy_freq == 0;
     rl_rng before_actor = p->rng;
@@ -828,6 +832,7 @@ void sac_test_sample(void *sac_agent)
 {
     sac *p = sac_agent;
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
+    her_relabel(&p->her, &p->buf, &p->batch, p->B, &p->rng);
     offp_fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
     if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
 }
@@ -914,7 +919,7 @@ const agent_algo agent_sac = {
     .name = "sac",
     .n_stats = ST_COUNT,
     .stat_names = {"critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "skipped_updates"},
-    .sections = (const rl_config_section *const[]){&sac_section, &offp_critic_losses_section, NULL},
+    .sections = (const rl_config_section *const[]){&sac_section, &offp_critic_losses_section, &her_section, NULL},
     .config_flags = RL_CFG_AUX_HEADS,
     .check_config = sac_check_config,
     .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},

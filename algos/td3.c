@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addons/her.h"
 #include "agents/dataparallel.h"
 #include "algos/offpolicy.h"
 #include "algos/td3.h"
@@ -110,6 +111,7 @@ struct det {
     rl_arena arena;
     rl_rng rng;
     replay_buffer buf;
+    her_relabeler her;                /* her: (addons/her.h) */
     replay_batch batch;
     int64_t env_steps, updates, nonfinite_skips;
     double credit;
@@ -339,7 +341,9 @@ static rl_status det_create(void **self, const det_variant *v, const rl_config *
     }
     settings(p, cfg, obs_space, act_space, n_envs);
     networks(p, cfg, act);
-    if ((st = buffers(p, cfg, n_envs, err, err_sz)) || (st = scratch(p, n_envs, err, err_sz)) ||
+    if ((st = buffers(p, cfg, n_envs, err, err_sz)) ||
+        (st = her_init(&p->her, cfg, obs_space, &p->buf.cfg, v->algo->name, err, err_sz)) ||
+        (st = scratch(p, n_envs, err, err_sz)) ||
         (cfg_of(cfg, v)->threads == 2 && (st = rl_twin_start(&p->worker, worker_init, err, err_sz)))) {
         det_destroy(p);
         return st;
@@ -398,6 +402,7 @@ static void det_observe(void *self, const env_vec *v)
 static void sample_minibatch(det *p)
 {
     replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
+    her_relabel(&p->her, &p->buf, &p->batch, p->B, &p->rng);
     size_t n = (size_t)p->B * p->A;
     if (p->v->smooth) {
         offp_fill_normal(p->noise, n, &p->rng);
@@ -690,7 +695,7 @@ static void det_relabel(void *self, agent_reward_fn fn, void *ctx)
     {                                                                                                 \
         .name = NAME, .n_stats = ST_COUNT,                                                            \
         .stat_names = {"critic_loss", "actor_loss", "q_mean", "skipped_updates"},                     \
-        .sections = (const rl_config_section *const[]){&SECTION, &offp_critic_losses_section, NULL},  \
+        .sections = (const rl_config_section *const[]){&SECTION, &offp_critic_losses_section, &her_section, NULL},  \
         .check_config = CHECK,                                                                        \
         .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},              \
         .rates = {{"train/actor_lr", NAME ".actor_lr"}, {"train/critic_lr", NAME ".critic_lr"}},      \

@@ -119,6 +119,10 @@ static void print_env_details(const env_def *d, FILE *out)
             fputc('\n', out);
         }
     }
+    const env_goal *g = &d->obs_space.goal;
+    if (g->goal_dim > 0)
+        fprintf(out, "  %-12s [observation (%d), desired goal (%d)]; achieved goal: observation[%d..%d] (her.enabled)\n",
+                "goals", g->obs_dim, g->goal_dim, g->achieved_offset, g->achieved_offset + g->goal_dim - 1);
     fprintf(out, "  %-12s %d%s\n", "step limit", d->max_episode_steps,
             d->max_episode_steps ? "" : " (none)");
     if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");

@@ -44,6 +44,20 @@ typedef enum {
     ENV_ELEM_COUNT
 } env_elem_type;
 
+/* The goal layout of a goal-conditioned environment (Gymnasium-Robotics' GoalEnv: observation,
+ * achieved_goal, desired_goal). rlc's flat observation is [observation (obs_dim), desired_goal
+ * (goal_dim)] in that order; the achieved goal is goal_dim values inside the observation part,
+ * from achieved_offset on (a GoalEnv whose observation does not hold it appends it there).
+ * compute_reward recomputes a step's reward for any pair of goals (GoalEnv.compute_reward) and
+ * writes into *terminated whether the episode ends there (GoalEnv.compute_terminated: false for a
+ * task that only stops at its time limit). goal_dim 0: not goal-conditioned. Hindsight experience
+ * replay (addons/her.h) relabels stored transitions through it. */
+typedef struct env_goal {
+    int obs_dim, goal_dim, achieved_offset;
+    float (*compute_reward)(const struct env_goal *g, const float *achieved, const float *desired,
+                            bool *terminated);
+} env_goal;
+
 typedef struct {
     env_space_kind kind;
     int n;                 /* Discrete: number of actions (values 0..n-1); other kinds: unused (0) */
@@ -60,6 +74,7 @@ typedef struct {
     env_elem_type elem;
     const int *nvec;       /* MultiDiscrete: (dim) the choices of each component, each >= 2 (points
                               to a static array of the env's file); other kinds: NULL */
+    env_goal goal;         /* Box observation spaces of goal-conditioned environments; else zero */
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except

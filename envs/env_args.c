@@ -17,6 +17,7 @@ static const struct {
 } families[] = {
     {env_toytext_args, &env_toytext_n_args},
     {env_classic_args, &env_classic_n_args},
+    {env_goal_args, &env_goal_n_args},
 #ifdef RLC_HAVE_MUJOCO
     {env_mujoco_args, &env_mujoco_n_args},
 #endif

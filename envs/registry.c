@@ -15,6 +15,7 @@
 #include "envs/check.h"
 #include "envs/classic/classic.h"
 #include "envs/env.h"
+#include "envs/goal/goal.h"
 #include "envs/minatar/minatar.h"
 #include "envs/multi_target.h"
 #include "envs/render.h"
@@ -39,6 +40,8 @@ static const env_def *const builtin_defs[] = {
     &env_blackjack_v1,
     &env_multi_discrete_target_v0,
     &env_multi_binary_target_v0,
+    &env_bit_flipping_v0,
+    &env_point_goal_v0,
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
@@ -92,6 +95,28 @@ static void reg_builtins(void)
     reg_n_builtin = reg_n;   /* rlc draws every built-in environment itself (envs/render.c) */
 }
 
+/* a goal layout (env_goal, envs/env.h): none, or [observation, desired_goal] with the achieved goal
+ * inside the observation and a compute_reward */
+static rl_status goal_validate(const env_def *def, char *err, size_t err_sz)
+{
+    const env_goal *g = &def->obs_space.goal, *ga = &def->act_space.goal;
+    if (ga->goal_dim || ga->obs_dim || ga->compute_reward)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': a goal layout belongs to the observation space",
+                       def->id);
+    if (!g->goal_dim && !g->obs_dim && !g->achieved_offset && !g->compute_reward) return RL_OK;
+    if (def->obs_space.kind != ENV_SPACE_BOX || g->goal_dim < 1 || g->obs_dim < 1 ||
+        g->obs_dim + g->goal_dim != def->obs_space.dim || g->achieved_offset < 0 ||
+        g->achieved_offset + g->goal_dim > g->obs_dim || !g->compute_reward)
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "environment '%s': goal layout: expected a Box observation [observation (obs_dim), desired "
+                       "goal (goal_dim)] with obs_dim + goal_dim = dim, the achieved goal's goal_dim values inside "
+                       "the observation from achieved_offset on, and a compute_reward (got obs_dim %d, goal_dim %d, "
+                       "achieved_offset %d for dim %d%s)",
+                       def->id, g->obs_dim, g->goal_dim, g->achieved_offset, def->obs_space.dim,
+                       g->compute_reward ? "" : ", no compute_reward");
+    return RL_OK;
+}
+
 /* checks the parts of a definition the framework relies on */
 static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
 {
@@ -138,7 +163,7 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                            def->id, names[k]);
         }
     }
-    return RL_OK;
+    return goal_validate(def, err, err_sz);
 }
 
 rl_status env_register(const env_def *def, char *err, size_t err_sz)

@@ -227,6 +227,30 @@ int64_t replay_buffer_later(const replay_buffer *b, int64_t slot, int j)
     return ((a + j) % b->rows) * N + e;
 }
 
+/* a step that ended its episode */
+static bool slot_done(const replay_buffer *b, int64_t s) { return b->terminated[s] || b->truncated[s]; }
+
+int64_t replay_buffer_slot(const replay_buffer *b, int64_t abs_row, int env)
+{
+    RL_ASSERT(abs_row >= 0 && abs_row < b->added_rows && abs_row >= b->added_rows - b->rows);
+    return (abs_row % b->rows) * b->cfg.n_envs + env;
+}
+
+void replay_buffer_episode(const replay_buffer *b, int64_t slot, int64_t *first, int *pos, int *len)
+{
+    const int N = b->cfg.n_envs, e = (int)(slot % N);
+    RL_ASSERT(slot >= 0 && slot < b->cfg.capacity && b->added_rows > 0);
+    int64_t newest = b->added_rows - 1, oldest = b->added_rows > b->rows ? b->added_rows - b->rows : 0;
+    int64_t a = newest - ((newest % b->rows - slot / N + b->rows) % b->rows);
+    RL_ASSERT(a >= oldest);
+    int64_t lo = a, hi = a;
+    while (lo > oldest && !slot_done(b, replay_buffer_slot(b, lo - 1, e))) lo--;
+    while (hi < newest && !slot_done(b, replay_buffer_slot(b, hi, e))) hi++;
+    *first = lo;
+    *pos = (int)(a - lo);
+    *len = (int)(hi - lo + 1);
+}
+
 /* n-step return of the transition in slot (absolute row a, env e) into row k of out */
 static void gather(const replay_buffer *b, replay_batch *out, int k, int64_t a, int e)
 {

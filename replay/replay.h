@@ -105,6 +105,14 @@ void replay_buffer_update_priorities(replay_buffer *b, const int64_t *idx, const
  * truncated, and the ring has not written past it yet (nor overwritten slot). -1 otherwise. Its
  * next_obs is then s_{t+j+1} of slot's episode. slot must hold a stored transition. */
 int64_t replay_buffer_later(const replay_buffer *b, int64_t slot, int j);
+/* The stored part of slot's episode (its transitions from the same env copy between two episode
+ * ends): *first, the absolute row (counted from the first row ever added) of its oldest stored
+ * transition; *pos, slot's place in it; *len, the transitions stored, up to its termination or
+ * truncation or, for a running episode, the newest row. Transition i of it (0 <= i < len) is in
+ * replay_buffer_slot(b, first + i, slot % n_envs). Walks the episode: O(len). */
+void replay_buffer_episode(const replay_buffer *b, int64_t slot, int64_t *first, int *pos, int *len);
+/* The slot of env copy env in absolute row abs_row (which must be stored). */
+int64_t replay_buffer_slot(const replay_buffer *b, int64_t abs_row, int env);
 /* Priority (after the exponent) of a slot; 0 for slots that cannot be sampled. Prioritized only. */
 double replay_buffer_priority(const replay_buffer *b, int64_t slot);
 

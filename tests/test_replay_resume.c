@@ -425,3 +425,10 @@ Test(replay_resume, an_interrupted_td3_or_ddpg_run_keeps_its_buffer)
     interrupted_run_restores("td3", RLC_SOURCE_DIR "/configs/td3_pendulum.yaml");
     interrupted_run_restores("ddpg", RLC_SOURCE_DIR "/configs/ddpg_pendulum.yaml");
 }
+
+/* hindsight experience replay relabels at sampling time: its buffer is the plain one, kept the
+ * same way (DQN with HER on bit flipping) */
+Test(replay_resume, an_interrupted_her_run_keeps_its_buffer)
+{
+    interrupted_run_restores("dqn", RLC_SOURCE_DIR "/configs/zoo/dqn_bitflipping_v0.yaml");
+}

@@ -12,6 +12,10 @@
  * and stays in the square. Reward: minus the distance to the goal after the move, and +10 on
  * reaching it (distance < 0.05), which terminates. TimeLimit 200 steps.
  *
+ * It is goal-conditioned (obs_space.goal, envs/env.h): the observation is [position, goal], the
+ * achieved goal is the position, and pr_reward recomputes a step's reward for any goal, so
+ * hindsight experience replay (`her.enabled`, docs/offpolicy.md) can train on it.
+ *
  * It also registers a renderer (env_register_renderer, envs/render.h), so `rlc record` can film
  * it: the square seen from above on a white background, the goal's reach circle in green and
  * the point in blue, drawn straight into the RGB frame. */
@@ -57,6 +61,16 @@ static void pr_reset(void *state, rl_rng *rng, float *obs)
     write_obs(s, obs);
 }
 
+/* the reward and termination of a step that ends at `achieved` when the goal is `desired` (what
+ * pr_step gives, up to the rounding of the positions to float) */
+static float pr_reward(const env_goal *g, const float *achieved, const float *desired, bool *terminated)
+{
+    (void)g;
+    double dist = hypot((double)achieved[0] - desired[0], (double)achieved[1] - desired[1]);
+    *terminated = dist < 0.05;
+    return (float)(-dist + (*terminated ? 10.0 : 0.0));
+}
+
 static void pr_step(void *state, rl_rng *rng, const float *action, float *obs, float *reward,
                     bool *terminated, bool *truncated)
 {
@@ -64,7 +78,7 @@ static void pr_step(void *state, rl_rng *rng, const float *action, float *obs, f
     point_reach_state *s = state;
     s->x = clip1(s->x + 0.05 * clip1(action[0]));
     s->y = clip1(s->y + 0.05 * clip1(action[1]));
-    double dist = hypot(s->x - s->gx, s->y - s->gy);
+    double dist = hypot(s->x - s->gx, s->y - s->gy);   /* pr_reward's, in double precision */
     *terminated = dist < 0.05;
     *truncated = false;   /* the framework's TimeLimit adds the 200-step truncation */
     *reward = (float)(-dist + (*terminated ? 10.0 : 0.0));
@@ -76,7 +90,8 @@ static const env_def point_reach_def = {
     .state_size = sizeof(point_reach_state),
     .max_episode_steps = 200,
     .reward_threshold = NAN,
-    .obs_space = {.kind = ENV_SPACE_BOX, .dim = 4, .low = obs_low, .high = obs_high},
+    .obs_space = {.kind = ENV_SPACE_BOX, .dim = 4, .low = obs_low, .high = obs_high,
+                  .goal = {.obs_dim = 2, .goal_dim = 2, .achieved_offset = 0, .compute_reward = pr_reward}},
     .act_space = {.kind = ENV_SPACE_BOX, .dim = 2, .low = act_low, .high = act_high},
     .init = pr_init,
     .reset = pr_reset,
