@@ -575,3 +575,22 @@ float aux_loss_grad(aux_module *a, const aux_batch *b, float *dh, double *head_l
     if (nx.grad) nn_mlp_backward(NULL, &a->enc_next, a->enc, a->dh_next, a->g_next, nx.n1);
     return (float)total;
 }
+
+int aux_rng_meta(aux_module *a, const char *algo, char *key, size_t key_sz, char *buf, nn_meta *meta)
+{
+    if (!a) return 0;
+    snprintf(key, key_sz, "%s.aux_rng", algo);
+    rl_rng_encode(aux_rng(a), buf, RL_RNG_TEXT);
+    *meta = (nn_meta){key, buf};
+    return 1;
+}
+
+rl_status aux_rng_load(aux_module *a, nn_safetensors *f, const char *algo, char *err, size_t err_sz)
+{
+    if (!a) return RL_OK;
+    char key[64];
+    snprintf(key, sizeof key, "%s.aux_rng", algo);
+    if (rl_rng_decode(aux_rng(a), nn_safetensors_meta(f, key)) != 0)
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
+    return RL_OK;
+}

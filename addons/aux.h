@@ -76,6 +76,11 @@ size_t aux_n_params(const aux_module *a);
 float *aux_params(aux_module *a);
 float *aux_grads(aux_module *a);
 rl_rng *aux_rng(aux_module *a);
+/* The module's RNG in a checkpoint: metadata "<algo>.aux_rng" into *meta (its key and text kept
+ * in key and buf, RL_RNG_TEXT bytes), returns 1 (0 when a is NULL); and restored from f (an error
+ * names the key when it is missing or malformed; nothing when a is NULL). */
+int aux_rng_meta(aux_module *a, const char *algo, char *key, size_t key_sz, char *buf, nn_meta *meta);
+rl_status aux_rng_load(aux_module *a, nn_safetensors *f, const char *algo, char *err, size_t err_sz);
 
 /* One minibatch, rows gathered by the agent; obs, next and pos are in the encoder's input space
  * (normalised as the encoder sees them). Fields a module's heads do not read may be NULL. */

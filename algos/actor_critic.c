@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addons/aux.h"
+#include "algos/onp_aux.h"
 #include "algos/onpolicy.h"
 #include "algos/recurrent.h"
 #include "core/limits.h"
@@ -72,17 +72,7 @@ typedef struct {
     float *mb_obs, *mb_u;             /* (mb, obs_dim), (mb, adim) */
     float *mb_logp_old, *mb_adv, *mb_ret, *mb_vold;       /* (mb) */
     float *mb_logp, *mb_ent, *mb_dlogp, *mb_dent, *mb_dv;
-    /* auxiliary heads on the shared trunk */
-    aux_module *aux;
-    onp_opt aux_opt;
-    float *aux_mem;                   /* owns everything below */
-    float *aux_next, *aux_rew;        /* (T, N, D) normalised next observations, (T, N) rewards */
-    unsigned char *aux_end;           /* (T, N) 1 where the step ended an episode */
-    int *aux_pos;                     /* (T, N) row of aux_next holding s_{t+k}, or -1 */
-    float *mb_next, *mb_pos, *mb_r, *mb_dh;   /* (mb, D), (mb, D), (mb), (mb, H) */
-    unsigned char *mb_pos_ok;         /* (mb) */
-    double *aux_loss, *aux_sum;       /* (n heads) */
-    int *aux_cnt;                     /* (n heads) */
+    onp_aux ax;                       /* auxiliary heads on the shared trunk (algos/onp_aux.h) */
     /* split minibatches (separate actor and critic, Adam, no aux heads): the actor's half of each
      * step is k = 0, the critic's k = 1, on two threads with threads = 2 (core/twin.h) */
     bool split;
@@ -112,9 +102,7 @@ void onp_ac_destroy(void *self)
     onp_rec_free(p->rec);
     onp_explore_free(p->ex);
     onp_opt_free(&p->opt);
-    if (p->aux) onp_opt_free(&p->aux_opt);
-    aux_free(p->aux);
-    free(p->aux_mem);
+    onp_aux_free(&p->ax);
     onp_norm_free(&p->norm);
     rl_arena_free(&p->arena);
     replay_rollout_free(&p->buf);
@@ -131,46 +119,13 @@ static rl_status aux_init(actor_critic *p, const rl_config *cfg, const char *src
     if (!p->s.shared)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads attach to the shared encoder: set network.shared: true%s",
                        src, strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
-    nn_act act;
-    nn_act_from_name(cfg->network.activation, &act);
-    aux_shape sh = {.obs_dim = p->net.obs_dim, .K = p->net.K, .adim = p->net.adim, .max_batch = p->mb_size,
-                    .horizon = p->T, .act = act};
-    rl_status st = aux_create(&p->aux, cfg, &p->net.trunk, &sh, err, err_sz);
-    if (st != RL_OK) return st;
-    if ((st = onp_opt_init(&p->aux_opt, p->s.rmsprop, aux_n_params(p->aux), p->s.lr, p->s.eps, p->s.rms_alpha, err, err_sz))) {
-        aux_free(p->aux);
-        p->aux = NULL;
-        return st;
-    }
-    int TN = p->batch, D = p->net.obs_dim, mb = p->mb_size, nh = aux_n_heads(p->aux);
-    int H = p->net.trunk.sizes[p->net.trunk.n_layers];
-    /* floats: next, rew, pos (int), end (bytes, rounded up), mb next/pos/r/dh, mb_pos_ok, losses */
-    size_t nf = (size_t)TN * D + (size_t)TN + (size_t)TN + ((size_t)TN + 3) / 4 + 2 * (size_t)mb * D + (size_t)mb +
-                (size_t)mb * H + ((size_t)mb + 3) / 4 + 5 * (size_t)nh;
-    p->aux_mem = rl_xcalloc(nf, sizeof(float));
-    float *q = p->aux_mem;
-    p->aux_loss = (double *)q, q += 2 * (size_t)nh;   /* doubles first: 8-byte aligned */
-    p->aux_sum = (double *)q, q += 2 * (size_t)nh;
-    p->aux_next = q, q += (size_t)TN * D;
-    p->aux_rew = q, q += TN;
-    p->aux_pos = (int *)q, q += TN;
-    p->aux_end = (unsigned char *)q, q += ((size_t)TN + 3) / 4;
-    p->mb_next = q, q += (size_t)mb * D;
-    p->mb_pos = q, q += (size_t)mb * D;
-    p->mb_r = q, q += mb;
-    p->mb_dh = q, q += (size_t)mb * H;
-    p->mb_pos_ok = (unsigned char *)q, q += ((size_t)mb + 3) / 4;
-    p->aux_cnt = (int *)q, q += nh;
-    RL_ASSERT((size_t)(q - p->aux_mem) == nf);
-    return RL_OK;
+    return onp_aux_init(&p->ax, cfg, &p->net, &p->s, p->T, p->n_envs, p->mb_size, err, err_sz);
 }
 
 int onp_ac_extra_stats(void *self, const char **names, int max)
 {
     actor_critic *p = self;
-    int n = aux_n_heads(p->aux);
-    if (n > max) n = max;
-    for (int i = 0; i < n; i++) names[i] = aux_stat_name(p->aux, i);
+    int n = onp_aux_stat_names(&p->ax, names, max);
     if (loss_state(p) && n < max) names[n++] = p->policy_loss.desc->state_name;
     return n;
 }
@@ -276,7 +231,7 @@ static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *s
  * networks under Adam without aux heads; threads = 2 runs the halves on two threads */
 static rl_status ac_split_init(actor_critic *p, const char *src, char *err, size_t err_sz)
 {
-    p->split = !p->s.shared && p->net.has_critic && !p->aux && !p->s.rmsprop && !p->net.has_img;
+    p->split = !p->s.shared && p->net.has_critic && !p->ax.aux && !p->s.rmsprop && !p->net.has_img;
     if (p->s.threads < 2) return RL_OK;
     if (!p->split)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
@@ -425,7 +380,7 @@ void onp_ac_observe(void *self, const env_vec *v)
         for (int i = 0; i < N; i++) p->final_values[i] = v->truncated[i] ? p->net.out_v[(size_t)i * p->net.n_v] : 0.0f;
     }
     onp_norm_reward(&p->norm, v->rewards, v->terminated, v->truncated, p->rewards);
-    if (p->ex || p->aux) {
+    if (p->ex || p->ax.aux) {
         /* the real next observation: the final one of a finished episode */
         int D = p->obs_dim;
         for (int i = 0; i < N; i++) {
@@ -433,15 +388,7 @@ void onp_ac_observe(void *self, const env_vec *v)
             memcpy(p->next_raw + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
         }
     }
-    if (p->aux) {
-        /* what the heads read: s_{t+1} as the trunk sees it, the extrinsic reward, the ends */
-        size_t at = (size_t)p->buf.t * N;
-        onp_norm_obs(&p->norm, p->next_raw, p->aux_next + at * p->obs_dim, N, false);
-        for (int i = 0; i < N; i++) {
-            p->aux_rew[at + i] = p->rewards[i];
-            p->aux_end[at + i] = v->terminated[i] || v->truncated[i];
-        }
-    }
+    onp_aux_observe(&p->ax, &p->norm, p->next_raw, p->rewards, v, p->buf.t);
     if (p->ex) {
         int t = p->buf.t;
         onp_explore_step(p->ex, t, p->step_raw, p->step_u, p->next_raw, p->step_rint);
@@ -478,8 +425,7 @@ void onp_ac_episode_starts(void *self, const bool *starts, int n)
 static bool dp_average(actor_critic *p, bool ok)
 {
     ok = agent_dp_grads(p->net.grads, p->net.n_params, ok);
-    if (p->aux) ok = agent_dp_grads(aux_grads(p->aux), aux_n_params(p->aux), ok);
-    return ok;
+    return onp_aux_dp_grads(&p->ax, ok);
 }
 
 /* ---- the steps of onp_ac_learn ---------------------------------------------------------- */
@@ -531,20 +477,7 @@ static void learn_set_lr(actor_critic *p, int64_t step, int64_t total_steps)
     int64_t done_steps = step - (int64_t)p->batch * rl_dist_size();   /* every rank's rollout */
     if (done_steps < 0) done_steps = 0;
     onp_opt_set_lr(&p->opt, p->s.anneal_lr ? nn_lr_linear(p->s.lr, done_steps, total_steps) : p->s.lr);
-    if (p->aux) onp_opt_set_lr(&p->aux_opt, onp_opt_lr(&p->opt));
-}
-
-/* temporal_contrastive's positives: the row of aux_next holding s_{t+k} (or -1) per step */
-static void aux_positions(actor_critic *p, int pos_k)
-{
-    int N = p->n_envs;
-    /* s_{t+k} is the next observation of step t + k - 1, if the episode goes on until then */
-    for (int t = 0; t < p->T; t++)
-        for (int i = 0; i < N; i++) {
-            int j = t + pos_k - 1, ok = j < p->T;
-            for (int q = t; ok && q < j; q++) ok = !p->aux_end[(size_t)q * N + i];
-            p->aux_pos[(size_t)t * N + i] = ok ? j * N + i : -1;
-        }
+    onp_aux_set_lr(&p->ax, onp_opt_lr(&p->opt));
 }
 
 /* Fisher-Yates over the minibatch order */
@@ -559,7 +492,7 @@ static void shuffle(actor_critic *p)
 }
 
 /* minibatch m of the shuffled order: the rollout's rows (flat index = t * N + env) */
-static void gather_minibatch(actor_critic *p, int m, int pos_k)
+static void gather_minibatch(actor_critic *p, int m)
 {
     int D = p->obs_dim, A = p->adim, mb = p->mb_size;
     p->net.mask = p->masked ? p->mb_mask : NULL;   /* the minibatch's forwards mask its logits */
@@ -577,14 +510,7 @@ static void gather_minibatch(actor_critic *p, int m, int pos_k)
             p->mb_vint_old[k] = p->v_int[idx];
             p->mb_ret_int[k] = p->ret_int[idx];
         }
-        if (p->aux) {
-            memcpy(p->mb_next + (size_t)k * D, p->aux_next + (size_t)idx * D, (size_t)D * sizeof(float));
-            p->mb_r[k] = p->aux_rew[idx];
-            int pos = pos_k > 0 ? p->aux_pos[idx] : -1;
-            p->mb_pos_ok[k] = pos >= 0;
-            if (pos >= 0)
-                memcpy(p->mb_pos + (size_t)k * D, p->aux_next + (size_t)pos * D, (size_t)D * sizeof(float));
-        }
+        onp_aux_gather(&p->ax, k, idx);
     }
 }
 
@@ -623,25 +549,18 @@ static bool minibatch_backward(actor_critic *p)
 {
     int mb = p->mb_size;
     memset(p->net.grads, 0, p->net.n_params * sizeof(float));
-    const float *dh_aux = NULL;
-    if (p->aux) {
-        /* the heads add their encoder gradient for the extra passes now, and dh_aux at
-         * the trunk output joins the actor's and critic's in the backward below */
-        aux_batch ab = {.B = mb, .obs = p->mb_obs, .h = p->net.h, .u = p->mb_u, .r = p->mb_r,
-                        .next = p->mb_next, .pos = p->mb_pos, .pos_ok = p->mb_pos_ok};
-        bool touched;
-        float al = aux_loss_grad(p->aux, &ab, p->mb_dh, p->aux_loss, &touched);
-        if (!isfinite(al)) {
-            p->nonfinite_skips++;
-            dp_average(p, false);
-            return false;
-        }
-        if (touched) dh_aux = p->mb_dh;
+    /* the heads add their encoder gradient for the extra passes now, and dh_aux at the trunk
+     * output joins the actor's and critic's in the backward below */
+    const float *dh_aux;
+    if (!isfinite(onp_aux_loss_grad(&p->ax, mb, p->mb_obs, p->net.h, p->mb_u, &dh_aux))) {
+        p->nonfinite_skips++;
+        dp_average(p, false);
+        return false;
     }
     onp_net_backward_ext(&p->net, p->mb_obs, p->mb_u, mb, p->mb_dlogp, p->s.ent_coef > 0 ? p->mb_dent : NULL,
                          p->mb_dv, dh_aux);
     if (!dp_average(p, rl_all_finite(p->net.grads, p->net.n_params) &&
-                           (!p->aux || rl_all_finite(aux_grads(p->aux), aux_n_params(p->aux))))) {
+                           onp_aux_finite(&p->ax))) {
         p->nonfinite_skips++;
         return false;
     }
@@ -652,15 +571,13 @@ static bool minibatch_backward(actor_critic *p)
 static float minibatch_step(actor_critic *p)
 {
     float gn;
-    if (p->aux) {
+    aux_module *aux = p->ax.aux;
+    if (aux) {
         /* one clip over the network and the heads; with every weight 0 the heads'
          * gradients are zeros and this is nn_clip_grad_norm bit for bit */
-        gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(p->aux), aux_n_params(p->aux),
-                                p->s.max_grad_norm);
+        gn = nn_clip_grad_norm2(p->net.grads, p->net.n_params, aux_grads(aux), aux_n_params(aux), p->s.max_grad_norm);
         onp_opt_step(&p->opt, p->net.params, p->net.grads);
-        onp_opt_step(&p->aux_opt, aux_params(p->aux), aux_grads(p->aux));
-        for (int h = 0; h < aux_n_heads(p->aux); h++)
-            if (isfinite(p->aux_loss[h])) p->aux_sum[h] += p->aux_loss[h], p->aux_cnt[h]++;
+        onp_aux_step(&p->ax);
     } else {
         gn = nn_clip_grad_norm(p->net.grads, p->net.n_params, p->s.max_grad_norm);
         onp_opt_step(&p->opt, p->net.params, p->net.grads);
@@ -795,10 +712,10 @@ static bool split_minibatch(actor_critic *p, double *sum, double *epoch_kl)
 }
 
 /* one minibatch: gather, losses, diagnostics, backward, step; false when it was skipped */
-static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, double *sum, double *epoch_kl)
+static bool learn_minibatch(actor_critic *p, int m, float clip, double *sum, double *epoch_kl)
 {
     int mb = p->mb_size, nv = p->net.n_v;
-    gather_minibatch(p, m, pos_k);
+    gather_minibatch(p, m);
     if (p->rec) onp_rec_minibatch(&p->rt, m);
     if (p->split) return split_minibatch(p, sum, epoch_kl);
     float pl, el, vl;
@@ -835,7 +752,7 @@ static bool learn_minibatch(actor_critic *p, int m, int pos_k, float clip, doubl
  * heads' losses */
 static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, double *stats)
 {
-    int n_aux = aux_n_heads(p->aux);
+    int n_aux = aux_n_heads(p->ax.aux);
     /* explained variance of the rollout's value estimates */
     double mr = 0, vr = 0, me = 0, ve = 0;
     for (int i = 0; i < p->batch; i++) mr += p->buf.ret[i], me += p->buf.ret[i] - p->buf.values[i];
@@ -851,24 +768,13 @@ static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, doubl
     stats[ST_EV] = vr > 0 ? 1.0 - ve / vr : NAN;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
     stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
-    for (int h = 0; h < n_aux && ST_COUNT + h < AGENT_MAX_STATS; h++)
-        stats[ST_COUNT + h] = p->aux_cnt[h] ? p->aux_sum[h] / p->aux_cnt[h] : NAN;
+    onp_aux_stats(&p->ax, stats, ST_COUNT, AGENT_MAX_STATS);
     if (loss_state(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
-}
-
-/* the aux heads' part of an update: their statistics reset, temporal_contrastive's positives
- * found; returns the positives' step distance k (0: none) */
-static int aux_begin_update(actor_critic *p)
-{
-    int n_aux = aux_n_heads(p->aux), pos_k = aux_pos_k(p->aux);
-    for (int h = 0; h < n_aux; h++) p->aux_sum[h] = 0.0, p->aux_cnt[h] = 0;
-    if (pos_k > 0) aux_positions(p, pos_k);
-    return pos_k;
 }
 
 /* the epochs over shuffled minibatches, stopped early past target_kl; sums the statistics and
  * leaves the last epoch's KL in *epoch_kl; returns the minibatches that stepped */
-static int learn_epochs(actor_critic *p, int pos_k, double *sum, double *epoch_kl)
+static int learn_epochs(actor_critic *p, double *sum, double *epoch_kl)
 {
     int n_mb_done = 0;
     for (int i = 0; i < p->batch; i++) p->perm[i] = i;
@@ -880,7 +786,7 @@ static int learn_epochs(actor_critic *p, int pos_k, double *sum, double *epoch_k
         else if (p->n_mb > 1) shuffle(p);
         *epoch_kl = 0.0;
         for (int m = 0; m < p->n_mb; m++)
-            n_mb_done += learn_minibatch(p, m, pos_k, clip, sum, epoch_kl);
+            n_mb_done += learn_minibatch(p, m, clip, sum, epoch_kl);
         if (p->s.target_kl > 0 && agent_dp_mean(*epoch_kl) / p->n_mb > p->s.target_kl) break;
     }
     return n_mb_done;
@@ -897,9 +803,9 @@ bool onp_ac_learn(void *self, const env_vec *v, int64_t step, int64_t total_step
     onp_norm_dp_merge(&p->norm);
     learn_advantages(p, v);
     learn_set_lr(p, step, total_steps);
-    int pos_k = aux_begin_update(p);
+    onp_aux_begin(&p->ax);
     double sum[ST_COUNT] = {0}, epoch_kl = 0.0;
-    int n_mb_done = learn_epochs(p, pos_k, sum, &epoch_kl);
+    int n_mb_done = learn_epochs(p, sum, &epoch_kl);
     learn_stats(p, sum, n_mb_done, stats);
     if (loss_state(p)) p->policy_loss.desc->adapt(p->policy_loss.p, agent_dp_mean(epoch_kl) / p->n_mb);
     replay_rollout_clear(&p->buf);
@@ -917,20 +823,7 @@ static int ac_tensors(actor_critic *p, nn_tensor *t, char names[][48], bool trai
     n += onp_norm_tensors(&p->norm, t + n);
     if (p->ex) n += onp_explore_tensors(p->ex, t + n, names + n, train_state);
     if (train_state) n += onp_opt_tensors(&p->opt, t + n);
-    if (p->aux) {
-        int64_t na = (int64_t)aux_n_params(p->aux);
-        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {na}};
-        if (train_state) {
-            /* the heads' optimizer state, named like the network's under "aux." */
-            nn_tensor ot[2];
-            int no = onp_opt_tensors(&p->aux_opt, ot);
-            for (int i = 0; i < no; i++) {
-                snprintf(names[n], 48, "aux.%s", ot[i].name);
-                ot[i].name = names[n];
-                t[n++] = ot[i];
-            }
-        }
-    }
+    n += onp_aux_tensors(&p->ax, t + n, names + n, train_state);
     return n;
 }
 
@@ -948,11 +841,7 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
     char key[48], val[RL_RNG_TEXT], beta_key[48], beta[32];
     int nm = 0;
     for (int i = 0; i < n_extra && nm < 24; i++) meta[nm++] = extra[i];
-    if (p->aux) {
-        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
-        rl_rng_encode(aux_rng(p->aux), val, sizeof val);
-        meta[nm++] = (nn_meta){key, val};
-    }
+    nm += onp_aux_meta(&p->ax, p->s.algo, key, sizeof key, val, &meta[nm]);
     if (loss_state(p)) {
         snprintf(beta_key, sizeof beta_key, "%s.%s", p->s.algo, p->policy_loss.desc->state_name);
         snprintf(beta, sizeof beta, "%.9g", (double)p->policy_loss.p[0]);
@@ -989,13 +878,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
     if (loss_state(p) && (st = load_loss_state(p, f, err, err_sz))) return st;
-    if (p->aux) {
-        char key[48];
-        snprintf(key, sizeof key, "%s.aux_rng", p->s.algo);
-        if (rl_rng_decode(aux_rng(p->aux), nn_safetensors_meta(f, key)) != 0)
-            return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
-        *onp_opt_t(&p->aux_opt) = *onp_opt_t(&p->opt);   /* both step together */
-    }
+    if ((st = onp_aux_load_meta(&p->ax, f, p->s.algo, *onp_opt_t(&p->opt), err, err_sz))) return st;
     replay_rollout_clear(&p->buf);
     if (p->rec) onp_rec_track_reset(&p->rt);
     return RL_OK;
@@ -1008,10 +891,7 @@ int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
     int n = 0;
     t[n++] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
     n += onp_opt_tensors(&p->opt, t + n);
-    if (p->aux) {
-        t[n++] = (nn_tensor){"aux.params", aux_params(p->aux), 1, {(int64_t)aux_n_params(p->aux)}};
-        n += onp_opt_tensors(&p->aux_opt, t + n);
-    }
+    n += onp_aux_dp_tensors(&p->ax, t + n);
     if (p->ex) n += onp_explore_dp_tensors(p->ex, t + n);
     return n;
 }

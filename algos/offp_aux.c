@@ -93,21 +93,14 @@ int offp_aux_tensors(offp_aux *x, nn_tensor *t, bool train_state)
 
 int offp_aux_meta(const offp_aux *x, const char *algo, char *key, size_t key_sz, char *buf, nn_meta *meta)
 {
-    if (!x->aux) return 0;
-    snprintf(key, key_sz, "%s.aux_rng", algo);
-    rl_rng_encode(aux_rng(x->aux), buf, RL_RNG_TEXT);
-    *meta = (nn_meta){key, buf};
-    return 1;
+    return aux_rng_meta(x->aux, algo, key, key_sz, buf, meta);
 }
 
 rl_status offp_aux_load_meta(offp_aux *x, nn_safetensors *f, const char *algo, int64_t adam_t, char *err,
                              size_t err_sz)
 {
     if (!x->aux) return RL_OK;
-    char key[64];
-    snprintf(key, sizeof key, "%s.aux_rng", algo);
-    if (rl_rng_decode(aux_rng(x->aux), nn_safetensors_meta(f, key)) != 0)
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
-    x->opt.t = adam_t;
-    return RL_OK;
+    rl_status st = aux_rng_load(x->aux, f, algo, err, err_sz);
+    if (st == RL_OK) x->opt.t = adam_t;
+    return st;
 }

@@ -1,5 +1,5 @@
-/* rlc algos: helpers shared by the off-policy agents (algos/dqn.c, algos/sac.c), and the
- * functions their tests call directly. Internal to agents/ and tests/. */
+/* rlc algos: helpers shared by the off-policy agents (algos/dqn.c; algos/offp_ac.c, under sac.c and
+ * td3.c), and the functions their tests call directly. Internal to agents/ and tests/. */
 #ifndef RLC_ALGOS_OFFPOLICY_H
 #define RLC_ALGOS_OFFPOLICY_H
 

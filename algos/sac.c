@@ -36,13 +36,9 @@
 #include "addons/her.h"
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
-#include "algos/offpolicy.h"
-#include "core/limits.h"
-#include "core/arena.h"
-#include "core/twin.h"
+#include "algos/offp_ac.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
-#include "replay/replay.h"
 
 /* ---- the config: the sac: section (its loss slot losses.critic is the family's) ------------------ */
 
@@ -74,69 +70,66 @@ static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg,
 /* the critic's loss slot, `losses.critic`, is the family's (offp_critic_losses_section) */
 
 static const sac_cfg *sac_of(const rl_config *cfg) { return rl_config_section_of(cfg, &sac_section); }
+extern const agent_algo agent_sac;
+
+/* What the shared actor-critic (algos/offp_ac.h) takes of the section: an actor of (mu, log_std),
+ * twin critics with targets and no target actor; the checkpoint's own tensors and counter. */
+static int sac_tensors(void *self, nn_tensor *t, char names[][48], bool train_state);
+static void sac_loaded(void *self);
+static offp_ac_settings base_settings(const rl_config *cfg)
+{
+    const sac_cfg *c = sac_of(cfg);
+    return (offp_ac_settings){.algo = &agent_sac, .n_q = 2, .actor_out = 2, .actor_out_act = NN_ACT_NONE,
+                              .actor_lr = c->actor_lr, .critic_lr = c->critic_lr, .gamma = c->gamma, .tau = c->tau,
+                              .utd = c->utd, .buffer_size = c->buffer_size, .batch_size = c->batch_size,
+                              .learning_starts = c->learning_starts, .policy_frequency = c->policy_frequency,
+                              .n_step = c->n_step, .threads = c->threads, .tensors = sac_tensors,
+                              .counter = "alpha_adam_t", .loaded = sac_loaded};
+}
 
 static rl_status sac_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
-    const sac_cfg *c = sac_of(cfg);
-    return rl_limit_check_replay(cfg->source[0] ? cfg->source : "config", "sac", c->batch_size, c->buffer_size,
-                                 c->n_step, cfg->env.num_envs, err, err_sz);
+    offp_ac_settings s = base_settings(cfg);
+    return offp_ac_check_config(cfg, &s, err, err_sz);
 }
 
 #define LOG_2PI 1.8378770664093453
 #define LOG_2 0.6931471805599453
 
-typedef struct sac sac;
-
-/* a step of the update over the twin index k = 0, 1 (see par_run) */
-typedef void (*sac_job)(sac *p, int k);
-
-
-struct sac {
-    int obs_dim, A, SA, n_envs, B;
-    float gamma, tau, utd, log_alpha, alpha, target_entropy, log_std_min, log_std_max;
+/* the agent: the shared actor-critic first (its hooks take a sac as their offp_ac), then what is
+ * SAC's own: the squashed Gaussian, the temperature and the steps of its update */
+typedef struct {
+    offp_ac ac;
+    float log_alpha, alpha, target_entropy, log_std_min, log_std_max;
     bool autotune;
-    int64_t learning_starts, policy_freq;
-    float *act_center, *act_half;     /* (A) env action = center + half * a */
-    loss_spec critic_loss, actor_loss, alpha_loss;
-    nn_mlp actor, q[2], qt[2], qng[2];   /* qng: the critics without gradients (actor pass) */
-    float *aparams, *agrads, *cparams, *cgrads, *ctparams;
-    size_t n_actor, n_critic;         /* n_critic: both critics */
+    loss_spec actor_loss, alpha_loss;
     float la_param[1], la_grad[1];
-    nn_adam actor_opt, critic_opt, alpha_opt;
-    nn_mlp_cache c_actor, c_actor_next, c_q[2], c_qt[2], c_qpi[2];
+    nn_adam alpha_opt;
+    nn_mlp_cache c_actor_next, c_qpi[2];
     rl_arena arena;
-    rl_rng rng;
-    replay_buffer buf;
-    her_relabeler her;                /* her: (addons/her.h) */
-    replay_batch batch;
-    int64_t env_steps, updates, nonfinite_skips;
-    double credit;
-    rl_twin worker;                   /* sac.threads = 2: runs k = 1 of each parallel step */
-    sac_job job;                      /* the parallel step being run */
-    int threads;
     /* per-step */
-    float *step_obs, *step_act, *next_fix;      /* (N, D), (N, A), (N, D) */
-    float *act_eps, *act_a, *act_logp, *act_u;  /* (maxb, A) x3 and (maxb) */
+    float *act_eps, *act_logp, *act_u;          /* (maxb, A) x2 and (maxb) */
     /* per-update */
     float *eps, *a, *u, *stdv, *logp;           /* (B, A) x4, (B) */
-    float *sa, *sa_next, *sa_pi;                /* (B, SA) */
-    float *y, *qv[2], *dq[2], *qloss;           /* (B), (B) x2, (B) x2, (2) */
     float *qmin, *dqmin, *dlogp, *da, *dsa[2], *dact;   /* (B) (B) (B) (B, A) (B, SA) x2 (B, 2A) */
     /* the actor pass's own buffers (it overlaps the targets' policy sample) */
     float *par_block;                           /* owns the five below */
     float *eps2, *pa, *pu, *pstdv, *plogp;      /* (B, A) x4, (B) */
-    const float *peps, *pout, *tq[2], *pq[2];   /* the actor pass's noise and outputs; critic outputs */
+    const float *peps, *pout, *pq[2];           /* the actor pass's noise and outputs; critic outputs */
     int pb;                                     /* the actor pass's batch */
     int blayer;                                 /* the actor layer job_actor_layer is at */
     const float *bobs, *bdact;                  /* the actor backward's input and extra gradient */
-    bool do_actor;                              /* this update steps the actor */
-    bool finite[2];                             /* each half of a gradient is finite */
-    /* auxiliary heads on the actor's last hidden layer */
-    offp_aux ax;
+    /* auxiliary heads on the actor's last hidden layer (ac.ax) */
     nn_mlp enc;                       /* the encoder: the actor's hidden layers, a prefix of aparams */
-};
+} sac;
 
 enum { ST_CRITIC, ST_ACTOR, ST_ALPHA, ST_ENTROPY, ST_QMEAN, ST_SKIPPED, ST_COUNT };
+
+/* Each parallel step is a job over the twin index k = 0, 1 that writes only k's buffers and reads
+ * nothing the other k writes in the same step. With sac.threads = 2 the worker runs k = 1 while the
+ * caller runs k = 0; with 1 the caller runs k = 0 then k = 1. Every float gets the same operations
+ * in the same order either way, so both thread counts give the same run. */
+static void par_run(sac *p, rl_twin_job job) { rl_twin_run(&p->ac.worker, job, p); }
 
 /* ---- the squashed Gaussian policy -------------------------------------------------------- */
 
@@ -144,7 +137,7 @@ enum { ST_CRITIC, ST_ACTOR, ST_ALPHA, ST_ENTROPY, ST_QMEAN, ST_SKIPPED, ST_COUNT
 static void policy_sample(const sac *p, const float *out, const float *eps, int n, float *a, float *u,
                           float *stdv, float *logp)
 {
-    const int A = p->A;
+    const int A = p->ac.A;
     for (int i = 0; i < n; i++) {
         const float *mu = out + (size_t)i * 2 * A, *ls = mu + A;
         double lp = 0.0;
@@ -166,7 +159,7 @@ static void policy_sample(const sac *p, const float *out, const float *eps, int 
 static void policy_backward(const sac *p, float *dout, const float *out, const float *eps, const float *a,
                             const float *stdv, const float *da, const float *dlogp, int n)
 {
-    const int A = p->A;
+    const int A = p->ac.A;
     for (int i = 0; i < n; i++) {
         const float *ls = out + (size_t)i * 2 * A + A;
         float *dmu = dout + (size_t)i * 2 * A, *dls = dmu + A;
@@ -188,53 +181,50 @@ static void sac_destroy(void *self)
 {
     sac *p = self;
     if (!p) return;
-    rl_twin_stop(&p->worker);
-    free(p->aparams);
-    free(p->agrads);
-    free(p->cparams);
-    free(p->cgrads);
-    free(p->ctparams);
-    free(p->act_center);
-    free(p->act_half);
+    offp_ac_free(&p->ac);
     free(p->par_block);
-    nn_adam_free(&p->actor_opt);
-    nn_adam_free(&p->critic_opt);
     nn_adam_free(&p->alpha_opt);
-    offp_aux_free(&p->ax);
     rl_arena_free(&p->arena);
-    replay_buffer_free(&p->buf);
-    replay_batch_free(&p->batch);
     free(p);
 }
 
-/* the heads on the actor's last hidden layer, their Adam (the actor's settings) and the
- * minibatch fields they read; after the networks (the heads draw from their own RNG) */
-static rl_status sac_aux_init(sac *p, const rl_config *cfg, char *err, size_t err_sz)
+/* the config values SAC cannot run with (besides the spaces), checked before anything is allocated */
+static rl_status sac_check_values(const rl_config *cfg, const env_space *obs_space, const char *src, char *err,
+                                  size_t err_sz)
 {
-    const nn_mlp *a = &p->actor;
-    RL_ASSERT(a->n_layers >= 2);
-    int nh = a->n_layers - 1;
-    nn_mlp_shape(&p->enc, p->obs_dim, a->sizes + 1, nh - 1, a->sizes[nh], a->hidden_act, a->hidden_act);
-    nn_mlp_bind(&p->enc, p->aparams, p->agrads);   /* layer l's weight and bias sit where the actor's do */
-    RL_ASSERT(p->enc.w[nh - 1] == a->w[nh - 1]);
-    int rows = (int)(p->buf.rows < 1000000000 ? p->buf.rows : 1000000000);
-    aux_shape sh = {.obs_dim = p->obs_dim, .K = 0, .adim = p->A, .max_batch = p->B, .horizon = rows,
-                    .horizon_name = "replay buffer's length per env (sac.buffer_size / num_envs)",
-                    .act = a->hidden_act};
-    return offp_aux_init(&p->ax, cfg, &p->enc, &sh, (float)sac_of(cfg)->actor_lr, 1e-8f, err, err_sz);
+    if (sac_of(cfg)->log_std_min >= sac_of(cfg)->log_std_max)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
+    return algo_encoder_refuse(cfg, obs_space, "sac", err, err_sz);   /* no image encoder yet */
 }
 
-static int sac_extra_stats(void *self, const char **names, int max)
+/* the actor's and the temperature's losses, the temperature and the log-std clamp, and the
+ * temperature's Adam */
+static rl_status sac_temperature(sac *p, const rl_config *cfg, const env_space *act_space, char *err, size_t err_sz)
 {
-    sac *p = self;
-    return offp_aux_stat_names(&p->ax, names, max);
+    const sac_cfg *c = sac_of(cfg);
+    const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
+    double va[] = {c->alpha}, ve[] = {-c->target_entropy_scale * act_space->dim};
+    rl_status st;
+    if ((st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err,
+                             err_sz)) ||
+        (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
+                             "sac.target_entropy_scale", err, err_sz)))
+        return st;
+    p->alpha = (float)c->alpha;
+    p->log_alpha = logf(p->alpha > 0 ? p->alpha : 1e-30f);
+    p->la_param[0] = p->log_alpha;
+    p->autotune = c->autotune;
+    p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
+    p->log_std_min = (float)c->log_std_min;
+    p->log_std_max = (float)c->log_std_max;
+    return nn_adam_init(&p->alpha_opt, 1, (float)c->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz);
 }
 
 /* the actor pass's own noise and sample buffers, so that it can run beside the targets' */
 static void sac_par_init(sac *p)
 {
-    size_t ba = (size_t)p->B * (size_t)p->A;
-    p->par_block = rl_xcalloc(4 * ba + (size_t)p->B, sizeof(float));
+    size_t ba = (size_t)p->ac.B * (size_t)p->ac.A;
+    p->par_block = rl_xcalloc(4 * ba + (size_t)p->ac.B, sizeof(float));
     p->eps2 = p->par_block;
     p->pa = p->eps2 + ba;
     p->pu = p->pa + ba;
@@ -242,157 +232,43 @@ static void sac_par_init(sac *p)
     p->plogp = p->pstdv + ba;
 }
 
-/* ---- the steps of sac_create ------------------------------------------------------------ */
-
-/* the spaces and the config values SAC cannot run with, checked before anything is allocated */
-static rl_status sac_check_spaces(const rl_config *cfg, const env_space *obs_space, const env_space *act_space,
-                                  const char *src, char *err, size_t err_sz)
-{
-    if (act_space->kind != ENV_SPACE_BOX)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs a Box action space", src);
-    if (obs_space->kind != ENV_SPACE_BOX)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac: observations must be a Box", src);
-    for (int d = 0; d < act_space->dim; d++)
-        if (!isfinite(act_space->low[d]) || !isfinite(act_space->high[d]) || act_space->high[d] <= act_space->low[d])
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo sac needs finite action bounds (dimension %d)", src, d);
-    if (sac_of(cfg)->log_std_min >= sac_of(cfg)->log_std_max)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
-    return RL_OK;
-}
-
-extern const agent_algo agent_sac;   /* below: its loss slot */
-
-/* the three losses, the activation and the memory the buffer and the caches will take */
-static rl_status sac_losses_and_limits(sac *p, const rl_config *cfg, const env_space *obs_space,
-                                       const env_space *act_space, nn_act *act, const char *src,
-                                       char *err, size_t err_sz)
-{
-    rl_status st;
-    const char *ka[] = {"alpha"}, *ke[] = {"target_entropy"};
-    double va[] = {sac_of(cfg)->alpha};
-    double ve[] = {-sac_of(cfg)->target_entropy_scale * act_space->dim};
-    if ((st = agent_slot_loss(&p->critic_loss, &agent_sac, 0, cfg, err, err_sz)) ||
-        (st = loss_spec_make(&p->actor_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_actor", ka, va, 1, "sac.alpha", err, err_sz)) ||
-        (st = loss_spec_make(&p->alpha_loss, LOSS_KINDS(LOSS_KIND_KERNEL), "sac_alpha", ke, ve, 1,
-                             "sac.target_entropy_scale", err, err_sz)))
-        return st;
-    if (nn_act_from_name(cfg->network.activation, act) != 0)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.activation: unknown '%s'", src, cfg->network.activation);
-    return offp_ac_limits(src, "sac", sac_of(cfg)->buffer_size, sac_of(cfg)->batch_size, &cfg->network.hidden,
-                          obs_space->dim, act_space->dim, 2 * act_space->dim, err, err_sz);
-}
-
-/* the scalar settings and the action bounds' centre and half-width */
-static void sac_settings(sac *p, const rl_config *cfg, const env_space *obs_space, const env_space *act_space,
-                         int n_envs)
-{
-    p->obs_dim = obs_space->dim;
-    p->A = act_space->dim;
-    p->SA = p->obs_dim + p->A;
-    p->n_envs = n_envs;
-    p->B = (int)sac_of(cfg)->batch_size;
-    p->gamma = (float)sac_of(cfg)->gamma;
-    p->tau = (float)sac_of(cfg)->tau;
-    p->utd = (float)sac_of(cfg)->utd;
-    p->alpha = (float)sac_of(cfg)->alpha;
-    p->log_alpha = logf(p->alpha > 0 ? p->alpha : 1e-30f);
-    p->autotune = sac_of(cfg)->autotune;
-    p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
-    p->log_std_min = (float)sac_of(cfg)->log_std_min;
-    p->log_std_max = (float)sac_of(cfg)->log_std_max;
-    p->learning_starts = sac_of(cfg)->learning_starts;
-    p->policy_freq = sac_of(cfg)->policy_frequency;
-    p->threads = (int)sac_of(cfg)->threads;
-    offp_action_bounds(act_space, &p->act_center, &p->act_half);
-}
-
-/* the actor and the twin critics (and their targets) in flat buffers, initialised from p->rng */
-static void sac_networks(sac *p, const rl_config *cfg, nn_act act)
-{
-    int hidden[RL_LIST_MAX], nh = cfg->network.hidden.n;
-    for (int i = 0; i < nh; i++) hidden[i] = (int)cfg->network.hidden.v[i];
-    nn_mlp_shape(&p->actor, p->obs_dim, hidden, nh, 2 * p->A, act, NN_ACT_NONE);
-    for (int k = 0; k < 2; k++) {
-        nn_mlp_shape(&p->q[k], p->SA, hidden, nh, 1, act, NN_ACT_NONE);
-        p->qt[k] = p->qng[k] = p->q[k];
-    }
-    p->n_actor = p->actor.n_params;
-    size_t nq = p->q[0].n_params;
-    p->n_critic = 2 * nq;
-    p->aparams = rl_xcalloc(p->n_actor, sizeof(float));
-    p->agrads = rl_xcalloc(p->n_actor, sizeof(float));
-    p->cparams = rl_xcalloc(p->n_critic, sizeof(float));
-    p->cgrads = rl_xcalloc(p->n_critic, sizeof(float));
-    p->ctparams = rl_xcalloc(p->n_critic, sizeof(float));
-    nn_mlp_bind(&p->actor, p->aparams, p->agrads);
-    for (int k = 0; k < 2; k++) {
-        nn_mlp_bind(&p->q[k], p->cparams + k * nq, p->cgrads + k * nq);
-        nn_mlp_bind(&p->qng[k], p->cparams + k * nq, NULL);
-        nn_mlp_bind(&p->qt[k], p->ctparams + k * nq, NULL);
-    }
-    rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
-    nn_mlp_init_torch_default(&p->actor, &p->rng);
-    nn_mlp_init_torch_default(&p->q[0], &p->rng);
-    nn_mlp_init_torch_default(&p->q[1], &p->rng);
-    memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
-    p->la_param[0] = p->log_alpha;
-}
-
-/* the three optimizers, the replay buffer and the batch */
-static rl_status sac_buffers(sac *p, const rl_config *cfg, int n_envs, char *err, size_t err_sz)
-{
-    rl_status st;
-    replay_config rc;
-    offp_replay_config(&rc, sac_of(cfg)->buffer_size, n_envs, p->obs_dim, p->A, (int)sac_of(cfg)->n_step,
-                       p->gamma);   /* the stored action is the squashed tanh(u) */
-    if ((st = nn_adam_init(&p->actor_opt, p->n_actor, (float)sac_of(cfg)->actor_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = nn_adam_init(&p->critic_opt, p->n_critic, (float)sac_of(cfg)->critic_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = nn_adam_init(&p->alpha_opt, 1, (float)sac_of(cfg)->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz)) ||
-        (st = replay_buffer_init(&p->buf, &rc, err, err_sz)) ||
-        (st = replay_batch_init(&p->batch, p->B, p->obs_dim, p->A, err, err_sz))) {
-        return st;
-    }
-    return RL_OK;
-}
-
-/* the auxiliary heads on the actor's last hidden layer (aux:) */
+/* the heads on the actor's last hidden layer, their Adam (the actor's settings) and the
+ * minibatch fields they read; after the networks (the heads draw from their own RNG) */
 static rl_status sac_attach_aux(sac *p, const rl_config *cfg, const char *src, char *err, size_t err_sz)
 {
     if (cfg->network.hidden.n < 1)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads read the actor's last hidden layer: network.hidden needs at least one layer", src);
-    return sac_aux_init(p, cfg, err, err_sz);
+    offp_ac *b = &p->ac;
+    const nn_mlp *a = &b->actor;
+    RL_ASSERT(a->n_layers >= 2);
+    int nh = a->n_layers - 1;
+    nn_mlp_shape(&p->enc, b->obs_dim, a->sizes + 1, nh - 1, a->sizes[nh], a->hidden_act, a->hidden_act);
+    nn_mlp_bind(&p->enc, b->aparams, b->agrads);   /* layer l's weight and bias sit where the actor's do */
+    RL_ASSERT(p->enc.w[nh - 1] == a->w[nh - 1]);
+    int rows = (int)(b->buf.rows < 1000000000 ? b->buf.rows : 1000000000);
+    aux_shape sh = {.obs_dim = b->obs_dim, .K = 0, .adim = b->A, .max_batch = b->B, .horizon = rows,
+                    .horizon_name = "replay buffer's length per env (sac.buffer_size / num_envs)",
+                    .act = a->hidden_act};
+    return offp_aux_init(&b->ax, cfg, &p->enc, &sh, (float)sac_of(cfg)->actor_lr, 1e-8f, err, err_sz);
 }
 
-/* the arena: every activation cache and per-step or per-batch scratch array, sized once */
-static rl_status sac_scratch(sac *p, int n_envs, char *err, size_t err_sz)
+/* the arena of SAC's own caches and per-step or per-batch arrays, sized once */
+static rl_status sac_scratch(sac *p, char *err, size_t err_sz)
 {
-    rl_status st;
-    int maxb = n_envs > AGENT_EVAL_BATCH ? n_envs : AGENT_EVAL_BATCH;
-    int B = p->B, A = p->A, D = p->obs_dim, SA = p->SA, N = n_envs;
-    size_t fa = nn_mlp_cache_floats(&p->actor, maxb > B ? maxb : B), fq = nn_mlp_cache_floats(&p->q[0], B);
-    size_t fan = nn_mlp_cache_floats(&p->actor, B);
-    size_t need = rl_arena_need(fa * 4) + rl_arena_need(fan * 4) + 6 * rl_arena_need(fq * 4) +
-                  2 * rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
-                  3 * rl_arena_need((size_t)maxb * A * 4) + rl_arena_need((size_t)maxb * 4) +
-                  4 * rl_arena_need((size_t)B * A * 4) + rl_arena_need((size_t)B * 4) + 3 * rl_arena_need((size_t)B * SA * 4) +
-                  9 * rl_arena_need((size_t)B * 4) + rl_arena_need(2 * 4) + rl_arena_need((size_t)B * A * 4) +
-                  2 * rl_arena_need((size_t)B * SA * 4) + rl_arena_need((size_t)B * 2 * A * 4);
-    if ((st = rl_arena_init(&p->arena, need, err, err_sz))) {
-        return st;
-    }
+    const offp_ac *b = &p->ac;
+    int maxb = b->n_envs > AGENT_EVAL_BATCH ? b->n_envs : AGENT_EVAL_BATCH;
+    int B = b->B, A = b->A, SA = b->SA;
+    size_t fan = nn_mlp_cache_floats(&b->actor, B), fq = nn_mlp_cache_floats(&b->q[0], B);
+    size_t need = rl_arena_need(fan * 4) + 2 * rl_arena_need(fq * 4) + 2 * rl_arena_need((size_t)maxb * A * 4) +
+                  rl_arena_need((size_t)maxb * 4) + 5 * rl_arena_need((size_t)B * A * 4) +
+                  4 * rl_arena_need((size_t)B * 4) + 2 * rl_arena_need((size_t)B * SA * 4) +
+                  rl_arena_need((size_t)B * 2 * A * 4);
+    rl_status st = rl_arena_init(&p->arena, need, err, err_sz);
+    if (st) return st;
     rl_arena *ar = &p->arena;
-    nn_mlp_cache_bind(&p->c_actor, &p->actor, rl_arena_floats(ar, fa), maxb > B ? maxb : B);
-    nn_mlp_cache_bind(&p->c_actor_next, &p->actor, rl_arena_floats(ar, fan), B);
-    for (int k = 0; k < 2; k++) {
-        nn_mlp_cache_bind(&p->c_q[k], &p->q[k], rl_arena_floats(ar, fq), B);
-        nn_mlp_cache_bind(&p->c_qt[k], &p->qt[k], rl_arena_floats(ar, fq), B);
-        nn_mlp_cache_bind(&p->c_qpi[k], &p->qng[k], rl_arena_floats(ar, fq), B);
-    }
-    p->step_obs = rl_arena_floats(ar, (size_t)N * D);
-    p->next_fix = rl_arena_floats(ar, (size_t)N * D);
-    p->step_act = rl_arena_floats(ar, (size_t)N * A);
+    nn_mlp_cache_bind(&p->c_actor_next, &b->actor, rl_arena_floats(ar, fan), B);
+    for (int k = 0; k < 2; k++) nn_mlp_cache_bind(&p->c_qpi[k], &b->qng[k], rl_arena_floats(ar, fq), B);
     p->act_eps = rl_arena_floats(ar, (size_t)maxb * A);
-    p->act_a = rl_arena_floats(ar, (size_t)maxb * A);
     p->act_u = rl_arena_floats(ar, (size_t)maxb * A);
     p->act_logp = rl_arena_floats(ar, maxb);
     p->eps = rl_arena_floats(ar, (size_t)B * A);
@@ -400,200 +276,150 @@ static rl_status sac_scratch(sac *p, int n_envs, char *err, size_t err_sz)
     p->u = rl_arena_floats(ar, (size_t)B * A);
     p->stdv = rl_arena_floats(ar, (size_t)B * A);
     p->logp = rl_arena_floats(ar, B);
-    p->sa = rl_arena_floats(ar, (size_t)B * SA);
-    p->sa_next = rl_arena_floats(ar, (size_t)B * SA);
-    p->sa_pi = rl_arena_floats(ar, (size_t)B * SA);
-    p->y = rl_arena_floats(ar, B);
-    for (int k = 0; k < 2; k++) p->qv[k] = rl_arena_floats(ar, B), p->dq[k] = rl_arena_floats(ar, B);
     p->qmin = rl_arena_floats(ar, B);
     p->dqmin = rl_arena_floats(ar, B);
     p->dlogp = rl_arena_floats(ar, B);
-    p->qloss = rl_arena_floats(ar, 2);
     p->da = rl_arena_floats(ar, (size_t)B * A);
     for (int k = 0; k < 2; k++) p->dsa[k] = rl_arena_floats(ar, (size_t)B * SA);
     p->dact = rl_arena_floats(ar, (size_t)B * 2 * A);
     return RL_OK;
 }
 
-/* the worker of sac.threads = 2 updates with denormals flushed, as the caller does */
-static void sac_worker_init(void) { FTZ_SET_THREAD(); }
-
 static rl_status sac_create(void **self, const rl_config *cfg, const env_space *obs_space,
                             const env_space *act_space, int n_envs, char *err, size_t err_sz)
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
-    rl_status st = sac_check_spaces(cfg, obs_space, act_space, src, err, err_sz);
-    if (st == RL_OK) st = algo_encoder_refuse(cfg, obs_space, "sac", err, err_sz);   /* no image encoder yet */
+    rl_status st = offp_ac_check_spaces(&agent_sac, cfg, obs_space, act_space, src, err, err_sz);
+    if (st == RL_OK) st = sac_check_values(cfg, obs_space, src, err, err_sz);
     if (st) return st;
     sac *p = rl_xcalloc(1, sizeof *p);
-    nn_act act;
-    if ((st = sac_losses_and_limits(p, cfg, obs_space, act_space, &act, src, err, err_sz))) {
-        free(p);
-        return st;
-    }
-    sac_settings(p, cfg, obs_space, act_space, n_envs);
-    sac_networks(p, cfg, act);
-    sac_par_init(p);
-    if ((st = sac_buffers(p, cfg, n_envs, err, err_sz)) ||
-        (st = her_init(&p->her, cfg, obs_space, &p->buf.cfg, "sac", err, err_sz)) ||
-        (cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) ||
-        (st = sac_scratch(p, n_envs, err, err_sz)) ||
-        (p->threads == 2 && (st = rl_twin_start(&p->worker, sac_worker_init, err, err_sz)))) {
+    offp_ac_settings s = base_settings(cfg);
+    s.counter_value = &p->alpha_opt.t;
+    if ((st = offp_ac_init(&p->ac, &s, cfg, obs_space, act_space, n_envs, err, err_sz)) ||
+        (st = sac_temperature(p, cfg, act_space, err, err_sz))) {
         sac_destroy(p);
         return st;
     }
-    fprintf(stderr, "sac: replay buffer of %lld transitions (obs %d, action %d, n_step %d): %.1f MB\n",
-           (long long)p->buf.cfg.capacity, p->obs_dim, p->A, (int)sac_of(cfg)->n_step, replay_buffer_bytes(&p->buf) / 1048576.0);
+    sac_par_init(p);
+    if ((cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) || (st = sac_scratch(p, err, err_sz)) ||
+        (st = offp_ac_start(&p->ac, err, err_sz))) {
+        sac_destroy(p);
+        return st;
+    }
     *self = p;
     return RL_OK;
 }
 
-/* ---- acting ------------------------------------------------------------------------------ */
+/* ---- acting: a ~ pi(.|s) while training, tanh(mu) otherwise -------------------------------- */
 
 static void sac_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     sac *p = self;
-    const int A = p->A;
-    float *a = p->act_a;
-    if (explore && p->env_steps < p->learning_starts) {
-        for (int i = 0; i < n * A; i++) a[i] = (float)rl_rng_uniform(&p->rng, -1.0, 1.0);
-    } else {
-        const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
+    offp_ac *b = &p->ac;
+    const int A = b->A;
+    float *a = b->act_a;
+    if (!offp_ac_act_uniform(b, n, explore)) {
+        const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, 2A)
         if (explore) {
-            offp_fill_normal(p->act_eps, (size_t)n * A, &p->rng);
+            offp_fill_normal(p->act_eps, (size_t)n * A, &b->rng);
             policy_sample(p, out, p->act_eps, n, a, p->act_u, p->act_u, p->act_logp);
         } else {
             for (int i = 0; i < n; i++)
                 for (int d = 0; d < A; d++) a[(size_t)i * A + d] = tanhf(out[(size_t)i * 2 * A + d]);
         }
     }
-    offp_to_env(actions, a, n, A, p->act_center, p->act_half);
-    if (!explore) return;
-    RL_ASSERT(n == p->n_envs);
-    memcpy(p->step_obs, obs, (size_t)n * p->obs_dim * sizeof(float));
-    memcpy(p->step_act, a, (size_t)n * A * sizeof(float));
+    offp_ac_act_finish(b, obs, n, actions, explore);
 }
 
 /* agent_algo.act_sample: a policy sample drawn with rng, nothing remembered */
 static void sac_act_sample(void *self, const float *obs, int n, float *actions, rl_rng *rng)
 {
     sac *p = self;
-    const float *out = nn_mlp_forward(&p->c_actor, &p->actor, obs, n);   // (n, 2A)
-    offp_fill_normal(p->act_eps, (size_t)n * p->A, rng);
-    policy_sample(p, out, p->act_eps, n, p->act_a, p->act_u, p->act_u, p->act_logp);
-    offp_to_env(actions, p->act_a, n, p->A, p->act_center, p->act_half);
+    offp_ac *b = &p->ac;
+    const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, 2A)
+    offp_fill_normal(p->act_eps, (size_t)n * b->A, rng);
+    policy_sample(p, out, p->act_eps, n, b->act_a, p->act_u, p->act_u, p->act_logp);
+    offp_to_env(actions, b->act_a, n, b->A, b->act_center, b->act_half);
 }
-
-static void sac_observe(void *self, const env_vec *v)
-{
-    sac *p = self;
-    offp_store_step(&p->buf, p->step_obs, p->step_act, p->next_fix, p->n_envs, p->obs_dim, v);
-    p->env_steps += p->n_envs;
-}
-
-/* ---- learning ---------------------------------------------------------------------------- */
 
 /* ---- the update's steps ------------------------------------------------------------------ */
 
 /* the actor's gradient in two halves: k's half is finite */
-static void job_actor_finite(sac *p, int k)
+static void job_actor_finite(void *ctx, int k)
 {
-    size_t h = p->n_actor / 2, lo = k ? h : 0, hi = k ? p->n_actor : h;
-    p->finite[k] = rl_all_finite(p->agrads + lo, hi - lo);
+    offp_ac *b = &((sac *)ctx)->ac;
+    size_t lo, hi;
+    offp_ac_half(b->n_actor, k, &lo, &hi);
+    b->finite[k] = rl_all_finite(b->agrads + lo, hi - lo);
 }
 
 /* the actor's Adam step (ticked by the caller) on k's half */
-static void job_actor_step(sac *p, int k)
+static void job_actor_step(void *ctx, int k)
 {
-    size_t h = p->n_actor / 2;
-    nn_adam_apply(&p->actor_opt, p->aparams, p->agrads, k ? h : 0, k ? p->n_actor : h);
-}
-
-/* Each parallel step is a job over the twin index k = 0, 1 that writes only k's buffers and reads
- * nothing the other k writes in the same step. With sac.threads = 2 the worker runs k = 1 while the
- * caller runs k = 0; with 1 the caller runs k = 0 then k = 1. Every float gets the same operations
- * in the same order either way, so both thread counts give the same run. */
-static void par_trampoline(void *ctx, int k)
-{
-    sac *p = ctx;
-    p->job(p, k);
-}
-
-static void par_run(sac *p, sac_job job)
-{
-    p->job = job;
-    rl_twin_run(&p->worker, par_trampoline, p);
+    offp_ac *b = &((sac *)ctx)->ac;
+    size_t lo, hi;
+    offp_ac_half(b->n_actor, k, &lo, &hi);
+    nn_adam_apply(&b->actor_opt, b->aparams, b->agrads, lo, hi);
 }
 
 /* the actor's half of the actor pass on obs (B, D) with noise eps (B, A): its output, the squashed
  * sample into p->pa, p->pu, p->pstdv, p->plogp, and sa_pi = [obs | a] */
 static void actor_front(sac *p, const float *obs, const float *eps, int B)
 {
+    offp_ac *b = &p->ac;
     p->pb = B;
     p->peps = eps;
-    p->pout = nn_mlp_forward(&p->c_actor, &p->actor, obs, B);   // (B, 2A)
+    p->pout = nn_mlp_forward(&b->c_actor, &b->actor, obs, B);   // (B, 2A)
     policy_sample(p, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp);
-    offp_concat(p->sa_pi, obs, p->pa, B, p->obs_dim, p->A);
+    offp_concat(b->sa_pi, obs, p->pa, B, b->obs_dim, b->A);
 }
 
 /* k = 0: the policy at the next observations (targets); k = 1: the critics' input and, when the
  * actor steps, the actor pass's forward (the actor does not change before its own step) */
-static void job_policy(sac *p, int k)
+static void job_policy(void *ctx, int k)
 {
-    const replay_batch *b = &p->batch;
+    sac *p = ctx;
+    offp_ac *b = &p->ac;
+    const replay_batch *r = &b->batch;
     if (k == 0) {
-        const float *out = nn_mlp_forward(&p->c_actor_next, &p->actor, b->next_obs, p->B);
-        policy_sample(p, out, p->eps, p->B, p->a, p->u, p->stdv, p->logp);
-        offp_concat(p->sa_next, b->next_obs, p->a, p->B, p->obs_dim, p->A);
+        const float *out = nn_mlp_forward(&p->c_actor_next, &b->actor, r->next_obs, b->B);
+        policy_sample(p, out, p->eps, b->B, p->a, p->u, p->stdv, p->logp);
+        offp_concat(b->sa_next, r->next_obs, p->a, b->B, b->obs_dim, b->A);
         return;
     }
-    offp_concat(p->sa, b->obs, b->actions, p->B, p->obs_dim, p->A);
-    if (p->do_actor) actor_front(p, b->obs, p->eps2, p->B);
-}
-
-/* target critic k at (s', a') and critic k at (s, a) */
-static void job_q_forward(sac *p, int k)
-{
-    p->tq[k] = nn_mlp_forward(&p->c_qt[k], &p->qt[k], p->sa_next, p->B);   // (B, 1)
-    const float *q = nn_mlp_forward(&p->c_q[k], &p->q[k], p->sa, p->B);
-    memcpy(p->qv[k], q, (size_t)p->B * sizeof(float));
-}
-
-/* critic k's loss against p->y and its gradient (its part of p->cgrads, zeroed first) */
-static void job_critic_backward(sac *p, int k)
-{
-    const float *w = p->buf.cfg.prioritized ? p->batch.weights : NULL;
-    p->qloss[k] = loss_value_eval(&p->critic_loss, p->qv[k], NULL, p->y, w, p->B, p->dq[k]);
-    size_t nq = p->q[k].n_params;
-    memset(p->cgrads + k * nq, 0, nq * sizeof(float));
-    nn_mlp_backward(NULL, &p->c_q[k], &p->q[k], p->dq[k], p->sa, p->B);
-    p->finite[k] = rl_all_finite(p->cgrads + k * nq, nq);
+    offp_concat(b->sa, r->obs, r->actions, b->B, b->obs_dim, b->A);
+    if (b->do_actor) actor_front(p, r->obs, p->eps2, b->B);
 }
 
 /* critic k's Adam step (ticked by the caller), its target's Polyak average and, when the actor
  * steps, critic k at the actor's action (it reads only critic k's new weights) */
-static void job_critic_step(sac *p, int k)
+static void job_critic_step(void *ctx, int k)
 {
-    size_t nq = p->q[k].n_params;
-    nn_adam_apply(&p->critic_opt, p->cparams, p->cgrads, k * nq, (k + 1) * nq);
-    nn_polyak(p->ctparams + k * nq, p->cparams + k * nq, nq, p->tau);
-    if (p->do_actor) p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &p->qng[k], p->sa_pi, p->pb);
+    sac *p = ctx;
+    offp_ac *b = &p->ac;
+    size_t nq = b->nq;
+    nn_adam_apply(&b->critic_opt, b->cparams, b->cgrads, k * nq, (k + 1) * nq);
+    nn_polyak(b->ctparams + k * nq, b->cparams + k * nq, nq, b->tau);
+    if (b->do_actor) p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &b->qng[k], b->sa_pi, p->pb);
 }
 
-static void job_pi_q_forward(sac *p, int k)
+static void job_pi_q_forward(void *ctx, int k)
 {
-    p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &p->qng[k], p->sa_pi, p->pb);
+    sac *p = ctx;
+    p->pq[k] = nn_mlp_forward(&p->c_qpi[k], &p->ac.qng[k], p->ac.sa_pi, p->pb);
 }
 
 /* dJ/d(s, a) through critic k where it gave the minimum (p->dqmin), into p->dsa[k] */
-static void job_pi_q_backward(sac *p, int k)
+static void job_pi_q_backward(void *ctx, int k)
 {
+    sac *p = ctx;
+    offp_ac *b = &p->ac;
     const float *q0 = p->pq[0], *q1 = p->pq[1];
     for (int i = 0; i < p->pb; i++) {
         bool first = q0[i] <= q1[i];
-        p->dq[k][i] = first == (k == 0) ? p->dqmin[i] : 0.0f;
+        b->dq[k][i] = first == (k == 0) ? p->dqmin[i] : 0.0f;
     }
-    nn_mlp_backward(p->dsa[k], &p->c_qpi[k], &p->qng[k], p->dq[k], p->sa_pi, p->pb);
+    nn_mlp_backward(p->dsa[k], &p->c_qpi[k], &b->qng[k], b->dq[k], b->sa_pi, p->pb);
 }
 
 /* the actor loss from the critics' outputs at the actor's action; with backward, its gradients
@@ -607,50 +433,55 @@ static float actor_loss(sac *p, bool backward)
 }
 
 /* layer p->blayer of the actor's backward: k = 0 its input gradient, k = 1 its parameters' */
-static void job_actor_layer(sac *p, int k)
+static void job_actor_layer(void *ctx, int k)
 {
-    int l = p->blayer, at = p->actor.n_layers - 1;
-    if (k == 0) nn_mlp_backward_input(NULL, &p->c_actor, &p->actor, l, at, p->bdact, p->pb);
-    else nn_mlp_backward_params(&p->c_actor, &p->actor, p->bobs, l, p->pb);
+    sac *p = ctx;
+    offp_ac *b = &p->ac;
+    int l = p->blayer, at = b->actor.n_layers - 1;
+    if (k == 0) nn_mlp_backward_input(NULL, &b->c_actor, &b->actor, l, at, p->bdact, p->pb);
+    else nn_mlp_backward_params(&b->c_actor, &b->actor, p->bobs, l, p->pb);
 }
 
 /* nn_mlp_backward_add of the actor from p->dact, with dact (or NULL) at its last hidden layer,
  * each layer's two halves in parallel */
 static void actor_backward(sac *p, const float *obs, const float *dact)
 {
+    offp_ac *b = &p->ac;
     p->bobs = obs;
     p->bdact = dact;
-    nn_mlp_backward_top(&p->c_actor, &p->actor, p->dact, p->pb);
-    for (p->blayer = p->actor.n_layers - 1; p->blayer >= 0; p->blayer--) par_run(p, job_actor_layer);
+    nn_mlp_backward_top(&b->c_actor, &b->actor, p->dact, p->pb);
+    for (p->blayer = b->actor.n_layers - 1; p->blayer >= 0; p->blayer--) par_run(p, job_actor_layer);
 }
 
-/* the actor's gradient into p->agrads (zeroed first) from the critics' input gradients; with
- * with_aux, the heads' loss on the batch gathered by offp_aux_gather goes into p->ax.total and
- * p->ax.loss, their gradient into aux_grads and, through h, into p->agrads */
+/* the actor's gradient into agrads (zeroed first) from the critics' input gradients; with
+ * with_aux, the heads' loss on the batch gathered by offp_aux_gather goes into ax.total and
+ * ax.loss, their gradient into aux_grads and, through h, into agrads */
 static void actor_back(sac *p, const float *obs, bool with_aux)
 {
-    const int A = p->A, D = p->obs_dim, SA = p->SA, B = p->pb;
+    offp_ac *b = &p->ac;
+    const int A = b->A, D = b->obs_dim, SA = b->SA, B = p->pb;
     for (int i = 0; i < B; i++)
         for (int d = 0; d < A; d++)
             p->da[(size_t)i * A + d] = p->dsa[0][(size_t)i * SA + D + d] + p->dsa[1][(size_t)i * SA + D + d];
     policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);
-    memset(p->agrads, 0, p->n_actor * sizeof(float));
+    memset(b->agrads, 0, b->n_actor * sizeof(float));
     if (!with_aux) {
         actor_backward(p, obs, NULL);
         return;
     }
     /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
      * gradient at its last hidden layer in the backward below */
-    int at = p->actor.n_layers - 1;
-    aux_batch ab = {.B = B, .obs = obs, .h = p->c_actor.act[at], .u = p->batch.actions, .r = p->ax.r,
-                    .next = p->ax.next, .pos = p->ax.pos, .pos_ok = p->ax.pos_ok};
+    offp_aux *x = &b->ax;
+    int at = b->actor.n_layers - 1;
+    aux_batch ab = {.B = B, .obs = obs, .h = b->c_actor.act[at], .u = b->batch.actions, .r = x->r,
+                    .next = x->next, .pos = x->pos, .pos_ok = x->pos_ok};
     bool touched;
-    p->ax.total = aux_loss_grad(p->ax.aux, &ab, p->ax.dh, p->ax.loss, &touched);
-    actor_backward(p, obs, touched ? p->ax.dh : NULL);
+    x->total = aux_loss_grad(x->aux, &ab, x->dh, x->loss, &touched);
+    actor_backward(p, obs, touched ? x->dh : NULL);
 }
 
 /* The actor objective on obs (B, D) with noise eps (B, A) in one go (the test hooks): fills p->pa,
- * p->plogp, p->qmin; with backward, writes the actor's gradient into p->agrads (and the heads'
+ * p->plogp, p->qmin; with backward, writes the actor's gradient into agrads (and the heads'
  * with with_aux, as actor_back). Returns the loss. */
 static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool backward, bool with_aux)
 {
@@ -666,19 +497,18 @@ static float actor_pass(sac *p, const float *obs, const float *eps, int B, bool 
 /* y = R + disc (min_k Q_target_k(s', a') - alpha log pi(a'|s')) */
 static void soft_targets(sac *p)
 {
-    const replay_batch *b = &p->batch;
-    for (int i = 0; i < p->B; i++) {
-        float m = p->tq[0][i] < p->tq[1][i] ? p->tq[0][i] : p->tq[1][i];
-        p->y[i] = b->returns[i] + b->discount[i] * (m - p->alpha * p->logp[i]);
+    offp_ac *b = &p->ac;
+    const replay_batch *r = &b->batch;
+    for (int i = 0; i < b->B; i++) {
+        float m = b->tq[0][i] < b->tq[1][i] ? b->tq[0][i] : b->tq[1][i];
+        b->y[i] = r->returns[i] + r->discount[i] * (m - p->alpha * p->logp[i]);
     }
 }
 
-/* the actor's step after its forward (job_policy) and critic forward (job_critic_step), and the
- * temperature's */
 /* the temperature's step towards the target entropy (autotune), on the actor step's log-probs */
 static void temperature_update(sac *p)
 {
-    loss_sac_alpha(p->la_param[0], p->plogp, p->B, p->target_entropy, &p->la_grad[0]);
+    loss_sac_alpha(p->la_param[0], p->plogp, p->ac.B, p->target_entropy, &p->la_grad[0]);
     agent_dp_grads(p->la_grad, 1, true);
     nn_adam_step(&p->alpha_opt, p->la_param, p->la_grad);
     p->log_alpha = p->la_param[0];
@@ -689,21 +519,15 @@ static void temperature_update(sac *p)
  * skips it), then the temperature's */
 static void actor_update(sac *p, double *acc)
 {
-    const int B = p->B;
+    offp_ac *b = &p->ac;
+    const int B = b->B;
     float aloss = actor_loss(p, true);
     par_run(p, job_pi_q_backward);
-    actor_back(p, p->batch.obs, p->ax.aux != NULL);
-    bool aux_ok = !p->ax.aux || (isfinite(p->ax.total) && rl_all_finite(aux_grads(p->ax.aux), aux_n_params(p->ax.aux)));
+    actor_back(p, b->batch.obs, b->ax.aux != NULL);
     par_run(p, job_actor_finite);
-    bool ok = agent_dp_grads(p->agrads, p->n_actor, isfinite(aloss) && p->finite[0] && p->finite[1] && aux_ok);
-    if (p->ax.aux) ok = agent_dp_grads(aux_grads(p->ax.aux), aux_n_params(p->ax.aux), ok);
-    if (!ok) {
-        p->nonfinite_skips++;
-        return;
-    }
-    nn_adam_tick(&p->actor_opt);
+    if (!offp_ac_actor_grads(b, isfinite(aloss) && b->finite[0] && b->finite[1])) return;
     par_run(p, job_actor_step);
-    if (p->ax.aux) offp_aux_step(&p->ax);
+    if (b->ax.aux) offp_aux_step(&b->ax);
     double ent = 0.0;
     for (int i = 0; i < B; i++) ent -= p->plogp[i];
     acc[ST_ACTOR] += aloss;
@@ -718,15 +542,13 @@ static void actor_update(sac *p, double *acc)
  * actor's draws, for a skipped update to draw none */
 static rl_rng sample_minibatch(sac *p)
 {
-    const int B = p->B, A = p->A;
-    replay_buffer_sample(&p->buf, &p->batch, B, 1.0f, &p->rng);
-    her_relabel(&p->her, &p->buf, &p->batch, B, &p->rng);
-    offp_fill_normal(p->eps, (size_t)B * A, &p->rng);
-    p->do_actor = p->updates % p->policy_freq == 0;
-    rl_rng before_actor = p->rng;
-    if (p->do_actor) {
-        offp_fill_normal(p->eps2, (size_t)B * A, &p->rng);
-        if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
+    offp_ac *b = &p->ac;
+    offp_ac_sample(b);
+    offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
+    rl_rng before_actor = b->rng;
+    if (b->do_actor) {
+        offp_fill_normal(p->eps2, (size_t)b->B * b->A, &b->rng);
+        if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, b->batch.idx, b->B, b->obs_dim);
     }
     return before_actor;
 }
@@ -735,35 +557,27 @@ static rl_rng sample_minibatch(sac *p)
  * when a non-finite loss or gradient (on any rank) skips the whole update */
 static bool critic_update(sac *p, double *acc)
 {
-    const int B = p->B;
     par_run(p, job_policy);
-    par_run(p, job_q_forward);
+    par_run(p, offp_ac_job_q_forward);
     soft_targets(p);
-    par_run(p, job_critic_backward);
-    float closs = p->qloss[0] + p->qloss[1];
-    /* data-parallel: the mean of every rank's gradient (agents/dataparallel.h) */
-    if (!agent_dp_grads(p->cgrads, p->n_critic, isfinite(closs) && p->finite[0] && p->finite[1])) return false;
-    nn_adam_tick(&p->critic_opt);
+    if (!offp_ac_critic_grads(&p->ac, &acc[ST_CRITIC], &acc[ST_QMEAN])) return false;
     par_run(p, job_critic_step);
-    double qm = 0.0;
-    for (int i = 0; i < B; i++) qm += p->qv[0][i];
-    acc[ST_CRITIC] += closs;
-    acc[ST_QMEAN] += qm / B;
     return true;
 }
 
 /* One update, as in Haarnoja et al. (2018), Algorithm 1: a minibatch, the critics' step, and every
  * policy_frequency updates the actor's step and the temperature's (actor_update). */
-static void update(sac *p, double *acc)
+static void update(void *self, double *acc)
 {
+    sac *p = self;
     rl_rng before_actor = sample_minibatch(p);
     if (!critic_update(p, acc)) {
-        p->nonfinite_skips++;
-        p->rng = before_actor;   /* a skipped update draws no actor noise */
+        p->ac.nonfinite_skips++;
+        p->ac.rng = before_actor;   /* a skipped update draws no actor noise */
         return;
     }
-    if (p->do_actor) actor_update(p, acc);
-    p->updates++;
+    if (p->ac.do_actor) actor_update(p, acc);
+    p->ac.updates++;
 }
 
 static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
@@ -771,23 +585,17 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     (void)v;
     (void)total_steps;
     sac *p = self;
-    p->env_steps = step;
-    if (step < p->learning_starts || replay_buffer_valid(&p->buf) < 1) return false;
-    int n = offp_updates_due(&p->credit, p->utd, p->n_envs);
-    if (n == 0) return false;
     double acc[ST_COUNT + 1] = {0};
-    offp_aux_stats_reset(&p->ax);
-    FTZ_ENTER();
-    for (int i = 0; i < n; i++) update(p, acc);
-    FTZ_LEAVE();
+    int n = offp_ac_learn(&p->ac, step, update, p, acc);
+    if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
     stats[ST_ACTOR] = acc[ST_ACTOR] / na;
     stats[ST_ALPHA] = p->alpha;
     stats[ST_ENTROPY] = acc[ST_ENTROPY] / na;
     stats[ST_QMEAN] = acc[ST_QMEAN] / n;
-    stats[ST_SKIPPED] = (double)p->nonfinite_skips;
-    offp_aux_stats(&p->ax, stats, ST_COUNT);
+    stats[ST_SKIPPED] = (double)p->ac.nonfinite_skips;
+    offp_aux_stats(&p->ac.ax, stats, ST_COUNT);
     return true;
 }
 
@@ -795,19 +603,9 @@ static int sac_dp_tensors(void *self, nn_tensor *t, int max)
 {
     sac *p = self;
     RL_ASSERT(max >= 13);
-    int n = 0;
-    t[n++] = (nn_tensor){"actor", p->aparams, 1, {(int64_t)p->n_actor}};
-    t[n++] = (nn_tensor){"critic", p->cparams, 1, {(int64_t)p->n_critic}};
-    t[n++] = (nn_tensor){"critic_target", p->ctparams, 1, {(int64_t)p->n_critic}};
+    int n = offp_ac_dp_nets(&p->ac, t);
     t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
-    nn_adam *opts[] = {&p->actor_opt, &p->critic_opt, &p->alpha_opt};
-    n += offp_dp_adam(t + n, opts, 3);
-    if (p->ax.aux) {
-        t[n++] = (nn_tensor){"aux.params", aux_params(p->ax.aux), 1, {(int64_t)aux_n_params(p->ax.aux)}};
-        t[n++] = (nn_tensor){"aux.adam.m", p->ax.opt.m, 1, {(int64_t)p->ax.opt.n}};
-        t[n++] = (nn_tensor){"aux.adam.v", p->ax.opt.v, 1, {(int64_t)p->ax.opt.n}};
-    }
-    return n;
+    return n + offp_ac_dp_state(&p->ac, t + n, &p->alpha_opt);
 }
 
 /* ---- test hooks -------------------------------------------------------------------------- */
@@ -815,104 +613,64 @@ static int sac_dp_tensors(void *self, nn_tensor *t, int max)
 double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, int B, float *dactor)
 {
     sac *p = sac_agent;
-    RL_ASSERT(B <= p->B);
+    RL_ASSERT(B <= p->ac.B);
     float l = actor_pass(p, obs, eps, B, dactor != NULL, false);
-    if (dactor) memcpy(dactor, p->agrads, p->n_actor * sizeof(float));
+    if (dactor) memcpy(dactor, p->ac.agrads, p->ac.n_actor * sizeof(float));
     return l;
 }
 
 float *sac_actor_params(void *sac_agent, size_t *n)
 {
     sac *p = sac_agent;
-    *n = p->n_actor;
-    return p->aparams;
+    *n = p->ac.n_actor;
+    return p->ac.aparams;
 }
 
 void sac_test_sample(void *sac_agent)
 {
     sac *p = sac_agent;
-    replay_buffer_sample(&p->buf, &p->batch, p->B, 1.0f, &p->rng);
-    her_relabel(&p->her, &p->buf, &p->batch, p->B, &p->rng);
-    offp_fill_normal(p->eps, (size_t)p->B * p->A, &p->rng);
-    if (p->ax.aux) offp_aux_gather(&p->ax, &p->buf, p->batch.idx, p->B, p->obs_dim);
+    offp_ac *b = &p->ac;
+    replay_buffer_sample(&b->buf, &b->batch, b->B, 1.0f, &b->rng);
+    her_relabel(&b->her, &b->buf, &b->batch, b->B, &b->rng);
+    offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
+    if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, b->batch.idx, b->B, b->obs_dim);
 }
 
 double sac_test_objective(void *sac_agent, float *dactor)
 {
     sac *p = sac_agent;
-    RL_ASSERT(p->ax.aux);
-    float l = actor_pass(p, p->batch.obs, p->eps, p->B, true, true);
-    if (dactor) memcpy(dactor, p->agrads, p->n_actor * sizeof(float));
-    return (double)l + (double)p->ax.total;
+    RL_ASSERT(p->ac.ax.aux);
+    float l = actor_pass(p, p->ac.batch.obs, p->eps, p->ac.B, true, true);
+    if (dactor) memcpy(dactor, p->ac.agrads, p->ac.n_actor * sizeof(float));
+    return (double)l + (double)p->ac.ax.total;
 }
 
-aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ax.aux; }
+aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ac.ax.aux; }
 
-/* ---- checkpoints ------------------------------------------------------------------------- */
+/* ---- checkpoints: the shared part's save and load (algos/offp_ac.h) with SAC's tensors -------- */
 
-#define SAC_MAX_TENSORS (2 * 5 * (NN_MAX_LAYERS + 1) + 11)
-
-static int sac_tensors(sac *p, nn_tensor *t, char names[][48], bool train_state)
+/* "actor", "q1", "q2", "log_alpha"; with train_state the targets, the optimizers' moments and the
+ * temperature's; the heads' */
+static int sac_tensors(void *self, nn_tensor *t, char names[][48], bool train_state)
 {
-    int n = nn_mlp_tensors(t, names, "actor", &p->actor);
-    n += nn_mlp_tensors(t + n, names + n, "q1", &p->q[0]);
-    n += nn_mlp_tensors(t + n, names + n, "q2", &p->q[1]);
+    sac *p = self;
+    int n = offp_ac_net_tensors(&p->ac, t, names);
     t[n++] = (nn_tensor){"log_alpha", p->la_param, 1, {1}};
     if (train_state) {
-        n += nn_mlp_tensors(t + n, names + n, "q1_target", &p->qt[0]);
-        n += nn_mlp_tensors(t + n, names + n, "q2_target", &p->qt[1]);
-        n += offp_ac_optim_tensors(t + n, &p->actor_opt, &p->critic_opt);
+        n += offp_ac_target_tensors(&p->ac, t + n, names + n);
         t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
         t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
     }
-    n += offp_aux_tensors(&p->ax, t + n, train_state);
+    n += offp_aux_tensors(&p->ac.ax, t + n, train_state);
     return n;
 }
 
-/* the metadata of a checkpoint, in the order it is written */
-static offp_ckpt sac_ckpt(sac *p)
-{
-    return (offp_ckpt){.algo = "sac", .prefix = "sac", .rng = &p->rng, .n_fields = 6,
-                       .fields = {{"sac.rng", NULL}, {"sac.actor_adam_t", &p->actor_opt.t},
-                                  {"sac.critic_adam_t", &p->critic_opt.t}, {"sac.alpha_adam_t", &p->alpha_opt.t},
-                                  {"sac.updates", &p->updates}, {"sac.env_steps", &p->env_steps}},
-                       .ax = &p->ax, .aux_step = &p->actor_opt.t};   /* the heads step with the actor */
-}
-
-static rl_status sac_save(void *self, const char *path, const nn_meta *extra, int n_extra, char *err,
-                          size_t err_sz)
+/* the temperature from the loaded log_alpha */
+static void sac_loaded(void *self)
 {
     sac *p = self;
-    nn_tensor t[SAC_MAX_TENSORS];
-    char names[SAC_MAX_TENSORS][48];
-    int n = sac_tensors(p, t, names, true);
-    offp_ckpt c = sac_ckpt(p);
-    return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
-}
-
-static replay_buffer *sac_replay(void *self) { return &((sac *)self)->buf; }
-
-static rl_status sac_load(void *self, nn_safetensors *f, bool train_state, char *err, size_t err_sz)
-{
-    sac *p = self;
-    nn_tensor t[SAC_MAX_TENSORS];
-    char names[SAC_MAX_TENSORS][48];
-    int n = sac_tensors(p, t, names, train_state);
-    offp_ckpt c = sac_ckpt(p);
-    rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
-    if (st != RL_OK) return st;
     p->log_alpha = p->la_param[0];
     p->alpha = expf(p->log_alpha);
-    if (!train_state) memcpy(p->ctparams, p->cparams, p->n_critic * sizeof(float));
-    return RL_OK;
-}
-
-/* PEBBLE: every stored reward recomputed by fn, on the stored observation and the stored action
- * mapped back to the environment's scale (act_u is free scratch outside act()) */
-static void sac_relabel(void *self, agent_reward_fn fn, void *ctx)
-{
-    sac *p = self;
-    offp_relabel(&p->buf, p->obs_dim, p->A, p->act_center, p->act_half, p->act_u, fn, ctx);
 }
 
 const agent_algo agent_sac = {
@@ -927,13 +685,13 @@ const agent_algo agent_sac = {
     .create = sac_create,
     .act = sac_act,
     .act_sample = sac_act_sample,
-    .observe = sac_observe,
+    .observe = offp_ac_observe,
     .learn = sac_learn,
-    .save = sac_save,
-    .load = sac_load,
+    .save = offp_ac_save,
+    .load = offp_ac_load,
     .destroy = sac_destroy,
-    .extra_stats = sac_extra_stats,
+    .extra_stats = offp_ac_extra_stats,
     .dp_tensors = sac_dp_tensors,
-    .relabel = sac_relabel,
-    .replay = sac_replay,
+    .relabel = offp_ac_relabel,
+    .replay = offp_ac_replay,
 };

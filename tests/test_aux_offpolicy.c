@@ -26,34 +26,6 @@
 #define DQN_CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"
 #define SAC_CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"
 
-static void load(rl_config *cfg, const char *file, const char *const *sets, int n)
-{
-    char err[1024];
-    cr_assert_eq(rl_config_load(cfg, file, sets, n, err, sizeof err), RL_OK, "%s", err);
-}
-
-/* an agent of cfg whose replay buffer holds `steps` exploring steps of its env (one copy) */
-static void *filled_agent(const rl_config *cfg, const agent_algo **algo, int steps)
-{
-    char err[1024];
-    *algo = agent_find(cfg->root.algo);
-    const env_def *def = env_find(cfg->env.id);
-    cr_assert(*algo && def);
-    void *ag = NULL;
-    cr_assert_eq((*algo)->create(&ag, cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    env_vec v;
-    cr_assert_eq(env_vec_make(&v, cfg->env.id, 1, 0, err, sizeof err), RL_OK, "%s", err);
-    env_vec_reset(&v, 7);
-    float act[8];
-    for (int t = 0; t < steps; t++) {
-        (*algo)->act(ag, v.obs, 1, act, true);
-        env_vec_step(&v, act);
-        (*algo)->observe(ag, &v);
-    }
-    env_vec_free(&v);
-    return ag;
-}
-
 /* ---- gradient checks ---------------------------------------------------------------------- */
 
 static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
@@ -75,9 +47,9 @@ static void dqn_gradcheck(const char *algo, bool dueling)
     const char *sets[] = {al, "network.hidden=[12,10]", "network.activation=tanh", "dqn.batch_size=16",
                           dueling ? "dqn.dueling=true" : "dqn.dueling=false", "losses.td=mse", "dqn.start_e=1.0", aux};
     rl_config cfg;
-    load(&cfg, DQN_CONFIG, sets, 8);
+    rlt_load_config(&cfg, DQN_CONFIG, sets, 8);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 300);   /* CartPole episodes of ~20 steps: several ends */
+    void *ag = rlt_filled_agent(&cfg, &a, 300);   /* CartPole episodes of ~20 steps: several ends */
     dqn_test_sample(ag);
     size_t n;
     float *theta = dqn_test_params(ag, &n);
@@ -98,7 +70,7 @@ static void dqn_gradcheck(const char *algo, bool dueling)
     /* the heads reach the encoder: its gradient differs from the TD loss's alone */
     for (int i = 0; i < cfg.aux.n; i++) cfg.aux.heads[i].weight = 0.0;
     const agent_algo *a0;
-    void *ag0 = filled_agent(&cfg, &a0, 300);
+    void *ag0 = rlt_filled_agent(&cfg, &a0, 300);
     dqn_test_sample(ag0);
     float *g0 = malloc(n * sizeof(float));
     dqn_test_objective(ag0, g0);
@@ -126,9 +98,9 @@ Test(aux_offpolicy, sac_gradcheck_through_the_actor_encoder)
     const char *sets[] = {"network.hidden=[12,10]", "network.activation=tanh", "sac.batch_size=16",
                           "sac.learning_starts=100000", "sac.alpha=0.3", aux};
     rl_config cfg;
-    load(&cfg, SAC_CONFIG, sets, 6);
+    rlt_load_config(&cfg, SAC_CONFIG, sets, 6);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 450);   /* Pendulum truncates at 200 steps */
+    void *ag = rlt_filled_agent(&cfg, &a, 450);   /* Pendulum truncates at 200 steps */
     sac_test_sample(ag);
     size_t n;
     float *theta = sac_actor_params(ag, &n);
@@ -173,9 +145,9 @@ static void weight_zero_identical(const char *file, const char *const *sets, int
     trainer_result ra, rb;
     rlt_tmp_dir(a, sizeof a, "w0a");
     rlt_tmp_dir(b, sizeof b, "w0b");
-    load(&cfg, file, sets, n);
+    rlt_load_config(&cfg, file, sets, n);
     train(&cfg, a, false, &ra);
-    load(&cfg, file, s2, n + 1);
+    rlt_load_config(&cfg, file, s2, n + 1);
     cr_assert_eq(cfg.aux.n, 5);
     train(&cfg, b, false, &rb);
     rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,"
@@ -271,7 +243,7 @@ static void checkpoint_round_trip(const char *file, const char *const *sets, int
     for (int i = 0; i < n; i++) s1[i] = sets[i];
     s1[n] = total1;
     rl_config cfg;
-    load(&cfg, file, s1, n + 1);
+    rlt_load_config(&cfg, file, s1, n + 1);
     char dir[256], f1[300], f2[300], f3[300], err[1024], key[48];
     rlt_tmp_dir(dir, sizeof dir, "ckpt");
     trainer_result res;
@@ -318,7 +290,7 @@ static void checkpoint_round_trip(const char *file, const char *const *sets, int
 
     /* resuming continues with the aux columns */
     s1[n] = total2;
-    load(&cfg, file, s1, n + 1);
+    rlt_load_config(&cfg, file, s1, n + 1);
     train(&cfg, dir, true, &res);
     cr_assert_eq(res.steps, steps2);
     char p[300];

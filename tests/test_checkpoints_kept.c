@@ -34,27 +34,6 @@ Test(checkpoints_kept, best_follows_the_maximum)
     trainer_watch_close(&w);
 }
 
-static void train(const char *dir, const char *const *sets, int n_sets, bool resume)
-{
-    rl_config cfg;
-    char err[1024];
-    cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, n_sets, err, sizeof err), RL_OK, "%s", err);
-    trainer_opts o = {.run_dir = dir, .quiet = true, .resume = resume};
-    trainer_result res;
-    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-}
-
-static unsigned long long meta_step(const char *path)
-{
-    char err[512];
-    nn_safetensors *f = NULL;
-    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
-    unsigned long long step = 0;
-    cr_assert_eq(nn_safetensors_meta_u64(f, "rlc.step", &step, err, sizeof err), RL_OK, "%s", err);
-    nn_safetensors_close(f);
-    return step;
-}
-
 /* best.safetensors holds the step and return of eval.csv's first highest row */
 static void assert_best_is_the_maximum(const char *dir)
 {
@@ -80,8 +59,8 @@ static void assert_best_is_the_maximum(const char *dir)
     cr_assert(ret, "no rlc.eval_return in best.safetensors");
     cr_assert_float_eq(strtod(ret, NULL), best, 1e-6 * fabs(best) + 1e-9, "best return %s, eval.csv's maximum %g", ret, best);
     nn_safetensors_close(f);
-    cr_assert_eq(meta_step(path), (unsigned long long)best_step, "best.safetensors from step %llu, eval.csv's maximum at %g",
-                 meta_step(path), best_step);
+    cr_assert_eq(rlt_checkpoint_step(path), (unsigned long long)best_step, "best.safetensors from step %llu, eval.csv's maximum at %g",
+                 rlt_checkpoint_step(path), best_step);
 }
 
 /* the history files of dir: exactly those of steps want[0..n) */
@@ -91,7 +70,7 @@ static void assert_history(const char *dir, const long long *want, int n, const 
     for (int i = 0; i < n; i++) {
         trainer_history_path(path, sizeof path, dir, want[i]);
         cr_assert(rl_is_file(path), "%s missing", path);
-        cr_assert_eq(meta_step(path), (unsigned long long)want[i], "%s holds another step", path);
+        cr_assert_eq(rlt_checkpoint_step(path), (unsigned long long)want[i], "%s holds another step", path);
     }
     for (int i = 0; i < n_gone; i++) {
         trainer_history_path(path, sizeof path, dir, gone[i]);
@@ -118,14 +97,14 @@ Test(checkpoints_kept, best_and_bounded_history_across_a_resume)
     cr_assert_eq(rl_write_atomic(path, "mine", err, sizeof err), RL_OK);
     const char *sets[] = {"total_steps=16384", "log.log_interval=2048", "log.eval_interval=2048",
                           "log.eval_episodes=2", "log.checkpoint_interval=4096", "log.keep_checkpoints=2"};
-    train(dir, sets, 6, false);
+    rlt_train(CONFIG, dir, sets, 6, false);
     /* periodic checkpoints at 4096, 8192, 12288 and the final one at 16384: the two newest stay */
     assert_history(dir, (long long[]){12288, 16384}, 2, (long long[]){4096, 8192}, 2);
     assert_best_is_the_maximum(dir);
     cr_assert(rl_is_file(path), "a file rlc did not name was removed");
 
     sets[0] = "total_steps=24576";
-    train(dir, sets, 6, true);
+    rlt_train(CONFIG, dir, sets, 6, true);
     assert_history(dir, (long long[]){20480, 24576}, 2, (long long[]){12288, 16384}, 2);
     assert_best_is_the_maximum(dir);   /* over both invocations' evaluations */
 
@@ -147,7 +126,7 @@ Test(checkpoints_kept, no_history_by_default)
     rlt_tmp_dir(dir, sizeof dir, "nohist");
     const char *sets[] = {"total_steps=4096", "log.log_interval=2048", "log.eval_interval=2048",
                           "log.eval_episodes=1", "log.checkpoint_interval=2048"};
-    train(dir, sets, 5, false);
+    rlt_train(CONFIG, dir, sets, 5, false);
     trainer_history_path(path, sizeof path, dir, 2048);
     cr_assert(!rl_path_exists(path));
     trainer_history_path(path, sizeof path, dir, 4096);

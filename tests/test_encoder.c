@@ -107,34 +107,6 @@ Test(encoder, gradient_matches_finite_differences)
     encoder_gradcheck("3 3x2/2 p1, 4 2x2/1", 1.0f / 255.0f);   /* no dense; pixels / 255 */
 }
 
-static void load_cfg(rl_config *cfg, const char *file, const char *const *sets, int n)
-{
-    char err[1024];
-    cr_assert_eq(rl_config_load(cfg, file, sets, n, err, sizeof err), RL_OK, "%s", err);
-}
-
-/* an agent of cfg whose replay holds `steps` exploring steps of its env (one copy) */
-static void *filled_agent(const rl_config *cfg, const agent_algo **algo, int steps)
-{
-    char err[1024];
-    *algo = agent_find(cfg->root.algo);
-    const env_def *def = env_find(cfg->env.id);
-    cr_assert(*algo && def);
-    void *ag = NULL;
-    cr_assert_eq((*algo)->create(&ag, cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    env_vec v;
-    cr_assert_eq(env_vec_make(&v, cfg->env.id, 1, 0, err, sizeof err), RL_OK, "%s", err);
-    env_vec_reset(&v, 7);
-    float act[8];
-    for (int t = 0; t < steps; t++) {
-        (*algo)->act(ag, v.obs, 1, act, true);
-        env_vec_step(&v, act);
-        (*algo)->observe(ag, &v);
-    }
-    env_vec_free(&v);
-    return ag;
-}
-
 static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
 
 /* one update's objective (TD loss, targets fixed) through the Q-network's MLP and its encoder:
@@ -144,9 +116,9 @@ Test(encoder, dqn_objective_gradient_through_encoder_and_mlp)
     const char *sets[] = {"network.encoder=4 3x3/1, 3 2x2/2 p1, dense 12", "network.hidden=[10]",
                           "network.activation=tanh", "dqn.batch_size=8", "losses.td=mse", "dqn.start_e=1.0"};
     rl_config cfg;
-    load_cfg(&cfg, BREAKOUT_ZOO, sets, 6);
+    rlt_load_config(&cfg, BREAKOUT_ZOO, sets, 6);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 300);
+    void *ag = rlt_filled_agent(&cfg, &a, 300);
     dqn_test_sample(ag);
     size_t n;
     float *theta = dqn_test_params(ag, &n);
@@ -189,7 +161,7 @@ static void onp_gradcheck(const char *shared, const char *hidden)
     const char *sets[] = {"network.encoder=4 3x3/1, 3 2x2/2 p1, dense 12", hidden, shared, "network.activation=tanh",
                           "network.actor_gain=1"};
     rl_config cfg;
-    load_cfg(&cfg, RLC_SOURCE_DIR "/configs/zoo/ppo_minatar_breakout_v1.yaml", sets, 5);
+    rlt_load_config(&cfg, RLC_SOURCE_DIR "/configs/zoo/ppo_minatar_breakout_v1.yaml", sets, 5);
     const env_def *def = env_find("MinAtar/Breakout-v1");
     onp_net n;
     rl_rng rng;
@@ -280,7 +252,7 @@ Test(encoder, a_refused_config_writes_no_run_directory)
     char err[1024];
     rl_config cfg;
     const char *sets2[] = {"network.encoder=16 11x3/1, dense 128"};   /* 11 rows on a 10-row image */
-    load_cfg(&cfg, BREAKOUT_ZOO, sets2, 1);
+    rlt_load_config(&cfg, BREAKOUT_ZOO, sets2, 1);
     char dir[256];
     rlt_tmp_dir(dir, sizeof dir, "enc_refused");
     trainer_opts o = {.run_dir = dir, .quiet = true};
@@ -298,7 +270,7 @@ static void train_short(const char *const *sets, int n, char *dir, size_t dsz, c
 {
     rl_config cfg;
     char err[1024];
-    load_cfg(&cfg, BREAKOUT_ZOO, sets, n);
+    rlt_load_config(&cfg, BREAKOUT_ZOO, sets, n);
     rlt_tmp_dir(dir, dsz, tag);
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
@@ -349,7 +321,7 @@ Test(encoder, cnn_dqn_checkpoint_round_trip_gives_identical_actions)
     /* an agent of another encoder refuses the file, naming the tensor */
     rl_config cfg;
     const char *other[] = {"network.encoder=8 3x3/1, dense 128"};
-    load_cfg(&cfg, BREAKOUT_ZOO, other, 1);
+    rlt_load_config(&cfg, BREAKOUT_ZOO, other, 1);
     const env_def *def = env_find("MinAtar/Breakout-v1");
     void *ag;
     cr_assert_eq(a1->create(&ag, &cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
@@ -370,7 +342,7 @@ static void onp_round_trip(const char *algo)
     snprintf(file, sizeof file, "%s/configs/zoo/%s_minatar_breakout_v1.yaml", RLC_SOURCE_DIR, algo);
     rl_config cfg;
     char dir[256], err[1024], cmd[400], out[256];
-    load_cfg(&cfg, file, sets, 4);
+    rlt_load_config(&cfg, file, sets, 4);
     rlt_tmp_dir(dir, sizeof dir, "enc_onp");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
@@ -425,7 +397,7 @@ Test(encoder, every_value_agent_and_option_runs_with_an_encoder)
                               "log.eval_episodes=2", "log.checkpoint_interval=0"};
         rl_config cfg;
         char dir[256], err[1024], cmd[400], out[256];
-        load_cfg(&cfg, BREAKOUT_ZOO, sets, 9);
+        rlt_load_config(&cfg, BREAKOUT_ZOO, sets, 9);
         rlt_tmp_dir(dir, sizeof dir, "enc_opts");
         trainer_opts o = {.run_dir = dir, .quiet = true};
         trainer_result res;

@@ -495,20 +495,6 @@ static int csv_lines(const char *path, char *header, size_t header_sz)
     return n;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp, "%s missing", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert_eq(fread(s, 1, (size_t)n, fp), (size_t)n);
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
-
 Test(env_tools, rollout_random_csv)
 {
     char cmd[1024], out[4096], a[256], b[256], c[256], header[4096];
@@ -523,7 +509,7 @@ Test(env_tools, rollout_random_csv)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_eq(csv_lines(a, header, sizeof header), 301);
     cr_assert_str_eq(header, "step,episode,obs_0,obs_1,obs_2,obs_3,act_0,reward,terminated,truncated\n");
-    char *ta = slurp(a), *tb = slurp(b), *tc = slurp(c);
+    char *ta = rlt_read_file(a), *tb = rlt_read_file(b), *tc = rlt_read_file(c);
     cr_assert_str_eq(ta, tb, "same seed, different CSV");
     cr_assert_str_neq(ta, tc, "different seeds, same CSV");
 
@@ -634,7 +620,7 @@ Test(env_tools, rollout_with_a_checkpoint)
              RLC_BINARY, dir, b);
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
     cr_assert_eq(csv_lines(a, header, sizeof header), 201);
-    char *ta = slurp(a), *tb = slurp(b);
+    char *ta = rlt_read_file(a), *tb = rlt_read_file(b);
     cr_assert_str_eq(ta, tb, "the deterministic policy gave different rollouts");
     free(ta);
     free(tb);

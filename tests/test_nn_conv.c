@@ -14,21 +14,6 @@
 #include "nn/conv.h"
 #include "tests/helpers/testutil.h"
 
-static float *fill_normal(size_t n, float scale, rl_rng *rng)
-{
-    float *x = malloc(n * sizeof(float));
-    cr_assert(x != NULL);
-    for (size_t i = 0; i < n; i++) x[i] = scale * (float)rl_rng_normal(rng);
-    return x;
-}
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * (double)b[i];
-    return s;
-}
-
 static nn_conv2d make_conv(nn_conv2d_spec s)
 {
     nn_conv2d c;
@@ -142,11 +127,11 @@ static void check_against_reference(const conv_case *cc, rl_rng *rng)
     nn_conv2d c = make_conv(cc->s);
     int B = cc->B;
     size_t ni = in_floats(&c, B), no = out_floats(&c, B);
-    float *inp = fill_normal(ni, 1.0f, rng), *w = fill_normal(c.n_weight, 0.5f, rng);
-    float *bias = fill_normal((size_t)c.K, 0.5f, rng), *dout = fill_normal(no, 1.0f, rng);
+    float *inp = rlt_randn(ni, 1.0f, rng), *w = rlt_randn(c.n_weight, 0.5f, rng);
+    float *bias = rlt_randn((size_t)c.K, 0.5f, rng), *dout = rlt_randn(no, 1.0f, rng);
     float *o1 = malloc(no * 4), *o2 = malloc(no * 4), *di1 = malloc(ni * 4), *di2 = malloc(ni * 4);
-    float *dw1 = fill_normal(c.n_weight, 1.0f, rng), *dw2 = malloc(c.n_weight * 4);
-    float *db1 = fill_normal((size_t)c.K, 1.0f, rng), *db2 = malloc((size_t)c.K * 4);
+    float *dw1 = rlt_randn(c.n_weight, 1.0f, rng), *dw2 = malloc(c.n_weight * 4);
+    float *db1 = rlt_randn((size_t)c.K, 1.0f, rng), *db2 = malloc((size_t)c.K * 4);
     float *cache = malloc(nn_conv2d_cache_floats(&c) * sizeof(float));
     // identical non-zero starting gradients: both kernels must add into them
     memcpy(dw2, dw1, c.n_weight * 4);
@@ -176,7 +161,7 @@ static void check_against_reference(const conv_case *cc, rl_rng *rng)
     rlt_assert_close(dw1, dw2, (int)c.n_weight, 1e-5, 4e-6 * sm, what);
     snprintf(what, sizeof what, "%s: dbias", cc->name);
     rlt_assert_close(db1, db2, c.K, 1e-5, 4e-6 * sm, what);
-    cr_assert(dot(di2, di2, ni) > 0.0, "%s: reference dinp is zero", cc->name);
+    cr_assert(rlt_dot(di2, di2, ni) > 0.0, "%s: reference dinp is zero", cc->name);
     float *all[] = {inp, w, bias, dout, o1, o2, di1, di2, dw1, dw2, db1, db2, cache};
     for (int i = 0; i < RL_ARRAY_LEN(all); i++) free(all[i]);
 }
@@ -196,8 +181,8 @@ Test(nn_conv2d, backward_accumulates_and_skips_null)
     rl_rng rng;
     rl_rng_seed(&rng, 30, 0);
     size_t ni = in_floats(&c, B), no = out_floats(&c, B);
-    float *inp = fill_normal(ni, 1.0f, &rng), *w = fill_normal(c.n_weight, 0.5f, &rng);
-    float *dout = fill_normal(no, 1.0f, &rng), *cache = malloc(nn_conv2d_cache_floats(&c) * 4);
+    float *inp = rlt_randn(ni, 1.0f, &rng), *w = rlt_randn(c.n_weight, 0.5f, &rng);
+    float *dout = rlt_randn(no, 1.0f, &rng), *cache = malloc(nn_conv2d_cache_floats(&c) * 4);
     float *dw = calloc(c.n_weight, 4), *db = calloc((size_t)c.K, 4), *dw1 = calloc(c.n_weight, 4);
     float *db1 = calloc((size_t)c.K, 4), *di = malloc(ni * 4), *di1 = malloc(ni * 4);
     nn_conv2d_cache k;
@@ -208,7 +193,7 @@ Test(nn_conv2d, backward_accumulates_and_skips_null)
     nn_conv2d_backward(NULL, NULL, db, &k, dout, inp, w, &c, B);
     for (size_t i = 0; i < c.n_weight; i++) cr_assert_float_eq(dw[i], 2.0f * dw1[i], 1e-5f * (1 + fabsf(dw1[i])));
     for (int i = 0; i < c.K; i++) cr_assert_float_eq(db[i], 2.0f * db1[i], 1e-5f * (1 + fabsf(db1[i])));
-    cr_assert(dot(dw1, dw1, c.n_weight) > 0.0 && dot(db1, db1, (size_t)c.K) > 0.0);
+    cr_assert(rlt_dot(dw1, dw1, c.n_weight) > 0.0 && rlt_dot(db1, db1, (size_t)c.K) > 0.0);
     nn_conv2d_backward(di, NULL, NULL, &k, dout, inp, w, &c, B);
     cr_assert(memcmp(di, di1, ni * 4) == 0, "dinp alone differs from dinp with the parameter gradients");
     float *all[] = {inp, w, dout, cache, dw, db, dw1, db1, di, di1};
@@ -229,7 +214,7 @@ static double conv_obj(void *v)
 {
     conv_ctx *x = v;
     nn_conv2d_forward(x->out, &x->k, x->inp, x->w, x->b, &x->c, x->B);
-    return dot(x->out, x->r, out_floats(&x->c, x->B));
+    return rlt_dot(x->out, x->r, out_floats(&x->c, x->B));
 }
 
 static void conv_gradcheck(const conv_case *cc, uint64_t seed)
@@ -238,10 +223,10 @@ static void conv_gradcheck(const conv_case *cc, uint64_t seed)
     rl_rng rng;
     rl_rng_seed(&rng, seed, 0);
     size_t ni = in_floats(&x.c, x.B), no = out_floats(&x.c, x.B);
-    x.inp = fill_normal(ni, 1.0f, &rng);
-    x.w = fill_normal(x.c.n_weight, 0.5f, &rng);
-    x.b = fill_normal((size_t)x.c.K, 0.5f, &rng);
-    x.r = fill_normal(no, 1.0f, &rng);
+    x.inp = rlt_randn(ni, 1.0f, &rng);
+    x.w = rlt_randn(x.c.n_weight, 0.5f, &rng);
+    x.b = rlt_randn((size_t)x.c.K, 0.5f, &rng);
+    x.r = rlt_randn(no, 1.0f, &rng);
     x.out = malloc(no * 4);
     x.cache = malloc(nn_conv2d_cache_floats(&x.c) * 4);
     nn_conv2d_cache_bind(&x.k, &x.c, x.cache);

@@ -15,21 +15,6 @@
 #include "nn/rnn.h"
 #include "tests/helpers/testutil.h"
 
-static float *fill_normal(size_t n, float scale, rl_rng *rng)
-{
-    float *x = malloc((n ? n : 1) * sizeof(float));
-    cr_assert(x != NULL);
-    for (size_t i = 0; i < n; i++) x[i] = scale * (float)rl_rng_normal(rng);
-    return x;
-}
-
-static double dot(const float *a, const float *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)a[i] * (double)b[i];
-    return s;
-}
-
 /* A layer with its parameters, gradients and cache, owned together. */
 typedef struct {
     nn_rnn r;
@@ -137,8 +122,8 @@ static void check_kind(nn_rnn_kind kind, const rnn_case *cc, rl_rng *rng)
     for (size_t i = 0; i < f.r.n_params; i++) f.params[i] *= 2.0f;   // gates out of their linear zone
     memcpy(e.params, f.params, f.r.n_params * sizeof(float));
     size_t bh = (size_t)B * H, nin = (size_t)T * B * I, nout = (size_t)T * bh;
-    float *inp = fill_normal(nin, 1.0f, rng), *h0 = fill_normal(bh, 1.0f, rng), *c0 = fill_normal(bh, 1.0f, rng);
-    float *dout = fill_normal(nout, 1.0f, rng), *dhT = fill_normal(bh, 1.0f, rng), *dcT = fill_normal(bh, 1.0f, rng);
+    float *inp = rlt_randn(nin, 1.0f, rng), *h0 = rlt_randn(bh, 1.0f, rng), *c0 = rlt_randn(bh, 1.0f, rng);
+    float *dout = rlt_randn(nout, 1.0f, rng), *dhT = rlt_randn(bh, 1.0f, rng), *dcT = rlt_randn(bh, 1.0f, rng);
     bool *starts = random_starts(T, B, cc->p_start, rng);
     for (size_t i = 0; i < f.r.n_params; i++) f.grads[i] = e.grads[i] = (float)rl_rng_normal(rng);
     char tag[96];
@@ -152,9 +137,9 @@ static void check_kind(nn_rnn_kind kind, const rnn_case *cc, rl_rng *rng)
     float *di[2], *dh0[2], *dc0[2];
     rnn_box *boxes[2] = {&f, &e};
     for (int i = 0; i < 2; i++) {
-        di[i] = fill_normal(nin, 1.0f, rng);
-        dh0[i] = fill_normal(bh, 1.0f, rng);
-        dc0[i] = fill_normal(bh, 1.0f, rng);
+        di[i] = rlt_randn(nin, 1.0f, rng);
+        dh0[i] = rlt_randn(bh, 1.0f, rng);
+        dc0[i] = rlt_randn(bh, 1.0f, rng);
         void (*bw)(float *, float *, float *, nn_rnn_cache *, nn_rnn *, const float *, const float *, const float *,
                    const float *) = i == 0 ? nn_rnn_backward : nn_rnn_backward_ref;
         bw(di[i], dh0[i], lstm ? dc0[i] : NULL, &boxes[i]->k, &boxes[i]->r, dout, dhT, lstm ? dcT : NULL, inp);
@@ -205,8 +190,8 @@ static double rnn_obj(void *v)
     rnn_ctx *c = v;
     bool lstm = c->x.r.kind == NN_RNN_LSTM;
     const float *out = nn_rnn_forward(&c->x.k, &c->x.r, c->inp, c->h0, lstm ? c->c0 : NULL, c->starts, FT, FB);
-    double L = dot(out, c->r, FT * FB * FH) + dot(out + (FT - 1) * FB * FH, c->s, FB * FH);
-    if (lstm) L += dot(c->x.k.c + (FT - 1) * FB * FH, c->q, FB * FH);
+    double L = rlt_dot(out, c->r, FT * FB * FH) + rlt_dot(out + (FT - 1) * FB * FH, c->s, FB * FH);
+    if (lstm) L += rlt_dot(c->x.k.c + (FT - 1) * FB * FH, c->q, FB * FH);
     return L;
 }
 
@@ -231,7 +216,7 @@ static void rnn_gradcheck(nn_rnn_kind kind, uint64_t seed)
     nn_rnn_backward(dinp, dh0, lstm ? dc0 : NULL, &c.x.k, &c.x.r, c.r, c.s, lstm ? c.q : NULL, c.inp);
     // the state entering a start gets no gradient; sequence 0's h0 does
     for (int j = 0; j < FH; j++) cr_assert_eq(dh0[FH + j], 0.0f, "dh0 of a sequence that starts at step 0");
-    cr_assert(dot(dh0, dh0, FH) > 0.0);
+    cr_assert(rlt_dot(dh0, dh0, FH) > 0.0);
     /* h = 1e-2: the truncation error h^2/6 f''' stays near 2e-5, and the float forward's rounding
      * over 2h well under the tolerance on any BLAS kernel */
     rlt_gradcheck_opts o = {.h = 1e-2, .n_check = 12};
@@ -340,8 +325,8 @@ static void start_forgets(nn_rnn_kind kind)
     rl_rng_seed(&rng, 44, 0);
     nn_rnn_init_torch_default(&a.r, &rng);
     memcpy(b.params, a.params, a.r.n_params * sizeof(float));
-    float *inp = fill_normal(T * B * I, 1.0f, &rng), *h0 = fill_normal(B * H, 1.0f, &rng);
-    float *c0 = fill_normal(B * H, 1.0f, &rng);
+    float *inp = rlt_randn(T * B * I, 1.0f, &rng), *h0 = rlt_randn(B * H, 1.0f, &rng);
+    float *c0 = rlt_randn(B * H, 1.0f, &rng);
     bool starts[T * B] = {0};
     starts[S * B + 0] = true;   // sequence 0 starts a new episode at step S
     const float *out = nn_rnn_forward(&a.k, &a.r, inp, h0, lstm ? c0 : NULL, starts, T, B);
@@ -386,8 +371,8 @@ static void two_pieces(nn_rnn_kind kind)
     rl_rng_seed(&rng, 45, 0);
     nn_rnn_init_torch_default(&a.r, &rng);
     memcpy(b.params, a.params, a.r.n_params * sizeof(float));
-    float *inp = fill_normal(T * B * I, 1.0f, &rng), *h0 = fill_normal(B * H, 1.0f, &rng);
-    float *c0 = fill_normal(B * H, 1.0f, &rng);
+    float *inp = rlt_randn(T * B * I, 1.0f, &rng), *h0 = rlt_randn(B * H, 1.0f, &rng);
+    float *c0 = rlt_randn(B * H, 1.0f, &rng);
     bool *starts = random_starts(T, B, 0.2, &rng);
     const float *whole = nn_rnn_forward(&a.k, &a.r, inp, h0, lstm ? c0 : NULL, starts, T, B);
     const float *first = nn_rnn_forward(&b.k, &b.r, inp, h0, lstm ? c0 : NULL, starts, S, B);

@@ -14,20 +14,6 @@
 #define A2C RLC_SOURCE_DIR "/configs/a2c_cartpole.yaml"
 #define REINFORCE RLC_SOURCE_DIR "/configs/reinforce_cartpole.yaml"
 
-static char *slurp(const char *path, long *len)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    *len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)*len + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)*len, fp), (size_t)*len);
-    buf[*len] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 static trainer_result run(const char *config, const char *const *sets, int n, const char *tag,
                           char *dir, size_t dir_sz)
 {
@@ -72,7 +58,7 @@ static void check_variant(const char *config, const char *const *extra, int n_ex
     snprintf(pa, sizeof pa, "%s/metrics.csv", a);
     snprintf(pb, sizeof pb, "%s/metrics.csv", b);
     long la, lb;
-    char *fa = slurp(pa, &la), *fb = slurp(pb, &lb);
+    char *fa = rlt_read_file_len(pa, &la), *fb = rlt_read_file_len(pb, &lb);
     cr_assert(la > 40 && la == lb && memcmp(fa, fb, (size_t)la) == 0, "%s: runs differ", tag);
     cr_assert(strstr(fa, "nan,nan,nan") == NULL || strstr(tag, "rf") != NULL, "%s: no update ran", tag);
     free(fa);

@@ -22,43 +22,15 @@
 #define DQN_CONFIG RLC_SOURCE_DIR "/configs/dqn_cartpole.yaml"
 #define RAINBOW RLC_SOURCE_DIR "/configs/zoo/c51_rainbow_cartpole_v1.yaml"
 
-static void load(rl_config *cfg, const char *file, const char *const *sets, int n)
-{
-    char err[1024];
-    cr_assert_eq(rl_config_load(cfg, file, sets, n, err, sizeof err), RL_OK, "%s", err);
-}
-
 static void run(const char *config, const char *const *sets, int n, trainer_result *res, char *dir, size_t dsz,
                 const char *tag)
 {
     rl_config cfg;
     char err[1024];
-    load(&cfg, config, sets, n);
+    rlt_load_config(&cfg, config, sets, n);
     rlt_tmp_dir(dir, dsz, tag);
     trainer_opts o = {.run_dir = dir, .quiet = true};
     cr_assert_eq(trainer_run(&cfg, &o, res, err, sizeof err), RL_OK, "%s", err);
-}
-
-/* an agent of cfg on CartPole after `steps` exploring steps */
-static void *filled_agent(const rl_config *cfg, const agent_algo **algo, int steps)
-{
-    char err[1024];
-    *algo = agent_find(cfg->root.algo);
-    const env_def *def = env_find(cfg->env.id);
-    cr_assert(*algo && def);
-    void *ag = NULL;
-    cr_assert_eq((*algo)->create(&ag, cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    env_vec v;
-    cr_assert_eq(env_vec_make(&v, cfg->env.id, 1, 0, err, sizeof err), RL_OK, "%s", err);
-    env_vec_reset(&v, 7);
-    float act[8];
-    for (int t = 0; t < steps; t++) {
-        (*algo)->act(ag, v.obs, 1, act, true);
-        env_vec_step(&v, act);
-        (*algo)->observe(ag, &v);
-    }
-    env_vec_free(&v);
-    return ag;
 }
 
 Test(rainbow, every_noisy_combination_runs)
@@ -118,9 +90,9 @@ static void noisy_gradcheck(const char *algo, const char *dueling)
                           "dqn.noisy=true", "losses.td=mse", "dqn.n_quantiles=5",
                           "losses.c51={name: c51, v_min: 0, v_max: 20, atoms: 7}"};
     rl_config cfg;
-    load(&cfg, DQN_CONFIG, sets, 9);
+    rlt_load_config(&cfg, DQN_CONFIG, sets, 9);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 300);
+    void *ag = rlt_filled_agent(&cfg, &a, 300);
     dqn_test_sample(ag);   /* the minibatch, its targets and the update's noise, held below */
     size_t n;
     float *theta = dqn_test_params(ag, &n);
@@ -157,9 +129,9 @@ Test(rainbow, noise_changes_exploring_actions_and_evaluation_uses_mu)
 {
     const char *sets[] = {"dqn.learning_starts=100000"};   /* no update: the init's sigma0 = 0.5 */
     rl_config cfg;
-    load(&cfg, RAINBOW, sets, 1);
+    rlt_load_config(&cfg, RAINBOW, sets, 1);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 10);
+    void *ag = rlt_filled_agent(&cfg, &a, 10);
     enum { N = 64 };
     float obs[N * 4], e1[N], e2[N], x[1];
     some_states(obs, N);
@@ -183,9 +155,9 @@ Test(rainbow, stochastic_evaluation_uses_mu)
 {
     const char *sets[] = {"dqn.learning_starts=100000"};
     rl_config cfg;
-    load(&cfg, RAINBOW, sets, 1);
+    rlt_load_config(&cfg, RAINBOW, sets, 1);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 10);
+    void *ag = rlt_filled_agent(&cfg, &a, 10);
     cr_assert(a->act_sample);
     enum { N = 64 };
     float obs[N * 4], e1[N], s[N], x[1];
@@ -207,9 +179,9 @@ static double epsilon_after_update(const char *noisy, const char *noisy_eps)
     const char *sets[] = {"dqn.learning_starts=100", "dqn.train_frequency=1", "dqn.start_e=1.0", "dqn.end_e=0.5",
                           noisy, noisy_eps};
     rl_config cfg;
-    load(&cfg, DQN_CONFIG, sets, 6);
+    rlt_load_config(&cfg, DQN_CONFIG, sets, 6);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 200);
+    void *ag = rlt_filled_agent(&cfg, &a, 200);
     double stats[32];
     cr_assert(a->learn(ag, NULL, 200, cfg.root.total_steps, stats), "no update ran");
     a->destroy(ag);

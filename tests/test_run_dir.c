@@ -97,14 +97,9 @@ static int wait_exit(pid_t pid)
 
 static unsigned long long checkpoint_step(const char *dir)
 {
-    char path[600], err[512];
+    char path[600];
     snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
-    nn_safetensors *f = NULL;
-    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
-    unsigned long long step = 0;
-    cr_assert_eq(nn_safetensors_meta_u64(f, "rlc.step", &step, err, sizeof err), RL_OK, "%s", err);
-    nn_safetensors_close(f);
-    return step;
+    return rlt_checkpoint_step(path);
 }
 
 /* --resume continues from the checkpoint's step for 2048 more steps */

@@ -72,19 +72,6 @@ Test(sac, actor_gradient_through_the_critic_matches_finite_differences)
     actor_gradient_check("relu");
 }
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = calloc((size_t)n + 1, 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    return b;
-}
-
 static void train(const char *const *sets, int n, const char *tag, char *dir, size_t dsz, trainer_result *res)
 {
     rl_config cfg;
@@ -107,7 +94,7 @@ Test(sac, two_critic_threads_give_the_same_run)
     train(two, 5, "sac2t", d2, sizeof d2, &r2);
     snprintf(p1, sizeof p1, "%s/metrics.csv", d1);
     snprintf(p2, sizeof p2, "%s/metrics.csv", d2);
-    char *a = slurp(p1), *b = slurp(p2);
+    char *a = rlt_read_file(p1), *b = rlt_read_file(p2);
     cr_assert(strlen(a) > 100);
     cr_assert_str_eq(a, b);
     cr_assert_eq(r1.eval_mean, r2.eval_mean);
@@ -122,7 +109,7 @@ static char *run_metrics(const char *const *sets, int n, const char *tag)
     trainer_result r;
     train(sets, n, tag, d, sizeof d, &r);
     snprintf(path, sizeof path, "%s/metrics.csv", d);
-    return slurp(path);
+    return rlt_read_file(path);
 }
 
 /* Every step of the update runs on two threads (targets, critics, their Adam and Polyak steps,

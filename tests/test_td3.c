@@ -302,19 +302,6 @@ Test(td3, a_trained_checkpoint_loads_the_trained_actor)
 
 /* ---- two threads ----------------------------------------------------------------------------- */
 
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = calloc((size_t)n + 1, 1);
-    cr_assert_eq(fread(b, 1, (size_t)n, fp), (size_t)n);
-    fclose(fp);
-    return b;
-}
-
 /* the learning columns of a 2000-step run's metrics.csv (the timing columns are dropped) */
 static char *run_metrics(const char *algo, const char *threads)
 {
@@ -328,7 +315,7 @@ static char *run_metrics(const char *algo, const char *threads)
     trainer_result res;
     cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
-    char *m = slurp(path);
+    char *m = rlt_read_file(path);
     remove_dir(dir);
     return m;
 }

@@ -272,16 +272,6 @@ Test(tbwriter, reader_refuses_damaged_records)
 
 /* ---- a training run's events file ------------------------------------------------------------ */
 
-static void train(const char *dir, const char *const *sets, int n_sets, bool resume)
-{
-    rl_config cfg;
-    char err[1024];
-    cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, n_sets, err, sizeof err), RL_OK, "%s", err);
-    trainer_opts o = {.run_dir = dir, .quiet = true, .resume = resume};
-    trainer_result res;
-    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
-}
-
 /* splits a CSV line in place into at most max fields */
 static int split(char *line, char **f, int max)
 {
@@ -396,7 +386,7 @@ Test(tensorboard, a_run_logs_every_csv_value_episode_and_the_config)
     rlt_tmp_dir(dir, sizeof dir, "tbrun");
     const char *sets[] = {"total_steps=8192", "log.log_interval=1024", "log.eval_interval=4096",
                           "log.eval_episodes=2", "log.checkpoint_interval=0"};
-    train(dir, sets, 5, false);
+    rlt_train(CONFIG, dir, sets, 5, false);
     cr_assert_eq(read_run(dir, &evs), 1, "one events file per invocation");
     check_run(&evs, dir);
     cr_assert_eq(check_config_text(&evs, dir), 1);
@@ -412,9 +402,9 @@ Test(tensorboard, a_resumed_run_continues_the_curves)
     rlt_tmp_dir(dir, sizeof dir, "tbres");
     const char *sets[] = {"total_steps=4096", "log.log_interval=1024", "log.eval_interval=2048",
                           "log.eval_episodes=2", "log.checkpoint_interval=0"};
-    train(dir, sets, 5, false);
+    rlt_train(CONFIG, dir, sets, 5, false);
     sets[0] = "total_steps=8192";
-    train(dir, sets, 5, true);
+    rlt_train(CONFIG, dir, sets, 5, true);
     cr_assert_eq(read_run(dir, &evs), 2, "a resumed run writes a second events file");
     /* every row of the whole run once: the resumed file does not start again at step 0 */
     check_run(&evs, dir);
@@ -453,7 +443,7 @@ Test(tensorboard, off_writes_no_events_file)
     char dir[256];
     rlt_tmp_dir(dir, sizeof dir, "tboff");
     const char *sets[] = {"total_steps=2048", "log.log_interval=1024", "log.eval_episodes=1", "log.tensorboard=false"};
-    train(dir, sets, 4, false);
+    rlt_train(CONFIG, dir, sets, 4, false);
     char paths[8][700];
     cr_assert_eq(events_files(dir, paths), 0, "log.tensorboard=false wrote %s", paths[0]);
     char cmd[400];

@@ -47,12 +47,6 @@ static int affinity_count(void)
     return CPU_COUNT(&set);
 }
 
-static void load(rl_config *cfg, const char *path, const char *const *sets, int n)
-{
-    char err[1024];
-    cr_assert_eq(rl_config_load(cfg, path, sets, n, err, sizeof err), RL_OK, "%s", err);
-}
-
 static int64_t min3(int64_t a, int64_t b, int64_t c) { return a < b ? (a < c ? a : c) : (b < c ? b : c); }
 
 Test(threads_auto, one_cpu_of_affinity_gives_one_thread)
@@ -62,7 +56,7 @@ Test(threads_auto, one_cpu_of_affinity_gives_one_thread)
     cr_assert_eq(rl_cpus_of_process(), 1);
     rl_config cfg;
     const char *sets[] = {"env.num_envs=4", "env.threads=auto"};
-    load(&cfg, SAC_PENDULUM, sets, 2);
+    rlt_load_config(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), 1);
     cr_assert_eq(cfg.env.threads, 1);
 }
@@ -75,7 +69,7 @@ Test(threads_auto, default_is_the_affinity_mask)
     int n = affinity_count();
     rl_config cfg;
     const char *sets[] = {"env.num_envs=3", "env.threads=auto"};
-    load(&cfg, SAC_PENDULUM, sets, 2);
+    rlt_load_config(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), n < 2 ? n : 2);
     cr_assert_eq(cfg.env.threads, min3(n, 3, 256));
 }
@@ -93,7 +87,7 @@ Test(threads_auto, rlc_cpus_and_mpi_ranks_on_the_node)
     cr_assert_eq(c, 3);
     rl_config cfg;
     const char *sets[] = {"env.num_envs=8", "env.threads=auto"};
-    load(&cfg, SAC_PENDULUM, sets, 2);
+    rlt_load_config(&cfg, SAC_PENDULUM, sets, 2);
     cr_assert_eq(RLT_I64(&cfg, "sac.threads"), 2);
     cr_assert_eq(cfg.env.threads, 3);
     setenv(RL_CPUS_ENV, "two", 1);
@@ -109,7 +103,7 @@ Test(threads_auto, resolved_config_records_the_count)
     setenv(RL_CPUS_ENV, "2", 1);
     rl_config cfg, back;
     const char *sets[] = {"env.num_envs=4", "sac.threads=auto", "env.threads=auto"};
-    load(&cfg, SAC_PENDULUM, sets, 3);
+    rlt_load_config(&cfg, SAC_PENDULUM, sets, 3);
     char *dump = rl_config_dump_string(&cfg);
     cr_assert(!strstr(dump, "threads: auto") && strstr(dump, "threads: 2"), "%s", dump);
     setenv(RL_CPUS_ENV, "1", 1);
@@ -142,14 +136,14 @@ Test(threads_auto, refused_two_falls_back_to_one)
     setenv(RL_CPUS_ENV, "2", 1);
     rl_config cfg;
     const char *sep[] = {"network.shared=false"};
-    load(&cfg, PPO_CARTPOLE, sep, 1);
+    rlt_load_config(&cfg, PPO_CARTPOLE, sep, 1);
     cr_assert_eq(RLT_I64(&cfg, "ppo.threads"), 2);
     const char *shared[] = {"network.shared=true", "env.threads=auto"};
-    load(&cfg, PPO_CARTPOLE, shared, 2);
+    rlt_load_config(&cfg, PPO_CARTPOLE, shared, 2);
     cr_assert_eq(RLT_I64(&cfg, "ppo.threads"), 1);
     cr_assert_eq(cfg.env.threads, 2, "env.threads keeps its own count");
     const char *rec[] = {"network.shared=true", "recurrent.type=lstm"};
-    load(&cfg, PPO_CARTPOLE, rec, 2);
+    rlt_load_config(&cfg, PPO_CARTPOLE, rec, 2);
     cr_assert_eq(RLT_I64(&cfg, "ppo.threads"), 1);
     char err[1024];
     cr_assert_eq(rlt_config_and_agent("algo: ppo\nenv: {id: CartPole-v1, num_envs: 4}\nppo: {num_steps: 32}\n"
@@ -174,7 +168,7 @@ Test(threads_auto, auto_gives_the_run_of_one_thread)
         sets[n++] = k ? "sac.threads=1" : "sac.threads=auto";
         sets[n++] = k ? "env.threads=1" : "env.threads=auto";
         rl_config cfg;
-        load(&cfg, SAC_PENDULUM, sets, n);
+        rlt_load_config(&cfg, SAC_PENDULUM, sets, n);
         cr_assert_eq(RLT_I64(&cfg, "sac.threads"), k ? 1 : 2);
         cr_assert_eq(cfg.env.threads, k ? 1 : 2);
         rlt_tmp_dir(dirs[k], sizeof dirs[k], k ? "one" : "auto");
@@ -199,7 +193,7 @@ static int64_t run_key(const char *run_dir, const char *key)
     char path[700];
     snprintf(path, sizeof path, "%.600s/config.yaml", run_dir);
     rl_config cfg;
-    load(&cfg, path, NULL, 0);
+    rlt_load_config(&cfg, path, NULL, 0);
     return RLT_I64(&cfg, key);
 }
 

@@ -17,20 +17,6 @@
 
 #define CONFIG RLC_SOURCE_DIR "/configs/ppo_cartpole.yaml"
 
-static char *read_file(const char *path, long *len)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert(fp != NULL, "cannot open %s", path);
-    fseek(fp, 0, SEEK_END);
-    *len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)*len + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)*len, fp), (size_t)*len);
-    buf[*len] = '\0';
-    fclose(fp);
-    return buf;
-}
-
 static void load_cfg(rl_config *cfg, const char *const *sets, int n)
 {
     char err[1024];
@@ -63,7 +49,7 @@ Test(train, same_seed_gives_identical_metrics)
         long la, lb;
         snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
         snprintf(pb, sizeof pb, "%s/%s", b, files[i]);
-        char *fa = read_file(pa, &la), *fb = read_file(pb, &lb);
+        char *fa = rlt_read_file_len(pa, &la), *fb = rlt_read_file_len(pb, &lb);
         cr_assert(la > 40, "%s is nearly empty", pa);
         cr_assert(la == lb && memcmp(fa, fb, (size_t)la) == 0, "%s and %s differ", pa, pb);
         free(fa);
@@ -82,7 +68,7 @@ Test(train, same_seed_gives_identical_metrics)
     long la, lc;
     snprintf(pa, sizeof pa, "%s/metrics.csv", a);
     snprintf(pc, sizeof pc, "%s/metrics.csv", c);
-    char *fa = read_file(pa, &la), *fc = read_file(pc, &lc);
+    char *fa = rlt_read_file_len(pa, &la), *fc = rlt_read_file_len(pc, &lc);
     cr_assert(la != lc || memcmp(fa, fc, (size_t)la) != 0, "seed 1 and seed 2 gave the same metrics");
     free(fa);
     free(fc);
@@ -157,7 +143,7 @@ Test(train, corrupted_checkpoints_are_refused)
     train(&cfg, dir, false, &res);
     snprintf(file, sizeof file, "%s/checkpoint.safetensors", dir);
     long len;
-    char *data = read_file(file, &len);
+    char *data = rlt_read_file_len(file, &len);
     snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
 
     FILE *fp = fopen(bad, "wb");   /* truncated */
@@ -212,7 +198,7 @@ Test(train, resume_continues_an_interrupted_run)
     cr_assert_eq(res.steps, 16384);
     long len;
     snprintf(path, sizeof path, "%s/metrics.csv", dir);
-    char *csv = read_file(path, &len);
+    char *csv = rlt_read_file_len(path, &len);
     /* every logged step appears once, in order */
     int rows = 0;
     double prev = -1;

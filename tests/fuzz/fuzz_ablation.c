@@ -8,12 +8,10 @@
  * loaded. Checks: no crash, leak or undefined behaviour; every error has a message; a loaded
  * ablation's name is one directory name, and no two overrides of a run set the same key (or a
  * section and a key in it), since the later would replace the earlier without a word. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "research/ablation.h"
@@ -30,22 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *tmp = getenv("TMPDIR");
-    char dir[400], link[900], target[900];
-    snprintf(dir, sizeof dir, "%s/rlc-fuzz-ablation-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    fuzz_require(mkdtemp(dir) != NULL, "cannot create a scratch directory", dir);
-    snprintf(link, sizeof link, "%s/ablations", dir);
-    fuzz_require(mkdir(link, 0755) == 0, "cannot create", link);
-    snprintf(input_path, sizeof input_path, "%s/ablations/input.yaml", dir);
-    DIR *d = opendir(RLC_SOURCE_DIR "/configs");
-    fuzz_require(d != NULL, "cannot list", RLC_SOURCE_DIR "/configs");
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strstr(e->d_name, ".yaml")) continue;
-        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-        snprintf(target, sizeof target, "%s/configs/%s", RLC_SOURCE_DIR, e->d_name);
-        fuzz_require(symlink(target, link) == 0, "cannot link", link);
-    }
-    closedir(d);
+    char dir[400];
+    fuzz_configs_scratch("ablation", "ablations", dir, sizeof dir, input_path, sizeof input_path);
     return 0;
 }
 

@@ -1,6 +1,8 @@
 /* rlc fuzzing: the scratch input file, property checks and the dump round trip shared by the
  * targets (see fuzz_common.h). */
 #include "tests/fuzz/fuzz_common.h"
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,4 +45,25 @@ void fuzz_check_dump_reloads(const rl_config *cfg)
     fuzz_require(strcmp(d1, d2) == 0, "the reloaded dump differs from the dump", NULL);
     free(d1);
     free(d2);
+}
+
+void fuzz_configs_scratch(const char *tag, const char *sub, char *dir, size_t dir_sz, char *input_path,
+                          size_t input_sz)
+{
+    const char *tmp = getenv("TMPDIR");
+    char link[900], target[900];
+    snprintf(dir, dir_sz, "%s/rlc-fuzz-%s-XXXXXX", tmp && tmp[0] ? tmp : "/tmp", tag);
+    fuzz_require(mkdtemp(dir) != NULL, "cannot create a scratch directory", dir);
+    snprintf(link, sizeof link, "%s/%s", dir, sub);
+    fuzz_require(mkdir(link, 0755) == 0, "cannot create", link);
+    snprintf(input_path, input_sz, "%s/%s/input.yaml", dir, sub);
+    DIR *d = opendir(RLC_SOURCE_DIR "/configs");
+    fuzz_require(d != NULL, "cannot list", RLC_SOURCE_DIR "/configs");
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!strstr(e->d_name, ".yaml")) continue;
+        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
+        snprintf(target, sizeof target, "%s/configs/%s", RLC_SOURCE_DIR, e->d_name);
+        fuzz_require(symlink(target, link) == 0, "cannot link", link);
+    }
+    closedir(d);
 }

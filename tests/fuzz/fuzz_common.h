@@ -22,4 +22,10 @@ void fuzz_require(int cond, const char *what, const char *detail);
  * text. Aborts otherwise. */
 void fuzz_check_dump_reloads(const rl_config *cfg);
 
+/* A scratch directory (under $TMPDIR or /tmp, rlc-fuzz-<tag>-XXXXXX; its path into dir) whose top
+ * holds a link to every file of configs/ (so a seed's `base: ../ppo_cartpole.yaml` resolves) and
+ * an empty folder sub/; input_path gets <dir>/<sub>/input.yaml, where the input goes. */
+void fuzz_configs_scratch(const char *tag, const char *sub, char *dir, size_t dir_sz, char *input_path,
+                          size_t input_sz);
+
 #endif

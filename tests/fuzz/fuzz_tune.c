@@ -7,12 +7,10 @@
  * every error has a message; a loaded search has a value for every parameter of every trial and
  * rungs of at least one trial and one step, its name is one directory name, and no two of a run's
  * overrides (set:, the parameters, the budget's total_steps) set the same key. */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "research/tune.h"
@@ -28,22 +26,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    const char *tmp = getenv("TMPDIR");
-    char dir[400], link[900], target[900];
-    snprintf(dir, sizeof dir, "%s/rlc-fuzz-tune-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    fuzz_require(mkdtemp(dir) != NULL, "cannot create a scratch directory", dir);
-    snprintf(link, sizeof link, "%s/tune", dir);
-    fuzz_require(mkdir(link, 0755) == 0, "cannot create", link);
-    snprintf(input_path, sizeof input_path, "%s/tune/input.yaml", dir);
-    DIR *d = opendir(RLC_SOURCE_DIR "/configs");
-    fuzz_require(d != NULL, "cannot list", RLC_SOURCE_DIR "/configs");
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strstr(e->d_name, ".yaml")) continue;
-        snprintf(link, sizeof link, "%s/%s", dir, e->d_name);
-        snprintf(target, sizeof target, "%s/configs/%s", RLC_SOURCE_DIR, e->d_name);
-        fuzz_require(symlink(target, link) == 0, "cannot link", link);
-    }
-    closedir(d);
+    char dir[400];
+    fuzz_configs_scratch("tune", "tune", dir, sizeof dir, input_path, sizeof input_path);
+    char link[900];
     snprintf(link, sizeof link, "%s/zoo", dir);   /* configs/tune/ppo_halfcheetah.yaml's base */
     fuzz_require(symlink(RLC_SOURCE_DIR "/configs/zoo", link) == 0, "cannot link", link);
     return 0;

@@ -136,19 +136,25 @@ int rlt_run_cmd(const char *cmd, char *out, size_t out_sz)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-char *rlt_read_file(const char *path)
+char *rlt_read_file_len(const char *path, long *len)
 {
     FILE *fp = fopen(path, "rb");
     cr_assert(fp != NULL, "cannot open %s", path);
     fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
+    *len = ftell(fp);
     fseek(fp, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
+    char *buf = malloc((size_t)*len + 1);
     cr_assert(buf != NULL);
-    size_t got = fread(buf, 1, (size_t)len, fp);
+    cr_assert_eq(fread(buf, 1, (size_t)*len, fp), (size_t)*len, "cannot read %s", path);
     fclose(fp);
-    buf[got] = '\0';
+    buf[*len] = '\0';
     return buf;
+}
+
+char *rlt_read_file(const char *path)
+{
+    long len;
+    return rlt_read_file_len(path, &len);
 }
 
 void rlt_patch_tensor_float(const char *path, const char *name, long i, float v)
@@ -213,6 +219,69 @@ void rlt_assert_same_run_but_aux(const char *a, const char *b, const char *aux_h
     cr_assert_str_eq(ma, mb, "eval.csv differs with weight-0 heads");
     free(ma);
     free(mb);
+}
+
+void rlt_load_config(rl_config *cfg, const char *file, const char *const *sets, int n)
+{
+    char err[1024];
+    cr_assert_eq(rl_config_load(cfg, file, sets, n, err, sizeof err), RL_OK, "%s", err);
+}
+
+void *rlt_filled_agent(const rl_config *cfg, const agent_algo **algo, int steps)
+{
+    char err[1024];
+    *algo = agent_find(cfg->root.algo);
+    const env_def *def = env_find(cfg->env.id);
+    cr_assert(*algo && def);
+    void *ag = NULL;
+    cr_assert_eq((*algo)->create(&ag, cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
+    env_vec v;
+    cr_assert_eq(env_vec_make(&v, cfg->env.id, 1, 0, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 7);
+    float act[8];
+    for (int t = 0; t < steps; t++) {
+        (*algo)->act(ag, v.obs, 1, act, true);
+        env_vec_step(&v, act);
+        (*algo)->observe(ag, &v);
+    }
+    env_vec_free(&v);
+    return ag;
+}
+
+void rlt_train(const char *config, const char *dir, const char *const *sets, int n_sets, bool resume)
+{
+    rl_config cfg;
+    char err[1024];
+    cr_assert_eq(rl_config_load(&cfg, config, sets, n_sets, err, sizeof err), RL_OK, "%s", err);
+    trainer_opts o = {.run_dir = dir, .quiet = true, .resume = resume};
+    trainer_result res;
+    cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
+}
+
+unsigned long long rlt_checkpoint_step(const char *path)
+{
+    char err[512];
+    nn_safetensors *f = NULL;
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    unsigned long long step = 0;
+    cr_assert_eq(nn_safetensors_meta_u64(f, "rlc.step", &step, err, sizeof err), RL_OK, "%s", err);
+    nn_safetensors_close(f);
+    return step;
+}
+
+float *rlt_randn(size_t n, float scale, rl_rng *rng)
+{
+    float *x = malloc((n ? n : 1) * sizeof(float));
+    cr_assert(x != NULL);
+    for (size_t i = 0; i < n; i++) x[i] = scale * (float)rl_rng_normal(rng);
+    return x;
+}
+
+double rlt_dot(const float *a, const float *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * (double)b[i];
+    return s;
 }
 
 int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz)

@@ -8,6 +8,7 @@
 #ifndef RLC_TESTS_TESTUTIL_H
 #define RLC_TESTS_TESTUTIL_H
 
+#include "core/rng.h"
 #include "train/trainer.h"
 
 #include <cjson/cJSON.h>
@@ -85,6 +86,13 @@ void rlt_tmp_mkdir(char *out, size_t out_sz, const char *tag);
 /* Writes the file contents to a fresh temporary path in the test's directory and returns it. */
 void rlt_tmpfile(char *out, size_t out_sz, const char *tag, const char *contents);
 
+/* Loads the config file with sets (n of them); a load error fails the test with its message. */
+void rlt_load_config(rl_config *cfg, const char *file, const char *const *sets, int n);
+/* The agent of cfg (its descriptor into *algo), created for one copy of its env, after `steps`
+ * exploring steps on that env reset with seed 7 (act, step, observe): an off-policy agent's
+ * replay buffer holds them. The caller destroys it. */
+void *rlt_filled_agent(const rl_config *cfg, const agent_algo **algo, int steps);
+
 /* Loads a config from YAML text (named "x.yaml" in messages) and creates then destroys its agent;
  * the first failure's status, its message in err. */
 int rlt_config_and_agent(const char *yaml, char *err, size_t err_sz);
@@ -102,6 +110,8 @@ void rlt_expect_config_error(const char *yaml, const char *n1, const char *n2, c
 
 /* The whole file as a NUL-terminated string (malloc'ed); aborts the test when unreadable. */
 char *rlt_read_file(const char *path);
+/* The same with its length in bytes (a binary file may hold NULs). */
+char *rlt_read_file_len(const char *path, long *len);
 
 /* Writes v over element i (flat) of the F32 tensor `name` of the safetensors file at path, in place
  * (a little-endian host, as every machine rlc is tested on). */
@@ -127,6 +137,16 @@ void rlt_remove_tree(const char *path);
  * run without heads) byte for byte in eval.csv and in metrics.csv once b's rows are cut to a's
  * columns, and that b's metrics header ends with aux_header (",aux_x,aux_y"). */
 void rlt_assert_same_run_but_aux(const char *a, const char *b, const char *aux_header);
+
+/* Trains config with sets (n_sets) quietly into run directory dir (resume: continues it); a
+ * failure fails the test with the trainer's message. */
+void rlt_train(const char *config, const char *dir, const char *const *sets, int n_sets, bool resume);
+/* The step a checkpoint file was written at (its "rlc.step" metadata). */
+unsigned long long rlt_checkpoint_step(const char *path);
+/* n floats of scale N(0, 1) drawn from rng (malloc'ed; n = 0 gives a valid pointer). */
+float *rlt_randn(size_t n, float scale, rl_rng *rng);
+/* sum a[i] b[i] in double */
+double rlt_dot(const float *a, const float *b, size_t n);
 
 /* ---- learning tests that hold on any CPU -------------------------------------------------
  * OpenBLAS picks its sgemm kernel by CPU (or OPENBLAS_CORETYPE), kernels round differently, and
