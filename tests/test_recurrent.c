@@ -406,7 +406,8 @@ Test(recurrent, checkpoint_and_evaluation_reset_the_state_per_episode)
 
 /* the tensors of both layers of recurrent.shared: false (the actor's under torch's names of a
  * module `recurrent`, the critic's of `recurrent_critic`) survive a load and a save bit for bit,
- * and a checkpoint of one shared layer holds no critic's layer */
+ * the loaded agent evaluates alike each time, and a checkpoint of one shared layer holds no
+ * critic's layer */
 static void read_rec_tensors(const char *path, const char *module, float *out, int I, int H, bool present)
 {
     nn_safetensors *f;
@@ -444,7 +445,17 @@ Test(recurrent, separate_layers_checkpoint_round_trip)
     void *a;
     cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &a, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(algo->save(a, again, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    /* evaluation acts with the actor's layer alone and starts every episode afresh: twice in a
+     * row, and as a freshly loaded agent */
+    void *b;
+    double m1, s1, m2, s2, m3, s3;
+    cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &b, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, a, &cfg, 6, 77, &m1, &s1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, a, &cfg, 6, 77, &m2, &s2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, b, &cfg, 6, 77, &m3, &s3, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(m1 == m2 && s1 == s2 && m1 == m3, "evaluations %g, %g (again), %g (fresh)", m1, m2, m3);
     algo->destroy(a);
+    algo->destroy(b);
     read_rec_tensors(again, "recurrent", buf + 2 * NP, I, H, true);
     read_rec_tensors(again, "recurrent_critic", buf + 3 * NP, I, H, true);
     cr_assert(memcmp(buf, buf + 2 * NP, 2 * NP * sizeof(float)) == 0, "both layers saved as loaded");
