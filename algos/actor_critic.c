@@ -45,6 +45,7 @@ typedef struct {
     loss_spec policy_loss, value_loss, entropy_loss;
     onp_net net;
     onp_rec *rec;                     /* recurrent: the layer between trunk and heads, or NULL */
+    onp_rec *rec_c;                   /* recurrent.shared: false: the critic's own (rec: the actor's) */
     onp_rec_track rt;                 /* recurrent: the states it carries and the rollout's */
     onp_opt opt;
     onp_norm norm;
@@ -100,6 +101,7 @@ void onp_ac_destroy(void *self)
     onp_net_free(&p->net);
     onp_rec_track_free(&p->rt);
     onp_rec_free(p->rec);
+    onp_rec_free(p->rec_c);
     onp_explore_free(p->ex);
     onp_opt_free(&p->opt);
     onp_aux_free(&p->ax);
@@ -217,14 +219,17 @@ static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *s
     if (!p->s.shared)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: recurrent.type: %s needs the shared trunk under actor and critic: set network.shared: "
-                       "true%s", src, rc->type, strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
+                       "true%s (recurrent.shared: false gives actor and critic a layer each on it)", src, rc->type,
+                       strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
     if (cfg->aux.n > 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads do not combine with recurrent.type: %s", src,
                        rc->type);
     rl_status st = onp_rec_check(cfg, p->s.algo, p->n_envs, p->T, p->n_mb, L, err, err_sz);
     if (st != RL_OK) return st;
-    int step_B = p->n_envs > AGENT_EVAL_BATCH ? p->n_envs : AGENT_EVAL_BATCH;
-    return onp_rec_create(&p->rec, cfg, step_B, *L, p->n_envs * (p->T / *L) / p->n_mb, err, err_sz);
+    int step_B = p->n_envs > AGENT_EVAL_BATCH ? p->n_envs : AGENT_EVAL_BATCH, seq_B = p->n_envs * (p->T / *L) / p->n_mb;
+    if ((st = onp_rec_create(&p->rec, cfg, "recurrent", step_B, *L, seq_B, err, err_sz)) != RL_OK || rc->shared)
+        return st;
+    return onp_rec_create(&p->rec_c, cfg, "recurrent_critic", step_B, *L, seq_B, err, err_sz);
 }
 
 /* Minibatches split into the actor's and the critic's halves whenever the two are separate
@@ -281,13 +286,14 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     rl_rng_seed(&p->rng, rl_seed_derive((uint64_t)cfg->root.seed, 1), 1);
     int L = 0;
     if ((st = rec_create(p, cfg, src, &L, err, err_sz)) ||
-        (st = onp_net_init_rec(&p->net, cfg, obs_space, act_space, true, s->shared, maxb, p->rec, &p->rng, err,
-                               err_sz))) {
+        (st = onp_net_init_rec(&p->net, cfg, obs_space, act_space, true, s->shared, maxb, p->rec, p->rec_c, &p->rng,
+                               err, err_sz))) {
         onp_rec_free(p->rec);
+        onp_rec_free(p->rec_c);
         free(p);
         return st;
     }
-    if (p->rec) onp_rec_track_init(&p->rt, p->rec, n_envs, p->T, L, p->n_mb, AGENT_EVAL_BATCH);
+    if (p->rec) onp_rec_track_init(&p->rt, p->rec, p->rec_c, n_envs, p->T, L, p->n_mb, AGENT_EVAL_BATCH);
     p->obs_dim = p->net.obs_dim;
     p->adim = p->net.adim;
     if ((st = onp_opt_init(&p->opt, s->rmsprop, p->net.n_params, s->lr, s->eps, s->rms_alpha, err, err_sz)) ||

@@ -76,7 +76,7 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
     }
     nn_mlp_shape(&n->actor, in_heads, hidden, nh_heads, out, act, NN_ACT_NONE);
     if (critic) nn_mlp_shape(&n->critic, in_heads, hidden, nh_heads, n->n_v, act, NN_ACT_NONE);
-    size_t nr = n->rec ? n->rec->rnn.n_params : 0;
+    size_t nr = (n->rec ? n->rec->rnn.n_params : 0) + (n->rec_c ? n->rec_c->rnn.n_params : 0);
     size_t np = (shared ? n->trunk.n_params : 0) + nr + n->actor.n_params + (critic ? n->critic.n_params : 0);
     size_t nls = (n->D && !n->state_std) ? (size_t)n->D : 0;
     n->n_params = np + nls + (n->has_img ? n->img.n_params : 0);   /* the encoder last */
@@ -87,10 +87,9 @@ static int net_shapes(onp_net *n, const rl_config *cfg, nn_act act, int out, int
         nn_mlp_bind(&n->trunk, n->params, n->grads);
         at += n->trunk.n_params;
     }
-    if (n->rec) {
-        onp_rec_bind(n->rec, n->params + at, n->grads + at);
-        at += nr;
-    }
+    if (n->rec) onp_rec_bind(n->rec, n->params + at, n->grads + at);
+    if (n->rec_c) onp_rec_bind(n->rec_c, n->params + at + n->rec->rnn.n_params, n->grads + at + n->rec->rnn.n_params);
+    at += nr;
     nn_mlp_bind(&n->actor, n->params + at, n->grads + at);
     at += n->actor.n_params;
     if (critic) {
@@ -135,6 +134,7 @@ static void net_init_weights(onp_net *n, const rl_config *cfg, int nh_heads, rl_
         net_init_orthogonal(n, cfg, nh_heads, rng);
     }
     if (n->rec) onp_rec_init(n->rec, cfg, rng);   /* after the MLPs: their draws stay those without it */
+    if (n->rec_c) onp_rec_init(n->rec_c, cfg, rng);
     if (nls)
         for (int d = 0; d < n->D; d++) n->log_std[d] = (float)cfg->gaussian.log_std_init;
     if (n->state_std) {
@@ -176,22 +176,25 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
                        const env_space *act_space, bool critic, bool shared, int max_batch,
                        rl_rng *rng, char *err, size_t err_sz)
 {
-    return onp_net_init_rec(n, cfg, obs_space, act_space, critic, shared, max_batch, NULL, rng, err, err_sz);
+    return onp_net_init_rec(n, cfg, obs_space, act_space, critic, shared, max_batch, NULL, NULL, rng, err, err_sz);
 }
 
 rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *obs_space,
                            const env_space *act_space, bool critic, bool shared, int max_batch,
-                           struct onp_rec *rec, rl_rng *rng, char *err, size_t err_sz)
+                           struct onp_rec *rec, struct onp_rec *rec_c, rl_rng *rng, char *err, size_t err_sz)
 {
     memset(n, 0, sizeof *n);
     nn_act act;
     rl_status st = net_check(cfg, obs_space, shared, &act, err, err_sz);
     if (st != RL_OK) return st;
-    RL_ASSERT(!rec || shared);
+    RL_ASSERT((!rec || shared) && (!rec_c || (rec && critic)));
     n->rec = rec;
+    n->rec_c = rec_c;
     if (rec) {   /* on the trunk's output (net_check: a shared trunk has a hidden layer) */
         int trunk_out = (int)cfg->network.hidden.v[cfg->network.hidden.n - 1];
-        if ((st = onp_rec_shape(rec, trunk_out, cfg->source[0] ? cfg->source : "config", err, err_sz))) return st;
+        const char *src = cfg->source[0] ? cfg->source : "config";
+        if ((st = onp_rec_shape(rec, trunk_out, src, err, err_sz))) return st;
+        if (rec_c && (st = onp_rec_shape(rec_c, trunk_out, src, err, err_sz))) return st;
     }
     n->obs_dim = obs_space->dim;
     n->has_critic = critic;
@@ -232,10 +235,12 @@ void onp_net_forward(onp_net *n, const float *obs, int B, bool actor, bool criti
     obs = onp_img_forward(n, obs, B);
     const float *x = obs;
     if (n->shared) x = n->h = nn_mlp_forward(&n->trunk_c, &n->trunk, obs, B);
-    if (n->rec) x = onp_rec_forward(n->rec, n->h, B);
+    const float *xc = x;   /* what the critic reads: the shared layer's output, or its own's */
+    if (n->rec && (actor || !n->rec_c)) x = xc = onp_rec_forward(n->rec, n->h, B);
+    if (n->rec_c && critic) xc = onp_rec_forward(n->rec_c, n->h, B);
     if (critic) {
         RL_ASSERT(n->has_critic);
-        n->out_v = nn_mlp_forward(&n->critic_c, &n->critic, x, B);
+        n->out_v = nn_mlp_forward(&n->critic_c, &n->critic, xc, B);
     }
     if (!actor) return;
     n->out_actor = nn_mlp_forward(&n->actor_c, &n->actor, x, B);
@@ -331,7 +336,7 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
 {
     bool actor = dlogp || dent;
     if (n->has_img) obs = n->feat;   /* what the MLPs read */
-    const float *x = n->rec ? n->rec->out : n->shared ? n->h : obs;
+    const float *x = n->rec ? n->rec->out : n->shared ? n->h : obs, *xc = n->rec_c ? n->rec_c->out : x;
     float *dfa = n->has_img && !n->shared ? n->dfeat_a : NULL, *dfc = n->has_img && !n->shared ? n->dfeat_c : NULL;
     if (actor) {
         int out = n->actor.sizes[n->actor.n_layers];
@@ -361,9 +366,12 @@ void onp_net_backward_ext(onp_net *n, const float *obs, const float *u, int B, c
         }
         nn_mlp_backward(n->shared ? n->dh : dfa, &n->actor_c, &n->actor, n->dact, x, B);
     }
-    if (dv) nn_mlp_backward(n->shared ? n->dh2 : dfc, &n->critic_c, &n->critic, dv, x, B);
+    if (dv) nn_mlp_backward(n->shared ? n->dh2 : dfc, &n->critic_c, &n->critic, dv, xc, B);
     RL_ASSERT(!dh_extra || (n->shared && !n->rec));
-    if (n->shared && (actor || dv || dh_extra)) {
+    if (n->rec_c && (actor || dv)) {   /* each head's gradient through its own layer, summed at the trunk */
+        const float *dtrunk = onp_rec_backward_pair(n->rec, actor ? n->dh : NULL, n->rec_c, dv ? n->dh2 : NULL, n->h);
+        nn_mlp_backward(n->has_img ? n->dfeat_a : NULL, &n->trunk_c, &n->trunk, dtrunk, obs, B);
+    } else if (n->shared && (actor || dv || dh_extra)) {
         size_t m = (size_t)B * (n->rec ? n->rec->H : n->trunk.sizes[n->trunk.n_layers]);
         if (!actor && dv) memcpy(n->dh, n->dh2, m * sizeof(float));
         else if (!actor) memset(n->dh, 0, m * sizeof(float));
@@ -383,6 +391,7 @@ int onp_net_tensors(onp_net *n, nn_tensor *t, char names[][48])
     int k = 0;
     if (n->shared) k += nn_mlp_tensors(t + k, names + k, "trunk", &n->trunk);
     if (n->rec) k += onp_rec_tensors(n->rec, t + k);
+    if (n->rec_c) k += onp_rec_tensors(n->rec_c, t + k);
     k += nn_mlp_tensors(t + k, names + k, "actor", &n->actor);
     if (n->has_critic) k += nn_mlp_tensors(t + k, names + k, "critic", &n->critic);
     if (n->log_std) t[k++] = (nn_tensor){"log_std", n->log_std, 1, {n->D}};

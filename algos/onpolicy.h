@@ -23,7 +23,7 @@
 #include "losses/loss.h"
 #include "nn/encoder.h"
 
-#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 2 * NN_ENC_MAX_CONV + 18)
+#define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 2 * NN_ENC_MAX_CONV + 22)
 
 typedef struct {
     int obs_dim, adim;                /* floats per observation / stored action */
@@ -41,6 +41,8 @@ typedef struct {
     nn_mlp trunk, actor, critic;      /* shared: trunk + heads; else actor and critic on obs */
     struct onp_rec *rec;              /* not owned: a recurrent layer between the shared trunk and the
                                          heads (algos/recurrent.h), or NULL */
+    struct onp_rec *rec_c;            /* not owned: the critic's own layer (recurrent.shared: false;
+                                         rec is then the actor's), or NULL */
     float *log_std, *dlog_std;        /* Box, state-independent: (D) inside params / grads */
     float *params, *grads;            /* (n_params), owned */
     size_t n_params;
@@ -82,11 +84,13 @@ rl_status onp_net_init(onp_net *n, const rl_config *cfg, const env_space *obs_sp
                        const env_space *act_space, bool critic, bool shared, int max_batch,
                        rl_rng *rng, char *err, size_t err_sz);
 /* The same with a recurrent layer (algos/recurrent.h; NULL: none) between the shared trunk and
- * the heads, shaped here on the trunk's output; its parameters follow the trunk's in the flat
- * buffer. Each forward then runs the layout set on it last (onp_rec_layout). */
+ * the heads, and rec_c (NULL: none) the critic's own (rec then feeds the actor only), shaped
+ * here on the trunk's output; their parameters follow the trunk's in the flat buffer (rec's,
+ * then rec_c's). Each forward then runs the layout set last on the layers it uses
+ * (onp_rec_layout). */
 rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *obs_space,
                            const env_space *act_space, bool critic, bool shared, int max_batch,
-                           struct onp_rec *rec, rl_rng *rng, char *err, size_t err_sz);
+                           struct onp_rec *rec, struct onp_rec *rec_c, rl_rng *rng, char *err, size_t err_sz);
 void onp_net_free(onp_net *n);   /* NULL-safe */
 /* Runs the actor and/or the critic on obs (B, obs_dim); results in n->out_actor, n->out_v and
  * the distribution views. */

@@ -14,7 +14,12 @@
  *         128 (--quick: 32); a network's first layer computes no input gradient, so its backward
  *         here is the weight and bias gradients only;
  *   LSTM and GRU: T = 128 steps, input size = hidden size H in {64, 256}, B in {8, 64} sequences
- *         (--quick: H 64), with episode starts at 1% of the steps; backward with the input gradient.
+ *         (--quick: H 64), with episode starts at 1% of the steps; backward with the input gradient;
+ *   the ready recurrent configs' own shapes (configs/zoo/ppo_lstm_*_masked.yaml: a 64-unit trunk
+ *         under an LSTM of 64): one minibatch's sequences (CartPole: T = 16 of B = 8; Pendulum:
+ *         T = 128 of B = 8) and one acting step of all the copies (T = 1, B = 8 and 4); with
+ *         recurrent.shared: false an update and a step run this twice (the actor's and the
+ *         critic's layers).
  * --only TEXT runs the cases whose label contains TEXT ("lstm", "nature2").
  * Times are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID): the machine may be shared, and time
  * while another process holds the core is not counted (its effect on the caches is). One BLAS
@@ -229,7 +234,7 @@ static void rnn_bwd(void *arg)
     nn_rnn_backward(x->dinp, x->dh0, lstm ? x->dc0 : NULL, &x->k, &x->r, x->dout, NULL, NULL, x->inp);
 }
 
-static void bench_rnn(nn_rnn_kind kind, int H, int T, int B, rl_rng *rng)
+static void bench_rnn(nn_rnn_kind kind, int H, int T, int B, const char *name, rl_rng *rng)
 {
     rnn_ctx x = {.T = T, .B = B};
     char err[256];
@@ -254,7 +259,8 @@ static void bench_rnn(nn_rnn_kind kind, int H, int T, int B, rl_rng *rng)
     x.starts = malloc((size_t)T * B * sizeof(bool));
     for (int i = 0; i < T * B; i++) x.starts[i] = rl_rng_double(rng) < 0.01;
     char label[96];
-    snprintf(label, sizeof label, "%s I=H=%d T=%d", nn_rnn_kind_name(kind), H, T);
+    if (name) snprintf(label, sizeof label, "%s T=%d", name, T);
+    else snprintf(label, sizeof label, "%s I=H=%d T=%d", nn_rnn_kind_name(kind), H, T);
     measure(label, B, rnn_fwd, rnn_bwd, &x);
     float *all[] = {x.params, x.grads, x.cache, x.inp, x.dinp, x.dout, x.h0, x.c0, x.dh0, x.dc0};
     for (int i = 0; i < (int)(sizeof all / sizeof all[0]); i++) free(all[i]);
@@ -299,6 +305,14 @@ int main(int argc, char **argv)
     const int hs[2] = {64, 256}, bs[2] = {8, 64};
     for (int kind = 0; kind < NN_RNN_COUNT; kind++)
         for (int h = 0; h < (quick ? 1 : 2); h++)
-            for (int b = 0; b < 2; b++) bench_rnn((nn_rnn_kind)kind, hs[h], 128, bs[b], &rng);
+            for (int b = 0; b < 2; b++) bench_rnn((nn_rnn_kind)kind, hs[h], 128, bs[b], NULL, &rng);
+
+    header("ready configs' LSTM, I = H = 64");
+    const struct { const char *name; int T, B; } cfgs[] = {
+        {"cartpole_masked update", 16, 8}, {"cartpole_masked act", 1, 8},
+        {"pendulum_masked update", 128, 8}, {"pendulum_masked act", 1, 4},
+    };
+    for (int i = 0; i < (int)(sizeof cfgs / sizeof cfgs[0]); i++)
+        bench_rnn(NN_RNN_LSTM, 64, cfgs[i].T, cfgs[i].B, cfgs[i].name, &rng);
     return 0;
 }

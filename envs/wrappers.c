@@ -2,6 +2,8 @@
  * RecordEpisodeStatistics (spec D.5), as array-level pieces; see envs/wrappers.h. */
 #include "envs/wrappers.h"
 
+#include "envs/pixels.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,13 +357,15 @@ rl_status env_velocity_mask(const char *id, int obs_dim, unsigned char *mask, ch
     for (int k = 0; k < n; k++) {
         const velocity_spans *v = &VELOCITY_SPANS[k];
         if (strcmp(v->id, id) != 0) continue;
-        if (v->obs_dim != obs_dim)
+        const int frames = obs_dim % v->obs_dim == 0 ? obs_dim / v->obs_dim : 0;   /* env.frame_stack */
+        if (frames < 1 || frames > ENV_FRAME_STACK_MAX)
             return rl_errf(err, err_sz, RL_ERR_NOT_FOUND,
-                           "mask_velocity: '%s' observes %d values here, its velocity mask is for %d", id, obs_dim,
-                           v->obs_dim);
+                           "mask_velocity: '%s' observes %d values here, its velocity mask is for %d (or a stack of "
+                           "1 to %d frames of them)", id, obs_dim, v->obs_dim, ENV_FRAME_STACK_MAX);
         memset(mask, 0, (size_t)obs_dim);
-        for (int s = 0; s < 3; s++)
-            for (int i = 0; i < v->span[s][1]; i++) mask[v->span[s][0] + i] = 1;
+        for (int f = 0; f < frames; f++)
+            for (int s = 0; s < 3; s++)
+                for (int i = 0; i < v->span[s][1]; i++) mask[f * v->obs_dim + v->span[s][0] + i] = 1;
         return RL_OK;
     }
     char known[1024];

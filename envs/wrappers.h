@@ -151,8 +151,9 @@ void env_one_hot_space(int n, float *low, float *high, env_space *out);
  * velocity, zeroed). The classic tasks use the indices of RL Zoo's MaskVelocityWrapper
  * (CartPole-v1: 1, 3; MountainCar-v0 and MountainCarContinuous-v0: 1; Pendulum-v1: 2) and
  * Acrobot-v1's two angular velocities (4, 5); the MuJoCo tasks mask their qvel block (and
- * Humanoid's body velocities cvel). RL_ERR_NOT_FOUND naming the id and the known ones when no
- * mask is known or obs_dim is not the task's. */
+ * Humanoid's body velocities cvel). obs_dim may also be k times the task's (1 <= k <= 64): the
+ * k frames of env.frame_stack, each masked. RL_ERR_NOT_FOUND naming the id and the known ones
+ * when no mask is known or obs_dim is neither. */
 rl_status env_velocity_mask(const char *id, int obs_dim, unsigned char *mask, char *err, size_t err_sz);
 /* obs (batch, dim): the components where mask is 1 set to 0. */
 void env_velocity_mask_apply(const unsigned char *mask, float *obs, int dim, int batch);

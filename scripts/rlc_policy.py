@@ -119,6 +119,13 @@ VELOCITY_MASKS = {
     "Ant-v4": list(range(13, 27)), "Humanoid-v5": list(range(22, 45)) + list(range(175, 253)),
     "Humanoid-v4": list(range(22, 45)) + list(range(185, 269)),
 }
+# the observation sizes those masks are for (a frame of env.frame_stack)
+VELOCITY_DIMS = {
+    "CartPole-v1": 4, "MountainCar-v0": 2, "MountainCarContinuous-v0": 2, "Pendulum-v1": 3, "Acrobot-v1": 6,
+    "InvertedPendulum-v5": 4, "InvertedDoublePendulum-v5": 9, "Reacher-v5": 10, "Swimmer-v5": 8, "Hopper-v5": 11,
+    "Hopper-v4": 11, "HalfCheetah-v5": 17, "HalfCheetah-v4": 17, "Walker2d-v5": 17, "Walker2d-v4": 17,
+    "Ant-v5": 105, "Ant-v4": 27, "Humanoid-v5": 348, "Humanoid-v4": 376,
+}
 
 # ---- the networks ---------------------------------------------------------------------------
 
@@ -253,7 +260,8 @@ class Policy:
         if self.config.get("env.mask_velocity") == "true":
             if self.env_id not in VELOCITY_MASKS:
                 raise PolicyError(f"{file}: env.mask_velocity: no velocity mask is known for '{self.env_id}'")
-            self.mask = VELOCITY_MASKS[self.env_id]
+            frames = int(self.config.get("env.frame_stack", "1"))   # each stacked state masked
+            self.mask = [f * VELOCITY_DIMS[self.env_id] + i for f in range(frames) for i in VELOCITY_MASKS[self.env_id]]
         self.obs_space = self._space("rlc.obs_space") if "rlc.obs_space" in self.meta else {"kind": "box"}
         self._build()
 

@@ -32,11 +32,15 @@ ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0
 # name without its version: the sources ran MuJoCo v2/v3 tasks on mujoco-py, rlc runs v4/v5
 # tasks on MuJoCo 2.2.2 (docs/zoo.md, "MuJoCo versions").
 # Z: RL Zoo benchmark.md (rl-baselines3-zoo): one trained agent, deterministic evaluation.
+#    Tasks with env.mask_velocity are RL Zoo's <task>NoVel (its MaskVelocityWrapper); ppo_lstm
+#    there is sb3-contrib's RecurrentPPO, the figure its trained agent's results.json on Hugging
+#    Face (huggingface.co/sb3/ppo_lstm-CartPoleNoVel-v1: 10 deterministic episodes).
 # T: Tianshou examples/mujoco/README.md: the best mean return over 10 seeds within 1M steps.
 # C: CleanRL docs/rl-algorithms/td3.md and ddpg.md: the mean episodic return while training (with
 #    exploration noise) of 3 seeds at 1M steps, MuJoCo v2 tasks.
 REFERENCES = {
     ("ppo", "CartPole"): [(500.0, "100k", "Z")],
+    ("ppo_lstm", "CartPoleNoVel"): [(500.0, "100k", "Z")],
     ("ppo", "Acrobot"): [(-73.5, "1M", "Z")],
     ("ppo", "MountainCar"): [(-110.4, "1M", "Z")],
     ("ppo", "MountainCarContinuous"): [(88.3, "20k", "Z")],
@@ -88,9 +92,16 @@ THRESHOLDS = {
 }
 
 
+# what an observation wrapper adds to the environment's row name (docs/environments.md); the
+# value that leaves the observation as it is
+OBS_WRAPPERS = {"mask_velocity": "false", "pixels": "false", "frame_stack": "1"}
+
+
 def simple_yaml(path):
-    """algo, env.id (with its env.kwargs, if any: "FrozenLake-v1 (is_slippery=false)") and
-    total_steps of a config (rlc's own dump or a zoo file): no YAML library."""
+    """algo, env.id (with its env.kwargs, if any: "FrozenLake-v1 (is_slippery=false)", and its
+    observation wrappers: "CartPole-v1 (frame_stack=4, mask_velocity)") and total_steps of a
+    config (rlc's own dump or a zoo file): no YAML library. A recurrent policy is its own agent
+    column, as RL Zoo names it: ppo_lstm, a2c_gru."""
     out, section, kwargs, in_kwargs = {}, "", [], False
     with open(path) as f:
         for raw in f:
@@ -105,18 +116,24 @@ def simple_yaml(path):
                 in_kwargs = False
                 if value:
                     out[key.strip()] = value
+            elif section == "recurrent" and key.strip() == "type" and value != "none":
+                out["recurrent"] = value
             elif section == "env" and indent > 2 and in_kwargs:
                 kwargs.append("%s=%s" % (key.strip(), value))   # a block mapping under kwargs:
             elif section == "env":
                 in_kwargs = key.strip() == "kwargs"
                 if key.strip() == "id":
                     out["env.id"] = value
+                elif key.strip() in OBS_WRAPPERS and value != OBS_WRAPPERS[key.strip()]:
+                    kwargs.append(key.strip() if value == "true" else "%s=%s" % (key.strip(), value))
                 elif in_kwargs and value.strip("{} "):
                     # rlc's dump writes them on one line: {name: value, name: value}
                     kwargs += ["%s=%s" % (k.strip(), v.strip().strip('"')) for k, v in
                                (kv.split(":", 1) for kv in value.strip("{}").split(", ") if ":" in kv)]
     if kwargs and "env.id" in out:
         out["env.id"] += " (%s)" % ", ".join(sorted(kwargs))
+    if "recurrent" in out and "algo" in out:
+        out["algo"] += "_" + out["recurrent"]
     return out
 
 
@@ -205,7 +222,9 @@ def steps_text(n):
 
 
 def references(algo, env):
-    task = env.rsplit("-v", 1)[0]
+    task = env.rsplit("-v", 1)[0] + ("NoVel" if "mask_velocity" in env else "")
+    if "frame_stack" in env or "pixels" in env:   # no source ran these observations
+        task += " (%s)" % env.split("(", 1)[1].rstrip(")")
     refs = REFERENCES.get((algo, task), [])
     if not refs:
         return "published: none found"

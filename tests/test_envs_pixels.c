@@ -347,6 +347,16 @@ Test(pixels, trainer_env_builds_what_the_config_asks)
     const char *mv[] = {"env.pixels=true", "env.mask_velocity=true"};
     cr_assert_eq(open_cfg(mv, 2, &te, err, sizeof err), RL_ERR_CONFIG);
     cr_assert(strstr(err, "env.mask_velocity") && strstr(err, "env.pixels"), "%s", err);
+    /* a stack of masked states: the velocities of every frame are hidden, the positions kept */
+    const char *ms[] = {"env.mask_velocity=true", "env.frame_stack=3"};
+    cr_assert_eq(open_cfg(ms, 2, &te, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(te.raw_dim == 12 && te.vel_mask);
+    for (int i = 0; i < 12; i++) cr_assert_eq(te.vel_mask[i], i % 4 == 1 || i % 4 == 3, "component %d", i);
+    float raw[12], seen[12];
+    for (int i = 0; i < 12; i++) raw[i] = (float)(i + 1);
+    trainer_env_encode(&te, raw, seen, 1);
+    for (int i = 0; i < 12; i++) cr_assert_eq(seen[i], te.vel_mask[i] ? 0.0f : raw[i], "component %d", i);
+    trainer_env_close(&te);
     const char *fl[] = {"env.id=FrozenLake-v1", "env.frame_stack=2"};
     cr_assert_eq(open_cfg(fl, 2, &te, err, sizeof err), RL_ERR_CONFIG);
     cr_assert(strstr(err, "env.frame_stack") && strstr(err, "FrozenLake-v1"), "%s", err);

@@ -5,6 +5,7 @@
  * recording that reset the state per episode; bad input naming the key; and the learning test on
  * CartPole with masked velocities. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,10 @@ enum { FD_T = 3, FD_B = 2, FD_ROWS = FD_T * FD_B, FD_OBS = 3 };
 
 typedef struct {
     onp_net net;
-    onp_rec *rec;
+    onp_rec *rec, *rec_c;             /* rec_c: the critic's own layer (recurrent.shared: false) */
     float obs[FD_ROWS * FD_OBS], u[FD_ROWS * 2];
     float a[FD_ROWS], b[FD_ROWS], c[FD_ROWS];   /* the objective's weights of logp, entropy, value */
-    float h0[FD_B * 4], c0[FD_B * 4];
+    float h0[2 * FD_B * 4], c0[2 * FD_B * 4];   /* the actor's (or shared) layer's, the critic's */
     bool starts[FD_ROWS];
     float logp[FD_ROWS], ent[FD_ROWS];
 } fd_ctx;
@@ -32,6 +33,8 @@ typedef struct {
 static void fd_forward(fd_ctx *x)
 {
     onp_rec_layout(x->rec, FD_T, FD_B, x->h0, x->rec->lstm ? x->c0 : NULL, x->starts);
+    if (x->rec_c) /* its own first state: the same values reversed */
+        onp_rec_layout(x->rec_c, FD_T, FD_B, x->h0 + FD_B * 4, x->rec->lstm ? x->c0 + FD_B * 4 : NULL, x->starts);
     onp_net_forward(&x->net, x->obs, FD_ROWS, true, true);
     onp_net_logp_ent(&x->net, x->u, FD_ROWS, x->logp, x->ent);
 }
@@ -47,12 +50,12 @@ static double fd_objective(void *ctx)
     return f;
 }
 
-static void check_gradient(const char *type, bool discrete)
+static void check_gradient(const char *type, bool discrete, bool shared)
 {
     char yaml[512], err[512];
     snprintf(yaml, sizeof yaml,
-             "algo: ppo\nnetwork: {hidden: [5], shared: true}\nrecurrent: {type: %s, size: 4}\n"
-             "gaussian: {log_std: state}\n", type);
+             "algo: ppo\nnetwork: {hidden: [5], shared: true}\nrecurrent: {type: %s, size: 4, shared: %s}\n"
+             "gaussian: {log_std: state}\n", type, shared ? "true" : "false");
     rl_config cfg;
     cr_assert_eq(rl_config_load_string(&cfg, yaml, "fd.yaml", NULL, 0, err, sizeof err), RL_OK, "%s", err);
     fd_ctx *x = calloc(1, sizeof *x);
@@ -62,10 +65,11 @@ static void check_gradient(const char *type, bool discrete)
                              : (env_space){.kind = ENV_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     rl_rng rng;
     rl_rng_seed(&rng, 3, 1);
-    cr_assert_eq(onp_rec_create(&x->rec, &cfg, FD_B, FD_T, FD_B, err, sizeof err), RL_OK);
+    cr_assert_eq(onp_rec_create(&x->rec, &cfg, "recurrent", FD_B, FD_T, FD_B, err, sizeof err), RL_OK);
     cr_assert_not_null(x->rec);
-    cr_assert_eq(onp_net_init_rec(&x->net, &cfg, &obs, &act, true, true, FD_ROWS, x->rec, &rng, err, sizeof err),
-                 RL_OK, "%s", err);
+    if (!shared) cr_assert_eq(onp_rec_create(&x->rec_c, &cfg, "recurrent_critic", FD_B, FD_T, FD_B, err, sizeof err), RL_OK);
+    cr_assert_eq(onp_net_init_rec(&x->net, &cfg, &obs, &act, true, true, FD_ROWS, x->rec, x->rec_c, &rng, err,
+                                  sizeof err), RL_OK, "%s", err);
     /* biases and weights away from 0 so every path carries gradient */
     for (size_t i = 0; i < x->net.n_params; i++) x->net.params[i] += (float)rl_rng_uniform(&rng, -0.3, 0.3);
     for (int i = 0; i < FD_ROWS * FD_OBS; i++) x->obs[i] = (float)rl_rng_uniform(&rng, -1, 1);
@@ -78,7 +82,7 @@ static void check_gradient(const char *type, bool discrete)
     }
     if (discrete) /* Discrete stores one float per action: pack the indices */
         for (int k = 0; k < FD_ROWS; k++) x->u[k] = (float)(k % 3);
-    for (int i = 0; i < FD_B * 4; i++) x->h0[i] = (float)rl_rng_uniform(&rng, -0.5, 0.5), x->c0[i] = x->h0[i] * 2;
+    for (int i = 0; i < 2 * FD_B * 4; i++) x->h0[i] = (float)rl_rng_uniform(&rng, -0.5, 0.5), x->c0[i] = x->h0[i] * 2;
     x->starts[1 * FD_B + 1] = true;   /* sequence 1 starts a new episode at its second step */
 
     fd_forward(x);
@@ -88,16 +92,37 @@ static void check_gradient(const char *type, bool discrete)
     memcpy(analytic, x->net.grads, x->net.n_params * sizeof(float));
     rlt_gradcheck_opts o = {.h = 1e-2, .rtol = 3e-2, .atol = 3e-4, .n_check = (int)x->net.n_params};
     char what[64];
-    snprintf(what, sizeof what, "%s %s actor-critic", type, discrete ? "categorical" : "gaussian");
+    snprintf(what, sizeof what, "%s %s actor-critic (%s)", type, discrete ? "categorical" : "gaussian",
+             shared ? "one layer" : "a layer each");
     rlt_gradcheck(fd_objective, x, x->net.params, analytic, (int)x->net.n_params, &o, what);
+    if (!shared) {
+        /* the critic's layer gets gradient from the value alone, the actor's from the policy alone */
+        size_t na = x->rec->rnn.n_params, nc = x->rec_c->rnn.n_params;
+        float *ga = x->rec->rnn.grads, *gc = x->rec_c->rnn.grads;
+        double sa = 0.0, sc = 0.0;
+        for (size_t i = 0; i < na; i++) sa += fabs(ga[i]);
+        for (size_t i = 0; i < nc; i++) sc += fabs(gc[i]);
+        cr_assert(sa > 0.0 && sc > 0.0, "both layers have gradient (%g, %g)", sa, sc);
+        memset(x->net.grads, 0, x->net.n_params * sizeof(float));
+        fd_forward(x);
+        onp_net_backward(&x->net, x->obs, x->u, FD_ROWS, NULL, NULL, x->c);
+        for (size_t i = 0; i < na; i++) cr_assert_eq(ga[i], 0.0f, "the value moved the actor's layer");
+        memset(x->net.grads, 0, x->net.n_params * sizeof(float));
+        fd_forward(x);
+        onp_net_backward(&x->net, x->obs, x->u, FD_ROWS, x->a, x->b, NULL);
+        for (size_t i = 0; i < nc; i++) cr_assert_eq(gc[i], 0.0f, "the policy moved the critic's layer");
+    }
     free(analytic);
     onp_net_free(&x->net);
     onp_rec_free(x->rec);
+    onp_rec_free(x->rec_c);
     free(x);
 }
 
-Test(recurrent, lstm_gradient_matches_finite_differences) { check_gradient("lstm", true); }
-Test(recurrent, gru_gradient_matches_finite_differences) { check_gradient("gru", false); }
+Test(recurrent, lstm_gradient_matches_finite_differences) { check_gradient("lstm", true, true); }
+Test(recurrent, gru_gradient_matches_finite_differences) { check_gradient("gru", false, true); }
+Test(recurrent, separate_lstm_gradient_matches_finite_differences) { check_gradient("lstm", false, false); }
+Test(recurrent, separate_gru_gradient_matches_finite_differences) { check_gradient("gru", true, false); }
 
 /* ---- the minibatch order ---------------------------------------------------------------- */
 
@@ -114,10 +139,10 @@ Test(recurrent, minibatches_are_whole_sequences)
     cr_assert_eq(onp_rec_check(&cfg, "ppo", N, T, NMB, &Lc, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(Lc, L);
     onp_rec *rec;
-    cr_assert_eq(onp_rec_create(&rec, &cfg, N, L, N * (T / L) / NMB, err, sizeof err), RL_OK);
+    cr_assert_eq(onp_rec_create(&rec, &cfg, "recurrent", N, L, N * (T / L) / NMB, err, sizeof err), RL_OK);
     cr_assert_eq(onp_rec_shape(rec, 3, "x.yaml", err, sizeof err), RL_OK);
     onp_rec_track s;
-    onp_rec_track_init(&s, rec, N, T, L, NMB, 4);
+    onp_rec_track_init(&s, rec, NULL, N, T, L, NMB, 4);
     for (int i = 0; i < T * N * H; i++) s.roll_h[i] = (float)i;   /* row t N + e holds (t N + e) H + j */
     for (int i = 0; i < T * N; i++) s.roll_starts[i] = i % 5 == 0;
     rl_rng rng;
@@ -185,20 +210,21 @@ static void remove_dir(const char *dir)
 #define SHORT_SETS "total_steps=3072", "log.eval_interval=1024", "log.log_interval=1024", "log.eval_episodes=3"
 
 /* the same config, seed and thread count give the same run (twice in one process), and so do
- * env.threads 1 and 2, for the LSTM and the GRU */
+ * env.threads 1 and 2, for the LSTM and the GRU, a layer each for actor and critic or one shared */
 Test(recurrent, runs_are_deterministic_across_env_threads)
 {
-    const char *types[] = {"recurrent.type=lstm", "recurrent.type=gru"};
-    for (int k = 0; k < 2; k++) {
+    const char *types[] = {"recurrent.type=lstm", "recurrent.type=gru", "recurrent.type=lstm"};
+    const char *shared[] = {"recurrent.shared=false", "recurrent.shared=true", "recurrent.shared=true"};
+    for (int k = 0; k < 3; k++) {
         char a[256], b[256], c[256];
         rlt_tmp_dir(a, sizeof a, "rec_det_a");
         rlt_tmp_dir(b, sizeof b, "rec_det_b");
         rlt_tmp_dir(c, sizeof c, "rec_det_c");
-        const char *one[] = {SHORT_SETS, types[k], "env.threads=1"};
-        const char *two[] = {SHORT_SETS, types[k], "env.threads=2"};
-        train_in(LSTM_CARTPOLE, one, 6, a);
-        train_in(LSTM_CARTPOLE, one, 6, b);
-        train_in(LSTM_CARTPOLE, two, 6, c);
+        const char *one[] = {SHORT_SETS, types[k], shared[k], "env.threads=1"};
+        const char *two[] = {SHORT_SETS, types[k], shared[k], "env.threads=2"};
+        train_in(LSTM_CARTPOLE, one, 7, a);
+        train_in(LSTM_CARTPOLE, one, 7, b);
+        train_in(LSTM_CARTPOLE, two, 7, c);
         assert_same_file(a, b, "metrics.csv");
         assert_same_file(a, b, "eval.csv");
         assert_same_file(a, c, "metrics.csv");
@@ -212,16 +238,18 @@ Test(recurrent, runs_are_deterministic_across_env_threads)
 /* each update recomputes the states the rollout acted with: with one minibatch and one epoch the
  * update's policy, before its step, is the acting one (approx_kl ~ 1e-17; a state not zeroed at
  * an episode start inside a sequence gives ~1e-7 once the policy uses its memory), for
- * whole-rollout sequences and cut ones */
+ * whole-rollout sequences and cut ones, one layer under both heads or a layer each */
 Test(recurrent, update_recomputes_the_acting_states)
 {
-    const char *lens[] = {"recurrent.seq_len=0", "recurrent.seq_len=16"};
-    for (int k = 0; k < 2; k++) {
+    const char *lens[] = {"recurrent.seq_len=0", "recurrent.seq_len=16", "recurrent.seq_len=0", "recurrent.seq_len=16"};
+    const char *shared[] = {"recurrent.shared=true", "recurrent.shared=true", "recurrent.shared=false",
+                            "recurrent.shared=false"};
+    for (int k = 0; k < 4; k++) {
         char dir[256];
         rlt_tmp_dir(dir, sizeof dir, "rec_kl");
         const char *sets[] = {"total_steps=20480", "ppo.update_epochs=1", "ppo.num_minibatches=1",
-                              "log.log_interval=1024", "log.eval_interval=0", lens[k]};
-        train_in(LSTM_CARTPOLE, sets, 6, dir);
+                              "log.log_interval=1024", "log.eval_interval=0", lens[k], shared[k]};
+        train_in(LSTM_CARTPOLE, sets, 7, dir);
         char path[400];
         snprintf(path, sizeof path, "%s/metrics.csv", dir);
         char *csv = rlt_read_file(path);
@@ -236,8 +264,8 @@ Test(recurrent, update_recomputes_the_acting_states)
             rows++;
             if (fabs(v[7]) > worst) worst = fabs(v[7]);
         }
-        cr_assert_eq(rows, 20, "%s: one row per update", lens[k]);
-        cr_assert(worst < 1e-10, "%s: approx_kl up to %g before an update's step", lens[k], worst);
+        cr_assert_eq(rows, 20, "%s %s: one row per update", lens[k], shared[k]);
+        cr_assert(worst < 1e-10, "%s %s: approx_kl up to %g before an update's step", lens[k], shared[k], worst);
         free(csv);
         remove_dir(dir);
     }
@@ -253,11 +281,24 @@ Test(recurrent, bad_input_names_the_key)
     rlt_expect_config_error("algo: dqn\nrecurrent: {type: lstm}\n", "recurrent", "dqn", NULL);
     rlt_expect_config_error("algo: sac\nenv: {id: Pendulum-v1}\nrecurrent: {type: gru}\n", "recurrent", "sac", NULL);
     rlt_expect_config_error("algo: reinforce\nrecurrent: {type: lstm}\n", "recurrent", "reinforce", NULL);
+    rlt_expect_config_error("algo: qrdqn\nrecurrent: {type: lstm}\n", "recurrent", "qrdqn", NULL);
+    rlt_expect_config_error("algo: c51\nrecurrent: {type: gru}\n", "recurrent", "c51", NULL);
+    rlt_expect_config_error("algo: td3\nenv: {id: Pendulum-v1}\nrecurrent: {type: lstm, shared: true}\n", "recurrent",
+                            "td3", NULL);
+    rlt_expect_config_error("algo: ddpg\nenv: {id: Pendulum-v1}\nrecurrent: {type: lstm}\n", "recurrent", "ddpg", NULL);
     /* sizes and kinds */
     rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, size: 0}\n", "recurrent.size",
                             "0", NULL);
     rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: rnn}\n", "recurrent.type", "lstm",
                             NULL);
+    rlt_expect_config_error("algo: a2c\na2c: {shared: true}\nrecurrent: {type: gru, size: 0}\n", "recurrent.size", "0",
+                            NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, size: -4}\n", "recurrent.size",
+                            "-4", NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, seq_len: -8}\n",
+                            "recurrent.seq_len", "-8", NULL);
+    rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, shared: sometimes}\n",
+                            "recurrent.shared", "sometimes", NULL);
     rlt_expect_config_error(REC_BASE "network: {hidden: [20000], shared: true}\nrecurrent: {type: gru, size: 4}\n",
                             "network.hidden", "16384", NULL);
     /* sequences that do not cut the rollout, minibatches that do not hold whole sequences */
@@ -273,6 +314,8 @@ Test(recurrent, bad_input_names_the_key)
                             "recurrent.seq_len", "a2c.num_steps = 8", NULL);
     /* what the stage needs around it */
     rlt_expect_config_error(REC_BASE "recurrent: {type: lstm}\n", "recurrent.type", "network.shared", NULL);
+    rlt_expect_config_error(REC_BASE "recurrent: {type: lstm, shared: false}\n", "recurrent.type", "network.shared",
+                            "recurrent.shared: false");
     rlt_expect_config_error("algo: ppo\nenv: {id: CartPole-v1, num_envs: 4}\nppo: {num_steps: 32, threads: 2}\n"
                             "network: {shared: true}\nrecurrent: {type: lstm}\n", "ppo.threads", "separate", NULL);
     rlt_expect_config_error(REC_BASE "network: {shared: true}\nrecurrent: {type: lstm}\n"
@@ -283,6 +326,42 @@ Test(recurrent, bad_input_names_the_key)
                                       sizeof err), RL_OK, "%s", err);
     cr_assert_eq(rlt_config_and_agent("algo: a2c\na2c: {shared: true}\nrecurrent: {type: gru, size: 16}\n", err,
                                       sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(rlt_config_and_agent(REC_BASE "network: {shared: true}\nrecurrent: {type: gru, shared: true}\n", err,
+                                      sizeof err), RL_OK, "%s", err);
+}
+
+/* rlc train on a bad recurrent block: a non-zero exit, the file, line and key on stderr, and
+ * nothing written into the run directory (which already holds a file, left as it was) */
+Test(recurrent, rlc_train_refuses_bad_input_before_writing)
+{
+    const char *bad[][3] = {
+        {"algo: dqn\nrecurrent: {type: lstm}\n", "recurrent.type", "dqn"},
+        {REC_BASE "network: {shared: true}\nrecurrent: {type: lstm, size: 0}\n", "recurrent.size", "0"},
+        {REC_BASE "network: {shared: true}\nrecurrent: {type: gru, seq_len: 5}\n", "recurrent.seq_len",
+         "ppo.num_steps = 32"},
+    };
+    char run[400], keep[480], path[400], cmd[1400], out[4096];
+    rlt_tmp_mkdir(run, sizeof run, "rec_cli_run");
+    snprintf(keep, sizeof keep, "%s/notes.txt", run);
+    FILE *f = fopen(keep, "w");
+    cr_assert_not_null(f);
+    fputs("mine\n", f);
+    fclose(f);
+    for (int k = 0; k < 3; k++) {
+        rlt_tmpfile(path, sizeof path, "rec_bad", bad[k][0]);
+        snprintf(cmd, sizeof cmd, "%s train %s --run-dir %s --quiet 2>&1", RLC_BINARY, path, run);
+        int rc = rlt_run_cmd(cmd, out, sizeof out);
+        cr_assert_neq(rc, 0, "accepted:\n%s", bad[k][0]);
+        cr_assert(strstr(out, path) && strstr(out, bad[k][1]) && strstr(out, bad[k][2]), "%s", out);
+        DIR *d = opendir(run);
+        int n = 0;
+        for (struct dirent *e = readdir(d); e; e = readdir(d)) n += e->d_name[0] != '.';
+        closedir(d);
+        cr_assert_eq(n, 1, "%d entries in the run directory after: %s", n, out);
+        char *mine = rlt_read_file(keep);
+        cr_assert_str_eq(mine, "mine\n");
+        free(mine);
+    }
 }
 
 /* ---- checkpoints and evaluation ----------------------------------------------------------- */
@@ -322,6 +401,71 @@ Test(recurrent, checkpoint_and_evaluation_reset_the_state_per_episode)
     cr_assert(m1 > 30.0, "the policy learned something to evaluate (%g)", m1);
     algo->destroy(a);
     algo->destroy(b);
+    remove_dir(dir);
+}
+
+/* the tensors of both layers of recurrent.shared: false (the actor's under torch's names of a
+ * module `recurrent`, the critic's of `recurrent_critic`) survive a load and a save bit for bit,
+ * the loaded agent evaluates alike each time, and a checkpoint of one shared layer holds no
+ * critic's layer */
+static void read_rec_tensors(const char *path, const char *module, float *out, int I, int H, bool present)
+{
+    nn_safetensors *f;
+    char err[1500], names[4][64];
+    cr_assert_eq(nn_safetensors_open(&f, path, err, sizeof err), RL_OK, "%s", err);
+    const char *what[4] = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"};
+    for (int i = 0; i < 4; i++) snprintf(names[i], sizeof names[i], "%s.%s", module, what[i]);
+    size_t G = 4 * (size_t)H;
+    nn_tensor want[] = {{names[0], out, 2, {(int64_t)G, I}}, {names[1], out + G * I, 2, {(int64_t)G, H}},
+                        {names[2], out + G * (I + H), 1, {(int64_t)G}}, {names[3], out + G * (I + H + 1), 1, {(int64_t)G}}};
+    for (int i = 0; i < 4; i++) {
+        rl_status st = nn_safetensors_read(f, &want[i], err, sizeof err);
+        if (present) cr_assert_eq(st, RL_OK, "%s: %s", path, err);
+        else cr_assert_neq(st, RL_OK, "%s holds %s", path, names[i]);
+    }
+    nn_safetensors_close(f);
+}
+
+Test(recurrent, separate_layers_checkpoint_round_trip)
+{
+    enum { I = 64, H = 64, NP = 4 * H * (I + H + 2) };
+    char dir[256], err[1500], path[400], again[400];
+    rlt_tmp_dir(dir, sizeof dir, "rec_ckpt");
+    const char *sets[] = {"total_steps=3072", "log.eval_interval=0", "recurrent.shared=false"};
+    train_in(LSTM_CARTPOLE, sets, 3, dir);
+    snprintf(path, sizeof path, "%s/checkpoint.safetensors", dir);
+    snprintf(again, sizeof again, "%s/again.safetensors", dir);
+    float *buf = malloc(4 * (size_t)NP * sizeof(float)), *actor = buf, *critic = buf + NP;
+    read_rec_tensors(path, "recurrent", actor, I, H, true);
+    read_rec_tensors(path, "recurrent_critic", critic, I, H, true);
+    cr_assert(memcmp(actor, critic, NP * sizeof(float)) != 0, "two layers, not one saved twice");
+
+    rl_config cfg;
+    const agent_algo *algo;
+    void *a;
+    cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &a, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(algo->save(a, again, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    /* evaluation acts with the actor's layer alone and starts every episode afresh: twice in a
+     * row, and as a freshly loaded agent */
+    void *b;
+    double m1, s1, m2, s2, m3, s3;
+    cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &b, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, a, &cfg, 6, 77, &m1, &s1, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, a, &cfg, 6, 77, &m2, &s2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_evaluate(algo, b, &cfg, 6, 77, &m3, &s3, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(m1 == m2 && s1 == s2 && m1 == m3, "evaluations %g, %g (again), %g (fresh)", m1, m2, m3);
+    algo->destroy(a);
+    algo->destroy(b);
+    read_rec_tensors(again, "recurrent", buf + 2 * NP, I, H, true);
+    read_rec_tensors(again, "recurrent_critic", buf + 3 * NP, I, H, true);
+    cr_assert(memcmp(buf, buf + 2 * NP, 2 * NP * sizeof(float)) == 0, "both layers saved as loaded");
+    remove_dir(dir);
+
+    const char *one[] = {"total_steps=1024", "log.eval_interval=0", "recurrent.shared=true"};
+    train_in(LSTM_CARTPOLE, one, 3, dir);
+    read_rec_tensors(path, "recurrent", buf, I, H, true);
+    read_rec_tensors(path, "recurrent_critic", buf, I, H, false);
+    free(buf);
     remove_dir(dir);
 }
 

@@ -33,7 +33,30 @@ reached=$(for s in 1 2; do tail -n 1 "$tmp/runs/ppo_cartpole/seed_$s/eval.csv"; 
 printf 'step,wall_s,steps_per_s\n1024,10.0,102.4\n2048,4.0,256\n' > "$tmp/runs/ppo_cartpole/seed_1/timing.csv"
 printf 'step,wall_s,steps_per_s\n1024,5.0,204.8\n2048,12.0,170.7\n' > "$tmp/runs/ppo_cartpole/seed_2/timing.csv"
 
+# a run on masked velocities (its own row, RL Zoo's CartPoleNoVel) and a recurrent one on them (the
+# ppo_lstm column): copies of seed 2 with their configs edited; neither joins the plain PPO cell
+for kind in masked lstm; do
+    d="$tmp/runs/ppo_$kind/seed_1"
+    mkdir -p "$tmp/runs/ppo_$kind"
+    cp -r "$tmp/runs/ppo_cartpole/seed_2" "$d"
+    sed -i 's/^  mask_velocity: false$/  mask_velocity: true/' "$d/config.yaml"
+    [ $kind = lstm ] && sed -i '/^recurrent:/,/^[a-z]/ s/^  type: "none"$/  type: "lstm"/' "$d/config.yaml"
+done
+
 "$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" > "$tmp/table.md"
+masked=$(grep '^| CartPole-v1 (mask_velocity) |' "$tmp/table.md") ||
+    { echo "zoo_table: no masked CartPole row" >&2; cat "$tmp/table.md" >&2; exit 1; }
+header=$(grep '^| environment |' "$tmp/table.md")
+col=$(echo "$header" | tr '|' '\n' | sed 's/ //g' | grep -n -x 'ppo_lstm' | cut -d: -f1)
+[ -n "$col" ] || { echo "zoo_table: no ppo_lstm column: $header" >&2; exit 1; }
+case $(echo "$masked" | cut -d'|' -f3) in
+    *", 1 seed<br>"*"published: none found"*) ;;
+    *) echo "zoo_table: the masked PPO cell: $masked" >&2; exit 1 ;;
+esac
+case $(echo "$masked" | cut -d'|' -f"$col") in
+    *", 1 seed<br>"*"published: RL Zoo 500 (100k)"*) ;;
+    *) echo "zoo_table: the masked ppo_lstm cell (column $col): $masked" >&2; exit 1 ;;
+esac
 row=$(grep '^| CartPole-v1 |' "$tmp/table.md") || { echo "zoo_table: no CartPole-v1 row" >&2; cat "$tmp/table.md" >&2; exit 1; }
 ppo=$(echo "$row" | cut -d'|' -f3)
 for want in "mean $mean<br>" "IQM " ", 2 seeds<br>" "budget 2048, 13 s<br>" "<br>$reached/2 seeds reach 475<br>" "published: RL Zoo 500 (100k)"; do

@@ -49,10 +49,10 @@ static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const 
                                     size_t err_sz)
 {
     const char *id = cfg->env.id;
-    if (cfg->env.mask_velocity && (cfg->env.pixels || cfg->env.frame_stack > 1))
+    if (cfg->env.mask_velocity && cfg->env.pixels)   /* frame_stack: each stacked state is masked */
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: env.mask_velocity masks %s's state vector: it does not go with env.%s", where, id,
-                       cfg->env.pixels ? "pixels (a frame has no velocity components)" : "frame_stack");
+                       "%s: env.mask_velocity masks %s's state vector: it does not go with env.pixels (a frame has "
+                       "no velocity components)", where, id);
     char why[600];
     rl_status st = RL_OK;
     if (cfg->env.pixels) {

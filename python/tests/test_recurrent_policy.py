@@ -1,4 +1,5 @@
-"""rlc python tests: a recurrent policy (configs/zoo/ppo_lstm_cartpole_masked.yaml, LSTM and GRU)
+"""rlc python tests: a recurrent policy (configs/zoo/ppo_lstm_cartpole_masked.yaml, LSTM and GRU, one
+layer under both heads and a layer each)
 acts as `rlc rollout --policy` does through rlc.load_policy (stateful, reset() per episode) and
 through scripts/rlc_policy.py (numpy only); its memory matters (acting without the state differs);
 the velocity mask is applied to what it is given; a call takes at most 64 rows."""
@@ -37,7 +38,9 @@ class RecurrentPolicy(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         cls.runs = {}
-        for kind, extra in (("lstm", {}), ("gru", {"recurrent.type": "gru"})):
+        # the LSTM shares one layer under both heads (the config's recurrent.shared: true); the GRU
+        # has a layer each (recurrent.shared: false): the policy reads the actor's
+        for kind, extra in (("lstm", {}), ("gru", {"recurrent.type": "gru", "recurrent.shared": "false"})):
             d = os.path.join(cls.tmp.name, kind)
             rlc.train(CONFIG, run_dir=d, overrides={"total_steps": 30720, "log.eval_interval": 0, **extra})
             cls.runs[kind] = d
