@@ -9,6 +9,11 @@ saved running mean and variance, the network, and the mapping to the environment
     policy = rlc_policy.load("runs/ppo_cartpole-seed1")
     action = policy.act(obs)           # obs (obs_dim,) -> action; (B, obs_dim) -> (B, ...)
 
+On an environment that publishes action masks (Taxi-v3's info["action_mask"], a Python
+environment's action_masks()), act(obs, action_mask=m) chooses among the valid actions only, as
+rlc does with env.action_mask: m is (n,) or (B, n) bools or 0/1 values for a Discrete(n) action
+space, the best valid action by the agent's logits (ppo, a2c, reinforce) or values (the DQN family).
+
 An environment with a Discrete observation space (the toy-text ones) is observed as its index:
 act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
 
@@ -352,7 +357,7 @@ class Policy:
         y = ((obs.astype(np.float64) - mean) / np.sqrt(var + 1e-8)).astype(np.float32)
         return np.clip(y, -clip, clip) if clip > 0 else y
 
-    def act(self, obs):
+    def act(self, obs, action_mask=None):
         obs = np.asarray(obs, dtype=np.float32)
         single = obs.ndim == 1 or obs.ndim == 0
         dim = 1 if self.obs_space.get("kind") == "discrete" else self.obs_dim   # an index, or obs_dim floats
@@ -365,8 +370,32 @@ class Policy:
             x = x.copy()
             x[:, self.mask] = 0
         x = self.normalise(x)
+        self.valid = None if action_mask is None else self._valid(action_mask, x.shape[0])
         a = {"onpolicy": self._act_onpolicy, "sac": self._act_sac, "q": self._act_q}[self.kind](x)
         return a[0] if single else a
+
+    def _valid(self, action_mask, rows):
+        """action_mask as (rows, n) bools, checked: a Discrete(n) action space, 0/1 values, at least
+        one valid action per row"""
+        sp = self.action_space
+        if sp["kind"] != "discrete":
+            raise ValueError(f"{self.path}: action_mask: the action space is a Box; masks are for a Discrete one")
+        m = np.asarray(action_mask)
+        n = int(sp["n"])
+        if m.ndim == 1:
+            m = m.reshape(1, -1)
+        if m.shape != (rows, n) or m.dtype.kind not in "biu" or not np.isin(m, (0, 1)).all():
+            raise ValueError(f"{self.path}: action_mask of shape {np.shape(action_mask)}: expected {rows} row(s) of {n} "
+                             "bools or 0/1 values")
+        if not m.any(axis=1).all():
+            raise ValueError(f"{self.path}: action_mask has a row with no valid action")
+        return m.astype(bool)
+
+    def _best(self, scores):
+        """the first action of largest score among the valid ones (every action without a mask)"""
+        if self.valid is not None:
+            scores = np.where(self.valid, scores, -np.inf)
+        return np.argmax(scores, axis=1).astype(np.int64)
 
     __call__ = act
 
@@ -392,7 +421,7 @@ class Policy:
         out = _mlp(self.actor, x, self.activation)
         sp = self.action_space
         if sp["kind"] == "discrete":
-            return np.argmax(out, axis=1).astype(np.int64)
+            return self._best(out)
         mean = out[:, :sp["dim"]]   # a state-dependent log-std fills the second half
         low, high = sp["low"], sp["high"]
         if self.config.get("gaussian.bound") == "tanh":
@@ -434,7 +463,7 @@ class Policy:
         return (p * atoms).sum(axis=2) / p.sum(axis=2)
 
     def _act_q(self, x):
-        return np.argmax(self.q_values(x), axis=1).astype(np.int64)
+        return self._best(self.q_values(x))
 
 
 def load(path):

@@ -154,3 +154,15 @@ void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *
 {
     if (cfg->env.action_mask && env_vec_masked(v) && algo->action_mask) algo->action_mask(agent, v->action_mask, v->n);
 }
+
+bool trainer_env_agent_masks(const trainer_env *e, const rl_config *cfg, const agent_algo *algo)
+{
+    return trainer_env_masks(e, cfg) && algo->action_mask;
+}
+
+void trainer_env_pass_mask_one(const agent_algo *algo, void *agent, const env_instance *inst, uint8_t *mask)
+{
+    if (!mask) return;
+    inst->def->action_mask(inst->state, mask);
+    algo->action_mask(agent, mask, 1);
+}

@@ -11,7 +11,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 7
+_API_VERSION = 8
 
 
 class Space(ctypes.Structure):
@@ -89,6 +89,7 @@ _PROTOTYPES = {
     "rlc_vec_step": (_c_int, [_c_void_p, _c_void_p, _c_int64]),
     "rlc_vec_render_open": (_c_int, [_c_void_p, _c_int, _c_int, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_vec_render": (_c_int, [_c_void_p, _c_int, _c_void_p, _c_int64]),
+    "rlc_vec_action_masks": (_c_int, [_c_void_p, ctypes.POINTER(_c_void_p), ctypes.POINTER(_c_void_p), _c_int_p]),
     "rlc_train": (_c_int, [_c_char_p, _c_char_p, _c_char_p, _c_str_pp, _c_int, _c_char_p, ctypes.c_bool,
                            ctypes.c_bool, ctypes.POINTER(TrainResult), ctypes.c_char_p, _c_int]),
     "rlc_train_set_callback": (_c_int, [TRAIN_FN, _c_void_p]),
@@ -102,6 +103,7 @@ _PROTOTYPES = {
     "rlc_policy_spaces": (_c_int, [_c_void_p, ctypes.POINTER(Space), ctypes.POINTER(Space)]),
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
+    "rlc_policy_act_masked": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p, _c_int64, _c_void_p]),
     "rlc_policy_evaluate": (_c_int, [_c_void_p, _c_int, _c_int64, _c_double_p, _c_double_p]),
     "rlc_policy_recurrent": (_c_int, [_c_void_p]),
     "rlc_policy_reset": (_c_int, [_c_void_p, _c_void_p, _c_int64]),

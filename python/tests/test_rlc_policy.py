@@ -10,7 +10,7 @@ import unittest
 
 import numpy as np
 
-from support import SOURCE_DIR, rollout, run_rlc
+from support import SOURCE_DIR, rollout, run_rlc, taxi_action_mask
 
 SCRIPT = os.path.join(SOURCE_DIR, "scripts", "rlc_policy.py")
 spec = importlib.util.spec_from_file_location("rlc_policy", SCRIPT)
@@ -53,6 +53,8 @@ RUNS = {
     "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
                        "env.kwargs.desc=[SFF, FFF, FFG]"], 1, 1, True),
     "ppo_taxi": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048"], 1, 1, True),
+    # Taxi's action masks (env.action_mask): rlc rollout --policy plays among the valid actions
+    "ppo_taxi_masked": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048", "env.action_mask=true"], 1, 1, True),
 }
 
 
@@ -81,7 +83,11 @@ class PolicyMatchesRollout(unittest.TestCase):
         run = self.runs[name]
         policy = rlc_policy.load(run)
         r = rollout(policy.env_id, 5, STEPS, obs_dim, act_dim, "--policy", run)
-        got = policy.act(r.obs)
+        # a run on Taxi with env.action_mask: rlc rollout --policy plays among the valid actions, and
+        # so does the script given the same masks
+        masked = policy.env_id == "Taxi-v3" and policy.config.get("env.action_mask") == "true"
+        masks = np.array([taxi_action_mask(o) for o in r.obs[:, 0]]) if masked else None
+        got = policy.act(r.obs, action_mask=masks)
         if not discrete:
             np.testing.assert_allclose(got, r.act, rtol=0, atol=2e-4, err_msg=name)
             self.assertGreater(np.ptp(r.act), 1e-3, f"{name}: the actions never change")
@@ -93,13 +99,16 @@ class PolicyMatchesRollout(unittest.TestCase):
             vals = policy.q_values(policy.normalise(r.obs))
         else:
             vals = policy_logits(policy, r.obs)
+        if masks is not None:
+            self.assertTrue(masks[np.arange(len(want)), want].all(), f"{name}: rlc rollout took an invalid action")
+            vals = np.where(masks == 1, vals, -np.inf)
         top2 = np.sort(vals, axis=1)[:, -2:]
         clear = (top2[:, 1] - top2[:, 0]) > 1e-4 * np.maximum(1.0, np.abs(top2[:, 1]))
         self.assertGreater(clear.sum(), STEPS // 2, f"{name}: too few clear choices to compare")
         np.testing.assert_array_equal(got[clear], want[clear], err_msg=name)
         self.assertGreater(len(np.unique(want)), 1, f"{name}: the actions never change")
         # one observation at a time gives the same as a batch
-        self.assertEqual(int(policy.act(r.obs[7])), int(got[7]))
+        self.assertEqual(int(policy.act(r.obs[7], action_mask=None if masks is None else masks[7])), int(got[7]))
 
     def test_ppo_discrete(self):
         self.check("ppo_discrete")
@@ -148,10 +157,19 @@ class PolicyMatchesRollout(unittest.TestCase):
     def test_discrete_observations(self):
         self.check("dqn_frozenlake")
         self.check("ppo_taxi")
+        self.check("ppo_taxi_masked")
         policy = rlc_policy.load(self.runs["ppo_taxi"])
         self.assertEqual(int(policy.act(17)), int(policy.act([17])))
         with self.assertRaises(ValueError):
             policy.act(500)
+        # unmasked, this briefly trained policy's first choice is invalid in some states
+        states = np.arange(500, dtype=np.float32).reshape(-1, 1)
+        masks = np.array([taxi_action_mask(s) for s in range(500)])
+        free = policy.act(states)
+        self.assertFalse(masks[np.arange(500), free].all())
+        self.assertTrue(masks[np.arange(500), policy.act(states, action_mask=masks)].all())
+        with self.assertRaisesRegex(ValueError, "no valid action"):
+            policy.act(17, action_mask=np.zeros(6, np.int8))
 
     def test_checkpoint_file_and_command_line(self):
         ckpt = os.path.join(self.runs["ppo_box_norm"], "checkpoint.safetensors")
