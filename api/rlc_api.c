@@ -564,7 +564,7 @@ static int check_policy_masks(const rlc_policy *p, int64_t n, const uint8_t *mas
                        "this one is a Box", p->cfg.env.id);
     if (!p->algo->action_mask)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: algo %s takes no action masks (ppo, a2c, dqn, "
-                       "qrdqn and c51 do)", p->cfg.env.id, p->algo->name);
+                       "qrdqn, c51 and iqn do)", p->cfg.env.id, p->algo->name);
     if (n_mask != n * as->n)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: expected masks of %d values each (one per "
                        "action), got %lld values for %lld observations", p->cfg.env.id, as->n, (long long)n_mask,

@@ -276,6 +276,15 @@ static const char trap_dqn[] = "algo: dqn\n"
                                "target_update_interval: 250}\n"
                                "log: {log_interval: 100000, eval_interval: 0, eval_episodes: 10, checkpoint_interval: 0}\n";
 
+static const char trap_iqn[] = "algo: iqn\n"
+                               "total_steps: 3000\n"
+                               "env: {id: MaskTrap-v0, num_envs: 2}\n"
+                               "network: {hidden: [32]}\n"
+                               "iqn: {learning_starts: 500, train_frequency: 4, exploration_fraction: 0.5, "
+                               "target_update_interval: 250, batch_size: 32, num_tau_samples: 8, "
+                               "num_tau_prime_samples: 8}\n"
+                               "log: {log_interval: 100000, eval_interval: 0, eval_episodes: 10, checkpoint_interval: 0}\n";
+
 /* trains yaml (with sets) on seeds 1..n; the final evaluations in runs */
 static void trap_train(const char *yaml, const char *tag, const char *const *sets, int n_sets, int n,
                        trainer_result *runs)
@@ -302,6 +311,15 @@ Test(agent_mask, dqn_never_takes_an_invalid_action)
     trainer_result runs[1];
     trap_invalid_taken = 0;
     trap_train(trap_dqn, "trap_dqn", NULL, 0, 1, runs);
+    cr_assert_eq(trap_invalid_taken, 0, "%ld invalid actions taken", trap_invalid_taken);
+    cr_assert_float_eq(runs[0].eval_mean, 20.0, 1e-9);
+}
+
+Test(agent_mask, iqn_never_takes_an_invalid_action)
+{
+    trainer_result runs[1];
+    trap_invalid_taken = 0;
+    trap_train(trap_iqn, "trap_iqn", NULL, 0, 1, runs);
     cr_assert_eq(trap_invalid_taken, 0, "%ld invalid actions taken", trap_invalid_taken);
     cr_assert_float_eq(runs[0].eval_mean, 20.0, 1e-9);
 }

@@ -140,7 +140,7 @@ rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, 
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
                        "env.action_mask: false to train it on every action, or use an agent that masks "
-                       "(ppo, a2c, dqn, qrdqn, c51)",
+                       "(ppo, a2c, dqn, qrdqn, c51, iqn)",
                        cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
     return RL_OK;
 }
