@@ -22,7 +22,8 @@ them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the m
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
-the mean network, weight_mu and bias_mu, as rlc evaluates) in all three. Auxiliary heads and intrinsic-reward modules are
+the mean network, weight_mu and bias_mu, as rlc evaluates) in all three; iqn (argmax of the mean
+quantile at the K midpoint fractions (2k + 1) / 2K, as rlc acts greedily). Auxiliary heads and intrinsic-reward modules are
 read past: they never change the action.
 
 A policy trained with `recurrent:` (an LSTM or GRU between the trunk and the heads) is stateful:
@@ -295,6 +296,11 @@ class Policy:
                 self.state = None
         elif self.algo in ("sac", "td3", "ddpg"):   # td3, ddpg: the actor's output layer is tanh
             self.kind, self.actor = "sac", _layers(t, "actor")
+        elif self.algo == "iqn":
+            # torso psi, the cosine embedding phi of tau (one ReLU layer over cos(pi i tau)), the head
+            self.kind, self.split = "q", False
+            self.trunk, self.embed, self.head = _layers(t, "q.torso"), _layers(t, "q.embed"), _layers(t, "q.head")
+            self.n_fractions = int(self.config.get("iqn.num_quantile_samples", "32"))
         elif self.algo in ("dqn", "qrdqn", "c51"):
             self.kind = "q"
             # a trunk then heads: value and advantage (dueling) or one output head (noisy alone)
@@ -437,9 +443,23 @@ class Policy:
         half = np.float32(0.5) * (sp["high"] - sp["low"])
         return (center + half * a).astype(np.float32)
 
+    def _iqn_values(self, x):
+        """IQN's greedy values: each action's mean quantile at the K midpoints (2k + 1) / 2K,
+        Z_tau = head(torso(x) * ReLU(W cos(pi i tau) + b)), i = 0 .. n - 1 (algos/iqn.c)"""
+        K, (w, b) = self.n_fractions, self.embed[0]
+        taus = ((2.0 * np.arange(K) + 1.0) / (2.0 * K)).astype(np.float32).astype(np.float64)
+        cosines = np.cos(np.pi * np.arange(w.shape[1])[None, :] * taus[:, None]).astype(np.float32)
+        phi = np.maximum(cosines @ w.T + b, np.float32(0)).astype(np.float32)                 # (K, H)
+        psi = _mlp(self.trunk, x, self.activation, self.activation)                            # (B, H)
+        z = (psi[:, None, :] * phi[None, :, :]).reshape(-1, psi.shape[1])                     # (B K, H)
+        out = _mlp(self.head, z, self.activation).reshape(x.shape[0], K, -1)
+        return out.astype(np.float64).mean(axis=1)
+
     def q_values(self, x):
-        """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn) or
+        """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn, iqn) or
         the expectation over the atoms (c51)."""
+        if self.algo == "iqn":
+            return self._iqn_values(x)
         K = self.action_space["n"]
         x = self.features(x)
         if not self.split:

@@ -425,3 +425,8 @@ Test(replay_resume, an_interrupted_td3_or_ddpg_run_keeps_its_buffer)
     interrupted_run_restores("td3", RLC_SOURCE_DIR "/configs/td3_pendulum.yaml");
     interrupted_run_restores("ddpg", RLC_SOURCE_DIR "/configs/ddpg_pendulum.yaml");
 }
+
+Test(replay_resume, an_interrupted_iqn_run_keeps_its_buffer)
+{
+    interrupted_run_restores("iqn", RLC_SOURCE_DIR "/configs/zoo/iqn_cartpole_v1.yaml");
+}

@@ -154,6 +154,7 @@ Test(zoo, covers_every_registered_environment)
         for (int a = 0; a < 3; a++) expect_pair(value_agents[a], discrete[i]);
     expect_pair("td3", "Pendulum-v1");
     expect_pair("ddpg", "Pendulum-v1");
+    expect_pair("iqn", "CartPole-v1");
 #ifdef RLC_HAVE_MUJOCO
     for (size_t i = 0; i < sizeof mujoco / sizeof mujoco[0]; i++) {
         expect_pair("ppo", mujoco[i]);

@@ -48,6 +48,7 @@ RUNS = {
     "ppo_cnn": ("zoo/ppo_minatar_asterix_v1.yaml", ["total_steps=2048", "network.actor_gain=1"], 400, 1, True),
     "dqn_cnn": ("zoo/dqn_minatar_breakout_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500",
                 "dqn.buffer_size=3000", "network.encoder=8 3x3/2 p1, 4 2x2/1, dense 32"], 400, 1, True),
+    "iqn": ("zoo/iqn_cartpole_v1.yaml", ["total_steps=3000", "iqn.learning_starts=500"], 4, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
     "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
@@ -149,6 +150,9 @@ class PolicyMatchesRollout(unittest.TestCase):
 
     def test_qrdqn(self):
         self.check("qrdqn")
+
+    def test_iqn(self):
+        self.check("iqn")
 
     def test_c51(self):
         self.check("c51")
