@@ -272,7 +272,8 @@ static rl_status create_check(iqn *p, const rl_config *cfg, const env_space *obs
     for (int i = 0; i < cfg->network.hidden.n; i++) width = rl_add_sat(width, cfg->network.hidden.v[i]);
     int64_t per_row = rl_mul_sat(4, rl_add_sat(rl_add_sat(width, c->quantile_embedding_dim), obs_space->dim));
     st = rl_limit_check(src, "iqn.buffer_size", "replay buffer floats",
-                        rl_mul_sat(c->buffer_size, 2 * (int64_t)obs_space->dim + 2), RL_LIMIT_BUFFER_FLOATS, err, err_sz);
+                        rl_mul_sat(c->buffer_size, 2 * (int64_t)obs_space->dim + 2), RL_LIMIT_BUFFER_FLOATS, err,
+                        err_sz);
     if (st == RL_OK)
         st = rl_limit_check(src, "iqn.batch_size, iqn.num_tau_samples, iqn.num_tau_prime_samples, "
                             "iqn.num_quantile_samples, network.hidden", "activation cache floats of a batch",
@@ -359,7 +360,8 @@ static rl_status create_scratch(iqn *p, char *err, size_t err_sz)
     size_t need = cache_need(&p->net, maxb, maxb * p->Ka) + cache_need(&p->net, B, B * p->N) +
                   cache_need(&p->net, B, B * Nn) + 2 * rl_arena_need((size_t)E * D * 4) + rl_arena_need((size_t)E * 4) +
                   rl_arena_need((size_t)maxb * p->Ka * 4) + rl_arena_need((size_t)B * p->N * 4) +
-                  rl_arena_need((size_t)B * Nn * 4) + rl_arena_need((size_t)p->Ka * 4) + rl_arena_need((size_t)p->K * 4) +
+                  rl_arena_need((size_t)B * Nn * 4) + rl_arena_need((size_t)p->Ka * 4) +
+                  rl_arena_need((size_t)p->K * 4) +
                   rl_arena_need((size_t)B * sizeof(int)) + 2 * rl_arena_need((size_t)B * p->N * 4) +
                   rl_arena_need((size_t)B * p->Np * 4) + rl_arena_need((size_t)B * p->N * p->K * 4) +
                   rl_arena_need((size_t)B * 4);
@@ -497,8 +499,10 @@ static void sample_batch(iqn *p, float beta)
     loss_iqn_sample_taus(p->taus_next, B * Np, &p->rng);
     const float *tout = net_forward(&p->c_tnext, &p->tnet, b->next_obs, B, p->taus_next, Np);
     for (int i = 0; i < B; i++)
-        for (int j = 0; j < Np; j++)
-            p->target[(size_t)i * Np + j] = b->returns[i] + b->discount[i] * tout[((size_t)i * Np + j) * K + p->a_star[i]];
+        for (int j = 0; j < Np; j++) {
+            float z = tout[((size_t)i * Np + j) * K + p->a_star[i]];
+            p->target[(size_t)i * Np + j] = b->returns[i] + b->discount[i] * z;
+        }
     loss_iqn_sample_taus(p->taus_obs, B * p->N, &p->rng);
 }
 
