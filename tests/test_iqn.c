@@ -214,7 +214,7 @@ Test(iqn, checkpoint_round_trip_gives_identical_actions)
     a2->destroy(g2);
 }
 
-/* The learning test: configs/zoo/iqn_cartpole_v1.yaml on 30k of its 50k steps (about 7 s of CPU
+/* The learning test: configs/zoo/iqn_cartpole_v1.yaml on 30k of its 100k steps (about 7 s of CPU
  * a seed); most of seeds 1-3 evaluate far above a random policy's ~22 over 10 episodes at the
  * end. Then `rlc eval` on the best run's directory. */
 Test(iqn, learns_cartpole)
