@@ -11,10 +11,11 @@ extern const agent_algo agent_reinforce;                      /* algos/reinforce
 extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;    /* algos/dqn.c */
 extern const agent_algo agent_sac;                            /* algos/sac.c */
 extern const agent_algo agent_td3, agent_ddpg;                /* algos/td3.c */
+extern const agent_algo agent_iqn;                            /* algos/iqn.c */
 
 static const agent_algo *const algos[] = {
     &agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51, &agent_sac,
-    &agent_td3, &agent_ddpg,
+    &agent_td3, &agent_ddpg, &agent_iqn,
 };
 
 const agent_algo *agent_find(const char *name)

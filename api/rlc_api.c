@@ -268,6 +268,16 @@ int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_epis
     return RL_OK;
 }
 
+int rlc_vec_action_masks(rlc_vec *v, const uint8_t **mask, const uint8_t **final_mask, int *n_actions)
+{
+    if (!v) return null_arg(__func__, "the vector env");
+    bool masked = env_vec_masked(&v->v);
+    if (mask) *mask = masked ? v->v.action_mask : NULL;
+    if (final_mask) *final_mask = masked ? v->v.final_mask : NULL;
+    if (n_actions) *n_actions = masked ? v->v.n_actions : 0;
+    return RL_OK;
+}
+
 void rlc_vec_free(rlc_vec *v)
 {
     if (!v) return;
@@ -551,10 +561,40 @@ char *rlc_policy_config(const rlc_policy *p)
     return rl_config_dump_string(&p->cfg);
 }
 
-int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions)
+/* RL_OK, or RL_ERR_ARG naming what is wrong with the masks of rlc_policy_act_masked */
+static int check_policy_masks(const rlc_policy *p, int64_t n, const uint8_t *mask, int64_t n_mask)
 {
-    if (!p) return null_arg(__func__, "the policy");
-    if (n > 0 && (!obs || !actions)) return null_arg(__func__, obs ? "actions" : "obs");
+    const env_space *as = &p->te.def->act_space;
+    if (as->kind != ENV_SPACE_DISCRETE)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: action masks are for a Discrete action space; "
+                       "this one is a Box", p->cfg.env.id);
+    if (!p->algo->action_mask)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: algo %s takes no action masks (ppo, a2c, dqn, "
+                       "qrdqn, c51 and iqn do)", p->cfg.env.id, p->algo->name);
+    if (n_mask != n * as->n)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: expected masks of %d values each (one per "
+                       "action), got %lld values for %lld observations", p->cfg.env.id, as->n, (long long)n_mask,
+                       (long long)n);
+    if (n > 0 && !mask) return null_arg("rlc_policy_act_masked", "mask");
+    for (int64_t i = 0; i < n; i++) {
+        int valid = 0;
+        for (int k = 0; k < as->n; k++) {
+            uint8_t b = mask[i * as->n + k];
+            if (b > 1)
+                return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: mask[%lld, %d] = %d: expected 0 "
+                               "(invalid) or 1 (valid)", p->cfg.env.id, (long long)i, k, b);
+            valid += b;
+        }
+        if (!valid)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: mask row %lld has no valid action",
+                           p->cfg.env.id, (long long)i);
+    }
+    return RL_OK;
+}
+
+/* RL_OK, or RL_ERR_ARG naming what is wrong with rlc_policy_act's observations */
+static int check_policy_obs(const rlc_policy *p, const float *obs, int64_t n, int64_t n_values)
+{
     if (n < 0 || n_values != n * p->obs_dim)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                        "policy for %s: expected observations of %d values each, got %lld values for %lld observations",
@@ -572,14 +612,41 @@ int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values,
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG,
                        "policy for %s: a recurrent policy keeps one state per row: at most %d observations a call, "
                        "got %lld", p->cfg.env.id, AGENT_EVAL_BATCH, (long long)n);
-    /* act() takes at most AGENT_EVAL_BATCH rows outside training: go in chunks */
+    return RL_OK;
+}
+
+/* the checked act: in chunks of AGENT_EVAL_BATCH rows (act() takes at most that outside training),
+ * each chunk's masks (mask NULL: none) handed to the agent first */
+static void policy_act_rows(rlc_policy *p, const float *obs, int64_t n, const uint8_t *mask, float *actions)
+{
+    int K = p->te.def->act_space.n;
     for (int64_t i = 0; i < n; i += AGENT_EVAL_BATCH) {
         int b = n - i < AGENT_EVAL_BATCH ? (int)(n - i) : AGENT_EVAL_BATCH;
         trainer_env_encode(&p->te, obs + i * p->obs_dim, p->obs_buf, b);
+        if (mask) p->algo->action_mask(p->agent, mask + i * K, b);
         p->algo->act(p->agent, p->obs_buf, b, p->act_buf, false);
         memcpy(actions + i * p->act_dim, p->act_buf, (size_t)b * p->act_dim * sizeof(float));
     }
-    return RL_OK;
+}
+
+int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    if (n > 0 && (!obs || !actions)) return null_arg(__func__, obs ? "actions" : "obs");
+    int st = check_policy_obs(p, obs, n, n_values);
+    if (st == RL_OK) policy_act_rows(p, obs, n, NULL, actions);
+    return st;
+}
+
+int rlc_policy_act_masked(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, const uint8_t *mask,
+                          int64_t n_mask, float *actions)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    if (n > 0 && (!obs || !actions)) return null_arg(__func__, obs ? "actions" : "obs");
+    int st = check_policy_obs(p, obs, n, n_values);
+    if (st == RL_OK) st = check_policy_masks(p, n, mask, n_mask);
+    if (st == RL_OK) policy_act_rows(p, obs, n, mask, actions);
+    return st;
 }
 
 int rlc_policy_evaluate(rlc_policy *p, int n_episodes, int64_t seed, double *mean, double *std)

@@ -26,7 +26,8 @@
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
                              * 7: rlc_env_callbacks.action_mask
-                             * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary) */
+                             * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary),
+                             *    rlc_policy_act_masked, rlc_vec_action_masks */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -159,6 +160,13 @@ int rlc_vec_render_open(rlc_vec *v, int width, int height, int *width_out, int *
  * ended, the next episode's first state) into rgb, height rows of width pixels, top to bottom,
  * 3 bytes (R, G, B) each; n_bytes must be width * height * 3 of the open renderer. */
 int rlc_vec_render(rlc_vec *v, int i, uint8_t *rgb, int64_t n_bytes);
+/* The action masks of v's copies when its environment publishes them (env_def.action_mask:
+ * Taxi-v3, a Python environment's): *mask (n, *n_actions) bytes, 1 = valid, the valid actions of
+ * each copy's current state (after an autoreset: the new episode's first), and *final_mask the
+ * finished episode's last state's where terminated[i] || truncated[i]; both valid until
+ * rlc_vec_free, overwritten by each reset and step. NULL and *n_actions = 0 when the environment
+ * publishes none. Any output may be NULL. Since C API 8. */
+int rlc_vec_action_masks(rlc_vec *v, const uint8_t **mask, const uint8_t **final_mask, int *n_actions);
 
 /* ---- training ------------------------------------------------------------------------------ */
 
@@ -230,6 +238,13 @@ char *rlc_policy_config(const rlc_policy *p);
  * recurrent policy (rlc_policy_recurrent) takes at most 64 observations a call: row i of each call
  * is one episode's stream, whose state carries from call to call (see rlc_policy_reset). */
 int rlc_policy_act(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, float *actions);
+/* The same among the valid actions of each row: mask (n, K) bytes, 1 = valid and 0 = not, K the
+ * Discrete action space's n (n_mask must be n * K, each row 0/1 bytes with at least one 1), as an
+ * environment's action masks give them (Gymnasium's info["action_mask"], rlc_vec_action_masks).
+ * RL_ERR_ARG for a Box action space or an agent that takes no masks (env.action_mask,
+ * docs/environments.md names the ones that do). Since C API 8. */
+int rlc_policy_act_masked(rlc_policy *p, const float *obs, int64_t n, int64_t n_values, const uint8_t *mask,
+                          int64_t n_mask, float *actions);
 /* 1 when the policy keeps a state between calls (trained with `recurrent:`), 0 when not (or for a
  * NULL p). */
 int rlc_policy_recurrent(const rlc_policy *p);

@@ -346,10 +346,11 @@ static void rollout_header(FILE *fp, int obs_dim, int act_dim)
 }
 
 /* `steps` steps of env e from seed, one CSV row each; algo NULL: random actions, else the agent's
- * on the observations as it sees them (te, into seen: one-hot, velocities masked); the CSV has the
- * environment's own */
+ * on the observations as it sees them (te, into seen: one-hot, velocities masked), among e's valid
+ * actions when mask is set (trainer_env_pass_mask_one); the CSV has the environment's own */
 static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, void *agent, const trainer_env *te,
-                          long long seed, long long steps, float *obs, float *next, float *act, float *seen)
+                          long long seed, long long steps, float *obs, float *next, float *act, float *seen,
+                          uint8_t *mask)
 {
     const env_def *d = e->def;
     int obs_dim = env_space_dim(&d->obs_space), act_dim = env_space_dim(&d->act_space);
@@ -364,6 +365,7 @@ static void rollout_steps(FILE *fp, env_instance *e, const agent_algo *algo, voi
         if (!algo) env_space_sample(&d->act_space, &rng, act);
         else {
             trainer_env_encode(te, obs, seen, 1);
+            trainer_env_pass_mask_one(algo, agent, e, mask);
             algo->act(agent, seen, 1, act, false);
         }
         float r;
@@ -402,6 +404,7 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
     env_instance e = {0};
     trainer_env te = {0};
     float *obs = NULL, *next = NULL, *act = NULL, *seen = NULL;
+    uint8_t *mask = NULL;   /* the valid actions the agent gets (env.action_mask), when it takes them */
     FILE *fp = NULL;
     char tmp[1200] = "", err[1024] = "";
     /* the training environment (its env.kwargs and time limit) when the policy plays on it */
@@ -418,13 +421,15 @@ static int rollout_run(const rollout_args *ra, const char *env_id, const rl_conf
     next = calloc((size_t)obs_dim, sizeof(float));
     act = calloc((size_t)act_dim, sizeof(float));
     seen = calloc(algo ? (size_t)te.view.obs_space.dim : 1, sizeof(float));
-    if (!obs || !next || !act || !seen) {
+    bool masked = algo && e.def->action_mask && trainer_env_agent_masks(&te, cfg, algo);
+    if (masked) mask = malloc((size_t)e.def->act_space.n);
+    if (!obs || !next || !act || !seen || (masked && !mask)) {
         fprintf(stderr, "rlc rollout: out of memory\n");
         goto out;
     }
     if (!(fp = rollout_open_out(ra->out_path, tmp, sizeof tmp))) goto out;
     rollout_header(fp, obs_dim, act_dim);
-    rollout_steps(fp, &e, algo, agent, &te, ra->seed, ra->steps, obs, next, act, seen);
+    rollout_steps(fp, &e, algo, agent, &te, ra->seed, ra->steps, obs, next, act, seen, mask);
     bool closed = rollout_close_out(fp, tmp, ra->out_path);
     fp = NULL;
     if (closed) status = 0;
@@ -435,6 +440,7 @@ out:
     free(next);
     free(act);
     free(seen);
+    free(mask);
     env_close(&e);
     trainer_env_close(&te);
     return status;

@@ -48,7 +48,7 @@
       "1 = off")                                                                                 \
     X(S, bool, action_mask, BOOL, 1, NULL, 0, 1, NULL,                                              \
       "use the valid-action masks the environment publishes (Taxi; agents ppo, a2c, dqn, qrdqn, "  \
-      "c51); false: every action is offered")
+      "c51, iqn); false: every action is offered")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \

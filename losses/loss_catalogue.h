@@ -267,6 +267,12 @@ void loss_iqn_sample_taus(float *taus, int n, rl_rng *rng);
 float loss_quantile_huber(const float *theta, const float *target, const float *taus,
                           int taus_per_sample, const float *w, int n, int Nq, int Nt, float kappa,
                           float *dtheta);
+/* IQN's quantile Huber loss over sampled fractions (Dabney, Ostrovski et al. 2018, eq. 3):
+ * loss_quantile_huber with taus per sample. theta, dtheta, taus (n, N): the online network's
+ * values at the N fractions tau each sample drew; target (n, Np): the N' target samples; w (n) or
+ * NULL. The mean over n of w_b sum_i mean_j rho_tau_bi(T_bj - theta_bi). */
+float loss_iqn_quantile_huber(const float *theta, const float *target, const float *taus, const float *w, int n,
+                              int N, int Np, float kappa, float *dtheta);
 /* C51 projection of the distributional Bellman target onto A fixed atoms z_k = v_min + k dz:
  * Tz = clip(r + discount (1 - done) z, v_min, v_max), mass split linearly between neighbours.
  * next_probs, target_probs (n, A). */

@@ -118,6 +118,12 @@ float loss_quantile_huber(const float *theta, const float *target, const float *
     return (float)(s * inv);
 }
 
+float loss_iqn_quantile_huber(const float *theta, const float *target, const float *taus, const float *w, int n,
+                              int N, int Np, float kappa, float *dtheta)
+{
+    return loss_quantile_huber(theta, target, taus, 1, w, n, N, Np, kappa, dtheta);
+}
+
 /* ---- registry rows (losses/loss_row.h): the adapters from each kind's signature to the
  * kernel, and one LOSS_DEF per loss ---- */
 
@@ -147,6 +153,11 @@ LOSS_DEF(620, td_lambda,
 LOSS_DEF(630, quantile_huber,
          LOSS_KERNEL("loss_quantile_huber"),
          .formula = "mean_b sum_i mean_j |tau_i - 1{u_ij < 0}| L_kappa(u_ij) / kappa, u = T_j - theta_i",
+         .n_params = 1, .params = {P_NONNEG("kappa", 1.0f, "Huber threshold (0 = plain quantile loss)")});
+LOSS_DEF(635, iqn_quantile_huber,
+         LOSS_KERNEL("loss_iqn_quantile_huber"),
+         .formula = "mean_b w_b sum_i mean_j |tau_bi - 1{u_bij < 0}| L_kappa(u_bij) / kappa, u = T_bj - theta_bi, "
+                    "tau_bi ~ U(0, 1) per sample",
          .n_params = 1, .params = {P_NONNEG("kappa", 1.0f, "Huber threshold (0 = plain quantile loss)")});
 LOSS_DEF(640, c51,
          LOSS_KERNEL("loss_c51_project, loss_c51"),

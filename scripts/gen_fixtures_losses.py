@@ -1337,9 +1337,45 @@ def gen_dpg(g):
                   "weighted": case(lambda q, w: -(w * q).mean(), {"q": q, "w": w}, ["q"])})
 
 
+def gen_iqn(g):
+    # IQN's quantile Huber loss over sampled fractions (loss_iqn_quantile_huber): N = 8 fractions
+    # drawn per sample, N' = 6 target samples, per-sample weights; theta kept away from the kinks
+    # (|u| = kappa and u = 0) so that finite differences see a smooth function
+    n, N, Np = 5, 8, 6
+    target = rnd(g, n, Np, scale=2.0)
+    taus = f32(g.uniform(0.0, 1.0, (n, N)))
+
+    def smooth(kappa):
+        th = g.standard_normal((n, N)) * 2.0
+        for b in range(n):
+            for i in range(N):
+                for _ in range(50):
+                    u = target.numpy()[b] - th[b, i]
+                    if np.all(np.abs(np.abs(u) - kappa) > 0.05) and np.all(np.abs(u) > 0.05):
+                        break
+                    th[b, i] += 0.037
+        return f32(th)
+
+    def qh(theta, target, taus, kappa, w=None):
+        u = target[:, None, :] - theta[:, :, None]  # (n, N, N')
+        L = torch.where(u.abs() <= kappa, 0.5 * u ** 2 / kappa, u.abs() - 0.5 * kappa) if kappa > 0 else u.abs()
+        per = ((taus[:, :, None] - (u < 0).double()).abs() * L).mean(2).sum(1)
+        return (w * per).mean() if w is not None else per.mean()
+
+    cases = {}
+    for name, kappa, weighted in (("k1", 1.0, False), ("k1_w", 1.0, True), ("k0_5_w", 0.5, True), ("k0", 0.0, False)):
+        data = {"theta": smooth(kappa), "target": target, "taus": taus}
+        if weighted:
+            data["w"] = W(g, n)
+        fn = (lambda theta, target, taus, w, k=kappa: qh(theta, target, taus, k, w)) if weighted else \
+            (lambda theta, target, taus, k=kappa: qh(theta, target, taus, k))
+        cases[name] = case(fn, data, ["theta"], {"n": n, "N": N, "Np": Np, "kappa": kappa})
+    write("iqn_quantile_huber", cases)
+
+
 GENERATORS = [gen_regression, gen_policy, gen_regression_more, gen_classification, gen_probabilistic, gen_metric, gen_adversarial, gen_rl, gen_targets, gen_distributional,
               gen_exploration, gen_preference, gen_regularisation,
-              gen_selfsup, gen_generative_more, gen_rl_more, gen_diversity_more, gen_dpg]
+              gen_selfsup, gen_generative_more, gen_rl_more, gen_diversity_more, gen_dpg, gen_iqn]
 
 if __name__ == "__main__":
     os.makedirs(OUT, exist_ok=True)

@@ -9,6 +9,11 @@ saved running mean and variance, the network, and the mapping to the environment
     policy = rlc_policy.load("runs/ppo_cartpole-seed1")
     action = policy.act(obs)           # obs (obs_dim,) -> action; (B, obs_dim) -> (B, ...)
 
+On an environment that publishes action masks (Taxi-v3's info["action_mask"], a Python
+environment's action_masks()), act(obs, action_mask=m) chooses among the valid actions only, as
+rlc does with env.action_mask: m is (n,) or (B, n) bools or 0/1 values for a Discrete(n) action
+space, the best valid action by the agent's logits (ppo, a2c, reinforce) or values (the DQN family).
+
 An environment with a Discrete observation space (the toy-text ones) is observed as its index:
 act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
 
@@ -18,7 +23,8 @@ MultiDiscrete and MultiBinary, ppo and a2c: the most likely value of each compon
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
-the mean network, weight_mu and bias_mu, as rlc evaluates) in all three. Auxiliary heads and intrinsic-reward modules are
+the mean network, weight_mu and bias_mu, as rlc evaluates) in all three; iqn (argmax of the mean
+quantile at the K midpoint fractions (2k + 1) / 2K, as rlc acts greedily). Auxiliary heads and intrinsic-reward modules are
 read past: they never change the action.
 
 A policy trained with `recurrent:` (an LSTM or GRU between the trunk and the heads) is stateful:
@@ -299,6 +305,11 @@ class Policy:
                 self.state = None
         elif self.algo in ("sac", "td3", "ddpg"):   # td3, ddpg: the actor's output layer is tanh
             self.kind, self.actor = "sac", _layers(t, "actor")
+        elif self.algo == "iqn":
+            # torso psi, the cosine embedding phi of tau (one ReLU layer over cos(pi i tau)), the head
+            self.kind, self.split = "q", False
+            self.trunk, self.embed, self.head = _layers(t, "q.torso"), _layers(t, "q.embed"), _layers(t, "q.head")
+            self.n_fractions = int(self.config.get("iqn.num_quantile_samples", "32"))
         elif self.algo in ("dqn", "qrdqn", "c51"):
             self.kind = "q"
             # a trunk then heads: value and advantage (dueling) or one output head (noisy alone)
@@ -361,7 +372,7 @@ class Policy:
         y = ((obs.astype(np.float64) - mean) / np.sqrt(var + 1e-8)).astype(np.float32)
         return np.clip(y, -clip, clip) if clip > 0 else y
 
-    def act(self, obs):
+    def act(self, obs, action_mask=None):
         obs = np.asarray(obs, dtype=np.float32)
         single = obs.ndim == 1 or obs.ndim == 0
         dim = 1 if self.obs_space.get("kind") == "discrete" else self.obs_dim   # an index, or obs_dim floats
@@ -374,8 +385,32 @@ class Policy:
             x = x.copy()
             x[:, self.mask] = 0
         x = self.normalise(x)
+        self.valid = None if action_mask is None else self._valid(action_mask, x.shape[0])
         a = {"onpolicy": self._act_onpolicy, "sac": self._act_sac, "q": self._act_q}[self.kind](x)
         return a[0] if single else a
+
+    def _valid(self, action_mask, rows):
+        """action_mask as (rows, n) bools, checked: a Discrete(n) action space, 0/1 values, at least
+        one valid action per row"""
+        sp = self.action_space
+        if sp["kind"] != "discrete":
+            raise ValueError(f"{self.path}: action_mask: the action space is a Box; masks are for a Discrete one")
+        m = np.asarray(action_mask)
+        n = int(sp["n"])
+        if m.ndim == 1:
+            m = m.reshape(1, -1)
+        if m.shape != (rows, n) or m.dtype.kind not in "biu" or not np.isin(m, (0, 1)).all():
+            raise ValueError(f"{self.path}: action_mask of shape {np.shape(action_mask)}: expected {rows} row(s) of {n} "
+                             "bools or 0/1 values")
+        if not m.any(axis=1).all():
+            raise ValueError(f"{self.path}: action_mask has a row with no valid action")
+        return m.astype(bool)
+
+    def _best(self, scores):
+        """the first action of largest score among the valid ones (every action without a mask)"""
+        if self.valid is not None:
+            scores = np.where(self.valid, scores, -np.inf)
+        return np.argmax(scores, axis=1).astype(np.int64)
 
     __call__ = act
 
@@ -401,7 +436,7 @@ class Policy:
         out = _mlp(self.actor, x, self.activation)
         sp = self.action_space
         if sp["kind"] == "discrete":
-            return np.argmax(out, axis=1).astype(np.int64)
+            return self._best(out)
         if sp["kind"] == "multi_discrete":   # a categorical per component over its slice of the logits
             parts = np.split(out, np.cumsum(sp["nvec"])[:-1], axis=1)
             return np.stack([np.argmax(p, axis=1) for p in parts], axis=1).astype(np.int64)
@@ -422,9 +457,23 @@ class Policy:
         half = np.float32(0.5) * (sp["high"] - sp["low"])
         return (center + half * a).astype(np.float32)
 
+    def _iqn_values(self, x):
+        """IQN's greedy values: each action's mean quantile at the K midpoints (2k + 1) / 2K,
+        Z_tau = head(torso(x) * ReLU(W cos(pi i tau) + b)), i = 0 .. n - 1 (algos/iqn.c)"""
+        K, (w, b) = self.n_fractions, self.embed[0]
+        taus = ((2.0 * np.arange(K) + 1.0) / (2.0 * K)).astype(np.float32).astype(np.float64)
+        cosines = np.cos(np.pi * np.arange(w.shape[1])[None, :] * taus[:, None]).astype(np.float32)
+        phi = np.maximum(cosines @ w.T + b, np.float32(0)).astype(np.float32)                 # (K, H)
+        psi = _mlp(self.trunk, x, self.activation, self.activation)                            # (B, H)
+        z = (psi[:, None, :] * phi[None, :, :]).reshape(-1, psi.shape[1])                     # (B K, H)
+        out = _mlp(self.head, z, self.activation).reshape(x.shape[0], K, -1)
+        return out.astype(np.float64).mean(axis=1)
+
     def q_values(self, x):
-        """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn) or
+        """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn, iqn) or
         the expectation over the atoms (c51)."""
+        if self.algo == "iqn":
+            return self._iqn_values(x)
         K = self.action_space["n"]
         x = self.features(x)
         if not self.split:
@@ -448,7 +497,7 @@ class Policy:
         return (p * atoms).sum(axis=2) / p.sum(axis=2)
 
     def _act_q(self, x):
-        return np.argmax(self.q_values(x), axis=1).astype(np.int64)
+        return self._best(self.q_values(x))
 
 
 def load(path):

@@ -272,6 +272,10 @@ static void test_agents(void)
     train_agent("dqn",
                 "algo: dqn\nseed: 7\nenv: {id: CartPole-v1, num_envs: 2}\nnetwork: {hidden: [32, 32]}\n"
                 "dqn: {learning_starts: 64, batch_size: 16, buffer_size: 1000, train_frequency: 4}\n", 6);
+    train_agent("iqn",
+                "algo: iqn\nseed: 10\nenv: {id: CartPole-v1, num_envs: 2}\nnetwork: {hidden: [16, 16]}\n"
+                "iqn: {learning_starts: 64, batch_size: 16, buffer_size: 1000, train_frequency: 4, num_tau_samples: 4, "
+                "num_tau_prime_samples: 4, num_quantile_samples: 8}\n", 6);
 }
 
 int main(int argc, char **argv)

@@ -12,6 +12,8 @@
 #include "envs/env.h"
 #include "nn/nn.h"
 #include "replay/replay.h"
+#include "envs/render.h"
+#include "train/record.h"
 #include "train/trainer.h"
 #include "train/trainer_env.h"
 #include "tests/helpers/testutil.h"
@@ -274,6 +276,15 @@ static const char trap_dqn[] = "algo: dqn\n"
                                "target_update_interval: 250}\n"
                                "log: {log_interval: 100000, eval_interval: 0, eval_episodes: 10, checkpoint_interval: 0}\n";
 
+static const char trap_iqn[] = "algo: iqn\n"
+                               "total_steps: 3000\n"
+                               "env: {id: MaskTrap-v0, num_envs: 2}\n"
+                               "network: {hidden: [32]}\n"
+                               "iqn: {learning_starts: 500, train_frequency: 4, exploration_fraction: 0.5, "
+                               "target_update_interval: 250, batch_size: 32, num_tau_samples: 8, "
+                               "num_tau_prime_samples: 8}\n"
+                               "log: {log_interval: 100000, eval_interval: 0, eval_episodes: 10, checkpoint_interval: 0}\n";
+
 /* trains yaml (with sets) on seeds 1..n; the final evaluations in runs */
 static void trap_train(const char *yaml, const char *tag, const char *const *sets, int n_sets, int n,
                        trainer_result *runs)
@@ -302,6 +313,70 @@ Test(agent_mask, dqn_never_takes_an_invalid_action)
     trap_train(trap_dqn, "trap_dqn", NULL, 0, 1, runs);
     cr_assert_eq(trap_invalid_taken, 0, "%ld invalid actions taken", trap_invalid_taken);
     cr_assert_float_eq(runs[0].eval_mean, 20.0, 1e-9);
+}
+
+Test(agent_mask, iqn_never_takes_an_invalid_action)
+{
+    trainer_result runs[1];
+    trap_invalid_taken = 0;
+    trap_train(trap_iqn, "trap_iqn", NULL, 0, 1, runs);
+    cr_assert_eq(trap_invalid_taken, 0, "%ld invalid actions taken", trap_invalid_taken);
+    cr_assert_float_eq(runs[0].eval_mean, 20.0, 1e-9);
+}
+
+/* a frame of MaskTrap for rlc record: a grey level per state */
+static rl_status trap_frame(const void *state, uint8_t *rgb, int width, int height, char *err, size_t err_sz)
+{
+    (void)err, (void)err_sz;
+    memset(rgb, ((const trap_state *)state)->s * 4, (size_t)width * height * 3);
+    return RL_OK;
+}
+
+static const env_render_def trap_render = {.id = "MaskTrap-v0", .width = 16, .height = 16, .fps = 10,
+                                           .draw = trap_frame};
+
+/* A policy loaded from its checkpoint acts among the valid actions wherever it is played: rlc
+ * eval's evaluation and rlc record's episodes on MaskTrap never take an invalid action. The same
+ * agent evaluated without masks does (a small DQN's greedy choice is often an invalid action, whose
+ * value it never learned): the masks are what keeps them valid. */
+Test(agent_mask, eval_and_record_keep_to_valid_actions)
+{
+    trap_register();
+    char err[1024];
+    if (!env_find_renderer(trap_render.id)) cr_assert_eq(env_register_renderer(&trap_render, err, sizeof err), RL_OK, "%s", err);
+    const char *sets[] = {"total_steps=1500", "log.checkpoint_interval=0"};
+    trainer_result runs[1];
+    char dir[512], gif[600];
+    trap_register();
+    rlt_tmpfile(gif, sizeof gif, "trap_eval_cfg", trap_dqn);
+    rlt_train_seeds(gif, sets, 2, 1, runs, "trap_eval", dir, sizeof dir);
+    rl_config cfg;
+    const agent_algo *algo;
+    void *agent;
+    cr_assert_eq(trainer_load_agent(dir, &cfg, &algo, &agent, err, sizeof err), RL_OK, "%s", err);
+    double mean, std;
+    trap_invalid_taken = 0;
+    cr_assert_eq(trainer_evaluate(algo, agent, &cfg, 10, 1000000, &mean, &std, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trap_invalid_taken, 0, "rlc eval: %ld invalid actions taken", trap_invalid_taken);
+    cr_assert_float_eq(mean, 20.0, 1e-9);
+    cfg.env.action_mask = false;
+    cr_assert_eq(trainer_evaluate(algo, agent, &cfg, 10, 1000000, &mean, &std, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_gt(trap_invalid_taken, 0, "without masks the agent took no invalid action: the test shows nothing");
+    algo->destroy(agent);
+
+    record_opts o;
+    record_opts_default(&o);
+    snprintf(gif, sizeof gif, "%s/trap.gif", dir);
+    o.path = dir;
+    o.out = gif;
+    o.episodes = 3;
+    record_result res;
+    trap_invalid_taken = 0;
+    cr_assert_eq(record_policy(&o, &res, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trap_invalid_taken, 0, "rlc record: %ld invalid actions taken", trap_invalid_taken);
+    cr_assert_float_eq(res.return_mean, 20.0, 1e-9);
+    cr_assert_eq(res.frames, 3 * 21);
+    rlt_remove_tree(dir);
 }
 
 /* env.action_mask false: the same agent sees every action and pays for the invalid ones */

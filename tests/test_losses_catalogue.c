@@ -453,6 +453,9 @@ LOSS_TEST(distributional, quantile_huber,
           return loss_quantile_huber(A(f, "theta"), A(f, "target"), A(f, "taus"),
                                      N(f, "per_sample"), O(f, "w"), N(f, "n"), N(f, "Nq"),
                                      N(f, "Nt"), P(f, "kappa"), G(f, "theta"));)
+LOSS_TEST(distributional, iqn_quantile_huber,
+          return loss_iqn_quantile_huber(A(f, "theta"), A(f, "target"), A(f, "taus"), O(f, "w"), N(f, "n"),
+                                         N(f, "N"), N(f, "Np"), P(f, "kappa"), G(f, "theta"));)
 static double ad_c51(fx *f)
 {
     int n = N(f, "n"), Aa = N(f, "A");

@@ -432,3 +432,8 @@ Test(replay_resume, an_interrupted_her_run_keeps_its_buffer)
 {
     interrupted_run_restores("dqn", RLC_SOURCE_DIR "/configs/zoo/dqn_bitflipping_v0.yaml");
 }
+
+Test(replay_resume, an_interrupted_iqn_run_keeps_its_buffer)
+{
+    interrupted_run_restores("iqn", RLC_SOURCE_DIR "/configs/zoo/iqn_cartpole_v1.yaml");
+}

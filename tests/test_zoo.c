@@ -157,6 +157,7 @@ Test(zoo, covers_every_registered_environment)
     expect_pair("dqn", "BitFlipping-v0");   /* the goal tasks, with hindsight experience replay */
     expect_pair("sac", "PointGoal-v0");
     expect_pair("td3", "PointGoal-v0");
+    expect_pair("iqn", "CartPole-v1");
 #ifdef RLC_HAVE_MUJOCO
     for (size_t i = 0; i < sizeof mujoco / sizeof mujoco[0]; i++) {
         expect_pair("ppo", mujoco[i]);

@@ -23,6 +23,7 @@ typedef struct {
     env_renderer *renderer;
     env_video *video;
     float *obs, *seen, *act;   /* the env's observation, as the agent sees it, the action */
+    uint8_t *mask;      /* the valid actions handed to the agent, when it takes the env's masks; else NULL */
     uint8_t *frame;     /* (height, width, 3) */
 } recorder;
 
@@ -64,6 +65,8 @@ static rl_status recorder_open_env(recorder *r, const rl_config *cfg, const char
     r->seen = calloc((size_t)r->te.view.obs_space.dim, sizeof(float));
     r->act = calloc((size_t)env_space_dim(&r->env.def->act_space), sizeof(float));
     r->frame = malloc((size_t)res->width * res->height * 3);
+    if (r->algo && trainer_env_agent_masks(&r->te, cfg, r->algo) && !(r->mask = malloc((size_t)r->env.def->act_space.n)))
+        return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
     if (!r->obs || !r->seen || !r->act || !r->frame) return rl_errf(err, err_sz, RL_ERR_NOMEM, "out of memory");
     return RL_OK;
 }
@@ -88,6 +91,7 @@ static void recorder_free(recorder *r)
     free(r->seen);
     free(r->act);
     free(r->frame);
+    free(r->mask);
 }
 
 
@@ -109,6 +113,7 @@ static rl_status film_episode(recorder *r, int64_t seed, record_result *res, dou
     *ret = 0.0;
     while (st == RL_OK && !term && !trunc) {
         trainer_env_encode(&r->te, r->obs, r->seen, 1);
+        trainer_env_pass_mask_one(r->algo, r->agent, &r->env, r->mask);
         r->algo->act(r->agent, r->seen, 1, r->act, false);
         float reward;
         env_step(&r->env, r->act, r->obs, &reward, &term, &trunc);

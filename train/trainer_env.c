@@ -160,7 +160,7 @@ rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, 
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
                        "env.action_mask: false to train it on every action, or use an agent that masks "
-                       "(ppo, a2c, dqn, qrdqn, c51)",
+                       "(ppo, a2c, dqn, qrdqn, c51, iqn)",
                        cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
     return RL_OK;
 }
@@ -173,4 +173,16 @@ bool trainer_env_masks(const trainer_env *e, const rl_config *cfg)
 void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v)
 {
     if (cfg->env.action_mask && env_vec_masked(v) && algo->action_mask) algo->action_mask(agent, v->action_mask, v->n);
+}
+
+bool trainer_env_agent_masks(const trainer_env *e, const rl_config *cfg, const agent_algo *algo)
+{
+    return trainer_env_masks(e, cfg) && algo->action_mask;
+}
+
+void trainer_env_pass_mask_one(const agent_algo *algo, void *agent, const env_instance *inst, uint8_t *mask)
+{
+    if (!mask) return;
+    inst->def->action_mask(inst->state, mask);
+    algo->action_mask(agent, mask, 1);
 }

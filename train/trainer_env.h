@@ -54,6 +54,11 @@ void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int 
  * env_def.action_mask), and the masks of v's rows handed to the agent before an act() on them. */
 bool trainer_env_masks(const trainer_env *e, const rl_config *cfg);
 void trainer_env_pass_masks(const rl_config *cfg, const agent_algo *algo, void *agent, const env_vec *v);
+/* The same for one instance (rlc record, rlc rollout --policy): whether algo's agent gets e's masks,
+ * and, with mask non-NULL (act_space.n bytes), inst's valid actions written there and handed to
+ * the agent for its next act() of one row (mask NULL: nothing). */
+bool trainer_env_agent_masks(const trainer_env *e, const rl_config *cfg, const agent_algo *algo);
+void trainer_env_pass_mask_one(const agent_algo *algo, void *agent, const env_instance *inst, uint8_t *mask);
 /* RL_ERR_CONFIG naming env.action_mask when the agent would get e's masks (trainer_env_masks) and
  * algo cannot use them (agent_algo.action_mask NULL); training checks it, a checkpoint's loader
  * does not (acting without masks is still acting). */

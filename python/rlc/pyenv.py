@@ -186,13 +186,33 @@ class _Binding:
             self.reward_threshold = float(thr) if thr is not None else math.nan
             self.render_size = self._probe_render(probe)
             self.fps = int(getattr(probe, "metadata", {}).get("render_fps") or 30)
-            self.masks = self.act.discrete and _mask_method(probe) is not None
             if self.act.multi and _mask_method(probe) is not None:
                 raise EnvError(f"{self.label}: action_masks() with the action space {self.act.text}: rlc takes "
                                "action masks for Discrete action spaces only", "bad argument")
+            self.masks = self._probe_masks(probe)
+            self.info_masks = {}   # handle -> the last reset()'s or step()'s info["action_mask"]
         finally:
             if self.kind != "instance":
                 _close_quietly(probe)
+
+    def _probe_masks(self, probe):
+        """Where the environment's action masks come from: "method" (an action_masks() method,
+        sb3-contrib's convention), "info" (reset()'s info["action_mask"], Gymnasium's Taxi), or None
+        (no masks, or an action space that is not Discrete). The probe is reset to see its info
+        only when it has no action_masks() (rlc reseeds and resets every instance before use)."""
+        if not self.act.discrete:
+            return None
+        if _mask_method(probe) is not None:
+            return "method"
+        try:
+            out = probe.reset(seed=0)
+        except Exception:
+            return None   # reset() fails again, with its message, when rlc first resets
+        info = out[1] if isinstance(out, tuple) and len(out) == 2 else None
+        return "info" if isinstance(info, dict) and "action_mask" in info else None
+
+    def _keep_info_mask(self, handle, info):
+        self.info_masks[handle] = info.get("action_mask") if isinstance(info, dict) else None
 
     def _construct(self):
         env = self.source()
@@ -253,6 +273,7 @@ class _Binding:
         return handle
 
     def close(self, handle):
+        self.info_masks.pop(handle, None)
         env = self.envs.pop(handle, None)
         if env is self.source:
             self.instance_free = True   # the user's instance stays open: it is theirs
@@ -305,6 +326,8 @@ class _Binding:
             raise EnvError(f"{self.label}: reset() returned {type(out).__name__} {out!r:.80}: expected (obs, info)",
                            "bad argument")
         obs = _view(obs_addr, (1, self.obs.dim), ctypes.c_float, np.float32)
+        if self.masks == "info":
+            self._keep_info_mask(handle, out[1])
         self._obs_into(out[0], obs[0], "reset()")
         self._check_finite_obs(obs, "reset()")
 
@@ -319,12 +342,14 @@ class _Binding:
         else:
             acts = actions.reshape((n,) + self.act.shape).copy()
         rews, terms, truncs, rows = [], [], [], []
-        flat = shape == (self.obs.dim,)
+        flat, info_masks = shape == (self.obs.dim,), self.masks == "info"
         for i, h in enumerate(handles.tolist()):
             out = envs[h].step(acts[i])
             if type(out) is not tuple or len(out) != 5:
                 self._bad_step(i, out)
-            o, r, te, tr, _ = out
+            o, r, te, tr, info = out
+            if info_masks:
+                self._keep_info_mask(h, info)
             if discrete_obs:
                 self._obs_into(o, obs[i], f"step() of copy {i}")
             else:
@@ -366,11 +391,19 @@ class _Binding:
         raise AssertionError("_bad_step called on a good step")
 
     def action_mask(self, handle, mask_addr):
-        """writes the instance's action_masks() (sb3-contrib's convention) into mask_addr (n bytes)"""
-        m = np.asarray(_mask_method(self.envs[handle])())
+        """writes the instance's action_masks() (sb3-contrib's convention) or the info["action_mask"]
+        of its last reset() or step() (Gymnasium's) into mask_addr (n bytes)"""
+        if self.masks == "method":
+            m, where = np.asarray(_mask_method(self.envs[handle])()), "action_masks() returned"
+        else:
+            raw, where = self.info_masks.get(handle), 'info["action_mask"] of reset() or step() is'
+            if raw is None:
+                raise EnvError(f'{self.label}: reset() or step() returned an info without "action_mask", which '
+                               "the first reset() had: expected the valid actions in every info", "bad argument")
+            m = np.asarray(raw)
         n = self.act.n
         if m.shape != (n,) or m.dtype.kind not in "biu" or not np.isin(m, (0, 1)).all() or not m.any():
-            raise EnvError(f"{self.label}: action_masks() returned {m!r:.80} (shape {m.shape}, dtype {m.dtype}): "
+            raise EnvError(f"{self.label}: {where} {m!r:.80} (shape {m.shape}, dtype {m.dtype}): "
                            f"expected {n} bools or 0/1 values, at least one true, one per action of "
                            f"{self.act.text}", "bad argument")
         _view(mask_addr, (n,), ctypes.c_uint8, np.uint8)[:] = m.astype(np.uint8)
@@ -487,7 +520,7 @@ def _cb_action_mask(user, handle, mask, err, err_sz):
         _bindings[user].action_mask(handle, mask)
         return 0
     except BaseException as e:
-        return _fail(e, err, err_sz, "action_masks()")
+        return _fail(e, err, err_sz, "action_masks()" if _bindings[user].masks == "method" else 'info["action_mask"]')
 
 
 _CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb_step), _lib.CLOSE_FN(_cb_close),
@@ -541,7 +574,7 @@ def bind(source, env_id=None):
         cb.render_fps = min(max(1, b.fps), 1000)
     else:
         cb.render = _lib.RENDER_FN()
-    cb.action_mask = _MASK_CALLBACK if b.masks else _lib.MASK_FN()
+    cb.action_mask = _MASK_CALLBACK if b.masks is not None else _lib.MASK_FN()
     obs, keep_o = b.obs.c_space()
     act, keep_a = b.act.c_space()
     _bindings[key] = b

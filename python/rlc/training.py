@@ -256,7 +256,14 @@ class Policy:
     episode start; a fresh policy and one just evaluated start from a zero state.
 
     For a Discrete observation space obs is an index or an array of indices (the agent sees them
-    one-hot encoded)."""
+    one-hot encoded).
+
+    action_mask (policy.act(obs, action_mask=m) or policy(obs, action_mask=m)): the valid actions
+    of each observation's state, (n,) or (..., n) bools or 0/1 values for a Discrete(n) action
+    space, at least one valid per row, as Gymnasium's info["action_mask"] gives them (make_vec's
+    infos["action_mask"] for Taxi-v3 and other masking environments): the action is the best
+    among the valid ones, as `rlc eval` acts on a masking environment. Agents that take masks:
+    ppo, a2c and the DQN family."""
 
     def __init__(self, path):
         self._handle = ctypes.c_void_p()
@@ -280,7 +287,9 @@ class Policy:
         self._check_open()
         return take_string(lib.rlc_policy_config(self._handle))
 
-    def __call__(self, obs):
+    def act(self, obs, action_mask=None):
+        """The deterministic action of obs (one observation or a batch), among the valid actions
+        of action_mask when it is given (see the class documentation)."""
         self._check_open()
         o = np.ascontiguousarray(obs, dtype=np.float32)
         if isinstance(self.observation_space, Discrete):
@@ -290,12 +299,35 @@ class Policy:
         lead = o.shape[:-1]
         n = int(np.prod(lead)) if lead else 1
         out = np.empty((n, self._act_dim), dtype=np.float32)
-        check(lib.rlc_policy_act(self._handle, o.ctypes.data, n, o.size, out.ctypes.data))
+        if action_mask is None:
+            check(lib.rlc_policy_act(self._handle, o.ctypes.data, n, o.size, out.ctypes.data))
+        else:
+            m = self._mask(action_mask, lead)
+            check(lib.rlc_policy_act_masked(self._handle, o.ctypes.data, n, o.size, m.ctypes.data, m.size,
+                                            out.ctypes.data))
         if self._discrete:
             return out[:, 0].astype(np.int64).reshape(lead)[()]
         if self._multi:   # an integer per component, as the space holds them
             return out.astype(self.action_space.dtype).reshape(lead + (self._act_dim,))
         return out.reshape(lead + (self._act_dim,))
+
+    __call__ = act
+
+    def _mask(self, action_mask, lead):
+        """action_mask as the contiguous uint8 rows rlc takes, one per observation (lead)"""
+        if not self._discrete:
+            raise InvalidArgument(f"{self.path}: action_mask: the action space is {self.action_space!r}; masks are "
+                                  "for a Discrete one", "bad argument")
+        m = np.asarray(action_mask)
+        k = self.action_space.n
+        if m.dtype.kind not in "biu" or m.shape != lead + (k,):
+            raise InvalidArgument(f"{self.path}: action_mask of shape {m.shape} and dtype {m.dtype}: expected "
+                                  f"{lead + (k,)} bools or 0/1 values (one per action of Discrete({k}), for each "
+                                  "observation)", "bad argument")
+        if not np.isin(m, (0, 1)).all():
+            raise InvalidArgument(f"{self.path}: action_mask holds {m[~np.isin(m, (0, 1))].reshape(-1)[0]!r}: "
+                                  "expected bools or 0/1 values", "bad argument")
+        return np.ascontiguousarray(m, dtype=np.uint8)
 
     @property
     def recurrent(self):

@@ -10,6 +10,12 @@ step() and reset() return copies that the next step does not overwrite. With cop
 the views themselves, and a view keeps the environment's memory alive (numpy's base chain): the
 environment is freed when neither the VecEnv nor any view refers to it any more.
 
+An environment that publishes action masks (Taxi-v3, a Python environment with action_masks() or
+info["action_mask"]) puts them where Gymnasium's Taxi does: infos["action_mask"] (num_envs, n)
+int8, 1 for a valid action of each copy's current state, after reset() and every step() (with
+infos["_action_mask"] all true), and the finished episodes' last states' masks in
+infos["final_info"]["action_mask"].
+
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
 tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
@@ -236,6 +242,20 @@ class VecEnv:
         self._n_done = _view(owner, b.n_done, (1,))
         self._step = lib.rlc_vec_step
         self._discrete_obs = isinstance(self.single_observation_space, Discrete)
+        self._masks = self._final_masks = None
+        mask, final, k = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_int()
+        check(lib.rlc_vec_action_masks(self._handle, ctypes.byref(mask), ctypes.byref(final), ctypes.byref(k)))
+        if mask.value:
+            i8 = ctypes.POINTER(ctypes.c_int8)
+            self._masks = _view(owner, ctypes.cast(mask, i8), (n, k.value))
+            self._final_masks = _view(owner, ctypes.cast(final, i8), (n, k.value))
+
+    def _mask_infos(self, infos):
+        """infos with the copies' action masks (Gymnasium's Taxi: info["action_mask"], int8)"""
+        if self._masks is not None:
+            infos["action_mask"] = self._masks.copy()
+            infos["_action_mask"] = np.ones(self.num_envs, dtype=bool)
+        return infos
 
     def _observations(self, obs):
         if self._discrete_obs:
@@ -253,7 +273,7 @@ class VecEnv:
             self.action_space.seed(seed)
         check(lib.rlc_vec_reset(self._handle, -1 if seed is None else seed))
         self._needs_reset = False
-        return self._observations(self._obs), {}
+        return self._observations(self._obs), self._mask_infos({})
 
     def step(self, actions):
         """Steps every copy with actions (num_envs,) for Discrete or (num_envs, dim) for Box,
@@ -269,6 +289,8 @@ class VecEnv:
         if status:
             check(status)
         infos = self._final_infos() if self._n_done[0] else {}
+        if self._masks is not None:
+            self._mask_infos(infos)
         if self._discrete_obs:
             obs = self._obs[:, 0].astype(np.int64)
         else:
@@ -285,9 +307,11 @@ class VecEnv:
             final[i] = np.int64(fo[0]) if self._discrete_obs else fo.copy()
         episode = {"r": np.where(done, self._ep_return, 0.0), "_r": done.copy(),
                    "l": np.where(done, self._ep_length, 0).astype(np.int32), "_l": done.copy()}
-        return {"final_obs": final, "_final_obs": done.copy(),
-                "final_info": {"episode": episode, "_episode": done.copy()},
-                "_final_info": done.copy()}
+        final_info = {"episode": episode, "_episode": done.copy()}
+        if self._final_masks is not None:
+            final_info["action_mask"] = np.where(done[:, None], self._final_masks, 0).astype(np.int8)
+            final_info["_action_mask"] = done.copy()
+        return {"final_obs": final, "_final_obs": done.copy(), "final_info": final_info, "_final_info": done.copy()}
 
     def _check_open(self):
         if self.closed:

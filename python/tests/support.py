@@ -37,3 +37,27 @@ def rollout(env_id, seed, steps, obs_dim, act_dim, *extra):
         out = os.path.join(d, "rollout.csv")
         run_rlc("rollout", "--env", env_id, "--seed", seed, "--steps", steps, "--out", out, *extra)
         return Rollout(out, obs_dim, act_dim)
+
+
+# Gymnasium's Taxi-v3 (toy_text/taxi.py): its map and the rule of its info["action_mask"], written
+# out here to check rlc's masks against
+TAXI_MAP = ["+---------+", "|R: | : :G|", "| : | : : |", "| : : : : |", "| | : | : |", "|Y| : |B: |", "+---------+"]
+TAXI_LOCS = [(0, 0), (0, 4), (4, 0), (4, 3)]
+
+
+def taxi_action_mask(state):
+    """Gymnasium's Taxi mask of state ((row * 5 + col) * 5 + passenger) * 4 + destination: south,
+    north, east, west where no wall is in the way, pickup at the waiting passenger's location,
+    dropoff with the passenger aboard at any of the four locations (int8, as Gymnasium's)."""
+    s = int(state)
+    dest, s = s % 4, s // 4
+    passenger, s = s % 5, s // 5
+    row, col = s // 5, s % 5
+    m = np.zeros(6, np.int8)
+    m[0] = row < 4
+    m[1] = row > 0
+    m[2] = col < 4 and TAXI_MAP[row + 1][2 * col + 2] == ":"
+    m[3] = col > 0 and TAXI_MAP[row + 1][2 * col] == ":"
+    m[4] = passenger < 4 and (row, col) == TAXI_LOCS[passenger]
+    m[5] = passenger == 4 and ((row, col) == TAXI_LOCS[dest] or (row, col) in TAXI_LOCS)
+    return m

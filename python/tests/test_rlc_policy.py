@@ -10,7 +10,7 @@ import unittest
 
 import numpy as np
 
-from support import SOURCE_DIR, rollout, run_rlc
+from support import SOURCE_DIR, rollout, run_rlc, taxi_action_mask
 
 SCRIPT = os.path.join(SOURCE_DIR, "scripts", "rlc_policy.py")
 spec = importlib.util.spec_from_file_location("rlc_policy", SCRIPT)
@@ -48,6 +48,7 @@ RUNS = {
     "ppo_cnn": ("zoo/ppo_minatar_asterix_v1.yaml", ["total_steps=2048", "network.actor_gain=1"], 400, 1, True),
     "dqn_cnn": ("zoo/dqn_minatar_breakout_v1.yaml", ["total_steps=3000", "dqn.learning_starts=500",
                 "dqn.buffer_size=3000", "network.encoder=8 3x3/2 p1, 4 2x2/1, dense 32"], 400, 1, True),
+    "iqn": ("zoo/iqn_cartpole_v1.yaml", ["total_steps=3000", "iqn.learning_starts=500"], 4, 1, True),
     "c51": ("c51_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
     # a Discrete observation (an index), one-hot for the network, and env.kwargs (a 3 x 3 map)
     "dqn_frozenlake": ("zoo/dqn_frozenlake_v1_nonslippery.yaml", ["total_steps=1500", "dqn.learning_starts=500",
@@ -56,6 +57,8 @@ RUNS = {
     # MultiDiscrete and MultiBinary actions: a categorical per component, a Bernoulli per bit
     "ppo_multidiscrete": ("ppo_multidiscrete_target.yaml", ["total_steps=2048"], 12, 3, "multi"),
     "a2c_multibinary": ("a2c_multibinary_target.yaml", ["total_steps=2000"], 6, 6, "multi"),
+    # Taxi's action masks (env.action_mask): rlc rollout --policy plays among the valid actions
+    "ppo_taxi_masked": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048", "env.action_mask=true"], 1, 1, True),
 }
 
 
@@ -84,7 +87,11 @@ class PolicyMatchesRollout(unittest.TestCase):
         run = self.runs[name]
         policy = rlc_policy.load(run)
         r = rollout(policy.env_id, 5, STEPS, obs_dim, act_dim, "--policy", run)
-        got = policy.act(r.obs)
+        # a run on Taxi with env.action_mask: rlc rollout --policy plays among the valid actions, and
+        # so does the script given the same masks
+        masked = policy.env_id == "Taxi-v3" and policy.config.get("env.action_mask") == "true"
+        masks = np.array([taxi_action_mask(o) for o in r.obs[:, 0]]) if masked else None
+        got = policy.act(r.obs, action_mask=masks)
         if discrete == "multi":
             # an integer per component; rounding may flip a near tie, so nearly all agree
             self.assertEqual(got.shape, r.act.shape)
@@ -103,13 +110,16 @@ class PolicyMatchesRollout(unittest.TestCase):
             vals = policy.q_values(policy.normalise(r.obs))
         else:
             vals = policy_logits(policy, r.obs)
+        if masks is not None:
+            self.assertTrue(masks[np.arange(len(want)), want].all(), f"{name}: rlc rollout took an invalid action")
+            vals = np.where(masks == 1, vals, -np.inf)
         top2 = np.sort(vals, axis=1)[:, -2:]
         clear = (top2[:, 1] - top2[:, 0]) > 1e-4 * np.maximum(1.0, np.abs(top2[:, 1]))
         self.assertGreater(clear.sum(), STEPS // 2, f"{name}: too few clear choices to compare")
         np.testing.assert_array_equal(got[clear], want[clear], err_msg=name)
         self.assertGreater(len(np.unique(want)), 1, f"{name}: the actions never change")
         # one observation at a time gives the same as a batch
-        self.assertEqual(int(policy.act(r.obs[7])), int(got[7]))
+        self.assertEqual(int(policy.act(r.obs[7], action_mask=None if masks is None else masks[7])), int(got[7]))
 
     def test_multidiscrete_and_multibinary(self):
         self.check("ppo_multidiscrete")
@@ -155,6 +165,9 @@ class PolicyMatchesRollout(unittest.TestCase):
     def test_qrdqn(self):
         self.check("qrdqn")
 
+    def test_iqn(self):
+        self.check("iqn")
+
     def test_c51(self):
         self.check("c51")
         self.check("rainbow")
@@ -162,10 +175,19 @@ class PolicyMatchesRollout(unittest.TestCase):
     def test_discrete_observations(self):
         self.check("dqn_frozenlake")
         self.check("ppo_taxi")
+        self.check("ppo_taxi_masked")
         policy = rlc_policy.load(self.runs["ppo_taxi"])
         self.assertEqual(int(policy.act(17)), int(policy.act([17])))
         with self.assertRaises(ValueError):
             policy.act(500)
+        # unmasked, this briefly trained policy's first choice is invalid in some states
+        states = np.arange(500, dtype=np.float32).reshape(-1, 1)
+        masks = np.array([taxi_action_mask(s) for s in range(500)])
+        free = policy.act(states)
+        self.assertFalse(masks[np.arange(500), free].all())
+        self.assertTrue(masks[np.arange(500), policy.act(states, action_mask=masks)].all())
+        with self.assertRaisesRegex(ValueError, "no valid action"):
+            policy.act(17, action_mask=np.zeros(6, np.int8))
 
     def test_checkpoint_file_and_command_line(self):
         ckpt = os.path.join(self.runs["ppo_box_norm"], "checkpoint.safetensors")
