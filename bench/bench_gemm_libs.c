@@ -2,14 +2,16 @@
  * (nn_sgemm), OpenBLAS's sgemv (matrix-vector shapes) and rlc's outer-product loop (K = 1),
  * LIBXSMM, and BLIS's sgemm and sgemv when its shared library is installed.
  *
- * Usage: bench_gemm_libs [--rounds R] [--ms T] [--vec] [--blis PATH]
+ * Usage: bench_gemm_libs [--rounds R] [--ms T] [--vec] [--sweep [--sides LIST]] [--blis PATH]
  *   The shapes are the dense layers' three GEMMs (forward A W^T, weight gradient dY^T X, input
  *   gradient dY W) of SAC on HalfCheetah (batch 256, 256-256, actor head 12, critic head 1), PPO on
  *   HalfCheetah (minibatch 64, 64-64, heads 6 and 1, acting on one row) and PPO on CartPole
  *   (minibatch 128, 64-64, heads 2 and 1, acting on 4 rows); --vec keeps the matrix-vector ones
  *   (M, N or K of 1). BLIS is opened at run time (dlopen, default libblis.so.4, e.g. Debian's
  *   libblis4; --blis names another build such as .../blis-serial/libblis.so.4), so rlc does not
- *   link it; on one thread (BLIS_NUM_THREADS=1).
+ *   link it; on one thread (BLIS_NUM_THREADS=1). --sweep: OpenBLAS sgemm against the matrix-vector
+ *   path only, on every matrix-vector shape with the other two sides from LIST (comma-separated,
+ *   default 2,5,17,64,256,1000) and every transposition, and the slowest ratio among them (is the path ever slower?).
  *
  * Every shape is timed R rounds (default 9); in each round every library runs its batch of calls
  * once, in the same order (A B C A B C ...), each batch about T ms (default 2). Printed per shape and
@@ -46,6 +48,9 @@ static const char *lib_names[N_LIBS] = {"OpenBLAS sgemm", "rlc dispatch", "sgemv
 typedef void (*sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint, blasint,
                          float, const float *, blasint, const float *, blasint, float, float *, blasint);
 static sgemm_fn g_blis_gemm;
+static bool g_sweep;   /* OpenBLAS sgemm and the matrix-vector path only */
+static double g_worst = 1e30;
+static const shape *g_worst_shape;
 static nn_sgemv_fn g_blis_gemv;
 
 static double now(void)
@@ -57,7 +62,7 @@ static double now(void)
 
 /* ---- the shapes ------------------------------------------------------------------------------ */
 
-#define MAX_SHAPES 64
+#define MAX_SHAPES 512
 static shape g_shapes[MAX_SHAPES];
 static int g_n_shapes;
 
@@ -97,6 +102,19 @@ static void shapes_init(bool vec_only)
     };
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
         add_layer(layers[i].what, layers[i].B, layers[i].I, layers[i].O, layers[i].backward, vec_only);
+}
+
+/* every shape with one side of 1 and the other two from a list, under the four transpositions */
+static void shapes_sweep(const int *sides, int NS)
+{
+    for (int t = 0; t < 4; t++)
+        for (int one = 0; one < 3; one++)
+            for (int i = 0; i < NS; i++)
+                for (int j = 0; j < NS; j++) {
+                    int d[3], x = sides[i], y = sides[j];
+                    d[one] = 1, d[(one + 1) % 3] = x, d[(one + 2) % 3] = y;
+                    add_shape("sweep", t & 1, t >> 1, d[0], d[1], d[2], (i + j) % 2 ? 1.0f : 0.0f, false);
+                }
 }
 
 /* ---- the libraries --------------------------------------------------------------------------- */
@@ -223,7 +241,7 @@ static void bench_shape(const shape *s, int rounds, double ms, rl_rng *rng)
     operands o;
     operands_init(&o, s, rng);
     bool on[N_LIBS];
-    for (int l = 0; l < N_LIBS; l++) on[l] = lib_check(l, s, &o);
+    for (int l = 0; l < N_LIBS; l++) on[l] = (!g_sweep || l == LIB_BLAS || l == LIB_GEMV) && lib_check(l, s, &o);
     double one = time_batch(LIB_BLAS, s, &o, 3);
     int reps = (int)(ms * 1e-3 / (one > 1e-9 ? one : 1e-9)) + 1;
     double t[N_LIBS][MAX_ROUNDS], ratio[N_LIBS][MAX_ROUNDS];
@@ -232,7 +250,8 @@ static void bench_shape(const shape *s, int rounds, double ms, rl_rng *rng)
             if (on[l]) t[l][r] = time_batch(l, s, &o, reps);
     for (int r = 0; r < rounds; r++)
         for (int l = 0; l < N_LIBS; l++) ratio[l][r] = on[l] ? t[LIB_BLAS][r] / t[l][r] : 0.0;
-    double flop = 2.0 * s->M * s->N * s->K;
+    double flop = 2.0 * s->M * s->N * s->K, x_vec = median(ratio[LIB_GEMV], rounds);
+    if (on[LIB_GEMV] && x_vec < g_worst) g_worst = x_vec, g_worst_shape = s;
     printf("| %s | %s%s | %d x %d x %d |", s->what, s->ta ? "T" : "N", s->tb ? "T" : "N", s->M, s->N, s->K);
     for (int l = 0; l < N_LIBS; l++) {
         if (!on[l]) {
@@ -255,14 +274,27 @@ int main(int argc, char **argv)
     double ms = 2.0;
     bool vec_only = false;
     const char *blis = "libblis.so.4";
+    int sides[16] = {2, 5, 17, 64, 256, 1000}, n_sides = 6;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--vec") == 0) vec_only = true;
+        else if (strcmp(argv[i], "--sweep") == 0) g_sweep = true;
+        else if (strcmp(argv[i], "--sides") == 0 && v) {
+            n_sides = 0;
+            for (const char *p = argv[++i]; *p && n_sides < 16; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+                sides[n_sides] = atoi(p);
+                if (sides[n_sides] < 1 || sides[n_sides] > 4096) {
+                    fprintf(stderr, "bench_gemm_libs: --sides: each side in [1, 4096], got '%s'\n", argv[i]);
+                    return 2;
+                }
+                n_sides++;
+            }
+        }
         else if (strcmp(argv[i], "--rounds") == 0 && v && atoi(v) >= 1 && atoi(v) <= 101) rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--ms") == 0 && v && atof(v) > 0.0) ms = atof(argv[++i]);
         else if (strcmp(argv[i], "--blis") == 0 && v) blis = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_gemm_libs [--rounds R (1-101)] [--ms T] [--vec] [--blis PATH]\n");
+            fprintf(stderr, "usage: bench_gemm_libs [--rounds R (1-101)] [--ms T] [--vec] [--sweep [--sides LIST]] [--blis PATH]\n");
             return 2;
         }
     }
@@ -270,7 +302,8 @@ int main(int argc, char **argv)
     bench_print_machine();
     printf("rlc dispatch: %s\n", nn_gemm_library());
     blis_open(blis);
-    shapes_init(vec_only);
+    if (g_sweep) shapes_sweep(sides, n_sides);
+    else shapes_init(vec_only);
     printf("%d rounds, each library about %g ms per shape per round; medians; **x**: OpenBLAS sgemm's time over the "
            "library's, median of the rounds' ratios\n\n| workload | op | M x N x K |",
            rounds, ms);
@@ -281,5 +314,9 @@ int main(int argc, char **argv)
     rl_rng rng;
     rl_rng_seed(&rng, 3, 0);
     for (int i = 0; i < g_n_shapes; i++) bench_shape(&g_shapes[i], rounds, ms, &rng);
+    if (g_worst_shape)
+        printf("\nslowest %s against OpenBLAS sgemm over the matrix-vector shapes: %.2fx on %s%s %d x %d x %d\n",
+               lib_names[LIB_GEMV], g_worst, g_worst_shape->ta ? "T" : "N", g_worst_shape->tb ? "T" : "N",
+               g_worst_shape->M, g_worst_shape->N, g_worst_shape->K);
     return 0;
 }
