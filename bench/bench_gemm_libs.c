@@ -10,8 +10,9 @@
  *   (M, N or K of 1). BLIS is opened at run time (dlopen, default libblis.so.4, e.g. Debian's
  *   libblis4; --blis names another build such as .../blis-serial/libblis.so.4), so rlc does not
  *   link it; on one thread (BLIS_NUM_THREADS=1). --sweep: OpenBLAS sgemm against the matrix-vector
- *   path only, on every matrix-vector shape with the other two sides from LIST (comma-separated,
- *   default 2,5,17,64,256,1000) and every transposition, and the slowest ratio among them (is the path ever slower?).
+ *   path and the dispatch only, on every matrix-vector shape with the other two sides from LIST (comma-separated,
+ *   default 2,5,17,64,256,1000) and every transposition, and the slowest ratio of each (is either
+ *   ever slower?).
  *
  * Every shape is timed R rounds (default 9); in each round every library runs its batch of calls
  * once, in the same order (A B C A B C ...), each batch about T ms (default 2). Printed per shape and
@@ -48,9 +49,9 @@ static const char *lib_names[N_LIBS] = {"OpenBLAS sgemm", "rlc dispatch", "sgemv
 typedef void (*sgemm_fn)(enum CBLAS_ORDER, enum CBLAS_TRANSPOSE, enum CBLAS_TRANSPOSE, blasint, blasint, blasint,
                          float, const float *, blasint, const float *, blasint, float, float *, blasint);
 static sgemm_fn g_blis_gemm;
-static bool g_sweep;   /* OpenBLAS sgemm and the matrix-vector path only */
-static double g_worst = 1e30;
-static const shape *g_worst_shape;
+static bool g_sweep;   /* OpenBLAS sgemm, the dispatch and the matrix-vector path only */
+static double g_worst[N_LIBS];
+static const shape *g_worst_shape[N_LIBS];
 static nn_sgemv_fn g_blis_gemv;
 
 static double now(void)
@@ -62,7 +63,7 @@ static double now(void)
 
 /* ---- the shapes ------------------------------------------------------------------------------ */
 
-#define MAX_SHAPES 512
+#define MAX_SHAPES 2048
 static shape g_shapes[MAX_SHAPES];
 static int g_n_shapes;
 
@@ -241,7 +242,7 @@ static void bench_shape(const shape *s, int rounds, double ms, rl_rng *rng)
     operands o;
     operands_init(&o, s, rng);
     bool on[N_LIBS];
-    for (int l = 0; l < N_LIBS; l++) on[l] = (!g_sweep || l == LIB_BLAS || l == LIB_GEMV) && lib_check(l, s, &o);
+    for (int l = 0; l < N_LIBS; l++) on[l] = (!g_sweep || l <= LIB_GEMV) && lib_check(l, s, &o);
     double one = time_batch(LIB_BLAS, s, &o, 3);
     int reps = (int)(ms * 1e-3 / (one > 1e-9 ? one : 1e-9)) + 1;
     double t[N_LIBS][MAX_ROUNDS], ratio[N_LIBS][MAX_ROUNDS];
@@ -250,8 +251,11 @@ static void bench_shape(const shape *s, int rounds, double ms, rl_rng *rng)
             if (on[l]) t[l][r] = time_batch(l, s, &o, reps);
     for (int r = 0; r < rounds; r++)
         for (int l = 0; l < N_LIBS; l++) ratio[l][r] = on[l] ? t[LIB_BLAS][r] / t[l][r] : 0.0;
-    double flop = 2.0 * s->M * s->N * s->K, x_vec = median(ratio[LIB_GEMV], rounds);
-    if (on[LIB_GEMV] && x_vec < g_worst) g_worst = x_vec, g_worst_shape = s;
+    double flop = 2.0 * s->M * s->N * s->K;
+    for (int l = 0; l < N_LIBS; l++) {
+        double x = on[l] ? median(ratio[l], rounds) : 0.0;   /* (sorts ratio[l]; the rows below take medians only) */
+        if (on[l] && (!g_worst_shape[l] || x < g_worst[l])) g_worst[l] = x, g_worst_shape[l] = s;
+    }
     printf("| %s | %s%s | %d x %d x %d |", s->what, s->ta ? "T" : "N", s->tb ? "T" : "N", s->M, s->N, s->K);
     for (int l = 0; l < N_LIBS; l++) {
         if (!on[l]) {
@@ -314,9 +318,11 @@ int main(int argc, char **argv)
     rl_rng rng;
     rl_rng_seed(&rng, 3, 0);
     for (int i = 0; i < g_n_shapes; i++) bench_shape(&g_shapes[i], rounds, ms, &rng);
-    if (g_worst_shape)
-        printf("\nslowest %s against OpenBLAS sgemm over the matrix-vector shapes: %.2fx on %s%s %d x %d x %d\n",
-               lib_names[LIB_GEMV], g_worst, g_worst_shape->ta ? "T" : "N", g_worst_shape->tb ? "T" : "N",
-               g_worst_shape->M, g_worst_shape->N, g_worst_shape->K);
+    for (int l = LIB_RLC; g_sweep && l <= LIB_GEMV; l++)
+        if (g_worst_shape[l])
+            printf("\nslowest %s against OpenBLAS sgemm: %.2fx on %s%s %d x %d x %d", lib_names[l], g_worst[l],
+                   g_worst_shape[l]->ta ? "T" : "N", g_worst_shape[l]->tb ? "T" : "N", g_worst_shape[l]->M,
+                   g_worst_shape[l]->N, g_worst_shape[l]->K);
+    printf("\n");
     return 0;
 }

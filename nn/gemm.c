@@ -2,12 +2,13 @@
  *
  * The paths:
  *   - matrix-vector shapes (M or N of 1: a value head's forward pass and weight gradient, acting on
- *     one environment copy) go to OpenBLAS's cblas_sgemv when K is at least 8, and outer products
- *     (K of 1: a value head's input gradient) of at least 8 columns to rlc's own loop
- *     (nn_sgemm_gemv, nn_sgemm_outer): OpenBLAS's sgemm packs both operands first, which on such
- *     shapes took 2-7x as long under its Zen kernel (docs/performance.md); on shorter rows and
- *     narrower outer products sgemm was as fast or faster. A forward pass of one row with K below
- *     8 (acting on CartPole or Pendulum) keeps rlc's one-row kernel (gemm_rows).
+ *     one environment copy) go to OpenBLAS's cblas_sgemv, and outer products (K of 1: a value
+ *     head's input gradient) of at least 8 rows and 8 columns to rlc's own loop (nn_sgemm_gemv,
+ *     nn_sgemm_outer): OpenBLAS's sgemm packs both operands first, which on such shapes took 1.2-7x
+ *     as long under its Zen and Haswell kernels (bench_gemm_libs --sweep, docs/performance.md).
+ *     Except where sgemm measured faster: sgemv over rows of 4 to 7 floats (K of 4 to 7; 0.7-0.9x
+ *     at 1 x 256 x K), and outer products of fewer than 8 rows or columns. This path replaces rlc's
+ *     one-row kernel for acting, which sgemv beat at every K and sgemm at every K below 8.
  *   - LIBXSMM's JIT-compiled kernels take the shapes where they measured faster (xsmm_shape):
  *     the narrow ones (a layer of 17 or 23 inputs, a head of 12 outputs) at SAC's batch of 256,
  *     and, when OpenBLAS runs a kernel without AVX-512 on an AVX-512 CPU (OPENBLAS_CORETYPE=Haswell
@@ -44,8 +45,8 @@
 #define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
 #define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
-#define GEMM_VEC_MIN_K 8            /* the shortest K sgemv takes (M or N of 1): below, one row goes to
-                                       rlc's one-row kernel, more to OpenBLAS's sgemm */
+#define GEMM_VEC_SHORT_K 4          /* sgemv takes M or N of 1 with K below this ... */
+#define GEMM_VEC_MIN_K 8            /* ... or from this on (rows of 4 to 7 floats: OpenBLAS's sgemm) */
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_bool g_small;         /* LIBXSMM takes the small shapes */
@@ -142,7 +143,7 @@ const char *nn_gemm_library(void)
     int vec = nn_gemm_vec_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
     const char *base = lib == 0 ? g_name_blas : lib == 1 ? g_name_small : g_name_wide;
     char *s = names[vec][lib];
-    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, vec ? " + sgemv/outer/one-row loops for matrix-vector shapes" : "");
+    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, vec ? " + sgemv/outer for matrix-vector shapes" : "");
     return s;
 }
 
@@ -212,53 +213,6 @@ static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, in
 }
 #endif
 
-/* rlc's one-row kernel, for a forward pass of one row with K below GEMM_VEC_MIN_K (acting on
- * Pendulum or CartPole), where sgemv is not faster than OpenBLAS's sgemm and this loop was
- * (docs/performance.md). C (M, N) = A (M, K) B^T + beta C: per row of A, four B rows at a time with
- * two 4-float partial sums each (eight independent chains; plain SSE on any x86-64, no fused
- * multiply-add); each output's partial sums are added in a fixed order, then the tail of K */
-typedef float v4f __attribute__((vector_size(16)));
-
-static inline float rows_finish(v4f a0, v4f a1, const float *a, const float *b, int K8, int K)
-{
-    v4f v = a0 + a1;
-    float d = (v[0] + v[1]) + (v[2] + v[3]);
-    for (int k = K8; k < K; k++) d += a[k] * b[k];
-    return d;
-}
-
-static void gemm_rows(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                      int ldc)
-{
-    enum { NB = 4 };
-    int K8 = K & ~7;
-    float d[NB];
-    for (int m = 0; m < M; m++) {
-        const float *a = A + (size_t)m * lda;
-        float *c = C + (size_t)m * ldc;
-        for (int n0 = 0; n0 < N; n0 += NB) {
-            int nb = N - n0 < NB ? N - n0 : NB;
-            const float *b[NB];
-            for (int j = 0; j < NB; j++) b[j] = B + (size_t)(n0 + (j < nb ? j : 0)) * ldb;
-            v4f acc[NB][2] = {{{0}}};
-            for (int k = 0; k < K8; k += 8) {
-                v4f x0, x1;
-                memcpy(&x0, a + k, sizeof x0);
-                memcpy(&x1, a + k + 4, sizeof x1);
-                for (int j = 0; j < NB; j++) {
-                    v4f y0, y1;
-                    memcpy(&y0, b[j] + k, sizeof y0);
-                    memcpy(&y1, b[j] + k + 4, sizeof y1);
-                    acc[j][0] += x0 * y0;
-                    acc[j][1] += x1 * y1;
-                }
-            }
-            for (int j = 0; j < nb; j++) d[j] = rows_finish(acc[j][0], acc[j][1], a, b[j], K8, K);
-            for (int j = 0; j < nb; j++) c[n0 + j] = beta == 0.0f ? d[j] : d[j] + beta * c[n0 + j];
-        }
-    }
-}
-
 /* ---- matrix-vector shapes: one of M, N, K is 1 ------------------------------------------------ */
 
 bool nn_sgemm_gemv(nn_sgemv_fn gemv, bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B,
@@ -304,11 +258,16 @@ bool nn_sgemm_outer(bool ta, bool tb, int M, int N, int K, const float *A, int l
 {
     enum { CHUNK = 256 };
     if (K != 1) return false;
-    float b[CHUNK];
-    for (int n0 = 0; n0 < N; n0 += CHUNK) {   /* op(B) (1, N): B's row, or a column of stride ldb (tb) */
+    size_t inca = ta ? 1 : (size_t)lda;   /* op(A) (M, 1): A's row (ta), or a column of stride lda */
+    if (!tb || ldb == 1) {                /* op(B) (1, N) contiguous: C row by row */
+        outer_block(C, ldc, A, inca, B, M, N, beta);
+        return true;
+    }
+    float b[CHUNK];                       /* a column of stride ldb: gathered CHUNK at a time */
+    for (int n0 = 0; n0 < N; n0 += CHUNK) {
         int nb = N - n0 < CHUNK ? N - n0 : CHUNK;
-        for (int n = 0; n < nb; n++) b[n] = tb ? B[(size_t)(n0 + n) * ldb] : B[n0 + n];
-        outer_block(C + n0, ldc, A, ta ? 1 : (size_t)lda, b, M, nb, beta);   /* op(A) (M, 1) */
+        for (int n = 0; n < nb; n++) b[n] = B[(size_t)(n0 + n) * ldb];
+        outer_block(C + n0, ldc, A, inca, b, M, nb, beta);
     }
     return true;
 }
@@ -331,12 +290,9 @@ void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, co
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
     if (M > 0 && N > 0 && K > 0 && (M == 1 || N == 1 || K == 1) && nn_gemm_vec_enabled()) {
-        if (K >= GEMM_VEC_MIN_K && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
-        if (K == 1 && N >= GEMM_MIN_COLS && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
-        if (M == 1 && !ta && tb) {
-            gemm_rows(M, N, K, A, lda, B, ldb, beta, C, ldc);
-            return;
-        }
+        bool rows_ok = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K;
+        if (rows_ok && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+        if (K == 1 && M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
     }
 #ifdef RLC_HAVE_LIBXSMM
     if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;

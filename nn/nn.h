@@ -88,7 +88,7 @@ bool nn_gemm_wide_enabled(void);
 void nn_gemm_set_wide(bool on);
 /* RL_OK when RLC_GEMM is unset, "auto" or "blas"; otherwise an error naming the variable */
 rl_status nn_gemm_check_env(char *err, size_t err_len);
-/* What runs the GEMMs now: "OpenBLAS Zen + sgemv/outer/one-row loops for matrix-vector shapes",
+/* What runs the GEMMs now: "OpenBLAS Zen + sgemv/outer for matrix-vector shapes",
  * "OpenBLAS Haswell + LIBXSMM cpx (small shapes) + ..." */
 const char *nn_gemm_library(void);
 

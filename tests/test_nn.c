@@ -186,7 +186,8 @@ static const gemm_case gemm_cases[] = {
     {false, false, 70, 1, 64, 1.0f, 4},    {true, false, 70, 1, 64, 0.0f, 3},     {true, true, 19, 1, 30, 1.0f, 2},
     {false, true, 1, 1, 64, 0.0f, 2},      {true, false, 1, 1, 50, 1.0f, 3},      {true, false, 64, 64, 1, 1.0f, 2},
     {false, true, 300, 257, 1, 0.0f, 3},   {true, true, 9, 600, 1, 1.0f, 1},      {false, false, 1, 300, 1, 0.0f, 1},
-    {false, false, 40, 5, 1, 0.0f, 1},     {false, true, 30, 1, 4, 1.0f, 2},
+    {false, false, 40, 5, 1, 0.0f, 1},     {false, true, 30, 1, 4, 1.0f, 2},      {false, true, 64, 300, 1, 1.0f, 0},
+    {false, false, 5, 64, 1, 0.0f, 0},
 };
 
 static float *gemm_buf(size_t n, float scale, rl_rng *rng)
