@@ -1,6 +1,7 @@
 /* rlc bench: the throughput of SAC's update against the GEMM-only bound of the same update.
  *
  * Usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads LIST] [--buffer N] [--no-bound]
+ *                         [--dispatch-only] [--calls]
  *   CONFIG defaults to configs/sac_halfcheetah.yaml (256-256 ReLU, batch 256); the spaces are
  *   HalfCheetah-v5's (observation 17, action 6 in [-1, 1]) unless the config's env says otherwise
  *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
@@ -22,7 +23,8 @@
  * and "+ LIBXSMM small" (LIBXSMM on the small shapes as well) when the dispatch does not take
  * LIBXSMM on this CPU. The first line names the CPU model, its AVX2/AVX-512 support and OpenBLAS's
  * kernel, the second the dispatch's libraries.
- * --no-bound times the updates only (for timing the whole process from outside).
+ * --no-bound times the updates only, --dispatch-only the dispatch only (for timing the whole process
+ * from outside).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
 #include <math.h>
@@ -209,7 +211,7 @@ typedef struct {
     const char *config;
     int updates, rounds, buffer, obs_dim, act_dim;
     int threads[4], n_threads;
-    bool bound, calls;
+    bool bound, calls, dispatch_only;
 } bench_opts;
 
 /* random transitions through act (uniform actions before learning_starts) and observe */
@@ -317,7 +319,7 @@ static void print_summary(const bench_opts *o, const bench_times *t)
     int first = -1, last = o->n_threads - 1, p = 0;
     for (int i = 0; i < o->n_threads; i++)
         if (o->threads[i] == 1 && first < 0) first = i;
-    if (first < 0) return;
+    if (first < 0 || g_blas_path >= g_n_paths) return;
     double base = t->upd[g_blas_path][first], top = t->upd[p][last];
     printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx", g_paths[p].name, o->threads[last],
            base / top);
@@ -407,6 +409,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         if (a[0] != '-') { o->config = a; continue; }
         if (strcmp(a, "--no-bound") == 0) { o->bound = false; continue; }
         if (strcmp(a, "--calls") == 0) { o->calls = true; continue; }
+        if (strcmp(a, "--dispatch-only") == 0) { o->dispatch_only = true; continue; }
         if (strcmp(a, "--updates") == 0) o->updates = parse_int(a, v, 1, 100000000);
         else if (strcmp(a, "--rounds") == 0) o->rounds = parse_int(a, v, 1, 1000);
         else if (strcmp(a, "--buffer") == 0) o->buffer = parse_int(a, v, 1000, 1000000);
@@ -415,7 +418,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         else if (strcmp(a, "--threads") == 0 && v) parse_threads(o, v);
         else {
             fprintf(stderr, "usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads 1,2] "
-                            "[--buffer N] [--obs D] [--act A] [--no-bound] [--calls]\n");
+                            "[--buffer N] [--obs D] [--act A] [--no-bound] [--calls] [--dispatch-only]\n");
             exit(2);
         }
         i++;
@@ -436,6 +439,7 @@ int main(int argc, char **argv)
     bench_print_machine();
     printf("one update: %d GEMM calls, %.1f MFLOP; GEMM: %s; %s, obs %d, act %d, %d rounds of %d updates\n",
            g_n_calls, rp.flops * 1e-6, nn_gemm_library(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    if (o.dispatch_only) g_n_paths = 1;   /* the alternatives not timed */
     if (o.calls) per_call(&rp);
     bench_all(&o, &rp, &rp2);
     replay_free(&rp);
