@@ -271,7 +271,8 @@ static void bench_shape(const shape *s, int rounds, double ms, rl_rng *rng)
             printf(" - |");
             continue;
         }
-        double x = median(ratio[l], rounds), us = best(t[l], rounds) * 1e6, best_x = best(t[LIB_BLAS], rounds) * 1e6 / us;
+        double x = median(ratio[l], rounds), us = best(t[l], rounds) * 1e6;
+        double best_x = best(t[LIB_BLAS], rounds) * 1e6 / us;
         printf(" %.2f us %.1f GF", us, flop / us * 1e-3);
         if (l != LIB_BLAS) printf(" **%.2fx** (%.2fx)", best_x, x);
         printf(" |");
@@ -307,7 +308,8 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--ms") == 0 && v && atof(v) > 0.0) ms = atof(argv[++i]);
         else if (strcmp(argv[i], "--blis") == 0 && v) blis = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_gemm_libs [--rounds R (1-101)] [--ms T] [--vec] [--sweep [--sides LIST]] [--blis PATH]\n");
+            fprintf(stderr, "usage: bench_gemm_libs [--rounds R (1-101)] [--ms T] [--vec] [--sweep [--sides LIST]] "
+                            "[--blis PATH]\n");
             return 2;
         }
     }

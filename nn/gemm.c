@@ -41,7 +41,7 @@
 #define GEMM_SIDE 64                /* a short side */
 #define GEMM_MIN_MACS (1L << 20)    /* the fewest M N K LIBXSMM takes beside an AVX-512 OpenBLAS kernel */
 #define GEMM_MAX_MACS (1L << 24)    /* the most M N K it takes (256 x 256 x 256) */
-#define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS */
+#define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS (and fewer rows, for an outer product) */
 #define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
 #define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
@@ -290,9 +290,9 @@ void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, co
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
     if (M > 0 && N > 0 && K > 0 && (M == 1 || N == 1 || K == 1) && nn_gemm_vec_enabled()) {
-        bool rows_ok = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K;
-        if (rows_ok && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
-        if (K == 1 && M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+        bool gemv_k = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K, outer_mn = M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS;
+        if (gemv_k && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+        if (outer_mn && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
     }
 #ifdef RLC_HAVE_LIBXSMM
     if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
