@@ -1,6 +1,7 @@
 /* rlc bench: the throughput of SAC's update against the GEMM-only bound of the same update.
  *
  * Usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads LIST] [--buffer N] [--no-bound]
+ *                         [--dispatch-only] [--calls]
  *   CONFIG defaults to configs/sac_halfcheetah.yaml (256-256 ReLU, batch 256); the spaces are
  *   HalfCheetah-v5's (observation 17, action 6 in [-1, 1]) unless the config's env says otherwise
  *   through --obs D --act A. LIST is a comma-separated list of sac.threads values (default 1,2).
@@ -15,12 +16,15 @@
  * calls), the GEMM-only bounds of one core and of two cores together (below twice one core's when
  * the cores share the machine's resources), the achieved fraction of each, the speed-up of the
  * last thread count over OpenBLAS only on one thread and the speed-up the GEMM-only bound allows.
- * The GEMM paths: "dispatch", the choice nn/gemm.c makes on this CPU when nothing is set (what
- * `rlc train` runs; on a CPU without AVX-512 that is OpenBLAS for every shape), "OpenBLAS only"
- * when that differs, and "LIBXSMM small (alt.)", LIBXSMM on the small shapes where the dispatch
- * does not take it here: an alternative, not what training runs. The first line names the CPU
- * model, its AVX2/AVX-512 support, OpenBLAS's kernel and the dispatch's libraries.
- * --no-bound times the updates only (for timing the whole process from outside, farm-bench).
+ * The GEMM paths: "dispatch", the choice nn/gemm.c makes on this CPU when nothing is set (exactly
+ * what `rlc train` runs: on a CPU without AVX-512, OpenBLAS's sgemm plus the matrix-vector path),
+ * then alternatives, labelled "(alt.)", which training does not run here: "OpenBLAS sgemm only"
+ * (every shape through cblas_sgemm, as RLC_GEMM=blas runs) when that differs from the dispatch,
+ * and "+ LIBXSMM small" (LIBXSMM on the small shapes as well) when the dispatch does not take
+ * LIBXSMM on this CPU. The first line names the CPU model, its AVX2/AVX-512 support and OpenBLAS's
+ * kernel, the second the dispatch's libraries.
+ * --no-bound times the updates only, --dispatch-only the dispatch only (for timing the whole process
+ * from outside).
  * One BLAS thread. Figures only: nothing is asserted. */
 #include <cblas.h>
 #include <math.h>
@@ -34,6 +38,7 @@
 
 #include "agents/agent.h"
 #include "core/rng.h"
+#include "machine.h"
 
 #undef I
 
@@ -110,50 +115,32 @@ static void replay_run(const gemm_replay *r)
  * the alternatives that differ from it */
 typedef struct {
     const char *name;
-    bool small, wide;
+    bool small, wide, vec;
 } gemm_path;
 
 static gemm_path g_paths[3];
-static int g_n_paths, g_blas_path;   /* g_blas_path: the path that is OpenBLAS only */
+static int g_n_paths, g_blas_path;   /* g_blas_path: the path that is OpenBLAS's sgemm only */
 
 static void paths_init(void)
 {
-    bool small = nn_gemm_small_enabled(), wide = nn_gemm_wide_enabled();   /* nothing set yet: the default */
-    g_paths[0] = (gemm_path){small ? "dispatch" : "dispatch (= OpenBLAS only)", small, wide};
+    /* nothing set yet: the default */
+    bool small = nn_gemm_small_enabled(), wide = nn_gemm_wide_enabled(), vec = nn_gemm_vec_enabled();
+    g_paths[0] = (gemm_path){small || vec ? "dispatch" : "dispatch (= OpenBLAS only)", small, wide, vec};
     g_n_paths = 1;
     g_blas_path = 0;
-    if (small) {
+    if (small || vec) {
         g_blas_path = g_n_paths;
-        g_paths[g_n_paths++] = (gemm_path){"OpenBLAS only (alt.)", false, false};
-    } else if (nn_gemm_small_available()) {
-        g_paths[g_n_paths++] = (gemm_path){"LIBXSMM small (alt.)", true, false};
+        g_paths[g_n_paths++] = (gemm_path){"OpenBLAS sgemm only (alt.)", false, false, false};
     }
+    if (!small && nn_gemm_small_available())
+        g_paths[g_n_paths++] = (gemm_path){"+ LIBXSMM small (alt.)", true, false, vec};
 }
 
 static void path_set(int p)
 {
     nn_gemm_set_small(g_paths[p].small);
     nn_gemm_set_wide(g_paths[p].wide);
-}
-
-/* the CPU model (/proc/cpuinfo), its vector extensions and OpenBLAS's kernel */
-static void print_machine(void)
-{
-    char line[512], model[256] = "unknown";
-    FILE *fp = fopen("/proc/cpuinfo", "r");
-    while (fp && fgets(line, sizeof line, fp)) {
-        char *c = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && c) {
-            snprintf(model, sizeof model, "%s", c + 2);
-            model[strcspn(model, "\n")] = '\0';
-            break;
-        }
-    }
-    if (fp) fclose(fp);
-    __builtin_cpu_init();
-    printf("CPU: %s; AVX2 %s, AVX-512F %s; OpenBLAS kernel %s\n", model,
-           __builtin_cpu_supports("avx2") ? "yes" : "no", __builtin_cpu_supports("avx512f") ? "yes" : "no",
-           nn_blas_kernel());
+    nn_gemm_set_vec(g_paths[p].vec);
 }
 
 /* --calls: each recorded call alone, OpenBLAS only against the other path timed (the dispatch,
@@ -224,7 +211,7 @@ typedef struct {
     const char *config;
     int updates, rounds, buffer, obs_dim, act_dim;
     int threads[4], n_threads;
-    bool bound, calls;
+    bool bound, calls, dispatch_only;
 } bench_opts;
 
 /* random transitions through act (uniform actions before learning_starts) and observe */
@@ -332,7 +319,7 @@ static void print_summary(const bench_opts *o, const bench_times *t)
     int first = -1, last = o->n_threads - 1, p = 0;
     for (int i = 0; i < o->n_threads; i++)
         if (o->threads[i] == 1 && first < 0) first = i;
-    if (first < 0) return;
+    if (first < 0 || g_blas_path >= g_n_paths) return;
     double base = t->upd[g_blas_path][first], top = t->upd[p][last];
     printf("speed-up over OpenBLAS only on 1 thread: %s on %d thread(s) %.2fx", g_paths[p].name, o->threads[last],
            base / top);
@@ -422,6 +409,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         if (a[0] != '-') { o->config = a; continue; }
         if (strcmp(a, "--no-bound") == 0) { o->bound = false; continue; }
         if (strcmp(a, "--calls") == 0) { o->calls = true; continue; }
+        if (strcmp(a, "--dispatch-only") == 0) { o->dispatch_only = true; continue; }
         if (strcmp(a, "--updates") == 0) o->updates = parse_int(a, v, 1, 100000000);
         else if (strcmp(a, "--rounds") == 0) o->rounds = parse_int(a, v, 1, 1000);
         else if (strcmp(a, "--buffer") == 0) o->buffer = parse_int(a, v, 1000, 1000000);
@@ -430,7 +418,7 @@ static void parse_args(bench_opts *o, int argc, char **argv)
         else if (strcmp(a, "--threads") == 0 && v) parse_threads(o, v);
         else {
             fprintf(stderr, "usage: bench_sac_update [CONFIG] [--updates N] [--rounds R] [--threads 1,2] "
-                            "[--buffer N] [--obs D] [--act A] [--no-bound] [--calls]\n");
+                            "[--buffer N] [--obs D] [--act A] [--no-bound] [--calls] [--dispatch-only]\n");
             exit(2);
         }
         i++;
@@ -448,9 +436,10 @@ int main(int argc, char **argv)
     rl_rng_seed(&rng, 13, 0);
     replay_init(&rp2, &rng);
     paths_init();
-    print_machine();
+    bench_print_machine();
     printf("one update: %d GEMM calls, %.1f MFLOP; GEMM: %s; %s, obs %d, act %d, %d rounds of %d updates\n",
            g_n_calls, rp.flops * 1e-6, nn_gemm_library(), o.config, o.obs_dim, o.act_dim, o.rounds, o.updates);
+    if (o.dispatch_only) g_n_paths = 1;   /* the alternatives not timed */
     if (o.calls) per_call(&rp);
     bench_all(&o, &rp, &rp2);
     replay_free(&rp);

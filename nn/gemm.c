@@ -1,18 +1,22 @@
 /* rlc nn: nn_sgemm, the one GEMM of the dense layers, and where each shape goes.
  *
- * Two paths:
- *   - OpenBLAS's cblas_sgemm takes every shape (the only path in a build without LIBXSMM, with
- *     RLC_GEMM=blas in the environment, or when LIBXSMM's code for this CPU has no AVX-512);
+ * The paths:
+ *   - matrix-vector shapes (M or N of 1: a value head's forward pass and weight gradient, acting on
+ *     one environment copy) go to OpenBLAS's cblas_sgemv, and outer products (K of 1: a value
+ *     head's input gradient) of at least 8 rows and 8 columns to rlc's own loop (nn_sgemm_gemv,
+ *     nn_sgemm_outer): OpenBLAS's sgemm packs both operands first, which on such shapes took 1.2-7x
+ *     as long under its Zen and Haswell kernels (bench_gemm_libs --sweep, docs/performance.md).
+ *     Except where sgemm measured faster: sgemv over rows of 4 to 7 floats (K of 4 to 7; 0.7-0.9x
+ *     at 1 x 256 x K), and outer products of fewer than 8 rows or columns. This path replaces rlc's
+ *     one-row kernel for acting, which sgemv beat at every K and sgemm at every K below 8.
  *   - LIBXSMM's JIT-compiled kernels take the shapes where they measured faster (xsmm_shape):
  *     the narrow ones (a layer of 17 or 23 inputs, a head of 12 outputs) at SAC's batch of 256,
  *     and, when OpenBLAS runs a kernel without AVX-512 on an AVX-512 CPU (OPENBLAS_CORETYPE=Haswell
  *     on this project's machine), nearly every shape up to 256 x 256 x 256. LIBXSMM 1.17 compiles no
  *     kernel for a transposed first operand, so the forward pass's weight (op(B) = B^T in row-major
  *     terms) is transposed into a per-thread scratch first, which pays back over 64 rows or more.
- * A third path is rlc's own: a forward pass of one row (acting with one environment copy) is N
- * dot products of contiguous rows, which a short loop does faster than a GEMM library's packing of
- * the whole weight (gemm_rows). From two rows on OpenBLAS is faster: with up to four rows this
- * kernel made PPO on Pendulum with 4 copies take 1.25x the time (docs/performance.md).
+ *     Only when LIBXSMM's code for this CPU has AVX-512 (the rule was measured there).
+ *   - OpenBLAS's cblas_sgemm takes every other shape, and every shape with RLC_GEMM=blas.
  * The rule looks at the shape and the two libraries' instruction sets only, never at a timing, so
  * the same config, seed, thread count and machine still give the same run. docs/performance.md has
  * the measurements behind it.
@@ -20,6 +24,7 @@
  * In its own file so that a benchmark sees every call (bench/bench_sac_update.c links with
  * --wrap=nn_sgemm). */
 #include "nn/nn.h"
+#include "nn/gemm.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -36,15 +41,16 @@
 #define GEMM_SIDE 64                /* a short side */
 #define GEMM_MIN_MACS (1L << 20)    /* the fewest M N K LIBXSMM takes beside an AVX-512 OpenBLAS kernel */
 #define GEMM_MAX_MACS (1L << 24)    /* the most M N K it takes (256 x 256 x 256) */
-#define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS */
+#define GEMM_MIN_COLS 8             /* fewer output columns: OpenBLAS (and fewer rows, for an outer product) */
 #define GEMM_NT_ROWS 64             /* B^T: the fewest rows M to pay back the transposition of B */
 #define GEMM_NT_WIDE_ROWS 256       /* ... when K is long too */
 #define GEMM_TBUF 65536             /* floats of a thread's transposed weight (256 KiB) */
-#define GEMM_ROWS 1                 /* the most rows of a forward pass gemm_rows takes */
+#define GEMM_VEC_SHORT_K 4          /* sgemv takes M or N of 1 with K below this ... */
+#define GEMM_VEC_MIN_K 8            /* ... or from this on (rows of 4 to 7 floats: OpenBLAS's sgemm) */
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_bool g_small;         /* LIBXSMM takes the small shapes */
-static atomic_bool g_rows;          /* gemm_rows takes forward passes of one row */
+static atomic_bool g_vec;           /* sgemv takes M or N of 1, rlc's outer-product loop K of 1 */
 static atomic_bool g_wide;          /* ... and the wide ones (by default when LIBXSMM's code has AVX-512 and
                                        OpenBLAS's kernel has not) */
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
@@ -60,7 +66,7 @@ static void gemm_init(void)
     const char *env = getenv("RLC_GEMM");
     bool blas_only = env && strcmp(env, "blas") == 0;
     snprintf(g_name_blas, sizeof g_name_blas, "OpenBLAS %s", nn_blas_kernel());
-    atomic_store(&g_rows, !blas_only);
+    atomic_store(&g_vec, !blas_only);
 #ifdef RLC_HAVE_LIBXSMM
     libxsmm_init();
     const char *kernel = nn_blas_kernel();
@@ -107,16 +113,16 @@ void nn_gemm_set_wide(bool on)
     atomic_store(&g_wide, on && nn_gemm_small_available());
 }
 
-void nn_gemm_set_rows(bool on)
+void nn_gemm_set_vec(bool on)
 {
     pthread_once(&g_once, gemm_init);
-    atomic_store(&g_rows, on);
+    atomic_store(&g_vec, on);
 }
 
-bool nn_gemm_rows_enabled(void)
+bool nn_gemm_vec_enabled(void)
 {
     pthread_once(&g_once, gemm_init);
-    return atomic_load_explicit(&g_rows, memory_order_relaxed);
+    return atomic_load_explicit(&g_vec, memory_order_relaxed);
 }
 
 bool nn_gemm_wide_enabled(void)
@@ -133,11 +139,11 @@ bool nn_gemm_small_enabled(void)
 
 const char *nn_gemm_library(void)
 {
-    static char names[2][3][160];
-    int rows = nn_gemm_rows_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
+    static char names[2][3][192];
+    int vec = nn_gemm_vec_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
     const char *base = lib == 0 ? g_name_blas : lib == 1 ? g_name_small : g_name_wide;
-    char *s = names[rows][lib];
-    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, rows ? " + rlc one-row kernel" : "");
+    char *s = names[vec][lib];
+    if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, vec ? " + sgemv/outer for matrix-vector shapes" : "");
     return s;
 }
 
@@ -179,12 +185,13 @@ static const float *transpose_into(float *t, const float *B, int ldb, int K, int
 
 /* Row-major C = op(A) op(B) + beta C is column-major C^T = op(B)^T op(A)^T, so LIBXSMM's (m, n, k)
  * are (N, M, K), its first operand is B and its second A. Returns false, with nothing written,
- * when the shape is not LIBXSMM's. */
-static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                       float beta, float *C, int ldc)
+ * when LIBXSMM compiles no kernel for the shape or the transposed weight is larger than the
+ * scratch. The rule (xsmm_shape) is the caller's. */
+static bool xsmm_run(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                     float beta, float *C, int ldc)
 {
     static _Thread_local float tbuf[GEMM_TBUF];
-    if ((beta != 0.0f && beta != 1.0f) || !xsmm_shape(tb, M, N, K)) return false;
+    if ((beta != 0.0f && beta != 1.0f) || (tb && (long)N * K > GEMM_TBUF)) return false;
     int flags = (ta ? LIBXSMM_GEMM_FLAG_TRANS_B : 0) | (beta == 0.0f ? LIBXSMM_GEMM_FLAG_BETA_0 : 0);
     libxsmm_blasint m = N, n = M, k = K, lfirst = tb ? N : ldb, lsecond = lda, lc = ldc;
     libxsmm_smmfunction kernel = libxsmm_smmdispatch(m, n, k, &lfirst, &lsecond, &lc, NULL, NULL, &flags, NULL);
@@ -198,60 +205,94 @@ static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, in
 #endif
     return true;
 }
+
+static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                       float beta, float *C, int ldc)
+{
+    return xsmm_shape(tb, M, N, K) && xsmm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
 #endif
 
-/* C (M, N) = A (M, K) B^T + beta C for M <= GEMM_ROWS: per row of A, four B rows at a time with
- * two 4-float partial sums each (eight independent chains; plain SSE on any x86-64, no fused
- * multiply-add); each output's partial sums are added in a fixed order, then the tail of K */
-typedef float v4f __attribute__((vector_size(16)));
+/* ---- matrix-vector shapes: one of M, N, K is 1 ------------------------------------------------ */
 
-static inline float rows_finish(v4f a0, v4f a1, const float *a, const float *b, int K8, int K)
+bool nn_sgemm_gemv(nn_sgemv_fn gemv, bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B,
+                   int ldb, float beta, float *C, int ldc)
 {
-    v4f v = a0 + a1;
-    float d = (v[0] + v[1]) + (v[2] + v[3]);
-    for (int k = K8; k < K; k++) d += a[k] * b[k];
-    return d;
+    if (N == 1) {   /* C (M, 1) = op(A) x, x = op(B) (K, 1): B's row (tb) or a column of stride ldb */
+        if (beta == 0.0f)
+            for (int m = 0; m < M; m++) C[(size_t)m * ldc] = 0.0f;
+        if (ta) gemv(CblasRowMajor, CblasTrans, K, M, 1.0f, A, lda, B, tb ? 1 : ldb, beta, C, ldc);
+        else gemv(CblasRowMajor, CblasNoTrans, M, K, 1.0f, A, lda, B, tb ? 1 : ldb, beta, C, ldc);
+        return true;
+    }
+    if (M == 1) {   /* C^T (N, 1) = op(B)^T x, x = op(A)^T (K, 1): A's row, or a column of stride lda (ta) */
+        if (beta == 0.0f) memset(C, 0, (size_t)N * sizeof(float));
+        if (tb) gemv(CblasRowMajor, CblasNoTrans, N, K, 1.0f, B, ldb, A, ta ? lda : 1, beta, C, 1);
+        else gemv(CblasRowMajor, CblasTrans, K, N, 1.0f, B, ldb, A, ta ? lda : 1, beta, C, 1);
+        return true;
+    }
+    return false;
 }
 
-static void gemm_rows(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
-                      int ldc)
+/* C (M, n) = a b^T + beta C, a of stride inca: compiled for AVX-512, AVX2 and baseline x86-64, the
+ * one for this CPU chosen at load time. Every element is one product (with beta, one more product
+ * and a sum; no fused multiply-add, as C11 forbids contracting them), so each version gives the
+ * same bits. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static void outer_block(float *restrict C, int ldc, const float *a, size_t inca, const float *restrict b, int M, int n,
+                        float beta)
 {
-    enum { NB = 4 };
-    int K8 = K & ~7;
-    float d[NB];
     for (int m = 0; m < M; m++) {
-        const float *a = A + (size_t)m * lda;
-        float *c = C + (size_t)m * ldc;
-        for (int n0 = 0; n0 < N; n0 += NB) {
-            int nb = N - n0 < NB ? N - n0 : NB;
-            const float *b[NB];
-            for (int j = 0; j < NB; j++) b[j] = B + (size_t)(n0 + (j < nb ? j : 0)) * ldb;
-            v4f acc[NB][2] = {{{0}}};
-            for (int k = 0; k < K8; k += 8) {
-                v4f x0, x1;
-                memcpy(&x0, a + k, sizeof x0);
-                memcpy(&x1, a + k + 4, sizeof x1);
-                for (int j = 0; j < NB; j++) {
-                    v4f y0, y1;
-                    memcpy(&y0, b[j] + k, sizeof y0);
-                    memcpy(&y1, b[j] + k + 4, sizeof y1);
-                    acc[j][0] += x0 * y0;
-                    acc[j][1] += x1 * y1;
-                }
-            }
-            for (int j = 0; j < nb; j++) d[j] = rows_finish(acc[j][0], acc[j][1], a, b[j], K8, K);
-            for (int j = 0; j < nb; j++) c[n0 + j] = beta == 0.0f ? d[j] : d[j] + beta * c[n0 + j];
-        }
+        float am = a[m * inca], *restrict c = C + (size_t)m * ldc;
+        if (beta == 0.0f)
+            for (int j = 0; j < n; j++) c[j] = am * b[j];
+        else
+            for (int j = 0; j < n; j++) c[j] = beta * c[j] + am * b[j];
     }
+}
+
+bool nn_sgemm_outer(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                    float beta, float *C, int ldc)
+{
+    enum { CHUNK = 256 };
+    if (K != 1) return false;
+    size_t inca = ta ? 1 : (size_t)lda;   /* op(A) (M, 1): A's row (ta), or a column of stride lda */
+    if (!tb || ldb == 1) {                /* op(B) (1, N) contiguous: C row by row */
+        outer_block(C, ldc, A, inca, B, M, N, beta);
+        return true;
+    }
+    float b[CHUNK];                       /* a column of stride ldb: gathered CHUNK at a time */
+    for (int n0 = 0; n0 < N; n0 += CHUNK) {
+        int nb = N - n0 < CHUNK ? N - n0 : CHUNK;
+        for (int n = 0; n < nb; n++) b[n] = B[(size_t)(n0 + n) * ldb];
+        outer_block(C + n0, ldc, A, inca, b, M, nb, beta);
+    }
+    return true;
+}
+
+bool nn_sgemm_xsmm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                   float beta, float *C, int ldc)
+{
+#ifdef RLC_HAVE_LIBXSMM
+    pthread_once(&g_once, gemm_init);
+    return M > 0 && N > 0 && K > 0 && xsmm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
+#else
+    (void)ta, (void)tb, (void)M, (void)N, (void)K, (void)A, (void)lda, (void)B, (void)ldb, (void)beta, (void)C,
+        (void)ldc;
+    return false;
+#endif
 }
 
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc)
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
-    if (!ta && tb && M <= GEMM_ROWS && nn_gemm_rows_enabled()) {
-        gemm_rows(M, N, K, A, lda, B, ldb, beta, C, ldc);
-        return;
+    if (M > 0 && N > 0 && K > 0 && (M == 1 || N == 1 || K == 1) && nn_gemm_vec_enabled()) {
+        bool gemv_k = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K, outer_mn = M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS;
+        if (gemv_k && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+        if (outer_mn && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
     }
 #ifdef RLC_HAVE_LIBXSMM
     if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;

@@ -60,18 +60,25 @@ void nn_dense_backward_ref(float *dinp, float *dweight, float *dbias, const floa
 void nn_colsum_add(float *acc, const float *x, size_t rows, int cols);
 
 /* C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major, op = transpose when ta / tb. The one
- * GEMM of the dense layers: LIBXSMM's kernels for small shapes when the build has LIBXSMM, OpenBLAS's
- * cblas_sgemm (one thread, as the trainer sets it) for the rest; the rule is by shape only
- * (nn/gemm.c). Thread-safe. */
+ * GEMM of the dense layers: matrix-vector shapes through OpenBLAS's sgemv (or rlc's loop for an outer
+ * product), LIBXSMM's kernels for small shapes when the build has LIBXSMM with AVX-512 code,
+ * OpenBLAS's cblas_sgemm (one thread, as the trainer sets it) for the rest; the rule is by shape
+ * and instruction set only (nn/gemm.c). Thread-safe. */
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);
+/* For benchmarks and tests: the same product on LIBXSMM whatever the rule says (the transposed
+ * weight through the same scratch as nn_sgemm). False, with nothing written, when the build has no
+ * LIBXSMM or LIBXSMM takes no such shape (beta other than 0 or 1, a weight over 64 Ki floats). */
+bool nn_sgemm_xsmm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
+                   float beta, float *C, int ldc);
 /* Whether this build has the LIBXSMM path; whether small shapes go to it now (on unless the
  * environment has RLC_GEMM=blas); switch it for the whole process (benchmarks and tests compare
  * the paths; call it before any thread runs a GEMM). */
 bool nn_gemm_small_available(void);
-/* rlc's own kernel for forward passes of one row (acting with one copy); on unless RLC_GEMM=blas */
-void nn_gemm_set_rows(bool on);
-bool nn_gemm_rows_enabled(void);
+/* The matrix-vector path: M or N of 1 through OpenBLAS's sgemv, K of 1 through rlc's outer-product
+ * loop (nn/gemm.h); on unless RLC_GEMM=blas */
+void nn_gemm_set_vec(bool on);
+bool nn_gemm_vec_enabled(void);
 bool nn_gemm_small_enabled(void);
 void nn_gemm_set_small(bool on);
 /* Whether LIBXSMM takes the wide shapes too (up to 256 x 256 x 256): by default when its code has
@@ -81,7 +88,8 @@ bool nn_gemm_wide_enabled(void);
 void nn_gemm_set_wide(bool on);
 /* RL_OK when RLC_GEMM is unset, "auto" or "blas"; otherwise an error naming the variable */
 rl_status nn_gemm_check_env(char *err, size_t err_len);
-/* What runs the GEMMs now: "OpenBLAS Haswell" or "OpenBLAS Haswell + LIBXSMM skx" */
+/* What runs the GEMMs now: "OpenBLAS Zen + sgemv/outer for matrix-vector shapes",
+ * "OpenBLAS Haswell + LIBXSMM cpx (small shapes) + ..." */
 const char *nn_gemm_library(void);
 
 /* The sgemm kernel OpenBLAS runs on this machine ("Haswell", "SkylakeX", ...): chosen by CPU, or

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "nn/gemm.h"
 #include "nn/nn.h"
 #include "tests/helpers/testutil.h"
 
@@ -175,9 +176,18 @@ static const gemm_case gemm_cases[] = {
     {true, false, 256, 256, 256, 1.0f, 0}, {false, false, 256, 256, 1, 0.0f, 0},  {false, false, 256, 23, 256, 0.0f, 0},
     {false, false, 256, 256, 256, 0.0f, 0}, {false, false, 64, 64, 64, 1.0f, 7},  {false, false, 5, 9, 7, 0.0f, 0},
     {false, false, 33, 8, 2, 1.0f, 0},     {false, false, 100, 7, 50, 0.0f, 0},   {true, true, 40, 24, 30, 1.0f, 2},
-    /* one row (acting): rlc's own kernel, with and without a tail of K or of N; two rows: OpenBLAS */
+    /* one row (acting), two rows */
     {false, true, 1, 64, 17, 0.0f, 0},     {false, true, 1, 64, 64, 1.0f, 3},     {false, true, 1, 6, 64, 0.0f, 0},
     {false, true, 1, 7, 5, 1.0f, 2},       {false, true, 2, 64, 64, 1.0f, 3},
+    /* the matrix-vector path: M or N of 1 (sgemv) and K of 1 (outer product) under every pair of
+     * transpositions, with padded leading dimensions (strided vectors) and beta 0 and 1; K of 1 over
+     * more than one chunk of 256 columns */
+    {true, false, 1, 64, 128, 0.0f, 3},    {true, true, 1, 33, 20, 1.0f, 2},      {false, false, 1, 40, 9, 1.0f, 5},
+    {false, false, 70, 1, 64, 1.0f, 4},    {true, false, 70, 1, 64, 0.0f, 3},     {true, true, 19, 1, 30, 1.0f, 2},
+    {false, true, 1, 1, 64, 0.0f, 2},      {true, false, 1, 1, 50, 1.0f, 3},      {true, false, 64, 64, 1, 1.0f, 2},
+    {false, true, 300, 257, 1, 0.0f, 3},   {true, true, 9, 600, 1, 1.0f, 1},      {false, false, 1, 300, 1, 0.0f, 1},
+    {false, false, 40, 5, 1, 0.0f, 1},     {false, true, 30, 1, 4, 1.0f, 2},      {false, true, 64, 300, 1, 1.0f, 0},
+    {false, false, 5, 64, 1, 0.0f, 0},
 };
 
 static float *gemm_buf(size_t n, float scale, rl_rng *rng)
@@ -197,6 +207,8 @@ static void gemm_check(const gemm_case *g, rl_rng *rng, const char *mode)
     float *A = gemm_buf(na, 1.0f, rng), *B = gemm_buf(nb, 1.0f, rng), *C = gemm_buf(nc, 1.0f, rng);
     float *R = malloc(nc * sizeof(float));
     cr_assert(R);
+    if (g->beta == 0.0f)   /* beta 0: C is written, never read, whatever it held */
+        for (int i = 0; i < g->M * g->N; i += 2) C[(size_t)(i / g->N) * ldc + i % g->N] = NAN;
     memcpy(R, C, nc * sizeof(float));
     nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, C, ldc);
     gemm_ref(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, R, ldc);
@@ -209,22 +221,53 @@ static void gemm_check(const gemm_case *g, rl_rng *rng, const char *mode)
 
 Test(nn_gemm, every_path_matches_reference)
 {
-    bool small0 = nn_gemm_small_enabled(), wide0 = nn_gemm_wide_enabled(), rows0 = nn_gemm_rows_enabled();
-    static const struct { bool small, wide, rows; const char *name; } modes[] = {
-        {false, false, false, "OpenBLAS only"}, {false, false, true, "OpenBLAS and the one-row kernel"},
+    bool small0 = nn_gemm_small_enabled(), wide0 = nn_gemm_wide_enabled(), vec0 = nn_gemm_vec_enabled();
+    static const struct { bool small, wide, vec; const char *name; } modes[] = {
+        {false, false, false, "OpenBLAS only"}, {false, false, true, "OpenBLAS and the matrix-vector path"},
         {true, false, true, "LIBXSMM small shapes"}, {true, true, true, "LIBXSMM small and wide"}};
     rl_rng rng;
     rl_rng_seed(&rng, 5, 0);
     for (int m = 0; m < RL_ARRAY_LEN(modes); m++) {
         nn_gemm_set_small(modes[m].small);
         nn_gemm_set_wide(modes[m].wide);
-        nn_gemm_set_rows(modes[m].rows);
+        nn_gemm_set_vec(modes[m].vec);
         cr_assert_eq(nn_gemm_small_enabled(), modes[m].small && nn_gemm_small_available());
         for (int c = 0; c < RL_ARRAY_LEN(gemm_cases); c++) gemm_check(&gemm_cases[c], &rng, modes[m].name);
     }
     nn_gemm_set_small(small0);
     nn_gemm_set_wide(wide0);
-    nn_gemm_set_rows(rows0);
+    nn_gemm_set_vec(vec0);
+}
+
+/* the dispatch sends a value head's three GEMMs (SAC's batch 256, 256 inputs, 1 output) to the
+ * matrix-vector path: the same bits as sgemv and as the outer-product loop called directly; an
+ * outer product is exact (one rounding per element), so it equals the float product of the two
+ * entries */
+Test(nn_gemm, value_head_shapes_take_the_matrix_vector_path)
+{
+    static const gemm_case cases[] = {{false, true, 256, 1, 256, 1.0f, 0}, {true, false, 1, 256, 256, 1.0f, 0},
+                                      {false, false, 256, 256, 1, 0.0f, 0}};
+    bool vec0 = nn_gemm_vec_enabled();
+    nn_gemm_set_vec(true);
+    rl_rng rng;
+    rl_rng_seed(&rng, 12, 0);
+    for (int c = 0; c < RL_ARRAY_LEN(cases); c++) {
+        const gemm_case *g = &cases[c];
+        int lda = g->ta ? g->M : g->K, ldb = g->tb ? g->K : g->N, nc = g->M * g->N;
+        float *A = gemm_buf((size_t)g->M * g->K, 1.0f, &rng), *B = gemm_buf((size_t)g->K * g->N, 1.0f, &rng);
+        float *C = gemm_buf((size_t)nc, 1.0f, &rng), *D = malloc(sizeof(float) * (size_t)nc);
+        cr_assert(D);
+        memcpy(D, C, sizeof(float) * (size_t)nc);
+        nn_sgemm(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, g->tb ? g->K : g->N, g->beta, C, g->N);
+        cr_assert(nn_sgemm_gemv(cblas_sgemv, g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, D, g->N) ||
+                  nn_sgemm_outer(g->ta, g->tb, g->M, g->N, g->K, A, lda, B, ldb, g->beta, D, g->N));
+        cr_assert_eq(memcmp(C, D, sizeof(float) * (size_t)nc), 0, "case %d: M %d N %d K %d", c, g->M, g->N, g->K);
+        if (g->K == 1)
+            for (int i = 0; i < nc; i++) cr_assert_eq(C[i], A[i / g->N] * B[i % g->N], "outer product, element %d", i);
+        free(A); free(B); free(C); free(D);
+    }
+    cr_assert(strstr(nn_gemm_library(), "sgemv"), "%s", nn_gemm_library());
+    nn_gemm_set_vec(vec0);
 }
 
 /* the transposed-weight scratch is per thread: two threads running the forward GEMM at once give
