@@ -13,6 +13,9 @@
 
 #include "core/suggest.h"
 #include "envs/check.h"
+#ifdef RLC_HAVE_BOX2D
+#include "envs/box2d/box2d.h"
+#endif
 #include "envs/classic/classic.h"
 #include "envs/env.h"
 #include "envs/minatar/minatar.h"
@@ -36,6 +39,10 @@ static const env_def *const builtin_defs[] = {
     &env_taxi_v3,
     &env_taxi_v4,
     &env_blackjack_v1,
+#ifdef RLC_HAVE_BOX2D
+    &env_lunar_lander_v3,
+    &env_lunar_lander_continuous_v3,
+#endif
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
