@@ -15,6 +15,7 @@
 #include "envs/box2d/box2d.h"
 #include "envs/check.h"
 #include "envs/env.h"
+#include "envs/render.h"
 #include "train/trainer_env.h"
 
 #define SCALE 30.0
@@ -330,6 +331,37 @@ Test(box2d, check_env_passes)
             cr_assert_neq(rep.items[i].outcome, ENV_CHECK_FAIL, "%s: %s: %s", ids[k], rep.items[i].name,
                           rep.items[i].detail);
     }
+}
+
+/* the frame: Gymnasium's 600 x 400, black sky at the top, the white moon at the bottom, the
+ * lander's purple where its body is (half a second's fall below the top) */
+Test(box2d, rlc_record_draws_the_lander)
+{
+    env_instance e = make_env("LunarLander-v3");
+    float obs[8], rew, noop = 0;
+    bool term, trunc;
+    env_reset(&e, 1, obs);
+    for (int t = 0; t < 25; t++) env_step(&e, &noop, obs, &rew, &term, &trunc);
+    env_renderer *r;
+    char err[256];
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h, fps;
+    env_render_size(r, &w, &h, &fps);
+    cr_assert(w == 600 && h == 400 && fps == 50, "%dx%d at %d", w, h, fps);
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    const uint8_t *sky = rgb + (50 * w + 20) * 3, *ground = rgb + ((h - 2) * w + 300) * 3;
+    cr_assert(sky[0] == 0 && sky[1] == 0 && sky[2] == 0);
+    cr_assert(ground[0] == 255 && ground[1] == 255 && ground[2] == 255);
+    float x, y;   /* the hull's centre row, 5 pixels above the body's origin */
+    b2c_body_world_point(ll(&e)->lander, 0.0f, 5.0f / 30.0f, &x, &y);
+    int row = h - 1 - (int)(y * 30), col = (int)(x * 30);
+    cr_assert(row >= 0 && row < h && col >= 0 && col < w, "the hull at row %d, column %d", row, col);
+    const uint8_t *hull = rgb + ((size_t)row * w + col) * 3;
+    cr_assert(hull[0] == 128 && hull[1] == 102 && hull[2] == 230, "%d %d %d", hull[0], hull[1], hull[2]);
+    free(rgb);
+    env_render_close(r);
+    env_close(&e);
 }
 
 /* ---- keyword arguments ------------------------------------------------------------------------ */

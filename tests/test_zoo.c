@@ -84,6 +84,12 @@ static void train_small(const char *file)
         return;
     }
 #endif
+#ifndef RLC_HAVE_BOX2D
+    if (strstr(file, "lunarlander")) {   /* a Box2D task, not built here */
+        free(cfg);
+        return;
+    }
+#endif
     cr_assert_not_null(env_find(cfg->env.id), "%s: env %s is not registered", file, cfg->env.id);
     int n = small_sets(cfg, sets);
     const char *ptr[12];
@@ -154,6 +160,10 @@ Test(zoo, covers_every_registered_environment)
         for (int a = 0; a < 3; a++) expect_pair(value_agents[a], discrete[i]);
     expect_pair("td3", "Pendulum-v1");
     expect_pair("ddpg", "Pendulum-v1");
+#ifdef RLC_HAVE_BOX2D
+    expect_pair("ppo", "LunarLander-v3");
+    expect_pair("dqn", "LunarLander-v3");
+#endif
 #ifdef RLC_HAVE_MUJOCO
     for (size_t i = 0; i < sizeof mujoco / sizeof mujoco[0]; i++) {
         expect_pair("ppo", mujoco[i]);
