@@ -42,6 +42,8 @@ static const env_def *const builtin_defs[] = {
 #ifdef RLC_HAVE_BOX2D
     &env_lunar_lander_v3,
     &env_lunar_lander_continuous_v3,
+    &env_bipedal_walker_v3,
+    &env_bipedal_walker_hardcore_v3,
 #endif
 };
 

@@ -1,8 +1,12 @@
-/* rlc tests: LunarLander-v3 and LunarLanderContinuous-v3 (envs/box2d) against Gymnasium's
- * definitions, worked by hand here: the registrations, the terrain and the initial push a seed
- * gives (numpy's draws, computed with numpy), the observation's scaling from the bodies' state,
- * the reward as the change of the shaping minus the fuel each action burns, the +-100 endings,
- * gravity's effect, determinism per seed, rlc check-env, and the kwargs' refusals. */
+/* rlc tests: the Box2D environments (envs/box2d) against Gymnasium's definitions, worked by hand
+ * here. LunarLander-v3 and LunarLanderContinuous-v3: the registrations, the terrain and the
+ * initial push a seed gives (numpy's draws, computed with numpy), the observation's scaling from
+ * the bodies' state, the reward as the change of the shaping minus the fuel each action burns, the
+ * +-100 endings, gravity's effect, determinism per seed, rlc check-env, the picture and the
+ * kwargs' refusals. BipedalWalker-v3 and BipedalWalkerHardcore-v3: the registrations, the terrain
+ * and the draws per seed, the observation and the lidar over the flat start, the reward as
+ * progress minus torque, the fall's -100, Gymnasium's heuristic walker, determinism, check-env
+ * and the picture. */
 #include <criterion/criterion.h>
 
 #ifdef RLC_HAVE_BOX2D
@@ -37,6 +41,43 @@ static double shaping(const float *o)
 {
     return -100.0 * sqrt((double)o[0] * o[0] + (double)o[1] * o[1]) -
            100.0 * sqrt((double)o[2] * o[2] + (double)o[3] * o[3]) - 100.0 * fabs(o[4]) + 10.0 * o[6] + 10.0 * o[7];
+}
+
+/* ---- the C interface to Box2D ------------------------------------------------------------------ */
+
+static void count_contacts(void *ctx, b2c_body *a, b2c_body *b, bool begin)
+{
+    (void)a;
+    (void)b;
+    ((int *)ctx)[begin ? 0 : 1]++;
+}
+
+/* a ray down from (0, 3) over the ground edge y = 0 and a ledge at y = 1 of another category: the
+ * closest hit of the categories asked for; a ball dropped on the ground starts one contact */
+Test(box2d, b2c_raycast_and_contacts)
+{
+    b2c_world *w = b2c_world_create(0.0f, -10.0f);
+    cr_assert_not_null(w);
+    int contacts[2] = {0, 0};
+    b2c_world_set_contact_fn(w, count_contacts, contacts);
+    b2c_body *ground = b2c_body_create(w, false, 0, 0, 0);
+    b2c_material g = {.friction = 0.5f, .category = 0x0001, .mask = 0xFFFF};
+    b2c_body_add_edge(ground, -5, 0, 5, 0, &g);
+    b2c_material l = {.friction = 0.5f, .category = 0x0002, .mask = 0xFFFF};
+    b2c_body_add_edge(ground, -5, 1, 5, 1, &l);
+    cr_assert_float_eq(b2c_world_raycast(w, 0, 3, 0, -1, 0x0001), 0.75f, 1e-5);   /* y = 0 at 3/4 */
+    cr_assert_float_eq(b2c_world_raycast(w, 0, 3, 0, -1, 0x0003), 0.5f, 1e-5);    /* the ledge first */
+    cr_assert_eq(b2c_world_raycast(w, 0, 3, 0, 2, 0x0003), 1.0f);                 /* short of both */
+    b2c_material m = {.density = 1, .friction = 0.5f, .category = 0x0004, .mask = 0x0001};
+    b2c_body *ball = b2c_body_create(w, true, 2, 0.6f, 0);
+    b2c_body_add_circle(ball, 0.5f, &m);
+    for (int t = 0; t < 60; t++) b2c_world_step(w, 1.0f / 50, 8, 3);
+    float x, y;
+    b2c_body_position(ball, &x, &y);
+    cr_assert_float_eq(y, 0.5f, 0.02f, "the ball rests on y = 0 (it passes through the ledge): %g", y);
+    cr_assert_eq(contacts[0], 1);
+    cr_assert_eq(contacts[1], 0);
+    b2c_world_destroy(w);
 }
 
 /* ---- registrations ----------------------------------------------------------------------------- */
@@ -366,15 +407,20 @@ Test(box2d, rlc_record_draws_the_lander)
 
 /* ---- keyword arguments ------------------------------------------------------------------------ */
 
-static rl_status open_kwargs(const char *kwargs, trainer_env *te, char *err, size_t err_sz)
+static rl_status open_kwargs_of(const char *id, const char *kwargs, trainer_env *te, char *err, size_t err_sz)
 {
     char yaml[512];
-    snprintf(yaml, sizeof yaml, "algo: ppo\nenv:\n  id: LunarLander-v3\n  kwargs: {%s}\n", kwargs);
+    snprintf(yaml, sizeof yaml, "algo: ppo\nenv:\n  id: %s\n  kwargs: {%s}\n", id, kwargs);
     rl_config *cfg = malloc(sizeof *cfg);
     cr_assert_eq(rl_config_load_string(cfg, yaml, "ll.yaml", NULL, 0, err, err_sz), RL_OK, "%s", err);
     rl_status st = trainer_env_open(te, cfg, "ll.yaml", false, err, err_sz);
     free(cfg);
     return st;
+}
+
+static rl_status open_kwargs(const char *kwargs, trainer_env *te, char *err, size_t err_sz)
+{
+    return open_kwargs_of("LunarLander-v3", kwargs, te, err, err_sz);
 }
 
 static void expect_refused(const char *kwargs, const char *want1, const char *want2)
@@ -472,6 +518,295 @@ Test(box2d, wind_kwarg_pushes_the_lander)
     env_close(&n);
     trainer_env_close(&tw);
     trainer_env_close(&tn);
+}
+
+/* ==== BipedalWalker ============================================================================ */
+
+#define BW_STEP (14.0 / 30.0)
+
+static env_bipedal_walker_state *bw(env_instance *e) { return e->state; }
+
+Test(box2d, bipedal_walker_registrations)
+{
+    const char *ids[2] = {"BipedalWalker-v3", "BipedalWalkerHardcore-v3"};
+    const int limits[2] = {1600, 2000};
+    for (int k = 0; k < 2; k++) {
+        const env_def *d = env_find(ids[k]);
+        cr_assert_not_null(d, "%s", ids[k]);
+        cr_assert_eq(d->max_episode_steps, limits[k]);
+        cr_assert_eq(d->reward_threshold, 300.0);
+        cr_assert_eq(d->obs_space.dim, 24);
+        cr_assert_eq(d->act_space.kind, ENV_SPACE_BOX);
+        cr_assert_eq(d->act_space.dim, 4);
+        cr_assert_eq(d->obs_space.high[8], 5.0f);
+        cr_assert_eq(d->obs_space.low[14], -1.0f);
+        cr_assert_float_eq(d->obs_space.high[0], M_PI, 1e-6);
+    }
+}
+
+/* numpy (Gymnasium's terrain rules written again in Python, numpy's generator): the heights at
+ * points 0, 21, 50, 100, 150, 199, the obstacles' boxes, and the generator's next draw after the
+ * reset's (the terrain's, the clouds' 110 and the push's): the same draws, in the same order. (The
+ * push cannot be read back from the momentum as in LunarLander: Gymnasium places the legs 2 x 8
+ * pixels off their hip anchors, so the first step pulls them down onto the ground.) */
+static const struct {
+    int64_t seed;
+    bool hardcore;
+    int n_polys;
+    double next, y[6];
+} bw_seeds[] = {
+    {0, false, 0, 0.9739844048523552,
+     {3.3333333333333335, 3.3179857809175917, 3.3934287192853239, 3.3844441206524767, 3.2880646668277964,
+      3.3859546771186042}},
+    {1, false, 0, 0.11317416004642233,
+     {3.3333333333333335, 3.363364246421729, 3.5122334388499481, 3.3057279628520195, 3.3420275437082059,
+      3.4092577415672589}},
+    {3, true, 29, 0.660050747548238,
+     {3.3333333333333335, 3.3333333333333335, 2.7426963483465934, 1.3795589751904684, 3.5615775550189492,
+      5.0463280792639349}},
+    {7, true, 29, 0.6580260816117258,
+     {3.3333333333333335, 3.3333333333333335, 4.50903094625252, 3.7079146962798197, 4.1156581354742912,
+      4.2299576493007285}},
+};
+
+Test(box2d, bipedal_walker_seeds_give_numpys_terrain_and_draws)
+{
+    static const int at[6] = {0, 21, 50, 100, 150, 199};
+    env_instance e[2] = {make_env("BipedalWalker-v3"), make_env("BipedalWalkerHardcore-v3")};
+    float obs[24];
+    for (size_t k = 0; k < sizeof bw_seeds / sizeof bw_seeds[0]; k++) {
+        env_instance *ek = &e[bw_seeds[k].hardcore];
+        env_reset(ek, bw_seeds[k].seed, obs);
+        env_bipedal_walker_state *s = bw(ek);
+        cr_assert_eq(s->n_polys, bw_seeds[k].n_polys, "seed %lld", (long long)bw_seeds[k].seed);
+        for (int i = 0; i < 6; i++)
+            cr_assert_float_eq(s->terrain_y[at[i]], bw_seeds[k].y[i], 1e-12, "seed %lld point %d: %.17g",
+                               (long long)bw_seeds[k].seed, at[i], s->terrain_y[at[i]]);
+        cr_assert_eq(s->terrain_x[199], 199 * BW_STEP);
+        cr_assert_eq(rl_pcg64_random(&s->np_random), bw_seeds[k].next, "seed %lld", (long long)bw_seeds[k].seed);
+    }
+    env_close(&e[0]);
+    env_close(&e[1]);
+}
+
+/* the observation from the bodies and joints; the lidar over the flat start pad (height H/4):
+ * ray i, 0.15 i from straight down, hits at (hull y - H/4) / cos(0.15 i), a fraction of 160/30 */
+Test(box2d, bipedal_walker_observation_and_lidar)
+{
+    env_instance e = make_env("BipedalWalker-v3");
+    float obs[24];
+    env_reset(&e, 5, obs);
+    env_bipedal_walker_state *s = bw(&e);
+    float x, y, vx, vy;
+    b2c_body_position(s->hull, &x, &y);
+    b2c_body_velocity(s->hull, &vx, &vy);
+    double want[14] = {b2c_body_angle(s->hull), 2.0 * b2c_body_angular_velocity(s->hull) / 50.0,
+                       0.3 * vx * 20.0 / 50.0, 0.3 * vy * (40.0 / 3.0) / 50.0};
+    for (int k = 0; k < 2; k++) {
+        want[4 + 5 * k] = b2c_joint_angle(s->joints[2 * k]);
+        want[5 + 5 * k] = b2c_joint_speed(s->joints[2 * k]) / 4.0;
+        want[6 + 5 * k] = b2c_joint_angle(s->joints[2 * k + 1]) + 1.0;
+        want[7 + 5 * k] = b2c_joint_speed(s->joints[2 * k + 1]) / 6.0;
+        want[8 + 5 * k] = s->leg_contact[k];
+    }
+    for (int i = 0; i < 14; i++) cr_assert_float_eq(obs[i], want[i], 1e-6 * (1 + fabs(want[i])), "obs[%d]", i);
+    double range = 160.0 / 30.0, h = y - H / 4;
+    for (int i = 0; i < 10; i++) {
+        double f = h / cos(0.15 * i) / range;
+        cr_assert_float_eq(obs[14 + i], f < 1 ? f : 1.0, 1e-4, "lidar %d: %g", i, obs[14 + i]);
+    }
+    cr_assert_eq(obs[23], 1.0f, "the last ray (1.35 rad) reaches no ground");
+    env_close(&e);
+}
+
+/* reward = the change of 130 x / SCALE - 5 |hull angle| minus 0.00035 x 80 x |a| per motor */
+Test(box2d, bipedal_walker_reward_is_progress_minus_torque)
+{
+    env_instance e = make_env("BipedalWalker-v3");
+    const float actions[3][4] = {{0, 0, 0, 0}, {1, -1, 0.5f, -0.25f}, {3, 0, -2, 0}};
+    const double torque[3] = {0, 2.75, 2};   /* sum of min(|a|, 1) */
+    for (int k = 0; k < 3; k++) {
+        float before[24], after[24], r, x0, x1, y;
+        bool term, trunc;
+        env_reset(&e, 2, before);
+        b2c_body_position(bw(&e)->hull, &x0, &y);
+        env_step(&e, actions[k], after, &r, &term, &trunc);
+        b2c_body_position(bw(&e)->hull, &x1, &y);
+        double want = 130.0 * ((double)x1 - x0) / 30.0 - 5.0 * (fabs(after[0]) - fabs(before[0])) -
+                      0.00035 * 80 * torque[k];
+        cr_assert_float_eq(r, want, 1e-5, "action %d: %.7f, want %.7f", k, r, want);
+    }
+    env_close(&e);
+}
+
+Test(box2d, bipedal_walker_falls_for_minus_100)
+{
+    /* no torque at all: the legs fold and the hull reaches the ground */
+    env_instance e = make_env("BipedalWalker-v3");
+    float obs[24], r = 0;
+    const float limp[4] = {0, 0, 0, 0};
+    bool term = false, trunc = false;
+    env_reset(&e, 1, obs);
+    int t = 0;
+    while (!term && !trunc) {
+        env_step(&e, limp, obs, &r, &term, &trunc);
+        t++;
+    }
+    cr_assert(term && bw(&e)->game_over, "after %d steps: terminated %d", t, term);
+    cr_assert_eq(r, -100.0f);
+    env_close(&e);
+}
+
+/* Gymnasium's heuristic walker (BipedalWalkerHeuristics, written again from its rules): a state
+ * machine that swings one leg forward, puts it down, pushes off, then swaps legs */
+typedef struct {
+    int state, moving, supporting;
+    double support_knee;
+} bw_pilot;
+
+static void bw_pilot_step(bw_pilot *p, const float *s, float *a)
+{
+    enum { STAY = 1, PUT_DOWN, PUSH_OFF };
+    const double speed = 0.29, support_knee = 0.1;
+    int mb = 4 + 5 * p->moving, sb = 4 + 5 * p->supporting;
+    double hip_targ[2] = {NAN, NAN}, knee_targ[2] = {NAN, NAN}, hip[2] = {0, 0}, knee[2] = {0, 0};
+    if (p->state == STAY) {
+        hip_targ[p->moving] = 1.1;
+        knee_targ[p->moving] = -0.6;
+        p->support_knee += 0.03;
+        if (s[2] > speed) p->support_knee += 0.03;
+        p->support_knee = fmin(p->support_knee, support_knee);
+        knee_targ[p->supporting] = p->support_knee;
+        if (s[sb] < 0.10) p->state = PUT_DOWN;
+    }
+    if (p->state == PUT_DOWN) {
+        hip_targ[p->moving] = 0.1;
+        knee_targ[p->moving] = support_knee;
+        knee_targ[p->supporting] = p->support_knee;
+        if (s[mb + 4] > 0) {
+            p->state = PUSH_OFF;
+            p->support_knee = fmin(s[mb + 2], support_knee);
+        }
+    }
+    if (p->state == PUSH_OFF) {
+        knee_targ[p->moving] = p->support_knee;
+        knee_targ[p->supporting] = 1.0;
+        if (s[sb + 2] > 0.88 || s[2] > 1.2 * speed) {
+            p->state = STAY;
+            p->moving = 1 - p->moving;
+            p->supporting = 1 - p->moving;
+        }
+    }
+    /* Gymnasium tests the targets for truth: an unset or zero target leaves the term at 0 */
+    for (int k = 0; k < 2; k++) {
+        if (!isnan(hip_targ[k]) && hip_targ[k] != 0) hip[k] = 0.9 * (hip_targ[k] - s[4 + 5 * k]) - 0.25 * s[5 + 5 * k];
+        if (!isnan(knee_targ[k]) && knee_targ[k] != 0)
+            knee[k] = 4.0 * (knee_targ[k] - s[6 + 5 * k]) - 0.25 * s[7 + 5 * k];
+        hip[k] -= 0.9 * (0 - s[0]) - 1.5 * s[1];
+        knee[k] -= 15.0 * s[3];
+    }
+    const double raw[4] = {hip[0], knee[0], hip[1], knee[1]};
+    for (int j = 0; j < 4; j++) a[j] = (float)fmin(fmax(0.5 * raw[j], -1.0), 1.0);
+}
+
+Test(box2d, bipedal_walker_heuristic_walks_forward)
+{
+    env_instance e = make_env("BipedalWalker-v3");
+    double total = 0;
+    for (int64_t seed = 1; seed <= 2; seed++) {
+        bw_pilot p = {.state = 1, .moving = 0, .supporting = 1, .support_knee = 0.1};
+        float obs[24], r, a[4] = {0, 0, 0, 0};
+        bool term = false, trunc = false;
+        env_reset(&e, seed, obs);
+        double ret = 0;
+        for (int t = 0; t < 800 && !term && !trunc; t++) {
+            env_step(&e, a, obs, &r, &term, &trunc);
+            ret += r;
+            bw_pilot_step(&p, obs, a);
+        }
+        cr_assert(!bw(&e)->game_over, "seed %lld: the heuristic fell", (long long)seed);
+        total += ret;
+    }
+    cr_assert_gt(total / 2, 50.0, "mean return %g over 800 steps", total / 2);
+    env_close(&e);
+}
+
+/* the frame: the sky's (215, 215, 255) below the clouds (y = 7), the hull's purple at its
+ * centre, which the camera keeps a fifth of the width from the left */
+Test(box2d, bipedal_walker_is_drawn)
+{
+    env_instance e = make_env("BipedalWalker-v3");
+    float obs[24];
+    env_reset(&e, 1, obs);
+    env_renderer *r;
+    char err[256];
+    cr_assert_eq(env_render_open(&r, &e, 0, 0, err, sizeof err), RL_OK, "%s", err);
+    int w, h, fps;
+    env_render_size(r, &w, &h, &fps);
+    cr_assert(w == 600 && h == 400 && fps == 50, "%dx%d at %d", w, h, fps);
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    cr_assert_eq(env_render_frame(r, &e, rgb, err, sizeof err), RL_OK, "%s", err);
+    const uint8_t *sky = rgb + (190 * w + 590) * 3;
+    cr_assert(sky[0] == 215 && sky[1] == 215 && sky[2] == 255, "%d %d %d", sky[0], sky[1], sky[2]);
+    float x, y;
+    b2c_body_position(bw(&e)->hull, &x, &y);
+    int row = h - 1 - (int)(y * 30), col = (int)((x - bw(&e)->scroll) * 30);
+    cr_assert(row >= 0 && row < h && col == 120, "the hull at row %d, column %d", row, col);
+    const uint8_t *hull = rgb + ((size_t)row * w + col) * 3;
+    cr_assert(hull[0] == 127 && hull[1] == 51 && hull[2] == 229, "%d %d %d", hull[0], hull[1], hull[2]);
+    free(rgb);
+    env_render_close(r);
+    env_close(&e);
+}
+
+/* hardcore: true on BipedalWalker-v3 builds obstacles and keeps the id's time limit, as
+ * gym.make("BipedalWalker-v3", hardcore=True) does */
+Test(box2d, bipedal_walker_hardcore_kwarg)
+{
+    trainer_env te;
+    char err[1024];
+    cr_assert_eq(open_kwargs_of("BipedalWalker-v3", "hardcore: true", &te, err, sizeof err), RL_OK, "%s", err);
+    env_instance e;
+    cr_assert_eq(env_make_def(&e, te.def, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(e.max_steps, 1600);
+    float obs[24];
+    env_reset(&e, 3, obs);
+    cr_assert_eq(bw(&e)->n_polys, 29, "the obstacles of seed 3 (numpy's)");
+    env_close(&e);
+    trainer_env_close(&te);
+    cr_assert_eq(open_kwargs_of("BipedalWalker-v3", "hardcore: 1", &te, err, sizeof err), RL_ERR_CONFIG);
+    cr_assert(strstr(err, "env.kwargs.hardcore") && strstr(err, "expected true or false"), "%s", err);
+    trainer_env_close(&te);
+}
+
+Test(box2d, bipedal_walker_same_seed_same_run_and_check_env)
+{
+    enum { N = 200 };
+    static float a[24 * N], b[24 * N];
+    float *traces[2] = {a, b};
+    env_instance e = make_env("BipedalWalkerHardcore-v3");
+    for (int k = 0; k < 2; k++) {
+        float obs[24], r;
+        bool term, trunc;
+        env_reset(&e, 13, obs);
+        for (int t = 0; t < N; t++) {
+            const float act[4] = {(float)sin(0.1 * t), (float)cos(0.13 * t), -(float)sin(0.07 * t), 0.3f};
+            env_step(&e, act, traces[k] + 24 * t, &r, &term, &trunc);
+        }
+    }
+    cr_assert_eq(memcmp(a, b, sizeof a), 0);
+    env_close(&e);
+    const char *ids[2] = {"BipedalWalker-v3", "BipedalWalkerHardcore-v3"};
+    for (int k = 0; k < 2; k++) {
+        env_check_opts o;
+        env_check_opts_default(&o);
+        env_check_report rep;
+        char err[256];
+        cr_assert_eq(env_check_run(env_find(ids[k]), &o, &rep, err, sizeof err), RL_OK, "%s", err);
+        for (int i = 0; i < rep.n_items; i++)
+            cr_assert_neq(rep.items[i].outcome, ENV_CHECK_FAIL, "%s: %s: %s", ids[k], rep.items[i].name,
+                          rep.items[i].detail);
+    }
 }
 
 #else

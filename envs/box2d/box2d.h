@@ -1,5 +1,6 @@
 /* rlc envs/box2d: Gymnasium's Box2D environments on Debian's libbox2d 2.4 (through the C
- * interface of b2c.h): LunarLander-v3 and LunarLanderContinuous-v3.
+ * interface of b2c.h): LunarLander-v3, LunarLanderContinuous-v3, BipedalWalker-v3 and
+ * BipedalWalkerHardcore-v3.
  *
  * The state structs are public so that tests and the renderer can read an instance's state
  * (env_instance.state points to one of these). Each instance owns its Box2D world, made anew at
@@ -42,6 +43,38 @@ typedef struct {
     double main_power, side_power;
     double main_at[2], side_at[2];
 } env_lunar_lander_state;
+
+#define BW_TERRAIN_LENGTH 200   /* terrain points */
+#define BW_MAX_POLYS 200         /* hardcore obstacles: pits, stumps, stair steps */
+#define BW_CLOUDS 10
+
+/* BipedalWalker's keyword argument */
+typedef struct {
+    bool hardcore;              /* false: grass only; true: also stumps, stairs and pits */
+} env_bipedal_walker_params;
+
+typedef struct {
+    env_bipedal_walker_params p;   /* env.kwargs; first */
+    rl_pcg64 np_random;
+    b2c_world *world;              /* NULL before the first reset */
+    b2c_body *hull;
+    b2c_body *legs[4];             /* upper and lower leg of the first side, then of the second */
+    b2c_joint *joints[4];          /* hip, knee, hip, knee */
+    bool game_over;                /* the hull touched the ground */
+    bool leg_contact[2];           /* the lower legs (legs[1], legs[3]) touch the ground */
+    bool has_prev_shaping;
+    double prev_shaping;
+    float lidar[10];               /* the last step's fractions */
+    double scroll;                 /* the hull's x minus a fifth of the viewport (the picture's left) */
+    /* for drawing: the surface, the obstacles (4 corners each) and the clouds (5 points each) */
+    double terrain_x[BW_TERRAIN_LENGTH], terrain_y[BW_TERRAIN_LENGTH];
+    int n_polys;
+    float polys[BW_MAX_POLYS][4][2];
+    float clouds[BW_CLOUDS][5][2];
+} env_bipedal_walker_state;
+
+extern const env_def env_bipedal_walker_v3;
+extern const env_def env_bipedal_walker_hardcore_v3;
 
 extern const env_def env_lunar_lander_v3;
 extern const env_def env_lunar_lander_continuous_v3;

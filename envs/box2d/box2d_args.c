@@ -20,6 +20,11 @@ static const env_arg lunar_lander_args[] = {
      "the largest wind torque (Gymnasium recommends 0 to 2)"},
 };
 
+static const env_arg bipedal_walker_args[] = {
+    {"hardcore", ENV_ARG_BOOL, offsetof(env_bipedal_walker_params, hardcore), 0, 0, 0, 0, NULL,
+     "stumps, stairs and pits between the grass (the time limit stays the id's)"},
+};
+
 static rl_status ll_make(env_def *def, const env_def *base, void *storage, const void *p, char *err, size_t err_sz)
 {
     return env_lunar_lander_def(def, base, storage, p, err, err_sz);
@@ -28,5 +33,7 @@ static rl_status ll_make(env_def *def, const env_def *base, void *storage, const
 const env_args_schema env_box2d_args[] = {
     {&env_lunar_lander_v3, lunar_lander_args, 5, ll_make},
     {&env_lunar_lander_continuous_v3, lunar_lander_args, 5, ll_make},
+    {&env_bipedal_walker_v3, bipedal_walker_args, 1, NULL},
+    {&env_bipedal_walker_hardcore_v3, bipedal_walker_args, 1, NULL},
 };
 const int env_box2d_n_args = (int)(sizeof env_box2d_args / sizeof env_box2d_args[0]);

@@ -4,7 +4,9 @@
  * (filled, outlined), the helipad's two flags, and the last step's engine flames as discs at the
  * points where the impulses acted, coloured by power the way Gymnasium colours a new particle
  * (Gymnasium's particles are bodies that fall and fade over later frames; nothing here changes
- * the simulation). */
+ * the simulation). BipedalWalker: Gymnasium's camera, which follows the hull a fifth of the
+ * viewport from the left, the sky, the clouds (at half the scroll), the ground and grass, the
+ * obstacles, the walker and the start flag (Gymnasium's lidar flicker is left out). */
 #include <cairo.h>
 #include <math.h>
 #include <string.h>
@@ -102,7 +104,97 @@ static void draw_lunar_lander(void *c, const void *state, int width, int height)
     }
 }
 
+static void bw_poly(cairo_t *cr, const float (*xy)[2], int n, double dx)
+{
+    cairo_new_path(cr);
+    for (int i = 0; i < n; i++) cairo_line_to(cr, (xy[i][0] + dx) * RB_SCALE, xy[i][1] * RB_SCALE);
+    cairo_close_path(cr);
+}
+
+static void bw_ground(cairo_t *cr, const env_bipedal_walker_state *s)
+{
+    /* the ground as one polygon under the surface (separate fills would show seams) */
+    rgb(cr, 102, 153, 76);
+    cairo_move_to(cr, s->terrain_x[0] * RB_SCALE, 0);
+    for (int i = 0; i < BW_TERRAIN_LENGTH; i++) cairo_line_to(cr, s->terrain_x[i] * RB_SCALE, s->terrain_y[i] * RB_SCALE);
+    cairo_line_to(cr, s->terrain_x[BW_TERRAIN_LENGTH - 1] * RB_SCALE, 0);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+    cairo_set_line_width(cr, 1.5);
+    for (int i = 0; i + 1 < BW_TERRAIN_LENGTH; i++) {   /* the grass, alternately light and dark */
+        if (s->terrain_x[i + 1] < s->scroll || s->terrain_x[i] > s->scroll + RB_W / RB_SCALE) continue;
+        rgb(cr, 76, i % 2 == 0 ? 255 : 204, 76);
+        cairo_move_to(cr, s->terrain_x[i] * RB_SCALE, s->terrain_y[i] * RB_SCALE);
+        cairo_line_to(cr, s->terrain_x[i + 1] * RB_SCALE, s->terrain_y[i + 1] * RB_SCALE);
+        cairo_stroke(cr);
+    }
+    for (int k = 0; k < s->n_polys; k++) {
+        bw_poly(cr, s->polys[k], 4, 0);
+        rgb(cr, 255, 255, 255);
+        cairo_fill_preserve(cr);
+        rgb(cr, 153, 153, 153);
+        cairo_set_line_width(cr, 1);
+        cairo_stroke(cr);
+    }
+}
+
+/* a body part: its box or polygon of n points, filled and outlined */
+static void bw_part(cairo_t *cr, const b2c_body *b, const double (*xy)[2], int n, const int *fill, const int *line)
+{
+    body_path(cr, b, xy, n);
+    rgb(cr, fill[0], fill[1], fill[2]);
+    cairo_fill_preserve(cr);
+    rgb(cr, line[0], line[1], line[2]);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+}
+
+static void draw_bipedal_walker(void *c, const void *state, int width, int height)
+{
+    cairo_t *cr = c;
+    const env_bipedal_walker_state *s = state;
+    begin(cr, width, height);
+    rgb(cr, 215, 215, 255);
+    cairo_paint(cr);
+    if (!s->world) return;
+    cairo_translate(cr, -s->scroll * RB_SCALE, 0);
+    rgb(cr, 255, 255, 255);
+    for (int k = 0; k < BW_CLOUDS; k++) {   /* the clouds move at half the scroll */
+        bw_poly(cr, s->clouds[k], 5, s->scroll / 2);
+        cairo_fill(cr);
+    }
+    bw_ground(cr, s);
+    const double lw = 8.0 / RB_SCALE / 2, lh = 34.0 / RB_SCALE / 2;
+    const double upper[4][2] = {{-lw, -lh}, {lw, -lh}, {lw, lh}, {-lw, lh}};
+    const double lower[4][2] = {{-0.8 * lw, -lh}, {0.8 * lw, -lh}, {0.8 * lw, lh}, {-0.8 * lw, lh}};
+    for (int k = 0; k < 2; k++) {   /* Gymnasium's colours for i = -1, +1: the far leg darker */
+        int d = k == 0 ? 25 : -25;
+        const int fill[3] = {153 + d, 76 + d, 127 + d}, line[3] = {102 + d, 51 + d, 76 + d};
+        bw_part(cr, s->legs[2 * k], upper, 4, fill, line);
+        bw_part(cr, s->legs[2 * k + 1], lower, 4, fill, line);
+    }
+    static const double hull[5][2] = {{-30 / RB_SCALE, 9 / RB_SCALE}, {6 / RB_SCALE, 9 / RB_SCALE},
+                                      {34 / RB_SCALE, 1 / RB_SCALE},  {34 / RB_SCALE, -8 / RB_SCALE},
+                                      {-30 / RB_SCALE, -8 / RB_SCALE}};
+    const int hf[3] = {127, 51, 229}, hl[3] = {76, 76, 127};
+    bw_part(cr, s->hull, hull, 5, hf, hl);
+    double fx = 3 * 14.0, fy1 = 400.0 / 4, fy2 = fy1 + 50;   /* the flag at the third point */
+    rgb(cr, 0, 0, 0);
+    cairo_set_line_width(cr, 1);
+    cairo_move_to(cr, fx, fy1);
+    cairo_line_to(cr, fx, fy2);
+    cairo_stroke(cr);
+    rgb(cr, 230, 51, 0);
+    cairo_move_to(cr, fx, fy2);
+    cairo_line_to(cr, fx, fy2 - 10);
+    cairo_line_to(cr, fx + 25, fy2 - 5);
+    cairo_close_path(cr);
+    cairo_fill(cr);
+}
+
 static const env_render_classic box2d_renderers[] = {
+    {"BipedalWalker-v3", 600, 400, 50, draw_bipedal_walker},
+    {"BipedalWalkerHardcore-v3", 600, 400, 50, draw_bipedal_walker},
     {"LunarLander-v3", 600, 400, 50, draw_lunar_lander},
     {"LunarLanderContinuous-v3", 600, 400, 50, draw_lunar_lander},
 };
