@@ -18,6 +18,9 @@ static const struct {
     {env_toytext_args, &env_toytext_n_args},
     {env_classic_args, &env_classic_n_args},
     {env_goal_args, &env_goal_n_args},
+#ifdef RLC_HAVE_BOX2D
+    {env_box2d_args, &env_box2d_n_args},
+#endif
 #ifdef RLC_HAVE_MUJOCO
     {env_mujoco_args, &env_mujoco_n_args},
 #endif

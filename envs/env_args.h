@@ -55,6 +55,10 @@ extern const env_args_schema env_toytext_args[];
 extern const int env_toytext_n_args;
 extern const env_args_schema env_goal_args[];     /* envs/goal/goal_args.c: BitFlipping's n */
 extern const int env_goal_n_args;
+#ifdef RLC_HAVE_BOX2D
+extern const env_args_schema env_box2d_args[];    /* envs/box2d/box2d_args.c: LunarLander */
+extern const int env_box2d_n_args;
+#endif
 #ifdef RLC_HAVE_MUJOCO
 extern const env_args_schema env_mujoco_args[];   /* envs/mujoco/mujoco_tasks.c */
 extern const int env_mujoco_n_args;

@@ -13,6 +13,9 @@
 
 #include "core/suggest.h"
 #include "envs/check.h"
+#ifdef RLC_HAVE_BOX2D
+#include "envs/box2d/box2d.h"
+#endif
 #include "envs/classic/classic.h"
 #include "envs/env.h"
 #include "envs/goal/goal.h"
@@ -42,6 +45,12 @@ static const env_def *const builtin_defs[] = {
     &env_multi_binary_target_v0,
     &env_bit_flipping_v0,
     &env_point_goal_v0,
+#ifdef RLC_HAVE_BOX2D
+    &env_lunar_lander_v3,
+    &env_lunar_lander_continuous_v3,
+    &env_bipedal_walker_v3,
+    &env_bipedal_walker_hardcore_v3,
+#endif
 };
 
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;

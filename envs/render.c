@@ -69,12 +69,15 @@ rl_status env_render_open(env_renderer **out, const env_instance *e, int width, 
     e = env_unwrap(e);   /* a pixels or frame_stack instance: the environment's own scene */
     const env_render_classic *classic = env_render_classic_find(e->def->id);
     if (!classic) classic = env_render_toytext_find(e->def->id);
+#ifdef RLC_HAVE_BOX2D
+    if (!classic) classic = env_render_box2d_find(e->def->id);
+#endif
     bool mj = !classic && is_mujoco(e->def);
     const env_render_def *custom = classic || mj ? NULL : env_render_minatar_find(e->def->id);
     if (!classic && !mj && !custom) custom = env_find_renderer(e->def->id);
     if (!classic && !mj && !custom)
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
-                       "%s has no renderer (rlc draws the classic-control, toy-text, MinAtar and MuJoCo tasks; "
+                       "%s has no renderer (rlc draws the classic-control, toy-text, Box2D, MinAtar and MuJoCo tasks; "
                        "a plugin registers its own with env_register_renderer, docs/adding-an-environment.md)",
                        e->def->id);
     if ((width > 0 || height > 0) && (width < 16 || height < 16 || width > 4096 || height > 4096))

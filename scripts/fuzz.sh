@@ -22,7 +22,7 @@ if ! [[ "$secs" =~ ^[0-9]+$ ]] || [[ "$secs" -lt 1 ]]; then
 fi
 
 build=build-fuzz
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DRLC_FUZZ=ON -DRLC_BUILD_TESTS=OFF \
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DRLC_FUZZ=ON -DRLC_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 --target rlc "${targets[@]}" >/dev/null
 

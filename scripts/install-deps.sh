@@ -3,7 +3,8 @@
 # package is already installed it only checks and exits, without touching apt.
 #   scripts/install-deps.sh          what building, training and testing need (python3-numpy:
 #                                    the Python package's tests; OSMesa, cairo, FFmpeg's libraries
-#                                    and giflib: rlc record; LIBXSMM: the small GEMMs)
+#                                    and giflib: rlc record; LIBXSMM: the small GEMMs; Box2D:
+#                                    LunarLander)
 #   scripts/install-deps.sh --dev    also python3-torch (fixture generators)
 #   scripts/install-deps.sh --fuzz   also clang-14 and libclang-rt-14-dev (libFuzzer and the
 #                                    sanitizer runtimes for clang: scripts/fuzz.sh, CI)
@@ -14,7 +15,7 @@ packages=(build-essential cmake pkg-config libopenblas-dev libyaml-dev libcjson-
           libcriterion-dev libmujoco-dev libplplot-dev plplot-driver-cairo python3-numpy
           libopenmpi-dev openmpi-bin protobuf-c-compiler libprotobuf-c-dev
           libosmesa6-dev libcairo2-dev libavcodec-dev libavformat-dev libswscale-dev libavutil-dev
-          libgif-dev libxsmm-dev)
+          libgif-dev libxsmm-dev libbox2d-dev)
 for flag in "$@"; do
   case $flag in
     --dev) packages+=(python3-torch) ;;
