@@ -17,8 +17,9 @@ rl_status offp_ac_check_spaces(const agent_algo *algo, const rl_config *cfg, con
     const char *name = algo->name;
     if (act_space->kind != ENV_SPACE_BOX)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: algo %s needs a Box (continuous) action space, but env %s has a Discrete one "
-                       "(use dqn, qrdqn, c51, ppo or a2c)", src, name, cfg->env.id);
+                       "%s: algo %s needs a Box action space (continuous actions), but env %s has a %s one "
+                       "(use dqn, qrdqn, c51, iqn, ppo or a2c)", src, name, cfg->env.id,
+                       env_space_kind_name(act_space->kind));
     if (obs_space->kind != ENV_SPACE_BOX)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s: observations of env %s must be a Box", src, name,
                        cfg->env.id);
