@@ -27,6 +27,35 @@
 #endif
 
 
+/* ---- the value-based agents' config rows (dqn:, iqn:) ---------------------------------------
+ * The rows the dqn: section (dqn, qrdqn, c51) and the iqn: section share, in the order `rlc config`
+ * lists them: CleanRL's DQN recipe, then the replay's n-step and prioritized rows. Each section puts
+ * its own rows around them (core/config.h: the X-macro field tables). */
+#define OFFP_VALUE_FIELDS(X, S)                                                                     \
+    X(S, double, learning_rate, F64, 2.5e-4, NULL, 0, 1, NULL, "Adam learning rate")               \
+    X(S, double, adam_eps, F64, 1e-8, NULL, 1e-12, 1, NULL, "Adam epsilon")                        \
+    X(S, int64_t, buffer_size, I64, 100000, NULL, 1, 1e9, NULL, "replay capacity (transitions)")  \
+    X(S, int64_t, batch_size, I64, 128, NULL, 1, 65536, NULL, "minibatch size")                     \
+    X(S, double, gamma, F64, 0.99, NULL, 0, 1, NULL, "discount")                                   \
+    X(S, int64_t, learning_starts, I64, 10000, NULL, 0, 1e13, NULL, "steps before the first update") \
+    X(S, int64_t, train_frequency, I64, 10, NULL, 1, 1e9, NULL, "steps between training phases")  \
+    X(S, int64_t, gradient_steps, I64, 1, NULL, 1, 1e6, NULL, "updates per training phase")       \
+    X(S, int64_t, target_update_interval, I64, 500, NULL, 1, 1e13, NULL,                            \
+      "steps between target-network updates")                                                    \
+    X(S, double, tau, F64, 1.0, NULL, 0, 1, NULL, "target update: 1 = hard copy, < 1 = Polyak")    \
+    X(S, double, start_e, F64, 1.0, NULL, 0, 1, NULL, "initial epsilon")                           \
+    X(S, double, end_e, F64, 0.05, NULL, 0, 1, NULL, "final epsilon")                              \
+    X(S, double, exploration_fraction, F64, 0.5, NULL, 0, 1, NULL,                                  \
+      "fraction of total_steps over which epsilon decays linearly")                              \
+    X(S, double, max_grad_norm, F64, 10, NULL, 0, 1e9, NULL, "global gradient-norm clip; 0 = off")
+
+#define OFFP_VALUE_REPLAY_FIELDS(X, S)                                                              \
+    X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
+    X(S, bool, prioritized, BOOL, 0, NULL, 0, 1, NULL, "prioritized replay (sum tree)")           \
+    X(S, double, per_alpha, F64, 0.6, NULL, 0, 10, NULL, "priority exponent")                      \
+    X(S, double, per_beta, F64, 0.4, NULL, 0, 1, NULL, "initial importance exponent (annealed to 1)") \
+    X(S, double, per_eps, F64, 1e-6, NULL, 0, 1, NULL, "added to |TD error| in priorities")
+
 /* ---- acting (algos/offpolicy.c) --------------------------------------------------------- */
 
 /* Stores a training step in buf: the observations and actions of the last explore act() (N rows

@@ -102,28 +102,6 @@ static void load(rl_config *cfg, const char *const *sets, int n)
     cr_assert_eq(rl_config_load(cfg, CONFIG, sets, n, err, sizeof err), RL_OK, "%s", err);
 }
 
-/* an agent of cfg whose replay buffer holds `steps` exploring steps of CartPole (one copy) */
-static void *filled_agent(const rl_config *cfg, const agent_algo **algo, int steps)
-{
-    char err[1024];
-    *algo = agent_find("iqn");
-    const env_def *def = env_find(cfg->env.id);
-    cr_assert(*algo && def);
-    void *ag = NULL;
-    cr_assert_eq((*algo)->create(&ag, cfg, &def->obs_space, &def->act_space, 1, err, sizeof err), RL_OK, "%s", err);
-    env_vec v;
-    cr_assert_eq(env_vec_make(&v, cfg->env.id, 1, 0, err, sizeof err), RL_OK, "%s", err);
-    env_vec_reset(&v, 7);
-    float act[1];
-    for (int t = 0; t < steps; t++) {
-        (*algo)->act(ag, v.obs, 1, act, true);
-        env_vec_step(&v, act);
-        (*algo)->observe(ag, &v);
-    }
-    env_vec_free(&v);
-    return ag;
-}
-
 static double iqn_obj(void *ag) { return iqn_test_objective(ag, NULL); }
 
 /* The update's gradient, through the head, the Hadamard product, the cosine embedding and the
@@ -140,7 +118,7 @@ Test(iqn, gradient_matches_finite_differences)
     rl_config cfg;
     load(&cfg, sets, 9);
     const agent_algo *a;
-    void *ag = filled_agent(&cfg, &a, 200);
+    void *ag = rlt_filled_agent(&cfg, &a, 200);
     iqn_test_sample(ag);
     size_t n;
     float *theta = iqn_test_params(ag, &n);
