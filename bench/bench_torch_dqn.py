@@ -26,8 +26,14 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-import torch
+# one thread for PyTorch's side: its intra-op pool (torch.set_num_threads below) and the BLAS and
+# OpenMP pools under it, which read these before torch is imported
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402  (after the thread settings above)
+import torch  # noqa: E402
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +79,8 @@ class MinAtarQ(nn.Module):
 def torch_dqn(env_id, cfg, steps, starts, seed):
     """Trains DQN for `steps` environment steps; returns (wall seconds, CPU seconds)."""
     torch.set_num_threads(1)
+    if torch.get_num_interop_threads() != 1:
+        torch.set_num_interop_threads(1)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     env = rlc.make_vec(env_id, num_envs=1, seed=seed,
