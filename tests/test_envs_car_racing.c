@@ -72,7 +72,8 @@ static void expect_track(const cJSON *c)
     int64_t seed = (int64_t)rlt_fixture_number(c, "seed");
     bool randomize = cJSON_IsTrue(cJSON_GetObjectItem(c, "domain_randomize"));
     env_def def;
-    env_car_racing_params storage, p = {.continuous = true, .domain_randomize = randomize, .lap_complete_percent = 0.95};
+    env_car_racing_params storage,
+        p = {.continuous = true, .domain_randomize = randomize, .lap_complete_percent = 0.95};
     env_instance e = make_with(&def, &storage, &p);
     env_reset(&e, seed, obs);
     env_car_racing_state *s = cr(&e);
@@ -92,7 +93,8 @@ static void expect_track(const cJSON *c)
     const cJSON *b;
     cJSON_ArrayForEach(b, cJSON_GetObjectItem(c, "border")) border[b->valueint] = true;
     for (int i = 0; i < n; i++)
-        cr_assert_eq(s->tiles[i].border, border[i], "seed %lld tile %d: kerb %d", (long long)seed, i, s->tiles[i].border);
+        cr_assert_eq(s->tiles[i].border, border[i], "seed %lld tile %d: kerb %d", (long long)seed, i,
+                     s->tiles[i].border);
     if (randomize) {
         const char *keys[3] = {"road_color", "bg_color", "grass_color"};
         const double *got[3] = {s->road_color, s->bg_color, s->grass_color};
@@ -296,7 +298,8 @@ Test(car_racing, observation_pixels)
     for (int dr = 0; dr < 2; dr++)
         for (int dc = 0; dc < 2; dc++) {
             const float *p = pixel(obs, 72 + dr, 47 + dc);
-            cr_assert(p[0] == 204 && p[1] == 0 && p[2] == 0, "hull (%d, %d): %g %g %g", 72 + dr, 47 + dc, p[0], p[1], p[2]);
+            cr_assert(p[0] == 204 && p[1] == 0 && p[2] == 0, "hull (%d, %d): %g %g %g", 72 + dr, 47 + dc, p[0], p[1],
+                      p[2]);
         }
     /* 3 units ahead: 3 x 16.2 = 48.6 window pixels up, 5.8 rows */
     const float *road = pixel(obs, 65, 47);
@@ -422,6 +425,21 @@ Test(car_racing, kwargs)
     cr_assert(cr(&e)->road_color[0] != 102.0, "domain_randomize draws the colours");
     env_close(&e);
     trainer_env_close(&te);
+}
+
+/* rlc envs CarRacing-v3: the image space on one line (not its 27648 bounds twice), the
+ * arguments with Gymnasium's defaults */
+Test(car_racing, rlc_envs_shows_the_space_and_arguments)
+{
+    char cmd[512];
+    static char out[1 << 20];
+    snprintf(cmd, sizeof cmd, "%s envs CarRacing-v3", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "observation  Box(96, 96, 3) uint8 [0, 255]"), "%s", out);
+    cr_assert(strstr(out, "continuous") && strstr(out, "default true") && strstr(out, "domain_randomize") &&
+              strstr(out, "lap_complete_percent") && strstr(out, "default 0.95"), "%s", out);
+    cr_assert_lt(strlen(out), 4000, "%zu characters: the image's bounds are listed", strlen(out));
+    cr_assert(strstr(out, "    low   -1 0 0"), "the action's bounds are: %s", out);
 }
 
 /* rlc check-env's checks on the discrete variant (the registered one is checked with every

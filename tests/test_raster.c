@@ -30,7 +30,8 @@ Test(raster, square_paints_the_pixels_whose_centres_it_holds)
     const double sq[8] = {1, 1, 3, 1, 3, 3, 1, 3};
     env_raster_polygon(&r, sq, 4, red);
     for (int y = 0; y < 4; y++)
-        for (int x = 0; x < 4; x++) cr_assert_eq(is(&r, x, y, red), x >= 1 && x <= 2 && y >= 1 && y <= 2, "(%d, %d)", x, y);
+        for (int x = 0; x < 4; x++)
+            cr_assert_eq(is(&r, x, y, red), x >= 1 && x <= 2 && y >= 1 && y <= 2, "(%d, %d)", x, y);
     free(r.rgb);
 }
 

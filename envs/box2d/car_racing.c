@@ -193,7 +193,8 @@ static void cr_borders(env_car_racing_state *s)
         s->tiles[i].border = good && fabs(oneside) == CR_BORDER_MIN_COUNT;
     }
     for (int i = 0; i < n; i++)
-        for (int neg = 0; neg < CR_BORDER_MIN_COUNT; neg++) s->tiles[((i - neg) % n + n) % n].border |= s->tiles[i].border;
+        for (int neg = 0; neg < CR_BORDER_MIN_COUNT; neg++)
+            s->tiles[((i - neg) % n + n) % n].border |= s->tiles[i].border;
 }
 
 /* the point at distance w across the track from p (negative: the other side) */

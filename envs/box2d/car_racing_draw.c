@@ -175,11 +175,13 @@ static void cd_bar(const cd_view *v, bool vertical, double place, double val, do
     const double H = CD_WINDOW_H, s = CD_S, h = CD_H;
     if (vertical) {
         const double q[4][2] = {
-            {place * s, H - (h + h * val)}, {(place + 1) * s, H - (h + h * val)}, {(place + 1) * s, H - h}, {place * s, H - h}};
+            {place * s, H - (h + h * val)}, {(place + 1) * s, H - (h + h * val)},
+            {(place + 1) * s, H - h},       {place * s, H - h}};
         cd_window_poly(v, q, 4, c);
     } else {
         const double q[4][2] = {
-            {place * s, H - 4 * h}, {(place + val) * s, H - 4 * h}, {(place + val) * s, H - 2 * h}, {place * s, H - 2 * h}};
+            {place * s, H - 4 * h}, {(place + val) * s, H - 4 * h},
+            {(place + val) * s, H - 2 * h}, {place * s, H - 2 * h}};
         cd_window_poly(v, q, 4, c);
     }
 }
@@ -238,7 +240,8 @@ static void cd_score(const cd_view *v, double reward)
     double x = 60 - width / 2, y0 = CD_WINDOW_H - CD_WINDOW_H * 2.5 / 40.0 - 15;
     for (const char *p = text; *p; p++) {
         if (*p == '-') {
-            const double q[4][2] = {{x + 2, y0 + 13}, {x + sign - 2, y0 + 13}, {x + sign - 2, y0 + 17}, {x + 2, y0 + 17}};
+            const double q[4][2] = {
+                {x + 2, y0 + 13}, {x + sign - 2, y0 + 13}, {x + sign - 2, y0 + 17}, {x + 2, y0 + 17}};
             static const uint8_t white[3] = {255, 255, 255};
             cd_window_poly(v, q, 4, white);
             x += sign;
