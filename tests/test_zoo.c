@@ -74,6 +74,7 @@ static int small_sets(const rl_config *cfg, char sets[][64])
             snprintf(sets[n++], 64, "ppo.num_steps=4");   /* 4 steps of each copy, one minibatch */
             snprintf(sets[n++], 64, "ppo.num_minibatches=1");
             snprintf(sets[n++], 64, "ppo.update_epochs=1");
+            snprintf(sets[n++], 64, "env.max_episode_steps=50");   /* a short final evaluation */
             steps = 4LL * cfg->env.num_envs;
         }
     } else if (strcmp(algo, "a2c") == 0) {
