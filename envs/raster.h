@@ -3,10 +3,10 @@
  * cairo's output could differ between versions and machines: this one gives the same bytes
  * everywhere.
  *
- * An RGB canvas (rows top to bottom, 3 bytes a pixel) is filled with solid polygons sampled at
- * the pixel centres (a pixel is painted when its centre (x + 0.5, y + 0.5) is inside, by the
- * even-odd rule, edges closed on the left and top), then antialiased by drawing on a canvas f
- * times larger on each side and averaging each f x f block (env_raster_downsample; the average is
+ * A canvas of 0x00RRGGBB pixels (rows top to bottom) is filled with solid polygons sampled at the
+ * pixel centres (a pixel is painted when its centre (x + 0.5, y + 0.5) is inside, by the even-odd
+ * rule, edges closed on the left and top), then antialiased by drawing on a canvas f times larger
+ * on each side and averaging each f x f block into RGB bytes (env_raster_downsample; the average is
  * rounded to nearest). Nothing allocates but env_raster_alloc. */
 #ifndef RLC_ENVS_RASTER_H
 #define RLC_ENVS_RASTER_H
@@ -17,11 +17,12 @@
 #define ENV_RASTER_MAX_POINTS 32
 
 typedef struct {
-    uint8_t *rgb;        /* (height, width, 3) */
+    uint32_t *px;        /* (height, width) pixels 0x00RRGGBB */
     int width, height;
 } env_raster;
 
-/* a canvas of width x height pixels (zeroed; free(r->rgb) frees it); aborts when memory runs out */
+/* a canvas of width x height pixels (zeroed: black; free(r->px) frees it); aborts when memory
+ * runs out */
 void env_raster_alloc(env_raster *r, int width, int height);
 /* every pixel to colour c (R, G, B) */
 void env_raster_clear(env_raster *r, const uint8_t c[3]);
@@ -29,7 +30,10 @@ void env_raster_clear(env_raster *r, const uint8_t c[3]);
  * down) with colour c; the parts outside the canvas are clipped, a polygon with fewer points or a
  * non-finite coordinate draws nothing */
 void env_raster_polygon(env_raster *r, const double *xy, int n, const uint8_t c[3]);
-/* dst (src's size divided by f >= 1 on each side) receives the rounded mean of each f x f block */
-void env_raster_downsample(const env_raster *src, int f, env_raster *dst);
+/* the pixel (x, y) as R, G, B */
+void env_raster_get(const env_raster *r, int x, int y, uint8_t out[3]);
+/* rgb (src's height / f rows of src's width / f pixels, R, G, B bytes each; both sizes multiples
+ * of f >= 1) receives the rounded mean of each f x f block */
+void env_raster_downsample(const env_raster *src, int f, uint8_t *rgb);
 
 #endif

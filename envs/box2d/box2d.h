@@ -125,7 +125,8 @@ typedef struct {
     int n_track;                  /* tiles of the track */
     cr_point track[CR_MAX_TRACK]; /* the search's points, then the track's (track[0] the start) */
     cr_tile tiles[CR_MAX_TRACK];
-    env_raster canvas, frame;     /* the observation's canvas and its 96 x 96 average */
+    env_raster canvas;            /* the observation's canvas */
+    uint8_t frame[CR_OBS_SIDE * CR_OBS_SIDE * 3];   /* its 96 x 96 average */
 } env_car_racing_state;
 
 extern const env_def env_car_racing_v3;

@@ -381,8 +381,8 @@ static void cr_contact(void *ctx, b2c_body *a, b2c_body *b, bool begin)
 static void cr_observe(env_car_racing_state *s, float *obs)
 {
     env_car_racing_draw(s, &s->canvas);
-    env_raster_downsample(&s->canvas, CR_OBS_SUPERSAMPLE, &s->frame);
-    for (int i = 0; i < CR_OBS_SIDE * CR_OBS_SIDE * 3; i++) obs[i] = s->frame.rgb[i];
+    env_raster_downsample(&s->canvas, CR_OBS_SUPERSAMPLE, s->frame);
+    for (int i = 0; i < CR_OBS_SIDE * CR_OBS_SIDE * 3; i++) obs[i] = s->frame[i];
 }
 
 /* one step; action NULL is the reset's (no control, no reward) */
@@ -423,7 +423,6 @@ static rl_status cr_init(void *state, char *err, size_t err_sz)
     (void)err_sz;
     env_car_racing_state *s = state;
     env_raster_alloc(&s->canvas, CR_OBS_SIDE * CR_OBS_SUPERSAMPLE, CR_OBS_SIDE * CR_OBS_SUPERSAMPLE);
-    env_raster_alloc(&s->frame, CR_OBS_SIDE, CR_OBS_SIDE);
     return RL_OK;
 }
 
@@ -468,9 +467,8 @@ static void cr_close(void *state)
     env_car_racing_state *s = state;
     b2c_world_destroy(s->world);
     s->world = NULL;
-    free(s->canvas.rgb);
-    free(s->frame.rgb);
-    s->canvas.rgb = s->frame.rgb = NULL;
+    free(s->canvas.px);
+    s->canvas.px = NULL;
 }
 
 static const float cr_act_low[3] = {-1.0f, 0.0f, 0.0f};

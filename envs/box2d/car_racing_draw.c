@@ -274,11 +274,11 @@ static rl_status cd_record_draw(const void *state, uint8_t *rgb, int width, int 
 {
     (void)err;
     (void)err_sz;
-    env_raster canvas, frame = {.rgb = rgb, .width = width, .height = height};
+    env_raster canvas;
     env_raster_alloc(&canvas, width * CD_RECORD_SUPERSAMPLE, height * CD_RECORD_SUPERSAMPLE);
     env_car_racing_draw(state, &canvas);
-    env_raster_downsample(&canvas, CD_RECORD_SUPERSAMPLE, &frame);
-    free(canvas.rgb);
+    env_raster_downsample(&canvas, CD_RECORD_SUPERSAMPLE, rgb);
+    free(canvas.px);
     return RL_OK;
 }
 
