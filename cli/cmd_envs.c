@@ -101,6 +101,14 @@ static void print_bounds(const char *name, const float *v, int n, FILE *out)
     fputc('\n', out);
 }
 
+/* whether the n values are all the same */
+static bool all_equal(const float *v, int n)
+{
+    for (int i = 1; i < n; i++)
+        if (memcmp(&v[i], &v[0], sizeof v[0]) != 0) return false;
+    return true;
+}
+
 static void print_env_details(const env_def *d, FILE *out)
 {
     char buf[160];
@@ -109,7 +117,10 @@ static void print_env_details(const env_def *d, FILE *out)
     const char *names[2] = {"observation", "action"};
     for (int k = 0; k < 2; k++) {
         fprintf(out, "  %-12s %s\n", names[k], env_space_describe(sp[k], buf, sizeof buf));
-        if (sp[k]->kind == ENV_SPACE_BOX && sp[k]->low && sp[k]->high) {
+        /* an image's bounds, the same for every pixel, are in the summary line */
+        bool same_image_bounds = sp[k]->rank == 3 && sp[k]->low && sp[k]->high && all_equal(sp[k]->low, sp[k]->dim) &&
+                                 all_equal(sp[k]->high, sp[k]->dim);
+        if (sp[k]->kind == ENV_SPACE_BOX && sp[k]->low && sp[k]->high && !same_image_bounds) {
             print_bounds("low", sp[k]->low, sp[k]->dim, out);
             print_bounds("high", sp[k]->high, sp[k]->dim, out);
         }

@@ -22,6 +22,8 @@
 
 /* the largest Box dimension (MinAtar's Seaquest observes 10 x 10 x 10 values) */
 #define ENV_MAX_DIM 1024
+/* the largest image Box (rank 3), in values: a 1024 x 1024 RGB frame (CarRacing observes 96 x 96 x 3) */
+#define ENV_MAX_IMAGE_DIM (3 << 20)
 
 /* Discrete(n); Box(low, high); and for actions only, Gymnasium's MultiDiscrete(nvec) (dim
  * independent choices, component i in 0..nvec[i]-1) and MultiBinary(dim) (dim bits, each 0 or 1) */
@@ -259,6 +261,9 @@ static inline int env_space_choices(const env_space *s, int i)
 {
     return s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec[i] : 2;
 }
+
+/* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, ENV_MAX_DIM else. */
+static inline int env_space_max_dim(const env_space *s) { return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM; }
 
 /* The name of a space kind: "Discrete", "Box", "MultiDiscrete", "MultiBinary" ("?" if invalid). */
 const char *env_space_kind_name(env_space_kind k);

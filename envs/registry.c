@@ -50,6 +50,7 @@ static const env_def *const builtin_defs[] = {
     &env_lunar_lander_continuous_v3,
     &env_bipedal_walker_v3,
     &env_bipedal_walker_hardcore_v3,
+    &env_car_racing_v3,
 #endif
 };
 
@@ -153,10 +154,10 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                 return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Discrete %s space needs n >= 1",
                                def->id, names[k]);
         } else if (s->kind == ENV_SPACE_BOX) {
-            if (s->dim < 1 || s->dim > ENV_MAX_DIM || !s->low || !s->high)
+            if (s->dim < 1 || s->dim > env_space_max_dim(s) || !s->low || !s->high)
                 return rl_errf(err, err_sz, RL_ERR_ARG,
                                "environment '%s': Box %s space needs 1 <= dim <= %d and bounds",
-                               def->id, names[k], ENV_MAX_DIM);
+                               def->id, names[k], env_space_max_dim(s));
             char why[160];
             if (!env_space_layout_ok(s, why, sizeof why))
                 return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Box %s space: %s", def->id, names[k], why);

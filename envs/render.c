@@ -74,6 +74,9 @@ rl_status env_render_open(env_renderer **out, const env_instance *e, int width, 
 #endif
     bool mj = !classic && is_mujoco(e->def);
     const env_render_def *custom = classic || mj ? NULL : env_render_minatar_find(e->def->id);
+#ifdef RLC_HAVE_BOX2D
+    if (!classic && !mj && !custom) custom = env_render_car_racing_find(e->def->id);
+#endif
     if (!classic && !mj && !custom) custom = env_find_renderer(e->def->id);
     if (!classic && !mj && !custom)
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,

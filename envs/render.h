@@ -3,7 +3,8 @@
  * Classic control (CartPole-v1, Pendulum-v1, MountainCar-v0, MountainCarContinuous-v0,
  * Acrobot-v1) is drawn with cairo after Gymnasium's renderers (same scene, sizes and colours),
  * the toy-text environments (FrozenLake, CliffWalking, Taxi, Blackjack) with cairo at Gymnasium's
- * sizes in flat colours, LunarLander with cairo after Gymnasium's renderer;
+ * sizes in flat colours, LunarLander and BipedalWalker with cairo after Gymnasium's renderer,
+ * CarRacing with rlc's own rasterizer (envs/raster.h) as its observation is drawn;
  * the MuJoCo tasks are rendered offscreen by MuJoCo's own renderer (mjv_/mjr_) on an OSMesa
  * context, with a camera that follows the model's first body; the MinAtar games as coloured cells,
  * the way MinAtar's GUI draws them (envs/minatar/render_minatar.c). Any other registered environment
@@ -40,7 +41,8 @@ const env_render_def *env_find_renderer(const char *id);
 /* Opens a renderer for e's kind of environment. width/height <= 0 pick the environment's
  * default size (Gymnasium's: 600x400 CartPole and MountainCar, 500x500 Pendulum and Acrobot,
  * 480x480 MuJoCo, 320x320 MinAtar, 256x256 FrozenLake-v1, 512x512 FrozenLake8x8-v1, 720x240
- * CliffWalking, 550x350 Taxi, 600x500 Blackjack, 600x400 LunarLander, the registered size otherwise). Errors:
+ * CliffWalking, 550x350 Taxi, 600x500 Blackjack, 600x400 LunarLander, BipedalWalker and
+ * CarRacing, the registered size otherwise). Errors:
  * RL_ERR_UNSUPPORTED when the
  * environment has no renderer,
  * RL_ERR_ARG for a size outside [16, 4096]. */
@@ -73,6 +75,9 @@ const env_render_classic *env_render_toytext_find(const char *id);
 /* The Box2D environments, cairo too (envs/box2d/render_box2d.c, only in a build with Box2D);
  * NULL for other ids. */
 const env_render_classic *env_render_box2d_find(const char *id);
+/* CarRacing-v3 (envs/box2d/car_racing_draw.c, only with Box2D): a renderer of the registered kind
+ * drawing with envs/raster.h, 600 x 400 at 50 frames per second by default; NULL for other ids. */
+const env_render_def *env_render_car_racing_find(const char *id);
 
 /* MinAtar (envs/minatar/render_minatar.c): built-in renderers of the registered kind, 320 x 320 at
  * 20 frames per second by default; NULL for other ids. */

@@ -36,7 +36,7 @@ static double random_return(const char *env_id)
     if (env_make(&e, env_id, 0, err, sizeof err) != RL_OK) return NAN;
     rl_rng rng;
     rl_rng_seed(&rng, 0, 77);
-    float obs[ENV_MAX_DIM], act[ENV_MAX_DIM];
+    float *obs = rl_xcalloc((size_t)env_space_dim(&e.def->obs_space), sizeof(float)), act[ENV_MAX_DIM];
     const env_space *as = &e.def->act_space;
     double total = 0.0;
     for (int ep = 0; ep < CMP_RANDOM_EPISODES; ep++) {
@@ -61,6 +61,7 @@ static double random_return(const char *env_id)
         total += ret;
     }
     env_close(&e);
+    free(obs);
     return total / CMP_RANDOM_EPISODES;
 }
 

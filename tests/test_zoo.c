@@ -69,6 +69,14 @@ static int small_sets(const rl_config *cfg, char sets[][64])
             snprintf(sets[n++], 64, "ppo.update_epochs=1");
             steps = 16384LL / cfg->env.num_envs * cfg->env.num_envs;
         }
+        const env_def *d = env_find(cfg->env.id);
+        if (d && d->obs_space.rank == 3 && d->obs_space.dim > 4096) {   /* CarRacing's 96 x 96 x 3 frames */
+            snprintf(sets[n++], 64, "ppo.num_steps=4");   /* 4 steps of each copy, one minibatch */
+            snprintf(sets[n++], 64, "ppo.num_minibatches=1");
+            snprintf(sets[n++], 64, "ppo.update_epochs=1");
+            snprintf(sets[n++], 64, "env.max_episode_steps=50");   /* a short final evaluation */
+            steps = 4LL * cfg->env.num_envs;
+        }
     } else if (strcmp(algo, "a2c") == 0) {
         steps = 4 * RLT_I64(cfg, "a2c.num_steps") * cfg->env.num_envs;
     } else {
@@ -90,7 +98,7 @@ static void train_small(const char *file)
     }
 #endif
 #ifndef RLC_HAVE_BOX2D
-    if (strstr(file, "lunarlander") || strstr(file, "bipedalwalker")) {   /* a Box2D task, not built here */
+    if (strstr(file, "lunarlander") || strstr(file, "bipedalwalker") || strstr(file, "carracing")) {   /* Box2D */
         free(cfg);
         return;
     }
@@ -173,6 +181,7 @@ Test(zoo, covers_every_registered_environment)
     expect_pair("ppo", "LunarLander-v3");
     expect_pair("dqn", "LunarLander-v3");
     expect_pair("ppo", "BipedalWalker-v3");
+    expect_pair("ppo", "CarRacing-v3");
 #endif
 #ifdef RLC_HAVE_MUJOCO
     for (size_t i = 0; i < sizeof mujoco / sizeof mujoco[0]; i++) {

@@ -49,6 +49,7 @@ void add_fixture(b2c_body *b, const b2Shape *shape, const b2c_material *m)
     fd.restitution = m->restitution;
     fd.filter.categoryBits = m->category;
     fd.filter.maskBits = m->mask;
+    fd.isSensor = m->sensor;
     to_b2(b)->CreateFixture(&fd);
 }
 
@@ -163,6 +164,16 @@ void b2c_body_world_point(const b2c_body *b, float lx, float ly, float *x, float
     *x = p.x;
     *y = p.y;
 }
+
+void b2c_body_world_vector(const b2c_body *b, float lx, float ly, float *x, float *y)
+{
+    b2Vec2 v = to_b2(b)->GetWorldVector(b2Vec2(lx, ly));
+    *x = v.x;
+    *y = v.y;
+}
+
+void b2c_body_set_user(b2c_body *b, uintptr_t value) { to_b2(b)->GetUserData().pointer = value; }
+uintptr_t b2c_body_user(const b2c_body *b) { return const_cast<b2Body *>(to_b2(b))->GetUserData().pointer; }
 
 void b2c_body_apply_force_center(b2c_body *b, float fx, float fy, bool wake)
 {

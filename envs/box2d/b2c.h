@@ -1,7 +1,8 @@
 /* rlc envs/box2d: a C interface to the parts of Box2D 2.4 (Debian's libbox2d, C++) the Box2D
  * environments use: a world with gravity and a contact listener, static and dynamic bodies,
- * polygon / box / edge / circle fixtures with collision filters, revolute joints with limits and
- * motors, forces and impulses, the state of a body, and a closest-hit ray cast.
+ * polygon / box / edge / circle fixtures with collision filters (or as sensors), a value attached
+ * to each body, revolute joints with limits and motors, forces and impulses, the state of a body,
+ * and a closest-hit ray cast.
  *
  * Everything is in Box2D's units (metres, radians, seconds) and float, as Box2D stores it. Bodies
  * and joints are owned by their world: b2c_world_destroy frees them all. Nothing here throws or
@@ -25,6 +26,7 @@ typedef struct b2c_joint b2c_joint;   /* a b2RevoluteJoint of its world */
 typedef struct {
     float density, friction, restitution;
     uint16_t category, mask;
+    bool sensor;   /* reports contacts without colliding (Box2D's isSensor) */
 } b2c_material;
 
 /* Called from inside b2c_world_step when two fixtures start (begin = true) or stop touching,
@@ -61,6 +63,11 @@ float b2c_body_angular_velocity(const b2c_body *b);
 bool b2c_body_awake(const b2c_body *b);
 /* the world coordinates of the point (lx, ly) of the body's frame */
 void b2c_body_world_point(const b2c_body *b, float lx, float ly, float *x, float *y);
+/* the world direction of the vector (lx, ly) of the body's frame (Box2D's GetWorldVector) */
+void b2c_body_world_vector(const b2c_body *b, float lx, float ly, float *x, float *y);
+/* a value the caller attaches to a body (Box2D's user data; 0 until set) */
+void b2c_body_set_user(b2c_body *b, uintptr_t value);
+uintptr_t b2c_body_user(const b2c_body *b);
 
 void b2c_body_apply_force_center(b2c_body *b, float fx, float fy, bool wake);
 void b2c_body_apply_torque(b2c_body *b, float torque, bool wake);

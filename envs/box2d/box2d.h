@@ -1,6 +1,6 @@
 /* rlc envs/box2d: Gymnasium's Box2D environments on Debian's libbox2d 2.4 (through the C
- * interface of b2c.h): LunarLander-v3, LunarLanderContinuous-v3, BipedalWalker-v3 and
- * BipedalWalkerHardcore-v3.
+ * interface of b2c.h): LunarLander-v3, LunarLanderContinuous-v3, BipedalWalker-v3,
+ * BipedalWalkerHardcore-v3 and CarRacing-v3.
  *
  * The state structs are public so that tests and the renderer can read an instance's state
  * (env_instance.state points to one of these). Each instance owns its Box2D world, made anew at
@@ -14,6 +14,7 @@
 #include "core/nprng.h"
 #include "envs/box2d/b2c.h"
 #include "envs/env.h"
+#include "envs/raster.h"
 
 #define LL_CHUNKS 11   /* terrain segments + 1: the points of the moon's surface */
 
@@ -75,6 +76,69 @@ typedef struct {
 
 extern const env_def env_bipedal_walker_v3;
 extern const env_def env_bipedal_walker_hardcore_v3;
+
+#define CR_MAX_TRACK 2500      /* points of the track search (Gymnasium's no_freeze) */
+#define CR_OBS_SIDE 96         /* the observation: 96 x 96 x 3 */
+#define CR_OBS_SUPERSAMPLE 4   /* drawn on a 384 x 384 canvas, then each 4 x 4 block averaged */
+
+/* CarRacing's keyword arguments (Gymnasium's names and defaults) */
+typedef struct {
+    bool continuous;              /* true: Box([-1, 0, 0], [1, 1, 1]) steer, gas, brake; false: Discrete(5) */
+    bool domain_randomize;        /* false: fixed colours; true: road, background, grass drawn per reset */
+    double lap_complete_percent;  /* 0.95: the share of tiles visited for a lap to count */
+} env_car_racing_params;
+
+/* one point of the track: Gymnasium's (alpha, beta, x, y) */
+typedef struct {
+    double alpha, beta, x, y;
+} cr_point;
+
+/* a tile of the road: its quad, its colour (the road's colour once touched) and its border */
+typedef struct {
+    double poly[4][2];
+    double color[3];
+    bool visited;
+    bool border;                  /* a red-white kerb on this tile's outer side */
+    double border_poly[4][2];
+} cr_tile;
+
+typedef struct {
+    b2c_body *body;
+    b2c_joint *joint;
+    double gas, brake, steer;
+    double phase, omega;          /* the wheel's rotation angle and speed */
+    int tiles;                    /* road tiles touching the wheel */
+} cr_wheel;
+
+typedef struct {
+    env_car_racing_params p;      /* env.kwargs; first */
+    rl_pcg64 np_random;
+    b2c_world *world;             /* NULL before the first reset */
+    b2c_body *hull;
+    cr_wheel wheels[4];           /* front left, front right, rear left, rear right */
+    double road_color[3], bg_color[3], grass_color[3];
+    double start_alpha;
+    double reward, prev_reward;   /* Gymnasium's running total and its value at the last step */
+    int tile_visited_count;
+    bool new_lap;
+    double t;                     /* seconds since the reset */
+    int n_track;                  /* tiles of the track */
+    cr_point track[CR_MAX_TRACK]; /* the search's points, then the track's (track[0] the start) */
+    cr_tile tiles[CR_MAX_TRACK];
+    env_raster canvas;            /* the observation's canvas */
+    uint8_t frame[CR_OBS_SIDE * CR_OBS_SIDE * 3];   /* its 96 x 96 average */
+} env_car_racing_state;
+
+extern const env_def env_car_racing_v3;
+
+/* base with the arguments p: the action space follows p->continuous (RL_ERR_ARG with a message
+ * for another base). */
+rl_status env_car_racing_def(env_def *def, const env_def *base, env_car_racing_params *params_storage,
+                             const env_car_racing_params *p, char *err, size_t err_sz);
+/* Draws the state as Gymnasium draws it (its 1000 x 800 window) onto canvas, whatever its size:
+ * background, grass, road and kerbs seen from the car, the car, the indicator bars and the score.
+ * The observation is this at 384 x 384, averaged to 96 x 96. */
+void env_car_racing_draw(const env_car_racing_state *s, env_raster *canvas);
 
 extern const env_def env_lunar_lander_v3;
 extern const env_def env_lunar_lander_continuous_v3;
