@@ -29,7 +29,12 @@
  * goes on until then (replay_buffer_later). Their gradient dh joins the TD gradient at h in the
  * same backward pass, one clip over both (max_grad_norm) and one Adam step (the heads' moments in
  * a second Adam of the same settings). Prioritized replay's importance weights are not applied to
- * the heads' losses. */
+ * the heads' losses.
+ *
+ * Built on the value-based base algos/offp_value.h (replay, HER, masks, epsilon-greedy acting,
+ * the update's frame and step, target updates, checkpoints, data-parallel); the Q-network is
+ * algos/qnet.c, QR-DQN's and C51's distribution math algos/dqn_dist.c. What stays here: the
+ * dqn: section, each kind's values, targets and loss, and the aux heads' encoder. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +193,8 @@ static rl_status vb_encoder(dqn *p, const rl_config *cfg, const env_space *obs_s
     return RL_OK;
 }
 
-static float update(offp_value *b, float beta, double *qmean, double *gnorm);
+static void sample_batch(offp_value *b, float beta);
+static float loss_grad(offp_value *b, double *qmean);
 static int net_tensors(offp_value *b, nn_tensor *t, char names[][48], const char *prefix, bool target);
 static void free_own(offp_value *b);
 
@@ -205,8 +211,9 @@ static void vb_networks(dqn *p, const rl_config *cfg, const env_space *obs_space
     qnet_shape(&p->tnet, feat, hidden, nh, K, p->M, act, c->dueling, c->noisy);
     offp_value_settings s = {.algo = agent_find(vb_names[p->kind]), .prefix = "dqn", .k = OFFP_VALUE_KEYS(c),
                              .no_epsilon = c->noisy && !c->noisy_epsilon, .obs_bytes = obs_bytes,
-                             .n_params = qnet_params(&p->net), .best = best_action, .update = update,
-                             .net_tensors = net_tensors, .free_own = free_own};
+                             .n_params = qnet_params(&p->net), .best = best_action,
+                             .sample = sample_batch, .loss_grad = loss_grad, .net_tensors = net_tensors,
+                             .free_own = free_own};
     offp_value_init(&p->b, &s, cfg, obs_space->dim, K, n_envs);
     p->KM = K * p->M;
     p->double_q = c->double_q;
@@ -368,19 +375,20 @@ static void targets(dqn *p, const float *tout)
 }
 
 /* a fresh minibatch, its targets, and what the aux heads read of it */
-static void sample_batch(dqn *p, float beta)
+static void sample_batch(offp_value *b, float beta)
 {
-    const int B = p->b.B;
-    const replay_batch *bt = &p->b.batch;
-    offp_value_sample(&p->b, beta);
+    dqn *p = (dqn *)b;
+    const int B = b->B;
+    const replay_batch *bt = &b->batch;
+    offp_value_sample(b, beta);
     /* noisy heads: new noise for the online and (its own) for the target network, held for the update */
-    qnet_resample(&p->net, &p->b.rng);
-    qnet_resample(&p->tnet, &p->b.rng);
+    qnet_resample(&p->net, &b->rng);
+    qnet_resample(&p->tnet, &b->rng);
     const float *tout = qnet_forward(&p->c_tnext, &p->tnet, bt->next_obs, B);   // (B, KM)
     const float *sel = p->double_q ? qnet_forward(&p->c_next, &p->net, bt->next_obs, B) : tout;
-    offp_value_a_star(&p->b, sel, (size_t)p->KM);
+    offp_value_a_star(b, sel, (size_t)p->KM);
     targets(p, tout);
-    if (p->b.ax.aux) offp_aux_gather(&p->b.ax, &p->b.buf, bt->idx, B, p->b.obs_dim);
+    if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, bt->idx, B, b->obs_dim);
 }
 
 /* the kind's loss of qsa against the targets, its gradient dqsa and the TD errors td */
@@ -419,58 +427,28 @@ static bool aux_grad(dqn *p, const float **dh_aux)
 }
 
 /* loss and gradients (params' grads, the heads') on the sampled minibatch; NAN when non-finite */
-static float loss_grad(dqn *p, double *qmean)
+static float loss_grad(offp_value *b, double *qmean)
 {
-    const int B = p->b.B;
-    const float *out = qnet_forward(&p->c_obs, &p->net, p->b.batch.obs, B);   // (B, KM)
-    offp_value_gather(&p->b, out, 1, p->M, p->qsa);
+    dqn *p = (dqn *)b;
+    const int B = b->B;
+    const float *out = qnet_forward(&p->c_obs, &p->net, b->batch.obs, B);   // (B, KM)
+    offp_value_gather(b, out, 1, p->M, p->qsa);
     double qs = 0.0;
     for (int i = 0; i < B; i++) {
         action_values(p, out + (size_t)i * p->KM, p->dout);   /* dout: the K values' scratch until scattered */
-        qs += p->dout[offp_value_action(&p->b, i)];
+        qs += p->dout[offp_value_action(b, i)];
     }
     *qmean = qs / B;
     float loss = kind_loss(p);
-    if (!isfinite(loss)) return offp_value_skip(&p->b);
-    offp_value_scatter(&p->b, p->dqsa, 1, p->M, p->dout);
-    memset(p->b.grads, 0, p->b.n_params * sizeof(float));
+    if (!isfinite(loss)) return offp_value_skip(b);
+    offp_value_scatter(b, p->dqsa, 1, p->M, p->dout);
+    memset(b->grads, 0, b->n_params * sizeof(float));
     const float *dh_aux = NULL;
-    if (p->b.ax.aux && !aux_grad(p, &dh_aux)) return offp_value_skip(&p->b);
+    if (b->ax.aux && !aux_grad(p, &dh_aux)) return offp_value_skip(b);
     qnet_backward(&p->c_obs, &p->net, p->dout, dh_aux, B);
-    if (!offp_value_grads_finite(&p->b)) return offp_value_skip(&p->b);
+    if (!offp_value_grads_finite(b)) return offp_value_skip(b);
     return loss;
 }
-
-/* offp_value_settings.update: one gradient step on a fresh minibatch; the loss (NAN when skipped) */
-static float update(offp_value *b, float beta, double *qmean, double *gnorm)
-{
-    dqn *p = (dqn *)b;
-    sample_batch(p, beta);
-    return offp_value_step(b, loss_grad(p, qmean), gnorm);
-}
-
-/* ---- test hooks (algos/offpolicy.h) ------------------------------------------------------ */
-
-void dqn_test_sample(void *agent) { sample_batch(agent, 1.0f); }
-
-double dqn_test_objective(void *agent, float *dparams)
-{
-    dqn *p = agent;
-    double qm;
-    p->b.ax.total = 0.0f;
-    float l = loss_grad(p, &qm);
-    if (dparams) memcpy(dparams, p->b.grads, p->b.n_params * sizeof(float));
-    return (double)l + (double)p->b.ax.total;
-}
-
-float *dqn_test_params(void *agent, size_t *n)
-{
-    dqn *p = agent;
-    *n = p->b.n_params;
-    return p->b.params;
-}
-
-aux_module *dqn_test_aux(void *agent) { return ((dqn *)agent)->b.ax.aux; }
 
 /* ---- checkpoints ------------------------------------------------------------------------- */
 

@@ -25,14 +25,15 @@
  * importance weights and updates priorities from |mean_j T_j - mean_i theta_i|. The target
  * network is a hard copy (tau = 1) or a Polyak average every target_update_interval steps.
  * Defaults: Dopamine's IQN for N = N' = 64, K = 32, n = 64, kappa = 1; CleanRL's DQN (as dqn:'s)
- * for the rest. No image encoder, dueling or noisy heads, or auxiliary heads (yet). */
+ * for the rest. No image encoder, dueling or noisy heads, or auxiliary heads (yet). Built on the
+ * value-based base algos/offp_value.h, as the DQN family: what stays here is the iqn: section, the
+ * network, the fractions it samples, its targets and loss. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "algos/encoder.h"
-#include "algos/iqn.h"
 #include "algos/offp_value.h"
 #include "core/limits.h"
 #include "core/mathx.h"
@@ -219,7 +220,8 @@ static rl_status create_check(iqn *p, const rl_config *cfg, const env_space *obs
     return st;
 }
 
-static float update(offp_value *b, float beta, double *qmean, double *gnorm);
+static void sample_batch(offp_value *b, float beta);
+static float loss_grad(offp_value *b, double *qmean);
 static int net_tensors(offp_value *b, nn_tensor *t, char names[][48], const char *prefix, bool target);
 
 /* the online and target networks in the shared flat buffers, PyTorch's default init from the
@@ -233,8 +235,8 @@ static void create_networks(iqn *p, const rl_config *cfg, const env_space *obs_s
     net_shape(&p->net, obs_space->dim, hidden, nh, K, n_cos, act);
     net_shape(&p->tnet, obs_space->dim, hidden, nh, K, n_cos, act);
     offp_value_settings s = {.algo = agent_find("iqn"), .prefix = "iqn", .k = OFFP_VALUE_KEYS(c),
-                             .n_params = p->net.n_params, .best = best_action, .update = update,
-                             .net_tensors = net_tensors};
+                             .n_params = p->net.n_params, .best = best_action,
+                             .sample = sample_batch, .loss_grad = loss_grad, .net_tensors = net_tensors};
     offp_value_init(&p->b, &s, cfg, obs_space->dim, K, n_envs);
     p->N = (int)c->num_tau_samples;
     p->Np = (int)c->num_tau_prime_samples;
@@ -336,23 +338,24 @@ static void iqn_act_sample(void *self, const float *obs, int n, float *actions, 
 /* ---- learning --------------------------------------------------------------------------------- */
 
 /* a fresh minibatch, its a* and target samples, and the online network's fractions */
-static void sample_batch(iqn *p, float beta)
+static void sample_batch(offp_value *b, float beta)
 {
-    const int B = p->b.B, K = p->b.K, Ka = p->Ka, Np = p->Np;
-    const replay_batch *bt = &p->b.batch;
-    offp_value_sample(&p->b, beta);
-    loss_iqn_sample_taus(p->taus_next, B * Ka, &p->b.rng);
+    iqn *p = (iqn *)b;
+    const int B = b->B, K = b->K, Ka = p->Ka, Np = p->Np;
+    const replay_batch *bt = &b->batch;
+    offp_value_sample(b, beta);
+    loss_iqn_sample_taus(p->taus_next, B * Ka, &b->rng);
     const float *sel = p->double_q ? net_forward(&p->c_act, &p->net, bt->next_obs, B, p->taus_next, Ka)
                                    : net_forward(&p->c_tnext, &p->tnet, bt->next_obs, B, p->taus_next, Ka);
-    offp_value_a_star(&p->b, sel, (size_t)Ka * K);
-    loss_iqn_sample_taus(p->taus_next, B * Np, &p->b.rng);
+    offp_value_a_star(b, sel, (size_t)Ka * K);
+    loss_iqn_sample_taus(p->taus_next, B * Np, &b->rng);
     const float *tout = net_forward(&p->c_tnext, &p->tnet, bt->next_obs, B, p->taus_next, Np);
     for (int i = 0; i < B; i++)
         for (int j = 0; j < Np; j++) {
-            float z = tout[((size_t)i * Np + j) * K + p->b.a_star[i]];
+            float z = tout[((size_t)i * Np + j) * K + b->a_star[i]];
             p->target[(size_t)i * Np + j] = bt->returns[i] + bt->discount[i] * z;
         }
-    loss_iqn_sample_taus(p->taus_obs, B * p->N, &p->b.rng);
+    loss_iqn_sample_taus(p->taus_obs, B * p->N, &b->rng);
 }
 
 /* |mean target - mean theta| of each sample, the priorities' TD error */
@@ -367,52 +370,25 @@ static void td_errors(iqn *p)
 }
 
 /* loss and gradients (the params' grads) on the sampled minibatch; NAN when non-finite */
-static float loss_grad(iqn *p, double *qmean)
+static float loss_grad(offp_value *b, double *qmean)
 {
-    const int B = p->b.B, N = p->N;
-    const replay_batch *bt = &p->b.batch;
+    iqn *p = (iqn *)b;
+    const int B = b->B, N = p->N;
+    const replay_batch *bt = &b->batch;
     const float *out = net_forward(&p->c_obs, &p->net, bt->obs, B, p->taus_obs, N);   /* (B N, K) */
-    offp_value_gather(&p->b, out, N, 1, p->theta);
+    offp_value_gather(b, out, N, 1, p->theta);
     double qs = 0.0;
     for (size_t r = 0; r < (size_t)B * N; r++) qs += p->theta[r];
     *qmean = qs / ((double)B * N);
-    float loss = loss_iqn_quantile_huber(p->theta, p->target, p->taus_obs, p->b.prioritized ? bt->weights : NULL, B,
+    float loss = loss_iqn_quantile_huber(p->theta, p->target, p->taus_obs, b->prioritized ? bt->weights : NULL, B,
                                          N, p->Np, p->kappa, p->dtheta);
-    if (p->b.prioritized) td_errors(p);
-    if (!isfinite(loss)) return offp_value_skip(&p->b);
-    offp_value_scatter(&p->b, p->dtheta, N, 1, p->dout);
-    memset(p->b.grads, 0, p->b.n_params * sizeof(float));
+    if (b->prioritized) td_errors(p);
+    if (!isfinite(loss)) return offp_value_skip(b);
+    offp_value_scatter(b, p->dtheta, N, 1, p->dout);
+    memset(b->grads, 0, b->n_params * sizeof(float));
     net_backward(&p->c_obs, &p->net, p->dout);
-    if (!offp_value_grads_finite(&p->b)) return offp_value_skip(&p->b);
+    if (!offp_value_grads_finite(b)) return offp_value_skip(b);
     return loss;
-}
-
-/* offp_value_settings.update: one gradient step on a fresh minibatch; the loss (NAN when skipped) */
-static float update(offp_value *b, float beta, double *qmean, double *gnorm)
-{
-    iqn *p = (iqn *)b;
-    sample_batch(p, beta);
-    return offp_value_step(b, loss_grad(p, qmean), gnorm);
-}
-
-/* ---- test hooks (algos/iqn.h) ------------------------------------------------------------------ */
-
-void iqn_test_sample(void *agent) { sample_batch(agent, 1.0f); }
-
-double iqn_test_objective(void *agent, float *dparams)
-{
-    iqn *p = agent;
-    double qm;
-    float l = loss_grad(p, &qm);
-    if (dparams) memcpy(dparams, p->b.grads, p->b.n_params * sizeof(float));
-    return (double)l;
-}
-
-float *iqn_test_params(void *agent, size_t *n)
-{
-    iqn *p = agent;
-    *n = p->b.n_params;
-    return p->b.params;
 }
 
 /* ---- checkpoints ------------------------------------------------------------------------------- */

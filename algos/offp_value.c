@@ -184,7 +184,10 @@ void offp_value_keep_step(offp_value *b, const float *obs, const float *actions,
     memcpy(b->step_act, actions, (size_t)n * sizeof(float));
 }
 
-void offp_value_action_mask(void *self, const uint8_t *mask, int n) { act_mask_set(&((offp_value *)self)->am, mask, n); }
+void offp_value_action_mask(void *self, const uint8_t *mask, int n)
+{
+    act_mask_set(&((offp_value *)self)->am, mask, n);
+}
 
 void offp_value_observe(void *self, const env_vec *v)
 {
@@ -256,8 +259,13 @@ bool offp_value_grads_finite(const offp_value *b)
            (!b->ax.aux || rl_all_finite(aux_grads(b->ax.aux), aux_n_params(b->ax.aux)));
 }
 
-float offp_value_step(offp_value *b, float loss, double *gnorm)
+/* one update: a fresh minibatch, the loss and gradients, then the step (NAN: skipped): the
+ * gradients' mean over ranks, one clip over the network and the heads (*gnorm), Adam, the heads'
+ * step, the priorities from td; returns the loss, or NAN when any rank skipped */
+static float update(offp_value *b, float beta, double *qmean, double *gnorm)
 {
+    b->s.sample(b, beta);
+    float loss = b->s.loss_grad(b, qmean);
     /* data-parallel: the mean of every rank's gradients (agents/dataparallel.h) */
     bool ok = agent_dp_grads(b->grads, b->n_params, !isnan(loss));
     if (b->ax.aux) ok = agent_dp_grads(aux_grads(b->ax.aux), aux_n_params(b->ax.aux), ok);
@@ -292,7 +300,7 @@ static void run_updates(offp_value *b, int64_t phases, float beta, update_sums *
     for (int64_t ph = 0; ph < phases; ph++)
         for (int64_t g = 0; g < b->grad_steps; g++) {
             double qm = 0.0, gn = 0.0;
-            float l = b->s.update(b, beta, &qm, &gn);
+            float l = update(b, beta, &qm, &gn);
             u->did = true;
             if (isnan(l)) continue;
             u->loss += l, u->qmean += qm, u->gnorm += gn;
@@ -403,3 +411,30 @@ int offp_value_extra_stats(void *self, const char **names, int max)
 {
     return offp_aux_stat_names(&((offp_value *)self)->ax, names, max);
 }
+
+/* ---- test hooks ---------------------------------------------------------------------------- */
+
+void offp_value_test_sample(void *agent)
+{
+    offp_value *b = agent;
+    b->s.sample(b, 1.0f);
+}
+
+double offp_value_test_objective(void *agent, float *dparams)
+{
+    offp_value *b = agent;
+    double qm;
+    b->ax.total = 0.0f;
+    float l = b->s.loss_grad(b, &qm);
+    if (dparams) memcpy(dparams, b->grads, b->n_params * sizeof(float));
+    return (double)l + (double)b->ax.total;
+}
+
+float *offp_value_test_params(void *agent, size_t *n)
+{
+    offp_value *b = agent;
+    *n = b->n_params;
+    return b->params;
+}
+
+aux_module *offp_value_test_aux(void *agent) { return ((offp_value *)agent)->ax.aux; }

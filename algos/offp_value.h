@@ -47,9 +47,12 @@ typedef struct {
     /* the first action of largest value among the valid ones (NULL: all) on one observation's
      * row of the network's output */
     int (*best)(offp_value *b, const float *row, const uint8_t *valid);
-    /* one update on a fresh minibatch: its loss (NAN when skipped), the mean Q and the clipped
-     * gradient's norm */
-    float (*update)(offp_value *b, float beta, double *qmean, double *gnorm);
+    /* the steps of an update: a fresh minibatch (offp_value_sample first, the agent's RNG) and
+     * its targets held for loss_grad; the loss on it (NAN when skipped: offp_value_skip), the
+     * network's gradients (and the heads') in b->grads, the TD errors in b->td when prioritized,
+     * the mean Q in *qmean */
+    void (*sample)(offp_value *b, float beta);
+    float (*loss_grad)(offp_value *b, double *qmean);
     /* the network's checkpoint tensors under prefix ("q", or "q_target" for the target) */
     int (*net_tensors)(offp_value *b, nn_tensor *t, char names[][48], const char *prefix, bool target);
     void (*free_own)(offp_value *b);  /* frees what the agent allocated itself (NULL: nothing) */
@@ -137,8 +140,9 @@ void offp_value_observe(void *self, const env_vec *v);
 
 /* ---- the update ----------------------------------------------------------------------------- */
 
-/* agent_algo.learn: the updates due at env step `step` (s.update each), the target network's
- * update when due, the statistics. */
+/* agent_algo.learn: the updates due at env step `step` (each s.sample, s.loss_grad, then the
+ * gradients' mean over ranks, one clip over the network and the heads, Adam, the heads' step, the
+ * priorities from td), the target network's update when due, the statistics. */
 bool offp_value_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats);
 /* A fresh minibatch (the agent's RNG), relabelled by HER when it is on. */
 void offp_value_sample(offp_value *b, float beta);
@@ -154,10 +158,6 @@ void offp_value_scatter(const offp_value *b, const float *dq, int R, int M, floa
 float offp_value_skip(offp_value *b);
 /* The network's gradients (and the heads') are all finite. */
 bool offp_value_grads_finite(const offp_value *b);
-/* The step after a loss (NAN: skipped here): the gradients' mean over ranks, one clip over the
- * network and the heads (*gnorm), Adam, the heads' step, the priorities from td; returns loss, or
- * NAN when any rank skipped. */
-float offp_value_step(offp_value *b, float loss, double *gnorm);
 
 /* ---- checkpoints, data-parallel ------------------------------------------------------------- */
 
@@ -168,5 +168,19 @@ rl_status offp_value_load(void *self, nn_safetensors *f, bool train_state, char 
 int offp_value_dp_tensors(void *self, nn_tensor *t, int max);
 replay_buffer *offp_value_replay(void *self);
 int offp_value_extra_stats(void *self, const char **names, int max);
+
+/* ---- test hooks ---------------------------------------------------------------------------- */
+
+/* Draws the agent's next minibatch (the agent's RNG, beta = 1) and what the update holds for it:
+ * its targets, the noisy heads' noise, IQN's fractions, what the aux heads read. */
+void offp_value_test_sample(void *agent);
+/* The objective of one update on that minibatch at the current parameters, targets held fixed:
+ * the TD loss plus the weighted sum of the aux heads' losses. When dparams is non-NULL it
+ * receives d/d(network params) (before clipping; n_params floats); the heads' gradients are in
+ * aux_grads(offp_value_test_aux(agent)). Returns NAN when a loss is not finite. */
+double offp_value_test_objective(void *agent, float *dparams);
+/* The online network's flat parameter buffer and its size. */
+float *offp_value_test_params(void *agent, size_t *n);
+aux_module *offp_value_test_aux(void *agent);   /* NULL without heads */
 
 #endif
