@@ -52,7 +52,6 @@ static void init_settings(offp_value *b, const rl_config *cfg)
     b->start_e = (float)k->start_e;
     b->end_e = (float)k->end_e;
     b->per_beta0 = (float)k->per_beta;
-    b->total_steps = cfg->root.total_steps;
     b->learning_starts = k->learning_starts;
     b->train_freq = k->train_frequency;
     b->grad_steps = k->gradient_steps;

@@ -62,7 +62,7 @@ struct offp_value {
     offp_value_settings s;
     int obs_dim, K, n_envs, B, maxb;  /* maxb: the largest batch a forward pass sees */
     float gamma, lr, max_grad_norm, tau, start_e, end_e, per_beta0;
-    int64_t total_steps, learning_starts, train_freq, grad_steps, target_iv, explore_steps;
+    int64_t learning_starts, train_freq, grad_steps, target_iv, explore_steps;
     bool prioritized, use_masks;      /* use_masks: env.action_mask */
     float *params, *grads, *tparams;  /* (n_params) */
     size_t n_params;
