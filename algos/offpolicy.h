@@ -1,5 +1,5 @@
-/* rlc algos: helpers shared by the off-policy agents (algos/dqn.c; algos/offp_ac.c, under sac.c and
- * td3.c), and the functions their tests call directly. Internal to agents/ and tests/. */
+/* rlc algos: helpers shared by the off-policy agents (algos/offp_value.c, under dqn.c and iqn.c;
+ * algos/offp_ac.c, under sac.c and td3.c), and the functions their tests call directly. Internal to agents/ and tests/. */
 #ifndef RLC_ALGOS_OFFPOLICY_H
 #define RLC_ALGOS_OFFPOLICY_H
 
@@ -102,19 +102,6 @@ int offp_dp_adam(nn_tensor *t, nn_adam *const *opts, int n);
  * section they all list, as the on-policy agents share onp_losses_section (the config layer takes
  * a key of a shared YAML section from one section only). */
 extern const rl_config_section offp_critic_losses_section;
-
-/* ---- test hooks (algos/dqn.c) ------------------------------------------------------------ */
-
-/* Samples the agent's next minibatch from its replay buffer (the agent's RNG, beta = 1), computes
- * its TD targets with the target network and gathers what the aux heads read of it. */
-void dqn_test_sample(void *dqn_agent);
-/* The objective of one update on that minibatch at the current parameters, targets held fixed:
- * the TD loss plus the weighted sum of the aux heads' losses. When dparams is non-NULL it
- * receives d/d(Q-network params) (before clipping; n_params floats); the heads' gradients are in
- * aux_grads(dqn_test_aux(agent)). Returns NAN when a loss is not finite. */
-double dqn_test_objective(void *dqn_agent, float *dparams);
-float *dqn_test_params(void *dqn_agent, size_t *n);
-aux_module *dqn_test_aux(void *dqn_agent);   /* NULL without heads */
 
 /* ---- test hooks (algos/sac.c) ------------------------------------------------------------ */
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "algos/offp_value.h"
 #include "algos/offpolicy.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
@@ -28,7 +29,7 @@
 
 /* ---- gradient checks ---------------------------------------------------------------------- */
 
-static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
+static double dqn_obj(void *ag) { return offp_value_test_objective(ag, NULL); }
 static double sac_obj(void *ag) { return sac_test_objective(ag, NULL); }
 
 /* forward_dynamics is left out: its target, the encoding of s_{t+1}, is held constant by the
@@ -50,14 +51,14 @@ static void dqn_gradcheck(const char *algo, bool dueling)
     rlt_load_config(&cfg, DQN_CONFIG, sets, 8);
     const agent_algo *a;
     void *ag = rlt_filled_agent(&cfg, &a, 300);   /* CartPole episodes of ~20 steps: several ends */
-    dqn_test_sample(ag);
+    offp_value_test_sample(ag);
     size_t n;
-    float *theta = dqn_test_params(ag, &n);
-    aux_module *m = dqn_test_aux(ag);
+    float *theta = offp_value_test_params(ag, &n);
+    aux_module *m = offp_value_test_aux(ag);
     cr_assert_not_null(m);
     size_t na = aux_n_params(m);
     float *g = malloc(n * sizeof(float)), *ga = malloc(na * sizeof(float));
-    double l0 = dqn_test_objective(ag, g);
+    double l0 = offp_value_test_objective(ag, g);
     cr_assert(isfinite(l0));
     memcpy(ga, aux_grads(m), na * sizeof(float));
     char what[96];
@@ -71,9 +72,9 @@ static void dqn_gradcheck(const char *algo, bool dueling)
     for (int i = 0; i < cfg.aux.n; i++) cfg.aux.heads[i].weight = 0.0;
     const agent_algo *a0;
     void *ag0 = rlt_filled_agent(&cfg, &a0, 300);
-    dqn_test_sample(ag0);
+    offp_value_test_sample(ag0);
     float *g0 = malloc(n * sizeof(float));
-    dqn_test_objective(ag0, g0);
+    offp_value_test_objective(ag0, g0);
     size_t first = 12 * 4 + 12;   /* the first layer's weight and bias */
     double diff = 0.0, last = 0.0;
     for (size_t i = 0; i < first; i++) diff += fabs((double)g[i] - g0[i]);
@@ -268,7 +269,7 @@ static void checkpoint_round_trip(const char *file, const char *const *sets, int
     snprintf(rng_saved, sizeof rng_saved, "%s", rng1);
     nn_safetensors_close(f);
     cr_assert_eq(a->save(ag, f2, NULL, 0, err, sizeof err), RL_OK, "%s", err);
-    int64_t na = (int64_t)aux_n_params(strcmp(algo, "sac") == 0 ? sac_test_aux(ag) : dqn_test_aux(ag));
+    int64_t na = (int64_t)aux_n_params(strcmp(algo, "sac") == 0 ? sac_test_aux(ag) : offp_value_test_aux(ag));
     a->destroy(ag);
 
     float *x1 = malloc((size_t)na * sizeof(float)), *x2 = malloc((size_t)na * sizeof(float)),

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "algos/encoder.h"
-#include "algos/offpolicy.h"
+#include "algos/offp_value.h"
 #include "algos/onpolicy.h"
 #include "nn/encoder.h"
 #include "replay/replay.h"
@@ -107,7 +107,7 @@ Test(encoder, gradient_matches_finite_differences)
     encoder_gradcheck("3 3x2/2 p1, 4 2x2/1", 1.0f / 255.0f);   /* no dense; pixels / 255 */
 }
 
-static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
+static double dqn_obj(void *ag) { return offp_value_test_objective(ag, NULL); }
 
 /* one update's objective (TD loss, targets fixed) through the Q-network's MLP and its encoder:
  * every parameter, the convolutions' first */
@@ -119,11 +119,11 @@ Test(encoder, dqn_objective_gradient_through_encoder_and_mlp)
     rlt_load_config(&cfg, BREAKOUT_ZOO, sets, 6);
     const agent_algo *a;
     void *ag = rlt_filled_agent(&cfg, &a, 300);
-    dqn_test_sample(ag);
+    offp_value_test_sample(ag);
     size_t n;
-    float *theta = dqn_test_params(ag, &n);
+    float *theta = offp_value_test_params(ag, &n);
     float *g = malloc(n * sizeof(float));
-    cr_assert(isfinite(dqn_test_objective(ag, g)));
+    cr_assert(isfinite(offp_value_test_objective(ag, g)));
     size_t n_conv = 4 * 4 * 9 + 4 + 3 * 4 * 4 + 3;   /* the two convolutions' weights and biases */
     double conv_norm = 0.0;
     for (size_t i = 0; i < n_conv; i++) conv_norm += fabs(g[i]);

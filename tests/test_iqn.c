@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "algos/iqn.h"
+#include "algos/offp_value.h"
 #include "nn/cos_embed.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
@@ -102,7 +102,7 @@ static void load(rl_config *cfg, const char *const *sets, int n)
     cr_assert_eq(rl_config_load(cfg, CONFIG, sets, n, err, sizeof err), RL_OK, "%s", err);
 }
 
-static double iqn_obj(void *ag) { return iqn_test_objective(ag, NULL); }
+static double iqn_obj(void *ag) { return offp_value_test_objective(ag, NULL); }
 
 /* The update's gradient, through the head, the Hadamard product, the cosine embedding and the
  * torso, against central differences of the loss on one drawn minibatch (fractions and targets
@@ -119,12 +119,12 @@ Test(iqn, gradient_matches_finite_differences)
     load(&cfg, sets, 9);
     const agent_algo *a;
     void *ag = rlt_filled_agent(&cfg, &a, 200);
-    iqn_test_sample(ag);
+    offp_value_test_sample(ag);
     size_t n;
-    float *theta = iqn_test_params(ag, &n);
+    float *theta = offp_value_test_params(ag, &n);
     cr_assert_eq(n, (size_t)(10 * 4 + 10) + (10 * 7 + 10) + (8 * 10 + 8) + (2 * 8 + 2));   /* torso, embed, head */
     float *g = malloc(n * sizeof(float));
-    double l0 = iqn_test_objective(ag, g);
+    double l0 = offp_value_test_objective(ag, g);
     cr_assert(isfinite(l0) && l0 > 0.0);
     rlt_gradcheck_opts o = {.n_check = (int)n, .h = 1e-3, .rtol = 3e-2, .atol = 1e-4};
     rlt_gradcheck(iqn_obj, ag, theta, g, (int)n, &o, "iqn: every parameter");

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "algos/offpolicy.h"
+#include "algos/offp_value.h"
 #include "train/trainer.h"
 #include "tests/helpers/testutil.h"
 
@@ -80,7 +80,7 @@ Test(rainbow, noisy_with_encoder_and_action_masks_runs)
     }
 }
 
-static double dqn_obj(void *ag) { return dqn_test_objective(ag, NULL); }
+static double dqn_obj(void *ag) { return offp_value_test_objective(ag, NULL); }
 
 static void noisy_gradcheck(const char *algo, const char *dueling)
 {
@@ -93,11 +93,11 @@ static void noisy_gradcheck(const char *algo, const char *dueling)
     rlt_load_config(&cfg, DQN_CONFIG, sets, 9);
     const agent_algo *a;
     void *ag = rlt_filled_agent(&cfg, &a, 300);
-    dqn_test_sample(ag);   /* the minibatch, its targets and the update's noise, held below */
+    offp_value_test_sample(ag);   /* the minibatch, its targets and the update's noise, held below */
     size_t n;
-    float *theta = dqn_test_params(ag, &n);
+    float *theta = offp_value_test_params(ag, &n);
     float *g = malloc(n * sizeof(float));
-    cr_assert(isfinite(dqn_test_objective(ag, g)));
+    cr_assert(isfinite(offp_value_test_objective(ag, g)));
     rlt_gradcheck_opts o = {.n_check = 400, .h = 1e-3, .rtol = 3e-2, .atol = 3e-4};
     char what[96];
     snprintf(what, sizeof what, "%s noisy (%s) params", algo, dueling);
