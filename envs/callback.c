@@ -25,6 +25,10 @@ typedef struct {
     atomic_int live;            /* instances alive */
     atomic_int failed;
     char msg[CB_MSG_MAX];       /* the failure, under cb_mutex */
+    /* a Dict or Tuple observation's parts and keys, copied (one byte over the longest key, so
+     * that a longer one stays too long for the registry's check) */
+    env_part parts[ENV_MAX_PARTS];
+    char part_names[ENV_MAX_PARTS][ENV_PART_NAME_MAX + 2];
 } cb_env;
 
 typedef struct {
@@ -209,9 +213,23 @@ static rl_status cb_draw(const void *state, uint8_t *rgb, int width, int height,
 
 /* ---- registration -------------------------------------------------------------------------- */
 
+/* the same Dict or Tuple parts (or none in both) */
+static bool parts_equal(const env_space *a, const env_space *b)
+{
+    if (a->structure != b->structure || a->n_parts != b->n_parts) return false;
+    for (int i = 0; i < a->n_parts; i++) {
+        const env_part *p = &a->parts[i], *q = &b->parts[i];
+        if (p->dim != q->dim || p->rank != q->rank || p->elem != q->elem || memcmp(p->shape, q->shape, sizeof p->shape) ||
+            (!p->name != !q->name) || (p->name && strcmp(p->name, q->name) != 0))
+            return false;
+    }
+    return true;
+}
+
 static bool space_equal(const env_space *a, const env_space *b)
 {
     if (a->kind != b->kind || a->n != b->n || env_space_dim(a) != env_space_dim(b)) return false;
+    if (!parts_equal(a, b)) return false;
     if (a->kind == ENV_SPACE_DISCRETE || a->kind == ENV_SPACE_MULTI_BINARY) return true;
     if (a->kind == ENV_SPACE_MULTI_DISCRETE && (!a->nvec || !b->nvec)) return a->nvec == b->nvec;
     if (a->kind == ENV_SPACE_MULTI_DISCRETE) return memcmp(a->nvec, b->nvec, (size_t)a->dim * sizeof(int)) == 0;
@@ -235,6 +253,21 @@ static void space_copy(env_space *dst, const env_space *src)
     memcpy(b + src->dim, src->high, (size_t)src->dim * sizeof(float));
     dst->low = b;
     dst->high = b + src->dim;
+}
+
+/* the observation's parts (and their keys) into env's own arrays; more than ENV_MAX_PARTS stay
+ * the caller's, for the registry to refuse */
+static void parts_copy(cb_env *env, const env_space *src)
+{
+    env_space *o = &env->def.obs_space;
+    if (!src->parts || src->n_parts < 1 || src->n_parts > ENV_MAX_PARTS) return;
+    for (int i = 0; i < src->n_parts; i++) {
+        env->parts[i] = src->parts[i];
+        if (!src->parts[i].name) continue;
+        snprintf(env->part_names[i], sizeof env->part_names[i], "%s", src->parts[i].name);
+        env->parts[i].name = env->part_names[i];
+    }
+    o->parts = env->parts;
 }
 
 static rl_status check_callbacks(const char *id, const env_callbacks *cb, char *err, size_t err_sz)
@@ -263,6 +296,7 @@ static rl_status cb_create(const char *id, const env_space *obs, const env_space
     d->reward_threshold = threshold;
     space_copy(&d->obs_space, obs);
     space_copy(&d->act_space, act);
+    parts_copy(env, obs);
     d->state_size = sizeof(cb_state) + (size_t)env_space_dim(obs) * sizeof(float);
     d->init = cb_init_mark;
     d->reset = cb_reset;

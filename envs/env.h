@@ -58,6 +58,33 @@ typedef struct env_goal {
                             bool *terminated);
 } env_goal;
 
+/* A Dict or a Tuple observation space (Gymnasium's spaces.Dict, spaces.Tuple) of Box parts: the
+ * observation is still one flat Box row of dim floats, the parts' values one after the other in
+ * the order of `parts`, and the space says where each part lies and what it is (a vector or an
+ * image, its element type). A Dict's parts are in ascending order of their keys (strcmp, which is
+ * the order Gymnasium's spaces.Dict gives the keys of a plain dict and the order Stable-Baselines3's
+ * CombinedExtractor concatenates them in); a Tuple's in index order. Agents with an observation
+ * encoder (algos/encoder.h) encode each part by its own encoder and concatenate the features in the
+ * same order. */
+typedef enum {
+    ENV_STRUCT_NONE = 0,   /* one Box (or Discrete) */
+    ENV_STRUCT_DICT,
+    ENV_STRUCT_TUPLE
+} env_structure;
+
+#define ENV_MAX_PARTS 8
+/* the longest key of a Dict part (letters, digits and '_'), so that checkpoint tensor names
+ * "<net>.encoder.<key>.conv.<i>.weight" fit their 48 bytes */
+#define ENV_PART_NAME_MAX 16
+
+typedef struct {
+    const char *name;      /* Dict: the key; Tuple: NULL (the part is named by its index) */
+    int dim;               /* its values in the flat row */
+    int rank;              /* 0: a vector; 3: an image, shape (height, width, channels) as env_space's */
+    int shape[3];
+    env_elem_type elem;
+} env_part;
+
 typedef struct {
     env_space_kind kind;
     int n;                 /* Discrete: number of actions (values 0..n-1); other kinds: unused (0) */
@@ -75,6 +102,12 @@ typedef struct {
     const int *nvec;       /* MultiDiscrete: (dim) the choices of each component, each >= 2 (points
                               to a static array of the env's file); other kinds: NULL */
     env_goal goal;         /* Box observation spaces of goal-conditioned environments; else zero */
+    /* Dict and Tuple observation spaces (above): a Box of rank 0 whose dim is the sum of the
+     * parts' and whose bounds are the parts' one after the other; parts points to n_parts static
+     * descriptions (1 to ENV_MAX_PARTS). ENV_STRUCT_NONE, 0 and NULL for every other space. */
+    env_structure structure;
+    int n_parts;
+    const env_part *parts;
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except
@@ -259,6 +292,23 @@ static inline int env_space_choices(const env_space *s, int i)
 {
     return s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec[i] : 2;
 }
+
+/* ---- the parts of a Dict or Tuple observation space (envs/parts.c) ----------------------- */
+
+/* Where part i's values begin in an observation row. */
+int env_part_offset(const env_space *s, int i);
+/* Part i as a space of its own: a Box of its dim, rank, shape and element type whose bounds point
+ * into s's (no parts, no goal). */
+env_space env_space_part(const env_space *s, int i);
+/* The name of part i: a Dict's key, a Tuple's index ("0", "1", ...), into buf. Returns buf. */
+const char *env_part_name(const env_space *s, int i, char *buf, size_t buf_sz);
+/* Whether s's parts are well formed (none at all is; otherwise the rules above: a Box of rank 0,
+ * 1 to ENV_MAX_PARTS parts whose dims sum to dim, each a valid vector or image with bounds fitting
+ * its element type, a Dict's keys of 1 to ENV_PART_NAME_MAX letters, digits or '_' in strictly
+ * ascending order, a Tuple's names NULL); if not, why (naming the key) in why. */
+bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz);
+/* "Dict" or "Tuple" (NULL for ENV_STRUCT_NONE). */
+const char *env_structure_name(env_structure t);
 
 /* The name of a space kind: "Discrete", "Box", "MultiDiscrete", "MultiBinary" ("?" if invalid). */
 const char *env_space_kind_name(env_space_kind k);

@@ -17,6 +17,7 @@
 #include "envs/box2d/box2d.h"
 #endif
 #include "envs/classic/classic.h"
+#include "envs/cue.h"
 #include "envs/env.h"
 #include "envs/goal/goal.h"
 #include "envs/minatar/minatar.h"
@@ -45,6 +46,8 @@ static const env_def *const builtin_defs[] = {
     &env_multi_binary_target_v0,
     &env_bit_flipping_v0,
     &env_point_goal_v0,
+    &env_dict_cue_v0,
+    &env_tuple_cue_v0,
 #ifdef RLC_HAVE_BOX2D
     &env_lunar_lander_v3,
     &env_lunar_lander_continuous_v3,
@@ -126,6 +129,19 @@ static rl_status goal_validate(const env_def *def, char *err, size_t err_sz)
     return RL_OK;
 }
 
+/* the parts of a Dict or Tuple observation space (envs/parts.c); none in the action space */
+static rl_status parts_validate(const env_def *def, char *err, size_t err_sz)
+{
+    const env_space *a = &def->act_space;
+    if (a->structure != ENV_STRUCT_NONE || a->n_parts || a->parts)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Dict and Tuple spaces are for observations only",
+                       def->id);
+    char why[256];
+    if (!env_space_parts_ok(&def->obs_space, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': observation space: %s", def->id, why);
+    return goal_validate(def, err, err_sz);
+}
+
 /* checks the parts of a definition the framework relies on */
 static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
 {
@@ -172,7 +188,7 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                            def->id, names[k]);
         }
     }
-    return goal_validate(def, err, err_sz);
+    return parts_validate(def, err, err_sz);
 }
 
 rl_status env_register(const env_def *def, char *err, size_t err_sz)

@@ -11,13 +11,19 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 8
+_API_VERSION = 9
+
+
+class SpacePart(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dim", ctypes.c_int), ("rank", ctypes.c_int),
+                ("shape", ctypes.c_int * 3), ("elem", ctypes.c_int)]
 
 
 class Space(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("n", ctypes.c_int), ("dim", ctypes.c_int),
                 ("low", ctypes.POINTER(ctypes.c_float)), ("high", ctypes.POINTER(ctypes.c_float)),
-                ("nvec", ctypes.POINTER(ctypes.c_int))]
+                ("nvec", ctypes.POINTER(ctypes.c_int)), ("structure", ctypes.c_int), ("n_parts", ctypes.c_int),
+                ("parts", ctypes.POINTER(SpacePart))]
 
 
 class VecBuffers(ctypes.Structure):
