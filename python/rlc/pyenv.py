@@ -25,7 +25,7 @@ import numpy as np
 from . import _lib
 from ._lib import check, lib
 from .errors import InvalidArgument, RlcError
-from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
+from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 
 PREFIX = "python:"
 
@@ -38,13 +38,17 @@ class EnvError(RlcError, ValueError):
 
 class _SpaceInfo:
     """A Gymnasium-style space as rlc sees it: Discrete(n, start) or a float Box of any shape
-    (flattened, at most 512 values); for actions also MultiDiscrete(nvec) (one-dimensional, each
-    entry >= 2) and MultiBinary(n)."""
+    (flattened, at most 512 values); for observations also a Dict or Tuple of Box parts (at most 8,
+    512 values in all; a Dict's keys sorted; an (H, W, C) uint8 or bool part is an image); for
+    actions also MultiDiscrete(nvec) (one-dimensional, each entry >= 2) and MultiBinary(n)."""
 
     def __init__(self, space, field, label):
         kind = type(space).__name__
         self.field, self.label, self.text = field, label, repr(space)
-        self.multi, self.nvec = 0, None
+        self.multi, self.nvec, self.structure, self.parts = 0, None, 0, ()
+        if kind in ("Dict", "Tuple") and hasattr(space, "spaces"):
+            self._structured(space, kind, field, label)
+            return
         if kind in ("MultiDiscrete", "MultiBinary"):
             self._multi(space, kind, field, label)
             return
@@ -99,6 +103,40 @@ class _SpaceInfo:
                            "65536 choices", "bad argument")
         self.multi, self.nvec, self.rlc = 2, nvec.astype(np.int32), MultiDiscrete(nvec)
 
+    def _structured(self, space, kind, field, label):
+        """Dict (structure 1, its keys sorted) or Tuple (2) of Box parts: rlc's flat row holds them one
+        after the other; a part that is a (height, width, channels) uint8 or bool array is an image"""
+        if field != "observation_space":
+            raise EnvError(f"{label}: {field} is {space!r}: rlc takes Dict and Tuple for observations only",
+                           "bad argument")
+        items = sorted(space.spaces.items()) if kind == "Dict" else list(enumerate(space.spaces))
+        if not 1 <= len(items) <= 8:
+            raise EnvError(f"{label}: {field} {space!r} has {len(items)} parts; rlc takes 1 to 8", "bad argument")
+        self.discrete, self.n, self.start, self.shape = False, 0, 0, None
+        self.structure = 1 if kind == "Dict" else 2
+        parts, boxes, at = [], [], 0
+        for key, sp in items:
+            if kind == "Dict" and not (isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_]{1,16}", key)):
+                raise EnvError(f"{label}: {field} has the key {key!r}: rlc takes keys of 1 to 16 letters, digits or "
+                               "'_'", "bad argument")
+            where = f"{field}[{key!r}]"
+            if type(sp).__name__ != "Box":
+                raise EnvError(f"{label}: {where} is {sp!r}: rlc takes Box parts in a {kind}", "bad argument")
+            part = _SpaceInfo(sp, where, label)
+            dtype = np.dtype(getattr(sp, "dtype", np.float32))
+            image = len(part.shape) == 3 and dtype in (np.uint8, np.bool_)
+            elem = (1 if dtype == np.uint8 else 2) if image else 0
+            parts.append((key, at, part.dim, part.shape, 3 if image else 0, elem))
+            boxes.append((key, part.rlc))
+            at += part.dim
+        self.parts, self.dim = tuple(parts), at
+        if not 1 <= self.dim <= 512:
+            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to 512", "bad argument")
+        self.rlc = Dict(dict(boxes)) if kind == "Dict" else Tuple(b for _, b in boxes)
+        low = np.concatenate([b.low.reshape(-1) for _, b in boxes])
+        high = np.concatenate([b.high.reshape(-1) for _, b in boxes])
+        self.bounds = (low.astype(np.float32), high.astype(np.float32))
+
     def same(self, other):
         return self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
 
@@ -115,11 +153,51 @@ class _SpaceInfo:
             nvec = np.ascontiguousarray(self.nvec)
             s.nvec = nvec.ctypes.data_as(ctypes.POINTER(ctypes.c_int))
             return s, (nvec,)
+        if self.structure:
+            return self._c_structured(s)
         low, high = np.ascontiguousarray(self.rlc.low), np.ascontiguousarray(self.rlc.high)
         s.kind, s.n, s.dim = 1, 0, self.dim
         s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         return s, (low, high)
+
+
+    def _c_structured(self, s):
+        low, high = (np.ascontiguousarray(b) for b in self.bounds)
+        s.kind, s.n, s.dim, s.structure, s.n_parts = 1, 0, self.dim, self.structure, len(self.parts)
+        s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        parts = (_lib.SpacePart * len(self.parts))()
+        names = [str(key).encode() if self.structure == 1 else None for key, *_ in self.parts]
+        for i, (key, at, dim, shape, rank, elem) in enumerate(self.parts):
+            parts[i].name, parts[i].dim, parts[i].rank, parts[i].elem = names[i], dim, rank, elem
+            if rank == 3:
+                parts[i].shape[:] = list(shape)
+        s.parts = parts
+        return s, (low, high, parts, names)
+
+    def put(self, o, row, label, where):
+        """writes a Dict's or Tuple's observation o (a dict or tuple of arrays) into row, naming a
+        missing key or a part of the wrong shape"""
+        if self.structure == 1:
+            if not isinstance(o, dict):
+                raise EnvError(f"{label}: {where} returned {type(o).__name__} {o!r:.80}: expected a dict with the "
+                               f"keys {[p[0] for p in self.parts]} ({self.text})", "bad argument")
+            missing = [p[0] for p in self.parts if p[0] not in o]
+            extra = [k for k in o if k not in self.rlc.spaces]
+            if missing or extra:
+                what = f"without the key {missing[0]!r}" if missing else f"with the key {extra[0]!r}, which"
+                raise EnvError(f"{label}: {where} returned an observation {what} {'' if missing else 'is not '}"
+                               f"in {self.text}", "bad argument")
+        elif not isinstance(o, (tuple, list)) or len(o) != len(self.parts):
+            raise EnvError(f"{label}: {where} returned {type(o).__name__} {o!r:.80}: expected a tuple of "
+                           f"{len(self.parts)} arrays ({self.text})", "bad argument")
+        for key, at, dim, shape, _, _ in self.parts:
+            a = np.asarray(o[key])
+            if a.dtype.kind not in "biuf" or a.shape != shape:
+                raise EnvError(f"{label}: {where} returned the part {key!r} of shape {a.shape} and dtype {a.dtype}: "
+                               f"expected {shape} numbers ({self.text})", "bad argument")
+            row[at:at + dim] = a.reshape(-1)
 
 
 # ---- the C arrays a callback receives, as numpy views (cached: the vector env's buffers stay) ------
@@ -284,6 +362,9 @@ class _Binding:
 
     def _obs_into(self, o, row, where):
         """writes observation o into row (obs_dim floats)"""
+        if self.obs.structure:
+            self.obs.put(o, row, self.label, where)
+            return
         if self.obs.discrete:
             integer = isinstance(o, (int, np.integer)) or (isinstance(o, np.ndarray) and o.shape == ()
                                                             and o.dtype.kind in "iu")
@@ -334,7 +415,7 @@ class _Binding:
     def step(self, n, handles, actions, obs, rewards, terminated, truncated):
         """Steps every copy (the hot path: the checks of a good step are inlined; _bad_step
         names what is wrong with a bad one)."""
-        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete
+        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete or self.obs.structure
         if self.act.discrete:
             acts = (actions[:, 0].astype(np.int64) + self.act.start).tolist()
         elif self.act.multi:   # the space's integers (int64 components, int8 bits), one row per copy
