@@ -202,7 +202,7 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
     env_callbacks c = {.user = cb->user, .make = cb->make, .reset = cb->reset, .step = cb->step,
                        .close = cb->close, .render = cb->render, .render_width = cb->render_width,
                        .render_height = cb->render_height, .render_fps = cb->render_fps,
-                       .action_mask = cb->action_mask};
+                       .action_mask = cb->action_mask, .compute_reward = cb->compute_reward};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
 }
 

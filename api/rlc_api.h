@@ -28,7 +28,8 @@
                              * 7: rlc_env_callbacks.action_mask
                              * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary),
                              *    rlc_policy_act_masked, rlc_vec_action_masks
-                             * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations) */
+                             * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations),
+                             *    rlc_env_callbacks.compute_reward */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -114,6 +115,13 @@ typedef struct {
      * space (1 = valid, at least one), called after its reset and each step; NULL when the
      * environment publishes no masks (env.action_mask, docs/environments.md). Since C API 7. */
     int (*action_mask)(void *user, int64_t handle, uint8_t *mask, char *err, size_t err_sz);
+    /* a GoalEnv's reward (and termination) for n pairs of goals, achieved and desired (n, goal_dim)
+     * each, into rewards and terminated (n each), for hindsight experience replay; NULL when the
+     * environment is not goal-conditioned. Only with an observation space that is a Dict of
+     * achieved_goal and desired_goal (vectors of one size) and observation, whose flat row is then
+     * [achieved_goal, desired_goal, observation]. Since C API 9. */
+    int (*compute_reward)(void *user, int n, const float *achieved, const float *desired, float *rewards,
+                          bool *terminated, char *err, size_t err_sz);
 } rlc_env_callbacks;
 
 /* Registers environment id with these spaces (bounds copied) and callbacks (copied; cb->user must

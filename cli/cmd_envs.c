@@ -134,9 +134,13 @@ static void print_env_details(const env_def *d, FILE *out)
         }
     }
     const env_goal *g = &d->obs_space.goal;
-    if (g->goal_dim > 0)
+    if (g->goal_dim > 0 && !g->desired_offset)
         fprintf(out, "  %-12s [observation (%d), desired goal (%d)]; achieved goal: observation[%d..%d] (her.enabled)\n",
                 "goals", g->obs_dim, g->goal_dim, g->achieved_offset, g->achieved_offset + g->goal_dim - 1);
+    else if (g->goal_dim > 0)
+        fprintf(out, "  %-12s achieved goal: obs[%d..%d], desired goal: obs[%d..%d] (her.enabled)\n", "goals",
+                g->achieved_offset, g->achieved_offset + g->goal_dim - 1, g->desired_offset,
+                g->desired_offset + g->goal_dim - 1);
     fprintf(out, "  %-12s %d%s\n", "step limit", d->max_episode_steps,
             d->max_episode_steps ? "" : " (none)");
     if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");

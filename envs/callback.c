@@ -29,6 +29,7 @@ typedef struct {
      * that a longer one stays too long for the registry's check) */
     env_part parts[ENV_MAX_PARTS];
     char part_names[ENV_MAX_PARTS][ENV_PART_NAME_MAX + 2];
+    float *goal_buf;            /* a GoalEnv's: (2, ENV_GOAL_BATCH, goal_dim) the goals of a batch */
 } cb_env;
 
 typedef struct {
@@ -270,9 +271,80 @@ static void parts_copy(cb_env *env, const env_space *src)
     o->parts = env->parts;
 }
 
-static rl_status check_callbacks(const char *id, const env_callbacks *cb, char *err, size_t err_sz)
+/* whether obs is a GoalEnv's Dict: achieved_goal and desired_goal of one size, and observation
+ * (in the sorted order the parts are in) */
+static bool goal_dict(const env_space *obs)
+{
+    static const char *const keys[3] = {"achieved_goal", "desired_goal", "observation"};
+    if (obs->structure != ENV_STRUCT_DICT || obs->n_parts != 3 || !obs->parts) return false;
+    for (int i = 0; i < 3; i++)
+        if (!obs->parts[i].name || strcmp(obs->parts[i].name, keys[i]) != 0 || obs->parts[i].rank != 0) return false;
+    return obs->parts[0].dim == obs->parts[1].dim;
+}
+
+/* env_goal.compute_reward of a bound GoalEnv: the runtime's compute_reward on one pair of goals; a
+ * failure stops the environment as a failed step does (the reward 0 is never learned from) */
+static float cb_compute_reward(const env_goal *g, const float *achieved, const float *desired, bool *terminated)
+{
+    cb_env *env = g->user;
+    const env_callbacks *cb = env->cb;
+    char msg[CB_MSG_MAX] = "";
+    float r = 0.0f;
+    *terminated = false;
+    if (!cb || !cb->compute_reward || atomic_load(&env->failed)) return 0.0f;
+    if (cb->compute_reward(cb->user, 1, achieved, desired, &r, terminated, msg, sizeof msg) != 0) {
+        cb_fail(env, "compute_reward", msg);
+        *terminated = false;
+        return 0.0f;
+    }
+    return r;
+}
+
+/* env_goal.compute_rewards: the n pairs gathered into env->goal_buf, one call of the runtime */
+static void cb_compute_rewards(const env_goal *g, int n, const float *const *achieved, const float *const *desired,
+                               float *rewards, bool *terminated)
+{
+    cb_env *env = g->user;
+    const env_callbacks *cb = env->cb;
+    size_t G = (size_t)g->goal_dim;
+    char msg[CB_MSG_MAX] = "";
+    RL_ASSERT(n >= 1 && n <= ENV_GOAL_BATCH);
+    float *a = env->goal_buf, *d = env->goal_buf + (size_t)ENV_GOAL_BATCH * G;
+    for (int i = 0; i < n; i++) {
+        memcpy(a + i * G, achieved[i], G * sizeof(float));
+        memcpy(d + i * G, desired[i], G * sizeof(float));
+        rewards[i] = 0.0f, terminated[i] = false;
+    }
+    if (!cb || !cb->compute_reward || atomic_load(&env->failed)) return;
+    if (cb->compute_reward(cb->user, n, a, d, rewards, terminated, msg, sizeof msg) != 0) {
+        cb_fail(env, "compute_reward", msg);
+        for (int i = 0; i < n; i++) rewards[i] = 0.0f, terminated[i] = false;
+    }
+}
+
+/* the goal layout of a GoalEnv's Dict, sorted [achieved_goal, desired_goal, observation], when cb
+ * computes rewards (with the buffer its batches are gathered in); none otherwise */
+static void goal_layout(cb_env *env, const env_callbacks *cb)
+{
+    env_space *o = &env->def.obs_space;
+    memset(&o->goal, 0, sizeof o->goal);
+    free(env->goal_buf);
+    env->goal_buf = NULL;
+    if (!cb || !cb->compute_reward) return;
+    int G = o->parts[0].dim;
+    env->goal_buf = rl_xcalloc(2 * (size_t)ENV_GOAL_BATCH * G, sizeof(float));
+    o->goal = (env_goal){.obs_dim = o->dim - G, .goal_dim = G, .achieved_offset = 0, .desired_offset = G,
+                         .compute_reward = cb_compute_reward, .user = env, .compute_rewards = cb_compute_rewards};
+}
+
+static rl_status check_callbacks(const char *id, const env_space *obs, const env_callbacks *cb, char *err,
+                                 size_t err_sz)
 {
     if (!cb) return RL_OK;
+    if (cb->compute_reward && !goal_dict(obs))
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "callback environment '%s': compute_reward is for a GoalEnv, whose observation space is a Dict "
+                       "of achieved_goal and desired_goal (one size) and observation (vectors)", id);
     if (!cb->make || !cb->reset || !cb->step)
         return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment '%s': make, reset and step are required", id);
     if (cb->render && (cb->render_width < 16 || cb->render_width > 4096 || cb->render_height < 16 ||
@@ -330,6 +402,7 @@ static rl_status cb_bind(cb_env *env, const env_callbacks *cb, char *err, size_t
     free((void *)env->cb);
     env->cb = copy;
     env->def.action_mask = cb->action_mask && env->def.act_space.kind == ENV_SPACE_DISCRETE ? cb_action_mask : NULL;
+    goal_layout(env, cb);
     if (!cb->render || env->render_registered) return RL_OK;
     env->render = (env_render_def){.id = env->id, .width = cb->render_width, .height = cb->render_height,
                                    .fps = cb->render_fps, .draw = cb_draw};
@@ -345,7 +418,7 @@ rl_status env_callback_register(const char *id, const env_space *obs, const env_
     if (!id || !id[0] || strlen(id) >= CB_ID_MAX)
         return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment: expected an id of 1 to %d bytes", CB_ID_MAX - 1);
     if (!obs || !act) return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment '%s': no spaces given", id);
-    rl_status st = check_callbacks(id, cb, err, err_sz);
+    rl_status st = check_callbacks(id, obs, cb, err, err_sz);
     if (st != RL_OK) return st;
     pthread_mutex_lock(&cb_mutex);
     const env_def *def = env_find(id);

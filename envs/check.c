@@ -148,6 +148,23 @@ bool env_space_layout_ok(const env_space *s, char *why, size_t why_sz)
     return true;
 }
 
+bool env_goal_layout_ok(const env_space *s, char *why, size_t why_sz)
+{
+    const env_goal *g = &s->goal;
+    if (!g->goal_dim && !g->obs_dim && !g->achieved_offset && !g->desired_offset && !g->compute_reward) return true;
+    int a = g->achieved_offset, d = env_goal_desired_offset(g), G = g->goal_dim;
+    bool ok = s->kind == ENV_SPACE_BOX && G >= 1 && g->obs_dim >= 1 && g->obs_dim + G == s->dim && a >= 0 &&
+              a + G <= s->dim && d >= 0 && d + G <= s->dim && (a + G <= d || d + G <= a) && g->compute_reward;
+    if (!ok)
+        snprintf(why, why_sz,
+                 "goal layout: expected a Box observation of obs_dim + goal_dim values holding the desired goal's "
+                 "goal_dim values from desired_offset on (0: obs_dim, [observation, desired_goal]) and the achieved "
+                 "goal's from achieved_offset on, not overlapping, and a compute_reward (got obs_dim %d, goal_dim %d, "
+                 "achieved_offset %d, desired_offset %d for dim %d%s)", g->obs_dim, G, a, d, s->dim,
+                 g->compute_reward ? "" : ", no compute_reward");
+    return ok;
+}
+
 /* "(10, 10, 4) bool" / "(5) uint8" / "(3)": the shape and a non-float element type */
 static void describe_shape(const env_space *s, char *buf, size_t buf_sz)
 {

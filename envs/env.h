@@ -45,18 +45,38 @@ typedef enum {
 } env_elem_type;
 
 /* The goal layout of a goal-conditioned environment (Gymnasium-Robotics' GoalEnv: observation,
- * achieved_goal, desired_goal). rlc's flat observation is [observation (obs_dim), desired_goal
- * (goal_dim)] in that order; the achieved goal is goal_dim values inside the observation part,
- * from achieved_offset on (a GoalEnv whose observation does not hold it appends it there).
- * compute_reward recomputes a step's reward for any pair of goals (GoalEnv.compute_reward) and
- * writes into *terminated whether the episode ends there (GoalEnv.compute_terminated: false for a
- * task that only stops at its time limit). goal_dim 0: not goal-conditioned. Hindsight experience
- * replay (addons/her.h) relabels stored transitions through it. */
+ * achieved_goal, desired_goal). The flat observation holds the desired goal's goal_dim values from
+ * desired_offset on and obs_dim other values (obs_dim + goal_dim = dim), among which the achieved
+ * goal's goal_dim values from achieved_offset on (offsets into the whole row; the two goals do not
+ * overlap). desired_offset 0 stands for obs_dim: the layout [observation (obs_dim), desired_goal]
+ * the C environments use, the achieved goal inside the observation (a GoalEnv whose observation
+ * does not hold it appends it there). A Python GoalEnv's Dict observation is laid out with its
+ * keys sorted, [achieved_goal, desired_goal, observation]: achieved_offset 0, desired_offset
+ * goal_dim (envs/callback.h). compute_reward recomputes a step's reward for any pair of goals
+ * (GoalEnv.compute_reward) and writes into *terminated whether the episode ends there
+ * (GoalEnv.compute_terminated: false for a task that only stops at its time limit); user is
+ * passed along in g for an environment whose goals another runtime computes. goal_dim 0: not
+ * goal-conditioned. Hindsight experience replay (addons/her.h) relabels stored transitions
+ * through it. */
 typedef struct env_goal {
     int obs_dim, goal_dim, achieved_offset;
     float (*compute_reward)(const struct env_goal *g, const float *achieved, const float *desired,
                             bool *terminated);
+    int desired_offset;
+    void *user;
+    /* Optional (NULL: compute_reward row by row): the same for n <= ENV_GOAL_BATCH pairs at once,
+     * achieved[i] and desired[i] pointing to goal_dim values each, into rewards[i] and
+     * terminated[i]; for an environment whose goals another runtime computes, where one call per
+     * pair costs the most (a Python GoalEnv's vectorised compute_reward). */
+    void (*compute_rewards)(const struct env_goal *g, int n, const float *const *achieved,
+                            const float *const *desired, float *rewards, bool *terminated);
 } env_goal;
+
+/* the most pairs of goals one env_goal.compute_rewards call takes */
+#define ENV_GOAL_BATCH 64
+
+/* Where g's desired goal begins in an observation row. */
+static inline int env_goal_desired_offset(const env_goal *g) { return g->desired_offset ? g->desired_offset : g->obs_dim; }
 
 /* A Dict or a Tuple observation space (Gymnasium's spaces.Dict, spaces.Tuple) of Box parts: the
  * observation is still one flat Box row of dim floats, the parts' values one after the other in

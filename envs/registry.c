@@ -107,25 +107,17 @@ static void reg_builtins(void)
     reg_n_builtin = reg_n;   /* rlc draws every built-in environment itself (envs/render.c) */
 }
 
-/* a goal layout (env_goal, envs/env.h): none, or [observation, desired_goal] with the achieved goal
- * inside the observation and a compute_reward */
+/* a goal layout (env_goal, envs/env.h): none, or a consistent one (env_goal_layout_ok) in the
+ * observation space */
 static rl_status goal_validate(const env_def *def, char *err, size_t err_sz)
 {
-    const env_goal *g = &def->obs_space.goal, *ga = &def->act_space.goal;
+    const env_goal *ga = &def->act_space.goal;
     if (ga->goal_dim || ga->obs_dim || ga->compute_reward)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': a goal layout belongs to the observation space",
                        def->id);
-    if (!g->goal_dim && !g->obs_dim && !g->achieved_offset && !g->compute_reward) return RL_OK;
-    if (def->obs_space.kind != ENV_SPACE_BOX || g->goal_dim < 1 || g->obs_dim < 1 ||
-        g->obs_dim + g->goal_dim != def->obs_space.dim || g->achieved_offset < 0 ||
-        g->achieved_offset + g->goal_dim > g->obs_dim || !g->compute_reward)
-        return rl_errf(err, err_sz, RL_ERR_ARG,
-                       "environment '%s': goal layout: expected a Box observation [observation (obs_dim), desired "
-                       "goal (goal_dim)] with obs_dim + goal_dim = dim, the achieved goal's goal_dim values inside "
-                       "the observation from achieved_offset on, and a compute_reward (got obs_dim %d, goal_dim %d, "
-                       "achieved_offset %d for dim %d%s)",
-                       def->id, g->obs_dim, g->goal_dim, g->achieved_offset, def->obs_space.dim,
-                       g->compute_reward ? "" : ", no compute_reward");
+    char why[512];
+    if (!env_goal_layout_ok(&def->obs_space, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': %s", def->id, why);
     return RL_OK;
 }
 

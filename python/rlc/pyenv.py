@@ -268,6 +268,7 @@ class _Binding:
                 raise EnvError(f"{self.label}: action_masks() with the action space {self.act.text}: rlc takes "
                                "action masks for Discrete action spaces only", "bad argument")
             self.masks = self._probe_masks(probe)
+            self.goal = self._probe_goal(probe)
             self.info_masks = {}   # handle -> the last reset()'s or step()'s info["action_mask"]
         finally:
             if self.kind != "instance":
@@ -288,6 +289,39 @@ class _Binding:
             return None   # reset() fails again, with its message, when rlc first resets
         info = out[1] if isinstance(out, tuple) and len(out) == 2 else None
         return "info" if isinstance(info, dict) and "action_mask" in info else None
+
+    def _probe_goal(self, probe):
+        """The goal parts (achieved_goal's and desired_goal's (offset, dim, shape)) of a GoalEnv: a Dict
+        observation of achieved_goal, desired_goal (vectors of one size) and observation, and a
+        compute_reward method; None otherwise (hindsight experience replay then refuses it)."""
+        parts = {p[0]: p for p in self.obs.parts}
+        if self.obs.structure != 1 or sorted(parts) != ["achieved_goal", "desired_goal", "observation"]:
+            return None
+        a, d = parts["achieved_goal"], parts["desired_goal"]
+        if a[2] != d[2] or a[4] or d[4] or parts["observation"][4] or not callable(getattr(probe, "compute_reward", None)):
+            return None
+        return a, d
+
+    def compute_reward(self, n, achieved, desired, rewards, terminated):
+        """GoalEnv.compute_reward (and compute_terminated, False without it) of n pairs of goals in
+        one vectorised call, as Gymnasium-Robotics' GoalEnv and Stable-Baselines3's HER call it, on a
+        live instance (the training vector env's)"""
+        env = next(iter(self.envs.values()), None)
+        if env is None:
+            env = self.source if self.kind == "instance" else self._construct()
+        (_, _, _, ashape, _, _), (_, _, _, dshape, _, _) = self.goal
+        ag, dg, infos = achieved.reshape((n,) + ashape), desired.reshape((n,) + dshape), [{} for _ in range(n)]
+        r = np.asarray(env.compute_reward(ag, dg, infos), dtype=np.float64)
+        if r.shape != (n,) and not (n == 1 and r.size == 1):
+            raise EnvError(f"{self.label}: compute_reward() of {n} pairs of goals returned shape {r.shape}: expected "
+                           f"({n},), one reward per pair (a GoalEnv's compute_reward is vectorised, as "
+                           "Gymnasium-Robotics and Stable-Baselines3's HER call it)", "bad argument")
+        if not np.isfinite(r).all():
+            raise EnvError(f"{self.label}: compute_reward() returned {r.reshape(-1)[~np.isfinite(r.reshape(-1))][0]}: "
+                           "expected finite numbers", "bad argument")
+        rewards[:] = r.reshape(-1)
+        term = getattr(env, "compute_terminated", None)
+        terminated[:] = np.broadcast_to(np.asarray(term(ag, dg, infos), dtype=bool), (n,)) if callable(term) else False
 
     def _keep_info_mask(self, handle, info):
         self.info_masks[handle] = info.get("action_mask") if isinstance(info, dict) else None
@@ -604,9 +638,22 @@ def _cb_action_mask(user, handle, mask, err, err_sz):
         return _fail(e, err, err_sz, "action_masks()" if _bindings[user].masks == "method" else 'info["action_mask"]')
 
 
+def _cb_compute_reward(user, n, achieved, desired, rewards, terminated, err, err_sz):
+    try:
+        b = _bindings[user]
+        g = b.goal[0][2]
+        b.compute_reward(n, _view(achieved, (n, g), ctypes.c_float, np.float32),
+                         _view(desired, (n, g), ctypes.c_float, np.float32), _view(rewards, (n,), ctypes.c_float, np.float32),
+                         _view(terminated, (n,), ctypes.c_bool, np.bool_))
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "compute_reward()")
+
+
 _CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb_step), _lib.CLOSE_FN(_cb_close),
               _lib.RENDER_FN(_cb_render))
 _MASK_CALLBACK = _lib.MASK_FN(_cb_action_mask)
+_REWARD_CALLBACK = _lib.REWARD_FN(_cb_compute_reward)
 
 
 def _raise_pending(message):
@@ -656,6 +703,7 @@ def bind(source, env_id=None):
     else:
         cb.render = _lib.RENDER_FN()
     cb.action_mask = _MASK_CALLBACK if b.masks is not None else _lib.MASK_FN()
+    cb.compute_reward = _REWARD_CALLBACK if b.goal is not None else _lib.REWARD_FN()
     obs, keep_o = b.obs.c_space()
     act, keep_a = b.act.c_space()
     _bindings[key] = b
