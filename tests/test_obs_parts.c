@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "algos/offpolicy.h"
 #include "algos/onpolicy.h"
@@ -107,6 +108,27 @@ Test(obs_parts, bad_definitions_are_refused_naming_the_key)
     cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
     cr_assert(strstr(err, "observations only"), "%s", err);
     cr_assert(env_find("BadParts-v0") == NULL);
+}
+
+/* the command line prints the parts: rlc envs (the list and one id) and rlc check-env */
+Test(obs_parts, rlc_envs_and_check_env_print_the_parts)
+{
+    char out[16384];
+    const char *list[] = {"envs", NULL};
+    int ws = rlt_run_rlc_guarded(list, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", out);
+    cr_assert(strstr(out, "Tuple(Box(1) [-1, 1], Box(6, 6, 1) bool [0, 1])"), "%s", out);
+    const char *one[] = {"envs", "DictCue-v0", NULL};
+    ws = rlt_run_rlc_guarded(one, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", out);
+    cr_assert(strstr(out, "parts        Dict of 2 parts, concatenated in this order (the keys sorted)") &&
+              strstr(out, "    cue              [0, 1)  Box(1) [-1, 1]") &&
+              strstr(out, "    image            [1, 37)  Box(6, 6, 1) uint8 [0, 255]"), "%s", out);
+    const char *chk[] = {"check-env", "DictCue-v0", NULL};
+    ws = rlt_run_rlc_guarded(chk, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
+              strstr(out, "PASS  observation space         Dict(cue: Box(1) [-1, 1], image: Box(6, 6, 1) uint8 [0, 255])"),
+              "%s", out);
 }
 
 Test(obs_parts, frame_stack_refuses_a_dict)
