@@ -103,7 +103,7 @@ static void her_new_goal(const her_relabeler *h, const replay_buffer *b, replay_
 static void her_rewards(const her_relabeler *h, const replay_buffer *b, replay_batch *out, const int *rows, int n)
 {
     const int D = h->obs_dim, A = h->goal.achieved_offset, O = env_goal_desired_offset(&h->goal);
-    const float *ach[ENV_GOAL_BATCH], *des[ENV_GOAL_BATCH];
+    const float *ach[ENV_GOAL_BATCH] = {NULL}, *des[ENV_GOAL_BATCH] = {NULL};
     float r[ENV_GOAL_BATCH];
     bool term[ENV_GOAL_BATCH] = {false};
     for (int i = 0; i < n; i++) {
