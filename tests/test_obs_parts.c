@@ -313,6 +313,32 @@ Test(obs_parts, agents_refuse_an_unencoded_image_part_naming_it)
                  RL_OK, "%s", err);
 }
 
+/* every agent with an encoder trains on the tasks (a short run each, updates included, finite
+ * results); the DQN family with dueling heads too */
+Test(obs_parts, every_agent_with_an_encoder_runs_on_the_parts)
+{
+    static const char *const runs[][2] = {
+        {"a2c", "env: {id: DictCue-v0}\na2c: {num_steps: 8}\n"},
+        {"reinforce", "env: {id: TupleCue-v0}\nreinforce: {max_episode_steps: 10}\n"},
+        {"qrdqn", "env: {id: TupleCue-v0}\ndqn: {learning_starts: 200, batch_size: 16, dueling: true}\n"},
+        {"c51", "env: {id: DictCue-v0}\ndqn: {learning_starts: 200, batch_size: 16}\n"},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        char yaml[512], cfg_path[512], dir[512], err[1024];
+        snprintf(yaml, sizeof yaml, "algo: %s\ntotal_steps: 600\nseed: 3\n%snetwork: {hidden: [16], encoder: '4 3x3/1, dense 8'}\n"
+                 "log: {eval_interval: 0, eval_episodes: 2, checkpoint_interval: 0}\n", runs[i][0], runs[i][1]);
+        rlt_tmpfile(cfg_path, sizeof cfg_path, "parts_agent.yaml", yaml);
+        rl_config cfg;
+        rlt_load_config(&cfg, cfg_path, NULL, 0);
+        rlt_tmp_dir(dir, sizeof dir, "parts_agent");
+        trainer_opts o = {.run_dir = dir, .quiet = true};
+        trainer_result res;
+        cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s: %s", runs[i][0], err);
+        cr_assert(isfinite(res.eval_mean), "%s", runs[i][0]);
+        rlt_remove_tree(dir);
+    }
+}
+
 /* whether the safetensors header (JSON after 8 length bytes) of path contains needle */
 static bool header_has(const char *path, const char *needle)
 {
