@@ -63,6 +63,26 @@ Test(obs_parts, the_tasks_pass_check_env_and_describe_their_parts)
     cr_assert(env_space_contains(s, x));
 }
 
+/* DictCue-v0's step with a value no uint8 image holds at obs[5], the image's value 4 */
+static void half_pixel_step(void *state, rl_rng *rng, const float *action, float *obs, float *reward, bool *terminated,
+                            bool *truncated)
+{
+    env_dict_cue_v0.step(state, rng, action, obs, reward, terminated, truncated);
+    obs[5] = 0.5f;
+}
+
+Test(obs_parts, check_env_names_the_part_of_a_value_out_of_its_space)
+{
+    env_def d = env_dict_cue_v0;
+    d.step = half_pixel_step;
+    env_check_report rep;
+    char err[256];
+    cr_assert_eq(env_check_run(&d, NULL, &rep, err, sizeof err), RL_OK, "%s", err);
+    const env_check_item *it = env_check_find(&rep, "observations in space");
+    cr_assert(it->outcome == ENV_CHECK_FAIL && strstr(it->detail, "obs[5] (image[4]) = 0.5 is outside the uint8 values"),
+              "%s", it->detail);
+}
+
 /* registers def (a copy of DictCue-v0 with other parts) and expects the error to hold n1 and n2 */
 static void expect_refused(const env_part *parts, int n, env_structure t, const char *n1, const char *n2)
 {
