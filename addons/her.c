@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "envs/check.h"
+
 #define HER_FIELDS(X, S)                                                                            \
     X(S, bool, enabled, BOOL, 0, NULL, 0, 1, NULL,                                                  \
       "hindsight experience replay: relabel sampled transitions with achieved goals (a goal-conditioned " \
@@ -25,15 +27,13 @@ static rl_status her_check_goal(const env_space *obs_space, const rl_config *cfg
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: her.enabled: environment '%s' publishes no goals (HER needs a goal-conditioned "
                        "environment, such as BitFlipping-v0 or PointGoal-v0, whose observation space has a goal "
-                       "layout; env.pixels and env.frame_stack drop it); set her.enabled: false",
+                       "layout, or a Python GoalEnv: a Dict of achieved_goal, desired_goal and observation with a "
+                       "compute_reward method; env.pixels and env.frame_stack drop it); set her.enabled: false",
                        src, cfg->env.id);
-    if (g->obs_dim < 1 || g->obs_dim + g->goal_dim != obs_space->dim || g->achieved_offset < 0 ||
-        g->achieved_offset + g->goal_dim > g->obs_dim)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: her.enabled: environment '%s' has an inconsistent goal layout (observation %d + goal %d "
-                       "values for an observation space of %d, achieved goal at %d): expected [observation, "
-                       "desired_goal] with the achieved goal inside the observation",
-                       src, cfg->env.id, g->obs_dim, g->goal_dim, obs_space->dim, g->achieved_offset);
+    char why[512];
+    if (!env_goal_layout_ok(obs_space, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: her.enabled: environment '%s' has an inconsistent %s", src,
+                       cfg->env.id, why);
     return RL_OK;
 }
 
@@ -89,26 +89,48 @@ void her_pick_goal(const her_relabeler *h, const replay_buffer *b, int64_t slot,
     memcpy(goal, b->next_obs + (size_t)g * h->obs_dim + h->goal.achieved_offset, (size_t)h->goal.goal_dim * sizeof(float));
 }
 
-/* row k of out with the desired goal of its observations replaced, reward and termination recomputed */
-static void her_relabel_row(const her_relabeler *h, const replay_buffer *b, replay_batch *out, int k, rl_rng *rng)
+/* row k of out with the desired goal of its observations replaced (the reward is computed after) */
+static void her_new_goal(const her_relabeler *h, const replay_buffer *b, replay_batch *out, int k, rl_rng *rng)
 {
-    const int D = h->obs_dim, G = h->goal.goal_dim, O = h->goal.obs_dim;
+    const int D = h->obs_dim, G = h->goal.goal_dim, O = env_goal_desired_offset(&h->goal);
     float *obs = out->obs + (size_t)k * D, *next = out->next_obs + (size_t)k * D;
     her_pick_goal(h, b, out->idx[k], rng, obs + O);
     memcpy(next + O, obs + O, (size_t)G * sizeof(float));
-    bool term = false;
-    out->returns[k] = h->goal.compute_reward(&h->goal, next + h->goal.achieved_offset, next + O, &term);
-    out->terminated[k] = term ? 1 : 0;
-    out->discount[k] = term ? 0.0f : b->cfg.gamma;
+}
+
+/* the rewards and terminations of the n rows of out whose goals were replaced, in one call when the
+ * environment computes them in batches */
+static void her_rewards(const her_relabeler *h, const replay_buffer *b, replay_batch *out, const int *rows, int n)
+{
+    const int D = h->obs_dim, A = h->goal.achieved_offset, O = env_goal_desired_offset(&h->goal);
+    const float *ach[ENV_GOAL_BATCH] = {NULL}, *des[ENV_GOAL_BATCH] = {NULL};
+    float r[ENV_GOAL_BATCH];
+    bool term[ENV_GOAL_BATCH] = {false};
+    for (int i = 0; i < n; i++) {
+        const float *next = out->next_obs + (size_t)rows[i] * D;
+        ach[i] = next + A, des[i] = next + O;
+        if (!h->goal.compute_rewards) r[i] = h->goal.compute_reward(&h->goal, ach[i], des[i], &term[i]);
+    }
+    if (h->goal.compute_rewards) h->goal.compute_rewards(&h->goal, n, ach, des, r, term);
+    for (int i = 0; i < n; i++) {
+        int k = rows[i];
+        out->returns[k] = r[i];
+        out->terminated[k] = term[i] ? 1 : 0;
+        out->discount[k] = term[i] ? 0.0f : b->cfg.gamma;
+    }
 }
 
 void her_relabel(her_relabeler *h, const replay_buffer *b, replay_batch *out, int B, rl_rng *rng)
 {
     if (!h->on) return;
     RL_ASSERT(b->cfg.n_step == 1 && b->cfg.obs_dim == h->obs_dim && b->next_obs);
+    int rows[ENV_GOAL_BATCH], n = 0;
     for (int k = 0; k < B; k++) {
         if (rl_rng_below(rng, (uint32_t)(h->k + 1)) == 0) continue;   /* kept with probability 1/(k+1) */
-        her_relabel_row(h, b, out, k, rng);
+        her_new_goal(h, b, out, k, rng);
+        rows[n++] = k;
         h->relabelled++;
+        if (n == ENV_GOAL_BATCH) her_rewards(h, b, out, rows, n), n = 0;
     }
+    if (n) her_rewards(h, b, out, rows, n);
 }

@@ -8,9 +8,14 @@
 
 #include "agents/agent.h"
 #include "nn/encoder.h"
+#include "nn/obs_encoder.h"
 
 /* The encoder network.encoder asks for on observations o, in *e with *on = true; *on = false for
- * `none` (the default) and `flatten`, when the agent's MLP reads the observation as a vector.
+ * `none` (the default) and `flatten`, when the agent's MLP reads the observation as a vector. On a
+ * Dict or Tuple observation (envs/env.h) with image parts, each image part gets its own encoder of
+ * that spec and the vector parts are passed as they are, concatenated in the parts' order
+ * (nn/obs_encoder.h); a Dict or Tuple of vector parts only needs none (its flat row is already
+ * the concatenation). The errors name the image part `none` leaves unencoded.
  * RL_ERR_CONFIG naming the file, the key and what was expected when: o is an image and the value is
  * `none` (an image needs an encoder, or `flatten` said explicitly); an encoder is asked for on a
  * flat vector; the value is no preset and no list of layers; the declared input (`in HxWxC`) is not
@@ -22,7 +27,7 @@
  * take in an encoder (16 MiB; the Nature network on 84x84x4 frames takes about 1.3 MiB) */
 #define ALGO_ENCODER_MAX_ACT (INT64_C(1) << 22)
 
-rl_status algo_encoder_from_config(nn_encoder *e, bool *on, const rl_config *cfg, const env_space *o,
+rl_status algo_encoder_from_config(nn_obs_encoder *e, bool *on, const rl_config *cfg, const env_space *o,
                                    const char *algo, char *err, size_t err_sz);
 
 /* For the agents without an encoder (reinforce, sac): RL_ERR_CONFIG when network.encoder asks for

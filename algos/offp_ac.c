@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agents/dataparallel.h"
+#include "algos/encoder.h"
 #include "algos/offp_ac.h"
 #include "core/limits.h"
 #include "core/mathx.h"
@@ -27,7 +28,7 @@ rl_status offp_ac_check_spaces(const agent_algo *algo, const rl_config *cfg, con
         if (!isfinite(act_space->low[d]) || !isfinite(act_space->high[d]) || act_space->high[d] <= act_space->low[d])
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: algo %s needs finite action bounds (env %s, dimension %d)",
                            src, name, cfg->env.id, d);
-    return RL_OK;
+    return algo_encoder_refuse(cfg, obs_space, name, err, err_sz);   /* no image encoder */
 }
 
 rl_status offp_ac_check_config(const rl_config *cfg, const offp_ac_settings *s, char *err, size_t err_sz)

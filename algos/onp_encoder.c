@@ -22,12 +22,12 @@ rl_status onp_img_shape(onp_net *n, const rl_config *cfg, const env_space *obs_s
 
 void onp_img_bind(onp_net *n, const rl_config *cfg, size_t at, rl_rng *rng)
 {
-    nn_encoder_bind(&n->img, n->params + at, n->grads + at);
-    if (strcmp(cfg->network.init, "torch") == 0) nn_encoder_init_torch_default(&n->img, rng);
-    else nn_encoder_init_orthogonal(&n->img, (float)cfg->network.hidden_gain, rng);
-    size_t B = (size_t)n->max_batch, fc = nn_encoder_cache_floats(&n->img, n->max_batch);
+    nn_obs_encoder_bind(&n->img, n->params + at, n->grads + at);
+    if (strcmp(cfg->network.init, "torch") == 0) nn_obs_encoder_init_torch_default(&n->img, rng);
+    else nn_obs_encoder_init_orthogonal(&n->img, (float)cfg->network.hidden_gain, rng);
+    size_t B = (size_t)n->max_batch, fc = nn_obs_encoder_cache_floats(&n->img, n->max_batch);
     n->img_mem = rl_xcalloc(fc + 2 * B * n->in_dim, sizeof(float));
-    nn_encoder_cache_bind(&n->img_c, &n->img, n->img_mem, n->max_batch);
+    nn_obs_encoder_cache_bind(&n->img_c, &n->img, n->img_mem, n->max_batch);
     n->dfeat_a = n->img_mem + fc;
     n->dfeat_c = n->dfeat_a + B * n->in_dim;
 }
@@ -35,7 +35,7 @@ void onp_img_bind(onp_net *n, const rl_config *cfg, size_t at, rl_rng *rng)
 const float *onp_img_forward(onp_net *n, const float *obs, int B)
 {
     if (!n->has_img) return obs;
-    return n->feat = nn_encoder_forward(&n->img_c, &n->img, obs, B);
+    return n->feat = nn_obs_encoder_forward(&n->img_c, &n->img, obs, B);
 }
 
 void onp_img_backward(onp_net *n, int B, bool actor_or_trunk, bool critic)
@@ -46,10 +46,10 @@ void onp_img_backward(onp_net *n, int B, bool actor_or_trunk, bool critic)
     if (!actor_or_trunk) d = n->dfeat_c;
     else if (critic)
         for (size_t i = 0; i < m; i++) d[i] += n->dfeat_c[i];
-    nn_encoder_backward(&n->img_c, &n->img, d, B);
+    nn_obs_encoder_backward(&n->img_c, &n->img, d, B);
 }
 
 int onp_img_tensors(onp_net *n, nn_tensor *t, char names[][48])
 {
-    return n->has_img ? nn_encoder_tensors(t, names, "encoder", &n->img) : 0;
+    return n->has_img ? nn_obs_encoder_tensors(t, names, "encoder", &n->img) : 0;
 }

@@ -21,7 +21,7 @@
 #include "agents/dataparallel.h"
 #include "envs/wrappers.h"
 #include "losses/loss.h"
-#include "nn/encoder.h"
+#include "nn/obs_encoder.h"
 
 #define ONP_MAX_TENSORS (8 * NN_MAX_LAYERS + 2 * NN_ENC_MAX_CONV + 22)
 
@@ -68,8 +68,8 @@ typedef struct {
      * obs -> feat -> the MLPs; its parameters last in params (after the log-std) */
     bool has_img;
     int in_dim;                       /* what the MLPs read: obs_dim, or img.out_dim */
-    nn_encoder img;
-    nn_encoder_cache img_c;
+    nn_obs_encoder img;
+    nn_obs_encoder_cache img_c;
     float *img_mem;                   /* owned: img_c, dfeat_a, dfeat_c */
     const float *feat;                /* the last forward's features */
     float *dfeat_a, *dfeat_c;         /* (max_batch, in_dim): the actor's (or trunk's), the critic's */
@@ -143,7 +143,7 @@ const float *onp_img_forward(onp_net *n, const float *obs, int B);
 /* The encoder's backward from the MLPs' input gradients of the last backward: dfeat_a (when
  * actor_or_trunk) plus dfeat_c (when critic), the sum of both heads' gradients. */
 void onp_img_backward(onp_net *n, int B, bool actor_or_trunk, bool critic);
-/* "encoder.conv.<i>.weight", ... (nn_encoder_tensors); 0 without an encoder. */
+/* "encoder.conv.<i>.weight", ... or per image part "encoder.<part>.conv.<i>.weight" (nn_obs_encoder_tensors); 0 without an encoder. */
 int onp_img_tensors(onp_net *n, nn_tensor *t, char names[][48]);
 
 /* ---- normalisation ------------------------------------------------------------------------ */

@@ -45,7 +45,7 @@ size_t qnet_params(const qnet *q)
 void qnet_bind(qnet *q, float *params, float *grads)
 {
     if (q->has_img) {
-        nn_encoder_bind(&q->img, params, grads);
+        nn_obs_encoder_bind(&q->img, params, grads);
         params += q->img.n_params;
         grads = grads ? grads + q->img.n_params : NULL;
     }
@@ -68,7 +68,7 @@ void qnet_bind(qnet *q, float *params, float *grads)
  * advantage heads), the paper's for the noisy heads */
 void qnet_init(qnet *q, float sigma0, rl_rng *rng)
 {
-    if (q->has_img) nn_encoder_init_torch_default(&q->img, rng);
+    if (q->has_img) nn_obs_encoder_init_torch_default(&q->img, rng);
     nn_mlp_init_torch_default(&q->trunk, rng);
     if (q->dueling) {
         if (q->noisy) nn_noisy_init(&q->nv, sigma0, rng);
@@ -100,7 +100,7 @@ size_t qnet_cache_need(const qnet *q, int maxb)
 {
     size_t n = rl_arena_need(nn_mlp_cache_floats(&q->trunk, maxb) * 4);
     if (q->has_img)
-        n += rl_arena_need(nn_encoder_cache_floats(&q->img, maxb) * 4) +
+        n += rl_arena_need(nn_obs_encoder_cache_floats(&q->img, maxb) * 4) +
              rl_arena_need((size_t)maxb * q->img.out_dim * 4);
     if (q->split) {
         int KM = q->K * q->M, H = q->ah.sizes[0];
@@ -115,7 +115,7 @@ void qnet_cache_bind(qnet_cache *c, const qnet *q, rl_arena *a, int maxb)
 {
     nn_mlp_cache_bind(&c->trunk, &q->trunk, rl_arena_floats(a, nn_mlp_cache_floats(&q->trunk, maxb)), maxb);
     if (q->has_img) {
-        nn_encoder_cache_bind(&c->img, &q->img, rl_arena_floats(a, nn_encoder_cache_floats(&q->img, maxb)), maxb);
+        nn_obs_encoder_cache_bind(&c->img, &q->img, rl_arena_floats(a, nn_obs_encoder_cache_floats(&q->img, maxb)), maxb);
         c->dfeat = rl_arena_floats(a, (size_t)maxb * q->img.out_dim);
     }
     if (!q->split) return;
@@ -147,7 +147,7 @@ static void head_backward(float *dh, nn_mlp_cache *c, nn_mlp *m, nn_noisy *nz, c
 /* obs (n, D) -> (n, K M); dueling: out[k, j] = v[j] + a[k, j] - mean over k of a[k, j] */
 const float *qnet_forward(qnet_cache *c, qnet *q, const float *obs, int n)
 {
-    c->feat = q->has_img ? nn_encoder_forward(&c->img, &q->img, obs, n) : obs;
+    c->feat = q->has_img ? nn_obs_encoder_forward(&c->img, &q->img, obs, n) : obs;
     float *h = nn_mlp_forward(&c->trunk, &q->trunk, c->feat, n);
     if (!q->split) return h;
     const float *v = q->dueling ? head_forward(&c->vh, &q->vh, q->noisy ? &q->nv : NULL, h, n) : NULL;   // (n, M)
@@ -194,7 +194,7 @@ void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *dh_aux,
     if (!q->split) {
         if (dh_aux) nn_mlp_backward_add(dfeat, &c->trunk, &q->trunk, dq, obs, q->trunk.n_layers - 1, dh_aux, n);
         else nn_mlp_backward(dfeat, &c->trunk, &q->trunk, dq, obs, n);
-        if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
+        if (dfeat) nn_obs_encoder_backward(&c->img, &q->img, dfeat, n);
         return;
     }
     int H = q->ah.sizes[0];
@@ -210,7 +210,7 @@ void qnet_backward(qnet_cache *c, qnet *q, const float *dq, const float *dh_aux,
     if (dh_aux)
         for (size_t i = 0; i < (size_t)n * H; i++) c->dh[i] += dh_aux[i];
     nn_mlp_backward(dfeat, &c->trunk, &q->trunk, c->dh, obs, n);
-    if (dfeat) nn_encoder_backward(&c->img, &q->img, dfeat, n);
+    if (dfeat) nn_obs_encoder_backward(&c->img, &q->img, dfeat, n);
 }
 
 
@@ -233,7 +233,7 @@ int qnet_tensors(nn_tensor *t, char names[][48], const char *prefix, qnet *q)
     int n = 0;
     if (q->has_img) {
         snprintf(pre, sizeof pre, "%s.encoder", prefix);
-        n = nn_encoder_tensors(t, names, pre, &q->img);
+        n = nn_obs_encoder_tensors(t, names, pre, &q->img);
     }
     if (!q->split) return n + nn_mlp_tensors(t + n, names + n, prefix, &q->trunk);
     snprintf(pre, sizeof pre, "%s.trunk", prefix);

@@ -1,13 +1,13 @@
 /* rlc algos: the DQN family's Q-network (algos/dqn.c: dqn, qrdqn, c51): an MLP with K x M outputs
  * (M outputs per action: 1, quantiles or atoms), or a trunk with dueling heads (Q = V + A - mean A,
  * per output j) and/or NoisyNet heads (nn/noisy.h), after the image encoder of network.encoder
- * (nn/encoder.h) when there is one; its parameters in a flat buffer the agent owns, in PyTorch's
- * layout and names. Internal to algos/ and tests/. */
+ * (nn/obs_encoder.h: one per part of a Dict or Tuple) when there is one; its parameters in a flat
+ * buffer the agent owns, in PyTorch's layout and names. Internal to algos/ and tests/. */
 #ifndef RLC_ALGOS_QNET_H
 #define RLC_ALGOS_QNET_H
 
 #include "core/arena.h"
-#include "nn/encoder.h"
+#include "nn/obs_encoder.h"
 #include "nn/nn.h"
 #include "nn/noisy.h"
 
@@ -18,14 +18,14 @@ typedef struct {
     bool dueling, noisy, split;       /* split = dueling || noisy: a trunk, then heads */
     bool has_img;
     int K, M;                         /* actions, outputs per action */
-    nn_encoder img;
+    nn_obs_encoder img;
     nn_mlp trunk, vh, ah;             /* vh, ah: the dense heads (with noisy: their shapes, for the caches) */
     nn_noisy nv, na;                  /* the noisy heads (noisy) */
     float *noise_state;               /* owned: the noisy heads' noise and effective weights */
 } qnet;
 
 typedef struct {
-    nn_encoder_cache img;
+    nn_obs_encoder_cache img;
     const float *feat;                /* what the trunk read in the last forward: obs or img's output */
     float *dfeat;                     /* (max_batch, img.out_dim) */
     nn_mlp_cache trunk, vh, ah;

@@ -4,6 +4,7 @@
 #include "api/rlc_api.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -127,9 +128,19 @@ const char *rlc_env_id(int i)
     return i >= 0 && i < n ? defs[i]->id : NULL;
 }
 
+/* env_part and rlc_space_part are the same layout, so a space's parts are handed out as they are */
+_Static_assert(sizeof(rlc_space_part) == sizeof(env_part) && sizeof(env_elem_type) == sizeof(int) &&
+                   offsetof(rlc_space_part, dim) == offsetof(env_part, dim) &&
+                   offsetof(rlc_space_part, shape) == offsetof(env_part, shape) &&
+                   offsetof(rlc_space_part, elem) == offsetof(env_part, elem),
+               "rlc_space_part mirrors env_part");
+
 static void space_out(const env_space *s, rlc_space *out)
 {
     if (!out) return;
+    out->structure = (int)s->structure;
+    out->n_parts = s->n_parts;
+    out->parts = (const rlc_space_part *)(const void *)s->parts;
     out->kind = (int)s->kind;   /* env_space_kind's values are the API's kinds */
     out->n = s->n;
     out->dim = env_space_dim(s);
@@ -170,7 +181,8 @@ static rl_status space_in(const rlc_space *s, env_space *out, const char *id, co
                        "1 (Box), 2 (MultiDiscrete) or 3 (MultiBinary)", id, which, s->kind);
     *out = (env_space){.kind = (env_space_kind)s->kind, .n = s->n, .dim = s->kind == 0 ? 1 : s->dim,
                        .low = s->kind == 1 ? s->low : NULL, .high = s->kind == 1 ? s->high : NULL,
-                       .nvec = s->kind == 2 ? s->nvec : NULL};
+                       .nvec = s->kind == 2 ? s->nvec : NULL, .structure = (env_structure)s->structure,
+                       .n_parts = s->n_parts, .parts = (const env_part *)(const void *)s->parts};
     return RL_OK;   /* env_register checks the rest, naming the environment */
 }
 
@@ -190,7 +202,7 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
     env_callbacks c = {.user = cb->user, .make = cb->make, .reset = cb->reset, .step = cb->step,
                        .close = cb->close, .render = cb->render, .render_width = cb->render_width,
                        .render_height = cb->render_height, .render_fps = cb->render_fps,
-                       .action_mask = cb->action_mask};
+                       .action_mask = cb->action_mask, .compute_reward = cb->compute_reward};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
 }
 

@@ -21,13 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 8   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 9   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
                              * 7: rlc_env_callbacks.action_mask
                              * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary),
-                             *    rlc_policy_act_masked, rlc_vec_action_masks */
+                             *    rlc_policy_act_masked, rlc_vec_action_masks
+                             * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations),
+                             *    rlc_env_callbacks.compute_reward */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -57,12 +59,30 @@ const char *rlc_env_id(int i);
  * nvec points to dim ints owned by the environment) and 3 = MultiBinary (dim bits, each 0 or 1).
  * An action of kinds 2 and 3 is dim floats holding integers. low, high and nvec are NULL where
  * the kind has none. */
+/* A part of a Dict or Tuple observation space (envs/env.h env_part): name is a Dict's key (1 to 16
+ * letters, digits or '_'; NULL for a Tuple's part), dim its values in the flat row, rank 0 (a
+ * vector) or 3 (an image of shape (height, width, channels)), elem 0 = float32, 1 = uint8, 2 = bool. */
+typedef struct {
+    const char *name;
+    int dim;
+    int rank;
+    int shape[3];
+    int elem;
+} rlc_space_part;
+
+/* A Box observation space may be a Dict (structure 1) or a Tuple (structure 2) of n_parts parts,
+ * which lie one after the other in the flat observation row (a Dict's in ascending order of their
+ * keys, as Gymnasium's spaces.Dict sorts them; dim is the sum of theirs, low and high theirs one
+ * after the other); structure 0, n_parts 0 and parts NULL otherwise. Since C API 9. */
 typedef struct {
     int kind;
     int n;
     int dim;
     const float *low, *high;
     const int *nvec;
+    int structure;
+    int n_parts;
+    const rlc_space_part *parts;
 } rlc_space;
 
 /* The registered description of environment id. max_episode_steps is 0 when there is no time
@@ -95,6 +115,13 @@ typedef struct {
      * space (1 = valid, at least one), called after its reset and each step; NULL when the
      * environment publishes no masks (env.action_mask, docs/environments.md). Since C API 7. */
     int (*action_mask)(void *user, int64_t handle, uint8_t *mask, char *err, size_t err_sz);
+    /* a GoalEnv's reward (and termination) for n pairs of goals, achieved and desired (n, goal_dim)
+     * each, into rewards and terminated (n each), for hindsight experience replay; NULL when the
+     * environment is not goal-conditioned. Only with an observation space that is a Dict of
+     * achieved_goal and desired_goal (vectors of one size) and observation, whose flat row is then
+     * [achieved_goal, desired_goal, observation]. Since C API 9. */
+    int (*compute_reward)(void *user, int n, const float *achieved, const float *desired, float *rewards,
+                          bool *terminated, char *err, size_t err_sz);
 } rlc_env_callbacks;
 
 /* Registers environment id with these spaces (bounds copied) and callbacks (copied; cb->user must

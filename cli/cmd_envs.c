@@ -109,14 +109,28 @@ static bool all_equal(const float *v, int n)
     return true;
 }
 
+/* a Dict's or Tuple's parts, one line each: name, where it lies in the row, its space */
+static void print_parts(const env_space *s, FILE *out)
+{
+    fprintf(out, "  %-12s %s of %d parts, concatenated in this order%s\n", "parts", env_structure_name(s->structure),
+            s->n_parts, s->structure == ENV_STRUCT_DICT ? " (the keys sorted)" : "");
+    for (int i = 0; i < s->n_parts; i++) {
+        env_space p = env_space_part(s, i);
+        char name[24], buf[160];
+        fprintf(out, "    %-16s [%d, %d)  %s\n", env_part_name(s, i, name, sizeof name), env_part_offset(s, i),
+                env_part_offset(s, i + 1), env_space_describe(&p, buf, sizeof buf));
+    }
+}
+
 static void print_env_details(const env_def *d, FILE *out)
 {
-    char buf[160];
+    char buf[1024];
     fprintf(out, "%s\n", d->id);
     const env_space *sp[2] = {&d->obs_space, &d->act_space};
     const char *names[2] = {"observation", "action"};
     for (int k = 0; k < 2; k++) {
         fprintf(out, "  %-12s %s\n", names[k], env_space_describe(sp[k], buf, sizeof buf));
+        if (sp[k]->n_parts > 0) print_parts(sp[k], out);
         /* an image's bounds, the same for every pixel, are in the summary line */
         bool same_image_bounds = sp[k]->rank == 3 && sp[k]->low && sp[k]->high && all_equal(sp[k]->low, sp[k]->dim) &&
                                  all_equal(sp[k]->high, sp[k]->dim);
@@ -131,9 +145,13 @@ static void print_env_details(const env_def *d, FILE *out)
         }
     }
     const env_goal *g = &d->obs_space.goal;
-    if (g->goal_dim > 0)
+    if (g->goal_dim > 0 && !g->desired_offset)
         fprintf(out, "  %-12s [observation (%d), desired goal (%d)]; achieved goal: observation[%d..%d] (her.enabled)\n",
                 "goals", g->obs_dim, g->goal_dim, g->achieved_offset, g->achieved_offset + g->goal_dim - 1);
+    else if (g->goal_dim > 0)
+        fprintf(out, "  %-12s achieved goal: obs[%d..%d], desired goal: obs[%d..%d] (her.enabled)\n", "goals",
+                g->achieved_offset, g->achieved_offset + g->goal_dim - 1, g->desired_offset,
+                g->desired_offset + g->goal_dim - 1);
     fprintf(out, "  %-12s %d%s\n", "step limit", d->max_episode_steps,
             d->max_episode_steps ? "" : " (none)");
     if (isnan(d->reward_threshold)) fprintf(out, "  %-12s none\n", "threshold");
@@ -216,7 +234,7 @@ int cli_envs(int argc, char **argv)
     printf("%-27s %-42s %-20s %6s %9s  %s\n", "id", "observation", "action", "steps", "threshold", "source");
     for (int i = 0; i < n; i++) {
         const env_def *d = defs[i];
-        char obs[160], act[160], thr[32] = "-";
+        char obs[1024], act[160], thr[32] = "-";
         if (!isnan(d->reward_threshold)) snprintf(thr, sizeof thr, "%g", d->reward_threshold);
         const char *src = "built-in";
         for (int p = 0; p < n_plugins; p++)

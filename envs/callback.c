@@ -25,6 +25,11 @@ typedef struct {
     atomic_int live;            /* instances alive */
     atomic_int failed;
     char msg[CB_MSG_MAX];       /* the failure, under cb_mutex */
+    /* a Dict or Tuple observation's parts and keys, copied (one byte over the longest key, so
+     * that a longer one stays too long for the registry's check) */
+    env_part parts[ENV_MAX_PARTS];
+    char part_names[ENV_MAX_PARTS][ENV_PART_NAME_MAX + 2];
+    float *goal_buf;            /* a GoalEnv's: (2, ENV_GOAL_BATCH, goal_dim) the goals of a batch */
 } cb_env;
 
 typedef struct {
@@ -209,9 +214,23 @@ static rl_status cb_draw(const void *state, uint8_t *rgb, int width, int height,
 
 /* ---- registration -------------------------------------------------------------------------- */
 
+/* the same Dict or Tuple parts (or none in both) */
+static bool parts_equal(const env_space *a, const env_space *b)
+{
+    if (a->structure != b->structure || a->n_parts != b->n_parts) return false;
+    for (int i = 0; i < a->n_parts; i++) {
+        const env_part *p = &a->parts[i], *q = &b->parts[i];
+        if (p->dim != q->dim || p->rank != q->rank || p->elem != q->elem || memcmp(p->shape, q->shape, sizeof p->shape) ||
+            (!p->name != !q->name) || (p->name && strcmp(p->name, q->name) != 0))
+            return false;
+    }
+    return true;
+}
+
 static bool space_equal(const env_space *a, const env_space *b)
 {
     if (a->kind != b->kind || a->n != b->n || env_space_dim(a) != env_space_dim(b)) return false;
+    if (!parts_equal(a, b)) return false;
     if (a->kind == ENV_SPACE_DISCRETE || a->kind == ENV_SPACE_MULTI_BINARY) return true;
     if (a->kind == ENV_SPACE_MULTI_DISCRETE && (!a->nvec || !b->nvec)) return a->nvec == b->nvec;
     if (a->kind == ENV_SPACE_MULTI_DISCRETE) return memcmp(a->nvec, b->nvec, (size_t)a->dim * sizeof(int)) == 0;
@@ -237,9 +256,95 @@ static void space_copy(env_space *dst, const env_space *src)
     dst->high = b + src->dim;
 }
 
-static rl_status check_callbacks(const char *id, const env_callbacks *cb, char *err, size_t err_sz)
+/* the observation's parts (and their keys) into env's own arrays; more than ENV_MAX_PARTS stay
+ * the caller's, for the registry to refuse */
+static void parts_copy(cb_env *env, const env_space *src)
+{
+    env_space *o = &env->def.obs_space;
+    if (!src->parts || src->n_parts < 1 || src->n_parts > ENV_MAX_PARTS) return;
+    for (int i = 0; i < src->n_parts; i++) {
+        env->parts[i] = src->parts[i];
+        if (!src->parts[i].name) continue;
+        snprintf(env->part_names[i], sizeof env->part_names[i], "%s", src->parts[i].name);
+        env->parts[i].name = env->part_names[i];
+    }
+    o->parts = env->parts;
+}
+
+/* whether obs is a GoalEnv's Dict: achieved_goal and desired_goal of one size, and observation
+ * (in the sorted order the parts are in) */
+static bool goal_dict(const env_space *obs)
+{
+    static const char *const keys[3] = {"achieved_goal", "desired_goal", "observation"};
+    if (obs->structure != ENV_STRUCT_DICT || obs->n_parts != 3 || !obs->parts) return false;
+    for (int i = 0; i < 3; i++)
+        if (!obs->parts[i].name || strcmp(obs->parts[i].name, keys[i]) != 0 || obs->parts[i].rank != 0) return false;
+    return obs->parts[0].dim == obs->parts[1].dim;
+}
+
+/* env_goal.compute_reward of a bound GoalEnv: the runtime's compute_reward on one pair of goals; a
+ * failure stops the environment as a failed step does (the reward 0 is never learned from) */
+static float cb_compute_reward(const env_goal *g, const float *achieved, const float *desired, bool *terminated)
+{
+    cb_env *env = g->user;
+    const env_callbacks *cb = env->cb;
+    char msg[CB_MSG_MAX] = "";
+    float r = 0.0f;
+    *terminated = false;
+    if (!cb || !cb->compute_reward || atomic_load(&env->failed)) return 0.0f;
+    if (cb->compute_reward(cb->user, 1, achieved, desired, &r, terminated, msg, sizeof msg) != 0) {
+        cb_fail(env, "compute_reward", msg);
+        *terminated = false;
+        return 0.0f;
+    }
+    return r;
+}
+
+/* env_goal.compute_rewards: the n pairs gathered into env->goal_buf, one call of the runtime */
+static void cb_compute_rewards(const env_goal *g, int n, const float *const *achieved, const float *const *desired,
+                               float *rewards, bool *terminated)
+{
+    cb_env *env = g->user;
+    const env_callbacks *cb = env->cb;
+    size_t G = (size_t)g->goal_dim;
+    char msg[CB_MSG_MAX] = "";
+    RL_ASSERT(n >= 1 && n <= ENV_GOAL_BATCH);
+    float *a = env->goal_buf, *d = env->goal_buf + (size_t)ENV_GOAL_BATCH * G;
+    for (int i = 0; i < n; i++) {
+        memcpy(a + i * G, achieved[i], G * sizeof(float));
+        memcpy(d + i * G, desired[i], G * sizeof(float));
+        rewards[i] = 0.0f, terminated[i] = false;
+    }
+    if (!cb || !cb->compute_reward || atomic_load(&env->failed)) return;
+    if (cb->compute_reward(cb->user, n, a, d, rewards, terminated, msg, sizeof msg) != 0) {
+        cb_fail(env, "compute_reward", msg);
+        for (int i = 0; i < n; i++) rewards[i] = 0.0f, terminated[i] = false;
+    }
+}
+
+/* the goal layout of a GoalEnv's Dict, sorted [achieved_goal, desired_goal, observation], when cb
+ * computes rewards (with the buffer its batches are gathered in); none otherwise */
+static void goal_layout(cb_env *env, const env_callbacks *cb)
+{
+    env_space *o = &env->def.obs_space;
+    memset(&o->goal, 0, sizeof o->goal);
+    free(env->goal_buf);
+    env->goal_buf = NULL;
+    if (!cb || !cb->compute_reward) return;
+    int G = o->parts[0].dim;
+    env->goal_buf = rl_xcalloc(2 * (size_t)ENV_GOAL_BATCH * G, sizeof(float));
+    o->goal = (env_goal){.obs_dim = o->dim - G, .goal_dim = G, .achieved_offset = 0, .desired_offset = G,
+                         .compute_reward = cb_compute_reward, .user = env, .compute_rewards = cb_compute_rewards};
+}
+
+static rl_status check_callbacks(const char *id, const env_space *obs, const env_callbacks *cb, char *err,
+                                 size_t err_sz)
 {
     if (!cb) return RL_OK;
+    if (cb->compute_reward && !goal_dict(obs))
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "callback environment '%s': compute_reward is for a GoalEnv, whose observation space is a Dict "
+                       "of achieved_goal and desired_goal (one size) and observation (vectors)", id);
     if (!cb->make || !cb->reset || !cb->step)
         return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment '%s': make, reset and step are required", id);
     if (cb->render && (cb->render_width < 16 || cb->render_width > 4096 || cb->render_height < 16 ||
@@ -263,6 +368,7 @@ static rl_status cb_create(const char *id, const env_space *obs, const env_space
     d->reward_threshold = threshold;
     space_copy(&d->obs_space, obs);
     space_copy(&d->act_space, act);
+    parts_copy(env, obs);
     d->state_size = sizeof(cb_state) + (size_t)env_space_dim(obs) * sizeof(float);
     d->init = cb_init_mark;
     d->reset = cb_reset;
@@ -296,6 +402,7 @@ static rl_status cb_bind(cb_env *env, const env_callbacks *cb, char *err, size_t
     free((void *)env->cb);
     env->cb = copy;
     env->def.action_mask = cb->action_mask && env->def.act_space.kind == ENV_SPACE_DISCRETE ? cb_action_mask : NULL;
+    goal_layout(env, cb);
     if (!cb->render || env->render_registered) return RL_OK;
     env->render = (env_render_def){.id = env->id, .width = cb->render_width, .height = cb->render_height,
                                    .fps = cb->render_fps, .draw = cb_draw};
@@ -311,7 +418,7 @@ rl_status env_callback_register(const char *id, const env_space *obs, const env_
     if (!id || !id[0] || strlen(id) >= CB_ID_MAX)
         return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment: expected an id of 1 to %d bytes", CB_ID_MAX - 1);
     if (!obs || !act) return rl_errf(err, err_sz, RL_ERR_ARG, "callback environment '%s': no spaces given", id);
-    rl_status st = check_callbacks(id, cb, err, err_sz);
+    rl_status st = check_callbacks(id, obs, cb, err, err_sz);
     if (st != RL_OK) return st;
     pthread_mutex_lock(&cb_mutex);
     const env_def *def = env_find(id);

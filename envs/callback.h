@@ -44,6 +44,14 @@ typedef struct {
      * bytes, 1 = valid: env_def.action_mask), after its reset and each step; NULL when the
      * environment publishes no masks */
     int (*action_mask)(void *user, int64_t handle, uint8_t *mask, char *err, size_t err_sz);
+    /* a GoalEnv's compute_reward (and compute_terminated) for n pairs of goals (n, goal_dim) each:
+     * writes rewards and terminated (n each); NULL when the environment is not goal-conditioned.
+     * Only for an observation space that is a Dict of achieved_goal, desired_goal (vectors of one
+     * size) and observation: its goal layout (envs/env.h env_goal) is then [achieved_goal,
+     * desired_goal, observation], the keys sorted, and hindsight experience replay (addons/her.h)
+     * relabels through it. A failure stops the environment as a failed step does. */
+    int (*compute_reward)(void *user, int n, const float *achieved, const float *desired, float *rewards,
+                          bool *terminated, char *err, size_t err_sz);
 } env_callbacks;
 
 /* Registers id with these spaces (bounds are copied) and callbacks (copied; cb->user must stay

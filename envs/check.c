@@ -25,6 +25,27 @@ static float sample_integer(double lo, double hi, rl_rng *rng)
     return (float)(a + (double)rl_rng_below(rng, (uint32_t)(b - a) + 1u));
 }
 
+/* the element type of value i of a Box: its part's in a Dict or Tuple */
+static env_elem_type elem_at(const env_space *s, int i)
+{
+    for (int k = 0, at = 0; k < s->n_parts; at += s->parts[k].dim, k++)
+        if (i < at + s->parts[k].dim) return s->parts[k].elem;
+    return s->elem;
+}
+
+/* " (image[3])": which part of a Dict or Tuple value i lies in, into buf ("" for other spaces) */
+static const char *part_of(const env_space *s, int i, char *buf, size_t buf_sz)
+{
+    buf[0] = '\0';
+    for (int k = 0, at = 0; k < s->n_parts; at += s->parts[k].dim, k++)
+        if (i < at + s->parts[k].dim) {
+            char name[24];
+            snprintf(buf, buf_sz, " (%s[%d])", env_part_name(s, k, name, sizeof name), i - at);
+            break;
+        }
+    return buf;
+}
+
 void env_space_sample(const env_space *s, rl_rng *rng, float *out)
 {
     if (s->kind == ENV_SPACE_DISCRETE) {
@@ -37,7 +58,7 @@ void env_space_sample(const env_space *s, rl_rng *rng, float *out)
     }
     for (int i = 0; i < s->dim; i++) {
         double lo = s->low[i], hi = s->high[i];
-        if (s->elem != ENV_ELEM_FLOAT32) {
+        if (elem_at(s, i) != ENV_ELEM_FLOAT32) {
             out[i] = sample_integer(lo, hi, rng);
             continue;
         }
@@ -57,8 +78,9 @@ bool env_space_value_ok(const env_space *s, int i, float v)
     if (env_space_is_multi(s))
         return isfinite(v) && v == floorf(v) && v >= 0.0f && v < (float)env_space_choices(s, i);
     if (!isfinite(v) || !(v >= s->low[i] && v <= s->high[i])) return false;
-    if (s->elem == ENV_ELEM_BOOL) return v == 0.0f || v == 1.0f;
-    if (s->elem == ENV_ELEM_UINT8) return v == floorf(v);
+    env_elem_type t = elem_at(s, i);
+    if (t == ENV_ELEM_BOOL) return v == 0.0f || v == 1.0f;
+    if (t == ENV_ELEM_UINT8) return v == floorf(v);
     return true;
 }
 
@@ -126,6 +148,23 @@ bool env_space_layout_ok(const env_space *s, char *why, size_t why_sz)
     return true;
 }
 
+bool env_goal_layout_ok(const env_space *s, char *why, size_t why_sz)
+{
+    const env_goal *g = &s->goal;
+    if (!g->goal_dim && !g->obs_dim && !g->achieved_offset && !g->desired_offset && !g->compute_reward) return true;
+    int a = g->achieved_offset, d = env_goal_desired_offset(g), G = g->goal_dim;
+    bool ok = s->kind == ENV_SPACE_BOX && G >= 1 && g->obs_dim >= 1 && g->obs_dim + G == s->dim && a >= 0 &&
+              a + G <= s->dim && d >= 0 && d + G <= s->dim && (a + G <= d || d + G <= a) && g->compute_reward;
+    if (!ok)
+        snprintf(why, why_sz,
+                 "goal layout: expected a Box observation of obs_dim + goal_dim values holding the desired goal's "
+                 "goal_dim values from desired_offset on (0: obs_dim, [observation, desired_goal]) and the achieved "
+                 "goal's from achieved_offset on, not overlapping, and a compute_reward (got obs_dim %d, goal_dim %d, "
+                 "achieved_offset %d, desired_offset %d for dim %d%s)", g->obs_dim, G, a, d, s->dim,
+                 g->compute_reward ? "" : ", no compute_reward");
+    return ok;
+}
+
 /* "(10, 10, 4) bool" / "(5) uint8" / "(3)": the shape and a non-float element type */
 static void describe_shape(const env_space *s, char *buf, size_t buf_sz)
 {
@@ -153,6 +192,22 @@ static void describe_multi(const env_space *s, char *buf, size_t buf_sz)
     if (at < buf_sz) snprintf(buf + at, buf_sz - at, "])");
 }
 
+/* "Dict(image: Box(5, 5, 1) uint8 [0, 255], pos: Box(2) [-1, 1])", "Tuple(Box(3) [0, 1], ...)" */
+static char *describe_parts(const env_space *s, char *buf, size_t buf_sz)
+{
+    size_t at = (size_t)snprintf(buf, buf_sz, "%s(", env_structure_name(s->structure));
+    for (int i = 0; i < s->n_parts && at < buf_sz; i++) {
+        env_space p = env_space_part(s, i);
+        char name[24], part[160];
+        env_space_describe(&p, part, sizeof part);
+        if (s->structure == ENV_STRUCT_DICT)
+            at += (size_t)snprintf(buf + at, buf_sz - at, "%s%s: %s", i ? ", " : "", env_part_name(s, i, name, sizeof name), part);
+        else at += (size_t)snprintf(buf + at, buf_sz - at, "%s%s", i ? ", " : "", part);
+    }
+    if (at < buf_sz) snprintf(buf + at, buf_sz - at, ")");
+    return buf;
+}
+
 char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
 {
     if (s->kind == ENV_SPACE_DISCRETE) {
@@ -167,6 +222,7 @@ char *env_space_describe(const env_space *s, char *buf, size_t buf_sz)
         snprintf(buf, buf_sz, "(malformed space)");
         return buf;
     }
+    if (s->n_parts > 0 && s->parts) return describe_parts(s, buf, buf_sz);
     float lmin = s->low[0], lmax = s->low[0], hmin = s->high[0], hmax = s->high[0];
     for (int i = 1; i < s->dim; i++) {
         lmin = fminf(lmin, s->low[i]);
@@ -309,16 +365,17 @@ static void ck_validate(checker *c, const env_instance *e, const float *obs, con
         /* the first value out of the space, and what it should be (formatted only then: an image
          * observation has tens of thousands of values a step) */
         if (env_space_value_ok(s, i, v) || c->n_out++ > 0) continue;
-        char range[64];
+        char range[64], part[40] = "";
         if (s->kind == ENV_SPACE_DISCRETE)
             snprintf(range, sizeof range, "an integer in [0, %d)", s->n);
-        else if (s->elem == ENV_ELEM_FLOAT32)
+        else if (elem_at(s, i) == ENV_ELEM_FLOAT32)
             snprintf(range, sizeof range, "[%g, %g]", s->low[i], s->high[i]);
         else
-            snprintf(range, sizeof range, "the %s values of [%g, %g]", env_elem_name(s->elem), s->low[i],
+            snprintf(range, sizeof range, "the %s values of [%g, %g]", env_elem_name(elem_at(s, i)), s->low[i],
                      s->high[i]);
         ck_where(c, e, reward != NULL, where, sizeof where);
-        snprintf(c->out_msg, MSG, "obs[%d] = %.9g is outside %s %s", i, v, range, where);
+        if (s->kind == ENV_SPACE_BOX) part_of(s, i, part, sizeof part);
+        snprintf(c->out_msg, MSG, "obs[%d]%s = %.9g is outside %s %s", i, part, v, range, where);
     }
     if (reward && !isfinite(*reward) && c->n_nonfinite++ == 0) {
         ck_where(c, e, true, where, sizeof where);
@@ -460,7 +517,7 @@ static void ck_reset_after(checker *c, env_instance *used, int64_t seed, uint64_
 /* checks a space; returns false when it is unusable (the checks cannot run) */
 static bool check_space(const env_space *s, bool is_action, env_check_item *item)
 {
-    char desc[160];
+    char desc[ENV_CHECK_DETAIL];
     if (s->kind == ENV_SPACE_DISCRETE) {
         if (s->n < 1) {
             item_set(item, ENV_CHECK_FAIL, "Discrete space with n = %d (needs n >= 1)", s->n);
@@ -490,9 +547,14 @@ static bool check_space(const env_space *s, bool is_action, env_check_item *item
         item_set(item, ENV_CHECK_FAIL, "Box without bounds (low or high is NULL)");
         return false;
     }
-    char why[160];
-    if (!env_space_layout_ok(s, why, sizeof why)) {
+    char why[256];
+    if (!env_space_layout_ok(s, why, sizeof why) || (!is_action && !env_space_parts_ok(s, why, sizeof why))) {
         item_set(item, ENV_CHECK_FAIL, "%s", why);
+        return false;
+    }
+    if (is_action && (s->n_parts || s->parts)) {
+        item_set(item, ENV_CHECK_FAIL, "a %s action space (rlc takes Dict and Tuple for observations only)",
+                 env_structure_name(s->structure) ? env_structure_name(s->structure) : "structured");
         return false;
     }
     for (int i = 0; i < s->dim; i++) {

@@ -59,6 +59,11 @@ bool env_space_multi_ok(const env_space *s, char *why, size_t why_sz);
  * [0, 1] for bool, [0, 255] for uint8. Otherwise false, with what is wrong in why. */
 bool env_space_layout_ok(const env_space *s, char *why, size_t why_sz);
 
+/* True when s has no goal layout (envs/env.h env_goal) or a consistent one: a Box whose dim is
+ * obs_dim + goal_dim, both goals' goal_dim values inside the row without overlapping, and a
+ * compute_reward. Otherwise false, with what is wrong in why. */
+bool env_goal_layout_ok(const env_space *s, char *why, size_t why_sz);
+
 /* A one-line summary of s into buf: "Discrete(3)", "Box(2) [-1, 1]" when every dimension has
  * the same bounds, else "Box(4) low -inf..-0.4189 high 0.4189..inf" (the range of the lower
  * and of the upper bounds over the dimensions). An image shows its shape and a non-float

@@ -47,18 +47,65 @@ typedef enum {
 } env_elem_type;
 
 /* The goal layout of a goal-conditioned environment (Gymnasium-Robotics' GoalEnv: observation,
- * achieved_goal, desired_goal). rlc's flat observation is [observation (obs_dim), desired_goal
- * (goal_dim)] in that order; the achieved goal is goal_dim values inside the observation part,
- * from achieved_offset on (a GoalEnv whose observation does not hold it appends it there).
- * compute_reward recomputes a step's reward for any pair of goals (GoalEnv.compute_reward) and
- * writes into *terminated whether the episode ends there (GoalEnv.compute_terminated: false for a
- * task that only stops at its time limit). goal_dim 0: not goal-conditioned. Hindsight experience
- * replay (addons/her.h) relabels stored transitions through it. */
+ * achieved_goal, desired_goal). The flat observation holds the desired goal's goal_dim values from
+ * desired_offset on and obs_dim other values (obs_dim + goal_dim = dim), among which the achieved
+ * goal's goal_dim values from achieved_offset on (offsets into the whole row; the two goals do not
+ * overlap). desired_offset 0 stands for obs_dim: the layout [observation (obs_dim), desired_goal]
+ * the C environments use, the achieved goal inside the observation (a GoalEnv whose observation
+ * does not hold it appends it there). A Python GoalEnv's Dict observation is laid out with its
+ * keys sorted, [achieved_goal, desired_goal, observation]: achieved_offset 0, desired_offset
+ * goal_dim (envs/callback.h). compute_reward recomputes a step's reward for any pair of goals
+ * (GoalEnv.compute_reward) and writes into *terminated whether the episode ends there
+ * (GoalEnv.compute_terminated: false for a task that only stops at its time limit); user is
+ * passed along in g for an environment whose goals another runtime computes. goal_dim 0: not
+ * goal-conditioned. Hindsight experience replay (addons/her.h) relabels stored transitions
+ * through it. */
 typedef struct env_goal {
     int obs_dim, goal_dim, achieved_offset;
     float (*compute_reward)(const struct env_goal *g, const float *achieved, const float *desired,
                             bool *terminated);
+    int desired_offset;
+    void *user;
+    /* Optional (NULL: compute_reward row by row): the same for n <= ENV_GOAL_BATCH pairs at once,
+     * achieved[i] and desired[i] pointing to goal_dim values each, into rewards[i] and
+     * terminated[i]; for an environment whose goals another runtime computes, where one call per
+     * pair costs the most (a Python GoalEnv's vectorised compute_reward). */
+    void (*compute_rewards)(const struct env_goal *g, int n, const float *const *achieved,
+                            const float *const *desired, float *rewards, bool *terminated);
 } env_goal;
+
+/* the most pairs of goals one env_goal.compute_rewards call takes */
+#define ENV_GOAL_BATCH 64
+
+/* Where g's desired goal begins in an observation row. */
+static inline int env_goal_desired_offset(const env_goal *g) { return g->desired_offset ? g->desired_offset : g->obs_dim; }
+
+/* A Dict or a Tuple observation space (Gymnasium's spaces.Dict, spaces.Tuple) of Box parts: the
+ * observation is still one flat Box row of dim floats, the parts' values one after the other in
+ * the order of `parts`, and the space says where each part lies and what it is (a vector or an
+ * image, its element type). A Dict's parts are in ascending order of their keys (strcmp, which is
+ * the order Gymnasium's spaces.Dict gives the keys of a plain dict and the order Stable-Baselines3's
+ * CombinedExtractor concatenates them in); a Tuple's in index order. Agents with an observation
+ * encoder (algos/encoder.h) encode each part by its own encoder and concatenate the features in the
+ * same order. */
+typedef enum {
+    ENV_STRUCT_NONE = 0,   /* one Box (or Discrete) */
+    ENV_STRUCT_DICT,
+    ENV_STRUCT_TUPLE
+} env_structure;
+
+#define ENV_MAX_PARTS 8
+/* the longest key of a Dict part (letters, digits and '_'), so that checkpoint tensor names
+ * "<net>.encoder.<key>.conv.<i>.weight" fit their 48 bytes */
+#define ENV_PART_NAME_MAX 16
+
+typedef struct {
+    const char *name;      /* Dict: the key; Tuple: NULL (the part is named by its index) */
+    int dim;               /* its values in the flat row */
+    int rank;              /* 0: a vector; 3: an image, shape (height, width, channels) as env_space's */
+    int shape[3];
+    env_elem_type elem;
+} env_part;
 
 typedef struct {
     env_space_kind kind;
@@ -77,6 +124,12 @@ typedef struct {
     const int *nvec;       /* MultiDiscrete: (dim) the choices of each component, each >= 2 (points
                               to a static array of the env's file); other kinds: NULL */
     env_goal goal;         /* Box observation spaces of goal-conditioned environments; else zero */
+    /* Dict and Tuple observation spaces (above): a Box of rank 0 whose dim is the sum of the
+     * parts' and whose bounds are the parts' one after the other; parts points to n_parts static
+     * descriptions (1 to ENV_MAX_PARTS). ENV_STRUCT_NONE, 0 and NULL for every other space. */
+    env_structure structure;
+    int n_parts;
+    const env_part *parts;
 } env_space;
 
 /* The constant description of an environment kind. All function pointers are required except
@@ -264,6 +317,23 @@ static inline int env_space_choices(const env_space *s, int i)
 
 /* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, ENV_MAX_DIM else. */
 static inline int env_space_max_dim(const env_space *s) { return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM; }
+
+/* ---- the parts of a Dict or Tuple observation space (envs/parts.c) ----------------------- */
+
+/* Where part i's values begin in an observation row. */
+int env_part_offset(const env_space *s, int i);
+/* Part i as a space of its own: a Box of its dim, rank, shape and element type whose bounds point
+ * into s's (no parts, no goal). */
+env_space env_space_part(const env_space *s, int i);
+/* The name of part i: a Dict's key, a Tuple's index ("0", "1", ...), into buf. Returns buf. */
+const char *env_part_name(const env_space *s, int i, char *buf, size_t buf_sz);
+/* Whether s's parts are well formed (none at all is; otherwise the rules above: a Box of rank 0,
+ * 1 to ENV_MAX_PARTS parts whose dims sum to dim, each a valid vector or image with bounds fitting
+ * its element type, a Dict's keys of 1 to ENV_PART_NAME_MAX letters, digits or '_' in strictly
+ * ascending order, a Tuple's names NULL); if not, why (naming the key) in why. */
+bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz);
+/* "Dict" or "Tuple" (NULL for ENV_STRUCT_NONE). */
+const char *env_structure_name(env_structure t);
 
 /* The name of a space kind: "Discrete", "Box", "MultiDiscrete", "MultiBinary" ("?" if invalid). */
 const char *env_space_kind_name(env_space_kind k);

@@ -274,6 +274,10 @@ rl_status env_frame_stack_def(const env_def *inner, int k, env_def **out, char *
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
                        "frame_stack: %s observes a Discrete space; frames are stacked from Box observations",
                        inner->id);
+    if (in->n_parts > 0)
+        return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
+                       "frame_stack: %s observes a %s space; frames are stacked from one Box (an image or a vector)",
+                       inner->id, env_structure_name(in->structure));
     if ((long)in->dim * k > ENV_WRAPPED_MAX_DIM)
         return rl_errf(err, err_sz, RL_ERR_ARG, "frame_stack: %s: %d frames of %d values exceed %d values", inner->id,
                        k, in->dim, ENV_WRAPPED_MAX_DIM);

@@ -17,6 +17,7 @@
 #include "envs/box2d/box2d.h"
 #endif
 #include "envs/classic/classic.h"
+#include "envs/cue.h"
 #include "envs/env.h"
 #include "envs/goal/goal.h"
 #include "envs/minatar/minatar.h"
@@ -45,6 +46,8 @@ static const env_def *const builtin_defs[] = {
     &env_multi_binary_target_v0,
     &env_bit_flipping_v0,
     &env_point_goal_v0,
+    &env_dict_cue_v0,
+    &env_tuple_cue_v0,
 #ifdef RLC_HAVE_BOX2D
     &env_lunar_lander_v3,
     &env_lunar_lander_continuous_v3,
@@ -105,26 +108,31 @@ static void reg_builtins(void)
     reg_n_builtin = reg_n;   /* rlc draws every built-in environment itself (envs/render.c) */
 }
 
-/* a goal layout (env_goal, envs/env.h): none, or [observation, desired_goal] with the achieved goal
- * inside the observation and a compute_reward */
+/* a goal layout (env_goal, envs/env.h): none, or a consistent one (env_goal_layout_ok) in the
+ * observation space */
 static rl_status goal_validate(const env_def *def, char *err, size_t err_sz)
 {
-    const env_goal *g = &def->obs_space.goal, *ga = &def->act_space.goal;
+    const env_goal *ga = &def->act_space.goal;
     if (ga->goal_dim || ga->obs_dim || ga->compute_reward)
         return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': a goal layout belongs to the observation space",
                        def->id);
-    if (!g->goal_dim && !g->obs_dim && !g->achieved_offset && !g->compute_reward) return RL_OK;
-    if (def->obs_space.kind != ENV_SPACE_BOX || g->goal_dim < 1 || g->obs_dim < 1 ||
-        g->obs_dim + g->goal_dim != def->obs_space.dim || g->achieved_offset < 0 ||
-        g->achieved_offset + g->goal_dim > g->obs_dim || !g->compute_reward)
-        return rl_errf(err, err_sz, RL_ERR_ARG,
-                       "environment '%s': goal layout: expected a Box observation [observation (obs_dim), desired "
-                       "goal (goal_dim)] with obs_dim + goal_dim = dim, the achieved goal's goal_dim values inside "
-                       "the observation from achieved_offset on, and a compute_reward (got obs_dim %d, goal_dim %d, "
-                       "achieved_offset %d for dim %d%s)",
-                       def->id, g->obs_dim, g->goal_dim, g->achieved_offset, def->obs_space.dim,
-                       g->compute_reward ? "" : ", no compute_reward");
+    char why[512];
+    if (!env_goal_layout_ok(&def->obs_space, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': %s", def->id, why);
     return RL_OK;
+}
+
+/* the parts of a Dict or Tuple observation space (envs/parts.c); none in the action space */
+static rl_status parts_validate(const env_def *def, char *err, size_t err_sz)
+{
+    const env_space *a = &def->act_space;
+    if (a->structure != ENV_STRUCT_NONE || a->n_parts || a->parts)
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': Dict and Tuple spaces are for observations only",
+                       def->id);
+    char why[256];
+    if (!env_space_parts_ok(&def->obs_space, why, sizeof why))
+        return rl_errf(err, err_sz, RL_ERR_ARG, "environment '%s': observation space: %s", def->id, why);
+    return goal_validate(def, err, err_sz);
 }
 
 /* checks the parts of a definition the framework relies on */
@@ -173,7 +181,7 @@ static rl_status def_validate(const env_def *def, char *err, size_t err_sz)
                            def->id, names[k]);
         }
     }
-    return goal_validate(def, err, err_sz);
+    return parts_validate(def, err, err_sz);
 }
 
 rl_status env_register(const env_def *def, char *err, size_t err_sz)

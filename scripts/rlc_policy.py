@@ -18,7 +18,8 @@ An environment with a Discrete observation space (the toy-text ones) is observed
 act(3) or act([[3], [7]]); the network sees the one-hot row, as rlc's agents do.
 
 Image encoders (network.encoder: convolutions, flatten, dense, before the MLP) are run as rlc runs
-them. Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action;
+them, one per image part of a Dict or Tuple observation (the flat row, the parts concatenated in
+rlc.obs_space's order, a Dict's keys sorted; vector parts pass as they are). Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action;
 MultiDiscrete and MultiBinary, ppo and a2c: the most likely value of each component; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
 the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
@@ -245,6 +246,27 @@ class Encoder:
         return x
 
 
+class PartsEncoder:
+    """The encoder of a Dict or Tuple observation (rlc.obs_space "parts", nn/obs_encoder.h): each
+    image part through its own Encoder (the tensors prefix.<part name>.*), each vector part as it
+    is, the features concatenated in the parts' order (a Dict's keys sorted)."""
+
+    def __init__(self, tensors, prefix, text, obs_space):
+        self.parts, at = [], 0
+        for p in obs_space["parts"]:
+            name, dim = p["name"], int(p["dim"])
+            enc = None
+            if f"{prefix}.{name}.conv.0.weight" in tensors:
+                enc = Encoder(tensors, f"{prefix}.{name}", text, p)
+            self.parts.append((at, dim, enc))
+            at += dim
+        self.shape = (at,)
+
+    def __call__(self, x):
+        return np.concatenate([enc(x[:, at:at + dim]) if enc else x[:, at:at + dim] for at, dim, enc in self.parts],
+                              axis=1).astype(np.float32)
+
+
 class Policy:
     """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim)."""
 
@@ -290,6 +312,8 @@ class Policy:
         enc_prefix = "q.encoder" if self.algo in ("dqn", "qrdqn", "c51") else "encoder"
         if f"{enc_prefix}.conv.0.weight" in t:
             self.encoder = Encoder(t, enc_prefix, self.config.get("network.encoder", ""), self._space("rlc.obs_space"))
+        elif "parts" in self.obs_space and any(k.startswith(enc_prefix + ".") for k in t):
+            self.encoder = PartsEncoder(t, enc_prefix, self.config.get("network.encoder", ""), self.obs_space)
         if "norm.obs" in t:   # (2 D + 1): running mean (D), running variance (D), count
             v = t["norm.obs"]
             d = (v.shape[0] - 1) // 2

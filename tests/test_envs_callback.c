@@ -2,7 +2,8 @@
  * vector step is one batched call on one thread, the framework's time limit, statistics and
  * autoreset apply to it, reset seeds come from the copies' streams, a failed callback ends every
  * episode without calling again and is reported by env_vec_error and the failure hook, binding
- * and unbound registrations, the renderer. The "runtime" here is a few C functions. */
+ * and unbound registrations, the renderer, a Dict's parts and a GoalEnv's goal layout. The
+ * "runtime" here is a few C functions. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <pthread.h>
@@ -369,4 +370,60 @@ Test(callback, multidiscrete_nvec_is_copied_and_compared)
     cr_assert(strstr(err, "cb:BadMulti-v0") && strstr(err, "nvec[0] = 1"), "%s", err);
     cr_assert_null(env_find("cb:BadMulti-v0"));
     free(nvec);
+}
+
+/* a GoalEnv's rewards: 0 where the goals are equal, else -1; every call's batch size */
+static int goal_calls, goal_most;
+static int rt_goal_reward(void *user, int n, const float *achieved, const float *desired, float *rewards,
+                          bool *terminated, char *err, size_t err_sz)
+{
+    (void)user, (void)err, (void)err_sz;
+    goal_calls++;
+    if (n > goal_most) goal_most = n;
+    for (int i = 0; i < n; i++) {
+        terminated[i] = achieved[i] == desired[i];
+        rewards[i] = terminated[i] ? 0.0f : -1.0f;
+    }
+    return 0;
+}
+
+/* a Dict's parts and keys are copied and compared; a Dict of achieved_goal, desired_goal and
+ * observation with compute_reward publishes the sorted goal layout, whose batches reach the
+ * runtime in one call; compute_reward on another space is refused */
+Test(callback, dict_parts_are_copied_and_a_goal_dict_publishes_its_layout)
+{
+    static const float lo[4] = {-1, -1, -1, -1}, hi[4] = {1, 1, 1, 1};
+    char names[3][16] = {"achieved_goal", "desired_goal", "observation"}, err[512] = "";
+    env_part parts[3] = {{.name = names[0], .dim = 1}, {.name = names[1], .dim = 1}, {.name = names[2], .dim = 2}};
+    env_space obs = {.kind = ENV_SPACE_BOX, .dim = 4, .low = lo, .high = hi, .structure = ENV_STRUCT_DICT,
+                     .n_parts = 3, .parts = parts};
+    runtime rt = {0};
+    env_callbacks cb = callbacks(&rt);
+    cb.compute_reward = rt_goal_reward;
+    cr_assert_eq(env_callback_register("cb:Goal-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    snprintf(names[2], sizeof names[2], "changed");   /* the registration kept its own keys */
+    const env_def *d = env_find("cb:Goal-v0");
+    cr_assert(d && d->obs_space.parts != parts && strcmp(d->obs_space.parts[2].name, "observation") == 0);
+    const env_goal *g = &d->obs_space.goal;
+    cr_assert(g->goal_dim == 1 && g->obs_dim == 3 && g->achieved_offset == 0 && env_goal_desired_offset(g) == 1,
+              "goal_dim %d obs_dim %d achieved %d desired %d", g->goal_dim, g->obs_dim, g->achieved_offset,
+              env_goal_desired_offset(g));
+    float a[3] = {0.5f, 1, 0}, dsr[3] = {0.5f, 0, 0}, r[3];
+    bool term[3];
+    const float *ap[3] = {a, a + 1, a + 2}, *dp[3] = {dsr, dsr + 1, dsr + 2};
+    goal_calls = goal_most = 0;
+    g->compute_rewards(g, 3, ap, dp, r, term);
+    cr_assert(goal_calls == 1 && goal_most == 3 && r[0] == 0.0f && term[0] && r[1] == -1.0f && !term[1] && r[2] == 0.0f);
+    bool t1;
+    cr_assert_eq(g->compute_reward(g, a + 1, dsr + 1, &t1), -1.0f);
+    /* compute_reward needs the GoalEnv's keys */
+    snprintf(names[2], sizeof names[2], "observed");
+    cr_assert_eq(env_callback_register("cb:NotGoal-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "cb:NotGoal-v0") && strstr(err, "achieved_goal"), "%s", err);
+    cb.compute_reward = NULL;   /* without it, an ordinary Dict: no goal layout */
+    /* the same id with other keys is another space */
+    cr_assert_eq(env_callback_register("cb:Goal-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "other spaces"), "%s", err);
+    cr_assert_eq(env_callback_register("cb:PlainDict-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_find("cb:PlainDict-v0")->obs_space.goal.goal_dim, 0);
 }

@@ -264,6 +264,71 @@ Test(her, the_goal_environments_reward_what_compute_reward_says)
 }
 
 /* a definition whose goal layout does not fit its observation is refused when registered */
+/* ---- a GoalEnv's sorted Dict layout, [achieved_goal, desired_goal, observation], and batches ----
+ * (a Python GoalEnv's, envs/callback.c): the same ids in other places, the rewards computed by
+ * compute_rewards in batches of at most ENV_GOAL_BATCH */
+static int batch_calls, batch_rows, batch_most;
+
+static void id_rewards(const env_goal *g, int n, const float *const *achieved, const float *const *desired,
+                       float *rewards, bool *terminated)
+{
+    batch_calls++, batch_rows += n;
+    if (n > batch_most) batch_most = n;
+    for (int i = 0; i < n; i++) rewards[i] = id_reward(g, achieved[i], desired[i], &terminated[i]);
+}
+
+static const env_space sorted_space = {.kind = ENV_SPACE_BOX, .dim = 3,
+                                       .goal = {.obs_dim = 2, .goal_dim = 1, .achieved_offset = 0,
+                                                .desired_offset = 1, .compute_reward = id_reward,
+                                                .compute_rewards = id_rewards}};
+
+/* [x, achieved, desired] -> [achieved, desired, x] */
+static void rotate3(float *p)
+{
+    float x = p[0];
+    p[0] = p[1], p[1] = p[2], p[2] = x;
+}
+
+Test(her, a_sorted_dict_layout_is_relabelled_in_batches)
+{
+    char err[1024];
+    rl_config *cfg = malloc(sizeof *cfg);
+    const char *sets[] = {"algo=dqn", "her.enabled=true", "her.k=3"};
+    cr_assert_eq(rl_config_load(cfg, NULL, sets, 3, err, sizeof err), RL_OK, "%s", err);
+    replay_buffer b;
+    fill(&b, 64, false);
+    /* the rows as [achieved, desired, x]: move fill's [x, achieved, desired] around */
+    for (int64_t r = 0; r < b.rows * N_ENVS; r++) rotate3(b.obs + 3 * r), rotate3(b.next_obs + 3 * r);
+    her_relabeler h;
+    cr_assert_eq(her_init(&h, cfg, &sorted_space, &b.cfg, "dqn", err, sizeof err), RL_OK, "%s", err);
+    replay_batch batch;
+    const int B = 300;
+    cr_assert_eq(replay_batch_init(&batch, B, 3, 1, err, sizeof err), RL_OK, "%s", err);
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    replay_buffer_sample(&b, &batch, B, 1.0f, &rng);
+    batch_calls = batch_rows = batch_most = 0;
+    her_relabel(&h, &b, &batch, B, &rng);
+    int relabelled = 0;
+    for (int k = 0; k < B; k++) {
+        const float *o = batch.obs + 3 * k, *nx = batch.next_obs + 3 * k;
+        cr_assert_eq(nx[1], o[1], "row %d: the observation and the next one have different goals", k);
+        if (o[1] == 999.0f) continue;
+        relabelled++;
+        int e = (int)(batch.idx[k] % N_ENVS), t = (int)o[2], row = (int)o[1] - 100 * e;
+        cr_assert(row >= t, "row %d: goal %g is not a later achieved goal", k, (double)o[1]);
+        bool term;
+        cr_assert_eq(batch.returns[k], id_reward(NULL, nx, o + 1, &term), "row %d", k);
+        cr_assert_eq(batch.terminated[k], term ? 1 : 0, "row %d", k);
+    }
+    cr_assert(relabelled > 180 && relabelled == batch_rows, "%d relabelled, %d rewarded", relabelled, batch_rows);
+    cr_assert(batch_most == ENV_GOAL_BATCH && batch_calls == (relabelled + ENV_GOAL_BATCH - 1) / ENV_GOAL_BATCH,
+              "%d calls, the largest of %d rows", batch_calls, batch_most);
+    replay_batch_free(&batch);
+    replay_buffer_free(&b);
+    free(cfg);
+}
+
 Test(her, a_malformed_goal_layout_is_refused_at_registration)
 {
     env_def d = env_point_goal_v0;
@@ -280,6 +345,10 @@ Test(her, a_malformed_goal_layout_is_refused_at_registration)
     d.obs_space.goal.compute_reward = NULL;
     cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
     cr_assert(strstr(err, "no compute_reward"), "%s", err);
+    d.obs_space.goal.compute_reward = env_point_goal_v0.obs_space.goal.compute_reward;
+    d.obs_space.goal.desired_offset = 3;   /* 3 + 2 > 4 */
+    cr_assert_eq(env_register(&d, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "desired_offset 3"), "%s", err);
     cr_assert_null(env_find("GoalBad-v0"));
 }
 

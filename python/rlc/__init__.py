@@ -12,7 +12,7 @@ numpy only).
 See docs/python.md. Errors raise rlc.RlcError (and subclasses) with rlc's own message.
 """
 from .errors import ConfigError, Interrupted, InvalidArgument, NotFound, RlcError
-from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
+from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 from .training import (EvalResult, Loss, LossParam, Policy, RecordResult, TrainResult, evaluate, load_policy,
                        record, resolve_config, train)
 from .pyenv import EnvError
@@ -21,7 +21,7 @@ from ._lib import lib as _clib
 
 __all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "record", "losses",
            "resolve_config", "env_ids", "env_spaces", "load_plugin", "have_mujoco", "VecEnv",
-           "Policy", "TrainResult", "RecordResult", "EvalResult", "Loss", "LossParam", "Box", "Discrete",
+           "Policy", "TrainResult", "RecordResult", "EvalResult", "Loss", "LossParam", "Box", "Dict", "Tuple", "Discrete",
            "MultiDiscrete", "MultiBinary", "RlcError", "EnvError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
 
 

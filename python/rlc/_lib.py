@@ -11,13 +11,19 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 8
+_API_VERSION = 9
+
+
+class SpacePart(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dim", ctypes.c_int), ("rank", ctypes.c_int),
+                ("shape", ctypes.c_int * 3), ("elem", ctypes.c_int)]
 
 
 class Space(ctypes.Structure):
     _fields_ = [("kind", ctypes.c_int), ("n", ctypes.c_int), ("dim", ctypes.c_int),
                 ("low", ctypes.POINTER(ctypes.c_float)), ("high", ctypes.POINTER(ctypes.c_float)),
-                ("nvec", ctypes.POINTER(ctypes.c_int))]
+                ("nvec", ctypes.POINTER(ctypes.c_int)), ("structure", ctypes.c_int), ("n_parts", ctypes.c_int),
+                ("parts", ctypes.POINTER(SpacePart))]
 
 
 class VecBuffers(ctypes.Structure):
@@ -50,12 +56,15 @@ STEP_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int, _c_void_p, _c_void_p, _c_v
 CLOSE_FN = ctypes.CFUNCTYPE(None, _c_void_p, _c_int64)
 RENDER_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int64, _c_void_p, _c_int, _c_int, _c_void_p, _c_size_t)
 MASK_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int64, _c_void_p, _c_void_p, _c_size_t)
+REWARD_FN = ctypes.CFUNCTYPE(_c_int, _c_void_p, _c_int, _c_void_p, _c_void_p, _c_void_p, _c_void_p, _c_void_p,
+                             _c_size_t)
 
 
 class EnvCallbacks(ctypes.Structure):
     _fields_ = [("user", _c_void_p), ("make", MAKE_FN), ("reset", RESET_FN), ("step", STEP_FN),
                 ("close", CLOSE_FN), ("render", RENDER_FN), ("render_width", _c_int),
-                ("render_height", _c_int), ("render_fps", _c_int), ("action_mask", MASK_FN)]
+                ("render_height", _c_int), ("render_fps", _c_int), ("action_mask", MASK_FN),
+                ("compute_reward", REWARD_FN)]
 _c_double_p, _c_int_p = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int)
 
 

@@ -7,7 +7,7 @@ the autoreset mode is Gymnasium's SAME_STEP (final observations in infos["final_
 import gymnasium
 import numpy as np
 
-from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
+from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 
 
 def _to_gymnasium(space):
@@ -19,6 +19,10 @@ def _to_gymnasium(space):
         return gymnasium.spaces.MultiDiscrete(space.nvec)
     if isinstance(space, MultiBinary):
         return gymnasium.spaces.MultiBinary(space.n)
+    if isinstance(space, Dict):
+        return gymnasium.spaces.Dict({k: _to_gymnasium(sp) for k, sp in space.spaces.items()})
+    if isinstance(space, Tuple):
+        return gymnasium.spaces.Tuple(tuple(_to_gymnasium(sp) for sp in space.spaces))
     raise TypeError(f"no gymnasium counterpart for {space!r}")
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from . import _lib
 from ._lib import check, lib
 from .errors import InvalidArgument, RlcError
-from .spaces import Box, Discrete, MultiBinary, MultiDiscrete
+from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 
 PREFIX = "python:"
 
@@ -38,13 +38,17 @@ class EnvError(RlcError, ValueError):
 
 class _SpaceInfo:
     """A Gymnasium-style space as rlc sees it: Discrete(n, start) or a float Box of any shape
-    (flattened, at most 512 values); for actions also MultiDiscrete(nvec) (one-dimensional, each
-    entry >= 2) and MultiBinary(n)."""
+    (flattened, at most 512 values); for observations also a Dict or Tuple of Box parts (at most 8,
+    512 values in all; a Dict's keys sorted; an (H, W, C) uint8 or bool part is an image); for
+    actions also MultiDiscrete(nvec) (one-dimensional, each entry >= 2) and MultiBinary(n)."""
 
     def __init__(self, space, field, label):
         kind = type(space).__name__
         self.field, self.label, self.text = field, label, repr(space)
-        self.multi, self.nvec = 0, None
+        self.multi, self.nvec, self.structure, self.parts = 0, None, 0, ()
+        if kind in ("Dict", "Tuple") and hasattr(space, "spaces"):
+            self._structured(space, kind, field, label)
+            return
         if kind in ("MultiDiscrete", "MultiBinary"):
             self._multi(space, kind, field, label)
             return
@@ -99,6 +103,40 @@ class _SpaceInfo:
                            "65536 choices", "bad argument")
         self.multi, self.nvec, self.rlc = 2, nvec.astype(np.int32), MultiDiscrete(nvec)
 
+    def _structured(self, space, kind, field, label):
+        """Dict (structure 1, its keys sorted) or Tuple (2) of Box parts: rlc's flat row holds them one
+        after the other; a part that is a (height, width, channels) uint8 or bool array is an image"""
+        if field != "observation_space":
+            raise EnvError(f"{label}: {field} is {space!r}: rlc takes Dict and Tuple for observations only",
+                           "bad argument")
+        items = sorted(space.spaces.items()) if kind == "Dict" else list(enumerate(space.spaces))
+        if not 1 <= len(items) <= 8:
+            raise EnvError(f"{label}: {field} {space!r} has {len(items)} parts; rlc takes 1 to 8", "bad argument")
+        self.discrete, self.n, self.start, self.shape = False, 0, 0, None
+        self.structure = 1 if kind == "Dict" else 2
+        parts, boxes, at = [], [], 0
+        for key, sp in items:
+            if kind == "Dict" and not (isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_]{1,16}", key)):
+                raise EnvError(f"{label}: {field} has the key {key!r}: rlc takes keys of 1 to 16 letters, digits or "
+                               "'_'", "bad argument")
+            where = f"{field}[{key!r}]"
+            if type(sp).__name__ != "Box":
+                raise EnvError(f"{label}: {where} is {sp!r}: rlc takes Box parts in a {kind}", "bad argument")
+            part = _SpaceInfo(sp, where, label)
+            dtype = np.dtype(getattr(sp, "dtype", np.float32))
+            image = len(part.shape) == 3 and dtype in (np.uint8, np.bool_)
+            elem = (1 if dtype == np.uint8 else 2) if image else 0
+            parts.append((key, at, part.dim, part.shape, 3 if image else 0, elem))
+            boxes.append((key, part.rlc))
+            at += part.dim
+        self.parts, self.dim = tuple(parts), at
+        if not 1 <= self.dim <= 512:
+            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to 512", "bad argument")
+        self.rlc = Dict(dict(boxes)) if kind == "Dict" else Tuple(b for _, b in boxes)
+        low = np.concatenate([b.low.reshape(-1) for _, b in boxes])
+        high = np.concatenate([b.high.reshape(-1) for _, b in boxes])
+        self.bounds = (low.astype(np.float32), high.astype(np.float32))
+
     def same(self, other):
         return self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
 
@@ -115,11 +153,51 @@ class _SpaceInfo:
             nvec = np.ascontiguousarray(self.nvec)
             s.nvec = nvec.ctypes.data_as(ctypes.POINTER(ctypes.c_int))
             return s, (nvec,)
+        if self.structure:
+            return self._c_structured(s)
         low, high = np.ascontiguousarray(self.rlc.low), np.ascontiguousarray(self.rlc.high)
         s.kind, s.n, s.dim = 1, 0, self.dim
         s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         return s, (low, high)
+
+
+    def _c_structured(self, s):
+        low, high = (np.ascontiguousarray(b) for b in self.bounds)
+        s.kind, s.n, s.dim, s.structure, s.n_parts = 1, 0, self.dim, self.structure, len(self.parts)
+        s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
+        parts = (_lib.SpacePart * len(self.parts))()
+        names = [str(key).encode() if self.structure == 1 else None for key, *_ in self.parts]
+        for i, (key, at, dim, shape, rank, elem) in enumerate(self.parts):
+            parts[i].name, parts[i].dim, parts[i].rank, parts[i].elem = names[i], dim, rank, elem
+            if rank == 3:
+                parts[i].shape[:] = list(shape)
+        s.parts = parts
+        return s, (low, high, parts, names)
+
+    def put(self, o, row, label, where):
+        """writes a Dict's or Tuple's observation o (a dict or tuple of arrays) into row, naming a
+        missing key or a part of the wrong shape"""
+        if self.structure == 1:
+            if not isinstance(o, dict):
+                raise EnvError(f"{label}: {where} returned {type(o).__name__} {o!r:.80}: expected a dict with the "
+                               f"keys {[p[0] for p in self.parts]} ({self.text})", "bad argument")
+            missing = [p[0] for p in self.parts if p[0] not in o]
+            extra = [k for k in o if k not in self.rlc.spaces]
+            if missing or extra:
+                what = f"without the key {missing[0]!r}" if missing else f"with the key {extra[0]!r}, which"
+                raise EnvError(f"{label}: {where} returned an observation {what} {'' if missing else 'is not '}"
+                               f"in {self.text}", "bad argument")
+        elif not isinstance(o, (tuple, list)) or len(o) != len(self.parts):
+            raise EnvError(f"{label}: {where} returned {type(o).__name__} {o!r:.80}: expected a tuple of "
+                           f"{len(self.parts)} arrays ({self.text})", "bad argument")
+        for key, at, dim, shape, _, _ in self.parts:
+            a = np.asarray(o[key])
+            if a.dtype.kind not in "biuf" or a.shape != shape:
+                raise EnvError(f"{label}: {where} returned the part {key!r} of shape {a.shape} and dtype {a.dtype}: "
+                               f"expected {shape} numbers ({self.text})", "bad argument")
+            row[at:at + dim] = a.reshape(-1)
 
 
 # ---- the C arrays a callback receives, as numpy views (cached: the vector env's buffers stay) ------
@@ -190,6 +268,7 @@ class _Binding:
                 raise EnvError(f"{self.label}: action_masks() with the action space {self.act.text}: rlc takes "
                                "action masks for Discrete action spaces only", "bad argument")
             self.masks = self._probe_masks(probe)
+            self.goal = self._probe_goal(probe)
             self.info_masks = {}   # handle -> the last reset()'s or step()'s info["action_mask"]
         finally:
             if self.kind != "instance":
@@ -210,6 +289,39 @@ class _Binding:
             return None   # reset() fails again, with its message, when rlc first resets
         info = out[1] if isinstance(out, tuple) and len(out) == 2 else None
         return "info" if isinstance(info, dict) and "action_mask" in info else None
+
+    def _probe_goal(self, probe):
+        """The goal parts (achieved_goal's and desired_goal's (offset, dim, shape)) of a GoalEnv: a Dict
+        observation of achieved_goal, desired_goal (vectors of one size) and observation, and a
+        compute_reward method; None otherwise (hindsight experience replay then refuses it)."""
+        parts = {p[0]: p for p in self.obs.parts}
+        if self.obs.structure != 1 or sorted(parts) != ["achieved_goal", "desired_goal", "observation"]:
+            return None
+        a, d = parts["achieved_goal"], parts["desired_goal"]
+        if a[2] != d[2] or a[4] or d[4] or parts["observation"][4] or not callable(getattr(probe, "compute_reward", None)):
+            return None
+        return a, d
+
+    def compute_reward(self, n, achieved, desired, rewards, terminated):
+        """GoalEnv.compute_reward (and compute_terminated, False without it) of n pairs of goals in
+        one vectorised call, as Gymnasium-Robotics' GoalEnv and Stable-Baselines3's HER call it, on a
+        live instance (the training vector env's)"""
+        env = next(iter(self.envs.values()), None)
+        if env is None:
+            env = self.source if self.kind == "instance" else self._construct()
+        (_, _, _, ashape, _, _), (_, _, _, dshape, _, _) = self.goal
+        ag, dg, infos = achieved.reshape((n,) + ashape), desired.reshape((n,) + dshape), [{} for _ in range(n)]
+        r = np.asarray(env.compute_reward(ag, dg, infos), dtype=np.float64)
+        if r.shape != (n,) and not (n == 1 and r.size == 1):
+            raise EnvError(f"{self.label}: compute_reward() of {n} pairs of goals returned shape {r.shape}: expected "
+                           f"({n},), one reward per pair (a GoalEnv's compute_reward is vectorised, as "
+                           "Gymnasium-Robotics and Stable-Baselines3's HER call it)", "bad argument")
+        if not np.isfinite(r).all():
+            raise EnvError(f"{self.label}: compute_reward() returned {r.reshape(-1)[~np.isfinite(r.reshape(-1))][0]}: "
+                           "expected finite numbers", "bad argument")
+        rewards[:] = r.reshape(-1)
+        term = getattr(env, "compute_terminated", None)
+        terminated[:] = np.broadcast_to(np.asarray(term(ag, dg, infos), dtype=bool), (n,)) if callable(term) else False
 
     def _keep_info_mask(self, handle, info):
         self.info_masks[handle] = info.get("action_mask") if isinstance(info, dict) else None
@@ -284,6 +396,9 @@ class _Binding:
 
     def _obs_into(self, o, row, where):
         """writes observation o into row (obs_dim floats)"""
+        if self.obs.structure:
+            self.obs.put(o, row, self.label, where)
+            return
         if self.obs.discrete:
             integer = isinstance(o, (int, np.integer)) or (isinstance(o, np.ndarray) and o.shape == ()
                                                             and o.dtype.kind in "iu")
@@ -334,7 +449,7 @@ class _Binding:
     def step(self, n, handles, actions, obs, rewards, terminated, truncated):
         """Steps every copy (the hot path: the checks of a good step are inlined; _bad_step
         names what is wrong with a bad one)."""
-        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete
+        envs, shape, discrete_obs = self.envs, self.obs.shape, self.obs.discrete or self.obs.structure
         if self.act.discrete:
             acts = (actions[:, 0].astype(np.int64) + self.act.start).tolist()
         elif self.act.multi:   # the space's integers (int64 components, int8 bits), one row per copy
@@ -523,9 +638,22 @@ def _cb_action_mask(user, handle, mask, err, err_sz):
         return _fail(e, err, err_sz, "action_masks()" if _bindings[user].masks == "method" else 'info["action_mask"]')
 
 
+def _cb_compute_reward(user, n, achieved, desired, rewards, terminated, err, err_sz):
+    try:
+        b = _bindings[user]
+        g = b.goal[0][2]
+        b.compute_reward(n, _view(achieved, (n, g), ctypes.c_float, np.float32),
+                         _view(desired, (n, g), ctypes.c_float, np.float32), _view(rewards, (n,), ctypes.c_float, np.float32),
+                         _view(terminated, (n,), ctypes.c_bool, np.bool_))
+        return 0
+    except BaseException as e:
+        return _fail(e, err, err_sz, "compute_reward()")
+
+
 _CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb_step), _lib.CLOSE_FN(_cb_close),
               _lib.RENDER_FN(_cb_render))
 _MASK_CALLBACK = _lib.MASK_FN(_cb_action_mask)
+_REWARD_CALLBACK = _lib.REWARD_FN(_cb_compute_reward)
 
 
 def _raise_pending(message):
@@ -575,6 +703,7 @@ def bind(source, env_id=None):
     else:
         cb.render = _lib.RENDER_FN()
     cb.action_mask = _MASK_CALLBACK if b.masks is not None else _lib.MASK_FN()
+    cb.compute_reward = _REWARD_CALLBACK if b.goal is not None else _lib.REWARD_FN()
     obs, keep_o = b.obs.c_space()
     act, keep_a = b.act.c_space()
     _bindings[key] = b

@@ -1,11 +1,15 @@
 """rlc python: observation and action spaces, described the way Gymnasium describes them.
 
-Box(low, high, shape, dtype), Discrete(n), MultiDiscrete(nvec) and MultiBinary(n) for one
-environment, and their batched forms for a vector env of n copies (Gymnasium's batch_space): Box,
+Box(low, high, shape, dtype), Discrete(n), MultiDiscrete(nvec) and MultiBinary(n), and the
+structured Dict and Tuple observation spaces of Box parts, for one environment, and their batched forms for a vector env of n copies (Gymnasium's batch_space): Box,
 MultiDiscrete and MultiBinary with a leading axis of n, and MultiDiscrete([k] * n) for Discrete. Only numpy is needed; the gymnasium adapter (rlc.gymnasium) converts
 them to gymnasium.spaces objects.
 """
+from collections.abc import Mapping
+
 import numpy as np
+
+from .errors import InvalidArgument
 
 
 class Space:
@@ -122,6 +126,75 @@ class MultiBinary(Space):
         return isinstance(other, MultiBinary) and self.shape == other.shape
 
 
+class Dict(Space):
+    """Named parts (Gymnasium's spaces.Dict): a plain dict's keys are sorted, which is the order rlc
+    (and Stable-Baselines3's CombinedExtractor) concatenates the parts in; an observation is a dict
+    of one array per key."""
+
+    def __init__(self, spaces=None, seed=None, **kwargs):
+        spaces = dict(spaces or {}, **kwargs)
+        self.spaces = {k: spaces[k] for k in sorted(spaces)}
+        super().__init__((), None, seed)
+        self.dtype = None
+
+    def seed(self, seed=None):
+        for i, sp in enumerate(self.spaces.values()):
+            sp.seed(None if seed is None else seed + i)
+        return [seed]
+
+    def sample(self):
+        return {k: sp.sample() for k, sp in self.spaces.items()}
+
+    def contains(self, x):
+        return (isinstance(x, dict) and set(x) == set(self.spaces)
+                and all(sp.contains(x[k]) for k, sp in self.spaces.items()))
+
+    def keys(self):
+        return self.spaces.keys()
+
+    def __getitem__(self, key):
+        return self.spaces[key]
+
+    def __repr__(self):
+        return "Dict(" + ", ".join(f"{k!r}: {sp!r}" for k, sp in self.spaces.items()) + ")"
+
+    def __eq__(self, other):
+        return isinstance(other, Dict) and self.spaces == other.spaces
+
+
+class Tuple(Space):
+    """Parts in order (Gymnasium's spaces.Tuple); an observation is a tuple of one array per part."""
+
+    def __init__(self, spaces, seed=None):
+        self.spaces = tuple(spaces)
+        super().__init__((), None, seed)
+        self.dtype = None
+
+    def seed(self, seed=None):
+        for i, sp in enumerate(self.spaces):
+            sp.seed(None if seed is None else seed + i)
+        return [seed]
+
+    def sample(self):
+        return tuple(sp.sample() for sp in self.spaces)
+
+    def contains(self, x):
+        return (isinstance(x, (tuple, list)) and len(x) == len(self.spaces)
+                and all(sp.contains(v) for sp, v in zip(self.spaces, x)))
+
+    def __getitem__(self, i):
+        return self.spaces[i]
+
+    def __len__(self):
+        return len(self.spaces)
+
+    def __repr__(self):
+        return "Tuple(" + ", ".join(repr(sp) for sp in self.spaces) + ")"
+
+    def __eq__(self, other):
+        return isinstance(other, Tuple) and self.spaces == other.spaces
+
+
 def batch_space(space, n):
     """The space of n stacked samples of space (Gymnasium's batch_space)."""
     if isinstance(space, Box):
@@ -132,4 +205,53 @@ def batch_space(space, n):
         return MultiDiscrete(np.stack([space.nvec] * n))
     if isinstance(space, MultiBinary):
         return MultiBinary((n,) + space.shape)
+    if isinstance(space, Dict):
+        return Dict({k: batch_space(sp, n) for k, sp in space.spaces.items()})
+    if isinstance(space, Tuple):
+        return Tuple(batch_space(sp, n) for sp in space.spaces)
     raise TypeError(f"cannot batch {space!r}")
+
+
+# ---- Dict and Tuple observations as rlc's flat rows ----------------------------------------------
+
+def _parts(space):
+    """(key, part space, values) of each part of a Dict or Tuple, in rlc's order (a Dict's sorted keys)"""
+    items = space.spaces.items() if isinstance(space, Dict) else enumerate(space.spaces)
+    return [(k, sp, int(np.prod(sp.shape)) if sp.shape else 1) for k, sp in items]
+
+
+def split_flat(space, rows):
+    """rows (..., dim) of rlc's flat observations -> a dict (Dict) or a tuple (Tuple) of arrays
+    (..., *part.shape), each of its part's dtype"""
+    out, at = [], 0
+    for k, sp, d in _parts(space):
+        out.append((k, rows[..., at:at + d].reshape(rows.shape[:-1] + sp.shape).astype(sp.dtype)))
+        at += d
+    return dict(out) if isinstance(space, Dict) else tuple(v for _, v in out)
+
+
+def flatten_structured(space, obs, where):
+    """obs, a dict (Dict) or a tuple (Tuple) of arrays with the same leading axes -> float32 rows
+    (..., dim), the parts one after the other in rlc's order. A missing key, a part of the wrong
+    shape or leading axes that differ raise InvalidArgument naming the key."""
+    if isinstance(space, Dict):
+        if not isinstance(obs, Mapping):
+            raise InvalidArgument(f"{where}: an observation of {space!r} is a dict of its keys {list(space.keys())}; "
+                                  f"got {type(obs).__name__}", "bad argument")
+        missing = [k for k in space.spaces if k not in obs]
+        if missing:
+            raise InvalidArgument(f"{where}: the observation has no key {missing[0]!r} (expected the keys "
+                                  f"{list(space.keys())} of {space!r})", "bad argument")
+    elif not isinstance(obs, (tuple, list)) or len(obs) != len(space.spaces):
+        raise InvalidArgument(f"{where}: an observation of {space!r} is a tuple of {len(space.spaces)} arrays; got "
+                              f"{type(obs).__name__}", "bad argument")
+    rows, lead = [], None
+    for k, sp, d in _parts(space):
+        a = np.asarray(obs[k], dtype=np.float32)
+        n = len(sp.shape)
+        if a.ndim < n or a.shape[a.ndim - n:] != sp.shape or (lead is not None and a.shape[:a.ndim - n] != lead):
+            raise InvalidArgument(f"{where}: part {k!r} has shape {a.shape}: expected {sp.shape} (after the same "
+                                  "leading axes as the other parts)", "bad argument")
+        lead = a.shape[:a.ndim - n]
+        rows.append(a.reshape(lead + (d,)))
+    return np.ascontiguousarray(np.concatenate(rows, axis=-1))

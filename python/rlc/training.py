@@ -15,7 +15,7 @@ import numpy as np
 from . import _lib, pyenv
 from ._lib import TRAIN_FN, c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
-from .spaces import Box, MultiBinary, MultiDiscrete
+from .spaces import Box, Dict, MultiBinary, MultiDiscrete, Tuple, flatten_structured
 from .vector import Discrete, _space, env_ids
 
 TrainResult = collections.namedtuple(
@@ -256,7 +256,9 @@ class Policy:
     episode start; a fresh policy and one just evaluated start from a zero state.
 
     For a Discrete observation space obs is an index or an array of indices (the agent sees them
-    one-hot encoded).
+    one-hot encoded). For a Dict or Tuple one obs is a dict (or tuple) of arrays, one per part, each
+    of the part's shape or a batch of them (..., *shape) with the same leading axes, as make_vec
+    returns them; a missing key raises InvalidArgument naming it.
 
     action_mask (policy.act(obs, action_mask=m) or policy(obs, action_mask=m)): the valid actions
     of each observation's state, (n,) or (..., n) bools or 0/1 values for a Discrete(n) action
@@ -291,7 +293,10 @@ class Policy:
         """The deterministic action of obs (one observation or a batch), among the valid actions
         of action_mask when it is given (see the class documentation)."""
         self._check_open()
-        o = np.ascontiguousarray(obs, dtype=np.float32)
+        if isinstance(self.observation_space, (Dict, Tuple)):   # the parts' arrays -> rlc's flat rows
+            o = flatten_structured(self.observation_space, obs, self.path)
+        else:
+            o = np.ascontiguousarray(obs, dtype=np.float32)
         if isinstance(self.observation_space, Discrete):
             o = o[..., None]   # an index per observation (a toy-text env's; make_vec's obs rows)
         elif o.ndim == 0:
@@ -408,9 +413,22 @@ def _space_from_json(text):
         return MultiDiscrete(d["nvec"])
     if d["kind"] == "multi_binary":
         return MultiBinary(d["n"])
-    low = [-np.inf if v is None else v for v in d["low"]]
-    high = [np.inf if v is None else v for v in d["high"]]
-    return Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
+    low = np.array([-np.inf if v is None else v for v in d["low"]], np.float32)
+    high = np.array([np.inf if v is None else v for v in d["high"]], np.float32)
+    if "parts" in d:
+        return _parts_from_json(d, low, high)
+    return Box(low, high, dtype=np.float32)
+
+
+def _parts_from_json(d, low, high):
+    """a Dict or Tuple space of the checkpoint's "parts" (envs/space_text.h)"""
+    parts, at = [], 0
+    for p in d["parts"]:
+        shape, n = tuple(p.get("shape", (p["dim"],))), p["dim"]
+        dtype = {"uint8": np.uint8, "bool": np.bool_}.get(p.get("dtype"), np.float32)
+        parts.append((p["name"], Box(low[at:at + n].reshape(shape), high[at:at + n].reshape(shape), dtype=dtype)))
+        at += n
+    return Dict(dict(parts)) if d["structure"] == "dict" else Tuple(sp for _, sp in parts)
 
 
 def _register_checkpoint_env(path):

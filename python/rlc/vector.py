@@ -16,6 +16,11 @@ int8, 1 for a valid action of each copy's current state, after reset() and every
 infos["_action_mask"] all true), and the finished episodes' last states' masks in
 infos["final_info"]["action_mask"].
 
+A Dict or Tuple observation space (DictCue-v0, TupleCue-v0, a Python environment's) is
+single_observation_space as rlc.Dict or rlc.Tuple of Box parts (images with their shape and
+dtype), and observations (and infos["final_obs"] entries) are dicts or tuples of arrays, one per
+part, split from rlc's flat rows (the parts concatenated, a Dict's keys sorted).
+
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
 tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
@@ -27,7 +32,7 @@ import numpy as np
 from . import _lib
 from ._lib import c_integer, check, encode, lib
 from .errors import InvalidArgument
-from .spaces import Box, Discrete, MultiBinary, MultiDiscrete, batch_space
+from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple, batch_space, split_flat
 
 
 def env_ids():
@@ -49,7 +54,26 @@ def _space(s):
         return MultiBinary(s.dim)
     low = np.ctypeslib.as_array(s.low, shape=(s.dim,)).copy()
     high = np.ctypeslib.as_array(s.high, shape=(s.dim,)).copy()
+    if s.structure and s.n_parts:
+        return _structured_space(s, low, high)
     return Box(low, high, dtype=np.float32)
+
+
+_ELEM_DTYPES = (np.float32, np.uint8, np.bool_)   # env_elem_type: float32, uint8, bool
+
+
+def _structured_space(s, low, high):
+    """a Dict (structure 1) or Tuple (2) of Box parts: images (rank 3) of their shape and element type"""
+    parts, at = [], 0
+    for i in range(s.n_parts):
+        p = s.parts[i]
+        shape = tuple(p.shape) if p.rank == 3 else (p.dim,)
+        lo, hi = low[at:at + p.dim].reshape(shape), high[at:at + p.dim].reshape(shape)
+        parts.append(Box(lo, hi, dtype=_ELEM_DTYPES[p.elem] if p.rank == 3 else np.float32))
+        at += p.dim
+    if s.structure == 1:
+        return Dict({s.parts[i].name.decode(): parts[i] for i in range(s.n_parts)})
+    return Tuple(parts)
 
 
 def env_spaces(env_id):
@@ -242,6 +266,7 @@ class VecEnv:
         self._n_done = _view(owner, b.n_done, (1,))
         self._step = lib.rlc_vec_step
         self._discrete_obs = isinstance(self.single_observation_space, Discrete)
+        self._structured = isinstance(self.single_observation_space, (Dict, Tuple))
         self._masks = self._final_masks = None
         mask, final, k = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_int()
         check(lib.rlc_vec_action_masks(self._handle, ctypes.byref(mask), ctypes.byref(final), ctypes.byref(k)))
@@ -260,6 +285,8 @@ class VecEnv:
     def _observations(self, obs):
         if self._discrete_obs:
             return obs[:, 0].astype(np.int64)
+        if self._structured:   # a dict (or tuple) of arrays, one per part, each a copy
+            return split_flat(self.single_observation_space, obs)
         return obs.copy() if self.copy else obs
 
     def reset(self, *, seed=None, options=None):
@@ -291,8 +318,8 @@ class VecEnv:
         infos = self._final_infos() if self._n_done[0] else {}
         if self._masks is not None:
             self._mask_infos(infos)
-        if self._discrete_obs:
-            obs = self._obs[:, 0].astype(np.int64)
+        if self._discrete_obs or self._structured:
+            obs = self._observations(self._obs)
         else:
             obs = self._obs.copy() if self.copy else self._obs
         if self.copy:
@@ -304,7 +331,10 @@ class VecEnv:
         final = np.empty(self.num_envs, dtype=object)
         for i in np.flatnonzero(done):
             fo = self._final_obs[i]
-            final[i] = np.int64(fo[0]) if self._discrete_obs else fo.copy()
+            if self._structured:
+                final[i] = split_flat(self.single_observation_space, fo)
+            else:
+                final[i] = np.int64(fo[0]) if self._discrete_obs else fo.copy()
         episode = {"r": np.where(done, self._ep_return, 0.0), "_r": done.copy(),
                    "l": np.where(done, self._ep_length, 0).astype(np.int32), "_l": done.copy()}
         final_info = {"episode": episode, "_episode": done.copy()}

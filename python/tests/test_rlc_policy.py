@@ -57,6 +57,9 @@ RUNS = {
     # MultiDiscrete and MultiBinary actions: a categorical per component, a Bernoulli per bit
     "ppo_multidiscrete": ("ppo_multidiscrete_target.yaml", ["total_steps=2048"], 12, 3, "multi"),
     "a2c_multibinary": ("a2c_multibinary_target.yaml", ["total_steps=2000"], 6, 6, "multi"),
+    # Dict and Tuple observations: an encoder per image part, the vector part as it is
+    "ppo_dict": ("ppo_dict_cue.yaml", ["total_steps=2048"], 37, 1, True),
+    "dqn_tuple": ("dqn_tuple_cue.yaml", ["total_steps=2000", "dqn.learning_starts=500"], 37, 1, True),
     # Taxi's action masks (env.action_mask): rlc rollout --policy plays among the valid actions
     "ppo_taxi_masked": ("zoo/ppo_taxi_v3.yaml", ["total_steps=2048", "env.action_mask=true"], 1, 1, True),
 }
@@ -161,6 +164,11 @@ class PolicyMatchesRollout(unittest.TestCase):
         self.check("ppo_cnn")
         self.check("dqn_cnn")
         self.assertEqual(rlc_policy.load(self.runs["dqn_cnn"]).encoder.geometry, [(2, 1), (1, 0)])
+
+    def test_structured_observations(self):
+        self.check("ppo_dict")
+        self.check("dqn_tuple")
+        self.assertEqual(len(rlc_policy.load(self.runs["ppo_dict"]).encoder.parts), 2)
 
     def test_qrdqn(self):
         self.check("qrdqn")
