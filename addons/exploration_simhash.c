@@ -50,7 +50,7 @@ rl_status onp_simhash_create(onp_simhash **out, const rl_config *cfg, int obs_di
 {
     *out = NULL;
     loss_spec spec;
-    const rl_loss_cfg *lc = &cfg->exploration.simhash_loss;
+    const rl_loss_cfg *lc = &onp_explore_cfg_of(cfg)->simhash_loss;
     rl_status st = agent_loss_spec(&spec, LOSS_KINDS(LOSS_KIND_KERNEL), lc, NULL, err, err_sz);
     if (st) return st;
     if (strcmp(spec.desc->name, "simhash") != 0)

@@ -1,6 +1,8 @@
 /* rlc agents: the algorithm registry (the config's `algo:` names). An algorithm is one row here
  * (and the extern beside it); everything else about it (its config sections, loss slots, logged
- * learning rates, checkpoint names) is in its descriptor, in its own file under algos/. */
+ * learning rates, checkpoint names) is in its descriptor, in its own file under algos/. An add-on
+ * with a config section of its own is one row in `addons` (its section and checks, in its file
+ * under addons/). */
 #include <string.h>
 
 #include "agents/agent.h"
@@ -12,6 +14,13 @@ extern const agent_algo agent_dqn, agent_qrdqn, agent_c51;    /* algos/dqn.c */
 extern const agent_algo agent_sac;                            /* algos/sac.c */
 extern const agent_algo agent_td3, agent_ddpg;                /* algos/td3.c */
 extern const agent_algo agent_iqn;                            /* algos/iqn.c */
+
+/* the add-ons whose config sections every algorithm's config may have (each its section and
+ * checks; an add-on an algorithm attaches is called by that algorithm, or by the trainer) */
+extern const rl_config_addon onp_explore_addon;               /* addons/exploration.c */
+extern const rl_config_addon reward_model_addon;              /* addons/reward_model_init.c */
+
+static const rl_config_addon *const addons[] = {&onp_explore_addon, &reward_model_addon};
 
 static const agent_algo *const algos[] = {
     &agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51, &agent_sac,
@@ -31,7 +40,7 @@ const agent_algo *const *agent_all(int *n)
     return algos;
 }
 
-/* The config layer learns the algorithms' names and sections before main() runs (and before a
+/* The config layer learns the algorithms' names and sections, and the add-ons' sections, before main() runs (and before a
  * shared librlc's first call). Every program linked with librlc.a keeps this file: the library's
  * link interface asks for agent_find (CMakeLists.txt, rlc.pc). */
 __attribute__((constructor)) static void agent_register_config(void)
@@ -44,4 +53,5 @@ __attribute__((constructor)) static void agent_register_config(void)
         ptrs[i] = &cfg[i];
     }
     rl_config_register_algos(ptrs, N);
+    rl_config_register_addons(addons, (int)(sizeof addons / sizeof addons[0]));
 }

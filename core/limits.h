@@ -35,6 +35,8 @@ int64_t rl_add_sat(int64_t a, int64_t b);
 /* An upper bound of the float32 values one sample takes in the forward/backward caches of an MLP
  * with these hidden widths, in inputs and out outputs (what nn_mlp_cache_floats counts per sample). */
 int64_t rl_mlp_cache_per_sample(const rl_int_list *hidden, int64_t in, int64_t out);
+/* Parameters (weights and biases) of an MLP with these hidden widths, in inputs and out outputs. */
+int64_t rl_mlp_params(const rl_int_list *hidden, int64_t in, int64_t out);
 
 /* RL_OK when value <= limit; otherwise RL_ERR_CONFIG "<where>: <key>: <what> = <value> exceeds
  * the limit of <limit>" (value INT64_MAX is printed as "more than 2^63"). */
