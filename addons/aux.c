@@ -38,6 +38,23 @@ static const rl_aux_key aux_keys[] = {
 
 static char aux_head_list[160];   /* "reward_prediction|forward_dynamics|..." */
 
+static bool aux_serves(const agent_algo *a) { return a->config_flags & RL_CFG_AUX_HEADS; }
+
+/* the add-on's row of the registry (agents/registry.c): the `aux:` list is described to the config
+ * layer below; the losses each head takes */
+#define K(k) LOSS_KINDS(LOSS_KIND_##k)
+const agent_addon addon_aux = {
+    .name = "aux",
+    .serves = aux_serves,
+    .loss_slots = {{"aux: head reward_prediction", NULL, NULL, K(REGRESSION)},
+                   {"aux: head forward_dynamics", "byol", NULL, K(REGRESSION)},
+                   {"aux: head inverse_dynamics", NULL, " (classification: Discrete actions; regression: Box)",
+                    K(CATEGORICAL) | K(REGRESSION)},
+                   {"aux: head temporal_contrastive", "info_nce nt_xent", NULL, 0},
+                   {"aux: head representation", "vicreg barlow_twins nt_xent", NULL, 0}},
+};
+#undef K
+
 /* the parameters of each head, checked with the config (core/limits.h): the encoder width (or
  * 512 without hidden layers) plus 512 inputs, hidden units, and at least 512 outputs */
 static rl_status aux_check_config(const rl_config *cfg, char *err, size_t err_sz)

@@ -82,7 +82,17 @@ static rl_status explore_check(const rl_config *cfg, char *err, size_t err_sz)
                           rl_mlp_params(&c->hidden, io + c->feature_dim, io), RL_LIMIT_NET_PARAMS, err, err_sz);
 }
 
-const rl_config_addon onp_explore_addon = {&onp_explore_section, explore_check};
+static bool explore_serves(const agent_algo *a) { return a->intrinsic_rewards; }
+
+/* the add-on's row of the registry (agents/registry.c) */
+const agent_addon addon_exploration = {
+    .name = "exploration",
+    .config = {&onp_explore_section, explore_check},
+    .serves = explore_serves,
+    .loss_slots = {{"exploration.forward_loss", "icm_forward", " (exploration.name: icm)", 0},
+                   {"exploration.inverse_loss", "icm_inverse icm_inverse_continuous", " (exploration.name: icm)", 0},
+                   {"exploration.rnd_loss", "rnd", " (exploration.name: rnd)", 0}},
+};
 
 rl_status onp_explore_dp_check(const rl_config *cfg, int ranks, char *err, size_t err_sz)
 {

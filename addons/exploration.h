@@ -39,8 +39,6 @@
 
 RL_CFG_SECTION_TYPE(onp_explore_cfg, EXPLORATION_FIELDS);
 extern const rl_config_section onp_explore_section;
-/* its registration: the section and its size checks */
-extern const rl_config_addon onp_explore_addon;
 const onp_explore_cfg *onp_explore_cfg_of(const rl_config *cfg);
 onp_explore_cfg *onp_explore_cfg_of_mut(rl_config *cfg);
 /* exploration.name is not none; is rnd (the agent gives RND a second value head) */

@@ -58,7 +58,6 @@
 
 RL_CFG_SECTION_TYPE(reward_model_cfg, REWARD_MODEL_FIELDS);
 extern const rl_config_section reward_model_section;
-extern const rl_config_addon reward_model_addon;
 const reward_model_cfg *reward_model_cfg_of(const rl_config *cfg);
 
 typedef struct reward_model reward_model;

@@ -8,7 +8,8 @@
 #include "core/limits.h"
 
 const rl_config_section reward_model_section = RL_CFG_SECTION_INIT("reward_model", reward_model_cfg, REWARD_MODEL_FIELDS);
-const rl_config_addon reward_model_addon = {&reward_model_section, NULL};   /* its checks: reward_model_open */
+/* the add-on's row of the registry (agents/registry.c): any agent; its checks are reward_model_open's */
+const agent_addon addon_reward_model = {.name = "reward_model", .config = {&reward_model_section, NULL}};
 
 const reward_model_cfg *reward_model_cfg_of(const rl_config *cfg) { return rl_config_section_of(cfg, &reward_model_section); }
 

@@ -1,8 +1,9 @@
 /* rlc agents: the algorithm registry (the config's `algo:` names). An algorithm is one row here
  * (and the extern beside it); everything else about it (its config sections, loss slots, logged
- * learning rates, checkpoint names) is in its descriptor, in its own file under algos/. An add-on
- * with a config section of its own is one row in `addons` (its section and checks, in its file
- * under addons/). */
+ * learning rates, checkpoint names) is in its descriptor, in its own file under algos/. An add-on is
+ * one row in `addons`; its descriptor (config section and checks, the agents it serves, its loss
+ * slots) is in its own file under addons/. */
+#include <stdio.h>
 #include <string.h>
 
 #include "agents/agent.h"
@@ -15,12 +16,13 @@ extern const agent_algo agent_sac;                            /* algos/sac.c */
 extern const agent_algo agent_td3, agent_ddpg;                /* algos/td3.c */
 extern const agent_algo agent_iqn;                            /* algos/iqn.c */
 
-/* the add-ons whose config sections every algorithm's config may have (each its section and
- * checks; an add-on an algorithm attaches is called by that algorithm, or by the trainer) */
-extern const rl_config_addon onp_explore_addon;               /* addons/exploration.c */
-extern const rl_config_addon reward_model_addon;              /* addons/reward_model_init.c */
+/* the add-ons (an add-on an algorithm attaches is called by that algorithm, or by the trainer);
+ * their config sections every algorithm's config may have */
+extern const agent_addon addon_exploration;                   /* addons/exploration.c */
+extern const agent_addon addon_reward_model;                  /* addons/reward_model_init.c */
+extern const agent_addon addon_aux;                           /* addons/aux.c */
 
-static const rl_config_addon *const addons[] = {&onp_explore_addon, &reward_model_addon};
+static const agent_addon *const addons[] = {&addon_exploration, &addon_reward_model, &addon_aux};
 
 static const agent_algo *const algos[] = {
     &agent_ppo, &agent_a2c, &agent_reinforce, &agent_dqn, &agent_qrdqn, &agent_c51, &agent_sac,
@@ -40,6 +42,26 @@ const agent_algo *const *agent_all(int *n)
     return algos;
 }
 
+const agent_addon *const *agent_addons(int *n)
+{
+    *n = (int)(sizeof addons / sizeof addons[0]);
+    return addons;
+}
+
+void agent_names_where(char *buf, size_t sz, bool (*has)(const agent_algo *a, const void *ctx), const void *ctx,
+                       const char *last_sep)
+{
+    enum { N = sizeof algos / sizeof algos[0] };
+    int idx[N], n = 0;
+    for (int i = 0; i < N; i++)
+        if (!has || has(algos[i], ctx)) idx[n++] = i;
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < n && at < sz; k++)
+        at += (size_t)snprintf(buf + at, sz - at, "%s%s", k == 0 ? "" : k == n - 1 ? last_sep : ", ",
+                               algos[idx[k]]->name);
+}
+
 /* The config layer learns the algorithms' names and sections, and the add-ons' sections, before main() runs (and before a
  * shared librlc's first call). Every program linked with librlc.a keeps this file: the library's
  * link interface asks for agent_find (CMakeLists.txt, rlc.pc). */
@@ -53,5 +75,10 @@ __attribute__((constructor)) static void agent_register_config(void)
         ptrs[i] = &cfg[i];
     }
     rl_config_register_algos(ptrs, N);
-    rl_config_register_addons(addons, (int)(sizeof addons / sizeof addons[0]));
+    enum { M = sizeof addons / sizeof addons[0] };
+    static const rl_config_addon *sections[M];
+    int m = 0;
+    for (int i = 0; i < M; i++)
+        if (addons[i]->config.section) sections[m++] = &addons[i]->config;
+    rl_config_register_addons(sections, m);
 }

@@ -128,16 +128,11 @@ void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int 
     if (e->vel_mask) env_velocity_mask_apply(e->vel_mask, out, e->raw_dim, batch);
 }
 
+static bool acts_multi(const agent_algo *a, const void *ctx) { return (void)ctx, a->multi_actions; }
+static bool masks(const agent_algo *a, const void *ctx) { return (void)ctx, a->action_mask != NULL; }
+
 /* the names of the agents that act in MultiDiscrete / MultiBinary spaces, "ppo, a2c" */
-static void multi_agents(char *out, size_t out_sz)
-{
-    int n;
-    const agent_algo *const *all = agent_all(&n);
-    size_t at = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && at < out_sz; i++)
-        if (all[i]->multi_actions) at += (size_t)snprintf(out + at, out_sz - at, "%s%s", at ? ", " : "", all[i]->name);
-}
+static void multi_agents(char *out, size_t out_sz) { agent_names_where(out, out_sz, acts_multi, NULL, ", "); }
 
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz)
@@ -156,13 +151,13 @@ rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void *
 rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
                                   size_t err_sz)
 {
-    if (trainer_env_masks(e, cfg) && !algo->action_mask)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
-                       "env.action_mask: false to train it on every action, or use an agent that masks "
-                       "(ppo, a2c, dqn, qrdqn, c51, iqn)",
-                       cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
-    return RL_OK;
+    if (!trainer_env_masks(e, cfg) || algo->action_mask) return RL_OK;
+    char names[256];
+    agent_names_where(names, sizeof names, masks, NULL, ", ");
+    return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                   "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
+                   "env.action_mask: false to train it on every action, or use an agent that masks (%s)",
+                   cfg->source[0] ? cfg->source : "config", e->def->id, algo->name, names);
 }
 
 bool trainer_env_masks(const trainer_env *e, const rl_config *cfg)
