@@ -141,7 +141,7 @@ static rl_status create_simhash(onp_explore **out, const rl_config *cfg, const o
                                 int n_envs, char *err, size_t err_sz)
 {
     onp_explore *x = rl_xcalloc(1, sizeof *x);
-    rl_status st = onp_simhash_create(&x->sh, cfg, net->obs_dim, n_envs, err, err_sz);
+    rl_status st = onp_simhash_create(&x->sh, &onp_explore_cfg_of(cfg)->simhash_loss, cfg->root.seed, net->obs_dim, n_envs, err, err_sz);
     if (st) {
         free(x);
         return st;
