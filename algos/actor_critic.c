@@ -14,6 +14,9 @@
  * final observation (replay/rollout.h). Observation and reward normalisation (normalize section)
  * live in the agent: the statistics update on training steps only, are frozen when acting
  * without exploration, and are saved in checkpoints.
+ * The add-ons are attached through hooks that do nothing without them: the intrinsic-reward
+ * module (`exploration:`, algos/onp_explore.h: its rewards at each step, RND's advantages and
+ * second value loss) and the auxiliary heads (algos/onp_aux.h).
  * Auxiliary heads (`aux:`, addons/aux.h) read the shared trunk's output: each minibatch adds
  * sum_i weight_i L_i to the loss, in the same backward pass, gradient clip (the norm over the
  * network and the heads together) and optimizer step (the heads' moments live in a second
