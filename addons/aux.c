@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agents/agent.h"
+#include "core/limits.h"
 #include "losses/loss.h"
 
 static const char *const head_names[AUX_HEAD_COUNT] = {
@@ -37,6 +38,40 @@ static const rl_aux_key aux_keys[] = {
 
 static char aux_head_list[160];   /* "reward_prediction|forward_dynamics|..." */
 
+static bool aux_serves(const agent_algo *a) { return a->config_flags & RL_CFG_AUX_HEADS; }
+
+/* the add-on's row of the registry (agents/registry.c): the `aux:` list is described to the config
+ * layer below; the losses each head takes */
+#define K(k) LOSS_KINDS(LOSS_KIND_##k)
+const agent_addon addon_aux = {
+    .name = "aux",
+    .serves = aux_serves,
+    .loss_slots = {{"aux: head reward_prediction", NULL, NULL, K(REGRESSION)},
+                   {"aux: head forward_dynamics", "byol", NULL, K(REGRESSION)},
+                   {"aux: head inverse_dynamics", NULL, " (classification: Discrete actions; regression: Box)",
+                    K(CATEGORICAL) | K(REGRESSION)},
+                   {"aux: head temporal_contrastive", "info_nce nt_xent", NULL, 0},
+                   {"aux: head representation", "vicreg barlow_twins nt_xent", NULL, 0}},
+};
+#undef K
+
+/* the parameters of each head, checked with the config (core/limits.h): the encoder width (or
+ * 512 without hidden layers) plus 512 inputs, hidden units, and at least 512 outputs */
+static rl_status aux_check_config(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const int64_t io = RL_LIMIT_IO_DIM;
+    int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : io;
+    rl_status st = RL_OK;
+    for (int i = 0; st == RL_OK && i < cfg->aux.n; i++) {
+        const rl_aux_head_cfg *h = &cfg->aux.heads[i];
+        int64_t hid = h->hidden > 0 ? h->hidden : 1, out = h->dim > io ? h->dim : io;
+        int64_t n = rl_add_sat(rl_mul_sat(rl_add_sat(width, io), hid), rl_mul_sat(hid, out));
+        st = rl_limit_check(h->loss.where[0] ? h->loss.where : cfg->aux.where, "aux hidden / dim",
+                            "parameters of the head", n, RL_LIMIT_NET_PARAMS, err, err_sz);
+    }
+    return st;
+}
+
 /* The config layer learns the heads and their keys before main() runs (this file is linked
  * whenever the algorithms are: they attach the heads). */
 __attribute__((constructor)) static void aux_register_config(void)
@@ -45,7 +80,8 @@ __attribute__((constructor)) static void aux_register_config(void)
     for (int k = 0; k < AUX_HEAD_COUNT; k++)
         at += (size_t)snprintf(aux_head_list + at, sizeof aux_head_list - at, "%s%s", k ? "|" : "", head_names[k]);
     RL_ASSERT(at < sizeof aux_head_list);
-    static const rl_aux_schema schema = {aux_head_list, aux_keys, (int)(sizeof aux_keys / sizeof aux_keys[0])};
+    static const rl_aux_schema schema = {aux_head_list, aux_keys, (int)(sizeof aux_keys / sizeof aux_keys[0]),
+                                         aux_check_config};
     rl_config_register_aux(&schema);
 }
 

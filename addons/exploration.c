@@ -26,6 +26,7 @@
 #include "addons/exploration_simhash.h"
 #include "agents/agent.h"
 #include "agents/dataparallel.h"
+#include "core/limits.h"
 #include "core/mathx.h"
 
 struct onp_explore {
@@ -60,6 +61,47 @@ struct onp_explore {
     bool dp;
     agent_dp_rms dp_obs, dp_ret;
 };
+
+/* ---- the config section ------------------------------------------------------------------ */
+
+const rl_config_section onp_explore_section = RL_CFG_SECTION_INIT("exploration", onp_explore_cfg, EXPLORATION_FIELDS);
+
+const onp_explore_cfg *onp_explore_cfg_of(const rl_config *cfg) { return rl_config_section_of(cfg, &onp_explore_section); }
+onp_explore_cfg *onp_explore_cfg_of_mut(rl_config *cfg) { return rl_config_section_of_mut(cfg, &onp_explore_section); }
+bool onp_explore_enabled(const rl_config *cfg) { return strcmp(onp_explore_cfg_of(cfg)->name, "none") != 0; }
+bool onp_explore_wants_value_head(const rl_config *cfg) { return strcmp(onp_explore_cfg_of(cfg)->name, "rnd") == 0; }
+
+/* the size of the module's networks, checked with the config (core/limits.h) */
+static rl_status explore_check(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const onp_explore_cfg *c = onp_explore_cfg_of(cfg);
+    if (!onp_explore_enabled(cfg)) return RL_OK;
+    const int64_t io = RL_LIMIT_IO_DIM;
+    return rl_limit_check(cfg->source[0] ? cfg->source : "config", "exploration.hidden",
+                          "parameters of a network (with 512 + feature_dim inputs, 512 outputs)",
+                          rl_mlp_params(&c->hidden, io + c->feature_dim, io), RL_LIMIT_NET_PARAMS, err, err_sz);
+}
+
+static bool explore_serves(const agent_algo *a) { return a->intrinsic_rewards; }
+
+/* the add-on's row of the registry (agents/registry.c) */
+const agent_addon addon_exploration = {
+    .name = "exploration",
+    .config = {&onp_explore_section, explore_check},
+    .serves = explore_serves,
+    .loss_slots = {{"exploration.forward_loss", "icm_forward", " (exploration.name: icm)", 0},
+                   {"exploration.inverse_loss", "icm_inverse icm_inverse_continuous", " (exploration.name: icm)", 0},
+                   {"exploration.rnd_loss", "rnd", " (exploration.name: rnd)", 0}},
+};
+
+rl_status onp_explore_dp_check(const rl_config *cfg, int ranks, char *err, size_t err_sz)
+{
+    if (strcmp(onp_explore_cfg_of(cfg)->name, "simhash") != 0) return RL_OK;
+    return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
+                   "%s: exploration.name: simhash is not supported in data-parallel training (%d ranks): its visit "
+                   "counts are not shared between ranks; use icm, rnd or none",
+                   cfg->source, ranks);
+}
 
 static void norm_in(const env_rms *r, const float *in, float *out, int B, float clip)
 {
@@ -99,7 +141,7 @@ static rl_status create_simhash(onp_explore **out, const rl_config *cfg, const o
                                 int n_envs, char *err, size_t err_sz)
 {
     onp_explore *x = rl_xcalloc(1, sizeof *x);
-    rl_status st = onp_simhash_create(&x->sh, cfg, net->obs_dim, n_envs, err, err_sz);
+    rl_status st = onp_simhash_create(&x->sh, &onp_explore_cfg_of(cfg)->simhash_loss, cfg->root.seed, net->obs_dim, n_envs, err, err_sz);
     if (st) {
         free(x);
         return st;
@@ -115,21 +157,21 @@ static rl_status explore_losses(onp_explore *x, const rl_config *c, const onp_ex
 {
     rl_status st;
     unsigned kern = LOSS_KINDS(LOSS_KIND_KERNEL);
-    if (x->rnd) st = agent_loss_spec(&x->rnd_loss, kern, &c->exploration.rnd_loss, NULL, err, err_sz);
-    else if (!(st = agent_loss_spec(&x->fwd_loss, kern, &c->exploration.forward_loss, NULL, err, err_sz)))
-        st = agent_loss_spec(&x->inv_loss, kern, &c->exploration.inverse_loss, NULL, err, err_sz);
+    if (x->rnd) st = agent_loss_spec(&x->rnd_loss, kern, &onp_explore_cfg_of(c)->rnd_loss, NULL, err, err_sz);
+    else if (!(st = agent_loss_spec(&x->fwd_loss, kern, &onp_explore_cfg_of(c)->forward_loss, NULL, err, err_sz)))
+        st = agent_loss_spec(&x->inv_loss, kern, &onp_explore_cfg_of(c)->inverse_loss, NULL, err, err_sz);
     if (st) return st;
     /* the kernel slots take the matching kernels only */
     const char *want = x->rnd ? "rnd" : "icm_forward";
     const loss_spec *chk = x->rnd ? &x->rnd_loss : &x->fwd_loss;
-    const rl_loss_cfg *lc = x->rnd ? &c->exploration.rnd_loss : &c->exploration.forward_loss;
+    const rl_loss_cfg *lc = x->rnd ? &onp_explore_cfg_of(c)->rnd_loss : &onp_explore_cfg_of(c)->forward_loss;
     if (strcmp(chk->desc->name, want) != 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `%s` loss, not '%s'", lc->where, want, lc->name);
     if (!x->rnd) {
         const char *inv = net->K ? "icm_inverse" : "icm_inverse_continuous";
         if (strcmp(x->inv_loss.desc->name, inv) != 0)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: this action space takes the `%s` loss, not '%s'",
-                           c->exploration.inverse_loss.where, inv, c->exploration.inverse_loss.name);
+                           onp_explore_cfg_of(c)->inverse_loss.where, inv, onp_explore_cfg_of(c)->inverse_loss.name);
     }
     return RL_OK;
 }
@@ -141,16 +183,16 @@ static void explore_settings(onp_explore *x, const rl_config *c, const onp_explo
     x->obs_dim = net->obs_dim;
     x->adim = net->adim;
     x->K = net->K;
-    x->F = (int)c->exploration.feature_dim;
+    x->F = (int)onp_explore_cfg_of(c)->feature_dim;
     x->N = n_envs;
     x->T = T;
     x->cap = T * n_envs;
     x->mb = minibatch < x->cap ? minibatch : x->cap;
-    x->epochs = (int)c->exploration.epochs;
-    x->eta = (float)c->exploration.eta;
-    x->beta = (float)c->exploration.beta;
-    x->lr = (float)c->exploration.learning_rate;
-    x->update_proportion = (float)c->exploration.update_proportion;
+    x->epochs = (int)onp_explore_cfg_of(c)->epochs;
+    x->eta = (float)onp_explore_cfg_of(c)->eta;
+    x->beta = (float)onp_explore_cfg_of(c)->beta;
+    x->lr = (float)onp_explore_cfg_of(c)->learning_rate;
+    x->update_proportion = (float)onp_explore_cfg_of(c)->update_proportion;
     rl_rng_seed(&x->rng, rl_seed_derive((uint64_t)c->root.seed, 7), 7);
 }
 
@@ -160,8 +202,8 @@ static void explore_networks(onp_explore *x, const rl_config *c, const onp_explo
 {
     nn_act act;
     nn_act_from_name(c->network.activation, &act);
-    int hidden[RL_LIST_MAX], nh = c->exploration.hidden.n;
-    for (int i = 0; i < nh; i++) hidden[i] = (int)c->exploration.hidden.v[i];
+    int hidden[RL_LIST_MAX], nh = onp_explore_cfg_of(c)->hidden.n;
+    for (int i = 0; i < nh; i++) hidden[i] = (int)onp_explore_cfg_of(c)->hidden.v[i];
     int D = x->obs_dim, F = x->F, A = net->K ? net->K : net->D;   /* one-hot for discrete */
     nn_mlp_shape(&x->enc, D, hidden, nh, F, act, NN_ACT_NONE);
     size_t np = x->enc.n_params;
@@ -228,11 +270,11 @@ rl_status onp_explore_create(onp_explore **out, const rl_config *cfg, const onp_
 {
     *out = NULL;
     const rl_config *c = cfg;
-    if (strcmp(c->exploration.name, "none") == 0) return RL_OK;
-    if (strcmp(c->exploration.name, "simhash") == 0)
+    if (strcmp(onp_explore_cfg_of(c)->name, "none") == 0) return RL_OK;
+    if (strcmp(onp_explore_cfg_of(c)->name, "simhash") == 0)
         return create_simhash(out, cfg, net, n_envs, err, err_sz);
     onp_explore *x = rl_xcalloc(1, sizeof *x);
-    x->rnd = strcmp(c->exploration.name, "rnd") == 0;
+    x->rnd = strcmp(onp_explore_cfg_of(c)->name, "rnd") == 0;
     rl_status st = explore_losses(x, c, net, err, err_sz);
     if (st) {
         free(x);

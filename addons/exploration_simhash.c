@@ -45,12 +45,11 @@ void onp_simhash_free(onp_simhash *s)
     free(s);
 }
 
-rl_status onp_simhash_create(onp_simhash **out, const rl_config *cfg, int obs_dim, int n_envs,
+rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, int64_t seed, int obs_dim, int n_envs,
                              char *err, size_t err_sz)
 {
     *out = NULL;
     loss_spec spec;
-    const rl_loss_cfg *lc = &cfg->exploration.simhash_loss;
     rl_status st = agent_loss_spec(&spec, LOSS_KINDS(LOSS_KIND_KERNEL), lc, NULL, err, err_sz);
     if (st) return st;
     if (strcmp(spec.desc->name, "simhash") != 0)
@@ -72,7 +71,7 @@ rl_status onp_simhash_create(onp_simhash **out, const rl_config *cfg, int obs_di
     s->codes = rl_xcalloc((size_t)n_envs, sizeof(uint32_t));
     s->stage = rl_xcalloc((size_t)env_rms_export_size(&s->obs_rms), sizeof(float));
     rl_rng rng;
-    rl_rng_seed(&rng, rl_seed_derive((uint64_t)cfg->root.seed, 7), 7);
+    rl_rng_seed(&rng, rl_seed_derive((uint64_t)seed, 7), 7);
     for (size_t i = 0; i < (size_t)s->k * obs_dim; i++) s->proj[i] = (float)rl_rng_normal(&rng);
     *out = s;
     return RL_OK;

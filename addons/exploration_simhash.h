@@ -1,15 +1,16 @@
 /* rlc addons (internal to addons/exploration.c): the count-based intrinsic-reward module over
- * SimHash codes (`exploration: {name: simhash}`), see agents/exploration_simhash.c. */
+ * SimHash codes (`exploration: {name: simhash}`), see addons/exploration_simhash.c. */
 #ifndef RLC_ADDONS_EXPLORATION_SIMHASH_H
 #define RLC_ADDONS_EXPLORATION_SIMHASH_H
 
 #include "agents/agent.h"
-#include "addons/exploration.h"
+#include "nn/nn.h"
 
 typedef struct onp_simhash onp_simhash;
 
-/* Reads exploration.simhash_loss (the `simhash` entry: bits, beta); n_envs rows per step. */
-rl_status onp_simhash_create(onp_simhash **out, const rl_config *cfg, int obs_dim, int n_envs,
+/* lc: exploration.simhash_loss (the `simhash` entry: bits, beta); seed: the run's (the projection
+ * draws from its own RNG derived from it); n_envs rows per step. */
+rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, int64_t seed, int obs_dim, int n_envs,
                              char *err, size_t err_sz);
 void onp_simhash_free(onp_simhash *s);   /* NULL-safe */
 /* Counts the codes of next (n_envs, obs_dim) and writes r_int (n_envs) = beta / sqrt(count). */

@@ -22,12 +22,50 @@
 
 #include "agents/agent.h"
 
+/* The add-on's config section (an X-macro list in the format of core/config_fields.h), registered
+ * with the config layer by the registry (agents/registry.c): */
+/* preference-based RL for any agent (addons/reward_model.c, docs/preferences.md): an ensemble of
+ * learned rewards r(s, a) trained from a simulated teacher's preferences between segments */
+#define REWARD_MODEL_FIELDS(X, S)                                                            \
+    X(S, bool, enabled, BOOL, 0, NULL, 0, 1, NULL, "train the agent on a reward learned from preferences") \
+    X(S, int64_t, ensemble, I64, 3, NULL, 1, 16, NULL, "reward networks in the ensemble")            \
+    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 4096, NULL, "hidden sizes of each reward network") \
+    X(S, double, learning_rate, F64, 3e-4, NULL, 0, 1, NULL, "Adam learning rate of the reward networks") \
+    X(S, int64_t, segment_length, I64, 50, NULL, 1, 1000, NULL, "steps in one compared segment")   \
+    X(S, int64_t, queries_per_round, I64, 100, NULL, 1, 100000, NULL, "queries put to the teacher per round") \
+    X(S, int64_t, query_start, I64, 5000, NULL, 0, 1e13, NULL, "environment steps before the first round") \
+    X(S, int64_t, query_interval, I64, 20000, NULL, 1, 1e13, NULL, "environment steps between rounds") \
+    X(S, int64_t, max_labels, I64, 1000, NULL, 1, 1000000, NULL,                                     \
+      "label budget: queries put to the teacher over the run (skipped ones included)")             \
+    X(S, rl_loss_cfg, loss, LOSS, 0, "bradley_terry", 0, 0, NULL, "preference loss (rlc losses, kind preference)") \
+    X(S, rl_str, selection, STR, 0, "uniform", 0, 0, "uniform|disagreement",                          \
+      "query selection: uniform pairs, or the most disputed by the ensemble")                      \
+    X(S, rl_str, normalize, STR, 0, "mean_std", 0, 0, "mean_std|std|none",                            \
+      "rewards the agent sees: (r - mean) / std, r / std, or raw (running statistics)")            \
+    X(S, int64_t, candidates, I64, 10, NULL, 1, 1000, NULL,                                          \
+      "disagreement: candidate pairs per query (the best 1/candidates are asked)")                \
+    X(S, int64_t, epochs, I64, 20, NULL, 1, 10000, NULL, "passes over the labels after each round") \
+    X(S, int64_t, batch_size, I64, 64, NULL, 1, 4096, NULL, "labelled pairs per reward-model minibatch") \
+    X(S, int64_t, buffer_size, I64, 100000, NULL, 1, 1e8, NULL,                                     \
+      "recent transitions segments are drawn from")                                                \
+    X(S, double, teacher_eps, F64, 0, NULL, 0, 0.5, NULL, "teacher: probability of a mistake (flipped label)") \
+    X(S, double, teacher_gamma, F64, 1, NULL, 0, 1, NULL,                                            \
+      "teacher: myopic discount, step t of L weighted gamma^(L-1-t); 1 = off")                     \
+    X(S, double, teacher_skip, F64, 0, NULL, 0, 1e6, NULL,                                           \
+      "teacher: skip a query when both returns are below skip x mean |return| of the round; 0 = off") \
+    X(S, double, teacher_equal, F64, 0, NULL, 0, 1e6, NULL,                                          \
+      "teacher: label 1/2 when the returns differ by less than equal x mean |return|; 0 = off")
+
+RL_CFG_SECTION_TYPE(reward_model_cfg, REWARD_MODEL_FIELDS);
+extern const rl_config_section reward_model_section;
+const reward_model_cfg *reward_model_cfg_of(const rl_config *cfg);
+
 typedef struct reward_model reward_model;
 
 /* statistics appended to metrics.csv after the agent's */
 #define RM_N_STATS 5
 
-/* Validates cfg->reward_model (errors name the key) and allocates everything; *out = NULL when
+/* Validates the reward_model section (errors name the key) and allocates everything; *out = NULL when
  * the section is not enabled. n_envs: the training vector env's size; n_ranks: data-parallel
  * ranks (a reward model needs one). */
 rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_def *def, int n_envs,

@@ -7,10 +7,16 @@
 #include "addons/reward_model_impl.h"
 #include "core/limits.h"
 
+const rl_config_section reward_model_section = RL_CFG_SECTION_INIT("reward_model", reward_model_cfg, REWARD_MODEL_FIELDS);
+/* the add-on's row of the registry (agents/registry.c): any agent; its checks are reward_model_open's */
+const agent_addon addon_reward_model = {.name = "reward_model", .config = {&reward_model_section, NULL}};
+
+const reward_model_cfg *reward_model_cfg_of(const rl_config *cfg) { return rl_config_section_of(cfg, &reward_model_section); }
+
 /* the preference losses whose inputs can be segment returns; orpo reads log-probabilities */
 static rl_status make_loss(reward_model *rm, const rl_config *cfg, char *err, size_t err_sz)
 {
-    const rl_loss_cfg *l = &cfg->reward_model.loss;
+    const rl_loss_cfg *l = &reward_model_cfg_of(cfg)->loss;
     const char *where = l->where[0] ? l->where : "reward_model.loss";
     rl_status st = agent_loss_spec(&rm->loss, LOSS_KINDS(LOSS_KIND_PREFERENCE), l, where, err, err_sz);
     if (st != RL_OK) return st;
@@ -27,10 +33,10 @@ static rl_status make_loss(reward_model *rm, const rl_config *cfg, char *err, si
 static rl_status check_sizes(const rl_config *cfg, int in_dim, int N, int64_t P, char *err, size_t err_sz)
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
-    const int64_t L = cfg->reward_model.segment_length, B = cfg->reward_model.batch_size;
-    const int64_t M = cfg->reward_model.ensemble, lab = cfg->reward_model.max_labels;
+    const int64_t L = reward_model_cfg_of(cfg)->segment_length, B = reward_model_cfg_of(cfg)->batch_size;
+    const int64_t M = reward_model_cfg_of(cfg)->ensemble, lab = reward_model_cfg_of(cfg)->max_labels;
     int64_t seg = rl_mul_sat(2 * L, in_dim + 1);
-    int64_t cand = rl_mul_sat(cfg->reward_model.queries_per_round, cfg->reward_model.candidates);
+    int64_t cand = rl_mul_sat(reward_model_cfg_of(cfg)->queries_per_round, reward_model_cfg_of(cfg)->candidates);
     int64_t rows = rl_mul_sat(2 * L, B > 32 ? B : 32);
     rl_status st = rl_limit_check(src, "reward_model.hidden", "parameters of the ensemble", rl_mul_sat(M, P),
                                   RL_LIMIT_NET_PARAMS, err, err_sz);
@@ -42,34 +48,34 @@ static rl_status check_sizes(const rl_config *cfg, int in_dim, int N, int64_t P,
                             rl_mul_sat(cand, seg), RL_LIMIT_BUFFER_FLOATS, err, err_sz);
     if (st == RL_OK)
         st = rl_limit_check(src, "reward_model.buffer_size", "floats of the recent transitions",
-                            rl_mul_sat(rl_add_sat(cfg->reward_model.buffer_size, N), in_dim + 1),
+                            rl_mul_sat(rl_add_sat(reward_model_cfg_of(cfg)->buffer_size, N), in_dim + 1),
                             RL_LIMIT_BUFFER_FLOATS, err, err_sz);
     if (st == RL_OK)
         st = rl_limit_check(src, "reward_model.batch_size x segment_length", "floats of a minibatch's caches",
-                            rl_mul_sat(rows, rl_mlp_cache_per_sample(&cfg->reward_model.hidden, in_dim, 1)),
+                            rl_mul_sat(rows, rl_mlp_cache_per_sample(&reward_model_cfg_of(cfg)->hidden, in_dim, 1)),
                             RL_LIMIT_BUFFER_FLOATS, err, err_sz);
     return st;
 }
 
 static void copy_settings(reward_model *rm, const rl_config *cfg)
 {
-    rm->M = (int)cfg->reward_model.ensemble;
-    rm->L = (int)cfg->reward_model.segment_length;
-    rm->disagreement = strcmp(cfg->reward_model.selection, "disagreement") == 0;
-    rm->norm_mode = strcmp(cfg->reward_model.normalize, "std") == 0 ? RM_NORM_STD
-                  : strcmp(cfg->reward_model.normalize, "none") == 0 ? RM_NORM_NONE : RM_NORM_MEAN_STD;
-    rm->per_round = cfg->reward_model.queries_per_round;
-    rm->cand_factor = rm->disagreement ? cfg->reward_model.candidates : 1;
-    rm->epochs = cfg->reward_model.epochs;
-    rm->batch = cfg->reward_model.batch_size;
-    rm->query_start = cfg->reward_model.query_start;
-    rm->query_interval = cfg->reward_model.query_interval;
-    rm->max_labels = cfg->reward_model.max_labels;
-    rm->t_eps = cfg->reward_model.teacher_eps;
-    rm->t_gamma = cfg->reward_model.teacher_gamma;
-    rm->t_skip = cfg->reward_model.teacher_skip;
-    rm->t_equal = cfg->reward_model.teacher_equal;
-    rm->next_query = cfg->reward_model.query_start;
+    rm->M = (int)reward_model_cfg_of(cfg)->ensemble;
+    rm->L = (int)reward_model_cfg_of(cfg)->segment_length;
+    rm->disagreement = strcmp(reward_model_cfg_of(cfg)->selection, "disagreement") == 0;
+    rm->norm_mode = strcmp(reward_model_cfg_of(cfg)->normalize, "std") == 0 ? RM_NORM_STD
+                  : strcmp(reward_model_cfg_of(cfg)->normalize, "none") == 0 ? RM_NORM_NONE : RM_NORM_MEAN_STD;
+    rm->per_round = reward_model_cfg_of(cfg)->queries_per_round;
+    rm->cand_factor = rm->disagreement ? reward_model_cfg_of(cfg)->candidates : 1;
+    rm->epochs = reward_model_cfg_of(cfg)->epochs;
+    rm->batch = reward_model_cfg_of(cfg)->batch_size;
+    rm->query_start = reward_model_cfg_of(cfg)->query_start;
+    rm->query_interval = reward_model_cfg_of(cfg)->query_interval;
+    rm->max_labels = reward_model_cfg_of(cfg)->max_labels;
+    rm->t_eps = reward_model_cfg_of(cfg)->teacher_eps;
+    rm->t_gamma = reward_model_cfg_of(cfg)->teacher_gamma;
+    rm->t_skip = reward_model_cfg_of(cfg)->teacher_skip;
+    rm->t_equal = reward_model_cfg_of(cfg)->teacher_equal;
+    rm->next_query = reward_model_cfg_of(cfg)->query_start;
     rm->last_loss = rm->last_acc = NAN;
     rl_rng_seed(&rm->rng, rl_seed_derive((uint64_t)cfg->root.seed, 7001), 0);
     rl_rng_seed(&rm->teacher_rng, rl_seed_derive((uint64_t)cfg->root.seed, 7002), 0);
@@ -78,7 +84,7 @@ static void copy_settings(reward_model *rm, const rl_config *cfg)
 /* the ensemble: shapes, one flat parameter buffer, orthogonal init, one Adam, one cache */
 static rl_status make_nets(reward_model *rm, const rl_config *cfg, char *err, size_t err_sz)
 {
-    const rl_int_list *h = &cfg->reward_model.hidden;
+    const rl_int_list *h = &reward_model_cfg_of(cfg)->hidden;
     int hid[RL_LIST_MAX];
     for (int i = 0; i < h->n; i++) hid[i] = (int)h->v[i];
     nn_mlp_shape(&rm->net[0], rm->in_dim, hid, h->n, 1, NN_ACT_RELU, NN_ACT_NONE);
@@ -96,7 +102,7 @@ static rl_status make_nets(reward_model *rm, const rl_config *cfg, char *err, si
     size_t cf = nn_mlp_cache_floats(&rm->net[0], rm->max_rows);
     rm->cache_mem = rl_xcalloc(cf, sizeof(float));
     nn_mlp_cache_bind(&rm->cache, &rm->net[0], rm->cache_mem, rm->max_rows);
-    return nn_adam_init(&rm->opt, (size_t)rm->M * rm->P, (float)cfg->reward_model.learning_rate, 0.9f, 0.999f,
+    return nn_adam_init(&rm->opt, (size_t)rm->M * rm->P, (float)reward_model_cfg_of(cfg)->learning_rate, 0.9f, 0.999f,
                         1e-8f, err, err_sz);
 }
 
@@ -137,7 +143,7 @@ rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_
                             int n_ranks, char *err, size_t err_sz)
 {
     *out = NULL;
-    if (!cfg->reward_model.enabled) return RL_OK;
+    if (!reward_model_cfg_of(cfg)->enabled) return RL_OK;
     const char *src = cfg->source[0] ? cfg->source : "config";
     if (n_ranks > 1)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
@@ -151,11 +157,11 @@ rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_
     int in_dim = def->obs_space.dim + feat;
     nn_mlp shape;
     int hid[RL_LIST_MAX];
-    for (int i = 0; i < cfg->reward_model.hidden.n; i++) hid[i] = (int)cfg->reward_model.hidden.v[i];
-    rl_status st = rl_limit_check(src, "reward_model.hidden", "layers", cfg->reward_model.hidden.n,
+    for (int i = 0; i < reward_model_cfg_of(cfg)->hidden.n; i++) hid[i] = (int)reward_model_cfg_of(cfg)->hidden.v[i];
+    rl_status st = rl_limit_check(src, "reward_model.hidden", "layers", reward_model_cfg_of(cfg)->hidden.n,
                                   NN_MAX_LAYERS - 1, err, err_sz);
     if (st != RL_OK) return st;
-    nn_mlp_shape(&shape, in_dim, hid, cfg->reward_model.hidden.n, 1, NN_ACT_RELU, NN_ACT_NONE);
+    nn_mlp_shape(&shape, in_dim, hid, reward_model_cfg_of(cfg)->hidden.n, 1, NN_ACT_RELU, NN_ACT_NONE);
     if ((st = check_sizes(cfg, in_dim, n_envs, (int64_t)shape.n_params, err, err_sz))) return st;
     reward_model *rm = rl_xcalloc(1, sizeof *rm);
     rm->D = def->obs_space.dim;
@@ -180,7 +186,7 @@ rl_status reward_model_open(reward_model **out, const rl_config *cfg, const env_
         reward_model_free(rm);
         return st;
     }
-    make_buffers(rm, cfg->reward_model.buffer_size);
+    make_buffers(rm, reward_model_cfg_of(cfg)->buffer_size);
     *out = rm;
     return RL_OK;
 }

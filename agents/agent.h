@@ -124,7 +124,21 @@ typedef struct agent_algo {
      * an action is act_space.dim integer components). false: create() is never called on one, the
      * trainer refuses such an environment naming the agents that take it (trainer_env_agent). */
     bool multi_actions;
+    /* The agent attaches an intrinsic-reward module (`exploration:`, addons/exploration.h). */
+    bool intrinsic_rewards;
 } agent_algo;
+
+/* An add-on (addons/): what an algorithm, or the trainer, can attach. Its facts: `name`, its
+ * config section and checks (`config`, core/config.h; section NULL when it has none, as the aux
+ * heads, whose `aux:` list addons/aux.c describes to the config layer), the agents that can
+ * attach it (`serves`; NULL: every agent) and the loss slots its keys are, which `rlc losses`
+ * lists after the names of the agents it serves and the slot's note. One row of agents/registry.c. */
+typedef struct {
+    const char *name;
+    rl_config_addon config;
+    bool (*serves)(const agent_algo *a);
+    agent_loss_slot loss_slots[AGENT_MAX_SLOTS];
+} agent_addon;
 
 /* A config entry's loss (name and parameters) resolved into *out, of one of `kinds`
  * (LOSS_KINDS(...)); errors name `where`, or l->where when where is NULL. The one adapter from
@@ -143,5 +157,11 @@ rl_status agent_slot_loss(loss_spec *out, const agent_algo *algo, int i, const r
 const agent_algo *agent_find(const char *name);
 /* The registered algorithms in registry order; *n receives their count. */
 const agent_algo *const *agent_all(int *n);
+/* The registered add-ons in registry order; *n receives their count. */
+const agent_addon *const *agent_addons(int *n);
+/* "ppo, a2c, dqn": the names of the registered algorithms for which has(a, ctx) is true (every one
+ * when has is NULL), in registry order, joined by ", " and by last_sep before the last. */
+void agent_names_where(char *buf, size_t sz, bool (*has)(const agent_algo *a, const void *ctx), const void *ctx,
+                       const char *last_sep);
 
 #endif

@@ -14,6 +14,9 @@
  * final observation (replay/rollout.h). Observation and reward normalisation (normalize section)
  * live in the agent: the statistics update on training steps only, are frozen when acting
  * without exploration, and are saved in checkpoints.
+ * The add-ons are attached through hooks that do nothing without them: the intrinsic-reward
+ * module (`exploration:`, algos/onp_explore.h: its rewards at each step, RND's advantages and
+ * second value loss) and the auxiliary heads (algos/onp_aux.h).
  * Auxiliary heads (`aux:`, addons/aux.h) read the shared trunk's output: each minibatch adds
  * sum_i weight_i L_i to the loss, in the same backward pass, gradient clip (the norm over the
  * network and the heads together) and optimizer step (the heads' moments live in a second
@@ -28,6 +31,7 @@
 #include <string.h>
 
 #include "algos/onp_aux.h"
+#include "algos/onp_explore.h"
 #include "algos/onpolicy.h"
 #include "algos/recurrent.h"
 #include "core/limits.h"
@@ -54,19 +58,11 @@ typedef struct {
     replay_rollout buf;
     int64_t updates;
     int64_t nonfinite_skips;
-    /* intrinsic rewards (exploration section): ICM adds them to the reward; RND keeps its own
-     * stream with a second value head, a non-episodic discount and weighted advantages */
-    onp_explore *ex;
-    bool rnd;
-    float int_coef, ext_coef, int_gamma;
-    float *step_raw, *next_raw, *step_rint, *step_vint;   /* (N, D), (N, D), (N), (N) */
-    float *r_int, *v_int, *adv_int, *ret_int;             /* (T, N) */
-    unsigned char *no_end;                                /* (T, N) zeros: intrinsic never ends */
-    float *mb_vint_old, *mb_ret_int, *mb_vx, *mb_vi, *mb_dvx, *mb_dvi;   /* (mb) */
-    double last_rint;
+    onp_ex ex;                        /* the intrinsic-reward module (algos/onp_explore.h) */
     /* per-step scratch of the last explore act() */
     float *step_obs, *step_u, *step_logp, *step_values;   /* (N, .) */
-    float *final_values, *rewards;                       /* (N) */
+    float *final_values, *rewards, *last_v;              /* (N) */
+    float *next_raw;                  /* (N, D) the real next observations (add-ons read them) */
     float *tmp_obs;                                      /* (max batch, obs_dim) */
     /* minibatch scratch */
     int *perm;                        /* (batch) */
@@ -102,7 +98,7 @@ void onp_ac_destroy(void *self)
     onp_rec_track_free(&p->rt);
     onp_rec_free(p->rec);
     onp_rec_free(p->rec_c);
-    onp_explore_free(p->ex);
+    onp_ex_free(&p->ex);
     onp_opt_free(&p->opt);
     onp_aux_free(&p->ax);
     onp_norm_free(&p->norm);
@@ -143,12 +139,11 @@ static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings 
                                     const env_space *act_space, int n_envs, char *err, size_t err_sz)
 {
     const char *src = cfg->source[0] ? cfg->source : "config";
-    bool ex = strcmp(cfg->exploration.name, "none") != 0;
     int64_t D = env_space_dim(obs_space), A = env_space_dim(act_space);
     int64_t out = act_space->kind == ENV_SPACE_DISCRETE ? act_space->n : 2 * A;
     for (int m = 0; act_space->kind == ENV_SPACE_MULTI_DISCRETE && m < act_space->dim; m++)
         out += act_space->nvec[m];   /* the logits (at most ENV_MAX_NVEC_SUM) */
-    int64_t steps = rl_mul_sat((int64_t)s->T, n_envs), per = (ex ? 3 * D + A : D) + A + 8;
+    int64_t steps = rl_mul_sat((int64_t)s->T, n_envs), per = D + onp_ex_step_floats(cfg, D, A) + A + 8;
     char key[96];
     snprintf(key, sizeof key, "%s.num_steps x env.num_envs", s->algo);
     rl_status st = rl_limit_check(src, key, "rollout buffer floats", rl_mul_sat(steps, per), RL_LIMIT_BUFFER_FLOATS,
@@ -158,10 +153,7 @@ static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings 
     if (batch < n_envs) batch = n_envs;
     if (batch < AGENT_EVAL_BATCH) batch = AGENT_EVAL_BATCH;
     int64_t cache = rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->network.hidden, D, out));
-    if (ex) {
-        int64_t F = cfg->exploration.feature_dim;
-        cache = rl_add_sat(cache, rl_mul_sat(3, rl_mlp_cache_per_sample(&cfg->exploration.hidden, 2 * F + A + D, F + A)));
-    }
+    cache = rl_add_sat(cache, onp_ex_cache_floats(cfg, D, A));
     cache = rl_add_sat(cache, 8 * (D + A + 8));
     snprintf(key, sizeof key, "%s.num_steps x env.num_envs / %s.num_minibatches, network.hidden", s->algo, s->algo);
     return rl_limit_check(src, key, "activation cache floats of a minibatch", rl_mul_sat(batch, cache),
@@ -172,12 +164,10 @@ static rl_status check_rollout_size(const rl_config *cfg, const onp_ac_settings 
  * the evaluation batch of up to maxb rows */
 static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
 {
-    int N = p->n_envs, mb = p->mb_size, A = p->adim, D = p->obs_dim, TN = p->batch;
+    int N = p->n_envs, mb = p->mb_size, A = p->adim, D = p->obs_dim;
     size_t need = rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)N * A * 4) +
-                  2 * rl_arena_need((size_t)N * D * 4) + 2 * rl_arena_need((size_t)N * 4) +
-                  4 * rl_arena_need((size_t)TN * 4) + rl_arena_need((size_t)TN) +
-                  6 * rl_arena_need((size_t)mb * 4) + rl_arena_need((size_t)mb * 8) +
-                  4 * rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * D * 4) +
+                  rl_arena_need((size_t)N * D * 4) + rl_arena_need((size_t)mb * 8) +
+                  5 * rl_arena_need((size_t)N * 4) + rl_arena_need((size_t)maxb * D * 4) +
                   rl_arena_need((size_t)p->batch * sizeof(int)) + rl_arena_need((size_t)mb * D * 4) +
                   rl_arena_need((size_t)mb * A * 4) + 9 * rl_arena_need((size_t)mb * 4);
     rl_status st = rl_arena_init(&p->arena, need, err, err_sz);
@@ -188,6 +178,7 @@ static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
     p->step_values = rl_arena_floats(&p->arena, N);
     p->final_values = rl_arena_floats(&p->arena, N);
     p->rewards = rl_arena_floats(&p->arena, N);
+    p->last_v = rl_arena_floats(&p->arena, N);
     p->tmp_obs = rl_arena_floats(&p->arena, (size_t)maxb * D);
     p->perm = rl_arena_alloc(&p->arena, (size_t)p->batch * sizeof(int));
     p->mb_obs = rl_arena_floats(&p->arena, (size_t)mb * D);
@@ -196,17 +187,7 @@ static rl_status ac_scratch(actor_critic *p, int maxb, char *err, size_t err_sz)
                      &p->mb_ent, &p->mb_dlogp, &p->mb_dent, &p->mb_dv};
     for (size_t i = 0; i < sizeof mbs / sizeof mbs[0]; i++) *mbs[i] = rl_arena_floats(&p->arena, mb);
     p->mb_dv = rl_arena_floats(&p->arena, (size_t)mb * 2);   /* (mb, n_v) */
-    p->step_raw = rl_arena_floats(&p->arena, (size_t)N * D);
     p->next_raw = rl_arena_floats(&p->arena, (size_t)N * D);
-    p->step_rint = rl_arena_floats(&p->arena, N);
-    p->step_vint = rl_arena_floats(&p->arena, N);
-    p->r_int = rl_arena_floats(&p->arena, TN);
-    p->v_int = rl_arena_floats(&p->arena, TN);
-    p->adv_int = rl_arena_floats(&p->arena, TN);
-    p->ret_int = rl_arena_floats(&p->arena, TN);
-    p->no_end = rl_arena_alloc(&p->arena, (size_t)TN);
-    float **mbi[] = {&p->mb_vint_old, &p->mb_ret_int, &p->mb_vx, &p->mb_vi, &p->mb_dvx, &p->mb_dvi};
-    for (size_t i = 0; i < sizeof mbi / sizeof mbi[0]; i++) *mbi[i] = rl_arena_floats(&p->arena, mb);
     return RL_OK;
 }
 
@@ -304,7 +285,7 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
     }
 
     onp_explore_shape shape = {p->net.obs_dim, p->net.adim, p->net.K, p->net.D};
-    if ((st = onp_explore_create(&p->ex, cfg, &shape, n_envs, p->T, p->mb_size, err, err_sz))) {
+    if ((st = onp_ex_init(&p->ex, cfg, &shape, n_envs, p->T, p->mb_size, s->lambda, err, err_sz))) {
         onp_ac_destroy(p);
         return st;
     }
@@ -312,11 +293,6 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
         onp_ac_destroy(p);
         return st;
     }
-    p->rnd = onp_explore_is_rnd(p->ex);
-    p->int_coef = (float)cfg->exploration.int_coef;
-    p->ext_coef = p->rnd ? (float)cfg->exploration.ext_coef : 1.0f;
-    p->int_gamma = (float)cfg->exploration.int_gamma;
-    p->last_rint = NAN;
 
     if ((st = ac_scratch(p, maxb, err, err_sz)) || (st = ac_split_init(p, src, err, err_sz))) {
         onp_ac_destroy(p);
@@ -366,11 +342,8 @@ void onp_ac_act(void *self, const float *obs, int n, float *actions, bool explor
         p->mask_set = false;
     }
     int nv = p->net.n_v;
-    for (int i = 0; i < n; i++) {
-        p->step_values[i] = p->net.out_v[(size_t)i * nv];
-        if (p->rnd) p->step_vint[i] = p->net.out_v[(size_t)i * nv + 1];
-    }
-    if (p->ex) memcpy(p->step_raw, obs, (size_t)n * p->obs_dim * sizeof(float));
+    for (int i = 0; i < n; i++) p->step_values[i] = p->net.out_v[(size_t)i * nv];
+    onp_ex_act(&p->ex, obs, p->net.out_v, nv, n);
 }
 
 void onp_ac_observe(void *self, const env_vec *v)
@@ -386,7 +359,7 @@ void onp_ac_observe(void *self, const env_vec *v)
         for (int i = 0; i < N; i++) p->final_values[i] = v->truncated[i] ? p->net.out_v[(size_t)i * p->net.n_v] : 0.0f;
     }
     onp_norm_reward(&p->norm, v->rewards, v->terminated, v->truncated, p->rewards);
-    if (p->ex || p->ax.aux) {
+    if (onp_ex_on(&p->ex) || p->ax.aux) {
         /* the real next observation: the final one of a finished episode */
         int D = p->obs_dim;
         for (int i = 0; i < N; i++) {
@@ -394,19 +367,9 @@ void onp_ac_observe(void *self, const env_vec *v)
             memcpy(p->next_raw + (size_t)i * D, src + (size_t)i * D, (size_t)D * sizeof(float));
         }
     }
+    /* the heads learn the reward the critic learns before the module adds its bonus to it */
     onp_aux_observe(&p->ax, &p->norm, p->next_raw, p->rewards, v, p->buf.t);
-    if (p->ex) {
-        int t = p->buf.t;
-        onp_explore_step(p->ex, t, p->step_raw, p->step_u, p->next_raw, p->step_rint);
-        for (int i = 0; i < N; i++) {
-            if (p->rnd) {
-                p->r_int[(size_t)t * N + i] = p->step_rint[i];
-                p->v_int[(size_t)t * N + i] = p->step_vint[i];
-            } else {
-                p->rewards[i] += p->int_coef * p->step_rint[i];
-            }
-        }
-    }
+    onp_ex_observe(&p->ex, p->buf.t, p->step_u, p->next_raw, p->rewards);
     replay_rollout_add(&p->buf, p->step_obs, p->step_u, p->step_logp, p->step_values, p->rewards,
                        v->terminated, v->truncated, any_trunc ? p->final_values : NULL);
     if (p->rec) onp_rec_observe(&p->rt, v->terminated, v->truncated);
@@ -436,30 +399,6 @@ static bool dp_average(actor_critic *p, bool ok)
 
 /* ---- the steps of onp_ac_learn ---------------------------------------------------------- */
 
-/* the exploration add-on's part of the advantages: RND's intrinsic stream (non-episodic, its own
- * discount and value head) mixed into the extrinsic advantages, then the module's own update; ICM
- * and SimHash added their bonus to the rewards at each step, so they only update. last_v: (N)
- * scratch. Sets the statistic intrinsic_reward. */
-static void explore_advantages(actor_critic *p, float *last_v)
-{
-    if (!p->rnd) {
-        p->last_rint = onp_explore_update(p->ex);
-        return;
-    }
-    int N = p->n_envs, nv = p->net.n_v;
-    double mean = 0.0;
-    onp_explore_normalise_rewards(p->ex, p->r_int, p->T, p->int_gamma);
-    for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv + 1];
-    replay_gae(p->adv_int, p->ret_int, p->r_int, p->v_int, NULL, p->no_end, p->no_end, last_v, p->T, N,
-               p->int_gamma, p->s.lambda);
-    for (int i = 0; i < p->batch; i++) {
-        p->buf.adv[i] = p->ext_coef * p->buf.adv[i] + p->int_coef * p->adv_int[i];
-        mean += p->r_int[i];
-    }
-    p->last_rint = mean / p->batch;
-    onp_explore_update(p->ex);
-}
-
 /* the advantages and returns of the rollout, bootstrapped from the value of the observations
  * after it; the exploration add-on's part; then standardised over the whole rollout when asked */
 static void learn_advantages(actor_critic *p, const env_vec *v)
@@ -469,10 +408,9 @@ static void learn_advantages(actor_critic *p, const env_vec *v)
     if (p->rec) onp_rec_layout_next(&p->rt);
     onp_net_forward(&p->net, p->tmp_obs, N, false, true);
     int nv = p->net.n_v;
-    float *last_v = p->step_rint;   /* free until the next step: (N) */
-    for (int i = 0; i < N; i++) last_v[i] = p->net.out_v[(size_t)i * nv];
-    replay_rollout_finish(&p->buf, last_v, p->s.gamma, p->s.lambda);
-    if (p->ex) explore_advantages(p, last_v);
+    for (int i = 0; i < N; i++) p->last_v[i] = p->net.out_v[(size_t)i * nv];
+    replay_rollout_finish(&p->buf, p->last_v, p->s.gamma, p->s.lambda);
+    onp_ex_advantages(&p->ex, p->buf.adv, p->net.out_v, nv, p->last_v);
     /* over the whole rollout: every rank's (agents/dataparallel.h) */
     if (p->s.norm_adv && p->s.norm_adv_batch) agent_dp_standardise(p->buf.adv, p->batch);
 }
@@ -512,10 +450,7 @@ static void gather_minibatch(actor_critic *p, int m)
         p->mb_vold[k] = p->buf.values[idx];
         if (p->masked)
             memcpy(p->mb_mask + (size_t)k * p->net.K, p->roll_mask + (size_t)idx * p->net.K, (size_t)p->net.K);
-        if (p->rnd) {
-            p->mb_vint_old[k] = p->v_int[idx];
-            p->mb_ret_int[k] = p->ret_int[idx];
-        }
+        onp_ex_gather(&p->ex, k, idx);
         onp_aux_gather(&p->ax, k, idx);
     }
 }
@@ -528,21 +463,9 @@ static bool minibatch_losses(actor_critic *p, float *pl_out, float *el_out, floa
     if (p->s.norm_adv && !p->s.norm_adv_batch) rl_standardise(p->mb_adv, mb);
     onp_net_forward(&p->net, p->mb_obs, mb, true, true);
     onp_net_logp_ent(&p->net, p->mb_u, mb, p->mb_logp, p->mb_ent);
-    const float *val = p->net.out_v;
-    if (p->rnd)
-        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
-
     float pl = loss_policy_eval(&p->policy_loss, p->mb_logp, p->mb_logp_old, p->mb_adv, NULL, mb, p->mb_dlogp);
     float el = loss_entropy_eval(&p->entropy_loss, p->mb_ent, NULL, mb, p->mb_dent);
-    float vl;
-    if (!p->rnd) {
-        vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
-    } else {
-        /* the sum of the extrinsic and intrinsic heads' losses (CleanRL's RND PPO) */
-        vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
-             loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
-        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
-    }
+    float vl = onp_ex_value_loss(&p->ex, &p->value_loss, p->net.out_v, p->mb_vold, p->mb_ret, mb, p->mb_dv);
     *pl_out = pl;
     *el_out = el;
     *vl_out = vl;
@@ -635,15 +558,7 @@ static void split_critic(actor_critic *p)
 {
     int mb = p->mb_size, nv = p->net.n_v;
     onp_net_forward(&p->net, p->mb_obs, mb, false, true);
-    const float *val = p->net.out_v;
-    if (!p->rnd) {
-        p->mb_vl = loss_value_eval(&p->value_loss, val, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dv);
-    } else {
-        for (int k = 0; k < mb; k++) p->mb_vx[k] = val[2 * k], p->mb_vi[k] = val[2 * k + 1];
-        p->mb_vl = loss_value_eval(&p->value_loss, p->mb_vx, p->mb_vold, p->mb_ret, NULL, mb, p->mb_dvx) +
-                   loss_value_eval(&p->value_loss, p->mb_vi, p->mb_vint_old, p->mb_ret_int, NULL, mb, p->mb_dvi);
-        for (int k = 0; k < mb; k++) p->mb_dv[2 * k] = p->mb_dvx[k], p->mb_dv[2 * k + 1] = p->mb_dvi[k];
-    }
+    p->mb_vl = onp_ex_value_loss(&p->ex, &p->value_loss, p->net.out_v, p->mb_vold, p->mb_ret, mb, p->mb_dv);
     for (int k = 0; k < mb * nv; k++) p->mb_dv[k] *= p->s.vf_coef;
     if (!isfinite(p->mb_vl)) return;
     size_t lo, hi, lo2, hi2;
@@ -773,7 +688,7 @@ static void learn_stats(actor_critic *p, const double *sum, int n_mb_done, doubl
     stats[ST_LR] = onp_opt_lr(&p->opt);
     stats[ST_EV] = vr > 0 ? 1.0 - ve / vr : NAN;
     stats[ST_SKIPPED] = (double)p->nonfinite_skips;
-    stats[ST_INTRINSIC] = p->ex ? p->last_rint : NAN;
+    stats[ST_INTRINSIC] = onp_ex_stat(&p->ex);
     onp_aux_stats(&p->ax, stats, ST_COUNT, AGENT_MAX_STATS);
     if (loss_state(p) && ST_COUNT + n_aux < AGENT_MAX_STATS) stats[ST_COUNT + n_aux] = p->policy_loss.p[0];
 }
@@ -827,7 +742,7 @@ static int ac_tensors(actor_critic *p, nn_tensor *t, char names[][48], bool trai
 {
     int n = onp_net_tensors(&p->net, t, names);
     n += onp_norm_tensors(&p->norm, t + n);
-    if (p->ex) n += onp_explore_tensors(p->ex, t + n, names + n, train_state);
+    n += onp_ex_tensors(&p->ex, t + n, names + n, train_state);
     if (train_state) n += onp_opt_tensors(&p->opt, t + n);
     n += onp_aux_tensors(&p->ax, t + n, names + n, train_state);
     return n;
@@ -841,7 +756,7 @@ rl_status onp_ac_save(void *self, const char *path, const nn_meta *extra, int n_
     char names[ONP_MAX_TENSORS][48];
     int n = ac_tensors(p, t, names, true);
     onp_norm_stage(&p->norm);
-    if (p->ex) onp_explore_stage(p->ex);
+    onp_ex_stage(&p->ex);
     /* the heads' RNG (augmentation noise) and the KL penalty's beta go with the agent's metadata */
     nn_meta meta[26];
     char key[48], val[RL_RNG_TEXT], beta_key[48], beta[32];
@@ -880,7 +795,7 @@ rl_status onp_ac_load(void *self, nn_safetensors *f, bool train_state, char *err
     int n = ac_tensors(p, t, names, train_state);
     rl_status st = onp_read_tensors(f, t, n, train_state, err, err_sz);
     if (st == RL_OK) st = onp_norm_unstage(&p->norm, err, err_sz);
-    if (st == RL_OK && p->ex) st = onp_explore_unstage(p->ex, err, err_sz);
+    if (st == RL_OK) st = onp_ex_unstage(&p->ex, err, err_sz);
     if (st != RL_OK || !train_state) return st;
     if ((st = onp_load_state(f, p->s.algo, &p->rng, onp_opt_t(&p->opt), &p->updates, err, err_sz))) return st;
     if (loss_state(p) && (st = load_loss_state(p, f, err, err_sz))) return st;
@@ -898,6 +813,6 @@ int onp_ac_dp_tensors(void *self, nn_tensor *t, int max)
     t[n++] = (nn_tensor){"params", p->net.params, 1, {(int64_t)p->net.n_params}};
     n += onp_opt_tensors(&p->opt, t + n);
     n += onp_aux_dp_tensors(&p->ax, t + n);
-    if (p->ex) n += onp_explore_dp_tensors(p->ex, t + n);
+    n += onp_ex_dp_tensors(&p->ex, t + n);
     return n;
 }

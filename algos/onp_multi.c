@@ -11,7 +11,7 @@ rl_status onp_multi_check(const rl_config *cfg, const env_space *act_space, char
 {
     if (!env_space_is_multi(act_space)) return RL_OK;
     const char *src = cfg->source[0] ? cfg->source : "config", *kind = env_space_kind_name(act_space->kind);
-    if (strcmp(cfg->exploration.name, "icm") == 0)
+    if (strcmp(onp_explore_cfg_of(cfg)->name, "icm") == 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: exploration.name: icm models Discrete or Box actions, and env "
                        "%s has a %s action space (rnd does not read actions)", src, cfg->env.id, kind);
     for (int i = 0; i < cfg->aux.n; i++) {

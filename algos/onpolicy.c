@@ -199,7 +199,7 @@ rl_status onp_net_init_rec(onp_net *n, const rl_config *cfg, const env_space *ob
     n->obs_dim = obs_space->dim;
     n->has_critic = critic;
     n->shared = shared;
-    n->n_v = critic && strcmp(cfg->exploration.name, "rnd") == 0 ? 2 : 1;
+    n->n_v = critic && onp_explore_wants_value_head(cfg) ? 2 : 1;
     n->max_batch = max_batch;
     int out = 0, in_heads = 0;
     if ((st = net_action_head(n, cfg, act_space, &out, err, err_sz)) != RL_OK) return st;

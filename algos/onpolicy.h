@@ -293,7 +293,8 @@ extern const rl_config_section onp_losses_section;
     .act_sample = onp_ac_act_sample, .action_mask = onp_ac_action_mask,                           \
     .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \
     .save = onp_ac_save, .load = onp_ac_load, .destroy = onp_ac_destroy,                          \
-    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors, .multi_actions = true
+    .extra_stats = onp_ac_extra_stats, .dp_tensors = onp_ac_dp_tensors, .multi_actions = true,    \
+    .intrinsic_rewards = true
 /* the actor-critic agents' check: rollout size, and aux heads on a shared encoder (alt: another
  * key that shares it, or NULL) */
 rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num_steps, bool shared,

@@ -94,7 +94,7 @@ static rl_status rf_create(void **self, const rl_config *cfg, const env_space *o
         free(p);
         return st;
     }
-    if (strcmp(cfg->exploration.name, "none") != 0) {
+    if (onp_explore_enabled(cfg)) {
         free(p);
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: exploration.name: algo reinforce takes no intrinsic-reward module (ppo and a2c do)", src);
     }

@@ -573,6 +573,8 @@ char *rlc_policy_config(const rlc_policy *p)
     return rl_config_dump_string(&p->cfg);
 }
 
+static bool takes_masks(const agent_algo *a, const void *ctx) { return (void)ctx, a->action_mask != NULL; }
+
 /* RL_OK, or RL_ERR_ARG naming what is wrong with the masks of rlc_policy_act_masked */
 static int check_policy_masks(const rlc_policy *p, int64_t n, const uint8_t *mask, int64_t n_mask)
 {
@@ -580,9 +582,12 @@ static int check_policy_masks(const rlc_policy *p, int64_t n, const uint8_t *mas
     if (as->kind != ENV_SPACE_DISCRETE)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: action masks are for a Discrete action space; "
                        "this one is a Box", p->cfg.env.id);
-    if (!p->algo->action_mask)
-        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: algo %s takes no action masks (ppo, a2c, dqn, "
-                       "qrdqn, c51 and iqn do)", p->cfg.env.id, p->algo->name);
+    if (!p->algo->action_mask) {
+        char names[256];
+        agent_names_where(names, sizeof names, takes_masks, NULL, " and ");
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: algo %s takes no action masks (%s do)",
+                       p->cfg.env.id, p->algo->name, names);
+    }
     if (n_mask != n * as->n)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "policy for %s: expected masks of %d values each (one per "
                        "action), got %lld values for %lld observations", p->cfg.env.id, as->n, (long long)n_mask,

@@ -9,29 +9,11 @@
 #include "envs/env.h"
 #include "losses/loss.h"
 
-/* Where a config chooses a loss, and what each place accepts: any loss of the kinds in `kinds`,
- * or one of the names in `names` (space-separated). The agents' slots come from their
- * descriptors (agent_algo.loss_slots, algos/), which the agents resolve their losses through
- * (agent_slot_loss); the add-ons' are listed here (addons/exploration.c, addons/aux.c).
- * tests/test_usability.c builds agents with what these claim. */
-typedef struct {
-    const char *slot, *algos;   /* algos NULL: the agents that take aux heads */
-    unsigned kinds;
-    const char *names;
-} loss_slot;
-
-#define K(k) LOSS_KINDS(LOSS_KIND_##k)
-static const loss_slot addon_slots[] = {
-    {"exploration.forward_loss", "ppo, a2c (exploration.name: icm)", 0, "icm_forward"},
-    {"exploration.inverse_loss", "ppo, a2c (exploration.name: icm)", 0, "icm_inverse icm_inverse_continuous"},
-    {"exploration.rnd_loss", "ppo, a2c (exploration.name: rnd)", 0, "rnd"},
-    {"aux: head reward_prediction", NULL, K(REGRESSION), NULL},
-    {"aux: head forward_dynamics", NULL, K(REGRESSION), "byol"},
-    {"aux: head inverse_dynamics", NULL, K(CATEGORICAL) | K(REGRESSION), NULL},
-    {"aux: head temporal_contrastive", NULL, 0, "info_nce nt_xent"},
-    {"aux: head representation", NULL, 0, "vicreg barlow_twins nt_xent"},
-};
-#undef K
+/* Where a config chooses a loss, and what each place accepts (agent_loss_slot: any loss of the
+ * kinds in `kinds`, or one of the names in `names`, space-separated): the agents' slots and the
+ * add-ons' come from their descriptors in the registry (agent_algo.loss_slots, algos/;
+ * agent_addon.loss_slots, addons/), which the agents resolve their losses through
+ * (agent_slot_loss). tests/test_usability.c builds agents with what these claim. */
 
 static bool takes(unsigned kinds, const char *names, const loss_desc *d)
 {
@@ -95,31 +77,26 @@ static int print_agent_slots(FILE *out, const loss_desc *d)
     return printed;
 }
 
-/* "ppo, a2c, dqn, qrdqn, c51, sac": the agents that take aux heads */
-static void aux_algos(char *buf, size_t sz)
+static bool served(const agent_algo *a, const void *ctx)
 {
-    int n;
-    const agent_algo *const *all = agent_all(&n);
-    size_t at = 0;
-    buf[0] = '\0';
-    for (int a = 0; a < n && at < sz; a++)
-        if (all[a]->config_flags & RL_CFG_AUX_HEADS)
-            at += (size_t)snprintf(buf + at, sz - at, "%s%s", at ? ", " : "", all[a]->name);
+    const agent_addon *x = ctx;
+    return !x->serves || x->serves(a);
 }
 
+/* the add-ons' slots that take d, in registry order; returns how many */
 static int print_addon_slots(FILE *out, const loss_desc *d)
 {
-    int printed = 0;
+    int printed = 0, n;
+    const agent_addon *const *all = agent_addons(&n);
     char algos[256];
-    for (size_t i = 0; i < sizeof addon_slots / sizeof addon_slots[0]; i++) {
-        const loss_slot *s = &addon_slots[i];
-        if (!takes(s->kinds, s->names, d)) continue;
-        if (s->algos) snprintf(algos, sizeof algos, "%s", s->algos);
-        else aux_algos(algos, sizeof algos);
-        bool inv = strcmp(s->slot, "aux: head inverse_dynamics") == 0;
-        fprintf(out, "  %-32s %s%s\n", s->slot, algos, inv ? " (classification: Discrete actions; regression: Box)" : "");
-        printed++;
-    }
+    for (int x = 0; x < n; x++)
+        for (int i = 0; i < AGENT_MAX_SLOTS && all[x]->loss_slots[i].key; i++) {
+            const agent_loss_slot *s = &all[x]->loss_slots[i];
+            if (!takes(s->kinds, s->names, d)) continue;
+            agent_names_where(algos, sizeof algos, served, all[x], ", ");   /* "ppo, a2c" */
+            fprintf(out, "  %-32s %s%s\n", s->key, algos, s->note ? s->note : "");
+            printed++;
+        }
     return printed;
 }
 

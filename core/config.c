@@ -35,8 +35,9 @@ typedef struct {
     const char *key;                  /* "" for top level; several sections may share a key */
     const field_desc *fields;
     int n;
-    const rl_config_section *algo;    /* an algorithm's section (NULL: core's) */
+    const rl_config_section *algo;    /* an algorithm's or an add-on's section (NULL: core's) */
     size_t off;                       /* ... at this offset in rl_config */
+    bool addon;                       /* an add-on's: every algorithm may have it */
 } section_desc;
 
 #define F(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) \
@@ -44,7 +45,7 @@ typedef struct {
 #define SEC_TABLE(field, key, list) static const field_desc fields_##field[] = {list(F, field)};
 RL_CONFIG_SECTIONS(SEC_TABLE)
 #undef SEC_TABLE
-#define SEC_ROW(field, key, list) {key, fields_##field, RL_ARRAY_LEN(fields_##field), NULL, 0},
+#define SEC_ROW(field, key, list) {key, fields_##field, RL_ARRAY_LEN(fields_##field), NULL, 0, false},
 static const section_desc core_sections[] = {RL_CONFIG_SECTIONS(SEC_ROW)};
 #undef SEC_ROW
 #undef F
@@ -53,10 +54,13 @@ static const section_desc core_sections[] = {RL_CONFIG_SECTIONS(SEC_ROW)};
 #define MAX_SECTIONS 64
 #define MAX_ALGO_FIELDS 512
 
-/* the registered algorithms, and every section in the order of the dump: core's up to network,
- * the algorithms' (in registration order), then core's others */
+/* the registered algorithms and add-ons, and every section in the order of the dump: core's up
+ * to network, the algorithms' (in registration order), core's up to normalize, the add-ons', then
+ * core's others */
 static const rl_config_algo *g_algos[MAX_ALGOS];
 static int g_n_algos;
+static const rl_config_addon *g_addons[MAX_ALGOS];
+static int g_n_addons;
 static char g_algo_choices[MAX_ALGOS * 24];
 static section_desc sections_buf[MAX_SECTIONS];
 static field_desc g_algo_fields[MAX_ALGO_FIELDS];
@@ -80,29 +84,53 @@ static void check_no_shared_key(const section_desc *out, int n, const rl_config_
     }
 }
 
-/* the algorithm's sections, each once, laid out in rl_config.algo_sections */
-static int layout_algo_sections(section_desc *out, int max)
+/* Where the registered sections go: section s at byte *at of the region [base, base + cap) of
+ * rl_config, its fields from g_algo_fields[*n_fields]; appended to out[*n] unless it is there. */
+static void layout_section(section_desc *out, int *n, int max, const rl_config_section *s, bool addon, size_t *at,
+                           size_t base, size_t cap, int *n_fields)
 {
-    int n = 0, n_fields = 0;
-    size_t at = offsetof(rl_config, algo_sections);
-    for (int a = 0; a < g_n_algos; a++) {
-        for (const rl_config_section *const *s = g_algos[a]->sections; s && *s; s++) {
-            bool seen = false;
-            for (int i = 0; i < n && !seen; i++) seen = out[i].algo == *s;
-            if (seen) continue;
-            RL_ASSERT(n < max && n_fields + (*s)->n <= MAX_ALGO_FIELDS);
-            check_no_shared_key(out, n, *s);
-            at = (at + 7) & ~(size_t)7;
-            RL_ASSERT_MSG(at + (*s)->size <= offsetof(rl_config, algo_sections) + RL_CONFIG_ALGO_BYTES,
-                          "the algorithms' config sections exceed RL_CONFIG_ALGO_BYTES");
-            field_desc *f = &g_algo_fields[n_fields];
-            for (int k = 0; k < (*s)->n; k++) f[k] = (*s)->fields[k], f[k].off += at;
-            out[n++] = (section_desc){(*s)->key, f, (*s)->n, *s, at};
-            n_fields += (*s)->n;
-            at += (*s)->size;
-        }
+    for (int i = 0; i < *n; i++)
+        if (out[i].algo == s) return;
+    RL_ASSERT(*n < max && *n_fields + s->n <= MAX_ALGO_FIELDS);
+    check_no_shared_key(out, *n, s);
+    *at = (*at + 7) & ~(size_t)7;
+    RL_ASSERT_MSG(*at + s->size <= base + cap, addon ? "the add-ons' config sections exceed RL_CONFIG_ADDON_BYTES"
+                                                     : "the algorithms' config sections exceed RL_CONFIG_ALGO_BYTES");
+    field_desc *f = &g_algo_fields[*n_fields];
+    for (int k = 0; k < s->n; k++) f[k] = s->fields[k], f[k].off += *at;
+    out[(*n)++] = (section_desc){s->key, f, s->n, s, *at, addon};
+    *n_fields += s->n;
+    *at += s->size;
+}
+
+/* core's sections from *i up to and including the one with key `last` ("" = all the rest) */
+static void copy_core_sections(int *i, const char *last, section_desc *out, int *k)
+{
+    while (*i < RL_ARRAY_LEN(core_sections)) {
+        out[(*k)++] = core_sections[*i];
+        if (strcmp(core_sections[(*i)++].key, last) == 0) return;
     }
-    return n;
+}
+
+/* every section in the order of the dump, the registered ones laid out in rl_config (the
+ * algorithms' in algo_sections, each once; the add-ons' in addon_sections) */
+static void layout_sections(void)
+{
+    int k = 0, core = 0, n_fields = 0;
+    section_desc *out = sections_buf;
+    size_t at = offsetof(rl_config, algo_sections), at_addon = offsetof(rl_config, addon_sections);
+    copy_core_sections(&core, "network", out, &k);   /* root, env, network */
+    for (int a = 0; a < g_n_algos; a++)
+        for (const rl_config_section *const *s = g_algos[a]->sections; s && *s; s++)
+            layout_section(out, &k, MAX_SECTIONS, *s, false, &at, offsetof(rl_config, algo_sections),
+                           RL_CONFIG_ALGO_BYTES, &n_fields);
+    copy_core_sections(&core, "normalize", out, &k);   /* gaussian, normalize */
+    for (int a = 0; a < g_n_addons; a++)
+        layout_section(out, &k, MAX_SECTIONS, g_addons[a]->section, true, &at_addon,
+                       offsetof(rl_config, addon_sections), RL_CONFIG_ADDON_BYTES, &n_fields);
+    copy_core_sections(&core, "", out, &k);   /* log, stop */
+    sections = sections_buf;
+    n_sections = k;
 }
 
 void rl_config_register_algos(const rl_config_algo *const *algos, int n)
@@ -116,14 +144,15 @@ void rl_config_register_algos(const rl_config_algo *const *algos, int n)
         at += (size_t)snprintf(g_algo_choices + at, sizeof g_algo_choices - at, "%s%s", a ? "|" : "", algos[a]->name);
         RL_ASSERT(at < sizeof g_algo_choices);
     }
-    int core_first = 0, k = 0;
-    while (core_first < RL_ARRAY_LEN(core_sections) && strcmp(core_sections[core_first].key, "network") != 0) core_first++;
-    core_first++;   /* root, env, network come before the algorithms' sections */
-    for (int i = 0; i < core_first; i++) sections_buf[k++] = core_sections[i];
-    k += layout_algo_sections(sections_buf + k, MAX_SECTIONS - RL_ARRAY_LEN(core_sections));
-    for (int i = core_first; i < RL_ARRAY_LEN(core_sections); i++) sections_buf[k++] = core_sections[i];
-    sections = sections_buf;
-    n_sections = k;
+    layout_sections();
+}
+
+void rl_config_register_addons(const rl_config_addon *const *addons, int n)
+{
+    RL_ASSERT(n >= 0 && n <= MAX_ALGOS);
+    g_n_addons = n;
+    for (int a = 0; a < n; a++) g_addons[a] = addons[a];
+    layout_sections();
 }
 
 const rl_config_algo *rl_config_find_algo(const char *name)
@@ -180,7 +209,7 @@ static bool algo_section_key(const char *key)
     bool algo = false;
     for (int s = 0; s < n_sections; s++)
         if (strcmp(sections[s].key, key) == 0) {
-            if (!sections[s].algo) return false;
+            if (!sections[s].algo || sections[s].addon) return false;
             algo = true;
         }
     return algo;
@@ -208,7 +237,7 @@ const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *
 {
     for (int s = 0; s < n_sections; s++)
         if (sections[s].algo == sec) return (const char *)cfg + sections[s].off;
-    RL_ASSERT_MSG(0, "config section not registered (rl_config_register_algos)");
+    RL_ASSERT_MSG(0, "config section not registered (rl_config_register_algos, rl_config_register_addons)");
     return NULL;
 }
 
@@ -895,11 +924,14 @@ static rl_status check_stop(const rl_config *cfg, char *err, size_t err_sz)
     return RL_OK;
 }
 
-/* relations between sections, once everything is read: the sizes (core/limits.c), the keys that
- * apply to some algorithms only, then the algorithm's own checks */
+/* relations between sections, once everything is read: the sizes (core/limits.c), the add-ons'
+ * and the aux heads' checks, the keys that apply to some algorithms only, then the algorithm's own checks */
 static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 {
     rl_status st = rl_config_check_limits(cfg, err, err_sz);   /* sizes: core/limits.c */
+    for (int a = 0; st == RL_OK && a < g_n_addons; a++)
+        if (g_addons[a]->check) st = g_addons[a]->check(cfg, err, err_sz);
+    if (st == RL_OK && g_aux && g_aux->check) st = g_aux->check(cfg, err, err_sz);
     if (st == RL_OK) st = check_stop(cfg, err, err_sz);
     if (st != RL_OK) return st;
     const rl_config_algo *algo = rl_config_find_algo(cfg->root.algo);
@@ -1175,7 +1207,7 @@ static int resolve_auto(rl_config *cfg, int cpus, int64_t **raised, int max)
             int64_t v = cpus < fd->hi ? cpus : (int64_t)fd->hi;
             if (p == &cfg->env.threads && v > cfg->env.num_envs) v = cfg->env.num_envs;
             *p = v < fd->lo ? (int64_t)fd->lo : v;
-            if (sections[s].algo && *p > 1 && n < max) raised[n++] = p;
+            if (sections[s].algo && !sections[s].addon && *p > 1 && n < max) raised[n++] = p;
         }
     return n;
 }

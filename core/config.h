@@ -94,8 +94,10 @@ typedef struct {
     char where[RL_STR_MAX];    /* "file:line" of the aux key (or the --set argument) */
 } rl_aux_cfg;
 
-/* bytes of rl_config that hold the sections the algorithms declare (rl_config_register_algos) */
+/* bytes of rl_config that hold the sections the algorithms declare (rl_config_register_algos)
+ * and those the add-ons declare (rl_config_register_addons) */
 #define RL_CONFIG_ALGO_BYTES 12288
+#define RL_CONFIG_ADDON_BYTES 8192
 
 #define RL_CFG_X_DECL(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) ctype name;
 #define RL_CFG_X_SECTION(field, key, list) struct { list(RL_CFG_X_DECL, field) } field;
@@ -106,6 +108,7 @@ typedef struct {
     /* the algorithms' own sections, laid out by rl_config_register_algos; read them through
      * rl_config_section (typed, by the algorithm) or rl_config_get (by key) */
     _Alignas(8) unsigned char algo_sections[RL_CONFIG_ALGO_BYTES];
+    _Alignas(8) unsigned char addon_sections[RL_CONFIG_ADDON_BYTES];
     char env_id_where[RL_STR_MAX];   /* "file:line" (or "--set ...") of env.id; "" when defaulted */
 } rl_config;
 #undef RL_CFG_X_SECTION
@@ -182,6 +185,22 @@ void rl_config_register_algos(const rl_config_algo *const *algos, int n);
 /* The registered algorithm called name, or NULL. */
 const rl_config_algo *rl_config_find_algo(const char *name);
 
+/* What the config layer knows of one add-on (an intrinsic-reward module, the reward model, ...):
+ * its section, which every algorithm's config may have (an algorithm that cannot use it refuses
+ * it in its own checks or when it is created), and its checks once everything is read (sizes,
+ * relations between its keys; NULL: none), run after core's size checks and before the
+ * algorithm's. */
+typedef struct {
+    const rl_config_section *section;
+    rl_status (*check)(const rl_config *cfg, char *err, size_t err_sz);
+} rl_config_addon;
+
+/* Makes the n add-ons' sections known, laid out in rl_config.addon_sections; in the dump and
+ * `rlc config` they follow core's `normalize:` section, in registration order. Called once,
+ * before any config is made (agents/registry.c); a second call replaces the first. Aborts if the
+ * sections exceed RL_CONFIG_ADDON_BYTES or declare a key another section declares. */
+void rl_config_register_addons(const rl_config_addon *const *addons, int n);
+
 /* What the `aux:` list takes, supplied by the add-on that implements the heads (addons/aux.c):
  * the head names ("a|b|c") and the keys of an entry besides head and loss, each an rl_config_field
  * of rl_aux_head_cfg (RL_CFG_I64 or RL_CFG_F64: key, offset, default, range, doc) that applies to
@@ -195,10 +214,12 @@ typedef struct {
     const char *heads;
     const rl_aux_key *keys;
     int n_keys;
+    /* the heads' checks once everything is read (their sizes), after the add-ons'; NULL: none */
+    rl_status (*check)(const rl_config *cfg, char *err, size_t err_sz);
 } rl_aux_schema;
 
 void rl_config_register_aux(const rl_aux_schema *s);
-/* An algorithm's section inside cfg (aborts if sec was not registered). */
+/* An algorithm's or add-on's section inside cfg (aborts if sec was not registered). */
 const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec);
 void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec);
 /* The field "section.key" ("seed" at the top level) of any section, or NULL if there is none:

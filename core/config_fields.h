@@ -9,8 +9,9 @@
  *   lo, hi   inclusive range for I64 / F64 / each LIST entry
  *   choices  "a|b|c" for STR fields restricted to a set, or NULL; "[]" for a LIST that may be empty
  * These are the sections every run has. An algorithm's own sections (its hyperparameters and loss
- * slots) are declared in its file (algos/<name>.c) and registered from outside core
- * (rl_config_register_algos, core/config.h); the choices of `algo:` are the registered names.
+ * slots) are declared in its file (algos/<name>.c) and an add-on's (exploration:, reward_model:)
+ * in its file under addons/, and registered from outside core (rl_config_register_algos,
+ * rl_config_register_addons, core/config.h); the choices of `algo:` are the registered names.
  * To add a core section: write its list here, add it to RL_CONFIG_SECTIONS below. */
 #ifndef RLC_CORE_CONFIG_FIELDS_H
 #define RLC_CORE_CONFIG_FIELDS_H
@@ -125,60 +126,6 @@
 
 
 
-/* intrinsic rewards for ppo and a2c: `exploration: {name: icm, ...}` (addons/exploration.c) */
-#define RL_CFG_EXPLORATION_FIELDS(X, S)                                                             \
-    X(S, rl_str, name, STR, 0, "none", 0, 0, "none|icm|rnd|simhash", "intrinsic-reward module")             \
-    X(S, double, learning_rate, F64, 1e-3, NULL, 0, 1, NULL, "Adam learning rate of the module")   \
-    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, NULL, "hidden sizes of its networks")    \
-    X(S, int64_t, feature_dim, I64, 32, NULL, 1, 65536, NULL, "ICM feature / RND output size")    \
-    X(S, double, eta, F64, 0.01, NULL, 0, 1e6, NULL, "ICM intrinsic reward scale")                 \
-    X(S, double, beta, F64, 0.2, NULL, 0, 1, NULL,                                                  \
-      "ICM weighting: (1 - beta) inverse + beta forward")                                        \
-    X(S, double, int_coef, F64, 1.0, NULL, 0, 1e6, NULL, "weight of intrinsic advantages (rnd) or rewards (icm, simhash)") \
-    X(S, double, ext_coef, F64, 2.0, NULL, 0, 1e6, NULL, "weight of extrinsic advantages (rnd)")   \
-    X(S, double, int_gamma, F64, 0.99, NULL, 0, 1, NULL, "intrinsic discount (rnd, non-episodic)") \
-    X(S, double, update_proportion, F64, 0.25, NULL, 0, 1, NULL,                                    \
-      "fraction of each minibatch the RND predictor trains on")                                  \
-    X(S, int64_t, epochs, I64, 4, NULL, 1, 1000, NULL, "passes of the module over each rollout")  \
-    X(S, rl_loss_cfg, forward_loss, LOSS, 0, "icm_forward", 0, 0, NULL, "ICM forward-model loss")  \
-    X(S, rl_loss_cfg, inverse_loss, LOSS, 0, "icm_inverse", 0, 0, NULL,                             \
-      "ICM inverse-model loss (icm_inverse_continuous for Box actions)")                         \
-    X(S, rl_loss_cfg, rnd_loss, LOSS, 0, "rnd", 0, 0, NULL, "RND predictor loss")             \
-    X(S, rl_loss_cfg, simhash_loss, LOSS, 0, "simhash", 0, 0, NULL,                                 \
-      "SimHash count bonus: code bits and bonus scale beta")
-
-/* preference-based RL for any agent (addons/reward_model.c, docs/preferences.md): an ensemble of
- * learned rewards r(s, a) trained from a simulated teacher's preferences between segments */
-#define RL_CFG_REWARD_MODEL_FIELDS(X, S)                                                            \
-    X(S, bool, enabled, BOOL, 0, NULL, 0, 1, NULL, "train the agent on a reward learned from preferences") \
-    X(S, int64_t, ensemble, I64, 3, NULL, 1, 16, NULL, "reward networks in the ensemble")            \
-    X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 4096, NULL, "hidden sizes of each reward network") \
-    X(S, double, learning_rate, F64, 3e-4, NULL, 0, 1, NULL, "Adam learning rate of the reward networks") \
-    X(S, int64_t, segment_length, I64, 50, NULL, 1, 1000, NULL, "steps in one compared segment")   \
-    X(S, int64_t, queries_per_round, I64, 100, NULL, 1, 100000, NULL, "queries put to the teacher per round") \
-    X(S, int64_t, query_start, I64, 5000, NULL, 0, 1e13, NULL, "environment steps before the first round") \
-    X(S, int64_t, query_interval, I64, 20000, NULL, 1, 1e13, NULL, "environment steps between rounds") \
-    X(S, int64_t, max_labels, I64, 1000, NULL, 1, 1000000, NULL,                                     \
-      "label budget: queries put to the teacher over the run (skipped ones included)")             \
-    X(S, rl_loss_cfg, loss, LOSS, 0, "bradley_terry", 0, 0, NULL, "preference loss (rlc losses, kind preference)") \
-    X(S, rl_str, selection, STR, 0, "uniform", 0, 0, "uniform|disagreement",                          \
-      "query selection: uniform pairs, or the most disputed by the ensemble")                      \
-    X(S, rl_str, normalize, STR, 0, "mean_std", 0, 0, "mean_std|std|none",                            \
-      "rewards the agent sees: (r - mean) / std, r / std, or raw (running statistics)")            \
-    X(S, int64_t, candidates, I64, 10, NULL, 1, 1000, NULL,                                          \
-      "disagreement: candidate pairs per query (the best 1/candidates are asked)")                \
-    X(S, int64_t, epochs, I64, 20, NULL, 1, 10000, NULL, "passes over the labels after each round") \
-    X(S, int64_t, batch_size, I64, 64, NULL, 1, 4096, NULL, "labelled pairs per reward-model minibatch") \
-    X(S, int64_t, buffer_size, I64, 100000, NULL, 1, 1e8, NULL,                                     \
-      "recent transitions segments are drawn from")                                                \
-    X(S, double, teacher_eps, F64, 0, NULL, 0, 0.5, NULL, "teacher: probability of a mistake (flipped label)") \
-    X(S, double, teacher_gamma, F64, 1, NULL, 0, 1, NULL,                                            \
-      "teacher: myopic discount, step t of L weighted gamma^(L-1-t); 1 = off")                     \
-    X(S, double, teacher_skip, F64, 0, NULL, 0, 1e6, NULL,                                           \
-      "teacher: skip a query when both returns are below skip x mean |return| of the round; 0 = off") \
-    X(S, double, teacher_equal, F64, 0, NULL, 0, 1e6, NULL,                                          \
-      "teacher: label 1/2 when the returns differ by less than equal x mean |return|; 0 = off")
-
 /* section list: X(field name in rl_config, yaml key ("" = top level), field list) */
 #define RL_CONFIG_SECTIONS(X)                                                                    \
     X(root, "", RL_CFG_ROOT_FIELDS)                                                              \
@@ -186,8 +133,6 @@
     X(network, "network", RL_CFG_NETWORK_FIELDS)                                                 \
     X(gaussian, "gaussian", RL_CFG_GAUSSIAN_FIELDS)                                              \
     X(normalize, "normalize", RL_CFG_NORMALIZE_FIELDS)                                           \
-    X(exploration, "exploration", RL_CFG_EXPLORATION_FIELDS)                                     \
-    X(reward_model, "reward_model", RL_CFG_REWARD_MODEL_FIELDS)                                  \
     X(log, "log", RL_CFG_LOG_FIELDS)                                                             \
     X(stop, "stop", RL_CFG_STOP_FIELDS)
 

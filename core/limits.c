@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 int64_t rl_mul_sat(int64_t a, int64_t b)
 {
@@ -41,8 +40,7 @@ int64_t rl_mlp_cache_per_sample(const rl_int_list *hidden, int64_t in, int64_t o
     return rl_add_sat(sum, rl_mul_sat(2, widest));
 }
 
-/* Parameters of an MLP with these hidden widths, taking in and out units at its ends. */
-static int64_t mlp_params(const rl_int_list *hidden, int64_t in, int64_t out)
+int64_t rl_mlp_params(const rl_int_list *hidden, int64_t in, int64_t out)
 {
     int64_t n = 0, prev = in;
     for (int i = 0; i < hidden->n; i++) {
@@ -55,22 +53,8 @@ static int64_t mlp_params(const rl_int_list *hidden, int64_t in, int64_t out)
 static rl_status check_networks(const rl_config *cfg, const char *src, char *err, size_t err_sz)
 {
     const int64_t io = RL_LIMIT_IO_DIM;
-    rl_status st = rl_limit_check(src, "network.hidden", "parameters of a network (with 512 inputs and outputs)",
-                                  mlp_params(&cfg->network.hidden, io, io), RL_LIMIT_NET_PARAMS, err, err_sz);
-    if (st == RL_OK && strcmp(cfg->exploration.name, "none") != 0)
-        st = rl_limit_check(src, "exploration.hidden",
-                            "parameters of a network (with 512 + feature_dim inputs, 512 outputs)",
-                            mlp_params(&cfg->exploration.hidden, io + cfg->exploration.feature_dim, io),
-                            RL_LIMIT_NET_PARAMS, err, err_sz);
-    int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : io;
-    for (int i = 0; st == RL_OK && i < cfg->aux.n; i++) {
-        const rl_aux_head_cfg *h = &cfg->aux.heads[i];
-        int64_t hid = h->hidden > 0 ? h->hidden : 1, out = h->dim > io ? h->dim : io;
-        int64_t n = rl_add_sat(rl_mul_sat(rl_add_sat(width, io), hid), rl_mul_sat(hid, out));
-        st = rl_limit_check(h->loss.where[0] ? h->loss.where : cfg->aux.where, "aux hidden / dim",
-                            "parameters of the head", n, RL_LIMIT_NET_PARAMS, err, err_sz);
-    }
-    return st;
+    return rl_limit_check(src, "network.hidden", "parameters of a network (with 512 inputs and outputs)",
+                          rl_mlp_params(&cfg->network.hidden, io, io), RL_LIMIT_NET_PARAMS, err, err_sz);
 }
 
 rl_status rl_limit_check_replay(const char *src, const char *sec, int64_t batch, int64_t buf, int64_t n_step,

@@ -35,15 +35,18 @@ int64_t rl_add_sat(int64_t a, int64_t b);
 /* An upper bound of the float32 values one sample takes in the forward/backward caches of an MLP
  * with these hidden widths, in inputs and out outputs (what nn_mlp_cache_floats counts per sample). */
 int64_t rl_mlp_cache_per_sample(const rl_int_list *hidden, int64_t in, int64_t out);
+/* Parameters (weights and biases) of an MLP with these hidden widths, in inputs and out outputs. */
+int64_t rl_mlp_params(const rl_int_list *hidden, int64_t in, int64_t out);
 
 /* RL_OK when value <= limit; otherwise RL_ERR_CONFIG "<where>: <key>: <what> = <value> exceeds
  * the limit of <limit>" (value INT64_MAX is printed as "more than 2^63"). */
 rl_status rl_limit_check(const char *where, const char *key, const char *what, int64_t value,
                          int64_t limit, char *err, size_t err_sz);
 
-/* The sizes a config asks for that do not depend on the environment or the algorithm: the
- * networks (network, exploration, aux heads). Each algorithm checks its own sizes (rollout,
- * replay) in its rl_config_algo.check. RL_ERR_CONFIG naming the key and the limit. */
+/* The sizes of core's sections that do not depend on the environment or the algorithm: the
+ * network (network.hidden). Each add-on checks its own (rl_config_addon.check: the exploration
+ * module's networks, the aux heads), each algorithm its own (rollout, replay) in its
+ * rl_config_algo.check. RL_ERR_CONFIG naming the key and the limit. */
 rl_status rl_config_check_limits(const rl_config *cfg, char *err, size_t err_sz);
 /* <sec>.batch_size fits the buffer it is drawn from (buf), and every env's share of the buffer
  * holds an n-step window; src names the config in the message. */

@@ -17,27 +17,6 @@
 #include "losses/loss_row.h"
 #include "core/suggest.h"
 
-static const char *const kind_names[LOSS_KIND_COUNT] = {
-    [LOSS_KIND_REGRESSION] = "regression",
-    [LOSS_KIND_VALUE_CLIPPED] = "value_clipped",
-    [LOSS_KIND_POLICY_RATIO] = "policy_ratio",
-    [LOSS_KIND_ENTROPY] = "entropy",
-    [LOSS_KIND_BINARY] = "binary",
-    [LOSS_KIND_CATEGORICAL] = "categorical",
-    [LOSS_KIND_GAN_D] = "gan_d",
-    [LOSS_KIND_GAN_G] = "gan_g",
-    [LOSS_KIND_PREFERENCE] = "preference",
-    [LOSS_KIND_KERNEL] = "kernel",
-};
-_Static_assert(sizeof kind_names / sizeof kind_names[0] == LOSS_KIND_COUNT,
-               "kind_names must cover every loss_kind");
-
-const char *loss_kind_name(loss_kind k)
-{
-    if ((int)k < 0 || k >= LOSS_KIND_COUNT || !kind_names[k]) return "unknown";
-    return kind_names[k];
-}
-
 static pthread_once_t reg_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t reg_mutex = PTHREAD_MUTEX_INITIALIZER;
 static const loss_desc **reg_rows;
@@ -122,29 +101,6 @@ int loss_check_whole(const float *p, int idx, const char *name, char *why, size_
         return -1;
     }
     return 0;
-}
-
-/* "> 0", "in (0, 1)", ">= 0", "any" */
-void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz)
-{
-    int has_lo = isfinite(p->lo), has_hi = isfinite(p->hi);
-    if (has_lo && has_hi)
-        snprintf(buf, sz, "in %c%g, %g%c", p->lo_open ? '(' : '[', p->lo, p->hi,
-                 p->hi_open ? ')' : ']');
-    else if (has_lo)
-        snprintf(buf, sz, "%s %g", p->lo_open ? ">" : ">=", p->lo);
-    else if (has_hi)
-        snprintf(buf, sz, "%s %g", p->hi_open ? "<" : "<=", p->hi);
-    else
-        snprintf(buf, sz, "any finite value");
-}
-
-int loss_param_in_range(const loss_param_desc *p, double v)
-{
-    if (!isfinite(v)) return 0;
-    if (isfinite(p->lo) && (p->lo_open ? !(v > p->lo) : !(v >= p->lo))) return 0;
-    if (isfinite(p->hi) && (p->hi_open ? !(v < p->hi) : !(v <= p->hi))) return 0;
-    return 1;
 }
 
 /* appends "a, b, c" of the names in the table whose kind is in mask */

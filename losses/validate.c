@@ -1,5 +1,6 @@
-/* rlc losses: the checks a loss from a plugin or a program passes before loss_register adds it
- * (the built-in rows are checked by tests/test_losses_registry.c against the same function). */
+/* rlc losses: what a loss descriptor says of itself (its kind's name, its parameters' ranges) and
+ * the checks a loss from a plugin or a program passes before loss_register adds it (the built-in
+ * rows are checked by tests/test_losses_registry.c against the same function). */
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +8,50 @@
 
 #include "losses/loss.h"
 #include "losses/loss_row.h"
+
+static const char *const kind_names[LOSS_KIND_COUNT] = {
+    [LOSS_KIND_REGRESSION] = "regression",
+    [LOSS_KIND_VALUE_CLIPPED] = "value_clipped",
+    [LOSS_KIND_POLICY_RATIO] = "policy_ratio",
+    [LOSS_KIND_ENTROPY] = "entropy",
+    [LOSS_KIND_BINARY] = "binary",
+    [LOSS_KIND_CATEGORICAL] = "categorical",
+    [LOSS_KIND_GAN_D] = "gan_d",
+    [LOSS_KIND_GAN_G] = "gan_g",
+    [LOSS_KIND_PREFERENCE] = "preference",
+    [LOSS_KIND_KERNEL] = "kernel",
+};
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == LOSS_KIND_COUNT,
+               "kind_names must cover every loss_kind");
+
+const char *loss_kind_name(loss_kind k)
+{
+    if ((int)k < 0 || k >= LOSS_KIND_COUNT || !kind_names[k]) return "unknown";
+    return kind_names[k];
+}
+
+/* "> 0", "in (0, 1)", ">= 0", "any" */
+void loss_param_range_str(const loss_param_desc *p, char *buf, size_t sz)
+{
+    int has_lo = isfinite(p->lo), has_hi = isfinite(p->hi);
+    if (has_lo && has_hi)
+        snprintf(buf, sz, "in %c%g, %g%c", p->lo_open ? '(' : '[', p->lo, p->hi,
+                 p->hi_open ? ')' : ']');
+    else if (has_lo)
+        snprintf(buf, sz, "%s %g", p->lo_open ? ">" : ">=", p->lo);
+    else if (has_hi)
+        snprintf(buf, sz, "%s %g", p->hi_open ? "<" : "<=", p->hi);
+    else
+        snprintf(buf, sz, "any finite value");
+}
+
+int loss_param_in_range(const loss_param_desc *p, double v)
+{
+    if (!isfinite(v)) return 0;
+    if (isfinite(p->lo) && (p->lo_open ? !(v > p->lo) : !(v >= p->lo))) return 0;
+    if (isfinite(p->hi) && (p->hi_open ? !(v < p->hi) : !(v <= p->hi))) return 0;
+    return 1;
+}
 
 /* whether the function a loss of kind k is called through is set */
 static bool kind_fn(const loss_desc *d, loss_kind k)

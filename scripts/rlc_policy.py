@@ -267,6 +267,27 @@ class PartsEncoder:
                               axis=1).astype(np.float32)
 
 
+# The one place this reader names agents: what each agent's checkpoint holds, as the `algo` of
+# its resolved config says. kind: the policy's form ("onpolicy": trunk, optional recurrent layer
+# and actor head, read by the action space; "tanh_actor": an actor whose mean is squashed into the
+# bounds (sac; td3 and ddpg, whose output layer is tanh); "q": action values, then the best valid
+# action); values: how a "q" head's outputs become action values ("q": one value per action,
+# "quantiles": their mean, "atoms": the expectation over c51's atoms, "iqn": IQN's mean quantile
+# at fixed fractions); encoder: the prefix of the image encoder's tensors. A new agent is a row.
+AGENTS = {
+    "ppo": {"kind": "onpolicy", "encoder": "encoder"},
+    "a2c": {"kind": "onpolicy", "encoder": "encoder"},
+    "reinforce": {"kind": "onpolicy", "encoder": "encoder"},
+    "sac": {"kind": "tanh_actor", "encoder": "encoder"},
+    "td3": {"kind": "tanh_actor", "encoder": "encoder"},
+    "ddpg": {"kind": "tanh_actor", "encoder": "encoder"},
+    "dqn": {"kind": "q", "values": "q", "encoder": "q.encoder"},
+    "qrdqn": {"kind": "q", "values": "quantiles", "encoder": "q.encoder"},
+    "c51": {"kind": "q", "values": "atoms", "encoder": "q.encoder"},
+    "iqn": {"kind": "q", "values": "iqn", "encoder": "encoder"},
+}
+
+
 class Policy:
     """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim)."""
 
@@ -309,7 +330,11 @@ class Policy:
         t = self.tensors
         self.norm = None
         self.encoder = None
-        enc_prefix = "q.encoder" if self.algo in ("dqn", "qrdqn", "c51") else "encoder"
+        agent = AGENTS.get(self.algo)
+        if agent is None:
+            raise PolicyError(f"{self.path}: algo '{self.algo}' is not one this reader knows")
+        self.kind, self.values = agent["kind"], agent.get("values")
+        enc_prefix = agent["encoder"]
         if f"{enc_prefix}.conv.0.weight" in t:
             self.encoder = Encoder(t, enc_prefix, self.config.get("network.encoder", ""), self._space("rlc.obs_space"))
         elif "parts" in self.obs_space and any(k.startswith(enc_prefix + ".") for k in t):
@@ -319,38 +344,39 @@ class Policy:
             d = (v.shape[0] - 1) // 2
             self.norm = (v[:d].astype(np.float64), v[d:2 * d].astype(np.float64),
                          float(self.config.get("normalize.clip_obs", "10")))
-        if self.algo in ("ppo", "a2c", "reinforce"):
-            self.kind = "onpolicy"
-            self.trunk, self.actor = _layers(t, "trunk"), _layers(t, "actor")
-            self.rnn = None
-            if "recurrent.weight_ih_l0" in t:
-                self.rnn = (self.config.get("recurrent.type", "lstm"),
-                            tuple(t[f"recurrent.{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
-                self.state = None
-        elif self.algo in ("sac", "td3", "ddpg"):   # td3, ddpg: the actor's output layer is tanh
-            self.kind, self.actor = "sac", _layers(t, "actor")
-        elif self.algo == "iqn":
-            # torso psi, the cosine embedding phi of tau (one ReLU layer over cos(pi i tau)), the head
-            self.kind, self.split = "q", False
-            self.trunk, self.embed, self.head = _layers(t, "q.torso"), _layers(t, "q.embed"), _layers(t, "q.head")
-            self.n_fractions = int(self.config.get("iqn.num_quantile_samples", "32"))
-        elif self.algo in ("dqn", "qrdqn", "c51"):
-            self.kind = "q"
-            # a trunk then heads: value and advantage (dueling) or one output head (noisy alone)
-            self.split = "q.trunk.0.weight" in t
-            self.dueling = "q.advantage.0.bias" in t or "q.advantage.0.bias_mu" in t
-            if self.split:
-                self.trunk = _layers(t, "q.trunk")
-                self.value = _layers(t, "q.value") if self.dueling else None
-                self.advantage = _layers(t, "q.advantage" if self.dueling else "q.head")
-            else:
-                self.trunk = _layers(t, "q")
-            if self.algo == "c51":
-                self.v_range = (float(self.meta["c51.v_min"]), float(self.meta["c51.v_max"]))
-        else:
-            raise PolicyError(f"{self.path}: algo '{self.algo}' is not one this reader knows")
-        first = (self.trunk or self.actor)[0][0] if self.kind != "sac" else self.actor[0][0]
+        {"onpolicy": self._build_onpolicy, "tanh_actor": self._build_tanh_actor, "q": self._build_q}[self.kind](t)
+        first = (self.trunk or self.actor)[0][0] if self.kind != "tanh_actor" else self.actor[0][0]
         self.obs_dim = int(np.prod(self.encoder.shape)) if self.encoder else first.shape[1]
+
+    def _build_onpolicy(self, t):
+        self.trunk, self.actor = _layers(t, "trunk"), _layers(t, "actor")
+        self.rnn = None
+        if "recurrent.weight_ih_l0" in t:
+            self.rnn = (self.config.get("recurrent.type", "lstm"),
+                        tuple(t[f"recurrent.{n}_l0"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+            self.state = None
+
+    def _build_tanh_actor(self, t):
+        self.actor = _layers(t, "actor")
+
+    def _build_q(self, t):
+        if self.values == "iqn":
+            # torso psi, the cosine embedding phi of tau (one ReLU layer over cos(pi i tau)), the head
+            self.split = False
+            self.trunk, self.embed, self.head = _layers(t, "q.torso"), _layers(t, "q.embed"), _layers(t, "q.head")
+            self.n_fractions = int(self.config.get(f"{self.algo}.num_quantile_samples", "32"))
+            return
+        # a trunk then heads: value and advantage (dueling) or one output head (noisy alone)
+        self.split = "q.trunk.0.weight" in t
+        self.dueling = "q.advantage.0.bias" in t or "q.advantage.0.bias_mu" in t
+        if self.split:
+            self.trunk = _layers(t, "q.trunk")
+            self.value = _layers(t, "q.value") if self.dueling else None
+            self.advantage = _layers(t, "q.advantage" if self.dueling else "q.head")
+        else:
+            self.trunk = _layers(t, "q")
+        if self.values == "atoms":
+            self.v_range = (float(self.meta[f"{self.algo}.v_min"]), float(self.meta[f"{self.algo}.v_max"]))
 
     # ---- acting -------------------------------------------------------------------------
 
@@ -410,7 +436,7 @@ class Policy:
             x[:, self.mask] = 0
         x = self.normalise(x)
         self.valid = None if action_mask is None else self._valid(action_mask, x.shape[0])
-        a = {"onpolicy": self._act_onpolicy, "sac": self._act_sac, "q": self._act_q}[self.kind](x)
+        a = {"onpolicy": self._act_onpolicy, "tanh_actor": self._act_tanh_actor, "q": self._act_q}[self.kind](x)
         return a[0] if single else a
 
     def _valid(self, action_mask, rows):
@@ -474,7 +500,7 @@ class Policy:
             return np.where(np.isfinite(low) & np.isfinite(high), scaled, t).astype(np.float32)
         return np.clip(mean, low, high)
 
-    def _act_sac(self, x):
+    def _act_tanh_actor(self, x):
         sp = self.action_space
         a = np.tanh(_mlp(self.actor, x, self.activation)[:, :sp["dim"]])
         center = np.float32(0.5) * (sp["high"] + sp["low"])
@@ -496,7 +522,7 @@ class Policy:
     def q_values(self, x):
         """(B, K) action values of normalised inputs x: Q (dqn), the mean quantile (qrdqn, iqn) or
         the expectation over the atoms (c51)."""
-        if self.algo == "iqn":
+        if self.values == "iqn":
             return self._iqn_values(x)
         K = self.action_space["n"]
         x = self.features(x)
@@ -510,9 +536,9 @@ class Policy:
                 v = _mlp(self.value, h, self.activation)[:, None, :]
                 out = (v + adv - adv.mean(axis=1, keepdims=True)).reshape(out.shape[0], -1)
         out = out.reshape(out.shape[0], K, -1).astype(np.float64)
-        if self.algo == "dqn":
+        if self.values == "q":
             return out[:, :, 0]
-        if self.algo == "qrdqn":
+        if self.values == "quantiles":
             return out.mean(axis=2)
         M = out.shape[2]
         lo, hi = self.v_range

@@ -9,7 +9,7 @@ check=$root/tests/layering_test.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rlc_layering.XXXXXX")
 # removed when the test passes, kept (and named) when it fails
 trap 'st=$?; if [ $st -eq 0 ]; then rm -rf "$tmp"; else echo "layering_selftest: files kept in $tmp" >&2; fi' EXIT
-for dir in core nn losses replay envs agents addons algos train research cli api; do
+for dir in core nn losses replay envs agents addons algos train research cli api bench; do
     [ -d "$root/$dir" ] && cp -R "$root/$dir" "$tmp/$dir"
 done
 sh "$check" "$tmp" > /dev/null 2>&1 || { echo "layering_selftest: the unmodified tree fails" >&2; exit 1; }
@@ -19,7 +19,7 @@ sh "$check" "$tmp" > /dev/null 2>&1 || { echo "layering_selftest: the unmodified
 planted="core/rng.c:nn/nn.h nn/nn.h:losses/loss.h losses/loss.h:replay/rollout.h
 replay/rollout.c:losses/loss.h envs/env.h:agents/agent.h agents/registry.c:algos/onpolicy.h
 addons/aux.c:algos/offpolicy.h algos/sac.c:train/trainer.h train/trainer.c:research/ablation.h
-research/compare.c:cli/cli.h"
+research/compare.c:cli/cli.h bench/bench_nn.c:research/ablation.h"
 for p in $planted; do
     printf '#include "%s"\n' "${p#*:}" >> "$tmp/${p%%:*}"
 done
@@ -30,4 +30,9 @@ for p in $planted; do
     grep -q "${p%%:*} includes a header of $(dirname "${p#*:}")/" "$tmp/out" || {
         echo "layering_selftest: ${p%%:*} including ${p#*:} was not reported:" >&2; cat "$tmp/out" >&2; exit 1; }
 done
-echo "layering_selftest: every planted upward include was caught"
+# a folder of C sources that the rule does not name is reported too
+mkdir "$tmp/newroom" && echo 'int x;' > "$tmp/newroom/x.c"
+if sh "$check" "$tmp" > "$tmp/out" 2>&1 || ! grep -q "newroom/ holds C sources but is no room" "$tmp/out"; then
+    echo "layering_selftest: a folder outside the rule was not reported:" >&2; cat "$tmp/out" >&2; exit 1
+fi
+echo "layering_selftest: every planted upward include was caught, and a folder outside the rule"

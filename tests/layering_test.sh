@@ -6,7 +6,7 @@
 # agents/ is the interface (agent.h, the registry, the data-parallel hooks); addons/ the modules
 # an algorithm attaches (aux heads, exploration, preference reward models); algos/ the
 # algorithms; train/ what runs a training (trainer, evaluation, checkpoints, replay files,
-# recording). GAE and the TD returns are replay/returns.c, so replay needs only core. Run by CTest (test
+# recording); bench/ the throughput programs, over the trainer. GAE and the TD returns are replay/returns.c, so replay needs only core. Run by CTest (test
 # `layering`):  layering_test.sh SOURCE_DIR     Exits 1 naming every offending include.
 set -eu
 root=$1
@@ -24,13 +24,27 @@ allowed() {
         train) echo "core nn losses replay envs agents addons algos" ;;
         research) echo "core nn losses replay envs agents addons algos train" ;;
         cli | api) echo "core nn losses replay envs agents addons algos train research" ;;
+        bench) echo "core nn losses replay envs agents addons algos train" ;;
         *) echo "?" ;;
     esac
 }
 
+rooms="core nn losses replay envs agents addons algos train research cli api bench"
 bad=0
 checked=0
-for dir in core nn losses replay envs agents addons algos train research cli api; do
+# every top-level folder holding C sources is a room of the rule (tests/, examples/ and build
+# trees aside: tests and plugins may include anything)
+for dir in $(find . -mindepth 2 \( -name '*.c' -o -name '*.h' \) | cut -d/ -f2 | sort -u); do
+    case " $rooms tests examples " in
+        *" $dir "*) ;;
+        *) case $dir in
+               build*) ;;
+               *) echo "layering: $dir/ holds C sources but is no room of the rule (add it to rooms and allowed)" >&2
+                  bad=1 ;;
+           esac ;;
+    esac
+done
+for dir in $rooms; do
     [ -d "$dir" ] || continue
     ok=$(allowed "$dir")
     for f in $(find "$dir" -name '*.[ch]' | sort); do

@@ -304,3 +304,38 @@ Test(config, algorithms_sharing_one_section_register)
     rl_config_register_algos(both, 2);
     cr_assert_not_null(rl_config_find_algo("algo_b"));
 }
+
+/* An add-on's section comes from outside core (rl_config_register_addons): loaded, defaulted,
+ * range-checked and dumped as core's are (after normalize:, before log:), for any algorithm, with
+ * the add-on's own check run once everything is read. */
+#define BONUS_FIELDS(X, S) X(S, double, scale, F64, 0.5, NULL, 0, 1, NULL, "a bonus scale")
+RL_CFG_SECTION_TYPE(bonus_cfg, BONUS_FIELDS);
+static const rl_config_section bonus_section = RL_CFG_SECTION_INIT("bonus", bonus_cfg, BONUS_FIELDS);
+
+static rl_status bonus_check(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const bonus_cfg *b = rl_config_section_of(cfg, &bonus_section);
+    return b->scale > 0.9 ? rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: bonus.scale: the check refuses it", cfg->source)
+                          : RL_OK;
+}
+
+Test(config, an_addon_section_registers_from_outside_core)
+{
+    static const rl_config_addon bonus = {&bonus_section, bonus_check};
+    const rl_config_addon *addons[] = {&bonus};
+    rl_config_register_addons(addons, 1);
+    rl_config cfg;
+    char err[1024] = "";
+    cr_assert_eq(load_text(&cfg, "algo: ppo\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_float_eq(((const bonus_cfg *)rl_config_section_of(&cfg, &bonus_section))->scale, 0.5, 0);
+    cr_assert_eq(load_text(&cfg, "algo: sac\nbonus: {scale: 0.25}\n", NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_float_eq(*(const double *)rl_config_get(&cfg, "bonus.scale"), 0.25, 0);
+    char *dump = rl_config_dump_string(&cfg);
+    char *norm = strstr(dump, "\nnormalize:\n"), *bon = strstr(dump, "\nbonus:\n"), *log = strstr(dump, "\nlog:\n");
+    cr_assert(norm && bon && log && norm < bon && bon < log, "%s", dump);
+    free(dump);
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nbonus: {scale: 2}\n", NULL, 0, "test.yaml:2", "bonus.scale");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: dqn\nbonus: {scale: 0.95}\n", NULL, 0, "test.yaml", "the check refuses it");
+    /* the sections it replaced are no longer known */
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nexploration: {name: rnd}\n", NULL, 0, "unknown key 'exploration'");
+}

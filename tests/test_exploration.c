@@ -35,11 +35,12 @@ static void make(ex_ctx *c, const char *name, bool discrete, onp_net *net)
                             : (env_space){.kind = ENV_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     rl_config cfg;
     rl_config_default(&cfg);
-    snprintf(cfg.exploration.name, RL_STR_MAX, "%s", name);
-    if (!discrete) snprintf(cfg.exploration.inverse_loss.name, 64, "icm_inverse_continuous");
-    cfg.exploration.hidden.n = 1;
-    cfg.exploration.hidden.v[0] = 8;
-    cfg.exploration.feature_dim = 4;
+    onp_explore_cfg *xc = onp_explore_cfg_of_mut(&cfg);
+    snprintf(xc->name, RL_STR_MAX, "%s", name);
+    if (!discrete) snprintf(xc->inverse_loss.name, 64, "icm_inverse_continuous");
+    xc->hidden.n = 1;
+    xc->hidden.v[0] = 8;
+    xc->feature_dim = 4;
     rl_rng r;
     rl_rng_seed(&r, 3, 0);
     char err[512];

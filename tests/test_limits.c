@@ -95,6 +95,14 @@ Test(limits, layer_widths)
     rlt_expect_config_error("algo: dqn\nnetwork: {hidden: [65536, 65536, 65536]}\n", "network.hidden", "67108864", NULL);
     rlt_expect_config_error("algo: ppo\nexploration: {name: icm, hidden: [30000, 30000]}\n", "exploration.hidden",
                             "67108864", NULL);
+    /* the add-ons check their own sizes (addons/exploration.c, addons/aux.c), in core's old order:
+     * the network, the exploration module, the heads */
+    rlt_expect_config_error("algo: ppo\nnetwork: {shared: true}\n"
+                            "aux: [{head: representation, loss: vicreg, hidden: 65536, dim: 65536}]\n",
+                            "aux hidden / dim", "parameters of the head", "67108864");
+    rlt_expect_config_error("algo: ppo\nnetwork: {shared: true}\nexploration: {name: rnd, hidden: [30000, 30000]}\n"
+                            "aux: [{head: representation, loss: vicreg, hidden: 65536, dim: 65536}]\n",
+                            "exploration.hidden", "67108864", NULL);
     rlt_expect_config_error("algo: qrdqn\nnetwork: {hidden: [4096]}\ndqn: {n_quantiles: 10000}\n"
                             "losses: {quantile: quantile_huber}\n",
                             "dqn.n_quantiles", "output layer parameters", "67108864");

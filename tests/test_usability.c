@@ -161,6 +161,37 @@ Test(usability, loss_slots_bound_what_the_agents_accept)
 }
 
 /* an ablation file with seeds and no axes runs the base config over the seeds */
+/* the add-ons' loss slots come from their registry rows (agent_addon.loss_slots, addons/): each
+ * names registered losses, `rlc losses` lists them with the agents each add-on serves, and the
+ * add-on takes what its slot claims and refuses another loss */
+Test(usability, addon_loss_slots_come_from_the_registry)
+{
+    int n, n_slots = 0;
+    const agent_addon *const *all = agent_addons(&n);
+    for (int x = 0; x < n; x++)
+        for (int i = 0; i < AGENT_MAX_SLOTS && all[x]->loss_slots[i].key; i++, n_slots++) {
+            char names[128];
+            snprintf(names, sizeof names, "%s", all[x]->loss_slots[i].names ? all[x]->loss_slots[i].names : "");
+            for (char *w = strtok(names, " "); w; w = strtok(NULL, " "))
+                cr_assert_not_null(loss_find(w), "%s: %s names unknown loss '%s'", all[x]->name,
+                                   all[x]->loss_slots[i].key, w);
+        }
+    cr_assert_geq(n_slots, 8);
+    char cmd[512], out[8192], err[1024], want[128];
+    snprintf(cmd, sizeof cmd, "%s losses rnd", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(want, sizeof want, "  %-32s %s\n", "exploration.rnd_loss", "ppo, a2c (exploration.name: rnd)");
+    cr_assert(strstr(out, want), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s losses vicreg", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(want, sizeof want, "  %-32s %s\n", "aux: head representation", "ppo, a2c, dqn, qrdqn, c51, sac");
+    cr_assert(strstr(out, want), "%s", out);
+    cr_assert_eq(rlt_config_and_agent("algo: ppo\nexploration: {name: rnd, rnd_loss: rnd}\n", err, sizeof err), RL_OK,
+                 "%s", err);
+    cr_assert_neq(rlt_config_and_agent("algo: ppo\nexploration: {name: rnd, rnd_loss: icm_forward}\n", err, sizeof err), RL_OK);
+    cr_assert(strstr(err, "takes the `rnd` loss"), "%s", err);
+}
+
 Test(usability, ablate_runs_seeds_without_axes)
 {
     char dir[256], file[300], cmd[1200], out[4096], path[400];

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "train/trainer.h"
 #include "train/trainer_env.h"
 #include "core/fs.h"
 #include "envs/render.h"

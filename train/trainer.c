@@ -145,49 +145,6 @@ rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config 
     return st;
 }
 
-rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
-                             void **agent, char *err, size_t err_sz)
-{
-    char file[1100];
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return rl_errf(err, err_sz, RL_ERR_IO, "%s: no such run directory or checkpoint", path);
-    if (S_ISDIR(sb.st_mode)) snprintf(file, sizeof file, "%s/checkpoint.safetensors", path);
-    else snprintf(file, sizeof file, "%s", path);
-    nn_safetensors *f = NULL;
-    rl_status st = nn_safetensors_open(&f, file, err, err_sz);
-    if (st != RL_OK) return st;
-    const char *yaml = nn_safetensors_meta(f, "rlc.config");
-    if (!yaml) {
-        nn_safetensors_close(f);
-        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: not an rlc checkpoint (no rlc.config metadata)", file);
-    }
-    /* the config's env.plugin is never loaded from here: a checkpoint is data, not code */
-    if ((st = rl_config_load_string(cfg, yaml, file, NULL, 0, err, err_sz))) {
-        nn_safetensors_close(f);
-        return st;
-    }
-    trainer_env te;
-    st = trainer_env_open(&te, cfg, file, true, err, err_sz);
-    *algo = agent_find(cfg->root.algo);
-    if (st == RL_OK && !*algo)
-        st = rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: algo '%s' is not available in this build", file,
-                     cfg->root.algo);
-    if (st == RL_OK) st = trainer_env_agent(&te, *algo, agent, cfg, (int)cfg->env.num_envs, err, err_sz);
-    trainer_env_close(&te);
-    if (st != RL_OK) {
-        nn_safetensors_close(f);
-        return st;
-    }
-    st = (*algo)->load(*agent, f, false, err, err_sz);
-    nn_safetensors_close(f);
-    if (st != RL_OK) {
-        (*algo)->destroy(*agent);
-        *agent = NULL;
-    }
-    return st;
-}
-
 /* ---- the loop ---------------------------------------------------------------------------- */
 
 typedef struct {

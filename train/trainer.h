@@ -27,6 +27,7 @@
 
 #include "agents/agent.h"
 #include "core/config.h"
+#include "train/trainer_env.h"   /* trainer_load_agent */
 
 typedef struct {
     const char *run_dir;      /* required */
@@ -102,13 +103,6 @@ rl_status trainer_run(const rl_config *cfg, const trainer_opts *opts, trainer_re
 rl_status trainer_evaluate(const agent_algo *algo, void *agent, const rl_config *cfg,
                            int n_episodes, int64_t seed, double *mean, double *std, char *err,
                            size_t err_sz);
-
-/* Loads a run directory or a checkpoint file for inference: rebuilds the config from the
- * checkpoint's metadata, creates the agent and loads its weights. Loads no code: when the
- * checkpoint's environment comes from a plugin, the caller loads it first (env_load_plugin, from
- * a path the user gave); otherwise the error names the env id and the plugin path. */
-rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
-                             void **agent, char *err, size_t err_sz);
 
 /* Prepares envs and losses for a config: loads env.plugin if set, then the plugin of every loss
  * that names one (`losses.value: {name: ..., plugin: PATH}`). Idempotent per plugin path. Only

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addons/exploration.h"
 #include "core/dist.h"
 
 rl_status trainer_dp_begin(trainer_dp *d, const rl_config *cfg, const agent_algo *algo, char *err,
@@ -19,11 +20,8 @@ rl_status trainer_dp_begin(trainer_dp *d, const rl_config *cfg, const agent_algo
     if (!algo->dp_tensors)
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED, "%s: algo %s does not train data-parallel over %d ranks",
                        cfg->source, algo->name, d->size);
-    if (strcmp(cfg->exploration.name, "simhash") == 0)
-        return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
-                       "%s: exploration.name: simhash is not supported in data-parallel training (%d ranks): its visit "
-                       "counts are not shared between ranks; use icm, rnd or none",
-                       cfg->source, d->size);
+    rl_status st = onp_explore_dp_check(cfg, d->size, err, err_sz);
+    if (st != RL_OK) return st;
     /* rank r's envs take the seeds after those of ranks 0..r-1 (a vector env resets env i with seed + i) */
     d->own = rl_xmalloc(sizeof *d->own);
     memcpy(d->own, cfg, sizeof *d->own);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "envs/check.h"
 #include "envs/env_args.h"
@@ -128,16 +129,11 @@ void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int 
     if (e->vel_mask) env_velocity_mask_apply(e->vel_mask, out, e->raw_dim, batch);
 }
 
+static bool acts_multi(const agent_algo *a, const void *ctx) { return (void)ctx, a->multi_actions; }
+static bool masks(const agent_algo *a, const void *ctx) { return (void)ctx, a->action_mask != NULL; }
+
 /* the names of the agents that act in MultiDiscrete / MultiBinary spaces, "ppo, a2c" */
-static void multi_agents(char *out, size_t out_sz)
-{
-    int n;
-    const agent_algo *const *all = agent_all(&n);
-    size_t at = 0;
-    out[0] = '\0';
-    for (int i = 0; i < n && at < out_sz; i++)
-        if (all[i]->multi_actions) at += (size_t)snprintf(out + at, out_sz - at, "%s%s", at ? ", " : "", all[i]->name);
-}
+static void multi_agents(char *out, size_t out_sz) { agent_names_where(out, out_sz, acts_multi, NULL, ", "); }
 
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz)
@@ -156,13 +152,13 @@ rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void *
 rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, const rl_config *cfg, char *err,
                                   size_t err_sz)
 {
-    if (trainer_env_masks(e, cfg) && !algo->action_mask)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
-                       "env.action_mask: false to train it on every action, or use an agent that masks "
-                       "(ppo, a2c, dqn, qrdqn, c51, iqn)",
-                       cfg->source[0] ? cfg->source : "config", e->def->id, algo->name);
-    return RL_OK;
+    if (!trainer_env_masks(e, cfg) || algo->action_mask) return RL_OK;
+    char names[256];
+    agent_names_where(names, sizeof names, masks, NULL, ", ");
+    return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                   "%s: env.action_mask: %s publishes action masks, which algo %s cannot use; set "
+                   "env.action_mask: false to train it on every action, or use an agent that masks (%s)",
+                   cfg->source[0] ? cfg->source : "config", e->def->id, algo->name, names);
 }
 
 bool trainer_env_masks(const trainer_env *e, const rl_config *cfg)
@@ -185,4 +181,47 @@ void trainer_env_pass_mask_one(const agent_algo *algo, void *agent, const env_in
     if (!mask) return;
     inst->def->action_mask(inst->state, mask);
     algo->action_mask(agent, mask, 1);
+}
+
+rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
+                             void **agent, char *err, size_t err_sz)
+{
+    char file[1100];
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return rl_errf(err, err_sz, RL_ERR_IO, "%s: no such run directory or checkpoint", path);
+    if (S_ISDIR(sb.st_mode)) snprintf(file, sizeof file, "%s/checkpoint.safetensors", path);
+    else snprintf(file, sizeof file, "%s", path);
+    nn_safetensors *f = NULL;
+    rl_status st = nn_safetensors_open(&f, file, err, err_sz);
+    if (st != RL_OK) return st;
+    const char *yaml = nn_safetensors_meta(f, "rlc.config");
+    if (!yaml) {
+        nn_safetensors_close(f);
+        return rl_errf(err, err_sz, RL_ERR_FORMAT, "%s: not an rlc checkpoint (no rlc.config metadata)", file);
+    }
+    /* the config's env.plugin is never loaded from here: a checkpoint is data, not code */
+    if ((st = rl_config_load_string(cfg, yaml, file, NULL, 0, err, err_sz))) {
+        nn_safetensors_close(f);
+        return st;
+    }
+    trainer_env te;
+    st = trainer_env_open(&te, cfg, file, true, err, err_sz);
+    *algo = agent_find(cfg->root.algo);
+    if (st == RL_OK && !*algo)
+        st = rl_errf(err, err_sz, RL_ERR_NOT_FOUND, "%s: algo '%s' is not available in this build", file,
+                     cfg->root.algo);
+    if (st == RL_OK) st = trainer_env_agent(&te, *algo, agent, cfg, (int)cfg->env.num_envs, err, err_sz);
+    trainer_env_close(&te);
+    if (st != RL_OK) {
+        nn_safetensors_close(f);
+        return st;
+    }
+    st = (*algo)->load(*agent, f, false, err, err_sz);
+    nn_safetensors_close(f);
+    if (st != RL_OK) {
+        (*algo)->destroy(*agent);
+        *agent = NULL;
+    }
+    return st;
 }

@@ -68,4 +68,11 @@ rl_status trainer_env_check_masks(const trainer_env *e, const agent_algo *algo, 
 rl_status trainer_env_agent(const trainer_env *e, const agent_algo *algo, void **agent, const rl_config *cfg,
                             int n_envs, char *err, size_t err_sz);
 
+/* Loads a run directory or a checkpoint file for inference: rebuilds the config from the
+ * checkpoint's metadata, creates the agent and loads its weights. Loads no code: when the
+ * checkpoint's environment comes from a plugin, the caller loads it first (env_load_plugin, from
+ * a path the user gave); otherwise the error names the env id and the plugin path. */
+rl_status trainer_load_agent(const char *path, rl_config *cfg, const agent_algo **algo,
+                             void **agent, char *err, size_t err_sz);
+
 #endif

@@ -75,6 +75,18 @@ def train(tmp, name):
     return run_dir
 
 
+class AgentTable(unittest.TestCase):
+    def test_every_registered_agent_has_one_row(self):
+        """the reader's one table of agents (AGENTS) names exactly the registry's algorithms, the
+        choices of `algo:` that `rlc config top` prints"""
+        line = next(l for l in run_rlc("config", "top").stdout.splitlines() if l.split()[:1] == ["algo"])
+        registered = next(w for w in line.split() if "|" in w).split("|")
+        self.assertEqual(sorted(rlc_policy.AGENTS), sorted(registered))
+        for name, row in rlc_policy.AGENTS.items():
+            self.assertIn(row["kind"], ("onpolicy", "tanh_actor", "q"), name)
+            self.assertEqual(row["kind"] == "q", "values" in row, name)
+
+
 class PolicyMatchesRollout(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -43,8 +43,9 @@ static int64_t key_i64(const rl_config *c, const char *key) { return *(const int
 static int fits_budget(const rl_config *c)
 {
     int64_t envs = c->env.num_envs;
-    if (envs > 16 || !list_fits(&c->network.hidden, 256) || !list_fits(&c->exploration.hidden, 256)) return 0;
-    if (c->exploration.feature_dim > 256 || key_i64(c, "dqn.n_quantiles") > 256) return 0;
+    if (envs > 16 || !list_fits(&c->network.hidden, 256) ||
+        !list_fits(rl_config_get(c, "exploration.hidden"), 256)) return 0;
+    if (key_i64(c, "exploration.feature_dim") > 256 || key_i64(c, "dqn.n_quantiles") > 256) return 0;
     if (key_i64(c, "ppo.num_steps") * envs > 4096 || key_i64(c, "a2c.num_steps") * envs > 4096) return 0;
     if (key_i64(c, "dqn.buffer_size") > 10000 || key_i64(c, "sac.buffer_size") > 10000) return 0;
     if (key_i64(c, "dqn.batch_size") > 512 || key_i64(c, "sac.batch_size") > 512) return 0;
