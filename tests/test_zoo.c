@@ -60,6 +60,8 @@ static int small_sets(const rl_config *cfg, char sets[][64])
     snprintf(sets[n++], 64, "log.eval_interval=0");
     snprintf(sets[n++], 64, "log.checkpoint_interval=0");
     snprintf(sets[n++], 64, "log.progress=false");
+    snprintf(sets[n++], 64, "stop.reward_threshold=none");   /* the stop rules need evaluations */
+    snprintf(sets[n++], 64, "stop.patience=0");               /* during training, off above */
     const char *algo = cfg->root.algo;
     long long steps = 400;
     if (strcmp(algo, "ppo") == 0) {
