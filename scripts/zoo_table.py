@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerates the zoo table of docs/zoo.md from the zoo configs and run directories.
 
-    scripts/zoo_table.py [--zoo configs/zoo] [--runs DIR]... [--update docs/zoo.md]
+    scripts/zoo_table.py [--zoo configs/zoo] [--runs DIR]... [--update docs/zoo.md | --env-prefix P]
 
 Every (agent, environment) pair of the zoo configs gets a cell (environment by row, agent by
 column). A run is any directory under a --runs DIR holding config.yaml and eval.csv (rlc train
@@ -13,7 +13,8 @@ each end, as rlc compare and rliable do), the number of seeds, the budget and th
 seconds of a run (timing.csv, its segments added up when it was resumed). Pairs without runs are marked "not yet measured". Each cell ends
 with the published references listed below. With --update the table replaces the lines between
 the markers <!-- zoo-table:start --> and <!-- zoo-table:end --> of that file; otherwise it is
-printed. Standard library only.
+printed. --env-prefix prints only the rows of the environments whose id starts with P (e.g.
+MinAtar/), with the columns they use. Standard library only.
 """
 import argparse
 import math
@@ -27,7 +28,8 @@ ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0
         "CarRacing-v3 (frame_stack=2)",
         "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5", "Hopper-v5",
         "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Hopper-v4", "HalfCheetah-v4",
-        "Walker2d-v4", "Ant-v4", "Humanoid-v4"]
+        "Walker2d-v4", "Ant-v4", "Humanoid-v4", "MinAtar/Asterix-v1", "MinAtar/Breakout-v1",
+        "MinAtar/Freeway-v1", "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1"]
 
 # Published figures: (algo, task) -> [(value, budget, source key)]. The task is the environment's
 # name without its version: the sources ran MuJoCo v2/v3 tasks on mujoco-py, rlc runs v4/v5
@@ -39,6 +41,12 @@ ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0
 # T: Tianshou examples/mujoco/README.md: the best mean return over 10 seeds within 1M steps.
 # C: CleanRL docs/rl-algorithms/td3.md and ddpg.md: the mean episodic return while training (with
 #    exploration noise) of 3 seeds at 1M steps, MuJoCo v2 tasks.
+# Y: the MinAtar paper (Young and Tian 2019), its DQN learning curves (the figure of the MinAtar
+#    README, img/learning_curves.gif): the moving average of the returns of 100 training episodes
+#    (epsilon 0.1), 30 seeds, read off the figure at 5M frames, so approximate (printed with ~);
+#    the games before MinAtar 1.0.10's changes.
+# G: gymnax README, the PPO agents of gymnax-blines (an MLP of 2 x 256 on the flattened grid, 64
+#    envs, 10M steps) on gymnax's JAX versions of the games.
 REFERENCES = {
     ("ppo", "CartPole"): [(500.0, "100k", "Z")],
     ("ppo_lstm", "CartPoleNoVel"): [(500.0, "100k", "Z")],
@@ -84,8 +92,18 @@ REFERENCES = {
     ("ddpg", "HalfCheetah"): [(10210.57, "1M", "C")],
     ("ddpg", "Walker2d"): [(1661.14, "1M", "C")],
     ("ddpg", "Hopper"): [(1007.44, "1M", "C")],
+    ("dqn", "MinAtar/Asterix"): [(17, "5M", "Y")],
+    ("dqn", "MinAtar/Breakout"): [(10, "5M", "Y")],
+    ("dqn", "MinAtar/Freeway"): [(50, "5M", "Y")],
+    ("dqn", "MinAtar/Seaquest"): [(20, "5M", "Y")],
+    ("dqn", "MinAtar/SpaceInvaders"): [(43, "5M", "Y")],
+    ("ppo", "MinAtar/Asterix"): [(15, "10M", "G")],
+    ("ppo", "MinAtar/Breakout"): [(28, "10M", "G")],
+    ("ppo", "MinAtar/Freeway"): [(58, "10M", "G")],
+    ("ppo", "MinAtar/SpaceInvaders"): [(131, "10M", "G")],
 }
-SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou", "C": "CleanRL"}
+SOURCE_NAMES = {"Z": "RL Zoo", "T": "Tianshou", "C": "CleanRL", "Y": "MinAtar paper", "G": "gymnax"}
+APPROXIMATE = {"Y"}   # figures read off a plot
 
 # The registered reward thresholds (Gymnasium's reward_threshold, as `rlc envs` prints them): a
 # measured cell counts the seeds whose final evaluation reaches it.
@@ -235,7 +253,8 @@ def references(algo, env):
     refs = REFERENCES.get((algo, task), [])
     if not refs:
         return "published: none found"
-    return "published: " + ", ".join("%s %g (%s)" % (SOURCE_NAMES[s], v, b) for v, b, s in refs)
+    return "published: " + ", ".join("%s %s%g (%s)" % (SOURCE_NAMES[s], "~" if s in APPROXIMATE else "", v, b)
+                                     for v, b, s in refs)
 
 
 def cell(algo, env, budget, runs):
@@ -259,14 +278,15 @@ def cell(algo, env, budget, runs):
     return text + "<br>" + references(algo, env)
 
 
-def zoo_pairs(zoo_dir):
-    """(algo, env) -> budget, from the zoo configs"""
+def zoo_pairs(zoo_dir, env_prefix=""):
+    """(algo, env) -> budget, from the zoo configs (those whose env.id starts with env_prefix)"""
     pairs = {}
     for name in sorted(os.listdir(zoo_dir)):
         # <algo>_rainbow_*: Rainbow configs (c51 with all its parts); the c51 cell stays plain C51's (docs/zoo.md)
         if name.endswith(".yaml") and "_rainbow_" not in name:
             cfg = simple_yaml(os.path.join(zoo_dir, name))
-            pairs[(cfg.get("algo"), cfg.get("env.id"))] = int(float(cfg.get("total_steps", 0)))
+            if str(cfg.get("env.id", "")).startswith(env_prefix):
+                pairs[(cfg.get("algo"), cfg.get("env.id"))] = int(float(cfg.get("total_steps", 0)))
     return pairs
 
 
@@ -301,11 +321,15 @@ def main():
     ap.add_argument("--zoo", default=os.path.join(here, "..", "configs", "zoo"))
     ap.add_argument("--runs", action="append", default=[], help="a directory of run directories (repeatable)")
     ap.add_argument("--update", help="the markdown file whose table to replace (docs/zoo.md)")
+    ap.add_argument("--env-prefix", default="",
+                    help="only the environments whose id starts with this (e.g. MinAtar/): their rows, printed")
     args = ap.parse_args()
     for d in [args.zoo] + args.runs:
         if not os.path.isdir(d):
             sys.exit("zoo_table.py: %s is not a directory" % d)
-    text = table(zoo_pairs(args.zoo), collect_runs(args.runs))
+    if args.env_prefix and args.update:
+        sys.exit("zoo_table.py: --env-prefix prints a part of the table; it cannot --update the whole")
+    text = table(zoo_pairs(args.zoo, args.env_prefix), collect_runs(args.runs))
     if args.update:
         update(args.update, text)
     else:

@@ -4,7 +4,7 @@
  * the zoo covers what docs/zoo.md promises: PPO on every registered environment, SAC on every
  * MuJoCo one, TD3 and DDPG on Pendulum, HalfCheetah, Hopper and Walker2d, DQN, QR-DQN and C51 on
  * every discrete classic task, PPO and DQN on FrozenLake-v1, Taxi-v3 and CliffWalking-v1, DQN, PPO
- * and A2C on the five MinAtar -v1 games. */
+ * and A2C on the five MinAtar -v1 games, QR-DQN and C51 on MinAtar Breakout and SpaceInvaders. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <math.h>
@@ -166,6 +166,10 @@ Test(zoo, covers_every_registered_environment)
         expect_pair("ppo", minatar[i]);
         expect_pair("a2c", minatar[i]);
     }
+    expect_pair("qrdqn", "MinAtar/Breakout-v1");
+    expect_pair("qrdqn", "MinAtar/SpaceInvaders-v1");
+    expect_pair("c51", "MinAtar/Breakout-v1");
+    expect_pair("c51", "MinAtar/SpaceInvaders-v1");
     for (size_t i = 0; i < sizeof classic / sizeof classic[0]; i++) expect_pair("ppo", classic[i]);
     for (size_t i = 0; i < sizeof toytext / sizeof toytext[0]; i++) {
         expect_pair("ppo", toytext[i]);

@@ -77,6 +77,15 @@ for algo in $(ls "$src/configs/zoo" | sed -n 's/^\([a-z0-9]*\)_.*\.yaml$/\1/p' |
     esac
 done
 
+# --env-prefix: only the MinAtar rows (with their published figures, approximate ones marked ~),
+# and only the columns they use
+"$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" --env-prefix MinAtar/ > "$tmp/minatar.md"
+[ "$(grep -c '^| MinAtar/' "$tmp/minatar.md")" -eq 5 ] && ! grep -q '^| CartPole' "$tmp/minatar.md" ||
+    { echo "zoo_table: --env-prefix MinAtar/ rows:" >&2; cat "$tmp/minatar.md" >&2; exit 1; }
+grep '^| MinAtar/Breakout-v1 |' "$tmp/minatar.md" | grep -q 'published: MinAtar paper ~10 (5M)' &&
+    ! grep -q '^| environment |.* sac |' "$tmp/minatar.md" ||
+    { echo "zoo_table: --env-prefix MinAtar/ cells or columns:" >&2; cat "$tmp/minatar.md" >&2; exit 1; }
+
 # --update: the text around the markers is kept, the table between them replaced
 printf 'before\n<!-- zoo-table:start -->\nold table\n<!-- zoo-table:end -->\nafter\n' > "$tmp/doc.md"
 "$py" "$src/scripts/zoo_table.py" --zoo "$src/configs/zoo" --runs "$tmp/runs" --update "$tmp/doc.md"
