@@ -206,13 +206,14 @@ static rl_status head_config(aux_module *a, const rl_config *cfg, const aux_shap
                              size_t err_sz)
 {
     int H = a->H, A1 = a->A1;
-    const aux_head_cfg *hc = &aux_cfg_of(cfg)->heads[i];
+    const aux_cfg *ac = aux_cfg_of(cfg);
+    const aux_head_cfg *hc = &ac->heads[i];
     aux_head *hd = &a->heads[i];
     int kind = 0;
     while (kind < AUX_HEAD_COUNT && strcmp(head_names[kind], hc->head) != 0) kind++;
     if (kind == AUX_HEAD_COUNT)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s",
-                       aux_cfg_of(cfg)->where[0] ? aux_cfg_of(cfg)->where : "config", i, hc->head, hc->loss.name, aux_head_list);
+                       ac->where[0] ? ac->where : "config", i, hc->head, hc->loss.name, aux_head_list);
     hd->kind = (aux_head_kind)kind;
     rl_status st = resolve_loss(hd, hc, i, a->K, err, err_sz);
     if (st != RL_OK) return st;
