@@ -146,6 +146,11 @@ typedef struct {
 rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, const char *where, char *err,
                           size_t err_sz);
 
+/* Whether slot s takes the loss d: d is of one of the slot's kinds or one of its names. */
+bool agent_slot_takes(const agent_loss_slot *s, const loss_desc *d);
+/* The i-th of slot s's names into buf ("" when it has fewer). */
+void agent_slot_name(const agent_loss_slot *s, int i, char *buf, size_t sz);
+
 /* The loss algo's slot i names in cfg (its key, `losses.td` say), resolved into *out: a loss of
  * one of the slot's kinds or of its names, else RL_ERR_CONFIG naming the key (and its line), the
  * algo and what the slot takes. The slot table is the one source of what a slot accepts: the
