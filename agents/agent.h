@@ -52,7 +52,7 @@ typedef struct agent_algo {
     int n_stats;                      /* learning statistics written to metrics.csv */
     const char *stat_names[AGENT_MAX_STATS];
     /* The config sections the agent reads besides core's (NULL-terminated; agents of one family
-     * may share one), RL_CFG_* flags (core/config.h), and the checks of relations between its
+     * may share one), flags (RL_CFG_* of core/config.h, AUX_CFG_HEADS of addons/aux.h), and the checks of relations between its
      * keys once a config is loaded (NULL: none). The registry hands them to the config layer. */
     const rl_config_section *const *sections;
     unsigned config_flags;
@@ -130,7 +130,7 @@ typedef struct agent_algo {
 
 /* An add-on (addons/): what an algorithm, or the trainer, can attach. Its facts: `name`, its
  * config section and checks (`config`, core/config.h; section NULL when it has none, as the aux
- * heads, whose `aux:` list addons/aux.c describes to the config layer), the agents that can
+ * heads, whose `aux:` list addons/aux.c registers as an rl_config_list), the agents that can
  * attach it (`serves`; NULL: every agent) and the loss slots its keys are, which `rlc losses`
  * lists after the names of the agents it serves and the slot's note. One row of agents/registry.c. */
 typedef struct {
