@@ -52,8 +52,9 @@ typedef struct agent_algo {
     int n_stats;                      /* learning statistics written to metrics.csv */
     const char *stat_names[AGENT_MAX_STATS];
     /* The config sections the agent reads besides core's (NULL-terminated; agents of one family
-     * may share one), flags (RL_CFG_* of core/config.h, AUX_CFG_HEADS of addons/aux.h), and the checks of relations between its
-     * keys once a config is loaded (NULL: none). The registry hands them to the config layer. */
+     * may share one), flags (RL_CFG_* of core/config.h, AUX_CFG_HEADS of addons/aux.h), and the
+     * checks of relations between its keys once a config is loaded (NULL: none). The registry
+     * hands them to the config layer. */
     const rl_config_section *const *sections;
     unsigned config_flags;
     rl_status (*check_config)(const rl_config *cfg, char *err, size_t err_sz);
