@@ -26,8 +26,8 @@ const char *aux_head_name(aux_head_kind k) { return k >= 0 && k < AUX_HEAD_COUNT
 /* ---- the aux: list's keys, handed to the config layer ------------------------------------ */
 
 #define AUX_KEY(name, type, dnum, lo, hi, only, doc) \
-    {{#name, RL_CFG_##type, offsetof(rl_aux_head_cfg, name), dnum, NULL, lo, hi, NULL, doc}, only}
-static const rl_aux_key aux_keys[] = {
+    {{#name, RL_CFG_##type, offsetof(aux_head_cfg, name), dnum, NULL, lo, hi, NULL, doc}, only}
+static const rl_config_list_key aux_keys[] = {
     AUX_KEY(weight, F64, 1, 0, 1e6, NULL, "weight of the head's loss in the total"),
     AUX_KEY(hidden, I64, -1, -1, 65536, NULL, "hidden units of the head (0 = linear, -1 = the head's default)"),
     AUX_KEY(k, I64, 1, 1, 100000, "temporal_contrastive", "temporal_contrastive: steps to the positive"),
@@ -38,7 +38,7 @@ static const rl_aux_key aux_keys[] = {
 
 static char aux_head_list[160];   /* "reward_prediction|forward_dynamics|..." */
 
-static bool aux_serves(const agent_algo *a) { return a->config_flags & RL_CFG_AUX_HEADS; }
+static bool aux_serves(const agent_algo *a) { return a->config_flags & AUX_CFG_HEADS; }
 
 /* the add-on's row of the registry (agents/registry.c): the `aux:` list is described to the config
  * layer below; the losses each head takes */
@@ -61,12 +61,13 @@ static rl_status aux_check_config(const rl_config *cfg, char *err, size_t err_sz
 {
     const int64_t io = RL_LIMIT_IO_DIM;
     int64_t width = cfg->network.hidden.n ? cfg->network.hidden.v[cfg->network.hidden.n - 1] : io;
+    const aux_cfg *ac = aux_cfg_of(cfg);
     rl_status st = RL_OK;
-    for (int i = 0; st == RL_OK && i < cfg->aux.n; i++) {
-        const rl_aux_head_cfg *h = &cfg->aux.heads[i];
+    for (int i = 0; st == RL_OK && i < ac->n; i++) {
+        const aux_head_cfg *h = &ac->heads[i];
         int64_t hid = h->hidden > 0 ? h->hidden : 1, out = h->dim > io ? h->dim : io;
         int64_t n = rl_add_sat(rl_mul_sat(rl_add_sat(width, io), hid), rl_mul_sat(hid, out));
-        st = rl_limit_check(h->loss.where[0] ? h->loss.where : cfg->aux.where, "aux hidden / dim",
+        st = rl_limit_check(h->loss.where[0] ? h->loss.where : ac->where, "aux hidden / dim",
                             "parameters of the head", n, RL_LIMIT_NET_PARAMS, err, err_sz);
     }
     return st;
@@ -80,9 +81,16 @@ __attribute__((constructor)) static void aux_register_config(void)
     for (int k = 0; k < AUX_HEAD_COUNT; k++)
         at += (size_t)snprintf(aux_head_list + at, sizeof aux_head_list - at, "%s%s", k ? "|" : "", head_names[k]);
     RL_ASSERT(at < sizeof aux_head_list);
-    static const rl_aux_schema schema = {aux_head_list, aux_keys, (int)(sizeof aux_keys / sizeof aux_keys[0]),
-                                         aux_check_config};
-    rl_config_register_aux(&schema);
+    static const rl_config_list list = {
+        .key = "aux", .kind_key = "head", .kinds = aux_head_list,
+        .example = "{head: reward_prediction, loss: huber, weight: 0.1}",
+        .title = "a list of heads on the shared encoder", .what = "auxiliary heads",
+        .algo_flag = AUX_CFG_HEADS, .max = AUX_MAX, .size = sizeof(aux_cfg),
+        .n_off = offsetof(aux_cfg, n), .where_off = offsetof(aux_cfg, where), .entries_off = offsetof(aux_cfg, heads),
+        .entry_size = sizeof(aux_head_cfg), .kind_off = offsetof(aux_head_cfg, head),
+        .kind_size = sizeof(((aux_head_cfg *)0)->head), .loss_off = offsetof(aux_head_cfg, loss),
+        .keys = aux_keys, .n_keys = (int)(sizeof aux_keys / sizeof aux_keys[0]), .check = aux_check_config};
+    rl_config_register_list(&list);
 }
 
 typedef struct {
@@ -101,7 +109,7 @@ typedef struct {
 
 struct aux_module {
     int n;
-    aux_head heads[RL_AUX_MAX];
+    aux_head heads[AUX_MAX];
     nn_mlp *enc;
     int D, H, K, adim, A1, max_batch;
     bool need_next, has_inverse;
@@ -146,7 +154,7 @@ static bool is_name(const loss_desc *d, const char *a, const char *b, const char
 }
 
 /* The head's loss: it must exist, fit the head, and take the given parameters. */
-static rl_status resolve_loss(aux_head *hd, const rl_aux_head_cfg *hc, int i, int K, char *err, size_t err_sz)
+static rl_status resolve_loss(aux_head *hd, const aux_head_cfg *hc, int i, int K, char *err, size_t err_sz)
 {
     char where[RL_STR_MAX + 64];
     if (hc->loss.where[0]) snprintf(where, sizeof where, "%s", hc->loss.where);
@@ -198,13 +206,14 @@ static rl_status head_config(aux_module *a, const rl_config *cfg, const aux_shap
                              size_t err_sz)
 {
     int H = a->H, A1 = a->A1;
-    const rl_aux_head_cfg *hc = &cfg->aux.heads[i];
+    const aux_cfg *ac = aux_cfg_of(cfg);
+    const aux_head_cfg *hc = &ac->heads[i];
     aux_head *hd = &a->heads[i];
     int kind = 0;
     while (kind < AUX_HEAD_COUNT && strcmp(head_names[kind], hc->head) != 0) kind++;
     if (kind == AUX_HEAD_COUNT)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s",
-                       cfg->aux.where[0] ? cfg->aux.where : "config", i, hc->head, hc->loss.name, aux_head_list);
+                       ac->where[0] ? ac->where : "config", i, hc->head, hc->loss.name, aux_head_list);
     hd->kind = (aux_head_kind)kind;
     rl_status st = resolve_loss(hd, hc, i, a->K, err, err_sz);
     if (st != RL_OK) return st;
@@ -242,7 +251,7 @@ static rl_status head_config(aux_module *a, const rl_config *cfg, const aux_shap
 /* one parameter buffer for every head, orthogonal initialisation from the module's own RNG */
 static void init_head_params(aux_module *a, const rl_config *cfg, size_t np)
 {
-    a->n = cfg->aux.n;
+    a->n = aux_cfg_of(cfg)->n;
     a->n_params = np;
     a->params = rl_xcalloc(np, sizeof(float));
     a->grads = rl_xcalloc(np, sizeof(float));
@@ -336,7 +345,7 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
                      char *err, size_t err_sz)
 {
     *out = NULL;
-    if (cfg->aux.n == 0) return RL_OK;
+    if (aux_cfg_of(cfg)->n == 0) return RL_OK;
     RL_ASSERT(encoder && encoder->grads && shape->max_batch > 0);
     aux_module *a = rl_xcalloc(1, sizeof *a);
     a->enc = encoder;
@@ -350,7 +359,7 @@ rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, co
 
     /* heads: losses and shapes first, then one parameter buffer */
     size_t np = 0;
-    for (int i = 0; i < cfg->aux.n; i++) {
+    for (int i = 0; i < aux_cfg_of(cfg)->n; i++) {
         rl_status st = head_config(a, cfg, shape, i, err, err_sz);
         if (st != RL_OK) {
             aux_free(a);

@@ -41,6 +41,37 @@ typedef enum {
     AUX_HEAD_COUNT
 } aux_head_kind;
 
+/* The top-level `aux:` list, one entry per head (the config layer parses it through the
+ * rl_config_list this file's add-on registers, addons/aux.c):
+ *   aux:
+ *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
+ * Keys of an entry: head, loss (a name or {name: ..., param: value}), weight, hidden, and keys
+ * of one head only (k, noise, dim); any other numeric key is a parameter of the loss. Head
+ * names are checked when the config is read, losses and their fit to the head when the agent
+ * is created. */
+#define AUX_MAX 8
+#define AUX_CFG_HEADS 2u   /* rl_config_algo.flags: the algorithm takes `aux:` heads */
+
+typedef struct {
+    char head[32];
+    rl_loss_cfg loss;          /* loss.where names the entry: "file:line: aux[i] head 'name'" */
+    double weight;             /* >= 0; default 1 */
+    int64_t hidden;            /* hidden units of the head's MLP; 0 = linear; -1 = the head's default */
+    int64_t k;                 /* temporal_contrastive: steps ahead of the positive; default 1 */
+    double noise;              /* representation: std of the Gaussian view noise; default 0.1 */
+    int64_t dim;               /* representation: projector output size; 0 = the encoder width */
+} aux_head_cfg;
+
+typedef struct {
+    int n;
+    char where[RL_STR_MAX];    /* "file:line" of the aux key (or the --set argument) */
+    aux_head_cfg heads[AUX_MAX];
+} aux_cfg;
+
+/* The `aux:` list inside cfg. */
+static inline const aux_cfg *aux_cfg_of(const rl_config *cfg) { return (const aux_cfg *)rl_config_list_of(cfg); }
+static inline aux_cfg *aux_cfg_of_mut(rl_config *cfg) { return (aux_cfg *)rl_config_list_of_mut(cfg); }
+
 /* "reward_prediction", ...; NULL outside the enum. */
 const char *aux_head_name(aux_head_kind k);
 
@@ -57,8 +88,8 @@ typedef struct {
 
 typedef struct aux_module aux_module;
 
-/* Builds the heads of cfg->aux on encoder (not owned; its grads must be non-NULL). *out = NULL
- * when cfg->aux.n == 0. Errors name the entry (file:line, aux[i], head) and the loss: an unknown
+/* Builds the heads of the `aux:` list (aux_cfg_of) on encoder (not owned; its grads must be non-NULL). *out = NULL
+ * when the list is empty. Errors name the entry (file:line, aux[i], head) and the loss: an unknown
  * loss, a loss that does not fit the head (e.g. cross_entropy on a Box inverse-dynamics head, a
  * regression loss on the contrastive head), bad loss parameters, k beyond the horizon. */
 rl_status aux_create(aux_module **out, const rl_config *cfg, nn_mlp *encoder, const aux_shape *shape,

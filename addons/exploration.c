@@ -84,14 +84,17 @@ static rl_status explore_check(const rl_config *cfg, char *err, size_t err_sz)
 
 static bool explore_serves(const agent_algo *a) { return a->intrinsic_rewards; }
 
-/* the add-on's row of the registry (agents/registry.c) */
+/* the add-on's row of the registry (agents/registry.c); the module resolves its losses through
+ * these slots (the inverse slot's names: Discrete actions', then Box actions') */
+enum { SLOT_FORWARD, SLOT_INVERSE, SLOT_RND, SLOT_SIMHASH };
 const agent_addon addon_exploration = {
     .name = "exploration",
     .config = {&onp_explore_section, explore_check},
     .serves = explore_serves,
     .loss_slots = {{"exploration.forward_loss", "icm_forward", " (exploration.name: icm)", 0},
                    {"exploration.inverse_loss", "icm_inverse icm_inverse_continuous", " (exploration.name: icm)", 0},
-                   {"exploration.rnd_loss", "rnd", " (exploration.name: rnd)", 0}},
+                   {"exploration.rnd_loss", "rnd", " (exploration.name: rnd)", 0},
+                   {"exploration.simhash_loss", "simhash", " (exploration.name: simhash)", 0}},
 };
 
 rl_status onp_explore_dp_check(const rl_config *cfg, int ranks, char *err, size_t err_sz)
@@ -141,7 +144,9 @@ static rl_status create_simhash(onp_explore **out, const rl_config *cfg, const o
                                 int n_envs, char *err, size_t err_sz)
 {
     onp_explore *x = rl_xcalloc(1, sizeof *x);
-    rl_status st = onp_simhash_create(&x->sh, &onp_explore_cfg_of(cfg)->simhash_loss, cfg->root.seed, net->obs_dim, n_envs, err, err_sz);
+    rl_status st = onp_simhash_create(&x->sh, &onp_explore_cfg_of(cfg)->simhash_loss,
+                                      &addon_exploration.loss_slots[SLOT_SIMHASH], cfg->root.seed, net->obs_dim,
+                                      n_envs, err, err_sz);
     if (st) {
         free(x);
         return st;
@@ -161,14 +166,15 @@ static rl_status explore_losses(onp_explore *x, const rl_config *c, const onp_ex
     else if (!(st = agent_loss_spec(&x->fwd_loss, kern, &onp_explore_cfg_of(c)->forward_loss, NULL, err, err_sz)))
         st = agent_loss_spec(&x->inv_loss, kern, &onp_explore_cfg_of(c)->inverse_loss, NULL, err, err_sz);
     if (st) return st;
-    /* the kernel slots take the matching kernels only */
-    const char *want = x->rnd ? "rnd" : "icm_forward";
+    /* the kernel slots take the losses their rows of addon_exploration name only */
+    const agent_loss_slot *slot = &addon_exploration.loss_slots[x->rnd ? SLOT_RND : SLOT_FORWARD];
     const loss_spec *chk = x->rnd ? &x->rnd_loss : &x->fwd_loss;
     const rl_loss_cfg *lc = x->rnd ? &onp_explore_cfg_of(c)->rnd_loss : &onp_explore_cfg_of(c)->forward_loss;
-    if (strcmp(chk->desc->name, want) != 0)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `%s` loss, not '%s'", lc->where, want, lc->name);
+    if (!agent_slot_takes(slot, chk->desc))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `%s` loss, not '%s'", lc->where, slot->names, lc->name);
     if (!x->rnd) {
-        const char *inv = net->K ? "icm_inverse" : "icm_inverse_continuous";
+        char inv[64];
+        agent_slot_name(&addon_exploration.loss_slots[SLOT_INVERSE], net->K ? 0 : 1, inv, sizeof inv);
         if (strcmp(x->inv_loss.desc->name, inv) != 0)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: this action space takes the `%s` loss, not '%s'",
                            onp_explore_cfg_of(c)->inverse_loss.where, inv, onp_explore_cfg_of(c)->inverse_loss.name);

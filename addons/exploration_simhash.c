@@ -45,15 +45,15 @@ void onp_simhash_free(onp_simhash *s)
     free(s);
 }
 
-rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, int64_t seed, int obs_dim, int n_envs,
-                             char *err, size_t err_sz)
+rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, const agent_loss_slot *slot, int64_t seed,
+                             int obs_dim, int n_envs, char *err, size_t err_sz)
 {
     *out = NULL;
     loss_spec spec;
     rl_status st = agent_loss_spec(&spec, LOSS_KINDS(LOSS_KIND_KERNEL), lc, NULL, err, err_sz);
     if (st) return st;
-    if (strcmp(spec.desc->name, "simhash") != 0)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `simhash` loss, not '%s'", lc->where, lc->name);
+    if (!agent_slot_takes(slot, spec.desc))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: takes the `%s` loss, not '%s'", lc->where, slot->names, lc->name);
     onp_simhash *s = rl_xcalloc(1, sizeof *s);
     s->D = obs_dim;
     s->N = n_envs;

@@ -8,10 +8,11 @@
 
 typedef struct onp_simhash onp_simhash;
 
-/* lc: exploration.simhash_loss (the `simhash` entry: bits, beta); seed: the run's (the projection
- * draws from its own RNG derived from it); n_envs rows per step. */
-rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, int64_t seed, int obs_dim, int n_envs,
-                             char *err, size_t err_sz);
+/* lc: exploration.simhash_loss (the `simhash` entry: bits, beta), a loss slot takes (the add-on's
+ * row of it); seed: the run's (the projection draws from its own RNG derived from it); n_envs
+ * rows per step. */
+rl_status onp_simhash_create(onp_simhash **out, const rl_loss_cfg *lc, const agent_loss_slot *slot, int64_t seed,
+                             int obs_dim, int n_envs, char *err, size_t err_sz);
 void onp_simhash_free(onp_simhash *s);   /* NULL-safe */
 /* Counts the codes of next (n_envs, obs_dim) and writes r_int (n_envs) = beta / sqrt(count). */
 void onp_simhash_step(onp_simhash *s, const float *next, float *r_int);

@@ -29,6 +29,18 @@ static bool names_have(const char *names, const char *name)
     return false;
 }
 
+bool agent_slot_takes(const agent_loss_slot *s, const loss_desc *d)
+{
+    return (s->kinds & LOSS_KINDS(d->kind)) || names_have(s->names, d->name);
+}
+
+void agent_slot_name(const agent_loss_slot *s, int i, char *buf, size_t sz)
+{
+    const char *p = s->names ? s->names : "";
+    for (; i > 0 && *p; i--) p += strcspn(p, " ") + (p[strcspn(p, " ")] == ' ');
+    snprintf(buf, sz, "%.*s", (int)strcspn(p, " "), p);
+}
+
 /* "a policy_ratio loss or `reinforce`": what slot s takes, in words */
 static void slot_takes(char *buf, size_t sz, const agent_loss_slot *s)
 {

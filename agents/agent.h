@@ -52,8 +52,9 @@ typedef struct agent_algo {
     int n_stats;                      /* learning statistics written to metrics.csv */
     const char *stat_names[AGENT_MAX_STATS];
     /* The config sections the agent reads besides core's (NULL-terminated; agents of one family
-     * may share one), RL_CFG_* flags (core/config.h), and the checks of relations between its
-     * keys once a config is loaded (NULL: none). The registry hands them to the config layer. */
+     * may share one), flags (RL_CFG_* of core/config.h, AUX_CFG_HEADS of addons/aux.h), and the
+     * checks of relations between its keys once a config is loaded (NULL: none). The registry
+     * hands them to the config layer. */
     const rl_config_section *const *sections;
     unsigned config_flags;
     rl_status (*check_config)(const rl_config *cfg, char *err, size_t err_sz);
@@ -130,7 +131,7 @@ typedef struct agent_algo {
 
 /* An add-on (addons/): what an algorithm, or the trainer, can attach. Its facts: `name`, its
  * config section and checks (`config`, core/config.h; section NULL when it has none, as the aux
- * heads, whose `aux:` list addons/aux.c describes to the config layer), the agents that can
+ * heads, whose `aux:` list addons/aux.c registers as an rl_config_list), the agents that can
  * attach it (`serves`; NULL: every agent) and the loss slots its keys are, which `rlc losses`
  * lists after the names of the agents it serves and the slot's note. One row of agents/registry.c. */
 typedef struct {
@@ -145,6 +146,11 @@ typedef struct {
  * the config to the loss registry, for every algorithm and add-on. */
 rl_status agent_loss_spec(loss_spec *out, unsigned kinds, const rl_loss_cfg *l, const char *where, char *err,
                           size_t err_sz);
+
+/* Whether slot s takes the loss d: d is of one of the slot's kinds or one of its names. */
+bool agent_slot_takes(const agent_loss_slot *s, const loss_desc *d);
+/* The i-th of slot s's names into buf ("" when it has fewer). */
+void agent_slot_name(const agent_loss_slot *s, int i, char *buf, size_t sz);
 
 /* The loss algo's slot i names in cfg (its key, `losses.td` say), resolved into *out: a loss of
  * one of the slot's kinds or of its names, else RL_ERR_CONFIG naming the key (and its line), the

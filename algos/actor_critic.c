@@ -202,7 +202,7 @@ static rl_status rec_create(actor_critic *p, const rl_config *cfg, const char *s
                        "%s: recurrent.type: %s needs the shared trunk under actor and critic: set network.shared: "
                        "true%s (recurrent.shared: false gives actor and critic a layer each on it)", src, rc->type,
                        strcmp(p->s.algo, "a2c") == 0 ? " (or a2c.shared: true)" : "");
-    if (cfg->aux.n > 0)
+    if (aux_cfg_of(cfg)->n > 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads do not combine with recurrent.type: %s", src,
                        rc->type);
     rl_status st = onp_rec_check(cfg, p->s.algo, p->n_envs, p->T, p->n_mb, L, err, err_sz);
@@ -289,7 +289,7 @@ rl_status onp_ac_create(void **self, const onp_ac_settings *s, const rl_config *
         onp_ac_destroy(p);
         return st;
     }
-    if (cfg->aux.n > 0 && (st = aux_init(p, cfg, src, err, err_sz))) {
+    if (aux_cfg_of(cfg)->n > 0 && (st = aux_init(p, cfg, src, err, err_sz))) {
         onp_ac_destroy(p);
         return st;
     }

@@ -80,7 +80,7 @@ static rl_status dqn_check_config(const rl_config *cfg, char *err, size_t err_sz
 
 #define DQN_CONFIG                                                                                  \
     .sections = (const rl_config_section *const[]){&dqn_section, &dqn_losses_section, &her_section, NULL},       \
-    .config_flags = RL_CFG_AUX_HEADS, .check_config = dqn_check_config,                             \
+    .config_flags = AUX_CFG_HEADS, .check_config = dqn_check_config,                             \
     .rates = {{"train/learning_rate", "dqn.learning_rate"}}
 
 typedef enum { VB_DQN = 0, VB_QRDQN, VB_C51 } vb_kind;
@@ -189,7 +189,7 @@ static rl_status vb_encoder(dqn *p, const rl_config *cfg, const env_space *obs_s
     if (st != RL_OK) return st;
     p->tnet.img = p->net.img;
     p->tnet.has_img = p->net.has_img;
-    *obs_bytes = algo_obs_bytes(obs_space) && cfg->aux.n == 0;
+    *obs_bytes = algo_obs_bytes(obs_space) && aux_cfg_of(cfg)->n == 0;
     return RL_OK;
 }
 
@@ -306,7 +306,7 @@ static rl_status vb_create(vb_kind kind, void **self, const rl_config *cfg, cons
     }
     vb_networks(p, cfg, obs_space, act_space->n, n_envs, act, obs_bytes);
     if ((st = offp_value_start(&p->b, cfg, obs_space, err, err_sz)) ||
-        (cfg->aux.n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) || (st = vb_scratch(p, err, err_sz))) {
+        (aux_cfg_of(cfg)->n > 0 && (st = vb_attach_aux(p, cfg, src, err, err_sz))) || (st = vb_scratch(p, err, err_sz))) {
         offp_value_destroy(p);
         return st;
     }

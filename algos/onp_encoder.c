@@ -12,10 +12,10 @@ rl_status onp_img_shape(onp_net *n, const rl_config *cfg, const env_space *obs_s
     n->in_dim = n->obs_dim;
     rl_status st = algo_encoder_from_config(&n->img, &n->has_img, cfg, obs_space, cfg->root.algo, err, err_sz);
     if (st != RL_OK || !n->has_img) return st;
-    if (cfg->aux.n > 0)
+    if (aux_cfg_of(cfg)->n > 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
                        "%s: aux: the heads do not read an image encoder's features yet: expected network.encoder "
-                       "none or flatten with aux:", cfg->aux.where);
+                       "none or flatten with aux:", aux_cfg_of(cfg)->where);
     n->in_dim = n->img.out_dim;
     return RL_OK;
 }

@@ -14,8 +14,8 @@ rl_status onp_multi_check(const rl_config *cfg, const env_space *act_space, char
     if (strcmp(onp_explore_cfg_of(cfg)->name, "icm") == 0)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: exploration.name: icm models Discrete or Box actions, and env "
                        "%s has a %s action space (rnd does not read actions)", src, cfg->env.id, kind);
-    for (int i = 0; i < cfg->aux.n; i++) {
-        const char *h = cfg->aux.heads[i].head;
+    for (int i = 0; i < aux_cfg_of(cfg)->n; i++) {
+        const char *h = aux_cfg_of(cfg)->heads[i].head;
         if (strcmp(h, "forward_dynamics") == 0 || strcmp(h, "inverse_dynamics") == 0)
             return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s' reads Discrete or Box actions, and env %s "
                            "has a %s action space", src, i, h, cfg->env.id, kind);

@@ -630,7 +630,7 @@ rl_status onp_ac_check_config(const rl_config *cfg, const char *sec, int64_t num
     snprintf(key, sizeof key, "%s.num_steps x env.num_envs", sec);
     rl_status st = rl_limit_check(cfg->source[0] ? cfg->source : "config", key, "rollout steps",
                                   rl_mul_sat(num_steps, cfg->env.num_envs), RL_LIMIT_ROLLOUT_STEPS, err, err_sz);
-    if (st != RL_OK || cfg->aux.n == 0 || shared) return st;
+    if (st != RL_OK || aux_cfg_of(cfg)->n == 0 || shared) return st;
     return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: the heads (%s%s) attach to a shared encoder: set network.shared: true%s",
-                   cfg->aux.where, cfg->aux.heads[0].head, cfg->aux.n > 1 ? ", ..." : "", alt ? alt : "");
+                   aux_cfg_of(cfg)->where, aux_cfg_of(cfg)->heads[0].head, aux_cfg_of(cfg)->n > 1 ? ", ..." : "", alt ? alt : "");
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "agents/agent.h"
+#include "addons/aux.h"
 #include "addons/exploration.h"
 #include "agents/dataparallel.h"
 #include "envs/wrappers.h"
@@ -288,7 +289,7 @@ extern const rl_config_section onp_losses_section;
  * sections, check and create: the engine's stats, loss slots and functions */
 #define ONP_AC_AGENT_COMMON                                                                       \
     .n_stats = ONP_AC_N_STATS, .stat_names = ONP_AC_STATS,                                        \
-    .config_flags = RL_CFG_NETWORK_SHARED | RL_CFG_AUX_HEADS,                                     \
+    .config_flags = RL_CFG_NETWORK_SHARED | AUX_CFG_HEADS,                                     \
     .loss_slots = {ONP_SLOT_POLICY, ONP_SLOT_VALUE, ONP_SLOT_ENTROPY}, .act = onp_ac_act,         \
     .act_sample = onp_ac_act_sample, .action_mask = onp_ac_action_mask,                           \
     .observe = onp_ac_observe, .episode_starts = onp_ac_episode_starts, .learn = onp_ac_learn,    \

@@ -301,7 +301,7 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
         return st;
     }
     sac_par_init(p);
-    if ((cfg->aux.n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) || (st = sac_scratch(p, err, err_sz)) ||
+    if ((aux_cfg_of(cfg)->n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) || (st = sac_scratch(p, err, err_sz)) ||
         (st = offp_ac_start(&p->ac, err, err_sz))) {
         sac_destroy(p);
         return st;
@@ -678,7 +678,7 @@ const agent_algo agent_sac = {
     .n_stats = ST_COUNT,
     .stat_names = {"critic_loss", "actor_loss", "alpha", "entropy", "q_mean", "skipped_updates"},
     .sections = (const rl_config_section *const[]){&sac_section, &offp_critic_losses_section, &her_section, NULL},
-    .config_flags = RL_CFG_AUX_HEADS,
+    .config_flags = AUX_CFG_HEADS,
     .check_config = sac_check_config,
     .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
     .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},

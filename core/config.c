@@ -61,6 +61,7 @@ static const rl_config_algo *g_algos[MAX_ALGOS];
 static int g_n_algos;
 static const rl_config_addon *g_addons[MAX_ALGOS];
 static int g_n_addons;
+static const rl_config_list *g_list;   /* the list an add-on declares, or NULL */
 static char g_algo_choices[MAX_ALGOS * 24];
 static section_desc sections_buf[MAX_SECTIONS];
 static field_desc g_algo_fields[MAX_ALGO_FIELDS];
@@ -574,7 +575,7 @@ static void fmt_range(char *buf, size_t sz, const field_desc *f)
 }
 
 /* Adds a numeric parameter to a loss; non-zero with the reason in why when there are too many,
- * the name is too long to keep whole, or it is given twice ({name: huber, delta: 1} plus an aux
+ * the name is too long to keep whole, or it is given twice ({name: huber, delta: 1} plus a list
  * entry's delta: 2), any of which would make the dump differ from what was read. */
 static int loss_add_param(rl_loss_cfg *l, const char *key, double v, char *why, size_t why_sz)
 {
@@ -768,13 +769,13 @@ static void list_keys(char *buf, size_t sz, const char *sec_key, int with_sectio
     if (with_sections)
         for (int s = 0; s < n_sections && at < sz; s++)
             if (sections[s].key[0] && first_of_key(s)) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
-    if (with_sections && at < sz) snprintf(buf + at, sz - at, ", aux");
+    if (with_sections && g_list && at < sz) snprintf(buf + at, sz - at, ", %s", g_list->key);
 }
 
-/* ---- the aux list ------------------------------------------------------------------------ */
+/* ---- the list an add-on declares (rl_config_list) ------------------------------------- */
 
-/* the name of the loss an aux entry gives, for messages ("(none)" when missing) */
-static const char *aux_loss_name(const cnode *e)
+/* the name of the loss an entry gives, for messages ("(none)" when missing) */
+static const char *entry_loss_name(const cnode *e)
 {
     const cnode *l = node_child(e, "loss");
     if (!l) return "(none)";
@@ -783,126 +784,136 @@ static const char *aux_loss_name(const cnode *e)
     return nm && nm->kind == N_SCALAR ? nm->val : "?";
 }
 
-/* `aux:` is a list of mappings, one per head; see rl_aux_head_cfg */
-static const rl_aux_schema *g_aux;
-static char g_aux_key_names[256];
+static char g_list_key_names[256];
 
-void rl_config_register_aux(const rl_aux_schema *s)
+void rl_config_register_list(const rl_config_list *l)
 {
-    g_aux = s;
+    RL_ASSERT(!l || l->size <= RL_CONFIG_LIST_BYTES);
+    g_list = l;
     size_t at = 0;
-    g_aux_key_names[0] = '\0';
-    for (int k = 0; s && k < s->n_keys && at < sizeof g_aux_key_names; k++)
-        at += (size_t)snprintf(g_aux_key_names + at, sizeof g_aux_key_names - at, "%s%s", k ? ", " : "", s->keys[k].f.key);
+    g_list_key_names[0] = '\0';
+    for (int k = 0; l && k < l->n_keys && at < sizeof g_list_key_names; k++)
+        at += (size_t)snprintf(g_list_key_names + at, sizeof g_list_key_names - at, "%s%s", k ? ", " : "", l->keys[k].f.key);
 }
 
-static const char *aux_heads(void) { return g_aux ? g_aux->heads : ""; }
+const void *rl_config_list_of(const rl_config *cfg) { return cfg->list_section; }
+void *rl_config_list_of_mut(rl_config *cfg) { return cfg->list_section; }
 
-/* the head of entry i, checked against the add-on's names and the entries before it */
-static rl_status aux_head(rl_aux_cfg *a, int i, const cnode *e, char *where, size_t where_sz, char *err, size_t err_sz)
+/* the list's count, where and entry i, inside cfg */
+static int list_n(const rl_config *cfg) { return g_list ? *(const int *)(cfg->list_section + g_list->n_off) : 0; }
+static char *list_where(rl_config *cfg) { return (char *)cfg->list_section + g_list->where_off; }
+static unsigned char *list_entry(const rl_config *cfg, int i)
 {
-    rl_aux_head_cfg *h = &a->heads[i];
-    const cnode *hn = node_child(e, "head");
+    return (unsigned char *)cfg->list_section + g_list->entries_off + (size_t)i * g_list->entry_size;
+}
+static const char *entry_kind(const rl_config *cfg, int i) { return (const char *)list_entry(cfg, i) + g_list->kind_off; }
+static rl_loss_cfg *entry_loss(const rl_config *cfg, int i) { return (rl_loss_cfg *)(list_entry(cfg, i) + g_list->loss_off); }
+static const char *list_kinds(void) { return g_list ? g_list->kinds : ""; }
+
+/* the kind of entry i, checked against the add-on's names and the entries before it */
+static rl_status entry_kind_set(rl_config *cfg, int i, const cnode *e, char *where, size_t where_sz, char *err, size_t err_sz)
+{
+    const char *K = g_list->key, *kk = g_list->kind_key;
+    char *h = (char *)list_entry(cfg, i) + g_list->kind_off;
+    const cnode *hn = node_child(e, kk);
     if (!hn || hn->kind != N_SCALAR)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: missing 'head: <name>' (loss '%s'); heads: %s", where, i,
-                       aux_loss_name(e), aux_heads());
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d]: missing '%s: <name>' (loss '%s'); %ss: %s", where, K, i,
+                       kk, entry_loss_name(e), kk, list_kinds());
     node_where(hn, where, where_sz);
-    if (strlen(hn->val) >= sizeof h->head || !in_choices(aux_heads(), hn->val))
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: unknown head '%s' (with loss '%s'); heads: %s", where, i,
-                       hn->val, aux_loss_name(e), aux_heads());
-    snprintf(h->head, sizeof h->head, "%s", hn->val);
+    if (strlen(hn->val) >= g_list->kind_size || !in_choices(list_kinds(), hn->val))
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d]: unknown %s '%s' (with loss '%s'); %ss: %s", where, K, i,
+                       kk, hn->val, entry_loss_name(e), kk, list_kinds());
+    snprintf(h, g_list->kind_size, "%s", hn->val);
     for (int j = 0; j < i; j++)
-        if (strcmp(a->heads[j].head, h->head) == 0)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d]: head '%s' (loss '%s') is listed twice", where, i,
-                           h->head, aux_loss_name(e));
+        if (strcmp(entry_kind(cfg, j), h) == 0)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d]: %s '%s' (loss '%s') is listed twice", where, K, i,
+                           kk, h, entry_loss_name(e));
     if (!node_child(e, "loss"))
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': missing 'loss: <name>' (rlc losses lists them)",
-                       where, i, h->head);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d] %s '%s': missing 'loss: <name>' (rlc losses lists them)",
+                       where, K, i, kk, h);
     return RL_OK;
 }
 
-/* one key of entry i besides head and loss: a key of the add-on's, or a parameter of the loss */
-static rl_status aux_key(rl_config *cfg, int i, const cnode *kv, char *err, size_t err_sz)
+/* one key of entry i besides its kind and loss: a key of the add-on's, or a parameter of the loss */
+static rl_status entry_key(rl_config *cfg, int i, const cnode *kv, char *err, size_t err_sz)
 {
-    rl_aux_head_cfg *h = &cfg->aux.heads[i];
+    const char *K = g_list->key, *kk = g_list->kind_key, *h = entry_kind(cfg, i);
+    rl_loss_cfg *l = entry_loss(cfg, i);
     char where[RL_STR_MAX + 32], path[96];
     node_where(kv, where, sizeof where);
-    for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
-        const rl_aux_key *k = &g_aux->keys[f];
+    for (int f = 0; f < g_list->n_keys; f++) {
+        const rl_config_list_key *k = &g_list->keys[f];
         if (strcmp(k->f.key, kv->key) != 0) continue;
-        if (k->only_for && strcmp(k->only_for, h->head) != 0)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s' (loss '%s'): '%s' applies to %s only",
-                           where, i, h->head, h->loss.name, kv->key, k->only_for);
+        if (k->only_for && strcmp(k->only_for, h) != 0)
+            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d] %s '%s' (loss '%s'): '%s' applies to %s only",
+                           where, K, i, kk, h, l->name, kv->key, k->only_for);
         field_desc fd = k->f;
-        fd.off += (size_t)((char *)h - (char *)cfg);
-        snprintf(path, sizeof path, "aux[%d].%s", i, kv->key);
+        fd.off += (size_t)(list_entry(cfg, i) - (unsigned char *)cfg);
+        snprintf(path, sizeof path, "%s[%d].%s", K, i, kv->key);
         return apply_field(cfg, &fd, kv, path, err, err_sz);
     }
     /* a parameter of the loss, as in {name: huber, delta: 2} */
     double v;
-    rl_loss_cfg *l = &h->loss;
     if (kv->kind != N_SCALAR || parse_f64(kv->val, &v))
         return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux[%d] head '%s' (loss '%s'): '%s' is neither a head key (%s) nor a numeric loss parameter",
-                       where, i, h->head, l->name, kv->key, g_aux_key_names);
+                       "%s: %s[%d] %s '%s' (loss '%s'): '%s' is neither a %s key (%s) nor a numeric loss parameter",
+                       where, K, i, kk, h, l->name, kv->key, kk, g_list_key_names);
     char why[160];
     if (loss_add_param(l, kv->key, v, why, sizeof why))
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux[%d] head '%s': %s", where, i, h->head, why);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d] %s '%s': %s", where, K, i, kk, h, why);
     return RL_OK;
 }
 
-/* entry i: its head, the add-on's defaults, its loss (a name or a mapping, parsed like the
+/* entry i: its kind, the add-on's defaults, its loss (a name or a mapping, parsed like the
  * losses section's fields), then its other keys */
-static rl_status aux_entry(rl_config *cfg, int i, const cnode *e, char *err, size_t err_sz)
+static rl_status list_entry_apply(rl_config *cfg, int i, const cnode *e, char *err, size_t err_sz)
 {
     char where[RL_STR_MAX + 32], path[96];
-    rl_aux_head_cfg *h = &cfg->aux.heads[i];
+    unsigned char *h = list_entry(cfg, i);
     node_where(e, where, sizeof where);
     if (e->kind != N_MAP)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux[%d]: expected a mapping like {head: reward_prediction, loss: huber, weight: 0.1}", where, i);
-    rl_status st = aux_head(&cfg->aux, i, e, where, sizeof where, err, err_sz);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s[%d]: expected a mapping like %s", where, g_list->key, i,
+                       g_list->example);
+    rl_status st = entry_kind_set(cfg, i, e, where, sizeof where, err, err_sz);
     if (st != RL_OK) return st;
-    for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
-        char *p = (char *)h + g_aux->keys[f].f.off;
-        if (g_aux->keys[f].f.type == T_I64) *(int64_t *)p = (int64_t)g_aux->keys[f].f.dnum;
-        else *(double *)p = g_aux->keys[f].f.dnum;
+    for (int f = 0; f < g_list->n_keys; f++) {
+        unsigned char *p = h + g_list->keys[f].f.off;
+        if (g_list->keys[f].f.type == T_I64) *(int64_t *)p = (int64_t)g_list->keys[f].f.dnum;
+        else *(double *)p = g_list->keys[f].f.dnum;
     }
-    const cnode *hn = node_child(e, "head"), *ln = node_child(e, "loss");
-    field_desc lf = {"loss", T_LOSS, (size_t)((char *)&h->loss - (char *)cfg), 0, NULL, 0, 0, NULL, NULL};
-    snprintf(path, sizeof path, "aux[%d] head '%s'", i, h->head);
+    const cnode *hn = node_child(e, g_list->kind_key), *ln = node_child(e, "loss");
+    field_desc lf = {"loss", T_LOSS, (size_t)(h + g_list->loss_off - (unsigned char *)cfg), 0, NULL, 0, 0, NULL, NULL};
+    snprintf(path, sizeof path, "%s[%d] %s '%s'", g_list->key, i, g_list->kind_key, entry_kind(cfg, i));
     if ((st = apply_field(cfg, &lf, ln, path, err, err_sz))) return st;
     for (int j = 0; j < e->n; j++) {
         if (&e->kids[j] == hn || &e->kids[j] == ln) continue;
-        if ((st = aux_key(cfg, i, &e->kids[j], err, err_sz))) return st;
+        if ((st = entry_key(cfg, i, &e->kids[j], err, err_sz))) return st;
     }
     return RL_OK;
 }
 
-static rl_status apply_aux(rl_config *cfg, const cnode *n, char *err, size_t err_sz)
+static rl_status apply_list(rl_config *cfg, const cnode *n, char *err, size_t err_sz)
 {
     char where[RL_STR_MAX + 32];
-    rl_aux_cfg *a = &cfg->aux;
-    memset(a, 0, sizeof *a);
+    const char *K = g_list->key, *kk = g_list->kind_key;
+    memset(cfg->list_section, 0, g_list->size);
     node_where(n, where, sizeof where);
-    snprintf(a->where, sizeof a->where, "%.250s", where);
+    snprintf(list_where(cfg), RL_STR_MAX, "%.250s", where);
     if (n->kind == N_SCALAR) {
         if (!n->val[0] || strcmp(n->val, "none") == 0) return RL_OK;
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux: expected a list of heads like [{head: reward_prediction, loss: huber, weight: 0.1}], got '%s'",
-                       where, n->val);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a list of %ss like [%s], got '%s'", where, K, kk,
+                       g_list->example, n->val);
     }
     if (n->kind != N_SEQ)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG,
-                       "%s: aux: expected a list of heads like [{head: reward_prediction, loss: huber, weight: 0.1}], got a mapping",
-                       where);
-    if (n->n > RL_AUX_MAX)
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: at most %d heads, got %d", where, RL_AUX_MAX, n->n);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: expected a list of %ss like [%s], got a mapping", where, K,
+                       kk, g_list->example);
+    if (n->n > g_list->max)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: at most %d %ss, got %d", where, K, g_list->max, kk, n->n);
     for (int i = 0; i < n->n; i++) {
-        rl_status st = aux_entry(cfg, i, &n->kids[i], err, err_sz);
+        rl_status st = list_entry_apply(cfg, i, &n->kids[i], err, err_sz);
         if (st != RL_OK) return st;
     }
-    a->n = n->n;
+    *(int *)(cfg->list_section + g_list->n_off) = n->n;
     return RL_OK;
 }
 
@@ -925,13 +936,13 @@ static rl_status check_stop(const rl_config *cfg, char *err, size_t err_sz)
 }
 
 /* relations between sections, once everything is read: the sizes (core/limits.c), the add-ons'
- * and the aux heads' checks, the keys that apply to some algorithms only, then the algorithm's own checks */
+ * and the list's checks, the keys that apply to some algorithms only, then the algorithm's own checks */
 static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
 {
     rl_status st = rl_config_check_limits(cfg, err, err_sz);   /* sizes: core/limits.c */
     for (int a = 0; st == RL_OK && a < g_n_addons; a++)
         if (g_addons[a]->check) st = g_addons[a]->check(cfg, err, err_sz);
-    if (st == RL_OK && g_aux && g_aux->check) st = g_aux->check(cfg, err, err_sz);
+    if (st == RL_OK && g_list && g_list->check) st = g_list->check(cfg, err, err_sz);
     if (st == RL_OK) st = check_stop(cfg, err, err_sz);
     if (st != RL_OK) return st;
     const rl_config_algo *algo = rl_config_find_algo(cfg->root.algo);
@@ -942,10 +953,10 @@ static rl_status check_cross(const rl_config *cfg, char *err, size_t err_sz)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: network.shared: applies to algo %s only (algo is '%s')",
                        cfg->source, names, cfg->root.algo);
     }
-    if (cfg->aux.n > 0 && !(flags & RL_CFG_AUX_HEADS)) {
-        algo_names(names, sizeof names, RL_CFG_AUX_HEADS, NULL);
-        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: aux: auxiliary heads are implemented for algo %s (algo is '%s')",
-                       cfg->aux.where, names, cfg->root.algo);
+    if (list_n(cfg) > 0 && !(flags & g_list->algo_flag)) {
+        algo_names(names, sizeof names, g_list->algo_flag, NULL);
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: %s: %s are implemented for algo %s (algo is '%s')",
+                       list_where((rl_config *)cfg), g_list->key, g_list->what, names, cfg->root.algo);
     }
     return algo && algo->check ? algo->check(cfg, err, err_sz) : RL_OK;
 }
@@ -962,8 +973,8 @@ static rl_status apply_tree(rl_config *cfg, const cnode *root, char *err, size_t
             if (st != RL_OK) return st;
             continue;
         }
-        if (strcmp(k->key, "aux") == 0) {
-            rl_status st = apply_aux(cfg, k, err, err_sz);
+        if (g_list && strcmp(k->key, g_list->key) == 0) {
+            rl_status st = apply_list(cfg, k, err, err_sz);
             if (st != RL_OK) return st;
             continue;
         }
@@ -1170,10 +1181,11 @@ static rl_status resolve_plugin(rl_config *cfg, const cnode *root, const char *p
                               path, key, err, err_sz);
         }
     }
-    const cnode *aux = node_child(root, "aux");
-    for (int i = 0; st == RL_OK && aux && aux->kind == N_SEQ && i < cfg->aux.n && i < aux->n; i++)
-        st = resolve_path(cfg->aux.heads[i].loss.plugin, loss_plugin_node(&aux->kids[i], "loss"), path,
-                          "aux loss plugin", err, err_sz);
+    const cnode *ls = g_list ? node_child(root, g_list->key) : NULL;
+    char key[160];
+    if (ls) snprintf(key, sizeof key, "%s loss plugin", g_list->key);
+    for (int i = 0; st == RL_OK && ls && ls->kind == N_SEQ && i < list_n(cfg) && i < ls->n; i++)
+        st = resolve_path(entry_loss(cfg, i)->plugin, loss_plugin_node(&ls->kids[i], "loss"), path, key, err, err_sz);
     return st;
 }
 
@@ -1450,6 +1462,32 @@ static void dump_field(FILE *out, const rl_config *cfg, const field_desc *f, con
     fputc('\n', out);
 }
 
+/* the list's entries in flow style, one a line */
+static void dump_list(FILE *out, const rl_config *cfg)
+{
+    char num[64];
+    fprintf(out, list_n(cfg) ? "%s:\n" : "%s: []\n", g_list->key);
+    for (int i = 0; i < list_n(cfg); i++) {
+        const unsigned char *h = list_entry(cfg, i);
+        const rl_loss_cfg *l = entry_loss(cfg, i);
+        fprintf(out, "  - {%s: ", g_list->kind_key);
+        dump_string(out, entry_kind(cfg, i));
+        fputs(", loss: {name: ", out);
+        dump_string(out, l->name);
+        dump_loss_params(out, l);
+        fputc('}', out);
+        for (int f = 0; f < g_list->n_keys; f++) {
+            const rl_config_list_key *k = &g_list->keys[f];
+            if (k->only_for && strcmp(k->only_for, entry_kind(cfg, i)) != 0) continue;
+            const unsigned char *p = h + k->f.off;
+            if (k->f.type == T_I64) snprintf(num, sizeof num, "%lld", (long long)*(const int64_t *)p);
+            else fmt_double(num, sizeof num, *(const double *)p);
+            fprintf(out, ", %s: %s", k->f.key, num);
+        }
+        fputs("}\n", out);
+    }
+}
+
 void rl_config_dump(const rl_config *cfg, FILE *out)
 {
     fprintf(out, "# rlc resolved config (every field, defaults included)\n");
@@ -1461,26 +1499,7 @@ void rl_config_dump(const rl_config *cfg, FILE *out)
             for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++)
                 dump_field(out, cfg, &sections[t].fields[f], key[0] ? "  " : "");
     }
-    char num[64];
-    fputs(cfg->aux.n ? "aux:\n" : "aux: []\n", out);
-    for (int i = 0; i < cfg->aux.n; i++) {
-        const rl_aux_head_cfg *h = &cfg->aux.heads[i];
-        fputs("  - {head: ", out);
-        dump_string(out, h->head);
-        fputs(", loss: {name: ", out);
-        dump_string(out, h->loss.name);
-        dump_loss_params(out, &h->loss);
-        fputc('}', out);
-        for (int f = 0; g_aux && f < g_aux->n_keys; f++) {
-            const rl_aux_key *k = &g_aux->keys[f];
-            if (k->only_for && strcmp(k->only_for, h->head) != 0) continue;
-            const char *p = (const char *)h + k->f.off;
-            if (k->f.type == T_I64) snprintf(num, sizeof num, "%lld", (long long)*(const int64_t *)p);
-            else fmt_double(num, sizeof num, *(const double *)p);
-            fprintf(out, ", %s: %s", k->f.key, num);
-        }
-        fputs("}\n", out);
-    }
+    if (g_list) dump_list(out, cfg);
 }
 
 int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max)
@@ -1492,8 +1511,8 @@ int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max)
             if (n < max) out[n] = (const rl_loss_cfg *)((const char *)cfg + sections[s].fields[f].off);
             n++;
         }
-    for (int i = 0; i < cfg->aux.n; i++, n++)
-        if (n < max) out[n] = &cfg->aux.heads[i].loss;
+    for (int i = 0; i < list_n(cfg); i++, n++)
+        if (n < max) out[n] = entry_loss(cfg, i);
     return n;
 }
 
@@ -1538,19 +1557,19 @@ static void print_section(FILE *out, const char *key)
         for (int f = 0; strcmp(sections[t].key, key) == 0 && f < sections[t].n; f++) print_field(out, &sections[t].fields[f]);
 }
 
-static void print_aux(FILE *out)
+static void print_list(FILE *out)
 {
-    fprintf(out, "aux (a list of heads on the shared encoder, e.g. - {head: reward_prediction, loss: huber, weight: 0.1})\n");
-    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "head", "string", "", "see docs", aux_heads());
+    fprintf(out, "%s (%s, e.g. - %s)\n", g_list->key, g_list->title, g_list->example);
+    fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", g_list->kind_key, "string", "", "see docs", list_kinds());
     fprintf(out, "  %-20s %-8s default %-12s %-16s %s\n", "loss", "loss", "(required)", "", "loss by name; extra numeric keys are its parameters");
-    for (int f = 0; g_aux && f < g_aux->n_keys; f++) print_field(out, &g_aux->keys[f].f);
+    for (int f = 0; f < g_list->n_keys; f++) print_field(out, &g_list->keys[f].f);
 }
 
 void rl_config_print_reference(FILE *out)
 {
     for (int s = 0; s < n_sections; s++)
         if (first_of_key(s)) print_section(out, sections[s].key);
-    print_aux(out);
+    if (g_list) print_list(out);
 }
 
 void rl_config_section_names(char *buf, size_t sz)
@@ -1558,20 +1577,21 @@ void rl_config_section_names(char *buf, size_t sz)
     size_t at = (size_t)snprintf(buf, sz, "top");
     for (int s = 0; s < n_sections && at < sz; s++)
         if (sections[s].key[0] && first_of_key(s)) at += (size_t)snprintf(buf + at, sz - at, ", %s", sections[s].key);
-    if (at < sz) snprintf(buf + at, sz - at, ", aux");
+    if (g_list && at < sz) snprintf(buf + at, sz - at, ", %s", g_list->key);
 }
 
 rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz)
 {
     /* "top" names the top-level keys (algo, seed, total_steps...) */
-    bool known = strcmp(name, "top") == 0 || strcmp(name, "aux") == 0 || (name[0] && section_known(name));
+    bool is_list = g_list && strcmp(name, g_list->key) == 0;
+    bool known = strcmp(name, "top") == 0 || is_list || (name[0] && section_known(name));
     if (!known) {
         char names[1024];
         rl_config_section_names(names, sizeof names);
         return rl_errf(err, err_sz, RL_ERR_ARG, "unknown section '%s'; sections: %s", name, names);
     }
     if (!out) return RL_OK;
-    if (strcmp(name, "aux") == 0) print_aux(out);
+    if (is_list) print_list(out);
     else print_section(out, strcmp(name, "top") == 0 ? "" : name);
     return RL_OK;
 }

@@ -69,46 +69,24 @@ typedef struct {
     char where[RL_KWARGS_MAX][RL_STR_MAX / 2];
 } rl_kwargs;
 
-/* Auxiliary heads on the shared encoder (addons/aux.h), the top-level `aux:` list:
- *   aux:
- *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
- * Keys of an entry: head, loss (a name or {name: ..., param: value}) and the keys the add-on
- * declares (rl_config_register_aux: weight, hidden, and keys of one head only); any other numeric
- * key is a parameter of the loss. Head names are checked here against the add-on's list, losses
- * and their fit to the head when the agent is created. */
-#define RL_AUX_MAX 8
-
-typedef struct {
-    char head[32];
-    rl_loss_cfg loss;          /* loss.where names the entry: "file:line: aux[i] head 'name'" */
-    double weight;             /* >= 0; default 1 */
-    int64_t hidden;            /* hidden units of the head's MLP; 0 = linear; -1 = the head's default */
-    int64_t k;                 /* temporal_contrastive: steps ahead of the positive; default 1 */
-    double noise;              /* representation: std of the Gaussian view noise; default 0.1 */
-    int64_t dim;               /* representation: projector output size; 0 = the encoder width */
-} rl_aux_head_cfg;
-
-typedef struct {
-    int n;
-    rl_aux_head_cfg heads[RL_AUX_MAX];
-    char where[RL_STR_MAX];    /* "file:line" of the aux key (or the --set argument) */
-} rl_aux_cfg;
-
 /* bytes of rl_config that hold the sections the algorithms declare (rl_config_register_algos)
  * and those the add-ons declare (rl_config_register_addons) */
 #define RL_CONFIG_ALGO_BYTES 12288
 #define RL_CONFIG_ADDON_BYTES 8192
+/* bytes of rl_config that hold the list an add-on declares (rl_config_register_list) */
+#define RL_CONFIG_LIST_BYTES 10240
 
 #define RL_CFG_X_DECL(S, ctype, name, type, dnum, dstr, lo, hi, choices, doc) ctype name;
 #define RL_CFG_X_SECTION(field, key, list) struct { list(RL_CFG_X_DECL, field) } field;
 typedef struct {
     RL_CONFIG_SECTIONS(RL_CFG_X_SECTION)
-    rl_aux_cfg aux;            /* top-level `aux:` list (empty by default) */
     char source[RL_STR_MAX];   /* the file the config came from ("" for defaults only) */
     /* the algorithms' own sections, laid out by rl_config_register_algos; read them through
      * rl_config_section (typed, by the algorithm) or rl_config_get (by key) */
     _Alignas(8) unsigned char algo_sections[RL_CONFIG_ALGO_BYTES];
     _Alignas(8) unsigned char addon_sections[RL_CONFIG_ADDON_BYTES];
+    /* the top-level list an add-on declares (rl_config_register_list; empty by default) */
+    _Alignas(8) unsigned char list_section[RL_CONFIG_LIST_BYTES];
     char env_id_where[RL_STR_MAX];   /* "file:line" (or "--set ...") of env.id; "" when defaulted */
 } rl_config;
 #undef RL_CFG_X_SECTION
@@ -166,7 +144,7 @@ typedef struct {
      (int)(sizeof((const rl_config_field[]){list(RL_CFG_X_FIELD, type)}) / sizeof(rl_config_field)), sizeof(type)}
 
 #define RL_CFG_NETWORK_SHARED 1u   /* network.shared applies to the algorithm */
-#define RL_CFG_AUX_HEADS 2u        /* the algorithm takes `aux:` heads */
+/* higher bits are the add-ons' to define (rl_config_list.algo_flag) */
 
 /* What the config layer knows of one algorithm: its `algo:` name, the sections it reads besides
  * core's (NULL-terminated; algorithms may share one), flags, and its own checks of relations
@@ -201,24 +179,45 @@ typedef struct {
  * sections exceed RL_CONFIG_ADDON_BYTES or declare a key another section declares. */
 void rl_config_register_addons(const rl_config_addon *const *addons, int n);
 
-/* What the `aux:` list takes, supplied by the add-on that implements the heads (addons/aux.c):
- * the head names ("a|b|c") and the keys of an entry besides head and loss, each an rl_config_field
- * of rl_aux_head_cfg (RL_CFG_I64 or RL_CFG_F64: key, offset, default, range, doc) that applies to
- * the head only_for alone, or to every head (NULL). Without it no head is known. */
+/* A top-level list of entries an add-on declares (the aux heads' `aux:`, addons/aux.c), e.g.
+ *   aux:
+ *     - {head: reward_prediction, loss: huber, weight: 0.1, delta: 2}
+ * Each entry is a mapping: its kind (kind_key, one of kinds "a|b|c", each at most once), its
+ * loss (required: a name or {name: ..., param: value}), the keys the add-on declares (each an
+ * rl_config_field of the entry's struct, RL_CFG_I64 or RL_CFG_F64, that applies to the kind
+ * only_for alone, or to every kind when NULL); any other numeric key is a parameter of the loss.
+ * The add-on's struct (at most RL_CONFIG_LIST_BYTES) holds the count (int at n_off), "file:line"
+ * of the list's key (char[RL_STR_MAX] at where_off) and at most max entries of entry_size bytes
+ * from entries_off, each with its kind (char[kind_size] at kind_off) and loss (rl_loss_cfg at
+ * loss_off; loss.where names the entry). Loading, the dump, `rlc config` and the messages treat
+ * it as core's own; an algorithm takes it when its flags hold algo_flag. */
 typedef struct {
     rl_config_field f;
     const char *only_for;
-} rl_aux_key;
+} rl_config_list_key;
 
 typedef struct {
-    const char *heads;
-    const rl_aux_key *keys;
+    const char *key;           /* "aux" */
+    const char *kind_key;      /* "head"; "heads" in messages */
+    const char *kinds;         /* "reward_prediction|forward_dynamics|..." */
+    const char *example;       /* an entry for messages: "{head: reward_prediction, loss: huber, weight: 0.1}" */
+    const char *title;         /* `rlc config`: "a list of heads on the shared encoder" */
+    const char *what;          /* "auxiliary heads" (are implemented for algo ...) */
+    unsigned algo_flag;
+    int max;
+    size_t size, n_off, where_off, entries_off, entry_size, kind_off, kind_size, loss_off;
+    const rl_config_list_key *keys;
     int n_keys;
-    /* the heads' checks once everything is read (their sizes), after the add-ons'; NULL: none */
+    /* the entries' checks once everything is read (their sizes), after the add-ons'; NULL: none */
     rl_status (*check)(const rl_config *cfg, char *err, size_t err_sz);
-} rl_aux_schema;
+} rl_config_list;
 
-void rl_config_register_aux(const rl_aux_schema *s);
+/* Makes the list known (one; a second call replaces the first). Aborts if its struct exceeds
+ * RL_CONFIG_LIST_BYTES. Without it no top-level list is known. */
+void rl_config_register_list(const rl_config_list *l);
+/* The list's struct inside cfg (the add-on's accessor casts it). */
+const void *rl_config_list_of(const rl_config *cfg);
+void *rl_config_list_of_mut(rl_config *cfg);
 /* An algorithm's or add-on's section inside cfg (aborts if sec was not registered). */
 const void *rl_config_section_of(const rl_config *cfg, const rl_config_section *sec);
 void *rl_config_section_of_mut(rl_config *cfg, const rl_config_section *sec);
@@ -255,13 +254,13 @@ void rl_config_dump(const rl_config *cfg, FILE *out);
 /* The dump as a malloc'ed string (caller frees). */
 char *rl_config_dump_string(const rl_config *cfg);
 
-/* Every loss a config chooses (the loss keys of all sections, then the aux heads' losses): fills
+/* Every loss a config chooses (the loss keys of all sections, then the list entries' losses): fills
  * out[0..max) and returns how many there are. */
 int rl_config_losses(const rl_config *cfg, const rl_loss_cfg **out, int max);
 
 /* Lists every section, key, type, default and doc (for `rlc train --help` and docs/configs.md). */
 void rl_config_print_reference(FILE *out);
-/* The same for one section ("top" for the top-level keys, "aux" for the aux list); an unknown name
+/* The same for one section ("top" for the top-level keys, the list's key for the list); an unknown name
  * is RL_ERR_ARG with the sections listed. out NULL only checks the name. */
 rl_status rl_config_print_section(FILE *out, const char *name, char *err, size_t err_sz);
 /* The section names rl_config_print_section takes, comma-separated. */

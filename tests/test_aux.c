@@ -37,7 +37,7 @@ typedef struct {
     bool use_tgt;
     rl_rng rng0;
     float dh[B * HE];
-    double hl[RL_AUX_MAX];
+    double hl[AUX_MAX];
 } ctx;
 
 /* the objective: the weighted aux loss of h = enc(obs), with the encoder's gradient completed by
@@ -62,8 +62,8 @@ static void make(ctx *c, const char *head, const char *loss, bool discrete, doub
     memset(c, 0, sizeof *c);
     rl_config cfg;
     rl_config_default(&cfg);
-    cfg.aux.n = 1;
-    rl_aux_head_cfg *h = &cfg.aux.heads[0];
+    aux_cfg_of_mut(&cfg)->n = 1;
+    aux_head_cfg *h = &aux_cfg_of_mut(&cfg)->heads[0];
     snprintf(h->head, sizeof h->head, "%s", head);
     snprintf(h->loss.name, sizeof h->loss.name, "%s", loss);
     h->weight = weight;
@@ -253,7 +253,7 @@ Test(aux, weight_zero_heads_leave_ppo_bit_identical)
     load(&cfg, none, 6);
     train(&cfg, a, false, &ra);
     load(&cfg, zero, 7);
-    cr_assert_eq(cfg.aux.n, 5);
+    cr_assert_eq(aux_cfg_of(&cfg)->n, 5);
     train(&cfg, b, false, &rb);
     rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,"
                                       "aux_temporal_contrastive,aux_representation");
@@ -332,12 +332,12 @@ Test(aux, config_dump_round_trips_the_heads)
                                           "  - {head: representation, loss: barlow_twins, noise: 0.2, dim: 16, hidden: 32}\n",
                                        "z.yaml", NULL, 0, err, sizeof err),
                  RL_OK, "%s", err);
-    cr_assert_eq(a.aux.n, 3);
-    cr_assert_eq(a.aux.heads[0].weight, 0.25);
-    cr_assert_eq(a.aux.heads[0].loss.n_kv, 1);
-    cr_assert_eq(a.aux.heads[1].k, 3);
-    cr_assert_str_eq(a.aux.heads[1].loss.keys[0], "temperature");
-    cr_assert_eq(a.aux.heads[2].dim, 16);
+    cr_assert_eq(aux_cfg_of(&a)->n, 3);
+    cr_assert_eq(aux_cfg_of(&a)->heads[0].weight, 0.25);
+    cr_assert_eq(aux_cfg_of(&a)->heads[0].loss.n_kv, 1);
+    cr_assert_eq(aux_cfg_of(&a)->heads[1].k, 3);
+    cr_assert_str_eq(aux_cfg_of(&a)->heads[1].loss.keys[0], "temperature");
+    cr_assert_eq(aux_cfg_of(&a)->heads[2].dim, 16);
     char *d1 = rl_config_dump_string(&a);
     cr_assert_eq(rl_config_load_string(&b, d1, "dump", NULL, 0, err, sizeof err), RL_OK, "%s\n%s", err, d1);
     char *d2 = rl_config_dump_string(&b);
@@ -349,7 +349,7 @@ Test(aux, config_dump_round_trips_the_heads)
     cr_assert_eq(rl_config_load_string(&b, CP "aux:\n  - {head: reward_prediction, loss: mse}\n", "z.yaml", sets, 1, err,
                                        sizeof err),
                  RL_OK, "%s", err);
-    cr_assert_eq(b.aux.n, 0);
+    cr_assert_eq(aux_cfg_of(&b)->n, 0);
 }
 
 /* ---- checkpoints -------------------------------------------------------------------------- */
@@ -471,7 +471,7 @@ Test(aux, weight_zero_heads_leave_a2c_bit_identical)
     load_a2c(&cfg, none, 7);
     train(&cfg, a, false, &ra);
     load_a2c(&cfg, zero, 8);
-    cr_assert_eq(cfg.aux.n, 3);
+    cr_assert_eq(aux_cfg_of(&cfg)->n, 3);
     train(&cfg, b, false, &rb);
     rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_inverse_dynamics,aux_temporal_contrastive");
     cr_assert_eq(ra.eval_mean, rb.eval_mean);

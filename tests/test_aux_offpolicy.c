@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addons/aux.h"
 #include "algos/offp_value.h"
 #include "algos/offpolicy.h"
 #include "train/trainer.h"
@@ -69,7 +70,7 @@ static void dqn_gradcheck(const char *algo, bool dueling)
     rlt_gradcheck(dqn_obj, ag, aux_params(m), ga, (int)na, &o, what);
 
     /* the heads reach the encoder: its gradient differs from the TD loss's alone */
-    for (int i = 0; i < cfg.aux.n; i++) cfg.aux.heads[i].weight = 0.0;
+    for (int i = 0; i < aux_cfg_of(&cfg)->n; i++) aux_cfg_of_mut(&cfg)->heads[i].weight = 0.0;
     const agent_algo *a0;
     void *ag0 = rlt_filled_agent(&cfg, &a0, 300);
     offp_value_test_sample(ag0);
@@ -149,7 +150,7 @@ static void weight_zero_identical(const char *file, const char *const *sets, int
     rlt_load_config(&cfg, file, sets, n);
     train(&cfg, a, false, &ra);
     rlt_load_config(&cfg, file, s2, n + 1);
-    cr_assert_eq(cfg.aux.n, 5);
+    cr_assert_eq(aux_cfg_of(&cfg)->n, 5);
     train(&cfg, b, false, &rb);
     rlt_assert_same_run_but_aux(a, b, ",aux_reward_prediction,aux_forward_dynamics,aux_inverse_dynamics,"
                                       "aux_temporal_contrastive,aux_representation");

@@ -2,6 +2,7 @@
  * status on bad input. */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,4 +339,67 @@ Test(config, an_addon_section_registers_from_outside_core)
     EXPECT_ERR(RL_ERR_CONFIG, "algo: dqn\nbonus: {scale: 0.95}\n", NULL, 0, "test.yaml", "the check refuses it");
     /* the sections it replaced are no longer known */
     EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nexploration: {name: rnd}\n", NULL, 0, "unknown key 'exploration'");
+}
+
+/* A top-level list comes from outside core (rl_config_register_list): core parses, defaults,
+ * range-checks, dumps and lists its entries by the add-on's description alone, names them in
+ * its messages and admits it for the algorithms with the add-on's flag. */
+typedef struct {
+    char kind[16];
+    rl_loss_cfg loss;
+    double w;
+    int64_t steps;
+} probe_item;
+typedef struct {
+    int n;
+    char where[RL_STR_MAX];
+    probe_item items[2];
+} probe_list;
+
+Test(config, a_list_registers_from_outside_core)
+{
+    static const rl_config_list_key keys[] = {
+        {{"w", RL_CFG_F64, offsetof(probe_item, w), 0.5, NULL, 0, 1, NULL, "a weight"}, NULL},
+        {{"steps", RL_CFG_I64, offsetof(probe_item, steps), 3, NULL, 1, 9, NULL, "beta: steps"}, "beta"},
+    };
+    static const rl_config_list probes = {
+        .key = "probes", .kind_key = "item", .kinds = "alpha|beta", .example = "{item: alpha, loss: mse}",
+        .title = "a list of probes", .what = "probes", .algo_flag = RL_CFG_NETWORK_SHARED, .max = 2,
+        .size = sizeof(probe_list), .n_off = offsetof(probe_list, n), .where_off = offsetof(probe_list, where),
+        .entries_off = offsetof(probe_list, items), .entry_size = sizeof(probe_item),
+        .kind_off = offsetof(probe_item, kind), .kind_size = sizeof(((probe_item *)0)->kind),
+        .loss_off = offsetof(probe_item, loss), .keys = keys, .n_keys = 2};
+    rl_config_register_list(&probes);
+    rl_config cfg;
+    char err[1024] = "";
+    /* network.shared: ppo's own check reads its heads from the list (as aux's) */
+    const char *yaml = "algo: ppo\nnetwork: {shared: true}\nprobes:\n"
+                       "  - {item: beta, loss: huber, steps: 4, delta: 2}\n  - {item: alpha, loss: mse}\n";
+    cr_assert_eq(load_text(&cfg, yaml, NULL, 0, err, sizeof err), RL_OK, "%s", err);
+    const probe_list *p = rl_config_list_of(&cfg);
+    cr_assert_eq(p->n, 2);
+    cr_assert_str_eq(p->items[0].kind, "beta");
+    cr_assert_eq(p->items[0].steps, 4);
+    cr_assert_float_eq(p->items[1].w, 0.5, 0);
+    cr_assert_str_eq(p->items[0].loss.keys[0], "delta");
+    char *dump = rl_config_dump_string(&cfg);
+    cr_assert(strstr(dump, "\nprobes:\n  - {item: \"beta\", loss: {name: \"huber\", delta: 2.0}, w: 0.5, steps: 4}\n"
+                           "  - {item: \"alpha\", loss: {name: \"mse\"}, w: 0.5}\n"), "%s", dump);
+    free(dump);
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nprobes: [{item: alpha, loss: mse, steps: 2}]\n", NULL, 0,
+               "test.yaml:2:", "probes[0] item 'alpha' (loss 'mse'): 'steps' applies to beta only");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nprobes: [{item: gamma, loss: mse}]\n", NULL, 0,
+               "probes[0]: unknown item 'gamma' (with loss 'mse'); items: alpha|beta");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\nprobes: 3\n", NULL, 0,
+               "probes: expected a list of items like [{item: alpha, loss: mse}], got '3'");
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: dqn\nprobes: [{item: alpha, loss: mse}]\n", NULL, 0,
+               "probes: probes are implemented for algo ppo and a2c (algo is 'dqn')");
+    /* the list it replaced is no longer known */
+    EXPECT_ERR(RL_ERR_CONFIG, "algo: ppo\naux: []\n", NULL, 0, "unknown key 'aux'", ", probes)");
+    char buf[1024];
+    FILE *mem = fmemopen(buf, sizeof buf, "w");
+    cr_assert_eq(rl_config_print_section(mem, "probes", err, sizeof err), RL_OK, "%s", err);
+    fclose(mem);
+    cr_assert(strstr(buf, "probes (a list of probes, e.g. - {item: alpha, loss: mse})\n"), "%s", buf);
+    cr_assert(strstr(buf, "  steps "), "%s", buf);
 }

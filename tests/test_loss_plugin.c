@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addons/aux.h"
 #include "envs/env.h"
 #include "losses/loss.h"
 #include "tests/helpers/testutil.h"
@@ -219,7 +220,7 @@ Test(loss_plugin, config_key_resolves_dumps_and_reloads)
     snprintf(want, sizeof want, "%s/lcs.so", dir);
     snprintf(want_dump, sizeof want_dump, "value: {name: \"log_cosh_scaled\", plugin: \"%s\", scale: 2.0}", want_sub);
     cr_assert_str_eq(RLT_LOSS(cfg, "losses.value")->plugin, want_sub);
-    cr_assert_str_eq(cfg->aux.heads[0].loss.plugin, want);
+    cr_assert_str_eq(aux_cfg_of(cfg)->heads[0].loss.plugin, want);
     cr_assert_str_eq(RLT_LOSS(cfg, "losses.entropy")->plugin, "rel.so");
     cr_assert_str_eq(RLT_LOSS(cfg, "losses.entropy")->name, "entropy");
     const rl_loss_cfg *all[64];

@@ -190,6 +190,31 @@ Test(usability, addon_loss_slots_come_from_the_registry)
                  "%s", err);
     cr_assert_neq(rlt_config_and_agent("algo: ppo\nexploration: {name: rnd, rnd_loss: icm_forward}\n", err, sizeof err), RL_OK);
     cr_assert(strstr(err, "takes the `rnd` loss"), "%s", err);
+    snprintf(cmd, sizeof cmd, "%s losses simhash", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    snprintf(want, sizeof want, "  %-32s %s\n", "exploration.simhash_loss", "ppo, a2c (exploration.name: simhash)");
+    cr_assert(strstr(out, want), "%s", out);
+}
+
+/* every loss key of the section of an add-on with loss slots is one of its slots: the slot table
+ * is what the add-on resolves its losses through and what `rlc losses` lists (reward_model has
+ * none yet: its one loss takes the preference kind, minus orpo) */
+Test(usability, addon_loss_keys_are_slots)
+{
+    int n;
+    const agent_addon *const *all = agent_addons(&n);
+    for (int x = 0; x < n; x++) {
+        const rl_config_section *sec = all[x]->config.section;
+        for (int f = 0; sec && all[x]->loss_slots[0].key && f < sec->n; f++) {
+            if (sec->fields[f].type != RL_CFG_LOSS) continue;
+            char key[128];
+            snprintf(key, sizeof key, "%s.%s", sec->key, sec->fields[f].key);
+            bool found = false;
+            for (int i = 0; i < AGENT_MAX_SLOTS && all[x]->loss_slots[i].key; i++)
+                found = found || strcmp(all[x]->loss_slots[i].key, key) == 0;
+            cr_assert(found, "add-on %s: loss key %s has no loss slot", all[x]->name, key);
+        }
+    }
 }
 
 Test(usability, ablate_runs_seeds_without_axes)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addons/aux.h"
 #include "agents/agent.h"
 #include "core/config.h"
 #include "envs/env.h"
@@ -55,8 +56,9 @@ static int fits_budget(const rl_config *c)
                                          "losses.quantile", "losses.c51", "losses.critic"};
     for (int i = 0; i < RL_ARRAY_LEN(losses); i++)
         if (!losses_fit(rl_config_get(c, losses[i]))) return 0;
-    for (int i = 0; i < c->aux.n; i++)
-        if (c->aux.heads[i].hidden > 256 || c->aux.heads[i].dim > 256 || !losses_fit(&c->aux.heads[i].loss)) return 0;
+    const aux_cfg *ac = aux_cfg_of(c);
+    for (int i = 0; i < ac->n; i++)
+        if (ac->heads[i].hidden > 256 || ac->heads[i].dim > 256 || !losses_fit(&ac->heads[i].loss)) return 0;
     return 1;
 }
 
