@@ -48,8 +48,8 @@
       "observe the last k observations stacked along the last axis (channels), oldest first; "     \
       "1 = off")                                                                                 \
     X(S, bool, action_mask, BOOL, 1, NULL, 0, 1, NULL,                                              \
-      "use the valid-action masks the environment publishes (Taxi; agents ppo, a2c, dqn, qrdqn, "  \
-      "c51, iqn); false: every action is offered")
+      "use the valid-action masks the environment publishes (Taxi; an agent that cannot is "      \
+      "refused, naming those that can); false: every action is offered")
 
 #define RL_CFG_NETWORK_FIELDS(X, S)                                                                 \
     X(S, rl_int_list, hidden, LIST, 0, "64 64", 1, 65536, "[]",                                     \
@@ -60,12 +60,14 @@
     X(S, double, actor_gain, F64, 0.01, NULL, 0, 100, NULL, "init gain of the policy output layer") \
     X(S, double, critic_gain, F64, 1.0, NULL, 0, 100, NULL, "init gain of the value output layer") \
     X(S, rl_str, init, STR, 0, "orthogonal", 0, 0, "orthogonal|torch",                              \
-      "ppo, a2c, reinforce: orthogonal with the gains above (CleanRL), or torch: PyTorch's default "  \
+      "on-policy networks: orthogonal with the gains above (CleanRL), or torch: PyTorch's default "  \
       "nn.Linear init, uniform in +-1/sqrt(fan_in) (SB3 with ortho_init=False); gains unused")     \
     X(S, bool, shared, BOOL, 0, NULL, 0, 1, NULL,                                                   \
-      "ppo, a2c: one trunk (all hidden layers) under actor and critic heads; aux heads need it")     \
+      "one trunk (all hidden layers) under actor and critic heads (actor-critic agents); aux "    \
+      "heads need it")                                                                            \
     X(S, rl_str, encoder, STR, 0, "none", 0, 0, NULL,                                               \
-      "image encoder before the MLP (dqn, qrdqn, c51, ppo, a2c, reinforce): minatar, nature, a list such as "   \
+      "image encoder before the MLP (an agent without one refuses it): minatar, nature, a list "  \
+      "such as "                                                                                  \
       "'16 3x3/1, dense 128', none, or flatten (an image fed to the MLP as a vector)")
 
 
@@ -104,7 +106,7 @@
     X(S, int64_t, min_evals, I64, 0, NULL, 0, 1000000, NULL,                                        \
       "evaluations before patience starts counting (they still set the best)")
 
-/* Box actions of the on-policy agents (ppo, a2c, reinforce): a diagonal Gaussian policy */
+/* Box actions of the on-policy agents: a diagonal Gaussian policy */
 #define RL_CFG_GAUSSIAN_FIELDS(X, S)                                                                \
     X(S, rl_str, log_std, STR, 0, "param", 0, 0, "param|state",                                     \
       "log-std: a learned vector (param, CleanRL) or a second actor head (state)")               \
