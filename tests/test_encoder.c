@@ -138,23 +138,6 @@ Test(encoder, dqn_objective_gradient_through_encoder_and_mlp)
 
 /* the on-policy network (ppo, a2c, reinforce): one encoder under actor and critic; the objective
  * sum_b a_b logp_b + c_b v_b reaches the encoder through both heads (and a shared trunk) */
-typedef struct {
-    onp_net *n;
-    const float *obs, *u, *a, *c;
-    float *logp;
-    int B;
-} onp_fd;
-
-static double onp_obj(void *ctx)
-{
-    onp_fd *f = ctx;
-    onp_net_forward(f->n, f->obs, f->B, true, true);
-    onp_net_logp_ent(f->n, f->u, f->B, f->logp, NULL);
-    double s = 0.0;
-    for (int b = 0; b < f->B; b++) s += (double)f->a[b] * f->logp[b] + (double)f->c[b] * f->n->out_v[b];
-    return s;
-}
-
 static void onp_gradcheck(const char *shared, const char *hidden)
 {
     enum { B = 6 };
@@ -181,20 +164,20 @@ static void onp_gradcheck(const char *shared, const char *hidden)
     }
     for (int b = 0; b < B; b++) u[b] = (float)rl_rng_below(&rng, 3), a[b] = (float)rl_rng_uniform(&rng, -1, 1),
                                 c[b] = (float)rl_rng_uniform(&rng, -1, 1);
-    onp_fd f = {&n, v.obs, u, a, c, logp, B};
-    onp_obj(&f);
+    rlt_onp_fd f = {&n, v.obs, u, a, c, logp, B};
+    rlt_onp_obj(&f);
     memset(n.grads, 0, n.n_params * sizeof(float));
     onp_net_backward(&n, v.obs, u, B, a, NULL, c);
     size_t enc = n.n_params - n.img.n_params;   /* the encoder's parameters, last */
     /* h = 1e-3: the objective is a float sum of order 1, whose rounding swamps steps of 1e-4 */
     rlt_gradcheck_opts o = {.n_check = 200, .h = 1e-3, .rtol = 3e-2, .atol = 3e-4};
-    rlt_gradcheck(onp_obj, &f, n.params + enc, n.grads + enc, (int)n.img.n_params, &o, "ppo: the encoder");
-    rlt_gradcheck(onp_obj, &f, n.params, n.grads, (int)n.n_params, &o, "ppo: every parameter");
+    rlt_gradcheck(rlt_onp_obj, &f, n.params + enc, n.grads + enc, (int)n.img.n_params, &o, "ppo: the encoder");
+    rlt_gradcheck(rlt_onp_obj, &f, n.params, n.grads, (int)n.n_params, &o, "ppo: every parameter");
     /* both heads reach it: the critic's part alone differs from the sum */
     float *g = malloc(n.img.n_params * sizeof(float));
     memcpy(g, n.grads + enc, n.img.n_params * sizeof(float));
     memset(n.grads, 0, n.n_params * sizeof(float));
-    onp_obj(&f);
+    rlt_onp_obj(&f);
     onp_net_backward(&n, v.obs, u, B, NULL, NULL, c);
     double diff = 0.0;
     for (size_t i = 0; i < n.img.n_params; i++) diff += fabs((double)g[i] - n.grads[enc + i]);

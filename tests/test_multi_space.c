@@ -205,25 +205,6 @@ static void short_run(const char *config, const char *dir, const char *threads)
     cr_assert_eq(trainer_run(&cfg, &o, &res, err, sizeof err), RL_OK, "%s", err);
 }
 
-/* whether the safetensors header (JSON after 8 length bytes) of path contains needle */
-static bool header_has(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s", path);
-    unsigned char len8[8];
-    cr_assert_eq(fread(len8, 1, 8, f), 8u);
-    size_t n = 0;
-    for (int i = 7; i >= 0; i--) n = n * 256 + len8[i];
-    cr_assert(n < (1u << 24));
-    char *h = calloc(n + 1, 1);
-    cr_assert_eq(fread(h, 1, n, f), n);
-    fclose(f);
-    bool ok = strstr(h, needle) != NULL;
-    if (!ok) cr_log_error("%s lacks %s", h, needle);
-    free(h);
-    return ok;
-}
-
 static void assert_same_file(const char *a, const char *b, const char *name)
 {
     char pa[1100], pb[1100];
@@ -256,7 +237,7 @@ Test(multi_space, runs_repeat_across_env_threads_and_evaluate)
         int ws = rlt_run_rlc_guarded(args, out, sizeof out, NULL);
         cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "rlc eval: %s", out);
         cr_assert(strstr(out, c ? "MultiBinaryTarget-v0" : "MultiDiscreteTarget-v0") && strstr(out, "return"), "%s", out);
-        cr_assert(header_has(ck, c ? "multi_binary" : "multi_discrete"),
+        cr_assert(rlt_safetensors_header_has(ck, c ? "multi_binary" : "multi_discrete"),
                   "the checkpoint's rlc.action_space");
     }
 }

@@ -240,23 +240,6 @@ Test(obs_parts, encoder_of_parts_concatenates_in_order_and_its_gradient_matches)
     free(p), free(g), free(buf);
 }
 
-typedef struct {
-    onp_net *n;
-    const float *obs, *u, *a, *c;
-    float *logp;
-    int B;
-} onp_fd;
-
-static double onp_obj(void *ctx)
-{
-    onp_fd *f = ctx;
-    onp_net_forward(f->n, f->obs, f->B, true, true);
-    onp_net_logp_ent(f->n, f->u, f->B, f->logp, NULL);
-    double s = 0.0;
-    for (int b = 0; b < f->B; b++) s += (double)f->a[b] * f->logp[b] + (double)f->c[b] * f->n->out_v[b];
-    return s;
-}
-
 /* the on-policy network on DictCue-v0 (ppo, a2c, reinforce): actor and critic through the encoder */
 Test(obs_parts, ppo_gradient_through_the_encoder_of_parts)
 {
@@ -280,12 +263,12 @@ Test(obs_parts, ppo_gradient_through_the_encoder_of_parts)
     float u[B], a[B], c[B], logp[B];
     for (int b = 0; b < B; b++) u[b] = (float)rl_rng_below(&rng, 2), a[b] = (float)rl_rng_uniform(&rng, -1, 1),
                                 c[b] = (float)rl_rng_uniform(&rng, -1, 1);
-    onp_fd f = {&n, v.obs, u, a, c, logp, B};
-    onp_obj(&f);
+    rlt_onp_fd f = {&n, v.obs, u, a, c, logp, B};
+    rlt_onp_obj(&f);
     memset(n.grads, 0, n.n_params * sizeof(float));
     onp_net_backward(&n, v.obs, u, B, a, NULL, c);
     rlt_gradcheck_opts o = {.n_check = 300, .h = 1e-3, .rtol = 3e-2, .atol = 3e-4};
-    rlt_gradcheck(onp_obj, &f, n.params, n.grads, (int)n.n_params, &o, "ppo on a Dict: every parameter");
+    rlt_gradcheck(rlt_onp_obj, &f, n.params, n.grads, (int)n.n_params, &o, "ppo on a Dict: every parameter");
     env_vec_free(&v);
     onp_net_free(&n);
 }
@@ -360,25 +343,6 @@ Test(obs_parts, every_agent_with_an_encoder_runs_on_the_parts)
     }
 }
 
-/* whether the safetensors header (JSON after 8 length bytes) of path contains needle */
-static bool header_has(const char *path, const char *needle)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "%s", path);
-    unsigned char len8[8];
-    cr_assert_eq(fread(len8, 1, 8, f), 8u);
-    size_t n = 0;
-    for (int i = 7; i >= 0; i--) n = n * 256 + len8[i];
-    cr_assert(n < (1u << 24));
-    char *h = calloc(n + 1, 1);
-    cr_assert_eq(fread(h, 1, n, f), n);
-    fclose(f);
-    bool ok = strstr(h, needle) != NULL;
-    if (!ok) cr_log_error("%s lacks %s", h, needle);
-    free(h);
-    return ok;
-}
-
 /* checkpoints name the image part's tensors by key and hold the parts in their space */
 Test(obs_parts, checkpoints_name_tensors_by_key)
 {
@@ -387,13 +351,13 @@ Test(obs_parts, checkpoints_name_tensors_by_key)
     const char *sets[] = {"total_steps=512", "log.eval_interval=0"};
     rlt_train(PPO_CUE, dir, sets, 2, false);
     snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", dir);
-    cr_assert(header_has(ck, "\"encoder.image.conv.0.weight\"") && header_has(ck, "\"encoder.image.dense.bias\""));
-    cr_assert(header_has(ck, "\\\"structure\\\": \\\"dict\\\""), "the obs space's parts in the metadata");
+    cr_assert(rlt_safetensors_header_has(ck, "\"encoder.image.conv.0.weight\"") && rlt_safetensors_header_has(ck, "\"encoder.image.dense.bias\""));
+    cr_assert(rlt_safetensors_header_has(ck, "\\\"structure\\\": \\\"dict\\\""), "the obs space's parts in the metadata");
     rlt_remove_tree(dir);
     rlt_tmp_dir(dir, sizeof dir, "parts_ck_dqn");
     rlt_train(DQN_CUE, dir, sets, 2, false);
     snprintf(ck, sizeof ck, "%s/checkpoint.safetensors", dir);
-    cr_assert(header_has(ck, "\"q.encoder.1.conv.0.weight\"") && header_has(ck, "\"q_target.encoder.1.dense.weight\""));
+    cr_assert(rlt_safetensors_header_has(ck, "\"q.encoder.1.conv.0.weight\"") && rlt_safetensors_header_has(ck, "\"q_target.encoder.1.dense.weight\""));
     rlt_remove_tree(dir);
 }
 

@@ -3,6 +3,7 @@
 #include "tests/helpers/testutil.h"
 
 #include "agents/agent.h"
+#include "algos/onpolicy.h"
 #include "train/trainer.h"
 #include "train/trainer_env.h"
 #include "core/config.h"
@@ -494,4 +495,32 @@ int rlt_run_rlc_guarded(const char *const *args, char *out, size_t out_sz, long 
               "rlc %s %s blocked (killed by its alarm after 120 s); output:\n%s", args[0], args[1] ? args[1] : "",
               out);
     return status;
+}
+
+bool rlt_safetensors_header_has(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert(f, "%s", path);
+    unsigned char len8[8];
+    cr_assert_eq(fread(len8, 1, 8, f), 8u);
+    size_t n = 0;
+    for (int i = 7; i >= 0; i--) n = n * 256 + len8[i];
+    cr_assert(n < (1u << 24));
+    char *h = calloc(n + 1, 1);
+    cr_assert_eq(fread(h, 1, n, f), n);
+    fclose(f);
+    bool ok = strstr(h, needle) != NULL;
+    if (!ok) cr_log_error("%s lacks %s", h, needle);
+    free(h);
+    return ok;
+}
+
+double rlt_onp_obj(void *ctx)
+{
+    rlt_onp_fd *f = ctx;
+    onp_net_forward(f->n, f->obs, f->B, true, true);
+    onp_net_logp_ent(f->n, f->u, f->B, f->logp, NULL);
+    double s = 0.0;
+    for (int b = 0; b < f->B; b++) s += (double)f->a[b] * f->logp[b] + (double)f->c[b] * f->n->out_v[b];
+    return s;
 }

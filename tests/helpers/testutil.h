@@ -8,10 +8,12 @@
 #ifndef RLC_TESTS_TESTUTIL_H
 #define RLC_TESTS_TESTUTIL_H
 
+#include "algos/onpolicy.h"
 #include "core/rng.h"
 #include "train/trainer.h"
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -147,6 +149,20 @@ unsigned long long rlt_checkpoint_step(const char *path);
 float *rlt_randn(size_t n, float scale, rl_rng *rng);
 /* sum a[i] b[i] in double */
 double rlt_dot(const float *a, const float *b, size_t n);
+
+/* Whether the safetensors header (the JSON after 8 length bytes) of path contains needle (logs the
+ * header when it does not); asserts the file reads. */
+bool rlt_safetensors_header_has(const char *path, const char *needle);
+
+/* The on-policy network's gradient-check objective sum_b a_b logp_b(u_b) + c_b v_b over a batch
+ * (the weights a, c fixed): actor and critic both reach the parameters. ctx is an rlt_onp_fd. */
+typedef struct {
+    onp_net *n;
+    const float *obs, *u, *a, *c;
+    float *logp;   /* (B) scratch */
+    int B;
+} rlt_onp_fd;
+double rlt_onp_obj(void *ctx);
 
 /* ---- learning tests that hold on any CPU -------------------------------------------------
  * OpenBLAS picks its sgemm kernel by CPU (or OPENBLAS_CORETYPE), kernels round differently, and
