@@ -70,20 +70,6 @@ typedef struct {
     float *inner_obs;    /* the inner environment's own observation (unused) */
 } pix_state;
 
-bool env_render_available(const env_def *def)
-{
-    if (env_render_classic_find(def->id) || env_render_toytext_find(def->id) || env_render_minatar_find(def->id) ||
-        env_find_renderer(def->id))
-        return true;
-#ifdef RLC_HAVE_MUJOCO
-    int n;
-    const env_def *const *defs = env_mujoco_defs(&n);
-    for (int i = 0; i < n; i++)
-        if (strcmp(defs[i]->id, def->id) == 0) return true;
-#endif
-    return false;
-}
-
 static void pix_close(void *state)
 {
     pix_state *s = state;
@@ -162,7 +148,7 @@ rl_status env_pixels_def(const env_def *inner, const env_pixels_opts *o, env_def
     *out = NULL;
     if (env_callback_owns(inner) || !env_render_available(inner))
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
-                       "pixels: %s has no renderer (rlc draws the classic-control, toy-text, MinAtar and MuJoCo "
+                       "pixels: %s has no renderer (rlc draws the classic-control, toy-text, Box2D, MinAtar and MuJoCo "
                        "tasks, and a plugin's environment that registers one with env_register_renderer)",
                        inner->id);
     if (o->width < ENV_PIXELS_MIN_SIDE || o->width > ENV_PIXELS_MAX_SIDE || o->height < ENV_PIXELS_MIN_SIDE ||

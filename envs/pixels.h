@@ -46,10 +46,6 @@ typedef struct {
     bool grayscale;      /* one luma channel instead of R, G, B */
 } env_pixels_opts;
 
-/* Whether rlc can draw def's environment (a classic-control, toy-text, MinAtar or MuJoCo task, or
- * one with a registered renderer), without opening a renderer. */
-bool env_render_available(const env_def *def);
-
 /* The definition of inner observed through its pixels. *out is one allocation (the definition,
  * its bounds and parameters) which the caller frees with free() after closing every instance
  * made from it; inner must outlive it. Errors name the environment: RL_ERR_UNSUPPORTED when it

@@ -62,27 +62,52 @@ static bool is_mujoco(const env_def *def)
 
 /* ---- opening and drawing ------------------------------------------------------------------- */
 
+/* Which drawing rlc has for def: a cairo scene (classic control, toy text, Box2D), MuJoCo's own
+ * renderer, or a drawing function (MinAtar, CarRacing, a plugin's registered renderer). False when
+ * there is none. env_render_open and env_render_available ask the same question here. */
+typedef struct {
+    const env_render_classic *classic;
+    bool mj;
+    const env_render_def *custom;
+} render_pick;
+
+static bool pick_renderer(const env_def *def, render_pick *p)
+{
+    *p = (render_pick){0};
+    p->classic = env_render_classic_find(def->id);
+    if (!p->classic) p->classic = env_render_toytext_find(def->id);
+#ifdef RLC_HAVE_BOX2D
+    if (!p->classic) p->classic = env_render_box2d_find(def->id);
+#endif
+    if (p->classic) return true;
+    if ((p->mj = is_mujoco(def))) return true;
+    p->custom = env_render_minatar_find(def->id);
+#ifdef RLC_HAVE_BOX2D
+    if (!p->custom) p->custom = env_render_car_racing_find(def->id);
+#endif
+    if (!p->custom) p->custom = env_find_renderer(def->id);
+    return p->custom != NULL;
+}
+
+bool env_render_available(const env_def *def)
+{
+    render_pick p;
+    return pick_renderer(def, &p);
+}
+
 rl_status env_render_open(env_renderer **out, const env_instance *e, int width, int height, char *err,
                           size_t err_sz)
 {
     *out = NULL;
     e = env_unwrap(e);   /* a pixels or frame_stack instance: the environment's own scene */
-    const env_render_classic *classic = env_render_classic_find(e->def->id);
-    if (!classic) classic = env_render_toytext_find(e->def->id);
-#ifdef RLC_HAVE_BOX2D
-    if (!classic) classic = env_render_box2d_find(e->def->id);
-#endif
-    bool mj = !classic && is_mujoco(e->def);
-    const env_render_def *custom = classic || mj ? NULL : env_render_minatar_find(e->def->id);
-#ifdef RLC_HAVE_BOX2D
-    if (!classic && !mj && !custom) custom = env_render_car_racing_find(e->def->id);
-#endif
-    if (!classic && !mj && !custom) custom = env_find_renderer(e->def->id);
-    if (!classic && !mj && !custom)
+    render_pick p;
+    if (!pick_renderer(e->def, &p))
         return rl_errf(err, err_sz, RL_ERR_UNSUPPORTED,
                        "%s has no renderer (rlc draws the classic-control, toy-text, Box2D, MinAtar and MuJoCo tasks; "
                        "a plugin registers its own with env_register_renderer, docs/adding-an-environment.md)",
                        e->def->id);
+    const env_render_classic *classic = p.classic;
+    const env_render_def *custom = p.custom;
     if ((width > 0 || height > 0) && (width < 16 || height < 16 || width > 4096 || height > 4096))
         return rl_errf(err, err_sz, RL_ERR_ARG, "frame size %dx%d: expected both in [16, 4096]", width, height);
     env_renderer *r = calloc(1, sizeof *r);

@@ -38,6 +38,10 @@ rl_status env_register_renderer(const env_render_def *def, char *err, size_t err
 /* The registered renderer of id, or NULL. */
 const env_render_def *env_find_renderer(const char *id);
 
+/* Whether rlc can draw def's environment (a classic-control, toy-text, Box2D, MinAtar or MuJoCo
+ * task, or one with a registered renderer), without opening a renderer. */
+bool env_render_available(const env_def *def);
+
 /* Opens a renderer for e's kind of environment. width/height <= 0 pick the environment's
  * default size (Gymnasium's: 600x400 CartPole and MountainCar, 500x500 Pendulum and Acrobot,
  * 480x480 MuJoCo, 320x320 MinAtar, 256x256 FrozenLake-v1, 512x512 FrozenLake8x8-v1, 720x240

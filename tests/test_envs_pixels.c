@@ -400,3 +400,30 @@ Test(pixels, renderer_of_a_wrapped_instance_draws_the_scene)
     free(d);
     free(p);
 }
+
+/* Whether the pixels wrapper accepts an environment and whether rlc record can draw it are one
+ * question: every built-in id that a renderer opens for is available to the wrapper (the Box2D
+ * ids were refused by the wrapper while rlc record drew them). */
+Test(pixels, wrapper_accepts_every_environment_the_renderer_draws)
+{
+    int n, drawn = 0;
+    const env_def *const *defs = env_list(&n);
+    for (int i = 0; i < n; i++) {
+        env_instance e;
+        char err[512];
+        if (env_make_def(&e, defs[i], 0, err, sizeof err) != RL_OK) continue;
+        env_renderer *r = NULL;
+        bool opens = env_render_open(&r, &e, 32, 32, err, sizeof err) == RL_OK;
+        env_render_close(r);
+        env_close(&e);
+        cr_assert_eq(env_render_available(defs[i]), opens, "%s: renderer %s, wrapper %s", defs[i]->id,
+                     opens ? "opens" : "refuses", opens ? "refuses" : "accepts");
+        drawn += opens;
+    }
+    cr_assert_gt(drawn, 20);
+#ifdef RLC_HAVE_BOX2D
+    env_def *d = pixels_of(env_find("LunarLander-v3"), 32, 24, true);
+    cr_assert_eq(d->obs_space.dim, 32 * 24);
+    free(d);
+#endif
+}
