@@ -149,6 +149,16 @@ static void space_out(const env_space *s, rlc_space *out)
     out->nvec = s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec : NULL;
 }
 
+/* the image shape of s (rlc_env_obs_image): rank 3 and (height, width, channels), or 0 and zeros */
+static int image_out(const env_space *s, int *rank, int shape[3], int *elem)
+{
+    bool image = s->kind == ENV_SPACE_BOX && s->rank == 3;
+    if (rank) *rank = image ? 3 : 0;
+    for (int k = 0; shape && k < 3; k++) shape[k] = image ? s->shape[k] : 0;
+    if (elem) *elem = s->kind == ENV_SPACE_BOX ? (int)s->elem : 0;
+    return RL_OK;
+}
+
 static const env_def *find_env(const char *id)
 {
     const env_def *def = env_find(id);
@@ -169,6 +179,14 @@ int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episod
     if (max_episode_steps) *max_episode_steps = def->max_episode_steps;
     if (reward_threshold) *reward_threshold = def->reward_threshold;
     return RL_OK;
+}
+
+int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem)
+{
+    api_init();
+    const env_def *def = find_env(id);
+    if (!def) return RL_ERR_NOT_FOUND;
+    return image_out(&def->obs_space, rank, shape, elem);
 }
 
 /* ---- environments of the calling program ----------------------------------------------------- */
@@ -278,6 +296,12 @@ int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_epis
     if (max_episode_steps) *max_episode_steps = v->def->max_episode_steps;
     if (reward_threshold) *reward_threshold = v->def->reward_threshold;
     return RL_OK;
+}
+
+int rlc_vec_obs_image(const rlc_vec *v, int *rank, int shape[3], int *elem)
+{
+    if (!v) return null_arg(__func__, "the vector env");
+    return image_out(&v->def->obs_space, rank, shape, elem);
 }
 
 int rlc_vec_action_masks(rlc_vec *v, const uint8_t **mask, const uint8_t **final_mask, int *n_actions)
@@ -562,6 +586,12 @@ int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act)
     space_out(&p->te.def->obs_space, obs);
     space_out(&p->te.def->act_space, act);
     return RL_OK;
+}
+
+int rlc_policy_obs_image(const rlc_policy *p, int *rank, int shape[3], int *elem)
+{
+    if (!p) return null_arg(__func__, "the policy");
+    return image_out(&p->te.def->obs_space, rank, shape, elem);
 }
 
 char *rlc_policy_config(const rlc_policy *p)

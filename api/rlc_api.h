@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 9   /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 10  /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
@@ -29,7 +29,8 @@
                              * 8: rlc_space.nvec, kinds 2 (MultiDiscrete) and 3 (MultiBinary),
                              *    rlc_policy_act_masked, rlc_vec_action_masks
                              * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations),
-                             *    rlc_env_callbacks.compute_reward */
+                             *    rlc_env_callbacks.compute_reward
+                             * 10: rlc_env_obs_image, rlc_vec_obs_image, rlc_policy_obs_image */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -89,6 +90,15 @@ typedef struct {
  * limit; reward_threshold is NAN when none is registered. Any output pointer may be NULL. */
 int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episode_steps,
                  double *reward_threshold);
+
+/* The shape of an observation space that is an image (rlc_space has no room for it): *rank 3 and
+ * shape (height, width, channels), the flat row's dim values being the image in numpy's C order,
+ * value (y, x, c) at (y * width + x) * channels + c (MinAtar's 10 x 10 x C, CarRacing-v3's
+ * 96 x 96 x 3, a run's env.pixels frames). *rank 0 and shape zeros for any other space (a vector
+ * Box, Discrete, a Dict or Tuple, whose parts say their own). *elem is a Box's element type as
+ * rlc_space_part's (0 = float32, 1 = uint8, 2 = bool; values still pass as floats), 0 for other
+ * kinds. Any output may be NULL. Since C API 10. */
+int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem);
 
 /* ---- environments of the calling program (envs/callback.h) -------------------------------- */
 
@@ -168,6 +178,8 @@ int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_st
  * FrozenLake desc sets the observation space), as rlc_env_info gives them for a registered id. */
 int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
                  double *reward_threshold);
+/* rlc_env_obs_image of v's environment (its keyword arguments applied). Since C API 10. */
+int rlc_vec_obs_image(const rlc_vec *v, int *rank, int shape[3], int *elem);
 void rlc_vec_free(rlc_vec *v);
 /* The buffers of v (all zero, n = 0 and NULL arrays, for a NULL v). */
 void rlc_vec_get_buffers(rlc_vec *v, rlc_vec_buffers *b);
@@ -257,6 +269,9 @@ const char *rlc_policy_algo(const rlc_policy *p);
 /* The spaces of the environment p was trained on, its env.kwargs applied (a FrozenLake desc sets
  * the observation space), as rlc_env_info gives them for a registered id. */
 int rlc_policy_spaces(const rlc_policy *p, rlc_space *obs, rlc_space *act);
+/* rlc_env_obs_image of the observations p takes (rlc_policy_spaces'; a run with env.pixels or
+ * env.frame_stack: the wrapped frames). Since C API 10. */
+int rlc_policy_obs_image(const rlc_policy *p, int *rank, int shape[3], int *elem);
 /* The resolved config of the run (free with rlc_free; NULL for a NULL p). */
 char *rlc_policy_config(const rlc_policy *p);
 /* Deterministic actions (n, act_dim) for observations obs (n, obs_dim), as `rlc rollout

@@ -9,6 +9,9 @@ saved running mean and variance, the network, and the mapping to the environment
     policy = rlc_policy.load("runs/ppo_cartpole-seed1")
     action = policy.act(obs)           # obs (obs_dim,) -> action; (B, obs_dim) -> (B, ...)
 
+An image observation (MinAtar, CarRacing-v3, env.pixels) may also be given with its shape, as
+rlc.make_vec returns it: (H, W, C) or (B, H, W, C), any numeric or bool dtype.
+
 On an environment that publishes action masks (Taxi-v3's info["action_mask"], a Python
 environment's action_masks()), act(obs, action_mask=m) chooses among the valid actions only, as
 rlc does with env.action_mask: m is (n,) or (B, n) bools or 0/1 values for a Discrete(n) action
@@ -289,7 +292,8 @@ AGENTS = {
 
 
 class Policy:
-    """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim)."""
+    """The deterministic policy of one rlc checkpoint. act(obs) takes (obs_dim,) or (B, obs_dim), and
+    an image space's (H, W, C) or (B, H, W, C)."""
 
     def __init__(self, path):
         file = os.path.join(path, "checkpoint.safetensors") if os.path.isdir(path) else path
@@ -424,12 +428,16 @@ class Policy:
 
     def act(self, obs, action_mask=None):
         obs = np.asarray(obs, dtype=np.float32)
+        image = tuple(self.obs_space.get("shape", ()))   # (H, W, C) of an image space, as make_vec gives it
+        if len(image) == 3 and obs.ndim in (3, 4) and obs.shape[-3:] == image:
+            obs = obs.reshape(obs.shape[:-3] + (-1,))
         single = obs.ndim == 1 or obs.ndim == 0
         dim = 1 if self.obs_space.get("kind") == "discrete" else self.obs_dim   # an index, or obs_dim floats
         if obs.ndim == 0 and dim == 1:
             obs = obs.reshape(1)
         if obs.shape[-1] != dim or obs.ndim not in (1, 2):
-            raise ValueError(f"{self.path}: expected observations of {dim} floats, got shape {obs.shape}")
+            also = f" (or images {image}, (B, *{image}))" if len(image) == 3 else ""
+            raise ValueError(f"{self.path}: expected observations of {dim} floats{also}, got shape {obs.shape}")
         x = obs.reshape(1, -1) if single else obs
         if self.mask is not None:
             x = x.copy()

@@ -11,7 +11,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 9
+_API_VERSION = 10
 
 
 class SpacePart(ctypes.Structure):
@@ -87,6 +87,7 @@ _PROTOTYPES = {
     "rlc_env_count": (_c_int, []),
     "rlc_env_id": (_c_char_p, [_c_int]),
     "rlc_env_info": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
+    "rlc_env_obs_image": (_c_int, [_c_char_p, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_env_register_callback": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int,
                                            ctypes.c_double, ctypes.POINTER(EnvCallbacks)]),
     "rlc_vec_make": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int]),
@@ -94,6 +95,7 @@ _PROTOTYPES = {
     "rlc_vec_make_kwargs": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int,
                                      ctypes.POINTER(_c_char_p), ctypes.POINTER(_c_char_p), _c_int]),
     "rlc_vec_info": (_c_int, [_c_void_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
+    "rlc_vec_obs_image": (_c_int, [_c_void_p, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_vec_get_buffers": (None, [_c_void_p, ctypes.POINTER(VecBuffers)]),
     "rlc_vec_reset": (_c_int, [_c_void_p, _c_int64]),
     "rlc_vec_step": (_c_int, [_c_void_p, _c_void_p, _c_int64]),
@@ -111,6 +113,7 @@ _PROTOTYPES = {
     "rlc_policy_env_id": (_c_char_p, [_c_void_p]),
     "rlc_policy_algo": (_c_char_p, [_c_void_p]),
     "rlc_policy_spaces": (_c_int, [_c_void_p, ctypes.POINTER(Space), ctypes.POINTER(Space)]),
+    "rlc_policy_obs_image": (_c_int, [_c_void_p, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_policy_config": (_c_void_p, [_c_void_p]),
     "rlc_policy_act": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p]),
     "rlc_policy_act_masked": (_c_int, [_c_void_p, _c_void_p, _c_int64, _c_int64, _c_void_p, _c_int64, _c_void_p]),

@@ -45,6 +45,8 @@ class Box(Space):
         out[below] = lo[below] + self.np_random.exponential(size=int(below.sum()))
         above = ~np.isfinite(lo) & np.isfinite(hi)
         out[above] = hi[above] - self.np_random.exponential(size=int(above.sum()))
+        if self.dtype.kind in "biu":   # integers (an image's uint8 or bool values): each as likely
+            out[both] = self.np_random.integers(np.ceil(lo[both]).astype(np.int64), np.floor(hi[both]).astype(np.int64) + 1)
         return out.astype(self.dtype)
 
     def contains(self, x):

@@ -16,7 +16,7 @@ from . import _lib, pyenv
 from ._lib import TRAIN_FN, c_integer, check, encode, lib, take_string
 from .errors import InvalidArgument
 from .spaces import Box, Dict, MultiBinary, MultiDiscrete, Tuple, flatten_structured
-from .vector import Discrete, _space, env_ids
+from .vector import Discrete, _space, env_ids, obs_image
 
 TrainResult = collections.namedtuple(
     "TrainResult", "run_dir steps wall_s sps eval_mean eval_std threshold_step threshold_wall_s "
@@ -258,7 +258,11 @@ class Policy:
     For a Discrete observation space obs is an index or an array of indices (the agent sees them
     one-hot encoded). For a Dict or Tuple one obs is a dict (or tuple) of arrays, one per part, each
     of the part's shape or a batch of them (..., *shape) with the same leading axes, as make_vec
-    returns them; a missing key raises InvalidArgument naming it.
+    returns them; a missing key raises InvalidArgument naming it. For an image observation space
+    (policy.observation_space a Box of shape (height, width, channels): MinAtar, CarRacing-v3, a run
+    with env.pixels or env.frame_stack) obs is one image of that shape or a batch (..., height,
+    width, channels), of any numeric or bool dtype, as make_vec returns them; flat rows (...,
+    height * width * channels) in rlc's order are still taken.
 
     action_mask (policy.act(obs, action_mask=m) or policy(obs, action_mask=m)): the valid actions
     of each observation's state, (n,) or (..., n) bools or 0/1 values for a Discrete(n) action
@@ -295,6 +299,8 @@ class Policy:
         self._check_open()
         if isinstance(self.observation_space, (Dict, Tuple)):   # the parts' arrays -> rlc's flat rows
             o = flatten_structured(self.observation_space, obs, self.path)
+        elif len(self.observation_space.shape) == 3:   # an image Box
+            o = self._image_rows(obs)
         else:
             o = np.ascontiguousarray(obs, dtype=np.float32)
         if isinstance(self.observation_space, Discrete):
@@ -317,6 +323,22 @@ class Policy:
         return out.reshape(lead + (self._act_dim,))
 
     __call__ = act
+
+    def _image_rows(self, obs):
+        """obs, images (..., H, W, C) of the image observation space (or its flat rows (..., dim)),
+        as the float32 rows (..., dim) rlc takes; any other shape raises InvalidArgument"""
+        shape = self.observation_space.shape
+        dim = int(np.prod(shape))
+        a = obs if isinstance(obs, np.ndarray) else np.asarray(obs)
+        if a.dtype.kind not in "biuf":
+            raise InvalidArgument(f"{self.path}: obs of dtype {a.dtype}: expected numbers or bools (images "
+                                  f"{shape})", "bad argument")
+        if a.ndim >= 3 and a.shape[-3:] == shape:
+            return np.ascontiguousarray(a.reshape(a.shape[:-3] + (dim,)), dtype=np.float32)
+        if a.ndim >= 1 and a.shape[-1] == dim:   # flat rows, as before images had their shape
+            return np.ascontiguousarray(a, dtype=np.float32)
+        raise InvalidArgument(f"{self.path}: obs of shape {a.shape}: expected an image of shape {shape} or a batch "
+                              f"of them {('...',) + shape} (or flat rows (..., {dim}))", "bad argument")
 
     def _mask(self, action_mask, lead):
         """action_mask as the contiguous uint8 rows rlc takes, one per observation (lead)"""
@@ -384,7 +406,7 @@ def _policy_spaces(handle):
     run's env.kwargs"""
     obs, act = _lib.Space(), _lib.Space()
     check(lib.rlc_policy_spaces(handle, ctypes.byref(obs), ctypes.byref(act)))
-    return _space(obs), _space(act)
+    return _space(obs, obs_image(lib.rlc_policy_obs_image, handle)), _space(act)
 
 
 def _checkpoint_metadata(path):
@@ -417,6 +439,9 @@ def _space_from_json(text):
     high = np.array([np.inf if v is None else v for v in d["high"]], np.float32)
     if "parts" in d:
         return _parts_from_json(d, low, high)
+    if len(d.get("shape", ())) == 3:   # an image Box (envs/space_text.h)
+        dtype = {"uint8": np.uint8, "bool": np.bool_}.get(d.get("dtype"), np.float32)
+        return Box(low.reshape(d["shape"]), high.reshape(d["shape"]), dtype=dtype)
     return Box(low, high, dtype=np.float32)
 
 

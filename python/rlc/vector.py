@@ -21,6 +21,14 @@ single_observation_space as rlc.Dict or rlc.Tuple of Box parts (images with thei
 dtype), and observations (and infos["final_obs"] entries) are dicts or tuples of arrays, one per
 part, split from rlc's flat rows (the parts concatenated, a Dict's keys sorted).
 
+An image observation space (MinAtar's (10, 10, C) bool channels, CarRacing-v3's (96, 96, 3) uint8
+frames: rlc_vec_obs_image) is single_observation_space as Box(low, high, (height, width,
+channels), dtype) with the image's dtype (float32, uint8 or bool) and its bounds in that shape, and
+observations (and infos["final_obs"] entries) are arrays (num_envs, height, width, channels) of
+that dtype, rlc's flat rows reshaped (value (y, x, c) of a row at (y * width + x) * channels + c).
+A uint8 or bool image is converted from rlc's float rows, so it is a new array even with
+copy=False (as a Discrete index or a Dict's parts are); a float32 image is a reshaped view then.
+
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
 tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
@@ -45,7 +53,8 @@ def load_plugin(path):
     check(lib.rlc_load_plugin(encode(str(path))))
 
 
-def _space(s):
+def _space(s, image=None):
+    """the Space of rlc_space s; image: (shape, dtype) of an image Box (_obs_image), or None"""
     if s.kind == 0:
         return Discrete(s.n)
     if s.kind == 2:
@@ -56,10 +65,21 @@ def _space(s):
     high = np.ctypeslib.as_array(s.high, shape=(s.dim,)).copy()
     if s.structure and s.n_parts:
         return _structured_space(s, low, high)
+    if image is not None:
+        shape, dtype = image
+        return Box(low.reshape(shape), high.reshape(shape), dtype=dtype)
     return Box(low, high, dtype=np.float32)
 
 
 _ELEM_DTYPES = (np.float32, np.uint8, np.bool_)   # env_elem_type: float32, uint8, bool
+
+
+def obs_image(fn, arg):
+    """(shape, dtype) of an image observation space by rlc_env_obs_image, rlc_vec_obs_image or
+    rlc_policy_obs_image (fn) of arg, or None for any other space"""
+    rank, shape, elem = ctypes.c_int(), (ctypes.c_int * 3)(), ctypes.c_int()
+    check(fn(arg, ctypes.byref(rank), shape, ctypes.byref(elem)))
+    return (tuple(shape), _ELEM_DTYPES[elem.value]) if rank.value == 3 else None
 
 
 def _structured_space(s, low, high):
@@ -83,7 +103,8 @@ def env_spaces(env_id):
     steps, thr = ctypes.c_int(), ctypes.c_double()
     check(lib.rlc_env_info(encode(env_id), ctypes.byref(obs), ctypes.byref(act), ctypes.byref(steps),
                            ctypes.byref(thr)))
-    return (_space(obs), _space(act), steps.value or None,
+    image = obs_image(lib.rlc_env_obs_image, encode(env_id))
+    return (_space(obs, image), _space(act), steps.value or None,
             None if np.isnan(thr.value) else thr.value)
 
 
@@ -118,7 +139,7 @@ def _vec_spaces(handle):
     obs, act = _lib.Space(), _lib.Space()
     steps, thr = ctypes.c_int(), ctypes.c_double()
     check(lib.rlc_vec_info(handle, ctypes.byref(obs), ctypes.byref(act), ctypes.byref(steps), ctypes.byref(thr)))
-    return (_space(obs), _space(act), steps.value or None,
+    return (_space(obs, obs_image(lib.rlc_vec_obs_image, handle)), _space(act), steps.value or None,
             None if np.isnan(thr.value) else thr.value)
 
 
@@ -267,6 +288,8 @@ class VecEnv:
         self._step = lib.rlc_vec_step
         self._discrete_obs = isinstance(self.single_observation_space, Discrete)
         self._structured = isinstance(self.single_observation_space, (Dict, Tuple))
+        self._image = len(self.single_observation_space.shape) == 3   # only an image Box has three axes
+        self._convert = self._discrete_obs or self._structured or self._image
         self._masks = self._final_masks = None
         mask, final, k = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_int()
         check(lib.rlc_vec_action_masks(self._handle, ctypes.byref(mask), ctypes.byref(final), ctypes.byref(k)))
@@ -287,6 +310,10 @@ class VecEnv:
             return obs[:, 0].astype(np.int64)
         if self._structured:   # a dict (or tuple) of arrays, one per part, each a copy
             return split_flat(self.single_observation_space, obs)
+        if self._image:   # (num_envs, H, W, C) of the image's dtype
+            sp = self.single_observation_space
+            img = obs.reshape(obs.shape[:1] + sp.shape)
+            return img.astype(sp.dtype) if sp.dtype != img.dtype or self.copy else img
         return obs.copy() if self.copy else obs
 
     def reset(self, *, seed=None, options=None):
@@ -318,7 +345,7 @@ class VecEnv:
         infos = self._final_infos() if self._n_done[0] else {}
         if self._masks is not None:
             self._mask_infos(infos)
-        if self._discrete_obs or self._structured:
+        if self._convert:
             obs = self._observations(self._obs)
         else:
             obs = self._obs.copy() if self.copy else self._obs
@@ -333,6 +360,8 @@ class VecEnv:
             fo = self._final_obs[i]
             if self._structured:
                 final[i] = split_flat(self.single_observation_space, fo)
+            elif self._image:   # astype copies
+                final[i] = fo.reshape(self.single_observation_space.shape).astype(self.single_observation_space.dtype)
             else:
                 final[i] = np.int64(fo[0]) if self._discrete_obs else fo.copy()
         episode = {"r": np.where(done, self._ep_return, 0.0), "_r": done.copy(),
