@@ -2,7 +2,7 @@
 Breakout-v1 (10 x 10 x 4 bool) and CarRacing-v3 (96 x 96 x 3 uint8, when Box2D is built) appear in
 rlc.env_spaces and make_vec as Box(low, high, (H, W, C), dtype); reset and step observations and
 infos["final_obs"] entries are (num_envs, H, W, C) arrays of that dtype holding rlc's flat rows
-reshaped; rlc.Policy (a Breakout run, and a CartPole run observed through env.pixels) gives the same
+reshaped (a Python environment's image Box stays a flat vector in C order); rlc.Policy (a Breakout run, and a CartPole run observed through env.pixels) gives the same
 space and acts on shaped images as on flat rows, and names the argument and the shape it expected
 for a wrong one; scripts/rlc_policy.py takes the shaped images too."""
 import importlib.util
@@ -84,6 +84,36 @@ class Spaces(unittest.TestCase):
     def test_vector_observations_stay_flat(self):
         obs, *_ = rlc.env_spaces("CartPole-v1")
         self.assertEqual((obs.shape, obs.dtype), ((4,), np.float32))
+
+
+class PyImage:
+    """a Python environment declaring a (4, 4, 2) uint8 image Box (Gymnasium's spaces.Box)"""
+
+    def __init__(self):
+        self.observation_space = rlc.Box(0, 255, (4, 4, 2), np.uint8)
+        self.action_space = rlc.Discrete(2)
+
+    def reset(self, seed=None, options=None):
+        self.t = 0
+        return np.arange(32, dtype=np.uint8).reshape(4, 4, 2), {}
+
+    def step(self, a):
+        self.t += 1
+        return np.arange(32, dtype=np.uint8).reshape(4, 4, 2) + self.t, 0.0, False, self.t >= 2, {}
+
+
+class PythonEnv(unittest.TestCase):
+    def test_a_python_image_box_is_a_flat_vector_in_c_order(self):
+        """accepted, and flattened in numpy's C order (value (y, x, c) at (y * 4 + x) * 2 + c), as
+        docs/python-envs.md says; its final_obs too"""
+        with rlc.make_vec(PyImage, 2, seed=0) as v:
+            self.assertEqual((v.single_observation_space.shape, v.single_observation_space.dtype), ((32,), np.float32))
+            o, _ = v.reset()
+            np.testing.assert_array_equal(o, np.tile(np.arange(32, dtype=np.float32), (2, 1)))
+            v.step(np.zeros(2, dtype=np.int64))
+            o, _, _, trunc, infos = v.step(np.zeros(2, dtype=np.int64))
+            self.assertTrue(trunc.all())
+            np.testing.assert_array_equal(infos["final_obs"][1], np.arange(32, dtype=np.float32) + 2)
 
 
 class Policies(unittest.TestCase):
