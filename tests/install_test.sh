@@ -73,7 +73,16 @@ int main(int argc, char **argv)
     }
     float act[4] = {0.5f, -0.5f, 1.0f, 1.0f};
     int ok = rlc_vec_reset(v, 1) == 0 && rlc_vec_step(v, act, 4) == 0;
+    /* C API 10: an image's shape (MinAtar's 10 x 10 x 4 bool channels), none for a vector */
+    int rank = -1, shape[3] = {-1, -1, -1}, elem = -1;
+    int image = rlc_env_obs_image("MinAtar/Breakout-v1", &rank, shape, &elem) == 0 && rank == 3 &&
+                shape[0] == 10 && shape[1] == 10 && shape[2] == 4 && elem == 2;
+    image = image && rlc_vec_obs_image(v, &rank, shape, &elem) == 0 && rank == 0 && shape[0] == 0 && elem == 0;
+    image = image && rlc_vec_obs_image(NULL, &rank, shape, &elem) == 1 && rlc_policy_obs_image(NULL, NULL, NULL, NULL) == 1;
     rlc_vec_free(v);
+    if (ok && !image) fprintf(stderr, "embed: rlc_*_obs_image: rank %d, shape (%d, %d, %d), elem %d\n", rank,
+                              shape[0], shape[1], shape[2], elem);
+    ok = ok && image && rlc_api_version() == RLC_API_VERSION;
     printf("%s\n", ok ? "stepped PointReach-v0" : rlc_last_error());
     return !ok;
 }
