@@ -36,7 +36,11 @@ class Spaces(unittest.TestCase):
         self.assertIsInstance(obs, rlc.Box)
         self.assertEqual((obs.shape, obs.dtype), ((10, 10, 4), np.bool_))
         self.assertTrue((obs.low == 0).all() and (obs.high == 1).all())
-        self.assertEqual(obs.sample().shape, (10, 10, 4))
+        obs.seed(0)
+        x = obs.sample()
+        self.assertEqual((x.shape, x.dtype), ((10, 10, 4), np.bool_))
+        self.assertTrue(0.3 < x.mean() < 0.7, "fair bits (400 of them), not a float cast to bool")
+        self.assertTrue(obs.contains(x))
         self.assertEqual(act, rlc.Discrete(3))
 
     def test_vector_observations_are_images(self):
