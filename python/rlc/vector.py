@@ -54,7 +54,7 @@ def load_plugin(path):
 
 
 def _space(s, image=None):
-    """the Space of rlc_space s; image: (shape, dtype) of an image Box (_obs_image), or None"""
+    """the Space of rlc_space s; image: (shape, dtype) of an image Box (obs_image), or None"""
     if s.kind == 0:
         return Discrete(s.n)
     if s.kind == 2:
