@@ -5,6 +5,7 @@
  * (pthread_once). User definitions are appended by env_register, from a program or from a
  * plugin's rlc_plugin_init (env_load_plugin). Lookups are linear over a few dozen ids.
  * The array returned by env_list stays valid until the next successful env_register. */
+#define _GNU_SOURCE   /* dladdr */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -298,10 +299,27 @@ rl_status env_register_renderer(const env_render_def *def, char *err, size_t err
 
 typedef rl_status (*plugin_init_fn)(char *err, size_t err_sz);
 
+/* A plugin resolves env_register and the rest against rlc's own symbols. In the rlc program they
+ * are the executable's; librlc.so may have been loaded without RTLD_GLOBAL (the Python package
+ * loads it so: with RTLD_GLOBAL, the Box2D library librlc links would take the place of another
+ * Box2D in the process, pybox2d's, and crash it). The library is made global here, when a plugin
+ * first needs its symbols; a no-op when it already is, or in the executable. */
+static void own_symbols_global(void)
+{
+    Dl_info info;
+    void *self_fn;
+    rl_status (*probe)(const char *, char *, size_t) = env_load_plugin;
+    memcpy(&self_fn, &probe, sizeof self_fn);   /* function pointer -> object pointer, as POSIX allows */
+    if (!dladdr(self_fn, &info) || !info.dli_fname) return;
+    void *self = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+    if (self) dlclose(self);   /* the library stays loaded: this only took a second reference */
+}
+
 rl_status env_load_plugin(const char *path, char *err, size_t err_sz)
 {
     pthread_once(&reg_once, reg_builtins);
     if (!path || !path[0]) return rl_errf(err, err_sz, RL_ERR_ARG, "env_load_plugin: empty path");
+    own_symbols_global();
     /* a path without '/' would make dlopen search the library path; use it as given */
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {

@@ -2,8 +2,10 @@
 
 The library is looked for, in order: the RLC_LIBRARY environment variable (a path to
 librlc.so), the location `cmake --install` recorded in _install_paths.py, and librlc.so next to
-this package. It is loaded with RTLD_GLOBAL so that environment plugins resolve env_register
-and the other rlc symbols against it.
+this package. It is loaded without RTLD_GLOBAL: librlc links Debian's Box2D, whose symbols would
+otherwise take the place of another Box2D in the process (pybox2d's, under gymnasium[box2d]) and
+crash it. Loading a plugin (environment or loss) makes librlc global first, since a plugin
+resolves env_register and the other rlc symbols against it.
 """
 import ctypes
 import operator
@@ -150,7 +152,7 @@ def _load():
         if not os.path.exists(path):
             tried.append(path)
             continue
-        lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        lib = ctypes.CDLL(path, mode=ctypes.RTLD_LOCAL)
         for name, (res, args) in _PROTOTYPES.items():
             fn = getattr(lib, name)
             fn.restype, fn.argtypes = res, args

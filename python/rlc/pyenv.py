@@ -655,6 +655,12 @@ _CALLBACKS = (_lib.MAKE_FN(_cb_make), _lib.RESET_FN(_cb_reset), _lib.STEP_FN(_cb
 _MASK_CALLBACK = _lib.MASK_FN(_cb_action_mask)
 _REWARD_CALLBACK = _lib.REWARD_FN(_cb_compute_reward)
 
+# At interpreter exit a vector env's handle can be freed after this module's globals are gone (the
+# last numpy view of its buffers goes late), and freeing it calls close through these thunks: the
+# class that frees handles holds them, so they live as long as any handle does.
+from .vector import _VecOwner  # noqa: E402  (vector does not import this module)
+_VecOwner._callbacks = (_CALLBACKS, _MASK_CALLBACK, _REWARD_CALLBACK)
+
 
 def _raise_pending(message):
     """_lib.check's hook: the exception a Python environment raised during the failed call, with

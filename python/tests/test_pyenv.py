@@ -343,5 +343,44 @@ class Gymnasium(unittest.TestCase):
                 sys.modules["gymnasium"] = saved
 
 
+class Process(unittest.TestCase):
+    """what a whole Python process sees: its exit and its global symbol scope"""
+
+    def _run(self, code):
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+
+    def test_exit_with_a_python_environment_still_open(self):
+        # the vector env is never closed: its handle is freed at interpreter exit, after the
+        # package's module globals (which held the callbacks' thunks) are gone (it crashed: rc 139)
+        code = ("import numpy as np, rlc\n"
+                "class Img:\n"
+                "    def __init__(self):\n"
+                "        self.observation_space = rlc.Box(0, 255, (4, 4, 2), np.uint8)\n"
+                "        self.action_space = rlc.Discrete(2)\n"
+                "    def reset(self, seed=None, options=None):\n"
+                "        return np.zeros((4, 4, 2), np.uint8), {}\n"
+                "    def step(self, a):\n"
+                "        return np.ones((4, 4, 2), np.uint8), 1.0, False, False, {}\n"
+                "v = rlc.make_vec(Img, 2, seed=1)\n"
+                "v.reset()\n"
+                "v.step(np.array([0, 1]))\n"
+                "print('stepped')\n")
+        out = self._run(code)
+        self.assertEqual((out.returncode, out.stdout.strip()), (0, "stepped"), out.stderr)
+
+    def test_librlc_box2d_stays_out_of_the_global_scope(self):
+        # with librlc loaded RTLD_GLOBAL, the Box2D it links took the place of pybox2d's in
+        # gymnasium[box2d]'s LunarLander (a crash in CreateFixture at its first reset)
+        if "LunarLander-v3" not in rlc.env_ids():
+            self.skipTest("this build has no Box2D")
+        code = ("import ctypes, rlc\n"
+                "with rlc.make_vec('LunarLander-v3', 1, seed=1) as v:\n"
+                "    v.reset()\n"
+                "print(hasattr(ctypes.CDLL(None), 'b2_version'), hasattr(ctypes.CDLL(None), 'env_register'))\n")
+        out = self._run(code)
+        self.assertEqual((out.returncode, out.stdout.split()), (0, ["False", "False"]), out.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
