@@ -23,11 +23,12 @@ why they are missing; an id Gymnasium cannot make (no pybox2d, no pygame, an id 
 likewise.
 
 --trajectories SEEDS compares LunarLander-v3 (rlc: Box2D 2.4; Gymnasium: pybox2d's 2.3) from
-reset(seed=s) for s in 1..SEEDS under the same actions: uniformly random actions, and the actions
-Gymnasium's own heuristic pilot chose in Gymnasium's episode, replayed open loop in rlc; for each,
-the first step whose observation differs by more than 1e-4 and by more than 1e-2 (largest
-absolute difference over the 8 values), the episode lengths and the returns; then the heuristic
-pilot flying each side closed loop (returns).
+reset(seed=s) for s in 1..SEEDS under the same fixed sequence of actions on both sides: 1000
+uniformly random actions, and the actions Gymnasium's own heuristic pilot chose in Gymnasium's
+episode followed by "nothing" (so Gymnasium's side repeats its pilot's episode and rlc's replays
+it open loop); for each, the largest absolute difference over the 8 observation values after the
+reset, the first step whose observation differs by more than 1e-4 and by more than 1e-2, the
+episode lengths and the returns; then the heuristic pilot flying each side closed loop (returns).
 """
 import os
 
@@ -266,7 +267,8 @@ def rlc_episode(seed, actions=None):
     """rlc's LunarLander-v3 from reset(seed=seed), as gym_episode (the heuristic pilot from
     Gymnasium's module when actions is None)"""
     import rlc
-    from gymnasium.envs.box2d.lunar_lander import heuristic
+    if actions is None:
+        from gymnasium.envs.box2d.lunar_lander import heuristic
     envs = rlc.make_vec("LunarLander-v3", 1, seed=seed)
     o, _ = envs.reset(seed=seed)
     o = o[0]
@@ -294,9 +296,24 @@ def first_divergence(a, b, tol):
 def compare_row(seed, label, g, r):
     d4, d2 = first_divergence(g[0], r[0], 1e-4), first_divergence(g[0], r[0], 1e-2)
     show = lambda d: "never" if d is None else str(d)  # noqa: E731
-    print(f"| {seed} | {label} | {show(d4)} | {show(d2)} | {len(g[1])} | {len(r[1])} "
+    n = min(len(g[0]), len(r[0]))
+    worst = np.abs(g[0][:n] - r[0][:n]).max(axis=1)
+    print(f"| {seed} | {label} | {worst[0]:.1e} | {show(d4)} | {show(d2)} | {len(g[1])} | {len(r[1])} "
           f"| {g[1].sum():.1f} | {r[1].sum():.1f} |", flush=True)
-    return d4, d2
+    return {"d4": d4, "d2": n if d2 is None else d2, "same_length": len(g[1]) == len(r[1]),
+            "gret": g[1].sum(), "rret": r[1].sum()}
+
+
+def print_summary(label, rows):
+    """medians and means over the seeds of one kind of action sequence"""
+    med = statistics.median
+    d4 = [r["d4"] for r in rows if r["d4"] is not None]
+    gaps = [abs(r["gret"] - r["rret"]) for r in rows]
+    print(f"{label}: first step > 1e-4 median {med(d4) if d4 else 'never'}, first step > 1e-2 median "
+          f"{med(r['d2'] for r in rows)} (never counted as the episode's end), the same length on "
+          f"{sum(r['same_length'] for r in rows)} of {len(rows)} seeds, |return difference| median "
+          f"{med(gaps):.1f} (within 1 on {sum(g <= 1 for g in gaps)}), mean return Gymnasium "
+          f"{np.mean([r['gret'] for r in rows]):.1f}, rlc {np.mean([r['rret'] for r in rows]):.1f}")
 
 
 def trajectories(args):
@@ -310,16 +327,20 @@ def trajectories(args):
         return
     print(f"LunarLander-v3, rlc against {versions(gym)}; observation differences are the largest "
           "absolute difference over the 8 values")
-    print("| seed | actions | first step > 1e-4 | first step > 1e-2 | Gymnasium steps | rlc steps "
-          "| Gymnasium return | rlc return |")
-    print("|---|---|---|---|---|---|---|---|")
-    closed = []
+    print("| seed | actions | difference at the reset | first step > 1e-4 | first step > 1e-2 | Gymnasium steps "
+          "| rlc steps | Gymnasium return | rlc return |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    closed, rand, open_loop = [], [], []
     for seed in range(1, args.trajectories + 1):
         acts = np.random.default_rng(seed).integers(0, 4, size=1000)
-        compare_row(seed, "random", gym_episode(gym, seed, acts), rlc_episode(seed, acts))
+        rand.append(compare_row(seed, "random", gym_episode(gym, seed, acts), rlc_episode(seed, acts)))
         g = gym_episode(gym, seed)
-        compare_row(seed, "Gymnasium heuristic's, open loop", g, rlc_episode(seed, g[2]))
+        acts = np.array(g[2] + [0] * (1000 - len(g[2])))   # then "nothing" until the episode ends
+        open_loop.append(compare_row(seed, "Gymnasium heuristic's, open loop", gym_episode(gym, seed, acts),
+                                     rlc_episode(seed, acts)))
         closed.append((seed, g[1].sum(), rlc_episode(seed)[1].sum()))
+    print_summary("random actions", rand)
+    print_summary("Gymnasium heuristic's actions, open loop", open_loop)
     print("\nheuristic pilot, closed loop on each side")
     print("| seed | Gymnasium return | rlc return |")
     print("|---|---|---|")
