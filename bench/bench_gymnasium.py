@@ -300,17 +300,17 @@ def compare_row(seed, label, g, r):
     worst = np.abs(g[0][:n] - r[0][:n]).max(axis=1)
     print(f"| {seed} | {label} | {worst[0]:.1e} | {show(d4)} | {show(d2)} | {len(g[1])} | {len(r[1])} "
           f"| {g[1].sum():.1f} | {r[1].sum():.1f} |", flush=True)
-    return {"d4": d4, "d2": n if d2 is None else d2, "same_length": len(g[1]) == len(r[1]),
+    return {"d4": d4, "d2": d2, "same_length": len(g[1]) == len(r[1]),
             "gret": g[1].sum(), "rret": r[1].sum()}
 
 
 def print_summary(label, rows):
     """medians and means over the seeds of one kind of action sequence"""
     med = statistics.median
-    d4 = [r["d4"] for r in rows if r["d4"] is not None]
+    d4, d2 = ([r[k] for r in rows if r[k] is not None] for k in ("d4", "d2"))
     gaps = [abs(r["gret"] - r["rret"]) for r in rows]
-    print(f"{label}: first step > 1e-4 median {med(d4) if d4 else 'never'}, first step > 1e-2 median "
-          f"{med(r['d2'] for r in rows)} (never counted as the episode's end), the same length on "
+    print(f"{label}: first step > 1e-4 median {med(d4) if d4 else '-'} (never on {len(rows) - len(d4)} seeds), "
+          f"first step > 1e-2 median {med(d2) if d2 else '-'} (never on {len(rows) - len(d2)}), the same length on "
           f"{sum(r['same_length'] for r in rows)} of {len(rows)} seeds, |return difference| median "
           f"{med(gaps):.1f} (within 1 on {sum(g <= 1 for g in gaps)}), mean return Gymnasium "
           f"{np.mean([r['gret'] for r in rows]):.1f}, rlc {np.mean([r['rret'] for r in rows]):.1f}")
