@@ -219,6 +219,9 @@ def speed(args):
         print(f"Gymnasium comparison skipped: {why}; timing rlc alone")
     have = set(rlc.env_ids())
     ids = [(i, s) for i, s in CASES if (not args.ids or i in args.ids)]
+    unknown = sorted(set(args.ids or []) - {i for i, _ in CASES})
+    if unknown:
+        print(f"not timed (this script times {', '.join(i for i, _ in CASES)}): {', '.join(unknown)}")
     missing = [i for i, _ in ids if i not in have]
     if missing:
         print(f"not in this rlc build (no Box2D?): {', '.join(missing)}")
