@@ -58,10 +58,9 @@ PY_WARMUP = 2
 
 
 def import_gymnasium():
-    """(the gymnasium module, None) or (None, why it is missing). Call it before importing rlc:
-    librlc.so is loaded RTLD_GLOBAL and links Box2D 2.4, whose C++ symbols have the names of
-    pybox2d's Box2D 2.3, so pybox2d loaded after it binds to 2.4's code and crashes; loaded
-    first, it binds to its own (Python loads extensions with RTLD_NOW)."""
+    """(the gymnasium module, None) or (None, why it is missing). Called before importing rlc,
+    which needs it no longer: the package loads librlc.so privately, so its Box2D 2.4 (whose C++
+    symbols have the names of pybox2d's 2.3) stays out of pybox2d's way (docs/python.md)."""
     try:
         import Box2D  # noqa: F401
     except ImportError:
