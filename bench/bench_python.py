@@ -76,11 +76,16 @@ def bench_rlc(env_id, n, seconds):
 
 
 def bench_gymnasium(env_id, n, seconds):
+    """(steps/s, CPU steps/s) of Gymnasium's sync vector env, or the reason it cannot be timed
+    (a string: gymnasium not importable, or the id's own dependency missing, e.g. mujoco)"""
     try:
         import gymnasium
     except ImportError:
-        return None
-    envs = gymnasium.make_vec(env_id, num_envs=n, vectorization_mode="sync")
+        return "not installed"
+    try:
+        envs = gymnasium.make_vec(env_id, num_envs=n, vectorization_mode="sync")
+    except Exception as e:   # gymnasium.error.DependencyNotInstalled and the like
+        return f"cannot make it: {type(e).__name__}"
     rng = np.random.default_rng(0)
     r = timed_loop(envs, random_actions(envs.single_action_space, n, rng), n, seconds)
     envs.close()
@@ -152,7 +157,7 @@ def main():
         d = res[(env_id, n)]
         wall = med(p[0] / c[0] for p, c in zip(d["py"], d["c"]))
         cpu = med(p[1] / c[1] for p, c in zip(d["py"], d["c"]))
-        gym = ("not installed" if d["gym"][0] is None else f"{med(g[0] for g in d['gym']):,.0f}")
+        gym = (d["gym"][0] if isinstance(d["gym"][0], str) else f"{med(g[0] for g in d['gym']):,.0f}")
         print(f"| {env_id} | {n} | {med(c[0] for c in d['c']):,.0f} | {med(p[0] for p in d['py']):,.0f} "
               f"| {wall:.1%} | {cpu:.1%} | {gym} |")
 
