@@ -47,9 +47,9 @@ static void lstm_cells(float *g, float *c, float *tc, float *h, const float *cpr
         size_t o = (size_t)b * H;
         float *row = g + 4 * o;
         lstm_pre(row, bsum, H);
-        nn_act_forward(row, row, NN_ACT_TANH, 4 * (size_t)H);
+        nn_tanh_array_fma(row, row, 4 * (size_t)H);
         lstm_gates_cell(c + o, row, cprev + o, H);
-        nn_act_forward(tc + o, c + o, NN_ACT_TANH, (size_t)H);
+        nn_tanh_array_fma(tc + o, c + o, (size_t)H);
         lstm_out(h + o, row + 3 * H, tc + o, H);
     }
 }
