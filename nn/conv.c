@@ -137,6 +137,29 @@ CONV_INLINE_COPIES static void patch_row(float *dst, const float *img, const nn_
     if (j1 < c->kw) memset(dst + (size_t)j1 * c->C, 0, (size_t)(c->kw - j1) * c->C * sizeof(float));
 }
 
+/* rows times: dst (krow floats) = src (krow floats), then dst += dstep, src += sstep. The short
+ * rows of small layers (kw C = 12 on MinAtar's) get a copy of a size known here, which compiles to
+ * a few moves without a loop: half of im2col's time on MinAtar's layer went to the loop. */
+CONV_INLINE_COPIES static void copy_rows(float *dst, size_t dstep, const float *src, size_t sstep, size_t krow,
+                                         int rows)
+{
+#define COPY_ROWS_OF(N)                                                                                  \
+    case N:                                                                                              \
+        for (int r = 0; r < rows; r++, dst += dstep, src += sstep) memcpy(dst, src, N * sizeof(float)); \
+        return;
+    switch (krow) {
+        COPY_ROWS_OF(4)
+        COPY_ROWS_OF(8)
+        COPY_ROWS_OF(12)
+        COPY_ROWS_OF(16)
+        COPY_ROWS_OF(24)
+        COPY_ROWS_OF(32)
+    default:
+        for (int r = 0; r < rows; r++, dst += dstep, src += sstep) copy_floats(dst, src, krow);
+    }
+#undef COPY_ROWS_OF
+}
+
 /* the output columns [*lo, *hi) whose kernel lies inside the input's width */
 static void inner_cols(const nn_conv2d *c, int *lo, int *hi)
 {
@@ -167,7 +190,7 @@ CONV_INLINE_COPIES static void im2col(float *cols, const float *x, const nn_conv
                     continue;
                 }
                 const float *src = img + ((size_t)ih * c->W + (size_t)lo * c->sw - c->pw) * c->C;
-                for (int ow = lo; ow < hi; ow++, src += step) copy_floats(dst + (size_t)ow * c->CKK, src, krow);
+                copy_rows(dst + (size_t)lo * c->CKK, (size_t)c->CKK, src, step, krow, hi - lo);
             }
         }
     }
