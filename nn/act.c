@@ -1,7 +1,6 @@
 /* rlc nn: activations (none, tanh, relu) and their backward from the activation output. */
 #include "nn/nn.h"
 
-#include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,7 +40,8 @@ int nn_act_from_name(const char *name, nn_act *out)
  * coefficient sets are Cephes's tanhf and expf). Relative error below 3e-7; NaN propagates
  * (tests/test_nn_act.c checks both).
  * A third instance fuses each multiply-add into one FMA (AVX2 and FMA): the recurrent layers'
- * tanh (nn_tanh_array_rnn), a third faster, rounded differently. */
+ * tanh (nn_tanh_array_fma), a third faster, rounded differently. The 8-lane instances are x86-64's
+ * only; elsewhere the 4-lane one takes every call. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 typedef float v8f __attribute__((vector_size(32)));
@@ -49,7 +49,7 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 
 /* a where mask, else b (mask lanes all ones or all zeros) */
 #define VSEL(VF, VI, mask, a, b) ((VF)(((mask) & (VI)(a)) | (~(mask) & (VI)(b))))
-/* a b + c, rounded twice (VF vectors) or once */
+/* a b + c, rounded twice (VF vectors) or once (8 lanes, AVX2 and FMA) */
 #define MUL_ADD(VF, a, b, c) ((a) * (b) + (c))
 #define FMA8(VF, a, b, c) ((VF)_mm256_fmadd_ps((__m256)(a), (__m256)(b), (__m256)(c)))
 
@@ -88,8 +88,11 @@ typedef int32_t v8i __attribute__((vector_size(32)));
     }
 
 DEFINE_TANH(tanh4, v4f, v4i, , MUL_ADD)
+#if defined(__x86_64__)
+#include <immintrin.h>
 DEFINE_TANH(tanh8, v8f, v8i, __attribute__((target("avx2"))), MUL_ADD)
 DEFINE_TANH(tanh8_fma, v8f, v8i, __attribute__((target("avx2,fma"))), FMA8)
+#endif
 
 void nn_tanh_array_sse(float *out, const float *inp, size_t n)
 {
@@ -108,58 +111,55 @@ void nn_tanh_array_sse(float *out, const float *inp, size_t n)
     }
 }
 
-__attribute__((target("avx2"))) static void tanh_array_avx2(float *out, const float *inp, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f x;
-        memcpy(&x, inp + i, sizeof x);
-        x = tanh8(x);
-        memcpy(out + i, &x, sizeof x);
+#if defined(__x86_64__)
+/* the 8-lane loops: tanh8 (the bits of tanh4) or tanh8_fma */
+#define DEFINE_TANH_ARRAY8(NAME, TANH, ATTR)                                                             \
+    ATTR static void NAME(float *out, const float *inp, size_t n)                                        \
+    {                                                                                                    \
+        size_t i = 0;                                                                                    \
+        for (; i + 8 <= n; i += 8) {                                                                     \
+            v8f x;                                                                                       \
+            memcpy(&x, inp + i, sizeof x);                                                               \
+            x = TANH(x);                                                                                 \
+            memcpy(out + i, &x, sizeof x);                                                               \
+        }                                                                                                \
+        if (i < n) {                                                                                     \
+            v8f x = {0};                                                                                 \
+            memcpy(&x, inp + i, (n - i) * sizeof(float));                                                \
+            x = TANH(x);                                                                                 \
+            memcpy(out + i, &x, (n - i) * sizeof(float));                                                \
+        }                                                                                                \
     }
-    if (i < n) {
-        v8f x = {0};
-        memcpy(&x, inp + i, (n - i) * sizeof(float));
-        x = tanh8(x);
-        memcpy(out + i, &x, (n - i) * sizeof(float));
-    }
-}
+DEFINE_TANH_ARRAY8(tanh_array_avx2, tanh8, __attribute__((target("avx2"))))
+DEFINE_TANH_ARRAY8(tanh_array_fma, tanh8_fma, __attribute__((target("avx2,fma"))))
+#endif
 
 bool nn_tanh_array_avx2(float *out, const float *inp, size_t n)
 {
+#if defined(__x86_64__)
     if (!__builtin_cpu_supports("avx2")) return false;
     tanh_array_avx2(out, inp, n);
     return true;
-}
-
-__attribute__((target("avx2,fma"))) static void tanh_array_fma(float *out, const float *inp, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f x;
-        memcpy(&x, inp + i, sizeof x);
-        x = tanh8_fma(x);
-        memcpy(out + i, &x, sizeof x);
-    }
-    if (i < n) {
-        v8f x = {0};
-        memcpy(&x, inp + i, (n - i) * sizeof(float));
-        x = tanh8_fma(x);
-        memcpy(out + i, &x, (n - i) * sizeof(float));
-    }
-}
-
-static void tanh_array(float *out, const float *inp, size_t n);
-
-void nn_tanh_array_fma(float *out, const float *inp, size_t n)
-{
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) tanh_array_fma(out, inp, n);
-    else tanh_array(out, inp, n);
+#else
+    (void)out, (void)inp, (void)n;
+    return false;
+#endif
 }
 
 static void tanh_array(float *out, const float *inp, size_t n)
 {
     if (!nn_tanh_array_avx2(out, inp, n)) nn_tanh_array_sse(out, inp, n);
+}
+
+void nn_tanh_array_fma(float *out, const float *inp, size_t n)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        tanh_array_fma(out, inp, n);
+        return;
+    }
+#endif
+    tanh_array(out, inp, n);
 }
 
 float nn_tanh(float x)
