@@ -164,7 +164,8 @@ CONV_INLINE_COPIES static void copy_rows(float *dst, size_t dstep, const float *
 static void inner_cols(const nn_conv2d *c, int *lo, int *hi)
 {
     *lo = (c->pw + c->sw - 1) / c->sw;
-    *hi = (c->W - c->kw + c->pw) / c->sw + 1;
+    *hi = (c->W - c->kw + c->pw) / c->sw + 1;   // (no column when the numerator is negative: then pw > 0)
+    if (*lo > c->OW) *lo = c->OW;                // padding wider than the output reaches
     if (*hi > c->OW) *hi = c->OW;
     if (*hi < *lo) *hi = *lo;
 }
