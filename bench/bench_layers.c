@@ -127,7 +127,6 @@ static void time_jobs(const job *jobs, int n, double *best)
 /* records one call of fwd and of bwd, times the four jobs, prints one row */
 static void measure(const char *name, int B, void (*fwd)(void *), void (*bwd)(void *), void *ctx)
 {
-    if (g_only && !strstr(name, g_only)) return;
     recording rf = {0}, rb = {0};
     g_rec = &rf;
     fwd(ctx);
@@ -144,6 +143,9 @@ static void measure(const char *name, int B, void (*fwd)(void *), void (*bwd)(vo
     free(rf.calls);
     free(rb.calls);
 }
+
+/* whether --only lets the case of this label run (checked before its buffers are made) */
+static bool selected(const char *label) { return !g_only || strstr(label, g_only); }
 
 static void header(const char *what)
 {
@@ -186,6 +188,9 @@ static void conv_bwd(void *arg)
 
 static void bench_conv(const char *name, nn_conv2d_spec s, bool first, int B, rl_rng *rng)
 {
+    char label[96];
+    snprintf(label, sizeof label, "%s%s", name, first ? " (no dinp)" : "");
+    if (!selected(label)) return;
     conv_ctx x = {.B = B, .first = first};
     char err[256];
     if (nn_conv2d_init(&x.c, &s, err, sizeof err) != RL_OK) {
@@ -203,8 +208,6 @@ static void bench_conv(const char *name, nn_conv2d_spec s, bool first, int B, rl
     x.db = normal_buf((size_t)x.c.K, 0.0f, rng);
     x.cache = normal_buf(nn_conv2d_cache_floats(&x.c), 0.0f, rng);
     nn_conv2d_cache_bind(&x.k, &x.c, x.cache);
-    char label[96];
-    snprintf(label, sizeof label, "%s%s", name, first ? " (no dinp)" : "");
     measure(label, B, conv_fwd, conv_bwd, &x);
     float *all[] = {x.inp, x.w, x.bias, x.out, x.dout, x.dinp, x.dw, x.db, x.cache};
     for (int i = 0; i < (int)(sizeof all / sizeof all[0]); i++) free(all[i]);
@@ -236,6 +239,10 @@ static void rnn_bwd(void *arg)
 
 static void bench_rnn(nn_rnn_kind kind, int H, int T, int B, const char *name, rl_rng *rng)
 {
+    char label[96];
+    if (name) snprintf(label, sizeof label, "%s T=%d", name, T);
+    else snprintf(label, sizeof label, "%s I=H=%d T=%d", nn_rnn_kind_name(kind), H, T);
+    if (!selected(label)) return;
     rnn_ctx x = {.T = T, .B = B};
     char err[256];
     if (nn_rnn_shape(&x.r, kind, H, H, err, sizeof err) != RL_OK) {
@@ -258,9 +265,6 @@ static void bench_rnn(nn_rnn_kind kind, int H, int T, int B, const char *name, r
     x.dc0 = normal_buf(bh, 0.0f, rng);
     x.starts = malloc((size_t)T * B * sizeof(bool));
     for (int i = 0; i < T * B; i++) x.starts[i] = rl_rng_double(rng) < 0.01;
-    char label[96];
-    if (name) snprintf(label, sizeof label, "%s T=%d", name, T);
-    else snprintf(label, sizeof label, "%s I=H=%d T=%d", nn_rnn_kind_name(kind), H, T);
     measure(label, B, rnn_fwd, rnn_bwd, &x);
     float *all[] = {x.params, x.grads, x.cache, x.inp, x.dinp, x.dout, x.h0, x.c0, x.dh0, x.dc0};
     for (int i = 0; i < (int)(sizeof all / sizeof all[0]); i++) free(all[i]);

@@ -20,13 +20,13 @@ static void gru_cell(float *g, float *hn, float *h, const float *hh, const float
         float *row = g + (size_t)b * 3 * H, *n = row + 2 * H, *hnr = hn + (size_t)b * H;
         const float *hrow = hh + (size_t)b * 3 * H;
         for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * (row[q] + hrow[q] + bsum[q]);
-        nn_act_forward(row, row, NN_ACT_TANH, 2 * (size_t)H);
+        nn_tanh_array_fma(row, row, 2 * (size_t)H);
         for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * row[q] + 0.5f;
         for (int j = 0; j < H; j++) {
             hnr[j] = hrow[2 * H + j] + b_hn[j];
             n[j] += b_in[j] + row[j] * hnr[j];
         }
-        nn_act_forward(n, n, NN_ACT_TANH, (size_t)H);
+        nn_tanh_array_fma(n, n, (size_t)H);
         const float *z = row + H, *hp = hprev + (size_t)b * H;
         float *hr = h + (size_t)b * H;
         for (int j = 0; j < H; j++) hr[j] = (1.0f - z[j]) * n[j] + z[j] * hp[j];

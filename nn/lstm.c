@@ -9,42 +9,48 @@
 
 /* Sigmoids go through the vectorised tanh: s(x) = 0.5 tanh(x / 2) + 0.5. */
 
-/* g (B, 4H) = (g + bsum) halved in the i, f and o blocks: what tanh takes next */
-static void lstm_pre(float *g, const float *bsum, int B, int H)
+/* g (4H) = (g + bsum) halved in the i, f and o blocks: what tanh takes next */
+static void lstm_pre(float *restrict g, const float *restrict bsum, int H)
 {
-    for (int b = 0; b < B; b++) {
-        float *row = g + (size_t)b * 4 * H;
-        for (int q = 0; q < 2 * H; q++) row[q] = 0.5f * (row[q] + bsum[q]);
-        for (int q = 2 * H; q < 3 * H; q++) row[q] += bsum[q];
-        for (int q = 3 * H; q < 4 * H; q++) row[q] = 0.5f * (row[q] + bsum[q]);
+    for (int q = 0; q < 2 * H; q++) g[q] = 0.5f * (g[q] + bsum[q]);
+    for (int q = 2 * H; q < 3 * H; q++) g[q] += bsum[q];
+    for (int q = 3 * H; q < 4 * H; q++) g[q] = 0.5f * (g[q] + bsum[q]);
+}
+
+/* g (4H) from tanh of lstm_pre's values to the gates (i, f, o = 0.5 t + 0.5; g as it is), and
+ * c (H) = f cprev + i g */
+static void lstm_gates_cell(float *restrict c, float *restrict g, const float *restrict cprev, int H)
+{
+    float *gi = g, *gf = g + H, *go = g + 3 * H;
+    const float *gg = g + 2 * H;
+    for (int j = 0; j < H; j++) {
+        float i = 0.5f * gi[j] + 0.5f, f = 0.5f * gf[j] + 0.5f;
+        gi[j] = i;
+        gf[j] = f;
+        go[j] = 0.5f * go[j] + 0.5f;
+        c[j] = f * cprev[j] + i * gg[j];
     }
 }
 
-/* g (B, 4H) from tanh of lstm_pre's values to the gates (i, f, o = 0.5 t + 0.5; g as it is), and
- * c (B, H) = f cprev + i g */
-static void lstm_gates_cell(float *c, float *g, const float *cprev, int B, int H)
+/* h (H) = o tc */
+static void lstm_out(float *restrict h, const float *restrict go, const float *restrict tc, int H)
 {
-    for (int b = 0; b < B; b++) {
-        float *gi = g + (size_t)b * 4 * H, *gf = gi + H, *go = gi + 3 * H;
-        const float *gg = gi + 2 * H, *cp = cprev + (size_t)b * H;
-        float *cr = c + (size_t)b * H;
-        for (int j = 0; j < H; j++) {
-            float i = 0.5f * gi[j] + 0.5f, f = 0.5f * gf[j] + 0.5f;
-            gi[j] = i;
-            gf[j] = f;
-            go[j] = 0.5f * go[j] + 0.5f;
-            cr[j] = f * cp[j] + i * gg[j];
-        }
-    }
+    for (int j = 0; j < H; j++) h[j] = go[j] * tc[j];
 }
 
-/* h (B, H) = o tc */
-static void lstm_out(float *h, const float *g, const float *tc, int B, int H)
+/* One step's elementwise work, a row (one sequence) at a time so that each pass reads what the
+ * last one wrote from L1: g (B, 4H) holds the pre-activations (w_ih x + w_hh hprev) and becomes
+ * the gates, c (B, H) the cells, tc (B, H) their tanh, h (B, H) the outputs. */
+static void lstm_cells(float *g, float *c, float *tc, float *h, const float *cprev, const float *bsum, int B, int H)
 {
     for (int b = 0; b < B; b++) {
-        const float *go = g + (size_t)b * 4 * H + 3 * H, *t = tc + (size_t)b * H;
-        float *hr = h + (size_t)b * H;
-        for (int j = 0; j < H; j++) hr[j] = go[j] * t[j];
+        size_t o = (size_t)b * H;
+        float *row = g + 4 * o;
+        lstm_pre(row, bsum, H);
+        nn_tanh_array_fma(row, row, 4 * (size_t)H);
+        lstm_gates_cell(c + o, row, cprev + o, H);
+        nn_tanh_array_fma(tc + o, c + o, (size_t)H);
+        lstm_out(h + o, row + 3 * H, tc + o, H);
     }
 }
 
@@ -54,17 +60,12 @@ void nn_lstm_steps(nn_rnn_cache *k, const nn_rnn *r, const float *h0, const floa
     size_t bh = (size_t)B * H, bg = bh * 4;
     for (int t = 0; t < k->T; t++) {
         float *hp = k->hprev + t * bh, *cp = k->cprev + t * bh, *g = k->gates + t * bg;
-        float *c = k->c + t * bh, *tc = k->aux + t * bh;
         const float *keep = k->keep + (size_t)t * B;
         nn_rnn_reset_rows(hp, t ? k->h + (t - 1) * bh : h0, keep, B, H);
         nn_rnn_reset_rows(cp, t ? k->c + (t - 1) * bh : c0, keep, B, H);
         // g (B, 4H) += hp (B, H) @ w_hh^T (H, 4H), then the biases and the activations
         nn_sgemm(false, true, B, 4 * H, H, hp, H, r->w_hh, H, 1.0f, g, 4 * H);
-        lstm_pre(g, k->bsum, B, H);
-        nn_act_forward(g, g, NN_ACT_TANH, bg);
-        lstm_gates_cell(c, g, cp, B, H);
-        nn_act_forward(tc, c, NN_ACT_TANH, bh);
-        lstm_out(k->h + t * bh, g, tc, B, H);
+        lstm_cells(g, k->c + t * bh, k->aux + t * bh, k->h + t * bh, cp, k->bsum, B, H);
     }
 }
 

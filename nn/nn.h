@@ -32,6 +32,15 @@ int nn_act_from_name(const char *name, nn_act *out);
 
 /* The tanh nn_act_forward uses: relative error < 3e-7, vectorisable, no libm call. */
 float nn_tanh(float x);
+/* Its two paths over arrays, which give the same bits (for tests): 4 floats at a time (any x86-64),
+ * and 8 (AVX2; returns false without writing on a CPU without it). nn_act_forward takes the second
+ * where it runs. */
+void nn_tanh_array_sse(float *out, const float *inp, size_t n);
+bool nn_tanh_array_avx2(float *out, const float *inp, size_t n);
+/* out (n) = tanh(inp (n)) with every multiply-add fused where the CPU has AVX2 and FMA (a third
+ * faster; rounded differently from nn_tanh, error below 3e-7 as well), nn_act_forward's tanh on
+ * other CPUs. The recurrent layers' tanh (nn/lstm.c, nn/gru.c); out may alias inp. */
+void nn_tanh_array_fma(float *out, const float *inp, size_t n);
 /* out (n) = act(inp (n)); out may alias inp. */
 void nn_act_forward(float *out, const float *inp, nn_act a, size_t n);
 /* dinp (n) = dout (n) * act'(.), computed from the activation OUTPUT y (tanh: 1 - y^2, relu: y > 0).

@@ -120,6 +120,7 @@ static const conv_case ref_cases[] = {
     {{.C = 3, .H = 9, .W = 9, .K = 2, .kh = 2, .kw = 2, .sh = 3, .sw = 3}, 4, "stride skips"},
     {{.C = 8, .H = 5, .W = 3, .K = 7, .kh = 1, .kw = 1, .sh = 1, .sw = 1}, 3, "1x1"},
     {{.C = 1, .H = 6, .W = 11, .K = 1, .kh = 3, .kw = 5, .sh = 1, .sw = 2, .ph = 2, .pw = 0}, 1, "one channel"},
+    {{.C = 2, .H = 2, .W = 1, .K = 3, .kh = 5, .kw = 5, .sh = 1, .sw = 1, .ph = 2, .pw = 2}, 3, "padding past the output"},
 };
 
 static void check_against_reference(const conv_case *cc, rl_rng *rng)
