@@ -24,7 +24,8 @@ import sys
 
 ALGOS = ["ppo", "sac", "dqn", "qrdqn", "c51", "a2c", "reinforce"]
 ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
-        "FrozenLake-v1 (is_slippery=false)", "FrozenLake-v1", "CliffWalking-v1", "Taxi-v3", "LunarLander-v3", "BipedalWalker-v3",
+        "FrozenLake-v1 (is_slippery=false)", "FrozenLake-v1", "CliffWalking-v1", "Taxi-v3", "LunarLander-v3",
+        "LunarLanderContinuous-v3", "BipedalWalker-v3",
         "CarRacing-v3 (frame_stack=2)",
         "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5", "Hopper-v5",
         "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Hopper-v4", "HalfCheetah-v4",
@@ -83,6 +84,7 @@ REFERENCES = {
     ("a2c", "Acrobot"): [(-83.4, "500k", "Z")],
     ("ppo", "LunarLander"): [(242.1, "1M", "Z")],
     ("dqn", "LunarLander"): [(154.4, "100k", "Z")],
+    ("ppo", "LunarLanderContinuous"): [(270.9, "1M", "Z")],
     ("ppo", "BipedalWalker"): [(213.3, "5M", "Z")],
     # RL Zoo stacks 2 frames too (of 64 x 64 grayscale frames, each action held for 2 steps)
     ("ppo", "CarRacing (frame_stack=2)"): [(153.9, "4M", "Z")],
@@ -110,7 +112,8 @@ APPROXIMATE = {"Y"}   # figures read off a plot
 THRESHOLDS = {
     "CartPole-v1": 475.0, "Acrobot-v1": -100.0, "MountainCar-v0": -110.0,
     "MountainCarContinuous-v0": 90.0, "InvertedPendulum-v5": 950.0, "FrozenLake-v1": 0.7, "Taxi-v3": 8.0,
-    "LunarLander-v3": 200.0, "BipedalWalker-v3": 300.0, "CarRacing-v3 (frame_stack=2)": 900.0,
+    "LunarLander-v3": 200.0, "LunarLanderContinuous-v3": 200.0, "BipedalWalker-v3": 300.0,
+    "CarRacing-v3 (frame_stack=2)": 900.0,
     "InvertedDoublePendulum-v5": 9100.0, "Reacher-v5": -3.75, "Swimmer-v5": 360.0,
     "Hopper-v5": 3800.0, "HalfCheetah-v5": 4800.0, "Ant-v5": 6000.0,
     "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0,

@@ -186,6 +186,7 @@ Test(zoo, covers_every_registered_environment)
 #ifdef RLC_HAVE_BOX2D
     expect_pair("ppo", "LunarLander-v3");
     expect_pair("dqn", "LunarLander-v3");
+    expect_pair("ppo", "LunarLanderContinuous-v3");
     expect_pair("ppo", "BipedalWalker-v3");
     expect_pair("ppo", "CarRacing-v3");
 #endif
