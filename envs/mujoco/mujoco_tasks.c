@@ -764,7 +764,8 @@ static const env_mujoco_params PARAMS_REACHER = {.reward_dist_weight = 1.0, .rew
 static const env_mujoco_params PARAMS_PUSHER = {
     .reward_dist_weight = 1.0, .reward_control_weight = 0.1, .reward_near_weight = 0.5, NO_RANGES};
 static const env_mujoco_params PARAMS_STANDUP = {
-    .uph_cost_weight = 1.0, .ctrl_cost_weight = 0.1, .impact_cost_weight = 0.5e-6, .impact_cost_range = {-INFINITY, 10.0},
+    .uph_cost_weight = 1.0, .ctrl_cost_weight = 0.1, .impact_cost_weight = 0.5e-6,
+    .impact_cost_range = {-INFINITY, 10.0},
     .reset_noise_scale = 1e-2, .include_cinert_in_observation = true, .include_cvel_in_observation = true,
     .include_qfrc_actuator_in_observation = true, .include_cfrc_ext_in_observation = true, NO_RANGES};
 static const env_mujoco_params PARAMS_SWIMMER = {
@@ -870,8 +871,9 @@ static rl_status standup_args_make(env_def *def, const env_def *base, void *stor
 {
     const env_mujoco_params *p = params;
     if (!(p->impact_cost_range[0] <= p->impact_cost_range[1]))
-        return rl_errf(err, err_sz, RL_ERR_ARG, "%s: impact_cost_range [%g, %g]: the low end must not be above the high end",
-                       base->id, p->impact_cost_range[0], p->impact_cost_range[1]);
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "%s: impact_cost_range [%g, %g]: the low end must not be above the high end", base->id,
+                       p->impact_cost_range[0], p->impact_cost_range[1]);
     rl_status st = mje_args_make(def, base, storage, params, err, err_sz);
     if (st == RL_OK)
         def->obs_space.dim = standup_obs_size(p);
