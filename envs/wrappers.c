@@ -349,6 +349,10 @@ static const velocity_spans VELOCITY_SPANS[] = {
     {"Ant-v4", 27, {{13, 14}}},
     {"Humanoid-v5", 348, {{22, 23}, {175, 78}}},
     {"Humanoid-v4", 376, {{22, 23}, {185, 84}}},
+    {"HumanoidStandup-v5", 348, {{22, 23}, {175, 78}}},
+    {"HumanoidStandup-v4", 376, {{22, 23}, {185, 84}}},
+    {"Pusher-v5", 23, {{7, 7}}},
+    {"Pusher-v4", 23, {{7, 7}}},
 };
 
 rl_status env_velocity_mask(const char *id, int obs_dim, unsigned char *mask, char *err, size_t err_sz)

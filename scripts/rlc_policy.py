@@ -128,6 +128,9 @@ VELOCITY_MASKS = {
     "Walker2d-v5": list(range(8, 17)), "Walker2d-v4": list(range(8, 17)), "Ant-v5": list(range(13, 27)),
     "Ant-v4": list(range(13, 27)), "Humanoid-v5": list(range(22, 45)) + list(range(175, 253)),
     "Humanoid-v4": list(range(22, 45)) + list(range(185, 269)),
+    "HumanoidStandup-v5": list(range(22, 45)) + list(range(175, 253)),
+    "HumanoidStandup-v4": list(range(22, 45)) + list(range(185, 269)),
+    "Pusher-v5": list(range(7, 14)), "Pusher-v4": list(range(7, 14)),
 }
 # the observation sizes those masks are for (a frame of env.frame_stack)
 VELOCITY_DIMS = {
@@ -135,6 +138,7 @@ VELOCITY_DIMS = {
     "InvertedPendulum-v5": 4, "InvertedDoublePendulum-v5": 9, "Reacher-v5": 10, "Swimmer-v5": 8, "Hopper-v5": 11,
     "Hopper-v4": 11, "HalfCheetah-v5": 17, "HalfCheetah-v4": 17, "Walker2d-v5": 17, "Walker2d-v4": 17,
     "Ant-v5": 105, "Ant-v4": 27, "Humanoid-v5": 348, "Humanoid-v4": 376,
+    "HumanoidStandup-v5": 348, "HumanoidStandup-v4": 376, "Pusher-v5": 23, "Pusher-v4": 23,
 }
 
 # ---- the networks ---------------------------------------------------------------------------

@@ -27,9 +27,9 @@ ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0
         "FrozenLake-v1 (is_slippery=false)", "FrozenLake-v1", "CliffWalking-v1", "Taxi-v3", "LunarLander-v3",
         "LunarLanderContinuous-v3", "BipedalWalker-v3",
         "CarRacing-v3 (frame_stack=2)",
-        "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5", "Hopper-v5",
-        "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "Hopper-v4", "HalfCheetah-v4",
-        "Walker2d-v4", "Ant-v4", "Humanoid-v4", "MinAtar/Asterix-v1", "MinAtar/Breakout-v1",
+        "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Pusher-v5", "Swimmer-v5", "Hopper-v5",
+        "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "HumanoidStandup-v5", "Pusher-v4", "Hopper-v4",
+        "HalfCheetah-v4", "Walker2d-v4", "Ant-v4", "Humanoid-v4", "HumanoidStandup-v4", "MinAtar/Asterix-v1", "MinAtar/Breakout-v1",
         "MinAtar/Freeway-v1", "MinAtar/Seaquest-v1", "MinAtar/SpaceInvaders-v1"]
 
 # Published figures: (algo, task) -> [(value, budget, source key)]. The task is the environment's
@@ -116,7 +116,7 @@ THRESHOLDS = {
     "CarRacing-v3 (frame_stack=2)": 900.0,
     "InvertedDoublePendulum-v5": 9100.0, "Reacher-v5": -3.75, "Swimmer-v5": 360.0,
     "Hopper-v5": 3800.0, "HalfCheetah-v5": 4800.0, "Ant-v5": 6000.0,
-    "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0,
+    "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0, "Pusher-v5": 0.0, "Pusher-v4": 0.0,
 }
 
 

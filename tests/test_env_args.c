@@ -277,6 +277,8 @@ Test(env_args, a_run_records_them_and_is_loaded_evaluated_and_resumed_with_them)
 /* ---- MuJoCo v5 --------------------------------------------------------------------------------- */
 
 #ifdef RLC_HAVE_MUJOCO
+#include <mujoco/mujoco.h>
+
 #include "envs/mujoco/mujoco_envs.h"
 
 /* one step of Hopper-v5 from reset(seed) with action a: the reward and its terms */
@@ -368,6 +370,54 @@ Test(env_args, reset_noise_and_cost_weights_of_the_other_v5_tasks)
     cr_assert(fabs((double)r - t[1]) < 1e-6);
     env_close(&e);
     trainer_env_close(&te);
+}
+
+/* Pusher-v5's three weights; HumanoidStandup-v5's weights, impact clip and observation layout */
+Test(env_args, pusher_and_humanoidstandup_arguments)
+{
+    trainer_env te;
+    env_instance e = make_env("env: {id: Pusher-v5, kwargs: {reward_near_weight: 0, reward_dist_weight: 2, "
+                              "reward_control_weight: 1}}\n", &te);
+    const float a[7] = {1, 0, 0, 0, 0, 0, -0.5f};
+    float obs[ENV_MAX_DIM], r;
+    bool term, trunc;
+    double t[4];
+    env_reset(&e, 3, obs);
+    env_step(&e, a, obs, &r, &term, &trunc);
+    cr_assert_eq(env_mujoco_reward_terms(e.state, NULL, t, 4), 3);
+    double dist = sqrt((obs[17] - obs[20]) * (obs[17] - obs[20]) + (obs[18] - obs[21]) * (obs[18] - obs[21]) +
+                       (obs[19] - obs[22]) * (obs[19] - obs[22]));
+    cr_assert(fabs(t[0] + 2 * dist) < 1e-5, "distance %.9g, object-goal %.9g", t[0], dist);
+    cr_assert(fabs(t[1] + 1.25) < 1e-12, "ctrl %.12g", t[1]);
+    cr_assert_eq(t[2], 0.0, "near weight 0");
+    env_close(&e);
+    trainer_env_close(&te);
+
+    e = make_env("env:\n  id: HumanoidStandup-v5\n  kwargs:\n    uph_cost_weight: 2\n    ctrl_cost_weight: 0\n"
+                 "    impact_cost_range: [0, 1e-9]\n    include_cinert_in_observation: false\n"
+                 "    include_cfrc_ext_in_observation: false\n"
+                 "    exclude_current_positions_from_observation: false\n", &te);
+    cr_assert_eq(te.def->obs_space.dim, 24 + 23 + 78 + 17, "qpos, qvel, cvel, qfrc_actuator");
+    const float z[17] = {0};
+    env_reset(&e, 1, obs);
+    env_step(&e, z, obs, &r, &term, &trunc);
+    const mjData *d = env_mujoco_data(e.state);
+    cr_assert(obs[0] == (float)d->qpos[0] && obs[2] == (float)d->qpos[2], "x and y observed");
+    cr_assert(obs[24] == (float)d->qvel[0] && obs[47] == (float)d->cvel[6] && obs[125] == (float)d->qfrc_actuator[6],
+              "layout without cinert");
+    cr_assert_eq(env_mujoco_reward_terms(e.state, NULL, t, 4), 4);
+    cr_assert(fabs(t[0] - 2 * d->qpos[2] / 0.003) < 1e-9, "linup %.12g", t[0]);
+    cr_assert(t[1] == 0.0 && t[2] == -1e-9 && t[3] == 1.0, "ctrl %g impact %g (clipped) alive %g", t[1], t[2], t[3]);
+    env_close(&e);
+    trainer_env_close(&te);
+
+    char err[1024];
+    open_error("env: {id: HumanoidStandup-v5, kwargs: {impact_cost_range: [10, 0]}}\n", NULL, 0, err, sizeof err);
+    cr_assert(strstr(err, "impact_cost_range [10, 0]"), "%s", err);
+    open_error("env: {id: Pusher-v5, kwargs: {reward_near_weight: -1}}\n", NULL, 0, err, sizeof err);
+    cr_assert(strstr(err, "env.kwargs.reward_near_weight"), "%s", err);
+    open_error("env: {id: Pusher-v4, kwargs: {reward_near_weight: 1}}\n", NULL, 0, err, sizeof err);
+    cr_assert(strstr(err, "Pusher-v4 takes no argument"), "%s", err);
 }
 #endif
 

@@ -367,7 +367,8 @@ Test(mask_velocity, mujoco_masks_fit_the_registered_tasks)
 {
     const char *ids[] = {"InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Swimmer-v5",
                          "Hopper-v5", "Hopper-v4", "HalfCheetah-v5", "HalfCheetah-v4", "Walker2d-v5",
-                         "Walker2d-v4", "Ant-v5", "Ant-v4", "Humanoid-v5", "Humanoid-v4"};
+                         "Walker2d-v4", "Ant-v5", "Ant-v4", "Humanoid-v5", "Humanoid-v4", "HumanoidStandup-v5",
+                         "HumanoidStandup-v4", "Pusher-v5", "Pusher-v4"};
     unsigned char m[ENV_MAX_DIM];
     for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
         const env_def *d = env_find(ids[k]);

@@ -48,6 +48,10 @@ static const task_spec SPECS[] = {
     {"Walker2d-v4", 17, 6, 1.0f, 1000, NAN, 4, 0.002, mjINT_RK4, 9, 9},
     {"Ant-v4", 27, 8, 1.0f, 1000, 6000, 5, 0.01, mjINT_RK4, 15, 14},
     {"Humanoid-v4", 376, 17, 0.4f, 1000, NAN, 5, 0.003, mjINT_RK4, 24, 23},
+    {"Pusher-v5", 23, 7, 2.0f, 100, 0, 5, 0.01, mjINT_EULER, 11, 11},
+    {"Pusher-v4", 23, 7, 2.0f, 100, 0, 5, 0.01, mjINT_EULER, 11, 11},
+    {"HumanoidStandup-v5", 348, 17, 0.4f, 1000, NAN, 5, 0.003, mjINT_RK4, 24, 23},
+    {"HumanoidStandup-v4", 376, 17, 0.4f, 1000, NAN, 5, 0.003, mjINT_RK4, 24, 23},
 };
 #define NSPECS RL_ARRAY_LEN(SPECS)
 
@@ -126,7 +130,19 @@ static bool starts(const char *id, const char *prefix)
 /* what the reward needs from before the step */
 typedef struct {
     double qpos_x, torso_x, com_x;
+    double pusher_dist, pusher_near;   /* |object - goal|, |object - tips_arm| (Pusher) */
 } pre_state;
+
+/* |xpos(a) - xpos(b)| of two named bodies */
+static double body_dist(const mjModel *m, const mjData *d, const char *a, const char *b)
+{
+    int i = mj_name2id(m, mjOBJ_BODY, a), j = mj_name2id(m, mjOBJ_BODY, b);
+    cr_assert(i >= 0 && j >= 0, "bodies %s, %s", a, b);
+    double s = 0;
+    for (int k = 0; k < 3; k++)
+        s += (d->xpos[3 * i + k] - d->xpos[3 * j + k]) * (d->xpos[3 * i + k] - d->xpos[3 * j + k]);
+    return sqrt(s);
+}
 
 static double com_x(const mjModel *m, const mjData *d)
 {
@@ -142,7 +158,11 @@ static pre_state snapshot(menv *e)
 {
     const mjModel *m = env_mujoco_model(e->s);
     const mjData *d = env_mujoco_data(e->s);
-    pre_state p = {d->qpos[0], d->xpos[3 * 1], com_x(m, d)};
+    pre_state p = {d->qpos[0], d->xpos[3 * 1], com_x(m, d), 0, 0};
+    if (mj_name2id(m, mjOBJ_BODY, "object") >= 0) {
+        p.pusher_dist = body_dist(m, d, "object", "goal");
+        p.pusher_near = body_dist(m, d, "object", "tips_arm");
+    }
     return p;
 }
 
@@ -224,6 +244,25 @@ static int expected_terms(const char *id, const mjModel *m, const mjData *d, con
         for (int i = 0; i < 6 * m->nbody; i++)
             c += sq(clipd(d->cfrc_ext[i], -1, 1));
         t[3] = -5e-4 * c;
+        return 4;
+    }
+    if (starts(id, "Pusher")) {
+        /* v5 measures after the step, v4 before it */
+        *term = false;
+        t[0] = -(v4 ? p->pusher_dist : body_dist(m, d, "object", "goal"));
+        t[1] = -0.1 * a2;
+        t[2] = -0.5 * (v4 ? p->pusher_near : body_dist(m, d, "object", "tips_arm"));
+        return 3;
+    }
+    if (starts(id, "HumanoidStandup")) {
+        double c = 0;
+        for (int i = 0; i < 6 * m->nbody; i++)
+            c += sq(d->cfrc_ext[i]);
+        *term = false;
+        t[0] = d->qpos[2] / 0.003;      /* over the timestep, not dt */
+        t[1] = -0.1 * a2;
+        t[2] = -fmin(0.5e-6 * c, 10.0);
+        t[3] = 1;
         return 4;
     }
     if (starts(id, "Humanoid")) {
@@ -432,7 +471,7 @@ Test(mujoco, reward_is_sum_of_documented_terms)
             if (o.term)
                 reset_env(&e, obs);
         }
-        if (strstr(sp->id, "Pendulum") == NULL && !starts(sp->id, "Reacher"))
+        if (strcmp(names[0], "forward") == 0)
             cr_assert_gt(nonzero_forward, 0, "%s forward term never moved", sp->id);
         close_env(&e);
     }
@@ -455,6 +494,10 @@ Test(mujoco, term_names)
         {"Ant-v4", {"forward", "healthy", "ctrl"}, 3},
         {"Humanoid-v5", {"forward", "healthy", "ctrl", "contact"}, 4},
         {"Humanoid-v4", {"forward", "healthy", "ctrl"}, 3},
+        {"Pusher-v5", {"distance", "ctrl", "near"}, 3},
+        {"Pusher-v4", {"distance", "ctrl", "near"}, 3},
+        {"HumanoidStandup-v5", {"linup", "ctrl", "impact", "alive"}, 4},
+        {"HumanoidStandup-v4", {"linup", "ctrl", "impact", "alive"}, 4},
     };
     for (int i = 0; i < RL_ARRAY_LEN(want); i++) {
         menv e = open_env(want[i].id, 1);
@@ -726,7 +769,8 @@ Test(mujoco, reset_noise_uniform)
     } cases[] = {
         {"InvertedPendulum-v5", 0.01, 2, 2}, {"Swimmer-v5", 0.1, 5, 5},
         {"Hopper-v5", 5e-3, 6, 6},           {"Walker2d-v4", 5e-3, 9, 9},
-        {"Humanoid-v5", 0.01, 24, 23},
+        {"Humanoid-v5", 0.01, 24, 23},       {"HumanoidStandup-v5", 0.01, 24, 23},
+        {"HumanoidStandup-v4", 0.01, 24, 23},
     };
     for (int c = 0; c < RL_ARRAY_LEN(cases); c++) {
         double mq, mv, sv;
@@ -791,10 +835,54 @@ Test(mujoco, reacher_reset)
     close_env(&e);
 }
 
+/* the arm at rest in qpos0 with small velocities, the object drawn more than 0.17 from the goal,
+ * which stays at its origin; the observation's positions are the bodies' origins */
+Test(mujoco, pusher_reset)
+{
+    const char *ids[] = {"Pusher-v5", "Pusher-v4"};
+    for (int i = 0; i < RL_ARRAY_LEN(ids); i++) {
+        menv e = open_env(ids[i], 4);
+        const mjModel *m = env_mujoco_model(e.s);
+        const mjData *d = env_mujoco_data(e.s);
+        int tips = mj_name2id(m, mjOBJ_BODY, "tips_arm"), obj = mj_name2id(m, mjOBJ_BODY, "object");
+        float obs[ENV_MAX_DIM];
+        double mv = 0, min_r = 1, lo_y = 0, lo_x = 0, hi_x = 0;
+        for (int r = 0; r < 300; r++) {
+            reset_env(&e, obs);
+            for (int k = 0; k < 7; k++) {
+                cr_assert_eq(d->qpos[k], m->qpos0[k], "%s arm qpos[%d]", ids[i], k);
+                mv = fmax(mv, fabs(d->qvel[k]));
+            }
+            for (int k = 7; k < 11; k++)
+                cr_assert_eq(d->qvel[k], 0.0, "%s object and goal at rest: qvel[%d]", ids[i], k);
+            cr_assert(d->qpos[9] == 0 && d->qpos[10] == 0, "%s goal moved", ids[i]);
+            /* the first draw U(-0.3, 0) goes to the y slide, the second U(-0.2, 0.2) to x */
+            double y = d->qpos[7], x = d->qpos[8], rr = hypot(y, x);
+            cr_assert(y >= -0.3 && y <= 0 && x >= -0.2 && x <= 0.2, "%s object (%g, %g)", ids[i], y, x);
+            cr_assert_gt(rr, 0.17, "%s object %g from the goal", ids[i], rr);
+            min_r = fmin(min_r, rr);
+            lo_y = fmin(lo_y, y), lo_x = fmin(lo_x, x), hi_x = fmax(hi_x, x);
+            cr_assert_float_eq(d->xpos[3 * obj], 0.45 + x, 1e-12);
+            cr_assert_float_eq(d->xpos[3 * obj + 1], -0.05 + y, 1e-12);
+            /* qpos[:7], qvel[:7], fingertip, object, goal (fixed at (0.45, -0.05, -0.323)) */
+            for (int k = 0; k < 7; k++)
+                cr_assert(obs[k] == (float)d->qpos[k] && obs[7 + k] == (float)d->qvel[k], "%s obs %d", ids[i], k);
+            for (int k = 0; k < 3; k++)
+                cr_assert(obs[14 + k] == (float)d->xpos[3 * tips + k] && obs[17 + k] == (float)d->xpos[3 * obj + k],
+                          "%s obs positions %d", ids[i], k);
+            cr_assert(obs[20] == 0.45f && obs[21] == -0.05f && obs[22] == (float)-0.323, "%s goal obs", ids[i]);
+        }
+        cr_assert(mv <= 0.005 && mv > 0.0045, "%s arm qvel noise %g", ids[i], mv);
+        cr_assert_lt(min_r, 0.18, "%s the rejection boundary was never approached (%g)", ids[i], min_r);
+        cr_assert(lo_y < -0.28 && lo_x < -0.18 && hi_x > 0.18, "%s draws span their ranges", ids[i]);
+        close_env(&e);
+    }
+}
+
 Test(mujoco, reset_observation_has_zero_contact_forces)
 {
-    const char *ids[] = {"Ant-v5", "Humanoid-v5", "Humanoid-v4"};
-    const int from[] = {27, 348 - 78, 376 - 84};
+    const char *ids[] = {"Ant-v5", "Humanoid-v5", "Humanoid-v4", "HumanoidStandup-v5"};
+    const int from[] = {27, 348 - 78, 376 - 84, 348 - 78};
     for (int i = 0; i < RL_ARRAY_LEN(ids); i++) {
         menv e = open_env(ids[i], 9);
         float obs[ENV_MAX_DIM], a[32];
@@ -937,13 +1025,16 @@ Test(mujoco, no_warnings_in_random_rollouts)
         float obs[ENV_MAX_DIM], a[32];
         reset_env(&e, obs);
         int len = 0, episodes = 0;
-        for (int t = 0; t < 2000; t++) {
+        /* HumanoidStandup never ends and lies in contact (the slowest steps): shorter episodes */
+        bool standup = starts(id, "HumanoidStandup");
+        int steps = standup ? 600 : 2000, limit = standup ? 300 : e.def->max_episode_steps;
+        for (int t = 0; t < steps; t++) {
             random_action(&e.rng, e.def, a);
             step_out o = step_env(&e, a);
             for (int k = 0; k < e.def->obs_space.dim; k++)
                 cr_assert(isfinite(o.obs[k]), "%s obs[%d] not finite", id, k);
             cr_assert(isfinite(o.reward), "%s reward not finite", id);
-            if (o.term || o.trunc || ++len >= e.def->max_episode_steps) {
+            if (o.term || o.trunc || ++len >= limit) {
                 reset_env(&e, obs);
                 len = 0;
                 episodes++;
@@ -1129,6 +1220,69 @@ Test(mujoco, humanoid_v4_observation)
     close_env(&e5);
 }
 
+/* Pusher-v4: the 1e-5-density object (with its sphere) and distances measured before the frames;
+ * Pusher-v5: a 0.01-density cylinder and distances after */
+Test(mujoco, pusher_v4_v5)
+{
+    menv e5 = open_env("Pusher-v5", 2), e4 = open_env("Pusher-v4", 2);
+    const mjModel *m5 = env_mujoco_model(e5.s), *m4 = env_mujoco_model(e4.s);
+    int o5 = mj_name2id(m5, mjOBJ_BODY, "object"), o4 = mj_name2id(m4, mjOBJ_BODY, "object");
+    double r = 0.05, h = 2 * 0.05;
+    cr_assert_float_eq(m5->body_mass[o5], 0.01 * M_PI * r * r * h, 1e-15, "v5 object mass %g", m5->body_mass[o5]);
+    cr_assert_float_eq(m4->body_mass[o4], 1e-5 * (M_PI * r * r * h + 4.0 / 3.0 * M_PI * r * r * r), 1e-18,
+                       "v4 object mass %g", m4->body_mass[o4]);
+    cr_assert_eq(m5->ngeom + 1, m4->ngeom);
+    cr_assert_eq(m5->opt.iterations, 20);
+    cr_assert_eq(m5->opt.gravity[2], 0.0);
+    for (int k = 0; k < 7; k++)
+        cr_assert_eq(m5->actuator_gear[6 * k], 1.0);
+    /* the same arm: identical until the fingers touch the object, whose mass differs */
+    float a[7] = {0}, obs5[ENV_MAX_DIM], obs4[ENV_MAX_DIM];
+    reset_env(&e5, obs5);
+    reset_env(&e4, obs4);
+    cr_assert(memcmp(obs5, obs4, sizeof(float) * 23) == 0, "same seed, same reset");
+    step_out s5 = step_env(&e5, a), s4 = step_env(&e4, a);
+    cr_assert(memcmp(s5.obs, s4.obs, sizeof(float) * 14) == 0, "same arm motion");
+    double t5[3], t4[3];
+    env_mujoco_reward_terms(e5.s, NULL, t5, 3);
+    env_mujoco_reward_terms(e4.s, NULL, t4, 3);
+    /* v4's terms are the reset state's distances, v5's the state after the step */
+    cr_assert_float_eq(t4[0], -hypot(hypot(obs4[17] - obs4[20], obs4[18] - obs4[21]), obs4[19] - obs4[22]), 1e-6);
+    cr_assert_float_eq(t4[2], -0.5 * hypot(hypot(obs4[17] - obs4[14], obs4[18] - obs4[15]), obs4[19] - obs4[16]), 1e-6);
+    cr_assert(t5[2] != t4[2], "v5 measures after the step (%g vs %g)", t5[2], t4[2]);
+    close_env(&e5);
+    close_env(&e4);
+}
+
+/* HumanoidStandup: the same physics and rewards in v4 and v5; v4 observes Humanoid-v4's layout */
+Test(mujoco, humanoidstandup_v4_v5)
+{
+    menv e4 = open_env("HumanoidStandup-v4", 3), e5 = open_env("HumanoidStandup-v5", 3);
+    const mjModel *m = env_mujoco_model(e5.s);
+    cr_assert(m == env_mujoco_model(e4.s), "one model file");
+    cr_assert_float_eq(m->body_pos[3 * mj_name2id(m, mjOBJ_BODY, "torso") + 2], 0.105, 1e-15, "lying torso");
+    int lhy = mj_name2id(m, mjOBJ_JOINT, "left_hip_y"), rhy = mj_name2id(m, mjOBJ_JOINT, "right_hip_y");
+    cr_assert_float_eq(m->jnt_range[2 * lhy], -120 * M_PI / 180, 1e-12);
+    cr_assert_float_eq(m->jnt_range[2 * rhy], -110 * M_PI / 180, 1e-12);
+    float o4[ENV_MAX_DIM], o5[ENV_MAX_DIM], a[32];
+    reset_env(&e4, o4);
+    reset_env(&e5, o5);
+    const mjData *d = env_mujoco_data(e4.s);
+    for (int t = 0; t < 40; t++) {
+        random_action(&e4.rng, e4.def, a);
+        step_out s4 = step_env(&e4, a), s5 = step_env(&e5, a);
+        cr_assert(!s4.term && !s5.term && !s4.trunc && !s5.trunc, "never ends by itself");
+        cr_assert_eq(s4.reward, s5.reward, "step %d reward", t);
+        cr_assert(memcmp(s4.obs, s5.obs, sizeof(float) * 45) == 0, "qpos[2:], qvel at %d", t);
+        cr_assert(s4.obs[45] == (float)d->cinert[0] && s4.obs[55] == s5.obs[45], "cinert rows at %d", t);
+        cr_assert(s4.obs[185] == (float)d->cvel[0] && s4.obs[191] == s5.obs[175], "cvel rows at %d", t);
+        cr_assert(s4.obs[269] == (float)d->qfrc_actuator[0] && s4.obs[275] == s5.obs[253], "qfrc at %d", t);
+        cr_assert(s4.obs[292] == (float)d->cfrc_ext[0] && s4.obs[375] == s5.obs[347], "cfrc_ext at %d", t);
+    }
+    close_env(&e4);
+    close_env(&e5);
+}
+
 Test(mujoco, walker_foot_friction)
 {
     menv e5 = open_env("Walker2d-v5", 1), e4 = open_env("Walker2d-v4", 1);
@@ -1206,6 +1360,8 @@ Test(mujoco, models_match_gymnasium_reference)
         {"Reacher-v5", "reacher.xml"}, {"Swimmer-v5", "swimmer.xml"}, {"Hopper-v5", "hopper.xml"},
         {"HalfCheetah-v5", "half_cheetah.xml"}, {"Walker2d-v5", "walker2d_v5.xml"},
         {"Walker2d-v4", "walker2d.xml"}, {"Ant-v5", "ant.xml"}, {"Humanoid-v5", "humanoid.xml"},
+        {"Pusher-v5", "pusher_v5.xml"}, {"Pusher-v4", "pusher.xml"},
+        {"HumanoidStandup-v5", "humanoidstandup.xml"},
     };
     for (int i = 0; i < RL_ARRAY_LEN(pairs); i++) {
         char path[1024], err[1000] = "";

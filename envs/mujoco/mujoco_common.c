@@ -180,7 +180,8 @@ rl_status mje_init(void *state, const mj_task *task, char *err, size_t err_sz)
     if (!e->d)
         return rl_errf(err, err_sz, RL_ERR_NOMEM, "%s: mj_makeData failed", task->asset);
     e->task = task;
-    e->obs_dim = task->obs_dim + (task->optional_x && !p.exclude_current_positions_from_observation);
+    e->obs_dim = task->obs_size ? task->obs_size(&p)
+                                : task->obs_dim + (task->optional_x && !p.exclude_current_positions_from_observation);
     e->m = m;
     e->dt = m->opt.timestep * task->frame_skip;
     mj_forward(m, e->d);

@@ -1,8 +1,9 @@
 /* rlc envs/mujoco: Gymnasium's MuJoCo locomotion and control tasks on MuJoCo 2.2.2.
  *
- * Ids: InvertedPendulum-v5, InvertedDoublePendulum-v5, Reacher-v5, Swimmer-v5, Hopper-v5,
- * HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5, and Hopper-v4, HalfCheetah-v4, Walker2d-v4,
- * Ant-v4, Humanoid-v4 (Gymnasium's default constructor arguments). Each task follows
+ * Ids: InvertedPendulum-v5, InvertedDoublePendulum-v5, Reacher-v5, Pusher-v5, Swimmer-v5,
+ * Hopper-v5, HalfCheetah-v5, Walker2d-v5, Ant-v5, Humanoid-v5, HumanoidStandup-v5, and Pusher-v4,
+ * Hopper-v4, HalfCheetah-v4, Walker2d-v4, Ant-v4, Humanoid-v4, HumanoidStandup-v4 (Gymnasium's
+ * default constructor arguments). Each task follows
  * /work/shared/specs/gymnasium_envs.md section B: the same MuJoCo call sequence (ctrl = action,
  * mj_step frame_skip times, mj_rnePostConstraint once), observation layout (as float32),
  * reward terms and weights, health checks, reset noise and time limits.
@@ -47,11 +48,20 @@ typedef struct {
     double reset_noise_scale;         /* Hopper and Walker2d 5e-3, HalfCheetah 0.1, ... */
     bool exclude_current_positions_from_observation;   /* true: x (qpos[0]) is not observed */
     double contact_cost_weight;       /* Ant 5e-4, Humanoid 5e-7 */
-    double reward_dist_weight;        /* Reacher 1 */
-    double reward_control_weight;     /* Reacher 1 */
+    double reward_dist_weight;        /* Reacher 1, Pusher 1 */
+    double reward_control_weight;     /* Reacher 1, Pusher 0.1 */
+    double reward_near_weight;        /* Pusher 0.5 */
+    double uph_cost_weight;           /* HumanoidStandup 1 */
+    double impact_cost_weight;        /* HumanoidStandup 0.5e-6 */
+    double impact_cost_range[2];      /* HumanoidStandup [-inf, 10]: the impact cost is clipped to it */
+    /* HumanoidStandup-v5: which of the bodies' figures the observation holds (all true) */
+    bool include_cinert_in_observation;
+    bool include_cvel_in_observation;
+    bool include_qfrc_actuator_in_observation;
+    bool include_cfrc_ext_in_observation;
 } env_mujoco_params;
 
-/* All MuJoCo task definitions (static, never NULL); *n receives the count (14). */
+/* All MuJoCo task definitions (static, never NULL); *n receives the count (18). */
 const env_def *const *env_mujoco_defs(int *n);
 
 /* The largest number of reward terms of any task. */
@@ -61,7 +71,8 @@ const env_def *const *env_mujoco_defs(int *n);
  * are negative), so that the step's reward is their sum (computed in double, then rounded to
  * float). Writes up to max names/values (either may be NULL) and returns the number of terms of
  * the task. Names: "forward", "healthy", "ctrl", "contact" (locomotion), "alive", "distance",
- * "velocity" (InvertedDoublePendulum), "distance", "ctrl" (Reacher), "alive" (InvertedPendulum).
+ * "velocity" (InvertedDoublePendulum), "distance", "ctrl" (Reacher), "alive" (InvertedPendulum),
+ * "distance", "ctrl", "near" (Pusher), "linup", "ctrl", "impact", "alive" (HumanoidStandup).
  * All zero before the first step of an episode. */
 int env_mujoco_reward_terms(const void *state, const char **names, double *values, int max);
 

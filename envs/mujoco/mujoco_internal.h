@@ -9,7 +9,7 @@
 #include "envs/mujoco/mujoco_envs.h"
 
 #define MJE_MAX_NU 32    /* largest actuator count of any task (Humanoid: 17) */
-#define MJE_MAX_IDS 2    /* named bodies / sites a task looks up at init */
+#define MJE_MAX_IDS 3    /* named bodies / sites a task looks up at init */
 
 typedef struct mj_env mj_env;
 
@@ -43,13 +43,16 @@ typedef struct {
     /* the task takes exclude_current_positions_from_observation (env_mujoco_params): false adds
      * qpos[0] in front of the observation */
     bool optional_x;
+    /* the observation size for the task's arguments, when they change it otherwise than
+     * optional_x does (NULL: obs_dim, + 1 with optional_x) */
+    int (*obs_size)(const env_mujoco_params *p);
 } mj_task;
 
 /* The state block of every MuJoCo env (env_def.state_size = sizeof(mj_env)). */
 struct mj_env {
     env_mujoco_params p;                  /* the arguments (env_def.params; kept by mje_init) */
     const mj_task *task;
-    int obs_dim;                          /* task->obs_dim, + 1 when x is observed */
+    int obs_dim;                          /* task->obs_dim, + 1 when x is observed (or obs_size) */
     const mjModel *m;                     /* shared, read-only */
     mjData *d;                            /* owned */
     double dt;                            /* timestep * frame_skip */

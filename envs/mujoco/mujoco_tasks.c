@@ -5,7 +5,9 @@
  * v4 vs v5 (section B.10): v4 pays the healthy reward on every step, including the terminal
  * one; Walker2d-v4 uses the model with right-foot friction 0.9; Ant-v4 observes qpos[2:] and
  * qvel only (27) with no contact cost; Humanoid-v4 observes 376 values (world rows and every
- * qfrc_actuator entry included) with no contact cost. Hopper and HalfCheetah are the same. */
+ * qfrc_actuator entry included) with no contact cost; Pusher-v4 uses the model with the
+ * 1e-5-density object and measures its distances before the frames; HumanoidStandup-v4 observes
+ * Humanoid-v4's 376 values. Hopper and HalfCheetah are the same. */
 #include "envs/mujoco/mujoco_internal.h"
 
 #include <math.h>
@@ -218,6 +220,88 @@ static const mj_task TASK_REACHER = {
     .id_kind = {MJE_BODY, MJE_BODY}, .id_name = {"fingertip", "target"},
     .reset_noise = reacher_noise, .after = reacher_after, .observe = reacher_observe,
 };
+
+/* ---- Pusher-v5 / v4 ------------------------------------------------------------------------ */
+
+enum { PUSHER_TIPS = 0, PUSHER_OBJECT = 1, PUSHER_GOAL = 2 };
+
+/* the arm at qpos0 with qvel U(-0.005, 0.005); the object's two slides (y, then x) drawn as
+ * (U(-0.3, 0), U(-0.2, 0.2)) until more than 0.17 from the goal's origin (0, 0), where the goal
+ * stays; object and goal at rest. The draws go to the slides in qpos order, as Gymnasium's do. */
+static void pusher_noise(mj_env *e, rl_rng *rng)
+{
+    mjData *d = e->d;
+    double c0, c1;
+    do {
+        c0 = rl_rng_uniform(rng, -0.3, 0.0);
+        c1 = rl_rng_uniform(rng, -0.2, 0.2);
+    } while (!(sqrt(c0 * c0 + c1 * c1) > 0.17));
+    d->qpos[7] = c0;
+    d->qpos[8] = c1;
+    d->qpos[9] = d->qpos[10] = 0.0;
+    for (int i = 0; i < e->m->nv; i++)
+        d->qvel[i] = rl_rng_uniform(rng, -0.005, 0.005);
+    for (int i = 7; i < 11; i++)
+        d->qvel[i] = 0.0;
+}
+
+/* |object - a| between body origins (xpos, Gymnasium's get_body_com) */
+static double pusher_dist(const mj_env *e, int a)
+{
+    const mjtNum *o = e->d->xpos + 3 * e->ids[PUSHER_OBJECT];
+    const mjtNum *x = e->d->xpos + 3 * e->ids[a];
+    double v[3] = {o[0] - x[0], o[1] - x[1], o[2] - x[2]};
+    return sqrt(sum_sq(v, 3));
+}
+
+/* v4 measures the distances before the frames */
+static void pusher_before_v4(mj_env *e)
+{
+    e->before[0] = pusher_dist(e, PUSHER_GOAL);
+    e->before[1] = pusher_dist(e, PUSHER_TIPS);
+}
+
+static void pusher_terms(mj_env *e, double dist, double near)
+{
+    e->terms[0] = -e->p.reward_dist_weight * dist;                       /* distance */
+    e->terms[1] = -e->p.reward_control_weight * sum_sq(e->act, 7);       /* ctrl */
+    e->terms[2] = -e->p.reward_near_weight * near;                       /* near */
+}
+
+static void pusher_after_v5(mj_env *e, bool *terminated)
+{
+    pusher_terms(e, pusher_dist(e, PUSHER_GOAL), pusher_dist(e, PUSHER_TIPS));
+    *terminated = false;
+}
+
+static void pusher_after_v4(mj_env *e, bool *terminated)
+{
+    pusher_terms(e, e->before[0], e->before[1]);
+    *terminated = false;
+}
+
+/* the arm's qpos and qvel, then the fingertip, object and goal positions */
+static void pusher_observe(const mj_env *e, float *obs)
+{
+    int k = 0;
+    put(obs, &k, e->d->qpos, 7);
+    put(obs, &k, e->d->qvel, 7);
+    put(obs, &k, e->d->xpos + 3 * e->ids[PUSHER_TIPS], 3);
+    put(obs, &k, e->d->xpos + 3 * e->ids[PUSHER_OBJECT], 3);
+    put(obs, &k, e->d->xpos + 3 * e->ids[PUSHER_GOAL], 3);
+}
+
+#define PUSHER_TASK(file, before_fn, after_fn)                                                    \
+    {                                                                                             \
+        .asset = file, .frame_skip = 5, .nq = 11, .nv = 11, .nu = 7, .nbody = 13, .obs_dim = 23,  \
+        .act_bound = 2.0f, .nterms = 3, .term_names = {"distance", "ctrl", "near"},               \
+        .divergence_terminates = false,                                                           \
+        .id_kind = {MJE_BODY, MJE_BODY, MJE_BODY}, .id_name = {"tips_arm", "object", "goal"},     \
+        .reset_noise = pusher_noise, .before = before_fn, .after = after_fn,                      \
+        .observe = pusher_observe,                                                                \
+    }
+static const mj_task TASK_PUSHER_V5 = PUSHER_TASK("pusher_v5.xml", NULL, pusher_after_v5);
+static const mj_task TASK_PUSHER_V4 = PUSHER_TASK("pusher_v4.xml", pusher_before_v4, pusher_after_v4);
 
 /* ---- Swimmer-v5 ------------------------------------------------------------------------------ */
 
@@ -579,6 +663,65 @@ static const mj_task TASK_HUMANOID_V4 = {
     .observe = humanoid_observe_v4, .healthy = humanoid_healthy,
 };
 
+/* ---- HumanoidStandup-v5 / v4 ------------------------------------------------------------------- */
+
+static void standup_noise(mj_env *e, rl_rng *rng)
+{
+    noise_uniform(e, rng, e->p.reset_noise_scale);
+}
+
+/* the torso's height over the model's timestep (not dt), the control cost on d->ctrl, the
+ * impact cost on every body's cfrc_ext (world row included) clipped to impact_cost_range, and
+ * 1 per step; the episode never terminates. v4 has the same terms at the default weights. */
+static void standup_after(mj_env *e, bool *terminated)
+{
+    const env_mujoco_params *p = &e->p;
+    e->terms[0] = p->uph_cost_weight * e->d->qpos[2] / e->m->opt.timestep;      /* linup */
+    e->terms[1] = -p->ctrl_cost_weight * sum_sq(e->d->ctrl, 17);                 /* ctrl */
+    double impact = p->impact_cost_weight * sum_sq(e->d->cfrc_ext, 6 * 14);
+    e->terms[2] = -clip(impact, p->impact_cost_range[0], p->impact_cost_range[1]);   /* impact */
+    e->terms[3] = 1.0;                                                           /* alive */
+    *terminated = false;
+}
+
+/* v5: qpos (without x and y unless asked), qvel, then the bodies' cinert, cvel, the joints'
+ * qfrc_actuator and the bodies' cfrc_ext (world row and free joint left out), each if asked */
+static int standup_obs_size(const env_mujoco_params *p)
+{
+    return 24 - 2 * p->exclude_current_positions_from_observation + 23 +
+           130 * p->include_cinert_in_observation + 78 * p->include_cvel_in_observation +
+           17 * p->include_qfrc_actuator_in_observation + 78 * p->include_cfrc_ext_in_observation;
+}
+
+static void standup_observe_v5(const mj_env *e, float *obs)
+{
+    const env_mujoco_params *p = &e->p;
+    const mjData *d = e->d;
+    int k = 0, q0 = p->exclude_current_positions_from_observation ? 2 : 0;
+    put(obs, &k, d->qpos + q0, 24 - q0);
+    put(obs, &k, d->qvel, 23);
+    if (p->include_cinert_in_observation)
+        put(obs, &k, d->cinert + 10, 10 * 13);
+    if (p->include_cvel_in_observation)
+        put(obs, &k, d->cvel + 6, 6 * 13);
+    if (p->include_qfrc_actuator_in_observation)
+        put(obs, &k, d->qfrc_actuator + 6, 17);
+    if (p->include_cfrc_ext_in_observation)
+        put(obs, &k, d->cfrc_ext + 6, 6 * 13);
+}
+
+#define STANDUP_TASK(n_obs, observe_fn, size_fn)                                                  \
+    {                                                                                             \
+        .asset = "humanoidstandup.xml", .frame_skip = 5, .nq = 24, .nv = 23, .nu = 17,            \
+        .nbody = 14, .obs_dim = n_obs, .act_bound = 0.4f, .nterms = 4,                            \
+        .term_names = {"linup", "ctrl", "impact", "alive"}, .divergence_terminates = false,       \
+        .reset_noise = standup_noise, .after = standup_after, .observe = observe_fn,              \
+        .obs_size = size_fn,                                                                      \
+    }
+/* v4 observes Humanoid-v4's 376 values */
+static const mj_task TASK_STANDUP_V5 = STANDUP_TASK(348, standup_observe_v5, standup_obs_size);
+static const mj_task TASK_STANDUP_V4 = STANDUP_TASK(376, humanoid_observe_v4, NULL);
+
 /* ---- the env_def table ------------------------------------------------------------------------ */
 
 /* what the trainer reports as numerical trouble: MuJoCo's warnings plus divergence resets */
@@ -600,6 +743,8 @@ static const float OBS_HIGH[ENV_MAX_DIM] = {R1024(INFINITY)};
 /* action bounds: the models' ctrlrange, checked against the model at init */
 static const float ACT_LOW_1[MJE_MAX_NU] = {R16(-1.0f), R16(-1.0f)};
 static const float ACT_HIGH_1[MJE_MAX_NU] = {R16(1.0f), R16(1.0f)};
+static const float ACT_LOW_2[7] = {-2.0f, -2.0f, -2.0f, -2.0f, -2.0f, -2.0f, -2.0f};
+static const float ACT_HIGH_2[7] = {2.0f, 2.0f, 2.0f, 2.0f, 2.0f, 2.0f, 2.0f};
 static const float ACT_LOW_3[1] = {-3.0f};
 static const float ACT_HIGH_3[1] = {3.0f};
 static const float ACT_LOW_04[MJE_MAX_NU] = {R16(-0.4f), R16(-0.4f)};
@@ -616,6 +761,13 @@ static const float ACT_HIGH_04[MJE_MAX_NU] = {R16(0.4f), R16(0.4f)};
 static const env_mujoco_params PARAMS_IP = {.reset_noise_scale = 0.01, NO_RANGES};
 static const env_mujoco_params PARAMS_IDP = {.healthy_reward = 10.0, .reset_noise_scale = 0.1, NO_RANGES};
 static const env_mujoco_params PARAMS_REACHER = {.reward_dist_weight = 1.0, .reward_control_weight = 1.0, NO_RANGES};
+static const env_mujoco_params PARAMS_PUSHER = {
+    .reward_dist_weight = 1.0, .reward_control_weight = 0.1, .reward_near_weight = 0.5, NO_RANGES};
+static const env_mujoco_params PARAMS_STANDUP = {
+    .uph_cost_weight = 1.0, .ctrl_cost_weight = 0.1, .impact_cost_weight = 0.5e-6,
+    .impact_cost_range = {-INFINITY, 10.0},
+    .reset_noise_scale = 1e-2, .include_cinert_in_observation = true, .include_cvel_in_observation = true,
+    .include_qfrc_actuator_in_observation = true, .include_cfrc_ext_in_observation = true, NO_RANGES};
 static const env_mujoco_params PARAMS_SWIMMER = {
     .forward_reward_weight = 1.0, .ctrl_cost_weight = 1e-4, .reset_noise_scale = 0.1, NO_RANGES};
 static const env_mujoco_params PARAMS_ANT = {
@@ -667,6 +819,7 @@ static const env_mujoco_params PARAMS_CHEETAH = {
 MJE_DEFINE_P(ip, TASK_IP, "InvertedPendulum-v5", 1000, 950.0, 4, 1, ACT_LOW_3, ACT_HIGH_3, &PARAMS_IP)
 MJE_DEFINE_P(idp, TASK_IDP, "InvertedDoublePendulum-v5", 1000, 9100.0, 9, 1, ACT_LOW_1, ACT_HIGH_1, &PARAMS_IDP)
 MJE_DEFINE_P(reacher, TASK_REACHER, "Reacher-v5", 50, -3.75, 10, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_REACHER)
+MJE_DEFINE_P(pusher5, TASK_PUSHER_V5, "Pusher-v5", 100, 0.0, 23, 7, ACT_LOW_2, ACT_HIGH_2, &PARAMS_PUSHER)
 MJE_DEFINE_P(swimmer, TASK_SWIMMER, "Swimmer-v5", 1000, 360.0, 8, 2, ACT_LOW_1, ACT_HIGH_1, &PARAMS_SWIMMER)
 MJE_DEFINE_P(hopper5, TASK_HOPPER_V5, "Hopper-v5", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
 MJE_DEFINE_P(cheetah5, TASK_CHEETAH, "HalfCheetah-v5", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
@@ -674,17 +827,22 @@ MJE_DEFINE_P(walker5, TASK_WALKER_V5, "Walker2d-v5", 1000, NAN, 17, 6, ACT_LOW_1
 MJE_DEFINE_P(ant5, TASK_ANT_V5, "Ant-v5", 1000, 6000.0, 105, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
 MJE_DEFINE_P(humanoid5, TASK_HUMANOID_V5, "Humanoid-v5", 1000, NAN, 348, 17, ACT_LOW_04, ACT_HIGH_04,
              &PARAMS_HUMANOID)
+MJE_DEFINE_P(standup5, TASK_STANDUP_V5, "HumanoidStandup-v5", 1000, NAN, 348, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_STANDUP)
+MJE_DEFINE_P(pusher4, TASK_PUSHER_V4, "Pusher-v4", 100, 0.0, 23, 7, ACT_LOW_2, ACT_HIGH_2, &PARAMS_PUSHER)
 MJE_DEFINE_P(hopper4, TASK_HOPPER_V4, "Hopper-v4", 1000, 3800.0, 11, 3, ACT_LOW_1, ACT_HIGH_1, &PARAMS_HOPPER)
 MJE_DEFINE_P(cheetah4, TASK_CHEETAH, "HalfCheetah-v4", 1000, 4800.0, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_CHEETAH)
 MJE_DEFINE_P(walker4, TASK_WALKER_V4, "Walker2d-v4", 1000, NAN, 17, 6, ACT_LOW_1, ACT_HIGH_1, &PARAMS_WALKER)
 MJE_DEFINE_P(ant4, TASK_ANT_V4, "Ant-v4", 1000, 6000.0, 27, 8, ACT_LOW_1, ACT_HIGH_1, &PARAMS_ANT)
 MJE_DEFINE_P(humanoid4, TASK_HUMANOID_V4, "Humanoid-v4", 1000, NAN, 376, 17, ACT_LOW_04, ACT_HIGH_04,
              &PARAMS_HUMANOID)
+MJE_DEFINE_P(standup4, TASK_STANDUP_V4, "HumanoidStandup-v4", 1000, NAN, 376, 17, ACT_LOW_04, ACT_HIGH_04,
+             &PARAMS_STANDUP)
 
 static const env_def *const MJE_DEFS[] = {
-    &DEF_ip,      &DEF_idp,     &DEF_reacher,  &DEF_swimmer, &DEF_hopper5,
-    &DEF_cheetah5, &DEF_walker5, &DEF_ant5,    &DEF_humanoid5,
-    &DEF_hopper4, &DEF_cheetah4, &DEF_walker4, &DEF_ant4,    &DEF_humanoid4,
+    &DEF_ip,       &DEF_idp,     &DEF_reacher, &DEF_pusher5,   &DEF_swimmer,  &DEF_hopper5,
+    &DEF_cheetah5, &DEF_walker5, &DEF_ant5,    &DEF_humanoid5, &DEF_standup5,
+    &DEF_pusher4,  &DEF_hopper4, &DEF_cheetah4, &DEF_walker4,  &DEF_ant4,     &DEF_humanoid4, &DEF_standup4,
 };
 
 /* the arguments each v5 locomotion task takes (envs/env_args.h): the definition with them has x
@@ -704,6 +862,22 @@ static rl_status mje_args_make(env_def *def, const env_def *base, void *storage,
     def->params = storage;
     def->obs_space.dim += !p->exclude_current_positions_from_observation;
     return RL_OK;
+}
+
+/* HumanoidStandup-v5: the impact cost's clip range, and the observation size from the include_*
+ * and exclude_current_positions_from_observation arguments */
+static rl_status standup_args_make(env_def *def, const env_def *base, void *storage, const void *params, char *err,
+                                   size_t err_sz)
+{
+    const env_mujoco_params *p = params;
+    if (!(p->impact_cost_range[0] <= p->impact_cost_range[1]))
+        return rl_errf(err, err_sz, RL_ERR_ARG,
+                       "%s: impact_cost_range [%g, %g]: the low end must not be above the high end", base->id,
+                       p->impact_cost_range[0], p->impact_cost_range[1]);
+    rl_status st = mje_args_make(def, base, storage, params, err, err_sz);
+    if (st == RL_OK)
+        def->obs_space.dim = standup_obs_size(p);
+    return st;
 }
 
 #define MJA(f) offsetof(env_mujoco_params, f)
@@ -761,16 +935,39 @@ static const env_arg MJE_ARGS_ANT_HUMANOID[] = {
     MJA_NOISE,
 };
 
+static const env_arg MJE_ARGS_PUSHER[] = {
+    MJA_W(reward_near_weight, "weight of the fingertip-object distance cost"),
+    MJA_W(reward_dist_weight, "weight of the object-goal distance cost"),
+    MJA_W(reward_control_weight, "weight of the control cost (sum of squared actions)"),
+};
+#define MJA_INCLUDE(what, doc)                                                                         \
+    {"include_" #what "_in_observation", ENV_ARG_BOOL, MJA(include_##what##_in_observation), 0, 0, 0, 0, NULL, doc}
+static const env_arg MJE_ARGS_STANDUP[] = {
+    MJA_W(uph_cost_weight, "weight of the upward reward (torso height over the timestep)"),
+    MJA_W(ctrl_cost_weight, "weight of the control cost (sum of squared controls)"),
+    MJA_W(impact_cost_weight, "weight of the impact cost (external contact forces)"),
+    MJA_RANGE(impact_cost_range, "the range the impact cost is clipped to"),
+    MJA_NOISE,
+    {"exclude_current_positions_from_observation", ENV_ARG_BOOL, MJA(exclude_current_positions_from_observation),
+     0, 0, 0, 0, NULL, "false: observe x and y (qpos[0:2]) first, two values more"},
+    MJA_INCLUDE(cinert, "observe the bodies' inertia (cinert, 130 values)"),
+    MJA_INCLUDE(cvel, "observe the bodies' velocities (cvel, 78 values)"),
+    MJA_INCLUDE(qfrc_actuator, "observe the joints' actuator forces (qfrc_actuator, 17 values)"),
+    MJA_INCLUDE(cfrc_ext, "observe the bodies' external forces (cfrc_ext, 78 values)"),
+};
+
 const env_args_schema env_mujoco_args[] = {
     {&DEF_ip, MJE_ARGS_IP, 1, mje_args_make},
     {&DEF_idp, MJE_ARGS_IDP, 2, mje_args_make},
     {&DEF_reacher, MJE_ARGS_REACHER, 2, mje_args_make},
+    {&DEF_pusher5, MJE_ARGS_PUSHER, 3, mje_args_make},
     {&DEF_swimmer, MJE_ARGS_SWIMMER, 3, mje_args_make},
     {&DEF_hopper5, MJE_ARGS_WALKERS, 9, mje_args_make},
     {&DEF_walker5, MJE_ARGS_WALKERS, 8, mje_args_make},
     {&DEF_cheetah5, MJE_ARGS_CHEETAH, 4, mje_args_make},
     {&DEF_ant5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
     {&DEF_humanoid5, MJE_ARGS_ANT_HUMANOID, 7, mje_args_make},
+    {&DEF_standup5, MJE_ARGS_STANDUP, 10, standup_args_make},
 };
 const int env_mujoco_n_args = (int)RL_ARRAY_LEN(env_mujoco_args);
 
