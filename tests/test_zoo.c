@@ -18,7 +18,7 @@
 #include "tests/helpers/testutil.h"
 
 #define ZOO_DIR RLC_SOURCE_DIR "/configs/zoo"
-#define ZOO_MAX 128
+#define ZOO_MAX 256
 
 static int zoo_files(char names[][256])
 {
@@ -28,8 +28,10 @@ static int zoo_files(char names[][256])
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
-        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0 && n < ZOO_MAX)
+        if (len > 5 && strcmp(e->d_name + len - 5, ".yaml") == 0) {
+            cr_assert_lt(n, ZOO_MAX, "more than %d configs in %s: raise ZOO_MAX", ZOO_MAX, ZOO_DIR);
             snprintf(names[n++], 256, "%s/%s", ZOO_DIR, e->d_name);
+        }
     }
     closedir(d);
     return n;
