@@ -86,6 +86,10 @@ REFERENCES = {
     ("dqn", "LunarLander"): [(154.4, "100k", "Z")],
     ("ppo", "LunarLanderContinuous"): [(270.9, "1M", "Z")],
     ("ppo", "BipedalWalker"): [(213.3, "5M", "Z")],
+    ("sac", "LunarLanderContinuous"): [(260.4, "500k", "Z")],
+    ("td3", "LunarLanderContinuous"): [(207.5, "300k", "Z")],
+    ("sac", "BipedalWalker"): [(297.7, "500k", "Z")],
+    ("td3", "BipedalWalker"): [(306.0, "1M", "Z")],
     # RL Zoo stacks 2 frames too (of 64 x 64 grayscale frames, each action held for 2 steps)
     ("ppo", "CarRacing (frame_stack=2)"): [(153.9, "4M", "Z")],
     ("td3", "HalfCheetah"): [(9018.31, "1M", "C")],
