@@ -60,7 +60,8 @@ static atomic_bool g_wide;          /* ... and the wide ones (by default when LI
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
 static _Atomic(const nn_gemm_table *) g_table;   /* the measured table in use, or NULL */
 static char g_table_name[64];                     /* " + table ID (N shapes)" */
-static _Thread_local unsigned long g_calls[NN_GEMM_PATHS];   /* this thread's calls per path */
+static atomic_bool g_counting;                    /* count the calls per path (tests) */
+static atomic_ulong g_calls[NN_GEMM_PATHS];
 static _Atomic(nn_gemm_recorder) g_recorder;     /* sees every nn_sgemm call (rlc calibrate), or NULL */
 static void *g_recorder_ctx;
 
@@ -150,9 +151,14 @@ void nn_gemm_set_recorder(nn_gemm_recorder fn, void *ctx)
     atomic_store(&g_recorder, fn);
 }
 
+void nn_gemm_count_calls(bool on)
+{
+    atomic_store(&g_counting, on);
+}
+
 unsigned long nn_gemm_path_calls(nn_gemm_path p)
 {
-    return p >= 0 && p < NN_GEMM_PATHS ? g_calls[p] : 0;
+    return p >= 0 && p < NN_GEMM_PATHS ? atomic_load(&g_calls[p]) : 0;
 }
 
 void nn_gemm_set_small(bool on)
@@ -385,7 +391,8 @@ bool nn_sgemm_path(nn_gemm_path p, bool ta, bool tb, int M, int N, int K, const 
         break;
     default: break;
     }
-    if (done) g_calls[p]++;
+    if (done && atomic_load_explicit(&g_counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&g_calls[p], 1, memory_order_relaxed);
     return done;
 }
 

@@ -135,8 +135,9 @@ rl_status nn_gemm_time_shape(const nn_gemm_shape *s, int rounds, double batch_us
  * time, else OpenBLAS (so the choice is never slower than OpenBLAS alone as measured). */
 nn_gemm_path nn_gemm_pick(const float us[NN_GEMM_PATHS], double margin);
 
-/* How many GEMMs the calling thread has run on path p (through nn_sgemm or nn_sgemm_path): what
- * the tests check a table's choice by. */
+/* How many GEMMs the process has run on path p (through nn_sgemm or nn_sgemm_path) while counting
+ * was on (off by default: it costs an atomic add per call): what the tests check a table's choice by. */
+void nn_gemm_count_calls(bool on);
 unsigned long nn_gemm_path_calls(nn_gemm_path p);
 
 #endif
