@@ -375,3 +375,43 @@ Test(gemm_table, a_table_of_another_machine_or_a_broken_cache_is_reported)
     cr_assert_null(nn_gemm_table_in_use());
     unsetenv("RLC_GEMM");
 }
+
+/* `rlc calibrate`: bad arguments, a config's shapes measured into --out (nothing in the cache), the
+ * default grid into the cache, --show; no assertion depends on which path measured faster */
+Test(gemm_table, calibrate_command)
+{
+    char cache[800], out[65536], file[600], err[1024];
+    temp_cache(cache, sizeof cache);
+    const char *bad[][4] = {{"calibrate", "--rounds", "0", NULL}, {"calibrate", "--margin", "x", NULL},
+                            {"calibrate", "--bogus", NULL, NULL}, {"calibrate", "--show", PPO, NULL}};
+    const char *why[] = {"--rounds", "--margin", "--bogus", "--show"};
+    for (int i = 0; i < 4; i++) {
+        int ws = rlt_run_rlc_guarded(bad[i], out, sizeof out, NULL);
+        cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 2 && strstr(out, why[i]), "case %d: %s", i, out);
+    }
+    rlt_tmp_path(file, sizeof file, "table.txt");
+    const char *cal[] = {"calibrate", PPO, "--set", "ppo.num_steps=16", "--rounds", "1", "--out", file, NULL};
+    int ws = rlt_run_rlc_guarded(cal, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "%s", out);
+    cr_assert(strstr(out, "ppo_cartpole.yaml") && strstr(out, "vs blas") && strstr(out, file), "%s", out);
+    cr_assert_not(rl_path_exists(cache), "--out wrote the cache too");
+    cr_assert_eq(nn_gemm_table_read(&g_t, file, err, sizeof err), RL_OK, "%s", err);
+    const nn_gemm_shape act = {.ta = 0, .tb = 1, .beta1 = 1, .M = 4, .N = 64, .K = 4, .lda = 4, .ldb = 4, .ldc = 64};
+    cr_assert_geq(nn_gemm_table_index(&g_t, &act), 0, "the first layer's forward pass on 4 envs is missing");
+    for (int i = 0; i < g_t.n; i++) {
+        const nn_gemm_entry *e = &g_t.e[i];
+        cr_assert(e->us[NN_GEMM_BLAS] >= 0 && e->us[e->path] <= e->us[NN_GEMM_BLAS], "entry %d: %s at %g us, "
+                  "OpenBLAS %g us", i, nn_gemm_path_name(e->path), e->us[e->path], e->us[NN_GEMM_BLAS]);
+    }
+    const char *grid[] = {"calibrate", "--rounds", "1", NULL};
+    ws = rlt_run_rlc_guarded(grid, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && strstr(out, "default grid"), "%s", out);
+    cr_assert_eq(nn_gemm_table_read(&g_u, cache, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_gt(g_u.n, 50);
+    const char *show[] = {"calibrate", "--show", NULL};
+    ws = rlt_run_rlc_guarded(show, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 0 && strstr(out, cache) && strstr(out, "shapes"), "%s", out);
+    cr_assert_eq(rl_write_atomic(cache, "rlc-gemm-table 1\nmachine m\nshape 1\n", err, sizeof err), RL_OK);
+    ws = rlt_run_rlc_guarded(show, out, sizeof out, NULL);
+    cr_assert(WIFEXITED(ws) && WEXITSTATUS(ws) == 1 && strstr(out, cache) && strstr(out, ":3:"), "%s", out);
+}
