@@ -294,6 +294,11 @@ static int show(const cal_args *a)
     char path[1200], err[1400];
     static nn_gemm_table t;
     if (!table_path(a, path, sizeof path, false)) return 1;
+    if (!a->out && !rl_path_exists(path)) {
+        printf("no GEMM dispatch table for this machine yet (%s): training follows the fixed rule; `rlc calibrate "
+               "[CONFIG.yaml]...` measures one\n", path);
+        return 0;
+    }
     if (nn_gemm_table_read(&t, path, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc calibrate: %s\n", err);
         return 1;
