@@ -36,7 +36,7 @@ typedef struct {
     pthread_mutex_t lock;
     nn_gemm_table set;
     long long calls[NN_GEMM_TABLE_MAX];
-    long long dropped;   /* calls of shapes beyond NN_GEMM_TABLE_MAX */
+    long long dropped;   /* calls of shapes a table cannot hold (beyond NN_GEMM_TABLE_MAX, or outside its limits) */
 } cal_shapes;
 
 static void usage(FILE *out)
@@ -152,7 +152,7 @@ static void cal_add(cal_shapes *c, const nn_gemm_shape *s, long long calls)
 static void record(const nn_gemm_shape *s, bool lookup, void *ctx)
 {
     cal_shapes *c = ctx;
-    if (!lookup) return;
+    if (!lookup || s->M < 1 || s->N < 1 || s->K < 1) return;   /* never looked up / an empty product */
     pthread_mutex_lock(&c->lock);
     cal_add(c, s, 1);
     pthread_mutex_unlock(&c->lock);
@@ -345,7 +345,9 @@ int cli_calibrate(int argc, char **argv)
         default_grid(&c);
         printf("no config: the default grid of dense layers, %d GEMM shapes\n", c.set.n);
     }
-    if (c.dropped) printf("%lld calls of shapes beyond the first %d follow the fixed rule\n", c.dropped, NN_GEMM_TABLE_MAX);
+    if (c.dropped)
+        printf("%lld calls of shapes a table cannot hold (beyond the first %d, or sizes outside its limits) follow the "
+               "fixed rule\n", c.dropped, NN_GEMM_TABLE_MAX);
     char path[1200], err[1400];
     if (!table_path(&a, path, sizeof path, true) || !measure(&a, &c, &t)) return 1;
     printf("machine: %s\n%d rounds, margin %g%%; microseconds per call (this thread's CPU time, median of the "
