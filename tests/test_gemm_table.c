@@ -354,6 +354,15 @@ Test(gemm_table, resume_keeps_the_runs_table)
     char *tid = meta_of(path, "rlc.gemm_table");
     cr_assert(tid && strcmp(tid, first) == 0, "resumed with table %s, the run's is %s", tid ? tid : "(none)", first);
     free(tid);
+    /* the run's copy replaced by another table, or removed: the rule, and a warning */
+    char note[2048], copy[700];
+    file_in(copy, sizeof copy, dir, NN_GEMM_TABLE_FILE);
+    cr_assert_eq(rl_write_atomic(copy, text, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(trainer_gemm_table_pick(dir, true, &g_t, note, sizeof note, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(!nn_gemm_table_in_use() && strstr(note, copy) && strstr(note, first), "%s", note);
+    cr_assert_eq(remove(copy), 0);
+    cr_assert_eq(trainer_gemm_table_pick(dir, true, &g_t, note, sizeof note, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(!nn_gemm_table_in_use() && strstr(note, "missing") && strstr(note, first), "%s", note);
 }
 
 Test(gemm_table, a_table_of_another_machine_or_a_broken_cache_is_reported)
