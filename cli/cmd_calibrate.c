@@ -196,25 +196,33 @@ static void short_run_sets(const rl_config *cfg, char *total, size_t sz)
     snprintf(total, sz, "total_steps=%lld", (long long)steps);
 }
 
-/* trains config briefly in a temporary directory with the recorder on; false after printing why */
-static bool record_config(const cal_args *a, const char *config, cal_shapes *c)
+/* config with the --set overrides and those of short_run_sets into *cfg; false after printing why */
+static bool short_config(const cal_args *a, const char *config, rl_config *cfg)
 {
     char err[1400] = "", total[64];
-    rl_config cfg;
     const char *sets[CAL_MAX_SETS + 2];
     memcpy(sets, a->sets, (size_t)a->n_sets * sizeof *sets);
-    if (rl_config_load(&cfg, config, sets, a->n_sets, err, sizeof err) != RL_OK ||
-        trainer_prepare_envs(&cfg, err, sizeof err) != RL_OK) {
+    if (rl_config_load(cfg, config, sets, a->n_sets, err, sizeof err) != RL_OK ||
+        trainer_prepare_envs(cfg, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc calibrate: %s\n", err);
         return false;
     }
-    short_run_sets(&cfg, total, sizeof total);
+    short_run_sets(cfg, total, sizeof total);
     sets[a->n_sets] = total;
     sets[a->n_sets + 1] = "log.eval_episodes=1";
-    if (rl_config_load(&cfg, config, sets, a->n_sets + 2, err, sizeof err) != RL_OK) {
+    if (rl_config_load(cfg, config, sets, a->n_sets + 2, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc calibrate: %s (with %s for a short run)\n", err, total);
         return false;
     }
+    return true;
+}
+
+/* trains config briefly in a temporary directory with the recorder on; false after printing why */
+static bool record_config(const cal_args *a, const char *config, cal_shapes *c)
+{
+    char err[1400] = "";
+    rl_config cfg;
+    if (!short_config(a, config, &cfg)) return false;
     const char *tmp = getenv("TMPDIR");
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/rlc-calibrate-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
