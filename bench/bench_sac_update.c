@@ -18,7 +18,10 @@
  * last thread count over OpenBLAS only on one thread and the speed-up the GEMM-only bound allows.
  * The GEMM paths: "dispatch", the choice nn/gemm.c makes on this CPU when nothing is set (exactly
  * what `rlc train` runs: on a CPU without AVX-512, OpenBLAS's sgemm plus the matrix-vector path),
- * then alternatives, labelled "(alt.)", which training does not run here: "OpenBLAS sgemm only"
+ * "dispatch + table" when this machine has an `rlc calibrate` table in its cache (which a new
+ * `rlc train` takes; RLC_GEMM=rule or blas as for training), then alternatives, labelled "(alt.)",
+ * which training does not run here: "fixed rule" (the dispatch without the table, when there is
+ * one), "OpenBLAS sgemm only"
  * (every shape through cblas_sgemm, as RLC_GEMM=blas runs) when that differs from the dispatch,
  * and "+ LIBXSMM small" (LIBXSMM on the small shapes as well) when the dispatch does not take
  * LIBXSMM on this CPU. The first line names the CPU model, its AVX2/AVX-512 support and OpenBLAS's
@@ -38,6 +41,8 @@
 
 #include "agents/agent.h"
 #include "core/rng.h"
+#include "nn/gemm_table.h"
+#include "train/trainer_gemm.h"
 #include "machine.h"
 
 #undef I
@@ -111,29 +116,46 @@ static void replay_run(const gemm_replay *r)
     }
 }
 
-/* the GEMM paths timed: path 0 the dispatch nn/gemm.c chose at start (what training runs), then
- * the alternatives that differ from it */
+/* the GEMM paths timed: path 0 the dispatch nn/gemm.c chose at start with the table training would
+ * take (what `rlc train` runs), then the alternatives that differ from it */
 typedef struct {
     const char *name;
     bool small, wide, vec;
+    const nn_gemm_table *table;   /* the measured table in use, or NULL */
 } gemm_path;
 
-static gemm_path g_paths[3];
+static gemm_path g_paths[4];
 static int g_n_paths, g_blas_path;   /* g_blas_path: the path that is OpenBLAS's sgemm only */
+static nn_gemm_table g_table;
+
+/* this machine's `rlc calibrate` table, as a new `rlc train` takes it (NULL when there is none) */
+static const nn_gemm_table *training_table(void)
+{
+    char note[2048], err[1400];
+    if (trainer_gemm_table_pick("", false, &g_table, note, sizeof note, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "bench_sac_update: %s\n", err);
+        exit(1);
+    }
+    if (note[0]) fprintf(stderr, "bench_sac_update: warning: %s\n", note);
+    return nn_gemm_table_in_use();
+}
 
 static void paths_init(void)
 {
     /* nothing set yet: the default */
     bool small = nn_gemm_small_enabled(), wide = nn_gemm_wide_enabled(), vec = nn_gemm_vec_enabled();
-    g_paths[0] = (gemm_path){small || vec ? "dispatch" : "dispatch (= OpenBLAS only)", small, wide, vec};
+    const nn_gemm_table *t = training_table();
+    g_paths[0] = (gemm_path){t ? "dispatch + table" : small || vec ? "dispatch" : "dispatch (= OpenBLAS only)", small,
+                             wide, vec, t};
     g_n_paths = 1;
     g_blas_path = 0;
-    if (small || vec) {
+    if (t) g_paths[g_n_paths++] = (gemm_path){"fixed rule (alt.)", small, wide, vec, NULL};
+    if (small || vec || t) {
         g_blas_path = g_n_paths;
-        g_paths[g_n_paths++] = (gemm_path){"OpenBLAS sgemm only (alt.)", false, false, false};
+        g_paths[g_n_paths++] = (gemm_path){"OpenBLAS sgemm only (alt.)", false, false, false, NULL};
     }
     if (!small && nn_gemm_small_available())
-        g_paths[g_n_paths++] = (gemm_path){"+ LIBXSMM small (alt.)", true, false, vec};
+        g_paths[g_n_paths++] = (gemm_path){"+ LIBXSMM small (alt.)", true, false, vec, NULL};
 }
 
 static void path_set(int p)
@@ -141,6 +163,7 @@ static void path_set(int p)
     nn_gemm_set_small(g_paths[p].small);
     nn_gemm_set_wide(g_paths[p].wide);
     nn_gemm_set_vec(g_paths[p].vec);
+    nn_gemm_table_use(g_paths[p].table);
 }
 
 /* --calls: each recorded call alone, OpenBLAS only against the other path timed (the dispatch,
@@ -290,7 +313,7 @@ static void record_calls(const bench_opts *o, gemm_replay *rp)
 /* seconds summed over the rounds, by path: the updates by entry of --threads, and the recorded
  * calls on one core and on two cores at once (2 N calls in all) */
 typedef struct {
-    double upd[3][4], one[3], two[3], loss[3][4];
+    double upd[4][4], one[4], two[4], loss[4][4];
 } bench_times;
 
 static void print_path(const bench_opts *o, int path, const bench_times *t, const gemm_replay *rp)

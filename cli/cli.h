@@ -17,6 +17,7 @@ int cli_check_env(int argc, char **argv);
 int cli_tune(int argc, char **argv);
 int cli_record(int argc, char **argv);
 int cli_plot(int argc, char **argv);
+int cli_calibrate(int argc, char **argv);
 
 /* An installed rlc (<prefix>/bin/rlc) reads its data from <prefix>/share/rlc: when the
  * RLC_DATA_DIR environment variable is unset or empty and that directory exists, sets it there

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "train/trainer.h"
+#include "train/trainer_gemm.h"
 #include "core/dist.h"
 #include "core/fs.h"
 #include "cli/cli.h"
@@ -226,6 +227,19 @@ static void train_report(const rl_config *cfg, const trainer_result *res, const 
     printf("run directory: %s\n", run_dir);
 }
 
+/* the measured GEMM dispatch table of the run (train/trainer_gemm.h); false after printing why */
+static bool train_gemm_table(const train_args *a)
+{
+    static nn_gemm_table table;   /* in use for the whole training */
+    char note[2048], err[1400];
+    if (trainer_gemm_table_pick(a->run_dir, a->resume != NULL, &table, note, sizeof note, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc train: %s\n", err);
+        return false;
+    }
+    if (note[0] && rl_dist_rank() == 0) fprintf(stderr, "rlc train: warning: %s\n", note);
+    return true;
+}
+
 /* trains; returns the exit status */
 static int train_execute(const rl_config *cfg, const train_args *a, const char *changes)
 {
@@ -285,7 +299,7 @@ int cli_train(int argc, char **argv)
         rl_dist_bcast(dir, sizeof dir, 0);   /* data-parallel: rank 0's choice */
         a.run_dir = dir;
     }
-    rc = train_execute(&cfg, &a, changes);
+    rc = train_gemm_table(&a) ? train_execute(&cfg, &a, changes) : 1;
     free(changes);
     return rc;
 }

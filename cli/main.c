@@ -25,6 +25,7 @@ static const command commands[] = {
     {"check-env", cli_check_env, "check an environment before training on it"},
     {"record", cli_record, "film a trained agent's deterministic policy (MP4 or GIF)"},
     {"plot", cli_plot, "plot the evaluation and training curves of runs (PNG, SVG, PDF)"},
+    {"calibrate", cli_calibrate, "time the GEMM paths per shape on this machine; rlc train uses the table"},
 };
 
 static void usage(FILE *out)

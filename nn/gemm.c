@@ -21,10 +21,14 @@
  * the same config, seed, thread count and machine still give the same run. docs/performance.md has
  * the measurements behind it.
  *
+ * A measured table (nn/gemm_table.h, `rlc calibrate`) in use (nn_gemm_table_use) overrides the rule
+ * for the shapes it holds; the others follow the rule.
+ *
  * In its own file so that a benchmark sees every call (bench/bench_sac_update.c links with
  * --wrap=nn_sgemm). */
 #include "nn/nn.h"
 #include "nn/gemm.h"
+#include "nn/gemm_table.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -54,6 +58,12 @@ static atomic_bool g_vec;           /* sgemv takes M or N of 1, rlc's outer-prod
 static atomic_bool g_wide;          /* ... and the wide ones (by default when LIBXSMM's code has AVX-512 and
                                        OpenBLAS's kernel has not) */
 static char g_name_small[96], g_name_wide[112], g_name_blas[64];
+static _Atomic(const nn_gemm_table *) g_table;   /* the measured table in use, or NULL */
+static char g_table_name[64];                     /* " + table ID (N shapes)" */
+static atomic_bool g_counting;                    /* count the calls per path (tests) */
+static atomic_ulong g_calls[NN_GEMM_PATHS];
+static _Atomic(nn_gemm_recorder) g_recorder;     /* sees every nn_sgemm call (rlc calibrate), or NULL */
+static void *g_recorder_ctx;
 
 const char *nn_blas_kernel(void)
 {
@@ -96,9 +106,59 @@ bool nn_gemm_small_available(void)
 rl_status nn_gemm_check_env(char *err, size_t err_len)
 {
     const char *env = getenv("RLC_GEMM");
-    if (!env || strcmp(env, "blas") == 0 || strcmp(env, "auto") == 0) return RL_OK;
-    return rl_errf(err, err_len, RL_ERR_ARG, "environment variable RLC_GEMM='%.40s': expected 'auto' (LIBXSMM "
-                   "for small shapes, OpenBLAS for the rest) or 'blas' (OpenBLAS for every shape)", env);
+    if (!env || strcmp(env, "blas") == 0 || strcmp(env, "auto") == 0 || strcmp(env, "rule") == 0) return RL_OK;
+    return rl_errf(err, err_len, RL_ERR_ARG, "environment variable RLC_GEMM='%.40s': expected 'auto' (this "
+                   "machine's `rlc calibrate` table where there is one, else the fixed rule), 'rule' (the fixed "
+                   "rule, ignoring the table) or 'blas' (OpenBLAS for every shape)", env);
+}
+
+bool nn_gemm_table_wanted(void)
+{
+    const char *env = getenv("RLC_GEMM");
+    return !env || !env[0] || strcmp(env, "auto") == 0;
+}
+
+const char *nn_gemm_xsmm_arch(void)
+{
+#ifdef RLC_HAVE_LIBXSMM
+    pthread_once(&g_once, gemm_init);
+    return libxsmm_get_target_arch();
+#else
+    return "none";
+#endif
+}
+
+void nn_gemm_table_use(const nn_gemm_table *t)
+{
+    pthread_once(&g_once, gemm_init);
+    g_table_name[0] = '\0';
+    if (t) {
+        char id[24];
+        nn_gemm_table_id(t, id, sizeof id);
+        snprintf(g_table_name, sizeof g_table_name, " + table %s (%d shapes)", id, t->n);
+    }
+    atomic_store(&g_table, t);
+}
+
+const nn_gemm_table *nn_gemm_table_in_use(void)
+{
+    return atomic_load(&g_table);
+}
+
+void nn_gemm_set_recorder(nn_gemm_recorder fn, void *ctx)
+{
+    g_recorder_ctx = ctx;
+    atomic_store(&g_recorder, fn);
+}
+
+void nn_gemm_count_calls(bool on)
+{
+    atomic_store(&g_counting, on);
+}
+
+unsigned long nn_gemm_path_calls(nn_gemm_path p)
+{
+    return p >= 0 && p < NN_GEMM_PATHS ? atomic_load(&g_calls[p]) : 0;
 }
 
 void nn_gemm_set_small(bool on)
@@ -139,12 +199,14 @@ bool nn_gemm_small_enabled(void)
 
 const char *nn_gemm_library(void)
 {
-    static char names[2][3][192];
+    static char names[2][3][192], with_table[256];
     int vec = nn_gemm_vec_enabled(), lib = !nn_gemm_small_enabled() ? 0 : nn_gemm_wide_enabled() ? 2 : 1;
     const char *base = lib == 0 ? g_name_blas : lib == 1 ? g_name_small : g_name_wide;
     char *s = names[vec][lib];
     if (!s[0]) snprintf(s, sizeof names[0][0], "%s%s", base, vec ? " + sgemv/outer for matrix-vector shapes" : "");
-    return s;
+    if (!atomic_load(&g_table)) return s;
+    snprintf(with_table, sizeof with_table, "%s%s", s, g_table_name);   /* set before any thread runs */
+    return with_table;
 }
 
 #ifdef RLC_HAVE_LIBXSMM
@@ -206,11 +268,6 @@ static bool xsmm_run(bool ta, bool tb, int M, int N, int K, const float *A, int 
     return true;
 }
 
-static bool gemm_small(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb,
-                       float beta, float *C, int ldc)
-{
-    return xsmm_shape(tb, M, N, K) && xsmm_run(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
-}
 #endif
 
 /* ---- matrix-vector shapes: one of M, N, K is 1 ------------------------------------------------ */
@@ -285,18 +342,72 @@ bool nn_sgemm_xsmm(bool ta, bool tb, int M, int N, int K, const float *A, int ld
 #endif
 }
 
+/* the path the fixed rule gives a shape (the header comment; docs/performance.md's "The rule") */
+static nn_gemm_path rule_path(bool tb, int M, int N, int K)
+{
+    if (M > 0 && N > 0 && K > 0 && (M == 1 || N == 1 || K == 1) && nn_gemm_vec_enabled()) {
+        bool gemv_k = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K, outer_mn = M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS;
+        if (gemv_k && (M == 1 || N == 1)) return NN_GEMM_GEMV;
+        if (outer_mn && K == 1) return NN_GEMM_OUTER;
+    }
+#ifdef RLC_HAVE_LIBXSMM
+    if (nn_gemm_small_enabled() && xsmm_shape(tb, M, N, K)) return NN_GEMM_XSMM;
+#else
+    (void)tb;
+#endif
+    return NN_GEMM_BLAS;
+}
+
+nn_gemm_path nn_gemm_rule_path(const nn_gemm_shape *s)
+{
+    return rule_path(s->tb, s->M, s->N, s->K);
+}
+
+/* the table's path for the shape when a table is in use and holds it, else the rule's */
+static nn_gemm_path choose_path(bool ta, bool tb, int M, int N, int K, int lda, int ldb, float beta, int ldc)
+{
+    const nn_gemm_table *t = atomic_load_explicit(&g_table, memory_order_acquire);
+    if (t && (beta == 0.0f || beta == 1.0f)) {
+        nn_gemm_shape s = {.ta = ta, .tb = tb, .beta1 = beta == 1.0f, .M = M, .N = N, .K = K,
+                           .lda = lda, .ldb = ldb, .ldc = ldc};
+        int p = nn_gemm_table_find(t, &s);
+        if (p >= 0) return (nn_gemm_path)p;
+    }
+    return rule_path(tb, M, N, K);
+}
+
+bool nn_sgemm_path(nn_gemm_path p, bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B,
+                   int ldb, float beta, float *C, int ldc)
+{
+    bool done = false;
+    switch (p) {
+    case NN_GEMM_GEMV: done = nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc); break;
+    case NN_GEMM_OUTER: done = nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc); break;
+    case NN_GEMM_XSMM: done = nn_sgemm_xsmm(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc); break;
+    case NN_GEMM_BLAS:
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A,
+                    lda, B, ldb, beta, C, ldc);
+        done = true;
+        break;
+    default: break;
+    }
+    if (done && atomic_load_explicit(&g_counting, memory_order_relaxed))
+        atomic_fetch_add_explicit(&g_calls[p], 1, memory_order_relaxed);
+    return done;
+}
+
 void nn_sgemm(bool ta, bool tb, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc)
 {
     // C (M, N) = op(A) (M, K) @ op(B) (K, N) + beta C, row-major
-    if (M > 0 && N > 0 && K > 0 && (M == 1 || N == 1 || K == 1) && nn_gemm_vec_enabled()) {
-        bool gemv_k = K < GEMM_VEC_SHORT_K || K >= GEMM_VEC_MIN_K, outer_mn = M >= GEMM_MIN_COLS && N >= GEMM_MIN_COLS;
-        if (gemv_k && nn_sgemm_gemv(cblas_sgemv, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
-        if (outer_mn && nn_sgemm_outer(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
+    pthread_once(&g_once, gemm_init);
+    nn_gemm_recorder rec = atomic_load_explicit(&g_recorder, memory_order_acquire);
+    if (rec) {
+        nn_gemm_shape s = {.ta = ta, .tb = tb, .beta1 = beta == 1.0f, .M = M, .N = N, .K = K,
+                           .lda = lda, .ldb = ldb, .ldc = ldc};
+        rec(&s, beta == 0.0f || beta == 1.0f, g_recorder_ctx);
     }
-#ifdef RLC_HAVE_LIBXSMM
-    if (nn_gemm_small_enabled() && gemm_small(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc)) return;
-#endif
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, 1.0f, A, lda,
-                B, ldb, beta, C, ldc);
+    nn_gemm_path p = choose_path(ta, tb, M, N, K, lda, ldb, beta, ldc);
+    if (p == NN_GEMM_BLAS || !nn_sgemm_path(p, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc))
+        nn_sgemm_path(NN_GEMM_BLAS, ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }

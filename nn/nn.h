@@ -95,7 +95,7 @@ void nn_gemm_set_small(bool on);
  * on an AVX-512 machine); set for tests and benchmarks */
 bool nn_gemm_wide_enabled(void);
 void nn_gemm_set_wide(bool on);
-/* RL_OK when RLC_GEMM is unset, "auto" or "blas"; otherwise an error naming the variable */
+/* RL_OK when RLC_GEMM is unset, "auto", "rule" or "blas"; otherwise an error naming the variable */
 rl_status nn_gemm_check_env(char *err, size_t err_len);
 /* What runs the GEMMs now: "OpenBLAS Zen + sgemv/outer for matrix-vector shapes",
  * "OpenBLAS Haswell + LIBXSMM cpx (small shapes) + ..." */
@@ -105,6 +105,8 @@ const char *nn_gemm_library(void);
  * forced by OPENBLAS_CORETYPE. Kernels round differently, so runs are bit-reproducible only with
  * the same kernel (README, Determinism). */
 const char *nn_blas_kernel(void);
+/* LIBXSMM's code for this CPU ("hsw", "cpx"), or "none" in a build without LIBXSMM */
+const char *nn_gemm_xsmm_arch(void);
 
 /* ---- MLP ------------------------------------------------------------------------------ */
 

@@ -5,7 +5,7 @@
 # memory, or a broken property; the input that shows it is kept in build-fuzz/findings/<target>/
 # (replay: build-fuzz/<target> build-fuzz/findings/<target>/crash-...). docs/fuzzing.md.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune
-#                                             fuzz_replay
+#                                             fuzz_replay fuzz_gemm_table
 # Needs clang and libFuzzer: scripts/install-deps.sh --fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune fuzz_replay)
+  targets=(fuzz_config fuzz_set fuzz_checkpoint fuzz_ablation fuzz_tune fuzz_replay fuzz_gemm_table)
 fi
 if ! [[ "$secs" =~ ^[0-9]+$ ]] || [[ "$secs" -lt 1 ]]; then
   echo "fuzz.sh: SECONDS must be a positive integer, got '$secs'" >&2
@@ -104,6 +104,7 @@ seed_corpus() {
     fuzz_ablation) cp configs/ablations/*.yaml "$corpus/" ;;
     fuzz_tune) cp configs/tune/*.yaml "$corpus/" ;;
     fuzz_replay) make_replay_seeds "$corpus" ;;
+    fuzz_gemm_table) cp tests/fuzz/corpus/gemm_table/* "$corpus/" ;;
     *) echo "fuzz.sh: unknown target '$t'" >&2; exit 2 ;;
   esac
 }

@@ -312,8 +312,8 @@ Test(nn_gemm, two_threads_give_the_single_thread_result)
 Test(nn_gemm, rlc_gemm_variable_is_checked)
 {
     char err[256];
-    const char *ok[] = {"auto", "blas"};
-    for (int i = 0; i < 2; i++) {
+    const char *ok[] = {"auto", "blas", "rule"};
+    for (int i = 0; i < 3; i++) {
         setenv("RLC_GEMM", ok[i], 1);
         cr_assert_eq(nn_gemm_check_env(err, sizeof err), RL_OK);
     }

@@ -16,6 +16,7 @@
 #include "train/stopping.h"
 #include "train/trainer_dp.h"
 #include "train/trainer_env.h"
+#include "train/trainer_gemm.h"
 #include "train/trainer_watch.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -224,12 +225,19 @@ static rl_status checkpoint_to(run_state *r, const char *path, const char *eval_
         {"rlc.config", yaml},
         {"rlc.action_space", act_space},   /* for readers without rlc (scripts/rlc_policy.py) */
         {"rlc.obs_space", obs_space},
-        /* [RUN_META, RUN_META + TRAINER_STOP_META): the stop state, below */
-        [RUN_META + TRAINER_STOP_META] = {"rlc.eval_return", eval_return},  /* last: left out when NULL */
+        /* [RUN_META, RUN_META + TRAINER_STOP_META): the stop state, below; then the optional ones */
+        [RUN_META + TRAINER_STOP_META + 1] = {NULL, NULL},
     };
     RL_ASSERT(strcmp(meta[RUN_META - 1].key, "rlc.obs_space") == 0);
     trainer_stop_meta(&r->stop, meta + RUN_META);
-    rl_status st = run_write(r, r->algo->save(r->agent, path, meta, RL_ARRAY_LEN(meta) - (eval_return ? 0 : 1), err, err_sz));
+    int n_meta = RUN_META + TRAINER_STOP_META;
+    char table_id[24];
+    if (nn_gemm_table_in_use()) {   /* the measured GEMM table in use (gemm_table.txt of the run directory) */
+        nn_gemm_table_id(nn_gemm_table_in_use(), table_id, sizeof table_id);
+        meta[n_meta++] = (nn_meta){"rlc.gemm_table", table_id};
+    }
+    if (eval_return) meta[n_meta++] = (nn_meta){"rlc.eval_return", eval_return};   /* best.safetensors */
+    rl_status st = run_write(r, r->algo->save(r->agent, path, meta, n_meta, err, err_sz));
     free(yaml);
     free(act_space);
     free(obs_space);
@@ -504,6 +512,7 @@ static rl_status run_open_files(run_state *r, bool resume, char *err, size_t err
     snprintf(path, sizeof path, "%s/config.yaml", r->run_dir);
     rl_status st = rl_write_atomic(path, yaml, err, err_sz);
     free(yaml);
+    if (st == RL_OK) st = trainer_gemm_table_record(r->run_dir, resume, err, err_sz);
     if (st != RL_OK) return st;
     const char *mcols[4 + AGENT_MAX_STATS] = {"step", "episodes", "return_mean", "length_mean"};
     for (int i = 0; i < r->algo->n_stats; i++) mcols[4 + i] = r->algo->stat_names[i];
