@@ -315,8 +315,15 @@ static inline int env_space_choices(const env_space *s, int i)
     return s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec[i] : 2;
 }
 
-/* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, ENV_MAX_DIM else. */
-static inline int env_space_max_dim(const env_space *s) { return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM; }
+/* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, and for a Dict or
+ * Tuple with an image part (whose vector parts still hold at most ENV_MAX_DIM values in all,
+ * env_space_parts_ok); ENV_MAX_DIM else. */
+static inline int env_space_max_dim(const env_space *s)
+{
+    for (int i = 0; s->parts && i < s->n_parts && i < ENV_MAX_PARTS; i++)
+        if (s->parts[i].rank == 3) return ENV_MAX_IMAGE_DIM;
+    return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM;
+}
 
 /* ---- the parts of a Dict or Tuple observation space (envs/parts.c) ----------------------- */
 
@@ -329,8 +336,9 @@ env_space env_space_part(const env_space *s, int i);
 const char *env_part_name(const env_space *s, int i, char *buf, size_t buf_sz);
 /* Whether s's parts are well formed (none at all is; otherwise the rules above: a Box of rank 0,
  * 1 to ENV_MAX_PARTS parts whose dims sum to dim, each a valid vector or image with bounds fitting
- * its element type, a Dict's keys of 1 to ENV_PART_NAME_MAX letters, digits or '_' in strictly
- * ascending order, a Tuple's names NULL); if not, why (naming the key) in why. */
+ * its element type, the vector parts at most ENV_MAX_DIM values in all, a Dict's keys of 1 to
+ * ENV_PART_NAME_MAX letters, digits or '_' in strictly ascending order, a Tuple's names NULL); if
+ * not, why (naming the key) in why. */
 bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz);
 /* "Dict" or "Tuple" (NULL for ENV_STRUCT_NONE). */
 const char *env_structure_name(env_structure t);
