@@ -290,14 +290,14 @@ static inline bool env_vec_masked(const env_vec *v) { return v->action_mask != N
  * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */
 uint64_t env_vec_nonfinite(const env_vec *v);
 /* RL_OK, or the error that stopped one of the copies (a callback environment whose callback
- * failed, envs/callback.h), with its message in err. A caller that steps an environment which can
+ * failed, envs/callback.h, also inside env.frame_stack's wrapper), with its message in err. A caller that steps an environment which can
  * fail checks it after env_vec_reset and env_vec_step: a failed copy's steps are not experience. */
 rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz);
 /* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
  * contiguous ranges, the caller runs the first. Results are identical for every thread count
  * (each copy owns its RNG). n_threads is capped at n, and at 1 for a callback environment
- * (envs/callback.h: its copies are stepped by one call on the caller's thread); 1 stops the
- * workers. */
+ * (envs/callback.h: its copies are stepped by one call on the caller's thread; wrapped in
+ * env.frame_stack, one call each, on that thread too); 1 stops the workers. */
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz);
 
 /* Observation / action dimension of a space as stored in float arrays. */
