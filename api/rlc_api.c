@@ -15,6 +15,7 @@
 
 #include "core/fs.h"
 #include "envs/callback.h"
+#include "envs/check.h"
 #include "envs/env.h"
 #include "envs/env_args.h"
 #include "envs/render.h"
@@ -189,6 +190,47 @@ int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem)
     return image_out(&def->obs_space, rank, shape, elem);
 }
 
+/* the report of env_check_print as a malloc'ed string (NULL when out of memory) */
+static char *check_text(const env_check_report *rep, const char *id)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    env_check_print(rep, id, f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char **report)
+{
+    api_init();
+    if (report) *report = NULL;
+    if (!id) return null_arg(__func__, "id");
+    if (!report) return null_arg(__func__, "report");
+    if (n_steps < 0 || seed < 0)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "check of environment '%s': n_steps %d, seed %lld: expected "
+                       "n_steps >= 0 (0: 2000) and seed >= 0", id, n_steps, (long long)seed);
+    const env_def *def = find_env(id);
+    if (!def) return RL_ERR_NOT_FOUND;
+    env_check_opts opts;
+    env_check_opts_default(&opts);
+    if (n_steps > 0) opts.n_steps = n_steps;
+    opts.seed = seed;
+    env_check_report rep;
+    env_callback_clear(id);   /* a callback environment's earlier failure */
+    rl_status st = env_check_run(def, &opts, &rep, last_err, API_ERR_SZ);
+    if (st == RL_OK) st = env_callback_error(id, last_err, API_ERR_SZ);   /* its checks saw no real steps */
+    env_callback_clear(id);
+    if (st != RL_OK) return st;
+    if (!(*report = check_text(&rep, id))) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    if (n_failed) *n_failed = rep.n_failed;
+    return RL_OK;
+}
+
 /* ---- environments of the calling program ----------------------------------------------------- */
 
 static rl_status space_in(const rlc_space *s, env_space *out, const char *id, const char *which)
@@ -204,13 +246,31 @@ static rl_status space_in(const rlc_space *s, env_space *out, const char *id, co
     return RL_OK;   /* env_register checks the rest, naming the environment */
 }
 
-int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
-                              int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb)
+/* the image shape (rank 3, shape, elem) of a Box observation space o (rlc_env_register_callback_image) */
+static rl_status image_in(env_space *o, const int shape[3], int elem, const char *id)
+{
+    if (o->kind != ENV_SPACE_BOX || o->structure != ENV_STRUCT_NONE)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': an image observation space is a Box "
+                       "(kind 1) without parts, got kind %d with structure %d", id, (int)o->kind, (int)o->structure);
+    if (elem < 0 || elem >= ENV_ELEM_COUNT)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "environment '%s': image element type %d: expected 0 "
+                       "(float32), 1 (uint8) or 2 (bool)", id, elem);
+    o->rank = 3;
+    memcpy(o->shape, shape, sizeof o->shape);
+    o->elem = (env_elem_type)elem;
+    return RL_OK;   /* env_register checks that the shape holds dim values, naming the environment */
+}
+
+/* rlc_env_register_callback (shape NULL) and rlc_env_register_callback_image (fn: which) */
+static int register_callback(const char *fn, const char *id, const rlc_space *obs, const int *shape, int elem,
+                             const rlc_space *act, int max_episode_steps, double reward_threshold,
+                             const rlc_env_callbacks *cb)
 {
     api_init();
-    if (!id) return null_arg(__func__, "id");
+    if (!id) return null_arg(fn, "id");
     env_space o, a;
     rl_status st = space_in(obs, &o, id, "observation");
+    if (st == RL_OK && shape) st = image_in(&o, shape, elem, id);
     if (st == RL_OK) st = space_in(act, &a, id, "action");
     if (st != RL_OK) return st;
     if (max_episode_steps < 0)
@@ -222,6 +282,20 @@ int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_sp
                        .render_height = cb->render_height, .render_fps = cb->render_fps,
                        .action_mask = cb->action_mask, .compute_reward = cb->compute_reward};
     return env_callback_register(id, &o, &a, max_episode_steps, reward_threshold, &c, last_err, API_ERR_SZ);
+}
+
+int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
+                              int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb)
+{
+    return register_callback(__func__, id, obs, NULL, 0, act, max_episode_steps, reward_threshold, cb);
+}
+
+int rlc_env_register_callback_image(const char *id, const rlc_space *obs, const int shape[3], int elem,
+                                    const rlc_space *act, int max_episode_steps, double reward_threshold,
+                                    const rlc_env_callbacks *cb)
+{
+    if (!shape) return null_arg(__func__, "shape");
+    return register_callback(__func__, id, obs, shape, elem, act, max_episode_steps, reward_threshold, cb);
 }
 
 /* ---- the vector env ------------------------------------------------------------------------ */

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 10  /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 11  /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
@@ -30,7 +30,8 @@
                              *    rlc_policy_act_masked, rlc_vec_action_masks
                              * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations),
                              *    rlc_env_callbacks.compute_reward
-                             * 10: rlc_env_obs_image, rlc_vec_obs_image, rlc_policy_obs_image */
+                             * 10: rlc_env_obs_image, rlc_vec_obs_image, rlc_policy_obs_image
+                             * 11: rlc_env_register_callback_image, rlc_env_check */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -100,6 +101,14 @@ int rlc_env_info(const char *id, rlc_space *obs, rlc_space *act, int *max_episod
  * kinds. Any output may be NULL. Since C API 10. */
 int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem);
 
+/* Runs the checks of `rlc check-env ID` (envs/check.h) on environment id, a registered one or one
+ * of the calling program (a Python environment): n_steps random steps (0: 2000, as the program's
+ * default) from env seed seed (>= 0). Writes the number of failed checks into *n_failed (may be
+ * NULL) and the report the program prints, one line per check and a summary, into *report, a
+ * malloc'ed string to free with rlc_free. A callback of the calling program that fails during the
+ * checks (a Python exception) fails the call with its message. Since C API 11. */
+int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char **report);
+
 /* ---- environments of the calling program (envs/callback.h) -------------------------------- */
 
 /* The functions of an environment whose instances live in the calling program (the Python
@@ -146,6 +155,17 @@ typedef struct {
  * freed; rlc_policy_evaluate and rlc_record return it. */
 int rlc_env_register_callback(const char *id, const rlc_space *obs, const rlc_space *act,
                               int max_episode_steps, double reward_threshold, const rlc_env_callbacks *cb);
+/* rlc_env_register_callback for an observation space that is an image, as rlc_env_obs_image
+ * describes one: obs a Box (kind 1, structure 0) of dim = shape[0] * shape[1] * shape[2] values,
+ * the image (height, width, channels) in numpy's C order, of element type elem (0 = float32,
+ * 1 = uint8, 2 = bool; the bounds within [0, 255] and [0, 1] for the last two). Its values still
+ * pass as floats (reset and step write dim floats per observation), but the environment is an
+ * image one as the built-in ones are: agents encode it with network.encoder, replays store uint8
+ * and bool images a byte per value, and it may hold up to 3 << 20 values (a 1024 x 1024 RGB frame,
+ * as a built-in image) where a vector Box holds at most 1024. Since C API 11. */
+int rlc_env_register_callback_image(const char *id, const rlc_space *obs, const int shape[3], int elem,
+                                    const rlc_space *act, int max_episode_steps, double reward_threshold,
+                                    const rlc_env_callbacks *cb);
 
 /* ---- the vector env (envs/env.h env_vec: same-step autoreset) ---------------------------- */
 

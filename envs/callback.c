@@ -230,6 +230,7 @@ static bool parts_equal(const env_space *a, const env_space *b)
 static bool space_equal(const env_space *a, const env_space *b)
 {
     if (a->kind != b->kind || a->n != b->n || env_space_dim(a) != env_space_dim(b)) return false;
+    if (a->rank != b->rank || a->elem != b->elem || memcmp(a->shape, b->shape, sizeof a->shape)) return false;
     if (!parts_equal(a, b)) return false;
     if (a->kind == ENV_SPACE_DISCRETE || a->kind == ENV_SPACE_MULTI_BINARY) return true;
     if (a->kind == ENV_SPACE_MULTI_DISCRETE && (!a->nvec || !b->nvec)) return a->nvec == b->nvec;
@@ -248,7 +249,8 @@ static void space_copy(env_space *dst, const env_space *src)
         memcpy(v, src->nvec, (size_t)src->dim * sizeof(int));
         dst->nvec = v;
     }
-    if (src->kind != ENV_SPACE_BOX || src->dim < 1 || src->dim > ENV_MAX_DIM || !src->low || !src->high) return;
+    if (src->kind != ENV_SPACE_BOX || src->dim < 1 || src->dim > env_space_max_dim(src) || !src->low || !src->high)
+        return;
     float *b = rl_xcalloc(2 * (size_t)src->dim, sizeof(float));
     memcpy(b, src->low, (size_t)src->dim * sizeof(float));
     memcpy(b + src->dim, src->high, (size_t)src->dim * sizeof(float));

@@ -290,14 +290,14 @@ static inline bool env_vec_masked(const env_vec *v) { return v->action_mask != N
  * its episode truncated at the copy's last finite observation (final_obs); the copy is reset. */
 uint64_t env_vec_nonfinite(const env_vec *v);
 /* RL_OK, or the error that stopped one of the copies (a callback environment whose callback
- * failed, envs/callback.h), with its message in err. A caller that steps an environment which can
+ * failed, envs/callback.h, also inside env.frame_stack's wrapper), with its message in err. A caller that steps an environment which can
  * fail checks it after env_vec_reset and env_vec_step: a failed copy's steps are not experience. */
 rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz);
 /* Steps (and resets) the copies on n_threads threads: the copies are split into n_threads fixed
  * contiguous ranges, the caller runs the first. Results are identical for every thread count
  * (each copy owns its RNG). n_threads is capped at n, and at 1 for a callback environment
- * (envs/callback.h: its copies are stepped by one call on the caller's thread); 1 stops the
- * workers. */
+ * (envs/callback.h: its copies are stepped by one call on the caller's thread; wrapped in
+ * env.frame_stack, one call each, on that thread too); 1 stops the workers. */
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz);
 
 /* Observation / action dimension of a space as stored in float arrays. */
@@ -315,8 +315,15 @@ static inline int env_space_choices(const env_space *s, int i)
     return s->kind == ENV_SPACE_MULTI_DISCRETE ? s->nvec[i] : 2;
 }
 
-/* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, ENV_MAX_DIM else. */
-static inline int env_space_max_dim(const env_space *s) { return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM; }
+/* The largest dim a Box of s's layout may have: ENV_MAX_IMAGE_DIM for an image, and for a Dict or
+ * Tuple with an image part (whose vector parts still hold at most ENV_MAX_DIM values in all,
+ * env_space_parts_ok); ENV_MAX_DIM else. */
+static inline int env_space_max_dim(const env_space *s)
+{
+    for (int i = 0; s->parts && i < s->n_parts && i < ENV_MAX_PARTS; i++)
+        if (s->parts[i].rank == 3) return ENV_MAX_IMAGE_DIM;
+    return s->rank == 3 ? ENV_MAX_IMAGE_DIM : ENV_MAX_DIM;
+}
 
 /* ---- the parts of a Dict or Tuple observation space (envs/parts.c) ----------------------- */
 
@@ -329,8 +336,9 @@ env_space env_space_part(const env_space *s, int i);
 const char *env_part_name(const env_space *s, int i, char *buf, size_t buf_sz);
 /* Whether s's parts are well formed (none at all is; otherwise the rules above: a Box of rank 0,
  * 1 to ENV_MAX_PARTS parts whose dims sum to dim, each a valid vector or image with bounds fitting
- * its element type, a Dict's keys of 1 to ENV_PART_NAME_MAX letters, digits or '_' in strictly
- * ascending order, a Tuple's names NULL); if not, why (naming the key) in why. */
+ * its element type, the vector parts at most ENV_MAX_DIM values in all, a Dict's keys of 1 to
+ * ENV_PART_NAME_MAX letters, digits or '_' in strictly ascending order, a Tuple's names NULL); if
+ * not, why (naming the key) in why. */
 bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz);
 /* "Dict" or "Tuple" (NULL for ENV_STRUCT_NONE). */
 const char *env_structure_name(env_structure t);

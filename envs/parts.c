@@ -69,6 +69,17 @@ static bool name_ok(const env_space *s, int i, char *why, size_t why_sz)
     return true;
 }
 
+/* the vector parts at most ENV_MAX_DIM values in all (only image parts go beyond, env_space_max_dim) */
+static bool vector_parts_ok(const env_space *s, const char *what, char *why, size_t why_sz)
+{
+    int vec = 0;
+    for (int i = 0; i < s->n_parts; i++) vec += s->parts[i].rank == 3 ? 0 : s->parts[i].dim;
+    if (vec <= ENV_MAX_DIM) return true;
+    snprintf(why, why_sz, "the %s's vector parts hold %d values: at most %d (image parts may hold up to %d)", what, vec,
+             ENV_MAX_DIM, ENV_MAX_IMAGE_DIM);
+    return false;
+}
+
 bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz)
 {
     if (s->structure == ENV_STRUCT_NONE && s->n_parts == 0 && !s->parts) return true;
@@ -104,5 +115,5 @@ bool env_space_parts_ok(const env_space *s, char *why, size_t why_sz)
         snprintf(why, why_sz, "the %s parts hold %d values, the Box %d", what, sum, s->dim);
         return false;
     }
-    return true;
+    return vector_parts_ok(s, what, why, why_sz);
 }

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "envs/callback.h"
+#include "envs/pixels.h"
 #include "envs/env.h"
 #include "envs/wrappers.h"
 
@@ -390,12 +391,20 @@ rl_status env_vec_make(env_vec *v, const char *id, int n, int max_steps_override
     return env_vec_make_def(v, def, n, &opts, err, err_sz);
 }
 
+/* whether v's copies are a callback environment's, stepped directly or inside the image wrappers
+ * (env.frame_stack; then one crossing per copy) */
+static bool vec_is_callback(const env_vec *v)
+{
+    return v->n >= 1 && env_callback_owns(env_unwrap(&v->envs[0])->def);
+}
+
 rl_status env_vec_set_threads(env_vec *v, int n_threads, char *err, size_t err_sz)
 {
     if (n_threads < 1)
         return rl_errf(err, err_sz, RL_ERR_ARG, "env_vec: n_threads must be >= 1, got %d", n_threads);
     if (n_threads > v->n) n_threads = v->n;   /* never more ranges than copies */
-    if (v->batch_states) n_threads = 1;       /* one call steps every copy of a callback env */
+    if (vec_is_callback(v)) n_threads = 1;   /* one call steps every copy of a callback env (or each
+                                                copy in turn, wrapped), on the thread of its runtime */
     pool_free(v->pool);
     v->pool = NULL;
     v->n_threads = 1;
@@ -422,9 +431,9 @@ void env_vec_step(env_vec *v, const float *actions)
 
 rl_status env_vec_error(const env_vec *v, char *err, size_t err_sz)
 {
-    if (!v->batch_states) return RL_OK;   /* only callback environments fail */
+    if (!vec_is_callback(v)) return RL_OK;   /* only callback environments fail */
     for (int i = 0; i < v->n; i++) {
-        rl_status st = env_callback_state_error(v->envs[i].state, err, err_sz);
+        rl_status st = env_callback_state_error(env_unwrap(&v->envs[i])->state, err, err_sz);
         if (st != RL_OK) return st;
     }
     return RL_OK;

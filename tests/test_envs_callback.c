@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "envs/callback.h"
+#include "envs/pixels.h"
 #include "envs/render.h"
 #include "tests/helpers/testutil.h"
 #include "train/trainer.h"
@@ -426,4 +427,82 @@ Test(callback, dict_parts_are_copied_and_a_goal_dict_publishes_its_layout)
     cr_assert(strstr(err, "other spaces"), "%s", err);
     cr_assert_eq(env_callback_register("cb:PlainDict-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(env_find("cb:PlainDict-v0")->obs_space.goal.goal_dim, 0);
+}
+
+/* an image observation (rank 3, uint8) larger than a vector Box may be: registered with its shape,
+ * its bounds copied (the caller's are gone after registration, as Python's arrays are), and the
+ * same id with a flat space of as many values is another space */
+Test(callback, an_image_observation_is_registered_with_its_shape_and_bounds)
+{
+    enum { H = 96, W = 96, C = 12, D = H * W * C };   /* frame-stacked 96 x 96 RGB: above ENV_MAX_DIM */
+    float *b = malloc(2 * D * sizeof(float));
+    for (int i = 0; i < 2 * D; i++) b[i] = i < D ? 0.0f : 255.0f;
+    env_space obs = {.kind = ENV_SPACE_BOX, .dim = D, .low = b, .high = b + D, .rank = 3, .shape = {H, W, C},
+                     .elem = ENV_ELEM_UINT8};
+    runtime rt = {0};
+    env_callbacks cb = callbacks(&rt);
+    char err[512] = "";
+    cr_assert_eq(env_callback_register("cb:Image-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    const env_space *o = &env_find("cb:Image-v0")->obs_space;
+    cr_assert(o->low != b && o->high != b + D, "the registration keeps its own bounds");
+    for (int i = 0; i < 2 * D; i++) b[i] = -1.0f;   /* the caller's arrays change (or are freed) */
+    cr_assert(o->low[D - 1] == 0.0f && o->high[D - 1] == 255.0f);
+    cr_assert(o->rank == 3 && o->shape[0] == H && o->shape[1] == W && o->shape[2] == C && o->elem == ENV_ELEM_UINT8);
+    env_space flat = {.kind = ENV_SPACE_BOX, .dim = 4, .low = b, .high = b + D};   /* a vector of the same values */
+    for (int i = 0; i < 4; i++) b[i] = 0.0f, b[D + i] = 255.0f;
+    env_space img4 = flat;
+    img4.rank = 3, img4.shape[0] = 2, img4.shape[1] = 2, img4.shape[2] = 1, img4.elem = ENV_ELEM_UINT8;
+    cr_assert_eq(env_callback_register("cb:Image4-v0", &img4, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_callback_register("cb:Image4-v0", &flat, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "other spaces"), "%s", err);
+    free(b);
+}
+
+/* a Dict's image part may be as large as an image (the Dict's dim above ENV_MAX_DIM), its vector
+ * parts still ENV_MAX_DIM values in all */
+Test(callback, a_dict_image_part_may_be_large_its_vector_parts_not)
+{
+    enum { D = 84 * 84 * 4, V = 3 };
+    float *b = calloc(2 * (D + ENV_MAX_DIM + 1), sizeof(float));
+    for (int i = 0; i < D + ENV_MAX_DIM + 1; i++) b[D + ENV_MAX_DIM + 1 + i] = 1.0f;
+    char names[2][16] = {"image", "pos"}, err[512] = "";
+    env_part parts[2] = {{.name = names[0], .dim = D, .rank = 3, .shape = {84, 84, 4}, .elem = ENV_ELEM_UINT8},
+                         {.name = names[1], .dim = V}};
+    env_space obs = {.kind = ENV_SPACE_BOX, .dim = D + V, .low = b, .high = b + D + ENV_MAX_DIM + 1,
+                     .structure = ENV_STRUCT_DICT, .n_parts = 2, .parts = parts};
+    runtime rt = {0};
+    env_callbacks cb = callbacks(&rt);
+    cr_assert_eq(env_callback_register("cb:BigDict-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_OK, "%s", err);
+    cr_assert(env_find("cb:BigDict-v0")->obs_space.low != b, "the bounds are copied");
+    parts[1].dim = ENV_MAX_DIM + 1;
+    obs.dim = D + ENV_MAX_DIM + 1;
+    cr_assert_eq(env_callback_register("cb:BigVec-v0", &obs, &ACT, 0, NAN, &cb, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "cb:BigVec-v0") && strstr(err, "vector parts hold 1025 values: at most 1024"), "%s", err);
+    free(b);
+}
+
+/* env.frame_stack over a callback environment: its copies stay on the calling thread, and a failed
+ * callback inside the wrapper is reported by env_vec_error as it is unwrapped (it was not: a
+ * Python environment's exception only ended its episodes, and the run went on) */
+Test(callback, frame_stack_keeps_one_thread_and_reports_a_failure)
+{
+    runtime rt = {.fail_step_at = 3};   /* wrapped, each copy is stepped by a call: the second vector step */
+    reg("cb:Stacked-v0", &rt, 0);
+    env_def *stacked = NULL;
+    char err[512] = "";
+    cr_assert_eq(env_frame_stack_def(env_find("cb:Stacked-v0"), 2, &stacked, err, sizeof err), RL_OK, "%s", err);
+    env_vec v;
+    cr_assert_eq(env_vec_make_def(&v, stacked, 2, NULL, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_vec_set_threads(&v, 2, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(v.n_threads, 1, "the runtime is called from the thread that drives it");
+    env_vec_reset(&v, 0);
+    float actions[2] = {1, 1};
+    env_vec_step(&v, actions);
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_OK);
+    env_vec_step(&v, actions);
+    cr_assert_eq(env_vec_error(&v, err, sizeof err), RL_ERR_ARG);
+    cr_assert(strstr(err, "environment 'cb:Stacked-v0': step failed: KeyError: 'lost'"), "%s", err);
+    env_vec_free(&v);
+    free(stacked);
+    env_callback_clear("cb:Stacked-v0");
 }

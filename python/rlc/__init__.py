@@ -11,15 +11,19 @@ numpy only).
 
 See docs/python.md. Errors raise rlc.RlcError (and subclasses) with rlc's own message.
 """
+import ctypes
+import os
+from typing import NamedTuple
+
 from .errors import ConfigError, Interrupted, InvalidArgument, NotFound, RlcError
 from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 from .training import (EvalResult, Loss, LossParam, Policy, RecordResult, TrainResult, evaluate, load_policy,
                        record, resolve_config, train)
 from .pyenv import EnvError
 from .vector import VecEnv, env_ids, env_spaces, load_plugin
-from ._lib import lib as _clib
+from ._lib import check as _check, lib as _clib
 
-__all__ = ["make_vec", "make_gymnasium_vec", "train", "load_policy", "evaluate", "record", "losses",
+__all__ = ["make_vec", "make_gymnasium_vec", "check_env", "EnvCheck", "train", "load_policy", "evaluate", "record", "losses",
            "resolve_config", "env_ids", "env_spaces", "load_plugin", "have_mujoco", "VecEnv",
            "Policy", "TrainResult", "RecordResult", "EvalResult", "Loss", "LossParam", "Box", "Dict", "Tuple", "Discrete",
            "MultiDiscrete", "MultiBinary", "RlcError", "EnvError", "ConfigError", "InvalidArgument", "NotFound", "Interrupted"]
@@ -43,6 +47,36 @@ def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_
     return VecEnv(_env_id(env_id), num_envs, seed=seed, threads=threads, plugin=plugin,
                   max_episode_steps=max_episode_steps, copy=copy, render_mode=render_mode,
                   render_size=render_size, kwargs=_merge_kwargs(kwargs, env_kwargs))
+
+
+class EnvCheck(NamedTuple):
+    """What rlc.check_env found: ok (no check failed), n_failed and the report `rlc check-env`
+    prints (one line per check, PASS / FAIL / SKIP with what is wrong, and a summary)."""
+    ok: bool
+    n_failed: int
+    report: str
+
+
+def check_env(env, steps=None, seed=0):
+    """Runs `rlc check-env`'s checks (docs/environments.md) on a registered environment id or on an
+    environment written in Python (a Gymnasium class, factory or instance, bound as make_vec binds
+    it: docs/python-envs.md): its spaces as rlc registered them (an image's shape and dtype), reset
+    and `steps` random steps (default 2000) from env seed `seed`, observations in their space,
+    reproducibility from a seed, termination and truncation. Returns an EnvCheck; an exception the
+    environment raises is raised again, with rlc's message as a note."""
+    if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 100000000):
+        raise InvalidArgument(f"steps: expected an int in [1, 100000000] or None, got {steps!r}", "bad argument")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2147483647:
+        raise InvalidArgument(f"seed: expected an int in [0, 2147483647], got {seed!r}", "bad argument")
+    env_id = _env_id(env)
+    n_failed, text = ctypes.c_int(), ctypes.c_void_p()
+    _check(_clib.rlc_env_check(os.fsencode(env_id) if not isinstance(env_id, bytes) else env_id, steps or 0, seed,
+                               ctypes.byref(n_failed), ctypes.byref(text)))
+    try:
+        report = ctypes.string_at(text.value).decode(errors="replace")
+    finally:
+        _clib.rlc_free(text)
+    return EnvCheck(n_failed.value == 0, n_failed.value, report)
 
 
 def _merge_kwargs(kwargs, env_kwargs):

@@ -36,16 +36,38 @@ class EnvError(RlcError, ValueError):
 
 # ---- spaces -------------------------------------------------------------------------------------
 
+# The most values of a vector Box (and of a Dict's or Tuple's vector parts in all): the widest input
+# core's size checks assume for a network (RL_LIMIT_IO_DIM, core/limits.h); rlc's own vectors hold
+# at most 1024 (ENV_MAX_DIM, envs/env.h).
+VECTOR_MAX_VALUES = 512
+# The most values of an image (an observation Box of shape (height, width, channels), uint8 or
+# bool; also a Dict's or Tuple's image part, and such a Dict or Tuple in all): the bound rlc's own
+# image environments have (ENV_MAX_IMAGE_DIM, envs/env.h: a 1024 x 1024 RGB frame, 3 MiB of bytes).
+# Nothing in the bridge is of a fixed size: an observation is written straight into the vector
+# env's rows, which take 4 bytes per value (float32) for each copy's observation, final
+# observation and last observation (12 MiB each at the bound), so the bound is on memory only.
+IMAGE_MAX_VALUES = 3 << 20
+
+
+def _is_image(shape, dtype):
+    """an (height, width, channels) array of uint8 or bool values: an image, as rlc's own image
+    environments observe (network.encoder encodes it; replays store it a byte per value)"""
+    return len(shape) == 3 and np.dtype(dtype) in (np.uint8, np.bool_)
+
+
 class _SpaceInfo:
     """A Gymnasium-style space as rlc sees it: Discrete(n, start) or a float Box of any shape
-    (flattened, at most 512 values); for observations also a Dict or Tuple of Box parts (at most 8,
-    512 values in all; a Dict's keys sorted; an (H, W, C) uint8 or bool part is an image); for
-    actions also MultiDiscrete(nvec) (one-dimensional, each entry >= 2) and MultiBinary(n)."""
+    (flattened, at most 512 values); for observations also an image Box (height, width, channels)
+    of uint8 or bool values (image=True, up to IMAGE_MAX_VALUES), and a Dict or Tuple of Box parts
+    (at most 8, the vector parts at most 512 values in all; a Dict's keys sorted; an (H, W, C)
+    uint8 or bool part is an image); for actions also MultiDiscrete(nvec) (one-dimensional, each
+    entry >= 2) and MultiBinary(n)."""
 
     def __init__(self, space, field, label):
         kind = type(space).__name__
         self.field, self.label, self.text = field, label, repr(space)
         self.multi, self.nvec, self.structure, self.parts = 0, None, 0, ()
+        self.image, self.elem, self.dtype = False, 0, np.dtype(np.float32)
         if kind in ("Dict", "Tuple") and hasattr(space, "spaces"):
             self._structured(space, kind, field, label)
             return
@@ -65,9 +87,8 @@ class _SpaceInfo:
         self.discrete, self.n, self.start = False, 0, 0
         self.shape = tuple(int(d) for d in space.shape)
         self.dim = int(np.prod(self.shape)) if self.shape else 1
-        if not 1 <= self.dim <= 512:
-            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to 512", "bad argument")
         dtype = np.dtype(getattr(space, "dtype", np.float32))
+        self._check_size(space, field, label, _is_image(self.shape, dtype) and field != "action_space")
         if field == "action_space" and dtype.kind != "f":
             raise EnvError(f"{label}: action_space {space!r} has dtype {dtype}: rlc's agents act in float Boxes "
                            "(or Discrete)", "bad argument")
@@ -75,7 +96,23 @@ class _SpaceInfo:
         high = np.broadcast_to(np.asarray(space.high, dtype=np.float64), self.shape).reshape(-1)
         if np.isnan(low).any() or np.isnan(high).any() or (low > high).any():
             raise EnvError(f"{label}: {field} {space!r}: bounds must be numbers with low <= high", "bad argument")
+        if field == "observation_space" and _is_image(self.shape, dtype):   # a whole image, not a Dict's part
+            self.image, self.elem, self.dtype = True, 1 if dtype == np.uint8 else 2, dtype
+            self.rlc = Box(low.reshape(self.shape).astype(np.float32), high.reshape(self.shape).astype(np.float32),
+                           dtype=dtype)
+            return
         self.rlc = Box(low.astype(np.float32), high.astype(np.float32), dtype=np.float32)
+
+    def _check_size(self, space, field, label, image):
+        """the values of a Box: an image's up to IMAGE_MAX_VALUES, a vector's up to VECTOR_MAX_VALUES"""
+        if image and not 1 <= self.dim <= IMAGE_MAX_VALUES:
+            raise EnvError(f"{label}: {field} {space!r} is an image of {self.dim} values: rlc takes images of up to "
+                           f"{IMAGE_MAX_VALUES} values (a 1024 x 1024 RGB frame)", "bad argument")
+        if not image and not 1 <= self.dim <= VECTOR_MAX_VALUES:
+            hint = (" (an observation of shape (height, width, channels) and dtype uint8 or bool is an image, which "
+                    f"may hold up to {IMAGE_MAX_VALUES})" if field != "action_space" else "")
+            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to {VECTOR_MAX_VALUES}"
+                           f"{hint}", "bad argument")
 
     def _multi(self, space, kind, field, label):
         """MultiDiscrete (kind 2) or MultiBinary (kind 3): an action of dim integers"""
@@ -130,15 +167,19 @@ class _SpaceInfo:
             boxes.append((key, part.rlc))
             at += part.dim
         self.parts, self.dim = tuple(parts), at
-        if not 1 <= self.dim <= 512:
-            raise EnvError(f"{label}: {field} {space!r} has {self.dim} values; rlc takes 1 to 512", "bad argument")
+        vector = sum(p[2] for p in parts if not p[4])
+        if vector > VECTOR_MAX_VALUES or self.dim > IMAGE_MAX_VALUES:
+            raise EnvError(f"{label}: {field} {space!r} has {vector} values in vector parts and {self.dim} in all: rlc "
+                           f"takes at most {VECTOR_MAX_VALUES} in vector parts and {IMAGE_MAX_VALUES} in all (image "
+                           "parts: (height, width, channels) of uint8 or bool)", "bad argument")
         self.rlc = Dict(dict(boxes)) if kind == "Dict" else Tuple(b for _, b in boxes)
         low = np.concatenate([b.low.reshape(-1) for _, b in boxes])
         high = np.concatenate([b.high.reshape(-1) for _, b in boxes])
         self.bounds = (low.astype(np.float32), high.astype(np.float32))
 
     def same(self, other):
-        return self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
+        return (self.rlc == other.rlc and self.start == other.start and self.shape == other.shape
+                and self.image == other.image)
 
     def c_space(self):
         """(Space, arrays to keep alive while C copies the bounds)"""
@@ -155,7 +196,8 @@ class _SpaceInfo:
             return s, (nvec,)
         if self.structure:
             return self._c_structured(s)
-        low, high = np.ascontiguousarray(self.rlc.low), np.ascontiguousarray(self.rlc.high)
+        # (an image's Box holds its bounds as its own dtype; rlc takes them as floats)
+        low, high = (np.ascontiguousarray(b.reshape(-1), dtype=np.float32) for b in (self.rlc.low, self.rlc.high))
         s.kind, s.n, s.dim = 1, 0, self.dim
         s.low = low.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
         s.high = high.ctypes.data_as(ctypes.POINTER(ctypes.c_float))
@@ -412,6 +454,9 @@ class _Binding:
             row[0] = k
             return
         a = o if type(o) is np.ndarray else np.asarray(o)
+        if self.obs.image and (a.shape != self.obs.shape or a.dtype != self.obs.dtype):
+            raise EnvError(f"{self.label}: {where} returned an observation of shape {a.shape} and dtype {a.dtype}, "
+                           f"expected {self.obs.shape} {self.obs.dtype} (an image: {self.obs.text})", "bad argument")
         if a.dtype.kind not in "biuf":
             raise EnvError(f"{self.label}: {where} returned an observation of dtype {a.dtype} ({o!r:.80}): expected "
                            f"numbers ({self.obs.text})", "bad argument")
@@ -421,7 +466,7 @@ class _Binding:
         row[:] = a.reshape(-1)
 
     def _check_finite_obs(self, obs, where):
-        if np.isfinite(obs).all():
+        if self.obs.image or np.isfinite(obs).all():   # an image's uint8 or bool values are finite
             return
         i, j = np.argwhere(~np.isfinite(obs))[0]
         raise EnvError(f"{self.label}: {where.format(i=i)} returned an observation with observation[{j}] = "
@@ -458,6 +503,9 @@ class _Binding:
             acts = actions.reshape((n,) + self.act.shape).copy()
         rews, terms, truncs, rows = [], [], [], []
         flat, info_masks = shape == (self.obs.dim,), self.masks == "info"
+        # an image is written into its row as it comes, each value cast to float32 by numpy (no
+        # intermediate array); its values are bytes or bools, so they need no check for finiteness
+        images = obs.reshape((n,) + shape) if self.obs.image else None
         for i, h in enumerate(handles.tolist()):
             out = envs[h].step(acts[i])
             if type(out) is not tuple or len(out) != 5:
@@ -469,9 +517,12 @@ class _Binding:
                 self._obs_into(o, obs[i], f"step() of copy {i}")
             else:
                 a = o if type(o) is np.ndarray else np.asarray(o)
-                if a.shape != shape or a.dtype.kind not in "biuf":
+                if a.shape != shape or a.dtype.kind not in "biuf" or (images is not None and a.dtype != self.obs.dtype):
                     self._obs_into(o, obs[i], f"step() of copy {i}")   # raises, naming the problem
-                rows.append(a if flat else a.reshape(-1))
+                if images is not None:
+                    images[i] = a
+                else:
+                    rows.append(a if flat else a.reshape(-1))
             if not ((type(r) is float or type(r) is int or isinstance(r, (np.floating, np.integer)))
                     and math.isfinite(r)):
                 self._bad_step(i, out)
@@ -710,11 +761,8 @@ def bind(source, env_id=None):
         cb.render = _lib.RENDER_FN()
     cb.action_mask = _MASK_CALLBACK if b.masks is not None else _lib.MASK_FN()
     cb.compute_reward = _REWARD_CALLBACK if b.goal is not None else _lib.REWARD_FN()
-    obs, keep_o = b.obs.c_space()
-    act, keep_a = b.act.c_space()
     _bindings[key] = b
-    check(lib.rlc_env_register_callback(b.env_id.encode(), ctypes.byref(obs), ctypes.byref(act),
-                                        b.max_episode_steps, b.reward_threshold, ctypes.byref(cb)))
+    _register(b.env_id, b.obs, b.act, b.max_episode_steps, b.reward_threshold, ctypes.byref(cb))
     _by_id[b.env_id] = b
     return b.env_id
 
@@ -727,6 +775,18 @@ def is_bound(env_id):
 def register_unbound(env_id, obs_space, act_space):
     """Registers env_id with its spaces only (a checkpoint trained on it loads in a process where
     its environment is not bound)."""
-    obs, keep_o = _SpaceInfo(obs_space, "observation_space", env_id).c_space()
-    act, keep_a = _SpaceInfo(act_space, "action_space", env_id).c_space()
-    check(lib.rlc_env_register_callback(env_id.encode(), ctypes.byref(obs), ctypes.byref(act), 0, math.nan, None))
+    _register(env_id, _SpaceInfo(obs_space, "observation_space", env_id), _SpaceInfo(act_space, "action_space", env_id),
+              0, math.nan, None)
+
+
+def _register(env_id, obs_info, act_info, max_episode_steps, reward_threshold, cb):
+    """rlc_env_register_callback, or its _image form for an image observation (C API 11)"""
+    obs, keep_o = obs_info.c_space()
+    act, keep_a = act_info.c_space()
+    if obs_info.image:
+        shape = (ctypes.c_int * 3)(*obs_info.shape)
+        check(lib.rlc_env_register_callback_image(env_id.encode(), ctypes.byref(obs), shape, obs_info.elem,
+                                                  ctypes.byref(act), max_episode_steps, reward_threshold, cb))
+    else:
+        check(lib.rlc_env_register_callback(env_id.encode(), ctypes.byref(obs), ctypes.byref(act), max_episode_steps,
+                                            reward_threshold, cb))

@@ -2,9 +2,11 @@
 Breakout-v1 (10 x 10 x 4 bool) and CarRacing-v3 (96 x 96 x 3 uint8, when Box2D is built) appear in
 rlc.env_spaces and make_vec as Box(low, high, (H, W, C), dtype); reset and step observations and
 infos["final_obs"] entries are (num_envs, H, W, C) arrays of that dtype holding rlc's flat rows
-reshaped (a Python environment's image Box stays a flat vector in C order); rlc.Policy (a Breakout run, and a CartPole run observed through env.pixels) gives the same
-space and acts on shaped images as on flat rows, and names the argument and the shape it expected
-for a wrong one; scripts/rlc_policy.py takes the shaped images too."""
+reshaped (a Python environment's uint8 image Box too: its values pass through rlc's flat rows in
+numpy's C order, test_pyenv_image.py); rlc.Policy (a Breakout run, and a CartPole run observed
+through env.pixels) gives the same space and acts on shaped images as on flat rows, and names the
+argument and the shape it expected for a wrong one; scripts/rlc_policy.py takes the shaped images
+too."""
 import importlib.util
 import os
 import tempfile
@@ -107,17 +109,18 @@ class PyImage:
 
 
 class PythonEnv(unittest.TestCase):
-    def test_a_python_image_box_is_a_flat_vector_in_c_order(self):
-        """accepted, and flattened in numpy's C order (value (y, x, c) at (y * 4 + x) * 2 + c), as
-        docs/python-envs.md says; its final_obs too"""
+    def test_a_python_image_box_is_an_image_in_c_order(self):
+        """an image space as a built-in one's, its values through the flat rows in numpy's C order
+        (value (y, x, c) at (y * 4 + x) * 2 + c), as docs/python-envs.md says; its final_obs too"""
         with rlc.make_vec(PyImage, 2, seed=0) as v:
-            self.assertEqual((v.single_observation_space.shape, v.single_observation_space.dtype), ((32,), np.float32))
+            self.assertEqual((v.single_observation_space.shape, v.single_observation_space.dtype), ((4, 4, 2), np.uint8))
             o, _ = v.reset()
-            np.testing.assert_array_equal(o, np.tile(np.arange(32, dtype=np.float32), (2, 1)))
+            np.testing.assert_array_equal(o, np.tile(np.arange(32, dtype=np.uint8).reshape(4, 4, 2), (2, 1, 1, 1)))
+            np.testing.assert_array_equal(v._obs, np.tile(np.arange(32, dtype=np.float32), (2, 1)))
             v.step(np.zeros(2, dtype=np.int64))
             o, _, _, trunc, infos = v.step(np.zeros(2, dtype=np.int64))
             self.assertTrue(trunc.all())
-            np.testing.assert_array_equal(infos["final_obs"][1], np.arange(32, dtype=np.float32) + 2)
+            np.testing.assert_array_equal(infos["final_obs"][1], np.arange(32, dtype=np.uint8).reshape(4, 4, 2) + 2)
 
 
 class Policies(unittest.TestCase):
