@@ -38,7 +38,7 @@ static int zoo_files(char names[][256])
 }
 
 /* An off-policy agent's overrides, found through its registered sections: the section with a
- * learning_starts key starts learning at step 100 with a buffer of 1000 (dqn: for DQN, QR-DQN and
+ * learning_starts key starts learning at step 100 with a buffer of 1000 and batches of 32 (dqn: for DQN, QR-DQN and
  * C51, sac:, td3:, ...); returns their count (0 for an agent without replay) */
 static int replay_sets(const char *algo, char sets[][64])
 {
@@ -49,7 +49,8 @@ static int replay_sets(const char *algo, char sets[][64])
             if (strcmp((*s)->fields[f].key, "learning_starts") == 0) {
                 snprintf(sets[0], 64, "%s.learning_starts=100", (*s)->key);
                 snprintf(sets[1], 64, "%s.buffer_size=1000", (*s)->key);
-                return 2;
+                snprintf(sets[2], 64, "%s.batch_size=32", (*s)->key);   /* the updates run, cheaply */
+                return 3;
             }
     return 0;
 }
