@@ -23,6 +23,7 @@
 #include "losses/loss.h"
 #include "train/record.h"
 #include "train/trainer.h"
+#include "train/trainer_gemm.h"
 #include "train/trainer_env.h"
 
 #define API_ERR_SZ 2048
@@ -550,6 +551,35 @@ int rlc_config_resolve(const char *config_path, const char *config_yaml, const c
     return st;
 }
 
+/* The GEMM dispatch table of rlc_train's runs, as `rlc train` picks it (train/trainer_gemm.h): the
+ * first of the process's concurrent runs picks it (this machine's `rlc calibrate` cache for a new
+ * run, the run directory's copy for a resumed one) and the runs started while it trains share it;
+ * when the last ends, the fixed rule is back for the rest of the process. */
+static pthread_mutex_t gemm_mu = PTHREAD_MUTEX_INITIALIZER;
+static int gemm_runs;
+static nn_gemm_table gemm_table;
+
+static rl_status gemm_begin(const char *run_dir, bool resume)
+{
+    char note[2048];
+    rl_status st = RL_OK;
+    pthread_mutex_lock(&gemm_mu);
+    if (gemm_runs == 0) {
+        st = trainer_gemm_table_pick(run_dir, resume, &gemm_table, note, sizeof note, last_err, API_ERR_SZ);
+        if (st == RL_OK && note[0]) fprintf(stderr, "rlc train: warning: %s\n", note);
+    }
+    if (st == RL_OK) gemm_runs++;
+    pthread_mutex_unlock(&gemm_mu);
+    return st;
+}
+
+static void gemm_end(void)
+{
+    pthread_mutex_lock(&gemm_mu);
+    if (--gemm_runs == 0) nn_gemm_table_use(NULL);
+    pthread_mutex_unlock(&gemm_mu);
+}
+
 int rlc_train(const char *config_path, const char *config_yaml, const char *yaml_name,
               const char *const *sets, int n_sets, const char *run_dir, bool resume, bool quiet,
               rlc_train_result *res, char *run_dir_out, int run_dir_sz)
@@ -581,7 +611,11 @@ int rlc_train(const char *config_path, const char *config_yaml, const char *yaml
      * and step, keeping a checkpoint) with its message; the next call starts afresh */
     bool callback = env_callback_is(cfg.env.id);
     if (callback) env_callback_clear(cfg.env.id);
-    st = trainer_run(&cfg, &opts, &r, last_err, API_ERR_SZ);
+    st = gemm_begin(dir, resume);
+    if (st == RL_OK) {
+        st = trainer_run(&cfg, &opts, &r, last_err, API_ERR_SZ);
+        gemm_end();
+    } else memset(&r, 0, sizeof r);
     if (callback) env_callback_clear(cfg.env.id);
     fflush(stdout);
     res->steps = r.steps;

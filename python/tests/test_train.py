@@ -162,6 +162,50 @@ class Resume(unittest.TestCase):
             rlc.train(resume=True)
 
 
+class GemmTable(unittest.TestCase):
+    """rlc.train picks the GEMM dispatch table as `rlc train` does (`rlc calibrate`'s cache for a
+    new run): the same config gives the same run from Python and from the command line, and the
+    run directory keeps the table. The cache is a temporary XDG_CACHE_HOME, never ~/.cache."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "RLC_GEMM")}
+        os.environ["XDG_CACHE_HOME"] = os.path.join(self.tmp.name, "cache")
+        os.environ.pop("RLC_GEMM", None)
+
+    def tearDown(self):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        self.tmp.cleanup()
+
+    def read(self, *parts):
+        with open(os.path.join(*parts), "rb") as f:
+            return f.read()
+
+    def test_python_and_cli_runs_use_the_cache_alike(self):
+        out = run_rlc("calibrate", os.path.join(SOURCE_DIR, "configs/ppo_cartpole.yaml"), "--rounds", "1").stdout
+        cache = re.search(r"written to (\S+)", out).group(1)
+        config = dict(CARTPOLE, total_steps=2048,
+                      log=dict(CARTPOLE["log"], log_interval=512, eval_interval=1024, eval_episodes=2))
+        cli_dir, py_dir = (os.path.join(self.tmp.name, d) for d in ("cli", "py"))
+        rlc.train(config, run_dir=py_dir)
+        path = os.path.join(self.tmp.name, "cartpole.yaml")
+        with open(path, "w") as f:   # the dict as the YAML file the command line reads
+            f.write(rlc.resolve_config(config))
+        run_rlc("train", path, "--quiet", "--run-dir", cli_dir)
+        self.assertEqual(self.read(py_dir, "gemm_table.txt"), self.read(cache),
+                         "the Python run keeps the cache's table in its run directory")
+        for name in ("gemm_table.txt", "metrics.csv", "eval.csv"):
+            self.assertEqual(self.read(py_dir, name), self.read(cli_dir, name), f"{name} differs")
+        # after the run, the process is back on the fixed rule: with RLC_GEMM=rule no table is kept
+        os.environ["RLC_GEMM"] = "rule"
+        rlc.train(config, run_dir=os.path.join(self.tmp.name, "rule"))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp.name, "rule", "gemm_table.txt")))
+
+
 class Losses(unittest.TestCase):
     def test_registry_as_rlc_losses_lists_it(self):
         out = run_rlc("losses").stdout.splitlines()
