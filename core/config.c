@@ -1540,6 +1540,9 @@ static void print_field(FILE *out, const field_desc *fd)
         break;
     case T_F64: snprintf(def, sizeof def, "%g", fd->dnum); fmt_range(range, sizeof range, fd); break;
     case T_BOOL: snprintf(def, sizeof def, "%s", fd->dnum != 0 ? "true" : "false"); break;
+    case T_LIST:   /* an empty default list as it is written */
+        snprintf(def, sizeof def, "%s", field_default(fd) && field_default(fd)[0] ? field_default(fd) : "[]");
+        break;
     default: snprintf(def, sizeof def, "%s", field_default(fd) ? field_default(fd) : ""); break;
     }
     const char *shown = field_choices(fd) && fd->type != T_LIST && fd->type != T_I64 ? field_choices(fd) : range;

@@ -44,6 +44,14 @@
     X(S, int64_t, pixels_height, I64, 84, NULL, 16, 1024, NULL, "env.pixels: the frame's height")    \
     X(S, bool, pixels_grayscale, BOOL, 0, NULL, 0, 1, NULL,                                         \
       "env.pixels: one luma channel (ITU-R 601, as OpenCV) instead of RGB")                         \
+    X(S, int64_t, frame_skip, I64, 1, NULL, 1, 64, NULL,                                            \
+      "repeat each action k times, summing the rewards, stopping at an episode's end (RL Zoo's "  \
+      "FrameSkip; no max over frames); the time limit counts the repeated steps; 1 = off")        \
+    X(S, rl_int_list, resize, LIST, 0, "", 16, 1024, "[]",                                          \
+      "[height, width], each 16..1024: downscale an image observation with OpenCV's INTER_AREA "  \
+      "(Gymnasium's ResizeObservation); [] = off")                                               \
+    X(S, bool, grayscale, BOOL, 0, NULL, 0, 1, NULL,                                                \
+      "an RGB image observation as one luma channel (H, W, 1), as env.pixels_grayscale")         \
     X(S, int64_t, frame_stack, I64, 1, NULL, 1, 64, NULL,                                           \
       "observe the last k observations stacked along the last axis (channels), oldest first; "     \
       "1 = off")                                                                                 \

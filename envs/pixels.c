@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "envs/callback.h"
+#include "envs/imgprep.h"
 #include "envs/render.h"
 
 #ifdef RLC_HAVE_MUJOCO
@@ -97,7 +98,7 @@ static rl_status pix_init(void *state, char *err, size_t err_sz)
 }
 
 /* the frame of the inner state as the observation: RGB, or OpenCV's fixed-point ITU-R 601 luma
- * (R 4899 + G 9617 + B 1868 + 2^13) >> 14; NaN when the renderer fails */
+ * (env_pixels_luma); NaN when the renderer fails */
 static void pix_observe(pix_state *s, float *obs)
 {
     size_t n = (size_t)s->p.width * s->p.height;
@@ -112,7 +113,7 @@ static void pix_observe(pix_state *s, float *obs)
         return;
     }
     for (size_t i = 0; i < n; i++, px += 3)
-        obs[i] = (float)((px[0] * 4899u + px[1] * 9617u + px[2] * 1868u + (1u << 13)) >> 14);
+        obs[i] = (float)env_pixels_luma(px[0], px[1], px[2]);
 }
 
 static void pix_reset(void *state, rl_rng *rng, float *obs)
@@ -294,6 +295,7 @@ const env_instance *env_unwrap(const env_instance *e)
     while (e && e->def) {
         if (e->def->reset == pix_reset) e = &((const pix_state *)e->state)->inner;
         else if (e->def->reset == fs_reset) e = &((const fs_state *)e->state)->inner;
+        else if (env_imgprep_inner(e)) e = env_imgprep_inner(e);
         else break;
     }
     return e;

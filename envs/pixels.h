@@ -46,6 +46,14 @@ typedef struct {
     bool grayscale;      /* one luma channel instead of R, G, B */
 } env_pixels_opts;
 
+/* ITU-R 601 luma of an 8-bit RGB pixel in OpenCV's fixed point (cvtColor RGB2GRAY):
+ * (R 4899 + G 9617 + B 1868 + 2^13) >> 14, round(0.299 R + 0.587 G + 0.114 B). env.pixels'
+ * grayscale frames and env.grayscale (envs/imgprep.h) both use it. */
+static inline unsigned env_pixels_luma(unsigned r, unsigned g, unsigned b)
+{
+    return (r * 4899u + g * 9617u + b * 1868u + (1u << 13)) >> 14;
+}
+
 /* The definition of inner observed through its pixels. *out is one allocation (the definition,
  * its bounds and parameters) which the caller frees with free() after closing every instance
  * made from it; inner must outlive it. Errors name the environment: RL_ERR_UNSUPPORTED when it
@@ -57,7 +65,8 @@ rl_status env_pixels_def(const env_def *inner, const env_pixels_opts *opts, env_
  * above ENV_WRAPPED_MAX_DIM values, RL_ERR_UNSUPPORTED for a Discrete observation space. */
 rl_status env_frame_stack_def(const env_def *inner, int k, env_def **out, char *err, size_t err_sz);
 
-/* The instance inside a wrapped one (pixels or frame_stack, through any number of them), e itself
+/* The instance inside a wrapped one (pixels, frame_stack or those of envs/imgprep.h, through any
+ * number of them), e itself
  * for any other: what a renderer draws (rlc record of a policy trained on pixels shows the
  * environment's own scene). */
 const env_instance *env_unwrap(const env_instance *e);

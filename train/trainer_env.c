@@ -8,6 +8,7 @@
 
 #include "envs/check.h"
 #include "envs/env_args.h"
+#include "envs/imgprep.h"
 #include "envs/pixels.h"
 #include "envs/wrappers.h"
 
@@ -45,7 +46,42 @@ static void env_view(trainer_env *e)
     env_one_hot_space(n, e->bounds, e->bounds + n, &e->view.obs_space);
 }
 
-/* env.pixels and env.frame_stack: e->def wrapped (envs/pixels.h), pixels first */
+/* after a wrapper's constructor returned st and made: e->def is the wrapped definition, or the
+ * constructor's message (it begins with the wrapper's name) names the config's key */
+static rl_status wrapped(trainer_env *e, rl_status st, env_def *made, const char *where, const char *why, char *err,
+                         size_t err_sz)
+{
+    if (st != RL_OK) return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.%s", where, why);
+    e->def = made;
+    return RL_OK;
+}
+
+/* env.resize, env.grayscale and env.frame_stack over e->def, in this order (envs/imgprep.h) */
+static rl_status env_obs_wrappers(trainer_env *e, const rl_config *cfg, const char *where, char *err, size_t err_sz)
+{
+    char why[600];
+    rl_status st = RL_OK;
+    const rl_int_list *rs = &cfg->env.resize;
+    if (rs->n != 0 && rs->n != 2)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.resize: expected [height, width] (or [] for none), got %d "
+                       "entr%s", where, rs->n, rs->n == 1 ? "y" : "ies");
+    if (rs->n == 2) {
+        st = env_resize_def(e->def, (int)rs->v[0], (int)rs->v[1], &e->resize, why, sizeof why);
+        if ((st = wrapped(e, st, e->resize, where, why, err, err_sz)) != RL_OK) return st;
+    }
+    if (cfg->env.grayscale) {
+        st = env_grayscale_def(e->def, &e->gray, why, sizeof why);
+        if ((st = wrapped(e, st, e->gray, where, why, err, err_sz)) != RL_OK) return st;
+    }
+    if (cfg->env.frame_stack > 1) {
+        st = env_frame_stack_def(e->def, (int)cfg->env.frame_stack, &e->stack, why, sizeof why);
+        if ((st = wrapped(e, st, e->stack, where, why, err, err_sz)) != RL_OK) return st;
+    }
+    return RL_OK;
+}
+
+/* env.pixels and env.frame_skip over e->def (envs/pixels.h, envs/imgprep.h), then the observation
+ * wrappers: pixels -> frame_skip -> resize -> grayscale -> frame_stack */
 static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const char *where, char *err,
                                     size_t err_sz)
 {
@@ -59,16 +95,21 @@ static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const 
     if (cfg->env.pixels) {
         const env_pixels_opts o = {.width = (int)cfg->env.pixels_width, .height = (int)cfg->env.pixels_height,
                                    .grayscale = cfg->env.pixels_grayscale};
-        if ((st = env_pixels_def(e->def, &o, &e->pixels, why, sizeof why)) != RL_OK)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.%s", where, why);
-        e->def = e->pixels;
+        st = env_pixels_def(e->def, &o, &e->pixels, why, sizeof why);
+        if ((st = wrapped(e, st, e->pixels, where, why, err, err_sz)) != RL_OK) return st;
     }
-    if (cfg->env.frame_stack > 1) {
-        if ((st = env_frame_stack_def(e->def, (int)cfg->env.frame_stack, &e->stack, why, sizeof why)) != RL_OK)
-            return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: env.%s", where, why);
-        e->def = e->stack;
+    if (cfg->env.frame_skip > 1) {   /* the time limit (env.max_episode_steps too) counts inner steps */
+        st = env_frame_skip_def(e->def, (int)cfg->env.frame_skip, (int)cfg->env.max_episode_steps, &e->skip, why,
+                                sizeof why);
+        if ((st = wrapped(e, st, e->skip, where, why, err, err_sz)) != RL_OK) return st;
     }
-    return RL_OK;
+    return env_obs_wrappers(e, cfg, where, err, err_sz);
+}
+
+/* the time limit of the instances made of e->def: with env.frame_skip the inner instance keeps it */
+static int outer_limit(const trainer_env *e, const rl_config *cfg)
+{
+    return e->skip ? 0 : (int)cfg->env.max_episode_steps;
 }
 
 rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *where, bool from_run, char *err,
@@ -99,6 +140,9 @@ void trainer_env_close(trainer_env *e)
     if (!e) return;
     free(e->bounds);
     free(e->stack);
+    free(e->gray);
+    free(e->resize);
+    free(e->skip);
     free(e->pixels);
     free(e->owned);
     free(e->vel_mask);
@@ -107,7 +151,7 @@ void trainer_env_close(trainer_env *e)
 
 rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v, int n, char *err, size_t err_sz)
 {
-    const env_vec_opts opts = {.max_steps_override = (int)cfg->env.max_episode_steps, .one_hot = true,
+    const env_vec_opts opts = {.max_steps_override = outer_limit(e, cfg), .one_hot = true,
                                .mask_velocity = cfg->env.mask_velocity};
     char why[1200];
     rl_status st = env_vec_make_def(v, e->def, n, &opts, why, sizeof why);
@@ -119,7 +163,7 @@ rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v
 
 rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_instance *inst, char *err, size_t err_sz)
 {
-    return env_make_def(inst, e->def, (int)cfg->env.max_episode_steps, err, err_sz);
+    return env_make_def(inst, e->def, outer_limit(e, cfg), err, err_sz);
 }
 
 void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch)

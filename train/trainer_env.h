@@ -10,8 +10,12 @@
  * space one-hot encoded: Box(n) in [0, 1], the n floats env_one_hot writes (FrozenLake, Taxi,
  * CliffWalking, Blackjack). With env.mask_velocity the agent sees the velocity components
  * zeroed (envs/wrappers.h). With env.pixels the environment is observed through its rendered
- * frames, and with env.frame_stack its last k observations stacked (envs/pixels.h): def is then
- * the wrapped definition, so every vector env and instance made here observes them. The vector envs made here encode their rows themselves; a single
+ * frames, and with env.frame_stack its last k observations stacked (envs/pixels.h); env.frame_skip,
+ * env.resize and env.grayscale repeat actions and preprocess an image observation
+ * (envs/imgprep.h), in the order pixels, frame_skip, resize, grayscale, frame_stack: def is then
+ * the wrapped definition, so every vector env and instance made here observes them. With
+ * env.frame_skip the time limit (the registered one or env.max_episode_steps) counts the inner,
+ * repeated steps: the instances made here get no limit of their own. The vector envs made here encode their rows themselves; a single
  * instance's observation goes through trainer_env_encode. */
 #ifndef RLC_TRAIN_TRAINER_ENV_H
 #define RLC_TRAIN_TRAINER_ENV_H
@@ -24,7 +28,7 @@
 
 typedef struct {
     const env_def *def;       /* the environment (registered, or the env.kwargs copy in owned, wrapped
-                                 by pixels and stack) */
+                                 by pixels, skip, resize, gray and stack) */
     env_def view;             /* def as the agent sees it: obs_space one-hot where def's is Discrete */
     int raw_dim;              /* floats of one of def's own observations (1 for a Discrete one) */
     bool one_hot;             /* def's observations are encoded for the agent */
@@ -32,6 +36,9 @@ typedef struct {
     void *owned;              /* env.kwargs: the definition and its arguments (owned) */
     unsigned char *vel_mask;  /* env.mask_velocity: (raw_dim) the components zeroed (owned); else NULL */
     env_def *pixels;          /* env.pixels: the rendered-frame definition over the env.kwargs one (owned) */
+    env_def *skip;            /* env.frame_skip > 1: the repeating definition over the one before (owned) */
+    env_def *resize;          /* env.resize: the resized image over the one before (owned) */
+    env_def *gray;            /* env.grayscale: the luma image over the one before (owned) */
     env_def *stack;           /* env.frame_stack > 1: the stacked definition over the one before (owned) */
 } trainer_env;
 
