@@ -198,9 +198,24 @@ static void skip_step(void *state, rl_rng *rng, const float *action, float *obs,
     *truncated = trunc;
 }
 
+/* resize and grayscale: whether the inner observation holds a non-finite value (a frame env.pixels
+ * failed to draw), and then obs all NaN, which the vector env drops */
+static bool img_nonfinite(const ip_state *s, float *obs)
+{
+    const ip_params *p = &s->p;
+    for (int i = 0; i < p->inner->obs_space.dim; i++)
+        if (!isfinite(s->in[i])) {
+            const int out_dim = p->kind == IP_GRAY ? p->in_h * p->in_w : p->out_h * p->out_w * p->channels;
+            for (int j = 0; j < out_dim; j++) obs[j] = NAN;
+            return true;
+        }
+    return false;
+}
+
 /* resize and grayscale: the inner observation transformed */
 static void img_observe(ip_state *s, float *obs)
 {
+    if (img_nonfinite(s, obs)) return;
     if (s->p.kind == IP_GRAY) {
         const size_t n = (size_t)s->p.in_h * s->p.in_w;
         for (size_t i = 0; i < n; i++) {

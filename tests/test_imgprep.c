@@ -212,6 +212,29 @@ Test(resize, spaces_and_bounds)
     free(r);
 }
 
+/* a frame env.pixels failed to draw (NaN) stays non-finite, so the vector env drops the step */
+Test(resize, a_non_finite_observation_gives_nan)
+{
+    float img[24 * 24 * 3] = {0};
+    img[100] = NAN;
+    toy_params tp = {.img = img};
+    env_def toy = toy_image(&tp, 24, 24, 3), *r, *g;
+    char err[512];
+    cr_assert_eq(env_resize_def(&toy, 16, 16, &r, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(env_grayscale_def(&toy, &g, err, sizeof err), RL_OK, "%s", err);
+    const env_def *defs[2] = {r, g};
+    for (int k = 0; k < 2; k++) {
+        env_instance e;
+        make(&e, defs[k]);
+        float obs[16 * 16 * 3];
+        env_reset(&e, 0, obs);
+        for (int i = 0; i < defs[k]->obs_space.dim; i++) cr_assert(isnan(obs[i]), "wrapper %d value %d: %g", k, i, obs[i]);
+        env_close(&e);
+    }
+    free(r);
+    free(g);
+}
+
 /* ---- frame_skip ---------------------------------------------------------------------------- */
 
 static void step1(env_instance *e, float *obs, float *r, bool *te, bool *tr)
