@@ -295,7 +295,12 @@ rl_status env_frame_skip_def(const env_def *inner, int k, int max_steps, env_def
                        ENV_FRAME_SKIP_MAX);
     const ip_params p = {.inner = inner, .kind = IP_SKIP, .k = k, .max_steps = max_steps > 0 ? max_steps : 0};
     ip_block *b = ip_alloc(&p, 0);
-    b->def.max_episode_steps = 0;   /* the inner instance's limit, in inner steps */
+    /* the inner instance's limit L counts inner steps; without an earlier end every agent step is
+     * k of them, so L ends the episode at agent step ceil(L / k): the wrapper's own limit, which
+     * therefore never cuts earlier (and lets a step set truncated itself only at its limit, as
+     * env_def.step asks) */
+    const int L = p.max_steps > 0 ? p.max_steps : inner->max_episode_steps;
+    b->def.max_episode_steps = L > 0 ? (L + k - 1) / k : 0;
     *out = &b->def;
     return RL_OK;
 }

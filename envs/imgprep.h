@@ -14,10 +14,10 @@
  * maximum over the last two frames is taken: Gymnasium's AtariPreprocessing and SB3's
  * MaxAndSkipEnv max-pool to remove Atari's flicker (sprites drawn on alternate frames), and RL
  * Zoo's FrameSkip, which its CarRacing recipe uses, does not. Time limit: the inner environment's
- * (its registered limit, or max_steps when > 0) counts inner steps, as gym.make's TimeLimit sits
- * inside RL Zoo's wrapper (CarRacing-v3's 1000 steps are 500 agent steps with k = 2); the
- * wrapped definition has no limit of its own (max_episode_steps 0), so nothing cuts an episode
- * earlier in agent steps.
+ * (its registered limit L, or max_steps when > 0) counts inner steps, as gym.make's TimeLimit sits
+ * inside RL Zoo's wrapper (CarRacing-v3's 1000 steps are 500 agent steps with k = 2; with L = 999
+ * the 500th agent step repeats the action once). The wrapped definition's own limit is
+ * ceil(L / k) agent steps, where L ends an episode anyway, so it never cuts earlier.
  *
  * resize (Gymnasium's ResizeObservation, which calls cv2.resize with INTER_AREA): an image Box
  * (H, W, C) of uint8 values, any C, becomes (height, width, C), each output pixel the

@@ -207,7 +207,7 @@ Test(resize, spaces_and_bounds)
     cr_assert(gs->rank == 3 && gs->shape[0] == 16 && gs->shape[1] == 17 && gs->shape[2] == 1 && gs->dim == 16 * 17);
     cr_assert(gs->low[5] == env_pixels_luma(0, 10, 0) && gs->high[5] == env_pixels_luma(255, 255, 200), "%g %g",
               gs->low[5], gs->high[5]);
-    cr_assert(g->act_space.kind == ENV_SPACE_BOX && g->max_episode_steps == 0);
+    cr_assert(g->act_space.kind == ENV_SPACE_BOX);
     free(g);
     free(r);
 }
@@ -267,7 +267,7 @@ Test(frame_skip, sums_rewards_and_stops_at_termination_within_the_repeats)
 }
 
 /* the inner limit (7 inner steps, or the override 4) ends the episode inside a repeat; the
- * wrapper has none of its own */
+ * wrapper's own, ceil(limit / 3) agent steps, is where that happens */
 Test(frame_skip, the_inner_time_limit_counts_inner_steps)
 {
     toy_params tp = {0};
@@ -275,7 +275,8 @@ Test(frame_skip, the_inner_time_limit_counts_inner_steps)
     char err[512];
     cr_assert_eq(env_frame_skip_def(&toy, 3, 0, &d, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(env_frame_skip_def(&toy, 3, 4, &o, err, sizeof err), RL_OK, "%s", err);
-    cr_assert_eq(d->max_episode_steps, 0);
+    cr_assert(d->max_episode_steps == 3 && o->max_episode_steps == 2, "%d %d", d->max_episode_steps,
+              o->max_episode_steps);
     env_instance e, f;
     make(&e, d);
     make(&f, o);
@@ -329,6 +330,25 @@ Test(frame_skip, plays_the_plain_trajectory_and_truncates_at_half_the_limit)
     free(d);
 }
 
+/* check-env on Pendulum skipped by 2, whose random episodes reach the limit: truncated only at
+ * the wrapper's own limit (100 agent steps), as env_def.step asks */
+Test(frame_skip, passes_the_environment_checks_at_its_limit)
+{
+    env_def *d;
+    char err[512];
+    cr_assert_eq(env_frame_skip_def(env_find("Pendulum-v1"), 2, 0, &d, err, sizeof err), RL_OK, "%s", err);
+    env_check_opts o;
+    env_check_opts_default(&o);
+    o.n_steps = 400;
+    env_check_report rep;
+    cr_assert_eq(env_check_run(d, &o, &rep, err, sizeof err), RL_OK, "%s", err);
+    for (int i = 0; i < rep.n_items; i++)
+        cr_assert_neq(rep.items[i].outcome, ENV_CHECK_FAIL, "%s: %s", rep.items[i].name, rep.items[i].detail);
+    const env_check_item *t = env_check_find(&rep, "truncation at step limit");
+    cr_assert(t && t->outcome == ENV_CHECK_PASS, "%s", t ? t->detail : "no such check");
+    free(d);
+}
+
 /* ---- the chain through the config ------------------------------------------------------------ */
 
 static rl_status open_cfg(const char *const *sets, int n, trainer_env *te, char *err, size_t err_sz)
@@ -360,7 +380,7 @@ Test(imgprep, trainer_env_builds_the_chain_in_order)
     cr_assert_eq(rl_config_load_string(cfg, "algo: ppo\n", "ip.yaml", chain, 7, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(trainer_env_make(&te, cfg, &inst, err, sizeof err), RL_OK, "%s", err);
     cr_assert_eq(env_unwrap(&inst)->def, env_find("CartPole-v1"));
-    cr_assert_eq(inst.max_steps, 0, "the limit is the inner instance's");
+    cr_assert_eq(inst.max_steps, 250, "CartPole's 500 steps with frame_skip 2: %d", inst.max_steps);
     env_close(&inst);
     free(cfg);
     trainer_env_close(&te);

@@ -106,7 +106,8 @@ static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const 
     return env_obs_wrappers(e, cfg, where, err, err_sz);
 }
 
-/* the time limit of the instances made of e->def: with env.frame_skip the inner instance keeps it */
+/* the time limit override of the instances made of e->def: with env.frame_skip, none (the
+ * definition's own, ceil(limit / k) agent steps; the inner instance counts the limit in its steps) */
 static int outer_limit(const trainer_env *e, const rl_config *cfg)
 {
     return e->skip ? 0 : (int)cfg->env.max_episode_steps;

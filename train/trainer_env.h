@@ -15,7 +15,7 @@
  * (envs/imgprep.h), in the order pixels, frame_skip, resize, grayscale, frame_stack: def is then
  * the wrapped definition, so every vector env and instance made here observes them. With
  * env.frame_skip the time limit (the registered one or env.max_episode_steps) counts the inner,
- * repeated steps: the instances made here get no limit of their own. The vector envs made here encode their rows themselves; a single
+ * repeated steps: the instances made here take the wrapper's, ceil(limit / k) agent steps. The vector envs made here encode their rows themselves; a single
  * instance's observation goes through trainer_env_encode. */
 #ifndef RLC_TRAIN_TRAINER_ENV_H
 #define RLC_TRAIN_TRAINER_ENV_H
