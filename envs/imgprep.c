@@ -143,7 +143,10 @@ static void area_general(const area_plan *a, const ip_params *p, const float *in
         memset(a->buf, 0, (size_t)W * sizeof(float));
         area_row(a, C, in + (size_t)t->si * row);
         if (t->di != prev) {
-            for (int x = 0; x < W; x++) out[(size_t)prev * W + x] = round_u8(a->sum[x]), a->sum[x] = t->alpha * a->buf[x];
+            for (int x = 0; x < W; x++) {
+                out[(size_t)prev * W + x] = round_u8(a->sum[x]);
+                a->sum[x] = t->alpha * a->buf[x];
+            }
             prev = t->di;
         } else {
             for (int x = 0; x < W; x++) a->sum[x] += t->alpha * a->buf[x];

@@ -1,9 +1,10 @@
-/* rlc tests: Gymnasium's preprocessing wrappers (envs/imgprep.h): resize and grayscale give
- * OpenCV's bytes (fixtures written by scripts/gen_fixtures_imgprep.py with cv2.resize INTER_AREA and
- * cvtColor RGB2GRAY: within a grey level, below), frame_skip sums the rewards of its repeats, stops at an episode's end within
- * them and leaves the time limit to the inner environment (in inner steps, env.max_episode_steps
- * too), plays the plain environment's trajectory, the whole chain on two threads gives what one
- * thread gives and passes the environment checks, and the config's keys are named in errors. */
+/* rlc tests: Gymnasium's preprocessing wrappers (envs/imgprep.h): resize gives OpenCV's bytes and
+ * grayscale OpenCV's within a grey level (fixtures written by scripts/gen_fixtures_imgprep.py with
+ * cv2.resize INTER_AREA and cvtColor RGB2GRAY), frame_skip sums the rewards of its repeats, stops
+ * at an episode's end within them and counts the time limit in inner steps (env.max_episode_steps
+ * too; its own limit, ceil(limit / k), passes check-env), plays the plain environment's
+ * trajectory, the whole chain on two threads gives what one thread gives and passes the
+ * environment checks, and the config's keys are named in errors. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
