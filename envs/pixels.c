@@ -116,6 +116,13 @@ static void pix_observe(pix_state *s, float *obs)
         obs[i] = (float)env_pixels_luma(px[0], px[1], px[2]);
 }
 
+/* the inner environment's valid actions (its own state, not the wrapper's) */
+static void pix_mask(const void *state, uint8_t *mask)
+{
+    const pix_state *s = state;
+    s->inner.def->action_mask(s->inner.state, mask);
+}
+
 static void pix_reset(void *state, rl_rng *rng, float *obs)
 {
     pix_state *s = state;
@@ -171,6 +178,7 @@ rl_status env_pixels_def(const env_def *inner, const env_pixels_opts *o, env_def
     b->def.close = pix_close;
     b->def.seed = pix_seed;
     b->def.warnings = pix_warnings;
+    b->def.action_mask = inner->action_mask ? pix_mask : NULL;
     *out = &b->def;
     return RL_OK;
 }
@@ -244,6 +252,12 @@ static void fs_seed(void *state, uint64_t seed)
     if (s->inner.def->seed) s->inner.def->seed(s->inner.state, seed);
 }
 
+static void fs_mask(const void *state, uint8_t *mask)
+{
+    const fs_state *s = state;
+    s->inner.def->action_mask(s->inner.state, mask);
+}
+
 static uint64_t fs_warnings(const void *state)
 {
     const fs_state *s = state;
@@ -286,6 +300,7 @@ rl_status env_frame_stack_def(const env_def *inner, int k, env_def **out, char *
     b->def.close = fs_close;
     b->def.seed = fs_seed;
     b->def.warnings = fs_warnings;
+    b->def.action_mask = inner->action_mask ? fs_mask : NULL;
     *out = &b->def;
     return RL_OK;
 }

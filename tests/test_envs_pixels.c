@@ -3,7 +3,7 @@
  * resized, the inner trajectory unchanged, frame_stack's ordering (newest last) and reset padding,
  * the vector env's autoreset giving the new episode's stacked frames, the same results on one
  * thread or two, and the errors (no renderer, sizes, k, Discrete spaces, env.mask_velocity) named
- * through trainer_env as the config's keys. */
+ * through trainer_env as the config's keys, and the action masks forwarded from the inner environment. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -446,4 +446,47 @@ Test(pixels, wrapper_accepts_every_environment_the_renderer_draws)
     cr_assert_eq(d->obs_space.dim, 32 * 24);
     free(d);
 #endif
+}
+
+/* the wrappers forward the inner environment's valid actions (Taxi's masks through env.pixels and
+ * env.frame_stack),
+ * computed from its own state: the masks of a wrapped Taxi equal the plain Taxi's on the same
+ * seeds and actions, after every reset and step */
+Test(pixels, action_masks_are_the_inner_environments)
+{
+    const env_def *taxi = env_find("Taxi-v3");
+    cr_assert_not_null(taxi);
+    cr_assert_not_null(taxi->action_mask);
+    env_def *d = pixels_of(taxi, 16, 16, true);
+    cr_assert_not_null(d->action_mask, "env.pixels drops Taxi's action masks");
+    env_def *st = stack_of(d, 2);   /* pixels, then frame_stack: the mask through both */
+    cr_assert_not_null(st->action_mask, "env.frame_stack drops the action masks");
+    env_instance w, plain;
+    make(&w, st);
+    make(&plain, taxi);
+    float *ow = calloc((size_t)st->obs_space.dim, sizeof(float)), op;
+    uint8_t mw[6], mp[6];
+    int differ = 0;
+    for (int ep = 0; ep < 20; ep++) {
+        env_reset(&w, 100 + ep, ow);
+        env_reset(&plain, 100 + ep, &op);
+        for (int t = 0; t < 8; t++) {
+            st->action_mask(w.state, mw);
+            taxi->action_mask(plain.state, mp);
+            differ += memcmp(mw, mp, sizeof mw) != 0;
+            int a = (ep + t) % 6;
+            while (!mp[a]) a = (a + 1) % 6;
+            float act = (float)a, r;
+            bool term, trunc;
+            env_step(&w, &act, ow, &r, &term, &trunc);
+            env_step(&plain, &act, &op, &r, &term, &trunc);
+            if (term || trunc) break;
+        }
+    }
+    cr_assert_eq(differ, 0, "%d of the wrapped Taxi's masks differ from the plain Taxi's", differ);
+    free(ow);
+    env_close(&w);
+    env_close(&plain);
+    free(st);
+    free(d);
 }
