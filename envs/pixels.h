@@ -12,8 +12,9 @@
  * state, drawn directly at width x height (every renderer scales its scene to the size asked
  * for, as Gymnasium's ResizeObservation squashes the aspect ratio; no resampling step), as an
  * image Box (height, width, 3) of uint8 values, or (height, width, 1) with grayscale: ITU-R 601
- * luma, round(0.299 R + 0.587 G + 0.114 B), as OpenCV's cvtColor and Gymnasium's
- * GrayscaleObservation. Each instance owns a renderer and its frame buffer (opened in init,
+ * luma, round(0.299 R + 0.587 G + 0.114 B), as older OpenCV's cvtColor (14-bit fixed point)
+ * and so Gymnasium 0.29's GrayScaleObservation (OpenCV 4.6 rounds 15-bit coefficients: one grey
+ * level apart on some pixels; docs/environments.md). Each instance owns a renderer and its frame buffer (opened in init,
  * nothing allocated per step), so copies stepped on different threads never share one. A frame
  * the renderer fails to draw (a plugin's renderer returning an error) becomes an observation of
  * NaN, which the vector env drops as a non-finite step.
