@@ -7,6 +7,7 @@
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
 #include "algos/offp_ac.h"
+#include "core/dist.h"
 #include "core/limits.h"
 #include "core/mathx.h"
 
@@ -33,8 +34,14 @@ rl_status offp_ac_check_spaces(const agent_algo *algo, const rl_config *cfg, con
 
 rl_status offp_ac_check_config(const rl_config *cfg, const offp_ac_settings *s, char *err, size_t err_sz)
 {
-    return rl_limit_check_replay(cfg->source[0] ? cfg->source : "config", s->algo->name, s->batch_size,
-                                 s->buffer_size, s->n_step, cfg->env.num_envs, err, err_sz);
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    /* ranks end episodes at different steps, and every update is a collective one */
+    if (s->train_per_episode && rl_dist_size() > 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG,
+                       "%s: %s.train_frequency_unit: 'episode' needs a single process (a data-parallel run "
+                       "updates on every rank at once); use 'step'", src, s->algo->name);
+    return rl_limit_check_replay(src, s->algo->name, s->batch_size, s->buffer_size, s->n_step, cfg->env.num_envs,
+                                 err, err_sz);
 }
 
 /* the critics' loss, the activation and the memory the buffer and the caches will take */
@@ -238,11 +245,30 @@ void offp_ac_observe(void *self, const env_vec *v)
 
 /* ---- the update ----------------------------------------------------------------------------- */
 
-int offp_ac_learn(offp_ac *b, int64_t step, void (*update)(void *self, double *acc), void *self, double *acc)
+/* counts step v toward the next train point; true at one (the count starts again) */
+static bool train_point(offp_ac *b, const env_vec *v)
+{
+    if (b->s.train_per_episode) {
+        for (int i = 0; i < b->n_envs; i++) b->train_since += v->terminated[i] || v->truncated[i];
+    } else {
+        b->train_since++;
+    }
+    if (b->train_since < b->s.train_frequency) return false;
+    b->train_since = 0;
+    return true;
+}
+
+int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
+                  double *acc)
 {
     b->env_steps = step;
-    if (step < b->learning_starts || replay_buffer_valid(&b->buf) < 1) return 0;
-    int n = offp_updates_due(&b->credit, b->utd, b->n_envs);
+    b->credit += b->utd * b->n_envs;
+    if (!train_point(b, v)) return 0;
+    if (step < b->learning_starts || replay_buffer_valid(&b->buf) < 1) {
+        b->credit = 0.0;
+        return 0;
+    }
+    int n = offp_updates_due(&b->credit);
     if (n == 0) return 0;
     offp_aux_stats_reset(&b->ax);
     FTZ_ENTER();
@@ -370,12 +396,16 @@ static offp_ckpt ckpt(offp_ac *b, char keys[OFFP_CKPT_MAX_FIELDS][32])
     if (b->s.counter) field[n] = b->s.counter, val[n++] = b->s.counter_value;
     field[n] = "updates", val[n++] = &b->updates;
     field[n] = "env_steps", val[n++] = &b->env_steps;
+    int n_required = n;                /* older checkpoints have no train point state */
+    field[n] = "train_since", val[n++] = &b->train_since;
+    field[n] = "update_credit_bits", val[n++] = &b->credit_bits;
     offp_ckpt c = {.algo = a, .prefix = a, .rng = &b->rng, .n_fields = n, .ax = &b->ax,
                    .aux_step = &b->actor_opt.t};   /* the heads step with the actor */
     for (int i = 0; i < n; i++) {
         snprintf(keys[i], 32, "%s.%s", a, field[i]);
         c.fields[i].key = keys[i];
         c.fields[i].value = val[i];
+        c.fields[i].optional = i >= n_required;
     }
     return c;
 }
@@ -388,6 +418,7 @@ rl_status offp_ac_save(void *self, const char *path, const nn_meta *extra, int n
     int n = tensors(b, t, names, true);
     RL_ASSERT(n <= OFFP_AC_MAX_TENSORS);
     offp_ckpt c = ckpt(b, keys);
+    memcpy(&b->credit_bits, &b->credit, sizeof b->credit);
     return offp_ckpt_save(&c, path, t, n, extra, n_extra, err, err_sz);
 }
 
@@ -399,8 +430,10 @@ rl_status offp_ac_load(void *self, nn_safetensors *f, bool train_state, char *er
     int n = tensors(b, t, names, train_state);
     RL_ASSERT(n <= OFFP_AC_MAX_TENSORS);
     offp_ckpt c = ckpt(b, keys);
+    memcpy(&b->credit_bits, &b->credit, sizeof b->credit);
     rl_status st = offp_ckpt_load(&c, f, t, n, train_state, err, err_sz);
     if (st != RL_OK) return st;
+    memcpy(&b->credit, &b->credit_bits, sizeof b->credit);
     if (!train_state) copy_targets(b);
     if (b->s.loaded) b->s.loaded(b);
     return RL_OK;

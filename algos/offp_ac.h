@@ -20,6 +20,14 @@
 #include "core/arena.h"
 #include "core/twin.h"
 
+/* The keys of an actor-critic's section that say when the updates owed run (SB3's train_freq;
+ * utd x the steps collected is its gradient_steps) */
+#define OFFP_TRAIN_FREQUENCY_FIELDS(X, S)                                                         \
+    X(S, int64_t, train_frequency, I64, 1, NULL, 1, 1e9, NULL,                                     \
+      "the updates owed (utd per env step) run every train_frequency steps or episodes")        \
+    X(S, rl_str, train_frequency_unit, STR, 0, "step", 0, 0, "step|episode",                       \
+      "what train_frequency counts: env steps (per copy) or episodes ended (over all copies)")
+
 /* What the agent tells the shared part: its shape and the keys of its section every
  * actor-critic has. */
 typedef struct {
@@ -30,6 +38,8 @@ typedef struct {
     bool actor_target;                /* a Polyak-averaged target actor (TD3, DDPG) */
     double actor_lr, critic_lr, gamma, tau, utd;
     int64_t buffer_size, batch_size, learning_starts, policy_frequency, n_step, threads;
+    int64_t train_frequency;          /* the owed updates run every train_frequency steps or episodes */
+    bool train_per_episode;           /* train_frequency_unit: episode (counted over all env copies) */
     /* checkpoints: the agent's tensors (NULL: offp_ac_net_tensors, then with train_state
      * offp_ac_target_tensors and the heads'), one more counter after "<algo>.critic_adam_t"
      * (NULL: none), and what to recompute after a load (NULL: nothing) */
@@ -58,7 +68,9 @@ typedef struct {
     her_relabeler her;                /* her: (addons/her.h), off unless her.enabled */
     replay_batch batch;
     int64_t env_steps, updates, nonfinite_skips;
-    double credit;
+    double credit;                    /* updates owed: utd per env step, run at the next train point */
+    int64_t credit_bits;              /* credit's bits, for the checkpoint */
+    int64_t train_since;              /* steps (or episodes) since the last train point */
     rl_twin worker;                   /* threads = 2: runs k = 1 of each job */
     offp_aux ax;                      /* the auxiliary heads (none unless the agent attaches them) */
     /* per-step */
@@ -103,10 +115,13 @@ void offp_ac_observe(void *self, const env_vec *v);
 
 /* ---- the update ----------------------------------------------------------------------------- */
 
-/* agent_algo.learn's frame: at env step `step`, the updates due (none before learning_starts or
- * with an empty buffer), each update(self, acc) with denormals flushed, the heads' statistics
- * reset first. Returns the number of updates run (0: nothing to report). */
-int offp_ac_learn(offp_ac *b, int64_t step, void (*update)(void *self, double *acc), void *self, double *acc);
+/* agent_algo.learn's frame: at env step `step` (v: the step just taken), utd updates per env
+ * step are owed; at a train point (every train_frequency steps, or episodes ended in v) the whole
+ * updates owed run, each update(self, acc) with denormals flushed, the heads' statistics reset
+ * first; before learning_starts or with an empty buffer they are dropped instead (as SB3 does).
+ * Returns the number of updates run (0: nothing to report). */
+int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
+                  double *acc);
 /* The minibatch (uniform, the agent's RNG), and whether this update steps the actor. */
 void offp_ac_sample(offp_ac *b);
 /* rl_twin_run job over an offp_ac: with two critics, target critic k at (s', a') and critic k at

@@ -47,6 +47,10 @@ rl_status offp_ckpt_load(const offp_ckpt *c, nn_safetensors *f, nn_tensor *t, in
                 return rl_errf(err, err_sz, RL_ERR_FORMAT, "checkpoint: metadata '%s' missing or malformed", key);
             continue;
         }
+        if (c->fields[i].optional && !nn_safetensors_meta(f, key)) {
+            v[i] = (unsigned long long)*c->fields[i].value;
+            continue;
+        }
         rl_status st = nn_safetensors_meta_u64(f, key, &v[i], err, err_sz);
         if (st != RL_OK) return st;
     }

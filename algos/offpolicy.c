@@ -85,9 +85,8 @@ rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size,
                           RL_LIMIT_BUFFER_FLOATS, err, err_sz);
 }
 
-int offp_updates_due(double *credit, float utd, int n_envs)
+int offp_updates_due(double *credit)
 {
-    *credit += utd * n_envs;
     int n = 0;
     while (*credit >= 1.0) {
         *credit -= 1.0;

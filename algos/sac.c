@@ -53,6 +53,7 @@
     X(S, int64_t, learning_starts, I64, 5000, NULL, 0, 1e13, NULL,                                  \
       "steps of uniform random actions before the first update")                                 \
     X(S, double, utd, F64, 1.0, NULL, 0, 1e4, NULL, "update-to-data ratio: updates per env step")  \
+    OFFP_TRAIN_FREQUENCY_FIELDS(X, S)                                                             \
     X(S, int64_t, policy_frequency, I64, 1, NULL, 1, 1e6, NULL, "critic updates per actor update") \
     X(S, bool, autotune, BOOL, 1, NULL, 0, 1, NULL, "learn the temperature alpha")                 \
     X(S, double, alpha, F64, 1.0, NULL, 0, 1e6, NULL, "temperature: initial (autotune) or fixed")  \
@@ -83,7 +84,9 @@ static offp_ac_settings base_settings(const rl_config *cfg)
                               .actor_lr = c->actor_lr, .critic_lr = c->critic_lr, .gamma = c->gamma, .tau = c->tau,
                               .utd = c->utd, .buffer_size = c->buffer_size, .batch_size = c->batch_size,
                               .learning_starts = c->learning_starts, .policy_frequency = c->policy_frequency,
-                              .n_step = c->n_step, .threads = c->threads, .tensors = sac_tensors,
+                              .n_step = c->n_step, .threads = c->threads, .train_frequency = c->train_frequency,
+                              .train_per_episode = strcmp(c->train_frequency_unit, "episode") == 0,
+                              .tensors = sac_tensors,
                               .counter = "alpha_adam_t", .loaded = sac_loaded};
 }
 
@@ -582,11 +585,10 @@ static void update(void *self, double *acc)
 
 static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
-    (void)v;
     (void)total_steps;
     sac *p = self;
     double acc[ST_COUNT + 1] = {0};
-    int n = offp_ac_learn(&p->ac, step, update, p, acc);
+    int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;

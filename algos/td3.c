@@ -40,6 +40,7 @@
     X(S, int64_t, learning_starts, I64, 25000, NULL, 0, 1e13, NULL,                               \
       "steps of uniform random actions before the first update")                                \
     X(S, double, utd, F64, 1.0, NULL, 0, 1e4, NULL, "update-to-data ratio: updates per env step") \
+    OFFP_TRAIN_FREQUENCY_FIELDS(X, S)                                                            \
     X(S, int64_t, policy_frequency, I64, 2, NULL, 1, 1e6, NULL,                                   \
       "critic updates per actor update (and target update)")                                   \
     X(S, double, exploration_noise, F64, 0.1, NULL, 0, 1e3, NULL,                                \
@@ -81,7 +82,9 @@ static offp_ac_settings base_settings(const rl_config *cfg, const det_variant *v
                               .actor_target = true, .actor_lr = c->actor_lr, .critic_lr = c->critic_lr,
                               .gamma = c->gamma, .tau = c->tau, .utd = c->utd, .buffer_size = c->buffer_size,
                               .batch_size = c->batch_size, .learning_starts = c->learning_starts,
-                              .policy_frequency = c->policy_frequency, .n_step = c->n_step, .threads = c->threads};
+                              .policy_frequency = c->policy_frequency, .n_step = c->n_step, .threads = c->threads,
+                              .train_frequency = c->train_frequency,
+                              .train_per_episode = strcmp(c->train_frequency_unit, "episode") == 0};
 }
 
 static rl_status td3_check_config(const rl_config *cfg, char *err, size_t err_sz)
@@ -328,11 +331,10 @@ static void update(void *self, double *acc)
 
 static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
-    (void)v;
     (void)total_steps;
     det *p = self;
     double acc[ST_COUNT + 1] = {0};
-    int n = offp_ac_learn(&p->ac, step, update, p, acc);
+    int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
     stats[ST_ACTOR] = acc[ST_COUNT] > 0 ? acc[ST_ACTOR] / acc[ST_COUNT] : NAN;

@@ -131,6 +131,24 @@ Test(sac, parallel_update_is_deterministic)
     free(c);
 }
 
+/* Pendulum's episodes are 200 steps: training at each episode's end is training every 200 steps
+ * (the same run), and neither is training every step */
+Test(sac, train_frequency_in_steps_or_episodes)
+{
+    const char *base[] = {"total_steps=1400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=200",
+                          "sac.learning_starts=200", "network.hidden=[32,32]"};
+    const char *steps[] = {base[0], base[1], base[2], base[3], base[4], base[5], "sac.train_frequency=200"};
+    const char *episodes[] = {base[0], base[1], base[2], base[3], base[4], base[5], "sac.train_frequency_unit=episode"};
+    char *a = run_metrics(steps, 7, "sacfreq_a"), *b = run_metrics(episodes, 7, "sacfreq_b");
+    char *c = run_metrics(base, 6, "sacfreq_c");
+    cr_assert(strlen(a) > 100 && strstr(a, "\n400,"), "%s", a);
+    cr_assert_str_eq(a, b);
+    cr_assert_str_neq(a, c);
+    free(a);
+    free(b);
+    free(c);
+}
+
 Test(sac, checkpoint_round_trip_gives_identical_actions)
 {
     const char *sets[] = {"total_steps=600", "log.eval_interval=0", "log.eval_episodes=1"};

@@ -1,7 +1,8 @@
 /* rlc tests: TD3 and DDPG (algos/td3.c): the actor's gradient through the critic's input gradient
  * against finite differences; an actor step raising Q; the target smoothing noise within its clip;
  * the delayed actor and target updates; a checkpoint and replay round trip that resumes the same
- * run; td3.threads / ddpg.threads 2 giving the same run as 1; bad input named; and the learning
+ * run (also with updates owed at the save); when the updates run (train_frequency in steps or
+ * episodes); td3.threads / ddpg.threads 2 giving the same run as 1; bad input named; and the learning
  * tests on Pendulum-v1 over three seeds. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -213,17 +214,18 @@ Test(td3, the_actor_and_targets_step_every_policy_frequency_updates)
 /* Agent a trains 400 steps, saves its checkpoint and replay buffer; agent b is created fresh and
  * loads both; then both act, observe and learn on the same environment steps: every action and
  * statistic is the same, and so is every tensor at the end (one process: exact equality). */
-static void resume_is_identical(const char *algo)
+static void resume_is_identical(const char *algo, const char *schedule, int before)
 {
     char pre[64], dir[256], ckpt[300], replay[300], err[1024];
     snprintf(pre, sizeof pre, "%s.learning_starts=200", algo);
-    const char *sets[] = {pre, "network.hidden=[32,32]"};
+    const char *sets[] = {pre, "network.hidden=[32,32]", schedule};
+    const int n_sets = schedule ? 3 : 2;
     const agent_algo *al = agent_find(algo);
-    void *a = make_agent(algo, sets, 2), *b = make_agent(algo, sets, 2);
+    void *a = make_agent(algo, sets, n_sets), *b = make_agent(algo, sets, n_sets);
     env_vec v;
     pendulum(&v, 5);
     int64_t step = 0;
-    cr_assert_gt(run_steps(algo, a, &v, &step, 400, NULL), 100);
+    cr_assert_gt(run_steps(algo, a, &v, &step, before, NULL), 0);
     rlt_tmp_dir(dir, sizeof dir, "td3ckpt");
     cr_assert_eq(mkdir(dir, 0700), 0);
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", dir);
@@ -237,6 +239,7 @@ static void resume_is_identical(const char *algo)
     int64_t file_step;
     cr_assert_eq(offp_replay_load(al->replay(b), replay, step, &file_step, err, sizeof err), RL_OK, "%s", err);
     double sa[AGENT_MAX_STATS], sb[AGENT_MAX_STATS];
+    int learned = 0;
     for (int i = 0; i < 300; i++) {
         float xa[1], xb[1];
         al->act(a, v.obs, 1, xa, true);
@@ -246,10 +249,18 @@ static void resume_is_identical(const char *algo)
         al->observe(a, &v);
         al->observe(b, &v);
         step++;
-        cr_assert(al->learn(a, &v, step, 1000000, sa) && al->learn(b, &v, step, 1000000, sb));
+        bool la = al->learn(a, &v, step, 1000000, sa), lb = al->learn(b, &v, step, 1000000, sb);
+        cr_assert_eq(la, lb, "%s: step %lld: one agent learned", algo, (long long)step);
+        if (!la) continue;
+        learned++;
         cr_assert(memcmp(sa, sb, al->n_stats * sizeof(double)) == 0, "%s: step %lld: statistics differ", algo,
                   (long long)step);
     }
+    int64_t ua, ub, actor_a, actor_b;
+    td3_test_counters(a, &ua, &actor_a);
+    td3_test_counters(b, &ub, &actor_b);
+    cr_assert(learned > 0 && ua == ub, "%s: %d learning steps, %lld and %lld updates", algo, learned, (long long)ua,
+              (long long)ub);
     nn_tensor ta[16], tb[16];
     int n = al->dp_tensors(a, ta, 16);
     cr_assert_eq(al->dp_tensors(b, tb, 16), n);
@@ -264,8 +275,72 @@ static void resume_is_identical(const char *algo)
 
 Test(td3, a_checkpoint_and_its_replay_buffer_resume_the_same_run)
 {
-    resume_is_identical("td3");
-    resume_is_identical("ddpg");
+    resume_is_identical("td3", NULL, 400);
+    resume_is_identical("ddpg", NULL, 400);
+}
+
+/* saved mid-episode (step 450 of 200-step episodes), the updates owed since the last episode's
+ * end are in the checkpoint: the resumed agent runs as many at step 600 */
+Test(td3, a_checkpoint_keeps_the_updates_owed_until_the_next_train_point)
+{
+    resume_is_identical("td3", "td3.train_frequency_unit=episode", 450);
+    resume_is_identical("ddpg", "ddpg.train_frequency=64", 450);
+}
+
+/* ---- when the updates run --------------------------------------------------------------------- */
+
+/* the updates made by each of steps first..last (1-based; counts[0] is step first) */
+static void updates_per_step(const char *const *sets, int n_sets, int last, int64_t *counts)
+{
+    void *agent = make_agent("td3", sets, n_sets);
+    env_vec v;
+    pendulum(&v, 3);
+    int64_t step = 0, prev = 0;
+    for (int i = 0; i < last; i++) {
+        run_steps("td3", agent, &v, &step, 1, NULL);
+        int64_t updates, actor_steps;
+        td3_test_counters(agent, &updates, &actor_steps);
+        counts[i] = updates - prev;
+        prev = updates;
+    }
+    env_vec_free(&v);
+    agent_find("td3")->destroy(agent);
+}
+
+/* SB3's train_freq (1, "episode") with gradient_steps -1: at each episode's end (Pendulum: every
+ * 200 steps) as many updates as the episode had steps; none in between; the episode that ends
+ * before learning_starts trains nothing */
+Test(td3, updates_run_at_episode_ends_as_many_as_the_steps_collected)
+{
+    const char *sets[] = {"td3.learning_starts=300", "td3.train_frequency_unit=episode", "network.hidden=[16]",
+                          "td3.batch_size=8"};
+    enum { LAST = 600 };
+    int64_t c[LAST];
+    updates_per_step(sets, 4, LAST, c);
+    for (int i = 0; i < LAST; i++) {
+        int64_t want = (i + 1 == 400 || i + 1 == 600) ? 200 : 0;
+        cr_assert_eq(c[i], want, "step %d: %lld updates, expected %lld", i + 1, (long long)c[i], (long long)want);
+    }
+}
+
+/* train_frequency 50 steps with utd 0.5: 25 updates every 50 steps from learning_starts on;
+ * two episodes a train point with train_frequency 2 episodes */
+Test(td3, updates_run_every_train_frequency_steps_or_episodes)
+{
+    const char *steps[] = {"td3.learning_starts=100", "td3.train_frequency=50", "td3.utd=0.5", "network.hidden=[16]",
+                           "td3.batch_size=8"};
+    enum { LAST = 400 };
+    int64_t c[LAST];
+    updates_per_step(steps, 5, LAST, c);
+    for (int i = 0; i < LAST; i++) {
+        int64_t want = (i + 1) % 50 == 0 && i + 1 >= 100 ? 25 : 0;
+        cr_assert_eq(c[i], want, "step %d: %lld updates, expected %lld", i + 1, (long long)c[i], (long long)want);
+    }
+    const char *episodes[] = {"td3.learning_starts=0", "td3.train_frequency=2", "td3.train_frequency_unit=episode",
+                              "network.hidden=[16]", "td3.batch_size=8"};
+    updates_per_step(episodes, 5, LAST, c);
+    for (int i = 0; i < LAST; i++)
+        cr_assert_eq(c[i], i + 1 == 400 ? 400 : 0, "step %d: %lld updates", i + 1, (long long)c[i]);
 }
 
 /* the trainer's checkpoint loads the trained actor (the load path of rlc eval, no train state):
@@ -357,6 +432,10 @@ Test(td3, bad_input_is_named)
     rlt_expect_config_error("algo: td3\nenv: {id: Pendulum-v1}\nlosses: {critic: dpg}\n", "losses.critic", "dpg", NULL);
     rlt_expect_config_error("algo: td3\nenv: {id: Pendulum-v1, num_envs: 4}\ntd3: {buffer_size: 2}\n", "td3",
                             "buffer_size", NULL);
+    rlt_expect_config_error("algo: td3\nenv: {id: Pendulum-v1}\ntd3: {train_frequency_unit: rollout}\n", "td3",
+                            "train_frequency_unit", "episode");
+    rlt_expect_config_error("algo: ddpg\nenv: {id: Pendulum-v1}\nddpg: {train_frequency: 0}\n", "ddpg",
+                            "train_frequency", NULL);
 }
 
 /* ---- learning ------------------------------------------------------------------------------- */
