@@ -26,7 +26,7 @@ ALGOS = ["ppo", "sac", "dqn", "qrdqn", "c51", "a2c", "reinforce"]
 ENVS = ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1",
         "FrozenLake-v1 (is_slippery=false)", "FrozenLake-v1", "CliffWalking-v1", "Taxi-v3", "LunarLander-v3",
         "LunarLanderContinuous-v3", "BipedalWalker-v3",
-        "CarRacing-v3 (frame_stack=2)",
+        "CarRacing-v3 (frame_skip=2, frame_stack=2, grayscale, resize=64x64)",
         "InvertedPendulum-v5", "InvertedDoublePendulum-v5", "Reacher-v5", "Pusher-v5", "Swimmer-v5", "Hopper-v5",
         "HalfCheetah-v5", "Walker2d-v5", "Ant-v5", "Humanoid-v5", "HumanoidStandup-v5", "Pusher-v4", "Hopper-v4",
         "HalfCheetah-v4", "Walker2d-v4", "Ant-v4", "Humanoid-v4", "HumanoidStandup-v4", "MinAtar/Asterix-v1", "MinAtar/Breakout-v1",
@@ -91,7 +91,7 @@ REFERENCES = {
     ("sac", "BipedalWalker"): [(297.7, "500k", "Z")],
     ("td3", "BipedalWalker"): [(306.0, "1M", "Z")],
     # RL Zoo stacks 2 frames too (of 64 x 64 grayscale frames, each action held for 2 steps)
-    ("ppo", "CarRacing (frame_stack=2)"): [(153.9, "4M", "Z")],
+    ("ppo", "CarRacing (frame_skip=2, frame_stack=2, grayscale, resize=64x64)"): [(153.9, "4M", "Z")],
     ("td3", "HalfCheetah"): [(9018.31, "1M", "C")],
     ("td3", "Walker2d"): [(4246.07, "1M", "C")],
     ("td3", "Hopper"): [(3391.78, "1M", "C")],
@@ -117,7 +117,7 @@ THRESHOLDS = {
     "CartPole-v1": 475.0, "Acrobot-v1": -100.0, "MountainCar-v0": -110.0,
     "MountainCarContinuous-v0": 90.0, "InvertedPendulum-v5": 950.0, "FrozenLake-v1": 0.7, "Taxi-v3": 8.0,
     "LunarLander-v3": 200.0, "LunarLanderContinuous-v3": 200.0, "BipedalWalker-v3": 300.0,
-    "CarRacing-v3 (frame_stack=2)": 900.0,
+    "CarRacing-v3 (frame_skip=2, frame_stack=2, grayscale, resize=64x64)": 900.0,
     "InvertedDoublePendulum-v5": 9100.0, "Reacher-v5": -3.75, "Swimmer-v5": 360.0,
     "Hopper-v5": 3800.0, "HalfCheetah-v5": 4800.0, "Ant-v5": 6000.0,
     "Hopper-v4": 3800.0, "HalfCheetah-v4": 4800.0, "Ant-v4": 6000.0, "Pusher-v5": 0.0, "Pusher-v4": 0.0,
@@ -126,7 +126,17 @@ THRESHOLDS = {
 
 # what an observation wrapper adds to the environment's row name (docs/environments.md); the
 # value that leaves the observation as it is
-OBS_WRAPPERS = {"mask_velocity": "false", "pixels": "false", "frame_stack": "1"}
+OBS_WRAPPERS = {"mask_velocity": "false", "pixels": "false", "frame_skip": "1", "resize": "[]",
+                "grayscale": "false", "frame_stack": "1"}
+
+
+def wrapper_name(key, value):
+    """how an observation wrapper reads in a row name: "grayscale", "frame_stack=2", "resize=64x64" """
+    if value == "true":
+        return key
+    if value.startswith("["):
+        value = "x".join(v.strip() for v in value.strip("[]").split(","))
+    return "%s=%s" % (key, value)
 
 
 def simple_yaml(path):
@@ -157,7 +167,7 @@ def simple_yaml(path):
                 if key.strip() == "id":
                     out["env.id"] = value
                 elif key.strip() in OBS_WRAPPERS and value != OBS_WRAPPERS[key.strip()]:
-                    kwargs.append(key.strip() if value == "true" else "%s=%s" % (key.strip(), value))
+                    kwargs.append(wrapper_name(key.strip(), value))
                 elif in_kwargs and value.strip("{} "):
                     # rlc's dump writes them on one line: {name: value, name: value}
                     kwargs += ["%s=%s" % (k.strip(), v.strip().strip('"')) for k, v in

@@ -68,6 +68,9 @@ done
 grep '^| Acrobot-v1 |' "$tmp/table.md" | grep -q 'not yet measured<br>budget 500k' ||
     { echo "zoo_table: unmeasured DQN/PPO Acrobot cells are not marked" >&2; exit 1; }
 grep -q '^| HalfCheetah-v5 |' "$tmp/table.md" || { echo "zoo_table: no HalfCheetah-v5 row" >&2; exit 1; }
+# every observation wrapper of a config names its row (CarRacing's RL Zoo preprocessing)
+grep '^| CarRacing-v3 (frame_skip=2, frame_stack=2, grayscale, resize=64x64) |' "$tmp/table.md" |
+    grep -q 'budget 4M' || { echo "zoo_table: no CarRacing row naming its wrappers" >&2; exit 1; }
 # every agent with a zoo config has its column (one added after the script was written too)
 header=$(grep '^| environment |' "$tmp/table.md")
 for algo in $(ls "$src/configs/zoo" | sed -n 's/^\([a-z0-9]*\)_.*\.yaml$/\1/p' | sort -u); do
