@@ -28,7 +28,7 @@ static rl_status her_check_goal(const env_space *obs_space, const rl_config *cfg
                        "%s: her.enabled: environment '%s' publishes no goals (HER needs a goal-conditioned "
                        "environment, such as BitFlipping-v0 or PointGoal-v0, whose observation space has a goal "
                        "layout, or a Python GoalEnv: a Dict of achieved_goal, desired_goal and observation with a "
-                       "compute_reward method; env.pixels and env.frame_stack drop it); set her.enabled: false",
+                       "compute_reward method; env.pixels, env.frame_skip and env.frame_stack drop it); set her.enabled: false",
                        src, cfg->env.id);
     char why[512];
     if (!env_goal_layout_ok(obs_space, why, sizeof why))

@@ -304,6 +304,9 @@ rl_status env_frame_skip_def(const env_def *inner, int k, int max_steps, env_def
      * env_def.step asks) */
     const int L = p.max_steps > 0 ? p.max_steps : inner->max_episode_steps;
     b->def.max_episode_steps = L > 0 ? (L + k - 1) / k : 0;
+    /* a step's reward is the sum of k, and compute_reward gives one: hindsight relabelling would
+     * mix the two, so the goals are not published (her.enabled is refused, naming env.frame_skip) */
+    b->def.obs_space.goal = (env_goal){0};
     *out = &b->def;
     return RL_OK;
 }

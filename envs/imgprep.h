@@ -52,7 +52,8 @@
 #define ENV_FRAME_SKIP_MAX 64
 
 /* k in [1, ENV_FRAME_SKIP_MAX]; max_steps > 0 replaces the inner environment's registered limit
- * (in inner steps), 0 keeps it. */
+ * (in inner steps), 0 keeps it. A goal-conditioned environment's goals are not published (a
+ * step's reward is the sum of k inner ones, which compute_reward cannot give). */
 rl_status env_frame_skip_def(const env_def *inner, int k, int max_steps, env_def **out, char *err, size_t err_sz);
 /* height and width each in [ENV_PIXELS_MIN_SIDE, ENV_PIXELS_MAX_SIDE] and at most the input's. */
 rl_status env_resize_def(const env_def *inner, int height, int width, env_def **out, char *err, size_t err_sz);

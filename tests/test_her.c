@@ -15,6 +15,7 @@
 #include "addons/her.h"
 #include "agents/agent.h"
 #include "envs/goal/goal.h"
+#include "envs/imgprep.h"
 #include "train/offp_replay.h"
 #include "tests/helpers/testutil.h"
 
@@ -392,6 +393,20 @@ Test(her, config_errors_name_the_key)
     cr_assert_neq(rl_config_load(cfg, NULL, ppo, 2, err, sizeof err), RL_OK, "ppo took a her: section");
     cr_assert(strstr(err, "her.enabled") && strstr(err, "ppo"), "%s", err);
     free(cfg);
+}
+
+/* env.frame_skip sums k inner rewards where compute_reward gives one: the wrapper publishes no
+ * goals, so HER is refused naming it (it ran before, relabelling with single-step rewards) */
+Test(her, frame_skip_drops_the_goals)
+{
+    env_def *skip;
+    char err[256];
+    cr_assert_eq(env_frame_skip_def(&env_point_goal_v0, 2, 0, &skip, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(skip->obs_space.goal.goal_dim, 0);
+    cr_assert_eq(skip->obs_space.dim, env_point_goal_v0.obs_space.dim);
+    const char *sets[] = {"algo=sac", "her.enabled=true", "env.id=PointGoal-v0", "env.frame_skip=2"};
+    expect_create_error(sets, 4, &skip->obs_space, &skip->act_space, "her.enabled", "env.frame_skip");
+    free(skip);
 }
 
 /* a plugin environment (examples/plugin_env/point_reach.c) publishes its goals: SAC with HER trains
