@@ -218,10 +218,11 @@ int rlc_vec_make_wrapped(rlc_vec **out, const char *id, int n, int max_episode_s
                          const char *const *keys, const char *const *vals, int n_kwargs,
                          const char *const *wrap_keys, const char *const *wrap_vals, int n_wrappers);
 /* The spaces, time limit and threshold of v's environment (with its keyword arguments: a
- * FrozenLake desc sets the observation space), as rlc_env_info gives them for a registered id. */
+ * FrozenLake desc sets the observation space; and its wrappers: env.frame_stack's stacked space,
+ * env.frame_skip's limit in agent steps), as rlc_env_info gives them for a registered id. */
 int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
                  double *reward_threshold);
-/* rlc_env_obs_image of v's environment (its keyword arguments applied). Since C API 10. */
+/* rlc_env_obs_image of v's environment (its keyword arguments and wrappers applied). Since C API 10. */
 int rlc_vec_obs_image(const rlc_vec *v, int *rank, int shape[3], int *elem);
 void rlc_vec_free(rlc_vec *v);
 /* The buffers of v (all zero, n = 0 and NULL arrays, for a NULL v). */

@@ -29,6 +29,11 @@ that dtype, rlc's flat rows reshaped (value (y, x, c) of a row at (y * width + x
 A uint8 or bool image is converted from rlc's float rows, so it is a new array even with
 copy=False (as a Discrete index or a Dict's parts are); a float32 image is a reshaped view then.
 
+The observation wrappers of a config's env section (wrappers: pixels, frame_skip, resize,
+grayscale, frame_stack, mask_velocity and pixels' size and grayscale, WRAPPER_KEYS) are applied
+inside librlc by the code rlc train uses (rlc_vec_make_wrapped), in its fixed order; the spaces are
+the wrapped environment's.
+
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
 tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
