@@ -236,10 +236,9 @@ static rl_status wrapper_sets(const api_env_args *a, char (*sets)[256])
     for (int i = 0; i < n; i++) {
         const char *k = a->wrap_keys[i], *v = a->wrap_vals[i];
         if (!k || !v) return null_arg("wrappers", "a key or value");
-        int known = -1;
-        for (int j = 0; j < API_N_WRAPPER_KEYS; j++)
-            if (strcmp(k, api_wrapper_keys[j]) == 0) known = j;
-        if (known < 0)
+        bool known = false;
+        for (int j = 0; j < API_N_WRAPPER_KEYS; j++) known |= strcmp(k, api_wrapper_keys[j]) == 0;
+        if (!known)
             return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "wrappers: '%.60s' is not a wrapper key (expected pixels, "
                            "pixels_width, pixels_height, pixels_grayscale, frame_skip, resize, grayscale, frame_stack "
                            "or mask_velocity)", k);
