@@ -35,7 +35,7 @@ struct rlc_vec {
     const env_def *def;
     int n_done;     /* copies with terminated || truncated after the last step or reset */
     env_renderer *renderer;   /* rlc_vec_render_open's, or NULL */
-    void *owned_def;          /* the definition with keyword arguments (envs/env_args.h), or NULL */
+    trainer_env te;           /* the definition with keyword arguments and wrappers (owns them) */
 };
 
 struct rlc_policy {
@@ -191,6 +191,113 @@ int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem)
     return image_out(&def->obs_space, rank, shape, elem);
 }
 
+/* ---- an environment as a config's env section makes it (train/trainer_env.h) ------------ */
+
+/* the env keys a binding may set besides env.kwargs: the observation wrappers trainer_env applies */
+static const char *const api_wrapper_keys[] = {"pixels",     "pixels_width", "pixels_height", "pixels_grayscale",
+                                               "frame_skip", "resize",       "grayscale",     "frame_stack",
+                                               "mask_velocity"};
+#define API_N_WRAPPER_KEYS ((int)(sizeof api_wrapper_keys / sizeof api_wrapper_keys[0]))
+
+/* an environment's keyword arguments and wrappers as the C API takes them */
+typedef struct {
+    const char *const *keys, *const *vals;
+    int n_kwargs;
+    const char *const *wrap_keys, *const *wrap_vals;
+    int n_wrappers;
+} api_env_args;
+
+/* kwargs in the config's form, for env_args_make */
+static rl_status api_kwargs(rl_kwargs *kw, const char *const *keys, const char *const *vals, int n)
+{
+    memset(kw, 0, sizeof *kw);
+    if (n < 0 || n > RL_KWARGS_MAX || (n > 0 && (!keys || !vals)))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "kwargs: expected 0 to %d keys and values, got %d",
+                       RL_KWARGS_MAX, n);
+    for (int i = 0; i < n; i++) {
+        if (!keys[i] || !vals[i]) return null_arg("rlc_vec_make_kwargs", "a key or value");
+        if (strlen(keys[i]) >= RL_KWARG_KEY_MAX || strlen(vals[i]) >= RL_STR_MAX)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_CONFIG, "kwargs: %.60s: key or value too long", keys[i]);
+        snprintf(kw->keys[i], RL_KWARG_KEY_MAX, "%s", keys[i]);
+        snprintf(kw->vals[i], RL_STR_MAX, "%s", vals[i]);
+        snprintf(kw->where[i], sizeof kw->where[i], "kwargs");
+    }
+    kw->n = n;
+    return RL_OK;
+}
+
+/* the overrides "env.KEY=VALUE" of a's wrappers into sets (n_wrappers of 256 bytes) */
+static rl_status wrapper_sets(const api_env_args *a, char (*sets)[256])
+{
+    int n = a->n_wrappers;
+    if (n < 0 || n > API_N_WRAPPER_KEYS || (n > 0 && (!a->wrap_keys || !a->wrap_vals)))
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "wrappers: expected 0 to %d keys and values, got %d",
+                       API_N_WRAPPER_KEYS, n);
+    for (int i = 0; i < n; i++) {
+        const char *k = a->wrap_keys[i], *v = a->wrap_vals[i];
+        if (!k || !v) return null_arg("wrappers", "a key or value");
+        bool known = false;
+        for (int j = 0; j < API_N_WRAPPER_KEYS; j++) known |= strcmp(k, api_wrapper_keys[j]) == 0;
+        if (!known)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "wrappers: '%.60s' is not a wrapper key (expected pixels, "
+                           "pixels_width, pixels_height, pixels_grayscale, frame_skip, resize, grayscale, frame_stack "
+                           "or mask_velocity)", k);
+        for (int j = 0; j < i; j++)
+            if (strcmp(k, a->wrap_keys[j]) == 0)
+                return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "wrappers: %s is given twice", k);
+        if (snprintf(sets[i], 256, "env.%s=%s", k, v) >= 256)
+            return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "env.%s: value too long: %.40s...", k, v);
+    }
+    return RL_OK;
+}
+
+/* rl_config_load's message about an override, without the "--set env.KEY=VALUE: " it begins with
+ * (what follows names env.KEY and what was expected) */
+static void drop_set_prefix(char (*sets)[256], int n)
+{
+    for (int i = 0; i < n; i++) {
+        char pre[300];
+        int len = snprintf(pre, sizeof pre, "--set %s: ", sets[i]);
+        if (strncmp(last_err, pre, (size_t)len) == 0) memmove(last_err, last_err + len, strlen(last_err + len) + 1);
+    }
+}
+
+/* cfg: the defaults, env.id = id, env.max_episode_steps, a's wrappers (checked as a config's keys:
+ * RL_ERR_ARG) and keyword arguments */
+static rl_status api_env_config(rl_config *cfg, const char *id, int max_steps, const api_env_args *a)
+{
+    char sets[API_N_WRAPPER_KEYS][256];
+    const char *set_ptrs[API_N_WRAPPER_KEYS];
+    rl_status st = wrapper_sets(a, sets);
+    if (st != RL_OK) return st;
+    for (int i = 0; i < a->n_wrappers; i++) set_ptrs[i] = sets[i];
+    if ((st = rl_config_load(cfg, NULL, set_ptrs, a->n_wrappers, last_err, API_ERR_SZ)) != RL_OK) {
+        drop_set_prefix(sets, a->n_wrappers);
+        return RL_ERR_ARG;
+    }
+    if (strlen(id) >= sizeof cfg->env.id)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "id: longer than %d bytes", (int)sizeof cfg->env.id - 1);
+    snprintf(cfg->env.id, sizeof cfg->env.id, "%s", id);
+    cfg->env.max_episode_steps = max_steps;
+    return api_kwargs(&cfg->env.kwargs, a->keys, a->vals, a->n_kwargs);
+}
+
+/* *te: environment id with a's keyword arguments and wrappers (cfg, heap-allocated by the caller
+ * for its size, holds them); a wrapper that cannot apply is RL_ERR_ARG */
+static rl_status api_env_open(trainer_env *te, rl_config *cfg, const char *id, int max_steps, const api_env_args *a)
+{
+    memset(te, 0, sizeof *te);
+    const env_def *base = find_env(id), *def = NULL;
+    if (!base) return RL_ERR_NOT_FOUND;
+    rl_status st = api_env_config(cfg, id, max_steps, a);
+    void *owned = NULL;   /* the keyword arguments checked alone: their errors stay RL_ERR_CONFIG */
+    if (st == RL_OK) st = env_args_make(base, &cfg->env.kwargs, &def, &owned, last_err, API_ERR_SZ);
+    free(owned);
+    if (st != RL_OK) return st;
+    st = trainer_env_open(te, cfg, id, false, last_err, API_ERR_SZ);
+    return st == RL_ERR_CONFIG ? RL_ERR_ARG : st;
+}
+
 /* the report of env_check_print as a malloc'ed string (NULL when out of memory) */
 static char *check_text(const env_check_report *rep, const char *id)
 {
@@ -206,17 +313,9 @@ static char *check_text(const env_check_report *rep, const char *id)
     return buf;
 }
 
-int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char **report)
+/* env_check_run on def (environment id) into *report and *n_failed (rlc_env_check) */
+static int check_def(const env_def *def, const char *id, int n_steps, int64_t seed, int *n_failed, char **report)
 {
-    api_init();
-    if (report) *report = NULL;
-    if (!id) return null_arg(__func__, "id");
-    if (!report) return null_arg(__func__, "report");
-    if (n_steps < 0 || seed < 0)
-        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "check of environment '%s': n_steps %d, seed %lld: expected "
-                       "n_steps >= 0 (0: 2000) and seed >= 0", id, n_steps, (long long)seed);
-    const env_def *def = find_env(id);
-    if (!def) return RL_ERR_NOT_FOUND;
     env_check_opts opts;
     env_check_opts_default(&opts);
     if (n_steps > 0) opts.n_steps = n_steps;
@@ -230,6 +329,33 @@ int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char
     if (!(*report = check_text(&rep, id))) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
     if (n_failed) *n_failed = rep.n_failed;
     return RL_OK;
+}
+
+int rlc_env_check_wrapped(const char *id, int n_steps, int64_t seed, const char *const *keys,
+                          const char *const *vals, int n_kwargs, const char *const *wrap_keys,
+                          const char *const *wrap_vals, int n_wrappers, int *n_failed, char **report)
+{
+    api_init();
+    if (report) *report = NULL;
+    if (!id) return null_arg("rlc_env_check", "id");
+    if (!report) return null_arg("rlc_env_check", "report");
+    if (n_steps < 0 || seed < 0)
+        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "check of environment '%s': n_steps %d, seed %lld: expected "
+                       "n_steps >= 0 (0: 2000) and seed >= 0", id, n_steps, (long long)seed);
+    const api_env_args a = {keys, vals, n_kwargs, wrap_keys, wrap_vals, n_wrappers};
+    rl_config *cfg = malloc(sizeof *cfg);
+    if (!cfg) return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
+    trainer_env te;
+    int st = api_env_open(&te, cfg, id, 0, &a);
+    if (st == RL_OK) st = check_def(te.def, id, n_steps, seed, n_failed, report);
+    trainer_env_close(&te);
+    free(cfg);
+    return st;
+}
+
+int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char **report)
+{
+    return rlc_env_check_wrapped(id, n_steps, seed, NULL, NULL, 0, NULL, NULL, 0, n_failed, report);
 }
 
 /* ---- environments of the calling program ----------------------------------------------------- */
@@ -301,27 +427,9 @@ int rlc_env_register_callback_image(const char *id, const rlc_space *obs, const 
 
 /* ---- the vector env ------------------------------------------------------------------------ */
 
-/* kwargs in the config's form, for env_args_make */
-static rl_status api_kwargs(rl_kwargs *kw, const char *const *keys, const char *const *vals, int n)
-{
-    memset(kw, 0, sizeof *kw);
-    if (n < 0 || n > RL_KWARGS_MAX || (n > 0 && (!keys || !vals)))
-        return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "kwargs: expected 0 to %d keys and values, got %d",
-                       RL_KWARGS_MAX, n);
-    for (int i = 0; i < n; i++) {
-        if (!keys[i] || !vals[i]) return null_arg("rlc_vec_make_kwargs", "a key or value");
-        if (strlen(keys[i]) >= RL_KWARG_KEY_MAX || strlen(vals[i]) >= RL_STR_MAX)
-            return rl_errf(last_err, API_ERR_SZ, RL_ERR_CONFIG, "kwargs: %.60s: key or value too long", keys[i]);
-        snprintf(kw->keys[i], RL_KWARG_KEY_MAX, "%s", keys[i]);
-        snprintf(kw->vals[i], RL_STR_MAX, "%s", vals[i]);
-        snprintf(kw->where[i], sizeof kw->where[i], "kwargs");
-    }
-    kw->n = n;
-    return RL_OK;
-}
-
-int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
-                        const char *const *keys, const char *const *vals, int n_kwargs)
+int rlc_vec_make_wrapped(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                         const char *const *keys, const char *const *vals, int n_kwargs,
+                         const char *const *wrap_keys, const char *const *wrap_vals, int n_wrappers)
 {
     api_init();
     if (!out) return null_arg(__func__, "out");
@@ -332,22 +440,21 @@ int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_st
                        max_episode_steps);
     if (threads < 1)
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_ARG, "threads: expected a number >= 1, got %d", threads);
-    const env_def *base = find_env(id), *def = NULL;
-    if (!base) return RL_ERR_NOT_FOUND;
-    rl_kwargs *kw = malloc(sizeof *kw);
+    const api_env_args a = {keys, vals, n_kwargs, wrap_keys, wrap_vals, n_wrappers};
+    rl_config *cfg = malloc(sizeof *cfg);
     rlc_vec *h = calloc(1, sizeof *h);
-    if (!h || !kw) {
-        free(kw);
+    if (!h || !cfg) {
+        free(cfg);
         free(h);
         return rl_errf(last_err, API_ERR_SZ, RL_ERR_NOMEM, "out of memory");
     }
-    rl_status st = api_kwargs(kw, keys, vals, n_kwargs);
-    if (st == RL_OK) st = env_args_make(base, kw, &def, &h->owned_def, last_err, API_ERR_SZ);
-    free(kw);
-    const env_vec_opts opts = {.max_steps_override = max_episode_steps};
-    if (st == RL_OK) st = env_vec_make_def(&h->v, def, n, &opts, last_err, API_ERR_SZ);
+    rl_status st = api_env_open(&h->te, cfg, id, max_episode_steps, &a);
+    const env_vec_opts opts = {.max_steps_override = trainer_env_limit(&h->te, cfg),
+                               .mask_velocity = cfg->env.mask_velocity};
+    if (st == RL_OK) st = env_vec_make_def(&h->v, h->te.def, n, &opts, last_err, API_ERR_SZ);
     if (st == RL_OK) st = env_vec_set_threads(&h->v, threads, last_err, API_ERR_SZ);
     if (st == RL_OK) env_callback_clear(id);   /* a callback environment's earlier failure */
+    free(cfg);
     if (st != RL_OK) {
         rlc_vec_free(h);
         return st;
@@ -355,6 +462,12 @@ int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_st
     h->def = h->v.envs[0].def;
     *out = h;
     return RL_OK;
+}
+
+int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                        const char *const *keys, const char *const *vals, int n_kwargs)
+{
+    return rlc_vec_make_wrapped(out, id, n, max_episode_steps, threads, keys, vals, n_kwargs, NULL, NULL, 0);
 }
 
 int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads)
@@ -395,7 +508,7 @@ void rlc_vec_free(rlc_vec *v)
     if (v->def && env_vec_error(&v->v, NULL, 0) != RL_OK) env_callback_clear(v->def->id);   /* reported */
     env_render_close(v->renderer);
     env_vec_free(&v->v);
-    free(v->owned_def);
+    trainer_env_close(&v->te);
     free(v);
 }
 

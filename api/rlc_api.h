@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RLC_API_VERSION 11  /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
+#define RLC_API_VERSION 12  /* 2: rlc_vec_render_open, rlc_vec_render; 3: rlc_env_register_callback, rlc_record;
                              * 4: rlc_train_set_callback, rlc_train_stop_reason
                              * 5: rlc_policy_recurrent, rlc_policy_reset
                              * 6: rlc_vec_make_kwargs, rlc_vec_info, rlc_policy_spaces
@@ -31,7 +31,8 @@
                              * 9: rlc_space.structure, n_parts, parts (Dict and Tuple observations),
                              *    rlc_env_callbacks.compute_reward
                              * 10: rlc_env_obs_image, rlc_vec_obs_image, rlc_policy_obs_image
-                             * 11: rlc_env_register_callback_image, rlc_env_check */
+                             * 11: rlc_env_register_callback_image, rlc_env_check
+                             * 12: rlc_vec_make_wrapped, rlc_env_check_wrapped */
 
 /* ---- the library --------------------------------------------------------------------------- */
 
@@ -108,6 +109,13 @@ int rlc_env_obs_image(const char *id, int *rank, int shape[3], int *elem);
  * malloc'ed string to free with rlc_free. A callback of the calling program that fails during the
  * checks (a Python exception) fails the call with its message. Since C API 11. */
 int rlc_env_check(const char *id, int n_steps, int64_t seed, int *n_failed, char **report);
+
+/* rlc_env_check on environment id as a config's env section makes it (train/trainer_env.h): its
+ * keyword arguments and observation wrappers applied as rlc_vec_make_wrapped takes them, the
+ * checks run on the wrapped environment. Since C API 12. */
+int rlc_env_check_wrapped(const char *id, int n_steps, int64_t seed, const char *const *keys,
+                          const char *const *vals, int n_kwargs, const char *const *wrap_keys,
+                          const char *const *wrap_vals, int n_wrappers, int *n_failed, char **report);
 
 /* ---- environments of the calling program (envs/callback.h) -------------------------------- */
 
@@ -194,11 +202,27 @@ int rlc_vec_make(rlc_vec **out, const char *id, int n, int max_episode_steps, in
  * RL_ERR_CONFIG naming the key. */
 int rlc_vec_make_kwargs(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
                         const char *const *keys, const char *const *vals, int n_kwargs);
+/* The same with the observation wrappers of a config's env section, applied by the code `rlc train`
+ * uses (train/trainer_env.h) in its fixed order pixels, frame_skip, resize, grayscale,
+ * frame_stack, then mask_velocity: n_wrappers keys wrap_keys[i], each one of pixels, pixels_width,
+ * pixels_height, pixels_grayscale, frame_skip, resize, grayscale, frame_stack and mask_velocity
+ * (docs/configs.md, the env section), at most once, with values wrap_vals[i] written as YAML
+ * ("true", "2", "[64, 64]"); a key not given keeps the config's default (off). With frame_skip,
+ * max_episode_steps counts the repeated inner steps, as env.max_episode_steps does. The spaces
+ * rlc_vec_info and rlc_vec_obs_image give are the wrapped environment's. Another key, a value of
+ * the wrong type or out of range (the config's messages, naming env.KEY and what was expected)
+ * and a wrapper the environment cannot take (an observation that is not an image for resize, no
+ * renderer for pixels) are RL_ERR_ARG; the keyword arguments fail as rlc_vec_make_kwargs says.
+ * Since C API 12. */
+int rlc_vec_make_wrapped(rlc_vec **out, const char *id, int n, int max_episode_steps, int threads,
+                         const char *const *keys, const char *const *vals, int n_kwargs,
+                         const char *const *wrap_keys, const char *const *wrap_vals, int n_wrappers);
 /* The spaces, time limit and threshold of v's environment (with its keyword arguments: a
- * FrozenLake desc sets the observation space), as rlc_env_info gives them for a registered id. */
+ * FrozenLake desc sets the observation space; and its wrappers: env.frame_stack's stacked space,
+ * env.frame_skip's limit in agent steps), as rlc_env_info gives them for a registered id. */
 int rlc_vec_info(const rlc_vec *v, rlc_space *obs, rlc_space *act, int *max_episode_steps,
                  double *reward_threshold);
-/* rlc_env_obs_image of v's environment (its keyword arguments applied). Since C API 10. */
+/* rlc_env_obs_image of v's environment (its keyword arguments and wrappers applied). Since C API 10. */
 int rlc_vec_obs_image(const rlc_vec *v, int *rank, int shape[3], int *elem);
 void rlc_vec_free(rlc_vec *v);
 /* The buffers of v (all zero, n = 0 and NULL arrays, for a NULL v). */

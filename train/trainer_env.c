@@ -106,9 +106,7 @@ static rl_status env_image_wrappers(trainer_env *e, const rl_config *cfg, const 
     return env_obs_wrappers(e, cfg, where, err, err_sz);
 }
 
-/* the time limit override of the instances made of e->def: with env.frame_skip, none (the
- * definition's own, ceil(limit / k) agent steps; the inner instance counts the limit in its steps) */
-static int outer_limit(const trainer_env *e, const rl_config *cfg)
+int trainer_env_limit(const trainer_env *e, const rl_config *cfg)
 {
     return e->skip ? 0 : (int)cfg->env.max_episode_steps;
 }
@@ -152,7 +150,7 @@ void trainer_env_close(trainer_env *e)
 
 rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v, int n, char *err, size_t err_sz)
 {
-    const env_vec_opts opts = {.max_steps_override = outer_limit(e, cfg), .one_hot = true,
+    const env_vec_opts opts = {.max_steps_override = trainer_env_limit(e, cfg), .one_hot = true,
                                .mask_velocity = cfg->env.mask_velocity};
     char why[1200];
     rl_status st = env_vec_make_def(v, e->def, n, &opts, why, sizeof why);
@@ -164,7 +162,7 @@ rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v
 
 rl_status trainer_env_make(const trainer_env *e, const rl_config *cfg, env_instance *inst, char *err, size_t err_sz)
 {
-    return env_make_def(inst, e->def, outer_limit(e, cfg), err, err_sz);
+    return env_make_def(inst, e->def, trainer_env_limit(e, cfg), err, err_sz);
 }
 
 void trainer_env_encode(const trainer_env *e, const float *raw, float *out, int batch)

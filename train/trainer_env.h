@@ -49,6 +49,10 @@ rl_status trainer_env_open(trainer_env *e, const rl_config *cfg, const char *whe
                            size_t err_sz);
 void trainer_env_close(trainer_env *e);   /* NULL-safe, and safe after a failed open */
 
+/* The time limit override of the vector envs and instances made of e (env_vec_opts.max_steps_override):
+ * env.max_episode_steps, or with env.frame_skip none (the wrapped definition's own, ceil(limit / k)
+ * agent steps; the inner instance counts the limit in its steps). */
+int trainer_env_limit(const trainer_env *e, const rl_config *cfg);
 /* A vector env of n copies of e with cfg's time limit, observations encoded as the agent sees them. */
 rl_status trainer_env_vec(const trainer_env *e, const rl_config *cfg, env_vec *v, int n, char *err, size_t err_sz);
 /* One instance of e with cfg's time limit (its observations are def's: see trainer_env_encode). */

@@ -20,7 +20,7 @@ from .spaces import Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple
 from .training import (EvalResult, Loss, LossParam, Policy, RecordResult, TrainResult, evaluate, load_policy,
                        record, resolve_config, train)
 from .pyenv import EnvError
-from .vector import VecEnv, env_ids, env_spaces, load_plugin
+from .vector import VecEnv, env_ids, env_spaces, kwargs_arrays, load_plugin, wrappers_text
 from ._lib import check as _check, lib as _clib
 
 __all__ = ["make_vec", "make_gymnasium_vec", "check_env", "EnvCheck", "train", "load_policy", "evaluate", "record", "losses",
@@ -30,7 +30,9 @@ __all__ = ["make_vec", "make_gymnasium_vec", "check_env", "EnvCheck", "train", "
 
 
 def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_steps=None,
-             copy=True, render_mode=None, render_size=None, kwargs=None, **env_kwargs):
+             copy=True, render_mode=None, render_size=None, kwargs=None, *, pixels=False, pixels_width=84,
+             pixels_height=84, pixels_grayscale=False, frame_skip=1, resize=None, grayscale=False, frame_stack=1,
+             mask_velocity=False, **env_kwargs):
     """num_envs copies of a registered environment (or of an environment written in Python: a
     Gymnasium class, factory or instance, docs/python-envs.md) as a vector env with Gymnasium's vector API
     and same-step autoreset (rlc.VecEnv).
@@ -43,10 +45,27 @@ def make_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None, max_episode_
     render_mode="rgb_array" makes render() return every copy's picture, render_size=(width,
     height) its size (default: the environment's, as rlc record draws it); kwargs (a dict) and
     any other keyword argument: the environment's own arguments, as gymnasium.make(id, **kwargs)
-    takes them (`rlc envs ID` lists them: make_vec("FrozenLake-v1", 4, is_slippery=False))."""
+    takes them (`rlc envs ID` lists them: make_vec("FrozenLake-v1", 4, is_slippery=False)).
+
+    The observation wrappers of a config's env section, with its keys' names, defaults and meanings
+    (docs/configs.md), applied by the C code `rlc train` uses, always in the order pixels, frame_skip,
+    resize, grayscale, frame_stack whatever the order of the arguments:
+    pixels=True observes the rendered frame, a (pixels_height, pixels_width, 3) uint8 image (one luma
+    channel with pixels_grayscale=True); frame_skip=k repeats each action k times, summing the rewards
+    (max_episode_steps then counts the repeated steps); resize=(height, width) downscales an image
+    observation with OpenCV's INTER_AREA; grayscale=True makes an RGB image one luma channel (H, W, 1);
+    frame_stack=k stacks the last k observations along the last axis, oldest first; mask_velocity=True
+    zeroes the velocity components of the state. single_observation_space is the wrapped space (shape
+    and dtype). These names are make_vec's own: an environment argument of the same name goes in
+    kwargs={...}. A bad value raises rlc.InvalidArgument naming the config key (env.frame_skip) and
+    what was expected. RL Zoo's CarRacing: make_vec("CarRacing-v3", 8, frame_skip=2, resize=(64, 64),
+    grayscale=True, frame_stack=2)."""
+    wrappers = dict(pixels=pixels, pixels_width=pixels_width, pixels_height=pixels_height,
+                    pixels_grayscale=pixels_grayscale, frame_skip=frame_skip, resize=resize, grayscale=grayscale,
+                    frame_stack=frame_stack, mask_velocity=mask_velocity)
     return VecEnv(_env_id(env_id), num_envs, seed=seed, threads=threads, plugin=plugin,
                   max_episode_steps=max_episode_steps, copy=copy, render_mode=render_mode,
-                  render_size=render_size, kwargs=_merge_kwargs(kwargs, env_kwargs))
+                  render_size=render_size, kwargs=_merge_kwargs(kwargs, env_kwargs), wrappers=wrappers)
 
 
 class EnvCheck(NamedTuple):
@@ -57,21 +76,28 @@ class EnvCheck(NamedTuple):
     report: str
 
 
-def check_env(env, steps=None, seed=0):
+def check_env(env, steps=None, seed=0, *, kwargs=None, pixels=False, pixels_width=84, pixels_height=84,
+              pixels_grayscale=False, frame_skip=1, resize=None, grayscale=False, frame_stack=1, mask_velocity=False):
     """Runs `rlc check-env`'s checks (docs/environments.md) on a registered environment id or on an
     environment written in Python (a Gymnasium class, factory or instance, bound as make_vec binds
     it: docs/python-envs.md): its spaces as rlc registered them (an image's shape and dtype), reset
     and `steps` random steps (default 2000) from env seed `seed`, observations in their space,
-    reproducibility from a seed, termination and truncation. Returns an EnvCheck; an exception the
+    reproducibility from a seed, termination and truncation. kwargs (a dict): the environment's own
+    arguments; pixels, frame_skip, resize, grayscale, frame_stack and the rest: make_vec's observation
+    wrappers, the checks then run on the wrapped environment. Returns an EnvCheck; an exception the
     environment raises is raised again, with rlc's message as a note."""
     if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 100000000):
         raise InvalidArgument(f"steps: expected an int in [1, 100000000] or None, got {steps!r}", "bad argument")
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2147483647:
         raise InvalidArgument(f"seed: expected an int in [0, 2147483647], got {seed!r}", "bad argument")
+    wrappers = dict(pixels=pixels, pixels_width=pixels_width, pixels_height=pixels_height,
+                    pixels_grayscale=pixels_grayscale, frame_skip=frame_skip, resize=resize, grayscale=grayscale,
+                    frame_stack=frame_stack, mask_velocity=mask_velocity)
+    kw, wr = kwargs_arrays(_merge_kwargs(kwargs, {})), wrappers_text(wrappers)
     env_id = _env_id(env)
     n_failed, text = ctypes.c_int(), ctypes.c_void_p()
-    _check(_clib.rlc_env_check(os.fsencode(env_id) if not isinstance(env_id, bytes) else env_id, steps or 0, seed,
-                               ctypes.byref(n_failed), ctypes.byref(text)))
+    _check(_clib.rlc_env_check_wrapped(os.fsencode(env_id) if not isinstance(env_id, bytes) else env_id,
+                                       steps or 0, seed, *kw, *wr, ctypes.byref(n_failed), ctypes.byref(text)))
     try:
         report = ctypes.string_at(text.value).decode(errors="replace")
     finally:
@@ -103,7 +129,8 @@ def _env_id(env):
 def make_gymnasium_vec(env_id, num_envs=1, seed=None, threads=1, plugin=None,
                        max_episode_steps=None, copy=True, render_mode=None, render_size=None, kwargs=None,
                        **env_kwargs):
-    """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package)."""
+    """The same vector env as a real gymnasium.vector.VectorEnv (needs the gymnasium package); the
+    observation wrappers (pixels=, frame_skip=, resize=, grayscale=, frame_stack=, ...) are make_vec's."""
     try:
         from .gymnasium_adapter import GymnasiumVecEnv
     except ImportError as e:

@@ -13,7 +13,7 @@ import os
 
 from .errors import InvalidArgument, RlcError, status_error
 
-_API_VERSION = 11
+_API_VERSION = 12
 
 
 class SpacePart(ctypes.Structure):
@@ -91,6 +91,9 @@ _PROTOTYPES = {
     "rlc_env_info": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
     "rlc_env_obs_image": (_c_int, [_c_char_p, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_env_check": (_c_int, [_c_char_p, _c_int, _c_int64, _c_int_p, ctypes.POINTER(_c_void_p)]),
+    "rlc_env_check_wrapped": (_c_int, [_c_char_p, _c_int, _c_int64, ctypes.POINTER(_c_char_p),
+                                       ctypes.POINTER(_c_char_p), _c_int, ctypes.POINTER(_c_char_p),
+                                       ctypes.POINTER(_c_char_p), _c_int, _c_int_p, ctypes.POINTER(_c_void_p)]),
     "rlc_env_register_callback": (_c_int, [_c_char_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int,
                                            ctypes.c_double, ctypes.POINTER(EnvCallbacks)]),
     "rlc_env_register_callback_image": (_c_int, [_c_char_p, ctypes.POINTER(Space), _c_int_p, _c_int,
@@ -100,6 +103,9 @@ _PROTOTYPES = {
     "rlc_vec_free": (None, [_c_void_p]),
     "rlc_vec_make_kwargs": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int,
                                      ctypes.POINTER(_c_char_p), ctypes.POINTER(_c_char_p), _c_int]),
+    "rlc_vec_make_wrapped": (_c_int, [ctypes.POINTER(_c_void_p), _c_char_p, _c_int, _c_int, _c_int,
+                                      ctypes.POINTER(_c_char_p), ctypes.POINTER(_c_char_p), _c_int,
+                                      ctypes.POINTER(_c_char_p), ctypes.POINTER(_c_char_p), _c_int]),
     "rlc_vec_info": (_c_int, [_c_void_p, ctypes.POINTER(Space), ctypes.POINTER(Space), _c_int_p, _c_double_p]),
     "rlc_vec_obs_image": (_c_int, [_c_void_p, _c_int_p, _c_int_p, _c_int_p]),
     "rlc_vec_get_buffers": (None, [_c_void_p, ctypes.POINTER(VecBuffers)]),

@@ -29,6 +29,11 @@ that dtype, rlc's flat rows reshaped (value (y, x, c) of a row at (y * width + x
 A uint8 or bool image is converted from rlc's float rows, so it is a new array even with
 copy=False (as a Discrete index or a Dict's parts are); a float32 image is a reshaped view then.
 
+The observation wrappers of a config's env section (wrappers: pixels, frame_skip, resize,
+grayscale, frame_stack, mask_velocity and pixels' size and grayscale, WRAPPER_KEYS) are applied
+inside librlc by the code rlc train uses (rlc_vec_make_wrapped), in its fixed order; the spaces are
+the wrapped environment's.
+
 With render_mode="rgb_array", render() draws every copy's current state as rlc record does
 (classic control as Gymnasium draws it, MuJoCo offscreen, a plugin's own renderer) and returns a
 tuple of (height, width, 3) uint8 arrays, as Gymnasium's vector envs do.
@@ -134,6 +139,49 @@ def _kwargs_text(kwargs):
     return keys, vals
 
 
+# the observation wrappers of a config's env section that make_vec and check_env take, in the
+# order rlc applies them (train/trainer_env.c; docs/configs.md)
+WRAPPER_KEYS = ("pixels", "pixels_width", "pixels_height", "pixels_grayscale", "frame_skip", "resize", "grayscale",
+                "frame_stack", "mask_velocity")
+_INT_WRAPPERS = ("pixels_width", "pixels_height", "frame_skip", "frame_stack")
+
+
+def _wrapper_text(key, value):
+    """a wrapper's value as the YAML text of its env key (a list in flow style, [64, 64]); rlc's config
+    layer checks its type and range"""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_wrapper_text(key, v) for v in value) + "]"
+    want = ("(height, width), two ints" if key == "resize" else "an int" if key in _INT_WRAPPERS else "a bool")
+    raise InvalidArgument(f"{key}: expected {want}, got {value!r}", "bad argument")
+
+
+def wrappers_text(wrappers):
+    """(keys, values) as C arrays and their count for rlc_vec_make_wrapped and rlc_env_check_wrapped:
+    the wrappers {key: value} whose value is not None"""
+    given = {k: v for k, v in (wrappers or {}).items() if v is not None}
+    for k in given:
+        if k not in WRAPPER_KEYS:
+            raise InvalidArgument(f"{k}: not an observation wrapper (expected one of {', '.join(WRAPPER_KEYS)})",
+                                  "bad argument")
+    keys = [encode(k) for k in given]
+    vals = [encode(_wrapper_text(k, v)) for k, v in given.items()]
+    n = len(keys)
+    return (ctypes.c_char_p * max(n, 1))(*keys), (ctypes.c_char_p * max(n, 1))(*vals), n
+
+
+def kwargs_arrays(kwargs):
+    """(keys, values) as C arrays and their count for rlc_vec_make_kwargs and the like"""
+    keys, vals = _kwargs_text(kwargs)
+    n = len(keys)
+    return (ctypes.c_char_p * max(n, 1))(*keys), (ctypes.c_char_p * max(n, 1))(*vals), n
+
+
 def _vec_spaces(handle):
     """env_spaces of a vector env's own environment (its keyword arguments applied)"""
     obs, act = _lib.Space(), _lib.Space()
@@ -189,7 +237,7 @@ class VecEnv:
     render_mode = None
 
     def __init__(self, env_id, num_envs, seed=None, threads=1, plugin=None, max_episode_steps=None,
-                 copy=True, render_mode=None, render_size=None, kwargs=None):
+                 copy=True, render_mode=None, render_size=None, kwargs=None, wrappers=None):
         for p in ([] if plugin is None else [plugin] if isinstance(plugin, (str, bytes)) or
                   hasattr(plugin, "__fspath__") else plugin):
             load_plugin(p)
@@ -203,19 +251,19 @@ class VecEnv:
         if seed is not None:
             seed = _check_seed(seed, "seed")
         self._owner = _VecOwner()
-        keys, vals = _kwargs_text(kwargs)
-        n_kw = len(keys)
-        check(lib.rlc_vec_make_kwargs(ctypes.byref(self._owner.handle), encode(env_id), num_envs,
-                                      max_episode_steps, threads, (ctypes.c_char_p * max(n_kw, 1))(*keys),
-                                      (ctypes.c_char_p * max(n_kw, 1))(*vals), n_kw))
+        check(lib.rlc_vec_make_wrapped(ctypes.byref(self._owner.handle), encode(env_id), num_envs,
+                                       max_episode_steps, threads, *kwargs_arrays(kwargs), *wrappers_text(wrappers)))
         self._handle = self._owner.handle
         self.closed = False
         self.env_id = env_id
         self.kwargs = dict(kwargs or {})
+        self.wrappers = {k: v for k, v in (wrappers or {}).items() if v is not None}
         self.num_envs = num_envs
         self.copy = copy
         obs_space, act_space, limit, thr = _vec_spaces(self._handle)
-        self.max_episode_steps = max_episode_steps or limit
+        # with frame_skip, rlc's limit is the wrapper's (agent steps; max_episode_steps counts inner ones)
+        skips = (self.wrappers.get("frame_skip") or 1) > 1
+        self.max_episode_steps = limit if skips else max_episode_steps or limit
         self.reward_threshold = thr
         self.single_observation_space, self.single_action_space = obs_space, act_space
         self.observation_space = batch_space(obs_space, self.num_envs)
