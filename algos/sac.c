@@ -63,7 +63,9 @@
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
     X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
       "2 = each update on two threads (twin critics, actor layers; same results); auto = 2 with 2 "  \
-      "usable CPUs")
+      "usable CPUs")                                                                              \
+    X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL,                                                \
+      "anneal the actor's, critics' and temperature's rates linearly to 0 over total_steps (SB3 lin_)")
 RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
 static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
 
@@ -80,6 +82,7 @@ static offp_ac_settings base_settings(const rl_config *cfg)
 {
     const sac_cfg *c = sac_of(cfg);
     return (offp_ac_settings){.algo = &agent_sac, .n_q = 2, .actor_out = 2, .actor_out_act = NN_ACT_NONE,
+                              .anneal_lr = c->anneal_lr,
                               .actor_lr = c->actor_lr, .critic_lr = c->critic_lr, .gamma = c->gamma, .tau = c->tau,
                               .utd = c->utd, .buffer_size = c->buffer_size, .batch_size = c->batch_size,
                               .learning_starts = c->learning_starts, .policy_frequency = c->policy_frequency,
@@ -105,6 +108,7 @@ typedef struct {
     loss_spec actor_loss, alpha_loss;
     float la_param[1], la_grad[1];
     nn_adam alpha_opt;
+    float alpha_lr;                   /* sac.alpha_lr, the temperature's rate before any annealing */
     nn_mlp_cache c_actor_next, c_qpi[2];
     rl_arena arena;
     /* per-step */
@@ -217,6 +221,7 @@ static rl_status sac_temperature(sac *p, const rl_config *cfg, const env_space *
     p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
     p->log_std_min = (float)c->log_std_min;
     p->log_std_max = (float)c->log_std_max;
+    p->alpha_lr = (float)c->alpha_lr;
     return nn_adam_init(&p->alpha_opt, 1, (float)c->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz);
 }
 
@@ -583,9 +588,12 @@ static void update(void *self, double *acc)
 static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
     (void)v;
-    (void)total_steps;
     sac *p = self;
     double acc[ST_COUNT + 1] = {0};
+    if (p->ac.s.anneal_lr) {
+        offp_ac_anneal(&p->ac, step, total_steps);
+        p->alpha_opt.lr = offp_ac_lr(&p->ac, p->alpha_lr, step, total_steps);
+    }
     int n = offp_ac_learn(&p->ac, step, update, p, acc);
     if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
@@ -646,6 +654,14 @@ double sac_test_objective(void *sac_agent, float *dactor)
 }
 
 aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ac.ax.aux; }
+
+void sac_test_lrs(void *sac_agent, float lr[3])
+{
+    sac *p = sac_agent;
+    lr[0] = p->ac.actor_opt.lr;
+    lr[1] = p->ac.critic_opt.lr;
+    lr[2] = p->alpha_opt.lr;
+}
 
 /* ---- checkpoints: the shared part's save and load (algos/offp_ac.h) with SAC's tensors -------- */
 

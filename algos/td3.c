@@ -46,7 +46,9 @@
       "std of the Gaussian noise on the actor's actions while training (actions in [-1, 1])")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")     \
     X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
-      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")
+      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")      \
+    X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL,                                              \
+      "anneal the actor's and critics' rates linearly to 0 over total_steps (SB3 lin_)")
 #define TD3_FIELDS(X, S)                                                                          \
     DET_COMMON_FIELDS(X, S)                                                                       \
     X(S, double, policy_noise, F64, 0.2, NULL, 0, 1e3, NULL,                                      \
@@ -78,6 +80,7 @@ static offp_ac_settings base_settings(const rl_config *cfg, const det_variant *v
 {
     const td3_cfg *c = cfg_of(cfg, v);
     return (offp_ac_settings){.algo = v->algo, .n_q = v->n_q, .actor_out = 1, .actor_out_act = NN_ACT_TANH,
+                              .anneal_lr = c->anneal_lr,
                               .actor_target = true, .actor_lr = c->actor_lr, .critic_lr = c->critic_lr,
                               .gamma = c->gamma, .tau = c->tau, .utd = c->utd, .buffer_size = c->buffer_size,
                               .batch_size = c->batch_size, .learning_starts = c->learning_starts,
@@ -329,9 +332,9 @@ static void update(void *self, double *acc)
 static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
     (void)v;
-    (void)total_steps;
     det *p = self;
     double acc[ST_COUNT + 1] = {0};
+    offp_ac_anneal(&p->ac, step, total_steps);
     int n = offp_ac_learn(&p->ac, step, update, p, acc);
     if (n == 0) return false;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
@@ -380,6 +383,13 @@ const float *td3_test_smoothing(void *agent, int *n)
     sample_minibatch(p);
     *n = p->ac.B * p->ac.A;
     return p->noise;
+}
+
+void td3_test_lrs(void *agent, float lr[2])
+{
+    det *p = agent;
+    lr[0] = p->ac.actor_opt.lr;
+    lr[1] = p->ac.critic_opt.lr;
 }
 
 /* ---- the descriptors: checkpoints ("actor", "q1", "q2", the targets; "td3.updates", ...),
