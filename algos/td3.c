@@ -402,7 +402,8 @@ void td3_test_lrs(void *agent, float lr[2])
         .sections = (const rl_config_section *const[]){&SECTION, &offp_critic_losses_section, &her_section, NULL},  \
         .check_config = CHECK,                                                                        \
         .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},              \
-        .rates = {{"train/actor_lr", NAME ".actor_lr"}, {"train/critic_lr", NAME ".critic_lr"}},      \
+        .rates = {{"train/actor_lr", NAME ".actor_lr", NAME ".anneal_lr"},                            \
+                  {"train/critic_lr", NAME ".critic_lr", NAME ".anneal_lr"}},                         \
         .create = CREATE, .act = det_act, .observe = offp_ac_observe, .learn = det_learn,             \
         .save = offp_ac_save, .load = offp_ac_load, .destroy = det_destroy, .dp_tensors = det_dp_tensors, \
         .relabel = offp_ac_relabel, .replay = offp_ac_replay,                                         \

@@ -1,8 +1,9 @@
 /* rlc tests: SAC (algos/sac.c): the actor's gradient, which flows through the critics' input
  * gradient dQ/da and the tanh-squashed Gaussian, against central finite differences of the full
  * actor objective; the two-thread critic update giving the same run as one thread; a checkpoint
- * round trip; sac.anneal_lr's rates at known steps and its runs; and the learning test on Pendulum-v1 (fixed seed, RLtools' configuration, 20k
- * steps, a few seconds of CPU) that must reach a stated evaluation return. */
+ * round trip; sac.anneal_lr's rates at known steps, its runs and its rates kept out of
+ * TensorBoard's constants; and the learning test on Pendulum-v1 (fixed seed, RLtools'
+ * configuration, 20k steps, a few seconds of CPU) that must reach a stated evaluation return. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "algos/offpolicy.h"
 #include "train/trainer.h"
+#include "train/trainer_watch.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"
@@ -210,6 +212,23 @@ Test(sac, anneal_lr_gives_another_run_and_the_same_twice)
     free(a);
     free(b);
     free(c);
+}
+
+/* TensorBoard's constant rates (train/actor_lr, train/critic_lr) are the config's only when they
+ * are constants: not with sac.anneal_lr */
+Test(sac, annealed_rates_are_not_logged_as_constants)
+{
+    const char *cols[] = {"step", "critic_loss"};
+    for (int anneal = 0; anneal < 2; anneal++) {
+        const char *sets[] = {anneal ? "sac.anneal_lr=true" : "sac.anneal_lr=false", "log.tensorboard=false"};
+        rl_config cfg;
+        char err[1024];
+        cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, 2, err, sizeof err), RL_OK, "%s", err);
+        trainer_watch w;
+        cr_assert_eq(trainer_watch_open(&w, &cfg, "unused", cols, 2, 0, false, err, sizeof err), RL_OK, "%s", err);
+        cr_assert_eq(w.n_lr, anneal ? 0 : 2, "anneal %d: %d constant rates", anneal, w.n_lr);
+        trainer_watch_close(&w);
+    }
 }
 
 /* The learning test: RLtools' configuration, 20k steps (~4 s of CPU a seed); most of seeds 1-3
