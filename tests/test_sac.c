@@ -198,12 +198,12 @@ Test(sac, anneal_lr_sets_the_rates_of_the_step)
     rates_follow_the_step(false);
 }
 
-/* a 600-step run with anneal_lr (updates from step 100) twice: the same metrics; without: others */
+/* a 400-step run with anneal_lr (updates from step 100) twice: the same metrics; without: others */
 Test(sac, anneal_lr_gives_another_run_and_the_same_twice)
 {
-    const char *on[] = {"total_steps=600", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
+    const char *on[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
                         "sac.anneal_lr=true"};
-    const char *off[] = {"total_steps=600", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
+    const char *off[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
                          "sac.anneal_lr=false"};
     char *a = run_metrics(on, 5, "saclr_a"), *b = run_metrics(on, 5, "saclr_b"), *c = run_metrics(off, 5, "saclr_c");
     cr_assert(strlen(a) > 100 && strstr(a, "critic_loss"), "%s", a);
