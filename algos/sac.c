@@ -655,12 +655,13 @@ double sac_test_objective(void *sac_agent, float *dactor)
 
 aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ac.ax.aux; }
 
-void sac_test_lrs(void *sac_agent, float lr[3])
+void sac_test_lrs(void *sac_agent, float lr[4])
 {
     sac *p = sac_agent;
     lr[0] = p->ac.actor_opt.lr;
     lr[1] = p->ac.critic_opt.lr;
     lr[2] = p->alpha_opt.lr;
+    lr[3] = p->ac.ax.aux ? p->ac.ax.opt.lr : NAN;
 }
 
 /* ---- checkpoints: the shared part's save and load (algos/offp_ac.h) with SAC's tensors -------- */
