@@ -15,7 +15,8 @@
  *   temperature = losses sac_alpha: -mean log_alpha (log pi + target_entropy), target -scale |A|
  * where R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a
  * termination, truncation bootstraps from the final observation. Three Adam optimizers (actor,
- * critics, log_alpha). With sac.threads = 2 every step of an update runs on two threads (one worker
+ * critics, log_alpha; with sac.anneal_lr their rates fall linearly to 0 over total_steps, SB3's
+ * lin_ schedule, set before each learn's updates from the step). With sac.threads = 2 every step of an update runs on two threads (one worker
  * created at init, synchronised by spinning then a condition variable): the policy at s' beside
  * the actor's forward at s, each twin critic and its target with its own Adam and Polyak half,
  * each actor layer's input and parameter gradients, the halves of the actor's Adam step. Each
