@@ -15,9 +15,9 @@
  *   then the Polyak average (tau) of the target actor and the target critics.
  * R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a termination,
  * truncation bootstraps from the final observation. With anneal_lr both Adam rates fall linearly
- * to 0 over total_steps (SB3's lin_ schedule, algos/offp_ac.h). With td3.threads = 2 (ddpg.threads) the
- * critics' passes run on two threads (core/twin.h): TD3 a twin critic and its target on each, DDPG
- * the target critic beside the critic; the Adam and Polyak steps in halves. Each float gets the
+ * to 0 over total_steps (SB3's lin_ schedule, algos/offp_ac.h). With td3.threads = 2
+ * (ddpg.threads) the critics' passes run on two threads (core/twin.h): TD3 a twin critic and its
+ * target on each, DDPG the target critic beside the critic; the Adam and Polyak steps in halves. Each float gets the
  * same operations either way, so 1 and 2 threads give the same run. */
 #include <math.h>
 #include <stdio.h>
