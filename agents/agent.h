@@ -42,9 +42,11 @@ typedef struct {
     unsigned kinds;
 } agent_loss_slot;
 
-/* A learning rate that is a constant of the config: TensorBoard tag and config key. */
+/* A learning rate that is a constant of the config: TensorBoard tag and config key; anneal (or
+ * NULL) the bool key that, when true, anneals it (then it is no constant and is not logged). */
 typedef struct {
     const char *tag, *key;
+    const char *anneal;
 } agent_rate;
 
 typedef struct agent_algo {

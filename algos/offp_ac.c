@@ -277,6 +277,19 @@ int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(voi
     return n;
 }
 
+float offp_ac_lr(const offp_ac *b, double lr0, int64_t step, int64_t total_steps)
+{
+    return b->s.anneal_lr ? nn_lr_linear((float)lr0, step, total_steps) : (float)lr0;
+}
+
+void offp_ac_anneal(offp_ac *b, int64_t step, int64_t total_steps)
+{
+    if (!b->s.anneal_lr) return;
+    b->actor_opt.lr = offp_ac_lr(b, b->s.actor_lr, step, total_steps);
+    b->critic_opt.lr = offp_ac_lr(b, b->s.critic_lr, step, total_steps);
+    if (b->ax.aux) b->ax.opt.lr = b->actor_opt.lr;
+}
+
 void offp_ac_sample(offp_ac *b)
 {
     replay_buffer_sample(&b->buf, &b->batch, b->B, 1.0f, &b->rng);

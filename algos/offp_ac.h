@@ -47,6 +47,7 @@ typedef struct {
     const char *counter;
     int64_t *counter_value;
     void (*loaded)(void *self);
+    bool anneal_lr;                   /* the rates annealed linearly to 0 over total_steps (offp_ac_anneal) */
 } offp_ac_settings;
 
 typedef struct {
@@ -122,6 +123,15 @@ void offp_ac_observe(void *self, const env_vec *v);
  * Returns the number of updates run (0: nothing to report). */
 int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
                   double *acc);
+/* The learning rate of lr0 for the round of updates at env step `step` (every env copy's and
+ * rank's, as the trainer counts) of total_steps: with s.anneal_lr lr0 * (1 - step / total_steps),
+ * SB3's linear schedule (`lin_` in RL Zoo; nn_lr_linear), else lr0. */
+float offp_ac_lr(const offp_ac *b, double lr0, int64_t step, int64_t total_steps);
+/* With s.anneal_lr, the actor's, the critics' and the heads' Adam rates (offp_ac_lr of
+ * actor_lr, critic_lr, and actor_lr for the heads, which step with the actor) before a learn's
+ * updates; nothing without. The rates follow from the step alone, so a resumed run (Adam's rate
+ * is not in the checkpoint) and every rank of a data-parallel run set the same ones. */
+void offp_ac_anneal(offp_ac *b, int64_t step, int64_t total_steps);
 /* The minibatch (uniform, the agent's RNG), and whether this update steps the actor. */
 void offp_ac_sample(offp_ac *b);
 /* rl_twin_run job over an offp_ac: with two critics, target critic k at (s', a') and critic k at

@@ -121,6 +121,9 @@ void sac_test_sample(void *sac_agent);
  * aux_grads(sac_test_aux(agent)). */
 double sac_test_objective(void *sac_agent, float *dactor);
 aux_module *sac_test_aux(void *sac_agent);   /* NULL without heads */
+/* The Adam learning rates the last learn used (or the configured ones before any): the actor's,
+ * the critics', the temperature's and the aux heads' (NAN without heads). */
+void sac_test_lrs(void *sac_agent, float lr[4]);
 
 /* ---- auxiliary heads (algos/offp_aux.c) ----------------------------------------------------- */
 

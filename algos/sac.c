@@ -15,7 +15,8 @@
  *   temperature = losses sac_alpha: -mean log_alpha (log pi + target_entropy), target -scale |A|
  * where R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a
  * termination, truncation bootstraps from the final observation. Three Adam optimizers (actor,
- * critics, log_alpha). With sac.threads = 2 every step of an update runs on two threads (one worker
+ * critics, log_alpha; with sac.anneal_lr their rates fall linearly to 0 over total_steps, SB3's
+ * lin_ schedule, set before each learn's updates from the step). With sac.threads = 2 every step of an update runs on two threads (one worker
  * created at init, synchronised by spinning then a condition variable): the policy at s' beside
  * the actor's forward at s, each twin critic and its target with its own Adam and Polyak half,
  * each actor layer's input and parameter gradients, the halves of the actor's Adam step. Each
@@ -64,7 +65,9 @@
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")      \
     X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
       "2 = each update on two threads (twin critics, actor layers; same results); auto = 2 with 2 "  \
-      "usable CPUs")
+      "usable CPUs")                                                                              \
+    X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL,                                                \
+      "anneal the actor's, critics' and temperature's rates linearly to 0 over total_steps (SB3 lin_)")
 RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
 static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
 
@@ -81,6 +84,7 @@ static offp_ac_settings base_settings(const rl_config *cfg)
 {
     const sac_cfg *c = sac_of(cfg);
     return (offp_ac_settings){.algo = &agent_sac, .n_q = 2, .actor_out = 2, .actor_out_act = NN_ACT_NONE,
+                              .anneal_lr = c->anneal_lr,
                               .actor_lr = c->actor_lr, .critic_lr = c->critic_lr, .gamma = c->gamma, .tau = c->tau,
                               .utd = c->utd, .buffer_size = c->buffer_size, .batch_size = c->batch_size,
                               .learning_starts = c->learning_starts, .policy_frequency = c->policy_frequency,
@@ -108,6 +112,7 @@ typedef struct {
     loss_spec actor_loss, alpha_loss;
     float la_param[1], la_grad[1];
     nn_adam alpha_opt;
+    float alpha_lr;                   /* sac.alpha_lr, the temperature's rate before any annealing */
     nn_mlp_cache c_actor_next, c_qpi[2];
     rl_arena arena;
     /* per-step */
@@ -220,6 +225,7 @@ static rl_status sac_temperature(sac *p, const rl_config *cfg, const env_space *
     p->target_entropy = loss_spec_param(&p->alpha_loss, "target_entropy");
     p->log_std_min = (float)c->log_std_min;
     p->log_std_max = (float)c->log_std_max;
+    p->alpha_lr = (float)c->alpha_lr;
     return nn_adam_init(&p->alpha_opt, 1, (float)c->alpha_lr, 0.9f, 0.999f, 1e-8f, err, err_sz);
 }
 
@@ -585,9 +591,12 @@ static void update(void *self, double *acc)
 
 static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
-    (void)total_steps;
     sac *p = self;
     double acc[ST_COUNT + 1] = {0};
+    if (p->ac.s.anneal_lr) {
+        offp_ac_anneal(&p->ac, step, total_steps);
+        p->alpha_opt.lr = offp_ac_lr(&p->ac, p->alpha_lr, step, total_steps);
+    }
     int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
@@ -649,6 +658,15 @@ double sac_test_objective(void *sac_agent, float *dactor)
 
 aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ac.ax.aux; }
 
+void sac_test_lrs(void *sac_agent, float lr[4])
+{
+    sac *p = sac_agent;
+    lr[0] = p->ac.actor_opt.lr;
+    lr[1] = p->ac.critic_opt.lr;
+    lr[2] = p->alpha_opt.lr;
+    lr[3] = p->ac.ax.aux ? p->ac.ax.opt.lr : NAN;
+}
+
 /* ---- checkpoints: the shared part's save and load (algos/offp_ac.h) with SAC's tensors -------- */
 
 /* "actor", "q1", "q2", "log_alpha"; with train_state the targets, the optimizers' moments and the
@@ -683,7 +701,8 @@ const agent_algo agent_sac = {
     .config_flags = AUX_CFG_HEADS,
     .check_config = sac_check_config,
     .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},
-    .rates = {{"train/actor_lr", "sac.actor_lr"}, {"train/critic_lr", "sac.critic_lr"}},
+    .rates = {{"train/actor_lr", "sac.actor_lr", "sac.anneal_lr"},
+              {"train/critic_lr", "sac.critic_lr", "sac.anneal_lr"}},
     .create = sac_create,
     .act = sac_act,
     .act_sample = sac_act_sample,

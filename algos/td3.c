@@ -14,9 +14,10 @@
  *   actor loss  = dpg: -mean Q_1(s, mu(s)), through the critic's input gradient dQ/da
  *   then the Polyak average (tau) of the target actor and the target critics.
  * R, disc are the (n-step) return and discount of replay/replay.h: disc = 0 after a termination,
- * truncation bootstraps from the final observation. With td3.threads = 2 (ddpg.threads) the
- * critics' passes run on two threads (core/twin.h): TD3 a twin critic and its target on each, DDPG
- * the target critic beside the critic; the Adam and Polyak steps in halves. Each float gets the
+ * truncation bootstraps from the final observation. With anneal_lr both Adam rates fall linearly
+ * to 0 over total_steps (SB3's lin_ schedule, algos/offp_ac.h). With td3.threads = 2
+ * (ddpg.threads) the critics' passes run on two threads (core/twin.h): TD3 a twin critic and its
+ * target on each, DDPG the target critic beside the critic; the Adam and Polyak steps in halves. Each float gets the
  * same operations either way, so 1 and 2 threads give the same run. */
 #include <math.h>
 #include <stdio.h>
@@ -47,7 +48,9 @@
       "std of the Gaussian noise on the actor's actions while training (actions in [-1, 1])")  \
     X(S, int64_t, n_step, I64, 1, NULL, 1, 1000, NULL, "n-step returns, cut at episode ends")     \
     X(S, int64_t, threads, I64, RL_CFG_AUTO, NULL, 1, 2, "auto",                                    \
-      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")
+      "2 = the critics' passes on two threads (same results); auto = 2 with 2 usable CPUs")      \
+    X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL,                                              \
+      "anneal the actor's and critics' rates linearly to 0 over total_steps (SB3 lin_)")
 #define TD3_FIELDS(X, S)                                                                          \
     DET_COMMON_FIELDS(X, S)                                                                       \
     X(S, double, policy_noise, F64, 0.2, NULL, 0, 1e3, NULL,                                      \
@@ -79,6 +82,7 @@ static offp_ac_settings base_settings(const rl_config *cfg, const det_variant *v
 {
     const td3_cfg *c = cfg_of(cfg, v);
     return (offp_ac_settings){.algo = v->algo, .n_q = v->n_q, .actor_out = 1, .actor_out_act = NN_ACT_TANH,
+                              .anneal_lr = c->anneal_lr,
                               .actor_target = true, .actor_lr = c->actor_lr, .critic_lr = c->critic_lr,
                               .gamma = c->gamma, .tau = c->tau, .utd = c->utd, .buffer_size = c->buffer_size,
                               .batch_size = c->batch_size, .learning_starts = c->learning_starts,
@@ -331,9 +335,9 @@ static void update(void *self, double *acc)
 
 static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_steps, double *stats)
 {
-    (void)total_steps;
     det *p = self;
     double acc[ST_COUNT + 1] = {0};
+    offp_ac_anneal(&p->ac, step, total_steps);
     int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
@@ -384,6 +388,13 @@ const float *td3_test_smoothing(void *agent, int *n)
     return p->noise;
 }
 
+void td3_test_lrs(void *agent, float lr[2])
+{
+    det *p = agent;
+    lr[0] = p->ac.actor_opt.lr;
+    lr[1] = p->ac.critic_opt.lr;
+}
+
 /* ---- the descriptors: checkpoints ("actor", "q1", "q2", the targets; "td3.updates", ...),
  * observe, replay and relabel are the shared actor-critic's (algos/offp_ac.h) ------------------ */
 
@@ -394,7 +405,8 @@ const float *td3_test_smoothing(void *agent, int *n)
         .sections = (const rl_config_section *const[]){&SECTION, &offp_critic_losses_section, &her_section, NULL},  \
         .check_config = CHECK,                                                                        \
         .loss_slots = {{"losses.critic", NULL, NULL, LOSS_KINDS(LOSS_KIND_REGRESSION)}},              \
-        .rates = {{"train/actor_lr", NAME ".actor_lr"}, {"train/critic_lr", NAME ".critic_lr"}},      \
+        .rates = {{"train/actor_lr", NAME ".actor_lr", NAME ".anneal_lr"},                            \
+                  {"train/critic_lr", NAME ".critic_lr", NAME ".anneal_lr"}},                         \
         .create = CREATE, .act = det_act, .observe = offp_ac_observe, .learn = det_learn,             \
         .save = offp_ac_save, .load = offp_ac_load, .destroy = det_destroy, .dp_tensors = det_dp_tensors, \
         .relabel = offp_ac_relabel, .replay = offp_ac_replay,                                         \

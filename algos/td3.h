@@ -17,5 +17,8 @@ void td3_test_counters(void *agent, int64_t *updates, int64_t *actor_steps);
 /* Draws the next minibatch (the agent's RNG) and returns its target smoothing noise (*n floats:
  * batch_size x action dim; zeros for DDPG). */
 const float *td3_test_smoothing(void *agent, int *n);
+/* The Adam learning rates the last learn used (or the configured ones before any): the actor's
+ * and the critics'. */
+void td3_test_lrs(void *agent, float lr[2]);
 
 #endif

@@ -262,7 +262,7 @@ static void test_agents(void)
                 "algo: reinforce\nseed: 5\nenv: {id: CartPole-v1, num_envs: 2}\nreinforce: {episodes_per_update: 3}\n", 3);
     train_agent("sac",
                 "algo: sac\nseed: 6\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
-                "sac: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);
+                "sac: {learning_starts: 64, batch_size: 16, buffer_size: 1000, anneal_lr: true}\n", 6);
     train_agent("td3",
                 "algo: td3\nseed: 8\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
                 "td3: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);

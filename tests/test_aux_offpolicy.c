@@ -10,6 +10,7 @@
  *   - config and create errors on algo dqn and sac name the head and the loss; algos without
  *     heads and networks without a hidden layer are refused at config load;
  *   - checkpoints carry the heads, their Adam moments and RNG (dqn and sac); resume continues;
+ *   - sac.anneal_lr anneals the heads' rate with the actor's;
  *   - DQN with a reward-prediction head learns CartPole-v1 (seed 1, configs/dqn_cartpole.yaml,
  *     200k steps, eval >= 475). */
 #include <criterion/criterion.h>
@@ -118,6 +119,24 @@ Test(aux_offpolicy, sac_gradcheck_through_the_actor_encoder)
     rlt_gradcheck(sac_obj, ag, aux_params(m), ga, (int)na, &o, "sac head params");
     free(g);
     free(ga);
+    a->destroy(ag);
+}
+
+/* sac.anneal_lr anneals the heads' rate with the actor's, whose steps they take: at step 300 of
+ * 1000, 0.7 of sac.actor_lr */
+Test(aux_offpolicy, sac_heads_rate_anneals_with_the_actor)
+{
+    const char *sets[] = {"network.hidden=[12]", "sac.batch_size=16", "sac.learning_starts=50", "sac.actor_lr=3e-4",
+                          "sac.anneal_lr=true", "aux=[{head: reward_prediction, loss: mse, weight: 0.5}]"};
+    rl_config cfg;
+    rlt_load_config(&cfg, SAC_CONFIG, sets, 6);
+    const agent_algo *a;
+    void *ag = rlt_filled_agent(&cfg, &a, 60);
+    double stats[AGENT_MAX_STATS];
+    cr_assert(a->learn(ag, NULL, 300, 1000, stats));   /* SAC's learn reads no env */
+    float lr[4];
+    sac_test_lrs(ag, lr);
+    cr_assert(fabs(lr[3] - 3e-4 * 0.7) <= 1e-10 && lr[3] == lr[0], "heads' rate %.9g, actor's %.9g", lr[3], lr[0]);
     a->destroy(ag);
 }
 

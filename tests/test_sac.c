@@ -1,8 +1,9 @@
 /* rlc tests: SAC (algos/sac.c): the actor's gradient, which flows through the critics' input
  * gradient dQ/da and the tanh-squashed Gaussian, against central finite differences of the full
  * actor objective; the two-thread critic update giving the same run as one thread; a checkpoint
- * round trip; and the learning test on Pendulum-v1 (fixed seed, RLtools' configuration, 20k
- * steps, a few seconds of CPU) that must reach a stated evaluation return. */
+ * round trip; sac.anneal_lr's rates at known steps, its runs and its rates kept out of
+ * TensorBoard's constants; and the learning test on Pendulum-v1 (fixed seed, RLtools'
+ * configuration, 20k steps, a few seconds of CPU) that must reach a stated evaluation return. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "algos/offpolicy.h"
 #include "train/trainer.h"
+#include "train/trainer_watch.h"
 #include "tests/helpers/testutil.h"
 
 #define CONFIG RLC_SOURCE_DIR "/configs/sac_pendulum.yaml"
@@ -168,6 +170,83 @@ Test(sac, checkpoint_round_trip_gives_identical_actions)
     for (int i = 0; i < 8; i++) cr_assert(x1[i] >= -2.0f && x1[i] <= 2.0f);
     a1->destroy(g1);
     a2->destroy(g2);
+}
+
+/* ---- sac.anneal_lr: SB3's linear schedule (lin_ in RL Zoo) ----------------------------------- */
+
+/* The actor's, the critics' and the temperature's rates after the learn at a few env steps of a
+ * 400-step run: with anneal_lr lr0 * (1 - step / 400), each of its own lr0; without, lr0. */
+static void rates_follow_the_step(bool anneal)
+{
+    const char *sets[] = {anneal ? "sac.anneal_lr=true" : "sac.anneal_lr=false", "sac.actor_lr=3e-4",
+                          "sac.critic_lr=7e-4", "sac.alpha_lr=5e-4", "sac.learning_starts=20", "network.hidden=[16]"};
+    void *agent = make_agent(sets, 6);
+    const agent_algo *al = agent_find("sac");
+    env_vec v;
+    char err[256];
+    cr_assert_eq(env_vec_make(&v, "Pendulum-v1", 1, 0, err, sizeof err), RL_OK, "%s", err);
+    env_vec_reset(&v, 3);
+    const double lr0[3] = {3e-4, 7e-4, 5e-4};
+    const int64_t total = 400, at[] = {20, 100, 250, 399, 400};
+    double stats[AGENT_MAX_STATS];
+    int c = 0;
+    for (int64_t step = 1; c < 5; step++) {
+        float act[1], lr[4];
+        al->act(agent, v.obs, 1, act, true);
+        env_vec_step(&v, act);
+        al->observe(agent, &v);
+        bool learned = al->learn(agent, &v, step, total, stats);
+        if (step != at[c]) continue;
+        cr_assert(learned, "step %lld: no update", (long long)step);
+        sac_test_lrs(agent, lr);
+        for (int k = 0; k < 3; k++) {
+            double want = anneal ? lr0[k] * (1.0 - (double)step / (double)total) : lr0[k];
+            cr_assert(fabs(lr[k] - want) <= 1e-6 * lr0[k], "anneal %d: step %lld: rate %d is %.9g, want %.9g", anneal,
+                      (long long)step, k, lr[k], want);
+        }
+        c++;
+    }
+    env_vec_free(&v);
+    al->destroy(agent);
+}
+
+Test(sac, anneal_lr_sets_the_rates_of_the_step)
+{
+    rates_follow_the_step(true);
+    rates_follow_the_step(false);
+}
+
+/* a 400-step run with anneal_lr (updates from step 100) twice: the same metrics; without: others */
+Test(sac, anneal_lr_gives_another_run_and_the_same_twice)
+{
+    const char *on[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
+                        "sac.anneal_lr=true"};
+    const char *off[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
+                         "sac.anneal_lr=false"};
+    char *a = run_metrics(on, 5, "saclr_a"), *b = run_metrics(on, 5, "saclr_b"), *c = run_metrics(off, 5, "saclr_c");
+    cr_assert(strlen(a) > 100 && strstr(a, "critic_loss"), "%s", a);
+    cr_assert_str_eq(a, b, "two annealed runs differ");
+    cr_assert_str_neq(a, c, "sac.anneal_lr changed nothing");
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* TensorBoard's constant rates (train/actor_lr, train/critic_lr) are the config's only when they
+ * are constants: not with sac.anneal_lr */
+Test(sac, annealed_rates_are_not_logged_as_constants)
+{
+    const char *cols[] = {"step", "critic_loss"};
+    for (int anneal = 0; anneal < 2; anneal++) {
+        const char *sets[] = {anneal ? "sac.anneal_lr=true" : "sac.anneal_lr=false", "log.tensorboard=false"};
+        rl_config cfg;
+        char err[1024];
+        cr_assert_eq(rl_config_load(&cfg, CONFIG, sets, 2, err, sizeof err), RL_OK, "%s", err);
+        trainer_watch w;
+        cr_assert_eq(trainer_watch_open(&w, &cfg, "unused", cols, 2, 0, false, err, sizeof err), RL_OK, "%s", err);
+        cr_assert_eq(w.n_lr, anneal ? 0 : 2, "anneal %d: %d constant rates", anneal, w.n_lr);
+        trainer_watch_close(&w);
+    }
 }
 
 /* The learning test: RLtools' configuration, 20k steps (~4 s of CPU a seed); most of seeds 1-3

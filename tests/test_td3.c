@@ -1,9 +1,10 @@
 /* rlc tests: TD3 and DDPG (algos/td3.c): the actor's gradient through the critic's input gradient
  * against finite differences; an actor step raising Q; the target smoothing noise within its clip;
  * the delayed actor and target updates; a checkpoint and replay round trip that resumes the same
- * run (also with updates owed at the save); when the updates run (train_frequency in steps or
- * episodes); td3.threads / ddpg.threads 2 giving the same run as 1; bad input named; and the learning
- * tests on Pendulum-v1 over three seeds. */
+ * run (also with updates owed at the save, and with annealed rates); when the updates run
+ * (train_frequency in steps or episodes); td3.threads / ddpg.threads 2 giving the same run as 1;
+ * anneal_lr's rates at known steps and its runs; bad input named; and the learning tests on
+ * Pendulum-v1 over three seeds. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -41,9 +42,11 @@ static void *make_agent(const char *algo, const char *const *sets, int n)
     return agent;
 }
 
-/* n explore steps of agent on a Pendulum-v1 env (act, step, observe, learn as the trainer does);
- * obs_out (n x 3, or NULL) receives the observations it acted on; returns the updates made */
-static int run_steps(const char *algo, void *agent, env_vec *v, int64_t *step, int n, float *obs_out)
+/* n explore steps of agent on a Pendulum-v1 env (act, step, observe, learn as the trainer does,
+ * in a run of total steps); obs_out (n x 3, or NULL) receives the observations it acted on;
+ * returns the updates made */
+static int run_steps_of(const char *algo, void *agent, env_vec *v, int64_t *step, int n, float *obs_out,
+                        int64_t total)
 {
     const agent_algo *a = agent_find(algo);
     double stats[AGENT_MAX_STATS];
@@ -55,9 +58,14 @@ static int run_steps(const char *algo, void *agent, env_vec *v, int64_t *step, i
         env_vec_step(v, act);
         a->observe(agent, v);
         *step += 1;
-        updates += a->learn(agent, v, *step, 1000000, stats);
+        updates += a->learn(agent, v, *step, total, stats);
     }
     return updates;
+}
+
+static int run_steps(const char *algo, void *agent, env_vec *v, int64_t *step, int n, float *obs_out)
+{
+    return run_steps_of(algo, agent, v, step, n, obs_out, 1000000);
 }
 
 static void pendulum(env_vec *v, int64_t seed)
@@ -213,19 +221,23 @@ Test(td3, the_actor_and_targets_step_every_policy_frequency_updates)
 
 /* Agent a trains 400 steps, saves its checkpoint and replay buffer; agent b is created fresh and
  * loads both; then both act, observe and learn on the same environment steps: every action and
- * statistic is the same, and so is every tensor at the end (one process: exact equality). */
-static void resume_is_identical(const char *algo, const char *schedule, int before)
+ * statistic is the same, and so is every tensor at the end (one process: exact equality). With
+ * anneal_lr, in a run of 1000 steps: b's rates (Adam's rate is no part of the checkpoint) are
+ * a's, annealed to 1e-3 x (1 - step / 1000) at the last step. */
+static void resume_is_identical(const char *algo, const char *schedule, int before, bool anneal)
 {
-    char pre[64], dir[256], ckpt[300], replay[300], err[1024];
+    char pre[64], ann[64], dir[256], ckpt[300], replay[300], err[1024];
     snprintf(pre, sizeof pre, "%s.learning_starts=200", algo);
-    const char *sets[] = {pre, "network.hidden=[32,32]", schedule};
-    const int n_sets = schedule ? 3 : 2;
+    snprintf(ann, sizeof ann, "%s.anneal_lr=%s", algo, anneal ? "true" : "false");
+    const char *sets[] = {pre, "network.hidden=[32,32]", ann, schedule};
+    const int n_sets = schedule ? 4 : 3;
+    const int64_t total = anneal ? 1000 : 1000000;
     const agent_algo *al = agent_find(algo);
     void *a = make_agent(algo, sets, n_sets), *b = make_agent(algo, sets, n_sets);
     env_vec v;
     pendulum(&v, 5);
     int64_t step = 0;
-    cr_assert_gt(run_steps(algo, a, &v, &step, before, NULL), 0);
+    cr_assert_gt(run_steps_of(algo, a, &v, &step, before, NULL, total), 0);
     rlt_tmp_dir(dir, sizeof dir, "td3ckpt");
     cr_assert_eq(mkdir(dir, 0700), 0);
     snprintf(ckpt, sizeof ckpt, "%s/checkpoint.safetensors", dir);
@@ -249,7 +261,7 @@ static void resume_is_identical(const char *algo, const char *schedule, int befo
         al->observe(a, &v);
         al->observe(b, &v);
         step++;
-        bool la = al->learn(a, &v, step, 1000000, sa), lb = al->learn(b, &v, step, 1000000, sb);
+        bool la = al->learn(a, &v, step, total, sa), lb = al->learn(b, &v, step, total, sb);
         cr_assert_eq(la, lb, "%s: step %lld: one agent learned", algo, (long long)step);
         if (!la) continue;
         learned++;
@@ -267,6 +279,14 @@ static void resume_is_identical(const char *algo, const char *schedule, int befo
     for (int i = 0; i < n; i++)
         cr_assert(memcmp(ta[i].data, tb[i].data, (size_t)ta[i].shape[0] * sizeof(float)) == 0, "%s: %s differs", algo,
                   ta[i].name);
+    float la[2], lb[2];
+    td3_test_lrs(a, la);
+    td3_test_lrs(b, lb);
+    for (int k = 0; k < 2; k++) {
+        double want = anneal ? 1e-3 * (1.0 - (double)step / 1000.0) : 1e-3;
+        cr_assert(la[k] == lb[k] && fabs(lb[k] - want) <= 1e-9, "%s: rate %d: %g and %g, want %g", algo, k, la[k],
+                  lb[k], want);
+    }
     remove_dir(dir);
     env_vec_free(&v);
     al->destroy(a);
@@ -275,16 +295,17 @@ static void resume_is_identical(const char *algo, const char *schedule, int befo
 
 Test(td3, a_checkpoint_and_its_replay_buffer_resume_the_same_run)
 {
-    resume_is_identical("td3", NULL, 400);
-    resume_is_identical("ddpg", NULL, 400);
+    resume_is_identical("td3", NULL, 400, false);
+    resume_is_identical("ddpg", NULL, 400, false);
+    resume_is_identical("td3", NULL, 400, true);   /* td3.anneal_lr: the rates follow from the step */
 }
 
 /* saved mid-episode (step 450 of 200-step episodes), the updates owed since the last episode's
  * end are in the checkpoint: the resumed agent runs as many at step 600 */
 Test(td3, a_checkpoint_keeps_the_updates_owed_until_the_next_train_point)
 {
-    resume_is_identical("td3", "td3.train_frequency_unit=episode", 450);
-    resume_is_identical("ddpg", "ddpg.train_frequency=64", 450);
+    resume_is_identical("td3", "td3.train_frequency_unit=episode", 450, false);
+    resume_is_identical("ddpg", "ddpg.train_frequency=64", 450, false);
 }
 
 /* ---- when the updates run --------------------------------------------------------------------- */
@@ -377,14 +398,12 @@ Test(td3, a_trained_checkpoint_loads_the_trained_actor)
 
 /* ---- two threads ----------------------------------------------------------------------------- */
 
-/* the learning columns of a 2000-step run's metrics.csv (the timing columns are dropped) */
-static char *run_metrics(const char *algo, const char *threads)
+/* the learning columns of a run's metrics.csv (the timing columns are dropped) */
+static char *run_metrics_of(const char *algo, const char *const *sets, int n)
 {
-    const char *sets[] = {"total_steps=2000", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=250",
-                          threads};
     rl_config cfg;
     char dir[256], path[300], err[1024];
-    cr_assert_eq(rl_config_load(&cfg, config_of(algo), sets, 5, err, sizeof err), RL_OK, "%s", err);
+    cr_assert_eq(rl_config_load(&cfg, config_of(algo), sets, n, err, sizeof err), RL_OK, "%s", err);
     rlt_tmp_dir(dir, sizeof dir, "td3threads");
     trainer_opts o = {.run_dir = dir, .quiet = true};
     trainer_result res;
@@ -393,6 +412,14 @@ static char *run_metrics(const char *algo, const char *threads)
     char *m = rlt_read_file(path);
     remove_dir(dir);
     return m;
+}
+
+/* the same of a 2000-step run */
+static char *run_metrics(const char *algo, const char *threads)
+{
+    const char *sets[] = {"total_steps=2000", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=250",
+                          threads};
+    return run_metrics_of(algo, sets, 5);
 }
 
 static void same_run_on_two_threads(const char *algo)
@@ -412,6 +439,68 @@ Test(td3, two_threads_give_the_same_run)
     same_run_on_two_threads("td3");
     same_run_on_two_threads("ddpg");
 }
+
+/* ---- anneal_lr: SB3's linear schedule (lin_ in RL Zoo) --------------------------------------- */
+
+/* The actor's and the critics' rates after the learn at a few env steps of a 400-step run: with
+ * anneal_lr lr0 * (1 - step / 400), each of its own lr0; without, lr0 throughout. */
+static void rates_follow_the_step(const char *algo, bool anneal)
+{
+    char ann[64], alr[64], clr[64], pre[64];
+    snprintf(ann, sizeof ann, "%s.anneal_lr=%s", algo, anneal ? "true" : "false");
+    snprintf(alr, sizeof alr, "%s.actor_lr=3e-4", algo);
+    snprintf(clr, sizeof clr, "%s.critic_lr=7e-4", algo);
+    snprintf(pre, sizeof pre, "%s.learning_starts=20", algo);
+    const char *sets[] = {ann, alr, clr, pre, "network.hidden=[16]"};
+    void *agent = make_agent(algo, sets, 5);
+    env_vec v;
+    pendulum(&v, 3);
+    const double lr0[2] = {3e-4, 7e-4};
+    const int64_t total = 400, at[] = {20, 100, 250, 399, 400};
+    int64_t step = 0;
+    for (int c = 0; c < 5; c++) {
+        cr_assert_gt(run_steps_of(algo, agent, &v, &step, (int)(at[c] - step), NULL, total), 0);
+        float lr[2];
+        td3_test_lrs(agent, lr);
+        for (int k = 0; k < 2; k++) {
+            double want = anneal ? lr0[k] * (1.0 - (double)step / (double)total) : lr0[k];
+            cr_assert(fabs(lr[k] - want) <= 1e-6 * lr0[k], "%s anneal %d: step %lld: rate %d is %.9g, want %.9g",
+                      algo, anneal, (long long)step, k, lr[k], want);
+        }
+    }
+    env_vec_free(&v);
+    agent_find(algo)->destroy(agent);
+}
+
+Test(td3, anneal_lr_sets_the_rates_of_the_step)
+{
+    rates_follow_the_step("td3", true);
+    rates_follow_the_step("ddpg", true);
+    rates_follow_the_step("td3", false);
+}
+
+/* a 400-step run with anneal_lr (updates from step 100) twice: the same metrics; without: others */
+static void annealed_run(const char *algo)
+{
+    char ann[64], off[64], pre[64];
+    snprintf(ann, sizeof ann, "%s.anneal_lr=true", algo);
+    snprintf(off, sizeof off, "%s.anneal_lr=false", algo);
+    snprintf(pre, sizeof pre, "%s.learning_starts=100", algo);
+    const char *on[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100", pre,
+                        ann};
+    const char *plain[] = {"total_steps=400", "log.eval_interval=0", "log.eval_episodes=1", "log.log_interval=100",
+                           pre, off};
+    char *a = run_metrics_of(algo, on, 6), *b = run_metrics_of(algo, on, 6), *c = run_metrics_of(algo, plain, 6);
+    cr_assert(strlen(a) > 100 && strstr(a, "critic_loss"), "%s", a);
+    cr_assert_str_eq(a, b, "%s: two annealed runs differ", algo);
+    cr_assert_str_neq(a, c, "%s: anneal_lr changed nothing", algo);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* (DDPG's update is TD3's, det_learn; its ddpg.anneal_lr is checked above) */
+Test(td3, anneal_lr_gives_another_run_and_the_same_twice) { annealed_run("td3"); }
 
 /* ---- bad input ------------------------------------------------------------------------------- */
 

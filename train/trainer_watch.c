@@ -12,13 +12,16 @@
 #include "core/fs.h"
 #include "nn/nn.h"
 
-/* the learning rates that are constants of the config (the agent's descriptor names them); PPO
- * and A2C log theirs (annealed or not) as the metrics.csv column learning_rate */
+/* the learning rates that are constants of the config (the agent's descriptor names them, and
+ * the key that anneals each: sac.anneal_lr, ...); PPO and A2C log theirs (annealed or not) as
+ * the metrics.csv column learning_rate */
 static int constant_rates(const rl_config *cfg, const char **tags, double *vals, int max)
 {
     const agent_algo *a = agent_find(cfg->root.algo);
     int n = 0;
     for (int i = 0; a && i < AGENT_MAX_RATES && a->rates[i].tag && n < max; i++) {
+        const bool *annealed = a->rates[i].anneal ? rl_config_get(cfg, a->rates[i].anneal) : NULL;
+        if (annealed && *annealed) continue;
         const double *v = rl_config_get(cfg, a->rates[i].key);
         RL_ASSERT_MSG(v, "agent rate: no config key");
         tags[n] = a->rates[i].tag, vals[n++] = *v;
