@@ -241,6 +241,16 @@ static void train_agent(const char *algo_name, const char *yaml, int k_updates)
     trainer_dp_end(&dp);
 }
 
+/* a config a data-parallel run cannot take: loading it (its algo's check) fails on every rank,
+ * naming key */
+static void refused_in_dp(const char *algo_name, const char *yaml, const char *key)
+{
+    rl_config cfg;
+    char err[1024] = "";
+    CHECK(rl_config_load_string(&cfg, yaml, "dp.yaml", NULL, 0, err, sizeof err) != RL_OK && strstr(err, key),
+          "%s: '%s' accepted in a data-parallel run (%s)", algo_name, key, err);
+}
+
 static void test_agents(void)
 {
     train_agent("ppo",
@@ -266,6 +276,12 @@ static void test_agents(void)
     train_agent("td3",
                 "algo: td3\nseed: 8\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
                 "td3: {learning_starts: 64, batch_size: 16, buffer_size: 1000}\n", 6);
+    /* the updates owed run every 8 steps: each rank's own steps, so the ranks update together */
+    train_agent("td3",
+                "algo: td3\nseed: 12\nenv: {id: Pendulum-v1, num_envs: 1}\nnetwork: {hidden: [32, 32]}\n"
+                "td3: {learning_starts: 64, batch_size: 16, buffer_size: 1000, train_frequency: 8}\n", 3);
+    refused_in_dp("td3", "algo: td3\nenv: {id: Pendulum-v1}\ntd3: {train_frequency_unit: episode}\n",
+                  "td3.train_frequency_unit");
     train_agent("ddpg",
                 "algo: ddpg\nseed: 9\nenv: {id: Pendulum-v1, num_envs: 2}\nnetwork: {hidden: [32, 32]}\n"
                 "ddpg: {learning_starts: 64, batch_size: 16, buffer_size: 1000, policy_frequency: 1}\n", 5);
