@@ -507,79 +507,159 @@ int cli_rollout(int argc, char **argv)
 static void check_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rlc check-env ID [--plugin PATH]... [--steps N] [--seed S]\n\n"
+            "usage: rlc check-env ID [--plugin PATH]... [--steps N] [--seed S] [--set env.KEY=VALUE]...\n"
+            "       rlc check-env --config CONFIG.yaml [ID] [--set env.KEY=VALUE]... [--steps N] [--seed S]\n\n"
             "Runs an environment through the checks to pass before training on it: well-formed\n"
             "spaces, observations of the declared dimension, inside the declared space and finite,\n"
             "finite rewards, the same seed giving the same trajectory and different seeds\n"
             "different ones, clean resets after termination and after truncation, truncation at\n"
             "the declared step limit. Prints PASS, FAIL or SKIP per check with what is wrong;\n"
             "exits with status 1 when a check fails.\n\n"
-            "  --plugin PATH  load an environment plugin (.so) first; repeatable\n"
-            "  --steps N      random steps of the main run (default 2000)\n"
-            "  --seed S       first seed (default 0)\n");
+            "  --plugin PATH      load an environment plugin (.so) first; repeatable\n"
+            "  --steps N          random steps of the main run (default 2000)\n"
+            "  --seed S           first seed (default 0)\n"
+            "  --config FILE      check the environment as this config's env: section makes it: its\n"
+            "                     id (unless ID is given), env.kwargs, env.plugin and observation\n"
+            "                     wrappers (pixels, frame_skip, resize, grayscale, frame_stack,\n"
+            "                     mask_velocity), as rlc train steps it\n"
+            "  --set env.KEY=V    an env: key on top (the same validation as a config file), e.g.\n"
+            "                     --set env.kwargs.is_slippery=false --set env.frame_stack=4;\n"
+            "                     repeatable\n");
 }
 
-int cli_check_env(int argc, char **argv)
-{
-    const char *plugins[MAX_PLUGINS];
-    int n_plugins = 0;
-    const char *id = NULL;
+typedef struct {
+    const char *plugins[MAX_PLUGINS], *sets[MAX_PLUGINS * 8];
+    int n_plugins, n_sets;
+    const char *id, *config;
     env_check_opts opts;
-    env_check_opts_default(&opts);
+} check_args;
+
+/* one option with its value v of `rlc check-env` into c; false (the message printed) on bad input */
+static bool check_option(check_args *c, const char *a, const char *v)
+{
+    long long x;
+    if (strcmp(a, "--plugin") == 0) {
+        if (c->n_plugins == MAX_PLUGINS) {
+            fprintf(stderr, "rlc check-env: at most %d plugins\n", MAX_PLUGINS);
+            return false;
+        }
+        c->plugins[c->n_plugins++] = v;
+    } else if (strcmp(a, "--set") == 0) {
+        if (strncmp(v, "env.", 4) != 0) {
+            fprintf(stderr, "rlc check-env: --set %s: only env.KEY=VALUE keys apply to an environment check\n", v);
+            return false;
+        }
+        if (c->n_sets == (int)(sizeof c->sets / sizeof c->sets[0])) {
+            fprintf(stderr, "rlc check-env: at most %d --set options\n", (int)(sizeof c->sets / sizeof c->sets[0]));
+            return false;
+        }
+        c->sets[c->n_sets++] = v;
+    } else if (strcmp(a, "--config") == 0) {
+        c->config = v;
+    } else if (strcmp(a, "--steps") == 0) {
+        if (!parse_ll("check-env", a, v, 1, 100000000LL, &x)) return false;
+        c->opts.n_steps = (int)x;
+    } else {
+        if (!parse_ll("check-env", a, v, 0, 2147483647LL, &x)) return false;
+        c->opts.seed = x;
+    }
+    return true;
+}
+
+/* argv of `rlc check-env` into c: 0, or the exit status (2: bad usage; -1: --help printed) */
+static int check_parse(int argc, char **argv, check_args *c)
+{
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             check_usage(stdout);
-            return 0;
+            return -1;
         }
-        if (strcmp(a, "--plugin") == 0 || strcmp(a, "--steps") == 0 || strcmp(a, "--seed") == 0) {
+        if (strcmp(a, "--plugin") == 0 || strcmp(a, "--steps") == 0 || strcmp(a, "--seed") == 0 ||
+            strcmp(a, "--set") == 0 || strcmp(a, "--config") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "rlc check-env: %s needs a value\n", a);
                 return 2;
             }
-            const char *v = argv[++i];
-            long long x;
-            if (strcmp(a, "--plugin") == 0) {
-                if (n_plugins == MAX_PLUGINS) {
-                    fprintf(stderr, "rlc check-env: at most %d plugins\n", MAX_PLUGINS);
-                    return 2;
-                }
-                plugins[n_plugins++] = v;
-            } else if (strcmp(a, "--steps") == 0) {
-                if (!parse_ll("check-env", a, v, 1, 100000000LL, &x)) return 2;
-                opts.n_steps = (int)x;
-            } else {
-                if (!parse_ll("check-env", a, v, 0, 2147483647LL, &x)) return 2;
-                opts.seed = x;
-            }
+            if (!check_option(c, a, argv[++i])) return 2;
         } else if (a[0] == '-') {
             fprintf(stderr, "rlc check-env: unknown option '%s' (see rlc check-env --help)\n", a);
             return 2;
-        } else if (!id) {
-            id = a;
+        } else if (!c->id) {
+            c->id = a;
         } else {
             fprintf(stderr, "rlc check-env: unexpected argument '%s'\n", a);
             return 2;
         }
     }
-    if (!id) {
+    if (!c->id && !c->config) {
         fprintf(stderr, "rlc check-env: missing ID (see rlc check-env --help)\n");
         return 2;
     }
-    if (!load_plugins("check-env", plugins, n_plugins)) return 1;
-    const env_def *d = env_find(id);
-    if (!d) {
-        char hint[200];
-        env_did_you_mean(hint, sizeof hint, id);
-        fprintf(stderr, "rlc check-env: unknown environment id '%s'%s (`rlc envs` lists them)\n", id, hint);
-        return 1;
-    }
+    return 0;
+}
+
+static int check_print(const env_def *d, const char *id, const env_check_opts *opts)
+{
     env_check_report rep;
     char err[512] = "";
-    if (env_check_run(d, &opts, &rep, err, sizeof err) != RL_OK) {
+    if (env_check_run(d, opts, &rep, err, sizeof err) != RL_OK) {
         fprintf(stderr, "rlc check-env: %s\n", err);
         return 1;
     }
     env_check_print(&rep, id, stdout);
     return rep.n_failed ? 1 : 0;
+}
+
+/* the check of the environment a config's env: section (and --set env.KEY=VALUE) makes */
+static int check_configured(const check_args *c)
+{
+    rl_config *cfg = malloc(sizeof *cfg);
+    char err[1024] = "";
+    if (!cfg) {
+        fprintf(stderr, "rlc check-env: out of memory\n");
+        return 1;
+    }
+    int status = 1;
+    trainer_env te;
+    memset(&te, 0, sizeof te);
+    if (rl_config_load(cfg, c->config, c->sets, c->n_sets, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc check-env: %s\n", err);
+        goto done;
+    }
+    if (c->id) snprintf(cfg->env.id, sizeof cfg->env.id, "%s", c->id);
+    if (trainer_env_open(&te, cfg, c->config ? c->config : "--set", false, err, sizeof err) != RL_OK) {
+        fprintf(stderr, "rlc check-env: %s\n", err);
+        goto done;
+    }
+    env_def d = *te.def;   /* with env.max_episode_steps, the limit it sets */
+    int limit = trainer_env_limit(&te, cfg);
+    if (limit > 0) d.max_episode_steps = limit;
+    status = check_print(&d, cfg->env.id, &c->opts);
+done:
+    trainer_env_close(&te);
+    free(cfg);
+    return status;
+}
+
+int cli_check_env(int argc, char **argv)
+{
+    check_args c = {0};
+    env_check_opts_default(&c.opts);
+    int st = check_parse(argc, argv, &c);
+    if (st) return st < 0 ? 0 : st;
+    if (c.id && strlen(c.id) >= sizeof ((rl_config *)0)->env.id) {
+        fprintf(stderr, "rlc check-env: environment id too long: %.60s...\n", c.id);
+        return 2;
+    }
+    if (!load_plugins("check-env", c.plugins, c.n_plugins)) return 1;
+    if (c.config || c.n_sets) return check_configured(&c);
+    const env_def *d = env_find(c.id);
+    if (!d) {
+        char hint[200];
+        env_did_you_mean(hint, sizeof hint, c.id);
+        fprintf(stderr, "rlc check-env: unknown environment id '%s'%s (`rlc envs` lists them)\n", c.id, hint);
+        return 1;
+    }
+    return check_print(d, c.id, &c.opts);
 }

@@ -480,6 +480,43 @@ Test(env_tools, check_env_command)
     cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2);
 }
 
+/* check-env on the environment as a config makes it: its env.kwargs and observation wrappers,
+ * from --set env.KEY=VALUE or a config file's env: section */
+Test(env_tools, check_env_takes_a_configs_env_section)
+{
+    char cmd[1024], out[16384];
+    snprintf(cmd, sizeof cmd, "%s check-env Pendulum-v1 --steps 300 --set env.frame_stack=3 --set env.mask_velocity=true",
+             RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "observation space         Box(9)") && strstr(out, "0 failed"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env Pendulum-v1 --steps 300 --set env.max_episode_steps=50", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "max_episode_steps 50,") && strstr(out, "0 failed"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env --config %s/configs/zoo/ppo_cartpole_pixels.yaml --steps 100", RLC_BINARY,
+             RLC_SOURCE_DIR);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "check-env CartPole-v1") && strstr(out, "Box(16, 256, 4) uint8") && strstr(out, "0 failed"),
+              "%s", out);
+    /* the id given replaces the config's; the config's wrappers stay */
+    snprintf(cmd, sizeof cmd, "%s check-env Acrobot-v1 --config %s/configs/zoo/ppo_cartpole_pixels.yaml --steps 100",
+             RLC_BINARY, RLC_SOURCE_DIR);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "check-env Acrobot-v1") && strstr(out, "Box(16, 256, 4) uint8"), "%s", out);
+
+    snprintf(cmd, sizeof cmd, "%s check-env FrozenLake-v1 --set ppo.learning_rate=1 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "ppo.learning_rate") && strstr(out, "only env.KEY=VALUE"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env FrozenLake-v1 --set env.kwargs.is_slipery=false 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "is_slipery") && strstr(out, "is_slippery"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env CartPole-v1 --set env.resize=[32,32] 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "env.resize") && strstr(out, "image"), "%s", out);
+    snprintf(cmd, sizeof cmd, "%s check-env --config /nonexistent/x.yaml 2>&1", RLC_BINARY);
+    cr_assert_eq(rlt_run_cmd(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "/nonexistent/x.yaml"), "%s", out);
+}
+
 /* counts lines; returns the first line (header) in header */
 static int csv_lines(const char *path, char *header, size_t header_sz)
 {
