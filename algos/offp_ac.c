@@ -258,8 +258,8 @@ static bool train_point(offp_ac *b, const env_vec *v)
     return true;
 }
 
-int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
-                  double *acc)
+int64_t offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
+                      double *acc)
 {
     b->env_steps = step;
     b->credit += b->utd * b->n_envs;
@@ -268,11 +268,11 @@ int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(voi
         b->credit = 0.0;
         return 0;
     }
-    int n = offp_updates_due(&b->credit);
+    int64_t n = offp_updates_due(&b->credit);
     if (n == 0) return 0;
     offp_aux_stats_reset(&b->ax);
     FTZ_ENTER();
-    for (int i = 0; i < n; i++) update(self, acc);
+    for (int64_t i = 0; i < n; i++) update(self, acc);
     FTZ_LEAVE();
     return n;
 }

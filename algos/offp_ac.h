@@ -121,8 +121,8 @@ void offp_ac_observe(void *self, const env_vec *v);
  * updates owed run, each update(self, acc) with denormals flushed, the heads' statistics reset
  * first; before learning_starts or with an empty buffer they are dropped instead (as SB3 does).
  * Returns the number of updates run (0: nothing to report). */
-int offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
-                  double *acc);
+int64_t offp_ac_learn(offp_ac *b, const env_vec *v, int64_t step, void (*update)(void *self, double *acc), void *self,
+                      double *acc);
 /* The learning rate of lr0 for the round of updates at env step `step` (every env copy's and
  * rank's, as the trainer counts) of total_steps: with s.anneal_lr lr0 * (1 - step / total_steps),
  * SB3's linear schedule (`lin_` in RL Zoo; nn_lr_linear), else lr0. */

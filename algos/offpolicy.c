@@ -3,6 +3,7 @@
  * (algos/offpolicy.h). */
 #include "algos/offpolicy.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "core/limits.h"
@@ -85,13 +86,11 @@ rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size,
                           RL_LIMIT_BUFFER_FLOATS, err, err_sz);
 }
 
-int offp_updates_due(double *credit)
+int64_t offp_updates_due(double *credit)
 {
-    int n = 0;
-    while (*credit >= 1.0) {
-        *credit -= 1.0;
-        n++;
-    }
+    if (!(*credit >= 1.0)) return 0;
+    int64_t n = (int64_t)floor(*credit);   /* exact: credit - n is representable (credit < 2^53) */
+    *credit -= (double)n;
     return n;
 }
 

@@ -89,7 +89,7 @@ void offp_relabel(replay_buffer *buf, int D, int A, const float *center, const f
 rl_status offp_ac_limits(const char *src, const char *algo, int64_t buffer_size, int64_t batch_size,
                          const rl_int_list *hidden, int D, int A, int actor_out, char *err, size_t err_sz);
 /* The updates due from the credit owed: one per whole unit taken from *credit (0 when none is). */
-int offp_updates_due(double *credit);
+int64_t offp_updates_due(double *credit);
 /* Checkpoint tensors "optim.actor.m", "optim.actor.v", "optim.critic.m", "optim.critic.v": the
  * moments of the actor's and the critics' Adam; returns 4. */
 int offp_ac_optim_tensors(nn_tensor *t, nn_adam *actor, nn_adam *critic);

@@ -597,7 +597,7 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
         offp_ac_anneal(&p->ac, step, total_steps);
         p->alpha_opt.lr = offp_ac_lr(&p->ac, p->alpha_lr, step, total_steps);
     }
-    int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
+    int64_t n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;

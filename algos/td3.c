@@ -338,7 +338,7 @@ static bool det_learn(void *self, const env_vec *v, int64_t step, int64_t total_
     det *p = self;
     double acc[ST_COUNT + 1] = {0};
     offp_ac_anneal(&p->ac, step, total_steps);
-    int n = offp_ac_learn(&p->ac, v, step, update, p, acc);
+    int64_t n = offp_ac_learn(&p->ac, v, step, update, p, acc);
     if (n == 0) return false;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
     stats[ST_ACTOR] = acc[ST_COUNT] > 0 ? acc[ST_ACTOR] / acc[ST_COUNT] : NAN;
