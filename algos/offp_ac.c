@@ -255,6 +255,7 @@ static bool train_point(offp_ac *b, const env_vec *v)
     }
     if (b->train_since < b->s.train_frequency) return false;
     b->train_since = 0;
+    b->train_points++;
     return true;
 }
 

@@ -121,6 +121,13 @@ void sac_test_sample(void *sac_agent);
  * aux_grads(sac_test_aux(agent)). */
 double sac_test_objective(void *sac_agent, float *dactor);
 aux_module *sac_test_aux(void *sac_agent);   /* NULL without heads */
+/* gSDE (sac.use_sde): the actor objective as sac_actor_objective, with the one noise matrix
+ * std * eps_mat of an update (eps_mat: (L, A) N(0, 1) draws, L the actor's last hidden layer) instead
+ * of per-row noise; dlog_std (L x A floats, or NULL) receives dJ/d(log_std). */
+double sac_sde_objective(void *sac_agent, const float *obs, const float *eps_mat, int B, float *dactor,
+                         float *dlog_std);
+/* gSDE's log_std parameters (L x A; to perturb them), NULL with *n = 0 without gSDE. */
+float *sac_test_log_std(void *sac_agent, size_t *n);
 
 /* ---- auxiliary heads (algos/offp_aux.c) ----------------------------------------------------- */
 
