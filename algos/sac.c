@@ -26,7 +26,11 @@
  * transition's first step as stored (s_t, a_t in [-1, 1] before the map to the env's bounds,
  * r_t, s_{t+1}) and s_{t+k} from the same env's later slots (replay_buffer_later). They are
  * trained with the actor: at each actor update dh joins the actor's gradient at h in the same
- * backward pass and the heads take an Adam step of the actor's settings at the same time. */
+ * backward pass and the heads take an Adam step of the actor's settings at the same time.
+ * With sac.use_sde the actor explores with gSDE (algos/sac_sde.h, docs/offpolicy.md): its head is
+ * the mean alone, a noise matrix on its last hidden layer is held between train points (one per env
+ * copy; one per update for the targets' and the actor's samples), and log_std (hidden x action)
+ * takes Adam steps with the actor. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

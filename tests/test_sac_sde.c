@@ -281,6 +281,11 @@ Test(sac_sde, each_env_copy_has_its_own_noise_matrix)
     cr_assert_neq(x[0], x[1], "two env copies, one noise");
     agent_find("sac")->act(agent, obs, 2, x, false);
     cr_assert_eq(x[0], x[1]);
+    /* an evaluation's sample (log.eval_deterministic: false): fresh noise per row, in the bounds */
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 0);
+    agent_find("sac")->act_sample(agent, obs, 2, x, &rng);
+    cr_assert(x[0] != x[1] && fabsf(x[0]) <= 2.0f && fabsf(x[1]) <= 2.0f, "%g %g", x[0], x[1]);
     env_vec_free(&v);
     agent_find("sac")->destroy(agent);
 }
