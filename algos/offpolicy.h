@@ -113,7 +113,7 @@ double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, 
 /* The actor's flat parameter buffer and its size (to perturb it in finite differences). */
 float *sac_actor_params(void *sac_agent, size_t *n);
 /* Samples the agent's next minibatch from its replay buffer and the actor's noise (the agent's
- * RNG), and gathers what the aux heads read of it. */
+ * RNG; with gSDE the update's noise matrix), and gathers what the aux heads read of it. */
 void sac_test_sample(void *sac_agent);
 /* With heads: the actor objective on that minibatch and noise plus the weighted sum of the heads'
  * losses on it. dactor (n_actor floats, or NULL) receives its gradient with respect to the actor's

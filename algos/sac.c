@@ -747,7 +747,10 @@ void sac_test_sample(void *sac_agent)
     offp_ac *b = &p->ac;
     replay_buffer_sample(&b->buf, &b->batch, b->B, 1.0f, &b->rng);
     her_relabel(&b->her, &b->buf, &b->batch, b->B, &b->rng);
-    offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
+    if (p->use_sde)
+        sde_draw_update(&p->sde, &b->rng, NULL);
+    else
+        offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
     if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, b->batch.idx, b->B, b->obs_dim);
 }
 

@@ -1,7 +1,8 @@
 /* rlc tests: gSDE for SAC (sac.use_sde; algos/sac_sde.c, algos/sac.c): the distribution's sample,
  * log-prob and gradients against PyTorch (tests/fixtures/sac_sde.json, written by
  * scripts/gen_fixtures_sac_sde.py); the full actor objective's gradient against central finite
- * differences for every parameter group, log_std included; the noise held between resamples (at
+ * differences for every parameter group, log_std included (also with aux heads on the latent);
+ * the noise held between resamples (at
  * each train point, and every sde_sample_freq steps) and one matrix per env copy; sac.threads 1
  * and 2 giving the same run; a checkpoint and its replay buffer resuming the same run; bad keys
  * named; and a learning test on Pendulum-v1 over three seeds. */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addons/aux.h"
 #include "algos/offpolicy.h"
 #include "algos/sac_sde.h"
 #include "train/offp_replay.h"
@@ -182,6 +184,36 @@ Test(sac_sde, actor_gradient_matches_finite_differences_for_every_parameter_grou
 {
     sde_gradient_check("tanh");
     sde_gradient_check("relu");
+}
+
+static double aux_objective(void *ag) { return sac_test_objective(ag, NULL); }
+
+/* with aux heads on the actor's last hidden layer (the latent), their gradient there joins gSDE's */
+Test(sac_sde, actor_gradient_with_aux_heads_matches_finite_differences)
+{
+    const char *sets[] = {"network.hidden=[12,10]", "network.activation=tanh", "sac.batch_size=16",
+                          "sac.learning_starts=100000", "sac.alpha=0.3", "sac.use_sde=true", "sac.log_std_init=-0.5",
+                          "aux=[{head: reward_prediction, loss: log_cosh, weight: 0.7}, "
+                          "{head: inverse_dynamics, loss: mse, weight: 0.5}]"};
+    rl_config cfg;
+    rlt_load_config(&cfg, CONFIG, sets, 8);
+    const agent_algo *a;
+    void *ag = rlt_filled_agent(&cfg, &a, 450);
+    sac_test_sample(ag);
+    size_t n;
+    float *theta = sac_actor_params(ag, &n);
+    aux_module *m = sac_test_aux(ag);
+    cr_assert_not_null(m);
+    size_t na = aux_n_params(m);
+    float *g = malloc(n * sizeof(float)), *ga = malloc(na * sizeof(float));
+    cr_assert(isfinite(sac_test_objective(ag, g)));
+    memcpy(ga, aux_grads(m), na * sizeof(float));
+    rlt_gradcheck_opts o = {.n_check = 300, .h = 1e-3, .rtol = 3e-2, .atol = 3e-4};
+    rlt_gradcheck(aux_objective, ag, theta, g, (int)n, &o, "gSDE actor params with heads");
+    rlt_gradcheck(aux_objective, ag, aux_params(m), ga, (int)na, &o, "head params");
+    free(g);
+    free(ga);
+    a->destroy(ag);
 }
 
 /* ---- when the noise changes ------------------------------------------------------------------- */
