@@ -2,10 +2,9 @@
  * log-prob and gradients against PyTorch (tests/fixtures/sac_sde.json, written by
  * scripts/gen_fixtures_sac_sde.py); the full actor objective's gradient against central finite
  * differences for every parameter group, log_std included (also with aux heads on the latent);
- * the noise held between resamples (at
- * each train point, and every sde_sample_freq steps) and one matrix per env copy; sac.threads 1
- * and 2 giving the same run; a checkpoint and its replay buffer resuming the same run; bad keys
- * named; and a learning test on Pendulum-v1 over three seeds. */
+ * the noise held between resamples (at each train point, and every sde_sample_freq steps) and one
+ * matrix per env copy; sac.threads 1 and 2 giving the same run; a checkpoint and its replay buffer
+ * resuming the same run; bad keys named; and a learning test on Pendulum-v1 over three seeds. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
