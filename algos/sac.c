@@ -219,12 +219,12 @@ static void policy_backward(const sac *p, float *dout, const float *out, const f
 static const float *latent(const sac *p, const nn_mlp_cache *c) { return c->act[p->ac.actor.n_layers - 1]; }
 
 /* the policy's sample at the actor's output out (n rows) of the forward in cache c: gSDE's with the
- * update's noise matrix (noise: its scratch), or the squashed Gaussian's with eps */
+ * update's noise matrix (z2, noise: its buffers), or the squashed Gaussian's with eps */
 static void sample_at(const sac *p, const nn_mlp_cache *c, const float *out, const float *eps, int n, float *a,
-                      float *u, float *stdv, float *logp, float *noise)
+                      float *u, float *stdv, float *logp, float *z2, float *noise)
 {
     if (p->use_sde)
-        sde_sample(out, latent(p, c), p->sde.E, 0, p->sde.std, n, p->sde.L, p->ac.A, noise, u, a, stdv, logp);
+        sde_sample(&p->sde, out, latent(p, c), n, z2, noise, u, a, stdv, logp);
     else
         policy_sample(p, out, eps, n, a, u, stdv, logp);
 }
@@ -398,8 +398,7 @@ static void sde_act(sac *p, const float *obs, int n, bool explore)
     RL_ASSERT(n == s->n_envs);
     if (s->sample_freq > 0 && s->since >= s->sample_freq) sde_draw_act(s, &b->rng);
     s->since++;
-    sde_sample(out, latent(p, &b->c_actor), s->act_E, (size_t)s->L * A, s->std, n, s->L, A, p->act_eps, p->act_u,
-               b->act_a, NULL, NULL);
+    sde_sample_rows(out, latent(p, &b->c_actor), s->act_E, n, s->L, A, p->act_eps, b->act_a);
 }
 
 static void sac_act(void *self, const float *obs, int n, float *actions, bool explore)
@@ -466,7 +465,7 @@ static void actor_front(sac *p, const float *obs, const float *eps, int B)
     p->pb = B;
     p->peps = eps;
     p->pout = nn_mlp_forward(&b->c_actor, &b->actor, obs, B);   // (B, 2A), with gSDE (B, A)
-    sample_at(p, &b->c_actor, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp, p->sde.pnoise);
+    sample_at(p, &b->c_actor, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp, p->sde.pz2, p->sde.pnoise);
     offp_concat(b->sa_pi, obs, p->pa, B, b->obs_dim, b->A);
 }
 
@@ -479,7 +478,7 @@ static void job_policy(void *ctx, int k)
     const replay_batch *r = &b->batch;
     if (k == 0) {
         const float *out = nn_mlp_forward(&p->c_actor_next, &b->actor, r->next_obs, b->B);
-        sample_at(p, &p->c_actor_next, out, p->eps, b->B, p->a, p->u, p->stdv, p->logp, p->sde.noise);
+        sample_at(p, &p->c_actor_next, out, p->eps, b->B, p->a, p->u, p->stdv, p->logp, p->sde.z2, p->sde.noise);
         offp_concat(b->sa_next, r->next_obs, p->a, b->B, b->obs_dim, b->A);
         return;
     }
@@ -562,8 +561,8 @@ static void actor_back(sac *p, const float *obs, bool with_aux)
     const float *dz = NULL;   /* gSDE: the gradient at the latent through the noise and sigma */
     if (p->use_sde) {
         memset(p->sde.grad, 0, (size_t)p->sde.L * A * sizeof(float));
-        sde_backward(&p->sde, p->pout, latent(p, &b->c_actor), p->sde.pnoise, p->pstdv, p->da, p->dlogp, B,
-                     p->dact, p->sde.dz);
+        sde_backward(&p->sde, p->pout, latent(p, &b->c_actor), p->sde.pz2, p->sde.pnoise, p->pstdv, p->da, p->dlogp,
+                     B, p->dact, p->sde.dz);
         dz = p->sde.dz;
     } else {
         policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);

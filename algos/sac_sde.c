@@ -18,18 +18,25 @@ rl_status sde_init(sac_sde *s, int L, int A, int n_envs, int B, float log_std_in
     s->B = B;
     s->sample_freq = sample_freq;
     s->since = 0;
-    s->mem = rl_xcalloc(5 * la + (size_t)n_envs * la + 4 * ba + (size_t)B * L, sizeof(float));
-    s->log_std = s->mem;
-    s->grad = s->log_std + la;
-    s->std = s->grad + la;
-    s->eps = s->std + la;
-    s->E = s->eps + la;
-    s->act_E = s->E + la;
-    s->noise = s->act_E + (size_t)n_envs * la;
-    s->pnoise = s->noise + ba;
-    s->gn = s->pnoise + ba;
-    s->gs = s->gn + ba;
-    s->dz = s->gs + ba;
+    size_t bl = (size_t)B * L;
+    s->mem = rl_xcalloc(8 * la + (size_t)n_envs * la + 4 * ba + 3 * bl, sizeof(float));
+    float *m = s->mem;
+    s->log_std = m, m += la;
+    s->grad = m, m += la;
+    s->std = m, m += la;
+    s->std2 = m, m += la;
+    s->eps = m, m += la;
+    s->E = m, m += la;
+    s->g1 = m, m += la;
+    s->g2 = m, m += la;
+    s->act_E = m, m += (size_t)n_envs * la;
+    s->noise = m, m += ba;
+    s->pnoise = m, m += ba;
+    s->gn = m, m += ba;
+    s->h = m, m += ba;
+    s->z2 = m, m += bl;
+    s->pz2 = m, m += bl;
+    s->dz = m;
     for (size_t i = 0; i < la; i++) s->log_std[i] = log_std_init;
     sde_refresh_std(s);
     return nn_adam_init(&s->opt, la, lr, 0.9f, 0.999f, 1e-8f, err, err_sz);
@@ -44,7 +51,10 @@ void sde_free(sac_sde *s)
 
 void sde_refresh_std(sac_sde *s)
 {
-    for (size_t i = 0; i < (size_t)s->L * s->A; i++) s->std[i] = expf(s->log_std[i]);
+    for (size_t i = 0; i < (size_t)s->L * s->A; i++) {
+        s->std[i] = expf(s->log_std[i]);
+        s->std2[i] = s->std[i] * s->std[i];
+    }
 }
 
 void sde_draw_update(sac_sde *s, rl_rng *rng, const float *eps_given)
@@ -74,30 +84,36 @@ static inline double sde_logp_term(double x, double var, double t)
     return -0.5 * x * x / var - 0.5 * log(var) - 0.5 * LOG_2PI - log(1.0 - t * t + (double)SDE_TANH_EPS);
 }
 
-void sde_sample(const float *out, const float *z, const float *E, size_t e_stride, const float *std, int n, int L,
-                int A, float *noise, float *u, float *a, float *sigma, float *logp)
+void sde_sample(const sac_sde *s, const float *out, const float *z, int n, float *z2, float *noise, float *u,
+                float *a, float *sigma, float *logp)
 {
+    const int L = s->L, A = s->A;
+    for (size_t i = 0; i < (size_t)n * L; i++) z2[i] = z[i] * z[i];
+    nn_sgemm(false, false, n, A, L, z, L, s->E, A, 0.0f, noise, A);        /* z E */
+    nn_sgemm(false, false, n, A, L, z2, L, s->std2, A, 0.0f, sigma, A);    /* z^2 std^2 */
     for (int i = 0; i < n; i++) {
-        const float *zi = z + (size_t)i * L, *Ei = E + (size_t)i * e_stride;
         double lp = 0.0;
         for (int d = 0; d < A; d++) {
-            double x = 0.0, var = SDE_VAR_EPS;
-            for (int l = 0; l < L; l++) {
-                x += (double)zi[l] * Ei[(size_t)l * A + d];
-                if (sigma) {
-                    double zs = (double)zi[l] * std[(size_t)l * A + d];
-                    var += zs * zs;
-                }
-            }
             size_t k = (size_t)i * A + d;
-            noise[k] = (float)x;
+            double var = (double)sigma[k] + SDE_VAR_EPS;
+            sigma[k] = (float)sqrt(var);
             u[k] = sde_mean(out[k]) + noise[k];
             a[k] = tanhf(u[k]);
-            if (!sigma) continue;
-            sigma[k] = (float)sqrt(var);
-            lp += sde_logp_term(x, var, tanh((double)u[k]));
+            lp += sde_logp_term(noise[k], var, tanh((double)u[k]));
         }
-        if (logp) logp[i] = (float)lp;
+        logp[i] = (float)lp;
+    }
+}
+
+void sde_sample_rows(const float *out, const float *z, const float *E, int n, int L, int A, float *noise, float *a)
+{
+    for (int i = 0; i < n; i++) {
+        const float *Ei = E + (size_t)i * L * A;
+        nn_sgemm(false, false, 1, A, L, z + (size_t)i * L, L, Ei, A, 0.0f, noise + (size_t)i * A, A);
+        for (int d = 0; d < A; d++) {
+            size_t k = (size_t)i * A + d;
+            a[k] = tanhf(sde_mean(out[k]) + noise[k]);
+        }
     }
 }
 
@@ -116,7 +132,7 @@ void sde_sample_fresh(const float *out, const float *z, const float *std, int n,
         }
 }
 
-/* per row and action: gn = dJ/d(noise), gs = dJ/d(sigma) and dout = dJ/d(out) */
+/* per row and action: gn = dJ/d(noise), h = dJ/d(sigma) / sigma and dout = dJ/d(out) */
 static void sde_backward_rows(sac_sde *s, const float *out, const float *noise, const float *sigma,
                               const float *da, const float *dlogp, int n, float *dout)
 {
@@ -131,33 +147,24 @@ static void sde_backward_rows(sac_sde *s, const float *out, const float *noise, 
             bool clipped = !(out[k] > -SDE_CLIP_MEAN && out[k] < SDE_CLIP_MEAN);
             dout[k] = clipped ? 0.0f : (float)du;
             s->gn[k] = (float)(du - dlogp[i] * x / var);
-            s->gs[k] = (float)(dlogp[i] * (x * x / (var * sg) - 1.0 / sg));
+            s->h[k] = (float)(dlogp[i] * (x * x / var - 1.0) / var);   /* dJ/dsigma / sigma */
         }
 }
 
-void sde_backward(sac_sde *s, const float *out, const float *z, const float *noise, const float *sigma,
-                  const float *da, const float *dlogp, int n, float *dout, float *dz)
+void sde_backward(sac_sde *s, const float *out, const float *z, const float *z2, const float *noise,
+                  const float *sigma, const float *da, const float *dlogp, int n, float *dout, float *dz)
 {
     const int L = s->L, A = s->A;
     sde_backward_rows(s, out, noise, sigma, da, dlogp, n, dout);
-    /* noise_d = sum_l z_l E_ld, sigma_d^2 = sum_l z_l^2 std_ld^2 + eps: per latent unit l,
-     * dJ/dz_l = sum_d gn_d E_ld + gs_d z_l std_ld^2 / sigma_d, and dJ/dlog std_ld = z_l (gn_d E_ld
-     * + gs_d z_l std_ld^2 / sigma_d) (d E/dlog std = E, d std^2/dlog std = 2 std^2) */
-    for (int i = 0; i < n; i++) {
-        const float *zi = z + (size_t)i * L, *gn = s->gn + (size_t)i * A, *gs = s->gs + (size_t)i * A;
-        const float *sg = sigma + (size_t)i * A;
-        for (int l = 0; l < L; l++) {
-            double acc = 0.0;
-            for (int d = 0; d < A; d++) {
-                size_t la = (size_t)l * A + d;
-                double s2 = (double)s->std[la] * s->std[la];
-                double g = (double)gn[d] * s->E[la] + (double)gs[d] * zi[l] * s2 / sg[d];
-                acc += g;
-                s->grad[la] += (float)(zi[l] * g);
-            }
-            dz[(size_t)i * L + l] = (float)acc;
-        }
-    }
+    /* noise = z E and sigma^2 = z^2 std^2 + eps, so with h = dJ/dsigma / sigma:
+     *   dJ/dz = z * (h std2^T) + gn E^T
+     *   dJ/dlog_std = E * (z^T gn) + std2 * (z2^T h)   (dE/dlog_std = E, d std^2/dlog_std = 2 std^2) */
+    nn_sgemm(false, true, n, L, A, s->h, A, s->std2, A, 0.0f, dz, L);
+    for (size_t i = 0; i < (size_t)n * L; i++) dz[i] *= z[i];
+    nn_sgemm(false, true, n, L, A, s->gn, A, s->E, A, 1.0f, dz, L);
+    nn_sgemm(true, false, L, A, n, z, L, s->gn, A, 0.0f, s->g1, A);
+    nn_sgemm(true, false, L, A, n, z2, L, s->h, A, 0.0f, s->g2, A);
+    for (size_t i = 0; i < (size_t)L * A; i++) s->grad[i] += s->E[i] * s->g1[i] + s->std2[i] * s->g2[i];
 }
 
 void sde_step(sac_sde *s, float lr)

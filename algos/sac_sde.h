@@ -29,11 +29,12 @@ typedef struct {
     int64_t sample_freq;              /* sac.sde_sample_freq: -1, or resample every k steps too */
     int64_t since;                    /* explore steps acted since the last resample */
     float *mem;                       /* owns every array below */
-    float *log_std, *grad, *std;      /* (L, A) each */
+    float *log_std, *grad, *std, *std2;   /* (L, A) each; std2 = std^2 */
     float *eps, *E;                   /* (L, A): the update's N(0, 1) draws and its matrix std * eps */
     float *act_E;                     /* (n_envs, L, A): each env copy's matrix while acting */
     float *noise, *pnoise;            /* (B, A): z E at s' (targets) and at s (the actor pass) */
-    float *gn, *gs, *dz;              /* (B, A), (B, A), (B, L): the backward's scratch */
+    float *z2, *pz2;                  /* (B, L): z^2 at s' and at s (the backward reads pz2) */
+    float *gn, *h, *dz, *g1, *g2;     /* (B, A), (B, A), (B, L), (L, A), (L, A): the backward's scratch */
     nn_adam opt;                      /* log_std's Adam: the actor's settings, steps with the actor */
 } sac_sde;
 
@@ -42,18 +43,20 @@ typedef struct {
 rl_status sde_init(sac_sde *s, int L, int A, int n_envs, int B, float log_std_init, int64_t sample_freq, float lr,
                    char *err, size_t err_sz);
 void sde_free(sac_sde *s);            /* also half-made or zeroed */
-/* std = exp(log_std); after every change of log_std */
+/* std = exp(log_std), std2 = std^2; after every change of log_std */
 void sde_refresh_std(sac_sde *s);
 /* The update's matrix: eps (L, A) drawn from rng (or copied from eps_given), E = std * eps. */
 void sde_draw_update(sac_sde *s, rl_rng *rng, const float *eps_given);
 /* Each env copy's acting matrix std * N(0, 1) from rng; since = 0. */
 void sde_draw_act(sac_sde *s, rl_rng *rng);
 
-/* The forward pass over n rows: out (n, A) the actor's head, z (n, L) the latent, E the matrix of
- * row i at E + i * e_stride (e_stride 0: one matrix for all rows) -> noise (n, A), u (n, A),
- * a = tanh(u) (n, A), sigma (n, A) and logp (n) (sigma and logp may be NULL: not computed). */
-void sde_sample(const float *out, const float *z, const float *E, size_t e_stride, const float *std, int n, int L,
-                int A, float *noise, float *u, float *a, float *sigma, float *logp);
+/* The update's sample over n <= B rows with s's matrix E for all of them: out (n, A) the actor's
+ * head, z (n, L) the latent -> z2 = z^2 (n, L; the backward reads it), noise = z E (n, A), u (n, A),
+ * a = tanh(u) (n, A), sigma (n, A) and logp (n). The sums are GEMMs (nn_sgemm). */
+void sde_sample(const sac_sde *s, const float *out, const float *z, int n, float *z2, float *noise, float *u,
+                float *a, float *sigma, float *logp);
+/* Acting: row i (of n) with its own matrix E + i L A: noise (n, A) and a = tanh(clip(out) + z E). */
+void sde_sample_rows(const float *out, const float *z, const float *E, int n, int L, int A, float *noise, float *a);
 /* A sample with a fresh matrix for every row, drawn through its marginal: u = m + sigma' eps with
  * sigma'_d = sqrt(sum_l z_l^2 std_ld^2) and eps (n, A) ~ N(0, 1) from rng; a = tanh(u) (n, A). */
 void sde_sample_fresh(const float *out, const float *z, const float *std, int n, int L, int A, rl_rng *rng,
@@ -61,9 +64,9 @@ void sde_sample_fresh(const float *out, const float *z, const float *std, int n,
 /* The backward of sum_i J_i, J depending on a (n, A) through da = dJ/da (or NULL) and on logp
  * through dlogp (n): dout (n, A) = dJ/dout (0 where the mean is clipped), dz (n, L) = dJ/dz (the
  * latent is learnt through the noise and sigma), and dJ/dlog_std ADDED into s->grad. Uses the
- * forward's noise and sigma; E and std as in the forward (one matrix for all rows). */
-void sde_backward(sac_sde *s, const float *out, const float *z, const float *noise, const float *sigma,
-                  const float *da, const float *dlogp, int n, float *dout, float *dz);
+ * forward's z2, noise and sigma; E and std as in the forward. The sums are GEMMs. */
+void sde_backward(sac_sde *s, const float *out, const float *z, const float *z2, const float *noise,
+                  const float *sigma, const float *da, const float *dlogp, int n, float *dout, float *dz);
 /* log_std's Adam step at learning rate lr (the actor's, as it is now), then std refreshed */
 void sde_step(sac_sde *s, float lr);
 

@@ -58,8 +58,8 @@ static int golden_case(const cJSON *c, const char *name)
     sde_draw_update(&s, NULL, eps);
     float *noise = malloc((size_t)B * A * sizeof(float)), *u = malloc((size_t)B * A * sizeof(float));
     float *a = malloc((size_t)B * A * sizeof(float)), *sigma = malloc((size_t)B * A * sizeof(float));
-    float *logp = malloc((size_t)B * sizeof(float));
-    sde_sample(out, z, s.E, 0, s.std, B, L, A, noise, u, a, sigma, logp);
+    float *logp = malloc((size_t)B * sizeof(float)), *z2 = malloc((size_t)B * L * sizeof(float));
+    sde_sample(&s, out, z, B, z2, noise, u, a, sigma, logp);
     float *want = floats(c, "u", B * A);
     char what[96];
     snprintf(what, sizeof what, "%s: u", name);
@@ -92,7 +92,7 @@ static int golden_case(const cJSON *c, const char *name)
     for (int i = 0; i < B; i++) dlogp[i] = alpha;
     float *dout = malloc((size_t)B * A * sizeof(float)), *dz = malloc((size_t)B * L * sizeof(float));
     memset(s.grad, 0, (size_t)L * A * sizeof(float));
-    sde_backward(&s, out, z, noise, sigma, da, dlogp, B, dout, dz);
+    sde_backward(&s, out, z, z2, noise, sigma, da, dlogp, B, dout, dz);
     int clipped = 0;
     for (int i = 0; i < B * A; i++) clipped += fabsf(out[i]) > 2.0f;
     cr_assert(clipped > 0, "%s: no mean beyond the clip", name);
@@ -108,7 +108,7 @@ static int golden_case(const cJSON *c, const char *name)
     snprintf(what, sizeof what, "%s: dJ/dlog_std", name);
     rlt_assert_close(s.grad, g, L * A, 1e-4, 1e-5, what);
     free(g);
-    free(out), free(z), free(eps), free(w), free(noise), free(u), free(a), free(sigma), free(logp), free(want);
+    free(out), free(z), free(eps), free(w), free(noise), free(u), free(a), free(sigma), free(logp), free(want), free(z2);
     free(da), free(dlogp), free(dout), free(dz);
     sde_free(&s);
     return near;
