@@ -245,16 +245,18 @@ void offp_ac_observe(void *self, const env_vec *v)
 
 /* ---- the update ----------------------------------------------------------------------------- */
 
-/* counts step v toward the next train point; true at one (the count starts again) */
+/* counts step v toward the next train point; true at one (the count starts again). v may be
+ * NULL (a caller timing updates alone): no episode ended. */
 static bool train_point(offp_ac *b, const env_vec *v)
 {
     if (b->s.train_per_episode) {
-        for (int i = 0; i < b->n_envs; i++) b->train_since += v->terminated[i] || v->truncated[i];
+        for (int i = 0; v && i < b->n_envs; i++) b->train_since += v->terminated[i] || v->truncated[i];
     } else {
         b->train_since++;
     }
     if (b->train_since < b->s.train_frequency) return false;
     b->train_since = 0;
+    b->train_points++;
     return true;
 }
 

@@ -72,6 +72,7 @@ typedef struct {
     double credit;                    /* updates owed: utd per env step, run at the next train point */
     int64_t credit_bits;              /* credit's bits, for the checkpoint */
     int64_t train_since;              /* steps (or episodes) since the last train point */
+    int64_t train_points;             /* train points reached (not in the checkpoint: for differences) */
     rl_twin worker;                   /* threads = 2: runs k = 1 of each job */
     offp_aux ax;                      /* the auxiliary heads (none unless the agent attaches them) */
     /* per-step */

@@ -113,7 +113,7 @@ double sac_actor_objective(void *sac_agent, const float *obs, const float *eps, 
 /* The actor's flat parameter buffer and its size (to perturb it in finite differences). */
 float *sac_actor_params(void *sac_agent, size_t *n);
 /* Samples the agent's next minibatch from its replay buffer and the actor's noise (the agent's
- * RNG), and gathers what the aux heads read of it. */
+ * RNG; with gSDE the update's noise matrix), and gathers what the aux heads read of it. */
 void sac_test_sample(void *sac_agent);
 /* With heads: the actor objective on that minibatch and noise plus the weighted sum of the heads'
  * losses on it. dactor (n_actor floats, or NULL) receives its gradient with respect to the actor's
@@ -122,8 +122,16 @@ void sac_test_sample(void *sac_agent);
 double sac_test_objective(void *sac_agent, float *dactor);
 aux_module *sac_test_aux(void *sac_agent);   /* NULL without heads */
 /* The Adam learning rates the last learn used (or the configured ones before any): the actor's,
- * the critics', the temperature's and the aux heads' (NAN without heads). */
-void sac_test_lrs(void *sac_agent, float lr[4]);
+ * the critics', the temperature's, the aux heads' (NAN without heads) and gSDE's log-std matrix's
+ * (NAN without gSDE). */
+void sac_test_lrs(void *sac_agent, float lr[5]);
+/* gSDE (sac.use_sde): the actor objective as sac_actor_objective, with the one noise matrix
+ * std * eps_mat of an update (eps_mat: (L, A) N(0, 1) draws, L the actor's last hidden layer) instead
+ * of per-row noise; dlog_std (L x A floats, or NULL) receives dJ/d(log_std). */
+double sac_sde_objective(void *sac_agent, const float *obs, const float *eps_mat, int B, float *dactor,
+                         float *dlog_std);
+/* gSDE's log_std parameters (L x A; to perturb them), NULL with *n = 0 without gSDE. */
+float *sac_test_log_std(void *sac_agent, size_t *n);
 
 /* ---- auxiliary heads (algos/offp_aux.c) ----------------------------------------------------- */
 

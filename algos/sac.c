@@ -27,7 +27,11 @@
  * transition's first step as stored (s_t, a_t in [-1, 1] before the map to the env's bounds,
  * r_t, s_{t+1}) and s_{t+k} from the same env's later slots (replay_buffer_later). They are
  * trained with the actor: at each actor update dh joins the actor's gradient at h in the same
- * backward pass and the heads take an Adam step of the actor's settings at the same time. */
+ * backward pass and the heads take an Adam step of the actor's settings at the same time.
+ * With sac.use_sde the actor explores with gSDE (algos/sac_sde.h, docs/offpolicy.md): its head is
+ * the mean alone, a noise matrix on its last hidden layer is held between train points (one per env
+ * copy; one per update for the targets' and the actor's samples), and log_std (hidden x action)
+ * takes Adam steps with the actor. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,8 @@
 #include "agents/dataparallel.h"
 #include "algos/encoder.h"
 #include "algos/offp_ac.h"
+#include "algos/sac_sde.h"
+#include "core/dist.h"
 #include "core/mathx.h"
 #include "losses/loss.h"
 
@@ -67,7 +73,12 @@
       "2 = each update on two threads (twin critics, actor layers; same results); auto = 2 with 2 "  \
       "usable CPUs")                                                                              \
     X(S, bool, anneal_lr, BOOL, 0, NULL, 0, 1, NULL,                                                \
-      "anneal the actor's, critics' and temperature's rates linearly to 0 over total_steps (SB3 lin_)")
+      "anneal the actor's, critics' and temperature's rates linearly to 0 over total_steps (SB3 lin_)") \
+    X(S, bool, use_sde, BOOL, 0, NULL, 0, 1, NULL,                                                  \
+      "gSDE: state-dependent exploration with a noise matrix on the actor's last hidden layer")  \
+    X(S, double, log_std_init, F64, -3, NULL, -20, 2, NULL, "gSDE: initial log-std of the noise matrix") \
+    X(S, int64_t, sde_sample_freq, I64, -1, NULL, -1, 1e6, NULL,                                    \
+      "gSDE: -1 = new noise matrices at each train point only; k > 0 = also every k env steps")
 RL_CFG_SECTION_TYPE(sac_cfg, SAC_FIELDS);
 static const rl_config_section sac_section = RL_CFG_SECTION_INIT("sac", sac_cfg, SAC_FIELDS);
 
@@ -83,8 +94,8 @@ static void sac_loaded(void *self);
 static offp_ac_settings base_settings(const rl_config *cfg)
 {
     const sac_cfg *c = sac_of(cfg);
-    return (offp_ac_settings){.algo = &agent_sac, .n_q = 2, .actor_out = 2, .actor_out_act = NN_ACT_NONE,
-                              .anneal_lr = c->anneal_lr,
+    return (offp_ac_settings){.algo = &agent_sac, .n_q = 2, .actor_out = c->use_sde ? 1 : 2,
+                              .actor_out_act = NN_ACT_NONE, .anneal_lr = c->anneal_lr,
                               .actor_lr = c->actor_lr, .critic_lr = c->critic_lr, .gamma = c->gamma, .tau = c->tau,
                               .utd = c->utd, .buffer_size = c->buffer_size, .batch_size = c->batch_size,
                               .learning_starts = c->learning_starts, .policy_frequency = c->policy_frequency,
@@ -94,10 +105,29 @@ static offp_ac_settings base_settings(const rl_config *cfg)
                               .counter = "alpha_adam_t", .loaded = sac_loaded};
 }
 
+/* gSDE's keys: a latent to put the noise on, a period, one process */
+static rl_status sde_check_config(const rl_config *cfg, char *err, size_t err_sz)
+{
+    const char *src = cfg->source[0] ? cfg->source : "config";
+    const sac_cfg *c = sac_of(cfg);
+    if (!c->use_sde) return RL_OK;
+    if (cfg->network.hidden.n < 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.use_sde: gSDE's noise acts on the actor's last hidden "
+                       "layer: network.hidden needs at least one layer", src);
+    if (c->sde_sample_freq == 0)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.sde_sample_freq: 0 is not a period; use -1 (new noise "
+                       "matrices at each train point only) or k > 0 (also every k env steps)", src);
+    if (rl_dist_size() > 1)
+        return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.use_sde: gSDE is not supported in a data-parallel run "
+                       "(%d processes); run one process or set sac.use_sde: false", src, rl_dist_size());
+    return RL_OK;
+}
+
 static rl_status sac_check_config(const rl_config *cfg, char *err, size_t err_sz)
 {
     offp_ac_settings s = base_settings(cfg);
-    return offp_ac_check_config(cfg, &s, err, err_sz);
+    rl_status st = offp_ac_check_config(cfg, &s, err, err_sz);
+    return st ? st : sde_check_config(cfg, err, err_sz);
 }
 
 #define LOG_2PI 1.8378770664093453
@@ -129,6 +159,10 @@ typedef struct {
     const float *bobs, *bdact;                  /* the actor backward's input and extra gradient */
     /* auxiliary heads on the actor's last hidden layer (ac.ax) */
     nn_mlp enc;                       /* the encoder: the actor's hidden layers, a prefix of aparams */
+    /* gSDE (sac.use_sde, algos/sac_sde.h): the actor's head is the mean only */
+    bool use_sde;
+    sac_sde sde;
+    float sde_since;                  /* sde.since as the checkpoint keeps it */
 } sac;
 
 enum { ST_CRITIC, ST_ACTOR, ST_ALPHA, ST_ENTROPY, ST_QMEAN, ST_SKIPPED, ST_COUNT };
@@ -183,6 +217,35 @@ static void policy_backward(const sac *p, float *dout, const float *out, const f
     }
 }
 
+/* ---- gSDE (algos/sac_sde.h) ------------------------------------------------------------- */
+
+/* the actor's latent: its last hidden layer's output in cache c (rows of sde.L) */
+static const float *latent(const sac *p, const nn_mlp_cache *c) { return c->act[p->ac.actor.n_layers - 1]; }
+
+/* the policy's sample at the actor's output out (n rows) of the forward in cache c: gSDE's with the
+ * update's noise matrix (z2, noise: its buffers), or the squashed Gaussian's with eps */
+static void sample_at(const sac *p, const nn_mlp_cache *c, const float *out, const float *eps, int n, float *a,
+                      float *u, float *stdv, float *logp, float *z2, float *noise)
+{
+    if (p->use_sde)
+        sde_sample(&p->sde, out, latent(p, c), n, z2, noise, u, a, stdv, logp);
+    else
+        policy_sample(p, out, eps, n, a, u, stdv, logp);
+}
+
+/* gSDE's state after the networks: log_std, its Adam (the actor's), the acting matrices */
+static rl_status sac_sde_init(sac *p, const rl_config *cfg, char *err, size_t err_sz)
+{
+    const sac_cfg *c = sac_of(cfg);
+    offp_ac *b = &p->ac;
+    p->use_sde = true;
+    int L = b->actor.sizes[b->actor.n_layers - 1];
+    rl_status st = sde_init(&p->sde, L, b->A, b->n_envs, b->B, (float)c->log_std_init, c->sde_sample_freq,
+                            (float)c->actor_lr, err, err_sz);
+    if (st == RL_OK) sde_draw_act(&p->sde, &b->rng);
+    return st;
+}
+
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static void sac_destroy(void *self)
@@ -190,6 +253,7 @@ static void sac_destroy(void *self)
     sac *p = self;
     if (!p) return;
     offp_ac_free(&p->ac);
+    sde_free(&p->sde);
     free(p->par_block);
     nn_adam_free(&p->alpha_opt);
     rl_arena_free(&p->arena);
@@ -202,6 +266,8 @@ static rl_status sac_check_values(const rl_config *cfg, const env_space *obs_spa
 {
     if (sac_of(cfg)->log_std_min >= sac_of(cfg)->log_std_max)
         return rl_errf(err, err_sz, RL_ERR_CONFIG, "%s: sac.log_std_min must be below sac.log_std_max", src);
+    rl_status st = sde_check_config(cfg, err, err_sz);
+    if (st) return st;
     return algo_encoder_refuse(cfg, obs_space, "sac", err, err_sz);   /* no image encoder yet */
 }
 
@@ -310,7 +376,8 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
         return st;
     }
     sac_par_init(p);
-    if ((aux_cfg_of(cfg)->n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) || (st = sac_scratch(p, err, err_sz)) ||
+    if ((sac_of(cfg)->use_sde && (st = sac_sde_init(p, cfg, err, err_sz))) ||
+        (aux_cfg_of(cfg)->n > 0 && (st = sac_attach_aux(p, cfg, src, err, err_sz))) || (st = sac_scratch(p, err, err_sz)) ||
         (st = offp_ac_start(&p->ac, err, err_sz))) {
         sac_destroy(p);
         return st;
@@ -321,13 +388,33 @@ static rl_status sac_create(void **self, const rl_config *cfg, const env_space *
 
 /* ---- acting: a ~ pi(.|s) while training, tanh(mu) otherwise -------------------------------- */
 
+/* gSDE's action into b->act_a: exploring, each env copy's noise matrix on the latent (a new set
+ * every sde_sample_freq steps when k > 0), else tanh of the clipped mean */
+static void sde_act(sac *p, const float *obs, int n, bool explore)
+{
+    offp_ac *b = &p->ac;
+    sac_sde *s = &p->sde;
+    const int A = b->A;
+    const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, A)
+    if (!explore) {
+        for (int i = 0; i < n * A; i++) b->act_a[i] = tanhf(rl_clampf(out[i], -SDE_CLIP_MEAN, SDE_CLIP_MEAN));
+        return;
+    }
+    RL_ASSERT(n == s->n_envs);
+    if (s->sample_freq > 0 && s->since >= s->sample_freq) sde_draw_act(s, &b->rng);
+    s->since++;
+    sde_sample_rows(out, latent(p, &b->c_actor), s->act_E, n, s->L, A, p->act_eps, b->act_a);
+}
+
 static void sac_act(void *self, const float *obs, int n, float *actions, bool explore)
 {
     sac *p = self;
     offp_ac *b = &p->ac;
     const int A = b->A;
     float *a = b->act_a;
-    if (!offp_ac_act_uniform(b, n, explore)) {
+    if (p->use_sde) {
+        if (!offp_ac_act_uniform(b, n, explore)) sde_act(p, obs, n, explore);
+    } else if (!offp_ac_act_uniform(b, n, explore)) {
         const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, 2A)
         if (explore) {
             offp_fill_normal(p->act_eps, (size_t)n * A, &b->rng);
@@ -345,9 +432,13 @@ static void sac_act_sample(void *self, const float *obs, int n, float *actions, 
 {
     sac *p = self;
     offp_ac *b = &p->ac;
-    const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, 2A)
-    offp_fill_normal(p->act_eps, (size_t)n * b->A, rng);
-    policy_sample(p, out, p->act_eps, n, b->act_a, p->act_u, p->act_u, p->act_logp);
+    const float *out = nn_mlp_forward(&b->c_actor, &b->actor, obs, n);   // (n, 2A), with gSDE (n, A)
+    if (p->use_sde) {   /* a new noise matrix per row and call: its marginal, sigma N(0, 1) */
+        sde_sample_fresh(out, latent(p, &b->c_actor), p->sde.std, n, p->sde.L, b->A, rng, b->act_a);
+    } else {
+        offp_fill_normal(p->act_eps, (size_t)n * b->A, rng);
+        policy_sample(p, out, p->act_eps, n, b->act_a, p->act_u, p->act_u, p->act_logp);
+    }
     offp_to_env(actions, b->act_a, n, b->A, b->act_center, b->act_half);
 }
 
@@ -378,8 +469,8 @@ static void actor_front(sac *p, const float *obs, const float *eps, int B)
     offp_ac *b = &p->ac;
     p->pb = B;
     p->peps = eps;
-    p->pout = nn_mlp_forward(&b->c_actor, &b->actor, obs, B);   // (B, 2A)
-    policy_sample(p, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp);
+    p->pout = nn_mlp_forward(&b->c_actor, &b->actor, obs, B);   // (B, 2A), with gSDE (B, A)
+    sample_at(p, &b->c_actor, p->pout, eps, B, p->pa, p->pu, p->pstdv, p->plogp, p->sde.pz2, p->sde.pnoise);
     offp_concat(b->sa_pi, obs, p->pa, B, b->obs_dim, b->A);
 }
 
@@ -392,7 +483,7 @@ static void job_policy(void *ctx, int k)
     const replay_batch *r = &b->batch;
     if (k == 0) {
         const float *out = nn_mlp_forward(&p->c_actor_next, &b->actor, r->next_obs, b->B);
-        policy_sample(p, out, p->eps, b->B, p->a, p->u, p->stdv, p->logp);
+        sample_at(p, &p->c_actor_next, out, p->eps, b->B, p->a, p->u, p->stdv, p->logp, p->sde.z2, p->sde.noise);
         offp_concat(b->sa_next, r->next_obs, p->a, b->B, b->obs_dim, b->A);
         return;
     }
@@ -472,10 +563,18 @@ static void actor_back(sac *p, const float *obs, bool with_aux)
     for (int i = 0; i < B; i++)
         for (int d = 0; d < A; d++)
             p->da[(size_t)i * A + d] = p->dsa[0][(size_t)i * SA + D + d] + p->dsa[1][(size_t)i * SA + D + d];
-    policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);
+    const float *dz = NULL;   /* gSDE: the gradient at the latent through the noise and sigma */
+    if (p->use_sde) {
+        memset(p->sde.grad, 0, (size_t)p->sde.L * A * sizeof(float));
+        sde_backward(&p->sde, p->pout, latent(p, &b->c_actor), p->sde.pz2, p->sde.pnoise, p->pstdv, p->da, p->dlogp,
+                     B, p->dact, p->sde.dz);
+        dz = p->sde.dz;
+    } else {
+        policy_backward(p, p->dact, p->pout, p->peps, p->pa, p->pstdv, p->da, p->dlogp, B);
+    }
     memset(b->agrads, 0, b->n_actor * sizeof(float));
     if (!with_aux) {
-        actor_backward(p, obs, NULL);
+        actor_backward(p, obs, dz);
         return;
     }
     /* the heads add the encoder gradient of their extra passes now; dh joins the actor's
@@ -486,7 +585,9 @@ static void actor_back(sac *p, const float *obs, bool with_aux)
                     .next = x->next, .pos = x->pos, .pos_ok = x->pos_ok};
     bool touched;
     x->total = aux_loss_grad(x->aux, &ab, x->dh, x->loss, &touched);
-    actor_backward(p, obs, touched ? x->dh : NULL);
+    if (dz && touched)
+        for (size_t i = 0; i < (size_t)B * p->sde.L; i++) p->sde.dz[i] += x->dh[i];
+    actor_backward(p, obs, dz ? dz : touched ? x->dh : NULL);
 }
 
 /* The actor objective on obs (B, D) with noise eps (B, A) in one go (the test hooks): fills p->pa,
@@ -534,8 +635,11 @@ static void actor_update(sac *p, double *acc)
     par_run(p, job_pi_q_backward);
     actor_back(p, b->batch.obs, b->ax.aux != NULL);
     par_run(p, job_actor_finite);
-    if (!offp_ac_actor_grads(b, isfinite(aloss) && b->finite[0] && b->finite[1])) return;
+    bool finite = isfinite(aloss) && b->finite[0] && b->finite[1];
+    if (p->use_sde) finite = finite && rl_all_finite(p->sde.grad, (size_t)p->sde.L * b->A);
+    if (!offp_ac_actor_grads(b, finite)) return;
     par_run(p, job_actor_step);
+    if (p->use_sde) sde_step(&p->sde, b->actor_opt.lr);
     if (b->ax.aux) offp_aux_step(&b->ax);
     double ent = 0.0;
     for (int i = 0; i < B; i++) ent -= p->plogp[i];
@@ -553,10 +657,13 @@ static rl_rng sample_minibatch(sac *p)
 {
     offp_ac *b = &p->ac;
     offp_ac_sample(b);
-    offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
+    if (p->use_sde)   /* one noise matrix for the whole update: the targets' and the actor's samples */
+        sde_draw_update(&p->sde, &b->rng, NULL);
+    else
+        offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
     rl_rng before_actor = b->rng;
     if (b->do_actor) {
-        offp_fill_normal(p->eps2, (size_t)b->B * b->A, &b->rng);
+        if (!p->use_sde) offp_fill_normal(p->eps2, (size_t)b->B * b->A, &b->rng);
         if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, b->batch.idx, b->B, b->obs_dim);
     }
     return before_actor;
@@ -597,7 +704,11 @@ static bool sac_learn(void *self, const env_vec *v, int64_t step, int64_t total_
         offp_ac_anneal(&p->ac, step, total_steps);
         p->alpha_opt.lr = offp_ac_lr(&p->ac, p->alpha_lr, step, total_steps);
     }
+    int64_t points = p->ac.train_points;
     int64_t n = offp_ac_learn(&p->ac, v, step, update, p, acc);
+    /* gSDE: new acting matrices at each train point (SB3: at the start of each collection) */
+    if (p->use_sde && p->ac.train_points != points && step >= p->ac.learning_starts)
+        sde_draw_act(&p->sde, &p->ac.rng);
     if (n == 0) return false;
     double na = acc[ST_COUNT] > 0 ? acc[ST_COUNT] : NAN;
     stats[ST_CRITIC] = acc[ST_CRITIC] / n;
@@ -643,7 +754,10 @@ void sac_test_sample(void *sac_agent)
     offp_ac *b = &p->ac;
     replay_buffer_sample(&b->buf, &b->batch, b->B, 1.0f, &b->rng);
     her_relabel(&b->her, &b->buf, &b->batch, b->B, &b->rng);
-    offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
+    if (p->use_sde)
+        sde_draw_update(&p->sde, &b->rng, NULL);
+    else
+        offp_fill_normal(p->eps, (size_t)b->B * b->A, &b->rng);
     if (b->ax.aux) offp_aux_gather(&b->ax, &b->buf, b->batch.idx, b->B, b->obs_dim);
 }
 
@@ -658,19 +772,57 @@ double sac_test_objective(void *sac_agent, float *dactor)
 
 aux_module *sac_test_aux(void *sac_agent) { return ((sac *)sac_agent)->ac.ax.aux; }
 
-void sac_test_lrs(void *sac_agent, float lr[4])
+void sac_test_lrs(void *sac_agent, float lr[5])
 {
     sac *p = sac_agent;
     lr[0] = p->ac.actor_opt.lr;
     lr[1] = p->ac.critic_opt.lr;
     lr[2] = p->alpha_opt.lr;
     lr[3] = p->ac.ax.aux ? p->ac.ax.opt.lr : NAN;
+    lr[4] = p->use_sde ? p->sde.opt.lr : NAN;
+}
+
+double sac_sde_objective(void *sac_agent, const float *obs, const float *eps_mat, int B, float *dactor,
+                         float *dlog_std)
+{
+    sac *p = sac_agent;
+    RL_ASSERT(p->use_sde && B <= p->ac.B);
+    sde_refresh_std(&p->sde);   /* the caller may have moved log_std */
+    sde_draw_update(&p->sde, NULL, eps_mat);
+    bool backward = dactor || dlog_std;
+    float l = actor_pass(p, obs, NULL, B, backward, false);
+    if (dactor) memcpy(dactor, p->ac.agrads, p->ac.n_actor * sizeof(float));
+    if (dlog_std) memcpy(dlog_std, p->sde.grad, (size_t)p->sde.L * p->ac.A * sizeof(float));
+    return l;
+}
+
+float *sac_test_log_std(void *sac_agent, size_t *n)
+{
+    sac *p = sac_agent;
+    *n = p->use_sde ? (size_t)p->sde.L * p->ac.A : 0;
+    return p->use_sde ? p->sde.log_std : NULL;
 }
 
 /* ---- checkpoints: the shared part's save and load (algos/offp_ac.h) with SAC's tensors -------- */
 
-/* "actor", "q1", "q2", "log_alpha"; with train_state the targets, the optimizers' moments and the
- * temperature's; the heads' */
+/* gSDE's tensors: "actor.log_std" (L, A); with train_state its Adam moments, the acting matrices
+ * and the steps since they were drawn */
+static int sde_tensors(sac *p, nn_tensor *t, bool train_state)
+{
+    sac_sde *s = &p->sde;
+    int n = 0;
+    t[n++] = (nn_tensor){"actor.log_std", s->log_std, 2, {s->L, s->A}};
+    if (!train_state) return n;
+    p->sde_since = (float)s->since;   /* exact: since <= sde_sample_freq <= 1e6 */
+    t[n++] = (nn_tensor){"optim.log_std.m", s->opt.m, 2, {s->L, s->A}};
+    t[n++] = (nn_tensor){"optim.log_std.v", s->opt.v, 2, {s->L, s->A}};
+    t[n++] = (nn_tensor){"sde.act_matrices", s->act_E, 3, {s->n_envs, s->L, s->A}};
+    t[n++] = (nn_tensor){"sde.since", &p->sde_since, 1, {1}};
+    return n;
+}
+
+/* "actor", "q1", "q2", "log_alpha" (, gSDE's log_std); with train_state the targets, the
+ * optimizers' moments and the temperature's (, gSDE's state); the heads' */
 static int sac_tensors(void *self, nn_tensor *t, char names[][48], bool train_state)
 {
     sac *p = self;
@@ -681,16 +833,21 @@ static int sac_tensors(void *self, nn_tensor *t, char names[][48], bool train_st
         t[n++] = (nn_tensor){"optim.alpha.m", p->alpha_opt.m, 1, {1}};
         t[n++] = (nn_tensor){"optim.alpha.v", p->alpha_opt.v, 1, {1}};
     }
+    if (p->use_sde) n += sde_tensors(p, t + n, train_state);
     n += offp_aux_tensors(&p->ac.ax, t + n, train_state);
     return n;
 }
 
-/* the temperature from the loaded log_alpha */
+/* the temperature from the loaded log_alpha; gSDE's std, and its Adam's steps (the actor's) */
 static void sac_loaded(void *self)
 {
     sac *p = self;
     p->log_alpha = p->la_param[0];
     p->alpha = expf(p->log_alpha);
+    if (!p->use_sde) return;
+    sde_refresh_std(&p->sde);
+    p->sde.opt.t = p->ac.actor_opt.t;
+    p->sde.since = (int64_t)p->sde_since;
 }
 
 const agent_algo agent_sac = {

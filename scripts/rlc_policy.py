@@ -25,7 +25,7 @@ them, one per image part of a Dict or Tuple observation (the flat row, the parts
 rlc.obs_space's order, a Dict's keys sorted; vector parts pass as they are). Every agent rlc trains is covered: ppo, a2c and reinforce (Discrete: the most likely action;
 MultiDiscrete and MultiBinary, ppo and a2c: the most likely value of each component; Box:
 the Gaussian mean, clipped to the bounds or tanh-squashed), sac (center + half-range x tanh of
-the mean), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
+the mean; with sac.use_sde the mean clipped to [-2, 2] first), td3 and ddpg (center + half-range x the actor's tanh output), dqn (argmax Q, dueling heads included), qrdqn (argmax of the mean quantile) and c51
 (argmax of the expected value over the atoms); dueling heads and NoisyNet heads (`dqn.noisy`:
 the mean network, weight_mu and bias_mu, as rlc evaluates) in all three; iqn (argmax of the mean
 quantile at the K midpoint fractions (2k + 1) / 2K, as rlc acts greedily). Auxiliary heads and intrinsic-reward modules are
@@ -514,7 +514,10 @@ class Policy:
 
     def _act_tanh_actor(self, x):
         sp = self.action_space
-        a = np.tanh(_mlp(self.actor, x, self.activation)[:, :sp["dim"]])
+        mean = _mlp(self.actor, x, self.activation)[:, :sp["dim"]]
+        if self.algo == "sac" and self.config.get("sac.use_sde") == "true":
+            mean = np.clip(mean, np.float32(-2), np.float32(2))   # gSDE's mean is clipped to [-2, 2]
+        a = np.tanh(mean)
         center = np.float32(0.5) * (sp["high"] + sp["low"])
         half = np.float32(0.5) * (sp["high"] - sp["low"])
         return (center + half * a).astype(np.float32)

@@ -191,7 +191,7 @@ static void rates_follow_the_step(bool anneal)
     double stats[AGENT_MAX_STATS];
     int c = 0;
     for (int64_t step = 1; c < 5; step++) {
-        float act[1], lr[4];
+        float act[1], lr[5];
         al->act(agent, v.obs, 1, act, true);
         env_vec_step(&v, act);
         al->observe(agent, &v);

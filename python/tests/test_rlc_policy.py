@@ -34,6 +34,8 @@ RUNS = {
     "reinforce_box": ("reinforce_cartpole.yaml", ["total_steps=3000", "env.id=Pendulum-v1",
                       "normalize.obs=true"], 3, 1, False),
     "sac": ("sac_pendulum.yaml", ["total_steps=1500", "sac.learning_starts=500"], 3, 1, False),
+    # gSDE: the actor's head is the mean alone, clipped to [-2, 2]
+    "sac_sde": ("sac_pendulum.yaml", ["total_steps=1500", "sac.learning_starts=500", "sac.use_sde=true"], 3, 1, False),
     "td3": ("td3_pendulum.yaml", ["total_steps=1500", "td3.learning_starts=500"], 3, 1, False),
     "ddpg": ("ddpg_pendulum.yaml", ["total_steps=1500", "ddpg.learning_starts=500"], 3, 1, False),
     "dqn": ("dqn_cartpole.yaml", ["total_steps=3000", "dqn.learning_starts=500", "dqn.train_frequency=1"], 4, 1, True),
@@ -162,6 +164,7 @@ class PolicyMatchesRollout(unittest.TestCase):
 
     def test_sac(self):
         self.check("sac")
+        self.check("sac_sde")
 
     def test_td3_and_ddpg(self):
         self.check("td3")
