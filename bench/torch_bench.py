@@ -77,6 +77,9 @@ def rlc_train(build, config, seed, overrides):
     OPENBLAS_NUM_THREADS=1), in a temporary run directory. Returns (wall seconds, CPU seconds of
     the process, metrics.csv's rows as dicts, the checkpoint's metadata)."""
     from rlc.training import _checkpoint_metadata
+    if not os.access(os.path.join(build, "rlc"), os.X_OK):
+        sys.exit(f"{PROG}: no {os.path.join(build, 'rlc')}: build it (`cmake --build {build} --target rlc`) "
+                 "or name the build directory with --build")
     env = dict(os.environ, RLC_CPUS="1", OPENBLAS_NUM_THREADS="1")
     with tempfile.TemporaryDirectory(prefix="rlc-bench-") as tmp:
         run = os.path.join(tmp, "run")
@@ -85,7 +88,9 @@ def rlc_train(build, config, seed, overrides):
             cmd += ["--set", f"{k}={v}"]
         r0 = os.times()
         t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            sys.exit(f"{PROG}: {' '.join(cmd)} failed (exit status {done.returncode}):\n{done.stderr[-2000:]}")
         wall = time.perf_counter() - t0
         r1 = os.times()
         with open(os.path.join(run, "metrics.csv")) as f:
@@ -127,7 +132,8 @@ def ab_rounds(rounds, steps, run_rlc, run_torch):
     """R rounds, rlc then PyTorch in each, so each ratio compares figures taken under the same
     load. run_rlc(seed) and run_torch(seed) return (wall seconds, CPU seconds) for `steps`
     environment steps. Prints a row per round and the medians; returns the rounds' figures."""
-    print("| round | load (1 min) | rlc steps/s (wall, CPU) | PyTorch steps/s (wall, CPU) | rlc / PyTorch (wall, CPU) |")
+    print("| round | load (1 min) | rlc steps/s (wall, CPU) | PyTorch steps/s (wall, CPU) "
+          "| rlc / PyTorch (wall, CPU) |")
     print("|---|---|---|---|---|")
     res = []
     for k in range(rounds):
