@@ -16,49 +16,21 @@ steps through rlc.make_vec, so the figures compare the learners (network, replay
 the loop around them), not two implementations of the game. PyTorch runs with
 torch.set_num_threads(1); rlc with RLC_CPUS=1 and OPENBLAS_NUM_THREADS=1. The table gives, per
 round and as a median, environment steps per second of wall-clock and of process CPU time (CPU
-time is what a machine shared with other jobs disturbs less) and rlc's figure over PyTorch's.
+time is what a machine shared with other jobs disturbs less), rlc's figure over PyTorch's and the
+1-minute load average before each round; then the CPU model and the OpenBLAS kernel rlc used
+(bench/torch_bench.py holds what this bench shares with bench_torch_ppo_pixels.py).
 """
 import argparse
 import os
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 
-# one thread for PyTorch's side: its intra-op pool (torch.set_num_threads below) and the BLAS and
-# OpenMP pools under it, which read these before torch is imported
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import torch_bench as tb  # noqa: E402  (first: one thread for PyTorch's pools, a clear exit without torch)
 
-import numpy as np  # noqa: E402  (after the thread settings above)
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
-from torch import nn
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..")
-sys.path.insert(0, os.path.join(ROOT, "python"))
-
-import rlc  # noqa: E402  (after the path above)
-
-
-def read_config(path):
-    """The few keys the PyTorch side needs, read from the rlc config (flat `key: value` lines)."""
-    keys = {}
-    section = ""
-    with open(path) as f:
-        for line in f:
-            text = line.split("#", 1)[0].rstrip()
-            if not text.strip():
-                continue
-            if not text.startswith(" ") and text.endswith(":"):
-                section = text[:-1]
-                continue
-            if ":" in text:
-                k, v = text.strip().split(":", 1)
-                keys[(section + "." + k) if text.startswith(" ") else k] = v.strip()
-    return keys
+from torch import nn  # noqa: E402
 
 
 class MinAtarQ(nn.Module):
@@ -76,18 +48,14 @@ class MinAtarQ(nn.Module):
         return self.out(x)
 
 
-def torch_dqn(env_id, cfg, steps, starts, seed):
+def torch_dqn(rlc, env_id, cfg, steps, starts, seed):
     """Trains DQN for `steps` environment steps; returns (wall seconds, CPU seconds)."""
-    torch.set_num_threads(1)
-    if torch.get_num_interop_threads() != 1:
-        torch.set_num_interop_threads(1)
-    torch.manual_seed(seed)
+    tb.one_thread(seed)
     rng = np.random.default_rng(seed)
     env = rlc.make_vec(env_id, num_envs=1, seed=seed,
                        max_episode_steps=int(cfg.get("env.max_episode_steps", "10000")))
-    # rlc's Python layer gives the H x W x C grid flat (NHWC order); MinAtar's grid is 10 x 10
-    h = w = 10
-    c = env.single_observation_space.shape[0] // (h * w)
+    # rlc's Python layer gives MinAtar's grid as an (H, W, C) image (NHWC order)
+    h, w, c = env.single_observation_space.shape
     n_act = env.single_action_space.n
     q, target = MinAtarQ(h, w, c, n_act), MinAtarQ(h, w, c, n_act)
     target.load_state_dict(q.state_dict())
@@ -146,48 +114,34 @@ def torch_dqn(env_id, cfg, steps, starts, seed):
     return wall, cpu
 
 
-def rlc_dqn(build, config, steps, starts, seed):
-    """`rlc train` for `steps` steps on one thread; returns (wall seconds, CPU seconds)."""
-    env = dict(os.environ, RLC_CPUS="1", OPENBLAS_NUM_THREADS="1")
-    with tempfile.TemporaryDirectory(prefix="rlc-bench-") as tmp:
-        cmd = [os.path.join(build, "rlc"), "train", config, "--quiet", "--run-dir",
-               os.path.join(tmp, "run"), "--seed", str(seed),
-               "--set", f"total_steps={steps}", "--set", f"dqn.learning_starts={starts}",
-               "--set", "log.eval_interval=0", "--set", "log.checkpoint_interval=0",
-               "--set", "log.eval_episodes=1"]
-        r0 = os.times()
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wall = time.perf_counter() - t0
-        r1 = os.times()
-    return wall, (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)
+def rlc_dqn(build, config, steps, starts, seed, kernel):
+    """`rlc train` for `steps` steps on one thread; returns (wall seconds, CPU seconds) and puts
+    the OpenBLAS kernel the run used in kernel[0]."""
+    wall, cpu, _, meta = tb.rlc_train(build, config, seed, {
+        "total_steps": steps, "dqn.learning_starts": starts, "log.eval_interval": 0,
+        "log.checkpoint_interval": 0, "log.eval_episodes": 1})
+    kernel[0] = meta.get("rlc.blas_kernel", "?")
+    return wall, cpu
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--config", default=os.path.join(ROOT, "configs/zoo/dqn_minatar_breakout_v1.yaml"))
+    ap.add_argument("--build", default=os.path.join(tb.ROOT, "build"))
+    ap.add_argument("--config", default=os.path.join(tb.ROOT, "configs/zoo/dqn_minatar_breakout_v1.yaml"))
     ap.add_argument("--steps", type=int, default=20000)
     ap.add_argument("--starts", type=int, default=5000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    cfg = read_config(args.config)
+    rlc = tb.import_rlc(args.build)
+    cfg = tb.read_config(args.config)
     env_id = cfg["env.id"]
     print(f"DQN on {env_id}: {args.steps} steps, updates from step {args.starts}, one thread each; "
-          f"torch {torch.__version__}")
-    print("round | rlc steps/s (wall, CPU) | PyTorch steps/s (wall, CPU) | ratio (wall, CPU)")
-    ratios_w, ratios_c = [], []
-    for k in range(args.rounds):
-        rw, rc = rlc_dqn(args.build, args.config, args.steps, args.starts, k + 1)
-        tw, tc = torch_dqn(env_id, cfg, args.steps, args.starts, k + 1)
-        ratios_w.append(tw / rw)
-        ratios_c.append(tc / rc)
-        print(f"{k + 1} | {args.steps / rw:.0f}, {args.steps / rc:.0f} | "
-              f"{args.steps / tw:.0f}, {args.steps / tc:.0f} | {tw / rw:.2f}x, {tc / rc:.2f}x",
-              flush=True)
-    print(f"median ratio: {statistics.median(ratios_w):.2f}x wall-clock, "
-          f"{statistics.median(ratios_c):.2f}x CPU time")
-
+          f"torch {torch.__version__}; load average {tb.load_average()}")
+    kernel = ["?"]
+    tb.ab_rounds(args.rounds, args.steps,
+                 lambda seed: rlc_dqn(args.build, args.config, args.steps, args.starts, seed, kernel),
+                 lambda seed: torch_dqn(rlc, env_id, cfg, args.steps, args.starts, seed))
+    print(tb.machine_line(kernel[0]))
 
 if __name__ == "__main__":
     main()
